@@ -1,0 +1,222 @@
+# homevitals — plain GNU Makefile. `make help` lists the targets.
+#
+# Sources are found by wildcard, so a new driver, daemon module, test or
+# fuzz target needs no edit here:
+#   drivers/*.c            -> $(BUILD)/libhvdrivers.a   (pure decoders)
+#   daemon/*.c (not mains) -> $(BUILD)/libhvdaemon.a
+#   firmware-host/*.c      -> $(BUILD)/libhvvdev.a      (not vdev_main.c)
+#   tests/fakes/*.c        -> $(BUILD)/libhvfakes.a     (test doubles)
+#   tests/unit/test_*.c    -> $(BUILD)/tests/test_*     (cmocka)
+#   tests/fuzz/fuzz_*.c    -> $(BUILD)/fuzz/replay_*    (corpus replay, gcc)
+#   tests/integration/test_*.sh run as they are (TAP lines)
+
+SANITIZE ?=
+BUILD ?= build$(if $(SANITIZE),-san)
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+CLANG ?= clang
+FUZZ_SECONDS ?= 10
+V ?= 0
+
+PKGS := libsystemd libmosquitto sqlite3 libgpiod libcjson
+TEST_PKGS := cmocka
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
+	-Wstrict-prototypes -Wpointer-arith -Wvla -Wformat-security \
+	-Wimplicit-fallthrough -Wno-missing-field-initializers
+SAN_FLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) -fno-omit-frame-pointer)
+
+GPIOD_MAJOR := $(firstword $(subst ., ,$(shell pkg-config --modversion libgpiod 2>/dev/null)))
+GPIOD_DEF := $(if $(filter 2 3,$(GPIOD_MAJOR)),-DHV_GPIOD_V2=1)
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(SAN_FLAGS) $(GPIOD_DEF) \
+	$(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lm
+
+DRIVER_SRC := $(wildcard drivers/*.c)
+DAEMON_MAINS := daemon/homevitalsd.c daemon/homevitals.c
+DAEMON_SRC := $(filter-out $(DAEMON_MAINS),$(wildcard daemon/*.c))
+VDEV_MAIN := firmware-host/vdev_main.c
+VDEV_SRC := $(filter-out $(VDEV_MAIN),$(wildcard firmware-host/*.c))
+FAKE_SRC := $(wildcard tests/fakes/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+FUZZ_SRC := $(filter-out tests/fuzz/fuzz_main.c,$(wildcard tests/fuzz/fuzz_*.c))
+BENCH_SRC := $(wildcard bench/bench_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB_DRIVERS := $(BUILD)/libhvdrivers.a
+LIB_DAEMON := $(BUILD)/libhvdaemon.a
+LIB_VDEV := $(BUILD)/libhvvdev.a
+LIB_FAKES := $(BUILD)/libhvfakes.a
+ALL_LIBS := $(LIB_FAKES) $(LIB_VDEV) $(LIB_DAEMON) $(LIB_DRIVERS)
+LINK_LIBS = -Wl,--start-group $(1) -Wl,--end-group
+
+BINS := $(BUILD)/homevitalsd $(BUILD)/homevitals \
+	$(if $(wildcard $(VDEV_MAIN)),$(BUILD)/homevitals-vdev)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+REPLAY_BINS := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+.SECONDARY:
+
+.PHONY: all check test _check demo _demo bench _bench fuzz check-valgrind \
+	lint install clean deps deps-if-needed help check-realstack
+
+all: $(BINS)
+
+help:
+	@echo "make            build $(BUILD)/homevitalsd, homevitals, homevitals-vdev"
+	@echo "make demo       run the gateway against virtual devices (DEMO_SECONDS=N to stop)"
+	@echo "make check      run every test; last line 'N passed, N failed'"
+	@echo "make bench      benchmarks (not part of check)"
+	@echo "make fuzz       run each libFuzzer target for FUZZ_SECONDS (clang)"
+	@echo "make check-valgrind  unit tests under valgrind"
+	@echo "make check-realstack real bluetoothd + kernel HCI + gpio-sim under QEMU"
+	@echo "make lint       purity and style checks"
+	@echo "make install    DESTDIR=… PREFIX=…"
+	@echo "switches: SANITIZE=address,undefined  V=1  BUILD=dir"
+
+# --- libraries and binaries -------------------------------------------------
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(if $(filter 1,$(V)),,@echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(if $(filter tests/%,$<),$(TEST_CFLAGS)) -c -o $@ $<
+
+$(LIB_DRIVERS): $(call obj,$(DRIVER_SRC))
+$(LIB_DAEMON): $(call obj,$(DAEMON_SRC))
+$(LIB_VDEV): $(call obj,$(VDEV_SRC))
+$(LIB_FAKES): $(call obj,$(FAKE_SRC))
+
+$(BUILD)/%.a:
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^ $(if $^,,$(BUILD)/obj/empty.o)
+
+$(BUILD)/obj/empty.o:
+	@mkdir -p $(dir $@)
+	$(Q)echo 'extern int hv_empty_archive; int hv_empty_archive;' | \
+		$(CC) -x c -c -o $@ -
+
+$(LIB_FAKES) $(LIB_VDEV): | $(BUILD)/obj/empty.o
+
+$(BUILD)/homevitalsd: $(call obj,daemon/homevitalsd.c) $(LIB_DAEMON) $(LIB_DRIVERS)
+	$(if $(filter 1,$(V)),,@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(call LINK_LIBS,$(LIB_DAEMON) $(LIB_DRIVERS)) $(LIBS)
+
+$(BUILD)/homevitals: $(call obj,daemon/homevitals.c) $(LIB_DAEMON) $(LIB_DRIVERS)
+	$(if $(filter 1,$(V)),,@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(call LINK_LIBS,$(LIB_DAEMON) $(LIB_DRIVERS)) $(LIBS)
+
+$(BUILD)/homevitals-vdev: $(call obj,$(VDEV_MAIN)) $(LIB_VDEV) $(LIB_DAEMON) $(LIB_DRIVERS)
+	$(if $(filter 1,$(V)),,@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(call LINK_LIBS,$(LIB_VDEV) $(LIB_DAEMON) $(LIB_DRIVERS)) $(LIBS)
+
+# --- tests ------------------------------------------------------------------
+
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(if $(filter 1,$(V)),,@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(call LINK_LIBS,$(ALL_LIBS)) $(TEST_LIBS) $(LIBS)
+
+$(BUILD)/fuzz/replay_%: $(call obj,tests/fuzz/fuzz_%.c tests/fuzz/fuzz_main.c) $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(call obj,tests/fuzz/fuzz_$*.c tests/fuzz/fuzz_main.c) \
+		$(call LINK_LIBS,$(ALL_LIBS)) $(LIBS)
+
+$(BUILD)/bench/%: $(call obj,bench/%.c) $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(call LINK_LIBS,$(ALL_LIBS)) $(LIBS)
+
+# The fuzz replay objects are not test objects (no cmocka).
+$(BUILD)/obj/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# `check` and `demo` first install what a fresh machine lacks, then re-run
+# make so that pkg-config sees the libraries.
+deps:
+	scripts/deps.sh
+
+deps-if-needed:
+	$(Q)scripts/deps.sh --if-missing
+
+check test: deps-if-needed
+	$(Q)$(MAKE) --no-print-directory _check
+
+_check: $(BINS) $(UNIT_BINS) $(REPLAY_BINS)
+	$(Q)BUILD=$(BUILD) tests/run.sh
+
+check-valgrind: deps-if-needed
+	$(Q)$(MAKE) --no-print-directory $(BINS) $(UNIT_BINS) $(REPLAY_BINS)
+	$(Q)BUILD=$(BUILD) HV_VALGRIND=1 tests/run.sh
+
+demo: deps-if-needed
+	$(Q)$(MAKE) --no-print-directory _demo
+
+_demo: $(BINS)
+	$(Q)BUILD=$(BUILD) DEMO_SECONDS=$(DEMO_SECONDS) scripts/demo.sh
+
+bench: deps-if-needed
+	$(Q)$(MAKE) --no-print-directory _bench
+
+_bench: $(BINS) $(BENCH_BINS)
+	$(Q)BUILD=$(BUILD) bench/run.sh
+
+# libFuzzer targets, built with clang into their own folder.
+FUZZ_BUILD := $(BUILD)-fuzz
+fuzz: deps-if-needed
+	$(Q)$(MAKE) --no-print-directory CC=$(CLANG) BUILD=$(FUZZ_BUILD) \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+		$(FUZZ_BUILD)/libhvdrivers.a $(FUZZ_BUILD)/libhvdaemon.a
+	$(Q)set -e; for src in $(FUZZ_SRC); do \
+		name=$$(basename $$src .c); \
+		echo "  FUZZ    $$name ($(FUZZ_SECONDS) s)"; \
+		$(CLANG) -std=gnu11 -D_GNU_SOURCE -I. -O1 -g \
+			-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
+			-o $(FUZZ_BUILD)/$$name $$src \
+			$(call LINK_LIBS,$(FUZZ_BUILD)/libhvdaemon.a $(FUZZ_BUILD)/libhvdrivers.a) $(LIBS); \
+		corpus=tests/fuzz/corpus/$${name#fuzz_}; mkdir -p $(FUZZ_BUILD)/corpus-$$name; \
+		$(FUZZ_BUILD)/$$name -max_total_time=$(FUZZ_SECONDS) -verbosity=0 \
+			$(FUZZ_BUILD)/corpus-$$name $$corpus >$(FUZZ_BUILD)/$$name.log 2>&1 \
+			|| { tail -40 $(FUZZ_BUILD)/$$name.log; exit 1; }; \
+	done
+
+check-realstack: all
+	$(Q)BUILD=$(BUILD) tests/realstack/run.sh
+
+lint:
+	$(Q)scripts/lint.sh
+
+# --- install ----------------------------------------------------------------
+
+SYSTEMD_UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+UDEV_RULESDIR ?= $(shell pkg-config --variable=udevdir udev 2>/dev/null || echo /lib/udev)/rules.d
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+
+install: all
+	$(Q)DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" BUILD="$(BUILD)" \
+		SYSTEMD_UNITDIR="$(SYSTEMD_UNITDIR)" UDEV_RULESDIR="$(UDEV_RULESDIR)" \
+		SYSUSERSDIR="$(SYSUSERSDIR)" TMPFILESDIR="$(TMPFILESDIR)" \
+		scripts/install.sh
+
+clean:
+	rm -rf build build-san build-fuzz build-san-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The gateway's configuration: one JSON file (default
+ * /etc/homevitals/homevitals.json), parsed by a pure function into this
+ * struct. Defaults live in one table (config.c); docs/config.md documents
+ * every key. Strings are owned by the struct (hv_config_done frees them).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HV_CONFIG_DEFAULT_PATH "/etc/homevitals/homevitals.json"
+
+enum hv_payload_format {
+	HV_PAYLOAD_HOMEVITALS,
+	HV_PAYLOAD_FHIR,
+	HV_PAYLOAD_BOTH,
+};
+
+struct hv_config_device {
+	char *address; /* "AA:BB:…" */
+	char *driver; /* forced driver id, or NULL */
+	char *passkey; /* for bonding, or NULL */
+	int user_index; /* scale user slot to use, -1 none */
+	int consent_code; /* 0..9999, -1 none */
+};
+
+struct hv_config {
+	char *gateway_id; /* topic component; default: hostname */
+
+	struct {
+		char *path; /* SQLite file; default /var/lib/homevitals/homevitals.db */
+		unsigned retention_days; /* prune published older than; 0 = never */
+	} store;
+
+	struct {
+		bool enabled;
+		char *host;
+		uint16_t port;
+		char *client_id; /* default "homevitals-<gateway_id>" */
+		char *username;
+		char *password; /* from password_file / env / credential; never logged */
+		char *password_file;
+		char *topic_prefix; /* default "homevitals" */
+		int qos; /* 1 or 2 */
+		unsigned keepalive_s;
+		unsigned max_inflight;
+		enum hv_payload_format payload_format;
+		bool retain_latest;
+		bool ha_discovery;
+		char *ha_prefix; /* "homeassistant" */
+		struct {
+			bool enabled;
+			char *ca_file; /* NULL: system store */
+			char *cert_file;
+			char *key_file;
+			bool insecure; /* skip hostname check: refused unless set */
+		} tls;
+		unsigned reconnect_min_s;
+		unsigned reconnect_max_s;
+	} mqtt;
+
+	struct {
+		char *adapter; /* "hci0", or NULL for the first one */
+		bool passive_only; /* never connect */
+		unsigned connect_timeout_s;
+		unsigned stale_device_s; /* remove cached devices unseen this long */
+		size_t n_devices;
+		struct hv_config_device *devices;
+	} bluetooth;
+
+	struct {
+		char *chip; /* name ("gpiochip0"), label, or path; NULL = no LED */
+		unsigned line;
+		bool active_low;
+	} led;
+
+	struct {
+		double tolerance_kg; /* weight-based assignment window */
+	} assignment;
+
+	int log_level; /* syslog level, default LOG_INFO */
+};
+
+struct hv_config_error {
+	char message[256]; /* "mqtt.port: 70000 is not a port (1-65535)" */
+};
+
+/* Defaults for every key. */
+void hv_config_init(struct hv_config *ret);
+void hv_config_done(struct hv_config *c);
+
+/*
+ * Parse JSON text over the defaults. On a bad value: -EINVAL and reterr names
+ * the key path, the value and what was expected. Unknown keys are reported
+ * through warn() (may be NULL), naming the key, and ignored.
+ */
+int hv_config_parse(const char *json, struct hv_config *ret,
+		    struct hv_config_error *reterr,
+		    void (*warn)(const char *message, void *userdata),
+		    void *userdata);
+
+/* Read the file and parse; -ENOENT etc. with reterr filled. */
+int hv_config_load(const char *path, struct hv_config *ret,
+		   struct hv_config_error *reterr,
+		   void (*warn)(const char *message, void *userdata),
+		   void *userdata);
+
+/*
+ * Resolve the MQTT password: mqtt.password_file, else $HOMEVITALS_MQTT_PASSWORD,
+ * else the systemd credential "mqtt-password" ($CREDENTIALS_DIRECTORY).
+ */
+int hv_config_resolve_secrets(struct hv_config *c,
+			      struct hv_config_error *reterr);

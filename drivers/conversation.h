@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * A device's GATT conversation, as data. The daemon's GATT session runs any
+ * driver's steps with the same code: a new scale family adds a table, not a
+ * state machine in daemon/.
+ *
+ * How the runner executes a conversation:
+ *  - steps run in order from index 0; a step ends DONE, FAILED or TIMED OUT;
+ *  - every value notified or indicated on a subscribed characteristic is
+ *    decoded with the driver's decode() (frame.characteristic set, session
+ *    profile and clock given) and measurements with status OK and final are
+ *    handed to the pipeline, whatever step is running;
+ *  - a step's on_value() sees the notifications of its characteristic (or,
+ *    for READ, the value read) and updates the session (user index granted,
+ *    record count …);
+ *  - a failed or timed-out step ends the conversation unless it is
+ *    HV_STEP_OPTIONAL, or on_fail names a step to go to;
+ *  - after the last step (or HV_STEP_END) the runner disconnects.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drivers/measurement.h"
+
+enum hv_step_op {
+	HV_STEP_SUBSCRIBE, /* StartNotify (notify or indicate) */
+	HV_STEP_READ, /* ReadValue; the value goes to on_value() and decode() */
+	HV_STEP_WRITE, /* WriteValue: bytes, or payload() */
+	HV_STEP_WAIT, /* wait for on_value() to return DONE (or timeout) */
+	HV_STEP_END, /* stop here successfully */
+	_HV_STEP_OP_MAX,
+};
+
+enum hv_step_flags {
+	HV_STEP_OPTIONAL = 1 << 0, /* missing characteristic/failure: go on */
+	HV_STEP_WITH_RESPONSE = 1 << 1, /* write request, not command */
+	HV_STEP_SKIP_IF_NO_USER = 1 << 2, /* skip when session.user_index < 0 */
+	HV_STEP_SKIP_IF_USER = 1 << 3, /* skip when session.user_index >= 0 */
+};
+
+/* Per-connection context and scratch state; owned by the runner. */
+struct hv_session {
+	int64_t now_unix; /* wall clock, UTC seconds */
+	struct hv_datetime now_local; /* wall clock, local time */
+	uint8_t day_of_week; /* 1 = Monday … 7 = Sunday, 0 = unknown */
+	int user_index; /* device user slot; -1 none yet */
+	uint16_t consent_code; /* 0..9999 */
+	int32_t last_sequence; /* last stored record seen; -1 none */
+	struct hv_profile profile; /* the person linked to the slot, if any */
+	const char *name; /* advertised name */
+	unsigned quirks;
+	/* Results a step reports to the runner. */
+	bool user_registered; /* a new slot was granted: save it */
+	int32_t records_expected; /* from a count response; -1 unknown */
+	int next_step; /* on_value() may set it with HV_VALUE_GOTO */
+	uint32_t scratch[8]; /* for the driver's own use */
+};
+
+enum hv_value_result {
+	HV_VALUE_DONE = 0, /* the step is complete */
+	HV_VALUE_MORE = 1, /* not (yet) what the step waits for */
+	HV_VALUE_GOTO = 2, /* go to session.next_step */
+};
+
+struct hv_step {
+	enum hv_step_op op;
+	const char *service; /* UUID text: "181d" or full form */
+	const char *characteristic;
+	/* WRITE: static bytes, or payload() built from the session. */
+	const uint8_t *bytes;
+	size_t n_bytes;
+	int (*payload)(const struct hv_session *s, uint8_t *buf, size_t size,
+		       size_t *ret_len);
+	/* READ/WAIT: returns enum hv_value_result or -errno (step fails). */
+	int (*on_value)(struct hv_session *s, const uint8_t *value, size_t len);
+	unsigned timeout_ms; /* WAIT/READ/WRITE: 0 = runner default (10 s) */
+	unsigned flags;
+	int on_fail; /* step index to go to on failure; 0 = none */
+	const char *what; /* short description for logs and capture files */
+};
+
+struct hv_conversation {
+	const struct hv_step *steps;
+	size_t n_steps;
+	bool needs_bonding; /* pair (Just Works or passkey) before the steps */
+};

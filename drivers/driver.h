@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The driver interface. A driver is one const struct (see the registry in
+ * drivers/drivers.def): it decodes bytes into a caller-owned measurement,
+ * encodes a measurement back into bytes (for firmware-host and round-trip
+ * tests), and, for devices that need a connection, declares its GATT
+ * conversation as data (drivers/conversation.h). Drivers are pure: no
+ * allocation, no clock, no logging, no I/O.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drivers/measurement.h"
+#include "drivers/uuid.h"
+
+#define HV_FRAME_SERVICE_DATA_MAX 4
+#define HV_FRAME_SERVICE_UUIDS_MAX 8
+#define HV_FRAME_MANUFACTURER_MAX 4
+#define HV_FRAME_DATA_MAX 255
+
+struct hv_service_data {
+	struct hv_uuid uuid;
+	size_t len;
+	uint8_t data[HV_FRAME_DATA_MAX];
+};
+
+/* Manufacturer data: company ID first, little-endian, as in the advert. */
+struct hv_manufacturer_data {
+	size_t len;
+	uint8_t data[HV_FRAME_DATA_MAX];
+};
+
+/*
+ * One input: an advertisement (service data, manufacturer data, name,
+ * services) or one GATT value (notified, indicated or read), with whatever
+ * the caller knows of the device. Everything is optional.
+ */
+struct hv_frame {
+	const char *name; /* advertised local name, or NULL */
+	const char *address; /* "AA:BB:CC:DD:EE:FF", or NULL */
+	int16_t rssi; /* 0 = unknown */
+
+	size_t n_service_data;
+	struct hv_service_data service_data[HV_FRAME_SERVICE_DATA_MAX];
+	size_t n_manufacturer_data;
+	struct hv_manufacturer_data manufacturer_data[HV_FRAME_MANUFACTURER_MAX];
+	size_t n_service_uuids;
+	struct hv_uuid service_uuids[HV_FRAME_SERVICE_UUIDS_MAX];
+
+	bool has_characteristic;
+	struct hv_uuid characteristic;
+	size_t value_len;
+	uint8_t value[HV_FRAME_DATA_MAX];
+
+	/* The person's profile, for derived body composition; NULL if none. */
+	const struct hv_profile *profile;
+	/* Caller's wall clock (Unix seconds), to judge device clocks; 0 = unknown. */
+	int64_t now;
+	/* Driver-specific quirk selected by the caller (model), 0 = none. */
+	unsigned quirks;
+};
+
+/* Lookups over a frame. */
+const struct hv_service_data *hv_frame_service_data(const struct hv_frame *f,
+						    uint16_t uuid16);
+const struct hv_manufacturer_data *
+hv_frame_manufacturer_data(const struct hv_frame *f, uint16_t company_id);
+bool hv_frame_has_service(const struct hv_frame *f, uint16_t uuid16);
+bool hv_frame_is_characteristic(const struct hv_frame *f, uint16_t uuid16);
+/* Case-sensitive prefix match of the advertised name. */
+bool hv_frame_name_starts_with(const struct hv_frame *f, const char *prefix);
+
+/*
+ * decode() contract:
+ *   0        ret is a measurement (status OK; final or not)
+ *   -ENODEV  not this driver's frame (ret untouched; the next driver tries)
+ *   -EBADMSG this driver's frame, but malformed: ret->status is INVALID and
+ *            ret->error names the field (use hv_measurement_invalid()).
+ */
+typedef int (*hv_decode_fn)(const struct hv_frame *frame,
+			    struct hv_measurement *ret);
+
+/*
+ * encode(): the inverse, writing into a caller-owned frame. `target` names
+ * the characteristic or service-data UUID wanted when a driver has several
+ * (NULL: the driver's main one). Returns 0, -EINVAL when the measurement
+ * cannot be expressed, -ENOSPC when too large.
+ */
+typedef int (*hv_encode_fn)(const struct hv_measurement *m,
+			    const struct hv_uuid *target,
+			    struct hv_frame *ret);
+
+/* What a driver matches on, for `homevitals drivers --json` and selection. */
+struct hv_match {
+	const uint16_t *service_data; /* 16-bit service-data UUIDs; 0-terminated */
+	const uint16_t *company_ids; /* manufacturer company IDs; 0xFFFF-terminated */
+	const uint16_t *characteristics; /* 16-bit GATT UUIDs; 0-terminated */
+	const char *const *characteristics128; /* full UUIDs; NULL-terminated */
+	const uint16_t *services; /* advertised/GATT services; 0-terminated */
+	const char *const *name_prefixes; /* NULL-terminated */
+};
+
+enum hv_driver_flags {
+	/* Shared GATT UUIDs (0xFFE1, 0xFFF1…): try only when forced by name,
+	 * services, or --driver, never on a bare characteristic. */
+	HV_DRIVER_NEEDS_SELECTION = 1 << 0,
+	/* Generic profile decoders (SIG services) run after vendor drivers. */
+	HV_DRIVER_GENERIC = 1 << 1,
+};
+
+struct hv_conversation;
+
+struct hv_driver {
+	const char *id; /* stable, e.g. "xiaomi_mi_scale" */
+	const char *name; /* human name of the family */
+	const char *const *models; /* NULL-terminated */
+	const char *kind; /* "scale", "heart_rate", "blood_pressure", … */
+	struct hv_match match;
+	unsigned flags;
+	hv_decode_fn decode;
+	hv_encode_fn encode;
+	/* For devices that need a connection; NULL for advert-only devices. */
+	const struct hv_conversation *conversation;
+	/* Selection at run time: does this advert's device belong to us?
+	 * NULL: decided by match (service data, company IDs, names). */
+	bool (*claims_device)(const struct hv_frame *advert);
+};
