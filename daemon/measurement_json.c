@@ -192,6 +192,58 @@ int hv_record_to_json(const struct hv_record *r, cJSON **ret)
 	k = fill_measurement(o, &r->m);
 	if (k < 0)
 		return k;
+	if (r->raw) {
+		cJSON *raw;
+
+		k = hv_frame_to_json(r->raw, &raw);
+		if (k < 0)
+			return k;
+		cJSON_AddItemToObject(o, "raw", raw);
+	}
+	*ret = TAKE_PTR(o);
+	return 0;
+}
+
+int hv_frame_to_json(const struct hv_frame *f, cJSON **ret)
+{
+	_cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
+	char hex[2 * HV_FRAME_DATA_MAX + 1], uuid[HV_UUID_STRING_MAX];
+
+	if (!o)
+		return -ENOMEM;
+	if (f->n_service_data) {
+		cJSON *sd = cJSON_AddObjectToObject(o, "service_data");
+
+		if (!sd)
+			return -ENOMEM;
+		for (size_t i = 0; i < f->n_service_data; i++) {
+			hv_uuid_format_short(&f->service_data[i].uuid, uuid);
+			hv_hex(f->service_data[i].data, f->service_data[i].len,
+			       hex);
+			if (!cJSON_AddStringToObject(sd, uuid, hex))
+				return -ENOMEM;
+		}
+	}
+	/* The decode input form carries one manufacturer-data entry. */
+	if (f->n_manufacturer_data) {
+		hv_hex(f->manufacturer_data[0].data,
+		       f->manufacturer_data[0].len, hex);
+		if (!cJSON_AddStringToObject(o, "manufacturer_data", hex))
+			return -ENOMEM;
+	}
+	if (f->has_characteristic) {
+		cJSON *c = cJSON_AddObjectToObject(o, "characteristic");
+
+		hv_uuid_format_short(&f->characteristic, uuid);
+		hv_hex(f->value, f->value_len, hex);
+		if (!c || !cJSON_AddStringToObject(c, "uuid", uuid) ||
+		    !cJSON_AddStringToObject(c, "value", hex))
+			return -ENOMEM;
+	}
+	if (f->name && !cJSON_AddStringToObject(o, "name", f->name))
+		return -ENOMEM;
+	if (f->address && !cJSON_AddStringToObject(o, "address", f->address))
+		return -ENOMEM;
 	*ret = TAKE_PTR(o);
 	return 0;
 }

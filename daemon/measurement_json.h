@@ -27,12 +27,18 @@ struct hv_record {
 	int64_t time_usec; /* UTC, best time known */
 	bool correction; /* republished after reassignment */
 	struct hv_measurement m;
+	/* The frame the measurement was decoded from, kept in the stored JSON
+	 * as "raw" (decode --jsonl input form) so it can be re-derived for
+	 * another person later. NULL: none. */
+	const struct hv_frame *raw;
 };
 
 /* decode output: status, driver, final, … readings (readings.md). */
 int hv_measurement_to_json(const struct hv_measurement *m, cJSON **ret);
 /* Stored/published form: the above plus id, device, person, time. */
 int hv_record_to_json(const struct hv_record *r, cJSON **ret);
+/* The frame in `decode --jsonl` input form (no profile). */
+int hv_frame_to_json(const struct hv_frame *f, cJSON **ret);
 /* Print compactly; caller frees. NULL on OOM. */
 char *hv_json_print(const cJSON *j);
 

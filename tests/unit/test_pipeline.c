@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: MIT
+/* The pipeline: weigh-in sessions, repeats, strays, joins, ids and time. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/hexutil.h"
+#include "daemon/macro.h"
+#include "daemon/pipeline.h"
+#include "drivers/registry.h"
+
+#define ADDR "C8:47:8C:00:00:01"
+#define MAX_RECORDS 16
+
+struct sink {
+	size_t n;
+	struct hv_record records[MAX_RECORDS];
+	char raw_names[MAX_RECORDS][64];
+	const char *person; /* assign everything to this person */
+	struct hv_profile profile;
+};
+
+static bool sink_assign(struct hv_record *r, struct hv_profile *ret_profile,
+			void *userdata)
+{
+	struct sink *s = userdata;
+
+	if (!s->person)
+		return false;
+	(void)snprintf(r->person, sizeof(r->person), "%s", s->person);
+	*ret_profile = s->profile;
+	return true;
+}
+
+static int sink_accept(const struct hv_record *r, void *userdata)
+{
+	struct sink *s = userdata;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->records[i].id, r->id) == 0)
+			return 0;
+	assert_true(s->n < MAX_RECORDS);
+	s->records[s->n] = *r;
+	s->records[s->n].raw = NULL;
+	s->n++;
+	return 1;
+}
+
+static const struct hv_pipeline_ops ops = {
+	.assign = sink_assign,
+	.accept = sink_accept,
+};
+
+static struct hv_clock_sample clock_at(double seconds)
+{
+	return (struct hv_clock_sample){
+		.mono_usec = (uint64_t)(seconds * 1e6) + 1000 * USEC_PER_SEC,
+		.wall_usec = 1763800000LL * 1000000 + (int64_t)(seconds * 1e6),
+		.wall_known = true,
+		.utc_offset_s = 3600,
+	};
+}
+
+/* Decode a service-data frame through the registry and feed it. */
+static int feed_hex(struct hv_pipeline *p, const char *uuid_hex, double t)
+{
+	struct hv_clock_sample now = clock_at(t);
+	struct hv_frame f = { .address = ADDR };
+	struct hv_measurement m;
+
+	assert_int_equal(hv_frame_add_service_data(&f, uuid_hex), 0);
+	f.now = now.wall_usec / 1000000;
+	assert_int_equal(hv_registry_decode(&f, NULL, &m), 0);
+	return hv_pipeline_feed(p, &f, hv_driver_by_id(m.driver), &m, &now);
+}
+
+/* A Mi v1 frame built by the driver's own encoder. */
+static void mi_frame(char *out, size_t size, double kg, bool stable,
+		     bool removed)
+{
+	const struct hv_driver *d = hv_driver_by_id("xiaomi_mi_scale");
+	struct hv_measurement m;
+	struct hv_frame f;
+	char hex[32];
+
+	hv_measurement_init(&m, d->id);
+	m.final = stable;
+	m.load_removed = removed;
+	m.display_unit = HV_UNIT_KG;
+	m.has_raw_device_time = true;
+	m.raw_device_time = (struct hv_datetime){ 1970, 1, 1, 0, 0, 0 };
+	assert_int_equal(hv_measurement_add(&m, HV_METRIC_BODY_WEIGHT, kg), 0);
+	assert_int_equal(d->encode(&m, NULL, &f), 0);
+	hv_hex(f.service_data[0].data, f.service_data[0].len, hex);
+	(void)snprintf(out, size, "181d:%s", hex);
+}
+
+static void test_one_weighin_one_measurement(void **state)
+{
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	char live1[64], live2[64], stable[64], removed[64];
+	double t = 0;
+
+	(void)state;
+	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	mi_frame(live1, sizeof(live1), 40.2, false, false);
+	mi_frame(live2, sizeof(live2), 71.9, false, false);
+	mi_frame(stable, sizeof(stable), 72.4, true, false);
+	mi_frame(removed, sizeof(removed), 72.4, true, true);
+
+	assert_int_equal(feed_hex(p, live1, t += 0.3), 0);
+	assert_int_equal(feed_hex(p, live2, t += 0.3), 0);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(feed_hex(p, stable, t += 0.3), 0);
+	assert_int_equal(s.n, 0); /* not yet: the person is still on */
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(feed_hex(p, removed, t += 0.5), 0);
+	assert_int_equal(s.n, 1);
+	assert_true(fabs(s.records[0].m.readings[0].value - 72.4) < 0.01);
+	assert_true(s.records[0].m.final);
+	assert_int_equal(strlen(s.records[0].id), 32);
+	/* Receive time (the clock says 1970) of the first stable frame. */
+	assert_int_equal(s.records[0].time_usec, clock_at(0.9).wall_usec);
+	assert_int_equal(hv_pipeline_stats(p)->ignored_live, 2);
+	hv_pipeline_free(p);
+}
+
+static void test_quiet_time_ends_weighin(void **state)
+{
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	struct hv_clock_sample now;
+	char stable[64];
+	uint64_t next;
+
+	(void)state;
+	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	mi_frame(stable, sizeof(stable), 80.0, true, false);
+	assert_int_equal(feed_hex(p, stable, 1.0), 0);
+	assert_int_equal(feed_hex(p, stable, 1.5), 0);
+	now = clock_at(5);
+	assert_int_equal(hv_pipeline_tick(p, &now, &next), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(next, clock_at(11.5).mono_usec);
+	now = clock_at(11.5);
+	assert_int_equal(hv_pipeline_tick(p, &now, &next), 0);
+	assert_int_equal(s.n, 1);
+	hv_pipeline_free(p);
+}
+
+static void test_stray_and_repeat_after_stepoff(void **state)
+{
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	char stable[64], removed[64], stray[64];
+	struct hv_clock_sample now;
+
+	(void)state;
+	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	mi_frame(stable, sizeof(stable), 65.3, true, false);
+	mi_frame(removed, sizeof(removed), 65.3, true, true);
+	mi_frame(stray, sizeof(stray), 3.2, true, false);
+	assert_int_equal(feed_hex(p, stable, 1), 0);
+	assert_int_equal(feed_hex(p, removed, 2), 0);
+	assert_int_equal(s.n, 1);
+	/* the scale keeps advertising the final value, then a stray value */
+	assert_int_equal(feed_hex(p, stable, 20), 0);
+	assert_int_equal(feed_hex(p, removed, 25), 0);
+	assert_int_equal(feed_hex(p, stray, 30), 0);
+	now = clock_at(45);
+	assert_int_equal(hv_pipeline_tick(p, &now, NULL), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(hv_pipeline_stats(p)->ignored_repeat, 2);
+	assert_int_equal(hv_pipeline_stats(p)->ignored_stray, 1);
+	hv_pipeline_free(p);
+}
+
+static void test_two_people_in_a_row(void **state)
+{
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	char a[64], a_off[64], b[64], b_off[64];
+
+	(void)state;
+	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	mi_frame(a, sizeof(a), 72.4, true, false);
+	mi_frame(a_off, sizeof(a_off), 72.4, true, true);
+	mi_frame(b, sizeof(b), 58.1, true, false);
+	mi_frame(b_off, sizeof(b_off), 58.1, true, true);
+	assert_int_equal(feed_hex(p, a, 1), 0);
+	assert_int_equal(feed_hex(p, a_off, 2), 0);
+	assert_int_equal(feed_hex(p, b, 6), 0);
+	assert_int_equal(feed_hex(p, b_off, 7), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_not_equal(s.records[0].id, s.records[1].id);
+	hv_pipeline_free(p);
+}
+
+static void test_clock_unknown_holds_then_dates(void **state)
+{
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	struct hv_clock_sample now = clock_at(1);
+	struct hv_frame f = { .address = ADDR };
+	struct hv_measurement m;
+	const struct hv_driver *d = hv_driver_by_id("xiaomi_mi_scale");
+	char stable[64];
+
+	(void)state;
+	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	mi_frame(stable, sizeof(stable), 90.0, true, true);
+	assert_int_equal(hv_frame_add_service_data(&f, stable), 0);
+	assert_int_equal(d->decode(&f, (hv_measurement_init(&m, d->id), &m)), 0);
+	now.wall_known = false;
+	now.wall_usec = 0; /* a Pi without RTC: 1970 */
+	assert_int_equal(hv_pipeline_feed(p, &f, d, &m, &now), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(hv_pipeline_stats(p)->pending, 1);
+	now = clock_at(61);
+	assert_int_equal(hv_pipeline_tick(p, &now, NULL), 0);
+	assert_int_equal(s.n, 1);
+	/* dated by its age on the monotonic clock, never 1970 */
+	assert_int_equal(s.records[0].time_usec, clock_at(1).wall_usec);
+	hv_pipeline_free(p);
+}
+
+static void test_device_clock_used_when_plausible(void **state)
+{
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	struct hv_clock_sample now = clock_at(1);
+	const struct hv_driver *d = hv_driver_by_id("xiaomi_mi_scale");
+	struct hv_measurement m, dec;
+	struct hv_frame f, in = { .address = ADDR };
+
+	(void)state;
+	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	hv_measurement_init(&m, d->id);
+	m.final = true;
+	m.load_removed = true;
+	m.has_raw_device_time = true;
+	m.raw_device_time = (struct hv_datetime){ 2025, 6, 1, 7, 30, 0 };
+	assert_int_equal(hv_measurement_add(&m, HV_METRIC_BODY_WEIGHT, 70), 0);
+	assert_int_equal(d->encode(&m, NULL, &f), 0);
+	in.n_service_data = 1;
+	in.service_data[0] = f.service_data[0];
+	in.now = now.wall_usec / 1000000;
+	hv_measurement_init(&dec, d->id);
+	assert_int_equal(d->decode(&in, &dec), 0);
+	assert_true(dec.has_device_time);
+	assert_int_equal(hv_pipeline_feed(p, &in, d, &dec, &now), 0);
+	assert_int_equal(s.n, 1);
+	/* 07:30 local at UTC+1 is 06:30Z */
+	assert_int_equal(s.records[0].time_usec,
+			 (hv_datetime_to_unix(&(struct hv_datetime){ 2025, 6, 1, 6, 30, 0 })) *
+				 (int64_t)USEC_PER_SEC);
+	/* the same event seen again (a restart, a second adapter): same id */
+	{
+		struct hv_pipeline *p2;
+		struct sink s2 = { 0 };
+
+		assert_int_equal(hv_pipeline_new(NULL, &ops, &s2, &p2), 0);
+		now = clock_at(500);
+		assert_int_equal(hv_pipeline_feed(p2, &in, d, &dec, &now), 0);
+		assert_int_equal(s2.n, 1);
+		assert_string_equal(s2.records[0].id, s.records[0].id);
+		hv_pipeline_free(p2);
+	}
+	hv_pipeline_free(p);
+}
+
+static void test_object_weighing_ignored(void **state)
+{
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	struct hv_clock_sample now = clock_at(1);
+	const struct hv_driver *d = hv_driver_by_id("xiaomi_mi_scale");
+	struct hv_measurement m;
+	struct hv_frame f;
+
+	(void)state;
+	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	hv_measurement_init(&m, d->id);
+	m.final = true;
+	m.load_removed = true;
+	m.subject = HV_SUBJECT_OBJECT;
+	assert_int_equal(hv_measurement_add(&m, HV_METRIC_BODY_WEIGHT, 9.55), 0);
+	assert_int_equal(d->encode(&m, NULL, &f), 0);
+	f.address = ADDR;
+	assert_int_equal(d->decode(&f, (hv_measurement_init(&m, d->id), &m)), 0);
+	assert_int_equal(hv_pipeline_feed(p, &f, d, &m, &now), 0);
+	assert_int_equal(hv_pipeline_flush(p, &now), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(hv_pipeline_stats(p)->ignored_object, 1);
+	hv_pipeline_free(p);
+}
+
+static void test_ids_are_stable_and_distinct(void **state)
+{
+	char a[HV_ID_MAX], b[HV_ID_MAX], c[HV_ID_MAX];
+
+	(void)state;
+	hv_measurement_id("d", "AA", "seq:1", a);
+	hv_measurement_id("d", "AA", "seq:1", b);
+	hv_measurement_id("d", "AA", "seq:2", c);
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_one_weighin_one_measurement),
+		cmocka_unit_test(test_quiet_time_ends_weighin),
+		cmocka_unit_test(test_stray_and_repeat_after_stepoff),
+		cmocka_unit_test(test_two_people_in_a_row),
+		cmocka_unit_test(test_clock_unknown_holds_then_dates),
+		cmocka_unit_test(test_device_clock_used_when_plausible),
+		cmocka_unit_test(test_object_weighing_ignored),
+		cmocka_unit_test(test_ids_are_stable_and_distinct),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
