@@ -28,10 +28,19 @@ enum hv_store_flags {
 int hv_store_open(const char *path, unsigned flags, struct hv_store **ret);
 struct hv_store *hv_store_close(struct hv_store *s);
 int hv_store_schema_version(struct hv_store *s);
-/* The last SQLite error text, for the one log line of the caller. */
+/* The last SQLite error text, for the one log line of the caller.
+ * hv_store_errmsg(NULL): why the last hv_store_open() of this thread failed. */
 const char *hv_store_errmsg(struct hv_store *s);
+/* The schema version this binary creates and understands. */
+int hv_store_schema_version_supported(void);
+/* PRAGMA quick_check: 0 when sound, -EBADMSG (errmsg says where) if not. */
+int hv_store_check(struct hv_store *s);
+/* Limit the file to max_pages pages (0: no limit), for disk-full tests. */
+int hv_store_set_max_pages(struct hv_store *s, unsigned max_pages);
 
-/* Accept a measurement. 1 = stored, 0 = already stored (same id), -errno. */
+/* Accept a measurement. 1 = stored, 0 = already stored (same id), -errno.
+ * Measurement row, one row per reading and a pending outbox row: one
+ * transaction. Only status OK records with an id are accepted (-EINVAL). */
 int hv_store_add(struct hv_store *s, const struct hv_record *r);
 
 /* --- outbox ----------------------------------------------------------- */
@@ -120,6 +129,9 @@ int hv_store_measurement_json(struct hv_store *s, const char *id,
 /*
  * Reassign: set person, replace the JSON (re-derived by the caller), and
  * queue it again for publishing (a correction). One transaction.
+ * person_id "" unassigns. new_json NULL: the store derives it from the
+ * stored JSON (new "person", "correction": true). Pending outbox rows of the
+ * old form are superseded (never published). -ENOENT: unknown id.
  */
 int hv_store_reassign(struct hv_store *s, const char *id,
 		      const char *person_id, const char *new_json);
@@ -127,7 +139,7 @@ int hv_store_reassign(struct hv_store *s, const char *id,
 struct hv_reading_filter {
 	const char *person; /* NULL any; "" unassigned */
 	const char *metric; /* NULL any */
-	int64_t since_usec, until_usec; /* 0 = open */
+	int64_t since_usec, until_usec; /* since <= time < until; 0 = open */
 };
 
 struct hv_reading_row {
