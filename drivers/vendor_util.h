@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Small helpers shared by the proprietary scale drivers; pure and inline. */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "drivers/driver.h"
+
+static inline char hv_ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Case-insensitive prefix match of the advertised name. */
+static inline bool hv_name_prefix_ci(const char *name, const char *prefix)
+{
+	if (!name || !prefix)
+		return false;
+	for (; *prefix; prefix++, name++)
+		if (!*name || hv_ascii_lower(*name) != hv_ascii_lower(*prefix))
+			return false;
+	return true;
+}
+
+/* Case-insensitive substring search in the advertised name. */
+static inline bool hv_name_contains_ci(const char *name, const char *needle)
+{
+	if (!name || !needle)
+		return false;
+	for (; *name; name++)
+		if (hv_name_prefix_ci(name, needle))
+			return true;
+	return false;
+}
+
+static inline bool hv_name_any_prefix_ci(const char *name,
+					 const char *const *prefixes)
+{
+	for (; prefixes && *prefixes; prefixes++)
+		if (hv_name_prefix_ci(name, *prefixes))
+			return true;
+	return false;
+}
+
+/* Byte sum modulo 256 of p[0..n-1]. */
+static inline uint8_t hv_sum8(const uint8_t *p, size_t n)
+{
+	uint8_t s = 0;
+
+	while (n--)
+		s = (uint8_t)(s + *p++);
+	return s;
+}
+
+/* XOR of p[0..n-1]. */
+static inline uint8_t hv_xor8(const uint8_t *p, size_t n)
+{
+	uint8_t x = 0;
+
+	while (n--)
+		x ^= *p++;
+	return x;
+}
+
+/* A GATT value from a frame on a 16-bit characteristic, or NULL. */
+static inline const uint8_t *hv_frame_value_on(const struct hv_frame *f,
+					       uint16_t uuid16, size_t *ret_len)
+{
+	if (!hv_frame_is_characteristic(f, uuid16))
+		return NULL;
+	*ret_len = f->value_len;
+	return f->value;
+}
+
+/* Set a frame's characteristic value (encoders). */
+static inline int hv_frame_put_value(struct hv_frame *f, uint16_t uuid16,
+				     const uint8_t *value, size_t len)
+{
+	if (len > HV_FRAME_DATA_MAX)
+		return -ENOSPC;
+	*f = (struct hv_frame){ .has_characteristic = true };
+	f->characteristic = hv_uuid16(uuid16);
+	f->value_len = len;
+	memcpy(f->value, value, len);
+	return 0;
+}
+
+/* Protocol frames that carry no reading (acknowledgements, user lists):
+ * decoded as a non-final measurement with a "frame" context. */
+static inline int hv_measurement_control(struct hv_measurement *m,
+					 const char *what)
+{
+	m->final = false;
+	return hv_measurement_add_context(m, "frame", what);
+}
