@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The GATT conversation of a Bluetooth SIG weight / body composition scale,
+ * as data for the daemon's step runner (drivers/conversation.h). Sources:
+ * sig-health-and-coding.md §2.1 (User Data Service 0x181C, User Control
+ * Point 0x2A9F), §2.2 (Current Time 0x2A2B), scales-openscale.md §2.3
+ * (openScale's StandardWeightProfileHandler flow).
+ *
+ *   0  read Weight Scale Feature 0x2A9E                      (optional)
+ *   1  indications on Weight Measurement 0x2A9D
+ *   2  indications on Body Composition Measurement 0x2A9C    (optional)
+ *   3  indications on User Control Point 0x2A9F   (no UDS: go to 14)
+ *   4  write Current Time 0x2A2B: Date Time, day of week, 0, 0 (optional)
+ *   5  known user: write UCP 02 <index> <consent LE16>
+ *   6  wait for 20 02 <result>: success → on; not authorized → forget the
+ *      slot and register anew (7); anything else fails
+ *   7  no user: write UCP 01 <consent LE16> (register a new user)
+ *   8  wait for 20 01 01 <index> → session.user_index, user_registered,
+ *      then consent with it (5); 0x04 "operation failed" = no free slot
+ *   9  read Database Change Increment 0x2A99                 (optional)
+ *  10  write Date of Birth 0x2A85 (year LE16, month, day; from the age)
+ *  11  write Gender 0x2A8C (0 male, 1 female)
+ *  12  write Height 0x2A8E (u16, cm)
+ *  13  write Database Change Increment + 1, so the scale takes the data
+ *      (10-13 optional, skipped without a user or a profile)
+ *  14  wait up to 60 s for a measurement (stored ones arrive after consent)
+ *  15  linger 5 s for more stored measurements
+ *  16  end
+ *
+ * Measurements are not handled here: the runner decodes every indication
+ * with the drivers and hands final ones to the pipeline.
+ *
+ * session.scratch[0]: the Weight Scale Feature bits; scratch[1]: the
+ * Database Change Increment read at step 9.
+ */
+#include <errno.h>
+
+#include "drivers/bytes.h"
+#include "drivers/sig_scale.h"
+
+#define SVC_WSS "181d"
+#define SVC_BCS "181b"
+#define SVC_UDS "181c"
+#define SVC_CTS "1805"
+
+static int on_feature(struct hv_session *s, const uint8_t *value, size_t len)
+{
+	if (len != 4)
+		return -EBADMSG;
+	s->scratch[0] = hv_le32(value);
+	return HV_VALUE_DONE;
+}
+
+static int current_time_payload(const struct hv_session *s, uint8_t *buf,
+				 size_t size, size_t *ret_len)
+{
+	if (size < 10)
+		return -ENOSPC;
+	if (!hv_datetime_plausible(&s->now_local, 0))
+		return -EINVAL;
+	hv_write_datetime(buf, &s->now_local);
+	buf[7] = s->day_of_week <= 7 ? s->day_of_week : 0;
+	buf[8] = 0; /* Fractions256 */
+	buf[9] = 0; /* Adjust Reason */
+	*ret_len = 10;
+	return 0;
+}
+
+static int consent_payload(const struct hv_session *s, uint8_t *buf,
+			   size_t size, size_t *ret_len)
+{
+	if (size < 4)
+		return -ENOSPC;
+	if (s->user_index < 0 || s->user_index > 0xFE || s->consent_code > 9999)
+		return -EINVAL;
+	buf[0] = HV_UCP_CONSENT;
+	buf[1] = (uint8_t)s->user_index;
+	hv_put_le16(buf + 2, s->consent_code);
+	*ret_len = 4;
+	return 0;
+}
+
+static int register_payload(const struct hv_session *s, uint8_t *buf,
+			    size_t size, size_t *ret_len)
+{
+	if (size < 3)
+		return -ENOSPC;
+	if (s->consent_code > 9999)
+		return -EINVAL;
+	buf[0] = HV_UCP_REGISTER_NEW_USER;
+	hv_put_le16(buf + 1, s->consent_code);
+	*ret_len = 3;
+	return 0;
+}
+
+/* A UCP response to `op`: the response value, or -1 for other values. */
+static int ucp_response(const uint8_t *value, size_t len, uint8_t op)
+{
+	if (len < 3 || value[0] != HV_UCP_RESPONSE || value[1] != op)
+		return -1;
+	return value[2];
+}
+
+static int on_consent(struct hv_session *s, const uint8_t *value, size_t len)
+{
+	int r = ucp_response(value, len, HV_UCP_CONSENT);
+
+	if (r < 0)
+		return HV_VALUE_MORE;
+	if (r == HV_UCP_SUCCESS)
+		return HV_VALUE_DONE;
+	if (r == HV_UCP_NOT_AUTHORIZED) {
+		/* The scale forgot us (batteries out) or the code is stale. */
+		s->user_index = -1;
+		s->next_step = HV_SIG_STEP_REGISTER;
+		return HV_VALUE_GOTO;
+	}
+	return -EACCES;
+}
+
+static int on_register(struct hv_session *s, const uint8_t *value, size_t len)
+{
+	int r = ucp_response(value, len, HV_UCP_REGISTER_NEW_USER);
+
+	if (r < 0)
+		return HV_VALUE_MORE;
+	if (r == HV_UCP_OPERATION_FAILED)
+		return -ENOSPC; /* every user slot is taken */
+	if (r != HV_UCP_SUCCESS)
+		return -EPROTO;
+	if (len < 4 || value[3] == 0xFF)
+		return -EBADMSG;
+	s->user_index = value[3];
+	s->user_registered = true;
+	s->next_step = HV_SIG_STEP_CONSENT;
+	return HV_VALUE_GOTO;
+}
+
+static int on_change_increment(struct hv_session *s, const uint8_t *value,
+			       size_t len)
+{
+	if (len != 4)
+		return -EBADMSG;
+	s->scratch[1] = hv_le32(value);
+	return HV_VALUE_DONE;
+}
+
+static int birth_payload(const struct hv_session *s, uint8_t *buf, size_t size,
+			 size_t *ret_len)
+{
+	struct hv_datetime now = s->now_local, dob;
+	int64_t t;
+
+	if (size < 4)
+		return -ENOSPC;
+	if (!(s->profile.age_years > 0 && s->profile.age_years < 150) ||
+	    !hv_datetime_plausible(&now, 0))
+		return -ENODATA;
+	/* Only the age is known: the birthday it implies. */
+	t = hv_datetime_to_unix(&now) -
+	    (int64_t)(s->profile.age_years * 365.2425 * 86400);
+	hv_datetime_from_unix(t, &dob);
+	hv_put_le16(buf, dob.year);
+	buf[2] = dob.month;
+	buf[3] = dob.day;
+	*ret_len = 4;
+	return 0;
+}
+
+static int gender_payload(const struct hv_session *s, uint8_t *buf,
+			  size_t size, size_t *ret_len)
+{
+	if (size < 1)
+		return -ENOSPC;
+	if (s->profile.sex == HV_SEX_MALE)
+		buf[0] = 0;
+	else if (s->profile.sex == HV_SEX_FEMALE)
+		buf[0] = 1;
+	else
+		return -ENODATA;
+	*ret_len = 1;
+	return 0;
+}
+
+static int height_payload(const struct hv_session *s, uint8_t *buf,
+			  size_t size, size_t *ret_len)
+{
+	double cm = s->profile.height_m * 100;
+
+	if (size < 2)
+		return -ENOSPC;
+	if (!(cm >= 30 && cm <= 300))
+		return -ENODATA;
+	hv_put_le16(buf, (uint16_t)(cm + 0.5));
+	*ret_len = 2;
+	return 0;
+}
+
+static int change_increment_payload(const struct hv_session *s, uint8_t *buf,
+				    size_t size, size_t *ret_len)
+{
+	if (size < 4)
+		return -ENOSPC;
+	hv_put_le32(buf, s->scratch[1] + 1);
+	*ret_len = 4;
+	return 0;
+}
+
+static int on_measurement(struct hv_session *s, const uint8_t *value,
+			  size_t len)
+{
+	(void)s;
+	(void)value;
+	(void)len;
+	return HV_VALUE_DONE;
+}
+
+static int on_more(struct hv_session *s, const uint8_t *value, size_t len)
+{
+	(void)s;
+	(void)value;
+	(void)len;
+	return HV_VALUE_MORE;
+}
+
+#define OPT HV_STEP_OPTIONAL
+#define RSP HV_STEP_WITH_RESPONSE
+#define USER HV_STEP_SKIP_IF_NO_USER
+
+static const struct hv_step steps[] = {
+	[HV_SIG_STEP_READ_FEATURE] = {
+		.op = HV_STEP_READ, .service = SVC_WSS, .characteristic = "2a9e",
+		.on_value = on_feature, .flags = OPT,
+		.what = "read Weight Scale Feature" },
+	[HV_SIG_STEP_SUBSCRIBE_WEIGHT] = {
+		.op = HV_STEP_SUBSCRIBE, .service = SVC_WSS,
+		.characteristic = "2a9d",
+		.what = "indications on Weight Measurement" },
+	[HV_SIG_STEP_SUBSCRIBE_BODY] = {
+		.op = HV_STEP_SUBSCRIBE, .service = SVC_BCS,
+		.characteristic = "2a9c", .flags = OPT,
+		.what = "indications on Body Composition Measurement" },
+	[HV_SIG_STEP_SUBSCRIBE_UCP] = {
+		.op = HV_STEP_SUBSCRIBE, .service = SVC_UDS,
+		.characteristic = "2a9f",
+		.on_fail = HV_SIG_STEP_WAIT_MEASUREMENT,
+		.what = "indications on User Control Point (none: single user)" },
+	[HV_SIG_STEP_SET_TIME] = {
+		.op = HV_STEP_WRITE, .service = SVC_CTS, .characteristic = "2a2b",
+		.payload = current_time_payload, .flags = OPT | RSP,
+		.what = "set the scale's clock" },
+	[HV_SIG_STEP_CONSENT] = {
+		.op = HV_STEP_WRITE, .service = SVC_UDS, .characteristic = "2a9f",
+		.payload = consent_payload,
+		.flags = RSP | HV_STEP_SKIP_IF_NO_USER,
+		.what = "consent for the user slot" },
+	[HV_SIG_STEP_CONSENT_WAIT] = {
+		.op = HV_STEP_WAIT, .service = SVC_UDS, .characteristic = "2a9f",
+		.on_value = on_consent, .flags = HV_STEP_SKIP_IF_NO_USER,
+		.what = "consent response" },
+	[HV_SIG_STEP_REGISTER] = {
+		.op = HV_STEP_WRITE, .service = SVC_UDS, .characteristic = "2a9f",
+		.payload = register_payload,
+		.flags = RSP | HV_STEP_SKIP_IF_USER,
+		.what = "register a new user" },
+	[HV_SIG_STEP_REGISTER_WAIT] = {
+		.op = HV_STEP_WAIT, .service = SVC_UDS, .characteristic = "2a9f",
+		.on_value = on_register, .flags = HV_STEP_SKIP_IF_USER,
+		.what = "new user index" },
+	[HV_SIG_STEP_READ_CHANGE_INCREMENT] = {
+		.op = HV_STEP_READ, .service = SVC_UDS, .characteristic = "2a99",
+		.on_value = on_change_increment, .flags = OPT | USER,
+		.what = "read Database Change Increment" },
+	[HV_SIG_STEP_WRITE_BIRTH] = {
+		.op = HV_STEP_WRITE, .service = SVC_UDS, .characteristic = "2a85",
+		.payload = birth_payload, .flags = OPT | RSP | USER,
+		.what = "write date of birth" },
+	[HV_SIG_STEP_WRITE_GENDER] = {
+		.op = HV_STEP_WRITE, .service = SVC_UDS, .characteristic = "2a8c",
+		.payload = gender_payload, .flags = OPT | RSP | USER,
+		.what = "write gender" },
+	[HV_SIG_STEP_WRITE_HEIGHT] = {
+		.op = HV_STEP_WRITE, .service = SVC_UDS, .characteristic = "2a8e",
+		.payload = height_payload, .flags = OPT | RSP | USER,
+		.what = "write height" },
+	[HV_SIG_STEP_WRITE_CHANGE_INCREMENT] = {
+		.op = HV_STEP_WRITE, .service = SVC_UDS, .characteristic = "2a99",
+		.payload = change_increment_payload, .flags = OPT | RSP | USER,
+		.what = "bump Database Change Increment" },
+	[HV_SIG_STEP_WAIT_MEASUREMENT] = {
+		.op = HV_STEP_WAIT, .service = SVC_WSS, .characteristic = "2a9d",
+		.on_value = on_measurement, .timeout_ms = 60000, .flags = OPT,
+		.what = "wait for a measurement" },
+	[HV_SIG_STEP_LINGER] = {
+		.op = HV_STEP_WAIT, .service = SVC_WSS, .characteristic = "2a9d",
+		.on_value = on_more, .timeout_ms = 5000, .flags = OPT,
+		.what = "receive further stored measurements" },
+	[HV_SIG_STEP_END] = { .op = HV_STEP_END, .what = "done" },
+};
+
+const struct hv_conversation hv_sig_scale_conversation = {
+	.steps = steps,
+	.n_steps = sizeof(steps) / sizeof(steps[0]),
+	.needs_bonding = false,
+};
