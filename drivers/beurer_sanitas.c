@@ -35,7 +35,10 @@
  *                                         20 u16  BMI, 0.1
  *
  * Stable 0x58 frames are reported as not final: the record that follows is
- * the measurement (the scale sends it for users it knows).
+ * the measurement (the scale sends it for users it knows). Its first half
+ * is decoded with more_packets set (weight, impedance, fat, water, muscle,
+ * time), the second half (BMR, BMI) as final: the pipeline joins them as
+ * it joins multi-packet SIG measurements.
  */
 #include <errno.h>
 
@@ -82,7 +85,9 @@ static int decode_first_half(const uint8_t *q, int64_t now,
 			fat, water, muscle);
 	hv_datetime_from_unix(hv_be32(q), &clock);
 	hv_measurement_set_clock(ret, &clock, now);
-	ret->final = true;
+	/* The pipeline joins it with the second half (BMR, BMI). */
+	ret->final = false;
+	ret->more_packets = true;
 	ret->subject = HV_SUBJECT_PERSON;
 	ret->display_unit = HV_UNIT_KG;
 	r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, weight * 0.05);
@@ -103,8 +108,9 @@ static int decode_second_half(const uint8_t *q, struct hv_measurement *ret)
 {
 	int r;
 
-	/* BMR, AMR, BMI of the record whose first half came before. */
-	ret->final = false;
+	/* BMR, AMR, BMI: the last packet of the record whose first half
+	 * came before (more_packets); final, so the pipeline joins them. */
+	ret->final = true;
 	r = hv_measurement_add_context(ret, "frame", "record_part_2");
 	if (r >= 0 && hv_be16(q))
 		r = hv_measurement_add(ret, HV_METRIC_BASAL_METABOLIC_RATE,
@@ -190,8 +196,8 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	}
 }
 
-/* Encodes a final measurement as the first-half part of a 0x59 record
- * (part 2 of 3), a non-final one as a 0x58 live weight frame. */
+/* Encodes a final (or first-packet) measurement as the first-half part of
+ * a 0x59 record (part 2 of 3), a live one as a 0x58 live weight frame. */
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
 {
@@ -213,7 +219,7 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	raw = w->value / 0.05 + 0.5;
 	if (raw > UINT16_MAX)
 		return -EINVAL;
-	if (!m->final) {
+	if (!m->final && !m->more_packets) {
 		b[1] = CMD_LIVE_WEIGHT;
 		b[2] = 1;
 		hv_put_be16(b + 3, (uint16_t)raw);
