@@ -82,6 +82,12 @@ struct hv_config {
 		double tolerance_kg; /* weight-based assignment window */
 	} assignment;
 
+	struct {
+		/* Trust the system clock without NTP evidence (an RTC, a
+		 * container): readings are dated at once. Default false. */
+		bool assume_synchronised;
+	} time;
+
 	int log_level; /* syslog level, default LOG_INFO */
 };
 
@@ -97,6 +103,9 @@ void hv_config_done(struct hv_config *c);
  * Parse JSON text over the defaults. On a bad value: -EINVAL and reterr names
  * the key path, the value and what was expected. Unknown keys are reported
  * through warn() (may be NULL), naming the key, and ignored.
+ * ret need not be initialised: it is filled (defaults + file) only on
+ * success, and then owned by the caller (hv_config_done). A key
+ * "mqtt.password" is refused: secrets come from hv_config_resolve_secrets.
  */
 int hv_config_parse(const char *json, struct hv_config *ret,
 		    struct hv_config_error *reterr,
@@ -112,6 +121,8 @@ int hv_config_load(const char *path, struct hv_config *ret,
 /*
  * Resolve the MQTT password: mqtt.password_file, else $HOMEVITALS_MQTT_PASSWORD,
  * else the systemd credential "mqtt-password" ($CREDENTIALS_DIRECTORY).
+ * 0 with c->mqtt.password NULL when none of them is there. A named file that
+ * cannot be read (or is empty) is an error naming the file, never the secret.
  */
 int hv_config_resolve_secrets(struct hv_config *c,
 			      struct hv_config_error *reterr);
