@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Conformance against the Theengs decoder's own test frames, read at run
+ * time from $HV_SHARED/vectors (skipped when the folder is absent):
+ *  - theengs_scales_health.json: every frame of a device we support decodes
+ *    through the whole registry to the stated values (or is rejected where
+ *    Theengs says it must not decode);
+ *  - theengs_all_devices.json: no driver claims a frame of a device that is
+ *    not its own (table `allowed` below), and nothing crashes on any frame
+ *    or on any truncation of it.
+ *
+ * A driver that legitimately decodes a Theengs device adds a row to
+ * `allowed`: its id and the Theengs model_id it may claim.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "daemon/hexutil.h"
+#include "drivers/bytes.h"
+#include "drivers/registry.h"
+
+static const struct {
+	const char *driver;
+	const char *model_id;
+} allowed[] = {
+	{ "xiaomi_mi_scale", "XMTZC01HM/XMTZC04HM" },
+	{ "xiaomi_mi_scale2", "XMTZC02HM/XMTZC05HM" },
+};
+
+static bool driver_may_claim(const char *driver, const char *model_id)
+{
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		if (strcmp(allowed[i].driver, driver) == 0 &&
+		    strcmp(allowed[i].model_id, model_id) == 0)
+			return true;
+	return false;
+}
+
+static bool model_supported(const char *model_id)
+{
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		if (strcmp(allowed[i].model_id, model_id) == 0)
+			return true;
+	return false;
+}
+
+static cJSON *load_vectors(const char *file)
+{
+	const char *shared = getenv("HV_SHARED");
+	char path[4096];
+	FILE *f;
+	long len;
+	char *buf;
+	cJSON *j;
+
+	if (!shared || !*shared)
+		shared = "../shared";
+	snprintf(path, sizeof(path), "%s/vectors/%s", shared, file);
+	f = fopen(path, "rb");
+	if (!f) {
+		printf("ok %s # SKIP %s not found (no shared vectors folder)\n",
+		       file, path);
+		return NULL;
+	}
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	assert_true(len > 0);
+	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
+	buf = malloc((size_t)len + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+	buf[len] = 0;
+	fclose(f);
+	j = cJSON_Parse(buf);
+	free(buf);
+	assert_non_null(j);
+	assert_true(cJSON_IsArray(j));
+	return j;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* "0x181d", "181d", "fd6f" → UUID; none → the nil UUID, which no driver
+ * matches (the capture does not record which UUID the data came under). */
+static struct hv_uuid uuid_of(const char *text)
+{
+	struct hv_uuid u = { 0 };
+
+	if (!text)
+		return u;
+	if (strncmp(text, "0x", 2) == 0 || strncmp(text, "0X", 2) == 0)
+		text += 2;
+	assert_int_equal(hv_uuid_parse(text, &u), 0);
+	return u;
+}
+
+/*
+ * A few Theengs test strings are not clean hex: placeholders for a MAC
+ * ("xxxx", "YYYY…") and an odd trailing digit. Like Theengs, read them
+ * pairwise: a placeholder digit counts as 0, a lone last digit is dropped.
+ */
+static void unhex_lenient(const char *hex, uint8_t *buf, size_t size,
+			  size_t *ret_len)
+{
+	char clean[2 * HV_FRAME_DATA_MAX + 1];
+	size_t n = strlen(hex) & ~(size_t)1;
+
+	assert_true(n < sizeof(clean));
+	for (size_t i = 0; i < n; i++)
+		clean[i] = strchr("0123456789abcdefABCDEF", hex[i]) ? hex[i] :
+								       '0';
+	clean[n] = 0;
+	assert_int_equal(hv_unhex(clean, buf, size, ret_len), 0);
+}
+
+static void add_service_data(struct hv_frame *f, const char *uuid,
+			     const char *hex)
+{
+	struct hv_service_data *sd;
+
+	assert_true(f->n_service_data < HV_FRAME_SERVICE_DATA_MAX);
+	sd = &f->service_data[f->n_service_data++];
+	sd->uuid = uuid_of(uuid);
+	unhex_lenient(hex, sd->data, sizeof(sd->data), &sd->len);
+}
+
+/* Builds the advert a Theengs test entry describes. */
+static void frame_from_entry(const cJSON *e, struct hv_frame *f)
+{
+	const char *kind = str(e, "kind"), *uuid = str(e, "uuid");
+	const char *hex = str(e, "hex"), *service_hex = str(e, "service_hex");
+
+	*f = (struct hv_frame){
+		.name = str(e, "name"),
+		.address = str(e, "mac"),
+		.now = (int64_t)time(NULL),
+	};
+	assert_non_null(kind);
+	assert_non_null(hex);
+	if (strcmp(kind, "advert_service_data") == 0) {
+		add_service_data(f, uuid, hex);
+	} else {
+		struct hv_manufacturer_data *md = &f->manufacturer_data[0];
+
+		assert_string_equal(kind, "advert_manufacturer_data");
+		f->n_manufacturer_data = 1;
+		unhex_lenient(hex, md->data, sizeof(md->data), &md->len);
+		if (service_hex)
+			add_service_data(f, uuid, service_hex);
+		else if (uuid)
+			f->service_uuids[f->n_service_uuids++] = uuid_of(uuid);
+	}
+}
+
+static double number(const cJSON *o, const char *key, bool *ret_has)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	*ret_has = cJSON_IsNumber(v);
+	return *ret_has ? v->valuedouble : 0;
+}
+
+static void check_scale_entry(const cJSON *e, size_t index)
+{
+	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(e, "expected");
+	const struct hv_reading *w, *z;
+	struct hv_measurement m;
+	struct hv_frame f;
+	const char *unit, *mode;
+	double weight, weight_kg, imp;
+	bool has_weight, has_imp;
+
+	frame_from_entry(e, &f);
+	(void)hv_registry_decode(&f, NULL, &m);
+	if (cJSON_IsNull(exp) || !exp) {
+		/* Must not decode: anything but a final, OK measurement. */
+		if (m.status == HV_STATUS_OK && m.final)
+			fail_msg("entry %zu (%s): decoded a frame Theengs rejects",
+				 index, str(e, "hex"));
+		return;
+	}
+	if (m.status != HV_STATUS_OK)
+		fail_msg("entry %zu (%s): status %s (%s)", index, str(e, "hex"),
+			 hv_status_name(m.status), m.error);
+	assert_true(m.final);
+	assert_true(driver_may_claim(m.driver, str(e, "model_id")));
+
+	unit = str(exp, "unit");
+	weight = number(exp, "weight", &has_weight);
+	assert_true(has_weight);
+	assert_non_null(unit);
+	if (strcmp(unit, "lb") == 0) {
+		weight_kg = weight * HV_LB_TO_KG;
+		assert_int_equal(m.display_unit, HV_UNIT_LB);
+	} else {
+		assert_string_equal(unit, "kg");
+		weight_kg = weight;
+		assert_int_equal(m.display_unit, HV_UNIT_KG);
+	}
+	w = hv_measurement_find(&m, HV_METRIC_BODY_WEIGHT);
+	assert_non_null(w);
+	if (w->value < weight_kg - 0.002 || w->value > weight_kg + 0.002)
+		fail_msg("entry %zu (%s): weight %.3f kg, expected %.3f kg",
+			 index, str(e, "hex"), w->value, weight_kg);
+
+	mode = str(exp, "weighing_mode");
+	if (mode)
+		assert_int_equal(m.subject, strcmp(mode, "object") == 0 ?
+						    HV_SUBJECT_OBJECT :
+						    HV_SUBJECT_PERSON);
+
+	imp = number(exp, "impedance", &has_imp);
+	z = hv_measurement_find(&m, HV_METRIC_IMPEDANCE);
+	if (has_imp) {
+		assert_non_null(z);
+		assert_float_equal(z->value, imp, 1e-9);
+	} else {
+		assert_null(z);
+	}
+}
+
+static void test_scales_health_frames(void **state)
+{
+	cJSON *all = load_vectors("theengs_scales_health.json");
+	size_t checked = 0, rejected = 0, i = 0;
+	const cJSON *e;
+
+	(void)state;
+	if (!all)
+		skip();
+	cJSON_ArrayForEach(e, all)
+	{
+		const char *model_id = str(e, "model_id");
+
+		if (model_id && model_supported(model_id)) {
+			check_scale_entry(e, i);
+			checked++;
+			if (cJSON_IsNull(cJSON_GetObjectItem(e, "expected")))
+				rejected++;
+		}
+		i++;
+	}
+	printf("checked %zu Mi scale frames (%zu must not decode)\n", checked,
+	       rejected);
+	/* The file holds 20 positive Mi frames and one negative. */
+	assert_true(checked >= 21);
+	assert_true(rejected >= 1);
+	cJSON_Delete(all);
+}
+
+static void test_no_foreign_claims(void **state)
+{
+	cJSON *all = load_vectors("theengs_all_devices.json");
+	size_t foreign = 0, own = 0, i = 0;
+	const cJSON *e;
+
+	(void)state;
+	if (!all)
+		skip();
+	cJSON_ArrayForEach(e, all)
+	{
+		const char *model_id = str(e, "model_id");
+		struct hv_measurement m;
+		struct hv_frame f;
+		int r;
+
+		assert_non_null(model_id);
+		frame_from_entry(e, &f);
+		r = hv_registry_decode(&f, NULL, &m);
+		if (model_supported(model_id)) {
+			own++;
+			if (r != -ENODEV && !driver_may_claim(m.driver, model_id))
+				fail_msg("entry %zu (%s %s): claimed by %s", i,
+					 str(e, "brand"), model_id, m.driver);
+		} else {
+			foreign++;
+			if (r != -ENODEV || m.status != HV_STATUS_NOT_MINE)
+				fail_msg("entry %zu (%s %s, %s): claimed by driver %s (%s); add a row to `allowed` if that is right",
+					 i, str(e, "brand"), model_id,
+					 str(e, "hex"), m.driver ? m.driver : "?",
+					 hv_status_name(m.status));
+			/* Nor is a connection driver selected for it. */
+			if (hv_registry_select(&f))
+				fail_msg("entry %zu (%s %s): selected %s", i,
+					 str(e, "brand"), model_id,
+					 hv_registry_select(&f)->id);
+		}
+		i++;
+	}
+	printf("%zu foreign frames not claimed, %zu own frames\n", foreign, own);
+	assert_true(foreign > 400);
+	cJSON_Delete(all);
+}
+
+/* Every truncation of every frame, as advert data and as a GATT value of
+ * each characteristic a driver matches: decoding must not crash (the
+ * sanitizer builds catch overreads) and must always fill a status. */
+static void decode_all_ways(const struct hv_frame *f)
+{
+	struct hv_measurement m;
+	struct hv_frame g;
+
+	(void)hv_registry_decode(f, NULL, &m);
+	assert_true(m.status < _HV_STATUS_MAX);
+	for (size_t d = 0; d < hv_drivers_count; d++) {
+		const uint16_t *c = hv_drivers[d]->match.characteristics;
+
+		for (; c && *c; c++) {
+			g = (struct hv_frame){ .has_characteristic = true };
+			g.characteristic = hv_uuid16(*c);
+			if (f->n_service_data) {
+				g.value_len = f->service_data[0].len;
+				memcpy(g.value, f->service_data[0].data,
+				       g.value_len);
+			} else if (f->n_manufacturer_data) {
+				g.value_len = f->manufacturer_data[0].len;
+				memcpy(g.value, f->manufacturer_data[0].data,
+				       g.value_len);
+			}
+			(void)hv_registry_decode(&g, NULL, &m);
+			assert_true(m.status < _HV_STATUS_MAX);
+			(void)hv_registry_decode(&g, hv_drivers[d], &m);
+			assert_true(m.status < _HV_STATUS_MAX);
+		}
+	}
+}
+
+static void test_truncations_do_not_crash(void **state)
+{
+	static const char *const files[] = { "theengs_all_devices.json",
+					     "theengs_scales_health.json" };
+	size_t n = 0;
+
+	(void)state;
+	for (size_t k = 0; k < 2; k++) {
+		cJSON *all = load_vectors(files[k]);
+		const cJSON *e;
+
+		if (!all)
+			skip();
+		cJSON_ArrayForEach(e, all)
+		{
+			struct hv_frame f, t;
+
+			frame_from_entry(e, &f);
+			if (f.n_manufacturer_data) {
+				for (size_t len = 0;
+				     len <= f.manufacturer_data[0].len; len++) {
+					t = f;
+					t.manufacturer_data[0].len = len;
+					decode_all_ways(&t);
+					n++;
+				}
+			}
+			if (f.n_service_data) {
+				for (size_t len = 0; len <= f.service_data[0].len;
+				     len++) {
+					t = f;
+					t.service_data[0].len = len;
+					decode_all_ways(&t);
+					n++;
+				}
+			}
+		}
+		cJSON_Delete(all);
+	}
+	printf("decoded %zu truncations\n", n);
+	assert_true(n > 1000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scales_health_frames),
+		cmocka_unit_test(test_no_foreign_claims),
+		cmocka_unit_test(test_truncations_do_not_crash),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
