@@ -113,6 +113,21 @@ static int encode_parts(double value, int decimals, long long max_mantissa,
 
 	if (value != value)
 		return -ERANGE;
+	/* The shortest exact form first (121 is 121e0, not 1210e-1). */
+	for (int d = 0; d <= decimals && -d >= min_exp; d++) {
+		double scaled = value * pow10i(d);
+		long long mantissa;
+
+		if (scaled > (double)max_mantissa || scaled < -(double)max_mantissa)
+			break;
+		mantissa = round_ll(scaled);
+		if ((double)mantissa - scaled < 1e-6 &&
+		    scaled - (double)mantissa < 1e-6) {
+			*ret_mantissa = mantissa;
+			*ret_exponent = -d;
+			return 0;
+		}
+	}
 	if (exponent < min_exp)
 		exponent = min_exp;
 	for (; exponent <= max_exp; exponent++) {

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Bluetooth SIG Pulse Oximeter Service 0x1822: PLX Spot-Check Measurement
+ * 0x2A5E (indicate) and PLX Continuous Measurement 0x2A5F (notify).
+ * Little-endian (GATT XML plx_spot_check_measurement,
+ * plx_continuous_measurement; Wireshark cases 0x2A5E/0x2A5F;
+ * sig-health-and-coding.md §3.4):
+ *
+ * Spot-check:  FF SP SP PR PR [DT x7] [MS MS] [DS DS DS] [PA PA]
+ *   FF  flags: bit0 timestamp, bit1 measurement status, bit2 device and
+ *       sensor status, bit3 pulse amplitude index, bit4 device clock is not
+ *       set; bits 5-7 reserved
+ *   SP  SpO2, SFLOAT %;  PR  pulse rate, SFLOAT /min
+ *   DT  Date Time (bit0)  MS uint16 (bit1)  DS uint24 (bit2)  PA SFLOAT % (bit3)
+ *
+ * Continuous:  FF SP SP PR PR [SP PR fast] [SP PR slow] [MS MS] [DS x3] [PA PA]
+ *   FF  flags: bit0 SpO2PR-Fast, bit1 SpO2PR-Slow, bit2 measurement status,
+ *       bit3 device and sensor status, bit4 pulse amplitude index
+ *   Fast/Slow pairs are other averagings of the same signal: readings with
+ *   method "plx_fast" / "plx_slow" after the normal pair.
+ *
+ * Measurement status bits: 5 measurement ongoing, 6 early estimated data,
+ * 7 validated data, 8 fully qualified data, 9 data from measurement
+ * storage, 10 data for demonstration, 11 data for testing, 12 calibration
+ * ongoing, 13 measurement unavailable, 14 questionable measurement
+ * detected, 15 invalid measurement detected. Device and sensor status bits
+ * 0..15: see the table below. All are kept as flags (as many as fit).
+ *
+ * final: a measurement is not final when its status says "measurement
+ * ongoing", "measurement unavailable" or "invalid measurement detected".
+ * With "device clock is not set" the timestamp is kept raw only.
+ * Stored spot-checks are fetched with RACP "report all" (they have no
+ * sequence number: the pipeline deduplicates them by device time).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "drivers/bytes.h"
+#include "drivers/conversation.h"
+#include "drivers/driver.h"
+#include "drivers/ieee11073.h"
+#include "drivers/sig_racp.h"
+
+#define PLXS_UUID 0x1822
+#define SPOT_UUID 0x2A5E
+#define CONT_UUID 0x2A5F
+
+#define SF_TIME 0x01
+#define SF_STATUS 0x02
+#define SF_DEVICE 0x04
+#define SF_PAI 0x08
+#define SF_CLOCK_NOT_SET 0x10
+
+#define CF_FAST 0x01
+#define CF_SLOW 0x02
+#define CF_STATUS 0x04
+#define CF_DEVICE 0x08
+#define CF_PAI 0x10
+
+#define MS_ONGOING 0x0020
+#define MS_UNAVAILABLE 0x2000
+#define MS_INVALID 0x8000
+
+static const struct hv_bit_name status_bits[] = {
+	{ 0x0020, "measurement_ongoing" },
+	{ 0x0040, "early_estimated_data" },
+	{ 0x0080, "validated_data" },
+	{ 0x0100, "fully_qualified_data" },
+	{ 0x0200, "from_measurement_storage" },
+	{ 0x0400, "demonstration_data" },
+	{ 0x0800, "testing_data" },
+	{ 0x1000, "calibration_ongoing" },
+	{ 0x2000, "measurement_unavailable" },
+	{ 0x4000, "questionable_measurement" },
+	{ 0x8000, "invalid_measurement" },
+};
+
+static const struct hv_bit_name device_bits[] = {
+	{ 0x000001, "extended_display_update_ongoing" },
+	{ 0x000002, "equipment_malfunction" },
+	{ 0x000004, "signal_processing_irregularity" },
+	{ 0x000008, "inadequate_signal" },
+	{ 0x000010, "poor_signal" },
+	{ 0x000020, "low_perfusion" },
+	{ 0x000040, "erratic_signal" },
+	{ 0x000080, "non_pulsatile_signal" },
+	{ 0x000100, "questionable_pulse" },
+	{ 0x000200, "signal_analysis_ongoing" },
+	{ 0x000400, "sensor_interference" },
+	{ 0x000800, "sensor_unconnected" },
+	{ 0x001000, "unknown_sensor_connected" },
+	{ 0x002000, "sensor_displaced" },
+	{ 0x004000, "sensor_malfunctioning" },
+	{ 0x008000, "sensor_disconnected" },
+};
+
+static int add_pair(struct hv_wire *w, struct hv_measurement *m,
+		    const char *field, const char *method)
+{
+	const uint8_t *p = hv_wire_take(w, 4, field);
+	size_t first = m->n_readings;
+	int r;
+
+	if (!p)
+		return -EBADMSG;
+	r = hv_measurement_add_number(m, HV_METRIC_SPO2,
+				      hv_sfloat_decode(hv_le16(p)), 1, 2);
+	if (r >= 0)
+		r = hv_measurement_add_number(m, HV_METRIC_PULSE_RATE,
+					      hv_sfloat_decode(hv_le16(p + 2)),
+					      1, 2);
+	if (r < 0)
+		return r;
+	for (size_t i = first; i < m->n_readings; i++)
+		m->readings[i].method = method;
+	return 0;
+}
+
+static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
+{
+	bool spot = hv_frame_is_characteristic(frame, SPOT_UUID);
+	unsigned flags, f_status, f_device, f_pai;
+	uint16_t status = 0;
+	struct hv_wire w;
+	const uint8_t *p;
+	int r;
+
+	if (!spot && !hv_frame_is_characteristic(frame, CONT_UUID))
+		return -ENODEV;
+	hv_wire_init(&w, frame->value, frame->value_len, ret);
+	p = hv_wire_take(&w, 1, "flags");
+	if (!p)
+		return -EBADMSG;
+	w.flags = flags = p[0];
+	f_status = spot ? SF_STATUS : CF_STATUS;
+	f_device = spot ? SF_DEVICE : CF_DEVICE;
+	f_pai = spot ? SF_PAI : CF_PAI;
+
+	r = add_pair(&w, ret, spot ? "SpO2 and pulse rate" :
+				     "SpO2PR-Normal", NULL);
+	if (r < 0)
+		return r;
+	if (spot && (flags & SF_TIME)) {
+		struct hv_datetime dt;
+
+		p = hv_wire_take(&w, HV_DATETIME_WIRE_LEN, "a timestamp");
+		if (!p)
+			return -EBADMSG;
+		hv_read_datetime(p, &dt);
+		if (flags & SF_CLOCK_NOT_SET) {
+			ret->has_raw_device_time = true;
+			ret->raw_device_time = dt;
+		} else {
+			hv_measurement_set_clock(ret, &dt, frame->now);
+		}
+	}
+	if (!spot && (flags & CF_FAST)) {
+		r = add_pair(&w, ret, "SpO2PR-Fast", "plx_fast");
+		if (r < 0)
+			return r;
+	}
+	if (!spot && (flags & CF_SLOW)) {
+		r = add_pair(&w, ret, "SpO2PR-Slow", "plx_slow");
+		if (r < 0)
+			return r;
+	}
+	if (flags & f_status) {
+		p = hv_wire_take(&w, 2, "measurement status");
+		if (!p)
+			return -EBADMSG;
+		status = hv_le16(p);
+	}
+	if (flags & f_device) {
+		p = hv_wire_take(&w, 3, "device and sensor status");
+		if (!p)
+			return -EBADMSG;
+		hv_add_bit_flags(ret, hv_le24(p), device_bits,
+				 HV_N(device_bits));
+	}
+	if (flags & f_pai) {
+		p = hv_wire_take(&w, 2, "pulse amplitude index");
+		if (!p)
+			return -EBADMSG;
+		r = hv_measurement_add_number(ret, HV_METRIC_PULSE_AMPLITUDE_INDEX,
+					      hv_sfloat_decode(hv_le16(p)), 1, 2);
+		if (r < 0)
+			return r;
+	}
+	r = hv_wire_end(&w, "the announced fields");
+	if (r < 0)
+		return r;
+	if (spot && (flags & SF_CLOCK_NOT_SET))
+		(void)hv_measurement_add_flag(ret, "device_clock_not_set");
+	hv_add_bit_flags(ret, status, status_bits, HV_N(status_bits));
+	ret->subject = HV_SUBJECT_PERSON;
+	ret->final = !(status & (MS_ONGOING | MS_UNAVAILABLE | MS_INVALID));
+	return 0;
+}
+
+static int put_sfloat(struct hv_wire_out *o, const struct hv_reading *rd)
+{
+	uint16_t raw;
+	int r;
+
+	if (!rd)
+		r = hv_sfloat_special(HV_ABSENT_NAN, &raw);
+	else if (rd->absent != HV_ABSENT_NONE)
+		r = hv_sfloat_special(rd->absent, &raw);
+	else
+		r = hv_sfloat_encode(rd->value, 1, &raw);
+	if (r < 0)
+		return r;
+	hv_wire_put_le16(o, raw);
+	return 0;
+}
+
+/* The reading of a metric with a given method (NULL: the plain one). */
+static const struct hv_reading *find(const struct hv_measurement *m,
+				     enum hv_metric metric, const char *method)
+{
+	for (size_t i = 0; i < m->n_readings; i++) {
+		const struct hv_reading *rd = &m->readings[i];
+
+		if (rd->metric != metric)
+			continue;
+		if (method ? rd->method && strcmp(rd->method, method) == 0 :
+			     !rd->method)
+			return rd;
+	}
+	return NULL;
+}
+
+static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
+		  struct hv_frame *ret)
+{
+	const struct hv_reading *pai =
+		hv_measurement_find(m, HV_METRIC_PULSE_AMPLITUDE_INDEX);
+	bool spot = !target || hv_uuid_is16(target, SPOT_UUID);
+	uint32_t status = hv_bits_from_flags(m, status_bits, HV_N(status_bits));
+	uint32_t device = hv_bits_from_flags(m, device_bits, HV_N(device_bits));
+	bool fast = find(m, HV_METRIC_SPO2, "plx_fast") != NULL;
+	bool slow = find(m, HV_METRIC_SPO2, "plx_slow") != NULL;
+	uint8_t buf[32];
+	struct hv_wire_out o = { .data = buf, .size = sizeof(buf) };
+	uint8_t flags = 0;
+	int r;
+
+	if (target && !spot && !hv_uuid_is16(target, CONT_UUID))
+		return -EINVAL;
+	if (!find(m, HV_METRIC_SPO2, NULL))
+		return -EINVAL;
+	if (spot) {
+		if (m->has_raw_device_time || m->has_device_time)
+			flags |= SF_TIME;
+		if (hv_measurement_has_flag(m, "device_clock_not_set"))
+			flags |= SF_CLOCK_NOT_SET;
+		flags |= (status ? SF_STATUS : 0) | (device ? SF_DEVICE : 0) |
+			 (pai ? SF_PAI : 0);
+	} else {
+		flags |= (fast ? CF_FAST : 0) | (slow ? CF_SLOW : 0) |
+			 (status ? CF_STATUS : 0) | (device ? CF_DEVICE : 0) |
+			 (pai ? CF_PAI : 0);
+	}
+	hv_wire_put_u8(&o, flags);
+	r = put_sfloat(&o, find(m, HV_METRIC_SPO2, NULL));
+	if (r >= 0)
+		r = put_sfloat(&o, find(m, HV_METRIC_PULSE_RATE, NULL));
+	if (r >= 0 && spot && (flags & SF_TIME)) {
+		uint8_t dt[HV_DATETIME_WIRE_LEN];
+
+		hv_write_datetime(dt, m->has_raw_device_time ?
+					      &m->raw_device_time :
+					      &m->device_time);
+		hv_wire_put(&o, dt, sizeof(dt));
+	}
+	if (r >= 0 && fast) {
+		r = put_sfloat(&o, find(m, HV_METRIC_SPO2, "plx_fast"));
+		if (r >= 0)
+			r = put_sfloat(&o, find(m, HV_METRIC_PULSE_RATE,
+						"plx_fast"));
+	}
+	if (r >= 0 && slow) {
+		r = put_sfloat(&o, find(m, HV_METRIC_SPO2, "plx_slow"));
+		if (r >= 0)
+			r = put_sfloat(&o, find(m, HV_METRIC_PULSE_RATE,
+						"plx_slow"));
+	}
+	if (r < 0)
+		return r;
+	if (status)
+		hv_wire_put_le16(&o, (uint16_t)status);
+	if (device)
+		hv_wire_put_le24(&o, device);
+	if (pai) {
+		r = put_sfloat(&o, pai);
+		if (r < 0)
+			return r;
+	}
+	if (o.error)
+		return o.error;
+	hv_frame_set_value(ret, spot ? SPOT_UUID : CONT_UUID, buf, o.len);
+	return 0;
+}
+
+static int on_stream(struct hv_session *s, const uint8_t *value, size_t len)
+{
+	(void)s;
+	(void)value;
+	(void)len;
+	return HV_VALUE_MORE;
+}
+
+enum {
+	STEP_SUB_SPOT,
+	STEP_SUB_CONT,
+	STEP_SUB_RACP,
+	STEP_REPORT,
+	STEP_REPORT_WAIT,
+	STEP_STREAM,
+	STEP_END,
+	STEP_ABORT,
+	STEP_ABORT_END,
+};
+
+static const struct hv_step steps[] = {
+	[STEP_SUB_SPOT] = { .op = HV_STEP_SUBSCRIBE, .service = "1822",
+			    .characteristic = "2a5e", .flags = HV_STEP_OPTIONAL,
+			    .what = "subscribe to spot-check measurements" },
+	[STEP_SUB_CONT] = { .op = HV_STEP_SUBSCRIBE, .service = "1822",
+			    .characteristic = "2a5f", .flags = HV_STEP_OPTIONAL,
+			    .what = "subscribe to continuous measurements" },
+	[STEP_SUB_RACP] = { .op = HV_STEP_SUBSCRIBE, .service = "1822",
+			    .characteristic = "2a52", .on_fail = STEP_STREAM,
+			    .what = "subscribe to the record access control point" },
+	[STEP_REPORT] = { .op = HV_STEP_WRITE, .service = "1822",
+			  .characteristic = "2a52",
+			  .payload = hv_racp_payload_report_all,
+			  .flags = HV_STEP_WITH_RESPONSE, .on_fail = STEP_STREAM,
+			  .what = "request all stored spot-checks" },
+	[STEP_REPORT_WAIT] = { .op = HV_STEP_WAIT, .service = "1822",
+			       .characteristic = "2a52",
+			       .on_value = hv_racp_on_report_done,
+			       .timeout_ms = 60000, .on_fail = STEP_ABORT,
+			       .what = "receive stored spot-checks" },
+	[STEP_STREAM] = { .op = HV_STEP_WAIT, .service = "1822",
+			  .characteristic = "2a5f", .on_value = on_stream,
+			  .timeout_ms = 30000, .flags = HV_STEP_OPTIONAL,
+			  .what = "receive live measurements for 30 s" },
+	[STEP_END] = { .op = HV_STEP_END, .what = "done" },
+	[STEP_ABORT] = { .op = HV_STEP_WRITE, .service = "1822",
+			 .characteristic = "2a52",
+			 .bytes = hv_racp_abort_request,
+			 .n_bytes = sizeof(hv_racp_abort_request),
+			 .flags = HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
+			 .what = "abort the record transfer" },
+	[STEP_ABORT_END] = { .op = HV_STEP_END, .what = "done after abort" },
+};
+
+static const struct hv_conversation conversation = {
+	.steps = steps,
+	.n_steps = sizeof(steps) / sizeof(steps[0]),
+};
+
+static const char *const models[] = {
+	"Any Bluetooth Pulse Oximeter Service device",
+	NULL,
+};
+
+static const uint16_t characteristics[] = { SPOT_UUID, CONT_UUID, 0 };
+static const uint16_t services[] = { PLXS_UUID, 0 };
+
+const struct hv_driver sig_pulse_oximeter_driver = {
+	.id = "sig_pulse_oximeter",
+	.name = "Bluetooth Pulse Oximeter Service",
+	.models = models,
+	.kind = "pulse_oximeter",
+	.match = {
+		.characteristics = characteristics,
+		.services = services,
+	},
+	.flags = HV_DRIVER_GENERIC,
+	.decode = decode,
+	.encode = encode,
+	.conversation = &conversation,
+};

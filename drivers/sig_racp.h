@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Record Access Control Point 0x2A52 (Glucose, Pulse Oximeter, CGM): the
+ * requests a gateway writes and the indications it gets back
+ * (sig-health-and-coding.md §2.3; GATT XML record_access_control_point).
+ *
+ *   request:   OP OPERATOR [OPERAND...]
+ *   responses: 05 00 NN NN           number of stored records (uint16;
+ *                                    uint8/uint32 accepted too)
+ *              06 00 RQ RC           response code RC to request op RQ
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drivers/conversation.h"
+
+enum hv_racp_op {
+	HV_RACP_REPORT_RECORDS = 1,
+	HV_RACP_DELETE_RECORDS = 2,
+	HV_RACP_ABORT = 3,
+	HV_RACP_REPORT_NUMBER = 4,
+	HV_RACP_NUMBER_RESPONSE = 5,
+	HV_RACP_RESPONSE_CODE = 6,
+};
+
+enum hv_racp_operator {
+	HV_RACP_OPERATOR_NULL = 0,
+	HV_RACP_OPERATOR_ALL = 1,
+	HV_RACP_OPERATOR_LE = 2,
+	HV_RACP_OPERATOR_GE = 3,
+	HV_RACP_OPERATOR_RANGE = 4,
+	HV_RACP_OPERATOR_FIRST = 5,
+	HV_RACP_OPERATOR_LAST = 6,
+};
+
+#define HV_RACP_FILTER_SEQUENCE 0x01
+
+enum hv_racp_code {
+	HV_RACP_SUCCESS = 1,
+	HV_RACP_OP_NOT_SUPPORTED = 2,
+	HV_RACP_INVALID_OPERATOR = 3,
+	HV_RACP_OPERATOR_NOT_SUPPORTED = 4,
+	HV_RACP_INVALID_OPERAND = 5,
+	HV_RACP_NO_RECORDS = 6,
+	HV_RACP_ABORT_UNSUCCESSFUL = 7,
+	HV_RACP_NOT_COMPLETED = 8,
+	HV_RACP_OPERAND_NOT_SUPPORTED = 9,
+};
+
+struct hv_racp_response {
+	uint8_t op; /* HV_RACP_NUMBER_RESPONSE or HV_RACP_RESPONSE_CODE */
+	uint8_t request_op; /* RESPONSE_CODE: the request answered */
+	uint8_t code; /* RESPONSE_CODE: enum hv_racp_code */
+	uint32_t count; /* NUMBER_RESPONSE */
+};
+
+/* Parse an indication; -EBADMSG when malformed (too short, operator not
+ * Null, trailing bytes), -EOPNOTSUPP for a request op code (not a response). */
+int hv_racp_parse(const uint8_t *value, size_t len,
+		  struct hv_racp_response *ret);
+/* "success", "no_records_found", …; NULL when unknown. */
+const char *hv_racp_code_name(unsigned code);
+/* "report_stored_records", …; NULL when unknown. */
+const char *hv_racp_op_name(unsigned op);
+
+/* Requests. "since": records with sequence number >= last_sequence + 1, or
+ * all records when none was seen yet (last_sequence < 0, or 0xFFFF). */
+size_t hv_racp_request_since(uint8_t op, int32_t last_sequence,
+			     uint8_t buf[5]);
+
+/* Conversation hooks (drivers/conversation.h). */
+int hv_racp_payload_report_since(const struct hv_session *s, uint8_t *buf,
+				 size_t size, size_t *ret_len);
+int hv_racp_payload_count_since(const struct hv_session *s, uint8_t *buf,
+				size_t size, size_t *ret_len);
+int hv_racp_payload_report_all(const struct hv_session *s, uint8_t *buf,
+			       size_t size, size_t *ret_len);
+/* Step helpers for a WAIT on the RACP indications:
+ * count: op 5 sets session.records_expected and returns DONE, or, with no
+ * records (count 0 or "no records found"), sets session.next_step =
+ * skip_to and returns GOTO; an error code (count not supported) leaves
+ * records_expected at -1 and returns DONE so the report still runs. */
+int hv_racp_handle_count(struct hv_session *s, const uint8_t *value,
+			 size_t len, int skip_to);
+/* report: DONE on Success or "no records found", -EIO on any other
+ * response code, MORE for anything else (records arrive meanwhile). */
+int hv_racp_on_report_done(struct hv_session *s, const uint8_t *value,
+			   size_t len);
+
+extern const uint8_t hv_racp_abort_request[2];
