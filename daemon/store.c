@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon/macro.h"
 #include "daemon/store.h"
@@ -518,6 +520,37 @@ static int store_setup(struct hv_store *s, const char *path)
 	return 0;
 }
 
+/*
+ * Why a file could not be opened. SQLite retries a failed create read-only,
+ * so its system errno is often the retry's ENOENT: ask the file system.
+ */
+static int cantopen_errno(const char *path, int oflags)
+{
+	_cleanup_free_ char *dir = NULL;
+	struct stat st;
+	char *slash;
+
+	if (stat(path, &st) == 0)
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EACCES;
+	if (errno != ENOENT)
+		return negative_errno();
+	if (!(oflags & SQLITE_OPEN_CREATE))
+		return -ENOENT;
+	dir = strdup(path);
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		(void)snprintf(dir, strlen(dir) + 1, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (access(dir, W_OK | X_OK) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? -ENOENT : -EACCES;
+	return -EACCES;
+}
+
 int hv_store_open(const char *path, unsigned flags, struct hv_store **ret)
 {
 	struct hv_store *s;
@@ -544,6 +577,8 @@ int hv_store_open(const char *path, unsigned flags, struct hv_store **ret)
 	rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
 	if (rc != SQLITE_OK) {
 		r = store_errno(s->db, rc);
+		if ((rc & 0xff) == SQLITE_CANTOPEN)
+			r = cantopen_errno(path, oflags);
 		(void)snprintf(open_errmsg, sizeof(open_errmsg), "%s: %s",
 			       path,
 			       s->db ? sqlite3_errmsg(s->db) :
@@ -595,9 +630,9 @@ int hv_store_set_max_pages(struct hv_store *s, unsigned max_pages)
 {
 	char sql[64];
 
-	/* 0: back to SQLite's default (effectively unlimited). */
+	/* 0: back to the largest count every SQLite 3 accepts (2^30 - 1). */
 	(void)snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %u",
-		       max_pages ? max_pages : 0xfffffffeU);
+		       max_pages ? max_pages : 1073741823U);
 	return pragma_int(s, sql, NULL);
 }
 

@@ -1,0 +1,910 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The SQLite store on real files in a temporary folder: migration from
+ * empty, reopen, dedupe, outbox states, reassignment, retention, disk full
+ * (PRAGMA max_page_count), corrupt and foreign files, newer schemas.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon/store.h"
+
+#define T0 1710491400000000LL /* 2024-03-15T08:30:00Z */
+#define DAY (86400LL * 1000000)
+
+static char tmpdir[64];
+static char dbpath[128];
+static unsigned counter;
+
+static int setup(void **state)
+{
+	(void)state;
+	(void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/hv-store-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	(void)snprintf(dbpath, sizeof(dbpath), "%s/db%u.sqlite", tmpdir,
+		       counter++);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void make_record(struct hv_record *r, const char *id, int64_t t,
+			double kg)
+{
+	memset(r, 0, sizeof(*r));
+	(void)snprintf(r->id, sizeof(r->id), "%s", id);
+	(void)snprintf(r->device_address, sizeof(r->device_address),
+		       "C8:47:8C:01:02:03");
+	(void)snprintf(r->device_model, sizeof(r->device_model),
+		       "MI SCALE2");
+	r->time_usec = t;
+	hv_measurement_init(&r->m, "xiaomi_mi_scale");
+	r->m.final = true;
+	assert_int_equal(hv_measurement_add(&r->m, HV_METRIC_BODY_WEIGHT, kg),
+			 0);
+	assert_int_equal(hv_measurement_add_absent(&r->m, HV_METRIC_IMPEDANCE,
+						   HV_ABSENT_NRES),
+			 0);
+}
+
+static struct hv_store *open_ok(unsigned flags)
+{
+	struct hv_store *s = NULL;
+	int r = hv_store_open(dbpath, flags, &s);
+
+	if (r < 0)
+		fail_msg("open %s: %s (%s)", dbpath, strerror(-r),
+			 hv_store_errmsg(NULL));
+	return s;
+}
+
+static void add_ok(struct hv_store *s, const char *id, int64_t t, double kg)
+{
+	struct hv_record rec;
+
+	make_record(&rec, id, t, kg);
+	assert_int_equal(hv_store_add(s, &rec), 1);
+}
+
+/* Direct SQL, to look under the API. */
+static long long query_int(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE,
+					 NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void exec_sql(const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open_v2(dbpath, &db,
+					 SQLITE_OPEN_READWRITE |
+						 SQLITE_OPEN_CREATE,
+					 NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void test_migrate_from_empty_and_reopen(void **state)
+{
+	struct hv_store *s;
+
+	(void)state;
+	s = open_ok(0);
+	assert_int_equal(hv_store_schema_version(s),
+			 hv_store_schema_version_supported());
+	assert_true(hv_store_schema_version(s) >= 1);
+	add_ok(s, "m1", T0, 70.5);
+	assert_int_equal(hv_store_check(s), 0);
+	hv_store_close(s);
+
+	assert_int_equal(query_int("PRAGMA user_version"),
+			 hv_store_schema_version_supported());
+	assert_int_equal(query_int("SELECT count(*) FROM measurements"), 1);
+	{
+		sqlite3 *db;
+		sqlite3_stmt *st;
+
+		assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode",
+						    -1, &st, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(st, 0),
+				    "wal");
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+
+	/* Reopen: nothing migrates again, data is there. */
+	s = open_ok(0);
+	{
+		char *json = NULL;
+
+		assert_int_equal(hv_store_measurement_json(s, "m1", &json), 0);
+		assert_non_null(strstr(json, "\"id\":\"m1\""));
+		assert_non_null(strstr(json, "\"body_weight\""));
+		free(json);
+	}
+	hv_store_close(s);
+
+	/* Read-only reopen works and refuses writes. */
+	s = open_ok(HV_STORE_READONLY);
+	{
+		struct hv_record rec;
+		uint64_t n;
+
+		make_record(&rec, "m2", T0, 71);
+		assert_int_equal(hv_store_add(s, &rec), -EROFS);
+		assert_int_equal(hv_store_outbox_count(s, &n), 0);
+		assert_int_equal(n, 1);
+	}
+	hv_store_close(s);
+	assert_null(hv_store_close(NULL));
+}
+
+static void test_no_create_and_missing(void **state)
+{
+	struct hv_store *s = NULL;
+	char path[160];
+
+	(void)state;
+	assert_int_equal(hv_store_open(dbpath, HV_STORE_NO_CREATE, &s),
+			 -ENOENT);
+	assert_null(s);
+	assert_true(access(dbpath, F_OK) < 0);
+	assert_int_equal(hv_store_open(dbpath, HV_STORE_READONLY, &s), -ENOENT);
+	assert_true(strlen(hv_store_errmsg(NULL)) > 0);
+	(void)snprintf(path, sizeof(path), "%s/no/such/dir/db", tmpdir);
+	assert_int_equal(hv_store_open(path, 0, &s), -ENOENT);
+	assert_int_equal(hv_store_open("", 0, &s), -EINVAL);
+}
+
+static void test_unwritable_dir(void **state)
+{
+	struct hv_store *s = NULL;
+	char dir[128], path[160];
+
+	(void)state;
+	if (geteuid() == 0) {
+		skip(); /* root ignores permissions */
+		return;
+	}
+	(void)snprintf(dir, sizeof(dir), "%s/ro", tmpdir);
+	assert_int_equal(mkdir(dir, 0500), 0);
+	(void)snprintf(path, sizeof(path), "%s/db", dir);
+	assert_int_equal(hv_store_open(path, 0, &s), -EACCES);
+	assert_int_equal(chmod(dir, 0700), 0);
+}
+
+static void test_dedupe(void **state)
+{
+	struct hv_store *s;
+	struct hv_record rec;
+	uint64_t n;
+
+	(void)state;
+	s = open_ok(0);
+	make_record(&rec, "same", T0, 80);
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	/* The same event seen again, even with different values: once. */
+	make_record(&rec, "same", T0 + 5, 81);
+	assert_int_equal(hv_store_add(s, &rec), 0);
+	assert_int_equal(hv_store_outbox_count(s, &n), 0);
+	assert_int_equal(n, 1);
+	hv_store_close(s);
+	assert_int_equal(query_int("SELECT count(*) FROM measurements"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM readings"), 2);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox"), 1);
+	assert_int_equal(query_int("SELECT time_usec FROM measurements"), T0);
+}
+
+static void test_rejects_invalid(void **state)
+{
+	struct hv_store *s;
+	struct hv_record rec;
+
+	(void)state;
+	s = open_ok(0);
+	make_record(&rec, "", T0, 80);
+	assert_int_equal(hv_store_add(s, &rec), -EINVAL);
+	make_record(&rec, "bad", T0, 80);
+	hv_measurement_invalid(&rec.m, "broken");
+	assert_int_equal(hv_store_add(s, &rec), -EINVAL);
+	make_record(&rec, "badmetric", T0, 80);
+	rec.m.readings[0].metric = _HV_METRIC_MAX;
+	assert_true(hv_store_add(s, &rec) < 0);
+	hv_store_close(s);
+	/* nothing half-written */
+	assert_int_equal(query_int("SELECT count(*) FROM measurements"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM readings"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox"), 0);
+}
+
+static void test_outbox_states(void **state)
+{
+	struct hv_outbox_item items[8];
+	struct hv_store *s;
+	size_t n;
+	uint64_t count;
+
+	(void)state;
+	s = open_ok(0);
+	add_ok(s, "a", T0, 70);
+	add_ok(s, "b", T0 + 1, 71);
+	add_ok(s, "c", T0 + 2, 72);
+
+	assert_int_equal(hv_store_outbox_next(s, 0, 8, items, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(items[0].id, "a");
+	assert_string_equal(items[1].id, "b");
+	assert_string_equal(items[2].id, "c");
+	assert_true(items[0].seq < items[1].seq && items[1].seq < items[2].seq);
+	assert_int_equal(items[0].attempts, 0);
+	assert_string_equal(items[0].person, "");
+	assert_non_null(strstr(items[0].json, "\"id\":\"a\""));
+	int64_t seq_a = items[0].seq, seq_b = items[1].seq,
+		seq_c = items[2].seq;
+	for (size_t i = 0; i < n; i++)
+		hv_outbox_item_done(&items[i]);
+	hv_outbox_item_done(NULL);
+
+	/* after_seq and max page through in order */
+	assert_int_equal(hv_store_outbox_next(s, seq_a, 1, items, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].id, "b");
+	hv_outbox_item_done(&items[0]);
+	assert_int_equal(hv_store_outbox_next(s, seq_c, 8, items, &n), 0);
+	assert_int_equal(n, 0);
+
+	/* a failed attempt is counted, with its error */
+	assert_int_equal(hv_store_outbox_mark_attempt(s, seq_b, "no PUBACK"), 0);
+	assert_int_equal(hv_store_outbox_mark_attempt(s, seq_b, "refused"), 0);
+	assert_int_equal(hv_store_outbox_next(s, seq_a, 1, items, &n), 0);
+	assert_int_equal(items[0].attempts, 2);
+	hv_outbox_item_done(&items[0]);
+
+	/* delivered leaves the outbox */
+	assert_int_equal(hv_store_outbox_mark_delivered(s, seq_a), 0);
+	assert_int_equal(hv_store_outbox_mark_delivered(s, seq_a), 0);
+	assert_int_equal(hv_store_outbox_count(s, &count), 0);
+	assert_int_equal(count, 2);
+	assert_int_equal(hv_store_outbox_next(s, 0, 8, items, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(items[0].id, "b");
+	for (size_t i = 0; i < n; i++)
+		hv_outbox_item_done(&items[i]);
+
+	assert_int_equal(hv_store_outbox_mark_delivered(s, 9999), -ENOENT);
+	assert_int_equal(hv_store_outbox_mark_attempt(s, 9999, "x"), -ENOENT);
+	hv_store_close(s);
+
+	/* survives a reopen */
+	s = open_ok(0);
+	assert_int_equal(hv_store_outbox_count(s, &count), 0);
+	assert_int_equal(count, 2);
+	hv_store_close(s);
+	assert_int_equal(query_int("SELECT last_error = 'refused' FROM outbox"
+				   " WHERE measurement_id = 'b'"),
+			 1);
+}
+
+static void test_reassign(void **state)
+{
+	struct hv_outbox_item items[4];
+	struct hv_store *s;
+	char *json = NULL;
+	size_t n;
+	uint64_t count;
+
+	(void)state;
+	s = open_ok(0);
+	add_ok(s, "x", T0, 70);
+	add_ok(s, "y", T0 + 1, 90);
+	assert_int_equal(hv_store_outbox_next(s, 0, 4, items, &n), 0);
+	assert_int_equal(n, 2);
+	int64_t seq_x = items[0].seq;
+	for (size_t i = 0; i < n; i++)
+		hv_outbox_item_done(&items[i]);
+	assert_int_equal(hv_store_outbox_mark_delivered(s, seq_x), 0);
+
+	/* delivered x: requeued as a correction, derived by the store */
+	assert_int_equal(hv_store_reassign(s, "x", "p-anna", NULL), 0);
+	assert_int_equal(hv_store_measurement_json(s, "x", &json), 0);
+	assert_non_null(strstr(json, "\"person\":\"p-anna\""));
+	assert_non_null(strstr(json, "\"correction\":true"));
+	free(json);
+
+	/* pending y: its old form is superseded, only the new one goes */
+	assert_int_equal(hv_store_reassign(s, "y", "p-ben",
+					   "{\"id\":\"y\",\"person\":\"p-ben\","
+					   "\"correction\":true}"),
+			 0);
+	assert_int_equal(hv_store_outbox_count(s, &count), 0);
+	assert_int_equal(count, 2);
+	assert_int_equal(hv_store_outbox_next(s, 0, 4, items, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(items[0].id, "x");
+	assert_string_equal(items[0].person, "p-anna");
+	assert_true(items[0].seq > seq_x);
+	assert_string_equal(items[1].id, "y");
+	assert_string_equal(items[1].person, "p-ben");
+	assert_string_equal(items[1].json,
+			    "{\"id\":\"y\",\"person\":\"p-ben\",\"correction\":true}");
+	for (size_t i = 0; i < n; i++)
+		hv_outbox_item_done(&items[i]);
+
+	/* unassign */
+	assert_int_equal(hv_store_reassign(s, "x", "", NULL), 0);
+	assert_int_equal(hv_store_measurement_json(s, "x", &json), 0);
+	assert_non_null(strstr(json, "\"person\":null"));
+	free(json);
+
+	assert_int_equal(hv_store_reassign(s, "nope", "p", NULL), -ENOENT);
+	assert_int_equal(hv_store_reassign(s, "x", "p", "{\"id\":\"other\"}"),
+			 -EINVAL);
+	assert_int_equal(hv_store_reassign(s, "x", "p", "not json"), -EINVAL);
+	assert_int_equal(hv_store_measurement_json(s, "nope", &json), -ENOENT);
+	hv_store_close(s);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE state ="
+				   " 'superseded'"),
+			 2);
+}
+
+struct collected {
+	unsigned n;
+	char ids[16][16];
+	char metrics[16][32];
+	bool has_value[16];
+	double values[16];
+	char absent[16][8];
+	char person[16][16];
+	int stop_after;
+};
+
+static int collect_row(const struct hv_reading_row *row, void *userdata)
+{
+	struct collected *c = userdata;
+
+	if (c->n >= 16)
+		return -ENOBUFS;
+	(void)snprintf(c->ids[c->n], sizeof(c->ids[0]), "%s",
+		       row->measurement_id);
+	(void)snprintf(c->metrics[c->n], sizeof(c->metrics[0]), "%s",
+		       row->metric);
+	(void)snprintf(c->absent[c->n], sizeof(c->absent[0]), "%s",
+		       row->absent_reason ? row->absent_reason : "");
+	(void)snprintf(c->person[c->n], sizeof(c->person[0]), "%s",
+		       row->person);
+	c->has_value[c->n] = row->has_value;
+	c->values[c->n] = row->value;
+	c->n++;
+	if (c->stop_after && c->n == (unsigned)c->stop_after)
+		return -ECANCELED;
+	return 0;
+}
+
+static void test_readings_filter(void **state)
+{
+	struct hv_reading_filter f = { 0 };
+	struct collected c;
+	struct hv_store *s;
+
+	(void)state;
+	s = open_ok(0);
+	add_ok(s, "r2", T0 + 2 * DAY, 72);
+	add_ok(s, "r1", T0 + DAY, 71);
+	add_ok(s, "r0", T0, 70);
+	assert_int_equal(hv_store_reassign(s, "r1", "anna", NULL), 0);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(hv_store_readings_foreach(s, NULL, collect_row, &c),
+			 0);
+	assert_int_equal(c.n, 6);
+	assert_string_equal(c.ids[0], "r0"); /* oldest first */
+	assert_string_equal(c.metrics[0], "body_weight");
+	assert_true(c.has_value[0]);
+	assert_true(c.values[0] > 69.99 && c.values[0] < 70.01);
+	assert_string_equal(c.metrics[1], "impedance");
+	assert_false(c.has_value[1]);
+	assert_string_equal(c.absent[1], "nres");
+	assert_string_equal(c.ids[5], "r2");
+
+	memset(&c, 0, sizeof(c));
+	f.metric = "body_weight";
+	assert_int_equal(hv_store_readings_foreach(s, &f, collect_row, &c), 0);
+	assert_int_equal(c.n, 3);
+
+	memset(&c, 0, sizeof(c));
+	f.person = "anna";
+	assert_int_equal(hv_store_readings_foreach(s, &f, collect_row, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.ids[0], "r1");
+	assert_string_equal(c.person[0], "anna");
+
+	memset(&c, 0, sizeof(c));
+	f.person = ""; /* unassigned */
+	assert_int_equal(hv_store_readings_foreach(s, &f, collect_row, &c), 0);
+	assert_int_equal(c.n, 2);
+
+	memset(&c, 0, sizeof(c));
+	f.person = NULL;
+	f.since_usec = T0 + DAY;
+	f.until_usec = T0 + 2 * DAY; /* exclusive */
+	assert_int_equal(hv_store_readings_foreach(s, &f, collect_row, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.ids[0], "r1");
+
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 2;
+	assert_int_equal(hv_store_readings_foreach(s, NULL, collect_row, &c),
+			 -ECANCELED);
+	assert_int_equal(c.n, 2);
+	hv_store_close(s);
+}
+
+static void test_retention_never_prunes_undelivered(void **state)
+{
+	struct hv_outbox_item items[8];
+	struct hv_store *s;
+	uint64_t deleted = 99, count;
+	size_t n;
+	char *json;
+
+	(void)state;
+	s = open_ok(0);
+	add_ok(s, "old-delivered", T0, 70);
+	add_ok(s, "old-pending", T0 + 1, 71);
+	add_ok(s, "old-failing", T0 + 2, 72);
+	add_ok(s, "new-delivered", T0 + 30 * DAY, 73);
+	assert_int_equal(hv_store_outbox_next(s, 0, 8, items, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(hv_store_outbox_mark_delivered(s, items[0].seq), 0);
+	assert_int_equal(hv_store_outbox_mark_attempt(s, items[2].seq, "x"), 0);
+	assert_int_equal(hv_store_outbox_mark_delivered(s, items[3].seq), 0);
+	for (size_t i = 0; i < n; i++)
+		hv_outbox_item_done(&items[i]);
+
+	assert_int_equal(hv_store_prune(s, T0 + 10 * DAY, &deleted), 0);
+	assert_int_equal(deleted, 1);
+	assert_int_equal(hv_store_measurement_json(s, "old-delivered", &json),
+			 -ENOENT);
+	assert_int_equal(hv_store_measurement_json(s, "old-pending", &json), 0);
+	free(json);
+	assert_int_equal(hv_store_measurement_json(s, "old-failing", &json), 0);
+	free(json);
+	assert_int_equal(hv_store_measurement_json(s, "new-delivered", &json),
+			 0);
+	free(json);
+	assert_int_equal(hv_store_outbox_count(s, &count), 0);
+	assert_int_equal(count, 2);
+
+	/* A delivered one that was requeued (correction) is pending again. */
+	assert_int_equal(hv_store_reassign(s, "new-delivered", "p", NULL), 0);
+	assert_int_equal(hv_store_prune(s, T0 + 100 * DAY, &deleted), 0);
+	assert_int_equal(deleted, 0);
+	hv_store_close(s);
+
+	/* readings and outbox rows went with the measurement */
+	assert_int_equal(query_int("SELECT count(*) FROM readings WHERE"
+				   " measurement_id = 'old-delivered'"),
+			 0);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE"
+				   " measurement_id = 'old-delivered'"),
+			 0);
+	assert_int_equal(query_int("SELECT count(*) FROM measurements"), 3);
+}
+
+static void test_disk_full(void **state)
+{
+	struct hv_store *s;
+	struct hv_record rec;
+	unsigned stored = 0;
+	char id[32];
+	int r = 0;
+	uint64_t count;
+
+	(void)state;
+	s = open_ok(0);
+	add_ok(s, "before", T0, 70);
+	assert_int_equal(hv_store_person_add(s, &(struct hv_person){
+							 .id = "anna",
+							 .name = "Anna" }),
+			 0);
+	/* The file may not grow past its current size plus a little. */
+	assert_int_equal(hv_store_set_max_pages(s, 12), 0);
+	for (unsigned i = 0; i < 5000; i++) {
+		(void)snprintf(id, sizeof(id), "fill-%u", i);
+		make_record(&rec, id, T0 + i + 1, 70 + i * 0.01);
+		for (int k = 0; k < 40; k++)
+			assert_int_equal(hv_measurement_add(&rec.m,
+							    HV_METRIC_RR_INTERVAL,
+							    0.8 + k),
+					 0);
+		r = hv_store_add(s, &rec);
+		if (r < 0)
+			break;
+		stored++;
+	}
+	assert_int_equal(r, -ENOSPC);
+	assert_true(strlen(hv_store_errmsg(s)) > 0);
+	assert_true(stored > 0);
+
+	/* The failed one left nothing behind. */
+	assert_int_equal(hv_store_measurement_json(s, id, &(char *){ NULL }),
+			 -ENOENT);
+	/* Trying again fails the same way, reads still work. */
+	assert_int_equal(hv_store_add(s, &rec), -ENOSPC);
+	assert_int_equal(hv_store_person_get(s, "anna", &(struct hv_person){ 0 }),
+			 0);
+	assert_int_equal(hv_store_outbox_count(s, &count), 0);
+	assert_int_equal(count, stored + 1);
+
+	/* Space back: writing works again. */
+	assert_int_equal(hv_store_set_max_pages(s, 0), 0);
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	hv_store_close(s);
+
+	/* Everything stored before is intact and readable after a reopen. */
+	s = open_ok(0);
+	assert_int_equal(hv_store_check(s), 0);
+	{
+		char *json = NULL;
+		struct hv_person p;
+
+		assert_int_equal(hv_store_measurement_json(s, "before", &json),
+				 0);
+		assert_non_null(strstr(json, "\"id\":\"before\""));
+		free(json);
+		assert_int_equal(hv_store_person_get(s, "anna", &p), 0);
+		assert_string_equal(p.name, "Anna");
+		assert_int_equal(hv_store_outbox_count(s, &count), 0);
+		assert_int_equal(count, stored + 2);
+	}
+	hv_store_close(s);
+	assert_int_equal(query_int("SELECT count(*) FROM measurements m WHERE"
+				   " (SELECT count(*) FROM readings r WHERE"
+				   "  r.measurement_id = m.id) != 42"),
+			 1 /* only "before", with its 2 readings */);
+	assert_int_equal(query_int("SELECT count(*) FROM measurements m WHERE"
+				   " NOT EXISTS (SELECT 1 FROM outbox o WHERE"
+				   "  o.measurement_id = m.id)"),
+			 0);
+}
+
+static void test_not_a_database(void **state)
+{
+	struct hv_store *s = NULL;
+	FILE *f;
+
+	(void)state;
+	f = fopen(dbpath, "wb");
+	assert_non_null(f);
+	for (int i = 0; i < 4096; i++)
+		fputc((i * 7 + 3) & 0xff, f);
+	fclose(f);
+	assert_int_equal(hv_store_open(dbpath, 0, &s), -EBADMSG);
+	assert_null(s);
+	assert_non_null(strstr(hv_store_errmsg(NULL), dbpath));
+	assert_int_equal(hv_store_open(dbpath, HV_STORE_READONLY, &s),
+			 -EBADMSG);
+}
+
+static void test_corrupt_page(void **state)
+{
+	struct hv_store *s = NULL;
+	int fd, r;
+	char junk[4096];
+	struct stat st;
+
+	(void)state;
+	s = open_ok(0);
+	for (int i = 0; i < 50; i++) {
+		char id[16];
+
+		(void)snprintf(id, sizeof(id), "c%d", i);
+		add_ok(s, id, T0 + i, 70);
+	}
+	hv_store_close(s); /* checkpoints the WAL into the main file */
+
+	/* Overwrite everything after the first page with junk. */
+	assert_int_equal(stat(dbpath, &st), 0);
+	assert_true(st.st_size > 4 * 4096);
+	memset(junk, 0x5a, sizeof(junk));
+	fd = open(dbpath, O_WRONLY);
+	assert_true(fd >= 0);
+	for (off_t off = 4096; off < st.st_size; off += 4096)
+		assert_int_equal(pwrite(fd, junk, sizeof(junk), off),
+				 sizeof(junk));
+	close(fd);
+
+	r = hv_store_open(dbpath, 0, &s);
+	if (r == 0) {
+		/* The header was intact: the damage shows on use and check. */
+		uint64_t n;
+
+		assert_int_equal(hv_store_check(s), -EBADMSG);
+		assert_non_null(strstr(hv_store_errmsg(s), "corrupt"));
+		assert_int_equal(hv_store_outbox_count(s, &n), -EBADMSG);
+		hv_store_close(s);
+	} else
+		assert_int_equal(r, -EBADMSG);
+}
+
+static void test_newer_schema(void **state)
+{
+	struct hv_store *s = NULL;
+	char sql[64];
+
+	(void)state;
+	s = open_ok(0);
+	s = hv_store_close(s);
+	(void)snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		       hv_store_schema_version_supported() + 1);
+	exec_sql(sql);
+	assert_int_equal(hv_store_open(dbpath, 0, &s), -EPROTONOSUPPORT);
+	assert_null(s);
+	assert_non_null(strstr(hv_store_errmsg(NULL), "newer"));
+	assert_int_equal(hv_store_open(dbpath, HV_STORE_READONLY, &s),
+			 -EPROTONOSUPPORT);
+	/* and the file was not touched */
+	assert_int_equal(query_int("PRAGMA user_version"),
+			 hv_store_schema_version_supported() + 1);
+}
+
+static void test_failed_migration_rolls_back(void **state)
+{
+	struct hv_store *s = NULL;
+
+	(void)state;
+	/* A table in the way of migration 1: it must fail as a whole. */
+	exec_sql("CREATE TABLE outbox (x); INSERT INTO outbox VALUES (1);");
+	assert_int_equal(hv_store_open(dbpath, 0, &s), -EIO);
+	assert_non_null(strstr(hv_store_errmsg(NULL), "migrating"));
+	assert_int_equal(query_int("PRAGMA user_version"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM sqlite_master WHERE"
+				   " name = 'measurements'"),
+			 0);
+	assert_int_equal(query_int("SELECT x FROM outbox"), 1);
+}
+
+static void test_old_schema_readonly(void **state)
+{
+	struct hv_store *s = NULL;
+
+	(void)state;
+	exec_sql("CREATE TABLE t (x)"); /* a database at version 0 */
+	assert_int_equal(hv_store_open(dbpath, HV_STORE_READONLY, &s), -EROFS);
+	assert_non_null(strstr(hv_store_errmsg(NULL), "migrat"));
+}
+
+struct device_list {
+	unsigned n;
+	char addr[4][HV_ADDRESS_MAX];
+};
+
+static int collect_device(const struct hv_device_info *d, void *userdata)
+{
+	struct device_list *l = userdata;
+
+	if (l->n < 4)
+		memcpy(l->addr[l->n++], d->address, HV_ADDRESS_MAX);
+	return 0;
+}
+
+static int stop_device(const struct hv_device_info *d, void *userdata)
+{
+	(void)d;
+	(void)userdata;
+	return -EINTR;
+}
+
+static void test_devices(void **state)
+{
+	struct hv_device_info d = { 0 }, got;
+	struct device_list l = { 0 };
+	struct hv_store *s;
+
+	(void)state;
+	s = open_ok(0);
+	(void)snprintf(d.address, sizeof(d.address), "AA:BB:CC:DD:EE:01");
+	(void)snprintf(d.driver, sizeof(d.driver), "xiaomi_mi_scale");
+	(void)snprintf(d.name, sizeof(d.name), "MIBFS");
+	d.rssi = -60;
+	d.battery = 80;
+	d.last_seen_usec = T0;
+	assert_int_equal(hv_store_device_seen(s, &d), 0);
+	assert_int_equal(hv_store_device_get(s, d.address, &got), 0);
+	assert_string_equal(got.driver, "xiaomi_mi_scale");
+	assert_string_equal(got.name, "MIBFS");
+	assert_int_equal(got.rssi, -60);
+	assert_int_equal(got.battery, 80);
+	assert_int_equal(got.last_seen_usec, T0);
+	assert_int_equal(got.last_sequence, -1);
+
+	/* Unknown fields keep what was known. */
+	d.name[0] = '\0';
+	d.battery = -1;
+	d.rssi = 0;
+	d.last_seen_usec = T0 + 10;
+	assert_int_equal(hv_store_device_seen(s, &d), 0);
+	assert_int_equal(hv_store_device_get(s, d.address, &got), 0);
+	assert_string_equal(got.name, "MIBFS");
+	assert_int_equal(got.battery, 80);
+	assert_int_equal(got.rssi, -60);
+	assert_int_equal(got.last_seen_usec, T0 + 10);
+
+	assert_int_equal(hv_store_device_set_sequence(s, d.address, 17), 0);
+	assert_int_equal(hv_store_device_get(s, d.address, &got), 0);
+	assert_int_equal(got.last_sequence, 17);
+	assert_int_equal(hv_store_device_set_sequence(s, "AA:BB:CC:DD:EE:02",
+						      3),
+			 0);
+	(void)snprintf(d.address, sizeof(d.address), "AA:BB:CC:DD:EE:03");
+	d.last_seen_usec = T0 + 20;
+	assert_int_equal(hv_store_device_seen(s, &d), 0);
+
+	assert_int_equal(hv_store_devices_foreach(s, collect_device, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.addr[0], "AA:BB:CC:DD:EE:03");
+	assert_string_equal(l.addr[1], "AA:BB:CC:DD:EE:01");
+	assert_string_equal(l.addr[2], "AA:BB:CC:DD:EE:02");
+	assert_int_equal(hv_store_devices_foreach(s, stop_device, NULL),
+			 -EINTR);
+	assert_int_equal(hv_store_device_get(s, "00:00:00:00:00:00", &got),
+			 -ENOENT);
+	hv_store_close(s);
+}
+
+static void test_people_and_links(void **state)
+{
+	struct hv_person p = { .id = "anna", .name = "Anna", .height_m = 1.7,
+			       .birth_date = "1980-02-29", .sex = HV_SEX_FEMALE,
+			       .weight_min_kg = 55, .weight_max_kg = 70 };
+	struct hv_person got, *list = NULL;
+	char person[HV_PERSON_MAX];
+	struct hv_store *s;
+	size_t n;
+	int consent;
+
+	(void)state;
+	s = open_ok(0);
+	assert_int_equal(hv_store_person_add(s, &p), 0);
+	assert_int_equal(hv_store_person_add(s, &p), -EEXIST);
+	assert_non_null(strstr(hv_store_errmsg(s), "anna"));
+	assert_int_equal(hv_store_person_get(s, "anna", &got), 0);
+	assert_string_equal(got.name, "Anna");
+	assert_string_equal(got.birth_date, "1980-02-29");
+	assert_int_equal(got.sex, HV_SEX_FEMALE);
+	assert_true(got.height_m > 1.69 && got.height_m < 1.71);
+	assert_true(got.weight_max_kg > 69.9);
+
+	p.last_weight_kg = 62.5;
+	assert_int_equal(hv_store_person_update(s, &p), 0);
+	assert_int_equal(hv_store_person_get(s, "anna", &got), 0);
+	assert_true(got.last_weight_kg > 62.4 && got.last_weight_kg < 62.6);
+	struct hv_person ghost = { .id = "ghost" };
+	assert_int_equal(hv_store_person_update(s, &ghost), -ENOENT);
+	assert_int_equal(hv_store_person_add(s, &(struct hv_person){ .id = "" }),
+			 -EINVAL);
+
+	struct hv_person ben = { .id = "ben" };
+	assert_int_equal(hv_store_person_add(s, &ben), 0);
+	assert_int_equal(hv_store_people_list(s, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].id, "anna");
+	assert_string_equal(list[1].id, "ben");
+	free(list);
+
+	/* links */
+	assert_int_equal(hv_store_link_set(s, "AA:BB:CC:DD:EE:01", 1, "anna",
+					   1234),
+			 0);
+	assert_int_equal(hv_store_link_get(s, "AA:BB:CC:DD:EE:01", 1, person,
+					   &consent),
+			 0);
+	assert_string_equal(person, "anna");
+	assert_int_equal(consent, 1234);
+	assert_int_equal(hv_store_link_set(s, "AA:BB:CC:DD:EE:01", 1, "ben",
+					   -1),
+			 0);
+	assert_int_equal(hv_store_link_get(s, "AA:BB:CC:DD:EE:01", 1, person,
+					   NULL),
+			 0);
+	assert_string_equal(person, "ben");
+	assert_int_equal(hv_store_link_set(s, "AA:BB:CC:DD:EE:01", 2, "nobody",
+					   0),
+			 -ENOENT);
+	assert_int_equal(hv_store_link_get(s, "AA:BB:CC:DD:EE:01", 2, person,
+					   NULL),
+			 -ENOENT);
+	assert_int_equal(hv_store_link_set(s, "AA:BB:CC:DD:EE:01", 3, "anna",
+					   7),
+			 0);
+	assert_int_equal(hv_store_link_remove(s, "AA:BB:CC:DD:EE:01", 3), 0);
+	assert_int_equal(hv_store_link_remove(s, "AA:BB:CC:DD:EE:01", 3),
+			 -ENOENT);
+
+	/* removing a person removes their links */
+	assert_int_equal(hv_store_person_remove(s, "ben"), 0);
+	assert_int_equal(hv_store_person_remove(s, "ben"), -ENOENT);
+	assert_int_equal(hv_store_link_get(s, "AA:BB:CC:DD:EE:01", 1, person,
+					   NULL),
+			 -ENOENT);
+	hv_store_close(s);
+}
+
+static void test_concurrent_reader(void **state)
+{
+	struct hv_store *w, *r;
+	uint64_t n;
+
+	(void)state;
+	w = open_ok(0);
+	add_ok(w, "one", T0, 70);
+	r = open_ok(HV_STORE_READONLY);
+	add_ok(w, "two", T0 + 1, 71);
+	assert_int_equal(hv_store_outbox_count(r, &n), 0);
+	assert_int_equal(n, 2);
+	hv_store_close(r);
+	hv_store_close(w);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_migrate_from_empty_and_reopen),
+		T(test_no_create_and_missing),
+		T(test_unwritable_dir),
+		T(test_dedupe),
+		T(test_rejects_invalid),
+		T(test_outbox_states),
+		T(test_reassign),
+		T(test_readings_filter),
+		T(test_retention_never_prunes_undelivered),
+		T(test_disk_full),
+		T(test_not_a_database),
+		T(test_corrupt_page),
+		T(test_newer_schema),
+		T(test_failed_migration_rolls_back),
+		T(test_old_schema_readonly),
+		T(test_devices),
+		T(test_people_and_links),
+		T(test_concurrent_reader),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
