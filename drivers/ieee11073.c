@@ -232,25 +232,38 @@ void hv_wire_init(struct hv_wire *w, const uint8_t *data, size_t len,
 	*w = (struct hv_wire){ .data = data, .len = len, .m = m };
 }
 
-const uint8_t *hv_wire_take(struct hv_wire *w, size_t n, const char *field)
+static const uint8_t *take(struct hv_wire *w, size_t n, const char *field,
+			   bool announced)
 {
 	const uint8_t *p;
 
 	if (w->len - w->pos < n) {
-		if (w->pos == 0)
-			(void)hv_measurement_invalid(
-				w->m, "value too short: %zu bytes, no room for %s",
-				w->len, field);
-		else
+		if (announced)
 			(void)hv_measurement_invalid(
 				w->m,
 				"flags 0x%02x say %s (%zu bytes) follows at byte %zu, but the value has %zu bytes",
 				w->flags, field, n, w->pos, w->len);
+		else
+			(void)hv_measurement_invalid(
+				w->m,
+				"value too short: %zu bytes, %s needs bytes %zu..%zu",
+				w->len, field, w->pos, w->pos + n - 1);
 		return NULL;
 	}
 	p = w->data + w->pos;
 	w->pos += n;
 	return p;
+}
+
+const uint8_t *hv_wire_take(struct hv_wire *w, size_t n, const char *field)
+{
+	return take(w, n, field, false);
+}
+
+const uint8_t *hv_wire_take_opt(struct hv_wire *w, size_t n,
+				const char *field)
+{
+	return take(w, n, field, true);
 }
 
 int hv_wire_end(struct hv_wire *w, const char *after)

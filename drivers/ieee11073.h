@@ -87,8 +87,11 @@ struct hv_wire {
 
 void hv_wire_init(struct hv_wire *w, const uint8_t *data, size_t len,
 		  struct hv_measurement *m);
-/* n bytes of `field`, or NULL after hv_measurement_invalid(). */
+/* n bytes of a mandatory `field`, or NULL after hv_measurement_invalid(). */
 const uint8_t *hv_wire_take(struct hv_wire *w, size_t n, const char *field);
+/* The same for a field the flags announce (the error quotes the flags). */
+const uint8_t *hv_wire_take_opt(struct hv_wire *w, size_t n,
+				const char *field);
 /* 0 when every byte was read; else -EBADMSG naming `after`. */
 int hv_wire_end(struct hv_wire *w, const char *after);
 static inline size_t hv_wire_left(const struct hv_wire *w)

@@ -91,14 +91,14 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	if (flags & F_TIME) {
 		struct hv_datetime dt;
 
-		p = hv_wire_take(&w, HV_DATETIME_WIRE_LEN, "a time stamp");
+		p = hv_wire_take_opt(&w, HV_DATETIME_WIRE_LEN, "a time stamp");
 		if (!p)
 			return -EBADMSG;
 		hv_read_datetime(p, &dt);
 		hv_measurement_set_clock(ret, &dt, frame->now);
 	}
 	if (flags & F_PULSE) {
-		p = hv_wire_take(&w, 2, "pulse rate");
+		p = hv_wire_take_opt(&w, 2, "pulse rate");
 		if (!p)
 			return -EBADMSG;
 		r = hv_measurement_add_number(ret, HV_METRIC_PULSE_RATE,
@@ -107,7 +107,7 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 			return r;
 	}
 	if (flags & F_USER) {
-		p = hv_wire_take(&w, 1, "user id");
+		p = hv_wire_take_opt(&w, 1, "user id");
 		if (!p)
 			return -EBADMSG;
 		if (p[0] != 0xFF)
@@ -116,15 +116,12 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	if (flags & F_STATUS) {
 		uint16_t st;
 
-		p = hv_wire_take(&w, 2, "measurement status");
+		p = hv_wire_take_opt(&w, 2, "measurement status");
 		if (!p)
 			return -EBADMSG;
 		st = hv_le16(p);
 		if ((st & PR_RANGE_MASK) == PR_RANGE_MASK)
-			return hv_measurement_invalid(
-				ret,
-				"measurement status 0x%04x: pulse rate range 3 is reserved",
-				st);
+			st &= (uint16_t)~PR_RANGE_MASK; /* range 3: reserved */
 		hv_add_bit_flags(ret, st, status_bits, HV_N(status_bits));
 	}
 	r = hv_wire_end(&w, "the announced fields");

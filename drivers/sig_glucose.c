@@ -156,7 +156,7 @@ static int decode_measurement(const struct hv_frame *frame,
 	ret->sequence_number = hv_le16(p);
 	hv_read_datetime(p + 2, &base);
 	if (flags & F_OFFSET) {
-		p = hv_wire_take(&w, 2, "a time offset");
+		p = hv_wire_take_opt(&w, 2, "a time offset");
 		if (!p)
 			return -EBADMSG;
 		offset = (int16_t)hv_le16(p);
@@ -165,7 +165,7 @@ static int decode_measurement(const struct hv_frame *frame,
 	if (flags & F_CONCENTRATION) {
 		const char *type, *location;
 
-		p = hv_wire_take(&w, 3, "glucose concentration, type and sample location");
+		p = hv_wire_take_opt(&w, 3, "glucose concentration, type and sample location");
 		if (!p)
 			return -EBADMSG;
 		r = hv_measurement_add_number(
@@ -174,15 +174,13 @@ static int decode_measurement(const struct hv_frame *frame,
 			flags & F_MOL ? MOL_L_TO_MMOL_L : KG_L_TO_MMOL_L, 3);
 		if (r < 0)
 			return r;
+		/* Reserved codes are kept as "reserved", not rejected. */
 		type = hv_code_name(types, HV_N(types), p[2] & 0x0F);
 		location = hv_code_name(locations, HV_N(locations), p[2] >> 4);
 		if (!type)
-			return hv_measurement_invalid(
-				ret, "glucose type %u is reserved", p[2] & 0x0F);
+			type = "reserved";
 		if (!location)
-			return hv_measurement_invalid(
-				ret, "glucose sample location %u is reserved",
-				p[2] >> 4);
+			location = "reserved";
 		(void)hv_measurement_add_context(ret, "sample_type", type);
 		(void)hv_measurement_add_context(ret, "sample_location",
 						 location);
@@ -195,7 +193,7 @@ static int decode_measurement(const struct hv_frame *frame,
 						    HV_UNIT_MG_DL;
 	}
 	if (flags & F_STATUS) {
-		p = hv_wire_take(&w, 2, "sensor status annunciation");
+		p = hv_wire_take_opt(&w, 2, "sensor status annunciation");
 		if (!p)
 			return -EBADMSG;
 		hv_add_bit_flags(ret, hv_le16(p), status_bits,
@@ -256,7 +254,7 @@ static int decode_context(const struct hv_frame *frame,
 
 		if (!(flags & fields[i].flag))
 			continue;
-		p = hv_wire_take(&w, fields[i].len, fields[i].field);
+		p = hv_wire_take_opt(&w, fields[i].len, fields[i].field);
 		if (!p)
 			return -EBADMSG;
 		if (fields[i].flag == 0x02) {
@@ -315,11 +313,9 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 			locations, HV_N(locations),
 			hv_measurement_context(m, "sample_location"));
 		if (type < 0)
-			type = 0x0F; /* not in the table: reserved nibble */
+			type = 0; /* reserved */
 		if (location < 0)
 			location = 0x0F; /* not available */
-		if (type == 0x0F)
-			return -EINVAL;
 		if (g->absent != HV_ABSENT_NONE)
 			r = hv_sfloat_special(g->absent, &raw);
 		else if (mol) /* mol/L, 1e-5 resolution: 5.5 mmol/L = 550e-5 */

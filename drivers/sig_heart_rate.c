@@ -58,9 +58,7 @@ static int decode_location(const struct hv_frame *frame,
 			frame->value_len);
 	name = hv_code_name(locations, HV_N(locations), frame->value[0]);
 	if (!name)
-		return hv_measurement_invalid(
-			ret, "body sensor location %u is reserved",
-			frame->value[0]);
+		name = "reserved";
 	ret->final = false;
 	return hv_measurement_add_context(ret, "body_sensor_location", name);
 }
@@ -98,7 +96,7 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	if (r < 0)
 		return r;
 	if (flags & F_ENERGY) {
-		p = hv_wire_take(&w, 2, "energy expended");
+		p = hv_wire_take_opt(&w, 2, "energy expended");
 		if (!p)
 			return -EBADMSG;
 		r = hv_measurement_add(ret, HV_METRIC_ENERGY_EXPENDED,
@@ -119,7 +117,7 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 				hv_wire_left(&w));
 		n_rr = hv_wire_left(&w) / 2;
 		for (size_t i = 0; i < n_rr; i++) {
-			p = hv_wire_take(&w, 2, "RR-interval");
+			p = hv_wire_take_opt(&w, 2, "RR-interval");
 			if (!p)
 				return -EBADMSG;
 			if (hv_measurement_add(ret, HV_METRIC_RR_INTERVAL,

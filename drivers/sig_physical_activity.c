@@ -91,7 +91,7 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	for (size_t i = 0; i < HV_N(fields); i++) {
 		if (!(flags & fields[i].flag))
 			continue;
-		p = hv_wire_take(&w, 3, fields[i].field);
+		p = hv_wire_take_opt(&w, 3, fields[i].field);
 		if (!p)
 			return -EBADMSG;
 		if (!fields[i].report)

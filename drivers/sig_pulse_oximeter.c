@@ -97,7 +97,8 @@ static const struct hv_bit_name device_bits[] = {
 static int add_pair(struct hv_wire *w, struct hv_measurement *m,
 		    const char *field, const char *method)
 {
-	const uint8_t *p = hv_wire_take(w, 4, field);
+	const uint8_t *p = method ? hv_wire_take_opt(w, 4, field) :
+				    hv_wire_take(w, 4, field);
 	size_t first = m->n_readings;
 	int r;
 
@@ -143,7 +144,7 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	if (spot && (flags & SF_TIME)) {
 		struct hv_datetime dt;
 
-		p = hv_wire_take(&w, HV_DATETIME_WIRE_LEN, "a timestamp");
+		p = hv_wire_take_opt(&w, HV_DATETIME_WIRE_LEN, "a timestamp");
 		if (!p)
 			return -EBADMSG;
 		hv_read_datetime(p, &dt);
@@ -165,20 +166,20 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 			return r;
 	}
 	if (flags & f_status) {
-		p = hv_wire_take(&w, 2, "measurement status");
+		p = hv_wire_take_opt(&w, 2, "measurement status");
 		if (!p)
 			return -EBADMSG;
 		status = hv_le16(p);
 	}
 	if (flags & f_device) {
-		p = hv_wire_take(&w, 3, "device and sensor status");
+		p = hv_wire_take_opt(&w, 3, "device and sensor status");
 		if (!p)
 			return -EBADMSG;
 		hv_add_bit_flags(ret, hv_le24(p), device_bits,
 				 HV_N(device_bits));
 	}
 	if (flags & f_pai) {
-		p = hv_wire_take(&w, 2, "pulse amplitude index");
+		p = hv_wire_take_opt(&w, 2, "pulse amplitude index");
 		if (!p)
 			return -EBADMSG;
 		r = hv_measurement_add_number(ret, HV_METRIC_PULSE_AMPLITUDE_INDEX,

@@ -52,7 +52,7 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	if (r < 0)
 		return r;
 	if (flags & F_STRIDE) {
-		p = hv_wire_take(&w, 2, "stride length");
+		p = hv_wire_take_opt(&w, 2, "stride length");
 		if (!p)
 			return -EBADMSG;
 		r = hv_measurement_add(ret, HV_METRIC_STRIDE_LENGTH,
@@ -61,7 +61,7 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 			return r;
 	}
 	if (flags & F_DISTANCE) {
-		p = hv_wire_take(&w, 4, "total distance");
+		p = hv_wire_take_opt(&w, 4, "total distance");
 		if (!p)
 			return -EBADMSG;
 		r = hv_measurement_add(ret, HV_METRIC_DISTANCE,

@@ -11,7 +11,7 @@
  *       bit2 temperature type; bits 3-7 reserved
  *   TT  temperature, IEEE 11073 FLOAT (32 bit)
  *   DT  Date Time, device local                                     (bit1)
- *   TY  temperature type, uint8: 1 armpit, 2 body, 3 ear, 4 finger,
+ *   TY  temperature type, uint8 (other values: "reserved"): 1 armpit, 2 body, 3 ear, 4 finger,
  *       5 gastrointestinal tract, 6 mouth, 7 rectum, 8 toe, 9 tympanum (bit2)
  *
  * Fahrenheit -> Cel: (F - 32) * 5 / 9, rounded to 0.01. The type goes in
@@ -62,7 +62,7 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	if (flags & F_TIME) {
 		struct hv_datetime dt;
 
-		p = hv_wire_take(&w, HV_DATETIME_WIRE_LEN, "a time stamp");
+		p = hv_wire_take_opt(&w, HV_DATETIME_WIRE_LEN, "a time stamp");
 		if (!p)
 			return -EBADMSG;
 		hv_read_datetime(p, &dt);
@@ -71,13 +71,12 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	if (flags & F_TYPE) {
 		const char *name;
 
-		p = hv_wire_take(&w, 1, "temperature type");
+		p = hv_wire_take_opt(&w, 1, "temperature type");
 		if (!p)
 			return -EBADMSG;
 		name = hv_code_name(types, HV_N(types), p[0]);
 		if (!name)
-			return hv_measurement_invalid(
-				ret, "temperature type %u is reserved", p[0]);
+			name = "reserved"; /* kept, not rejected */
 		r = hv_measurement_add_context(ret, "type", name);
 		if (r < 0)
 			return r;
