@@ -101,16 +101,18 @@ else
 	ok "man renders the pages # SKIP man not installed"
 fi
 
-# 2. Default-ish layout: PREFIX=/usr/local puts the daemon there and the unit follows.
+# 2. PREFIX=/usr/local puts the daemon there and the unit follows (the
+# script directly, as make calls it: the build is already there).
 d2=$tmp/local-root
-if install_into "$d2" /usr/local SYSTEMD_UNITDIR=/etc/systemd/system UDEV_RULESDIR=/etc/udev/rules.d; then
+if BUILD=$BUILD DESTDIR=$d2 PREFIX=/usr/local SYSTEMD_UNITDIR=/etc/systemd/system \
+	UDEV_RULESDIR=/etc/udev/rules.d scripts/install.sh >"$tmp/install.log" 2>&1; then
 	check "PREFIX=/usr/local: unit runs /usr/local/bin/homevitalsd" \
 		grep -qx 'ExecStart=/usr/local/bin/homevitalsd' "$d2/etc/systemd/system/homevitalsd.service"
 	check "PREFIX=/usr/local: binaries and man pages under /usr/local" \
 		test -x "$d2/usr/local/bin/homevitalsd" -a -f "$d2/usr/local/share/man/man8/homevitalsd.8"
 	check "UDEV_RULESDIR honoured" sh -c "ls '$d2/etc/udev/rules.d/'*.rules >/dev/null 2>&1"
 else
-	not_ok "make install DESTDIR=... PREFIX=/usr/local"
+	not_ok "install.sh DESTDIR=... PREFIX=/usr/local"
 	sed 's/^/# /' "$tmp/install.log"
 fi
 
