@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Firmware model: a multi-user Bluetooth SIG weight scale that needs consent
+ * (docs/sig-health-and-coding.md §1.1, §2.1, §2.2):
+ *
+ *   service 0x181D Weight Scale
+ *     0x2A9E Weight Scale Feature     read      uint32: time stamp, multiple
+ *                                               users, resolution 0.005 kg
+ *     0x2A9D Weight Measurement       indicate  (frames from the driver)
+ *   service 0x181C User Data
+ *     0x2A9A User Index               read      consented user, 0xFF none
+ *     0x2A99 Database Change Incr.    read, write, notify   uint32; ATT
+ *                                               error 0x80 without consent
+ *     0x2A9F User Control Point       write, indicate
+ *   service 0x1805 Current Time
+ *     0x2A2B Current Time             read, write, notify   10 octets
+ *
+ * User Control Point (response: 20 <request op> <result> [param]):
+ *   01 cc cc       register new user → 20 01 01 <index> (04 when full,
+ *                  03 for a consent code above 9999)
+ *   02 ii cc cc    consent → 20 02 01, then the user's stored measurements
+ *                  as 0x2A9D indications (each sent record is forgotten);
+ *                  wrong code → 20 02 05 (User Not Authorized), unknown
+ *                  user → 20 02 03
+ *   03             delete the consented user's data → 20 03 01 (05 none)
+ *   other          20 op 02
+ * Writing the UCP without its CCC enabled fails with ATT error 0xFD.
+ *
+ * Settings: "users" [{"index", "consent"}], "max_users" (4), "records"
+ * [{readings, time, user}], faults "disconnect_after", "corrupt_record".
+ * Action "weigh": readings + "user": indicated at once when that user has
+ * consented on the current link and 0x2A9D is subscribed, stored otherwise.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "drivers/bytes.h"
+#include "firmware-host/vdev.h"
+
+#define WSS 0x181D
+#define WEIGHT_FEATURE 0x2A9E
+#define WEIGHT_MEASUREMENT 0x2A9D
+#define UDS 0x181C
+#define USER_INDEX 0x2A9A
+#define DB_CHANGE 0x2A99
+#define UCP 0x2A9F
+#define CTS 0x1805
+#define CURRENT_TIME 0x2A2B
+#define ATT_CCC_IMPROPER 0xFD
+#define USERS_MAX 8
+
+struct user {
+	bool used;
+	uint16_t consent;
+	uint32_t db_change;
+};
+
+struct ws {
+	struct vdev_records records;
+	struct user users[USERS_MAX];
+	int max_users;
+	int consented; /* user index on this link, -1 none */
+	int disconnect_after;
+	long clock_offset; /* seconds added to the host clock */
+	struct vdev_char *wm, *ucp, *ct;
+};
+
+static int init(struct vdev_device *d, const cJSON *conf)
+{
+	const cJSON *users = cJSON_GetObjectItemCaseSensitive(conf, "users");
+	const cJSON *u;
+	struct vdev_service *s;
+	struct ws *ws;
+
+	ws = calloc(1, sizeof(*ws));
+	if (!ws)
+		return -ENOMEM;
+	d->model_data = ws;
+	ws->consented = -1;
+	ws->max_users = vdev_conf_int(conf, "max_users", 4);
+	if (ws->max_users < 1 || ws->max_users > USERS_MAX)
+		return -EINVAL;
+	ws->disconnect_after = vdev_conf_int(conf, "disconnect_after", 0);
+	cJSON_ArrayForEach(u, users) {
+		int idx = vdev_conf_int(u, "index", -1);
+		int code = vdev_conf_int(u, "consent", -1);
+
+		if (idx < 0 || idx >= ws->max_users || code < 0 || code > 9999)
+			return -EINVAL;
+		ws->users[idx] = (struct user){ true, (uint16_t)code, 0 };
+	}
+
+	s = vdev_add_service(d, WSS);
+	(void)vdev_add_char(s, WEIGHT_FEATURE, VDEV_CHAR_READ);
+	ws->wm = vdev_add_char(s, WEIGHT_MEASUREMENT, VDEV_CHAR_INDICATE);
+	s = vdev_add_service(d, UDS);
+	(void)vdev_add_char(s, USER_INDEX, VDEV_CHAR_READ);
+	(void)vdev_add_char(s, DB_CHANGE,
+			    VDEV_CHAR_READ | VDEV_CHAR_WRITE | VDEV_CHAR_NOTIFY);
+	ws->ucp = vdev_add_char(s, UCP, VDEV_CHAR_WRITE | VDEV_CHAR_INDICATE);
+	s = vdev_add_service(d, CTS);
+	ws->ct = vdev_add_char(s, CURRENT_TIME,
+			       VDEV_CHAR_READ | VDEV_CHAR_WRITE |
+				       VDEV_CHAR_NOTIFY);
+	if (!ws->wm || !ws->ucp || !ws->ct)
+		return -ENOSPC;
+	return vdev_records_load(d, &ws->records, conf, WEIGHT_MEASUREMENT);
+}
+
+static void model_free(struct vdev_device *d)
+{
+	free(d->model_data);
+	d->model_data = NULL;
+}
+
+static void device_clock(const struct ws *ws, uint8_t out[10])
+{
+	time_t t = time(NULL) + ws->clock_offset;
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	hv_put_le16(out, (uint16_t)(tm.tm_year + 1900));
+	out[2] = (uint8_t)(tm.tm_mon + 1);
+	out[3] = (uint8_t)tm.tm_mday;
+	out[4] = (uint8_t)tm.tm_hour;
+	out[5] = (uint8_t)tm.tm_min;
+	out[6] = (uint8_t)tm.tm_sec;
+	out[7] = (uint8_t)(tm.tm_wday == 0 ? 7 : tm.tm_wday);
+	out[8] = 0;
+	out[9] = 0;
+}
+
+static int ws_read(struct vdev_device *d, struct vdev_char *c, uint8_t *buf,
+		   size_t size, size_t *ret_len)
+{
+	struct ws *ws = d->model_data;
+	int u = hv_uuid_to16(&c->uuid);
+
+	if (size < 10)
+		return VDEV_ATT_INVALID_LENGTH;
+	switch (u) {
+	case WEIGHT_FEATURE:
+		/* time stamp | multiple users | resolution 7 (0.005 kg) */
+		hv_put_le32(buf, 0x01 | 0x02 | 7u << 3);
+		*ret_len = 4;
+		return 0;
+	case USER_INDEX:
+		buf[0] = ws->consented < 0 ? 0xFF : (uint8_t)ws->consented;
+		*ret_len = 1;
+		return 0;
+	case DB_CHANGE:
+		if (ws->consented < 0)
+			return VDEV_ATT_UDS_NOT_PERMITTED;
+		hv_put_le32(buf, ws->users[ws->consented].db_change);
+		*ret_len = 4;
+		return 0;
+	case CURRENT_TIME:
+		device_clock(ws, buf);
+		*ret_len = 10;
+		return 0;
+	default:
+		return VDEV_ATT_READ_NOT_PERMITTED;
+	}
+}
+
+static void ucp_respond(struct vdev_device *d, struct ws *ws, uint8_t op,
+			uint8_t result, int param)
+{
+	uint8_t v[4] = { 0x20, op, result, (uint8_t)param };
+
+	(void)vdev_queue_notify(d, ws->ucp, v, param >= 0 ? 4 : 3,
+				"ucp response");
+}
+
+/* Send the consented user's stored measurements (each is then forgotten). */
+static void flush_records(struct vdev_device *d, struct ws *ws)
+{
+	char what[32];
+	int sent = 0;
+
+	if (ws->consented < 0 || !vdev_bus_delivers(d, ws->wm))
+		return;
+	for (size_t i = 0; i < ws->records.n;) {
+		struct vdev_record *rec = &ws->records.r[i];
+
+		if (rec->user != ws->consented) {
+			i++;
+			continue;
+		}
+		snprintf(what, sizeof(what), "record %u", rec->seq);
+		(void)vdev_queue_notify(d, ws->wm, rec->value, rec->len, what);
+		vdev_records_remove(&ws->records, i);
+		if (++sent == ws->disconnect_after) {
+			(void)vdev_queue_drop(d, "mid-transfer fault");
+			return;
+		}
+	}
+}
+
+static int ucp_write(struct vdev_device *d, struct ws *ws, const uint8_t *v,
+		     size_t len)
+{
+	uint16_t code;
+	int idx;
+
+	if (!vdev_bus_delivers(d, ws->ucp))
+		return ATT_CCC_IMPROPER;
+	if (len < 1)
+		return VDEV_ATT_INVALID_LENGTH;
+	switch (v[0]) {
+	case 0x01:
+		if (len != 3) {
+			ucp_respond(d, ws, v[0], 0x03, -1);
+			return 0;
+		}
+		code = hv_le16(v + 1);
+		if (code > 9999) {
+			ucp_respond(d, ws, v[0], 0x03, -1);
+			return 0;
+		}
+		for (idx = 0; idx < ws->max_users && ws->users[idx].used; idx++)
+			;
+		if (idx == ws->max_users) {
+			ucp_respond(d, ws, v[0], 0x04, -1);
+			return 0;
+		}
+		ws->users[idx] = (struct user){ true, code, 0 };
+		vdev_print(d->vdev, d->id, "registered user %d", idx);
+		ucp_respond(d, ws, v[0], 0x01, idx);
+		return 0;
+	case 0x02:
+		if (len != 4 || v[1] >= ws->max_users || !ws->users[v[1]].used) {
+			ucp_respond(d, ws, v[0], 0x03, -1);
+			return 0;
+		}
+		if (ws->users[v[1]].consent != hv_le16(v + 2)) {
+			vdev_print(d->vdev, d->id, "consent refused for user %u",
+				   v[1]);
+			ucp_respond(d, ws, v[0], 0x05, -1);
+			return 0;
+		}
+		ws->consented = v[1];
+		vdev_print(d->vdev, d->id, "consent given for user %u", v[1]);
+		ucp_respond(d, ws, v[0], 0x01, -1);
+		flush_records(d, ws);
+		return 0;
+	case 0x03:
+		if (ws->consented < 0) {
+			ucp_respond(d, ws, v[0], 0x05, -1);
+			return 0;
+		}
+		for (size_t i = 0; i < ws->records.n;)
+			if (ws->records.r[i].user == ws->consented)
+				vdev_records_remove(&ws->records, i);
+			else
+				i++;
+		ws->users[ws->consented].used = false;
+		ws->consented = -1;
+		ucp_respond(d, ws, v[0], 0x01, -1);
+		return 0;
+	default:
+		ucp_respond(d, ws, v[0], 0x02, -1);
+		return 0;
+	}
+}
+
+static int ws_write(struct vdev_device *d, struct vdev_char *c,
+		    const uint8_t *v, size_t len)
+{
+	struct ws *ws = d->model_data;
+	struct hv_datetime dt;
+
+	switch (hv_uuid_to16(&c->uuid)) {
+	case UCP:
+		return ucp_write(d, ws, v, len);
+	case DB_CHANGE:
+		if (ws->consented < 0)
+			return VDEV_ATT_UDS_NOT_PERMITTED;
+		if (len != 4)
+			return VDEV_ATT_INVALID_LENGTH;
+		ws->users[ws->consented].db_change = hv_le32(v);
+		return 0;
+	case CURRENT_TIME:
+		if (len != 10)
+			return VDEV_ATT_INVALID_LENGTH;
+		hv_read_datetime(v, &dt);
+		if (!hv_datetime_plausible(&dt, 0))
+			return VDEV_ATT_WRITE_NOT_PERMITTED;
+		/* keep the offset between the written and the host's clock */
+		{
+			uint8_t now[10];
+			struct hv_datetime host;
+
+			ws->clock_offset = 0;
+			device_clock(ws, now);
+			hv_read_datetime(now, &host);
+			ws->clock_offset = (long)(hv_datetime_to_unix(&dt) -
+						  hv_datetime_to_unix(&host));
+		}
+		vdev_print(d->vdev, d->id, "clock set (offset %ld s)",
+			   ws->clock_offset);
+		return 0;
+	default:
+		return VDEV_ATT_WRITE_NOT_PERMITTED;
+	}
+}
+
+static void subscribed(struct vdev_device *d, struct vdev_char *c)
+{
+	struct ws *ws = d->model_data;
+
+	if (c == ws->wm)
+		flush_records(d, ws);
+}
+
+static void disconnected(struct vdev_device *d)
+{
+	struct ws *ws = d->model_data;
+
+	ws->consented = -1;
+}
+
+static int action(struct vdev_device *d, const char *what, const cJSON *ev)
+{
+	struct ws *ws = d->model_data;
+	struct hv_measurement m;
+	int i, r;
+
+	if (strcmp(what, "weigh") != 0 && strcmp(what, "store") != 0)
+		return -EOPNOTSUPP;
+	r = vdev_measurement_from_json(d, ev, &m);
+	if (r < 0)
+		return r;
+	i = vdev_records_add(d, &ws->records, &m, WEIGHT_MEASUREMENT);
+	if (i < 0)
+		return i;
+	vdev_print(d->vdev, d->id, "measured user %d (record %u)",
+		   m.user_index, ws->records.r[i].seq);
+	if (strcmp(what, "weigh") == 0 && d->connected &&
+	    m.user_index == ws->consented)
+		flush_records(d, ws);
+	return 0;
+}
+
+const struct vdev_model vdev_model_sig_weight_scale = {
+	.id = "sig_weight_scale",
+	.default_driver = "sig_weight_scale",
+	.init = init,
+	.action = action,
+	.read = ws_read,
+	.write = ws_write,
+	.subscribed = subscribed,
+	.disconnected = disconnected,
+	.free = model_free,
+};

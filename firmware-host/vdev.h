@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * homevitals-vdev: a stand-in org.bluez for tests and the demo. One process
+ * holds the "radio world" (virtual devices and their firmware models, driven
+ * by a scenario timeline) and a D-Bus face that imitates bluetoothd 5.66
+ * (docs/vdev.md). The radio world outlives the bus connection, so a
+ * "bluetoothd restart" drops the connection and opens a fresh one.
+ */
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "drivers/driver.h"
+
+struct cJSON;
+struct vdev;
+struct vdev_device;
+
+#define VDEV_ADAPTERS_MAX 4
+#define VDEV_DEVICES_MAX 16
+#define VDEV_SESSIONS_MAX 16
+#define VDEV_SERVICES_MAX 6
+#define VDEV_CHARS_MAX 6
+#define VDEV_NOTIFY_OWNERS_MAX 4
+#define VDEV_NAME_MAX 64
+#define VDEV_DEV_PATH_MAX 56
+#define VDEV_SVC_PATH_MAX 72
+#define VDEV_CHAR_PATH_MAX 88
+#define VDEV_PATH_MAX 104
+
+/* GATT characteristic properties, as in BlueZ's Flags. */
+enum vdev_char_flags {
+	VDEV_CHAR_READ = 1 << 0,
+	VDEV_CHAR_WRITE = 1 << 1,
+	VDEV_CHAR_WRITE_NR = 1 << 2,
+	VDEV_CHAR_NOTIFY = 1 << 3,
+	VDEV_CHAR_INDICATE = 1 << 4,
+};
+
+/* ATT error codes a model may answer (BlueZ maps them, bluez-dbus.md §5). */
+#define VDEV_ATT_READ_NOT_PERMITTED 0x02
+#define VDEV_ATT_WRITE_NOT_PERMITTED 0x03
+#define VDEV_ATT_REQUEST_NOT_SUPPORTED 0x06
+#define VDEV_ATT_INVALID_LENGTH 0x0d
+#define VDEV_ATT_UDS_NOT_PERMITTED 0x80 /* User Data Access Not Permitted */
+
+struct vdev_service;
+
+struct vdev_char {
+	struct vdev_service *service;
+	uint16_t handle; /* declaration handle: the path's charXXXX */
+	struct hv_uuid uuid;
+	unsigned flags;
+	bool has_ccc;
+	char path[VDEV_CHAR_PATH_MAX];
+	char ccc_path[VDEV_PATH_MAX];
+	/* the client-side cache: org.bluez.GattCharacteristic1.Value */
+	uint8_t value[HV_FRAME_DATA_MAX];
+	size_t value_len;
+	size_t n_owners; /* StartNotify sessions (unique bus names) */
+	char owners[VDEV_NOTIFY_OWNERS_MAX][VDEV_NAME_MAX];
+	int acquired_fd; /* AcquireNotify: our end, -1 when none */
+	sd_event_source *acquired_source;
+};
+
+struct vdev_service {
+	struct vdev_device *device;
+	uint16_t handle;
+	struct hv_uuid uuid;
+	char path[VDEV_SVC_PATH_MAX];
+	size_t n_chars;
+	struct vdev_char chars[VDEV_CHARS_MAX];
+};
+
+/* A firmware model: the device's behaviour (one file per model). */
+struct vdev_model {
+	const char *id; /* scenario "model" */
+	const char *default_driver; /* encoder used unless "driver" is given */
+	/* Parse the device's JSON, build the GATT database. */
+	int (*init)(struct vdev_device *d, const struct cJSON *conf);
+	/* A timeline action addressed to this device ("weigh", "measure" …).
+	 * -EOPNOTSUPP: not an action of this model. */
+	int (*action)(struct vdev_device *d, const char *action,
+		      const struct cJSON *event);
+	/* GATT server side; return 0, an ATT error code (> 0) or -errno. */
+	int (*read)(struct vdev_device *d, struct vdev_char *c, uint8_t *buf,
+		    size_t size, size_t *ret_len);
+	int (*write)(struct vdev_device *d, struct vdev_char *c,
+		     const uint8_t *value, size_t len);
+	/* The client enabled notifications/indications on c. */
+	void (*subscribed)(struct vdev_device *d, struct vdev_char *c);
+	void (*connected)(struct vdev_device *d);
+	void (*disconnected)(struct vdev_device *d);
+	void (*free)(struct vdev_device *d);
+};
+
+struct vdev_adapter {
+	struct vdev *vdev;
+	char name[16]; /* "hci0" */
+	char path[32]; /* "/org/bluez/hci0" */
+	char address[18];
+	bool present; /* controller plugged in */
+	bool powered;
+	bool discovering;
+};
+
+/* A per-client discovery filter and session (bluez-dbus.md §3). */
+struct vdev_session {
+	bool used;
+	char owner[VDEV_NAME_MAX];
+	struct vdev_adapter *adapter;
+	bool discovering;
+	bool has_filter;
+	bool duplicate_data;
+	bool has_rssi;
+	int16_t rssi;
+	size_t n_uuids;
+	struct hv_uuid uuids[8];
+};
+
+struct vdev_qitem; /* the device's notification queue */
+
+struct vdev_device {
+	struct vdev *vdev;
+	const struct vdev_model *model;
+	const struct hv_driver *driver;
+	void *model_data;
+
+	char id[VDEV_NAME_MAX];
+	char address[18];
+	char address_type[8];
+	char name[VDEV_NAME_MAX]; /* advertised name, "" when none */
+	char gatt_name[VDEV_NAME_MAX]; /* GAP Device Name read after connect */
+	char path[VDEV_DEV_PATH_MAX];
+	struct vdev_adapter *adapter;
+	int16_t rssi;
+	bool connectable;
+	bool resolve_before; /* ServicesResolved before the GATT objects */
+	double connect_fail_s; /* Connect() to an absent device fails after */
+
+	/* radio */
+	bool in_range; /* would answer a connection */
+	struct hv_frame advert; /* current advertising payload */
+	bool has_advert;
+	double idle_interval; /* seconds between idle adverts; 0 none */
+	sd_event_source *idle_source;
+
+	/* the bus object (bluetoothd's view) */
+	bool exported;
+	bool temporary; /* never connected: expires 30 s after last advert */
+	bool last_advert_connectable;
+	bool connected;
+	bool services_resolved;
+	bool gatt_exported;
+	bool paired;
+	bool name_from_gatt;
+	bool rssi_valid;
+	int16_t emitted_rssi;
+	size_t n_sd; /* the device's ServiceData dict */
+	struct hv_service_data sd[HV_FRAME_SERVICE_DATA_MAX];
+	size_t n_md; /* ManufacturerData dict */
+	struct hv_manufacturer_data md[HV_FRAME_MANUFACTURER_MAX];
+	sd_event_source *expire_source;
+	unsigned link_gen; /* bumped on every connect and disconnect */
+
+	/* GATT server */
+	uint16_t next_handle;
+	size_t n_services;
+	struct vdev_service services[VDEV_SERVICES_MAX];
+
+	struct vdev_qitem *queue, *queue_tail;
+	sd_event_source *queue_source;
+	unsigned delivered; /* notifications delivered on this link */
+};
+
+struct vdev {
+	sd_event *event;
+	sd_bus *bus; /* NULL while "bluetoothd" is down */
+	char *bus_address; /* NULL: DBUS_SYSTEM_BUS_ADDRESS / system bus */
+	double speed;
+	uint64_t start_usec; /* CLOCK_MONOTONIC at t=0 */
+	double end_s; /* < 0: run until SIGTERM */
+	char scenario_name[VDEV_NAME_MAX];
+	FILE *out; /* event lines */
+	unsigned bus_gen; /* bumped on every bluetoothd (re)start */
+
+	size_t n_adapters;
+	struct vdev_adapter adapters[VDEV_ADAPTERS_MAX];
+	size_t n_devices;
+	struct vdev_device devices[VDEV_DEVICES_MAX];
+	struct vdev_session sessions[VDEV_SESSIONS_MAX];
+
+	struct cJSON *scenario; /* owned */
+	int exit_code;
+};
+
+/* --- core (vdev_core.c) ---------------------------------------------------- */
+
+/* Load a scenario (JSON text) into a new vdev; *ret_error describes a bad one. */
+int vdev_new(const char *json, double speed, sd_event *event,
+	     struct vdev **ret, char *error, size_t error_size);
+struct vdev *vdev_free(struct vdev *v);
+/* Connect to the bus, take org.bluez, schedule the timeline. */
+int vdev_start(struct vdev *v);
+
+/* Seconds of scenario time since t=0. */
+double vdev_now(const struct vdev *v);
+/* One line on the event output: "t=2.0 <device> <text>". */
+void vdev_print(struct vdev *v, const char *who, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Run fn(v, d, arg) after `seconds` of scenario time (divided by --speed).
+ * d may be NULL; free_arg (may be NULL) releases arg in any case. */
+typedef void (*vdev_timer_fn)(struct vdev *v, struct vdev_device *d,
+			      void *arg);
+int vdev_after(struct vdev *v, struct vdev_device *d, double seconds,
+	       vdev_timer_fn fn, void *arg, void (*free_arg)(void *));
+
+struct vdev_device *vdev_device_by_id(struct vdev *v, const char *id);
+struct vdev_adapter *vdev_adapter_by_name(struct vdev *v, const char *name);
+const struct vdev_model *vdev_model_by_id(const char *id);
+
+/* GATT database building, for models' init(). Handles follow BlueZ's paths. */
+struct vdev_service *vdev_add_service(struct vdev_device *d, uint16_t uuid16);
+struct vdev_char *vdev_add_char(struct vdev_service *s, uint16_t uuid16,
+				unsigned flags);
+struct vdev_char *vdev_find_char(struct vdev_device *d, uint16_t uuid16);
+
+/* Queue a notification/indication of c; sent in order, paced, only while
+ * the link is up and the client subscribed. */
+int vdev_queue_notify(struct vdev_device *d, struct vdev_char *c,
+		      const uint8_t *value, size_t len, const char *what);
+/* Queue a link loss (the device drops the connection). */
+int vdev_queue_drop(struct vdev_device *d, const char *why);
+void vdev_queue_clear(struct vdev_device *d);
+
+/* Start advertising this payload (kept until replaced or stopped). */
+void vdev_advertise(struct vdev_device *d, const struct hv_frame *f);
+void vdev_advert_stop(struct vdev_device *d);
+
+/* Encode a measurement with the device's driver; prints the error. */
+int vdev_encode(struct vdev_device *d, const struct hv_measurement *m,
+		uint16_t target16, struct hv_frame *ret);
+/* Parse {"body_weight": 72.4, …} and the common fields of an event or
+ * record ("time", "user", "unit") into a measurement. */
+int vdev_measurement_from_json(struct vdev_device *d, const struct cJSON *obj,
+			       struct hv_measurement *ret);
+void vdev_hex(const uint8_t *p, size_t n, char *buf, size_t size);
+
+/* A firmware's stored measurements (encoded), oldest first. */
+#define VDEV_RECORDS_MAX 32
+
+struct vdev_record {
+	uint16_t seq; /* 1, 2, … in the order stored */
+	int user; /* device user index, -1 none */
+	size_t len;
+	uint8_t value[HV_FRAME_DATA_MAX];
+};
+
+struct vdev_records {
+	size_t n;
+	uint16_t next_seq;
+	struct vdev_record r[VDEV_RECORDS_MAX];
+};
+
+/* Encode m for characteristic target16 and store it; returns the index. */
+int vdev_records_add(struct vdev_device *d, struct vdev_records *rs,
+		     const struct hv_measurement *m, uint16_t target16);
+void vdev_records_remove(struct vdev_records *rs, size_t index);
+/* "records": [{readings…}, …] of the device's JSON. Fault "corrupt_record":
+ * N (1-based) stores record N one byte short, as a garbled transfer. */
+int vdev_records_load(struct vdev_device *d, struct vdev_records *rs,
+		      const struct cJSON *conf, uint16_t target16);
+/* Integer setting of conf (or of conf's "faults" object), def if absent. */
+int vdev_conf_int(const struct cJSON *conf, const char *key, int def);
+
+/* --- the D-Bus face (vdev_bus.c) ------------------------------------------- */
+
+int vdev_bus_up(struct vdev *v); /* connect, export, request org.bluez */
+/* "term": InterfacesRemoved first (SIGTERM); "kill": only the name goes. */
+void vdev_bus_down(struct vdev *v, bool graceful);
+/* The radio world tells the bus side. */
+void vdev_bus_advert(struct vdev_device *d);
+void vdev_bus_link_lost(struct vdev_device *d);
+bool vdev_bus_delivers(struct vdev_device *d, struct vdev_char *c);
+int vdev_bus_notify(struct vdev_device *d, struct vdev_char *c,
+		    const uint8_t *value, size_t len);
+void vdev_bus_adapter_remove(struct vdev_adapter *a);
+void vdev_bus_adapter_add(struct vdev_adapter *a);
+void vdev_bus_remove_device(struct vdev_device *d);
+
+extern const struct vdev_model vdev_model_mi_scale;
+extern const struct vdev_model vdev_model_sig_blood_pressure;
+extern const struct vdev_model vdev_model_sig_heart_rate;
+extern const struct vdev_model vdev_model_sig_weight_scale;
