@@ -603,6 +603,23 @@ static void test_secret_from_env_and_credential(void **state)
 	hv_config_done(&c);
 }
 
+/* The example in docs/ is complete and valid (tests run from the repo). */
+static void test_example_file(void **state)
+{
+	struct warnings w = { 0 };
+	struct hv_config_error e;
+	struct hv_config c;
+
+	(void)state;
+	if (hv_config_load("docs/homevitals.example.json", &c, &e, collect,
+			   &w) < 0)
+		fail_msg("%s", e.message);
+	assert_int_equal(w.n, 0);
+	assert_string_equal(c.gateway_id, "bathroom-pi");
+	assert_int_equal(c.bluetooth.n_devices, 2);
+	hv_config_done(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -622,6 +639,7 @@ int main(void)
 		cmocka_unit_test(test_load_too_large),
 		cmocka_unit_test(test_secret_from_file),
 		cmocka_unit_test(test_secret_from_env_and_credential),
+		cmocka_unit_test(test_example_file),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
