@@ -154,11 +154,15 @@ int hv_sfloat_encode(double value, int decimals, uint16_t *ret)
 	int exponent, r;
 	uint16_t raw;
 
-	/* 2045 is the largest mantissa that cannot collide with a special
-	 * value (0x07FE..0x0802 at exponent 0). */
-	r = encode_parts(value, decimals, 0x07FD, -8, 7, &mantissa, &exponent);
+	r = encode_parts(value, decimals, 0x07FF, -8, 7, &mantissa, &exponent);
 	if (r < 0)
 		return r;
+	/* At exponent 0, mantissas beyond ±2045 are the special values
+	 * (0x07FE..0x0802): one digit less. */
+	if (exponent == 0 && (mantissa > 0x07FD || mantissa < -0x07FD)) {
+		mantissa = round_ll(value / 10);
+		exponent = 1;
+	}
 	raw = (uint16_t)(((unsigned)exponent & 0x0F) << 12 |
 			 ((unsigned)mantissa & 0x0FFF));
 	*ret = raw;
