@@ -881,10 +881,80 @@ static void test_concurrent_reader(void **state)
 	hv_store_close(w);
 }
 
+/*
+ * A real full file system: run by tests/integration/test_store_diskfull.sh
+ * with HV_STORE_TMPFS_DIR naming a tiny tmpfs it mounted (skipped when
+ * mounting is not allowed). Ballast frees space again at the end.
+ */
+static void test_real_disk_full(void **state)
+{
+	const char *dir = getenv("HV_STORE_TMPFS_DIR");
+	char ballast[160], id[32];
+	static char block[16384];
+	struct hv_record rec;
+	struct hv_store *s;
+	unsigned stored = 0;
+	uint64_t count;
+	int r = 0, fd;
+
+	(void)state;
+	(void)snprintf(dbpath, sizeof(dbpath), "%s/homevitals.db", dir);
+	(void)snprintf(ballast, sizeof(ballast), "%s/ballast", dir);
+	fd = open(ballast, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(write(fd, block, sizeof(block)), sizeof(block));
+	assert_int_equal(close(fd), 0);
+
+	s = open_ok(0);
+	add_ok(s, "before", T0, 70);
+	for (unsigned i = 0; i < 1000000; i++) {
+		(void)snprintf(id, sizeof(id), "fill-%u", i);
+		make_record(&rec, id, T0 + i + 1, 70);
+		for (int k = 0; k < 40; k++)
+			assert_int_equal(hv_measurement_add(&rec.m,
+							    HV_METRIC_RR_INTERVAL,
+							    0.8 + k),
+					 0);
+		r = hv_store_add(s, &rec);
+		if (r < 0)
+			break;
+		stored++;
+	}
+	print_message("stored %u records before: %s\n", stored,
+		      hv_store_errmsg(s));
+	assert_int_equal(r, -ENOSPC);
+	assert_int_equal(hv_store_measurement_json(s, id, &(char *){ NULL }),
+			 -ENOENT);
+	assert_int_equal(hv_store_outbox_count(s, &count), 0);
+	assert_int_equal(count, stored + 1);
+
+	assert_int_equal(unlink(ballast), 0);
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	hv_store_close(s);
+
+	s = open_ok(0);
+	assert_int_equal(hv_store_check(s), 0);
+	assert_int_equal(hv_store_outbox_count(s, &count), 0);
+	assert_int_equal(count, stored + 2);
+	hv_store_close(s);
+	assert_int_equal(query_int("SELECT count(*) FROM measurements m WHERE"
+				   " (SELECT count(*) FROM readings r WHERE"
+				   "  r.measurement_id = m.id) != 42"),
+			 1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
+	const struct CMUnitTest tmpfs_tests[] = {
+		cmocka_unit_test(test_real_disk_full),
+	};
+
+	if (getenv("HV_STORE_TMPFS_DIR"))
+		return cmocka_run_group_tests(tmpfs_tests, NULL, NULL);
+
 	const struct CMUnitTest tests[] = {
 		T(test_migrate_from_empty_and_reopen),
 		T(test_no_create_and_missing),
