@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * One libFuzzer body shared by the proprietary scale families' targets:
+ * input byte 0 picks how the rest is presented (a GATT value on one of the
+ * family's characteristics, or manufacturer data), byte 1 picks a name and a
+ * profile; the frame goes to the forced driver and through the registry,
+ * and whatever decodes is encoded and decoded again.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "drivers/registry.h"
+
+struct fuzz_family {
+	const char *driver;
+	const uint16_t *characteristics; /* 0-terminated; may be empty */
+	const char *const *names; /* NULL-terminated */
+};
+
+static inline void fuzz_family_run(const struct fuzz_family *fam,
+				   const uint8_t *data, size_t size)
+{
+	static const struct hv_profile profile = { .height_m = 1.72,
+						   .age_years = 41,
+						   .sex = HV_SEX_FEMALE };
+	const struct hv_driver *d = hv_driver_by_id(fam->driver);
+	struct hv_frame f = { 0 }, again;
+	struct hv_measurement m, m2;
+	size_t n_chr = 0, n_names = 0;
+	uint8_t mode, sel;
+
+	if (!d || size < 2)
+		return;
+	mode = data[0];
+	sel = data[1];
+	data += 2;
+	size -= 2;
+	while (fam->characteristics[n_chr])
+		n_chr++;
+	while (fam->names[n_names])
+		n_names++;
+	if (size > HV_FRAME_DATA_MAX)
+		size = HV_FRAME_DATA_MAX;
+	if (n_chr && mode % (n_chr + 1) < n_chr) {
+		f.has_characteristic = true;
+		f.characteristic = hv_uuid16(fam->characteristics[mode % (n_chr + 1)]);
+		f.value_len = size;
+		memcpy(f.value, data, size);
+	} else if (size >= 2) {
+		f.n_manufacturer_data = 1;
+		f.manufacturer_data[0].len = size;
+		memcpy(f.manufacturer_data[0].data, data, size);
+	}
+	if (n_names && (sel & 0x80) == 0)
+		f.name = fam->names[sel % n_names];
+	if (sel & 0x40)
+		f.profile = &profile;
+	f.quirks = sel & 0x03;
+	f.now = (sel & 0x20) ? 1710491400 : 0;
+
+	(void)hv_registry_decode(&f, d, &m);
+	(void)hv_registry_decode(&f, NULL, &m2);
+	if (m.status == HV_STATUS_OK && d->encode &&
+	    d->encode(&m, NULL, &again) == 0) {
+		again.name = f.name;
+		(void)hv_registry_decode(&again, d, &m2);
+	}
+}
