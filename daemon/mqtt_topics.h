@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * MQTT topic names (docs/mqtt.md). Pure string building, no I/O:
+ *
+ *   <prefix>/<gateway>/availability                     "online"/"offline", retained
+ *   <prefix>/<gateway>/status                           JSON, retained
+ *   <prefix>/<gateway>/people/<person>/measurements     one message per measurement
+ *   <prefix>/<gateway>/people/<person>/measurements/fhir  FHIR R4 Bundle (payload_format fhir/both)
+ *   <prefix>/<gateway>/people/<person>/latest/<metric>  latest value, retained
+ *   <prefix>/<gateway>/unassigned/measurements[/fhir]   measurements of nobody yet
+ *
+ * Each function returns 0, -EINVAL when a component is not a valid topic
+ * level (empty, or holds '/', '+', '#' or a control character; the prefix
+ * may hold '/'), or -ENOBUFS when buf is too small.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* One topic level: non-empty, no '/', '+', '#', no control characters. */
+bool hv_topic_level_valid(const char *s);
+/* A prefix: one or more levels separated by '/'. */
+bool hv_topic_prefix_valid(const char *s);
+
+int hv_topic_availability(const char *prefix, const char *gateway, char *buf,
+			  size_t size);
+int hv_topic_status(const char *prefix, const char *gateway, char *buf,
+		    size_t size);
+/* person NULL or "" = unassigned. fhir: the "/fhir" sub-topic. */
+int hv_topic_measurements(const char *prefix, const char *gateway,
+			  const char *person, bool fhir, char *buf,
+			  size_t size);
+int hv_topic_latest(const char *prefix, const char *gateway,
+		    const char *person, const char *metric, char *buf,
+		    size_t size);
+
+/*
+ * Home Assistant object ids allow only [a-zA-Z0-9_-]: any other byte becomes
+ * '_'. Truncates to size - 1 characters.
+ */
+void hv_topic_ha_id(const char *in, char *buf, size_t size);
+/* <ha_prefix>/sensor/homevitals_<gateway>_<person>/<metric>/config */
+int hv_topic_ha_config(const char *ha_prefix, const char *gateway,
+		       const char *person, const char *metric, char *buf,
+		       size_t size);

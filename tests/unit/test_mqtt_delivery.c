@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Store-and-forward against a real mosquitto on loopback: broker down while
+ * measurements are accepted, then up (all arrive, once, in order per
+ * person); broker killed and restarted in a burst (all arrive at least
+ * once); retained availability, status and latest values.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/unit/mqtt_harness.h"
+
+struct ctx {
+	sd_event *e;
+	struct hv_store *store;
+	struct hv_gateway_status status;
+	struct hv_mqtt *mqtt;
+	struct subscriber sub;
+	unsigned changes;
+	size_t want;
+};
+
+static void on_status(void *userdata)
+{
+	struct ctx *c = userdata;
+
+	c->changes++;
+}
+
+static bool broker_unreachable(void *userdata)
+{
+	struct ctx *c = userdata;
+
+	return c->status.broker == HV_BROKER_UNREACHABLE &&
+	       c->status.broker_error[0];
+}
+
+static bool all_delivered(void *userdata)
+{
+	struct ctx *c = userdata;
+
+	return store_backlog(c->store) == 0 && hv_mqtt_in_flight(c->mqtt) == 0 &&
+	       sub_count(&c->sub, "/measurements") >= c->want;
+}
+
+static bool got_some(void *userdata)
+{
+	struct ctx *c = userdata;
+
+	return sub_count(&c->sub, "/measurements") >= c->want;
+}
+
+static bool will_arrived(void *userdata)
+{
+	struct ctx *c = userdata;
+	const char *a = sub_last(&c->sub, "hvtest/gw1/availability");
+
+	return a && strcmp(a, "offline") == 0;
+}
+
+/* The measurement id in a payload. */
+static char *payload_id(const char *payload)
+{
+	cJSON *j = cJSON_Parse(payload);
+	char *id = NULL;
+
+	if (j && cJSON_GetStringValue(cJSON_GetObjectItem(j, "id")))
+		id = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(j, "id")));
+	cJSON_Delete(j);
+	return id;
+}
+
+/* Every id once (exactly == true) or at least once, order per person kept
+ * among first arrivals. */
+static void check_arrivals(struct ctx *c, const char *const *people,
+			   size_t n_people, unsigned per_person, bool exactly)
+{
+	for (size_t p = 0; p < n_people; p++) {
+		unsigned *count = calloc(per_person, sizeof(unsigned));
+		int last = -1;
+		char topic[128];
+
+		assert_non_null(count);
+		if (*people[p])
+			(void)snprintf(topic, sizeof(topic),
+				       "hvtest/gw1/people/%s/measurements",
+				       people[p]);
+		else
+			(void)snprintf(topic, sizeof(topic),
+				       "hvtest/gw1/unassigned/measurements");
+		for (size_t i = 0; i < c->sub.n; i++) {
+			char *id;
+			unsigned n;
+			const char *dash;
+
+			if (strcmp(c->sub.msgs[i].topic, topic) != 0)
+				continue;
+			id = payload_id(c->sub.msgs[i].payload);
+			assert_non_null(id);
+			dash = strrchr(id, '-');
+			assert_non_null(dash);
+			n = (unsigned)atoi(dash + 1);
+			assert_true(n < per_person);
+			if (!count[n]++) {
+				/* first arrival: in order within the person */
+				if ((int)n < last)
+					fail_msg("%s arrived after %d", id,
+						 last);
+				last = (int)n;
+			}
+			free(id);
+		}
+		for (unsigned n = 0; n < per_person; n++) {
+			if (!count[n])
+				fail_msg("%s measurement %u never arrived",
+					 people[p], n);
+			if (exactly && count[n] != 1)
+				fail_msg("%s measurement %u arrived %u times",
+					 people[p], n, count[n]);
+		}
+		free(count);
+	}
+}
+
+static void ctx_start(struct ctx *c, const struct hv_config *cfg)
+{
+	const struct hv_mqtt_callbacks cb = { .status_changed = on_status };
+
+	assert_int_equal(hv_mqtt_new(c->e, cfg, c->store, &c->status, &cb, c,
+				     &c->mqtt),
+			 0);
+}
+
+static void ctx_done(struct ctx *c)
+{
+	c->mqtt = hv_mqtt_free(c->mqtt);
+	sub_stop(&c->sub);
+	c->store = hv_store_close(c->store);
+	c->e = sd_event_unref(c->e);
+	broker_stop();
+}
+
+static void test_broker_down_then_up(void **state)
+{
+	static const char *const people[] = { "p1", "p2", "" };
+	const unsigned per_person = 100;
+	struct ctx c = { 0 };
+	struct hv_config cfg;
+	char avail[] = "hvtest/gw1/availability";
+	const char *payload;
+	cJSON *status;
+	int port;
+
+	(void)state;
+	assert_int_equal(sd_event_new(&c.e), 0);
+	c.store = harness_store("down-up.db");
+	assert_non_null(c.store);
+	port = free_port();
+	assert_true(port > 0);
+	harness_config(&cfg, port);
+
+	/* accepted while nothing listens */
+	for (unsigned n = 0; n < per_person; n++)
+		for (size_t p = 0; p < ELEMENTSOF(people); p++)
+			assert_int_equal(harness_add(c.store, people[p], n,
+						     60 + n * 0.1, HV_UNIT_KG),
+					 1);
+	ctx_start(&c, &cfg);
+	assert_true(harness_run(c.e, NULL, broker_unreachable, &c, 5000));
+	assert_non_null(strstr(c.status.broker_error, "127.0.0.1"));
+	assert_true(c.changes > 0);
+	assert_int_equal(c.status.backlog, per_person * ELEMENTSOF(people));
+
+	/* the broker comes up on that port; a subscriber is there first */
+	char opts[32];
+
+	(void)snprintf(opts, sizeof(opts), "--port %d", port);
+	assert_int_equal(broker_start(opts), port);
+	assert_int_equal(sub_start(&c.sub, port, "hvtest/#", 1, NULL, NULL), 0);
+	c.want = per_person * ELEMENTSOF(people);
+	assert_true(harness_run(c.e, &c.sub, all_delivered, &c, 15000));
+	/* let trailing duplicates, if any, show up */
+	harness_run(c.e, &c.sub, NULL, NULL, 300);
+
+	assert_int_equal(c.status.broker, HV_BROKER_CONNECTED);
+	assert_string_equal(c.status.broker_error, "");
+	assert_int_equal(c.status.backlog, 0);
+	check_arrivals(&c, people, ELEMENTSOF(people), per_person, true);
+
+	/* availability online, retained status, latest value per person */
+	assert_string_equal(sub_last(&c.sub, avail), "online");
+	payload = sub_last(&c.sub, "hvtest/gw1/status");
+	assert_non_null(payload);
+	status = cJSON_Parse(payload);
+	assert_non_null(status);
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(status, "backlog")));
+	assert_non_null(cJSON_GetObjectItem(status, "version"));
+	assert_non_null(cJSON_GetObjectItem(status, "uptime_s"));
+	cJSON_Delete(status);
+	payload = sub_last(&c.sub, "hvtest/gw1/people/p2/latest/body_weight");
+	assert_non_null(payload);
+	status = cJSON_Parse(payload);
+	assert_non_null(status);
+	assert_float_equal(cJSON_GetObjectItem(status, "value")->valuedouble,
+			   60 + (per_person - 1) * 0.1, 1e-9);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(status,
+								     "id")),
+			    "p2-000099");
+	cJSON_Delete(status);
+	/* nobody's latest for unassigned measurements */
+	assert_int_equal(sub_count(&c.sub, "unassigned/latest/body_weight"), 0);
+
+	/* a new measurement is kicked out at once */
+	assert_int_equal(harness_add(c.store, "p1", per_person, 70, HV_UNIT_KG),
+			 1);
+	hv_mqtt_kick(c.mqtt);
+	c.want++;
+	assert_true(harness_run(c.e, &c.sub, all_delivered, &c, 5000));
+
+	/* the will: the broker says offline once we vanish */
+	c.mqtt = hv_mqtt_free(c.mqtt);
+	assert_true(harness_run(c.e, &c.sub, will_arrived, &c, 3000));
+	ctx_done(&c);
+}
+
+static void test_broker_killed_mid_burst(void **state)
+{
+	static const char *const people[] = { "p1", "p2" };
+	const unsigned per_person = 1000;
+	struct ctx c = { 0 };
+	struct hv_config cfg;
+	char opts[32];
+	int port;
+
+	(void)state;
+	assert_int_equal(sd_event_new(&c.e), 0);
+	c.store = harness_store("kill.db");
+	assert_non_null(c.store);
+	port = broker_start(NULL);
+	assert_true(port > 0);
+	harness_config(&cfg, port);
+	assert_int_equal(sub_start(&c.sub, port, "hvtest/+/people/+/measurements",
+				   0, NULL, NULL),
+			 0);
+	for (unsigned n = 0; n < per_person; n++)
+		for (size_t p = 0; p < ELEMENTSOF(people); p++)
+			assert_int_equal(harness_add(c.store, people[p], n, 70,
+						     HV_UNIT_KG),
+					 1);
+	ctx_start(&c, &cfg);
+
+	/* some way into the burst, the broker dies */
+	c.want = 300;
+	assert_true(harness_run(c.e, &c.sub, got_some, &c, 10000));
+	broker_kill();
+	c.want = 0;
+	assert_true(harness_run(c.e, NULL, broker_unreachable, &c, 5000));
+	assert_true(store_backlog(c.store) > 0);
+
+	/* back on the same port; the subscriber first */
+	(void)snprintf(opts, sizeof(opts), "--port %d", port);
+	assert_int_equal(broker_start(opts), port);
+	assert_int_equal(sub_connect(&c.sub), 0);
+	c.want = per_person * ELEMENTSOF(people);
+	if (!harness_run(c.e, &c.sub, all_delivered, &c, 15000))
+		fail_msg("backlog %llu, in flight %zu, received %zu",
+			 (unsigned long long)store_backlog(c.store),
+			 hv_mqtt_in_flight(c.mqtt),
+			 sub_count(&c.sub, "/measurements"));
+	check_arrivals(&c, people, ELEMENTSOF(people), per_person, false);
+	ctx_done(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_broker_down_then_up),
+		cmocka_unit_test(test_broker_killed_mid_burst),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
