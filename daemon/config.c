@@ -264,6 +264,9 @@ static const struct option options[] = {
 	NUMBER("assignment.tolerance_kg", OPT_DOUBLE, assignment.tolerance_kg,
 	       3, 0.1, 50, "a weight in kg (0.1-50)"),
 
+	SECTION("time"),
+	BOOL("time.assume_synchronised", time.assume_synchronised, false),
+
 	{ .path = "log_level", .type = OPT_ENUM, .offset = C(log_level),
 	  .def_num = LOG_INFO, .names = log_levels,
 	  .expected =

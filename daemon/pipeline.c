@@ -338,9 +338,10 @@ static void take_candidate(struct device *d, const struct hv_driver *drv,
 			   const struct hv_measurement *m, uint64_t rx)
 {
 	if (d->candidate.valid) {
-		if (has_impedance(&d->candidate.m) && !has_impedance(m))
+		/* Keep the first stable frame unless a later one adds the
+		 * impedance; the weigh-in happened when the weight settled. */
+		if (has_impedance(&d->candidate.m) || !has_impedance(m))
 			return;
-		/* The weigh-in happened when the weight first settled. */
 		rx = d->candidate.rx_mono;
 	}
 	held_set(&d->candidate, drv, f, m, rx);

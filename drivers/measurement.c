@@ -117,7 +117,7 @@ int hv_absent_from_name(const char *name)
 	return name_lookup(absent_names, ELEMENTSOF(absent_names), name);
 }
 
-const char *hv_status_name(enum hv_status status)
+const char *hv_status_name(enum hv_decode_status status)
 {
 	if ((int)status < 0 || status >= _HV_STATUS_MAX)
 		return NULL;

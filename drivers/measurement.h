@@ -79,14 +79,14 @@ struct hv_reading {
 	const char *method; /* static string naming a derivation, or NULL */
 };
 
-enum hv_status {
+enum hv_decode_status {
 	HV_STATUS_OK,
 	HV_STATUS_NOT_MINE,
 	HV_STATUS_INVALID,
 	_HV_STATUS_MAX,
 };
 
-const char *hv_status_name(enum hv_status status);
+const char *hv_status_name(enum hv_decode_status status);
 
 enum hv_subject {
 	HV_SUBJECT_UNKNOWN,
@@ -122,7 +122,7 @@ struct hv_datetime {
 #define HV_FLAGS_TEXT_MAX 8
 
 struct hv_measurement {
-	enum hv_status status;
+	enum hv_decode_status status;
 	const char *driver; /* driver id, static */
 	char error[HV_ERROR_MAX]; /* status == INVALID: what is wrong */
 

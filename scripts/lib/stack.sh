@@ -1,0 +1,85 @@
+# Shared shell helpers: start and stop the real parts the demo and the
+# integration tests need (a private D-Bus bus, a loopback mosquitto).
+# Source this file; every start_* registers its process for stop_all.
+
+HV_PIDS=()
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_private_bus DIR: a dbus-daemon on DIR/bus standing in for the system
+# bus; exports DBUS_SYSTEM_BUS_ADDRESS.
+start_private_bus() {
+	local dir=$1
+	cat >"$dir/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>custom</type>
+  <listen>unix:path=$dir/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_type="method_return"/>
+    <allow send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="signal"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+  </policy>
+</busconfig>
+CONF
+	dbus-daemon --config-file="$dir/bus.conf" --nofork --nopidfile >"$dir/dbus.log" 2>&1 &
+	HV_PIDS+=($!)
+	local i
+	for i in $(seq 1 50); do
+		[ -S "$dir/bus" ] && break
+		sleep 0.1
+	done
+	[ -S "$dir/bus" ] || { echo "dbus-daemon did not start: $(cat "$dir/dbus.log")" >&2; return 1; }
+	export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$dir/bus"
+}
+
+# start_broker DIR PORT: mosquitto on 127.0.0.1:PORT, anonymous, persistent
+# sessions kept in DIR.
+start_broker() {
+	local dir=$1 port=$2
+	cat >"$dir/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
+allow_anonymous true
+persistence false
+log_dest file $dir/mosquitto.log
+CONF
+	mosquitto -c "$dir/mosquitto.conf" >/dev/null 2>&1 &
+	HV_PIDS+=($!)
+	HV_BROKER_PID=$!
+	local i
+	for i in $(seq 1 50); do
+		python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$port)))" && return 0
+		sleep 0.1
+	done
+	echo "mosquitto did not start: $(cat "$dir/mosquitto.log" 2>/dev/null)" >&2
+	return 1
+}
+
+# Stop every process started here, newest first, even on failure.
+stop_all() {
+	local i pid
+	for ((i = ${#HV_PIDS[@]} - 1; i >= 0; i--)); do
+		pid=${HV_PIDS[$i]}
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${HV_PIDS[@]}"; do
+		for _ in $(seq 1 30); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	HV_PIDS=()
+}
