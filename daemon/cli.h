@@ -24,6 +24,7 @@ struct cli_command {
 
 int cli_decode(int argc, char **argv);
 int cli_drivers(int argc, char **argv);
+int cli_capture(int argc, char **argv);
 
 /* The subcommand table, NULL-terminated (daemon/homevitals.c). */
 extern const struct cli_command cli_commands[];

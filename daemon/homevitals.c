@@ -8,6 +8,7 @@
 const struct cli_command cli_commands[] = {
 	{ "decode", "decode frames through every driver", cli_decode },
 	{ "drivers", "list the drivers and what they match", cli_drivers },
+	{ "capture", "record advertisements of unknown devices (JSONL)", cli_capture },
 	{}
 };
 
