@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: MIT
+/* libFuzzer target: the sig_temperature driver on arbitrary bytes. */
+#include "tests/fuzz/health_fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	hv_health_fuzz_one("sig_temperature", data, size);
+	return 0;
+}
