@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A real mosquitto on 127.0.0.1 at a free port, with a generated config.
 #
-#   broker.sh certs DIR            CA, server (localhost/127.0.0.1) and client
+#   broker.sh certs DIR            CA, server (name localhost only) and client
 #                                  certificates, plus an unrelated CA, in DIR
 #   broker.sh start DIR [options]  start; prints the port; DIR keeps conf, log, pid
 #       --port N        reuse a port (restart after a kill)
@@ -34,7 +34,7 @@ certs)
 		-keyout ca.key -out ca.crt 2>/dev/null
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=unrelated CA" \
 		-keyout other-ca.key -out other-ca.crt 2>/dev/null
-	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
+	printf 'subjectAltName=DNS:localhost\n' >server.ext
 	openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
 		-keyout server.key -out server.csr 2>/dev/null
 	openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+/*
+ * TLS (CA and certificates made by openssl at test time), password auth and
+ * a per-person ACL, against a real mosquitto on loopback. Refusals must be
+ * clear in status->broker_error, keep the measurements queued, and heal once
+ * the cause is fixed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/unit/mqtt_harness.h"
+
+struct ctx {
+	sd_event *e;
+	struct hv_store *store;
+	struct hv_gateway_status status;
+	struct hv_mqtt *mqtt;
+	struct subscriber sub;
+	size_t want;
+};
+
+static bool unreachable(void *userdata)
+{
+	struct ctx *c = userdata;
+
+	return c->status.broker == HV_BROKER_UNREACHABLE &&
+	       c->status.broker_error[0];
+}
+
+static bool delivered(void *userdata)
+{
+	struct ctx *c = userdata;
+
+	return store_backlog(c->store) == 0 && hv_mqtt_in_flight(c->mqtt) == 0 &&
+	       (!c->sub.mosq || sub_count(&c->sub, "/measurements") >= c->want);
+}
+
+static void setup_ctx(struct ctx *c, const char *db, unsigned n)
+{
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(sd_event_new(&c->e), 0);
+	c->store = harness_store(db);
+	assert_non_null(c->store);
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(harness_add(c->store, "p1", i, 70, HV_UNIT_KG), 1);
+		assert_int_equal(harness_add(c->store, "p2", i, 80, HV_UNIT_KG), 1);
+	}
+}
+
+static void done_ctx(struct ctx *c)
+{
+	c->mqtt = hv_mqtt_free(c->mqtt);
+	sub_stop(&c->sub);
+	c->store = hv_store_close(c->store);
+	c->e = sd_event_unref(c->e);
+	broker_stop();
+}
+
+static void start(struct ctx *c, const struct hv_config *cfg)
+{
+	c->mqtt = hv_mqtt_free(c->mqtt);
+	assert_int_equal(hv_mqtt_new(c->e, cfg, c->store, &c->status, NULL,
+				     NULL, &c->mqtt),
+			 0);
+}
+
+static void certs(void)
+{
+	char cmd[400];
+
+	(void)snprintf(cmd, sizeof(cmd),
+		       "tests/helpers/broker.sh certs %s/broker", harness_tmpdir());
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_tls(void **state)
+{
+	struct ctx c;
+	struct hv_config cfg;
+	char ca[300], other[300], cert[300], key[300];
+	int port;
+
+	(void)state;
+	setup_ctx(&c, "tls.db", 5);
+	certs();
+	(void)snprintf(ca, sizeof(ca), "%s/broker/ca.crt", harness_tmpdir());
+	(void)snprintf(other, sizeof(other), "%s/broker/other-ca.crt",
+		       harness_tmpdir());
+	(void)snprintf(cert, sizeof(cert), "%s/broker/client.crt",
+		       harness_tmpdir());
+	(void)snprintf(key, sizeof(key), "%s/broker/client.key",
+		       harness_tmpdir());
+	port = broker_start("--tls --require-cert");
+	assert_true(port > 0);
+	harness_config(&cfg, port);
+	cfg.mqtt.host = (char *)"localhost"; /* the certificate's name */
+	cfg.mqtt.tls.enabled = true;
+	cfg.mqtt.tls.cert_file = cert;
+	cfg.mqtt.tls.key_file = key;
+
+	/* a CA that did not sign the broker's certificate: refused, clearly */
+	cfg.mqtt.tls.ca_file = other;
+	start(&c, &cfg);
+	assert_true(harness_run(c.e, NULL, unreachable, &c, 8000));
+	assert_non_null(strstr(c.status.broker_error, "TLS"));
+	assert_non_null(strstr(c.status.broker_error, "certificate"));
+	assert_int_equal(store_backlog(c.store), 10);
+
+	/* the right CA: everything goes out */
+	cfg.mqtt.tls.ca_file = ca;
+	start(&c, &cfg);
+	assert_true(harness_run(c.e, NULL, delivered, &c, 10000));
+	assert_int_equal(c.status.broker, HV_BROKER_CONNECTED);
+
+	/* host name checked: the certificate names localhost, not 127.0.0.1 */
+	harness_add(c.store, "p1", 100, 70, HV_UNIT_KG);
+	cfg.mqtt.host = (char *)"127.0.0.1";
+	start(&c, &cfg);
+	c.status.broker = HV_BROKER_CONNECTING;
+	assert_true(harness_run(c.e, NULL, unreachable, &c, 8000));
+	assert_int_equal(store_backlog(c.store), 1);
+	done_ctx(&c);
+}
+
+static void test_password(void **state)
+{
+	struct ctx c;
+	struct hv_config cfg;
+	int port;
+
+	(void)state;
+	setup_ctx(&c, "passwd.db", 5);
+	port = broker_start("--passwd gateway:s3cret");
+	assert_true(port > 0);
+	harness_config(&cfg, port);
+	cfg.mqtt.username = (char *)"gateway";
+	cfg.mqtt.password = (char *)"wrong";
+	start(&c, &cfg);
+	assert_true(harness_run(c.e, NULL, unreachable, &c, 8000));
+	assert_non_null(strstr(c.status.broker_error, "refused"));
+	assert_int_equal(store_backlog(c.store), 10);
+
+	cfg.mqtt.password = (char *)"s3cret";
+	start(&c, &cfg);
+	assert_true(harness_run(c.e, NULL, delivered, &c, 10000));
+	assert_string_equal(c.status.broker_error, "");
+	done_ctx(&c);
+}
+
+/* A subscriber allowed only p1's topics sees only p1. */
+static void test_acl_per_person(void **state)
+{
+	struct ctx c;
+	struct hv_config cfg;
+	char acl[300], opts[700];
+	FILE *f;
+	int port;
+
+	(void)state;
+	setup_ctx(&c, "acl.db", 5);
+	(void)snprintf(acl, sizeof(acl), "%s/acl", harness_tmpdir());
+	f = fopen(acl, "w");
+	assert_non_null(f);
+	fprintf(f, "user gateway\n"
+		   "topic readwrite hvtest/#\n"
+		   "topic readwrite homeassistant/#\n"
+		   "user p1-clinic\n"
+		   "topic read hvtest/gw1/people/p1/#\n");
+	fclose(f);
+	(void)snprintf(opts, sizeof(opts),
+		       "--passwd gateway:s3cret --acl %s", acl);
+	port = broker_start(opts);
+	assert_true(port > 0);
+	/* a second account for the clinic, same password file */
+	(void)snprintf(opts, sizeof(opts),
+		       "mosquitto_passwd -b %s/broker/passwd p1-clinic c1 && "
+		       "kill -HUP $(cat %s/broker/pid)",
+		       harness_tmpdir(), harness_tmpdir());
+	assert_int_equal(system(opts), 0);
+	usleep(300000); /* the broker reloads on SIGHUP; nothing to wait on */
+	assert_int_equal(sub_start(&c.sub, port, "hvtest/#", 1, "p1-clinic",
+				   "c1"),
+			 0);
+	harness_config(&cfg, port);
+	cfg.mqtt.username = (char *)"gateway";
+	cfg.mqtt.password = (char *)"s3cret";
+	start(&c, &cfg);
+	c.want = 5;
+	assert_true(harness_run(c.e, &c.sub, delivered, &c, 10000));
+	harness_run(c.e, &c.sub, NULL, NULL, 300);
+	assert_int_equal(sub_count(&c.sub, "people/p1/measurements"), 5);
+	assert_true(sub_count(&c.sub, "people/p1/latest/body_weight") >= 1);
+	for (size_t i = 0; i < c.sub.n; i++)
+		if (!strstr(c.sub.msgs[i].topic, "/people/p1/"))
+			fail_msg("p1's clinic saw '%s'", c.sub.msgs[i].topic);
+	done_ctx(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_password),
+		cmocka_unit_test(test_acl_per_person),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
