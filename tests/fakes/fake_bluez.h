@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * A small stand-in org.bluez for tests, in the test's own process and
+ * sd-event loop, on its own connection to a private dbus-daemon. It speaks
+ * BlueZ 5.66's API as docs/bluez-dbus.md records it: ObjectManager on "/",
+ * Adapter1 with the discovery errors (InProgress, "No discovery started",
+ * NotReady), Device1 with ServiceData a{sv} of ay and ManufacturerData a{qv}
+ * of ay, Connect replying before ServicesResolved, GATT objects surviving a
+ * disconnect, Value changed before ReadValue's reply, and a crash that
+ * leaves only NameOwnerChanged behind.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#define FAKE_MAX_CHARS 8
+#define FAKE_MAX_DEVICES 4
+#define FAKE_VALUE_MAX 64
+
+struct fake_bluez;
+struct fake_device;
+
+struct fake_char {
+	struct fake_device *dev;
+	char service_path[128];
+	char path[160];
+	char uuid[37];
+	char service_uuid[37];
+	unsigned flags; /* enum hv_gatt_flag bits */
+	int notifying;
+	size_t value_len;
+	uint8_t value[FAKE_VALUE_MAX];
+	sd_bus_slot *slot_svc, *slot;
+	bool owns_service;
+};
+
+typedef void (*fake_write_fn)(struct fake_char *c, const uint8_t *v,
+			      size_t n, void *userdata);
+
+struct fake_device {
+	struct fake_bluez *f;
+	char path[96];
+	char *address, *name;
+	int16_t rssi;
+	int connected, services_resolved, paired;
+	uint16_t sd_uuid;
+	size_t sd_len;
+	uint8_t sd[32];
+	uint16_t md_company;
+	size_t md_len;
+	uint8_t md[32];
+	bool exported, gatt_exported;
+	bool resolved_before_gatt; /* Pitfall 9's other order */
+	bool refuse_connect; /* Connect → Failed "le-connection-abort-by-local" */
+	unsigned n_connects, n_disconnects;
+	size_t n_chars;
+	struct fake_char chars[FAKE_MAX_CHARS];
+	fake_write_fn on_write;
+	void *userdata;
+	sd_bus_slot *slot;
+	sd_event_source *resolve_timer;
+};
+
+struct fake_bluez {
+	sd_event *event;
+	char *address;
+	sd_bus *bus;
+	sd_bus_slot *slot_om, *slot_root, *slot_adapter;
+	int powered, discovering;
+	bool adapter_exported;
+	/* What clients asked for. */
+	unsigned n_start_discovery, n_set_filter, n_register_agent;
+	int filter_duplicate; /* last DuplicateData, -1 none */
+	char filter_transport[16];
+	size_t n_devices;
+	struct fake_device *devices[FAKE_MAX_DEVICES];
+};
+
+int fake_bluez_new(sd_event *event, const char *bus_address,
+		   struct fake_bluez **ret);
+struct fake_bluez *fake_bluez_free(struct fake_bluez *f);
+
+/* bluetoothd killed: the connection goes, nothing else is said. */
+void fake_bluez_crash(struct fake_bluez *f);
+/* bluetoothd started again: new unique name, adapter back powered and not
+ * discovering; devices come back with their next advert. */
+int fake_bluez_restart(struct fake_bluez *f);
+/* Controller unplugged: Powered=false, InterfacesRemoved for devices then
+ * the adapter. fake_bluez_add_adapter() plugs it back. */
+void fake_bluez_remove_adapter(struct fake_bluez *f);
+int fake_bluez_add_adapter(struct fake_bluez *f);
+void fake_bluez_set_powered(struct fake_bluez *f, bool on);
+
+struct fake_device *fake_bluez_add_device(struct fake_bluez *f,
+					  const char *address,
+					  const char *name);
+void fake_device_set_service_data(struct fake_device *d, uint16_t uuid16,
+				  const uint8_t *v, size_t n);
+void fake_device_set_manufacturer_data(struct fake_device *d, uint16_t company,
+				       const uint8_t *v, size_t n);
+/* One received advert: InterfacesAdded the first time, then
+ * PropertiesChanged(RSSI, ManufacturerData, ServiceData) as with
+ * DuplicateData true. Only while discovering. */
+int fake_device_advert(struct fake_device *d);
+struct fake_char *fake_device_add_char(struct fake_device *d,
+				       uint16_t service16, uint16_t char16,
+				       unsigned flags);
+/* A notification/indication: Value changed, if notifying. */
+int fake_char_notify(struct fake_char *c, const uint8_t *v, size_t n);
+/* The link drops: ServicesResolved=false, Connected=false. */
+void fake_device_drop(struct fake_device *d);

@@ -1,0 +1,698 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The BlueZ client against a stand-in org.bluez on a private dbus-daemon
+ * (started and stopped here): adverts → frames, a SIG-style scale's consent,
+ * clock and stored records, a link dropped mid-transfer and retried without
+ * loss or duplicates, bluetoothd restarting, the adapter going and coming
+ * back, and power loss.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define hv_status hv_status_struct_
+#include "daemon/status.h"
+#undef hv_status
+
+#include "daemon/bluez.h"
+#include "daemon/bluez_props.h"
+#include "drivers/bytes.h"
+#include "tests/fakes/fake_bluez.h"
+
+/* ---- a private bus ------------------------------------------------------- */
+
+static char bus_dir[64];
+static char bus_address[256];
+static pid_t bus_pid = -1;
+
+static int start_bus(void **state)
+{
+	char conf[128], line[256] = "";
+	int pipefd[2];
+	FILE *f;
+	ssize_t n;
+
+	(void)state;
+	snprintf(bus_dir, sizeof(bus_dir), "/tmp/hv-bluez-test-XXXXXX");
+	if (!mkdtemp(bus_dir))
+		return -1;
+	snprintf(conf, sizeof(conf), "%s/bus.conf", bus_dir);
+	f = fopen(conf, "w");
+	if (!f)
+		return -1;
+	fprintf(f,
+		"<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus "
+		"Configuration 1.0//EN\" "
+		"\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+		"<busconfig><type>session</type>"
+		"<listen>unix:path=%s/bus</listen><auth>EXTERNAL</auth>"
+		"<policy context=\"default\"><allow send_destination=\"*\"/>"
+		"<allow receive_sender=\"*\"/><allow own=\"*\"/></policy>"
+		"</busconfig>\n",
+		bus_dir);
+	fclose(f);
+	if (pipe(pipefd) < 0)
+		return -1;
+	bus_pid = fork();
+	if (bus_pid < 0)
+		return -1;
+	if (bus_pid == 0) {
+		char fdarg[32];
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		close(pipefd[0]);
+		snprintf(fdarg, sizeof(fdarg), "--print-address=%d", pipefd[1]);
+		execlp("dbus-daemon", "dbus-daemon", "--nofork", "--nosyslog",
+		       "--config-file", conf, fdarg, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], line, sizeof(line) - 1);
+	close(pipefd[0]);
+	if (n <= 0) {
+		fprintf(stderr, "dbus-daemon did not start\n");
+		return -1;
+	}
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(bus_address, sizeof(bus_address), "%s", line);
+	return 0;
+}
+
+static int stop_bus(void **state)
+{
+	char path[128];
+
+	(void)state;
+	if (bus_pid > 0) {
+		kill(bus_pid, SIGTERM);
+		waitpid(bus_pid, NULL, 0);
+	}
+	snprintf(path, sizeof(path), "%s/bus.conf", bus_dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/bus", bus_dir);
+	unlink(path);
+	rmdir(bus_dir);
+	return 0;
+}
+
+/* ---- a SIG-style scale driver, for these tests only ---------------------- */
+/*
+ * Measurement 0x2A9D value: seq (u8), weight (u16 LE, 0.01 kg).
+ * UDS control point 0x2A9F consent: 02 user code(LE16) → 20 02 result.
+ * Current Time 0x2A2B: Date Time (7) + day of week + 0 + 0.
+ * RACP 0x2A52: 01 01 (all) or 01 03 01 seq(LE16) (from seq) → 06 00 01 code.
+ */
+
+static int t_decode(const struct hv_frame *f, struct hv_measurement *m)
+{
+	if (!f->has_characteristic || !hv_uuid_is16(&f->characteristic, 0x2a9d))
+		return -ENODEV;
+	hv_measurement_init(m, "test_scale");
+	if (f->value_len != 3)
+		return hv_measurement_invalid(m, "length %zu", f->value_len);
+	m->sequence_number = f->value[0];
+	m->final = true;
+	return hv_measurement_add(m, HV_METRIC_BODY_WEIGHT,
+				  hv_le16(f->value + 1) / 100.0);
+}
+
+static int t_consent(const struct hv_session *s, uint8_t *buf, size_t size,
+		     size_t *ret_len)
+{
+	if (size < 4)
+		return -ENOSPC;
+	buf[0] = 0x02;
+	buf[1] = (uint8_t)s->user_index;
+	hv_put_le16(buf + 2, s->consent_code);
+	*ret_len = 4;
+	return 0;
+}
+
+static int t_consent_answer(struct hv_session *s, const uint8_t *v, size_t n)
+{
+	(void)s;
+	if (n < 3 || v[0] != 0x20 || v[1] != 0x02)
+		return HV_VALUE_MORE;
+	return v[2] == 0x01 ? HV_VALUE_DONE : -EACCES;
+}
+
+static int t_time(const struct hv_session *s, uint8_t *buf, size_t size,
+		  size_t *ret_len)
+{
+	if (size < 10)
+		return -ENOSPC;
+	hv_write_datetime(buf, &s->now_local);
+	buf[7] = s->day_of_week;
+	buf[8] = buf[9] = 0;
+	*ret_len = 10;
+	return 0;
+}
+
+static int t_racp(const struct hv_session *s, uint8_t *buf, size_t size,
+		  size_t *ret_len)
+{
+	if (size < 5)
+		return -ENOSPC;
+	buf[0] = 0x01;
+	if (s->last_sequence < 0) {
+		buf[1] = 0x01;
+		*ret_len = 2;
+		return 0;
+	}
+	buf[1] = 0x03;
+	buf[2] = 0x01;
+	hv_put_le16(buf + 3, (uint16_t)(s->last_sequence + 1));
+	*ret_len = 5;
+	return 0;
+}
+
+static int t_racp_answer(struct hv_session *s, const uint8_t *v, size_t n)
+{
+	(void)s;
+	if (n < 4 || v[0] != 0x06)
+		return HV_VALUE_MORE;
+	return v[3] == 0x01 || v[3] == 0x06 ? HV_VALUE_DONE : -EIO;
+}
+
+static const struct hv_step t_steps[] = {
+	{ .op = HV_STEP_SUBSCRIBE, .service = "181d", .characteristic = "2a9d",
+	  .what = "measurements" },
+	{ .op = HV_STEP_SUBSCRIBE, .service = "181c", .characteristic = "2a9f",
+	  .what = "user control point" },
+	{ .op = HV_STEP_SUBSCRIBE, .service = "181d", .characteristic = "2a52",
+	  .what = "RACP" },
+	{ .op = HV_STEP_WRITE, .characteristic = "2a9f", .payload = t_consent,
+	  .flags = HV_STEP_WITH_RESPONSE | HV_STEP_SKIP_IF_NO_USER,
+	  .what = "consent" },
+	{ .op = HV_STEP_WAIT, .characteristic = "2a9f",
+	  .on_value = t_consent_answer, .timeout_ms = 3000,
+	  .flags = HV_STEP_SKIP_IF_NO_USER, .what = "consent answer" },
+	{ .op = HV_STEP_WRITE, .service = "1805", .characteristic = "2a2b",
+	  .payload = t_time, .flags = HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
+	  .what = "set clock" },
+	{ .op = HV_STEP_READ, .characteristic = "2a19",
+	  .flags = HV_STEP_OPTIONAL, .what = "battery (absent)" },
+	{ .op = HV_STEP_WRITE, .characteristic = "2a52", .payload = t_racp,
+	  .flags = HV_STEP_WITH_RESPONSE, .what = "fetch records" },
+	{ .op = HV_STEP_WAIT, .characteristic = "2a52",
+	  .on_value = t_racp_answer, .timeout_ms = 3000, .what = "records done" },
+};
+
+static const struct hv_conversation t_conv = {
+	.steps = t_steps,
+	.n_steps = ELEMENTSOF(t_steps),
+};
+
+static const struct hv_driver t_driver = {
+	.id = "test_scale",
+	.name = "Test SIG scale",
+	.kind = "scale",
+	.decode = t_decode,
+	.conversation = &t_conv,
+};
+
+static const struct hv_driver *t_select(const struct hv_frame *f)
+{
+	return hv_frame_name_starts_with(f, "SIG Scale") ? &t_driver : NULL;
+}
+
+/* ---- the test context ------------------------------------------------------ */
+
+#define ADDR_MI "C8:47:8C:00:00:01"
+#define ADDR_SIG "D0:00:00:00:00:02"
+
+struct ctx {
+	sd_event *event;
+	sd_bus *bus;
+	struct fake_bluez *fake;
+	struct hv_bluez *bluez;
+	struct hv_config cfg;
+	struct hv_config_device dev_cfg;
+	sd_event_source *advertiser;
+	struct fake_device *advertising[2];
+
+	int state;
+	unsigned n_states_missing, n_states_ok;
+	unsigned n_adverts;
+	struct hv_frame last_frame;
+	char last_address[HV_BLUEZ_ADDRESS_MAX];
+	char last_name[HV_BLUEZ_NAME_MAX];
+
+	unsigned n_measurements;
+	int seqs[32];
+	double weights[32];
+	unsigned n_done;
+	int results[8];
+	int32_t stored_sequence; /* what a store would persist */
+	int32_t prepared_sequence[8];
+	unsigned n_prepared;
+
+	/* the fake scale */
+	struct fake_char *c_meas, *c_ucp, *c_time, *c_racp;
+	int drop_after;
+	uint8_t time_written[10];
+	size_t time_len;
+	unsigned consent_ok;
+};
+
+static void cb_advert(const struct hv_frame *f, void *userdata)
+{
+	struct ctx *c = userdata;
+
+	c->n_adverts++;
+	c->last_frame = *f;
+	snprintf(c->last_address, sizeof(c->last_address), "%s", f->address ? f->address : "");
+	snprintf(c->last_name, sizeof(c->last_name), "%s", f->name ? f->name : "");
+}
+
+static void cb_measurement(const char *address, const struct hv_driver *d,
+			   const struct hv_measurement *m, void *userdata)
+{
+	struct ctx *c = userdata;
+
+	assert_string_equal(address, ADDR_SIG);
+	assert_ptr_equal(d, &t_driver);
+	if (c->n_measurements < 32) {
+		c->seqs[c->n_measurements] = m->sequence_number;
+		c->weights[c->n_measurements] = m->readings[0].value;
+	}
+	c->n_measurements++;
+}
+
+static void cb_state(enum hv_adapter_state state, const char *name,
+		     void *userdata)
+{
+	struct ctx *c = userdata;
+
+	(void)name;
+	c->state = state;
+	if (state == HV_ADAPTER_MISSING)
+		c->n_states_missing++;
+	if (state == HV_ADAPTER_OK)
+		c->n_states_ok++;
+}
+
+static void cb_prepare(const char *address, const struct hv_driver *d,
+		       struct hv_session *s, void *userdata)
+{
+	struct ctx *c = userdata;
+
+	(void)address;
+	(void)d;
+	/* From the config entry. */
+	assert_int_equal(s->user_index, 1);
+	assert_int_equal(s->consent_code, 1234);
+	s->last_sequence = c->stored_sequence;
+	if (c->n_prepared < 8)
+		c->prepared_sequence[c->n_prepared] = s->last_sequence;
+	c->n_prepared++;
+}
+
+static void cb_done(const char *address, const struct hv_driver *d,
+		    const struct hv_session *s, int result, void *userdata)
+{
+	struct ctx *c = userdata;
+
+	(void)address;
+	(void)d;
+	if (c->n_done < 8)
+		c->results[c->n_done] = result;
+	c->n_done++;
+	if (s->last_sequence > c->stored_sequence)
+		c->stored_sequence = s->last_sequence;
+}
+
+static const struct hv_bluez_callbacks callbacks = {
+	.advert = cb_advert,
+	.measurement = cb_measurement,
+	.state_changed = cb_state,
+	.session_prepare = cb_prepare,
+	.session_done = cb_done,
+};
+
+/* The fake scale's answers to writes. */
+static void scale_write(struct fake_char *ch, const uint8_t *v, size_t n,
+			void *userdata)
+{
+	struct ctx *c = userdata;
+
+	if (ch == c->c_ucp && n == 4 && v[0] == 0x02) {
+		bool ok = v[1] == 1 && hv_le16(v + 2) == 1234;
+
+		c->consent_ok += ok;
+		fake_char_notify(ch, (const uint8_t[]){ 0x20, 0x02, ok ? 0x01 : 0x05 }, 3);
+	} else if (ch == c->c_time) {
+		c->time_len = n < 10 ? n : 10;
+		memcpy(c->time_written, v, c->time_len);
+	} else if (ch == c->c_racp && n >= 2 && v[0] == 0x01) {
+		int from = v[1] == 0x01 ? 1 : (n >= 5 ? hv_le16(v + 3) : 99);
+
+		for (int seq = from; seq <= 5; seq++) {
+			uint8_t rec[3] = { (uint8_t)seq };
+
+			hv_put_le16(rec + 1, (uint16_t)(7000 + seq * 10));
+			fake_char_notify(c->c_meas, rec, 3);
+			if (seq == c->drop_after) {
+				c->drop_after = 0;
+				fake_device_drop(ch->dev);
+				return;
+			}
+		}
+		fake_char_notify(ch, (const uint8_t[]){ 0x06, 0x00, 0x01,
+							from <= 5 ? 0x01 : 0x06 },
+				 4);
+	}
+}
+
+static int on_advertise(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct ctx *c = userdata;
+
+	(void)usec;
+	for (size_t i = 0; i < 2; i++)
+		if (c->advertising[i])
+			fake_device_advert(c->advertising[i]);
+	sd_event_source_set_time_relative(s, 100 * USEC_PER_MSEC);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	struct hv_bluez_tuning t;
+
+	assert_non_null(c);
+	c->state = -1;
+	c->stored_sequence = -1;
+	assert_int_equal(sd_event_new(&c->event), 0);
+	assert_int_equal(fake_bluez_new(c->event, bus_address, &c->fake), 0);
+
+	assert_true(sd_bus_new(&c->bus) >= 0);
+	assert_true(sd_bus_set_address(c->bus, bus_address) >= 0);
+	assert_true(sd_bus_set_bus_client(c->bus, 1) >= 0);
+	assert_true(sd_bus_start(c->bus) >= 0);
+	assert_true(sd_bus_attach_event(c->bus, c->event, 0) >= 0);
+
+	c->dev_cfg = (struct hv_config_device){
+		.address = (char *)ADDR_SIG,
+		.user_index = 1,
+		.consent_code = 1234,
+	};
+	c->cfg.bluetooth.connect_timeout_s = 5;
+	c->cfg.bluetooth.n_devices = 1;
+	c->cfg.bluetooth.devices = &c->dev_cfg;
+
+	assert_int_equal(hv_bluez_new(c->event, c->bus, &c->cfg, &callbacks, c,
+				      &c->bluez),
+			 0);
+	hv_bluez_get_tuning(c->bluez, &t);
+	t.select = t_select;
+	t.retry = 200 * USEC_PER_MSEC;
+	t.watchdog = 200 * USEC_PER_MSEC;
+	t.gatt.backoff_base = 300 * USEC_PER_MSEC;
+	t.gatt.absence = 3 * USEC_PER_SEC;
+	hv_bluez_set_tuning(c->bluez, &t);
+	assert_int_equal(sd_event_add_time_relative(c->event, &c->advertiser,
+						    CLOCK_MONOTONIC,
+						    100 * USEC_PER_MSEC, 0,
+						    on_advertise, c),
+			 0);
+	*state = c;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct ctx *c = *state;
+
+	sd_event_source_disable_unref(c->advertiser);
+	hv_bluez_free(c->bluez);
+	fake_bluez_free(c->fake);
+	sd_bus_flush_close_unref(c->bus);
+	sd_event_unref(c->event);
+	free(c);
+	return 0;
+}
+
+static usec_t mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (usec_t)ts.tv_sec * USEC_PER_SEC + (usec_t)ts.tv_nsec / 1000;
+}
+
+#define RUN_UNTIL(c, cond, seconds)                                      \
+	({                                                               \
+		usec_t end_ = mono() + (usec_t)((seconds) * USEC_PER_SEC); \
+		while (!(cond) && mono() < end_)                         \
+			sd_event_run((c)->event, 50 * USEC_PER_MSEC);    \
+		(cond);                                                  \
+	})
+
+static void run_for(struct ctx *c, double seconds)
+{
+	usec_t end = mono() + (usec_t)(seconds * USEC_PER_SEC);
+
+	while (mono() < end)
+		sd_event_run(c->event, 50 * USEC_PER_MSEC);
+}
+
+static struct fake_device *add_sig_scale(struct ctx *c)
+{
+	struct fake_device *d = fake_bluez_add_device(c->fake, ADDR_SIG, "SIG Scale 1");
+
+	assert_non_null(d);
+	d->on_write = scale_write;
+	d->userdata = c;
+	c->c_meas = fake_device_add_char(d, 0x181d, 0x2a9d, HV_GATT_INDICATE);
+	c->c_racp = fake_device_add_char(d, 0x181d, 0x2a52,
+					 HV_GATT_WRITE | HV_GATT_INDICATE);
+	c->c_ucp = fake_device_add_char(d, 0x181c, 0x2a9f,
+					HV_GATT_WRITE | HV_GATT_INDICATE);
+	c->c_time = fake_device_add_char(d, 0x1805, 0x2a2b,
+					 HV_GATT_READ | HV_GATT_WRITE | HV_GATT_NOTIFY);
+	return d;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void test_adverts_to_frames(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d;
+	const struct hv_service_data *sd;
+	const struct hv_manufacturer_data *md;
+
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 5));
+	assert_true(c->fake->discovering);
+	/* The filter 5.66 needs for one signal per advert. */
+	assert_int_equal(c->fake->filter_duplicate, 1);
+	assert_string_equal(c->fake->filter_transport, "le");
+	assert_true(c->fake->n_register_agent >= 1);
+
+	d = fake_bluez_add_device(c->fake, ADDR_MI, "MI SCALE2");
+	fake_device_set_service_data(d, 0x181d, (const uint8_t[]){ 0x22, 0x98, 0x3a }, 3);
+	fake_device_set_manufacturer_data(d, 0x0157, (const uint8_t[]){ 0xcc, 0xdd }, 2);
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_adverts >= 3, 5));
+	assert_string_equal(c->last_address, ADDR_MI);
+	assert_string_equal(c->last_name, "MI SCALE2");
+	assert_int_equal(c->last_frame.rssi, -60);
+	sd = hv_frame_service_data(&c->last_frame, 0x181d);
+	assert_non_null(sd);
+	assert_int_equal(sd->len, 3);
+	assert_memory_equal(sd->data, ((const uint8_t[]){ 0x22, 0x98, 0x3a }), 3);
+	md = hv_frame_manufacturer_data(&c->last_frame, 0x0157);
+	assert_non_null(md);
+	assert_int_equal(md->len, 4);
+	assert_memory_equal(md->data, ((const uint8_t[]){ 0x57, 0x01, 0xcc, 0xdd }), 4);
+
+	/* A changed advert is seen as such. */
+	fake_device_set_service_data(d, 0x181d, (const uint8_t[]){ 0x02, 0x10, 0x27 }, 3);
+	assert_true(RUN_UNTIL(c, hv_frame_service_data(&c->last_frame, 0x181d)->data[0] == 0x02, 3));
+	/* No driver with a conversation claims it: never connected. */
+	assert_int_equal(d->n_connects, 0);
+}
+
+static void check_records(struct ctx *c)
+{
+	assert_int_equal(c->n_measurements, 5);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(c->seqs[i], i + 1);
+		assert_true(c->weights[i] > 70.0 + (i + 1) * 0.1 - 0.001 &&
+			    c->weights[i] < 70.0 + (i + 1) * 0.1 + 0.001);
+	}
+}
+
+static void test_sig_scale_session(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d = add_sig_scale(c);
+	struct hv_datetime dt;
+	struct tm tm;
+	time_t now;
+
+	d->resolved_before_gatt = true; /* Pitfall 9, the rarer order */
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_done >= 1, 15));
+	assert_int_equal(c->results[0], 0);
+	assert_int_equal(c->consent_ok, 1);
+	check_records(c);
+	assert_int_equal(c->stored_sequence, 5);
+	assert_int_equal(c->prepared_sequence[0], -1);
+
+	/* The clock written is our local time, with the day of the week. */
+	assert_int_equal(c->time_len, 10);
+	hv_read_datetime(c->time_written, &dt);
+	now = time(NULL);
+	localtime_r(&now, &tm);
+	assert_int_equal(dt.year, tm.tm_year + 1900);
+	assert_int_equal(dt.month, tm.tm_mon + 1);
+	assert_true(llabs(hv_datetime_to_unix(&dt) -
+			  hv_datetime_to_unix(&(struct hv_datetime){
+				  .year = (uint16_t)(tm.tm_year + 1900),
+				  .month = (uint8_t)(tm.tm_mon + 1),
+				  .day = (uint8_t)tm.tm_mday,
+				  .hour = (uint8_t)tm.tm_hour,
+				  .minute = (uint8_t)tm.tm_min,
+				  .second = (uint8_t)tm.tm_sec })) < 30);
+	assert_int_equal(c->time_written[7], tm.tm_wday == 0 ? 7 : tm.tm_wday);
+
+	/* Disconnected at the end, and no reconnect while it keeps
+	 * advertising (cool-down). */
+	assert_true(RUN_UNTIL(c, !d->connected, 5));
+	assert_true(d->n_disconnects >= 1);
+	run_for(c, 1.5);
+	assert_int_equal(d->n_connects, 1);
+	assert_int_equal(c->n_done, 1);
+
+	/* It goes quiet, comes back (a new weigh-in): connected again, and
+	 * only newer records are asked for (none). */
+	c->advertising[0] = NULL;
+	run_for(c, 3.5);
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_done >= 2, 15));
+	assert_int_equal(c->results[1], 0);
+	assert_int_equal(c->prepared_sequence[1], 5);
+	assert_int_equal(d->n_connects, 2);
+	check_records(c);
+}
+
+static void test_drop_mid_transfer_retried(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d = add_sig_scale(c);
+
+	c->drop_after = 3;
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_done >= 2, 20));
+	assert_int_equal(c->results[0], -ECONNRESET);
+	assert_int_equal(c->results[1], 0);
+	/* The retry asked for what came after record 3. */
+	assert_int_equal(c->prepared_sequence[0], -1);
+	assert_int_equal(c->prepared_sequence[1], 3);
+	/* 1..5, each exactly once. */
+	check_records(c);
+	assert_int_equal(d->n_connects, 2);
+}
+
+static void test_bluetoothd_restart(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d;
+	unsigned adverts, agents;
+
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 5));
+	d = fake_bluez_add_device(c->fake, ADDR_MI, "MI SCALE2");
+	fake_device_set_service_data(d, 0x181d, (const uint8_t[]){ 0x22, 0x98, 0x3a }, 3);
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_adverts >= 2, 5));
+
+	/* Killed: only NameOwnerChanged. */
+	fake_bluez_crash(c->fake);
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_MISSING, 5));
+	run_for(c, 0.5);
+	assert_int_equal(c->state, HV_ADAPTER_MISSING);
+	adverts = c->n_adverts;
+	agents = c->fake->n_register_agent;
+
+	/* Back: re-read objects, filter + StartDiscovery again, agent again. */
+	assert_true(fake_bluez_restart(c->fake) >= 0);
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK && c->fake->discovering, 5));
+	assert_int_equal(c->fake->filter_duplicate, 1);
+	assert_true(RUN_UNTIL(c, c->n_adverts >= adverts + 2, 5));
+	assert_string_equal(c->last_address, ADDR_MI);
+	assert_true(c->fake->n_register_agent > agents);
+	assert_true(c->n_states_ok >= 2);
+}
+
+static void test_adapter_gone_and_back(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d;
+	unsigned starts, adverts;
+
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 5));
+	d = fake_bluez_add_device(c->fake, ADDR_MI, "MI SCALE2");
+	fake_device_set_service_data(d, 0x181d, (const uint8_t[]){ 0x22, 0x98, 0x3a }, 3);
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_adverts >= 1, 5));
+
+	/* Powered off (rfkill): error, and we power it back on. */
+	starts = c->fake->n_start_discovery;
+	fake_bluez_set_powered(c->fake, false);
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_ERROR, 5));
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK &&
+					 c->fake->n_start_discovery > starts, 5));
+	assert_true(c->fake->powered);
+
+	/* Unplugged. */
+	fake_bluez_remove_adapter(c->fake);
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_MISSING, 5));
+	/* Plugged back. */
+	starts = c->fake->n_start_discovery;
+	assert_true(fake_bluez_add_adapter(c->fake) >= 0);
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK &&
+					 c->fake->n_start_discovery > starts, 5));
+	adverts = c->n_adverts;
+	assert_true(RUN_UNTIL(c, c->n_adverts >= adverts + 2, 5));
+
+	/* Discovery stopped behind our back: restarted. */
+	starts = c->fake->n_start_discovery;
+	c->fake->discovering = 0;
+	sd_bus_emit_properties_changed(c->fake->bus, "/org/bluez/hci0",
+				       "org.bluez.Adapter1", "Discovering", NULL);
+	assert_true(RUN_UNTIL(c, c->fake->n_start_discovery > starts, 5));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_adverts_to_frames, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sig_scale_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_mid_transfer_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bluetoothd_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adapter_gone_and_back, setup, teardown),
+	};
+
+	if (access("/usr/bin/dbus-daemon", X_OK) != 0 &&
+	    access("/bin/dbus-daemon", X_OK) != 0) {
+		printf("[  SKIPPED ] dbus-daemon not installed\n");
+		return 0;
+	}
+	return cmocka_run_group_tests(tests, start_bus, stop_bus);
+}
