@@ -1388,7 +1388,10 @@ static int on_session_objects(sd_bus_message *m, void *userdata,
 
 	(void)ret_error;
 	ss->call = sd_bus_slot_unref(ss->call);
-	if (!sd_bus_message_is_method_error(m, NULL)) {
+	if (sd_bus_message_is_method_error(m, NULL))
+		log_debug("GetManagedObjects for %s failed: %s, ignoring",
+			  ss->peer->address, sd_bus_message_get_error(m)->name);
+	else {
 		r = read_managed_objects(ss->b, m);
 		if (r < 0)
 			log_debug_errno(r, "Bad GetManagedObjects reply: %m, ignoring");
