@@ -274,11 +274,89 @@ static void test_broker_killed_mid_burst(void **state)
 	ctx_done(&c);
 }
 
+static bool ha_twice(void *userdata)
+{
+	struct ctx *c = userdata;
+
+	return sub_count(&c->sub, "p1/body_weight/config") >= 2;
+}
+
+/* payload_format both: FHIR Bundles on .../fhir; HA discovery in lb,
+ * announced again when Home Assistant says online. */
+static void test_fhir_and_discovery(void **state)
+{
+	struct ctx c = { 0 };
+	struct hv_config cfg;
+	const char *payload;
+	cJSON *j, *entry;
+	int port;
+
+	(void)state;
+	assert_int_equal(sd_event_new(&c.e), 0);
+	c.store = harness_store("fhir.db");
+	assert_non_null(c.store);
+	for (unsigned n = 0; n < 3; n++)
+		assert_int_equal(harness_add(c.store, "p1", n, 80, HV_UNIT_LB),
+				 1);
+	port = broker_start(NULL);
+	assert_true(port > 0);
+	assert_int_equal(sub_start(&c.sub, port, "#", 1, NULL, NULL), 0);
+	harness_config(&cfg, port);
+	cfg.mqtt.payload_format = HV_PAYLOAD_BOTH;
+	cfg.mqtt.ha_discovery = true;
+	ctx_start(&c, &cfg);
+	c.want = 3;
+	assert_true(harness_run(c.e, &c.sub, all_delivered, &c, 10000));
+	harness_run(c.e, &c.sub, NULL, NULL, 300);
+	assert_int_equal(sub_count(&c.sub, "people/p1/measurements/fhir"), 3);
+
+	payload = sub_last(&c.sub, "hvtest/gw1/people/p1/measurements/fhir");
+	assert_non_null(payload);
+	j = cJSON_Parse(payload);
+	assert_non_null(j);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j,
+								     "resourceType")),
+			    "Bundle");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+				    cJSON_GetObjectItem(j, "identifier"), "value")),
+			    "p1-000002");
+	cJSON_ArrayForEach(entry, cJSON_GetObjectItem(j, "entry"))
+		assert_string_equal(
+			cJSON_GetStringValue(cJSON_GetObjectItem(
+				cJSON_GetObjectItem(entry, "resource"),
+				"resourceType")),
+			"Observation");
+	cJSON_Delete(j);
+
+	payload = sub_last(&c.sub,
+			   "homeassistant/sensor/homevitals_gw1_p1/body_weight/config");
+	assert_non_null(payload);
+	j = cJSON_Parse(payload);
+	assert_non_null(j);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+				    j, "unit_of_measurement")),
+			    "lb");
+	cJSON_Delete(j);
+
+	/* Home Assistant restarts: its birth message brings the configs back */
+	{
+		char cmd[400];
+
+		(void)snprintf(cmd, sizeof(cmd),
+			       "mosquitto_pub -h 127.0.0.1 -p %d -t homeassistant/status -m online",
+			       port);
+		assert_int_equal(system(cmd), 0);
+	}
+	assert_true(harness_run(c.e, &c.sub, ha_twice, &c, 5000));
+	ctx_done(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_broker_down_then_up),
 		cmocka_unit_test(test_broker_killed_mid_burst),
+		cmocka_unit_test(test_fhir_and_discovery),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
