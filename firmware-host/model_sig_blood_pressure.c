@@ -182,15 +182,11 @@ static int bp_write(struct vdev_device *d, struct vdev_char *c,
 static int action(struct vdev_device *d, const char *what, const cJSON *ev)
 {
 	struct bp *bp = d->model_data;
-	struct hv_measurement m;
-	int r, i;
+	int i;
 
 	if (strcmp(what, "measure") != 0 && strcmp(what, "store") != 0)
 		return -EOPNOTSUPP;
-	r = vdev_measurement_from_json(d, ev, &m);
-	if (r < 0)
-		return r;
-	i = vdev_records_add(d, &bp->records, &m, BPM);
+	i = vdev_records_add_json(d, &bp->records, ev, BPM);
 	if (i < 0)
 		return i;
 	vdev_print(d->vdev, d->id, "new reading (record %u, %zu stored)",

@@ -66,13 +66,18 @@ static int schedule(struct vdev_device *d, const cJSON *sample, double at)
 	struct hv_frame *f;
 	int r;
 
-	r = vdev_measurement_from_json(d, sample, &m);
-	if (r < 0)
-		return r;
-	f = malloc(sizeof(*f));
+	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	r = vdev_encode(d, &m, HRM, f);
+	r = vdev_hex_from_json(sample, f->value, sizeof(f->value));
+	if (r >= 0) {
+		f->value_len = (size_t)r;
+		return vdev_after(d->vdev, d, at, sample_fn, f, free);
+	}
+	if (r == -ENOENT)
+		r = vdev_measurement_from_json(d, sample, &m);
+	if (r >= 0)
+		r = vdev_encode(d, &m, HRM, f);
 	if (r < 0) {
 		free(f);
 		return r;
@@ -93,14 +98,20 @@ static int action(struct vdev_device *d, const char *what, const cJSON *ev)
 	if (!cJSON_IsArray(series))
 		return schedule(d, ev, 0);
 	cJSON_ArrayForEach(s, series) {
-		cJSON *wrap = cJSON_CreateObject();
+		cJSON *wrap;
 
-		if (!wrap)
-			return -ENOMEM;
-		/* each entry is a readings object */
-		cJSON_AddItemReferenceToObject(wrap, "readings", (cJSON *)s);
-		r = schedule(d, wrap, at);
-		cJSON_Delete(wrap);
+		if (cJSON_GetObjectItemCaseSensitive(s, "hex")) {
+			r = schedule(d, s, at);
+		} else {
+			/* each entry is a readings object */
+			wrap = cJSON_CreateObject();
+			if (!wrap)
+				return -ENOMEM;
+			cJSON_AddItemReferenceToObject(wrap, "readings",
+						       (cJSON *)s);
+			r = schedule(d, wrap, at);
+			cJSON_Delete(wrap);
+		}
 		if (r < 0)
 			return r;
 		at += interval;

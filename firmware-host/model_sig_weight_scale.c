@@ -326,21 +326,17 @@ static void disconnected(struct vdev_device *d)
 static int action(struct vdev_device *d, const char *what, const cJSON *ev)
 {
 	struct ws *ws = d->model_data;
-	struct hv_measurement m;
-	int i, r;
+	int i;
 
 	if (strcmp(what, "weigh") != 0 && strcmp(what, "store") != 0)
 		return -EOPNOTSUPP;
-	r = vdev_measurement_from_json(d, ev, &m);
-	if (r < 0)
-		return r;
-	i = vdev_records_add(d, &ws->records, &m, WEIGHT_MEASUREMENT);
+	i = vdev_records_add_json(d, &ws->records, ev, WEIGHT_MEASUREMENT);
 	if (i < 0)
 		return i;
 	vdev_print(d->vdev, d->id, "measured user %d (record %u)",
-		   m.user_index, ws->records.r[i].seq);
+		   ws->records.r[i].user, ws->records.r[i].seq);
 	if (strcmp(what, "weigh") == 0 && d->connected &&
-	    m.user_index == ws->consented)
+	    ws->records.r[i].user == ws->consented)
 		flush_records(d, ws);
 	return 0;
 }

@@ -272,7 +272,15 @@ struct vdev_records {
 /* Encode m for characteristic target16 and store it; returns the index. */
 int vdev_records_add(struct vdev_device *d, struct vdev_records *rs,
 		     const struct hv_measurement *m, uint16_t target16);
+/* One record from JSON: {"hex": …, "user"} or {readings, time, user}. */
+int vdev_records_add_json(struct vdev_device *d, struct vdev_records *rs,
+			  const struct cJSON *o, uint16_t target16);
+/* Store raw bytes (scenario "hex": frames written by hand, faults). */
+int vdev_records_add_raw(struct vdev_records *rs, int user,
+			 const uint8_t *value, size_t len);
 void vdev_records_remove(struct vdev_records *rs, size_t index);
+/* "hex": "01 02 …" of a JSON object: the byte count, -ENOENT when absent. */
+int vdev_hex_from_json(const struct cJSON *o, uint8_t *buf, size_t size);
 /* "records": [{readings…}, …] of the device's JSON. Fault "corrupt_record":
  * N (1-based) stores record N one byte short, as a garbled transfer. */
 int vdev_records_load(struct vdev_device *d, struct vdev_records *rs,

@@ -926,6 +926,48 @@ int vdev_records_add(struct vdev_device *d, struct vdev_records *rs,
 	return (int)rs->n++;
 }
 
+int vdev_records_add_raw(struct vdev_records *rs, int user,
+			 const uint8_t *value, size_t len)
+{
+	struct vdev_record *rec;
+
+	if (rs->n >= VDEV_RECORDS_MAX)
+		return -ENOSPC;
+	if (len > HV_FRAME_DATA_MAX)
+		return -EINVAL;
+	if (rs->next_seq == 0)
+		rs->next_seq = 1;
+	rec = &rs->r[rs->n];
+	*rec = (struct vdev_record){ .seq = rs->next_seq++, .user = user,
+				     .len = len };
+	memcpy(rec->value, value, len);
+	return (int)rs->n++;
+}
+
+int vdev_hex_from_json(const cJSON *o, uint8_t *buf, size_t size)
+{
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "hex");
+	const char *p;
+	size_t n = 0;
+
+	if (!cJSON_IsString(h))
+		return -ENOENT;
+	for (p = h->valuestring; *p;) {
+		unsigned x;
+
+		if (*p == ' ' || *p == ':') {
+			p++;
+			continue;
+		}
+		if (n >= size || sscanf(p, "%2x", &x) != 1 || !p[1] ||
+		    p[1] == ' ')
+			return -EINVAL;
+		buf[n++] = (uint8_t)x;
+		p += 2;
+	}
+	return (int)n;
+}
+
 void vdev_records_remove(struct vdev_records *rs, size_t index)
 {
 	if (index >= rs->n)
@@ -933,6 +975,25 @@ void vdev_records_remove(struct vdev_records *rs, size_t index)
 	memmove(&rs->r[index], &rs->r[index + 1],
 		(rs->n - index - 1) * sizeof(rs->r[0]));
 	rs->n--;
+}
+
+int vdev_records_add_json(struct vdev_device *d, struct vdev_records *rs,
+			  const cJSON *o, uint16_t target16)
+{
+	struct hv_measurement m;
+	uint8_t raw[HV_FRAME_DATA_MAX];
+	int r;
+
+	r = vdev_hex_from_json(o, raw, sizeof(raw));
+	if (r >= 0)
+		return vdev_records_add_raw(rs, vdev_conf_int(o, "user", -1),
+					    raw, (size_t)r);
+	if (r != -ENOENT)
+		return r;
+	r = vdev_measurement_from_json(d, o, &m);
+	if (r < 0)
+		return r;
+	return vdev_records_add(d, rs, &m, target16);
 }
 
 int vdev_records_load(struct vdev_device *d, struct vdev_records *rs,
@@ -943,12 +1004,7 @@ int vdev_records_load(struct vdev_device *d, struct vdev_records *rs,
 	int corrupt = vdev_conf_int(conf, "corrupt_record", 0), i = 0, r;
 
 	cJSON_ArrayForEach(o, list) {
-		struct hv_measurement m;
-
-		r = vdev_measurement_from_json(d, o, &m);
-		if (r < 0)
-			return r;
-		r = vdev_records_add(d, rs, &m, target16);
+		r = vdev_records_add_json(d, rs, o, target16);
 		if (r < 0)
 			return r;
 		if (++i == corrupt && rs->r[r].len > 1)
