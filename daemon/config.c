@@ -462,6 +462,25 @@ void hv_config_done(struct hv_config *c)
 	}
 }
 
+const char *hv_config_key(size_t i)
+{
+	static _Thread_local char buf[64];
+
+	/* Sections ("mqtt") are not keys of their own. */
+	for (size_t k = 0; k < ELEMENTSOF(options); k++) {
+		if (options[k].type == OPT_SECTION)
+			continue;
+		if (i == 0)
+			return options[k].path;
+		i--;
+	}
+	if (i >= ELEMENTSOF(device_options))
+		return NULL;
+	(void)snprintf(buf, sizeof(buf), "bluetooth.devices[N].%s",
+		       device_options[i].path);
+	return buf;
+}
+
 /* --- parsing ------------------------------------------------------------- */
 
 struct walk {

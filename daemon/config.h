@@ -112,6 +112,10 @@ int hv_config_parse(const char *json, struct hv_config *ret,
 		    void (*warn)(const char *message, void *userdata),
 		    void *userdata);
 
+/* The i-th key path of the table, sections left out ("mqtt.tls.ca_file",
+ * "bluetooth.devices[N].address"), NULL past the end: for docs and tests. */
+const char *hv_config_key(size_t i);
+
 /* Read the file and parse; -ENOENT etc. with reterr filled. */
 int hv_config_load(const char *path, struct hv_config *ret,
 		   struct hv_config_error *reterr,

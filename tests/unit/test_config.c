@@ -620,6 +620,29 @@ static void test_example_file(void **state)
 	hv_config_done(&c);
 }
 
+/* docs/config.md lists every key of the table, as `key` in its table. */
+static void test_every_key_documented(void **state)
+{
+	FILE *f = fopen("docs/config.md", "re");
+	static char doc[65536];
+	size_t n, i;
+	const char *key;
+
+	(void)state;
+	assert_non_null(f);
+	n = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	doc[n] = '\0';
+	for (i = 0; (key = hv_config_key(i)); i++) {
+		char needle[80];
+
+		(void)snprintf(needle, sizeof(needle), "| `%s` |", key);
+		if (!strstr(doc, needle))
+			fail_msg("docs/config.md does not document %s", key);
+	}
+	assert_true(i > 40);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -640,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_secret_from_file),
 		cmocka_unit_test(test_secret_from_env_and_credential),
 		cmocka_unit_test(test_example_file),
+		cmocka_unit_test(test_every_key_documented),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
