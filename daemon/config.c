@@ -782,6 +782,7 @@ int hv_config_parse(const char *json, struct hv_config *ret,
 		hv_config_done(&c);
 		return r;
 	}
+	hv_config_done(ret);
 	*ret = c;
 	return 0;
 }
@@ -846,22 +847,20 @@ int hv_config_load(const char *path, struct hv_config *ret,
 		path = HV_CONFIG_DEFAULT_PATH;
 	r = read_file(path, CONFIG_FILE_MAX, &text, NULL);
 	if (r == -EFBIG) {
-		(void)fail(reterr, "%s: larger than %d bytes", path,
-			   CONFIG_FILE_MAX);
+		(void)fail(reterr, "larger than %d bytes", CONFIG_FILE_MAX);
 		return r;
 	}
 	if (r == -EBADMSG) {
-		(void)fail(reterr, "%s: contains a NUL byte, not JSON text",
-			   path);
+		(void)fail(reterr, "contains a NUL byte, not JSON text");
 		return -EINVAL;
 	}
 	if (r < 0) {
-		(void)fail(reterr, "%s: %s", path, strerror(-r));
+		(void)fail(reterr, "cannot read: %s", strerror(-r));
 		return r;
 	}
 	r = hv_config_parse(text, ret, &e, warn, userdata);
 	if (r < 0)
-		(void)fail(reterr, "%s: %s", path, e.message);
+		(void)fail(reterr, "%s", e.message);
 	return r;
 }
 

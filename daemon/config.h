@@ -103,8 +103,9 @@ void hv_config_done(struct hv_config *c);
  * Parse JSON text over the defaults. On a bad value: -EINVAL and reterr names
  * the key path, the value and what was expected. Unknown keys are reported
  * through warn() (may be NULL), naming the key, and ignored.
- * ret need not be initialised: it is filled (defaults + file) only on
- * success, and then owned by the caller (hv_config_done). A key
+ * ret must hold a config (hv_config_init, or all zero). On success its old
+ * contents are freed and replaced by the defaults plus the file; on failure
+ * it is left as it was. Either way the caller ends with hv_config_done. A key
  * "mqtt.password" is refused: secrets come from hv_config_resolve_secrets.
  */
 int hv_config_parse(const char *json, struct hv_config *ret,
@@ -116,7 +117,9 @@ int hv_config_parse(const char *json, struct hv_config *ret,
  * "bluetooth.devices[N].address"), NULL past the end: for docs and tests. */
 const char *hv_config_key(size_t i);
 
-/* Read the file and parse; -ENOENT etc. with reterr filled. */
+/* Read the file and parse; -ENOENT etc. with reterr filled. The message does
+ * not repeat the path ("cannot read: No such file or directory",
+ * "mqtt.port: 70000 is not a port (1-65535)"): callers prefix it. */
 int hv_config_load(const char *path, struct hv_config *ret,
 		   struct hv_config_error *reterr,
 		   void (*warn)(const char *message, void *userdata),

@@ -30,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
+	hv_config_init(&c);
 	if (hv_config_parse(text, &c, &e, ignore, NULL) == 0) {
 		/* What parsing promises about a valid config. */
 		if (!c.gateway_id || !c.store.path || !c.mqtt.host ||
@@ -41,10 +42,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!c.bluetooth.devices[i].address ||
 			    strlen(c.bluetooth.devices[i].address) != 17)
 				abort();
-		hv_config_done(&c);
 	} else if (memchr(e.message, '\0', sizeof(e.message)) == NULL) {
 		abort();
 	}
+	hv_config_done(&c);
 	free(text);
 	return 0;
 }
