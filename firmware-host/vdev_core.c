@@ -374,8 +374,11 @@ static int on_idle_advert(sd_event_source *s, uint64_t usec, void *userdata)
 	(void)usec;
 	if (!d->has_advert)
 		return 0;
-	if (!d->connected) /* a connected peripheral stops advertising */
-		vdev_advertise(d, &d->advert);
+	/* a connected peripheral stops advertising; repeats are not printed */
+	if (!d->connected) {
+		d->in_range = true;
+		vdev_bus_advert(d);
+	}
 	return sd_event_source_set_time_relative(
 		s, scaled_usec(d->vdev, d->idle_interval));
 }
