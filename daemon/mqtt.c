@@ -993,6 +993,8 @@ int hv_mqtt_new(sd_event *event, const struct hv_config *cfg,
 				       "MQTT: cannot create the client: %m");
 	(void)mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION,
 				   MQTT_PROTOCOL_V311);
+	/* Small packets, acknowledged one by one: no Nagle delay. */
+	(void)mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	/* The window bounds what we hand over; let the library send it all. */
 	(void)mosquitto_max_inflight_messages_set(m->mosq, 0);
 	rc = mosquitto_will_set(m->mosq, m->topic_availability, 7, "offline",
