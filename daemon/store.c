@@ -56,7 +56,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE device_users ("
 	"  address TEXT NOT NULL,"
 	"  user_index INTEGER NOT NULL,"
-	"  person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,"
+	"  person_id TEXT REFERENCES people(id) ON DELETE SET NULL,"
 	"  consent_code INTEGER NOT NULL DEFAULT -1,"
 	"  PRIMARY KEY (address, user_index)"
 	");"
@@ -198,12 +198,14 @@ static const char *const stmt_sql[_ST_MAX] = {
 		" last_weight_kg = ?8 WHERE id = ?1",
 	[ST_PERSON_REMOVE] = "DELETE FROM people WHERE id = ?",
 	[ST_PERSON_GET] = "SELECT " PERSON_COLUMNS " FROM people WHERE id = ?",
+	/* ?3 NULL keeps the person, "" unlinks; ?4 < 0 keeps the code. */
 	[ST_LINK_SET] =
 		"INSERT INTO device_users (address, user_index, person_id,"
-		" consent_code) VALUES (?, ?, ?, ?)"
+		" consent_code) VALUES (?1, ?2, NULLIF(?3, ''), ?4)"
 		" ON CONFLICT (address, user_index) DO UPDATE SET"
-		" person_id = excluded.person_id,"
-		" consent_code = excluded.consent_code",
+		" person_id = CASE WHEN ?3 IS NULL THEN person_id"
+		"  ELSE NULLIF(?3, '') END,"
+		" consent_code = CASE WHEN ?4 < 0 THEN consent_code ELSE ?4 END",
 	[ST_LINK_REMOVE] =
 		"DELETE FROM device_users WHERE address = ? AND user_index = ?",
 	[ST_LINK_GET] = "SELECT person_id, consent_code FROM device_users"
@@ -1367,8 +1369,12 @@ int hv_store_link_set(struct hv_store *s, const char *address, int user_index,
 	sqlite3_stmt *st;
 	int r;
 
-	if (!s || !person_id || !person_id[0])
+	if (!s)
 		return -EINVAL;
+	if (person_id && !fits(person_id, HV_PERSON_MAX)) {
+		set_errmsg(s, "person id too long");
+		return -EINVAL;
+	}
 	r = check_address(s, address);
 	if (r < 0)
 		return r;

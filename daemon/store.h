@@ -111,12 +111,17 @@ int hv_store_person_get(struct hv_store *s, const char *id,
 int hv_store_people_list(struct hv_store *s, struct hv_person **ret,
 			 size_t *ret_n);
 
-/* A device's user slot linked to a person (SIG user index, scale user no.). */
+/* A device's user slot linked to a person (SIG user index, scale user no.).
+ * Creates or updates the slot: person_id NULL keeps the linked person (none
+ * for a new slot: registered on the device, not yet linked), "" unlinks;
+ * consent_code < 0 keeps the stored code. An unknown person: -ENOENT.
+ * Removing a person unlinks their slots and keeps the consent codes. */
 int hv_store_link_set(struct hv_store *s, const char *address, int user_index,
 		      const char *person_id, int consent_code);
 int hv_store_link_remove(struct hv_store *s, const char *address,
 			 int user_index);
-/* -ENOENT when the slot is not linked. */
+/* -ENOENT when the slot is unknown; ret_person "" when it is known (has a
+ * consent code) but not linked to a person. */
 int hv_store_link_get(struct hv_store *s, const char *address, int user_index,
 		      char ret_person[HV_PERSON_MAX], int *ret_consent_code);
 

@@ -856,12 +856,44 @@ static void test_people_and_links(void **state)
 	assert_int_equal(hv_store_link_remove(s, "AA:BB:CC:DD:EE:01", 3),
 			 -ENOENT);
 
-	/* removing a person removes their links */
+	/* removing a person unlinks the slot, the consent code stays */
+	assert_int_equal(hv_store_link_set(s, "AA:BB:CC:DD:EE:01", 1, NULL,
+					   4321),
+			 0);
 	assert_int_equal(hv_store_person_remove(s, "ben"), 0);
 	assert_int_equal(hv_store_person_remove(s, "ben"), -ENOENT);
 	assert_int_equal(hv_store_link_get(s, "AA:BB:CC:DD:EE:01", 1, person,
-					   NULL),
-			 -ENOENT);
+					   &consent),
+			 0);
+	assert_string_equal(person, "");
+	assert_int_equal(consent, 4321);
+
+	/* a slot registered on the device before anyone links it */
+	assert_int_equal(hv_store_link_set(s, "AA:BB:CC:DD:EE:02", 4, NULL,
+					   77),
+			 0);
+	assert_int_equal(hv_store_link_get(s, "AA:BB:CC:DD:EE:02", 4, person,
+					   &consent),
+			 0);
+	assert_string_equal(person, "");
+	assert_int_equal(consent, 77);
+	/* linking later keeps the code (consent -1: unchanged) */
+	assert_int_equal(hv_store_link_set(s, "AA:BB:CC:DD:EE:02", 4, "anna",
+					   -1),
+			 0);
+	assert_int_equal(hv_store_link_get(s, "AA:BB:CC:DD:EE:02", 4, person,
+					   &consent),
+			 0);
+	assert_string_equal(person, "anna");
+	assert_int_equal(consent, 77);
+	/* "" unlinks, keeping the slot */
+	assert_int_equal(hv_store_link_set(s, "AA:BB:CC:DD:EE:02", 4, "", -1),
+			 0);
+	assert_int_equal(hv_store_link_get(s, "AA:BB:CC:DD:EE:02", 4, person,
+					   &consent),
+			 0);
+	assert_string_equal(person, "");
+	assert_int_equal(consent, 77);
 	hv_store_close(s);
 }
 
