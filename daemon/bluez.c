@@ -1171,7 +1171,7 @@ static void session_decode(struct bz_session *ss, const struct hv_uuid *uuid,
 	if (m.sequence_number >= 0 && m.sequence_number > ss->s.last_sequence)
 		ss->s.last_sequence = m.sequence_number;
 	if (b->cb.measurement)
-		b->cb.measurement(ss->peer->address, ss->driver, &m, b->userdata);
+		b->cb.measurement(&frame, ss->driver, &m, b->userdata);
 }
 
 static bool session_subscribed(struct bz_session *ss, const char *path)

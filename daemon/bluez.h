@@ -30,7 +30,8 @@ struct hv_bluez_callbacks {
 	void (*advert)(const struct hv_frame *frame, void *userdata);
 	/* A value notified/indicated/read during a GATT session, decoded by the
 	 * session's driver (status OK, final or not). */
-	void (*measurement)(const char *address, const struct hv_driver *driver,
+	void (*measurement)(const struct hv_frame *frame,
+			    const struct hv_driver *driver,
 			    const struct hv_measurement *m, void *userdata);
 	void (*state_changed)(enum hv_adapter_state state,
 			      const char *adapter_name, void *userdata);

@@ -298,16 +298,15 @@ static void on_advert(const struct hv_frame *frame, void *userdata)
 	decode_and_feed(d, &f, NULL);
 }
 
-static void on_gatt_measurement(const char *address,
+static void on_gatt_measurement(const struct hv_frame *frame,
 				const struct hv_driver *driver,
 				const struct hv_measurement *m, void *userdata)
 {
 	struct daemon *d = userdata;
-	struct hv_frame f = { .address = address, .has_characteristic = true };
 
 	if (m->status != HV_STATUS_OK)
 		return;
-	feed(d, &f, driver, m);
+	feed(d, frame, driver, m);
 }
 
 static void on_adapter_state(enum hv_adapter_state state, const char *name,

@@ -277,12 +277,13 @@ static void cb_advert(const struct hv_frame *f, void *userdata)
 	snprintf(c->last_name, sizeof(c->last_name), "%s", f->name ? f->name : "");
 }
 
-static void cb_measurement(const char *address, const struct hv_driver *d,
+static void cb_measurement(const struct hv_frame *f, const struct hv_driver *d,
 			   const struct hv_measurement *m, void *userdata)
 {
 	struct ctx *c = userdata;
 
-	assert_string_equal(address, ADDR_SIG);
+	assert_string_equal(f->address, ADDR_SIG);
+	assert_true(f->has_characteristic);
 	assert_ptr_equal(d, &t_driver);
 	if (c->n_measurements < 32) {
 		c->seqs[c->n_measurements] = m->sequence_number;
