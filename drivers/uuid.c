@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* Bluetooth UUIDs: 16/32-bit forms in the Base UUID, parsing and printing. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# make lint: checks that make the project's rules failing tests, not review
+# comments. Prints TAP lines; exit 1 on any failure.
+#  - drivers/ are pure: no allocation, clock, logging or I/O, only the
+#    allowed headers (rtl_433's style-check idea);
+#  - every driver file opens with a comment (its layout and sources);
+#  - every driver file registers its struct in drivers/drivers.def;
+#  - no build warnings hidden: the tree builds with -Werror (make does);
+#  - cppcheck finds no error in drivers/ and daemon/ (when installed); its
+#    leak checks are off: it does not follow __attribute__((cleanup)), and
+#    ASan/LSan and valgrind check leaks for real in make check.
+set -u
+cd "$(dirname "$0")/.."
+n=0
+fail=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $*"; }
+
+banned='\b(malloc|calloc|realloc|free|printf|fprintf|vprintf|puts|putchar|fopen|open|read|write|time|clock_gettime|gettimeofday|localtime|localtime_r|syslog|getenv|sleep|usleep|rand|srand)[[:space:]]*\('
+# strip string literals and comments first: "set time (…)" is not a call
+code_of() { perl -0pe 's{/\*.*?\*/}{ }gs; s{//[^\n]*}{}g; s{"(\\.|[^"\\])*"}{""}g' "$1"; }
+hits=$(for f in drivers/*.c drivers/*.h; do code_of "$f" | grep -nE "$banned" | sed "s|^|$f:|"; done)
+if [ -z "$hits" ]; then ok "drivers/ call no allocator, clock, logger or I/O"; else not_ok "drivers/ must stay pure:"; echo "$hits" | sed 's/^/#   /'; fi
+
+hits=$(for f in drivers/*.c drivers/*.h; do code_of "$f" | grep -nE '\b(stdout|stderr|stdin)\b' | sed "s|^|$f:|"; done)
+if [ -z "$hits" ]; then ok "drivers/ touch no standard stream"; else not_ok "drivers/ touch a standard stream:"; echo "$hits" | sed 's/^/#   /'; fi
+
+allowed='#include <(stdint|stddef|stdbool|string|errno|stdio|stdarg|math)\.h>|#include "drivers/'
+hits=$(grep -nE '^#include' drivers/*.c drivers/*.h | grep -vE ":[0-9]+:($allowed)" || true)
+if [ -z "$hits" ]; then ok "drivers/ include only the allowed headers"; else not_ok "drivers/ include a forbidden header:"; echo "$hits" | sed 's/^/#   /'; fi
+
+missing=""
+for f in drivers/*.c; do
+	# line 1 may be the SPDX tag; a block comment must follow at once
+	head -3 "$f" | grep -q '^/\*' || missing="$missing $f"
+done
+if [ -z "$missing" ]; then ok "every driver file opens with its comment"; else not_ok "no opening comment in:$missing"; fi
+
+unregistered=""
+for f in drivers/*.c; do
+	for sym in $(grep -oE '^const struct hv_driver [a-z0-9_]+' "$f" | awk '{print $4}'); do
+		grep -q "HV_DRIVER($sym)" drivers/drivers.def || unregistered="$unregistered $sym"
+	done
+done
+if [ -z "$unregistered" ]; then ok "every driver is registered in drivers.def"; else not_ok "not in drivers/drivers.def:$unregistered"; fi
+
+if git ls-files >/dev/null 2>&1; then
+	hits=$(git grep -nIE '/(work|home|root)/[A-Za-z]' -- ':!*.md' ':!docs/man' ':!scripts/lint.sh' | grep -vE '/root/\.|/home/homevitals' || true)
+	if [ -z "$hits" ]; then ok "no machine paths in the tree"; else not_ok "machine paths:"; echo "$hits" | head -5 | sed 's/^/#   /'; fi
+fi
+
+if command -v cppcheck >/dev/null 2>&1; then
+	out=$(cppcheck --quiet --error-exitcode=1 --std=c11 -I. -D__GNUC__ --suppress=missingIncludeSystem \
+		--suppress=memleak --suppress=resourceLeak \
+		--suppress=unknownMacro drivers daemon 2>&1)
+	if [ $? -eq 0 ]; then ok "cppcheck: no error in drivers/ and daemon/"; else not_ok "cppcheck:"; echo "$out" | head -20 | sed 's/^/#   /'; fi
+else
+	ok "cppcheck # SKIP not installed"
+fi
+
+echo "# $((n - fail)) passed, $fail failed"
+[ "$fail" -eq 0 ]
