@@ -20,11 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-/* status.h's struct hv_status and measurement.h's enum hv_status share a
- * tag namespace: rename the struct (unused here) for this file. */
-#define hv_status hv_status_struct_
 #include "daemon/status.h"
-#undef hv_status
 
 #include "daemon/bluez.h"
 #include "daemon/bluez_props.h"

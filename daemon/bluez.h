@@ -18,9 +18,7 @@
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
 
-/* daemon/status.h defines it. Not included here: its `struct hv_status`
- * and drivers/measurement.h's `enum hv_status` share C's tag namespace. */
-enum hv_adapter_state;
+#include "daemon/status.h"
 
 struct hv_bluez;
 

@@ -29,12 +29,6 @@
 #include "daemon/store.h"
 #include "daemon/version.h"
 
-/*
- * drivers/measurement.h's enum hv_status (decode status) and status.h's
- * struct hv_status share a tag, which C does not allow in one file. Here the
- * gateway status struct is seen under another tag (same definition).
- */
-#define hv_status hv_gateway_status
 #include "daemon/mqtt.h"
 #include "daemon/status.h"
 

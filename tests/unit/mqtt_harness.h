@@ -28,8 +28,6 @@
 #include "daemon/measurement_json.h"
 #include "daemon/store.h"
 
-/* measurement.h's enum hv_status and status.h's struct share a tag. */
-#define hv_status hv_gateway_status
 #include "daemon/mqtt.h"
 #include "daemon/status.h"
 

@@ -22,9 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define hv_status hv_status_struct_
 #include "daemon/status.h"
-#undef hv_status
 
 #include "daemon/bluez.h"
 #include "daemon/bluez_props.h"

@@ -17,7 +17,7 @@
 struct ctx {
 	sd_event *e;
 	struct hv_store *store;
-	struct hv_gateway_status status;
+	struct hv_status status;
 	struct hv_mqtt *mqtt;
 	struct subscriber sub;
 	size_t want;
@@ -41,7 +41,7 @@ static bool delivered(void *userdata)
 /* The child: publish from the store file until killed. */
 static void run_publisher(const struct hv_config *cfg)
 {
-	struct hv_gateway_status status = { 0 };
+	struct hv_status status = { 0 };
 	struct hv_mqtt *m = NULL;
 	struct hv_store *s = harness_store("crash.db");
 	sd_event *e = NULL;

@@ -16,7 +16,7 @@
 struct ctx {
 	sd_event *e;
 	struct hv_store *store;
-	struct hv_gateway_status status;
+	struct hv_status status;
 	struct hv_mqtt *mqtt;
 	struct subscriber sub;
 	size_t want;
