@@ -639,8 +639,8 @@ static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 
 	r = hv_store_open(d->cfg.store.path, 0, &d->store);
 	if (r < 0)
-		return log_error_errno(r, "Failed to open the store '%s': %m",
-				       d->cfg.store.path);
+		return log_error_errno(r, "Failed to open the store '%s': %m (%s)",
+				       d->cfg.store.path, hv_store_errmsg(NULL));
 	d->status.started_usec = now_mono();
 	d->status.broker = d->cfg.mqtt.enabled ? HV_BROKER_CONNECTING :
 						 HV_BROKER_DISABLED;
