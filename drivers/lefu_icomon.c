@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The LeFu / Icomon family on service 0xFFB0 (0xFFB1 write, 0xFFB2
+ * notify, 0xFFB3 indicate): SWAN / Icomon / YG ("MGB"), FitTrack Dara,
+ * Dr Trust Smart 505 and SSW532, Robi S9 and rebrands. Sources: openScale
+ * MGBHandler, FitTrackDaraHandler, RobiS9Handler (+ RobiS9HandlerTest's
+ * captured frames) and DrTrustSSW532Handler (android_app/.../core/
+ * bluetooth/scales/); scales-openscale.md §1 (one framing for many
+ * brands, the checksum rule documented).
+ *
+ * Two framings share the service.
+ *
+ * "AC" framing, 8 bytes (MGB, FitTrack, Dr Trust 505):
+ *   AC 02 B2 B3 B4 B5 CH CS      CS = (B2 + B3 + B4 + B5 + CH) mod 256
+ *   CH 0xCE live weight, 0xCA stable weight: B2 B3 u16 BE, 0.01 kg
+ *           (FitTrack: 0.1 kg, quirk bit 0, or a name "FitTrack…")
+ *   CH 0xCB FD 01 ZH ZL   impedance u16 BE, Ohm (FD 00 opens the block,
+ *                         FD FF: no impedance)
+ *           FE II VH VL   body-composition value II (FitTrack dump):
+ *                         0 weight /10, 1 BMI /10, 2 fat % /10,
+ *                         3 subcutaneous fat % /10 (no metric), 4
+ *                         visceral rating, 5 lean mass kg /10, 6 BMR kcal,
+ *                         7 bone kg /10, 8 water % /10, 9 metabolic age,
+ *                         10 protein % /10, 0xFC end of the dump
+ *   CH 0xCC               command echo
+ *   App → scale (0xFFB1) the same frame with CH 0xCC: F7 00 00 00 and
+ *   FA 00 00 00 (init), FB sex(1 m, 2 f) age height_cm, FD yy(−2000) mm
+ *   dd, FC HH MM SS, FE 06 unit(0 kg, 1 lb, 2 st) 00.
+ * "AC" composite, 20 bytes, two notifications (no checksum):
+ *   AC 02|03 FF 00 02 21 YY MO DD HH MI SS WH WL BH BL FH FL ?? ??
+ *           scale-local time (year − 2000), weight, BMI, fat % — u16 BE,
+ *           0.1
+ *   01 00 MU MU BM BM BO BO WA WA AG PR PR …
+ *           muscle %, BMR (not reported), bone kg, water % — u16 LE, 0.1;
+ *           age; protein % u16 LE, 0.1
+ *
+ * "New" framing, 20 bytes (Robi S9, SSW532):
+ *   SQ LL FR TT payload… CS   SQ sequence, LL message length, FR fragment
+ *                             index, TT type; CS = (sum of bytes 3..18)
+ *                             mod 32 (checked)
+ *   SQ 07 00 A2 ST ?? GG GG GG …   live weight, grams u24 BE; ST 3 = locked
+ *   SQ 08 00 A3 ?? GG GG GG HR ZH ZL …
+ *                             final result (Robi S9): grams u24 BE, heart
+ *                             rate, impedance u16 BE Ohm
+ *   SQ 23 00 A3|A7 … [9..11] grams u24 BE … [14] 01 valid
+ *                             final result (SSW532, 0xFFB3); A3/A7 = this
+ *                             weighing, other types are stored replays;
+ *                             fragment 1 (segmental impedance) and 2 (end)
+ *                             are not decoded
+ *   SQ 18 FR …                set-up frames (SSW532)
+ *
+ * Stable weights, AC framing: the stable-weight frame is live; the
+ * conversation keeps the weight in session.quirks (bits 8..23, 0.01 kg;
+ * the runner hands the session's quirks to decode() as frame.quirks) and
+ * the impedance frame then decodes as the final measurement (weight,
+ * impedance, method "standard_impedance" with a complete profile, as
+ * openScale does). A composite pair decodes as a two-packet measurement
+ * (first more_packets, second final) with the scale's own composition. A
+ * weighing that never reaches the impedance or the composite frames is not
+ * stored. New framing: the final-result frame is the measurement.
+ *
+ * The conversation speaks the AC framing. The Robi S9 / SSW532 handshake
+ * (B0/B1 frames with a vendor token) is not implemented: those are decoded
+ * from captures and relayed frames only.
+ */
+#include <errno.h>
+
+#include "drivers/bodycomp_libs.h"
+#include "drivers/bytes.h"
+#include "drivers/conversation.h"
+#include "drivers/driver.h"
+#include "drivers/vendor_util.h"
+
+#define LF_NOTIFY 0xFFB2
+#define LF_INDICATE 0xFFB3
+
+#define AC 0xAC
+#define CH_CMD 0xCC
+#define CH_LIVE 0xCE
+#define CH_STABLE 0xCA
+#define CH_DATA 0xCB
+
+/* quirks */
+#define LF_QUIRK_DECI 0x1u
+#define LF_WEIGHT_SHIFT 8
+#define LF_WEIGHT_MASK 0xFFFFu
+
+static bool deci_units(const struct hv_frame *f)
+{
+	return (f->quirks & LF_QUIRK_DECI) || hv_name_prefix_ci(f->name, "FitTrack");
+}
+
+static uint8_t ac_sum(const uint8_t *p)
+{
+	return hv_sum8(p + 2, 5);
+}
+
+static uint8_t new_sum(const uint8_t *p)
+{
+	return hv_sum8(p + 3, 16) & 0x1F;
+}
+
+static uint32_t be24(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+static void person_kg(struct hv_measurement *m)
+{
+	m->display_unit = HV_UNIT_KG;
+	m->subject = HV_SUBJECT_PERSON;
+}
+
+static int final_with_impedance(const struct hv_frame *frame, double w,
+				double z, unsigned hr, struct hv_measurement *ret)
+{
+	int r;
+
+	person_kg(ret);
+	ret->final = true;
+	r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, w);
+	if (r >= 0 && hr >= 30 && hr <= 250)
+		r = hv_measurement_add(ret, HV_METRIC_HEART_RATE, hr);
+	if (r >= 0 && z > 0)
+		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, z);
+	if (r >= 0 && z > 0 && frame->profile)
+		r = hv_bodycomp_standard(frame->profile, w, z, ret);
+	return r < 0 ? r : 0;
+}
+
+/* One FitTrack dump value: a live reading (the composite frames are the
+ * measurement). */
+static int dump_value(const struct hv_frame *frame, unsigned idx, unsigned v,
+		      struct hv_measurement *ret)
+{
+	static const struct {
+		enum hv_metric metric;
+		double scale;
+	} map[] = {
+		[0] = { HV_METRIC_BODY_WEIGHT, 0.1 },
+		[1] = { HV_METRIC_BMI, 0.1 },
+		[2] = { HV_METRIC_BODY_FAT_PERCENT, 0.1 },
+		[3] = { _HV_METRIC_MAX, 0 },
+		[4] = { HV_METRIC_VISCERAL_FAT_RATING, 1 },
+		[5] = { HV_METRIC_FAT_FREE_MASS, 0.1 },
+		[6] = { HV_METRIC_BASAL_METABOLIC_RATE, 1 },
+		[7] = { HV_METRIC_BONE_MASS, 0.1 },
+		[8] = { HV_METRIC_BODY_WATER_PERCENT, 0.1 },
+		[9] = { HV_METRIC_METABOLIC_AGE, 1 },
+		[10] = { HV_METRIC_PROTEIN_PERCENT, 0.1 },
+	};
+
+	(void)frame;
+	if (idx == 0xFC)
+		return hv_measurement_control(ret, "dump_end");
+	if (idx >= sizeof(map) / sizeof(map[0]) || map[idx].scale == 0)
+		return hv_measurement_control(ret, "dump_other");
+	ret->final = false;
+	person_kg(ret);
+	return hv_measurement_add(ret, map[idx].metric, v * map[idx].scale);
+}
+
+static int decode_ac8(const struct hv_frame *frame, const uint8_t *p,
+		      struct hv_measurement *ret)
+{
+	unsigned raw, kept;
+	double w;
+
+	if (p[1] != 0x02)
+		return hv_measurement_invalid(ret, "AC frame of type 0x%02x", p[1]);
+	if (ac_sum(p) != p[7])
+		return hv_measurement_invalid(
+			ret, "checksum 0x%02x, bytes sum to 0x%02x", p[7], ac_sum(p));
+	switch (p[6]) {
+	case CH_LIVE:
+	case CH_STABLE:
+		raw = hv_be16(p + 2);
+		if (!raw)
+			return hv_measurement_control(ret, "empty");
+		w = deci_units(frame) ? raw / 10.0 : raw / 100.0;
+		ret->final = false;
+		person_kg(ret);
+		return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, w);
+	case CH_DATA:
+		if (p[2] == 0xFE)
+			return dump_value(frame, p[3], hv_be16(p + 4), ret);
+		if (p[2] != 0xFD || p[3] != 0x01)
+			return hv_measurement_control(ret, "impedance_block");
+		raw = hv_be16(p + 4);
+		if (!raw)
+			return hv_measurement_control(ret, "no_impedance");
+		kept = (frame->quirks >> LF_WEIGHT_SHIFT) & LF_WEIGHT_MASK;
+		if (!kept) {
+			ret->final = false;
+			person_kg(ret);
+			return hv_measurement_add(ret, HV_METRIC_IMPEDANCE, raw);
+		}
+		return final_with_impedance(frame, kept / 100.0, raw, 0, ret);
+	case CH_CMD:
+		return hv_measurement_control(ret, "command_echo");
+	default:
+		return hv_measurement_control(ret, "other");
+	}
+}
+
+static int decode_composite1(const struct hv_frame *frame, const uint8_t *p,
+			     struct hv_measurement *ret)
+{
+	struct hv_datetime clock = {
+		.year = (uint16_t)(2000 + p[6]), .month = p[7], .day = p[8],
+		.hour = p[9], .minute = p[10], .second = p[11],
+	};
+	unsigned w = hv_be16(p + 12), bmi = hv_be16(p + 14), fat = hv_be16(p + 16);
+	int r;
+
+	if (!w)
+		return hv_measurement_invalid(ret, "composite weight is zero");
+	if (fat > 1000 || bmi > 1000)
+		return hv_measurement_invalid(ret, "fat %u or BMI %u out of range",
+					      fat, bmi);
+	hv_measurement_set_clock(ret, &clock, frame->now);
+	ret->final = false;
+	ret->more_packets = true;
+	person_kg(ret);
+	r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, w / 10.0);
+	if (r >= 0 && bmi)
+		r = hv_measurement_add(ret, HV_METRIC_BMI, bmi / 10.0);
+	if (r >= 0 && fat)
+		r = hv_measurement_add(ret, HV_METRIC_BODY_FAT_PERCENT, fat / 10.0);
+	return r < 0 ? r : 0;
+}
+
+static int decode_composite2(const uint8_t *p, struct hv_measurement *ret)
+{
+	unsigned muscle = hv_le16(p + 2), bone = hv_le16(p + 6),
+		 water = hv_le16(p + 8), protein = hv_le16(p + 11);
+	int r = 0;
+
+	if (muscle > 1000 || water > 1000 || protein > 1000 || bone > 500)
+		return hv_measurement_invalid(
+			ret, "muscle %u, water %u, protein %u or bone %u out of range",
+			muscle, water, protein, bone);
+	ret->final = true;
+	person_kg(ret);
+	if (muscle)
+		r = hv_measurement_add(ret, HV_METRIC_MUSCLE_PERCENT, muscle / 10.0);
+	if (r >= 0 && bone)
+		r = hv_measurement_add(ret, HV_METRIC_BONE_MASS, bone / 10.0);
+	if (r >= 0 && water)
+		r = hv_measurement_add(ret, HV_METRIC_BODY_WATER_PERCENT,
+				       water / 10.0);
+	if (r >= 0 && protein)
+		r = hv_measurement_add(ret, HV_METRIC_PROTEIN_PERCENT,
+				       protein / 10.0);
+	return r < 0 ? r : 0;
+}
+
+static int decode_new(const struct hv_frame *frame, const uint8_t *p,
+		      struct hv_measurement *ret)
+{
+	uint32_t g;
+
+	if (new_sum(p) != p[19])
+		return hv_measurement_invalid(
+			ret, "checksum 0x%02x, bytes 3..18 sum to 0x%02x (mod 32)",
+			p[19], new_sum(p));
+	if (p[2] != 0)
+		return hv_measurement_control(ret, "fragment");
+	if (p[1] == 0x07 && p[3] == 0xA2) {
+		g = be24(p + 6);
+		if (!g)
+			return hv_measurement_control(ret, "empty");
+		ret->final = false;
+		person_kg(ret);
+		return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, g / 1000.0);
+	}
+	if (p[1] == 0x08 && p[3] == 0xA3) {
+		g = be24(p + 5);
+		if (!g)
+			return hv_measurement_invalid(ret, "final weight is zero");
+		return final_with_impedance(frame, g / 1000.0, hv_be16(p + 9),
+					    p[8], ret);
+	}
+	if (p[1] == 0x23) {
+		if (p[3] != 0xA3 && p[3] != 0xA7)
+			return hv_measurement_control(ret, "stored_replay");
+		if (p[14] != 0x01)
+			return hv_measurement_control(ret, "no_result");
+		g = be24(p + 9);
+		if (!g)
+			return hv_measurement_invalid(ret, "final weight is zero");
+		return final_with_impedance(frame, g / 1000.0, 0, 0, ret);
+	}
+	return hv_measurement_control(ret, "other");
+}
+
+static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
+{
+	const uint8_t *p;
+	size_t len;
+
+	p = hv_frame_value_on(frame, LF_NOTIFY, &len);
+	if (!p)
+		p = hv_frame_value_on(frame, LF_INDICATE, &len);
+	if (!p)
+		return -ENODEV;
+	if (len == 8 && p[0] == AC)
+		return decode_ac8(frame, p, ret);
+	if (len == 20) {
+		if (p[0] == AC && (p[1] == 0x02 || p[1] == 0x03) && p[2] == 0xFF)
+			return decode_composite1(frame, p, ret);
+		if (p[0] == 0x01 && p[1] == 0x00)
+			return decode_composite2(p, ret);
+		return decode_new(frame, p, ret);
+	}
+	if (len >= 1 && p[0] == AC)
+		return hv_measurement_invalid(ret, "AC frame of %zu bytes", len);
+	return hv_measurement_control(ret, "other");
+}
+
+/*
+ * Final: a Robi S9 final-result frame on 0xFFB3 (weight in grams, heart
+ * rate, impedance). Not final: an AC live-weight frame on 0xFFB2.
+ */
+static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
+		  struct hv_frame *ret)
+{
+	const struct hv_reading *w = hv_measurement_find(m, HV_METRIC_BODY_WEIGHT);
+	const struct hv_reading *z = hv_measurement_find(m, HV_METRIC_IMPEDANCE);
+	const struct hv_reading *hr = hv_measurement_find(m, HV_METRIC_HEART_RATE);
+	uint8_t b[20] = { 0 };
+	double g;
+
+	if (!w || w->absent != HV_ABSENT_NONE || w->value <= 0)
+		return -EINVAL;
+	if (!m->final) {
+		double raw = w->value * 100 + 0.5;
+
+		if (target && !hv_uuid_is16(target, LF_NOTIFY))
+			return -EINVAL;
+		if (raw > UINT16_MAX)
+			return -EINVAL;
+		b[0] = AC;
+		b[1] = 0x02;
+		hv_put_be16(b + 2, (uint16_t)raw);
+		b[6] = CH_LIVE;
+		b[7] = ac_sum(b);
+		return hv_frame_put_value(ret, LF_NOTIFY, b, 8);
+	}
+	if (target && !hv_uuid_is16(target, LF_INDICATE))
+		return -EINVAL;
+	g = w->value * 1000 + 0.5;
+	if (g > 0xFFFFFF)
+		return -EINVAL;
+	b[1] = 0x08;
+	b[3] = 0xA3;
+	b[5] = (uint8_t)((uint32_t)g >> 16);
+	b[6] = (uint8_t)((uint32_t)g >> 8);
+	b[7] = (uint8_t)(uint32_t)g;
+	if (hr && hr->absent == HV_ABSENT_NONE && hr->value >= 30 &&
+	    hr->value <= 250)
+		b[8] = (uint8_t)(hr->value + 0.5);
+	if (z && z->absent == HV_ABSENT_NONE && z->value >= 1 &&
+	    z->value < UINT16_MAX)
+		hv_put_be16(b + 9, (uint16_t)(z->value + 0.5));
+	b[19] = new_sum(b);
+	return hv_frame_put_value(ret, LF_INDICATE, b, 20);
+}
+
+/* --- selection ------------------------------------------------------------ */
+
+static bool name_is_ci(const char *name, const char *what)
+{
+	return hv_name_prefix_ci(name, what) && name[strlen(what)] == '\0';
+}
+
+static bool new_framing_name(const char *name)
+{
+	return hv_name_contains_ci(name, "robi") ||
+	       hv_name_prefix_ci(name, "ssw") ||
+	       hv_name_contains_ci(name, "fg2211");
+}
+
+static bool claims_device(const struct hv_frame *f)
+{
+	if (hv_name_prefix_ci(f->name, "swan") || name_is_ci(f->name, "icomon") ||
+	    name_is_ci(f->name, "yg") || hv_name_prefix_ci(f->name, "FitTrack") ||
+	    new_framing_name(f->name))
+		return true;
+	/* Like openScale's MGB handler: the 0xFFB0 service, except the
+	 * families known to speak something else on it. */
+	if (!hv_frame_has_service(f, 0xFFB0))
+		return false;
+	return !hv_name_contains_ci(f->name, "1byone") &&
+	       !hv_name_contains_ci(f->name, "senssun");
+}
+
+/* --- conversation (AC framing) --------------------------------------------- */
+
+static int cfg(const struct hv_session *s, uint8_t b2, uint8_t b3, uint8_t b4,
+	       uint8_t b5, uint8_t *buf, size_t size, size_t *ret_len)
+{
+	if (new_framing_name(s->name))
+		return -EOPNOTSUPP; /* Robi S9 / SSW532: vendor handshake */
+	if (size < 8)
+		return -ENOSPC;
+	buf[0] = AC;
+	buf[1] = 0x02;
+	buf[2] = b2;
+	buf[3] = b3;
+	buf[4] = b4;
+	buf[5] = b5;
+	buf[6] = CH_CMD;
+	buf[7] = ac_sum(buf);
+	*ret_len = 8;
+	return 0;
+}
+
+static int pl_init1(const struct hv_session *s, uint8_t *buf, size_t size,
+		    size_t *ret_len)
+{
+	return cfg(s, 0xF7, 0, 0, 0, buf, size, ret_len);
+}
+
+static int pl_init2(const struct hv_session *s, uint8_t *buf, size_t size,
+		    size_t *ret_len)
+{
+	return cfg(s, 0xFA, 0, 0, 0, buf, size, ret_len);
+}
+
+static int pl_user(const struct hv_session *s, uint8_t *buf, size_t size,
+		   size_t *ret_len)
+{
+	double cm = s->profile.height_m * 100, age = s->profile.age_years;
+
+	if (s->profile.sex == HV_SEX_UNKNOWN || !(cm >= 30 && cm <= 255) ||
+	    !(age >= 1 && age <= 255))
+		return -ENODATA;
+	return cfg(s, 0xFB, s->profile.sex == HV_SEX_MALE ? 1 : 2, (uint8_t)age,
+		   (uint8_t)(cm + 0.5), buf, size, ret_len);
+}
+
+static int pl_date(const struct hv_session *s, uint8_t *buf, size_t size,
+		   size_t *ret_len)
+{
+	const struct hv_datetime *t = &s->now_local;
+
+	if (!hv_datetime_plausible(t, 0) || t->year < 2000 || t->year > 2099)
+		return -EINVAL;
+	return cfg(s, 0xFD, (uint8_t)(t->year - 2000), t->month, t->day, buf,
+		   size, ret_len);
+}
+
+static int pl_time(const struct hv_session *s, uint8_t *buf, size_t size,
+		   size_t *ret_len)
+{
+	const struct hv_datetime *t = &s->now_local;
+
+	if (!hv_datetime_plausible(t, 0))
+		return -EINVAL;
+	return cfg(s, 0xFC, t->hour, t->minute, t->second, buf, size, ret_len);
+}
+
+static int pl_unit(const struct hv_session *s, uint8_t *buf, size_t size,
+		   size_t *ret_len)
+{
+	return cfg(s, 0xFE, 0x06, 0x00 /* kg */, 0x00, buf, size, ret_len);
+}
+
+/* A stable weight (kept in the session for the impedance frame), or the
+ * first composite frame. */
+static int on_stable(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	unsigned raw;
+
+	if (len == 20 && v[0] == AC && v[2] == 0xFF)
+		return HV_VALUE_DONE;
+	if (len != 8 || v[0] != AC || v[1] != 0x02 || ac_sum(v) != v[7] ||
+	    v[6] != CH_STABLE)
+		return HV_VALUE_MORE;
+	raw = hv_be16(v + 2);
+	if (!raw)
+		return HV_VALUE_MORE;
+	if ((s->quirks & LF_QUIRK_DECI) || hv_name_prefix_ci(s->name, "FitTrack"))
+		raw *= 10;
+	if (raw > LF_WEIGHT_MASK)
+		return HV_VALUE_MORE;
+	s->quirks = (s->quirks & ~(LF_WEIGHT_MASK << LF_WEIGHT_SHIFT)) |
+		    raw << LF_WEIGHT_SHIFT;
+	return HV_VALUE_DONE;
+}
+
+/* The impedance, the end of the dump, or the second composite frame. */
+static int on_result(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	(void)s;
+	if (len == 20 && v[0] == 0x01 && v[1] == 0x00)
+		return HV_VALUE_DONE;
+	if (len != 8 || v[0] != AC || ac_sum(v) != v[7] || v[6] != CH_DATA)
+		return HV_VALUE_MORE;
+	if (v[2] == 0xFD && (v[3] == 0x01 || v[3] == 0xFF))
+		return HV_VALUE_DONE;
+	return HV_VALUE_MORE;
+}
+
+static int on_more(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	(void)s;
+	(void)v;
+	(void)len;
+	return HV_VALUE_MORE;
+}
+
+#define SVC "ffb0"
+#define WR(pl, text, fl) { .op = HV_STEP_WRITE, .service = SVC, \
+			   .characteristic = "ffb1", .payload = pl, \
+			   .flags = fl, .what = text }
+
+static const struct hv_step steps[] = {
+	/* 0 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC,
+		  .characteristic = "ffb2", .what = "subscribe 0xFFB2" },
+	/* 1 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC,
+		  .characteristic = "ffb3", .flags = HV_STEP_OPTIONAL,
+		  .what = "subscribe 0xFFB3" },
+	/* 2 */ WR(pl_init1, "init F7", 0),
+	/* 3 */ WR(pl_init2, "init FA", 0),
+	/* 4 */ WR(pl_user, "user: sex, age, height (FB)", HV_STEP_OPTIONAL),
+	/* 5 */ WR(pl_date, "date (FD)", HV_STEP_OPTIONAL),
+	/* 6 */ WR(pl_time, "time (FC)", HV_STEP_OPTIONAL),
+	/* 7 */ WR(pl_unit, "unit kg (FE 06)", HV_STEP_OPTIONAL),
+	/* 8 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb2",
+		  .on_value = on_stable, .timeout_ms = 60000,
+		  .what = "wait for a stable weight" },
+	/* 9 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb2",
+		  .on_value = on_result, .timeout_ms = 15000,
+		  .what = "wait for the impedance or the composition" },
+	/* 10 */ { .op = HV_STEP_WAIT, .service = SVC,
+		   .characteristic = "ffb2", .on_value = on_more,
+		   .timeout_ms = 3000, .flags = HV_STEP_OPTIONAL,
+		   .what = "linger for the last frames" },
+	/* 11 */ { .op = HV_STEP_END, .what = "done" },
+};
+
+static const struct hv_conversation conversation = {
+	.steps = steps,
+	.n_steps = sizeof(steps) / sizeof(steps[0]),
+};
+
+static const char *const models[] = {
+	"SWAN / Icomon / YG (MGB)", "FitTrack Dara 2.0", "Dr Trust Smart 505",
+	"Dr Trust SSW532 / Icomon FG2211WB (decode only)",
+	"Robi S9 (decode only)", NULL,
+};
+
+static const uint16_t characteristics[] = { LF_NOTIFY, LF_INDICATE, 0 };
+static const uint16_t services[] = { 0xFFB0, 0 };
+static const char *const name_prefixes[] = { "Swan", "SWAN", "icomon", "YG",
+					     "FitTrack", "FITTRACK", "SSW",
+					     NULL };
+
+const struct hv_driver lefu_icomon_driver = {
+	.id = "lefu_icomon",
+	.name = "LeFu / Icomon 0xFFB0 family (MGB, FitTrack, Robi …)",
+	.models = models,
+	.kind = "scale",
+	.match = {
+		.characteristics = characteristics,
+		.services = services,
+		.name_prefixes = name_prefixes,
+	},
+	.flags = HV_DRIVER_NEEDS_SELECTION,
+	.decode = decode,
+	.encode = encode,
+	.conversation = &conversation,
+	.claims_device = claims_device,
+};
