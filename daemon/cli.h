@@ -25,6 +25,12 @@ struct cli_command {
 int cli_decode(int argc, char **argv);
 int cli_drivers(int argc, char **argv);
 int cli_capture(int argc, char **argv);
+int cli_status(int argc, char **argv);
+int cli_devices(int argc, char **argv);
+int cli_people(int argc, char **argv);
+int cli_assign(int argc, char **argv);
+int cli_unassigned(int argc, char **argv);
+int cli_readings(int argc, char **argv);
 
 /* The subcommand table, NULL-terminated (daemon/homevitals.c). */
 extern const struct cli_command cli_commands[];

@@ -9,6 +9,12 @@ const struct cli_command cli_commands[] = {
 	{ "decode", "decode frames through every driver", cli_decode },
 	{ "drivers", "list the drivers and what they match", cli_drivers },
 	{ "capture", "record advertisements of unknown devices (JSONL)", cli_capture },
+	{ "status", "is the daemon running; backlog, devices, last readings", cli_status },
+	{ "devices", "seen devices; link a device's user slot to a person", cli_devices },
+	{ "people", "add, edit, remove and list the people served", cli_people },
+	{ "readings", "stored readings as a table, CSV, JSON or FHIR", cli_readings },
+	{ "unassigned", "measurements that belong to nobody yet", cli_unassigned },
+	{ "assign", "give a measurement to a person (re-derived, republished)", cli_assign },
 	{}
 };
 
