@@ -110,8 +110,14 @@ int cli_rederive(const char *stored_json, const char *person_id,
 					   cJSON_CreateNull();
 	if (!person)
 		return -ENOMEM;
-	cJSON_DeleteItemFromObjectCaseSensitive(record, "person");
-	cJSON_AddItemToObject(record, "person", person);
+	if (cJSON_GetObjectItemCaseSensitive(record, "person")) {
+		if (!cJSON_ReplaceItemInObjectCaseSensitive(record, "person",
+							    person)) {
+			cJSON_Delete(person);
+			return -ENOMEM;
+		}
+	} else
+		cJSON_AddItemToObject(record, "person", person);
 	cJSON_DeleteItemFromObjectCaseSensitive(record, "correction");
 	if (!cJSON_AddBoolToObject(record, "correction", true))
 		return -ENOMEM;
