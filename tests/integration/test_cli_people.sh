@@ -35,6 +35,15 @@ for c in status devices people readings unassigned assign; do
 done
 check "unknown subcommand is a usage error" run_hv 2 frobnicate
 
+# Every command of this build is documented (man page and docs/cli.md).
+for c in $("$HV" --help | sed -n 's/^  \([a-z]*\) .*/\1/p'); do
+	if grep -q "^\.SS \"$c" docs/man/homevitals.1 && grep -q "| \`$c\`\|^## $c" docs/cli.md; then
+		ok "$c documented in homevitals(1) and docs/cli.md"
+	else
+		not_ok "$c missing from docs/man/homevitals.1 or docs/cli.md"
+	fi
+done
+
 # --- the demo's exact form creates the store -----------------------------------
 expect_hv "people add (demo form) creates the store" 0 people add --db "$db" --id p-anna \
 	--name "Anna" --height 1.68 --birth-date 1961-04-02 --sex female --weight-range 60-68
