@@ -104,11 +104,18 @@ static int emit_table(struct export *e, const cJSON *record)
 		if (!value[0])
 			(void)snprintf(value, sizeof(value), "(%s)",
 				       str(rd, "absent_reason") ?: "none");
-		if (printf("%-20s  %-14s  %-18s  %-22s %10s %-8s%s%s\n",
-			   str(record, "time") ?: "", person ?: "unassigned",
-			   str(device, "model") ?: "", str(rd, "metric") ?: "",
-			   value, str(rd, "unit") ?: "", method ? " " : "",
-			   method ?: "") < 0)
+		char line[512];
+		size_t n;
+
+		(void)snprintf(line, sizeof(line),
+			       "%-20s  %-14s  %-18s  %-22s %10s %-8s %s",
+			       str(record, "time") ?: "", person ?: "unassigned",
+			       str(device, "model") ?: "", str(rd, "metric") ?: "",
+			       value, str(rd, "unit") ?: "", method ?: "");
+		n = strlen(line);
+		while (n && line[n - 1] == ' ')
+			line[--n] = '\0';
+		if (puts(line) < 0)
 			return -EIO;
 		e->n_readings++;
 	}
@@ -296,9 +303,9 @@ static int print_header(const struct export *e)
 	}
 	switch (e->format) {
 	case FORMAT_TABLE:
-		return printf("%-20s  %-14s  %-18s  %-22s %10s %-8s%s\n", "TIME",
+		return printf("%-20s  %-14s  %-18s  %-22s %10s %-8s %s\n", "TIME",
 			      "PERSON", "MODEL", "METRIC", "VALUE", "UNIT",
-			      " METHOD") < 0 ?
+			      "METHOD") < 0 ?
 			       -EIO :
 			       0;
 	case FORMAT_CSV:
