@@ -241,6 +241,9 @@ static int emit_measurement(struct export *e, const char *id)
 	if (!cJSON_IsObject(record))
 		return -EBADMSG;
 	filter_readings(e, record);
+	if (e->metric && !cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+				 record, "readings")))
+		return 0; /* none of that metric (any more) */
 	if (e->by_measurement)
 		r = e->format == FORMAT_JSON ? print_json_item(e, record) :
 					       emit_summary(record);
@@ -417,7 +420,10 @@ static int run_export(struct export *e, const struct filter_args *a)
 		return cli_store_error(e->cmd, s, r, "listing people");
 	e->people = people;
 	f.person = a->unassigned ? "" : a->person;
-	f.metric = a->metric;
+	/* The metric is filtered from the stored JSON, not by the store's
+	 * reading rows: a reassignment rewrites the JSON (re-derived
+	 * readings) but not those rows. */
+	f.metric = NULL;
 	cli_progress_init(&e->progress, "rows");
 	r = print_header(e);
 	if (r >= 0)

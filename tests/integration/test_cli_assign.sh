@@ -129,6 +129,8 @@ check "readings: Ann's now, with her BMI" python3 -c '
 import csv, io, sys
 rows = {r["metric"]: r for r in csv.DictReader(io.StringIO(sys.argv[1]))}
 assert abs(float(rows["bmi"]["value"]) - 23.81) < 0.01 and rows["bmi"]["correction"] == "true", rows' "$out"
+run_hv 0 readings --db "$db" --metric body_fat_percent --format csv
+check "--metric finds the newly derived reading" bash -c '[[ $1 == *"$2"*"p-ann"*"body_fat_percent"*"mifit,true"* ]]' _ "$out" "$id"
 run_hv 0 unassigned --db "$db"
 check "unassigned: empty now" test "$(printf '%s\n' "$out" | grep -c "$id")" = 0
 
