@@ -1161,6 +1161,8 @@ static void session_decode(struct bz_session *ss, const struct hv_uuid *uuid,
 	frame.value_len = len;
 	if (len)
 		memcpy(frame.value, value, len);
+	/* decode() fills in a measurement the caller initialised. */
+	hv_measurement_init(&m, ss->driver->id);
 	if (!ss->driver->decode || ss->driver->decode(&frame, &m) != 0 ||
 	    m.status != HV_STATUS_OK)
 		return;
