@@ -37,7 +37,7 @@ need_cmd() {
 }
 need_cmd qemu-system-x86_64 btvirt btmgmt bluetoothctl dbus-daemon mosquitto mosquitto_sub \
 	sqlite3 gpioinfo cpio modprobe busctl
-[ -x /bin/busybox ] && /bin/busybox --list 2> /dev/null | grep -qx switch_root ||
+[ -x /bin/busybox ] && /bin/busybox --list 2> /dev/null | grep -x switch_root > /dev/null ||
 	skip "no static /bin/busybox (busybox-static)"
 [ -x /usr/libexec/bluetooth/bluetoothd ] || skip "no /usr/libexec/bluetooth/bluetoothd (bluez)"
 /usr/bin/python3 -c 'import dbus, gi.repository.GLib' 2> /dev/null ||
