@@ -151,8 +151,9 @@ static bool on_assign(struct hv_record *r, struct hv_profile *ret_profile,
 				      &consent) < 0)
 			r->person[0] = '\0';
 	}
+	/* An unlinked slot falls through to the weight rule (docs/people.md). */
 	w = hv_measurement_find(&r->m, HV_METRIC_BODY_WEIGHT);
-	if (!r->person[0] && r->m.user_index < 0 && w &&
+	if (!r->person[0] && w &&
 	    w->absent == HV_ABSENT_NONE &&
 	    hv_store_people_list(d->store, &people, &n) >= 0) {
 		k = hv_assign_by_weight(people, n, w->value,
@@ -165,6 +166,21 @@ static bool on_assign(struct hv_record *r, struct hv_profile *ret_profile,
 	    hv_store_person_get(d->store, r->person, &person) < 0)
 		return false;
 	return person_profile(&person, r->time_usec / 1000000, ret_profile);
+}
+
+/* A person's last weight feeds the weight rule for people without a range. */
+static void remember_weight(struct daemon *d, const struct hv_record *r)
+{
+	const struct hv_reading *w = hv_measurement_find(&r->m, HV_METRIC_BODY_WEIGHT);
+	struct hv_person p;
+
+	if (!r->person[0] || !w || w->absent != HV_ABSENT_NONE ||
+	    hv_store_person_get(d->store, r->person, &p) < 0)
+		return;
+	p.last_weight_kg = w->value;
+	if (hv_store_person_update(d->store, &p) < 0)
+		log_debug("Failed to update the last weight of %s, ignoring",
+			  r->person);
 }
 
 static int on_accept(const struct hv_record *r, void *userdata)
@@ -193,6 +209,7 @@ static int on_accept(const struct hv_record *r, void *userdata)
 	}
 	if (k == 0)
 		return 0;
+	remember_weight(d, r);
 	d->status.accepted++;
 	d->status.last_reading_usec = now_mono();
 	log_info("Stored measurement %s from %s (%s)%s%s", r->id,

@@ -4,8 +4,12 @@
 Runs mosquitto_sub (from mosquitto-clients) and formats what arrives:
 person, metric, value, unit, time."""
 import json
+import signal
 import subprocess
 import sys
+
+# SIGTERM from the demo's clean-up must also stop mosquitto_sub.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 host, port = sys.argv[1], sys.argv[2]
 sub = subprocess.Popen(
@@ -32,3 +36,4 @@ except KeyboardInterrupt:
     pass
 finally:
     sub.terminate()
+    sub.wait()
