@@ -86,5 +86,6 @@ fi
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed: ${failures[*]} (logs in $logdir)"
 fi
+echo "$passed $failed" >"$logdir/summary"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
