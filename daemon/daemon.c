@@ -56,6 +56,8 @@ struct daemon {
 	sd_event_source *tick;
 	sd_event_source *bus_retry;
 	uint64_t last_status_publish;
+	uint64_t last_outbox_poll;
+	uint64_t last_prune;
 	uint64_t invalid_frames;
 	struct seen seen[64];
 	bool storage_error_logged;
@@ -544,20 +546,19 @@ static void prune(struct daemon *d)
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct daemon *d = userdata;
-	static uint64_t last_poll, last_prune;
 	struct hv_clock_sample now;
 	uint64_t backlog = 0;
 
 	clock_now(d, &now);
 	(void)hv_pipeline_tick(d->pipeline, &now, NULL);
-	if (usec - last_poll >= OUTBOX_POLL_USEC) {
+	if (usec - d->last_outbox_poll >= OUTBOX_POLL_USEC) {
 		/* Rows queued by the CLI (reassignments) get published too. */
-		last_poll = usec;
+		d->last_outbox_poll = usec;
 		hv_mqtt_kick(d->mqtt);
 		status_changed(d);
 	}
-	if (!last_prune || usec - last_prune >= PRUNE_INTERVAL_USEC) {
-		last_prune = usec;
+	if (!d->last_prune || usec - d->last_prune >= PRUNE_INTERVAL_USEC) {
+		d->last_prune = usec;
 		prune(d);
 	}
 	if (d->replay && d->replay_done &&

@@ -59,6 +59,7 @@ void hv_pipeline_settings_default(struct hv_pipeline_settings *ret)
 		.session_quiet_usec = 10 * USEC_PER_SEC,
 		.linger_usec = 90 * USEC_PER_SEC,
 		.advert_interval_usec = 30 * USEC_PER_SEC,
+		.advert_repeat_usec = 300 * USEC_PER_SEC,
 		.packet_timeout_usec = 30 * USEC_PER_SEC,
 		.pending_max = 256,
 		.stray_max_kg = 5.0,
@@ -250,15 +251,6 @@ static int finish(struct hv_pipeline *p, const struct held *h,
 
 static int hold_pending(struct hv_pipeline *p, const struct held *h)
 {
-	if (p->n_pending >= p->settings.pending_max) {
-		/* Oldest first out: the queue is bounded by design. */
-		memmove(p->pending, p->pending + 1,
-			(p->n_pending - 1) * sizeof(*p->pending));
-		p->n_pending--;
-		p->stats.pending_dropped++;
-		for (size_t i = 0; i < p->n_pending; i++)
-			held_copy(&p->pending[i], &p->pending[i]);
-	}
 	if (!p->pending) {
 		p->pending = calloc(p->settings.pending_max ?
 					    p->settings.pending_max :
@@ -266,6 +258,13 @@ static int hold_pending(struct hv_pipeline *p, const struct held *h)
 				    sizeof(*p->pending));
 		if (!p->pending)
 			return -ENOMEM;
+	}
+	if (p->n_pending >= p->settings.pending_max) {
+		/* Bounded by design: the oldest goes first, and is counted. */
+		for (size_t i = 1; i < p->n_pending; i++)
+			held_copy(&p->pending[i - 1], &p->pending[i]);
+		p->n_pending--;
+		p->stats.pending_dropped++;
 	}
 	held_copy(&p->pending[p->n_pending++], h);
 	p->stats.pending = p->n_pending;
@@ -430,10 +429,12 @@ static int feed_other_advert(struct hv_pipeline *p, struct device *d,
 		p->stats.ignored_live++;
 		return 0;
 	}
+	uint64_t since = now->mono_usec - d->advert_emitted_at;
+
 	if (d->advert_emitted &&
-	    (now->mono_usec - d->advert_emitted_at <
-		     p->settings.advert_interval_usec ||
-	     same_readings(&d->advert_last, m))) {
+	    (since < p->settings.advert_interval_usec ||
+	     (same_readings(&d->advert_last, m) &&
+	      since < p->settings.advert_repeat_usec))) {
 		p->stats.ignored_repeat++;
 		return 0;
 	}

@@ -17,7 +17,8 @@
  *    advertising it) and a stray small value after the step-off are ignored
  *    for `linger_usec`. Object weighings are not body weight: ignored.
  *  - Other advertised devices: one measurement per `advert_interval_usec`
- *    per device at most, and only when the values changed.
+ *    per device at most, and an unchanged value only every
+ *    `advert_repeat_usec`.
  *  - GATT values: every final measurement; multi-packet ones are joined.
  *  - Time: the device's clock when plausible (local time, converted with the
  *    gateway's zone), else the receive time — and until the wall clock is
@@ -53,6 +54,7 @@ struct hv_pipeline_settings {
 	uint64_t session_quiet_usec; /* 10 s */
 	uint64_t linger_usec; /* 90 s */
 	uint64_t advert_interval_usec; /* 30 s */
+	uint64_t advert_repeat_usec; /* 300 s: an unchanged value again */
 	uint64_t packet_timeout_usec; /* 30 s: drop a half multi-packet */
 	unsigned pending_max; /* records held while the clock is unknown */
 	double stray_max_kg; /* 5 kg */

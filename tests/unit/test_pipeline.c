@@ -315,6 +315,161 @@ static void test_ids_are_stable_and_distinct(void **state)
 	assert_string_not_equal(a, c);
 }
 
+
+static void feed_weight_clock_unknown(struct hv_pipeline *p, double kg, double t)
+{
+	const struct hv_driver *d = hv_driver_by_id("xiaomi_mi_scale");
+	struct hv_clock_sample now = clock_at(t);
+	struct hv_frame f = { .address = ADDR };
+	struct hv_measurement m;
+	char frame[64];
+
+	mi_frame(frame, sizeof(frame), kg, true, true);
+	assert_int_equal(hv_frame_add_service_data(&f, frame), 0);
+	hv_measurement_init(&m, d->id);
+	assert_int_equal(d->decode(&f, &m), 0);
+	now.wall_known = false;
+	assert_int_equal(hv_pipeline_feed(p, &f, d, &m, &now), 0);
+}
+
+static void test_held_queue_is_bounded_oldest_first(void **state)
+{
+	struct hv_pipeline_settings settings;
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	struct hv_clock_sample now;
+
+	(void)state;
+	hv_pipeline_settings_default(&settings);
+	settings.pending_max = 2;
+	assert_int_equal(hv_pipeline_new(&settings, &ops, &s, &p), 0);
+	feed_weight_clock_unknown(p, 60.0, 1);
+	feed_weight_clock_unknown(p, 70.0, 2);
+	feed_weight_clock_unknown(p, 80.0, 3);
+	assert_int_equal(hv_pipeline_stats(p)->pending, 2);
+	assert_int_equal(hv_pipeline_stats(p)->pending_dropped, 1);
+	now = clock_at(10);
+	assert_int_equal(hv_pipeline_tick(p, &now, NULL), 0);
+	assert_int_equal(s.n, 2);
+	assert_true(fabs(s.records[0].m.readings[0].value - 70.0) < 0.01);
+	assert_true(fabs(s.records[1].m.readings[0].value - 80.0) < 0.01);
+	assert_int_equal(s.records[1].time_usec, clock_at(3).wall_usec);
+	hv_pipeline_free(p);
+}
+
+/* A GATT value: decode a characteristic through its driver and feed it. */
+static int feed_gatt(struct hv_pipeline *p, const char *uuid_hex,
+		     const char *driver, double t, struct hv_measurement *ret)
+{
+	const struct hv_driver *d = hv_driver_by_id(driver);
+	struct hv_clock_sample now = clock_at(t);
+	struct hv_frame f = { .address = ADDR };
+
+	assert_non_null(d);
+	assert_int_equal(hv_frame_set_characteristic(&f, uuid_hex), 0);
+	hv_measurement_init(ret, d->id);
+	assert_int_equal(d->decode(&f, ret), 0);
+	return hv_pipeline_feed(p, &f, d, ret, &now);
+}
+
+static void test_multi_packet_body_composition_joined(void **state)
+{
+	const struct hv_driver *d = hv_driver_by_id("sig_body_composition");
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	struct hv_measurement first, second, m;
+	struct hv_frame f1, f2;
+	char hex[2 * HV_FRAME_DATA_MAX + 1], arg[2 * HV_FRAME_DATA_MAX + 8];
+
+	(void)state;
+	assert_non_null(d);
+	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	/* Packet one: body fat and impedance, more to come; packet two: weight. */
+	hv_measurement_init(&first, d->id);
+	first.more_packets = true;
+	assert_int_equal(hv_measurement_add(&first, HV_METRIC_BODY_FAT_PERCENT, 21.5), 0);
+	assert_int_equal(hv_measurement_add(&first, HV_METRIC_IMPEDANCE, 480), 0);
+	hv_measurement_init(&second, d->id);
+	second.final = true;
+	assert_int_equal(hv_measurement_add(&second, HV_METRIC_BODY_FAT_PERCENT, 21.5), 0);
+	assert_int_equal(hv_measurement_add(&second, HV_METRIC_BODY_WEIGHT, 74.2), 0);
+	assert_int_equal(d->encode(&first, NULL, &f1), 0);
+	assert_int_equal(d->encode(&second, NULL, &f2), 0);
+
+	hv_hex(f1.value, f1.value_len, hex);
+	(void)snprintf(arg, sizeof(arg), "2a9c:%s", hex);
+	assert_int_equal(feed_gatt(p, arg, d->id, 1, &m), 0);
+	assert_true(m.more_packets);
+	assert_int_equal(s.n, 0);
+	hv_hex(f2.value, f2.value_len, hex);
+	(void)snprintf(arg, sizeof(arg), "2a9c:%s", hex);
+	assert_int_equal(feed_gatt(p, arg, d->id, 1.2, &m), 0);
+	assert_int_equal(s.n, 1);
+	assert_non_null(hv_measurement_find(&s.records[0].m, HV_METRIC_IMPEDANCE));
+	assert_non_null(hv_measurement_find(&s.records[0].m, HV_METRIC_BODY_WEIGHT));
+	assert_true(s.records[0].m.final);
+	assert_false(s.records[0].m.more_packets);
+	hv_pipeline_free(p);
+}
+
+static void test_half_multi_packet_times_out(void **state)
+{
+	const struct hv_driver *d = hv_driver_by_id("sig_body_composition");
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	struct hv_measurement first, m;
+	struct hv_clock_sample now;
+	struct hv_frame f1;
+	char hex[2 * HV_FRAME_DATA_MAX + 1], arg[2 * HV_FRAME_DATA_MAX + 8];
+
+	(void)state;
+	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	hv_measurement_init(&first, d->id);
+	first.more_packets = true;
+	assert_int_equal(hv_measurement_add(&first, HV_METRIC_BODY_FAT_PERCENT, 20), 0);
+	assert_int_equal(d->encode(&first, NULL, &f1), 0);
+	hv_hex(f1.value, f1.value_len, hex);
+	(void)snprintf(arg, sizeof(arg), "2a9c:%s", hex);
+	assert_int_equal(feed_gatt(p, arg, d->id, 1, &m), 0);
+	now = clock_at(40);
+	assert_int_equal(hv_pipeline_tick(p, &now, NULL), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(hv_pipeline_stats(p)->dropped_packets, 1);
+	hv_pipeline_free(p);
+}
+
+static void test_advertised_heart_rate_rate_limited(void **state)
+{
+	const struct hv_driver *d = hv_driver_by_id("polar_hr");
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	struct hv_measurement m;
+	struct hv_frame enc;
+
+	(void)state;
+	assert_non_null(d);
+	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	for (int i = 0; i < 340; i++) {
+		struct hv_clock_sample now = clock_at(i);
+		struct hv_frame f = { .address = ADDR, .name = "Polar H10 12345678" };
+
+		hv_measurement_init(&m, d->id);
+		m.final = true;
+		assert_int_equal(hv_measurement_add(&m, HV_METRIC_HEART_RATE,
+						    i < 45 || i >= 60 ? 70 : 72), 0);
+		assert_int_equal(d->encode(&m, NULL, &enc), 0);
+		f.n_manufacturer_data = 1;
+		f.manufacturer_data[0] = enc.manufacturer_data[0];
+		hv_measurement_init(&m, d->id);
+		assert_int_equal(hv_registry_decode(&f, NULL, &m), 0);
+		assert_int_equal(hv_pipeline_feed(p, &f, d, &m, &now), 0);
+	}
+	/* 70 at t=0; 70 again at t=30 is no change; 72 at t=45 is; 70 at
+	 * t=75 (30 s later) is; unchanged 70 again only at t=375 — not yet */
+	assert_int_equal(s.n, 3);
+	hv_pipeline_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +481,10 @@ int main(void)
 		cmocka_unit_test(test_device_clock_used_when_plausible),
 		cmocka_unit_test(test_object_weighing_ignored),
 		cmocka_unit_test(test_ids_are_stable_and_distinct),
+		cmocka_unit_test(test_held_queue_is_bounded_oldest_first),
+		cmocka_unit_test(test_multi_packet_body_composition_joined),
+		cmocka_unit_test(test_half_multi_packet_times_out),
+		cmocka_unit_test(test_advertised_heart_rate_rate_limited),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
