@@ -5,8 +5,8 @@
  * Bundle of type "collection". Exports stream: the store hands out rows
  * oldest first (hv_store_readings_foreach), and each measurement is printed
  * from its stored JSON as soon as its rows are seen, so memory does not grow
- * with the number of rows. The stored JSON is the truth for values: after a
- * reassignment it holds the re-derived readings.
+ * with the number of rows. The store's rows select (person, metric, time);
+ * the stored JSON, which is what was published, gives the values.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -243,7 +243,7 @@ static int emit_measurement(struct export *e, const char *id)
 	filter_readings(e, record);
 	if (e->metric && !cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
 				 record, "readings")))
-		return 0; /* none of that metric (any more) */
+		return 0; /* rows and JSON disagree: the JSON is published */
 	if (e->by_measurement)
 		r = e->format == FORMAT_JSON ? print_json_item(e, record) :
 					       emit_summary(record);
@@ -420,10 +420,9 @@ static int run_export(struct export *e, const struct filter_args *a)
 		return cli_store_error(e->cmd, s, r, "listing people");
 	e->people = people;
 	f.person = a->unassigned ? "" : a->person;
-	/* The metric is filtered from the stored JSON, not by the store's
-	 * reading rows: a reassignment rewrites the JSON (re-derived
-	 * readings) but not those rows. */
-	f.metric = NULL;
+	/* The store's rows follow reassignments (re-derived readings), so
+	 * it finds the measurements; the JSON is then trimmed to the metric. */
+	f.metric = a->metric;
 	cli_progress_init(&e->progress, "rows");
 	r = print_header(e);
 	if (r >= 0)

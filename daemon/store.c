@@ -98,6 +98,31 @@ static const char *const migrations[] = {
 	");"
 	"CREATE INDEX outbox_state ON outbox (state, seq);"
 	"CREATE INDEX outbox_measurement ON outbox (measurement_id);",
+	/* 1 -> 2: the reading rows of reassigned measurements follow their
+	 * JSON (version 1 replaced only the JSON, so rows of re-derived
+	 * readings were stale). Readings the rows cannot hold are skipped. */
+	"DELETE FROM readings WHERE measurement_id IN ("
+	"  SELECT id FROM measurements WHERE json_valid(json)"
+	"  AND json_extract(json, '$.correction') = 1"
+	"  AND json_type(json, '$.readings') = 'array');"
+	"INSERT INTO readings (measurement_id, idx, metric, value,"
+	"  absent_reason, unit, method)"
+	" SELECT m.id, r.key, json_extract(r.value, '$.metric'),"
+	"  json_extract(r.value, '$.value'),"
+	"  json_extract(r.value, '$.absent_reason'),"
+	"  json_extract(r.value, '$.unit'), json_extract(r.value, '$.method')"
+	" FROM measurements m, json_each(m.json, '$.readings') r"
+	" WHERE json_valid(m.json)"
+	"  AND json_extract(m.json, '$.correction') = 1"
+	"  AND json_type(m.json, '$.readings') = 'array'"
+	"  AND json_type(r.value, '$.metric') = 'text'"
+	"  AND json_type(r.value, '$.unit') = 'text'"
+	"  AND coalesce(json_type(r.value, '$.method'), 'null')"
+	"   IN ('null', 'text')"
+	"  AND (coalesce(json_type(r.value, '$.value'), 'null')"
+	"   IN ('integer', 'real'))"
+	"   != (coalesce(json_type(r.value, '$.absent_reason'), 'null')"
+	"   = 'text');",
 };
 
 #define SCHEMA_VERSION ((int)ELEMENTSOF(migrations))
@@ -128,6 +153,7 @@ enum stmt_id {
 	ST_LINK_GET,
 	ST_MEAS_JSON,
 	ST_MEAS_REASSIGN,
+	ST_READINGS_DELETE,
 	_ST_MAX,
 };
 
@@ -213,6 +239,7 @@ static const char *const stmt_sql[_ST_MAX] = {
 	[ST_MEAS_JSON] = "SELECT json FROM measurements WHERE id = ?",
 	[ST_MEAS_REASSIGN] =
 		"UPDATE measurements SET person = ?, json = ? WHERE id = ?",
+	[ST_READINGS_DELETE] = "DELETE FROM readings WHERE measurement_id = ?",
 };
 
 struct hv_store {
@@ -832,10 +859,134 @@ static int derive_correction(const char *old_json, const char *person_id,
 	return 0;
 }
 
+/*
+ * One reading of a record's JSON "readings" array (readings.md): a known
+ * metric, a number or null with an absent reason, optional unit (the
+ * metric's UCUM unit) and method. The rows keep the metric table's unit.
+ */
+struct json_reading {
+	const struct hv_metric_info *info;
+	bool has_value;
+	double value;
+	const char *absent_reason;
+	const char *method;
+};
+
+static int json_reading(const cJSON *o, struct json_reading *ret)
+{
+	const cJSON *metric = cJSON_GetObjectItemCaseSensitive(o, "metric");
+	const cJSON *value = cJSON_GetObjectItemCaseSensitive(o, "value");
+	const cJSON *absent =
+		cJSON_GetObjectItemCaseSensitive(o, "absent_reason");
+	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(o, "unit");
+	const cJSON *method = cJSON_GetObjectItemCaseSensitive(o, "method");
+	struct json_reading rd = { 0 };
+	int m;
+
+	if (!cJSON_IsObject(o) || !cJSON_IsString(metric))
+		return -EINVAL;
+	m = hv_metric_from_name(metric->valuestring);
+	rd.info = m >= 0 ? hv_metric_info((enum hv_metric)m) : NULL;
+	if (!rd.info)
+		return -EINVAL;
+	if (unit && (!cJSON_IsString(unit) ||
+		     strcmp(unit->valuestring, rd.info->unit) != 0))
+		return -EINVAL;
+	if (cJSON_IsNumber(value)) {
+		if (absent && !cJSON_IsNull(absent))
+			return -EINVAL;
+		rd.has_value = true;
+		rd.value = value->valuedouble;
+	} else if ((!value || cJSON_IsNull(value)) && cJSON_IsString(absent) &&
+		   hv_absent_from_name(absent->valuestring) > 0) {
+		rd.absent_reason = absent->valuestring;
+	} else
+		return -EINVAL;
+	if (method && !cJSON_IsNull(method)) {
+		if (!cJSON_IsString(method))
+			return -EINVAL;
+		rd.method = method->valuestring;
+	}
+	*ret = rd;
+	return 0;
+}
+
+static int check_json_readings(struct hv_store *s, const char *id,
+			       const cJSON *readings)
+{
+	const cJSON *o;
+	size_t i = 0;
+
+	if (!cJSON_IsArray(readings)) {
+		set_errmsg(s, "reassign %s: \"readings\" is not an array", id);
+		return -EINVAL;
+	}
+	cJSON_ArrayForEach(o, readings)
+	{
+		struct json_reading rd;
+
+		if (json_reading(o, &rd) < 0) {
+			set_errmsg(s, "reassign %s: reading %zu is not a valid reading",
+				   id, i);
+			return -EINVAL;
+		}
+		i++;
+	}
+	return 0;
+}
+
+/* Inside a transaction: the rows of id become those of the JSON array
+ * (checked by check_json_readings). */
+static int replace_readings(struct hv_store *s, const char *id,
+			    const cJSON *readings)
+{
+	const cJSON *o;
+	sqlite3_stmt *st;
+	int64_t i = 0;
+	int r;
+
+	r = stmt(s, ST_READINGS_DELETE, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	r = step_done(s, st);
+	if (r < 0)
+		return r;
+	cJSON_ArrayForEach(o, readings)
+	{
+		struct json_reading rd;
+
+		r = json_reading(o, &rd);
+		if (r < 0)
+			return r;
+		r = stmt(s, ST_READING_INSERT, &st);
+		if (r < 0)
+			return r;
+		bind_text(st, 1, id);
+		sqlite3_bind_int64(st, 2, i++);
+		bind_text(st, 3, rd.info->name);
+		if (rd.has_value) {
+			sqlite3_bind_double(st, 4, rd.value);
+			sqlite3_bind_null(st, 5);
+		} else {
+			sqlite3_bind_null(st, 4);
+			bind_text(st, 5, rd.absent_reason);
+		}
+		bind_text(st, 6, rd.info->unit);
+		bind_text(st, 7, rd.method);
+		r = step_done(s, st);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int hv_store_reassign(struct hv_store *s, const char *id,
 		      const char *person_id, const char *new_json)
 {
 	_cleanup_free_ char *old = NULL, *derived = NULL;
+	_cleanup_(cJSON_Deletep) cJSON *parsed = NULL;
+	const cJSON *new_readings = NULL;
 	sqlite3_stmt *st;
 	int r;
 
@@ -848,13 +999,21 @@ int hv_store_reassign(struct hv_store *s, const char *id,
 		return -EINVAL;
 	}
 	if (new_json) {
-		_cleanup_(cJSON_Deletep) cJSON *j = cJSON_Parse(new_json);
-		const cJSON *jid = cJSON_GetObjectItemCaseSensitive(j, "id");
+		const cJSON *jid;
 
+		parsed = cJSON_Parse(new_json);
+		jid = cJSON_GetObjectItemCaseSensitive(parsed, "id");
 		if (!cJSON_IsString(jid) || strcmp(jid->valuestring, id) != 0) {
 			set_errmsg(s, "reassign %s: the new JSON is not that measurement",
 				   id);
 			return -EINVAL;
+		}
+		new_readings =
+			cJSON_GetObjectItemCaseSensitive(parsed, "readings");
+		if (new_readings) {
+			r = check_json_readings(s, id, new_readings);
+			if (r < 0)
+				return r;
 		}
 	}
 
@@ -881,6 +1040,12 @@ int hv_store_reassign(struct hv_store *s, const char *id,
 	if (sqlite3_changes(s->db) == 0) {
 		set_errmsg(s, "no measurement %s", id);
 		return tx_abort(s, -ENOENT);
+	}
+	/* The reading rows follow the new form (re-derived readings). */
+	if (new_readings) {
+		r = replace_readings(s, id, new_readings);
+		if (r < 0)
+			return tx_abort(s, r);
 	}
 	/* A pending publication of the old form is replaced by the new one. */
 	r = stmt(s, ST_OUTBOX_SUPERSEDE, &st);

@@ -135,8 +135,12 @@ int hv_store_measurement_json(struct hv_store *s, const char *id,
  * Reassign: set person, replace the JSON (re-derived by the caller), and
  * queue it again for publishing (a correction). One transaction.
  * person_id "" unassigns. new_json NULL: the store derives it from the
- * stored JSON (new "person", "correction": true). Pending outbox rows of the
- * old form are superseded (never published). -ENOENT: unknown id.
+ * stored JSON (new "person", "correction": true). When new_json has a
+ * "readings" array, the measurement's reading rows are replaced by it in the
+ * same transaction (hv_store_readings_foreach then yields the re-derived
+ * readings); an invalid reading there (unknown metric, wrong unit, neither a
+ * value nor an absent reason): -EINVAL, nothing changed. Pending outbox rows
+ * of the old form are superseded (never published). -ENOENT: unknown id.
  */
 int hv_store_reassign(struct hv_store *s, const char *id,
 		      const char *person_id, const char *new_json);

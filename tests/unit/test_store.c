@@ -474,6 +474,137 @@ static void test_readings_filter(void **state)
 	hv_store_close(s);
 }
 
+/* A reassignment with re-derived readings: the reading rows follow the new
+ * JSON in the same transaction (person, and readings added or gone). */
+static void test_reassign_rederived_readings(void **state)
+{
+	struct hv_reading_filter f = { 0 };
+	struct collected c;
+	struct hv_store *s;
+
+	(void)state;
+	s = open_ok(0);
+	add_ok(s, "m", T0, 64.2);
+	add_ok(s, "other", T0 + 1, 80);
+	assert_int_equal(
+		hv_store_reassign(s, "m", "anna",
+				  "{\"id\":\"m\",\"person\":\"anna\","
+				  "\"correction\":true,\"readings\":["
+				  "{\"metric\":\"body_weight\",\"value\":64.2,"
+				  "\"unit\":\"kg\"},"
+				  "{\"metric\":\"bmi\",\"value\":23.6,"
+				  "\"unit\":\"kg/m2\",\"method\":\"test_formula\"},"
+				  "{\"metric\":\"body_fat_percent\",\"value\":null,"
+				  "\"absent_reason\":\"nan\",\"unit\":\"%\"}]}"),
+		0);
+
+	memset(&c, 0, sizeof(c));
+	f.person = "anna";
+	assert_int_equal(hv_store_readings_foreach(s, &f, collect_row, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.metrics[0], "body_weight");
+	assert_string_equal(c.metrics[1], "bmi");
+	assert_true(c.values[1] > 23.59 && c.values[1] < 23.61);
+	assert_string_equal(c.metrics[2], "body_fat_percent");
+	assert_false(c.has_value[2]);
+	assert_string_equal(c.absent[2], "nan");
+
+	memset(&c, 0, sizeof(c));
+	f.person = NULL;
+	f.metric = "impedance"; /* gone from m, still on the other one */
+	assert_int_equal(hv_store_readings_foreach(s, &f, collect_row, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.ids[0], "other");
+	assert_int_equal(query_int("SELECT count(*) FROM readings WHERE"
+				   " measurement_id = 'm' AND method ="
+				   " 'test_formula'"),
+			 1);
+
+	/* An invalid reading: refused, nothing changed. */
+	assert_int_equal(hv_store_reassign(s, "m", "ben",
+					   "{\"id\":\"m\",\"readings\":["
+					   "{\"metric\":\"no_such\",\"value\":1}]}"),
+			 -EINVAL);
+	assert_int_equal(hv_store_reassign(s, "m", "ben",
+					   "{\"id\":\"m\",\"readings\":["
+					   "{\"metric\":\"bmi\",\"value\":null}]}"),
+			 -EINVAL);
+	assert_int_equal(hv_store_reassign(s, "m", "ben",
+					   "{\"id\":\"m\",\"readings\":["
+					   "{\"metric\":\"body_weight\",\"value\":1,"
+					   "\"unit\":\"[lb_av]\"}]}"),
+			 -EINVAL);
+	assert_int_equal(hv_store_reassign(s, "m", "ben",
+					   "{\"id\":\"m\",\"readings\":{}}"),
+			 -EINVAL);
+	memset(&c, 0, sizeof(c));
+	f.metric = NULL;
+	f.person = "anna";
+	assert_int_equal(hv_store_readings_foreach(s, &f, collect_row, &c), 0);
+	assert_int_equal(c.n, 3);
+
+	/* Without "readings" in the new JSON the rows stay; the person of a
+	 * row is the measurement's. */
+	assert_int_equal(hv_store_reassign(s, "m", "",
+					   "{\"id\":\"m\",\"person\":null}"),
+			 0);
+	memset(&c, 0, sizeof(c));
+	f.person = "";
+	assert_int_equal(hv_store_readings_foreach(s, &f, collect_row, &c), 0);
+	assert_int_equal(c.n, 5);
+	hv_store_close(s);
+}
+
+/* A version 1 store where a reassignment left stale reading rows: the
+ * migration to version 2 rebuilds them from the stored JSON. */
+static void test_migrate_stale_reassigned_rows(void **state)
+{
+	struct hv_reading_filter f = { .metric = "bmi" };
+	struct collected c;
+	struct hv_store *s;
+
+	(void)state;
+	assert_true(hv_store_schema_version_supported() >= 2);
+	s = open_ok(0);
+	add_ok(s, "m", T0, 64.2);
+	add_ok(s, "plain", T0 + 1, 80);
+	hv_store_close(s);
+	/* What version 1 left behind: JSON re-derived, rows the old ones. */
+	exec_sql("UPDATE measurements SET person = 'anna', json ="
+		 " '{\"id\":\"m\",\"person\":\"anna\",\"correction\":true,"
+		 "\"readings\":[{\"metric\":\"body_weight\",\"value\":64.2,"
+		 "\"unit\":\"kg\"},{\"metric\":\"bmi\",\"value\":23.6,"
+		 "\"unit\":\"kg/m2\",\"method\":\"f\"},{\"metric\":"
+		 "\"body_fat_percent\",\"value\":null,\"absent_reason\":"
+		 "\"nres\",\"unit\":\"%\"},{\"metric\":null}]}'"
+		 " WHERE id = 'm'; PRAGMA user_version = 1;");
+	assert_int_equal(query_int("SELECT count(*) FROM readings WHERE"
+				   " metric = 'bmi'"),
+			 0);
+
+	s = open_ok(0);
+	assert_int_equal(hv_store_schema_version(s),
+			 hv_store_schema_version_supported());
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(hv_store_readings_foreach(s, &f, collect_row, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.ids[0], "m");
+	assert_string_equal(c.person[0], "anna");
+	assert_true(c.values[0] > 23.59 && c.values[0] < 23.61);
+	hv_store_close(s);
+	assert_int_equal(query_int("SELECT count(*) FROM readings WHERE"
+				   " measurement_id = 'm'"),
+			 3);
+	assert_int_equal(query_int("SELECT count(*) FROM readings WHERE"
+				   " measurement_id = 'm' AND metric ="
+				   " 'body_fat_percent' AND value IS NULL AND"
+				   " absent_reason = 'nres'"),
+			 1);
+	assert_int_equal(query_int("SELECT count(*) FROM readings WHERE"
+				   " measurement_id = 'plain'"),
+			 2);
+}
+
 static void test_retention_never_prunes_undelivered(void **state)
 {
 	struct hv_outbox_item items[8];
@@ -996,6 +1127,8 @@ int main(void)
 		T(test_outbox_states),
 		T(test_reassign),
 		T(test_readings_filter),
+		T(test_reassign_rederived_readings),
+		T(test_migrate_stale_reassigned_rows),
 		T(test_retention_never_prunes_undelivered),
 		T(test_disk_full),
 		T(test_not_a_database),
