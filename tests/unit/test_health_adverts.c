@@ -17,10 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "daemon/hexutil.h"
 #include "drivers/registry.h"
+#include "tests/fakes/vectors.h"
 
 static const struct {
 	const char *model_id;
@@ -47,97 +46,34 @@ static bool is_our_driver(const char *id)
 	return false;
 }
 
-static cJSON *load_vectors(const char *file)
-{
-	const char *shared = getenv("HV_SHARED");
-	char path[4096];
-	char *buf;
-	FILE *f;
-	long len;
-	cJSON *j;
-
-	if (!shared || !*shared)
-		shared = "../shared";
-	snprintf(path, sizeof(path), "%s/vectors/%s", shared, file);
-	f = fopen(path, "rb");
-	if (!f) {
-		printf("ok %s # SKIP %s not found (no shared vectors folder)\n",
-		       file, path);
-		return NULL;
-	}
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	buf = malloc((size_t)len + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	buf[len] = 0;
-	fclose(f);
-	j = cJSON_Parse(buf);
-	free(buf);
-	assert_non_null(j);
-	return j;
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* Placeholder digits ("xx") count as 0, as Theengs reads them. */
-static void unhex_lenient(const char *hex, uint8_t *buf, size_t *ret_len)
-{
-	char clean[2 * HV_FRAME_DATA_MAX + 1];
-	size_t n = strlen(hex) & ~(size_t)1;
-
-	assert_true(n < sizeof(clean));
-	for (size_t i = 0; i < n; i++)
-		clean[i] = strchr("0123456789abcdefABCDEF", hex[i]) ? hex[i] : '0';
-	clean[n] = 0;
-	assert_int_equal(hv_unhex(clean, buf, HV_FRAME_DATA_MAX, ret_len), 0);
-}
-
 /*
  * The advert an entry describes. The Theengs captures do not say under
  * which UUID their service data came; Theengs' Mi Band definition requires
- * 0xFEE0 ("uuid contain fee0"), so Mi Band service data is put there; all
- * other service data goes under the UUID the entry gives (or none).
+ * 0xFEE0 ("uuid contain fee0"), so the service data of a manufacturer-data
+ * entry goes there for a Mi Band and under 0x0000 otherwise (an empty
+ * service_hex adds none, nor is the entry's UUID advertised as a service);
+ * service-data entries keep the UUID the entry gives (or none).
  */
 static void frame_from_entry(const cJSON *e, struct hv_frame *f)
 {
-	const char *hex = str(e, "hex"), *svc = str(e, "service_hex");
-	const char *uuid = str(e, "uuid");
-	bool band = our_driver(str(e, "model_id")) &&
-		    strcmp(str(e, "model_id"), "MB/SW") == 0;
+	const char *model_id = hv_test_str(e, "model_id");
+	const char *svc = hv_test_str(e, "service_hex");
+	bool band = our_driver(model_id) && strcmp(model_id, "MB/SW") == 0;
 
-	*f = (struct hv_frame){ .name = str(e, "name"),
-				.address = str(e, "mac") };
-	if (strcmp(str(e, "kind"), "advert_service_data") == 0) {
-		f->n_service_data = 1;
-		if (uuid && strncmp(uuid, "0x", 2) == 0)
-			uuid += 2;
-		if (uuid)
-			(void)hv_uuid_parse(uuid, &f->service_data[0].uuid);
-		unhex_lenient(hex, f->service_data[0].data,
-			      &f->service_data[0].len);
+	hv_test_theengs_advert(e, f);
+	f->now = 0;
+	if (!f->n_manufacturer_data)
 		return;
-	}
-	f->n_manufacturer_data = 1;
-	unhex_lenient(hex, f->manufacturer_data[0].data,
-		      &f->manufacturer_data[0].len);
-	if (svc && *svc) {
-		f->n_service_data = 1;
+	f->n_service_uuids = 0;
+	if (!svc || !*svc)
+		f->n_service_data = 0;
+	else
 		f->service_data[0].uuid = hv_uuid16(band ? 0xFEE0 : 0);
-		unhex_lenient(svc, f->service_data[0].data,
-			      &f->service_data[0].len);
-	}
 }
 
 static void test_theengs_health_frames(void **state)
 {
-	cJSON *all = load_vectors("theengs_scales_health.json");
+	cJSON *all = hv_test_vectors_load("theengs_scales_health.json");
 	size_t checked = 0;
 	const cJSON *e;
 
@@ -146,7 +82,7 @@ static void test_theengs_health_frames(void **state)
 		skip();
 	cJSON_ArrayForEach(e, all)
 	{
-		const char *driver = our_driver(str(e, "model_id"));
+		const char *driver = our_driver(hv_test_str(e, "model_id"));
 		const cJSON *exp = cJSON_GetObjectItem(e, "expected");
 		const cJSON *bpm = cJSON_GetObjectItem(exp, "bpm");
 		const cJSON *act = cJSON_GetObjectItem(exp, "act_bpm");
@@ -186,7 +122,7 @@ static void test_theengs_health_frames(void **state)
 
 static void test_no_foreign_claims(void **state)
 {
-	cJSON *all = load_vectors("theengs_all_devices.json");
+	cJSON *all = hv_test_vectors_load("theengs_all_devices.json");
 	size_t n = 0;
 	const cJSON *e;
 
@@ -195,7 +131,7 @@ static void test_no_foreign_claims(void **state)
 		skip();
 	cJSON_ArrayForEach(e, all)
 	{
-		const char *model_id = str(e, "model_id");
+		const char *model_id = hv_test_str(e, "model_id");
 		struct hv_measurement m;
 		struct hv_frame f;
 		int r;
@@ -206,8 +142,9 @@ static void test_no_foreign_claims(void **state)
 			const char *want = our_driver(model_id);
 
 			if (!want || strcmp(want, m.driver) != 0)
-				fail_msg("%s %s (%s) claimed by %s", str(e, "brand"),
-					 model_id, str(e, "hex"), m.driver);
+				fail_msg("%s %s (%s) claimed by %s",
+					 hv_test_str(e, "brand"), model_id,
+					 hv_test_str(e, "hex"), m.driver);
 		}
 		n++;
 	}

@@ -18,72 +18,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "daemon/hexutil.h"
 #include "drivers/bytes.h"
 #include "drivers/ieee11073.h"
 #include "drivers/registry.h"
 #include "drivers/sig_racp.h"
-
-static cJSON *load_vectors(const char *file)
-{
-	const char *shared = getenv("HV_SHARED");
-	char path[4096];
-	char *buf;
-	FILE *f;
-	long len;
-	cJSON *j;
-
-	if (!shared || !*shared)
-		shared = "../shared";
-	snprintf(path, sizeof(path), "%s/vectors/%s", shared, file);
-	f = fopen(path, "rb");
-	if (!f) {
-		printf("ok %s # SKIP %s not found (no shared vectors folder)\n",
-		       file, path);
-		return NULL;
-	}
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	assert_true(len > 0);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	buf = malloc((size_t)len + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	buf[len] = 0;
-	fclose(f);
-	j = cJSON_Parse(buf);
-	free(buf);
-	assert_non_null(j);
-	return j;
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static const cJSON *item(const cJSON *o, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, key);
-}
-
-static bool has_number(const cJSON *o, const char *key, double *ret)
-{
-	const cJSON *v = item(o, key);
-
-	if (!cJSON_IsNumber(v))
-		return false;
-	*ret = v->valuedouble;
-	return true;
-}
+#include "tests/fakes/vectors.h"
 
 static bool is_invalid_entry(const cJSON *exp)
 {
-	return cJSON_IsFalse(item(exp, "valid"));
+	return cJSON_IsFalse(hv_test_item(exp, "valid"));
 }
 
 static void check_close(const char *what, double got, double want,
@@ -112,31 +56,32 @@ static enum hv_absent absent_of(const char *special)
 
 static void check_number(const cJSON *e, const uint8_t *b, size_t n)
 {
-	const cJSON *exp = item(e, "expected");
-	bool sfloat = strcmp(str(e, "characteristic_uuid"), "SFLOAT") == 0;
-	const char *name = str(e, "name");
+	const cJSON *exp = hv_test_item(e, "expected");
+	bool sfloat =
+		strcmp(hv_test_str(e, "characteristic_uuid"), "SFLOAT") == 0;
+	const char *name = hv_test_str(e, "name");
 	struct hv_ieee_number v;
 	const char *special;
 	double want = 0;
 
 	assert_int_equal(n, sfloat ? 2 : 4);
 	v = sfloat ? hv_sfloat_decode(hv_le16(b)) : hv_float_decode(hv_le32(b));
-	special = str(exp, "special");
+	special = hv_test_str(exp, "special");
 	if (special) {
 		assert_int_equal(v.absent, absent_of(special));
-		assert_false(cJSON_IsTrue(item(exp, "is_numeric")));
+		assert_false(cJSON_IsTrue(hv_test_item(exp, "is_numeric")));
 		return;
 	}
 	assert_int_equal(v.absent, HV_ABSENT_NONE);
-	assert_true(has_number(exp, "value", &want));
+	assert_true(hv_test_number(exp, "value", &want));
 	check_close("value", v.value, want, name);
 	if (sfloat) {
 		int mant, ex;
 		double dm = 0, de = 0;
 
 		hv_sfloat_parts(hv_le16(b), &mant, &ex);
-		assert_true(has_number(exp, "mantissa", &dm));
-		assert_true(has_number(exp, "exponent", &de));
+		assert_true(hv_test_number(exp, "mantissa", &dm));
+		assert_true(hv_test_number(exp, "exponent", &de));
 		assert_int_equal(mant, (int)dm);
 		assert_int_equal(ex, (int)de);
 	} else {
@@ -145,8 +90,8 @@ static void check_number(const cJSON *e, const uint8_t *b, size_t n)
 		double dm = 0, de = 0;
 
 		hv_float_parts(hv_le32(b), &mant, &ex);
-		assert_true(has_number(exp, "mantissa", &dm));
-		assert_true(has_number(exp, "exponent", &de));
+		assert_true(hv_test_number(exp, "mantissa", &dm));
+		assert_true(hv_test_number(exp, "exponent", &de));
 		assert_int_equal(mant, (int32_t)dm);
 		assert_int_equal(ex, (int)de);
 	}
@@ -166,7 +111,7 @@ static void check_reading(const struct hv_measurement *m,
 			  const char *key, double factor, const char *name)
 {
 	const struct hv_reading *rd = hv_measurement_find(m, metric);
-	const cJSON *v = item(exp, key);
+	const cJSON *v = hv_test_item(exp, key);
 
 	if (!v)
 		return; /* not stated */
@@ -201,10 +146,12 @@ static void check_datetime(const struct hv_measurement *m, const cJSON *t,
 	}
 	assert_true(m->has_raw_device_time);
 	dt = &m->raw_device_time;
-	assert_true(has_number(t, "year", &y) && has_number(t, "month", &mo) &&
-		    has_number(t, "day", &d) && has_number(t, "hours", &h) &&
-		    has_number(t, "minutes", &mi) &&
-		    has_number(t, "seconds", &s));
+	assert_true(hv_test_number(t, "year", &y) &&
+		    hv_test_number(t, "month", &mo) &&
+		    hv_test_number(t, "day", &d) &&
+		    hv_test_number(t, "hours", &h) &&
+		    hv_test_number(t, "minutes", &mi) &&
+		    hv_test_number(t, "seconds", &s));
 	assert_int_equal(dt->year, (int)y);
 	assert_int_equal(dt->month, (int)mo);
 	assert_int_equal(dt->day, (int)d);
@@ -221,7 +168,7 @@ static bool has_flag(const struct hv_measurement *m, const char *flag)
 static void check_flag(const struct hv_measurement *m, const cJSON *status,
 		       const char *key, const char *flag, const char *name)
 {
-	const cJSON *v = item(status, key);
+	const cJSON *v = hv_test_item(status, key);
 
 	if (!cJSON_IsBool(v))
 		return;
@@ -232,7 +179,7 @@ static void check_flag(const struct hv_measurement *m, const cJSON *status,
 
 static void check_user(const struct hv_measurement *m, const cJSON *exp)
 {
-	const cJSON *u = item(exp, "user_id");
+	const cJSON *u = hv_test_item(exp, "user_id");
 
 	if (cJSON_IsNull(u))
 		assert_int_equal(m->user_index, -1);
@@ -243,8 +190,8 @@ static void check_user(const struct hv_measurement *m, const cJSON *exp)
 static void check_hr(const struct hv_measurement *m, const cJSON *exp,
 		     const char *name)
 {
-	const cJSON *rr = item(exp, "rr_intervals_raw"), *x;
-	const cJSON *contact = item(exp, "sensor_contact_detected");
+	const cJSON *rr = hv_test_item(exp, "rr_intervals_raw"), *x;
+	const cJSON *contact = hv_test_item(exp, "sensor_contact_detected");
 	size_t i = 0;
 
 	check_reading(m, HV_METRIC_HEART_RATE, exp, "heart_rate_bpm", 1, name);
@@ -261,7 +208,7 @@ static void check_hr(const struct hv_measurement *m, const cJSON *exp,
 	}
 	if (rr)
 		assert_null(find_nth(m, HV_METRIC_RR_INTERVAL, i));
-	if (cJSON_IsFalse(item(exp, "sensor_contact_supported"))) {
+	if (cJSON_IsFalse(hv_test_item(exp, "sensor_contact_supported"))) {
 		assert_false(has_flag(m, "sensor_contact"));
 		assert_false(has_flag(m, "no_sensor_contact"));
 	}
@@ -278,8 +225,8 @@ static void check_hr(const struct hv_measurement *m, const cJSON *exp,
 static void check_bp(const struct hv_measurement *m, const cJSON *exp,
 		     const char *name)
 {
-	const char *unit = str(exp, "unit");
-	const cJSON *status = item(exp, "status");
+	const char *unit = hv_test_str(exp, "unit");
+	const cJSON *status = hv_test_item(exp, "status");
 	double f = 1, range = 0;
 
 	assert_non_null(unit);
@@ -303,7 +250,7 @@ static void check_bp(const struct hv_measurement *m, const cJSON *exp,
 		const struct hv_reading *rd = hv_measurement_find(m, metrics[i]);
 		double want = 0;
 
-		assert_true(has_number(exp, keys[i], &want));
+		assert_true(hv_test_number(exp, keys[i], &want));
 		assert_non_null(rd);
 		if (rd->value < want * f - 0.005 || rd->value > want * f + 0.005)
 			fail_msg("%s: %s %.4f, expected %.4f", name, keys[i],
@@ -311,13 +258,13 @@ static void check_bp(const struct hv_measurement *m, const cJSON *exp,
 	}
 	check_reading(m, HV_METRIC_PULSE_RATE, exp, "pulse_rate_bpm", 1, name);
 	check_user(m, exp);
-	check_datetime(m, item(exp, "timestamp"), name);
+	check_datetime(m, hv_test_item(exp, "timestamp"), name);
 	check_flag(m, status, "body_movement", "body_movement", name);
 	check_flag(m, status, "cuff_too_loose", "cuff_too_loose", name);
 	check_flag(m, status, "irregular_pulse", "irregular_pulse", name);
 	check_flag(m, status, "improper_measurement_position",
 		   "improper_measurement_position", name);
-	if (has_number(status, "pulse_rate_range", &range)) {
+	if (hv_test_number(status, "pulse_rate_range", &range)) {
 		assert_int_equal(has_flag(m, "pulse_rate_above_range"),
 				 range == 1);
 		assert_int_equal(has_flag(m, "pulse_rate_below_range"),
@@ -328,14 +275,14 @@ static void check_bp(const struct hv_measurement *m, const cJSON *exp,
 static void check_temperature(const struct hv_measurement *m,
 			      const cJSON *exp, const char *name)
 {
-	const char *type = str(exp, "temperature_type_name");
+	const char *type = hv_test_str(exp, "temperature_type_name");
 	const char *ctx = hv_measurement_context(m, "type");
 
-	assert_string_equal(str(exp, "unit"), "Cel");
+	assert_string_equal(hv_test_str(exp, "unit"), "Cel");
 	assert_int_equal(m->display_unit, HV_UNIT_CEL);
 	check_reading(m, HV_METRIC_BODY_TEMPERATURE, exp, "temperature", 1,
 		      name);
-	check_datetime(m, item(exp, "timestamp"), name);
+	check_datetime(m, hv_test_item(exp, "timestamp"), name);
 	if (type) {
 		char lower[32];
 		size_t i;
@@ -345,7 +292,7 @@ static void check_temperature(const struct hv_measurement *m,
 		lower[i] = 0;
 		assert_non_null(ctx);
 		assert_string_equal(ctx, lower);
-	} else if (cJSON_IsNull(item(exp, "temperature_type"))) {
+	} else if (cJSON_IsNull(hv_test_item(exp, "temperature_type"))) {
 		assert_null(ctx);
 	}
 }
@@ -353,13 +300,13 @@ static void check_temperature(const struct hv_measurement *m,
 static void check_glucose(const struct hv_measurement *m, const cJSON *exp,
 			  const char *name)
 {
-	const char *unit = str(exp, "concentration_unit");
-	const cJSON *status = item(exp, "status");
-	const cJSON *ctx = item(exp, "context_information_follows");
-	const cJSON *uft = item(exp, "user_facing_time");
+	const char *unit = hv_test_str(exp, "concentration_unit");
+	const cJSON *status = hv_test_item(exp, "status");
+	const cJSON *ctx = hv_test_item(exp, "context_information_follows");
+	const cJSON *uft = hv_test_item(exp, "user_facing_time");
 	double seq = 0, type = 0, loc = 0;
 
-	assert_true(has_number(exp, "sequence_number", &seq));
+	assert_true(hv_test_number(exp, "sequence_number", &seq));
 	assert_int_equal(m->sequence_number, (int32_t)seq);
 	if (unit && strcmp(unit, "kg/L") == 0) {
 		check_reading(m, HV_METRIC_BLOOD_GLUCOSE, exp, "concentration",
@@ -375,8 +322,8 @@ static void check_glucose(const struct hv_measurement *m, const cJSON *exp,
 			      1, name);
 	}
 	/* The device time is the user-facing time (base + offset). */
-	check_datetime(m, uft ? uft : item(exp, "base_time"), name);
-	if (has_number(exp, "type", &type)) {
+	check_datetime(m, uft ? uft : hv_test_item(exp, "base_time"), name);
+	if (hv_test_number(exp, "type", &type)) {
 		static const char *const types[] = {
 			NULL, "capillary_whole_blood", "capillary_plasma",
 			"venous_whole_blood", "venous_plasma",
@@ -386,7 +333,7 @@ static void check_glucose(const struct hv_measurement *m, const cJSON *exp,
 		assert_string_equal(hv_measurement_context(m, "sample_type"),
 				    types[(int)type]);
 	}
-	if (has_number(exp, "sample_location", &loc)) {
+	if (hv_test_number(exp, "sample_location", &loc)) {
 		assert_true(loc == 1);
 		assert_string_equal(hv_measurement_context(m, "sample_location"),
 				    "finger");
@@ -407,20 +354,20 @@ static void check_glucose(const struct hv_measurement *m, const cJSON *exp,
 static void check_rsc(const struct hv_measurement *m, const cJSON *exp,
 		      const char *name)
 {
-	const cJSON *running = item(exp, "running");
+	const cJSON *running = hv_test_item(exp, "running");
 	double raw = 0;
 
 	check_reading(m, HV_METRIC_SPEED, exp, "speed_m_s", 1, name);
 	check_reading(m, HV_METRIC_CADENCE, exp, "cadence_per_min", 1, name);
-	if (cJSON_IsNull(item(exp, "stride_length_raw")))
+	if (cJSON_IsNull(hv_test_item(exp, "stride_length_raw")))
 		assert_null(hv_measurement_find(m, HV_METRIC_STRIDE_LENGTH));
-	else if (has_number(exp, "stride_length_raw", &raw))
+	else if (hv_test_number(exp, "stride_length_raw", &raw))
 		check_close("stride",
 			    hv_measurement_find(m, HV_METRIC_STRIDE_LENGTH)->value,
 			    raw / 100, name);
-	if (cJSON_IsNull(item(exp, "total_distance_raw")))
+	if (cJSON_IsNull(hv_test_item(exp, "total_distance_raw")))
 		assert_null(hv_measurement_find(m, HV_METRIC_DISTANCE));
-	else if (has_number(exp, "total_distance_raw", &raw))
+	else if (hv_test_number(exp, "total_distance_raw", &raw))
 		check_close("distance",
 			    hv_measurement_find(m, HV_METRIC_DISTANCE)->value,
 			    raw / 10, name);
@@ -437,17 +384,17 @@ static void check_racp(const struct hv_measurement *m, const uint8_t *b,
 	double op = 0, v = 0;
 
 	assert_int_equal(hv_racp_parse(b, n, &r), 0);
-	assert_true(has_number(exp, "opcode", &op));
+	assert_true(hv_test_number(exp, "opcode", &op));
 	assert_int_equal(r.op, (int)op);
-	if (has_number(exp, "number_of_records", &v))
+	if (hv_test_number(exp, "number_of_records", &v))
 		assert_int_equal(r.count, (uint32_t)v);
-	if (has_number(exp, "request_opcode", &v)) {
+	if (hv_test_number(exp, "request_opcode", &v)) {
 		char want[64];
 		size_t i, k = 0;
-		const char *text = str(exp, "response");
+		const char *text = hv_test_str(exp, "response");
 
 		assert_int_equal(r.request_op, (int)v);
-		assert_true(has_number(exp, "response_code", &v));
+		assert_true(hv_test_number(exp, "response_code", &v));
 		assert_int_equal(r.code, (int)v);
 		/* "Op Code not supported" -> "op_code_not_supported" */
 		for (i = 0; text[i] && k + 1 < sizeof(want); i++)
@@ -472,7 +419,7 @@ static const struct {
 
 static void test_sig_stated(void **state)
 {
-	cJSON *all = load_vectors("sig_stated.json");
+	cJSON *all = hv_test_vectors_load("sig_stated.json");
 	size_t numbers = 0, frames = 0, rejected = 0;
 	const cJSON *e;
 
@@ -481,9 +428,9 @@ static void test_sig_stated(void **state)
 		skip();
 	cJSON_ArrayForEach(e, all)
 	{
-		const char *u = str(e, "characteristic_uuid");
-		const char *name = str(e, "name");
-		const cJSON *exp = item(e, "expected");
+		const char *u = hv_test_str(e, "characteristic_uuid");
+		const char *name = hv_test_str(e, "name");
+		const cJSON *exp = hv_test_item(e, "expected");
 		uint8_t b[HV_FRAME_DATA_MAX];
 		struct hv_measurement m;
 		struct hv_frame f;
@@ -491,7 +438,8 @@ static void test_sig_stated(void **state)
 		unsigned uuid = 0;
 		size_t n;
 
-		assert_int_equal(hv_unhex(str(e, "hex"), b, sizeof(b), &n), 0);
+		assert_int_equal(
+			hv_unhex(hv_test_str(e, "hex"), b, sizeof(b), &n), 0);
 		if (strcmp(u, "SFLOAT") == 0 || strcmp(u, "FLOAT") == 0) {
 			check_number(e, b, n);
 			numbers++;
@@ -515,7 +463,8 @@ static void test_sig_stated(void **state)
 				fail_msg("%s: accepted a frame that must be rejected",
 					 name);
 			assert_true(strlen(m.error) > 10);
-			printf("  rejected %s: %s\n", str(e, "hex"), m.error);
+			printf("  rejected %s: %s\n", hv_test_str(e, "hex"),
+			       m.error);
 			rejected++;
 			continue;
 		}

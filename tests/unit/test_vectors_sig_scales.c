@@ -17,49 +17,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
-
 #include "daemon/hexutil.h"
 #include "drivers/bytes.h"
 #include "drivers/registry.h"
-
-static cJSON *load_vectors(const char *file)
-{
-	const char *shared = getenv("HV_SHARED");
-	char path[4096];
-	FILE *f;
-	long len;
-	char *buf;
-	cJSON *j;
-
-	if (!shared || !*shared)
-		shared = "../shared";
-	snprintf(path, sizeof(path), "%s/vectors/%s", shared, file);
-	f = fopen(path, "rb");
-	if (!f) {
-		printf("ok %s # SKIP %s not found (no shared vectors folder)\n",
-		       file, path);
-		return NULL;
-	}
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	assert_true(len > 0);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	buf = malloc((size_t)len + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	buf[len] = 0;
-	fclose(f);
-	j = cJSON_Parse(buf);
-	free(buf);
-	assert_non_null(j);
-	return j;
-}
-
-static const cJSON *item(const cJSON *o, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, key);
-}
+#include "tests/fakes/vectors.h"
 
 /* The characteristics our scale drivers own, and the driver for each. */
 static const struct {
@@ -106,22 +67,21 @@ static void check_number(const struct hv_measurement *m, enum hv_metric metric,
 
 static void check_entry(const cJSON *e)
 {
-	const char *name = item(e, "name")->valuestring;
-	const cJSON *exp = item(e, "expected"), *ts, *user, *unit;
+	const char *name = hv_test_item(e, "name")->valuestring;
+	const cJSON *exp = hv_test_item(e, "expected"), *ts, *user, *unit;
 	bool lb, body;
 	struct hv_measurement m;
 	struct hv_frame f = { .has_characteristic = true,
 			      .now = (int64_t)time(NULL) };
 
-	f.characteristic = hv_uuid16(
-		(uint16_t)strtoul(item(e, "characteristic_uuid")->valuestring,
-				  NULL, 16));
-	assert_int_equal(hv_unhex(item(e, "hex")->valuestring, f.value,
+	f.characteristic = hv_uuid16((uint16_t)strtoul(
+		hv_test_item(e, "characteristic_uuid")->valuestring, NULL, 16));
+	assert_int_equal(hv_unhex(hv_test_item(e, "hex")->valuestring, f.value,
 				  sizeof(f.value), &f.value_len),
 			 0);
 	(void)hv_registry_decode(&f, NULL, &m);
 
-	if (cJSON_IsFalse(item(exp, "valid"))) {
+	if (cJSON_IsFalse(hv_test_item(exp, "valid"))) {
 		if (m.status == HV_STATUS_OK)
 			fail_msg("%s: decoded a frame that must be rejected",
 				 name);
@@ -130,45 +90,49 @@ static void check_entry(const cJSON *e)
 	if (m.status != HV_STATUS_OK)
 		fail_msg("%s: status %s (%s)", name, hv_status_name(m.status),
 			 m.error);
-	assert_string_equal(m.driver,
-			    owner(item(e, "characteristic_uuid")->valuestring));
+	assert_string_equal(
+		m.driver,
+		owner(hv_test_item(e, "characteristic_uuid")->valuestring));
 
-	unit = item(exp, "unit");
+	unit = hv_test_item(exp, "unit");
 	lb = unit && cJSON_IsString(unit) && strcmp(unit->valuestring, "lb") == 0;
 	if (unit && cJSON_IsString(unit))
 		assert_int_equal(m.display_unit, lb ? HV_UNIT_LB : HV_UNIT_KG);
 	body = hv_uuid_is16(&f.characteristic, 0x2A9C);
 
-	check_number(&m, HV_METRIC_BODY_WEIGHT, item(exp, "weight"),
+	check_number(&m, HV_METRIC_BODY_WEIGHT, hv_test_item(exp, "weight"),
 		     lb ? HV_LB_TO_KG : 1, 0.002, name);
-	check_number(&m, HV_METRIC_BMI, item(exp, "bmi"), 1, 0.05, name);
-	check_number(&m, HV_METRIC_BODY_HEIGHT, item(exp, "height"),
+	check_number(&m, HV_METRIC_BMI, hv_test_item(exp, "bmi"), 1, 0.05,
+		     name);
+	check_number(&m, HV_METRIC_BODY_HEIGHT, hv_test_item(exp, "height"),
 		     lb ? 0.0254 : 1, 0.001, name);
 	if (body) {
 		check_number(&m, HV_METRIC_BODY_FAT_PERCENT,
-			     item(exp, "body_fat_percentage"), 1, 0.05, name);
-		check_number(&m, HV_METRIC_IMPEDANCE, item(exp, "impedance"), 1,
-			     0.05, name);
+			     hv_test_item(exp, "body_fat_percentage"), 1, 0.05,
+			     name);
+		check_number(&m, HV_METRIC_IMPEDANCE,
+			     hv_test_item(exp, "impedance"), 1, 0.05, name);
 	}
 
-	ts = item(exp, "timestamp");
+	ts = hv_test_item(exp, "timestamp");
 	if (ts && !cJSON_IsNull(ts)) {
 		assert_true(m.has_raw_device_time);
 		assert_int_equal(m.raw_device_time.year,
-				 item(ts, "year")->valueint);
+				 hv_test_item(ts, "year")->valueint);
 		assert_int_equal(m.raw_device_time.month,
-				 item(ts, "month")->valueint);
-		assert_int_equal(m.raw_device_time.day, item(ts, "day")->valueint);
+				 hv_test_item(ts, "month")->valueint);
+		assert_int_equal(m.raw_device_time.day,
+				 hv_test_item(ts, "day")->valueint);
 		assert_int_equal(m.raw_device_time.hour,
-				 item(ts, "hours")->valueint);
+				 hv_test_item(ts, "hours")->valueint);
 		assert_int_equal(m.raw_device_time.minute,
-				 item(ts, "minutes")->valueint);
+				 hv_test_item(ts, "minutes")->valueint);
 		assert_int_equal(m.raw_device_time.second,
-				 item(ts, "seconds")->valueint);
+				 hv_test_item(ts, "seconds")->valueint);
 	} else if (ts) {
 		assert_false(m.has_raw_device_time);
 	}
-	user = item(exp, "user_id");
+	user = hv_test_item(exp, "user_id");
 	if (user && cJSON_IsNumber(user))
 		assert_int_equal(m.user_index,
 				 user->valueint == 0xFF ? -1 : user->valueint);
@@ -179,7 +143,7 @@ static void check_entry(const cJSON *e)
 
 static void test_sig_scale_frames(void **state)
 {
-	cJSON *all = load_vectors("sig_stated.json");
+	cJSON *all = hv_test_vectors_load("sig_stated.json");
 	const cJSON *e;
 	size_t checked = 0;
 
@@ -188,7 +152,7 @@ static void test_sig_scale_frames(void **state)
 		skip();
 	cJSON_ArrayForEach(e, all)
 	{
-		const cJSON *u = item(e, "characteristic_uuid");
+		const cJSON *u = hv_test_item(e, "characteristic_uuid");
 
 		if (!cJSON_IsString(u) || !owner(u->valuestring))
 			continue;

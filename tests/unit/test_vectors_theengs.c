@@ -23,11 +23,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
-
 #include "daemon/hexutil.h"
 #include "drivers/bytes.h"
 #include "drivers/registry.h"
+#include "tests/fakes/vectors.h"
 
 static const struct {
 	const char *driver;
@@ -58,127 +57,6 @@ static bool model_supported(const char *model_id)
 	return false;
 }
 
-static cJSON *load_vectors(const char *file)
-{
-	const char *shared = getenv("HV_SHARED");
-	char path[4096];
-	FILE *f;
-	long len;
-	char *buf;
-	cJSON *j;
-
-	if (!shared || !*shared)
-		shared = "../shared";
-	snprintf(path, sizeof(path), "%s/vectors/%s", shared, file);
-	f = fopen(path, "rb");
-	if (!f) {
-		printf("ok %s # SKIP %s not found (no shared vectors folder)\n",
-		       file, path);
-		return NULL;
-	}
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	assert_true(len > 0);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	buf = malloc((size_t)len + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	buf[len] = 0;
-	fclose(f);
-	j = cJSON_Parse(buf);
-	free(buf);
-	assert_non_null(j);
-	assert_true(cJSON_IsArray(j));
-	return j;
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* "0x181d", "181d", "fd6f" → UUID; none → the nil UUID, which no driver
- * matches (the capture does not record which UUID the data came under). */
-static struct hv_uuid uuid_of(const char *text)
-{
-	struct hv_uuid u = { 0 };
-
-	if (!text)
-		return u;
-	if (strncmp(text, "0x", 2) == 0 || strncmp(text, "0X", 2) == 0)
-		text += 2;
-	assert_int_equal(hv_uuid_parse(text, &u), 0);
-	return u;
-}
-
-/*
- * A few Theengs test strings are not clean hex: placeholders for a MAC
- * ("xxxx", "YYYY…") and an odd trailing digit. Like Theengs, read them
- * pairwise: a placeholder digit counts as 0, a lone last digit is dropped.
- */
-static void unhex_lenient(const char *hex, uint8_t *buf, size_t size,
-			  size_t *ret_len)
-{
-	char clean[2 * HV_FRAME_DATA_MAX + 1];
-	size_t n = strlen(hex) & ~(size_t)1;
-
-	assert_true(n < sizeof(clean));
-	for (size_t i = 0; i < n; i++)
-		clean[i] = strchr("0123456789abcdefABCDEF", hex[i]) ? hex[i] :
-								       '0';
-	clean[n] = 0;
-	assert_int_equal(hv_unhex(clean, buf, size, ret_len), 0);
-}
-
-static void add_service_data(struct hv_frame *f, const char *uuid,
-			     const char *hex)
-{
-	struct hv_service_data *sd;
-
-	assert_true(f->n_service_data < HV_FRAME_SERVICE_DATA_MAX);
-	sd = &f->service_data[f->n_service_data++];
-	sd->uuid = uuid_of(uuid);
-	unhex_lenient(hex, sd->data, sizeof(sd->data), &sd->len);
-}
-
-/* Builds the advert a Theengs test entry describes. */
-static void frame_from_entry(const cJSON *e, struct hv_frame *f)
-{
-	const char *kind = str(e, "kind"), *uuid = str(e, "uuid");
-	const char *hex = str(e, "hex"), *service_hex = str(e, "service_hex");
-
-	*f = (struct hv_frame){
-		.name = str(e, "name"),
-		.address = str(e, "mac"),
-		.now = (int64_t)time(NULL),
-	};
-	assert_non_null(kind);
-	assert_non_null(hex);
-	if (strcmp(kind, "advert_service_data") == 0) {
-		add_service_data(f, uuid, hex);
-	} else {
-		struct hv_manufacturer_data *md = &f->manufacturer_data[0];
-
-		assert_string_equal(kind, "advert_manufacturer_data");
-		f->n_manufacturer_data = 1;
-		unhex_lenient(hex, md->data, sizeof(md->data), &md->len);
-		if (service_hex)
-			add_service_data(f, uuid, service_hex);
-		else if (uuid)
-			f->service_uuids[f->n_service_uuids++] = uuid_of(uuid);
-	}
-}
-
-static double number(const cJSON *o, const char *key, bool *ret_has)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	*ret_has = cJSON_IsNumber(v);
-	return *ret_has ? v->valuedouble : 0;
-}
-
 static void check_scale_entry(const cJSON *e, size_t index)
 {
 	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(e, "expected");
@@ -186,27 +64,28 @@ static void check_scale_entry(const cJSON *e, size_t index)
 	struct hv_measurement m;
 	struct hv_frame f;
 	const char *unit, *mode;
-	double weight, weight_kg, imp;
-	bool has_weight, has_imp;
+	double weight = 0, weight_kg, imp = 0;
+	bool has_imp;
 
-	frame_from_entry(e, &f);
+	hv_test_theengs_advert(e, &f);
 	(void)hv_registry_decode(&f, NULL, &m);
 	if (cJSON_IsNull(exp) || !exp) {
 		/* Must not decode: anything but a final, OK measurement. */
 		if (m.status == HV_STATUS_OK && m.final)
-			fail_msg("entry %zu (%s): decoded a frame Theengs rejects",
-				 index, str(e, "hex"));
+			fail_msg(
+				"entry %zu (%s): decoded a frame Theengs rejects",
+				index, hv_test_str(e, "hex"));
 		return;
 	}
 	if (m.status != HV_STATUS_OK)
-		fail_msg("entry %zu (%s): status %s (%s)", index, str(e, "hex"),
-			 hv_status_name(m.status), m.error);
+		fail_msg("entry %zu (%s): status %s (%s)", index,
+			 hv_test_str(e, "hex"), hv_status_name(m.status),
+			 m.error);
 	assert_true(m.final);
-	assert_true(driver_may_claim(m.driver, str(e, "model_id")));
+	assert_true(driver_may_claim(m.driver, hv_test_str(e, "model_id")));
 
-	unit = str(exp, "unit");
-	weight = number(exp, "weight", &has_weight);
-	assert_true(has_weight);
+	unit = hv_test_str(exp, "unit");
+	assert_true(hv_test_number(exp, "weight", &weight));
 	assert_non_null(unit);
 	if (strcmp(unit, "lb") == 0) {
 		weight_kg = weight * HV_LB_TO_KG;
@@ -220,15 +99,15 @@ static void check_scale_entry(const cJSON *e, size_t index)
 	assert_non_null(w);
 	if (w->value < weight_kg - 0.002 || w->value > weight_kg + 0.002)
 		fail_msg("entry %zu (%s): weight %.3f kg, expected %.3f kg",
-			 index, str(e, "hex"), w->value, weight_kg);
+			 index, hv_test_str(e, "hex"), w->value, weight_kg);
 
-	mode = str(exp, "weighing_mode");
+	mode = hv_test_str(exp, "weighing_mode");
 	if (mode)
 		assert_int_equal(m.subject, strcmp(mode, "object") == 0 ?
 						    HV_SUBJECT_OBJECT :
 						    HV_SUBJECT_PERSON);
 
-	imp = number(exp, "impedance", &has_imp);
+	has_imp = hv_test_number(exp, "impedance", &imp);
 	z = hv_measurement_find(&m, HV_METRIC_IMPEDANCE);
 	if (has_imp) {
 		assert_non_null(z);
@@ -240,7 +119,7 @@ static void check_scale_entry(const cJSON *e, size_t index)
 
 static void test_scales_health_frames(void **state)
 {
-	cJSON *all = load_vectors("theengs_scales_health.json");
+	cJSON *all = hv_test_vectors_load("theengs_scales_health.json");
 	size_t checked = 0, rejected = 0, i = 0;
 	const cJSON *e;
 
@@ -249,10 +128,10 @@ static void test_scales_health_frames(void **state)
 		skip();
 	cJSON_ArrayForEach(e, all)
 	{
-		const char *model_id = str(e, "model_id");
+		const char *model_id = hv_test_str(e, "model_id");
 
 		if (model_id && model_supported(model_id) &&
-		    strstr(str(e, "category"), "scale")) {
+		    strstr(hv_test_str(e, "category"), "scale")) {
 			check_scale_entry(e, i);
 			checked++;
 			if (cJSON_IsNull(cJSON_GetObjectItem(e, "expected")))
@@ -270,7 +149,7 @@ static void test_scales_health_frames(void **state)
 
 static void test_no_foreign_claims(void **state)
 {
-	cJSON *all = load_vectors("theengs_all_devices.json");
+	cJSON *all = hv_test_vectors_load("theengs_all_devices.json");
 	size_t foreign = 0, own = 0, wrong = 0, i = 0;
 	const cJSON *e;
 
@@ -279,36 +158,39 @@ static void test_no_foreign_claims(void **state)
 		skip();
 	cJSON_ArrayForEach(e, all)
 	{
-		const char *model_id = str(e, "model_id");
+		const char *model_id = hv_test_str(e, "model_id");
 		const struct hv_driver *sel;
 		struct hv_measurement m;
 		struct hv_frame f;
 		int r;
 
 		assert_non_null(model_id);
-		frame_from_entry(e, &f);
+		hv_test_theengs_advert(e, &f);
 		r = hv_registry_decode(&f, NULL, &m);
 		sel = hv_registry_select(&f);
 		if (model_supported(model_id)) {
 			own++;
 			if (r != -ENODEV && !driver_may_claim(m.driver, model_id)) {
 				printf("entry %zu (%s %s): claimed by %s\n", i,
-				       str(e, "brand"), model_id, m.driver);
+				       hv_test_str(e, "brand"), model_id,
+				       m.driver);
 				wrong++;
 			}
 		} else {
 			foreign++;
 			if (r != -ENODEV || m.status != HV_STATUS_NOT_MINE) {
 				printf("entry %zu (%s %s, %s): claimed by driver %s (%s); add a row to `allowed` if that is right\n",
-				       i, str(e, "brand"), model_id,
-				       str(e, "hex"), m.driver ? m.driver : "?",
+				       i, hv_test_str(e, "brand"), model_id,
+				       hv_test_str(e, "hex"),
+				       m.driver ? m.driver : "?",
 				       hv_status_name(m.status));
 				wrong++;
 			}
 			/* Nor is a connection driver selected for it. */
 			if (sel) {
 				printf("entry %zu (%s %s): selected %s\n", i,
-				       str(e, "brand"), model_id, sel->id);
+				       hv_test_str(e, "brand"), model_id,
+				       sel->id);
 				wrong++;
 			}
 		}
@@ -362,7 +244,7 @@ static void test_truncations_do_not_crash(void **state)
 
 	(void)state;
 	for (size_t k = 0; k < 2; k++) {
-		cJSON *all = load_vectors(files[k]);
+		cJSON *all = hv_test_vectors_load(files[k]);
 		const cJSON *e;
 
 		if (!all)
@@ -371,7 +253,7 @@ static void test_truncations_do_not_crash(void **state)
 		{
 			struct hv_frame f, t;
 
-			frame_from_entry(e, &f);
+			hv_test_theengs_advert(e, &f);
 			if (f.n_manufacturer_data) {
 				for (size_t len = 0;
 				     len <= f.manufacturer_data[0].len; len++) {
