@@ -18,7 +18,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct hv_store *, hv_store_close)
 DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
 
 /* SIG user index is a byte (0xFF "unknown user"); proprietary scales number
- * their users from 0 or 1 up to a handful. */
+ * their users from 0 or 1 up to a handful. What `link` accepts; the list
+ * shows every slot the store holds. */
 #define USER_INDEX_MAX 254
 
 static void devices_usage(FILE *out)
@@ -46,34 +47,57 @@ static void devices_usage(FILE *out)
 }
 
 struct slot {
+	char address[HV_ADDRESS_MAX];
 	int user_index;
 	char person[HV_PERSON_MAX];
 	int consent;
+	bool shown;
 };
 
-/* The known user slots of a device. The store answers one slot at a time,
- * so ask for each possible index (a few hundred indexed lookups). */
-static int device_slots(struct hv_store *s, const char *address,
-			struct slot *ret, size_t max, size_t *ret_n)
+struct slots {
+	struct slot *v;
+	size_t n, cap;
+};
+
+static int collect_slot(const char *address, int user_index,
+			const char *person, int consent_code, void *userdata)
 {
-	size_t n = 0;
+	struct slots *sl = userdata;
+	struct slot *x;
 
-	for (int i = 0; i <= USER_INDEX_MAX && n < max; i++) {
-		int r = hv_store_link_get(s, address, i, ret[n].person,
-					  &ret[n].consent);
+	if (sl->n == sl->cap) {
+		size_t ncap = sl->cap ? sl->cap * 2 : 16;
+		struct slot *nv = reallocarray(sl->v, ncap, sizeof(*nv));
 
-		if (r == -ENOENT)
-			continue;
-		if (r < 0)
-			return r;
-		ret[n++].user_index = i;
+		if (!nv)
+			return -ENOMEM;
+		sl->v = nv;
+		sl->cap = ncap;
 	}
-	*ret_n = n;
+	x = &sl->v[sl->n++];
+	*x = (struct slot){ .user_index = user_index,
+			    .consent = consent_code };
+	(void)snprintf(x->address, sizeof(x->address), "%s", address);
+	(void)snprintf(x->person, sizeof(x->person), "%s", person);
 	return 0;
 }
 
+/* The user slots of one device: a run of the list (ordered by address). */
+static const struct slot *device_slots(struct slots *sl, const char *address,
+				       size_t *ret_n)
+{
+	size_t i = 0, n = 0;
+
+	while (i < sl->n && strcmp(sl->v[i].address, address) != 0)
+		i++;
+	while (i + n < sl->n && strcmp(sl->v[i + n].address, address) == 0)
+		sl->v[i + n++].shown = true;
+	*ret_n = n;
+	return n ? &sl->v[i] : NULL;
+}
+
 struct list_ctx {
-	struct hv_store *s;
+	struct slots slots;
 	struct cli_table t;
 	cJSON *json;
 	int error;
@@ -109,6 +133,7 @@ static int add_json(struct list_ctx *c, const struct hv_device_info *d,
 	cJSON_AddItemToArray(c->json, o);
 	hv_format_rfc3339(d->last_seen_usec, when, sizeof(when));
 	if (!cJSON_AddStringToObject(o, "address", d->address) ||
+	    !cJSON_AddBoolToObject(o, "seen", d->last_seen_usec > 0) ||
 	    !cJSON_AddStringToObject(o, "driver", d->driver) ||
 	    !cJSON_AddStringToObject(o, "name", d->name) ||
 	    (d->rssi ? !cJSON_AddNumberToObject(o, "rssi", d->rssi) :
@@ -116,7 +141,9 @@ static int add_json(struct list_ctx *c, const struct hv_device_info *d,
 	    (d->battery >= 0 ?
 		     !cJSON_AddNumberToObject(o, "battery", d->battery) :
 		     !cJSON_AddNullToObject(o, "battery")) ||
-	    !cJSON_AddStringToObject(o, "last_seen", when))
+	    (d->last_seen_usec > 0 ?
+		     !cJSON_AddStringToObject(o, "last_seen", when) :
+		     !cJSON_AddNullToObject(o, "last_seen")))
 		return -ENOMEM;
 	users = cJSON_AddArrayToObject(o, "users");
 	if (!users)
@@ -143,17 +170,13 @@ static int add_json(struct list_ctx *c, const struct hv_device_info *d,
 static int on_device(const struct hv_device_info *d, void *userdata)
 {
 	struct list_ctx *c = userdata;
-	struct slot slots[16];
+	const struct slot *slots;
 	char rssi[16] = "-", battery[16] = "-", when[40] = "-", users[512];
 	const char *cells[7];
 	size_t n = 0;
 	int r;
 
-	r = device_slots(c->s, d->address, slots, ELEMENTSOF(slots), &n);
-	if (r < 0) {
-		c->error = r;
-		return r;
-	}
+	slots = device_slots(&c->slots, d->address, &n);
 	if (c->json) {
 		r = add_json(c, d, slots, n);
 		if (r < 0)
@@ -166,6 +189,8 @@ static int on_device(const struct hv_device_info *d, void *userdata)
 		(void)snprintf(battery, sizeof(battery), "%d%%", d->battery);
 	if (d->last_seen_usec > 0)
 		hv_format_rfc3339(d->last_seen_usec, when, sizeof(when));
+	else
+		(void)snprintf(when, sizeof(when), "never");
 	(void)slots_text(slots, n, users, sizeof(users));
 	cells[0] = d->address;
 	cells[1] = d->driver[0] ? d->driver : NULL;
@@ -194,14 +219,35 @@ static int devices_list(const struct cli_store_options *o, bool json)
 	r = cli_open_store("devices", o, CLI_OPEN_READ, &s);
 	if (r)
 		return r;
-	c.s = s;
+	/* Every slot at once; devices the gateway has not seen (a slot linked
+	 * ahead of the first weigh-in) are listed after the seen ones. */
+	r = hv_store_links_foreach(s, collect_slot, &c.slots);
+	if (r < 0) {
+		free(c.slots.v);
+		return cli_store_error("devices", s, r, "listing user slots");
+	}
 	if (json) {
 		arr = c.json = cJSON_CreateArray();
-		if (!arr)
+		if (!arr) {
+			free(c.slots.v);
 			return CLI_EXIT_FAILURE;
-	} else if (cli_table_init(&c.t, headers, ELEMENTSOF(headers)) < 0)
+		}
+	} else if (cli_table_init(&c.t, headers, ELEMENTSOF(headers)) < 0) {
+		free(c.slots.v);
 		return CLI_EXIT_FAILURE;
+	}
 	r = hv_store_devices_foreach(s, on_device, &c);
+	for (size_t i = 0; r >= 0 && i < c.slots.n; i++) {
+		struct hv_device_info unseen = { .battery = -1,
+						 .last_sequence = -1 };
+
+		if (c.slots.v[i].shown)
+			continue;
+		(void)snprintf(unseen.address, sizeof(unseen.address), "%s",
+			       c.slots.v[i].address);
+		r = on_device(&unseen, &c);
+	}
+	free(c.slots.v);
 	if (r >= 0 && c.error < 0)
 		r = c.error;
 	if (r < 0) {

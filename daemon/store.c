@@ -1614,6 +1614,66 @@ int hv_store_link_get(struct hv_store *s, const char *address, int user_index,
 	return r;
 }
 
+struct link_row {
+	char address[HV_ADDRESS_MAX];
+	int user_index;
+	char person[HV_PERSON_MAX];
+	int consent_code;
+};
+
+int hv_store_links_foreach(struct hv_store *s,
+			   int (*cb)(const char *address, int user_index,
+				     const char *person, int consent_code,
+				     void *userdata),
+			   void *userdata)
+{
+	_cleanup_free_ struct link_row *list = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0, cap = 0;
+	int rc, r = 0;
+
+	if (!s || !cb)
+		return -EINVAL;
+	rc = sqlite3_prepare_v2(s->db,
+				"SELECT address, user_index, person_id,"
+				" consent_code FROM device_users"
+				" ORDER BY address, user_index",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(s, rc);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct link_row *nl =
+				reallocarray(list, ncap, sizeof(*list));
+
+			if (!nl) {
+				(void)sqlite3_finalize(st);
+				return -ENOMEM;
+			}
+			list = nl;
+			cap = ncap;
+		}
+		copy_column(st, 0, list[n].address, sizeof(list[n].address));
+		list[n].user_index = sqlite3_column_int(st, 1);
+		copy_column(st, 2, list[n].person, sizeof(list[n].person));
+		list[n].consent_code = sqlite3_column_int(st, 3);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		r = sql_fail(s, rc);
+	(void)sqlite3_finalize(st);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		r = cb(list[i].address, list[i].user_index, list[i].person,
+		       list[i].consent_code, userdata);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* --- reading back --------------------------------------------------------- */
 
 static const char *column_or_null(sqlite3_stmt *st, int i)

@@ -125,6 +125,16 @@ int hv_store_link_remove(struct hv_store *s, const char *address,
 int hv_store_link_get(struct hv_store *s, const char *address, int user_index,
 		      char ret_person[HV_PERSON_MAX], int *ret_consent_code);
 
+/* Calls cb for every known user slot, of devices seen or not, ordered by
+ * address then user index: person "" when the slot is not linked,
+ * consent_code -1 when none is stored. cb returning <0 stops and is
+ * returned. The rows are read first: cb may use the store. */
+int hv_store_links_foreach(struct hv_store *s,
+			   int (*cb)(const char *address, int user_index,
+				     const char *person, int consent_code,
+				     void *userdata),
+			   void *userdata);
+
 /* --- reading back --------------------------------------------------------- */
 
 /* The stored JSON of one measurement (malloc'ed), -ENOENT when unknown. */

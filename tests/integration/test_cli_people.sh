@@ -121,6 +121,19 @@ expect_hv "link: missing argument" 2 devices link AA:BB:CC:00:00:02 2 --db "$db"
 expect_hv "unlink a slot never linked: not found" 3 devices unlink AA:BB:CC:00:00:02 5 --db "$db"
 sql_is "store keeps the link and code" "p-karl|1234" \
 	"SELECT coalesce(person_id, '-'), consent_code FROM device_users WHERE user_index = 2"
+# The gateway has not seen that scale yet: the list shows its slots anyway.
+expect_hv "a slot registered by the daemon, not linked" 0 devices link AA:BB:CC:00:00:03 7 p-anna --db "$db"
+expect_hv "... then unlinked" 0 devices unlink AA:BB:CC:00:00:03 7 --db "$db"
+run_hv 0 devices --db "$db"
+check "devices: slots of devices never seen" bash -c '[[ $1 == *"AA:BB:CC:00:00:02"*"never"*"2→p-karl"* && $1 == *"AA:BB:CC:00:00:03"*"7→(nobody)"* ]]' _ "$out"
+run_hv 0 devices --db "$db" --json
+check "devices --json: never seen, its slots" python3 -c '
+import json, sys
+d = {x["address"]: x for x in json.loads(sys.argv[1])}
+a = d["AA:BB:CC:00:00:02"]
+assert a["seen"] is False and a["last_seen"] is None and a["driver"] == "", a
+assert a["users"] == [{"user_index": 2, "person": "p-karl", "consent_code": True}], a
+assert d["AA:BB:CC:00:00:03"]["users"] == [{"user_index": 7, "person": None, "consent_code": False}], d' "$out"
 
 # Removing a person unlinks their slots (the code stays for the device).
 expect_hv "remove a linked person" 0 people remove p-karl --db "$db"
@@ -132,7 +145,7 @@ expect_hv "unlink keeps the consent code" 0 devices unlink AA:BB:CC:00:00:02 2 -
 sql_is "... slot still there, code kept" "-|1234" \
 	"SELECT coalesce(person_id, '-'), consent_code FROM device_users WHERE user_index = 2"
 expect_hv "unlink --forget forgets the slot" 0 devices unlink AA:BB:CC:00:00:02 2 --forget --db "$db"
-sql_is "... slot gone" 0 "SELECT count(*) FROM device_users"
+sql_is "... slot gone" 0 "SELECT count(*) FROM device_users WHERE user_index = 2"
 
 # --- no store, no permission -----------------------------------------------------------
 expect_hv "list without a database: no store" 4 people list --db "$tmp/missing.db"

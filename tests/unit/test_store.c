@@ -1028,6 +1028,73 @@ static void test_people_and_links(void **state)
 	hv_store_close(s);
 }
 
+struct links_seen {
+	unsigned n;
+	char text[8][64];
+	struct hv_store *s;
+	unsigned stop_at;
+};
+
+static int collect_link(const char *address, int user_index,
+			const char *person, int consent_code, void *userdata)
+{
+	struct links_seen *l = userdata;
+	char p[HV_PERSON_MAX];
+
+	if (l->n >= 8)
+		return -ENOBUFS;
+	/* The store may be used from the callback. */
+	assert_int_equal(hv_store_link_get(l->s, address, user_index, p, NULL),
+			 0);
+	assert_string_equal(p, person);
+	(void)snprintf(l->text[l->n++], sizeof(l->text[0]), "%s/%d/%s/%d",
+		       address, user_index, person, consent_code);
+	if (l->stop_at && l->n == l->stop_at)
+		return -ECANCELED;
+	return 0;
+}
+
+static void test_links_foreach(void **state)
+{
+	struct hv_device_info seen = { .address = "AA:BB:CC:DD:EE:02",
+				       .driver = "sig_weight_scale",
+				       .battery = -1 };
+	struct links_seen l = { 0 };
+	struct hv_store *s;
+
+	(void)state;
+	s = open_ok(0);
+	l.s = s;
+	assert_int_equal(hv_store_links_foreach(s, collect_link, &l), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(hv_store_person_add(s, &(struct hv_person){ .id = "anna" }),
+			 0);
+	assert_int_equal(hv_store_device_seen(s, &seen), 0);
+	/* Slots of a device never seen, an index beyond a byte, unlinked. */
+	assert_int_equal(hv_store_link_set(s, "AA:BB:CC:DD:EE:09", 300, "anna",
+					   -1),
+			 0);
+	assert_int_equal(hv_store_link_set(s, "AA:BB:CC:DD:EE:02", 7, NULL, 42),
+			 0);
+	assert_int_equal(hv_store_link_set(s, "AA:BB:CC:DD:EE:02", 1, "anna",
+					   1234),
+			 0);
+	assert_int_equal(hv_store_links_foreach(s, collect_link, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.text[0], "AA:BB:CC:DD:EE:02/1/anna/1234");
+	assert_string_equal(l.text[1], "AA:BB:CC:DD:EE:02/7//42");
+	assert_string_equal(l.text[2], "AA:BB:CC:DD:EE:09/300/anna/-1");
+
+	memset(&l, 0, sizeof(l));
+	l.s = s;
+	l.stop_at = 2;
+	assert_int_equal(hv_store_links_foreach(s, collect_link, &l),
+			 -ECANCELED);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(hv_store_links_foreach(s, NULL, NULL), -EINVAL);
+	hv_store_close(s);
+}
+
 static void test_concurrent_reader(void **state)
 {
 	struct hv_store *w, *r;
@@ -1138,6 +1205,7 @@ int main(void)
 		T(test_old_schema_readonly),
 		T(test_devices),
 		T(test_people_and_links),
+		T(test_links_foreach),
 		T(test_concurrent_reader),
 	};
 
