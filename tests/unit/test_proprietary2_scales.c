@@ -23,6 +23,8 @@
 #include "daemon/measurement_json.h"
 #include "drivers/conversation.h"
 #include "drivers/registry.h"
+#include "tests/fakes/frames.h"
+#include "tests/fakes/vectors.h"
 
 #define SOEHNLE_A "352e3001-28e9-40b8-a361-6db4cca4147c"
 #define SOEHNLE_B "352e3004-28e9-40b8-a361-6db4cca4147c"
@@ -37,91 +39,6 @@ static bool is_mine(const char *id)
 		if (strcmp(*d, id) == 0)
 			return true;
 	return false;
-}
-
-/* --- frame builders ------------------------------------------------------- */
-
-enum cs {
-	CS_NONE,
-	CS_VITAFIT, /* [n-2] = XOR of [1 .. n-3] */
-	CS_AC, /* [7] = sum of [2..6] */
-	CS_NEW, /* [19] = sum of [3..18] mod 32 */
-	CS_SUM, /* [n-1] = sum of all before (QN) */
-};
-
-static void apply_cs(uint8_t *v, size_t n, enum cs cs)
-{
-	uint8_t x = 0;
-
-	switch (cs) {
-	case CS_NONE:
-		return;
-	case CS_VITAFIT:
-		for (size_t i = 1; i + 2 < n; i++)
-			x ^= v[i];
-		v[n - 2] = x;
-		return;
-	case CS_AC:
-		for (size_t i = 2; i <= 6; i++)
-			x = (uint8_t)(x + v[i]);
-		v[7] = x;
-		return;
-	case CS_NEW:
-		for (size_t i = 3; i <= 18; i++)
-			x = (uint8_t)(x + v[i]);
-		v[19] = x & 0x1F;
-		return;
-	case CS_SUM:
-		for (size_t i = 0; i + 1 < n; i++)
-			x = (uint8_t)(x + v[i]);
-		v[n - 1] = x;
-		return;
-	}
-}
-
-static void chr(struct hv_frame *f, const char *name, const char *uuid,
-		const char *hex, enum cs cs)
-{
-	char buf[600];
-
-	*f = (struct hv_frame){ .name = name };
-	snprintf(buf, sizeof(buf), "%s:%s", uuid, hex);
-	assert_int_equal(hv_frame_set_characteristic(f, buf), 0);
-	apply_cs(f->value, f->value_len, cs);
-}
-
-static void decode(const struct hv_frame *f, struct hv_measurement *m)
-{
-	(void)hv_registry_decode(f, NULL, m);
-}
-
-static double reading(const struct hv_measurement *m, enum hv_metric metric)
-{
-	const struct hv_reading *r = hv_measurement_find(m, metric);
-
-	if (!r)
-		fail_msg("no %s reading", hv_metric_info(metric)->name);
-	return r->value;
-}
-
-static const char *method_of(const struct hv_measurement *m,
-			     enum hv_metric metric)
-{
-	const struct hv_reading *r = hv_measurement_find(m, metric);
-
-	assert_non_null(r);
-	return r->method;
-}
-
-#define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
-
-static void assert_driver(const struct hv_measurement *m, const char *id)
-{
-	if (m->status != HV_STATUS_OK)
-		fail_msg("status %s (%s), expected %s", hv_status_name(m->status),
-			 m->error, id);
-	assert_non_null(m->driver);
-	assert_string_equal(m->driver, id);
 }
 
 static void assert_invalid(const struct hv_measurement *m, const char *id)
@@ -144,15 +61,21 @@ static void test_soehnle(void **state)
 	(void)state;
 	/* 09, user 2, 2024-03-15 08:30:00, 72.4 kg (724 × 0.1), 5 kHz 550,
 	 * 50 kHz 500 Ohm */
-	chr(&f, "Shape200", SOEHNLE_A, "09" "02" "07e8030f081e00" "02d4" "0226" "01f4",
-	    CS_NONE);
+	hv_test_gatt(&f, "Shape200", SOEHNLE_A,
+		     "09"
+		     "02"
+		     "07e8030f081e00"
+		     "02d4"
+		     "0226"
+		     "01f4",
+		     HV_CS_NONE);
 	f.now = 1710491400 + 60;
-	decode(&f, &m);
-	assert_driver(&m, "soehnle_shape");
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "soehnle_shape");
 	assert_true(m.final);
 	assert_int_equal(m.user_index, 2);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	assert_near(reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
 	assert_true(m.has_device_time);
 	assert_int_equal(m.device_time.year, 2024);
 	assert_int_equal(m.device_time.month, 3);
@@ -162,43 +85,72 @@ static void test_soehnle(void **state)
 
 	/* with a profile: standard impedance on the 50 kHz value */
 	f.profile = &male44;
-	decode(&f, &m);
-	assert_string_equal(method_of(&m, HV_METRIC_FAT_FREE_MASS),
+	hv_test_decode(&f, &m);
+	assert_string_equal(hv_test_method(&m, HV_METRIC_FAT_FREE_MASS),
 			    "standard_impedance");
 	/* Sun 2003 male: −10.68 + 0.65 × 180²/500 + 0.26 × 72.4 + 0.02 × 500 */
-	assert_near(reading(&m, HV_METRIC_FAT_FREE_MASS),
-		    -10.68 + 0.65 * 180 * 180 / 500.0 + 0.26 * 72.4 + 10, 0.006);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_FAT_FREE_MASS),
+		       -10.68 + 0.65 * 180 * 180 / 500.0 + 0.26 * 72.4 + 10,
+		       0.006);
 
 	/* the 128-bit UUID is the vendor's own: no name needed */
-	chr(&f, NULL, SOEHNLE_A, "09" "01" "07e8030f081e00" "02d4" "0000" "0000",
-	    CS_NONE);
-	decode(&f, &m);
-	assert_driver(&m, "soehnle_shape");
+	hv_test_gatt(&f, NULL, SOEHNLE_A,
+		     "09"
+		     "01"
+		     "07e8030f081e00"
+		     "02d4"
+		     "0000"
+		     "0000",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "soehnle_shape");
 	assert_int_equal(m.user_index, 1);
 	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
 
 	/* short, bad user, bad month, zero weight */
-	chr(&f, "Shape200", SOEHNLE_A, "0902" "07e8030f081e00" "02d4" "0226",
-	    CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Shape200", SOEHNLE_A,
+		     "0902"
+		     "07e8030f081e00"
+		     "02d4"
+		     "0226",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_invalid(&m, "soehnle_shape");
-	chr(&f, "Shape200", SOEHNLE_A, "09" "08" "07e8030f081e00" "02d4" "0226" "01f4",
-	    CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Shape200", SOEHNLE_A,
+		     "09"
+		     "08"
+		     "07e8030f081e00"
+		     "02d4"
+		     "0226"
+		     "01f4",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_invalid(&m, "soehnle_shape");
-	chr(&f, "Shape200", SOEHNLE_A, "09" "02" "07e80d0f081e00" "02d4" "0226" "01f4",
-	    CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Shape200", SOEHNLE_A,
+		     "09"
+		     "02"
+		     "07e80d0f081e00"
+		     "02d4"
+		     "0226"
+		     "01f4",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_invalid(&m, "soehnle_shape");
-	chr(&f, "Shape200", SOEHNLE_A, "09" "02" "07e8030f081e00" "0000" "0226" "01f4",
-	    CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Shape200", SOEHNLE_A,
+		     "09"
+		     "02"
+		     "07e8030f081e00"
+		     "0000"
+		     "0226"
+		     "01f4",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_invalid(&m, "soehnle_shape");
 
 	/* other opcodes and the B characteristic: protocol frames */
-	chr(&f, "Shape200", SOEHNLE_B, "0102", CS_NONE);
-	decode(&f, &m);
-	assert_driver(&m, "soehnle_shape");
+	hv_test_gatt(&f, "Shape200", SOEHNLE_B, "0102", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "soehnle_shape");
 	assert_false(m.final);
 	assert_int_equal(m.n_readings, 0);
 }
@@ -212,60 +164,62 @@ static void test_lefu_ac(void **state)
 
 	(void)state;
 	/* live weight 0x1C48 = 72.40 kg */
-	chr(&f, "Swan", "ffb2", "ac021c480000ce00", CS_AC);
-	decode(&f, &m);
-	assert_driver(&m, "lefu_icomon");
+	hv_test_gatt(&f, "Swan", "ffb2", "ac021c480000ce00", HV_CS_AC);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
 	assert_false(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
 	/* stable weight: still live (the impedance completes it) */
-	chr(&f, "Swan", "ffb2", "ac021c480000ca00", CS_AC);
-	decode(&f, &m);
-	assert_driver(&m, "lefu_icomon");
+	hv_test_gatt(&f, "Swan", "ffb2", "ac021c480000ca00", HV_CS_AC);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
 	assert_false(m.final);
 	/* FitTrack: 0.1 kg steps, 0x02D4 = 72.4 */
-	chr(&f, "FitTrack", "ffb2", "ac0202d40000ca00", CS_AC);
-	decode(&f, &m);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_test_gatt(&f, "FitTrack", "ffb2", "ac0202d40000ca00", HV_CS_AC);
+	hv_test_decode(&f, &m);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
 
 	/* impedance 500 Ohm with the kept weight (session quirks) */
-	chr(&f, "Swan", "ffb2", "ac02fd0101f4cb00", CS_AC);
-	decode(&f, &m);
-	assert_driver(&m, "lefu_icomon");
+	hv_test_gatt(&f, "Swan", "ffb2", "ac02fd0101f4cb00", HV_CS_AC);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
 	assert_false(m.final); /* no weight kept: not a measurement */
-	assert_near(reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
 	f.quirks = 7240u << 8;
 	f.profile = &male44;
-	decode(&f, &m);
+	hv_test_decode(&f, &m);
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	assert_near(reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
-	assert_string_equal(method_of(&m, HV_METRIC_BODY_FAT_PERCENT),
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	assert_string_equal(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT),
 			    "standard_impedance");
 
 	/* FitTrack dump value: fat 23.5 %, live */
-	chr(&f, "FitTrack", "ffb2", "ac02fe0200ebcb00", CS_AC);
-	decode(&f, &m);
+	hv_test_gatt(&f, "FitTrack", "ffb2", "ac02fe0200ebcb00", HV_CS_AC);
+	hv_test_decode(&f, &m);
 	assert_false(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_FAT_PERCENT), 23.5, 1e-9);
-	chr(&f, "FitTrack", "ffb2", "ac02fe040009cb00", CS_AC);
-	decode(&f, &m);
-	assert_near(reading(&m, HV_METRIC_VISCERAL_FAT_RATING), 9, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT), 23.5,
+		       1e-9);
+	hv_test_gatt(&f, "FitTrack", "ffb2", "ac02fe040009cb00", HV_CS_AC);
+	hv_test_decode(&f, &m);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_VISCERAL_FAT_RATING), 9,
+		       1e-9);
 
 	/* bad checksum; wrong length; command echo */
-	chr(&f, "Swan", "ffb2", "ac021c480000ce00", CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Swan", "ffb2", "ac021c480000ce00", HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_invalid(&m, "lefu_icomon");
-	chr(&f, "Swan", "ffb2", "ac021c4800", CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Swan", "ffb2", "ac021c4800", HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_invalid(&m, "lefu_icomon");
-	chr(&f, "Swan", "ffb2", "ac02f7000000cc00", CS_AC);
-	decode(&f, &m);
-	assert_driver(&m, "lefu_icomon");
+	hv_test_gatt(&f, "Swan", "ffb2", "ac02f7000000cc00", HV_CS_AC);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
 	assert_int_equal(m.n_readings, 0);
 
 	/* nameless 0xFFB2: shared, nobody claims it */
-	chr(&f, NULL, "ffb2", "ac021c480000ce00", CS_AC);
-	decode(&f, &m);
+	hv_test_gatt(&f, NULL, "ffb2", "ac021c480000ce00", HV_CS_AC);
+	hv_test_decode(&f, &m);
 	assert_int_equal(m.status, HV_STATUS_NOT_MINE);
 }
 
@@ -276,36 +230,61 @@ static void test_lefu_composite(void **state)
 
 	(void)state;
 	/* part 1: 2024-03-15 08:30:00, weight 72.4, BMI 22.3, fat 23.5 */
-	chr(&f, "icomon", "ffb2",
-	    "ac02ff" "000221" "18030f081e00" "02d4" "00df" "00eb" "0000", CS_NONE);
-	decode(&f, &m);
-	assert_driver(&m, "lefu_icomon");
+	hv_test_gatt(&f, "icomon", "ffb2",
+		     "ac02ff"
+		     "000221"
+		     "18030f081e00"
+		     "02d4"
+		     "00df"
+		     "00eb"
+		     "0000",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
 	assert_true(m.more_packets);
 	assert_false(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	assert_near(reading(&m, HV_METRIC_BMI), 22.3, 1e-9);
-	assert_near(reading(&m, HV_METRIC_BODY_FAT_PERCENT), 23.5, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BMI), 22.3, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT), 23.5,
+		       1e-9);
 	assert_int_equal(m.raw_device_time.year, 2024);
 	assert_int_equal(m.raw_device_time.minute, 30);
-	assert_null(method_of(&m, HV_METRIC_BODY_FAT_PERCENT));
+	assert_null(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT));
 
 	/* part 2: muscle 38.2 %, BMR, bone 3.1, water 55.1 %, age 41,
 	 * protein 16.0 % (little-endian) */
-	chr(&f, "icomon", "ffb2",
-	    "0100" "7e01" "0000" "1f00" "2702" "29" "a000" "00000000000000",
-	    CS_NONE);
-	decode(&f, &m);
-	assert_driver(&m, "lefu_icomon");
+	hv_test_gatt(&f, "icomon", "ffb2",
+		     "0100"
+		     "7e01"
+		     "0000"
+		     "1f00"
+		     "2702"
+		     "29"
+		     "a000"
+		     "00000000000000",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_MUSCLE_PERCENT), 38.2, 1e-9);
-	assert_near(reading(&m, HV_METRIC_BONE_MASS), 3.1, 1e-9);
-	assert_near(reading(&m, HV_METRIC_BODY_WATER_PERCENT), 55.1, 1e-9);
-	assert_near(reading(&m, HV_METRIC_PROTEIN_PERCENT), 16.0, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_MUSCLE_PERCENT), 38.2,
+		       1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BONE_MASS), 3.1, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WATER_PERCENT), 55.1,
+		       1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_PROTEIN_PERCENT), 16.0,
+		       1e-9);
 
 	/* fat above 100 %: invalid */
-	chr(&f, "icomon", "ffb2",
-	    "ac02ff" "000221" "18030f081e00" "02d4" "00df" "0fff" "0000", CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "icomon", "ffb2",
+		     "ac02ff"
+		     "000221"
+		     "18030f081e00"
+		     "02d4"
+		     "00df"
+		     "0fff"
+		     "0000",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_invalid(&m, "lefu_icomon");
 }
 
@@ -316,53 +295,93 @@ static void test_lefu_new_framing(void **state)
 
 	(void)state;
 	/* Robi S9 final: 72 400 g = 0x011AD0, HR 72, 500 Ohm */
-	chr(&f, "Robi S9", "ffb3",
-	    "050800a3" "00" "011ad0" "48" "01f4" "0000000000000000" "00", CS_NEW);
+	hv_test_gatt(&f, "Robi S9", "ffb3",
+		     "050800a3"
+		     "00"
+		     "011ad0"
+		     "48"
+		     "01f4"
+		     "0000000000000000"
+		     "00",
+		     HV_CS_NEW);
 	f.profile = &male44;
-	decode(&f, &m);
-	assert_driver(&m, "lefu_icomon");
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	assert_near(reading(&m, HV_METRIC_HEART_RATE), 72, 1e-9);
-	assert_near(reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
-	assert_string_equal(method_of(&m, HV_METRIC_FAT_FREE_MASS),
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_HEART_RATE), 72, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	assert_string_equal(hv_test_method(&m, HV_METRIC_FAT_FREE_MASS),
 			    "standard_impedance");
 
 	/* A2 live: locked, grams at [6..8] */
-	chr(&f, "Robi S9", "ffb2",
-	    "060700a2" "03" "00" "011ad0" "00000000000000000000" "00", CS_NEW);
-	decode(&f, &m);
-	assert_driver(&m, "lefu_icomon");
+	hv_test_gatt(&f, "Robi S9", "ffb2",
+		     "060700a2"
+		     "03"
+		     "00"
+		     "011ad0"
+		     "00000000000000000000"
+		     "00",
+		     HV_CS_NEW);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
 	assert_false(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
 
 	/* SSW532 result: this weighing (A3), valid, grams at [9..11] */
-	chr(&f, "SSW532", "ffb3",
-	    "072300a3" "0000000000" "011ad0" "0000" "01" "0000000000", CS_NEW);
-	decode(&f, &m);
-	assert_driver(&m, "lefu_icomon");
+	hv_test_gatt(&f, "SSW532", "ffb3",
+		     "072300a3"
+		     "0000000000"
+		     "011ad0"
+		     "0000"
+		     "01"
+		     "0000000000",
+		     HV_CS_NEW);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
 	/* a stored replay is not a new measurement */
-	chr(&f, "SSW532", "ffb3",
-	    "072300a1" "0000000000" "011ad0" "0000" "01" "0000000000", CS_NEW);
-	decode(&f, &m);
-	assert_driver(&m, "lefu_icomon");
+	hv_test_gatt(&f, "SSW532", "ffb3",
+		     "072300a1"
+		     "0000000000"
+		     "011ad0"
+		     "0000"
+		     "01"
+		     "0000000000",
+		     HV_CS_NEW);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
 	assert_int_equal(m.n_readings, 0);
 
 	/* the checksum by hand: a3+01+1a+f0+48+01+f4 = 0x2EB, mod 32 = 0x0B
 	 * (mod 64 would be 0x2B) */
-	chr(&f, "Robi S9", "ffb3",
-	    "050800a3" "00" "011af0" "48" "01f4" "0000000000000000" "0b", CS_NONE);
-	decode(&f, &m);
-	assert_driver(&m, "lefu_icomon");
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.432, 1e-9);
+	hv_test_gatt(&f, "Robi S9", "ffb3",
+		     "050800a3"
+		     "00"
+		     "011af0"
+		     "48"
+		     "01f4"
+		     "0000000000000000"
+		     "0b",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.432,
+		       1e-9);
 
 	/* the 5-bit checksum is checked */
-	chr(&f, "Robi S9", "ffb3",
-	    "050800a3" "00" "011ad0" "48" "01f4" "0000000000000000" "00", CS_NEW);
+	hv_test_gatt(&f, "Robi S9", "ffb3",
+		     "050800a3"
+		     "00"
+		     "011ad0"
+		     "48"
+		     "01f4"
+		     "0000000000000000"
+		     "00",
+		     HV_CS_NEW);
 	f.value[19] ^= 0x01;
-	decode(&f, &m);
+	hv_test_decode(&f, &m);
 	assert_invalid(&m, "lefu_icomon");
 }
 
@@ -385,81 +404,121 @@ static void test_keep_s3(void **state)
 
 	(void)state;
 	/* final event: stage 0x29, 72.4 kg × 200 = 14480 = 0x3890, Z, HR 72 */
-	chr(&f, "Keep_S3", "ff01", "0353570008" "29" "3890" "0000" "01f4" "48",
-	    CS_NONE);
-	decode(&f, &m);
-	assert_driver(&m, "keep_s3");
+	hv_test_gatt(&f, "Keep_S3", "ff01",
+		     "0353570008"
+		     "29"
+		     "3890"
+		     "0000"
+		     "01f4"
+		     "48",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "keep_s3");
 	assert_false(m.final);
 	assert_true(m.more_packets);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	assert_near(reading(&m, HV_METRIC_HEART_RATE), 72, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_HEART_RATE), 72, 1e-9);
 	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
 	/* live stage */
-	chr(&f, "Keep_S3", "ff01", "0353570008" "01" "3890" "0000" "0000" "00",
-	    CS_NONE);
-	decode(&f, &m);
-	assert_driver(&m, "keep_s3");
+	hv_test_gatt(&f, "Keep_S3", "ff01",
+		     "0353570008"
+		     "01"
+		     "3890"
+		     "0000"
+		     "0000"
+		     "00",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "keep_s3");
 	assert_false(m.final);
 	assert_false(m.more_packets);
 
 	/* final record: encoded 50 kHz impedance E8 03 00 → U 1000, L 0 →
 	 * 500 Ohm */
 	keep_record(hex, sizeof(hex), "e80300", "3890");
-	chr(&f, "Keep_S3", "ff01", hex, CS_NONE);
+	hv_test_gatt(&f, "Keep_S3", "ff01", hex, HV_CS_NONE);
 	assert_int_equal(f.value_len, 66);
 	f.profile = &male44;
-	decode(&f, &m);
-	assert_driver(&m, "keep_s3");
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "keep_s3");
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	assert_near(reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
-	assert_near(reading(&m, HV_METRIC_HEART_RATE), 72, 1e-9);
-	assert_string_equal(method_of(&m, HV_METRIC_BODY_FAT_PERCENT),
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_HEART_RATE), 72, 1e-9);
+	assert_string_equal(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT),
 			    "standard_impedance");
 	/* E8 03 10: L = 0x10 << 2 = 64 → (1000 − 64) / 2 = 468 */
 	keep_record(hex, sizeof(hex), "e80310", "3890");
-	chr(&f, "Keep_S3", "ff01", hex, CS_NONE);
-	decode(&f, &m);
-	assert_near(reading(&m, HV_METRIC_IMPEDANCE), 468, 1e-9);
+	hv_test_gatt(&f, "Keep_S3", "ff01", hex, HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 468, 1e-9);
 	/* E8 13 00: L = 1 → 999 / 2 truncates to 499 */
 	keep_record(hex, sizeof(hex), "e81300", "3890");
-	chr(&f, "Keep_S3", "ff01", hex, CS_NONE);
-	decode(&f, &m);
-	assert_near(reading(&m, HV_METRIC_IMPEDANCE), 499, 1e-9);
+	hv_test_gatt(&f, "Keep_S3", "ff01", hex, HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 499, 1e-9);
 	/* FF FF FF: no impedance, weight only (still final) */
 	keep_record(hex, sizeof(hex), "ffffff", "3890");
-	chr(&f, "Keep_S3", "ff01", hex, CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Keep_S3", "ff01", hex, HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_true(m.final);
 	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
 
 	/* declared length does not match; bad magic; zero weight */
-	chr(&f, "Keep_S3", "ff01", "0353570009" "29" "3890" "0000" "01f4" "48",
-	    CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Keep_S3", "ff01",
+		     "0353570009"
+		     "29"
+		     "3890"
+		     "0000"
+		     "01f4"
+		     "48",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_invalid(&m, "keep_s3");
-	chr(&f, "Keep_S3", "ff01", "0354570008" "29" "3890" "0000" "01f4" "48",
-	    CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Keep_S3", "ff01",
+		     "0354570008"
+		     "29"
+		     "3890"
+		     "0000"
+		     "01f4"
+		     "48",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_invalid(&m, "keep_s3");
 	keep_record(hex, sizeof(hex), "e80300", "0000");
-	chr(&f, "Keep_S3", "ff01", hex, CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Keep_S3", "ff01", hex, HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_invalid(&m, "keep_s3");
 
 	/* a response is a protocol frame */
-	chr(&f, "Keep_S3", "ff01", "0253380000" "80", CS_NONE);
-	decode(&f, &m);
-	assert_driver(&m, "keep_s3");
+	hv_test_gatt(&f, "Keep_S3", "ff01",
+		     "0253380000"
+		     "80",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "keep_s3");
 	assert_int_equal(m.n_readings, 0);
 
 	/* 0xFF01 without the name: every ESP32 demo uses it */
-	chr(&f, NULL, "ff01", "0353570008" "29" "3890" "0000" "01f4" "48", CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, NULL, "ff01",
+		     "0353570008"
+		     "29"
+		     "3890"
+		     "0000"
+		     "01f4"
+		     "48",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_true(m.status == HV_STATUS_NOT_MINE || !is_mine(m.driver));
-	chr(&f, "Keep_S3 Pro", "ff01", "0353570008" "29" "3890" "0000" "01f4" "48",
-	    CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Keep_S3 Pro", "ff01",
+		     "0353570008"
+		     "29"
+		     "3890"
+		     "0000"
+		     "01f4"
+		     "48",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_true(m.status == HV_STATUS_NOT_MINE || !is_mine(m.driver));
 }
 
@@ -472,44 +531,75 @@ static void test_vitafit(void **state)
 
 	(void)state;
 	/* stable weight 0x1C48 = 72.40 kg */
-	chr(&f, "Vitafit", "fff1", "5a0a2610" "02" "000000" "1c48" "00aa",
-	    CS_VITAFIT);
-	decode(&f, &m);
-	assert_driver(&m, "vitafit");
+	hv_test_gatt(&f, "Vitafit", "fff1",
+		     "5a0a2610"
+		     "02"
+		     "000000"
+		     "1c48"
+		     "00aa",
+		     HV_CS_VITAFIT);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "vitafit");
 	assert_false(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
 
 	/* impedance 500 Ohm: final with the kept weight */
-	chr(&f, "Vitafit", "fff1", "5a0b2611" "0000000000" "01f4" "00aa",
-	    CS_VITAFIT);
-	decode(&f, &m);
-	assert_driver(&m, "vitafit");
+	hv_test_gatt(&f, "Vitafit", "fff1",
+		     "5a0b2611"
+		     "0000000000"
+		     "01f4"
+		     "00aa",
+		     HV_CS_VITAFIT);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "vitafit");
 	assert_false(m.final);
 	f.quirks = 7240u << 8;
 	f.profile = &male44;
-	decode(&f, &m);
+	hv_test_decode(&f, &m);
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	assert_near(reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
-	assert_string_equal(method_of(&m, HV_METRIC_BASAL_METABOLIC_RATE),
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	assert_string_equal(hv_test_method(&m, HV_METRIC_BASAL_METABOLIC_RATE),
 			    "standard_impedance");
 
 	/* bad XOR, bad length byte, bad trailer */
-	chr(&f, "Vitafit", "fff1", "5a0a2610" "02" "000000" "1c48" "00aa", CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Vitafit", "fff1",
+		     "5a0a2610"
+		     "02"
+		     "000000"
+		     "1c48"
+		     "00aa",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_invalid(&m, "vitafit");
-	chr(&f, "Vitafit", "fff1", "5a0b2610" "02" "000000" "1c48" "00aa",
-	    CS_VITAFIT);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Vitafit", "fff1",
+		     "5a0b2610"
+		     "02"
+		     "000000"
+		     "1c48"
+		     "00aa",
+		     HV_CS_VITAFIT);
+	hv_test_decode(&f, &m);
 	assert_invalid(&m, "vitafit");
-	chr(&f, "Vitafit", "fff1", "5a0a2610" "02" "000000" "1c48" "00ab",
-	    CS_VITAFIT);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Vitafit", "fff1",
+		     "5a0a2610"
+		     "02"
+		     "000000"
+		     "1c48"
+		     "00ab",
+		     HV_CS_VITAFIT);
+	hv_test_decode(&f, &m);
 	assert_invalid(&m, "vitafit");
 
 	/* 0xFFF1 is shared with QN type 2: the name decides */
-	chr(&f, NULL, "fff1", "5a0a2610" "02" "000000" "1c48" "00aa", CS_VITAFIT);
-	decode(&f, &m);
+	hv_test_gatt(&f, NULL, "fff1",
+		     "5a0a2610"
+		     "02"
+		     "000000"
+		     "1c48"
+		     "00aa",
+		     HV_CS_VITAFIT);
+	hv_test_decode(&f, &m);
 	assert_int_equal(m.status, HV_STATUS_NOT_MINE);
 }
 
@@ -520,24 +610,30 @@ struct family_frame {
 	const char *name;
 	const char *uuid;
 	const char *hex;
-	enum cs cs;
+	enum hv_test_checksum cs;
 };
 
 static const struct family_frame family_frames[] = {
 	{ "soehnle_shape", "Shape100", SOEHNLE_A,
-	  "090207e8030f081e0002d4022601f4", CS_NONE },
-	{ "lefu_icomon", "Swan", "ffb2", "ac021c480000ce00", CS_AC },
-	{ "lefu_icomon", "FitTrack", "ffb2", "ac0202d40000ca00", CS_AC },
+	  "090207e8030f081e0002d4022601f4", HV_CS_NONE },
+	{ "lefu_icomon", "Swan", "ffb2", "ac021c480000ce00", HV_CS_AC },
+	{ "lefu_icomon", "FitTrack", "ffb2", "ac0202d40000ca00", HV_CS_AC },
 	{ "lefu_icomon", "Robi S9", "ffb3",
-	  "050800a300011ad04801f4" "000000000000000000", CS_NEW },
-	{ "keep_s3", "Keep_S3", "ff01", "0353570008293890000001f448", CS_NONE },
-	{ "vitafit", "Vitafit", "fff1", "5a0a26100200000" "01c4800aa", CS_VITAFIT },
+	  "050800a300011ad04801f4"
+	  "000000000000000000",
+	  HV_CS_NEW },
+	{ "keep_s3", "Keep_S3", "ff01", "0353570008293890000001f448",
+	  HV_CS_NONE },
+	{ "vitafit", "Vitafit", "fff1",
+	  "5a0a26100200000"
+	  "01c4800aa",
+	  HV_CS_VITAFIT },
 	/* the first half's families, for the other direction */
-	{ "qn_scale", "QN-Scale", "fff1", "100bff1c480101f401f400", CS_SUM },
+	{ "qn_scale", "QN-Scale", "fff1", "100bff1c480101f401f400", HV_CS_SUM },
 	{ "eufy_1byone", "eufy T9147", "fff4", "cf9614401f000000000000",
-	  CS_NONE },
+	  HV_CS_NONE },
 	{ "beurer_sanitas", "SANITAS SBF70", "ffe1",
-	  "e759030265f4070805a801f400eb0227017e0000", CS_NONE },
+	  "e759030265f4070805a801f400eb0227017e0000", HV_CS_NONE },
 };
 
 static void test_cross_family(void **state)
@@ -548,9 +644,9 @@ static void test_cross_family(void **state)
 		struct hv_frame f;
 		struct hv_measurement m;
 
-		chr(&f, ff->name, ff->uuid, ff->hex, ff->cs);
-		decode(&f, &m);
-		assert_driver(&m, ff->driver);
+		hv_test_gatt(&f, ff->name, ff->uuid, ff->hex, ff->cs);
+		hv_test_decode(&f, &m);
+		hv_test_assert_driver(&m, ff->driver);
 		assert_true(hv_driver_by_id(ff->driver)->claims_device(&f));
 
 		for (size_t j = 0; j < ELEMENTSOF(family_frames); j++) {
@@ -560,11 +656,11 @@ static void test_cross_family(void **state)
 				continue;
 			/* a name selects its driver on a shared UUID, by
 			 * design: skip UUIDs the other driver also lists */
-			chr(&f, NULL, ff->uuid, ff->hex, ff->cs);
+			hv_test_gatt(&f, NULL, ff->uuid, ff->hex, ff->cs);
 			if (hv_driver_matches(hv_driver_by_id(o->driver), &f))
 				continue;
-			chr(&f, o->name, ff->uuid, ff->hex, ff->cs);
-			decode(&f, &m);
+			hv_test_gatt(&f, o->name, ff->uuid, ff->hex, ff->cs);
+			hv_test_decode(&f, &m);
 			if (m.status != HV_STATUS_NOT_MINE &&
 			    strcmp(m.driver, ff->driver) != 0 &&
 			    (is_mine(m.driver) || is_mine(ff->driver)))
@@ -576,92 +672,33 @@ static void test_cross_family(void **state)
 
 /* --- the Theengs corpus: none of these devices is ours -------------------- */
 
-static char *slurp(const char *path)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!fp)
-		return NULL;
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n >= 0);
-	rewind(fp);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = 0;
-	fclose(fp);
-	return buf;
-}
-
 static void test_theengs_not_claimed(void **state)
 {
-	const char *shared = getenv("HV_SHARED");
-	char path[512];
-	char *text;
-	cJSON *all, *it;
+	cJSON *all = hv_test_vectors_load("theengs_all_devices.json");
+	const cJSON *it;
 	size_t n = 0;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/vectors/theengs_all_devices.json",
-		 shared ? shared : "../shared");
-	text = slurp(path);
-	if (!text) {
-		print_message("SKIP: %s absent\n", path);
+	if (!all)
 		skip();
-		return;
-	}
-	all = cJSON_Parse(text);
-	free(text);
-	assert_non_null(all);
 	cJSON_ArrayForEach(it, all) {
-		const cJSON *kind = cJSON_GetObjectItem(it, "kind");
-		const cJSON *hex = cJSON_GetObjectItem(it, "hex");
-		const cJSON *uuid = cJSON_GetObjectItem(it, "uuid");
-		const cJSON *name = cJSON_GetObjectItem(it, "name");
-		const cJSON *shex = cJSON_GetObjectItem(it, "service_hex");
-		struct hv_frame f = { 0 };
+		struct hv_frame f;
 		struct hv_measurement m;
-		char buf[600];
 
-		if (cJSON_IsString(name))
-			f.name = name->valuestring;
-		if (!cJSON_IsString(kind) || !cJSON_IsString(hex))
+		if (!hv_test_theengs_advert_strict(it, &f))
 			continue;
-		if (strcmp(kind->valuestring, "advert_service_data") == 0) {
-			if (!cJSON_IsString(uuid))
-				continue;
-			snprintf(buf, sizeof(buf), "%s:%s",
-				 uuid->valuestring +
-					 (strncmp(uuid->valuestring, "0x", 2) ? 0 : 2),
-				 hex->valuestring);
-			if (hv_frame_add_service_data(&f, buf) < 0)
-				continue;
-		} else {
-			if (hv_frame_add_manufacturer_data(&f, hex->valuestring) < 0)
-				continue;
-			if (cJSON_IsString(shex) && cJSON_IsString(uuid)) {
-				snprintf(buf, sizeof(buf), "%s:%s",
-					 uuid->valuestring +
-						 (strncmp(uuid->valuestring, "0x", 2) ? 0 : 2),
-					 shex->valuestring);
-				(void)hv_frame_add_service_data(&f, buf);
-			}
-		}
 		n++;
-		decode(&f, &m);
+		hv_test_decode(&f, &m);
 		if (m.status != HV_STATUS_NOT_MINE && is_mine(m.driver))
 			fail_msg("%s (%s) claimed by %s",
-				 cJSON_GetObjectItem(it, "model")->valuestring,
-				 hex->valuestring, m.driver);
+				 hv_test_str(it, "model"),
+				 hv_test_str(it, "hex"), m.driver);
 		for (const char *const *d = my_drivers; *d; d++) {
 			const struct hv_driver *drv = hv_driver_by_id(*d);
 
 			if (drv->claims_device(&f))
-				fail_msg("%s selects the %s advert",
-					 *d, cJSON_GetObjectItem(it, "model")->valuestring);
+				fail_msg("%s selects the %s advert", *d,
+					 hv_test_str(it, "model"));
 			/* forced, it must not crash either */
 			(void)hv_registry_decode(&f, drv, &m);
 		}
@@ -696,13 +733,15 @@ static void roundtrip(const char *id, const char *name, double kg, double ohm,
 	assert_int_equal(d->encode(&in, NULL, &f), 0);
 	f.name = name;
 	f.quirks |= quirks;
-	decode(&f, &out);
-	assert_driver(&out, id);
-	assert_near(reading(&out, HV_METRIC_BODY_WEIGHT), kg, 0.006);
+	hv_test_decode(&f, &out);
+	hv_test_assert_driver(&out, id);
+	hv_assert_near(hv_test_reading(&out, HV_METRIC_BODY_WEIGHT), kg, 0.006);
 	if (ohm > 0)
-		assert_near(reading(&out, HV_METRIC_IMPEDANCE), ohm, 0.51);
+		hv_assert_near(hv_test_reading(&out, HV_METRIC_IMPEDANCE), ohm,
+			       0.51);
 	if (hr > 0)
-		assert_near(reading(&out, HV_METRIC_HEART_RATE), hr, 0.51);
+		hv_assert_near(hv_test_reading(&out, HV_METRIC_HEART_RATE), hr,
+			       0.51);
 	assert_int_equal(out.final, final);
 	if (with_time) {
 		assert_int_equal(out.raw_device_time.year, 2024);
@@ -746,74 +785,12 @@ static void test_conversations_well_formed(void **state)
 	(void)state;
 	for (const char *const *id = my_drivers; *id; id++) {
 		const struct hv_driver *d = hv_driver_by_id(*id);
-		const struct hv_conversation *c;
 
 		assert_non_null(d);
 		assert_non_null(d->claims_device);
 		assert_non_null(d->encode);
-		c = d->conversation;
-		assert_non_null(c);
-		assert_true(c->n_steps > 1);
-		assert_int_equal(c->steps[c->n_steps - 1].op, HV_STEP_END);
-		for (size_t i = 0; i < c->n_steps; i++) {
-			const struct hv_step *s = &c->steps[i];
-			struct hv_uuid u;
-
-			assert_true(s->on_fail >= 0 && (size_t)s->on_fail < c->n_steps);
-			assert_non_null(s->what);
-			if (s->op == HV_STEP_WRITE)
-				assert_true(s->payload || s->bytes);
-			if (s->op == HV_STEP_WAIT)
-				assert_non_null(s->on_value);
-			if (s->op != HV_STEP_END) {
-				assert_int_equal(hv_uuid_parse(s->service, &u), 0);
-				assert_int_equal(hv_uuid_parse(s->characteristic, &u), 0);
-			}
-		}
+		hv_test_check_conversation(d->conversation);
 	}
-}
-
-static const struct hv_step *find_step(const char *id, const char *what_prefix,
-				       size_t *ret_index)
-{
-	const struct hv_conversation *c = hv_driver_by_id(id)->conversation;
-
-	for (size_t i = 0; i < c->n_steps; i++)
-		if (strncmp(c->steps[i].what, what_prefix, strlen(what_prefix)) == 0) {
-			if (ret_index)
-				*ret_index = i;
-			return &c->steps[i];
-		}
-	fail_msg("%s: no step '%s'", id, what_prefix);
-	return NULL;
-}
-
-static int payload(const char *id, const char *what, const struct hv_session *ss,
-		   char *out, size_t size)
-{
-	const struct hv_step *s = find_step(id, what, NULL);
-	uint8_t buf[255];
-	size_t n = 0;
-	int r;
-
-	assert_non_null(s->payload);
-	r = s->payload(ss, buf, sizeof(buf), &n);
-	out[0] = 0;
-	if (r < 0)
-		return r;
-	assert_true(2 * n < size);
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", buf[i]);
-	return 0;
-}
-
-static void assert_payload(const char *id, const char *what,
-			   const struct hv_session *ss, const char *expect)
-{
-	char hex[600];
-
-	assert_int_equal(payload(id, what, ss, hex, sizeof(hex)), 0);
-	assert_string_equal(hex, expect);
 }
 
 static struct hv_session session(const char *name)
@@ -840,20 +817,22 @@ static void test_soehnle_conversation(void **state)
 	uint8_t created[] = { 0x20, 0x01, 0x01, 0x04 }, full[] = { 0x20, 0x01, 0x04 };
 
 	(void)state;
-	assert_payload("soehnle_shape", "set the clock", &s, "e807030f091e000500");
-	assert_payload("soehnle_shape", "select", &s, "02030000");
-	assert_payload("soehnle_shape", "register", &s, "010000");
-	assert_payload("soehnle_shape", "write age", &s, "2c");
-	assert_payload("soehnle_shape", "write gender", &s, "00");
-	assert_payload("soehnle_shape", "write height", &s, "b400");
-	assert_payload("soehnle_shape", "request the user", &s, "0903");
+	hv_test_assert_payload("soehnle_shape", "set the clock", &s,
+			       "e807030f091e000500");
+	hv_test_assert_payload("soehnle_shape", "select", &s, "02030000");
+	hv_test_assert_payload("soehnle_shape", "register", &s, "010000");
+	hv_test_assert_payload("soehnle_shape", "write age", &s, "2c");
+	hv_test_assert_payload("soehnle_shape", "write gender", &s, "00");
+	hv_test_assert_payload("soehnle_shape", "write height", &s, "b400");
+	hv_test_assert_payload("soehnle_shape", "request the user", &s, "0903");
 	s.profile = (struct hv_profile){ 0 };
-	assert_int_equal(payload("soehnle_shape", "write age", &s, hex, sizeof(hex)),
+	assert_int_equal(hv_test_payload("soehnle_shape", "write age", &s, hex,
+					 sizeof(hex)),
 			 -ENODATA);
 
-	sel = find_step("soehnle_shape", "select response", NULL);
-	reg = find_step("soehnle_shape", "new user index", NULL);
-	(void)find_step("soehnle_shape", "register", &i_reg);
+	sel = hv_test_find_step("soehnle_shape", "select response", NULL);
+	reg = hv_test_find_step("soehnle_shape", "new user index", NULL);
+	(void)hv_test_find_step("soehnle_shape", "register", &i_reg);
 	assert_int_equal(sel->on_value(&s, ok, sizeof(ok)), HV_VALUE_DONE);
 	/* the scale forgot the slot: register anew */
 	assert_int_equal(sel->on_value(&s, refused, sizeof(refused)), HV_VALUE_GOTO);
@@ -874,38 +853,43 @@ static void test_lefu_conversation(void **state)
 	char hex[64];
 
 	(void)state;
-	assert_payload("lefu_icomon", "init F7", &s, "ac02f7000000ccc3");
-	assert_payload("lefu_icomon", "init FA", &s, "ac02fa000000ccc6");
+	hv_test_assert_payload("lefu_icomon", "init F7", &s,
+			       "ac02f7000000ccc3");
+	hv_test_assert_payload("lefu_icomon", "init FA", &s,
+			       "ac02fa000000ccc6");
 	/* male (1), 44 y, 180 cm */
-	assert_payload("lefu_icomon", "user", &s, "ac02fb012cb4cca8");
+	hv_test_assert_payload("lefu_icomon", "user", &s, "ac02fb012cb4cca8");
 	/* local date 2024-03-15 → 24 3 15, time 09:30:00 */
-	assert_payload("lefu_icomon", "date", &s, "ac02fd18030fccf3");
-	assert_payload("lefu_icomon", "time", &s, "ac02fc091e00ccef");
-	assert_payload("lefu_icomon", "unit", &s, "ac02fe060000ccd0");
+	hv_test_assert_payload("lefu_icomon", "date", &s, "ac02fd18030fccf3");
+	hv_test_assert_payload("lefu_icomon", "time", &s, "ac02fc091e00ccef");
+	hv_test_assert_payload("lefu_icomon", "unit", &s, "ac02fe060000ccd0");
 	/* Robi S9 needs the vendor handshake: the conversation refuses */
 	s.name = "Robi S9";
-	assert_int_equal(payload("lefu_icomon", "init F7", &s, hex, sizeof(hex)),
-			 -EOPNOTSUPP);
+	assert_int_equal(
+		hv_test_payload("lefu_icomon", "init F7", &s, hex, sizeof(hex)),
+		-EOPNOTSUPP);
 
 	/* a stable weight is kept in the session; the impedance frame then
 	 * decodes as the measurement */
 	s = session("Swan");
-	stable = find_step("lefu_icomon", "wait for a stable weight", NULL);
-	result = find_step("lefu_icomon", "wait for the impedance", NULL);
-	chr(&f, "Swan", "ffb2", "ac021c480000ce00", CS_AC);
+	stable = hv_test_find_step("lefu_icomon", "wait for a stable weight",
+				   NULL);
+	result = hv_test_find_step("lefu_icomon", "wait for the impedance",
+				   NULL);
+	hv_test_gatt(&f, "Swan", "ffb2", "ac021c480000ce00", HV_CS_AC);
 	assert_int_equal(stable->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
-	chr(&f, "Swan", "ffb2", "ac021c480000ca00", CS_AC);
+	hv_test_gatt(&f, "Swan", "ffb2", "ac021c480000ca00", HV_CS_AC);
 	assert_int_equal(stable->on_value(&s, f.value, f.value_len), HV_VALUE_DONE);
-	chr(&f, "Swan", "ffb2", "ac02fd0101f4cb00", CS_AC);
+	hv_test_gatt(&f, "Swan", "ffb2", "ac02fd0101f4cb00", HV_CS_AC);
 	assert_int_equal(result->on_value(&s, f.value, f.value_len), HV_VALUE_DONE);
 	f.quirks = s.quirks;
-	decode(&f, &m);
-	assert_driver(&m, "lefu_icomon");
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
 	/* FitTrack: 0.1 kg steps kept as 0.01 kg */
 	s = session("FitTrack");
-	chr(&f, "FitTrack", "ffb2", "ac0202d40000ca00", CS_AC);
+	hv_test_gatt(&f, "FitTrack", "ffb2", "ac0202d40000ca00", HV_CS_AC);
 	assert_int_equal(stable->on_value(&s, f.value, f.value_len), HV_VALUE_DONE);
 	assert_int_equal(s.quirks >> 8, 7240);
 }
@@ -924,18 +908,19 @@ static void test_keep_s3_conversation(void **state)
 	char token_ascii[2 * 48 + 1] = "";
 
 	(void)state;
-	assert_payload("keep_s3", "negotiate", &s, "0153380000");
-	assert_payload("keep_s3", "read the scale", &s, "01530a0000");
+	hv_test_assert_payload("keep_s3", "negotiate", &s, "0153380000");
+	hv_test_assert_payload("keep_s3", "read the scale", &s, "01530a0000");
 	/* no time from the scale: Unix time, big-endian */
-	assert_payload("keep_s3", "set time", &s, "015301000465f40708");
-	time_resp = find_step("keep_s3", "time response", NULL);
+	hv_test_assert_payload("keep_s3", "set time", &s, "015301000465f40708");
+	time_resp = hv_test_find_step("keep_s3", "time response", NULL);
 	assert_int_equal(time_resp->on_value(&s, time_ok, sizeof(time_ok)),
 			 HV_VALUE_DONE);
-	assert_payload("keep_s3", "set time", &s, "015301000465f40000");
-	assert_payload("keep_s3", "unit kg", &s, "015305000100");
-	assert_int_equal(find_step("keep_s3", "negotiate response", NULL)
-				 ->on_value(&s, neg_bad, sizeof(neg_bad)),
-			 -EPROTO);
+	hv_test_assert_payload("keep_s3", "set time", &s, "015301000465f40000");
+	hv_test_assert_payload("keep_s3", "unit kg", &s, "015305000100");
+	assert_int_equal(
+		hv_test_find_step("keep_s3", "negotiate response", NULL)
+			->on_value(&s, neg_bad, sizeof(neg_bad)),
+		-EPROTO);
 
 	/* the token: hex of "homevitals" and slot 3, twice, as ASCII */
 	for (int k = 0; k < 2; k++)
@@ -943,23 +928,29 @@ static void test_keep_s3_conversation(void **state)
 			snprintf(token_ascii + strlen(token_ascii), 3, "%02x",
 				 (unsigned char)token_hex[i]);
 	snprintf(expect, sizeof(expect), "0153360032%s0001", token_ascii);
-	assert_payload("keep_s3", "start measuring", &s, expect);
+	hv_test_assert_payload("keep_s3", "start measuring", &s, expect);
 	snprintf(expect, sizeof(expect), "0153360032%s0000", token_ascii);
-	assert_payload("keep_s3", "stop measuring", &s, expect);
+	hv_test_assert_payload("keep_s3", "stop measuring", &s, expect);
 	/* profile: token ×2, no previous record, 180 cm, born 1980 (44 y
 	 * before 2024-03-15) */
-	assert_int_equal(payload("keep_s3", "profile", &s, hex, sizeof(hex)), 0);
+	assert_int_equal(
+		hv_test_payload("keep_s3", "profile", &s, hex, sizeof(hex)), 0);
 	assert_int_equal(strlen(hex), 2 * 68);
 	assert_memory_equal(hex, "015332003f", 10);
 	assert_memory_equal(hex + 10, token_ascii, 96);
 	assert_memory_equal(hex + 106, "00000000000000000000" "b4" "07bc", 26);
 
-	assert_payload("keep_s3", "acknowledge the event", &s, "045357000080");
-	assert_payload("keep_s3", "acknowledge the final", &s, "045358000080");
+	hv_test_assert_payload("keep_s3", "acknowledge the event", &s,
+			       "045357000080");
+	hv_test_assert_payload("keep_s3", "acknowledge the final", &s,
+			       "045358000080");
 
-	wait_event = find_step("keep_s3", "wait for a measurement event", NULL);
-	(void)find_step("keep_s3", "acknowledge the event", &i_ack_event);
-	(void)find_step("keep_s3", "acknowledge the final", &i_ack_record);
+	wait_event = hv_test_find_step("keep_s3",
+				       "wait for a measurement event", NULL);
+	(void)hv_test_find_step("keep_s3", "acknowledge the event",
+				&i_ack_event);
+	(void)hv_test_find_step("keep_s3", "acknowledge the final",
+				&i_ack_record);
 	assert_int_equal(wait_event->on_value(&s, event, sizeof(event)), HV_VALUE_GOTO);
 	assert_int_equal(s.next_step, (int)i_ack_event);
 	assert_int_equal(wait_event->on_value(&s, record, sizeof(record)), HV_VALUE_GOTO);
@@ -976,28 +967,47 @@ static void test_vitafit_conversation(void **state)
 	struct hv_measurement m;
 
 	(void)state;
-	assert_payload("vitafit", "hello 0x33", &s, "a50526330010aa");
-	assert_payload("vitafit", "hello 0x44", &s, "a504264466aa");
-	assert_payload("vitafit", "hello 0x17", &s, "a50526170135aa");
-	assert_payload("vitafit", "acknowledge the weight", &s, "a50526100231aa");
-	assert_payload("vitafit", "acknowledge the impedance", &s, "a50526110032aa");
+	hv_test_assert_payload("vitafit", "hello 0x33", &s, "a50526330010aa");
+	hv_test_assert_payload("vitafit", "hello 0x44", &s, "a504264466aa");
+	hv_test_assert_payload("vitafit", "hello 0x17", &s, "a50526170135aa");
+	hv_test_assert_payload("vitafit", "acknowledge the weight", &s,
+			       "a50526100231aa");
+	hv_test_assert_payload("vitafit", "acknowledge the impedance", &s,
+			       "a50526110032aa");
 
-	wait_w = find_step("vitafit", "wait for a stable weight", NULL);
-	wait_z = find_step("vitafit", "wait for the impedance", NULL);
+	wait_w = hv_test_find_step("vitafit", "wait for a stable weight", NULL);
+	wait_z = hv_test_find_step("vitafit", "wait for the impedance", NULL);
 	/* settling: not yet */
-	chr(&f, "Vitafit", "fff1", "5a0a2610" "01" "000000" "1c48" "00aa", CS_VITAFIT);
+	hv_test_gatt(&f, "Vitafit", "fff1",
+		     "5a0a2610"
+		     "01"
+		     "000000"
+		     "1c48"
+		     "00aa",
+		     HV_CS_VITAFIT);
 	assert_int_equal(wait_w->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
-	chr(&f, "Vitafit", "fff1", "5a0a2610" "02" "000000" "2134" "00aa", CS_VITAFIT);
+	hv_test_gatt(&f, "Vitafit", "fff1",
+		     "5a0a2610"
+		     "02"
+		     "000000"
+		     "2134"
+		     "00aa",
+		     HV_CS_VITAFIT);
 	assert_int_equal(wait_w->on_value(&s, f.value, f.value_len), HV_VALUE_DONE);
 	assert_int_equal(s.quirks >> 8, 8500);
-	chr(&f, "Vitafit", "fff1", "5a0b2611" "0000000000" "0189" "00aa", CS_VITAFIT);
+	hv_test_gatt(&f, "Vitafit", "fff1",
+		     "5a0b2611"
+		     "0000000000"
+		     "0189"
+		     "00aa",
+		     HV_CS_VITAFIT);
 	assert_int_equal(wait_z->on_value(&s, f.value, f.value_len), HV_VALUE_DONE);
 	f.quirks = s.quirks;
-	decode(&f, &m);
-	assert_driver(&m, "vitafit");
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "vitafit");
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 85.0, 1e-9);
-	assert_near(reading(&m, HV_METRIC_IMPEDANCE), 393, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 85.0, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 393, 1e-9);
 }
 
 static void test_selection(void **state)

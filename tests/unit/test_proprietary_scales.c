@@ -22,6 +22,8 @@
 #include "drivers/bodycomp_libs.h"
 #include "drivers/conversation.h"
 #include "drivers/registry.h"
+#include "tests/fakes/frames.h"
+#include "tests/fakes/vectors.h"
 
 static const char *const my_drivers[] = {
 	"beurer_sanitas", "qn_scale", "yunmai", "yunmai_x", "medisana_bs4xx",
@@ -36,72 +38,6 @@ static bool is_mine(const char *id)
 	return false;
 }
 
-/* --- frame builders ------------------------------------------------------- */
-
-enum cs { CS_NONE, CS_SUM, CS_XOR_FROM1 };
-
-/* A GATT value from hex; the last byte is overwritten with the checksum the
- * layout prescribes (sum of all previous bytes, or XOR of bytes 1..n-2). */
-static void chr(struct hv_frame *f, const char *name, const char *uuid,
-		const char *hex, enum cs cs)
-{
-	char buf[600];
-
-	*f = (struct hv_frame){ .name = name };
-	snprintf(buf, sizeof(buf), "%s:%s", uuid, hex);
-	assert_int_equal(hv_frame_set_characteristic(f, buf), 0);
-	if (cs == CS_SUM) {
-		uint8_t s = 0;
-
-		for (size_t i = 0; i + 1 < f->value_len; i++)
-			s = (uint8_t)(s + f->value[i]);
-		f->value[f->value_len - 1] = s;
-	} else if (cs == CS_XOR_FROM1) {
-		uint8_t x = 0;
-
-		for (size_t i = 1; i + 1 < f->value_len; i++)
-			x ^= f->value[i];
-		f->value[f->value_len - 1] = x;
-	}
-}
-
-static void mfr(struct hv_frame *f, const char *name, const char *hex)
-{
-	*f = (struct hv_frame){ .name = name };
-	assert_int_equal(hv_frame_add_manufacturer_data(f, hex), 0);
-}
-
-static void decode(const struct hv_frame *f, struct hv_measurement *m)
-{
-	(void)hv_registry_decode(f, NULL, m);
-}
-
-static double reading(const struct hv_measurement *m, enum hv_metric metric)
-{
-	const struct hv_reading *r = hv_measurement_find(m, metric);
-
-	assert_non_null(r);
-	return r->value;
-}
-
-static const char *method_of(const struct hv_measurement *m,
-			     enum hv_metric metric)
-{
-	const struct hv_reading *r = hv_measurement_find(m, metric);
-
-	assert_non_null(r);
-	return r->method;
-}
-
-#define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
-
-static void assert_driver(const struct hv_measurement *m, const char *id)
-{
-	assert_int_equal(m->status, HV_STATUS_OK);
-	assert_non_null(m->driver);
-	assert_string_equal(m->driver, id);
-}
-
 /* --- Beurer / Sanitas ----------------------------------------------------- */
 
 static void test_beurer_record(void **state)
@@ -112,18 +48,28 @@ static void test_beurer_record(void **state)
 	(void)state;
 	/* part 2 of 3: time 2024-03-15 08:30:00 UTC (0x65F40708), 72.40 kg
 	 * (1448 × 50 g), 500 Ohm, fat 23.5 %, water 55.1 %, muscle 38.2 % */
-	chr(&f, "SANITAS SBF70", "ffe1",
-	    "e7590302" "65f40708" "05a8" "01f4" "00eb" "0227" "017e" "0000",
-	    CS_NONE);
-	decode(&f, &m);
-	assert_driver(&m, "beurer_sanitas");
+	hv_test_gatt(&f, "SANITAS SBF70", "ffe1",
+		     "e7590302"
+		     "65f40708"
+		     "05a8"
+		     "01f4"
+		     "00eb"
+		     "0227"
+		     "017e"
+		     "0000",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "beurer_sanitas");
 	assert_false(m.final);
 	assert_true(m.more_packets);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	assert_near(reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
-	assert_near(reading(&m, HV_METRIC_BODY_FAT_PERCENT), 23.5, 1e-9);
-	assert_near(reading(&m, HV_METRIC_BODY_WATER_PERCENT), 55.1, 1e-9);
-	assert_near(reading(&m, HV_METRIC_MUSCLE_PERCENT), 38.2, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT), 23.5,
+		       1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WATER_PERCENT), 55.1,
+		       1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_MUSCLE_PERCENT), 38.2,
+		       1e-9);
 	assert_null(hv_measurement_find(&m, HV_METRIC_BONE_MASS));
 	assert_true(m.has_raw_device_time);
 	assert_int_equal(m.raw_device_time.year, 2024);
@@ -132,21 +78,33 @@ static void test_beurer_record(void **state)
 	assert_int_equal(m.raw_device_time.minute, 30);
 
 	/* part 3 of 3: BMR 1650 kcal, AMR 2400, BMI 22.3 */
-	chr(&f, "SANITAS SBF70", "ffe1", "e7590303" "0672" "0960" "00df",
-	    CS_NONE);
-	decode(&f, &m);
-	assert_driver(&m, "beurer_sanitas");
+	hv_test_gatt(&f, "SANITAS SBF70", "ffe1",
+		     "e7590303"
+		     "0672"
+		     "0960"
+		     "00df",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "beurer_sanitas");
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BASAL_METABOLIC_RATE), 1650, 1e-9);
-	assert_near(reading(&m, HV_METRIC_BMI), 22.3, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BASAL_METABOLIC_RATE),
+		       1650, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BMI), 22.3, 1e-9);
 
 	/* saved measurement 0x42, part 1 of 2 = first half, BF700 start F7 */
-	chr(&f, "bf-700", "ffe1",
-	    "f7420201" "65f40708" "05a8" "01f4" "00eb" "0227" "017e" "0000",
-	    CS_NONE);
-	decode(&f, &m);
-	assert_driver(&m, "beurer_sanitas");
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_test_gatt(&f, "bf-700", "ffe1",
+		     "f7420201"
+		     "65f40708"
+		     "05a8"
+		     "01f4"
+		     "00eb"
+		     "0227"
+		     "017e"
+		     "0000",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "beurer_sanitas");
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
 }
 
 static void test_beurer_live_and_invalid(void **state)
@@ -155,32 +113,40 @@ static void test_beurer_live_and_invalid(void **state)
 	struct hv_measurement m;
 
 	(void)state;
-	chr(&f, "BEURER BF710", "ffe1", "e7580005a8", CS_NONE);
-	decode(&f, &m);
-	assert_driver(&m, "beurer_sanitas");
+	hv_test_gatt(&f, "BEURER BF710", "ffe1", "e7580005a8", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "beurer_sanitas");
 	assert_false(m.final); /* the record is the measurement */
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
 
 	/* No name: 0xFFE1 is shared, nobody may claim it. */
-	chr(&f, NULL, "ffe1", "e7580005a8", CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, NULL, "ffe1", "e7580005a8", HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_int_equal(m.status, HV_STATUS_NOT_MINE);
 
-	chr(&f, "BEURER BF710", "ffe1", "a7580005a8", CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "BEURER BF710", "ffe1", "a7580005a8", HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_int_equal(m.status, HV_STATUS_INVALID);
-	chr(&f, "BEURER BF710", "ffe1", "e75800", CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "BEURER BF710", "ffe1", "e75800", HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_int_equal(m.status, HV_STATUS_INVALID);
 	/* part 2 cut short */
-	chr(&f, "BEURER BF710", "ffe1", "e759030265f40708", CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "BEURER BF710", "ffe1", "e759030265f40708",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_int_equal(m.status, HV_STATUS_INVALID);
 	/* fat above 100 % */
-	chr(&f, "BEURER BF710", "ffe1",
-	    "e7590302" "65f40708" "05a8" "01f4" "0fff" "0227" "017e" "0000",
-	    CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "BEURER BF710", "ffe1",
+		     "e7590302"
+		     "65f40708"
+		     "05a8"
+		     "01f4"
+		     "0fff"
+		     "0227"
+		     "017e"
+		     "0000",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_int_equal(m.status, HV_STATUS_INVALID);
 }
 
@@ -195,47 +161,54 @@ static void test_qn_weight(void **state)
 
 	(void)state;
 	/* 10 LL PP W=0x1C48 (72.40) stable R1=R2=500 sum */
-	chr(&f, "QN-Scale", "ffe1", "100bff1c480101f401f400", CS_SUM);
-	decode(&f, &m);
-	assert_driver(&m, "qn_scale");
+	hv_test_gatt(&f, "QN-Scale", "ffe1", "100bff1c480101f401f400",
+		     HV_CS_SUM);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "qn_scale");
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	assert_near(reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
 	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_FAT_PERCENT));
 
 	/* live, on the type-2 characteristic, with a profile */
-	chr(&f, "Renpho-Scale", "fff1", "100bff1c480001f401f400", CS_SUM);
+	hv_test_gatt(&f, "Renpho-Scale", "fff1", "100bff1c480001f401f400",
+		     HV_CS_SUM);
 	f.profile = &p;
-	decode(&f, &m);
-	assert_driver(&m, "qn_scale");
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "qn_scale");
 	assert_false(m.final);
 
-	chr(&f, "Renpho-Scale", "fff1", "100bff1c480101f401f400", CS_SUM);
+	hv_test_gatt(&f, "Renpho-Scale", "fff1", "100bff1c480101f401f400",
+		     HV_CS_SUM);
 	f.profile = &p;
-	decode(&f, &m);
+	hv_test_decode(&f, &m);
 	assert_true(m.final);
 	/* Trisa male, BMI 22.35, Z = 0.3 × (500 − 400) = 30:
 	 * fat = 22.35 × (1.479 + 0.0132) + 4.4 − 21.764 = 15.99 */
-	assert_string_equal(method_of(&m, HV_METRIC_BODY_FAT_PERCENT), "trisa");
-	assert_near(reading(&m, HV_METRIC_BODY_FAT_PERCENT), 16.0, 0.051);
-	assert_near(reading(&m, HV_METRIC_BMI), 22.3, 0.051);
+	assert_string_equal(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT),
+			    "trisa");
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT), 16.0,
+		       0.051);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BMI), 22.3, 0.051);
 
 	/* bad checksum */
-	chr(&f, "QN-Scale", "ffe1", "100bff1c480101f401f400", CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "QN-Scale", "ffe1", "100bff1c480101f401f400",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_int_equal(m.status, HV_STATUS_INVALID);
 
 	/* not named: 0xFFE1 is shared */
-	chr(&f, NULL, "ffe1", "100bff1c480101f401f400", CS_SUM);
-	decode(&f, &m);
+	hv_test_gatt(&f, NULL, "ffe1", "100bff1c480101f401f400", HV_CS_SUM);
+	hv_test_decode(&f, &m);
 	assert_int_equal(m.status, HV_STATUS_NOT_MINE);
 
 	/* 0.1 kg scales: raw 724 / 100 = 7.24 kg → heuristics do not apply;
 	 * with the DIV10 quirk (scale info [10] != 1) it is 72.4 kg */
-	chr(&f, "QN-Scale", "ffe1", "100bff02d40101f401f400", CS_SUM);
+	hv_test_gatt(&f, "QN-Scale", "ffe1", "100bff02d40101f401f400",
+		     HV_CS_SUM);
 	f.quirks = 1;
-	decode(&f, &m);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_test_decode(&f, &m);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
 }
 
 static void test_qn_record_and_broadcast(void **state)
@@ -245,35 +218,56 @@ static void test_qn_record_and_broadcast(void **state)
 	/* 2024-03-15 08:30:00 UTC = 1710491400; QN epoch 2000 → 763806600
 	 * = 0x2D86A888, LE 88 a8 86 2d */
 	(void)state;
-	chr(&f, "QN-Scale", "ffe1",
-	    "2313ff000000" "88c3862d" "1c48" "00" "f401" "f401" "00", CS_SUM);
+	hv_test_gatt(&f, "QN-Scale", "ffe1",
+		     "2313ff000000"
+		     "88c3862d"
+		     "1c48"
+		     "00"
+		     "f401"
+		     "f401"
+		     "00",
+		     HV_CS_SUM);
 	f.now = 1710491400 + 30;
-	decode(&f, &m);
-	assert_driver(&m, "qn_scale");
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "qn_scale");
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	assert_near(reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
 	assert_int_equal(m.device_time.year, 2024);
 	assert_int_equal(m.device_time.hour, 8);
 	f.now = 1710491400 + 3600; /* an hour old: already consumed */
-	decode(&f, &m);
+	hv_test_decode(&f, &m);
 	assert_false(m.final);
 
 	/* broadcast: company FFFF, AA BB, MAC, …, [15] 0x20 stable, [17..18]
 	 * 0x1C48 LE */
-	mfr(&f, NULL, "ffff" "aabb" "112233445566" "00000000000000" "20" "00"
-		      "481c");
-	decode(&f, &m);
-	assert_driver(&m, "qn_scale");
+	hv_test_mfr(&f, NULL,
+		    "ffff"
+		    "aabb"
+		    "112233445566"
+		    "00000000000000"
+		    "20"
+		    "00"
+		    "481c");
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "qn_scale");
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	mfr(&f, NULL, "ffff" "aabb" "112233445566" "00000000000000" "00" "00"
-		      "481c");
-	decode(&f, &m);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_test_mfr(&f, NULL,
+		    "ffff"
+		    "aabb"
+		    "112233445566"
+		    "00000000000000"
+		    "00"
+		    "00"
+		    "481c");
+	hv_test_decode(&f, &m);
 	assert_false(m.final);
 	/* other 0xFFFF payloads are not QN's */
-	mfr(&f, NULL, "ffff" "0102030405060708090a0b0c0d0e0f101112131415");
-	decode(&f, &m);
+	hv_test_mfr(&f, NULL,
+		    "ffff"
+		    "0102030405060708090a0b0c0d0e0f101112131415");
+	hv_test_decode(&f, &m);
 	assert_true(m.status == HV_STATUS_NOT_MINE || !is_mine(m.driver));
 }
 
@@ -288,46 +282,75 @@ static void test_yunmai(void **state)
 
 	(void)state;
 	/* 0D VV=10 LL=12 TT=02 00 ts uid W=0x1C48 R=0x01F4 XX */
-	chr(&f, "YUNMAI-ISM2-W", "ffe4",
-	    "0d101202" "00" "65f40708" "00000001" "1c48" "01f4" "00",
-	    CS_XOR_FROM1);
-	decode(&f, &m);
-	assert_driver(&m, "yunmai");
+	hv_test_gatt(&f, "YUNMAI-ISM2-W", "ffe4",
+		     "0d101202"
+		     "00"
+		     "65f40708"
+		     "00000001"
+		     "1c48"
+		     "01f4"
+		     "00",
+		     HV_CS_XOR_FROM1);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "yunmai");
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	assert_near(reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
 	assert_int_equal(m.raw_device_time.year, 2024);
 
 	f.profile = &p;
-	decode(&f, &m);
+	hv_test_decode(&f, &m);
 	/* r = sqrt(4) = 2; fat = 72.4 × 1.5 / 1.75² + 2.4 − 10.8 − 7.4 + 2 */
-	assert_string_equal(method_of(&m, HV_METRIC_BODY_FAT_PERCENT), "yunmai");
-	assert_near(reading(&m, HV_METRIC_BODY_FAT_PERCENT),
-		    72.4 * 1.5 / (1.75 * 1.75) + 2.4 - 10.8 - 7.4 + 2, 0.051);
+	assert_string_equal(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT),
+			    "yunmai");
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT),
+		       72.4 * 1.5 / (1.75 * 1.75) + 2.4 - 10.8 - 7.4 + 2,
+		       0.051);
 	assert_non_null(hv_measurement_find(&m, HV_METRIC_VISCERAL_FAT_RATING));
 
 	/* protocol >= 0x1E: the scale's fat, 21.50 % */
-	chr(&f, "YUNMAI-SIGNAL-M1", "ffe4",
-	    "0d1e1402" "00" "65f40708" "00000001" "1c48" "01f4" "0866" "00",
-	    CS_XOR_FROM1);
-	decode(&f, &m);
-	assert_driver(&m, "yunmai");
-	assert_near(reading(&m, HV_METRIC_BODY_FAT_PERCENT), 21.5, 1e-9);
-	assert_null(method_of(&m, HV_METRIC_BODY_FAT_PERCENT));
+	hv_test_gatt(&f, "YUNMAI-SIGNAL-M1", "ffe4",
+		     "0d1e1402"
+		     "00"
+		     "65f40708"
+		     "00000001"
+		     "1c48"
+		     "01f4"
+		     "0866"
+		     "00",
+		     HV_CS_XOR_FROM1);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "yunmai");
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT), 21.5,
+		       1e-9);
+	assert_null(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT));
 
 	/* SE: weight only; measuring frames are live */
-	chr(&f, "YUNMAI-ISSE-US", "ffe4",
-	    "0d101201" "00" "65f40708" "00000001" "1c48" "01f4" "00",
-	    CS_XOR_FROM1);
-	decode(&f, &m);
-	assert_driver(&m, "yunmai");
+	hv_test_gatt(&f, "YUNMAI-ISSE-US", "ffe4",
+		     "0d101201"
+		     "00"
+		     "65f40708"
+		     "00000001"
+		     "1c48"
+		     "01f4"
+		     "00",
+		     HV_CS_XOR_FROM1);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "yunmai");
 	assert_false(m.final);
 	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
 
 	/* wrong XOR */
-	chr(&f, "YUNMAI-ISM2-W", "ffe4",
-	    "0d101202" "00" "65f40708" "00000001" "1c48" "01f4" "00", CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "YUNMAI-ISM2-W", "ffe4",
+		     "0d101202"
+		     "00"
+		     "65f40708"
+		     "00000001"
+		     "1c48"
+		     "01f4"
+		     "00",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_int_equal(m.status, HV_STATUS_INVALID);
 }
 
@@ -339,18 +362,39 @@ static void test_yunmai_x(void **state)
 	(void)state;
 	/* MAC reversed, 0B 74 17, session 04, state 03, W 0x1C48, Z 0x01F4,
 	 * XOR(04 03 1C 48 01 F4) = 0xA6 */
-	mfr(&f, NULL, "665544332211" "0b7417" "04" "03" "1c48" "01f4" "a6");
-	decode(&f, &m);
-	assert_driver(&m, "yunmai_x");
+	hv_test_mfr(&f, NULL,
+		    "665544332211"
+		    "0b7417"
+		    "04"
+		    "03"
+		    "1c48"
+		    "01f4"
+		    "a6");
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "yunmai_x");
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	assert_near(reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
-	mfr(&f, NULL, "665544332211" "0b7417" "04" "01" "1c48" "0000" "51");
-	decode(&f, &m);
-	assert_driver(&m, "yunmai_x");
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	hv_test_mfr(&f, NULL,
+		    "665544332211"
+		    "0b7417"
+		    "04"
+		    "01"
+		    "1c48"
+		    "0000"
+		    "51");
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "yunmai_x");
 	assert_false(m.final);
-	mfr(&f, NULL, "665544332211" "0b7417" "04" "03" "1c48" "01f4" "a7");
-	decode(&f, &m);
+	hv_test_mfr(&f, NULL,
+		    "665544332211"
+		    "0b7417"
+		    "04"
+		    "03"
+		    "1c48"
+		    "01f4"
+		    "a7");
+	hv_test_decode(&f, &m);
 	assert_int_equal(m.status, HV_STATUS_INVALID);
 }
 
@@ -364,44 +408,65 @@ static void test_medisana(void **state)
 	(void)state;
 	/* weight 72.40 kg LE 48 1c; time 2024-03-15 08:30:00 in the 2010
 	 * epoch: 1710491400 − 1262304000 = 448187400 = 0x1AB6C408; user 2 */
-	chr(&f, "0202B6", "8a21", "00481c0000" "08ccb61a" "00000000" "02",
-	    CS_NONE);
-	decode(&f, &m);
-	assert_driver(&m, "medisana_bs4xx");
+	hv_test_gatt(&f, "0202B6", "8a21",
+		     "00481c0000"
+		     "08ccb61a"
+		     "00000000"
+		     "02",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "medisana_bs4xx");
 	assert_true(m.more_packets);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
 	assert_int_equal(m.raw_device_time.year, 2024);
 	assert_int_equal(m.raw_device_time.hour, 8);
 	assert_int_equal(m.user_index, 2);
 	assert_int_equal(m.display_unit, HV_UNIT_KG);
 
 	/* BS430: Unix time, unit lb (bits 5-6 = 01) */
-	chr(&f, "0203B2", "8a21", "20481c0000" "0807f465" "00000000" "ff",
-	    CS_NONE);
-	decode(&f, &m);
-	assert_driver(&m, "medisana_bs4xx");
+	hv_test_gatt(&f, "0203B2", "8a21",
+		     "20481c0000"
+		     "0807f465"
+		     "00000000"
+		     "ff",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "medisana_bs4xx");
 	assert_int_equal(m.raw_device_time.year, 2024);
 	assert_int_equal(m.display_unit, HV_UNIT_LB);
 	assert_int_equal(m.user_index, -1);
 
 	/* feature: fat 23.5 %, water 55.1 %, muscle 38.2 %, bone 3.1 kg; the
 	 * top nibble is masked off */
-	chr(&f, "0202B6", "8a22", "0000000000000000" "eb00" "2702" "7ef1" "1f00",
-	    CS_NONE);
-	decode(&f, &m);
-	assert_driver(&m, "medisana_bs4xx");
+	hv_test_gatt(&f, "0202B6", "8a22",
+		     "0000000000000000"
+		     "eb00"
+		     "2702"
+		     "7ef1"
+		     "1f00",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "medisana_bs4xx");
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_FAT_PERCENT), 23.5, 1e-9);
-	assert_near(reading(&m, HV_METRIC_BODY_WATER_PERCENT), 55.1, 1e-9);
-	assert_near(reading(&m, HV_METRIC_MUSCLE_PERCENT), 38.2, 1e-9);
-	assert_near(reading(&m, HV_METRIC_BONE_MASS), 3.1, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT), 23.5,
+		       1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WATER_PERCENT), 55.1,
+		       1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_MUSCLE_PERCENT), 38.2,
+		       1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BONE_MASS), 3.1, 1e-9);
 
 	/* short: invalid; nameless: 0x8A21 is shared with Trisa & co */
-	chr(&f, "0202B6", "8a21", "00481c", CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "0202B6", "8a21", "00481c", HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_int_equal(m.status, HV_STATUS_INVALID);
-	chr(&f, NULL, "8a21", "00481c0000" "08ccb61a" "00000000" "02", CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, NULL, "8a21",
+		     "00481c0000"
+		     "08ccb61a"
+		     "00000000"
+		     "02",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_true(m.status == HV_STATUS_NOT_MINE || !is_mine(m.driver));
 }
 
@@ -422,42 +487,66 @@ static void test_okok(void **state)
 		x ^= v20[i];
 	snprintf(hex, sizeof(hex), "ca20" "000000000000" "05" "00" "1c48" "1388"
 				   "%02x" "000000000000", x);
-	mfr(&f, "Chipsea-BLE", hex);
-	decode(&f, &m);
-	assert_driver(&m, "okok_chipsea");
+	hv_test_mfr(&f, "Chipsea-BLE", hex);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "okok_chipsea");
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	assert_near(reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
 	hex[28] ^= 1; /* corrupt the checksum */
-	mfr(&f, "Chipsea-BLE", hex);
-	decode(&f, &m);
+	hv_test_mfr(&f, "Chipsea-BLE", hex);
+	hv_test_decode(&f, &m);
 	assert_int_equal(m.status, HV_STATUS_INVALID);
 
 	/* C0, nameless: W 0x02D4 = 724 / 10, attrib stable kg */
-	mfr(&f, NULL, "c05a" "02d4" "00000000" "01" "000000000000");
-	decode(&f, &m);
-	assert_driver(&m, "okok_chipsea");
+	hv_test_mfr(&f, NULL,
+		    "c05a"
+		    "02d4"
+		    "00000000"
+		    "01"
+		    "000000000000");
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "okok_chipsea");
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
 	/* lb, /10: 159.6 lb; attrib 0x11 */
-	mfr(&f, "ADV", "c011" "063c" "00000000" "11" "000000000000");
-	decode(&f, &m);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 159.6 * 0.45359237, 1e-3);
+	hv_test_mfr(&f, "ADV",
+		    "c011"
+		    "063c"
+		    "00000000"
+		    "11"
+		    "000000000000");
+	hv_test_decode(&f, &m);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT),
+		       159.6 * 0.45359237, 1e-3);
 	assert_int_equal(m.display_unit, HV_UNIT_LB);
 	/* not stable */
-	mfr(&f, NULL, "c05a" "02d4" "00000000" "00" "000000000000");
-	decode(&f, &m);
+	hv_test_mfr(&f, NULL,
+		    "c05a"
+		    "02d4"
+		    "00000000"
+		    "00"
+		    "000000000000");
+	hv_test_decode(&f, &m);
 	assert_false(m.final);
 	/* a named device of another kind with a C0 company: not ours */
-	mfr(&f, "Thermometer", "c05a" "02d4" "00000000" "01" "000000000000");
-	decode(&f, &m);
+	hv_test_mfr(&f, "Thermometer",
+		    "c05a"
+		    "02d4"
+		    "00000000"
+		    "01"
+		    "000000000000");
+	hv_test_decode(&f, &m);
 	assert_true(m.status == HV_STATUS_NOT_MINE || !is_mine(m.driver));
 
 	/* VF0: W LE 0x02D4 / 10 */
-	mfr(&f, "ADV", "fff0" "0000" "d402");
-	decode(&f, &m);
-	assert_driver(&m, "okok_chipsea");
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_test_mfr(&f, "ADV",
+		    "fff0"
+		    "0000"
+		    "d402");
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "okok_chipsea");
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
 }
 
 /* --- 1byone / Eufy -------------------------------------------------------- */
@@ -471,45 +560,74 @@ static void test_eufy(void **state)
 
 	(void)state;
 	/* CF, Z = 5270 × 0.1 = 527.0 (ZL 96 ZH 14), W 8000 LE = 80.00 kg */
-	chr(&f, "eufy T9146", "fff4", "cf9614" "401f" "00000000" "00" "00",
-	    CS_NONE);
+	hv_test_gatt(&f, "eufy T9146", "fff4",
+		     "cf9614"
+		     "401f"
+		     "00000000"
+		     "00"
+		     "00",
+		     HV_CS_NONE);
 	f.profile = &p;
-	decode(&f, &m);
-	assert_driver(&m, "eufy_1byone");
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "eufy_1byone");
 	assert_true(m.final);
-	assert_near(reading(&m, HV_METRIC_BODY_WEIGHT), 80.0, 1e-9);
-	assert_near(reading(&m, HV_METRIC_IMPEDANCE), 527.0, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 80.0, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 527.0, 1e-9);
 	/* the standard impedance fixture: M 30 y, 1.80 m, 80 kg, 527 Ohm */
-	assert_string_equal(method_of(&m, HV_METRIC_FAT_FREE_MASS),
+	assert_string_equal(hv_test_method(&m, HV_METRIC_FAT_FREE_MASS),
 			    "standard_impedance");
-	assert_near(reading(&m, HV_METRIC_FAT_FREE_MASS), 60.62, 0.006);
-	assert_near(reading(&m, HV_METRIC_BODY_FAT_PERCENT), 24.2, 0.051);
-	assert_near(reading(&m, HV_METRIC_BODY_WATER_PERCENT), 53.8, 0.051);
-	assert_near(reading(&m, HV_METRIC_MUSCLE_PERCENT), 39.3, 0.051);
-	assert_near(reading(&m, HV_METRIC_BASAL_METABOLIC_RATE), 1679, 0.51);
-	assert_near(reading(&m, HV_METRIC_BONE_MASS), 3.46, 0.006);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_FAT_FREE_MASS), 60.62,
+		       0.006);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT), 24.2,
+		       0.051);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WATER_PERCENT), 53.8,
+		       0.051);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_MUSCLE_PERCENT), 39.3,
+		       0.051);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BASAL_METABOLIC_RATE),
+		       1679, 0.51);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BONE_MASS), 3.46, 0.006);
 
 	/* no impedance (b9 = 1): live weight */
-	chr(&f, "Health Scale", "fff4", "cf0000" "401f" "00000000" "01" "00",
-	    CS_NONE);
-	decode(&f, &m);
-	assert_driver(&m, "eufy_1byone");
+	hv_test_gatt(&f, "Health Scale", "fff4",
+		     "cf0000"
+		     "401f"
+		     "00000000"
+		     "01"
+		     "00",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "eufy_1byone");
 	assert_false(m.final);
 
 	/* history record with its time, 2024-03-15 08:30:00 */
-	chr(&f, "Health Scale", "fff4",
-	    "cf9614" "401f" "00000000" "00" "00" "07e8" "030f081e00", CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Health Scale", "fff4",
+		     "cf9614"
+		     "401f"
+		     "00000000"
+		     "00"
+		     "00"
+		     "07e8"
+		     "030f081e00",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_true(m.final);
 	assert_true(m.has_device_time);
 	assert_int_equal(m.device_time.year, 2024);
 	/* invalid record time */
-	chr(&f, "Health Scale", "fff4",
-	    "cf9614" "401f" "00000000" "00" "00" "07e8" "0d0f081e00", CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Health Scale", "fff4",
+		     "cf9614"
+		     "401f"
+		     "00000000"
+		     "00"
+		     "00"
+		     "07e8"
+		     "0d0f081e00",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_int_equal(m.status, HV_STATUS_INVALID);
-	chr(&f, "Health Scale", "fff4", "cf9614401f", CS_NONE);
-	decode(&f, &m);
+	hv_test_gatt(&f, "Health Scale", "fff4", "cf9614401f", HV_CS_NONE);
+	hv_test_decode(&f, &m);
 	assert_int_equal(m.status, HV_STATUS_INVALID);
 }
 
@@ -520,34 +638,37 @@ struct family_frame {
 	const char *name;
 	const char *uuid; /* NULL: manufacturer data */
 	const char *hex;
-	enum cs cs;
+	enum hv_test_checksum cs;
 };
 
 static const struct family_frame family_frames[] = {
 	{ "beurer_sanitas", "SANITAS SBF70", "ffe1",
-	  "e759030265f4070805a801f400eb0227017e0000", CS_NONE },
-	{ "qn_scale", "QN-Scale", "ffe1", "100bff1c480101f401f400", CS_SUM },
-	{ "qn_scale", "QN-Scale", "fff1", "100bff1c480101f401f400", CS_SUM },
+	  "e759030265f4070805a801f400eb0227017e0000", HV_CS_NONE },
+	{ "qn_scale", "QN-Scale", "ffe1", "100bff1c480101f401f400", HV_CS_SUM },
+	{ "qn_scale", "QN-Scale", "fff1", "100bff1c480101f401f400", HV_CS_SUM },
 	{ "yunmai", "YUNMAI-ISM2-W", "ffe4",
-	  "0d1012020065f40708000000011c4801f400", CS_XOR_FROM1 },
+	  "0d1012020065f40708000000011c4801f400", HV_CS_XOR_FROM1 },
 	{ "medisana_bs4xx", "0202B6", "8a21", "00481c000008c4b61a0000000002",
-	  CS_NONE },
+	  HV_CS_NONE },
 	{ "eufy_1byone", "eufy T9147", "fff4", "cf9614401f000000000000",
-	  CS_NONE },
-	{ "yunmai_x", NULL, NULL, "6655443322110b741704031c4801f4a6", CS_NONE },
+	  HV_CS_NONE },
+	{ "yunmai_x", NULL, NULL, "6655443322110b741704031c4801f4a6",
+	  HV_CS_NONE },
 	{ "okok_chipsea", NULL, NULL, "c05a02d40000000001000000000000",
-	  CS_NONE },
+	  HV_CS_NONE },
 	{ "qn_scale", NULL, NULL,
-	  "ffffaabb1122334455660000000000000020" "00481c", CS_NONE },
+	  "ffffaabb1122334455660000000000000020"
+	  "00481c",
+	  HV_CS_NONE },
 };
 
 static void build(struct hv_frame *f, const struct family_frame *ff,
 		  const char *name)
 {
 	if (ff->uuid)
-		chr(f, name, ff->uuid, ff->hex, ff->cs);
+		hv_test_gatt(f, name, ff->uuid, ff->hex, ff->cs);
 	else
-		mfr(f, name, ff->hex);
+		hv_test_mfr(f, name, ff->hex);
 }
 
 static void test_cross_family(void **state)
@@ -560,8 +681,8 @@ static void test_cross_family(void **state)
 
 		/* with its own name: its driver */
 		build(&f, ff, ff->name);
-		decode(&f, &m);
-		assert_driver(&m, ff->driver);
+		hv_test_decode(&f, &m);
+		hv_test_assert_driver(&m, ff->driver);
 		assert_true(hv_driver_by_id(ff->driver)->claims_device(&f));
 
 		/* with every other family's name: never another of ours */
@@ -577,7 +698,7 @@ static void test_cross_family(void **state)
 			    hv_driver_matches(hv_driver_by_id(family_frames[j].driver), &f))
 				continue;
 			build(&f, ff, other);
-			decode(&f, &m);
+			hv_test_decode(&f, &m);
 			if (m.status != HV_STATUS_NOT_MINE && is_mine(m.driver)) {
 				if (strcmp(m.driver, ff->driver) != 0)
 					fail_msg("%s frame claimed by %s with name %s",
@@ -590,86 +711,27 @@ static void test_cross_family(void **state)
 
 /* --- the Theengs corpus: none of these devices is ours -------------------- */
 
-static char *slurp(const char *path)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!fp)
-		return NULL;
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n >= 0);
-	rewind(fp);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = 0;
-	fclose(fp);
-	return buf;
-}
-
 static void test_theengs_not_claimed(void **state)
 {
-	const char *shared = getenv("HV_SHARED");
-	char path[512];
-	char *text;
-	cJSON *all, *it;
+	cJSON *all = hv_test_vectors_load("theengs_all_devices.json");
+	const cJSON *it;
 	size_t n = 0;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/vectors/theengs_all_devices.json",
-		 shared ? shared : "../shared");
-	text = slurp(path);
-	if (!text) {
-		print_message("SKIP: %s absent\n", path);
+	if (!all)
 		skip();
-		return;
-	}
-	all = cJSON_Parse(text);
-	free(text);
-	assert_non_null(all);
 	cJSON_ArrayForEach(it, all) {
-		const cJSON *kind = cJSON_GetObjectItem(it, "kind");
-		const cJSON *hex = cJSON_GetObjectItem(it, "hex");
-		const cJSON *uuid = cJSON_GetObjectItem(it, "uuid");
-		const cJSON *name = cJSON_GetObjectItem(it, "name");
-		const cJSON *shex = cJSON_GetObjectItem(it, "service_hex");
-		struct hv_frame f = { 0 };
+		struct hv_frame f;
 		struct hv_measurement m;
-		char buf[600];
 
-		if (cJSON_IsString(name))
-			f.name = name->valuestring;
-		if (!cJSON_IsString(kind) || !cJSON_IsString(hex))
+		if (!hv_test_theengs_advert_strict(it, &f))
 			continue;
-		if (strcmp(kind->valuestring, "advert_service_data") == 0) {
-			if (!cJSON_IsString(uuid))
-				continue;
-			snprintf(buf, sizeof(buf), "%s:%s",
-				 uuid->valuestring +
-					 (strncmp(uuid->valuestring, "0x", 2) ? 0 : 2),
-				 hex->valuestring);
-			if (hv_frame_add_service_data(&f, buf) < 0)
-				continue;
-		} else {
-			if (hv_frame_add_manufacturer_data(&f, hex->valuestring) < 0)
-				continue;
-			if (cJSON_IsString(shex) && cJSON_IsString(uuid)) {
-				snprintf(buf, sizeof(buf), "%s:%s",
-					 uuid->valuestring +
-						 (strncmp(uuid->valuestring, "0x", 2) ? 0 : 2),
-					 shex->valuestring);
-				(void)hv_frame_add_service_data(&f, buf);
-			}
-		}
 		n++;
-		decode(&f, &m);
+		hv_test_decode(&f, &m);
 		if (m.status != HV_STATUS_NOT_MINE && is_mine(m.driver))
 			fail_msg("%s (%s) claimed by %s",
-				 cJSON_GetObjectItem(it, "model")->valuestring,
-				 hex->valuestring, m.driver);
+				 hv_test_str(it, "model"),
+				 hv_test_str(it, "hex"), m.driver);
 		/* and no proprietary driver, forced, crashes on it */
 		for (const char *const *d = my_drivers; *d; d++)
 			(void)hv_registry_decode(&f, hv_driver_by_id(*d), &m);
@@ -696,11 +758,12 @@ static void roundtrip(const char *id, const char *name, double kg,
 		assert_int_equal(hv_measurement_add(&in, HV_METRIC_IMPEDANCE, ohm), 0);
 	assert_int_equal(d->encode(&in, NULL, &f), 0);
 	f.name = name;
-	decode(&f, &out);
-	assert_driver(&out, id);
-	assert_near(reading(&out, HV_METRIC_BODY_WEIGHT), kg, 0.051);
+	hv_test_decode(&f, &out);
+	hv_test_assert_driver(&out, id);
+	hv_assert_near(hv_test_reading(&out, HV_METRIC_BODY_WEIGHT), kg, 0.051);
 	if (ohm > 0)
-		assert_near(reading(&out, HV_METRIC_IMPEDANCE), ohm, 0.51);
+		hv_assert_near(hv_test_reading(&out, HV_METRIC_IMPEDANCE), ohm,
+			       0.51);
 	if (strcmp(id, "beurer_sanitas") && strcmp(id, "medisana_bs4xx"))
 		assert_int_equal(out.final, final);
 	/* a wrong target is refused */
@@ -737,10 +800,11 @@ static void test_encoders_roundtrip(void **state)
 	assert_int_equal(hv_measurement_add(&in, HV_METRIC_BONE_MASS, 3.1), 0);
 	assert_int_equal(hv_driver_by_id("medisana_bs4xx")->encode(&in, &feature, &f), 0);
 	f.name = "013197";
-	decode(&f, &out);
-	assert_driver(&out, "medisana_bs4xx");
-	assert_near(reading(&out, HV_METRIC_BODY_FAT_PERCENT), 23.5, 1e-9);
-	assert_near(reading(&out, HV_METRIC_BONE_MASS), 3.1, 1e-9);
+	hv_test_decode(&f, &out);
+	hv_test_assert_driver(&out, "medisana_bs4xx");
+	hv_assert_near(hv_test_reading(&out, HV_METRIC_BODY_FAT_PERCENT), 23.5,
+		       1e-9);
+	hv_assert_near(hv_test_reading(&out, HV_METRIC_BONE_MASS), 3.1, 1e-9);
 
 	/* no weight: nothing to encode */
 	hv_measurement_init(&in, "qn_scale");
@@ -759,20 +823,21 @@ static void test_bodycomp_methods(void **state)
 	struct hv_measurement m;
 
 	(void)state;
-	assert_near(hv_sqrt(2), 1.41421356, 1e-8);
-	assert_near(hv_sqrt(0.25), 0.5, 1e-12);
-	assert_near(hv_sqrt(-1), 0, 0);
+	hv_assert_near(hv_sqrt(2), 1.41421356, 1e-8);
+	hv_assert_near(hv_sqrt(0.25), 0.5, 1e-12);
+	hv_assert_near(hv_sqrt(-1), 0, 0);
 
 	/* Trisa female: BMI 60/1.65² = 22.04, Z 30 */
 	hv_measurement_init(&m, "t");
 	assert_int_equal(hv_bodycomp_trisa(&female, 60, 30, &m), 0);
-	assert_near(reading(&m, HV_METRIC_BODY_FAT_PERCENT),
-		    60 / (1.65 * 1.65) * (1.506 + 3.908e-4 * 30) + 2.8 - 12.834,
-		    0.051);
-	assert_near(reading(&m, HV_METRIC_BODY_WATER_PERCENT),
-		    77.721 - 1.148 * 60 / (1.65 * 1.65) - 0.00573 * 30 +
-			    0.06448 * 28,
-		    0.051);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT),
+		       60 / (1.65 * 1.65) * (1.506 + 3.908e-4 * 30) + 2.8 -
+			       12.834,
+		       0.051);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WATER_PERCENT),
+		       77.721 - 1.148 * 60 / (1.65 * 1.65) - 0.00573 * 30 +
+			       0.06448 * 28,
+		       0.051);
 
 	/* Yunmai female, R 500 */
 	hv_measurement_init(&m, "t");
@@ -780,12 +845,15 @@ static void test_bodycomp_methods(void **state)
 	{
 		double fat = 60 * 1.5 / (1.65 * 1.65) + 28 * 0.08 - 7.4 + 2;
 
-		assert_near(reading(&m, HV_METRIC_BODY_FAT_PERCENT), fat, 0.051);
-		assert_near(reading(&m, HV_METRIC_BODY_WATER_PERCENT),
-			    (100 - fat) * 0.726, 0.051);
+		hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT),
+			       fat, 0.051);
+		hv_assert_near(
+			hv_test_reading(&m, HV_METRIC_BODY_WATER_PERCENT),
+			(100 - fat) * 0.726, 0.051);
 		/* visceral: f = fat − 34 < 0 → f / 1.8 + 9.5 */
-		assert_near(reading(&m, HV_METRIC_VISCERAL_FAT_RATING),
-			    (fat - 34) / 1.8 + 9.5, 0.051);
+		hv_assert_near(
+			hv_test_reading(&m, HV_METRIC_VISCERAL_FAT_RATING),
+			(fat - 34) / 1.8 + 9.5, 0.051);
 	}
 
 	/* incomplete profile: nothing */
@@ -797,9 +865,10 @@ static void test_bodycomp_methods(void **state)
 
 	hv_measurement_init(&m, "t");
 	assert_int_equal(hv_bodycomp_standard(&male, 80, 527, &m), 0);
-	assert_near(reading(&m, HV_METRIC_FAT_FREE_MASS), 60.62, 0.006);
-	assert_near(hv_qn_impedance(500), 30, 1e-9);
-	assert_near(hv_qn_impedance(300), 3, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_FAT_FREE_MASS), 60.62,
+		       0.006);
+	hv_assert_near(hv_qn_impedance(500), 30, 1e-9);
+	hv_assert_near(hv_qn_impedance(300), 3, 1e-9);
 }
 
 /* --- conversations --------------------------------------------------------- */
@@ -809,60 +878,13 @@ static void test_conversations_well_formed(void **state)
 	(void)state;
 	for (const char *const *id = my_drivers; *id; id++) {
 		const struct hv_driver *d = hv_driver_by_id(*id);
-		const struct hv_conversation *c;
 
 		assert_non_null(d);
 		assert_non_null(d->claims_device);
 		assert_non_null(d->encode);
-		c = d->conversation;
-		if (!c)
-			continue;
-		assert_true(c->n_steps > 1);
-		assert_int_equal(c->steps[c->n_steps - 1].op, HV_STEP_END);
-		for (size_t i = 0; i < c->n_steps; i++) {
-			const struct hv_step *s = &c->steps[i];
-
-			assert_true(s->on_fail >= 0 && (size_t)s->on_fail < c->n_steps);
-			assert_non_null(s->what);
-			if (s->op == HV_STEP_WRITE)
-				assert_true(s->payload || s->bytes);
-			if (s->op == HV_STEP_WAIT)
-				assert_non_null(s->on_value);
-			if (s->op != HV_STEP_END) {
-				assert_non_null(s->service);
-				assert_non_null(s->characteristic);
-			}
-		}
+		if (d->conversation)
+			hv_test_check_conversation(d->conversation);
 	}
-}
-
-static const struct hv_step *find_step(const char *id, const char *what_prefix,
-				       size_t *ret_index)
-{
-	const struct hv_conversation *c = hv_driver_by_id(id)->conversation;
-
-	for (size_t i = 0; i < c->n_steps; i++)
-		if (c->steps[i].what &&
-		    strncmp(c->steps[i].what, what_prefix, strlen(what_prefix)) == 0) {
-			if (ret_index)
-				*ret_index = i;
-			return &c->steps[i];
-		}
-	fail_msg("%s: no step '%s'", id, what_prefix);
-	return NULL;
-}
-
-static void payload_hex(const struct hv_step *s, const struct hv_session *ss,
-			char *out, size_t size)
-{
-	uint8_t buf[64];
-	size_t n = 0;
-
-	assert_non_null(s->payload);
-	assert_int_equal(s->payload(ss, buf, sizeof(buf), &n), 0);
-	out[0] = 0;
-	for (size_t i = 0; i < n && 2 * i + 2 < size; i++)
-		snprintf(out + 2 * i, 3, "%02x", buf[i]);
 }
 
 static void test_conversation_payloads(void **state)
@@ -871,49 +893,61 @@ static void test_conversation_payloads(void **state)
 		.now_unix = 1710491400, /* 2024-03-15 08:30:00 UTC */
 		.now_local = { 2024, 3, 15, 9, 30, 0 },
 		.user_index = 0,
-		.profile = { .height_m = 1.80, .age_years = 44, .sex = HV_SEX_MALE },
+		.profile = { .height_m = 1.80,
+			     .age_years = 44,
+			     .sex = HV_SEX_MALE },
 	};
-	char hex[130];
 
 	(void)state;
 	/* Beurer: init with the alternative start of the model */
 	s.name = "bf-700";
-	payload_hex(find_step("beurer_sanitas", "init", NULL), &s, hex, sizeof(hex));
-	assert_string_equal(hex, "f601");
+	hv_test_assert_payload("beurer_sanitas", "init", &s, "f601");
 	s.name = "SANITAS SBF70";
-	payload_hex(find_step("beurer_sanitas", "init", NULL), &s, hex, sizeof(hex));
-	assert_string_equal(hex, "e601");
-	payload_hex(find_step("beurer_sanitas", "set time", NULL), &s, hex, sizeof(hex));
-	assert_string_equal(hex, "e965f40708");
+	hv_test_assert_payload("beurer_sanitas", "init", &s, "e601");
+	hv_test_assert_payload("beurer_sanitas", "set time", &s, "e965f40708");
 
 	/* QN: config with the echoed protocol type and its sum */
 	s.scratch[0] = 0xFF;
-	payload_hex(find_step("qn_scale", "config", NULL), &s, hex, sizeof(hex));
-	assert_string_equal(hex, "1309ff01100000002c");
+	hv_test_assert_payload("qn_scale", "config", &s, "1309ff01100000002c");
 	/* time since 2000-01-01 UTC: 763806600 = 0x2D86A888 LE */
-	payload_hex(find_step("qn_scale", "time", NULL), &s, hex, sizeof(hex));
-	assert_string_equal(hex, "2008ff88c3862d" "25");
+	hv_test_assert_payload("qn_scale", "time", &s,
+			       "2008ff88c3862d"
+			       "25");
 	memset(s.scratch, 0, sizeof(s.scratch));
 
 	/* Yunmai: user (uid 1, 180 cm, male, 44 y, kg) and time, XOR from 1 */
-	payload_hex(find_step("yunmai", "set user", NULL), &s, hex, sizeof(hex));
-	assert_string_equal(hex, "0d1210010000" "0001" "b4" "01" "2c" "555a0000" "01" "00" "95");
-	payload_hex(find_step("yunmai", "set time", NULL), &s, hex, sizeof(hex));
-	assert_string_equal(hex, "0d0d11" "65f40708" "000000000000" "82");
+	hv_test_assert_payload("yunmai", "set user", &s,
+			       "0d1210010000"
+			       "0001"
+			       "b4"
+			       "01"
+			       "2c"
+			       "555a0000"
+			       "01"
+			       "00"
+			       "95");
+	hv_test_assert_payload("yunmai", "set time", &s,
+			       "0d0d11"
+			       "65f40708"
+			       "000000000000"
+			       "82");
 
 	/* Medisana: 02 + time in the 2010 epoch for BS44x, Unix for BS430 */
 	s.name = "0202B6";
-	payload_hex(find_step("medisana_bs4xx", "start", NULL), &s, hex, sizeof(hex));
-	assert_string_equal(hex, "02" "08ccb61a");
+	hv_test_assert_payload("medisana_bs4xx", "start", &s,
+			       "02"
+			       "08ccb61a");
 	s.name = "0203B2";
-	payload_hex(find_step("medisana_bs4xx", "start", NULL), &s, hex, sizeof(hex));
-	assert_string_equal(hex, "02" "0807f465");
+	hv_test_assert_payload("medisana_bs4xx", "start", &s,
+			       "02"
+			       "0807f465");
 
 	/* Eufy: unit (XOR of all previous bytes) and local clock, year BE */
-	payload_hex(find_step("eufy_1byone", "unit", NULL), &s, hex, sizeof(hex));
-	assert_string_equal(hex, "fd370001" "000000000000" "cb");
-	payload_hex(find_step("eufy_1byone", "clock", NULL), &s, hex, sizeof(hex));
-	assert_string_equal(hex, "f107e8030f091e00");
+	hv_test_assert_payload("eufy_1byone", "unit", &s,
+			       "fd370001"
+			       "000000000000"
+			       "cb");
+	hv_test_assert_payload("eufy_1byone", "clock", &s, "f107e8030f091e00");
 }
 
 static void test_beurer_user_list_flow(void **state)
@@ -924,26 +958,27 @@ static void test_beurer_user_list_flow(void **state)
 	uint8_t u1[16] = { 0xE7, 0x34, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0x11, 'A', 'N', 'N', 80 };
 	uint8_t u2[16] = { 0xE7, 0x34, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0x22, 'B', 'O', 'B', 75 };
 	uint8_t empty[6] = { 0xE7, 0xF0, 0x33, 0x00, 0x00, 0x08 };
-	char hex[64];
 
 	(void)state;
-	wait_users = find_step("beurer_sanitas", "wait for the users", &i_wait);
-	(void)find_step("beurer_sanitas", "acknowledge a user", &i_ack_more);
-	(void)find_step("beurer_sanitas", "acknowledge the last user", &i_ack_last);
-	(void)find_step("beurer_sanitas", "get saved", &i_get);
+	wait_users = hv_test_find_step("beurer_sanitas", "wait for the users",
+				       &i_wait);
+	(void)hv_test_find_step("beurer_sanitas", "acknowledge a user",
+				&i_ack_more);
+	(void)hv_test_find_step("beurer_sanitas", "acknowledge the last user",
+				&i_ack_last);
+	(void)hv_test_find_step("beurer_sanitas", "get saved", &i_get);
 
 	assert_int_equal(wait_users->on_value(&s, u1, sizeof(u1)), HV_VALUE_GOTO);
 	assert_int_equal(s.next_step, (int)i_ack_more);
 	assert_int_equal(s.scratch[2], 0); /* slot 1 (0-based) is user 2 */
-	payload_hex(find_step("beurer_sanitas", "acknowledge a user", NULL), &s,
-		    hex, sizeof(hex));
-	assert_string_equal(hex, "e7f1340201");
+	hv_test_assert_payload("beurer_sanitas", "acknowledge a user", &s,
+			       "e7f1340201");
 	assert_int_equal(wait_users->on_value(&s, u2, sizeof(u2)), HV_VALUE_GOTO);
 	assert_int_equal(s.next_step, (int)i_ack_last);
 	assert_int_equal(s.scratch[2], 1);
-	payload_hex(find_step("beurer_sanitas", "get saved", NULL), &s, hex,
-		    sizeof(hex));
-	assert_string_equal(hex, "e741" "0000000000000022");
+	hv_test_assert_payload("beurer_sanitas", "get saved", &s,
+			       "e741"
+			       "0000000000000022");
 
 	assert_int_equal(wait_users->on_value(&s, empty, sizeof(empty)),
 			 HV_VALUE_GOTO);
