@@ -14,6 +14,8 @@
 
 #include "drivers/registry.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 struct fuzz_family {
 	const char *driver;
 	const uint16_t *characteristics; /* 0-terminated; may be empty */
@@ -69,3 +71,37 @@ static inline void fuzz_family_run(const struct fuzz_family *fam,
 		(void)hv_registry_decode(&again, d, &m2);
 	}
 }
+
+/*
+ * Once more for a driver whose conversation keeps a stable weight in
+ * frame.quirks (bits 8..23) and hands it to decode(): bytes 0-1 are the
+ * kept weight, bit 0 of byte 2 the quirk flag, bytes 2.. the value of the
+ * characteristic, decoded with a profile.
+ */
+static inline void fuzz_family_kept_weight(const char *driver,
+					   uint16_t characteristic,
+					   const uint8_t *data, size_t size)
+{
+	static const struct hv_profile profile = { .height_m = 1.80,
+						   .age_years = 44,
+						   .sex = HV_SEX_MALE };
+	const struct hv_driver *d = hv_driver_by_id(driver);
+	struct hv_frame f = { .has_characteristic = true, .profile = &profile };
+	struct hv_measurement m;
+
+	if (!d || size < 4)
+		return;
+	f.characteristic = hv_uuid16(characteristic);
+	f.quirks = (unsigned)(data[0] | data[1] << 8) << 8 | (data[2] & 1);
+	f.value_len = size - 2 > HV_FRAME_DATA_MAX ? HV_FRAME_DATA_MAX : size - 2;
+	memcpy(f.value, data + 2, f.value_len);
+	(void)hv_registry_decode(&f, d, &m);
+}
+
+/* The whole libFuzzer target of a family that needs nothing more. */
+#define FUZZ_FAMILY_TARGET(fam)                                              \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)         \
+	{                                                                    \
+		fuzz_family_run(&(fam), data, size);                         \
+		return 0;                                                    \
+	}
