@@ -14,7 +14,7 @@ not_ok() { RS_FAIL=$((RS_FAIL + 1)); echo "not ok $((RS_PASS + RS_FAIL)) - $*"; 
 check() { # check DESCRIPTION CMD...
 	local d=$1
 	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
+	if "$@"; then ok "$d"; else not_ok "$d"; return 1; fi
 }
 summary() {
 	echo "$RS_PASS passed, $RS_FAIL failed"
@@ -69,7 +69,22 @@ start_bluetoothd() {
 # adv_once HCI HEX [connectable]: (re-)add advertising instance 1. btvirt's
 # radio sends a report only when advertising is (re-)enabled, not once per
 # interval, so every call is one advertisement heard by the scanner.
-adv_once() { btmgmt -i "$1" add-adv ${3:+-c} -g -d "$2" 1 > /dev/null 2>&1; }
+adv_once() {
+	local out
+	out=$(btmgmt -i "$1" add-adv ${3:+-c} -g -d "$2" 1 2>&1) ||
+		echo "[$(up)] $1 add-adv $2 failed: $out" >> "$RS_OUT/adv.log"
+	return 0
+}
+# What BlueZ and the kernel think, for a failed check's diagnosis
+bt_state() {
+	local h
+	for h in hci0 hci1 hci2; do
+		echo "# $h: $(btmgmt -i "$h" info 2> /dev/null | grep 'current settings')"
+	done
+	echo "# hci0 Discovering: $(busctl get-property org.bluez /org/bluez/hci0 org.bluez.Adapter1 Discovering 2>&1)"
+	echo "# hci0 devices: $(busctl --list tree org.bluez 2> /dev/null | grep -c '^/org/bluez/hci0/dev_[0-9A-F_]*$')"
+	echo "# hci1 adverts: $(btmgmt -i hci1 advinfo 2> /dev/null | tr '\n' ' ')"
+}
 adv_stop() { btmgmt -i "$1" rm-adv 1 > /dev/null 2>&1; }
 
 # A device that keeps advertising, as a real one does, except while a central
