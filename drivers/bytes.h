@@ -101,6 +101,16 @@ static inline void hv_measurement_set_clock(struct hv_measurement *m,
 		m->device_time = *dt;
 }
 
+/* The clock an encoder sends: the raw device clock first, then the
+ * plausible one; NULL when the measurement has none. */
+static inline const struct hv_datetime *
+hv_measurement_clock(const struct hv_measurement *m)
+{
+	if (m->has_raw_device_time)
+		return &m->raw_device_time;
+	return m->has_device_time ? &m->device_time : NULL;
+}
+
 /* Round to a given number of decimals without libm. */
 static inline double hv_round_to(double v, int decimals)
 {

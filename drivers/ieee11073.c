@@ -280,6 +280,53 @@ int hv_wire_end(struct hv_wire *w, const char *after)
 		w->len - w->pos, after, w->flags, w->pos);
 }
 
+int hv_wire_begin(struct hv_wire *w, const uint8_t *data, size_t len,
+		  struct hv_measurement *m, unsigned *ret_flags)
+{
+	const uint8_t *p;
+
+	hv_wire_init(w, data, len, m);
+	p = hv_wire_take(w, 1, "flags");
+	if (!p)
+		return -EBADMSG;
+	w->flags = *ret_flags = p[0];
+	return 0;
+}
+
+int hv_wire_take_datetime(struct hv_wire *w, const char *field,
+			  struct hv_datetime *ret)
+{
+	const uint8_t *p = hv_wire_take_opt(w, HV_DATETIME_WIRE_LEN, field);
+
+	if (!p)
+		return -EBADMSG;
+	hv_read_datetime(p, ret);
+	return 0;
+}
+
+int hv_wire_take_clock(struct hv_wire *w, int64_t now)
+{
+	struct hv_datetime dt;
+	int r = hv_wire_take_datetime(w, "a time stamp", &dt);
+
+	if (r < 0)
+		return r;
+	hv_measurement_set_clock(w->m, &dt, now);
+	return 0;
+}
+
+int hv_wire_take_sfloat(struct hv_wire *w, const char *field,
+			enum hv_metric metric, double factor, int decimals)
+{
+	const uint8_t *p = hv_wire_take_opt(w, 2, field);
+
+	if (!p)
+		return -EBADMSG;
+	return hv_measurement_add_number(w->m, metric,
+					 hv_sfloat_decode(hv_le16(p)), factor,
+					 decimals);
+}
+
 void hv_wire_put(struct hv_wire_out *o, const void *bytes, size_t n)
 {
 	if (o->error)
@@ -320,6 +367,57 @@ void hv_wire_put_le32(struct hv_wire_out *o, uint32_t v)
 	hv_wire_put(o, b, sizeof(b));
 }
 
+int hv_wire_put_sfloat(struct hv_wire_out *o, const struct hv_reading *rd,
+		       double divisor)
+{
+	uint16_t raw;
+	int r;
+
+	if (!rd)
+		r = hv_sfloat_special(HV_ABSENT_NAN, &raw);
+	else if (rd->absent != HV_ABSENT_NONE)
+		r = hv_sfloat_special(rd->absent, &raw);
+	else
+		r = hv_sfloat_encode(rd->value / divisor, 1, &raw);
+	if (r < 0)
+		return r;
+	hv_wire_put_le16(o, raw);
+	return 0;
+}
+
+void hv_wire_put_clock(struct hv_wire_out *o, const struct hv_measurement *m)
+{
+	const struct hv_datetime *dt = hv_measurement_clock(m);
+	uint8_t b[HV_DATETIME_WIRE_LEN];
+
+	if (!dt)
+		return;
+	hv_write_datetime(b, dt);
+	hv_wire_put(o, b, sizeof(b));
+}
+
+int hv_wire_out_frame(const struct hv_wire_out *o, uint16_t characteristic,
+		      struct hv_frame *ret)
+{
+	if (o->error)
+		return o->error;
+	hv_frame_set_value(ret, characteristic, o->data, o->len);
+	return 0;
+}
+
+int hv_pick_final_or_intermediate(const struct hv_uuid *target, bool final,
+				  uint16_t final_uuid,
+				  uint16_t intermediate_uuid)
+{
+	if (!target)
+		return final ? final_uuid : intermediate_uuid;
+	if (hv_uuid_is16(target, final_uuid))
+		return final_uuid;
+	if (hv_uuid_is16(target, intermediate_uuid))
+		return intermediate_uuid;
+	return -EINVAL;
+}
+
 void hv_add_bit_flags(struct hv_measurement *m, uint32_t bits,
 		      const struct hv_bit_name *table, size_t n)
 {
@@ -335,6 +433,22 @@ bool hv_measurement_has_flag(const struct hv_measurement *m, const char *flag)
 		if (m->flags[i] && strcmp(m->flags[i], flag) == 0)
 			return true;
 	return false;
+}
+
+const struct hv_reading *
+hv_measurement_find_method(const struct hv_measurement *m,
+			   enum hv_metric metric, const char *method)
+{
+	for (size_t i = 0; i < m->n_readings; i++) {
+		const struct hv_reading *rd = &m->readings[i];
+
+		if (rd->metric != metric)
+			continue;
+		if (method ? rd->method && strcmp(rd->method, method) == 0 :
+			     !rd->method)
+			return rd;
+	}
+	return NULL;
 }
 
 uint32_t hv_bits_from_flags(const struct hv_measurement *m,

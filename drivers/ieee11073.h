@@ -98,6 +98,19 @@ static inline size_t hv_wire_left(const struct hv_wire *w)
 {
 	return w->len - w->pos;
 }
+/* Start reading a value that opens with a uint8 flags field: init, take
+ * "flags", quote them in later errors. 0, or -EBADMSG (value empty). */
+int hv_wire_begin(struct hv_wire *w, const uint8_t *data, size_t len,
+		  struct hv_measurement *m, unsigned *ret_flags);
+/* An announced Date Time named `field`. 0, or -EBADMSG. */
+int hv_wire_take_datetime(struct hv_wire *w, const char *field,
+			  struct hv_datetime *ret);
+/* An announced Date Time ("a time stamp") into the measurement's clock
+ * (hv_measurement_set_clock with `now`). 0, or -EBADMSG. */
+int hv_wire_take_clock(struct hv_wire *w, int64_t now);
+/* An announced SFLOAT appended as a reading (hv_measurement_add_number). */
+int hv_wire_take_sfloat(struct hv_wire *w, const char *field,
+			enum hv_metric metric, double factor, int decimals);
 
 /* A growing output buffer for encoders; -ENOSPC once it would overflow. */
 struct hv_wire_out {
@@ -112,6 +125,23 @@ void hv_wire_put_u8(struct hv_wire_out *o, uint8_t v);
 void hv_wire_put_le16(struct hv_wire_out *o, uint16_t v);
 void hv_wire_put_le24(struct hv_wire_out *o, uint32_t v);
 void hv_wire_put_le32(struct hv_wire_out *o, uint32_t v);
+/* A reading as SFLOAT: value / divisor with one decimal, or its special
+ * value; NULL writes NaN. -ERANGE when it cannot be represented. */
+int hv_wire_put_sfloat(struct hv_wire_out *o, const struct hv_reading *rd,
+		       double divisor);
+/* The measurement's clock as Date Time (the raw device clock first). */
+void hv_wire_put_clock(struct hv_wire_out *o, const struct hv_measurement *m);
+/* Finish an encoder: the buffer's error, or 0 with the frame set to the
+ * bytes written on `characteristic`. */
+int hv_wire_out_frame(const struct hv_wire_out *o, uint16_t characteristic,
+		      struct hv_frame *ret);
+/* The characteristic an encoder writes when it serves a final one and an
+ * intermediate one of the same layout (0x2A35/0x2A36, 0x2A1C/0x2A1E):
+ * `target` when it names one of them, else by m->final; -EINVAL for any
+ * other target. */
+int hv_pick_final_or_intermediate(const struct hv_uuid *target, bool final,
+				  uint16_t final_uuid,
+				  uint16_t intermediate_uuid);
 
 /* Status bits kept as named flags: one table per characteristic field. */
 struct hv_bit_name {
@@ -127,6 +157,11 @@ void hv_add_bit_flags(struct hv_measurement *m, uint32_t bits,
 uint32_t hv_bits_from_flags(const struct hv_measurement *m,
 			    const struct hv_bit_name *table, size_t n);
 bool hv_measurement_has_flag(const struct hv_measurement *m, const char *flag);
+/* The reading of a metric with a given method (NULL: the device's own,
+ * without a method), or NULL. */
+const struct hv_reading *
+hv_measurement_find_method(const struct hv_measurement *m,
+			   enum hv_metric metric, const char *method);
 /* Value of a context key, or NULL. */
 const char *hv_measurement_context(const struct hv_measurement *m,
 				   const char *key);

@@ -30,6 +30,7 @@
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
 #include "drivers/ieee11073.h"
+#include "drivers/sig_steps.h"
 
 #define BPS_UUID 0x1810
 #define BPM_UUID 0x2A35
@@ -72,11 +73,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	if (!hv_frame_is_characteristic(frame, BPM_UUID) &&
 	    !hv_frame_is_characteristic(frame, ICP_UUID))
 		return -ENODEV;
-	hv_wire_init(&w, frame->value, frame->value_len, ret);
-	p = hv_wire_take(&w, 1, "flags");
-	if (!p)
-		return -EBADMSG;
-	w.flags = flags = p[0];
+	r = hv_wire_begin(&w, frame->value, frame->value_len, ret, &flags);
+	if (r < 0)
+		return r;
 	kpa = flags & F_KPA;
 	p = hv_wire_take(&w, 6, "systolic, diastolic and mean arterial pressure");
 	if (!p)
@@ -89,20 +88,13 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 			return r;
 	}
 	if (flags & F_TIME) {
-		struct hv_datetime dt;
-
-		p = hv_wire_take_opt(&w, HV_DATETIME_WIRE_LEN, "a time stamp");
-		if (!p)
-			return -EBADMSG;
-		hv_read_datetime(p, &dt);
-		hv_measurement_set_clock(ret, &dt, frame->now);
+		r = hv_wire_take_clock(&w, frame->now);
+		if (r < 0)
+			return r;
 	}
 	if (flags & F_PULSE) {
-		p = hv_wire_take_opt(&w, 2, "pulse rate");
-		if (!p)
-			return -EBADMSG;
-		r = hv_measurement_add_number(ret, HV_METRIC_PULSE_RATE,
-					      hv_sfloat_decode(hv_le16(p)), 1, 2);
+		r = hv_wire_take_sfloat(&w, "pulse rate", HV_METRIC_PULSE_RATE,
+					1, 2);
 		if (r < 0)
 			return r;
 	}
@@ -133,29 +125,12 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	return 0;
 }
 
-static int put_sfloat(struct hv_wire_out *o, const struct hv_reading *rd,
-		      double divisor)
-{
-	uint16_t raw;
-	int r;
-
-	if (!rd)
-		r = hv_sfloat_special(HV_ABSENT_NAN, &raw);
-	else if (rd->absent != HV_ABSENT_NONE)
-		r = hv_sfloat_special(rd->absent, &raw);
-	else
-		r = hv_sfloat_encode(rd->value / divisor, 1, &raw);
-	if (r < 0)
-		return r;
-	hv_wire_put_le16(o, raw);
-	return 0;
-}
-
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
 {
 	const struct hv_reading *pulse = hv_measurement_find(m, HV_METRIC_PULSE_RATE);
-	uint16_t uuid = m->final ? BPM_UUID : ICP_UUID;
+	int uuid = hv_pick_final_or_intermediate(target, m->final, BPM_UUID,
+						 ICP_UUID);
 	bool kpa = m->display_unit == HV_UNIT_KPA;
 	uint8_t buf[32];
 	struct hv_wire_out o = { .data = buf, .size = sizeof(buf) };
@@ -163,19 +138,13 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	uint8_t flags = 0;
 	int r;
 
-	if (target) {
-		if (hv_uuid_is16(target, BPM_UUID))
-			uuid = BPM_UUID;
-		else if (hv_uuid_is16(target, ICP_UUID))
-			uuid = ICP_UUID;
-		else
-			return -EINVAL;
-	}
+	if (uuid < 0)
+		return uuid;
 	if (!hv_measurement_find(m, HV_METRIC_SYSTOLIC_PRESSURE))
 		return -EINVAL;
 	if (kpa)
 		flags |= F_KPA;
-	if (m->has_raw_device_time || m->has_device_time)
+	if (hv_measurement_clock(m))
 		flags |= F_TIME;
 	if (pulse)
 		flags |= F_PULSE;
@@ -186,21 +155,14 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 
 	hv_wire_put_u8(&o, flags);
 	for (int i = 0; i < 3; i++) {
-		r = put_sfloat(&o, hv_measurement_find(m, pressures[i]),
-			       kpa ? KPA_TO_MMHG : 1);
+		r = hv_wire_put_sfloat(&o, hv_measurement_find(m, pressures[i]),
+				       kpa ? KPA_TO_MMHG : 1);
 		if (r < 0)
 			return r;
 	}
-	if (flags & F_TIME) {
-		uint8_t t[HV_DATETIME_WIRE_LEN];
-
-		hv_write_datetime(t, m->has_raw_device_time ?
-					     &m->raw_device_time :
-					     &m->device_time);
-		hv_wire_put(&o, t, sizeof(t));
-	}
+	hv_wire_put_clock(&o, m);
 	if (pulse) {
-		r = put_sfloat(&o, pulse, 1);
+		r = hv_wire_put_sfloat(&o, pulse, 1);
 		if (r < 0)
 			return r;
 	}
@@ -211,32 +173,15 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	}
 	if (status)
 		hv_wire_put_le16(&o, (uint16_t)status);
-	if (o.error)
-		return o.error;
-	hv_frame_set_value(ret, uuid, buf, o.len);
-	return 0;
+	return hv_wire_out_frame(&o, (uint16_t)uuid, ret);
 }
 
 /* Cuffs push their stored readings as indications once subscribed, then
  * usually disconnect; wait up to 30 s for them. */
-static int on_stored(struct hv_session *s, const uint8_t *value, size_t len)
-{
-	(void)s;
-	(void)value;
-	(void)len;
-	return HV_VALUE_MORE;
-}
-
 static const struct hv_step steps[] = {
-	{ .op = HV_STEP_SUBSCRIBE, .service = "1810", .characteristic = "2a36",
-	  .flags = HV_STEP_OPTIONAL, .what = "subscribe to intermediate cuff pressure" },
-	{ .op = HV_STEP_SUBSCRIBE, .service = "1810", .characteristic = "2a35",
-	  .what = "subscribe to blood pressure measurements" },
-	{ .op = HV_STEP_WAIT, .service = "1810", .characteristic = "2a35",
-	  .on_value = on_stored, .timeout_ms = 30000,
-	  .flags = HV_STEP_OPTIONAL,
-	  .what = "receive new and stored measurements" },
-	{ .op = HV_STEP_END, .what = "done" },
+	HV_SIG_STORED_STEPS("1810", "2a36", "2a35",
+			    "subscribe to intermediate cuff pressure",
+			    "subscribe to blood pressure measurements"),
 };
 
 static const struct hv_conversation conversation = {

@@ -34,9 +34,9 @@
  *           resolution (same tables as 0x2A9E)
  */
 #include <errno.h>
-#include <string.h>
 
 #include "drivers/bytes.h"
+#include "drivers/ieee11073.h"
 #include "drivers/sig_scale.h"
 
 #define BC_IMPERIAL (1u << 0)
@@ -54,7 +54,6 @@
 #define BC_MULTI_PACKET (1u << 12)
 
 #define UNSUCCESSFUL 0xFFFF
-#define USER_UNKNOWN 0xFF
 #define IN_TO_M 0.0254
 #define KJ_PER_KCAL 4.184
 
@@ -132,21 +131,13 @@ static double to_wire(enum field_kind kind, double v, bool imperial)
 	return raw + 0.5;
 }
 
-static int need(struct hv_measurement *ret, const struct hv_frame *frame,
-		size_t off, size_t n, unsigned flags, const char *field)
-{
-	if (frame->value_len >= off + n)
-		return 0;
-	return hv_measurement_invalid(
-		ret,
-		"flags 0x%04x say %s follows but the value has %zu bytes (need %zu)",
-		flags, field, frame->value_len, off + n);
-}
-
 static int decode_measurement(const struct hv_frame *frame,
 			      struct hv_measurement *ret)
 {
 	const uint8_t *v = frame->value;
+	struct hv_sig_scale_fields fl = { .time_stamp = BC_TIME_STAMP,
+					  .user = BC_USER,
+					  .flag_digits = 4 };
 	bool imperial, unsuccessful;
 	unsigned flags;
 	uint16_t fat;
@@ -158,7 +149,7 @@ static int decode_measurement(const struct hv_frame *frame,
 			ret,
 			"Body Composition Measurement has %zu bytes; flags and body fat need 4",
 			frame->value_len);
-	flags = hv_le16(v);
+	fl.flags = flags = hv_le16(v);
 	imperial = flags & BC_IMPERIAL;
 	fat = hv_le16(v + 2);
 	unsuccessful = fat == UNSUCCESSFUL;
@@ -178,36 +169,16 @@ static int decode_measurement(const struct hv_frame *frame,
 	if (r < 0)
 		return r;
 
-	if (flags & BC_TIME_STAMP) {
-		struct hv_datetime dt;
-
-		r = need(ret, frame, off, HV_DATETIME_WIRE_LEN, flags,
-			 "a time stamp");
-		if (r < 0)
-			return r;
-		hv_read_datetime(v + off, &dt);
-		hv_measurement_set_clock(ret, &dt, frame->now);
-		off += HV_DATETIME_WIRE_LEN;
-	}
-	if (flags & BC_USER) {
-		r = need(ret, frame, off, 1, flags, "a user id");
-		if (r < 0)
-			return r;
-		if (v[off] == USER_UNKNOWN)
-			r = hv_measurement_add_flag(ret, "unknown_user");
-		else
-			ret->user_index = v[off];
-		if (r < 0)
-			return r;
-		off += 1;
-	}
+	r = hv_sig_scale_take_stamp_user(frame, ret, &fl, &off);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		const struct field *fd = &fields[i];
 		uint16_t raw;
 
 		if (!(flags & fd->flag))
 			continue;
-		r = need(ret, frame, off, 2, flags, fd->what);
+		r = hv_sig_scale_need(ret, frame, &fl, off, 2, fd->what);
 		if (r < 0)
 			return r;
 		raw = hv_le16(v + off);
@@ -221,27 +192,13 @@ static int decode_measurement(const struct hv_frame *frame,
 		if (r < 0)
 			return r;
 	}
-	if (off != frame->value_len)
-		return hv_measurement_invalid(
-			ret,
-			"flags 0x%04x announce %zu bytes but the value has %zu (trailing bytes)",
-			flags, off, frame->value_len);
+	r = hv_sig_scale_end(ret, frame, &fl, off);
+	if (r < 0)
+		return r;
 	ret->final = !unsuccessful && !ret->more_packets;
 	return 0;
 }
 
-static const char *const mass_res_text[16] = {
-	NULL,		    "0.5 kg / 1 lb",	  "0.2 kg / 0.5 lb",
-	"0.1 kg / 0.2 lb",   "0.05 kg / 0.1 lb",   "0.02 kg / 0.05 lb",
-	"0.01 kg / 0.02 lb", "0.005 kg / 0.01 lb", "reserved",
-	"reserved",	    "reserved",		  "reserved",
-	"reserved",	    "reserved",		  "reserved",
-	"reserved",
-};
-static const char *const height_res_text[8] = {
-	NULL,	    "0.01 m / 1 in", "0.005 m / 0.5 in", "0.001 m / 0.1 in",
-	"reserved", "reserved",	     "reserved",	 "reserved",
-};
 static const char *const feature_names[] = {
 	"time_stamp_supported",	   "multiple_users_supported",
 	"bmr_supported",	   "muscle_percent_supported",
@@ -268,8 +225,8 @@ static int decode_feature(const struct hv_frame *frame,
 	     i++)
 		if (f & (1u << i))
 			(void)hv_measurement_add_flag(ret, feature_names[i]);
-	mtext = mass_res_text[(f >> 11) & 0x0F];
-	htext = height_res_text[(f >> 15) & 0x07];
+	mtext = hv_sig_mass_resolution_text(f >> 11);
+	htext = hv_sig_height_resolution_text(f >> 15);
 	if (mtext)
 		(void)hv_measurement_add_context(ret, "mass_resolution", mtext);
 	if (htext)
@@ -287,14 +244,6 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	return -ENODEV;
 }
 
-static bool has_flag(const struct hv_measurement *m, const char *flag)
-{
-	for (size_t i = 0; i < m->n_flags; i++)
-		if (m->flags[i] && strcmp(m->flags[i], flag) == 0)
-			return true;
-	return false;
-}
-
 /* Writes one packet carrying every reading of m that the format has
  * (m->more_packets sets flag bit 12, so a test can build packet series). */
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
@@ -303,10 +252,13 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	const struct hv_reading *fat =
 		hv_measurement_find(m, HV_METRIC_BODY_FAT_PERCENT);
 	bool imperial = m->display_unit == HV_UNIT_LB;
-	unsigned flags = imperial ? BC_IMPERIAL : 0;
+	struct hv_sig_scale_fields fl = { .flags = imperial ? BC_IMPERIAL : 0,
+					  .time_stamp = BC_TIME_STAMP,
+					  .user = BC_USER };
 	uint8_t *v;
 	size_t off = 4;
 	double raw;
+	int r;
 
 	if (target && !hv_uuid_is16(target, HV_UUID_BODY_COMPOSITION_MEASUREMENT))
 		return -EINVAL;
@@ -324,31 +276,15 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	ret->characteristic = hv_uuid16(HV_UUID_BODY_COMPOSITION_MEASUREMENT);
 	v = ret->value;
 	hv_put_le16(v + 2, (uint16_t)raw);
-	if (m->has_raw_device_time || m->has_device_time) {
-		flags |= BC_TIME_STAMP;
-		hv_write_datetime(v + off, m->has_raw_device_time ?
-						   &m->raw_device_time :
-						   &m->device_time);
-		off += HV_DATETIME_WIRE_LEN;
-	}
-	if (m->user_index >= 0 || has_flag(m, "unknown_user")) {
-		if (m->user_index >= USER_UNKNOWN)
-			return -EINVAL;
-		flags |= BC_USER;
-		v[off++] = m->user_index >= 0 ? (uint8_t)m->user_index :
-						USER_UNKNOWN;
-	}
+	r = hv_sig_scale_put_stamp_user(m, &fl, v, &off);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		const struct field *fd = &fields[i];
-		const struct hv_reading *rd = NULL;
-
 		/* Derived readings (with a method) are not the device's. */
-		for (size_t j = 0; j < m->n_readings; j++)
-			if (m->readings[j].metric == fd->metric &&
-			    !m->readings[j].method) {
-				rd = &m->readings[j];
-				break;
-			}
+		const struct hv_reading *rd =
+			hv_measurement_find_method(m, fd->metric, NULL);
+
 		if (!rd)
 			continue;
 		if (rd->absent != HV_ABSENT_NONE) {
@@ -358,13 +294,13 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 			if (raw < 0)
 				return -EINVAL;
 		}
-		flags |= fd->flag;
+		fl.flags |= fd->flag;
 		hv_put_le16(v + off, (uint16_t)raw);
 		off += 2;
 	}
 	if (m->more_packets)
-		flags |= BC_MULTI_PACKET;
-	hv_put_le16(v, (uint16_t)flags);
+		fl.flags |= BC_MULTI_PACKET;
+	hv_put_le16(v, (uint16_t)fl.flags);
 	ret->value_len = off;
 	return 0;
 }

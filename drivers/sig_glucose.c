@@ -144,11 +144,9 @@ static int decode_measurement(const struct hv_frame *frame,
 	int16_t offset = 0;
 	int r;
 
-	hv_wire_init(&w, frame->value, frame->value_len, ret);
-	p = hv_wire_take(&w, 1, "flags");
-	if (!p)
-		return -EBADMSG;
-	w.flags = flags = p[0];
+	r = hv_wire_begin(&w, frame->value, frame->value_len, ret, &flags);
+	if (r < 0)
+		return r;
 	p = hv_wire_take(&w, 2 + HV_DATETIME_WIRE_LEN,
 			 "sequence number and base time");
 	if (!p)
@@ -239,12 +237,11 @@ static int decode_context(const struct hv_frame *frame,
 	struct hv_wire w;
 	const uint8_t *p;
 	unsigned flags;
+	int r;
 
-	hv_wire_init(&w, frame->value, frame->value_len, ret);
-	p = hv_wire_take(&w, 1, "flags");
-	if (!p)
-		return -EBADMSG;
-	w.flags = flags = p[0];
+	r = hv_wire_begin(&w, frame->value, frame->value_len, ret, &flags);
+	if (r < 0)
+		return r;
 	p = hv_wire_take(&w, 2, "sequence number");
 	if (!p)
 		return -EBADMSG;
@@ -292,7 +289,7 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 {
 	const struct hv_reading *g = hv_measurement_find(m, HV_METRIC_BLOOD_GLUCOSE);
 	uint32_t status = hv_bits_from_flags(m, status_bits, HV_N(status_bits));
-	uint8_t buf[32], dt[HV_DATETIME_WIRE_LEN];
+	uint8_t buf[32];
 	struct hv_wire_out o = { .data = buf, .size = sizeof(buf) };
 	uint8_t flags = 0;
 	int type = 0, location = 0;
@@ -334,23 +331,16 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		flags |= F_CONTEXT;
 	hv_wire_put_u8(&o, flags);
 	hv_wire_put_le16(&o, (uint16_t)m->sequence_number);
-	if (m->has_raw_device_time)
-		hv_write_datetime(dt, &m->raw_device_time);
-	else if (m->has_device_time)
-		hv_write_datetime(dt, &m->device_time);
-	else
+	if (!hv_measurement_clock(m))
 		return -EINVAL;
-	hv_wire_put(&o, dt, sizeof(dt));
+	hv_wire_put_clock(&o, m);
 	if (g) {
 		hv_wire_put_le16(&o, raw);
 		hv_wire_put_u8(&o, (uint8_t)(location << 4 | type));
 	}
 	if (status)
 		hv_wire_put_le16(&o, (uint16_t)status);
-	if (o.error)
-		return o.error;
-	hv_frame_set_value(ret, GM_UUID, buf, o.len);
-	return 0;
+	return hv_wire_out_frame(&o, GM_UUID, ret);
 }
 
 /*
@@ -384,9 +374,7 @@ static const struct hv_step steps[] = {
 	[STEP_SUB_GMC] = { .op = HV_STEP_SUBSCRIBE, .service = "1808",
 			   .characteristic = "2a34", .flags = HV_STEP_OPTIONAL,
 			   .what = "subscribe to measurement context" },
-	[STEP_SUB_RACP] = { .op = HV_STEP_SUBSCRIBE, .service = "1808",
-			    .characteristic = "2a52",
-			    .what = "subscribe to the record access control point" },
+	[STEP_SUB_RACP] = HV_RACP_STEP_SUBSCRIBE("1808", 0),
 	[STEP_COUNT] = { .op = HV_STEP_WRITE, .service = "1808",
 			 .characteristic = "2a52",
 			 .payload = hv_racp_payload_count_since,
@@ -401,19 +389,11 @@ static const struct hv_step steps[] = {
 			  .payload = hv_racp_payload_report_since,
 			  .flags = HV_STEP_WITH_RESPONSE,
 			  .what = "report records newer than the last one seen" },
-	[STEP_REPORT_WAIT] = { .op = HV_STEP_WAIT, .service = "1808",
-			       .characteristic = "2a52",
-			       .on_value = hv_racp_on_report_done,
-			       .timeout_ms = 60000, .on_fail = STEP_ABORT,
-			       .what = "receive stored records" },
+	[STEP_REPORT_WAIT] = HV_RACP_STEP_REPORT_WAIT("1808", STEP_ABORT,
+						      "receive stored records"),
 	[STEP_END] = { .op = HV_STEP_END, .what = "done" },
-	[STEP_ABORT] = { .op = HV_STEP_WRITE, .service = "1808",
-			 .characteristic = "2a52",
-			 .bytes = hv_racp_abort_request,
-			 .n_bytes = sizeof(hv_racp_abort_request),
-			 .flags = HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
-			 .what = "abort the record transfer" },
-	[STEP_ABORT_END] = { .op = HV_STEP_END, .what = "done after abort" },
+	[STEP_ABORT] = HV_RACP_STEP_ABORT("1808"),
+	[STEP_ABORT_END] = HV_RACP_STEP_ABORT_END,
 };
 
 static const struct hv_conversation conversation = {

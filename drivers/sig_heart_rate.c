@@ -31,6 +31,7 @@
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
 #include "drivers/ieee11073.h"
+#include "drivers/sig_steps.h"
 
 #define HRS_UUID 0x180D
 #define HRM_UUID 0x2A37
@@ -76,11 +77,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	if (!hv_frame_is_characteristic(frame, HRM_UUID))
 		return -ENODEV;
 
-	hv_wire_init(&w, frame->value, frame->value_len, ret);
-	p = hv_wire_take(&w, 1, "flags");
-	if (!p)
-		return -EBADMSG;
-	w.flags = flags = p[0];
+	r = hv_wire_begin(&w, frame->value, frame->value_len, ret, &flags);
+	if (r < 0)
+		return r;
 	if (flags & F_HR16) {
 		p = hv_wire_take(&w, 2, "heart rate (uint16)");
 		if (!p)
@@ -218,29 +217,18 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 			return -EINVAL;
 		hv_wire_put_le16(&o, (uint16_t)(raw + 0.5));
 	}
-	if (o.error)
-		return o.error;
-	hv_frame_set_value(ret, HRM_UUID, buf, o.len);
-	return 0;
+	return hv_wire_out_frame(&o, HRM_UUID, ret);
 }
 
 /* Connect, subscribe, and take the stream for a while; the runner hands
  * every notification to decode(). */
-static int on_stream(struct hv_session *s, const uint8_t *value, size_t len)
-{
-	(void)s;
-	(void)value;
-	(void)len;
-	return HV_VALUE_MORE;
-}
-
 static const struct hv_step steps[] = {
 	{ .op = HV_STEP_READ, .service = "180d", .characteristic = "2a38",
 	  .flags = HV_STEP_OPTIONAL, .what = "read body sensor location" },
 	{ .op = HV_STEP_SUBSCRIBE, .service = "180d", .characteristic = "2a37",
 	  .what = "subscribe to heart rate measurements" },
 	{ .op = HV_STEP_WAIT, .service = "180d", .characteristic = "2a37",
-	  .on_value = on_stream, .timeout_ms = 60000,
+	  .on_value = hv_step_collect, .timeout_ms = 60000,
 	  .flags = HV_STEP_OPTIONAL, .what = "receive heart rate for 60 s" },
 	{ .op = HV_STEP_END, .what = "done" },
 };

@@ -33,13 +33,13 @@
  * sequence number: the pipeline deduplicates them by device time).
  */
 #include <errno.h>
-#include <string.h>
 
 #include "drivers/bytes.h"
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
 #include "drivers/ieee11073.h"
 #include "drivers/sig_racp.h"
+#include "drivers/sig_steps.h"
 
 #define PLXS_UUID 0x1822
 #define SPOT_UUID 0x2A5E
@@ -128,11 +128,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 
 	if (!spot && !hv_frame_is_characteristic(frame, CONT_UUID))
 		return -ENODEV;
-	hv_wire_init(&w, frame->value, frame->value_len, ret);
-	p = hv_wire_take(&w, 1, "flags");
-	if (!p)
-		return -EBADMSG;
-	w.flags = flags = p[0];
+	r = hv_wire_begin(&w, frame->value, frame->value_len, ret, &flags);
+	if (r < 0)
+		return r;
 	f_status = spot ? SF_STATUS : CF_STATUS;
 	f_device = spot ? SF_DEVICE : CF_DEVICE;
 	f_pai = spot ? SF_PAI : CF_PAI;
@@ -144,10 +142,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	if (spot && (flags & SF_TIME)) {
 		struct hv_datetime dt;
 
-		p = hv_wire_take_opt(&w, HV_DATETIME_WIRE_LEN, "a timestamp");
-		if (!p)
-			return -EBADMSG;
-		hv_read_datetime(p, &dt);
+		r = hv_wire_take_datetime(&w, "a timestamp", &dt);
+		if (r < 0)
+			return r;
 		if (flags & SF_CLOCK_NOT_SET) {
 			ret->has_raw_device_time = true;
 			ret->raw_device_time = dt;
@@ -179,11 +176,8 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 				 HV_N(device_bits));
 	}
 	if (flags & f_pai) {
-		p = hv_wire_take_opt(&w, 2, "pulse amplitude index");
-		if (!p)
-			return -EBADMSG;
-		r = hv_measurement_add_number(ret, HV_METRIC_PULSE_AMPLITUDE_INDEX,
-					      hv_sfloat_decode(hv_le16(p)), 1, 2);
+		r = hv_wire_take_sfloat(&w, "pulse amplitude index",
+					HV_METRIC_PULSE_AMPLITUDE_INDEX, 1, 2);
 		if (r < 0)
 			return r;
 	}
@@ -198,39 +192,6 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	return 0;
 }
 
-static int put_sfloat(struct hv_wire_out *o, const struct hv_reading *rd)
-{
-	uint16_t raw;
-	int r;
-
-	if (!rd)
-		r = hv_sfloat_special(HV_ABSENT_NAN, &raw);
-	else if (rd->absent != HV_ABSENT_NONE)
-		r = hv_sfloat_special(rd->absent, &raw);
-	else
-		r = hv_sfloat_encode(rd->value, 1, &raw);
-	if (r < 0)
-		return r;
-	hv_wire_put_le16(o, raw);
-	return 0;
-}
-
-/* The reading of a metric with a given method (NULL: the plain one). */
-static const struct hv_reading *find(const struct hv_measurement *m,
-				     enum hv_metric metric, const char *method)
-{
-	for (size_t i = 0; i < m->n_readings; i++) {
-		const struct hv_reading *rd = &m->readings[i];
-
-		if (rd->metric != metric)
-			continue;
-		if (method ? rd->method && strcmp(rd->method, method) == 0 :
-			     !rd->method)
-			return rd;
-	}
-	return NULL;
-}
-
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
 {
@@ -239,8 +200,8 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	bool spot = !target || hv_uuid_is16(target, SPOT_UUID);
 	uint32_t status = hv_bits_from_flags(m, status_bits, HV_N(status_bits));
 	uint32_t device = hv_bits_from_flags(m, device_bits, HV_N(device_bits));
-	bool fast = find(m, HV_METRIC_SPO2, "plx_fast") != NULL;
-	bool slow = find(m, HV_METRIC_SPO2, "plx_slow") != NULL;
+	bool fast = hv_measurement_find_method(m, HV_METRIC_SPO2, "plx_fast") != NULL;
+	bool slow = hv_measurement_find_method(m, HV_METRIC_SPO2, "plx_slow") != NULL;
 	uint8_t buf[32];
 	struct hv_wire_out o = { .data = buf, .size = sizeof(buf) };
 	uint8_t flags = 0;
@@ -248,10 +209,10 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 
 	if (target && !spot && !hv_uuid_is16(target, CONT_UUID))
 		return -EINVAL;
-	if (!find(m, HV_METRIC_SPO2, NULL))
+	if (!hv_measurement_find_method(m, HV_METRIC_SPO2, NULL))
 		return -EINVAL;
 	if (spot) {
-		if (m->has_raw_device_time || m->has_device_time)
+		if (hv_measurement_clock(m))
 			flags |= SF_TIME;
 		if (hv_measurement_has_flag(m, "device_clock_not_set"))
 			flags |= SF_CLOCK_NOT_SET;
@@ -263,28 +224,22 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 			 (pai ? CF_PAI : 0);
 	}
 	hv_wire_put_u8(&o, flags);
-	r = put_sfloat(&o, find(m, HV_METRIC_SPO2, NULL));
+	r = hv_wire_put_sfloat(&o, hv_measurement_find_method(m, HV_METRIC_SPO2, NULL), 1);
 	if (r >= 0)
-		r = put_sfloat(&o, find(m, HV_METRIC_PULSE_RATE, NULL));
-	if (r >= 0 && spot && (flags & SF_TIME)) {
-		uint8_t dt[HV_DATETIME_WIRE_LEN];
-
-		hv_write_datetime(dt, m->has_raw_device_time ?
-					      &m->raw_device_time :
-					      &m->device_time);
-		hv_wire_put(&o, dt, sizeof(dt));
-	}
+		r = hv_wire_put_sfloat(&o, hv_measurement_find_method(m, HV_METRIC_PULSE_RATE, NULL), 1);
+	if (r >= 0 && spot)
+		hv_wire_put_clock(&o, m);
 	if (r >= 0 && fast) {
-		r = put_sfloat(&o, find(m, HV_METRIC_SPO2, "plx_fast"));
+		r = hv_wire_put_sfloat(&o, hv_measurement_find_method(m, HV_METRIC_SPO2, "plx_fast"), 1);
 		if (r >= 0)
-			r = put_sfloat(&o, find(m, HV_METRIC_PULSE_RATE,
-						"plx_fast"));
+			r = hv_wire_put_sfloat(&o, hv_measurement_find_method(m, HV_METRIC_PULSE_RATE,
+						"plx_fast"), 1);
 	}
 	if (r >= 0 && slow) {
-		r = put_sfloat(&o, find(m, HV_METRIC_SPO2, "plx_slow"));
+		r = hv_wire_put_sfloat(&o, hv_measurement_find_method(m, HV_METRIC_SPO2, "plx_slow"), 1);
 		if (r >= 0)
-			r = put_sfloat(&o, find(m, HV_METRIC_PULSE_RATE,
-						"plx_slow"));
+			r = hv_wire_put_sfloat(&o, hv_measurement_find_method(m, HV_METRIC_PULSE_RATE,
+						"plx_slow"), 1);
 	}
 	if (r < 0)
 		return r;
@@ -293,22 +248,11 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	if (device)
 		hv_wire_put_le24(&o, device);
 	if (pai) {
-		r = put_sfloat(&o, pai);
+		r = hv_wire_put_sfloat(&o, pai, 1);
 		if (r < 0)
 			return r;
 	}
-	if (o.error)
-		return o.error;
-	hv_frame_set_value(ret, spot ? SPOT_UUID : CONT_UUID, buf, o.len);
-	return 0;
-}
-
-static int on_stream(struct hv_session *s, const uint8_t *value, size_t len)
-{
-	(void)s;
-	(void)value;
-	(void)len;
-	return HV_VALUE_MORE;
+	return hv_wire_out_frame(&o, spot ? SPOT_UUID : CONT_UUID, ret);
 }
 
 enum {
@@ -330,31 +274,21 @@ static const struct hv_step steps[] = {
 	[STEP_SUB_CONT] = { .op = HV_STEP_SUBSCRIBE, .service = "1822",
 			    .characteristic = "2a5f", .flags = HV_STEP_OPTIONAL,
 			    .what = "subscribe to continuous measurements" },
-	[STEP_SUB_RACP] = { .op = HV_STEP_SUBSCRIBE, .service = "1822",
-			    .characteristic = "2a52", .on_fail = STEP_STREAM,
-			    .what = "subscribe to the record access control point" },
+	[STEP_SUB_RACP] = HV_RACP_STEP_SUBSCRIBE("1822", STEP_STREAM),
 	[STEP_REPORT] = { .op = HV_STEP_WRITE, .service = "1822",
 			  .characteristic = "2a52",
 			  .payload = hv_racp_payload_report_all,
 			  .flags = HV_STEP_WITH_RESPONSE, .on_fail = STEP_STREAM,
 			  .what = "request all stored spot-checks" },
-	[STEP_REPORT_WAIT] = { .op = HV_STEP_WAIT, .service = "1822",
-			       .characteristic = "2a52",
-			       .on_value = hv_racp_on_report_done,
-			       .timeout_ms = 60000, .on_fail = STEP_ABORT,
-			       .what = "receive stored spot-checks" },
+	[STEP_REPORT_WAIT] = HV_RACP_STEP_REPORT_WAIT(
+		"1822", STEP_ABORT, "receive stored spot-checks"),
 	[STEP_STREAM] = { .op = HV_STEP_WAIT, .service = "1822",
-			  .characteristic = "2a5f", .on_value = on_stream,
+			  .characteristic = "2a5f", .on_value = hv_step_collect,
 			  .timeout_ms = 30000, .flags = HV_STEP_OPTIONAL,
 			  .what = "receive live measurements for 30 s" },
 	[STEP_END] = { .op = HV_STEP_END, .what = "done" },
-	[STEP_ABORT] = { .op = HV_STEP_WRITE, .service = "1822",
-			 .characteristic = "2a52",
-			 .bytes = hv_racp_abort_request,
-			 .n_bytes = sizeof(hv_racp_abort_request),
-			 .flags = HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
-			 .what = "abort the record transfer" },
-	[STEP_ABORT_END] = { .op = HV_STEP_END, .what = "done after abort" },
+	[STEP_ABORT] = HV_RACP_STEP_ABORT("1822"),
+	[STEP_ABORT_END] = HV_RACP_STEP_ABORT_END,
 };
 
 static const struct hv_conversation conversation = {

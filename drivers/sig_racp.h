@@ -92,3 +92,26 @@ int hv_racp_on_report_done(struct hv_session *s, const uint8_t *value,
 			   size_t len);
 
 extern const uint8_t hv_racp_abort_request[2];
+
+/*
+ * Steps every RACP conversation has (0x2A52 on `service_`), for step tables
+ * indexed by the profile's own enum: subscribe to the indications
+ * (`fail`: step on failure, 0 none); wait for the report to complete
+ * (hv_racp_on_report_done, 60 s, `abort_step` on failure); abort the
+ * transfer (optional); end after an abort.
+ */
+#define HV_RACP_STEP_SUBSCRIBE(service_, fail)                               \
+	{ .op = HV_STEP_SUBSCRIBE, .service = service_,                      \
+	  .characteristic = "2a52", .on_fail = fail,                         \
+	  .what = "subscribe to the record access control point" }
+#define HV_RACP_STEP_REPORT_WAIT(service_, abort_step, what_)                \
+	{ .op = HV_STEP_WAIT, .service = service_, .characteristic = "2a52", \
+	  .on_value = hv_racp_on_report_done, .timeout_ms = 60000,           \
+	  .on_fail = abort_step, .what = what_ }
+#define HV_RACP_STEP_ABORT(service_)                                         \
+	{ .op = HV_STEP_WRITE, .service = service_, .characteristic = "2a52", \
+	  .bytes = hv_racp_abort_request,                                    \
+	  .n_bytes = sizeof(hv_racp_abort_request),                          \
+	  .flags = HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,                 \
+	  .what = "abort the record transfer" }
+#define HV_RACP_STEP_ABORT_END { .op = HV_STEP_END, .what = "done after abort" }

@@ -37,11 +37,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 
 	if (!hv_frame_is_characteristic(frame, RSC_MEAS_UUID))
 		return -ENODEV;
-	hv_wire_init(&w, frame->value, frame->value_len, ret);
-	p = hv_wire_take(&w, 1, "flags");
-	if (!p)
-		return -EBADMSG;
-	w.flags = flags = p[0];
+	r = hv_wire_begin(&w, frame->value, frame->value_len, ret, &flags);
+	if (r < 0)
+		return r;
 	p = hv_wire_take(&w, 3, "speed and cadence");
 	if (!p)
 		return -EBADMSG;
@@ -133,10 +131,7 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		r = put_scaled(&o, dist, 10, UINT32_MAX, 4);
 	if (r < 0)
 		return r;
-	if (o.error)
-		return o.error;
-	hv_frame_set_value(ret, RSC_MEAS_UUID, buf, o.len);
-	return 0;
+	return hv_wire_out_frame(&o, RSC_MEAS_UUID, ret);
 }
 
 static const char *const models[] = {

@@ -68,6 +68,44 @@ struct hv_sig_weight_feature {
 int hv_sig_weight_feature_parse(const uint8_t *value, size_t len,
 				struct hv_sig_weight_feature *ret);
 
+/* Resolution texts of the Feature characteristics ("0.05 kg / 0.1 lb",
+ * "reserved"); NULL for 0, not specified. Mass codes are 4 bits, height
+ * codes 3 bits. */
+const char *hv_sig_mass_resolution_text(unsigned code);
+const char *hv_sig_height_resolution_text(unsigned code);
+
+/*
+ * The optional time stamp and user id of 0x2A9D and 0x2A9C
+ * (drivers/sig_scale_fields.c). A measurement's flags, the bits that
+ * announce the two fields, and how many hex digits errors quote the
+ * flags with (2 for 0x2A9D's uint8, 4 for 0x2A9C's uint16).
+ */
+struct hv_sig_scale_fields {
+	unsigned flags;
+	unsigned time_stamp;
+	unsigned user;
+	int flag_digits;
+};
+
+/* 0 when the value holds n bytes at off, else -EBADMSG naming `field`. */
+int hv_sig_scale_need(struct hv_measurement *ret, const struct hv_frame *frame,
+		      const struct hv_sig_scale_fields *fl, size_t off,
+		      size_t n, const char *field);
+/* Decode the announced time stamp (into the clock) and user id (into
+ * user_index, or the flag "unknown_user") at *off, advancing it. */
+int hv_sig_scale_take_stamp_user(const struct hv_frame *frame,
+				 struct hv_measurement *ret,
+				 const struct hv_sig_scale_fields *fl,
+				 size_t *off);
+/* -EBADMSG unless the value ends at off (trailing bytes). */
+int hv_sig_scale_end(struct hv_measurement *ret, const struct hv_frame *frame,
+		     const struct hv_sig_scale_fields *fl, size_t off);
+/* Encode: the clock and user id of m at v + *off, setting their bits in
+ * fl->flags; -EINVAL for a user index the format cannot carry. */
+int hv_sig_scale_put_stamp_user(const struct hv_measurement *m,
+				struct hv_sig_scale_fields *fl, uint8_t *v,
+				size_t *off);
+
 /* The GATT conversation a SIG scale needs (drivers/sig_scale_conversation.c). */
 extern const struct hv_conversation hv_sig_scale_conversation;
 

@@ -23,6 +23,7 @@
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
 #include "drivers/ieee11073.h"
+#include "drivers/sig_steps.h"
 
 #define HTS_UUID 0x1809
 #define TM_UUID 0x2A1C
@@ -48,11 +49,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	if (!hv_frame_is_characteristic(frame, TM_UUID) &&
 	    !hv_frame_is_characteristic(frame, IT_UUID))
 		return -ENODEV;
-	hv_wire_init(&w, frame->value, frame->value_len, ret);
-	p = hv_wire_take(&w, 1, "flags");
-	if (!p)
-		return -EBADMSG;
-	w.flags = flags = p[0];
+	r = hv_wire_begin(&w, frame->value, frame->value_len, ret, &flags);
+	if (r < 0)
+		return r;
 	p = hv_wire_take(&w, 4, "temperature (FLOAT)");
 	if (!p)
 		return -EBADMSG;
@@ -60,13 +59,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	if (flags & F_FAHRENHEIT)
 		t.value = (t.value - 32) * 5 / 9;
 	if (flags & F_TIME) {
-		struct hv_datetime dt;
-
-		p = hv_wire_take_opt(&w, HV_DATETIME_WIRE_LEN, "a time stamp");
-		if (!p)
-			return -EBADMSG;
-		hv_read_datetime(p, &dt);
-		hv_measurement_set_clock(ret, &dt, frame->now);
+		r = hv_wire_take_clock(&w, frame->now);
+		if (r < 0)
+			return r;
 	}
 	if (flags & F_TYPE) {
 		const char *name;
@@ -99,26 +94,21 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	const struct hv_reading *t =
 		hv_measurement_find(m, HV_METRIC_BODY_TEMPERATURE);
 	const char *type = hv_measurement_context(m, "type");
-	uint16_t uuid = m->final ? TM_UUID : IT_UUID;
+	int uuid = hv_pick_final_or_intermediate(target, m->final, TM_UUID,
+						 IT_UUID);
 	uint8_t buf[16];
 	struct hv_wire_out o = { .data = buf, .size = sizeof(buf) };
 	uint8_t flags = 0;
 	uint32_t raw;
 	int code = -1, r;
 
-	if (target) {
-		if (hv_uuid_is16(target, TM_UUID))
-			uuid = TM_UUID;
-		else if (hv_uuid_is16(target, IT_UUID))
-			uuid = IT_UUID;
-		else
-			return -EINVAL;
-	}
+	if (uuid < 0)
+		return uuid;
 	if (!t)
 		return -EINVAL;
 	if (m->display_unit == HV_UNIT_DEGF)
 		flags |= F_FAHRENHEIT;
-	if (m->has_raw_device_time || m->has_device_time)
+	if (hv_measurement_clock(m))
 		flags |= F_TIME;
 	if (type) {
 		code = hv_code_from_name(types, HV_N(types), type);
@@ -137,40 +127,16 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		return r;
 	hv_wire_put_u8(&o, flags);
 	hv_wire_put_le32(&o, raw);
-	if (flags & F_TIME) {
-		uint8_t dt[HV_DATETIME_WIRE_LEN];
-
-		hv_write_datetime(dt, m->has_raw_device_time ?
-					      &m->raw_device_time :
-					      &m->device_time);
-		hv_wire_put(&o, dt, sizeof(dt));
-	}
+	hv_wire_put_clock(&o, m);
 	if (flags & F_TYPE)
 		hv_wire_put_u8(&o, (uint8_t)code);
-	if (o.error)
-		return o.error;
-	hv_frame_set_value(ret, uuid, buf, o.len);
-	return 0;
-}
-
-static int on_stored(struct hv_session *s, const uint8_t *value, size_t len)
-{
-	(void)s;
-	(void)value;
-	(void)len;
-	return HV_VALUE_MORE;
+	return hv_wire_out_frame(&o, (uint16_t)uuid, ret);
 }
 
 static const struct hv_step steps[] = {
-	{ .op = HV_STEP_SUBSCRIBE, .service = "1809", .characteristic = "2a1e",
-	  .flags = HV_STEP_OPTIONAL, .what = "subscribe to intermediate temperature" },
-	{ .op = HV_STEP_SUBSCRIBE, .service = "1809", .characteristic = "2a1c",
-	  .what = "subscribe to temperature measurements" },
-	{ .op = HV_STEP_WAIT, .service = "1809", .characteristic = "2a1c",
-	  .on_value = on_stored, .timeout_ms = 30000,
-	  .flags = HV_STEP_OPTIONAL,
-	  .what = "receive new and stored measurements" },
-	{ .op = HV_STEP_END, .what = "done" },
+	HV_SIG_STORED_STEPS("1809", "2a1e", "2a1c",
+			    "subscribe to intermediate temperature",
+			    "subscribe to temperature measurements"),
 };
 
 static const struct hv_conversation conversation = {

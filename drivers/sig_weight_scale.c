@@ -42,7 +42,6 @@
 #define WM_BMI_HEIGHT 0x08
 
 #define WEIGHT_UNSUCCESSFUL 0xFFFF
-#define USER_UNKNOWN 0xFF
 #define IN_TO_M 0.0254
 
 static const char *const quirk_names[] = { "renpho-scale", "ES-WBE28", NULL };
@@ -59,19 +58,7 @@ unsigned hv_sig_scale_quirks_for_name(const char *name)
 
 static const double weight_res_kg[16] = { 0,    0.5,  0.2,  0.1,
 					  0.05, 0.02, 0.01, 0.005 };
-static const char *const weight_res_text[16] = {
-	NULL,		  "0.5 kg / 1 lb",     "0.2 kg / 0.5 lb",
-	"0.1 kg / 0.2 lb", "0.05 kg / 0.1 lb",  "0.02 kg / 0.05 lb",
-	"0.01 kg / 0.02 lb", "0.005 kg / 0.01 lb", "reserved",
-	"reserved",	  "reserved",	       "reserved",
-	"reserved",	  "reserved",	       "reserved",
-	"reserved",
-};
 static const double height_res_m[8] = { 0, 0.01, 0.005, 0.001 };
-static const char *const height_res_text[8] = {
-	NULL,	    "0.01 m / 1 in", "0.005 m / 0.5 in", "0.001 m / 0.1 in",
-	"reserved", "reserved",	     "reserved",	 "reserved",
-};
 
 int hv_sig_weight_feature_parse(const uint8_t *value, size_t len,
 				struct hv_sig_weight_feature *ret)
@@ -111,8 +98,8 @@ static int decode_feature(const struct hv_frame *frame,
 		(void)hv_measurement_add_flag(ret, "multiple_users_supported");
 	if (feat.bmi)
 		(void)hv_measurement_add_flag(ret, "bmi_supported");
-	wtext = weight_res_text[(f >> 3) & 0x0F];
-	htext = height_res_text[(f >> 7) & 0x07];
+	wtext = hv_sig_mass_resolution_text(f >> 3);
+	htext = hv_sig_height_resolution_text(f >> 7);
 	if (wtext)
 		(void)hv_measurement_add_context(ret, "weight_resolution", wtext);
 	if (htext)
@@ -120,23 +107,14 @@ static int decode_feature(const struct hv_frame *frame,
 	return 0;
 }
 
-/* Length check for the next optional field: names the field on failure. */
-static int need(struct hv_measurement *ret, const struct hv_frame *frame,
-		size_t off, size_t n, unsigned flags, const char *field)
-{
-	if (frame->value_len >= off + n)
-		return 0;
-	return hv_measurement_invalid(
-		ret,
-		"flags 0x%02x say %s follows but the value has %zu bytes (need %zu)",
-		flags, field, frame->value_len, off + n);
-}
-
 static int decode_measurement(const struct hv_frame *frame,
 			      struct hv_measurement *ret)
 {
 	const uint8_t *v = frame->value;
 	unsigned quirks = frame->quirks | hv_sig_scale_quirks_for_name(frame->name);
+	struct hv_sig_scale_fields fl = { .time_stamp = WM_TIME_STAMP,
+					  .user = WM_USER,
+					  .flag_digits = 2 };
 	bool imperial;
 	uint8_t flags;
 	uint16_t raw;
@@ -148,7 +126,7 @@ static int decode_measurement(const struct hv_frame *frame,
 			ret,
 			"Weight Measurement has %zu bytes; flags and weight need 3",
 			frame->value_len);
-	flags = v[0];
+	fl.flags = flags = v[0];
 	imperial = flags & WM_IMPERIAL;
 	raw = hv_le16(v + 1);
 	ret->display_unit = imperial ? HV_UNIT_LB : HV_UNIT_KG;
@@ -172,33 +150,13 @@ static int decode_measurement(const struct hv_frame *frame,
 	if (r < 0)
 		return r;
 
-	if (flags & WM_TIME_STAMP) {
-		struct hv_datetime dt;
-
-		r = need(ret, frame, off, HV_DATETIME_WIRE_LEN, flags,
-			 "a time stamp");
-		if (r < 0)
-			return r;
-		hv_read_datetime(v + off, &dt);
-		hv_measurement_set_clock(ret, &dt, frame->now);
-		off += HV_DATETIME_WIRE_LEN;
-	}
-	if (flags & WM_USER) {
-		r = need(ret, frame, off, 1, flags, "a user id");
-		if (r < 0)
-			return r;
-		if (v[off] == USER_UNKNOWN)
-			r = hv_measurement_add_flag(ret, "unknown_user");
-		else
-			ret->user_index = v[off];
-		if (r < 0)
-			return r;
-		off += 1;
-	}
+	r = hv_sig_scale_take_stamp_user(frame, ret, &fl, &off);
+	if (r < 0)
+		return r;
 	if (flags & WM_BMI_HEIGHT) {
 		double h;
 
-		r = need(ret, frame, off, 4, flags, "BMI and height");
+		r = hv_sig_scale_need(ret, frame, &fl, off, 4, "BMI and height");
 		if (r < 0)
 			return r;
 		h = imperial ? hv_le16(v + off + 2) * 0.1 * IN_TO_M :
@@ -212,12 +170,7 @@ static int decode_measurement(const struct hv_frame *frame,
 			return r;
 		off += 4;
 	}
-	if (off != frame->value_len)
-		return hv_measurement_invalid(
-			ret,
-			"flags 0x%02x announce %zu bytes but the value has %zu (trailing bytes)",
-			flags, off, frame->value_len);
-	return 0;
+	return hv_sig_scale_end(ret, frame, &fl, off);
 }
 
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
@@ -229,14 +182,6 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	return -ENODEV;
 }
 
-static bool has_flag(const struct hv_measurement *m, const char *flag)
-{
-	for (size_t i = 0; i < m->n_flags; i++)
-		if (m->flags[i] && strcmp(m->flags[i], flag) == 0)
-			return true;
-	return false;
-}
-
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
 {
@@ -244,9 +189,13 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	const struct hv_reading *bmi = hv_measurement_find(m, HV_METRIC_BMI);
 	const struct hv_reading *h = hv_measurement_find(m, HV_METRIC_BODY_HEIGHT);
 	bool imperial = m->display_unit == HV_UNIT_LB;
-	uint8_t flags = imperial ? WM_IMPERIAL : 0, *v;
+	struct hv_sig_scale_fields fl = { .flags = imperial ? WM_IMPERIAL : 0,
+					  .time_stamp = WM_TIME_STAMP,
+					  .user = WM_USER };
+	uint8_t *v;
 	double raw;
 	size_t off = 3;
+	int r;
 
 	if (target && !hv_uuid_is16(target, HV_UUID_WEIGHT_MEASUREMENT))
 		return -EINVAL;
@@ -264,20 +213,9 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	ret->characteristic = hv_uuid16(HV_UUID_WEIGHT_MEASUREMENT);
 	v = ret->value;
 	hv_put_le16(v + 1, (uint16_t)(raw + 0.5));
-	if (m->has_raw_device_time || m->has_device_time) {
-		flags |= WM_TIME_STAMP;
-		hv_write_datetime(v + off, m->has_raw_device_time ?
-						   &m->raw_device_time :
-						   &m->device_time);
-		off += HV_DATETIME_WIRE_LEN;
-	}
-	if (m->user_index >= 0 || has_flag(m, "unknown_user")) {
-		if (m->user_index >= USER_UNKNOWN)
-			return -EINVAL;
-		flags |= WM_USER;
-		v[off++] = m->user_index >= 0 ? (uint8_t)m->user_index :
-						USER_UNKNOWN;
-	}
+	r = hv_sig_scale_put_stamp_user(m, &fl, v, &off);
+	if (r < 0)
+		return r;
 	if (bmi && h && bmi->absent == HV_ABSENT_NONE &&
 	    h->absent == HV_ABSENT_NONE) {
 		double braw = bmi->value * 10;
@@ -287,12 +225,12 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		if (!(braw >= 0) || !(hraw >= 0) || braw + 0.5 > UINT16_MAX ||
 		    hraw + 0.5 > UINT16_MAX)
 			return -EINVAL;
-		flags |= WM_BMI_HEIGHT;
+		fl.flags |= WM_BMI_HEIGHT;
 		hv_put_le16(v + off, (uint16_t)(braw + 0.5));
 		hv_put_le16(v + off + 2, (uint16_t)(hraw + 0.5));
 		off += 4;
 	}
-	v[0] = flags;
+	v[0] = (uint8_t)fl.flags;
 	ret->value_len = off;
 	return 0;
 }
