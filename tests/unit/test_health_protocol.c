@@ -16,6 +16,7 @@
 #include "drivers/ieee11073.h"
 #include "drivers/registry.h"
 #include "drivers/sig_racp.h"
+#include "tests/fakes/frames.h"
 
 static void test_sfloat_numbers(void **state)
 {
@@ -155,36 +156,6 @@ static void test_racp_responses(void **state)
 			 HV_VALUE_MORE);
 }
 
-/* Every conversation is well formed: targets in range, writes have data,
- * waits have a handler, an END is reachable. */
-static void check_conversation(const struct hv_driver *d)
-{
-	const struct hv_conversation *c = d->conversation;
-	bool has_end = false;
-
-	assert_non_null(c);
-	assert_true(c->n_steps > 1);
-	for (size_t i = 0; i < c->n_steps; i++) {
-		const struct hv_step *s = &c->steps[i];
-
-		assert_true(s->op < _HV_STEP_OP_MAX);
-		assert_true(s->on_fail >= 0 && (size_t)s->on_fail < c->n_steps);
-		assert_non_null(s->what);
-		if (s->op == HV_STEP_END) {
-			has_end = true;
-			continue;
-		}
-		assert_non_null(s->service);
-		assert_non_null(s->characteristic);
-		if (s->op == HV_STEP_WRITE)
-			assert_true(s->payload || (s->bytes && s->n_bytes));
-		if (s->op == HV_STEP_WAIT)
-			assert_non_null(s->on_value);
-	}
-	assert_true(has_end);
-	assert_int_equal(c->steps[c->n_steps - 1].op, HV_STEP_END);
-}
-
 static void test_conversations_and_selection(void **state)
 {
 	static const struct {
@@ -205,7 +176,7 @@ static void test_conversations_and_selection(void **state)
 		d = hv_registry_select(&advert);
 		assert_non_null(d);
 		assert_string_equal(d->id, cases[i].driver);
-		check_conversation(d);
+		hv_test_check_conversation(d->conversation);
 	}
 }
 

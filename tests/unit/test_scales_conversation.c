@@ -16,6 +16,7 @@
 
 #include "drivers/bytes.h"
 #include "drivers/registry.h"
+#include "tests/fakes/frames.h"
 #include "drivers/sig_scale.h"
 
 /* The scripted scale. */
@@ -184,18 +185,7 @@ static void test_table(void **state)
 
 	(void)state;
 	assert_int_equal(c->n_steps, _HV_SIG_STEP_MAX);
-	for (size_t i = 0; i < c->n_steps; i++) {
-		assert_non_null(c->steps[i].what);
-		if (c->steps[i].op != HV_STEP_END) {
-			assert_non_null(c->steps[i].service);
-			assert_non_null(c->steps[i].characteristic);
-		}
-		if (c->steps[i].op == HV_STEP_WRITE)
-			assert_true(c->steps[i].payload || c->steps[i].n_bytes);
-		if (c->steps[i].op == HV_STEP_WAIT)
-			assert_non_null(c->steps[i].on_value);
-	}
-	assert_int_equal(c->steps[c->n_steps - 1].op, HV_STEP_END);
+	hv_test_check_conversation(c);
 }
 
 static void test_new_user(void **state)

@@ -14,6 +14,7 @@
 
 #include "drivers/bytes.h"
 #include "drivers/registry.h"
+#include "tests/fakes/frames.h"
 
 /* 2024-06-01 12:00:00 UTC */
 #define NOW 1717243200
@@ -31,15 +32,6 @@ static struct hv_frame advert(uint16_t uuid, const uint8_t *data, size_t len)
 static int decode(const struct hv_frame *f, struct hv_measurement *m)
 {
 	return hv_registry_decode(f, NULL, m);
-}
-
-static double reading(const struct hv_measurement *m, enum hv_metric metric)
-{
-	const struct hv_reading *r = hv_measurement_find(m, metric);
-
-	assert_non_null(r);
-	assert_int_equal(r->absent, HV_ABSENT_NONE);
-	return r->value;
 }
 
 /* C0 C1 | 2024-03-15 08:30:00 | impedance 500 | 72.4 kg = 14480 / 200 */
@@ -60,8 +52,9 @@ static void test_v2_kg_with_impedance(void **state)
 	assert_false(m.load_removed);
 	assert_int_equal(m.subject, HV_SUBJECT_PERSON);
 	assert_int_equal(m.display_unit, HV_UNIT_KG);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	assert_float_equal(reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_WEIGHT), 72.4,
+			   1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
 	assert_true(m.has_device_time);
 	assert_int_equal(m.device_time.year, 2024);
 	assert_int_equal(m.device_time.month, 3);
@@ -85,7 +78,7 @@ static void test_v2_units(void **state)
 	f = advert(0x181B, d, sizeof(d));
 	assert_int_equal(decode(&f, &m), 0);
 	assert_int_equal(m.display_unit, HV_UNIT_LB);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_WEIGHT),
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_WEIGHT),
 			   159.62 * 0.45359237, 0.0006);
 
 	/* Jin: C1 bit6; 144.8 jin = 72.4 kg. */
@@ -95,7 +88,8 @@ static void test_v2_units(void **state)
 	f = advert(0x181B, d, sizeof(d));
 	assert_int_equal(decode(&f, &m), 0);
 	assert_int_equal(m.display_unit, HV_UNIT_JIN);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_WEIGHT), 72.4,
+			   1e-9);
 
 	/* Both: malformed, claimed by the driver. */
 	d[0] = 0x03;
@@ -144,7 +138,8 @@ static void test_v2_flags(void **state)
 	f = advert(0x181B, d, sizeof(d));
 	assert_int_equal(decode(&f, &m), 0);
 	assert_false(m.final);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_WEIGHT), 72.4,
+			   1e-9);
 
 	/* Stabilised and stepped off: still final, load_removed set. */
 	d[1] = 0xa6;
@@ -243,7 +238,7 @@ static void test_v2_profile_derives(void **state)
 	assert_non_null(r);
 	assert_string_equal(r->method, "mifit");
 	/* BMI 72.4 / 1.8² = 22.35 */
-	assert_float_equal(reading(&m, HV_METRIC_BMI), 22.35, 0.006);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BMI), 22.35, 0.006);
 
 	/* No impedance: only BMI, BMR, visceral fat. */
 	memcpy(d, v2_kg, sizeof(d));

@@ -15,8 +15,10 @@
 #include <string.h>
 
 #include "drivers/bytes.h"
+#include "drivers/ieee11073.h"
 #include "drivers/registry.h"
 #include "drivers/sig_scale.h"
+#include "tests/fakes/frames.h"
 
 #define NOW 1717243200 /* 2024-06-01 12:00:00 UTC */
 
@@ -36,24 +38,6 @@ static struct hv_frame gatt(uint16_t uuid, const uint8_t *v, size_t len)
 		struct hv_frame f_ = gatt(uuid, v_, sizeof(v_));           \
 		hv_registry_decode(&f_, NULL, m);                          \
 	})
-
-static double reading(const struct hv_measurement *m, enum hv_metric metric)
-{
-	const struct hv_reading *r = hv_measurement_find(m, metric);
-
-	if (!r)
-		fail_msg("no %s reading", hv_metric_info(metric)->name);
-	assert_int_equal(r->absent, HV_ABSENT_NONE);
-	return r->value;
-}
-
-static bool has_flag(const struct hv_measurement *m, const char *flag)
-{
-	for (size_t i = 0; i < m->n_flags; i++)
-		if (strcmp(m->flags[i], flag) == 0)
-			return true;
-	return false;
-}
 
 static void expect_invalid(int r, const struct hv_measurement *m,
 			   const char *driver, const char *word)
@@ -80,11 +64,11 @@ static void test_weight_lb_bmi_height(void **state)
 	assert_string_equal(m.driver, "sig_weight_scale");
 	assert_true(m.final);
 	assert_int_equal(m.display_unit, HV_UNIT_LB);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_WEIGHT),
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_WEIGHT),
 			   180 * 0.45359237, 0.0006);
-	assert_float_equal(reading(&m, HV_METRIC_BMI), 24.4, 1e-9);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_HEIGHT), 72 * 0.0254,
-			   0.0001);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BMI), 24.4, 1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_HEIGHT),
+			   72 * 0.0254, 0.0001);
 	assert_int_equal(m.user_index, -1);
 	assert_false(m.has_raw_device_time);
 
@@ -93,8 +77,10 @@ static void test_weight_lb_bmi_height(void **state)
 				0x06),
 			 0);
 	assert_int_equal(m.display_unit, HV_UNIT_KG);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_WEIGHT), 70, 1e-9);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_HEIGHT), 1.755, 1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_WEIGHT), 70,
+			   1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_HEIGHT), 1.755,
+			   1e-9);
 }
 
 static void test_weight_users(void **state)
@@ -106,10 +92,10 @@ static void test_weight_users(void **state)
 	assert_int_equal(DECODE(0x2A9D, &m, 0x04, 0xb0, 0x36, 0xff), 0);
 	assert_true(m.final);
 	assert_int_equal(m.user_index, -1);
-	assert_true(has_flag(&m, "unknown_user"));
+	assert_true(hv_measurement_has_flag(&m, "unknown_user"));
 	assert_int_equal(DECODE(0x2A9D, &m, 0x04, 0xb0, 0x36, 0x03), 0);
 	assert_int_equal(m.user_index, 3);
-	assert_false(has_flag(&m, "unknown_user"));
+	assert_false(hv_measurement_has_flag(&m, "unknown_user"));
 	/* Time stamp then user: 2024-03-15 08:30:00, user 0 */
 	assert_int_equal(DECODE(0x2A9D, &m, 0x06, 0xb0, 0x36, 0xe8, 0x07, 0x03,
 				0x0f, 0x08, 0x1e, 0x00, 0x00),
@@ -129,7 +115,7 @@ static void test_weight_unsuccessful(void **state)
 	assert_int_equal(DECODE(0x2A9D, &m, 0x00, 0xff, 0xff), 0);
 	assert_int_equal(m.status, HV_STATUS_OK);
 	assert_false(m.final);
-	assert_true(has_flag(&m, "measurement_unsuccessful"));
+	assert_true(hv_measurement_has_flag(&m, "measurement_unsuccessful"));
 	r = hv_measurement_find(&m, HV_METRIC_BODY_WEIGHT);
 	assert_non_null(r);
 	assert_int_equal(r->absent, HV_ABSENT_NAN);
@@ -159,7 +145,8 @@ static void test_weight_lengths(void **state)
 	expect_invalid(r, &m, "sig_weight_scale", "trailing");
 	/* Reserved flag bits are ignored. */
 	assert_int_equal(DECODE(0x2A9D, &m, 0xf0, 0xb0, 0x36), 0);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_WEIGHT), 70, 1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_WEIGHT), 70,
+			   1e-9);
 }
 
 static void test_weight_clock(void **state)
@@ -197,18 +184,22 @@ static void test_weight_renpho_quirk(void **state)
 
 	(void)state;
 	assert_int_equal(hv_registry_decode(&f, NULL, &m), 0);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_WEIGHT), 9.49, 1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_WEIGHT), 9.49,
+			   1e-9);
 	f.quirks = HV_SIG_QUIRK_WEIGHT_50G;
 	assert_int_equal(hv_registry_decode(&f, NULL, &m), 0);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_WEIGHT), 94.9, 1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_WEIGHT), 94.9,
+			   1e-9);
 	/* Selected by the advertised name. */
 	f.quirks = 0;
 	f.name = "renpho-scale";
 	assert_int_equal(hv_registry_decode(&f, NULL, &m), 0);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_WEIGHT), 94.9, 1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_WEIGHT), 94.9,
+			   1e-9);
 	f.name = "Beurer BF720";
 	assert_int_equal(hv_registry_decode(&f, NULL, &m), 0);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_WEIGHT), 9.49, 1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_WEIGHT), 9.49,
+			   1e-9);
 
 	assert_int_equal(hv_sig_scale_quirks_for_name("ES-WBE28"),
 			 HV_SIG_QUIRK_WEIGHT_50G);
@@ -238,7 +229,7 @@ static void test_weight_feature(void **state)
 	assert_string_equal(m.driver, "sig_weight_scale");
 	assert_false(m.final); /* a description, never stored */
 	assert_int_equal(m.n_readings, 0);
-	assert_true(has_flag(&m, "multiple_users_supported"));
+	assert_true(hv_measurement_has_flag(&m, "multiple_users_supported"));
 	assert_int_equal(m.n_context, 2);
 	assert_string_equal(m.context_value[0], "0.05 kg / 0.1 lb");
 	r = DECODE(0x2A9E, &m, 0xa7, 0x01, 0x00);
@@ -276,17 +267,26 @@ static void test_body_full(void **state)
 	assert_int_equal(m.user_index, 1);
 	assert_true(m.has_device_time);
 	assert_int_equal(m.n_readings, 10);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_FAT_PERCENT), 23.5, 1e-9);
-	assert_float_equal(reading(&m, HV_METRIC_BASAL_METABOLIC_RATE), 1673.0,
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_FAT_PERCENT),
+			   23.5, 1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BASAL_METABOLIC_RATE),
+			   1673.0, 1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_MUSCLE_PERCENT), 40.2,
 			   1e-9);
-	assert_float_equal(reading(&m, HV_METRIC_MUSCLE_PERCENT), 40.2, 1e-9);
-	assert_float_equal(reading(&m, HV_METRIC_MUSCLE_MASS), 55, 1e-9);
-	assert_float_equal(reading(&m, HV_METRIC_FAT_FREE_MASS), 61.2, 1e-9);
-	assert_float_equal(reading(&m, HV_METRIC_SOFT_LEAN_MASS), 58, 1e-9);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_WATER_MASS), 44, 1e-9);
-	assert_float_equal(reading(&m, HV_METRIC_IMPEDANCE), 512.3, 1e-9);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_WEIGHT), 80, 1e-9);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_HEIGHT), 1.8, 1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_MUSCLE_MASS), 55,
+			   1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_FAT_FREE_MASS), 61.2,
+			   1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_SOFT_LEAN_MASS), 58,
+			   1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_WATER_MASS), 44,
+			   1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_IMPEDANCE), 512.3,
+			   1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_WEIGHT), 80,
+			   1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_HEIGHT), 1.8,
+			   1e-9);
 
 	/* Every shorter value misses a field: invalid, never a crash. */
 	for (size_t len = 0; len < sizeof(body_full); len++) {
@@ -307,13 +307,15 @@ static void test_body_multi_packet(void **state)
 	assert_int_equal(m.status, HV_STATUS_OK);
 	assert_false(m.final);
 	assert_true(m.more_packets);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_WEIGHT), 80, 1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_WEIGHT), 80,
+			   1e-9);
 	/* Packet 2: flags 0x1200 (multi-packet, impedance) */
 	assert_int_equal(DECODE(0x2A9C, &m, 0x00, 0x12, 0xeb, 0x00, 0x03, 0x14),
 			 0);
 	assert_false(m.final);
 	assert_true(m.more_packets);
-	assert_float_equal(reading(&m, HV_METRIC_IMPEDANCE), 512.3, 1e-9);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_IMPEDANCE), 512.3,
+			   1e-9);
 	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_WEIGHT));
 	/* Without bit 12 the packet stands alone. */
 	assert_int_equal(DECODE(0x2A9C, &m, 0x00, 0x02, 0xeb, 0x00, 0x03, 0x14),
@@ -335,18 +337,18 @@ static void test_body_imperial_and_special(void **state)
 				0xc5, 0x02),
 			 0);
 	assert_int_equal(m.display_unit, HV_UNIT_LB);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_WEIGHT),
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_WEIGHT),
 			   176.37 * 0.45359237, 0.0006);
-	assert_float_equal(reading(&m, HV_METRIC_BODY_HEIGHT), 70.9 * 0.0254,
-			   0.0001);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_HEIGHT),
+			   70.9 * 0.0254, 0.0001);
 	/* Unknown user */
 	assert_int_equal(DECODE(0x2A9C, &m, 0x04, 0x00, 0xc8, 0x00, 0xff), 0);
 	assert_int_equal(m.user_index, -1);
-	assert_true(has_flag(&m, "unknown_user"));
+	assert_true(hv_measurement_has_flag(&m, "unknown_user"));
 	/* Measurement unsuccessful */
 	assert_int_equal(DECODE(0x2A9C, &m, 0x00, 0x00, 0xff, 0xff), 0);
 	assert_false(m.final);
-	assert_true(has_flag(&m, "measurement_unsuccessful"));
+	assert_true(hv_measurement_has_flag(&m, "measurement_unsuccessful"));
 	r = hv_measurement_find(&m, HV_METRIC_BODY_FAT_PERCENT);
 	assert_non_null(r);
 	assert_int_equal(r->absent, HV_ABSENT_NAN);
@@ -370,9 +372,9 @@ static void test_body_feature(void **state)
 	assert_int_equal(DECODE(0x2A9B, &m, 0x00, 0x3b, 0x00, 0x00), 0);
 	assert_string_equal(m.driver, "sig_body_composition");
 	assert_false(m.final);
-	assert_true(has_flag(&m, "impedance_supported"));
-	assert_true(has_flag(&m, "weight_supported"));
-	assert_false(has_flag(&m, "height_supported"));
+	assert_true(hv_measurement_has_flag(&m, "impedance_supported"));
+	assert_true(hv_measurement_has_flag(&m, "weight_supported"));
+	assert_false(hv_measurement_has_flag(&m, "height_supported"));
 	assert_string_equal(m.context_value[0], "0.005 kg / 0.01 lb");
 	r = DECODE(0x2A9B, &m, 0x00);
 	expect_invalid(r, &m, "sig_body_composition", "expected 4");
