@@ -18,43 +18,25 @@
 #include <errno.h>
 
 #include "drivers/driver.h"
-#include "drivers/ieee11073.h"
+#include "drivers/vendor_util.h"
 
 #define POLAR_COMPANY 0x006B
 #define POLAR_HR_LEN 6
 
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
-	const struct hv_manufacturer_data *md;
+	const struct hv_manufacturer_data *md =
+		hv_hr_advert_data(frame, POLAR_COMPANY, POLAR_HR_LEN);
 
-	if (frame->has_characteristic)
+	if (!md)
 		return -ENODEV;
-	md = hv_frame_manufacturer_data(frame, POLAR_COMPANY);
-	if (!md || md->len != POLAR_HR_LEN)
-		return -ENODEV;
-	ret->final = md->data[5] > 0;
-	ret->subject = HV_SUBJECT_PERSON;
-	return hv_measurement_add(ret, HV_METRIC_HEART_RATE, md->data[5]);
+	return hv_hr_advert_reading(ret, md->data[5]);
 }
 
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
 {
-	const struct hv_reading *hr = hv_measurement_find(m, HV_METRIC_HEART_RATE);
-	struct hv_manufacturer_data *md;
-
-	if (target)
-		return -EINVAL;
-	if (!hr || hr->absent != HV_ABSENT_NONE || hr->value < 0 ||
-	    hr->value + 0.5 >= 256)
-		return -EINVAL;
-	*ret = (struct hv_frame){ .n_manufacturer_data = 1 };
-	md = &ret->manufacturer_data[0];
-	md->len = POLAR_HR_LEN;
-	md->data[0] = POLAR_COMPANY & 0xFF;
-	md->data[1] = POLAR_COMPANY >> 8;
-	md->data[5] = (uint8_t)(hr->value + 0.5);
-	return 0;
+	return hv_hr_advert_encode(m, target, POLAR_COMPANY, POLAR_HR_LEN, 5, ret);
 }
 
 static const char *const models[] = {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Small helpers shared by the proprietary scale drivers; pure and inline. */
+/* Small helpers shared by the proprietary drivers (scales, heart-rate
+ * adverts); pure and inline. */
 
 #include <errno.h>
 #include <stdbool.h>
@@ -97,4 +98,53 @@ static inline int hv_measurement_control(struct hv_measurement *m,
 {
 	m->final = false;
 	return hv_measurement_add_context(m, "frame", what);
+}
+
+/*
+ * Heart-rate straps that advertise beats/min as one byte of fixed-length
+ * manufacturer data, company ID first (Polar, XOSS). The data when the
+ * frame is such an advert (no GATT value, `company`, `len` bytes), else
+ * NULL.
+ */
+static inline const struct hv_manufacturer_data *
+hv_hr_advert_data(const struct hv_frame *f, uint16_t company, size_t len)
+{
+	const struct hv_manufacturer_data *md;
+
+	if (f->has_characteristic)
+		return NULL;
+	md = hv_frame_manufacturer_data(f, company);
+	return md && md->len == len ? md : NULL;
+}
+
+/* The heart rate of such an advert: 0 (no skin contact yet) is not final. */
+static inline int hv_hr_advert_reading(struct hv_measurement *ret, uint8_t bpm)
+{
+	ret->final = bpm > 0;
+	ret->subject = HV_SUBJECT_PERSON;
+	return hv_measurement_add(ret, HV_METRIC_HEART_RATE, bpm);
+}
+
+/* The inverse: an advert of `len` bytes with the rate at byte `at` (the
+ * other bytes 0). -EINVAL for a target or a rate a byte cannot hold. */
+static inline int hv_hr_advert_encode(const struct hv_measurement *m,
+				      const struct hv_uuid *target,
+				      uint16_t company, size_t len, size_t at,
+				      struct hv_frame *ret)
+{
+	const struct hv_reading *hr = hv_measurement_find(m, HV_METRIC_HEART_RATE);
+	struct hv_manufacturer_data *md;
+
+	if (target)
+		return -EINVAL;
+	if (!hr || hr->absent != HV_ABSENT_NONE || hr->value < 0 ||
+	    hr->value + 0.5 >= 256)
+		return -EINVAL;
+	*ret = (struct hv_frame){ .n_manufacturer_data = 1 };
+	md = &ret->manufacturer_data[0];
+	md->len = len;
+	md->data[0] = company & 0xFF;
+	md->data[1] = company >> 8;
+	md->data[at] = (uint8_t)(hr->value + 0.5);
+	return 0;
 }

@@ -16,45 +16,31 @@
 #include <errno.h>
 
 #include "drivers/driver.h"
-#include "drivers/ieee11073.h"
+#include "drivers/vendor_util.h"
 
 #define XOSS_COMPANY 0xFF04
 #define XOSS_LEN 6
 
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
-	const struct hv_manufacturer_data *md;
+	const struct hv_manufacturer_data *md =
+		hv_hr_advert_data(frame, XOSS_COMPANY, XOSS_LEN);
 
-	if (frame->has_characteristic)
-		return -ENODEV;
-	md = hv_frame_manufacturer_data(frame, XOSS_COMPANY);
-	if (!md || md->len != XOSS_LEN)
+	if (!md)
 		return -ENODEV;
 	if (frame->name && !hv_frame_name_starts_with(frame, "X2"))
 		return -ENODEV;
-	ret->final = md->data[5] > 0;
-	ret->subject = HV_SUBJECT_PERSON;
-	return hv_measurement_add(ret, HV_METRIC_HEART_RATE, md->data[5]);
+	return hv_hr_advert_reading(ret, md->data[5]);
 }
 
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
 {
-	const struct hv_reading *hr = hv_measurement_find(m, HV_METRIC_HEART_RATE);
-	struct hv_manufacturer_data *md;
+	int r = hv_hr_advert_encode(m, target, XOSS_COMPANY, XOSS_LEN, 5, ret);
 
-	if (target)
-		return -EINVAL;
-	if (!hr || hr->absent != HV_ABSENT_NONE || hr->value < 0 ||
-	    hr->value + 0.5 >= 256)
-		return -EINVAL;
-	*ret = (struct hv_frame){ .n_manufacturer_data = 1, .name = "X2" };
-	md = &ret->manufacturer_data[0];
-	md->len = XOSS_LEN;
-	md->data[0] = XOSS_COMPANY & 0xFF;
-	md->data[1] = XOSS_COMPANY >> 8;
-	md->data[5] = (uint8_t)(hr->value + 0.5);
-	return 0;
+	if (r >= 0)
+		ret->name = "X2";
+	return r;
 }
 
 static const char *const models[] = { "XOSS X2 Heart Rate Sensor", NULL };
