@@ -22,6 +22,7 @@
 
 #include "drivers/bytes.h"
 #include "drivers/driver.h"
+#include "drivers/xiaomi_scale.h"
 
 #define MI_SCALE_V1_UUID 0x181D
 #define MI_SCALE_V1_LEN 10
@@ -37,8 +38,6 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	const struct hv_service_data *sd;
 	const uint8_t *p;
-	struct hv_datetime clock;
-	uint16_t raw;
 	double weight_kg;
 
 	sd = hv_frame_service_data(frame, MI_SCALE_V1_UUID);
@@ -53,28 +52,14 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 			ret, "control byte 0x%02x sets both pound and jin units",
 			p[0]);
 
-	raw = hv_le16(p + 1);
-	if (p[0] & CTRL_LB) {
-		weight_kg = raw / 100.0 * HV_LB_TO_KG;
-		ret->display_unit = HV_UNIT_LB;
-	} else if (p[0] & CTRL_JIN) {
-		weight_kg = raw / 100.0 * HV_JIN_TO_KG;
-		ret->display_unit = HV_UNIT_JIN;
-	} else {
-		weight_kg = raw / 200.0;
-		ret->display_unit = HV_UNIT_KG;
-	}
-
-	ret->final = (p[0] & CTRL_STABILISED) &&
-		     !((p[0] & CTRL_JIN) && (p[0] & CTRL_REMOVED));
-	ret->has_load_removed = true;
-	ret->load_removed = p[0] & CTRL_REMOVED;
-	ret->subject = (p[0] & CTRL_OBJECT) ? HV_SUBJECT_OBJECT :
-					      HV_SUBJECT_PERSON;
-	hv_read_datetime(p + 3, &clock);
-	hv_measurement_set_clock(ret, &clock, frame->now);
-	return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT,
-				  hv_round_to(weight_kg, 3));
+	weight_kg = hv_mi_weight_kg(hv_le16(p + 1), p[0] & CTRL_LB,
+				    p[0] & CTRL_JIN, ret);
+	hv_mi_set_state(ret,
+			(p[0] & CTRL_STABILISED) &&
+				!((p[0] & CTRL_JIN) && (p[0] & CTRL_REMOVED)),
+			p[0] & CTRL_REMOVED, p[0] & CTRL_OBJECT, p + 3,
+			frame->now);
+	return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, weight_kg);
 }
 
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
@@ -82,7 +67,6 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 {
 	const struct hv_reading *w = hv_measurement_find(m, HV_METRIC_BODY_WEIGHT);
 	struct hv_service_data *sd;
-	struct hv_datetime clock = { 0 };
 	double raw;
 	uint8_t ctrl = CTRL_KNOWN_ONES;
 
@@ -90,31 +74,18 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		return -EINVAL;
 	if (!w || w->absent != HV_ABSENT_NONE || w->value < 0)
 		return -EINVAL;
-	switch (m->display_unit) {
-	case HV_UNIT_LB:
-		ctrl |= CTRL_LB;
-		raw = w->value / HV_LB_TO_KG * 100;
-		break;
-	case HV_UNIT_JIN:
-		ctrl |= CTRL_JIN;
-		raw = w->value / HV_JIN_TO_KG * 100;
-		break;
-	default:
-		raw = w->value * 200;
-		break;
-	}
-	if (raw + 0.5 > UINT16_MAX)
+	if (hv_mi_weight_raw(w->value, m->display_unit, &raw) < 0)
 		return -EINVAL;
+	if (m->display_unit == HV_UNIT_LB)
+		ctrl |= CTRL_LB;
+	else if (m->display_unit == HV_UNIT_JIN)
+		ctrl |= CTRL_JIN;
 	if (m->final)
 		ctrl |= CTRL_STABILISED;
 	if (m->load_removed)
 		ctrl |= CTRL_REMOVED;
 	if (m->subject == HV_SUBJECT_OBJECT)
 		ctrl |= CTRL_OBJECT;
-	if (m->has_raw_device_time)
-		clock = m->raw_device_time;
-	else if (m->has_device_time)
-		clock = m->device_time;
 
 	*ret = (struct hv_frame){ .n_service_data = 1 };
 	sd = &ret->service_data[0];
@@ -122,7 +93,7 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	sd->len = MI_SCALE_V1_LEN;
 	sd->data[0] = ctrl;
 	hv_put_le16(sd->data + 1, (uint16_t)(raw + 0.5));
-	hv_write_datetime(sd->data + 3, &clock);
+	hv_mi_write_clock(sd->data + 3, m);
 	return 0;
 }
 

@@ -31,6 +31,7 @@
 #include "drivers/bodycomp.h"
 #include "drivers/bytes.h"
 #include "drivers/driver.h"
+#include "drivers/xiaomi_scale.h"
 
 #define MI_SCALE2_UUID 0x181B
 #define MI_SCALE2_LEN 13
@@ -54,7 +55,6 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	const struct hv_service_data *sd;
 	const uint8_t *p;
-	struct hv_datetime clock;
 	uint16_t raw, z;
 	double weight_kg, impedance = 0;
 	int r;
@@ -73,25 +73,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 			p[0], p[1]);
 
 	raw = hv_le16(p + 11);
-	if (p[0] & C0_LB) {
-		weight_kg = raw / 100.0 * HV_LB_TO_KG;
-		ret->display_unit = HV_UNIT_LB;
-	} else if (p[1] & C1_JIN) {
-		weight_kg = raw / 100.0 * HV_JIN_TO_KG;
-		ret->display_unit = HV_UNIT_JIN;
-	} else {
-		weight_kg = raw / 200.0;
-		ret->display_unit = HV_UNIT_KG;
-	}
-	weight_kg = hv_round_to(weight_kg, 3);
-
-	ret->final = (p[1] & C1_STABILISED) && raw > 0;
-	ret->has_load_removed = true;
-	ret->load_removed = p[1] & C1_REMOVED;
-	ret->subject = (p[0] & C0_OBJECT) ? HV_SUBJECT_OBJECT :
-					    HV_SUBJECT_PERSON;
-	hv_read_datetime(p + 2, &clock);
-	hv_measurement_set_clock(ret, &clock, frame->now);
+	weight_kg = hv_mi_weight_kg(raw, p[0] & C0_LB, p[1] & C1_JIN, ret);
+	hv_mi_set_state(ret, (p[1] & C1_STABILISED) && raw > 0,
+			p[1] & C1_REMOVED, p[0] & C0_OBJECT, p + 2, frame->now);
 
 	r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, weight_kg);
 	if (r < 0)
@@ -119,7 +103,6 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	const struct hv_reading *w = hv_measurement_find(m, HV_METRIC_BODY_WEIGHT);
 	const struct hv_reading *z = hv_measurement_find(m, HV_METRIC_IMPEDANCE);
 	struct hv_service_data *sd;
-	struct hv_datetime clock = { 0 };
 	uint8_t c0 = C0_KNOWN_ONES, c1 = C1_KNOWN_ONES;
 	double raw, zraw = 0;
 
@@ -127,21 +110,12 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		return -EINVAL;
 	if (!w || w->absent != HV_ABSENT_NONE || !(w->value >= 0))
 		return -EINVAL;
-	switch (m->display_unit) {
-	case HV_UNIT_LB:
-		c0 |= C0_LB;
-		raw = w->value / HV_LB_TO_KG * 100;
-		break;
-	case HV_UNIT_JIN:
-		c1 |= C1_JIN;
-		raw = w->value / HV_JIN_TO_KG * 100;
-		break;
-	default:
-		raw = w->value * 200;
-		break;
-	}
-	if (raw + 0.5 > UINT16_MAX)
+	if (hv_mi_weight_raw(w->value, m->display_unit, &raw) < 0)
 		return -EINVAL;
+	if (m->display_unit == HV_UNIT_LB)
+		c0 |= C0_LB;
+	else if (m->display_unit == HV_UNIT_JIN)
+		c1 |= C1_JIN;
 	if (z && z->absent == HV_ABSENT_NONE) {
 		zraw = z->value;
 		if (!(zraw >= 1) || zraw + 0.5 >= 0xFFFD)
@@ -154,10 +128,6 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		c1 |= C1_REMOVED;
 	if (m->subject == HV_SUBJECT_OBJECT)
 		c0 |= C0_OBJECT;
-	if (m->has_raw_device_time)
-		clock = m->raw_device_time;
-	else if (m->has_device_time)
-		clock = m->device_time;
 
 	*ret = (struct hv_frame){ .n_service_data = 1 };
 	sd = &ret->service_data[0];
@@ -165,7 +135,7 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	sd->len = MI_SCALE2_LEN;
 	sd->data[0] = c0;
 	sd->data[1] = c1;
-	hv_write_datetime(sd->data + 2, &clock);
+	hv_mi_write_clock(sd->data + 2, m);
 	hv_put_le16(sd->data + 9, (uint16_t)(zraw + 0.5));
 	hv_put_le16(sd->data + 11, (uint16_t)(raw + 0.5));
 	return 0;
