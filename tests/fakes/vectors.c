@@ -12,6 +12,7 @@
 
 #include "daemon/hexutil.h"
 #include "daemon/measurement_json.h"
+#include "drivers/registry.h"
 #include "tests/fakes/vectors.h"
 
 cJSON *hv_test_vectors_load(const char *file)
@@ -109,8 +110,8 @@ static void add_service_data(struct hv_frame *f, const char *uuid,
 
 void hv_test_theengs_advert(const cJSON *e, struct hv_frame *ret)
 {
-	const char *kind = hv_test_str(e, "kind"), *uuid = hv_test_str(e, "uuid");
-	const char *hex = hv_test_str(e, "hex");
+	const char *kind = hv_test_str(e, "kind");
+	const char *uuid = hv_test_str(e, "uuid"), *hex = hv_test_str(e, "hex");
 	const char *service_hex = hv_test_str(e, "service_hex");
 
 	*ret = (struct hv_frame){
@@ -127,7 +128,8 @@ void hv_test_theengs_advert(const cJSON *e, struct hv_frame *ret)
 
 		assert_string_equal(kind, "advert_manufacturer_data");
 		ret->n_manufacturer_data = 1;
-		hv_test_unhex_lenient(hex, md->data, sizeof(md->data), &md->len);
+		hv_test_unhex_lenient(hex, md->data, sizeof(md->data),
+				      &md->len);
 		if (service_hex)
 			add_service_data(ret, uuid, service_hex);
 		else if (uuid)
@@ -163,4 +165,46 @@ bool hv_test_theengs_advert_strict(const cJSON *e, struct hv_frame *ret)
 	if (shex && uuid)
 		(void)add_service_data_strict(ret, uuid, shex);
 	return true;
+}
+
+static bool is_one_of(const char *const *ids, const char *id)
+{
+	for (const char *const *d = ids; id && *d; d++)
+		if (strcmp(*d, id) == 0)
+			return true;
+	return false;
+}
+
+void hv_test_theengs_not_claimed(const char *const *ids, bool no_select)
+{
+	cJSON *all = hv_test_vectors_load("theengs_all_devices.json");
+	const cJSON *it;
+	size_t n = 0;
+
+	if (!all)
+		skip();
+	cJSON_ArrayForEach(it, all) {
+		struct hv_frame f;
+		struct hv_measurement m;
+
+		if (!hv_test_theengs_advert_strict(it, &f))
+			continue;
+		n++;
+		(void)hv_registry_decode(&f, NULL, &m);
+		if (m.status != HV_STATUS_NOT_MINE && is_one_of(ids, m.driver))
+			fail_msg("%s (%s) claimed by %s",
+				 hv_test_str(it, "model"), hv_test_str(it, "hex"),
+				 m.driver);
+		for (const char *const *d = ids; *d; d++) {
+			const struct hv_driver *drv = hv_driver_by_id(*d);
+
+			if (no_select && drv->claims_device(&f))
+				fail_msg("%s selects the %s advert", *d,
+					 hv_test_str(it, "model"));
+			/* forced, it must not crash either */
+			(void)hv_registry_decode(&f, drv, &m);
+		}
+	}
+	assert_true(n > 400);
+	cJSON_Delete(all);
 }

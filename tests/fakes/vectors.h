@@ -2,9 +2,10 @@
 #pragma once
 
 /*
- * The reference frames of the JSON files in $HV_SHARED/vectors, for cmocka tests:
- * loading (with the skip when the folder is absent), reading entry fields,
- * and turning a Theengs entry into the advert it describes.
+ * The reference frames of the JSON files in $HV_SHARED/vectors, for the
+ * cmocka tests: loading (with the skip when the folder is absent), reading
+ * entry fields, turning a Theengs entry into the advert it describes, and
+ * the check that a set of drivers claims none of the Theengs devices.
  *
  * Every function fails the running cmocka test on malformed input; none
  * returns an error code the caller must check, except where noted.
@@ -63,3 +64,12 @@ void hv_test_theengs_advert(const cJSON *e, struct hv_frame *ret);
  * only when both "service_hex" and "uuid" are given.
  */
 bool hv_test_theengs_advert_strict(const cJSON *e, struct hv_frame *ret);
+
+/*
+ * Every frame of theengs_all_devices.json (devices none of `ids` is for),
+ * read strictly: no driver of `ids` (NULL-terminated) claims it through
+ * the registry, and each, forced, decodes it without crashing; with
+ * `no_select`, none of them selects it for a connection either. More
+ * than 400 frames must be read. Skips the test when the file is absent.
+ */
+void hv_test_theengs_not_claimed(const char *const *ids, bool no_select);
