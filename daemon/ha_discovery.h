@@ -4,7 +4,8 @@
 /*
  * Home Assistant MQTT discovery (off by default, mqtt.ha_discovery): one HA
  * device per person (pseudonymous id, never a name) with one sensor per
- * metric seen, reading the retained latest topic. Units follow what the
+ * metric they have readings for (the store's and this run's: daemon/mqtt.c),
+ * reading the retained latest topic. Units follow what the
  * person's device shows: a scale set to lb is announced in lb and the
  * template converts the canonical kg. Pure: no I/O. docs/mqtt.md.
  */

@@ -484,8 +484,88 @@ static void ha_announce(struct hv_mqtt *m, const char *person,
 				hv_metric_info(metric)->name);
 }
 
+/* Remember a person's metric: true when new or when its unit changed. */
+static bool ha_remember(struct hv_mqtt *m, const char *person,
+			enum hv_metric metric, enum hv_display_unit unit)
+{
+	struct ha_seen *seen = ha_find(m, person, metric);
+
+	if (seen && seen->unit == unit)
+		return false;
+	if (!seen) {
+		if (m->n_ha >= HA_SEEN_MAX)
+			return false;
+		if (!m->ha) {
+			m->ha = calloc(HA_SEEN_MAX, sizeof(*m->ha));
+			if (!m->ha)
+				return false;
+		}
+		seen = &m->ha[m->n_ha++];
+		(void)snprintf(seen->person, sizeof(seen->person), "%s",
+			       person);
+		seen->metric = metric;
+	}
+	seen->unit = unit;
+	return true;
+}
+
+struct ha_load {
+	struct hv_mqtt *m;
+	const char *person;
+};
+
+static int ha_load_metric(const char *metric, const char *display_unit,
+			  int64_t last_time_usec, void *userdata)
+{
+	struct ha_load *l = userdata;
+	int mt = hv_metric_from_name(metric);
+	int unit = display_unit[0] ? hv_display_unit_from_name(display_unit) :
+				     HV_UNIT_NONE;
+
+	(void)last_time_usec;
+	if (mt < 0)
+		return 0;
+	if (unit < 0)
+		unit = HV_UNIT_NONE;
+	(void)ha_remember(l->m, l->person, (enum hv_metric)mt,
+			  (enum hv_display_unit)unit);
+	return 0;
+}
+
+/*
+ * The people in the store and the metrics they have readings for, each in
+ * the display unit of their newest reading: announced even when this run
+ * has published nothing for them yet (a restart, a person added with the
+ * CLI, a measurement assigned to them).
+ */
+static void ha_load_store(struct hv_mqtt *m)
+{
+	_cleanup_free_ struct hv_person *people = NULL;
+	size_t n = 0;
+	int r;
+
+	r = hv_store_people_list(m->store, &people, &n);
+	if (r < 0) {
+		log_warning_errno(r, "MQTT: cannot list people for discovery, ignoring: %m (%s)",
+				  hv_store_errmsg(m->store));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ha_load l = { .m = m, .person = people[i].id };
+
+		r = hv_store_person_metrics_foreach(m->store, people[i].id,
+						    ha_load_metric, &l);
+		if (r < 0)
+			log_warning_errno(r, "MQTT: cannot read the metrics of '%s' for discovery, ignoring: %m (%s)",
+					  people[i].id,
+					  hv_store_errmsg(m->store));
+	}
+}
+
+/* Every sensor known: the store's and this run's. */
 static void ha_announce_all(struct hv_mqtt *m)
 {
+	ha_load_store(m);
 	for (size_t i = 0; i < m->n_ha; i++)
 		ha_announce(m, m->ha[i].person, m->ha[i].metric, m->ha[i].unit);
 }
@@ -494,25 +574,8 @@ static void ha_announce_all(struct hv_mqtt *m)
 static void ha_note(struct hv_mqtt *m, const char *person,
 		    enum hv_metric metric, enum hv_display_unit unit)
 {
-	struct ha_seen *seen = ha_find(m, person, metric);
-
-	if (seen && seen->unit == unit)
-		return;
-	if (!seen) {
-		if (m->n_ha >= HA_SEEN_MAX)
-			return;
-		if (!m->ha) {
-			m->ha = calloc(HA_SEEN_MAX, sizeof(*m->ha));
-			if (!m->ha)
-				return;
-		}
-		seen = &m->ha[m->n_ha++];
-		(void)snprintf(seen->person, sizeof(seen->person), "%s",
-			       person);
-		seen->metric = metric;
-	}
-	seen->unit = unit;
-	ha_announce(m, person, metric, unit);
+	if (ha_remember(m, person, metric, unit))
+		ha_announce(m, person, metric, unit);
 }
 
 /* Retained latest values (and HA discovery) for one person's measurement. */

@@ -1528,6 +1528,72 @@ int hv_store_people_list(struct hv_store *s, struct hv_person **ret,
 	return 0;
 }
 
+struct metric_row {
+	char metric[48];
+	char display_unit[16];
+	int64_t time_usec;
+};
+
+int hv_store_person_metrics_foreach(struct hv_store *s, const char *person,
+				    int (*cb)(const char *metric,
+					      const char *display_unit,
+					      int64_t last_time_usec,
+					      void *userdata),
+				    void *userdata)
+{
+	/* A bare column with max(): SQLite takes it from the row of the
+	 * maximum, so the unit is the newest measurement's. */
+	static const char sql[] =
+		"SELECT r.metric, max(m.time_usec),"
+		" coalesce(json_extract(m.json, '$.display_unit'), '')"
+		" FROM readings r JOIN measurements m"
+		"  ON m.id = r.measurement_id"
+		" WHERE m.person = ? AND r.value IS NOT NULL"
+		" GROUP BY r.metric ORDER BY r.metric";
+	_cleanup_free_ struct metric_row *list = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0, cap = 0;
+	int rc, r = 0;
+
+	if (!s || !person || !cb)
+		return -EINVAL;
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(s, rc);
+	bind_text(st, 1, person);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct metric_row *nl =
+				reallocarray(list, ncap, sizeof(*list));
+
+			if (!nl) {
+				(void)sqlite3_finalize(st);
+				return -ENOMEM;
+			}
+			list = nl;
+			cap = ncap;
+		}
+		copy_column(st, 0, list[n].metric, sizeof(list[n].metric));
+		list[n].time_usec = sqlite3_column_int64(st, 1);
+		copy_column(st, 2, list[n].display_unit,
+			    sizeof(list[n].display_unit));
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		r = sql_fail(s, rc);
+	(void)sqlite3_finalize(st);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		r = cb(list[i].metric, list[i].display_unit, list[i].time_usec,
+		       userdata);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int hv_store_link_set(struct hv_store *s, const char *address, int user_index,
 		      const char *person_id, int consent_code)
 {

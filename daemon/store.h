@@ -111,6 +111,17 @@ int hv_store_person_get(struct hv_store *s, const char *id,
 int hv_store_people_list(struct hv_store *s, struct hv_person **ret,
 			 size_t *ret_n);
 
+/* The metrics a person has readings with a value for, one call each in
+ * metric name order: the metric name, the display unit of the newest such
+ * measurement ("" none: the stored JSON's "display_unit") and its time.
+ * cb returning <0 stops and is returned. */
+int hv_store_person_metrics_foreach(struct hv_store *s, const char *person,
+				    int (*cb)(const char *metric,
+					      const char *display_unit,
+					      int64_t last_time_usec,
+					      void *userdata),
+				    void *userdata);
+
 /* A device's user slot linked to a person (SIG user index, scale user no.).
  * Creates or updates the slot: person_id NULL keeps the linked person (none
  * for a new slot: registered on the device, not yet linked), "" unlinks;

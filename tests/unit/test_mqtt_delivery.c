@@ -351,12 +351,115 @@ static void test_fhir_and_discovery(void **state)
 	ctx_done(&c);
 }
 
+static void deliver_all(struct hv_store *s)
+{
+	struct hv_outbox_item items[16];
+	size_t n;
+
+	assert_int_equal(hv_store_outbox_next(s, 0, 16, items, &n), 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(hv_store_outbox_mark_delivered(s, items[i].seq),
+				 0);
+		hv_outbox_item_done(&items[i]);
+	}
+	assert_int_equal(store_backlog(s), 0);
+}
+
+static bool ann_announced(void *userdata)
+{
+	struct ctx *c = userdata;
+
+	return sub_count(&c->sub, "p-ann/body_weight/config") >= 1 &&
+	       sub_count(&c->sub, "p-ann/impedance/config") >= 1;
+}
+
+static bool cy_announced(void *userdata)
+{
+	struct ctx *c = userdata;
+
+	return sub_count(&c->sub, "p-cy/body_weight/config") >= 1;
+}
+
+/* Discovery comes from the store: people and the metrics they have
+ * readings for, although this run publishes no measurement at all. */
+static void test_discovery_from_store(void **state)
+{
+	static const char ann_weight[] =
+		"homeassistant/sensor/homevitals_gw1_p-ann/body_weight/config";
+	struct ctx c = { 0 };
+	struct hv_config cfg;
+	const char *payload;
+	cJSON *j;
+	int port;
+
+	(void)state;
+	assert_int_equal(sd_event_new(&c.e), 0);
+	c.store = harness_store("ha-store.db");
+	assert_non_null(c.store);
+	assert_int_equal(hv_store_person_add(c.store,
+					     &(struct hv_person){ .id = "p-ann" }),
+			 0);
+	assert_int_equal(hv_store_person_add(c.store,
+					     &(struct hv_person){ .id = "p-bo" }),
+			 0);
+	/* Ann weighed in lb once, then in kg: the newest unit counts. */
+	assert_int_equal(harness_add(c.store, "p-ann", 0, 64, HV_UNIT_LB), 1);
+	assert_int_equal(harness_add(c.store, "p-ann", 1, 64.2, HV_UNIT_KG), 1);
+	/* Someone who is not a person of the store is not announced. */
+	assert_int_equal(harness_add(c.store, "p-gone", 0, 90, HV_UNIT_KG), 1);
+	deliver_all(c.store);
+
+	port = broker_start(NULL);
+	assert_true(port > 0);
+	assert_int_equal(sub_start(&c.sub, port, "homeassistant/#", 1, NULL,
+				   NULL),
+			 0);
+	harness_config(&cfg, port);
+	cfg.mqtt.ha_discovery = true;
+	ctx_start(&c, &cfg);
+	assert_true(harness_run(c.e, &c.sub, ann_announced, &c, 10000));
+	harness_run(c.e, &c.sub, NULL, NULL, 300);
+	assert_int_equal(sub_count(&c.sub, "/measurements"), 0);
+	payload = sub_last(&c.sub, ann_weight);
+	assert_non_null(payload);
+	j = cJSON_Parse(payload);
+	assert_non_null(j);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+				    j, "unit_of_measurement")),
+			    "kg");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+				    j, "state_topic")),
+			    "hvtest/gw1/people/p-ann/latest/body_weight");
+	cJSON_Delete(j);
+	assert_int_equal(sub_count(&c.sub, "p-bo/body_weight/config"), 0);
+	assert_int_equal(sub_count(&c.sub, "p-gone/body_weight/config"), 0);
+
+	/* A person added while the daemon runs, with a reading (assigned
+	 * with the CLI): announced when Home Assistant comes online. */
+	assert_int_equal(hv_store_person_add(c.store,
+					     &(struct hv_person){ .id = "p-cy" }),
+			 0);
+	assert_int_equal(harness_add(c.store, "p-cy", 2, 55, HV_UNIT_KG), 1);
+	deliver_all(c.store);
+	{
+		char cmd[400];
+
+		(void)snprintf(cmd, sizeof(cmd),
+			       "mosquitto_pub -h 127.0.0.1 -p %d -t homeassistant/status -m online",
+			       port);
+		assert_int_equal(system(cmd), 0);
+	}
+	assert_true(harness_run(c.e, &c.sub, cy_announced, &c, 5000));
+	ctx_done(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_broker_down_then_up),
 		cmocka_unit_test(test_broker_killed_mid_burst),
 		cmocka_unit_test(test_fhir_and_discovery),
+		cmocka_unit_test(test_discovery_from_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

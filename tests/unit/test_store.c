@@ -1095,6 +1095,53 @@ static void test_links_foreach(void **state)
 	hv_store_close(s);
 }
 
+static int collect_metric(const char *metric, const char *display_unit,
+			  int64_t last_time_usec, void *userdata)
+{
+	struct links_seen *l = userdata;
+
+	if (l->n >= 8)
+		return -ENOBUFS;
+	(void)snprintf(l->text[l->n++], sizeof(l->text[0]), "%s/%s/%lld",
+		       metric, display_unit,
+		       (long long)((last_time_usec - T0) / 1000000));
+	return 0;
+}
+
+static void test_person_metrics(void **state)
+{
+	struct links_seen l = { 0 };
+	struct hv_record rec;
+	struct hv_store *s;
+
+	(void)state;
+	s = open_ok(0);
+	make_record(&rec, "a", T0, 70);
+	(void)snprintf(rec.person, sizeof(rec.person), "anna");
+	rec.m.display_unit = HV_UNIT_LB;
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	make_record(&rec, "b", T0 + 5000000, 71);
+	(void)snprintf(rec.person, sizeof(rec.person), "anna");
+	rec.m.display_unit = HV_UNIT_KG;
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	make_record(&rec, "c", T0 + 9000000, 72); /* someone else's */
+	(void)snprintf(rec.person, sizeof(rec.person), "ben");
+	assert_int_equal(hv_store_add(s, &rec), 1);
+
+	/* impedance has no value (nres) in make_record: not a metric of hers */
+	assert_int_equal(hv_store_person_metrics_foreach(s, "anna",
+							 collect_metric, &l),
+			 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.text[0], "body_weight/kg/5");
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(hv_store_person_metrics_foreach(s, "nobody",
+							 collect_metric, &l),
+			 0);
+	assert_int_equal(l.n, 0);
+	hv_store_close(s);
+}
+
 static void test_concurrent_reader(void **state)
 {
 	struct hv_store *w, *r;
@@ -1206,6 +1253,7 @@ int main(void)
 		T(test_devices),
 		T(test_people_and_links),
 		T(test_links_foreach),
+		T(test_person_metrics),
 		T(test_concurrent_reader),
 	};
 
