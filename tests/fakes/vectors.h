@@ -22,8 +22,8 @@
 /*
  * Parses $HV_SHARED/vectors/<file> ("../shared" when HV_SHARED is unset
  * or empty), which must hold a JSON array. When the file cannot be opened,
- * prints "ok <file> # SKIP …" and returns NULL: the caller then calls
- * skip(). The caller frees the result with cJSON_Delete().
+ * prints "ok <file> # SKIP …" and skips the running test (cmocka's skip(),
+ * which does not return). The caller frees the result with cJSON_Delete().
  */
 cJSON *hv_test_vectors_load(const char *file);
 

@@ -124,8 +124,6 @@ static void test_scales_health_frames(void **state)
 	const cJSON *e;
 
 	(void)state;
-	if (!all)
-		skip();
 	cJSON_ArrayForEach(e, all)
 	{
 		const char *model_id = hv_test_str(e, "model_id");
@@ -154,8 +152,6 @@ static void test_no_foreign_claims(void **state)
 	const cJSON *e;
 
 	(void)state;
-	if (!all)
-		skip();
 	cJSON_ArrayForEach(e, all)
 	{
 		const char *model_id = hv_test_str(e, "model_id");
@@ -247,8 +243,6 @@ static void test_truncations_do_not_crash(void **state)
 		cJSON *all = hv_test_vectors_load(files[k]);
 		const cJSON *e;
 
-		if (!all)
-			skip();
 		cJSON_ArrayForEach(e, all)
 		{
 			struct hv_frame f, t;
