@@ -615,7 +615,20 @@ static int on_start_discovery(sd_bus_message *m, void *userdata,
 	(void)ret_error;
 	b->call_discovery = sd_bus_slot_unref(b->call_discovery);
 	b->discovery_pending = false;
-	/* InProgress: this connection already discovers (Pitfall 3). */
+	/* InProgress: this connection already discovers (Pitfall 3). But
+	 * bluetoothd 5.66 answers InProgress too when the kernel refused with
+	 * Busy (a discovery left running by a killed bluetoothd) and it has
+	 * dropped our request: only Discovering=true proves it. */
+	if (e && sd_bus_error_has_name(e, "org.bluez.Error.InProgress")) {
+		struct bz_object *a = object_find(b, b->adapter_path);
+
+		if (!a || !a->discovering) {
+			log_info("StartDiscovery on %s: InProgress but not discovering, retrying",
+				 b->adapter_name);
+			schedule_retry(b, b->tuning.retry);
+			return 0;
+		}
+	}
 	if (!e || sd_bus_error_has_name(e, "org.bluez.Error.InProgress")) {
 		b->discovery_active = true;
 		set_state(b, HV_ADAPTER_OK);
