@@ -40,6 +40,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
 #define TRACKED_MAX 2 /* homevitals + FHIR payloads of one measurement */
 #define HA_SEEN_MAX 1024 /* people × metrics announced */
 #define TOPIC_MAX 384
+#define SYSTEM_CA_DIR "/etc/ssl/certs" /* OpenSSL's folder on Debian */
 
 struct inflight {
 	int64_t seq; /* 0: free slot */
@@ -951,9 +952,26 @@ static int setup_tls(struct hv_mqtt *m)
 	if (!!cfg->mqtt.tls.cert_file != !!cfg->mqtt.tls.key_file)
 		return log_error_errno(-EINVAL,
 				       "MQTT: mqtt.tls.cert_file and mqtt.tls.key_file go together");
-	rc = mosquitto_tls_set(m->mosq, cfg->mqtt.tls.ca_file, NULL,
-			       cfg->mqtt.tls.cert_file, cfg->mqtt.tls.key_file,
-			       NULL);
+	/*
+	 * mosquitto_tls_set() refuses a call without a CA file or folder. The
+	 * system store alone needs no call (MOSQ_OPT_TLS_USE_OS_CERTS turns
+	 * TLS on); a client certificate with the system store names the
+	 * system's folder too (SSL_CERT_DIR, as OpenSSL reads it), which that
+	 * store covers anyway.
+	 */
+	rc = MOSQ_ERR_SUCCESS;
+	if (cfg->mqtt.tls.ca_file || cfg->mqtt.tls.cert_file) {
+		const char *capath = NULL;
+
+		if (!cfg->mqtt.tls.ca_file) {
+			capath = secure_getenv("SSL_CERT_DIR");
+			if (!capath || !*capath)
+				capath = SYSTEM_CA_DIR;
+		}
+		rc = mosquitto_tls_set(m->mosq, cfg->mqtt.tls.ca_file, capath,
+				       cfg->mqtt.tls.cert_file,
+				       cfg->mqtt.tls.key_file, NULL);
+	}
 	if (rc != MOSQ_ERR_SUCCESS)
 		return log_error_errno(mosq_to_errno(rc),
 				       "MQTT: TLS files refused (CA '%s', certificate '%s', key '%s'): %s",

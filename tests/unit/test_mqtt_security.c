@@ -125,6 +125,64 @@ static void test_tls(void **state)
 	done_ctx(&c);
 }
 
+/*
+ * No ca_file: the system's CA store (OpenSSL's default paths). A broker
+ * certificate from a private CA is refused; the same CA put where OpenSSL
+ * looks for the system store (SSL_CERT_FILE) is then accepted, so the
+ * store really is the one used.
+ */
+static void test_tls_system_store(void **state)
+{
+	struct ctx c;
+	struct hv_config cfg;
+	char ca[300], cert[300], key[300];
+	int port;
+
+	(void)state;
+	setup_ctx(&c, "tls-system.db", 2);
+	certs();
+	(void)snprintf(ca, sizeof(ca), "%s/broker/ca.crt", harness_tmpdir());
+	(void)snprintf(cert, sizeof(cert), "%s/broker/client.crt",
+		       harness_tmpdir());
+	(void)snprintf(key, sizeof(key), "%s/broker/client.key",
+		       harness_tmpdir());
+	port = broker_start("--tls");
+	assert_true(port > 0);
+	harness_config(&cfg, port);
+	cfg.mqtt.host = (char *)"localhost";
+	cfg.mqtt.tls.enabled = true;
+	assert_null(cfg.mqtt.tls.ca_file);
+
+	assert_int_equal(unsetenv("SSL_CERT_FILE"), 0);
+	assert_int_equal(unsetenv("SSL_CERT_DIR"), 0);
+	start(&c, &cfg);
+	assert_true(harness_run(c.e, NULL, unreachable, &c, 8000));
+	assert_non_null(strstr(c.status.broker_error, "TLS"));
+	assert_non_null(strstr(c.status.broker_error, "certificate"));
+	assert_int_equal(store_backlog(c.store), 4);
+
+	assert_int_equal(setenv("SSL_CERT_FILE", ca, 1), 0);
+	start(&c, &cfg);
+	assert_true(harness_run(c.e, NULL, delivered, &c, 10000));
+	assert_int_equal(c.status.broker, HV_BROKER_CONNECTED);
+	done_ctx(&c);
+
+	/* The system store with a client certificate. */
+	setup_ctx(&c, "tls-system-cert.db", 1);
+	port = broker_start("--tls --require-cert");
+	assert_true(port > 0);
+	harness_config(&cfg, port);
+	cfg.mqtt.host = (char *)"localhost";
+	cfg.mqtt.tls.enabled = true;
+	cfg.mqtt.tls.cert_file = cert;
+	cfg.mqtt.tls.key_file = key;
+	start(&c, &cfg);
+	assert_true(harness_run(c.e, NULL, delivered, &c, 10000));
+	assert_int_equal(c.status.broker, HV_BROKER_CONNECTED);
+	assert_int_equal(unsetenv("SSL_CERT_FILE"), 0);
+	done_ctx(&c);
+}
+
 static void test_password(void **state)
 {
 	struct ctx c;
@@ -203,6 +261,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_tls_system_store),
 		cmocka_unit_test(test_password),
 		cmocka_unit_test(test_acl_per_person),
 	};
