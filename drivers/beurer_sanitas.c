@@ -25,6 +25,11 @@
  *                                   (KK odd: bytes 0..15, even: 16..21)
  *   SS 34 NN KK UU×8 AAA YY …     user KK of NN: uid u64 BE, 3-letter name,
  *                                   birth year − 1900
+ *   SS F0 33 ST CC MM             ACK of the user list: CC users of MM
+ *   SS 31 UU×8 AAA YY MO DD HH XX add a user (app → scale): uid u64 BE,
+ *                                   3-letter name, birth year − 1900, month
+ *                                   0–11, day, height cm, sex (0x80 male) |
+ *                                   activity 1–5; the scale ACKs SS F0 31
  *
  * 22-byte record (big-endian):
  *   0  u32  time stamp, Unix seconds     12 u16  muscle, 0.1 %
@@ -58,6 +63,7 @@
 #define CMD_ACK 0xF0
 #define CMD_APP_ACK 0xF1
 #define CMD_STATUS 0x4F
+#define CMD_ADD_USER 0x31
 #define CMD_USER_LIST 0x33
 #define CMD_USER_INFO 0x34
 #define CMD_DO_MEASUREMENT 0x40
@@ -265,13 +271,19 @@ static uint8_t start_byte(const struct hv_session *s)
 /* --- conversation --------------------------------------------------------- */
 
 /* scratch[0], [1]: uid of the session's user slot (hi, lo); scratch[2]: 1
- * when known; scratch[3]: header bytes 1..3 of the last multi-part frame. */
+ * when known; scratch[3]: header bytes 1..3 of the last multi-part frame;
+ * scratch[4], [5]: users on the scale and its maximum (user list ACK). */
 enum {
 	S_UID_HI,
 	S_UID_LO,
 	S_UID_KNOWN,
 	S_LAST_HDR,
+	S_USER_COUNT,
+	S_USER_MAX,
 };
+
+/* The uid the gateway gives a user it adds: "HV" and the time. */
+#define ADD_UID_HI 0x48560000u
 
 static int put(uint8_t *buf, size_t size, const uint8_t *b, size_t n,
 	       size_t *ret_len)
@@ -325,6 +337,38 @@ static int pl_user_list(const struct hv_session *s, uint8_t *buf, size_t size,
 {
 	uint8_t b[2] = { start_byte(s), CMD_USER_LIST };
 
+	return put(buf, size, b, sizeof(b), ret_len);
+}
+
+/*
+ * Add a user for the session's person (0x31), when the slot's uid is not on
+ * the scale. The protocol wants a birth date and a name the profile does not
+ * have: the birth year is the one the age gives (January 1st), the name
+ * "HV" and the slot number, the activity level 3 (of 1–5).
+ */
+static int pl_add_user(const struct hv_session *s, uint8_t *buf, size_t size,
+		       size_t *ret_len)
+{
+	const struct hv_profile *p = &s->profile;
+	uint8_t b[18] = { start_byte(s), CMD_ADD_USER };
+	unsigned slot = s->scratch[S_USER_COUNT] + 1;
+	int year;
+
+	if (!hv_profile_complete(p))
+		return -ENOENT;
+	year = s->now_local.year - (int)p->age_years;
+	if (year < 1900 || year > 1900 + 255 || p->height_m * 100 > 255)
+		return -ERANGE;
+	hv_put_be32(b + 2, s->scratch[S_UID_HI]);
+	hv_put_be32(b + 6, s->scratch[S_UID_LO]);
+	b[10] = 'H';
+	b[11] = 'V';
+	b[12] = (uint8_t)('0' + slot % 10);
+	b[13] = (uint8_t)(year - 1900);
+	b[14] = 0; /* January */
+	b[15] = 1;
+	b[16] = (uint8_t)(p->height_m * 100 + 0.5);
+	b[17] = (uint8_t)((p->sex == HV_SEX_MALE ? 0x80 : 0x00) | 3);
 	return put(buf, size, b, sizeof(b), ret_len);
 }
 
@@ -382,6 +426,9 @@ enum {
 	ST_MEAS_ACK_MORE = 19,
 	ST_MEAS_ACK_LAST = 21,
 	ST_END = 22,
+	ST_ADD_ACK_LAST = 23,
+	ST_ADD_USER = 24,
+	ST_ADD_WAIT = 25,
 };
 
 /* A part of a multi-part answer: remember its header for the ACK and go
@@ -395,21 +442,61 @@ static int multipart(struct hv_session *s, const uint8_t *v, int more,
 	return HV_VALUE_GOTO;
 }
 
+/*
+ * After the user list: add the session's person (0x31) when their slot has
+ * no uid on the scale, the person's profile is known and the slot is the
+ * one the scale gives next (it numbers users 1..count, so a new user is
+ * count + 1): the slot's link to the person then stays true.
+ */
+static bool add_user_wanted(struct hv_session *s)
+{
+	if (s->user_index < 0 || s->scratch[S_UID_KNOWN] ||
+	    !hv_profile_complete(&s->profile))
+		return false;
+	if (s->scratch[S_USER_MAX] &&
+	    s->scratch[S_USER_COUNT] >= s->scratch[S_USER_MAX])
+		return false;
+	if ((uint32_t)s->user_index != s->scratch[S_USER_COUNT])
+		return false;
+	s->scratch[S_UID_HI] = ADD_UID_HI;
+	s->scratch[S_UID_LO] = (uint32_t)s->now_unix;
+	return true;
+}
+
 static int on_users(struct hv_session *s, const uint8_t *v, size_t len)
 {
+	if (len >= 6 && v[1] == CMD_ACK && v[2] == CMD_USER_LIST) {
+		s->scratch[S_USER_COUNT] = v[4];
+		s->scratch[S_USER_MAX] = v[5];
+	}
 	if (len >= 5 && v[1] == CMD_ACK && v[2] == CMD_USER_LIST && v[4] == 0) {
-		s->next_step = ST_GET_SAVED; /* no users on the scale */
+		/* no users on the scale */
+		s->next_step = add_user_wanted(s) ? ST_ADD_USER : ST_GET_SAVED;
 		return HV_VALUE_GOTO;
 	}
 	if (len < 16 || v[1] != CMD_USER_INFO)
 		return HV_VALUE_MORE;
+	s->scratch[S_USER_COUNT] = v[2];
 	/* Slot numbers are 1-based on the wire, 0-based in the session. */
 	if (s->user_index >= 0 && v[3] == s->user_index + 1) {
 		s->scratch[S_UID_HI] = hv_be32(v + 4);
 		s->scratch[S_UID_LO] = hv_be32(v + 8);
 		s->scratch[S_UID_KNOWN] = 1;
 	}
-	return multipart(s, v, ST_USERS_ACK_MORE, ST_USERS_ACK_LAST);
+	(void)multipart(s, v, ST_USERS_ACK_MORE, ST_USERS_ACK_LAST);
+	if (s->next_step == ST_USERS_ACK_LAST && add_user_wanted(s))
+		s->next_step = ST_ADD_ACK_LAST;
+	return HV_VALUE_GOTO;
+}
+
+/* The scale's ACK of 0x31: the new user's uid is the one sent. */
+static int on_user_added(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	if (len < 3 || v[1] != CMD_ACK || v[2] != CMD_ADD_USER)
+		return HV_VALUE_MORE;
+	s->scratch[S_UID_KNOWN] = 1;
+	s->next_step = ST_GET_SAVED;
+	return HV_VALUE_GOTO;
 }
 
 static int on_saved(struct hv_session *s, const uint8_t *v, size_t len)
@@ -500,9 +587,20 @@ static const struct hv_step steps[] = {
 		   .payload = pl_ack, .flags = USER,
 		   .what = "acknowledge the last part" },
 	/* 22 */ { .op = HV_STEP_END, .what = "done" },
+	/* Reached only from on_users(): add the session's person. */
+	/* 23 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = CHR,
+		   .payload = pl_ack,
+		   .what = "ack the last user before adding one" },
+	/* 24 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = CHR,
+		   .payload = pl_add_user, .flags = HV_STEP_WITH_RESPONSE,
+		   .on_fail = ST_END, .what = "add a scale user (0x31)" },
+	/* 25 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = CHR,
+		   .on_value = on_user_added, .timeout_ms = 5000,
+		   .on_fail = ST_END, .what = "wait for the new user's ACK" },
+	/* 26 */ { .op = HV_STEP_END, .what = "done (after an add)" },
 };
 
-_Static_assert(sizeof(steps) / sizeof(steps[0]) == ST_END + 1,
+_Static_assert(sizeof(steps) / sizeof(steps[0]) == ST_ADD_WAIT + 2,
 	       "step indices out of date");
 
 static const struct hv_conversation conversation = {

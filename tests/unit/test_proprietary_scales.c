@@ -745,6 +745,85 @@ static void test_beurer_user_list_flow(void **state)
 	assert_int_equal(s.next_step, (int)i_get);
 }
 
+/* 0x31: the linked slot is not on the scale yet and is the next one it
+ * gives: the person is added with their profile, then their records read. */
+static void test_beurer_add_user(void **state)
+{
+	const struct hv_step *wait_users, *wait_added;
+	struct hv_session s = {
+		.now_unix = 1710491400, /* 0x65F40708 */
+		.now_local = { 2024, 3, 15, 9, 30, 0 },
+		.user_index = 2,
+		.name = "SANITAS SBF70",
+		.profile = { .height_m = 1.80, .age_years = 44, .sex = HV_SEX_MALE },
+	};
+	size_t i_wait, i_ack_add, i_add, i_wait_added, i_get, i_ack_last;
+	uint8_t ack[6] = { 0xE7, 0xF0, 0x33, 0x00, 0x02, 0x08 };
+	uint8_t u1[16] = { 0xE7, 0x34, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0x11, 'A', 'N', 'N', 80 };
+	uint8_t u2[16] = { 0xE7, 0x34, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0x22, 'B', 'O', 'B', 75 };
+	uint8_t empty[6] = { 0xE7, 0xF0, 0x33, 0x00, 0x00, 0x08 };
+	uint8_t full[6] = { 0xE7, 0xF0, 0x33, 0x00, 0x02, 0x02 };
+	uint8_t added[4] = { 0xE7, 0xF0, 0x31, 0x00 };
+
+	(void)state;
+	wait_users = hv_test_find_step("beurer_sanitas", "wait for the users", &i_wait);
+	(void)hv_test_find_step("beurer_sanitas", "ack the last user before", &i_ack_add);
+	(void)hv_test_find_step("beurer_sanitas", "add a scale user", &i_add);
+	wait_added = hv_test_find_step("beurer_sanitas", "wait for the new user", &i_wait_added);
+	(void)hv_test_find_step("beurer_sanitas", "get saved", &i_get);
+	(void)hv_test_find_step("beurer_sanitas", "acknowledge the last user", &i_ack_last);
+	assert_int_equal(i_wait_added, i_add + 1);
+
+	assert_int_equal(wait_users->on_value(&s, ack, sizeof(ack)), HV_VALUE_MORE);
+	assert_int_equal(wait_users->on_value(&s, u1, sizeof(u1)), HV_VALUE_GOTO);
+	assert_int_equal(wait_users->on_value(&s, u2, sizeof(u2)), HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, (int)i_ack_add);
+	hv_test_assert_payload("beurer_sanitas", "ack the last user before", &s,
+			       "e7f1340202");
+	/* uid "HV" + time, name HV3, born 1980 (44 y), January 1st, 180 cm,
+	 * male | activity 3 */
+	hv_test_assert_payload("beurer_sanitas", "add a scale user", &s,
+			       "e731" "4856000065f40708" "485633" "50" "00" "01"
+			       "b4" "83");
+	assert_int_equal(wait_added->on_value(&s, u1, sizeof(u1)), HV_VALUE_MORE);
+	assert_int_equal(wait_added->on_value(&s, added, sizeof(added)),
+			 HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, (int)i_get);
+	hv_test_assert_payload("beurer_sanitas", "get saved", &s,
+			       "e741" "4856000065f40708");
+
+	/* An empty scale and slot 0: added straight away (female: 0x03). */
+	memset(s.scratch, 0, sizeof(s.scratch));
+	s.user_index = 0;
+	s.profile.sex = HV_SEX_FEMALE;
+	assert_int_equal(wait_users->on_value(&s, empty, sizeof(empty)),
+			 HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, (int)i_add);
+	hv_test_assert_payload("beurer_sanitas", "add a scale user", &s,
+			       "e731" "4856000065f40708" "485631" "50" "00" "01"
+			       "b4" "03");
+
+	/* Not the slot the scale gives next, a full scale, no profile: the
+	 * records are asked for as before (and fail without a uid). */
+	memset(s.scratch, 0, sizeof(s.scratch));
+	s.user_index = 1;
+	assert_int_equal(wait_users->on_value(&s, empty, sizeof(empty)),
+			 HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, (int)i_get);
+	memset(s.scratch, 0, sizeof(s.scratch));
+	s.user_index = 2;
+	assert_int_equal(wait_users->on_value(&s, full, sizeof(full)), HV_VALUE_MORE);
+	(void)wait_users->on_value(&s, u1, sizeof(u1));
+	(void)wait_users->on_value(&s, u2, sizeof(u2));
+	assert_int_equal(s.next_step, (int)i_ack_last);
+	memset(s.scratch, 0, sizeof(s.scratch));
+	s.profile = (struct hv_profile){ 0 };
+	(void)wait_users->on_value(&s, ack, sizeof(ack));
+	(void)wait_users->on_value(&s, u1, sizeof(u1));
+	(void)wait_users->on_value(&s, u2, sizeof(u2));
+	assert_int_equal(s.next_step, (int)i_ack_last);
+}
+
 static void test_selection(void **state)
 {
 	struct hv_frame f = { 0 };
@@ -788,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_encoders_roundtrip),
 		cmocka_unit_test(test_bodycomp_methods),
 		cmocka_unit_test(test_conversations_well_formed),
+		cmocka_unit_test(test_beurer_add_user),
 		cmocka_unit_test(test_conversation_payloads),
 		cmocka_unit_test(test_beurer_user_list_flow),
 		cmocka_unit_test(test_selection),
