@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Firmware model: a Bluetooth SIG blood-pressure cuff (Blood Pressure Service
- * 0x1810) that keeps its readings and hands them out through a Record Access
- * Control Point (docs/sig-health-and-coding.md §2.3, §3.2):
+ * 0x1810) that keeps its readings. As BPS cuffs do (the service has no
+ * RACP; docs/sig-health-and-coding.md §2.3, §3.2), it indicates every
+ * stored reading as soon as the collector enables indications on 0x2A35,
+ * oldest first, and forgets each one it sent. It also answers a Record
+ * Access Control Point, as some newer cuffs offer:
  *
  *   service 0x1810
  *     0x2A35 Blood Pressure Measurement   indicate  (frames from the driver)
@@ -21,7 +24,8 @@
  * The RACP CCC must be on first (else ATT error 0xFD, as the spec requires).
  *
  * Settings: "records" [{readings, time, user}], faults "disconnect_after" N
- * (the link drops after the N-th record of a transfer) and "corrupt_record".
+ * (the link drops after the N-th record of the first transfer, once) and
+ * "corrupt_record".
  * Actions: "measure" (a new reading: indicated at once when subscribed,
  * stored otherwise) and "store" (stored only).
  */
@@ -40,7 +44,7 @@
 
 struct bp {
 	struct vdev_records records;
-	int disconnect_after;
+	int disconnect_after; /* 0 once the fault happened */
 	struct vdev_char *bpm, *racp;
 };
 
@@ -124,12 +128,41 @@ static int report(struct vdev_device *d, struct bp *bp, const uint8_t *v,
 		(void)vdev_queue_notify(d, bp->bpm, bp->records.r[i].value,
 					bp->records.r[i].len, what);
 		if (++sent == (size_t)bp->disconnect_after) {
+			bp->disconnect_after = 0;
 			(void)vdev_queue_drop(d, "mid-transfer fault");
 			return 0;
 		}
 	}
 	respond(d, bp, v[0], 0x01);
 	return 0;
+}
+
+/* Indications on 0x2A35 enabled: send the stored readings, each forgotten
+ * once sent (queued before any link loss, so it reaches the collector). */
+static void push_stored(struct vdev_device *d, struct bp *bp)
+{
+	char what[32];
+	int sent = 0;
+
+	while (bp->records.n > 0 && vdev_bus_delivers(d, bp->bpm)) {
+		snprintf(what, sizeof(what), "record %u", bp->records.r[0].seq);
+		(void)vdev_queue_notify(d, bp->bpm, bp->records.r[0].value,
+					bp->records.r[0].len, what);
+		vdev_records_remove(&bp->records, 0);
+		if (++sent == bp->disconnect_after) {
+			bp->disconnect_after = 0;
+			(void)vdev_queue_drop(d, "mid-transfer fault");
+			return;
+		}
+	}
+}
+
+static void subscribed(struct vdev_device *d, struct vdev_char *c)
+{
+	struct bp *bp = d->model_data;
+
+	if (c == bp->bpm)
+		push_stored(d, bp);
 }
 
 static int bp_write(struct vdev_device *d, struct vdev_char *c,
@@ -182,7 +215,7 @@ static int bp_write(struct vdev_device *d, struct vdev_char *c,
 static int action(struct vdev_device *d, const char *what, const cJSON *ev)
 {
 	struct bp *bp = d->model_data;
-	int i;
+	int i, r;
 
 	if (strcmp(what, "measure") != 0 && strcmp(what, "store") != 0)
 		return -EOPNOTSUPP;
@@ -191,9 +224,12 @@ static int action(struct vdev_device *d, const char *what, const cJSON *ev)
 		return i;
 	vdev_print(d->vdev, d->id, "new reading (record %u, %zu stored)",
 		   bp->records.r[i].seq, bp->records.n);
-	if (strcmp(what, "measure") == 0 && vdev_bus_delivers(d, bp->bpm))
-		return vdev_queue_notify(d, bp->bpm, bp->records.r[i].value,
-					 bp->records.r[i].len, "live");
+	if (strcmp(what, "measure") == 0 && vdev_bus_delivers(d, bp->bpm)) {
+		r = vdev_queue_notify(d, bp->bpm, bp->records.r[i].value,
+				      bp->records.r[i].len, "live");
+		vdev_records_remove(&bp->records, (size_t)i);
+		return r;
+	}
 	return 0;
 }
 
@@ -204,5 +240,6 @@ const struct vdev_model vdev_model_sig_blood_pressure = {
 	.action = action,
 	.read = bp_read,
 	.write = bp_write,
+	.subscribed = subscribed,
 	.free = model_free,
 };

@@ -66,20 +66,21 @@ CONF
 	return 1
 }
 
-# Stop every process started here, newest first, even on failure.
+# Stop every process started here, newest first, even on failure. Safe
+# under `set -e` (demo.sh): a process that already exited is not an error.
 stop_all() {
 	local i pid
 	for ((i = ${#HV_PIDS[@]} - 1; i >= 0; i--)); do
 		pid=${HV_PIDS[$i]}
-		kill "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null || true
 	done
 	for pid in "${HV_PIDS[@]}"; do
 		for _ in $(seq 1 30); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
 	done
 	HV_PIDS=()
 }
