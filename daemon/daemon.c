@@ -342,6 +342,26 @@ static void on_adapter_state(enum hv_adapter_state state, const char *name,
 	status_changed(d);
 }
 
+struct stored_slot {
+	const char *address;
+	int user_index;
+	int consent_code;
+};
+
+static int find_stored_slot(const char *address, int user_index,
+			    const char *person, int consent_code,
+			    void *userdata)
+{
+	struct stored_slot *slot = userdata;
+
+	(void)person;
+	if (strcasecmp(address, slot->address) != 0 || consent_code < 0)
+		return 0;
+	slot->user_index = user_index;
+	slot->consent_code = consent_code;
+	return 1; /* the first one, lowest index: stop */
+}
+
 static void on_session_prepare(const char *address,
 			       const struct hv_driver *driver,
 			       struct hv_session *s, void *userdata)
@@ -362,6 +382,20 @@ static void on_session_prepare(const char *address,
 			s->user_index = dev->user_index;
 		if (dev->consent_code >= 0)
 			s->consent_code = (uint16_t)dev->consent_code;
+	}
+	if (s->user_index < 0) {
+		/* A slot this gateway registered (or one linked with 'homevitals
+		 * devices link --consent'): use it again rather than taking a
+		 * new slot on the scale at every connection. */
+		struct stored_slot slot = { .address = address,
+					    .user_index = -1 };
+
+		if (hv_store_links_foreach(d->store, find_stored_slot,
+					   &slot) >= 0 &&
+		    slot.user_index >= 0) {
+			s->user_index = slot.user_index;
+			s->consent_code = (uint16_t)slot.consent_code;
+		}
 	}
 	if (hv_store_device_get(d->store, address, &info) >= 0)
 		s->last_sequence = info.last_sequence;

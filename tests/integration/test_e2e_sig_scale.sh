@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# End to end: Bluetooth SIG weight scales over GATT through vdev and the
+# real daemon.
+#  A. weight-consent.json: a user slot and consent code from the config;
+#     the clock is written, consent given, the scale's stored records
+#     arrive, are stored and published once.
+#  B. test-weight-register.json: no slot known; the daemon registers one,
+#     the store records it with its consent code, and a second daemon (a
+#     restart) consents with that slot instead of taking a new one, and
+#     receives what the scale stored meanwhile.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/helpers/e2e.sh
+e2e_init "e2e sig scale"
+
+e2e_bus || { not_ok "private bus"; exit 1; }
+e2e_broker_start || { not_ok "broker"; exit 1; }
+"$HV" people add --db "$db" --id p-vera --name Vera --height 1.71 \
+	--birth-date 1969-03-03 --sex female --weight-range 76-82 >/dev/null
+e2e_sub || not_ok "subscriber"
+
+# --- A: slot and consent from the config ---------------------------------
+e2e_config '"bluetooth": { "devices": [ { "address": "D4:36:39:10:20:04",
+    "user_index": 0, "consent_code": 1234 } ] }'
+e2e_daemon
+sleep 0.3
+e2e_vdev "$E2E_SCENARIOS/weight-consent.json" --speed 3
+e2e_check "A: session done" e2e_wait 20 grep -q "GATT session with D4:36:39:10:20:04 (sig_weight_scale) done" "$tmp/homevitalsd.log"
+e2e_check "A: scenario played to its end" e2e_wait_vdev 20
+e2e_check "A: clock written" grep -q "sig-scale clock set" "$tmp/vdev.out"
+e2e_check "A: consent given for user 0" grep -q "sig-scale consent given for user 0" "$tmp/vdev.out"
+e2e_check "A: no new user registered" eval '! grep -q "registered user" "$tmp/vdev.out"'
+e2e_check "A: three measurements published" e2e_wait 5 e2e_published_at_least 3
+e2e_readings_json
+e2e_py "A: the stored records, with the scale's time, stored and published once" '
+# two stored records dated by the scale; the weigh-in at t=12 (4 s at
+# --speed 3) comes while the session still waits, dated on receipt
+got = sorted((value(m, "body_weight"), m["time"]) for m in R)
+assert [w for w, t in got] == [79.9, 80.1, 80.25], got
+assert got[1][1] == "2025-03-02T06:58:00Z" and got[2][1] == "2025-03-01T06:55:00Z", got
+assert not got[0][1].startswith("2025"), got
+assert all(m["driver"] == "sig_weight_scale" for m in R)
+assert all(m["person"] == "p-vera" for m in R), [m["person"] for m in R]
+ids = [p["id"] for t, p in P]
+assert sorted(ids) == sorted(m["id"] for m in R), ids
+'
+kill "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null
+mv "$tmp/vdev.out" "$tmp/vdev-A.out"
+
+# --- B: registration, kept in the store, reused after a restart ----------
+e2e_config
+e2e_daemon
+sleep 0.3
+e2e_vdev "$E2E_SCENARIOS/test-weight-register.json"
+e2e_check "B: first session done" e2e_wait 20 eval '[ "$(grep -c "GATT session with D4:36:39:10:30:02 (sig_weight_scale) done" "$tmp/homevitalsd.log")" -ge 1 ]'
+e2e_check "B: the scale registered user 0" grep -q "sig-scale registered user 0" "$tmp/vdev.out"
+slot=$(sqlite3 -cmd ".timeout 2000" "$db" "SELECT user_index || ' ' || consent_code FROM device_users WHERE address = 'D4:36:39:10:30:02';")
+e2e_check "B: the slot and its consent code are in the store ($slot)" eval '[[ $slot =~ ^0\ [0-9]+$ ]]'
+e2e_check "B: the measurement weighed while connected arrived" e2e_wait 5 e2e_stored_at_least 3
+kill "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null
+e2e_wait 10 grep -q "sig-scale measured user 0 (record 2)" "$tmp/vdev.out"
+e2e_daemon # restarted: it knows the slot only from the store
+e2e_check "B: second session done" e2e_wait 20 eval '[ "$(grep -c "GATT session with D4:36:39:10:30:02 (sig_weight_scale) done" "$tmp/homevitalsd.log")" -ge 2 ]'
+e2e_check "B: after the restart the daemon consented with the stored slot" \
+	eval '[ "$(grep -c "sig-scale consent given for user 0" "$tmp/vdev.out")" -ge 2 ]'
+e2e_check "B: no second registration" eval '! grep -q "registered user 1" "$tmp/vdev.out"'
+e2e_wait 5 e2e_published_at_least 5
+e2e_check "B: scenario played to its end" e2e_wait_vdev 20
+e2e_readings_json
+e2e_py "B: both weigh-ins stored and published once" '
+mine = [m for m in R if m["device"]["address"] == "D4:36:39:10:30:02"]
+got = sorted(value(m, "body_weight") for m in mine)
+assert got == [77.1, 77.3], got
+assert all(m["person"] == "p-vera" for m in mine), [m["person"] for m in mine]
+ids = [p["id"] for t, p in P]
+assert len(ids) == len(set(ids)) == 5, ids
+assert set(ids) == set(m["id"] for m in R)
+'
+echo "1..$tap_n"
