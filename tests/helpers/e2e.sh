@@ -211,7 +211,9 @@ e2e_stored_at_least() {
 
 # Published measurements received (lines of $tmp/sub.out).
 e2e_published() {
-	grep -c . "$tmp/sub.out" 2>/dev/null || echo 0
+	local n
+	n=$(grep -c . "$tmp/sub.out" 2>/dev/null)
+	echo "${n:-0}"
 }
 
 e2e_published_at_least() {
