@@ -9,6 +9,8 @@
 #       --require-cert  clients must present a certificate signed by the CA
 #       --passwd USER:PASSWORD   password file; anonymous refused
 #       --acl FILE      ACL file (implies no anonymous when --passwd is given)
+#       --persist       keep sessions and queued messages in DIR across a
+#                       graceful stop (persistence true)
 #   broker.sh stop DIR             stop (SIGTERM, then SIGKILL)
 #   broker.sh kill DIR             SIGKILL, no goodbye
 set -euo pipefail
@@ -47,7 +49,7 @@ certs)
 	;;
 start)
 	shift 2
-	port="" tls=0 reqcert=0 passwd="" acl=""
+	port="" tls=0 reqcert=0 passwd="" acl="" persist=false
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--port) port=$2; shift ;;
@@ -55,6 +57,7 @@ start)
 		--require-cert) reqcert=1 ;;
 		--passwd) passwd=$2; shift ;;
 		--acl) acl=$2; shift ;;
+		--persist) persist=true ;;
 		*) die "unknown option $1" ;;
 		esac
 		shift
@@ -64,7 +67,8 @@ start)
 	{
 		echo "user $(id -un)"
 		echo "per_listener_settings false"
-		echo "persistence false"
+		echo "persistence $persist"
+		[ "$persist" = true ] && echo "persistence_location $dir/"
 		echo "log_dest file $dir/mosquitto.log"
 		echo "log_type all"
 		echo "max_queued_messages 0"

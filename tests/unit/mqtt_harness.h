@@ -274,6 +274,32 @@ static int sub_start(struct subscriber *sub, int port, const char *topic,
 	return sub_connect(sub);
 }
 
+/*
+ * A persistent QoS 1 session (clean_session false, a fixed client id): a
+ * broker with persistence (broker.sh --persist) keeps what it accepted for
+ * this subscriber across a graceful restart and resends what the
+ * subscriber had not acknowledged, so arrivals count what the publisher
+ * handed over, not what a dying broker had not forwarded yet.
+ */
+static int sub_start_session(struct subscriber *sub, int port,
+			     const char *topic)
+{
+	char id[64];
+
+	memset(sub, 0, sizeof(*sub));
+	sub->qos = 1;
+	(void)snprintf(sub->topic, sizeof(sub->topic), "%s", topic);
+	(void)snprintf(id, sizeof(id), "hv-test-session-%d", (int)getpid());
+	sub->port = port;
+	mosquitto_lib_init();
+	sub->mosq = mosquitto_new(id, false, sub);
+	if (!sub->mosq)
+		return -1;
+	mosquitto_message_callback_set(sub->mosq, sub_on_message);
+	mosquitto_subscribe_callback_set(sub->mosq, sub_on_subscribe);
+	return sub_connect(sub);
+}
+
 static void sub_stop(struct subscriber *sub)
 {
 	if (sub->mosq) {

@@ -2,7 +2,7 @@
 /*
  * Store-and-forward against a real mosquitto on loopback: broker down while
  * measurements are accepted, then up (all arrive, once, in order per
- * person); broker killed and restarted in a burst (all arrive at least
+ * person); broker stopped and restarted in a burst (all arrive at least
  * once); retained availability, status and latest values.
  */
 #include <setjmp.h>
@@ -226,24 +226,33 @@ static void test_broker_down_then_up(void **state)
 	ctx_done(&c);
 }
 
+/* The broker goes away mid-burst and comes back: every measurement arrives
+ * at least once, in order per person among first arrivals. The publisher
+ * must resend what the broker never acknowledged. The broker stops with
+ * its goodbyes (SIGTERM) and persistence, and the subscriber is a
+ * persistent QoS 1 session: with a SIGKILLed broker a message it had
+ * acknowledged to the publisher but not yet forwarded was lost by the
+ * broker itself (1 run in 5: backlog 0, 1989 of 2000 received), which
+ * says nothing about the publisher. For the publisher a broker stopping
+ * and one killed look alike: the socket closes with messages in flight. */
 static void test_broker_killed_mid_burst(void **state)
 {
 	static const char *const people[] = { "p1", "p2" };
 	const unsigned per_person = 1000;
 	struct ctx c = { 0 };
 	struct hv_config cfg;
-	char opts[32];
+	char opts[48];
 	int port;
 
 	(void)state;
 	assert_int_equal(sd_event_new(&c.e), 0);
 	c.store = harness_store("kill.db");
 	assert_non_null(c.store);
-	port = broker_start(NULL);
+	port = broker_start("--persist");
 	assert_true(port > 0);
 	harness_config(&cfg, port);
-	assert_int_equal(sub_start(&c.sub, port, "hvtest/+/people/+/measurements",
-				   0, NULL, NULL),
+	assert_int_equal(sub_start_session(&c.sub, port,
+					   "hvtest/+/people/+/measurements"),
 			 0);
 	for (unsigned n = 0; n < per_person; n++)
 		for (size_t p = 0; p < ELEMENTSOF(people); p++)
@@ -252,16 +261,16 @@ static void test_broker_killed_mid_burst(void **state)
 					 1);
 	ctx_start(&c, &cfg);
 
-	/* some way into the burst, the broker dies */
+	/* some way into the burst, the broker goes */
 	c.want = 300;
 	assert_true(harness_run(c.e, &c.sub, got_some, &c, 10000));
-	broker_kill();
+	broker_stop();
 	c.want = 0;
 	assert_true(harness_run(c.e, NULL, broker_unreachable, &c, 5000));
 	assert_true(store_backlog(c.store) > 0);
 
-	/* back on the same port; the subscriber first */
-	(void)snprintf(opts, sizeof(opts), "--port %d", port);
+	/* back on the same port with its saved sessions; the subscriber first */
+	(void)snprintf(opts, sizeof(opts), "--port %d --persist", port);
 	assert_int_equal(broker_start(opts), port);
 	assert_int_equal(sub_connect(&c.sub), 0);
 	c.want = per_person * ELEMENTSOF(people);
