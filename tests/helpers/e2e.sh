@@ -197,6 +197,22 @@ e2e_wait() {
 	return 1
 }
 
+# e2e_finish: stop the daemon and the vdev (SIGTERM: a clean exit), one
+# TAP line saying no sanitizer complained in their logs (a SANITIZE= build),
+# and the plan line.
+e2e_finish() {
+	local pid
+	for pid in "${daemon_pid:-}" "${vdev_pid:-}"; do
+		[ -n "$pid" ] || continue
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	e2e_check "no sanitizer report from homevitalsd or vdev" eval \
+		'! grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" \
+			"$tmp"/homevitalsd*.log "$tmp"/vdev*.out 2>/dev/null'
+	echo "1..$tap_n"
+}
+
 # --- what the outside sees --------------------------------------------------
 
 # Number of stored measurements (sqlite3 on the store).

@@ -49,4 +49,4 @@ assert mine == [(64.2, 520), (64.4, 518)], mine
 ids = [p["id"] for t, p in P]
 assert len(ids) == len(set(ids)) == 5, ids
 '
-echo "1..$tap_n"
+e2e_finish

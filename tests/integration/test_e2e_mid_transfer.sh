@@ -34,4 +34,4 @@ e2e_py "published exactly once each (distinct ids = records)" '
 ids = [p["id"] for t, p in P]
 assert len(ids) == 3 and set(ids) == set(m["id"] for m in R), ids
 '
-echo "1..$tap_n"
+e2e_finish

@@ -78,4 +78,4 @@ ids = [p["id"] for t, p in P]
 assert len(ids) == len(set(ids)) == 5, ids
 assert set(ids) == set(m["id"] for m in R)
 '
-echo "1..$tap_n"
+e2e_finish
