@@ -23,7 +23,9 @@
  *   bad operator               06 00 op 04 (05 for a bad operand)
  * The RACP CCC must be on first (else ATT error 0xFD, as the spec requires).
  *
- * Settings: "records" [{readings, time, user}], faults "disconnect_after" N
+ * Settings: "records" [{readings, time, user}], "racp_only": true for a cuff
+ * that hands stored readings out only on RACP request (no push on
+ * subscription), faults "disconnect_after" N
  * (the link drops after the N-th record of the first transfer, once) and
  * "corrupt_record".
  * Actions: "measure" (a new reading: indicated at once when subscribed,
@@ -45,6 +47,7 @@
 struct bp {
 	struct vdev_records records;
 	int disconnect_after; /* 0 once the fault happened */
+	bool racp_only; /* no push of stored readings on subscription */
 	struct vdev_char *bpm, *racp;
 };
 
@@ -62,6 +65,7 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	(void)vdev_add_char(s, BP_FEATURE, VDEV_CHAR_READ);
 	bp->racp = vdev_add_char(s, RACP, VDEV_CHAR_WRITE | VDEV_CHAR_INDICATE);
 	bp->disconnect_after = vdev_conf_int(conf, "disconnect_after", 0);
+	bp->racp_only = cJSON_IsTrue(cJSON_GetObjectItem(conf, "racp_only"));
 	return vdev_records_load(d, &bp->records, conf, BPM);
 }
 
@@ -161,7 +165,7 @@ static void subscribed(struct vdev_device *d, struct vdev_char *c)
 {
 	struct bp *bp = d->model_data;
 
-	if (c == bp->bpm)
+	if (c == bp->bpm && !bp->racp_only)
 		push_stored(d, bp);
 }
 

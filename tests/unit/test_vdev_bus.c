@@ -605,7 +605,7 @@ static const size_t bp_len[3] = { 7, 7, 9 };
 static const char bp_json_fmt[] =
 	"{\"name\":\"bp\",\"end\":60,\"devices\":[{\"id\":\"bp\","
 	"\"model\":\"sig_blood_pressure\",\"address\":\"A4:C1:38:00:00:02\","
-	"\"name\":\"BP Cuff\",\"advertise_interval\":0.2,%s"
+	"\"name\":\"BP Cuff\",\"advertise_interval\":0.2,\"racp_only\":true,%s"
 	"\"records\":[{\"hex\":\"00 78 00 50 00 5d 00\"},"
 	"{\"hex\":\"00 7a 00 52 00 5f 00\"},"
 	"{\"hex\":\"04 76 00 4e 00 5b 00 46 00\"}]}],\"timeline\":[]}";
