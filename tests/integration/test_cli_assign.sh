@@ -67,8 +67,14 @@ cat >"$tmp/daemon.json" <<CONF
 }
 CONF
 mosquitto_sub -h 127.0.0.1 -p "$port" -v -t 'homevitals/test/people/+/measurements' \
-	-t 'homevitals/test/unassigned/measurements' >"$tmp/sub.log" 2>&1 &
+	-t 'homevitals/test/unassigned/measurements' -t 'homevitals/test/probe' >"$tmp/sub.log" 2>&1 &
 HV_PIDS+=($!)
+# The subscriber must be listening before the daemon publishes: probe it.
+for _ in $(seq 50); do
+	mosquitto_pub -h 127.0.0.1 -p "$port" -t homevitals/test/probe -m ready
+	grep -q '^homevitals/test/probe ready' "$tmp/sub.log" && break
+	sleep 0.1
+done
 "$HVD" --config "$tmp/daemon.json" 2>"$tmp/daemon.log" &
 daemon_pid=$!
 HV_PIDS+=($daemon_pid)
