@@ -25,7 +25,10 @@
  *
  * Settings: "records" [{readings, time, user}], "racp_only": true for a cuff
  * that hands stored readings out only on RACP request (no push on
- * subscription), faults "disconnect_after" N
+ * subscription), "keep_until_confirmed": true for a cuff that keeps its
+ * stored readings until a whole transfer went out on one link (a link lost
+ * mid-way: all of them are indicated again on the next connection), faults
+ * "disconnect_after" N
  * (the link drops after the N-th record of the first transfer, once) and
  * "corrupt_record".
  * Actions: "measure" (a new reading: indicated at once when subscribed,
@@ -48,6 +51,7 @@ struct bp {
 	struct vdev_records records;
 	int disconnect_after; /* 0 once the fault happened */
 	bool racp_only; /* no push of stored readings on subscription */
+	bool keep_until_confirmed; /* forget records only after a whole push */
 	struct vdev_char *bpm, *racp;
 };
 
@@ -66,6 +70,8 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	bp->racp = vdev_add_char(s, RACP, VDEV_CHAR_WRITE | VDEV_CHAR_INDICATE);
 	bp->disconnect_after = vdev_conf_int(conf, "disconnect_after", 0);
 	bp->racp_only = cJSON_IsTrue(cJSON_GetObjectItem(conf, "racp_only"));
+	bp->keep_until_confirmed =
+		cJSON_IsTrue(cJSON_GetObjectItem(conf, "keep_until_confirmed"));
 	return vdev_records_load(d, &bp->records, conf, BPM);
 }
 
@@ -142,12 +148,30 @@ static int report(struct vdev_device *d, struct bp *bp, const uint8_t *v,
 }
 
 /* Indications on 0x2A35 enabled: send the stored readings, each forgotten
- * once sent (queued before any link loss, so it reaches the collector). */
+ * once sent (queued before any link loss, so it reaches the collector). With
+ * keep_until_confirmed they all stay until the last one was delivered. */
 static void push_stored(struct vdev_device *d, struct bp *bp)
 {
 	char what[32];
 	int sent = 0;
 
+	if (bp->keep_until_confirmed) {
+		for (size_t i = 0; i < bp->records.n; i++) {
+			const struct vdev_record *rec = &bp->records.r[i];
+			bool last = i + 1 == bp->records.n;
+
+			snprintf(what, sizeof(what), "record %u", rec->seq);
+			(void)vdev_queue_notify_tagged(d, bp->bpm, rec->value,
+						       rec->len, what,
+						       last ? rec->seq : 0);
+			if (++sent == bp->disconnect_after) {
+				bp->disconnect_after = 0;
+				(void)vdev_queue_drop(d, "mid-transfer fault");
+				return;
+			}
+		}
+		return;
+	}
 	while (bp->records.n > 0 && vdev_bus_delivers(d, bp->bpm)) {
 		snprintf(what, sizeof(what), "record %u", bp->records.r[0].seq);
 		(void)vdev_queue_notify(d, bp->bpm, bp->records.r[0].value,
@@ -159,6 +183,23 @@ static void push_stored(struct vdev_device *d, struct bp *bp)
 			return;
 		}
 	}
+}
+
+/* keep_until_confirmed: the last record of a push went out, so the whole
+ * transfer did; forget what it covered. */
+static void delivered(struct vdev_device *d, struct vdev_char *c, unsigned tag)
+{
+	struct bp *bp = d->model_data;
+	size_t n = 0;
+
+	if (c != bp->bpm)
+		return;
+	while (bp->records.n > 0 && bp->records.r[0].seq <= tag) {
+		vdev_records_remove(&bp->records, 0);
+		n++;
+	}
+	vdev_print(d->vdev, d->id, "transfer confirmed: %zu record%s forgotten",
+		   n, n == 1 ? "" : "s");
 }
 
 static void subscribed(struct vdev_device *d, struct vdev_char *c)
@@ -245,5 +286,6 @@ const struct vdev_model vdev_model_sig_blood_pressure = {
 	.read = bp_read,
 	.write = bp_write,
 	.subscribed = subscribed,
+	.delivered = delivered,
 	.free = model_free,
 };

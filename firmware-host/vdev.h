@@ -95,6 +95,10 @@ struct vdev_model {
 		     const uint8_t *value, size_t len);
 	/* The client enabled notifications/indications on c. */
 	void (*subscribed)(struct vdev_device *d, struct vdev_char *c);
+	/* A value queued with a tag (vdev_queue_notify_tagged) went out on
+	 * the link: the client has it (for an indication: confirmed). */
+	void (*delivered)(struct vdev_device *d, struct vdev_char *c,
+			  unsigned tag);
 	void (*connected)(struct vdev_device *d);
 	void (*disconnected)(struct vdev_device *d);
 	void (*free)(struct vdev_device *d);
@@ -236,6 +240,11 @@ struct vdev_char *vdev_find_char(struct vdev_device *d, uint16_t uuid16);
  * the link is up and the client subscribed. */
 int vdev_queue_notify(struct vdev_device *d, struct vdev_char *c,
 		      const uint8_t *value, size_t len, const char *what);
+/* The same; once the value is delivered, the model's delivered(d, c, tag)
+ * runs (not when the link drops first). tag 0: no callback. */
+int vdev_queue_notify_tagged(struct vdev_device *d, struct vdev_char *c,
+			     const uint8_t *value, size_t len, const char *what,
+			     unsigned tag);
 /* Queue a link loss (the device drops the connection). */
 int vdev_queue_drop(struct vdev_device *d, const char *why);
 void vdev_queue_clear(struct vdev_device *d);

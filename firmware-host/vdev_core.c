@@ -25,6 +25,7 @@ struct vdev_qitem {
 	size_t len;
 	uint8_t value[HV_FRAME_DATA_MAX];
 	char what[48];
+	unsigned tag; /* for the model's delivered(); 0 none */
 };
 
 static const struct vdev_model *const models[] = {
@@ -247,6 +248,8 @@ static int on_queue(sd_event_source *s, uint64_t usec, void *userdata)
 			   (q->c->flags & VDEV_CHAR_INDICATE) ? "indicate" :
 								"notify",
 			   uuid, hex, q->what[0] ? " " : "", q->what);
+		if (q->tag && d->model->delivered)
+			d->model->delivered(d, q->c, q->tag);
 	} else {
 		vdev_print(d->vdev, d->id, "not subscribed to %s: %s lost",
 			   uuid, hex);
@@ -278,6 +281,13 @@ static int queue_push(struct vdev_device *d, struct vdev_qitem *q)
 int vdev_queue_notify(struct vdev_device *d, struct vdev_char *c,
 		      const uint8_t *value, size_t len, const char *what)
 {
+	return vdev_queue_notify_tagged(d, c, value, len, what, 0);
+}
+
+int vdev_queue_notify_tagged(struct vdev_device *d, struct vdev_char *c,
+			     const uint8_t *value, size_t len, const char *what,
+			     unsigned tag)
+{
 	struct vdev_qitem *q;
 
 	if (!d->connected)
@@ -291,6 +301,7 @@ int vdev_queue_notify(struct vdev_device *d, struct vdev_char *c,
 	q->len = len;
 	memcpy(q->value, value, len);
 	snprintf(q->what, sizeof(q->what), "%s", what ? what : "");
+	q->tag = tag;
 	return queue_push(d, q);
 }
 

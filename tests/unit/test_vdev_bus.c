@@ -758,6 +758,105 @@ static void test_bp_disconnect_mid_transfer(void **state)
 	stop();
 }
 
+/* A cuff that pushes its stored readings on subscription (no racp_only). */
+static const char push_json_fmt[] =
+	"{\"name\":\"push\",\"end\":60,\"devices\":[{\"id\":\"bp\","
+	"\"model\":\"sig_blood_pressure\",\"address\":\"A4:C1:38:00:00:02\","
+	"\"name\":\"BP Cuff\",\"advertise_interval\":0.2,%s"
+	"\"records\":[{\"hex\":\"00 78 00 50 00 5d 00\"},"
+	"{\"hex\":\"00 7a 00 52 00 5f 00\"},"
+	"{\"hex\":\"04 76 00 4e 00 5b 00 46 00\"}]}],\"timeline\":[]}";
+
+/* Connect, wait for the services, StartNotify on 0x2A35; then the records
+ * indicated within 1 s, checked against bp_rec in order. Returns how many
+ * came; *ret_i is the message index to go on from. */
+static size_t push_session(size_t from, size_t *ret_i)
+{
+	char bpm[128];
+	size_t i, n, got = 0;
+	const uint8_t *p;
+
+	assert_string_equal(call(bp_dev, "org.bluez.Device1", "Connect", NULL,
+				 NULL),
+			    "");
+	i = wait_bool(from, bp_dev, "ServicesResolved", true);
+	char_path(bp_dev, 0x2a35, bpm, sizeof(bpm));
+	assert_string_equal(call(bpm, "org.bluez.GattCharacteristic1",
+				 "StartNotify", NULL, NULL),
+			    "");
+	pump(1.0);
+	for (size_t k = i; k < n_msgs; k++) {
+		if (!changed_bytes(msgs[k], bpm, "Value", &p, &n))
+			continue;
+		assert_true(got < 3);
+		assert_int_equal(n, bp_len[got]);
+		assert_memory_equal(p, bp_rec[got], n);
+		got++;
+	}
+	*ret_i = n_msgs;
+	return got;
+}
+
+static void disconnect_bp(size_t *i)
+{
+	assert_string_equal(call(bp_dev, "org.bluez.Device1", "Disconnect",
+				 NULL, NULL),
+			    "");
+	*i = wait_bool(*i, bp_dev, "Connected", false);
+}
+
+static void test_bp_push_on_subscribe(void **state)
+{
+	char json[1024];
+	size_t i;
+	sigset_t mask;
+
+	(void)state;
+	if (!hv_driver_by_id("sig_blood_pressure"))
+		skip();
+	snprintf(json, sizeof(json), push_json_fmt, "");
+	start(json, &mask);
+	assert_string_equal(call(ADAPTER, "org.bluez.Adapter1",
+				 "StartDiscovery", NULL, NULL),
+			    "");
+	i = wait_for(0, pred_added, bp_dev);
+	/* all three, oldest first, without any RACP request */
+	assert_int_equal(push_session(i, &i), 3);
+	disconnect_bp(&i);
+	/* sent once, forgotten: nothing on the next connection */
+	assert_int_equal(push_session(i, &i), 0);
+	stop();
+}
+
+static void test_bp_keep_until_confirmed(void **state)
+{
+	char json[1024];
+	size_t i;
+	sigset_t mask;
+
+	(void)state;
+	if (!hv_driver_by_id("sig_blood_pressure"))
+		skip();
+	snprintf(json, sizeof(json), push_json_fmt,
+		 "\"keep_until_confirmed\":true,"
+		 "\"faults\":{\"disconnect_after\":2},");
+	start(json, &mask);
+	assert_string_equal(call(ADAPTER, "org.bluez.Adapter1",
+				 "StartDiscovery", NULL, NULL),
+			    "");
+	i = wait_for(0, pred_added, bp_dev);
+	/* two records, then the cuff drops the link */
+	assert_int_equal(push_session(i, &i), 2);
+	i = wait_bool(0, bp_dev, "Connected", false);
+	i = n_msgs;
+	/* the transfer was not complete: all three again, from the first */
+	assert_int_equal(push_session(i, &i), 3);
+	disconnect_bp(&i);
+	/* now confirmed and forgotten */
+	assert_int_equal(push_session(i, &i), 0);
+	stop();
+}
+
 static void test_weight_scale_consent(void **state)
 {
 	/* Weight Measurement by hand (§1.1): flags 0x04 (User ID), weight
@@ -956,6 +1055,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_discovery_mi_scale2, teardown_stop),
 		cmocka_unit_test_teardown(test_bp_racp, teardown_stop),
 		cmocka_unit_test_teardown(test_bp_disconnect_mid_transfer, teardown_stop),
+		cmocka_unit_test_teardown(test_bp_push_on_subscribe, teardown_stop),
+		cmocka_unit_test_teardown(test_bp_keep_until_confirmed, teardown_stop),
 		cmocka_unit_test_teardown(test_weight_scale_consent, teardown_stop),
 		cmocka_unit_test_teardown(test_restart_term, teardown_stop),
 		cmocka_unit_test_teardown(test_restart_kill, teardown_stop),
