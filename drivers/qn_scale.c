@@ -19,18 +19,34 @@
  *   12 …                  scale info: [10] == 1: weight /100, else /10
  *                         (quirk HV_QN_DIV10)
  *   14 …                  asks the time: app answers 20 08 PP t(u32 LE) CS
- *   21 …                  asks the app's A0 frames, then 22 06 PP 00 03 CS
- *                         queries the stored record
- *   23 …                  stored record: t u32 LE [6..9] (QN epoch), weight
- *                         u16 BE /100 [10..11], R1 u16 LE [13..14], R2
- *                         u16 LE [15..16]
  *
- * Weight: raw / 100 kg (raw / 10 with HV_QN_DIV10, and one more /10 on type-2
- * scales then); a result <= 5 or >= 250 kg is divided by 10 once more
- * (openScale's heuristic for scales that report 0.1 kg steps).
- * QN epoch: 2000-01-01 00:00 UTC (946 684 800; openScale uses 05:00, which
- * only shifts its 90 s staleness check). Stored records older than 90 s
- * before the caller's clock are reported as not final (already consumed).
+ * Stored records (scale → app 0x21, app → scale A0 A0 22, scale → app 0x23):
+ *   21 …                  the scale asks for the app's record handshake
+ *   A0 0D 04 FE 00×8 CS   app: first handshake frame (static)
+ *   A0 0D 02 01 00 08 00 21 06 B8 04 02 CS   app: second one (static)
+ *   22 06 PP 00 03 CS     app: query the stored record
+ *   A1 …                  scale: acknowledges an A0 frame
+ *   23 LL PP .. .. .. TT TT TT TT WW WW .. R1 R1 R2 R2 … CS
+ *                         stored record: T u32 LE [6..9] (QN epoch, the
+ *                         clock the app last wrote), W u16 BE /100 kg
+ *                         [10..11], R1 u16 LE [13..14], R2 u16 LE [15..16];
+ *                         W = 0: the slot is empty (no stored record)
+ * The app frames go to 0xFFE3 (type 1) or 0xFFF2 (type 2). Source:
+ * openScale android_app/…/bluetooth/scales/QNHandler.kt — the 0x21 / A0 /
+ * 0x22 exchange as at commit a21d84acc79d5b492ac01e8f7376523fc894a4cd, the
+ * 0x23 layout from the revision of its PR #1359 ("Fix QN stored
+ * measurements", handleStoredMeasurementFrame). The source reads one record
+ * per query and does not say what bytes [3..5] hold nor how a scale with
+ * several records hands them out: the conversation asks once and waits for
+ * one 0x23 frame.
+ *
+ * Every stored record is a final measurement with its device time; the
+ * pipeline's id (device clock + weight) keeps a record sent again in a later
+ * session once. (openScale drops records older than 90 s before the session;
+ * homevitals wants the weighings made while the gateway was away.) The time
+ * the conversation writes is the gateway's LOCAL clock in QN-epoch seconds,
+ * so a record's clock reads as local time, as device clocks do everywhere in
+ * homevitals.
  *
  * Broadcast variant (non-connectable): manufacturer data, company 0xFFFF,
  * payload (after the company ID) AA BB MAC×6 …, [15] bit5 = stable,
@@ -156,13 +172,15 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 				ret, "stored record has %zu bytes, needs 18", len);
 		raw = hv_be16(p + 10);
 		if (raw == 0)
-			return hv_measurement_invalid(ret, "stored weight is zero");
+			return hv_measurement_control(ret, "no_stored_record");
+		if (raw <= 500 || raw >= 30000)
+			return hv_measurement_invalid(
+				ret, "stored weight %.2f kg out of range",
+				raw / 100.0);
 		t = QN_EPOCH + hv_le32(p + 6);
 		hv_datetime_from_unix(t, &clock);
 		hv_measurement_set_clock(ret, &clock, frame->now);
-		ret->final = !(frame->now > 0 && t < frame->now - 90);
-		if (!ret->final)
-			(void)hv_measurement_add_flag(ret, "stale_record");
+		ret->final = true;
 		return add_weight_impedance(frame, raw / 100.0, hv_le16(p + 13),
 					    ret);
 	case 0x12:
@@ -171,6 +189,8 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 		return hv_measurement_control(ret, "time_request");
 	case 0x21:
 		return hv_measurement_control(ret, "record_request");
+	case 0xA1:
+		return hv_measurement_control(ret, "record_ack");
 	default:
 		return hv_measurement_control(ret, "other");
 	}
@@ -235,7 +255,10 @@ static bool claims_device(const struct hv_frame *f)
 
 /* --- conversation --------------------------------------------------------- */
 
-/* scratch[0]: protocol type echoed in replies. */
+/* scratch[0]: protocol type echoed in replies; scratch[1]: QN_SEEN_*. */
+#define QN_SEEN_STABLE (1u << 0)
+#define QN_SEEN_RECORD (1u << 1)
+
 static int frame_ok(const uint8_t *v, size_t len)
 {
 	return len >= 3 && hv_sum8(v, len - 1) == v[len - 1];
@@ -259,14 +282,69 @@ static int on_time_request(struct hv_session *s, const uint8_t *v, size_t len)
 	return frame_ok(v, len) && v[0] == 0x14 ? HV_VALUE_DONE : HV_VALUE_MORE;
 }
 
-static int on_stable(struct hv_session *s, const uint8_t *v, size_t len)
+static bool is_stable(const struct hv_session *s, const uint8_t *v, size_t len)
 {
-	(void)s;
 	if (!frame_ok(v, len) || v[0] != 0x10 || len < 11)
-		return HV_VALUE_MORE;
+		return false;
 	if (s->quirks & HV_QN_ES30M)
-		return v[4] == 1 || v[4] == 2 ? HV_VALUE_DONE : HV_VALUE_MORE;
-	return v[5] == 1 ? HV_VALUE_DONE : HV_VALUE_MORE;
+		return v[4] == 1 || v[4] == 2;
+	return v[5] == 1;
+}
+
+/*
+ * Waiting for the stable weight: done when it comes (the record handshake
+ * follows); a 0x21 first means the scale wants the handshake now, before it
+ * weighs: go to the steps at early_step, which send it and then wait for
+ * the weight and the record together.
+ */
+static int wait_stable(struct hv_session *s, const uint8_t *v, size_t len,
+		       int early_step)
+{
+	if (!frame_ok(v, len))
+		return HV_VALUE_MORE;
+	if (v[0] == 0x23)
+		s->scratch[1] |= QN_SEEN_RECORD;
+	if (is_stable(s, v, len)) {
+		s->scratch[1] |= QN_SEEN_STABLE;
+		return HV_VALUE_DONE;
+	}
+	if (v[0] == 0x21) {
+		s->next_step = early_step;
+		return HV_VALUE_GOTO;
+	}
+	return HV_VALUE_MORE;
+}
+
+/* The stored record (or the empty slot) answering the query. */
+static int on_record(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	if (!frame_ok(v, len) || v[0] != 0x23)
+		return HV_VALUE_MORE;
+	s->scratch[1] |= QN_SEEN_RECORD;
+	return HV_VALUE_DONE;
+}
+
+/*
+ * After an early handshake: done when both the stable weight and the
+ * record came; the weight first goes to the record wait at records_step.
+ */
+static int wait_stable_and_record(struct hv_session *s, const uint8_t *v,
+				  size_t len, int records_step)
+{
+	if (!frame_ok(v, len))
+		return HV_VALUE_MORE;
+	if (v[0] == 0x23)
+		s->scratch[1] |= QN_SEEN_RECORD;
+	else if (is_stable(s, v, len))
+		s->scratch[1] |= QN_SEEN_STABLE;
+	else
+		return HV_VALUE_MORE;
+	if (!(s->scratch[1] & QN_SEEN_STABLE))
+		return HV_VALUE_MORE;
+	if (s->scratch[1] & QN_SEEN_RECORD)
+		return HV_VALUE_DONE;
+	s->next_step = records_step;
+	return HV_VALUE_GOTO;
 }
 
 static int pl_config(const struct hv_session *s, uint8_t *buf, size_t size,
@@ -283,21 +361,113 @@ static int pl_config(const struct hv_session *s, uint8_t *buf, size_t size,
 	return 0;
 }
 
+/* The gateway's local clock when known (stored records then carry local
+ * time, like every device clock), else UTC. */
 static int pl_time(const struct hv_session *s, uint8_t *buf, size_t size,
 		   size_t *ret_len)
 {
 	uint8_t b[8] = { 0x20, 0x08, (uint8_t)s->scratch[0] };
+	int64_t now = s->now_unix;
 
 	if (size < sizeof(b))
 		return -ENOSPC;
-	hv_put_le32(b + 3, (uint32_t)(s->now_unix - QN_EPOCH));
+	if (hv_datetime_plausible(&s->now_local, 0))
+		now = hv_datetime_to_unix(&s->now_local);
+	hv_put_le32(b + 3, (uint32_t)(now - QN_EPOCH));
 	b[7] = hv_sum8(b, 7);
 	memcpy(buf, b, sizeof(b));
 	*ret_len = sizeof(b);
 	return 0;
 }
 
-#define QN_TYPE2_START 8
+static int pl_query(const struct hv_session *s, uint8_t *buf, size_t size,
+		    size_t *ret_len)
+{
+	uint8_t b[6] = { 0x22, 0x06, (uint8_t)s->scratch[0], 0x00, 0x03 };
+
+	if (size < sizeof(b))
+		return -ENOSPC;
+	b[5] = hv_sum8(b, 5);
+	memcpy(buf, b, sizeof(b));
+	*ret_len = sizeof(b);
+	return 0;
+}
+
+/* The two handshake frames: fixed bytes, the byte sum last. */
+static int put_summed(const uint8_t *b, size_t n, uint8_t *buf, size_t size,
+		      size_t *ret_len)
+{
+	if (size < n + 1)
+		return -ENOSPC;
+	memcpy(buf, b, n);
+	buf[n] = hv_sum8(b, n);
+	*ret_len = n + 1;
+	return 0;
+}
+
+static int pl_handshake1(const struct hv_session *s, uint8_t *buf, size_t size,
+			 size_t *ret_len)
+{
+	static const uint8_t b[12] = { 0xA0, 0x0D, 0x04, 0xFE };
+
+	(void)s;
+	return put_summed(b, sizeof(b), buf, size, ret_len);
+}
+
+static int pl_handshake2(const struct hv_session *s, uint8_t *buf, size_t size,
+			 size_t *ret_len)
+{
+	static const uint8_t b[12] = { 0xA0, 0x0D, 0x02, 0x01, 0x00, 0x08,
+				       0x00, 0x21, 0x06, 0xB8, 0x04, 0x02 };
+
+	(void)s;
+	return put_summed(b, sizeof(b), buf, size, ret_len);
+}
+
+/* Step indices (see the table). */
+#define QN_T1_RECORDS 10
+#define QN_T1_EARLY 12
+#define QN_TYPE2_START 17
+#define QN_T2_RECORDS 26
+#define QN_T2_EARLY 28
+
+static int on_stable_t1(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	return wait_stable(s, v, len, QN_T1_EARLY);
+}
+
+static int on_stable_t2(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	return wait_stable(s, v, len, QN_T2_EARLY);
+}
+
+static int on_stable_record_t1(struct hv_session *s, const uint8_t *v,
+			       size_t len)
+{
+	return wait_stable_and_record(s, v, len, QN_T1_RECORDS);
+}
+
+static int on_stable_record_t2(struct hv_session *s, const uint8_t *v,
+			       size_t len)
+{
+	return wait_stable_and_record(s, v, len, QN_T2_RECORDS);
+}
+
+/* The record handshake and query, written to chr of svc (optional: a scale
+ * that refuses them still gave its live weight). */
+#define QN_HANDSHAKE(svc, chr)                                                 \
+	{ .op = HV_STEP_WRITE, .service = svc, .characteristic = chr,          \
+	  .payload = pl_handshake1,                                            \
+	  .flags = HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,                   \
+	  .what = "record handshake 1 (A0 04)" },                              \
+	{ .op = HV_STEP_WRITE, .service = svc, .characteristic = chr,          \
+	  .payload = pl_handshake2,                                            \
+	  .flags = HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,                   \
+	  .what = "record handshake 2 (A0 02)" },                              \
+	{ .op = HV_STEP_WRITE, .service = svc, .characteristic = chr,          \
+	  .payload = pl_query,                                                 \
+	  .flags = HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,                   \
+	  .what = "query the stored record (0x22)" }
 
 static const struct hv_step steps[] = {
 	/* type 1: 0xFFE0 */
@@ -320,30 +490,56 @@ static const struct hv_step steps[] = {
 		  .characteristic = "ffe3", .payload = pl_time,
 		  .flags = HV_STEP_WITH_RESPONSE, .what = "time (QN epoch)" },
 	/* 6 */ { .op = HV_STEP_WAIT, .service = "ffe0", .characteristic = "ffe1",
-		  .on_value = on_stable, .timeout_ms = 60000,
+		  .on_value = on_stable_t1, .timeout_ms = 60000,
 		  .what = "wait for a stable weight" },
-	/* 7 */ { .op = HV_STEP_END, .what = "done" },
+	/* 7..9 */ QN_HANDSHAKE("ffe0", "ffe3"),
+	/* 10 */ { .op = HV_STEP_WAIT, .service = "ffe0",
+		   .characteristic = "ffe1", .on_value = on_record,
+		   .timeout_ms = 15000, .flags = HV_STEP_OPTIONAL,
+		   .what = "wait for the stored record (0x23)" },
+	/* 11 */ { .op = HV_STEP_END, .what = "done" },
+	/* 12..14: the scale asked (0x21) before it weighed */
+	/* 12..14 */ QN_HANDSHAKE("ffe0", "ffe3"),
+	/* 15 */ { .op = HV_STEP_WAIT, .service = "ffe0",
+		   .characteristic = "ffe1", .on_value = on_stable_record_t1,
+		   .timeout_ms = 60000,
+		   .what = "wait for a stable weight and the stored record" },
+	/* 16 */ { .op = HV_STEP_END, .what = "done" },
 	/* type 2: 0xFFF0 */
-	/* 8 */ { .op = HV_STEP_SUBSCRIBE, .service = "fff0",
-		  .characteristic = "fff1", .what = "subscribe 0xFFF1 (type 2)" },
-	/* 9 */ { .op = HV_STEP_WAIT, .service = "fff0", .characteristic = "fff1",
-		  .on_value = on_info, .timeout_ms = 15000,
-		  .what = "wait for the scale info (0x12)" },
-	/* 10 */ { .op = HV_STEP_WRITE, .service = "fff0",
+	/* 17 */ { .op = HV_STEP_SUBSCRIBE, .service = "fff0",
+		   .characteristic = "fff1", .what = "subscribe 0xFFF1 (type 2)" },
+	/* 18 */ { .op = HV_STEP_WAIT, .service = "fff0", .characteristic = "fff1",
+		   .on_value = on_info, .timeout_ms = 15000,
+		   .what = "wait for the scale info (0x12)" },
+	/* 19 */ { .op = HV_STEP_WRITE, .service = "fff0",
 		   .characteristic = "fff2", .payload = pl_config,
 		   .flags = HV_STEP_WITH_RESPONSE, .what = "config: unit kg" },
-	/* 11 */ { .op = HV_STEP_WAIT, .service = "fff0",
+	/* 20 */ { .op = HV_STEP_WAIT, .service = "fff0",
 		   .characteristic = "fff1", .on_value = on_time_request,
 		   .timeout_ms = 5000, .flags = HV_STEP_OPTIONAL,
 		   .what = "wait for the time request" },
-	/* 12 */ { .op = HV_STEP_WRITE, .service = "fff0",
+	/* 21 */ { .op = HV_STEP_WRITE, .service = "fff0",
 		   .characteristic = "fff2", .payload = pl_time,
 		   .flags = HV_STEP_WITH_RESPONSE, .what = "time (QN epoch)" },
-	/* 13 */ { .op = HV_STEP_WAIT, .service = "fff0",
-		   .characteristic = "fff1", .on_value = on_stable,
+	/* 22 */ { .op = HV_STEP_WAIT, .service = "fff0",
+		   .characteristic = "fff1", .on_value = on_stable_t2,
 		   .timeout_ms = 60000, .what = "wait for a stable weight" },
-	/* 14 */ { .op = HV_STEP_END, .what = "done" },
+	/* 23..25 */ QN_HANDSHAKE("fff0", "fff2"),
+	/* 26 */ { .op = HV_STEP_WAIT, .service = "fff0",
+		   .characteristic = "fff1", .on_value = on_record,
+		   .timeout_ms = 15000, .flags = HV_STEP_OPTIONAL,
+		   .what = "wait for the stored record (0x23)" },
+	/* 27 */ { .op = HV_STEP_END, .what = "done" },
+	/* 28..30 */ QN_HANDSHAKE("fff0", "fff2"),
+	/* 31 */ { .op = HV_STEP_WAIT, .service = "fff0",
+		   .characteristic = "fff1", .on_value = on_stable_record_t2,
+		   .timeout_ms = 60000,
+		   .what = "wait for a stable weight and the stored record" },
+	/* 32 */ { .op = HV_STEP_END, .what = "done" },
 };
+
+_Static_assert(sizeof(steps) / sizeof(steps[0]) == QN_T2_EARLY + 5,
+	       "QN step indices out of step with the table");
 
 static const struct hv_conversation conversation = {
 	.steps = steps,
