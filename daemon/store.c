@@ -427,6 +427,84 @@ static bool fits(const char *text, size_t size)
 	return text && strnlen(text, size) < size;
 }
 
+/* Begin a transaction and hand out a cached statement for it; on failure
+ * nothing stays open. */
+static int tx_stmt(struct hv_store *s, enum stmt_id id, sqlite3_stmt **ret)
+{
+	int r = tx_begin(s);
+
+	if (r < 0)
+		return r;
+	r = stmt(s, id, ret);
+	if (r < 0)
+		return tx_abort(s, r);
+	return 0;
+}
+
+/* Fills dest from the current row. */
+typedef void (*row_reader)(sqlite3_stmt *st, void *dest);
+
+/* Step a statement that yields at most one row: 1 with the row read into
+ * dest, 0 when there is none, or -errno. Leaves the statement reset. */
+static int step_one(struct hv_store *s, sqlite3_stmt *st, row_reader read,
+		    void *dest)
+{
+	int rc = sqlite3_step(st), r;
+
+	if (rc == SQLITE_ROW) {
+		read(st, dest);
+		r = 1;
+	} else if (rc == SQLITE_DONE)
+		r = 0;
+	else
+		r = sql_fail(s, rc);
+	(void)sqlite3_reset(st);
+	return r;
+}
+
+/* A statement of its own, for queries whose callbacks may use the store. */
+static int prepare(struct hv_store *s, const char *sql, sqlite3_stmt **ret)
+{
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
+
+	if (rc != SQLITE_OK)
+		return sql_fail(s, rc);
+	return 0;
+}
+
+/* Read every row of st into a new array of elem_size elements, each filled
+ * by read; st is finalized. */
+static int collect_rows(struct hv_store *s, sqlite3_stmt *st, size_t elem_size,
+			row_reader read, void **ret, size_t *ret_n)
+{
+	_cleanup_free_ void *list = NULL;
+	size_t n = 0, cap = 0;
+	int rc, r = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			void *nl = reallocarray(list, ncap, elem_size);
+
+			if (!nl) {
+				(void)sqlite3_finalize(st);
+				return -ENOMEM;
+			}
+			list = nl;
+			cap = ncap;
+		}
+		read(st, (char *)list + n++ * elem_size);
+	}
+	if (rc != SQLITE_DONE)
+		r = sql_fail(s, rc);
+	(void)sqlite3_finalize(st);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(list);
+	*ret_n = n;
+	return 0;
+}
+
 /* --- open, migrate, close ------------------------------------------------ */
 
 static int pragma_int(struct hv_store *s, const char *sql, int *ret)
@@ -689,35 +767,58 @@ int hv_store_check(struct hv_store *s)
 
 /* --- measurements ---------------------------------------------------------- */
 
+/* What a row of the readings table holds. */
+struct json_reading {
+	const struct hv_metric_info *info;
+	bool has_value;
+	double value;
+	const char *absent_reason;
+	const char *method;
+};
+
+static int insert_reading(struct hv_store *s, const char *id, int64_t idx,
+			  const struct json_reading *rd)
+{
+	sqlite3_stmt *st;
+	int r = stmt(s, ST_READING_INSERT, &st);
+
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, idx);
+	bind_text(st, 3, rd->info->name);
+	if (rd->has_value) {
+		sqlite3_bind_double(st, 4, rd->value);
+		sqlite3_bind_null(st, 5);
+	} else {
+		sqlite3_bind_null(st, 4);
+		bind_text(st, 5, rd->absent_reason);
+	}
+	bind_text(st, 6, rd->info->unit);
+	bind_text(st, 7, rd->method);
+	return step_done(s, st);
+}
+
 static int insert_readings(struct hv_store *s, const struct hv_record *rec)
 {
 	for (size_t i = 0; i < rec->m.n_readings; i++) {
 		const struct hv_reading *rd = &rec->m.readings[i];
-		const struct hv_metric_info *info = hv_metric_info(rd->metric);
-		sqlite3_stmt *st;
+		struct json_reading row = {
+			.info = hv_metric_info(rd->metric),
+			.has_value = rd->absent == HV_ABSENT_NONE,
+			.value = rd->value,
+			.method = rd->method,
+		};
 		int r;
 
-		if (!info) {
+		if (!row.info) {
 			set_errmsg(s, "reading %zu: unknown metric %d", i,
 				   (int)rd->metric);
 			return -EINVAL;
 		}
-		r = stmt(s, ST_READING_INSERT, &st);
-		if (r < 0)
-			return r;
-		bind_text(st, 1, rec->id);
-		sqlite3_bind_int64(st, 2, (int64_t)i);
-		bind_text(st, 3, info->name);
-		if (rd->absent == HV_ABSENT_NONE) {
-			sqlite3_bind_double(st, 4, rd->value);
-			sqlite3_bind_null(st, 5);
-		} else {
-			sqlite3_bind_null(st, 4);
-			bind_text(st, 5, hv_absent_name(rd->absent));
-		}
-		bind_text(st, 6, info->unit);
-		bind_text(st, 7, rd->method);
-		r = step_done(s, st);
+		if (!row.has_value)
+			row.absent_reason = hv_absent_name(rd->absent);
+		r = insert_reading(s, rec->id, (int64_t)i, &row);
 		if (r < 0)
 			return r;
 	}
@@ -763,12 +864,9 @@ int hv_store_add(struct hv_store *s, const struct hv_record *rec)
 	if (!json)
 		return -ENOMEM;
 
-	r = tx_begin(s);
+	r = tx_stmt(s, ST_MEAS_INSERT, &st);
 	if (r < 0)
 		return r;
-	r = stmt(s, ST_MEAS_INSERT, &st);
-	if (r < 0)
-		return tx_abort(s, r);
 	bind_text(st, 1, rec->id);
 	sqlite3_bind_int64(st, 2, rec->time_usec);
 	sqlite3_bind_int64(st, 3, now_usec());
@@ -797,12 +895,18 @@ int hv_store_add(struct hv_store *s, const struct hv_record *rec)
 	return 1;
 }
 
+/* dest: a char *, NULL when out of memory. */
+static void strdup_column0(sqlite3_stmt *st, void *dest)
+{
+	*(char **)dest = strdup((const char *)sqlite3_column_text(st, 0));
+}
+
 int hv_store_measurement_json(struct hv_store *s, const char *id,
 			      char **ret_json)
 {
 	sqlite3_stmt *st;
-	char *copy;
-	int rc, r;
+	char *copy = NULL;
+	int r;
 
 	if (!s || !id || !ret_json)
 		return -EINVAL;
@@ -810,19 +914,13 @@ int hv_store_measurement_json(struct hv_store *s, const char *id,
 	if (r < 0)
 		return r;
 	bind_text(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		(void)sqlite3_reset(st);
+	r = step_one(s, st, strdup_column0, &copy);
+	if (r == 0) {
 		set_errmsg(s, "no measurement %s", id);
 		return -ENOENT;
 	}
-	if (rc != SQLITE_ROW) {
-		r = sql_fail(s, rc);
-		(void)sqlite3_reset(st);
+	if (r < 0)
 		return r;
-	}
-	copy = strdup((const char *)sqlite3_column_text(st, 0));
-	(void)sqlite3_reset(st);
 	if (!copy)
 		return -ENOMEM;
 	*ret_json = copy;
@@ -864,13 +962,6 @@ static int derive_correction(const char *old_json, const char *person_id,
  * metric, a number or null with an absent reason, optional unit (the
  * metric's UCUM unit) and method. The rows keep the metric table's unit.
  */
-struct json_reading {
-	const struct hv_metric_info *info;
-	bool has_value;
-	double value;
-	const char *absent_reason;
-	const char *method;
-};
 
 static int json_reading(const cJSON *o, struct json_reading *ret)
 {
@@ -959,22 +1050,7 @@ static int replace_readings(struct hv_store *s, const char *id,
 		r = json_reading(o, &rd);
 		if (r < 0)
 			return r;
-		r = stmt(s, ST_READING_INSERT, &st);
-		if (r < 0)
-			return r;
-		bind_text(st, 1, id);
-		sqlite3_bind_int64(st, 2, i++);
-		bind_text(st, 3, rd.info->name);
-		if (rd.has_value) {
-			sqlite3_bind_double(st, 4, rd.value);
-			sqlite3_bind_null(st, 5);
-		} else {
-			sqlite3_bind_null(st, 4);
-			bind_text(st, 5, rd.absent_reason);
-		}
-		bind_text(st, 6, rd.info->unit);
-		bind_text(st, 7, rd.method);
-		r = step_done(s, st);
+		r = insert_reading(s, id, i++, &rd);
 		if (r < 0)
 			return r;
 	}
@@ -1123,12 +1199,9 @@ static int outbox_update(struct hv_store *s, enum stmt_id id, int64_t seq,
 
 	if (!s)
 		return -EINVAL;
-	r = tx_begin(s);
+	r = tx_stmt(s, id, &st);
 	if (r < 0)
 		return r;
-	r = stmt(s, id, &st);
-	if (r < 0)
-		return tx_abort(s, r);
 	if (id == ST_OUTBOX_DELIVERED)
 		sqlite3_bind_int64(st, 1, now_usec());
 	else
@@ -1185,12 +1258,9 @@ int hv_store_prune(struct hv_store *s, int64_t older_than_usec,
 
 	if (!s)
 		return -EINVAL;
-	r = tx_begin(s);
+	r = tx_stmt(s, ST_PRUNE, &st);
 	if (r < 0)
 		return r;
-	r = stmt(s, ST_PRUNE, &st);
-	if (r < 0)
-		return tx_abort(s, r);
 	sqlite3_bind_int64(st, 1, older_than_usec);
 	r = step_done(s, st);
 	if (r < 0)
@@ -1206,8 +1276,10 @@ int hv_store_prune(struct hv_store *s, int64_t older_than_usec,
 
 /* --- devices ------------------------------------------------------------ */
 
-static void device_from_row(sqlite3_stmt *st, struct hv_device_info *d)
+static void device_from_row(sqlite3_stmt *st, void *dest)
 {
+	struct hv_device_info *d = dest;
+
 	*d = (struct hv_device_info){ 0 };
 	copy_column(st, 0, d->address, sizeof(d->address));
 	copy_column(st, 1, d->driver, sizeof(d->driver));
@@ -1237,12 +1309,9 @@ int hv_store_device_seen(struct hv_store *s, const struct hv_device_info *d)
 	r = check_address(s, d->address);
 	if (r < 0)
 		return r;
-	r = tx_begin(s);
+	r = tx_stmt(s, ST_DEVICE_SEEN, &st);
 	if (r < 0)
 		return r;
-	r = stmt(s, ST_DEVICE_SEEN, &st);
-	if (r < 0)
-		return tx_abort(s, r);
 	bind_text(st, 1, d->address);
 	bind_text(st, 2, d->driver);
 	bind_text(st, 3, d->name);
@@ -1259,7 +1328,7 @@ int hv_store_device_get(struct hv_store *s, const char *address,
 			struct hv_device_info *ret)
 {
 	sqlite3_stmt *st;
-	int rc, r;
+	int r;
 
 	if (!s || !ret)
 		return -EINVAL;
@@ -1270,17 +1339,12 @@ int hv_store_device_get(struct hv_store *s, const char *address,
 	if (r < 0)
 		return r;
 	bind_text(st, 1, address);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		device_from_row(st, ret);
-		(void)sqlite3_reset(st);
-		return 0;
-	}
-	r = rc == SQLITE_DONE ? -ENOENT : sql_fail(s, rc);
-	if (r == -ENOENT)
+	r = step_one(s, st, device_from_row, ret);
+	if (r == 0 || r == -ENOENT) {
 		set_errmsg(s, "no device %s", address);
-	(void)sqlite3_reset(st);
-	return r;
+		return -ENOENT;
+	}
+	return r < 0 ? r : 0;
 }
 
 int hv_store_device_set_sequence(struct hv_store *s, const char *address,
@@ -1294,12 +1358,9 @@ int hv_store_device_set_sequence(struct hv_store *s, const char *address,
 	r = check_address(s, address);
 	if (r < 0)
 		return r;
-	r = tx_begin(s);
+	r = tx_stmt(s, ST_DEVICE_SEQUENCE, &st);
 	if (r < 0)
 		return r;
-	r = stmt(s, ST_DEVICE_SEQUENCE, &st);
-	if (r < 0)
-		return tx_abort(s, r);
 	bind_text(st, 1, address);
 	sqlite3_bind_int(st, 2, last_sequence);
 	r = step_done(s, st);
@@ -1316,35 +1377,19 @@ int hv_store_devices_foreach(struct hv_store *s,
 {
 	_cleanup_free_ struct hv_device_info *list = NULL;
 	sqlite3_stmt *st = NULL;
-	size_t n = 0, cap = 0;
-	int rc, r = 0;
+	size_t n = 0;
+	int r;
 
 	if (!s || !cb)
 		return -EINVAL;
-	rc = sqlite3_prepare_v2(s->db,
-				"SELECT " DEVICE_COLUMNS " FROM devices"
-				" ORDER BY last_seen_usec DESC, address",
-				-1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return sql_fail(s, rc);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct hv_device_info *nl =
-				reallocarray(list, ncap, sizeof(*list));
-
-			if (!nl) {
-				(void)sqlite3_finalize(st);
-				return -ENOMEM;
-			}
-			list = nl;
-			cap = ncap;
-		}
-		device_from_row(st, &list[n++]);
-	}
-	if (rc != SQLITE_DONE)
-		r = sql_fail(s, rc);
-	(void)sqlite3_finalize(st);
+	r = prepare(s,
+		    "SELECT " DEVICE_COLUMNS " FROM devices"
+		    " ORDER BY last_seen_usec DESC, address",
+		    &st);
+	if (r < 0)
+		return r;
+	r = collect_rows(s, st, sizeof(*list), device_from_row,
+			 (void **)&list, &n);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
@@ -1380,8 +1425,10 @@ static void bind_person(sqlite3_stmt *st, const struct hv_person *p)
 	sqlite3_bind_double(st, 8, p->last_weight_kg);
 }
 
-static void person_from_row(sqlite3_stmt *st, struct hv_person *p)
+static void person_from_row(sqlite3_stmt *st, void *dest)
 {
+	struct hv_person *p = dest;
+
 	*p = (struct hv_person){ 0 };
 	copy_column(st, 0, p->id, sizeof(p->id));
 	copy_column(st, 1, p->name, sizeof(p->name));
@@ -1420,12 +1467,9 @@ static int person_write(struct hv_store *s, enum stmt_id id,
 	r = check_person(s, p);
 	if (r < 0)
 		return r;
-	r = tx_begin(s);
+	r = tx_stmt(s, id, &st);
 	if (r < 0)
 		return r;
-	r = stmt(s, id, &st);
-	if (r < 0)
-		return tx_abort(s, r);
 	bind_person(st, p);
 	r = write_one(s, st, id == ST_PERSON_UPDATE, "such person");
 	if (r == -EEXIST)
@@ -1450,12 +1494,9 @@ int hv_store_person_remove(struct hv_store *s, const char *id)
 
 	if (!s || !id)
 		return -EINVAL;
-	r = tx_begin(s);
+	r = tx_stmt(s, ST_PERSON_REMOVE, &st);
 	if (r < 0)
 		return r;
-	r = stmt(s, ST_PERSON_REMOVE, &st);
-	if (r < 0)
-		return tx_abort(s, r);
 	bind_text(st, 1, id);
 	return write_one(s, st, true, "such person");
 }
@@ -1464,7 +1505,7 @@ int hv_store_person_get(struct hv_store *s, const char *id,
 			struct hv_person *ret)
 {
 	sqlite3_stmt *st;
-	int rc, r;
+	int r;
 
 	if (!s || !id || !ret)
 		return -EINVAL;
@@ -1472,60 +1513,28 @@ int hv_store_person_get(struct hv_store *s, const char *id,
 	if (r < 0)
 		return r;
 	bind_text(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		person_from_row(st, ret);
-		(void)sqlite3_reset(st);
-		return 0;
-	}
-	if (rc == SQLITE_DONE) {
+	r = step_one(s, st, person_from_row, ret);
+	if (r == 0) {
 		set_errmsg(s, "no person %s", id);
-		r = -ENOENT;
-	} else
-		r = sql_fail(s, rc);
-	(void)sqlite3_reset(st);
-	return r;
+		return -ENOENT;
+	}
+	return r < 0 ? r : 0;
 }
 
 int hv_store_people_list(struct hv_store *s, struct hv_person **ret,
 			 size_t *ret_n)
 {
-	_cleanup_free_ struct hv_person *list = NULL;
 	sqlite3_stmt *st = NULL;
-	size_t n = 0, cap = 0;
-	int rc, r = 0;
+	int r;
 
 	if (!s || !ret || !ret_n)
 		return -EINVAL;
-	rc = sqlite3_prepare_v2(s->db,
-				"SELECT " PERSON_COLUMNS
-				" FROM people ORDER BY id",
-				-1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return sql_fail(s, rc);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct hv_person *nl =
-				reallocarray(list, ncap, sizeof(*list));
-
-			if (!nl) {
-				(void)sqlite3_finalize(st);
-				return -ENOMEM;
-			}
-			list = nl;
-			cap = ncap;
-		}
-		person_from_row(st, &list[n++]);
-	}
-	if (rc != SQLITE_DONE)
-		r = sql_fail(s, rc);
-	(void)sqlite3_finalize(st);
+	r = prepare(s, "SELECT " PERSON_COLUMNS " FROM people ORDER BY id",
+		    &st);
 	if (r < 0)
 		return r;
-	*ret = TAKE_PTR(list);
-	*ret_n = n;
-	return 0;
+	return collect_rows(s, st, sizeof(**ret), person_from_row,
+			    (void **)ret, ret_n);
 }
 
 struct metric_row {
@@ -1533,6 +1542,15 @@ struct metric_row {
 	char display_unit[16];
 	int64_t time_usec;
 };
+
+static void metric_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct metric_row *m = dest;
+
+	copy_column(st, 0, m->metric, sizeof(m->metric));
+	m->time_usec = sqlite3_column_int64(st, 1);
+	copy_column(st, 2, m->display_unit, sizeof(m->display_unit));
+}
 
 int hv_store_person_metrics_foreach(struct hv_store *s, const char *person,
 				    int (*cb)(const char *metric,
@@ -1552,37 +1570,17 @@ int hv_store_person_metrics_foreach(struct hv_store *s, const char *person,
 		" GROUP BY r.metric ORDER BY r.metric";
 	_cleanup_free_ struct metric_row *list = NULL;
 	sqlite3_stmt *st = NULL;
-	size_t n = 0, cap = 0;
-	int rc, r = 0;
+	size_t n = 0;
+	int r;
 
 	if (!s || !person || !cb)
 		return -EINVAL;
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return sql_fail(s, rc);
+	r = prepare(s, sql, &st);
+	if (r < 0)
+		return r;
 	bind_text(st, 1, person);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct metric_row *nl =
-				reallocarray(list, ncap, sizeof(*list));
-
-			if (!nl) {
-				(void)sqlite3_finalize(st);
-				return -ENOMEM;
-			}
-			list = nl;
-			cap = ncap;
-		}
-		copy_column(st, 0, list[n].metric, sizeof(list[n].metric));
-		list[n].time_usec = sqlite3_column_int64(st, 1);
-		copy_column(st, 2, list[n].display_unit,
-			    sizeof(list[n].display_unit));
-		n++;
-	}
-	if (rc != SQLITE_DONE)
-		r = sql_fail(s, rc);
-	(void)sqlite3_finalize(st);
+	r = collect_rows(s, st, sizeof(*list), metric_from_row,
+			 (void **)&list, &n);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
@@ -1609,12 +1607,9 @@ int hv_store_link_set(struct hv_store *s, const char *address, int user_index,
 	r = check_address(s, address);
 	if (r < 0)
 		return r;
-	r = tx_begin(s);
+	r = tx_stmt(s, ST_LINK_SET, &st);
 	if (r < 0)
 		return r;
-	r = stmt(s, ST_LINK_SET, &st);
-	if (r < 0)
-		return tx_abort(s, r);
 	bind_text(st, 1, address);
 	sqlite3_bind_int(st, 2, user_index);
 	bind_text(st, 3, person_id);
@@ -1636,22 +1631,47 @@ int hv_store_link_remove(struct hv_store *s, const char *address,
 	r = check_address(s, address);
 	if (r < 0)
 		return r;
-	r = tx_begin(s);
+	r = tx_stmt(s, ST_LINK_REMOVE, &st);
 	if (r < 0)
 		return r;
-	r = stmt(s, ST_LINK_REMOVE, &st);
-	if (r < 0)
-		return tx_abort(s, r);
 	bind_text(st, 1, address);
 	sqlite3_bind_int(st, 2, user_index);
 	return write_one(s, st, true, "such link");
 }
 
+struct link_row {
+	char address[HV_ADDRESS_MAX];
+	int user_index;
+	char person[HV_PERSON_MAX];
+	int consent_code;
+};
+
+/* Columns: person_id, consent_code. */
+static void link_target_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct link_row *l = dest;
+
+	copy_column(st, 0, l->person, sizeof(l->person));
+	l->consent_code = sqlite3_column_int(st, 1);
+}
+
+/* Columns: address, user_index, person_id, consent_code. */
+static void link_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct link_row *l = dest;
+
+	copy_column(st, 0, l->address, sizeof(l->address));
+	l->user_index = sqlite3_column_int(st, 1);
+	copy_column(st, 2, l->person, sizeof(l->person));
+	l->consent_code = sqlite3_column_int(st, 3);
+}
+
 int hv_store_link_get(struct hv_store *s, const char *address, int user_index,
 		      char ret_person[HV_PERSON_MAX], int *ret_consent_code)
 {
+	struct link_row link;
 	sqlite3_stmt *st;
-	int rc, r;
+	int r;
 
 	if (!s || !ret_person)
 		return -EINVAL;
@@ -1663,29 +1683,18 @@ int hv_store_link_get(struct hv_store *s, const char *address, int user_index,
 		return r;
 	bind_text(st, 1, address);
 	sqlite3_bind_int(st, 2, user_index);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		copy_column(st, 0, ret_person, HV_PERSON_MAX);
-		if (ret_consent_code)
-			*ret_consent_code = sqlite3_column_int(st, 1);
-		(void)sqlite3_reset(st);
-		return 0;
-	}
-	if (rc == SQLITE_DONE) {
+	r = step_one(s, st, link_target_from_row, &link);
+	if (r == 0) {
 		set_errmsg(s, "%s user %d is not linked", address, user_index);
-		r = -ENOENT;
-	} else
-		r = sql_fail(s, rc);
-	(void)sqlite3_reset(st);
-	return r;
+		return -ENOENT;
+	}
+	if (r < 0)
+		return r;
+	(void)snprintf(ret_person, HV_PERSON_MAX, "%s", link.person);
+	if (ret_consent_code)
+		*ret_consent_code = link.consent_code;
+	return 0;
 }
-
-struct link_row {
-	char address[HV_ADDRESS_MAX];
-	int user_index;
-	char person[HV_PERSON_MAX];
-	int consent_code;
-};
 
 int hv_store_links_foreach(struct hv_store *s,
 			   int (*cb)(const char *address, int user_index,
@@ -1695,40 +1704,20 @@ int hv_store_links_foreach(struct hv_store *s,
 {
 	_cleanup_free_ struct link_row *list = NULL;
 	sqlite3_stmt *st = NULL;
-	size_t n = 0, cap = 0;
-	int rc, r = 0;
+	size_t n = 0;
+	int r;
 
 	if (!s || !cb)
 		return -EINVAL;
-	rc = sqlite3_prepare_v2(s->db,
-				"SELECT address, user_index, person_id,"
-				" consent_code FROM device_users"
-				" ORDER BY address, user_index",
-				-1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return sql_fail(s, rc);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct link_row *nl =
-				reallocarray(list, ncap, sizeof(*list));
-
-			if (!nl) {
-				(void)sqlite3_finalize(st);
-				return -ENOMEM;
-			}
-			list = nl;
-			cap = ncap;
-		}
-		copy_column(st, 0, list[n].address, sizeof(list[n].address));
-		list[n].user_index = sqlite3_column_int(st, 1);
-		copy_column(st, 2, list[n].person, sizeof(list[n].person));
-		list[n].consent_code = sqlite3_column_int(st, 3);
-		n++;
-	}
-	if (rc != SQLITE_DONE)
-		r = sql_fail(s, rc);
-	(void)sqlite3_finalize(st);
+	r = prepare(s,
+		    "SELECT address, user_index, person_id,"
+		    " consent_code FROM device_users"
+		    " ORDER BY address, user_index",
+		    &st);
+	if (r < 0)
+		return r;
+	r = collect_rows(s, st, sizeof(*list), link_from_row, (void **)&list,
+			 &n);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
@@ -1773,9 +1762,9 @@ int hv_store_readings_foreach(struct hv_store *s,
 	if (!filter)
 		filter = &any;
 	/* Its own statement: callbacks may use the store, even recursively. */
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return sql_fail(s, rc);
+	r = prepare(s, sql, &st);
+	if (r < 0)
+		return r;
 	bind_text(st, 1, filter->person);
 	bind_text(st, 2, filter->metric);
 	sqlite3_bind_int64(st, 3, filter->since_usec);
