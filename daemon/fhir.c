@@ -108,6 +108,12 @@ static const char *absent_display(const char *code)
 	return "Unknown";
 }
 
+/* obj's member key when it is a string, else NULL. */
+static const char *string_item(const cJSON *obj, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
+}
+
 static cJSON *add_coding(cJSON *codings, const char *system, const char *code,
 			 const char *display)
 {
@@ -176,9 +182,7 @@ static int add_value(cJSON *obj, enum hv_metric metric, const cJSON *reading)
 					     fm->ucum ? fm->ucum : info->unit))
 			return -ENOMEM;
 	} else {
-		const char *reason = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(reading,
-							 "absent_reason"));
+		const char *reason = string_item(reading, "absent_reason");
 		const char *code = absent_code(reason);
 
 		o = cJSON_AddObjectToObject(obj, "dataAbsentReason");
@@ -200,11 +204,31 @@ struct record_view {
 	bool correction;
 };
 
+/* "system" and "value" of an Identifier. */
+static bool add_system_value(cJSON *ident, const char *system,
+			     const char *value)
+{
+	return cJSON_AddStringToObject(ident, "system", system) &&
+	       cJSON_AddStringToObject(ident, "value", value);
+}
+
+static int append_identifier(cJSON *ids, const char *system,
+			     const char *value)
+{
+	cJSON *ident = cJSON_CreateObject();
+
+	if (!ident)
+		return -ENOMEM;
+	cJSON_AddItemToArray(ids, ident);
+	return add_system_value(ident, system, value) ? 0 : -ENOMEM;
+}
+
 static int add_identifier(cJSON *obs, const char *id, const char *key,
 			  unsigned k)
 {
-	cJSON *ids, *ident;
+	cJSON *ids;
 	char value[160];
+	int r;
 
 	if (k)
 		(void)snprintf(value, sizeof(value), "%s/%s/%u", id, key, k);
@@ -213,24 +237,11 @@ static int add_identifier(cJSON *obs, const char *id, const char *key,
 	ids = cJSON_AddArrayToObject(obs, "identifier");
 	if (!ids)
 		return -ENOMEM;
-	ident = cJSON_CreateObject();
-	if (!ident)
-		return -ENOMEM;
-	cJSON_AddItemToArray(ids, ident);
-	if (!cJSON_AddStringToObject(ident, "system",
-				     HV_FHIR_SYSTEM_OBSERVATION) ||
-	    !cJSON_AddStringToObject(ident, "value", value))
-		return -ENOMEM;
+	r = append_identifier(ids, HV_FHIR_SYSTEM_OBSERVATION, value);
+	if (r < 0)
+		return r;
 	/* the measurement's own id, shared by its Observations */
-	ident = cJSON_CreateObject();
-	if (!ident)
-		return -ENOMEM;
-	cJSON_AddItemToArray(ids, ident);
-	if (!cJSON_AddStringToObject(ident, "system",
-				     HV_FHIR_SYSTEM_MEASUREMENT) ||
-	    !cJSON_AddStringToObject(ident, "value", id))
-		return -ENOMEM;
-	return 0;
+	return append_identifier(ids, HV_FHIR_SYSTEM_MEASUREMENT, id);
 }
 
 /* The common head of an Observation: everything before code and value. */
@@ -279,33 +290,35 @@ static cJSON *new_observation(const struct record_view *rv,
 	return TAKE_PTR(obs);
 }
 
+/* A Reference by identifier: name: {"type", "identifier": {system, value}}. */
+static cJSON *add_reference(cJSON *obs, const char *name, const char *type,
+			    const char *system, const char *value)
+{
+	cJSON *ref = cJSON_AddObjectToObject(obs, name);
+	cJSON *ident;
+
+	if (!ref || !cJSON_AddStringToObject(ref, "type", type))
+		return NULL;
+	ident = cJSON_AddObjectToObject(ref, "identifier");
+	if (!ident || !add_system_value(ident, system, value))
+		return NULL;
+	return ref;
+}
+
 /* subject, effectiveDateTime, device: after code, in FHIR's order. */
 static int add_context(cJSON *obs, const struct record_view *rv)
 {
-	cJSON *ref, *ident;
+	cJSON *ref;
 
-	if (rv->person) {
-		ref = cJSON_AddObjectToObject(obs, "subject");
-		if (!ref || !cJSON_AddStringToObject(ref, "type", "Patient"))
-			return -ENOMEM;
-		ident = cJSON_AddObjectToObject(ref, "identifier");
-		if (!ident ||
-		    !cJSON_AddStringToObject(ident, "system",
-					     "urn:homevitals:person") ||
-		    !cJSON_AddStringToObject(ident, "value", rv->person))
-			return -ENOMEM;
-	}
+	if (rv->person && !add_reference(obs, "subject", "Patient",
+					 "urn:homevitals:person", rv->person))
+		return -ENOMEM;
 	if (!cJSON_AddStringToObject(obs, "effectiveDateTime", rv->time))
 		return -ENOMEM;
 	if (rv->address) {
-		ref = cJSON_AddObjectToObject(obs, "device");
-		if (!ref || !cJSON_AddStringToObject(ref, "type", "Device"))
-			return -ENOMEM;
-		ident = cJSON_AddObjectToObject(ref, "identifier");
-		if (!ident ||
-		    !cJSON_AddStringToObject(ident, "system",
-					     "urn:homevitals:device") ||
-		    !cJSON_AddStringToObject(ident, "value", rv->address))
+		ref = add_reference(obs, "device", "Device",
+				    "urn:homevitals:device", rv->address);
+		if (!ref)
 			return -ENOMEM;
 		if (rv->model && !cJSON_AddStringToObject(ref, "display",
 							  rv->model))
@@ -316,8 +329,7 @@ static int add_context(cJSON *obs, const struct record_view *rv)
 
 static int add_method(cJSON *obs, const cJSON *reading)
 {
-	const char *method = cJSON_GetStringValue(
-		cJSON_GetObjectItemCaseSensitive(reading, "method"));
+	const char *method = string_item(reading, "method");
 	cJSON *o;
 
 	if (!method)
@@ -330,8 +342,7 @@ static int add_method(cJSON *obs, const cJSON *reading)
 
 static int reading_metric(const cJSON *reading, enum hv_metric *ret)
 {
-	const char *name = cJSON_GetStringValue(
-		cJSON_GetObjectItemCaseSensitive(reading, "metric"));
+	const char *name = string_item(reading, "metric");
 	enum hv_metric m;
 
 	if (!name)
@@ -430,16 +441,11 @@ static int view_record(const cJSON *record, struct record_view *ret)
 {
 	const cJSON *device = cJSON_GetObjectItemCaseSensitive(record, "device");
 	struct record_view rv = {
-		.id = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(record, "id")),
-		.time = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(record, "time")),
-		.person = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(record, "person")),
-		.address = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(device, "address")),
-		.model = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(device, "model")),
+		.id = string_item(record, "id"),
+		.time = string_item(record, "time"),
+		.person = string_item(record, "person"),
+		.address = string_item(device, "address"),
+		.model = string_item(device, "model"),
 		.correction = cJSON_IsTrue(
 			cJSON_GetObjectItemCaseSensitive(record, "correction")),
 	};
@@ -512,9 +518,7 @@ int hv_fhir_bundle(const cJSON *record, cJSON **ret_bundle)
 		return -ENOMEM;
 	ident = cJSON_AddObjectToObject(bundle, "identifier");
 	if (!ident ||
-	    !cJSON_AddStringToObject(ident, "system",
-				     HV_FHIR_SYSTEM_MEASUREMENT) ||
-	    !cJSON_AddStringToObject(ident, "value", rv.id) ||
+	    !add_system_value(ident, HV_FHIR_SYSTEM_MEASUREMENT, rv.id) ||
 	    !cJSON_AddStringToObject(bundle, "type", "collection") ||
 	    !cJSON_AddStringToObject(bundle, "timestamp", rv.time))
 		return -ENOMEM;
