@@ -444,17 +444,22 @@ static void free_strings(void *base, const struct option *table, size_t n)
 	}
 }
 
-void hv_config_done(struct hv_config *c)
+static void free_devices(struct hv_config *c)
 {
-	if (!c)
-		return;
-	free_strings(c, options, ELEMENTSOF(options));
 	for (size_t i = 0; i < c->bluetooth.n_devices; i++)
 		free_strings(&c->bluetooth.devices[i], device_options,
 			     ELEMENTSOF(device_options));
 	free(c->bluetooth.devices);
 	c->bluetooth.devices = NULL;
 	c->bluetooth.n_devices = 0;
+}
+
+void hv_config_done(struct hv_config *c)
+{
+	if (!c)
+		return;
+	free_strings(c, options, ELEMENTSOF(options));
+	free_devices(c);
 	if (c->mqtt.password) {
 		explicit_bzero(c->mqtt.password, strlen(c->mqtt.password));
 		free(c->mqtt.password);
@@ -643,12 +648,7 @@ static int parse_devices(struct walk *w, struct hv_config *c, const cJSON *arr,
 		return bad_value(w->reterr, path, &what, arr);
 
 	/* A later "devices" key would replace an earlier one: start over. */
-	for (size_t i = 0; i < c->bluetooth.n_devices; i++)
-		free_strings(&c->bluetooth.devices[i], device_options,
-			     ELEMENTSOF(device_options));
-	free(c->bluetooth.devices);
-	c->bluetooth.devices = NULL;
-	c->bluetooth.n_devices = 0;
+	free_devices(c);
 
 	n = (size_t)cJSON_GetArraySize(arr);
 	if (n == 0)

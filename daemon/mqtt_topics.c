@@ -59,24 +59,27 @@ static int check_base(const char *prefix, const char *gateway)
 	return 0;
 }
 
-int hv_topic_availability(const char *prefix, const char *gateway, char *buf,
-			  size_t size)
+/* PREFIX/GATEWAY/LEAF */
+static int gateway_topic(const char *prefix, const char *gateway,
+			 const char *leaf, char *buf, size_t size)
 {
 	int r = check_base(prefix, gateway);
 
 	if (r < 0)
 		return r;
-	return format_topic(buf, size, "%s/%s/availability", prefix, gateway);
+	return format_topic(buf, size, "%s/%s/%s", prefix, gateway, leaf);
+}
+
+int hv_topic_availability(const char *prefix, const char *gateway, char *buf,
+			  size_t size)
+{
+	return gateway_topic(prefix, gateway, "availability", buf, size);
 }
 
 int hv_topic_status(const char *prefix, const char *gateway, char *buf,
 		    size_t size)
 {
-	int r = check_base(prefix, gateway);
-
-	if (r < 0)
-		return r;
-	return format_topic(buf, size, "%s/%s/status", prefix, gateway);
+	return gateway_topic(prefix, gateway, "status", buf, size);
 }
 
 int hv_topic_measurements(const char *prefix, const char *gateway,
