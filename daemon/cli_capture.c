@@ -235,47 +235,70 @@ static int device_changed(struct capture *c, const char *path,
 	return write_line(c, d, &f);
 }
 
+/*
+ * One object's interfaces (a{sa{sv}}): the Device1 properties merged into
+ * *device, others skipped. ret_is_device / ret_is_adapter: whether it has
+ * Device1 / Adapter1.
+ */
+static int read_interfaces(sd_bus_message *m,
+			   struct hv_bluez_device_props *device,
+			   bool *ret_is_device, bool *ret_is_adapter)
+{
+	bool is_device = false, is_adapter = false;
+	const char *iface;
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "sa{sv}")) > 0) {
+		r = sd_bus_message_read(m, "s", &iface);
+		if (r < 0)
+			return r;
+		is_adapter = is_adapter || strcmp(iface, ADAPTER1) == 0;
+		if (strcmp(iface, DEVICE1) == 0) {
+			r = hv_bluez_device_props_read(m, device);
+			is_device = true;
+		} else
+			r = sd_bus_message_skip(m, "a{sv}");
+		if (r < 0)
+			return r;
+		r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	r = sd_bus_message_exit_container(m);
+	if (r < 0)
+		return r;
+	*ret_is_device = is_device;
+	*ret_is_adapter = is_adapter;
+	return 0;
+}
+
 static int on_interfaces_added(sd_bus_message *m, void *userdata,
 			       sd_bus_error *ret_error)
 {
 	struct capture *c = userdata;
-	const char *path, *iface;
+	struct hv_bluez_device_props change = { 0 };
+	bool is_device, is_adapter;
+	const char *path;
 	int r;
 
 	(void)ret_error;
 	r = sd_bus_message_read(m, "o", &path);
-	if (r < 0)
-		goto bad;
-	r = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
-	if (r < 0)
-		goto bad;
-	while ((r = sd_bus_message_enter_container(m, 'e', "sa{sv}")) > 0) {
-		r = sd_bus_message_read(m, "s", &iface);
-		if (r < 0)
-			goto bad;
-		if (strcmp(iface, DEVICE1) == 0) {
-			struct hv_bluez_device_props change = { 0 };
-
-			r = hv_bluez_device_props_read(m, &change);
-			if (r < 0)
-				goto bad;
-			r = device_changed(c, path, &change);
-			if (r < 0)
-				return log_error_errno(r, "capture: cannot write: %m");
-		} else {
-			r = sd_bus_message_skip(m, "a{sv}");
-			if (r < 0)
-				goto bad;
-		}
-		r = sd_bus_message_exit_container(m);
-		if (r < 0)
-			goto bad;
+	if (r >= 0)
+		r = read_interfaces(m, &change, &is_device, &is_adapter);
+	if (r < 0) {
+		log_debug_errno(r, "capture: malformed InterfacesAdded: %m");
+		return 0;
 	}
+	if (!is_device)
+		return 0;
+	r = device_changed(c, path, &change);
 	if (r < 0)
-		goto bad;
-	return 0;
-bad:
-	log_debug_errno(r, "capture: malformed InterfacesAdded: %m");
+		return log_error_errno(r, "capture: cannot write: %m");
 	return 0;
 }
 
@@ -311,7 +334,7 @@ static int find_adapter(sd_bus *bus, struct capture *c, const char *name,
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	sd_bus_error error = SD_BUS_ERROR_NULL;
-	const char *path, *iface;
+	const char *path;
 	bool found = false;
 	int r;
 
@@ -327,47 +350,29 @@ static int find_adapter(sd_bus *bus, struct capture *c, const char *name,
 	if (r < 0)
 		return r;
 	while ((r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
+		struct hv_bluez_device_props p = { 0 };
+		bool is_device, is_adapter;
+
 		r = sd_bus_message_read(reply, "o", &path);
 		if (r < 0)
 			return r;
-		r = sd_bus_message_enter_container(reply, 'a', "{sa{sv}}");
+		r = read_interfaces(reply, &p, &is_device, &is_adapter);
 		if (r < 0)
 			return r;
-		while ((r = sd_bus_message_enter_container(reply, 'e', "sa{sv}")) > 0) {
-			r = sd_bus_message_read(reply, "s", &iface);
-			if (r < 0)
-				return r;
-			if (strcmp(iface, ADAPTER1) == 0 && !found) {
-				const char *base = strrchr(path, '/');
+		if (is_adapter && !found) {
+			const char *base = strrchr(path, '/');
 
-				if (!name || (base && strcmp(base + 1, name) == 0)) {
-					snprintf(ret, size, "%s", path);
-					found = true;
-				}
+			if (!name || (base && strcmp(base + 1, name) == 0)) {
+				snprintf(ret, size, "%s", path);
+				found = true;
 			}
-			if (strcmp(iface, DEVICE1) == 0) {
-				struct capture_device *d = device_get(c, path);
-				struct hv_bluez_device_props p = { 0 };
-
-				r = hv_bluez_device_props_read(reply, &p);
-				if (r < 0)
-					return r;
-				if (d)
-					hv_bluez_device_props_merge(&d->props, &p, false);
-			} else {
-				r = sd_bus_message_skip(reply, "a{sv}");
-				if (r < 0)
-					return r;
-			}
-			r = sd_bus_message_exit_container(reply);
-			if (r < 0)
-				return r;
 		}
-		if (r < 0)
-			return r;
-		r = sd_bus_message_exit_container(reply);
-		if (r < 0)
-			return r;
+		if (is_device) {
+			struct capture_device *d = device_get(c, path);
+
+			if (d)
+				hv_bluez_device_props_merge(&d->props, &p, false);
+		}
 		r = sd_bus_message_exit_container(reply);
 		if (r < 0)
 			return r;
