@@ -15,10 +15,14 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon/status.h"
 
@@ -72,6 +76,13 @@ enum session_phase {
 	PHASE_DISCONNECTING,
 };
 
+/* A notify characteristic read through AcquireNotify's socket. */
+struct bz_acquired {
+	int fd;
+	sd_event_source *source;
+	struct hv_uuid uuid;
+};
+
 struct bz_session {
 	struct hv_bluez *b;
 	struct bz_peer *peer;
@@ -85,6 +96,9 @@ struct bz_session {
 	sd_event_source *timer;
 	size_t n_subscribed;
 	char subscribed[SUBSCRIBED_MAX][PATH_MAX_LEN];
+	size_t n_acquired;
+	struct bz_acquired acquired[SUBSCRIBED_MAX];
+	char acquire_path[PATH_MAX_LEN]; /* AcquireNotify in flight */
 	char read_path[PATH_MAX_LEN];
 	int result;
 };
@@ -120,6 +134,8 @@ struct hv_bluez {
 
 static void session_start_next(struct hv_bluez *b);
 static void session_run(struct bz_session *ss);
+static int on_step_reply(sd_bus_message *m, void *userdata,
+			 sd_bus_error *ret_error);
 static void session_end(struct bz_session *ss, int result);
 static void ensure_adapter(struct hv_bluez *b);
 static int load_objects(struct hv_bluez *b);
@@ -1057,6 +1073,12 @@ static struct bz_session *session_free(struct bz_session *ss)
 		return NULL;
 	sd_bus_slot_unref(ss->call);
 	sd_event_source_disable_unref(ss->timer);
+	/* Closing our end releases the notify session in bluetoothd. */
+	for (size_t i = 0; i < ss->n_acquired; i++) {
+		sd_event_source_disable_unref(ss->acquired[i].source);
+		if (ss->acquired[i].fd >= 0)
+			close(ss->acquired[i].fd);
+	}
 	free(ss);
 	return NULL;
 }
@@ -1193,6 +1215,66 @@ static bool session_subscribed(struct bz_session *ss, const char *path)
 	return false;
 }
 
+/* A notification or indication from the device (Value change or the
+ * AcquireNotify socket): decoded, and handed to the step waiting for it. */
+static void session_notified(struct bz_session *ss, const struct hv_uuid *uuid,
+			     const uint8_t *value, size_t len)
+{
+	struct hv_bluez *b = ss->b;
+
+	session_decode(ss, uuid, value, len);
+	if (b->session != ss)
+		return;
+	if (hv_conv_waits_for(&ss->conv, uuid)) {
+		if (hv_conv_feed(&ss->conv, value, len)) {
+			timer_disarm(ss->timer);
+			session_run(ss);
+		}
+	} else {
+		const struct hv_step *st = hv_conv_current(&ss->conv);
+
+		if (st && st->op != HV_STEP_WAIT)
+			hv_conv_stash(&ss->conv, uuid, value, len);
+	}
+}
+
+/* Read what waits on one AcquireNotify socket; false when the session
+ * ended meanwhile (ss is gone). */
+static bool acquired_read(struct bz_session *ss, struct bz_acquired *a,
+			  bool hangup)
+{
+	struct hv_bluez *b = ss->b;
+	uint8_t buf[HV_FRAME_DATA_MAX];
+	ssize_t n = -1;
+
+	/* One notification per datagram (SOCK_SEQPACKET). */
+	while (a->fd >= 0 &&
+	       (n = recv(a->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		if (ss->phase == PHASE_STEPS)
+			session_notified(ss, &a->uuid, buf, (size_t)n);
+		if (b->session != ss)
+			return false;
+	}
+	if (a->fd >= 0 &&
+	    (n == 0 || hangup || (n < 0 && errno != EAGAIN && errno != EINTR))) {
+		/* bluetoothd closed it: the link or the notify session went. */
+		a->source = sd_event_source_disable_unref(a->source);
+		close(a->fd);
+		a->fd = -1;
+	}
+	return true;
+}
+
+/* Notifications through the sockets come before a D-Bus signal that the
+ * device sent after them: read them first, so the order is the device's. */
+static bool acquired_drain(struct bz_session *ss)
+{
+	for (size_t i = 0; i < ss->n_acquired; i++)
+		if (!acquired_read(ss, &ss->acquired[i], false))
+			return false;
+	return true;
+}
+
 static void char_value(struct hv_bluez *b, struct bz_object *o,
 		       const uint8_t *value, size_t len)
 {
@@ -1203,20 +1285,110 @@ static void char_value(struct hv_bluez *b, struct bz_object *o,
 	    !session_subscribed(ss, o->path) ||
 	    strcmp(ss->read_path, o->path) == 0)
 		return;
-	session_decode(ss, &o->gatt.uuid, value, len);
-	if (b->session != ss)
+	if (!acquired_drain(ss))
 		return;
-	if (hv_conv_waits_for(&ss->conv, &o->gatt.uuid)) {
-		if (hv_conv_feed(&ss->conv, value, len)) {
-			timer_disarm(ss->timer);
-			session_run(ss);
-		}
-	} else {
-		const struct hv_step *st = hv_conv_current(&ss->conv);
+	session_notified(ss, &o->gatt.uuid, value, len);
+}
 
-		if (st && st->op != HV_STEP_WAIT)
-			hv_conv_stash(&ss->conv, &o->gatt.uuid, value, len);
+static int on_acquired_io(sd_event_source *s, int fd, uint32_t revents,
+			  void *userdata)
+{
+	struct bz_session *ss = userdata;
+
+	(void)fd;
+	for (size_t i = 0; i < ss->n_acquired; i++)
+		if (ss->acquired[i].source == s) {
+			(void)acquired_read(ss, &ss->acquired[i],
+					    revents & (EPOLLHUP | EPOLLERR));
+			break;
+		}
+	return 0;
+}
+
+/* Use AcquireNotify where bluetoothd offers it (NotifyAcquired exists):
+ * notify-only characteristics; indications need StartNotify. */
+static bool use_acquire_notify(const struct bz_object *c)
+{
+	return c->gatt.has_notify_acquired && !c->gatt.notify_acquired &&
+	       (c->gatt.flags & HV_GATT_NOTIFY) &&
+	       !(c->gatt.flags & HV_GATT_INDICATE);
+}
+
+static int start_notify(struct bz_session *ss, struct bz_object *c)
+{
+	if (!session_subscribed(ss, c->path)) {
+		if (ss->n_subscribed >= SUBSCRIBED_MAX)
+			return -ENOSPC;
+		/* Notifications may come before the reply. */
+		snprintf(ss->subscribed[ss->n_subscribed++], PATH_MAX_LEN, "%s",
+			 c->path);
 	}
+	return call_async(ss->b, &ss->call, c->path, IFACE_CHAR, "StartNotify",
+			  on_step_reply, ss, 0, NULL);
+}
+
+static int on_acquire_reply(sd_bus_message *m, void *userdata,
+			    sd_bus_error *ret_error)
+{
+	struct bz_session *ss = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	const struct hv_step *st = hv_conv_current(&ss->conv);
+	struct bz_acquired *a;
+	struct bz_object *o;
+	uint16_t mtu = 0;
+	int fd = -1, r;
+
+	(void)ret_error;
+	ss->call = sd_bus_slot_unref(ss->call);
+	timer_disarm(ss->timer);
+	o = object_find(ss->b, ss->acquire_path);
+	ss->acquire_path[0] = '\0';
+	if (!o) {
+		hv_conv_step_done(&ss->conv, -ENODEV);
+		session_run(ss);
+		return 0;
+	}
+	if (e) {
+		log_debug("AcquireNotify on %s: %s: %s; using StartNotify",
+			  o->path, e->name, strna(e->message));
+		r = start_notify(ss, o);
+		if (r < 0) {
+			hv_conv_step_done(&ss->conv, r);
+			session_run(ss);
+		} else if (st) {
+			session_timer(ss, hv_conv_step_timeout_usec(st));
+		}
+		return 0;
+	}
+	r = sd_bus_message_read(m, "hq", &fd, &mtu);
+	if (r >= 0 && ss->n_acquired >= SUBSCRIBED_MAX)
+		r = -ENOSPC;
+	if (r >= 0) {
+		/* The message owns its fd: keep a non-blocking copy. */
+		fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		r = fd < 0 ? -errno : 0;
+	}
+	if (r >= 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		r = -errno;
+	a = &ss->acquired[ss->n_acquired];
+	if (r >= 0)
+		r = sd_event_add_io(ss->b->event, &a->source, fd,
+				    EPOLLIN | EPOLLRDHUP, on_acquired_io, ss);
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		log_debug_errno(r, "AcquireNotify on %s: bad reply: %m", o->path);
+		hv_conv_step_done(&ss->conv, r);
+		session_run(ss);
+		return 0;
+	}
+	a->fd = fd;
+	a->uuid = o->gatt.uuid;
+	ss->n_acquired++;
+	log_debug("AcquireNotify on %s: fd, MTU %u", o->path, mtu);
+	hv_conv_step_done(&ss->conv, 0);
+	session_run(ss);
+	return 0;
 }
 
 static int on_step_reply(sd_bus_message *m, void *userdata,
@@ -1282,15 +1454,14 @@ static int step_call(struct bz_session *ss, const struct hv_step *st,
 
 	switch (st->op) {
 	case HV_STEP_SUBSCRIBE:
-		if (!session_subscribed(ss, c->path)) {
-			if (ss->n_subscribed >= SUBSCRIBED_MAX)
-				return -ENOSPC;
-			/* Notifications may come before the reply. */
-			snprintf(ss->subscribed[ss->n_subscribed++],
-				 PATH_MAX_LEN, "%s", c->path);
+		if (use_acquire_notify(c)) {
+			snprintf(ss->acquire_path, sizeof(ss->acquire_path),
+				 "%s", c->path);
+			return call_async(ss->b, &ss->call, c->path, IFACE_CHAR,
+					  "AcquireNotify", on_acquire_reply, ss,
+					  0, "a{sv}", 0);
 		}
-		return call_async(ss->b, &ss->call, c->path, IFACE_CHAR,
-				  "StartNotify", on_step_reply, ss, 0, NULL);
+		return start_notify(ss, c);
 	case HV_STEP_READ:
 		snprintf(ss->read_path, sizeof(ss->read_path), "%s", c->path);
 		return call_async(ss->b, &ss->call, c->path, IFACE_CHAR,
@@ -1335,6 +1506,11 @@ static void session_run(struct bz_session *ss)
 		int r;
 
 		if (!st) {
+			/* the last notifications may still wait */
+			if (!acquired_drain(ss))
+				return;
+			if (hv_conv_current(&ss->conv))
+				continue;
 			session_finish(ss, ss->conv.result);
 			return;
 		}

@@ -345,6 +345,18 @@ static int read_gatt_entry(sd_bus_message *m, const char *key,
 		copy_string(p->parent, sizeof(p->parent), s);
 		return 1;
 	}
+	if (strcmp(key, "NotifyAcquired") == 0) {
+		int b;
+
+		if ((r = variant_is(m, "b")) <= 0)
+			return r;
+		r = sd_bus_message_read(m, "v", "b", &b);
+		if (r < 0)
+			return r;
+		p->has_notify_acquired = true;
+		p->notify_acquired = b;
+		return 1;
+	}
 	if (strcmp(key, "Flags") == 0) {
 		if ((r = variant_is(m, "as")) <= 0)
 			return r;

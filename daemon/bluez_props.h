@@ -68,6 +68,9 @@ struct hv_bluez_gatt_props {
 	struct hv_uuid uuid;
 	unsigned flags;
 	char parent[128];
+	/* NotifyAcquired: present only where AcquireNotify is offered */
+	bool has_notify_acquired;
+	bool notify_acquired;
 };
 
 /*

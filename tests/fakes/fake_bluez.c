@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "daemon/bluez_props.h"
 #include "tests/fakes/fake_bluez.h"
@@ -515,6 +517,10 @@ static int char_start_notify(sd_bus_message *m, void *userdata,
 	if (!(c->flags & (HV_GATT_NOTIFY | HV_GATT_INDICATE)))
 		return sd_bus_error_set(err, "org.bluez.Error.NotSupported",
 					"Operation is not supported");
+	if (c->acquired_fd >= 0)
+		return sd_bus_error_set(err, "org.bluez.Error.NotPermitted",
+					"Notify acquired");
+	c->n_start_notify++;
 	if (!c->notifying) {
 		c->notifying = 1;
 		(void)sd_bus_emit_properties_changed(c->dev->f->bus, c->path,
@@ -522,6 +528,64 @@ static int char_start_notify(sd_bus_message *m, void *userdata,
 						     "Notifying", NULL);
 	}
 	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int get_notify_acquired(sd_bus *bus, const char *path,
+			       const char *iface, const char *prop,
+			       sd_bus_message *reply, void *userdata,
+			       sd_bus_error *err)
+{
+	struct fake_char *c = userdata;
+
+	(void)bus, (void)path, (void)iface, (void)prop, (void)err;
+	return sd_bus_message_append(reply, "b", c->acquired_fd >= 0);
+}
+
+static void release_acquired(struct fake_char *c)
+{
+	if (c->acquired_fd < 0)
+		return;
+	close(c->acquired_fd);
+	c->acquired_fd = -1;
+	if (c->slot && c->dev->f->bus)
+		(void)sd_bus_emit_properties_changed(c->dev->f->bus, c->path,
+						     "org.bluez.GattCharacteristic1",
+						     "NotifyAcquired", NULL);
+}
+
+static int char_acquire_notify(sd_bus_message *m, void *userdata,
+			       sd_bus_error *err)
+{
+	struct fake_char *c = userdata;
+	__attribute__((cleanup(sd_bus_message_unrefp))) sd_bus_message *reply = NULL;
+	int fds[2], r;
+
+	if (!(c->flags & HV_GATT_NOTIFY) || !c->offer_acquire)
+		return sd_bus_error_set(err, "org.bluez.Error.NotSupported",
+					"Operation is not supported");
+	if ((r = not_connected(c, err)) < 0)
+		return r;
+	if (c->refuse_acquire)
+		return sd_bus_error_set(err, "org.bluez.Error.Failed",
+					"Operation failed");
+	if (c->acquired_fd >= 0 || c->notifying)
+		return sd_bus_error_set(err, "org.bluez.Error.NotPermitted",
+					"Notify acquired");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       0, fds) < 0)
+		return -errno;
+	c->acquired_fd = fds[0];
+	c->n_acquire++;
+	(void)sd_bus_emit_properties_changed(c->dev->f->bus, c->path,
+					     "org.bluez.GattCharacteristic1",
+					     "NotifyAcquired", NULL);
+	r = sd_bus_message_new_method_return(m, &reply);
+	if (r >= 0)
+		r = sd_bus_message_append(reply, "hq", fds[1], (uint16_t)517);
+	if (r >= 0)
+		r = sd_bus_send(NULL, reply, NULL);
+	close(fds[1]);
+	return r < 0 ? r : 1;
 }
 
 static int char_stop_notify(sd_bus_message *m, void *userdata,
@@ -557,6 +621,15 @@ static const sd_bus_vtable char_vtable[] = {
 	SD_BUS_METHOD("WriteValue", "aya{sv}", "", char_write, 0),
 	SD_BUS_METHOD("StartNotify", "", "", char_start_notify, 0),
 	SD_BUS_METHOD("StopNotify", "", "", char_stop_notify, 0),
+	SD_BUS_METHOD("AcquireNotify", "a{sv}", "hq", char_acquire_notify, 0),
+	SD_BUS_VTABLE_END,
+};
+
+/* What a notify characteristic adds where AcquireNotify is offered. */
+static const sd_bus_vtable char_acquire_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("NotifyAcquired", "b", get_notify_acquired, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_VTABLE_END,
 };
 
@@ -585,6 +658,14 @@ static int gatt_export(struct fake_device *d)
 					     char_vtable, c);
 		if (r < 0)
 			return r;
+		if (c->offer_acquire && (c->flags & HV_GATT_NOTIFY)) {
+			r = sd_bus_add_object_vtable(d->f->bus, &c->slot_acquire,
+						     c->path,
+						     "org.bluez.GattCharacteristic1",
+						     char_acquire_vtable, c);
+			if (r < 0)
+				return r;
+		}
 		(void)sd_bus_emit_interfaces_added(d->f->bus, c->path,
 						   "org.bluez.GattCharacteristic1",
 						   NULL);
@@ -605,7 +686,9 @@ static void device_unexport(struct fake_device *d)
 			(void)sd_bus_emit_interfaces_removed(d->f->bus, c->path,
 							     "org.bluez.GattCharacteristic1",
 							     NULL);
+			release_acquired(c);
 			c->slot = sd_bus_slot_unref(c->slot);
+			c->slot_acquire = sd_bus_slot_unref(c->slot_acquire);
 			c->notifying = 0;
 			if (c->owns_service) {
 				(void)sd_bus_emit_interfaces_removed(
@@ -631,6 +714,7 @@ static void forget_objects(struct fake_bluez *f)
 		d->resolve_timer = sd_event_source_disable_unref(d->resolve_timer);
 		for (size_t j = 0; j < d->n_chars; j++) {
 			d->chars[j].slot = sd_bus_slot_unref(d->chars[j].slot);
+			d->chars[j].slot_acquire = sd_bus_slot_unref(d->chars[j].slot_acquire);
 			d->chars[j].slot_svc = sd_bus_slot_unref(d->chars[j].slot_svc);
 			d->chars[j].notifying = 0;
 		}
@@ -741,6 +825,9 @@ struct fake_bluez *fake_bluez_free(struct fake_bluez *f)
 	forget_objects(f);
 	sd_bus_flush_close_unref(f->bus);
 	for (size_t i = 0; i < f->n_devices; i++) {
+		for (size_t j = 0; j < f->devices[i]->n_chars; j++)
+			if (f->devices[i]->chars[j].acquired_fd >= 0)
+				close(f->devices[i]->chars[j].acquired_fd);
 		free(f->devices[i]->address);
 		free(f->devices[i]->name);
 		free(f->devices[i]);
@@ -848,6 +935,7 @@ struct fake_char *fake_device_add_char(struct fake_device *d, uint16_t service16
 	memset(c, 0, sizeof(*c));
 	c->dev = d;
 	c->flags = flags;
+	c->acquired_fd = -1;
 	uuid16_full(char16, c->uuid);
 	uuid16_full(service16, c->service_uuid);
 	for (i = 0; i < d->n_chars; i++)
@@ -869,6 +957,8 @@ struct fake_char *fake_device_add_char(struct fake_device *d, uint16_t service16
 
 int fake_char_notify(struct fake_char *c, const uint8_t *v, size_t n)
 {
+	if (c->acquired_fd >= 0 && c->dev->connected)
+		return send(c->acquired_fd, v, n, MSG_NOSIGNAL) < 0 ? -errno : 0;
 	if (!c->notifying || !c->dev->connected || !c->dev->f->bus)
 		return -ENOTCONN;
 	c->value_len = n < sizeof(c->value) ? n : sizeof(c->value);
@@ -881,8 +971,10 @@ int fake_char_notify(struct fake_char *c, const uint8_t *v, size_t n)
 void fake_device_drop(struct fake_device *d)
 {
 	d->resolve_timer = sd_event_source_disable_unref(d->resolve_timer);
-	for (size_t i = 0; i < d->n_chars; i++)
+	for (size_t i = 0; i < d->n_chars; i++) {
 		d->chars[i].notifying = 0;
+		release_acquired(&d->chars[i]);
+	}
 	if (!d->connected)
 		return;
 	d->services_resolved = 0;

@@ -35,8 +35,14 @@ struct fake_char {
 	int notifying;
 	size_t value_len;
 	uint8_t value[FAKE_VALUE_MAX];
-	sd_bus_slot *slot_svc, *slot;
+	sd_bus_slot *slot_svc, *slot, *slot_acquire;
 	bool owns_service;
+	/* AcquireNotify as 5.66 has it (transcript 08): offered (NotifyAcquired
+	 * exported) on notify characteristics when offer_acquire is set before
+	 * the GATT objects appear; refuse_acquire answers it with an error. */
+	bool offer_acquire, refuse_acquire;
+	int acquired_fd; /* our end of the socket pair, -1 none */
+	unsigned n_acquire, n_start_notify; /* successful calls */
 };
 
 typedef void (*fake_write_fn)(struct fake_char *c, const uint8_t *v,
@@ -110,7 +116,8 @@ int fake_device_advert(struct fake_device *d);
 struct fake_char *fake_device_add_char(struct fake_device *d,
 				       uint16_t service16, uint16_t char16,
 				       unsigned flags);
-/* A notification/indication: Value changed, if notifying. */
+/* A notification/indication: Value changed, if notifying; through the
+ * socket when acquired. */
 int fake_char_notify(struct fake_char *c, const uint8_t *v, size_t n);
 /* The link drops: ServicesResolved=false, Connected=false. */
 void fake_device_drop(struct fake_device *d);

@@ -609,6 +609,81 @@ static void test_drop_mid_transfer_retried(void **state)
 	assert_int_equal(d->n_connects, 2);
 }
 
+/* 0x2A9D as a notify-only characteristic; offer: bluetoothd exports
+ * NotifyAcquired (transcript 08); refuse: AcquireNotify fails anyway. */
+static struct fake_device *add_notify_scale(struct ctx *c, bool offer,
+					    bool refuse)
+{
+	struct fake_device *d = add_sig_scale(c);
+
+	c->c_meas->flags = HV_GATT_NOTIFY;
+	c->c_meas->offer_acquire = offer;
+	c->c_meas->refuse_acquire = refuse;
+	return d;
+}
+
+static void test_acquire_notify(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d = add_notify_scale(c, true, false);
+
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_done >= 1, 15));
+	assert_int_equal(c->results[0], 0);
+	/* records through the socket, in order, before RACP's "done" */
+	check_records(c);
+	assert_int_equal(c->c_meas->n_acquire, 1);
+	assert_int_equal(c->c_meas->n_start_notify, 0);
+	/* indications still need StartNotify */
+	assert_int_equal(c->c_racp->n_acquire, 0);
+	assert_int_equal(c->c_racp->n_start_notify, 1);
+	/* the socket was released with the link */
+	assert_true(RUN_UNTIL(c, !d->connected, 5));
+	assert_int_equal(c->c_meas->acquired_fd, -1);
+}
+
+static void test_acquire_notify_drop_retried(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d = add_notify_scale(c, true, false);
+
+	c->drop_after = 3;
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_done >= 2, 20));
+	assert_int_equal(c->results[0], -ECONNRESET);
+	assert_int_equal(c->results[1], 0);
+	assert_int_equal(c->prepared_sequence[1], 3);
+	check_records(c);
+	assert_int_equal(c->c_meas->n_acquire, 2);
+	assert_int_equal(c->c_meas->n_start_notify, 0);
+}
+
+static void test_notify_without_acquire(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d = add_notify_scale(c, false, false);
+
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_done >= 1, 15));
+	assert_int_equal(c->results[0], 0);
+	check_records(c);
+	assert_int_equal(c->c_meas->n_acquire, 0);
+	assert_int_equal(c->c_meas->n_start_notify, 1);
+}
+
+static void test_acquire_refused_falls_back(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d = add_notify_scale(c, true, true);
+
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_done >= 1, 15));
+	assert_int_equal(c->results[0], 0);
+	check_records(c);
+	assert_int_equal(c->c_meas->n_acquire, 0);
+	assert_int_equal(c->c_meas->n_start_notify, 1);
+}
+
 static void test_bluetoothd_restart(void **state)
 {
 	struct ctx *c = *state;
@@ -684,6 +759,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_adverts_to_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sig_scale_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_mid_transfer_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_acquire_notify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_acquire_notify_drop_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify_without_acquire, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_acquire_refused_falls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bluetoothd_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adapter_gone_and_back, setup, teardown),
 	};
