@@ -259,13 +259,8 @@ int cli_assign(int argc, char **argv)
 		return cli_store_error("assign", s, r, id);
 	if (!unassign) {
 		r = hv_store_person_get(s, person_id, &p);
-		if (r == -ENOENT) {
-			fprintf(stderr, "homevitals assign: no person %s (see 'homevitals people list')\n",
-				person_id);
-			return CLI_EXIT_NOT_FOUND;
-		}
 		if (r < 0)
-			return cli_store_error("assign", s, r, person_id);
+			return cli_person_error("assign", s, r, person_id);
 		cli_person_profile(&p, record_time_s(old), &profile);
 	}
 	r = cli_rederive(old, person_id, unassign ? NULL : &profile, &json,

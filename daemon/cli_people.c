@@ -203,13 +203,8 @@ static int people_edit(const struct people_args *a)
 	if (r)
 		return r;
 	r = hv_store_person_get(s, a->id, &p);
-	if (r == -ENOENT) {
-		fprintf(stderr, "homevitals people edit: no person %s (see 'homevitals people list')\n",
-			a->id);
-		return CLI_EXIT_NOT_FOUND;
-	}
 	if (r < 0)
-		return cli_store_error("people edit", s, r, a->id);
+		return cli_person_error("people edit", s, r, a->id);
 	r = apply_attributes("people edit", a, &p);
 	if (r)
 		return r;
@@ -232,13 +227,8 @@ static int people_remove(const struct people_args *a)
 	if (r)
 		return r;
 	r = hv_store_person_remove(s, a->id);
-	if (r == -ENOENT) {
-		fprintf(stderr, "homevitals people remove: no person %s (see 'homevitals people list')\n",
-			a->id);
-		return CLI_EXIT_NOT_FOUND;
-	}
 	if (r < 0)
-		return cli_store_error("people remove", s, r, a->id);
+		return cli_person_error("people remove", s, r, a->id);
 	printf("Removed %s; their device user slots are unlinked, their measurements kept\n",
 	       a->id);
 	return CLI_EXIT_OK;

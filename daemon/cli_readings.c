@@ -407,13 +407,8 @@ static int run_export(struct export *e, const struct filter_args *a)
 	e->s = s;
 	if (a->person) {
 		r = hv_store_person_get(s, a->person, &p);
-		if (r == -ENOENT) {
-			fprintf(stderr, "homevitals %s: no person %s (see 'homevitals people list')\n",
-				e->cmd, a->person);
-			return CLI_EXIT_NOT_FOUND;
-		}
 		if (r < 0)
-			return cli_store_error(e->cmd, s, r, a->person);
+			return cli_person_error(e->cmd, s, r, a->person);
 	}
 	r = hv_store_people_list(s, &people, &e->n_people);
 	if (r < 0)

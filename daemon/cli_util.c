@@ -138,6 +138,17 @@ int cli_store_error(const char *cmd, struct hv_store *s, int error,
 	}
 }
 
+int cli_person_error(const char *cmd, struct hv_store *s, int error,
+		     const char *id)
+{
+	if (error == -ENOENT) {
+		fprintf(stderr, "homevitals %s: no person %s (see 'homevitals people list')\n",
+			cmd, id);
+		return CLI_EXIT_NOT_FOUND;
+	}
+	return cli_store_error(cmd, s, error, id);
+}
+
 /* --- pure parsers ---------------------------------------------------------------- */
 
 static bool is_leap(int y)
@@ -583,6 +594,15 @@ static void from_pid_file(const char *path, struct cli_daemon_info *info)
 			       (int)pid);
 }
 
+#define SYSTEMD "org.freedesktop.systemd1"
+
+static int unit_string(sd_bus *bus, const char *unit_path, const char *iface,
+		       const char *name, char **ret)
+{
+	return sd_bus_get_property_string(bus, SYSTEMD, unit_path, iface, name,
+					  NULL, ret);
+}
+
 static int from_systemd(struct cli_daemon_info *info)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -599,28 +619,19 @@ static int from_systemd(struct cli_daemon_info *info)
 			       CLI_SYSTEMD_UNIT, &unit_path);
 	if (r < 0)
 		return r;
-	r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1",
-				       unit_path,
-				       "org.freedesktop.systemd1.Unit",
-				       "LoadState", NULL, &load);
+	r = unit_string(bus, unit_path, SYSTEMD ".Unit", "LoadState", &load);
 	if (r < 0)
 		return r;
 	if (strcmp(load, "loaded") != 0)
 		return -ENOENT; /* not installed as a unit here */
-	r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1",
-				       unit_path,
-				       "org.freedesktop.systemd1.Unit",
-				       "ActiveState", NULL, &state);
+	r = unit_string(bus, unit_path, SYSTEMD ".Unit", "ActiveState", &state);
 	if (r < 0)
 		return r;
-	(void)sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1",
-					  unit_path,
-					  "org.freedesktop.systemd1.Service",
-					  "MainPID", NULL, 'u', &pid);
-	(void)sd_bus_get_property_string(bus, "org.freedesktop.systemd1",
-					 unit_path,
-					 "org.freedesktop.systemd1.Service",
-					 "StatusText", NULL, &text);
+	(void)sd_bus_get_property_trivial(bus, SYSTEMD, unit_path,
+					  SYSTEMD ".Service", "MainPID", NULL,
+					  'u', &pid);
+	(void)unit_string(bus, unit_path, SYSTEMD ".Service", "StatusText",
+			  &text);
 	info->known = true;
 	(void)snprintf(info->source, sizeof(info->source), "systemd %s",
 		       CLI_SYSTEMD_UNIT);

@@ -51,6 +51,10 @@ int cli_store_path(const char *cmd, const struct cli_store_options *o,
  * -EACCES/-EROFS/-EPERM → NO_STORE, -EINVAL → USAGE, else FAILURE). */
 int cli_store_error(const char *cmd, struct hv_store *s, int error,
 		    const char *what);
+/* The same for a call about person id: -ENOENT prints "no person ID" and
+ * where to find people (CLI_EXIT_NOT_FOUND). */
+int cli_person_error(const char *cmd, struct hv_store *s, int error,
+		     const char *id);
 
 /* --- pure parsers ------------------------------------------------------- */
 
