@@ -441,6 +441,22 @@ static int tx_stmt(struct hv_store *s, enum stmt_id id, sqlite3_stmt **ret)
 	return 0;
 }
 
+/* One-statement write in its own transaction; -ENOENT when nothing changed
+ * and must_change. */
+static int write_one(struct hv_store *s, sqlite3_stmt *st, bool must_change,
+		     const char *what)
+{
+	int r = step_done(s, st);
+
+	if (r < 0)
+		return tx_abort(s, r);
+	if (must_change && sqlite3_changes(s->db) == 0) {
+		set_errmsg(s, "no %s", what);
+		return tx_abort(s, -ENOENT);
+	}
+	return tx_commit(s);
+}
+
 /* Fills dest from the current row. */
 typedef void (*row_reader)(sqlite3_stmt *st, void *dest);
 
@@ -1299,6 +1315,17 @@ static int check_address(struct hv_store *s, const char *address)
 	return 0;
 }
 
+/* tx_stmt() for a write keyed by a device address, checked first. */
+static int device_tx_stmt(struct hv_store *s, const char *address,
+			  enum stmt_id id, sqlite3_stmt **ret)
+{
+	int r = check_address(s, address);
+
+	if (r < 0)
+		return r;
+	return tx_stmt(s, id, ret);
+}
+
 int hv_store_device_seen(struct hv_store *s, const struct hv_device_info *d)
 {
 	sqlite3_stmt *st;
@@ -1306,10 +1333,7 @@ int hv_store_device_seen(struct hv_store *s, const struct hv_device_info *d)
 
 	if (!s || !d)
 		return -EINVAL;
-	r = check_address(s, d->address);
-	if (r < 0)
-		return r;
-	r = tx_stmt(s, ST_DEVICE_SEEN, &st);
+	r = device_tx_stmt(s, d->address, ST_DEVICE_SEEN, &st);
 	if (r < 0)
 		return r;
 	bind_text(st, 1, d->address);
@@ -1318,10 +1342,7 @@ int hv_store_device_seen(struct hv_store *s, const struct hv_device_info *d)
 	sqlite3_bind_int(st, 4, d->rssi);
 	sqlite3_bind_int(st, 5, d->battery);
 	sqlite3_bind_int64(st, 6, d->last_seen_usec);
-	r = step_done(s, st);
-	if (r < 0)
-		return tx_abort(s, r);
-	return tx_commit(s);
+	return write_one(s, st, false, NULL);
 }
 
 int hv_store_device_get(struct hv_store *s, const char *address,
@@ -1355,18 +1376,12 @@ int hv_store_device_set_sequence(struct hv_store *s, const char *address,
 
 	if (!s)
 		return -EINVAL;
-	r = check_address(s, address);
-	if (r < 0)
-		return r;
-	r = tx_stmt(s, ST_DEVICE_SEQUENCE, &st);
+	r = device_tx_stmt(s, address, ST_DEVICE_SEQUENCE, &st);
 	if (r < 0)
 		return r;
 	bind_text(st, 1, address);
 	sqlite3_bind_int(st, 2, last_sequence);
-	r = step_done(s, st);
-	if (r < 0)
-		return tx_abort(s, r);
-	return tx_commit(s);
+	return write_one(s, st, false, NULL);
 }
 
 /* Read every row first, so that callbacks may use the store freely. */
@@ -1438,22 +1453,6 @@ static void person_from_row(sqlite3_stmt *st, void *dest)
 	p->weight_min_kg = sqlite3_column_double(st, 5);
 	p->weight_max_kg = sqlite3_column_double(st, 6);
 	p->last_weight_kg = sqlite3_column_double(st, 7);
-}
-
-/* One-statement write in its own transaction; -ENOENT when nothing changed
- * and must_change. */
-static int write_one(struct hv_store *s, sqlite3_stmt *st, bool must_change,
-		     const char *what)
-{
-	int r = step_done(s, st);
-
-	if (r < 0)
-		return tx_abort(s, r);
-	if (must_change && sqlite3_changes(s->db) == 0) {
-		set_errmsg(s, "no %s", what);
-		return tx_abort(s, -ENOENT);
-	}
-	return tx_commit(s);
 }
 
 static int person_write(struct hv_store *s, enum stmt_id id,
@@ -1604,10 +1603,7 @@ int hv_store_link_set(struct hv_store *s, const char *address, int user_index,
 		set_errmsg(s, "person id too long");
 		return -EINVAL;
 	}
-	r = check_address(s, address);
-	if (r < 0)
-		return r;
-	r = tx_stmt(s, ST_LINK_SET, &st);
+	r = device_tx_stmt(s, address, ST_LINK_SET, &st);
 	if (r < 0)
 		return r;
 	bind_text(st, 1, address);
@@ -1628,10 +1624,7 @@ int hv_store_link_remove(struct hv_store *s, const char *address,
 
 	if (!s)
 		return -EINVAL;
-	r = check_address(s, address);
-	if (r < 0)
-		return r;
-	r = tx_stmt(s, ST_LINK_REMOVE, &st);
+	r = device_tx_stmt(s, address, ST_LINK_REMOVE, &st);
 	if (r < 0)
 		return r;
 	bind_text(st, 1, address);
