@@ -218,6 +218,7 @@ static int device_changed(struct capture *c, const char *path,
 {
 	struct capture_device *d = device_get(c, path);
 	struct hv_frame f;
+	int r;
 
 	if (!d)
 		return 0; /* too many devices: drop quietly */
@@ -232,7 +233,10 @@ static int device_changed(struct capture *c, const char *path,
 		return 0;
 	if (c->unclaimed && claimed(&f))
 		return 0;
-	return write_line(c, d, &f);
+	r = write_line(c, d, &f);
+	if (r < 0)
+		return log_error_errno(r, "capture: cannot write: %m");
+	return 0;
 }
 
 /*
@@ -296,10 +300,7 @@ static int on_interfaces_added(sd_bus_message *m, void *userdata,
 	}
 	if (!is_device)
 		return 0;
-	r = device_changed(c, path, &change);
-	if (r < 0)
-		return log_error_errno(r, "capture: cannot write: %m");
-	return 0;
+	return device_changed(c, path, &change);
 }
 
 static int on_properties_changed(sd_bus_message *m, void *userdata,
@@ -321,10 +322,7 @@ static int on_properties_changed(sd_bus_message *m, void *userdata,
 		log_debug_errno(r, "capture: malformed PropertiesChanged: %m");
 		return 0;
 	}
-	r = device_changed(c, path, &change);
-	if (r < 0)
-		return log_error_errno(r, "capture: cannot write: %m");
-	return 0;
+	return device_changed(c, path, &change);
 }
 
 /* The adapter path: --adapter NAME, or the first Adapter1 object. Devices
