@@ -684,6 +684,66 @@ static void test_acquire_refused_falls_back(void **state)
 	assert_int_equal(c->c_meas->n_start_notify, 1);
 }
 
+/* No advert for `stall` while discovering: StopDiscovery + StartDiscovery
+ * (docs/bluez.md; 5 minutes in service, 1 s here). */
+static void test_stall_restarts_discovery(void **state)
+{
+	struct ctx *c = *state;
+	struct hv_bluez_tuning t;
+	unsigned starts;
+
+	hv_bluez_get_tuning(c->bluez, &t);
+	t.stall = 1 * USEC_PER_SEC;
+	hv_bluez_set_tuning(c->bluez, &t);
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK && c->fake->discovering, 5));
+	starts = c->fake->n_start_discovery;
+	/* silent radio: restarted, and again after another quiet second */
+	assert_true(RUN_UNTIL(c, c->fake->n_start_discovery >= starts + 2, 5));
+	assert_true(c->fake->discovering);
+	assert_int_equal(c->state, HV_ADAPTER_OK);
+}
+
+/* While adverts arrive, no restart. */
+static void test_no_stall_restart_while_adverts(void **state)
+{
+	struct ctx *c = *state;
+	struct hv_bluez_tuning t;
+	struct fake_device *d;
+	unsigned starts;
+
+	hv_bluez_get_tuning(c->bluez, &t);
+	t.stall = 1 * USEC_PER_SEC;
+	hv_bluez_set_tuning(c->bluez, &t);
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK && c->fake->discovering, 5));
+	d = fake_bluez_add_device(c->fake, ADDR_MI, "MI SCALE2");
+	fake_device_set_service_data(d, 0x181d, (const uint8_t[]){ 0x22, 0x98, 0x3a }, 3);
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_adverts >= 1, 5));
+	starts = c->fake->n_start_discovery;
+	run_for(c, 2.5);
+	assert_int_equal(c->fake->n_start_discovery, starts);
+}
+
+/* A device not seen for bluetooth.stale_device_s is removed; one that
+ * keeps advertising is not. */
+static void test_stale_device_removed(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *quiet, *busy;
+
+	c->cfg.bluetooth.stale_device_s = 1;
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 5));
+	quiet = fake_bluez_add_device(c->fake, "C8:47:8C:00:00:03", "QUIET");
+	busy = fake_bluez_add_device(c->fake, ADDR_MI, "MI SCALE2");
+	c->advertising[0] = quiet;
+	c->advertising[1] = busy;
+	assert_true(RUN_UNTIL(c, quiet->exported && busy->exported, 5));
+	c->advertising[0] = NULL;
+	assert_true(RUN_UNTIL(c, !quiet->exported, 5));
+	run_for(c, 1.5);
+	assert_true(busy->exported);
+}
+
 static void test_bluetoothd_restart(void **state)
 {
 	struct ctx *c = *state;
@@ -763,6 +823,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_acquire_notify_drop_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_without_acquire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acquire_refused_falls_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stall_restarts_discovery, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_stall_restart_while_adverts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_device_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bluetoothd_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adapter_gone_and_back, setup, teardown),
 	};
