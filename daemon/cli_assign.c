@@ -190,17 +190,14 @@ static void assign_usage(FILE *out)
 }
 
 enum {
-	OPT_DB = 0x100,
-	OPT_CONFIG,
-	OPT_PID_FILE,
+	OPT_PID_FILE = CLI_OPT_STORE_END,
 	OPT_UNASSIGN,
 };
 
 int cli_assign(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "config", required_argument, NULL, OPT_CONFIG },
+		CLI_STORE_OPTIONS,
 		{ "pid-file", required_argument, NULL, OPT_PID_FILE },
 		{ "unassign", no_argument, NULL, OPT_UNASSIGN },
 		{ "help", no_argument, NULL, 'h' },
@@ -217,13 +214,9 @@ int cli_assign(int argc, char **argv)
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+		if (cli_store_option(c, optarg, &o))
+			continue;
 		switch (c) {
-		case OPT_DB:
-			o.db = optarg;
-			break;
-		case OPT_CONFIG:
-			o.config = optarg;
-			break;
 		case OPT_PID_FILE:
 			pid_file = optarg;
 			break;

@@ -361,9 +361,7 @@ static int devices_unlink(const struct cli_store_options *o, char **args,
 }
 
 enum {
-	OPT_DB = 0x100,
-	OPT_CONFIG,
-	OPT_CONSENT,
+	OPT_CONSENT = CLI_OPT_STORE_END,
 	OPT_FORGET,
 	OPT_JSON,
 };
@@ -371,8 +369,7 @@ enum {
 int cli_devices(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "config", required_argument, NULL, OPT_CONFIG },
+		CLI_STORE_OPTIONS,
 		{ "consent", required_argument, NULL, OPT_CONSENT },
 		{ "forget", no_argument, NULL, OPT_FORGET },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -386,13 +383,9 @@ int cli_devices(int argc, char **argv)
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+		if (cli_store_option(c, optarg, &o))
+			continue;
 		switch (c) {
-		case OPT_DB:
-			o.db = optarg;
-			break;
-		case OPT_CONFIG:
-			o.config = optarg;
-			break;
 		case OPT_CONSENT:
 			consent = optarg;
 			break;

@@ -47,9 +47,7 @@ static void people_usage(FILE *out)
 }
 
 enum {
-	OPT_DB = 0x100,
-	OPT_CONFIG,
-	OPT_ID,
+	OPT_ID = CLI_OPT_STORE_END,
 	OPT_NAME,
 	OPT_HEIGHT,
 	OPT_BIRTH,
@@ -350,8 +348,7 @@ static int people_list(const struct people_args *a)
 int cli_people(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "config", required_argument, NULL, OPT_CONFIG },
+		CLI_STORE_OPTIONS,
 		{ "id", required_argument, NULL, OPT_ID },
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "height", required_argument, NULL, OPT_HEIGHT },
@@ -370,13 +367,9 @@ int cli_people(int argc, char **argv)
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+		if (cli_store_option(c, optarg, &a.store))
+			continue;
 		switch (c) {
-		case OPT_DB:
-			a.store.db = optarg;
-			break;
-		case OPT_CONFIG:
-			a.store.config = optarg;
-			break;
 		case OPT_ID:
 			a.id = optarg;
 			break;

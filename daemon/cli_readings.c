@@ -345,9 +345,7 @@ struct filter_args {
 };
 
 enum {
-	OPT_DB = 0x100,
-	OPT_CONFIG,
-	OPT_PERSON,
+	OPT_PERSON = CLI_OPT_STORE_END,
 	OPT_METRIC,
 	OPT_SINCE,
 	OPT_UNTIL,
@@ -438,8 +436,7 @@ static int parse_filter_args(const char *cmd, int argc, char **argv,
 			     struct filter_args *a, void (*usage)(FILE *))
 {
 	static const struct option options[] = {
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "config", required_argument, NULL, OPT_CONFIG },
+		CLI_STORE_OPTIONS,
 		{ "person", required_argument, NULL, OPT_PERSON },
 		{ "metric", required_argument, NULL, OPT_METRIC },
 		{ "since", required_argument, NULL, OPT_SINCE },
@@ -454,13 +451,9 @@ static int parse_filter_args(const char *cmd, int argc, char **argv,
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+		if (cli_store_option(c, optarg, &a->store))
+			continue;
 		switch (c) {
-		case OPT_DB:
-			a->store.db = optarg;
-			break;
-		case OPT_CONFIG:
-			a->store.config = optarg;
-			break;
 		case OPT_PERSON:
 			a->person = optarg;
 			break;

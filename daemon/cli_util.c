@@ -138,6 +138,20 @@ int cli_store_error(const char *cmd, struct hv_store *s, int error,
 	}
 }
 
+bool cli_store_option(int c, const char *arg, struct cli_store_options *o)
+{
+	switch (c) {
+	case CLI_OPT_DB:
+		o->db = arg;
+		return true;
+	case CLI_OPT_CONFIG:
+		o->config = arg;
+		return true;
+	default:
+		return false;
+	}
+}
+
 int cli_person_error(const char *cmd, struct hv_store *s, int error,
 		     const char *id)
 {

@@ -29,6 +29,22 @@ struct cli_store_options {
 	const char *config; /* --config, or NULL */
 };
 
+/* getopt_long values of --db and --config, which every subcommand that
+ * opens the store takes; its own options start at CLI_OPT_STORE_END. */
+enum {
+	CLI_OPT_DB = 0x100,
+	CLI_OPT_CONFIG,
+	CLI_OPT_STORE_END,
+};
+
+#define CLI_STORE_OPTIONS                                      \
+	{ "db", required_argument, NULL, CLI_OPT_DB },         \
+	{ "config", required_argument, NULL, CLI_OPT_CONFIG }
+
+/* Take getopt_long's c with its arg into o when it is --db or --config:
+ * true then. */
+bool cli_store_option(int c, const char *arg, struct cli_store_options *o);
+
 enum cli_open_mode {
 	CLI_OPEN_READ, /* read-only; the database must exist */
 	CLI_OPEN_WRITE, /* read-write; the database must exist */
