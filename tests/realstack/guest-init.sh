@@ -16,7 +16,18 @@ ln -sf fd/0 /dev/stdin; ln -sf fd/1 /dev/stdout; ln -sf fd/2 /dev/stderr
 mount -t devpts devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t tmpfs -o mode=755 tmpfs /run
+# A fresh /tmp for the guest; but the checkout may itself live under the
+# host's /tmp (CI clones there): keep it visible at the same path.
+repo=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+mkdir -p /mnt/hosttmp
+mount --bind /tmp /mnt/hosttmp
 mount -t tmpfs -o mode=1777 tmpfs /tmp
+case $repo in
+/tmp/*)
+	mkdir -p "$repo"
+	mount --bind "/mnt/hosttmp/${repo#/tmp/}" "$repo"
+	;;
+esac
 mkdir -p /run/lock /mnt/out
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=none out /mnt/out
 modprobe configfs 2>/dev/null
