@@ -7,6 +7,7 @@
 
 #include "daemon/macro.h"
 #include "daemon/pipeline.h"
+#include "drivers/ieee11073.h"
 
 #define DEVICES_MAX 64
 #define NAME_MAX_LEN 64
@@ -37,6 +38,7 @@ struct device {
 	double emitted_weight;
 	uint64_t emitted_at;
 	struct held partial; /* first packets of a multi-packet measurement */
+	struct held awaiting; /* a measurement whose context frame follows */
 	bool advert_emitted;
 	uint64_t advert_emitted_at;
 	struct hv_measurement advert_last;
@@ -61,6 +63,7 @@ void hv_pipeline_settings_default(struct hv_pipeline_settings *ret)
 		.advert_interval_usec = 30 * USEC_PER_SEC,
 		.advert_repeat_usec = 300 * USEC_PER_SEC,
 		.packet_timeout_usec = 30 * USEC_PER_SEC,
+		.context_timeout_usec = 5 * USEC_PER_SEC,
 		.pending_max = 256,
 		.stray_max_kg = 5.0,
 	};
@@ -445,12 +448,48 @@ static int feed_other_advert(struct hv_pipeline *p, struct device *d,
 	return emit(p, &h, now);
 }
 
+/* Glucose context (0x2A34) follows its measurement, same sequence number:
+ * its context and flags join the measurement before it is kept. */
+static bool is_context_for(const struct held *h, const struct hv_driver *drv,
+			   const struct hv_measurement *m)
+{
+	return h->valid && h->driver == drv && !m->final &&
+	       m->sequence_number >= 0 &&
+	       m->sequence_number == h->m.sequence_number;
+}
+
+static int emit_awaiting(struct hv_pipeline *p, struct device *d,
+			 const struct hv_clock_sample *now)
+{
+	if (!d->awaiting.valid)
+		return 0;
+	d->awaiting.valid = false;
+	return emit(p, &d->awaiting, now);
+}
+
 static int feed_gatt(struct hv_pipeline *p, struct device *d,
 		     const struct hv_frame *f, const struct hv_driver *drv,
 		     const struct hv_measurement *m,
 		     const struct hv_clock_sample *now)
 {
 	struct held h;
+	int r;
+
+	if (is_context_for(&d->awaiting, drv, m)) {
+		struct hv_measurement *joined = &d->awaiting.m;
+
+		for (size_t i = 0; i < m->n_context; i++)
+			(void)hv_measurement_add_context(joined,
+							 m->context_key[i],
+							 m->context_value[i]);
+		for (size_t i = 0; i < m->n_flags; i++)
+			(void)hv_measurement_add_flag(joined, m->flags[i]);
+		return emit_awaiting(p, d, now);
+	}
+	/* Anything else ends the wait: keep what we have. */
+	r = emit_awaiting(p, d, now);
+	if (r < 0)
+		return r;
 
 	if (m->more_packets) {
 		if (d->partial.valid)
@@ -484,6 +523,11 @@ static int feed_gatt(struct hv_pipeline *p, struct device *d,
 		joined.final = true;
 		h.m = joined;
 		d->partial.valid = false;
+	}
+	if (h.m.sequence_number >= 0 &&
+	    hv_measurement_has_flag(&h.m, "context_follows")) {
+		held_copy(&d->awaiting, &h);
+		return 0;
 	}
 	return emit(p, &h, now);
 }
@@ -543,6 +587,19 @@ int hv_pipeline_tick(struct hv_pipeline *p, const struct hv_clock_sample *now,
 			else
 				next_deadline(&next, end);
 		}
+		if (d->awaiting.valid) {
+			uint64_t end = d->awaiting.rx_mono +
+				       p->settings.context_timeout_usec;
+
+			if (now->mono_usec >= end) {
+				/* No context came: the measurement stands alone. */
+				int k = emit_awaiting(p, d, now);
+
+				if (k < 0 && r == 0)
+					r = k;
+			} else
+				next_deadline(&next, end);
+		}
 		if (d->partial.valid) {
 			uint64_t end = d->partial.rx_mono +
 				       p->settings.packet_timeout_usec;
@@ -581,13 +638,14 @@ int hv_pipeline_flush(struct hv_pipeline *p, const struct hv_clock_sample *now)
 
 	for (size_t i = 0; i < p->n_devices; i++) {
 		struct device *d = p->devices[i];
+		int k = 0;
 
-		if (d->state == WEIGHIN_ACTIVE) {
-			int k = end_weighin(p, d, now);
-
-			if (k < 0 && r == 0)
-				r = k;
-		}
+		if (d->state == WEIGHIN_ACTIVE)
+			k = end_weighin(p, d, now);
+		if (k >= 0)
+			k = emit_awaiting(p, d, now);
+		if (k < 0 && r == 0)
+			r = k;
 	}
 	return r;
 }

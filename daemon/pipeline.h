@@ -19,7 +19,8 @@
  *  - Other advertised devices: one measurement per `advert_interval_usec`
  *    per device at most, and an unchanged value only every
  *    `advert_repeat_usec`.
- *  - GATT values: every final measurement; multi-packet ones are joined.
+ *  - GATT values: every final measurement; multi-packet ones are joined; a
+ *    measurement that says its context follows (glucose) waits for it.
  *  - Time: the device's clock when plausible (local time, converted with the
  *    gateway's zone), else the receive time — and until the wall clock is
  *    known the record is held (bounded) and dated once it is.
@@ -56,6 +57,7 @@ struct hv_pipeline_settings {
 	uint64_t advert_interval_usec; /* 30 s */
 	uint64_t advert_repeat_usec; /* 300 s: an unchanged value again */
 	uint64_t packet_timeout_usec; /* 30 s: drop a half multi-packet */
+	uint64_t context_timeout_usec; /* 5 s: wait for a glucose context */
 	unsigned pending_max; /* records held while the clock is unknown */
 	double stray_max_kg; /* 5 kg */
 };

@@ -13,6 +13,7 @@
 #include "daemon/hexutil.h"
 #include "daemon/macro.h"
 #include "daemon/pipeline.h"
+#include "drivers/ieee11073.h"
 #include "drivers/registry.h"
 
 #define ADDR "C8:47:8C:00:00:01"
@@ -470,6 +471,54 @@ static void test_advertised_heart_rate_rate_limited(void **state)
 	hv_pipeline_free(p);
 }
 
+/* Glucose Measurement 0x2A18 with "context follows" (flags bit 4), sequence
+ * 5, base time 2025-06-01 07:30:00, concentration 5.4 mmol/L as SFLOAT
+ * (mantissa 54, exponent -4 in mol/L: 0xC036), type/location 0x11
+ * (capillary whole blood, finger); then its context 0x2A34: flags 0x02
+ * (meal follows), sequence 5, meal 1 (preprandial). GATT XML layouts. */
+#define GLUCOSE_WITH_CONTEXT "2a18:1605" "00" "e9070601071e00" "36c0" "11"
+#define GLUCOSE_CONTEXT "2a34:02050001"
+
+static void test_glucose_context_joined(void **state)
+{
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	struct hv_measurement m;
+
+	(void)state;
+	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	assert_int_equal(feed_gatt(p, GLUCOSE_WITH_CONTEXT, "sig_glucose", 1, &m), 0);
+	assert_true(hv_measurement_has_flag(&m, "context_follows"));
+	assert_int_equal(s.n, 0); /* waiting for its context */
+	assert_int_equal(feed_gatt(p, GLUCOSE_CONTEXT, "sig_glucose", 1.1, &m), 0);
+	assert_int_equal(s.n, 1);
+	assert_non_null(hv_measurement_find(&s.records[0].m, HV_METRIC_BLOOD_GLUCOSE));
+	assert_non_null(hv_measurement_context(&s.records[0].m, "meal"));
+	assert_string_equal(hv_measurement_context(&s.records[0].m, "meal"),
+			    "preprandial");
+	hv_pipeline_free(p);
+}
+
+static void test_glucose_without_its_context_still_kept(void **state)
+{
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	struct hv_measurement m;
+	struct hv_clock_sample now;
+
+	(void)state;
+	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	assert_int_equal(feed_gatt(p, GLUCOSE_WITH_CONTEXT, "sig_glucose", 1, &m), 0);
+	now = clock_at(3);
+	assert_int_equal(hv_pipeline_tick(p, &now, NULL), 0);
+	assert_int_equal(s.n, 0);
+	now = clock_at(6.5);
+	assert_int_equal(hv_pipeline_tick(p, &now, NULL), 0);
+	assert_int_equal(s.n, 1);
+	assert_null(hv_measurement_context(&s.records[0].m, "meal"));
+	hv_pipeline_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +534,8 @@ int main(void)
 		cmocka_unit_test(test_multi_packet_body_composition_joined),
 		cmocka_unit_test(test_half_multi_packet_times_out),
 		cmocka_unit_test(test_advertised_heart_rate_rate_limited),
+		cmocka_unit_test(test_glucose_context_joined),
+		cmocka_unit_test(test_glucose_without_its_context_still_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
