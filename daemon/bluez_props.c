@@ -269,8 +269,14 @@ static int read_device_entry(sd_bus_message *m, const char *key,
 	return r < 0 ? r : 1;
 }
 
-int hv_bluez_device_props_read(sd_bus_message *m,
-			       struct hv_bluez_device_props *props)
+/*
+ * Walk an a{sv} property dictionary: entry() reads the values it knows
+ * (returns 1), leaves the others to be skipped (0), or fails (<0).
+ */
+static int read_props_dict(sd_bus_message *m,
+			   int (*entry)(sd_bus_message *m, const char *key,
+					void *props),
+			   void *props)
 {
 	int r;
 
@@ -284,7 +290,7 @@ int hv_bluez_device_props_read(sd_bus_message *m,
 		r = sd_bus_message_read(m, "s", &key);
 		if (r < 0)
 			return r;
-		r = read_device_entry(m, key, props);
+		r = entry(m, key, props);
 		if (r < 0)
 			return r;
 		if (r == 0) {
@@ -300,6 +306,17 @@ int hv_bluez_device_props_read(sd_bus_message *m,
 		return r;
 	r = sd_bus_message_exit_container(m);
 	return r < 0 ? r : 0;
+}
+
+static int device_entry(sd_bus_message *m, const char *key, void *props)
+{
+	return read_device_entry(m, key, props);
+}
+
+int hv_bluez_device_props_read(sd_bus_message *m,
+			       struct hv_bluez_device_props *props)
+{
+	return read_props_dict(m, device_entry, props);
 }
 
 unsigned hv_bluez_gatt_flag_from_string(const char *s)
@@ -380,37 +397,15 @@ static int read_gatt_entry(sd_bus_message *m, const char *key,
 	return 0;
 }
 
+static int gatt_entry(sd_bus_message *m, const char *key, void *props)
+{
+	return read_gatt_entry(m, key, props);
+}
+
 int hv_bluez_gatt_props_read(sd_bus_message *m,
 			     struct hv_bluez_gatt_props *props)
 {
-	int r;
-
-	r = sd_bus_message_enter_container(m, SD_BUS_TYPE_ARRAY, "{sv}");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_enter_container(m, SD_BUS_TYPE_DICT_ENTRY,
-						   "sv")) > 0) {
-		const char *key;
-
-		r = sd_bus_message_read(m, "s", &key);
-		if (r < 0)
-			return r;
-		r = read_gatt_entry(m, key, props);
-		if (r < 0)
-			return r;
-		if (r == 0) {
-			r = sd_bus_message_skip(m, "v");
-			if (r < 0)
-				return r;
-		}
-		r = sd_bus_message_exit_container(m);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-	r = sd_bus_message_exit_container(m);
-	return r < 0 ? r : 0;
+	return read_props_dict(m, gatt_entry, props);
 }
 
 void hv_bluez_device_props_merge(struct hv_bluez_device_props *cache,
