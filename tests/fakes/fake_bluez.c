@@ -11,7 +11,15 @@
 #include "daemon/bluez_props.h"
 #include "tests/fakes/fake_bluez.h"
 
+#define _cleanup_msg_ __attribute__((cleanup(sd_bus_message_unrefp)))
+
 #define ADAPTER_PATH "/org/bluez/hci0"
+#define AUTH_FAILED "org.bluez.Error.AuthenticationFailed"
+
+static const char *strempty_(const char *s)
+{
+	return s ? s : "";
+}
 
 static void uuid16_full(uint16_t u, char buf[37])
 {
@@ -172,19 +180,104 @@ static const sd_bus_vtable adapter_vtable[] = {
 	SD_BUS_VTABLE_END,
 };
 
+/* ---- AgentManager1 ---------------------------------------------------------- */
+
+static struct fake_agent *agent_of(struct fake_bluez *f, const char *owner)
+{
+	for (size_t i = 0; i < FAKE_MAX_AGENTS; i++)
+		if (f->agents[i].owner[0] && strcmp(f->agents[i].owner, owner) == 0)
+			return &f->agents[i];
+	return NULL;
+}
+
+static bool capability_valid(const char *cap)
+{
+	static const char *const caps[] = { "", "DisplayOnly", "DisplayYesNo",
+					    "KeyboardOnly", "NoInputNoOutput",
+					    "KeyboardDisplay" };
+
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		if (strcmp(cap, caps[i]) == 0)
+			return true;
+	return false;
+}
+
+/* RegisterAgent(o path, s capability): one agent per client connection. */
 static int register_agent(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
 	struct fake_bluez *f = userdata;
+	const char *sender = sd_bus_message_get_sender(m);
+	const char *path, *cap;
+	struct fake_agent *a = NULL;
+	int r;
 
-	(void)err;
+	r = sd_bus_message_read(m, "os", &path, &cap);
+	if (r < 0)
+		return r;
+	if (!sender || !capability_valid(cap))
+		return sd_bus_error_set(err, "org.bluez.Error.InvalidArguments",
+					"Invalid arguments in method call");
+	if (agent_of(f, sender))
+		return sd_bus_error_set(err, "org.bluez.Error.AlreadyExists",
+					"Already Exists");
+	for (size_t i = 0; i < FAKE_MAX_AGENTS && !a; i++)
+		if (!f->agents[i].owner[0])
+			a = &f->agents[i];
+	if (!a)
+		return sd_bus_error_set(err, "org.bluez.Error.Failed",
+					"Too many agents");
+	snprintf(a->owner, sizeof(a->owner), "%s", sender);
+	snprintf(a->path, sizeof(a->path), "%s", path);
+	/* An empty capability means KeyboardDisplay (agent.c). */
+	snprintf(a->capability, sizeof(a->capability), "%s",
+		 cap[0] ? cap : "KeyboardDisplay");
 	f->n_register_agent++;
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int unregister_agent(sd_bus_message *m, void *userdata,
+			    sd_bus_error *err)
+{
+	struct fake_bluez *f = userdata;
+	struct fake_agent *a = agent_of(f, strempty_(sd_bus_message_get_sender(m)));
+	const char *path;
+	int r;
+
+	r = sd_bus_message_read(m, "o", &path);
+	if (r < 0)
+		return r;
+	if (!a || strcmp(a->path, path) != 0)
+		return sd_bus_error_set(err, "org.bluez.Error.DoesNotExist",
+					"Does Not Exist");
+	if (f->default_agent == (int)(a - f->agents))
+		f->default_agent = -1;
+	memset(a, 0, sizeof(*a));
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int request_default_agent(sd_bus_message *m, void *userdata,
+				 sd_bus_error *err)
+{
+	struct fake_bluez *f = userdata;
+	struct fake_agent *a = agent_of(f, strempty_(sd_bus_message_get_sender(m)));
+	const char *path;
+	int r;
+
+	r = sd_bus_message_read(m, "o", &path);
+	if (r < 0)
+		return r;
+	if (!a || strcmp(a->path, path) != 0)
+		return sd_bus_error_set(err, "org.bluez.Error.DoesNotExist",
+					"Does Not Exist");
+	f->default_agent = (int)(a - f->agents);
 	return sd_bus_reply_method_return(m, NULL);
 }
 
 static const sd_bus_vtable agent_manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_METHOD("RegisterAgent", "os", "", register_agent, 0),
-	SD_BUS_METHOD("UnregisterAgent", "o", "", register_agent, 0),
+	SD_BUS_METHOD("UnregisterAgent", "o", "", unregister_agent, 0),
+	SD_BUS_METHOD("RequestDefaultAgent", "o", "", request_default_agent, 0),
 	SD_BUS_VTABLE_END,
 };
 
@@ -338,17 +431,120 @@ static int device_disconnect(sd_bus_message *m, void *userdata,
 	return sd_bus_reply_method_return(m, NULL);
 }
 
+/* Pair() ends: bluetoothd's new_authentication_return() (device.c): an SMP
+ * failure after a refused confirmation or a wrong passkey is
+ * AuthenticationFailed "Authentication Failed". */
+static void pair_finish(struct fake_device *d, bool ok)
+{
+	_cleanup_msg_ sd_bus_message *m = d->pair_call;
+
+	d->pair_call = NULL;
+	d->agent_call = sd_bus_slot_unref(d->agent_call);
+	if (!m)
+		return;
+	if (!ok) {
+		(void)sd_bus_reply_method_errorf(m, AUTH_FAILED,
+						 "Authentication Failed");
+		return;
+	}
+	d->paired = d->bonded = 1;
+	(void)sd_bus_emit_properties_changed(d->f->bus, d->path,
+					     "org.bluez.Device1", "Paired",
+					     "Bonded", NULL);
+	(void)sd_bus_reply_method_return(m, NULL);
+}
+
+static int on_agent_reply(sd_bus_message *m, void *userdata,
+			  sd_bus_error *err)
+{
+	struct fake_device *d = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	uint32_t passkey;
+
+	(void)err;
+	if (e) {
+		snprintf(d->agent_error, sizeof(d->agent_error), "%s",
+			 strempty_(e->name));
+		pair_finish(d, false);
+		return 0;
+	}
+	if (d->pairing == FAKE_PAIR_PASSKEY) {
+		if (sd_bus_message_read(m, "u", &passkey) < 0) {
+			pair_finish(d, false);
+			return 0;
+		}
+		pair_finish(d, passkey == d->passkey);
+		return 0;
+	}
+	pair_finish(d, true);
+	return 0;
+}
+
+/* The agent Pair() talks to: the caller's own, else the default one. */
+static struct fake_agent *pair_agent(struct fake_bluez *f, const char *sender)
+{
+	struct fake_agent *a = agent_of(f, sender);
+
+	if (!a && f->default_agent >= 0 && f->agents[f->default_agent].owner[0])
+		a = &f->agents[f->default_agent];
+	return a;
+}
+
+static bool agent_can(const struct fake_agent *a, enum fake_pairing p)
+{
+	const char *c = a->capability;
+
+	if (p == FAKE_PAIR_PASSKEY)
+		return strcmp(c, "KeyboardOnly") == 0 ||
+		       strcmp(c, "KeyboardDisplay") == 0;
+	return strcmp(c, "DisplayYesNo") == 0 ||
+	       strcmp(c, "KeyboardDisplay") == 0;
+}
+
 static int device_pair(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
 	struct fake_device *d = userdata;
+	_cleanup_msg_ sd_bus_message *req = NULL;
+	struct fake_agent *a;
+	int r;
 
+	d->n_pair++;
 	if (d->paired)
 		return sd_bus_error_set(err, "org.bluez.Error.AlreadyExists",
 					"Already Exists");
-	d->paired = 1;
-	(void)sd_bus_emit_properties_changed(d->f->bus, d->path,
-					     "org.bluez.Device1", "Paired", NULL);
-	return sd_bus_reply_method_return(m, NULL);
+	if (d->pair_call)
+		return sd_bus_error_set(err, "org.bluez.Error.InProgress",
+					"In Progress");
+	d->pair_call = sd_bus_message_ref(m);
+	if (d->pairing == FAKE_PAIR_JUST_WORKS) {
+		pair_finish(d, true);
+		return 1;
+	}
+	/* No agent, or one whose IO capability cannot do this method: SMP
+	 * fails on the authentication requirements. */
+	a = pair_agent(d->f, strempty_(sd_bus_message_get_sender(m)));
+	if (!a || !agent_can(a, d->pairing)) {
+		pair_finish(d, false);
+		return 1;
+	}
+	r = sd_bus_message_new_method_call(d->f->bus, &req, a->owner, a->path,
+					   "org.bluez.Agent1",
+					   d->pairing == FAKE_PAIR_PASSKEY ?
+						   "RequestPasskey" :
+						   "RequestConfirmation");
+	if (r >= 0)
+		r = d->pairing == FAKE_PAIR_PASSKEY ?
+			    sd_bus_message_append(req, "o", d->path) :
+			    sd_bus_message_append(req, "ou", d->path, d->passkey);
+	if (r >= 0)
+		r = sd_bus_call_async(d->f->bus, &d->agent_call, req,
+				      on_agent_reply, d, 0);
+	if (r < 0) {
+		pair_finish(d, false);
+		return 1;
+	}
+	d->n_agent_requests++;
+	return 1;
 }
 
 static const sd_bus_vtable device_vtable[] = {
@@ -360,6 +556,8 @@ static const sd_bus_vtable device_vtable[] = {
 	SD_BUS_PROPERTY("RSSI", "n", NULL, offsetof(struct fake_device, rssi),
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("Paired", "b", NULL, offsetof(struct fake_device, paired),
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Bonded", "b", NULL, offsetof(struct fake_device, bonded),
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("Connected", "b", NULL,
 			offsetof(struct fake_device, connected),
@@ -712,6 +910,8 @@ static void forget_objects(struct fake_bluez *f)
 		struct fake_device *d = f->devices[i];
 
 		d->resolve_timer = sd_event_source_disable_unref(d->resolve_timer);
+		d->agent_call = sd_bus_slot_unref(d->agent_call);
+		d->pair_call = sd_bus_message_unref(d->pair_call);
 		for (size_t j = 0; j < d->n_chars; j++) {
 			d->chars[j].slot = sd_bus_slot_unref(d->chars[j].slot);
 			d->chars[j].slot_acquire = sd_bus_slot_unref(d->chars[j].slot_acquire);
@@ -726,6 +926,9 @@ static void forget_objects(struct fake_bluez *f)
 	f->adapter_exported = false;
 	f->slot_root = sd_bus_slot_unref(f->slot_root);
 	f->slot_om = sd_bus_slot_unref(f->slot_om);
+	/* A new bluetoothd knows no agents. */
+	memset(f->agents, 0, sizeof(f->agents));
+	f->default_agent = -1;
 }
 
 /* ---- life cycle ------------------------------------------------------------- */
@@ -793,6 +996,7 @@ int fake_bluez_new(sd_event *event, const char *bus_address,
 	f->event = sd_event_ref(event);
 	f->address = strdup("00:AA:01:00:00:00");
 	f->filter_duplicate = -1;
+	f->default_agent = -1;
 	free(saved_address);
 	saved_address = strdup(bus_address);
 	r = fake_connect(f, bus_address);

@@ -10,6 +10,13 @@
  * of ay, Connect replying before ServicesResolved, GATT objects surviving a
  * disconnect, Value changed before ReadValue's reply, and a crash that
  * leaves only NameOwnerChanged behind.
+ *
+ * Pairing as bluetoothd 5.66 does it: AgentManager1 remembers each client's
+ * agent (owner, path) and the default one; Device1.Pair asks the agent of
+ * the caller (else the default agent) as the device's pairing method needs,
+ * and a refusal or a wrong passkey ends Pair with
+ * org.bluez.Error.AuthenticationFailed "Authentication Failed". Paired and
+ * Bonded become true only on success.
  */
 
 #include <stdbool.h>
@@ -21,6 +28,26 @@
 #define FAKE_MAX_CHARS 8
 #define FAKE_MAX_DEVICES 4
 #define FAKE_VALUE_MAX 64
+#define FAKE_MAX_AGENTS 4
+
+/* How a device pairs (SMP association model, as bluetoothd sees it). */
+enum fake_pairing {
+	/* Just Works: bluetoothd 5.66 accepts it without asking the agent
+	 * when a client called Pair() (device_confirm_passkey(), confirm
+	 * hint with a bonding request). */
+	FAKE_PAIR_JUST_WORKS,
+	/* Numeric comparison: Agent1.RequestConfirmation(device, passkey). */
+	FAKE_PAIR_CONFIRM,
+	/* The device shows a passkey: Agent1.RequestPasskey(device), and the
+	 * answer must equal fake_device.passkey. */
+	FAKE_PAIR_PASSKEY,
+};
+
+struct fake_agent {
+	char owner[64]; /* unique bus name of the client, "" = free slot */
+	char path[128];
+	char capability[32];
+};
 
 struct fake_bluez;
 struct fake_device;
@@ -53,7 +80,14 @@ struct fake_device {
 	char path[96];
 	char *address, *name;
 	int16_t rssi;
-	int connected, services_resolved, paired;
+	int connected, services_resolved, paired, bonded;
+	enum fake_pairing pairing;
+	uint32_t passkey; /* shown (PASSKEY) or compared (CONFIRM) */
+	sd_bus_message *pair_call; /* Pair() waiting for the agent */
+	sd_bus_slot *agent_call;
+	unsigned n_pair; /* Pair() calls */
+	unsigned n_agent_requests; /* Agent1 requests sent */
+	char agent_error[96]; /* the agent's last error name, "" none */
 	uint16_t sd_uuid;
 	size_t sd_len;
 	uint8_t sd[32];
@@ -81,6 +115,8 @@ struct fake_bluez {
 	bool adapter_exported;
 	/* What clients asked for. */
 	unsigned n_start_discovery, n_set_filter, n_register_agent;
+	struct fake_agent agents[FAKE_MAX_AGENTS];
+	int default_agent; /* index in agents, -1 none */
 	int filter_duplicate; /* last DuplicateData, -1 none */
 	char filter_transport[16];
 	size_t n_devices;
