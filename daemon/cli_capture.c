@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "daemon/bluez_props.h"
+#include "daemon/capture_gatt.h"
 #include "daemon/cli.h"
 #include "daemon/hexutil.h"
 #include "daemon/log.h"
@@ -56,14 +57,6 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static struct capture_device *device_get(struct capture *c, const char *path)
 {
 	struct capture_device *d;
@@ -80,44 +73,6 @@ static struct capture_device *device_get(struct capture *c, const char *path)
 	if (hv_bluez_path_to_address(path, d->props.address) == 0)
 		d->props.mask |= HV_PROP_ADDRESS;
 	return d;
-}
-
-/* Locally administered pseudonym 02:00:00:00:HH:LL, numbered per run. */
-static void pseudonym(unsigned n, uint8_t ret[6])
-{
-	ret[0] = 0x02;
-	ret[1] = ret[2] = ret[3] = 0;
-	ret[4] = (uint8_t)(n >> 8);
-	ret[5] = (uint8_t)n;
-}
-
-static int parse_address(const char *text, uint8_t ret[6])
-{
-	unsigned b[6];
-
-	if (!text || sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x", &b[0], &b[1],
-			    &b[2], &b[3], &b[4], &b[5]) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		ret[i] = (uint8_t)b[i];
-	return 0;
-}
-
-/* Replace the device address where a payload echoes it (forwards or
- * byte-reversed, as Yunmai X and QN broadcasts do). */
-static void scrub(uint8_t *data, size_t len, const uint8_t mac[6],
-		  const uint8_t alias[6])
-{
-	for (size_t i = 0; i + 6 <= len; i++) {
-		bool fwd = true, rev = true;
-
-		for (size_t k = 0; k < 6; k++) {
-			fwd = fwd && data[i + k] == mac[k];
-			rev = rev && data[i + k] == mac[5 - k];
-		}
-		for (size_t k = 0; k < 6 && (fwd || rev); k++)
-			data[i + k] = fwd ? alias[k] : alias[5 - k];
-	}
 }
 
 static int add_hex(cJSON *o, const char *key, const uint8_t *data, size_t len)
@@ -143,7 +98,7 @@ static int write_line(struct capture *c, struct capture_device *d,
 		return -ENOMEM;
 	if (!cJSON_AddNumberToObject(
 		    o, "t",
-		    (double)((now_usec() - c->start_usec) / 1000) / 1000.0))
+		    (double)((hv_capture_now_usec() - c->start_usec) / 1000) / 1000.0))
 		return -ENOMEM;
 	if (f->address) {
 		snprintf(address, sizeof(address), "%s", f->address);
@@ -152,13 +107,13 @@ static int write_line(struct capture *c, struct capture_device *d,
 
 			if (!d->pseudonym)
 				d->pseudonym = ++c->next_pseudonym;
-			pseudonym(d->pseudonym, alias);
-			if (parse_address(f->address, mac) == 0) {
+			hv_capture_pseudonym(d->pseudonym, alias);
+			if (hv_capture_parse_address(f->address, mac) == 0) {
 				for (size_t i = 0; i < f->n_service_data; i++)
-					scrub(f->service_data[i].data,
+					hv_capture_scrub(f->service_data[i].data,
 					      f->service_data[i].len, mac, alias);
 				for (size_t i = 0; i < f->n_manufacturer_data; i++)
-					scrub(f->manufacturer_data[i].data,
+					hv_capture_scrub(f->manufacturer_data[i].data,
 					      f->manufacturer_data[i].len, mac,
 					      alias);
 			}
@@ -412,6 +367,31 @@ static void set_discovery_filter(sd_bus *bus, const char *adapter)
 	sd_bus_error_free(&error);
 }
 
+static int capture_gatt(sd_bus *bus, struct capture *c, const char *adapter,
+			const char *address, uint64_t deadline, FILE *file,
+			const char *output)
+{
+	struct hv_capture_gatt_options o = {
+		.adapter = adapter,
+		.address = address,
+		.pseudonymise = c->pseudonymise,
+		.out = c->out,
+		.start_usec = c->start_usec,
+		.deadline_usec = deadline,
+		.stop = &stop_requested,
+	};
+	unsigned lines = 0;
+	int r;
+
+	r = hv_capture_gatt(bus, &o, &lines);
+	log_info("capture: %u GATT line(s) written", lines);
+	if (file && fflush(file) != 0) {
+		log_error_errno(errno, "capture: cannot write %s: %m", output);
+		return CLI_EXIT_FAILURE;
+	}
+	return r < 0 ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
+}
+
 static void capture_usage(FILE *out)
 {
 	fprintf(out,
@@ -427,13 +407,15 @@ static void capture_usage(FILE *out)
 		"  --pseudonymise     replace addresses (also inside payloads)\n"
 		"  --seconds N        stop after N seconds (default 30; 0 = until ^C)\n"
 		"  --output FILE      write here (default: standard output)\n"
+		"  --gatt ADDR        connect to ADDR instead and record its GATT\n"
+		"                     services, characteristics, reads and notifications\n"
 		"  -h, --help         show this help\n");
 }
 
 int cli_capture(int argc, char **argv)
 {
 	enum { ARG_ADAPTER = 0x100, ARG_ADDRESS, ARG_UNCLAIMED,
-	       ARG_PSEUDONYMISE, ARG_SECONDS, ARG_OUTPUT };
+	       ARG_PSEUDONYMISE, ARG_SECONDS, ARG_OUTPUT, ARG_GATT };
 	static const struct option options[] = {
 		{ "adapter", required_argument, NULL, ARG_ADAPTER },
 		{ "address", required_argument, NULL, ARG_ADDRESS },
@@ -442,13 +424,14 @@ int cli_capture(int argc, char **argv)
 		{ "pseudonymize", no_argument, NULL, ARG_PSEUDONYMISE },
 		{ "seconds", required_argument, NULL, ARG_SECONDS },
 		{ "output", required_argument, NULL, ARG_OUTPUT },
+		{ "gatt", required_argument, NULL, ARG_GATT },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	_cleanup_free_ struct capture *c = NULL;
 	_cleanup_fclose_ FILE *file = NULL;
-	const char *adapter_name = NULL, *output = NULL;
+	const char *adapter_name = NULL, *output = NULL, *gatt = NULL;
 	char adapter[CAPTURE_PATH_MAX];
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t deadline = 0;
@@ -469,7 +452,7 @@ int cli_capture(int argc, char **argv)
 		case ARG_ADDRESS: {
 			uint8_t mac[6];
 
-			if (parse_address(optarg, mac) < 0) {
+			if (hv_capture_parse_address(optarg, mac) < 0) {
 				fprintf(stderr, "capture: --address: expected AA:BB:CC:DD:EE:FF\n");
 				return CLI_EXIT_USAGE;
 			}
@@ -495,6 +478,16 @@ int cli_capture(int argc, char **argv)
 		case ARG_OUTPUT:
 			output = optarg;
 			break;
+		case ARG_GATT: {
+			uint8_t mac[6];
+
+			if (hv_capture_parse_address(optarg, mac) < 0) {
+				fprintf(stderr, "capture: --gatt: expected AA:BB:CC:DD:EE:FF\n");
+				return CLI_EXIT_USAGE;
+			}
+			gatt = optarg;
+			break;
+		}
 		case 'h':
 			capture_usage(stdout);
 			return CLI_EXIT_OK;
@@ -505,6 +498,10 @@ int cli_capture(int argc, char **argv)
 	}
 	if (optind < argc) {
 		capture_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (gatt && (c->address || c->unclaimed)) {
+		fprintf(stderr, "capture: --gatt records one device: no --address or --unclaimed\n");
 		return CLI_EXIT_USAGE;
 	}
 	c->out = stdout;
@@ -522,10 +519,11 @@ int cli_capture(int argc, char **argv)
 		log_error_errno(r, "capture: cannot connect to the system bus: %m");
 		return CLI_EXIT_FAILURE;
 	}
-	r = sd_bus_match_signal(bus, NULL, BLUEZ, "/",
-				"org.freedesktop.DBus.ObjectManager",
-				"InterfacesAdded", on_interfaces_added, c);
-	if (r >= 0)
+	/* --gatt has its own matches (capture_gatt.c) */
+	r = gatt ? 0 : sd_bus_match_signal(bus, NULL, BLUEZ, "/",
+					   "org.freedesktop.DBus.ObjectManager",
+					   "InterfacesAdded", on_interfaces_added, c);
+	if (r >= 0 && !gatt)
 		r = sd_bus_add_match(bus, NULL,
 				     "type='signal',sender='" BLUEZ "',"
 				     "interface='org.freedesktop.DBus.Properties',"
@@ -543,10 +541,12 @@ int cli_capture(int argc, char **argv)
 
 	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGTERM, &sa, NULL);
-	set_discovery_filter(bus, adapter);
-	c->start_usec = now_usec();
+	c->start_usec = hv_capture_now_usec();
 	if (seconds > 0)
 		deadline = c->start_usec + (uint64_t)seconds * 1000000u;
+	if (gatt)
+		return capture_gatt(bus, c, adapter, gatt, deadline, file, output);
+	set_discovery_filter(bus, adapter);
 	r = adapter_call(bus, adapter, "StartDiscovery");
 	if (r < 0)
 		return CLI_EXIT_FAILURE;
@@ -554,7 +554,7 @@ int cli_capture(int argc, char **argv)
 		 seconds ? "" : " until interrupted");
 
 	while (!stop_requested) {
-		uint64_t now = now_usec();
+		uint64_t now = hv_capture_now_usec();
 
 		if (deadline && now >= deadline)
 			break;
