@@ -1557,8 +1557,8 @@ static int on_pair(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 	(void)ret_error;
 	ss->call = sd_bus_slot_unref(ss->call);
 	if (e && !sd_bus_error_has_name(e, "org.bluez.Error.AlreadyExists")) {
-		log_warning("Pairing with %s failed: %s: %s", ss->peer->address,
-			    e->name, strna(e->message));
+		log_warning("Pairing with %s failed: %s: %s; retrying later",
+			    ss->peer->address, e->name, strna(e->message));
 		session_finish(ss, -EACCES);
 		return 0;
 	}

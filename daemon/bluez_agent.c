@@ -84,8 +84,14 @@ static int method_request_passkey(sd_bus_message *m, void *userdata,
 	if (r < 0)
 		return sd_bus_error_set(ret_error, REJECTED, "Unknown device");
 	r = hv_bluez_agent_passkey(a->cfg, address);
+	if (r == -EINVAL) {
+		log_warning("Passkey configured for %s is not 0-999999 (bluetooth.devices[].passkey), pairing refused",
+			    address);
+		return sd_bus_error_set(ret_error, REJECTED, "Bad passkey configured");
+	}
 	if (r < 0) {
-		log_warning("No passkey configured for %s; pairing refused", address);
+		log_warning("No passkey configured for %s (bluetooth.devices[].passkey), pairing refused",
+			    address);
 		return sd_bus_error_set(ret_error, REJECTED, "No passkey configured");
 	}
 	return sd_bus_reply_method_return(m, "u", (uint32_t)r);

@@ -4,7 +4,8 @@
  * (started and stopped here): adverts → frames, a SIG-style scale's consent,
  * clock and stored records, a link dropped mid-transfer and retried without
  * loss or duplicates, bluetoothd restarting, the adapter going and coming
- * back, and power loss.
+ * back, and power loss; bonding through the daemon's Agent1 (Just Works,
+ * numeric comparison, a passkey from the config, a wrong one, none).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -221,8 +222,25 @@ static const struct hv_driver t_driver = {
 	.conversation = &t_conv,
 };
 
+/* The same scale, on a link that must be bonded first. */
+static const struct hv_conversation t_bond_conv = {
+	.steps = t_steps,
+	.n_steps = ELEMENTSOF(t_steps),
+	.needs_bonding = true,
+};
+
+static const struct hv_driver t_bond_driver = {
+	.id = "test_scale",
+	.name = "Test SIG scale (bonded)",
+	.kind = "scale",
+	.decode = t_decode,
+	.conversation = &t_bond_conv,
+};
+
 static const struct hv_driver *t_select(const struct hv_frame *f)
 {
+	if (hv_frame_name_starts_with(f, "Bond Scale"))
+		return &t_bond_driver;
 	return hv_frame_name_starts_with(f, "SIG Scale") ? &t_driver : NULL;
 }
 
@@ -253,6 +271,7 @@ struct ctx {
 	double weights[32];
 	unsigned n_done;
 	int results[8];
+	uint64_t done_at[8];
 	int32_t stored_sequence; /* what a store would persist */
 	int32_t prepared_sequence[8];
 	unsigned n_prepared;
@@ -282,7 +301,7 @@ static void cb_measurement(const struct hv_frame *f, const struct hv_driver *d,
 
 	assert_string_equal(f->address, ADDR_SIG);
 	assert_true(f->has_characteristic);
-	assert_ptr_equal(d, &t_driver);
+	assert_true(d == &t_driver || d == &t_bond_driver);
 	if (c->n_measurements < 32) {
 		c->seqs[c->n_measurements] = m->sequence_number;
 		c->weights[c->n_measurements] = m->readings[0].value;
@@ -326,8 +345,14 @@ static void cb_done(const char *address, const struct hv_driver *d,
 
 	(void)address;
 	(void)d;
-	if (c->n_done < 8)
+	if (c->n_done < 8) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
 		c->results[c->n_done] = result;
+		c->done_at[c->n_done] = (uint64_t)ts.tv_sec * 1000000u +
+					(uint64_t)ts.tv_nsec / 1000u;
+	}
 	c->n_done++;
 	if (s->last_sequence > c->stored_sequence)
 		c->stored_sequence = s->last_sequence;
@@ -813,6 +838,199 @@ static void test_adapter_gone_and_back(void **state)
 	assert_true(RUN_UNTIL(c, c->fake->n_start_discovery > starts, 5));
 }
 
+
+/* ---- bonding ---------------------------------------------------------------- */
+
+static struct fake_device *add_bond_scale(struct ctx *c, enum fake_pairing p,
+					  uint32_t passkey)
+{
+	struct fake_device *d = add_sig_scale(c);
+
+	free(d->name);
+	d->name = strdup("Bond Scale 1");
+	assert_non_null(d->name);
+	d->pairing = p;
+	d->passkey = passkey;
+	c->advertising[0] = d;
+	return d;
+}
+
+/* Our agent is the one bluetoothd knows for our connection. */
+static void check_agent_registered(struct ctx *c)
+{
+	const struct fake_agent *a = NULL;
+
+	assert_true(RUN_UNTIL(c, c->fake->n_register_agent >= 1, 5));
+	for (size_t i = 0; i < FAKE_MAX_AGENTS; i++)
+		if (c->fake->agents[i].owner[0])
+			a = &c->fake->agents[i];
+	assert_non_null(a);
+	assert_string_equal(a->path, HV_BLUEZ_AGENT_PATH);
+	assert_string_equal(a->capability, "KeyboardDisplay");
+}
+
+static void check_bonded_session(struct ctx *c, struct fake_device *d)
+{
+	assert_true(RUN_UNTIL(c, c->n_done >= 1, 15));
+	assert_int_equal(c->results[0], 0);
+	assert_true(d->paired);
+	assert_true(d->bonded);
+	assert_int_equal(d->n_pair, 1);
+	assert_string_equal(d->agent_error, "");
+	check_records(c);
+}
+
+static void test_pair_just_works(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d = add_bond_scale(c, FAKE_PAIR_JUST_WORKS, 0);
+
+	check_agent_registered(c);
+	check_bonded_session(c, d);
+	/* 5.66 accepts Just Works for a Pair() call without the agent. */
+	assert_int_equal(d->n_agent_requests, 0);
+}
+
+static void test_pair_numeric_comparison(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d = add_bond_scale(c, FAKE_PAIR_CONFIRM, 402117);
+
+	check_agent_registered(c);
+	check_bonded_session(c, d);
+	/* RequestConfirmation, answered yes for the session's device. */
+	assert_int_equal(d->n_agent_requests, 1);
+}
+
+static void test_pair_passkey_from_config(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d = add_bond_scale(c, FAKE_PAIR_PASSKEY, 4711);
+
+	c->dev_cfg.passkey = (char *)"004711";
+	check_bonded_session(c, d);
+	assert_int_equal(d->n_agent_requests, 1);
+
+	/* Bonded: the next session does not pair again. */
+	c->advertising[0] = NULL;
+	run_for(c, 3.5);
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_done >= 2, 15));
+	assert_int_equal(c->results[1], 0);
+	assert_int_equal(d->n_pair, 1);
+	assert_int_equal(d->n_connects, 2);
+}
+
+/* A failed pairing: no steps run, nothing decoded, the link is closed,
+ * the device unpaired; retried later, each time after a longer wait. */
+static void check_pairing_refused(struct ctx *c, struct fake_device *d)
+{
+	assert_true(RUN_UNTIL(c, c->n_done >= 3, 15));
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(c->results[i], -EACCES);
+	assert_false(d->paired);
+	assert_false(d->bonded);
+	assert_int_equal(c->n_measurements, 0);
+	assert_int_equal(c->consent_ok, 0);
+	assert_true(RUN_UNTIL(c, !d->connected, 5));
+	assert_true(d->n_disconnects >= 3);
+	assert_true(d->n_pair >= 3);
+	/* backoff_base 300 ms: ≥ 300 ms, then ≥ 600 ms between attempts */
+	assert_true(c->done_at[1] - c->done_at[0] >= 300 * 1000);
+	assert_true(c->done_at[2] - c->done_at[1] >= 600 * 1000);
+	assert_true(c->done_at[2] - c->done_at[1] >
+		    c->done_at[1] - c->done_at[0]);
+}
+
+static void test_pair_wrong_passkey(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d = add_bond_scale(c, FAKE_PAIR_PASSKEY, 222222);
+
+	c->dev_cfg.passkey = (char *)"111111";
+	check_pairing_refused(c, d);
+	/* Our agent answered; the passkey was wrong. */
+	assert_string_equal(d->agent_error, "");
+	assert_true(d->n_agent_requests >= 3);
+}
+
+/* Read what the daemon logged while `fn` ran (stderr into a file). */
+static char *capture_stderr(struct ctx *c, struct fake_device *d,
+			    void (*fn)(struct ctx *, struct fake_device *))
+{
+	char path[] = "/tmp/hv-bond-log-XXXXXX";
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	char *buf = calloc(1, 65536);
+	ssize_t n;
+
+	assert_true(fd >= 0 && saved >= 0 && buf);
+	unlink(path);
+	fflush(stderr);
+	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+	fn(c, d);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	n = pread(fd, buf, 65535, 0);
+	close(fd);
+	assert_true(n > 0);
+	return buf;
+}
+
+static void test_pair_no_passkey_refused(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d = add_bond_scale(c, FAKE_PAIR_PASSKEY, 4711);
+	char *log;
+
+	assert_null(c->dev_cfg.passkey);
+	log = capture_stderr(c, d, check_pairing_refused);
+	/* Our agent refused: Agent1 error Rejected. */
+	assert_string_equal(d->agent_error, "org.bluez.Error.Rejected");
+	/* One clear line naming the device and what is missing. */
+	assert_non_null(strstr(log, "No passkey configured for " ADDR_SIG));
+	assert_non_null(strstr(log, "Pairing with " ADDR_SIG " failed"));
+	assert_non_null(strstr(log, "org.bluez.Error.AuthenticationFailed"));
+	free(log);
+}
+
+/* bluetoothd asking our agent about a device that is not the running
+ * session's (someone else's pairing): refused. */
+static int on_confirm_reply(sd_bus_message *m, void *userdata,
+			    sd_bus_error *err)
+{
+	char *name = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+
+	(void)err;
+	snprintf(name, 96, "%s", e ? e->name : "ok");
+	return 0;
+}
+
+static void test_pair_other_device_not_confirmed(void **state)
+{
+	struct ctx *c = *state;
+	sd_bus_message *m = NULL;
+	sd_bus_slot *slot = NULL;
+	char answer[96] = "";
+
+	check_agent_registered(c);
+	assert_true(sd_bus_message_new_method_call(c->fake->bus, &m,
+						   c->fake->agents[0].owner,
+						   HV_BLUEZ_AGENT_PATH,
+						   "org.bluez.Agent1",
+						   "RequestConfirmation") >= 0);
+	assert_true(sd_bus_message_append(m, "ou",
+					  "/org/bluez/hci0/dev_11_22_33_44_55_66",
+					  1234u) >= 0);
+	assert_true(sd_bus_call_async(c->fake->bus, &slot, m, on_confirm_reply,
+				      answer, 0) >= 0);
+	assert_true(RUN_UNTIL(c, answer[0], 5));
+	assert_string_equal(answer, "org.bluez.Error.Rejected");
+	sd_bus_slot_unref(slot);
+	sd_bus_message_unref(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -828,6 +1046,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_device_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bluetoothd_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adapter_gone_and_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pair_just_works, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pair_numeric_comparison, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pair_passkey_from_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pair_wrong_passkey, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pair_no_passkey_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pair_other_device_not_confirmed, setup, teardown),
 	};
 
 	if (access("/usr/bin/dbus-daemon", X_OK) != 0 &&
