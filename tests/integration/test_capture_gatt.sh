@@ -114,6 +114,17 @@ assert V and all(x["address"] == "02:00:00:00:00:01" for x in V), V
 assert any(x.get("gatt") == "service" for x in L), L
 '
 
+# ServicesResolved=true before the GATT objects' InterfacesAdded
+expect_hv "capture --gatt, services resolved before the objects" 0 capture \
+	--gatt A4:C1:38:10:20:05 --seconds 2 --output "$tmp/late.jsonl"
+"$HV" decode --jsonl <"$tmp/late.jsonl" >"$tmp/decoded" 2>"$tmp/decode.err"
+py "objects arriving after ServicesResolved are recorded" "$tmp/late.jsonl" '
+assert [x["uuid"] for x in L if x.get("gatt") == "service"] == ["1810"], L
+ok = [d for d in D if d["status"] == "ok"]
+got = [{r["metric"]: r["value"] for r in d["readings"]} for d in ok]
+assert [(g["systolic_pressure"], g["diastolic_pressure"]) for g in got] == [(133, 88)], got
+'
+
 if run_hv 1 capture --gatt 11:22:33:44:55:66 --seconds 2 --output "$tmp/none.jsonl"; then
 	check "absent device: 'not found'" contains "$err" "device 11:22:33:44:55:66 not found"
 else
