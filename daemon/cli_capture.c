@@ -397,9 +397,10 @@ static void capture_usage(FILE *out)
 	fprintf(out,
 		"Usage: homevitals capture [OPTIONS]\n"
 		"\n"
-		"Record Bluetooth LE advertisements as `homevitals decode --jsonl`\n"
-		"input lines with \"t\" (seconds since the start), for a bug report\n"
-		"or a new driver. Uses BlueZ on the system bus (DBUS_SYSTEM_BUS_ADDRESS).\n"
+		"Record Bluetooth LE advertisements, or with --gatt one device's GATT\n"
+		"conversation, as `homevitals decode --jsonl` input lines with \"t\"\n"
+		"(seconds since the start), for a bug report or a new driver. Uses\n"
+		"BlueZ on the system bus (DBUS_SYSTEM_BUS_ADDRESS).\n"
 		"\n"
 		"  --adapter NAME     adapter, e.g. hci0 (default: the first)\n"
 		"  --address ADDR     only this device\n"

@@ -8,7 +8,7 @@
 const struct cli_command cli_commands[] = {
 	{ "decode", "decode frames through every driver", cli_decode },
 	{ "drivers", "list the drivers and what they match", cli_drivers },
-	{ "capture", "record advertisements of unknown devices (JSONL)", cli_capture },
+	{ "capture", "record adverts, or a GATT conversation (JSONL)", cli_capture },
 	{ "status", "is the daemon running; backlog, devices, last readings", cli_status },
 	{ "devices", "seen devices; link a device's user slot to a person", cli_devices },
 	{ "people", "add, edit, remove and list the people served", cli_people },
