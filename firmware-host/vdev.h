@@ -130,6 +130,21 @@ struct vdev_session {
 
 struct vdev_qitem; /* the device's notification queue */
 
+/* How a device pairs (scenario "pairing"), see vdev_bus.c method_pair. */
+enum vdev_pairing {
+	VDEV_PAIR_JUST_WORKS, /* "just_works" (default): no agent asked */
+	VDEV_PAIR_CONFIRM, /* "confirm": Agent1.RequestConfirmation */
+	VDEV_PAIR_PASSKEY, /* "passkey": Agent1.RequestPasskey = "passkey" */
+};
+
+/* An AgentManager1.RegisterAgent, per client connection. */
+#define VDEV_AGENTS_MAX 4
+struct vdev_agent {
+	char owner[VDEV_NAME_MAX]; /* "" = free */
+	char path[128];
+	char capability[32];
+};
+
 struct vdev_device {
 	struct vdev *vdev;
 	const struct vdev_model *model;
@@ -163,6 +178,10 @@ struct vdev_device {
 	bool services_resolved;
 	bool gatt_exported;
 	bool paired;
+	enum vdev_pairing pairing;
+	uint32_t passkey;
+	sd_bus_message *pair_call; /* Pair() waiting for the agent */
+	sd_bus_slot *agent_call;
 	bool name_from_gatt;
 	bool rssi_valid;
 	int16_t emitted_rssi;
@@ -199,6 +218,8 @@ struct vdev {
 	size_t n_devices;
 	struct vdev_device devices[VDEV_DEVICES_MAX];
 	struct vdev_session sessions[VDEV_SESSIONS_MAX];
+	struct vdev_agent agents[VDEV_AGENTS_MAX];
+	int default_agent; /* index + 1 in agents, 0 none */
 
 	struct cJSON *scenario; /* owned */
 	int exit_code;

@@ -1287,20 +1287,228 @@ static int method_disconnect(sd_bus_message *m, void *userdata,
 	return r;
 }
 
-static int method_pair(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	struct vdev_device *d = userdata;
+/* --- pairing: AgentManager1 and Device1.Pair ------------------------------------------ */
 
-	if (!d->connected && !d->in_range)
+static struct vdev_agent *agent_of(struct vdev *v, const char *owner)
+{
+	for (size_t i = 0; i < VDEV_AGENTS_MAX; i++)
+		if (v->agents[i].owner[0] && strcmp(v->agents[i].owner, owner) == 0)
+			return &v->agents[i];
+	return NULL;
+}
+
+static bool capability_valid(const char *cap)
+{
+	static const char *const caps[] = { "", "DisplayOnly", "DisplayYesNo",
+					    "KeyboardOnly", "NoInputNoOutput",
+					    "KeyboardDisplay" };
+
+	for (size_t i = 0; i < ELEMENTSOF(caps); i++)
+		if (strcmp(cap, caps[i]) == 0)
+			return true;
+	return false;
+}
+
+/* RegisterAgent(o, s): one agent per client connection (agent.c). */
+static int method_register_agent(sd_bus_message *m, void *userdata,
+				 sd_bus_error *error)
+{
+	struct vdev *v = userdata;
+	const char *sender = sd_bus_message_get_sender(m);
+	const char *path, *cap;
+	struct vdev_agent *a = NULL;
+	int r;
+
+	r = sd_bus_message_read(m, "os", &path, &cap);
+	if (r < 0)
+		return r;
+	if (!sender || !capability_valid(cap))
+		return sd_bus_error_set(error, "org.bluez.Error.InvalidArguments",
+					"Invalid arguments in method call");
+	if (agent_of(v, sender))
+		return sd_bus_error_set(error, "org.bluez.Error.AlreadyExists",
+					"Already Exists");
+	for (size_t i = 0; i < VDEV_AGENTS_MAX && !a; i++)
+		if (!v->agents[i].owner[0])
+			a = &v->agents[i];
+	if (!a)
 		return sd_bus_error_set(error, "org.bluez.Error.Failed",
-					"Page Timeout");
+					"Too many agents");
+	snprintf(a->owner, sizeof(a->owner), "%s", sender);
+	snprintf(a->path, sizeof(a->path), "%s", path);
+	/* An empty capability is KeyboardDisplay. */
+	snprintf(a->capability, sizeof(a->capability), "%s",
+		 cap[0] ? cap : "KeyboardDisplay");
+	vdev_print(v, "bluetoothd", "agent %s registered by %s (%s)", a->path,
+		   a->owner, a->capability);
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static struct vdev_agent *agent_named(struct vdev *v, sd_bus_message *m,
+				      sd_bus_error *error)
+{
+	const char *sender = sd_bus_message_get_sender(m);
+	struct vdev_agent *a = sender ? agent_of(v, sender) : NULL;
+	const char *path;
+
+	if (sd_bus_message_read(m, "o", &path) < 0 || !a ||
+	    strcmp(a->path, path) != 0) {
+		sd_bus_error_set(error, "org.bluez.Error.DoesNotExist",
+				 "Does Not Exist");
+		return NULL;
+	}
+	return a;
+}
+
+static int method_unregister_agent(sd_bus_message *m, void *userdata,
+				   sd_bus_error *error)
+{
+	struct vdev *v = userdata;
+	struct vdev_agent *a = agent_named(v, m, error);
+
+	if (!a)
+		return -EINVAL;
+	if (v->default_agent == (int)(a - v->agents) + 1)
+		v->default_agent = 0;
+	memset(a, 0, sizeof(*a));
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_request_default_agent(sd_bus_message *m, void *userdata,
+					sd_bus_error *error)
+{
+	struct vdev *v = userdata;
+	struct vdev_agent *a = agent_named(v, m, error);
+
+	if (!a)
+		return -EINVAL;
+	v->default_agent = (int)(a - v->agents) + 1;
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+/* Pair() ends as new_authentication_return() (device.c) has it: an SMP
+ * failure after a refused confirmation, a refused or wrong passkey is
+ * AuthenticationFailed "Authentication Failed". */
+static void pair_finish(struct vdev_device *d, bool ok, const char *why)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = d->pair_call;
+
+	d->pair_call = NULL;
+	d->agent_call = sd_bus_slot_unref(d->agent_call);
+	if (!m)
+		return;
+	if (!ok) {
+		vdev_print(d->vdev, d->id, "pairing failed: %s", why);
+		(void)sd_bus_reply_method_errorf(m,
+						 "org.bluez.Error.AuthenticationFailed",
+						 "Authentication Failed");
+		return;
+	}
 	if (!d->paired) {
 		d->paired = true;
 		d->temporary = false;
 		emit_changed(d->vdev, K_DEVICE, d, "Paired", "Bonded");
 	}
-	return sd_bus_reply_method_return(m, NULL);
+	vdev_print(d->vdev, d->id, "paired (%s)", why);
+	(void)sd_bus_reply_method_return(m, NULL);
 }
+
+static int on_agent_reply(sd_bus_message *m, void *userdata,
+			  sd_bus_error *error)
+{
+	struct vdev_device *d = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	uint32_t passkey;
+	char why[160];
+
+	(void)error;
+	if (e) {
+		snprintf(why, sizeof(why), "agent answered %s", e->name);
+		pair_finish(d, false, why);
+	} else if (d->pairing != VDEV_PAIR_PASSKEY) {
+		pair_finish(d, true, "confirmed by the agent");
+	} else if (sd_bus_message_read(m, "u", &passkey) < 0) {
+		pair_finish(d, false, "bad RequestPasskey reply");
+	} else if (passkey != d->passkey) {
+		snprintf(why, sizeof(why), "wrong passkey %06u", passkey);
+		pair_finish(d, false, why);
+	} else {
+		pair_finish(d, true, "passkey entered");
+	}
+	return 0;
+}
+
+static bool agent_can(const struct vdev_agent *a, enum vdev_pairing p)
+{
+	if (p == VDEV_PAIR_PASSKEY)
+		return strcmp(a->capability, "KeyboardOnly") == 0 ||
+		       strcmp(a->capability, "KeyboardDisplay") == 0;
+	return strcmp(a->capability, "DisplayYesNo") == 0 ||
+	       strcmp(a->capability, "KeyboardDisplay") == 0;
+}
+
+/* Device1.Pair(): the caller's agent (else the default one) is asked as
+ * the device's association model needs; Just Works started by Pair() is
+ * accepted by bluetoothd 5.66 without asking (device_confirm_passkey()). */
+static int method_pair(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *req = NULL;
+	struct vdev_device *d = userdata;
+	struct vdev *v = d->vdev;
+	const char *sender = sd_bus_message_get_sender(m);
+	struct vdev_agent *a;
+	int r;
+
+	if (!d->connected && !d->in_range)
+		return sd_bus_error_set(error, "org.bluez.Error.Failed",
+					"Page Timeout");
+	if (d->paired)
+		return sd_bus_error_set(error, "org.bluez.Error.AlreadyExists",
+					"Already Exists");
+	if (d->pair_call)
+		return sd_bus_error_set(error, "org.bluez.Error.InProgress",
+					"In Progress");
+	d->pair_call = sd_bus_message_ref(m);
+	if (d->pairing == VDEV_PAIR_JUST_WORKS) {
+		pair_finish(d, true, "just works");
+		return 1;
+	}
+	a = sender ? agent_of(v, sender) : NULL;
+	if (!a && v->default_agent > 0 && v->agents[v->default_agent - 1].owner[0])
+		a = &v->agents[v->default_agent - 1];
+	if (!a || !agent_can(a, d->pairing)) {
+		pair_finish(d, false, a ? "agent cannot do this" : "no agent");
+		return 1;
+	}
+	r = sd_bus_message_new_method_call(v->bus, &req, a->owner, a->path,
+					   "org.bluez.Agent1",
+					   d->pairing == VDEV_PAIR_PASSKEY ?
+						   "RequestPasskey" :
+						   "RequestConfirmation");
+	if (r >= 0)
+		r = d->pairing == VDEV_PAIR_PASSKEY ?
+			    sd_bus_message_append(req, "o", d->path) :
+			    sd_bus_message_append(req, "ou", d->path, d->passkey);
+	if (r >= 0)
+		r = sd_bus_call_async(v->bus, &d->agent_call, req,
+				      on_agent_reply, d, 0);
+	if (r < 0) {
+		pair_finish(d, false, "agent unreachable");
+		return 1;
+	}
+	vdev_print(v, d->id, "pairing: %s asked",
+		   d->pairing == VDEV_PAIR_PASSKEY ? "passkey" : "confirmation");
+	return 1;
+}
+
+static const sd_bus_vtable agent_manager_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("RegisterAgent", "os", NULL, method_register_agent, 0),
+	SD_BUS_METHOD("UnregisterAgent", "o", NULL, method_unregister_agent, 0),
+	SD_BUS_METHOD("RequestDefaultAgent", "o", NULL,
+		      method_request_default_agent, 0),
+	SD_BUS_VTABLE_END,
+};
 
 /* --- GATT methods ---------------------------------------------------------------------- */
 
@@ -1890,7 +2098,7 @@ int vdev_bus_up(struct vdev *v)
 		const sd_bus_vtable *vtable;
 		sd_bus_object_find_t find;
 	} tables[] = {
-		{ "org.bluez.AgentManager1", empty_vtable, find_root },
+		{ "org.bluez.AgentManager1", agent_manager_vtable, find_root },
 		{ "org.bluez.ProfileManager1", empty_vtable, find_root },
 		{ "org.bluez.HealthManager1", empty_vtable, find_root },
 		{ "org.bluez.Adapter1", adapter_vtable, find_adapter },
@@ -2005,6 +2213,13 @@ void vdev_bus_down(struct vdev *v, bool graceful)
 	if (graceful)
 		emit_removed(v, K_ROOT, v);
 	memset(v->sessions, 0, sizeof(v->sessions));
+	/* the agents and pairings die with this bluetoothd */
+	memset(v->agents, 0, sizeof(v->agents));
+	v->default_agent = 0;
+	for (size_t i = 0; i < v->n_devices; i++) {
+		v->devices[i].agent_call = sd_bus_slot_unref(v->devices[i].agent_call);
+		v->devices[i].pair_call = sd_bus_message_unref(v->devices[i].pair_call);
+	}
 	v->bus = NULL;
 	if (graceful)
 		sd_bus_flush_close_unref(bus);

@@ -636,6 +636,23 @@ static int load_device(struct vdev *v, const cJSON *o, char *error,
 	d->resolve_before =
 		strcmp(json_str(o, "resolve_order", "after"), "before") == 0;
 	d->connect_fail_s = json_num(o, "connect_fail_s", 42);
+	{
+		const char *p = json_str(o, "pairing", "just_works");
+
+		if (strcmp(p, "just_works") == 0) {
+			d->pairing = VDEV_PAIR_JUST_WORKS;
+		} else if (strcmp(p, "confirm") == 0) {
+			d->pairing = VDEV_PAIR_CONFIRM;
+		} else if (strcmp(p, "passkey") == 0) {
+			d->pairing = VDEV_PAIR_PASSKEY;
+		} else {
+			snprintf(error, error_size,
+				 "device '%s': pairing '%s' is not just_works, confirm or passkey",
+				 id, p);
+			return -EINVAL;
+		}
+		d->passkey = (uint32_t)json_num(o, "passkey", 0);
+	}
 	d->idle_interval = json_num(o, "advertise_interval", 0);
 	d->temporary = true;
 
