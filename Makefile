@@ -3,7 +3,10 @@
 # Sources are found by wildcard, so a new driver, daemon module, test or
 # fuzz target needs no edit here:
 #   drivers/*.c            -> $(BUILD)/libhvdrivers.a   (pure decoders)
-#   daemon/*.c (not mains) -> $(BUILD)/libhvdaemon.a
+#   daemon/basic/*.c       -> $(BUILD)/libhvbasic.a     (general helpers)
+#   daemon/<room>/*.c      -> $(BUILD)/libhvdaemon.a    (the daemon's rooms)
+#   daemon/cli/*.c         -> $(BUILD)/libhvcli.a       (not homevitals.c)
+# (docs/architecture.md: the rooms and what may include what)
 #   firmware-host/*.c      -> $(BUILD)/libhvvdev.a      (not vdev_main.c)
 #   tests/fakes/*.c        -> $(BUILD)/libhvfakes.a     (test doubles)
 #   tests/unit/test_*.c    -> $(BUILD)/tests/test_*     (cmocka)
@@ -48,8 +51,12 @@ ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm
 
 DRIVER_SRC := $(wildcard drivers/*.c)
-DAEMON_MAINS := daemon/homevitalsd.c daemon/homevitals.c
-DAEMON_SRC := $(filter-out $(DAEMON_MAINS),$(wildcard daemon/*.c))
+DAEMON_ROOMS := common store ingest bluez publish led manager
+BASIC_SRC := $(wildcard daemon/basic/*.c)
+DAEMON_MAIN := daemon/manager/homevitalsd.c
+DAEMON_SRC := $(filter-out $(DAEMON_MAIN),$(foreach r,$(DAEMON_ROOMS),$(wildcard daemon/$(r)/*.c)))
+CLI_MAIN := daemon/cli/homevitals.c
+CLI_SRC := $(filter-out $(CLI_MAIN),$(wildcard daemon/cli/*.c))
 VDEV_MAIN := firmware-host/vdev_main.c
 VDEV_SRC := $(filter-out $(VDEV_MAIN),$(wildcard firmware-host/*.c))
 FAKE_SRC := $(wildcard tests/fakes/*.c)
@@ -60,10 +67,12 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB_DRIVERS := $(BUILD)/libhvdrivers.a
+LIB_BASIC := $(BUILD)/libhvbasic.a
 LIB_DAEMON := $(BUILD)/libhvdaemon.a
+LIB_CLI := $(BUILD)/libhvcli.a
 LIB_VDEV := $(BUILD)/libhvvdev.a
 LIB_FAKES := $(BUILD)/libhvfakes.a
-ALL_LIBS := $(LIB_FAKES) $(LIB_VDEV) $(LIB_DAEMON) $(LIB_DRIVERS)
+ALL_LIBS := $(LIB_FAKES) $(LIB_VDEV) $(LIB_CLI) $(LIB_DAEMON) $(LIB_DRIVERS) $(LIB_BASIC)
 LINK_LIBS = -Wl,--start-group $(1) -Wl,--end-group
 
 BINS := $(BUILD)/homevitalsd $(BUILD)/homevitals \
@@ -99,7 +108,9 @@ $(BUILD)/obj/%.o: %.c
 	$(Q)$(CC) $(ALL_CFLAGS) $(if $(filter tests/%,$<),$(TEST_CFLAGS)) -c -o $@ $<
 
 $(LIB_DRIVERS): $(call obj,$(DRIVER_SRC))
+$(LIB_BASIC): $(call obj,$(BASIC_SRC))
 $(LIB_DAEMON): $(call obj,$(DAEMON_SRC))
+$(LIB_CLI): $(call obj,$(CLI_SRC))
 $(LIB_VDEV): $(call obj,$(VDEV_SRC))
 $(LIB_FAKES): $(call obj,$(FAKE_SRC))
 
@@ -115,17 +126,19 @@ $(BUILD)/obj/empty.o:
 
 $(LIB_FAKES) $(LIB_VDEV): | $(BUILD)/obj/empty.o
 
-$(BUILD)/homevitalsd: $(call obj,daemon/homevitalsd.c) $(LIB_DAEMON) $(LIB_DRIVERS)
+# Each program links only the rooms it may use (docs/architecture.md); the
+# stand-in firmware shares no gateway code, only the general helpers.
+$(BUILD)/homevitalsd: $(call obj,$(DAEMON_MAIN)) $(LIB_DAEMON) $(LIB_DRIVERS) $(LIB_BASIC)
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(call LINK_LIBS,$(LIB_DAEMON) $(LIB_DRIVERS)) $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(call LINK_LIBS,$(LIB_DAEMON) $(LIB_DRIVERS) $(LIB_BASIC)) $(LIBS)
 
-$(BUILD)/homevitals: $(call obj,daemon/homevitals.c) $(LIB_DAEMON) $(LIB_DRIVERS)
+$(BUILD)/homevitals: $(call obj,$(CLI_MAIN)) $(LIB_CLI) $(LIB_DAEMON) $(LIB_DRIVERS) $(LIB_BASIC)
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(call LINK_LIBS,$(LIB_DAEMON) $(LIB_DRIVERS)) $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(call LINK_LIBS,$(LIB_CLI) $(LIB_DAEMON) $(LIB_DRIVERS) $(LIB_BASIC)) $(LIBS)
 
-$(BUILD)/homevitals-vdev: $(call obj,$(VDEV_MAIN)) $(LIB_VDEV) $(LIB_DAEMON) $(LIB_DRIVERS)
+$(BUILD)/homevitals-vdev: $(call obj,$(VDEV_MAIN)) $(LIB_VDEV) $(LIB_DRIVERS) $(LIB_BASIC)
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(call LINK_LIBS,$(LIB_VDEV) $(LIB_DAEMON) $(LIB_DRIVERS)) $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(call LINK_LIBS,$(LIB_VDEV) $(LIB_DRIVERS) $(LIB_BASIC)) $(LIBS)
 
 # --- tests ------------------------------------------------------------------
 
@@ -183,14 +196,14 @@ FUZZ_BUILD := $(BUILD)-fuzz
 fuzz: deps-if-needed
 	$(Q)$(MAKE) --no-print-directory CC=$(CLANG) BUILD=$(FUZZ_BUILD) \
 		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
-		$(FUZZ_BUILD)/libhvdrivers.a $(FUZZ_BUILD)/libhvdaemon.a
+		$(FUZZ_BUILD)/libhvdrivers.a $(FUZZ_BUILD)/libhvdaemon.a $(FUZZ_BUILD)/libhvbasic.a
 	$(Q)set -e; for src in $(FUZZ_SRC); do \
 		name=$$(basename $$src .c); \
 		echo "  FUZZ    $$name ($(FUZZ_SECONDS) s)"; \
 		$(CLANG) -std=gnu11 -D_GNU_SOURCE -I. -O1 -g \
 			-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
 			-o $(FUZZ_BUILD)/$$name $$src \
-			$(call LINK_LIBS,$(FUZZ_BUILD)/libhvdaemon.a $(FUZZ_BUILD)/libhvdrivers.a) $(LIBS); \
+			$(call LINK_LIBS,$(FUZZ_BUILD)/libhvdaemon.a $(FUZZ_BUILD)/libhvdrivers.a $(FUZZ_BUILD)/libhvbasic.a) $(LIBS); \
 		corpus=tests/fuzz/corpus/$${name#fuzz_}; mkdir -p $(FUZZ_BUILD)/corpus-$$name; \
 		$(FUZZ_BUILD)/$$name -max_total_time=$(FUZZ_SECONDS) -verbosity=0 \
 			$(FUZZ_BUILD)/corpus-$$name $$corpus >$(FUZZ_BUILD)/$$name.log 2>&1 \

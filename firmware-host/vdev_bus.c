@@ -23,7 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/macro.h"
+#include "daemon/basic/macro.h"
 #include "firmware-host/vdev.h"
 
 #define TEMPORARY_TIMEOUT_S 30.0 /* bluetoothd main.conf TemporaryTimeout */

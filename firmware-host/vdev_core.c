@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon/macro.h"
+#include "daemon/basic/macro.h"
 #include "drivers/registry.h"
 #include "firmware-host/vdev.h"
 

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/log.h"
-#include "daemon/macro.h"
+#include "daemon/basic/log.h"
+#include "daemon/basic/macro.h"
 #include "firmware-host/vdev.h"
 
 static void help(void)

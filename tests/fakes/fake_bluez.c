@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/bluez_props.h"
+#include "daemon/bluez/bluez_props.h"
 #include "tests/fakes/fake_bluez.h"
 
 #define _cleanup_msg_ __attribute__((cleanup(sd_bus_message_unrefp)))

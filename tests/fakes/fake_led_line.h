@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * A fake GPIO line for daemon/led.c: records every physical level written,
+ * A fake GPIO line for daemon/led/led.c: records every physical level written,
  * stamped with a fake CLOCK_MONOTONIC the test advances, so a test can read
  * the LED's on/off timeline back.
  */
@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/led.h"
+#include "daemon/led/led.h"
 
 #define FAKE_LED_MAX_EVENTS 4096
 

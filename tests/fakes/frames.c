@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/measurement_json.h"
+#include "daemon/common/measurement_json.h"
 #include "tests/fakes/frames.h"
 
 void hv_test_checksum(uint8_t *v, size_t n, enum hv_test_checksum cs)

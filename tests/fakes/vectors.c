@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon/hexutil.h"
-#include "daemon/measurement_json.h"
+#include "daemon/basic/hexutil.h"
+#include "daemon/common/measurement_json.h"
 #include "drivers/registry.h"
 #include "tests/fakes/vectors.h"
 

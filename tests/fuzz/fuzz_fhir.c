@@ -11,8 +11,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "daemon/fhir.h"
-#include "daemon/ha_discovery.h"
+#include "daemon/common/fhir.h"
+#include "daemon/publish/ha_discovery.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

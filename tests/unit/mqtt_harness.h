@@ -23,13 +23,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/config.h"
-#include "daemon/macro.h"
-#include "daemon/measurement_json.h"
-#include "daemon/store.h"
+#include "daemon/basic/macro.h"
+#include "daemon/common/config.h"
+#include "daemon/common/measurement_json.h"
+#include "daemon/store/store.h"
 
-#include "daemon/mqtt.h"
-#include "daemon/status.h"
+#include "daemon/common/status.h"
+#include "daemon/publish/mqtt.h"
 
 struct received {
 	char *topic;

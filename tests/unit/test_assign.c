@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "daemon/assign.h"
+#include "daemon/ingest/assign.h"
 
 /* Ann 58–64 kg, Ben 80–90, Cleo 61–70 (overlaps Ann), Dan: last 120 kg. */
 static const struct hv_person household[] = {

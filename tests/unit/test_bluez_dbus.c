@@ -23,10 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/status.h"
+#include "daemon/common/status.h"
 
-#include "daemon/bluez.h"
-#include "daemon/bluez_props.h"
+#include "daemon/bluez/bluez.h"
+#include "daemon/bluez/bluez_props.h"
 #include "drivers/bytes.h"
 #include "tests/fakes/fake_bluez.h"
 

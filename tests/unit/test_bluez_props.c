@@ -12,7 +12,7 @@
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
-#include "daemon/bluez_props.h"
+#include "daemon/bluez/bluez_props.h"
 
 /* Messages need a bus in a started state; a socketpair is enough. */
 static int setup_bus(void **state)

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/cli_util.h"
-#include "daemon/macro.h"
+#include "daemon/basic/macro.h"
+#include "daemon/cli/cli_util.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
 

@@ -14,7 +14,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "daemon/config.h"
+#include "daemon/common/config.h"
 
 struct warnings {
 	unsigned n;

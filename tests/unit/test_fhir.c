@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/fhir.h"
-#include "daemon/ha_discovery.h"
-#include "daemon/measurement_json.h"
-#include "daemon/mqtt_topics.h"
+#include "daemon/common/fhir.h"
+#include "daemon/common/measurement_json.h"
+#include "daemon/publish/ha_discovery.h"
+#include "daemon/publish/mqtt_topics.h"
 
 static const char *str(const cJSON *o, const char *key)
 {

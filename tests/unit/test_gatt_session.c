@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon/gatt_session.h"
+#include "daemon/bluez/gatt_session.h"
 
 /* on_value: 0x01 → DONE, 0x02 → MORE, 0x03 → GOTO scratch[0], 0xEE → -EPROTO;
  * counts calls in scratch[1]. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* daemon/led.c against the fake GPIO line: the on/off timeline on a fake clock. */
+/* daemon/led/led.c against the fake GPIO line: the on/off timeline on a fake clock. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,9 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon/config.h"
-#include "daemon/led.h"
-#include "daemon/status.h"
+#include "daemon/common/config.h"
+#include "daemon/common/status.h"
+#include "daemon/led/led.h"
 #include "tests/fakes/fake_led_line.h"
 
 #define MS(x) ((uint64_t)(x) * 1000)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The status LED's pure pattern logic (drivers/led_pattern.c), fake clock. */
+/* The status LED's pure pattern logic (daemon/led/led_pattern.c), fake clock. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "drivers/led_pattern.h"
+#include "daemon/led/led_pattern.h"
 
 #define MS(x) ((uint64_t)(x) * 1000)
 

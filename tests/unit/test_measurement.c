@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/measurement_json.h"
+#include "daemon/common/measurement_json.h"
 #include "drivers/measurement.h"
 
 static void test_metric_table_complete(void **state)

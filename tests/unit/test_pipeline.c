@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/hexutil.h"
-#include "daemon/macro.h"
-#include "daemon/pipeline.h"
+#include "daemon/basic/hexutil.h"
+#include "daemon/basic/macro.h"
+#include "daemon/ingest/pipeline.h"
 #include "drivers/ieee11073.h"
 #include "drivers/registry.h"
 

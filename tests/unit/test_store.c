@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/store.h"
+#include "daemon/store/store.h"
 
 #define T0 1710491400000000LL /* 2024-03-15T08:30:00Z */
 #define DAY (86400LL * 1000000)

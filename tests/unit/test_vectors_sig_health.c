@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/hexutil.h"
+#include "daemon/basic/hexutil.h"
 #include "drivers/bytes.h"
 #include "drivers/ieee11073.h"
 #include "drivers/registry.h"

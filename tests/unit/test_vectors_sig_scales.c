@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon/hexutil.h"
+#include "daemon/basic/hexutil.h"
 #include "drivers/bytes.h"
 #include "drivers/registry.h"
 #include "tests/fakes/vectors.h"

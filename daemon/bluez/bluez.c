@@ -1,0 +1,1882 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The BlueZ client (see bluez.h and docs/bluez.md). Facts about bluetoothd
+ * 5.66 that shape this file (docs: bluez-dbus.md):
+ *  - ObjectManager on "/", interfaces of one object may come in several
+ *    InterfacesAdded; a PropertiesChanged for an unknown path is a new device;
+ *  - a bluetoothd crash sends only NameOwnerChanged: drop everything then;
+ *  - discovery sessions die with bluetoothd and are per connection; set the
+ *    filter (DuplicateData true, Transport le) each time;
+ *  - ServicesResolved may come before the GATT objects: re-read
+ *    GetManagedObjects when it turns true and accept later InterfacesAdded;
+ *  - ReadValue changes Value before its reply: only subscribed
+ *    characteristics' Value changes are notifications;
+ *  - calls carry NO_AUTO_START so a missing bluetoothd answers at once.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/common/status.h"
+
+#include "daemon/basic/log.h"
+#include "daemon/basic/macro.h"
+#include "daemon/bluez/bluez.h"
+#include "daemon/bluez/bluez_props.h"
+#include "drivers/registry.h"
+
+#define BLUEZ "org.bluez"
+#define IFACE_ADAPTER "org.bluez.Adapter1"
+#define IFACE_DEVICE "org.bluez.Device1"
+#define IFACE_SERVICE "org.bluez.GattService1"
+#define IFACE_CHAR "org.bluez.GattCharacteristic1"
+
+#define QUEUE_MAX 32
+#define SUBSCRIBED_MAX 16
+#define PATH_MAX_LEN 192
+
+enum {
+	OBJ_ADAPTER = 1 << 0,
+	OBJ_DEVICE = 1 << 1,
+	OBJ_SERVICE = 1 << 2,
+	OBJ_CHAR = 1 << 3,
+};
+
+struct bz_object {
+	struct bz_object *next;
+	char *path;
+	unsigned ifaces;
+	bool powered, discovering; /* Adapter1 */
+	struct hv_bluez_device_props dev; /* Device1 */
+	usec_t seen; /* monotonic: last advert (or creation) */
+	bool remove_requested;
+	struct hv_bluez_gatt_props gatt; /* GattService1 / Characteristic1 */
+};
+
+struct bz_peer {
+	struct bz_peer *next;
+	char address[HV_BLUEZ_ADDRESS_MAX];
+	const struct hv_driver *driver;
+	struct hv_gatt_peer policy;
+};
+
+enum session_phase {
+	PHASE_CONNECTING,
+	PHASE_RESOLVING,
+	PHASE_DISCOVERING_GATT,
+	PHASE_PAIRING,
+	PHASE_STEPS,
+	PHASE_DISCONNECTING,
+};
+
+/* A notify characteristic read through AcquireNotify's socket. */
+struct bz_acquired {
+	int fd;
+	sd_event_source *source;
+	struct hv_uuid uuid;
+};
+
+struct bz_session {
+	struct hv_bluez *b;
+	struct bz_peer *peer;
+	const struct hv_driver *driver;
+	char device_path[PATH_MAX_LEN];
+	char name[HV_BLUEZ_NAME_MAX];
+	enum session_phase phase;
+	struct hv_session s;
+	struct hv_conv conv;
+	sd_bus_slot *call;
+	sd_event_source *timer;
+	size_t n_subscribed;
+	char subscribed[SUBSCRIBED_MAX][PATH_MAX_LEN];
+	size_t n_acquired;
+	struct bz_acquired acquired[SUBSCRIBED_MAX];
+	char acquire_path[PATH_MAX_LEN]; /* AcquireNotify in flight */
+	char read_path[PATH_MAX_LEN];
+	int result;
+};
+
+struct hv_bluez {
+	sd_event *event;
+	sd_bus *bus;
+	const struct hv_config *cfg;
+	struct hv_bluez_callbacks cb;
+	void *userdata;
+	struct hv_bluez_tuning tuning;
+
+	sd_bus_slot *match_added, *match_removed, *match_props, *match_owner;
+	sd_bus_slot *call_objects, *call_discovery, *call_power;
+	sd_event_source *retry_timer, *watchdog_timer;
+
+	struct bz_object *objects;
+	struct bz_peer *peers;
+	char adapter_path[PATH_MAX_LEN]; /* "" = none chosen */
+	char adapter_name[16];
+	bool present; /* org.bluez has an owner */
+	bool discovery_active; /* our session is believed running */
+	bool discovery_pending;
+	bool power_requested;
+	enum hv_adapter_state state;
+	usec_t last_advert;
+
+	struct bz_session *session;
+	size_t n_queue;
+	struct bz_peer *queue[QUEUE_MAX];
+	struct hv_bluez_agent *agent;
+};
+
+static void session_start_next(struct hv_bluez *b);
+static void session_run(struct bz_session *ss);
+static int on_step_reply(sd_bus_message *m, void *userdata,
+			 sd_bus_error *ret_error);
+static void session_end(struct bz_session *ss, int result);
+static void ensure_adapter(struct hv_bluez *b);
+static int load_objects(struct hv_bluez *b);
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static const char *strna(const char *s)
+{
+	return s ? s : "n/a";
+}
+
+static usec_t now_usec(struct hv_bluez *b)
+{
+	usec_t t = 0;
+
+	(void)sd_event_now(b->event, CLOCK_MONOTONIC, &t);
+	return t;
+}
+
+static int errno_from_bus_error(const sd_bus_error *e)
+{
+	int r = sd_bus_error_get_errno(e);
+
+	if (sd_bus_error_has_name(e, "org.bluez.Error.NotPermitted") ||
+	    sd_bus_error_has_name(e, "org.bluez.Error.NotAuthorized"))
+		return -EPERM;
+	if (sd_bus_error_has_name(e, "org.bluez.Error.NotSupported"))
+		return -EOPNOTSUPP;
+	if (sd_bus_error_has_name(e, "org.bluez.Error.InProgress"))
+		return -EINPROGRESS;
+	if (sd_bus_error_has_name(e, "org.bluez.Error.NotReady"))
+		return -EAGAIN;
+	if (sd_bus_error_has_name(e, "org.bluez.Error.DoesNotExist") ||
+	    sd_bus_error_has_name(e, "org.freedesktop.DBus.Error.UnknownObject"))
+		return -ENODEV;
+	if (sd_bus_error_has_name(e, "org.freedesktop.DBus.Error.NoReply") ||
+	    sd_bus_error_has_name(e, "org.freedesktop.DBus.Error.Timeout"))
+		return -ETIMEDOUT;
+	if (sd_bus_error_has_name(e, "org.freedesktop.DBus.Error.NameHasNoOwner") ||
+	    sd_bus_error_has_name(e, "org.freedesktop.DBus.Error.ServiceUnknown"))
+		return -EHOSTDOWN;
+	if (e->message && strcmp(e->message, "Not connected") == 0)
+		return -ENOTCONN;
+	return r > 0 ? -r : -EIO;
+}
+
+static int call_async(struct hv_bluez *b, sd_bus_slot **slot, const char *path,
+		      const char *iface, const char *member,
+		      sd_bus_message_handler_t handler, void *userdata,
+		      usec_t timeout, const char *types, ...)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	va_list ap;
+	int r;
+
+	r = sd_bus_message_new_method_call(b->bus, &m, BLUEZ, path, iface,
+					   member);
+	if (r < 0)
+		return r;
+	/* bluetoothd absent: NameHasNoOwner at once, no activation. */
+	r = sd_bus_message_set_auto_start(m, 0);
+	if (r < 0)
+		return r;
+	if (types) {
+		va_start(ap, types);
+		r = sd_bus_message_appendv(m, types, ap);
+		va_end(ap);
+		if (r < 0)
+			return r;
+	}
+	if (slot)
+		*slot = sd_bus_slot_unref(*slot);
+	return sd_bus_call_async(b->bus, slot, m, handler, userdata, timeout);
+}
+
+static int timer_arm(struct hv_bluez *b, sd_event_source **s, usec_t usec,
+		     sd_event_time_handler_t handler, void *userdata)
+{
+	int r;
+
+	if (*s) {
+		r = sd_event_source_set_time_relative(*s, usec);
+		if (r < 0)
+			return r;
+		return sd_event_source_set_enabled(*s, SD_EVENT_ONESHOT);
+	}
+	return sd_event_add_time_relative(b->event, s, CLOCK_MONOTONIC, usec, 0,
+					  handler, userdata);
+}
+
+static void timer_disarm(sd_event_source *s)
+{
+	if (s)
+		(void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+}
+
+static void set_state(struct hv_bluez *b, enum hv_adapter_state state)
+{
+	if (b->state == state)
+		return;
+	b->state = state;
+	log_info("Bluetooth adapter %s: %s", b->adapter_name[0] ? b->adapter_name : "-",
+		 hv_adapter_state_name(state));
+	if (b->cb.state_changed)
+		b->cb.state_changed(state, b->adapter_name, b->userdata);
+}
+
+static const struct hv_config_device *config_device(struct hv_bluez *b,
+						    const char *address)
+{
+	for (size_t i = 0; i < b->cfg->bluetooth.n_devices; i++)
+		if (hv_bluez_address_equal(b->cfg->bluetooth.devices[i].address,
+					   address))
+			return &b->cfg->bluetooth.devices[i];
+	return NULL;
+}
+
+/* ---- objects ---------------------------------------------------------- */
+
+static struct bz_object *object_find(struct hv_bluez *b, const char *path)
+{
+	for (struct bz_object *o = b->objects; o; o = o->next)
+		if (strcmp(o->path, path) == 0)
+			return o;
+	return NULL;
+}
+
+static struct bz_object *object_get(struct hv_bluez *b, const char *path)
+{
+	struct bz_object *o = object_find(b, path);
+
+	if (o)
+		return o;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	o->path = strdup(path);
+	if (!o->path) {
+		free(o);
+		return NULL;
+	}
+	o->seen = now_usec(b);
+	o->next = b->objects;
+	b->objects = o;
+	return o;
+}
+
+static void object_free(struct hv_bluez *b, struct bz_object *o)
+{
+	for (struct bz_object **p = &b->objects; *p; p = &(*p)->next)
+		if (*p == o) {
+			*p = o->next;
+			break;
+		}
+	free(o->path);
+	free(o);
+}
+
+static void objects_free_all(struct hv_bluez *b)
+{
+	while (b->objects)
+		object_free(b, b->objects);
+}
+
+static struct bz_peer *peer_get(struct hv_bluez *b, const char *address)
+{
+	struct bz_peer *p;
+
+	for (p = b->peers; p; p = p->next)
+		if (hv_bluez_address_equal(p->address, address))
+			return p;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	snprintf(p->address, sizeof(p->address), "%s", address);
+	p->next = b->peers;
+	b->peers = p;
+	return p;
+}
+
+/* A characteristic under a device by UUID (and service UUID when given). */
+static struct bz_object *char_find(struct hv_bluez *b, const char *device_path,
+				   const char *service, const char *characteristic)
+{
+	struct hv_uuid cu, su;
+	bool want_service = service && hv_uuid_parse(service, &su) >= 0;
+
+	if (hv_conv_step_uuid(characteristic, &cu) < 0)
+		return NULL;
+	for (struct bz_object *o = b->objects; o; o = o->next) {
+		struct bz_object *svc;
+
+		if (!(o->ifaces & OBJ_CHAR) || !o->gatt.has_uuid ||
+		    !hv_bluez_path_under(o->path, device_path) ||
+		    !hv_uuid_equal(&o->gatt.uuid, &cu))
+			continue;
+		if (want_service) {
+			svc = object_find(b, o->gatt.parent);
+			if (!svc || !svc->gatt.has_uuid ||
+			    !hv_uuid_equal(&svc->gatt.uuid, &su))
+				continue;
+		}
+		return o;
+	}
+	return NULL;
+}
+
+/* ---- adverts and the connection queue ---------------------------------- */
+
+static void queue_peer(struct hv_bluez *b, struct bz_peer *p)
+{
+	if (p->policy.busy || b->n_queue >= QUEUE_MAX)
+		return;
+	p->policy.busy = true;
+	b->queue[b->n_queue++] = p;
+	log_debug("Queued GATT session with %s (%s)", p->address, p->driver->id);
+	if (!b->session)
+		session_start_next(b);
+}
+
+static void consider_connect(struct hv_bluez *b, struct bz_object *o,
+			     const struct hv_frame *frame)
+{
+	const struct hv_config_device *cd = config_device(b, o->dev.address);
+	const struct hv_driver *d = NULL;
+	struct bz_peer *p;
+
+	if (cd && cd->driver)
+		d = b->tuning.by_id(cd->driver);
+	if (!d)
+		d = b->tuning.select(frame);
+	if (!d || !d->conversation)
+		return;
+	p = peer_get(b, o->dev.address);
+	if (!p)
+		return;
+	p->driver = d;
+	if (hv_gatt_peer_advert(&p->policy, &b->tuning.gatt, now_usec(b)) &&
+	    !b->cfg->bluetooth.passive_only)
+		queue_peer(b, p);
+}
+
+static void session_device_changed(struct hv_bluez *b, struct bz_object *o,
+				   const struct hv_bluez_device_props *change);
+
+static void device_changed(struct hv_bluez *b, struct bz_object *o,
+			   const struct hv_bluez_device_props *change,
+			   bool fresh)
+{
+	bool was_connected = o->dev.connected;
+	struct hv_frame frame;
+
+	hv_bluez_device_props_merge(&o->dev, change, was_connected);
+	if (!(o->dev.mask & HV_PROP_ADDRESS) &&
+	    hv_bluez_path_to_address(o->path, o->dev.address) >= 0)
+		o->dev.mask |= HV_PROP_ADDRESS;
+
+	if (b->session && strcmp(b->session->device_path, o->path) == 0)
+		session_device_changed(b, o, change);
+
+	/* Pitfall 1: only our adapter's devices. Cached values read at
+	 * start (not fresh) are no advert: they may be hours old. */
+	if (!fresh || !b->adapter_path[0] ||
+	    !hv_bluez_path_under(o->path, b->adapter_path))
+		return;
+	if (!hv_bluez_device_props_is_advert(change))
+		return;
+	if (o->dev.connected &&
+	    !(change->mask & (HV_PROP_SERVICE_DATA | HV_PROP_MANUFACTURER_DATA)))
+		return;
+	o->seen = now_usec(b);
+	o->remove_requested = false;
+	b->last_advert = o->seen;
+	hv_bluez_device_props_to_frame(&o->dev, &frame);
+	if (b->cb.advert)
+		b->cb.advert(&frame, b->userdata);
+	/* A received advert comes with RSSI (a filter is set); a stored
+	 * device announced by a restarting bluetoothd does not. */
+	if (change->mask & (HV_PROP_RSSI | HV_PROP_SERVICE_DATA |
+			    HV_PROP_MANUFACTURER_DATA))
+		consider_connect(b, o, &frame);
+}
+
+/* ---- signal and reply parsing ------------------------------------------ */
+
+static int read_adapter_props(sd_bus_message *m, struct bz_object *o)
+{
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+		const char *key, *contents = NULL;
+		char type;
+		int v;
+
+		r = sd_bus_message_read(m, "s", &key);
+		if (r < 0)
+			return r;
+		r = sd_bus_message_peek_type(m, &type, &contents);
+		if (r < 0)
+			return r;
+		if ((strcmp(key, "Powered") == 0 ||
+		     strcmp(key, "Discovering") == 0) &&
+		    contents && strcmp(contents, "b") == 0) {
+			r = sd_bus_message_read(m, "v", "b", &v);
+			if (r < 0)
+				return r;
+			if (key[0] == 'P')
+				o->powered = v;
+			else
+				o->discovering = v;
+		} else {
+			r = sd_bus_message_skip(m, "v");
+			if (r < 0)
+				return r;
+		}
+		r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
+/* a{sa{sv}} of one object (InterfacesAdded or GetManagedObjects). */
+static int read_interfaces(struct hv_bluez *b, const char *path,
+			   sd_bus_message *m, bool fresh)
+{
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "sa{sv}")) > 0) {
+		const char *iface;
+		struct bz_object *o;
+
+		r = sd_bus_message_read(m, "s", &iface);
+		if (r < 0)
+			return r;
+		if (!hv_bluez_path_under(path, "/org/bluez") ||
+		    (strcmp(iface, IFACE_ADAPTER) != 0 &&
+		     strcmp(iface, IFACE_DEVICE) != 0 &&
+		     strcmp(iface, IFACE_SERVICE) != 0 &&
+		     strcmp(iface, IFACE_CHAR) != 0)) {
+			r = sd_bus_message_skip(m, "a{sv}");
+			if (r < 0)
+				return r;
+		} else {
+			o = object_get(b, path);
+			if (!o)
+				return -ENOMEM;
+			if (strcmp(iface, IFACE_ADAPTER) == 0) {
+				o->ifaces |= OBJ_ADAPTER;
+				r = read_adapter_props(m, o);
+			} else if (strcmp(iface, IFACE_DEVICE) == 0) {
+				struct hv_bluez_device_props change = { 0 };
+
+				o->ifaces |= OBJ_DEVICE;
+				r = hv_bluez_device_props_read(m, &change);
+				if (r >= 0)
+					device_changed(b, o, &change, fresh);
+			} else {
+				o->ifaces |= strcmp(iface, IFACE_SERVICE) == 0 ?
+						     OBJ_SERVICE :
+						     OBJ_CHAR;
+				r = hv_bluez_gatt_props_read(m, &o->gatt);
+			}
+			if (r < 0)
+				return r;
+		}
+		r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
+static int read_managed_objects(struct hv_bluez *b, sd_bus_message *m)
+{
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "{oa{sa{sv}}}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "oa{sa{sv}}")) > 0) {
+		const char *path;
+
+		r = sd_bus_message_read(m, "o", &path);
+		if (r < 0)
+			return r;
+		r = read_interfaces(b, path, m, false);
+		if (r < 0)
+			return r;
+		r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
+/* ---- adapter ------------------------------------------------------------ */
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct hv_bluez *b = userdata;
+
+	(void)s;
+	(void)usec;
+	if (!b->present)
+		(void)load_objects(b);
+	else
+		ensure_adapter(b);
+	return 0;
+}
+
+static void schedule_retry(struct hv_bluez *b, usec_t delay)
+{
+	int r = timer_arm(b, &b->retry_timer, delay, on_retry, b);
+
+	if (r < 0)
+		log_warning_errno(r, "Failed to arm Bluetooth retry timer: %m, ignoring");
+}
+
+static void adapter_lost(struct hv_bluez *b, const char *why)
+{
+	if (!b->adapter_path[0])
+		return;
+	log_warning("Bluetooth adapter %s gone (%s)", b->adapter_name, why);
+	if (b->session)
+		session_end(b->session, -ENODEV);
+	/* Devices below it went with it (bluetoothd may not say so). */
+	for (struct bz_object *o = b->objects, *next; o; o = next) {
+		next = o->next;
+		if (hv_bluez_path_under(o->path, b->adapter_path))
+			object_free(b, o);
+	}
+	b->adapter_path[0] = '\0';
+	b->discovery_active = false;
+	b->discovery_pending = false;
+	b->power_requested = false;
+	b->call_discovery = sd_bus_slot_unref(b->call_discovery);
+	b->call_power = sd_bus_slot_unref(b->call_power);
+	set_state(b, HV_ADAPTER_MISSING);
+}
+
+static void attach(struct hv_bluez *b)
+{
+	const char *want = b->cfg->bluetooth.adapter;
+	struct bz_object *best = NULL;
+
+	if (b->adapter_path[0]) {
+		ensure_adapter(b);
+		return;
+	}
+	for (struct bz_object *o = b->objects; o; o = o->next) {
+		const char *base;
+
+		if (!(o->ifaces & OBJ_ADAPTER))
+			continue;
+		base = strrchr(o->path, '/');
+		base = base ? base + 1 : o->path;
+		if (want && *want && strcmp(base, want) != 0)
+			continue;
+		if (!best || strcmp(o->path, best->path) < 0)
+			best = o;
+	}
+	if (!best) {
+		set_state(b, HV_ADAPTER_MISSING);
+		return;
+	}
+	snprintf(b->adapter_path, sizeof(b->adapter_path), "%s", best->path);
+	snprintf(b->adapter_name, sizeof(b->adapter_name), "%s",
+		 strrchr(best->path, '/') + 1);
+	log_info("Using Bluetooth adapter %s", b->adapter_name);
+	b->last_advert = now_usec(b);
+	ensure_adapter(b);
+}
+
+static int on_start_discovery(sd_bus_message *m, void *userdata,
+			      sd_bus_error *ret_error)
+{
+	struct hv_bluez *b = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+
+	(void)ret_error;
+	b->call_discovery = sd_bus_slot_unref(b->call_discovery);
+	b->discovery_pending = false;
+	/* InProgress: this connection already discovers (Pitfall 3). But
+	 * bluetoothd 5.66 answers InProgress too when the kernel refused with
+	 * Busy (a discovery left running by a killed bluetoothd) and it has
+	 * dropped our request: only Discovering=true proves it. */
+	if (e && sd_bus_error_has_name(e, "org.bluez.Error.InProgress")) {
+		struct bz_object *a = object_find(b, b->adapter_path);
+
+		if (!a || !a->discovering) {
+			log_info("StartDiscovery on %s: InProgress but not discovering, retrying",
+				 b->adapter_name);
+			schedule_retry(b, b->tuning.retry);
+			return 0;
+		}
+	}
+	if (!e || sd_bus_error_has_name(e, "org.bluez.Error.InProgress")) {
+		b->discovery_active = true;
+		set_state(b, HV_ADAPTER_OK);
+		return 0;
+	}
+	log_warning("StartDiscovery on %s failed: %s: %s", b->adapter_name,
+		    e->name, strna(e->message));
+	set_state(b, HV_ADAPTER_ERROR);
+	if (!sd_bus_error_has_name(e, "org.bluez.Error.NotReady"))
+		schedule_retry(b, b->tuning.retry);
+	return 0;
+}
+
+static int on_set_filter(sd_bus_message *m, void *userdata,
+			 sd_bus_error *ret_error)
+{
+	struct hv_bluez *b = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	int r;
+
+	(void)ret_error;
+	if (e)
+		log_warning("SetDiscoveryFilter on %s failed: %s: %s, ignoring",
+			    b->adapter_name, e->name, strna(e->message));
+	r = call_async(b, &b->call_discovery, b->adapter_path, IFACE_ADAPTER,
+		       "StartDiscovery", on_start_discovery, b, 0, NULL);
+	if (r < 0) {
+		b->discovery_pending = false;
+		log_warning_errno(r, "Failed to call StartDiscovery: %m");
+		schedule_retry(b, b->tuning.retry);
+	}
+	return 0;
+}
+
+static void start_discovery(struct hv_bluez *b)
+{
+	int r;
+
+	if (b->discovery_pending)
+		return;
+	b->discovery_pending = true;
+	/* DuplicateData defaults to false in 5.66: a scale repeating the
+	 * same weight would then be silent (Pitfall 4/5). */
+	r = call_async(b, &b->call_discovery, b->adapter_path, IFACE_ADAPTER,
+		       "SetDiscoveryFilter", on_set_filter, b, 0, "a{sv}", 2,
+		       "Transport", "s", "le", "DuplicateData", "b", 1);
+	if (r < 0) {
+		b->discovery_pending = false;
+		log_warning_errno(r, "Failed to call SetDiscoveryFilter: %m");
+		schedule_retry(b, b->tuning.retry);
+	}
+}
+
+static int on_power(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct hv_bluez *b = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+
+	(void)ret_error;
+	b->call_power = sd_bus_slot_unref(b->call_power);
+	if (e) {
+		log_warning("Powering %s on failed: %s: %s", b->adapter_name,
+			    e->name, strna(e->message));
+		b->power_requested = false;
+		schedule_retry(b, b->tuning.retry);
+	}
+	return 0;
+}
+
+static void ensure_adapter(struct hv_bluez *b)
+{
+	struct bz_object *a;
+	int r;
+
+	if (!b->present || !b->adapter_path[0])
+		return;
+	a = object_find(b, b->adapter_path);
+	if (!a || !(a->ifaces & OBJ_ADAPTER))
+		return;
+	if (!a->powered) {
+		b->discovery_active = false;
+		set_state(b, HV_ADAPTER_ERROR);
+		if (b->power_requested)
+			return;
+		b->power_requested = true;
+		log_info("Powering Bluetooth adapter %s on", b->adapter_name);
+		r = call_async(b, &b->call_power, b->adapter_path,
+			       "org.freedesktop.DBus.Properties", "Set", on_power,
+			       b, 0, "ssv", IFACE_ADAPTER, "Powered", "b", 1);
+		if (r < 0) {
+			b->power_requested = false;
+			log_warning_errno(r, "Failed to power adapter on: %m");
+			schedule_retry(b, b->tuning.retry);
+		}
+		return;
+	}
+	b->power_requested = false;
+	if (!b->discovery_active)
+		start_discovery(b);
+}
+
+static void adapter_changed(struct hv_bluez *b, struct bz_object *a,
+			    bool was_powered, bool was_discovering)
+{
+	if (strcmp(a->path, b->adapter_path) != 0) {
+		if (!b->adapter_path[0])
+			attach(b);
+		return;
+	}
+	if (was_powered && !a->powered) {
+		log_warning("Bluetooth adapter %s powered off", b->adapter_name);
+		b->discovery_active = false;
+		ensure_adapter(b);
+	} else if (!was_powered && a->powered) {
+		ensure_adapter(b);
+	} else if (was_discovering && !a->discovering && b->discovery_active) {
+		/* Discovery stopped behind our back (other gateways see it
+		 * after many connections): start it again. */
+		log_info("Discovery on %s stopped, restarting", b->adapter_name);
+		b->discovery_active = false;
+		schedule_retry(b, USEC_PER_SEC);
+	}
+}
+
+/* ---- bluetoothd presence -------------------------------------------------- */
+
+static void bluez_gone(struct hv_bluez *b)
+{
+	log_warning("bluetoothd left the bus");
+	b->present = false;
+	if (b->session)
+		session_end(b->session, -ENODEV);
+	objects_free_all(b);
+	b->adapter_path[0] = '\0';
+	b->discovery_active = false;
+	b->discovery_pending = false;
+	b->power_requested = false;
+	b->call_discovery = sd_bus_slot_unref(b->call_discovery);
+	b->call_power = sd_bus_slot_unref(b->call_power);
+	b->call_objects = sd_bus_slot_unref(b->call_objects);
+	set_state(b, HV_ADAPTER_MISSING);
+}
+
+static int on_managed_objects(sd_bus_message *m, void *userdata,
+			      sd_bus_error *ret_error)
+{
+	struct hv_bluez *b = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	int r;
+
+	(void)ret_error;
+	b->call_objects = sd_bus_slot_unref(b->call_objects);
+	if (e) {
+		if (errno_from_bus_error(e) == -EHOSTDOWN) {
+			log_info("bluetoothd is not running; waiting for it");
+			b->present = false;
+			set_state(b, HV_ADAPTER_MISSING);
+			return 0;
+		}
+		log_warning("GetManagedObjects failed: %s: %s", e->name,
+			    strna(e->message));
+		set_state(b, HV_ADAPTER_ERROR);
+		schedule_retry(b, b->tuning.retry);
+		return 0;
+	}
+	b->present = true;
+	r = read_managed_objects(b, m);
+	if (r < 0)
+		log_warning_errno(r, "Failed to parse GetManagedObjects reply: %m, ignoring");
+	if (b->agent) {
+		r = hv_bluez_agent_register(b->agent);
+		if (r < 0)
+			log_warning_errno(r, "Failed to register Bluetooth agent: %m, ignoring");
+	}
+	attach(b);
+	return 0;
+}
+
+static int load_objects(struct hv_bluez *b)
+{
+	int r;
+
+	r = call_async(b, &b->call_objects, "/", "org.freedesktop.DBus.ObjectManager",
+		       "GetManagedObjects", on_managed_objects, b, 0, NULL);
+	if (r < 0)
+		log_warning_errno(r, "Failed to call GetManagedObjects: %m");
+	return r;
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+static int on_interfaces_added(sd_bus_message *m, void *userdata,
+			       sd_bus_error *ret_error)
+{
+	struct hv_bluez *b = userdata;
+	const char *path;
+	int r;
+
+	(void)ret_error;
+	r = sd_bus_message_read(m, "o", &path);
+	if (r < 0)
+		return 0;
+	b->present = true;
+	r = read_interfaces(b, path, m, true);
+	if (r < 0)
+		log_debug_errno(r, "Bad InterfacesAdded for %s: %m, ignoring", path);
+	/* Late GATT objects need nothing: steps look them up when they run. */
+	if (!b->adapter_path[0])
+		attach(b);
+	return 0;
+}
+
+static int on_interfaces_removed(sd_bus_message *m, void *userdata,
+				 sd_bus_error *ret_error)
+{
+	struct hv_bluez *b = userdata;
+	const char *path, *iface;
+	struct bz_object *o;
+	unsigned removed = 0;
+	int r;
+
+	(void)ret_error;
+	r = sd_bus_message_read(m, "o", &path);
+	if (r < 0)
+		return 0;
+	r = sd_bus_message_enter_container(m, 'a', "s");
+	if (r < 0)
+		return 0;
+	while (sd_bus_message_read(m, "s", &iface) > 0) {
+		if (strcmp(iface, IFACE_ADAPTER) == 0)
+			removed |= OBJ_ADAPTER;
+		else if (strcmp(iface, IFACE_DEVICE) == 0)
+			removed |= OBJ_DEVICE;
+		else if (strcmp(iface, IFACE_SERVICE) == 0)
+			removed |= OBJ_SERVICE;
+		else if (strcmp(iface, IFACE_CHAR) == 0)
+			removed |= OBJ_CHAR;
+	}
+	o = object_find(b, path);
+	if (!o)
+		return 0;
+	o->ifaces &= ~removed;
+	if ((removed & OBJ_ADAPTER) && strcmp(path, b->adapter_path) == 0) {
+		adapter_lost(b, "removed");
+		attach(b);
+		return 0;
+	}
+	if ((removed & OBJ_DEVICE) && b->session &&
+	    strcmp(b->session->device_path, path) == 0)
+		session_end(b->session, -ENODEV);
+	if (o->ifaces == 0)
+		object_free(b, o);
+	return 0;
+}
+
+static void char_value(struct hv_bluez *b, struct bz_object *o,
+		       const uint8_t *value, size_t len);
+
+static int on_properties_changed(sd_bus_message *m, void *userdata,
+				 sd_bus_error *ret_error)
+{
+	struct hv_bluez *b = userdata;
+	const char *path = sd_bus_message_get_path(m), *iface, *inv;
+	struct bz_object *o;
+	int r;
+
+	(void)ret_error;
+	if (!path || sd_bus_message_read(m, "s", &iface) < 0)
+		return 0;
+	if (strcmp(iface, IFACE_DEVICE) == 0) {
+		struct hv_bluez_device_props change = { 0 };
+
+		/* Unknown path: a device created before we looked, or
+		 * one we dropped (Pitfall 8). */
+		o = object_get(b, path);
+		if (!o)
+			return 0;
+		o->ifaces |= OBJ_DEVICE;
+		r = hv_bluez_device_props_read(m, &change);
+		if (r < 0)
+			return 0;
+		if (sd_bus_message_enter_container(m, 'a', "s") >= 0)
+			while (sd_bus_message_read(m, "s", &inv) > 0)
+				hv_bluez_device_props_invalidate(&o->dev, inv);
+		device_changed(b, o, &change, true);
+	} else if (strcmp(iface, IFACE_ADAPTER) == 0) {
+		bool powered, discovering;
+
+		o = object_find(b, path);
+		if (!o || !(o->ifaces & OBJ_ADAPTER))
+			return 0;
+		powered = o->powered;
+		discovering = o->discovering;
+		if (read_adapter_props(m, o) >= 0)
+			adapter_changed(b, o, powered, discovering);
+	} else if (strcmp(iface, IFACE_CHAR) == 0) {
+		o = object_find(b, path);
+		if (!o || !b->session)
+			return 0;
+		r = sd_bus_message_enter_container(m, 'a', "{sv}");
+		if (r < 0)
+			return 0;
+		while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+			const char *key;
+			const void *data;
+			size_t size;
+
+			if (sd_bus_message_read(m, "s", &key) < 0)
+				return 0;
+			if (strcmp(key, "Value") == 0 &&
+			    sd_bus_message_enter_container(m, 'v', "ay") > 0) {
+				if (sd_bus_message_read_array(m, 'y', &data, &size) < 0)
+					return 0;
+				char_value(b, o, data, size);
+				return 0;
+			}
+			if (sd_bus_message_skip(m, "v") < 0 ||
+			    sd_bus_message_exit_container(m) < 0)
+				return 0;
+		}
+	}
+	return 0;
+}
+
+static int on_name_owner_changed(sd_bus_message *m, void *userdata,
+				 sd_bus_error *ret_error)
+{
+	struct hv_bluez *b = userdata;
+	const char *name, *old_owner, *new_owner;
+
+	(void)ret_error;
+	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 ||
+	    strcmp(name, BLUEZ) != 0)
+		return 0;
+	if (old_owner[0])
+		bluez_gone(b);
+	if (new_owner[0]) {
+		log_info("bluetoothd appeared on the bus (%s)", new_owner);
+		b->present = true;
+		(void)load_objects(b);
+	}
+	return 0;
+}
+
+/* ---- watchdog: stalled discovery, stale devices ------------------------ */
+
+static int on_remove_device(sd_bus_message *m, void *userdata,
+			    sd_bus_error *ret_error)
+{
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+
+	(void)userdata;
+	(void)ret_error;
+	if (e)
+		log_debug("RemoveDevice failed: %s: %s, ignoring", e->name,
+			  strna(e->message));
+	return 0;
+}
+
+static int on_stop_discovery(sd_bus_message *m, void *userdata,
+			     sd_bus_error *ret_error)
+{
+	struct hv_bluez *b = userdata;
+
+	(void)m;
+	(void)ret_error;
+	/* Whatever the answer (even InProgress), the session is gone. */
+	b->call_discovery = sd_bus_slot_unref(b->call_discovery);
+	b->discovery_pending = false;
+	b->discovery_active = false;
+	ensure_adapter(b);
+	return 0;
+}
+
+static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct hv_bluez *b = userdata;
+	usec_t now = now_usec(b);
+	usec_t stale = (usec_t)b->cfg->bluetooth.stale_device_s * USEC_PER_SEC;
+	int r;
+
+	(void)usec;
+	(void)timer_arm(b, &s, b->tuning.watchdog, on_watchdog, b);
+	if (!b->present || !b->adapter_path[0])
+		return 0;
+	if (b->state != HV_ADAPTER_OK) {
+		ensure_adapter(b);
+		return 0;
+	}
+	if (b->discovery_active && !b->discovery_pending && !b->session &&
+	    now > b->last_advert + b->tuning.stall) {
+		log_info("No advertisement on %s for %llu s, restarting discovery",
+			 b->adapter_name,
+			 (unsigned long long)((now - b->last_advert) / USEC_PER_SEC));
+		b->last_advert = now;
+		b->discovery_pending = true;
+		r = call_async(b, &b->call_discovery, b->adapter_path,
+			       IFACE_ADAPTER, "StopDiscovery", on_stop_discovery,
+			       b, 0, NULL);
+		if (r < 0)
+			b->discovery_pending = false;
+	}
+	if (stale == 0)
+		return 0;
+	for (struct bz_object *o = b->objects; o; o = o->next) {
+		if (!(o->ifaces & OBJ_DEVICE) || o->remove_requested ||
+		    o->dev.connected || o->dev.paired ||
+		    now < o->seen + stale ||
+		    !hv_bluez_path_under(o->path, b->adapter_path) ||
+		    (b->session && strcmp(b->session->device_path, o->path) == 0))
+			continue;
+		log_debug("Removing stale device %s", o->path);
+		o->remove_requested = true;
+		(void)call_async(b, NULL, b->adapter_path, IFACE_ADAPTER,
+				 "RemoveDevice", on_remove_device, NULL, 0, "o",
+				 o->path);
+	}
+	return 0;
+}
+
+/* ---- GATT sessions -------------------------------------------------------- */
+
+static struct bz_session *session_free(struct bz_session *ss)
+{
+	if (!ss)
+		return NULL;
+	sd_bus_slot_unref(ss->call);
+	sd_event_source_disable_unref(ss->timer);
+	/* Closing our end releases the notify session in bluetoothd. */
+	for (size_t i = 0; i < ss->n_acquired; i++) {
+		sd_event_source_disable_unref(ss->acquired[i].source);
+		if (ss->acquired[i].fd >= 0)
+			close(ss->acquired[i].fd);
+	}
+	free(ss);
+	return NULL;
+}
+
+static void session_after(struct hv_bluez *b)
+{
+	/* Kick discovery again: some controllers stop scanning across
+	 * connections; InProgress is harmless. */
+	b->discovery_active = false;
+	ensure_adapter(b);
+	if (!b->session)
+		session_start_next(b);
+}
+
+static void session_end(struct bz_session *ss, int result)
+{
+	struct hv_bluez *b = ss->b;
+
+	if (b->session != ss)
+		return;
+	b->session = NULL;
+	if (result < 0)
+		log_warning_errno(result, "GATT session with %s (%s) failed: %m",
+				  ss->peer->address, ss->driver->id);
+	else
+		log_info("GATT session with %s (%s) done", ss->peer->address,
+			 ss->driver->id);
+	if (b->cb.session_done)
+		b->cb.session_done(ss->peer->address, ss->driver, &ss->s, result,
+				   b->userdata);
+	hv_gatt_peer_finished(&ss->peer->policy, &b->tuning.gatt, result,
+			      now_usec(b));
+	session_free(ss);
+	session_after(b);
+}
+
+static int on_disconnect(sd_bus_message *m, void *userdata,
+			 sd_bus_error *ret_error)
+{
+	struct bz_session *ss = userdata;
+
+	(void)m;
+	(void)ret_error;
+	ss->call = sd_bus_slot_unref(ss->call);
+	session_end(ss, ss->result);
+	return 0;
+}
+
+static void session_finish(struct bz_session *ss, int result)
+{
+	int r;
+
+	ss->result = result;
+	ss->phase = PHASE_DISCONNECTING;
+	timer_disarm(ss->timer);
+	r = call_async(ss->b, &ss->call, ss->device_path, IFACE_DEVICE,
+		       "Disconnect", on_disconnect, ss, 15 * USEC_PER_SEC, NULL);
+	if (r < 0)
+		session_end(ss, result);
+}
+
+static int on_session_timeout(sd_event_source *s, uint64_t usec,
+			      void *userdata)
+{
+	struct bz_session *ss = userdata;
+
+	(void)s;
+	(void)usec;
+	switch (ss->phase) {
+	case PHASE_STEPS:
+		ss->call = sd_bus_slot_unref(ss->call);
+		ss->read_path[0] = '\0';
+		log_debug("Step %zu with %s timed out", ss->conv.index,
+			  ss->peer->address);
+		hv_conv_step_done(&ss->conv, -ETIMEDOUT);
+		session_run(ss);
+		break;
+	case PHASE_DISCONNECTING:
+		ss->call = sd_bus_slot_unref(ss->call);
+		session_end(ss, ss->result);
+		break;
+	default:
+		ss->call = sd_bus_slot_unref(ss->call);
+		session_finish(ss, -ETIMEDOUT);
+		break;
+	}
+	return 0;
+}
+
+static void session_timer(struct bz_session *ss, usec_t usec)
+{
+	int r = timer_arm(ss->b, &ss->timer, usec, on_session_timeout, ss);
+
+	if (r < 0)
+		log_warning_errno(r, "Failed to arm GATT timer: %m, ignoring");
+}
+
+static void session_decode(struct bz_session *ss, const struct hv_uuid *uuid,
+			   const uint8_t *value, size_t len)
+{
+	struct hv_bluez *b = ss->b;
+	struct hv_frame frame = {
+		.address = ss->peer->address,
+		.name = ss->name[0] ? ss->name : NULL,
+		.has_characteristic = true,
+		.characteristic = *uuid,
+		.profile = hv_profile_complete(&ss->s.profile) ? &ss->s.profile : NULL,
+		.now = (int64_t)time(NULL),
+		.quirks = ss->s.quirks,
+	};
+	struct hv_measurement m;
+
+	if (len > sizeof(frame.value))
+		len = sizeof(frame.value);
+	frame.value_len = len;
+	if (len)
+		memcpy(frame.value, value, len);
+	/* decode() fills in a measurement the caller initialised. */
+	hv_measurement_init(&m, ss->driver->id);
+	if (!ss->driver->decode || ss->driver->decode(&frame, &m) != 0 ||
+	    m.status != HV_STATUS_OK)
+		return;
+	if (m.sequence_number >= 0 && m.sequence_number > ss->s.last_sequence)
+		ss->s.last_sequence = m.sequence_number;
+	if (b->cb.measurement)
+		b->cb.measurement(&frame, ss->driver, &m, b->userdata);
+}
+
+static bool session_subscribed(struct bz_session *ss, const char *path)
+{
+	for (size_t i = 0; i < ss->n_subscribed; i++)
+		if (strcmp(ss->subscribed[i], path) == 0)
+			return true;
+	return false;
+}
+
+/* A notification or indication from the device (Value change or the
+ * AcquireNotify socket): decoded, and handed to the step waiting for it. */
+static void session_notified(struct bz_session *ss, const struct hv_uuid *uuid,
+			     const uint8_t *value, size_t len)
+{
+	struct hv_bluez *b = ss->b;
+
+	session_decode(ss, uuid, value, len);
+	if (b->session != ss)
+		return;
+	if (hv_conv_waits_for(&ss->conv, uuid)) {
+		if (hv_conv_feed(&ss->conv, value, len)) {
+			timer_disarm(ss->timer);
+			session_run(ss);
+		}
+	} else {
+		const struct hv_step *st = hv_conv_current(&ss->conv);
+
+		if (st && st->op != HV_STEP_WAIT)
+			hv_conv_stash(&ss->conv, uuid, value, len);
+	}
+}
+
+/* Read what waits on one AcquireNotify socket; false when the session
+ * ended meanwhile (ss is gone). */
+static bool acquired_read(struct bz_session *ss, struct bz_acquired *a,
+			  bool hangup)
+{
+	struct hv_bluez *b = ss->b;
+	uint8_t buf[HV_FRAME_DATA_MAX];
+	ssize_t n = -1;
+
+	/* One notification per datagram (SOCK_SEQPACKET). */
+	while (a->fd >= 0 &&
+	       (n = recv(a->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		if (ss->phase == PHASE_STEPS)
+			session_notified(ss, &a->uuid, buf, (size_t)n);
+		if (b->session != ss)
+			return false;
+	}
+	if (a->fd >= 0 &&
+	    (n == 0 || hangup || (n < 0 && errno != EAGAIN && errno != EINTR))) {
+		/* bluetoothd closed it: the link or the notify session went. */
+		a->source = sd_event_source_disable_unref(a->source);
+		close(a->fd);
+		a->fd = -1;
+	}
+	return true;
+}
+
+/* Notifications through the sockets come before a D-Bus signal that the
+ * device sent after them: read them first, so the order is the device's. */
+static bool acquired_drain(struct bz_session *ss)
+{
+	for (size_t i = 0; i < ss->n_acquired; i++)
+		if (!acquired_read(ss, &ss->acquired[i], false))
+			return false;
+	return true;
+}
+
+static void char_value(struct hv_bluez *b, struct bz_object *o,
+		       const uint8_t *value, size_t len)
+{
+	struct bz_session *ss = b->session;
+
+	/* A ReadValue's own Value change is not a notification (Pitfall 10). */
+	if (!ss || ss->phase != PHASE_STEPS || !o->gatt.has_uuid ||
+	    !session_subscribed(ss, o->path) ||
+	    strcmp(ss->read_path, o->path) == 0)
+		return;
+	if (!acquired_drain(ss))
+		return;
+	session_notified(ss, &o->gatt.uuid, value, len);
+}
+
+static int on_acquired_io(sd_event_source *s, int fd, uint32_t revents,
+			  void *userdata)
+{
+	struct bz_session *ss = userdata;
+
+	(void)fd;
+	for (size_t i = 0; i < ss->n_acquired; i++)
+		if (ss->acquired[i].source == s) {
+			(void)acquired_read(ss, &ss->acquired[i],
+					    revents & (EPOLLHUP | EPOLLERR));
+			break;
+		}
+	return 0;
+}
+
+/* Use AcquireNotify where bluetoothd offers it (NotifyAcquired exists):
+ * notify-only characteristics; indications need StartNotify. */
+static bool use_acquire_notify(const struct bz_object *c)
+{
+	return c->gatt.has_notify_acquired && !c->gatt.notify_acquired &&
+	       (c->gatt.flags & HV_GATT_NOTIFY) &&
+	       !(c->gatt.flags & HV_GATT_INDICATE);
+}
+
+static int start_notify(struct bz_session *ss, struct bz_object *c)
+{
+	if (!session_subscribed(ss, c->path)) {
+		if (ss->n_subscribed >= SUBSCRIBED_MAX)
+			return -ENOSPC;
+		/* Notifications may come before the reply. */
+		snprintf(ss->subscribed[ss->n_subscribed++], PATH_MAX_LEN, "%s",
+			 c->path);
+	}
+	return call_async(ss->b, &ss->call, c->path, IFACE_CHAR, "StartNotify",
+			  on_step_reply, ss, 0, NULL);
+}
+
+static int on_acquire_reply(sd_bus_message *m, void *userdata,
+			    sd_bus_error *ret_error)
+{
+	struct bz_session *ss = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	const struct hv_step *st = hv_conv_current(&ss->conv);
+	struct bz_acquired *a;
+	struct bz_object *o;
+	uint16_t mtu = 0;
+	int fd = -1, r;
+
+	(void)ret_error;
+	ss->call = sd_bus_slot_unref(ss->call);
+	timer_disarm(ss->timer);
+	o = object_find(ss->b, ss->acquire_path);
+	ss->acquire_path[0] = '\0';
+	if (!o) {
+		hv_conv_step_done(&ss->conv, -ENODEV);
+		session_run(ss);
+		return 0;
+	}
+	if (e) {
+		log_debug("AcquireNotify on %s: %s: %s; using StartNotify",
+			  o->path, e->name, strna(e->message));
+		r = start_notify(ss, o);
+		if (r < 0) {
+			hv_conv_step_done(&ss->conv, r);
+			session_run(ss);
+		} else if (st) {
+			session_timer(ss, hv_conv_step_timeout_usec(st));
+		}
+		return 0;
+	}
+	r = sd_bus_message_read(m, "hq", &fd, &mtu);
+	if (r >= 0 && ss->n_acquired >= SUBSCRIBED_MAX)
+		r = -ENOSPC;
+	if (r >= 0) {
+		/* The message owns its fd: keep a non-blocking copy. */
+		fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		r = fd < 0 ? -errno : 0;
+	}
+	if (r >= 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		r = -errno;
+	a = &ss->acquired[ss->n_acquired];
+	if (r >= 0)
+		r = sd_event_add_io(ss->b->event, &a->source, fd,
+				    EPOLLIN | EPOLLRDHUP, on_acquired_io, ss);
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		log_debug_errno(r, "AcquireNotify on %s: bad reply: %m", o->path);
+		hv_conv_step_done(&ss->conv, r);
+		session_run(ss);
+		return 0;
+	}
+	a->fd = fd;
+	a->uuid = o->gatt.uuid;
+	ss->n_acquired++;
+	log_debug("AcquireNotify on %s: fd, MTU %u", o->path, mtu);
+	hv_conv_step_done(&ss->conv, 0);
+	session_run(ss);
+	return 0;
+}
+
+static int on_step_reply(sd_bus_message *m, void *userdata,
+			 sd_bus_error *ret_error)
+{
+	struct bz_session *ss = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	int r = 0;
+
+	(void)ret_error;
+	ss->call = sd_bus_slot_unref(ss->call);
+	timer_disarm(ss->timer);
+	if (e) {
+		r = errno_from_bus_error(e);
+		log_debug("Step %zu with %s: %s: %s", ss->conv.index,
+			  ss->peer->address, e->name, strna(e->message));
+	}
+	hv_conv_step_done(&ss->conv, r);
+	session_run(ss);
+	return 0;
+}
+
+static int on_read_reply(sd_bus_message *m, void *userdata,
+			 sd_bus_error *ret_error)
+{
+	struct bz_session *ss = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	struct bz_object *o;
+	const void *data = NULL;
+	size_t size = 0;
+	int r;
+
+	(void)ret_error;
+	ss->call = sd_bus_slot_unref(ss->call);
+	timer_disarm(ss->timer);
+	o = object_find(ss->b, ss->read_path);
+	ss->read_path[0] = '\0';
+	if (e || !o) {
+		hv_conv_step_done(&ss->conv, e ? errno_from_bus_error(e) : -ENODEV);
+		session_run(ss);
+		return 0;
+	}
+	r = sd_bus_message_read_array(m, 'y', &data, &size);
+	if (r < 0) {
+		hv_conv_step_done(&ss->conv, -EBADMSG);
+		session_run(ss);
+		return 0;
+	}
+	session_decode(ss, &o->gatt.uuid, data, size);
+	if (ss->b->session != ss)
+		return 0;
+	(void)hv_conv_feed(&ss->conv, data, size);
+	session_run(ss);
+	return 0;
+}
+
+static int step_call(struct bz_session *ss, const struct hv_step *st,
+		     struct bz_object *c)
+{
+	uint8_t buf[HV_FRAME_DATA_MAX];
+	size_t len = 0;
+	int r;
+
+	switch (st->op) {
+	case HV_STEP_SUBSCRIBE:
+		if (use_acquire_notify(c)) {
+			snprintf(ss->acquire_path, sizeof(ss->acquire_path),
+				 "%s", c->path);
+			return call_async(ss->b, &ss->call, c->path, IFACE_CHAR,
+					  "AcquireNotify", on_acquire_reply, ss,
+					  0, "a{sv}", 0);
+		}
+		return start_notify(ss, c);
+	case HV_STEP_READ:
+		snprintf(ss->read_path, sizeof(ss->read_path), "%s", c->path);
+		return call_async(ss->b, &ss->call, c->path, IFACE_CHAR,
+				  "ReadValue", on_read_reply, ss, 0, "a{sv}", 0);
+	case HV_STEP_WRITE: {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+		const char *type = "request";
+
+		r = hv_conv_write_payload(st, &ss->s, buf, sizeof(buf), &len);
+		if (r < 0)
+			return r;
+		if (!(st->flags & HV_STEP_WITH_RESPONSE) &&
+		    (c->gatt.flags & HV_GATT_WRITE_WITHOUT_RESPONSE))
+			type = "command";
+		r = sd_bus_message_new_method_call(ss->b->bus, &m, BLUEZ, c->path,
+						   IFACE_CHAR, "WriteValue");
+		if (r < 0)
+			return r;
+		(void)sd_bus_message_set_auto_start(m, 0);
+		r = sd_bus_message_append_array(m, 'y', buf, len);
+		if (r < 0)
+			return r;
+		r = sd_bus_message_append(m, "a{sv}", 1, "type", "s", type);
+		if (r < 0)
+			return r;
+		ss->call = sd_bus_slot_unref(ss->call);
+		return sd_bus_call_async(ss->b->bus, &ss->call, m, on_step_reply,
+					 ss, 0);
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
+static void session_run(struct bz_session *ss)
+{
+	struct hv_bluez *b = ss->b;
+
+	while (b->session == ss && ss->phase == PHASE_STEPS) {
+		const struct hv_step *st = hv_conv_current(&ss->conv);
+		struct bz_object *c;
+		int r;
+
+		if (!st) {
+			/* the last notifications may still wait */
+			if (!acquired_drain(ss))
+				return;
+			if (hv_conv_current(&ss->conv))
+				continue;
+			session_finish(ss, ss->conv.result);
+			return;
+		}
+		log_debug("%s step %zu: %s", ss->peer->address, ss->conv.index,
+			  st->what ? st->what : "-");
+		if (st->op == HV_STEP_WAIT) {
+			session_timer(ss, hv_conv_step_timeout_usec(st));
+			if (hv_conv_replay_stash(&ss->conv)) {
+				timer_disarm(ss->timer);
+				continue;
+			}
+			return;
+		}
+		c = char_find(b, ss->device_path, st->service, st->characteristic);
+		if (!c) {
+			log_debug("%s: characteristic %s not found", ss->peer->address,
+				  strna(st->characteristic));
+			hv_conv_step_done(&ss->conv, -ENOENT);
+			continue;
+		}
+		r = step_call(ss, st, c);
+		if (r < 0) {
+			ss->read_path[0] = '\0';
+			hv_conv_step_done(&ss->conv, r);
+			continue;
+		}
+		session_timer(ss, hv_conv_step_timeout_usec(st));
+		return;
+	}
+}
+
+static void session_steps(struct bz_session *ss)
+{
+	ss->phase = PHASE_STEPS;
+	timer_disarm(ss->timer);
+	session_run(ss);
+}
+
+static int on_pair(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct bz_session *ss = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+
+	(void)ret_error;
+	ss->call = sd_bus_slot_unref(ss->call);
+	if (e && !sd_bus_error_has_name(e, "org.bluez.Error.AlreadyExists")) {
+		log_warning("Pairing with %s failed: %s: %s; retrying later",
+			    ss->peer->address, e->name, strna(e->message));
+		session_finish(ss, -EACCES);
+		return 0;
+	}
+	session_steps(ss);
+	return 0;
+}
+
+static int on_session_objects(sd_bus_message *m, void *userdata,
+			      sd_bus_error *ret_error)
+{
+	struct bz_session *ss = userdata;
+	struct bz_object *dev;
+	int r;
+
+	(void)ret_error;
+	ss->call = sd_bus_slot_unref(ss->call);
+	if (sd_bus_message_is_method_error(m, NULL))
+		log_debug("GetManagedObjects for %s failed: %s, ignoring",
+			  ss->peer->address, sd_bus_message_get_error(m)->name);
+	else {
+		r = read_managed_objects(ss->b, m);
+		if (r < 0)
+			log_debug_errno(r, "Bad GetManagedObjects reply: %m, ignoring");
+	}
+	if (ss->b->session != ss)
+		return 0;
+	dev = object_find(ss->b, ss->device_path);
+	if (ss->driver->conversation->needs_bonding && !(dev && dev->dev.paired)) {
+		ss->phase = PHASE_PAIRING;
+		r = call_async(ss->b, &ss->call, ss->device_path, IFACE_DEVICE,
+			       "Pair", on_pair, ss, 60 * USEC_PER_SEC, NULL);
+		if (r < 0)
+			session_finish(ss, r);
+		return 0;
+	}
+	session_steps(ss);
+	return 0;
+}
+
+static void session_resolved(struct bz_session *ss)
+{
+	int r;
+
+	/* Pitfall 9: the GATT objects may not all have been announced yet,
+	 * but they are registered: read them. */
+	ss->phase = PHASE_DISCOVERING_GATT;
+	r = call_async(ss->b, &ss->call, "/", "org.freedesktop.DBus.ObjectManager",
+		       "GetManagedObjects", on_session_objects, ss, 0, NULL);
+	if (r < 0)
+		session_finish(ss, r);
+}
+
+static void session_device_changed(struct hv_bluez *b, struct bz_object *o,
+				   const struct hv_bluez_device_props *change)
+{
+	struct bz_session *ss = b->session;
+
+	if ((change->mask & HV_PROP_CONNECTED) && !o->dev.connected &&
+	    ss->phase != PHASE_CONNECTING) {
+		if (ss->phase == PHASE_DISCONNECTING)
+			return; /* the Disconnect reply ends it */
+		log_info("%s disconnected during the session", ss->peer->address);
+		session_end(ss, -ECONNRESET);
+		return;
+	}
+	if ((change->mask & HV_PROP_SERVICES_RESOLVED) &&
+	    o->dev.services_resolved && ss->phase == PHASE_RESOLVING)
+		session_resolved(ss);
+}
+
+static int on_connect(sd_bus_message *m, void *userdata,
+		      sd_bus_error *ret_error)
+{
+	struct bz_session *ss = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	struct bz_object *dev;
+
+	(void)ret_error;
+	ss->call = sd_bus_slot_unref(ss->call);
+	if (e && !sd_bus_error_has_name(e, "org.bluez.Error.AlreadyConnected")) {
+		log_info("Connecting to %s failed: %s: %s", ss->peer->address,
+			 e->name, strna(e->message));
+		timer_disarm(ss->timer);
+		/* Not connected: no Disconnect needed, but harmless. */
+		session_end(ss, errno_from_bus_error(e));
+		return 0;
+	}
+	ss->phase = PHASE_RESOLVING;
+	dev = object_find(ss->b, ss->device_path);
+	if (dev && dev->dev.services_resolved) {
+		session_resolved(ss);
+		return 0;
+	}
+	session_timer(ss, ss->b->tuning.resolve_timeout);
+	return 0;
+}
+
+static void session_start(struct hv_bluez *b, struct bz_peer *p)
+{
+	const struct hv_config_device *cd = config_device(b, p->address);
+	struct bz_object *dev = NULL;
+	struct bz_session *ss;
+	usec_t timeout;
+	int r;
+
+	for (struct bz_object *o = b->objects; o; o = o->next)
+		if ((o->ifaces & OBJ_DEVICE) &&
+		    hv_bluez_path_under(o->path, b->adapter_path) &&
+		    hv_bluez_address_equal(o->dev.address, p->address)) {
+			dev = o;
+			break;
+		}
+	if (!dev) {
+		/* Gone before its turn: not a failure of the device. */
+		p->policy.busy = false;
+		return;
+	}
+	ss = calloc(1, sizeof(*ss));
+	if (!ss) {
+		p->policy.busy = false;
+		return;
+	}
+	ss->b = b;
+	ss->peer = p;
+	ss->driver = p->driver;
+	snprintf(ss->device_path, sizeof(ss->device_path), "%s", dev->path);
+	snprintf(ss->name, sizeof(ss->name), "%s", dev->dev.name);
+	hv_session_init(&ss->s, (int64_t)time(NULL));
+	ss->s.name = ss->name[0] ? ss->name : NULL;
+	if (cd) {
+		if (cd->user_index >= 0)
+			ss->s.user_index = cd->user_index;
+		if (cd->consent_code >= 0)
+			ss->s.consent_code = (uint16_t)cd->consent_code;
+	}
+	if (b->cb.session_prepare)
+		b->cb.session_prepare(p->address, p->driver, &ss->s, b->userdata);
+	hv_conv_init(&ss->conv, p->driver->conversation, &ss->s);
+	b->session = ss;
+
+	timeout = (usec_t)(b->cfg->bluetooth.connect_timeout_s ?
+				   b->cfg->bluetooth.connect_timeout_s :
+				   30) *
+		  USEC_PER_SEC;
+	log_info("Connecting to %s (%s)", p->address, p->driver->id);
+	ss->phase = PHASE_CONNECTING;
+	r = call_async(b, &ss->call, ss->device_path, IFACE_DEVICE, "Connect",
+		       on_connect, ss, timeout, NULL);
+	if (r < 0) {
+		session_end(ss, r);
+		return;
+	}
+	/* A guard in case the reply never comes. */
+	session_timer(ss, timeout + 5 * USEC_PER_SEC);
+}
+
+static void session_start_next(struct hv_bluez *b)
+{
+	while (!b->session && b->n_queue > 0 && b->present &&
+	       b->adapter_path[0]) {
+		struct bz_peer *p = b->queue[0];
+
+		memmove(&b->queue[0], &b->queue[1],
+			sizeof(b->queue[0]) * (b->n_queue - 1));
+		b->n_queue--;
+		session_start(b, p);
+	}
+}
+
+int hv_bluez_connect_now(struct hv_bluez *b, const char *address,
+			 const struct hv_driver *driver)
+{
+	struct bz_peer *p;
+
+	if (!driver || !driver->conversation)
+		return -EOPNOTSUPP;
+	p = peer_get(b, address);
+	if (!p)
+		return -ENOMEM;
+	p->driver = driver;
+	p->policy.not_before = 0;
+	queue_peer(b, p);
+	return 0;
+}
+
+/* ---- agent glue, construction ------------------------------------------- */
+
+static bool agent_allow(const char *address, void *userdata)
+{
+	struct hv_bluez *b = userdata;
+
+	return b->session && hv_bluez_address_equal(b->session->peer->address,
+						   address);
+}
+
+int hv_bluez_state(const struct hv_bluez *b)
+{
+	return b->state;
+}
+
+void hv_bluez_get_tuning(const struct hv_bluez *b, struct hv_bluez_tuning *ret)
+{
+	*ret = b->tuning;
+}
+
+void hv_bluez_set_tuning(struct hv_bluez *b, const struct hv_bluez_tuning *t)
+{
+	b->tuning = *t;
+	if (!b->tuning.select)
+		b->tuning.select = hv_registry_select;
+	if (!b->tuning.by_id)
+		b->tuning.by_id = hv_driver_by_id;
+	if (b->watchdog_timer)
+		(void)timer_arm(b, &b->watchdog_timer, b->tuning.watchdog,
+				on_watchdog, b);
+}
+
+int hv_bluez_new(sd_event *event, sd_bus *bus, const struct hv_config *cfg,
+		 const struct hv_bluez_callbacks *cb, void *userdata,
+		 struct hv_bluez **ret)
+{
+	_cleanup_(hv_bluez_freep) struct hv_bluez *b = NULL;
+	int r;
+
+	if (!event || !bus || !cfg || !ret)
+		return -EINVAL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->event = sd_event_ref(event);
+	b->bus = sd_bus_ref(bus);
+	b->cfg = cfg;
+	if (cb)
+		b->cb = *cb;
+	b->userdata = userdata;
+	b->state = HV_ADAPTER_UNKNOWN;
+	b->tuning = (struct hv_bluez_tuning){
+		.gatt = hv_gatt_timing_default,
+		.retry = 5 * USEC_PER_SEC,
+		.watchdog = 10 * USEC_PER_SEC,
+		.stall = 5 * 60 * USEC_PER_SEC,
+		.resolve_timeout = 30 * USEC_PER_SEC,
+		.select = hv_registry_select,
+		.by_id = hv_driver_by_id,
+	};
+
+	r = sd_bus_match_signal(bus, &b->match_added, BLUEZ, "/",
+				"org.freedesktop.DBus.ObjectManager",
+				"InterfacesAdded", on_interfaces_added, b);
+	if (r < 0)
+		return r;
+	r = sd_bus_match_signal(bus, &b->match_removed, BLUEZ, "/",
+				"org.freedesktop.DBus.ObjectManager",
+				"InterfacesRemoved", on_interfaces_removed, b);
+	if (r < 0)
+		return r;
+	r = sd_bus_add_match(bus, &b->match_props,
+			     "type='signal',sender='org.bluez',"
+			     "interface='org.freedesktop.DBus.Properties',"
+			     "member='PropertiesChanged',"
+			     "path_namespace='/org/bluez'",
+			     on_properties_changed, b);
+	if (r < 0)
+		return r;
+	r = sd_bus_add_match(bus, &b->match_owner,
+			     "type='signal',sender='org.freedesktop.DBus',"
+			     "path='/org/freedesktop/DBus',"
+			     "interface='org.freedesktop.DBus',"
+			     "member='NameOwnerChanged',arg0='org.bluez'",
+			     on_name_owner_changed, b);
+	if (r < 0)
+		return r;
+
+	r = hv_bluez_agent_new(bus, cfg, agent_allow, b, &b->agent);
+	if (r < 0)
+		log_warning_errno(r, "Failed to export Bluetooth agent: %m, ignoring");
+
+	r = sd_event_add_time_relative(event, &b->watchdog_timer,
+				       CLOCK_MONOTONIC, b->tuning.watchdog, 0,
+				       on_watchdog, b);
+	if (r < 0)
+		return r;
+	r = load_objects(b);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(b);
+	return 0;
+}
+
+struct hv_bluez *hv_bluez_free(struct hv_bluez *b)
+{
+	if (!b)
+		return NULL;
+	if (b->session) {
+		struct bz_session *ss = b->session;
+
+		b->session = NULL;
+		session_free(ss);
+	}
+	sd_bus_slot_unref(b->match_added);
+	sd_bus_slot_unref(b->match_removed);
+	sd_bus_slot_unref(b->match_props);
+	sd_bus_slot_unref(b->match_owner);
+	sd_bus_slot_unref(b->call_objects);
+	sd_bus_slot_unref(b->call_discovery);
+	sd_bus_slot_unref(b->call_power);
+	sd_event_source_disable_unref(b->retry_timer);
+	sd_event_source_disable_unref(b->watchdog_timer);
+	hv_bluez_agent_free(b->agent);
+	objects_free_all(b);
+	while (b->peers) {
+		struct bz_peer *p = b->peers;
+
+		b->peers = p->next;
+		free(p);
+	}
+	sd_bus_unref(b->bus);
+	sd_event_unref(b->event);
+	free(b);
+	return NULL;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The BlueZ client: an sd-bus client of org.bluez (5.66) on the daemon's
+ * sd-event loop. It keeps one adapter powered and discovering (LE,
+ * DuplicateData), turns Device1 adverts into struct hv_frame, and runs GATT
+ * sessions (one at a time per adapter) for drivers with a conversation.
+ * It re-attaches by itself when bluetoothd restarts or the adapter comes
+ * back. docs/bluez.md describes the behaviour.
+ */
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "daemon/bluez/gatt_session.h"
+#include "daemon/common/config.h"
+#include "drivers/conversation.h"
+#include "drivers/driver.h"
+
+#include "daemon/common/status.h"
+
+struct hv_bluez;
+
+struct hv_bluez_callbacks {
+	/* Every advertisement / Device1 property change that carries data
+	 * (service data, manufacturer data, name, RSSI). The callee decodes. */
+	void (*advert)(const struct hv_frame *frame, void *userdata);
+	/* A value notified/indicated/read during a GATT session, decoded by the
+	 * session's driver (status OK, final or not). */
+	void (*measurement)(const struct hv_frame *frame,
+			    const struct hv_driver *driver,
+			    const struct hv_measurement *m, void *userdata);
+	void (*state_changed)(enum hv_adapter_state state,
+			      const char *adapter_name, void *userdata);
+	/* Before a conversation: fill user slot, consent code, last sequence,
+	 * profile. May be NULL. */
+	void (*session_prepare)(const char *address,
+				const struct hv_driver *driver,
+				struct hv_session *session, void *userdata);
+	/* After a conversation (success or not): results to persist. */
+	void (*session_done)(const char *address,
+			     const struct hv_driver *driver,
+			     const struct hv_session *session, int result,
+			     void *userdata);
+};
+
+/*
+ * Attach to org.bluez on `bus` (the system bus; the caller honours
+ * DBUS_SYSTEM_BUS_ADDRESS by opening it with sd_bus_open_system()). `bus`
+ * must be attached to `event`. `cfg` must outlive the client. Works with
+ * bluetoothd absent: the state is then MISSING until it appears.
+ */
+int hv_bluez_new(sd_event *event, sd_bus *bus, const struct hv_config *cfg,
+		 const struct hv_bluez_callbacks *cb, void *userdata,
+		 struct hv_bluez **ret);
+struct hv_bluez *hv_bluez_free(struct hv_bluez *b);
+
+static inline void hv_bluez_freep(struct hv_bluez **b)
+{
+	if (*b)
+		hv_bluez_free(*b);
+}
+
+/* The current enum hv_adapter_state (as int: see above). */
+int hv_bluez_state(const struct hv_bluez *b);
+
+/* Queue a GATT session now, whatever the cool-down (a CLI "sync" or tests).
+ * -EOPNOTSUPP when the driver has no conversation. */
+int hv_bluez_connect_now(struct hv_bluez *b, const char *address,
+			 const struct hv_driver *driver);
+
+/* Tuning for tests and tools; the defaults suit a real radio. */
+struct hv_bluez_tuning {
+	struct hv_gatt_timing gatt;
+	usec_t retry; /* re-try adapter set-up after an error */
+	usec_t watchdog; /* period of the discovery/stale-device check */
+	usec_t stall; /* no advert this long while discovering: restart */
+	usec_t resolve_timeout; /* Connect → ServicesResolved */
+	/* Driver selection for an advert (default hv_registry_select). */
+	const struct hv_driver *(*select)(const struct hv_frame *advert);
+	/* Driver lookup by id for config entries (default hv_driver_by_id). */
+	const struct hv_driver *(*by_id)(const char *id);
+};
+
+void hv_bluez_get_tuning(const struct hv_bluez *b, struct hv_bluez_tuning *ret);
+void hv_bluez_set_tuning(struct hv_bluez *b, const struct hv_bluez_tuning *t);
+
+/* ---- the Agent1 for bonding (bluez_agent.c) ---------------------------- */
+
+#define HV_BLUEZ_AGENT_PATH "/org/homevitals/agent"
+
+struct hv_bluez_agent;
+
+/* Export org.bluez.Agent1 on `bus`; answers from cfg->bluetooth.devices
+ * (passkey) and accepts Just Works for devices `allow` approves. */
+int hv_bluez_agent_new(sd_bus *bus, const struct hv_config *cfg,
+		       bool (*allow)(const char *address, void *userdata),
+		       void *userdata, struct hv_bluez_agent **ret);
+struct hv_bluez_agent *hv_bluez_agent_free(struct hv_bluez_agent *a);
+/* (Re-)register with org.bluez.AgentManager1 (after each bluetoothd start). */
+int hv_bluez_agent_register(struct hv_bluez_agent *a);
+/* The passkey configured for an address: 0..999999, or -ENOENT/-EINVAL. */
+int hv_bluez_agent_passkey(const struct hv_config *cfg, const char *address);

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `homevitals devices`: the devices the gateway has seen, and the links
+ * from a device's user slot (SIG user index, a scale's user number) to a
+ * person (docs/people.md).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/basic/macro.h"
+#include "daemon/cli/cli.h"
+#include "daemon/cli/cli_util.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct hv_store *, hv_store_close)
+DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
+
+/* SIG user index is a byte (0xFF "unknown user"); proprietary scales number
+ * their users from 0 or 1 up to a handful. What `link` accepts; the list
+ * shows every slot the store holds. */
+#define USER_INDEX_MAX 254
+
+static void devices_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: homevitals devices [list] [--json]\n"
+		"       homevitals devices link ADDRESS USER_INDEX PERSON [--consent CODE]\n"
+		"       homevitals devices unlink ADDRESS USER_INDEX [--forget]\n"
+		"\n"
+		"List the devices seen (driver, model, RSSI, battery, last seen and their\n"
+		"user slots), or link a device's user slot to a person: its measurements\n"
+		"then belong to that person whatever they weigh (docs/people.md).\n"
+		"\n"
+		"  --consent CODE   link: the slot's consent code (0-9999) for scales that\n"
+		"                   ask for one (SIG User Data Service)\n"
+		"  --forget         unlink: forget the slot and its consent code too\n"
+		"  --db PATH        the store (default: the config's store.path)\n"
+		"  --config PATH    configuration file (default " HV_CONFIG_DEFAULT_PATH ")\n"
+		"  --json           list: one JSON array\n"
+		"  -h, --help       show this help\n"
+		"\n"
+		"The daemon reads links from the store for every measurement: a change\n"
+		"applies to the next one. Exit status: 0 ok, 2 usage, 3 unknown person or\n"
+		"slot, 4 no store (docs/cli.md).\n");
+}
+
+struct slot {
+	char address[HV_ADDRESS_MAX];
+	int user_index;
+	char person[HV_PERSON_MAX];
+	int consent;
+	bool shown;
+};
+
+struct slots {
+	struct slot *v;
+	size_t n, cap;
+};
+
+static int collect_slot(const char *address, int user_index,
+			const char *person, int consent_code, void *userdata)
+{
+	struct slots *sl = userdata;
+	struct slot *x;
+
+	if (sl->n == sl->cap) {
+		size_t ncap = sl->cap ? sl->cap * 2 : 16;
+		struct slot *nv = reallocarray(sl->v, ncap, sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		sl->v = nv;
+		sl->cap = ncap;
+	}
+	x = &sl->v[sl->n++];
+	*x = (struct slot){ .user_index = user_index,
+			    .consent = consent_code };
+	(void)snprintf(x->address, sizeof(x->address), "%s", address);
+	(void)snprintf(x->person, sizeof(x->person), "%s", person);
+	return 0;
+}
+
+/* The user slots of one device: a run of the list (ordered by address). */
+static const struct slot *device_slots(struct slots *sl, const char *address,
+				       size_t *ret_n)
+{
+	size_t i = 0, n = 0;
+
+	while (i < sl->n && strcmp(sl->v[i].address, address) != 0)
+		i++;
+	while (i + n < sl->n && strcmp(sl->v[i + n].address, address) == 0)
+		sl->v[i + n++].shown = true;
+	*ret_n = n;
+	return n ? &sl->v[i] : NULL;
+}
+
+struct list_ctx {
+	struct slots slots;
+	struct cli_table t;
+	cJSON *json;
+	int error;
+};
+
+static int slots_text(const struct slot *slots, size_t n, char *buf,
+		      size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && off < size; i++) {
+		int k = snprintf(buf + off, size - off, "%s%d→%s",
+				 i ? ", " : "", slots[i].user_index,
+				 slots[i].person[0] ? slots[i].person :
+						      "(nobody)");
+
+		if (k < 0)
+			return -EIO;
+		off += (size_t)k;
+	}
+	return 0;
+}
+
+static int add_json(struct list_ctx *c, const struct hv_device_info *d,
+		    const struct slot *slots, size_t n)
+{
+	cJSON *o = cJSON_CreateObject(), *users;
+	char when[40];
+
+	if (!o)
+		return -ENOMEM;
+	cJSON_AddItemToArray(c->json, o);
+	hv_format_rfc3339(d->last_seen_usec, when, sizeof(when));
+	if (!cJSON_AddStringToObject(o, "address", d->address) ||
+	    !cJSON_AddBoolToObject(o, "seen", d->last_seen_usec > 0) ||
+	    !cJSON_AddStringToObject(o, "driver", d->driver) ||
+	    !cJSON_AddStringToObject(o, "name", d->name) ||
+	    (d->rssi ? !cJSON_AddNumberToObject(o, "rssi", d->rssi) :
+		       !cJSON_AddNullToObject(o, "rssi")) ||
+	    (d->battery >= 0 ?
+		     !cJSON_AddNumberToObject(o, "battery", d->battery) :
+		     !cJSON_AddNullToObject(o, "battery")) ||
+	    (d->last_seen_usec > 0 ?
+		     !cJSON_AddStringToObject(o, "last_seen", when) :
+		     !cJSON_AddNullToObject(o, "last_seen")))
+		return -ENOMEM;
+	users = cJSON_AddArrayToObject(o, "users");
+	if (!users)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		cJSON *u = cJSON_CreateObject();
+
+		if (!u)
+			return -ENOMEM;
+		cJSON_AddItemToArray(users, u);
+		if (!cJSON_AddNumberToObject(u, "user_index",
+					     slots[i].user_index) ||
+		    (slots[i].person[0] ?
+			     !cJSON_AddStringToObject(u, "person",
+						      slots[i].person) :
+			     !cJSON_AddNullToObject(u, "person")) ||
+		    !cJSON_AddBoolToObject(u, "consent_code",
+					   slots[i].consent >= 0))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int on_device(const struct hv_device_info *d, void *userdata)
+{
+	struct list_ctx *c = userdata;
+	const struct slot *slots;
+	char rssi[16] = "-", battery[16] = "-", when[40] = "-", users[512];
+	const char *cells[7];
+	size_t n = 0;
+	int r;
+
+	slots = device_slots(&c->slots, d->address, &n);
+	if (c->json) {
+		r = add_json(c, d, slots, n);
+		if (r < 0)
+			c->error = r;
+		return r;
+	}
+	if (d->rssi)
+		(void)snprintf(rssi, sizeof(rssi), "%d dBm", d->rssi);
+	if (d->battery >= 0)
+		(void)snprintf(battery, sizeof(battery), "%d%%", d->battery);
+	if (d->last_seen_usec > 0)
+		hv_format_rfc3339(d->last_seen_usec, when, sizeof(when));
+	else
+		(void)snprintf(when, sizeof(when), "never");
+	(void)slots_text(slots, n, users, sizeof(users));
+	cells[0] = d->address;
+	cells[1] = d->driver[0] ? d->driver : NULL;
+	cells[2] = d->name[0] ? d->name : NULL;
+	cells[3] = rssi;
+	cells[4] = battery;
+	cells[5] = when;
+	cells[6] = n ? users : NULL;
+	r = cli_table_add(&c->t, cells);
+	if (r < 0)
+		c->error = r;
+	return r;
+}
+
+static int devices_list(const struct cli_store_options *o, bool json)
+{
+	static const char *const headers[] = { "ADDRESS", "DRIVER",
+					       "NAME",	  "RSSI",
+					       "BATTERY", "LAST SEEN",
+					       "USERS" };
+	_cleanup_(hv_store_closep) struct hv_store *s = NULL;
+	_cleanup_(cJSON_Deletep) cJSON *arr = NULL;
+	struct list_ctx c = { 0 };
+	int r;
+
+	r = cli_open_store("devices", o, CLI_OPEN_READ, &s);
+	if (r)
+		return r;
+	/* Every slot at once; devices the gateway has not seen (a slot linked
+	 * ahead of the first weigh-in) are listed after the seen ones. */
+	r = hv_store_links_foreach(s, collect_slot, &c.slots);
+	if (r < 0) {
+		free(c.slots.v);
+		return cli_store_error("devices", s, r, "listing user slots");
+	}
+	if (json) {
+		arr = c.json = cJSON_CreateArray();
+		if (!arr) {
+			free(c.slots.v);
+			return CLI_EXIT_FAILURE;
+		}
+	} else if (cli_table_init(&c.t, headers, ELEMENTSOF(headers)) < 0) {
+		free(c.slots.v);
+		return CLI_EXIT_FAILURE;
+	}
+	r = hv_store_devices_foreach(s, on_device, &c);
+	for (size_t i = 0; r >= 0 && i < c.slots.n; i++) {
+		struct hv_device_info unseen = { .battery = -1,
+						 .last_sequence = -1 };
+
+		if (c.slots.v[i].shown)
+			continue;
+		(void)snprintf(unseen.address, sizeof(unseen.address), "%s",
+			       c.slots.v[i].address);
+		r = on_device(&unseen, &c);
+	}
+	free(c.slots.v);
+	if (r >= 0 && c.error < 0)
+		r = c.error;
+	if (r < 0) {
+		cli_table_done(&c.t);
+		return cli_store_error("devices", s, r, "listing devices");
+	}
+	if (json) {
+		_cleanup_free_ char *text = cJSON_Print(arr);
+
+		if (!text)
+			return CLI_EXIT_FAILURE;
+		puts(text);
+	} else if (c.t.n_cells <= c.t.n_columns)
+		printf("No devices seen yet.\n");
+	else
+		cli_table_print(&c.t, stdout);
+	cli_table_done(&c.t);
+	return CLI_EXIT_OK;
+}
+
+static int parse_slot(const char *cmd, const char *address_text,
+		      const char *index_text, char address[HV_ADDRESS_MAX],
+		      int *ret_index)
+{
+	long idx;
+
+	if (cli_parse_address(address_text, address) < 0) {
+		fprintf(stderr, "homevitals %s: '%s' is not a device address (AA:BB:CC:DD:EE:FF)\n",
+			cmd, address_text);
+		return CLI_EXIT_USAGE;
+	}
+	if (cli_parse_int(index_text, 0, USER_INDEX_MAX, &idx) < 0) {
+		fprintf(stderr, "homevitals %s: '%s' is not a user index (0-%d)\n",
+			cmd, index_text, USER_INDEX_MAX);
+		return CLI_EXIT_USAGE;
+	}
+	*ret_index = (int)idx;
+	return 0;
+}
+
+static int devices_link(const struct cli_store_options *o, char **args,
+			const char *consent_text)
+{
+	_cleanup_(hv_store_closep) struct hv_store *s = NULL;
+	char address[HV_ADDRESS_MAX];
+	struct hv_person p;
+	long consent = -1;
+	int idx, r;
+
+	r = parse_slot("devices link", args[0], args[1], address, &idx);
+	if (r)
+		return r;
+	if (consent_text &&
+	    cli_parse_int(consent_text, 0, 9999, &consent) < 0) {
+		fprintf(stderr, "homevitals devices link: --consent '%s': expected 0-9999\n",
+			consent_text);
+		return CLI_EXIT_USAGE;
+	}
+	r = cli_open_store("devices link", o, CLI_OPEN_CREATE, &s);
+	if (r)
+		return r;
+	r = hv_store_person_get(s, args[2], &p);
+	if (r == -ENOENT) {
+		fprintf(stderr, "homevitals devices link: no person %s (add them first: 'homevitals people add --id %s …')\n",
+			args[2], args[2]);
+		return CLI_EXIT_NOT_FOUND;
+	}
+	if (r < 0)
+		return cli_store_error("devices link", s, r, args[2]);
+	r = hv_store_link_set(s, address, idx, p.id, (int)consent);
+	if (r < 0)
+		return cli_store_error("devices link", s, r, address);
+	printf("Linked %s user %d to %s\n", address, idx, p.id);
+	return CLI_EXIT_OK;
+}
+
+static int devices_unlink(const struct cli_store_options *o, char **args,
+			  bool forget)
+{
+	_cleanup_(hv_store_closep) struct hv_store *s = NULL;
+	char address[HV_ADDRESS_MAX], person[HV_PERSON_MAX];
+	int idx, consent, r;
+
+	r = parse_slot("devices unlink", args[0], args[1], address, &idx);
+	if (r)
+		return r;
+	r = cli_open_store("devices unlink", o, CLI_OPEN_WRITE, &s);
+	if (r)
+		return r;
+	r = hv_store_link_get(s, address, idx, person, &consent);
+	if (r == -ENOENT || (r >= 0 && !person[0] && !forget)) {
+		fprintf(stderr, "homevitals devices unlink: %s user %d is not linked to anyone\n",
+			address, idx);
+		return CLI_EXIT_NOT_FOUND;
+	}
+	if (r < 0)
+		return cli_store_error("devices unlink", s, r, address);
+	if (forget)
+		r = hv_store_link_remove(s, address, idx);
+	else
+		/* Keep the slot and its consent code: only the person goes. */
+		r = hv_store_link_set(s, address, idx, "", -1);
+	if (r < 0)
+		return cli_store_error("devices unlink", s, r, address);
+	if (person[0])
+		printf("Unlinked %s user %d from %s%s\n", address, idx, person,
+		       forget ? "; slot forgotten" : "");
+	else
+		printf("Forgot %s user %d\n", address, idx);
+	return CLI_EXIT_OK;
+}
+
+enum {
+	OPT_CONSENT = CLI_OPT_STORE_END,
+	OPT_FORGET,
+	OPT_JSON,
+};
+
+int cli_devices(int argc, char **argv)
+{
+	static const struct option options[] = {
+		CLI_STORE_OPTIONS,
+		{ "consent", required_argument, NULL, OPT_CONSENT },
+		{ "forget", no_argument, NULL, OPT_FORGET },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct cli_store_options o = { 0 };
+	const char *consent = NULL, *verb = "list";
+	bool forget = false, json = false;
+	int c, n;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+		if (cli_store_option(c, optarg, &o))
+			continue;
+		switch (c) {
+		case OPT_CONSENT:
+			consent = optarg;
+			break;
+		case OPT_FORGET:
+			forget = true;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case 'h':
+			devices_usage(stdout);
+			return CLI_EXIT_OK;
+		default:
+			devices_usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	n = argc - optind;
+	if (n >= 1)
+		verb = argv[optind];
+	if (strcmp(verb, "link") == 0 && n == 4 && !forget && !json)
+		return devices_link(&o, argv + optind + 1, consent);
+	if (strcmp(verb, "unlink") == 0 && n == 3 && !consent && !json)
+		return devices_unlink(&o, argv + optind + 1, forget);
+	if ((strcmp(verb, "list") == 0 || strcmp(verb, "ls") == 0) && n <= 1 &&
+	    !consent && !forget)
+		return devices_list(&o, json);
+	fprintf(stderr, "homevitals devices: expected 'list', 'link ADDRESS USER_INDEX PERSON' or "
+			"'unlink ADDRESS USER_INDEX' (see --help)\n");
+	return CLI_EXIT_USAGE;
+}

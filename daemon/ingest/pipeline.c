@@ -1,0 +1,651 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/basic/macro.h"
+#include "daemon/ingest/pipeline.h"
+#include "drivers/ieee11073.h"
+
+#define DEVICES_MAX 64
+#define NAME_MAX_LEN 64
+
+/* A measurement kept across frames, with the frame it came from. */
+struct held {
+	bool valid;
+	const struct hv_driver *driver;
+	uint64_t rx_mono;
+	struct hv_measurement m;
+	struct hv_frame frame;
+	char name[NAME_MAX_LEN];
+	char address[HV_ADDRESS_MAX];
+};
+
+enum weighin_state {
+	WEIGHIN_IDLE,
+	WEIGHIN_ACTIVE, /* someone is on the scale */
+	WEIGHIN_LINGER, /* emitted; repeats of the value are ignored */
+};
+
+struct device {
+	char address[HV_ADDRESS_MAX];
+	uint64_t last_seen;
+	enum weighin_state state;
+	uint64_t last_frame;
+	struct held candidate;
+	double emitted_weight;
+	uint64_t emitted_at;
+	struct held partial; /* first packets of a multi-packet measurement */
+	struct held awaiting; /* a measurement whose context frame follows */
+	bool advert_emitted;
+	uint64_t advert_emitted_at;
+	struct hv_measurement advert_last;
+};
+
+struct hv_pipeline {
+	struct hv_pipeline_settings settings;
+	struct hv_pipeline_ops ops;
+	void *userdata;
+	struct hv_pipeline_stats stats;
+	struct device *devices[DEVICES_MAX];
+	size_t n_devices;
+	struct held *pending;
+	size_t n_pending;
+};
+
+void hv_pipeline_settings_default(struct hv_pipeline_settings *ret)
+{
+	*ret = (struct hv_pipeline_settings){
+		.session_quiet_usec = 10 * USEC_PER_SEC,
+		.linger_usec = 90 * USEC_PER_SEC,
+		.advert_interval_usec = 30 * USEC_PER_SEC,
+		.advert_repeat_usec = 300 * USEC_PER_SEC,
+		.packet_timeout_usec = 30 * USEC_PER_SEC,
+		.context_timeout_usec = 5 * USEC_PER_SEC,
+		.pending_max = 256,
+		.stray_max_kg = 5.0,
+	};
+}
+
+int hv_pipeline_new(const struct hv_pipeline_settings *settings,
+		    const struct hv_pipeline_ops *ops, void *userdata,
+		    struct hv_pipeline **ret)
+{
+	struct hv_pipeline *p;
+
+	if (!ops || !ops->accept)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	if (settings)
+		p->settings = *settings;
+	else
+		hv_pipeline_settings_default(&p->settings);
+	p->ops = *ops;
+	p->userdata = userdata;
+	*ret = p;
+	return 0;
+}
+
+struct hv_pipeline *hv_pipeline_free(struct hv_pipeline *p)
+{
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < p->n_devices; i++)
+		free(p->devices[i]);
+	free(p->pending);
+	free(p);
+	return NULL;
+}
+
+const struct hv_pipeline_stats *hv_pipeline_stats(const struct hv_pipeline *p)
+{
+	return &p->stats;
+}
+
+/* FNV-1a, twice with different offsets, for 128 bits of id. */
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (uint8_t)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+void hv_measurement_id(const char *driver, const char *address,
+		       const char *event_key, char ret[HV_ID_MAX])
+{
+	uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
+	const char *parts[] = { driver ? driver : "", "|",
+				address ? address : "", "|", event_key };
+
+	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+		a = fnv1a(a, parts[i]);
+		b = fnv1a(b, parts[i]);
+	}
+	(void)snprintf(ret, HV_ID_MAX, "%016llx%016llx", (unsigned long long)a,
+		       (unsigned long long)b);
+}
+
+static void held_set(struct held *h, const struct hv_driver *d,
+		     const struct hv_frame *f, const struct hv_measurement *m,
+		     uint64_t rx_mono)
+{
+	h->valid = true;
+	h->driver = d;
+	h->rx_mono = rx_mono;
+	h->m = *m;
+	h->frame = *f;
+	h->frame.profile = NULL;
+	(void)snprintf(h->name, sizeof(h->name), "%s", f->name ? f->name : "");
+	(void)snprintf(h->address, sizeof(h->address), "%s",
+		       f->address ? f->address : "");
+	h->frame.name = f->name ? h->name : NULL;
+	h->frame.address = h->address;
+}
+
+/* Pointers inside a copied held must be re-aimed at the copy. */
+static void held_copy(struct held *dst, const struct held *src)
+{
+	*dst = *src;
+	dst->frame.name = src->frame.name ? dst->name : NULL;
+	dst->frame.address = dst->address;
+}
+
+static double weight_of(const struct hv_measurement *m)
+{
+	const struct hv_reading *w = hv_measurement_find(m, HV_METRIC_BODY_WEIGHT);
+
+	return w && w->absent == HV_ABSENT_NONE ? w->value : NAN;
+}
+
+static bool has_impedance(const struct hv_measurement *m)
+{
+	const struct hv_reading *z = hv_measurement_find(m, HV_METRIC_IMPEDANCE);
+
+	return z && z->absent == HV_ABSENT_NONE && z->value > 0;
+}
+
+static bool same_weight(double a, double b)
+{
+	return !isnan(a) && !isnan(b) && fabs(a - b) < 0.101;
+}
+
+static bool has_derived(const struct hv_measurement *m)
+{
+	for (size_t i = 0; i < m->n_readings; i++)
+		if (m->readings[i].method)
+			return true;
+	return false;
+}
+
+/* Re-decode the frame with the person's profile so that the driver's own
+ * method derives body composition; keep the derived readings. */
+static void derive(struct hv_record *r, const struct held *h,
+		   const struct hv_profile *profile)
+{
+	struct hv_measurement again;
+	struct hv_frame f;
+
+	if (!h->driver || has_derived(&r->m) || !hv_profile_complete(profile))
+		return;
+	f = h->frame;
+	f.profile = profile;
+	hv_measurement_init(&again, h->driver->id);
+	if (h->driver->decode(&f, &again) < 0 ||
+	    again.status != HV_STATUS_OK)
+		return;
+	for (size_t i = 0; i < again.n_readings; i++)
+		if (again.readings[i].method &&
+		    r->m.n_readings < HV_READINGS_MAX)
+			r->m.readings[r->m.n_readings++] = again.readings[i];
+}
+
+static void event_key(const struct hv_record *r, char *buf, size_t size)
+{
+	const struct hv_measurement *m = &r->m;
+	double first = m->n_readings && m->readings[0].absent == HV_ABSENT_NONE ?
+			       m->readings[0].value :
+			       0;
+
+	if (m->sequence_number >= 0)
+		(void)snprintf(buf, size, "seq:%d", (int)m->sequence_number);
+	else if (m->has_device_time)
+		(void)snprintf(buf, size, "dev:%lld:%.3f",
+			       (long long)hv_datetime_to_unix(&m->device_time),
+			       first);
+	else
+		(void)snprintf(buf, size, "rx:%lld:%.3f",
+			       (long long)(r->time_usec / 1000000), first);
+}
+
+static int finish(struct hv_pipeline *p, const struct held *h,
+		  int64_t time_usec)
+{
+	struct hv_record r = { .time_usec = time_usec, .raw = &h->frame };
+	struct hv_profile profile = { 0 };
+	char key[96];
+	int k;
+
+	r.m = h->m;
+	r.m.final = true;
+	(void)snprintf(r.device_address, sizeof(r.device_address), "%s",
+		       h->address);
+	(void)snprintf(r.device_model, sizeof(r.device_model), "%s",
+		       h->driver ? h->driver->id : "unknown");
+	event_key(&r, key, sizeof(key));
+	hv_measurement_id(r.device_model, r.device_address, key, r.id);
+	if (p->ops.assign && p->ops.assign(&r, &profile, p->userdata))
+		derive(&r, h, &profile);
+	p->stats.emitted++;
+	k = p->ops.accept(&r, p->userdata);
+	if (k > 0)
+		p->stats.stored++;
+	else if (k == 0)
+		p->stats.duplicates++;
+	else
+		p->stats.failed++;
+	return k < 0 ? k : 0;
+}
+
+static int hold_pending(struct hv_pipeline *p, const struct held *h)
+{
+	if (!p->pending) {
+		p->pending = calloc(p->settings.pending_max ?
+					    p->settings.pending_max :
+					    1,
+				    sizeof(*p->pending));
+		if (!p->pending)
+			return -ENOMEM;
+	}
+	if (p->n_pending >= p->settings.pending_max) {
+		/* Bounded by design: the oldest goes first, and is counted. */
+		for (size_t i = 1; i < p->n_pending; i++)
+			held_copy(&p->pending[i - 1], &p->pending[i]);
+		p->n_pending--;
+		p->stats.pending_dropped++;
+	}
+	held_copy(&p->pending[p->n_pending++], h);
+	p->stats.pending = p->n_pending;
+	return 0;
+}
+
+static int emit(struct hv_pipeline *p, const struct held *h,
+		const struct hv_clock_sample *now)
+{
+	const struct hv_measurement *m = &h->m;
+
+	if (m->has_device_time)
+		return finish(p, h,
+			      (hv_datetime_to_unix(&m->device_time) -
+			       now->utc_offset_s) *
+				      (int64_t)USEC_PER_SEC);
+	if (!now->wall_known)
+		return hold_pending(p, h);
+	return finish(p, h,
+		      now->wall_usec - (int64_t)(now->mono_usec - h->rx_mono));
+}
+
+static struct device *device_get(struct hv_pipeline *p, const char *address,
+				 const struct hv_clock_sample *now)
+{
+	struct device *d;
+	size_t oldest = 0;
+
+	for (size_t i = 0; i < p->n_devices; i++) {
+		if (strcmp(p->devices[i]->address, address) == 0)
+			return p->devices[i];
+		if (p->devices[i]->last_seen < p->devices[oldest]->last_seen)
+			oldest = i;
+	}
+	if (p->n_devices == DEVICES_MAX) {
+		d = p->devices[oldest];
+		if (d->state == WEIGHIN_ACTIVE && d->candidate.valid)
+			(void)emit(p, &d->candidate, now);
+		memset(d, 0, sizeof(*d));
+	} else {
+		d = calloc(1, sizeof(*d));
+		if (!d)
+			return NULL;
+		p->devices[p->n_devices++] = d;
+	}
+	(void)snprintf(d->address, sizeof(d->address), "%s", address);
+	return d;
+}
+
+static int end_weighin(struct hv_pipeline *p, struct device *d,
+		       const struct hv_clock_sample *now)
+{
+	int r = 0;
+
+	if (d->candidate.valid) {
+		d->emitted_weight = weight_of(&d->candidate.m);
+		d->emitted_at = now->mono_usec;
+		r = emit(p, &d->candidate, now);
+		d->candidate.valid = false;
+		d->state = WEIGHIN_LINGER;
+	} else
+		d->state = WEIGHIN_IDLE;
+	return r;
+}
+
+/* The better of two final frames of one weigh-in: the one with impedance,
+ * else the newer. */
+static void take_candidate(struct device *d, const struct hv_driver *drv,
+			   const struct hv_frame *f,
+			   const struct hv_measurement *m, uint64_t rx)
+{
+	if (d->candidate.valid) {
+		/* Keep the first stable frame unless a later one adds the
+		 * impedance; the weigh-in happened when the weight settled. */
+		if (has_impedance(&d->candidate.m) || !has_impedance(m))
+			return;
+		rx = d->candidate.rx_mono;
+	}
+	held_set(&d->candidate, drv, f, m, rx);
+}
+
+static int feed_scale_advert(struct hv_pipeline *p, struct device *d,
+			     const struct hv_frame *f,
+			     const struct hv_driver *drv,
+			     const struct hv_measurement *m,
+			     const struct hv_clock_sample *now)
+{
+	double w = weight_of(m);
+	bool lingering = d->state == WEIGHIN_LINGER &&
+			 now->mono_usec - d->emitted_at < p->settings.linger_usec;
+	bool removed = m->has_load_removed && m->load_removed;
+
+	if (m->subject == HV_SUBJECT_OBJECT) {
+		p->stats.ignored_object++;
+		return 0;
+	}
+	if (!m->final) {
+		p->stats.ignored_live++;
+		if (!removed && d->state != WEIGHIN_ACTIVE) {
+			/* Someone stepped on: a new weigh-in. */
+			d->state = WEIGHIN_ACTIVE;
+			d->candidate.valid = false;
+		}
+		if (d->state == WEIGHIN_ACTIVE)
+			d->last_frame = now->mono_usec;
+		return 0;
+	}
+	if (d->state != WEIGHIN_ACTIVE) {
+		if (lingering && same_weight(w, d->emitted_weight)) {
+			p->stats.ignored_repeat++;
+			return 0;
+		}
+		if (lingering && !isnan(w) && w < p->settings.stray_max_kg) {
+			p->stats.ignored_stray++;
+			return 0;
+		}
+		d->state = WEIGHIN_ACTIVE;
+		d->candidate.valid = false;
+	} else if (d->candidate.valid && !same_weight(w, weight_of(&d->candidate.m))) {
+		if (!isnan(w) && w < p->settings.stray_max_kg) {
+			p->stats.ignored_stray++;
+			return 0;
+		}
+		/* A different person stepped on before the quiet time. */
+		if (removed) {
+			p->stats.ignored_stray++;
+			return 0;
+		}
+		int r = end_weighin(p, d, now);
+
+		if (r < 0)
+			return r;
+		d->state = WEIGHIN_ACTIVE;
+	}
+	take_candidate(d, drv, f, m, now->mono_usec);
+	d->last_frame = now->mono_usec;
+	return removed ? end_weighin(p, d, now) : 0;
+}
+
+static bool same_readings(const struct hv_measurement *a,
+			  const struct hv_measurement *b)
+{
+	if (a->n_readings != b->n_readings)
+		return false;
+	for (size_t i = 0; i < a->n_readings; i++)
+		if (a->readings[i].metric != b->readings[i].metric ||
+		    a->readings[i].absent != b->readings[i].absent ||
+		    a->readings[i].value != b->readings[i].value)
+			return false;
+	return true;
+}
+
+static int feed_other_advert(struct hv_pipeline *p, struct device *d,
+			     const struct hv_frame *f,
+			     const struct hv_driver *drv,
+			     const struct hv_measurement *m,
+			     const struct hv_clock_sample *now)
+{
+	struct held h;
+
+	if (!m->final) {
+		p->stats.ignored_live++;
+		return 0;
+	}
+	uint64_t since = now->mono_usec - d->advert_emitted_at;
+
+	if (d->advert_emitted &&
+	    (since < p->settings.advert_interval_usec ||
+	     (same_readings(&d->advert_last, m) &&
+	      since < p->settings.advert_repeat_usec))) {
+		p->stats.ignored_repeat++;
+		return 0;
+	}
+	d->advert_emitted = true;
+	d->advert_emitted_at = now->mono_usec;
+	d->advert_last = *m;
+	held_set(&h, drv, f, m, now->mono_usec);
+	return emit(p, &h, now);
+}
+
+/* Glucose context (0x2A34) follows its measurement, same sequence number:
+ * its context and flags join the measurement before it is kept. */
+static bool is_context_for(const struct held *h, const struct hv_driver *drv,
+			   const struct hv_measurement *m)
+{
+	return h->valid && h->driver == drv && !m->final &&
+	       m->sequence_number >= 0 &&
+	       m->sequence_number == h->m.sequence_number;
+}
+
+static int emit_awaiting(struct hv_pipeline *p, struct device *d,
+			 const struct hv_clock_sample *now)
+{
+	if (!d->awaiting.valid)
+		return 0;
+	d->awaiting.valid = false;
+	return emit(p, &d->awaiting, now);
+}
+
+static int feed_gatt(struct hv_pipeline *p, struct device *d,
+		     const struct hv_frame *f, const struct hv_driver *drv,
+		     const struct hv_measurement *m,
+		     const struct hv_clock_sample *now)
+{
+	struct held h;
+	int r;
+
+	if (is_context_for(&d->awaiting, drv, m)) {
+		struct hv_measurement *joined = &d->awaiting.m;
+
+		for (size_t i = 0; i < m->n_context; i++)
+			(void)hv_measurement_add_context(joined,
+							 m->context_key[i],
+							 m->context_value[i]);
+		for (size_t i = 0; i < m->n_flags; i++)
+			(void)hv_measurement_add_flag(joined, m->flags[i]);
+		return emit_awaiting(p, d, now);
+	}
+	/* Anything else ends the wait: keep what we have. */
+	r = emit_awaiting(p, d, now);
+	if (r < 0)
+		return r;
+
+	if (m->more_packets) {
+		if (d->partial.valid)
+			p->stats.dropped_packets++;
+		held_set(&d->partial, drv, f, m, now->mono_usec);
+		return 0;
+	}
+	if (!m->final) {
+		p->stats.ignored_live++;
+		return 0;
+	}
+	held_set(&h, drv, f, m, now->mono_usec);
+	if (d->partial.valid && d->partial.driver == drv) {
+		/* Join: the first packets' readings come first. */
+		struct hv_measurement joined = d->partial.m;
+
+		for (size_t i = 0; i < m->n_readings; i++)
+			if (!hv_measurement_find(&joined, m->readings[i].metric))
+				(void)hv_measurement_add(&joined,
+							 m->readings[i].metric,
+							 m->readings[i].value);
+		for (size_t i = 0; i < m->n_flags; i++)
+			(void)hv_measurement_add_flag(&joined, m->flags[i]);
+		if (!joined.has_device_time && m->has_device_time) {
+			joined.has_device_time = true;
+			joined.device_time = m->device_time;
+		}
+		if (joined.user_index < 0)
+			joined.user_index = m->user_index;
+		joined.more_packets = false;
+		joined.final = true;
+		h.m = joined;
+		d->partial.valid = false;
+	}
+	if (h.m.sequence_number >= 0 &&
+	    hv_measurement_has_flag(&h.m, "context_follows")) {
+		held_copy(&d->awaiting, &h);
+		return 0;
+	}
+	return emit(p, &h, now);
+}
+
+int hv_pipeline_feed(struct hv_pipeline *p, const struct hv_frame *frame,
+		     const struct hv_driver *driver,
+		     const struct hv_measurement *m,
+		     const struct hv_clock_sample *now)
+{
+	struct device *d;
+
+	if (!frame->address || m->status != HV_STATUS_OK)
+		return -EINVAL;
+	d = device_get(p, frame->address, now);
+	if (!d)
+		return -ENOMEM;
+	d->last_seen = now->mono_usec;
+	if (frame->has_characteristic)
+		return feed_gatt(p, d, frame, driver, m, now);
+	if (hv_measurement_find(m, HV_METRIC_BODY_WEIGHT) && driver &&
+	    driver->kind && strcmp(driver->kind, "scale") == 0)
+		return feed_scale_advert(p, d, frame, driver, m, now);
+	return feed_other_advert(p, d, frame, driver, m, now);
+}
+
+static void next_deadline(uint64_t *next, uint64_t t)
+{
+	if (t < *next)
+		*next = t;
+}
+
+int hv_pipeline_tick(struct hv_pipeline *p, const struct hv_clock_sample *now,
+		     uint64_t *ret_next_usec)
+{
+	uint64_t next = UINT64_MAX;
+	int r = 0;
+
+	for (size_t i = 0; i < p->n_devices; i++) {
+		struct device *d = p->devices[i];
+
+		if (d->state == WEIGHIN_ACTIVE) {
+			uint64_t end = d->last_frame + p->settings.session_quiet_usec;
+
+			if (now->mono_usec >= end) {
+				int k = end_weighin(p, d, now);
+
+				if (k < 0 && r == 0)
+					r = k;
+			} else
+				next_deadline(&next, end);
+		}
+		if (d->state == WEIGHIN_LINGER) {
+			uint64_t end = d->emitted_at + p->settings.linger_usec;
+
+			if (now->mono_usec >= end)
+				d->state = WEIGHIN_IDLE;
+			else
+				next_deadline(&next, end);
+		}
+		if (d->awaiting.valid) {
+			uint64_t end = d->awaiting.rx_mono +
+				       p->settings.context_timeout_usec;
+
+			if (now->mono_usec >= end) {
+				/* No context came: the measurement stands alone. */
+				int k = emit_awaiting(p, d, now);
+
+				if (k < 0 && r == 0)
+					r = k;
+			} else
+				next_deadline(&next, end);
+		}
+		if (d->partial.valid) {
+			uint64_t end = d->partial.rx_mono +
+				       p->settings.packet_timeout_usec;
+
+			if (now->mono_usec >= end) {
+				d->partial.valid = false;
+				p->stats.dropped_packets++;
+			} else
+				next_deadline(&next, end);
+		}
+	}
+	if (now->wall_known && p->n_pending) {
+		size_t n = p->n_pending;
+
+		/* Date each held record by its age on the monotonic clock. */
+		for (size_t i = 0; i < n; i++) {
+			int k = finish(p, &p->pending[i],
+				       now->wall_usec -
+					       (int64_t)(now->mono_usec -
+							 p->pending[i].rx_mono));
+
+			if (k < 0 && r == 0)
+				r = k;
+		}
+		p->n_pending = 0;
+		p->stats.pending = 0;
+	}
+	if (ret_next_usec)
+		*ret_next_usec = next;
+	return r;
+}
+
+int hv_pipeline_flush(struct hv_pipeline *p, const struct hv_clock_sample *now)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < p->n_devices; i++) {
+		struct device *d = p->devices[i];
+		int k = 0;
+
+		if (d->state == WEIGHIN_ACTIVE)
+			k = end_weighin(p, d, now);
+		if (k >= 0)
+			k = emit_awaiting(p, d, now);
+		if (k < 0 && r == 0)
+			r = k;
+	}
+	return r;
+}

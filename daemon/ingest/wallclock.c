@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+#include <sys/timex.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/ingest/wallclock.h"
+
+bool hv_wallclock_synchronised(bool assume_synchronised)
+{
+	struct timex tx = { 0 };
+
+	if (assume_synchronised)
+		return true;
+	if (access("/run/systemd/timesync/synchronized", F_OK) == 0)
+		return true;
+	return adjtimex(&tx) >= 0 && !(tx.status & STA_UNSYNC) &&
+	       tx.maxerror < 16000000; /* the kernel's own "unsynchronised" bound */
+}
+
+void hv_clock_sample_now(bool assume_synchronised,
+			 struct hv_clock_sample *ret)
+{
+	struct timespec mono, wall;
+	struct tm local;
+	time_t t;
+
+	(void)clock_gettime(CLOCK_BOOTTIME, &mono);
+	(void)clock_gettime(CLOCK_REALTIME, &wall);
+	t = wall.tv_sec;
+	*ret = (struct hv_clock_sample){
+		.mono_usec = (uint64_t)mono.tv_sec * 1000000u +
+			     (uint64_t)mono.tv_nsec / 1000u,
+		.wall_usec = (int64_t)wall.tv_sec * 1000000 +
+			     wall.tv_nsec / 1000,
+		.wall_known = hv_wallclock_synchronised(assume_synchronised),
+		.utc_offset_s = localtime_r(&t, &local) ?
+					(int32_t)local.tm_gmtoff :
+					0,
+	};
+}

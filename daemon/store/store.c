@@ -1,0 +1,1789 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The SQLite store (docs/store.md). One connection, prepared statements
+ * cached for the life of the handle, every write one transaction. SQLite
+ * result codes become -errno in one place (store_errno()); the store never
+ * logs: callers read hv_store_errmsg() for their one log line.
+ *
+ * Durability: WAL journal with synchronous=FULL, so a transaction that
+ * returned SQLITE_DONE on COMMIT has been fsync()ed to the WAL and survives
+ * power loss.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/basic/macro.h"
+#include "daemon/store/store.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
+
+#define BUSY_TIMEOUT_MS 5000
+#define ERRMSG_MAX 256
+
+/*
+ * Migrations: entry i takes the schema from user_version i to i + 1. Each
+ * runs in its own transaction together with the user_version bump. Never
+ * edit a released entry: append a new one.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE devices ("
+	"  address TEXT PRIMARY KEY NOT NULL,"
+	"  driver TEXT NOT NULL DEFAULT '',"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  rssi INTEGER NOT NULL DEFAULT 0,"
+	"  battery INTEGER NOT NULL DEFAULT -1,"
+	"  last_seen_usec INTEGER NOT NULL DEFAULT 0,"
+	"  last_sequence INTEGER NOT NULL DEFAULT -1"
+	");"
+	"CREATE TABLE people ("
+	"  id TEXT PRIMARY KEY NOT NULL,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  height_m REAL NOT NULL DEFAULT 0,"
+	"  birth_date TEXT NOT NULL DEFAULT '',"
+	"  sex INTEGER NOT NULL DEFAULT 0,"
+	"  weight_min_kg REAL NOT NULL DEFAULT 0,"
+	"  weight_max_kg REAL NOT NULL DEFAULT 0,"
+	"  last_weight_kg REAL NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE device_users ("
+	"  address TEXT NOT NULL,"
+	"  user_index INTEGER NOT NULL,"
+	"  person_id TEXT REFERENCES people(id) ON DELETE SET NULL,"
+	"  consent_code INTEGER NOT NULL DEFAULT -1,"
+	"  PRIMARY KEY (address, user_index)"
+	");"
+	"CREATE TABLE measurements ("
+	"  id TEXT PRIMARY KEY NOT NULL,"
+	"  time_usec INTEGER NOT NULL,"
+	"  received_usec INTEGER NOT NULL,"
+	"  device_address TEXT NOT NULL,"
+	"  device_model TEXT NOT NULL,"
+	"  driver TEXT NOT NULL,"
+	"  person TEXT NOT NULL DEFAULT '',"
+	"  json TEXT NOT NULL"
+	");"
+	"CREATE INDEX measurements_time ON measurements (time_usec);"
+	"CREATE INDEX measurements_person ON measurements (person, time_usec);"
+	"CREATE TABLE readings ("
+	"  measurement_id TEXT NOT NULL"
+	"    REFERENCES measurements(id) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL,"
+	"  metric TEXT NOT NULL,"
+	"  value REAL,"
+	"  absent_reason TEXT,"
+	"  unit TEXT NOT NULL,"
+	"  method TEXT,"
+	"  PRIMARY KEY (measurement_id, idx),"
+	"  CHECK ((value IS NULL) != (absent_reason IS NULL))"
+	");"
+	"CREATE INDEX readings_metric ON readings (metric);"
+	"CREATE TABLE outbox ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  measurement_id TEXT NOT NULL"
+	"    REFERENCES measurements(id) ON DELETE CASCADE,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state IN ('pending', 'delivered', 'superseded')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  created_usec INTEGER NOT NULL,"
+	"  delivered_usec INTEGER"
+	");"
+	"CREATE INDEX outbox_state ON outbox (state, seq);"
+	"CREATE INDEX outbox_measurement ON outbox (measurement_id);",
+	/* 1 -> 2: the reading rows of reassigned measurements follow their
+	 * JSON (version 1 replaced only the JSON, so rows of re-derived
+	 * readings were stale). Readings the rows cannot hold are skipped. */
+	"DELETE FROM readings WHERE measurement_id IN ("
+	"  SELECT id FROM measurements WHERE json_valid(json)"
+	"  AND json_extract(json, '$.correction') = 1"
+	"  AND json_type(json, '$.readings') = 'array');"
+	"INSERT INTO readings (measurement_id, idx, metric, value,"
+	"  absent_reason, unit, method)"
+	" SELECT m.id, r.key, json_extract(r.value, '$.metric'),"
+	"  json_extract(r.value, '$.value'),"
+	"  json_extract(r.value, '$.absent_reason'),"
+	"  json_extract(r.value, '$.unit'), json_extract(r.value, '$.method')"
+	" FROM measurements m, json_each(m.json, '$.readings') r"
+	" WHERE json_valid(m.json)"
+	"  AND json_extract(m.json, '$.correction') = 1"
+	"  AND json_type(m.json, '$.readings') = 'array'"
+	"  AND json_type(r.value, '$.metric') = 'text'"
+	"  AND json_type(r.value, '$.unit') = 'text'"
+	"  AND coalesce(json_type(r.value, '$.method'), 'null')"
+	"   IN ('null', 'text')"
+	"  AND (coalesce(json_type(r.value, '$.value'), 'null')"
+	"   IN ('integer', 'real'))"
+	"   != (coalesce(json_type(r.value, '$.absent_reason'), 'null')"
+	"   = 'text');",
+};
+
+#define SCHEMA_VERSION ((int)ELEMENTSOF(migrations))
+
+/* Cached statements. */
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_MEAS_INSERT,
+	ST_READING_INSERT,
+	ST_OUTBOX_INSERT,
+	ST_OUTBOX_NEXT,
+	ST_OUTBOX_DELIVERED,
+	ST_OUTBOX_ATTEMPT,
+	ST_OUTBOX_COUNT,
+	ST_OUTBOX_SUPERSEDE,
+	ST_PRUNE,
+	ST_DEVICE_SEEN,
+	ST_DEVICE_GET,
+	ST_DEVICE_SEQUENCE,
+	ST_PERSON_ADD,
+	ST_PERSON_UPDATE,
+	ST_PERSON_REMOVE,
+	ST_PERSON_GET,
+	ST_LINK_SET,
+	ST_LINK_REMOVE,
+	ST_LINK_GET,
+	ST_MEAS_JSON,
+	ST_MEAS_REASSIGN,
+	ST_READINGS_DELETE,
+	_ST_MAX,
+};
+
+#define PERSON_COLUMNS                                                   \
+	"id, name, height_m, birth_date, sex, weight_min_kg, weight_max_kg," \
+	" last_weight_kg"
+#define DEVICE_COLUMNS \
+	"address, driver, name, rssi, battery, last_seen_usec, last_sequence"
+
+static const char *const stmt_sql[_ST_MAX] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_MEAS_INSERT] =
+		"INSERT INTO measurements (id, time_usec, received_usec,"
+		" device_address, device_model, driver, person, json)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+		" ON CONFLICT (id) DO NOTHING",
+	[ST_READING_INSERT] =
+		"INSERT INTO readings (measurement_id, idx, metric, value,"
+		" absent_reason, unit, method) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	[ST_OUTBOX_INSERT] = "INSERT INTO outbox (measurement_id, created_usec)"
+			     " VALUES (?, ?)",
+	[ST_OUTBOX_NEXT] =
+		"SELECT o.seq, m.id, m.person, m.json, o.attempts"
+		" FROM outbox o JOIN measurements m ON m.id = o.measurement_id"
+		" WHERE o.state = 'pending' AND o.seq > ?"
+		" ORDER BY o.seq LIMIT ?",
+	[ST_OUTBOX_DELIVERED] = "UPDATE outbox SET state = 'delivered',"
+				" delivered_usec = ? WHERE seq = ?",
+	[ST_OUTBOX_ATTEMPT] = "UPDATE outbox SET attempts = attempts + 1,"
+			      " last_error = ? WHERE seq = ?",
+	[ST_OUTBOX_COUNT] =
+		"SELECT count(*) FROM outbox WHERE state = 'pending'",
+	[ST_OUTBOX_SUPERSEDE] = "UPDATE outbox SET state = 'superseded'"
+				" WHERE measurement_id = ? AND state = 'pending'",
+	[ST_PRUNE] = "DELETE FROM measurements WHERE time_usec < ?"
+		     " AND NOT EXISTS (SELECT 1 FROM outbox o"
+		     "  WHERE o.measurement_id = measurements.id"
+		     "  AND o.state = 'pending')"
+		     " AND EXISTS (SELECT 1 FROM outbox o"
+		     "  WHERE o.measurement_id = measurements.id"
+		     "  AND o.state = 'delivered')",
+	[ST_DEVICE_SEEN] =
+		"INSERT INTO devices (address, driver, name, rssi, battery,"
+		" last_seen_usec) VALUES (?, ?, ?, ?, ?, ?)"
+		" ON CONFLICT (address) DO UPDATE SET"
+		" driver = CASE WHEN excluded.driver != '' THEN excluded.driver"
+		"  ELSE driver END,"
+		" name = CASE WHEN excluded.name != '' THEN excluded.name"
+		"  ELSE name END,"
+		" rssi = CASE WHEN excluded.rssi != 0 THEN excluded.rssi"
+		"  ELSE rssi END,"
+		" battery = CASE WHEN excluded.battery >= 0"
+		"  THEN excluded.battery ELSE battery END,"
+		" last_seen_usec = max(last_seen_usec, excluded.last_seen_usec)",
+	[ST_DEVICE_GET] = "SELECT " DEVICE_COLUMNS
+			  " FROM devices WHERE address = ?",
+	[ST_DEVICE_SEQUENCE] =
+		"INSERT INTO devices (address, last_sequence) VALUES (?, ?)"
+		" ON CONFLICT (address) DO UPDATE SET"
+		" last_sequence = excluded.last_sequence",
+	[ST_PERSON_ADD] = "INSERT INTO people (" PERSON_COLUMNS ")"
+			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_PERSON_UPDATE] =
+		"UPDATE people SET name = ?2, height_m = ?3, birth_date = ?4,"
+		" sex = ?5, weight_min_kg = ?6, weight_max_kg = ?7,"
+		" last_weight_kg = ?8 WHERE id = ?1",
+	[ST_PERSON_REMOVE] = "DELETE FROM people WHERE id = ?",
+	[ST_PERSON_GET] = "SELECT " PERSON_COLUMNS " FROM people WHERE id = ?",
+	/* ?3 NULL keeps the person, "" unlinks; ?4 < 0 keeps the code. */
+	[ST_LINK_SET] =
+		"INSERT INTO device_users (address, user_index, person_id,"
+		" consent_code) VALUES (?1, ?2, NULLIF(?3, ''), ?4)"
+		" ON CONFLICT (address, user_index) DO UPDATE SET"
+		" person_id = CASE WHEN ?3 IS NULL THEN person_id"
+		"  ELSE NULLIF(?3, '') END,"
+		" consent_code = CASE WHEN ?4 < 0 THEN consent_code ELSE ?4 END",
+	[ST_LINK_REMOVE] =
+		"DELETE FROM device_users WHERE address = ? AND user_index = ?",
+	[ST_LINK_GET] = "SELECT person_id, consent_code FROM device_users"
+			" WHERE address = ? AND user_index = ?",
+	[ST_MEAS_JSON] = "SELECT json FROM measurements WHERE id = ?",
+	[ST_MEAS_REASSIGN] =
+		"UPDATE measurements SET person = ?, json = ? WHERE id = ?",
+	[ST_READINGS_DELETE] = "DELETE FROM readings WHERE measurement_id = ?",
+};
+
+struct hv_store {
+	sqlite3 *db;
+	bool readonly;
+	int schema_version;
+	sqlite3_stmt *stmts[_ST_MAX];
+	char errmsg[ERRMSG_MAX];
+};
+
+/* Why the last hv_store_open() of this thread failed: hv_store_errmsg(NULL). */
+static _Thread_local char open_errmsg[ERRMSG_MAX];
+
+static int64_t now_usec(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The one mapping of SQLite result codes to -errno. */
+static int store_errno(sqlite3 *db, int rc)
+{
+	int sys;
+
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_IOERR:
+		if (rc == SQLITE_IOERR_NOMEM)
+			return -ENOMEM;
+		return -EIO;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return -EBADMSG;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_CANTOPEN:
+		sys = db ? sqlite3_system_errno(db) : 0;
+		if (sys == EACCES || sys == EPERM || sys == EROFS)
+			return -EACCES;
+		return -ENOENT;
+	case SQLITE_CONSTRAINT:
+		/* A link to a person that does not exist. */
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			return -ENOENT;
+		return -EEXIST;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_TOOBIG:
+		return -E2BIG;
+	case SQLITE_MISMATCH:
+	case SQLITE_RANGE:
+	case SQLITE_MISUSE:
+		return -EINVAL;
+	case SQLITE_INTERRUPT:
+	case SQLITE_ABORT:
+		return -ECANCELED;
+	default:
+		return -EIO;
+	}
+}
+
+static void set_errmsg(struct hv_store *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_errmsg(struct hv_store *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
+	va_end(ap);
+}
+
+/* Record SQLite's message for rc and return rc as -errno. */
+static int sql_fail(struct hv_store *s, int rc)
+{
+	int r = store_errno(s->db, rc);
+
+	set_errmsg(s, "%s", s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	return r < 0 ? r : -EIO;
+}
+
+/* A cached statement, reset and unbound, ready for binding. */
+static int stmt(struct hv_store *s, enum stmt_id id, sqlite3_stmt **ret)
+{
+	int rc;
+
+	if (!s->stmts[id]) {
+		rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1,
+					SQLITE_PREPARE_PERSISTENT,
+					&s->stmts[id], NULL);
+		if (rc != SQLITE_OK)
+			return sql_fail(s, rc);
+	} else {
+		(void)sqlite3_reset(s->stmts[id]);
+		(void)sqlite3_clear_bindings(s->stmts[id]);
+	}
+	*ret = s->stmts[id];
+	return 0;
+}
+
+/* Run a statement that returns no rows (or ignore them); leaves it reset. */
+static int step_done(struct hv_store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+		(void)sqlite3_reset(st);
+		return 0;
+	}
+	rc = sqlite3_reset(st);
+	return sql_fail(s, rc != SQLITE_OK ? rc : SQLITE_ERROR);
+}
+
+static int exec_stmt(struct hv_store *s, enum stmt_id id)
+{
+	sqlite3_stmt *st;
+	int r = stmt(s, id, &st);
+
+	if (r < 0)
+		return r;
+	return step_done(s, st);
+}
+
+static int tx_begin(struct hv_store *s)
+{
+	if (s->readonly) {
+		set_errmsg(s, "the store is open read-only");
+		return -EROFS;
+	}
+	return exec_stmt(s, ST_BEGIN);
+}
+
+/* Roll back whatever is open; keeps the first error's message. */
+static int tx_abort(struct hv_store *s, int r)
+{
+	char saved[ERRMSG_MAX];
+
+	if (!sqlite3_get_autocommit(s->db)) {
+		memcpy(saved, s->errmsg, sizeof(saved));
+		(void)exec_stmt(s, ST_ROLLBACK);
+		memcpy(s->errmsg, saved, sizeof(saved));
+	}
+	return r;
+}
+
+static int tx_commit(struct hv_store *s)
+{
+	int r = exec_stmt(s, ST_COMMIT);
+
+	if (r < 0)
+		return tx_abort(s, r);
+	return 0;
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *text)
+{
+	if (!text)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC);
+}
+
+static void copy_column(sqlite3_stmt *st, int i, char *buf, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	(void)snprintf(buf, size, "%s", t ? (const char *)t : "");
+}
+
+static bool fits(const char *text, size_t size)
+{
+	return text && strnlen(text, size) < size;
+}
+
+/* Begin a transaction and hand out a cached statement for it; on failure
+ * nothing stays open. */
+static int tx_stmt(struct hv_store *s, enum stmt_id id, sqlite3_stmt **ret)
+{
+	int r = tx_begin(s);
+
+	if (r < 0)
+		return r;
+	r = stmt(s, id, ret);
+	if (r < 0)
+		return tx_abort(s, r);
+	return 0;
+}
+
+/* One-statement write in its own transaction; -ENOENT when nothing changed
+ * and must_change. */
+static int write_one(struct hv_store *s, sqlite3_stmt *st, bool must_change,
+		     const char *what)
+{
+	int r = step_done(s, st);
+
+	if (r < 0)
+		return tx_abort(s, r);
+	if (must_change && sqlite3_changes(s->db) == 0) {
+		set_errmsg(s, "no %s", what);
+		return tx_abort(s, -ENOENT);
+	}
+	return tx_commit(s);
+}
+
+/* Fills dest from the current row. */
+typedef void (*row_reader)(sqlite3_stmt *st, void *dest);
+
+/* Step a statement that yields at most one row: 1 with the row read into
+ * dest, 0 when there is none, or -errno. Leaves the statement reset. */
+static int step_one(struct hv_store *s, sqlite3_stmt *st, row_reader read,
+		    void *dest)
+{
+	int rc = sqlite3_step(st), r;
+
+	if (rc == SQLITE_ROW) {
+		read(st, dest);
+		r = 1;
+	} else if (rc == SQLITE_DONE)
+		r = 0;
+	else
+		r = sql_fail(s, rc);
+	(void)sqlite3_reset(st);
+	return r;
+}
+
+/* A statement of its own, for queries whose callbacks may use the store. */
+static int prepare(struct hv_store *s, const char *sql, sqlite3_stmt **ret)
+{
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
+
+	if (rc != SQLITE_OK)
+		return sql_fail(s, rc);
+	return 0;
+}
+
+/* Read every row of st into a new array of elem_size elements, each filled
+ * by read; st is finalized. */
+static int collect_rows(struct hv_store *s, sqlite3_stmt *st, size_t elem_size,
+			row_reader read, void **ret, size_t *ret_n)
+{
+	_cleanup_free_ void *list = NULL;
+	size_t n = 0, cap = 0;
+	int rc, r = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			void *nl = reallocarray(list, ncap, elem_size);
+
+			if (!nl) {
+				(void)sqlite3_finalize(st);
+				return -ENOMEM;
+			}
+			list = nl;
+			cap = ncap;
+		}
+		read(st, (char *)list + n++ * elem_size);
+	}
+	if (rc != SQLITE_DONE)
+		r = sql_fail(s, rc);
+	(void)sqlite3_finalize(st);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(list);
+	*ret_n = n;
+	return 0;
+}
+
+/* --- open, migrate, close ------------------------------------------------ */
+
+static int pragma_int(struct hv_store *s, const char *sql, int *ret)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(s, rc);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (ret)
+			*ret = sqlite3_column_int(st, 0);
+		(void)sqlite3_finalize(st);
+		return 0;
+	}
+	if (rc == SQLITE_DONE) {
+		(void)sqlite3_finalize(st);
+		if (ret)
+			*ret = 0;
+		return 0;
+	}
+	r = sql_fail(s, rc);
+	(void)sqlite3_finalize(st);
+	return r;
+}
+
+static int exec_sql(struct hv_store *s, const char *sql)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return sql_fail(s, rc);
+	return 0;
+}
+
+static int migrate(struct hv_store *s, int from)
+{
+	for (int v = from; v < SCHEMA_VERSION; v++) {
+		char bump[48];
+		int r;
+
+		r = tx_begin(s);
+		if (r < 0)
+			return r;
+		r = exec_sql(s, migrations[v]);
+		if (r >= 0) {
+			(void)snprintf(bump, sizeof(bump),
+				       "PRAGMA user_version = %d", v + 1);
+			r = exec_sql(s, bump);
+		}
+		if (r >= 0)
+			r = tx_commit(s);
+		if (r < 0) {
+			char why[ERRMSG_MAX];
+
+			(void)tx_abort(s, r);
+			memcpy(why, s->errmsg, sizeof(why));
+			set_errmsg(s, "migrating the schema from %d to %d: %s",
+				   v, v + 1, why);
+			return r;
+		}
+	}
+	s->schema_version = SCHEMA_VERSION;
+	return 0;
+}
+
+static int store_setup(struct hv_store *s, const char *path)
+{
+	const char *mode;
+	int version, r;
+
+	(void)sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	(void)sqlite3_extended_result_codes(s->db, 1);
+
+	/* The first read of the header: "not a database" shows here. */
+	r = pragma_int(s, "PRAGMA user_version", &version);
+	if (r < 0) {
+		char why[ERRMSG_MAX];
+
+		memcpy(why, s->errmsg, sizeof(why));
+		set_errmsg(s, "%s: %s", path, why);
+		return r;
+	}
+	if (version > SCHEMA_VERSION) {
+		set_errmsg(s,
+			   "%s: schema version %d is newer than this program knows (%d); "
+			   "use a newer homevitals or restore an older database",
+			   path, version, SCHEMA_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	if (version < 0) {
+		set_errmsg(s, "%s: invalid schema version %d", path, version);
+		return -EBADMSG;
+	}
+	if (s->readonly && version < SCHEMA_VERSION) {
+		set_errmsg(s,
+			   "%s: schema version %d needs migrating to %d, which needs write access "
+			   "(start the daemon once)",
+			   path, version, SCHEMA_VERSION);
+		return -EROFS;
+	}
+
+	r = exec_sql(s, "PRAGMA foreign_keys = ON");
+	if (r < 0)
+		return r;
+	if (!s->readonly) {
+		/* WAL + FULL: a committed transaction is on disk. */
+		mode = "PRAGMA journal_mode = WAL";
+		r = exec_sql(s, mode);
+		if (r >= 0)
+			r = exec_sql(s, "PRAGMA synchronous = FULL");
+		if (r < 0)
+			return r;
+	}
+	s->schema_version = version;
+	if (version < SCHEMA_VERSION)
+		return migrate(s, version);
+	return 0;
+}
+
+/*
+ * Why a file could not be opened. SQLite retries a failed create read-only,
+ * so its system errno is often the retry's ENOENT: ask the file system.
+ */
+static int cantopen_errno(const char *path, int oflags)
+{
+	_cleanup_free_ char *dir = NULL;
+	struct stat st;
+	char *slash;
+
+	if (stat(path, &st) == 0)
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EACCES;
+	if (errno != ENOENT)
+		return negative_errno();
+	if (!(oflags & SQLITE_OPEN_CREATE))
+		return -ENOENT;
+	dir = strdup(path);
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		(void)snprintf(dir, strlen(dir) + 1, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (access(dir, W_OK | X_OK) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? -ENOENT : -EACCES;
+	return -EACCES;
+}
+
+int hv_store_open(const char *path, unsigned flags, struct hv_store **ret)
+{
+	struct hv_store *s;
+	int oflags, rc, r;
+
+	open_errmsg[0] = '\0';
+	if (!path || !*path || !ret) {
+		(void)snprintf(open_errmsg, sizeof(open_errmsg),
+			       "no database path");
+		return -EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->readonly = flags & HV_STORE_READONLY;
+	if (s->readonly)
+		oflags = SQLITE_OPEN_READONLY;
+	else if (flags & HV_STORE_NO_CREATE)
+		oflags = SQLITE_OPEN_READWRITE;
+	else
+		oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	oflags |= SQLITE_OPEN_NOMUTEX;
+
+	rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
+	if (rc != SQLITE_OK) {
+		r = store_errno(s->db, rc);
+		if ((rc & 0xff) == SQLITE_CANTOPEN)
+			r = cantopen_errno(path, oflags);
+		(void)snprintf(open_errmsg, sizeof(open_errmsg), "%s: %s",
+			       path,
+			       s->db ? sqlite3_errmsg(s->db) :
+				       sqlite3_errstr(rc));
+		hv_store_close(s);
+		return r < 0 ? r : -EIO;
+	}
+	r = store_setup(s, path);
+	if (r < 0) {
+		(void)snprintf(open_errmsg, sizeof(open_errmsg), "%s",
+			       s->errmsg);
+		hv_store_close(s);
+		return r;
+	}
+	s->errmsg[0] = '\0';
+	*ret = s;
+	return 0;
+}
+
+struct hv_store *hv_store_close(struct hv_store *s)
+{
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < _ST_MAX; i++)
+		(void)sqlite3_finalize(s->stmts[i]);
+	(void)sqlite3_close(s->db);
+	free(s);
+	return NULL;
+}
+
+int hv_store_schema_version(struct hv_store *s)
+{
+	return s ? s->schema_version : -EINVAL;
+}
+
+int hv_store_schema_version_supported(void)
+{
+	return SCHEMA_VERSION;
+}
+
+const char *hv_store_errmsg(struct hv_store *s)
+{
+	if (!s)
+		return open_errmsg;
+	return s->errmsg;
+}
+
+int hv_store_set_max_pages(struct hv_store *s, unsigned max_pages)
+{
+	char sql[64];
+
+	/* 0: back to the largest count every SQLite 3 accepts (2^30 - 1). */
+	(void)snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %u",
+		       max_pages ? max_pages : 1073741823U);
+	return pragma_int(s, sql, NULL);
+}
+
+int hv_store_check(struct hv_store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r = 0;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(s, rc);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+
+		if (t && strcmp((const char *)t, "ok") != 0 && r == 0) {
+			set_errmsg(s, "database is corrupt: %s", t);
+			r = -EBADMSG;
+		}
+	}
+	if (rc != SQLITE_DONE && r == 0)
+		r = sql_fail(s, rc);
+	(void)sqlite3_finalize(st);
+	return r;
+}
+
+/* --- measurements ---------------------------------------------------------- */
+
+/* What a row of the readings table holds. */
+struct json_reading {
+	const struct hv_metric_info *info;
+	bool has_value;
+	double value;
+	const char *absent_reason;
+	const char *method;
+};
+
+static int insert_reading(struct hv_store *s, const char *id, int64_t idx,
+			  const struct json_reading *rd)
+{
+	sqlite3_stmt *st;
+	int r = stmt(s, ST_READING_INSERT, &st);
+
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, idx);
+	bind_text(st, 3, rd->info->name);
+	if (rd->has_value) {
+		sqlite3_bind_double(st, 4, rd->value);
+		sqlite3_bind_null(st, 5);
+	} else {
+		sqlite3_bind_null(st, 4);
+		bind_text(st, 5, rd->absent_reason);
+	}
+	bind_text(st, 6, rd->info->unit);
+	bind_text(st, 7, rd->method);
+	return step_done(s, st);
+}
+
+static int insert_readings(struct hv_store *s, const struct hv_record *rec)
+{
+	for (size_t i = 0; i < rec->m.n_readings; i++) {
+		const struct hv_reading *rd = &rec->m.readings[i];
+		struct json_reading row = {
+			.info = hv_metric_info(rd->metric),
+			.has_value = rd->absent == HV_ABSENT_NONE,
+			.value = rd->value,
+			.method = rd->method,
+		};
+		int r;
+
+		if (!row.info) {
+			set_errmsg(s, "reading %zu: unknown metric %d", i,
+				   (int)rd->metric);
+			return -EINVAL;
+		}
+		if (!row.has_value)
+			row.absent_reason = hv_absent_name(rd->absent);
+		r = insert_reading(s, rec->id, (int64_t)i, &row);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int outbox_insert(struct hv_store *s, const char *id)
+{
+	sqlite3_stmt *st;
+	int r = stmt(s, ST_OUTBOX_INSERT, &st);
+
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, now_usec());
+	return step_done(s, st);
+}
+
+int hv_store_add(struct hv_store *s, const struct hv_record *rec)
+{
+	_cleanup_(cJSON_Deletep) cJSON *j = NULL;
+	_cleanup_free_ char *json = NULL;
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !rec)
+		return -EINVAL;
+	if (!rec->id[0] || !fits(rec->id, sizeof(rec->id))) {
+		set_errmsg(s, "measurement without an id");
+		return -EINVAL;
+	}
+	if (rec->m.status != HV_STATUS_OK) {
+		set_errmsg(s, "measurement %s is not a valid reading", rec->id);
+		return -EINVAL;
+	}
+	r = hv_record_to_json(rec, &j);
+	if (r < 0) {
+		set_errmsg(s, "measurement %s: cannot build its JSON: %s",
+			   rec->id, strerror(-r));
+		return r;
+	}
+	json = hv_json_print(j);
+	if (!json)
+		return -ENOMEM;
+
+	r = tx_stmt(s, ST_MEAS_INSERT, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, rec->id);
+	sqlite3_bind_int64(st, 2, rec->time_usec);
+	sqlite3_bind_int64(st, 3, now_usec());
+	bind_text(st, 4, rec->device_address);
+	bind_text(st, 5, rec->device_model);
+	bind_text(st, 6, rec->m.driver ? rec->m.driver : "");
+	bind_text(st, 7, rec->person);
+	bind_text(st, 8, json);
+	r = step_done(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	if (sqlite3_changes(s->db) == 0) {
+		/* Already stored: the same event seen again. */
+		(void)tx_abort(s, 0);
+		return 0;
+	}
+	r = insert_readings(s, rec);
+	if (r < 0)
+		return tx_abort(s, r);
+	r = outbox_insert(s, rec->id);
+	if (r < 0)
+		return tx_abort(s, r);
+	r = tx_commit(s);
+	if (r < 0)
+		return r;
+	return 1;
+}
+
+/* dest: a char *, NULL when out of memory. */
+static void strdup_column0(sqlite3_stmt *st, void *dest)
+{
+	*(char **)dest = strdup((const char *)sqlite3_column_text(st, 0));
+}
+
+int hv_store_measurement_json(struct hv_store *s, const char *id,
+			      char **ret_json)
+{
+	sqlite3_stmt *st;
+	char *copy = NULL;
+	int r;
+
+	if (!s || !id || !ret_json)
+		return -EINVAL;
+	r = stmt(s, ST_MEAS_JSON, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	r = step_one(s, st, strdup_column0, &copy);
+	if (r == 0) {
+		set_errmsg(s, "no measurement %s", id);
+		return -ENOENT;
+	}
+	if (r < 0)
+		return r;
+	if (!copy)
+		return -ENOMEM;
+	*ret_json = copy;
+	return 0;
+}
+
+/* The stored JSON with the new person and "correction": true. */
+static int derive_correction(const char *old_json, const char *person_id,
+			     char **ret)
+{
+	_cleanup_(cJSON_Deletep) cJSON *j = cJSON_Parse(old_json);
+	cJSON *p;
+	char *out;
+
+	if (!cJSON_IsObject(j))
+		return -EBADMSG;
+	p = person_id[0] ? cJSON_CreateString(person_id) : cJSON_CreateNull();
+	if (!p)
+		return -ENOMEM;
+	if (cJSON_GetObjectItemCaseSensitive(j, "person")) {
+		if (!cJSON_ReplaceItemInObjectCaseSensitive(j, "person", p)) {
+			cJSON_Delete(p);
+			return -ENOMEM;
+		}
+	} else
+		cJSON_AddItemToObject(j, "person", p);
+	cJSON_DeleteItemFromObjectCaseSensitive(j, "correction");
+	if (!cJSON_AddBoolToObject(j, "correction", true))
+		return -ENOMEM;
+	out = hv_json_print(j);
+	if (!out)
+		return -ENOMEM;
+	*ret = out;
+	return 0;
+}
+
+/*
+ * One reading of a record's JSON "readings" array (readings.md): a known
+ * metric, a number or null with an absent reason, optional unit (the
+ * metric's UCUM unit) and method. The rows keep the metric table's unit.
+ */
+
+static int json_reading(const cJSON *o, struct json_reading *ret)
+{
+	const cJSON *metric = cJSON_GetObjectItemCaseSensitive(o, "metric");
+	const cJSON *value = cJSON_GetObjectItemCaseSensitive(o, "value");
+	const cJSON *absent =
+		cJSON_GetObjectItemCaseSensitive(o, "absent_reason");
+	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(o, "unit");
+	const cJSON *method = cJSON_GetObjectItemCaseSensitive(o, "method");
+	struct json_reading rd = { 0 };
+	int m;
+
+	if (!cJSON_IsObject(o) || !cJSON_IsString(metric))
+		return -EINVAL;
+	m = hv_metric_from_name(metric->valuestring);
+	rd.info = m >= 0 ? hv_metric_info((enum hv_metric)m) : NULL;
+	if (!rd.info)
+		return -EINVAL;
+	if (unit && (!cJSON_IsString(unit) ||
+		     strcmp(unit->valuestring, rd.info->unit) != 0))
+		return -EINVAL;
+	if (cJSON_IsNumber(value)) {
+		if (absent && !cJSON_IsNull(absent))
+			return -EINVAL;
+		rd.has_value = true;
+		rd.value = value->valuedouble;
+	} else if ((!value || cJSON_IsNull(value)) && cJSON_IsString(absent) &&
+		   hv_absent_from_name(absent->valuestring) > 0) {
+		rd.absent_reason = absent->valuestring;
+	} else
+		return -EINVAL;
+	if (method && !cJSON_IsNull(method)) {
+		if (!cJSON_IsString(method))
+			return -EINVAL;
+		rd.method = method->valuestring;
+	}
+	*ret = rd;
+	return 0;
+}
+
+static int check_json_readings(struct hv_store *s, const char *id,
+			       const cJSON *readings)
+{
+	const cJSON *o;
+	size_t i = 0;
+
+	if (!cJSON_IsArray(readings)) {
+		set_errmsg(s, "reassign %s: \"readings\" is not an array", id);
+		return -EINVAL;
+	}
+	cJSON_ArrayForEach(o, readings)
+	{
+		struct json_reading rd;
+
+		if (json_reading(o, &rd) < 0) {
+			set_errmsg(s, "reassign %s: reading %zu is not a valid reading",
+				   id, i);
+			return -EINVAL;
+		}
+		i++;
+	}
+	return 0;
+}
+
+/* Inside a transaction: the rows of id become those of the JSON array
+ * (checked by check_json_readings). */
+static int replace_readings(struct hv_store *s, const char *id,
+			    const cJSON *readings)
+{
+	const cJSON *o;
+	sqlite3_stmt *st;
+	int64_t i = 0;
+	int r;
+
+	r = stmt(s, ST_READINGS_DELETE, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	r = step_done(s, st);
+	if (r < 0)
+		return r;
+	cJSON_ArrayForEach(o, readings)
+	{
+		struct json_reading rd;
+
+		r = json_reading(o, &rd);
+		if (r < 0)
+			return r;
+		r = insert_reading(s, id, i++, &rd);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int hv_store_reassign(struct hv_store *s, const char *id,
+		      const char *person_id, const char *new_json)
+{
+	_cleanup_free_ char *old = NULL, *derived = NULL;
+	_cleanup_(cJSON_Deletep) cJSON *parsed = NULL;
+	const cJSON *new_readings = NULL;
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !id)
+		return -EINVAL;
+	if (!person_id)
+		person_id = "";
+	if (!fits(person_id, HV_PERSON_MAX)) {
+		set_errmsg(s, "person id too long");
+		return -EINVAL;
+	}
+	if (new_json) {
+		const cJSON *jid;
+
+		parsed = cJSON_Parse(new_json);
+		jid = cJSON_GetObjectItemCaseSensitive(parsed, "id");
+		if (!cJSON_IsString(jid) || strcmp(jid->valuestring, id) != 0) {
+			set_errmsg(s, "reassign %s: the new JSON is not that measurement",
+				   id);
+			return -EINVAL;
+		}
+		new_readings =
+			cJSON_GetObjectItemCaseSensitive(parsed, "readings");
+		if (new_readings) {
+			r = check_json_readings(s, id, new_readings);
+			if (r < 0)
+				return r;
+		}
+	}
+
+	r = tx_begin(s);
+	if (r < 0)
+		return r;
+	if (!new_json) {
+		r = hv_store_measurement_json(s, id, &old);
+		if (r >= 0)
+			r = derive_correction(old, person_id, &derived);
+		if (r < 0)
+			return tx_abort(s, r);
+		new_json = derived;
+	}
+	r = stmt(s, ST_MEAS_REASSIGN, &st);
+	if (r < 0)
+		return tx_abort(s, r);
+	bind_text(st, 1, person_id);
+	bind_text(st, 2, new_json);
+	bind_text(st, 3, id);
+	r = step_done(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	if (sqlite3_changes(s->db) == 0) {
+		set_errmsg(s, "no measurement %s", id);
+		return tx_abort(s, -ENOENT);
+	}
+	/* The reading rows follow the new form (re-derived readings). */
+	if (new_readings) {
+		r = replace_readings(s, id, new_readings);
+		if (r < 0)
+			return tx_abort(s, r);
+	}
+	/* A pending publication of the old form is replaced by the new one. */
+	r = stmt(s, ST_OUTBOX_SUPERSEDE, &st);
+	if (r < 0)
+		return tx_abort(s, r);
+	bind_text(st, 1, id);
+	r = step_done(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	r = outbox_insert(s, id);
+	if (r < 0)
+		return tx_abort(s, r);
+	return tx_commit(s);
+}
+
+/* --- outbox ----------------------------------------------------------- */
+
+void hv_outbox_item_done(struct hv_outbox_item *item)
+{
+	if (!item)
+		return;
+	free(item->json);
+	item->json = NULL;
+}
+
+int hv_store_outbox_next(struct hv_store *s, int64_t after_seq, size_t max,
+			 struct hv_outbox_item *items, size_t *ret_n)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+	int rc, r;
+
+	if (!s || (max && !items) || !ret_n)
+		return -EINVAL;
+	r = stmt(s, ST_OUTBOX_NEXT, &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, after_seq);
+	sqlite3_bind_int64(st, 2, (int64_t)(max > INT32_MAX ? INT32_MAX : max));
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct hv_outbox_item *it = &items[n];
+		const unsigned char *json = sqlite3_column_text(st, 3);
+
+		*it = (struct hv_outbox_item){ 0 };
+		it->seq = sqlite3_column_int64(st, 0);
+		copy_column(st, 1, it->id, sizeof(it->id));
+		copy_column(st, 2, it->person, sizeof(it->person));
+		it->attempts = (unsigned)sqlite3_column_int64(st, 4);
+		it->json = strdup(json ? (const char *)json : "");
+		if (!it->json) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		n++;
+	}
+	if (n < max && rc != SQLITE_DONE) {
+		r = sql_fail(s, rc);
+		goto fail;
+	}
+	(void)sqlite3_reset(st);
+	*ret_n = n;
+	return 0;
+fail:
+	(void)sqlite3_reset(st);
+	for (size_t i = 0; i < n; i++)
+		hv_outbox_item_done(&items[i]);
+	return r;
+}
+
+static int outbox_update(struct hv_store *s, enum stmt_id id, int64_t seq,
+			 const char *error)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = tx_stmt(s, id, &st);
+	if (r < 0)
+		return r;
+	if (id == ST_OUTBOX_DELIVERED)
+		sqlite3_bind_int64(st, 1, now_usec());
+	else
+		bind_text(st, 1, error);
+	sqlite3_bind_int64(st, 2, seq);
+	r = step_done(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	if (sqlite3_changes(s->db) == 0) {
+		set_errmsg(s, "no outbox entry %lld", (long long)seq);
+		return tx_abort(s, -ENOENT);
+	}
+	return tx_commit(s);
+}
+
+int hv_store_outbox_mark_delivered(struct hv_store *s, int64_t seq)
+{
+	return outbox_update(s, ST_OUTBOX_DELIVERED, seq, NULL);
+}
+
+int hv_store_outbox_mark_attempt(struct hv_store *s, int64_t seq,
+				 const char *error)
+{
+	return outbox_update(s, ST_OUTBOX_ATTEMPT, seq, error);
+}
+
+int hv_store_outbox_count(struct hv_store *s, uint64_t *ret)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	if (!s || !ret)
+		return -EINVAL;
+	r = stmt(s, ST_OUTBOX_COUNT, &st);
+	if (r < 0)
+		return r;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		r = sql_fail(s, rc);
+		(void)sqlite3_reset(st);
+		return r;
+	}
+	*ret = (uint64_t)sqlite3_column_int64(st, 0);
+	(void)sqlite3_reset(st);
+	return 0;
+}
+
+int hv_store_prune(struct hv_store *s, int64_t older_than_usec,
+		   uint64_t *ret_deleted)
+{
+	sqlite3_stmt *st;
+	uint64_t n;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = tx_stmt(s, ST_PRUNE, &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, older_than_usec);
+	r = step_done(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	n = (uint64_t)sqlite3_changes64(s->db);
+	r = tx_commit(s);
+	if (r < 0)
+		return r;
+	if (ret_deleted)
+		*ret_deleted = n;
+	return 0;
+}
+
+/* --- devices ------------------------------------------------------------ */
+
+static void device_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct hv_device_info *d = dest;
+
+	*d = (struct hv_device_info){ 0 };
+	copy_column(st, 0, d->address, sizeof(d->address));
+	copy_column(st, 1, d->driver, sizeof(d->driver));
+	copy_column(st, 2, d->name, sizeof(d->name));
+	d->rssi = sqlite3_column_int(st, 3);
+	d->battery = sqlite3_column_int(st, 4);
+	d->last_seen_usec = sqlite3_column_int64(st, 5);
+	d->last_sequence = sqlite3_column_int(st, 6);
+}
+
+static int check_address(struct hv_store *s, const char *address)
+{
+	if (!address || !address[0] || !fits(address, HV_ADDRESS_MAX)) {
+		set_errmsg(s, "invalid device address");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* tx_stmt() for a write keyed by a device address, checked first. */
+static int device_tx_stmt(struct hv_store *s, const char *address,
+			  enum stmt_id id, sqlite3_stmt **ret)
+{
+	int r = check_address(s, address);
+
+	if (r < 0)
+		return r;
+	return tx_stmt(s, id, ret);
+}
+
+int hv_store_device_seen(struct hv_store *s, const struct hv_device_info *d)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !d)
+		return -EINVAL;
+	r = device_tx_stmt(s, d->address, ST_DEVICE_SEEN, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, d->address);
+	bind_text(st, 2, d->driver);
+	bind_text(st, 3, d->name);
+	sqlite3_bind_int(st, 4, d->rssi);
+	sqlite3_bind_int(st, 5, d->battery);
+	sqlite3_bind_int64(st, 6, d->last_seen_usec);
+	return write_one(s, st, false, NULL);
+}
+
+int hv_store_device_get(struct hv_store *s, const char *address,
+			struct hv_device_info *ret)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !ret)
+		return -EINVAL;
+	r = check_address(s, address);
+	if (r < 0)
+		return r;
+	r = stmt(s, ST_DEVICE_GET, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, address);
+	r = step_one(s, st, device_from_row, ret);
+	if (r == 0 || r == -ENOENT) {
+		set_errmsg(s, "no device %s", address);
+		return -ENOENT;
+	}
+	return r < 0 ? r : 0;
+}
+
+int hv_store_device_set_sequence(struct hv_store *s, const char *address,
+				 int32_t last_sequence)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = device_tx_stmt(s, address, ST_DEVICE_SEQUENCE, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, address);
+	sqlite3_bind_int(st, 2, last_sequence);
+	return write_one(s, st, false, NULL);
+}
+
+/* Read every row first, so that callbacks may use the store freely. */
+int hv_store_devices_foreach(struct hv_store *s,
+			     int (*cb)(const struct hv_device_info *d,
+				       void *userdata),
+			     void *userdata)
+{
+	_cleanup_free_ struct hv_device_info *list = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!s || !cb)
+		return -EINVAL;
+	r = prepare(s,
+		    "SELECT " DEVICE_COLUMNS " FROM devices"
+		    " ORDER BY last_seen_usec DESC, address",
+		    &st);
+	if (r < 0)
+		return r;
+	r = collect_rows(s, st, sizeof(*list), device_from_row,
+			 (void **)&list, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		r = cb(&list[i], userdata);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* --- people and links --------------------------------------------------- */
+
+static int check_person(struct hv_store *s, const struct hv_person *p)
+{
+	if (!p || !p->id[0] || !fits(p->id, sizeof(p->id)) ||
+	    !fits(p->name, sizeof(p->name)) ||
+	    !fits(p->birth_date, sizeof(p->birth_date))) {
+		set_errmsg(s, "invalid person");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void bind_person(sqlite3_stmt *st, const struct hv_person *p)
+{
+	bind_text(st, 1, p->id);
+	bind_text(st, 2, p->name);
+	sqlite3_bind_double(st, 3, p->height_m);
+	bind_text(st, 4, p->birth_date);
+	sqlite3_bind_int(st, 5, p->sex);
+	sqlite3_bind_double(st, 6, p->weight_min_kg);
+	sqlite3_bind_double(st, 7, p->weight_max_kg);
+	sqlite3_bind_double(st, 8, p->last_weight_kg);
+}
+
+static void person_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct hv_person *p = dest;
+
+	*p = (struct hv_person){ 0 };
+	copy_column(st, 0, p->id, sizeof(p->id));
+	copy_column(st, 1, p->name, sizeof(p->name));
+	p->height_m = sqlite3_column_double(st, 2);
+	copy_column(st, 3, p->birth_date, sizeof(p->birth_date));
+	p->sex = sqlite3_column_int(st, 4);
+	p->weight_min_kg = sqlite3_column_double(st, 5);
+	p->weight_max_kg = sqlite3_column_double(st, 6);
+	p->last_weight_kg = sqlite3_column_double(st, 7);
+}
+
+static int person_write(struct hv_store *s, enum stmt_id id,
+			const struct hv_person *p)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = check_person(s, p);
+	if (r < 0)
+		return r;
+	r = tx_stmt(s, id, &st);
+	if (r < 0)
+		return r;
+	bind_person(st, p);
+	r = write_one(s, st, id == ST_PERSON_UPDATE, "such person");
+	if (r == -EEXIST)
+		set_errmsg(s, "person %s already exists", p->id);
+	return r;
+}
+
+int hv_store_person_add(struct hv_store *s, const struct hv_person *p)
+{
+	return person_write(s, ST_PERSON_ADD, p);
+}
+
+int hv_store_person_update(struct hv_store *s, const struct hv_person *p)
+{
+	return person_write(s, ST_PERSON_UPDATE, p);
+}
+
+int hv_store_person_remove(struct hv_store *s, const char *id)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !id)
+		return -EINVAL;
+	r = tx_stmt(s, ST_PERSON_REMOVE, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	return write_one(s, st, true, "such person");
+}
+
+int hv_store_person_get(struct hv_store *s, const char *id,
+			struct hv_person *ret)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !id || !ret)
+		return -EINVAL;
+	r = stmt(s, ST_PERSON_GET, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	r = step_one(s, st, person_from_row, ret);
+	if (r == 0) {
+		set_errmsg(s, "no person %s", id);
+		return -ENOENT;
+	}
+	return r < 0 ? r : 0;
+}
+
+int hv_store_people_list(struct hv_store *s, struct hv_person **ret,
+			 size_t *ret_n)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!s || !ret || !ret_n)
+		return -EINVAL;
+	r = prepare(s, "SELECT " PERSON_COLUMNS " FROM people ORDER BY id",
+		    &st);
+	if (r < 0)
+		return r;
+	return collect_rows(s, st, sizeof(**ret), person_from_row,
+			    (void **)ret, ret_n);
+}
+
+struct metric_row {
+	char metric[48];
+	char display_unit[16];
+	int64_t time_usec;
+};
+
+static void metric_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct metric_row *m = dest;
+
+	copy_column(st, 0, m->metric, sizeof(m->metric));
+	m->time_usec = sqlite3_column_int64(st, 1);
+	copy_column(st, 2, m->display_unit, sizeof(m->display_unit));
+}
+
+int hv_store_person_metrics_foreach(struct hv_store *s, const char *person,
+				    int (*cb)(const char *metric,
+					      const char *display_unit,
+					      int64_t last_time_usec,
+					      void *userdata),
+				    void *userdata)
+{
+	/* A bare column with max(): SQLite takes it from the row of the
+	 * maximum, so the unit is the newest measurement's. */
+	static const char sql[] =
+		"SELECT r.metric, max(m.time_usec),"
+		" coalesce(json_extract(m.json, '$.display_unit'), '')"
+		" FROM readings r JOIN measurements m"
+		"  ON m.id = r.measurement_id"
+		" WHERE m.person = ? AND r.value IS NOT NULL"
+		" GROUP BY r.metric ORDER BY r.metric";
+	_cleanup_free_ struct metric_row *list = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!s || !person || !cb)
+		return -EINVAL;
+	r = prepare(s, sql, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, person);
+	r = collect_rows(s, st, sizeof(*list), metric_from_row,
+			 (void **)&list, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		r = cb(list[i].metric, list[i].display_unit, list[i].time_usec,
+		       userdata);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int hv_store_link_set(struct hv_store *s, const char *address, int user_index,
+		      const char *person_id, int consent_code)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	if (person_id && !fits(person_id, HV_PERSON_MAX)) {
+		set_errmsg(s, "person id too long");
+		return -EINVAL;
+	}
+	r = device_tx_stmt(s, address, ST_LINK_SET, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, address);
+	sqlite3_bind_int(st, 2, user_index);
+	bind_text(st, 3, person_id);
+	sqlite3_bind_int(st, 4, consent_code);
+	r = write_one(s, st, false, NULL);
+	if (r == -ENOENT)
+		set_errmsg(s, "no person %s", person_id);
+	return r;
+}
+
+int hv_store_link_remove(struct hv_store *s, const char *address,
+			 int user_index)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = device_tx_stmt(s, address, ST_LINK_REMOVE, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, address);
+	sqlite3_bind_int(st, 2, user_index);
+	return write_one(s, st, true, "such link");
+}
+
+struct link_row {
+	char address[HV_ADDRESS_MAX];
+	int user_index;
+	char person[HV_PERSON_MAX];
+	int consent_code;
+};
+
+/* Columns: person_id, consent_code. */
+static void link_target_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct link_row *l = dest;
+
+	copy_column(st, 0, l->person, sizeof(l->person));
+	l->consent_code = sqlite3_column_int(st, 1);
+}
+
+/* Columns: address, user_index, person_id, consent_code. */
+static void link_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct link_row *l = dest;
+
+	copy_column(st, 0, l->address, sizeof(l->address));
+	l->user_index = sqlite3_column_int(st, 1);
+	copy_column(st, 2, l->person, sizeof(l->person));
+	l->consent_code = sqlite3_column_int(st, 3);
+}
+
+int hv_store_link_get(struct hv_store *s, const char *address, int user_index,
+		      char ret_person[HV_PERSON_MAX], int *ret_consent_code)
+{
+	struct link_row link;
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !ret_person)
+		return -EINVAL;
+	r = check_address(s, address);
+	if (r < 0)
+		return r;
+	r = stmt(s, ST_LINK_GET, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, address);
+	sqlite3_bind_int(st, 2, user_index);
+	r = step_one(s, st, link_target_from_row, &link);
+	if (r == 0) {
+		set_errmsg(s, "%s user %d is not linked", address, user_index);
+		return -ENOENT;
+	}
+	if (r < 0)
+		return r;
+	(void)snprintf(ret_person, HV_PERSON_MAX, "%s", link.person);
+	if (ret_consent_code)
+		*ret_consent_code = link.consent_code;
+	return 0;
+}
+
+int hv_store_links_foreach(struct hv_store *s,
+			   int (*cb)(const char *address, int user_index,
+				     const char *person, int consent_code,
+				     void *userdata),
+			   void *userdata)
+{
+	_cleanup_free_ struct link_row *list = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!s || !cb)
+		return -EINVAL;
+	r = prepare(s,
+		    "SELECT address, user_index, person_id,"
+		    " consent_code FROM device_users"
+		    " ORDER BY address, user_index",
+		    &st);
+	if (r < 0)
+		return r;
+	r = collect_rows(s, st, sizeof(*list), link_from_row, (void **)&list,
+			 &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		r = cb(list[i].address, list[i].user_index, list[i].person,
+		       list[i].consent_code, userdata);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* --- reading back --------------------------------------------------------- */
+
+static const char *column_or_null(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int hv_store_readings_foreach(struct hv_store *s,
+			      const struct hv_reading_filter *filter,
+			      int (*cb)(const struct hv_reading_row *row,
+					void *userdata),
+			      void *userdata)
+{
+	static const char sql[] =
+		"SELECT r.measurement_id, m.time_usec, m.person,"
+		" m.device_address, m.driver, r.metric, r.value, r.unit,"
+		" r.absent_reason, r.method"
+		" FROM readings r JOIN measurements m"
+		"  ON m.id = r.measurement_id"
+		" WHERE (?1 IS NULL OR m.person = ?1)"
+		" AND (?2 IS NULL OR r.metric = ?2)"
+		" AND (?3 = 0 OR m.time_usec >= ?3)"
+		" AND (?4 = 0 OR m.time_usec < ?4)"
+		" ORDER BY m.time_usec, r.measurement_id, r.idx";
+	const struct hv_reading_filter any = { 0 };
+	sqlite3_stmt *st = NULL;
+	int rc, r = 0;
+
+	if (!s || !cb)
+		return -EINVAL;
+	if (!filter)
+		filter = &any;
+	/* Its own statement: callbacks may use the store, even recursively. */
+	r = prepare(s, sql, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, filter->person);
+	bind_text(st, 2, filter->metric);
+	sqlite3_bind_int64(st, 3, filter->since_usec);
+	sqlite3_bind_int64(st, 4, filter->until_usec);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct hv_reading_row row = {
+			.measurement_id = column_or_null(st, 0),
+			.time_usec = sqlite3_column_int64(st, 1),
+			.person = column_or_null(st, 2),
+			.device_address = column_or_null(st, 3),
+			.driver = column_or_null(st, 4),
+			.metric = column_or_null(st, 5),
+			.has_value = sqlite3_column_type(st, 6) != SQLITE_NULL,
+			.value = sqlite3_column_double(st, 6),
+			.unit = column_or_null(st, 7),
+			.absent_reason = column_or_null(st, 8),
+			.method = column_or_null(st, 9),
+		};
+
+		r = cb(&row, userdata);
+		if (r < 0)
+			break;
+		r = 0;
+	}
+	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = sql_fail(s, rc);
+	(void)sqlite3_finalize(st);
+	return r;
+}

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The SQLite store: the only truth. A measurement is accepted when its
+ * transaction commits (measurement, readings and outbox row together); the
+ * publisher only reads the outbox; a delivered mark is written only on
+ * PUBACK. Every write is one transaction: on failure nothing is half-written
+ * and the error is returned (-ENOSPC disk full, -EIO, -EBADMSG corrupt …).
+ * Schema and durability: docs/store.md.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/common/measurement_json.h"
+
+struct hv_store;
+
+enum hv_store_flags {
+	HV_STORE_READONLY = 1 << 0, /* the CLI's read-only commands */
+	HV_STORE_NO_CREATE = 1 << 1, /* fail with -ENOENT when missing */
+};
+
+/* Opens (creating and migrating as needed). A schema newer than this binary
+ * knows: -EPROTONOSUPPORT. Not a database: -EBADMSG. */
+int hv_store_open(const char *path, unsigned flags, struct hv_store **ret);
+struct hv_store *hv_store_close(struct hv_store *s);
+int hv_store_schema_version(struct hv_store *s);
+/* The last SQLite error text, for the one log line of the caller.
+ * hv_store_errmsg(NULL): why the last hv_store_open() of this thread failed. */
+const char *hv_store_errmsg(struct hv_store *s);
+/* The schema version this binary creates and understands. */
+int hv_store_schema_version_supported(void);
+/* PRAGMA quick_check: 0 when sound, -EBADMSG (errmsg says where) if not. */
+int hv_store_check(struct hv_store *s);
+/* Limit the file to max_pages pages (0: no limit), for disk-full tests. */
+int hv_store_set_max_pages(struct hv_store *s, unsigned max_pages);
+
+/* Accept a measurement. 1 = stored, 0 = already stored (same id), -errno.
+ * Measurement row, one row per reading and a pending outbox row: one
+ * transaction. Only status OK records with an id are accepted (-EINVAL). */
+int hv_store_add(struct hv_store *s, const struct hv_record *r);
+
+/* --- outbox ----------------------------------------------------------- */
+
+struct hv_outbox_item {
+	int64_t seq; /* outbox order: oldest first */
+	char id[HV_ID_MAX];
+	char person[HV_PERSON_MAX]; /* "" = unassigned */
+	char *json; /* the record (hv_record_to_json), malloc'ed */
+	unsigned attempts;
+};
+
+void hv_outbox_item_done(struct hv_outbox_item *item);
+
+/* Up to max undelivered items with seq > after_seq, oldest first. */
+int hv_store_outbox_next(struct hv_store *s, int64_t after_seq, size_t max,
+			 struct hv_outbox_item *items, size_t *ret_n);
+int hv_store_outbox_mark_delivered(struct hv_store *s, int64_t seq);
+int hv_store_outbox_mark_attempt(struct hv_store *s, int64_t seq,
+				 const char *error);
+int hv_store_outbox_count(struct hv_store *s, uint64_t *ret);
+
+/* Delete delivered measurements older than the cut-off; never undelivered. */
+int hv_store_prune(struct hv_store *s, int64_t older_than_usec,
+		   uint64_t *ret_deleted);
+
+/* --- devices ------------------------------------------------------------ */
+
+struct hv_device_info {
+	char address[HV_ADDRESS_MAX];
+	char driver[HV_MODEL_MAX];
+	char name[64];
+	int rssi; /* 0 unknown */
+	int battery; /* percent, -1 unknown */
+	int64_t last_seen_usec; /* UTC */
+	int32_t last_sequence; /* RACP: last stored record fetched, -1 none */
+};
+
+int hv_store_device_seen(struct hv_store *s, const struct hv_device_info *d);
+int hv_store_device_get(struct hv_store *s, const char *address,
+			struct hv_device_info *ret);
+int hv_store_device_set_sequence(struct hv_store *s, const char *address,
+				 int32_t last_sequence);
+/* Calls cb for each device, most recently seen first. */
+int hv_store_devices_foreach(struct hv_store *s,
+			     int (*cb)(const struct hv_device_info *d,
+				       void *userdata),
+			     void *userdata);
+
+/* --- people and device user slots -------------------------------------- */
+
+struct hv_person {
+	char id[HV_PERSON_MAX]; /* pseudonymous, what topics carry */
+	char name[96]; /* display name, kept on the gateway only */
+	double height_m; /* 0 unknown */
+	char birth_date[11]; /* "YYYY-MM-DD" or "" */
+	int sex; /* enum hv_sex */
+	double weight_min_kg, weight_max_kg; /* expected range; 0 = none */
+	double last_weight_kg; /* 0 none */
+};
+
+int hv_store_person_add(struct hv_store *s, const struct hv_person *p);
+int hv_store_person_update(struct hv_store *s, const struct hv_person *p);
+int hv_store_person_remove(struct hv_store *s, const char *id);
+int hv_store_person_get(struct hv_store *s, const char *id,
+			struct hv_person *ret);
+/* All people, malloc'ed array. */
+int hv_store_people_list(struct hv_store *s, struct hv_person **ret,
+			 size_t *ret_n);
+
+/* The metrics a person has readings with a value for, one call each in
+ * metric name order: the metric name, the display unit of the newest such
+ * measurement ("" none: the stored JSON's "display_unit") and its time.
+ * cb returning <0 stops and is returned. */
+int hv_store_person_metrics_foreach(struct hv_store *s, const char *person,
+				    int (*cb)(const char *metric,
+					      const char *display_unit,
+					      int64_t last_time_usec,
+					      void *userdata),
+				    void *userdata);
+
+/* A device's user slot linked to a person (SIG user index, scale user no.).
+ * Creates or updates the slot: person_id NULL keeps the linked person (none
+ * for a new slot: registered on the device, not yet linked), "" unlinks;
+ * consent_code < 0 keeps the stored code. An unknown person: -ENOENT.
+ * Removing a person unlinks their slots and keeps the consent codes. */
+int hv_store_link_set(struct hv_store *s, const char *address, int user_index,
+		      const char *person_id, int consent_code);
+int hv_store_link_remove(struct hv_store *s, const char *address,
+			 int user_index);
+/* -ENOENT when the slot is unknown; ret_person "" when it is known (has a
+ * consent code) but not linked to a person. */
+int hv_store_link_get(struct hv_store *s, const char *address, int user_index,
+		      char ret_person[HV_PERSON_MAX], int *ret_consent_code);
+
+/* Calls cb for every known user slot, of devices seen or not, ordered by
+ * address then user index: person "" when the slot is not linked,
+ * consent_code -1 when none is stored. cb returning <0 stops and is
+ * returned. The rows are read first: cb may use the store. */
+int hv_store_links_foreach(struct hv_store *s,
+			   int (*cb)(const char *address, int user_index,
+				     const char *person, int consent_code,
+				     void *userdata),
+			   void *userdata);
+
+/* --- reading back --------------------------------------------------------- */
+
+/* The stored JSON of one measurement (malloc'ed), -ENOENT when unknown. */
+int hv_store_measurement_json(struct hv_store *s, const char *id,
+			      char **ret_json);
+
+/*
+ * Reassign: set person, replace the JSON (re-derived by the caller), and
+ * queue it again for publishing (a correction). One transaction.
+ * person_id "" unassigns. new_json NULL: the store derives it from the
+ * stored JSON (new "person", "correction": true). When new_json has a
+ * "readings" array, the measurement's reading rows are replaced by it in the
+ * same transaction (hv_store_readings_foreach then yields the re-derived
+ * readings); an invalid reading there (unknown metric, wrong unit, neither a
+ * value nor an absent reason): -EINVAL, nothing changed. Pending outbox rows
+ * of the old form are superseded (never published). -ENOENT: unknown id.
+ */
+int hv_store_reassign(struct hv_store *s, const char *id,
+		      const char *person_id, const char *new_json);
+
+struct hv_reading_filter {
+	const char *person; /* NULL any; "" unassigned */
+	const char *metric; /* NULL any */
+	int64_t since_usec, until_usec; /* since <= time < until; 0 = open */
+};
+
+struct hv_reading_row {
+	const char *measurement_id;
+	int64_t time_usec;
+	const char *person; /* "" unassigned */
+	const char *device_address;
+	const char *driver;
+	const char *metric;
+	bool has_value;
+	double value;
+	const char *unit;
+	const char *absent_reason; /* NULL when has_value */
+	const char *method; /* NULL */
+};
+
+/* Streams matching readings oldest first; cb returning <0 stops. */
+int hv_store_readings_foreach(struct hv_store *s,
+			      const struct hv_reading_filter *filter,
+			      int (*cb)(const struct hv_reading_row *row,
+					void *userdata),
+			      void *userdata);
