@@ -2,8 +2,8 @@
 /*
  * Beurer BF700/BF710/BF800, Runtastic Libra, Sanitas SBF70, SilverCrest
  * SBF75, Crane: the proprietary protocol on service 0xFFE0, characteristic
- * 0xFFE1 (write + notify). Source: openScale BeurerSanitasHandler, as
- * summarised in scales-openscale.md §2.4. (The SIG-based Beurer/Sanitas
+ * 0xFFE1 (write + notify). Source: openScale BeurerSanitasHandler.kt
+ * (oliexdev/openScale@f7a733b2). (The SIG-based Beurer/Sanitas
  * models, BF105/BF720/BF950/SBF72…, speak the SIG Weight Scale and Body
  * Composition profiles and belong to the SIG driver.)
  *

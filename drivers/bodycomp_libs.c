@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Family body-composition methods (scales-openscale.md §3.3-§3.5). The
- * formulas are the published regressions as the openScale notes state them;
- * each derived reading names its method.
+ * Family body-composition methods (openScale's core/bluetooth/libs/
+ * StandardImpedanceLib.kt, YunmaiLib.kt, TrisaBodyAnalyzeLib.kt at
+ * oliexdev/openScale@f7a733b2). The formulas are the published regressions as
+ * openScale's code states them; each derived reading names its method.
  */
 #include <errno.h>
 

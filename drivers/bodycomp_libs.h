@@ -3,7 +3,7 @@
 
 /*
  * Body-composition methods of the proprietary scale families, for scales that
- * send weight and impedance but no composition (scales-openscale.md §3):
+ * send weight and impedance but no composition (docs/scales.md):
  *
  *   "trisa"              Trisa Body Analyze regression (QN/Yolanda, ES-CS20M)
  *   "yunmai"             Yunmai's own fat/muscle/water/bone/visceral model

@@ -33,7 +33,7 @@
  *                    + 0.0517·Z + 54.2267; clamp 15–80.
  *
  * These differ from openScale's MiScaleLib and from bodymiscale in places
- * (scales-openscale.md §3); "mifit" means this list and nothing else.
+ * (docs/drivers.md, method mifit); "mifit" means this list and nothing else.
  */
 #include <errno.h>
 #include <stdbool.h>

@@ -2,7 +2,7 @@
 /*
  * 1byone classic ("Health Scale") and Eufy C1 (T9146), P1 (T9147), A1
  * (T9120): service 0xFFF0, 0xFFF4 notify, 0xFFF1 write. Source: openScale
- * OneByoneHandler (scales-openscale.md §2.8).
+ * OneByoneHandler.kt (oliexdev/openScale@f7a733b2).
  *
  *   0xFFF4 notifications:
  *   CF ZL ZH WL WH ?? ?? ?? ?? NI ?? [YH YL MO DD HH MI SS]

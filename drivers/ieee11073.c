@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * IEEE 11073-20601 SFLOAT/FLOAT and the field reader of the SIG health
- * decoders. Layout and special values: sig-health-and-coding.md §0.1
- * (Wireshark ftype-ieee-11073-float.c constants; Bluetooth SIG GATT XML).
+ * decoders. Layout and special values of IEEE 11073-20601 as Wireshark 3.4
+ * epan/ftypes/ftype-ieee-11073-float.c and the Bluetooth SIG GATT XML
+ * (oesmith/gatt-xml@4fd2ede) state them.
  */
 #include <errno.h>
 #include <string.h>

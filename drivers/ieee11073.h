@@ -5,7 +5,7 @@
  * IEEE 11073-20601 SFLOAT (16 bit) and FLOAT (32 bit), as Bluetooth SIG
  * health characteristics carry them, and a small bounds-checked reader for
  * the "flags, then the fields the flags announce" layout those
- * characteristics share (sig-health-and-coding.md §0).
+ * characteristics share (Bluetooth SIG GATT XML, oesmith/gatt-xml@4fd2ede).
  *
  * SFLOAT: bits 15..12 exponent (4-bit two's complement), bits 11..0 mantissa
  * (12-bit two's complement); FLOAT: bits 31..24 exponent (8-bit signed),

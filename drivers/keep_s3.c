@@ -4,7 +4,7 @@
  * write (with response). Source: openScale KeepS3Handler
  * (android_app/.../core/bluetooth/scales/KeepS3Handler.kt, its codec
  * KeepS3Protocol, verified there against captures of the Keep app);
- * scales-openscale.md §1.
+ * oliexdev/openScale@f7a733b2.
  *
  * Every frame, both directions:
  *

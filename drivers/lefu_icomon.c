@@ -5,8 +5,7 @@
  * Dr Trust Smart 505 and SSW532, Robi S9 and rebrands. Sources: openScale
  * MGBHandler, FitTrackDaraHandler, RobiS9Handler (+ RobiS9HandlerTest's
  * captured frames) and DrTrustSSW532Handler (android_app/.../core/
- * bluetooth/scales/); scales-openscale.md §1 (one framing for many
- * brands, the checksum rule documented).
+ * bluetooth/scales/ at oliexdev/openScale@f7a733b2).
  *
  * Two framings share the service.
  *

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Medisana BS430 / BS440 / BS444: service 0x78B2. Source: openScale
- * MedisanaBs44xHandler and issue #712 (scales-openscale.md §2.7).
+ * MedisanaBs44xHandler.kt (oliexdev/openScale@f7a733b2) and its issue #712.
  *
  *   0x8A21 weight (indicate), little-endian:
  *   FL WW WW ?? ?? TT TT TT TT ?? ?? ?? ?? UU

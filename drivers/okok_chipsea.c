@@ -2,7 +2,7 @@
 /*
  * OKOK / Chipsea no-name scales (names "ADV", "Chipsea-BLE", "Yoda0…",
  * "Yoda1…", or nameless): weight in manufacturer-data advertisements, no
- * connection. Source: openScale OkOkHandler (scales-openscale.md §2.8).
+ * connection. Source: openScale OkOkHandler.kt (oliexdev/openScale@f7a733b2).
  * Offsets below count from the first byte AFTER the 2-byte company ID.
  *
  *   V20, company 0x20CA, 19 bytes:

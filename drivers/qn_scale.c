@@ -2,7 +2,7 @@
 /*
  * QN / Yolanda family: Renpho ES-CS20M, ES-30M "QN-Scale", FITINDEX ES-26M,
  * SEB/Tefal, GE CS10G and many rebrands. Source: openScale QNHandler and
- * QNHandlerBroadcast (scales-openscale.md §2.6).
+ * QNHandlerBroadcast (oliexdev/openScale@f7a733b2).
  *
  * GATT, two variants: type 1 = service 0xFFE0 (0xFFE1 notify, 0xFFE2
  * indicate, 0xFFE3 config write, 0xFFE4 time write); type 2 = service 0xFFF0

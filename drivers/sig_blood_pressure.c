@@ -4,7 +4,7 @@
  * 0x2A35 (indicate; final) and Intermediate Cuff Pressure 0x2A36 (notify;
  * same layout, never final). Little-endian (GATT XML
  * blood_pressure_measurement; Wireshark case 0x2A35;
- * sig-health-and-coding.md §3.2):
+ * oesmith/gatt-xml@4fd2ede, Wireshark 3.4 packet-btatt.c):
  *
  *   FF SY SY DI DI MA MA [TT x7] [PR PR] [UU] [ST ST]
  *

@@ -3,8 +3,8 @@
  * Bluetooth SIG Body Composition Service 0x181B: Body Composition
  * Measurement 0x2A9C (indicated) and Body Composition Feature 0x2A9B
  * (read). Layout from the GATT XML (body_composition_measurement.xml,
- * body_composition_feature.xml) as collected in sig-health-and-coding.md
- * §1.2; little-endian, optional fields in this order:
+ * body_composition_feature.xml of oesmith/gatt-xml@4fd2ede; Wireshark 3.4
+ * packet-btatt.c case 0x2A9C); little-endian, optional fields in this order:
  *
  *   FF FF  flags u16: bit0 imperial, bit1 time stamp, bit2 user id,
  *          bit3 basal metabolism, bit4 muscle %, bit5 muscle mass,

@@ -5,7 +5,7 @@
  * the Record Access Control Point 0x2A52 (drivers/sig_racp.h).
  *
  * Glucose Measurement, little-endian (GATT XML glucose_measurement;
- * Wireshark case 0x2A18; sig-health-and-coding.md §3.5):
+ * Wireshark 3.4 packet-btatt.c case 0x2A18; oesmith/gatt-xml@4fd2ede):
  *
  *   FF SQ SQ BT x7 [TO TO] [GC GC TL] [SS SS]
  *

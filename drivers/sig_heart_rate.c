@@ -4,7 +4,7 @@
  * (notify) and Body Sensor Location 0x2A38 (read).
  *
  * Heart Rate Measurement, little-endian (GATT XML heart_rate_measurement;
- * Wireshark packet-btatt.c case 0x2A37; sig-health-and-coding.md §3.1):
+ * Wireshark 3.4 packet-btatt.c case 0x2A37; oesmith/gatt-xml@4fd2ede):
  *
  *   FF HR [HR] [EE EE] [RR RR]...
  *

@@ -4,9 +4,9 @@
  * Activity Summary Data 0x2B40 (notify/indicate).
  *
  * LOW CONFIDENCE LAYOUT. The PAMS 1.0 specification text was not available
- * to us; this follows the reconstruction in sig-health-and-coding.md §3.7,
+ * to us; this follows a reconstruction from public code,
  * where two independent implementations agree on the fixed part (a Cypress
- * PSoC PAMS server, pamScasd.c, and bluetooth-sig-python's
+ * PSoC PAMS server, pamScasd.c, and RonanB96/bluetooth-sig-python's
  * step_counter_activity_summary_data.py: header, flags uint8, session,
  * sub-session, relative timestamp, sequence number = 14 bytes; flag bits
  * 0..4 announce the optional fields). Little-endian:

@@ -4,7 +4,7 @@
  * 0x2A5E (indicate) and PLX Continuous Measurement 0x2A5F (notify).
  * Little-endian (GATT XML plx_spot_check_measurement,
  * plx_continuous_measurement; Wireshark cases 0x2A5E/0x2A5F;
- * sig-health-and-coding.md §3.4):
+ * oesmith/gatt-xml@4fd2ede, Wireshark 3.4 packet-btatt.c):
  *
  * Spot-check:  FF SP SP PR PR [DT x7] [MS MS] [DS DS DS] [PA PA]
  *   FF  flags: bit0 timestamp, bit1 measurement status, bit2 device and

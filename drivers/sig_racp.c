@@ -4,7 +4,7 @@
  * conversation step helpers of the Glucose and Pulse Oximeter drivers, and
  * a decoder so `homevitals decode --characteristic 2a52:HEX` explains an
  * indication. Layout (GATT XML record_access_control_point; Wireshark case
- * 0x2A52; sig-health-and-coding.md §2.3):
+ * 0x2A52 of 3.4's packet-btatt.c; oesmith/gatt-xml@4fd2ede):
  *
  *   OP OPERATOR [OPERAND]
  *

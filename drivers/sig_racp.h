@@ -4,7 +4,7 @@
 /*
  * Record Access Control Point 0x2A52 (Glucose, Pulse Oximeter, CGM): the
  * requests a gateway writes and the indications it gets back
- * (sig-health-and-coding.md §2.3; GATT XML record_access_control_point).
+ * (GATT XML record_access_control_point, oesmith/gatt-xml@4fd2ede).
  *
  *   request:   OP OPERATOR [OPERAND...]
  *   responses: 05 00 NN NN           number of stored records (uint16;

@@ -2,7 +2,7 @@
 /*
  * Bluetooth SIG Running Speed and Cadence 0x1814: RSC Measurement 0x2A53
  * (notify). Little-endian (GATT XML rsc_measurement; Wireshark case 0x2A53;
- * sig-health-and-coding.md §3.6):
+ * oesmith/gatt-xml@4fd2ede, Wireshark 3.4 packet-btatt.c):
  *
  *   FF SS SS CC [LL LL] [DD DD DD DD]
  *

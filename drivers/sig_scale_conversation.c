@@ -2,9 +2,10 @@
 /*
  * The GATT conversation of a Bluetooth SIG weight / body composition scale,
  * as data for the daemon's step runner (drivers/conversation.h). Sources:
- * sig-health-and-coding.md §2.1 (User Data Service 0x181C, User Control
- * Point 0x2A9F), §2.2 (Current Time 0x2A2B), scales-openscale.md §2.3
- * (openScale's StandardWeightProfileHandler flow).
+ * the GATT XML (oesmith/gatt-xml@4fd2ede) and Wireshark 3.4 packet-btatt.c
+ * of the User Data Service 0x181C, User Control Point 0x2A9F and Current
+ * Time 0x2A2B; openScale's StandardWeightProfileHandler.kt flow
+ * (oliexdev/openScale@f7a733b2).
  *
  *   0  read Weight Scale Feature 0x2A9E                      (optional)
  *   1  indications on Weight Measurement 0x2A9D

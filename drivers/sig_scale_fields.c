@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Fields the two SIG scale characteristics share, Weight Measurement 0x2A9D
- * and Body Composition Measurement 0x2A9C (GATT XML; sig-health-and-coding.md
- * §1.1, §1.2), little-endian, after the flags and the first value:
+ * and Body Composition Measurement 0x2A9C (GATT XML, oesmith/gatt-xml@4fd2ede),
+ * little-endian, after the flags and the first value:
  *
  *   [YY YY MO DD HH MI SS]  time stamp, Date Time (device local time)
  *   [UU]                    user index (UDS); 0xFF = unknown user

@@ -3,7 +3,7 @@
  * Bluetooth SIG Health Thermometer 0x1809: Temperature Measurement 0x2A1C
  * (indicate; final) and Intermediate Temperature 0x2A1E (notify; same
  * layout, never final). Little-endian (GATT XML temperature_measurement,
- * temperature_type; Wireshark case 0x2A1C; sig-health-and-coding.md §3.3):
+ * temperature_type; Wireshark case 0x2A1C; oesmith/gatt-xml@4fd2ede):
  *
  *   FF TT TT TT TT [DT x7] [TY]
  *

@@ -2,8 +2,8 @@
 /*
  * Bluetooth SIG Weight Scale Service 0x181D: Weight Measurement 0x2A9D
  * (indicated) and Weight Scale Feature 0x2A9E (read). Layouts from the
- * GATT XML (weight_measurement.xml, weight_scale_feature.xml) as collected
- * in sig-health-and-coding.md §1.1, little-endian, optional fields in order:
+ * GATT XML (weight_measurement.xml, weight_scale_feature.xml) of
+ * oesmith/gatt-xml@4fd2ede, little-endian, optional fields in order:
  *
  *   0x2A9D  FF WW WW [YY YY MO DD HH MI SS] [UU] [BB BB HH HH]
  *

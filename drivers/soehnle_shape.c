@@ -4,7 +4,7 @@
  * vendor service 352e3000-28e9-40b8-a361-6db4cca4147c next to the SIG User
  * Data (0x181C), Current Time (0x1805) and Battery (0x180F) services.
  * Source: openScale SoehnleHandler (android_app/.../core/bluetooth/scales/
- * SoehnleHandler.kt); scales-openscale.md §1 and §4 (scale-side users).
+ * SoehnleHandler.kt at oliexdev/openScale@f7a733b2); slots: docs/people.md.
  *
  *   352e3001 (notify)  measurement records, 15 bytes:
  *   09 UU YH YL MO DD HH MI SS WH WL AH AL BH BL

@@ -3,8 +3,7 @@
  * Vitafit "Body Fat" scale VT701 (Vitafit / Fitdays app): service 0xFFF0,
  * 0xFFF1 notify, 0xFFF2 write. Source: openScale VitafitVT701Handler
  * (android_app/.../core/bluetooth/scales/VitafitVT701Handler.kt), itself
- * read from an HCI capture; see scales-openscale.md §1 ("Other 0xFFF0
- * handlers").
+ * read from an HCI capture; oliexdev/openScale@f7a733b2.
  *
  * Both directions use one framing:
  *

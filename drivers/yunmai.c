@@ -2,7 +2,7 @@
 /*
  * Yunmai: SE / Mini / Mini 2 / Signal / Scale-3 over GATT, and Yunmai X
  * (YMBS-M268) by advertisements. Source: openScale YunmaiHandler,
- * YunmaiXHandler and YunmaiLib (scales-openscale.md §2.5, §3.4).
+ * YunmaiXHandler and YunmaiLib (oliexdev/openScale@f7a733b2).
  *
  * GATT: service 0xFFE0 / 0xFFE4 notify; service 0xFFE5 / 0xFFE9 write.
  * Every frame starts 0D and ends with XX = XOR of the bytes between

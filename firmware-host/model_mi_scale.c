@@ -3,7 +3,7 @@
  * Firmware model: Xiaomi Mi Smart Scale (v1, 0x181D) and Mi Body Composition
  * Scale 2 (0x181B). Advertisement only: the scale puts its measurement in
  * service data and repeats it while someone stands on it (the frames come
- * from the driver's encoder, docs/scales-openscale.md):
+ * from the driver's encoder; layouts in docs/drivers.md):
  *
  *   step on        a few unstable frames, the weight settling
  *   settled        the stable frame, repeated (impedance once measured)

@@ -2,7 +2,7 @@
 /*
  * Firmware model: a Bluetooth SIG blood-pressure cuff (Blood Pressure Service
  * 0x1810) that keeps its readings. As BPS cuffs do (the service has no
- * RACP; docs/sig-health-and-coding.md §2.3, §3.2), it indicates every
+ * RACP; docs/drivers.md, "Stored records"), it indicates every
  * stored reading as soon as the collector enables indications on 0x2A35,
  * oldest first, and forgets each one it sent. It also answers a Record
  * Access Control Point, as some newer cuffs offer:

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Firmware model: a Bluetooth SIG heart-rate strap (Heart Rate Service
- * 0x180D, docs/sig-health-and-coding.md §3.1):
+ * 0x180D; layout in drivers/sig_heart_rate.c):
  *
  *   service 0x180D
  *     0x2A37 Heart Rate Measurement   notify   (frames from the driver)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Firmware model: a multi-user Bluetooth SIG weight scale that needs consent
- * (docs/sig-health-and-coding.md §1.1, §2.1, §2.2):
+ * (docs/drivers.md, "The SIG scale conversation"):
  *
  *   service 0x181D Weight Scale
  *     0x2A9E Weight Scale Feature     read      uint32: time stamp, multiple

@@ -43,7 +43,7 @@ enum vdev_char_flags {
 	VDEV_CHAR_INDICATE = 1 << 4,
 };
 
-/* ATT error codes a model may answer (BlueZ maps them, bluez-dbus.md §5). */
+/* ATT error codes a model may answer (BlueZ 5.66 create_gatt_dbus_error). */
 #define VDEV_ATT_READ_NOT_PERMITTED 0x02
 #define VDEV_ATT_WRITE_NOT_PERMITTED 0x03
 #define VDEV_ATT_REQUEST_NOT_SUPPORTED 0x06
@@ -114,7 +114,7 @@ struct vdev_adapter {
 	bool discovering;
 };
 
-/* A per-client discovery filter and session (bluez-dbus.md §3). */
+/* A per-client discovery filter and session (BlueZ doc/adapter-api.txt). */
 struct vdev_session {
 	bool used;
 	char owner[VDEV_NAME_MAX];

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The D-Bus face of homevitals-vdev: org.bluez as bluetoothd 5.66 shows it
- * (docs: bluez-dbus.md and the transcripts it cites).
+ * (BlueZ tag 5.66: doc/{adapter,device,gatt}-api.txt and src/; docs/vdev.md
+ * lists what is imitated).
  *
  *   /                      ObjectManager (our own GetManagedObjects, so the
  *                          interface lists match bluetoothd's: Introspectable,
@@ -1617,7 +1618,7 @@ static int method_read_value(sd_bus_message *m, void *userdata,
 	if (offset > len)
 		return sd_bus_error_set(error, "org.bluez.Error.InvalidArguments",
 					"Invalid offset");
-	/* the cache is patched at the offset (bluez-dbus.md §5) */
+	/* the cache is patched at the offset (BlueZ 5.66 src/gatt-client.c) */
 	if (offset <= c->value_len) {
 		memcpy(c->value + offset, buf + offset, len - offset);
 		c->value_len = len;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The BlueZ client (see bluez.h and docs/bluez.md). Facts about bluetoothd
- * 5.66 that shape this file (docs: bluez-dbus.md):
+ * 5.66 that shape this file (BlueZ tag 5.66: doc/{adapter,device}-api.txt,
+ * src/adapter.c, src/device.c, gdbus/object.c; the real-stack tier,
+ * docs/realstack.md):
  *  - ObjectManager on "/", interfaces of one object may come in several
  *    InterfacesAdded; a PropertiesChanged for an unknown path is a new device;
  *  - a bluetoothd crash sends only NameOwnerChanged: drop everything then;

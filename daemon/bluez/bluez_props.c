@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Device1 / GATT properties → plain structs → struct hv_frame.
- * Types follow BlueZ 5.66 (docs: bluez-dbus.md §3–§5).
+ * Types follow BlueZ 5.66 (tag 5.66: doc/device-api.txt, doc/gatt-api.txt,
+ * src/device.c).
  */
 
 #include <errno.h>

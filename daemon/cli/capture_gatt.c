@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * GATT capture: one device's services, characteristics and values as JSONL
- * (docs/capture.md). BlueZ facts used (docs of org.bluez and recorded
- * transcripts): Connect() returns once the link is up, before GATT
+ * (docs/capture.md). BlueZ facts used (BlueZ 5.66 doc/device-api.txt and
+ * gdbus/object.c): Connect() returns once the link is up, before GATT
  * discovery; ServicesResolved=true may come before or after the GATT
  * objects' InterfacesAdded, so the objects are read with GetManagedObjects
  * once it is true AND accepted later from InterfacesAdded. ReadValue and

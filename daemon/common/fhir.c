@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * FHIR R4 Observations from a stored measurement. Codes and the vital-signs
- * profile rules: shared notes sig-health-and-coding.md §6 (LOINC, MDC
- * 32-bit codes, R4 vital-signs profiles: code fixed per profile, UCUM
- * valueQuantity, vs-2/vs-3: a value or a dataAbsentReason).
+ * profile rules: docs/mqtt.md, hl7.org/fhir/R4/vitalsigns.html (LOINC, MDC
+ * 32-bit codes of IEEE 11073-10101, R4 vital-signs profiles: code fixed per
+ * profile, UCUM valueQuantity, vs-2/vs-3: a value or a dataAbsentReason).
  */
 #include <errno.h>
 #include <math.h>

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The pipeline owns time and memory across frames (architecture.md): which
+ * The pipeline owns time and memory across frames (docs/pipeline.md): which
  * frames make one weigh-in, which packets make one body-composition
  * measurement, what is a repeat, the stable id, the best time known, the
  * person, derived body composition. Plain C over plain structs with the

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * homevitalsd's one loop (sd-event, no threads) and the wiring between the
- * rooms of architecture.md: BlueZ → registry → pipeline → store → MQTT, with
- * one status struct feeding the LED, sd_notify and the MQTT status topic.
+ * rooms of docs/architecture.md: BlueZ → registry → pipeline → store → MQTT,
+ * with one status struct feeding the LED, sd_notify and the MQTT status topic.
  */
 #include <errno.h>
 #include <signal.h>

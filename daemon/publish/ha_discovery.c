@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Home Assistant discovery payloads. Conventions (device classes, units,
- * state classes, topic shape and the [a-zA-Z0-9_-] object ids): shared notes
- * sig-health-and-coding.md §7.
+ * state classes, topic shape and the [a-zA-Z0-9_-] object ids): docs/mqtt.md;
+ * home-assistant/core homeassistant/components/sensor/const.py and
+ * homeassistant/components/mqtt/discovery.py.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * libmosquitto in the daemon's sd-event loop. Facts of libmosquitto 2.0 in an
- * external loop (STYLE.md §3): the socket is an I/O source, write interest
+ * external loop (eclipse/mosquitto v2.0.11: include/mosquitto.h, lib/loop.c,
+ * lib/actions.c): the socket is an I/O source, write interest
  * only while mosquitto_want_write(); mosquitto_loop_misc() on a 1 s timer;
  * the library closes the socket itself on errors and then calls
  * on_disconnect, so the I/O source is dropped there; reconnecting is ours

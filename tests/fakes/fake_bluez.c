@@ -426,7 +426,7 @@ static int device_disconnect(sd_bus_message *m, void *userdata,
 
 	(void)err;
 	d->n_disconnects++;
-	/* A second Disconnect returns success too [T03 03e]. */
+	/* A second Disconnect returns success too, as bluetoothd 5.66 does. */
 	fake_device_drop(d);
 	return sd_bus_reply_method_return(m, NULL);
 }
@@ -667,7 +667,7 @@ static int char_read(sd_bus_message *m, void *userdata, sd_bus_error *err)
 
 	if ((r = not_connected(c, err)) < 0)
 		return r;
-	/* Value changes before the reply [T03 03b]. */
+	/* Value changes before the reply (BlueZ 5.66 src/gatt-client.c). */
 	(void)sd_bus_emit_properties_changed(c->dev->f->bus, c->path,
 					     "org.bluez.GattCharacteristic1",
 					     "Value", NULL);

@@ -4,7 +4,7 @@
 /*
  * A small stand-in org.bluez for tests, in the test's own process and
  * sd-event loop, on its own connection to a private dbus-daemon. It speaks
- * BlueZ 5.66's API as docs/bluez-dbus.md records it: ObjectManager on "/",
+ * BlueZ 5.66's API as docs/vdev.md lists it: ObjectManager on "/",
  * Adapter1 with the discovery errors (InProgress, "No discovery started",
  * NotReady), Device1 with ServiceData a{sv} of ay and ManufacturerData a{qv}
  * of ay, Connect replying before ServicesResolved, GATT objects surviving a
@@ -64,7 +64,7 @@ struct fake_char {
 	uint8_t value[FAKE_VALUE_MAX];
 	sd_bus_slot *slot_svc, *slot, *slot_acquire;
 	bool owns_service;
-	/* AcquireNotify as 5.66 has it (transcript 08): offered (NotifyAcquired
+	/* AcquireNotify as 5.66 has it (gatt-client.c): offered (NotifyAcquired
 	 * exported) on notify characteristics when offer_acquire is set before
 	 * the GATT objects appear; refuse_acquire answers it with an error. */
 	bool offer_acquire, refuse_acquire;

@@ -635,7 +635,7 @@ static void test_drop_mid_transfer_retried(void **state)
 }
 
 /* 0x2A9D as a notify-only characteristic; offer: bluetoothd exports
- * NotifyAcquired (transcript 08); refuse: AcquireNotify fails anyway. */
+ * NotifyAcquired (5.66 gatt-client.c); refuse: AcquireNotify fails anyway. */
 static struct fake_device *add_notify_scale(struct ctx *c, bool offer,
 					    bool refuse)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Body composition, method "mifit". Fixtures: openScale's MiScaleLibTest
- * values as re-computed in scales-openscale.md §3.1 (body fat, bone, lean
+ * values (oliexdev/openScale@f7a733b2; body fat, bone, lean
  * mass = the port's muscle mass, water, and visceral fat "as coded", which
  * the port shares), and hand computations from the port's formulas for
  * BMR, BMI, protein and metabolic age (worked out in the comments).

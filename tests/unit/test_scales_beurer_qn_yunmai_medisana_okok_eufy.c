@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Proprietary scale families: frames written from the documented layouts
- * (scales-openscale.md §2.4-§2.8, the drivers' header comments), decoded
+ * (the drivers' header comments, docs/scales.md), decoded
  * through the whole registry; selection; checksums; encoders round trip;
  * conversations; the family body-composition methods.
  */

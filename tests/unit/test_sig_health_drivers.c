@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The SIG health drivers on frames built here from the specification
- * layouts (drivers' header comments, sig-health-and-coding.md §3), for
+ * layouts (drivers' header comments, docs/drivers.md), for
  * every combination of flag bits: each decodes to the values put in, one
  * byte less or one byte more is rejected, and the driver's encoder gives
  * back a frame that decodes to the same measurement (byte for byte where

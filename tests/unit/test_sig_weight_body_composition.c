@@ -2,7 +2,7 @@
 /*
  * Bluetooth SIG Weight Measurement (0x2A9D), Weight Scale Feature (0x2A9E),
  * Body Composition Measurement (0x2A9C) and Feature (0x2A9B), with frames
- * written by hand from the field tables of sig-health-and-coding.md §1
+ * written by hand from the GATT XML field tables (oesmith/gatt-xml@4fd2ede)
  * (the bytes are worked out next to each frame), through the whole
  * registry as GATT values.
  */

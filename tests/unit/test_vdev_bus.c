@@ -593,8 +593,9 @@ entry:
 	stop();
 }
 
-/* BP records by hand (§3.2): flags, systolic, diastolic, MAP as SFLOAT
- * (exponent 0: the value itself, little-endian), then optional fields. */
+/* BP records by hand (drivers/sig_blood_pressure.c): flags, systolic,
+ * diastolic, MAP as SFLOAT (exponent 0: the value itself, little-endian),
+ * then optional fields. */
 static const uint8_t bp_rec[3][9] = {
 	{ 0x00, 0x78, 0x00, 0x50, 0x00, 0x5d, 0x00 }, /* 120/80 93 */
 	{ 0x00, 0x7a, 0x00, 0x52, 0x00, 0x5f, 0x00 }, /* 122/82 95 */
@@ -859,8 +860,8 @@ static void test_bp_keep_until_confirmed(void **state)
 
 static void test_weight_scale_consent(void **state)
 {
-	/* Weight Measurement by hand (§1.1): flags 0x04 (User ID), weight
-	 * 72.4 kg / 0.005 = 14480 = 0x3890, user 0. */
+	/* Weight Measurement by hand (drivers/sig_weight_scale.c): flags 0x04
+	 * (User ID), weight 72.4 kg / 0.005 = 14480 = 0x3890, user 0. */
 	static const char json[] =
 		"{\"name\":\"ws\",\"end\":60,\"devices\":[{\"id\":\"ws\","
 		"\"model\":\"sig_weight_scale\",\"address\":\"D0:00:00:00:00:03\","
