@@ -7,6 +7,7 @@
 #  - every driver file registers its struct in drivers/drivers.def;
 #  - the layering of docs/architecture.md: each room includes only the rooms
 #    below it (and every source file lives in a room);
+#  - every *.md document cited is a file of the repository;
 #  - no build warnings hidden: the tree builds with -Werror (make does);
 #  - cppcheck finds no error in drivers/ and daemon/ (when installed); its
 #    leak checks are off: it does not follow __attribute__((cleanup)), and
@@ -85,6 +86,10 @@ if [ -z "$strays" ]; then ok "every daemon source file lives in a known room"; e
 if git ls-files >/dev/null 2>&1; then
 	hits=$(git grep -nIE '/(work|home|root)/[A-Za-z]' -- ':!*.md' ':!docs/man' ':!scripts/lint.sh' | grep -vE '/root/\.|/home/homevitals' || true)
 	if [ -z "$hits" ]; then ok "no machine paths in the tree"; else not_ok "machine paths:"; echo "$hits" | head -5 | sed 's/^/#   /'; fi
+fi
+
+if git ls-files >/dev/null 2>&1; then
+	if out=$(scripts/check-doc-refs.sh); then ok "every cited document is in the repository"; else not_ok "documents cited but not in the repository:"; echo "$out" | head -10 | sed 's/^/#   /'; fi
 fi
 
 if [ "${HV_LINT_CPPCHECK:-1}" = 1 ] && command -v cppcheck >/dev/null 2>&1; then
