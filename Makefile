@@ -84,7 +84,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 .SECONDARY:
 
 .PHONY: all check test _check demo _demo bench _bench fuzz check-valgrind \
-	lint install clean deps deps-if-needed help check-realstack
+	lint install clean deps deps-if-needed help check-realstack check-faults
 
 all: $(BINS)
 
@@ -95,6 +95,7 @@ help:
 	@echo "make bench      benchmarks (not part of check)"
 	@echo "make fuzz       run each libFuzzer target for FUZZ_SECONDS (clang)"
 	@echo "make check-valgrind  unit tests under valgrind"
+	@echo "make check-faults     fault injection: SIGKILLs, broker outage, disk full (root for the last)"
 	@echo "make check-realstack real bluetoothd + kernel HCI + gpio-sim under QEMU"
 	@echo "make lint       purity and style checks"
 	@echo "make install    DESTDIR=… PREFIX=…"
@@ -209,6 +210,12 @@ fuzz: deps-if-needed
 			$(FUZZ_BUILD)/corpus-$$name $$corpus >$(FUZZ_BUILD)/$$name.log 2>&1 \
 			|| { tail -40 $(FUZZ_BUILD)/$$name.log; exit 1; }; \
 	done
+
+# Fault injection (docs/reliability.md): SIGKILLs, a broker outage, a full
+# disk, counted from outside the daemon. Minutes, not seconds: not in check.
+check-faults: deps-if-needed
+	$(Q)$(MAKE) --no-print-directory $(BINS)
+	$(Q)BUILD=$(BUILD) tests/faults/run.sh
 
 check-realstack: all
 	$(Q)BUILD=$(BUILD) tests/realstack/run.sh
