@@ -112,13 +112,29 @@ enum hv_driver_flags {
 	HV_DRIVER_GENERIC = 1 << 1,
 };
 
+/* What a driver's devices are; hv_driver_kind_name() gives the JSON name. */
+enum hv_driver_kind {
+	HV_DRIVER_KIND_OTHER, /* unset: "other" */
+	HV_DRIVER_KIND_SCALE,
+	HV_DRIVER_KIND_HEART_RATE,
+	HV_DRIVER_KIND_BLOOD_PRESSURE,
+	HV_DRIVER_KIND_THERMOMETER,
+	HV_DRIVER_KIND_PULSE_OXIMETER,
+	HV_DRIVER_KIND_GLUCOSE_METER,
+	HV_DRIVER_KIND_ACTIVITY,
+	HV_DRIVER_KIND_FITNESS_BAND,
+	HV_DRIVER_KIND_CONTROL_POINT,
+	_HV_DRIVER_KIND_MAX,
+	_HV_DRIVER_KIND_INVALID = -22, /* -EINVAL */
+};
+
 struct hv_conversation;
 
 struct hv_driver {
 	const char *id; /* stable, e.g. "xiaomi_mi_scale" */
 	const char *name; /* human name of the family */
 	const char *const *models; /* NULL-terminated */
-	const char *kind; /* "scale", "heart_rate", "blood_pressure", … */
+	enum hv_driver_kind kind;
 	struct hv_match match;
 	unsigned flags;
 	hv_decode_fn decode;

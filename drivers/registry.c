@@ -23,6 +23,36 @@ const struct hv_driver *hv_driver_by_id(const char *id)
 	return NULL;
 }
 
+static const char *const driver_kind_names[_HV_DRIVER_KIND_MAX] = {
+	[HV_DRIVER_KIND_OTHER] = "other",
+	[HV_DRIVER_KIND_SCALE] = "scale",
+	[HV_DRIVER_KIND_HEART_RATE] = "heart_rate",
+	[HV_DRIVER_KIND_BLOOD_PRESSURE] = "blood_pressure",
+	[HV_DRIVER_KIND_THERMOMETER] = "thermometer",
+	[HV_DRIVER_KIND_PULSE_OXIMETER] = "pulse_oximeter",
+	[HV_DRIVER_KIND_GLUCOSE_METER] = "glucose_meter",
+	[HV_DRIVER_KIND_ACTIVITY] = "activity",
+	[HV_DRIVER_KIND_FITNESS_BAND] = "fitness_band",
+	[HV_DRIVER_KIND_CONTROL_POINT] = "control_point",
+};
+
+const char *hv_driver_kind_name(enum hv_driver_kind kind)
+{
+	if ((int)kind < 0 || kind >= _HV_DRIVER_KIND_MAX)
+		return NULL;
+	return driver_kind_names[kind];
+}
+
+enum hv_driver_kind hv_driver_kind_from_name(const char *name)
+{
+	if (!name)
+		return _HV_DRIVER_KIND_INVALID;
+	for (int i = 0; i < _HV_DRIVER_KIND_MAX; i++)
+		if (strcmp(driver_kind_names[i], name) == 0)
+			return (enum hv_driver_kind)i;
+	return _HV_DRIVER_KIND_INVALID;
+}
+
 const struct hv_service_data *hv_frame_service_data(const struct hv_frame *f,
 						    uint16_t uuid16)
 {

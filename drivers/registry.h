@@ -13,6 +13,11 @@ extern const size_t hv_drivers_count;
 
 const struct hv_driver *hv_driver_by_id(const char *id);
 
+/* "scale", "heart_rate", … as `homevitals drivers --json` prints them;
+ * NULL when out of range. */
+const char *hv_driver_kind_name(enum hv_driver_kind kind);
+enum hv_driver_kind hv_driver_kind_from_name(const char *name);
+
 /*
  * Decode one frame through the whole registry: vendor drivers first, generic
  * profile decoders last; drivers marked NEEDS_SELECTION only when they claim

@@ -227,7 +227,7 @@ const struct hv_driver yunmai_driver = {
 	.id = "yunmai",
 	.name = "Yunmai SE / Mini (0xFFE4)",
 	.models = models,
-	.kind = "scale",
+	.kind = HV_DRIVER_KIND_SCALE,
 	.match = {
 		.characteristics = characteristics,
 		.name_prefixes = name_prefixes,
@@ -333,7 +333,7 @@ const struct hv_driver yunmai_x_driver = {
 	.id = "yunmai_x",
 	.name = "Yunmai X (advertisements)",
 	.models = x_models,
-	.kind = "scale",
+	.kind = HV_DRIVER_KIND_SCALE,
 	.match = {
 		.services = x_services,
 	},

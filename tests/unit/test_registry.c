@@ -30,7 +30,7 @@ static void test_ids_and_flags(void **state)
 		const struct hv_driver *d = hv_driver_by_id(ids[i]);
 
 		assert_non_null(d);
-		assert_string_equal(d->kind, "scale");
+		assert_int_equal(d->kind, HV_DRIVER_KIND_SCALE);
 		assert_non_null(d->decode);
 		assert_non_null(d->encode);
 		assert_non_null(d->models);
@@ -43,6 +43,31 @@ static void test_ids_and_flags(void **state)
 	assert_true(position("xiaomi_mi_scale2") < position("sig_weight_scale"));
 	assert_non_null(hv_driver_by_id("sig_weight_scale")->conversation);
 	assert_null(hv_driver_by_id("xiaomi_mi_scale2")->conversation);
+}
+
+/* The JSON names of the kinds: every driver has one, and they round-trip. */
+static void test_kind_names(void **state)
+{
+	(void)state;
+	assert_string_equal(hv_driver_kind_name(HV_DRIVER_KIND_OTHER), "other");
+	assert_string_equal(hv_driver_kind_name(HV_DRIVER_KIND_SCALE), "scale");
+	assert_string_equal(hv_driver_kind_name(HV_DRIVER_KIND_GLUCOSE_METER),
+			    "glucose_meter");
+	assert_null(hv_driver_kind_name(_HV_DRIVER_KIND_MAX));
+	assert_null(hv_driver_kind_name(_HV_DRIVER_KIND_INVALID));
+	for (int k = 0; k < _HV_DRIVER_KIND_MAX; k++) {
+		const char *name = hv_driver_kind_name((enum hv_driver_kind)k);
+
+		assert_non_null(name);
+		assert_int_equal(hv_driver_kind_from_name(name), k);
+	}
+	assert_int_equal(hv_driver_kind_from_name("bathroom_scale"),
+			 _HV_DRIVER_KIND_INVALID);
+	assert_int_equal(hv_driver_kind_from_name(NULL), _HV_DRIVER_KIND_INVALID);
+	for (size_t i = 0; i < hv_drivers_count; i++)
+		assert_non_null(hv_driver_kind_name(hv_drivers[i]->kind));
+	assert_int_equal(hv_driver_by_id("sig_blood_pressure")->kind,
+			 HV_DRIVER_KIND_BLOOD_PRESSURE);
 }
 
 static void test_uuid_sharing(void **state)
@@ -80,6 +105,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ids_and_flags),
+		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_uuid_sharing),
 	};
 
