@@ -221,7 +221,7 @@ const struct hv_driver okok_chipsea_driver = {
 		.company_ids = company_ids,
 		.name_prefixes = name_prefixes,
 	},
-	.flags = HV_DRIVER_NEEDS_SELECTION,
+	.flags = HV_DRIVER_NEEDS_SELECTION | HV_DRIVER_ANY_COMPANY,
 	.decode = decode,
 	.encode = encode,
 	.claims_device = claims_device,

@@ -569,7 +569,7 @@ const struct hv_driver qn_scale_driver = {
 		.services = services,
 		.name_prefixes = name_prefixes,
 	},
-	.flags = HV_DRIVER_NEEDS_SELECTION,
+	.flags = HV_DRIVER_NEEDS_SELECTION | HV_DRIVER_ANY_COMPANY,
 	.decode = decode,
 	.encode = encode,
 	.conversation = &conversation,

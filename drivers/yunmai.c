@@ -337,6 +337,7 @@ const struct hv_driver yunmai_x_driver = {
 	.match = {
 		.services = x_services,
 	},
+	.flags = HV_DRIVER_ANY_COMPANY,
 	.decode = x_decode,
 	.encode = x_encode,
 	.claims_device = x_claims_device,
