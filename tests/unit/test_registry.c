@@ -564,12 +564,126 @@ static void test_index_matches_walk_on_encoded_frames(void **state)
 	assert_true(drivers_seen(&t) >= hv_drivers_count * 3 / 4);
 }
 
+/* --- per-driver counters -------------------------------------------------- */
+
+static void test_outcome_names(void **state)
+{
+	(void)state;
+	assert_string_equal(hv_decode_outcome_name(HV_OUTCOME_NOT_MINE),
+			    "not_mine");
+	assert_string_equal(hv_decode_outcome_name(HV_OUTCOME_CLAIMED),
+			    "claimed");
+	assert_string_equal(hv_decode_outcome_name(HV_OUTCOME_FINAL), "final");
+	assert_string_equal(hv_decode_outcome_name(HV_OUTCOME_INVALID),
+			    "invalid");
+	assert_null(hv_decode_outcome_name(_HV_OUTCOME_MAX));
+}
+
+static void test_counters_note(void **state)
+{
+	struct hv_driver_counters c = { 0 };
+	char long_reason[3 * HV_ERROR_MAX];
+
+	(void)state;
+	hv_driver_counters_note(&c, HV_OUTCOME_NOT_MINE, NULL);
+	assert_int_equal(c.claimed, 0);
+	hv_driver_counters_note(&c, HV_OUTCOME_CLAIMED, NULL);
+	hv_driver_counters_note(&c, HV_OUTCOME_FINAL, NULL);
+	hv_driver_counters_note(&c, HV_OUTCOME_FINAL, NULL);
+	assert_int_equal(c.claimed, 3);
+	assert_int_equal(c.final, 2);
+	assert_int_equal(c.invalid, 0);
+	assert_string_equal(c.last_invalid_reason, "");
+
+	hv_driver_counters_note(&c, HV_OUTCOME_INVALID, "checksum 0x12");
+	assert_int_equal(c.claimed, 4);
+	assert_int_equal(c.invalid, 1);
+	assert_string_equal(c.last_invalid_reason, "checksum 0x12");
+	hv_driver_counters_note(&c, HV_OUTCOME_INVALID, NULL);
+	assert_string_equal(c.last_invalid_reason, "");
+
+	memset(long_reason, 'x', sizeof(long_reason) - 1);
+	long_reason[sizeof(long_reason) - 1] = '\0';
+	hv_driver_counters_note(&c, HV_OUTCOME_INVALID, long_reason);
+	assert_int_equal(strlen(c.last_invalid_reason), HV_ERROR_MAX - 1);
+	assert_int_equal(c.invalid, 3);
+	assert_int_equal(c.final, 2);
+}
+
+/* The outcome of a decode, noted per driver, as the daemon does. */
+static void test_decode_outcome_counts(void **state)
+{
+	struct hv_driver_counters counters[HV_DRIVERS_MAX] = { 0 };
+	struct hv_frame mi = { .n_service_data = 1 };
+	struct hv_frame nobody = { .n_manufacturer_data = 1 };
+	enum hv_decode_outcome outcome;
+	struct hv_measurement m;
+	int driver, mi_index = -1;
+
+	(void)state;
+	for (size_t i = 0; i < hv_drivers_count; i++)
+		if (strcmp(hv_drivers[i]->id, "xiaomi_mi_scale") == 0)
+			mi_index = (int)i;
+	mi.service_data[0].uuid = hv_uuid16(0x181D);
+	mi.service_data[0].len = 10;
+
+	mi.service_data[0].data[0] = 0x22; /* stabilised, kg */
+	assert_int_equal(
+		hv_registry_decode_outcome(&mi, NULL, &m, &driver, &outcome),
+		0);
+	assert_int_equal(driver, mi_index);
+	assert_int_equal(outcome, HV_OUTCOME_FINAL);
+	hv_driver_counters_note(&counters[driver], outcome, m.error);
+
+	mi.service_data[0].data[0] = 0x02; /* still settling */
+	(void)hv_registry_decode_outcome(&mi, NULL, &m, &driver, &outcome);
+	assert_int_equal(outcome, HV_OUTCOME_CLAIMED);
+	hv_driver_counters_note(&counters[driver], outcome, m.error);
+
+	mi.service_data[0].data[0] = 0x11; /* pounds and jin at once */
+	assert_int_equal(
+		hv_registry_decode_outcome(&mi, NULL, &m, &driver, &outcome),
+		-EBADMSG);
+	assert_int_equal(driver, mi_index);
+	assert_int_equal(outcome, HV_OUTCOME_INVALID);
+	hv_driver_counters_note(&counters[driver], outcome, m.error);
+
+	assert_int_equal(counters[mi_index].claimed, 3);
+	assert_int_equal(counters[mi_index].final, 1);
+	assert_int_equal(counters[mi_index].invalid, 1);
+	assert_string_equal(counters[mi_index].last_invalid_reason, m.error);
+	assert_non_null(strstr(counters[mi_index].last_invalid_reason, "jin"));
+
+	nobody.manufacturer_data[0].len = 4;
+	nobody.manufacturer_data[0].data[0] = 0x4C; /* Apple */
+	assert_int_equal(hv_registry_decode_outcome(&nobody, NULL, &m, &driver,
+						    &outcome),
+			 -ENODEV);
+	assert_int_equal(driver, -1);
+	assert_int_equal(outcome, HV_OUTCOME_NOT_MINE);
+
+	/* forced: that driver's index, or none */
+	assert_int_equal(hv_registry_decode_outcome(&mi, hv_drivers[mi_index],
+						    &m, &driver, NULL),
+			 -EBADMSG);
+	assert_int_equal(driver, mi_index);
+	assert_int_equal(hv_registry_decode_outcome(&nobody,
+						    hv_drivers[mi_index], &m,
+						    &driver, &outcome),
+			 -ENODEV);
+	assert_int_equal(driver, -1);
+	assert_int_equal(outcome, HV_OUTCOME_NOT_MINE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ids_and_flags),
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_uuid_sharing),
+		cmocka_unit_test(test_outcome_names),
+		cmocka_unit_test(test_counters_note),
+		cmocka_unit_test(test_decode_outcome_counts),
 		cmocka_unit_test(test_index_bounds),
 		cmocka_unit_test(test_index_matches_walk_on_random_frames),
 		cmocka_unit_test(test_index_matches_walk_on_encoded_frames),
