@@ -18,10 +18,13 @@ const struct hv_driver *hv_driver_by_id(const char *id);
 const char *hv_driver_kind_name(enum hv_driver_kind kind);
 enum hv_driver_kind hv_driver_kind_from_name(const char *name);
 
-/* Bounds of the dispatch index (a test checks the registry fits). */
-/* drivers: the bits of the candidate mask */
+/*
+ * Bounds of the dispatch index, which test_registry checks the registry
+ * fits: drivers (the bits of a candidate mask; also the size of a caller's
+ * counter array), and distinct keys of one kind (characteristics, service
+ * data UUIDs, company IDs).
+ */
 #define HV_DRIVERS_MAX 64
-/* distinct keys of one kind (characteristics, service data, companies) */
 #define HV_REGISTRY_KEYS_MAX 128
 
 /*
