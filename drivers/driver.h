@@ -94,7 +94,15 @@ typedef int (*hv_encode_fn)(const struct hv_measurement *m,
 			    const struct hv_uuid *target,
 			    struct hv_frame *ret);
 
-/* What a driver matches on, for `homevitals drivers --json` and selection. */
+/*
+ * What a driver matches on, for `homevitals drivers --json` and selection.
+ * The registry also dispatches on it (registry.h): it tries a driver's
+ * decode() only on a frame carrying one of its keys, a GATT value of one of
+ * `characteristics`/`characteristics128`, service data under one of
+ * `service_data` or manufacturer data of one of `company_ids` (of any
+ * company with HV_DRIVER_ANY_COMPANY). `services` and `name_prefixes` only
+ * select: a frame holding nothing else is no driver's to decode.
+ */
 struct hv_match {
 	const uint16_t *service_data; /* 16-bit service-data UUIDs; 0-terminated */
 	const uint16_t *company_ids; /* manufacturer company IDs; 0xFFFF-terminated */
@@ -110,6 +118,26 @@ enum hv_driver_flags {
 	HV_DRIVER_NEEDS_SELECTION = 1 << 0,
 	/* Generic profile decoders (SIG services) run after vendor drivers. */
 	HV_DRIVER_GENERIC = 1 << 1,
+	/* decode() reads manufacturer data of any company ID: the vendor puts
+	 * payload in that field (a MAC address, a 0xC0 or 0xFFFF magic), so
+	 * no company_ids list can name it. */
+	HV_DRIVER_ANY_COMPANY = 1 << 2,
+};
+
+/* What a driver's devices are; hv_driver_kind_name() gives the JSON name. */
+enum hv_driver_kind {
+	HV_DRIVER_KIND_OTHER, /* unset: "other" */
+	HV_DRIVER_KIND_SCALE,
+	HV_DRIVER_KIND_HEART_RATE,
+	HV_DRIVER_KIND_BLOOD_PRESSURE,
+	HV_DRIVER_KIND_THERMOMETER,
+	HV_DRIVER_KIND_PULSE_OXIMETER,
+	HV_DRIVER_KIND_GLUCOSE_METER,
+	HV_DRIVER_KIND_ACTIVITY,
+	HV_DRIVER_KIND_FITNESS_BAND,
+	HV_DRIVER_KIND_CONTROL_POINT,
+	_HV_DRIVER_KIND_MAX,
+	_HV_DRIVER_KIND_INVALID = -22, /* -EINVAL */
 };
 
 struct hv_conversation;
@@ -118,7 +146,7 @@ struct hv_driver {
 	const char *id; /* stable, e.g. "xiaomi_mi_scale" */
 	const char *name; /* human name of the family */
 	const char *const *models; /* NULL-terminated */
-	const char *kind; /* "scale", "heart_rate", "blood_pressure", … */
+	enum hv_driver_kind kind;
 	struct hv_match match;
 	unsigned flags;
 	hv_decode_fn decode;

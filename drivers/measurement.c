@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -172,6 +173,16 @@ void hv_measurement_init(struct hv_measurement *m, const char *driver)
 		.user_index = -1,
 		.sequence_number = -1,
 	};
+}
+
+void hv_measurement_reset(struct hv_measurement *m, const char *driver)
+{
+	memset(m, 0, offsetof(struct hv_measurement, error));
+	m->status = HV_STATUS_OK;
+	m->driver = driver;
+	m->user_index = -1;
+	m->sequence_number = -1;
+	m->error[0] = '\0';
 }
 
 static int add_reading(struct hv_measurement *m, enum hv_metric metric,

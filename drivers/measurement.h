@@ -121,10 +121,14 @@ struct hv_datetime {
 #define HV_ERROR_MAX 160
 #define HV_FLAGS_TEXT_MAX 8
 
+/*
+ * The fields before `error` are the header, which hv_measurement_reset()
+ * clears; the arrays after it hold data only up to their counts (n_flags,
+ * n_context, n_readings) and may be stale beyond them.
+ */
 struct hv_measurement {
 	enum hv_decode_status status;
 	const char *driver; /* driver id, static */
-	char error[HV_ERROR_MAX]; /* status == INVALID: what is wrong */
 
 	bool final; /* complete, stable: may be stored and published */
 	bool has_load_removed;
@@ -146,16 +150,20 @@ struct hv_measurement {
 	/* Stored-record sequence number (RACP profiles); -1 when none. */
 	int32_t sequence_number;
 
-	/* Device status bits kept as named flags (e.g. BP "irregular pulse"). */
 	size_t n_flags;
+	size_t n_context;
+	size_t n_readings;
+
+	/* status == INVALID: what is wrong ("" otherwise) */
+	char error[HV_ERROR_MAX];
+
+	/* Device status bits kept as named flags (e.g. BP "irregular pulse"). */
 	const char *flags[HV_FLAGS_TEXT_MAX];
 
 	/* Context text such as "type": "armpit" (temperature), static strings. */
 	const char *context_key[4];
 	const char *context_value[4];
-	size_t n_context;
 
-	size_t n_readings;
 	struct hv_reading readings[HV_READINGS_MAX];
 };
 
@@ -179,6 +187,14 @@ bool hv_profile_complete(const struct hv_profile *profile);
 
 /* Initialise an empty measurement (status OK, no readings, no user). */
 void hv_measurement_init(struct hv_measurement *m, const char *driver);
+
+/*
+ * The same empty measurement, writing only the header and the first byte
+ * of `error` (the arrays keep whatever they held beyond their counts): what
+ * the registry does for every driver it tries, as the whole struct is
+ * ~2 KB and most tries end in "not mine".
+ */
+void hv_measurement_reset(struct hv_measurement *m, const char *driver);
 
 /* Append a reading; -ENOSPC when full. */
 int hv_measurement_add(struct hv_measurement *m, enum hv_metric metric,

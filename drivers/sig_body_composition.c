@@ -318,7 +318,7 @@ const struct hv_driver sig_body_composition_driver = {
 	.id = "sig_body_composition",
 	.name = "Bluetooth SIG Body Composition",
 	.models = models,
-	.kind = "scale",
+	.kind = HV_DRIVER_KIND_SCALE,
 	.match = {
 		.characteristics = characteristics,
 	},

@@ -250,7 +250,7 @@ const struct hv_driver sig_racp_driver = {
 	.id = "sig_racp",
 	.name = "Bluetooth Record Access Control Point",
 	.models = models,
-	.kind = "control_point",
+	.kind = HV_DRIVER_KIND_CONTROL_POINT,
 	.match = {
 		.characteristics = characteristics,
 	},

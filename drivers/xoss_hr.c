@@ -51,7 +51,7 @@ const struct hv_driver xoss_hr_driver = {
 	.id = "xoss_hr",
 	.name = "XOSS heart rate (advertisements)",
 	.models = models,
-	.kind = "heart_rate",
+	.kind = HV_DRIVER_KIND_HEART_RATE,
 	.match = {
 		.company_ids = company_ids,
 	},

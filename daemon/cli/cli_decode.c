@@ -257,7 +257,7 @@ static int driver_to_json(const struct hv_driver *d, cJSON **ret)
 
 	if (!o || !cJSON_AddStringToObject(o, "name", d->id) ||
 	    !cJSON_AddStringToObject(o, "description", d->name) ||
-	    !cJSON_AddStringToObject(o, "kind", d->kind ? d->kind : "other") ||
+	    !cJSON_AddStringToObject(o, "kind", hv_driver_kind_name(d->kind)) ||
 	    add_str_list(o, "models", d->models) < 0 ||
 	    !cJSON_AddBoolToObject(o, "connects", d->conversation != NULL) ||
 	    !cJSON_AddBoolToObject(o, "generic",
@@ -331,7 +331,7 @@ int cli_drivers(int argc, char **argv)
 	for (size_t i = 0; i < hv_drivers_count; i++) {
 		const struct hv_driver *d = hv_drivers[i];
 
-		printf("%-28s %-14s ", d->id, d->kind ? d->kind : "other");
+		printf("%-28s %-14s ", d->id, hv_driver_kind_name(d->kind));
 		for (const char *const *m = d->models; m && *m; m++)
 			printf("%s%s", m == d->models ? "" : "; ", *m);
 		putchar('\n');

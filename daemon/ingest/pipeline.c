@@ -548,7 +548,7 @@ int hv_pipeline_feed(struct hv_pipeline *p, const struct hv_frame *frame,
 	if (frame->has_characteristic)
 		return feed_gatt(p, d, frame, driver, m, now);
 	if (hv_measurement_find(m, HV_METRIC_BODY_WEIGHT) && driver &&
-	    driver->kind && strcmp(driver->kind, "scale") == 0)
+	    driver->kind == HV_DRIVER_KIND_SCALE)
 		return feed_scale_advert(p, d, frame, driver, m, now);
 	return feed_other_advert(p, d, frame, driver, m, now);
 }

@@ -217,7 +217,7 @@ static const struct hv_conversation t_conv = {
 static const struct hv_driver t_driver = {
 	.id = "test_scale",
 	.name = "Test SIG scale",
-	.kind = "scale",
+	.kind = HV_DRIVER_KIND_SCALE,
 	.decode = t_decode,
 	.conversation = &t_conv,
 };
@@ -232,7 +232,7 @@ static const struct hv_conversation t_bond_conv = {
 static const struct hv_driver t_bond_driver = {
 	.id = "test_scale",
 	.name = "Test SIG scale (bonded)",
-	.kind = "scale",
+	.kind = HV_DRIVER_KIND_SCALE,
 	.decode = t_decode,
 	.conversation = &t_bond_conv,
 };

@@ -108,6 +108,49 @@ static void test_clock_plausibility(void **state)
 	assert_false(hv_datetime_plausible(&bad_day, now));
 }
 
+/* A reset over a used measurement reads as a fresh one: every header
+ * field as hv_measurement_init() sets it, nothing left below the counts. */
+static void test_reset_is_init(void **state)
+{
+	struct hv_measurement fresh, used;
+
+	(void)state;
+	hv_measurement_init(&fresh, "x");
+	memset(&used, 0x5A, sizeof(used));
+	used.n_flags = used.n_context = used.n_readings = 0;
+	assert_int_equal(hv_measurement_add_flag(&used, "f"), 0);
+	assert_int_equal(hv_measurement_add_context(&used, "k", "v"), 0);
+	assert_int_equal(hv_measurement_add(&used, HV_METRIC_BODY_WEIGHT, 1),
+			 0);
+	(void)hv_measurement_invalid(&used, "bad %d", 1);
+	hv_measurement_reset(&used, "x");
+
+	assert_int_equal(used.status, fresh.status);
+	assert_ptr_equal(used.driver, fresh.driver);
+	assert_string_equal(used.error, "");
+	assert_int_equal(used.final, fresh.final);
+	assert_int_equal(used.has_load_removed, fresh.has_load_removed);
+	assert_int_equal(used.load_removed, fresh.load_removed);
+	assert_int_equal(used.subject, fresh.subject);
+	assert_int_equal(used.has_device_time, fresh.has_device_time);
+	assert_memory_equal(&used.device_time, &fresh.device_time,
+			    sizeof(used.device_time));
+	assert_int_equal(used.has_raw_device_time, fresh.has_raw_device_time);
+	assert_memory_equal(&used.raw_device_time, &fresh.raw_device_time,
+			    sizeof(used.raw_device_time));
+	assert_int_equal(used.user_index, -1);
+	assert_int_equal(used.display_unit, fresh.display_unit);
+	assert_int_equal(used.more_packets, fresh.more_packets);
+	assert_int_equal(used.sequence_number, -1);
+	assert_int_equal(used.n_flags, 0);
+	assert_int_equal(used.n_context, 0);
+	assert_int_equal(used.n_readings, 0);
+	assert_null(hv_measurement_find(&used, HV_METRIC_BODY_WEIGHT));
+	assert_int_equal(hv_measurement_add(&used, HV_METRIC_BODY_WEIGHT, 70),
+			 0);
+	assert_int_equal(used.n_readings, 1);
+}
+
 static void test_civil_round_trip(void **state)
 {
 	(void)state;
@@ -156,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_measurement_full),
 		cmocka_unit_test(test_invalid_clears_readings),
 		cmocka_unit_test(test_clock_plausibility),
+		cmocka_unit_test(test_reset_is_init),
 		cmocka_unit_test(test_civil_round_trip),
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_profile_parse),
