@@ -119,9 +119,18 @@ static void same_measurement(const struct hv_measurement *a,
 	assert_int_equal(a->display_unit, b->display_unit);
 	assert_int_equal(a->has_raw_device_time, b->has_raw_device_time);
 	assert_int_equal(a->has_device_time, b->has_device_time);
-	if (a->has_raw_device_time)
-		assert_memory_equal(&a->raw_device_time, &b->raw_device_time,
-				    sizeof(a->raw_device_time));
+	if (a->has_raw_device_time) {
+		/* field by field: the struct has a padding byte */
+		const struct hv_datetime *x = &a->raw_device_time;
+		const struct hv_datetime *y = &b->raw_device_time;
+
+		assert_int_equal(x->year, y->year);
+		assert_int_equal(x->month, y->month);
+		assert_int_equal(x->day, y->day);
+		assert_int_equal(x->hour, y->hour);
+		assert_int_equal(x->minute, y->minute);
+		assert_int_equal(x->second, y->second);
+	}
 	assert_int_equal(a->n_readings, b->n_readings);
 	for (size_t i = 0; i < a->n_readings; i++) {
 		assert_int_equal(a->readings[i].metric, b->readings[i].metric);
