@@ -369,7 +369,7 @@ int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 		count(in, &f, &m);
 	if (m.status == HV_STATUS_OK) {
 		res.sequence_number = m.sequence_number;
-		if (!f.has_characteristic && now->wall_known)
+		if (now->wall_known)
 			note_device(in, &f, &m, now);
 		r = hv_pipeline_feed(in->pipeline, &f,
 				     m.driver ? hv_driver_by_id(m.driver) :
