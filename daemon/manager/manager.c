@@ -121,7 +121,7 @@ static void status_publish(struct daemon *d, uint64_t now)
 	}
 	if (timer_arm_at(d, &d->status_publish_timer, due,
 			 on_status_publish_timer) < 0)
-		log_debug("Failed to arm the status timer, the next change publishes it");
+		log_debug("Failed to arm the status timer, the next change will publish");
 }
 
 static int on_status_publish_timer(sd_event_source *s, uint64_t usec,
@@ -201,6 +201,8 @@ static void storage_state(struct daemon *d, const struct hv_ingest_result *res)
 /* After every call into ingest: the store's news out, the next deadline in. */
 static void ingest_done(struct daemon *d, const struct hv_ingest_result *res)
 {
+	int r;
+
 	storage_state(d, res);
 	if (res->stored) {
 		d->status.accepted += res->stored;
@@ -209,10 +211,9 @@ static void ingest_done(struct daemon *d, const struct hv_ingest_result *res)
 		hv_mqtt_kick(d->mqtt);
 		status_changed(d);
 	}
-	if (d->event &&
-	    timer_arm_at(d, &d->ingest_timer, res->next_usec,
-			 on_ingest_timer) < 0)
-		log_warning("Failed to arm the pipeline timer; the next frame does");
+	r = timer_arm_at(d, &d->ingest_timer, res->next_usec, on_ingest_timer);
+	if (r < 0)
+		log_warning_errno(r, "Failed to arm the pipeline timer, the next frame will: %m");
 }
 
 static int on_ingest_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -530,12 +531,14 @@ static void prune(struct daemon *d)
 static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct daemon *d = userdata;
+	int r;
 
 	(void)s;
 	prune(d);
-	if (timer_arm_at(d, &d->prune_timer, usec + PRUNE_INTERVAL_USEC,
-			 on_prune_timer) < 0)
-		log_warning("Failed to arm the prune timer: old rows stay until restart");
+	r = timer_arm_at(d, &d->prune_timer, usec + PRUNE_INTERVAL_USEC,
+			 on_prune_timer);
+	if (r < 0)
+		log_warning_errno(r, "Failed to arm the prune timer, old rows stay until restart: %m");
 	return 0;
 }
 
