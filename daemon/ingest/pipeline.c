@@ -79,10 +79,15 @@ int hv_pipeline_new(const struct hv_pipeline_settings *settings,
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	if (settings)
+	hv_pipeline_settings_default(&p->settings);
+	if (settings) {
+		uint64_t recheck = p->settings.clock_recheck_usec;
+
 		p->settings = *settings;
-	else
-		hv_pipeline_settings_default(&p->settings);
+		/* Never zero: the daemon would spin while records are held. */
+		if (!p->settings.clock_recheck_usec)
+			p->settings.clock_recheck_usec = recheck;
+	}
 	*ret = p;
 	return 0;
 }
