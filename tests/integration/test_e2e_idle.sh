@@ -140,3 +140,20 @@ danseen() { [ "$(grep -c "^homevitals/.*/people/p-dan/measurements " "$tmp/sub.l
 kill -HUP "$pid"
 check "one SIGHUP: both corrections on Dan's topic" wait_for 10 danseen
 check "the backlog is empty again" wait_for 10 backlog_empty
+
+# --- 4. the daily prune runs at start (then once a day, on its own timer) ----------------------
+kill "$pid"
+wait "$pid" 2>/dev/null
+cat >"$tmp/prune.json" <<CONF
+{
+  "store": { "path": "$db", "retention_days": 30 },
+  "mqtt": { "enabled": false },
+  "time": { "assume_synchronised": true }
+}
+CONF
+"$HVD" --config "$tmp/prune.json" 2>"$tmp/prune.log" &
+pid=$!
+HV_PIDS+=($pid)
+pruned() { grep -q "Pruned [0-9]* published measurements older than 30 days" "$tmp/prune.log"; }
+# The two 2024 weigh-ins were delivered above: older than 30 days.
+check "at start: published measurements older than the retention pruned" wait_for 10 pruned
