@@ -364,6 +364,12 @@ int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 	f.now = now->wall_usec / (int64_t)USEC_PER_SEC;
 	if (!driver)
 		driver = configured_driver(in->cfg, f.address);
+	if (driver && !driver->decode) {
+		/* A driver that only converses: nothing to decode. */
+		if (ret)
+			*ret = res;
+		return 0;
+	}
 	(void)hv_registry_decode(&f, driver, &m);
 	if (m.status != HV_STATUS_NOT_MINE)
 		count(in, &f, &m);
