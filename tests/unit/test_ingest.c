@@ -152,6 +152,36 @@ static void test_weighin_assigned_derived_stored(void **state)
 	assert_true(fabs(p.last_weight_kg - 62.5) < 0.01);
 }
 
+/* A GATT value with the session's driver takes the same road: decoded
+ * once, stored at once, the linked user slot deciding whose it is. */
+static void test_gatt_value_linked_slot(void **state)
+{
+	struct fixture *f = *state;
+	const struct hv_driver *sig = hv_driver_by_id("sig_weight_scale");
+	struct hv_clock_sample now = clock_at(1);
+	struct hv_ingest_result res;
+	struct hv_frame fr = { .address = "AA:BB:CC:00:00:02" };
+	struct hv_person cleo = ann;
+	cJSON *j;
+
+	(void)snprintf(cleo.id, sizeof(cleo.id), "p-cleo");
+	cleo.weight_min_kg = 61;
+	cleo.weight_max_kg = 70;
+	assert_int_equal(hv_store_person_add(f->store, &ann), 0);
+	assert_int_equal(hv_store_person_add(f->store, &cleo), 0);
+	assert_int_equal(hv_store_link_set(f->store, fr.address, 2, "p-cleo", -1),
+			 0);
+	/* 62.5 kg (fits both by weight), user 2 */
+	assert_int_equal(hv_frame_set_characteristic(&fr, "2a9d:04d43002"), 0);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, sig, &now, &res), 0);
+	assert_int_equal(res.stored, 1);
+	assert_int_equal(res.sequence_number, -1);
+	j = outbox_only(f->store);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "person")->valuestring,
+			    "p-cleo");
+	cJSON_Delete(j);
+}
+
 /* Derivation happens after assignment only: a profile a frame brings is not
  * used, and nobody's profile means no derived readings. */
 static void test_unassigned_no_derivation(void **state)
@@ -261,6 +291,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_weighin_assigned_derived_stored,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gatt_value_linked_slot, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_unassigned_no_derivation,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_driver_counters, setup,
