@@ -1178,8 +1178,11 @@ static void session_timer(struct bz_session *ss, usec_t usec)
 		log_warning_errno(r, "Failed to arm GATT timer: %m, ignoring");
 }
 
-static void session_decode(struct bz_session *ss, const struct hv_uuid *uuid,
-			   const uint8_t *value, size_t len)
+/* Hand a value to the daemon as a frame, with the session's driver: it is
+ * decoded there, once. The sequence number it carried resumes the next
+ * session after it. */
+static void session_deliver(struct bz_session *ss, const struct hv_uuid *uuid,
+			    const uint8_t *value, size_t len)
 {
 	struct hv_bluez *b = ss->b;
 	struct hv_frame frame = {
@@ -1187,26 +1190,20 @@ static void session_decode(struct bz_session *ss, const struct hv_uuid *uuid,
 		.name = ss->name[0] ? ss->name : NULL,
 		.has_characteristic = true,
 		.characteristic = *uuid,
-		.profile = hv_profile_complete(&ss->s.profile) ? &ss->s.profile : NULL,
-		.now = (int64_t)time(NULL),
 		.quirks = ss->s.quirks,
 	};
-	struct hv_measurement m;
+	int seq;
 
+	if (!b->cb.gatt_value)
+		return;
 	if (len > sizeof(frame.value))
 		len = sizeof(frame.value);
 	frame.value_len = len;
 	if (len)
 		memcpy(frame.value, value, len);
-	/* decode() fills in a measurement the caller initialised. */
-	hv_measurement_init(&m, ss->driver->id);
-	if (!ss->driver->decode || ss->driver->decode(&frame, &m) != 0 ||
-	    m.status != HV_STATUS_OK)
-		return;
-	if (m.sequence_number >= 0 && m.sequence_number > ss->s.last_sequence)
-		ss->s.last_sequence = m.sequence_number;
-	if (b->cb.measurement)
-		b->cb.measurement(&frame, ss->driver, &m, b->userdata);
+	seq = b->cb.gatt_value(&frame, ss->driver, b->userdata);
+	if (seq >= 0 && seq > ss->s.last_sequence)
+		ss->s.last_sequence = seq;
 }
 
 static bool session_subscribed(struct bz_session *ss, const char *path)
@@ -1218,13 +1215,13 @@ static bool session_subscribed(struct bz_session *ss, const char *path)
 }
 
 /* A notification or indication from the device (Value change or the
- * AcquireNotify socket): decoded, and handed to the step waiting for it. */
+ * AcquireNotify socket): to the daemon, and to the step waiting for it. */
 static void session_notified(struct bz_session *ss, const struct hv_uuid *uuid,
 			     const uint8_t *value, size_t len)
 {
 	struct hv_bluez *b = ss->b;
 
-	session_decode(ss, uuid, value, len);
+	session_deliver(ss, uuid, value, len);
 	if (b->session != ss)
 		return;
 	if (hv_conv_waits_for(&ss->conv, uuid)) {
@@ -1439,7 +1436,7 @@ static int on_read_reply(sd_bus_message *m, void *userdata,
 		session_run(ss);
 		return 0;
 	}
-	session_decode(ss, &o->gatt.uuid, data, size);
+	session_deliver(ss, &o->gatt.uuid, data, size);
 	if (ss->b->session != ss)
 		return 0;
 	(void)hv_conv_feed(&ss->conv, data, size);

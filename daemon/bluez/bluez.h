@@ -26,11 +26,12 @@ struct hv_bluez_callbacks {
 	/* Every advertisement / Device1 property change that carries data
 	 * (service data, manufacturer data, name, RSSI). The callee decodes. */
 	void (*advert)(const struct hv_frame *frame, void *userdata);
-	/* A value notified/indicated/read during a GATT session, decoded by the
-	 * session's driver (status OK, final or not). */
-	void (*measurement)(const struct hv_frame *frame,
-			    const struct hv_driver *driver,
-			    const struct hv_measurement *m, void *userdata);
+	/* A value notified/indicated/read during a GATT session, as a frame
+	 * (has_characteristic) with the session's driver. The callee decodes.
+	 * Returns the sequence number the value carried (the next session
+	 * asks for the records after it), else -1. */
+	int (*gatt_value)(const struct hv_frame *frame,
+			  const struct hv_driver *driver, void *userdata);
 	void (*state_changed)(enum hv_adapter_state state,
 			      const char *adapter_name, void *userdata);
 	/* Before a conversation: fill user slot, consent code, last sequence,

@@ -3,8 +3,9 @@
  * `homevitals assign MEASUREMENT PERSON`: give a measurement to a person.
  * Body composition depends on who stood on the scale, so the derived
  * readings are computed again from the stored raw frame with the new
- * person's profile; the measurement keeps its id, is marked as a correction
- * and is queued again for MQTT (docs/people.md).
+ * person's profile, by the daemon's own derivation (hv_ingest_derive); the
+ * measurement keeps its id, is marked as a correction and is queued again
+ * for MQTT (docs/people.md).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +18,7 @@
 #include "daemon/basic/macro.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/cli_util.h"
+#include "daemon/ingest/ingest.h"
 #include "drivers/registry.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct hv_store *, hv_store_close)
@@ -28,44 +30,38 @@ static bool is_derived(const cJSON *reading)
 		cJSON_GetObjectItemCaseSensitive(reading, "method"));
 }
 
-/* Decode the raw frame again; the derived readings into `into`. */
+/* The derived readings for the profile, as ingest derives them, into
+ * `into`. */
 static int derive(const cJSON *record, const cJSON *raw,
 		  const struct hv_profile *profile, cJSON *into, int *ret_n)
 {
 	_cleanup_(cJSON_Deletep) cJSON *decoded = NULL;
 	const cJSON *driver = cJSON_GetObjectItemCaseSensitive(record, "driver");
-	const struct hv_driver *forced = NULL;
+	const struct hv_driver *stored = NULL;
 	struct hv_profile unused;
 	struct hv_measurement m;
 	const char *driver_id;
 	struct hv_frame f;
 	char err[HV_ERROR_MAX];
 	cJSON *readings, *rd;
-	int n = 0, r;
+	int n, r;
 
 	if (hv_frame_from_json(raw, &f, &unused, &driver_id, err,
 			       sizeof(err)) < 0)
 		return -EBADMSG;
 	if (cJSON_IsString(driver))
-		forced = hv_driver_by_id(driver->valuestring);
-	f.profile = hv_profile_complete(profile) ? profile : NULL;
-	(void)hv_registry_decode(&f, forced, &m);
-	if (m.status != HV_STATUS_OK && forced)
-		(void)hv_registry_decode(&f, NULL, &m);
-	if (m.status != HV_STATUS_OK)
-		return -EBADMSG;
+		stored = hv_driver_by_id(driver->valuestring);
+	hv_measurement_init(&m, stored ? stored->id : NULL);
+	n = hv_ingest_derive(&f, stored, profile, &m);
+	if (n < 0)
+		return n;
 	r = hv_measurement_to_json(&m, &decoded);
 	if (r < 0)
 		return r;
 	readings = cJSON_GetObjectItemCaseSensitive(decoded, "readings");
 	while ((rd = readings ? readings->child : NULL)) {
 		cJSON_DetachItemViaPointer(readings, rd);
-		if (!is_derived(rd)) {
-			cJSON_Delete(rd);
-			continue;
-		}
 		cJSON_AddItemToArray(into, rd);
-		n++;
 	}
 	*ret_n = n;
 	return 0;
@@ -142,14 +138,16 @@ static int64_t record_time_s(const char *json)
 	return (int64_t)time(NULL);
 }
 
-/* Tell the daemon to rescan now; it also polls the outbox every 5 s. */
+/* Tell the daemon to publish what is queued: it does not poll the outbox,
+ * so without this nudge the correction waits for its next reading,
+ * reconnection or start. */
 static void nudge_daemon(const char *pid_file)
 {
 	struct cli_daemon_info d;
 
 	cli_find_daemon(pid_file, &d);
 	if (!d.known) {
-		printf("Daemon not found (%s): if it runs, it publishes the correction within 5 s.\n",
+		printf("Daemon not found (%s): if it runs, it publishes the correction with its next reading, or send it SIGHUP.\n",
 		       d.status);
 		return;
 	}
@@ -163,7 +161,7 @@ static void nudge_daemon(const char *pid_file)
 		       (int)d.pid);
 		return;
 	}
-	printf("Could not signal homevitalsd (pid %d): it publishes the correction within 5 s.\n",
+	printf("Could not signal homevitalsd (pid %d): it publishes the correction with its next reading, or send it SIGHUP.\n",
 	       (int)d.pid);
 }
 
@@ -177,7 +175,8 @@ static void assign_usage(FILE *out)
 		"Derived body composition is computed again from the stored raw frame\n"
 		"with that person's height, age and sex; the measurement keeps its id and\n"
 		"is published again with \"correction\": true. The daemon is told at once\n"
-		"(SIGHUP); otherwise it notices within 5 s.\n"
+		"(SIGHUP); a daemon that cannot be told publishes it with its next\n"
+		"reading or at its next start.\n"
 		"\n"
 		"  --unassign           give it to nobody\n"
 		"  --pid-file PATH      the daemon's pid file (default: ask systemd, then\n"

@@ -13,6 +13,7 @@
 #include "daemon/cli/cli.h"
 #include "daemon/cli/cli_util.h"
 #include "daemon/common/config.h"
+#include "daemon/ingest/ingest.h"
 
 /* --- finding and opening the store ------------------------------------------ */
 
@@ -388,24 +389,14 @@ int cli_parse_address(const char *text, char ret[HV_ADDRESS_MAX])
 
 double cli_age_years(const char *birth_date, int64_t now_s)
 {
-	unsigned m, d;
-	int64_t born;
-	int y;
-
-	if (!birth_date || cli_parse_date(birth_date, &y, &m, &d) < 0)
-		return 0;
-	born = hv_days_from_civil(y, m, d) * 86400;
-	return now_s > born ? (double)(now_s - born) / (365.2425 * 86400) : 0;
+	return hv_age_years(birth_date, now_s);
 }
 
+/* The daemon's own, so that assign derives as ingest does. */
 void cli_person_profile(const struct hv_person *p, int64_t now_s,
 			struct hv_profile *ret)
 {
-	*ret = (struct hv_profile){
-		.height_m = p->height_m,
-		.age_years = cli_age_years(p->birth_date, now_s),
-		.sex = (enum hv_sex)p->sex,
-	};
+	hv_person_profile(p, now_s, ret);
 }
 
 /* --- output ---------------------------------------------------------------------- */

@@ -100,15 +100,15 @@ int cli_parse_address(const char *text, char ret[HV_ADDRESS_MAX]);
 /* Age in years at now_s (Unix seconds) of someone born on birth_date; 0 when
  * unknown. */
 double cli_age_years(const char *birth_date, int64_t now_s);
-/* A person's profile for body composition at time now_s. */
+/* A person's profile for body composition at time now_s (hv_person_profile). */
 void cli_person_profile(const struct hv_person *p, int64_t now_s,
 			struct hv_profile *ret);
 
 /*
  * The corrected form of a stored measurement given to another person
- * (cli_assign.c): the frame kept as "raw" is decoded again through the
- * registry (the stored "driver" first) with the person's profile (NULL or
- * incomplete: none); the measurement's own readings stay, the derived ones
+ * (cli_assign.c): the frame kept as "raw" is derived again for the person's
+ * profile (NULL or incomplete: none) by the daemon's own hv_ingest_derive(),
+ * the stored "driver" first; the measurement's own readings stay, the derived ones
  * (those with "method") are replaced by the new derivation (dropped when
  * there is no profile or no raw frame); "person" is set (NULL or "": null)
  * and "correction": true. ret_derived: derived readings now present, -1

@@ -46,13 +46,14 @@ struct device {
 
 struct hv_pipeline {
 	struct hv_pipeline_settings settings;
-	struct hv_pipeline_ops ops;
-	void *userdata;
 	struct hv_pipeline_stats stats;
 	struct device *devices[DEVICES_MAX];
 	size_t n_devices;
 	struct held *pending;
 	size_t n_pending;
+	/* What the current feed/tick/flush emitted, handed back by it. */
+	struct hv_pipeline_record *out;
+	size_t n_out, cap_out;
 };
 
 void hv_pipeline_settings_default(struct hv_pipeline_settings *ret)
@@ -66,26 +67,27 @@ void hv_pipeline_settings_default(struct hv_pipeline_settings *ret)
 		.context_timeout_usec = 5 * USEC_PER_SEC,
 		.pending_max = 256,
 		.stray_max_kg = 5.0,
+		.clock_recheck_usec = 10 * USEC_PER_SEC,
 	};
 }
 
 int hv_pipeline_new(const struct hv_pipeline_settings *settings,
-		    const struct hv_pipeline_ops *ops, void *userdata,
 		    struct hv_pipeline **ret)
 {
 	struct hv_pipeline *p;
 
-	if (!ops || !ops->accept)
-		return -EINVAL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	if (settings)
+	hv_pipeline_settings_default(&p->settings);
+	if (settings) {
+		uint64_t recheck = p->settings.clock_recheck_usec;
+
 		p->settings = *settings;
-	else
-		hv_pipeline_settings_default(&p->settings);
-	p->ops = *ops;
-	p->userdata = userdata;
+		/* Never zero: the daemon would spin while records are held. */
+		if (!p->settings.clock_recheck_usec)
+			p->settings.clock_recheck_usec = recheck;
+	}
 	*ret = p;
 	return 0;
 }
@@ -97,6 +99,7 @@ struct hv_pipeline *hv_pipeline_free(struct hv_pipeline *p)
 	for (size_t i = 0; i < p->n_devices; i++)
 		free(p->devices[i]);
 	free(p->pending);
+	free(p->out);
 	free(p);
 	return NULL;
 }
@@ -175,36 +178,6 @@ static bool same_weight(double a, double b)
 	return !isnan(a) && !isnan(b) && fabs(a - b) < 0.101;
 }
 
-static bool has_derived(const struct hv_measurement *m)
-{
-	for (size_t i = 0; i < m->n_readings; i++)
-		if (m->readings[i].method)
-			return true;
-	return false;
-}
-
-/* Re-decode the frame with the person's profile so that the driver's own
- * method derives body composition; keep the derived readings. */
-static void derive(struct hv_record *r, const struct held *h,
-		   const struct hv_profile *profile)
-{
-	struct hv_measurement again;
-	struct hv_frame f;
-
-	if (!h->driver || has_derived(&r->m) || !hv_profile_complete(profile))
-		return;
-	f = h->frame;
-	f.profile = profile;
-	hv_measurement_init(&again, h->driver->id);
-	if (h->driver->decode(&f, &again) < 0 ||
-	    again.status != HV_STATUS_OK)
-		return;
-	for (size_t i = 0; i < again.n_readings; i++)
-		if (again.readings[i].method &&
-		    r->m.n_readings < HV_READINGS_MAX)
-			r->m.readings[r->m.n_readings++] = again.readings[i];
-}
-
 static void event_key(const struct hv_record *r, char *buf, size_t size)
 {
 	const struct hv_measurement *m = &r->m;
@@ -223,33 +196,83 @@ static void event_key(const struct hv_record *r, char *buf, size_t size)
 			       (long long)(r->time_usec / 1000000), first);
 }
 
+static struct hv_pipeline_record *out_append(struct hv_pipeline *p)
+{
+	if (p->n_out == p->cap_out) {
+		size_t cap = p->cap_out ? p->cap_out * 2 : 4;
+		struct hv_pipeline_record *n = reallocarray(p->out, cap,
+							    sizeof(*n));
+
+		if (!n)
+			return NULL;
+		p->out = n;
+		p->cap_out = cap;
+	}
+	return &p->out[p->n_out++];
+}
+
 static int finish(struct hv_pipeline *p, const struct held *h,
 		  int64_t time_usec)
 {
-	struct hv_record r = { .time_usec = time_usec, .raw = &h->frame };
-	struct hv_profile profile = { 0 };
+	struct hv_pipeline_record *o = out_append(p);
+	struct hv_record *r;
 	char key[96];
-	int k;
 
-	r.m = h->m;
-	r.m.final = true;
-	(void)snprintf(r.device_address, sizeof(r.device_address), "%s",
+	if (!o) {
+		/* Out of memory: counted, the others still go out. */
+		p->stats.lost++;
+		return 0;
+	}
+	*o = (struct hv_pipeline_record){ .driver = h->driver,
+					  .frame = h->frame };
+	(void)snprintf(o->name, sizeof(o->name), "%s", h->name);
+	(void)snprintf(o->address, sizeof(o->address), "%s", h->address);
+	r = &o->record;
+	r->time_usec = time_usec;
+	r->m = h->m;
+	r->m.final = true;
+	(void)snprintf(r->device_address, sizeof(r->device_address), "%s",
 		       h->address);
-	(void)snprintf(r.device_model, sizeof(r.device_model), "%s",
+	(void)snprintf(r->device_model, sizeof(r->device_model), "%s",
 		       h->driver ? h->driver->id : "unknown");
-	event_key(&r, key, sizeof(key));
-	hv_measurement_id(r.device_model, r.device_address, key, r.id);
-	if (p->ops.assign && p->ops.assign(&r, &profile, p->userdata))
-		derive(&r, h, &profile);
+	event_key(r, key, sizeof(key));
+	hv_measurement_id(r->device_model, r->device_address, key, r->id);
 	p->stats.emitted++;
-	k = p->ops.accept(&r, p->userdata);
-	if (k > 0)
-		p->stats.stored++;
-	else if (k == 0)
-		p->stats.duplicates++;
-	else
-		p->stats.failed++;
-	return k < 0 ? k : 0;
+	return 0;
+}
+
+/* The records may have moved while the array grew: aim their pointers. */
+static void out_settle(struct hv_pipeline *p)
+{
+	for (size_t i = 0; i < p->n_out; i++) {
+		struct hv_pipeline_record *o = &p->out[i];
+
+		o->frame.name = o->frame.name ? o->name : NULL;
+		o->frame.address = o->address;
+		o->record.raw = &o->frame;
+	}
+}
+
+static void out_begin(struct hv_pipeline *p)
+{
+	p->n_out = 0;
+}
+
+/* Hand back what the call emitted. */
+static int out_end(struct hv_pipeline *p, int r,
+		   const struct hv_clock_sample *now,
+		   struct hv_pipeline_output *ret)
+{
+	if (r < 0)
+		return r;
+	out_settle(p);
+	if (ret)
+		*ret = (struct hv_pipeline_output){
+			.records = p->out,
+			.n_records = p->n_out,
+			.next_usec = hv_pipeline_next_usec(p, now),
+		};
+	return 0;
 }
 
 static int hold_pending(struct hv_pipeline *p, const struct held *h)
@@ -532,15 +555,13 @@ static int feed_gatt(struct hv_pipeline *p, struct device *d,
 	return emit(p, &h, now);
 }
 
-int hv_pipeline_feed(struct hv_pipeline *p, const struct hv_frame *frame,
-		     const struct hv_driver *driver,
-		     const struct hv_measurement *m,
-		     const struct hv_clock_sample *now)
+static int feed_one(struct hv_pipeline *p, const struct hv_frame *frame,
+		    const struct hv_driver *driver,
+		    const struct hv_measurement *m,
+		    const struct hv_clock_sample *now)
 {
 	struct device *d;
 
-	if (!frame->address || m->status != HV_STATUS_OK)
-		return -EINVAL;
 	d = device_get(p, frame->address, now);
 	if (!d)
 		return -ENOMEM;
@@ -553,89 +574,127 @@ int hv_pipeline_feed(struct hv_pipeline *p, const struct hv_frame *frame,
 	return feed_other_advert(p, d, frame, driver, m, now);
 }
 
+int hv_pipeline_feed(struct hv_pipeline *p, const struct hv_frame *frame,
+		     const struct hv_driver *driver,
+		     const struct hv_measurement *m,
+		     const struct hv_clock_sample *now,
+		     struct hv_pipeline_output *ret)
+{
+	if (!frame->address || m->status != HV_STATUS_OK)
+		return -EINVAL;
+	out_begin(p);
+	return out_end(p, feed_one(p, frame, driver, m, now), now, ret);
+}
+
 static void next_deadline(uint64_t *next, uint64_t t)
 {
 	if (t < *next)
 		*next = t;
 }
 
-int hv_pipeline_tick(struct hv_pipeline *p, const struct hv_clock_sample *now,
-		     uint64_t *ret_next_usec)
+uint64_t hv_pipeline_next_usec(const struct hv_pipeline *p,
+			       const struct hv_clock_sample *now)
 {
 	uint64_t next = UINT64_MAX;
-	int r = 0;
 
 	for (size_t i = 0; i < p->n_devices; i++) {
-		struct device *d = p->devices[i];
+		const struct device *d = p->devices[i];
 
-		if (d->state == WEIGHIN_ACTIVE) {
-			uint64_t end = d->last_frame + p->settings.session_quiet_usec;
-
-			if (now->mono_usec >= end) {
-				int k = end_weighin(p, d, now);
-
-				if (k < 0 && r == 0)
-					r = k;
-			} else
-				next_deadline(&next, end);
-		}
-		if (d->state == WEIGHIN_LINGER) {
-			uint64_t end = d->emitted_at + p->settings.linger_usec;
-
-			if (now->mono_usec >= end)
-				d->state = WEIGHIN_IDLE;
-			else
-				next_deadline(&next, end);
-		}
-		if (d->awaiting.valid) {
-			uint64_t end = d->awaiting.rx_mono +
-				       p->settings.context_timeout_usec;
-
-			if (now->mono_usec >= end) {
-				/* No context came: the measurement stands alone. */
-				int k = emit_awaiting(p, d, now);
-
-				if (k < 0 && r == 0)
-					r = k;
-			} else
-				next_deadline(&next, end);
-		}
-		if (d->partial.valid) {
-			uint64_t end = d->partial.rx_mono +
-				       p->settings.packet_timeout_usec;
-
-			if (now->mono_usec >= end) {
-				d->partial.valid = false;
-				p->stats.dropped_packets++;
-			} else
-				next_deadline(&next, end);
-		}
+		if (d->state == WEIGHIN_ACTIVE)
+			next_deadline(&next, d->last_frame +
+						     p->settings.session_quiet_usec);
+		if (d->state == WEIGHIN_LINGER)
+			next_deadline(&next,
+				      d->emitted_at + p->settings.linger_usec);
+		if (d->awaiting.valid)
+			next_deadline(&next, d->awaiting.rx_mono +
+						     p->settings.context_timeout_usec);
+		if (d->partial.valid)
+			next_deadline(&next, d->partial.rx_mono +
+						     p->settings.packet_timeout_usec);
 	}
-	if (now->wall_known && p->n_pending) {
-		size_t n = p->n_pending;
+	/* Nothing tells the pipeline when the clock becomes known: look
+	 * again now and then, only while records wait for it. */
+	if (p->n_pending)
+		next_deadline(&next, now->mono_usec +
+					     p->settings.clock_recheck_usec);
+	return next;
+}
 
-		/* Date each held record by its age on the monotonic clock. */
-		for (size_t i = 0; i < n; i++) {
-			int k = finish(p, &p->pending[i],
-				       now->wall_usec -
-					       (int64_t)(now->mono_usec -
-							 p->pending[i].rx_mono));
+static int tick_device(struct hv_pipeline *p, struct device *d,
+		       const struct hv_clock_sample *now)
+{
+	int r = 0, k;
 
-			if (k < 0 && r == 0)
-				r = k;
-		}
-		p->n_pending = 0;
-		p->stats.pending = 0;
+	if (d->state == WEIGHIN_ACTIVE &&
+	    now->mono_usec >= d->last_frame + p->settings.session_quiet_usec)
+		r = end_weighin(p, d, now);
+	if (d->state == WEIGHIN_LINGER &&
+	    now->mono_usec >= d->emitted_at + p->settings.linger_usec)
+		d->state = WEIGHIN_IDLE;
+	if (d->awaiting.valid &&
+	    now->mono_usec >= d->awaiting.rx_mono +
+				      p->settings.context_timeout_usec) {
+		/* No context came: the measurement stands alone. */
+		k = emit_awaiting(p, d, now);
+		if (k < 0 && r == 0)
+			r = k;
 	}
-	if (ret_next_usec)
-		*ret_next_usec = next;
+	if (d->partial.valid &&
+	    now->mono_usec >= d->partial.rx_mono +
+				      p->settings.packet_timeout_usec) {
+		d->partial.valid = false;
+		p->stats.dropped_packets++;
+	}
 	return r;
 }
 
-int hv_pipeline_flush(struct hv_pipeline *p, const struct hv_clock_sample *now)
+static int release_pending(struct hv_pipeline *p,
+			   const struct hv_clock_sample *now)
+{
+	size_t n = p->n_pending;
+	int r = 0;
+
+	if (!now->wall_known || !n)
+		return 0;
+	/* Date each held record by its age on the monotonic clock. */
+	for (size_t i = 0; i < n; i++) {
+		int k = finish(p, &p->pending[i],
+			       now->wall_usec -
+				       (int64_t)(now->mono_usec -
+						 p->pending[i].rx_mono));
+
+		if (k < 0 && r == 0)
+			r = k;
+	}
+	p->n_pending = 0;
+	p->stats.pending = 0;
+	return r;
+}
+
+int hv_pipeline_tick(struct hv_pipeline *p, const struct hv_clock_sample *now,
+		     struct hv_pipeline_output *ret)
+{
+	int r = 0, k;
+
+	out_begin(p);
+	for (size_t i = 0; i < p->n_devices; i++) {
+		k = tick_device(p, p->devices[i], now);
+		if (k < 0 && r == 0)
+			r = k;
+	}
+	k = release_pending(p, now);
+	if (k < 0 && r == 0)
+		r = k;
+	return out_end(p, r, now, ret);
+}
+
+int hv_pipeline_flush(struct hv_pipeline *p, const struct hv_clock_sample *now,
+		      struct hv_pipeline_output *ret)
 {
 	int r = 0;
 
+	out_begin(p);
 	for (size_t i = 0; i < p->n_devices; i++) {
 		struct device *d = p->devices[i];
 		int k = 0;
@@ -647,5 +706,5 @@ int hv_pipeline_flush(struct hv_pipeline *p, const struct hv_clock_sample *now)
 		if (k < 0 && r == 0)
 			r = k;
 	}
-	return r;
+	return out_end(p, r, now, ret);
 }

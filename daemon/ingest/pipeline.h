@@ -42,13 +42,21 @@ struct hv_clock_sample {
 	int32_t utc_offset_s; /* local zone offset, for device clocks */
 };
 
-struct hv_pipeline_ops {
-	/* Choose the person (write r->person, or leave it "") and give that
-	 * person's profile when known (return true). */
-	bool (*assign)(struct hv_record *r, struct hv_profile *ret_profile,
-		       void *userdata);
-	/* Store it: 1 stored, 0 already stored, -errno. */
-	int (*accept)(const struct hv_record *r, void *userdata);
+/* One emitted measurement, with the frame it was decoded from. */
+struct hv_pipeline_record {
+	struct hv_record record; /* record.raw points at frame */
+	const struct hv_driver *driver; /* NULL: unknown */
+	struct hv_frame frame;
+	char name[64];
+	char address[HV_ADDRESS_MAX];
+};
+
+/* What one feed/tick/flush emitted. The records belong to the pipeline and
+ * stay valid until its next call. */
+struct hv_pipeline_output {
+	const struct hv_pipeline_record *records;
+	size_t n_records;
+	uint64_t next_usec; /* call hv_pipeline_tick() then; UINT64_MAX: never */
 };
 
 struct hv_pipeline_settings {
@@ -60,13 +68,12 @@ struct hv_pipeline_settings {
 	uint64_t context_timeout_usec; /* 5 s: wait for a glucose context */
 	unsigned pending_max; /* records held while the clock is unknown */
 	double stray_max_kg; /* 5 kg */
+	uint64_t clock_recheck_usec; /* 10 s: is the clock known yet? */
 };
 
 struct hv_pipeline_stats {
-	uint64_t emitted; /* handed to accept() */
-	uint64_t stored; /* accept() said stored */
-	uint64_t duplicates; /* accept() said already stored */
-	uint64_t failed; /* accept() failed: kept nowhere else */
+	uint64_t emitted; /* handed back */
+	uint64_t lost; /* out of memory while handing back */
 	uint64_t ignored_live;
 	uint64_t ignored_repeat;
 	uint64_t ignored_stray;
@@ -79,28 +86,32 @@ struct hv_pipeline_stats {
 void hv_pipeline_settings_default(struct hv_pipeline_settings *ret);
 
 int hv_pipeline_new(const struct hv_pipeline_settings *settings,
-		    const struct hv_pipeline_ops *ops, void *userdata,
 		    struct hv_pipeline **ret);
 struct hv_pipeline *hv_pipeline_free(struct hv_pipeline *p);
 
 /*
  * Feed one decoded measurement (status OK) with the frame it came from.
- * frame->address names the device. Returns 0, or the accept() error of a
- * measurement emitted now.
+ * frame->address names the device. ret: what this emitted (may be NULL).
+ * -EINVAL for a frame without address or a measurement not OK, -ENOMEM.
  */
 int hv_pipeline_feed(struct hv_pipeline *p, const struct hv_frame *frame,
 		     const struct hv_driver *driver,
 		     const struct hv_measurement *m,
-		     const struct hv_clock_sample *now);
+		     const struct hv_clock_sample *now,
+		     struct hv_pipeline_output *ret);
 
-/* End quiet weigh-ins, release held records once the clock is known.
- * ret_next_usec: the next mono deadline, UINT64_MAX when none. */
+/* End quiet weigh-ins, release held records once the clock is known. */
 int hv_pipeline_tick(struct hv_pipeline *p, const struct hv_clock_sample *now,
-		     uint64_t *ret_next_usec);
+		     struct hv_pipeline_output *ret);
 
 /* Shutdown: emit every weigh-in that has a final value. */
 int hv_pipeline_flush(struct hv_pipeline *p,
-		      const struct hv_clock_sample *now);
+		      const struct hv_clock_sample *now,
+		      struct hv_pipeline_output *ret);
+
+/* When hv_pipeline_tick() has work: a mono time, UINT64_MAX for never. */
+uint64_t hv_pipeline_next_usec(const struct hv_pipeline *p,
+			       const struct hv_clock_sample *now);
 
 const struct hv_pipeline_stats *hv_pipeline_stats(const struct hv_pipeline *p);
 

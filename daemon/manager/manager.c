@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * homevitalsd's one loop (sd-event, no threads) and the wiring between the
- * rooms of docs/architecture.md: BlueZ → registry → pipeline → store → MQTT,
- * with one status struct feeding the LED, sd_notify and the MQTT status topic.
+ * rooms of docs/architecture.md: BlueZ → ingest (decode, pipeline, assign, derive,
+ * store) → MQTT, with one status struct feeding the LED, sd_notify and the
+ * MQTT status topic. The loop sleeps until something happens: a frame, a
+ * pipeline deadline, the CLI's SIGHUP, the broker, the daily prune.
  */
 #include <errno.h>
 #include <signal.h>
@@ -21,8 +23,7 @@
 #include "daemon/common/config.h"
 #include "daemon/common/status.h"
 #include "daemon/common/version.h"
-#include "daemon/ingest/assign.h"
-#include "daemon/ingest/pipeline.h"
+#include "daemon/ingest/ingest.h"
 #include "daemon/ingest/wallclock.h"
 #include "daemon/led/led.h"
 #include "daemon/manager/manager.h"
@@ -30,36 +31,28 @@
 #include "daemon/store/store.h"
 #include "drivers/registry.h"
 
-#define TICK_USEC (1 * USEC_PER_SEC)
-#define OUTBOX_POLL_USEC (5 * USEC_PER_SEC)
 #define STATUS_MIN_INTERVAL_USEC (5 * USEC_PER_SEC)
 #define PRUNE_INTERVAL_USEC (24ULL * 3600 * USEC_PER_SEC)
-#define DEVICE_SEEN_INTERVAL_USEC (60 * USEC_PER_SEC)
 #define BUS_RETRY_USEC (10 * USEC_PER_SEC)
 #define REPLAY_ADDRESS "00:00:00:00:00:00"
-
-struct seen {
-	char address[HV_ADDRESS_MAX];
-	uint64_t at;
-};
 
 struct daemon {
 	struct hv_config cfg;
 	sd_event *event;
 	sd_bus *bus;
 	struct hv_store *store;
-	struct hv_pipeline *pipeline;
+	struct hv_ingest *ingest;
 	struct hv_mqtt *mqtt;
 	struct hv_led *led;
 	struct hv_bluez *bluez;
 	struct hv_status status;
-	sd_event_source *tick;
+	sd_event_source *ingest_timer; /* the pipeline's next deadline */
+	sd_event_source *prune_timer;
+	sd_event_source *status_flush; /* once per loop turn with a change */
+	sd_event_source *status_publish_timer; /* the throttled MQTT status */
+	sd_event_source *loop_stats; /* SIGUSR1: wakeups so far */
 	sd_event_source *bus_retry;
 	uint64_t last_status_publish;
-	uint64_t last_outbox_poll;
-	uint64_t last_prune;
-	uint64_t invalid_frames;
-	struct seen seen[64];
 	bool storage_error_logged;
 	/* replay */
 	FILE *replay;
@@ -78,29 +71,92 @@ static uint64_t now_mono(void)
 	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
 }
 
+static void status_changed(struct daemon *d);
+
 static void clock_now(struct daemon *d, struct hv_clock_sample *ret)
 {
 	hv_clock_sample_now(d->cfg.time.assume_synchronised, ret);
-	d->status.clock_synchronised = ret->wall_known;
+	if (d->status.clock_synchronised != ret->wall_known) {
+		d->status.clock_synchronised = ret->wall_known;
+		status_changed(d);
+	}
+}
+
+/* A one-shot timer at `usec` (CLOCK_BOOTTIME); UINT64_MAX: off. */
+static int timer_arm_at(struct daemon *d, sd_event_source **s, uint64_t usec,
+			sd_event_time_handler_t handler)
+{
+	int r;
+
+	if (usec == UINT64_MAX)
+		return *s ? sd_event_source_set_enabled(*s, SD_EVENT_OFF) : 0;
+	if (!*s)
+		return sd_event_add_time(d->event, s, CLOCK_BOOTTIME, usec, 0,
+					 handler, d);
+	r = sd_event_source_set_time(*s, usec);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(*s, SD_EVENT_ONESHOT);
+	return r;
 }
 
 /* --- status ----------------------------------------------------------------- */
 
-static void status_changed(struct daemon *d)
+static void replay_check(struct daemon *d);
+
+static int on_status_publish_timer(sd_event_source *s, uint64_t usec,
+				   void *userdata);
+
+/* The retained MQTT status at most every STATUS_MIN_INTERVAL_USEC; a change
+ * inside the interval goes out at its end. */
+static void status_publish(struct daemon *d, uint64_t now)
 {
+	uint64_t due = d->last_status_publish + STATUS_MIN_INTERVAL_USEC;
+
+	if (!d->mqtt)
+		return;
+	if (!d->last_status_publish || now >= due) {
+		d->last_status_publish = now;
+		(void)hv_mqtt_publish_status(d->mqtt);
+		return;
+	}
+	if (timer_arm_at(d, &d->status_publish_timer, due,
+			 on_status_publish_timer) < 0)
+		log_debug("Failed to arm the status timer, the next change will publish");
+}
+
+static int on_status_publish_timer(sd_event_source *s, uint64_t usec,
+				   void *userdata)
+{
+	(void)s;
+	status_publish(userdata, usec);
+	return 0;
+}
+
+static int on_status_flush(sd_event_source *s, void *userdata)
+{
+	struct daemon *d = userdata;
 	char line[256];
 	uint64_t now = now_mono();
 	uint64_t backlog;
 
+	(void)s;
 	if (d->store && hv_store_outbox_count(d->store, &backlog) >= 0)
 		d->status.backlog = backlog;
 	hv_led_update(d->led, &d->status);
 	hv_status_format(&d->status, now, line, sizeof(line));
 	(void)sd_notifyf(false, "STATUS=%s", line);
-	if (d->mqtt && now - d->last_status_publish >= STATUS_MIN_INTERVAL_USEC) {
-		d->last_status_publish = now;
-		(void)hv_mqtt_publish_status(d->mqtt);
-	}
+	status_publish(d, now);
+	replay_check(d);
+	return 0;
+}
+
+/* Something in d->status changed: told once, at the end of this loop turn. */
+static void status_changed(struct daemon *d)
+{
+	if (d->status_flush &&
+	    sd_event_source_set_enabled(d->status_flush, SD_EVENT_ONESHOT) >= 0)
+		return;
+	(void)on_status_flush(NULL, d);
 }
 
 static void on_mqtt_status(void *userdata)
@@ -111,221 +167,105 @@ static void on_mqtt_status(void *userdata)
 	status_changed(d);
 }
 
-/* --- pipeline callbacks -------------------------------------------------------- */
+/* --- what ingest did ------------------------------------------------------------- */
 
-static double age_years(const char *birth_date, int64_t now_s)
+static int on_ingest_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void storage_state(struct daemon *d, const struct hv_ingest_result *res)
 {
-	unsigned y, m, day;
-	int64_t born;
+	enum hv_storage_state st;
 
-	if (!birth_date || sscanf(birth_date, "%4u-%2u-%2u", &y, &m, &day) != 3)
-		return 0;
-	born = hv_days_from_civil(y, m, day) * 86400;
-	return now_s > born ? (double)(now_s - born) / (365.2425 * 86400) : 0;
-}
-
-static bool person_profile(const struct hv_person *p, int64_t now_s,
-			   struct hv_profile *ret)
-{
-	*ret = (struct hv_profile){
-		.height_m = p->height_m,
-		.age_years = age_years(p->birth_date, now_s),
-		.sex = (enum hv_sex)p->sex,
-	};
-	return true;
-}
-
-static bool on_assign(struct hv_record *r, struct hv_profile *ret_profile,
-		      void *userdata)
-{
-	struct daemon *d = userdata;
-	_cleanup_free_ struct hv_person *people = NULL;
-	const struct hv_reading *w;
-	struct hv_person person;
-	size_t n = 0;
-	int k;
-
-	if (r->m.user_index >= 0) {
-		int consent;
-
-		if (hv_store_link_get(d->store, r->device_address,
-				      r->m.user_index, r->person,
-				      &consent) < 0)
-			r->person[0] = '\0';
-	}
-	/* An unlinked slot falls through to the weight rule (docs/people.md). */
-	w = hv_measurement_find(&r->m, HV_METRIC_BODY_WEIGHT);
-	if (!r->person[0] && w &&
-	    w->absent == HV_ABSENT_NONE &&
-	    hv_store_people_list(d->store, &people, &n) >= 0) {
-		k = hv_assign_by_weight(people, n, w->value,
-					d->cfg.assignment.tolerance_kg);
-		if (k >= 0)
-			(void)snprintf(r->person, sizeof(r->person), "%s",
-				       people[k].id);
-	}
-	if (!r->person[0] ||
-	    hv_store_person_get(d->store, r->person, &person) < 0)
-		return false;
-	return person_profile(&person, r->time_usec / 1000000, ret_profile);
-}
-
-/* A person's last weight feeds the weight rule for people without a range. */
-static void remember_weight(struct daemon *d, const struct hv_record *r)
-{
-	const struct hv_reading *w = hv_measurement_find(&r->m, HV_METRIC_BODY_WEIGHT);
-	struct hv_person p;
-
-	if (!r->person[0] || !w || w->absent != HV_ABSENT_NONE ||
-	    hv_store_person_get(d->store, r->person, &p) < 0)
-		return;
-	p.last_weight_kg = w->value;
-	if (hv_store_person_update(d->store, &p) < 0)
-		log_debug("Failed to update the last weight of %s, ignoring",
-			  r->person);
-}
-
-static int on_accept(const struct hv_record *r, void *userdata)
-{
-	struct daemon *d = userdata;
-	int k = hv_store_add(d->store, r);
-
-	if (k < 0) {
-		enum hv_storage_state s = k == -ENOSPC ? HV_STORAGE_FULL :
-							 HV_STORAGE_ERROR;
-
+	if (res->failed) {
+		st = res->store_error == -ENOSPC ? HV_STORAGE_FULL :
+						   HV_STORAGE_ERROR;
 		/* One line per change of state, not one per reading. */
-		if (d->status.storage != s || !d->storage_error_logged)
-			log_error_errno(k, "Failed to store measurement %s from %s (%s): %m",
-					r->id, r->device_address,
+		if (d->status.storage != st || !d->storage_error_logged)
+			log_error_errno(res->store_error,
+					"Failed to store measurement %s: %m (%s)",
+					res->failed_id,
 					hv_store_errmsg(d->store));
 		d->storage_error_logged = true;
-		d->status.storage = s;
+		d->status.storage = st;
 		status_changed(d);
-		return k;
+		return;
 	}
-	if (d->status.storage != HV_STORAGE_OK) {
+	if ((res->stored || res->duplicates) &&
+	    d->status.storage != HV_STORAGE_OK) {
 		log_notice("Storage works again");
 		d->status.storage = HV_STORAGE_OK;
 		d->storage_error_logged = false;
+		status_changed(d);
 	}
-	if (k == 0)
-		return 0;
-	remember_weight(d, r);
-	d->status.accepted++;
-	d->status.last_reading_usec = now_mono();
-	log_info("Stored measurement %s from %s (%s)%s%s", r->id,
-		 r->device_address, r->device_model,
-		 r->person[0] ? " for " : ", unassigned",
-		 r->person[0] ? r->person : "");
-	hv_led_reading_received(d->led);
-	hv_mqtt_kick(d->mqtt);
-	status_changed(d);
-	return 1;
+}
+
+/* After every call into ingest: the store's news out, the next deadline in. */
+static void ingest_done(struct daemon *d, const struct hv_ingest_result *res)
+{
+	int r;
+
+	storage_state(d, res);
+	if (res->stored) {
+		d->status.accepted += res->stored;
+		d->status.last_reading_usec = now_mono();
+		hv_led_reading_received(d->led);
+		hv_mqtt_kick(d->mqtt);
+		status_changed(d);
+	}
+	r = timer_arm_at(d, &d->ingest_timer, res->next_usec, on_ingest_timer);
+	if (r < 0)
+		log_warning_errno(r, "Failed to arm the pipeline timer, the next frame will: %m");
+}
+
+static int on_ingest_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct daemon *d = userdata;
+	struct hv_ingest_result res;
+	struct hv_clock_sample now;
+	int r;
+
+	(void)s;
+	(void)usec;
+	clock_now(d, &now);
+	r = hv_ingest_tick(d->ingest, &now, &res);
+	if (r < 0) {
+		log_warning_errno(r, "Pipeline deadline failed, retrying in a second: %m");
+		res = (struct hv_ingest_result){ .next_usec = now.mono_usec +
+							      USEC_PER_SEC };
+	}
+	ingest_done(d, &res);
+	return 0;
 }
 
 /* --- frames in -------------------------------------------------------------------- */
 
-static const struct hv_driver *forced_driver(struct daemon *d,
-					     const char *address)
+/* An advert, a GATT value or a replayed frame: ingest it. */
+static int ingest_frame(struct daemon *d, const struct hv_frame *frame,
+			const struct hv_driver *driver)
 {
-	for (size_t i = 0; address && i < d->cfg.bluetooth.n_devices; i++) {
-		const struct hv_config_device *dev = &d->cfg.bluetooth.devices[i];
-
-		if (dev->driver && dev->address &&
-		    strcasecmp(dev->address, address) == 0)
-			return hv_driver_by_id(dev->driver);
-	}
-	return NULL;
-}
-
-static void note_device(struct daemon *d, const struct hv_frame *f,
-			const struct hv_measurement *m, int64_t wall_usec)
-{
-	struct hv_device_info info = { .battery = -1, .last_sequence = -1 };
-	uint64_t now = now_mono();
-	size_t slot = 0;
-
-	for (size_t i = 0; i < ELEMENTSOF(d->seen); i++) {
-		if (strcmp(d->seen[i].address, f->address) == 0) {
-			if (now - d->seen[i].at < DEVICE_SEEN_INTERVAL_USEC)
-				return;
-			slot = i;
-			break;
-		}
-		if (d->seen[i].at < d->seen[slot].at)
-			slot = i;
-	}
-	(void)snprintf(d->seen[slot].address, sizeof(d->seen[slot].address),
-		       "%s", f->address);
-	d->seen[slot].at = now;
-	if (hv_store_device_get(d->store, f->address, &info) < 0)
-		info.last_sequence = -1;
-	(void)snprintf(info.address, sizeof(info.address), "%s", f->address);
-	(void)snprintf(info.driver, sizeof(info.driver), "%s",
-		       m->driver ? m->driver : "");
-	if (f->name)
-		(void)snprintf(info.name, sizeof(info.name), "%s", f->name);
-	info.rssi = f->rssi;
-	info.last_seen_usec = wall_usec;
-	(void)hv_store_device_seen(d->store, &info);
-}
-
-static void feed(struct daemon *d, const struct hv_frame *frame,
-		 const struct hv_driver *driver, const struct hv_measurement *m)
-{
+	struct hv_ingest_result res;
 	struct hv_clock_sample now;
-	int k;
+	int r;
 
 	clock_now(d, &now);
-	k = hv_pipeline_feed(d->pipeline, frame, driver, m, &now);
-	if (k < 0 && k != -ENOSPC && k != -EIO)
-		log_debug_errno(k, "Pipeline refused a measurement from %s: %m",
-				frame->address);
-}
-
-static void decode_and_feed(struct daemon *d, struct hv_frame *f,
-			    const struct hv_driver *forced)
-{
-	struct hv_measurement m;
-	struct hv_clock_sample now;
-
-	clock_now(d, &now);
-	f->now = now.wall_usec / (int64_t)USEC_PER_SEC;
-	if (!forced)
-		forced = forced_driver(d, f->address);
-	(void)hv_registry_decode(f, forced, &m);
-	if (m.status == HV_STATUS_NOT_MINE)
-		return;
-	if (m.status == HV_STATUS_INVALID) {
-		/* Counted and dropped; debug level, a scale repeats itself. */
-		d->invalid_frames++;
-		log_debug("Dropped a malformed frame from %s (%s): %s",
-			  f->address, m.driver ? m.driver : "?", m.error);
-		return;
+	r = hv_ingest_frame(d->ingest, frame, driver, &now, &res);
+	if (r < 0) {
+		log_debug_errno(r, "Pipeline refused a measurement from %s: %m",
+				frame->address ? frame->address : "?");
+		return -1;
 	}
-	if (now.wall_known)
-		note_device(d, f, &m, now.wall_usec);
-	feed(d, f, m.driver ? hv_driver_by_id(m.driver) : NULL, &m);
+	ingest_done(d, &res);
+	return res.sequence_number;
 }
 
 static void on_advert(const struct hv_frame *frame, void *userdata)
 {
-	struct daemon *d = userdata;
-	struct hv_frame f = *frame;
-
-	decode_and_feed(d, &f, NULL);
+	(void)ingest_frame(userdata, frame, NULL);
 }
 
-static void on_gatt_measurement(const struct hv_frame *frame,
-				const struct hv_driver *driver,
-				const struct hv_measurement *m, void *userdata)
+static int on_gatt_value(const struct hv_frame *frame,
+			 const struct hv_driver *driver, void *userdata)
 {
-	struct daemon *d = userdata;
-
-	if (m->status != HV_STATUS_OK)
-		return;
-	feed(d, frame, driver, m);
+	return ingest_frame(userdata, frame, driver);
 }
 
 static void on_adapter_state(enum hv_adapter_state state, const char *name,
@@ -405,7 +345,7 @@ static void on_session_prepare(const char *address,
 		if (consent >= 0)
 			s->consent_code = (uint16_t)consent;
 		if (hv_store_person_get(d->store, person_id, &person) >= 0)
-			(void)person_profile(&person, s->now_unix, &s->profile);
+			hv_person_profile(&person, s->now_unix, &s->profile);
 	}
 }
 
@@ -432,7 +372,7 @@ static void on_session_done(const char *address,
 
 static const struct hv_bluez_callbacks bluez_callbacks = {
 	.advert = on_advert,
-	.measurement = on_gatt_measurement,
+	.gatt_value = on_gatt_value,
 	.state_changed = on_adapter_state,
 	.session_prepare = on_session_prepare,
 	.session_done = on_session_done,
@@ -496,17 +436,28 @@ static void replay_line(struct daemon *d, const cJSON *j)
 	}
 	if (!f.address)
 		f.address = REPLAY_ADDRESS;
-	decode_and_feed(d, &f, driver_id ? hv_driver_by_id(driver_id) : NULL);
+	(void)ingest_frame(d, &f, driver_id ? hv_driver_by_id(driver_id) : NULL);
 }
 
 static void replay_finish(struct daemon *d)
 {
+	struct hv_ingest_result res;
 	struct hv_clock_sample now;
 
 	d->replay_done = true;
 	clock_now(d, &now);
-	(void)hv_pipeline_flush(d->pipeline, &now);
+	if (hv_ingest_flush(d->ingest, &now, &res) >= 0)
+		ingest_done(d, &res);
 	log_info("Replay finished");
+	status_changed(d); /* replay_check() then */
+}
+
+/* A replay ends when its last frame is stored and, with MQTT, published. */
+static void replay_check(struct daemon *d)
+{
+	if (d->replay && d->replay_done &&
+	    (!d->mqtt || d->status.backlog == 0))
+		(void)sd_event_exit(d->event, 0);
 }
 
 static int on_replay_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -577,29 +528,18 @@ static void prune(struct daemon *d)
 			 (unsigned long long)deleted, d->cfg.store.retention_days);
 }
 
-static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
+static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct daemon *d = userdata;
-	struct hv_clock_sample now;
-	uint64_t backlog = 0;
+	int r;
 
-	clock_now(d, &now);
-	(void)hv_pipeline_tick(d->pipeline, &now, NULL);
-	if (usec - d->last_outbox_poll >= OUTBOX_POLL_USEC) {
-		/* Rows queued by the CLI (reassignments) get published too. */
-		d->last_outbox_poll = usec;
-		hv_mqtt_kick(d->mqtt);
-		status_changed(d);
-	}
-	if (!d->last_prune || usec - d->last_prune >= PRUNE_INTERVAL_USEC) {
-		d->last_prune = usec;
-		prune(d);
-	}
-	if (d->replay && d->replay_done &&
-	    (!d->mqtt || (hv_store_outbox_count(d->store, &backlog) >= 0 &&
-			  backlog == 0)))
-		return sd_event_exit(d->event, 0);
-	return sd_event_source_set_time(s, usec + TICK_USEC);
+	(void)s;
+	prune(d);
+	r = timer_arm_at(d, &d->prune_timer, usec + PRUNE_INTERVAL_USEC,
+			 on_prune_timer);
+	if (r < 0)
+		log_warning_errno(r, "Failed to arm the prune timer, old rows stay until restart: %m");
+	return 0;
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
@@ -609,11 +549,28 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
 
 	(void)s;
 	(void)si;
-	/* The CLI's nudge after a change in the store; the configuration
-	 * itself is read at start (restart to apply it: docs/config.md). */
+	/* The CLI's nudge after a change in the store, the only one: the
+	 * publisher reads everything queued since it last looked, so nudges
+	 * that coalesced lose nothing. The configuration itself is read at
+	 * start (restart to apply it: docs/config.md). */
 	log_info("SIGHUP: rescanning the store");
 	hv_mqtt_kick(d->mqtt);
 	status_changed(d);
+	return 0;
+}
+
+/* How often the loop woke up: an idle gateway should not (tests/integration
+ * test_e2e_idle.sh asks). */
+static int on_sigusr1(sd_event_source *s, const struct signalfd_siginfo *si,
+		      void *userdata)
+{
+	struct daemon *d = userdata;
+	uint64_t n = 0;
+
+	(void)s;
+	(void)si;
+	(void)sd_event_get_iteration(d->event, &n);
+	log_info("Event loop: %llu wakeups since start", (unsigned long long)n);
 	return 0;
 }
 
@@ -627,18 +584,27 @@ static void config_warning(const char *message, void *userdata)
 
 static void daemon_done(struct daemon *d)
 {
+	struct hv_ingest_result res;
 	struct hv_clock_sample now;
 
-	if (d->pipeline) {
-		clock_now(d, &now);
-		(void)hv_pipeline_flush(d->pipeline, &now);
+	if (d->ingest) {
+		hv_clock_sample_now(d->cfg.time.assume_synchronised, &now);
+		if (hv_ingest_flush(d->ingest, &now, &res) >= 0 && res.failed)
+			log_error_errno(res.store_error,
+					"Failed to store measurement %s at exit: %m",
+					res.failed_id);
 	}
 	d->bluez = hv_bluez_free(d->bluez);
 	d->mqtt = hv_mqtt_free(d->mqtt);
 	d->led = hv_led_free(d->led);
-	d->pipeline = hv_pipeline_free(d->pipeline);
+	d->ingest = hv_ingest_free(d->ingest);
 	d->store = hv_store_close(d->store);
-	d->tick = sd_event_source_disable_unref(d->tick);
+	d->ingest_timer = sd_event_source_disable_unref(d->ingest_timer);
+	d->prune_timer = sd_event_source_disable_unref(d->prune_timer);
+	d->status_flush = sd_event_source_disable_unref(d->status_flush);
+	d->status_publish_timer =
+		sd_event_source_disable_unref(d->status_publish_timer);
+	d->loop_stats = sd_event_source_disable_unref(d->loop_stats);
 	d->bus_retry = sd_event_source_disable_unref(d->bus_retry);
 	d->replay_timer = sd_event_source_disable_unref(d->replay_timer);
 	d->bus = sd_bus_flush_close_unref(d->bus);
@@ -652,7 +618,6 @@ static void daemon_done(struct daemon *d)
 static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 {
 	struct hv_config_error err = { { 0 } };
-	struct hv_pipeline_ops ops = { .assign = on_assign, .accept = on_accept };
 	struct hv_mqtt_callbacks mqtt_cb = { .status_changed = on_mqtt_status };
 	int r;
 
@@ -686,6 +651,10 @@ static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 		r = sd_event_add_signal(d->event, NULL,
 					SIGHUP | SD_EVENT_SIGNAL_PROCMASK,
 					on_sighup, d);
+	if (r >= 0)
+		r = sd_event_add_signal(d->event, &d->loop_stats,
+					SIGUSR1 | SD_EVENT_SIGNAL_PROCMASK,
+					on_sigusr1, d);
 	if (r < 0)
 		return log_error_errno(r, "Failed to watch signals: %m");
 
@@ -697,7 +666,13 @@ static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 	d->status.broker = d->cfg.mqtt.enabled ? HV_BROKER_CONNECTING :
 						 HV_BROKER_DISABLED;
 
-	r = hv_pipeline_new(NULL, &ops, d, &d->pipeline);
+	r = sd_event_add_defer(d->event, &d->status_flush, on_status_flush, d);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(d->status_flush, SD_EVENT_OFF);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the status: %m");
+
+	r = hv_ingest_new(d->store, &d->cfg, NULL, &d->ingest);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the pipeline: %m");
 
@@ -731,12 +706,10 @@ static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 			return r;
 	}
 
-	r = sd_event_add_time_relative(d->event, &d->tick, CLOCK_BOOTTIME,
-				       TICK_USEC, 0, on_tick, d);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(d->tick, SD_EVENT_ON);
+	/* The first prune at start, then daily. */
+	r = timer_arm_at(d, &d->prune_timer, 1, on_prune_timer);
 	if (r < 0)
-		return log_error_errno(r, "Failed to start the timer: %m");
+		return log_error_errno(r, "Failed to start the prune timer: %m");
 	return 1;
 }
 

@@ -294,19 +294,26 @@ static void cb_advert(const struct hv_frame *f, void *userdata)
 	snprintf(c->last_name, sizeof(c->last_name), "%s", f->name ? f->name : "");
 }
 
-static void cb_measurement(const struct hv_frame *f, const struct hv_driver *d,
-			   const struct hv_measurement *m, void *userdata)
+/* Raw values come with the session's driver; decoded here as the daemon's
+ * ingest does. */
+static int cb_gatt_value(const struct hv_frame *f, const struct hv_driver *d,
+			 void *userdata)
 {
 	struct ctx *c = userdata;
+	struct hv_measurement m;
 
 	assert_string_equal(f->address, ADDR_SIG);
 	assert_true(f->has_characteristic);
 	assert_true(d == &t_driver || d == &t_bond_driver);
+	hv_measurement_init(&m, d->id);
+	if (d->decode(f, &m) != 0 || m.status != HV_STATUS_OK)
+		return -1;
 	if (c->n_measurements < 32) {
-		c->seqs[c->n_measurements] = m->sequence_number;
-		c->weights[c->n_measurements] = m->readings[0].value;
+		c->seqs[c->n_measurements] = m.sequence_number;
+		c->weights[c->n_measurements] = m.readings[0].value;
 	}
 	c->n_measurements++;
+	return m.sequence_number;
 }
 
 static void cb_state(enum hv_adapter_state state, const char *name,
@@ -360,7 +367,7 @@ static void cb_done(const char *address, const struct hv_driver *d,
 
 static const struct hv_bluez_callbacks callbacks = {
 	.advert = cb_advert,
-	.measurement = cb_measurement,
+	.gatt_value = cb_gatt_value,
 	.state_changed = cb_state,
 	.session_prepare = cb_prepare,
 	.session_done = cb_done,

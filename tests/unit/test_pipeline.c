@@ -19,44 +19,78 @@
 #define ADDR "C8:47:8C:00:00:01"
 #define MAX_RECORDS 16
 
+/* What the store would keep: each id once. */
 struct sink {
 	size_t n;
 	struct hv_record records[MAX_RECORDS];
-	char raw_names[MAX_RECORDS][64];
-	const char *person; /* assign everything to this person */
-	struct hv_profile profile;
 };
 
-static bool sink_assign(struct hv_record *r, struct hv_profile *ret_profile,
-			void *userdata)
-{
-	struct sink *s = userdata;
+static struct sink *sink_now; /* the sink of the pipeline under test */
 
-	if (!s->person)
-		return false;
-	(void)snprintf(r->person, sizeof(r->person), "%s", s->person);
-	*ret_profile = s->profile;
-	return true;
+static void sink_take(const struct hv_pipeline_output *out)
+{
+	struct sink *s = sink_now;
+
+	for (size_t k = 0; k < out->n_records; k++) {
+		const struct hv_pipeline_record *o = &out->records[k];
+		bool seen = false;
+
+		/* the frame it came from travels with it */
+		assert_ptr_equal(o->record.raw, &o->frame);
+		assert_string_equal(o->frame.address, o->record.device_address);
+		for (size_t i = 0; i < s->n; i++)
+			seen |= strcmp(s->records[i].id, o->record.id) == 0;
+		if (seen)
+			continue;
+		assert_true(s->n < MAX_RECORDS);
+		s->records[s->n] = o->record;
+		s->records[s->n].raw = NULL;
+		s->n++;
+	}
 }
 
-static int sink_accept(const struct hv_record *r, void *userdata)
+static int pnew(const struct hv_pipeline_settings *settings, struct sink *s,
+		struct hv_pipeline **ret)
 {
-	struct sink *s = userdata;
-
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->records[i].id, r->id) == 0)
-			return 0;
-	assert_true(s->n < MAX_RECORDS);
-	s->records[s->n] = *r;
-	s->records[s->n].raw = NULL;
-	s->n++;
-	return 1;
+	sink_now = s;
+	return hv_pipeline_new(settings, ret);
 }
 
-static const struct hv_pipeline_ops ops = {
-	.assign = sink_assign,
-	.accept = sink_accept,
-};
+static int pfeed(struct hv_pipeline *p, const struct hv_frame *f,
+		 const struct hv_driver *d, const struct hv_measurement *m,
+		 const struct hv_clock_sample *now)
+{
+	struct hv_pipeline_output out;
+	int r = hv_pipeline_feed(p, f, d, m, now, &out);
+
+	if (r >= 0)
+		sink_take(&out);
+	return r;
+}
+
+static int ptick(struct hv_pipeline *p, const struct hv_clock_sample *now,
+		 uint64_t *ret_next)
+{
+	struct hv_pipeline_output out;
+	int r = hv_pipeline_tick(p, now, &out);
+
+	if (r >= 0) {
+		sink_take(&out);
+		if (ret_next)
+			*ret_next = out.next_usec;
+	}
+	return r;
+}
+
+static int pflush(struct hv_pipeline *p, const struct hv_clock_sample *now)
+{
+	struct hv_pipeline_output out;
+	int r = hv_pipeline_flush(p, now, &out);
+
+	if (r >= 0)
+		sink_take(&out);
+	return r;
+}
 
 static struct hv_clock_sample clock_at(double seconds)
 {
@@ -78,7 +112,7 @@ static int feed_hex(struct hv_pipeline *p, const char *uuid_hex, double t)
 	assert_int_equal(hv_frame_add_service_data(&f, uuid_hex), 0);
 	f.now = now.wall_usec / 1000000;
 	assert_int_equal(hv_registry_decode(&f, NULL, &m), 0);
-	return hv_pipeline_feed(p, &f, hv_driver_by_id(m.driver), &m, &now);
+	return pfeed(p, &f, hv_driver_by_id(m.driver), &m, &now);
 }
 
 /* A Mi v1 frame built by the driver's own encoder. */
@@ -110,7 +144,7 @@ static void test_one_weighin_one_measurement(void **state)
 	double t = 0, first_stable;
 
 	(void)state;
-	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	assert_int_equal(pnew(NULL, &s, &p), 0);
 	mi_frame(live1, sizeof(live1), 40.2, false, false);
 	mi_frame(live2, sizeof(live2), 71.9, false, false);
 	mi_frame(stable, sizeof(stable), 72.4, true, false);
@@ -143,17 +177,63 @@ static void test_quiet_time_ends_weighin(void **state)
 	uint64_t next;
 
 	(void)state;
-	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	assert_int_equal(pnew(NULL, &s, &p), 0);
 	mi_frame(stable, sizeof(stable), 80.0, true, false);
 	assert_int_equal(feed_hex(p, stable, 1.0), 0);
 	assert_int_equal(feed_hex(p, stable, 1.5), 0);
 	now = clock_at(5);
-	assert_int_equal(hv_pipeline_tick(p, &now, &next), 0);
+	assert_int_equal(ptick(p, &now, &next), 0);
 	assert_int_equal(s.n, 0);
 	assert_int_equal(next, clock_at(11.5).mono_usec);
 	now = clock_at(11.5);
-	assert_int_equal(hv_pipeline_tick(p, &now, &next), 0);
+	assert_int_equal(ptick(p, &now, &next), 0);
 	assert_int_equal(s.n, 1);
+	hv_pipeline_free(p);
+}
+
+/* Each call says when the pipeline next has work, so the daemon sleeps until
+ * then: the quiet time of a weigh-in, the linger after it, nothing idle. */
+static void test_calls_tell_the_next_deadline(void **state)
+{
+	struct hv_pipeline *p;
+	struct hv_pipeline_output out;
+	struct hv_clock_sample now = clock_at(1);
+	struct sink s = { 0 };
+	struct hv_frame f = { .address = ADDR };
+	const struct hv_driver *d = hv_driver_by_id("xiaomi_mi_scale");
+	struct hv_measurement m;
+	char stable[64];
+
+	(void)state;
+	assert_int_equal(pnew(NULL, &s, &p), 0);
+	assert_int_equal(hv_pipeline_next_usec(p, &now), UINT64_MAX);
+	mi_frame(stable, sizeof(stable), 80.0, true, false);
+	assert_int_equal(hv_frame_add_service_data(&f, stable), 0);
+	hv_measurement_init(&m, d->id);
+	assert_int_equal(d->decode(&f, &m), 0);
+	assert_int_equal(hv_pipeline_feed(p, &f, d, &m, &now, &out), 0);
+	assert_int_equal(out.n_records, 0);
+	assert_int_equal(out.next_usec, clock_at(11).mono_usec);
+	/* At the deadline: emitted, and the linger ends 90 s later. */
+	now = clock_at(11);
+	assert_int_equal(hv_pipeline_tick(p, &now, &out), 0);
+	assert_int_equal(out.n_records, 1);
+	assert_true(fabs(out.records[0].record.m.readings[0].value - 80.0) < 0.01);
+	assert_int_equal(out.next_usec, clock_at(101).mono_usec);
+	now = clock_at(101);
+	assert_int_equal(hv_pipeline_tick(p, &now, &out), 0);
+	assert_int_equal(out.n_records, 0);
+	assert_int_equal(out.next_usec, UINT64_MAX);
+	/* Held for the clock: looked at again, only while something waits. */
+	now.wall_known = false;
+	assert_int_equal(hv_pipeline_feed(p, &f, d, &m, &now, &out), 0);
+	assert_int_equal(hv_pipeline_flush(p, &now, &out), 0);
+	assert_int_equal(hv_pipeline_stats(p)->pending, 1);
+	assert_int_equal(out.next_usec, now.mono_usec + 10 * USEC_PER_SEC);
+	now = clock_at(200);
+	assert_int_equal(hv_pipeline_tick(p, &now, &out), 0);
+	assert_int_equal(out.n_records, 1);
+	assert_int_equal(out.next_usec, UINT64_MAX);
 	hv_pipeline_free(p);
 }
 
@@ -165,7 +245,7 @@ static void test_stray_and_repeat_after_stepoff(void **state)
 	struct hv_clock_sample now;
 
 	(void)state;
-	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	assert_int_equal(pnew(NULL, &s, &p), 0);
 	mi_frame(stable, sizeof(stable), 65.3, true, false);
 	mi_frame(removed, sizeof(removed), 65.3, true, true);
 	mi_frame(stray, sizeof(stray), 3.2, true, false);
@@ -177,7 +257,7 @@ static void test_stray_and_repeat_after_stepoff(void **state)
 	assert_int_equal(feed_hex(p, removed, 25), 0);
 	assert_int_equal(feed_hex(p, stray, 30), 0);
 	now = clock_at(45);
-	assert_int_equal(hv_pipeline_tick(p, &now, NULL), 0);
+	assert_int_equal(ptick(p, &now, NULL), 0);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(hv_pipeline_stats(p)->ignored_repeat, 2);
 	assert_int_equal(hv_pipeline_stats(p)->ignored_stray, 1);
@@ -191,7 +271,7 @@ static void test_two_people_in_a_row(void **state)
 	char a[64], a_off[64], b[64], b_off[64];
 
 	(void)state;
-	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	assert_int_equal(pnew(NULL, &s, &p), 0);
 	mi_frame(a, sizeof(a), 72.4, true, false);
 	mi_frame(a_off, sizeof(a_off), 72.4, true, true);
 	mi_frame(b, sizeof(b), 58.1, true, false);
@@ -216,17 +296,17 @@ static void test_clock_unknown_holds_then_dates(void **state)
 	char stable[64];
 
 	(void)state;
-	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	assert_int_equal(pnew(NULL, &s, &p), 0);
 	mi_frame(stable, sizeof(stable), 90.0, true, true);
 	assert_int_equal(hv_frame_add_service_data(&f, stable), 0);
 	assert_int_equal(d->decode(&f, (hv_measurement_init(&m, d->id), &m)), 0);
 	now.wall_known = false;
 	now.wall_usec = 0; /* a Pi without RTC: 1970 */
-	assert_int_equal(hv_pipeline_feed(p, &f, d, &m, &now), 0);
+	assert_int_equal(pfeed(p, &f, d, &m, &now), 0);
 	assert_int_equal(s.n, 0);
 	assert_int_equal(hv_pipeline_stats(p)->pending, 1);
 	now = clock_at(61);
-	assert_int_equal(hv_pipeline_tick(p, &now, NULL), 0);
+	assert_int_equal(ptick(p, &now, NULL), 0);
 	assert_int_equal(s.n, 1);
 	/* dated by its age on the monotonic clock, never 1970 */
 	assert_int_equal(s.records[0].time_usec, clock_at(1).wall_usec);
@@ -243,7 +323,7 @@ static void test_device_clock_used_when_plausible(void **state)
 	struct hv_frame f, in = { .address = ADDR };
 
 	(void)state;
-	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	assert_int_equal(pnew(NULL, &s, &p), 0);
 	hv_measurement_init(&m, d->id);
 	m.final = true;
 	m.load_removed = true;
@@ -257,7 +337,7 @@ static void test_device_clock_used_when_plausible(void **state)
 	hv_measurement_init(&dec, d->id);
 	assert_int_equal(d->decode(&in, &dec), 0);
 	assert_true(dec.has_device_time);
-	assert_int_equal(hv_pipeline_feed(p, &in, d, &dec, &now), 0);
+	assert_int_equal(pfeed(p, &in, d, &dec, &now), 0);
 	assert_int_equal(s.n, 1);
 	/* 07:30 local at UTC+1 is 06:30Z */
 	assert_int_equal(s.records[0].time_usec,
@@ -268,9 +348,9 @@ static void test_device_clock_used_when_plausible(void **state)
 		struct hv_pipeline *p2;
 		struct sink s2 = { 0 };
 
-		assert_int_equal(hv_pipeline_new(NULL, &ops, &s2, &p2), 0);
+		assert_int_equal(pnew(NULL, &s2, &p2), 0);
 		now = clock_at(500);
-		assert_int_equal(hv_pipeline_feed(p2, &in, d, &dec, &now), 0);
+		assert_int_equal(pfeed(p2, &in, d, &dec, &now), 0);
 		assert_int_equal(s2.n, 1);
 		assert_string_equal(s2.records[0].id, s.records[0].id);
 		hv_pipeline_free(p2);
@@ -288,7 +368,7 @@ static void test_object_weighing_ignored(void **state)
 	struct hv_frame f;
 
 	(void)state;
-	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	assert_int_equal(pnew(NULL, &s, &p), 0);
 	hv_measurement_init(&m, d->id);
 	m.final = true;
 	m.load_removed = true;
@@ -297,8 +377,8 @@ static void test_object_weighing_ignored(void **state)
 	assert_int_equal(d->encode(&m, NULL, &f), 0);
 	f.address = ADDR;
 	assert_int_equal(d->decode(&f, (hv_measurement_init(&m, d->id), &m)), 0);
-	assert_int_equal(hv_pipeline_feed(p, &f, d, &m, &now), 0);
-	assert_int_equal(hv_pipeline_flush(p, &now), 0);
+	assert_int_equal(pfeed(p, &f, d, &m, &now), 0);
+	assert_int_equal(pflush(p, &now), 0);
 	assert_int_equal(s.n, 0);
 	assert_int_equal(hv_pipeline_stats(p)->ignored_object, 1);
 	hv_pipeline_free(p);
@@ -330,7 +410,7 @@ static void feed_weight_clock_unknown(struct hv_pipeline *p, double kg, double t
 	hv_measurement_init(&m, d->id);
 	assert_int_equal(d->decode(&f, &m), 0);
 	now.wall_known = false;
-	assert_int_equal(hv_pipeline_feed(p, &f, d, &m, &now), 0);
+	assert_int_equal(pfeed(p, &f, d, &m, &now), 0);
 }
 
 static void test_held_queue_is_bounded_oldest_first(void **state)
@@ -343,14 +423,14 @@ static void test_held_queue_is_bounded_oldest_first(void **state)
 	(void)state;
 	hv_pipeline_settings_default(&settings);
 	settings.pending_max = 2;
-	assert_int_equal(hv_pipeline_new(&settings, &ops, &s, &p), 0);
+	assert_int_equal(pnew(&settings, &s, &p), 0);
 	feed_weight_clock_unknown(p, 60.0, 1);
 	feed_weight_clock_unknown(p, 70.0, 2);
 	feed_weight_clock_unknown(p, 80.0, 3);
 	assert_int_equal(hv_pipeline_stats(p)->pending, 2);
 	assert_int_equal(hv_pipeline_stats(p)->pending_dropped, 1);
 	now = clock_at(10);
-	assert_int_equal(hv_pipeline_tick(p, &now, NULL), 0);
+	assert_int_equal(ptick(p, &now, NULL), 0);
 	assert_int_equal(s.n, 2);
 	assert_true(fabs(s.records[0].m.readings[0].value - 70.0) < 0.01);
 	assert_true(fabs(s.records[1].m.readings[0].value - 80.0) < 0.01);
@@ -370,7 +450,7 @@ static int feed_gatt(struct hv_pipeline *p, const char *uuid_hex,
 	assert_int_equal(hv_frame_set_characteristic(&f, uuid_hex), 0);
 	hv_measurement_init(ret, d->id);
 	assert_int_equal(d->decode(&f, ret), 0);
-	return hv_pipeline_feed(p, &f, d, ret, &now);
+	return pfeed(p, &f, d, ret, &now);
 }
 
 static void test_multi_packet_body_composition_joined(void **state)
@@ -384,7 +464,7 @@ static void test_multi_packet_body_composition_joined(void **state)
 
 	(void)state;
 	assert_non_null(d);
-	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	assert_int_equal(pnew(NULL, &s, &p), 0);
 	/* Packet one: body fat and impedance, more to come; packet two: weight. */
 	hv_measurement_init(&first, d->id);
 	first.more_packets = true;
@@ -424,7 +504,7 @@ static void test_half_multi_packet_times_out(void **state)
 	char hex[2 * HV_FRAME_DATA_MAX + 1], arg[2 * HV_FRAME_DATA_MAX + 8];
 
 	(void)state;
-	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	assert_int_equal(pnew(NULL, &s, &p), 0);
 	hv_measurement_init(&first, d->id);
 	first.more_packets = true;
 	assert_int_equal(hv_measurement_add(&first, HV_METRIC_BODY_FAT_PERCENT, 20), 0);
@@ -433,7 +513,7 @@ static void test_half_multi_packet_times_out(void **state)
 	(void)snprintf(arg, sizeof(arg), "2a9c:%s", hex);
 	assert_int_equal(feed_gatt(p, arg, d->id, 1, &m), 0);
 	now = clock_at(40);
-	assert_int_equal(hv_pipeline_tick(p, &now, NULL), 0);
+	assert_int_equal(ptick(p, &now, NULL), 0);
 	assert_int_equal(s.n, 0);
 	assert_int_equal(hv_pipeline_stats(p)->dropped_packets, 1);
 	hv_pipeline_free(p);
@@ -449,7 +529,7 @@ static void test_advertised_heart_rate_rate_limited(void **state)
 
 	(void)state;
 	assert_non_null(d);
-	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	assert_int_equal(pnew(NULL, &s, &p), 0);
 	for (int i = 0; i < 340; i++) {
 		struct hv_clock_sample now = clock_at(i);
 		struct hv_frame f = { .address = ADDR, .name = "Polar H10 12345678" };
@@ -463,7 +543,7 @@ static void test_advertised_heart_rate_rate_limited(void **state)
 		f.manufacturer_data[0] = enc.manufacturer_data[0];
 		hv_measurement_init(&m, d->id);
 		assert_int_equal(hv_registry_decode(&f, NULL, &m), 0);
-		assert_int_equal(hv_pipeline_feed(p, &f, d, &m, &now), 0);
+		assert_int_equal(pfeed(p, &f, d, &m, &now), 0);
 	}
 	/* 70 at t=0; 70 again at t=30 is no change; 72 at t=45 is; 70 at
 	 * t=75 (30 s later) is; unchanged 70 again only at t=375 — not yet */
@@ -486,7 +566,7 @@ static void test_glucose_context_joined(void **state)
 	struct hv_measurement m;
 
 	(void)state;
-	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	assert_int_equal(pnew(NULL, &s, &p), 0);
 	assert_int_equal(feed_gatt(p, GLUCOSE_WITH_CONTEXT, "sig_glucose", 1, &m), 0);
 	assert_true(hv_measurement_has_flag(&m, "context_follows"));
 	assert_int_equal(s.n, 0); /* waiting for its context */
@@ -507,13 +587,13 @@ static void test_glucose_without_its_context_still_kept(void **state)
 	struct hv_clock_sample now;
 
 	(void)state;
-	assert_int_equal(hv_pipeline_new(NULL, &ops, &s, &p), 0);
+	assert_int_equal(pnew(NULL, &s, &p), 0);
 	assert_int_equal(feed_gatt(p, GLUCOSE_WITH_CONTEXT, "sig_glucose", 1, &m), 0);
 	now = clock_at(3);
-	assert_int_equal(hv_pipeline_tick(p, &now, NULL), 0);
+	assert_int_equal(ptick(p, &now, NULL), 0);
 	assert_int_equal(s.n, 0);
 	now = clock_at(6.5);
-	assert_int_equal(hv_pipeline_tick(p, &now, NULL), 0);
+	assert_int_equal(ptick(p, &now, NULL), 0);
 	assert_int_equal(s.n, 1);
 	assert_null(hv_measurement_context(&s.records[0].m, "meal"));
 	hv_pipeline_free(p);
@@ -524,6 +604,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_weighin_one_measurement),
 		cmocka_unit_test(test_quiet_time_ends_weighin),
+		cmocka_unit_test(test_calls_tell_the_next_deadline),
 		cmocka_unit_test(test_stray_and_repeat_after_stepoff),
 		cmocka_unit_test(test_two_people_in_a_row),
 		cmocka_unit_test(test_clock_unknown_holds_then_dates),

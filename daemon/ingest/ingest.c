@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "daemon/basic/log.h"
+#include "daemon/basic/macro.h"
+#include "daemon/ingest/assign.h"
+#include "daemon/ingest/ingest.h"
+#include "drivers/registry.h"
+
+#define SEEN_MAX 64
+#define DEVICE_SEEN_INTERVAL_USEC (60 * USEC_PER_SEC)
+
+/* When a device was last written to the store as seen. */
+struct seen {
+	char address[HV_ADDRESS_MAX];
+	uint64_t at;
+};
+
+struct hv_ingest {
+	struct hv_store *store;
+	const struct hv_config *cfg;
+	struct hv_pipeline *pipeline;
+	struct hv_ingest_driver_stats *drivers; /* hv_drivers_count of them */
+	struct seen seen[SEEN_MAX];
+};
+
+int hv_ingest_new(struct hv_store *store, const struct hv_config *cfg,
+		  const struct hv_pipeline_settings *settings,
+		  struct hv_ingest **ret)
+{
+	struct hv_ingest *in;
+	int r;
+
+	if (!store || !cfg)
+		return -EINVAL;
+	in = calloc(1, sizeof(*in));
+	if (!in)
+		return -ENOMEM;
+	in->drivers = calloc(hv_drivers_count ? hv_drivers_count : 1,
+			     sizeof(*in->drivers));
+	if (!in->drivers) {
+		free(in);
+		return -ENOMEM;
+	}
+	r = hv_pipeline_new(settings, &in->pipeline);
+	if (r < 0) {
+		free(in->drivers);
+		free(in);
+		return r;
+	}
+	in->store = store;
+	in->cfg = cfg;
+	*ret = in;
+	return 0;
+}
+
+struct hv_ingest *hv_ingest_free(struct hv_ingest *in)
+{
+	if (!in)
+		return NULL;
+	hv_pipeline_free(in->pipeline);
+	free(in->drivers);
+	free(in);
+	return NULL;
+}
+
+const struct hv_pipeline_stats *hv_ingest_pipeline_stats(const struct hv_ingest *in)
+{
+	return hv_pipeline_stats(in->pipeline);
+}
+
+int hv_ingest_driver_stats(const struct hv_ingest *in, size_t driver_index,
+			   const struct hv_ingest_driver_stats **ret)
+{
+	if (driver_index >= hv_drivers_count)
+		return -ERANGE;
+	*ret = &in->drivers[driver_index];
+	return 0;
+}
+
+static struct hv_ingest_driver_stats *driver_stats(struct hv_ingest *in,
+						   const char *driver_id)
+{
+	for (size_t i = 0; driver_id && i < hv_drivers_count; i++)
+		if (strcmp(hv_drivers[i]->id, driver_id) == 0)
+			return &in->drivers[i];
+	return NULL;
+}
+
+/* --- body composition ----------------------------------------------------- */
+
+static bool calendar_date(unsigned y, unsigned m, unsigned d)
+{
+	static const uint8_t days[] = { 31, 29, 31, 30, 31, 30,
+					31, 31, 30, 31, 30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	if (m < 1 || m > 12 || d < 1 || d > days[m - 1])
+		return false;
+	return m != 2 || d < 29 || leap;
+}
+
+double hv_age_years(const char *birth_date, int64_t now_s)
+{
+	unsigned y, m, d;
+	int64_t born;
+	int end = 0;
+
+	if (!birth_date ||
+	    sscanf(birth_date, "%4u-%2u-%2u%n", &y, &m, &d, &end) != 3 ||
+	    end != 10 || birth_date[end] || !calendar_date(y, m, d))
+		return 0;
+	born = hv_days_from_civil(y, m, d) * 86400;
+	return now_s > born ? (double)(now_s - born) / (365.2425 * 86400) : 0;
+}
+
+void hv_person_profile(const struct hv_person *p, int64_t now_s,
+		       struct hv_profile *ret)
+{
+	*ret = (struct hv_profile){
+		.height_m = p->height_m,
+		.age_years = hv_age_years(p->birth_date, now_s),
+		.sex = (enum hv_sex)p->sex,
+	};
+}
+
+static void drop_derived(struct hv_measurement *m)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < m->n_readings; i++)
+		if (!m->readings[i].method)
+			m->readings[kept++] = m->readings[i];
+	m->n_readings = kept;
+}
+
+int hv_ingest_derive(const struct hv_frame *raw, const struct hv_driver *driver,
+		     const struct hv_profile *profile,
+		     struct hv_measurement *m)
+{
+	struct hv_measurement again;
+	struct hv_frame f;
+	int n = 0;
+
+	if (!raw) {
+		drop_derived(m);
+		return 0;
+	}
+	/* The driver's own method needs the frame decoded with the person's
+	 * profile: the readings it derives are the only ones kept. */
+	f = *raw;
+	f.profile = hv_profile_complete(profile) ? profile : NULL;
+	(void)hv_registry_decode(&f, driver, &again);
+	if (again.status != HV_STATUS_OK && driver)
+		(void)hv_registry_decode(&f, NULL, &again);
+	if (again.status != HV_STATUS_OK)
+		return -EBADMSG;
+	drop_derived(m);
+	for (size_t i = 0; i < again.n_readings; i++)
+		if (again.readings[i].method && m->n_readings < HV_READINGS_MAX) {
+			m->readings[m->n_readings++] = again.readings[i];
+			n++;
+		}
+	return n;
+}
+
+/* --- assign → derive → store ----------------------------------------------- */
+
+/* The person (docs/people.md): the linked user slot, else the weight rule. */
+static void assign(struct hv_ingest *in, struct hv_record *r)
+{
+	_cleanup_free_ struct hv_person *people = NULL;
+	const struct hv_reading *w;
+	size_t n = 0;
+	int consent, k;
+
+	r->person[0] = '\0';
+	if (r->m.user_index >= 0 &&
+	    hv_store_link_get(in->store, r->device_address, r->m.user_index,
+			      r->person, &consent) < 0)
+		r->person[0] = '\0';
+	/* An unlinked slot falls through to the weight rule. */
+	w = hv_measurement_find(&r->m, HV_METRIC_BODY_WEIGHT);
+	if (r->person[0] || !w || w->absent != HV_ABSENT_NONE ||
+	    hv_store_people_list(in->store, &people, &n) < 0)
+		return;
+	k = hv_assign_by_weight(people, n, w->value,
+				in->cfg->assignment.tolerance_kg);
+	if (k >= 0)
+		(void)snprintf(r->person, sizeof(r->person), "%s",
+			       people[k].id);
+}
+
+static void derive(const struct hv_pipeline_record *o, struct hv_record *r,
+		   const struct hv_person *person)
+{
+	struct hv_profile profile;
+
+	hv_person_profile(person, r->time_usec / 1000000, &profile);
+	if (!hv_profile_complete(&profile))
+		return;
+	if (hv_ingest_derive(&o->frame, o->driver, &profile, &r->m) < 0)
+		log_debug("No body composition for %s: its frame does not decode again",
+			  r->id);
+}
+
+/* A person's last weight feeds the weight rule for people without a range. */
+static void remember_weight(struct hv_ingest *in, const struct hv_record *r,
+			    struct hv_person *person)
+{
+	const struct hv_reading *w = hv_measurement_find(&r->m, HV_METRIC_BODY_WEIGHT);
+
+	if (!w || w->absent != HV_ABSENT_NONE)
+		return;
+	person->last_weight_kg = w->value;
+	if (hv_store_person_update(in->store, person) < 0)
+		log_debug("Failed to update the last weight of %s, ignoring",
+			  r->person);
+}
+
+static void store_one(struct hv_ingest *in, const struct hv_pipeline_record *o,
+		      struct hv_ingest_result *res)
+{
+	struct hv_record r = o->record;
+	struct hv_person person;
+	bool known;
+	int k;
+
+	assign(in, &r);
+	known = r.person[0] &&
+		hv_store_person_get(in->store, r.person, &person) >= 0;
+	if (known)
+		derive(o, &r, &person);
+	k = hv_store_add(in->store, &r);
+	if (k < 0) {
+		res->failed++;
+		res->store_error = k;
+		(void)snprintf(res->failed_id, sizeof(res->failed_id), "%s",
+			       r.id);
+		return;
+	}
+	if (k == 0) {
+		res->duplicates++;
+		return;
+	}
+	res->stored++;
+	if (known)
+		remember_weight(in, &r, &person);
+	log_info("Stored measurement %s from %s (%s)%s%s", r.id,
+		 r.device_address, r.device_model,
+		 r.person[0] ? " for " : ", unassigned",
+		 r.person[0] ? r.person : "");
+}
+
+static void store_all(struct hv_ingest *in, const struct hv_pipeline_output *out,
+		      struct hv_ingest_result *res)
+{
+	for (size_t i = 0; i < out->n_records; i++)
+		store_one(in, &out->records[i], res);
+	res->next_usec = out->next_usec;
+}
+
+static void result_init(struct hv_ingest_result *res)
+{
+	*res = (struct hv_ingest_result){ .sequence_number = -1,
+					  .next_usec = UINT64_MAX };
+}
+
+/* --- frames in ---------------------------------------------------------------- */
+
+static const struct hv_driver *configured_driver(const struct hv_config *cfg,
+						 const char *address)
+{
+	for (size_t i = 0; address && i < cfg->bluetooth.n_devices; i++) {
+		const struct hv_config_device *dev = &cfg->bluetooth.devices[i];
+
+		if (dev->driver && dev->address &&
+		    strcasecmp(dev->address, address) == 0)
+			return hv_driver_by_id(dev->driver);
+	}
+	return NULL;
+}
+
+/* The store's device list, at most once a minute per device. */
+static void note_device(struct hv_ingest *in, const struct hv_frame *f,
+			const struct hv_measurement *m,
+			const struct hv_clock_sample *now)
+{
+	struct hv_device_info info = { .battery = -1, .last_sequence = -1 };
+	size_t slot = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(in->seen); i++) {
+		if (strcmp(in->seen[i].address, f->address) == 0) {
+			if (now->mono_usec - in->seen[i].at <
+			    DEVICE_SEEN_INTERVAL_USEC)
+				return;
+			slot = i;
+			break;
+		}
+		if (in->seen[i].at < in->seen[slot].at)
+			slot = i;
+	}
+	(void)snprintf(in->seen[slot].address, sizeof(in->seen[slot].address),
+		       "%s", f->address);
+	in->seen[slot].at = now->mono_usec;
+	if (hv_store_device_get(in->store, f->address, &info) < 0)
+		info.last_sequence = -1;
+	(void)snprintf(info.address, sizeof(info.address), "%s", f->address);
+	(void)snprintf(info.driver, sizeof(info.driver), "%s",
+		       m->driver ? m->driver : "");
+	if (f->name)
+		(void)snprintf(info.name, sizeof(info.name), "%s", f->name);
+	info.rssi = f->rssi;
+	info.last_seen_usec = now->wall_usec;
+	(void)hv_store_device_seen(in->store, &info);
+}
+
+static void count(struct hv_ingest *in, const struct hv_frame *f,
+		  const struct hv_measurement *m)
+{
+	struct hv_ingest_driver_stats *st = driver_stats(in, m->driver);
+
+	if (m->status == HV_STATUS_INVALID) {
+		/* Debug level: a scale repeats itself. */
+		log_debug("Dropped a malformed frame from %s (%s): %s",
+			  f->address ? f->address : "?",
+			  m->driver ? m->driver : "?", m->error);
+		if (st) {
+			st->invalid++;
+			(void)snprintf(st->last_invalid,
+				       sizeof(st->last_invalid), "%s",
+				       m->error);
+		}
+		return;
+	}
+	if (st) {
+		st->claimed++;
+		if (m->final)
+			st->final++;
+	}
+}
+
+int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
+		    const struct hv_driver *driver,
+		    const struct hv_clock_sample *now,
+		    struct hv_ingest_result *ret)
+{
+	struct hv_ingest_result res;
+	struct hv_pipeline_output out;
+	struct hv_measurement m;
+	struct hv_frame f = *frame;
+	int r;
+
+	if (!f.address)
+		return -EINVAL;
+	result_init(&res);
+	res.next_usec = hv_pipeline_next_usec(in->pipeline, now);
+	/* Derived readings come after assignment, never from the decoder. */
+	f.profile = NULL;
+	f.now = now->wall_usec / (int64_t)USEC_PER_SEC;
+	if (!driver)
+		driver = configured_driver(in->cfg, f.address);
+	if (driver && !driver->decode) {
+		/* A driver that only converses: nothing to decode. */
+		if (ret)
+			*ret = res;
+		return 0;
+	}
+	(void)hv_registry_decode(&f, driver, &m);
+	if (m.status != HV_STATUS_NOT_MINE)
+		count(in, &f, &m);
+	if (m.status == HV_STATUS_OK) {
+		res.sequence_number = m.sequence_number;
+		if (now->wall_known)
+			note_device(in, &f, &m, now);
+		r = hv_pipeline_feed(in->pipeline, &f,
+				     m.driver ? hv_driver_by_id(m.driver) :
+						driver,
+				     &m, now, &out);
+		if (r < 0)
+			return r;
+		store_all(in, &out, &res);
+	}
+	if (ret)
+		*ret = res;
+	return 0;
+}
+
+int hv_ingest_tick(struct hv_ingest *in, const struct hv_clock_sample *now,
+		   struct hv_ingest_result *ret)
+{
+	struct hv_ingest_result res;
+	struct hv_pipeline_output out;
+	int r;
+
+	result_init(&res);
+	r = hv_pipeline_tick(in->pipeline, now, &out);
+	if (r < 0)
+		return r;
+	store_all(in, &out, &res);
+	if (ret)
+		*ret = res;
+	return 0;
+}
+
+int hv_ingest_flush(struct hv_ingest *in, const struct hv_clock_sample *now,
+		    struct hv_ingest_result *ret)
+{
+	struct hv_ingest_result res;
+	struct hv_pipeline_output out;
+	int r;
+
+	result_init(&res);
+	r = hv_pipeline_flush(in->pipeline, now, &out);
+	if (r < 0)
+		return r;
+	store_all(in, &out, &res);
+	if (ret)
+		*ret = res;
+	return 0;
+}

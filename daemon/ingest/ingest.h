@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Ingest: one frame in, stored rows out, in one straight line
+ * (docs/pipeline.md, docs/architecture-walk.md):
+ *
+ *   decode (once, through the registry or the session's driver)
+ *   → pipeline (which frames make one measurement; pure)
+ *   → assign (whose is it: docs/people.md)
+ *   → derive (body composition from that person's profile)
+ *   → store (row + outbox)
+ *
+ * and the caller learns what was stored, to wake the publisher and update
+ * the status once. Adverts and GATT values take the same road.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/common/config.h"
+#include "daemon/ingest/pipeline.h"
+#include "daemon/store/store.h"
+#include "drivers/driver.h"
+
+struct hv_ingest;
+
+/* store and cfg must outlive the ingest. settings: NULL for the defaults. */
+int hv_ingest_new(struct hv_store *store, const struct hv_config *cfg,
+		  const struct hv_pipeline_settings *settings,
+		  struct hv_ingest **ret);
+struct hv_ingest *hv_ingest_free(struct hv_ingest *in);
+
+/* What one call did. */
+struct hv_ingest_result {
+	unsigned stored; /* new rows (each queued in the outbox) */
+	unsigned duplicates; /* already stored */
+	unsigned failed; /* the store refused them */
+	int store_error; /* the last refusal, -errno; 0 none */
+	char failed_id[HV_ID_MAX]; /* the measurement it refused last */
+	int sequence_number; /* of the decoded value; -1 none */
+	uint64_t next_usec; /* call hv_ingest_tick() then; UINT64_MAX never */
+};
+
+/*
+ * One advert, or one GATT value (frame->has_characteristic) read during a
+ * session with `driver`. driver NULL: the configured driver of the address,
+ * else the whole registry. The frame's profile is ignored: body composition
+ * is derived after assignment. Malformed and foreign frames are counted, not
+ * errors. Returns 0, or -errno when the pipeline could not take it.
+ */
+int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
+		    const struct hv_driver *driver,
+		    const struct hv_clock_sample *now,
+		    struct hv_ingest_result *ret);
+/* At the result's next_usec: quiet weigh-ins end, held records are dated. */
+int hv_ingest_tick(struct hv_ingest *in, const struct hv_clock_sample *now,
+		   struct hv_ingest_result *ret);
+/* Shutdown: store what has a final value. */
+int hv_ingest_flush(struct hv_ingest *in, const struct hv_clock_sample *now,
+		    struct hv_ingest_result *ret);
+
+const struct hv_pipeline_stats *hv_ingest_pipeline_stats(const struct hv_ingest *in);
+
+/* Frames per driver (index into hv_drivers[]). */
+struct hv_ingest_driver_stats {
+	uint64_t claimed; /* decoded into a measurement */
+	uint64_t final; /* … a final one */
+	uint64_t invalid; /* its frame, malformed */
+	char last_invalid[HV_ERROR_MAX]; /* why, the last time */
+};
+
+/* -ERANGE for an index past the registry. */
+int hv_ingest_driver_stats(const struct hv_ingest *in, size_t driver_index,
+			   const struct hv_ingest_driver_stats **ret);
+
+/* --- body composition: the one place it is derived ----------------------- */
+
+/* Age in years at now_s (Unix seconds) of someone born on "YYYY-MM-DD";
+ * 0 when unknown. */
+double hv_age_years(const char *birth_date, int64_t now_s);
+/* The person's profile at now_s (their age then). */
+void hv_person_profile(const struct hv_person *p, int64_t now_s,
+		       struct hv_profile *ret);
+
+/*
+ * Derived readings (those with a method) of `m` for the person whose
+ * profile is given: the old ones go, the raw frame is decoded with the
+ * profile by its driver (driver NULL, or not decoding it: the registry) and
+ * the derived readings of that decoding are added (none without a complete
+ * profile). With no raw frame only the old ones go. Returns the number added, -EBADMSG
+ * when the raw frame no longer decodes (m unchanged then).
+ */
+int hv_ingest_derive(const struct hv_frame *raw, const struct hv_driver *driver,
+		     const struct hv_profile *profile,
+		     struct hv_measurement *m);

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# The daemon waits for events and never polls:
+#  1. idle (no bluetoothd, no devices, MQTT off) its loop does not wake up:
+#     the wakeup count it logs on SIGUSR1 grows by that signal alone over
+#     four seconds (a 1 s tick would add four; bluez's own 10 s check of the
+#     adapter is outside this window);
+#  2. three weigh-ins stored by one call (the replay's end) cost one
+#     STATUS= notification, not one each: backlog 0 → 3 with no 1 or 2;
+#  3. with a broker, corrections queued while nobody told the daemon all go
+#     out on one SIGHUP (nudges that were lost or coalesced leave nothing
+#     waiting: the publisher reads everything queued).
+# A private D-Bus bus for the system bus, real mosquitto on 127.0.0.1, real
+# SQLite store.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/helpers/cli.sh
+. scripts/lib/stack.sh
+
+for p in "$HV" "$HVD"; do
+	if [ ! -x "$p" ]; then
+		echo "ok 1 - idle daemon # SKIP $p not built"
+		exit 0
+	fi
+done
+for p in mosquitto mosquitto_sub dbus-daemon python3; do
+	if ! command -v "$p" >/dev/null; then
+		echo "ok 1 - idle daemon # SKIP no $p"
+		exit 0
+	fi
+done
+tmp=$(mktemp -d)
+cleanup() {
+	stop_all
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+db=$tmp/h.db
+
+wait_for() { # SECONDS COMMAND...
+	local n=$(($1 * 10))
+	shift
+	for _ in $(seq "$n"); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# wakeups LOG PID: ask the daemon (SIGUSR1) and print the count it logs.
+wakeups() {
+	local log=$1 pid=$2 before
+	before=$(grep -c "Event loop:" "$log")
+	kill -USR1 "$pid"
+	for _ in $(seq 50); do
+		[ "$(grep -c "Event loop:" "$log")" -gt "$before" ] && break
+		sleep 0.1
+	done
+	grep "Event loop:" "$log" | tail -1 | sed 's/.*Event loop: \([0-9]*\) wakeups.*/\1/'
+}
+
+start_private_bus "$tmp" || { not_ok "private bus"; exit 0; }
+
+# --- 1. idle: no wakeups ---------------------------------------------------------------------
+write_config "$tmp/idle.json" "$db"
+"$HVD" --config "$tmp/idle.json" 2>"$tmp/idle.log" &
+pid=$!
+HV_PIDS+=($pid)
+running() { grep -q "running" "$tmp/idle.log"; }
+check "the daemon starts without an adapter" wait_for 10 running
+sleep 1 # start-up settles: bus calls, the first status
+n1=$(wakeups "$tmp/idle.log" "$pid")
+sleep 4
+n2=$(wakeups "$tmp/idle.log" "$pid")
+if [[ $n1 =~ ^[0-9]+$ && $n2 =~ ^[0-9]+$ ]] && [ $((n2 - n1)) -eq 1 ]; then
+	ok "idle for 4 s: one wakeup, the signal that asked ($n1 → $n2)"
+else
+	not_ok "idle for 4 s: woke up $((n2 - n1)) times ($n1 → $n2): $(tail -5 "$tmp/idle.log")"
+fi
+kill "$pid"
+wait "$pid" 2>/dev/null
+
+# --- 2. status once per change, not once per reading ------------------------------------------
+check "household added" add_household "$db"
+# Stabilised weigh-ins still on the scale (no step-off) on three scales:
+# all three end together when the replay ends.
+for i in 1 2 3; do
+	mi_frame 3$i 8$i.2 | sed "s/C8:0F:10:00:00:01/C8:0F:10:00:00:0$i/"
+done | awk '{ sub(/^\{/, "{\"t\":" (NR - 1) * 0.1 ","); print }' >"$tmp/three.jsonl"
+python3 - "$tmp/notify" "$tmp/notify.log" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "w", buffering=1) as out:
+    while True:
+        out.write(s.recv(4096).decode() + "\n")
+PY
+HV_PIDS+=($!)
+wait_for 5 test -S "$tmp/notify"
+write_config "$tmp/three.json" "$tmp/three.db"
+NOTIFY_SOCKET=$tmp/notify timeout 30 "$HVD" --config "$tmp/three.json" \
+	--replay "$tmp/three.jsonl" 2>"$tmp/three.log"
+statuses=$(grep -o "backlog [0-9]*" "$tmp/notify.log" | uniq | tr '\n' ' ')
+check "three stored at once: one STATUS= (backlog: $statuses)" test "$statuses" = "backlog 0 backlog 3 "
+kill "${HV_PIDS[-1]}"
+
+# --- 3. one SIGHUP publishes every queued correction ---------------------------------------
+{
+	mi_frame 30 85.2 # Ben
+	mi_frame 32 62.5 # Ann and Cleo both fit: unassigned
+} | awk '{ sub(/^\{/, "{\"t\":" (NR - 1) * 0.1 ","); print }' >"$tmp/replay.jsonl"
+timeout 30 "$HVD" --config "$tmp/idle.json" --replay "$tmp/replay.jsonl" 2>"$tmp/replay.log"
+run_hv 0 readings --db "$db" --format json
+ids=$(python3 -c 'import json,sys; print(" ".join(sorted({m["id"] for m in json.loads(sys.argv[1])})))' "$out")
+read -r id1 id2 <<<"$ids"
+check "two measurements stored" test -n "${id2:-}"
+
+port=$(free_port)
+start_broker "$tmp" "$port" || { not_ok "broker"; exit 0; }
+write_config "$tmp/mqtt.json" "$db" "{ \"host\": \"127.0.0.1\", \"port\": $port, \"topic_prefix\": \"homevitals\", \"reconnect_min_s\": 1 }"
+mosquitto_sub -h 127.0.0.1 -p "$port" -v -t 'homevitals/+/people/+/measurements' \
+	-t 'homevitals/probe' >"$tmp/sub.log" 2>&1 &
+HV_PIDS+=($!)
+for _ in $(seq 50); do
+	mosquitto_pub -h 127.0.0.1 -p "$port" -t homevitals/probe -m ready
+	grep -q '^homevitals/probe ready' "$tmp/sub.log" && break
+	sleep 0.1
+done
+"$HVD" --config "$tmp/mqtt.json" 2>"$tmp/daemon.log" &
+pid=$!
+HV_PIDS+=($pid)
+backlog_empty() {
+	[ "$("$HV" status --db "$db" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["backlog"])')" = 0 ]
+}
+check "the daemon delivers the backlog" wait_for 20 backlog_empty
+
+# Nobody tells the daemon: a pid file that does not exist.
+expect_hv "assign one, daemon not told" 0 assign "$id1" p-dan --db "$db" --pid-file "$tmp/none.pid"
+check "... the CLI says the correction waits for a nudge" contains "$out" "send it SIGHUP"
+expect_hv "assign the other, daemon not told" 0 assign "$id2" p-dan --db "$db" --pid-file "$tmp/none.pid"
+danseen() { [ "$(grep -c "^homevitals/.*/people/p-dan/measurements " "$tmp/sub.log")" -ge 2 ]; }
+kill -HUP "$pid"
+check "one SIGHUP: both corrections on Dan's topic" wait_for 10 danseen
+check "the backlog is empty again" wait_for 10 backlog_empty
+
+# --- 4. the daily prune runs at start (then once a day, on its own timer) ----------------------
+kill "$pid"
+wait "$pid" 2>/dev/null
+cat >"$tmp/prune.json" <<CONF
+{
+  "store": { "path": "$db", "retention_days": 30 },
+  "mqtt": { "enabled": false },
+  "time": { "assume_synchronised": true }
+}
+CONF
+"$HVD" --config "$tmp/prune.json" 2>"$tmp/prune.log" &
+pid=$!
+HV_PIDS+=($pid)
+pruned() { grep -q "Pruned [0-9]* published measurements older than 30 days" "$tmp/prune.log"; }
+# The two 2024 weigh-ins were delivered above: older than 30 days.
+check "at start: published measurements older than the retention pruned" wait_for 10 pruned

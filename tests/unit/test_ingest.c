@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Ingest in one line: a frame decoded once, the pipeline, the person, body
+ * composition from her profile, the row and its outbox entry — and the
+ * per-driver counters. A real SQLite store in a temporary directory.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/basic/macro.h"
+#include "daemon/ingest/ingest.h"
+#include "drivers/registry.h"
+
+#define ADDR "C8:47:8C:00:00:02"
+/* Mi Body Composition Scale 2: 62.5 kg, 500 Ω, stabilised, 2024-03-15. */
+#define MI2_FRAME "181b:0226e807030f082000f401d430"
+/* The same with both pound and jin set: malformed. */
+#define MI2_MALFORMED "181b:0366e807030f082000f401d430"
+
+struct fixture {
+	char dir[64];
+	struct hv_config cfg;
+	struct hv_store *store;
+	struct hv_ingest *ingest;
+};
+
+static const struct hv_person ann = {
+	.id = "p-ann",
+	.height_m = 1.62,
+	.birth_date = "1970-01-01",
+	.sex = HV_SEX_FEMALE,
+	.weight_min_kg = 58,
+	.weight_max_kg = 64,
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char path[128];
+
+	assert_non_null(f);
+	(void)snprintf(f->dir, sizeof(f->dir), "/tmp/hv-ingest-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	(void)snprintf(path, sizeof(path), "%s/h.db", f->dir);
+	assert_int_equal(hv_store_open(path, 0, &f->store), 0);
+	hv_config_init(&f->cfg);
+	f->cfg.assignment.tolerance_kg = 1;
+	assert_int_equal(hv_ingest_new(f->store, &f->cfg, NULL, &f->ingest), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[96];
+
+	hv_ingest_free(f->ingest);
+	hv_store_close(f->store);
+	hv_config_done(&f->cfg);
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static struct hv_clock_sample clock_at(double seconds)
+{
+	return (struct hv_clock_sample){
+		.mono_usec = (uint64_t)(seconds * 1e6) + 1000 * USEC_PER_SEC,
+		.wall_usec = 1710491520LL * 1000000 + (int64_t)(seconds * 1e6),
+		.wall_known = true,
+	};
+}
+
+static void advert(struct hv_frame *ret, const char *service_data)
+{
+	*ret = (struct hv_frame){ .address = ADDR };
+	assert_int_equal(hv_frame_add_service_data(ret, service_data), 0);
+}
+
+/* The one pending outbox row's stored JSON. */
+static cJSON *outbox_only(struct hv_store *s)
+{
+	struct hv_outbox_item items[4];
+	size_t n = 0;
+	cJSON *j;
+
+	assert_int_equal(hv_store_outbox_next(s, 0, 4, items, &n), 0);
+	assert_int_equal(n, 1);
+	j = cJSON_Parse(items[0].json);
+	hv_outbox_item_done(&items[0]);
+	assert_non_null(j);
+	return j;
+}
+
+static const cJSON *reading(const cJSON *record, const char *metric)
+{
+	const cJSON *rd;
+
+	cJSON_ArrayForEach(rd, cJSON_GetObjectItemCaseSensitive(record, "readings"))
+		if (strcmp(cJSON_GetObjectItemCaseSensitive(rd, "metric")->valuestring,
+			   metric) == 0)
+			return rd;
+	return NULL;
+}
+
+static void test_weighin_assigned_derived_stored(void **state)
+{
+	struct fixture *f = *state;
+	struct hv_clock_sample now = clock_at(1);
+	struct hv_ingest_result res;
+	struct hv_person p;
+	struct hv_frame fr;
+	const cJSON *bmi, *fat;
+	cJSON *j;
+
+	assert_int_equal(hv_store_person_add(f->store, &ann), 0);
+	advert(&fr, MI2_FRAME);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, NULL, &now, &res), 0);
+	/* The person is still on the scale: nothing yet, a deadline instead. */
+	assert_int_equal(res.stored, 0);
+	assert_int_equal(res.next_usec, clock_at(11).mono_usec);
+
+	now = clock_at(11);
+	assert_int_equal(hv_ingest_tick(f->ingest, &now, &res), 0);
+	assert_int_equal(res.stored, 1);
+	assert_int_equal(res.failed, 0);
+	j = outbox_only(f->store);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "person")->valuestring,
+			    "p-ann");
+	/* Body composition for her: BMI from her height, the driver's method. */
+	bmi = reading(j, "bmi");
+	assert_non_null(bmi);
+	assert_true(fabs(cJSON_GetObjectItemCaseSensitive(bmi, "value")->valuedouble -
+			 62.5 / (1.62 * 1.62)) < 0.01);
+	fat = reading(j, "body_fat_percent");
+	assert_non_null(fat);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(fat, "method")->valuestring,
+			    "mifit");
+	cJSON_Delete(j);
+	/* Her last weight, for the weight rule next time. */
+	assert_int_equal(hv_store_person_get(f->store, "p-ann", &p), 0);
+	assert_true(fabs(p.last_weight_kg - 62.5) < 0.01);
+}
+
+/* A GATT value with the session's driver takes the same road: decoded
+ * once, stored at once, the linked user slot deciding whose it is. */
+static void test_gatt_value_linked_slot(void **state)
+{
+	struct fixture *f = *state;
+	const struct hv_driver *sig = hv_driver_by_id("sig_weight_scale");
+	struct hv_clock_sample now = clock_at(1);
+	struct hv_ingest_result res;
+	struct hv_frame fr = { .address = "AA:BB:CC:00:00:02" };
+	struct hv_person cleo = ann;
+	cJSON *j;
+
+	(void)snprintf(cleo.id, sizeof(cleo.id), "p-cleo");
+	cleo.weight_min_kg = 61;
+	cleo.weight_max_kg = 70;
+	assert_int_equal(hv_store_person_add(f->store, &ann), 0);
+	assert_int_equal(hv_store_person_add(f->store, &cleo), 0);
+	assert_int_equal(hv_store_link_set(f->store, fr.address, 2, "p-cleo", -1),
+			 0);
+	/* 62.5 kg (fits both by weight), user 2 */
+	assert_int_equal(hv_frame_set_characteristic(&fr, "2a9d:04d43002"), 0);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, sig, &now, &res), 0);
+	assert_int_equal(res.stored, 1);
+	assert_int_equal(res.sequence_number, -1);
+	j = outbox_only(f->store);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "person")->valuestring,
+			    "p-cleo");
+	cJSON_Delete(j);
+}
+
+/* Derivation happens after assignment only: a profile a frame brings is not
+ * used, and nobody's profile means no derived readings. */
+static void test_unassigned_no_derivation(void **state)
+{
+	static const struct hv_profile karl = { .height_m = 1.80,
+						.age_years = 65,
+						.sex = HV_SEX_MALE };
+	struct fixture *f = *state;
+	struct hv_clock_sample now = clock_at(1);
+	struct hv_ingest_result res;
+	struct hv_frame fr;
+	cJSON *j;
+
+	advert(&fr, MI2_FRAME);
+	fr.profile = &karl;
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, NULL, &now, &res), 0);
+	now = clock_at(30);
+	assert_int_equal(hv_ingest_flush(f->ingest, &now, &res), 0);
+	assert_int_equal(res.stored, 1);
+	j = outbox_only(f->store);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "person")));
+	assert_non_null(reading(j, "impedance"));
+	assert_null(reading(j, "bmi"));
+	cJSON_Delete(j);
+}
+
+static void test_driver_counters(void **state)
+{
+	struct fixture *f = *state;
+	const struct hv_driver *mi2 = hv_driver_by_id("xiaomi_mi_scale2");
+	const struct hv_ingest_driver_stats *st = NULL;
+	struct hv_clock_sample now = clock_at(1);
+	struct hv_ingest_result res;
+	struct hv_frame fr;
+	size_t index = hv_drivers_count;
+
+	for (size_t i = 0; i < hv_drivers_count; i++)
+		if (hv_drivers[i] == mi2)
+			index = i;
+	assert_true(index < hv_drivers_count);
+	advert(&fr, MI2_MALFORMED);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, NULL, &now, &res), 0);
+	advert(&fr, MI2_FRAME);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, NULL, &now, &res), 0);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, NULL, &now, &res), 0);
+	assert_int_equal(hv_ingest_driver_stats(f->ingest, index, &st), 0);
+	assert_int_equal(st->invalid, 1);
+	assert_non_null(strstr(st->last_invalid, "pound and jin"));
+	assert_int_equal(st->claimed, 2);
+	assert_int_equal(st->final, 2);
+	assert_int_equal(hv_ingest_driver_stats(f->ingest, hv_drivers_count, &st),
+			 -ERANGE);
+}
+
+/* The one derivation, as `homevitals assign` uses it too. */
+static void test_derive_replaces_derived_readings(void **state)
+{
+	static const struct hv_profile karl = { .height_m = 1.80,
+						.age_years = 65,
+						.sex = HV_SEX_MALE };
+	static const struct hv_profile partial = { .height_m = 1.80 };
+	const struct hv_driver *mi2 = hv_driver_by_id("xiaomi_mi_scale2");
+	struct hv_measurement m;
+	struct hv_frame fr;
+	int n;
+
+	(void)state;
+	advert(&fr, MI2_FRAME);
+	hv_measurement_init(&m, mi2->id);
+	assert_int_equal(hv_measurement_add(&m, HV_METRIC_BODY_WEIGHT, 62.5), 0);
+	n = hv_ingest_derive(&fr, mi2, &karl, &m);
+	assert_true(n > 2);
+	assert_int_equal(m.n_readings, 1 + (size_t)n);
+	assert_true(fabs(hv_measurement_find(&m, HV_METRIC_BMI)->value -
+			 62.5 / (1.80 * 1.80)) < 0.01);
+	/* Again: replaced, not added twice. */
+	assert_int_equal(hv_ingest_derive(&fr, mi2, &karl, &m), n);
+	assert_int_equal(m.n_readings, 1 + (size_t)n);
+	/* An incomplete profile: the old ones go, none come. */
+	assert_int_equal(hv_ingest_derive(&fr, mi2, &partial, &m), 0);
+	assert_int_equal(m.n_readings, 1);
+	/* A frame that does not decode: m untouched. */
+	assert_true(hv_ingest_derive(&fr, mi2, &karl, &m) > 0);
+	advert(&fr, MI2_MALFORMED);
+	assert_int_equal(hv_ingest_derive(&fr, mi2, &karl, &m), -EBADMSG);
+	assert_int_equal(m.n_readings, 1 + (size_t)n);
+}
+
+static void test_person_profile(void **state)
+{
+	struct hv_profile p;
+
+	(void)state;
+	/* born 1961-04-02, asked on 2024-03-15: 62.95 years */
+	assert_true(fabs(hv_age_years("1961-04-02", INT64_C(19797) * 86400) -
+			 62.95) < 0.01);
+	assert_true(hv_age_years("1961-02-30", INT64_C(19797) * 86400) == 0);
+	assert_true(hv_age_years("1961-04-02x", INT64_C(19797) * 86400) == 0);
+	assert_true(hv_age_years(NULL, 1) == 0);
+	hv_person_profile(&ann, INT64_C(19797) * 86400, &p);
+	assert_true(p.height_m == 1.62 && p.sex == HV_SEX_FEMALE);
+	assert_true(fabs(p.age_years - 54.2) < 0.01);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_weighin_assigned_derived_stored,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gatt_value_linked_slot, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unassigned_no_derivation,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_driver_counters, setup,
+						teardown),
+		cmocka_unit_test(test_derive_replaces_derived_readings),
+		cmocka_unit_test(test_person_profile),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
