@@ -3,7 +3,7 @@
 
 /*
  * Ingest: one frame in, stored rows out, in one straight line
- * (docs/pipeline.md, docs/architecture-walk.md):
+ * (docs/pipeline.md, docs/architecture.md):
  *
  *   decode (once, through the registry or the session's driver)
  *   → pipeline (which frames make one measurement; pure)
