@@ -3,6 +3,7 @@
  * FHIR R4 transaction Bundles following the HL7 Personal Health Device IG
  * (docs/fhir.md cites the IG pages and profiles each rule comes from).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -220,15 +221,14 @@ static int parse_address(const char *address, uint8_t ret[6])
 		return -EINVAL;
 	for (unsigned i = 0; i < 6; i++) {
 		const char *p = address + 3 * i;
-		char hex[3] = { p[0], p[1], 0 }, *end;
+		char hex[3] = { p[0], p[1], '\0' };
 
 		if (i < 5 && p[2] != ':' && p[2] != '-')
 			return -EINVAL;
-		if (!strchr("0123456789abcdefABCDEF", hex[0]) ||
-		    !strchr("0123456789abcdefABCDEF", hex[1]) || !hex[0] ||
-		    !hex[1])
+		if (!isxdigit((unsigned char)hex[0]) ||
+		    !isxdigit((unsigned char)hex[1]))
 			return -EINVAL;
-		a[i] = (uint8_t)strtoul(hex, &end, 16);
+		a[i] = (uint8_t)strtoul(hex, NULL, 16);
 	}
 	memcpy(ret, a, sizeof(a));
 	return 0;
@@ -311,6 +311,9 @@ static int if_none_exist(const char *system, const char *value, char *buf,
 
 #define URN_MAX 64
 #define IDENT_MAX 512
+/* Longer names are refused, so that no identifier is ever cut short (and
+ * two long ones never collide); the config allows 64 characters. */
+#define NAME_MAX_LEN 128
 
 struct phd_record {
 	const char *id, *time, *person, *address, *device_time, *sample_type;
@@ -383,12 +386,16 @@ static int view_record(const cJSON *record,
 	char name[IDENT_MAX];
 	int r;
 
-	if (!opt || !opt->gateway_id || !*opt->gateway_id)
+	if (!opt || !opt->gateway_id || !*opt->gateway_id ||
+	    strlen(opt->gateway_id) > NAME_MAX_LEN)
 		return -EINVAL;
-	if (!pr.id || !*pr.id || !pr.time || !pr.address)
+	if (!pr.id || !*pr.id || strlen(pr.id) > NAME_MAX_LEN || !pr.time ||
+	    !pr.address)
 		return -EINVAL;
 	if (!pr.person || !*pr.person)
 		return -ENODATA;
+	if (strlen(pr.person) > NAME_MAX_LEN)
+		return -EINVAL;
 	pr.driver = hv_driver_by_id(driver ? driver : stored_model);
 	device_model(&pr, stored_model, &pr.model);
 	r = hv_phd_eui64_from_address(pr.address, pr.eui64, sizeof(pr.eui64));
@@ -510,7 +517,7 @@ static int add_entry(cJSON *entries, const char *urn, cJSON *resource,
 {
 	_cleanup_(cJSON_Deletep) cJSON *res = resource;
 	cJSON *entry, *request;
-	char query[IDENT_MAX * 2];
+	char query[IDENT_MAX * 4]; /* room for escaping every character */
 	int r;
 
 	if (!res)

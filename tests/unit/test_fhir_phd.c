@@ -688,6 +688,22 @@ static void test_refusals(void **state)
 			 -ENODATA);
 	assert_int_equal(hv_fhir_phd_bundle(record, &nameless, &out), -EINVAL);
 	assert_int_equal(hv_fhir_phd_bundle(record, NULL, &out), -EINVAL);
+	{
+		char long_person[130];
+
+		memset(long_person, 'p', sizeof(long_person) - 1);
+		long_person[sizeof(long_person) - 1] = '\0';
+		cJSON_ReplaceItemInObjectCaseSensitive(
+			record, "person", cJSON_CreateString(long_person));
+		assert_int_equal(hv_fhir_phd_bundle(record, &gateway, &out),
+				 -EINVAL);
+		long_person[128] = '\0'; /* the longest accepted */
+		cJSON_ReplaceItemInObjectCaseSensitive(
+			record, "person", cJSON_CreateString(long_person));
+		assert_int_equal(hv_fhir_phd_bundle(record, &gateway, &out), 0);
+		cJSON_Delete(out);
+		out = NULL;
+	}
 	cJSON_ReplaceItemInObjectCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(record, "device"), "address",
 		cJSON_CreateString("not an address"));
