@@ -354,15 +354,29 @@ static int seconds_since_2000(const char *text, char *buf, size_t size)
 	return 0;
 }
 
-static void device_model(const struct phd_record *pr, const char *stored,
-			 const char **ret)
+/* A driver naming exactly one model names the device; else its id. */
+static const char *device_model(const struct hv_driver *driver,
+				const char *stored)
 {
-	/* a driver naming exactly one model names the device; else its id */
-	if (pr->driver && pr->driver->models && pr->driver->models[0] &&
-	    !pr->driver->models[1])
-		*ret = pr->driver->models[0];
-	else
-		*ret = stored && *stored ? stored : "unknown";
+	if (driver && driver->models && driver->models[0] && !driver->models[1])
+		return driver->models[0];
+	return stored && *stored ? stored : "unknown";
+}
+
+/* fullUrls: name-based UUIDs of what identifies each resource. */
+static void derive_urns(struct phd_record *pr)
+{
+	char name[IDENT_MAX];
+
+	(void)snprintf(name, sizeof(name), "Patient|%s|%s",
+		       HV_PHD_SYSTEM_PERSON, pr->person);
+	hv_phd_uuid_urn(name, pr->patient_urn, sizeof(pr->patient_urn));
+	(void)snprintf(name, sizeof(name), "Device|%s|%s", HV_PHD_SYSTEM_EUI64,
+		       pr->eui64);
+	hv_phd_uuid_urn(name, pr->phd_urn, sizeof(pr->phd_urn));
+	(void)snprintf(name, sizeof(name), "PhgDevice|%s|%s",
+		       HV_PHD_SYSTEM_GATEWAY, pr->opt->gateway_id);
+	hv_phd_uuid_urn(name, pr->phg_urn, sizeof(pr->phg_urn));
 }
 
 static int view_record(const cJSON *record,
@@ -383,7 +397,6 @@ static int view_record(const cJSON *record,
 		.preliminary = cJSON_IsFalse(final),
 		.opt = opt,
 	};
-	char name[IDENT_MAX];
 	int r;
 
 	if (!opt || !opt->gateway_id || !*opt->gateway_id ||
@@ -397,7 +410,7 @@ static int view_record(const cJSON *record,
 	if (strlen(pr.person) > NAME_MAX_LEN)
 		return -EINVAL;
 	pr.driver = hv_driver_by_id(driver ? driver : stored_model);
-	device_model(&pr, stored_model, &pr.model);
+	pr.model = device_model(pr.driver, stored_model);
 	r = hv_phd_eui64_from_address(pr.address, pr.eui64, sizeof(pr.eui64));
 	if (r < 0)
 		return r;
@@ -410,15 +423,7 @@ static int view_record(const cJSON *record,
 			       pr.timestamp, sizeof(pr.timestamp));
 	if (r < 0)
 		return r;
-	(void)snprintf(name, sizeof(name), "Patient|%s|%s",
-		       HV_PHD_SYSTEM_PERSON, pr.person);
-	hv_phd_uuid_urn(name, pr.patient_urn, sizeof(pr.patient_urn));
-	(void)snprintf(name, sizeof(name), "Device|%s|%s", HV_PHD_SYSTEM_EUI64,
-		       pr.eui64);
-	hv_phd_uuid_urn(name, pr.phd_urn, sizeof(pr.phd_urn));
-	(void)snprintf(name, sizeof(name), "PhgDevice|%s|%s",
-		       HV_PHD_SYSTEM_GATEWAY, opt->gateway_id);
-	hv_phd_uuid_urn(name, pr.phg_urn, sizeof(pr.phg_urn));
+	derive_urns(&pr);
 	*ret = pr;
 	return 0;
 }
