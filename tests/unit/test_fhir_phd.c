@@ -774,6 +774,68 @@ static void test_uuid5(void **state)
 			    "urn:uuid:7a0d76c4-adb6-5532-bbf1-8c9b7ab9917f");
 }
 
+static enum hv_metric every_metric_next;
+
+static void fill_one_metric(struct hv_measurement *m)
+{
+	add(m, every_metric_next, 1.5);
+}
+
+/* Every metric the gateway knows becomes an Observation coded in MDC. */
+static void test_every_metric_has_an_mdc_code(void **state)
+{
+	const struct kind generic = { "generic", "no_such_driver",
+				      fill_one_metric, "528457" };
+
+	(void)state;
+	for (int m = 0; m < _HV_METRIC_MAX; m++) {
+		const char *loinc = hv_metric_info(m)->loinc;
+		const cJSON *obs, *first;
+		cJSON *bundle;
+
+		every_metric_next = m;
+		bundle = bundle_for(&generic, &gateway);
+		check_devices(bundle, &generic);
+		obs = item(first_observation(bundle), "resource");
+		/* a blood pressure reading: its component of the compound */
+		if (item(obs, "component"))
+			obs = cJSON_GetArrayItem(item(obs, "component"), 0);
+		first = cJSON_GetArrayItem(item(item(obs, "code"), "coding"), 0);
+		assert_string_equal(str(first, "system"), MDC);
+		assert_true(strtoul(str(first, "code"), NULL, 10) > 65535);
+		assert_non_null(str(first, "display"));
+		if (loinc)
+			assert_true(has_coding(item(obs, "code"), LOINC, loinc));
+		check_references(bundle, bundle);
+		cJSON_Delete(bundle);
+	}
+}
+
+/* A measurement not yet final is preliminary; a stored one final. */
+static void test_status(void **state)
+{
+	cJSON *record = record_json(&kinds[4], "alice", 1637582190);
+	cJSON *bundle = NULL;
+	const cJSON *e;
+	unsigned n = 0;
+
+	(void)state;
+	cJSON_ReplaceItemInObjectCaseSensitive(record, "final",
+					       cJSON_CreateFalse());
+	assert_int_equal(hv_fhir_phd_bundle(record, &gateway, &bundle), 0);
+	cJSON_ArrayForEach(e, item(bundle, "entry")) {
+		const cJSON *res = item(e, "resource");
+
+		if (strcmp(str(res, "resourceType"), "Observation") == 0) {
+			assert_string_equal(str(res, "status"), "preliminary");
+			n++;
+		}
+	}
+	assert_int_equal(n, 3);
+	cJSON_Delete(bundle);
+	cJSON_Delete(record);
+}
+
 static void test_config_accepts_phd(void **state)
 {
 	struct hv_config c = { 0 };
@@ -802,6 +864,8 @@ int main(void)
 		cmocka_unit_test(test_if_none_exist_escaping),
 		cmocka_unit_test(test_eui64_from_address),
 		cmocka_unit_test(test_uuid5),
+		cmocka_unit_test(test_every_metric_has_an_mdc_code),
+		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_config_accepts_phd),
 	};
 
