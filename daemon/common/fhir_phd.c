@@ -18,16 +18,17 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
 
-#define SYSTEM_MDC "urn:iso:std:iso:11073:10101"
+#define SYSTEM_MDC   "urn:iso:std:iso:11073:10101"
 #define SYSTEM_LOINC "http://loinc.org"
-#define SYSTEM_UCUM "http://unitsofmeasure.org"
+#define SYSTEM_UCUM  "http://unitsofmeasure.org"
 #define SYSTEM_CATEGORY \
 	"http://terminology.hl7.org/CodeSystem/observation-category"
-#define SYSTEM_PHD_CATEGORY "http://hl7.org/fhir/uv/phd/CodeSystem/PhdObservationCategories"
+#define SYSTEM_PHD_CATEGORY \
+	"http://hl7.org/fhir/uv/phd/CodeSystem/PhdObservationCategories"
 #define SYSTEM_ABSENT "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 #define SYSTEM_DEVICE_IDS \
 	"http://terminology.hl7.org/CodeSystem/ContinuaDeviceIdentifiers"
-#define SYSTEM_ACT_REASON "http://terminology.hl7.org/CodeSystem/v3-ActReason"
+#define SYSTEM_ACT_REASON  "http://terminology.hl7.org/CodeSystem/v3-ActReason"
 #define SYSTEM_MEASUREMENT "urn:homevitals:measurement"
 
 /*
@@ -39,7 +40,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
 
 struct phd_metric {
 	const char *mdc, *mdc_ref; /* 32-bit code (decimal), reference id */
-	bool vital; /* one of the R4 vital signs: category vital-signs too */
+	bool vital;   /* one of the R4 vital signs: category vital-signs too */
 	double scale; /* canonical unit → FHIR unit; 0 = 1 */
 	const char *ucum; /* FHIR unit when it differs from the canonical one */
 };
@@ -297,8 +298,7 @@ static int if_none_exist(const char *system, const char *value, char *buf,
 	if (n < 0 || (size_t)n >= size)
 		return -ENOBUFS;
 	pos = (size_t)n;
-	if (append_query(buf, size, &pos, system, true) < 0 ||
-	    pos + 1 >= size)
+	if (append_query(buf, size, &pos, system, true) < 0 || pos + 1 >= size)
 		return -EINVAL;
 	buf[pos++] = '|'; /* the token's separator, as servers expect it */
 	buf[pos] = '\0';
@@ -309,7 +309,7 @@ static int if_none_exist(const char *system, const char *value, char *buf,
 
 /* --- the record ------------------------------------------------------------- */
 
-#define URN_MAX 64
+#define URN_MAX	  64
 #define IDENT_MAX 512
 /* Longer names are refused, so that no identifier is ever cut short (and
  * two long ones never collide); the config allows 64 characters. */
@@ -340,8 +340,10 @@ static int seconds_since_2000(const char *text, char *buf, size_t size)
 	unsigned y, mo, d, h, mi, s;
 	int n = 0;
 
-	if (!text || sscanf(text, "%4u-%2u-%2uT%2u:%2u:%2u%n", &y, &mo, &d, &h,
-			    &mi, &s, &n) != 6 || n != 19)
+	if (!text ||
+	    sscanf(text, "%4u-%2u-%2uT%2u:%2u:%2u%n", &y, &mo, &d, &h, &mi, &s,
+		   &n) != 6 ||
+	    n != 19)
 		return -EINVAL;
 	if (y < 2000 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
 	    h > 23 || mi > 59 || s > 60)
@@ -383,7 +385,8 @@ static int view_record(const cJSON *record,
 		       const struct hv_fhir_phd_options *opt,
 		       struct phd_record *ret)
 {
-	const cJSON *device = cJSON_GetObjectItemCaseSensitive(record, "device");
+	const cJSON *device =
+		cJSON_GetObjectItemCaseSensitive(record, "device");
 	const cJSON *final = cJSON_GetObjectItemCaseSensitive(record, "final");
 	const char *driver = string_item(record, "driver");
 	const char *stored_model = string_item(device, "model");
@@ -501,8 +504,9 @@ static bool add_device_identifier(cJSON *ids, const char *type,
 {
 	cJSON *id = append_object(ids);
 
-	return id && add_concept(id, "type", SYSTEM_DEVICE_IDS, type,
-				 type_display, NULL) &&
+	return id &&
+	       add_concept(id, "type", SYSTEM_DEVICE_IDS, type, type_display,
+			   NULL) &&
 	       cJSON_AddStringToObject(id, "system", system) &&
 	       cJSON_AddStringToObject(id, "value", value);
 }
@@ -648,7 +652,8 @@ static int add_phd_device(cJSON *entries, const struct phd_record *pr,
 				     pr->driver ? pr->driver->name :
 						  "unknown") ||
 	    !cJSON_AddStringToObject(d, "modelNumber", pr->model) ||
-	    !add_simple_type(d, "65573", "MDC_MOC_VMS_MDS_SIMP", "Simple PHD") ||
+	    !add_simple_type(d, "65573", "MDC_MOC_VMS_MDS_SIMP",
+			     "Simple PHD") ||
 	    !(specs = cJSON_AddArrayToObject(d, "specialization")))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
@@ -664,17 +669,18 @@ static int add_phg_device(cJSON *entries, const struct phd_record *pr)
 	const char *address = pr->opt->gateway_address;
 	char eui64[24], eui48[18];
 	cJSON *ids, *specs, *versions, *v;
-	bool sysid = address &&
-		     hv_phd_eui64_from_address(address, eui64, sizeof(eui64)) >=
-			     0 &&
-		     eui48_from_address(address, eui48, sizeof(eui48)) >= 0;
+	bool sysid =
+		address &&
+		hv_phd_eui64_from_address(address, eui64, sizeof(eui64)) >= 0 &&
+		eui48_from_address(address, eui48, sizeof(eui48)) >= 0;
 
 	if (!d || !cJSON_AddStringToObject(d, "resourceType", "Device") ||
 	    !add_profile(d, HV_PHD_IG "PhgDevice") ||
 	    !(ids = cJSON_AddArrayToObject(d, "identifier")))
 		return -ENOMEM;
 	if (sysid &&
-	    (!add_device_identifier(ids, "SYSID", "IEEE 11073 System Identifier",
+	    (!add_device_identifier(ids, "SYSID",
+				    "IEEE 11073 System Identifier",
 				    HV_PHD_SYSTEM_EUI64, eui64) ||
 	     !add_device_identifier(ids, "BTMAC", "Bluetooth MAC address",
 				    HV_PHD_SYSTEM_BTMAC, eui48)))
@@ -733,7 +739,8 @@ static int add_metric_code(cJSON *parent, const struct phd_record *pr,
 	codings = cJSON_GetObjectItemCaseSensitive(code, "coding");
 	if (!codings)
 		return -ENOMEM;
-	if (info->loinc && !add_coding(codings, SYSTEM_LOINC, info->loinc, NULL))
+	if (info->loinc &&
+	    !add_coding(codings, SYSTEM_LOINC, info->loinc, NULL))
 		return -ENOMEM;
 	/* the R4 oxygensat profile fixes 2708-6 next to the oximetry code */
 	if (m == HV_METRIC_SPO2 &&
@@ -795,8 +802,8 @@ static int add_value(cJSON *obj, enum hv_metric m, const cJSON *reading)
 	return 0;
 }
 
-static bool append_category(cJSON *cats, const char *system,
-			    const char *code, const char *display)
+static bool append_category(cJSON *cats, const char *system, const char *code,
+			    const char *display)
 {
 	cJSON *c = append_object(cats);
 	cJSON *codings = c ? cJSON_AddArrayToObject(c, "coding") : NULL;
@@ -821,26 +828,25 @@ static bool add_categories(cJSON *obs, bool vital)
  * (no duration or supplemental types here). A metric repeated within one
  * measurement (RR intervals) gets "-2", "-3"… after the first.
  */
-static void observation_identifier(const struct phd_record *pr,
-				   const char *mdc, unsigned k, char *buf,
-				   size_t size)
+static void observation_identifier(const struct phd_record *pr, const char *mdc,
+				   unsigned k, char *buf, size_t size)
 {
-	int n = snprintf(buf, size, "%s-%s-%s-%s-%s", pr->eui64_hex,
-			 pr->person, HV_PHD_SYSTEM_PERSON, mdc, pr->timestamp);
+	int n = snprintf(buf, size, "%s-%s-%s-%s-%s", pr->eui64_hex, pr->person,
+			 HV_PHD_SYSTEM_PERSON, mdc, pr->timestamp);
 
 	if (k && n > 0 && (size_t)n < size)
 		(void)snprintf(buf + n, size - (size_t)n, "-%u", k + 1);
 }
 
 /* Everything of an Observation before its code. */
-static cJSON *observation_head(const struct phd_record *pr,
-			       const char *profile, const char *ident,
-			       bool vital)
+static cJSON *observation_head(const struct phd_record *pr, const char *profile,
+			       const char *ident, bool vital)
 {
 	_cleanup_(cJSON_Deletep) cJSON *obs = cJSON_CreateObject();
 	cJSON *meta, *profiles, *ext, *e, *ids;
 
-	if (!obs || !cJSON_AddStringToObject(obs, "resourceType", "Observation"))
+	if (!obs ||
+	    !cJSON_AddStringToObject(obs, "resourceType", "Observation"))
 		return NULL;
 	meta = cJSON_AddObjectToObject(obs, "meta");
 	profiles = meta ? cJSON_AddArrayToObject(meta, "profile") : NULL;
@@ -856,14 +862,16 @@ static cJSON *observation_head(const struct phd_record *pr,
 	ext = cJSON_AddArrayToObject(obs, "extension");
 	e = ext ? append_object(ext) : NULL;
 	if (!e ||
-	    !cJSON_AddStringToObject(e, "url", HV_PHD_GATEWAY_DEVICE_EXTENSION) ||
+	    !cJSON_AddStringToObject(e, "url",
+				     HV_PHD_GATEWAY_DEVICE_EXTENSION) ||
 	    !add_reference(e, "valueReference", pr->phg_urn))
 		return NULL;
 	ids = cJSON_AddArrayToObject(obs, "identifier");
-	if (!ids || !add_plain_identifier(ids, HV_PHD_SYSTEM_OBSERVATION, ident))
+	if (!ids ||
+	    !add_plain_identifier(ids, HV_PHD_SYSTEM_OBSERVATION, ident))
 		return NULL;
-	if (!cJSON_AddStringToObject(obs, "status",
-				     pr->preliminary ? "preliminary" : "final") ||
+	if (!cJSON_AddStringToObject(
+		    obs, "status", pr->preliminary ? "preliminary" : "final") ||
 	    !add_categories(obs, vital))
 		return NULL;
 	return TAKE_PTR(obs);
@@ -876,8 +884,7 @@ static bool add_subject_time(cJSON *obs, const struct phd_record *pr)
 	       cJSON_AddStringToObject(obs, "effectiveDateTime", pr->time);
 }
 
-static int add_observation_entry(cJSON *entries, const char *ident,
-				 cJSON *obs)
+static int add_observation_entry(cJSON *entries, const char *ident, cJSON *obs)
 {
 	char name[IDENT_MAX + 16], urn[URN_MAX];
 
@@ -963,7 +970,8 @@ static int blood_pressure(cJSON *entries, const struct phd_record *pr,
 	    !(components = cJSON_AddArrayToObject(obs, "component")))
 		return -ENOMEM;
 	cJSON_ArrayForEach(rd, readings) {
-		enum hv_metric m = hv_metric_from_name(string_item(rd, "metric"));
+		enum hv_metric m =
+			hv_metric_from_name(string_item(rd, "metric"));
 		cJSON *comp;
 
 		if (!is_bp(m))
@@ -990,7 +998,8 @@ static int add_observations(cJSON *entries, const struct phd_record *pr,
 	int r;
 
 	cJSON_ArrayForEach(rd, readings) {
-		enum hv_metric m = hv_metric_from_name(string_item(rd, "metric"));
+		enum hv_metric m =
+			hv_metric_from_name(string_item(rd, "metric"));
 
 		if (m < 0)
 			return -EINVAL;
@@ -1027,10 +1036,12 @@ int hv_fhir_phd_bundle(const cJSON *record,
 	if (!cJSON_IsArray(readings) || !cJSON_GetArraySize(readings))
 		return -EINVAL;
 	bundle = cJSON_CreateObject();
-	if (!bundle || !cJSON_AddStringToObject(bundle, "resourceType", "Bundle"))
+	if (!bundle ||
+	    !cJSON_AddStringToObject(bundle, "resourceType", "Bundle"))
 		return -ENOMEM;
 	ident = cJSON_AddObjectToObject(bundle, "identifier");
-	if (!ident || !cJSON_AddStringToObject(ident, "system", SYSTEM_MEASUREMENT) ||
+	if (!ident ||
+	    !cJSON_AddStringToObject(ident, "system", SYSTEM_MEASUREMENT) ||
 	    !cJSON_AddStringToObject(ident, "value", pr.id) ||
 	    !cJSON_AddStringToObject(bundle, "type", "transaction") ||
 	    !(entries = cJSON_AddArrayToObject(bundle, "entry")))

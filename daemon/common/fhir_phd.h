@@ -20,12 +20,12 @@
 #include <cjson/cJSON.h>
 
 /* The IG's canonical URLs and identifier systems. */
-#define HV_PHD_IG "http://hl7.org/fhir/uv/phd/StructureDefinition/"
-#define HV_PHD_SYSTEM_EUI64 "urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680"
-#define HV_PHD_SYSTEM_BTMAC "http://hl7.org/fhir/sid/eui-48/bluetooth"
+#define HV_PHD_IG		  "http://hl7.org/fhir/uv/phd/StructureDefinition/"
+#define HV_PHD_SYSTEM_EUI64	  "urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680"
+#define HV_PHD_SYSTEM_BTMAC	  "http://hl7.org/fhir/sid/eui-48/bluetooth"
 #define HV_PHD_SYSTEM_OBSERVATION HV_PHD_IG "PhdBaseObservation"
-#define HV_PHD_SYSTEM_PERSON "urn:homevitals:person"
-#define HV_PHD_SYSTEM_GATEWAY "urn:homevitals:gateway"
+#define HV_PHD_SYSTEM_PERSON	  "urn:homevitals:person"
+#define HV_PHD_SYSTEM_GATEWAY	  "urn:homevitals:gateway"
 #define HV_PHD_GATEWAY_DEVICE_EXTENSION \
 	"http://hl7.org/fhir/StructureDefinition/observation-gatewayDevice"
 

@@ -21,8 +21,8 @@
 #include "daemon/common/fhir_phd.h"
 #include "daemon/common/measurement_json.h"
 
-#define MDC "urn:iso:std:iso:11073:10101"
-#define LOINC "http://loinc.org"
+#define MDC	"urn:iso:std:iso:11073:10101"
+#define LOINC	"http://loinc.org"
 #define ADDRESS "00:1C:05:FF:E8:74"
 
 static const struct hv_fhir_phd_options gateway = {
@@ -70,9 +70,8 @@ static void fill_scale(struct hv_measurement *m)
 	add(m, HV_METRIC_BONE_MASS, 2.9);
 	add(m, HV_METRIC_VISCERAL_FAT_RATING, 8);
 	add(m, HV_METRIC_BASAL_METABOLIC_RATE, 1650);
-	assert_int_equal(hv_measurement_add_absent(m, HV_METRIC_BMI,
-						   HV_ABSENT_NAN),
-			 0);
+	assert_int_equal(
+		hv_measurement_add_absent(m, HV_METRIC_BMI, HV_ABSENT_NAN), 0);
 	m->readings[m->n_readings - 1].method = "mifit";
 }
 
@@ -81,10 +80,10 @@ static void fill_bp(struct hv_measurement *m)
 	device_time(m);
 	add(m, HV_METRIC_SYSTOLIC_PRESSURE, 128);
 	add(m, HV_METRIC_DIASTOLIC_PRESSURE, 82);
-	assert_int_equal(hv_measurement_add_absent(m,
-						   HV_METRIC_MEAN_ARTERIAL_PRESSURE,
-						   HV_ABSENT_NRES),
-			 0);
+	assert_int_equal(
+		hv_measurement_add_absent(m, HV_METRIC_MEAN_ARTERIAL_PRESSURE,
+					  HV_ABSENT_NRES),
+		0);
 	add(m, HV_METRIC_PULSE_RATE, 66);
 }
 
@@ -116,7 +115,8 @@ static void fill_temperature(struct hv_measurement *m)
 {
 	device_time(m);
 	add(m, HV_METRIC_BODY_TEMPERATURE, 36.9);
-	assert_int_equal(hv_measurement_add_absent(m, HV_METRIC_BODY_TEMPERATURE,
+	assert_int_equal(hv_measurement_add_absent(m,
+						   HV_METRIC_BODY_TEMPERATURE,
 						   HV_ABSENT_POS_INF),
 			 0);
 }
@@ -186,11 +186,13 @@ static bool has_category(const cJSON *obs, const char *code)
 	const cJSON *cat;
 
 	cJSON_ArrayForEach(cat, item(obs, "category"))
-		if (has_coding(cat, "http://hl7.org/fhir/uv/phd/CodeSystem/"
-				    "PhdObservationCategories",
+		if (has_coding(cat,
+			       "http://hl7.org/fhir/uv/phd/CodeSystem/"
+			       "PhdObservationCategories",
 			       code) ||
-		    has_coding(cat, "http://terminology.hl7.org/CodeSystem/"
-				    "observation-category",
+		    has_coding(cat,
+			       "http://terminology.hl7.org/CodeSystem/"
+			       "observation-category",
 			       code))
 			return true;
 	return false;
@@ -201,7 +203,8 @@ static const cJSON *entry_of_profile(const cJSON *bundle, const char *profile)
 	const cJSON *e, *found = NULL;
 
 	cJSON_ArrayForEach(e, item(bundle, "entry")) {
-		const cJSON *p = item(item(item(e, "resource"), "meta"), "profile");
+		const cJSON *p =
+			item(item(item(e, "resource"), "meta"), "profile");
 
 		if (strcmp(cJSON_GetStringValue(cJSON_GetArrayItem(p, 0)),
 			   profile) == 0) {
@@ -281,7 +284,8 @@ static void check_devices(const cJSON *bundle, const struct kind *k)
 			       "SYSID"));
 	assert_string_equal(str(id, "system"), HV_PHD_SYSTEM_EUI64);
 	assert_string_equal(str(id, "value"), "74-E8-FF-FE-FF-05-1C-00");
-	assert_true(has_coding(item(spec, "systemType"), MDC, k->specialization));
+	assert_true(
+		has_coding(item(spec, "systemType"), MDC, k->specialization));
 	assert_non_null(str(spec, "version"));
 	assert_non_null(str(phd, "manufacturer"));
 	assert_non_null(str(phd, "modelNumber"));
@@ -354,12 +358,12 @@ static void check_value(const cJSON *o)
 static void check_observation(const cJSON *bundle, const cJSON *obs,
 			      const struct kind *k)
 {
-	const char *patient = str(entry_of_profile(bundle, HV_PHD_IG "PhdPatient"),
-				  "fullUrl");
-	const char *phd = str(entry_of_profile(bundle, HV_PHD_IG "PhdDevice"),
-			      "fullUrl");
-	const char *phg = str(entry_of_profile(bundle, HV_PHD_IG "PhgDevice"),
-			      "fullUrl");
+	const char *patient = str(
+		entry_of_profile(bundle, HV_PHD_IG "PhdPatient"), "fullUrl");
+	const char *phd =
+		str(entry_of_profile(bundle, HV_PHD_IG "PhdDevice"), "fullUrl");
+	const char *phg =
+		str(entry_of_profile(bundle, HV_PHD_IG "PhgDevice"), "fullUrl");
 	const cJSON *ext = cJSON_GetArrayItem(item(obs, "extension"), 0);
 	const cJSON *id = cJSON_GetArrayItem(item(obs, "identifier"), 0);
 	const char *profile = cJSON_GetStringValue(
@@ -383,9 +387,9 @@ static void check_observation(const cJSON *bundle, const cJSON *obs,
 	assert_true(strcmp(status, "final") == 0 ||
 		    strcmp(status, "preliminary") == 0);
 	/* the MDC code comes first, always (IG: Nomenclature codes) */
-	assert_string_equal(str(cJSON_GetArrayItem(item(code, "coding"), 0),
-				"system"),
-			    MDC);
+	assert_string_equal(
+		str(cJSON_GetArrayItem(item(code, "coding"), 0), "system"),
+		MDC);
 	if (item(obs, "component")) {
 		const cJSON *comp;
 
@@ -449,10 +453,16 @@ static void check_distinct(const cJSON *bundle)
 
 	cJSON_ArrayForEach(a, item(bundle, "entry"))
 		for (b = a->next; b; b = b->next) {
-			const char *ia = str(cJSON_GetArrayItem(
-				item(item(a, "resource"), "identifier"), 0), "value");
-			const char *ib = str(cJSON_GetArrayItem(
-				item(item(b, "resource"), "identifier"), 0), "value");
+			const char *ia =
+				str(cJSON_GetArrayItem(item(item(a, "resource"),
+							    "identifier"),
+						       0),
+				    "value");
+			const char *ib =
+				str(cJSON_GetArrayItem(item(item(b, "resource"),
+							    "identifier"),
+						       0),
+				    "value");
 
 			assert_string_not_equal(str(a, "fullUrl"),
 						str(b, "fullUrl"));
@@ -480,7 +490,8 @@ static void test_redelivery_is_stable(void **state)
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		cJSON *a = bundle_for(&kinds[i], &gateway);
 		cJSON *b = bundle_for(&kinds[i], &gateway);
-		char *ta = cJSON_PrintUnformatted(a), *tb = cJSON_PrintUnformatted(b);
+		char *ta = cJSON_PrintUnformatted(a),
+		     *tb = cJSON_PrintUnformatted(b);
 
 		assert_string_equal(ta, tb);
 		free(ta);
@@ -511,7 +522,8 @@ static void test_identifier_timestamp(void **state)
 {
 	const struct kind *bp = &kinds[1], *hr = &kinds[3];
 	cJSON *r1 = record_json(bp, "alice", 1637582190);
-	cJSON *r2 = record_json(hr, "alice", 1710492000); /* 2024-03-15T08:40:00Z */
+	cJSON *r2 =
+		record_json(hr, "alice", 1710492000); /* 2024-03-15T08:40:00Z */
 	cJSON *b1 = NULL, *b2 = NULL;
 	const cJSON *o1, *o2;
 
@@ -521,18 +533,18 @@ static void test_identifier_timestamp(void **state)
 	o1 = first_observation(b1);
 	o2 = first_observation(b2);
 	/* 2021-11-22 11:56:30 = 690897390 s after 2000-01-01 */
-	assert_string_equal(str(cJSON_GetArrayItem(item(item(o1, "resource"),
-							"identifier"),
-						   0),
-				"value"),
-			    "74E8FFFEFF051C00-alice-urn:homevitals:person-"
-			    "150020-690897390");
-	assert_string_equal(str(cJSON_GetArrayItem(item(item(o2, "resource"),
-							"identifier"),
-						   0),
-				"value"),
-			    "74E8FFFEFF051C00-alice-urn:homevitals:person-"
-			    "147842-763807200");
+	assert_string_equal(
+		str(cJSON_GetArrayItem(item(item(o1, "resource"), "identifier"),
+				       0),
+		    "value"),
+		"74E8FFFEFF051C00-alice-urn:homevitals:person-"
+		"150020-690897390");
+	assert_string_equal(
+		str(cJSON_GetArrayItem(item(item(o2, "resource"), "identifier"),
+				       0),
+		    "value"),
+		"74E8FFFEFF051C00-alice-urn:homevitals:person-"
+		"147842-763807200");
 	assert_string_not_equal(str(o1, "fullUrl"), str(o2, "fullUrl"));
 	/* the same patient and gateway, whatever the measurement */
 	assert_string_equal(
@@ -547,8 +559,7 @@ static void test_identifier_timestamp(void **state)
 	cJSON_Delete(b2);
 }
 
-static const cJSON *observation_with_code(const cJSON *bundle,
-					  const char *mdc)
+static const cJSON *observation_with_code(const cJSON *bundle, const char *mdc)
 {
 	const cJSON *e;
 
@@ -565,8 +576,8 @@ static const cJSON *observation_with_code(const cJSON *bundle,
 
 static const char *absent_code(const cJSON *o)
 {
-	return str(cJSON_GetArrayItem(item(item(o, "dataAbsentReason"), "coding"),
-				      0),
+	return str(cJSON_GetArrayItem(
+			   item(item(o, "dataAbsentReason"), "coding"), 0),
 		   "code");
 }
 
@@ -639,9 +650,8 @@ static void test_test_data_flag(void **state)
 	test = bundle_for(&kinds[0], &demo);
 	cJSON_ArrayForEach(e, item(test, "entry")) {
 		const cJSON *res = item(e, "resource");
-		const cJSON *sec = cJSON_GetArrayItem(item(item(res, "meta"),
-							   "security"),
-						      0);
+		const cJSON *sec = cJSON_GetArrayItem(
+			item(item(res, "meta"), "security"), 0);
 
 		if (strcmp(str(res, "resourceType"), "Observation") != 0)
 			continue;
@@ -651,7 +661,8 @@ static void test_test_data_flag(void **state)
 		assert_string_equal(str(sec, "code"), "HTEST");
 	}
 	cJSON_ArrayForEach(e, item(plain, "entry"))
-		assert_null(item(item(item(e, "resource"), "meta"), "security"));
+		assert_null(
+			item(item(item(e, "resource"), "meta"), "security"));
 	cJSON_Delete(plain);
 	cJSON_Delete(test);
 }
@@ -662,9 +673,8 @@ static void test_gateway_without_address(void **state)
 	struct hv_fhir_phd_options named = { .gateway_id = "hallway" };
 	cJSON *bundle = bundle_for(&kinds[2], &named);
 	const cJSON *phg = entry_of_profile(bundle, HV_PHD_IG "PhgDevice");
-	const cJSON *id = cJSON_GetArrayItem(item(item(phg, "resource"),
-						  "identifier"),
-					     0);
+	const cJSON *id = cJSON_GetArrayItem(
+		item(item(phg, "resource"), "identifier"), 0);
 
 	(void)state;
 	assert_string_equal(str(id, "system"), HV_PHD_SYSTEM_GATEWAY);
@@ -744,9 +754,9 @@ static void test_eui64_from_address(void **state)
 						   sizeof(buf)),
 			 0);
 	assert_string_equal(buf, "74-E8-FF-FE-FF-05-1C-00");
-	assert_int_equal(hv_phd_eui64_from_address("00:1C:05:FF:E8", buf,
-						   sizeof(buf)),
-			 -EINVAL);
+	assert_int_equal(
+		hv_phd_eui64_from_address("00:1C:05:FF:E8", buf, sizeof(buf)),
+		-EINVAL);
 	assert_int_equal(hv_phd_eui64_from_address("00:1C:05:FF:E8:7G", buf,
 						   sizeof(buf)),
 			 -EINVAL);
@@ -760,7 +770,8 @@ static void test_uuid5(void **state)
 	char long_name[201], buf[64];
 
 	(void)state;
-	hv_phd_uuid_urn("Patient|urn:homevitals:person|alice", buf, sizeof(buf));
+	hv_phd_uuid_urn("Patient|urn:homevitals:person|alice", buf,
+			sizeof(buf));
 	assert_string_equal(buf,
 			    "urn:uuid:fc650f64-9e4c-5a1f-9351-a3d6c8adac0c");
 	hv_phd_uuid_urn("", buf, sizeof(buf));
@@ -800,12 +811,14 @@ static void test_every_metric_has_an_mdc_code(void **state)
 		/* a blood pressure reading: its component of the compound */
 		if (item(obs, "component"))
 			obs = cJSON_GetArrayItem(item(obs, "component"), 0);
-		first = cJSON_GetArrayItem(item(item(obs, "code"), "coding"), 0);
+		first = cJSON_GetArrayItem(item(item(obs, "code"), "coding"),
+					   0);
 		assert_string_equal(str(first, "system"), MDC);
 		assert_true(strtoul(str(first, "code"), NULL, 10) > 65535);
 		assert_non_null(str(first, "display"));
 		if (loinc)
-			assert_true(has_coding(item(obs, "code"), LOINC, loinc));
+			assert_true(
+				has_coding(item(obs, "code"), LOINC, loinc));
 		check_references(bundle, bundle);
 		cJSON_Delete(bundle);
 	}
