@@ -84,15 +84,20 @@ static const struct phd_metric phd_metrics[_HV_METRIC_MAX] = {
 	[HV_METRIC_BLOOD_GLUCOSE]          = { "160020", "MDC_CONC_GLU_GEN", false, 0, NULL },
 };
 
-/* Blood glucose by the Glucose Measurement's sample type (sig_glucose.c). */
+/*
+ * Blood glucose by the Glucose Measurement's sample type (sig_glucose.c).
+ * readings.md's LOINC 14743-9 says "capillary blood by glucometer": right for
+ * capillary samples only; venous whole blood is 15074-8 "in Blood"; plasma
+ * from elsewhere gets no LOINC rather than a wrong one.
+ */
 static const struct {
-	const char *sample_type, *mdc, *mdc_ref;
+	const char *sample_type, *mdc, *mdc_ref, *loinc;
 } glucose_codes[] = {
-	{ "capillary_whole_blood", "160184", "MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD" },
-	{ "capillary_plasma",      "160188", "MDC_CONC_GLU_CAPILLARY_PLASMA" },
-	{ "venous_whole_blood",    "160192", "MDC_CONC_GLU_VENOUS_WHOLEBLOOD" },
-	{ "venous_plasma",         "160196", "MDC_CONC_GLU_VENOUS_PLASMA" },
-	{ "undetermined_plasma",   "160368", "MDC_CONC_GLU_UNDETERMINED_PLASMA" },
+	{ "capillary_whole_blood", "160184", "MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD", "14743-9" },
+	{ "capillary_plasma",      "160188", "MDC_CONC_GLU_CAPILLARY_PLASMA",     "14743-9" },
+	{ "venous_whole_blood",    "160192", "MDC_CONC_GLU_VENOUS_WHOLEBLOOD",    "15074-8" },
+	{ "venous_plasma",         "160196", "MDC_CONC_GLU_VENOUS_PLASMA",        NULL },
+	{ "undetermined_plasma",   "160368", "MDC_CONC_GLU_UNDETERMINED_PLASMA",  NULL },
 };
 
 /* Device specializations (IG ValueSet DeviceTypes11073MDC) by driver kind. */
@@ -707,9 +712,22 @@ static int add_phg_device(cJSON *entries, const struct phd_record *pr)
 
 /* --- Observations ------------------------------------------------------------ */
 
+/* The glucose_codes row of the meter's sample type, or -1. */
+static int glucose_row(const struct phd_record *pr, enum hv_metric m)
+{
+	if (m != HV_METRIC_BLOOD_GLUCOSE || !pr->sample_type)
+		return -1;
+	for (size_t i = 0; i < ELEMENTSOF(glucose_codes); i++)
+		if (strcmp(glucose_codes[i].sample_type, pr->sample_type) == 0)
+			return (int)i;
+	return -1;
+}
+
 static void mdc_code(const struct phd_record *pr, enum hv_metric m,
 		     const char **ret_code, const char **ret_ref)
 {
+	int g = glucose_row(pr, m);
+
 	*ret_code = phd_metrics[m].mdc;
 	*ret_ref = phd_metrics[m].mdc_ref;
 	if (m == HV_METRIC_PULSE_RATE && pr->driver &&
@@ -717,30 +735,33 @@ static void mdc_code(const struct phd_record *pr, enum hv_metric m,
 		*ret_code = "149530";
 		*ret_ref = "MDC_PULS_OXIM_PULS_RATE";
 	}
-	if (m == HV_METRIC_BLOOD_GLUCOSE && pr->sample_type)
-		for (size_t i = 0; i < ELEMENTSOF(glucose_codes); i++)
-			if (strcmp(glucose_codes[i].sample_type,
-				   pr->sample_type) == 0) {
-				*ret_code = glucose_codes[i].mdc;
-				*ret_ref = glucose_codes[i].mdc_ref;
-			}
+	if (g >= 0) {
+		*ret_code = glucose_codes[g].mdc;
+		*ret_ref = glucose_codes[g].mdc_ref;
+	}
+}
+
+static const char *loinc_code(const struct phd_record *pr, enum hv_metric m)
+{
+	int g = glucose_row(pr, m);
+
+	return g >= 0 ? glucose_codes[g].loinc : hv_metric_info(m)->loinc;
 }
 
 /* code: the MDC coding always (the IG's rule), then LOINC where one exists. */
 static int add_metric_code(cJSON *parent, const struct phd_record *pr,
 			   enum hv_metric m)
 {
-	const struct hv_metric_info *info = hv_metric_info(m);
-	const char *mdc, *ref;
+	const char *mdc, *ref, *loinc = loinc_code(pr, m);
 	cJSON *code, *codings;
 
 	mdc_code(pr, m, &mdc, &ref);
-	code = add_concept(parent, "code", SYSTEM_MDC, mdc, ref, info->display);
+	code = add_concept(parent, "code", SYSTEM_MDC, mdc, ref,
+			   hv_metric_info(m)->display);
 	codings = cJSON_GetObjectItemCaseSensitive(code, "coding");
 	if (!codings)
 		return -ENOMEM;
-	if (info->loinc &&
-	    !add_coding(codings, SYSTEM_LOINC, info->loinc, NULL))
+	if (loinc && !add_coding(codings, SYSTEM_LOINC, loinc, NULL))
 		return -ENOMEM;
 	/* the R4 oxygensat profile fixes 2708-6 next to the oximetry code */
 	if (m == HV_METRIC_SPO2 &&

@@ -824,6 +824,29 @@ static void test_every_metric_has_an_mdc_code(void **state)
 	}
 }
 
+/* The glucose code follows the sample type; LOINC only where it fits. */
+static void test_glucose_sample_type(void **state)
+{
+	cJSON *record = record_json(&kinds[2], "alice", 1637582190);
+	cJSON *bundle = NULL;
+	const cJSON *obs;
+
+	(void)state;
+	cJSON_ReplaceItemInObjectCaseSensitive(
+		record, "sample_type", cJSON_CreateString("venous_plasma"));
+	assert_int_equal(hv_fhir_phd_bundle(record, &gateway, &bundle), 0);
+	obs = observation_with_code(bundle, "160196");
+	assert_false(has_coding(item(obs, "code"), LOINC, NULL));
+	cJSON_Delete(bundle);
+	bundle = NULL;
+	cJSON_DeleteItemFromObjectCaseSensitive(record, "sample_type");
+	assert_int_equal(hv_fhir_phd_bundle(record, &gateway, &bundle), 0);
+	obs = observation_with_code(bundle, "160020");
+	assert_true(has_coding(item(obs, "code"), LOINC, "14743-9"));
+	cJSON_Delete(bundle);
+	cJSON_Delete(record);
+}
+
 /* A measurement not yet final is preliminary; a stored one final. */
 static void test_status(void **state)
 {
@@ -879,6 +902,7 @@ int main(void)
 		cmocka_unit_test(test_uuid5),
 		cmocka_unit_test(test_every_metric_has_an_mdc_code),
 		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_glucose_sample_type),
 		cmocka_unit_test(test_config_accepts_phd),
 	};
 
