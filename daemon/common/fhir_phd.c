@@ -87,8 +87,9 @@ static const struct phd_metric phd_metrics[_HV_METRIC_MAX] = {
 /*
  * Blood glucose by the Glucose Measurement's sample type (sig_glucose.c).
  * readings.md's LOINC 14743-9 says "capillary blood by glucometer": right for
- * capillary samples only; venous whole blood is 15074-8 "in Blood"; plasma
- * from elsewhere gets no LOINC rather than a wrong one.
+ * capillary samples only; other whole blood is 15074-8 "in Blood"; plasma
+ * from elsewhere gets no LOINC rather than a wrong one. Sample types with no
+ * row (interstitial fluid, control solution…) are MDC_CONC_GLU_GEN.
  */
 static const struct {
 	const char *sample_type, *mdc, *mdc_ref, *loinc;
@@ -97,6 +98,8 @@ static const struct {
 	{ "capillary_plasma",      "160188", "MDC_CONC_GLU_CAPILLARY_PLASMA",     "14743-9" },
 	{ "venous_whole_blood",    "160192", "MDC_CONC_GLU_VENOUS_WHOLEBLOOD",    "15074-8" },
 	{ "venous_plasma",         "160196", "MDC_CONC_GLU_VENOUS_PLASMA",        NULL },
+	{ "arterial_whole_blood",  "160200", "MDC_CONC_GLU_ARTERIAL_WHOLEBLOOD",  "15074-8" },
+	{ "arterial_plasma",       "160204", "MDC_CONC_GLU_ARTERIAL_PLASMA",      NULL },
 	{ "undetermined_plasma",   "160368", "MDC_CONC_GLU_UNDETERMINED_PLASMA",  NULL },
 };
 
