@@ -164,6 +164,7 @@ static const struct enum_name payload_formats[] = {
 	{ "homevitals", HV_PAYLOAD_HOMEVITALS },
 	{ "fhir", HV_PAYLOAD_FHIR },
 	{ "both", HV_PAYLOAD_BOTH },
+	{ "phd", HV_PAYLOAD_PHD },
 	{ NULL, 0 },
 };
 
@@ -221,7 +222,7 @@ static const struct option options[] = {
 	{ .path = "mqtt.payload_format", .type = OPT_ENUM,
 	  .offset = C(mqtt.payload_format), .def_num = HV_PAYLOAD_HOMEVITALS,
 	  .names = payload_formats,
-	  .expected = "one of \"homevitals\", \"fhir\", \"both\"" },
+	  .expected = "one of \"homevitals\", \"fhir\", \"both\", \"phd\"" },
 	BOOL("mqtt.retain_latest", mqtt.retain_latest, true),
 	BOOL("mqtt.ha_discovery", mqtt.ha_discovery, false),
 	STRING("mqtt.ha_prefix", mqtt.ha_prefix, "homeassistant", false,

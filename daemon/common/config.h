@@ -18,6 +18,7 @@ enum hv_payload_format {
 	HV_PAYLOAD_HOMEVITALS,
 	HV_PAYLOAD_FHIR,
 	HV_PAYLOAD_BOTH,
+	HV_PAYLOAD_PHD, /* HL7 PHD IG transaction Bundles (fhir_phd.h) */
 };
 
 struct hv_config_device {

@@ -254,7 +254,7 @@ static const struct {
 	{ "{\"mqtt\": {\"qos\": 0}}", "mqtt.qos: 0 is not a QoS of 1 or 2" },
 	{ "{\"mqtt\": {\"qos\": 3}}", "mqtt.qos: 3 is not a QoS of 1 or 2" },
 	{ "{\"mqtt\": {\"payload_format\": \"xml\"}}",
-	  "mqtt.payload_format: \"xml\" is not one of \"homevitals\", \"fhir\", \"both\"" },
+	  "mqtt.payload_format: \"xml\" is not one of \"homevitals\", \"fhir\", \"both\", \"phd\"" },
 	{ "{\"mqtt\": {\"enabled\": \"yes\"}}",
 	  "mqtt.enabled: \"yes\" is not true or false" },
 	{ "{\"mqtt\": {\"enabled\": 1}}",
