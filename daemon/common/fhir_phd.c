@@ -595,31 +595,41 @@ static size_t specializations(const struct phd_record *pr,
 			      const cJSON *readings,
 			      const struct specialization *ret[2])
 {
-	const char *kind = pr->driver ? pr->driver->kind : "";
+	enum hv_driver_kind kind =
+		pr->driver ? pr->driver->kind : HV_DRIVER_KIND_OTHER;
 	size_t n = 0;
 
-	if (strcmp(kind, "scale") == 0) {
+	switch (kind) {
+	case HV_DRIVER_KIND_SCALE:
 		ret[n++] = &spec_scale;
 		if (has_body_composition(readings))
 			ret[n++] = &spec_bca;
-	} else if (strcmp(kind, "blood_pressure") == 0) {
+		break;
+	case HV_DRIVER_KIND_BLOOD_PRESSURE:
 		ret[n++] = &spec_bp;
-	} else if (strcmp(kind, "glucose_meter") == 0) {
+		break;
+	case HV_DRIVER_KIND_GLUCOSE_METER:
 		ret[n++] = &spec_glucose;
-	} else if (strcmp(kind, "heart_rate") == 0) {
+		break;
+	case HV_DRIVER_KIND_HEART_RATE:
 		ret[n++] = &spec_ecg;
 		ret[n++] = &spec_hr;
-	} else if (strcmp(kind, "pulse_oximeter") == 0) {
+		break;
+	case HV_DRIVER_KIND_PULSE_OXIMETER:
 		ret[n++] = &spec_oxim;
-	} else if (strcmp(kind, "thermometer") == 0) {
+		break;
+	case HV_DRIVER_KIND_THERMOMETER:
 		ret[n++] = &spec_temp;
-	} else if (strcmp(kind, "activity") == 0 ||
-		   strcmp(kind, "fitness_band") == 0) {
+		break;
+	case HV_DRIVER_KIND_ACTIVITY:
+	case HV_DRIVER_KIND_FITNESS_BAND:
 		ret[n++] = &spec_cardio;
 		if (has_metric(readings, HV_METRIC_STEP_COUNT))
 			ret[n++] = &spec_steps;
-	} else {
+		break;
+	default:
 		ret[n++] = &spec_generic;
+		break;
 	}
 	return n;
 }
@@ -734,7 +744,7 @@ static void mdc_code(const struct phd_record *pr, enum hv_metric m,
 	*ret_code = phd_metrics[m].mdc;
 	*ret_ref = phd_metrics[m].mdc_ref;
 	if (m == HV_METRIC_PULSE_RATE && pr->driver &&
-	    strcmp(pr->driver->kind, "pulse_oximeter") == 0) {
+	    pr->driver->kind == HV_DRIVER_KIND_PULSE_OXIMETER) {
 		*ret_code = "149530";
 		*ret_ref = "MDC_PULS_OXIM_PULS_RATE";
 	}

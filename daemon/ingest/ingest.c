@@ -24,7 +24,7 @@ struct hv_ingest {
 	struct hv_store *store;
 	const struct hv_config *cfg;
 	struct hv_pipeline *pipeline;
-	struct hv_ingest_driver_stats *drivers; /* hv_drivers_count of them */
+	struct hv_driver_counters *drivers; /* hv_drivers_count of them */
 	struct seen seen[SEEN_MAX];
 };
 
@@ -74,21 +74,12 @@ const struct hv_pipeline_stats *hv_ingest_pipeline_stats(const struct hv_ingest 
 }
 
 int hv_ingest_driver_stats(const struct hv_ingest *in, size_t driver_index,
-			   const struct hv_ingest_driver_stats **ret)
+			   const struct hv_driver_counters **ret)
 {
 	if (driver_index >= hv_drivers_count)
 		return -ERANGE;
 	*ret = &in->drivers[driver_index];
 	return 0;
-}
-
-static struct hv_ingest_driver_stats *driver_stats(struct hv_ingest *in,
-						   const char *driver_id)
-{
-	for (size_t i = 0; driver_id && i < hv_drivers_count; i++)
-		if (strcmp(hv_drivers[i]->id, driver_id) == 0)
-			return &in->drivers[i];
-	return NULL;
 }
 
 /* --- body composition ----------------------------------------------------- */
@@ -320,28 +311,17 @@ static void note_device(struct hv_ingest *in, const struct hv_frame *f,
 }
 
 static void count(struct hv_ingest *in, const struct hv_frame *f,
-		  const struct hv_measurement *m)
+		  const struct hv_measurement *m, int driver_index,
+		  enum hv_decode_outcome outcome)
 {
-	struct hv_ingest_driver_stats *st = driver_stats(in, m->driver);
-
-	if (m->status == HV_STATUS_INVALID) {
+	if (outcome == HV_OUTCOME_INVALID)
 		/* Debug level: a scale repeats itself. */
 		log_debug("Dropped a malformed frame from %s (%s): %s",
 			  f->address ? f->address : "?",
 			  m->driver ? m->driver : "?", m->error);
-		if (st) {
-			st->invalid++;
-			(void)snprintf(st->last_invalid,
-				       sizeof(st->last_invalid), "%s",
-				       m->error);
-		}
-		return;
-	}
-	if (st) {
-		st->claimed++;
-		if (m->final)
-			st->final++;
-	}
+	if (driver_index >= 0 && (size_t)driver_index < hv_drivers_count)
+		hv_driver_counters_note(&in->drivers[driver_index], outcome,
+					m->error);
 }
 
 int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
@@ -353,7 +333,8 @@ int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 	struct hv_pipeline_output out;
 	struct hv_measurement m;
 	struct hv_frame f = *frame;
-	int r;
+	enum hv_decode_outcome outcome;
+	int driver_index, r;
 
 	if (!f.address)
 		return -EINVAL;
@@ -370,9 +351,9 @@ int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 			*ret = res;
 		return 0;
 	}
-	(void)hv_registry_decode(&f, driver, &m);
-	if (m.status != HV_STATUS_NOT_MINE)
-		count(in, &f, &m);
+	(void)hv_registry_decode_outcome(&f, driver, &m, &driver_index,
+					 &outcome);
+	count(in, &f, &m, driver_index, outcome);
 	if (m.status == HV_STATUS_OK) {
 		res.sequence_number = m.sequence_number;
 		if (now->wall_known)

@@ -23,6 +23,7 @@
 #include "daemon/ingest/pipeline.h"
 #include "daemon/store/store.h"
 #include "drivers/driver.h"
+#include "drivers/registry.h"
 
 struct hv_ingest;
 
@@ -63,17 +64,11 @@ int hv_ingest_flush(struct hv_ingest *in, const struct hv_clock_sample *now,
 
 const struct hv_pipeline_stats *hv_ingest_pipeline_stats(const struct hv_ingest *in);
 
-/* Frames per driver (index into hv_drivers[]). */
-struct hv_ingest_driver_stats {
-	uint64_t claimed; /* decoded into a measurement */
-	uint64_t final; /* … a final one */
-	uint64_t invalid; /* its frame, malformed */
-	char last_invalid[HV_ERROR_MAX]; /* why, the last time */
-};
-
-/* -ERANGE for an index past the registry. */
+/* Frames per driver (index into hv_drivers[]), counted as the registry
+ * says (drivers/registry.h): claimed, of which final and invalid, with the
+ * last reason. -ERANGE for an index past the registry. */
 int hv_ingest_driver_stats(const struct hv_ingest *in, size_t driver_index,
-			   const struct hv_ingest_driver_stats **ret);
+			   const struct hv_driver_counters **ret);
 
 /* --- body composition: the one place it is derived ----------------------- */
 

@@ -212,7 +212,7 @@ static void test_driver_counters(void **state)
 {
 	struct fixture *f = *state;
 	const struct hv_driver *mi2 = hv_driver_by_id("xiaomi_mi_scale2");
-	const struct hv_ingest_driver_stats *st = NULL;
+	const struct hv_driver_counters *st = NULL;
 	struct hv_clock_sample now = clock_at(1);
 	struct hv_ingest_result res;
 	struct hv_frame fr;
@@ -229,8 +229,8 @@ static void test_driver_counters(void **state)
 	assert_int_equal(hv_ingest_frame(f->ingest, &fr, NULL, &now, &res), 0);
 	assert_int_equal(hv_ingest_driver_stats(f->ingest, index, &st), 0);
 	assert_int_equal(st->invalid, 1);
-	assert_non_null(strstr(st->last_invalid, "pound and jin"));
-	assert_int_equal(st->claimed, 2);
+	assert_non_null(strstr(st->last_invalid_reason, "pound and jin"));
+	assert_int_equal(st->claimed, 3); /* the malformed one too */
 	assert_int_equal(st->final, 2);
 	assert_int_equal(hv_ingest_driver_stats(f->ingest, hv_drivers_count, &st),
 			 -ERANGE);
