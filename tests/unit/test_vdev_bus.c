@@ -1049,6 +1049,61 @@ static void test_adapter_removed_and_returned(void **state)
 	stop();
 }
 
+/* Name still owned on the bus (the driver has not yet seen it leave)? */
+static bool name_has_owner(const char *name)
+{
+	_cleanup_bus_error_ sd_bus_error e = SD_BUS_ERROR_NULL;
+	_cleanup_bus_message_ sd_bus_message *reply = NULL;
+	int has = 0;
+
+	assert_true(sd_bus_call_method(client, "org.freedesktop.DBus",
+				       "/org/freedesktop/DBus",
+				       "org.freedesktop.DBus", "NameHasOwner",
+				       &e, &reply, "s", name) >= 0);
+	assert_true(sd_bus_message_read(reply, "b", &has) >= 0);
+	return has;
+}
+
+/* Clients that register an agent and leave the bus take their agent with
+ * them: more of them than there are agent slots, one after another, and
+ * each registration still succeeds (a gateway restarted many times). */
+static void test_agents_of_departed_clients_released(void **state)
+{
+	static const char json[] = "{\"name\":\"agents\",\"end\":60}";
+	sigset_t mask;
+
+	(void)state;
+	start(json, &mask);
+	for (int i = 0; i < 3 * VDEV_AGENTS_MAX; i++) {
+		_cleanup_bus_error_ sd_bus_error e = SD_BUS_ERROR_NULL;
+		_cleanup_bus_message_ sd_bus_message *reply = NULL;
+		sd_bus *gateway = NULL;
+		const char *unique;
+		char name[64];
+		int r;
+
+		assert_int_equal(sd_bus_open_system(&gateway), 0);
+		assert_true(sd_bus_get_unique_name(gateway, &unique) >= 0);
+		snprintf(name, sizeof(name), "%s", unique);
+		r = sd_bus_call_method(gateway, "org.bluez", "/org/bluez",
+				       "org.bluez.AgentManager1",
+				       "RegisterAgent", &e, &reply, "os",
+				       "/org/homevitals/agent",
+				       "KeyboardDisplay");
+		if (r < 0)
+			fail_msg("registration %d: %s: %s", i + 1,
+				 e.name ? e.name : "?",
+				 e.message ? e.message : "");
+		gateway = sd_bus_flush_close_unref(gateway);
+		/* Gone for the bus driver: its NameOwnerChanged is queued
+		 * to the stand-in before our next call. */
+		for (int k = 0; k < 100 && name_has_owner(name); k++)
+			usleep(10000);
+		assert_false(name_has_owner(name));
+	}
+	stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1061,6 +1116,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_restart_term, teardown_stop),
 		cmocka_unit_test_teardown(test_restart_kill, teardown_stop),
 		cmocka_unit_test_teardown(test_adapter_removed_and_returned, teardown_stop),
+		cmocka_unit_test_teardown(test_agents_of_departed_clients_released, teardown_stop),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
