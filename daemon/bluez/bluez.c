@@ -11,7 +11,11 @@
  *    GetManagedObjects when it turns true and accept later InterfacesAdded;
  *  - ReadValue changes Value before its reply: only subscribed
  *    characteristics' Value changes are notifications;
- *  - calls carry NO_AUTO_START so a missing bluetoothd answers at once.
+ *  - calls carry NO_AUTO_START so a missing bluetoothd answers at once;
+ *  - any local client may send us a unicast signal (the stock system bus
+ *    policy allows it), whatever our match rules say: only signals from
+ *    org.bluez's current unique name count, and NameOwnerChanged only from
+ *    the bus driver (docs/reliability.md).
  */
 
 #include <errno.h>
@@ -33,6 +37,10 @@
 #include "drivers/registry.h"
 
 #define BLUEZ "org.bluez"
+#define BUS_DRIVER "org.freedesktop.DBus"
+/* Re-check org.bluez's owner while it has none: tuning.retry, doubling up
+ * to this, in case a NameOwnerChanged never reaches us. */
+#define OWNER_RECHECK_MAX_USEC (60 * USEC_PER_SEC)
 #define IFACE_ADAPTER "org.bluez.Adapter1"
 #define IFACE_DEVICE "org.bluez.Device1"
 #define IFACE_SERVICE "org.bluez.GattService1"
@@ -113,13 +121,15 @@ struct hv_bluez {
 
 	sd_bus_slot *match_added, *match_removed, *match_props, *match_owner;
 	sd_bus_slot *call_objects, *call_discovery, *call_power;
-	sd_event_source *retry_timer, *watchdog_timer;
+	sd_event_source *retry_timer, *watchdog_timer, *owner_timer;
+	usec_t owner_recheck; /* next delay of owner_timer */
 
 	struct bz_object *objects;
 	struct bz_peer *peers;
 	char adapter_path[PATH_MAX_LEN]; /* "" = none chosen */
 	char adapter_name[16];
 	bool present; /* org.bluez has an owner */
+	char *owner; /* its unique name: the only sender we believe; NULL unknown */
 	bool discovery_active; /* our session is believed running */
 	bool discovery_pending;
 	bool power_requested;
@@ -145,6 +155,31 @@ static int load_objects(struct hv_bluez *b);
 static const char *strna(const char *s)
 {
 	return s ? s : "n/a";
+}
+
+static bool streq_ptr(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/* A signal about BlueZ objects: from bluetoothd itself, not a forgery. */
+static bool from_bluez(const struct hv_bluez *b, sd_bus_message *m)
+{
+	return streq_ptr(sd_bus_message_get_sender(m), b->owner);
+}
+
+static int owner_set(struct hv_bluez *b, const char *unique_name)
+{
+	char *copy;
+
+	if (streq_ptr(b->owner, unique_name))
+		return 0;
+	copy = unique_name ? strdup(unique_name) : NULL;
+	if (unique_name && !copy)
+		return -ENOMEM;
+	free(b->owner);
+	b->owner = copy;
+	return 0;
 }
 
 static usec_t now_usec(struct hv_bluez *b)
@@ -771,10 +806,48 @@ static void adapter_changed(struct hv_bluez *b, struct bz_object *a,
 
 /* ---- bluetoothd presence -------------------------------------------------- */
 
+static int on_owner_recheck(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* While org.bluez has no owner, ask again now and then: the answer to
+ * GetManagedObjects (NO_AUTO_START) is the owner and its objects, or
+ * NameHasNoOwner at once. NameOwnerChanged normally comes first. */
+static void owner_recheck_schedule(struct hv_bluez *b)
+{
+	usec_t delay = b->owner_recheck ? b->owner_recheck : b->tuning.retry;
+	int r;
+
+	b->owner_recheck = delay * 2 < OWNER_RECHECK_MAX_USEC ?
+				   delay * 2 :
+				   OWNER_RECHECK_MAX_USEC;
+	r = timer_arm(b, &b->owner_timer, delay, on_owner_recheck, b);
+	if (r < 0)
+		log_warning_errno(r, "Failed to arm the bluetoothd check timer: %m, ignoring");
+}
+
+static void owner_recheck_stop(struct hv_bluez *b)
+{
+	timer_disarm(b->owner_timer);
+	b->owner_recheck = 0;
+}
+
+static int on_owner_recheck(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct hv_bluez *b = userdata;
+
+	(void)s;
+	(void)usec;
+	if (b->present || b->call_objects)
+		return 0;
+	if (load_objects(b) < 0)
+		owner_recheck_schedule(b);
+	return 0;
+}
+
 static void bluez_gone(struct hv_bluez *b)
 {
 	log_warning("bluetoothd left the bus");
 	b->present = false;
+	(void)owner_set(b, NULL);
 	if (b->session)
 		session_end(b->session, -ENODEV);
 	objects_free_all(b);
@@ -786,6 +859,7 @@ static void bluez_gone(struct hv_bluez *b)
 	b->call_power = sd_bus_slot_unref(b->call_power);
 	b->call_objects = sd_bus_slot_unref(b->call_objects);
 	set_state(b, HV_ADAPTER_MISSING);
+	owner_recheck_schedule(b);
 }
 
 static int on_managed_objects(sd_bus_message *m, void *userdata,
@@ -799,9 +873,11 @@ static int on_managed_objects(sd_bus_message *m, void *userdata,
 	b->call_objects = sd_bus_slot_unref(b->call_objects);
 	if (e) {
 		if (errno_from_bus_error(e) == -EHOSTDOWN) {
-			log_info("bluetoothd is not running; waiting for it");
+			if (b->state != HV_ADAPTER_MISSING)
+				log_info("bluetoothd is not running; waiting for it");
 			b->present = false;
 			set_state(b, HV_ADAPTER_MISSING);
+			owner_recheck_schedule(b);
 			return 0;
 		}
 		log_warning("GetManagedObjects failed: %s: %s", e->name,
@@ -810,7 +886,15 @@ static int on_managed_objects(sd_bus_message *m, void *userdata,
 		schedule_retry(b, b->tuning.retry);
 		return 0;
 	}
+	/* The reply comes from org.bluez's owner: the sender to believe. */
+	r = owner_set(b, sd_bus_message_get_sender(m));
+	if (r < 0) {
+		log_warning_errno(r, "Failed to remember bluetoothd's bus name: %m");
+		schedule_retry(b, b->tuning.retry);
+		return 0;
+	}
 	b->present = true;
+	owner_recheck_stop(b);
 	r = read_managed_objects(b, m);
 	if (r < 0)
 		log_warning_errno(r, "Failed to parse GetManagedObjects reply: %m, ignoring");
@@ -844,6 +928,8 @@ static int on_interfaces_added(sd_bus_message *m, void *userdata,
 	int r;
 
 	(void)ret_error;
+	if (!from_bluez(b, m))
+		return 0;
 	r = sd_bus_message_read(m, "o", &path);
 	if (r < 0)
 		return 0;
@@ -867,6 +953,8 @@ static int on_interfaces_removed(sd_bus_message *m, void *userdata,
 	int r;
 
 	(void)ret_error;
+	if (!from_bluez(b, m))
+		return 0;
 	r = sd_bus_message_read(m, "o", &path);
 	if (r < 0)
 		return 0;
@@ -912,7 +1000,8 @@ static int on_properties_changed(sd_bus_message *m, void *userdata,
 	int r;
 
 	(void)ret_error;
-	if (!path || sd_bus_message_read(m, "s", &iface) < 0)
+	if (!from_bluez(b, m) || !path ||
+	    sd_bus_message_read(m, "s", &iface) < 0)
 		return 0;
 	if (strcmp(iface, IFACE_DEVICE) == 0) {
 		struct hv_bluez_device_props change = { 0 };
@@ -976,14 +1065,22 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata,
 	const char *name, *old_owner, *new_owner;
 
 	(void)ret_error;
-	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 ||
+	/* Only the bus driver knows who owns a name. */
+	if (!streq_ptr(sd_bus_message_get_sender(m), BUS_DRIVER) ||
+	    sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 ||
 	    strcmp(name, BLUEZ) != 0)
 		return 0;
 	if (old_owner[0])
 		bluez_gone(b);
 	if (new_owner[0]) {
 		log_info("bluetoothd appeared on the bus (%s)", new_owner);
+		if (owner_set(b, new_owner) < 0) {
+			/* The recheck reads it from the reply. */
+			owner_recheck_schedule(b);
+			return 0;
+		}
 		b->present = true;
+		owner_recheck_stop(b);
 		(void)load_objects(b);
 	}
 	return 0;
@@ -1867,6 +1964,8 @@ struct hv_bluez *hv_bluez_free(struct hv_bluez *b)
 	sd_bus_slot_unref(b->call_power);
 	sd_event_source_disable_unref(b->retry_timer);
 	sd_event_source_disable_unref(b->watchdog_timer);
+	sd_event_source_disable_unref(b->owner_timer);
+	free(b->owner);
 	hv_bluez_agent_free(b->agent);
 	objects_free_all(b);
 	while (b->peers) {

@@ -248,6 +248,8 @@ static const struct hv_driver *t_select(const struct hv_frame *f)
 
 #define ADDR_MI "C8:47:8C:00:00:01"
 #define ADDR_SIG "D0:00:00:00:00:02"
+#define ADDR_FORGED "C8:47:8C:00:00:66"
+#define PATH_FORGED "/org/bluez/hci0/dev_C8_47_8C_00_00_66"
 
 struct ctx {
 	sd_event *event;
@@ -262,6 +264,7 @@ struct ctx {
 	int state;
 	unsigned n_states_missing, n_states_ok;
 	unsigned n_adverts;
+	unsigned n_forged_adverts; /* frames for ADDR_FORGED */
 	struct hv_frame last_frame;
 	char last_address[HV_BLUEZ_ADDRESS_MAX];
 	char last_name[HV_BLUEZ_NAME_MAX];
@@ -289,6 +292,8 @@ static void cb_advert(const struct hv_frame *f, void *userdata)
 	struct ctx *c = userdata;
 
 	c->n_adverts++;
+	if (f->address && strcmp(f->address, ADDR_FORGED) == 0)
+		c->n_forged_adverts++;
 	c->last_frame = *f;
 	snprintf(c->last_address, sizeof(c->last_address), "%s", f->address ? f->address : "");
 	snprintf(c->last_name, sizeof(c->last_name), "%s", f->name ? f->name : "");
@@ -769,6 +774,137 @@ static void test_stale_device_removed(void **state)
 	assert_true(busy->exported);
 }
 
+/* ---- forged signals from another local client --------------------------------- */
+
+/* A Device1 property dictionary with Mi Scale service data (a stored
+ * 72.5 kg weighing), as bluetoothd would send it. */
+static void append_forged_device_props(sd_bus_message *m)
+{
+	static const uint8_t sd[] = { 0x22, 0x52, 0x38, 0xb2, 0x07, 0x01,
+				      0x07, 0x16, 0x12, 0x00, 0x00 };
+
+	assert_true(sd_bus_message_open_container(m, 'a', "{sv}") >= 0);
+	assert_true(sd_bus_message_append(m, "{sv}", "Address", "s",
+					  ADDR_FORGED) >= 0);
+	assert_true(sd_bus_message_append(m, "{sv}", "Name", "s",
+					  "MI SCALE2") >= 0);
+	assert_true(sd_bus_message_append(m, "{sv}", "RSSI", "n",
+					  (int16_t)-40) >= 0);
+	assert_true(sd_bus_message_open_container(m, 'e', "sv") >= 0);
+	assert_true(sd_bus_message_append(m, "s", "ServiceData") >= 0);
+	assert_true(sd_bus_message_open_container(m, 'v', "a{sv}") >= 0);
+	assert_true(sd_bus_message_open_container(m, 'a', "{sv}") >= 0);
+	assert_true(sd_bus_message_open_container(m, 'e', "sv") >= 0);
+	assert_true(sd_bus_message_append(m, "s",
+					  "0000181d-0000-1000-8000-00805f9b34fb") >= 0);
+	assert_true(sd_bus_message_open_container(m, 'v', "ay") >= 0);
+	assert_true(sd_bus_message_append_array(m, 'y', sd, sizeof(sd)) >= 0);
+	assert_true(sd_bus_message_close_container(m) >= 0);
+	assert_true(sd_bus_message_close_container(m) >= 0);
+	assert_true(sd_bus_message_close_container(m) >= 0);
+	assert_true(sd_bus_message_close_container(m) >= 0);
+	assert_true(sd_bus_message_close_container(m) >= 0);
+	assert_true(sd_bus_message_close_container(m) >= 0);
+}
+
+/* A signal sent by `from` to the daemon's connection only (unicast): the
+ * stock system bus policy lets any local user do this. */
+static sd_bus_message *forged_signal(sd_bus *from, struct ctx *c,
+				     const char *path, const char *iface,
+				     const char *member)
+{
+	sd_bus_message *m = NULL;
+	const char *daemon_name;
+
+	assert_true(sd_bus_get_unique_name(c->bus, &daemon_name) >= 0);
+	assert_true(sd_bus_message_new_signal(from, &m, path, iface, member) >= 0);
+	assert_true(sd_bus_message_set_destination(m, daemon_name) >= 0);
+	return m;
+}
+
+static void send_forged_adverts(sd_bus *from, struct ctx *c)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *added = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *changed = NULL;
+
+	added = forged_signal(from, c, "/", "org.freedesktop.DBus.ObjectManager",
+			      "InterfacesAdded");
+	assert_true(sd_bus_message_append(added, "o", PATH_FORGED) >= 0);
+	assert_true(sd_bus_message_open_container(added, 'a', "{sa{sv}}") >= 0);
+	assert_true(sd_bus_message_open_container(added, 'e', "sa{sv}") >= 0);
+	assert_true(sd_bus_message_append(added, "s", "org.bluez.Device1") >= 0);
+	append_forged_device_props(added);
+	assert_true(sd_bus_message_close_container(added) >= 0);
+	assert_true(sd_bus_message_close_container(added) >= 0);
+	assert_true(sd_bus_send(from, added, NULL) >= 0);
+
+	changed = forged_signal(from, c, PATH_FORGED,
+				"org.freedesktop.DBus.Properties",
+				"PropertiesChanged");
+	assert_true(sd_bus_message_append(changed, "s", "org.bluez.Device1") >= 0);
+	append_forged_device_props(changed);
+	assert_true(sd_bus_message_append(changed, "as", 0) >= 0);
+	assert_true(sd_bus_send(from, changed, NULL) >= 0);
+}
+
+/* "org.bluez left the bus", from a client rather than the bus driver. */
+static void send_forged_owner_lost(sd_bus *from, struct ctx *c)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	const char *owner;
+
+	assert_true(sd_bus_call_method(from, "org.freedesktop.DBus",
+				       "/org/freedesktop/DBus",
+				       "org.freedesktop.DBus", "GetNameOwner",
+				       &e, &reply, "s", "org.bluez") >= 0);
+	assert_true(sd_bus_message_read(reply, "s", &owner) >= 0);
+	m = forged_signal(from, c, "/org/freedesktop/DBus",
+			  "org.freedesktop.DBus", "NameOwnerChanged");
+	assert_true(sd_bus_message_append(m, "sss", "org.bluez", owner, "") >= 0);
+	assert_true(sd_bus_send(from, m, NULL) >= 0);
+	sd_bus_error_free(&e);
+}
+
+/* Only bluetoothd speaks for BlueZ: another local client's unicast
+ * InterfacesAdded/PropertiesChanged with scale data delivers no frame, and
+ * its NameOwnerChanged does not stop capture. */
+static void test_forged_signals_ignored(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d;
+	sd_bus *intruder = NULL;
+	unsigned adverts, missing;
+
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 5));
+	d = fake_bluez_add_device(c->fake, ADDR_MI, "MI SCALE2");
+	fake_device_set_service_data(d, 0x181d, (const uint8_t[]){ 0x22, 0x98, 0x3a }, 3);
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_adverts >= 2, 5));
+
+	assert_true(sd_bus_new(&intruder) >= 0);
+	assert_true(sd_bus_set_address(intruder, bus_address) >= 0);
+	assert_true(sd_bus_set_bus_client(intruder, 1) >= 0);
+	assert_true(sd_bus_start(intruder) >= 0);
+	missing = c->n_states_missing;
+	for (int i = 0; i < 5; i++) {
+		send_forged_adverts(intruder, c);
+		send_forged_owner_lost(intruder, c);
+		assert_true(sd_bus_flush(intruder) >= 0);
+		run_for(c, 0.2);
+	}
+	adverts = c->n_adverts;
+	run_for(c, 1.0);
+	assert_int_equal(c->n_forged_adverts, 0);
+	assert_int_equal(c->n_states_missing, missing);
+	assert_int_equal(c->state, HV_ADAPTER_OK);
+	/* capture goes on */
+	assert_true(RUN_UNTIL(c, c->n_adverts >= adverts + 3, 5));
+	assert_string_equal(c->last_address, ADDR_MI);
+	sd_bus_flush_close_unref(intruder);
+}
+
 static void test_bluetoothd_restart(void **state)
 {
 	struct ctx *c = *state;
@@ -1045,6 +1181,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_stall_restart_while_adverts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_device_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bluetoothd_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_signals_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adapter_gone_and_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_just_works, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_numeric_comparison, setup, teardown),
