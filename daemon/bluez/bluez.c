@@ -899,7 +899,7 @@ static int on_managed_objects(sd_bus_message *m, void *userdata,
 	if (r < 0)
 		log_warning_errno(r, "Failed to parse GetManagedObjects reply: %m, ignoring");
 	if (b->agent) {
-		r = hv_bluez_agent_register(b->agent);
+		r = hv_bluez_agent_register(b->agent, b->owner);
 		if (r < 0)
 			log_warning_errno(r, "Failed to register Bluetooth agent: %m, ignoring");
 	}

@@ -98,7 +98,8 @@ int hv_bluez_agent_new(sd_bus *bus, const struct hv_config *cfg,
 		       bool (*allow)(const char *address, void *userdata),
 		       void *userdata, struct hv_bluez_agent **ret);
 struct hv_bluez_agent *hv_bluez_agent_free(struct hv_bluez_agent *a);
-/* (Re-)register with org.bluez.AgentManager1 (after each bluetoothd start). */
-int hv_bluez_agent_register(struct hv_bluez_agent *a);
+/* (Re-)register with org.bluez.AgentManager1 (after each bluetoothd start);
+ * bluez_owner is its unique name: only its calls are answered. */
+int hv_bluez_agent_register(struct hv_bluez_agent *a, const char *bluez_owner);
 /* The passkey configured for an address: 0..999999, or -ENOENT/-EINVAL. */
 int hv_bluez_agent_passkey(const struct hv_config *cfg, const char *address);

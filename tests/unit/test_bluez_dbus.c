@@ -905,6 +905,65 @@ static void test_forged_signals_ignored(void **state)
 	sd_bus_flush_close_unref(intruder);
 }
 
+struct agent_answer {
+	bool done;
+	char error[128];
+	uint32_t passkey;
+};
+
+static int on_agent_answer(sd_bus_message *m, void *userdata,
+			   sd_bus_error *ret_error)
+{
+	struct agent_answer *a = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+
+	(void)ret_error;
+	a->done = true;
+	if (e)
+		snprintf(a->error, sizeof(a->error), "%s", e->name);
+	else
+		(void)sd_bus_message_read(m, "u", &a->passkey);
+	return 0;
+}
+
+/* The daemon's agent tells a configured passkey, or confirms a pairing,
+ * only to the bluetoothd it registered with. */
+static void test_agent_answers_only_bluetoothd(void **state)
+{
+	struct ctx *c = *state;
+	struct agent_answer passkey = { 0 }, confirm = { 0 };
+	sd_bus *intruder = NULL;
+	const char *daemon_name;
+
+	c->dev_cfg.passkey = (char *)"004711";
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK &&
+					 c->fake->n_register_agent >= 1, 5));
+	assert_true(sd_bus_get_unique_name(c->bus, &daemon_name) >= 0);
+	assert_true(sd_bus_new(&intruder) >= 0);
+	assert_true(sd_bus_set_address(intruder, bus_address) >= 0);
+	assert_true(sd_bus_set_bus_client(intruder, 1) >= 0);
+	assert_true(sd_bus_start(intruder) >= 0);
+	assert_true(sd_bus_attach_event(intruder, c->event, 0) >= 0);
+	assert_true(sd_bus_call_method_async(intruder, NULL, daemon_name,
+					     HV_BLUEZ_AGENT_PATH,
+					     "org.bluez.Agent1",
+					     "RequestPasskey", on_agent_answer,
+					     &passkey, "o",
+					     "/org/bluez/hci0/dev_D0_00_00_00_00_02") >= 0);
+	assert_true(sd_bus_call_method_async(intruder, NULL, daemon_name,
+					     HV_BLUEZ_AGENT_PATH,
+					     "org.bluez.Agent1",
+					     "RequestConfirmation", on_agent_answer,
+					     &confirm, "ou",
+					     "/org/bluez/hci0/dev_D0_00_00_00_00_02",
+					     (uint32_t)4711) >= 0);
+	assert_true(RUN_UNTIL(c, passkey.done && confirm.done, 5));
+	assert_string_equal(passkey.error, "org.bluez.Error.Rejected");
+	assert_int_equal(passkey.passkey, 0);
+	assert_string_equal(confirm.error, "org.bluez.Error.Rejected");
+	sd_bus_flush_close_unref(intruder);
+}
+
 static void test_bluetoothd_restart(void **state)
 {
 	struct ctx *c = *state;
@@ -1182,6 +1241,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_device_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bluetoothd_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_signals_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_answers_only_bluetoothd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adapter_gone_and_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_just_works, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_numeric_comparison, setup, teardown),
