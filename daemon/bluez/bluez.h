@@ -65,6 +65,12 @@ static inline void hv_bluez_freep(struct hv_bluez **b)
 /* The current enum hv_adapter_state (as int: see above). */
 int hv_bluez_state(const struct hv_bluez *b);
 
+/* Devices (Device1 objects) and connection policies held; each at most
+ * HV_BLUEZ_DEVICES_MAX besides configured, connected or paired devices. */
+#define HV_BLUEZ_DEVICES_MAX 512
+size_t hv_bluez_n_devices(const struct hv_bluez *b);
+size_t hv_bluez_n_peers(const struct hv_bluez *b);
+
 /* Queue a GATT session now, whatever the cool-down (a CLI "sync" or tests).
  * -EOPNOTSUPP when the driver has no conversation. */
 int hv_bluez_connect_now(struct hv_bluez *b, const char *address,
@@ -77,6 +83,9 @@ struct hv_bluez_tuning {
 	usec_t watchdog; /* period of the discovery/stale-device check */
 	usec_t stall; /* no advert this long while discovering: restart */
 	usec_t resolve_timeout; /* Connect → ServicesResolved */
+	/* At most one GATT attempt per driver this often for devices neither
+	 * configured nor served before (default 10 s). */
+	usec_t unknown_interval;
 	/* Driver selection for an advert (default hv_registry_select). */
 	const struct hv_driver *(*select)(const struct hv_frame *advert);
 	/* Driver lookup by id for config entries (default hv_driver_by_id). */

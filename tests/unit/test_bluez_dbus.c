@@ -278,6 +278,7 @@ struct ctx {
 	int32_t stored_sequence; /* what a store would persist */
 	int32_t prepared_sequence[8];
 	unsigned n_prepared;
+	unsigned n_prepared_unknown; /* sessions with unconfigured devices */
 
 	/* the fake scale */
 	struct fake_char *c_meas, *c_ucp, *c_time, *c_racp;
@@ -332,8 +333,11 @@ static void cb_prepare(const char *address, const struct hv_driver *d,
 {
 	struct ctx *c = userdata;
 
-	(void)address;
 	(void)d;
+	if (strcmp(address, ADDR_SIG) != 0) {
+		c->n_prepared_unknown++;
+		return; /* a stranger: no config entry */
+	}
 	/* From the config entry. */
 	assert_int_equal(s->user_index, 1);
 	assert_int_equal(s->consent_code, 1234);
@@ -348,8 +352,9 @@ static void cb_done(const char *address, const struct hv_driver *d,
 {
 	struct ctx *c = userdata;
 
-	(void)address;
 	(void)d;
+	if (strcmp(address, ADDR_SIG) != 0)
+		return; /* counted by cb_prepare */
 	if (c->n_done < 8) {
 		struct timespec ts;
 
@@ -964,6 +969,67 @@ static void test_agent_answers_only_bluetoothd(void **state)
 	sd_bus_flush_close_unref(intruder);
 }
 
+/* ---- an address-rotation flood -------------------------------------------------- */
+
+static void flood_address(unsigned i, char buf[HV_BLUEZ_ADDRESS_MAX])
+{
+	snprintf(buf, HV_BLUEZ_ADDRESS_MAX, "E0:%02X:%02X:%02X:00:01",
+		 (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff);
+}
+
+/* Thousands of invented addresses (Mi Scale adverts, and some named like
+ * the SIG scale so that they want a GATT session): the device table stays
+ * within its cap, strangers get few connection attempts, and the
+ * configured scale is served all the same. Devices bluetoothd forgets are
+ * forgotten. */
+static void test_address_flood_bounded(void **state)
+{
+	static const uint8_t mi[] = { 0x22, 0x98, 0x3a };
+	struct ctx *c = *state;
+	const unsigned n = 4 * HV_BLUEZ_DEVICES_MAX;
+	char address[HV_BLUEZ_ADDRESS_MAX];
+	struct fake_device *d;
+	size_t before;
+
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 5));
+	for (unsigned i = 0; i < n; i++) {
+		flood_address(i, address);
+		assert_true(fake_bluez_announce(c->fake, address,
+						i % 8 ? "MI SCALE2" : "SIG Scale X",
+						0x181d, mi, sizeof(mi)) >= 0);
+		if (i % 64 == 63) {
+			run_for(c, 0.05);
+			assert_true(hv_bluez_n_devices(c->bluez) <= HV_BLUEZ_DEVICES_MAX);
+		}
+		if (i == n / 2) {
+			/* the real scale turns up in the middle of it */
+			d = add_sig_scale(c);
+			c->advertising[0] = d;
+		}
+	}
+	assert_true(RUN_UNTIL(c, c->n_done >= 1, 20));
+	assert_int_equal(c->results[0], 0);
+	check_records(c);
+	assert_true(hv_bluez_n_devices(c->bluez) <= HV_BLUEZ_DEVICES_MAX);
+	assert_true(hv_bluez_n_devices(c->bluez) >= HV_BLUEZ_DEVICES_MAX / 2);
+	assert_true(hv_bluez_n_peers(c->bluez) <= HV_BLUEZ_DEVICES_MAX);
+	/* n / 8 strangers wanted a session; one per driver and interval
+	 * (10 s by default) was tried */
+	assert_true(c->n_prepared_unknown >= 1);
+	assert_true(c->n_prepared_unknown <= 3);
+	/* frames keep flowing: the scale's adverts come after the flood */
+	run_for(c, 0.5);
+	assert_string_equal(c->last_address, ADDR_SIG);
+
+	/* bluetoothd forgets the last 100 strangers (the newest, so held) */
+	before = hv_bluez_n_devices(c->bluez);
+	for (unsigned i = n - 100; i < n; i++) {
+		flood_address(i, address);
+		assert_true(fake_bluez_forget(c->fake, address) >= 0);
+	}
+	assert_true(RUN_UNTIL(c, hv_bluez_n_devices(c->bluez) == before - 100, 5));
+}
+
 static void test_bluetoothd_restart(void **state)
 {
 	struct ctx *c = *state;
@@ -1242,6 +1308,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bluetoothd_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_signals_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agent_answers_only_bluetoothd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_address_flood_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adapter_gone_and_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_just_works, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_numeric_comparison, setup, teardown),
