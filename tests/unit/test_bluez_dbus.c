@@ -279,6 +279,8 @@ struct ctx {
 	int32_t prepared_sequence[8];
 	unsigned n_prepared;
 	unsigned n_prepared_unknown; /* sessions with unconfigured devices */
+	unsigned n_prepared_all;
+	char prepared_address[4][HV_BLUEZ_ADDRESS_MAX]; /* in session order */
 
 	/* the fake scale */
 	struct fake_char *c_meas, *c_ucp, *c_time, *c_racp;
@@ -334,6 +336,10 @@ static void cb_prepare(const char *address, const struct hv_driver *d,
 	struct ctx *c = userdata;
 
 	(void)d;
+	if (c->n_prepared_all < 4)
+		snprintf(c->prepared_address[c->n_prepared_all],
+			 HV_BLUEZ_ADDRESS_MAX, "%s", address);
+	c->n_prepared_all++;
 	if (strcmp(address, ADDR_SIG) != 0) {
 		c->n_prepared_unknown++;
 		return; /* a stranger: no config entry */
@@ -1030,6 +1036,47 @@ static void test_address_flood_bounded(void **state)
 	assert_true(RUN_UNTIL(c, hv_bluez_n_devices(c->bluez) == before - 100, 5));
 }
 
+/* A configured device goes before strangers already queued, even when
+ * the queue is full of them (no rate limit here, to fill it). */
+static void test_known_device_first_in_queue(void **state)
+{
+	static const uint8_t mi[] = { 0x22, 0x98, 0x3a };
+	struct ctx *c = *state;
+	char address[HV_BLUEZ_ADDRESS_MAX];
+	struct fake_device *stranger, *scale;
+	struct hv_bluez_tuning t;
+
+	hv_bluez_get_tuning(c->bluez, &t);
+	t.unknown_interval = 0;
+	hv_bluez_set_tuning(c->bluez, &t);
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 5));
+
+	/* A stranger whose session lasts: its records never end (3 s). */
+	stranger = fake_bluez_add_device(c->fake, "D0:00:00:00:00:03", "SIG Scale U");
+	assert_non_null(stranger);
+	(void)fake_device_add_char(stranger, 0x181d, 0x2a9d, HV_GATT_INDICATE);
+	(void)fake_device_add_char(stranger, 0x181d, 0x2a52,
+				   HV_GATT_WRITE | HV_GATT_INDICATE);
+	assert_true(fake_device_advert(stranger) >= 0);
+	assert_true(RUN_UNTIL(c, c->n_prepared_all == 1 && stranger->connected, 5));
+
+	/* More strangers than the queue holds, then the configured scale. */
+	for (unsigned i = 0; i < 40; i++) {
+		flood_address(i, address);
+		assert_true(fake_bluez_announce(c->fake, address, "SIG Scale X",
+						0x181d, mi, sizeof(mi)) >= 0);
+	}
+	scale = add_sig_scale(c);
+	assert_true(fake_device_advert(scale) >= 0);
+
+	assert_true(RUN_UNTIL(c, c->n_prepared_all >= 2, 10));
+	assert_string_equal(c->prepared_address[0], "D0:00:00:00:00:03");
+	assert_string_equal(c->prepared_address[1], ADDR_SIG);
+	assert_true(RUN_UNTIL(c, c->n_done >= 1, 10));
+	assert_int_equal(c->results[0], 0);
+	check_records(c);
+}
+
 static void test_bluetoothd_restart(void **state)
 {
 	struct ctx *c = *state;
@@ -1309,6 +1356,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forged_signals_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agent_answers_only_bluetoothd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_address_flood_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_known_device_first_in_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adapter_gone_and_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_just_works, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_numeric_comparison, setup, teardown),
