@@ -2059,7 +2059,7 @@ static int enumerate(sd_bus *bus, const char *prefix, void *userdata,
 	return 0;
 }
 
-/* A client left the bus: its agent, discovery and notify sessions die with it. */
+/* A client left the bus: its agent, discovery and notify sessions go too. */
 static int on_name_owner_changed(sd_bus_message *m, void *userdata,
 				 sd_bus_error *error)
 {

@@ -68,7 +68,8 @@ enum {
 };
 
 struct bz_object {
-	struct bz_object *prev, *next; /* b->objects: most recently heard first */
+	/* in b->objects: most recently heard first */
+	struct bz_object *prev, *next;
 	char *path; /* the key in b->objects_by_path */
 	unsigned ifaces;
 	bool is_device; /* a ".../dev_XX" path: counts against DEVICES_MAX */
@@ -143,7 +144,8 @@ struct hv_bluez {
 	sd_event_source *retry_timer, *watchdog_timer, *owner_timer;
 	usec_t owner_recheck; /* next delay of owner_timer */
 
-	struct bz_object *objects, *objects_tail; /* by last advert, newest first */
+	/* by last advert, newest first */
+	struct bz_object *objects, *objects_tail;
 	struct hv_hashmap *objects_by_path;
 	size_t n_devices; /* objects with is_device */
 	struct bz_peer *peers;
@@ -153,7 +155,8 @@ struct hv_bluez {
 	char adapter_path[PATH_MAX_LEN]; /* "" = none chosen */
 	char adapter_name[16];
 	bool present; /* org.bluez has an owner */
-	char *owner; /* its unique name: the only sender we believe; NULL unknown */
+	/* its unique name: the only sender we believe; NULL unknown */
+	char *owner;
 	bool discovery_active; /* our session is believed running */
 	bool discovery_pending;
 	bool power_requested;
@@ -424,14 +427,15 @@ static void devices_make_room(struct hv_bluez *b)
 			}
 		if (!victim)
 			return;
-		log_debug("Forgetting %s: more than %d devices heard", victim->path,
-			  DEVICES_MAX);
+		log_debug("Forgetting %s: more than %d devices heard",
+			  victim->path, DEVICES_MAX);
 		/* bluetoothd keeps one too: have it go as well. */
 		if (b->present && b->adapter_path[0] &&
 		    hv_bluez_path_under(victim->path, b->adapter_path))
-			(void)call_async(b, NULL, b->adapter_path, IFACE_ADAPTER,
-					 "RemoveDevice", on_remove_device, NULL,
-					 0, "o", victim->path);
+			(void)call_async(b, NULL, b->adapter_path,
+					 IFACE_ADAPTER, "RemoveDevice",
+					 on_remove_device, NULL, 0, "o",
+					 victim->path);
 		device_free(b, victim);
 	}
 }
@@ -459,9 +463,11 @@ static struct bz_object *object_get(struct hv_bluez *b, const char *path)
 	o->is_device = is_device;
 	if (is_device)
 		b->n_devices++;
-	else if (hv_bluez_device_path_of(path, dev_path, sizeof(dev_path)) >= 0 &&
-		 (dev = object_find(b, dev_path)))
-		dev->has_children = true;
+	else if (hv_bluez_device_path_of(path, dev_path, sizeof(dev_path)) >= 0) {
+		dev = object_find(b, dev_path);
+		if (dev)
+			dev->has_children = true;
+	}
 	o->seen = now_usec(b);
 	object_link_first(b, o);
 	return o;
