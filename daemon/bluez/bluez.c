@@ -140,7 +140,7 @@ struct hv_bluez {
 	struct hv_bluez_tuning tuning;
 
 	sd_bus_slot *match_added, *match_removed, *match_props, *match_owner;
-	sd_bus_slot *call_objects, *call_discovery, *call_power;
+	sd_bus_slot *call_objects, *call_discovery, *call_power, *call_owner;
 	sd_event_source *retry_timer, *watchdog_timer, *owner_timer;
 	usec_t owner_recheck; /* next delay of owner_timer */
 
@@ -1071,9 +1071,9 @@ static void adapter_changed(struct hv_bluez *b, struct bz_object *a,
 
 static int on_owner_recheck(sd_event_source *s, uint64_t usec, void *userdata);
 
-/* While org.bluez has no owner, ask again now and then: the answer to
- * GetManagedObjects (NO_AUTO_START) is the owner and its objects, or
- * NameHasNoOwner at once. NameOwnerChanged normally comes first. */
+/* While org.bluez has no owner, ask the bus again now and then (the
+ * watchdog asks while it has one): NameOwnerChanged normally tells first,
+ * but a lost one must not leave capture stopped. */
 static void owner_recheck_schedule(struct hv_bluez *b)
 {
 	usec_t delay = b->owner_recheck ? b->owner_recheck : b->tuning.retry;
@@ -1093,16 +1093,73 @@ static void owner_recheck_stop(struct hv_bluez *b)
 	b->owner_recheck = 0;
 }
 
+static void bluez_gone(struct hv_bluez *b);
+
+/* org.bluez has the owner unique_name: believe it, read its objects. */
+static void bluez_appeared(struct hv_bluez *b, const char *unique_name)
+{
+	log_info("bluetoothd appeared on the bus (%s)", unique_name);
+	if (owner_set(b, unique_name) < 0) {
+		/* The next check reads it again. */
+		owner_recheck_schedule(b);
+		return;
+	}
+	b->present = true;
+	owner_recheck_stop(b);
+	(void)load_objects(b);
+}
+
+static int on_owner_reply(sd_bus_message *m, void *userdata,
+			  sd_bus_error *ret_error)
+{
+	struct hv_bluez *b = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	const char *owner;
+
+	(void)ret_error;
+	b->call_owner = sd_bus_slot_unref(b->call_owner);
+	if (e || sd_bus_message_read(m, "s", &owner) < 0) {
+		if (b->present && e &&
+		    sd_bus_error_has_name(e, "org.freedesktop.DBus.Error.NameHasNoOwner"))
+			bluez_gone(b);
+		else if (!b->present)
+			owner_recheck_schedule(b);
+		return 0;
+	}
+	if (b->present && streq_ptr(owner, b->owner))
+		return 0;
+	/* Replaced behind our back: the old one's objects went with it. */
+	if (b->present)
+		bluez_gone(b);
+	bluez_appeared(b, owner);
+	return 0;
+}
+
+static void owner_check(struct hv_bluez *b)
+{
+	int r;
+
+	if (b->call_owner)
+		return;
+	r = sd_bus_call_method_async(b->bus, &b->call_owner, BUS_DRIVER,
+				     "/org/freedesktop/DBus", BUS_DRIVER,
+				     "GetNameOwner", on_owner_reply, b, "s",
+				     BLUEZ);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to ask for bluetoothd's bus name: %m");
+		if (!b->present)
+			owner_recheck_schedule(b);
+	}
+}
+
 static int on_owner_recheck(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct hv_bluez *b = userdata;
 
 	(void)s;
 	(void)usec;
-	if (b->present || b->call_objects)
-		return 0;
-	if (load_objects(b) < 0)
-		owner_recheck_schedule(b);
+	if (!b->present)
+		owner_check(b);
 	return 0;
 }
 
@@ -1345,17 +1402,8 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata,
 		return 0;
 	if (old_owner[0])
 		bluez_gone(b);
-	if (new_owner[0]) {
-		log_info("bluetoothd appeared on the bus (%s)", new_owner);
-		if (owner_set(b, new_owner) < 0) {
-			/* The recheck reads it from the reply. */
-			owner_recheck_schedule(b);
-			return 0;
-		}
-		b->present = true;
-		owner_recheck_stop(b);
-		(void)load_objects(b);
-	}
+	if (new_owner[0])
+		bluez_appeared(b, new_owner);
 	return 0;
 }
 
@@ -1398,6 +1446,8 @@ static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata)
 
 	(void)usec;
 	(void)timer_arm(b, &s, b->tuning.watchdog, on_watchdog, b);
+	if (b->present)
+		owner_check(b);
 	if (!b->present || !b->adapter_path[0])
 		return 0;
 	if (b->state != HV_ADAPTER_OK) {
@@ -2253,6 +2303,7 @@ struct hv_bluez *hv_bluez_free(struct hv_bluez *b)
 	sd_bus_slot_unref(b->call_objects);
 	sd_bus_slot_unref(b->call_discovery);
 	sd_bus_slot_unref(b->call_power);
+	sd_bus_slot_unref(b->call_owner);
 	sd_event_source_disable_unref(b->retry_timer);
 	sd_event_source_disable_unref(b->watchdog_timer);
 	sd_event_source_disable_unref(b->owner_timer);

@@ -35,6 +35,8 @@
 static char bus_dir[64];
 static char bus_address[256];
 static pid_t bus_pid = -1;
+/* The bus withholds NameOwnerChanged from everyone (a lost signal). */
+static bool bus_deaf;
 
 static int start_bus(void **state)
 {
@@ -58,9 +60,12 @@ static int start_bus(void **state)
 		"<busconfig><type>session</type>"
 		"<listen>unix:path=%s/bus</listen><auth>EXTERNAL</auth>"
 		"<policy context=\"default\"><allow send_destination=\"*\"/>"
-		"<allow receive_sender=\"*\"/><allow own=\"*\"/></policy>"
+		"<allow receive_sender=\"*\"/><allow own=\"*\"/>%s</policy>"
 		"</busconfig>\n",
-		bus_dir);
+		bus_dir,
+		bus_deaf ? "<deny receive_interface=\"org.freedesktop.DBus\" "
+			   "receive_member=\"NameOwnerChanged\"/>" :
+			   "");
 	fclose(f);
 	if (pipe(pipefd) < 0)
 		return -1;
@@ -87,6 +92,12 @@ static int start_bus(void **state)
 	line[strcspn(line, "\n")] = '\0';
 	snprintf(bus_address, sizeof(bus_address), "%s", line);
 	return 0;
+}
+
+static int start_deaf_bus(void **state)
+{
+	bus_deaf = true;
+	return start_bus(state);
 }
 
 static int stop_bus(void **state)
@@ -785,6 +796,41 @@ static void test_stale_device_removed(void **state)
 	assert_true(busy->exported);
 }
 
+/* NameOwnerChanged lost (withheld by this bus): bluetoothd crashing is
+ * still noticed, and a new bluetoothd found, by asking the bus who owns
+ * org.bluez; capture resumes. */
+static void test_lost_name_owner_changed(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d;
+	unsigned adverts, discovery;
+
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 5));
+	d = fake_bluez_add_device(c->fake, ADDR_MI, "MI SCALE2");
+	fake_device_set_service_data(d, 0x181d, (const uint8_t[]){ 0x22, 0x98, 0x3a }, 3);
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_adverts >= 2, 5));
+
+	fake_bluez_crash(c->fake);
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_MISSING, 10));
+
+	discovery = c->fake->n_start_discovery;
+	assert_true(fake_bluez_restart(c->fake) >= 0);
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 15));
+	assert_true(c->fake->n_start_discovery > discovery);
+	adverts = c->n_adverts;
+	assert_true(RUN_UNTIL(c, c->n_adverts >= adverts + 3, 5));
+
+	/* Replaced at once (no gap to see): the new name is found all the
+	 * same, and its signals believed. */
+	discovery = c->fake->n_start_discovery;
+	assert_true(fake_bluez_restart(c->fake) >= 0);
+	assert_true(RUN_UNTIL(c, c->fake->n_start_discovery > discovery &&
+					 c->state == HV_ADAPTER_OK, 15));
+	adverts = c->n_adverts;
+	assert_true(RUN_UNTIL(c, c->n_adverts >= adverts + 3, 5));
+}
+
 /* ---- forged signals from another local client --------------------------------- */
 
 /* A Device1 property dictionary with Mi Scale service data (a stored
@@ -1365,11 +1411,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pair_no_passkey_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_other_device_not_confirmed, setup, teardown),
 	};
+	const struct CMUnitTest deaf_tests[] = {
+		cmocka_unit_test_setup_teardown(test_lost_name_owner_changed, setup, teardown),
+	};
+	int failed;
 
 	if (access("/usr/bin/dbus-daemon", X_OK) != 0 &&
 	    access("/bin/dbus-daemon", X_OK) != 0) {
 		printf("[  SKIPPED ] dbus-daemon not installed\n");
 		return 0;
 	}
-	return cmocka_run_group_tests(tests, start_bus, stop_bus);
+	failed = cmocka_run_group_tests(tests, start_bus, stop_bus);
+	failed += cmocka_run_group_tests(deaf_tests, start_deaf_bus, stop_bus);
+	return failed;
 }
