@@ -1375,6 +1375,22 @@ static int method_unregister_agent(sd_bus_message *m, void *userdata,
 	return sd_bus_reply_method_return(m, NULL);
 }
 
+/* A client that left the bus takes its agent with it, as bluetoothd's
+ * agent_disconnect() (BlueZ 5.66, src/agent.c) does on the D-Bus watch it
+ * sets at RegisterAgent; else four departed clients fill every slot. */
+static void agents_release(struct vdev *v, const char *owner)
+{
+	struct vdev_agent *a = agent_of(v, owner);
+
+	if (!a)
+		return;
+	vdev_print(v, "bluetoothd", "agent %s of %s released (left the bus)",
+		   a->path, a->owner);
+	if (v->default_agent == (int)(a - v->agents) + 1)
+		v->default_agent = 0;
+	memset(a, 0, sizeof(*a));
+}
+
 static int method_request_default_agent(sd_bus_message *m, void *userdata,
 					sd_bus_error *error)
 {
@@ -2044,18 +2060,22 @@ static int enumerate(sd_bus *bus, const char *prefix, void *userdata,
 	return 0;
 }
 
-/* A client left the bus: its discovery and notify sessions die with it. */
+/* A client left the bus: its agent, discovery and notify sessions go too. */
 static int on_name_owner_changed(sd_bus_message *m, void *userdata,
 				 sd_bus_error *error)
 {
 	struct vdev *v = userdata;
-	const char *name, *old, *new;
+	const char *sender, *name, *old, *new;
 
 	(void)error;
-	if (sd_bus_message_read(m, "sss", &name, &old, &new) < 0)
+	/* Only the bus driver says who left (a unicast forgery is no proof). */
+	sender = sd_bus_message_get_sender(m);
+	if (!sender || strcmp(sender, "org.freedesktop.DBus") != 0 ||
+	    sd_bus_message_read(m, "sss", &name, &old, &new) < 0)
 		return 0;
 	if (name[0] != ':' || new[0] != '\0')
 		return 0;
+	agents_release(v, name);
 	for (size_t i = 0; i < VDEV_SESSIONS_MAX; i++)
 		if (v->sessions[i].used &&
 		    strcmp(v->sessions[i].owner, name) == 0)

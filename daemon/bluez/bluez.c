@@ -13,7 +13,11 @@
  *    GetManagedObjects when it turns true and accept later InterfacesAdded;
  *  - ReadValue changes Value before its reply: only subscribed
  *    characteristics' Value changes are notifications;
- *  - calls carry NO_AUTO_START so a missing bluetoothd answers at once.
+ *  - calls carry NO_AUTO_START so a missing bluetoothd answers at once;
+ *  - any local client may send us a unicast signal (the stock system bus
+ *    policy allows it), whatever our match rules say: only signals from
+ *    org.bluez's current unique name count, and NameOwnerChanged only from
+ *    the bus driver (docs/reliability.md).
  */
 
 #include <errno.h>
@@ -28,6 +32,7 @@
 
 #include "daemon/common/status.h"
 
+#include "daemon/basic/hashmap.h"
 #include "daemon/basic/log.h"
 #include "daemon/basic/macro.h"
 #include "daemon/bluez/bluez.h"
@@ -35,12 +40,25 @@
 #include "drivers/registry.h"
 
 #define BLUEZ "org.bluez"
+#define BUS_DRIVER "org.freedesktop.DBus"
+/* Re-check org.bluez's owner while it has none: tuning.retry, doubling up
+ * to this, in case a NameOwnerChanged never reaches us. */
+#define OWNER_RECHECK_MAX_USEC (60 * USEC_PER_SEC)
 #define IFACE_ADAPTER "org.bluez.Adapter1"
 #define IFACE_DEVICE "org.bluez.Device1"
 #define IFACE_SERVICE "org.bluez.GattService1"
 #define IFACE_CHAR "org.bluez.GattCharacteristic1"
 
 #define QUEUE_MAX 32
+/* Per-device state kept at most for this many devices (docs/bluez.md,
+ * docs/reliability.md): beyond it the least recently heard device that is
+ * neither configured, connected, paired nor in a session is forgotten (and
+ * removed from bluetoothd). An address-rotation flood then costs bounded
+ * memory; configured devices are never forgotten. */
+#define DEVICES_MAX HV_BLUEZ_DEVICES_MAX
+#define PEERS_MAX HV_BLUEZ_DEVICES_MAX
+/* Drivers with a GATT attempt for an unknown device (rate limit slots). */
+#define DRIVER_SLOTS 32
 #define SUBSCRIBED_MAX 16
 #define PATH_MAX_LEN 192
 
@@ -52,9 +70,12 @@ enum {
 };
 
 struct bz_object {
-	struct bz_object *next;
-	char *path;
+	/* in b->objects: most recently heard first */
+	struct bz_object *prev, *next;
+	char *path; /* the key in b->objects_by_path */
 	unsigned ifaces;
+	bool is_device; /* a ".../dev_XX" path: counts against DEVICES_MAX */
+	bool has_children; /* GATT objects were seen below it */
 	bool powered, discovering; /* Adapter1 */
 	struct hv_bluez_device_props dev; /* Device1 */
 	usec_t seen; /* monotonic: last advert (or creation) */
@@ -64,9 +85,16 @@ struct bz_object {
 
 struct bz_peer {
 	struct bz_peer *next;
-	char address[HV_BLUEZ_ADDRESS_MAX];
+	char address[HV_BLUEZ_ADDRESS_MAX]; /* upper case; the key */
 	const struct hv_driver *driver;
 	struct hv_gatt_peer policy;
+	bool known; /* configured or served before: goes first in the queue */
+};
+
+/* When a driver last got a GATT attempt for a device nobody knows. */
+struct bz_driver_attempt {
+	const struct hv_driver *driver;
+	usec_t last;
 };
 
 enum session_phase {
@@ -114,14 +142,23 @@ struct hv_bluez {
 	struct hv_bluez_tuning tuning;
 
 	sd_bus_slot *match_added, *match_removed, *match_props, *match_owner;
-	sd_bus_slot *call_objects, *call_discovery, *call_power;
-	sd_event_source *retry_timer, *watchdog_timer;
+	sd_bus_slot *call_objects, *call_discovery, *call_power, *call_owner;
+	sd_event_source *retry_timer, *watchdog_timer, *owner_timer;
+	usec_t owner_recheck; /* next delay of owner_timer */
 
-	struct bz_object *objects;
+	/* by last advert, newest first */
+	struct bz_object *objects, *objects_tail;
+	struct hv_hashmap *objects_by_path;
+	size_t n_devices; /* objects with is_device */
 	struct bz_peer *peers;
+	struct hv_hashmap *peers_by_address;
+	size_t n_peers;
+	struct bz_driver_attempt unknown_attempts[DRIVER_SLOTS];
 	char adapter_path[PATH_MAX_LEN]; /* "" = none chosen */
 	char adapter_name[16];
 	bool present; /* org.bluez has an owner */
+	/* its unique name: the only sender we believe; NULL unknown */
+	char *owner;
 	bool discovery_active; /* our session is believed running */
 	bool discovery_pending;
 	bool power_requested;
@@ -147,6 +184,31 @@ static int load_objects(struct hv_bluez *b);
 static const char *strna(const char *s)
 {
 	return s ? s : "n/a";
+}
+
+static bool streq_ptr(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/* A signal about BlueZ objects: from bluetoothd itself, not a forgery. */
+static bool from_bluez(const struct hv_bluez *b, sd_bus_message *m)
+{
+	return streq_ptr(sd_bus_message_get_sender(m), b->owner);
+}
+
+static int owner_set(struct hv_bluez *b, const char *unique_name)
+{
+	char *copy;
+
+	if (streq_ptr(b->owner, unique_name))
+		return 0;
+	copy = unique_name ? strdup(unique_name) : NULL;
+	if (unique_name && !copy)
+		return -ENOMEM;
+	free(b->owner);
+	b->owner = copy;
+	return 0;
 }
 
 static usec_t now_usec(struct hv_bluez *b)
@@ -259,41 +321,62 @@ static const struct hv_config_device *config_device(struct hv_bluez *b,
 
 static struct bz_object *object_find(struct hv_bluez *b, const char *path)
 {
-	for (struct bz_object *o = b->objects; o; o = o->next)
-		if (strcmp(o->path, path) == 0)
-			return o;
-	return NULL;
+	return hv_hashmap_get(b->objects_by_path, path);
 }
 
-static struct bz_object *object_get(struct hv_bluez *b, const char *path)
+static void object_unlink(struct hv_bluez *b, struct bz_object *o)
 {
-	struct bz_object *o = object_find(b, path);
+	if (o->prev)
+		o->prev->next = o->next;
+	else
+		b->objects = o->next;
+	if (o->next)
+		o->next->prev = o->prev;
+	else
+		b->objects_tail = o->prev;
+	o->prev = o->next = NULL;
+}
 
-	if (o)
-		return o;
-	o = calloc(1, sizeof(*o));
-	if (!o)
-		return NULL;
-	o->path = strdup(path);
-	if (!o->path) {
-		free(o);
-		return NULL;
-	}
-	o->seen = now_usec(b);
+static void object_link_first(struct hv_bluez *b, struct bz_object *o)
+{
+	o->prev = NULL;
 	o->next = b->objects;
+	if (b->objects)
+		b->objects->prev = o;
+	else
+		b->objects_tail = o;
 	b->objects = o;
-	return o;
+}
+
+/* Heard just now: last in line to be forgotten. */
+static void object_touch(struct hv_bluez *b, struct bz_object *o)
+{
+	if (b->objects == o)
+		return;
+	object_unlink(b, o);
+	object_link_first(b, o);
 }
 
 static void object_free(struct hv_bluez *b, struct bz_object *o)
 {
-	for (struct bz_object **p = &b->objects; *p; p = &(*p)->next)
-		if (*p == o) {
-			*p = o->next;
-			break;
-		}
+	(void)hv_hashmap_remove(b->objects_by_path, o->path);
+	object_unlink(b, o);
+	if (o->is_device)
+		b->n_devices--;
 	free(o->path);
 	free(o);
+}
+
+/* A device object and the GATT objects below it. */
+static void device_free(struct hv_bluez *b, struct bz_object *dev)
+{
+	if (dev->has_children)
+		for (struct bz_object *o = b->objects, *next; o; o = next) {
+			next = o->next;
+			if (o != dev && hv_bluez_path_under(o->path, dev->path))
+				object_free(b, o);
+		}
+	object_free(b, dev);
 }
 
 static void objects_free_all(struct hv_bluez *b)
@@ -302,20 +385,186 @@ static void objects_free_all(struct hv_bluez *b)
 		object_free(b, b->objects);
 }
 
+static bool is_device_path(const char *path)
+{
+	char dev[PATH_MAX_LEN];
+
+	return hv_bluez_device_path_of(path, dev, sizeof(dev)) >= 0 &&
+	       strcmp(dev, path) == 0;
+}
+
+static bool is_session_device(const struct hv_bluez *b, const char *path)
+{
+	return b->session && strcmp(b->session->device_path, path) == 0;
+}
+
+static bool device_forgettable(struct hv_bluez *b, const struct bz_object *o)
+{
+	char address[HV_BLUEZ_ADDRESS_MAX];
+
+	if (!o->is_device || o->dev.connected || o->dev.paired ||
+	    o->dev.services_resolved || is_session_device(b, o->path))
+		return false;
+	if (hv_bluez_path_to_address(o->path, address) < 0)
+		return true;
+	return !config_device(b, address);
+}
+
+static int on_remove_device(sd_bus_message *m, void *userdata,
+			    sd_bus_error *ret_error);
+
+/* Make room for one more device: forget the least recently heard one we
+ * may. When every one is protected (configured, connected, paired), the
+ * table grows past the cap: those are bounded by the configuration and
+ * by bluetoothd's connections. */
+static void devices_make_room(struct hv_bluez *b)
+{
+	while (b->n_devices >= DEVICES_MAX) {
+		struct bz_object *victim = NULL;
+
+		for (struct bz_object *o = b->objects_tail; o; o = o->prev)
+			if (device_forgettable(b, o)) {
+				victim = o;
+				break;
+			}
+		if (!victim)
+			return;
+		log_debug("Forgetting %s: more than %d devices heard",
+			  victim->path, DEVICES_MAX);
+		/* bluetoothd keeps one too: have it go as well. */
+		if (b->present && b->adapter_path[0] &&
+		    hv_bluez_path_under(victim->path, b->adapter_path))
+			(void)call_async(b, NULL, b->adapter_path,
+					 IFACE_ADAPTER, "RemoveDevice",
+					 on_remove_device, NULL, 0, "o",
+					 victim->path);
+		device_free(b, victim);
+	}
+}
+
+static struct bz_object *object_get(struct hv_bluez *b, const char *path)
+{
+	struct bz_object *o = object_find(b, path), *dev;
+	char dev_path[PATH_MAX_LEN];
+	bool is_device;
+
+	if (o)
+		return o;
+	is_device = is_device_path(path);
+	if (is_device)
+		devices_make_room(b);
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	o->path = strdup(path);
+	if (!o->path || hv_hashmap_put(b->objects_by_path, o->path, o) < 0) {
+		free(o->path);
+		free(o);
+		return NULL;
+	}
+	o->is_device = is_device;
+	if (is_device)
+		b->n_devices++;
+	else if (hv_bluez_device_path_of(path, dev_path, sizeof(dev_path)) >= 0) {
+		dev = object_find(b, dev_path);
+		if (dev)
+			dev->has_children = true;
+	}
+	o->seen = now_usec(b);
+	object_link_first(b, o);
+	return o;
+}
+
+/* ---- peers: connection policy by address --------------------------------- */
+
+static void address_key(const char *address, char ret[HV_BLUEZ_ADDRESS_MAX])
+{
+	size_t i;
+
+	for (i = 0; i + 1 < HV_BLUEZ_ADDRESS_MAX && address[i]; i++)
+		ret[i] = (char)(address[i] >= 'a' && address[i] <= 'z' ?
+					address[i] - 'a' + 'A' :
+					address[i]);
+	ret[i] = '\0';
+}
+
+static struct bz_peer *peer_find(struct hv_bluez *b, const char *address)
+{
+	char key[HV_BLUEZ_ADDRESS_MAX];
+
+	address_key(address, key);
+	return hv_hashmap_get(b->peers_by_address, key);
+}
+
+static void peer_free(struct hv_bluez *b, struct bz_peer *p)
+{
+	for (struct bz_peer **pp = &b->peers; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	(void)hv_hashmap_remove(b->peers_by_address, p->address);
+	b->n_peers--;
+	free(p);
+}
+
+/* Nothing to remember: not queued, no back-off or cool-down running, not
+ * configured. */
+static bool peer_forgettable(struct hv_bluez *b, const struct bz_peer *p,
+			     usec_t now)
+{
+	return !p->policy.busy && now >= p->policy.not_before &&
+	       !config_device(b, p->address);
+}
+
+static bool peers_make_room(struct hv_bluez *b)
+{
+	usec_t now = now_usec(b);
+	struct bz_peer *oldest = NULL;
+
+	if (b->n_peers < PEERS_MAX)
+		return true;
+	for (struct bz_peer *p = b->peers; p; p = p->next)
+		if (peer_forgettable(b, p, now) &&
+		    (!oldest || p->policy.last_seen < oldest->policy.last_seen))
+			oldest = p;
+	if (!oldest)
+		return false;
+	peer_free(b, oldest);
+	return true;
+}
+
 static struct bz_peer *peer_get(struct hv_bluez *b, const char *address)
 {
-	struct bz_peer *p;
+	struct bz_peer *p = peer_find(b, address);
 
-	for (p = b->peers; p; p = p->next)
-		if (hv_bluez_address_equal(p->address, address))
-			return p;
+	if (p)
+		return p;
+	/* Full of devices we may not forget: a flood; configured devices
+	 * still get theirs. */
+	if (!peers_make_room(b) && !config_device(b, address))
+		return NULL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	snprintf(p->address, sizeof(p->address), "%s", address);
+	address_key(address, p->address);
+	if (hv_hashmap_put(b->peers_by_address, p->address, p) < 0) {
+		free(p);
+		return NULL;
+	}
 	p->next = b->peers;
 	b->peers = p;
+	b->n_peers++;
 	return p;
+}
+
+/* bluetoothd forgot the device: forget its policy too, if it holds none. */
+static void peer_forget(struct hv_bluez *b, const char *address)
+{
+	struct bz_peer *p = peer_find(b, address);
+
+	if (p && peer_forgettable(b, p, now_usec(b)))
+		peer_free(b, p);
 }
 
 /* A characteristic under a device by UUID (and service UUID when given). */
@@ -347,15 +596,58 @@ static struct bz_object *char_find(struct hv_bluez *b, const char *device_path,
 
 /* ---- adverts and the connection queue ---------------------------------- */
 
+/* Known peers go before every unknown one, and push the last unknown one
+ * out of a full queue: a flood of strangers never keeps a configured
+ * device waiting. */
 static void queue_peer(struct hv_bluez *b, struct bz_peer *p)
 {
-	if (p->policy.busy || b->n_queue >= QUEUE_MAX)
+	size_t at = b->n_queue;
+
+	if (p->policy.busy)
 		return;
+	if (p->known)
+		while (at > 0 && !b->queue[at - 1]->known)
+			at--;
+	if (b->n_queue >= QUEUE_MAX) {
+		struct bz_peer *last = b->queue[QUEUE_MAX - 1];
+
+		if (at >= QUEUE_MAX || last->known)
+			return;
+		last->policy.busy = false;
+		b->n_queue--;
+	}
+	memmove(&b->queue[at + 1], &b->queue[at],
+		sizeof(b->queue[0]) * (b->n_queue - at));
+	b->queue[at] = p;
+	b->n_queue++;
 	p->policy.busy = true;
-	b->queue[b->n_queue++] = p;
 	log_debug("Queued GATT session with %s (%s)", p->address, p->driver->id);
 	if (!b->session)
 		session_start_next(b);
+}
+
+/* At most one GATT attempt per driver and tuning.unknown_interval for
+ * devices nobody configured or served before: each costs a connection
+ * attempt of the one radio, and their addresses cost nothing to invent. */
+static bool unknown_attempt_allowed(struct hv_bluez *b,
+				    const struct hv_driver *d, usec_t now)
+{
+	struct bz_driver_attempt *slot = NULL;
+
+	for (size_t i = 0; i < DRIVER_SLOTS && !slot; i++)
+		if (b->unknown_attempts[i].driver == d)
+			slot = &b->unknown_attempts[i];
+	if (slot && now < slot->last + b->tuning.unknown_interval)
+		return false;
+	if (!slot) {
+		slot = &b->unknown_attempts[0];
+		for (size_t i = 1; i < DRIVER_SLOTS; i++)
+			if (b->unknown_attempts[i].last < slot->last)
+				slot = &b->unknown_attempts[i];
+	}
+	slot->driver = d;
+	slot->last = now;
+	return true;
 }
 
 static void consider_connect(struct hv_bluez *b, struct bz_object *o,
@@ -363,6 +655,7 @@ static void consider_connect(struct hv_bluez *b, struct bz_object *o,
 {
 	const struct hv_config_device *cd = config_device(b, o->dev.address);
 	const struct hv_driver *d = NULL;
+	usec_t now = now_usec(b);
 	struct bz_peer *p;
 
 	if (cd && cd->driver)
@@ -375,9 +668,13 @@ static void consider_connect(struct hv_bluez *b, struct bz_object *o,
 	if (!p)
 		return;
 	p->driver = d;
-	if (hv_gatt_peer_advert(&p->policy, &b->tuning.gatt, now_usec(b)) &&
-	    !b->cfg->bluetooth.passive_only)
-		queue_peer(b, p);
+	p->known = cd || p->policy.succeeded;
+	if (!hv_gatt_peer_advert(&p->policy, &b->tuning.gatt, now) ||
+	    b->cfg->bluetooth.passive_only)
+		return;
+	if (!p->known && !unknown_attempt_allowed(b, d, now))
+		return;
+	queue_peer(b, p);
 }
 
 static void session_device_changed(struct hv_bluez *b, struct bz_object *o,
@@ -409,6 +706,7 @@ static void device_changed(struct hv_bluez *b, struct bz_object *o,
 	    !(change->mask & (HV_PROP_SERVICE_DATA | HV_PROP_MANUFACTURER_DATA)))
 		return;
 	o->seen = now_usec(b);
+	object_touch(b, o);
 	o->remove_requested = false;
 	b->last_advert = o->seen;
 	hv_bluez_device_props_to_frame(&o->dev, &frame);
@@ -773,10 +1071,105 @@ static void adapter_changed(struct hv_bluez *b, struct bz_object *a,
 
 /* ---- bluetoothd presence -------------------------------------------------- */
 
+static int on_owner_recheck(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* While org.bluez has no owner, ask the bus again now and then (the
+ * watchdog asks while it has one): NameOwnerChanged normally tells first,
+ * but a lost one must not leave capture stopped. */
+static void owner_recheck_schedule(struct hv_bluez *b)
+{
+	usec_t delay = b->owner_recheck ? b->owner_recheck : b->tuning.retry;
+	int r;
+
+	b->owner_recheck = delay * 2 < OWNER_RECHECK_MAX_USEC ?
+				   delay * 2 :
+				   OWNER_RECHECK_MAX_USEC;
+	r = timer_arm(b, &b->owner_timer, delay, on_owner_recheck, b);
+	if (r < 0)
+		log_warning_errno(r, "Failed to arm the bluetoothd check timer: %m, ignoring");
+}
+
+static void owner_recheck_stop(struct hv_bluez *b)
+{
+	timer_disarm(b->owner_timer);
+	b->owner_recheck = 0;
+}
+
+static void bluez_gone(struct hv_bluez *b);
+
+/* org.bluez has the owner unique_name: believe it, read its objects. */
+static void bluez_appeared(struct hv_bluez *b, const char *unique_name)
+{
+	log_info("bluetoothd appeared on the bus (%s)", unique_name);
+	if (owner_set(b, unique_name) < 0) {
+		/* The next check reads it again. */
+		owner_recheck_schedule(b);
+		return;
+	}
+	b->present = true;
+	owner_recheck_stop(b);
+	(void)load_objects(b);
+}
+
+static int on_owner_reply(sd_bus_message *m, void *userdata,
+			  sd_bus_error *ret_error)
+{
+	struct hv_bluez *b = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	const char *owner;
+
+	(void)ret_error;
+	b->call_owner = sd_bus_slot_unref(b->call_owner);
+	if (e || sd_bus_message_read(m, "s", &owner) < 0) {
+		if (b->present && e &&
+		    sd_bus_error_has_name(e, "org.freedesktop.DBus.Error.NameHasNoOwner"))
+			bluez_gone(b);
+		else if (!b->present)
+			owner_recheck_schedule(b);
+		return 0;
+	}
+	if (b->present && streq_ptr(owner, b->owner))
+		return 0;
+	/* Replaced behind our back: the old one's objects went with it. */
+	if (b->present)
+		bluez_gone(b);
+	bluez_appeared(b, owner);
+	return 0;
+}
+
+static void owner_check(struct hv_bluez *b)
+{
+	int r;
+
+	if (b->call_owner)
+		return;
+	r = sd_bus_call_method_async(b->bus, &b->call_owner, BUS_DRIVER,
+				     "/org/freedesktop/DBus", BUS_DRIVER,
+				     "GetNameOwner", on_owner_reply, b, "s",
+				     BLUEZ);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to ask for bluetoothd's bus name: %m");
+		if (!b->present)
+			owner_recheck_schedule(b);
+	}
+}
+
+static int on_owner_recheck(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct hv_bluez *b = userdata;
+
+	(void)s;
+	(void)usec;
+	if (!b->present)
+		owner_check(b);
+	return 0;
+}
+
 static void bluez_gone(struct hv_bluez *b)
 {
 	log_warning("bluetoothd left the bus");
 	b->present = false;
+	(void)owner_set(b, NULL);
 	if (b->session)
 		session_end(b->session, -ENODEV);
 	objects_free_all(b);
@@ -788,6 +1181,7 @@ static void bluez_gone(struct hv_bluez *b)
 	b->call_power = sd_bus_slot_unref(b->call_power);
 	b->call_objects = sd_bus_slot_unref(b->call_objects);
 	set_state(b, HV_ADAPTER_MISSING);
+	owner_recheck_schedule(b);
 }
 
 static int on_managed_objects(sd_bus_message *m, void *userdata,
@@ -801,9 +1195,11 @@ static int on_managed_objects(sd_bus_message *m, void *userdata,
 	b->call_objects = sd_bus_slot_unref(b->call_objects);
 	if (e) {
 		if (errno_from_bus_error(e) == -EHOSTDOWN) {
-			log_info("bluetoothd is not running; waiting for it");
+			if (b->state != HV_ADAPTER_MISSING)
+				log_info("bluetoothd is not running; waiting for it");
 			b->present = false;
 			set_state(b, HV_ADAPTER_MISSING);
+			owner_recheck_schedule(b);
 			return 0;
 		}
 		log_warning("GetManagedObjects failed: %s: %s", e->name,
@@ -812,12 +1208,20 @@ static int on_managed_objects(sd_bus_message *m, void *userdata,
 		schedule_retry(b, b->tuning.retry);
 		return 0;
 	}
+	/* The reply comes from org.bluez's owner: the sender to believe. */
+	r = owner_set(b, sd_bus_message_get_sender(m));
+	if (r < 0) {
+		log_warning_errno(r, "Failed to remember bluetoothd's bus name: %m");
+		schedule_retry(b, b->tuning.retry);
+		return 0;
+	}
 	b->present = true;
+	owner_recheck_stop(b);
 	r = read_managed_objects(b, m);
 	if (r < 0)
 		log_warning_errno(r, "Failed to parse GetManagedObjects reply: %m, ignoring");
 	if (b->agent) {
-		r = hv_bluez_agent_register(b->agent);
+		r = hv_bluez_agent_register(b->agent, b->owner);
 		if (r < 0)
 			log_warning_errno(r, "Failed to register Bluetooth agent: %m, ignoring");
 	}
@@ -846,6 +1250,8 @@ static int on_interfaces_added(sd_bus_message *m, void *userdata,
 	int r;
 
 	(void)ret_error;
+	if (!from_bluez(b, m))
+		return 0;
 	r = sd_bus_message_read(m, "o", &path);
 	if (r < 0)
 		return 0;
@@ -869,6 +1275,8 @@ static int on_interfaces_removed(sd_bus_message *m, void *userdata,
 	int r;
 
 	(void)ret_error;
+	if (!from_bluez(b, m))
+		return 0;
 	r = sd_bus_message_read(m, "o", &path);
 	if (r < 0)
 		return 0;
@@ -897,6 +1305,16 @@ static int on_interfaces_removed(sd_bus_message *m, void *userdata,
 	if ((removed & OBJ_DEVICE) && b->session &&
 	    strcmp(b->session->device_path, path) == 0)
 		session_end(b->session, -ENODEV);
+	if ((removed & OBJ_DEVICE) && o->is_device) {
+		char address[HV_BLUEZ_ADDRESS_MAX];
+
+		/* bluetoothd forgot it (RemoveDevice, its own expiry of
+		 * temporary devices): so do we, GATT objects included. */
+		if (hv_bluez_path_to_address(path, address) >= 0)
+			peer_forget(b, address);
+		device_free(b, o);
+		return 0;
+	}
 	if (o->ifaces == 0)
 		object_free(b, o);
 	return 0;
@@ -914,7 +1332,8 @@ static int on_properties_changed(sd_bus_message *m, void *userdata,
 	int r;
 
 	(void)ret_error;
-	if (!path || sd_bus_message_read(m, "s", &iface) < 0)
+	if (!from_bluez(b, m) || !path ||
+	    sd_bus_message_read(m, "s", &iface) < 0)
 		return 0;
 	if (strcmp(iface, IFACE_DEVICE) == 0) {
 		struct hv_bluez_device_props change = { 0 };
@@ -978,16 +1397,15 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata,
 	const char *name, *old_owner, *new_owner;
 
 	(void)ret_error;
-	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 ||
+	/* Only the bus driver knows who owns a name. */
+	if (!streq_ptr(sd_bus_message_get_sender(m), BUS_DRIVER) ||
+	    sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 ||
 	    strcmp(name, BLUEZ) != 0)
 		return 0;
 	if (old_owner[0])
 		bluez_gone(b);
-	if (new_owner[0]) {
-		log_info("bluetoothd appeared on the bus (%s)", new_owner);
-		b->present = true;
-		(void)load_objects(b);
-	}
+	if (new_owner[0])
+		bluez_appeared(b, new_owner);
 	return 0;
 }
 
@@ -1030,6 +1448,8 @@ static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata)
 
 	(void)usec;
 	(void)timer_arm(b, &s, b->tuning.watchdog, on_watchdog, b);
+	if (b->present)
+		owner_check(b);
 	if (!b->present || !b->adapter_path[0])
 		return 0;
 	if (b->state != HV_ADAPTER_OK) {
@@ -1739,6 +2159,7 @@ int hv_bluez_connect_now(struct hv_bluez *b, const char *address,
 		return -ENOMEM;
 	p->driver = driver;
 	p->policy.not_before = 0;
+	p->known = true; /* asked for by name */
 	queue_peer(b, p);
 	return 0;
 }
@@ -1756,6 +2177,16 @@ static bool agent_allow(const char *address, void *userdata)
 int hv_bluez_state(const struct hv_bluez *b)
 {
 	return b->state;
+}
+
+size_t hv_bluez_n_devices(const struct hv_bluez *b)
+{
+	return b->n_devices;
+}
+
+size_t hv_bluez_n_peers(const struct hv_bluez *b)
+{
+	return b->n_peers;
 }
 
 void hv_bluez_get_tuning(const struct hv_bluez *b, struct hv_bluez_tuning *ret)
@@ -1794,12 +2225,19 @@ int hv_bluez_new(sd_event *event, sd_bus *bus, const struct hv_config *cfg,
 		b->cb = *cb;
 	b->userdata = userdata;
 	b->state = HV_ADAPTER_UNKNOWN;
+	r = hv_hashmap_new(&b->objects_by_path);
+	if (r < 0)
+		return r;
+	r = hv_hashmap_new(&b->peers_by_address);
+	if (r < 0)
+		return r;
 	b->tuning = (struct hv_bluez_tuning){
 		.gatt = hv_gatt_timing_default,
 		.retry = 5 * USEC_PER_SEC,
 		.watchdog = 10 * USEC_PER_SEC,
 		.stall = 5 * 60 * USEC_PER_SEC,
 		.resolve_timeout = 30 * USEC_PER_SEC,
+		.unknown_interval = 10 * USEC_PER_SEC,
 		.select = hv_registry_select,
 		.by_id = hv_driver_by_id,
 	};
@@ -1864,16 +2302,17 @@ struct hv_bluez *hv_bluez_free(struct hv_bluez *b)
 	sd_bus_slot_unref(b->call_objects);
 	sd_bus_slot_unref(b->call_discovery);
 	sd_bus_slot_unref(b->call_power);
+	sd_bus_slot_unref(b->call_owner);
 	sd_event_source_disable_unref(b->retry_timer);
 	sd_event_source_disable_unref(b->watchdog_timer);
+	sd_event_source_disable_unref(b->owner_timer);
+	free(b->owner);
 	hv_bluez_agent_free(b->agent);
 	objects_free_all(b);
-	while (b->peers) {
-		struct bz_peer *p = b->peers;
-
-		b->peers = p->next;
-		free(p);
-	}
+	while (b->peers)
+		peer_free(b, b->peers);
+	hv_hashmap_free(b->objects_by_path);
+	hv_hashmap_free(b->peers_by_address);
 	sd_bus_unref(b->bus);
 	sd_event_unref(b->event);
 	free(b);

@@ -66,6 +66,12 @@ static inline void hv_bluez_freep(struct hv_bluez **b)
 /* The current enum hv_adapter_state (as int: see above). */
 int hv_bluez_state(const struct hv_bluez *b);
 
+/* Devices (Device1 objects) and connection policies held; each at most
+ * HV_BLUEZ_DEVICES_MAX besides configured, connected or paired devices. */
+#define HV_BLUEZ_DEVICES_MAX 512
+size_t hv_bluez_n_devices(const struct hv_bluez *b);
+size_t hv_bluez_n_peers(const struct hv_bluez *b);
+
 /* Queue a GATT session now, whatever the cool-down (a CLI "sync" or tests).
  * -EOPNOTSUPP when the driver has no conversation. */
 int hv_bluez_connect_now(struct hv_bluez *b, const char *address,
@@ -78,6 +84,9 @@ struct hv_bluez_tuning {
 	usec_t watchdog; /* period of the discovery/stale-device check */
 	usec_t stall; /* no advert this long while discovering: restart */
 	usec_t resolve_timeout; /* Connect → ServicesResolved */
+	/* At most one GATT attempt per driver this often for devices neither
+	 * configured nor served before (default 10 s). */
+	usec_t unknown_interval;
 	/* Driver selection for an advert (default hv_registry_select). */
 	const struct hv_driver *(*select)(const struct hv_frame *advert);
 	/* Driver lookup by id for config entries (default hv_driver_by_id). */
@@ -99,7 +108,8 @@ int hv_bluez_agent_new(sd_bus *bus, const struct hv_config *cfg,
 		       bool (*allow)(const char *address, void *userdata),
 		       void *userdata, struct hv_bluez_agent **ret);
 struct hv_bluez_agent *hv_bluez_agent_free(struct hv_bluez_agent *a);
-/* (Re-)register with org.bluez.AgentManager1 (after each bluetoothd start). */
-int hv_bluez_agent_register(struct hv_bluez_agent *a);
+/* (Re-)register with org.bluez.AgentManager1 (after each bluetoothd start);
+ * bluez_owner is its unique name: only its calls are answered. */
+int hv_bluez_agent_register(struct hv_bluez_agent *a, const char *bluez_owner);
 /* The passkey configured for an address: 0..999999, or -ENOENT/-EINVAL. */
 int hv_bluez_agent_passkey(const struct hv_config *cfg, const char *address);

@@ -27,6 +27,7 @@ struct hv_bluez_agent {
 	void *userdata;
 	sd_bus_slot *object;
 	sd_bus_slot *call;
+	char *bluez_owner; /* the bluetoothd we registered with */
 };
 
 int hv_bluez_agent_passkey(const struct hv_config *cfg, const char *address)
@@ -60,6 +61,15 @@ static int device_address(sd_bus_message *m, char ret[HV_BLUEZ_ADDRESS_MAX])
 	return hv_bluez_path_to_address(path, ret);
 }
 
+/* Any local client can call our agent: only the bluetoothd we registered
+ * with may learn a passkey or have a pairing confirmed. */
+static bool caller_is_bluez(const struct hv_bluez_agent *a, sd_bus_message *m)
+{
+	const char *sender = sd_bus_message_get_sender(m);
+
+	return a->bluez_owner && sender && strcmp(sender, a->bluez_owner) == 0;
+}
+
 static bool allowed(struct hv_bluez_agent *a, const char *address)
 {
 	return a->allow && a->allow(address, a->userdata);
@@ -80,6 +90,8 @@ static int method_request_passkey(sd_bus_message *m, void *userdata,
 	char address[HV_BLUEZ_ADDRESS_MAX];
 	int r;
 
+	if (!caller_is_bluez(a, m))
+		return sd_bus_error_set(ret_error, REJECTED, "Not bluetoothd");
 	r = device_address(m, address);
 	if (r < 0)
 		return sd_bus_error_set(ret_error, REJECTED, "Unknown device");
@@ -105,6 +117,8 @@ static int method_request_pin(sd_bus_message *m, void *userdata,
 	const struct hv_config_device *d = NULL;
 	int r;
 
+	if (!caller_is_bluez(a, m))
+		return sd_bus_error_set(ret_error, REJECTED, "Not bluetoothd");
 	r = device_address(m, address);
 	if (r < 0)
 		return sd_bus_error_set(ret_error, REJECTED, "Unknown device");
@@ -134,7 +148,8 @@ static int method_confirm(sd_bus_message *m, void *userdata,
 	struct hv_bluez_agent *a = userdata;
 	char address[HV_BLUEZ_ADDRESS_MAX];
 
-	if (device_address(m, address) < 0 || !allowed(a, address))
+	if (!caller_is_bluez(a, m) || device_address(m, address) < 0 ||
+	    !allowed(a, address))
 		return sd_bus_error_set(ret_error, REJECTED, "Not our device");
 	return sd_bus_reply_method_return(m, NULL);
 }
@@ -184,6 +199,7 @@ struct hv_bluez_agent *hv_bluez_agent_free(struct hv_bluez_agent *a)
 	sd_bus_slot_unref(a->call);
 	sd_bus_slot_unref(a->object);
 	sd_bus_unref(a->bus);
+	free(a->bluez_owner);
 	free(a);
 	return NULL;
 }
@@ -203,10 +219,19 @@ static int on_register(sd_bus_message *m, void *userdata,
 	return 0;
 }
 
-int hv_bluez_agent_register(struct hv_bluez_agent *a)
+int hv_bluez_agent_register(struct hv_bluez_agent *a, const char *bluez_owner)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	char *owner;
 	int r;
+
+	if (!bluez_owner)
+		return -EINVAL;
+	owner = strdup(bluez_owner);
+	if (!owner)
+		return -ENOMEM;
+	free(a->bluez_owner);
+	a->bluez_owner = owner;
 
 	r = sd_bus_message_new_method_call(a->bus, &m, "org.bluez", "/org/bluez",
 					   "org.bluez.AgentManager1",

@@ -866,16 +866,23 @@ int hv_config_load(const char *path, struct hv_config *ret,
 }
 
 /* The secret in a file: first line, without its line end. */
-static int read_secret(const char *path, char **ret)
+/* first_line: mqtt.password_file promises its first line (docs/config.md),
+ * so an editor's trailing lines or a comment below never join the secret. */
+static int read_secret(const char *path, bool first_line, char **ret)
 {
 	_cleanup_free_ char *buf = NULL;
+	char *nl;
 	size_t n;
 	int r;
 
 	r = read_file(path, PASSWORD_MAX, &buf, &n);
 	if (r < 0)
 		return r;
-	if (n > 0 && buf[n - 1] == '\n')
+	if (first_line && (nl = memchr(buf, '\n', n))) {
+		/* What follows is no secret of ours, but do not keep it. */
+		explicit_bzero(nl, n - (size_t)(nl - buf));
+		n = (size_t)(nl - buf);
+	} else if (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	if (n > 0 && buf[n - 1] == '\r')
 		buf[--n] = '\0';
@@ -913,7 +920,7 @@ int hv_config_resolve_secrets(struct hv_config *c,
 		return -EINVAL;
 
 	if (c->mqtt.password_file) {
-		r = read_secret(c->mqtt.password_file, &password);
+		r = read_secret(c->mqtt.password_file, true, &password);
 		if (r < 0) {
 			why = secret_error(r);
 			if (why)
@@ -932,7 +939,7 @@ int hv_config_resolve_secrets(struct hv_config *c,
 	} else if ((dir = getenv("CREDENTIALS_DIRECTORY")) && *dir) {
 		if (asprintf(&cred, "%s/mqtt-password", dir) < 0)
 			return -ENOMEM;
-		r = read_secret(cred, &password);
+		r = read_secret(cred, false, &password);
 		if (r < 0 && r != -ENOENT) {
 			why = secret_error(r);
 			if (why)

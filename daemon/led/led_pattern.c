@@ -18,7 +18,8 @@
  * of short flashes, and a long flash followed by a short one (the "morse"
  * pattern for the one condition that needs someone to act soon). The
  * acknowledgement is two short flashes on a dark field, shown for 3.3 s
- * (three cycles), then the LED returns to what it showed before.
+ * (three cycles) after the last reading, then the LED returns to what it
+ * showed before; readings in a row extend it without restarting its cycle.
  */
 #include "daemon/led/led_pattern.h"
 
@@ -140,7 +141,12 @@ void hv_led_machine_set_conditions(struct hv_led_machine *m,
 
 void hv_led_machine_reading(struct hv_led_machine *m, uint64_t now_usec)
 {
-	m->ack_start_usec = now_usec;
+	/* A reading during the acknowledgement extends it without restarting
+	 * its cycle: a restart begins dark, and readings closer together than
+	 * that dark start would keep the light off, which the card says means
+	 * "not running". */
+	if (m->ack_until_usec == 0 || now_usec >= m->ack_until_usec)
+		m->ack_start_usec = now_usec;
 	m->ack_until_usec = now_usec + HV_LED_ACK_USEC;
 }
 

@@ -70,8 +70,9 @@ bool hv_led_pattern_level(enum hv_led_pattern p, uint64_t elapsed_usec,
 
 /*
  * The state machine: conditions and a pending acknowledgement in, pattern and
- * level out. A pattern's cycle starts when the pattern becomes current; a new
- * reading restarts the acknowledgement (and its cycle).
+ * level out. A pattern's cycle starts when the pattern becomes current; a
+ * reading while the acknowledgement shows extends it to HV_LED_ACK_USEC after
+ * that reading and keeps its cycle going (never back to its dark start).
  */
 struct hv_led_machine {
 	struct hv_led_conditions cond;

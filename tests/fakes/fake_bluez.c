@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "daemon/basic/macro.h"
 #include "daemon/bluez/bluez_props.h"
 #include "tests/fakes/fake_bluez.h"
 
@@ -1189,4 +1190,79 @@ void fake_device_drop(struct fake_device *d)
 	(void)sd_bus_emit_properties_changed(d->f->bus, d->path,
 					     "org.bluez.Device1", "Connected",
 					     NULL);
+}
+
+/* ---- address floods ------------------------------------------------------------ */
+
+static void announced_path(const char *address, char *buf, size_t size)
+{
+	snprintf(buf, size, ADAPTER_PATH "/dev_%s", address);
+	for (char *p = buf + strlen(ADAPTER_PATH); *p; p++)
+		if (*p == ':')
+			*p = '_';
+}
+
+int fake_bluez_announce(struct fake_bluez *f, const char *address,
+			const char *name, uint16_t sd_uuid16, const uint8_t *sd,
+			size_t n)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	char path[96], uuid[37];
+	int r;
+
+	if (!f->bus || !f->adapter_exported || !f->discovering)
+		return 0;
+	announced_path(address, path, sizeof(path));
+	uuid16_full(sd_uuid16, uuid);
+	r = sd_bus_message_new_signal(f->bus, &m, "/",
+				      "org.freedesktop.DBus.ObjectManager",
+				      "InterfacesAdded");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "o", path);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "{sa{sv}}");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'e', "sa{sv}");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", "org.bluez.Device1");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "{sv}");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "{sv}{sv}{sv}", "Address", "s",
+					  address, "Name", "s", name, "RSSI",
+					  "n", (int16_t)-70);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'e', "sv");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", "ServiceData");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'v', "a{sv}");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "{sv}");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'e', "sv");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", uuid);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'v', "ay");
+	if (r >= 0)
+		r = sd_bus_message_append_array(m, 'y', sd, n);
+	/* ay's variant, the entry, a{sv}, its variant, the ServiceData
+	 * entry, the properties, the interface entry, the interfaces */
+	for (int i = 0; i < 8 && r >= 0; i++)
+		r = sd_bus_message_close_container(m);
+	if (r < 0)
+		return r;
+	return sd_bus_send(f->bus, m, NULL);
+}
+
+int fake_bluez_forget(struct fake_bluez *f, const char *address)
+{
+	char path[96];
+
+	if (!f->bus)
+		return 0;
+	announced_path(address, path, sizeof(path));
+	return sd_bus_emit_interfaces_removed(f->bus, path, "org.bluez.Device1",
+					      NULL);
 }

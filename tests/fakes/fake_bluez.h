@@ -157,3 +157,12 @@ struct fake_char *fake_device_add_char(struct fake_device *d,
 int fake_char_notify(struct fake_char *c, const uint8_t *v, size_t n);
 /* The link drops: ServicesResolved=false, Connected=false. */
 void fake_device_drop(struct fake_device *d);
+
+/* A device heard once, without a fake_device behind it (an address flood):
+ * InterfacesAdded with Address, Name, RSSI and 16-bit service data. Only
+ * while discovering. Its object answers nothing (Connect: UnknownObject). */
+int fake_bluez_announce(struct fake_bluez *f, const char *address,
+			const char *name, uint16_t sd_uuid16, const uint8_t *sd,
+			size_t n);
+/* bluetoothd forgets such a device: InterfacesRemoved(Device1). */
+int fake_bluez_forget(struct fake_bluez *f, const char *address);

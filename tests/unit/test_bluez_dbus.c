@@ -35,6 +35,8 @@
 static char bus_dir[64];
 static char bus_address[256];
 static pid_t bus_pid = -1;
+/* The bus withholds NameOwnerChanged from everyone (a lost signal). */
+static bool bus_deaf;
 
 static int start_bus(void **state)
 {
@@ -58,9 +60,12 @@ static int start_bus(void **state)
 		"<busconfig><type>session</type>"
 		"<listen>unix:path=%s/bus</listen><auth>EXTERNAL</auth>"
 		"<policy context=\"default\"><allow send_destination=\"*\"/>"
-		"<allow receive_sender=\"*\"/><allow own=\"*\"/></policy>"
+		"<allow receive_sender=\"*\"/><allow own=\"*\"/>%s</policy>"
 		"</busconfig>\n",
-		bus_dir);
+		bus_dir,
+		bus_deaf ? "<deny receive_interface=\"org.freedesktop.DBus\" "
+			   "receive_member=\"NameOwnerChanged\"/>" :
+			   "");
 	fclose(f);
 	if (pipe(pipefd) < 0)
 		return -1;
@@ -87,6 +92,12 @@ static int start_bus(void **state)
 	line[strcspn(line, "\n")] = '\0';
 	snprintf(bus_address, sizeof(bus_address), "%s", line);
 	return 0;
+}
+
+static int start_deaf_bus(void **state)
+{
+	bus_deaf = true;
+	return start_bus(state);
 }
 
 static int stop_bus(void **state)
@@ -248,6 +259,8 @@ static const struct hv_driver *t_select(const struct hv_frame *f)
 
 #define ADDR_MI "C8:47:8C:00:00:01"
 #define ADDR_SIG "D0:00:00:00:00:02"
+#define ADDR_FORGED "C8:47:8C:00:00:66"
+#define PATH_FORGED "/org/bluez/hci0/dev_C8_47_8C_00_00_66"
 
 struct ctx {
 	sd_event *event;
@@ -262,6 +275,7 @@ struct ctx {
 	int state;
 	unsigned n_states_missing, n_states_ok;
 	unsigned n_adverts;
+	unsigned n_forged_adverts; /* frames for ADDR_FORGED */
 	struct hv_frame last_frame;
 	char last_address[HV_BLUEZ_ADDRESS_MAX];
 	char last_name[HV_BLUEZ_NAME_MAX];
@@ -275,6 +289,9 @@ struct ctx {
 	int32_t stored_sequence; /* what a store would persist */
 	int32_t prepared_sequence[8];
 	unsigned n_prepared;
+	unsigned n_prepared_unknown; /* sessions with unconfigured devices */
+	unsigned n_prepared_all;
+	char prepared_address[4][HV_BLUEZ_ADDRESS_MAX]; /* in session order */
 
 	/* the fake scale */
 	struct fake_char *c_meas, *c_ucp, *c_time, *c_racp;
@@ -289,6 +306,8 @@ static void cb_advert(const struct hv_frame *f, void *userdata)
 	struct ctx *c = userdata;
 
 	c->n_adverts++;
+	if (f->address && strcmp(f->address, ADDR_FORGED) == 0)
+		c->n_forged_adverts++;
 	c->last_frame = *f;
 	snprintf(c->last_address, sizeof(c->last_address), "%s", f->address ? f->address : "");
 	snprintf(c->last_name, sizeof(c->last_name), "%s", f->name ? f->name : "");
@@ -334,8 +353,15 @@ static void cb_prepare(const char *address, const struct hv_driver *d,
 {
 	struct ctx *c = userdata;
 
-	(void)address;
 	(void)d;
+	if (c->n_prepared_all < 4)
+		snprintf(c->prepared_address[c->n_prepared_all],
+			 HV_BLUEZ_ADDRESS_MAX, "%s", address);
+	c->n_prepared_all++;
+	if (strcmp(address, ADDR_SIG) != 0) {
+		c->n_prepared_unknown++;
+		return; /* a stranger: no config entry */
+	}
 	/* From the config entry. */
 	assert_int_equal(s->user_index, 1);
 	assert_int_equal(s->consent_code, 1234);
@@ -350,8 +376,9 @@ static void cb_done(const char *address, const struct hv_driver *d,
 {
 	struct ctx *c = userdata;
 
-	(void)address;
 	(void)d;
+	if (strcmp(address, ADDR_SIG) != 0)
+		return; /* counted by cb_prepare */
 	if (c->n_done < 8) {
 		struct timespec ts;
 
@@ -776,6 +803,333 @@ static void test_stale_device_removed(void **state)
 	assert_true(busy->exported);
 }
 
+/* NameOwnerChanged lost (withheld by this bus): bluetoothd crashing is
+ * still noticed, and a new bluetoothd found, by asking the bus who owns
+ * org.bluez; capture resumes. */
+static void test_lost_name_owner_changed(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d;
+	unsigned adverts, discovery;
+
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 5));
+	d = fake_bluez_add_device(c->fake, ADDR_MI, "MI SCALE2");
+	fake_device_set_service_data(d, 0x181d, (const uint8_t[]){ 0x22, 0x98, 0x3a }, 3);
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_adverts >= 2, 5));
+
+	fake_bluez_crash(c->fake);
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_MISSING, 10));
+
+	discovery = c->fake->n_start_discovery;
+	assert_true(fake_bluez_restart(c->fake) >= 0);
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 15));
+	assert_true(c->fake->n_start_discovery > discovery);
+	adverts = c->n_adverts;
+	assert_true(RUN_UNTIL(c, c->n_adverts >= adverts + 3, 5));
+
+	/* Replaced at once (no gap to see): the new name is found all the
+	 * same, and its signals believed. */
+	discovery = c->fake->n_start_discovery;
+	assert_true(fake_bluez_restart(c->fake) >= 0);
+	assert_true(RUN_UNTIL(c, c->fake->n_start_discovery > discovery &&
+					 c->state == HV_ADAPTER_OK, 15));
+	adverts = c->n_adverts;
+	assert_true(RUN_UNTIL(c, c->n_adverts >= adverts + 3, 5));
+}
+
+/* ---- forged signals from another local client --------------------------------- */
+
+/* A Device1 property dictionary with Mi Scale service data (a stored
+ * 72.5 kg weighing), as bluetoothd would send it. */
+static void append_forged_device_props(sd_bus_message *m)
+{
+	static const uint8_t sd[] = { 0x22, 0x52, 0x38, 0xb2, 0x07, 0x01,
+				      0x07, 0x16, 0x12, 0x00, 0x00 };
+
+	assert_true(sd_bus_message_open_container(m, 'a', "{sv}") >= 0);
+	assert_true(sd_bus_message_append(m, "{sv}", "Address", "s",
+					  ADDR_FORGED) >= 0);
+	assert_true(sd_bus_message_append(m, "{sv}", "Name", "s",
+					  "MI SCALE2") >= 0);
+	assert_true(sd_bus_message_append(m, "{sv}", "RSSI", "n",
+					  (int16_t)-40) >= 0);
+	assert_true(sd_bus_message_open_container(m, 'e', "sv") >= 0);
+	assert_true(sd_bus_message_append(m, "s", "ServiceData") >= 0);
+	assert_true(sd_bus_message_open_container(m, 'v', "a{sv}") >= 0);
+	assert_true(sd_bus_message_open_container(m, 'a', "{sv}") >= 0);
+	assert_true(sd_bus_message_open_container(m, 'e', "sv") >= 0);
+	assert_true(sd_bus_message_append(m, "s",
+					  "0000181d-0000-1000-8000-00805f9b34fb") >= 0);
+	assert_true(sd_bus_message_open_container(m, 'v', "ay") >= 0);
+	assert_true(sd_bus_message_append_array(m, 'y', sd, sizeof(sd)) >= 0);
+	assert_true(sd_bus_message_close_container(m) >= 0);
+	assert_true(sd_bus_message_close_container(m) >= 0);
+	assert_true(sd_bus_message_close_container(m) >= 0);
+	assert_true(sd_bus_message_close_container(m) >= 0);
+	assert_true(sd_bus_message_close_container(m) >= 0);
+	assert_true(sd_bus_message_close_container(m) >= 0);
+}
+
+/* A signal sent by `from` to the daemon's connection only (unicast): the
+ * stock system bus policy lets any local user do this. */
+static sd_bus_message *forged_signal(sd_bus *from, struct ctx *c,
+				     const char *path, const char *iface,
+				     const char *member)
+{
+	sd_bus_message *m = NULL;
+	const char *daemon_name;
+
+	assert_true(sd_bus_get_unique_name(c->bus, &daemon_name) >= 0);
+	assert_true(sd_bus_message_new_signal(from, &m, path, iface, member) >= 0);
+	assert_true(sd_bus_message_set_destination(m, daemon_name) >= 0);
+	return m;
+}
+
+static void send_forged_adverts(sd_bus *from, struct ctx *c)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *added = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *changed = NULL;
+
+	added = forged_signal(from, c, "/", "org.freedesktop.DBus.ObjectManager",
+			      "InterfacesAdded");
+	assert_true(sd_bus_message_append(added, "o", PATH_FORGED) >= 0);
+	assert_true(sd_bus_message_open_container(added, 'a', "{sa{sv}}") >= 0);
+	assert_true(sd_bus_message_open_container(added, 'e', "sa{sv}") >= 0);
+	assert_true(sd_bus_message_append(added, "s", "org.bluez.Device1") >= 0);
+	append_forged_device_props(added);
+	assert_true(sd_bus_message_close_container(added) >= 0);
+	assert_true(sd_bus_message_close_container(added) >= 0);
+	assert_true(sd_bus_send(from, added, NULL) >= 0);
+
+	changed = forged_signal(from, c, PATH_FORGED,
+				"org.freedesktop.DBus.Properties",
+				"PropertiesChanged");
+	assert_true(sd_bus_message_append(changed, "s", "org.bluez.Device1") >= 0);
+	append_forged_device_props(changed);
+	assert_true(sd_bus_message_append(changed, "as", 0) >= 0);
+	assert_true(sd_bus_send(from, changed, NULL) >= 0);
+}
+
+/* "org.bluez left the bus", from a client rather than the bus driver. */
+static void send_forged_owner_lost(sd_bus *from, struct ctx *c)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	const char *owner;
+
+	assert_true(sd_bus_call_method(from, "org.freedesktop.DBus",
+				       "/org/freedesktop/DBus",
+				       "org.freedesktop.DBus", "GetNameOwner",
+				       &e, &reply, "s", "org.bluez") >= 0);
+	assert_true(sd_bus_message_read(reply, "s", &owner) >= 0);
+	m = forged_signal(from, c, "/org/freedesktop/DBus",
+			  "org.freedesktop.DBus", "NameOwnerChanged");
+	assert_true(sd_bus_message_append(m, "sss", "org.bluez", owner, "") >= 0);
+	assert_true(sd_bus_send(from, m, NULL) >= 0);
+	sd_bus_error_free(&e);
+}
+
+/* Only bluetoothd speaks for BlueZ: another local client's unicast
+ * InterfacesAdded/PropertiesChanged with scale data delivers no frame, and
+ * its NameOwnerChanged does not stop capture. */
+static void test_forged_signals_ignored(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d;
+	sd_bus *intruder = NULL;
+	unsigned adverts, missing;
+
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 5));
+	d = fake_bluez_add_device(c->fake, ADDR_MI, "MI SCALE2");
+	fake_device_set_service_data(d, 0x181d, (const uint8_t[]){ 0x22, 0x98, 0x3a }, 3);
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_adverts >= 2, 5));
+
+	assert_true(sd_bus_new(&intruder) >= 0);
+	assert_true(sd_bus_set_address(intruder, bus_address) >= 0);
+	assert_true(sd_bus_set_bus_client(intruder, 1) >= 0);
+	assert_true(sd_bus_start(intruder) >= 0);
+	missing = c->n_states_missing;
+	for (int i = 0; i < 5; i++) {
+		send_forged_adverts(intruder, c);
+		send_forged_owner_lost(intruder, c);
+		assert_true(sd_bus_flush(intruder) >= 0);
+		run_for(c, 0.2);
+	}
+	adverts = c->n_adverts;
+	run_for(c, 1.0);
+	assert_int_equal(c->n_forged_adverts, 0);
+	assert_int_equal(c->n_states_missing, missing);
+	assert_int_equal(c->state, HV_ADAPTER_OK);
+	/* capture goes on */
+	assert_true(RUN_UNTIL(c, c->n_adverts >= adverts + 3, 5));
+	assert_string_equal(c->last_address, ADDR_MI);
+	sd_bus_flush_close_unref(intruder);
+}
+
+struct agent_answer {
+	bool done;
+	char error[128];
+	uint32_t passkey;
+};
+
+static int on_agent_answer(sd_bus_message *m, void *userdata,
+			   sd_bus_error *ret_error)
+{
+	struct agent_answer *a = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+
+	(void)ret_error;
+	a->done = true;
+	if (e)
+		snprintf(a->error, sizeof(a->error), "%s", e->name);
+	else
+		(void)sd_bus_message_read(m, "u", &a->passkey);
+	return 0;
+}
+
+/* The daemon's agent tells a configured passkey, or confirms a pairing,
+ * only to the bluetoothd it registered with. */
+static void test_agent_answers_only_bluetoothd(void **state)
+{
+	struct ctx *c = *state;
+	struct agent_answer passkey = { 0 }, confirm = { 0 };
+	sd_bus *intruder = NULL;
+	const char *daemon_name;
+
+	c->dev_cfg.passkey = (char *)"004711";
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK &&
+					 c->fake->n_register_agent >= 1, 5));
+	assert_true(sd_bus_get_unique_name(c->bus, &daemon_name) >= 0);
+	assert_true(sd_bus_new(&intruder) >= 0);
+	assert_true(sd_bus_set_address(intruder, bus_address) >= 0);
+	assert_true(sd_bus_set_bus_client(intruder, 1) >= 0);
+	assert_true(sd_bus_start(intruder) >= 0);
+	assert_true(sd_bus_attach_event(intruder, c->event, 0) >= 0);
+	assert_true(sd_bus_call_method_async(intruder, NULL, daemon_name,
+					     HV_BLUEZ_AGENT_PATH,
+					     "org.bluez.Agent1",
+					     "RequestPasskey", on_agent_answer,
+					     &passkey, "o",
+					     "/org/bluez/hci0/dev_D0_00_00_00_00_02") >= 0);
+	assert_true(sd_bus_call_method_async(intruder, NULL, daemon_name,
+					     HV_BLUEZ_AGENT_PATH,
+					     "org.bluez.Agent1",
+					     "RequestConfirmation", on_agent_answer,
+					     &confirm, "ou",
+					     "/org/bluez/hci0/dev_D0_00_00_00_00_02",
+					     (uint32_t)4711) >= 0);
+	assert_true(RUN_UNTIL(c, passkey.done && confirm.done, 5));
+	assert_string_equal(passkey.error, "org.bluez.Error.Rejected");
+	assert_int_equal(passkey.passkey, 0);
+	assert_string_equal(confirm.error, "org.bluez.Error.Rejected");
+	sd_bus_flush_close_unref(intruder);
+}
+
+/* ---- an address-rotation flood -------------------------------------------------- */
+
+static void flood_address(unsigned i, char buf[HV_BLUEZ_ADDRESS_MAX])
+{
+	snprintf(buf, HV_BLUEZ_ADDRESS_MAX, "E0:%02X:%02X:%02X:00:01",
+		 (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff);
+}
+
+/* Thousands of invented addresses (Mi Scale adverts, and some named like
+ * the SIG scale so that they want a GATT session): the device table stays
+ * within its cap, strangers get few connection attempts, and the
+ * configured scale is served all the same. Devices bluetoothd forgets are
+ * forgotten. */
+static void test_address_flood_bounded(void **state)
+{
+	static const uint8_t mi[] = { 0x22, 0x98, 0x3a };
+	struct ctx *c = *state;
+	const unsigned n = 4 * HV_BLUEZ_DEVICES_MAX;
+	char address[HV_BLUEZ_ADDRESS_MAX];
+	struct fake_device *d;
+	size_t before;
+
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 5));
+	for (unsigned i = 0; i < n; i++) {
+		flood_address(i, address);
+		assert_true(fake_bluez_announce(c->fake, address,
+						i % 8 ? "MI SCALE2" : "SIG Scale X",
+						0x181d, mi, sizeof(mi)) >= 0);
+		if (i % 64 == 63) {
+			run_for(c, 0.05);
+			assert_true(hv_bluez_n_devices(c->bluez) <= HV_BLUEZ_DEVICES_MAX);
+		}
+		if (i == n / 2) {
+			/* the real scale turns up in the middle of it */
+			d = add_sig_scale(c);
+			c->advertising[0] = d;
+		}
+	}
+	assert_true(RUN_UNTIL(c, c->n_done >= 1, 20));
+	assert_int_equal(c->results[0], 0);
+	check_records(c);
+	assert_true(hv_bluez_n_devices(c->bluez) <= HV_BLUEZ_DEVICES_MAX);
+	assert_true(hv_bluez_n_devices(c->bluez) >= HV_BLUEZ_DEVICES_MAX / 2);
+	assert_true(hv_bluez_n_peers(c->bluez) <= HV_BLUEZ_DEVICES_MAX);
+	/* n / 8 strangers wanted a session; one per driver and interval
+	 * (10 s by default) was tried */
+	assert_true(c->n_prepared_unknown >= 1);
+	assert_true(c->n_prepared_unknown <= 3);
+	/* frames keep flowing: the scale's adverts come after the flood */
+	run_for(c, 0.5);
+	assert_string_equal(c->last_address, ADDR_SIG);
+
+	/* bluetoothd forgets the last 100 strangers (the newest, so held) */
+	before = hv_bluez_n_devices(c->bluez);
+	for (unsigned i = n - 100; i < n; i++) {
+		flood_address(i, address);
+		assert_true(fake_bluez_forget(c->fake, address) >= 0);
+	}
+	assert_true(RUN_UNTIL(c, hv_bluez_n_devices(c->bluez) == before - 100, 5));
+}
+
+/* A configured device goes before strangers already queued, even when
+ * the queue is full of them (no rate limit here, to fill it). */
+static void test_known_device_first_in_queue(void **state)
+{
+	static const uint8_t mi[] = { 0x22, 0x98, 0x3a };
+	struct ctx *c = *state;
+	char address[HV_BLUEZ_ADDRESS_MAX];
+	struct fake_device *stranger, *scale;
+	struct hv_bluez_tuning t;
+
+	hv_bluez_get_tuning(c->bluez, &t);
+	t.unknown_interval = 0;
+	hv_bluez_set_tuning(c->bluez, &t);
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 5));
+
+	/* A stranger whose session lasts: its records never end (3 s). */
+	stranger = fake_bluez_add_device(c->fake, "D0:00:00:00:00:03", "SIG Scale U");
+	assert_non_null(stranger);
+	(void)fake_device_add_char(stranger, 0x181d, 0x2a9d, HV_GATT_INDICATE);
+	(void)fake_device_add_char(stranger, 0x181d, 0x2a52,
+				   HV_GATT_WRITE | HV_GATT_INDICATE);
+	assert_true(fake_device_advert(stranger) >= 0);
+	assert_true(RUN_UNTIL(c, c->n_prepared_all == 1 && stranger->connected, 5));
+
+	/* More strangers than the queue holds, then the configured scale. */
+	for (unsigned i = 0; i < 40; i++) {
+		flood_address(i, address);
+		assert_true(fake_bluez_announce(c->fake, address, "SIG Scale X",
+						0x181d, mi, sizeof(mi)) >= 0);
+	}
+	scale = add_sig_scale(c);
+	assert_true(fake_device_advert(scale) >= 0);
+
+	assert_true(RUN_UNTIL(c, c->n_prepared_all >= 2, 10));
+	assert_string_equal(c->prepared_address[0], "D0:00:00:00:00:03");
+	assert_string_equal(c->prepared_address[1], ADDR_SIG);
+	assert_true(RUN_UNTIL(c, c->n_done >= 1, 10));
+	assert_int_equal(c->results[0], 0);
+	check_records(c);
+}
+
 static void test_bluetoothd_restart(void **state)
 {
 	struct ctx *c = *state;
@@ -1052,6 +1406,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_stall_restart_while_adverts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_device_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bluetoothd_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_signals_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_answers_only_bluetoothd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_address_flood_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_known_device_first_in_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adapter_gone_and_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_just_works, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_numeric_comparison, setup, teardown),
@@ -1060,11 +1418,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pair_no_passkey_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_other_device_not_confirmed, setup, teardown),
 	};
+	const struct CMUnitTest deaf_tests[] = {
+		cmocka_unit_test_setup_teardown(test_lost_name_owner_changed, setup, teardown),
+	};
+	int failed;
 
 	if (access("/usr/bin/dbus-daemon", X_OK) != 0 &&
 	    access("/bin/dbus-daemon", X_OK) != 0) {
 		printf("[  SKIPPED ] dbus-daemon not installed\n");
 		return 0;
 	}
-	return cmocka_run_group_tests(tests, start_bus, stop_bus);
+	failed = cmocka_run_group_tests(tests, start_bus, stop_bus);
+	failed += cmocka_run_group_tests(deaf_tests, start_deaf_bus, stop_bus);
+	return failed;
 }

@@ -568,6 +568,20 @@ static void test_secret_from_file(void **state)
 	assert_int_equal(hv_config_resolve_secrets(&c, &e), 0);
 	assert_string_equal(c.mqtt.password, "other");
 
+	/* the first line only: a comment or an old password below is no
+	 * part of it, whatever the line ends */
+	write_file(path, "first\n# rotated\nold-one\n", 24);
+	assert_int_equal(hv_config_resolve_secrets(&c, &e), 0);
+	assert_string_equal(c.mqtt.password, "first");
+	write_file(path, "crlf\r\nsecond\r\n", 14);
+	assert_int_equal(hv_config_resolve_secrets(&c, &e), 0);
+	assert_string_equal(c.mqtt.password, "crlf");
+	write_file(path, "\nafter-empty-line\n", 18);
+	assert_int_equal(hv_config_resolve_secrets(&c, &e), -ENODATA);
+	assert_string_equal(c.mqtt.password, "crlf");
+	write_file(path, "other\n", 6);
+	assert_int_equal(hv_config_resolve_secrets(&c, &e), 0);
+
 	/* empty file: error naming the file, never a secret */
 	write_file(path, "\n", 1);
 	assert_int_equal(hv_config_resolve_secrets(&c, &e), -ENODATA);

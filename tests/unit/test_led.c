@@ -177,6 +177,63 @@ static void test_reading_acknowledged_then_back(void **state)
 	hv_led_free(led);
 }
 
+/* The longest dark stretch of a pattern's cycle, wrapping round. */
+static uint64_t longest_dark_usec(enum hv_led_pattern p)
+{
+	const struct hv_led_pattern_info *info = hv_led_pattern_info(p);
+	uint64_t best = 0, run = 0;
+
+	for (size_t i = 0; i < 2 * info->n_steps; i++) {
+		const struct hv_led_step *st = &info->steps[i % info->n_steps];
+
+		run = st->on ? 0 : run + MS(st->ms);
+		if (run > best)
+			best = run;
+	}
+	return best;
+}
+
+/* A burst of readings (10 a second for a minute) never holds the light
+ * dark longer than the acknowledgement's own gaps: "off" means "not
+ * running" on the caregiver's card. */
+static void test_reading_burst_never_dark(void **state)
+{
+	uint64_t gap = longest_dark_usec(HV_LED_DOUBLE_BLINK), dark_since = 0;
+	uint64_t longest = 0, end;
+	struct hv_led *led;
+	size_t seen;
+
+	(void)state;
+	assert_true(gap > 0 && gap < MS(1000));
+	led = new_fake_led(false);
+	hv_led_update(led, &(struct hv_status){ .adapter = HV_ADAPTER_OK,
+						.broker = HV_BROKER_CONNECTED });
+	seen = fake_led.n_events;
+	end = T0 + MS(60000);
+	for (uint64_t t = T0 + MS(100); t <= end; t += MS(100)) {
+		run_until(led, t);
+		hv_led_reading_received(led);
+		assert_int_equal(hv_led_pattern(led), HV_LED_DOUBLE_BLINK);
+		for (; seen < fake_led.n_events; seen++) {
+			const struct fake_led_event *ev = &fake_led.events[seen];
+
+			if (!ev->level)
+				dark_since = ev->usec;
+			else if (ev->usec - dark_since > longest)
+				longest = ev->usec - dark_since;
+		}
+		if (!fake_led.level && t - dark_since > longest)
+			longest = t - dark_since;
+	}
+	assert_true(longest > 0);
+	assert_true(longest <= gap);
+	/* and it still ends: steady once the burst is over */
+	run_until(led, end + HV_LED_ACK_USEC);
+	assert_int_equal(hv_led_pattern(led), HV_LED_STEADY);
+	assert_true(hv_led_is_on(led));
+	hv_led_free(led);
+}
+
 static void test_status_mapping(void **state)
 {
 	static const struct {
@@ -299,6 +356,7 @@ int main(void)
 		cmocka_unit_test_setup(test_active_low_inverts, setup),
 		cmocka_unit_test_setup(test_reading_acknowledged_then_back, setup),
 		cmocka_unit_test_setup(test_status_mapping, setup),
+		cmocka_unit_test_setup(test_reading_burst_never_dark, setup),
 		cmocka_unit_test_setup(test_storage_outranks_reading, setup),
 		cmocka_unit_test_setup(test_set_failure_is_survived, setup),
 		cmocka_unit_test_setup(test_sd_event_timers_blink, setup),

@@ -195,7 +195,9 @@ static void test_machine_storage_outranks_reading(void **state)
 	assert_int_equal(next, MS(1500) + HV_LED_ACK_USEC + MS(1000));
 }
 
-static void test_machine_second_reading_restarts_ack(void **state)
+/* A second reading while the first is acknowledged extends the
+ * acknowledgement; its cycle goes on from the first reading. */
+static void test_machine_second_reading_extends_ack(void **state)
 {
 	struct hv_led_machine m;
 	bool on, last;
@@ -208,8 +210,10 @@ static void test_machine_second_reading_restarts_ack(void **state)
 	hv_led_machine_reading(&m, MS(2000));
 	assert_int_equal(hv_led_machine_step(&m, MS(2000), &on, &next),
 			 HV_LED_DOUBLE_BLINK);
+	/* 900 ms into the second cycle: the closing dark, then the next
+	 * cycle's dark start, the first flash at 2200 + 250 ms. */
 	assert_false(on);
-	assert_int_equal(next, MS(2250));
+	assert_int_equal(next, MS(2450));
 	/* Still acknowledging past the first one's end. */
 	assert_int_equal(hv_led_machine_step(&m, MS(3400), &on, &next),
 			 HV_LED_DOUBLE_BLINK);
@@ -219,6 +223,12 @@ static void test_machine_second_reading_restarts_ack(void **state)
 	assert_int_equal(hv_led_machine_step(&m, MS(2000) + HV_LED_ACK_USEC, &on,
 					     &next),
 			 HV_LED_STEADY);
+	/* Once it has ended, the next reading starts a new cycle. */
+	hv_led_machine_reading(&m, MS(9000));
+	assert_int_equal(hv_led_machine_step(&m, MS(9000), &on, &next),
+			 HV_LED_DOUBLE_BLINK);
+	assert_false(on);
+	assert_int_equal(next, MS(9250));
 }
 
 /* Waking only at the reported change times gives the same timeline as
@@ -278,7 +288,7 @@ int main(void)
 		cmocka_unit_test(test_levels),
 		cmocka_unit_test(test_machine_ack_and_return),
 		cmocka_unit_test(test_machine_storage_outranks_reading),
-		cmocka_unit_test(test_machine_second_reading_restarts_ack),
+		cmocka_unit_test(test_machine_second_reading_extends_ack),
 		cmocka_unit_test(test_machine_wakeups_match_sampling),
 	};
 

@@ -1050,6 +1050,107 @@ static void test_adapter_removed_and_returned(void **state)
 	stop();
 }
 
+/* Name still owned on the bus (the driver has not yet seen it leave)? */
+static bool name_has_owner(const char *name)
+{
+	_cleanup_bus_error_ sd_bus_error e = SD_BUS_ERROR_NULL;
+	_cleanup_bus_message_ sd_bus_message *reply = NULL;
+	int has = 0;
+
+	assert_true(sd_bus_call_method(client, "org.freedesktop.DBus",
+				       "/org/freedesktop/DBus",
+				       "org.freedesktop.DBus", "NameHasOwner",
+				       &e, &reply, "s", name) >= 0);
+	assert_true(sd_bus_message_read(reply, "b", &has) >= 0);
+	return has;
+}
+
+/* Clients that register an agent and leave the bus take their agent with
+ * them: more of them than there are agent slots, one after another, and
+ * each registration still succeeds (a gateway restarted many times). */
+static void test_agents_of_departed_clients_released(void **state)
+{
+	static const char json[] = "{\"name\":\"agents\",\"end\":60}";
+	sigset_t mask;
+
+	(void)state;
+	start(json, &mask);
+	for (int i = 0; i < 3 * VDEV_AGENTS_MAX; i++) {
+		_cleanup_bus_error_ sd_bus_error e = SD_BUS_ERROR_NULL;
+		_cleanup_bus_message_ sd_bus_message *reply = NULL;
+		sd_bus *gateway = NULL;
+		const char *unique;
+		char name[64];
+		int r;
+
+		assert_int_equal(sd_bus_open_system(&gateway), 0);
+		assert_true(sd_bus_get_unique_name(gateway, &unique) >= 0);
+		snprintf(name, sizeof(name), "%s", unique);
+		r = sd_bus_call_method(gateway, "org.bluez", "/org/bluez",
+				       "org.bluez.AgentManager1",
+				       "RegisterAgent", &e, &reply, "os",
+				       "/org/homevitals/agent",
+				       "KeyboardDisplay");
+		if (r < 0)
+			fail_msg("registration %d: %s: %s", i + 1,
+				 e.name ? e.name : "?",
+				 e.message ? e.message : "");
+		gateway = sd_bus_flush_close_unref(gateway);
+		/* Gone for the bus driver: its NameOwnerChanged is queued
+		 * to the stand-in before our next call. */
+		for (int k = 0; k < 100 && name_has_owner(name); k++)
+			usleep(10000);
+		assert_false(name_has_owner(name));
+	}
+	stop();
+}
+
+/* "This client left the bus" counts only from the bus driver: another
+ * client's unicast NameOwnerChanged releases nobody's agent. */
+static void test_forged_owner_change_ignored(void **state)
+{
+	static const char json[] = "{\"name\":\"agents\",\"end\":60}";
+	_cleanup_bus_error_ sd_bus_error e = SD_BUS_ERROR_NULL;
+	_cleanup_bus_message_ sd_bus_message *forged = NULL, *reply = NULL;
+	const char *me, *vdev;
+	sd_bus *intruder = NULL;
+	sigset_t mask;
+
+	(void)state;
+	start(json, &mask);
+	assert_string_equal(call("/org/bluez", "org.bluez.AgentManager1",
+				 "RegisterAgent", NULL, "os",
+				 "/org/homevitals/agent", "KeyboardDisplay"),
+			    "");
+	assert_true(sd_bus_get_unique_name(client, &me) >= 0);
+	assert_true(sd_bus_call_method(client, "org.freedesktop.DBus",
+				       "/org/freedesktop/DBus",
+				       "org.freedesktop.DBus", "GetNameOwner",
+				       &e, &reply, "s", "org.bluez") >= 0);
+	assert_true(sd_bus_message_read(reply, "s", &vdev) >= 0);
+
+	assert_int_equal(sd_bus_open_system(&intruder), 0);
+	assert_true(sd_bus_message_new_signal(intruder, &forged,
+					      "/org/freedesktop/DBus",
+					      "org.freedesktop.DBus",
+					      "NameOwnerChanged") >= 0);
+	assert_true(sd_bus_message_set_destination(forged, vdev) >= 0);
+	assert_true(sd_bus_message_append(forged, "sss", me, me, "") >= 0);
+	assert_true(sd_bus_send(intruder, forged, NULL) >= 0);
+	/* A call from the same connection is handled after the signal. */
+	reply = sd_bus_message_unref(reply);
+	assert_true(sd_bus_call_method(intruder, "org.bluez", "/",
+				       "org.freedesktop.DBus.Peer", "Ping", &e,
+				       &reply, NULL) >= 0);
+	/* still registered */
+	assert_string_equal(call("/org/bluez", "org.bluez.AgentManager1",
+				 "RegisterAgent", NULL, "os",
+				 "/org/homevitals/agent", "KeyboardDisplay"),
+			    "org.bluez.Error.AlreadyExists");
+	sd_bus_flush_close_unref(intruder);
+	stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1062,6 +1163,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_restart_term, teardown_stop),
 		cmocka_unit_test_teardown(test_restart_kill, teardown_stop),
 		cmocka_unit_test_teardown(test_adapter_removed_and_returned, teardown_stop),
+		cmocka_unit_test_teardown(test_agents_of_departed_clients_released, teardown_stop),
+		cmocka_unit_test_teardown(test_forged_owner_change_ignored, teardown_stop),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
