@@ -139,7 +139,7 @@ static void replay_ex(struct session_run *r, bool prepared, const char *id,
 	}
 }
 
-static inline void replay(struct session_run *r, const char *id, const char *name,
+static void replay(struct session_run *r, const char *id, const char *name,
 		   const struct value *values, size_t n)
 {
 	replay_ex(r, false, id, name, NULL, values, n);
@@ -321,6 +321,149 @@ static void test_qn_fallback_other_factor(void **state)
 	assert_weight(&r.m[2], 30.0);
 }
 
+/* --- Vitafit VT701 --------------------------------------------------------- */
+
+/*
+ * oliexdev/openScale android_app/app/src/test/java/com/health/openscale/
+ * core/bluetooth/scales/VitafitVT701HandlerTest.kt at
+ * 7dbcaff58584e6a4749133b1710ff503755b67c4, "taken verbatim from the HCI
+ * snoop of a Vitafit-app weigh-in; the stable weight frame was confirmed
+ * against the scale's displayed 85.00 kg reading": a settling frame
+ * (flag 0x01, 85.15 kg), the stable frame (85.00 kg), the impedance frame
+ * of that weigh-in (393 Ohm).
+ */
+static void test_vitafit_weighin(void **state)
+{
+	const struct value v[] = {
+		{ "fff1", "5a0a26100100002121437eaa" },
+		{ "fff1", "5a0a26100200002121340aaa" },
+		{ "fff1", "5a0b261100000000000189b4aa" },
+	};
+	struct session_run r;
+
+	(void)state;
+	replay(&r, "vitafit", "Vitafit", v, N(v));
+	assert_ok(&r.m[0], "vitafit");
+	assert_false(r.m[0].final);
+	assert_weight(&r.m[0], 85.15);
+	/* the stable weight: final, the impedance to follow */
+	assert_ok(&r.m[1], "vitafit");
+	assert_true(r.m[1].final);
+	assert_true(r.m[1].more_packets);
+	assert_weight(&r.m[1], 85.00);
+	/* the impedance frame completes it with the weight the session kept */
+	assert_true(r.fed[2]);
+	assert_ok(&r.m[2], "vitafit");
+	assert_true(r.m[2].final);
+	assert_false(r.m[2].more_packets);
+	assert_weight(&r.m[2], 85.00);
+	hv_assert_near(hv_test_reading(&r.m[2], HV_METRIC_IMPEDANCE), 393, 1e-9);
+	/* both acknowledged: the conversation is over */
+	assert_null(hv_conv_current(&r.c));
+	assert_int_equal(r.c.result, 0);
+}
+
+/*
+ * The second weigh-in of the same test: its impedance frame (389 Ohm) is
+ * published, its stable 84.95 kg frame is not; that one is written here
+ * from the parser (weight 0x212F at [8..9], [7] 0x21 as in the captured
+ * frames, XOR of [1..9]).
+ */
+static void test_vitafit_second_weighin(void **state)
+{
+	const struct value v[] = {
+		{ "fff1", "5a0a261002000021212f00aa", HV_CS_VITAFIT },
+		{ "fff1", "5a0b261100000000000185b8aa" },
+	};
+	struct session_run r;
+
+	(void)state;
+	replay(&r, "vitafit", "Vitafit", v, N(v));
+	assert_ok(&r.m[0], "vitafit");
+	assert_true(r.m[0].final);
+	assert_weight(&r.m[0], 84.95);
+	assert_ok(&r.m[1], "vitafit");
+	assert_true(r.m[1].final);
+	assert_weight(&r.m[1], 84.95);
+	hv_assert_near(hv_test_reading(&r.m[1], HV_METRIC_IMPEDANCE), 389, 1e-9);
+}
+
+/* The same test's corrupted frames: a bad XOR is no weight. */
+static void test_vitafit_bad_checksum(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	hv_test_gatt(&f, "Vitafit", "fff1", "5a0a2610020000212134ffaa", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_int_equal(m.status, HV_STATUS_INVALID);
+	hv_test_gatt(&f, "Vitafit", "fff1", "5a0b261100000000000189ffaa", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_int_equal(m.status, HV_STATUS_INVALID);
+}
+
+/* --- MGB / iComon streaming (8-byte AC frames) ----------------------------- */
+
+/*
+ * oliexdev/openScale android_app/app/src/test/java/com/health/openscale/
+ * core/bluetooth/scales/MGBHandlerStreamingTest.kt at
+ * b6edeb4c3f3e08f9c178e4786cce641ccf66a80a (Dr Trust Smart 505 protocol
+ * notes, checksums hand-verified there): AC 02 26 B6 00 00 CE AA live
+ * 99.10 kg, AC 02 26 B6 00 00 CA A6 the final 99.10 kg, AC 02 FD 01 02 58
+ * CB 23 600 Ohm; FD 00 (block open), FD FF (no impedance) and the date
+ * echo FD 1A 07 18 CC carry no impedance.
+ */
+static void test_mgb_streaming_weighin(void **state)
+{
+	const struct value v[] = {
+		{ "ffb2", "ac0226b60000ceaa" },
+		{ "ffb2", "ac0226b60000caa6" },
+		{ "ffb2", "ac02fd000000cbc8" },
+		{ "ffb2", "ac02fd010258cb23" },
+	};
+	struct session_run r;
+
+	(void)state;
+	replay(&r, "lefu_icomon", "Swan", v, N(v));
+	assert_ok(&r.m[0], "lefu_icomon");
+	assert_false(r.m[0].final);
+	assert_weight(&r.m[0], 99.10);
+	/* 0xCA: the final weight, the impedance to follow */
+	assert_ok(&r.m[1], "lefu_icomon");
+	assert_true(r.m[1].final);
+	assert_true(r.m[1].more_packets);
+	assert_weight(&r.m[1], 99.10);
+	assert_ok(&r.m[2], "lefu_icomon");
+	assert_null(hv_measurement_find(&r.m[2], HV_METRIC_IMPEDANCE));
+	assert_ok(&r.m[3], "lefu_icomon");
+	assert_true(r.m[3].final);
+	assert_weight(&r.m[3], 99.10);
+	hv_assert_near(hv_test_reading(&r.m[3], HV_METRIC_IMPEDANCE), 600, 1e-9);
+}
+
+static void test_mgb_streaming_not_impedance(void **state)
+{
+	static const char *const frames[] = { "ac02fdff0000cbc7",
+					      "ac02fd1a0718cc02" };
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	for (size_t i = 0; i < N(frames); i++) {
+		hv_test_gatt(&f, "Swan", "ffb2", frames[i], HV_CS_NONE);
+		f.quirks = 9910u << 8; /* a weight kept */
+		hv_test_decode(&f, &m);
+		assert_ok(&m, "lefu_icomon");
+		assert_false(m.final);
+		assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
+	}
+	/* a bad checksum is no weight */
+	hv_test_gatt(&f, "Swan", "ffb2", "ac0226b60000caff", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_int_equal(m.status, HV_STATUS_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +472,11 @@ int main(void)
 		cmocka_unit_test(test_qn_es30m_stable_state_2),
 		cmocka_unit_test(test_qn_es30m_unsettled),
 		cmocka_unit_test(test_qn_fallback_other_factor),
+		cmocka_unit_test(test_vitafit_weighin),
+		cmocka_unit_test(test_vitafit_second_weighin),
+		cmocka_unit_test(test_vitafit_bad_checksum),
+		cmocka_unit_test(test_mgb_streaming_weighin),
+		cmocka_unit_test(test_mgb_streaming_not_impedance),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

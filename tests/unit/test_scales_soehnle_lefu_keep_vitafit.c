@@ -134,11 +134,13 @@ static void test_lefu_ac(void **state)
 	hv_test_assert_driver(&m, "lefu_icomon");
 	assert_false(m.final);
 	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	/* stable weight: still live (the impedance completes it) */
+	/* stable weight (0xCA): the final weight, first packet (the
+	 * impedance completes it) */
 	hv_test_gatt(&f, "Swan", "ffb2", "ac021c480000ca00", HV_CS_AC);
 	hv_test_decode(&f, &m);
 	hv_test_assert_driver(&m, "lefu_icomon");
-	assert_false(m.final);
+	assert_true(m.final);
+	assert_true(m.more_packets);
 	/* FitTrack: 0.1 kg steps, 0x02D4 = 72.4 */
 	hv_test_gatt(&f, "FitTrack", "ffb2", "ac0202d40000ca00", HV_CS_AC);
 	hv_test_decode(&f, &m);
@@ -388,12 +390,14 @@ static void test_vitafit(void **state)
 	struct hv_measurement m;
 
 	(void)state;
-	/* stable weight 0x1C48 = 72.40 kg */
+	/* stable weight 0x1C48 = 72.40 kg: final, first packet (the
+	 * impedance completes it) */
 	hv_test_gatt(&f, "Vitafit", "fff1", "5a0a2610" "02" "000000" "1c48" "00aa",
 		     HV_CS_VITAFIT);
 	hv_test_decode(&f, &m);
 	hv_test_assert_driver(&m, "vitafit");
-	assert_false(m.final);
+	assert_true(m.final);
+	assert_true(m.more_packets);
 	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
 
 	/* impedance 500 Ohm: final with the kept weight */
