@@ -635,6 +635,131 @@ static void test_wbe28_session_device_info_and_slot(void **state)
 	assert_weight(&r.m[1], 9.49);
 }
 
+/* --- 1byone "new" (0xFFB0) ------------------------------------------------ */
+
+/*
+ * KristianP26/ble-scale-sync tests/scales/one-byone.test.ts at
+ * 7edfe6c5ef463ff4d45678cabcb335fe81d514f9, OneByoneNewAdapter: "parses
+ * type 0x80 weight frame" (AB 2A 80 01 38 80: 80000 & 0x3FFFF g = 80.0 kg)
+ * and "parses type 0x01 impedance frame after weight" (AB 2A 01 00 01 F4:
+ * 500 Ohm). That test writes 6-byte buffers; openScale's
+ * OneByoneNewHandler.kt (commit 437f7c210b683837cd9c47de9be7c2eaaf30265e)
+ * takes 20-byte frames only, so here they are padded with zeros to the 20
+ * bytes the scale sends.
+ */
+#define OB_NEW_WEIGHT "ab2a80013880" "0000000000000000000000000000"
+#define OB_NEW_IMPEDANCE "ab2a010001f4" "0000000000000000000000000000"
+
+static void test_onebyone_new_session(void **state)
+{
+	static const char *const no_fff4[] = { "fff4", NULL };
+	const struct value v[] = {
+		{ "ffb2", OB_NEW_WEIGHT },
+		{ "ffb2", OB_NEW_IMPEDANCE },
+	};
+	struct session_run r;
+
+	(void)state;
+	hv_session_init(&r.s, NOW);
+	r.s.profile = (struct hv_profile){ .height_m = 1.80, .age_years = 44,
+					   .sex = HV_SEX_MALE };
+	replay_ex(&r, true, "eufy_1byone", "1byone scale", no_fff4, v, N(v));
+	/* the final weight: first packet */
+	assert_ok(&r.m[0], "eufy_1byone");
+	assert_true(r.m[0].final);
+	assert_true(r.m[0].more_packets);
+	assert_weight(&r.m[0], 80.0);
+	/* the impedance frame, claimed, completes it */
+	assert_true(r.fed[1]);
+	assert_ok(&r.m[1], "eufy_1byone");
+	assert_true(r.m[1].final);
+	assert_false(r.m[1].more_packets);
+	assert_weight(&r.m[1], 80.0);
+	hv_assert_near(hv_test_reading(&r.m[1], HV_METRIC_IMPEDANCE), 500, 1e-9);
+	assert_string_equal(hv_test_method(&r.m[1], HV_METRIC_BODY_FAT_PERCENT),
+			    "standard_impedance");
+	assert_null(hv_conv_current(&r.c));
+	assert_int_equal(r.c.result, 0);
+}
+
+/* The test's own 6-byte frames, decoded alone. */
+static void test_onebyone_new_alone(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	hv_test_gatt(&f, "1byone scale", "ffb2", "ab2a80013880", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_ok(&m, "eufy_1byone");
+	assert_true(m.final);
+	assert_weight(&m, 80.0);
+	/* an impedance without its weight is not a measurement */
+	hv_test_gatt(&f, "1BYONE SCALE", "ffb2", "ab2a010001f4", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_ok(&m, "eufy_1byone");
+	assert_false(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	/* "1byone" alone is not the scale (the same test) */
+	hv_test_gatt(&f, "1byone", "ffb2", "ab2a80013880", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_true(m.status == HV_STATUS_NOT_MINE ||
+		    strcmp(m.driver, "eufy_1byone") != 0);
+}
+
+/*
+ * A stored record: no source publishes one; written from openScale's
+ * parser (OneByoneNewHandler.kt, type 0x00 with [7] 0x80): time u32 BE
+ * [3..6] 2026-08-20 07:30:00 (0x6A86ACF8), 80.50 kg (0x013A74) at [8..10],
+ * 480 Ohm at [15..16]. A unified frame without the 0x80 mark is live.
+ */
+static void test_onebyone_new_stored(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	hv_test_gatt(&f, "1byone scale", "ffb2",
+		     "ab2a00" "6a86acf8" "80" "013a74" "00000000" "01e0" "000000",
+		     HV_CS_NONE);
+	f.now = NOW;
+	hv_test_decode(&f, &m);
+	assert_ok(&m, "eufy_1byone");
+	assert_true(m.final);
+	assert_weight(&m, 80.5);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 480, 1e-9);
+	assert_true(m.has_device_time);
+	assert_int_equal(m.device_time.day, 20);
+	assert_int_equal(m.device_time.hour, 7);
+	assert_int_equal(m.device_time.minute, 30);
+	hv_test_gatt(&f, "1byone scale", "ffb2",
+		     "ab2a00" "6a86acf8" "00" "013a74" "00000000" "01e0" "000000",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_ok(&m, "eufy_1byone");
+	assert_false(m.final);
+	assert_int_equal(m.n_readings, 0);
+}
+
+/* The weight request as openScale's OneByoneNewHandler.kt
+ * (setupMeasurementMessage, d7Checksum) builds it, with the gateway's
+ * local clock: 2024-03-15 08:30:00 = 0x65F40708, slot 2, 180 cm, no last
+ * weight, male 44 (0xAC), D7, sum of [2..18] less [14]. */
+static void test_onebyone_new_request(void **state)
+{
+	struct hv_session s = {
+		.now_local = { 2024, 3, 15, 8, 30, 0 },
+		.user_index = 2,
+		.profile = { .height_m = 1.80, .age_years = 44,
+			     .sex = HV_SEX_MALE },
+	};
+
+	(void)state;
+	hv_test_assert_payload("eufy_1byone", "weight request", &s,
+			       "ab2a65f40708" "0000" "02b40000ac0000" "000000"
+			       "d7a1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -653,6 +778,10 @@ int main(void)
 		cmocka_unit_test(test_wbe28_body_by_name),
 		cmocka_unit_test(test_wbe28_session_unknown_name),
 		cmocka_unit_test(test_wbe28_session_device_info_and_slot),
+		cmocka_unit_test(test_onebyone_new_session),
+		cmocka_unit_test(test_onebyone_new_alone),
+		cmocka_unit_test(test_onebyone_new_stored),
+		cmocka_unit_test(test_onebyone_new_request),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
