@@ -107,7 +107,8 @@ static int decode_new(const struct hv_frame *frame, const uint8_t *p,
 	if (len < (p[2] == OB_NEW_UNIFIED ? 8u : 6u) ||
 	    (p[2] == OB_NEW_UNIFIED && p[7] == OB_NEW_HISTORY && len < 17))
 		return hv_measurement_invalid(
-			ret, "AB 2A frame of type 0x%02x has %zu bytes", p[2], len);
+			ret, "AB 2A frame of type 0x%02x has %zu bytes", p[2],
+			len);
 	switch (p[2]) {
 	case OB_NEW_FINAL_WEIGHT:
 		g = be24(p + 3) & OB_NEW_WEIGHT_MASK;
@@ -118,14 +119,16 @@ static int decode_new(const struct hv_frame *frame, const uint8_t *p,
 		ret->more_packets = true;
 		ret->display_unit = HV_UNIT_KG;
 		ret->subject = HV_SUBJECT_PERSON;
-		return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, g / 1000.0);
+		return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT,
+					  g / 1000.0);
 	case OB_NEW_IMPEDANCE:
 		z = hv_be16(p + 4);
 		if (!z)
 			return hv_measurement_control(ret, "no_impedance");
-		kept = (frame->quirks >> OB_NEW_WEIGHT_SHIFT) & OB_NEW_WEIGHT_MASK;
+		kept = (frame->quirks >> OB_NEW_WEIGHT_SHIFT) &
+		       OB_NEW_WEIGHT_MASK;
 		if (!kept) {
-			/* No weight to go with it (decoded out of a session). */
+			/* No weight to go with it (out of a session). */
 			ret->final = false;
 			ret->subject = HV_SUBJECT_PERSON;
 			return hv_measurement_add(ret, HV_METRIC_IMPEDANCE, z);
@@ -138,7 +141,8 @@ static int decode_new(const struct hv_frame *frame, const uint8_t *p,
 			return hv_measurement_control(ret, "live");
 		g = be24(p + 8) & OB_NEW_WEIGHT_MASK;
 		if (!g)
-			return hv_measurement_invalid(ret, "stored weight is zero");
+			return hv_measurement_invalid(ret,
+						      "stored weight is zero");
 		hv_datetime_from_unix(hv_be32(p + 3), &clock);
 		hv_measurement_set_clock(ret, &clock, frame->now);
 		if (!ret->has_device_time)
@@ -342,8 +346,9 @@ static int pl_new_request(const struct hv_session *s, uint8_t *buf,
 		now = hv_datetime_to_unix(&s->now_local);
 	hv_put_be32(b + 2, (uint32_t)now);
 	b[7] = 0x00; /* kg */
-	b[8] = s->user_index > 0 && s->user_index < 256 ? (uint8_t)s->user_index :
-							    1;
+	b[8] = s->user_index > 0 && s->user_index < 256 ?
+		       (uint8_t)s->user_index :
+		       1;
 	b[9] = cm >= 30 && cm <= 255 ? (uint8_t)(cm + 0.5) : 0;
 	b[12] = (uint8_t)((p->sex == HV_SEX_MALE ? 0x80 : 0) |
 			  (p->age_years > 0 && p->age_years < 128 ?
@@ -414,7 +419,8 @@ static const struct hv_step steps[] = {
 	/* 8 */ { .op = HV_STEP_END, .what = "done" },
 	/* 1byone new, 0xFFB0 */
 	/* 9 */ { .op = HV_STEP_SUBSCRIBE, .service = "ffb0",
-		  .characteristic = "ffb2", .what = "subscribe 0xFFB2 (1byone new)" },
+		  .characteristic = "ffb2",
+		  .what = "subscribe 0xFFB2 (1byone new)" },
 	/* 10 */ { .op = HV_STEP_WRITE, .service = "ffb0",
 		   .characteristic = "ffb1", .payload = pl_new_request,
 		   .flags = HV_STEP_WITH_RESPONSE,

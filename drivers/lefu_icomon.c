@@ -57,8 +57,9 @@
  * session.quirks (bits 8..23, 0.01 kg; the runner hands the session's
  * quirks to decode() as frame.quirks) and the impedance frame then decodes
  * as the last packet (weight, impedance, method "standard_impedance" with
- * a complete profile, as openScale does); the pipeline joins the two. A composite pair decodes as a two-packet measurement
- * (first more_packets, second final) with the scale's own composition. A
+ * a complete profile, as openScale does); the pipeline joins the two. A
+ * composite pair decodes as a two-packet measurement (first more_packets,
+ * second final) with the scale's own composition. A
  * weighing that never reaches the impedance or the composite frames is not
  * stored. New framing: the final-result frame is the measurement.
  *

@@ -212,15 +212,16 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 
 		if (qn_parse_weight(p, len, frame->quirks, &wf) < 0)
 			return hv_measurement_invalid(
-				ret, "weight frame has %zu bytes, needs %d", len,
-				len < 11 ? 11 : 12);
+				ret, "weight frame has %zu bytes, needs %d",
+				len, len < 11 ? 11 : 12);
 		if (wf.raw == 0)
 			return hv_measurement_control(ret, "empty");
 		w = qn_weight(wf.raw, frame->quirks);
 		if (w < 0)
 			/* Not a weight we can stand behind: the layout or the
 			 * factor is unknown without the scale info frame. */
-			return hv_measurement_control(ret, "weight_unknown_layout");
+			return hv_measurement_control(ret,
+						      "weight_unknown_layout");
 		ret->final = wf.stable;
 		return add_weight_impedance(frame, w, wf.r1, ret);
 	}

@@ -184,8 +184,9 @@ static int decode_measurement(const struct hv_frame *frame,
 			r = hv_measurement_add_absent(
 				ret, HV_METRIC_BODY_FAT_PERCENT, HV_ABSENT_NAN);
 	} else if (!renpho) {
-		r = hv_measurement_add(ret, HV_METRIC_BODY_FAT_PERCENT,
-				       from_wire(F_PERCENT, fat, imperial, false));
+		r = hv_measurement_add(
+			ret, HV_METRIC_BODY_FAT_PERCENT,
+			from_wire(F_PERCENT, fat, imperial, false));
 	} else {
 		r = 0;
 	}
@@ -225,7 +226,8 @@ static int decode_measurement(const struct hv_frame *frame,
 	}
 	if (renpho) {
 		if (ret->n_readings == 0)
-			return hv_measurement_control(ret, "vendor_composition");
+			return hv_measurement_control(ret,
+						      "vendor_composition");
 	} else {
 		r = hv_sig_scale_end(ret, frame, &fl, off);
 		if (r < 0)

@@ -253,12 +253,14 @@ static const struct hv_step steps[] = {
 		.on_value = on_feature, .flags = OPT,
 		.what = "read Weight Scale Feature" },
 	[HV_SIG_STEP_READ_MANUFACTURER] = {
-		.op = HV_STEP_READ, .service = SVC_DIS, .characteristic = "2a29",
-		.on_value = on_device_info, .flags = OPT,
+		.op = HV_STEP_READ, .service = SVC_DIS,
+		.characteristic = "2a29", .on_value = on_device_info,
+		.flags = OPT,
 		.what = "read Manufacturer Name" },
 	[HV_SIG_STEP_READ_MODEL] = {
-		.op = HV_STEP_READ, .service = SVC_DIS, .characteristic = "2a24",
-		.on_value = on_device_info, .flags = OPT,
+		.op = HV_STEP_READ, .service = SVC_DIS,
+		.characteristic = "2a24", .on_value = on_device_info,
+		.flags = OPT,
 		.what = "read Model Number" },
 	[HV_SIG_STEP_SUBSCRIBE_WEIGHT] = {
 		.op = HV_STEP_SUBSCRIBE, .service = SVC_WSS,

@@ -53,8 +53,9 @@ static const char *const quirk_names[] = { "renpho-scale", "ES-WBE28", NULL };
 
 unsigned hv_sig_scale_quirks_for_name(const char *name)
 {
-	return hv_name_any_prefix_ci(name, quirk_names) ? HV_SIG_QUIRK_WEIGHT_50G :
-							 0;
+	return hv_name_any_prefix_ci(name, quirk_names) ?
+		       HV_SIG_QUIRK_WEIGHT_50G :
+		       0;
 }
 
 unsigned hv_sig_scale_quirks_for_weight_flags(uint8_t flags)
@@ -72,9 +73,9 @@ unsigned hv_sig_scale_quirks_for_device_info(const uint8_t *text, size_t len)
 		len = sizeof(s) - 1;
 	memcpy(s, text, len);
 	s[len] = '\0';
-	return hv_name_prefix_ci(s, "ES-WBE28") || hv_name_prefix_ci(s, "RENPHO") ?
-		       HV_SIG_QUIRK_WEIGHT_50G :
-		       0;
+	if (hv_name_prefix_ci(s, "ES-WBE28") || hv_name_prefix_ci(s, "RENPHO"))
+		return HV_SIG_QUIRK_WEIGHT_50G;
+	return 0;
 }
 
 unsigned hv_sig_scale_quirks_for_user_slot(int user_index)
