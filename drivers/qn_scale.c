@@ -32,10 +32,12 @@
  * openScale's fallback, KristianP26/ble-scale-sync src/scales/qn-scale.ts
  * at commit 94016271cc9e2cdfd3258c2724030a94988054dc: openScale's own
  * "divide once more by ten" turns 3.00 kg into 0.30 kg). ES-30M state 1
- * is settling, not final: ble-scale-sync's capture-based notes (openScale
- * takes 1 and 2 alike). Without the info frame the layout is unknown: a
- * classic reading outside 5..250 kg is then no weight at all (an ES-26M
- * frame read as classic is 2.58 kg, "corrected" 0.26 or 25.8 kg).
+ * is settling, not final: ble-scale-sync's tests, and openScale's pull
+ * request #1502 (state 1 frames carry no impedance in its capture; the
+ * commit above reads 1 and 2 alike). Without the info frame the layout is
+ * unknown: a classic reading outside 5..250 kg is then no weight at all
+ * (an ES-26M frame read as classic is 2.58 kg, "corrected" 0.26 or
+ * 25.8 kg).
  *
  * Stored records (scale → app 0x21, app → scale A0 A0 22, scale → app 0x23):
  *   21 …                  the scale asks for the app's record handshake
@@ -95,7 +97,6 @@
 
 /* A 0x10 weight frame, read in the layout the quirks and the frame say. */
 struct qn_weight {
-	bool es30m;
 	bool stable;
 	unsigned raw;
 	unsigned r1;
@@ -115,7 +116,7 @@ static int qn_parse_weight(const uint8_t *p, size_t len, unsigned quirks,
 	if (qn_es30m_layout(p, quirks)) {
 		if (len < 12)
 			return -EBADMSG;
-		*ret = (struct qn_weight){ .es30m = true, .stable = p[4] == 2,
+		*ret = (struct qn_weight){ .stable = p[4] == 2,
 					   .raw = hv_be16(p + 5),
 					   .r1 = hv_be16(p + 7) };
 	} else {
