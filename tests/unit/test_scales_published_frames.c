@@ -333,6 +333,70 @@ static void test_qn_fallback_other_factor(void **state)
 	assert_weight(&r.m[2], 30.0);
 }
 
+/*
+ * The stored record (0x23), KristianP26/ble-scale-sync
+ * tests/scales/qn-scale.test.ts at 94016271cc9e2cdfd3258c2724030a94988054dc,
+ * "parses a fresh 0x23 stored measurement as a reading": 84.95 kg (u16 BE
+ * [10..11]), R1 504 (u16 LE [13..14]), R2 246, QN-epoch time u32 LE
+ * [6..9]. That test writes 19 bytes without the byte sum; here the last
+ * one carries it, the time is NOW. (That test also drops records older
+ * than 90 s; this driver keeps them with their time, by design.)
+ */
+static void test_qn_stored_record(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+	char hex[64];
+	uint32_t t = NOW - 946684800;
+
+	(void)state;
+	snprintf(hex, sizeof(hex), "2313ff000000%02x%02x%02x%02x" "212f" "00" "f801"
+		 "f600" "0000",
+		 t & 0xFF, (t >> 8) & 0xFF, (t >> 16) & 0xFF, t >> 24);
+	hv_test_gatt(&f, "Renpho-Scale", "fff1", hex, HV_CS_SUM);
+	assert_int_equal(f.value_len, 19);
+	f.now = NOW;
+	hv_test_decode(&f, &m);
+	assert_ok(&m, "qn_scale");
+	assert_true(m.final);
+	assert_weight(&m, 84.95);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 504, 1e-9);
+	assert_true(m.has_device_time);
+}
+
+/*
+ * The extended dialect (GE CS 10 G "Fit Plus"), the same test file,
+ * "extended-dialect result frames (#235)": the real 20-byte info frame and
+ * the 44-byte 0xB1 / 0xB4 frames of three connects (display 75.20 kg; one
+ * 0xB4 a six-day-old 67.10 kg record). This driver does not read that
+ * dialect: in a session none of them may give a weight, least of all the
+ * stale one.
+ */
+static void test_qn_extended_dialect_gives_no_weight(void **state)
+{
+	const struct value v[] = {
+		{ "fff1", "1214ff4ec70e0007ff140f4200020503e06f2b37" },
+		{ "fff1", QN_READY },
+		{ "fff1", "b42c0401f01001121b1032361a0000000000000000000000"
+			  "00000000000000000000000000000000000000a5" },
+		{ "fff1", "b12c030101651d030bbb09ac0a4f09790a4f09b3095a081b"
+			  "011601440bea091a0bb509a90a7d09480a090932" },
+		{ "fff1", "b12c030101601dd20b7c0ab50b560a0c0ad608bd099f0828"
+			  "015a01530bfa092a0bc6099a0a6d093a0afe0890" },
+		{ "fff1", "b42c040101010176ac1832601dd20b7c0ab50b560a0c0ad6"
+			  "08bd099f0828015a01530bfa092a0bc6099a0a42" },
+	};
+	struct session_run r;
+
+	(void)state;
+	qn_replay(&r, v, N(v));
+	for (size_t i = 2; i < N(v); i++) {
+		assert_ok(&r.m[i], "qn_scale");
+		assert_false(r.m[i].final);
+		assert_null(hv_measurement_find(&r.m[i], HV_METRIC_BODY_WEIGHT));
+	}
+}
+
 /* --- Vitafit VT701 --------------------------------------------------------- */
 
 /*
@@ -474,6 +538,79 @@ static void test_mgb_streaming_not_impedance(void **state)
 	hv_test_gatt(&f, "Swan", "ffb2", "ac0226b60000caff", HV_CS_NONE);
 	hv_test_decode(&f, &m);
 	assert_int_equal(m.status, HV_STATUS_INVALID);
+}
+
+/*
+ * The composite pair, KristianP26/ble-scale-sync tests/scales/mgb.test.ts
+ * at 0e73c2ee1e89de735ed086443177c3efa3c5e596: frame 1 (AC 02 FF …, weight
+ * u16 BE [12..13] 800 = 80.0 kg, fat [16..17] 225 = 22.5 %; also with
+ * [1] = 03) and frame 2 (01 00, muscle u16 LE [2..3] 40.0 %, bone [6..7]
+ * 3.5 kg, water [8..9] 55.0 %). Frames written by that test; frame 2 there
+ * is 10 bytes, here padded to the 20 bytes of openScale's MGBHandler
+ * composite frames.
+ */
+static void test_mgb_composite(void **state)
+{
+	static const char *const first[] = {
+		"ac02ff0000000000000000000320000000e10000",
+		"ac03ff0000000000000000000320000000e10000",
+	};
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	for (size_t i = 0; i < N(first); i++) {
+		hv_test_gatt(&f, "Swan", "ffb2", first[i], HV_CS_NONE);
+		assert_int_equal(f.value_len, 20);
+		hv_test_decode(&f, &m);
+		assert_ok(&m, "lefu_icomon");
+		assert_true(m.more_packets);
+		assert_weight(&m, 80.0);
+		hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT),
+			       22.5, 1e-9);
+	}
+	hv_test_gatt(&f, "Swan", "ffb2",
+		     "01009001000023002602" "00000000000000000000", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_ok(&m, "lefu_icomon");
+	assert_true(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_MUSCLE_PERCENT), 40.0, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BONE_MASS), 3.5, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WATER_PERCENT), 55.0,
+		       1e-9);
+}
+
+/*
+ * FitTrack Dara 2.0 (the same AC framing, 0.1 display-unit steps), oliexdev/
+ * openScale android_app/app/src/test/java/com/health/openscale/core/
+ * bluetooth/scales/FitTrackDaraHandlerTest.kt at
+ * c261d87d20ec3a92544bf16d939a0e4017464297, from a btsnoop capture: the
+ * command echo AC 02 FE 00 00 00 CC CA and the live frame AC 02 05 51 00
+ * 00 CE 24 (their sums check), and "weight in kg passes through
+ * unchanged": 02 70 = 62.4 kg (the stable frame written here with 0xCA and
+ * its sum). The capture's stable frame 05 5F is 137.5 lb: the scale sends
+ * the unit the app set (FE 06 unit), which the frame does not carry; the
+ * conversation sets kg.
+ */
+static void test_fittrack_frames(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	hv_test_gatt(&f, "FitTrack", "ffb2", "ac02fe000000ccca", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_ok(&m, "lefu_icomon");
+	assert_int_equal(m.n_readings, 0);
+	hv_test_gatt(&f, "FitTrack", "ffb2", "ac0205510000ce24", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_ok(&m, "lefu_icomon");
+	assert_false(m.final);
+	hv_test_gatt(&f, "FitTrack", "ffb2", "ac0202700000ca00", HV_CS_AC);
+	hv_test_decode(&f, &m);
+	assert_ok(&m, "lefu_icomon");
+	assert_true(m.final);
+	assert_weight(&m, 62.4);
 }
 
 /* --- Renpho ES-WBE28 (SIG Weight Scale, 0.05 kg) ------------------------- */
@@ -884,11 +1021,15 @@ int main(void)
 		cmocka_unit_test(test_qn_es30m_stable_state_2),
 		cmocka_unit_test(test_qn_es30m_unsettled),
 		cmocka_unit_test(test_qn_fallback_other_factor),
+		cmocka_unit_test(test_qn_stored_record),
+		cmocka_unit_test(test_qn_extended_dialect_gives_no_weight),
 		cmocka_unit_test(test_vitafit_weighin),
 		cmocka_unit_test(test_vitafit_second_weighin),
 		cmocka_unit_test(test_vitafit_bad_checksum),
 		cmocka_unit_test(test_mgb_streaming_weighin),
 		cmocka_unit_test(test_mgb_streaming_not_impedance),
+		cmocka_unit_test(test_mgb_composite),
+		cmocka_unit_test(test_fittrack_frames),
 		cmocka_unit_test(test_wbe28_weight_by_frame),
 		cmocka_unit_test(test_wbe28_weight_legacy_marker),
 		cmocka_unit_test(test_wbe28_body_by_name),
