@@ -772,6 +772,38 @@ static void test_wbe28_session_device_info_and_slot(void **state)
 	assert_weight(&r.m[1], 9.49);
 }
 
+/* --- 1byone classic (0xFFF0) ------------------------------------------------ */
+
+/*
+ * KristianP26/ble-scale-sync tests/scales/one-byone.test.ts at
+ * 7edfe6c5ef463ff4d45678cabcb335fe81d514f9, OneByoneAdapter: CF F4 01, 8000
+ * LE = 80.0 kg, impedance (0x01 << 8 | 0xF4) × 0.1 = 50.0 Ohm; [9] = 1: no
+ * impedance. That test writes 10 bytes; openScale's OneByoneHandler.kt
+ * (commit 48cf75780846c55c35b5d13cafd9a7041530e17a) reads CF frames of 11
+ * bytes and more, so here they have an eleventh, zero.
+ */
+static void test_onebyone_classic(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	hv_test_gatt(&f, "Health Scale", "fff4", "cff401401f000000000000",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_ok(&m, "eufy_1byone");
+	assert_true(m.final);
+	assert_weight(&m, 80.0);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 50.0, 1e-9);
+	hv_test_gatt(&f, "Health Scale", "fff4", "cff401401f000000000100",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_ok(&m, "eufy_1byone");
+	assert_false(m.final);
+	assert_weight(&m, 80.0);
+	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
+}
+
 /* --- 1byone "new" (0xFFB0) ------------------------------------------------ */
 
 /*
@@ -1035,6 +1067,7 @@ int main(void)
 		cmocka_unit_test(test_wbe28_body_by_name),
 		cmocka_unit_test(test_wbe28_session_unknown_name),
 		cmocka_unit_test(test_wbe28_session_device_info_and_slot),
+		cmocka_unit_test(test_onebyone_classic),
 		cmocka_unit_test(test_onebyone_new_session),
 		cmocka_unit_test(test_onebyone_new_alone),
 		cmocka_unit_test(test_onebyone_new_stored),
