@@ -272,7 +272,8 @@ static int decode_feature(const struct hv_frame *frame,
 	return 0;
 }
 
-static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
+int hv_sig_body_composition_decode(const struct hv_frame *frame,
+				   struct hv_measurement *ret)
 {
 	if (hv_frame_is_characteristic(frame,
 				       HV_UUID_BODY_COMPOSITION_MEASUREMENT))
@@ -284,6 +285,11 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 
 /* Writes one packet carrying every reading of m that the format has
  * (m->more_packets sets flag bit 12, so a test can build packet series). */
+static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
+{
+	return hv_sig_body_composition_decode(frame, ret);
+}
+
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
 {

@@ -128,6 +128,16 @@ int hv_sig_scale_put_stamp_user(const struct hv_measurement *m,
 				struct hv_sig_scale_fields *fl, uint8_t *v,
 				size_t *off);
 
+/*
+ * The sig_body_composition decoder (0x2A9C, 0x2A9B). The sig_weight_scale
+ * driver owns the GATT conversation, which subscribes to 0x2A9C too, and
+ * the runner decodes a session's values with the session's driver alone:
+ * sig_weight_scale hands these values here, and the measurement names
+ * sig_body_composition.
+ */
+int hv_sig_body_composition_decode(const struct hv_frame *frame,
+				   struct hv_measurement *ret);
+
 /* The GATT conversation a SIG scale needs (drivers/sig_scale_conversation.c). */
 extern const struct hv_conversation hv_sig_scale_conversation;
 

@@ -215,6 +215,13 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 		return decode_measurement(frame, ret);
 	if (hv_frame_is_characteristic(frame, HV_UUID_WEIGHT_SCALE_FEATURE))
 		return decode_feature(frame, ret);
+	/* The conversation's other indications (see sig_scale.h). */
+	if (hv_frame_is_characteristic(frame,
+				       HV_UUID_BODY_COMPOSITION_MEASUREMENT) ||
+	    hv_frame_is_characteristic(frame, HV_UUID_BODY_COMPOSITION_FEATURE)) {
+		ret->driver = "sig_body_composition";
+		return hv_sig_body_composition_decode(frame, ret);
+	}
 	return -ENODEV;
 }
 
