@@ -19,8 +19,7 @@
  *                         ES-30M / ES-26M layout: UU unit, ST 0 measuring,
  *                         1 settling, 2 stable (final)
  *   12 …                  scale info: [10] == 1: weight /100, else /10
- *                         (quirk HV_QN_DIV10); the conversation also sets
- *                         HV_QN_INFO_SEEN
+ *                         (quirk HV_QN_DIV10, set by the conversation)
  *   14 …                  asks the time: app answers 20 08 PP t(u32 LE) CS
  *
  * Layout and factor follow openScale's QNHandler (handleScaleInfoFrame,
@@ -28,16 +27,18 @@
  * 48cf75780846c55c35b5d13cafd9a7041530e17a): the ES-30M layout is the one
  * of a scale whose info frame asked for /10 and whose byte [4] is a state
  * (0..2), or any scale with quirk HV_QN_ES30M. The weight is raw / factor;
- * outside 5..250 kg the other factor is tried (ble-scale-sync's reading of
- * openScale's fallback, KristianP26/ble-scale-sync src/scales/qn-scale.ts
- * at commit 94016271cc9e2cdfd3258c2724030a94988054dc: openScale's own
- * "divide once more by ten" turns 3.00 kg into 0.30 kg). ES-30M state 1
+ * a /10 reading of 250 kg or more is read /100 (openScale's fallback; the
+ * ES-26M sends 9785 for 97.85 kg). Below 5 kg nothing is guessed: openScale
+ * divides once more by ten (3.00 → 0.30 kg), ble-scale-sync
+ * (src/scales/qn-scale.ts at commit
+ * 94016271cc9e2cdfd3258c2724030a94988054dc) tries the other factor
+ * (3.00 → 30.0 kg); neither has a capture, and either may be a wrong
+ * weight: no weight is reported. ES-30M state 1
  * is settling, not final: ble-scale-sync's tests, and openScale's pull
  * request #1502 (state 1 frames carry no impedance in its capture; the
  * commit above reads 1 and 2 alike). Without the info frame the layout is
- * unknown: a classic reading outside 5..250 kg is then no weight at all
- * (an ES-26M frame read as classic is 2.58 kg, "corrected" 0.26 or
- * 25.8 kg).
+ * unknown, and the ES-26M frame read as classic is 2.58 kg ("corrected"
+ * 0.26 or 25.8 kg): no weight either.
  *
  * Stored records (scale → app 0x21, app → scale A0 A0 22, scale → app 0x23):
  *   21 …                  the scale asks for the app's record handshake
@@ -90,7 +91,6 @@
 /* Quirks (frame->quirks / session.quirks). */
 #define HV_QN_DIV10 (1u << 0)
 #define HV_QN_ES30M (1u << 1)
-#define HV_QN_INFO_SEEN (1u << 2)
 
 #define QN_MIN_KG 5.0
 #define QN_MAX_KG 250.0
@@ -132,19 +132,19 @@ static bool qn_plausible(double w)
 	return w > QN_MIN_KG && w < QN_MAX_KG;
 }
 
-/* The weight in kg, or -1 when no factor gives a plausible one (or, the
- * scale info not seen, the classic /100 reading is implausible). */
+/* The weight in kg, or -1 when it is not plausible: a /10 scale's reading
+ * of 250 kg or more is read /100 (the ES-26M does so), nothing else is
+ * guessed. */
 static double qn_weight(unsigned raw, unsigned quirks)
 {
-	double factor = quirks & HV_QN_DIV10 ? 10 : 100;
-	double w = raw / factor;
+	double w = raw / (quirks & HV_QN_DIV10 ? 10.0 : 100.0);
 
 	if (qn_plausible(w))
 		return w;
-	if (!(quirks & HV_QN_INFO_SEEN))
-		return -1;
-	w = raw / (factor == 10 ? 100.0 : 10.0);
-	return qn_plausible(w) ? w : -1;
+	if ((quirks & HV_QN_DIV10) && w >= QN_MAX_KG &&
+	    qn_plausible(raw / 100.0))
+		return raw / 100.0;
+	return -1;
 }
 
 static int add_weight_impedance(const struct hv_frame *frame, double w,
@@ -331,7 +331,6 @@ static int on_info(struct hv_session *s, const uint8_t *v, size_t len)
 	s->scratch[0] = v[2];
 	if (v[0] != 0x12)
 		return HV_VALUE_MORE;
-	s->quirks |= HV_QN_INFO_SEEN;
 	if (len > 10 && v[10] != 1)
 		s->quirks |= HV_QN_DIV10;
 	return HV_VALUE_DONE;

@@ -290,15 +290,17 @@ static void test_qn_es30m_unsettled(void **state)
 
 /*
  * The plausibility fallback after an info frame (factor 10): raw 8320 →
- * 832 kg → the other factor, 83.20 kg; KristianP26/ble-scale-sync
+ * 832 kg → /100, 83.20 kg; KristianP26/ble-scale-sync
  * tests/scales/qn-scale.test.ts at 94016271cc9e2cdfd3258c2724030a94988054dc,
  * "applies weight heuristic when factor=10 gives >= 250 (tries /100)"
- * ("user's exact scenario"; classic layout, [4] = 0x80). And with factor
- * 100, raw 300 → 3.00 kg → 30.0 kg ("applies weight heuristic when
- * weight <= 5"), which openScale's QNHandler.kt divides to 0.30 kg.
- * Frames written by those tests (10 bytes, no sum); here with the byte sum
- * a scale sends, and the info frames 12 bytes so that [10] is the factor
- * flag and not the sum.
+ * ("user's exact scenario"; classic layout, [4] = 0x80). With factor 100,
+ * raw 300 is 3.00 kg: that test ("applies weight heuristic when weight
+ * <= 5") reads 30.0 kg, openScale's QNHandler.kt (commit
+ * 48cf75780846c55c35b5d13cafd9a7041530e17a) 0.30 kg; the sources disagree
+ * and neither has a capture, so no weight is reported. Frames written by
+ * those tests (10 bytes, no sum); here with the byte sum a scale sends,
+ * and the info frames 12 bytes so that [10] is the factor flag and not the
+ * sum.
  */
 static void test_qn_fallback_other_factor(void **state)
 {
@@ -321,8 +323,8 @@ static void test_qn_fallback_other_factor(void **state)
 	assert_weight(&r.m[2], 83.2);
 	qn_replay(&r, div100, N(div100));
 	assert_ok(&r.m[2], "qn_scale");
-	assert_true(r.m[2].final);
-	assert_weight(&r.m[2], 30.0);
+	assert_false(r.m[2].final);
+	assert_null(hv_measurement_find(&r.m[2], HV_METRIC_BODY_WEIGHT));
 }
 
 /*
