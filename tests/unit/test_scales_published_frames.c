@@ -12,7 +12,9 @@
  * driver's conversation as the GATT runner does (daemon/bluez/bluez.c:
  * every value decoded by the session's driver with the session's quirks
  * and name, then handed to the step waiting on its characteristic), so the
- * scale-info and setting frames before a weight count.
+ * scale-info and setting frames before a weight count. stored() then
+ * feeds what the session decoded to the pipeline, to see what a weighing
+ * stores: one record, packets joined.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,7 +25,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/basic/macro.h"
 #include "daemon/bluez/gatt_session.h"
+#include "daemon/ingest/pipeline.h"
 #include "drivers/conversation.h"
 #include "drivers/registry.h"
 #include "tests/fakes/frames.h"
@@ -50,6 +54,7 @@ struct session_run {
 	struct hv_conv c;
 	size_t n;
 	struct hv_measurement m[MAX_FRAMES];
+	struct hv_frame f[MAX_FRAMES];
 	bool fed[MAX_FRAMES]; /* a step took the value */
 };
 
@@ -133,6 +138,7 @@ static void replay_ex(struct session_run *r, bool prepared, const char *id,
 		/* The runner decodes with the session's driver alone. */
 		hv_measurement_init(&r->m[i], id);
 		(void)hv_registry_decode(&f, d, &r->m[i]);
+		r->f[i] = f;
 		if (hv_conv_waits_for(&r->c, &f.characteristic) ||
 		    (hv_conv_current(&r->c) &&
 		     hv_conv_current(&r->c)->op == HV_STEP_READ)) {
@@ -150,6 +156,83 @@ static void replay(struct session_run *r, const char *id, const char *name,
 }
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* --- what a session stores ------------------------------------------------- */
+
+#define MAX_RECORDS 4
+
+struct sink {
+	size_t n;
+	struct hv_record records[MAX_RECORDS];
+};
+
+static bool sink_assign(struct hv_record *r, struct hv_profile *ret_profile,
+			void *userdata)
+{
+	(void)r;
+	(void)ret_profile;
+	(void)userdata;
+	return false;
+}
+
+static int sink_accept(const struct hv_record *r, void *userdata)
+{
+	struct sink *s = userdata;
+
+	assert_true(s->n < MAX_RECORDS);
+	s->records[s->n] = *r;
+	s->records[s->n].raw = NULL;
+	s->n++;
+	return 1;
+}
+
+/*
+ * Feed the session's measurements (OK ones, as the runner does) to a
+ * pipeline, a second apart, then let it settle; *ret gets what it
+ * stored.
+ */
+static void stored(const struct session_run *r, struct sink *ret)
+{
+	static const struct hv_pipeline_ops ops = {
+		.assign = sink_assign,
+		.accept = sink_accept,
+	};
+	struct hv_pipeline *p;
+	struct hv_clock_sample now = {
+		.mono_usec = 1000 * USEC_PER_SEC,
+		.wall_usec = (int64_t)NOW * 1000000,
+		.wall_known = true,
+	};
+
+	*ret = (struct sink){ 0 };
+	assert_int_equal(hv_pipeline_new(NULL, &ops, ret, &p), 0);
+	for (size_t i = 0; i < r->n; i++) {
+		struct hv_frame f = r->f[i];
+
+		now.mono_usec += USEC_PER_SEC;
+		now.wall_usec += 1000000;
+		if (r->m[i].status != HV_STATUS_OK)
+			continue;
+		f.address = "C8:47:8C:00:00:02";
+		assert_int_equal(hv_pipeline_feed(p, &f,
+						  hv_driver_by_id(r->m[i].driver),
+						  &r->m[i], &now),
+				 0);
+	}
+	now.mono_usec += 120 * USEC_PER_SEC;
+	now.wall_usec += 120 * 1000000LL;
+	assert_int_equal(hv_pipeline_tick(p, &now, NULL), 0);
+	hv_pipeline_free(p);
+}
+
+static double stored_reading(const struct hv_record *rec, enum hv_metric metric)
+{
+	const struct hv_reading *v = hv_measurement_find(&rec->m, metric);
+
+	if (!v)
+		fail_msg("no %s stored", hv_metric_info(metric)->name);
+	return v->value;
+}
 
 static void assert_ok(const struct hv_measurement *m, const char *id)
 {
@@ -199,6 +282,7 @@ static void test_qn_es26m_after_scale_info(void **state)
 		{ "fff1", qn_es26m_weight },
 	};
 	struct session_run r;
+	struct sink out;
 
 	(void)state;
 	qn_replay(&r, v, N(v));
@@ -210,6 +294,10 @@ static void test_qn_es26m_after_scale_info(void **state)
 	/* the conversation saw the stable weight and moved on */
 	assert_true(r.fed[2]);
 	assert_true(r.s.scratch[1] & 1);
+	stored(&r, &out);
+	assert_int_equal(out.n, 1);
+	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
+		       97.85, 1e-9);
 }
 
 /* Alone, the same frame cannot be read: without the info frame neither
@@ -410,6 +498,7 @@ static void test_vitafit_weighin(void **state)
 		{ "fff1", "5a0b261100000000000189b4aa" },
 	};
 	struct session_run r;
+	struct sink out;
 
 	(void)state;
 	replay(&r, "vitafit", "Vitafit", v, N(v));
@@ -431,6 +520,13 @@ static void test_vitafit_weighin(void **state)
 	/* both acknowledged: the conversation is over */
 	assert_null(hv_conv_current(&r.c));
 	assert_int_equal(r.c.result, 0);
+	/* one weighing stored: the stable weight joined with the impedance */
+	stored(&r, &out);
+	assert_int_equal(out.n, 1);
+	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
+		       85.00, 1e-9);
+	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_IMPEDANCE), 393,
+		       1e-9);
 }
 
 /*
@@ -493,6 +589,7 @@ static void test_mgb_streaming_weighin(void **state)
 		{ "ffb2", "ac02fd010258cb23" },
 	};
 	struct session_run r;
+	struct sink out;
 
 	(void)state;
 	replay(&r, "lefu_icomon", "Swan", v, N(v));
@@ -510,6 +607,12 @@ static void test_mgb_streaming_weighin(void **state)
 	assert_true(r.m[3].final);
 	assert_weight(&r.m[3], 99.10);
 	hv_assert_near(hv_test_reading(&r.m[3], HV_METRIC_IMPEDANCE), 600, 1e-9);
+	stored(&r, &out);
+	assert_int_equal(out.n, 1);
+	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
+		       99.10, 1e-9);
+	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_IMPEDANCE), 600,
+		       1e-9);
 }
 
 static void test_mgb_streaming_not_impedance(void **state)
@@ -705,6 +808,7 @@ static void test_wbe28_session_unknown_name(void **state)
 		{ "2a9c", wbe28_body },
 	};
 	struct session_run r;
+	struct sink out;
 
 	(void)state;
 	replay(&r, "sig_weight_scale", NULL, v, N(v));
@@ -714,6 +818,13 @@ static void test_wbe28_session_unknown_name(void **state)
 	assert_ok(&r.m[3], "sig_body_composition");
 	assert_true(r.m[3].final);
 	hv_assert_near(hv_test_reading(&r.m[3], HV_METRIC_IMPEDANCE), 332.8, 1e-9);
+	/* stored: the weight and the body composition, as SIG scales are */
+	stored(&r, &out);
+	assert_int_equal(out.n, 2);
+	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
+		       94.9, 1e-9);
+	hv_assert_near(stored_reading(&out.records[1], HV_METRIC_IMPEDANCE),
+		       332.8, 1e-9);
 }
 
 /*
@@ -821,6 +932,7 @@ static void test_onebyone_new_session(void **state)
 		{ "ffb2", OB_NEW_IMPEDANCE },
 	};
 	struct session_run r;
+	struct sink out;
 
 	(void)state;
 	hv_session_init(&r.s, NOW);
@@ -843,6 +955,12 @@ static void test_onebyone_new_session(void **state)
 			    "standard_impedance");
 	assert_null(hv_conv_current(&r.c));
 	assert_int_equal(r.c.result, 0);
+	stored(&r, &out);
+	assert_int_equal(out.n, 1);
+	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
+		       80.0, 1e-9);
+	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_IMPEDANCE), 500,
+		       1e-9);
 }
 
 /* The test's own 6-byte frames, decoded alone. */
@@ -990,6 +1108,7 @@ static void test_keep_s3_session(void **state)
 		{ "ff01", KEEP_RECORD_2 },
 	};
 	struct session_run r;
+	struct sink out;
 
 	(void)state;
 	hv_session_init(&r.s, NOW);
@@ -1016,6 +1135,15 @@ static void test_keep_s3_session(void **state)
 			    "standard_impedance");
 	assert_null(hv_conv_current(&r.c));
 	assert_int_equal(r.c.result, 0);
+	/* one record: the final record's, its BIA impedance */
+	stored(&r, &out);
+	assert_int_equal(out.n, 1);
+	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
+		       85.00, 1e-9);
+	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_IMPEDANCE), 502,
+		       1e-9);
+	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_HEART_RATE), 97,
+		       1e-9);
 }
 
 /* The first capture's record alone: 85.10 kg, 50 kHz 506 Ohm, 107/min. */
