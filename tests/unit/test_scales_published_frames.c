@@ -130,7 +130,8 @@ static void replay_ex(struct session_run *r, bool prepared, const char *id,
 		struct hv_frame f;
 		size_t i = next++;
 
-		hv_test_gatt(&f, name, values[i].chr, values[i].hex, values[i].cs);
+		hv_test_gatt(&f, name, values[i].chr, values[i].hex,
+			     values[i].cs);
 		f.quirks = r->s.quirks;
 		f.now = NOW;
 		f.profile = hv_profile_complete(&r->s.profile) ? &r->s.profile :
@@ -157,7 +158,7 @@ static void replay(struct session_run *r, const char *id, const char *name,
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* --- what a session stores ------------------------------------------------- */
+/* --- what a session stores ------------------------------------------------ */
 
 #define MAX_RECORDS 4
 
@@ -214,9 +215,9 @@ static void stored(const struct session_run *r, struct sink *ret)
 		if (r->m[i].status != HV_STATUS_OK)
 			continue;
 		f.address = "C8:47:8C:00:00:02";
-		assert_int_equal(hv_pipeline_feed(p, &f,
-						  hv_driver_by_id(r->m[i].driver),
-						  &r->m[i], &now),
+		assert_int_equal(hv_pipeline_feed(
+					 p, &f, hv_driver_by_id(r->m[i].driver),
+					 &r->m[i], &now),
 				 0);
 	}
 	now.mono_usec += 120 * USEC_PER_SEC;
@@ -246,7 +247,7 @@ static void assert_weight(const struct hv_measurement *m, double kg)
 	hv_assert_near(hv_test_present(m, HV_METRIC_BODY_WEIGHT), kg, 0.0051);
 }
 
-/* --- QN / Renpho ----------------------------------------------------------- */
+/* --- QN / Renpho ---------------------------------------------------------- */
 
 /* A QN session: the type-2 steps (0xFFF0) when the values come on 0xFFF1
  * (the scale has no 0xFFE1). */
@@ -290,7 +291,8 @@ static void test_qn_es26m_after_scale_info(void **state)
 	assert_ok(&r.m[2], "qn_scale");
 	assert_true(r.m[2].final);
 	assert_weight(&r.m[2], 97.85);
-	hv_assert_near(hv_test_reading(&r.m[2], HV_METRIC_IMPEDANCE), 501, 1e-9);
+	hv_assert_near(hv_test_reading(&r.m[2], HV_METRIC_IMPEDANCE),
+		       501, 1e-9);
 	/* the conversation saw the stable weight and moved on */
 	assert_true(r.fed[2]);
 	assert_true(r.s.scratch[1] & 1);
@@ -342,7 +344,8 @@ static void test_qn_es30m_stable_state_2(void **state)
 	assert_ok(&r.m[2], "qn_scale");
 	assert_true(r.m[2].final);
 	assert_weight(&r.m[2], 60.0);
-	hv_assert_near(hv_test_reading(&r.m[2], HV_METRIC_IMPEDANCE), 509, 1e-9);
+	hv_assert_near(hv_test_reading(&r.m[2], HV_METRIC_IMPEDANCE),
+		       509, 1e-9);
 	/* the conversation took it as the stable weight: on to the records */
 	assert_true(r.s.scratch[1] & 1);
 }
@@ -475,11 +478,12 @@ static void test_qn_extended_dialect_gives_no_weight(void **state)
 	for (size_t i = 2; i < N(v); i++) {
 		assert_ok(&r.m[i], "qn_scale");
 		assert_false(r.m[i].final);
-		assert_null(hv_measurement_find(&r.m[i], HV_METRIC_BODY_WEIGHT));
+		assert_null(
+			hv_measurement_find(&r.m[i], HV_METRIC_BODY_WEIGHT));
 	}
 }
 
-/* --- Vitafit VT701 --------------------------------------------------------- */
+/* --- Vitafit VT701 -------------------------------------------------------- */
 
 /*
  * oliexdev/openScale android_app/app/src/test/java/com/health/openscale/
@@ -516,7 +520,8 @@ static void test_vitafit_weighin(void **state)
 	assert_true(r.m[2].final);
 	assert_false(r.m[2].more_packets);
 	assert_weight(&r.m[2], 85.00);
-	hv_assert_near(hv_test_reading(&r.m[2], HV_METRIC_IMPEDANCE), 393, 1e-9);
+	hv_assert_near(hv_test_reading(&r.m[2], HV_METRIC_IMPEDANCE),
+		       393, 1e-9);
 	/* both acknowledged: the conversation is over */
 	assert_null(hv_conv_current(&r.c));
 	assert_int_equal(r.c.result, 0);
@@ -525,8 +530,8 @@ static void test_vitafit_weighin(void **state)
 	assert_int_equal(out.n, 1);
 	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
 		       85.00, 1e-9);
-	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_IMPEDANCE), 393,
-		       1e-9);
+	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_IMPEDANCE),
+		       393, 1e-9);
 }
 
 /*
@@ -551,7 +556,8 @@ static void test_vitafit_second_weighin(void **state)
 	assert_ok(&r.m[1], "vitafit");
 	assert_true(r.m[1].final);
 	assert_weight(&r.m[1], 84.95);
-	hv_assert_near(hv_test_reading(&r.m[1], HV_METRIC_IMPEDANCE), 389, 1e-9);
+	hv_assert_near(hv_test_reading(&r.m[1], HV_METRIC_IMPEDANCE),
+		       389, 1e-9);
 }
 
 /* The same test's corrupted frames: a bad XOR is no weight. */
@@ -569,7 +575,7 @@ static void test_vitafit_bad_checksum(void **state)
 	assert_int_equal(m.status, HV_STATUS_INVALID);
 }
 
-/* --- MGB / iComon streaming (8-byte AC frames) ----------------------------- */
+/* --- MGB / iComon streaming (8-byte AC frames) ---------------------------- */
 
 /*
  * oliexdev/openScale android_app/app/src/test/java/com/health/openscale/
@@ -606,13 +612,14 @@ static void test_mgb_streaming_weighin(void **state)
 	assert_ok(&r.m[3], "lefu_icomon");
 	assert_true(r.m[3].final);
 	assert_weight(&r.m[3], 99.10);
-	hv_assert_near(hv_test_reading(&r.m[3], HV_METRIC_IMPEDANCE), 600, 1e-9);
+	hv_assert_near(hv_test_reading(&r.m[3], HV_METRIC_IMPEDANCE),
+		       600, 1e-9);
 	stored(&r, &out);
 	assert_int_equal(out.n, 1);
 	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
 		       99.10, 1e-9);
-	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_IMPEDANCE), 600,
-		       1e-9);
+	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_IMPEDANCE),
+		       600, 1e-9);
 }
 
 static void test_mgb_streaming_not_impedance(void **state)
@@ -671,7 +678,8 @@ static void test_mgb_composite(void **state)
 	hv_test_decode(&f, &m);
 	assert_ok(&m, "lefu_icomon");
 	assert_true(m.final);
-	hv_assert_near(hv_test_reading(&m, HV_METRIC_MUSCLE_PERCENT), 40.0, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_MUSCLE_PERCENT), 40.0,
+		       1e-9);
 	hv_assert_near(hv_test_reading(&m, HV_METRIC_BONE_MASS), 3.5, 1e-9);
 	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WATER_PERCENT), 55.0,
 		       1e-9);
@@ -817,7 +825,8 @@ static void test_wbe28_session_unknown_name(void **state)
 	assert_weight(&r.m[2], 94.9);
 	assert_ok(&r.m[3], "sig_body_composition");
 	assert_true(r.m[3].final);
-	hv_assert_near(hv_test_reading(&r.m[3], HV_METRIC_IMPEDANCE), 332.8, 1e-9);
+	hv_assert_near(hv_test_reading(&r.m[3], HV_METRIC_IMPEDANCE),
+		       332.8, 1e-9);
 	/* stored: the weight and the body composition, as SIG scales are */
 	stored(&r, &out);
 	assert_int_equal(out.n, 2);
@@ -855,7 +864,8 @@ static void test_wbe28_session_device_info_and_slot(void **state)
 	assert_ok(&r.m[2], "sig_weight_scale");
 	assert_weight(&r.m[2], 94.9);
 	assert_ok(&r.m[3], "sig_body_composition");
-	hv_assert_near(hv_test_reading(&r.m[3], HV_METRIC_IMPEDANCE), 332.8, 1e-9);
+	hv_assert_near(hv_test_reading(&r.m[3], HV_METRIC_IMPEDANCE),
+		       332.8, 1e-9);
 
 	hv_session_init(&r.s, NOW);
 	r.s.user_index = HV_RENPHO_SLOT;
@@ -866,7 +876,8 @@ static void test_wbe28_session_device_info_and_slot(void **state)
 	assert_ok(&r.m[1], "sig_weight_scale");
 	assert_weight(&r.m[1], 94.9);
 	assert_ok(&r.m[2], "sig_body_composition");
-	hv_assert_near(hv_test_reading(&r.m[2], HV_METRIC_IMPEDANCE), 332.8, 1e-9);
+	hv_assert_near(hv_test_reading(&r.m[2], HV_METRIC_IMPEDANCE),
+		       332.8, 1e-9);
 
 	/* a conforming scale in another slot keeps 0.005 kg units */
 	hv_session_init(&r.s, NOW);
@@ -877,7 +888,7 @@ static void test_wbe28_session_device_info_and_slot(void **state)
 	assert_weight(&r.m[1], 9.49);
 }
 
-/* --- 1byone classic (0xFFF0) ------------------------------------------------ */
+/* --- 1byone classic (0xFFF0) ---------------------------------------------- */
 
 /*
  * KristianP26/ble-scale-sync tests/scales/one-byone.test.ts at
@@ -950,7 +961,8 @@ static void test_onebyone_new_session(void **state)
 	assert_true(r.m[1].final);
 	assert_false(r.m[1].more_packets);
 	assert_weight(&r.m[1], 80.0);
-	hv_assert_near(hv_test_reading(&r.m[1], HV_METRIC_IMPEDANCE), 500, 1e-9);
+	hv_assert_near(hv_test_reading(&r.m[1], HV_METRIC_IMPEDANCE),
+		       500, 1e-9);
 	assert_string_equal(hv_test_method(&r.m[1], HV_METRIC_BODY_FAT_PERCENT),
 			    "standard_impedance");
 	assert_null(hv_conv_current(&r.c));
@@ -959,8 +971,8 @@ static void test_onebyone_new_session(void **state)
 	assert_int_equal(out.n, 1);
 	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
 		       80.0, 1e-9);
-	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_IMPEDANCE), 500,
-		       1e-9);
+	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_IMPEDANCE),
+		       500, 1e-9);
 }
 
 /* The test's own 6-byte frames, decoded alone. */
@@ -1041,7 +1053,7 @@ static void test_onebyone_new_request(void **state)
 			       "d7a1");
 }
 
-/* --- Keep S3 --------------------------------------------------------------- */
+/* --- Keep S3 -------------------------------------------------------------- */
 
 /*
  * oliexdev/openScale android_app/app/src/test/java/com/health/openscale/
@@ -1123,16 +1135,20 @@ static void test_keep_s3_session(void **state)
 	assert_weight(&r.m[11], 84.95);
 	assert_ok(&r.m[12], "keep_s3");
 	assert_false(r.m[12].final);
-	hv_assert_near(hv_test_reading(&r.m[12], HV_METRIC_IMPEDANCE), 300, 1e-9);
+	hv_assert_near(hv_test_reading(&r.m[12], HV_METRIC_IMPEDANCE),
+		       300, 1e-9);
 	/* the final record is the measurement, with its 50 kHz impedance */
 	assert_ok(&r.m[13], "keep_s3");
 	assert_true(r.m[13].final);
 	assert_false(r.m[13].more_packets);
 	assert_weight(&r.m[13], 85.00);
-	hv_assert_near(hv_test_reading(&r.m[13], HV_METRIC_IMPEDANCE), 502, 1e-9);
-	hv_assert_near(hv_test_reading(&r.m[13], HV_METRIC_HEART_RATE), 97, 1e-9);
-	assert_string_equal(hv_test_method(&r.m[13], HV_METRIC_BODY_FAT_PERCENT),
-			    "standard_impedance");
+	hv_assert_near(hv_test_reading(&r.m[13], HV_METRIC_IMPEDANCE),
+		       502, 1e-9);
+	hv_assert_near(hv_test_reading(&r.m[13], HV_METRIC_HEART_RATE), 97,
+		       1e-9);
+	assert_string_equal(
+		hv_test_method(&r.m[13], HV_METRIC_BODY_FAT_PERCENT),
+		"standard_impedance");
 	assert_null(hv_conv_current(&r.c));
 	assert_int_equal(r.c.result, 0);
 	/* one record: the final record's, its BIA impedance */
@@ -1140,10 +1156,10 @@ static void test_keep_s3_session(void **state)
 	assert_int_equal(out.n, 1);
 	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
 		       85.00, 1e-9);
-	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_IMPEDANCE), 502,
-		       1e-9);
-	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_HEART_RATE), 97,
-		       1e-9);
+	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_IMPEDANCE),
+		       502, 1e-9);
+	hv_assert_near(stored_reading(&out.records[0], HV_METRIC_HEART_RATE),
+		       97, 1e-9);
 }
 
 /* The first capture's record alone: 85.10 kg, 50 kHz 506 Ohm, 107/min. */
