@@ -19,7 +19,9 @@
  *   03 53 57 00 08 SG WH WL ?? ?? ZH ZL HR      measurement event
  *       SG stage: 0x00/0x01 live, 0x29 final result
  *       W  weight u16 BE, 5 g (raw / 200 kg)
- *       Z  the scale's impedance figure u16 BE (not the BIA input)
+ *       Z  the scale's own impedance figure u16 BE, Ohm (0 = none; 301 in
+ *          openScale's first capture, where the record's 50 kHz value is
+ *          506: not the BIA input)
  *       HR heart rate, 1/min (0 = none)
  *   03 53 58 00 3D …61 bytes…                   final record (66 bytes)
  *       [53..54] weight u16 BE / 200 kg
@@ -45,12 +47,17 @@
  *   user slot (u16 BE).
  *
  * No checksum: the magic, the reserved zero, the type and the declared
- * length (which must match the frame) are checked instead. The final event
- * (stage 0x29: weight, heart rate) is the first packet of the measurement
- * (more_packets); the final record completes it (weight, 50 kHz impedance,
- * heart rate). The scale sends no composition: method "standard_impedance"
- * with the 50 kHz impedance and a complete profile (openScale ports the
- * vendor's model; we do not).
+ * length (which must match the frame) are checked instead. Events are not
+ * final: the final event (stage 0x29) reports the weight, the scale's
+ * impedance figure and the heart rate as openScale's KeepS3HandlerTest
+ * (commit cfec324fd0734a170dc333a4cd074d1f54507dbb) decodes them, and
+ * the final record that follows is the measurement (weight, 50 kHz
+ * impedance, heart rate): it repeats the event's weight and heart rate, and
+ * joined to the event its BIA impedance would come second to the event's
+ * figure. openScale likewise waits for the record and publishes the
+ * record's impedances. The scale sends no composition: method
+ * "standard_impedance" with the 50 kHz impedance and a complete profile
+ * (openScale ports the vendor's model; we do not).
  */
 #include <errno.h>
 
@@ -161,9 +168,13 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 		w = hv_be16(p + 6) / 200.0;
 		if (w <= 0)
 			return hv_measurement_control(ret, "empty");
+		/* The record that follows is the measurement. */
 		ret->final = false;
-		ret->more_packets = p[5] == STAGE_FINAL;
-		return add_common(ret, w, p[5] == STAGE_FINAL ? p[12] : 0);
+		r = add_common(ret, w, p[5] == STAGE_FINAL ? p[12] : 0);
+		if (r >= 0 && hv_be16(p + 10) > 0)
+			r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE,
+					       hv_be16(p + 10));
+		return r < 0 ? r : 0;
 	case OP_RECORD:
 		if (len != RECORD_LEN)
 			return hv_measurement_invalid(

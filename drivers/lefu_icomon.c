@@ -48,13 +48,17 @@
  *                             are not decoded
  *   SQ 18 FR …                set-up frames (SSW532)
  *
- * Stable weights, AC framing: the stable-weight frame is live; the
- * conversation keeps the weight in session.quirks (bits 8..23, 0.01 kg;
- * the runner hands the session's quirks to decode() as frame.quirks) and
- * the impedance frame then decodes as the final measurement (weight,
- * impedance, method "standard_impedance" with a complete profile, as
- * openScale does). A composite pair decodes as a two-packet measurement
- * (first more_packets, second final) with the scale's own composition. A
+ * Stable weights, AC framing: the stable-weight frame (0xCA) is the final
+ * weight, the first packet of the measurement (final and more_packets;
+ * openScale's MGBHandlerStreamingTest, commit
+ * b6edeb4c3f3e08f9c178e4786cce641ccf66a80a, reads AC 02 26 B6 00 00 CA A6
+ * as the final 99.10 kg); the conversation keeps the weight in
+ * session.quirks (bits 8..23, 0.01 kg; the runner hands the session's
+ * quirks to decode() as frame.quirks) and the impedance frame then decodes
+ * as the last packet (weight, impedance, method "standard_impedance" with
+ * a complete profile, as openScale does); the pipeline joins the two. A
+ * composite pair decodes as a two-packet measurement (first more_packets,
+ * second final) with the scale's own composition. A
  * weighing that never reaches the impedance or the composite frames is not
  * stored. New framing: the final-result frame is the measurement.
  *
@@ -177,7 +181,9 @@ static int decode_ac8(const struct hv_frame *frame, const uint8_t *p,
 		if (!raw)
 			return hv_measurement_control(ret, "empty");
 		w = deci_units(frame) ? raw / 10.0 : raw / 100.0;
-		ret->final = false;
+		/* The stable weight; the impedance frame completes it. */
+		ret->final = p[6] == CH_STABLE;
+		ret->more_packets = ret->final;
 		person_kg(ret);
 		return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, w);
 	case CH_DATA:

@@ -15,10 +15,30 @@
  *
  *   10 LL PP WW WW ST R1 R1 R2 R2 CS    weight (classic layout): W u16 BE,
  *                         ST 1 = stable, R1/R2 resistances u16 BE
- *   10 LL PP UU ST WW WW R1 R1 R2 R2 CS ES-30M layout (quirk HV_QN_ES30M)
+ *   10 LL PP UU ST WW WW R1 R1 R2 R2 … CS
+ *                         ES-30M / ES-26M layout: UU unit, ST 0 measuring,
+ *                         1 settling, 2 stable (final)
  *   12 …                  scale info: [10] == 1: weight /100, else /10
- *                         (quirk HV_QN_DIV10)
+ *                         (quirk HV_QN_DIV10, set by the conversation)
  *   14 …                  asks the time: app answers 20 08 PP t(u32 LE) CS
+ *
+ * Layout and factor follow openScale's QNHandler (handleScaleInfoFrame,
+ * handleLiveWeightFrame, as at commit
+ * 48cf75780846c55c35b5d13cafd9a7041530e17a): the ES-30M layout is the one
+ * of a scale whose info frame asked for /10 and whose byte [4] is a state
+ * (0..2), or any scale with quirk HV_QN_ES30M. The weight is raw / factor;
+ * a /10 reading of 250 kg or more is read /100 (openScale's fallback; the
+ * ES-26M sends 9785 for 97.85 kg). Below 5 kg nothing is guessed: openScale
+ * divides once more by ten (3.00 → 0.30 kg), ble-scale-sync
+ * (src/scales/qn-scale.ts at commit
+ * 94016271cc9e2cdfd3258c2724030a94988054dc) tries the other factor
+ * (3.00 → 30.0 kg); neither has a capture, and either may be a wrong
+ * weight: no weight is reported. ES-30M state 1
+ * is settling, not final: ble-scale-sync's tests, and openScale's pull
+ * request #1502 (state 1 frames carry no impedance in its capture; the
+ * commit above reads 1 and 2 alike). Without the info frame the layout is
+ * unknown, and the ES-26M frame read as classic is 2.58 kg ("corrected"
+ * 0.26 or 25.8 kg): no weight either.
  *
  * Stored records (scale → app 0x21, app → scale A0 A0 22, scale → app 0x23):
  *   21 …                  the scale asks for the app's record handshake
@@ -72,15 +92,59 @@
 #define HV_QN_DIV10 (1u << 0)
 #define HV_QN_ES30M (1u << 1)
 
-static double qn_weight(unsigned raw, unsigned quirks, bool type2)
-{
-	double w = raw / 100.0;
+#define QN_MIN_KG 5.0
+#define QN_MAX_KG 250.0
 
-	if (quirks & HV_QN_DIV10)
-		w = type2 ? raw / 100.0 : raw / 10.0;
-	if (w <= 5 || w >= 250)
-		w /= 10;
-	return w;
+/* A 0x10 weight frame, read in the layout the quirks and the frame say. */
+struct qn_weight {
+	bool stable;
+	unsigned raw;
+	unsigned r1;
+};
+
+static bool qn_es30m_layout(const uint8_t *p, unsigned quirks)
+{
+	return (quirks & HV_QN_ES30M) || ((quirks & HV_QN_DIV10) && p[4] <= 2);
+}
+
+/* -EBADMSG when the frame is too short for its layout. */
+static int qn_parse_weight(const uint8_t *p, size_t len, unsigned quirks,
+			   struct qn_weight *ret)
+{
+	if (len < 11)
+		return -EBADMSG;
+	if (qn_es30m_layout(p, quirks)) {
+		if (len < 12)
+			return -EBADMSG;
+		*ret = (struct qn_weight){ .stable = p[4] == 2,
+					   .raw = hv_be16(p + 5),
+					   .r1 = hv_be16(p + 7) };
+	} else {
+		*ret = (struct qn_weight){ .stable = p[5] == 1,
+					   .raw = hv_be16(p + 3),
+					   .r1 = hv_be16(p + 6) };
+	}
+	return 0;
+}
+
+static bool qn_plausible(double w)
+{
+	return w > QN_MIN_KG && w < QN_MAX_KG;
+}
+
+/* The weight in kg, or -1 when it is not plausible: a /10 scale's reading
+ * of 250 kg or more is read /100 (the ES-26M does so), nothing else is
+ * guessed. */
+static double qn_weight(unsigned raw, unsigned quirks)
+{
+	double w = raw / (quirks & HV_QN_DIV10 ? 10.0 : 100.0);
+
+	if (qn_plausible(w))
+		return w;
+	if ((quirks & HV_QN_DIV10) && w >= QN_MAX_KG &&
+	    qn_plausible(raw / 100.0))
+		return raw / 100.0;
+	return -1;
 }
 
 static int add_weight_impedance(const struct hv_frame *frame, double w,
@@ -125,7 +189,7 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	const uint8_t *p;
 	size_t len;
 	bool type2;
-	unsigned raw, r1;
+	unsigned raw;
 	struct hv_datetime clock;
 	int64_t t;
 
@@ -143,29 +207,25 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 			hv_sum8(p, len - 1));
 
 	switch (p[0]) {
-	case 0x10:
-		if (frame->quirks & HV_QN_ES30M) {
-			if (len < 12)
-				return hv_measurement_invalid(
-					ret, "ES-30M weight frame has %zu bytes",
-					len);
-			ret->final = p[4] == 1 || p[4] == 2;
-			raw = hv_be16(p + 5);
-			r1 = hv_be16(p + 7);
-		} else {
-			if (len < 11)
-				return hv_measurement_invalid(
-					ret, "weight frame has %zu bytes, needs 11",
-					len);
-			ret->final = p[5] == 1;
-			raw = hv_be16(p + 3);
-			r1 = hv_be16(p + 6);
-		}
-		if (raw == 0)
+	case 0x10: {
+		struct qn_weight wf;
+		double w;
+
+		if (qn_parse_weight(p, len, frame->quirks, &wf) < 0)
+			return hv_measurement_invalid(
+				ret, "weight frame has %zu bytes, needs %d",
+				len, len < 11 ? 11 : 12);
+		if (wf.raw == 0)
 			return hv_measurement_control(ret, "empty");
-		return add_weight_impedance(frame, qn_weight(raw, frame->quirks,
-							     type2),
-					    r1, ret);
+		w = qn_weight(wf.raw, frame->quirks);
+		if (w < 0)
+			/* Not a weight we can stand behind: the layout or the
+			 * factor is unknown without the scale info frame. */
+			return hv_measurement_control(ret,
+						      "weight_unknown_layout");
+		ret->final = wf.stable;
+		return add_weight_impedance(frame, w, wf.r1, ret);
+	}
 	case 0x23:
 		if (len < 18)
 			return hv_measurement_invalid(
@@ -284,11 +344,12 @@ static int on_time_request(struct hv_session *s, const uint8_t *v, size_t len)
 
 static bool is_stable(const struct hv_session *s, const uint8_t *v, size_t len)
 {
-	if (!frame_ok(v, len) || v[0] != 0x10 || len < 11)
+	struct qn_weight wf;
+
+	if (!frame_ok(v, len) || v[0] != 0x10 ||
+	    qn_parse_weight(v, len, s->quirks, &wf) < 0)
 		return false;
-	if (s->quirks & HV_QN_ES30M)
-		return v[4] == 1 || v[4] == 2;
-	return v[5] == 1;
+	return wf.stable && wf.raw > 0 && qn_weight(wf.raw, s->quirks) > 0;
 }
 
 /*

@@ -27,6 +27,16 @@
  * pipeline's job. A value whose length does not match its flags is
  * invalid, the error naming the field.
  *
+ * The Renpho ES-WBE28 variant (quirk HV_SIG_QUIRK_WEIGHT_50G, by name or
+ * session; drivers/sig_scale.h): masses in 0.05 kg units; vendor bytes
+ * after the announced fields (its packets are not rejected for them; a
+ * field the value is too short for ends the walk, as ble-scale-sync reads
+ * it); only impedance and weight are reported: the body fat, BMR and
+ * masses are the scale's results for the profile the Renpho app
+ * registered (ble-scale-sync recomputes them; openScale leaves them out)
+ * and the user id is not the session's slot. A packet with neither is
+ * not a measurement.
+ *
  *   0x2A9B  uint32: bit0 time stamp, bit1 multiple users, bit2 BMR,
  *           bit3 muscle %, bit4 muscle mass, bit5 fat-free mass, bit6 soft
  *           lean mass, bit7 water mass, bit8 impedance, bit9 weight,
@@ -38,6 +48,7 @@
 #include "drivers/bytes.h"
 #include "drivers/ieee11073.h"
 #include "drivers/sig_scale.h"
+#include "drivers/vendor_util.h"
 
 #define BC_IMPERIAL (1u << 0)
 #define BC_TIME_STAMP (1u << 1)
@@ -86,7 +97,8 @@ static const struct field {
 	{ BC_HEIGHT, HV_METRIC_BODY_HEIGHT, F_HEIGHT, "height" },
 };
 
-static double from_wire(enum field_kind kind, uint16_t raw, bool imperial)
+static double from_wire(enum field_kind kind, uint16_t raw, bool imperial,
+			bool renpho)
 {
 	switch (kind) {
 	case F_PERCENT:
@@ -94,8 +106,9 @@ static double from_wire(enum field_kind kind, uint16_t raw, bool imperial)
 	case F_KJ:
 		return hv_round_to(raw / KJ_PER_KCAL, 1);
 	case F_MASS:
-		return hv_round_to(imperial ? raw * 0.01 * HV_LB_TO_KG :
-					      raw * 0.005,
+		return hv_round_to((imperial ? raw * 0.01 * HV_LB_TO_KG :
+					       raw * 0.005) *
+					   (renpho ? 10 : 1),
 				   3);
 	case F_OHM:
 		return hv_round_to(raw * 0.1, 1);
@@ -131,6 +144,12 @@ static double to_wire(enum field_kind kind, double v, bool imperial)
 	return raw + 0.5;
 }
 
+/* What the Renpho variant's packets are trusted for. */
+static bool renpho_reports(enum hv_metric metric)
+{
+	return metric == HV_METRIC_IMPEDANCE || metric == HV_METRIC_BODY_WEIGHT;
+}
+
 static int decode_measurement(const struct hv_frame *frame,
 			      struct hv_measurement *ret)
 {
@@ -138,17 +157,19 @@ static int decode_measurement(const struct hv_frame *frame,
 	struct hv_sig_scale_fields fl = { .time_stamp = BC_TIME_STAMP,
 					  .user = BC_USER,
 					  .flag_digits = 4 };
-	bool imperial, unsuccessful;
+	bool imperial, unsuccessful, renpho;
 	unsigned flags;
 	uint16_t fat;
 	size_t off = 4;
-	int r;
+	int user_index, r;
 
 	if (frame->value_len < 4)
 		return hv_measurement_invalid(
 			ret,
 			"Body Composition Measurement has %zu bytes; flags and body fat need 4",
 			frame->value_len);
+	renpho = (frame->quirks | hv_sig_scale_quirks_for_name(frame->name)) &
+		 HV_SIG_QUIRK_WEIGHT_50G;
 	fl.flags = flags = hv_le16(v);
 	imperial = flags & BC_IMPERIAL;
 	fat = hv_le16(v + 2);
@@ -159,42 +180,59 @@ static int decode_measurement(const struct hv_frame *frame,
 
 	if (unsuccessful) {
 		r = hv_measurement_add_flag(ret, "measurement_unsuccessful");
-		if (r >= 0)
+		if (r >= 0 && !renpho)
 			r = hv_measurement_add_absent(
 				ret, HV_METRIC_BODY_FAT_PERCENT, HV_ABSENT_NAN);
+	} else if (!renpho) {
+		r = hv_measurement_add(
+			ret, HV_METRIC_BODY_FAT_PERCENT,
+			from_wire(F_PERCENT, fat, imperial, false));
 	} else {
-		r = hv_measurement_add(ret, HV_METRIC_BODY_FAT_PERCENT,
-				       from_wire(F_PERCENT, fat, imperial));
+		r = 0;
 	}
 	if (r < 0)
 		return r;
 
+	user_index = ret->user_index;
 	r = hv_sig_scale_take_stamp_user(frame, ret, &fl, &off);
 	if (r < 0)
 		return r;
+	if (renpho)
+		ret->user_index = user_index;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		const struct field *fd = &fields[i];
 		uint16_t raw;
 
 		if (!(flags & fd->flag))
 			continue;
+		if (renpho && frame->value_len < off + 2)
+			break;
 		r = hv_sig_scale_need(ret, frame, &fl, off, 2, fd->what);
 		if (r < 0)
 			return r;
 		raw = hv_le16(v + off);
 		off += 2;
+		if (renpho && !renpho_reports(fd->metric))
+			continue;
 		if (raw == UNSUCCESSFUL)
 			r = hv_measurement_add_absent(ret, fd->metric,
 						      HV_ABSENT_NAN);
 		else
-			r = hv_measurement_add(ret, fd->metric,
-					       from_wire(fd->kind, raw, imperial));
+			r = hv_measurement_add(
+				ret, fd->metric,
+				from_wire(fd->kind, raw, imperial, renpho));
 		if (r < 0)
 			return r;
 	}
-	r = hv_sig_scale_end(ret, frame, &fl, off);
-	if (r < 0)
-		return r;
+	if (renpho) {
+		if (ret->n_readings == 0)
+			return hv_measurement_control(ret,
+						      "vendor_composition");
+	} else {
+		r = hv_sig_scale_end(ret, frame, &fl, off);
+		if (r < 0)
+			return r;
+	}
 	ret->final = !unsuccessful && !ret->more_packets;
 	return 0;
 }
@@ -234,7 +272,8 @@ static int decode_feature(const struct hv_frame *frame,
 	return 0;
 }
 
-static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
+int hv_sig_body_composition_decode(const struct hv_frame *frame,
+				   struct hv_measurement *ret)
 {
 	if (hv_frame_is_characteristic(frame,
 				       HV_UUID_BODY_COMPOSITION_MEASUREMENT))
@@ -246,6 +285,11 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 
 /* Writes one packet carrying every reading of m that the format has
  * (m->more_packets sets flag bit 12, so a test can build packet series). */
+static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
+{
+	return hv_sig_body_composition_decode(frame, ret);
+}
+
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
 {

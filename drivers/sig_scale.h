@@ -35,24 +35,46 @@
  * Vendor deviations, as bits of struct hv_frame.quirks and
  * struct hv_session.quirks for the SIG scale drivers.
  *
- * HV_SIG_QUIRK_WEIGHT_50G: Renpho ES-WBE28 sends 0x2A9D weight in 0.05 kg
- * units instead of 0.005 kg (a strict decoder reports 9.49 kg for 94.9 kg).
- * Imperial frames are scaled by ten likewise (0.1 lb).
+ * HV_SIG_QUIRK_WEIGHT_50G: the Renpho ES-WBE28 ("Renpho-Scale", Elis 1)
+ * variant. Its 0x2A9D weight is in 0.05 kg units instead of 0.005 kg (a
+ * strict decoder reports 9.49 kg for 94.9 kg; imperial frames 0.1 lb);
+ * its 0x2A9C packets carry vendor bytes after the announced fields and
+ * derived values computed for the profile the Renpho app registered, so
+ * only their impedance and weight are read (KristianP26/ble-scale-sync
+ * src/scales/renpho.ts and tests/scales/renpho.test.ts at commit
+ * f4d7d5cb055163df009c81cdc39feb7ef20644f1, a btsnoop capture of the
+ * device; oliexdev/openScale RenphoHandler.kt at commit
+ * 6ed3f62617ce1e966528b9a0a08978c404e51193, weight / 20).
+ *
+ * The variant is recognised from what the session knows, each enough:
+ *  - the advertised name ("renpho-scale", "ES-WBE28" prefixes, any case);
+ *  - the weight frame itself: flags with reserved bits 4-7 set (0x2E in
+ *    openScale's legacy handler, 0x4E in the ble-scale-sync capture; a
+ *    conforming scale sends them zero);
+ *  - the Device Information Service: Model Number starting "ES-WBE28" or
+ *    Manufacturer Name "RENPHO" (ble-scale-sync treats every Renpho SIG
+ *    scale as 0.05 kg);
+ *  - the user slot: 170 (0xAA) is the slot the Renpho app registers and
+ *    both sources consent with; UDS scales hand out small indexes.
+ * The decoders OR the name's and the frame's bits into frame->quirks; the
+ * conversation adds the others (and the frame's, for the 0x2A9C packets
+ * after a weight) to session.quirks, which the runner hands to decode().
  */
 enum {
 	HV_SIG_QUIRK_WEIGHT_50G = 1u << 0,
 };
 
-/*
- * Quirks selected by the advertised name: the decoders OR this into
- * frame->quirks themselves, so a frame that carries the device's name
- * (`homevitals decode --name renpho-scale --characteristic 2a9d:…`) needs
- * nothing else; callers without the name in the frame (the GATT runner)
- * set frame.quirks / session.quirks from this function once per device.
- * Known names: "renpho-scale" and "ES-WBE28" (prefixes, as openScale's
- * RenphoHandler matches the ES-WBE28).
- */
+#define HV_SIG_RENPHO_USER_SLOT 0xAA
+
+/* Quirks selected by the advertised name. */
 unsigned hv_sig_scale_quirks_for_name(const char *name);
+/* … by the flags of a Weight Measurement (0x2A9D) value. */
+unsigned hv_sig_scale_quirks_for_weight_flags(uint8_t flags);
+/* … by a Device Information string (Manufacturer Name 0x2A29 or Model
+ * Number 0x2A24; not NUL-terminated). */
+unsigned hv_sig_scale_quirks_for_device_info(const uint8_t *text, size_t len);
+/* … by the user slot the session consents with. */
+unsigned hv_sig_scale_quirks_for_user_slot(int user_index);
 
 /* Weight Scale Feature 0x2A9E (uint32), parsed. Resolutions are 0 when
  * "not specified". */
@@ -106,12 +128,24 @@ int hv_sig_scale_put_stamp_user(const struct hv_measurement *m,
 				struct hv_sig_scale_fields *fl, uint8_t *v,
 				size_t *off);
 
+/*
+ * The sig_body_composition decoder (0x2A9C, 0x2A9B). The sig_weight_scale
+ * driver owns the GATT conversation, which subscribes to 0x2A9C too, and
+ * the runner decodes a session's values with the session's driver alone:
+ * sig_weight_scale hands these values here, and the measurement names
+ * sig_body_composition.
+ */
+int hv_sig_body_composition_decode(const struct hv_frame *frame,
+				   struct hv_measurement *ret);
+
 /* The GATT conversation a SIG scale needs (drivers/sig_scale_conversation.c). */
 extern const struct hv_conversation hv_sig_scale_conversation;
 
 /* Step indices of hv_sig_scale_conversation, for tests and logs. */
 enum hv_sig_scale_step {
 	HV_SIG_STEP_READ_FEATURE,
+	HV_SIG_STEP_READ_MANUFACTURER,
+	HV_SIG_STEP_READ_MODEL,
 	HV_SIG_STEP_SUBSCRIBE_WEIGHT,
 	HV_SIG_STEP_SUBSCRIBE_BODY,
 	HV_SIG_STEP_SUBSCRIBE_UCP,

@@ -8,28 +8,33 @@
  * (oliexdev/openScale@f7a733b2).
  *
  *   0  read Weight Scale Feature 0x2A9E                      (optional)
- *   1  indications on Weight Measurement 0x2A9D
- *   2  indications on Body Composition Measurement 0x2A9C    (optional)
- *   3  indications on User Control Point 0x2A9F   (no UDS: go to 14)
- *   4  write Current Time 0x2A2B: Date Time, day of week, 0, 0 (optional)
- *   5  known user: write UCP 02 <index> <consent LE16>
- *   6  wait for 20 02 <result>: success → on; not authorized → forget the
- *      slot and register anew (7); anything else fails
- *   7  no user: write UCP 01 <consent LE16> (register a new user)
- *   8  wait for 20 01 01 <index> → session.user_index, user_registered,
- *      then consent with it (5); 0x04 "operation failed" = no free slot
- *   9  read Database Change Increment 0x2A99                 (optional)
- *  10  write Date of Birth 0x2A85 (year LE16, month, day; from the age)
- *  11  write Gender 0x2A8C (0 male, 1 female)
- *  12  write Height 0x2A8E (u16, cm)
- *  13  write Database Change Increment + 1, so the scale takes the data
- *      (10-13 optional, skipped without a user or a profile)
- *  14  wait up to 60 s for a measurement (stored ones arrive after consent)
- *  15  linger 5 s for more stored measurements
- *  16  end
+ *   1  read Manufacturer Name 0x2A29 (Device Information)    (optional)
+ *   2  read Model Number 0x2A24                              (optional)
+ *   3  indications on Weight Measurement 0x2A9D
+ *   4  indications on Body Composition Measurement 0x2A9C    (optional)
+ *   5  indications on User Control Point 0x2A9F   (no UDS: go to 16)
+ *   6  write Current Time 0x2A2B: Date Time, day of week, 0, 0 (optional)
+ *   7  known user: write UCP 02 <index> <consent LE16>
+ *   8  wait for 20 02 <result>: success → on; not authorized → forget the
+ *      slot and register anew (9); anything else fails
+ *   9  no user: write UCP 01 <consent LE16> (register a new user)
+ *  10  wait for 20 01 01 <index> → session.user_index, user_registered,
+ *      then consent with it (7); 0x04 "operation failed" = no free slot
+ *  11  read Database Change Increment 0x2A99                 (optional)
+ *  12  write Date of Birth 0x2A85 (year LE16, month, day; from the age)
+ *  13  write Gender 0x2A8C (0 male, 1 female)
+ *  14  write Height 0x2A8E (u16, cm)
+ *  15  write Database Change Increment + 1, so the scale takes the data
+ *      (12-15 optional, skipped without a user or a profile)
+ *  16  wait up to 60 s for a measurement (stored ones arrive after consent)
+ *  17  linger 5 s for more stored measurements
+ *  18  end
  *
  * Measurements are not handled here: the runner decodes every indication
- * with the drivers and hands final ones to the pipeline.
+ * with the drivers and hands final ones to the pipeline. What the steps
+ * learn of the Renpho ES-WBE28 variant (device information, the user slot,
+ * the weight frames' flags; drivers/sig_scale.h) goes to session.quirks,
+ * so the Body Composition packets that follow decode as that variant.
  *
  * session.scratch[0]: the Weight Scale Feature bits; scratch[1]: the
  * Database Change Increment read at step 9.
@@ -43,12 +48,20 @@
 #define SVC_BCS "181b"
 #define SVC_UDS "181c"
 #define SVC_CTS "1805"
+#define SVC_DIS "180a"
 
 static int on_feature(struct hv_session *s, const uint8_t *value, size_t len)
 {
 	if (len != 4)
 		return -EBADMSG;
 	s->scratch[0] = hv_le32(value);
+	return HV_VALUE_DONE;
+}
+
+static int on_device_info(struct hv_session *s, const uint8_t *value,
+			  size_t len)
+{
+	s->quirks |= hv_sig_scale_quirks_for_device_info(value, len);
 	return HV_VALUE_DONE;
 }
 
@@ -108,8 +121,10 @@ static int on_consent(struct hv_session *s, const uint8_t *value, size_t len)
 
 	if (r < 0)
 		return HV_VALUE_MORE;
-	if (r == HV_UCP_SUCCESS)
+	if (r == HV_UCP_SUCCESS) {
+		s->quirks |= hv_sig_scale_quirks_for_user_slot(s->user_index);
 		return HV_VALUE_DONE;
+	}
 	if (r == HV_UCP_NOT_AUTHORIZED) {
 		/* The scale forgot us (batteries out) or the code is stale. */
 		s->user_index = -1;
@@ -207,20 +222,25 @@ static int change_increment_payload(const struct hv_session *s, uint8_t *buf,
 	return 0;
 }
 
+/* A weight frame's flags may tell the Renpho variant: keep it for the
+ * Body Composition packets that follow. */
+static void learn_from_weight(struct hv_session *s, const uint8_t *value,
+			      size_t len)
+{
+	if (len >= 3)
+		s->quirks |= hv_sig_scale_quirks_for_weight_flags(value[0]);
+}
+
 static int on_measurement(struct hv_session *s, const uint8_t *value,
 			  size_t len)
 {
-	(void)s;
-	(void)value;
-	(void)len;
+	learn_from_weight(s, value, len);
 	return HV_VALUE_DONE;
 }
 
 static int on_more(struct hv_session *s, const uint8_t *value, size_t len)
 {
-	(void)s;
-	(void)value;
-	(void)len;
+	learn_from_weight(s, value, len);
 	return HV_VALUE_MORE;
 }
 
@@ -233,6 +253,16 @@ static const struct hv_step steps[] = {
 		.op = HV_STEP_READ, .service = SVC_WSS, .characteristic = "2a9e",
 		.on_value = on_feature, .flags = OPT,
 		.what = "read Weight Scale Feature" },
+	[HV_SIG_STEP_READ_MANUFACTURER] = {
+		.op = HV_STEP_READ, .service = SVC_DIS,
+		.characteristic = "2a29", .on_value = on_device_info,
+		.flags = OPT,
+		.what = "read Manufacturer Name" },
+	[HV_SIG_STEP_READ_MODEL] = {
+		.op = HV_STEP_READ, .service = SVC_DIS,
+		.characteristic = "2a24", .on_value = on_device_info,
+		.flags = OPT,
+		.what = "read Model Number" },
 	[HV_SIG_STEP_SUBSCRIBE_WEIGHT] = {
 		.op = HV_STEP_SUBSCRIBE, .service = SVC_WSS,
 		.characteristic = "2a9d",

@@ -23,7 +23,9 @@
  *
  * Quirk HV_SIG_QUIRK_WEIGHT_50G (drivers/sig_scale.h): Renpho ES-WBE28
  * sends weight in 0.05 kg units (ble-scale-sync renpho tests, openScale
- * RenphoHandler).
+ * RenphoHandler), recognised by name, by reserved flag bits, and by the
+ * session (device information, user slot). With it, a BMI or height of
+ * zero is not a reading.
  *
  * This driver also owns the GATT conversation of SIG scales
  * (drivers/sig_scale_conversation.c), selected by an advertised 0x181D or
@@ -35,6 +37,7 @@
 
 #include "drivers/bytes.h"
 #include "drivers/sig_scale.h"
+#include "drivers/vendor_util.h"
 
 #define WM_IMPERIAL 0x01
 #define WM_TIME_STAMP 0x02
@@ -44,16 +47,41 @@
 #define WEIGHT_UNSUCCESSFUL 0xFFFF
 #define IN_TO_M 0.0254
 
+#define WM_RESERVED 0xF0
+
 static const char *const quirk_names[] = { "renpho-scale", "ES-WBE28", NULL };
 
 unsigned hv_sig_scale_quirks_for_name(const char *name)
 {
-	if (!name)
+	return hv_name_any_prefix_ci(name, quirk_names) ?
+		       HV_SIG_QUIRK_WEIGHT_50G :
+		       0;
+}
+
+unsigned hv_sig_scale_quirks_for_weight_flags(uint8_t flags)
+{
+	return flags & WM_RESERVED ? HV_SIG_QUIRK_WEIGHT_50G : 0;
+}
+
+unsigned hv_sig_scale_quirks_for_device_info(const uint8_t *text, size_t len)
+{
+	char s[32];
+
+	if (!text)
 		return 0;
-	for (const char *const *p = quirk_names; *p; p++)
-		if (strncmp(name, *p, strlen(*p)) == 0)
-			return HV_SIG_QUIRK_WEIGHT_50G;
+	if (len >= sizeof(s))
+		len = sizeof(s) - 1;
+	memcpy(s, text, len);
+	s[len] = '\0';
+	if (hv_name_prefix_ci(s, "ES-WBE28") || hv_name_prefix_ci(s, "RENPHO"))
+		return HV_SIG_QUIRK_WEIGHT_50G;
 	return 0;
+}
+
+unsigned hv_sig_scale_quirks_for_user_slot(int user_index)
+{
+	return user_index == HV_SIG_RENPHO_USER_SLOT ? HV_SIG_QUIRK_WEIGHT_50G :
+						       0;
 }
 
 static const double weight_res_kg[16] = { 0,    0.5,  0.2,  0.1,
@@ -127,6 +155,7 @@ static int decode_measurement(const struct hv_frame *frame,
 			"Weight Measurement has %zu bytes; flags and weight need 3",
 			frame->value_len);
 	fl.flags = flags = v[0];
+	quirks |= hv_sig_scale_quirks_for_weight_flags(flags);
 	imperial = flags & WM_IMPERIAL;
 	raw = hv_le16(v + 1);
 	ret->display_unit = imperial ? HV_UNIT_LB : HV_UNIT_KG;
@@ -161,13 +190,20 @@ static int decode_measurement(const struct hv_frame *frame,
 			return r;
 		h = imperial ? hv_le16(v + off + 2) * 0.1 * IN_TO_M :
 			       hv_le16(v + off + 2) * 0.001;
-		r = hv_measurement_add(ret, HV_METRIC_BMI,
-				       hv_round_to(hv_le16(v + off) * 0.1, 1));
-		if (r >= 0)
+		/* The Renpho variant announces them and sends zeros. */
+		if (!(quirks & HV_SIG_QUIRK_WEIGHT_50G) || hv_le16(v + off)) {
+			r = hv_measurement_add(
+				ret, HV_METRIC_BMI,
+				hv_round_to(hv_le16(v + off) * 0.1, 1));
+			if (r < 0)
+				return r;
+		}
+		if (!(quirks & HV_SIG_QUIRK_WEIGHT_50G) || h > 0) {
 			r = hv_measurement_add(ret, HV_METRIC_BODY_HEIGHT,
 					       hv_round_to(h, 4));
-		if (r < 0)
-			return r;
+			if (r < 0)
+				return r;
+		}
 		off += 4;
 	}
 	return hv_sig_scale_end(ret, frame, &fl, off);
@@ -179,6 +215,13 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 		return decode_measurement(frame, ret);
 	if (hv_frame_is_characteristic(frame, HV_UUID_WEIGHT_SCALE_FEATURE))
 		return decode_feature(frame, ret);
+	/* The conversation's other indications (see sig_scale.h). */
+	if (hv_frame_is_characteristic(frame,
+				       HV_UUID_BODY_COMPOSITION_MEASUREMENT) ||
+	    hv_frame_is_characteristic(frame, HV_UUID_BODY_COMPOSITION_FEATURE)) {
+		ret->driver = "sig_body_composition";
+		return hv_sig_body_composition_decode(frame, ret);
+	}
 	return -ENODEV;
 }
 

@@ -26,14 +26,18 @@
  *   A5 05 26 17 01 CS AA; acknowledge the stable weight with
  *   A5 05 26 10 02 CS AA and the impedance with A5 05 26 11 00 CS AA.
  *
- * The scale sends weight and impedance in separate frames. The
+ * The scale sends weight and impedance in separate frames. The stable
+ * weight frame (flag 0x02) is the final weight, first packet of the
+ * measurement (final and more_packets: openScale's VitafitVT701HandlerTest,
+ * commit 7dbcaff58584e6a4749133b1710ff503755b67c4, reads its 85.00 kg as
+ * the scale's displayed reading); settling frames are live. The
  * conversation keeps the stable weight in session.quirks (bits 8..23, raw
  * 0.01 kg; the runner hands the session's quirks to decode() in
- * frame.quirks), so the impedance frame decodes as the final measurement:
+ * frame.quirks), so the impedance frame decodes as the last packet:
  * weight, impedance and body composition by method "standard_impedance"
- * (what openScale uses for this scale) with a complete profile. Weight
- * frames are live (not final); an impedance frame without a weight kept is
- * not final either. The scale has no clock: measurements carry none.
+ * (what openScale uses for this scale) with a complete profile; the
+ * pipeline joins the two. An impedance frame without a weight kept is not
+ * final. The scale has no clock: measurements carry none.
  */
 #include <errno.h>
 
@@ -97,7 +101,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 		w = hv_be16(p + 8) / 100.0;
 		if (w <= 0)
 			return hv_measurement_control(ret, "empty");
-		ret->final = false;
+		/* The stable weight; the impedance frame completes it. */
+		ret->final = p[4] == VF_STABLE;
+		ret->more_packets = ret->final;
 		ret->display_unit = HV_UNIT_KG;
 		ret->subject = HV_SUBJECT_PERSON;
 		return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, w);

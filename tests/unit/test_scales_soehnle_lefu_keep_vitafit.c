@@ -134,11 +134,13 @@ static void test_lefu_ac(void **state)
 	hv_test_assert_driver(&m, "lefu_icomon");
 	assert_false(m.final);
 	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
-	/* stable weight: still live (the impedance completes it) */
+	/* stable weight (0xCA): the final weight, first packet (the
+	 * impedance completes it) */
 	hv_test_gatt(&f, "Swan", "ffb2", "ac021c480000ca00", HV_CS_AC);
 	hv_test_decode(&f, &m);
 	hv_test_assert_driver(&m, "lefu_icomon");
-	assert_false(m.final);
+	assert_true(m.final);
+	assert_true(m.more_packets);
 	/* FitTrack: 0.1 kg steps, 0x02D4 = 72.4 */
 	hv_test_gatt(&f, "FitTrack", "ffb2", "ac0202d40000ca00", HV_CS_AC);
 	hv_test_decode(&f, &m);
@@ -301,16 +303,18 @@ static void test_keep_s3(void **state)
 	char hex[200];
 
 	(void)state;
-	/* final event: stage 0x29, 72.4 kg × 200 = 14480 = 0x3890, Z, HR 72 */
+	/* final event: stage 0x29, 72.4 kg × 200 = 14480 = 0x3890, the
+	 * scale's impedance figure 500, HR 72; the record that follows is
+	 * the measurement */
 	hv_test_gatt(&f, "Keep_S3", "ff01", "0353570008" "29" "3890" "0000" "01f4" "48",
 		     HV_CS_NONE);
 	hv_test_decode(&f, &m);
 	hv_test_assert_driver(&m, "keep_s3");
 	assert_false(m.final);
-	assert_true(m.more_packets);
+	assert_false(m.more_packets);
 	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
 	hv_assert_near(hv_test_reading(&m, HV_METRIC_HEART_RATE), 72, 1e-9);
-	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
 	/* live stage */
 	hv_test_gatt(&f, "Keep_S3", "ff01", "0353570008" "01" "3890" "0000" "0000" "00",
 		     HV_CS_NONE);
@@ -388,12 +392,14 @@ static void test_vitafit(void **state)
 	struct hv_measurement m;
 
 	(void)state;
-	/* stable weight 0x1C48 = 72.40 kg */
+	/* stable weight 0x1C48 = 72.40 kg: final, first packet (the
+	 * impedance completes it) */
 	hv_test_gatt(&f, "Vitafit", "fff1", "5a0a2610" "02" "000000" "1c48" "00aa",
 		     HV_CS_VITAFIT);
 	hv_test_decode(&f, &m);
 	hv_test_assert_driver(&m, "vitafit");
-	assert_false(m.final);
+	assert_true(m.final);
+	assert_true(m.more_packets);
 	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
 
 	/* impedance 500 Ohm: final with the kept weight */
