@@ -167,38 +167,27 @@ struct sink {
 	struct hv_record records[MAX_RECORDS];
 };
 
-static bool sink_assign(struct hv_record *r, struct hv_profile *ret_profile,
-			void *userdata)
+/* Keep what one pipeline call emitted (the records are the pipeline's
+ * until its next call). */
+static void sink_take(struct sink *s, const struct hv_pipeline_output *out)
 {
-	(void)r;
-	(void)ret_profile;
-	(void)userdata;
-	return false;
-}
-
-static int sink_accept(const struct hv_record *r, void *userdata)
-{
-	struct sink *s = userdata;
-
-	assert_true(s->n < MAX_RECORDS);
-	s->records[s->n] = *r;
-	s->records[s->n].raw = NULL;
-	s->n++;
-	return 1;
+	for (size_t i = 0; i < out->n_records; i++) {
+		assert_true(s->n < MAX_RECORDS);
+		s->records[s->n] = out->records[i].record;
+		s->records[s->n].raw = NULL;
+		s->n++;
+	}
 }
 
 /*
  * Feed the session's measurements (OK ones, as the runner does) to a
  * pipeline, a second apart, then let it settle; *ret gets what it
- * stored.
+ * emitted for storing.
  */
 static void stored(const struct session_run *r, struct sink *ret)
 {
-	static const struct hv_pipeline_ops ops = {
-		.assign = sink_assign,
-		.accept = sink_accept,
-	};
 	struct hv_pipeline *p;
+	struct hv_pipeline_output out;
 	struct hv_clock_sample now = {
 		.mono_usec = 1000 * USEC_PER_SEC,
 		.wall_usec = (int64_t)NOW * 1000000,
@@ -206,7 +195,7 @@ static void stored(const struct session_run *r, struct sink *ret)
 	};
 
 	*ret = (struct sink){ 0 };
-	assert_int_equal(hv_pipeline_new(NULL, &ops, ret, &p), 0);
+	assert_int_equal(hv_pipeline_new(NULL, &p), 0);
 	for (size_t i = 0; i < r->n; i++) {
 		struct hv_frame f = r->f[i];
 
@@ -217,12 +206,14 @@ static void stored(const struct session_run *r, struct sink *ret)
 		f.address = "C8:47:8C:00:00:02";
 		assert_int_equal(hv_pipeline_feed(
 					 p, &f, hv_driver_by_id(r->m[i].driver),
-					 &r->m[i], &now),
+					 &r->m[i], &now, &out),
 				 0);
+		sink_take(ret, &out);
 	}
 	now.mono_usec += 120 * USEC_PER_SEC;
 	now.wall_usec += 120 * 1000000LL;
-	assert_int_equal(hv_pipeline_tick(p, &now, NULL), 0);
+	assert_int_equal(hv_pipeline_tick(p, &now, &out), 0);
+	sink_take(ret, &out);
 	hv_pipeline_free(p);
 }
 
