@@ -410,6 +410,19 @@ static int idle_start(struct vdev_device *d)
 }
 
 /* The payload a GATT device advertises when idle: its name and services. */
+/* The device's object path follows its address, as bluetoothd's does. */
+static void device_path_from_address(struct vdev_device *d)
+{
+	char under[sizeof(d->address)];
+
+	memcpy(under, d->address, sizeof(under));
+	for (size_t i = 0; i < sizeof(under); i++)
+		if (under[i] == ':')
+			under[i] = '_';
+	snprintf(d->path, sizeof(d->path), "%s/dev_%s", d->adapter->path,
+		 under);
+}
+
 static void idle_payload(struct vdev_device *d, struct hv_frame *f)
 {
 	*f = (struct hv_frame){ 0 };
@@ -578,7 +591,6 @@ static int load_device(struct vdev *v, const cJSON *o, char *error,
 	const char *model = json_str(o, "model", NULL);
 	const char *addr = json_str(o, "address", NULL);
 	const char *driver;
-	char under[18];
 	int r;
 
 	if (v->n_devices >= VDEV_DEVICES_MAX) {
@@ -625,12 +637,7 @@ static int load_device(struct vdev *v, const cJSON *o, char *error,
 	snprintf(d->name, sizeof(d->name), "%s", json_str(o, "name", ""));
 	snprintf(d->gatt_name, sizeof(d->gatt_name), "%s",
 		 json_str(o, "gatt_name", d->name));
-	memcpy(under, d->address, sizeof(under));
-	for (size_t i = 0; i < sizeof(under); i++)
-		if (under[i] == ':')
-			under[i] = '_';
-	snprintf(d->path, sizeof(d->path), "%s/dev_%s", d->adapter->path,
-		 under);
+	device_path_from_address(d);
 	d->rssi = (int16_t)json_num(o, "rssi", -60);
 	d->connectable = json_bool(o, "connectable", true);
 	d->resolve_before =
@@ -823,6 +830,66 @@ static void run_global(struct vdev *v, const char *what, const cJSON *ev)
 	}
 }
 
+/*
+ * Action "rotate": the device takes a new address every "interval" seconds
+ * (0.01), "count" times (100), as a spoofer or a privacy-address flood
+ * does: bluetoothd announces a new object each time. The first
+ * two bytes of the address stay; the last four count the rotations.
+ */
+struct rotation {
+	unsigned left, n;
+	double interval;
+};
+
+static void rotate_step(struct vdev *v, struct vdev_device *d, void *arg)
+{
+	const struct rotation *rot = arg;
+	struct rotation *next;
+	struct hv_frame f;
+	unsigned n = rot->n + 1;
+
+	/* bluetoothd keeps each temporary object 30 s after its last advert,
+	 * so during a flood the old ones pile up on the client's side: the
+	 * new object is announced and the old one never withdrawn. */
+	d->exported = false;
+	d->expire_source = sd_event_source_unref(d->expire_source);
+	snprintf(d->address + 5, sizeof(d->address) - 5,
+		 ":%02X:%02X:%02X:%02X", n >> 24 & 0xff, n >> 16 & 0xff,
+		 n >> 8 & 0xff, n & 0xff);
+	device_path_from_address(d);
+	if (d->has_advert)
+		f = d->advert;
+	else
+		idle_payload(d, &f);
+	vdev_advertise(d, &f);
+	if (rot->left <= 1) {
+		vdev_print(v, d->id, "rotated %u addresses", n);
+		return;
+	}
+	/* The timer frees its argument once it has run: a copy each step. */
+	next = malloc(sizeof(*next));
+	if (!next)
+		return;
+	*next = (struct rotation){ rot->left - 1, n, rot->interval };
+	(void)vdev_after(v, d, rot->interval, rotate_step, next, free);
+}
+
+static int rotate_start(struct vdev *v, struct vdev_device *d,
+			const cJSON *ev)
+{
+	double count = json_num(ev, "count", 100);
+	struct rotation rot = {
+		.interval = json_num(ev, "interval", 0.01),
+	};
+
+	if (count < 1 || count > 1e7)
+		return -EINVAL;
+	rot.left = (unsigned)count;
+	vdev_print(v, d->id, "rotates its address %u times", rot.left);
+	rotate_step(v, d, &rot);
+	return 0;
+}
+
 static void run_device(struct vdev *v, struct vdev_device *d, const char *what,
 		       const cJSON *ev)
 {
@@ -842,6 +909,13 @@ static void run_device(struct vdev *v, struct vdev_device *d, const char *what,
 			vdev_print(v, d->id, "stops advertising");
 			vdev_advert_stop(d);
 		}
+		return;
+	}
+	if (strcmp(what, "rotate") == 0) {
+		r = rotate_start(v, d, ev);
+		if (r < 0)
+			vdev_print(v, d->id, "error: action 'rotate' failed: %s",
+				   strerror(-r));
 		return;
 	}
 	if (strcmp(what, "vanish") == 0) {
