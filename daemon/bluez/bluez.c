@@ -43,7 +43,7 @@
 #define BUS_DRIVER "org.freedesktop.DBus"
 /* Re-check org.bluez's owner while it has none: tuning.retry, doubling up
  * to this, in case a NameOwnerChanged never reaches us. */
-#define OWNER_RECHECK_MAX_USEC (60 * USEC_PER_SEC)
+#define OWNER_RECHECK_RETRIES 12
 #define IFACE_ADAPTER "org.bluez.Adapter1"
 #define IFACE_DEVICE "org.bluez.Device1"
 #define IFACE_SERVICE "org.bluez.GattService1"
@@ -1075,15 +1075,15 @@ static int on_owner_recheck(sd_event_source *s, uint64_t usec, void *userdata);
 
 /* While org.bluez has no owner, ask the bus again now and then (the
  * watchdog asks while it has one): NameOwnerChanged normally tells first,
- * but a lost one must not leave capture stopped. */
+ * but a lost one must not leave capture stopped. Seldom (12 × the retry
+ * delay: a minute by default), so that a gateway left without bluetoothd
+ * still sleeps. */
 static void owner_recheck_schedule(struct hv_bluez *b)
 {
-	usec_t delay = b->owner_recheck ? b->owner_recheck : b->tuning.retry;
+	usec_t delay = b->tuning.retry * OWNER_RECHECK_RETRIES;
 	int r;
 
-	b->owner_recheck = delay * 2 < OWNER_RECHECK_MAX_USEC ?
-				   delay * 2 :
-				   OWNER_RECHECK_MAX_USEC;
+	b->owner_recheck = delay;
 	r = timer_arm(b, &b->owner_timer, delay, on_owner_recheck, b);
 	if (r < 0)
 		log_warning_errno(r, "Failed to arm the bluetoothd check timer: %m, ignoring");
