@@ -15,23 +15,16 @@ VDEV=$BUILD/homevitals-vdev
 BROKER_SH=tests/helpers/broker.sh
 E2E_SCENARIOS=firmware-host/scenarios
 
-# e2e_init NAME: skip (one "ok # SKIP" line, exit 0) when a tool is missing;
-# else make $tmp, the store path $db and the trap.
+# e2e_init NAME: one "not ok" line and exit when a binary or a tool
+# `make check` provides is missing (missing_dep in cli.sh); else make $tmp,
+# the store path $db and the trap.
 e2e_init() {
 	local p
 	E2E_NAME=$1
 	for p in "$HV" "$HVD" "$VDEV"; do
-		if [ ! -x "$p" ]; then
-			echo "ok 1 - $E2E_NAME # SKIP $p not built"
-			exit 0
-		fi
+		[ -x "$p" ] || missing_dep "$E2E_NAME" "$p not built"
 	done
-	for p in mosquitto mosquitto_sub dbus-daemon python3 sqlite3; do
-		if ! command -v "$p" >/dev/null; then
-			echo "ok 1 - $E2E_NAME # SKIP no $p"
-			exit 0
-		fi
-	done
+	require "$E2E_NAME" mosquitto mosquitto_sub dbus-daemon python3 sqlite3
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/hv-e2e.XXXXXX")
 	db=$tmp/homevitals.db
 	port=""
