@@ -8,7 +8,7 @@
 #   runtime   what the installed daemon talks to: bluez, dbus, systemd, udev
 #   demo      build + mosquitto, its clients, dbus-daemon, python3: `make demo`
 #   test      demo + cmocka, openssl, sqlite3, systemd-analyze, udevadm, man,
-#             cppcheck: `make check` (no clang, no valgrind)
+#             cppcheck, fakeroot: `make check` (no clang, no valgrind)
 #   valgrind  test + valgrind: `make check-valgrind`
 #   fuzz      build + clang and its libFuzzer runtime: `make fuzz`
 #   realstack QEMU, Debian's kernel, BlueZ tools: `make check-realstack`
@@ -65,10 +65,10 @@ want() { # set: add its packages, pkg-config modules and tools
 		;;
 	test)
 		want demo
-		PACKAGES+=(libcmocka-dev openssl sqlite3 systemd udev man-db cppcheck)
+		PACKAGES+=(libcmocka-dev openssl sqlite3 systemd udev man-db cppcheck fakeroot)
 		PKG_MODULES+=(cmocka)
 		TOOLS+=(mosquitto_passwd openssl sqlite3 systemd-analyze systemd-sysusers
-			systemd-tmpfiles udevadm man cppcheck)
+			systemd-tmpfiles udevadm man cppcheck fakeroot)
 		;;
 	valgrind)
 		want test
