@@ -8,8 +8,10 @@
 #   make check
 # then follows the README's "On a machine with Bluetooth" section up to
 # `systemctl enable`, which a chroot cannot run (no systemd in it):
-#   make deps && make && sudo make install, the installed example config
-#   accepted by homevitalsd --check-config, the homevitals user created.
+#   make deps && make && sudo make install; the example config in place in
+#   /etc/homevitals (valid JSON, for the administrator to edit: it names a
+#   broker, a password file and a CA of their own), the homevitals user and
+#   its state directory created, the installed daemon and CLI on PATH.
 # Every failure fails the stage. The last line is the runner's summary,
 # prefixed: "fresh-root: N passed, N failed, N skipped".
 #
@@ -168,7 +170,10 @@ say "make check took $(($(date +%s) - t1)) s"
 t1=$(date +%s)
 say "== the hardware section: make deps, make, sudo make install (as $NEWCOMER)"
 if as_newcomer hardware.log 'make deps && make && sudo make install &&
-	homevitalsd --check-config && id homevitals'; then
+	cmp /etc/homevitals/homevitals.json /usr/local/share/doc/homevitals/homevitals.example.json &&
+	python3 -m json.tool /etc/homevitals/homevitals.json >/dev/null &&
+	id homevitals && sudo test -d /var/lib/homevitals &&
+	homevitalsd --version && homevitals --help >/dev/null'; then
 	say "hardware section up to systemctl enable: ok ($(($(date +%s) - t1)) s)"
 else
 	say "hardware section FAILED"
