@@ -83,6 +83,8 @@ e2e_broker_start() {
 	local args=()
 	[ -n "$port" ] && args+=(--port "$port")
 	port=$("$BROKER_SH" start "$tmp/broker" "${args[@]}") || return 1
+	# stop_all stops it too, even if its folder (and pid file) is gone
+	HV_PIDS+=("$(cat "$tmp/broker/pid")")
 	if [ "${1:-}" = --persist ]; then
 		# restart with persistence in the same folder
 		"$BROKER_SH" stop "$tmp/broker"
@@ -97,11 +99,13 @@ e2e_broker_restart() {
 	local i
 	mosquitto -c "$tmp/broker/mosquitto.conf" >>"$tmp/broker/stderr.log" 2>&1 &
 	echo $! >"$tmp/broker/pid"
+	HV_PIDS+=($!)
 	for i in $(seq 50); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
 		sleep 0.1
 	done
 	echo "# mosquitto did not start again on $port"
+	tail -n 20 "$tmp/broker/stderr.log" "$tmp/broker/mosquitto.log" 2>/dev/null | sed 's/^/# /'
 	return 1
 }
 
