@@ -88,10 +88,19 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 all: $(BINS)
 
+# Plain `make` on a machine without the -dev packages: say what to run
+# rather than fail on a missing header.
+ifeq ($(filter-out all,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes),yes)
+$(error the build needs Debian's -dev packages for $(PKGS): run `make deps` first (it installs them, with sudo when not root))
+endif
+endif
+
 help:
+	@echo "make deps       install what make and make install need (DEPS='build runtime')"
 	@echo "make            build $(BUILD)/homevitalsd, homevitals, homevitals-vdev"
 	@echo "make demo       run the gateway against virtual devices (DEMO_SECONDS=N to stop)"
-	@echo "make check      run every test; last line 'N passed, N failed'"
+	@echo "make check      run every test; last line 'N passed, N failed, N skipped'"
 	@echo "make bench      benchmarks (not part of check)"
 	@echo "make fuzz       run each libFuzzer target for FUZZ_SECONDS (clang)"
 	@echo "make check-valgrind  unit tests under valgrind"
@@ -162,13 +171,22 @@ $(BUILD)/obj/tests/fuzz/%.o: tests/fuzz/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-# `check` and `demo` first install what a fresh machine lacks, then re-run
-# make so that pkg-config sees the libraries.
+# Each target installs what it needs on a fresh Debian 12 / Pi OS machine
+# (scripts/deps.sh SET...; sudo when not root), then re-runs make so that
+# pkg-config sees the libraries. `make deps` installs what `make` and
+# `make install` need (DEPS= picks other sets).
+DEPS ?= build runtime
 deps:
-	scripts/deps.sh
+	scripts/deps.sh $(DEPS)
 
 deps-if-needed:
-	$(Q)scripts/deps.sh --if-missing
+	$(Q)scripts/deps.sh --if-missing $(DEPS_FOR)
+
+check test: DEPS_FOR := test
+check-valgrind: DEPS_FOR := valgrind
+demo: DEPS_FOR := demo
+bench: DEPS_FOR := test
+fuzz: DEPS_FOR := fuzz
 
 check test: deps-if-needed
 	$(Q)$(MAKE) --no-print-directory _check
@@ -212,12 +230,16 @@ fuzz: deps-if-needed
 	done
 
 # Fault injection (docs/reliability.md): SIGKILLs, a broker outage, a full
-# disk, counted from outside the daemon. Minutes, not seconds: not in check.
-check-faults: deps-if-needed
+# disk, forged signals, an address flood, counted from outside the daemon.
+# Minutes, not seconds: not in check.
+check-faults:
+	$(Q)scripts/deps.sh --if-missing build test
 	$(Q)$(MAKE) --no-print-directory $(BINS)
 	$(Q)BUILD=$(BUILD) tests/faults/run.sh
 
-check-realstack: all
+check-realstack:
+	$(Q)scripts/deps.sh --if-missing build realstack
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) tests/realstack/run.sh
 
 lint:

@@ -60,8 +60,19 @@ if [ -n "$SECONDS_LIMIT" ]; then
 	sleep "$SECONDS_LIMIT"
 	echo
 	echo "demo: $SECONDS_LIMIT s elapsed; stored measurements:"
-	"$BUILD/homevitals" readings --db "$tmp/homevitals.db" 2>/dev/null || true
-	kill -0 "$daemon_pid" 2>/dev/null || { echo "homevitalsd stopped early:"; tail -20 "$tmp/homevitalsd.log"; exit 1; }
+	"$BUILD/homevitals" readings --db "$tmp/homevitals.db" 2>"$tmp/readings.err" ||
+		show_tail "homevitals readings" "$tmp/readings.err"
+	if ! kill -0 "$daemon_pid" 2>/dev/null; then
+		echo "homevitalsd stopped early"
+		show_tail homevitalsd "$tmp/homevitalsd.log"
+		show_tail homevitals-vdev "$tmp/vdev.log"
+		exit 1
+	fi
+	if ! kill -0 "$vdev_pid" 2>/dev/null && ! wait "$vdev_pid"; then
+		echo "homevitals-vdev failed"
+		show_tail homevitals-vdev "$tmp/vdev.log"
+		exit 1
+	fi
 	exit 0
 fi
 wait "$vdev_pid" || true

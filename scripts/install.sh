@@ -52,10 +52,16 @@ for m in docs/man/*.[158]; do
 	put 0644 "$m" "$mandir/man${m##*.}/$(basename "$m")"
 done
 
-# The example configuration (never over a live one: copy it to
-# /etc/homevitals/homevitals.json yourself) and the LED card.
+# The example configuration, kept under the docs, and put where the daemon
+# reads it, /etc/homevitals/homevitals.json, only when there is none yet:
+# an edited configuration is never overwritten. And the LED card.
 if [ -f docs/homevitals.example.json ]; then
 	put 0644 docs/homevitals.example.json "$docdir/homevitals.example.json"
+	if [ -e "$DESTDIR/etc/homevitals/homevitals.json" ]; then
+		echo "  KEEP    /etc/homevitals/homevitals.json (the example is $docdir/homevitals.example.json)"
+	else
+		put 0644 docs/homevitals.example.json /etc/homevitals/homevitals.json
+	fi
 fi
 if [ -f docs/led.md ]; then
 	put 0644 docs/led.md "$docdir/led.md"
@@ -79,6 +85,6 @@ if command -v udevadm >/dev/null 2>&1 && [ -d /run/udev ]; then
 fi
 if [ -d /run/systemd/system ]; then
 	systemctl daemon-reload
-	echo "Next: write /etc/homevitals/homevitals.json (see homevitals.json(5)), then"
+	echo "Next: edit /etc/homevitals/homevitals.json (see homevitals.json(5)), then"
 	echo "      systemctl enable --now homevitalsd"
 fi

@@ -1,8 +1,39 @@
 # Shared shell helpers: start and stop the real parts the demo and the
 # integration tests need (a private D-Bus bus, a loopback mosquitto).
-# Source this file; every start_* registers its process for stop_all.
+# Source this file; every start_* registers its process for stop_all. A part
+# that does not start is reported with the last lines of its own output.
 
 HV_PIDS=()
+
+# Debian installs mosquitto in /usr/sbin, which is not on an ordinary
+# user's PATH.
+for _d in /usr/local/sbin /usr/sbin /sbin; do
+	case ":$PATH:" in *":$_d:"*) ;; *) PATH=$PATH:$_d ;; esac
+done
+unset _d
+export PATH
+
+# need_tool NAME...: each must be installed; else say which package set
+# installs it and fail.
+need_tool() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 && continue
+		echo "'$t' is not installed: scripts/deps.sh demo (or make demo) installs it" >&2
+		return 1
+	done
+}
+
+# show_tail LABEL FILE...: the last lines of each non-empty FILE, on stderr.
+show_tail() {
+	local label=$1 f
+	shift
+	for f in "$@"; do
+		[ -s "$f" ] || continue
+		echo "$label: last lines of $f:" >&2
+		tail -n 20 "$f" | sed 's/^/  /' >&2
+	done
+}
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -33,14 +64,20 @@ start_private_bus() {
   </policy>
 </busconfig>
 CONF
+	need_tool dbus-daemon || return 1
 	dbus-daemon --config-file="$dir/bus.conf" --nofork --nopidfile >"$dir/dbus.log" 2>&1 &
 	HV_PIDS+=($!)
-	local i
+	local i pid=$!
 	for i in $(seq 1 50); do
 		[ -S "$dir/bus" ] && break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	[ -S "$dir/bus" ] || { echo "dbus-daemon did not start: $(cat "$dir/dbus.log")" >&2; return 1; }
+	if [ ! -S "$dir/bus" ]; then
+		echo "dbus-daemon did not start (no socket $dir/bus)" >&2
+		show_tail dbus-daemon "$dir/dbus.log"
+		return 1
+	fi
 	export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$dir/bus"
 }
 
@@ -54,15 +91,18 @@ allow_anonymous true
 persistence false
 log_dest file $dir/mosquitto.log
 CONF
-	mosquitto -c "$dir/mosquitto.conf" >/dev/null 2>&1 &
+	need_tool mosquitto || return 1
+	mosquitto -c "$dir/mosquitto.conf" >"$dir/mosquitto.stderr" 2>&1 &
 	HV_PIDS+=($!)
 	HV_BROKER_PID=$!
 	local i
 	for i in $(seq 1 50); do
-		python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$port)))" && return 0
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+		kill -0 "$HV_BROKER_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "mosquitto did not start: $(cat "$dir/mosquitto.log" 2>/dev/null)" >&2
+	echo "mosquitto did not start on 127.0.0.1:$port ($(command -v mosquitto))" >&2
+	show_tail mosquitto "$dir/mosquitto.stderr" "$dir/mosquitto.log"
 	return 1
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* The shared reference frames for the tests: see vectors.h. */
+/* The captured reference frames of tests/vectors: see vectors.h. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,23 +18,20 @@
 
 cJSON *hv_test_vectors_load(const char *file)
 {
-	const char *shared = getenv("HV_SHARED");
+	const char *dir = getenv("HV_VECTORS");
 	char path[4096];
 	char *buf;
 	FILE *f;
 	long len;
 	cJSON *j;
 
-	if (!shared || !*shared)
-		shared = "../shared";
-	snprintf(path, sizeof(path), "%s/vectors/%s", shared, file);
+	if (!dir || !*dir)
+		dir = "tests/vectors";
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	f = fopen(path, "rb");
-	if (!f) {
-		printf("ok %s # SKIP %s not found (no shared vectors folder)\n",
-		       file, path);
-		skip();
-		return NULL; /* not reached */
-	}
+	if (!f)
+		fail_msg("cannot open %s: %s (the captured frames live in tests/vectors; run the test from the repository's top folder or set HV_VECTORS)",
+			 path, strerror(errno));
 	assert_int_equal(fseek(f, 0, SEEK_END), 0);
 	len = ftell(f);
 	assert_true(len > 0);

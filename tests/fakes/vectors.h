@@ -2,10 +2,10 @@
 #pragma once
 
 /*
- * The reference frames of the JSON files in $HV_SHARED/vectors, for the
- * cmocka tests: loading (with the skip when the folder is absent), reading
- * entry fields, turning a Theengs entry into the advert it describes, and
- * the check that a set of drivers claims none of the Theengs devices.
+ * The reference frames of the JSON files in tests/vectors (its README.md
+ * says where each comes from), for the cmocka tests: loading, reading entry
+ * fields, turning a Theengs entry into the advert it describes, and the
+ * check that a set of drivers claims none of the Theengs devices.
  *
  * Every function fails the running cmocka test on malformed input; none
  * returns an error code the caller must check, except where noted.
@@ -20,10 +20,11 @@
 #include "drivers/driver.h"
 
 /*
- * Parses $HV_SHARED/vectors/<file> ("../shared" when HV_SHARED is unset
- * or empty), which must hold a JSON array. When the file cannot be opened,
- * prints "ok <file> # SKIP …" and skips the running test (cmocka's skip(),
- * which does not return). The caller frees the result with cJSON_Delete().
+ * Parses $HV_VECTORS/<file> ("tests/vectors", relative to the current
+ * folder, when HV_VECTORS is unset or empty), which must hold a JSON array.
+ * A file that cannot be opened fails the running test: the frames are part
+ * of the repository, so a missing one is a broken checkout, not a reason to
+ * skip. The caller frees the result with cJSON_Delete().
  */
 cJSON *hv_test_vectors_load(const char *file);
 
@@ -70,6 +71,6 @@ bool hv_test_theengs_advert_strict(const cJSON *e, struct hv_frame *ret);
  * read strictly: no driver of `ids` (NULL-terminated) claims it through
  * the registry, and each, forced, decodes it without crashing; with
  * `no_select`, none of them selects it for a connection either. More
- * than 400 frames must be read. Skips the test when the file is absent.
+ * than 400 frames must be read.
  */
 void hv_test_theengs_not_claimed(const char *const *ids, bool no_select);

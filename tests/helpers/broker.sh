@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# A real mosquitto on 127.0.0.1 at a free port, with a generated config.
+# A real mosquitto on 127.0.0.1 (and on ::1 when the host has IPv6
+# loopback: "localhost" resolves to ::1 first with Debian's /etc/hosts) at a
+# free port, with a generated config.
 #
 #   broker.sh certs DIR            CA, server (name localhost only) and client
 #                                  certificates, plus an unrelated CA, in DIR
@@ -13,9 +15,54 @@
 #                       graceful stop (persistence true)
 #   broker.sh stop DIR             stop (SIGTERM, then SIGKILL)
 #   broker.sh kill DIR             SIGKILL, no goodbye
+# A start in a DIR whose broker still runs (a test that failed before its
+# stop) stops that one first: one DIR, at most one broker.
 set -euo pipefail
 
+# Debian installs mosquitto in /usr/sbin, not on an ordinary user's PATH.
+PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
+
 die() { echo "broker.sh: $*" >&2; exit 1; }
+
+# The tools `make check` installs (scripts/deps.sh test) are required: a
+# missing one fails the test that needs it.
+need() {
+	command -v "$1" >/dev/null 2>&1 ||
+		die "'$1' is not installed (scripts/deps.sh test, or make check, installs it)"
+}
+
+# ssl CMD...: openssl, quiet, its output shown when it fails.
+ssl() {
+	openssl "$@" >>openssl.log 2>&1 || {
+		tail -n 20 openssl.log >&2
+		die "openssl $1 failed"
+	}
+}
+
+has_ipv6_loopback() {
+	grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null
+}
+
+stop_broker() { # SIGNAL: stop the broker DIR/pid names, if it runs
+	local pid
+	[ -f "$dir/pid" ] || return 0
+	pid=$(cat "$dir/pid")
+	# a pid left by a broker that died may name another process by now
+	if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != mosquitto ]; then
+		rm -f "$dir/pid"
+		return 0
+	fi
+	if [ "$1" = KILL ]; then
+		kill -KILL "$pid" 2>/dev/null || true
+	else
+		kill -TERM "$pid" 2>/dev/null || true
+		for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	# reap if it is our child's child: wait for it to vanish
+	for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	rm -f "$dir/pid"
+}
 
 free_port() {
 	if command -v python3 >/dev/null; then
@@ -31,20 +78,22 @@ mkdir -p "$dir"
 
 case $cmd in
 certs)
+	need openssl
 	cd "$dir"
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=homevitals test CA" \
-		-keyout ca.key -out ca.crt 2>/dev/null
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=unrelated CA" \
-		-keyout other-ca.key -out other-ca.crt 2>/dev/null
+	: >openssl.log
+	ssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=homevitals test CA" \
+		-keyout ca.key -out ca.crt
+	ssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=unrelated CA" \
+		-keyout other-ca.key -out other-ca.crt
 	printf 'subjectAltName=DNS:localhost\n' >server.ext
-	openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
-		-keyout server.key -out server.csr 2>/dev/null
-	openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
-		-days 2 -extfile server.ext -out server.crt 2>/dev/null
-	openssl req -newkey rsa:2048 -nodes -subj "/CN=gateway" \
-		-keyout client.key -out client.csr 2>/dev/null
-	openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
-		-days 2 -out client.crt 2>/dev/null
+	ssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+		-keyout server.key -out server.csr
+	ssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+		-days 2 -extfile server.ext -out server.crt
+	ssl req -newkey rsa:2048 -nodes -subj "/CN=gateway" \
+		-keyout client.key -out client.csr
+	ssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+		-days 2 -out client.crt
 	chmod 600 ./*.key
 	;;
 start)
@@ -62,8 +111,12 @@ start)
 		esac
 		shift
 	done
+	need mosquitto
+	stop_broker TERM
 	[ -n "$port" ] || port=$(free_port)
 	conf=$dir/mosquitto.conf
+	addresses=127.0.0.1
+	has_ipv6_loopback && addresses="127.0.0.1 ::1"
 	{
 		echo "user $(id -un)"
 		echo "per_listener_settings false"
@@ -72,14 +125,17 @@ start)
 		echo "log_dest file $dir/mosquitto.log"
 		echo "log_type all"
 		echo "max_queued_messages 0"
-		echo "listener $port 127.0.0.1"
-		if [ "$tls" = 1 ]; then
-			echo "cafile $dir/ca.crt"
-			echo "certfile $dir/server.crt"
-			echo "keyfile $dir/server.key"
-			[ "$reqcert" = 1 ] && echo "require_certificate true"
-		fi
+		for a in $addresses; do
+			echo "listener $port $a"
+			if [ "$tls" = 1 ]; then
+				echo "cafile $dir/ca.crt"
+				echo "certfile $dir/server.crt"
+				echo "keyfile $dir/server.key"
+				[ "$reqcert" = 1 ] && echo "require_certificate true"
+			fi
+		done
 		if [ -n "$passwd" ]; then
+			need mosquitto_passwd
 			: >"$dir/passwd"
 			chmod 600 "$dir/passwd"
 			mosquitto_passwd -b "$dir/passwd" "${passwd%%:*}" "${passwd#*:}"
@@ -102,22 +158,17 @@ start)
 		kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
 		sleep 0.1
 	done
-	cat "$dir/stderr.log" "$dir/mosquitto.log" >&2 2>/dev/null || true
-	die "mosquitto did not start on port $port"
+	for f in "$dir/stderr.log" "$dir/mosquitto.log"; do
+		[ -s "$f" ] && { echo "broker.sh: last lines of $f:" >&2; tail -n 20 "$f" >&2; }
+	done
+	stop_broker KILL
+	die "mosquitto did not start on port $port ($(command -v mosquitto))"
 	;;
-stop|kill)
-	[ -f "$dir/pid" ] || exit 0
-	pid=$(cat "$dir/pid")
-	if [ "$cmd" = kill ]; then
-		kill -KILL "$pid" 2>/dev/null || true
-	else
-		kill -TERM "$pid" 2>/dev/null || true
-		for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	# reap if it is our child's child: wait for it to vanish
-	for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	rm -f "$dir/pid"
+stop)
+	stop_broker TERM
+	;;
+kill)
+	stop_broker KILL
 	;;
 *)
 	die "unknown command $cmd"

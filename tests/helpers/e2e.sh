@@ -15,23 +15,16 @@ VDEV=$BUILD/homevitals-vdev
 BROKER_SH=tests/helpers/broker.sh
 E2E_SCENARIOS=firmware-host/scenarios
 
-# e2e_init NAME: skip (one "ok # SKIP" line, exit 0) when a tool is missing;
-# else make $tmp, the store path $db and the trap.
+# e2e_init NAME: one "not ok" line and exit when a binary or a tool
+# `make check` provides is missing (missing_dep in cli.sh); else make $tmp,
+# the store path $db and the trap.
 e2e_init() {
 	local p
 	E2E_NAME=$1
 	for p in "$HV" "$HVD" "$VDEV"; do
-		if [ ! -x "$p" ]; then
-			echo "ok 1 - $E2E_NAME # SKIP $p not built"
-			exit 0
-		fi
+		[ -x "$p" ] || missing_dep "$E2E_NAME" "$p not built"
 	done
-	for p in mosquitto mosquitto_sub dbus-daemon python3 sqlite3; do
-		if ! command -v "$p" >/dev/null; then
-			echo "ok 1 - $E2E_NAME # SKIP no $p"
-			exit 0
-		fi
-	done
+	require "$E2E_NAME" mosquitto mosquitto_sub dbus-daemon python3 sqlite3
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/hv-e2e.XXXXXX")
 	db=$tmp/homevitals.db
 	port=""
@@ -90,6 +83,8 @@ e2e_broker_start() {
 	local args=()
 	[ -n "$port" ] && args+=(--port "$port")
 	port=$("$BROKER_SH" start "$tmp/broker" "${args[@]}") || return 1
+	# stop_all stops it too, even if its folder (and pid file) is gone
+	HV_PIDS+=("$(cat "$tmp/broker/pid")")
 	if [ "${1:-}" = --persist ]; then
 		# restart with persistence in the same folder
 		"$BROKER_SH" stop "$tmp/broker"
@@ -104,11 +99,13 @@ e2e_broker_restart() {
 	local i
 	mosquitto -c "$tmp/broker/mosquitto.conf" >>"$tmp/broker/stderr.log" 2>&1 &
 	echo $! >"$tmp/broker/pid"
+	HV_PIDS+=($!)
 	for i in $(seq 50); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
 		sleep 0.1
 	done
 	echo "# mosquitto did not start again on $port"
+	tail -n 20 "$tmp/broker/stderr.log" "$tmp/broker/mosquitto.log" 2>/dev/null | sed 's/^/# /'
 	return 1
 }
 

@@ -17,17 +17,9 @@ CUFF=A4:C1:38:10:20:02
 GONE=E1:5A:0D:10:20:03
 
 for p in "$HV" "$VDEV"; do
-	if [ ! -x "$p" ]; then
-		echo "ok 1 - capture gatt # SKIP $p not built"
-		exit 0
-	fi
+	[ -x "$p" ] || missing_dep "capture gatt" "$p not built"
 done
-for p in dbus-daemon python3; do
-	if ! command -v "$p" >/dev/null; then
-		echo "ok 1 - capture gatt # SKIP no $p"
-		exit 0
-	fi
-done
+require "capture gatt" dbus-daemon python3
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hv-capture.XXXXXX")
 cleanup() {
 	local rc=$?

@@ -11,17 +11,9 @@ cd "$(dirname "$0")/../.."
 . scripts/lib/stack.sh
 
 for p in "$HV" "$HVD"; do
-	if [ ! -x "$p" ]; then
-		echo "ok 1 - cli assign # SKIP $p not built"
-		exit 0
-	fi
+	[ -x "$p" ] || missing_dep "cli assign" "$p not built"
 done
-for p in mosquitto mosquitto_sub dbus-daemon python3; do
-	if ! command -v "$p" >/dev/null; then
-		echo "ok 1 - cli assign # SKIP no $p"
-		exit 0
-	fi
-done
+require "cli assign" mosquitto mosquitto_sub mosquitto_pub dbus-daemon python3
 tmp=$(mktemp -d)
 cleanup() {
 	stop_all

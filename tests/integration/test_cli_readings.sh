@@ -7,10 +7,9 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/helpers/cli.sh
 
-if [ ! -x "$HV" ] || [ ! -x "$HVD" ]; then
-	echo "ok 1 - cli readings # SKIP binaries not built in $BUILD"
-	exit 0
-fi
+for p in "$HV" "$HVD"; do
+	[ -x "$p" ] || missing_dep "cli readings" "$p not built"
+done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 db=$tmp/h.db

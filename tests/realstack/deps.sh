@@ -2,8 +2,9 @@
 # Install what the real-stack tier needs on Debian 12 (amd64): QEMU, Debian's
 # own kernel with its headers and source (gpio-sim is built from it), BlueZ
 # with btvirt, libgpiod tools, busybox for the initramfs, python3-dbus/gi for
-# the test peripheral. Not part of scripts/deps.sh: `make check` needs none
-# of it. Exit 0 when everything is installed; otherwise print why not.
+# the test peripheral. `make check-realstack` runs it (through
+# scripts/deps.sh realstack); `make check` needs none of it. Exit 0 when
+# everything is installed; otherwise print why not and exit 1.
 set -uo pipefail
 
 PACKAGES=(
@@ -22,7 +23,8 @@ if [ "$(id -u)" -ne 0 ]; then
 		echo "realstack deps: not root and no sudo: cannot install ${PACKAGES[*]}"
 		exit 1
 	fi
-	SUDO=(sudo -n)
+	SUDO=(sudo)
+	[ -t 0 ] || SUDO=(sudo -n) # no terminal to ask a password on
 fi
 if ! command -v apt-get > /dev/null 2>&1; then
 	echo "realstack deps: no apt-get (Debian 12 expected)"

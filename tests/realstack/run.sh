@@ -28,10 +28,12 @@ skip() {
 }
 
 # --- what the tier needs on the host ----------------------------------------
+# modprobe and friends live in the sbin folders, not on a user's PATH.
+export PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 need_cmd() {
 	local c
 	for c in "$@"; do
-		command -v "$c" > /dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin command -v "$c" > /dev/null 2>&1 ||
+		command -v "$c" > /dev/null 2>&1 ||
 			skip "'$c' is not installed (tests/realstack/deps.sh installs what this tier needs)"
 	done
 }
