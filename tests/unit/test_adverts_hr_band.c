@@ -2,7 +2,7 @@
 /*
  * Advertisement-based activity devices (polar_hr, xoss_hr, xiaomi_band):
  * the heart_rate / fitness_band frames of theengs_scales_health.json
- * (read at run time from $HV_SHARED/vectors; skipped when absent) decode to
+ * (read at run time from tests/vectors; a missing file fails) decode to
  * the stated bpm / steps; these drivers claim no other device's frame of
  * theengs_all_devices.json; own frames from the layouts round-trip through
  * the encoders.

@@ -2,7 +2,7 @@
 /*
  * Conformance of the health drivers against the frames of sig_stated.json
  * (values stated by Wireshark, Nordic's Android libraries and others), read
- * at run time from $HV_SHARED/vectors; skipped when the folder is absent.
+ * at run time from tests/vectors (HV_VECTORS overrides it; a missing file fails).
  * Every SFLOAT/FLOAT entry and every entry of 0x2A37, 0x2A35, 0x2A1C,
  * 0x2A18, 0x2A53 and 0x2A52 goes through the whole registry (or the
  * number decoders) and must give the stated values; {"valid": false}

@@ -2,7 +2,7 @@
 /*
  * Conformance against the Bluetooth SIG weight and body composition frames
  * whose decoded values public test suites state, read at run time from
- * $HV_SHARED/vectors/sig_stated.json (skipped when the folder is absent).
+ * tests/vectors/sig_stated.json (a missing file fails).
  * Each frame goes through the whole registry as a GATT value; frames marked
  * {"valid": false} must be rejected.
  */

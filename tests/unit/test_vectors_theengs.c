@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Conformance against the Theengs decoder's own test frames, read at run
- * time from $HV_SHARED/vectors (skipped when the folder is absent):
+ * time from tests/vectors (HV_VECTORS overrides it; a missing file fails):
  *  - theengs_scales_health.json: every frame of a device we support decodes
  *    through the whole registry to the stated values (or is rejected where
  *    Theengs says it must not decode);
