@@ -58,6 +58,14 @@ if ! node dashboard/build.mjs "$www" >"$tmp/build.log" 2>&1; then
 	exit 1
 fi
 
+if node --test tests/dashboard/model.test.mjs >"$tmp/model.out" 2>&1; then
+	ok "the page's rules: units, topics, the light in words, latest values (model.test.mjs)"
+else
+	not_ok "the page's rules: units, topics, the light in words, latest values (model.test.mjs)"
+	echo "model.test.mjs" >>"$tmp/failed"
+	grep -E "^not ok|AssertionError|expected|actual" "$tmp/model.out" | head -20 | sed 's/^/# /'
+fi
+
 port=$(free_port)
 ws_port=$(free_port)
 mkdir -p "$tmp/broker"
