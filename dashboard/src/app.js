@@ -329,7 +329,9 @@ function connect(username, password)
 	});
 	client.on('message', onMessage);
 	client.on('reconnect', () => setConnection('connecting', 'Reconnecting…'));
-	client.on('offline', () => setConnection('disconnected', 'Disconnected: readings may be out of date'));
+	const lost = () => setConnection('disconnected', 'Disconnected: readings may be out of date');
+	client.on('close', lost);
+	client.on('offline', lost);
 	client.on('error', (err) => {
 		setConnection('disconnected', `Not connected: ${err.message}`);
 		// Refused credentials will not get better by retrying.

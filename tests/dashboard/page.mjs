@@ -7,6 +7,7 @@
 //   {"cmd":"wait","people":[ids],"gateway":G}     until those people and G show
 //   {"cmd":"wait-value","person":P,"metric":M,"value":V}
 //   {"cmd":"wait-unassigned","id":ID}
+//   {"cmd":"wait-lost"}                           until the page no longer says connected
 //   {"cmd":"dump","file":F}                       what the page shows, as JSON
 //   {"cmd":"keyboard-name","person":P,"name":N}   name P with the keyboard only
 //   {"cmd":"phone","file":F}                      a phone-sized viewport: widths (and a screenshot)
@@ -102,6 +103,10 @@ const commands = {
 	async 'wait-unassigned'(c) {
 		await waitFor((a) => document.querySelector(`#unassigned-body tr[data-id="${a.id}"]`), c);
 		return {};
+	},
+	async 'wait-lost'() {
+		await waitFor(() => document.querySelector('#connection').dataset.state !== 'connected');
+		return { text: await page.$eval('#connection', (e) => e.textContent.trim()) };
 	},
 	async dump(c) {
 		await writeFile(c.file, JSON.stringify(await page.evaluate(scrape), null, 1));

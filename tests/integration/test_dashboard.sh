@@ -103,9 +103,11 @@ http_dir $www
 CONF
 mosquitto -c "$tmp/broker/mosquitto.conf" >>"$tmp/broker/stderr.log" 2>&1 &
 echo $! >"$tmp/broker/pid"
-e2e_check "mosquitto serves the dashboard on its websockets listener" \
-	e2e_wait 5 python3 -c "import urllib.request,sys
+serves_page() {
+	python3 -c "import urllib.request, sys
 sys.exit(b'homevitals' not in urllib.request.urlopen('http://127.0.0.1:$ws_port/index.html', timeout=1).read())"
+}
+e2e_check "mosquitto serves the dashboard on its websockets listener" e2e_wait 5 serves_page
 if [ -s "$tmp/failed" ]; then
 	sed 's/^/# /' "$tmp/broker/stderr.log"
 	echo "1..$tap_n"
@@ -266,6 +268,15 @@ page '{"cmd":"dump","file":"'"$tmp/clinic.json"'"}'
 e2e_check "and nobody else" python3 -c "
 import json; d = json.load(open('$tmp/clinic.json'))
 assert list(d['people']) == ['p-anna'] and d['unassigned'] == [], d"
+# The broker goes away: the page says so (in words), and is back when it is.
+"$BROKER_SH" stop "$tmp/broker"
+e2e_check "the page says when the broker is gone" page '{"cmd":"wait-lost"}'
+e2e_check "in words" contains "$answer" 'Disconnected: readings may be out of date'
+mosquitto -c "$tmp/broker/mosquitto.conf" >>"$tmp/broker/stderr.log" 2>&1 &
+echo $! >"$tmp/broker/pid"
+e2e_wait 5 serves_page
+e2e_check "once the broker is back, the page signs in again" \
+	page '{"cmd":"open","url":"'"$url?login=1"'","user":"anna-clinic","password":"pw-anna-clinic"}'
 e2e_check "a wrong password brings the sign-in form back" \
 	page '{"cmd":"open","url":"'"$url?login=1"'","user":"anna-clinic","password":"wrong","expect":"refused"}'
 page '{"cmd":"quit"}'
