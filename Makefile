@@ -204,6 +204,18 @@ demo: deps-if-needed
 _demo: $(BINS)
 	$(Q)BUILD=$(BUILD) DEMO_SECONDS=$(DEMO_SECONDS) scripts/demo.sh
 
+# The dashboard (docs/dashboard.md): npm packages bundled into one page that
+# mosquitto serves; built only where node and npm exist.
+HAVE_NPM := $(and $(shell command -v node 2>/dev/null),$(shell command -v npm 2>/dev/null))
+.PHONY: dashboard
+all _check _demo: dashboard
+dashboard:
+	$(Q)if [ -z "$(HAVE_NPM)" ]; then echo "dashboard: no node/npm, page not built"; \
+	elif [ dashboard/node_modules/.package-lock.json -nt dashboard/package-lock.json ] || \
+		npm ci --prefix dashboard --no-audit --no-fund --loglevel=error; then \
+		node dashboard/build.mjs $(BUILD)/dashboard; \
+	else echo "dashboard: npm ci failed, page not built"; fi
+
 bench: deps-if-needed
 	$(Q)$(MAKE) --no-print-directory _bench
 

@@ -21,8 +21,19 @@ trap cleanup EXIT
 trap 'exit 0' INT TERM
 
 port=$(free_port)
+# The dashboard (docs/dashboard.md), when built: mosquitto serves it on a
+# websockets listener beside the MQTT one, loopback only (mosquitto 2.0
+# ignores a websockets listener's address unless socket_domain is set).
+dash_port="" dash_conf=""
+if [ -f "$BUILD/dashboard/index.html" ]; then
+	dash_port=$(free_port)
+	dash_conf="listener $dash_port 127.0.0.1
+socket_domain ipv4
+protocol websockets
+http_dir $(cd "$BUILD/dashboard" && pwd)"
+fi
 start_private_bus "$tmp"
-start_broker "$tmp" "$port"
+start_broker "$tmp" "$port" "$dash_conf"
 
 cat >"$tmp/homevitals.json" <<CONF
 {
@@ -45,6 +56,11 @@ fi
 
 echo "homevitals demo: broker 127.0.0.1:$port, store $tmp/homevitals.db"
 echo "virtual devices from $SCENARIO; measurements appear below as they are published."
+if [ -n "$dash_port" ]; then
+	echo "dashboard: http://127.0.0.1:$dash_port/"
+else
+	echo "dashboard: not built (make dashboard needs node and npm)"
+fi
 echo
 python3 scripts/demo_listen.py 127.0.0.1 "$port" &
 HV_PIDS+=($!)

@@ -81,15 +81,16 @@ CONF
 	export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$dir/bus"
 }
 
-# start_broker DIR PORT: mosquitto on 127.0.0.1:PORT, anonymous, persistent
-# sessions kept in DIR.
+# start_broker DIR PORT [EXTRA]: mosquitto on 127.0.0.1:PORT, anonymous,
+# persistent sessions kept in DIR; EXTRA: more mosquitto.conf lines.
 start_broker() {
-	local dir=$1 port=$2
+	local dir=$1 port=$2 extra=${3:-}
 	cat >"$dir/mosquitto.conf" <<CONF
 listener $port 127.0.0.1
 allow_anonymous true
 persistence false
 log_dest file $dir/mosquitto.log
+$extra
 CONF
 	need_tool mosquitto || return 1
 	mosquitto -c "$dir/mosquitto.conf" >"$dir/mosquitto.stderr" 2>&1 &
