@@ -6,9 +6,11 @@
 #
 #   build     compiler, pkg-config and the -dev libraries: `make`
 #   runtime   what the installed daemon talks to: bluez, dbus, systemd, udev
-#   demo      build + mosquitto, its clients, dbus-daemon, python3: `make demo`
+#   demo      build + mosquitto, its clients, dbus-daemon, python3, and node
+#             with npm to build the dashboard page: `make demo`
 #   test      demo + cmocka, openssl, sqlite3, systemd-analyze, udevadm, man,
-#             cppcheck, fakeroot: `make check` (no clang, no valgrind)
+#             cppcheck, fakeroot, chromium (the dashboard's browser test):
+#             `make check` (no clang, no valgrind)
 #   valgrind  test + valgrind: `make check-valgrind`
 #   fuzz      build + clang and its libFuzzer runtime: `make fuzz`
 #   realstack QEMU, Debian's kernel, BlueZ tools: `make check-realstack`
@@ -60,15 +62,16 @@ want() { # set: add its packages, pkg-config modules and tools
 		;;
 	demo)
 		want build
-		PACKAGES+=(mosquitto mosquitto-clients dbus python3)
-		TOOLS+=(mosquitto mosquitto_sub dbus-daemon python3)
+		PACKAGES+=(mosquitto mosquitto-clients dbus python3 nodejs npm)
+		TOOLS+=(mosquitto mosquitto_sub dbus-daemon python3 node npm)
 		;;
 	test)
 		want demo
-		PACKAGES+=(libcmocka-dev openssl sqlite3 systemd udev man-db cppcheck fakeroot)
+		PACKAGES+=(libcmocka-dev openssl sqlite3 systemd udev man-db cppcheck fakeroot
+			chromium iproute2)
 		PKG_MODULES+=(cmocka)
 		TOOLS+=(mosquitto_passwd openssl sqlite3 systemd-analyze systemd-sysusers
-			systemd-tmpfiles udevadm man cppcheck fakeroot)
+			systemd-tmpfiles udevadm man cppcheck fakeroot chromium ss)
 		;;
 	valgrind)
 		want test
