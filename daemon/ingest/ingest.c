@@ -234,6 +234,8 @@ static void store_one(struct hv_ingest *in, const struct hv_pipeline_record *o,
 			       r.id);
 		return;
 	}
+	if (r.m.sequence_number > res->sequence_number)
+		res->sequence_number = r.m.sequence_number;
 	if (k == 0) {
 		res->duplicates++;
 		return;
@@ -355,7 +357,6 @@ int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 					 &outcome);
 	count(in, &f, &m, driver_index, outcome);
 	if (m.status == HV_STATUS_OK) {
-		res.sequence_number = m.sequence_number;
 		if (now->wall_known)
 			note_device(in, &f, &m, now);
 		r = hv_pipeline_feed(in->pipeline, &f,

@@ -40,7 +40,10 @@ struct hv_ingest_result {
 	unsigned failed; /* the store refused them */
 	int store_error; /* the last refusal, -errno; 0 none */
 	char failed_id[HV_ID_MAX]; /* the measurement it refused last */
-	int sequence_number; /* of the decoded value; -1 none */
+	/* The highest sequence number among the records committed by this
+	 * call (stored, or already stored); -1 none. A record the pipeline
+	 * still holds, or the store refused, never counts. */
+	int sequence_number;
 	uint64_t next_usec; /* call hv_ingest_tick() then; UINT64_MAX never */
 };
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/basic/macro.h"
 #include "daemon/ingest/pipeline.h"
@@ -44,11 +45,22 @@ struct device {
 	struct hv_measurement advert_last;
 };
 
+/* What an evicted scale's slot remembers of its last weigh-in, so that its
+ * repeats are still recognised (a clock-less scale's repeat would otherwise
+ * get a new receive-time id). */
+struct linger {
+	char address[HV_ADDRESS_MAX];
+	double weight;
+	uint64_t emitted_at;
+};
+
 struct hv_pipeline {
 	struct hv_pipeline_settings settings;
 	struct hv_pipeline_stats stats;
 	struct device *devices[DEVICES_MAX];
 	size_t n_devices;
+	struct linger lingers[DEVICES_MAX];
+	size_t next_linger; /* the slot overwritten next */
 	struct held *pending;
 	size_t n_pending;
 	/* What the current feed/tick/flush emitted, handed back by it. */
@@ -68,6 +80,7 @@ void hv_pipeline_settings_default(struct hv_pipeline_settings *ret)
 		.pending_max = 256,
 		.stray_max_kg = 5.0,
 		.clock_recheck_usec = 10 * USEC_PER_SEC,
+		.device_clock_tolerance_usec = 600 * USEC_PER_SEC,
 	};
 }
 
@@ -212,7 +225,7 @@ static struct hv_pipeline_record *out_append(struct hv_pipeline *p)
 }
 
 static int finish(struct hv_pipeline *p, const struct held *h,
-		  int64_t time_usec)
+		  int64_t time_usec, const char *time_source)
 {
 	struct hv_pipeline_record *o = out_append(p);
 	struct hv_record *r;
@@ -229,6 +242,7 @@ static int finish(struct hv_pipeline *p, const struct held *h,
 	(void)snprintf(o->address, sizeof(o->address), "%s", h->address);
 	r = &o->record;
 	r->time_usec = time_usec;
+	r->time_source = time_source;
 	r->m = h->m;
 	r->m.final = true;
 	(void)snprintf(r->device_address, sizeof(r->device_address), "%s",
@@ -297,20 +311,121 @@ static int hold_pending(struct hv_pipeline *p, const struct held *h)
 	return 0;
 }
 
+/* A device's local time in UTC, with the offset in force at that date. */
+static int64_t device_time_usec(const struct hv_datetime *dt,
+				const struct hv_clock_sample *now)
+{
+	if (now->zone_rules) {
+		struct tm tm = {
+			.tm_year = (int)dt->year - 1900,
+			.tm_mon = dt->month - 1,
+			.tm_mday = dt->day,
+			.tm_hour = dt->hour,
+			.tm_min = dt->minute,
+			.tm_sec = dt->second,
+			.tm_isdst = -1, /* the zone's rules decide */
+		};
+		time_t t = mktime(&tm);
+
+		if (t != (time_t)-1)
+			return (int64_t)t * (int64_t)USEC_PER_SEC;
+	}
+	return (hv_datetime_to_unix(dt) - now->utc_offset_s) *
+	       (int64_t)USEC_PER_SEC;
+}
+
+static int64_t received_usec(const struct held *h,
+			     const struct hv_clock_sample *now)
+{
+	return now->wall_usec - (int64_t)(now->mono_usec - h->rx_mono);
+}
+
+/* A GATT value is a record the device kept (its memory, RACP): its own
+ * clock is the only witness of when it happened. An advert is live: a
+ * plausible but never-set clock must not move it by hours. */
+static bool device_clock_trusted(const struct hv_pipeline *p,
+				 const struct held *h, int64_t device_usec,
+				 const struct hv_clock_sample *now)
+{
+	int64_t diff;
+
+	if (h->frame.has_characteristic)
+		return true;
+	if (!now->wall_known)
+		return false;
+	diff = device_usec - received_usec(h, now);
+	if (diff < 0)
+		diff = -diff;
+	return (uint64_t)diff <= p->settings.device_clock_tolerance_usec;
+}
+
+/* Date a record: the device's clock when trusted, else the receive time
+ * (which needs the wall clock: held until it is known). */
 static int emit(struct hv_pipeline *p, const struct held *h,
 		const struct hv_clock_sample *now)
 {
 	const struct hv_measurement *m = &h->m;
 
-	if (m->has_device_time)
-		return finish(p, h,
-			      (hv_datetime_to_unix(&m->device_time) -
-			       now->utc_offset_s) *
-				      (int64_t)USEC_PER_SEC);
+	if (m->has_device_time) {
+		int64_t t = device_time_usec(&m->device_time, now);
+
+		if (device_clock_trusted(p, h, t, now))
+			return finish(p, h, t, HV_TIME_SOURCE_DEVICE);
+	}
 	if (!now->wall_known)
 		return hold_pending(p, h);
-	return finish(p, h,
-		      now->wall_usec - (int64_t)(now->mono_usec - h->rx_mono));
+	return finish(p, h, received_usec(h, now), HV_TIME_SOURCE_RECEIVED);
+}
+
+
+static void linger_save(struct hv_pipeline *p, const struct device *d)
+{
+	struct linger *l = &p->lingers[p->next_linger];
+
+	(void)snprintf(l->address, sizeof(l->address), "%s", d->address);
+	l->weight = d->emitted_weight;
+	l->emitted_at = d->emitted_at;
+	p->next_linger = (p->next_linger + 1) % ELEMENTSOF(p->lingers);
+}
+
+static void linger_restore(struct hv_pipeline *p, struct device *d,
+			   const struct hv_clock_sample *now)
+{
+	for (size_t i = 0; i < ELEMENTSOF(p->lingers); i++) {
+		struct linger *l = &p->lingers[i];
+
+		if (!l->address[0] || strcmp(l->address, d->address) != 0)
+			continue;
+		if (now->mono_usec - l->emitted_at < p->settings.linger_usec) {
+			d->state = WEIGHIN_LINGER;
+			d->emitted_weight = l->weight;
+			d->emitted_at = l->emitted_at;
+		}
+		l->address[0] = '\0';
+	}
+}
+
+/* A slot is taken for another device: what it holds goes out as it is (a
+ * weigh-in's value, a measurement still waiting for its context, the first
+ * packets of a multi-packet one), and a lingering weigh-in is remembered. */
+static void evict(struct hv_pipeline *p, struct device *d,
+		  const struct hv_clock_sample *now)
+{
+	if (d->state == WEIGHIN_ACTIVE && d->candidate.valid) {
+		d->emitted_weight = weight_of(&d->candidate.m);
+		d->emitted_at = now->mono_usec;
+		d->state = WEIGHIN_LINGER;
+		(void)emit(p, &d->candidate, now);
+	}
+	if (d->awaiting.valid)
+		(void)emit(p, &d->awaiting, now);
+	if (d->partial.valid) {
+		d->partial.m.more_packets = false;
+		(void)emit(p, &d->partial, now);
+	}
+	if (d->state == WEIGHIN_LINGER &&
+	    now->mono_usec - d->emitted_at < p->settings.linger_usec)
+		linger_save(p, d);
 }
 
 static struct device *device_get(struct hv_pipeline *p, const char *address,
@@ -327,8 +442,7 @@ static struct device *device_get(struct hv_pipeline *p, const char *address,
 	}
 	if (p->n_devices == DEVICES_MAX) {
 		d = p->devices[oldest];
-		if (d->state == WEIGHIN_ACTIVE && d->candidate.valid)
-			(void)emit(p, &d->candidate, now);
+		evict(p, d, now);
 		memset(d, 0, sizeof(*d));
 	} else {
 		d = calloc(1, sizeof(*d));
@@ -337,6 +451,7 @@ static struct device *device_get(struct hv_pipeline *p, const char *address,
 		p->devices[p->n_devices++] = d;
 	}
 	(void)snprintf(d->address, sizeof(d->address), "%s", address);
+	linger_restore(p, d, now);
 	return d;
 }
 
@@ -657,12 +772,10 @@ static int release_pending(struct hv_pipeline *p,
 
 	if (!now->wall_known || !n)
 		return 0;
-	/* Date each held record by its age on the monotonic clock. */
+	/* Date each held record by its age on the monotonic clock, or by a
+	 * live device clock that agrees with it. */
 	for (size_t i = 0; i < n; i++) {
-		int k = finish(p, &p->pending[i],
-			       now->wall_usec -
-				       (int64_t)(now->mono_usec -
-						 p->pending[i].rx_mono));
+		int k = emit(p, &p->pending[i], now);
 
 		if (k < 0 && r == 0)
 			r = k;

@@ -21,9 +21,12 @@
  *    `advert_repeat_usec`.
  *  - GATT values: every final measurement; multi-packet ones are joined; a
  *    measurement that says its context follows (glucose) waits for it.
- *  - Time: the device's clock when plausible (local time, converted with the
- *    gateway's zone), else the receive time — and until the wall clock is
- *    known the record is held (bounded) and dated once it is.
+ *  - Time: a stored record's (GATT) device clock when plausible; a live
+ *    reading's (advert) device clock only when it agrees with the gateway's
+ *    within `device_clock_tolerance_usec`; else the receive time. Device
+ *    clocks are local time, converted with the zone's offset at their own
+ *    date. Until the wall clock is known a record is held (bounded) and
+ *    dated once it is.
  */
 
 #include <stdbool.h>
@@ -40,7 +43,16 @@ struct hv_clock_sample {
 	int64_t wall_usec; /* CLOCK_REALTIME; meaningful only when wall_known */
 	bool wall_known; /* the system clock is synchronised */
 	int32_t utc_offset_s; /* local zone offset, for device clocks */
+	/* Convert a device's local time with the zone's rules at the device
+	 * time's own date (mktime), not with utc_offset_s, which is today's
+	 * offset: a summer reading read in winter is an hour off otherwise. */
+	bool zone_rules;
 };
+
+/* Which clock dated a record (the measurement JSON's "time_source"). */
+#define HV_TIME_SOURCE_DEVICE "device"
+#define HV_TIME_SOURCE_RECEIVED "received"
+
 
 /* One emitted measurement, with the frame it was decoded from. */
 struct hv_pipeline_record {
@@ -69,6 +81,9 @@ struct hv_pipeline_settings {
 	unsigned pending_max; /* records held while the clock is unknown */
 	double stray_max_kg; /* 5 kg */
 	uint64_t clock_recheck_usec; /* 10 s: is the clock known yet? */
+	/* 10 min: a live reading's device clock counts only this close to
+	 * the gateway's (a never-set scale clock looks plausible). */
+	uint64_t device_clock_tolerance_usec;
 };
 
 struct hv_pipeline_stats {

@@ -36,5 +36,6 @@ void hv_clock_sample_now(bool assume_synchronised,
 		.utc_offset_s = localtime_r(&t, &local) ?
 					(int32_t)local.tm_gmtoff :
 					0,
+		.zone_rules = true,
 	};
 }

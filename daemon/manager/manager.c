@@ -238,7 +238,9 @@ static int on_ingest_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 /* --- frames in -------------------------------------------------------------------- */
 
-/* An advert, a GATT value or a replayed frame: ingest it. */
+/* An advert, a GATT value or a replayed frame: ingest it. Returns the
+ * highest sequence number stored, -1 none, or -EIO when a record was not
+ * stored (bluez.h: the session's sequence stops before it). */
 static int ingest_frame(struct daemon *d, const struct hv_frame *frame,
 			const struct hv_driver *driver)
 {
@@ -251,10 +253,10 @@ static int ingest_frame(struct daemon *d, const struct hv_frame *frame,
 	if (r < 0) {
 		log_debug_errno(r, "Pipeline refused a measurement from %s: %m",
 				frame->address ? frame->address : "?");
-		return -1;
+		return -EIO;
 	}
 	ingest_done(d, &res);
-	return res.sequence_number;
+	return res.failed ? -EIO : res.sequence_number;
 }
 
 static void on_advert(const struct hv_frame *frame, void *userdata)

@@ -286,6 +286,76 @@ static void test_person_profile(void **state)
 	assert_true(fabs(p.age_years - 54.2) < 0.01);
 }
 
+/* A glucose record (sig_glucose, 0x2A18) with sequence number seq, device
+ * clock 2025-06-01 07:30, 5.4 mmol/L; context_follows adds flag bit 4. */
+static void glucose(struct hv_frame *ret, unsigned seq, bool context_follows)
+{
+	char hex[64];
+
+	(void)snprintf(hex, sizeof(hex), "2a18:%02x%02x%02xe9070601071e0036c011",
+		       context_follows ? 0x16 : 0x06, seq & 0xff, seq >> 8);
+	*ret = (struct hv_frame){ .address = "AA:BB:CC:00:00:03" };
+	assert_int_equal(hv_frame_set_characteristic(ret, hex), 0);
+}
+
+/* The sequence number a call reports is that of a committed record: not
+ * one the pipeline still holds (waiting for its context). */
+static void test_sequence_of_held_record_not_reported(void **state)
+{
+	struct fixture *f = *state;
+	const struct hv_driver *d = hv_driver_by_id("sig_glucose");
+	struct hv_clock_sample now = clock_at(1);
+	struct hv_ingest_result res;
+	struct hv_frame fr;
+
+	glucose(&fr, 5, true);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, d, &now, &res), 0);
+	assert_int_equal(res.stored, 0);
+	assert_int_equal(res.sequence_number, -1);
+	/* its context: now it is stored, and its number counts */
+	fr = (struct hv_frame){ .address = "AA:BB:CC:00:00:03" };
+	assert_int_equal(hv_frame_set_characteristic(&fr, "2a34:02050001"), 0);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, d, &now, &res), 0);
+	assert_int_equal(res.stored, 1);
+	assert_int_equal(res.sequence_number, 5);
+}
+
+/* The store fills up: a refused record's sequence number is never
+ * reported (the session would not ask for it again), and once space
+ * returns the same record is stored. */
+static void test_sequence_of_refused_record_not_reported(void **state)
+{
+	struct fixture *f = *state;
+	const struct hv_driver *d = hv_driver_by_id("sig_glucose");
+	struct hv_clock_sample now = clock_at(1);
+	struct hv_ingest_result res;
+	struct hv_frame fr;
+	unsigned seq;
+
+	/* No page beyond those the file has: the tables fill up soon. */
+	assert_int_equal(hv_store_set_max_pages(f->store, 1), 0);
+	for (seq = 1; seq < 1000; seq++) {
+		glucose(&fr, seq, false);
+		assert_int_equal(hv_ingest_frame(f->ingest, &fr, d, &now, &res), 0);
+		if (res.failed)
+			break;
+		assert_int_equal(res.stored, 1);
+		assert_int_equal(res.sequence_number, (int)seq);
+	}
+	assert_int_equal(res.failed, 1);
+	assert_int_equal(res.store_error, -ENOSPC);
+	assert_int_equal(res.sequence_number, -1);
+	/* space returns: asked again, stored once */
+	assert_int_equal(hv_store_set_max_pages(f->store, 0), 0);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, d, &now, &res), 0);
+	assert_int_equal(res.stored, 1);
+	assert_int_equal(res.sequence_number, (int)seq);
+	/* and again: a duplicate, still committed */
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, d, &now, &res), 0);
+	assert_int_equal(res.duplicates, 1);
+	assert_int_equal(res.sequence_number, (int)seq);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +367,10 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_driver_counters, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_sequence_of_held_record_not_reported,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sequence_of_refused_record_not_reported,
+						setup, teardown),
 		cmocka_unit_test(test_derive_replaces_derived_readings),
 		cmocka_unit_test(test_person_profile),
 	};
