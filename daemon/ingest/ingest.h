@@ -58,6 +58,13 @@ int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 		    const struct hv_driver *driver,
 		    const struct hv_clock_sample *now,
 		    struct hv_ingest_result *ret);
+/*
+ * At start: records an earlier run held for the wall clock (kept in the
+ * store, docs/pipeline.md "Time") are held again, or dated and stored at
+ * once when the clock is known. Once per ingest; later calls do nothing.
+ */
+int hv_ingest_restore(struct hv_ingest *in, const struct hv_clock_sample *now,
+		      struct hv_ingest_result *ret);
 /* At the result's next_usec: quiet weigh-ins end, held records are dated. */
 int hv_ingest_tick(struct hv_ingest *in, const struct hv_clock_sample *now,
 		   struct hv_ingest_result *ret);

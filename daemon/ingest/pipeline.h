@@ -52,6 +52,9 @@ struct hv_clock_sample {
 /* Which clock dated a record (the measurement JSON's "time_source"). */
 #define HV_TIME_SOURCE_DEVICE "device"
 #define HV_TIME_SOURCE_RECEIVED "received"
+/* Held across a reboot before the clock was known: its age is lost, it is
+ * dated just before the boot that found it, in the order received. */
+#define HV_TIME_SOURCE_ESTIMATED "estimated"
 
 
 /* One emitted measurement, with the frame it was decoded from. */
@@ -61,6 +64,9 @@ struct hv_pipeline_record {
 	struct hv_frame frame;
 	char name[64];
 	char address[HV_ADDRESS_MAX];
+	uint64_t rx_mono; /* when received (CLOCK_BOOTTIME) */
+	int64_t hold_key; /* given to hv_pipeline_restore(); 0 none */
+	bool was_held; /* once one of hv_pipeline_output.held */
 };
 
 /* What one feed/tick/flush emitted. The records belong to the pipeline and
@@ -68,6 +74,11 @@ struct hv_pipeline_record {
 struct hv_pipeline_output {
 	const struct hv_pipeline_record *records;
 	size_t n_records;
+	/* Newly held until the wall clock is known: no time, no id yet. The
+	 * caller keeps them where a stop cannot lose them; each comes back
+	 * later as one of records (same address and rx_mono). */
+	const struct hv_pipeline_record *held;
+	size_t n_held;
 	uint64_t next_usec; /* call hv_pipeline_tick() then; UINT64_MAX: never */
 };
 
@@ -123,6 +134,19 @@ int hv_pipeline_tick(struct hv_pipeline *p, const struct hv_clock_sample *now,
 int hv_pipeline_flush(struct hv_pipeline *p,
 		      const struct hv_clock_sample *now,
 		      struct hv_pipeline_output *ret);
+
+/*
+ * Hold again a record kept across a stop (the caller's hold_key > 0 comes
+ * back on the emitted record). rx_mono: when it was received, on this
+ * boot's clock; estimated_before_boot_usec > 0 for one of an earlier boot,
+ * whose age is lost: dated that long before this boot began.
+ */
+int hv_pipeline_restore(struct hv_pipeline *p, const struct hv_frame *frame,
+			const struct hv_driver *driver,
+			const struct hv_measurement *m, uint64_t rx_mono,
+			int64_t estimated_before_boot_usec, int64_t hold_key,
+			const struct hv_clock_sample *now,
+			struct hv_pipeline_output *ret);
 
 /* When hv_pipeline_tick() has work: a mono time, UINT64_MAX for never. */
 uint64_t hv_pipeline_next_usec(const struct hv_pipeline *p,

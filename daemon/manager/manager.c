@@ -236,6 +236,23 @@ static int on_ingest_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/* Records an earlier run held for the wall clock: back in the pipeline, or
+ * stored now when the clock is known. */
+static void ingest_restore(struct daemon *d)
+{
+	struct hv_ingest_result res;
+	struct hv_clock_sample now;
+	int r;
+
+	clock_now(d, &now);
+	r = hv_ingest_restore(d->ingest, &now, &res);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to read the records held before a stop, they stay in the store: %m");
+		return;
+	}
+	ingest_done(d, &res);
+}
+
 /* --- frames in -------------------------------------------------------------------- */
 
 /* An advert, a GATT value or a replayed frame: ingest it. Returns the
@@ -707,6 +724,8 @@ static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 		if (r < 0)
 			return r;
 	}
+
+	ingest_restore(d);
 
 	/* The first prune at start, then daily. */
 	r = timer_arm_at(d, &d->prune_timer, 1, on_prune_timer);

@@ -356,6 +356,109 @@ static void test_sequence_of_refused_record_not_reported(void **state)
 	assert_int_equal(res.sequence_number, (int)seq);
 }
 
+/* A heart rate value read in a session (0x2A37: 72 bpm): no device clock. */
+static void heart_rate(struct hv_frame *ret)
+{
+	*ret = (struct hv_frame){ .address = "AA:BB:CC:00:00:04" };
+	assert_int_equal(hv_frame_set_characteristic(ret, "2a37:0048"), 0);
+}
+
+static const char *json_string(const cJSON *j, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+
+	assert_true(cJSON_IsString(v));
+	return v->valuestring;
+}
+
+static void format_time(int64_t usec, char *buf, size_t size)
+{
+	hv_format_rfc3339(usec, buf, size);
+}
+
+/* Received before the clock was synchronised, then the daemon stops (an
+ * upgrade, a restart) before it is: the record is not lost. The next run
+ * dates it by its age on the boot-time clock once the clock is known. */
+static void test_held_record_survives_a_stop(void **state)
+{
+	struct fixture *f = *state;
+	const struct hv_driver *d = hv_driver_by_id("sig_heart_rate");
+	struct hv_clock_sample now = clock_at(1);
+	struct hv_ingest_result res;
+	struct hv_held_row *rows = NULL;
+	struct hv_frame fr;
+	size_t n = 0;
+	char want[40];
+	cJSON *j;
+
+	now.wall_known = false;
+	now.wall_usec = 0; /* a Pi without RTC */
+	heart_rate(&fr);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, d, &now, &res), 0);
+	assert_int_equal(res.stored, 0);
+	assert_int_equal(hv_ingest_flush(f->ingest, &now, &res), 0);
+	assert_int_equal(res.stored, 0);
+	f->ingest = hv_ingest_free(f->ingest); /* the stop */
+
+	assert_int_equal(hv_ingest_new(f->store, &f->cfg, NULL, &f->ingest), 0);
+	now = clock_at(61);
+	assert_int_equal(hv_ingest_restore(f->ingest, &now, &res), 0);
+	assert_int_equal(res.stored, 1);
+	j = outbox_only(f->store);
+	/* received 60 s before the clock said clock_at(61) */
+	format_time(clock_at(1).wall_usec, want, sizeof(want));
+	assert_string_equal(json_string(j, "time"), want);
+	assert_string_equal(json_string(j, "time_source"), "received");
+	cJSON_Delete(j);
+	/* stored once: the held copy is gone */
+	assert_int_equal(hv_store_held_list(f->store, &rows, &n), 0);
+	assert_int_equal(n, 0);
+	hv_held_rows_free(rows, n);
+	assert_int_equal(hv_ingest_restore(f->ingest, &now, &res), 0);
+	assert_int_equal(res.stored, 0);
+}
+
+/* Held rows of an earlier boot: that boot's clock cannot be related to
+ * this one's, so they are dated just before this boot began, a second
+ * apart in the order received, and say their time is estimated. */
+static void test_held_rows_of_an_earlier_boot_are_estimated(void **state)
+{
+	struct fixture *f = *state;
+	struct hv_clock_sample now = clock_at(61);
+	struct hv_ingest_result res;
+	struct hv_held_row row = {
+		.boot_id = "00000000-0000-4000-8000-000000000000",
+		.rx_boot_usec = 5 * USEC_PER_SEC,
+		.address = "AA:BB:CC:00:00:05",
+		.driver = "sig_heart_rate",
+	};
+	struct hv_outbox_item items[4];
+	int64_t boot_began = now.wall_usec - (int64_t)now.mono_usec;
+	char want[40];
+	size_t n = 0;
+
+	row.frame_json = (char *)"{\"characteristic\":{\"uuid\":\"2a37\",\"value\":\"0048\"}}";
+	assert_int_equal(hv_store_held_add(f->store, &row, 16), 0);
+	row.rx_boot_usec = 9 * USEC_PER_SEC;
+	row.frame_json = (char *)"{\"characteristic\":{\"uuid\":\"2a37\",\"value\":\"0050\"}}";
+	assert_int_equal(hv_store_held_add(f->store, &row, 16), 0);
+	assert_int_equal(hv_ingest_restore(f->ingest, &now, &res), 0);
+	assert_int_equal(res.stored, 2);
+	assert_int_equal(hv_store_outbox_next(f->store, 0, 4, items, &n), 0);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		cJSON *j = cJSON_Parse(items[i].json);
+
+		assert_non_null(j);
+		format_time(boot_began - (int64_t)(2 - i) * (int64_t)USEC_PER_SEC,
+			    want, sizeof(want));
+		assert_string_equal(json_string(j, "time"), want);
+		assert_string_equal(json_string(j, "time_source"), "estimated");
+		cJSON_Delete(j);
+		hv_outbox_item_done(&items[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +473,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sequence_of_held_record_not_reported,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sequence_of_refused_record_not_reported,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_record_survives_a_stop,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_rows_of_an_earlier_boot_are_estimated,
 						setup, teardown),
 		cmocka_unit_test(test_derive_replaces_derived_readings),
 		cmocka_unit_test(test_person_profile),
