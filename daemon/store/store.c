@@ -200,7 +200,9 @@ static const char *const stmt_sql[_ST_MAX] = {
 		"SELECT count(*) FROM outbox WHERE state = 'pending'",
 	[ST_OUTBOX_SUPERSEDE] = "UPDATE outbox SET state = 'superseded'"
 				" WHERE measurement_id = ? AND state = 'pending'",
-	[ST_PRUNE] = "DELETE FROM measurements WHERE time_usec < ?"
+	/* By the receive time: a device clock can put a new reading in the
+	 * far past by mistake. */
+	[ST_PRUNE] = "DELETE FROM measurements WHERE received_usec < ?"
 		     " AND NOT EXISTS (SELECT 1 FROM outbox o"
 		     "  WHERE o.measurement_id = measurements.id"
 		     "  AND o.state = 'pending')"

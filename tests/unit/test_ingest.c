@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/basic/macro.h"
 #include "daemon/ingest/ingest.h"
@@ -459,6 +460,36 @@ static void test_held_rows_of_an_earlier_boot_are_estimated(void **state)
 	}
 }
 
+/* Retention keys on the receive time: a record whose device clock says it
+ * is years old, stored and delivered today, is not pruned today. */
+static void test_retention_keys_on_receive_time(void **state)
+{
+	struct fixture *f = *state;
+	const struct hv_driver *d = hv_driver_by_id("sig_glucose");
+	struct hv_clock_sample now = clock_at(1);
+	struct hv_outbox_item item;
+	struct hv_ingest_result res;
+	struct timespec ts;
+	struct hv_frame fr;
+	uint64_t deleted = 1;
+	size_t n = 0;
+
+	glucose(&fr, 1, false); /* device clock 2025-06-01 */
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, d, &now, &res), 0);
+	assert_int_equal(res.stored, 1);
+	assert_int_equal(hv_store_outbox_next(f->store, 0, 1, &item, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(hv_store_outbox_mark_delivered(f->store, item.seq), 0);
+	hv_outbox_item_done(&item);
+	assert_int_equal(clock_gettime(CLOCK_REALTIME, &ts), 0);
+	/* keep one day */
+	assert_int_equal(hv_store_prune(f->store,
+					((int64_t)ts.tv_sec - 86400) * 1000000,
+					&deleted),
+			 0);
+	assert_int_equal(deleted, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -477,6 +508,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_held_record_survives_a_stop,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_rows_of_an_earlier_boot_are_estimated,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_keys_on_receive_time,
 						setup, teardown),
 		cmocka_unit_test(test_derive_replaces_derived_readings),
 		cmocka_unit_test(test_person_profile),
