@@ -414,7 +414,6 @@ static int emit(struct hv_pipeline *p, const struct held *h,
 	return finish(p, h, received_usec(h, now), HV_TIME_SOURCE_RECEIVED);
 }
 
-
 static void linger_save(struct hv_pipeline *p, const struct device *d)
 {
 	struct linger *l = &p->lingers[p->next_linger];
