@@ -381,7 +381,7 @@ static bool device_clock_trusted(const struct hv_pipeline *p,
 {
 	int64_t diff;
 
-	if (h->frame.has_characteristic)
+	if (h->frame.has_characteristic || now->replay)
 		return true;
 	if (!now->wall_known || h->estimated_before_boot_usec)
 		return false;

@@ -47,6 +47,10 @@ struct hv_clock_sample {
 	 * time's own date (mktime), not with utc_offset_s, which is today's
 	 * offset: a summer reading read in winter is an hour off otherwise. */
 	bool zone_rules;
+	/* The frames are a replay of captured ones: the receive time is the
+	 * replay's, not the reading's, so a plausible device clock is taken
+	 * as it is, as for a stored record. */
+	bool replay;
 };
 
 /* Which clock dated a record (the measurement JSON's "time_source"). */

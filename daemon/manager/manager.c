@@ -76,6 +76,7 @@ static void status_changed(struct daemon *d);
 static void clock_now(struct daemon *d, struct hv_clock_sample *ret)
 {
 	hv_clock_sample_now(d->cfg.time.assume_synchronised, ret);
+	ret->replay = d->replay != NULL;
 	if (d->status.clock_synchronised != ret->wall_known) {
 		d->status.clock_synchronised = ret->wall_known;
 		status_changed(d);

@@ -360,6 +360,23 @@ static void test_live_device_clock_only_when_it_agrees(void **state)
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.records[0].time_usec, now.wall_usec);
 	assert_string_equal(s.records[0].time_source, HV_TIME_SOURCE_RECEIVED);
+	/* the same frame replayed from a capture: the replay's receive time
+	 * means nothing, the scale's clock is the witness */
+	{
+		struct hv_pipeline *p2;
+		struct sink s2 = { 0 };
+
+		assert_int_equal(pnew(NULL, &s2, &p2), 0);
+		now.replay = true;
+		assert_int_equal(pfeed(p2, &in, d, &dec, &now), 0);
+		assert_int_equal(s2.n, 1);
+		assert_int_equal(s2.records[0].time_usec,
+				 (hv_datetime_to_unix(&(struct hv_datetime){ 2025, 6, 1, 6, 30, 0 })) *
+					 (int64_t)USEC_PER_SEC);
+		hv_pipeline_free(p2);
+		now.replay = false;
+		sink_now = &s;
+	}
 	/* four minutes slow, in local time (UTC+1): the scale's clock */
 	near_unix = now.wall_usec / 1000000 - 240;
 	hv_datetime_from_unix(near_unix + 3600, &near);
