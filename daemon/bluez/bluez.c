@@ -131,6 +131,9 @@ struct bz_session {
 	char acquire_path[PATH_MAX_LEN]; /* AcquireNotify in flight */
 	char read_path[PATH_MAX_LEN];
 	int result;
+	/* A record was not stored: the sequence stays before it, so the next
+	 * session asks for it again. */
+	bool sequence_held;
 };
 
 struct hv_bluez {
@@ -1599,8 +1602,9 @@ static void session_timer(struct bz_session *ss, usec_t usec)
 }
 
 /* Hand a value to the daemon as a frame, with the session's driver: it is
- * decoded there, once. The sequence number it carried resumes the next
- * session after it. */
+ * decoded there, once. The next session resumes after the last sequence
+ * number the daemon says it stored, and never past one it failed to store:
+ * records come in order, so everything after a failure is asked again. */
 static void session_deliver(struct bz_session *ss, const struct hv_uuid *uuid,
 			    const uint8_t *value, size_t len)
 {
@@ -1622,7 +1626,9 @@ static void session_deliver(struct bz_session *ss, const struct hv_uuid *uuid,
 	if (len)
 		memcpy(frame.value, value, len);
 	seq = b->cb.gatt_value(&frame, ss->driver, b->userdata);
-	if (seq >= 0 && seq > ss->s.last_sequence)
+	if (seq < -1)
+		ss->sequence_held = true;
+	else if (seq >= 0 && !ss->sequence_held && seq > ss->s.last_sequence)
 		ss->s.last_sequence = seq;
 }
 

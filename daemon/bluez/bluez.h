@@ -28,8 +28,10 @@ struct hv_bluez_callbacks {
 	void (*advert)(const struct hv_frame *frame, void *userdata);
 	/* A value notified/indicated/read during a GATT session, as a frame
 	 * (has_characteristic) with the session's driver. The callee decodes.
-	 * Returns the sequence number the value carried (the next session
-	 * asks for the records after it), else -1. */
+	 * Returns the highest sequence number of the records it got stored
+	 * (the next session asks for the records after it), -1 when it
+	 * stored none, or another -errno when a record was not stored (the
+	 * session's sequence then advances no further). */
 	int (*gatt_value)(const struct hv_frame *frame,
 			  const struct hv_driver *driver, void *userdata);
 	void (*state_changed)(enum hv_adapter_state state,

@@ -189,6 +189,9 @@ int hv_record_to_json(const struct hv_record *r, cJSON **ret)
 		return -ENOMEM;
 	if (r->correction && !cJSON_AddBoolToObject(o, "correction", true))
 		return -ENOMEM;
+	if (r->time_source &&
+	    !cJSON_AddStringToObject(o, "time_source", r->time_source))
+		return -ENOMEM;
 	k = fill_measurement(o, &r->m);
 	if (k < 0)
 		return k;

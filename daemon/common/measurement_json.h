@@ -25,6 +25,7 @@ struct hv_record {
 	char device_model[HV_MODEL_MAX];
 	char person[HV_PERSON_MAX]; /* pseudonymous id; "" = unassigned */
 	int64_t time_usec; /* UTC, best time known */
+	const char *time_source; /* which clock gave time_usec; NULL: unsaid */
 	bool correction; /* republished after reassignment */
 	struct hv_measurement m;
 	/* The frame the measurement was decoded from, kept in the stored JSON

@@ -9,7 +9,10 @@
 #include "daemon/basic/macro.h"
 #include "daemon/ingest/assign.h"
 #include "daemon/ingest/ingest.h"
+#include "daemon/ingest/wallclock.h"
 #include "drivers/registry.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
 
 #define SEEN_MAX 64
 #define DEVICE_SEEN_INTERVAL_USEC (60 * USEC_PER_SEC)
@@ -26,6 +29,9 @@ struct hv_ingest {
 	struct hv_pipeline *pipeline;
 	struct hv_driver_counters *drivers; /* hv_drivers_count of them */
 	struct seen seen[SEEN_MAX];
+	char boot_id[HV_BOOT_ID_MAX]; /* "": unknown, held rows not kept */
+	size_t held_max;
+	bool restored; /* the held rows of earlier runs are back */
 };
 
 int hv_ingest_new(struct hv_store *store, const struct hv_config *cfg,
@@ -54,6 +60,10 @@ int hv_ingest_new(struct hv_store *store, const struct hv_config *cfg,
 	}
 	in->store = store;
 	in->cfg = cfg;
+	in->held_max = settings && settings->pending_max ? settings->pending_max :
+							     256;
+	if (hv_boot_id(in->boot_id, sizeof(in->boot_id)) < 0)
+		in->boot_id[0] = '\0';
 	*ret = in;
 	return 0;
 }
@@ -213,6 +223,45 @@ static void remember_weight(struct hv_ingest *in, const struct hv_record *r,
 			  r->person);
 }
 
+/* A record the pipeline holds for the wall clock, kept in the store so a
+ * stop or a crash does not lose it. */
+static void keep_held(struct hv_ingest *in, const struct hv_pipeline_record *o)
+{
+	_cleanup_(cJSON_Deletep) cJSON *j = NULL;
+	struct hv_held_row row = { .rx_boot_usec = o->rx_mono };
+	int k;
+
+	if (!in->boot_id[0])
+		return;
+	(void)snprintf(row.boot_id, sizeof(row.boot_id), "%s", in->boot_id);
+	(void)snprintf(row.address, sizeof(row.address), "%s", o->address);
+	(void)snprintf(row.driver, sizeof(row.driver), "%s",
+		       o->driver ? o->driver->id : "");
+	k = hv_frame_to_json(&o->frame, &j);
+	if (k >= 0) {
+		row.frame_json = hv_json_print(j);
+		k = row.frame_json ? hv_store_held_add(in->store, &row,
+							in->held_max) :
+				     -ENOMEM;
+	}
+	free(row.frame_json);
+	if (k < 0)
+		log_warning_errno(k, "Failed to keep a record from %s until the clock is known, it is held in memory only: %m",
+				  o->address);
+}
+
+static void unkeep_held(struct hv_ingest *in,
+			const struct hv_pipeline_record *o)
+{
+	int k = hv_store_held_remove(in->store, o->hold_key, in->boot_id,
+				     o->address, o->rx_mono);
+
+	/* Left behind, it is dated again at the next start: the same id,
+	 * or (from another boot) an estimated copy. */
+	if (k < 0)
+		log_debug_errno(k, "Failed to drop the held copy of a stored record: %m");
+}
+
 static void store_one(struct hv_ingest *in, const struct hv_pipeline_record *o,
 		      struct hv_ingest_result *res)
 {
@@ -234,6 +283,10 @@ static void store_one(struct hv_ingest *in, const struct hv_pipeline_record *o,
 			       r.id);
 		return;
 	}
+	if (r.m.sequence_number > res->sequence_number)
+		res->sequence_number = r.m.sequence_number;
+	if (o->was_held || o->hold_key)
+		unkeep_held(in, o);
 	if (k == 0) {
 		res->duplicates++;
 		return;
@@ -250,6 +303,8 @@ static void store_one(struct hv_ingest *in, const struct hv_pipeline_record *o,
 static void store_all(struct hv_ingest *in, const struct hv_pipeline_output *out,
 		      struct hv_ingest_result *res)
 {
+	for (size_t i = 0; i < out->n_held; i++)
+		keep_held(in, &out->held[i]);
 	for (size_t i = 0; i < out->n_records; i++)
 		store_one(in, &out->records[i], res);
 	res->next_usec = out->next_usec;
@@ -355,7 +410,6 @@ int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 					 &outcome);
 	count(in, &f, &m, driver_index, outcome);
 	if (m.status == HV_STATUS_OK) {
-		res.sequence_number = m.sequence_number;
 		if (now->wall_known)
 			note_device(in, &f, &m, now);
 		r = hv_pipeline_feed(in->pipeline, &f,
@@ -366,6 +420,84 @@ int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 			return r;
 		store_all(in, &out, &res);
 	}
+	if (ret)
+		*ret = res;
+	return 0;
+}
+
+/* One held row of an earlier run back into the pipeline. */
+static void restore_one(struct hv_ingest *in, const struct hv_held_row *row,
+			int64_t estimated_before_boot_usec,
+			const struct hv_clock_sample *now,
+			struct hv_ingest_result *res)
+{
+	_cleanup_(cJSON_Deletep) cJSON *j = cJSON_Parse(row->frame_json);
+	const struct hv_driver *driver = hv_driver_by_id(row->driver);
+	struct hv_pipeline_output out;
+	struct hv_profile profile;
+	struct hv_measurement m;
+	const char *driver_id;
+	struct hv_frame f;
+	char err[HV_ERROR_MAX];
+	int k;
+
+	if (!j || hv_frame_from_json(j, &f, &profile, &driver_id, err,
+				     sizeof(err)) < 0) {
+		log_warning("Dropping a held record from %s: its frame does not parse",
+			    row->address);
+		(void)hv_store_held_remove(in->store, row->seq, NULL, NULL, 0);
+		return;
+	}
+	f.address = row->address;
+	f.profile = NULL;
+	(void)hv_registry_decode(&f, driver, &m);
+	k = m.status == HV_STATUS_OK ?
+		    hv_pipeline_restore(in->pipeline, &f,
+					m.driver ? hv_driver_by_id(m.driver) :
+						   driver,
+					&m, row->rx_boot_usec,
+					estimated_before_boot_usec, row->seq,
+					now, &out) :
+		    -EBADMSG;
+	if (k < 0) {
+		log_warning_errno(k, "Dropping a held record from %s: %m",
+				  row->address);
+		(void)hv_store_held_remove(in->store, row->seq, NULL, NULL, 0);
+		return;
+	}
+	store_all(in, &out, res);
+}
+
+int hv_ingest_restore(struct hv_ingest *in, const struct hv_clock_sample *now,
+		      struct hv_ingest_result *ret)
+{
+	struct hv_held_row *rows = NULL;
+	struct hv_ingest_result res;
+	size_t n = 0, earlier = 0, k = 0;
+	int r;
+
+	result_init(&res);
+	if (!in->restored) {
+		in->restored = true;
+		r = hv_store_held_list(in->store, &rows, &n);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < n; i++)
+		earlier += strcmp(rows[i].boot_id, in->boot_id) != 0;
+	/* Rows of an earlier boot: their age is lost with that boot's clock.
+	 * Kept in the order received, a second apart, just before this boot
+	 * began (they cannot be later); their time source says "estimated". */
+	for (size_t i = 0; i < n; i++) {
+		bool other = strcmp(rows[i].boot_id, in->boot_id) != 0;
+
+		restore_one(in, &rows[i],
+			    other ? (int64_t)(earlier - k++) * (int64_t)USEC_PER_SEC :
+				    0,
+			    now, &res);
+	}
+	hv_held_rows_free(rows, n);
+	res.next_usec = hv_pipeline_next_usec(in->pipeline, now);
 	if (ret)
 		*ret = res;
 	return 0;

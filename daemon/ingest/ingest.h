@@ -40,7 +40,10 @@ struct hv_ingest_result {
 	unsigned failed; /* the store refused them */
 	int store_error; /* the last refusal, -errno; 0 none */
 	char failed_id[HV_ID_MAX]; /* the measurement it refused last */
-	int sequence_number; /* of the decoded value; -1 none */
+	/* The highest sequence number among the records committed by this
+	 * call (stored, or already stored); -1 none. A record the pipeline
+	 * still holds, or the store refused, never counts. */
+	int sequence_number;
 	uint64_t next_usec; /* call hv_ingest_tick() then; UINT64_MAX never */
 };
 
@@ -55,6 +58,13 @@ int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 		    const struct hv_driver *driver,
 		    const struct hv_clock_sample *now,
 		    struct hv_ingest_result *ret);
+/*
+ * At start: records an earlier run held for the wall clock (kept in the
+ * store, docs/pipeline.md "Time") are held again, or dated and stored at
+ * once when the clock is known. Once per ingest; later calls do nothing.
+ */
+int hv_ingest_restore(struct hv_ingest *in, const struct hv_clock_sample *now,
+		      struct hv_ingest_result *ret);
 /* At the result's next_usec: quiet weigh-ins end, held records are dated. */
 int hv_ingest_tick(struct hv_ingest *in, const struct hv_clock_sample *now,
 		   struct hv_ingest_result *ret);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/basic/macro.h"
 #include "daemon/ingest/pipeline.h"
@@ -17,6 +18,11 @@ struct held {
 	bool valid;
 	const struct hv_driver *driver;
 	uint64_t rx_mono;
+	/* Restored from a previous boot: its age is unknown, it is dated this
+	 * long before the current boot began. 0: rx_mono is of this boot. */
+	int64_t estimated_before_boot_usec;
+	int64_t hold_key; /* hv_pipeline_restore()'s key; 0 none */
+	bool was_held; /* waited for the wall clock */
 	struct hv_measurement m;
 	struct hv_frame frame;
 	char name[NAME_MAX_LEN];
@@ -44,16 +50,32 @@ struct device {
 	struct hv_measurement advert_last;
 };
 
+/* What an evicted scale's slot remembers of its last weigh-in, so that its
+ * repeats are still recognised (a clock-less scale's repeat would otherwise
+ * get a new receive-time id). */
+struct linger {
+	char address[HV_ADDRESS_MAX];
+	double weight;
+	uint64_t emitted_at;
+};
+
+struct out_list {
+	struct hv_pipeline_record *v;
+	size_t n, cap;
+};
+
 struct hv_pipeline {
 	struct hv_pipeline_settings settings;
 	struct hv_pipeline_stats stats;
 	struct device *devices[DEVICES_MAX];
 	size_t n_devices;
+	struct linger lingers[DEVICES_MAX];
+	size_t next_linger; /* the slot overwritten next */
 	struct held *pending;
 	size_t n_pending;
-	/* What the current feed/tick/flush emitted, handed back by it. */
-	struct hv_pipeline_record *out;
-	size_t n_out, cap_out;
+	/* What the current feed/tick/flush emitted and newly held, handed
+	 * back by it. */
+	struct out_list out, held_out;
 };
 
 void hv_pipeline_settings_default(struct hv_pipeline_settings *ret)
@@ -68,6 +90,7 @@ void hv_pipeline_settings_default(struct hv_pipeline_settings *ret)
 		.pending_max = 256,
 		.stray_max_kg = 5.0,
 		.clock_recheck_usec = 10 * USEC_PER_SEC,
+		.device_clock_tolerance_usec = 600 * USEC_PER_SEC,
 	};
 }
 
@@ -99,7 +122,8 @@ struct hv_pipeline *hv_pipeline_free(struct hv_pipeline *p)
 	for (size_t i = 0; i < p->n_devices; i++)
 		free(p->devices[i]);
 	free(p->pending);
-	free(p->out);
+	free(p->out.v);
+	free(p->held_out.v);
 	free(p);
 	return NULL;
 }
@@ -138,9 +162,7 @@ static void held_set(struct held *h, const struct hv_driver *d,
 		     const struct hv_frame *f, const struct hv_measurement *m,
 		     uint64_t rx_mono)
 {
-	h->valid = true;
-	h->driver = d;
-	h->rx_mono = rx_mono;
+	*h = (struct held){ .valid = true, .driver = d, .rx_mono = rx_mono };
 	h->m = *m;
 	h->frame = *f;
 	h->frame.profile = NULL;
@@ -196,25 +218,44 @@ static void event_key(const struct hv_record *r, char *buf, size_t size)
 			       (long long)(r->time_usec / 1000000), first);
 }
 
-static struct hv_pipeline_record *out_append(struct hv_pipeline *p)
+static struct hv_pipeline_record *out_append(struct out_list *l)
 {
-	if (p->n_out == p->cap_out) {
-		size_t cap = p->cap_out ? p->cap_out * 2 : 4;
-		struct hv_pipeline_record *n = reallocarray(p->out, cap,
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4;
+		struct hv_pipeline_record *n = reallocarray(l->v, cap,
 							    sizeof(*n));
 
 		if (!n)
 			return NULL;
-		p->out = n;
-		p->cap_out = cap;
+		l->v = n;
+		l->cap = cap;
 	}
-	return &p->out[p->n_out++];
+	return &l->v[l->n++];
+}
+
+/* The record of a held measurement, without time or id. */
+static struct hv_pipeline_record *record_of(struct out_list *l,
+					    const struct held *h)
+{
+	struct hv_pipeline_record *o = out_append(l);
+
+	if (!o)
+		return NULL;
+	*o = (struct hv_pipeline_record){ .driver = h->driver,
+					  .frame = h->frame,
+					  .rx_mono = h->rx_mono,
+					  .hold_key = h->hold_key,
+					  .was_held = h->was_held };
+	(void)snprintf(o->name, sizeof(o->name), "%s", h->name);
+	(void)snprintf(o->address, sizeof(o->address), "%s", h->address);
+	o->record.m = h->m;
+	return o;
 }
 
 static int finish(struct hv_pipeline *p, const struct held *h,
-		  int64_t time_usec)
+		  int64_t time_usec, const char *time_source)
 {
-	struct hv_pipeline_record *o = out_append(p);
+	struct hv_pipeline_record *o = record_of(&p->out, h);
 	struct hv_record *r;
 	char key[96];
 
@@ -223,13 +264,9 @@ static int finish(struct hv_pipeline *p, const struct held *h,
 		p->stats.lost++;
 		return 0;
 	}
-	*o = (struct hv_pipeline_record){ .driver = h->driver,
-					  .frame = h->frame };
-	(void)snprintf(o->name, sizeof(o->name), "%s", h->name);
-	(void)snprintf(o->address, sizeof(o->address), "%s", h->address);
 	r = &o->record;
 	r->time_usec = time_usec;
-	r->m = h->m;
+	r->time_source = time_source;
 	r->m.final = true;
 	(void)snprintf(r->device_address, sizeof(r->device_address), "%s",
 		       h->address);
@@ -242,10 +279,10 @@ static int finish(struct hv_pipeline *p, const struct held *h,
 }
 
 /* The records may have moved while the array grew: aim their pointers. */
-static void out_settle(struct hv_pipeline *p)
+static void out_settle(struct out_list *l)
 {
-	for (size_t i = 0; i < p->n_out; i++) {
-		struct hv_pipeline_record *o = &p->out[i];
+	for (size_t i = 0; i < l->n; i++) {
+		struct hv_pipeline_record *o = &l->v[i];
 
 		o->frame.name = o->frame.name ? o->name : NULL;
 		o->frame.address = o->address;
@@ -255,7 +292,8 @@ static void out_settle(struct hv_pipeline *p)
 
 static void out_begin(struct hv_pipeline *p)
 {
-	p->n_out = 0;
+	p->out.n = 0;
+	p->held_out.n = 0;
 }
 
 /* Hand back what the call emitted. */
@@ -265,11 +303,14 @@ static int out_end(struct hv_pipeline *p, int r,
 {
 	if (r < 0)
 		return r;
-	out_settle(p);
+	out_settle(&p->out);
+	out_settle(&p->held_out);
 	if (ret)
 		*ret = (struct hv_pipeline_output){
-			.records = p->out,
-			.n_records = p->n_out,
+			.records = p->out.v,
+			.n_records = p->out.n,
+			.held = p->held_out.v,
+			.n_held = p->held_out.n,
 			.next_usec = hv_pipeline_next_usec(p, now),
 		};
 	return 0;
@@ -292,25 +333,135 @@ static int hold_pending(struct hv_pipeline *p, const struct held *h)
 		p->n_pending--;
 		p->stats.pending_dropped++;
 	}
-	held_copy(&p->pending[p->n_pending++], h);
+	held_copy(&p->pending[p->n_pending], h);
+	p->pending[p->n_pending++].was_held = true;
 	p->stats.pending = p->n_pending;
+	/* Told to the caller, to keep where a stop cannot lose it; one it
+	 * gave back (hold_key) is kept there already. */
+	if (!h->hold_key && !record_of(&p->held_out, h))
+		p->stats.lost++;
 	return 0;
 }
 
+/* A device's local time in UTC, with the offset in force at that date. */
+static int64_t device_time_usec(const struct hv_datetime *dt,
+				const struct hv_clock_sample *now)
+{
+	if (now->zone_rules) {
+		struct tm tm = {
+			.tm_year = (int)dt->year - 1900,
+			.tm_mon = dt->month - 1,
+			.tm_mday = dt->day,
+			.tm_hour = dt->hour,
+			.tm_min = dt->minute,
+			.tm_sec = dt->second,
+			.tm_isdst = -1, /* the zone's rules decide */
+		};
+		time_t t = mktime(&tm);
+
+		if (t != (time_t)-1)
+			return (int64_t)t * (int64_t)USEC_PER_SEC;
+	}
+	return (hv_datetime_to_unix(dt) - now->utc_offset_s) *
+	       (int64_t)USEC_PER_SEC;
+}
+
+static int64_t received_usec(const struct held *h,
+			     const struct hv_clock_sample *now)
+{
+	return now->wall_usec - (int64_t)(now->mono_usec - h->rx_mono);
+}
+
+/* A GATT value is a record the device kept (its memory, RACP): its own
+ * clock is the only witness of when it happened. An advert is live: a
+ * plausible but never-set clock must not move it by hours. */
+static bool device_clock_trusted(const struct hv_pipeline *p,
+				 const struct held *h, int64_t device_usec,
+				 const struct hv_clock_sample *now)
+{
+	int64_t diff;
+
+	if (h->frame.has_characteristic || now->replay)
+		return true;
+	if (!now->wall_known || h->estimated_before_boot_usec)
+		return false;
+	diff = device_usec - received_usec(h, now);
+	if (diff < 0)
+		diff = -diff;
+	return (uint64_t)diff <= p->settings.device_clock_tolerance_usec;
+}
+
+/* Date a record: the device's clock when trusted, else the receive time
+ * (which needs the wall clock: held until it is known). */
 static int emit(struct hv_pipeline *p, const struct held *h,
 		const struct hv_clock_sample *now)
 {
 	const struct hv_measurement *m = &h->m;
 
-	if (m->has_device_time)
-		return finish(p, h,
-			      (hv_datetime_to_unix(&m->device_time) -
-			       now->utc_offset_s) *
-				      (int64_t)USEC_PER_SEC);
+	if (m->has_device_time) {
+		int64_t t = device_time_usec(&m->device_time, now);
+
+		if (device_clock_trusted(p, h, t, now))
+			return finish(p, h, t, HV_TIME_SOURCE_DEVICE);
+	}
 	if (!now->wall_known)
 		return hold_pending(p, h);
-	return finish(p, h,
-		      now->wall_usec - (int64_t)(now->mono_usec - h->rx_mono));
+	if (h->estimated_before_boot_usec)
+		return finish(p, h,
+			      now->wall_usec - (int64_t)now->mono_usec -
+				      h->estimated_before_boot_usec,
+			      HV_TIME_SOURCE_ESTIMATED);
+	return finish(p, h, received_usec(h, now), HV_TIME_SOURCE_RECEIVED);
+}
+
+static void linger_save(struct hv_pipeline *p, const struct device *d)
+{
+	struct linger *l = &p->lingers[p->next_linger];
+
+	(void)snprintf(l->address, sizeof(l->address), "%s", d->address);
+	l->weight = d->emitted_weight;
+	l->emitted_at = d->emitted_at;
+	p->next_linger = (p->next_linger + 1) % ELEMENTSOF(p->lingers);
+}
+
+static void linger_restore(struct hv_pipeline *p, struct device *d,
+			   const struct hv_clock_sample *now)
+{
+	for (size_t i = 0; i < ELEMENTSOF(p->lingers); i++) {
+		struct linger *l = &p->lingers[i];
+
+		if (!l->address[0] || strcmp(l->address, d->address) != 0)
+			continue;
+		if (now->mono_usec - l->emitted_at < p->settings.linger_usec) {
+			d->state = WEIGHIN_LINGER;
+			d->emitted_weight = l->weight;
+			d->emitted_at = l->emitted_at;
+		}
+		l->address[0] = '\0';
+	}
+}
+
+/* A slot is taken for another device: what it holds goes out as it is (a
+ * weigh-in's value, a measurement still waiting for its context, the first
+ * packets of a multi-packet one), and a lingering weigh-in is remembered. */
+static void evict(struct hv_pipeline *p, struct device *d,
+		  const struct hv_clock_sample *now)
+{
+	if (d->state == WEIGHIN_ACTIVE && d->candidate.valid) {
+		d->emitted_weight = weight_of(&d->candidate.m);
+		d->emitted_at = now->mono_usec;
+		d->state = WEIGHIN_LINGER;
+		(void)emit(p, &d->candidate, now);
+	}
+	if (d->awaiting.valid)
+		(void)emit(p, &d->awaiting, now);
+	if (d->partial.valid) {
+		d->partial.m.more_packets = false;
+		(void)emit(p, &d->partial, now);
+	}
+	if (d->state == WEIGHIN_LINGER &&
+	    now->mono_usec - d->emitted_at < p->settings.linger_usec)
+		linger_save(p, d);
 }
 
 static struct device *device_get(struct hv_pipeline *p, const char *address,
@@ -327,8 +478,7 @@ static struct device *device_get(struct hv_pipeline *p, const char *address,
 	}
 	if (p->n_devices == DEVICES_MAX) {
 		d = p->devices[oldest];
-		if (d->state == WEIGHIN_ACTIVE && d->candidate.valid)
-			(void)emit(p, &d->candidate, now);
+		evict(p, d, now);
 		memset(d, 0, sizeof(*d));
 	} else {
 		d = calloc(1, sizeof(*d));
@@ -337,6 +487,7 @@ static struct device *device_get(struct hv_pipeline *p, const char *address,
 		p->devices[p->n_devices++] = d;
 	}
 	(void)snprintf(d->address, sizeof(d->address), "%s", address);
+	linger_restore(p, d, now);
 	return d;
 }
 
@@ -657,12 +808,10 @@ static int release_pending(struct hv_pipeline *p,
 
 	if (!now->wall_known || !n)
 		return 0;
-	/* Date each held record by its age on the monotonic clock. */
+	/* Date each held record by its age on the monotonic clock, or by a
+	 * live device clock that agrees with it. */
 	for (size_t i = 0; i < n; i++) {
-		int k = finish(p, &p->pending[i],
-			       now->wall_usec -
-				       (int64_t)(now->mono_usec -
-						 p->pending[i].rx_mono));
+		int k = emit(p, &p->pending[i], now);
 
 		if (k < 0 && r == 0)
 			r = k;
@@ -706,5 +855,28 @@ int hv_pipeline_flush(struct hv_pipeline *p, const struct hv_clock_sample *now,
 		if (k < 0 && r == 0)
 			r = k;
 	}
+	return out_end(p, r, now, ret);
+}
+
+int hv_pipeline_restore(struct hv_pipeline *p, const struct hv_frame *frame,
+			const struct hv_driver *driver,
+			const struct hv_measurement *m, uint64_t rx_mono,
+			int64_t estimated_before_boot_usec, int64_t hold_key,
+			const struct hv_clock_sample *now,
+			struct hv_pipeline_output *ret)
+{
+	struct held h;
+	int r;
+
+	if (!frame->address || m->status != HV_STATUS_OK || hold_key <= 0 ||
+	    estimated_before_boot_usec < 0)
+		return -EINVAL;
+	out_begin(p);
+	held_set(&h, driver, frame, m, rx_mono);
+	h.m.final = true;
+	h.m.more_packets = false;
+	h.estimated_before_boot_usec = estimated_before_boot_usec;
+	h.hold_key = hold_key;
+	r = emit(p, &h, now);
 	return out_end(p, r, now, ret);
 }

@@ -21,9 +21,12 @@
  *    `advert_repeat_usec`.
  *  - GATT values: every final measurement; multi-packet ones are joined; a
  *    measurement that says its context follows (glucose) waits for it.
- *  - Time: the device's clock when plausible (local time, converted with the
- *    gateway's zone), else the receive time — and until the wall clock is
- *    known the record is held (bounded) and dated once it is.
+ *  - Time: a stored record's (GATT) device clock when plausible; a live
+ *    reading's (advert) device clock only when it agrees with the gateway's
+ *    within `device_clock_tolerance_usec`; else the receive time. Device
+ *    clocks are local time, converted with the zone's offset at their own
+ *    date. Until the wall clock is known a record is held (bounded) and
+ *    dated once it is.
  */
 
 #include <stdbool.h>
@@ -40,7 +43,23 @@ struct hv_clock_sample {
 	int64_t wall_usec; /* CLOCK_REALTIME; meaningful only when wall_known */
 	bool wall_known; /* the system clock is synchronised */
 	int32_t utc_offset_s; /* local zone offset, for device clocks */
+	/* Convert a device's local time with the zone's rules at the device
+	 * time's own date (mktime), not with utc_offset_s, which is today's
+	 * offset: a summer reading read in winter is an hour off otherwise. */
+	bool zone_rules;
+	/* The frames are a replay of captured ones: the receive time is the
+	 * replay's, not the reading's, so a plausible device clock is taken
+	 * as it is, as for a stored record. */
+	bool replay;
 };
+
+/* Which clock dated a record (the measurement JSON's "time_source"). */
+#define HV_TIME_SOURCE_DEVICE "device"
+#define HV_TIME_SOURCE_RECEIVED "received"
+/* Held across a reboot before the clock was known: its age is lost, it is
+ * dated just before the boot that found it, in the order received. */
+#define HV_TIME_SOURCE_ESTIMATED "estimated"
+
 
 /* One emitted measurement, with the frame it was decoded from. */
 struct hv_pipeline_record {
@@ -49,6 +68,9 @@ struct hv_pipeline_record {
 	struct hv_frame frame;
 	char name[64];
 	char address[HV_ADDRESS_MAX];
+	uint64_t rx_mono; /* when received (CLOCK_BOOTTIME) */
+	int64_t hold_key; /* given to hv_pipeline_restore(); 0 none */
+	bool was_held; /* once one of hv_pipeline_output.held */
 };
 
 /* What one feed/tick/flush emitted. The records belong to the pipeline and
@@ -56,6 +78,11 @@ struct hv_pipeline_record {
 struct hv_pipeline_output {
 	const struct hv_pipeline_record *records;
 	size_t n_records;
+	/* Newly held until the wall clock is known: no time, no id yet. The
+	 * caller keeps them where a stop cannot lose them; each comes back
+	 * later as one of records (same address and rx_mono). */
+	const struct hv_pipeline_record *held;
+	size_t n_held;
 	uint64_t next_usec; /* call hv_pipeline_tick() then; UINT64_MAX: never */
 };
 
@@ -69,6 +96,9 @@ struct hv_pipeline_settings {
 	unsigned pending_max; /* records held while the clock is unknown */
 	double stray_max_kg; /* 5 kg */
 	uint64_t clock_recheck_usec; /* 10 s: is the clock known yet? */
+	/* 10 min: a live reading's device clock counts only this close to
+	 * the gateway's (a never-set scale clock looks plausible). */
+	uint64_t device_clock_tolerance_usec;
 };
 
 struct hv_pipeline_stats {
@@ -108,6 +138,19 @@ int hv_pipeline_tick(struct hv_pipeline *p, const struct hv_clock_sample *now,
 int hv_pipeline_flush(struct hv_pipeline *p,
 		      const struct hv_clock_sample *now,
 		      struct hv_pipeline_output *ret);
+
+/*
+ * Hold again a record kept across a stop (the caller's hold_key > 0 comes
+ * back on the emitted record). rx_mono: when it was received, on this
+ * boot's clock; estimated_before_boot_usec > 0 for one of an earlier boot,
+ * whose age is lost: dated that long before this boot began.
+ */
+int hv_pipeline_restore(struct hv_pipeline *p, const struct hv_frame *frame,
+			const struct hv_driver *driver,
+			const struct hv_measurement *m, uint64_t rx_mono,
+			int64_t estimated_before_boot_usec, int64_t hold_key,
+			const struct hv_clock_sample *now,
+			struct hv_pipeline_output *ret);
 
 /* When hv_pipeline_tick() has work: a mono time, UINT64_MAX for never. */
 uint64_t hv_pipeline_next_usec(const struct hv_pipeline *p,

@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,5 +39,25 @@ void hv_clock_sample_now(bool assume_synchronised,
 		.utc_offset_s = localtime_r(&t, &local) ?
 					(int32_t)local.tm_gmtoff :
 					0,
+		.zone_rules = true,
 	};
+}
+
+int hv_boot_id(char *ret, size_t size)
+{
+	char buf[64];
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	bool ok;
+
+	if (!f)
+		return -errno;
+	ok = fgets(buf, sizeof(buf), f) != NULL;
+	(void)fclose(f);
+	if (!ok)
+		return -EIO;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (strlen(buf) >= size)
+		return -ENOBUFS;
+	(void)snprintf(ret, size, "%s", buf);
+	return 0;
 }

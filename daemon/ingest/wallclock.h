@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "daemon/ingest/pipeline.h"
 
@@ -17,3 +18,7 @@ bool hv_wallclock_synchronised(bool assume_synchronised);
 /* Now, on every clock the pipeline needs. */
 void hv_clock_sample_now(bool assume_synchronised,
 			 struct hv_clock_sample *ret);
+
+/* This boot's id (/proc/sys/kernel/random/boot_id): CLOCK_BOOTTIME values
+ * of another boot cannot be compared with this one's. */
+int hv_boot_id(char *ret, size_t size);

@@ -76,6 +76,7 @@ static void status_changed(struct daemon *d);
 static void clock_now(struct daemon *d, struct hv_clock_sample *ret)
 {
 	hv_clock_sample_now(d->cfg.time.assume_synchronised, ret);
+	ret->replay = d->replay != NULL;
 	if (d->status.clock_synchronised != ret->wall_known) {
 		d->status.clock_synchronised = ret->wall_known;
 		status_changed(d);
@@ -236,9 +237,28 @@ static int on_ingest_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/* Records an earlier run held for the wall clock: back in the pipeline, or
+ * stored now when the clock is known. */
+static void ingest_restore(struct daemon *d)
+{
+	struct hv_ingest_result res;
+	struct hv_clock_sample now;
+	int r;
+
+	clock_now(d, &now);
+	r = hv_ingest_restore(d->ingest, &now, &res);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to read the records held before a stop, they stay in the store: %m");
+		return;
+	}
+	ingest_done(d, &res);
+}
+
 /* --- frames in -------------------------------------------------------------------- */
 
-/* An advert, a GATT value or a replayed frame: ingest it. */
+/* An advert, a GATT value or a replayed frame: ingest it. Returns the
+ * highest sequence number stored, -1 none, or -EIO when a record was not
+ * stored (bluez.h: the session's sequence stops before it). */
 static int ingest_frame(struct daemon *d, const struct hv_frame *frame,
 			const struct hv_driver *driver)
 {
@@ -251,10 +271,10 @@ static int ingest_frame(struct daemon *d, const struct hv_frame *frame,
 	if (r < 0) {
 		log_debug_errno(r, "Pipeline refused a measurement from %s: %m",
 				frame->address ? frame->address : "?");
-		return -1;
+		return -EIO;
 	}
 	ingest_done(d, &res);
-	return res.sequence_number;
+	return res.failed ? -EIO : res.sequence_number;
 }
 
 static void on_advert(const struct hv_frame *frame, void *userdata)
@@ -705,6 +725,8 @@ static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 		if (r < 0)
 			return r;
 	}
+
+	ingest_restore(d);
 
 	/* The first prune at start, then daily. */
 	r = timer_arm_at(d, &d->prune_timer, 1, on_prune_timer);

@@ -123,6 +123,16 @@ static const char *const migrations[] = {
 	"   IN ('integer', 'real'))"
 	"   != (coalesce(json_type(r.value, '$.absent_reason'), 'null')"
 	"   = 'text');",
+	/* 2 -> 3: records held until the wall clock is known survive a stop
+	 * or a crash (docs/pipeline.md "Time"). */
+	"CREATE TABLE IF NOT EXISTS held ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  boot_id TEXT NOT NULL,"
+	"  rx_boot_usec INTEGER NOT NULL,"
+	"  address TEXT NOT NULL,"
+	"  driver TEXT NOT NULL,"
+	"  frame TEXT NOT NULL"
+	");",
 };
 
 #define SCHEMA_VERSION ((int)ELEMENTSOF(migrations))
@@ -190,7 +200,9 @@ static const char *const stmt_sql[_ST_MAX] = {
 		"SELECT count(*) FROM outbox WHERE state = 'pending'",
 	[ST_OUTBOX_SUPERSEDE] = "UPDATE outbox SET state = 'superseded'"
 				" WHERE measurement_id = ? AND state = 'pending'",
-	[ST_PRUNE] = "DELETE FROM measurements WHERE time_usec < ?"
+	/* By the receive time: a device clock can put a new reading in the
+	 * far past by mistake. */
+	[ST_PRUNE] = "DELETE FROM measurements WHERE received_usec < ?"
 		     " AND NOT EXISTS (SELECT 1 FROM outbox o"
 		     "  WHERE o.measurement_id = measurements.id"
 		     "  AND o.state = 'pending')"
@@ -1786,4 +1798,138 @@ int hv_store_readings_foreach(struct hv_store *s,
 		r = sql_fail(s, rc);
 	(void)sqlite3_finalize(st);
 	return r;
+}
+
+/* --- records held until the wall clock is known ---------------------------- */
+
+void hv_held_rows_free(struct hv_held_row *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++)
+		free(rows[i].frame_json);
+	free(rows);
+}
+
+/* A statement of its own, run in its own transaction. */
+static int held_write(struct hv_store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st), r = 0;
+
+	if (rc != SQLITE_DONE)
+		r = sql_fail(s, rc);
+	(void)sqlite3_finalize(st);
+	return r;
+}
+
+int hv_store_held_add(struct hv_store *s, const struct hv_held_row *row,
+		      size_t max_rows)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!s || !row || !row->frame_json || !max_rows)
+		return -EINVAL;
+	r = tx_begin(s);
+	if (r < 0)
+		return r;
+	r = prepare(s,
+		    "INSERT INTO held (boot_id, rx_boot_usec, address, driver,"
+		    " frame) VALUES (?, ?, ?, ?, ?)",
+		    &st);
+	if (r < 0)
+		return tx_abort(s, r);
+	bind_text(st, 1, row->boot_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)row->rx_boot_usec);
+	bind_text(st, 3, row->address);
+	bind_text(st, 4, row->driver);
+	bind_text(st, 5, row->frame_json);
+	r = held_write(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	/* Bounded like the pipeline's queue: the oldest go first. */
+	r = prepare(s,
+		    "DELETE FROM held WHERE seq NOT IN"
+		    " (SELECT seq FROM held ORDER BY seq DESC LIMIT ?)",
+		    &st);
+	if (r < 0)
+		return tx_abort(s, r);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)max_rows);
+	r = held_write(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	return tx_commit(s);
+}
+
+static void read_held(sqlite3_stmt *st, void *dest)
+{
+	struct hv_held_row *h = dest;
+	const unsigned char *frame = sqlite3_column_text(st, 5);
+
+	*h = (struct hv_held_row){
+		.seq = sqlite3_column_int64(st, 0),
+		.rx_boot_usec = (uint64_t)sqlite3_column_int64(st, 2),
+	};
+	copy_column(st, 1, h->boot_id, sizeof(h->boot_id));
+	copy_column(st, 3, h->address, sizeof(h->address));
+	copy_column(st, 4, h->driver, sizeof(h->driver));
+	h->frame_json = strdup(frame ? (const char *)frame : "{}");
+}
+
+int hv_store_held_list(struct hv_store *s, struct hv_held_row **ret,
+		       size_t *ret_n)
+{
+	struct hv_held_row *rows = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!s || !ret || !ret_n)
+		return -EINVAL;
+	r = prepare(s,
+		    "SELECT seq, boot_id, rx_boot_usec, address, driver, frame"
+		    " FROM held ORDER BY seq",
+		    &st);
+	if (r < 0)
+		return r;
+	r = collect_rows(s, st, sizeof(*rows), read_held, (void **)&rows, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (!rows[i].frame_json) {
+			hv_held_rows_free(rows, n);
+			return -ENOMEM;
+		}
+	*ret = rows;
+	*ret_n = n;
+	return 0;
+}
+
+int hv_store_held_remove(struct hv_store *s, int64_t seq, const char *boot_id,
+			 const char *address, uint64_t rx_boot_usec)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!s || (seq <= 0 && (!boot_id || !address)))
+		return -EINVAL;
+	r = tx_begin(s);
+	if (r < 0)
+		return r;
+	r = prepare(s,
+		    seq > 0 ? "DELETE FROM held WHERE seq = ?1" :
+			      "DELETE FROM held WHERE boot_id = ?2"
+			      " AND address = ?3 AND rx_boot_usec = ?4",
+		    &st);
+	if (r < 0)
+		return tx_abort(s, r);
+	if (seq > 0)
+		sqlite3_bind_int64(st, 1, seq);
+	else {
+		bind_text(st, 2, boot_id);
+		bind_text(st, 3, address);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)rx_boot_usec);
+	}
+	r = held_write(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	return tx_commit(s);
 }

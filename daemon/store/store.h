@@ -192,3 +192,28 @@ int hv_store_readings_foreach(struct hv_store *s,
 			      int (*cb)(const struct hv_reading_row *row,
 					void *userdata),
 			      void *userdata);
+
+/* --- records held until the wall clock is known (docs/pipeline.md) ------ */
+
+#define HV_BOOT_ID_MAX 40
+
+struct hv_held_row {
+	int64_t seq; /* the order they were held in */
+	char boot_id[HV_BOOT_ID_MAX]; /* the boot whose clock rx_boot_usec is */
+	uint64_t rx_boot_usec; /* CLOCK_BOOTTIME when received */
+	char address[HV_ADDRESS_MAX];
+	char driver[HV_MODEL_MAX]; /* driver id; "" unknown */
+	char *frame_json; /* the frame, hv_frame_to_json form; malloc'ed */
+};
+
+void hv_held_rows_free(struct hv_held_row *rows, size_t n);
+/* Keep one (seq is chosen here); only the newest max_rows stay. */
+int hv_store_held_add(struct hv_store *s, const struct hv_held_row *row,
+		      size_t max_rows);
+/* Every held row, oldest first. */
+int hv_store_held_list(struct hv_store *s, struct hv_held_row **ret,
+		       size_t *ret_n);
+/* The row seq when > 0, else the one of (boot_id, address, rx_boot_usec).
+ * Removing one that is not there is no error. */
+int hv_store_held_remove(struct hv_store *s, int64_t seq, const char *boot_id,
+			 const char *address, uint64_t rx_boot_usec);

@@ -296,6 +296,7 @@ struct ctx {
 	/* the fake scale */
 	struct fake_char *c_meas, *c_ucp, *c_time, *c_racp;
 	int drop_after;
+	int refuse_seq; /* the store refuses this record once; 0 never */
 	uint8_t time_written[10];
 	size_t time_len;
 	unsigned consent_ok;
@@ -327,6 +328,10 @@ static int cb_gatt_value(const struct hv_frame *f, const struct hv_driver *d,
 	hv_measurement_init(&m, d->id);
 	if (d->decode(f, &m) != 0 || m.status != HV_STATUS_OK)
 		return -1;
+	if (c->refuse_seq && m.sequence_number == c->refuse_seq) {
+		c->refuse_seq = 0;
+		return -EIO; /* disk full, busy, I/O error */
+	}
 	if (c->n_measurements < 32) {
 		c->seqs[c->n_measurements] = m.sequence_number;
 		c->weights[c->n_measurements] = m.readings[0].value;
@@ -648,6 +653,32 @@ static void test_sig_scale_session(void **state)
 	assert_int_equal(c->prepared_sequence[1], 5);
 	assert_int_equal(d->n_connects, 2);
 	check_records(c);
+}
+
+/* The store refuses record 3 (the later ones are stored): the session
+ * must not advance past it, so the next one asks for 3 again. */
+static void test_refused_record_asked_again(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d = add_sig_scale(c);
+
+	c->refuse_seq = 3;
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_done >= 1, 15));
+	assert_int_equal(c->results[0], 0);
+	assert_int_equal(c->stored_sequence, 2);
+	/* away and back: a new session */
+	assert_true(RUN_UNTIL(c, !d->connected, 5));
+	c->advertising[0] = NULL;
+	run_for(c, 3.5);
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_done >= 2, 15));
+	assert_int_equal(c->results[1], 0);
+	assert_int_equal(c->prepared_sequence[1], 2);
+	assert_int_equal(c->stored_sequence, 5);
+	/* 1, 2, 4, 5, then 3, 4, 5 again: every record got stored */
+	assert_int_equal(c->n_measurements, 7);
+	assert_int_equal(c->seqs[4], 3);
 }
 
 static void test_drop_mid_transfer_retried(void **state)
@@ -1398,6 +1429,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_adverts_to_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sig_scale_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_mid_transfer_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_record_asked_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acquire_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acquire_notify_drop_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_without_acquire, setup, teardown),

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/basic/macro.h"
 #include "daemon/ingest/ingest.h"
@@ -286,6 +287,209 @@ static void test_person_profile(void **state)
 	assert_true(fabs(p.age_years - 54.2) < 0.01);
 }
 
+/* A glucose record (sig_glucose, 0x2A18) with sequence number seq, device
+ * clock 2025-06-01 07:30, 5.4 mmol/L; context_follows adds flag bit 4. */
+static void glucose(struct hv_frame *ret, unsigned seq, bool context_follows)
+{
+	char hex[64];
+
+	(void)snprintf(hex, sizeof(hex), "2a18:%02x%02x%02xe9070601071e0036c011",
+		       context_follows ? 0x16 : 0x06, seq & 0xff, seq >> 8);
+	*ret = (struct hv_frame){ .address = "AA:BB:CC:00:00:03" };
+	assert_int_equal(hv_frame_set_characteristic(ret, hex), 0);
+}
+
+/* The sequence number a call reports is that of a committed record: not
+ * one the pipeline still holds (waiting for its context). */
+static void test_sequence_of_held_record_not_reported(void **state)
+{
+	struct fixture *f = *state;
+	const struct hv_driver *d = hv_driver_by_id("sig_glucose");
+	struct hv_clock_sample now = clock_at(1);
+	struct hv_ingest_result res;
+	struct hv_frame fr;
+
+	glucose(&fr, 5, true);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, d, &now, &res), 0);
+	assert_int_equal(res.stored, 0);
+	assert_int_equal(res.sequence_number, -1);
+	/* its context: now it is stored, and its number counts */
+	fr = (struct hv_frame){ .address = "AA:BB:CC:00:00:03" };
+	assert_int_equal(hv_frame_set_characteristic(&fr, "2a34:02050001"), 0);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, d, &now, &res), 0);
+	assert_int_equal(res.stored, 1);
+	assert_int_equal(res.sequence_number, 5);
+}
+
+/* The store fills up: a refused record's sequence number is never
+ * reported (the session would not ask for it again), and once space
+ * returns the same record is stored. */
+static void test_sequence_of_refused_record_not_reported(void **state)
+{
+	struct fixture *f = *state;
+	const struct hv_driver *d = hv_driver_by_id("sig_glucose");
+	struct hv_clock_sample now = clock_at(1);
+	struct hv_ingest_result res;
+	struct hv_frame fr;
+	unsigned seq;
+
+	/* No page beyond those the file has: the tables fill up soon. */
+	assert_int_equal(hv_store_set_max_pages(f->store, 1), 0);
+	for (seq = 1; seq < 1000; seq++) {
+		glucose(&fr, seq, false);
+		assert_int_equal(hv_ingest_frame(f->ingest, &fr, d, &now, &res), 0);
+		if (res.failed)
+			break;
+		assert_int_equal(res.stored, 1);
+		assert_int_equal(res.sequence_number, (int)seq);
+	}
+	assert_int_equal(res.failed, 1);
+	assert_int_equal(res.store_error, -ENOSPC);
+	assert_int_equal(res.sequence_number, -1);
+	/* space returns: asked again, stored once */
+	assert_int_equal(hv_store_set_max_pages(f->store, 0), 0);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, d, &now, &res), 0);
+	assert_int_equal(res.stored, 1);
+	assert_int_equal(res.sequence_number, (int)seq);
+	/* and again: a duplicate, still committed */
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, d, &now, &res), 0);
+	assert_int_equal(res.duplicates, 1);
+	assert_int_equal(res.sequence_number, (int)seq);
+}
+
+/* A heart rate value read in a session (0x2A37: 72 bpm): no device clock. */
+static void heart_rate(struct hv_frame *ret)
+{
+	*ret = (struct hv_frame){ .address = "AA:BB:CC:00:00:04" };
+	assert_int_equal(hv_frame_set_characteristic(ret, "2a37:0048"), 0);
+}
+
+static const char *json_string(const cJSON *j, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+
+	assert_true(cJSON_IsString(v));
+	return v->valuestring;
+}
+
+static void format_time(int64_t usec, char *buf, size_t size)
+{
+	hv_format_rfc3339(usec, buf, size);
+}
+
+/* Received before the clock was synchronised, then the daemon stops (an
+ * upgrade, a restart) before it is: the record is not lost. The next run
+ * dates it by its age on the boot-time clock once the clock is known. */
+static void test_held_record_survives_a_stop(void **state)
+{
+	struct fixture *f = *state;
+	const struct hv_driver *d = hv_driver_by_id("sig_heart_rate");
+	struct hv_clock_sample now = clock_at(1);
+	struct hv_ingest_result res;
+	struct hv_held_row *rows = NULL;
+	struct hv_frame fr;
+	size_t n = 0;
+	char want[40];
+	cJSON *j;
+
+	now.wall_known = false;
+	now.wall_usec = 0; /* a Pi without RTC */
+	heart_rate(&fr);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, d, &now, &res), 0);
+	assert_int_equal(res.stored, 0);
+	assert_int_equal(hv_ingest_flush(f->ingest, &now, &res), 0);
+	assert_int_equal(res.stored, 0);
+	f->ingest = hv_ingest_free(f->ingest); /* the stop */
+
+	assert_int_equal(hv_ingest_new(f->store, &f->cfg, NULL, &f->ingest), 0);
+	now = clock_at(61);
+	assert_int_equal(hv_ingest_restore(f->ingest, &now, &res), 0);
+	assert_int_equal(res.stored, 1);
+	j = outbox_only(f->store);
+	/* received 60 s before the clock said clock_at(61) */
+	format_time(clock_at(1).wall_usec, want, sizeof(want));
+	assert_string_equal(json_string(j, "time"), want);
+	assert_string_equal(json_string(j, "time_source"), "received");
+	cJSON_Delete(j);
+	/* stored once: the held copy is gone */
+	assert_int_equal(hv_store_held_list(f->store, &rows, &n), 0);
+	assert_int_equal(n, 0);
+	hv_held_rows_free(rows, n);
+	assert_int_equal(hv_ingest_restore(f->ingest, &now, &res), 0);
+	assert_int_equal(res.stored, 0);
+}
+
+/* Held rows of an earlier boot: that boot's clock cannot be related to
+ * this one's, so they are dated just before this boot began, a second
+ * apart in the order received, and say their time is estimated. */
+static void test_held_rows_of_an_earlier_boot_are_estimated(void **state)
+{
+	struct fixture *f = *state;
+	struct hv_clock_sample now = clock_at(61);
+	struct hv_ingest_result res;
+	struct hv_held_row row = {
+		.boot_id = "00000000-0000-4000-8000-000000000000",
+		.rx_boot_usec = 5 * USEC_PER_SEC,
+		.address = "AA:BB:CC:00:00:05",
+		.driver = "sig_heart_rate",
+	};
+	struct hv_outbox_item items[4];
+	int64_t boot_began = now.wall_usec - (int64_t)now.mono_usec;
+	char want[40];
+	size_t n = 0;
+
+	row.frame_json = (char *)"{\"characteristic\":{\"uuid\":\"2a37\",\"value\":\"0048\"}}";
+	assert_int_equal(hv_store_held_add(f->store, &row, 16), 0);
+	row.rx_boot_usec = 9 * USEC_PER_SEC;
+	row.frame_json = (char *)"{\"characteristic\":{\"uuid\":\"2a37\",\"value\":\"0050\"}}";
+	assert_int_equal(hv_store_held_add(f->store, &row, 16), 0);
+	assert_int_equal(hv_ingest_restore(f->ingest, &now, &res), 0);
+	assert_int_equal(res.stored, 2);
+	assert_int_equal(hv_store_outbox_next(f->store, 0, 4, items, &n), 0);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		cJSON *j = cJSON_Parse(items[i].json);
+
+		assert_non_null(j);
+		format_time(boot_began - (int64_t)(2 - i) * (int64_t)USEC_PER_SEC,
+			    want, sizeof(want));
+		assert_string_equal(json_string(j, "time"), want);
+		assert_string_equal(json_string(j, "time_source"), "estimated");
+		cJSON_Delete(j);
+		hv_outbox_item_done(&items[i]);
+	}
+}
+
+/* Retention keys on the receive time: a record whose device clock says it
+ * is years old, stored and delivered today, is not pruned today. */
+static void test_retention_keys_on_receive_time(void **state)
+{
+	struct fixture *f = *state;
+	const struct hv_driver *d = hv_driver_by_id("sig_glucose");
+	struct hv_clock_sample now = clock_at(1);
+	struct hv_outbox_item item;
+	struct hv_ingest_result res;
+	struct timespec ts;
+	struct hv_frame fr;
+	uint64_t deleted = 1;
+	size_t n = 0;
+
+	glucose(&fr, 1, false); /* device clock 2025-06-01 */
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, d, &now, &res), 0);
+	assert_int_equal(res.stored, 1);
+	assert_int_equal(hv_store_outbox_next(f->store, 0, 1, &item, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(hv_store_outbox_mark_delivered(f->store, item.seq), 0);
+	hv_outbox_item_done(&item);
+	assert_int_equal(clock_gettime(CLOCK_REALTIME, &ts), 0);
+	/* keep one day */
+	assert_int_equal(hv_store_prune(f->store,
+					((int64_t)ts.tv_sec - 86400) * 1000000,
+					&deleted),
+			 0);
+	assert_int_equal(deleted, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +501,16 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_driver_counters, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_sequence_of_held_record_not_reported,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sequence_of_refused_record_not_reported,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_record_survives_a_stop,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_rows_of_an_earlier_boot_are_estimated,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_keys_on_receive_time,
+						setup, teardown),
 		cmocka_unit_test(test_derive_replaces_derived_readings),
 		cmocka_unit_test(test_person_profile),
 	};

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/basic/hexutil.h"
 #include "daemon/basic/macro.h"
@@ -313,36 +314,104 @@ static void test_clock_unknown_holds_then_dates(void **state)
 	hv_pipeline_free(p);
 }
 
-static void test_device_clock_used_when_plausible(void **state)
+/* A Mi v1 weigh-in (load removed) whose scale clock reads `clock`. */
+static void mi_clocked(const struct hv_datetime *clock,
+		       const struct hv_clock_sample *now, struct hv_frame *ret,
+		       struct hv_measurement *ret_m)
+{
+	const struct hv_driver *d = hv_driver_by_id("xiaomi_mi_scale");
+	struct hv_measurement m;
+	struct hv_frame f;
+
+	hv_measurement_init(&m, d->id);
+	m.final = true;
+	m.load_removed = true;
+	m.has_raw_device_time = true;
+	m.raw_device_time = *clock;
+	assert_int_equal(hv_measurement_add(&m, HV_METRIC_BODY_WEIGHT, 70), 0);
+	assert_int_equal(d->encode(&m, NULL, &f), 0);
+	*ret = (struct hv_frame){ .address = ADDR, .n_service_data = 1 };
+	ret->service_data[0] = f.service_data[0];
+	ret->now = now->wall_usec / 1000000;
+	hv_measurement_init(ret_m, d->id);
+	assert_int_equal(d->decode(ret, ret_m), 0);
+	assert_true(ret_m->has_device_time);
+}
+
+/* A live weigh-in takes the scale's clock only when it agrees with the
+ * gateway's: a never-set clock is plausible but hours or months off. */
+static void test_live_device_clock_only_when_it_agrees(void **state)
 {
 	struct sink s = { 0 };
 	struct hv_pipeline *p;
 	struct hv_clock_sample now = clock_at(1);
 	const struct hv_driver *d = hv_driver_by_id("xiaomi_mi_scale");
-	struct hv_measurement m, dec;
-	struct hv_frame f, in = { .address = ADDR };
+	struct hv_datetime near;
+	struct hv_measurement dec;
+	struct hv_frame in;
+	int64_t near_unix;
 
 	(void)state;
 	assert_int_equal(pnew(NULL, &s, &p), 0);
-	hv_measurement_init(&m, d->id);
-	m.final = true;
-	m.load_removed = true;
-	m.has_raw_device_time = true;
-	m.raw_device_time = (struct hv_datetime){ 2025, 6, 1, 7, 30, 0 };
-	assert_int_equal(hv_measurement_add(&m, HV_METRIC_BODY_WEIGHT, 70), 0);
-	assert_int_equal(d->encode(&m, NULL, &f), 0);
-	in.n_service_data = 1;
-	in.service_data[0] = f.service_data[0];
-	in.now = now.wall_usec / 1000000;
-	hv_measurement_init(&dec, d->id);
-	assert_int_equal(d->decode(&in, &dec), 0);
-	assert_true(dec.has_device_time);
+	/* months off: the receive time */
+	mi_clocked(&(struct hv_datetime){ 2025, 6, 1, 7, 30, 0 }, &now, &in,
+		   &dec);
+	assert_int_equal(pfeed(p, &in, d, &dec, &now), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.records[0].time_usec, now.wall_usec);
+	assert_string_equal(s.records[0].time_source, HV_TIME_SOURCE_RECEIVED);
+	/* the same frame replayed from a capture: the replay's receive time
+	 * means nothing, the scale's clock is the witness */
+	{
+		struct hv_pipeline *p2;
+		struct sink s2 = { 0 };
+
+		assert_int_equal(pnew(NULL, &s2, &p2), 0);
+		now.replay = true;
+		assert_int_equal(pfeed(p2, &in, d, &dec, &now), 0);
+		assert_int_equal(s2.n, 1);
+		assert_int_equal(s2.records[0].time_usec,
+				 (hv_datetime_to_unix(&(struct hv_datetime){ 2025, 6, 1, 6, 30, 0 })) *
+					 (int64_t)USEC_PER_SEC);
+		hv_pipeline_free(p2);
+		now.replay = false;
+		sink_now = &s;
+	}
+	/* four minutes slow, in local time (UTC+1): the scale's clock */
+	near_unix = now.wall_usec / 1000000 - 240;
+	hv_datetime_from_unix(near_unix + 3600, &near);
+	now = clock_at(200);
+	mi_clocked(&near, &now, &in, &dec);
+	assert_int_equal(pfeed(p, &in, d, &dec, &now), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.records[1].time_usec, near_unix * (int64_t)USEC_PER_SEC);
+	assert_string_equal(s.records[1].time_source, HV_TIME_SOURCE_DEVICE);
+	hv_pipeline_free(p);
+}
+
+/* A record from the device's memory (GATT) keeps the device's clock,
+ * however old: it is the only witness of when it happened. */
+static void test_device_clock_used_for_stored_records(void **state)
+{
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	struct hv_clock_sample now = clock_at(1);
+	const struct hv_driver *d = hv_driver_by_id("xiaomi_mi_scale");
+	struct hv_measurement dec;
+	struct hv_frame in;
+
+	(void)state;
+	assert_int_equal(pnew(NULL, &s, &p), 0);
+	mi_clocked(&(struct hv_datetime){ 2025, 6, 1, 7, 30, 0 }, &now, &in,
+		   &dec);
+	in.has_characteristic = true;
 	assert_int_equal(pfeed(p, &in, d, &dec, &now), 0);
 	assert_int_equal(s.n, 1);
 	/* 07:30 local at UTC+1 is 06:30Z */
 	assert_int_equal(s.records[0].time_usec,
 			 (hv_datetime_to_unix(&(struct hv_datetime){ 2025, 6, 1, 6, 30, 0 })) *
 				 (int64_t)USEC_PER_SEC);
+	assert_string_equal(s.records[0].time_source, HV_TIME_SOURCE_DEVICE);
 	/* the same event seen again (a restart, a second adapter): same id */
 	{
 		struct hv_pipeline *p2;
@@ -599,6 +668,120 @@ static void test_glucose_without_its_context_still_kept(void **state)
 	hv_pipeline_free(p);
 }
 
+/* Glucose records (flags 0x06: concentration in mmol/L follows, no
+ * context), sequence 7, device clock 2026-07-01 10:00 and 2026-01-15 10:00,
+ * 5.4 mmol/L. */
+#define GLUCOSE_SUMMER "2a18:06" "0700" "ea0707010a0000" "36c0" "11"
+#define GLUCOSE_WINTER "2a18:06" "0800" "ea07010f0a0000" "36c0" "11"
+
+/* A device's local time converts with the offset of its own date: read in
+ * December in Berlin (UTC+1), a July reading is at UTC+2. */
+static void test_device_time_converts_with_its_own_dates_offset(void **state)
+{
+	const struct hv_driver *d = hv_driver_by_id("sig_glucose");
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	struct hv_measurement m;
+	struct hv_frame f = { .address = ADDR };
+	struct hv_clock_sample now = {
+		.mono_usec = 1000 * USEC_PER_SEC,
+		.wall_usec = 1796637600LL * 1000000, /* 2026-12-07 10:00Z */
+		.wall_known = true,
+		.utc_offset_s = 3600, /* today's offset: winter */
+		.zone_rules = true,
+	};
+	char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+
+	(void)state;
+	assert_int_equal(setenv("TZ", "Europe/Berlin", 1), 0);
+	tzset();
+	assert_int_equal(pnew(NULL, &s, &p), 0);
+	assert_int_equal(hv_frame_set_characteristic(&f, GLUCOSE_SUMMER), 0);
+	hv_measurement_init(&m, d->id);
+	assert_int_equal(d->decode(&f, &m), 0);
+	assert_true(m.has_device_time);
+	assert_int_equal(pfeed(p, &f, d, &m, &now), 0);
+	f = (struct hv_frame){ .address = ADDR };
+	assert_int_equal(hv_frame_set_characteristic(&f, GLUCOSE_WINTER), 0);
+	hv_measurement_init(&m, d->id);
+	assert_int_equal(d->decode(&f, &m), 0);
+	assert_int_equal(pfeed(p, &f, d, &m, &now), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.records[0].time_usec,
+			 hv_datetime_to_unix(&(struct hv_datetime){ 2026, 7, 1, 8, 0, 0 }) *
+				 (int64_t)USEC_PER_SEC);
+	assert_int_equal(s.records[1].time_usec,
+			 hv_datetime_to_unix(&(struct hv_datetime){ 2026, 1, 15, 9, 0, 0 }) *
+				 (int64_t)USEC_PER_SEC);
+	hv_pipeline_free(p);
+	if (old)
+		assert_int_equal(setenv("TZ", old, 1), 0);
+	else
+		assert_int_equal(unsetenv("TZ"), 0);
+	free(old);
+	tzset();
+}
+
+/* A live (not final) frame from another scale: it takes a slot, emits
+ * nothing. */
+static void other_scale_steps_on(struct hv_pipeline *p, unsigned i, double t)
+{
+	const struct hv_driver *d = hv_driver_by_id("xiaomi_mi_scale");
+	struct hv_clock_sample now = clock_at(t);
+	char address[HV_ADDRESS_MAX];
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)snprintf(address, sizeof(address), "C8:47:8C:00:01:%02X", i);
+	f = (struct hv_frame){ .address = address };
+	hv_measurement_init(&m, d->id);
+	assert_int_equal(hv_measurement_add(&m, HV_METRIC_BODY_WEIGHT, 50), 0);
+	assert_int_equal(pfeed(p, &f, d, &m, &now), 0);
+}
+
+/* 64 other devices push a clock-less scale out of its slot while it still
+ * repeats its final value: the repeat is still a repeat, not a new
+ * measurement under a new receive-time id. */
+static void test_evicted_scale_still_ignores_its_repeat(void **state)
+{
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	char removed[64];
+
+	(void)state;
+	assert_int_equal(pnew(NULL, &s, &p), 0);
+	mi_frame(removed, sizeof(removed), 72.0, true, true);
+	assert_int_equal(feed_hex(p, removed, 1), 0);
+	assert_int_equal(s.n, 1);
+	for (unsigned i = 0; i < 64; i++)
+		other_scale_steps_on(p, i, 2 + 0.1 * i);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(feed_hex(p, removed, 20), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(hv_pipeline_stats(p)->ignored_repeat, 1);
+	hv_pipeline_free(p);
+}
+
+/* A glucose measurement waiting for its context is emitted, not lost, when
+ * its slot goes to another device. */
+static void test_evicted_slot_emits_what_it_holds(void **state)
+{
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	struct hv_measurement m;
+
+	(void)state;
+	assert_int_equal(pnew(NULL, &s, &p), 0);
+	assert_int_equal(feed_gatt(p, GLUCOSE_WITH_CONTEXT, "sig_glucose", 1, &m), 0);
+	assert_int_equal(s.n, 0);
+	for (unsigned i = 0; i < 64; i++)
+		other_scale_steps_on(p, i, 1.01 + 0.01 * i);
+	assert_int_equal(s.n, 1);
+	assert_non_null(hv_measurement_find(&s.records[0].m, HV_METRIC_BLOOD_GLUCOSE));
+	assert_int_equal(s.records[0].m.sequence_number, 5);
+	hv_pipeline_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,7 +791,8 @@ int main(void)
 		cmocka_unit_test(test_stray_and_repeat_after_stepoff),
 		cmocka_unit_test(test_two_people_in_a_row),
 		cmocka_unit_test(test_clock_unknown_holds_then_dates),
-		cmocka_unit_test(test_device_clock_used_when_plausible),
+		cmocka_unit_test(test_live_device_clock_only_when_it_agrees),
+		cmocka_unit_test(test_device_clock_used_for_stored_records),
 		cmocka_unit_test(test_object_weighing_ignored),
 		cmocka_unit_test(test_ids_are_stable_and_distinct),
 		cmocka_unit_test(test_held_queue_is_bounded_oldest_first),
@@ -617,6 +801,9 @@ int main(void)
 		cmocka_unit_test(test_advertised_heart_rate_rate_limited),
 		cmocka_unit_test(test_glucose_context_joined),
 		cmocka_unit_test(test_glucose_without_its_context_still_kept),
+		cmocka_unit_test(test_device_time_converts_with_its_own_dates_offset),
+		cmocka_unit_test(test_evicted_scale_still_ignores_its_repeat),
+		cmocka_unit_test(test_evicted_slot_emits_what_it_holds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
