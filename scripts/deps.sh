@@ -137,8 +137,13 @@ apt_get() { # apt-get ARGS, output in the log; its tail on failure
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -print -quit 2>/dev/null)" ]; then
 	apt_get update -qq
 fi
+# A command some machines have from elsewhere (Node.js from its own
+# repository bundles npm, and Debian's npm package would conflict with it).
+declare -A provided_by_command=([nodejs]=node [npm]=npm)
 missing=()
 for p in $(printf '%s\n' "${PACKAGES[@]}" | awk '!seen[$0]++'); do
+	c=${provided_by_command[$p]:-}
+	[ -n "$c" ] && command -v "$c" >/dev/null 2>&1 && continue
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
