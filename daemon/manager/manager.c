@@ -92,23 +92,33 @@ static void status_changed(struct daemon *d)
 	uint64_t now = now_mono();
 	uint64_t backlog;
 
-	if (d->store && hv_store_outbox_count(d->store, &backlog) >= 0)
+	if (d->store && hv_store_backlog(d->store, &backlog) >= 0)
 		d->status.backlog = backlog;
 	hv_led_update(d->led, &d->status);
 	hv_status_format(&d->status, now, line, sizeof(line));
 	(void)sd_notifyf(false, "STATUS=%s", line);
 	if (d->mqtt && now - d->last_status_publish >= STATUS_MIN_INTERVAL_USEC) {
 		d->last_status_publish = now;
-		(void)hv_mqtt_publish_status(d->mqtt);
+		(void)hv_mqtt_publish_status(d->mqtt, &d->status);
 	}
 }
 
-static void on_mqtt_status(void *userdata)
+static void on_mqtt_broker(enum hv_broker_state state, const char *error,
+			   void *userdata)
 {
 	struct daemon *d = userdata;
 
+	d->status.broker = state;
+	(void)snprintf(d->status.broker_error, sizeof(d->status.broker_error),
+		       "%s", error);
 	d->last_status_publish = 0; /* a broker change is worth telling now */
 	status_changed(d);
+}
+
+static void on_mqtt_delivered(uint64_t n, void *userdata)
+{
+	(void)n;
+	status_changed(userdata); /* the backlog fell; throttled */
 }
 
 /* --- pipeline callbacks -------------------------------------------------------- */
@@ -596,7 +606,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 		prune(d);
 	}
 	if (d->replay && d->replay_done &&
-	    (!d->mqtt || (hv_store_outbox_count(d->store, &backlog) >= 0 &&
+	    (!d->mqtt || (hv_store_backlog(d->store, &backlog) >= 0 &&
 			  backlog == 0)))
 		return sd_event_exit(d->event, 0);
 	return sd_event_source_set_time(s, usec + TICK_USEC);
@@ -653,7 +663,8 @@ static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 {
 	struct hv_config_error err = { { 0 } };
 	struct hv_pipeline_ops ops = { .assign = on_assign, .accept = on_accept };
-	struct hv_mqtt_callbacks mqtt_cb = { .status_changed = on_mqtt_status };
+	struct hv_mqtt_callbacks mqtt_cb = { .broker_changed = on_mqtt_broker,
+					     .delivered = on_mqtt_delivered };
 	int r;
 
 	r = hv_config_load(o->config_path, &d->cfg, &err, config_warning, d);
@@ -709,8 +720,8 @@ static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 		log_info("No status LED configured");
 
 	if (d->cfg.mqtt.enabled) {
-		r = hv_mqtt_new(d->event, &d->cfg, d->store, &d->status,
-				&mqtt_cb, d, &d->mqtt);
+		r = hv_mqtt_new(d->event, &d->cfg, d->store, &mqtt_cb, d,
+				&d->mqtt);
 		if (r < 0)
 			return log_error_errno(r, "Failed to start the MQTT client: %m");
 	}

@@ -253,8 +253,8 @@ static void test_qos2_delivered_on_pubcomp(void **state)
 	harness_config(&cfg, relay_port);
 	cfg.mqtt.qos = 2;
 	cfg.mqtt.retain_latest = false;
-	assert_int_equal(hv_mqtt_new(c.e, &cfg, c.store, &c.status, NULL, NULL,
-				     &c.mqtt),
+	assert_int_equal(hv_mqtt_new(c.e, &cfg, c.store, &harness_status_cb,
+				     &c.status, &c.mqtt),
 			 0);
 
 	/* PUBLISH, PUBREC, PUBREL and PUBCOMP all happened at the broker;

@@ -62,8 +62,8 @@ static void done_ctx(struct ctx *c)
 static void start(struct ctx *c, const struct hv_config *cfg)
 {
 	c->mqtt = hv_mqtt_free(c->mqtt);
-	assert_int_equal(hv_mqtt_new(c->e, cfg, c->store, &c->status, NULL,
-				     NULL, &c->mqtt),
+	assert_int_equal(hv_mqtt_new(c->e, cfg, c->store, &harness_status_cb,
+				     &c->status, &c->mqtt),
 			 0);
 }
 
