@@ -25,6 +25,11 @@
 
 #define FETCH_MAX 32
 #define MARK_RETRY_USEC USEC_PER_SEC
+#define REQUEUE_MIN_USEC USEC_PER_SEC
+#define REQUEUE_MAX_USEC (300 * USEC_PER_SEC)
+#define PARKED_MAX 256
+
+static bool is_parked(struct hv_mqtt *m, int64_t seq);
 
 static struct inflight *free_slot(struct hv_mqtt *m)
 {
@@ -106,7 +111,7 @@ static void publish_item(struct hv_mqtt *m, const struct hv_outbox_item *item)
 	struct mqtt_item it = { .item = item };
 	struct inflight *slot = free_slot(m);
 
-	if (!slot)
+	if (!slot || is_parked(m, item->seq))
 		return;
 	*slot = (struct inflight){ .seq = item->seq };
 	if (!publish_tracked(m, &it, slot)) {
@@ -212,8 +217,110 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/* --- refused publications ---------------------------------------------------------- */
+
+/*
+ * A row the broker refused (MQTT 5 reason code >= 0x80) stays pending and is
+ * parked: the drain passes over it until its retry time, which doubles with
+ * every refusal of that row, so one refused topic never holds up the rows
+ * behind it, and a reconnect does not send it straight again.
+ */
+static struct parked *find_parked(struct hv_mqtt *m, int64_t seq)
+{
+	for (size_t i = 0; i < m->n_parked; i++)
+		if (m->parked[i].seq == seq)
+			return &m->parked[i];
+	return NULL;
+}
+
+static void unpark(struct hv_mqtt *m, struct parked *p)
+{
+	*p = m->parked[--m->n_parked];
+}
+
+static uint64_t now_usec(struct hv_mqtt *m)
+{
+	uint64_t now = 0;
+
+	(void)sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	return now;
+}
+
+static bool is_parked(struct hv_mqtt *m, int64_t seq)
+{
+	struct parked *p = find_parked(m, seq);
+
+	return p && now_usec(m) < p->until_usec;
+}
+
+/* The timer for the next parked row to come due; a row due already is
+ * taken by the next rescan. */
+static void arm_requeue(struct hv_mqtt *m)
+{
+	uint64_t first = UINT64_MAX, now = now_usec(m);
+
+	for (size_t i = 0; i < m->n_parked; i++)
+		if (m->parked[i].until_usec > now &&
+		    m->parked[i].until_usec < first)
+			first = m->parked[i].until_usec;
+	if (first == UINT64_MAX) {
+		(void)sd_event_source_set_enabled(m->requeue, SD_EVENT_OFF);
+		return;
+	}
+	(void)sd_event_source_set_time(m->requeue, first);
+	(void)sd_event_source_set_enabled(m->requeue, SD_EVENT_ONESHOT);
+}
+
+static void park(struct hv_mqtt *m, int64_t seq)
+{
+	struct parked *p = find_parked(m, seq);
+	uint64_t delay = REQUEUE_MIN_USEC;
+
+	if (!p) {
+		if (m->n_parked == PARKED_MAX)
+			return; /* retried with the next rescan */
+		p = &m->parked[m->n_parked++];
+		*p = (struct parked){ .seq = seq };
+	}
+	for (unsigned i = 0; i < p->refusals && delay < REQUEUE_MAX_USEC; i++)
+		delay *= 2;
+	if (delay > REQUEUE_MAX_USEC)
+		delay = REQUEUE_MAX_USEC;
+	if (p->refusals < 32)
+		p->refusals++;
+	p->until_usec = now_usec(m) + delay;
+	arm_requeue(m);
+}
+
+/* A parked row is due: rescan once nothing is in flight. */
+static int on_requeue(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct hv_mqtt *m = userdata;
+
+	(void)s;
+	(void)usec;
+	if (!m->connected)
+		return 0; /* connecting rescans anyway */
+	if (m->n_inflight || m->n_marks) {
+		(void)sd_event_source_set_time(m->requeue,
+					       now_usec(m) + REQUEUE_MIN_USEC);
+		(void)sd_event_source_set_enabled(m->requeue, SD_EVENT_ONESHOT);
+		return 0;
+	}
+	m->cursor = 0;
+	mqtt_outbox_schedule(m);
+	arm_requeue(m);
+	return 0;
+}
+
+/* --- acknowledgements ------------------------------------------------------------------ */
+
 static void note_delivered(struct hv_mqtt *m, int64_t seq)
 {
+	struct parked *p = find_parked(m, seq);
+
+	if (p)
+		unpark(m, p);
 	if (m->n_marks == m->marks_size) {
 		/* Full after failed writes: this row is sent again after a
 		 * reconnect rescans the outbox. */
@@ -260,10 +367,14 @@ void mqtt_outbox_acknowledged(struct hv_mqtt *m, int mid, int reason)
 	}
 	if (--slot->pending)
 		return;
-	if (!slot->failed)
+	if (!slot->failed) {
 		note_delivered(m, slot->seq);
-	else if (slot->refusal[0])
+	} else if (slot->refusal[0]) {
+		log_warning("MQTT: outbox entry %lld %s; it stays queued",
+			    (long long)slot->seq, slot->refusal);
 		note_attempt(m, slot->seq, slot->refusal);
+		park(m, slot->seq);
+	}
 	slot->seq = 0;
 	m->n_inflight--;
 	mqtt_outbox_schedule(m);
@@ -271,13 +382,31 @@ void mqtt_outbox_acknowledged(struct hv_mqtt *m, int mid, int reason)
 
 /* --- lifetime ----------------------------------------------------------------------- */
 
-void mqtt_outbox_connected(struct hv_mqtt *m)
+/* The broker lost our session (restarted without persistence, or MQTT 5
+ * without a session expiry): a QoS 2 message it had acknowledged with PUBREC
+ * but not released is gone, and its PUBCOMP may still come. Forget every
+ * message in flight; their rows are pending and published again. */
+static void forget_in_flight(struct hv_mqtt *m)
 {
+	if (!m->n_inflight)
+		return;
+	log_info("MQTT: the broker kept no session; %zu measurements in flight are sent again",
+		 m->n_inflight);
+	for (size_t i = 0; i < m->window_size; i++)
+		m->window[i] = (struct inflight){ 0 };
+	m->n_inflight = 0;
+}
+
+void mqtt_outbox_connected(struct hv_mqtt *m, bool session_present)
+{
+	if (!session_present)
+		forget_in_flight(m);
 	/* Nothing of ours in the library's queue: rescan from the start, so
 	 * an item whose delivered mark failed is sent again. */
 	mqtt_outbox_flush(m);
 	if (m->n_inflight == 0 && m->n_marks == 0)
 		m->cursor = 0;
+	arm_requeue(m);
 	mqtt_outbox_schedule(m);
 }
 
@@ -289,7 +418,8 @@ int mqtt_outbox_setup(struct hv_mqtt *m)
 	m->window = calloc(m->window_size, sizeof(*m->window));
 	m->marks_size = 4 * m->window_size;
 	m->marks = calloc(m->marks_size, sizeof(*m->marks));
-	if (!m->window || !m->marks)
+	m->parked = calloc(PARKED_MAX, sizeof(*m->parked));
+	if (!m->window || !m->marks || !m->parked)
 		return -ENOMEM;
 	r = sd_event_add_defer(m->event, &m->drain, on_drain, m);
 	if (r >= 0)
@@ -308,6 +438,12 @@ int mqtt_outbox_setup(struct hv_mqtt *m)
 					       0, on_retry, m);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(m->retry, SD_EVENT_OFF);
+	if (r >= 0)
+		r = sd_event_add_time_relative(m->event, &m->requeue,
+					       CLOCK_MONOTONIC, REQUEUE_MIN_USEC,
+					       0, on_requeue, m);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(m->requeue, SD_EVENT_OFF);
 	return r < 0 ? r : 0;
 }
 
@@ -316,8 +452,11 @@ void mqtt_outbox_done(struct hv_mqtt *m)
 	m->drain = sd_event_source_disable_unref(m->drain);
 	m->flush = sd_event_source_disable_unref(m->flush);
 	m->retry = sd_event_source_disable_unref(m->retry);
+	m->requeue = sd_event_source_disable_unref(m->requeue);
 	free(m->window);
 	m->window = NULL;
 	free(m->marks);
 	m->marks = NULL;
+	free(m->parked);
+	m->parked = NULL;
 }

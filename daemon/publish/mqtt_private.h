@@ -34,6 +34,13 @@ struct inflight {
 	char refusal[64]; /* the broker's reason code, when refused */
 };
 
+/* A row the broker refused, left out of the drain until its retry time. */
+struct parked {
+	int64_t seq;
+	uint64_t until_usec; /* CLOCK_MONOTONIC */
+	unsigned refusals;
+};
+
 struct ha_seen {
 	char person[HV_PERSON_MAX];
 	enum hv_metric metric;
@@ -69,13 +76,14 @@ struct hv_mqtt {
 	char topic_ha_status[MQTT_TOPIC_MAX];
 
 	/* outbox */
-	sd_event_source *drain, *flush, *retry;
+	sd_event_source *drain, *flush, *retry, *requeue;
 	int64_t cursor; /* last outbox seq handed to the library */
 	struct inflight *window;
 	size_t window_size, n_inflight;
 	int64_t *marks; /* acknowledged, not yet marked delivered */
 	size_t n_marks, marks_size;
-	unsigned refused; /* refusals in a row: the retry backoff */
+	struct parked *parked;
+	size_t n_parked;
 
 	/* formats */
 	struct ha_seen *ha;
@@ -100,15 +108,16 @@ uint64_t mqtt_random(struct hv_mqtt *m);
 
 void mqtt_set_broker(struct hv_mqtt *m, enum hv_broker_state state,
 		     const char *error);
-void mqtt_on_connected(struct hv_mqtt *m);
+void mqtt_on_connected(struct hv_mqtt *m, bool session_present);
 void mqtt_on_message(struct hv_mqtt *m, const struct mosquitto_message *msg);
 
 /* --- mqtt_outbox.c ----------------------------------------------------------- */
 
 int mqtt_outbox_setup(struct hv_mqtt *m);
 void mqtt_outbox_done(struct hv_mqtt *m);
-/* Connected: rescan from the start when nothing is in flight. */
-void mqtt_outbox_connected(struct hv_mqtt *m);
+/* Connected: rescan from the start when nothing is in flight; without the
+ * broker's session, what was in flight is published again. */
+void mqtt_outbox_connected(struct hv_mqtt *m, bool session_present);
 void mqtt_outbox_schedule(struct hv_mqtt *m);
 /* The broker's acknowledgement of mid; reason >= 0x80: refused (MQTT 5). */
 void mqtt_outbox_acknowledged(struct hv_mqtt *m, int mid, int reason);
