@@ -191,12 +191,20 @@ void mqtt_outbox_flush(struct hv_mqtt *m)
 		return;
 	r = hv_store_outbox_mark_delivered_many(m->store, m->marks, n);
 	if (r < 0) {
-		/* Kept: retried by the timer while connected. */
-		log_warning_errno(r, "Failed to mark %zu outbox entries delivered, retrying: %m (%s)",
-				  n, hv_store_errmsg(m->store));
+		/* Kept: retried every second. */
+		if (!m->marks_failing)
+			log_warning_errno(r, "Failed to mark %zu outbox entries delivered, retrying: %m (%s)",
+					  n, hv_store_errmsg(m->store));
+		else
+			log_debug_errno(r, "Marking %zu outbox entries delivered failed again: %m",
+					n);
+		m->marks_failing = true;
 		arm_retry(m);
 		return;
 	}
+	if (m->marks_failing)
+		log_info("Marked %zu outbox entries delivered after all", n);
+	m->marks_failing = false;
 	m->n_marks = 0;
 	if (m->cb.delivered)
 		m->cb.delivered(n, m->userdata);

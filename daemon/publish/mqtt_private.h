@@ -82,6 +82,7 @@ struct hv_mqtt {
 	size_t window_size, n_inflight;
 	int64_t *marks; /* acknowledged, not yet marked delivered */
 	size_t n_marks, marks_size;
+	bool marks_failing; /* the failure was logged at warning level */
 	struct parked *parked;
 	size_t n_parked;
 
