@@ -8,7 +8,8 @@
  * outbox is streamed from SQLite in windows).
  *
  * HV_BENCH_N (default 20000) measurements per round, HV_BENCH_ROUNDS
- * (default 3) pairs. The store lives in $TMPDIR, default /var/tmp: a disk,
+ * (default 3) pairs, HV_BENCH_PROTOCOL "5" (default, as the daemon) or
+ * "3.1.1" for both publishers. The store lives in $TMPDIR, default /var/tmp: a disk,
  * so every commit's fsync is counted (TMPDIR=/dev/shm leaves it out).
  */
 #include <mqtt_protocol.h>
@@ -52,6 +53,7 @@ static unsigned env_unsigned(const char *name, unsigned def)
 
 struct bare {
 	struct mosquitto *mosq;
+	int protocol; /* MQTT_PROTOCOL_V5 or MQTT_PROTOCOL_V311 */
 	char **topics, **payloads;
 	unsigned n, sent, acked;
 	bool connected, failed;
@@ -102,7 +104,7 @@ static double bare_run(struct bare *b, int port)
 	if (!b->mosq)
 		return -1;
 	(void)mosquitto_int_option(b->mosq, MOSQ_OPT_PROTOCOL_VERSION,
-				   MQTT_PROTOCOL_V311);
+				   b->protocol);
 	(void)mosquitto_int_option(b->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	(void)mosquitto_max_inflight_messages_set(b->mosq, 0);
 	mosquitto_connect_callback_set(b->mosq, bare_on_connect);
@@ -227,6 +229,8 @@ int main(void)
 {
 	unsigned n = env_unsigned("HV_BENCH_N", 20000);
 	unsigned rounds = env_unsigned("HV_BENCH_ROUNDS", 3);
+	const char *protocol = getenv("HV_BENCH_PROTOCOL");
+	bool v311 = protocol && strcmp(protocol, "3.1.1") == 0;
 	double bare_rate[16], client_rate[16], ratio[16];
 	struct hv_config cfg;
 	long rss_before = 0;
@@ -245,10 +249,13 @@ int main(void)
 	harness_config(&cfg, port);
 	cfg.mqtt.max_inflight = WINDOW;
 	cfg.mqtt.retain_latest = false;
-	printf("bench_mqtt: store and broker in %s; %u measurements, %u rounds, QoS %d, window %u\n",
-	       harness_tmpdir(), n, rounds, cfg.mqtt.qos, cfg.mqtt.max_inflight);
+	cfg.mqtt.protocol = v311 ? HV_MQTT_PROTOCOL_311 : HV_MQTT_PROTOCOL_5;
+	printf("bench_mqtt: store and broker in %s; %u measurements, %u rounds, MQTT %s, QoS %d, window %u\n",
+	       harness_tmpdir(), n, rounds, v311 ? "3.1.1" : "5", cfg.mqtt.qos,
+	       cfg.mqtt.max_inflight);
 	for (unsigned r = 0; r < rounds; r++) {
-		struct bare bare = { 0 };
+		struct bare bare = { .protocol = v311 ? MQTT_PROTOCOL_V311 :
+							MQTT_PROTOCOL_V5 };
 		struct hv_store *s;
 		double tb, tc;
 		uint64_t t0 = harness_now_ms();
