@@ -118,7 +118,9 @@ struct hv_mqtt *hv_mqtt_free(struct hv_mqtt *m)
 {
 	if (!m)
 		return NULL;
-	/* What was acknowledged is written before the client goes. */
+	/* What was acknowledged is written before the client goes; the
+	 * caller, in the middle of freeing us, is not told. */
+	m->cb.delivered = NULL;
 	if (m->store && m->marks)
 		mqtt_outbox_flush(m);
 	mqtt_outbox_done(m);

@@ -429,15 +429,15 @@ int mqtt_outbox_setup(struct hv_mqtt *m)
 	m->parked = calloc(PARKED_MAX, sizeof(*m->parked));
 	if (!m->window || !m->marks || !m->parked)
 		return -ENOMEM;
+	/* The refill before the marks: the broker has work while we commit. */
 	r = sd_event_add_defer(m->event, &m->drain, on_drain, m);
 	if (r >= 0)
+		r = sd_event_source_set_priority(m->drain,
+						 SD_EVENT_PRIORITY_NORMAL - 1);
+	if (r >= 0)
 		r = sd_event_source_set_enabled(m->drain, SD_EVENT_OFF);
-	/* Marks before the refill: the window's rows are written first. */
 	if (r >= 0)
 		r = sd_event_add_defer(m->event, &m->flush, on_flush, m);
-	if (r >= 0)
-		r = sd_event_source_set_priority(m->flush,
-						 SD_EVENT_PRIORITY_NORMAL - 1);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(m->flush, SD_EVENT_OFF);
 	if (r >= 0)

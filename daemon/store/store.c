@@ -139,6 +139,8 @@ enum stmt_id {
 	ST_OUTBOX_DELIVERED,
 	ST_OUTBOX_DELIVERED_OTHER,
 	ST_DATA_VERSION,
+	ST_SYNC_NORMAL,
+	ST_SYNC_FULL,
 	ST_OUTBOX_ATTEMPT,
 	ST_OUTBOX_COUNT,
 	ST_OUTBOX_SUPERSEDE,
@@ -192,6 +194,8 @@ static const char *const stmt_sql[_ST_MAX] = {
 				      " delivered_usec = ? WHERE seq = ?"
 				      " AND state != 'pending'",
 	[ST_DATA_VERSION] = "PRAGMA data_version",
+	[ST_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+	[ST_SYNC_FULL] = "PRAGMA synchronous = FULL",
 	[ST_OUTBOX_ATTEMPT] = "UPDATE outbox SET attempts = attempts + 1,"
 			      " last_error = ? WHERE seq = ?",
 	[ST_OUTBOX_COUNT] =
@@ -1278,16 +1282,23 @@ int hv_store_outbox_mark_delivered_many(struct hv_store *s,
 		return -EINVAL;
 	if (!n)
 		return 0;
+	/*
+	 * No fsync of its own: a mark lost in a power cut only means the
+	 * measurement is published again with the same id. The next FULL
+	 * commit (an accepted measurement) syncs it with its own.
+	 */
+	if (!s->readonly)
+		(void)exec_stmt(s, ST_SYNC_NORMAL);
 	r = tx_begin(s);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; r >= 0 && i < n; i++) {
 		r = mark_one_delivered(s, seqs[i], now);
-		if (r < 0)
-			return tx_abort(s, r);
-		s->backlog_tx -= r;
+		if (r >= 0)
+			s->backlog_tx -= r;
 	}
-	return tx_commit(s);
+	r = r < 0 ? tx_abort(s, r) : tx_commit(s);
+	if (!s->readonly)
+		(void)exec_stmt(s, ST_SYNC_FULL);
+	return r;
 }
 
 int hv_store_outbox_mark_delivered(struct hv_store *s, int64_t seq)

@@ -59,8 +59,9 @@ void hv_outbox_item_done(struct hv_outbox_item *item);
 int hv_store_outbox_next(struct hv_store *s, int64_t after_seq, size_t max,
 			 struct hv_outbox_item *items, size_t *ret_n);
 int hv_store_outbox_mark_delivered(struct hv_store *s, int64_t seq);
-/* Several rows delivered in one transaction (one commit, one fsync): all or
- * none. A row already delivered or superseded counts as found. */
+/* Several rows delivered in one transaction, all or none, committed without
+ * an fsync of its own (a mark lost in a power cut means one resend with the
+ * same id). A row already delivered or superseded counts as found. */
 int hv_store_outbox_mark_delivered_many(struct hv_store *s,
 					const int64_t *seqs, size_t n);
 int hv_store_outbox_mark_attempt(struct hv_store *s, int64_t seq,
