@@ -185,8 +185,7 @@ static struct hv_store *fill_store(unsigned round, unsigned n)
 	if (!s)
 		return NULL;
 	for (unsigned i = 0; i < n; i++)
-		if (harness_add(s, i % 2 ? "p1" : "p2", i, 70, HV_UNIT_KG) !=
-		    1)
+		if (harness_add(s, i % 2 ? "p1" : "p2", i, 70, HV_UNIT_KG) != 1)
 			return hv_store_close(s);
 	return s;
 }
@@ -281,8 +280,7 @@ int main(void)
 		client_rate[r] = n / tc;
 		ratio[r] = 100 * client_rate[r] / bare_rate[r];
 		printf("bench_mqtt: round %u: bare libmosquitto %.0f/s, homevitals outbox %.0f/s (%.1f %%)\n",
-		       r + 1, bare_rate[r], client_rate[r],
-		       ratio[r]);
+		       r + 1, bare_rate[r], client_rate[r], ratio[r]);
 		fflush(stdout);
 	}
 	{

@@ -26,9 +26,9 @@
 
 #include "daemon/publish/mqtt_private.h"
 
-#define MISC_INTERVAL_USEC USEC_PER_SEC
+#define MISC_INTERVAL_USEC   USEC_PER_SEC
 #define CONNECT_TIMEOUT_USEC (20 * USEC_PER_SEC)
-#define SYSTEM_CA_DIR "/etc/ssl/certs" /* OpenSSL's folder on Debian */
+#define SYSTEM_CA_DIR	     "/etc/ssl/certs" /* OpenSSL's folder on Debian */
 
 static void connection_lost(struct hv_mqtt *m, int rc);
 static void schedule_reconnect(struct hv_mqtt *m);
@@ -132,7 +132,8 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 		int err = 0;
 		socklen_t len = sizeof(err);
 
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+		    err)
 			m->sock_error = err;
 	}
 	if (revents & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
@@ -170,8 +171,7 @@ static int on_misc(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-static int on_connect_timeout(sd_event_source *s, uint64_t usec,
-			      void *userdata)
+static int on_connect_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct hv_mqtt *m = userdata;
 
@@ -199,8 +199,8 @@ static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata)
 
 static void schedule_reconnect(struct hv_mqtt *m)
 {
-	uint64_t lo = (uint64_t)(m->cfg->mqtt.reconnect_min_s ?: 1) *
-		      USEC_PER_SEC;
+	uint64_t lo =
+		(uint64_t)(m->cfg->mqtt.reconnect_min_s ?: 1) * USEC_PER_SEC;
 	uint64_t hi = (uint64_t)m->cfg->mqtt.reconnect_max_s * USEC_PER_SEC;
 	uint64_t delay = lo;
 	int r;
@@ -216,38 +216,37 @@ static void schedule_reconnect(struct hv_mqtt *m)
 	if (m->failures < 64)
 		m->failures++;
 	m->reconnect = sd_event_source_disable_unref(m->reconnect);
-	r = sd_event_add_time_relative(m->event, &m->reconnect,
-				       CLOCK_MONOTONIC, delay, 0, on_reconnect,
-				       m);
+	r = sd_event_add_time_relative(m->event, &m->reconnect, CLOCK_MONOTONIC,
+				       delay, 0, on_reconnect, m);
 	if (r < 0)
-		log_error_errno(r, "Failed to arm the MQTT reconnect timer: %m");
+		log_error_errno(r,
+				"Failed to arm the MQTT reconnect timer: %m");
 	else
 		log_debug("MQTT: reconnecting in %llu ms",
 			  (unsigned long long)(delay / USEC_PER_MSEC));
 }
 
-static void describe_failure(struct hv_mqtt *m, int rc, char *buf,
-			     size_t size)
+static void describe_failure(struct hv_mqtt *m, int rc, char *buf, size_t size)
 {
 	const char *host = m->cfg->mqtt.host ? m->cfg->mqtt.host : "localhost";
 
 	if (m->refusal[0])
-		text_printf(buf, size, "%s:%u refused the connection: %s",
-			       host, m->cfg->mqtt.port, m->refusal);
+		text_printf(buf, size, "%s:%u refused the connection: %s", host,
+			    m->cfg->mqtt.port, m->refusal);
 	else if (m->sock_error)
 		text_printf(buf, size, "%s:%u unreachable: %s", host,
-			       m->cfg->mqtt.port, strerror(m->sock_error));
+			    m->cfg->mqtt.port, strerror(m->sock_error));
 	else if (m->lib_error[0] &&
 		 (rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_TLS_HANDSHAKE ||
 		  strstr(m->lib_error, "SSL") || strstr(m->lib_error, "TLS")))
-		text_printf(buf, size, "%s:%u TLS: %s", host,
-			       m->cfg->mqtt.port, m->lib_error);
+		text_printf(buf, size, "%s:%u TLS: %s", host, m->cfg->mqtt.port,
+			    m->lib_error);
 	else if (rc == MOSQ_ERR_ERRNO)
 		text_printf(buf, size, "%s:%u: %s", host, m->cfg->mqtt.port,
-			       strerror(errno > 0 ? errno : EIO));
+			    strerror(errno > 0 ? errno : EIO));
 	else
 		text_printf(buf, size, "%s:%u: %s", host, m->cfg->mqtt.port,
-			       mosquitto_strerror(rc));
+			    mosquitto_strerror(rc));
 }
 
 static void connection_lost(struct hv_mqtt *m, int rc)
@@ -287,13 +286,10 @@ int mqtt_connection_start(struct hv_mqtt *m)
 		mqtt_set_broker(m, HV_BROKER_CONNECTING, NULL);
 
 	errno = 0;
-	rc = mosquitto_connect_async(m->mosq,
-				     cfg->mqtt.host ? cfg->mqtt.host :
-						      "localhost",
-				     cfg->mqtt.port ? cfg->mqtt.port : 1883,
-				     cfg->mqtt.keepalive_s < 5 ?
-					     5 :
-					     (int)cfg->mqtt.keepalive_s);
+	rc = mosquitto_connect_async(
+		m->mosq, cfg->mqtt.host ? cfg->mqtt.host : "localhost",
+		cfg->mqtt.port ? cfg->mqtt.port : 1883,
+		cfg->mqtt.keepalive_s < 5 ? 5 : (int)cfg->mqtt.keepalive_s);
 	if (rc == MOSQ_ERR_ERRNO)
 		m->sock_error = errno;
 	fd = mosquitto_socket(m->mosq);
@@ -319,15 +315,17 @@ int mqtt_connection_start(struct hv_mqtt *m)
 		return r;
 	}
 	r = sd_event_add_time_relative(m->event, &m->connect_timeout,
-				       CLOCK_MONOTONIC, CONNECT_TIMEOUT_USEC,
-				       0, on_connect_timeout, m);
+				       CLOCK_MONOTONIC, CONNECT_TIMEOUT_USEC, 0,
+				       on_connect_timeout, m);
 	if (r < 0)
-		log_warning_errno(r, "Failed to arm the MQTT connect timeout, ignoring: %m");
+		log_warning_errno(
+			r,
+			"Failed to arm the MQTT connect timeout, ignoring: %m");
 	return 0;
 }
 
 int mqtt_publish(struct hv_mqtt *m, const char *topic, const char *payload,
-		   bool retain, int *ret_mid)
+		 bool retain, int *ret_mid)
 {
 	int mid = 0, rc;
 
@@ -344,7 +342,7 @@ int mqtt_publish(struct hv_mqtt *m, const char *topic, const char *payload,
 }
 
 int mqtt_publish_json(struct hv_mqtt *m, const char *topic, const cJSON *j,
-			bool retain, int *ret_mid)
+		      bool retain, int *ret_mid)
 {
 	_cleanup_free_ char *text = hv_json_print(j);
 
@@ -372,7 +370,8 @@ static void set_nodelay(struct hv_mqtt *m)
 
 	if (fd >= 0 &&
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
-		log_debug_errno(-errno, "MQTT: TCP_NODELAY refused, ignoring: %m");
+		log_debug_errno(-errno,
+				"MQTT: TCP_NODELAY refused, ignoring: %m");
 }
 
 static void on_connect_cb(struct mosquitto *mosq, void *userdata, int rc,
@@ -434,15 +433,18 @@ static int setup_tls(struct hv_mqtt *m)
 	if (!cfg->mqtt.tls.enabled)
 		return 0;
 	if (!cfg->mqtt.tls.ca_file) {
-		rc = mosquitto_int_option(m->mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
+		rc = mosquitto_int_option(m->mosq, MOSQ_OPT_TLS_USE_OS_CERTS,
+					  1);
 		if (rc != MOSQ_ERR_SUCCESS)
-			return log_error_errno(mqtt_errno(rc),
-					       "MQTT: cannot use the system's CA store: %s",
-					       mosquitto_strerror(rc));
+			return log_error_errno(
+				mqtt_errno(rc),
+				"MQTT: cannot use the system's CA store: %s",
+				mosquitto_strerror(rc));
 	}
 	if (!!cfg->mqtt.tls.cert_file != !!cfg->mqtt.tls.key_file)
-		return log_error_errno(-EINVAL,
-				       "MQTT: mqtt.tls.cert_file and mqtt.tls.key_file go together");
+		return log_error_errno(
+			-EINVAL,
+			"MQTT: mqtt.tls.cert_file and mqtt.tls.key_file go together");
 	/*
 	 * mosquitto_tls_set() refuses a call without a CA file or folder. The
 	 * system store alone needs no call (MOSQ_OPT_TLS_USE_OS_CERTS turns
@@ -464,22 +466,25 @@ static int setup_tls(struct hv_mqtt *m)
 				       cfg->mqtt.tls.key_file, NULL);
 	}
 	if (rc != MOSQ_ERR_SUCCESS)
-		return log_error_errno(mqtt_errno(rc),
-				       "MQTT: TLS files refused (CA '%s', certificate '%s', key '%s'): %s",
-				       cfg->mqtt.tls.ca_file ?: "system store",
-				       cfg->mqtt.tls.cert_file ?: "none",
-				       cfg->mqtt.tls.key_file ?: "none",
-				       mosquitto_strerror(rc));
+		return log_error_errno(
+			mqtt_errno(rc),
+			"MQTT: TLS files refused (CA '%s', certificate '%s', key '%s'): %s",
+			cfg->mqtt.tls.ca_file ?: "system store",
+			cfg->mqtt.tls.cert_file ?: "none",
+			cfg->mqtt.tls.key_file ?: "none",
+			mosquitto_strerror(rc));
 	/* SSL_VERIFY_PEER; hostname checked unless explicitly insecure. */
 	rc = mosquitto_tls_opts_set(m->mosq, 1, NULL, NULL);
 	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_tls_insecure_set(m->mosq, cfg->mqtt.tls.insecure);
+		rc = mosquitto_tls_insecure_set(m->mosq,
+						cfg->mqtt.tls.insecure);
 	if (rc != MOSQ_ERR_SUCCESS)
 		return log_error_errno(mqtt_errno(rc),
 				       "MQTT: TLS options refused: %s",
 				       mosquitto_strerror(rc));
 	if (cfg->mqtt.tls.insecure)
-		log_warning("MQTT: mqtt.tls.insecure: the broker's host name is not checked");
+		log_warning(
+			"MQTT: mqtt.tls.insecure: the broker's host name is not checked");
 	return 0;
 }
 
@@ -508,8 +513,8 @@ int mqtt_connection_setup(struct hv_mqtt *m)
 	(void)mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	/* The window bounds what we hand over; let the library send it all. */
 	(void)mosquitto_max_inflight_messages_set(m->mosq, 0);
-	rc = mosquitto_will_set(m->mosq, m->topic_availability, 7, "offline",
-				1, true);
+	rc = mosquitto_will_set(m->mosq, m->topic_availability, 7, "offline", 1,
+				true);
 	if (rc != MOSQ_ERR_SUCCESS)
 		return log_error_errno(mqtt_errno(rc),
 				       "MQTT: cannot set the last will: %s",

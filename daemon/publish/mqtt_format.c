@@ -120,8 +120,10 @@ static void ha_load_store(struct hv_mqtt *m)
 
 	r = hv_store_people_list(m->store, &people, &n);
 	if (r < 0) {
-		log_warning_errno(r, "MQTT: cannot list people for discovery, ignoring: %m (%s)",
-				  hv_store_errmsg(m->store));
+		log_warning_errno(
+			r,
+			"MQTT: cannot list people for discovery, ignoring: %m (%s)",
+			hv_store_errmsg(m->store));
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -130,9 +132,10 @@ static void ha_load_store(struct hv_mqtt *m)
 		r = hv_store_person_metrics_foreach(m->store, people[i].id,
 						    ha_load_metric, &l);
 		if (r < 0)
-			log_warning_errno(r, "MQTT: cannot read the metrics of '%s' for discovery, ignoring: %m (%s)",
-					  people[i].id,
-					  hv_store_errmsg(m->store));
+			log_warning_errno(
+				r,
+				"MQTT: cannot read the metrics of '%s' for discovery, ignoring: %m (%s)",
+				people[i].id, hv_store_errmsg(m->store));
 	}
 }
 
@@ -198,9 +201,9 @@ static int publish_fhir(struct hv_mqtt *m, const struct mqtt_item *it,
 
 	r = hv_fhir_bundle(it->record, &bundle);
 	if (r >= 0)
-		r = hv_topic_measurements(m->cfg->mqtt.topic_prefix,
-					  m->gateway, it->item->person, true,
-					  topic, sizeof(topic));
+		r = hv_topic_measurements(m->cfg->mqtt.topic_prefix, m->gateway,
+					  it->item->person, true, topic,
+					  sizeof(topic));
 	if (r < 0)
 		return r;
 	return mqtt_publish_json(m, topic, bundle, false, ret_mid);
@@ -229,8 +232,8 @@ static int publish_ha_discovery(struct hv_mqtt *m, const struct mqtt_item *it,
 	if (!is_latest(it))
 		return 0;
 	unit = record_display_unit(it->record);
-	cJSON_ArrayForEach(rd, cJSON_GetObjectItemCaseSensitive(it->record,
-								"readings")) {
+	cJSON_ArrayForEach(
+		rd, cJSON_GetObjectItemCaseSensitive(it->record, "readings")) {
 		int metric = hv_metric_from_name(cJSON_GetStringValue(
 			cJSON_GetObjectItemCaseSensitive(rd, "metric")));
 
@@ -255,8 +258,8 @@ static int publish_latest(struct hv_mqtt *m, const struct mqtt_item *it,
 	(void)ret_mid;
 	if (!is_latest(it))
 		return 0;
-	cJSON_ArrayForEach(rd, cJSON_GetObjectItemCaseSensitive(it->record,
-								"readings")) {
+	cJSON_ArrayForEach(
+		rd, cJSON_GetObjectItemCaseSensitive(it->record, "readings")) {
 		_cleanup_(cJSON_Deletep) cJSON *payload = NULL;
 		const char *name = cJSON_GetStringValue(
 			cJSON_GetObjectItemCaseSensitive(rd, "metric"));
@@ -275,13 +278,22 @@ static int publish_latest(struct hv_mqtt *m, const struct mqtt_item *it,
 
 /* Tracked rows first: the others follow only a measurement handed over. */
 const struct mqtt_format mqtt_formats[] = {
-	{ .name = "homevitals", .tracked = true, .wanted = want_measurement,
+	{ .name = "homevitals",
+	  .tracked = true,
+	  .wanted = want_measurement,
 	  .publish = publish_measurement },
-	{ .name = "fhir", .tracked = true, .needs_record = true,
-	  .wanted = want_fhir, .publish = publish_fhir },
-	{ .name = "ha_discovery", .needs_record = true,
-	  .wanted = want_ha_discovery, .publish = publish_ha_discovery },
-	{ .name = "latest", .needs_record = true, .wanted = want_latest,
+	{ .name = "fhir",
+	  .tracked = true,
+	  .needs_record = true,
+	  .wanted = want_fhir,
+	  .publish = publish_fhir },
+	{ .name = "ha_discovery",
+	  .needs_record = true,
+	  .wanted = want_ha_discovery,
+	  .publish = publish_ha_discovery },
+	{ .name = "latest",
+	  .needs_record = true,
+	  .wanted = want_latest,
 	  .publish = publish_latest },
 };
 

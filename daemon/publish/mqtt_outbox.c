@@ -23,11 +23,11 @@
 
 #include "daemon/publish/mqtt_private.h"
 
-#define FETCH_MAX 32
-#define MARK_RETRY_USEC USEC_PER_SEC
+#define FETCH_MAX	 32
+#define MARK_RETRY_USEC	 USEC_PER_SEC
 #define REQUEUE_MIN_USEC USEC_PER_SEC
 #define REQUEUE_MAX_USEC (300 * USEC_PER_SEC)
-#define PARKED_MAX 256
+#define PARKED_MAX	 256
 
 static bool is_parked(struct hv_mqtt *m, int64_t seq);
 
@@ -44,7 +44,8 @@ static void note_attempt(struct hv_mqtt *m, int64_t seq, const char *why)
 	int r = hv_store_outbox_mark_attempt(m->store, seq, why);
 
 	if (r < 0)
-		log_warning_errno(r, "Failed to note the attempt, ignoring: %m");
+		log_warning_errno(r,
+				  "Failed to note the attempt, ignoring: %m");
 }
 
 static void give_up_item(struct hv_mqtt *m, const struct hv_outbox_item *item,
@@ -82,8 +83,10 @@ static bool publish_tracked(struct hv_mqtt *m, struct mqtt_item *it,
 		}
 		r = f->publish(m, it, &mid);
 		if (r < 0 || !mid) {
-			log_debug_errno(r, "MQTT: %s payload of '%s' not handed over: %m",
-					f->name, it->item->id);
+			log_debug_errno(
+				r,
+				"MQTT: %s payload of '%s' not handed over: %m",
+				f->name, it->item->id);
 			ok = false;
 			continue;
 		}
@@ -193,11 +196,15 @@ void mqtt_outbox_flush(struct hv_mqtt *m)
 	if (r < 0) {
 		/* Kept: retried every second. */
 		if (!m->marks_failing)
-			log_warning_errno(r, "Failed to mark %zu outbox entries delivered, retrying: %m (%s)",
-					  n, hv_store_errmsg(m->store));
+			log_warning_errno(
+				r,
+				"Failed to mark %zu outbox entries delivered, retrying: %m (%s)",
+				n, hv_store_errmsg(m->store));
 		else
-			log_debug_errno(r, "Marking %zu outbox entries delivered failed again: %m",
-					n);
+			log_debug_errno(
+				r,
+				"Marking %zu outbox entries delivered failed again: %m",
+				n);
 		m->marks_failing = true;
 		arm_retry(m);
 		return;
@@ -332,8 +339,9 @@ static void note_delivered(struct hv_mqtt *m, int64_t seq)
 	if (m->n_marks == m->marks_size) {
 		/* Full after failed writes: this row is sent again after a
 		 * reconnect rescans the outbox. */
-		log_warning("MQTT: outbox entry %lld not marked delivered, it will be sent again",
-			    (long long)seq);
+		log_warning(
+			"MQTT: outbox entry %lld not marked delivered, it will be sent again",
+			(long long)seq);
 		return;
 	}
 	m->marks[m->n_marks++] = seq;
@@ -398,8 +406,9 @@ static void forget_in_flight(struct hv_mqtt *m)
 {
 	if (!m->n_inflight)
 		return;
-	log_info("MQTT: the broker kept no session; %zu measurements in flight are sent again",
-		 m->n_inflight);
+	log_info(
+		"MQTT: the broker kept no session; %zu measurements in flight are sent again",
+		m->n_inflight);
 	for (size_t i = 0; i < m->window_size; i++)
 		m->window[i] = (struct inflight){ 0 };
 	m->n_inflight = 0;
@@ -447,9 +456,9 @@ int mqtt_outbox_setup(struct hv_mqtt *m)
 	if (r >= 0)
 		r = sd_event_source_set_enabled(m->retry, SD_EVENT_OFF);
 	if (r >= 0)
-		r = sd_event_add_time_relative(m->event, &m->requeue,
-					       CLOCK_MONOTONIC, REQUEUE_MIN_USEC,
-					       0, on_requeue, m);
+		r = sd_event_add_time_relative(
+			m->event, &m->requeue, CLOCK_MONOTONIC,
+			REQUEUE_MIN_USEC, 0, on_requeue, m);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(m->requeue, SD_EVENT_OFF);
 	return r < 0 ? r : 0;

@@ -23,11 +23,11 @@
 struct hv_store;
 struct hv_outbox_item;
 
-#define MQTT_TOPIC_MAX 384
+#define MQTT_TOPIC_MAX	 384
 #define MQTT_TRACKED_MAX 2 /* acknowledged payloads of one measurement */
 
 struct inflight {
-	int64_t seq; /* 0: free slot */
+	int64_t seq;		   /* 0: free slot */
 	int mid[MQTT_TRACKED_MAX]; /* 0: acknowledged or unused */
 	unsigned pending;
 	bool failed; /* a payload was not handed over or refused: stays pending */
@@ -62,10 +62,10 @@ struct hv_mqtt {
 	bool v5; /* MQTT 5: acknowledgements carry reason codes */
 	unsigned failures;
 	uint64_t rng;
-	int sock_error; /* SO_ERROR of a failed non-blocking connect */
-	char refusal[96]; /* CONNACK refusal text */
+	int sock_error;	     /* SO_ERROR of a failed non-blocking connect */
+	char refusal[96];    /* CONNACK refusal text */
 	char lib_error[160]; /* last error the library logged */
-	bool warned; /* a lost connection was logged at warning level */
+	bool warned;	     /* a lost connection was logged at warning level */
 	enum hv_broker_state broker;
 	char broker_error[128];
 

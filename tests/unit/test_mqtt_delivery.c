@@ -155,8 +155,7 @@ static void ctx_start(struct ctx *c, const struct hv_config *cfg)
 	const struct hv_mqtt_callbacks cb = { .broker_changed = on_broker,
 					      .delivered = on_delivered };
 
-	assert_int_equal(hv_mqtt_new(c->e, cfg, c->store, &cb, c, &c->mqtt),
-			 0);
+	assert_int_equal(hv_mqtt_new(c->e, cfg, c->store, &cb, c, &c->mqtt), 0);
 }
 
 static void ctx_done(struct ctx *c)
@@ -404,10 +403,11 @@ static void test_failed_marks_retried_live(void **state)
 	for (unsigned n = 0; n < 10; n++)
 		assert_int_equal(harness_add(c.store, "p1", n, 70, HV_UNIT_KG),
 				 1);
-	store_sql("marks.db",
-		  "CREATE TRIGGER no_marks BEFORE UPDATE OF state ON outbox"
-		  " WHEN NEW.state = 'delivered'"
-		  " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+	store_sql(
+		"marks.db",
+		"CREATE TRIGGER no_marks BEFORE UPDATE OF state ON outbox"
+		" WHEN NEW.state = 'delivered'"
+		" BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
 	port = broker_start(NULL);
 	assert_true(port > 0);
 	harness_config(&cfg, port);

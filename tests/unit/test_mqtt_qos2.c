@@ -236,7 +236,7 @@ static void qos2_delivered_on_pubcomp(enum hv_mqtt_protocol protocol)
 
 	assert_int_equal(sd_event_new(&c.e), 0);
 	c.store = harness_store(protocol == HV_MQTT_PROTOCOL_5 ? "qos2-v5.db" :
-							  "qos2.db");
+								 "qos2.db");
 	assert_non_null(c.store);
 	c.want = 3;
 	for (unsigned n = 0; n < c.want; n++)

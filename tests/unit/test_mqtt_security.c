@@ -283,15 +283,16 @@ static long long refused_rows(const char *db)
 	(void)snprintf(path, sizeof(path), "%s/%s", harness_tmpdir(), db);
 	assert_int_equal(sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL),
 			 SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(s,
-					    "SELECT count(*) FROM outbox o"
-					    " JOIN measurements m"
-					    " ON m.id = o.measurement_id"
-					    " WHERE o.state = 'pending'"
-					    " AND m.person = 'p2' AND o.last_error"
-					    " LIKE '%Not authorized (0x87)%'",
-					    -1, &st, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_prepare_v2(s,
+				   "SELECT count(*) FROM outbox o"
+				   " JOIN measurements m"
+				   " ON m.id = o.measurement_id"
+				   " WHERE o.state = 'pending'"
+				   " AND m.person = 'p2' AND o.last_error"
+				   " LIKE '%Not authorized (0x87)%'",
+				   -1, &st, NULL),
+		SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
