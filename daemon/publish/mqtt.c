@@ -35,7 +35,7 @@ void mqtt_set_broker(struct hv_mqtt *m, enum hv_broker_state state,
 		m->cb.broker_changed(state, m->broker_error, m->userdata);
 }
 
-void mqtt_on_connected(struct hv_mqtt *m)
+void mqtt_on_connected(struct hv_mqtt *m, bool session_present)
 {
 	(void)mqtt_publish(m, m->topic_availability, "online", true, NULL);
 	if (m->cfg->mqtt.ha_discovery) {
@@ -47,7 +47,7 @@ void mqtt_on_connected(struct hv_mqtt *m)
 				    m->topic_ha_status, mosquitto_strerror(r));
 		mqtt_ha_announce_all(m);
 	}
-	mqtt_outbox_connected(m);
+	mqtt_outbox_connected(m, session_present);
 	/* The caller publishes its status on this change. */
 	mqtt_set_broker(m, HV_BROKER_CONNECTED, NULL);
 }

@@ -380,7 +380,6 @@ static void on_connect_cb(struct mosquitto *mosq, void *userdata, int rc,
 	struct hv_mqtt *m = userdata;
 
 	(void)mosq;
-	(void)flags;
 	(void)props;
 	if (rc != 0) {
 		(void)snprintf(m->refusal, sizeof(m->refusal), "%s",
@@ -396,7 +395,8 @@ static void on_connect_cb(struct mosquitto *mosq, void *userdata, int rc,
 	log_info("MQTT: connected to %s:%u as '%s' (MQTT %s)",
 		 m->cfg->mqtt.host ? m->cfg->mqtt.host : "localhost",
 		 m->cfg->mqtt.port, m->client_id, m->v5 ? "5" : "3.1.1");
-	mqtt_on_connected(m);
+	/* CONNACK flags, bit 0: session present (MQTT 5 §3.2.2.1.1) */
+	mqtt_on_connected(m, flags & 1);
 }
 
 static void on_publish_cb(struct mosquitto *mosq, void *userdata, int mid,

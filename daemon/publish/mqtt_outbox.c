@@ -398,8 +398,27 @@ void mqtt_outbox_acknowledged(struct hv_mqtt *m, int mid, int reason)
 
 /* --- lifetime ----------------------------------------------------------------------- */
 
-void mqtt_outbox_connected(struct hv_mqtt *m)
+/* The broker lost our session (restarted without persistence, or MQTT 5
+ * without a session expiry): a QoS 2 message it had acknowledged with PUBREC
+ * but not released is gone, and the PUBCOMP for the library's PUBREL may
+ * still come. Forget every message in flight; their rows are pending and
+ * published again. QoS 1 needs nothing: the library resends PUBLISH. */
+static void forget_in_flight(struct hv_mqtt *m)
 {
+	if (!m->n_inflight || m->cfg->mqtt.qos != 2)
+		return;
+	log_info(
+		"MQTT: the broker kept no session; %zu measurements in flight are sent again",
+		m->n_inflight);
+	for (size_t i = 0; i < m->window_size; i++)
+		m->window[i] = (struct inflight){ 0 };
+	m->n_inflight = 0;
+}
+
+void mqtt_outbox_connected(struct hv_mqtt *m, bool session_present)
+{
+	if (!session_present)
+		forget_in_flight(m);
 	/* Nothing of ours in the library's queue: rescan from the start, so
 	 * an item whose delivered mark failed is sent again. */
 	mqtt_outbox_flush(m);

@@ -109,15 +109,16 @@ uint64_t mqtt_random(struct hv_mqtt *m);
 
 void mqtt_set_broker(struct hv_mqtt *m, enum hv_broker_state state,
 		     const char *error);
-void mqtt_on_connected(struct hv_mqtt *m);
+void mqtt_on_connected(struct hv_mqtt *m, bool session_present);
 void mqtt_on_message(struct hv_mqtt *m, const struct mosquitto_message *msg);
 
 /* --- mqtt_outbox.c ----------------------------------------------------------- */
 
 int mqtt_outbox_setup(struct hv_mqtt *m);
 void mqtt_outbox_done(struct hv_mqtt *m);
-/* Connected: rescan from the start when nothing is in flight. */
-void mqtt_outbox_connected(struct hv_mqtt *m);
+/* Connected: rescan from the start when nothing is in flight; without the
+ * broker's session, what was in flight is published again. */
+void mqtt_outbox_connected(struct hv_mqtt *m, bool session_present);
 void mqtt_outbox_schedule(struct hv_mqtt *m);
 /* The broker's acknowledgement of mid; reason >= 0x80: refused (MQTT 5). */
 void mqtt_outbox_acknowledged(struct hv_mqtt *m, int mid, int reason);
