@@ -168,6 +168,12 @@ static const struct enum_name payload_formats[] = {
 	{ NULL, 0 },
 };
 
+static const struct enum_name mqtt_protocols[] = {
+	{ "5", HV_MQTT_PROTOCOL_5 },
+	{ "3.1.1", HV_MQTT_PROTOCOL_311 },
+	{ NULL, 0 },
+};
+
 static const struct enum_name log_levels[] = {
 	{ "debug", LOG_DEBUG }, { "info", LOG_INFO },
 	{ "notice", LOG_NOTICE }, { "warning", LOG_WARNING },
@@ -214,6 +220,9 @@ static const struct option options[] = {
 	STRING("mqtt.topic_prefix", mqtt.topic_prefix, "homevitals", false,
 	       valid_topic_prefix,
 	       "a topic prefix (no '+', '#', empty levels or leading/trailing '/')"),
+	{ .path = "mqtt.protocol", .type = OPT_ENUM,
+	  .offset = C(mqtt.protocol), .def_num = HV_MQTT_PROTOCOL_5,
+	  .names = mqtt_protocols, .expected = "one of \"5\", \"3.1.1\"" },
 	NUMBER("mqtt.qos", OPT_INT, mqtt.qos, 1, 1, 2, "a QoS of 1 or 2"),
 	NUMBER("mqtt.keepalive_s", OPT_UINT, mqtt.keepalive_s, 30, 5, 65535,
 	       "a number of seconds (5-65535)"),

@@ -14,6 +14,12 @@
 
 #define HV_CONFIG_DEFAULT_PATH "/etc/homevitals/homevitals.json"
 
+/* MQTT protocol version on the wire (mqtt.protocol; the default is 5). */
+enum hv_mqtt_protocol {
+	HV_MQTT_PROTOCOL_311, /* "3.1.1" */
+	HV_MQTT_PROTOCOL_5, /* "5": acknowledgements carry reason codes */
+};
+
 enum hv_payload_format {
 	HV_PAYLOAD_HOMEVITALS,
 	HV_PAYLOAD_FHIR,
@@ -46,6 +52,7 @@ struct hv_config {
 		char *password; /* from password_file / env / credential; never logged */
 		char *password_file;
 		char *topic_prefix; /* default "homevitals" */
+		enum hv_mqtt_protocol protocol;
 		int qos; /* 1 or 2 */
 		unsigned keepalive_s;
 		unsigned max_inflight;

@@ -117,7 +117,7 @@ static void status_publish(struct daemon *d, uint64_t now)
 		return;
 	if (!d->last_status_publish || now >= due) {
 		d->last_status_publish = now;
-		(void)hv_mqtt_publish_status(d->mqtt);
+		(void)hv_mqtt_publish_status(d->mqtt, &d->status);
 		return;
 	}
 	if (timer_arm_at(d, &d->status_publish_timer, due,
@@ -141,7 +141,7 @@ static int on_status_flush(sd_event_source *s, void *userdata)
 	uint64_t backlog;
 
 	(void)s;
-	if (d->store && hv_store_outbox_count(d->store, &backlog) >= 0)
+	if (d->store && hv_store_backlog(d->store, &backlog) >= 0)
 		d->status.backlog = backlog;
 	hv_led_update(d->led, &d->status);
 	hv_status_format(&d->status, now, line, sizeof(line));
@@ -160,12 +160,22 @@ static void status_changed(struct daemon *d)
 	(void)on_status_flush(NULL, d);
 }
 
-static void on_mqtt_status(void *userdata)
+static void on_mqtt_broker(enum hv_broker_state state, const char *error,
+			   void *userdata)
 {
 	struct daemon *d = userdata;
 
+	d->status.broker = state;
+	(void)snprintf(d->status.broker_error, sizeof(d->status.broker_error),
+		       "%s", error);
 	d->last_status_publish = 0; /* a broker change is worth telling now */
 	status_changed(d);
+}
+
+static void on_mqtt_delivered(uint64_t n, void *userdata)
+{
+	(void)n;
+	status_changed(userdata); /* the backlog fell: told once this turn */
 }
 
 /* --- what ingest did ------------------------------------------------------------- */
@@ -638,7 +648,8 @@ static void daemon_done(struct daemon *d)
 static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 {
 	struct hv_config_error err = { { 0 } };
-	struct hv_mqtt_callbacks mqtt_cb = { .status_changed = on_mqtt_status };
+	struct hv_mqtt_callbacks mqtt_cb = { .broker_changed = on_mqtt_broker,
+					     .delivered = on_mqtt_delivered };
 	int r;
 
 	r = hv_config_load(o->config_path, &d->cfg, &err, config_warning, d);
@@ -704,8 +715,8 @@ static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 		log_info("No status LED configured");
 
 	if (d->cfg.mqtt.enabled) {
-		r = hv_mqtt_new(d->event, &d->cfg, d->store, &d->status,
-				&mqtt_cb, d, &d->mqtt);
+		r = hv_mqtt_new(d->event, &d->cfg, d->store, &mqtt_cb, d,
+				&d->mqtt);
 		if (r < 0)
 			return log_error_errno(r, "Failed to start the MQTT client: %m");
 	}

@@ -147,6 +147,10 @@ enum stmt_id {
 	ST_OUTBOX_INSERT,
 	ST_OUTBOX_NEXT,
 	ST_OUTBOX_DELIVERED,
+	ST_OUTBOX_DELIVERED_OTHER,
+	ST_DATA_VERSION,
+	ST_SYNC_NORMAL,
+	ST_SYNC_FULL,
 	ST_OUTBOX_ATTEMPT,
 	ST_OUTBOX_COUNT,
 	ST_OUTBOX_SUPERSEDE,
@@ -193,7 +197,15 @@ static const char *const stmt_sql[_ST_MAX] = {
 		" WHERE o.state = 'pending' AND o.seq > ?"
 		" ORDER BY o.seq LIMIT ?",
 	[ST_OUTBOX_DELIVERED] = "UPDATE outbox SET state = 'delivered',"
-				" delivered_usec = ? WHERE seq = ?",
+				" delivered_usec = ? WHERE seq = ?"
+				" AND state = 'pending'",
+	/* A superseded row acknowledged late: delivered, never pending. */
+	[ST_OUTBOX_DELIVERED_OTHER] = "UPDATE outbox SET state = 'delivered',"
+				      " delivered_usec = ? WHERE seq = ?"
+				      " AND state != 'pending'",
+	[ST_DATA_VERSION] = "PRAGMA data_version",
+	[ST_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+	[ST_SYNC_FULL] = "PRAGMA synchronous = FULL",
 	[ST_OUTBOX_ATTEMPT] = "UPDATE outbox SET attempts = attempts + 1,"
 			      " last_error = ? WHERE seq = ?",
 	[ST_OUTBOX_COUNT] =
@@ -260,7 +272,20 @@ struct hv_store {
 	int schema_version;
 	sqlite3_stmt *stmts[_ST_MAX];
 	char errmsg[ERRMSG_MAX];
+	/*
+	 * Pending outbox rows, counted once at open and then kept by every
+	 * write of this connection: backlog_tx collects the open
+	 * transaction's changes, added on commit, dropped on rollback. A
+	 * commit of another connection (the CLI's reassignments) changes
+	 * PRAGMA data_version, and only then is the table counted again.
+	 */
+	uint64_t backlog;
+	int64_t backlog_tx;
+	int64_t data_version;
+	bool backlog_stale;
 };
+
+static int backlog_recount(struct hv_store *s);
 
 /* Why the last hv_store_open() of this thread failed: hv_store_errmsg(NULL). */
 static _Thread_local char open_errmsg[ERRMSG_MAX];
@@ -395,6 +420,7 @@ static int tx_begin(struct hv_store *s)
 		set_errmsg(s, "the store is open read-only");
 		return -EROFS;
 	}
+	s->backlog_tx = 0;
 	return exec_stmt(s, ST_BEGIN);
 }
 
@@ -408,6 +434,7 @@ static int tx_abort(struct hv_store *s, int r)
 		(void)exec_stmt(s, ST_ROLLBACK);
 		memcpy(s->errmsg, saved, sizeof(saved));
 	}
+	s->backlog_tx = 0;
 	return r;
 }
 
@@ -417,6 +444,11 @@ static int tx_commit(struct hv_store *s)
 
 	if (r < 0)
 		return tx_abort(s, r);
+	if (s->backlog_tx < 0 && (uint64_t)-s->backlog_tx > s->backlog)
+		s->backlog = 0; /* cannot happen while the count is exact */
+	else
+		s->backlog = (uint64_t)((int64_t)s->backlog + s->backlog_tx);
+	s->backlog_tx = 0;
 	return 0;
 }
 
@@ -722,6 +754,10 @@ int hv_store_open(const char *path, unsigned flags, struct hv_store **ret)
 		return r < 0 ? r : -EIO;
 	}
 	r = store_setup(s, path);
+	/* A table that cannot be counted (a damaged page) shows on use, like
+	 * every other read: counted again on the next hv_store_backlog(). */
+	if (r >= 0 && backlog_recount(s) < 0)
+		s->backlog_stale = true;
 	if (r < 0) {
 		(void)snprintf(open_errmsg, sizeof(open_errmsg), "%s",
 			       s->errmsg);
@@ -862,7 +898,11 @@ static int outbox_insert(struct hv_store *s, const char *id)
 		return r;
 	bind_text(st, 1, id);
 	sqlite3_bind_int64(st, 2, now_usec());
-	return step_done(s, st);
+	r = step_done(s, st);
+	if (r < 0)
+		return r;
+	s->backlog_tx++;
+	return 0;
 }
 
 int hv_store_add(struct hv_store *s, const struct hv_record *rec)
@@ -1159,6 +1199,7 @@ int hv_store_reassign(struct hv_store *s, const char *id,
 	r = step_done(s, st);
 	if (r < 0)
 		return tx_abort(s, r);
+	s->backlog_tx -= sqlite3_changes(s->db);
 	r = outbox_insert(s, id);
 	if (r < 0)
 		return tx_abort(s, r);
@@ -1219,41 +1260,132 @@ fail:
 	return r;
 }
 
-static int outbox_update(struct hv_store *s, enum stmt_id id, int64_t seq,
-			 const char *error)
+/* One row delivered inside the open transaction; 1 when it was pending. */
+static int mark_one_delivered(struct hv_store *s, int64_t seq, int64_t now)
+{
+	static const enum stmt_id tries[] = { ST_OUTBOX_DELIVERED,
+					      ST_OUTBOX_DELIVERED_OTHER };
+	sqlite3_stmt *st;
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(tries); i++) {
+		r = stmt(s, tries[i], &st);
+		if (r < 0)
+			return r;
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, seq);
+		r = step_done(s, st);
+		if (r < 0)
+			return r;
+		if (sqlite3_changes(s->db) > 0)
+			return tries[i] == ST_OUTBOX_DELIVERED;
+	}
+	set_errmsg(s, "no outbox entry %lld", (long long)seq);
+	return -ENOENT;
+}
+
+int hv_store_outbox_mark_delivered_many(struct hv_store *s,
+					const int64_t *seqs, size_t n)
+{
+	int64_t now = now_usec();
+	int r;
+
+	if (!s || (n && !seqs))
+		return -EINVAL;
+	if (!n)
+		return 0;
+	/*
+	 * No fsync of its own: a mark lost in a power cut only means the
+	 * measurement is published again with the same id. The next FULL
+	 * commit (an accepted measurement) syncs it with its own.
+	 */
+	if (!s->readonly)
+		(void)exec_stmt(s, ST_SYNC_NORMAL);
+	r = tx_begin(s);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		r = mark_one_delivered(s, seqs[i], now);
+		if (r >= 0)
+			s->backlog_tx -= r;
+	}
+	r = r < 0 ? tx_abort(s, r) : tx_commit(s);
+	if (!s->readonly)
+		(void)exec_stmt(s, ST_SYNC_FULL);
+	return r;
+}
+
+int hv_store_outbox_mark_delivered(struct hv_store *s, int64_t seq)
+{
+	return hv_store_outbox_mark_delivered_many(s, &seq, 1);
+}
+
+int hv_store_outbox_mark_attempt(struct hv_store *s, int64_t seq,
+				 const char *error)
 {
 	sqlite3_stmt *st;
 	int r;
 
 	if (!s)
 		return -EINVAL;
-	r = tx_stmt(s, id, &st);
+	r = tx_stmt(s, ST_OUTBOX_ATTEMPT, &st);
 	if (r < 0)
 		return r;
-	if (id == ST_OUTBOX_DELIVERED)
-		sqlite3_bind_int64(st, 1, now_usec());
-	else
-		bind_text(st, 1, error);
+	bind_text(st, 1, error);
 	sqlite3_bind_int64(st, 2, seq);
-	r = step_done(s, st);
+	return write_one(s, st, true, "outbox entry");
+}
+
+static int data_version(struct hv_store *s, int64_t *ret)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	r = stmt(s, ST_DATA_VERSION, &st);
 	if (r < 0)
-		return tx_abort(s, r);
-	if (sqlite3_changes(s->db) == 0) {
-		set_errmsg(s, "no outbox entry %lld", (long long)seq);
-		return tx_abort(s, -ENOENT);
+		return r;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		r = sql_fail(s, rc);
+		(void)sqlite3_reset(st);
+		return r;
 	}
-	return tx_commit(s);
+	*ret = sqlite3_column_int64(st, 0);
+	(void)sqlite3_reset(st);
+	return 0;
 }
 
-int hv_store_outbox_mark_delivered(struct hv_store *s, int64_t seq)
+/* Count the pending rows; the data version read first, so a commit of
+ * another connection in between is counted again next time. */
+static int backlog_recount(struct hv_store *s)
 {
-	return outbox_update(s, ST_OUTBOX_DELIVERED, seq, NULL);
+	int64_t version;
+	uint64_t n;
+	int r;
+
+	r = data_version(s, &version);
+	if (r >= 0)
+		r = hv_store_outbox_count(s, &n);
+	if (r < 0)
+		return r;
+	s->data_version = version;
+	s->backlog = n;
+	s->backlog_stale = false;
+	return 0;
 }
 
-int hv_store_outbox_mark_attempt(struct hv_store *s, int64_t seq,
-				 const char *error)
+int hv_store_backlog(struct hv_store *s, uint64_t *ret)
 {
-	return outbox_update(s, ST_OUTBOX_ATTEMPT, seq, error);
+	int64_t version;
+	int r;
+
+	if (!s || !ret)
+		return -EINVAL;
+	r = data_version(s, &version);
+	if (r >= 0 && (version != s->data_version || s->backlog_stale))
+		r = backlog_recount(s);
+	if (r < 0)
+		return r;
+	*ret = s->backlog;
+	return 0;
 }
 
 int hv_store_outbox_count(struct hv_store *s, uint64_t *ret)

@@ -59,9 +59,21 @@ void hv_outbox_item_done(struct hv_outbox_item *item);
 int hv_store_outbox_next(struct hv_store *s, int64_t after_seq, size_t max,
 			 struct hv_outbox_item *items, size_t *ret_n);
 int hv_store_outbox_mark_delivered(struct hv_store *s, int64_t seq);
+/* Several rows delivered in one transaction, all or none, committed without
+ * an fsync of its own (a mark lost in a power cut means one resend with the
+ * same id). A row already delivered or superseded counts as found. */
+int hv_store_outbox_mark_delivered_many(struct hv_store *s,
+					const int64_t *seqs, size_t n);
 int hv_store_outbox_mark_attempt(struct hv_store *s, int64_t seq,
 				 const char *error);
+/* Pending rows, counted by SELECT count(*) (the CLI, tests). */
 int hv_store_outbox_count(struct hv_store *s, uint64_t *ret);
+/*
+ * Pending rows, O(1): counted at open, then kept by this connection's
+ * inserts, reassignments, delivered marks and prunes, and counted again
+ * only after another connection committed (PRAGMA data_version).
+ */
+int hv_store_backlog(struct hv_store *s, uint64_t *ret);
 
 /* Delete delivered measurements older than the cut-off; never undelivered. */
 int hv_store_prune(struct hv_store *s, int64_t older_than_usec,

@@ -371,6 +371,21 @@ static bool harness_run(sd_event *e, struct subscriber *sub, harness_cond cond,
 	return cond ? cond(userdata) : true;
 }
 
+/* The daemon's part (manager.c): the broker state into its status. */
+static void harness_broker_changed(enum hv_broker_state state,
+				   const char *error, void *userdata)
+{
+	struct hv_status *st = userdata;
+
+	st->broker = state;
+	(void)snprintf(st->broker_error, sizeof(st->broker_error), "%s", error);
+}
+
+/* userdata: a struct hv_status */
+static const struct hv_mqtt_callbacks harness_status_cb = {
+	.broker_changed = harness_broker_changed,
+};
+
 static uint64_t store_backlog(struct hv_store *s)
 {
 	uint64_t n = UINT64_MAX;

@@ -68,6 +68,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c.mqtt.host, "127.0.0.1");
 	assert_int_equal(c.mqtt.port, 1883);
 	assert_string_equal(c.mqtt.topic_prefix, "homevitals");
+	assert_int_equal(c.mqtt.protocol, HV_MQTT_PROTOCOL_5);
 	assert_int_equal(c.mqtt.qos, 1);
 	assert_int_equal(c.mqtt.keepalive_s, 30);
 	assert_int_equal(c.mqtt.max_inflight, 20);
@@ -126,6 +127,7 @@ static const char full_example[] =
 	"    \"client_id\": \"hv-1\", \"username\": \"hv\",\n"
 	"    \"password_file\": \"/etc/homevitals/mqtt-password\",\n"
 	"    \"topic_prefix\": \"home/vitals\", \"qos\": 2, \"keepalive_s\": 60,\n"
+	"    \"protocol\": \"3.1.1\",\n"
 	"    \"max_inflight\": 5, \"payload_format\": \"both\",\n"
 	"    \"retain_latest\": false, \"ha_discovery\": true,\n"
 	"    \"ha_prefix\": \"ha\",\n"
@@ -170,6 +172,7 @@ static void test_every_key(void **state)
 	assert_null(c.mqtt.password);
 	assert_string_equal(c.mqtt.topic_prefix, "home/vitals");
 	assert_int_equal(c.mqtt.qos, 2);
+	assert_int_equal(c.mqtt.protocol, HV_MQTT_PROTOCOL_311);
 	assert_int_equal(c.mqtt.keepalive_s, 60);
 	assert_int_equal(c.mqtt.max_inflight, 5);
 	assert_int_equal(c.mqtt.payload_format, HV_PAYLOAD_BOTH);
@@ -252,6 +255,8 @@ static const struct {
 	{ "{\"mqtt\": {\"port\": 18.5}}",
 	  "mqtt.port: 18.5 is not a port (1-65535)" },
 	{ "{\"mqtt\": {\"qos\": 0}}", "mqtt.qos: 0 is not a QoS of 1 or 2" },
+	{ "{\"mqtt\": {\"protocol\": \"3.1\"}}",
+	  "mqtt.protocol: \"3.1\" is not one of \"5\", \"3.1.1\"" },
 	{ "{\"mqtt\": {\"qos\": 3}}", "mqtt.qos: 3 is not a QoS of 1 or 2" },
 	{ "{\"mqtt\": {\"payload_format\": \"xml\"}}",
 	  "mqtt.payload_format: \"xml\" is not one of \"homevitals\", \"fhir\", \"both\", \"phd\"" },

@@ -47,7 +47,7 @@ static void run_publisher(const struct hv_config *cfg)
 	sd_event *e = NULL;
 
 	if (!s || sd_event_new(&e) < 0 ||
-	    hv_mqtt_new(e, cfg, s, &status, NULL, NULL, &m) < 0)
+	    hv_mqtt_new(e, cfg, s, &harness_status_cb, &status, &m) < 0)
 		_exit(2);
 	for (;;)
 		(void)sd_event_run(e, UINT64_MAX);
@@ -95,8 +95,8 @@ static void test_publisher_killed_mid_replay(void **state)
 	assert_true(store_backlog(c.store) > 0);
 
 	/* the daemon starts again over the same file */
-	assert_int_equal(hv_mqtt_new(c.e, &cfg, c.store, &c.status, NULL, NULL,
-				     &c.mqtt),
+	assert_int_equal(hv_mqtt_new(c.e, &cfg, c.store, &harness_status_cb,
+				     &c.status, &c.mqtt),
 			 0);
 	assert_true(harness_run(c.e, &c.sub, delivered, &c, 15000));
 	harness_run(c.e, &c.sub, NULL, NULL, 300);

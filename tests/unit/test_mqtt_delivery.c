@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "tests/unit/mqtt_harness.h"
 
@@ -19,15 +20,39 @@ struct ctx {
 	struct hv_status status;
 	struct hv_mqtt *mqtt;
 	struct subscriber sub;
-	unsigned changes;
+	unsigned changes, connects;
+	uint64_t delivered;
 	size_t want;
 };
 
-static void on_status(void *userdata)
+/* What the daemon does with the client's reports (manager.c). */
+static void take_backlog(struct ctx *c)
+{
+	assert_int_equal(hv_store_backlog(c->store, &c->status.backlog), 0);
+}
+
+static void on_broker(enum hv_broker_state state, const char *error,
+		      void *userdata)
 {
 	struct ctx *c = userdata;
 
+	harness_broker_changed(state, error, &c->status);
 	c->changes++;
+	if (state == HV_BROKER_CONNECTED)
+		c->connects++;
+	take_backlog(c);
+	if (c->mqtt && state == HV_BROKER_CONNECTED)
+		assert_int_equal(hv_mqtt_publish_status(c->mqtt, &c->status),
+				 0);
+}
+
+static void on_delivered(uint64_t n, void *userdata)
+{
+	struct ctx *c = userdata;
+
+	assert_true(n > 0);
+	c->delivered += n;
+	take_backlog(c);
 }
 
 static bool broker_unreachable(void *userdata)
@@ -127,11 +152,10 @@ static void check_arrivals(struct ctx *c, const char *const *people,
 
 static void ctx_start(struct ctx *c, const struct hv_config *cfg)
 {
-	const struct hv_mqtt_callbacks cb = { .status_changed = on_status };
+	const struct hv_mqtt_callbacks cb = { .broker_changed = on_broker,
+					      .delivered = on_delivered };
 
-	assert_int_equal(hv_mqtt_new(c->e, cfg, c->store, &c->status, &cb, c,
-				     &c->mqtt),
-			 0);
+	assert_int_equal(hv_mqtt_new(c->e, cfg, c->store, &cb, c, &c->mqtt), 0);
 }
 
 static void ctx_done(struct ctx *c)
@@ -188,6 +212,7 @@ static void test_broker_down_then_up(void **state)
 	assert_int_equal(c.status.broker, HV_BROKER_CONNECTED);
 	assert_string_equal(c.status.broker_error, "");
 	assert_int_equal(c.status.backlog, 0);
+	assert_int_equal(c.delivered, per_person * ELEMENTSOF(people));
 	check_arrivals(&c, people, ELEMENTSOF(people), per_person, true);
 
 	/* availability online, retained status, latest value per person */
@@ -280,6 +305,123 @@ static void test_broker_killed_mid_burst(void **state)
 			 hv_mqtt_in_flight(c.mqtt),
 			 sub_count(&c.sub, "/measurements"));
 	check_arrivals(&c, people, ELEMENTSOF(people), per_person, false);
+	ctx_done(&c);
+}
+
+static bool got_status(void *userdata)
+{
+	struct ctx *c = userdata;
+
+	return sub_count(&c->sub, "hvtest/gw1/status") > 0;
+}
+
+/*
+ * The status topic carries the caller's status, published when the caller
+ * says: the client itself publishes none, not on connect and not when a
+ * PUBACK empties the backlog (the daemon throttles its own publishing).
+ */
+static void test_status_is_the_callers(void **state)
+{
+	struct ctx c = { 0 };
+	struct hv_config cfg;
+	struct hv_status st = { .backlog = 7, .accepted = 3 };
+	cJSON *j;
+	int port;
+
+	(void)state;
+	assert_int_equal(sd_event_new(&c.e), 0);
+	c.store = harness_store("status.db");
+	assert_non_null(c.store);
+	port = broker_start(NULL);
+	assert_true(port > 0);
+	harness_config(&cfg, port);
+	assert_int_equal(sub_start(&c.sub, port, "hvtest/#", 1, NULL, NULL), 0);
+	for (unsigned n = 0; n < 40; n++)
+		assert_int_equal(harness_add(c.store, "p1", n, 70, HV_UNIT_KG),
+				 1);
+	assert_int_equal(hv_mqtt_new(c.e, &cfg, c.store, &harness_status_cb,
+				     &c.status, &c.mqtt),
+			 0);
+	c.want = 40;
+	assert_true(harness_run(c.e, &c.sub, all_delivered, &c, 10000));
+	harness_run(c.e, &c.sub, NULL, NULL, 300);
+	assert_string_equal(sub_last(&c.sub, "hvtest/gw1/availability"),
+			    "online");
+	assert_int_equal(sub_count(&c.sub, "hvtest/gw1/status"), 0);
+
+	assert_int_equal(hv_mqtt_publish_status(c.mqtt, &st), 0);
+	assert_true(harness_run(c.e, &c.sub, got_status, &c, 5000));
+	j = cJSON_Parse(sub_last(&c.sub, "hvtest/gw1/status"));
+	assert_non_null(j);
+	assert_int_equal(cJSON_GetObjectItem(j, "backlog")->valuedouble, 7);
+	assert_int_equal(cJSON_GetObjectItem(j, "accepted")->valuedouble, 3);
+	cJSON_Delete(j);
+	assert_int_equal(hv_mqtt_publish_status(c.mqtt, NULL), -EINVAL);
+	ctx_done(&c);
+}
+
+/* SQL on the store's file from a second connection, as the CLI would. */
+static void store_sql(const char *db, const char *sql)
+{
+	char path[512];
+	sqlite3 *s;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", harness_tmpdir(), db);
+	assert_int_equal(sqlite3_open_v2(path, &s, SQLITE_OPEN_READWRITE, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+}
+
+static bool all_sent(void *userdata)
+{
+	struct ctx *c = userdata;
+
+	return hv_mqtt_in_flight(c->mqtt) == 0 &&
+	       sub_count(&c->sub, "/measurements") >= c->want;
+}
+
+static bool backlog_empty(void *userdata)
+{
+	struct ctx *c = userdata;
+
+	return store_backlog(c->store) == 0;
+}
+
+/* Delivered marks that cannot be written (disk full, here a trigger) are
+ * written later on the same connection, not only after a reconnect. */
+static void test_failed_marks_retried_live(void **state)
+{
+	struct ctx c = { 0 };
+	struct hv_config cfg;
+	int port;
+
+	(void)state;
+	assert_int_equal(sd_event_new(&c.e), 0);
+	c.store = harness_store("marks.db");
+	assert_non_null(c.store);
+	for (unsigned n = 0; n < 10; n++)
+		assert_int_equal(harness_add(c.store, "p1", n, 70, HV_UNIT_KG),
+				 1);
+	store_sql(
+		"marks.db",
+		"CREATE TRIGGER no_marks BEFORE UPDATE OF state ON outbox"
+		" WHEN NEW.state = 'delivered'"
+		" BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+	port = broker_start(NULL);
+	assert_true(port > 0);
+	harness_config(&cfg, port);
+	assert_int_equal(sub_start(&c.sub, port, "hvtest/#", 1, NULL, NULL), 0);
+	ctx_start(&c, &cfg);
+	c.want = 10;
+	assert_true(harness_run(c.e, &c.sub, all_sent, &c, 10000));
+	harness_run(c.e, &c.sub, NULL, NULL, 1500);
+	assert_int_equal(store_backlog(c.store), 10);
+
+	store_sql("marks.db", "DROP TRIGGER no_marks");
+	assert_true(harness_run(c.e, &c.sub, backlog_empty, &c, 5000));
+	assert_int_equal(c.connects, 1);
+	assert_int_equal(c.delivered, 10);
 	ctx_done(&c);
 }
 
@@ -467,6 +609,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_broker_down_then_up),
 		cmocka_unit_test(test_broker_killed_mid_burst),
+		cmocka_unit_test(test_status_is_the_callers),
+		cmocka_unit_test(test_failed_marks_retried_live),
 		cmocka_unit_test(test_fhir_and_discovery),
 		cmocka_unit_test(test_discovery_from_store),
 	};

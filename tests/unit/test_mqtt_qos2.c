@@ -228,15 +228,15 @@ static bool all_delivered(void *userdata)
 	return store_backlog(c->store) == 0 && hv_mqtt_in_flight(c->mqtt) == 0;
 }
 
-static void test_qos2_delivered_on_pubcomp(void **state)
+static void qos2_delivered_on_pubcomp(enum hv_mqtt_protocol protocol)
 {
 	struct ctx c = { 0 };
 	struct hv_config cfg;
 	int port, relay_port;
 
-	(void)state;
 	assert_int_equal(sd_event_new(&c.e), 0);
-	c.store = harness_store("qos2.db");
+	c.store = harness_store(protocol == HV_MQTT_PROTOCOL_5 ? "qos2-v5.db" :
+								 "qos2.db");
 	assert_non_null(c.store);
 	c.want = 3;
 	for (unsigned n = 0; n < c.want; n++)
@@ -251,10 +251,11 @@ static void test_qos2_delivered_on_pubcomp(void **state)
 	c.relay.hold = true;
 
 	harness_config(&cfg, relay_port);
+	cfg.mqtt.protocol = protocol;
 	cfg.mqtt.qos = 2;
 	cfg.mqtt.retain_latest = false;
-	assert_int_equal(hv_mqtt_new(c.e, &cfg, c.store, &c.status, NULL, NULL,
-				     &c.mqtt),
+	assert_int_equal(hv_mqtt_new(c.e, &cfg, c.store, &harness_status_cb,
+				     &c.status, &c.mqtt),
 			 0);
 
 	/* PUBLISH, PUBREC, PUBREL and PUBCOMP all happened at the broker;
@@ -280,10 +281,24 @@ static void test_qos2_delivered_on_pubcomp(void **state)
 	broker_stop();
 }
 
+static void test_qos2_delivered_on_pubcomp(void **state)
+{
+	(void)state;
+	qos2_delivered_on_pubcomp(HV_MQTT_PROTOCOL_311);
+}
+
+/* The same with MQTT 5, whose PUBCOMP carries a reason code. */
+static void test_qos2_delivered_on_pubcomp_v5(void **state)
+{
+	(void)state;
+	qos2_delivered_on_pubcomp(HV_MQTT_PROTOCOL_5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_qos2_delivered_on_pubcomp),
+		cmocka_unit_test(test_qos2_delivered_on_pubcomp_v5),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "tests/unit/mqtt_harness.h"
 
@@ -62,8 +63,8 @@ static void done_ctx(struct ctx *c)
 static void start(struct ctx *c, const struct hv_config *cfg)
 {
 	c->mqtt = hv_mqtt_free(c->mqtt);
-	assert_int_equal(hv_mqtt_new(c->e, cfg, c->store, &c->status, NULL,
-				     NULL, &c->mqtt),
+	assert_int_equal(hv_mqtt_new(c->e, cfg, c->store, &harness_status_cb,
+				     &c->status, &c->mqtt),
 			 0);
 }
 
@@ -118,8 +119,8 @@ static void test_tls(void **state)
 	/* host name checked: the certificate names localhost, not 127.0.0.1 */
 	harness_add(c.store, "p1", 100, 70, HV_UNIT_KG);
 	cfg.mqtt.host = (char *)"127.0.0.1";
-	start(&c, &cfg);
 	c.status.broker = HV_BROKER_CONNECTING;
+	start(&c, &cfg);
 	assert_true(harness_run(c.e, NULL, unreachable, &c, 8000));
 	assert_int_equal(store_backlog(c.store), 1);
 	done_ctx(&c);
@@ -257,6 +258,97 @@ static void test_acl_per_person(void **state)
 	done_ctx(&c);
 }
 
+/* An ACL for the gateway that allows p1's topics and, when p2, p2's too. */
+static void write_acl(const char *path, bool p2)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fprintf(f, "user gateway\n"
+		   "topic readwrite hvtest/gw1/availability\n"
+		   "topic readwrite hvtest/gw1/people/p1/#\n");
+	if (p2)
+		fprintf(f, "topic readwrite hvtest/gw1/people/p2/#\n");
+	fclose(f);
+}
+
+/* p2's rows still pending with the broker's reason as their last error. */
+static long long refused_rows(const char *db)
+{
+	char path[512];
+	sqlite3 *s;
+	sqlite3_stmt *st;
+	long long n = -1;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", harness_tmpdir(), db);
+	assert_int_equal(sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_prepare_v2(s,
+				   "SELECT count(*) FROM outbox o"
+				   " JOIN measurements m"
+				   " ON m.id = o.measurement_id"
+				   " WHERE o.state = 'pending'"
+				   " AND m.person = 'p2' AND o.last_error"
+				   " LIKE '%Not authorized (0x87)%'",
+				   -1, &st, NULL),
+		SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+	return n;
+}
+
+static bool p2_refused(void *userdata)
+{
+	struct ctx *c = userdata;
+
+	return store_backlog(c->store) == 2 && refused_rows("refused.db") == 2;
+}
+
+/*
+ * MQTT 5: a PUBACK with a reason code >= 0x80 (the broker's ACL denies the
+ * topic) is no delivery: the row stays pending with the reason as its last
+ * error, the rows behind it go out, and it is published again after its
+ * backoff once allowed. One message in flight: mosquitto 2.0 closes the
+ * connection after a denied PUBLISH (eclipse-mosquitto/mosquitto issue
+ * #2579), and acknowledgements of later packets would be lost with it.
+ */
+static void test_acl_refusal_keeps_queued(void **state)
+{
+	struct ctx c;
+	struct hv_config cfg;
+	char acl[300], opts[700];
+	int port;
+
+	(void)state;
+	setup_ctx(&c, "refused.db", 2);
+	(void)snprintf(acl, sizeof(acl), "%s/acl-refused", harness_tmpdir());
+	write_acl(acl, false);
+	(void)snprintf(opts, sizeof(opts), "--passwd gateway:s3cret --acl %s",
+		       acl);
+	port = broker_start(opts);
+	assert_true(port > 0);
+	harness_config(&cfg, port);
+	cfg.mqtt.protocol = HV_MQTT_PROTOCOL_5;
+	cfg.mqtt.max_inflight = 1;
+	cfg.mqtt.retain_latest = false;
+	cfg.mqtt.username = (char *)"gateway";
+	cfg.mqtt.password = (char *)"s3cret";
+	start(&c, &cfg);
+	/* p1's rows, behind the refused ones, went out */
+	assert_true(harness_run(c.e, NULL, p2_refused, &c, 20000));
+
+	write_acl(acl, true);
+	(void)snprintf(opts, sizeof(opts), "kill -HUP $(cat %s/broker/pid)",
+		       harness_tmpdir());
+	assert_int_equal(system(opts), 0);
+	assert_true(harness_run(c.e, NULL, delivered, &c, 20000));
+	assert_int_equal(refused_rows("refused.db"), 0);
+	done_ctx(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_tls_system_store),
 		cmocka_unit_test(test_password),
 		cmocka_unit_test(test_acl_per_person),
+		cmocka_unit_test(test_acl_refusal_keeps_queued),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

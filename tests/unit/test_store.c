@@ -659,6 +659,99 @@ static void test_retention_never_prunes_undelivered(void **state)
 	assert_int_equal(query_int("SELECT count(*) FROM measurements"), 3);
 }
 
+/* The kept backlog against SELECT count(*), and against the expected n. */
+static void assert_backlog(struct hv_store *s, uint64_t want)
+{
+	uint64_t kept = 99, counted = 98;
+
+	assert_int_equal(hv_store_backlog(s, &kept), 0);
+	assert_int_equal(hv_store_outbox_count(s, &counted), 0);
+	assert_int_equal(kept, counted);
+	assert_int_equal(kept, want);
+}
+
+static void test_backlog_counter(void **state)
+{
+	struct hv_outbox_item items[8];
+	struct hv_store *s;
+	struct hv_record rec;
+	int64_t seqs[2];
+	uint64_t deleted;
+	size_t n;
+	char id[16];
+
+	(void)state;
+	s = open_ok(0);
+	assert_backlog(s, 0);
+	add_ok(s, "a", T0, 70);
+	add_ok(s, "b", T0 + 1, 71);
+	add_ok(s, "c", T0 + 30 * DAY, 72);
+	assert_backlog(s, 3);
+	make_record(&rec, "a", T0, 70);
+	assert_int_equal(hv_store_add(s, &rec), 0); /* duplicate */
+	assert_backlog(s, 3);
+
+	assert_int_equal(hv_store_outbox_next(s, 0, 8, items, &n), 0);
+	assert_int_equal(n, 3);
+	seqs[0] = items[0].seq;
+	seqs[1] = items[1].seq;
+	assert_int_equal(hv_store_outbox_mark_attempt(s, items[2].seq, "x"), 0);
+	assert_backlog(s, 3);
+	assert_int_equal(hv_store_outbox_mark_delivered_many(s, seqs, 2), 0);
+	assert_backlog(s, 1);
+	/* marked again: found, and no longer pending */
+	assert_int_equal(hv_store_outbox_mark_delivered(s, seqs[0]), 0);
+	assert_backlog(s, 1);
+	/* an unknown row fails the whole group */
+	seqs[1] = 424242;
+	assert_int_equal(hv_store_outbox_mark_delivered_many(s, seqs, 2),
+			 -ENOENT);
+	assert_backlog(s, 1);
+
+	/* requeued by reassignment: a delivered one comes back ... */
+	assert_int_equal(hv_store_reassign(s, "a", "p", NULL), 0);
+	assert_backlog(s, 2);
+	/* ... a pending one is superseded by its new form */
+	assert_int_equal(hv_store_reassign(s, "c", "p", NULL), 0);
+	assert_backlog(s, 2);
+	/* the superseded row acknowledged late stays out of the count */
+	assert_int_equal(hv_store_outbox_mark_delivered(s, items[2].seq), 0);
+	assert_backlog(s, 2);
+	for (size_t i = 0; i < n; i++)
+		hv_outbox_item_done(&items[i]);
+
+	assert_int_equal(hv_store_prune(s, T0 + 10 * DAY, &deleted), 0);
+	assert_int_equal(deleted, 1); /* "b" */
+	assert_backlog(s, 2);
+
+	/* a rolled back insert (disk full) counts nothing */
+	assert_int_equal(hv_store_set_max_pages(s, 1), 0);
+	for (unsigned i = 0; i < 64; i++) {
+		(void)snprintf(id, sizeof(id), "full%u", i);
+		make_record(&rec, id, T0 + 2 + i, 70);
+		if (hv_store_add(s, &rec) < 0)
+			break;
+	}
+	assert_backlog(s, query_int("SELECT count(*) FROM outbox"
+				    " WHERE state = 'pending'"));
+	assert_int_equal(hv_store_set_max_pages(s, 0), 0);
+
+	/* another connection's commit (the CLI) is counted again */
+	exec_sql("UPDATE outbox SET state = 'delivered'");
+	assert_backlog(s, 0);
+	hv_store_close(s);
+
+	exec_sql("UPDATE outbox SET state = 'pending'"
+		 " WHERE measurement_id = 'a'");
+	s = open_ok(0);
+	assert_backlog(s, (uint64_t)query_int("SELECT count(*) FROM outbox"
+					      " WHERE measurement_id = 'a'"));
+	add_ok(s, "d", T0 + 40 * DAY, 73);
+	assert_backlog(s, (uint64_t)query_int("SELECT count(*) FROM outbox"
+					      " WHERE state = 'pending'"));
+	hv_store_close(s);
+}
+
 static void test_disk_full(void **state)
 {
 	struct hv_store *s;
@@ -1246,6 +1339,7 @@ int main(void)
 		T(test_reassign_rederived_readings),
 		T(test_migrate_stale_reassigned_rows),
 		T(test_retention_never_prunes_undelivered),
+		T(test_backlog_counter),
 		T(test_disk_full),
 		T(test_not_a_database),
 		T(test_corrupt_page),
