@@ -232,6 +232,7 @@ static const struct option options[] = {
 	  .offset = C(mqtt.payload_format), .def_num = HV_PAYLOAD_HOMEVITALS,
 	  .names = payload_formats,
 	  .expected = "one of \"homevitals\", \"fhir\", \"both\", \"phd\"" },
+	BOOL("mqtt.phd_test_data", mqtt.phd_test_data, false),
 	BOOL("mqtt.retain_latest", mqtt.retain_latest, true),
 	BOOL("mqtt.ha_discovery", mqtt.ha_discovery, false),
 	STRING("mqtt.ha_prefix", mqtt.ha_prefix, "homeassistant", false,

@@ -57,6 +57,7 @@ struct hv_config {
 		unsigned keepalive_s;
 		unsigned max_inflight;
 		enum hv_payload_format payload_format;
+		bool phd_test_data; /* phd Bundles tagged HTEST (the demo) */
 		bool retain_latest;
 		bool ha_discovery;
 		char *ha_prefix; /* "homeassistant" */

@@ -14,6 +14,7 @@
 #include "daemon/basic/log.h"
 #include "daemon/basic/macro.h"
 #include "daemon/common/fhir.h"
+#include "daemon/common/fhir_phd.h"
 #include "daemon/publish/ha_discovery.h"
 #include "daemon/publish/mqtt_topics.h"
 #include "daemon/store/store.h"
@@ -167,6 +168,7 @@ static int record_display_unit(const cJSON *record)
 
 /* --- the formats ------------------------------------------------------------------ */
 
+/* phd keeps the gateway's own measurement topic beside the clinical one. */
 static bool want_measurement(const struct hv_config *cfg)
 {
 	return cfg->mqtt.payload_format != HV_PAYLOAD_FHIR;
@@ -189,7 +191,8 @@ static int publish_measurement(struct hv_mqtt *m, const struct mqtt_item *it,
 
 static bool want_fhir(const struct hv_config *cfg)
 {
-	return cfg->mqtt.payload_format != HV_PAYLOAD_HOMEVITALS;
+	return cfg->mqtt.payload_format == HV_PAYLOAD_FHIR ||
+	       cfg->mqtt.payload_format == HV_PAYLOAD_BOTH;
 }
 
 static int publish_fhir(struct hv_mqtt *m, const struct mqtt_item *it,
@@ -200,6 +203,34 @@ static int publish_fhir(struct hv_mqtt *m, const struct mqtt_item *it,
 	int r;
 
 	r = hv_fhir_bundle(it->record, &bundle);
+	if (r >= 0)
+		r = hv_topic_measurements(m->cfg->mqtt.topic_prefix, m->gateway,
+					  it->item->person, true, topic,
+					  sizeof(topic));
+	if (r < 0)
+		return r;
+	return mqtt_publish_json(m, topic, bundle, false, ret_mid);
+}
+
+static bool want_phd(const struct hv_config *cfg)
+{
+	return cfg->mqtt.payload_format == HV_PAYLOAD_PHD;
+}
+
+/* The HL7 PHD IG transaction Bundle (docs/fhir.md) on the same topic as
+ * the plain FHIR one; an unassigned measurement has no Patient: none. */
+static int publish_phd(struct hv_mqtt *m, const struct mqtt_item *it,
+		       int *ret_mid)
+{
+	_cleanup_(cJSON_Deletep) cJSON *bundle = NULL;
+	const struct hv_fhir_phd_options options = {
+		.gateway_id = m->gateway,
+		.test_data = m->cfg->mqtt.phd_test_data,
+	};
+	char topic[MQTT_TOPIC_MAX];
+	int r;
+
+	r = hv_fhir_phd_bundle(it->record, &options, &bundle);
 	if (r >= 0)
 		r = hv_topic_measurements(m->cfg->mqtt.topic_prefix, m->gateway,
 					  it->item->person, true, topic,
@@ -287,6 +318,11 @@ const struct mqtt_format mqtt_formats[] = {
 	  .needs_record = true,
 	  .wanted = want_fhir,
 	  .publish = publish_fhir },
+	{ .name = "phd",
+	  .tracked = true,
+	  .needs_record = true,
+	  .wanted = want_phd,
+	  .publish = publish_phd },
 	{ .name = "ha_discovery",
 	  .needs_record = true,
 	  .wanted = want_ha_discovery,

@@ -82,6 +82,8 @@ static bool publish_tracked(struct hv_mqtt *m, struct mqtt_item *it,
 			continue;
 		}
 		r = f->publish(m, it, &mid);
+		if (r == -ENODATA)
+			continue; /* this format has nothing for this item */
 		if (r < 0 || !mid) {
 			log_debug_errno(
 				r,

@@ -141,7 +141,8 @@ struct mqtt_format {
 	bool tracked;
 	bool needs_record;
 	bool (*wanted)(const struct hv_config *cfg);
-	/* Publish; a tracked format returns its message id in *ret_mid. */
+	/* Publish; a tracked format returns its message id in *ret_mid, or
+	 * -ENODATA when it has nothing for this item (phd: unassigned). */
 	int (*publish)(struct hv_mqtt *m, const struct mqtt_item *it,
 		       int *ret_mid);
 };
