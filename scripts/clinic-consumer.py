@@ -6,7 +6,7 @@ Several copies share one MQTT v5 shared subscription ($share/<group>/...): the
 broker hands each message to one member of the group, so adding a process
 adds capacity. Each copy keeps what it accepted in its own SQLite file keyed
 by the measurement id, so a redelivery (QoS 1 is at least once) is counted
-and dropped instead of stored twice. A real consumer would write to one
+and dropped instead of stored twice; a correction replaces the row. A real consumer would write to one
 shared database with the same idempotent insert.
 
 It runs mosquitto_sub (MQTT v5, QoS 1, a persistent session with an expiry)
@@ -64,11 +64,14 @@ def main():
             for line in sub.stdout:
                 topic, _, payload = line.rstrip("\n").partition(" ")
                 try:
-                    mid = json.loads(payload)["id"]
+                    m = json.loads(payload)
+                    mid = m["id"]
                 except (ValueError, KeyError, TypeError):
                     bad += 1
                     continue
-                cur = db.execute("INSERT OR IGNORE INTO measurements VALUES (?, ?, ?)",
+                # A correction (same id, new person) replaces; a redelivery is dropped.
+                verb = "REPLACE" if m.get("correction") is True else "IGNORE"
+                cur = db.execute(f"INSERT OR {verb} INTO measurements VALUES (?, ?, ?)",
                                  (mid, topic, payload))
                 db.commit()
                 if cur.rowcount:
