@@ -406,7 +406,7 @@ int main(void)
 		double per_msg_us = f.acked ? ticks_to_s(c4) * 1e6 / (double)f.acked : 0;
 		double real_rate_1k = 1000.0 * per_day / 86400.0;
 
-		printf("bench_fleet: %u homes, %u messages/home/day x%u for %u s: %.1f messages/s offered\n",
+		printf("bench_fleet: %u homes, %u messages per home and day x%u for %u s: %.1f messages/s offered\n",
 		       homes, per_day, speedup, seconds, rate);
 		printf("bench_fleet: sent %" PRIu64 ", PUBACKed %" PRIu64 ", consumed %" PRIu64 " in %.1f s (CPU clock tick %.0f ms)\n",
 		       f.sent, f.acked, (uint64_t)consumed, (double)t1 / 1000,
