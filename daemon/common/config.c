@@ -7,8 +7,10 @@
  * fuzzed. Secrets are never read from the JSON and never printed.
  */
 #include <ctype.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <systemd/sd-id128.h>
 
 #include "daemon/basic/macro.h"
 #include "daemon/common/config.h"
@@ -415,7 +418,15 @@ static void apply_defaults(void *base, const struct option *table, size_t n)
 	}
 }
 
-static char *default_gateway_id(void)
+/* The key of the default gateway id (docs/fleet.md: `systemd-id128
+ * machine-id --app-specific=57c299aff8b74c9598784f7a003b1d96` prints the
+ * hashed id a gateway will use). Changing it renames every gateway. */
+#define HV_GATEWAY_ID_APP \
+	SD_ID128_MAKE(57, c2, 99, af, f8, b7, 4c, 95, 98, 78, 4f, 7a, 00, 3b, 1d, 96)
+#define HV_GATEWAY_ID_DEFAULT_LEN (3 + 16) /* "hv-" and 64 bits in hex */
+
+/* The sanitised host name: only when the machine has no id (a bare chroot). */
+static char *host_gateway_id(void)
 {
 	char host[256] = "";
 	size_t j = 0;
@@ -433,11 +444,29 @@ static char *default_gateway_id(void)
 	return strdup(j ? host : "homevitals");
 }
 
+/*
+ * Thousands of Raspberry Pis share the host name "raspberrypi", so a fleet
+ * needs an id per machine. The machine id itself must not be published
+ * (machine-id(5)): it is hashed with this program's key instead, as
+ * sd_id128_get_machine_app_specific() does; 64 bits keep collisions
+ * negligible for a million gateways (birthday bound ~3e-8).
+ */
+char *hv_config_default_gateway_id(void)
+{
+	char id[HV_GATEWAY_ID_DEFAULT_LEN + 1];
+	sd_id128_t app;
+
+	if (sd_id128_get_machine_app_specific(HV_GATEWAY_ID_APP, &app) < 0)
+		return host_gateway_id();
+	snprintf(id, sizeof(id), "hv-%016" PRIx64, be64toh(app.qwords[0]));
+	return strdup(id);
+}
+
 void hv_config_init(struct hv_config *ret)
 {
 	*ret = (struct hv_config){ 0 };
 	apply_defaults(ret, options, ELEMENTSOF(options));
-	ret->gateway_id = default_gateway_id();
+	ret->gateway_id = hv_config_default_gateway_id();
 }
 
 static void free_strings(void *base, const struct option *table, size_t n)

@@ -36,7 +36,7 @@ struct hv_config_device {
 };
 
 struct hv_config {
-	char *gateway_id; /* topic component; default: hostname */
+	char *gateway_id; /* topic component; default: hashed machine id */
 
 	struct {
 		char *path; /* SQLite file; default /var/lib/homevitals/homevitals.db */
@@ -106,6 +106,10 @@ struct hv_config_error {
 
 /* Defaults for every key. */
 void hv_config_init(struct hv_config *ret);
+/* "hv-" and 16 hex digits of /etc/machine-id hashed with the program's key
+ * (sd_id128_get_machine_app_specific); the sanitised host name when the
+ * machine has no id. Newly allocated; NULL when out of memory. */
+char *hv_config_default_gateway_id(void);
 void hv_config_done(struct hv_config *c);
 
 /*
