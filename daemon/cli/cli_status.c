@@ -93,9 +93,48 @@ static const char *daemon_word(const struct cli_daemon_info *d)
 	return d->running ? "running" : "not running";
 }
 
+/* The daemon's own status file (RUNTIME_DIRECTORY/status.json): NULL when
+ * it cannot be read (no daemon, another user's folder). */
+static cJSON *read_status_file(const char *path)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	char buf[16384];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	return cJSON_Parse(buf);
+}
+
+/* Per driver: frames claimed, final, malformed and why, the last time. */
+static void print_drivers(const cJSON *status)
+{
+	const cJSON *drivers = cJSON_GetObjectItemCaseSensitive(status, "drivers");
+	const cJSON *d;
+
+	if (!cJSON_GetArraySize(drivers))
+		return;
+	printf("Frames per driver since the daemon started:\n");
+	cJSON_ArrayForEach(d, drivers) {
+		const char *why = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(d, "last_invalid"));
+
+		printf("  %-24s %6.0f claimed, %6.0f final, %6.0f invalid",
+		       d->string,
+		       cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "claimed")),
+		       cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "final")),
+		       cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "invalid")));
+		if (why)
+			printf(" (last: %s)", why);
+		printf("\n");
+	}
+}
+
 static int print_json(const char *path, const struct cli_daemon_info *d,
 		      uint64_t backlog, const struct devices *dv,
-		      const struct scan *sc)
+		      const struct scan *sc, cJSON *status)
 {
 	_cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
 	_cleanup_free_ char *text = NULL;
@@ -112,6 +151,10 @@ static int print_json(const char *path, const struct cli_daemon_info *d,
 	     !cJSON_AddStringToObject(dj, "systemd_state", d->state)) ||
 	    (d->status[0] && !cJSON_AddStringToObject(dj, "status", d->status)))
 		return -ENOMEM;
+	if (status) {
+		/* handed over: o frees it */
+		cJSON_AddItemToObject(dj, "reported", status);
+	}
 	if (!cJSON_AddStringToObject(o, "store", path) ||
 	    !cJSON_AddNumberToObject(o, "backlog", (double)backlog) ||
 	    !cJSON_AddNumberToObject(o, "devices", (double)dv->n) ||
@@ -148,7 +191,7 @@ static int print_json(const char *path, const struct cli_daemon_info *d,
 
 static void print_text(const char *path, const struct cli_daemon_info *d,
 		       uint64_t backlog, const struct devices *dv,
-		       const struct scan *sc)
+		       const struct scan *sc, const cJSON *status)
 {
 	char when[40];
 
@@ -174,6 +217,8 @@ static void print_text(const char *path, const struct cli_daemon_info *d,
 		       when);
 	}
 	printf("\n");
+	if (status)
+		print_drivers(status);
 	if (!sc->n_people) {
 		printf("People:      none (homevitals people add)\n");
 		return;
@@ -201,7 +246,7 @@ static void print_text(const char *path, const struct cli_daemon_info *d,
 static void status_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: homevitals status [--pid-file PATH] [--json]\n"
+		"Usage: homevitals status [--pid-file PATH] [--status-file PATH] [--json]\n"
 		"\n"
 		"Is the daemon running, how many measurements wait for the broker, the\n"
 		"devices seen and each person's last reading.\n"
@@ -212,6 +257,8 @@ static void status_usage(FILE *out)
 		CLI_DEFAULT_PID_FILE " is read. The rest comes from the store.\n"
 		"\n"
 		"  --pid-file PATH      the daemon's pid file\n"
+		"  --status-file PATH   the daemon's own status, with the frames each\n"
+		"                       driver claimed (default " CLI_DEFAULT_STATUS_FILE ")\n"
 		"  --json               one JSON object\n"
 		"  --db PATH            the store (default: the config's store.path)\n"
 		"  --config PATH        configuration file (default " HV_CONFIG_DEFAULT_PATH ")\n"
@@ -224,6 +271,7 @@ static void status_usage(FILE *out)
 enum {
 	OPT_PID_FILE = CLI_OPT_STORE_END,
 	OPT_JSON,
+	OPT_STATUS_FILE,
 };
 
 int cli_status(int argc, char **argv)
@@ -231,6 +279,7 @@ int cli_status(int argc, char **argv)
 	static const struct option options[] = {
 		CLI_STORE_OPTIONS,
 		{ "pid-file", required_argument, NULL, OPT_PID_FILE },
+		{ "status-file", required_argument, NULL, OPT_STATUS_FILE },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -244,6 +293,8 @@ int cli_status(int argc, char **argv)
 	struct devices dv = { 0 };
 	struct scan sc = { 0 };
 	const char *pid_file = NULL;
+	const char *status_file = CLI_DEFAULT_STATUS_FILE;
+	cJSON *status = NULL;
 	uint64_t backlog = 0;
 	bool json = false;
 	int c, r;
@@ -258,6 +309,9 @@ int cli_status(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			json = true;
+			break;
+		case OPT_STATUS_FILE:
+			status_file = optarg;
 			break;
 		case 'h':
 			status_usage(stdout);
@@ -297,11 +351,14 @@ int cli_status(int argc, char **argv)
 	if (r < 0)
 		return cli_store_error("status", s, r, "reading the store");
 	cli_find_daemon(pid_file, &d);
+	status = d.known && !d.running ? NULL : read_status_file(status_file);
 	if (json) {
-		if (print_json(path, &d, backlog, &dv, &sc) < 0)
+		if (print_json(path, &d, backlog, &dv, &sc, status) < 0)
 			return CLI_EXIT_FAILURE;
-	} else
-		print_text(path, &d, backlog, &dv, &sc);
+	} else {
+		print_text(path, &d, backlog, &dv, &sc, status);
+		cJSON_Delete(status);
+	}
 	if (fflush(stdout) != 0)
 		return CLI_EXIT_FAILURE;
 	return d.known && !d.running ? CLI_EXIT_FAILURE : CLI_EXIT_OK;

@@ -19,6 +19,7 @@
 #include "daemon/store/store.h"
 
 #define CLI_DEFAULT_PID_FILE "/run/homevitals/homevitalsd.pid"
+#define CLI_DEFAULT_STATUS_FILE "/run/homevitals/status.json"
 #define CLI_SYSTEMD_UNIT "homevitalsd.service"
 
 /* Where the store is: --db, else $HOMEVITALS_DB, else the config file's

@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "drivers/registry.h"
+
+struct cJSON;
+
 enum hv_adapter_state {
 	HV_ADAPTER_UNKNOWN,
 	HV_ADAPTER_OK, /* powered and discovering */
@@ -41,6 +45,9 @@ struct hv_status {
 	uint64_t last_reading_usec; /* CLOCK_MONOTONIC of the last stored one */
 	uint64_t started_usec; /* CLOCK_MONOTONIC at start */
 	bool clock_synchronised; /* wall clock known (see pipeline time) */
+	/* Frames per driver (index into hv_drivers[]), kept by ingest. */
+	const struct hv_driver_counters *drivers;
+	size_t n_drivers;
 };
 
 const char *hv_adapter_state_name(enum hv_adapter_state s);
@@ -50,3 +57,16 @@ const char *hv_storage_state_name(enum hv_storage_state s);
 /* One line for sd_notify STATUS= and logs. */
 void hv_status_format(const struct hv_status *s, uint64_t now_usec, char *buf,
 		      size_t size);
+
+/*
+ * The status as one JSON object, for the retained MQTT status and the
+ * status file `homevitals status` reads: version, gateway, time (when the
+ * wall clock is known: wall_usec > 0), uptime, states, backlog, and the
+ * drivers that saw frames with their counts and last invalid reason.
+ */
+int hv_status_to_json(const struct hv_status *s, const char *gateway,
+		      uint64_t now_usec, int64_t wall_usec,
+		      struct cJSON **ret);
+
+/* Write the status JSON to path atomically (a temporary file renamed). */
+int hv_status_write_file(const char *path, const struct cJSON *status);

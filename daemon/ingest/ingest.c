@@ -83,6 +83,13 @@ const struct hv_pipeline_stats *hv_ingest_pipeline_stats(const struct hv_ingest 
 	return hv_pipeline_stats(in->pipeline);
 }
 
+const struct hv_driver_counters *
+hv_ingest_driver_counters(const struct hv_ingest *in, size_t *ret_n)
+{
+	*ret_n = hv_drivers_count;
+	return in->drivers;
+}
+
 int hv_ingest_driver_stats(const struct hv_ingest *in, size_t driver_index,
 			   const struct hv_driver_counters **ret)
 {

@@ -77,6 +77,9 @@ const struct hv_pipeline_stats *hv_ingest_pipeline_stats(const struct hv_ingest 
 /* Frames per driver (index into hv_drivers[]), counted as the registry
  * says (drivers/registry.h): claimed, of which final and invalid, with the
  * last reason. -ERANGE for an index past the registry. */
+/* All of them at once (hv_drivers_count), for the status. */
+const struct hv_driver_counters *
+hv_ingest_driver_counters(const struct hv_ingest *in, size_t *ret_n);
 int hv_ingest_driver_stats(const struct hv_ingest *in, size_t driver_index,
 			   const struct hv_driver_counters **ret);
 

@@ -6,6 +6,7 @@
  * MQTT status topic. The loop sleeps until something happens: a frame, a
  * pipeline deadline, the CLI's SIGHUP, the broker, the daily prune.
  */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +32,8 @@
 #include "daemon/store/store.h"
 #include "drivers/registry.h"
 
+DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
+
 #define STATUS_MIN_INTERVAL_USEC (5 * USEC_PER_SEC)
 #define PRUNE_INTERVAL_USEC (24ULL * 3600 * USEC_PER_SEC)
 #define BUS_RETRY_USEC (10 * USEC_PER_SEC)
@@ -53,6 +56,8 @@ struct daemon {
 	sd_event_source *loop_stats; /* SIGUSR1: wakeups so far */
 	sd_event_source *bus_retry;
 	uint64_t last_status_publish;
+	char *status_path; /* RUNTIME_DIRECTORY/status.json, or NULL */
+	bool status_file_failed;
 	bool storage_error_logged;
 	/* replay */
 	FILE *replay;
@@ -107,17 +112,59 @@ static void replay_check(struct daemon *d);
 static int on_status_publish_timer(sd_event_source *s, uint64_t usec,
 				   void *userdata);
 
-/* The retained MQTT status at most every STATUS_MIN_INTERVAL_USEC; a change
+/* The status as JSON, to the retained MQTT status and the status file that
+ * `homevitals status` reads (RUNTIME_DIRECTORY/status.json). */
+static void status_send(struct daemon *d, uint64_t now)
+{
+	_cleanup_(cJSON_Deletep) cJSON *o = NULL;
+	int64_t wall = 0;
+	struct timespec ts;
+	int r;
+
+	if (d->status.clock_synchronised &&
+	    clock_gettime(CLOCK_REALTIME, &ts) == 0)
+		wall = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	if (d->mqtt)
+		(void)hv_mqtt_publish_status(d->mqtt, &d->status, wall);
+	if (!d->status_path)
+		return;
+	r = hv_status_to_json(&d->status, d->cfg.gateway_id, now, wall, &o);
+	if (r >= 0)
+		r = hv_status_write_file(d->status_path, o);
+	if (r < 0 && !d->status_file_failed) {
+		log_warning_errno(r, "Failed to write '%s': %m, ignoring", d->status_path);
+		d->status_file_failed = true;
+	}
+}
+
+/* systemd's RuntimeDirectory= (the first, when it names several). */
+static int status_path_from_env(char **ret)
+{
+	const char *dir = getenv("RUNTIME_DIRECTORY");
+	size_t n;
+
+	*ret = NULL;
+	if (!dir || !*dir)
+		return 0;
+	n = strcspn(dir, ":");
+	if (asprintf(ret, "%.*s/status.json", (int)n, dir) < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The status goes out at most every STATUS_MIN_INTERVAL_USEC; a change
  * inside the interval goes out at its end. */
 static void status_publish(struct daemon *d, uint64_t now)
 {
 	uint64_t due = d->last_status_publish + STATUS_MIN_INTERVAL_USEC;
 
-	if (!d->mqtt)
+	if (!d->mqtt && !d->status_path)
 		return;
 	if (!d->last_status_publish || now >= due) {
 		d->last_status_publish = now;
-		(void)hv_mqtt_publish_status(d->mqtt, &d->status);
+		status_send(d, now);
 		return;
 	}
 	if (timer_arm_at(d, &d->status_publish_timer, due,
@@ -448,7 +495,6 @@ static int start_bluez(struct daemon *d)
 
 /* --- replay ------------------------------------------------------------------------ */
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
 
 static int replay_arm(struct daemon *d);
 
@@ -628,6 +674,10 @@ static void daemon_done(struct daemon *d)
 	d->mqtt = hv_mqtt_free(d->mqtt);
 	d->led = hv_led_free(d->led);
 	d->ingest = hv_ingest_free(d->ingest);
+	d->status.drivers = NULL;
+	d->status.n_drivers = 0;
+	free(d->status_path);
+	d->status_path = NULL;
 	d->store = hv_store_close(d->store);
 	d->ingest_timer = sd_event_source_disable_unref(d->ingest_timer);
 	d->prune_timer = sd_event_source_disable_unref(d->prune_timer);
@@ -706,6 +756,11 @@ static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 	r = hv_ingest_new(d->store, &d->cfg, NULL, &d->ingest);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the pipeline: %m");
+	d->status.drivers =
+		hv_ingest_driver_counters(d->ingest, &d->status.n_drivers);
+	r = status_path_from_env(&d->status_path);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the status file: %m");
 
 	r = hv_led_new(d->event, &d->cfg, &d->led);
 	if (r < 0)

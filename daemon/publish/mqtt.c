@@ -65,41 +65,21 @@ void mqtt_on_message(struct hv_mqtt *m, const struct mosquitto_message *msg)
 
 /* --- public ------------------------------------------------------------------- */
 
-int hv_mqtt_publish_status(struct hv_mqtt *m, const struct hv_status *st)
+int hv_mqtt_publish_status(struct hv_mqtt *m, const struct hv_status *st,
+			   int64_t wall_usec)
 {
 	_cleanup_(cJSON_Deletep) cJSON *o = NULL;
 	uint64_t now = 0;
+	int r;
 
 	if (!m || !st)
 		return -EINVAL;
 	if (!m->connected)
 		return -ENOTCONN;
 	(void)sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-	o = cJSON_CreateObject();
-	if (!o || !cJSON_AddStringToObject(o, "version", HV_VERSION) ||
-	    !cJSON_AddStringToObject(o, "gateway", m->gateway) ||
-	    !cJSON_AddNumberToObject(
-		    o, "uptime_s",
-		    st->started_usec && now > st->started_usec ?
-			    (double)((now - st->started_usec) / USEC_PER_SEC) :
-			    0) ||
-	    !cJSON_AddNumberToObject(o, "backlog", (double)st->backlog) ||
-	    !cJSON_AddNumberToObject(o, "accepted", (double)st->accepted) ||
-	    !cJSON_AddStringToObject(o, "adapter",
-				     hv_adapter_state_name(st->adapter)) ||
-	    !cJSON_AddStringToObject(o, "storage",
-				     hv_storage_state_name(st->storage)) ||
-	    !cJSON_AddBoolToObject(o, "clock_synchronised",
-				   st->clock_synchronised))
-		return -ENOMEM;
-	if (st->adapter_name[0] &&
-	    !cJSON_AddStringToObject(o, "adapter_name", st->adapter_name))
-		return -ENOMEM;
-	if (st->last_reading_usec && now >= st->last_reading_usec &&
-	    !cJSON_AddNumberToObject(
-		    o, "last_reading_age_s",
-		    (double)((now - st->last_reading_usec) / USEC_PER_SEC)))
-		return -ENOMEM;
+	r = hv_status_to_json(st, m->gateway, now, wall_usec, &o);
+	if (r < 0)
+		return r;
 	return mqtt_publish_json(m, m->topic_status, o, true, NULL);
 }
 

@@ -42,8 +42,10 @@ int hv_mqtt_new(sd_event *event, const struct hv_config *cfg,
 struct hv_mqtt *hv_mqtt_free(struct hv_mqtt *m);
 /* New rows in the outbox: drain if connected. */
 void hv_mqtt_kick(struct hv_mqtt *m);
-/* Retained status topic from *status. -ENOTCONN when not connected. */
-int hv_mqtt_publish_status(struct hv_mqtt *m, const struct hv_status *status);
+/* Retained status topic from *status (hv_status_to_json; wall_usec > 0:
+ * the time it was true). -ENOTCONN when not connected. */
+int hv_mqtt_publish_status(struct hv_mqtt *m, const struct hv_status *status,
+			   int64_t wall_usec);
 
 /* Measurements handed to the broker and not yet acknowledged (tests, bench). */
 size_t hv_mqtt_in_flight(const struct hv_mqtt *m);

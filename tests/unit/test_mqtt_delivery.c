@@ -42,7 +42,7 @@ static void on_broker(enum hv_broker_state state, const char *error,
 		c->connects++;
 	take_backlog(c);
 	if (c->mqtt && state == HV_BROKER_CONNECTED)
-		assert_int_equal(hv_mqtt_publish_status(c->mqtt, &c->status),
+		assert_int_equal(hv_mqtt_publish_status(c->mqtt, &c->status, 0),
 				 0);
 }
 
@@ -349,14 +349,14 @@ static void test_status_is_the_callers(void **state)
 			    "online");
 	assert_int_equal(sub_count(&c.sub, "hvtest/gw1/status"), 0);
 
-	assert_int_equal(hv_mqtt_publish_status(c.mqtt, &st), 0);
+	assert_int_equal(hv_mqtt_publish_status(c.mqtt, &st, 0), 0);
 	assert_true(harness_run(c.e, &c.sub, got_status, &c, 5000));
 	j = cJSON_Parse(sub_last(&c.sub, "hvtest/gw1/status"));
 	assert_non_null(j);
 	assert_int_equal(cJSON_GetObjectItem(j, "backlog")->valuedouble, 7);
 	assert_int_equal(cJSON_GetObjectItem(j, "accepted")->valuedouble, 3);
 	cJSON_Delete(j);
-	assert_int_equal(hv_mqtt_publish_status(c.mqtt, NULL), -EINVAL);
+	assert_int_equal(hv_mqtt_publish_status(c.mqtt, NULL, 0), -EINVAL);
 	ctx_done(&c);
 }
 
