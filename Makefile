@@ -18,6 +18,7 @@ BUILD ?= build$(if $(SANITIZE),-san)
 PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
+PKG_CONFIG ?= pkg-config
 CLANG ?= clang
 FUZZ_SECONDS ?= 10
 V ?= 0
@@ -37,13 +38,13 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 	-Wimplicit-fallthrough -Wno-missing-field-initializers
 SAN_FLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) -fno-omit-frame-pointer)
 
-GPIOD_MAJOR := $(firstword $(subst ., ,$(shell pkg-config --modversion libgpiod 2>/dev/null)))
+GPIOD_MAJOR := $(firstword $(subst ., ,$(shell $(PKG_CONFIG) --modversion libgpiod 2>/dev/null)))
 GPIOD_DEF := $(if $(filter 2 3,$(GPIOD_MAJOR)),-DHV_GPIOD_V2=1)
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
-TEST_LIBS := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(SAN_FLAGS) $(GPIOD_DEF) \
 	$(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP
@@ -91,7 +92,7 @@ all: $(BINS)
 # Plain `make` on a machine without the -dev packages: say what to run
 # rather than fail on a missing header.
 ifeq ($(filter-out all,$(or $(MAKECMDGOALS),all)),)
-ifneq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes),yes)
+ifneq ($(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo yes),yes)
 $(error the build needs Debian's -dev packages for $(PKGS): run `make deps` first (it installs them, with sudo when not root))
 endif
 endif
@@ -259,8 +260,8 @@ lint:
 
 # --- install ----------------------------------------------------------------
 
-SYSTEMD_UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
-UDEV_RULESDIR ?= $(shell pkg-config --variable=udevdir udev 2>/dev/null || echo /lib/udev)/rules.d
+SYSTEMD_UNITDIR ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+UDEV_RULESDIR ?= $(shell $(PKG_CONFIG) --variable=udevdir udev 2>/dev/null || echo /lib/udev)/rules.d
 SYSUSERSDIR ?= /usr/lib/sysusers.d
 TMPFILESDIR ?= /usr/lib/tmpfiles.d
 
@@ -269,6 +270,24 @@ install: all
 		SYSTEMD_UNITDIR="$(SYSTEMD_UNITDIR)" UDEV_RULESDIR="$(UDEV_RULESDIR)" \
 		SYSUSERSDIR="$(SYSUSERSDIR)" TMPFILESDIR="$(TMPFILESDIR)" \
 		scripts/install.sh
+
+# --- Debian packages (docs/packaging.md) ------------------------------------
+# unit-tests builds the cmocka tests and corpus replays without running them
+# (for tests/deb/run-units.sh, natively or under qemu-user). DEB_ARCH=arm64
+# or armhf cross-builds the package (check-deb: installs it in an ARCH root).
+DEB_ARCH ?=
+.PHONY: unit-tests deb check-cross check-deb
+
+unit-tests: $(UNIT_BINS) $(REPLAY_BINS)
+
+deb:
+	$(Q)scripts/deb.sh $(DEB_ARCH)
+
+check-cross:
+	$(Q)scripts/cross.sh $(or $(DEB_ARCH),arm64 armhf)
+
+check-deb:
+	$(Q)scripts/deb-install-test.sh $(DEB_ARCH)
 
 clean:
 	rm -rf build build-san build-fuzz build-san-fuzz
