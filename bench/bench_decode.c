@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Decode speed through the registry: every advert of the Theengs decoder's
- * test suite ($HV_SHARED/vectors/theengs_all_devices.json, HV_SHARED
- * defaulting to ../shared as for the tests), decoded HV_BENCH_N (default
+ * test suite (tests/vectors/theengs_all_devices.json, or HV_VECTORS as for
+ * the tests), decoded HV_BENCH_N (default
  * 2000) times in process, in ns per advert, for the adverts a driver claims
  * and those none does (best of 7 interleaved rounds). Two baselines from the same run: copying the frame
  * only (the floor of touching an advert at all) and the walk over every
@@ -254,7 +254,7 @@ static void report(const char *what, const struct advert_set *s,
 
 int main(void)
 {
-	const char *env = getenv("HV_BENCH_N"), *shared = getenv("HV_SHARED");
+	const char *env = getenv("HV_BENCH_N"), *vectors = getenv("HV_VECTORS");
 	unsigned passes = env ? (unsigned)strtoul(env, NULL, 10) : 2000;
 	struct advert_set claimed = { 0 }, unclaimed = { 0 }, all = { 0 };
 	char path[4096];
@@ -262,13 +262,12 @@ int main(void)
 
 	if (!passes)
 		passes = 1;
-	if (!shared || !*shared)
-		shared = "../shared";
-	snprintf(path, sizeof(path), "%s/vectors/theengs_all_devices.json",
-		 shared);
+	if (!vectors || !*vectors)
+		vectors = "tests/vectors";
+	snprintf(path, sizeof(path), "%s/theengs_all_devices.json", vectors);
 	if (load(path, &claimed, &unclaimed) < 0) {
-		printf("bench_decode: SKIP %s not found\n", path);
-		return 0;
+		fprintf(stderr, "bench_decode: cannot read %s\n", path);
+		return 1;
 	}
 	all.n = claimed.n + unclaimed.n;
 	all.frames = calloc(all.n, sizeof(struct hv_frame));
