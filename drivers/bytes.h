@@ -9,6 +9,18 @@
 
 #include "drivers/measurement.h"
 
+/* One hexadecimal digit's value, -1 for any other character. */
+static inline int hv_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static inline uint16_t hv_le16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);

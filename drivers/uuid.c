@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "drivers/bytes.h"
 #include "drivers/uuid.h"
 
 static const uint8_t base_uuid[16] = { 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -45,17 +46,6 @@ bool hv_uuid_is16(const struct hv_uuid *u, uint16_t short_uuid)
 	return hv_uuid_to16(u) == short_uuid;
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int hv_uuid_parse(const char *text, struct hv_uuid *ret)
 {
 	size_t len = text ? strlen(text) : 0;
@@ -66,7 +56,7 @@ int hv_uuid_parse(const char *text, struct hv_uuid *ret)
 		uint32_t v = 0;
 
 		for (size_t i = 0; i < len; i++) {
-			int h = hex_nibble(text[i]);
+			int h = hv_hex_digit(text[i]);
 
 			if (h < 0)
 				return -EINVAL;
@@ -86,8 +76,8 @@ int hv_uuid_parse(const char *text, struct hv_uuid *ret)
 			i++;
 			continue;
 		}
-		hi = hex_nibble(text[i]);
-		lo = hex_nibble(text[i + 1]);
+		hi = hv_hex_digit(text[i]);
+		lo = hv_hex_digit(text[i + 1]);
 		if (hi < 0 || lo < 0 || n >= sizeof(b))
 			return -EINVAL;
 		b[n++] = (uint8_t)(hi << 4 | lo);

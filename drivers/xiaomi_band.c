@@ -36,25 +36,14 @@
 #define STEPS_UUID 0xFEE0
 #define STEPS_LEN 4
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "AA:BB:CC:DD:EE:FF" against six bytes, most significant first. */
 static bool mac_matches(const uint8_t *mac, const char *address)
 {
 	if (strlen(address) != 17)
 		return false;
 	for (int i = 0; i < 6; i++) {
-		int hi = hex_digit(address[3 * i]);
-		int lo = hex_digit(address[3 * i + 1]);
+		int hi = hv_hex_digit(address[3 * i]);
+		int lo = hv_hex_digit(address[3 * i + 1]);
 
 		if (hi < 0 || lo < 0 || (i < 5 && address[3 * i + 2] != ':'))
 			return false;

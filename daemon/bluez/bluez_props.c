@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "daemon/bluez/bluez_props.h"
+#include "drivers/bytes.h"
 
 static void copy_string(char *dst, size_t size, const char *src)
 {
@@ -494,17 +495,6 @@ void hv_bluez_device_props_to_frame(const struct hv_bluez_device_props *props,
 	       props->n_uuids * sizeof(props->uuids[0]));
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int hv_bluez_path_to_address(const char *path, char ret[HV_BLUEZ_ADDRESS_MAX])
 {
 	char buf[HV_BLUEZ_ADDRESS_MAX];
@@ -522,7 +512,7 @@ int hv_bluez_path_to_address(const char *path, char ret[HV_BLUEZ_ADDRESS_MAX])
 				return -EINVAL;
 			buf[i] = ':';
 		} else {
-			if (hexval(p[i]) < 0)
+			if (hv_hex_digit(p[i]) < 0)
 				return -EINVAL;
 			buf[i] = p[i] >= 'a' && p[i] <= 'f' ?
 					 (char)(p[i] - 'a' + 'A') :
