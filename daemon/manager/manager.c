@@ -596,12 +596,14 @@ static void prune(struct daemon *d)
 	r = hv_store_prune(d->store,
 			   now.wall_usec - (int64_t)d->cfg.store.retention_days *
 						   86400 * (int64_t)USEC_PER_SEC,
-			   &deleted);
+			   !d->cfg.mqtt.enabled, &deleted);
 	if (r < 0)
 		log_warning_errno(r, "Failed to prune old measurements, ignoring: %m");
 	else if (deleted)
-		log_info("Pruned %llu published measurements older than %u days",
-			 (unsigned long long)deleted, d->cfg.store.retention_days);
+		log_info("Pruned %llu %s measurements older than %u days",
+			 (unsigned long long)deleted,
+			 d->cfg.mqtt.enabled ? "published" : "(no broker)",
+			 d->cfg.store.retention_days);
 }
 
 static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata)

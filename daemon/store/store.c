@@ -155,6 +155,7 @@ enum stmt_id {
 	ST_OUTBOX_COUNT,
 	ST_OUTBOX_SUPERSEDE,
 	ST_PRUNE,
+	ST_PRUNE_UNPUBLISHED,
 	ST_DEVICE_SEEN,
 	ST_DEVICE_GET,
 	ST_DEVICE_SEQUENCE,
@@ -221,6 +222,8 @@ static const char *const stmt_sql[_ST_MAX] = {
 		     " AND EXISTS (SELECT 1 FROM outbox o"
 		     "  WHERE o.measurement_id = measurements.id"
 		     "  AND o.state = 'delivered')",
+	/* No broker configured: nothing will ever deliver them. */
+	[ST_PRUNE_UNPUBLISHED] = "DELETE FROM measurements WHERE received_usec < ?",
 	[ST_DEVICE_SEEN] =
 		"INSERT INTO devices (address, driver, name, rssi, battery,"
 		" last_seen_usec) VALUES (?, ?, ?, ?, ?, ?)"
@@ -1410,7 +1413,7 @@ int hv_store_outbox_count(struct hv_store *s, uint64_t *ret)
 }
 
 int hv_store_prune(struct hv_store *s, int64_t older_than_usec,
-		   uint64_t *ret_deleted)
+		   bool unpublished, uint64_t *ret_deleted)
 {
 	sqlite3_stmt *st;
 	uint64_t n;
@@ -1418,7 +1421,7 @@ int hv_store_prune(struct hv_store *s, int64_t older_than_usec,
 
 	if (!s)
 		return -EINVAL;
-	r = tx_stmt(s, ST_PRUNE, &st);
+	r = tx_stmt(s, unpublished ? ST_PRUNE_UNPUBLISHED : ST_PRUNE, &st);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(st, 1, older_than_usec);
@@ -1429,6 +1432,9 @@ int hv_store_prune(struct hv_store *s, int64_t older_than_usec,
 	r = tx_commit(s);
 	if (r < 0)
 		return r;
+	/* Pending outbox rows went with their measurements (cascade). */
+	if (unpublished && n)
+		s->backlog_stale = true;
 	if (ret_deleted)
 		*ret_deleted = n;
 	return 0;

@@ -75,9 +75,13 @@ int hv_store_outbox_count(struct hv_store *s, uint64_t *ret);
  */
 int hv_store_backlog(struct hv_store *s, uint64_t *ret);
 
-/* Delete delivered measurements older than the cut-off; never undelivered. */
+/*
+ * Delete delivered measurements received before the cut-off; never
+ * undelivered ones — unless `unpublished`: with no broker configured
+ * nothing will ever deliver them, and they go by age alone.
+ */
 int hv_store_prune(struct hv_store *s, int64_t older_than_usec,
-		   uint64_t *ret_deleted);
+		   bool unpublished, uint64_t *ret_deleted);
 
 /* --- devices ------------------------------------------------------------ */
 

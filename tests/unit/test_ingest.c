@@ -485,7 +485,7 @@ static void test_retention_keys_on_receive_time(void **state)
 	/* keep one day */
 	assert_int_equal(hv_store_prune(f->store,
 					((int64_t)ts.tv_sec - 86400) * 1000000,
-					&deleted),
+					false, &deleted),
 			 0);
 	assert_int_equal(deleted, 0);
 }

@@ -629,7 +629,7 @@ static void test_retention_never_prunes_undelivered(void **state)
 	for (size_t i = 0; i < n; i++)
 		hv_outbox_item_done(&items[i]);
 
-	assert_int_equal(hv_store_prune(s, T0 + 10 * DAY, &deleted), 0);
+	assert_int_equal(hv_store_prune(s, T0 + 10 * DAY, false, &deleted), 0);
 	assert_int_equal(deleted, 1);
 	assert_int_equal(hv_store_measurement_json(s, "old-delivered", &json),
 			 -ENOENT);
@@ -645,7 +645,7 @@ static void test_retention_never_prunes_undelivered(void **state)
 
 	/* A delivered one that was requeued (correction) is pending again. */
 	assert_int_equal(hv_store_reassign(s, "new-delivered", "p", NULL), 0);
-	assert_int_equal(hv_store_prune(s, T0 + 100 * DAY, &deleted), 0);
+	assert_int_equal(hv_store_prune(s, T0 + 100 * DAY, false, &deleted), 0);
 	assert_int_equal(deleted, 0);
 	hv_store_close(s);
 
@@ -668,6 +668,34 @@ static void assert_backlog(struct hv_store *s, uint64_t want)
 	assert_int_equal(hv_store_outbox_count(s, &counted), 0);
 	assert_int_equal(kept, counted);
 	assert_int_equal(kept, want);
+}
+
+/* With no broker configured nothing will ever deliver: retention goes by
+ * age alone, pending rows included, and the backlog follows. */
+static void test_retention_without_a_broker(void **state)
+{
+	struct hv_store *s;
+	uint64_t deleted = 99, backlog = 99;
+	char *json;
+
+	(void)state;
+	s = open_ok(0);
+	add_ok(s, "old-1", T0, 70);
+	add_ok(s, "old-2", T0 + 1, 71);
+	add_ok(s, "new", T0 + 30 * DAY, 72);
+	exec_sql("UPDATE measurements SET received_usec = time_usec");
+	/* as with a broker: nothing delivered, nothing pruned */
+	assert_int_equal(hv_store_prune(s, T0 + 10 * DAY, false, &deleted), 0);
+	assert_int_equal(deleted, 0);
+	assert_int_equal(hv_store_prune(s, T0 + 10 * DAY, true, &deleted), 0);
+	assert_int_equal(deleted, 2);
+	assert_int_equal(hv_store_measurement_json(s, "old-1", &json), -ENOENT);
+	assert_int_equal(hv_store_measurement_json(s, "new", &json), 0);
+	free(json);
+	assert_int_equal(hv_store_backlog(s, &backlog), 0);
+	assert_int_equal(backlog, 1);
+	hv_store_close(s);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox"), 1);
 }
 
 static void test_backlog_counter(void **state)
@@ -722,7 +750,7 @@ static void test_backlog_counter(void **state)
 	for (size_t i = 0; i < n; i++)
 		hv_outbox_item_done(&items[i]);
 
-	assert_int_equal(hv_store_prune(s, T0 + 10 * DAY, &deleted), 0);
+	assert_int_equal(hv_store_prune(s, T0 + 10 * DAY, false, &deleted), 0);
 	assert_int_equal(deleted, 1); /* "b" */
 	assert_backlog(s, 2);
 
@@ -1341,6 +1369,7 @@ int main(void)
 		T(test_reassign_rederived_readings),
 		T(test_migrate_stale_reassigned_rows),
 		T(test_retention_never_prunes_undelivered),
+		T(test_retention_without_a_broker),
 		T(test_backlog_counter),
 		T(test_disk_full),
 		T(test_not_a_database),
