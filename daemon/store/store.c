@@ -156,6 +156,7 @@ enum stmt_id {
 	ST_OUTBOX_SUPERSEDE,
 	ST_PRUNE,
 	ST_PRUNE_UNPUBLISHED,
+	ST_NEWER_READING,
 	ST_DEVICE_SEEN,
 	ST_DEVICE_GET,
 	ST_DEVICE_SEQUENCE,
@@ -224,6 +225,13 @@ static const char *const stmt_sql[_ST_MAX] = {
 		     "  AND o.state = 'delivered')",
 	/* No broker configured: nothing will ever deliver them. */
 	[ST_PRUNE_UNPUBLISHED] = "DELETE FROM measurements WHERE received_usec < ?",
+	/* A measurement of the same person, taken later, with this metric. */
+	[ST_NEWER_READING] =
+		"SELECT 1 FROM measurements m, measurements this, readings r"
+		" WHERE this.id = ?1 AND this.person != ''"
+		" AND m.person = this.person AND m.time_usec > this.time_usec"
+		" AND r.measurement_id = m.id AND r.metric = ?2"
+		" AND r.value IS NOT NULL LIMIT 1",
 	[ST_DEVICE_SEEN] =
 		"INSERT INTO devices (address, driver, name, rssi, battery,"
 		" last_seen_usec) VALUES (?, ?, ?, ?, ?, ?)"
@@ -996,6 +1004,28 @@ int hv_store_measurement_json(struct hv_store *s, const char *id,
 		return -ENOMEM;
 	*ret_json = copy;
 	return 0;
+}
+
+static void read_nothing(sqlite3_stmt *st, void *dest)
+{
+	(void)st;
+	(void)dest;
+}
+
+int hv_store_newer_reading(struct hv_store *s, const char *id,
+			   const char *metric)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !id || !metric)
+		return -EINVAL;
+	r = stmt(s, ST_NEWER_READING, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	bind_text(st, 2, metric);
+	return step_one(s, st, read_nothing, NULL);
 }
 
 /* The stored JSON with the new person and "correction": true. */

@@ -76,6 +76,14 @@ int hv_store_outbox_count(struct hv_store *s, uint64_t *ret);
 int hv_store_backlog(struct hv_store *s, uint64_t *ret);
 
 /*
+ * Does the person of measurement `id` have a later measurement with a value
+ * for `metric`? 1 yes, 0 no (or unassigned), -errno. The retained latest
+ * value must never go back in time when an old record is synced late.
+ */
+int hv_store_newer_reading(struct hv_store *s, const char *id,
+			   const char *metric);
+
+/*
  * Delete delivered measurements received before the cut-off; never
  * undelivered ones — unless `unpublished`: with no broker configured
  * nothing will ever deliver them, and they go by age alone.

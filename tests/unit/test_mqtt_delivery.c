@@ -360,6 +360,44 @@ static void test_status_is_the_callers(void **state)
 	ctx_done(&c);
 }
 
+/* A record synced late (a scale's memory, Dec 1) after a newer weigh-in
+ * (Dec 6) was queued: published in queue order, it must not become the
+ * retained latest value. */
+static void test_latest_never_goes_back(void **state)
+{
+	struct ctx c = { 0 };
+	struct hv_config cfg;
+	const char *latest = "hvtest/gw1/people/p1/latest/body_weight";
+	cJSON *j;
+	int port;
+
+	(void)state;
+	assert_int_equal(sd_event_new(&c.e), 0);
+	c.store = harness_store("latest.db");
+	assert_non_null(c.store);
+	port = broker_start(NULL);
+	assert_true(port > 0);
+	harness_config(&cfg, port);
+	cfg.mqtt.retain_latest = true;
+	assert_int_equal(sub_start(&c.sub, port, "hvtest/#", 1, NULL, NULL), 0);
+	/* queued first: the newer one (n = 500) */
+	assert_int_equal(harness_add(c.store, "p1", 500, 71.5, HV_UNIT_KG), 1);
+	assert_int_equal(harness_add(c.store, "p1", 100, 69.0, HV_UNIT_KG), 1);
+	assert_int_equal(hv_mqtt_new(c.e, &cfg, c.store, &harness_status_cb,
+				     &c.status, &c.mqtt),
+			 0);
+	c.want = 2;
+	assert_true(harness_run(c.e, &c.sub, all_delivered, &c, 10000));
+	harness_run(c.e, &c.sub, NULL, NULL, 300);
+	assert_int_equal(sub_count(&c.sub, latest), 1);
+	j = cJSON_Parse(sub_last(&c.sub, latest));
+	assert_non_null(j);
+	assert_float_equal(cJSON_GetObjectItem(j, "value")->valuedouble, 71.5,
+			   1e-9);
+	cJSON_Delete(j);
+	ctx_done(&c);
+}
+
 /* SQL on the store's file from a second connection, as the CLI would. */
 static void store_sql(const char *db, const char *sql)
 {
@@ -610,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_broker_down_then_up),
 		cmocka_unit_test(test_broker_killed_mid_burst),
 		cmocka_unit_test(test_status_is_the_callers),
+		cmocka_unit_test(test_latest_never_goes_back),
 		cmocka_unit_test(test_failed_marks_retried_live),
 		cmocka_unit_test(test_fhir_and_discovery),
 		cmocka_unit_test(test_discovery_from_store),
