@@ -141,10 +141,13 @@ int hv_ha_sensor_config(const struct hv_ha_context *ctx, const char *person,
 			       topic, topic_size);
 	if (r < 0)
 		return r;
-	(void)snprintf(name, sizeof(name), "homevitals_%s_%s", ctx->gateway,
-		       person);
-	hv_topic_ha_id(name, node, sizeof(node));
-	(void)snprintf(uid, sizeof(uid), "%s_%s", node, info->name);
+	r = hv_topic_ha_node(ctx->gateway, person, node, sizeof(node));
+	if (r < 0)
+		return r;
+	/* the escaped form keeps "__" as its only separator */
+	(void)snprintf(uid, sizeof(uid), "%s%s%s", node,
+		       strncmp(node, "homevitals__", 12) == 0 ? "__" : "_",
+		       info->name);
 
 	conv = conversion(metric, display_unit);
 	unit = conv ? conv->unit : ha_metrics[metric].unit;

@@ -131,22 +131,71 @@ void hv_topic_ha_id(const char *in, char *buf, size_t size)
 	buf[i] = '\0';
 }
 
+static bool ha_clean(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-'))
+			return false;
+	return true;
+}
+
+/* '_' and every byte outside [A-Za-z0-9-] as "_XX": never "__" inside. */
+static int ha_escape(const char *in, char *buf, size_t size, size_t *pos)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (; *in; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (*pos + 4 > size)
+			return -ENOBUFS;
+		if (c != '_' && ha_clean((char[]){ (char)c, 0 })) {
+			buf[(*pos)++] = (char)c;
+			continue;
+		}
+		buf[(*pos)++] = '_';
+		buf[(*pos)++] = hex[c >> 4];
+		buf[(*pos)++] = hex[c & 15];
+	}
+	buf[*pos] = '\0';
+	return 0;
+}
+
+int hv_topic_ha_node(const char *gateway, const char *person, char *buf,
+		     size_t size)
+{
+	size_t pos;
+
+	if (!gateway || !person || !*gateway || !*person)
+		return -EINVAL;
+	if (ha_clean(gateway) && ha_clean(person))
+		return format_topic(buf, size, "homevitals_%s_%s", gateway,
+				    person);
+	if (size < sizeof("homevitals__"))
+		return -ENOBUFS;
+	pos = strlen(strcpy(buf, "homevitals__"));
+	if (ha_escape(gateway, buf, size, &pos) < 0 || pos + 3 > size)
+		return -ENOBUFS;
+	buf[pos++] = '_';
+	buf[pos++] = '_';
+	return ha_escape(person, buf, size, &pos);
+}
+
 int hv_topic_ha_config(const char *ha_prefix, const char *gateway,
 		       const char *person, const char *metric, char *buf,
 		       size_t size)
 {
-	char node[160], node_id[160], object_id[64];
+	char node_id[256], object_id[64];
 	int r;
 
 	if (!hv_topic_prefix_valid(ha_prefix) ||
 	    !hv_topic_level_valid(gateway) || !hv_topic_level_valid(person) ||
 	    !hv_topic_level_valid(metric))
 		return -EINVAL;
-	r = format_topic(node, sizeof(node), "homevitals_%s_%s", gateway,
-			 person);
+	r = hv_topic_ha_node(gateway, person, node_id, sizeof(node_id));
 	if (r < 0)
 		return r;
-	hv_topic_ha_id(node, node_id, sizeof(node_id));
 	hv_topic_ha_id(metric, object_id, sizeof(object_id));
 	return format_topic(buf, size, "%s/sensor/%s/%s/config", ha_prefix,
 			    node_id, object_id);

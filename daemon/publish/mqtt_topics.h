@@ -41,7 +41,15 @@ int hv_topic_latest(const char *prefix, const char *gateway,
  * '_'. Truncates to size - 1 characters.
  */
 void hv_topic_ha_id(const char *in, char *buf, size_t size);
-/* <ha_prefix>/sensor/homevitals_<gateway>_<person>/<metric>/config */
+/*
+ * The Home Assistant node id of a person, one-to-one: "homevitals_G_P" when
+ * both ids are made of [A-Za-z0-9-] only (most are), else
+ * "homevitals__G__P" with '_' and every other byte written "_XX" — so
+ * "p.anna" and "p_anna" never share a node or a unique_id.
+ */
+int hv_topic_ha_node(const char *gateway, const char *person, char *buf,
+		     size_t size);
+/* <ha_prefix>/sensor/<hv_topic_ha_node>/<metric>/config */
 int hv_topic_ha_config(const char *ha_prefix, const char *gateway,
 		       const char *person, const char *metric, char *buf,
 		       size_t size);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/basic/macro.h"
 #include "daemon/common/fhir.h"
 #include "daemon/common/measurement_json.h"
 #include "daemon/publish/ha_discovery.h"
@@ -302,11 +303,57 @@ static void test_topics(void **state)
 	assert_int_equal(hv_topic_status("hv/", "gw", buf, sizeof(buf)),
 			 -EINVAL);
 	assert_int_equal(hv_topic_availability("hv", "gw", buf, 8), -ENOBUFS);
+	/* ids outside [A-Za-z0-9-] are escaped, so no two people share a
+	 * discovery topic: "p.anna" and "p_anna" once both became "p_anna" */
 	assert_int_equal(hv_topic_ha_config("homeassistant", "gw.1", "p 1",
 					    "bmi", buf, sizeof(buf)),
 			 0);
 	assert_string_equal(buf,
-			    "homeassistant/sensor/homevitals_gw_1_p_1/bmi/config");
+			    "homeassistant/sensor/homevitals__gw_2e1__p_201/bmi/config");
+	assert_int_equal(hv_topic_ha_config("homeassistant", "gw", "p.anna",
+					    "bmi", buf, sizeof(buf)),
+			 0);
+	assert_string_equal(buf,
+			    "homeassistant/sensor/homevitals__gw__p_2eanna/bmi/config");
+	assert_int_equal(hv_topic_ha_config("homeassistant", "gw", "p_anna",
+					    "bmi", buf, sizeof(buf)),
+			 0);
+	assert_string_equal(buf,
+			    "homeassistant/sensor/homevitals__gw__p_5fanna/bmi/config");
+	/* the common ids keep their plain form */
+	assert_int_equal(hv_topic_ha_config("homeassistant", "hv-1", "p-anna",
+					    "bmi", buf, sizeof(buf)),
+			 0);
+	assert_string_equal(buf,
+			    "homeassistant/sensor/homevitals_hv-1_p-anna/bmi/config");
+}
+
+/* Distinct people, distinct Home Assistant unique_ids and topics. */
+static void test_ha_ids_one_to_one(void **state)
+{
+	static const char *const people[] = { "p.anna", "p_anna", "p anna",
+					       "p-anna", "p__anna", "p_5fanna" };
+	const struct hv_ha_context ctx = { "homeassistant", "hv", "gw" };
+	char topics[ELEMENTSOF(people)][256], uids[ELEMENTSOF(people)][256];
+
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(people); i++) {
+		cJSON *p;
+
+		assert_int_equal(hv_ha_sensor_config(&ctx, people[i],
+						     HV_METRIC_BODY_WEIGHT,
+						     HV_UNIT_KG, topics[i],
+						     sizeof(topics[i]), &p),
+				 0);
+		(void)snprintf(uids[i], sizeof(uids[i]), "%s",
+			       cJSON_GetStringValue(
+				       cJSON_GetObjectItem(p, "unique_id")));
+		cJSON_Delete(p);
+		for (size_t k = 0; k < i; k++) {
+			assert_string_not_equal(topics[i], topics[k]);
+			assert_string_not_equal(uids[i], uids[k]);
+		}
+	}
 }
 
 static void test_ha_discovery_units(void **state)
@@ -372,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_bundle_unassigned),
 		cmocka_unit_test(test_topics),
 		cmocka_unit_test(test_ha_discovery_units),
+		cmocka_unit_test(test_ha_ids_one_to_one),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
