@@ -153,6 +153,14 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 		connection_lost(m, rc);
 	else if (m->io && mosquitto_socket(m->mosq) < 0)
 		connection_lost(m, MOSQ_ERR_CONN_LOST);
+	else if (m->io && !m->connected && (revents & (EPOLLERR | EPOLLHUP))) {
+		/* Hung up before CONNACK (and after what it sent was read).
+		 * With TLS the library reports a refused TCP connect as
+		 * nothing and keeps the socket, whose hang-up would wake the
+		 * loop forever: end the attempt here. */
+		errno = m->sock_error ? m->sock_error : ECONNREFUSED;
+		connection_lost(m, MOSQ_ERR_ERRNO);
+	}
 	mqtt_update_io_events(m);
 	return 0;
 }
