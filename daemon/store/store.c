@@ -689,6 +689,12 @@ static int store_setup(struct hv_store *s, const char *path)
 		r = exec_sql(s, mode);
 		if (r >= 0)
 			r = exec_sql(s, "PRAGMA synchronous = FULL");
+		/* A small write-ahead log on a small disk: checkpoint every
+		 * 256 KiB (not 4 MiB) and cut the file back to 1 MiB after. */
+		if (r >= 0)
+			r = exec_sql(s, "PRAGMA wal_autocheckpoint = 64");
+		if (r >= 0)
+			r = exec_sql(s, "PRAGMA journal_size_limit = 1048576");
 		if (r < 0)
 			return r;
 	}

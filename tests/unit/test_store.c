@@ -698,6 +698,31 @@ static void test_retention_without_a_broker(void **state)
 	assert_int_equal(query_int("SELECT count(*) FROM outbox"), 1);
 }
 
+/* The write-ahead log stays small: checkpointed every 256 KiB and cut
+ * back, where SQLite's defaults let it reach 4 MiB and stay there. */
+static void test_wal_stays_small(void **state)
+{
+	struct hv_store *s;
+	char path[512], id[32];
+	struct stat st;
+	off_t peak = 0;
+
+	(void)state;
+	s = open_ok(0);
+	(void)snprintf(path, sizeof(path), "%s-wal", dbpath);
+	for (unsigned i = 0; i < 400; i++) {
+		(void)snprintf(id, sizeof(id), "wal%u", i);
+		add_ok(s, id, T0 + i, 70 + i % 10);
+		if (stat(path, &st) == 0 && st.st_size > peak)
+			peak = st.st_size;
+	}
+	print_message("WAL peak %lld bytes over 400 measurements\n",
+		      (long long)peak);
+	assert_true(peak > 0);
+	assert_true(peak <= 1536 * 1024);
+	hv_store_close(s);
+}
+
 static void test_backlog_counter(void **state)
 {
 	struct hv_outbox_item items[8];
@@ -1370,6 +1395,7 @@ int main(void)
 		T(test_migrate_stale_reassigned_rows),
 		T(test_retention_never_prunes_undelivered),
 		T(test_retention_without_a_broker),
+		T(test_wal_stays_small),
 		T(test_backlog_counter),
 		T(test_disk_full),
 		T(test_not_a_database),
