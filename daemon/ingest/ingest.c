@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "daemon/basic/hashmap.h"
 #include "daemon/basic/log.h"
 #include "daemon/basic/macro.h"
 #include "daemon/ingest/assign.h"
@@ -14,13 +15,14 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
 
-#define SEEN_MAX 64
+#define SEEN_MAX 256
 #define DEVICE_SEEN_INTERVAL_USEC (60 * USEC_PER_SEC)
 
-/* When a device was last written to the store as seen. */
+/* A device seen: what to write, and when it was last noted for writing. */
 struct seen {
-	char address[HV_ADDRESS_MAX];
-	uint64_t at;
+	struct hv_device_info info; /* info.address is the table's key */
+	uint64_t at; /* mono; 0: a free entry */
+	bool pending; /* waits for hv_ingest_flush_seen() */
 };
 
 struct hv_ingest {
@@ -29,6 +31,8 @@ struct hv_ingest {
 	struct hv_pipeline *pipeline;
 	struct hv_driver_counters *drivers; /* hv_drivers_count of them */
 	struct seen seen[SEEN_MAX];
+	struct hv_hashmap *seen_by_address;
+	size_t n_seen_pending;
 	char boot_id[HV_BOOT_ID_MAX]; /* "": unknown, held rows not kept */
 	size_t held_max;
 	bool restored; /* the held rows of earlier runs are back */
@@ -48,12 +52,11 @@ int hv_ingest_new(struct hv_store *store, const struct hv_config *cfg,
 		return -ENOMEM;
 	in->drivers = calloc(hv_drivers_count ? hv_drivers_count : 1,
 			     sizeof(*in->drivers));
-	if (!in->drivers) {
-		free(in);
-		return -ENOMEM;
-	}
-	r = hv_pipeline_new(settings, &in->pipeline);
+	r = in->drivers ? hv_hashmap_new(&in->seen_by_address) : -ENOMEM;
+	if (r >= 0)
+		r = hv_pipeline_new(settings, &in->pipeline);
 	if (r < 0) {
+		hv_hashmap_free(in->seen_by_address);
 		free(in->drivers);
 		free(in);
 		return r;
@@ -73,6 +76,7 @@ struct hv_ingest *hv_ingest_free(struct hv_ingest *in)
 	if (!in)
 		return NULL;
 	hv_pipeline_free(in->pipeline);
+	hv_hashmap_free(in->seen_by_address);
 	free(in->drivers);
 	free(in);
 	return NULL;
@@ -339,37 +343,82 @@ static const struct hv_driver *configured_driver(const struct hv_config *cfg,
 }
 
 /* The store's device list, at most once a minute per device. */
+int hv_ingest_flush_seen(struct hv_ingest *in)
+{
+	struct hv_device_info batch[SEEN_MAX];
+	size_t n = 0;
+	int r;
+
+	if (!in->n_seen_pending)
+		return 0;
+	for (size_t i = 0; i < SEEN_MAX; i++)
+		if (in->seen[i].pending)
+			batch[n++] = in->seen[i].info;
+	r = hv_store_devices_seen(in->store, batch, n);
+	/* Written or not, start over: "seen" is worth a retry next interval,
+	 * not a queue that grows while the disk is full. */
+	for (size_t i = 0; i < SEEN_MAX; i++)
+		in->seen[i].pending = false;
+	in->n_seen_pending = 0;
+	return r < 0 ? r : (int)n;
+}
+
+bool hv_ingest_seen_pending(const struct hv_ingest *in)
+{
+	return in->n_seen_pending > 0;
+}
+
+/* The entry for an address: found, a free one, or the least recently noted
+ * (its pending write goes out first). */
+static struct seen *seen_entry(struct hv_ingest *in, const char *address)
+{
+	struct seen *e = hv_hashmap_get(in->seen_by_address, address);
+	size_t oldest = 0;
+
+	if (e)
+		return e;
+	for (size_t i = 0; i < SEEN_MAX; i++) {
+		if (!in->seen[i].at) {
+			oldest = i;
+			break;
+		}
+		if (in->seen[i].at < in->seen[oldest].at)
+			oldest = i;
+	}
+	e = &in->seen[oldest];
+	if (e->at) {
+		if (e->pending)
+			(void)hv_ingest_flush_seen(in);
+		(void)hv_hashmap_remove(in->seen_by_address, e->info.address);
+	}
+	*e = (struct seen){ .info = { .battery = -1, .last_sequence = -1 } };
+	(void)snprintf(e->info.address, sizeof(e->info.address), "%s", address);
+	if (hv_hashmap_put(in->seen_by_address, e->info.address, e) < 0)
+		return NULL;
+	return e;
+}
+
+/* A device was heard: noted for the next batch at most once per interval
+ * (hv_ingest_flush_seen(), which the daemon calls once per interval). */
 static void note_device(struct hv_ingest *in, const struct hv_frame *f,
 			const struct hv_measurement *m,
 			const struct hv_clock_sample *now)
 {
-	struct hv_device_info info = { .battery = -1, .last_sequence = -1 };
-	size_t slot = 0;
+	struct seen *e = seen_entry(in, f->address);
 
-	for (size_t i = 0; i < ELEMENTSOF(in->seen); i++) {
-		if (strcmp(in->seen[i].address, f->address) == 0) {
-			if (now->mono_usec - in->seen[i].at <
-			    DEVICE_SEEN_INTERVAL_USEC)
-				return;
-			slot = i;
-			break;
-		}
-		if (in->seen[i].at < in->seen[slot].at)
-			slot = i;
-	}
-	(void)snprintf(in->seen[slot].address, sizeof(in->seen[slot].address),
-		       "%s", f->address);
-	in->seen[slot].at = now->mono_usec;
-	if (hv_store_device_get(in->store, f->address, &info) < 0)
-		info.last_sequence = -1;
-	(void)snprintf(info.address, sizeof(info.address), "%s", f->address);
-	(void)snprintf(info.driver, sizeof(info.driver), "%s",
+	if (!e || e->pending ||
+	    (e->at && now->mono_usec - e->at < DEVICE_SEEN_INTERVAL_USEC))
+		return;
+	e->at = now->mono_usec ? now->mono_usec : 1;
+	(void)snprintf(e->info.driver, sizeof(e->info.driver), "%s",
 		       m->driver ? m->driver : "");
 	if (f->name)
-		(void)snprintf(info.name, sizeof(info.name), "%s", f->name);
-	info.rssi = f->rssi;
-	info.last_seen_usec = now->wall_usec;
-	(void)hv_store_device_seen(in->store, &info);
+		(void)snprintf(e->info.name, sizeof(e->info.name), "%s",
+			       f->name);
+	e->info.rssi = f->rssi;
+	e->info.last_seen_usec = now->wall_usec;
+	e->pending = true;
+	in->n_seen_pending++;
 }
 
 static void count(struct hv_ingest *in, const struct hv_frame *f,

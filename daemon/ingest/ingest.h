@@ -77,6 +77,15 @@ const struct hv_pipeline_stats *hv_ingest_pipeline_stats(const struct hv_ingest 
 /* Frames per driver (index into hv_drivers[]), counted as the registry
  * says (drivers/registry.h): claimed, of which final and invalid, with the
  * last reason. -ERANGE for an index past the registry. */
+/*
+ * Devices heard since the last call, written to the store in one
+ * transaction; the number written, or -errno. The daemon calls it once per
+ * interval while hv_ingest_seen_pending(), and at shutdown: one
+ * transaction per minute whatever the number of advertisers.
+ */
+int hv_ingest_flush_seen(struct hv_ingest *in);
+bool hv_ingest_seen_pending(const struct hv_ingest *in);
+
 /* All of them at once (hv_drivers_count), for the status. */
 const struct hv_driver_counters *
 hv_ingest_driver_counters(const struct hv_ingest *in, size_t *ret_n);

@@ -35,6 +35,8 @@
 DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
 
 #define STATUS_MIN_INTERVAL_USEC (5 * USEC_PER_SEC)
+#define SEEN_FLUSH_USEC (5 * USEC_PER_SEC)
+#define DEVICES_UNSEEN_DAYS 30
 #define PRUNE_INTERVAL_USEC (24ULL * 3600 * USEC_PER_SEC)
 #define BUS_RETRY_USEC (10 * USEC_PER_SEC)
 #define REPLAY_ADDRESS "00:00:00:00:00:00"
@@ -56,6 +58,8 @@ struct daemon {
 	sd_event_source *loop_stats; /* SIGUSR1: wakeups so far */
 	sd_event_source *bus_retry;
 	uint64_t last_status_publish;
+	sd_event_source *seen_timer;
+	uint64_t last_seen_flush;
 	char *status_path; /* RUNTIME_DIRECTORY/status.json, or NULL */
 	bool status_file_failed;
 	bool storage_error_logged;
@@ -257,6 +261,41 @@ static void storage_state(struct daemon *d, const struct hv_ingest_result *res)
 }
 
 /* After every call into ingest: the store's news out, the next deadline in. */
+/* Devices heard go to the store together, at most once per
+ * SEEN_FLUSH_USEC: a block of flats full of advertisers costs a
+ * transaction every few seconds, not an fsync per advert. */
+static int on_seen_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void seen_flush(struct daemon *d, uint64_t now)
+{
+	int r = hv_ingest_flush_seen(d->ingest);
+
+	d->last_seen_flush = now;
+	if (r < 0)
+		log_debug_errno(r, "Failed to note the devices seen, next time: %m");
+}
+
+static void seen_schedule(struct daemon *d)
+{
+	uint64_t now = now_mono(), due = d->last_seen_flush + SEEN_FLUSH_USEC;
+
+	if (!hv_ingest_seen_pending(d->ingest))
+		return;
+	if (!d->last_seen_flush || now >= due) {
+		seen_flush(d, now);
+		return;
+	}
+	if (timer_arm_at(d, &d->seen_timer, due, on_seen_timer) < 0)
+		seen_flush(d, now);
+}
+
+static int on_seen_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	(void)s;
+	seen_flush(userdata, usec);
+	return 0;
+}
+
 static void ingest_done(struct daemon *d, const struct hv_ingest_result *res)
 {
 	int r;
@@ -269,6 +308,7 @@ static void ingest_done(struct daemon *d, const struct hv_ingest_result *res)
 		hv_mqtt_kick(d->mqtt);
 		status_changed(d);
 	}
+	seen_schedule(d);
 	r = timer_arm_at(d, &d->ingest_timer, res->next_usec, on_ingest_timer);
 	if (r < 0)
 		log_warning_errno(r, "Failed to arm the pipeline timer, the next frame will: %m");
@@ -588,10 +628,20 @@ static void prune(struct daemon *d)
 	uint64_t deleted = 0;
 	int r;
 
-	if (!d->cfg.store.retention_days)
-		return;
 	clock_now(d, &now);
 	if (!now.wall_known)
+		return;
+	r = hv_store_prune_devices(d->store,
+				   now.wall_usec - DEVICES_UNSEEN_DAYS * 86400 *
+							   (int64_t)USEC_PER_SEC,
+				   &deleted);
+	if (r < 0)
+		log_warning_errno(r, "Failed to forget devices unseen for long, ignoring: %m");
+	else if (deleted)
+		log_info("Forgot %llu devices unseen for %d days, never linked, nothing stored",
+			 (unsigned long long)deleted, DEVICES_UNSEEN_DAYS);
+	deleted = 0;
+	if (!d->cfg.store.retention_days)
 		return;
 	r = hv_store_prune(d->store,
 			   now.wall_usec - (int64_t)d->cfg.store.retention_days *
@@ -675,6 +725,9 @@ static void daemon_done(struct daemon *d)
 	d->bluez = hv_bluez_free(d->bluez);
 	d->mqtt = hv_mqtt_free(d->mqtt);
 	d->led = hv_led_free(d->led);
+	if (d->ingest)
+		(void)hv_ingest_flush_seen(d->ingest);
+	d->seen_timer = sd_event_source_disable_unref(d->seen_timer);
 	d->ingest = hv_ingest_free(d->ingest);
 	d->status.drivers = NULL;
 	d->status.n_drivers = 0;

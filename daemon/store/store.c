@@ -157,6 +157,7 @@ enum stmt_id {
 	ST_PRUNE,
 	ST_PRUNE_UNPUBLISHED,
 	ST_NEWER_READING,
+	ST_PRUNE_DEVICES,
 	ST_DEVICE_SEEN,
 	ST_DEVICE_GET,
 	ST_DEVICE_SEQUENCE,
@@ -232,6 +233,13 @@ static const char *const stmt_sql[_ST_MAX] = {
 		" AND m.person = this.person AND m.time_usec > this.time_usec"
 		" AND r.measurement_id = m.id AND r.metric = ?2"
 		" AND r.value IS NOT NULL LIMIT 1",
+	/* Heard long ago, never linked, nothing stored: a passer-by. */
+	[ST_PRUNE_DEVICES] =
+		"DELETE FROM devices WHERE last_seen_usec < ?"
+		" AND NOT EXISTS (SELECT 1 FROM device_users u"
+		"  WHERE u.address = devices.address)"
+		" AND NOT EXISTS (SELECT 1 FROM measurements m"
+		"  WHERE m.device_address = devices.address)",
 	[ST_DEVICE_SEEN] =
 		"INSERT INTO devices (address, driver, name, rssi, battery,"
 		" last_seen_usec) VALUES (?, ?, ?, ?, ?, ?)"
@@ -1512,6 +1520,16 @@ static int device_tx_stmt(struct hv_store *s, const char *address,
 	return tx_stmt(s, id, ret);
 }
 
+static void bind_device_seen(sqlite3_stmt *st, const struct hv_device_info *d)
+{
+	bind_text(st, 1, d->address);
+	bind_text(st, 2, d->driver);
+	bind_text(st, 3, d->name);
+	sqlite3_bind_int(st, 4, d->rssi);
+	sqlite3_bind_int(st, 5, d->battery);
+	sqlite3_bind_int64(st, 6, d->last_seen_usec);
+}
+
 int hv_store_device_seen(struct hv_store *s, const struct hv_device_info *d)
 {
 	sqlite3_stmt *st;
@@ -1522,13 +1540,60 @@ int hv_store_device_seen(struct hv_store *s, const struct hv_device_info *d)
 	r = device_tx_stmt(s, d->address, ST_DEVICE_SEEN, &st);
 	if (r < 0)
 		return r;
-	bind_text(st, 1, d->address);
-	bind_text(st, 2, d->driver);
-	bind_text(st, 3, d->name);
-	sqlite3_bind_int(st, 4, d->rssi);
-	sqlite3_bind_int(st, 5, d->battery);
-	sqlite3_bind_int64(st, 6, d->last_seen_usec);
+	bind_device_seen(st, d);
 	return write_one(s, st, false, NULL);
+}
+
+int hv_store_prune_devices(struct hv_store *s, int64_t unseen_since_usec,
+			   uint64_t *ret_deleted)
+{
+	sqlite3_stmt *st;
+	uint64_t n;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = tx_stmt(s, ST_PRUNE_DEVICES, &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, unseen_since_usec);
+	r = step_done(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	n = (uint64_t)sqlite3_changes64(s->db);
+	r = tx_commit(s);
+	if (r < 0)
+		return r;
+	if (ret_deleted)
+		*ret_deleted = n;
+	return 0;
+}
+
+int hv_store_devices_seen(struct hv_store *s, const struct hv_device_info *d,
+			  size_t n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || (!d && n))
+		return -EINVAL;
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		r = check_address(s, d[i].address);
+		if (r < 0)
+			return r;
+	}
+	r = tx_stmt(s, ST_DEVICE_SEEN, &st);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		bind_device_seen(st, &d[i]);
+		r = step_done(s, st);
+		if (r < 0)
+			return tx_abort(s, r);
+	}
+	return tx_commit(s);
 }
 
 int hv_store_device_get(struct hv_store *s, const char *address,

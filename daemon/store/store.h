@@ -104,10 +104,18 @@ struct hv_device_info {
 };
 
 int hv_store_device_seen(struct hv_store *s, const struct hv_device_info *d);
+/* Several devices seen, in one transaction (at most one per interval, not
+ * one per advert: an apartment block has hundreds of advertisers). */
+int hv_store_devices_seen(struct hv_store *s, const struct hv_device_info *d,
+			  size_t n);
 int hv_store_device_get(struct hv_store *s, const char *address,
 			struct hv_device_info *ret);
 int hv_store_device_set_sequence(struct hv_store *s, const char *address,
 				 int32_t last_sequence);
+/* Forget devices not heard since the cut-off that have no linked user slot
+ * and no stored measurement (neighbours' devices, a spoofer's addresses). */
+int hv_store_prune_devices(struct hv_store *s, int64_t unseen_since_usec,
+			   uint64_t *ret_deleted);
 /* Calls cb for each device, most recently seen first. */
 int hv_store_devices_foreach(struct hv_store *s,
 			     int (*cb)(const struct hv_device_info *d,

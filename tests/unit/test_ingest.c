@@ -237,6 +237,52 @@ static void test_driver_counters(void **state)
 			 -ERANGE);
 }
 
+static int count_device(const struct hv_device_info *d, void *userdata)
+{
+	(void)d;
+	(*(unsigned *)userdata)++;
+	return 0;
+}
+
+static unsigned devices_in_store(struct hv_store *s)
+{
+	unsigned n = 0;
+
+	assert_int_equal(hv_store_devices_foreach(s, count_device, &n), 0);
+	return n;
+}
+
+/* 200 advertisers, 20 adverts each: nothing is written per advert; one
+ * flush writes every device in one transaction, and adverts within the
+ * interval note nothing new. */
+static void test_devices_seen_in_batches(void **state)
+{
+	struct fixture *f = *state;
+	struct hv_ingest_result res;
+	char addr[200][HV_ADDRESS_MAX];
+	struct hv_frame fr;
+
+	for (unsigned round = 0; round < 20; round++) {
+		struct hv_clock_sample now = clock_at(round * 0.5);
+
+		for (unsigned i = 0; i < 200; i++) {
+			(void)snprintf(addr[i], sizeof(addr[i]),
+				       "C8:47:8C:00:%02X:%02X", i >> 8, i & 255);
+			advert(&fr, MI2_FRAME);
+			fr.address = addr[i];
+			assert_int_equal(hv_ingest_frame(f->ingest, &fr, NULL,
+							 &now, &res),
+					 0);
+		}
+	}
+	assert_int_equal(devices_in_store(f->store), 0);
+	assert_true(hv_ingest_seen_pending(f->ingest));
+	assert_int_equal(hv_ingest_flush_seen(f->ingest), 200);
+	assert_int_equal(devices_in_store(f->store), 200);
+	assert_false(hv_ingest_seen_pending(f->ingest));
+	assert_int_equal(hv_ingest_flush_seen(f->ingest), 0);
+}
+
 /* The one derivation, as `homevitals assign` uses it too. */
 static void test_derive_replaces_derived_readings(void **state)
 {
@@ -493,6 +539,8 @@ static void test_retention_keys_on_receive_time(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_devices_seen_in_batches,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_weighin_assigned_derived_stored,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gatt_value_linked_slot, setup,

@@ -723,6 +723,41 @@ static void test_wal_stays_small(void **state)
 	hv_store_close(s);
 }
 
+static void seen_at(struct hv_store *s, const char *address, int64_t t)
+{
+	struct hv_device_info d = { .battery = -1, .last_sequence = -1 };
+
+	(void)snprintf(d.address, sizeof(d.address), "%s", address);
+	d.last_seen_usec = t;
+	assert_int_equal(hv_store_devices_seen(s, &d, 1), 0);
+}
+
+/* The devices table stays bounded: passers-by go, what matters stays. */
+static void test_prune_devices(void **state)
+{
+	struct hv_store *s;
+	struct hv_device_info d;
+	uint64_t deleted = 99;
+
+	(void)state;
+	s = open_ok(0);
+	seen_at(s, "AA:00:00:00:00:01", T0);		/* a passer-by */
+	seen_at(s, "AA:00:00:00:00:02", T0);		/* linked */
+	seen_at(s, "C8:47:8C:01:02:03", T0);		/* has a measurement */
+	seen_at(s, "AA:00:00:00:00:04", T0 + 40 * DAY); /* heard lately */
+	assert_int_equal(hv_store_link_set(s, "AA:00:00:00:00:02", 1, NULL, 7),
+			 0);
+	add_ok(s, "m1", T0, 70); /* from C8:47:8C:01:02:03 */
+	assert_int_equal(hv_store_prune_devices(s, T0 + 30 * DAY, &deleted), 0);
+	assert_int_equal(deleted, 1);
+	assert_int_equal(hv_store_device_get(s, "AA:00:00:00:00:01", &d),
+			 -ENOENT);
+	assert_int_equal(hv_store_device_get(s, "AA:00:00:00:00:02", &d), 0);
+	assert_int_equal(hv_store_device_get(s, "C8:47:8C:01:02:03", &d), 0);
+	assert_int_equal(hv_store_device_get(s, "AA:00:00:00:00:04", &d), 0);
+	hv_store_close(s);
+}
+
 static void test_backlog_counter(void **state)
 {
 	struct hv_outbox_item items[8];
@@ -1396,6 +1431,7 @@ int main(void)
 		T(test_retention_never_prunes_undelivered),
 		T(test_retention_without_a_broker),
 		T(test_wal_stays_small),
+		T(test_prune_devices),
 		T(test_backlog_counter),
 		T(test_disk_full),
 		T(test_not_a_database),
