@@ -134,6 +134,22 @@ mount_in tmpfs tmpfs /dev/shm
 chmod 1777 "$root/dev/shm"
 mount_in tmpfs tmpfs /run
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+# The network this machine reaches the package registries through may
+# inspect TLS with certificate authorities of its own: the new machine
+# trusts what this one trusts (its local CAs, npm's cafile), as its owner's
+# own network setup would.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+	mkdir -p "$root/usr/local/share/ca-certificates"
+	cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+	chroot "$root" update-ca-certificates >/dev/null 2>&1 || say "update-ca-certificates failed"
+fi
+for npmrc in /etc/npmrc /usr/etc/npmrc; do
+	[ -f "$npmrc" ] || continue
+	mkdir -p "$root/etc" "$root/usr/etc"
+	grep -E '^(cafile|registry)=' "$npmrc" >"$root/etc/npmrc" || true
+	cp "$root/etc/npmrc" "$root/usr/etc/npmrc"
+	break
+done
 
 chroot "$root" useradd -m -s /bin/bash "$NEWCOMER"
 echo "$NEWCOMER ALL=(ALL) NOPASSWD:ALL" >"$root/etc/sudoers.d/$NEWCOMER"
