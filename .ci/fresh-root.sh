@@ -6,7 +6,7 @@
 # with passwordless sudo and an ordinary PATH, runs
 #   make demo DEMO_SECONDS=30
 #   make check
-# then follows the README's "On a machine with Bluetooth" section up to
+# then follows the README's "From source, on a machine with Bluetooth" section up to
 # `systemctl enable`, which a chroot cannot run (no systemd in it):
 #   make deps && make && sudo make install; the example config in place in
 #   /etc/homevitals (valid JSON, for the administrator to edit: it names a

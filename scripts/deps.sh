@@ -9,7 +9,8 @@
 #   demo      build + mosquitto, its clients, dbus-daemon, python3, and node
 #             with npm to build the dashboard page: `make demo`
 #   test      demo + cmocka, openssl, sqlite3, systemd-analyze, udevadm, man,
-#             cppcheck, fakeroot, chromium (the dashboard's browser test):
+#             cppcheck, fakeroot, chromium (the dashboard's browser test),
+#             tzdata (device clocks converted across a daylight-saving change):
 #             `make check` (no clang, no valgrind)
 #   valgrind  test + valgrind: `make check-valgrind`
 #   fuzz      build + clang and its libFuzzer runtime: `make fuzz`
@@ -68,7 +69,7 @@ want() { # set: add its packages, pkg-config modules and tools
 	test)
 		want demo
 		PACKAGES+=(libcmocka-dev openssl sqlite3 systemd udev man-db cppcheck fakeroot
-			chromium iproute2)
+			chromium iproute2 tzdata)
 		PKG_MODULES+=(cmocka)
 		TOOLS+=(mosquitto_passwd openssl sqlite3 systemd-analyze systemd-sysusers
 			systemd-tmpfiles udevadm man cppcheck fakeroot chromium ss)
