@@ -1456,8 +1456,9 @@ int hv_store_outbox_count(struct hv_store *s, uint64_t *ret)
 	return 0;
 }
 
-int hv_store_prune(struct hv_store *s, int64_t older_than_usec,
-		   bool unpublished, uint64_t *ret_deleted)
+/* One DELETE bound to a cut-off, in its own transaction: rows deleted. */
+static int delete_before(struct hv_store *s, enum stmt_id id, int64_t cutoff,
+			 uint64_t *ret_deleted)
 {
 	sqlite3_stmt *st;
 	uint64_t n;
@@ -1465,15 +1466,30 @@ int hv_store_prune(struct hv_store *s, int64_t older_than_usec,
 
 	if (!s)
 		return -EINVAL;
-	r = tx_stmt(s, unpublished ? ST_PRUNE_UNPUBLISHED : ST_PRUNE, &st);
+	r = tx_stmt(s, id, &st);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, older_than_usec);
+	sqlite3_bind_int64(st, 1, cutoff);
 	r = step_done(s, st);
 	if (r < 0)
 		return tx_abort(s, r);
 	n = (uint64_t)sqlite3_changes64(s->db);
 	r = tx_commit(s);
+	if (r < 0)
+		return r;
+	if (ret_deleted)
+		*ret_deleted = n;
+	return 0;
+}
+
+int hv_store_prune(struct hv_store *s, int64_t older_than_usec,
+		   bool unpublished, uint64_t *ret_deleted)
+{
+	uint64_t n = 0;
+	int r;
+
+	r = delete_before(s, unpublished ? ST_PRUNE_UNPUBLISHED : ST_PRUNE,
+			  older_than_usec, &n);
 	if (r < 0)
 		return r;
 	/* Pending outbox rows went with their measurements (cascade). */
@@ -1547,26 +1563,8 @@ int hv_store_device_seen(struct hv_store *s, const struct hv_device_info *d)
 int hv_store_prune_devices(struct hv_store *s, int64_t unseen_since_usec,
 			   uint64_t *ret_deleted)
 {
-	sqlite3_stmt *st;
-	uint64_t n;
-	int r;
-
-	if (!s)
-		return -EINVAL;
-	r = tx_stmt(s, ST_PRUNE_DEVICES, &st);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, unseen_since_usec);
-	r = step_done(s, st);
-	if (r < 0)
-		return tx_abort(s, r);
-	n = (uint64_t)sqlite3_changes64(s->db);
-	r = tx_commit(s);
-	if (r < 0)
-		return r;
-	if (ret_deleted)
-		*ret_deleted = n;
-	return 0;
+	return delete_before(s, ST_PRUNE_DEVICES, unseen_since_usec,
+			     ret_deleted);
 }
 
 int hv_store_devices_seen(struct hv_store *s, const struct hv_device_info *d,
