@@ -7,6 +7,8 @@
 //   {"cmd":"wait","people":[ids],"gateway":G}     until those people and G show
 //   {"cmd":"wait-value","person":P,"metric":M,"value":V}
 //   {"cmd":"wait-unassigned","id":ID}
+//   {"cmd":"wait-latest","file":F}               until every person, metric and value of F
+//        (sqlite3 -json rows of person, metric, value) shows
 //   {"cmd":"wait-lost"}                           until the page no longer says connected
 //   {"cmd":"dump","file":F}                       what the page shows, as JSON
 //   {"cmd":"keyboard-name","person":P,"name":N}   name P with the keyboard only
@@ -14,7 +16,7 @@
 //   {"cmd":"screenshot","file":F}
 //   {"cmd":"quit"}
 import { createRequire } from 'node:module';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,6 +100,16 @@ const commands = {
 				`td.value[data-person="${a.person}"][data-metric="${a.metric}"]`);
 			return td && Number(td.dataset.value) === a.value;
 		}, c);
+		return {};
+	},
+	// Retained values arrive one message at a time: wait for all of them.
+	async 'wait-latest'(c) {
+		const rows = JSON.parse(await readFile(c.file, 'utf8'));
+		await waitFor((want) => want.every((r) => {
+			const td = document.querySelector(
+				`td.value[data-person="${r.person}"][data-metric="${r.metric}"]`);
+			return td && Math.abs(Number(td.dataset.value) - r.value) < 1e-9;
+		}), rows);
 		return {};
 	},
 	async 'wait-unassigned'(c) {

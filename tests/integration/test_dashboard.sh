@@ -173,7 +173,6 @@ e2e_check "the page signs in as a family member" \
 	page '{"cmd":"open","url":"'"$url?login=1"'","user":"family","password":"pw-family"}'
 e2e_check "both people and the gateway status appear" \
 	page '{"cmd":"wait","people":["p-anna","p-karl"],"gateway":"e2e"}'
-page '{"cmd":"dump","file":"'"$tmp/retained.json"'"}'
 
 # The newest stored value of every metric of each person.
 newest_sql="SELECT m.person AS person, r.metric AS metric, r.value AS value
@@ -182,6 +181,10 @@ WHERE m.person != '' AND r.value IS NOT NULL AND m.time_usec = (
   SELECT max(m2.time_usec) FROM measurements m2 JOIN readings r2 ON r2.measurement_id = m2.id
   WHERE m2.person = m.person AND r2.metric = r.metric AND r2.value IS NOT NULL);"
 sqlite3 -json "$db" "$newest_sql" >"$tmp/store.json"
+# The retained values come one message each; the page shows each as it comes.
+e2e_check "every stored newest value reaches the page" \
+	page '{"cmd":"wait-latest","file":"'"$tmp/store.json"'"}'
+page '{"cmd":"dump","file":"'"$tmp/retained.json"'"}'
 
 # page_matches_store DUMP: every person's shown values are the store's, the
 # numbers as shown equal to the stored value at the precision shown.
@@ -228,8 +231,10 @@ e2e_check "Karl's new weight ($karl_kg kg) appears while the page is open" \
 	page '{"cmd":"wait-value","person":"p-karl","metric":"body_weight","value":'"${karl_kg:-0}"'}'
 e2e_check "the cuff's new unassigned reading appears" \
 	page '{"cmd":"wait-unassigned","id":"'"$cuff_id"'"}'
-page '{"cmd":"dump","file":"'"$tmp/live.json"'"}'
 sqlite3 -json "$db" "$newest_sql" >"$tmp/store.json"
+e2e_check "every newest value after the live readings reaches the page" \
+	page '{"cmd":"wait-latest","file":"'"$tmp/store.json"'"}'
+page '{"cmd":"dump","file":"'"$tmp/live.json"'"}'
 e2e_check "after the live readings the page still equals the store" page_matches_store live.json
 e2e_check "the unassigned reading shows the stored systolic pressure" python3 -c "
 import json, subprocess
