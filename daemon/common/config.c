@@ -237,6 +237,8 @@ static const struct option options[] = {
 	  .expected = "one of \"homevitals\", \"fhir\", \"both\", \"phd\"" },
 	BOOL("mqtt.phd_test_data", mqtt.phd_test_data, false),
 	BOOL("mqtt.retain_latest", mqtt.retain_latest, true),
+	NUMBER("mqtt.latest_expiry_s", OPT_UINT, mqtt.latest_expiry_s, 0, 0,
+	       31536000, "a number of seconds (0-31536000)"),
 	BOOL("mqtt.ha_discovery", mqtt.ha_discovery, false),
 	STRING("mqtt.ha_prefix", mqtt.ha_prefix, "homeassistant", false,
 	       valid_topic_prefix,
@@ -746,6 +748,10 @@ static int finish(struct walk *w, struct hv_config *c)
 			    "%s: missing (a client certificate needs both mqtt.tls.cert_file and mqtt.tls.key_file)",
 			    c->mqtt.tls.cert_file ? "mqtt.tls.key_file" :
 						    "mqtt.tls.cert_file");
+	/* MQTT 3.1.1 has no message properties: say so instead of ignoring it. */
+	if (c->mqtt.latest_expiry_s && c->mqtt.protocol != HV_MQTT_PROTOCOL_5)
+		return fail(w->reterr,
+			    "mqtt.latest_expiry_s: needs mqtt.protocol \"5\" (MQTT 3.1.1 has no message expiry)");
 	if (c->mqtt.tls.enabled && !w->port_set)
 		c->mqtt.port = 8883;
 	if (!c->gateway_id)

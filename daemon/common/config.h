@@ -59,6 +59,7 @@ struct hv_config {
 		enum hv_payload_format payload_format;
 		bool phd_test_data; /* phd Bundles tagged HTEST (the demo) */
 		bool retain_latest;
+		unsigned latest_expiry_s; /* MQTT 5 message expiry of latest/; 0 = none */
 		bool ha_discovery;
 		char *ha_prefix; /* "homeassistant" */
 		struct {

@@ -37,7 +37,8 @@ void mqtt_set_broker(struct hv_mqtt *m, enum hv_broker_state state,
 
 void mqtt_on_connected(struct hv_mqtt *m, bool session_present)
 {
-	(void)mqtt_publish(m, m->topic_availability, "online", true, NULL);
+	(void)mqtt_publish(m, MQTT_KIND_AVAILABILITY, m->topic_availability,
+			   "online", true, NULL);
 	if (m->cfg->mqtt.ha_discovery) {
 		int r = mosquitto_subscribe(m->mosq, NULL, m->topic_ha_status,
 					    1);
@@ -80,7 +81,8 @@ int hv_mqtt_publish_status(struct hv_mqtt *m, const struct hv_status *st,
 	r = hv_status_to_json(st, m->gateway, now, wall_usec, &o);
 	if (r < 0)
 		return r;
-	return mqtt_publish_json(m, m->topic_status, o, true, NULL);
+	return mqtt_publish_json(m, MQTT_KIND_STATUS, m->topic_status, o, true,
+				 NULL);
 }
 
 void hv_mqtt_kick(struct hv_mqtt *m)

@@ -333,13 +333,14 @@ int mqtt_connection_start(struct hv_mqtt *m)
 	return 0;
 }
 
-int mqtt_publish(struct hv_mqtt *m, const char *topic, const char *payload,
-		 bool retain, int *ret_mid)
+int mqtt_publish(struct hv_mqtt *m, enum mqtt_kind kind, const char *topic,
+		 const char *payload, bool retain, int *ret_mid)
 {
 	int mid = 0, rc;
 
-	rc = mosquitto_publish(m->mosq, &mid, topic, (int)strlen(payload),
-			       payload, m->cfg->mqtt.qos == 2 ? 2 : 1, retain);
+	rc = mosquitto_publish_v5(m->mosq, &mid, topic, (int)strlen(payload),
+				  payload, m->cfg->mqtt.qos == 2 ? 2 : 1,
+				  retain, m->props[kind]);
 	if (rc != MOSQ_ERR_SUCCESS && !(publish_queued_anyway(rc) && mid)) {
 		log_debug("MQTT: publishing to '%s' failed: %s", topic,
 			  mosquitto_strerror(rc));
@@ -350,14 +351,15 @@ int mqtt_publish(struct hv_mqtt *m, const char *topic, const char *payload,
 	return 0;
 }
 
-int mqtt_publish_json(struct hv_mqtt *m, const char *topic, const cJSON *j,
-		      bool retain, int *ret_mid)
+int mqtt_publish_json(struct hv_mqtt *m, enum mqtt_kind kind,
+		      const char *topic, const cJSON *j, bool retain,
+		      int *ret_mid)
 {
 	_cleanup_free_ char *text = hv_json_print(j);
 
 	if (!text)
 		return -ENOMEM;
-	return mqtt_publish(m, topic, text, retain, ret_mid);
+	return mqtt_publish(m, kind, topic, text, retain, ret_mid);
 }
 
 /* --- library callbacks ------------------------------------------------------ */
@@ -502,6 +504,7 @@ static int setup_tls(struct hv_mqtt *m)
 int mqtt_connection_setup(struct hv_mqtt *m)
 {
 	const struct hv_config *cfg = m->cfg;
+	mosquitto_property *will_props;
 	int rc, r;
 
 	rc = mosquitto_lib_init();
@@ -518,12 +521,21 @@ int mqtt_connection_setup(struct hv_mqtt *m)
 	(void)mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION,
 				   m->v5 ? MQTT_PROTOCOL_V5 :
 					   MQTT_PROTOCOL_V311);
+	r = mqtt_properties_build(m);
+	if (r < 0)
+		return log_error_errno(r, "MQTT: cannot build the message properties: %m");
 	/* Small packets, acknowledged one by one: no Nagle delay. */
 	(void)mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	/* The window bounds what we hand over; let the library send it all. */
 	(void)mosquitto_max_inflight_messages_set(m->mosq, 0);
-	rc = mosquitto_will_set(m->mosq, m->topic_availability, 7, "offline", 1,
-				true);
+	r = mqtt_properties_will(m, &will_props);
+	if (r < 0)
+		return log_error_errno(r, "MQTT: cannot build the last will's properties: %m");
+	/* The library owns will_props on success only. */
+	rc = mosquitto_will_set_v5(m->mosq, m->topic_availability, 7, "offline",
+				   1, true, will_props);
+	if (rc != MOSQ_ERR_SUCCESS)
+		mosquitto_property_free_all(&will_props);
 	if (rc != MOSQ_ERR_SUCCESS)
 		return log_error_errno(mqtt_errno(rc),
 				       "MQTT: cannot set the last will: %s",
@@ -563,6 +575,7 @@ void mqtt_connection_done(struct hv_mqtt *m)
 	if (m->mosq)
 		mosquitto_destroy(m->mosq);
 	m->mosq = NULL;
+	mqtt_properties_free(m);
 	if (m->lib_init)
 		(void)mosquitto_lib_cleanup();
 	m->lib_init = false;

@@ -53,7 +53,8 @@ static void ha_announce(struct hv_mqtt *m, const char *person,
 	r = hv_ha_sensor_config(&ctx, person, metric, unit, topic,
 				sizeof(topic), &payload);
 	if (r >= 0)
-		r = mqtt_publish_json(m, topic, payload, true, NULL);
+		r = mqtt_publish_json(m, MQTT_KIND_DISCOVERY, topic, payload,
+				      true, NULL);
 	if (r < 0)
 		log_debug_errno(r, "MQTT: no discovery for '%s' %s: %m", person,
 				hv_metric_info(metric)->name);
@@ -186,7 +187,8 @@ static int publish_measurement(struct hv_mqtt *m, const struct mqtt_item *it,
 	if (r < 0)
 		return r;
 	/* The stored text is the payload: no parse, no print. */
-	return mqtt_publish(m, topic, it->item->json, false, ret_mid);
+	return mqtt_publish(m, MQTT_KIND_MEASUREMENT, topic, it->item->json,
+			    false, ret_mid);
 }
 
 static bool want_fhir(const struct hv_config *cfg)
@@ -209,7 +211,8 @@ static int publish_fhir(struct hv_mqtt *m, const struct mqtt_item *it,
 					  sizeof(topic));
 	if (r < 0)
 		return r;
-	return mqtt_publish_json(m, topic, bundle, false, ret_mid);
+	return mqtt_publish_json(m, MQTT_KIND_FHIR, topic, bundle, false,
+				 ret_mid);
 }
 
 static bool want_phd(const struct hv_config *cfg)
@@ -237,7 +240,8 @@ static int publish_phd(struct hv_mqtt *m, const struct mqtt_item *it,
 					  sizeof(topic));
 	if (r < 0)
 		return r;
-	return mqtt_publish_json(m, topic, bundle, false, ret_mid);
+	return mqtt_publish_json(m, MQTT_KIND_PHD, topic, bundle, false,
+				 ret_mid);
 }
 
 static bool want_ha_discovery(const struct hv_config *cfg)
@@ -304,7 +308,8 @@ static int publish_latest(struct hv_mqtt *m, const struct mqtt_item *it,
 				    it->item->person, name, topic,
 				    sizeof(topic)) < 0)
 			continue;
-		(void)mqtt_publish_json(m, topic, payload, true, NULL);
+		(void)mqtt_publish_json(m, MQTT_KIND_LATEST, topic, payload,
+					true, NULL);
 	}
 	return 0;
 }

@@ -47,6 +47,18 @@ struct ha_seen {
 	enum hv_display_unit unit;
 };
 
+/* What a message is: its MQTT 5 properties (mqtt_properties.c). */
+enum mqtt_kind {
+	MQTT_KIND_AVAILABILITY,
+	MQTT_KIND_STATUS,
+	MQTT_KIND_MEASUREMENT,
+	MQTT_KIND_FHIR,
+	MQTT_KIND_PHD,
+	MQTT_KIND_LATEST,
+	MQTT_KIND_DISCOVERY,
+	_MQTT_KIND_MAX,
+};
+
 struct hv_mqtt {
 	sd_event *event;
 	const struct hv_config *cfg;
@@ -60,6 +72,7 @@ struct hv_mqtt {
 	bool connected;
 	bool lib_init;
 	bool v5; /* MQTT 5: acknowledgements carry reason codes */
+	mosquitto_property *props[_MQTT_KIND_MAX]; /* per kind; NULL with 3.1.1 */
 	unsigned failures;
 	uint64_t rng;
 	int sock_error;	     /* SO_ERROR of a failed non-blocking connect */
@@ -99,11 +112,20 @@ int mqtt_connection_start(struct hv_mqtt *m);
 void mqtt_connection_done(struct hv_mqtt *m);
 void mqtt_update_io_events(struct hv_mqtt *m);
 /* QoS of the configuration; ret_mid 0 when the library did not take it. */
-int mqtt_publish(struct hv_mqtt *m, const char *topic, const char *payload,
-		 bool retain, int *ret_mid);
-int mqtt_publish_json(struct hv_mqtt *m, const char *topic, const cJSON *j,
-		      bool retain, int *ret_mid);
+int mqtt_publish(struct hv_mqtt *m, enum mqtt_kind kind, const char *topic,
+		 const char *payload, bool retain, int *ret_mid);
+int mqtt_publish_json(struct hv_mqtt *m, enum mqtt_kind kind,
+		      const char *topic, const cJSON *j, bool retain,
+		      int *ret_mid);
 uint64_t mqtt_random(struct hv_mqtt *m);
+
+/* --- mqtt_properties.c -------------------------------------------------------- */
+
+/* The properties of every kind (MQTT 5 only; nothing with 3.1.1). */
+int mqtt_properties_build(struct hv_mqtt *m);
+/* A new list for the last will ("offline"); NULL with 3.1.1. */
+int mqtt_properties_will(struct hv_mqtt *m, mosquitto_property **ret);
+void mqtt_properties_free(struct hv_mqtt *m);
 
 /* --- mqtt.c: called by the connection ---------------------------------------- */
 

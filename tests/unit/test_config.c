@@ -76,6 +76,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.mqtt.reconnect_max_s, 300);
 	assert_int_equal(c.mqtt.payload_format, HV_PAYLOAD_HOMEVITALS);
 	assert_true(c.mqtt.retain_latest);
+	assert_int_equal(c.mqtt.latest_expiry_s, 0);
 	assert_false(c.mqtt.ha_discovery);
 	assert_string_equal(c.mqtt.ha_prefix, "homeassistant");
 	assert_false(c.mqtt.tls.enabled);
@@ -288,6 +289,10 @@ static const struct {
 	  "mqtt.reconnect_min_s: 0 is not a number of seconds (1-3600)" },
 	{ "{\"mqtt\": {\"reconnect_min_s\": 60, \"reconnect_max_s\": 10}}",
 	  "mqtt.reconnect_max_s: 10 is less than mqtt.reconnect_min_s (60)" },
+	{ "{\"mqtt\": {\"latest_expiry_s\": -1}}",
+	  "mqtt.latest_expiry_s: -1 is not a number of seconds (0-31536000)" },
+	{ "{\"mqtt\": {\"latest_expiry_s\": 60, \"protocol\": \"3.1.1\"}}",
+	  "mqtt.latest_expiry_s: needs mqtt.protocol \"5\"" },
 	{ "{\"mqtt\": {\"tls\": {\"cert_file\": \"/c.pem\"}}}",
 	  "mqtt.tls.key_file: missing" },
 	{ "{\"mqtt\": {\"tls\": {\"key_file\": \"/k.pem\"}}}",
