@@ -44,6 +44,7 @@
 /* Re-check org.bluez's owner while it has none: tuning.retry, doubling up
  * to this, in case a NameOwnerChanged never reaches us. */
 #define OWNER_RECHECK_RETRIES 12
+#define ADAPTER_RETRY_USEC    (10 * USEC_PER_SEC)
 #define IFACE_ADAPTER "org.bluez.Adapter1"
 #define IFACE_DEVICE "org.bluez.Device1"
 #define IFACE_SERVICE "org.bluez.GattService1"
@@ -299,11 +300,15 @@ static void timer_disarm(sd_event_source *s)
 		(void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
 }
 
+static void watchdog_arm(struct hv_bluez *b);
+static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata);
+
 static void set_state(struct hv_bluez *b, enum hv_adapter_state state)
 {
 	if (b->state == state)
 		return;
 	b->state = state;
+	watchdog_arm(b);
 	log_info("Bluetooth adapter %s: %s", b->adapter_name[0] ? b->adapter_name : "-",
 		 hv_adapter_state_name(state));
 	if (b->cb.state_changed)
@@ -1111,6 +1116,7 @@ static void bluez_appeared(struct hv_bluez *b, const char *unique_name)
 	}
 	b->present = true;
 	owner_recheck_stop(b);
+	watchdog_arm(b);
 	(void)load_objects(b);
 }
 
@@ -1220,6 +1226,7 @@ static int on_managed_objects(sd_bus_message *m, void *userdata,
 	}
 	b->present = true;
 	owner_recheck_stop(b);
+	watchdog_arm(b);
 	r = read_managed_objects(b, m);
 	if (r < 0)
 		log_warning_errno(r, "Failed to parse GetManagedObjects reply: %m, ignoring");
@@ -1258,7 +1265,10 @@ static int on_interfaces_added(sd_bus_message *m, void *userdata,
 	r = sd_bus_message_read(m, "o", &path);
 	if (r < 0)
 		return 0;
-	b->present = true;
+	if (!b->present) {
+		b->present = true;
+		watchdog_arm(b);
+	}
 	r = read_interfaces(b, path, m, true);
 	if (r < 0)
 		log_debug_errno(r, "Bad InterfacesAdded for %s: %m, ignoring", path);
@@ -1442,6 +1452,27 @@ static int on_stop_discovery(sd_bus_message *m, void *userdata,
 	return 0;
 }
 
+/*
+ * The watchdog runs only while bluetoothd is on the bus (the owner recheck
+ * covers its absence): every tuning.watchdog (a minute) to ask the bus who
+ * owns org.bluez, restart a stalled discovery and remove stale devices —
+ * deadlines of minutes, so a minute late is in time — and every 10 s while
+ * the adapter is not usable, to set it up again.
+ */
+static void watchdog_arm(struct hv_bluez *b)
+{
+	usec_t period = b->tuning.watchdog;
+
+	if (!b->present) {
+		timer_disarm(b->watchdog_timer);
+		return;
+	}
+	if (b->state != HV_ADAPTER_OK && period > ADAPTER_RETRY_USEC)
+		period = ADAPTER_RETRY_USEC;
+	if (timer_arm(b, &b->watchdog_timer, period, on_watchdog, b) < 0)
+		log_warning("Failed to arm the Bluetooth watchdog, ignoring");
+}
+
 static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct hv_bluez *b = userdata;
@@ -1449,8 +1480,9 @@ static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata)
 	usec_t stale = (usec_t)b->cfg->bluetooth.stale_device_s * USEC_PER_SEC;
 	int r;
 
+	(void)s;
 	(void)usec;
-	(void)timer_arm(b, &s, b->tuning.watchdog, on_watchdog, b);
+	watchdog_arm(b);
 	if (b->present)
 		owner_check(b);
 	if (!b->present || !b->adapter_path[0])
@@ -2208,8 +2240,7 @@ void hv_bluez_set_tuning(struct hv_bluez *b, const struct hv_bluez_tuning *t)
 	if (!b->tuning.by_id)
 		b->tuning.by_id = hv_driver_by_id;
 	if (b->watchdog_timer)
-		(void)timer_arm(b, &b->watchdog_timer, b->tuning.watchdog,
-				on_watchdog, b);
+		watchdog_arm(b);
 }
 
 int hv_bluez_new(sd_event *event, sd_bus *bus, const struct hv_config *cfg,
@@ -2240,7 +2271,7 @@ int hv_bluez_new(sd_event *event, sd_bus *bus, const struct hv_config *cfg,
 	b->tuning = (struct hv_bluez_tuning){
 		.gatt = hv_gatt_timing_default,
 		.retry = 5 * USEC_PER_SEC,
-		.watchdog = 10 * USEC_PER_SEC,
+		.watchdog = 60 * USEC_PER_SEC,
 		.stall = 5 * 60 * USEC_PER_SEC,
 		.resolve_timeout = 30 * USEC_PER_SEC,
 		.unknown_interval = 10 * USEC_PER_SEC,

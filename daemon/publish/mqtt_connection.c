@@ -4,7 +4,11 @@
  * libmosquitto 2.0 in an external loop (eclipse/mosquitto v2.0.11:
  * include/mosquitto.h, lib/loop.c, lib/actions.c): the socket is an I/O
  * source, write interest only while mosquitto_want_write();
- * mosquitto_loop_misc() on a 1 s timer; the library closes the socket itself
+ * mosquitto_loop_misc() on a timer while a socket exists, every quarter of
+ * the keepalive (it sends PINGREQ once keepalive seconds passed without
+ * traffic and gives up when no PINGRESP came a keepalive later; the broker
+ * waits 1.5 keepalives, MQTT 5.0 §3.1.2.10, so a ping up to a quarter late
+ * is in time); no socket, no timer; the library closes the socket itself
  * on errors and then calls on_disconnect, so the I/O source is dropped
  * there; reconnecting is ours (one-shot timer, exponential backoff with
  * jitter). QoS > 0 messages handed to the library survive reconnects in its
@@ -27,7 +31,6 @@
 
 #include "daemon/publish/mqtt_private.h"
 
-#define MISC_INTERVAL_USEC   USEC_PER_SEC
 #define CONNECT_TIMEOUT_USEC (20 * USEC_PER_SEC)
 #define SYSTEM_CA_DIR	     "/etc/ssl/certs" /* OpenSSL's folder on Debian */
 
@@ -110,6 +113,28 @@ static void drop_io(struct hv_mqtt *m)
 {
 	m->io = sd_event_source_disable_unref(m->io);
 	m->connect_timeout = sd_event_source_disable_unref(m->connect_timeout);
+	if (m->misc)
+		(void)sd_event_source_set_enabled(m->misc, SD_EVENT_OFF);
+}
+
+static uint64_t misc_interval_usec(const struct hv_mqtt *m)
+{
+	unsigned keepalive = m->cfg->mqtt.keepalive_s < 5 ?
+				     5 :
+				     m->cfg->mqtt.keepalive_s;
+
+	return (uint64_t)keepalive * USEC_PER_SEC / 4;
+}
+
+/* The keepalive check runs while there is a socket to keep alive. */
+static void arm_misc(struct hv_mqtt *m)
+{
+	uint64_t now;
+
+	if (!m->misc || sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0)
+		return;
+	(void)sd_event_source_set_time(m->misc, now + misc_interval_usec(m));
+	(void)sd_event_source_set_enabled(m->misc, SD_EVENT_ON);
 }
 
 void mqtt_update_io_events(struct hv_mqtt *m)
@@ -176,7 +201,10 @@ static int on_misc(sd_event_source *s, uint64_t usec, void *userdata)
 			connection_lost(m, rc);
 		mqtt_update_io_events(m);
 	}
-	(void)sd_event_source_set_time(s, usec + MISC_INTERVAL_USEC);
+	if (m->io)
+		(void)sd_event_source_set_time(s, usec + misc_interval_usec(m));
+	else
+		(void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
 	return 0;
 }
 
@@ -323,6 +351,7 @@ int mqtt_connection_start(struct hv_mqtt *m)
 		schedule_reconnect(m);
 		return r;
 	}
+	arm_misc(m);
 	r = sd_event_add_time_relative(m->event, &m->connect_timeout,
 				       CLOCK_MONOTONIC, CONNECT_TIMEOUT_USEC, 0,
 				       on_connect_timeout, m);
@@ -557,11 +586,12 @@ int mqtt_connection_setup(struct hv_mqtt *m)
 	mosquitto_message_callback_set(m->mosq, on_message_cb);
 	mosquitto_log_callback_set(m->mosq, on_log_cb);
 
+	/* Armed with each socket (arm_misc), off without one. */
 	r = sd_event_add_time_relative(m->event, &m->misc, CLOCK_MONOTONIC,
-				       MISC_INTERVAL_USEC, 0, on_misc, m);
+				       misc_interval_usec(m), 0, on_misc, m);
 	if (r < 0)
 		return r;
-	(void)sd_event_source_set_enabled(m->misc, SD_EVENT_ON);
+	(void)sd_event_source_set_enabled(m->misc, SD_EVENT_OFF);
 	return 0;
 }
 

@@ -2,13 +2,16 @@
 # The daemon waits for events and never polls:
 #  1. idle (no bluetoothd, no devices, MQTT off) its loop does not wake up:
 #     the wakeup count it logs on SIGUSR1 grows by that signal alone over
-#     four seconds (a 1 s tick would add four; bluez's own 10 s check of the
-#     adapter is outside this window);
+#     four seconds (a 1 s tick would add four); beside an idle bluetoothd
+#     (the vdev, one adapter, nothing advertising) over eleven seconds too
+#     (the adapter watchdog runs once a minute);
 #  2. three weigh-ins stored by one call (the replay's end) cost one
 #     STATUS= notification, not one each: backlog 0 → 3 with no 1 or 2;
 #  3. with a broker, corrections queued while nobody told the daemon all go
 #     out on one SIGHUP (nudges that were lost or coalesced leave nothing
-#     waiting: the publisher reads everything queued).
+#     waiting: the publisher reads everything queued); connected and idle,
+#     only the MQTT keepalive check wakes it (every quarter keepalive), and
+#     the keepalive still holds.
 # A private D-Bus bus for the system bus, real mosquitto on 127.0.0.1, real
 # SQLite store.
 set -u
@@ -78,6 +81,35 @@ fi
 kill "$pid"
 wait "$pid" 2>/dev/null
 
+# --- 1b. idle beside an idle bluetoothd: the adapter watchdog is a minute ---------------------
+# The vdev plays bluetoothd with one powered adapter and no device: the
+# daemon discovers, nothing advertises. Over 11 s only the signal that asks
+# wakes it (a 10 s adapter tick would add one).
+cat >"$tmp/quiet.json" <<'JSON'
+{ "name": "a quiet adapter", "forever": true,
+  "adapters": [ { "name": "hci0", "address": "00:AA:01:00:00:00", "powered": true } ],
+  "devices": [], "timeline": [] }
+JSON
+"$BUILD/homevitals-vdev" --scenario "$tmp/quiet.json" >"$tmp/quiet-vdev.log" 2>&1 &
+vdev=$!
+HV_PIDS+=($vdev)
+"$HVD" --config "$tmp/idle.json" 2>"$tmp/quiet.log" &
+pid=$!
+HV_PIDS+=($pid)
+adapter_ok() { grep -q "Bluetooth adapter hci0: ok" "$tmp/quiet.log"; }
+check "the daemon finds the adapter and discovers" wait_for 10 adapter_ok
+sleep 1
+n1=$(wakeups "$tmp/quiet.log" "$pid")
+sleep 11
+n2=$(wakeups "$tmp/quiet.log" "$pid")
+if [[ $n1 =~ ^[0-9]+$ && $n2 =~ ^[0-9]+$ ]] && [ $((n2 - n1)) -eq 1 ]; then
+	ok "beside an idle adapter for 11 s: one wakeup, the signal that asked ($n1 → $n2)"
+else
+	not_ok "beside an idle adapter for 11 s: woke up $((n2 - n1)) times ($n1 → $n2): $(tail -5 "$tmp/quiet.log")"
+fi
+kill "$pid" "$vdev"
+wait "$pid" "$vdev" 2>/dev/null
+
 # --- 2. status once per change, not once per reading ------------------------------------------
 check "household added" add_household "$db"
 # Stabilised weigh-ins still on the scale (no step-off) on three scales:
@@ -140,6 +172,41 @@ danseen() { [ "$(grep -c "^homevitals/.*/people/p-dan/measurements " "$tmp/sub.l
 kill -HUP "$pid"
 check "one SIGHUP: both corrections on Dan's topic" wait_for 10 danseen
 check "the backlog is empty again" wait_for 10 backlog_empty
+
+# --- 3b. connected and idle: only the keepalive check wakes it ---------------------------------
+# keepalive_s 30 by default: mosquitto_loop_misc every 7.5 s while there is
+# a socket (a 1 s tick would add four wakeups in four seconds).
+n1=$(wakeups "$tmp/daemon.log" "$pid")
+sleep 4
+n2=$(wakeups "$tmp/daemon.log" "$pid")
+if [[ $n1 =~ ^[0-9]+$ && $n2 =~ ^[0-9]+$ ]] && [ $((n2 - n1)) -le 2 ]; then
+	ok "connected and idle for 4 s: at most the signal and one keepalive check ($n1 → $n2)"
+else
+	not_ok "connected and idle for 4 s: woke up $((n2 - n1)) times ($n1 → $n2)"
+fi
+kill "$pid"
+wait "$pid" 2>/dev/null
+
+# The keepalive still holds: with keepalive_s 5 the broker would drop a
+# client silent for 7.5 s (MQTT 5.0 §3.1.2.10); after 10 s the daemon has
+# pinged, had its answers, and is still on its first connection.
+cat >"$tmp/keepalive.json" <<CONF
+{
+  "store": { "path": "$db" },
+  "mqtt": { "host": "127.0.0.1", "port": $port, "keepalive_s": 5 },
+  "time": { "assume_synchronised": true },
+  "log_level": "debug"
+}
+CONF
+"$HVD" --config "$tmp/keepalive.json" 2>"$tmp/keepalive.log" &
+pid=$!
+HV_PIDS+=($pid)
+check "the daemon connects with keepalive 5 s" wait_for 10 grep -q "MQTT: connected" "$tmp/keepalive.log"
+sleep 10
+check "it pinged and the broker answered" grep -q "received PINGRESP" "$tmp/keepalive.log"
+check "one connection in 10 s: the broker never timed it out" \
+	test "$(grep -c "MQTT: connected" "$tmp/keepalive.log")" = 1
+check "the broker logged no timeout" eval '! grep -q "exceeded timeout" "$tmp/mosquitto.log"'
 
 # --- 4. the daily prune runs at start (then once a day, on its own timer) ----------------------
 kill "$pid"
