@@ -10,7 +10,8 @@
 # scripts/deps.sh installs for `make check` is never a reason to skip: the
 # test fails instead (HV_ALLOW_MISSING_TOOLS=1 turns that into a skip).
 # $BUILD/test-logs/summary holds "passed failed skipped".
-# HV_VALGRIND=1 runs the unit tests under valgrind. HV_TESTS=pattern filters.
+# HV_VALGRIND=1 runs the unit tests under valgrind. HV_TESTS=pattern filters:
+# names containing it; 'a|b' runs the names containing a or b.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -25,6 +26,15 @@ export PATH
 export ASAN_OPTIONS=${ASAN_OPTIONS:-strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:print_summary=1:halt_on_error=1}
 pattern=${HV_TESTS:-}
+IFS='|' read -r -a patterns <<<"$pattern"
+selected() { # NAME: wanted by HV_TESTS?
+	local p
+	[ -z "$pattern" ] && return 0
+	for p in "${patterns[@]}"; do
+		[ -n "$p" ] && [[ $1 == *"$p"* ]] && return 0
+	done
+	return 1
+}
 passed=0
 failed=0
 skipped=0
@@ -55,7 +65,7 @@ count_cmocka() { # log name rc
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
-	[ -z "$pattern" ] || [[ $name == *$pattern* ]] || continue
+	selected "$name" || continue
 	log=$logdir/$name.log
 	if [ "${HV_VALGRIND:-0}" = 1 ]; then
 		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
@@ -75,7 +85,7 @@ done
 for r in "$BUILD"/fuzz/replay_*; do
 	[ -x "$r" ] || continue
 	name=${r##*/replay_}
-	[ -z "$pattern" ] || [[ fuzz_$name == *$pattern* ]] || continue
+	selected "fuzz_$name" || continue
 	corpus=tests/fuzz/corpus/$name
 	log=$logdir/fuzz_$name.log
 	if [ -d "$corpus" ] && "$r" "$corpus"/* >"$log" 2>&1; then
@@ -89,7 +99,7 @@ if [ "${HV_VALGRIND:-0}" != 1 ]; then
 	for s in tests/integration/test_*.sh; do
 		[ -f "$s" ] || continue
 		name=$(basename "$s" .sh)
-		[ -z "$pattern" ] || [[ $name == *$pattern* ]] || continue
+		selected "$name" || continue
 		log=$logdir/$name.log
 		timeout 600 bash "$s" >"$log" 2>&1
 		rc=$?
