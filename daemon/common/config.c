@@ -237,6 +237,7 @@ static const struct option options[] = {
 	  .expected = "one of \"homevitals\", \"fhir\", \"both\", \"phd\"" },
 	BOOL("mqtt.phd_test_data", mqtt.phd_test_data, false),
 	BOOL("mqtt.retain_latest", mqtt.retain_latest, true),
+	BOOL("mqtt.history_requests", mqtt.history_requests, true),
 	NUMBER("mqtt.latest_expiry_s", OPT_UINT, mqtt.latest_expiry_s, 0, 0,
 	       31536000, "a number of seconds (0-31536000)"),
 	BOOL("mqtt.ha_discovery", mqtt.ha_discovery, false),

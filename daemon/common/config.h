@@ -60,6 +60,7 @@ struct hv_config {
 		bool phd_test_data; /* phd Bundles tagged HTEST (the demo) */
 		bool retain_latest;
 		unsigned latest_expiry_s; /* MQTT 5 message expiry of latest/; 0 = none */
+		bool history_requests; /* answer …/history/request (MQTT 5) */
 		bool ha_discovery;
 		char *ha_prefix; /* "homeassistant" */
 		struct {

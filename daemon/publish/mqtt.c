@@ -37,24 +37,30 @@ void mqtt_set_broker(struct hv_mqtt *m, enum hv_broker_state state,
 
 void mqtt_on_connected(struct hv_mqtt *m, bool session_present)
 {
+	int r;
+
 	(void)mqtt_publish(m, MQTT_KIND_AVAILABILITY, m->topic_availability,
 			   "online", true, NULL);
 	if (m->cfg->mqtt.ha_discovery) {
-		int r = mosquitto_subscribe(m->mosq, NULL, m->topic_ha_status,
-					    1);
-
+		r = mosquitto_subscribe(m->mosq, NULL, m->topic_ha_status, 1);
 		if (r != MOSQ_ERR_SUCCESS)
 			log_warning("MQTT: cannot subscribe to '%s', ignoring: %s",
 				    m->topic_ha_status, mosquitto_strerror(r));
 		mqtt_ha_announce_all(m);
 	}
+	r = mqtt_history_subscribe(m);
+	if (r < 0)
+		log_warning_errno(r, "MQTT: cannot subscribe to history requests, ignoring: %m");
 	mqtt_outbox_connected(m, session_present);
 	/* The caller publishes its status on this change. */
 	mqtt_set_broker(m, HV_BROKER_CONNECTED, NULL);
 }
 
-void mqtt_on_message(struct hv_mqtt *m, const struct mosquitto_message *msg)
+void mqtt_on_message(struct hv_mqtt *m, const struct mosquitto_message *msg,
+		     const mosquitto_property *props)
 {
+	if (mqtt_history_handle(m, msg, props))
+		return;
 	if (!m->cfg->mqtt.ha_discovery || !msg->topic ||
 	    strcmp(msg->topic, m->topic_ha_status) != 0)
 		return;

@@ -448,10 +448,11 @@ static void on_publish_cb(struct mosquitto *mosq, void *userdata, int mid,
 }
 
 static void on_message_cb(struct mosquitto *mosq, void *userdata,
-			  const struct mosquitto_message *msg)
+			  const struct mosquitto_message *msg,
+			  const mosquitto_property *props)
 {
 	(void)mosq;
-	mqtt_on_message(userdata, msg);
+	mqtt_on_message(userdata, msg, props);
 }
 
 static void on_log_cb(struct mosquitto *mosq, void *userdata, int level,
@@ -557,7 +558,7 @@ int mqtt_connection_setup(struct hv_mqtt *m)
 	(void)mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	/* The window bounds what we hand over; let the library send it all. */
 	(void)mosquitto_max_inflight_messages_set(m->mosq, 0);
-	r = mqtt_properties_will(m, &will_props);
+	r = mqtt_properties_new(m, MQTT_KIND_AVAILABILITY, &will_props);
 	if (r < 0)
 		return log_error_errno(r, "MQTT: cannot build the last will's properties: %m");
 	/* The library owns will_props on success only. */
@@ -583,7 +584,7 @@ int mqtt_connection_setup(struct hv_mqtt *m)
 	mosquitto_connect_v5_callback_set(m->mosq, on_connect_cb);
 	mosquitto_disconnect_v5_callback_set(m->mosq, on_disconnect_cb);
 	mosquitto_publish_v5_callback_set(m->mosq, on_publish_cb);
-	mosquitto_message_callback_set(m->mosq, on_message_cb);
+	mosquitto_message_v5_callback_set(m->mosq, on_message_cb);
 	mosquitto_log_callback_set(m->mosq, on_log_cb);
 
 	/* Armed with each socket (arm_misc), off without one. */

@@ -56,6 +56,7 @@ enum mqtt_kind {
 	MQTT_KIND_PHD,
 	MQTT_KIND_LATEST,
 	MQTT_KIND_DISCOVERY,
+	MQTT_KIND_HISTORY,
 	_MQTT_KIND_MAX,
 };
 
@@ -99,6 +100,10 @@ struct hv_mqtt {
 	struct parked *parked;
 	size_t n_parked;
 
+	/* history on request */
+	uint64_t history_window_start; /* CLOCK_MONOTONIC */
+	unsigned history_answered;
+
 	/* formats */
 	struct ha_seen *ha;
 	size_t n_ha;
@@ -119,12 +124,21 @@ int mqtt_publish_json(struct hv_mqtt *m, enum mqtt_kind kind,
 		      int *ret_mid);
 uint64_t mqtt_random(struct hv_mqtt *m);
 
+/* --- mqtt_history.c: history on request ------------------------------------------ */
+
+int mqtt_history_subscribe(struct hv_mqtt *m);
+/* true when msg was a history request (answered or refused). */
+bool mqtt_history_handle(struct hv_mqtt *m, const struct mosquitto_message *msg,
+			 const mosquitto_property *props);
+
 /* --- mqtt_properties.c -------------------------------------------------------- */
 
 /* The properties of every kind (MQTT 5 only; nothing with 3.1.1). */
 int mqtt_properties_build(struct hv_mqtt *m);
-/* A new list for the last will ("offline"); NULL with 3.1.1. */
-int mqtt_properties_will(struct hv_mqtt *m, mosquitto_property **ret);
+/* A new list of KIND's properties without expiry (the last will, an answer
+ * that adds its own); NULL with 3.1.1. */
+int mqtt_properties_new(struct hv_mqtt *m, enum mqtt_kind kind,
+			mosquitto_property **ret);
 void mqtt_properties_free(struct hv_mqtt *m);
 
 /* --- mqtt.c: called by the connection ---------------------------------------- */
@@ -132,7 +146,8 @@ void mqtt_properties_free(struct hv_mqtt *m);
 void mqtt_set_broker(struct hv_mqtt *m, enum hv_broker_state state,
 		     const char *error);
 void mqtt_on_connected(struct hv_mqtt *m, bool session_present);
-void mqtt_on_message(struct hv_mqtt *m, const struct mosquitto_message *msg);
+void mqtt_on_message(struct hv_mqtt *m, const struct mosquitto_message *msg,
+		     const mosquitto_property *props);
 
 /* --- mqtt_outbox.c ----------------------------------------------------------- */
 

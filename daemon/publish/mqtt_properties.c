@@ -36,6 +36,9 @@ static const struct mqtt_kind_info {
 			       "urn:homevitals:schema:mqtt-latest",
 			       SCHEMA_VERSION },
 	[MQTT_KIND_DISCOVERY] = { "application/json", NULL, NULL },
+	[MQTT_KIND_HISTORY] = { "application/json",
+				"urn:homevitals:schema:mqtt-history",
+				SCHEMA_VERSION },
 };
 
 static int add_kind(mosquitto_property **props,
@@ -79,8 +82,10 @@ int mqtt_properties_build(struct hv_mqtt *m)
 	return 0;
 }
 
-/* The last will's own list: the library takes it over. */
-int mqtt_properties_will(struct hv_mqtt *m, mosquitto_property **ret)
+/* A list of its own (libmosquitto 2.0's mosquitto_property_copy_all()
+ * drops the mark that makes mosquitto_publish_v5() send a list). */
+int mqtt_properties_new(struct hv_mqtt *m, enum mqtt_kind kind,
+			mosquitto_property **ret)
 {
 	mosquitto_property *props = NULL;
 	int r;
@@ -89,7 +94,7 @@ int mqtt_properties_will(struct hv_mqtt *m, mosquitto_property **ret)
 		*ret = NULL;
 		return 0;
 	}
-	r = add_kind(&props, &kinds[MQTT_KIND_AVAILABILITY], 0);
+	r = add_kind(&props, &kinds[kind], 0);
 	if (r < 0) {
 		mosquitto_property_free_all(&props);
 		return r;
