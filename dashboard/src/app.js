@@ -9,7 +9,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import {
 	Model, TRENDS, metricLabel, toDisplay, unitLabel, formatValue, formatAge,
-	ledMeaning, lastReadingAge,
+	ledMeaning, lastReadingAge, parseTopic, historyTopics,
 } from './model.js';
 
 const params = new URLSearchParams(location.search);
@@ -18,10 +18,13 @@ const gatewayFilter = params.get('gateway') || '+';
 const brokerUrl = params.get('broker') ||
 	`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
 const NAMES_KEY = 'homevitals.names';
+const HISTORY_DAYS = Number(params.get('days')) || 90;
 
 const model = new Model(prefix);
 const charts = new Map(); // "<person>/<trend>" -> uPlot
 let client = null;
+let clientId = '';
+const historyAsked = new Set(); // "<gateway>/<person>" asked on this connection
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -148,7 +151,7 @@ function trendSection(id, p, trend)
 		});
 	});
 	const values = cols.flat().filter((v) => v !== null);
-	const box = el('figure', { class: 'trend', 'data-trend': trend.id });
+	const box = el('figure', { class: 'trend', 'data-trend': trend.id, 'data-points': String(times.length) });
 	const caption = `${trend.title} (${unitLabel(unit)}), ${times.length} point${times.length === 1 ? '' : 's'}`;
 	const chart = el('div', { class: 'chart', role: 'img', 'aria-label': caption });
 	// The same numbers as a table, for screen readers and for reading exact values.
@@ -293,11 +296,26 @@ function tick()
 
 // --- MQTT -------------------------------------------------------------------
 
+// Ask once per person for the days before the page opened.
+function askHistory(gateway, person)
+{
+	const key = `${gateway}/${person}`;
+	if (historyAsked.has(key) || !client)
+		return;
+	historyAsked.add(key);
+	const t = historyTopics(prefix, gateway, person, clientId);
+	client.publish(t.request, JSON.stringify({ days: HISTORY_DAYS }),
+		       { qos: 1, properties: { responseTopic: t.response } });
+}
+
 function onMessage(topic, payload, packet)
 {
 	const change = model.handle(topic, payload.toString(), Date.now(), packet.retain);
 	if (!change)
 		return;
+	const t = parseTopic(prefix, topic);
+	if (t && t.person && t.kind !== 'history')
+		askHistory(t.gateway, t.person);
 	if (change.what === 'person')
 		renderPerson(change.id);
 	else if (change.what === 'unassigned')
@@ -312,20 +330,25 @@ function connect(username, password)
 	if (client)
 		client.end(true);
 	setConnection('connecting', 'Connecting…');
+	clientId = `homevitals-dashboard-${Math.random().toString(16).slice(2, 10)}`;
+	historyAsked.clear();
+	// MQTT 5: the history request carries a response topic.
 	client = mqtt.connect(brokerUrl, {
 		username: username || undefined,
 		password: password || undefined,
+		protocolVersion: 5,
 		clean: true,
 		reconnectPeriod: 5000,
 		connectTimeout: 10000,
-		clientId: `homevitals-dashboard-${Math.random().toString(16).slice(2, 10)}`,
+		clientId,
 	});
 	const base = `${prefix}/${gatewayFilter}`;
 	client.on('connect', () => {
 		setConnection('connected', `Connected to ${brokerUrl}`);
 		client.subscribe([`${base}/status`, `${base}/availability`,
 				  `${base}/people/+/latest/+`, `${base}/people/+/measurements`,
-				  `${base}/unassigned/measurements`], { qos: 1 });
+				  `${base}/unassigned/measurements`,
+				  `${base}/people/+/history/response/${clientId}`], { qos: 1 });
 	});
 	client.on('message', onMessage);
 	client.on('reconnect', () => setConnection('connecting', 'Reconnecting…'));

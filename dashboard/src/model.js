@@ -113,7 +113,17 @@ export function parseTopic(prefix, topic)
 		return { kind: 'measurement', gateway, person: p[3] };
 	if (p.length === 6 && p[4] === 'latest')
 		return { kind: 'latest', gateway, person: p[3], metric: p[5] };
+	// The answer to this page's history request (docs/mqtt.md, History on request).
+	if (p.length === 7 && p[4] === 'history' && p[5] === 'response')
+		return { kind: 'history', gateway, person: p[3] };
 	return null;
+}
+
+// The topics of a history request for PERSON and its answer to this client.
+export function historyTopics(prefix, gateway, person, clientId)
+{
+	const base = `${prefix}/${gateway}/people/${person}/history`;
+	return { request: `${base}/request`, response: `${base}/response/${clientId}` };
 }
 
 // The status LED's meaning in words (docs/led.md: same priorities).
@@ -219,6 +229,8 @@ export class Model {
 		}
 		if (t.kind === 'latest')
 			return this.handleLatest(t, msg);
+		if (t.kind === 'history')
+			return this.handleHistory(t, msg);
 		return this.handleMeasurement(t, msg);
 	}
 
@@ -233,6 +245,27 @@ export class Model {
 			p.latest.set(t.metric, { value: msg.value, unit: msg.unit, time,
 						 display_unit: msg.display_unit, id: msg.id });
 		this.addPoint(p, t.metric, msg.id, time / 1000, msg.value);
+		return { what: 'person', id: t.person };
+	}
+
+	// Readings from before the page opened: points, and a latest value only
+	// where the broker had none newer.
+	handleHistory(t, msg)
+	{
+		if (!Array.isArray(msg.readings) || msg.person !== t.person)
+			return null;
+		const p = this.person(t.person);
+		for (const r of msg.readings) {
+			if (typeof r.value !== 'number' || typeof r.metric !== 'string')
+				continue;
+			const time = Date.parse(r.time);
+			const cur = p.latest.get(r.metric);
+			if (!cur || !(cur.time >= time))
+				p.latest.set(r.metric, { value: r.value, unit: r.unit, time,
+							 display_unit: cur ? cur.display_unit : undefined,
+							 id: r.id });
+			this.addPoint(p, r.metric, r.id, time / 1000, r.value);
+		}
 		return { what: 'person', id: t.person };
 	}
 

@@ -68,3 +68,28 @@ test('latest values: newest wins, corrections do not overwrite, no point twice',
 	m.handle(t, meas('d', '2024-03-15T11:00:00Z', 80, { correction: true }), 0);
 	assert.equal(m.unassigned.length, 0);
 });
+
+test('history answers: points from before the page, latest only where none is newer', () => {
+	assert.deepEqual(parseTopic('homevitals', 'homevitals/gw1/people/p1/history/response/c1'),
+			 { kind: 'history', gateway: 'gw1', person: 'p1' });
+	assert.equal(parseTopic('homevitals', 'homevitals/gw1/people/p1/history/request'), null);
+	const m = new Model('homevitals');
+	m.handle('homevitals/gw1/people/p1/latest/body_weight',
+		 JSON.stringify({ value: 70.1, unit: 'kg', time: '2026-12-05T08:00:00Z', id: 'm3' }), 0, true);
+	const answer = { person: 'p1', truncated: false, readings: [
+		{ id: 'm1', time: '2026-12-01T08:00:00Z', metric: 'body_weight', value: 71.0, unit: 'kg' },
+		{ id: 'm2', time: '2026-12-03T08:00:00Z', metric: 'body_weight', value: 70.5, unit: 'kg' },
+		{ id: 'm3', time: '2026-12-05T08:00:00Z', metric: 'body_weight', value: 70.1, unit: 'kg' },
+		{ id: 'm2', time: '2026-12-03T08:00:00Z', metric: 'heart_rate', value: 61, unit: '/min' },
+	] };
+	assert.deepEqual(m.handle('homevitals/gw1/people/p1/history/response/c1', JSON.stringify(answer), 0),
+			 { what: 'person', id: 'p1' });
+	const p = m.people.get('p1');
+	// m3 came retained and again in the answer: one point
+	assert.deepEqual(p.series.get('body_weight').map((x) => x[1]), [71.0, 70.5, 70.1]);
+	assert.equal(p.latest.get('body_weight').value, 70.1);
+	assert.equal(p.latest.get('heart_rate').value, 61);
+	// an answer about someone else on this person's topic is ignored
+	assert.equal(m.handle('homevitals/gw1/people/p1/history/response/c1',
+			      JSON.stringify({ person: 'p2', readings: [] }), 0), null);
+});

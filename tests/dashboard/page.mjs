@@ -7,6 +7,7 @@
 //   {"cmd":"wait","people":[ids],"gateway":G}     until those people and G show
 //   {"cmd":"wait-value","person":P,"metric":M,"value":V}
 //   {"cmd":"wait-unassigned","id":ID}
+//   {"cmd":"wait-points","person":P,"trend":T,"points":N} until P's trend T has N points
 //   {"cmd":"wait-latest","file":F}               until every person, metric and value of F
 //        (sqlite3 -json rows of person, metric, value) shows
 //   {"cmd":"wait-lost"}                           until the page no longer says connected
@@ -50,8 +51,10 @@ function scrape()
 		for (const td of sec.querySelectorAll('td.value'))
 			cells[td.dataset.metric] = { value: Number(td.dataset.value), text: text(td),
 						     unit: td.dataset.unit };
+		const figures = [...sec.querySelectorAll('figure.trend')];
 		people[sec.dataset.person] = { heading: text(sec.querySelector('h3')), latest: cells,
-			trends: [...sec.querySelectorAll('figure.trend')].map((f) => f.dataset.trend) };
+			trends: figures.map((f) => f.dataset.trend),
+			points: Object.fromEntries(figures.map((f) => [f.dataset.trend, Number(f.dataset.points)])) };
 	}
 	const unassigned = [...document.querySelectorAll('#unassigned-body tr')].map((tr) => ({
 		id: tr.dataset.id,
@@ -110,6 +113,14 @@ const commands = {
 				`td.value[data-person="${r.person}"][data-metric="${r.metric}"]`);
 			return td && Math.abs(Number(td.dataset.value) - r.value) < 1e-9;
 		}), rows);
+		return {};
+	},
+	async 'wait-points'(c) {
+		await waitFor((a) => {
+			const f = document.querySelector(
+				`section.person[data-person="${a.person}"] figure.trend[data-trend="${a.trend}"]`);
+			return f && Number(f.dataset.points) === a.points;
+		}, c);
 		return {};
 	},
 	async 'wait-unassigned'(c) {

@@ -79,8 +79,10 @@ user gateway
 topic readwrite homevitals/#
 user family
 topic read homevitals/#
+topic write homevitals/+/people/+/history/request
 user anna-clinic
 topic read homevitals/e2e/people/p-anna/#
+topic write homevitals/e2e/people/p-anna/history/request
 topic read homevitals/e2e/status
 topic read homevitals/e2e/availability
 ACL
@@ -208,6 +210,14 @@ PY
 }
 e2e_check "each person's values are the store's newest, as numbers and as shown" \
 	page_matches_store retained.json
+# History on request: each person's weight trend has every stored weigh-in,
+# not only the retained latest one (docs/mqtt.md, History on request).
+for who in p-anna p-karl; do
+	n=$(sqlite3 "$db" "SELECT count(*) FROM readings r JOIN measurements m ON m.id = r.measurement_id
+		WHERE m.person = '$who' AND r.metric = 'body_weight' AND r.value IS NOT NULL;")
+	e2e_check "$who's weight trend shows all $n stored weigh-ins (history on request)" \
+		page '{"cmd":"wait-points","person":"'"$who"'","trend":"weight","points":'"${n:-0}"'}'
+done
 e2e_check "weight, body composition trends drawn from the retained values" python3 -c "
 import json; p = json.load(open('$tmp/retained.json'))['people']
 assert all({'weight', 'composition'} <= set(p[x]['trends']) for x in p), p"
