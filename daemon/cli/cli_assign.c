@@ -138,16 +138,16 @@ static int64_t record_time_s(const char *json)
 	return (int64_t)time(NULL);
 }
 
-/* Tell the daemon to publish what is queued: it does not poll the outbox,
- * so without this nudge the correction waits for its next reading,
- * reconnection or start. */
+/* Tell the daemon to publish what is queued now. It also notices the
+ * commit by itself (daemon/manager/store_watch.c), so a daemon this
+ * process may not signal (another user) loses nothing. */
 static void nudge_daemon(const char *pid_file)
 {
 	struct cli_daemon_info d;
 
 	cli_find_daemon(pid_file, &d);
 	if (!d.known) {
-		printf("Daemon not found (%s): if it runs, it publishes the correction with its next reading, or send it SIGHUP.\n",
+		printf("Daemon not found (%s): if it runs, it sees the change in the store and publishes the correction.\n",
 		       d.status);
 		return;
 	}
@@ -161,7 +161,7 @@ static void nudge_daemon(const char *pid_file)
 		       (int)d.pid);
 		return;
 	}
-	printf("Could not signal homevitalsd (pid %d): it publishes the correction with its next reading, or send it SIGHUP.\n",
+	printf("Could not signal homevitalsd (pid %d): it sees the change in the store and publishes the correction.\n",
 	       (int)d.pid);
 }
 
@@ -175,8 +175,8 @@ static void assign_usage(FILE *out)
 		"Derived body composition is computed again from the stored raw frame\n"
 		"with that person's height, age and sex; the measurement keeps its id and\n"
 		"is published again with \"correction\": true. The daemon is told at once\n"
-		"(SIGHUP); a daemon that cannot be told publishes it with its next\n"
-		"reading or at its next start.\n"
+		"(SIGHUP), and sees the change in the store by itself when it cannot be\n"
+		"told; a stopped daemon publishes it at its next start.\n"
 		"\n"
 		"  --unassign           give it to nobody\n"
 		"  --pid-file PATH      the daemon's pid file (default: ask systemd, then\n"

@@ -28,6 +28,7 @@
 #include "daemon/ingest/wallclock.h"
 #include "daemon/led/led.h"
 #include "daemon/manager/manager.h"
+#include "daemon/manager/store_watch.h"
 #include "daemon/publish/mqtt.h"
 #include "daemon/store/store.h"
 #include "drivers/registry.h"
@@ -59,6 +60,7 @@ struct daemon {
 	sd_event_source *bus_retry;
 	uint64_t last_status_publish;
 	sd_event_source *seen_timer;
+	struct hv_store_watch *store_watch; /* the CLI's commits */
 	uint64_t last_seen_flush;
 	char *status_path; /* RUNTIME_DIRECTORY/status.json, or NULL */
 	bool status_file_failed;
@@ -687,6 +689,17 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
 	return 0;
 }
 
+/* Another process committed (the CLI's corrections, whoever ran it):
+ * publish what it queued, as on SIGHUP. */
+static void store_written(void *userdata)
+{
+	struct daemon *d = userdata;
+
+	log_info("The store was changed by another process: publishing what it queued");
+	hv_mqtt_kick(d->mqtt);
+	status_changed(d);
+}
+
 /* How often the loop woke up: an idle gateway should not (tests/integration
  * test_e2e_idle.sh asks). */
 static int on_sigusr1(sd_event_source *s, const struct signalfd_siginfo *si,
@@ -728,6 +741,7 @@ static void daemon_done(struct daemon *d)
 	if (d->ingest)
 		(void)hv_ingest_flush_seen(d->ingest);
 	d->seen_timer = sd_event_source_disable_unref(d->seen_timer);
+	d->store_watch = hv_store_watch_free(d->store_watch);
 	d->ingest = hv_ingest_free(d->ingest);
 	d->status.drivers = NULL;
 	d->status.n_drivers = 0;
@@ -830,6 +844,10 @@ static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 		if (r < 0)
 			return log_error_errno(r, "Failed to start the MQTT client: %m");
 	}
+	r = hv_store_watch_new(d->event, d->cfg.store.path, d->store,
+			       store_written, d, &d->store_watch);
+	if (r < 0)
+		log_warning_errno(r, "Cannot watch the store's folder, the CLI's corrections wait for SIGHUP or the next reading: %m");
 
 	if (o->replay_path) {
 		d->replay = fopen(o->replay_path, "re");

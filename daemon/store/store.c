@@ -302,6 +302,8 @@ struct hv_store {
 	int64_t backlog_tx;
 	int64_t data_version;
 	bool backlog_stale;
+	/* hv_store_changed_elsewhere()'s own mark; 0: never asked */
+	int64_t watched_version;
 };
 
 static int backlog_recount(struct hv_store *s);
@@ -1433,6 +1435,22 @@ int hv_store_backlog(struct hv_store *s, uint64_t *ret)
 		return r;
 	*ret = s->backlog;
 	return 0;
+}
+
+int hv_store_changed_elsewhere(struct hv_store *s)
+{
+	int64_t version;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = data_version(s, &version);
+	if (r < 0)
+		return r;
+	if (s->watched_version != 0 && version == s->watched_version)
+		return 0;
+	s->watched_version = version;
+	return 1;
 }
 
 int hv_store_outbox_count(struct hv_store *s, uint64_t *ret)

@@ -76,6 +76,13 @@ int hv_store_outbox_count(struct hv_store *s, uint64_t *ret);
 int hv_store_backlog(struct hv_store *s, uint64_t *ret);
 
 /*
+ * Did another connection commit since the last call (PRAGMA data_version)?
+ * 1 yes (and on the first call), 0 no, -errno. The daemon asks when the
+ * store's files were written by someone else (the CLI's corrections).
+ */
+int hv_store_changed_elsewhere(struct hv_store *s);
+
+/*
  * Does the person of measurement `id` have a later measurement with a value
  * for `metric`? 1 yes, 0 no (or unassigned), -errno. The retained latest
  * value must never go back in time when an old record is synced late.
