@@ -211,7 +211,7 @@ int hv_ccm_encrypt(const uint8_t key[HV_AES128_KEY_LEN], const uint8_t *nonce,
 		   const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag,
 		   size_t tag_len)
 {
-	struct hv_aes128 aes;
+	struct hv_aes128 aes = { 0 };
 	uint8_t t[16];
 
 	if (!ccm_sizes_ok(nonce_len, aad_len, len, tag_len))
@@ -228,7 +228,7 @@ int hv_ccm_decrypt(const uint8_t key[HV_AES128_KEY_LEN], const uint8_t *nonce,
 		   const uint8_t *in, size_t len, const uint8_t *tag,
 		   size_t tag_len, uint8_t *out)
 {
-	struct hv_aes128 aes;
+	struct hv_aes128 aes = { 0 };
 	uint8_t plain[HV_CCM_PLAIN_MAX], t[16], diff = 0;
 
 	if (!ccm_sizes_ok(nonce_len, aad_len, len, tag_len) ||

@@ -63,9 +63,11 @@
 #define TAG_LEN 4
 #define EXT_LEN 3
 #define NONCE_LEN 12
-#define AAD 0x11
 
 #define HR_NONE 127
+
+/* The associated data of every frame. */
+static const uint8_t aad[1] = { 0x11 };
 
 enum family {
 	FAMILY_S400,
@@ -203,7 +205,7 @@ static int open_objects(const struct hv_frame *frame, const struct beacon *b,
 	ext = b->data + b->len - TAG_LEN - EXT_LEN;
 	tag = b->data + b->len - TAG_LEN;
 	nonce_of(mac, b->data + 2, ext, nonce);
-	r = hv_ccm_decrypt(frame->key, nonce, NONCE_LEN, &(uint8_t){ AAD }, 1,
+	r = hv_ccm_decrypt(frame->key, nonce, NONCE_LEN, aad, 1,
 			   b->data + b->payload, n, tag, TAG_LEN, plain);
 	if (r < 0)
 		return hv_measurement_invalid(
@@ -442,7 +444,7 @@ int hv_xiaomi_s400_encode(const struct hv_measurement *m,
 	p[n + sizeof(plain) + 1] = (uint8_t)(seal->counter >> 16);
 	p[n + sizeof(plain) + 2] = (uint8_t)(seal->counter >> 24);
 	nonce_of(mac, p + 2, p + n + sizeof(plain), nonce);
-	r = hv_ccm_encrypt(seal->key, nonce, NONCE_LEN, &(uint8_t){ AAD }, 1,
+	r = hv_ccm_encrypt(seal->key, nonce, NONCE_LEN, aad, 1,
 			   plain, sizeof(plain), p + n,
 			   p + n + sizeof(plain) + EXT_LEN, TAG_LEN);
 	if (r < 0)
