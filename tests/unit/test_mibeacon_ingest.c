@@ -241,6 +241,21 @@ static void test_flush_stores_a_waiting_packet(void **state)
 	cJSON_Delete(j);
 }
 
+/* The second packet whose first was lost: stored too, as it is. */
+static void test_second_packet_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct hv_ingest_result res;
+	cJSON *j = NULL;
+
+	res = feed(f, PACKET_2, 1);
+	res = tick(f, (double)(res.next_usec - clock_at(0).mono_usec) / 1e6);
+	assert_int_equal(outbox(f->store, &j), 1);
+	assert_true(fabs(value(j, "impedance_250khz") - 497.6) < 1e-9);
+	assert_true(isnan(value(j, "body_weight")));
+	cJSON_Delete(j);
+}
+
 static void test_replayed_counter_ignored(void **state)
 {
 	struct fixture *f = *state;
@@ -303,6 +318,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_first_packet_alone_after_wait,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_stores_a_waiting_packet,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_packet_alone,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replayed_counter_ignored,
 						setup, teardown),
