@@ -31,6 +31,10 @@
  *       then mass 0, heart rate 0 and the 250 kHz impedance, both with the
  *       same weigh-in u32 (a Unix time in every published frame); with
  *       socks only the first, without impedance; all zero: stepped off.
+ *       Which packet is which frequency: xiaomi-ble's reading, and the
+ *       physics agrees (the published pair has 543.2 Ohm, then 497.6 Ohm:
+ *       impedance falls as frequency rises); openScale's S400Decryptor
+ *       (oliexdev/openScale@f7a733b2) names them the other way round.
  *   0x4E16, 9 bytes (S200): profile u8, weight u32 LE (0.01 kg), weigh-in
  *       u32 LE; (S800): weight u16 LE (0.01 kg) in the last two bytes.
  *
