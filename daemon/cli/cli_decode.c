@@ -9,6 +9,7 @@
 
 #include "daemon/basic/macro.h"
 #include "daemon/cli/cli.h"
+#include "daemon/common/device_keys.h"
 #include "daemon/common/measurement_json.h"
 #include "drivers/registry.h"
 
@@ -29,6 +30,7 @@ static void decode_usage(FILE *out)
 		"  --characteristic UUID:HEX     a GATT value as notified or read\n"
 		"  --name NAME                   advertised local name\n"
 		"  --address ADDR                device address\n"
+		"  --bind-key-file FILE          the device's bind key (encrypted adverts)\n"
 		"  --driver ID                   try this driver only\n"
 		"  --profile height=M,age=Y,sex=male|female\n"
 		"                                derive body composition\n"
@@ -125,11 +127,13 @@ int cli_decode(int argc, char **argv)
 		{ "address", required_argument, NULL, 'a' },
 		{ "driver", required_argument, NULL, 'd' },
 		{ "profile", required_argument, NULL, 'p' },
+		{ "bind-key-file", required_argument, NULL, 'k' },
 		{ "jsonl", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	static struct hv_frame frame;
+	static uint8_t key[HV_DEVICE_KEY_LEN];
 	struct hv_profile profile;
 	const char *driver = NULL;
 	bool jsonl = false, have_input = false;
@@ -180,6 +184,17 @@ int cli_decode(int argc, char **argv)
 			}
 			frame.profile = &profile;
 			break;
+		case 'k':
+			r = hv_device_key_read_file(optarg, key);
+			if (r < 0) {
+				fprintf(stderr, "homevitals decode: --bind-key-file '%s': %s\n",
+					optarg,
+					r == -EBADMSG ? "holds no key of 32 hex digits" :
+							strerror(-r));
+				return CLI_EXIT_USAGE;
+			}
+			frame.key = key;
+			break;
 		case 'j':
 			jsonl = true;
 			break;
@@ -201,6 +216,7 @@ int cli_decode(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	r = jsonl ? decode_jsonl() : decode_one(&frame, driver);
+	explicit_bzero(key, sizeof(key));
 	if (r < 0) {
 		fprintf(stderr, "homevitals decode: %s\n", strerror(-r));
 		return CLI_EXIT_FAILURE;

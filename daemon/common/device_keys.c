@@ -134,7 +134,7 @@ static int add(struct hv_device_keys *k, const char *address,
 	return 0;
 }
 
-static int read_key_file(const char *path, uint8_t ret[HV_DEVICE_KEY_LEN])
+int hv_device_key_read_file(const char *path, uint8_t ret[HV_DEVICE_KEY_LEN])
 {
 	char buf[KEY_FILE_MAX];
 	size_t n;
@@ -161,7 +161,7 @@ static int from_config(struct hv_device_keys *k, const struct hv_config *c,
 
 		if (!d->bind_key_file || !d->address)
 			continue;
-		r = read_key_file(d->bind_key_file, key);
+		r = hv_device_key_read_file(d->bind_key_file, key);
 		if (r == -EBADMSG)
 			return fail(reterr, -EINVAL,
 				    "bluetooth.devices[%zu].bind_key_file: %s holds no key of 32 hex digits",
@@ -242,7 +242,7 @@ static int from_credentials(struct hv_device_keys *k,
 			break;
 		}
 		(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
-		r = read_key_file(path, key);
+		r = hv_device_key_read_file(path, key);
 		if (r < 0) {
 			r = fail(reterr, r == -EBADMSG ? -EINVAL : r,
 				 "credential %s: %s", path,

@@ -33,3 +33,8 @@ const uint8_t *hv_device_keys_find(const struct hv_device_keys *k,
 size_t hv_device_keys_count(const struct hv_device_keys *k);
 
 struct hv_device_keys *hv_device_keys_free(struct hv_device_keys *k);
+
+/* One key file, as bind_key_file reads it (first line, 32 hex digits):
+ * 0, -EBADMSG when it holds no key, -errno when it cannot be read. */
+int hv_device_key_read_file(const char *path,
+			    uint8_t ret[HV_DEVICE_KEY_LEN]);
