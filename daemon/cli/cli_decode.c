@@ -84,7 +84,8 @@ static int decode_one(struct hv_frame *f, const char *driver_id)
 	return print_measurement(&m);
 }
 
-static int decode_jsonl(void)
+/* key: --bind-key-file's, for every line (NULL: none). */
+static int decode_jsonl(const uint8_t *key)
 {
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0;
@@ -110,6 +111,7 @@ static int decode_jsonl(void)
 			print_invalid(err);
 			continue;
 		}
+		f.key = key;
 		r = decode_one(&f, driver);
 		if (r < 0)
 			return r;
@@ -215,7 +217,7 @@ int cli_decode(int argc, char **argv)
 			driver);
 		return CLI_EXIT_USAGE;
 	}
-	r = jsonl ? decode_jsonl() : decode_one(&frame, driver);
+	r = jsonl ? decode_jsonl(frame.key) : decode_one(&frame, driver);
 	explicit_bzero(key, sizeof(key));
 	if (r < 0) {
 		fprintf(stderr, "homevitals decode: %s\n", strerror(-r));

@@ -32,4 +32,8 @@ check "invalid: authentication failed for the device" contains "$out" '"error":"
 check "no reading without authentication" lacks "$out" '"readings"'
 expect_hv "a file without a key: usage error" 2 decode --service-data $FRAME --address $ADDR --bind-key-file "$tmp/bad"
 check "the message names the file, not its content" eval 'contains "$err" "$tmp/bad" && lacks "$err" not-a-key'
+# --jsonl (what capture writes): the key applies to every line
+printf '{"address":"%s","service_data":{"fe95":"%s"}}\n' $ADDR ${FRAME#fe95:} >"$tmp/frames.jsonl"
+out=$("$HV" decode --jsonl --bind-key-file "$tmp/key" <"$tmp/frames.jsonl")
+check "--jsonl with the key" contains "$out" '"metric":"body_weight","value":69.9'
 echo "1..$tap_n"
