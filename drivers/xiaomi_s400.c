@@ -185,6 +185,12 @@ static int open_objects(const struct hv_frame *frame, const struct beacon *b,
 	int r;
 
 	if (!(b->fc & FC_ENCRYPTED)) {
+		/* The scales encrypt every measurement: a plain one for a
+		 * device whose key we hold can only be forged. */
+		if (frame->key)
+			return hv_measurement_invalid(
+				m, "unencrypted measurement from %s, which has a bind key",
+				who);
 		n = b->len - b->payload;
 		memcpy(plain, b->data + b->payload, n);
 		*ret_len = n;

@@ -176,6 +176,30 @@ static void test_wrong_or_missing_key(void **state)
 	cJSON_Delete(all);
 }
 
+/* The plaintext of the published first packet sent in the clear: a forgery
+ * for a device with a key; read as xiaomi-ble would for one without. */
+static void test_unencrypted_object(void **state)
+{
+	/* frame control 0x5940: v5, registered, object, not encrypted */
+	static const uint8_t plain[] = { 0x40, 0x59, 0xd5, 0x3b, 0x0a,
+					 0x16, 0x6e, 0x09, 0x01, 0xbb, 0x52,
+					 0xe1, 0x54, 0xed, 0x26, 0xf7, 0x67 };
+	struct hv_frame f = { .n_service_data = 1,
+			      .address = "8C:D0:B2:F6:BE:EF" };
+	uint8_t key[16] = { 0 };
+	struct hv_measurement m;
+
+	(void)state;
+	f.service_data[0].uuid = hv_uuid16(HV_MIBEACON_UUID);
+	f.service_data[0].len = sizeof(plain);
+	memcpy(f.service_data[0].data, plain, sizeof(plain));
+	assert_int_equal(hv_registry_decode(&f, NULL, &m), 0);
+	assert_float_equal(hv_test_present(&m, HV_METRIC_BODY_WEIGHT), 69.9, 1e-9);
+	f.key = key;
+	assert_int_equal(hv_registry_decode(&f, NULL, &m), -EBADMSG);
+	assert_non_null(strstr(m.error, "unencrypted measurement from 8C:D0:B2:F6:BE:EF"));
+}
+
 /* Other Xiaomi products on 0xFE95 stay someone else's (or no one's). */
 static void test_other_products_not_claimed(void **state)
 {
@@ -298,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_info_of_one_weighin),
 		cmocka_unit_test(test_wrong_or_missing_key),
 		cmocka_unit_test(test_other_products_not_claimed),
+		cmocka_unit_test(test_unencrypted_object),
 		cmocka_unit_test(test_encoder_round_trip),
 		cmocka_unit_test(test_encoder_refuses),
 	};
