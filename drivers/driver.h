@@ -62,6 +62,9 @@ struct hv_frame {
 	int64_t now;
 	/* Driver-specific quirk selected by the caller (model), 0 = none. */
 	unsigned quirks;
+	/* The device's bind key (16 bytes) for encrypted adverts (MiBeacon
+	 * v4/v5), from the gateway's configuration; NULL = none. */
+	const uint8_t *key;
 };
 
 /* Lookups over a frame. */

@@ -48,6 +48,7 @@ static const struct hv_metric_info metric_table[_HV_METRIC_MAX] = {
 	[HV_METRIC_SPO2]                   = { "spo2",                   "%",        "59408-5", "SpO2" },
 	[HV_METRIC_PULSE_AMPLITUDE_INDEX]  = { "pulse_amplitude_index",  "%",        NULL,      "Pulse amplitude index" },
 	[HV_METRIC_BLOOD_GLUCOSE]          = { "blood_glucose",          "mmol/L",   "14743-9", "Blood glucose" },
+	[HV_METRIC_IMPEDANCE_250KHZ]       = { "impedance_250khz",       "Ohm",      NULL,      "Impedance at 250 kHz" },
 };
 
 static const char *const absent_names[_HV_ABSENT_MAX] = {

@@ -44,6 +44,7 @@ enum hv_metric {
 	HV_METRIC_SPO2,
 	HV_METRIC_PULSE_AMPLITUDE_INDEX,
 	HV_METRIC_BLOOD_GLUCOSE,
+	HV_METRIC_IMPEDANCE_250KHZ, /* second frequency of two-frequency scales */
 	_HV_METRIC_MAX,
 	_HV_METRIC_INVALID = -22, /* -EINVAL */
 };

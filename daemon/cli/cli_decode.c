@@ -9,6 +9,7 @@
 
 #include "daemon/basic/macro.h"
 #include "daemon/cli/cli.h"
+#include "daemon/common/device_keys.h"
 #include "daemon/common/measurement_json.h"
 #include "drivers/registry.h"
 
@@ -29,6 +30,7 @@ static void decode_usage(FILE *out)
 		"  --characteristic UUID:HEX     a GATT value as notified or read\n"
 		"  --name NAME                   advertised local name\n"
 		"  --address ADDR                device address\n"
+		"  --bind-key-file FILE          the device's bind key (encrypted adverts)\n"
 		"  --driver ID                   try this driver only\n"
 		"  --profile height=M,age=Y,sex=male|female\n"
 		"                                derive body composition\n"
@@ -82,7 +84,8 @@ static int decode_one(struct hv_frame *f, const char *driver_id)
 	return print_measurement(&m);
 }
 
-static int decode_jsonl(void)
+/* key: --bind-key-file's, for every line (NULL: none). */
+static int decode_jsonl(const uint8_t *key)
 {
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0;
@@ -108,6 +111,7 @@ static int decode_jsonl(void)
 			print_invalid(err);
 			continue;
 		}
+		f.key = key;
 		r = decode_one(&f, driver);
 		if (r < 0)
 			return r;
@@ -125,11 +129,13 @@ int cli_decode(int argc, char **argv)
 		{ "address", required_argument, NULL, 'a' },
 		{ "driver", required_argument, NULL, 'd' },
 		{ "profile", required_argument, NULL, 'p' },
+		{ "bind-key-file", required_argument, NULL, 'k' },
 		{ "jsonl", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	static struct hv_frame frame;
+	static uint8_t key[HV_DEVICE_KEY_LEN];
 	struct hv_profile profile;
 	const char *driver = NULL;
 	bool jsonl = false, have_input = false;
@@ -180,6 +186,17 @@ int cli_decode(int argc, char **argv)
 			}
 			frame.profile = &profile;
 			break;
+		case 'k':
+			r = hv_device_key_read_file(optarg, key);
+			if (r < 0) {
+				fprintf(stderr, "homevitals decode: --bind-key-file '%s': %s\n",
+					optarg,
+					r == -EBADMSG ? "holds no key of 32 hex digits" :
+							strerror(-r));
+				return CLI_EXIT_USAGE;
+			}
+			frame.key = key;
+			break;
 		case 'j':
 			jsonl = true;
 			break;
@@ -200,7 +217,8 @@ int cli_decode(int argc, char **argv)
 			driver);
 		return CLI_EXIT_USAGE;
 	}
-	r = jsonl ? decode_jsonl() : decode_one(&frame, driver);
+	r = jsonl ? decode_jsonl(frame.key) : decode_one(&frame, driver);
+	explicit_bzero(key, sizeof(key));
 	if (r < 0) {
 		fprintf(stderr, "homevitals decode: %s\n", strerror(-r));
 		return CLI_EXIT_FAILURE;

@@ -63,6 +63,7 @@ struct option {
 	bool (*valid)(const char *s);
 	const struct enum_name *names;
 	const char *expected; /* "is not <expected>" */
+	const char *refused; /* OPT_REFUSED: where the secret goes instead */
 };
 
 /* --- string validators ------------------------------------------------- */
@@ -197,6 +198,16 @@ static const struct enum_name log_levels[] = {
 	{ .path = p, .type = t, .offset = C(f), .def_num = d, .min = lo,     \
 	  .max = hi, .expected = exp }
 
+#define MQTT_PASSWORD_REFUSED                                                  \
+	"mqtt.password: secrets are not read from the configuration file; "   \
+	"put the password in a file named by mqtt.password_file, in "          \
+	"$HOMEVITALS_MQTT_PASSWORD or in the systemd credential \"mqtt-password\""
+#define BIND_KEY_REFUSED                                                       \
+	"bluetooth.devices[].bind_key: secrets are not read from the "         \
+	"configuration file; put the key in a file named by bind_key_file, in " \
+	"$HOMEVITALS_BIND_KEY_<ADDRESS> or in the systemd credential "         \
+	"\"bind-key-<ADDRESS>\" (docs/config.md)"
+
 static const struct option options[] = {
 	STRING("gateway_id", gateway_id, NULL, false, valid_name,
 	       "a name of letters, digits, '_' and '-' (1-64 characters)"),
@@ -217,7 +228,8 @@ static const struct option options[] = {
 	       "a client id (1-128 characters, no spaces, '+', '#' or '/')"),
 	STRING("mqtt.username", mqtt.username, NULL, true, valid_nonempty,
 	       "a user name"),
-	{ .path = "mqtt.password", .type = OPT_REFUSED, .secret = true },
+	{ .path = "mqtt.password", .type = OPT_REFUSED, .secret = true,
+	  .refused = MQTT_PASSWORD_REFUSED },
 	STRING("mqtt.password_file", mqtt.password_file, NULL, true,
 	       valid_nonempty, "a file path"),
 	STRING("mqtt.topic_prefix", mqtt.topic_prefix, "homevitals", false,
@@ -307,12 +319,11 @@ static const struct option device_options[] = {
 	{ .path = "consent_code", .type = OPT_INT, .offset = D(consent_code),
 	  .def_num = -1, .min = 0, .max = 9999,
 	  .expected = "a consent code (0-9999)" },
+	{ .path = "bind_key", .type = OPT_REFUSED, .secret = true,
+	  .refused = BIND_KEY_REFUSED },
+	{ .path = "bind_key_file", .type = OPT_STRING, .offset = D(bind_key_file),
+	  .nullable = true, .valid = valid_nonempty, .expected = "a file path" },
 };
-
-#define MQTT_PASSWORD_REFUSED                                                  \
-	"mqtt.password: secrets are not read from the configuration file; "   \
-	"put the password in a file named by mqtt.password_file, in "          \
-	"$HOMEVITALS_MQTT_PASSWORD or in the systemd credential \"mqtt-password\""
 
 /* --- errors ---------------------------------------------------------------- */
 
@@ -663,7 +674,7 @@ static int walk_object(struct walk *w, const cJSON *obj, const char *lookup,
 			r = parse_devices(w, base, item, path);
 			break;
 		case OPT_REFUSED:
-			return fail(w->reterr, "%s", MQTT_PASSWORD_REFUSED);
+			return fail(w->reterr, "%s", o->refused);
 		default:
 			r = parse_value(w, o, base, item, path);
 			if (r >= 0 && o->offset == C(mqtt.port) &&

@@ -33,6 +33,7 @@ struct hv_config_device {
 	char *passkey; /* for bonding, or NULL */
 	int user_index; /* scale user slot to use, -1 none */
 	int consent_code; /* 0..9999, -1 none */
+	char *bind_key_file; /* the encrypted adverts' key, or NULL */
 };
 
 struct hv_config {

@@ -70,6 +70,7 @@ static const struct fhir_metric fhir_metrics[_HV_METRIC_MAX] = {
 	/* the oxygensat profile fixes 2708-6; 59408-5 says "by pulse oximetry" */
 	[HV_METRIC_SPO2] = { "vital-signs", SD "oxygensat", "Oxygen saturation in Arterial blood by Pulse oximetry", "2708-6", "Oxygen saturation in Arterial blood", "150456", "MDC_PULS_OXIM_SAT_O2", 0, NULL, "%" },
 	[HV_METRIC_PULSE_AMPLITUDE_INDEX] = { "exam", NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, "%" },
+	[HV_METRIC_IMPEDANCE_250KHZ] = { "exam", NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, "Ohm" },
 	[HV_METRIC_BLOOD_GLUCOSE] = { "laboratory", NULL, "Glucose [Moles/volume] in Capillary blood by Glucometer", NULL, NULL, NULL, NULL, 0, NULL, "mmol/L" },
 };
 /* clang-format on */

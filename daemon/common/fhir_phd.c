@@ -82,6 +82,7 @@ static const struct phd_metric phd_metrics[_HV_METRIC_MAX] = {
 	[HV_METRIC_PULSE_AMPLITUDE_INDEX]  = { "150448", "MDC_PULS_OXIM_PERF_REL", false, 0, NULL },
 	/* by sample type when the meter names it (mdc_code()) */
 	[HV_METRIC_BLOOD_GLUCOSE]          = { "160020", "MDC_CONC_GLU_GEN", false, 0, NULL },
+	[HV_METRIC_IMPEDANCE_250KHZ]       = { "67108880", "MDCX_HOMEVITALS_IMPEDANCE_250KHZ", false, 0, NULL },
 };
 
 /*

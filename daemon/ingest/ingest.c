@@ -10,6 +10,7 @@
 #include "daemon/basic/macro.h"
 #include "daemon/ingest/assign.h"
 #include "daemon/ingest/ingest.h"
+#include "daemon/ingest/mibeacon.h"
 #include "daemon/ingest/wallclock.h"
 #include "drivers/registry.h"
 
@@ -36,6 +37,8 @@ struct hv_ingest {
 	char boot_id[HV_BOOT_ID_MAX]; /* "": unknown, held rows not kept */
 	size_t held_max;
 	bool restored; /* the held rows of earlier runs are back */
+	const struct hv_device_keys *keys; /* bind keys; NULL none */
+	struct hv_mibeacon *mibeacon; /* replays, two-packet weigh-ins */
 };
 
 int hv_ingest_new(struct hv_store *store, const struct hv_config *cfg,
@@ -55,7 +58,10 @@ int hv_ingest_new(struct hv_store *store, const struct hv_config *cfg,
 	r = in->drivers ? hv_hashmap_new(&in->seen_by_address) : -ENOMEM;
 	if (r >= 0)
 		r = hv_pipeline_new(settings, &in->pipeline);
+	if (r >= 0)
+		r = hv_mibeacon_new(&in->mibeacon);
 	if (r < 0) {
+		hv_pipeline_free(in->pipeline);
 		hv_hashmap_free(in->seen_by_address);
 		free(in->drivers);
 		free(in);
@@ -76,6 +82,7 @@ struct hv_ingest *hv_ingest_free(struct hv_ingest *in)
 	if (!in)
 		return NULL;
 	hv_pipeline_free(in->pipeline);
+	hv_mibeacon_free(in->mibeacon);
 	hv_hashmap_free(in->seen_by_address);
 	free(in->drivers);
 	free(in);
@@ -435,13 +442,87 @@ static void count(struct hv_ingest *in, const struct hv_frame *f,
 					m->error);
 }
 
+void hv_ingest_set_device_keys(struct hv_ingest *in,
+			       const struct hv_device_keys *keys)
+{
+	in->keys = keys;
+}
+
+static int feed_pipeline(struct hv_ingest *in, const struct hv_frame *f,
+			 const struct hv_driver *driver,
+			 const struct hv_measurement *m,
+			 const struct hv_clock_sample *now,
+			 struct hv_ingest_result *res)
+{
+	struct hv_pipeline_output out;
+	int r;
+
+	r = hv_pipeline_feed(in->pipeline, f, driver, m, now, &out);
+	if (r >= 0)
+		store_all(in, &out, res);
+	return r;
+}
+
+static int feed_mibeacon_out(struct hv_ingest *in,
+			     const struct hv_mibeacon_out *mb,
+			     const struct hv_clock_sample *now,
+			     struct hv_ingest_result *res)
+{
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < mb->n; i++)
+		r = feed_pipeline(in, &mb->v[i].frame,
+				  hv_driver_by_id(mb->v[i].m.driver),
+				  &mb->v[i].m, now, res);
+	return r;
+}
+
+/* Into the pipeline, through the MiBeacon stage (daemon/ingest/mibeacon.h)
+ * for the frames it is for. */
+static int feed(struct hv_ingest *in, const struct hv_frame *f,
+		const struct hv_driver *driver, const struct hv_measurement *m,
+		const struct hv_clock_sample *now, struct hv_ingest_result *res)
+{
+	struct hv_mibeacon_out mb;
+	int r;
+
+	if (!hv_mibeacon_applies(m))
+		return feed_pipeline(in, f, driver, m, now, res);
+	r = hv_mibeacon_feed(in->mibeacon, f, m, now->mono_usec, &mb);
+	return r < 0 ? r : feed_mibeacon_out(in, &mb, now, res);
+}
+
+/* First packets whose second never came go on alone (all, with flush). */
+static int release_mibeacon(struct hv_ingest *in,
+			    const struct hv_clock_sample *now, bool flush,
+			    struct hv_ingest_result *res)
+{
+	struct hv_mibeacon_out mb;
+	int r;
+
+	do {
+		hv_mibeacon_tick(in->mibeacon, now->mono_usec, flush, &mb);
+		r = feed_mibeacon_out(in, &mb, now, res);
+	} while (r >= 0 && mb.n);
+	return r;
+}
+
+/* The MiBeacon stage's waits, after the pipeline's. */
+static void next_with_mibeacon(struct hv_ingest *in,
+			       struct hv_ingest_result *res)
+{
+	uint64_t t = hv_mibeacon_next_usec(in->mibeacon);
+
+	if (t < res->next_usec)
+		res->next_usec = t;
+}
+
 int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 		    const struct hv_driver *driver,
 		    const struct hv_clock_sample *now,
 		    struct hv_ingest_result *ret)
 {
 	struct hv_ingest_result res;
-	struct hv_pipeline_output out;
 	struct hv_measurement m;
 	struct hv_frame f = *frame;
 	enum hv_decode_outcome outcome;
@@ -454,6 +535,7 @@ int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 	/* Derived readings come after assignment, never from the decoder. */
 	f.profile = NULL;
 	f.now = now->wall_usec / (int64_t)USEC_PER_SEC;
+	f.key = hv_device_keys_find(in->keys, f.address);
 	if (!driver)
 		driver = configured_driver(in->cfg, f.address);
 	if (driver && !driver->decode) {
@@ -468,14 +550,13 @@ int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 	if (m.status == HV_STATUS_OK) {
 		if (now->wall_known)
 			note_device(in, &f, &m, now);
-		r = hv_pipeline_feed(in->pipeline, &f,
-				     m.driver ? hv_driver_by_id(m.driver) :
-						driver,
-				     &m, now, &out);
+		r = feed(in, &f,
+			 m.driver ? hv_driver_by_id(m.driver) : driver, &m,
+			 now, &res);
 		if (r < 0)
 			return r;
-		store_all(in, &out, &res);
 	}
+	next_with_mibeacon(in, &res);
 	if (ret)
 		*ret = res;
 	return 0;
@@ -506,6 +587,7 @@ static void restore_one(struct hv_ingest *in, const struct hv_held_row *row,
 	}
 	f.address = row->address;
 	f.profile = NULL;
+	f.key = hv_device_keys_find(in->keys, f.address);
 	(void)hv_registry_decode(&f, driver, &m);
 	k = m.status == HV_STATUS_OK ?
 		    hv_pipeline_restore(in->pipeline, &f,
@@ -567,10 +649,14 @@ int hv_ingest_tick(struct hv_ingest *in, const struct hv_clock_sample *now,
 	int r;
 
 	result_init(&res);
+	r = release_mibeacon(in, now, false, &res);
+	if (r < 0)
+		return r;
 	r = hv_pipeline_tick(in->pipeline, now, &out);
 	if (r < 0)
 		return r;
 	store_all(in, &out, &res);
+	next_with_mibeacon(in, &res);
 	if (ret)
 		*ret = res;
 	return 0;
@@ -584,6 +670,9 @@ int hv_ingest_flush(struct hv_ingest *in, const struct hv_clock_sample *now,
 	int r;
 
 	result_init(&res);
+	r = release_mibeacon(in, now, true, &res);
+	if (r < 0)
+		return r;
 	r = hv_pipeline_flush(in->pipeline, now, &out);
 	if (r < 0)
 		return r;

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "daemon/common/config.h"
+#include "daemon/common/device_keys.h"
 #include "daemon/ingest/pipeline.h"
 #include "daemon/store/store.h"
 #include "drivers/driver.h"
@@ -73,6 +74,11 @@ int hv_ingest_flush(struct hv_ingest *in, const struct hv_clock_sample *now,
 		    struct hv_ingest_result *ret);
 
 const struct hv_pipeline_stats *hv_ingest_pipeline_stats(const struct hv_ingest *in);
+
+/* The bind keys of encrypted adverts (kept by the caller, which outlives
+ * the ingest); NULL: none. */
+void hv_ingest_set_device_keys(struct hv_ingest *in,
+			       const struct hv_device_keys *keys);
 
 /* Frames per driver (index into hv_drivers[]), counted as the registry
  * says (drivers/registry.h): claimed, of which final and invalid, with the

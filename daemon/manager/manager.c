@@ -48,6 +48,7 @@ struct daemon {
 	sd_bus *bus;
 	struct hv_store *store;
 	struct hv_ingest *ingest;
+	struct hv_device_keys *keys; /* bind keys of encrypted adverts */
 	struct hv_mqtt *mqtt;
 	struct hv_led *led;
 	struct hv_bluez *bluez;
@@ -743,6 +744,7 @@ static void daemon_done(struct daemon *d)
 	d->seen_timer = sd_event_source_disable_unref(d->seen_timer);
 	d->store_watch = hv_store_watch_free(d->store_watch);
 	d->ingest = hv_ingest_free(d->ingest);
+	d->keys = hv_device_keys_free(d->keys);
 	d->status.drivers = NULL;
 	d->status.n_drivers = 0;
 	free(d->status_path);
@@ -777,6 +779,8 @@ static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 		return r;
 	}
 	r = hv_config_resolve_secrets(&d->cfg, &err);
+	if (r >= 0)
+		r = hv_device_keys_load(&d->cfg, &d->keys, &err);
 	if (r < 0) {
 		log_error("%s", err.message);
 		return r;
@@ -825,6 +829,10 @@ static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 	r = hv_ingest_new(d->store, &d->cfg, NULL, &d->ingest);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the pipeline: %m");
+	hv_ingest_set_device_keys(d->ingest, d->keys);
+	if (hv_device_keys_count(d->keys))
+		log_info("Bind keys for %zu device(s) with encrypted adverts",
+			 hv_device_keys_count(d->keys));
 	d->status.drivers =
 		hv_ingest_driver_counters(d->ingest, &d->status.n_drivers);
 	r = status_path_from_env(&d->status_path);

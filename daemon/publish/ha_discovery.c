@@ -55,6 +55,7 @@ static const struct ha_metric ha_metrics[_HV_METRIC_MAX] = {
 	[HV_METRIC_SPO2]                   = { NULL,       "%",      "measurement" },
 	[HV_METRIC_PULSE_AMPLITUDE_INDEX]  = { NULL,       "%",      "measurement" },
 	[HV_METRIC_BLOOD_GLUCOSE]          = { "blood_glucose_concentration", "mmol/L", "measurement" },
+	[HV_METRIC_IMPEDANCE_250KHZ]       = { NULL,       "Ω",      "measurement" },
 };
 /* clang-format on */
 
