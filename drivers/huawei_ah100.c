@@ -517,7 +517,7 @@ static int pl_user(const struct hv_session *s, uint8_t *buf, size_t size,
 		   size_t *ret_len)
 {
 	enum hw_variant v = variant_of(s);
-	size_t n = v == HW_AH100 ? 14 : 12;
+	size_t n = v == HW_AH100 ? 16 : 14; /* token, 7 bytes, 1C E2 */
 	uint8_t mac[HW_MAC_LEN];
 	unsigned age, height;
 	int r;
@@ -655,6 +655,7 @@ static const struct hv_step steps[] = {
 		   .what = "bind (0x25 token)" },
 	/* 12 */ { .op = HV_STEP_WAIT, .service = S, .characteristic = "faa2",
 		   .on_value = on_bound, .what = "wait for the binding (0x27)" },
+	/* 13 */ { .op = HV_STEP_END, .what = "done (not reached)" },
 };
 
 #undef S
