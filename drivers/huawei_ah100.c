@@ -240,9 +240,13 @@ static int read_measurement(const uint8_t *p, int64_t now,
 
 	if (w <= 0)
 		return hv_measurement_control(ret, "empty");
-	if (p[7] < 1 || p[7] > 12)
+	/* A wrong key (address, user id) gives noise: the clock fields are
+	 * what shows it, as the layout has no checksum. */
+	if (p[7] < 1 || p[7] > 12 || p[8] < 1 || p[8] > 31 || p[9] > 23 ||
+	    p[10] > 59 || p[11] > 59)
 		return hv_measurement_invalid(
-			ret, "month %u: wrong key (address or user id)?", p[7]);
+			ret, "clock %u-%u %u:%u:%u: wrong key (address or user id)?",
+			p[7], p[8], p[9], p[10], p[11]);
 	ret->final = true;
 	ret->subject = HV_SUBJECT_PERSON;
 	ret->display_unit = HV_UNIT_KG;

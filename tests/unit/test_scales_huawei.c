@@ -197,18 +197,36 @@ static void test_malformed_and_control(void **state)
 	 * (this one decrypts to month 0x60) */
 	frame_of(&f, "AH100", "5C:CA:D3:08:7B:50", ah100_published[0].hex);
 	hv_test_decode(&f, &m);
-	assert_invalid(&m, "huawei_ah100", "month");
-	/* the app user id is part of the AH100 key too */
+	assert_invalid(&m, "huawei_ah100", "wrong key");
+	/* the app user id is part of the AH100 key too (month 0x5c) */
 	frame_of(&f, "AH100", MAC, ah100_published[0].hex);
 	f.quirks = 2;
 	hv_test_decode(&f, &m);
-	assert_true(m.status == HV_STATUS_INVALID ||
-		    hv_test_reading(&m, HV_METRIC_BODY_WEIGHT) != 97.0);
-	/* the AH100 frame is not a CH100S one */
+	assert_invalid(&m, "huawei_ah100", "wrong key");
+	/* the AH100 frame is not a CH100S one (month 0x84) */
 	frame_of(&f, "CH100S", MAC, ah100_published[0].hex);
 	hv_test_decode(&f, &m);
-	assert_true(m.status == HV_STATUS_INVALID ||
-		    hv_test_reading(&m, HV_METRIC_BODY_WEIGHT) != 97.0);
+	assert_invalid(&m, "huawei_ch100s", "wrong key");
+	/* every clock field counts: hour 24 is noise too */
+	{
+		struct hv_measurement in;
+
+		hv_measurement_init(&in, "huawei_ah100");
+		in.has_raw_device_time = true;
+		in.raw_device_time = (struct hv_datetime){ 2026, 5, 19, 24, 0, 0 };
+		assert_int_equal(hv_measurement_add(&in, HV_METRIC_BODY_WEIGHT, 70), 0);
+		f = (struct hv_frame){ .address = MAC };
+		assert_int_equal(hv_driver_by_id("huawei_ah100")->encode(&in, NULL, &f), 0);
+		f.name = "AH100";
+		hv_test_decode(&f, &m);
+		assert_invalid(&m, "huawei_ah100", "wrong key");
+		in.raw_device_time.hour = 23;
+		f = (struct hv_frame){ .address = MAC };
+		assert_int_equal(hv_driver_by_id("huawei_ah100")->encode(&in, NULL, &f), 0);
+		f.name = "AH100";
+		hv_test_decode(&f, &m);
+		hv_test_assert_driver(&m, "huawei_ah100");
+	}
 	/* no address: nothing to decrypt with */
 	frame_of(&f, "AH100", NULL, ah100_published[0].hex);
 	hv_test_decode(&f, &m);
@@ -549,8 +567,7 @@ static void test_session(void **state)
 	s.user_index = 2;
 	(void)run_session("huawei_ah100", &s, ah100, &m);
 	assert_int_equal(s.quirks & 0xFF, 2);
-	assert_true(m.status == HV_STATUS_INVALID || !m.final ||
-		    hv_test_reading(&m, HV_METRIC_BODY_WEIGHT) != 97.0);
+	assert_invalid(&m, "huawei_ah100", "wrong key");
 }
 
 int main(void)
