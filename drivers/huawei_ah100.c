@@ -314,6 +314,20 @@ static int decode_ch100s(const struct hv_frame *frame,
 	return decode_variant(HW_CH100S, frame, ret);
 }
 
+/* 1 = Monday … 7 = Sunday (Sakamoto's method), as the scale writes [12]. */
+static uint8_t weekday(unsigned y, unsigned m, unsigned d)
+{
+	static const uint8_t t[] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
+	unsigned sunday0;
+
+	if (m < 1 || m > 12)
+		return 0;
+	if (m < 3)
+		y--;
+	sunday0 = (y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7;
+	return (uint8_t)(sunday0 == 0 ? 7 : sunday0);
+}
+
 /*
  * A final measurement as the first half the scale sends (0xBC 0x10 0x0E,
  * 16 encrypted bytes). The key depends on the device: the caller puts its
@@ -360,6 +374,7 @@ static int encode_variant(enum hw_variant v, const struct hv_measurement *m,
 		pl[9] = dt->hour;
 		pl[10] = dt->minute;
 		pl[11] = dt->second;
+		pl[12] = dt->year ? weekday(dt->year, dt->month, dt->day) : 0;
 	} else {
 		pl[7] = 1; /* a month, so the frame still reads */
 		pl[8] = 1;
