@@ -48,9 +48,10 @@
  * send the token (0x24); on acceptance set kg (0x02 01), the clock (0x08,
  * year LE, month, day, hour, minute, second, weekday 1 = Monday), the
  * user (0x09, encrypted: token, age | 0x80 for a woman, height cm, 00,
- * weight u16 LE 0.1 kg, FF FF for no impedance; AH100 adds 1C E2) and ask
- * the version (0x0C); on refusal bind (0x25, token) and authenticate
- * again once. The measurement is acknowledged with 0x13 00.
+ * weight u16 LE 0.1 kg, FF FF for no impedance; AH100 adds 1C E2; sent
+ * again when the scale says "user changed", 0x20) and ask the version
+ * (0x0C); on refusal bind (0x25, token) and authenticate again once. The
+ * measurement is acknowledged with 0x13 00.
  *
  * The session's user id (UU) is session.user_index when it is 1..255,
  * else 1; the conversation keeps it in session.quirks bits 0..7 (the runner
@@ -531,7 +532,10 @@ static int pl_clock(const struct hv_session *s, uint8_t *buf, size_t size,
 }
 
 /* The user, encrypted: needs the person's age, height and sex. The
- * weight hint is 0 (the gateway keeps no last weight per slot here). */
+ * weight is never 0: a CH100 answers a weightless record with "user
+ * changed" over and over (openScale 41efdd4b, PR #1450). The session has
+ * no last weight, so it is the one a BMI of 22 gives for the height, as
+ * openScale's last fallback; the scale measures the real one. */
 static int pl_user(const struct hv_session *s, uint8_t *buf, size_t size,
 		   size_t *ret_len)
 {
@@ -559,7 +563,8 @@ static int pl_user(const struct hv_session *s, uint8_t *buf, size_t size,
 	buf[10] = (uint8_t)(age | (s->profile.sex == HV_SEX_FEMALE ? 0x80 : 0));
 	buf[11] = (uint8_t)height;
 	buf[12] = 0;
-	hv_put_le16(buf + 13, 0);
+	hv_put_le16(buf + 13, (uint16_t)(22 * s->profile.height_m *
+					 s->profile.height_m * 10 + 0.5));
 	hv_put_le16(buf + 15, 0xFFFF);
 	if (v == HW_AH100) {
 		buf[17] = 0x1C;
@@ -622,9 +627,20 @@ static int on_bound(struct hv_session *s, const uint8_t *v, size_t len)
 	return HV_VALUE_GOTO;
 }
 
+#define HW_USER_STEP 6
+#define HW_USER_RESENDS 5
+
+/* The measurement ends the wait; "user changed" (0x20) asks for the user
+ * again, as openScale answers it (scratch[1] counts, a few times only). */
 static int on_measurement(struct hv_session *s, const uint8_t *v, size_t len)
 {
-	(void)s;
+	if (len >= 3 && v[0] == HW_SCALE_PLAIN && v[2] == OP_USER_CHANGED &&
+	    hv_profile_complete(&s->profile) &&
+	    s->scratch[1] < HW_USER_RESENDS) {
+		s->scratch[1]++;
+		s->next_step = HW_USER_STEP;
+		return HV_VALUE_GOTO;
+	}
 	return len >= 3 + HW_PLAIN_LEN && v[0] == HW_SCALE_ENCRYPTED &&
 			       v[2] == OP_MEASUREMENT ?
 		       HV_VALUE_DONE :

@@ -3,9 +3,10 @@
 
 /*
  * One libFuzzer body for the Huawei / Honor 0xFAA0 drivers (huawei_ah100,
- * huawei_ch100s): byte 0 picks the address (none, the one the published
- * frames use, another, a malformed one) and whether a profile is given,
- * byte 1 the app user id kept in frame.quirks; the rest is a 0xFAA2 value.
+ * huawei_ch100s): byte 0 picks the address (none, the one openScale's
+ * generated frames use, the one of its CH100 capture, a malformed one) and
+ * whether a profile is given, byte 1 the app user id kept in frame.quirks;
+ * the rest is a 0xFAA2 value.
  * It goes to the forced driver and through the registry, what decodes is
  * encoded and decoded again, and the conversation's handlers see it as the
  * scale's answer, with its payloads built from the session they left.
@@ -52,7 +53,7 @@ static inline void fuzz_huawei_run(const char *id, const char *name,
 				   const uint8_t *data, size_t size)
 {
 	static const char *const addresses[] = {
-		NULL, "5C:CA:D3:08:7B:4F", "00:11:22:33:44:55", "5C:CA:D3:08:7B",
+		NULL, "5C:CA:D3:08:7B:4F", "5C:CA:D3:14:2B:B3", "5C:CA:D3:08:7B",
 	};
 	static const struct hv_profile profile = { .height_m = 1.72,
 						   .age_years = 41,
