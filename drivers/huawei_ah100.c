@@ -14,7 +14,8 @@
  *   SS  scale → app: 0xBD plain, 0xBC encrypted (measurement halves)
  *       app → scale: 0xDB plain, 0xDC encrypted (user information)
  *   LL  length: tail bytes (scale → app); app → scale plain: AH100 tail
- *       + 1, CH100S tail; encrypted: the plaintext length
+ *       + 1, CH100S tail; the encrypted user frame: 14 (AH100 sends two
+ *       more, outside the count)
  *   OP  opcode, in the clear
  *   tail  XOR-ed with the scale's Bluetooth address, its six bytes in
  *       display order repeated ("5C:CA:…": 5C CA …); encrypted frames
@@ -557,7 +558,9 @@ static int pl_user(const struct hv_session *s, uint8_t *buf, size_t size,
 	if (age > 127 || height > 255)
 		return -ERANGE;
 	buf[0] = HW_APP_ENCRYPTED;
-	buf[1] = (uint8_t)n;
+	/* 14 either way: the AH100's 1C E2 go outside the length, as the
+	 * vendor app sends it (openScale PR #1450, 8142b8ce) */
+	buf[1] = 14;
 	buf[2] = OP_USER_INFO;
 	make_token(session_uid(s), buf + 3);
 	buf[10] = (uint8_t)(age | (s->profile.sex == HV_SEX_FEMALE ? 0x80 : 0));

@@ -484,7 +484,7 @@ static void test_conversation_payloads(void **state)
 	hv_test_assert_payload("huawei_ah100", "ask the version", &s, "db010c");
 	hv_test_assert_payload("huawei_ah100", "acknowledge", &s, "db02135c");
 	hv_test_assert_payload("huawei_ah100", "set the user", &s,
-			       "dc1009ce1f3295ef081145d253abef20b88c52");
+			       "dc0e09ce1f3295ef081145d253abef20b88c52");
 
 	/* CH100S: the data length itself; the user frame the other way round */
 	s.name = "CH100S";
@@ -504,7 +504,7 @@ static void test_conversation_payloads(void **state)
 	s.profile = (struct hv_profile){ .height_m = 1.65, .age_years = 30,
 					 .sex = HV_SEX_FEMALE };
 	hv_test_assert_payload("huawei_ah100", "set the user", &s,
-			       "dc10090ce7774b0c06e7c6f3c7b3e5fe179cb1");
+			       "dc0e090ce7774b0c06e7c6f3c7b3e5fe179cb1");
 
 	/* no profile: no user frame; no address: nothing at all */
 	s = session("AH100");
