@@ -601,6 +601,19 @@ static void test_session(void **state)
 	assert_int_equal(run_session("huawei_ah100", &s, user_changed, &m), 0);
 	assert_int_equal(s.scratch[1], 2);
 	assert_expected(&m, "huawei_ah100", &ah100_published[0]);
+	/* five times at most: then the changes are let be */
+	{
+		static const char *const storm[] = {
+			"bd0100" "5c", "bd0126" "5d", "bd0120" "5c", "bd0120" "5c",
+			"bd0120" "5c", "bd0120" "5c", "bd0120" "5c", "bd0120" "5c",
+			"bd0120" "5c", "bc100edef702c9bbf2176c755b6eccdd5b92b0", NULL
+		};
+
+		s = session("AH100");
+		assert_int_equal(run_session("huawei_ah100", &s, storm, &m), 0);
+		assert_int_equal(s.scratch[1], 5);
+		assert_expected(&m, "huawei_ah100", &ah100_published[0]);
+	}
 	/* without a profile there is no user to send again */
 	s = session("AH100");
 	s.profile = (struct hv_profile){ 0 };
