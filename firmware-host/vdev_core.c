@@ -34,6 +34,7 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_sig_heart_rate,
 	&vdev_model_sig_weight_scale,
 	&vdev_model_xiaomi_s400,
+	&vdev_model_huawei_scale,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)

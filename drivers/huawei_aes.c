@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+/*
+ * AES-128 forward cipher and CTR mode, written from FIPS-197 (sections
+ * 5.1 and 5.2: SubBytes, ShiftRows, MixColumns, AddRoundKey, the key
+ * expansion) and SP 800-38A section 6.5. Byte-oriented and table-light:
+ * frames are a few dozen bytes, speed does not matter; the round keys live
+ * on the caller's stack, nothing is kept between calls.
+ */
+#include <string.h>
+
+#include "drivers/huawei_aes.h"
+
+/* FIPS-197 figure 7, the S-box. */
+static const uint8_t sbox[256] = {
+	0x63, 0x7c, 0x77, 0x7b, 0xf2, 0x6b, 0x6f, 0xc5,
+	0x30, 0x01, 0x67, 0x2b, 0xfe, 0xd7, 0xab, 0x76,
+	0xca, 0x82, 0xc9, 0x7d, 0xfa, 0x59, 0x47, 0xf0,
+	0xad, 0xd4, 0xa2, 0xaf, 0x9c, 0xa4, 0x72, 0xc0,
+	0xb7, 0xfd, 0x93, 0x26, 0x36, 0x3f, 0xf7, 0xcc,
+	0x34, 0xa5, 0xe5, 0xf1, 0x71, 0xd8, 0x31, 0x15,
+	0x04, 0xc7, 0x23, 0xc3, 0x18, 0x96, 0x05, 0x9a,
+	0x07, 0x12, 0x80, 0xe2, 0xeb, 0x27, 0xb2, 0x75,
+	0x09, 0x83, 0x2c, 0x1a, 0x1b, 0x6e, 0x5a, 0xa0,
+	0x52, 0x3b, 0xd6, 0xb3, 0x29, 0xe3, 0x2f, 0x84,
+	0x53, 0xd1, 0x00, 0xed, 0x20, 0xfc, 0xb1, 0x5b,
+	0x6a, 0xcb, 0xbe, 0x39, 0x4a, 0x4c, 0x58, 0xcf,
+	0xd0, 0xef, 0xaa, 0xfb, 0x43, 0x4d, 0x33, 0x85,
+	0x45, 0xf9, 0x02, 0x7f, 0x50, 0x3c, 0x9f, 0xa8,
+	0x51, 0xa3, 0x40, 0x8f, 0x92, 0x9d, 0x38, 0xf5,
+	0xbc, 0xb6, 0xda, 0x21, 0x10, 0xff, 0xf3, 0xd2,
+	0xcd, 0x0c, 0x13, 0xec, 0x5f, 0x97, 0x44, 0x17,
+	0xc4, 0xa7, 0x7e, 0x3d, 0x64, 0x5d, 0x19, 0x73,
+	0x60, 0x81, 0x4f, 0xdc, 0x22, 0x2a, 0x90, 0x88,
+	0x46, 0xee, 0xb8, 0x14, 0xde, 0x5e, 0x0b, 0xdb,
+	0xe0, 0x32, 0x3a, 0x0a, 0x49, 0x06, 0x24, 0x5c,
+	0xc2, 0xd3, 0xac, 0x62, 0x91, 0x95, 0xe4, 0x79,
+	0xe7, 0xc8, 0x37, 0x6d, 0x8d, 0xd5, 0x4e, 0xa9,
+	0x6c, 0x56, 0xf4, 0xea, 0x65, 0x7a, 0xae, 0x08,
+	0xba, 0x78, 0x25, 0x2e, 0x1c, 0xa6, 0xb4, 0xc6,
+	0xe8, 0xdd, 0x74, 0x1f, 0x4b, 0xbd, 0x8b, 0x8a,
+	0x70, 0x3e, 0xb5, 0x66, 0x48, 0x03, 0xf6, 0x0e,
+	0x61, 0x35, 0x57, 0xb9, 0x86, 0xc1, 0x1d, 0x9e,
+	0xe1, 0xf8, 0x98, 0x11, 0x69, 0xd9, 0x8e, 0x94,
+	0x9b, 0x1e, 0x87, 0xe9, 0xce, 0x55, 0x28, 0xdf,
+	0x8c, 0xa1, 0x89, 0x0d, 0xbf, 0xe6, 0x42, 0x68,
+	0x41, 0x99, 0x2d, 0x0f, 0xb0, 0x54, 0xbb, 0x16,
+};
+
+#define AES128_ROUNDS 10
+#define AES128_SCHEDULE_LEN (HV_AES_BLOCK_LEN * (AES128_ROUNDS + 1))
+
+/* Multiplication by x in GF(2^8) modulo x^8 + x^4 + x^3 + x + 1. */
+static uint8_t xtime(uint8_t b)
+{
+	return (uint8_t)((b << 1) ^ (b & 0x80 ? 0x1b : 0x00));
+}
+
+/* FIPS-197 section 5.2: the 176-byte schedule, one round key per 16. */
+static void expand_key(const uint8_t key[HV_AES128_KEY_LEN],
+		       uint8_t w[AES128_SCHEDULE_LEN])
+{
+	uint8_t rcon = 0x01;
+
+	memcpy(w, key, HV_AES128_KEY_LEN);
+	for (size_t i = HV_AES128_KEY_LEN; i < AES128_SCHEDULE_LEN; i += 4) {
+		uint8_t t[4];
+
+		memcpy(t, w + i - 4, 4);
+		if (i % HV_AES128_KEY_LEN == 0) {
+			uint8_t first = t[0];
+
+			/* RotWord, SubWord, Rcon */
+			t[0] = (uint8_t)(sbox[t[1]] ^ rcon);
+			t[1] = sbox[t[2]];
+			t[2] = sbox[t[3]];
+			t[3] = sbox[first];
+			rcon = xtime(rcon);
+		}
+		for (size_t j = 0; j < 4; j++)
+			w[i + j] = (uint8_t)(w[i + j - HV_AES128_KEY_LEN] ^ t[j]);
+	}
+}
+
+static void add_round_key(uint8_t s[HV_AES_BLOCK_LEN], const uint8_t *rk)
+{
+	for (size_t i = 0; i < HV_AES_BLOCK_LEN; i++)
+		s[i] ^= rk[i];
+}
+
+/* SubBytes and ShiftRows together; the state is column-major (byte
+ * r + 4c is row r of column c), so row r moves left by r columns. */
+static void sub_shift(uint8_t s[HV_AES_BLOCK_LEN])
+{
+	uint8_t t[HV_AES_BLOCK_LEN];
+
+	for (size_t c = 0; c < 4; c++)
+		for (size_t r = 0; r < 4; r++)
+			t[r + 4 * c] = sbox[s[r + 4 * ((c + r) % 4)]];
+	memcpy(s, t, HV_AES_BLOCK_LEN);
+}
+
+static void mix_columns(uint8_t s[HV_AES_BLOCK_LEN])
+{
+	for (size_t c = 0; c < 4; c++) {
+		uint8_t *col = s + 4 * c;
+		uint8_t a0 = col[0], a1 = col[1], a2 = col[2], a3 = col[3];
+		uint8_t all = (uint8_t)(a0 ^ a1 ^ a2 ^ a3);
+
+		col[0] ^= (uint8_t)(all ^ xtime((uint8_t)(a0 ^ a1)));
+		col[1] ^= (uint8_t)(all ^ xtime((uint8_t)(a1 ^ a2)));
+		col[2] ^= (uint8_t)(all ^ xtime((uint8_t)(a2 ^ a3)));
+		col[3] ^= (uint8_t)(all ^ xtime((uint8_t)(a3 ^ a0)));
+	}
+}
+
+void hv_aes128_encrypt_block(const uint8_t key[HV_AES128_KEY_LEN],
+			     const uint8_t in[HV_AES_BLOCK_LEN],
+			     uint8_t out[HV_AES_BLOCK_LEN])
+{
+	uint8_t w[AES128_SCHEDULE_LEN];
+	uint8_t s[HV_AES_BLOCK_LEN];
+
+	expand_key(key, w);
+	memcpy(s, in, HV_AES_BLOCK_LEN);
+	add_round_key(s, w);
+	for (size_t round = 1; round < AES128_ROUNDS; round++) {
+		sub_shift(s);
+		mix_columns(s);
+		add_round_key(s, w + HV_AES_BLOCK_LEN * round);
+	}
+	sub_shift(s);
+	add_round_key(s, w + HV_AES_BLOCK_LEN * AES128_ROUNDS);
+	memcpy(out, s, HV_AES_BLOCK_LEN);
+}
+
+void hv_aes128_ctr(const uint8_t key[HV_AES128_KEY_LEN],
+		   const uint8_t iv[HV_AES_BLOCK_LEN], uint8_t *buf, size_t len)
+{
+	uint8_t counter[HV_AES_BLOCK_LEN];
+	uint8_t stream[HV_AES_BLOCK_LEN];
+
+	memcpy(counter, iv, HV_AES_BLOCK_LEN);
+	for (size_t off = 0; off < len; off += HV_AES_BLOCK_LEN) {
+		size_t n = len - off < HV_AES_BLOCK_LEN ? len - off :
+							  HV_AES_BLOCK_LEN;
+
+		hv_aes128_encrypt_block(key, counter, stream);
+		for (size_t i = 0; i < n; i++)
+			buf[off + i] ^= stream[i];
+		/* the whole block is the counter, big-endian */
+		for (size_t i = HV_AES_BLOCK_LEN; i-- > 0;)
+			if (++counter[i])
+				break;
+	}
+}
