@@ -244,3 +244,24 @@ int hv_ccm_decrypt(const uint8_t key[HV_AES128_KEY_LEN], const uint8_t *nonce,
 	memcpy(out, plain, len);
 	return 0;
 }
+
+void hv_aes128_ctr(const uint8_t key[HV_AES128_KEY_LEN],
+		   const uint8_t iv[HV_AES_BLOCK_LEN], uint8_t *buf, size_t len)
+{
+	uint8_t counter[HV_AES_BLOCK_LEN], stream[HV_AES_BLOCK_LEN];
+	struct hv_aes128 aes = { 0 };
+
+	hv_aes128_init(&aes, key);
+	memcpy(counter, iv, HV_AES_BLOCK_LEN);
+	for (size_t off = 0; off < len; off += HV_AES_BLOCK_LEN) {
+		size_t n = len - off < HV_AES_BLOCK_LEN ? len - off :
+							  HV_AES_BLOCK_LEN;
+
+		hv_aes128_encrypt_block(&aes, counter, stream);
+		for (size_t i = 0; i < n; i++)
+			buf[off + i] ^= stream[i];
+		for (size_t i = HV_AES_BLOCK_LEN; i-- > 0;)
+			if (++counter[i])
+				break;
+	}
+}

@@ -25,6 +25,15 @@ void hv_aes128_encrypt_block(const struct hv_aes128 *ctx,
 			     uint8_t out[HV_AES_BLOCK_LEN]);
 
 /*
+ * CTR (NIST SP 800-38A §6.5) in place: buf ^= the key stream from iv, the
+ * whole 16-byte block counted up as one big-endian number (as javax.crypto's
+ * "AES/CTR/NoPadding" does: the Huawei / Honor scales). Encrypts and
+ * decrypts alike.
+ */
+void hv_aes128_ctr(const uint8_t key[HV_AES128_KEY_LEN],
+		   const uint8_t iv[HV_AES_BLOCK_LEN], uint8_t *buf, size_t len);
+
+/*
  * CCM with a nonce of 7..13 bytes and a tag of 4, 6, …, 16 bytes; at most
  * 65279 bytes of associated data. encrypt writes len bytes of ciphertext to
  * out and the tag to tag; decrypt checks the tag (constant time) and writes

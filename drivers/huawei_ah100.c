@@ -65,7 +65,7 @@
 #include "drivers/bytes.h"
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
-#include "drivers/huawei_aes.h"
+#include "drivers/aes128.h"
 #include "drivers/vendor_util.h"
 
 #define HW_WRITE 0xFAA1
