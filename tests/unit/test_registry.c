@@ -380,6 +380,13 @@ static const char *const names[] = {
 	"Mi Band 6",
 	"Amazfit",
 	"Heart Rate Sensor",
+	"AAA002",
+	"AAA013",
+	"YunChen",
+	"VScale",
+	"Mengii",
+	"Body Fat-B2",
+	"Electronic Scale",
 };
 
 static const char *const addresses[] = { NULL, "AA:BB:CC:DD:EE:FF",

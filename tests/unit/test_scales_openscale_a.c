@@ -3,7 +3,7 @@
  * Scale families drawn from openScale's handlers (oliexdev/openScale@f7a733b2,
  * android_app/app/src/main/java/com/health/openscale/core/bluetooth/scales/):
  * AAA-series broadcast, Hesley, Exingtech Y1, Digoo DG-SO38H, Ebelter
- * Body Fat-B2. Frames are written here from the layouts in the drivers'
+ * Body Fat-B2, Excelvan CF36x. Frames are written here from the layouts in the drivers'
  * header comments unless a test cites a published one; each is decoded
  * through the whole registry. Selection and cross-claims, the Theengs
  * corpus claimed by none of them, encoders round trip, conversation
@@ -27,12 +27,14 @@
 #include "tests/fakes/vectors.h"
 
 static const char *const my_drivers[] = {
-	"aaax", "hesley", NULL,
+	"aaax", "hesley", "exingtech_y1", "digoo_dgso38h", "ebelter_b2",
+	"excelvan_cf36x", NULL,
 };
 
 /* Drivers with a GATT conversation. */
 static const char *const my_connected[] = {
-	"hesley", NULL,
+	"hesley", "exingtech_y1", "digoo_dgso38h", "ebelter_b2",
+	"excelvan_cf36x", NULL,
 };
 
 static const struct hv_profile male44 = { .height_m = 1.80, .age_years = 44,
@@ -217,6 +219,282 @@ static void test_hesley_conversation(void **state)
 	assert_int_equal(wait->on_value(&s, result, sizeof(result)), HV_VALUE_DONE);
 }
 
+/* --- Exingtech Y1 ------------------------------------------------------------ */
+
+#define EX_NOTIFY "1a2ea400-75b9-11e2-be05-0002a5d5c51b"
+
+static const struct hv_profile female35 = { .height_m = 1.65, .age_years = 35,
+					    .sex = HV_SEX_FEMALE };
+
+static void test_exingtech_y1(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	/* 72.4 kg, fat 21.3 %, water 55.2 %, bone 3.1 kg, muscle 38.4 %,
+	 * visceral 9; no name needed: the UUID is the vendor's */
+	hv_test_gatt(&f, NULL, EX_NOTIFY,
+		     "00000000" "02d4" "00d5" "0228" "001f" "0180" "09" "0672" "00e6" "00",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "exingtech_y1");
+	assert_true(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT), 21.3, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WATER_PERCENT), 55.2, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BONE_MASS), 3.1, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_MUSCLE_PERCENT), 38.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_VISCERAL_FAT_RATING), 9, 1e-9);
+	/* weight only ([6] = 0xFF): live, no composition */
+	hv_test_gatt(&f, "VScale", EX_NOTIFY,
+		     "00000000" "02d4" "ffff" "0000" "0000" "0000" "00" "0000" "0000" "00",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "exingtech_y1");
+	assert_false(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_FAT_PERCENT));
+	/* other lengths; zero weight */
+	hv_test_gatt(&f, "VScale", EX_NOTIFY, "10030000", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_control(&m, "exingtech_y1");
+	hv_test_gatt(&f, "VScale", EX_NOTIFY,
+		     "00000000" "0000" "00d5" "0228" "001f" "0180" "09" "0672" "00e6" "00",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_invalid(&m, "exingtech_y1");
+}
+
+static void test_exingtech_y1_conversation(void **state)
+{
+	struct hv_session s = session("VScale");
+	const struct hv_step *wait;
+	uint8_t weight_only[20] = { [5] = 0x01, [6] = 0xFF }, result[20] = { [5] = 1 };
+	char hex[32];
+
+	(void)state;
+	/* slot 3, male (0), 44 y, 180 cm */
+	hv_test_assert_payload("exingtech_y1", "user block", &s, "1003002cb4");
+	s.profile = female35;
+	s.user_index = -1;
+	hv_test_assert_payload("exingtech_y1", "user block", &s, "100101" "23" "a5");
+	/* no profile: nothing to write (the step is optional) */
+	s.profile = (struct hv_profile){ 0 };
+	assert_int_equal(hv_test_payload("exingtech_y1", "user block", &s, hex,
+					 sizeof(hex)),
+			 -ENODATA);
+	assert_true(hv_test_find_step("exingtech_y1", "user block", NULL)->flags &
+		    HV_STEP_OPTIONAL);
+	wait = hv_test_find_step("exingtech_y1", "wait for the composition", NULL);
+	assert_int_equal(wait->on_value(&s, weight_only, sizeof(weight_only)),
+			 HV_VALUE_MORE);
+	assert_int_equal(wait->on_value(&s, result, sizeof(result)), HV_VALUE_DONE);
+	assert_int_equal(wait->on_value(&s, result, 19), HV_VALUE_MORE);
+}
+
+/* --- Digoo DG-SO38H ---------------------------------------------------------- */
+
+static void test_digoo(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	/* all values: 72.45 kg, fat 21.3 %, visceral 8.5, water 55.2 %,
+	 * muscle 38.4 %, bone 3.1 kg */
+	hv_test_gatt(&f, "Mengii", "fff1",
+		     "000000" "1c4d" "02" "00d5" "0000" "55" "0228" "000000" "0180" "1f" "00",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "digoo_dgso38h");
+	assert_true(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.45, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT), 21.3, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_VISCERAL_FAT_RATING), 8.5, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WATER_PERCENT), 55.2, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_MUSCLE_PERCENT), 38.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BONE_MASS), 3.1, 1e-9);
+	/* all values with fat 0: the weight alone */
+	hv_test_gatt(&f, "Mengii", "fff1",
+		     "000000" "1c4d" "02" "0000" "0000" "55" "0228" "000000" "0180" "1f" "00",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "digoo_dgso38h");
+	assert_true(m.final);
+	assert_int_equal(m.n_readings, 1);
+	/* stable weight: live (the all-values frame follows) */
+	hv_test_gatt(&f, "mengii", "fff1",
+		     "000000" "1c4d" "01" "0000" "0000" "00" "0000" "000000" "0000" "00" "00",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "digoo_dgso38h");
+	assert_false(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.45, 1e-9);
+	/* empty, short */
+	hv_test_gatt(&f, "Mengii", "fff1",
+		     "000000" "0000" "00" "0000" "0000" "00" "0000" "000000" "0000" "00" "00",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_control(&m, "digoo_dgso38h");
+	hv_test_gatt(&f, "Mengii", "fff1", "0000001c4d02", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_control(&m, "digoo_dgso38h");
+	/* 0xFFF1 without the name is not Digoo's */
+	hv_test_gatt(&f, NULL, "fff1",
+		     "000000" "1c4d" "02" "00d5" "0000" "55" "0228" "000000" "0180" "1f" "00",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_true(m.driver == NULL || strcmp(m.driver, "digoo_dgso38h") != 0);
+}
+
+static void test_digoo_conversation(void **state)
+{
+	struct hv_session s = session("Mengii");
+	const struct hv_step *stable, *all;
+	size_t i_end;
+	uint8_t live[20] = { [3] = 0x1c, [4] = 0x4d }, st[20] = { [3] = 0x1c, [4] = 0x4d, [5] = 1 };
+	uint8_t result[20] = { [3] = 0x1c, [4] = 0x4d, [5] = 2 };
+
+	(void)state;
+	/* 180 cm, 44 y, male (0), kg (1); 11+0d+01+b4+2c+00+01 = 0x100 */
+	hv_test_assert_payload("digoo_dgso38h", "profile and unit", &s,
+			       "091012110d01b42c000100000000" "0000");
+	s.profile = female35;
+	/* 11+0d+01+a5+23+01+01 = 0xe9 */
+	hv_test_assert_payload("digoo_dgso38h", "profile and unit", &s,
+			       "091012110d01a523010100000000" "00e9");
+	s.profile = (struct hv_profile){ 0 };
+	/* zeros: 11+0d+01+00+00+00+01 = 0x20 */
+	hv_test_assert_payload("digoo_dgso38h", "profile and unit", &s,
+			       "091012110d01000000010000000000" "20");
+	stable = hv_test_find_step("digoo_dgso38h", "wait for a stable weight", NULL);
+	all = hv_test_find_step("digoo_dgso38h", "wait for all values", NULL);
+	(void)hv_test_find_step("digoo_dgso38h", "done", &i_end);
+	assert_int_equal(stable->on_value(&s, live, sizeof(live)), HV_VALUE_MORE);
+	assert_int_equal(stable->on_value(&s, st, sizeof(st)), HV_VALUE_DONE);
+	assert_int_equal(stable->on_value(&s, result, sizeof(result)), HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, (int)i_end);
+	assert_int_equal(all->on_value(&s, st, sizeof(st)), HV_VALUE_MORE);
+	assert_int_equal(all->on_value(&s, result, sizeof(result)), HV_VALUE_DONE);
+}
+
+/* --- Ebelter Body Fat-B2 ------------------------------------------------------- */
+
+static void test_ebelter(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	/* 72.4 kg (724 LE), fat 21.3 % (213 LE) */
+	hv_test_gatt(&f, "Body Fat-B2", "faa2", "8d110000d402d50000", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "ebelter_b2");
+	assert_true(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT), 21.3, 1e-9);
+	/* fat 0: weight alone; any case of the name and a suffix */
+	hv_test_gatt(&f, "BODY FAT-B2 01", "faa2", "8d110000d4020000", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "ebelter_b2");
+	assert_int_equal(m.n_readings, 1);
+	/* status, below 10 kg, other: protocol frames; short, foreign: invalid */
+	hv_test_gatt(&f, "Body Fat-B2", "faa2", "8d01", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_control(&m, "ebelter_b2");
+	hv_test_gatt(&f, "Body Fat-B2", "faa2", "8d11000063000000", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_control(&m, "ebelter_b2");
+	hv_test_gatt(&f, "Body Fat-B2", "faa2", "8d22", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_control(&m, "ebelter_b2");
+	hv_test_gatt(&f, "Body Fat-B2", "faa2", "8d110000d402d5", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_invalid(&m, "ebelter_b2");
+	hv_test_gatt(&f, "Body Fat-B2", "faa2", "ab09", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_invalid(&m, "ebelter_b2");
+}
+
+static void test_ebelter_conversation(void **state)
+{
+	struct hv_session s = session("Body Fat-B2");
+	const struct hv_step *wait;
+	uint8_t status[] = { 0x8D, 0x01 }, light[] = { 0x8D, 0x11, 0, 0, 0x63, 0, 0, 0 };
+	uint8_t result[] = { 0x8D, 0x11, 0, 0, 0xD4, 0x02, 0, 0 };
+
+	(void)state;
+	assert_step_bytes("ebelter_b2", "handshake, first", "ab0998fc121711180a2714");
+	assert_step_bytes("ebelter_b2", "handshake, second",
+			  "ab0e9906151442148bbc0aa611bd12e9ea");
+	wait = hv_test_find_step("ebelter_b2", "wait for the result", NULL);
+	assert_int_equal(wait->on_value(&s, status, sizeof(status)), HV_VALUE_MORE);
+	assert_int_equal(wait->on_value(&s, light, sizeof(light)), HV_VALUE_MORE);
+	assert_int_equal(wait->on_value(&s, result, sizeof(result)), HV_VALUE_DONE);
+}
+
+/* --- Excelvan CF36x ------------------------------------------------------------ */
+
+static void test_excelvan(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	/* 72.4 kg, fat 21.3 %, bone 3.1 kg, muscle 38.4 %, visceral 9,
+	 * water 55.2 %, BMR 1650 */
+	hv_test_gatt(&f, "Electronic Scale", "fff4",
+		     "cf000000" "02d4" "00d5" "1f" "0180" "09" "0228" "0672", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "excelvan_cf36x");
+	assert_true(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT), 21.3, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BONE_MASS), 3.1, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_MUSCLE_PERCENT), 38.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_VISCERAL_FAT_RATING), 9, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WATER_PERCENT), 55.2, 1e-9);
+	/* 17 bytes too */
+	hv_test_gatt(&f, "electronic scale", "fff4",
+		     "cf000000" "02d4" "00d5" "1f" "0180" "09" "0228" "0672" "00", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "excelvan_cf36x");
+	/* other heads: protocol frames; bad length, zero weight: invalid */
+	hv_test_gatt(&f, "Electronic Scale", "fff4", "fe0101", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_control(&m, "excelvan_cf36x");
+	hv_test_gatt(&f, "Electronic Scale", "fff4", "cf00000002d400d5", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_invalid(&m, "excelvan_cf36x");
+	hv_test_gatt(&f, "Electronic Scale", "fff4",
+		     "cf000000" "0000" "00d5" "1f" "0180" "09" "0228" "0672", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_invalid(&m, "excelvan_cf36x");
+	/* 0xFFF4 under another name is not Excelvan's */
+	hv_test_gatt(&f, "Electronic Scale 2", "fff4",
+		     "cf000000" "02d4" "00d5" "1f" "0180" "09" "0228" "0672", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_true(m.driver == NULL || strcmp(m.driver, "excelvan_cf36x") != 0);
+}
+
+static void test_excelvan_conversation(void **state)
+{
+	struct hv_session s = session("Electronic Scale");
+	const struct hv_step *wait;
+	uint8_t result[16] = { 0xCF }, echo[8] = { 0xFE };
+
+	(void)state;
+	/* user 1, male (1), activity 0, 180 cm, 44 y, kg; XOR 01^01^00^b4^2c^01 */
+	hv_test_assert_payload("excelvan_cf36x", "user and unit", &s, "fe010100b42c0199");
+	s.profile = female35;
+	/* 01^00^00^a5^23^01 = 0x86 */
+	hv_test_assert_payload("excelvan_cf36x", "user and unit", &s, "fe010000a5230186");
+	wait = hv_test_find_step("excelvan_cf36x", "wait for the result", NULL);
+	assert_int_equal(wait->on_value(&s, echo, sizeof(echo)), HV_VALUE_MORE);
+	assert_int_equal(wait->on_value(&s, result, sizeof(result)), HV_VALUE_DONE);
+}
+
 /* --- every family ------------------------------------------------------------- */
 
 /* Encode a measurement, decode it again through the registry under name. */
@@ -252,12 +530,29 @@ static void test_encoders_roundtrip(void **state)
 		HV_METRIC_BONE_MASS,
 	};
 	static const double kg[] = { 72.45 }, heavy[] = { 180.001 };
+	static const enum hv_metric comp6[] = {
+		HV_METRIC_BODY_WEIGHT, HV_METRIC_BODY_FAT_PERCENT,
+		HV_METRIC_BODY_WATER_PERCENT, HV_METRIC_MUSCLE_PERCENT,
+		HV_METRIC_BONE_MASS, HV_METRIC_VISCERAL_FAT_RATING,
+	};
+	static const enum hv_metric wfat[] = { HV_METRIC_BODY_WEIGHT,
+					       HV_METRIC_BODY_FAT_PERCENT };
 	static const double hesley[] = { 72.45, 21.3, 55.2, 38.4, 3.1 };
+	static const double full[] = { 72.4, 21.3, 55.2, 38.4, 3.1, 9 };
+	static const double digoo[] = { 72.45, 21.3, 55.2, 38.4, 3.1, 8.5 };
+	static const double kg1[] = { 72.4 }, ebelter[] = { 72.4, 21.3 };
 
 	(void)state;
 	roundtrip("aaax", "AAA002", true, w, kg, 1, 0);
 	roundtrip("aaax", "AAA013", false, w, heavy, 1, 0);
 	roundtrip("hesley", "YunChen", true, comp, hesley, 5, 0);
+	roundtrip("exingtech_y1", NULL, true, comp6, full, 6, 0);
+	roundtrip("exingtech_y1", "VScale", false, w, kg1, 1, 0);
+	roundtrip("digoo_dgso38h", "Mengii", true, comp6, digoo, 6, 0);
+	roundtrip("digoo_dgso38h", "Mengii", false, w, kg, 1, 0);
+	roundtrip("ebelter_b2", "Body Fat-B2", true, wfat, ebelter, 2, 0);
+	roundtrip("ebelter_b2", "Body Fat-B2", true, w, kg1, 1, 0);
+	roundtrip("excelvan_cf36x", "Electronic Scale", true, comp6, full, 6, 0);
 }
 
 static void test_conversations_well_formed(void **state)
@@ -292,9 +587,14 @@ static void test_selection(void **state)
 		{ "AAA013", "aaax" },
 		{ "YunChen", "hesley" },
 		{ "YUNCHEN", "hesley" },
+		{ "VScale", "exingtech_y1" },
+		{ "Mengii", "digoo_dgso38h" },
+		{ "Body Fat-B2", "ebelter_b2" },
+		{ "Electronic Scale", "excelvan_cf36x" },
 	};
 	static const char *const not_ours[] = { "AAA001", "AAA0020", "YunChen1",
-						"Yun", NULL };
+						"Yun", "VScale2", "Mengii-X",
+						"Body Fat", "Electronic", NULL };
 	struct hv_frame f;
 
 	(void)state;
@@ -319,6 +619,14 @@ int main(void)
 		cmocka_unit_test(test_aaax),
 		cmocka_unit_test(test_hesley),
 		cmocka_unit_test(test_hesley_conversation),
+		cmocka_unit_test(test_exingtech_y1),
+		cmocka_unit_test(test_exingtech_y1_conversation),
+		cmocka_unit_test(test_digoo),
+		cmocka_unit_test(test_digoo_conversation),
+		cmocka_unit_test(test_ebelter),
+		cmocka_unit_test(test_ebelter_conversation),
+		cmocka_unit_test(test_excelvan),
+		cmocka_unit_test(test_excelvan_conversation),
 		cmocka_unit_test(test_encoders_roundtrip),
 		cmocka_unit_test(test_conversations_well_formed),
 		cmocka_unit_test(test_theengs_not_claimed),
