@@ -62,6 +62,10 @@
  * weighing that never reaches the impedance or the composite frames is not
  * stored. New framing: the final-result frame is the measurement.
  *
+ * Not this family although on 0xFFB0: the Hoffen BBS-8107 / ProfiCare
+ * PC-PW 3008 BT (FA framing, drivers/hoffen_bbs8107.c); the service alone
+ * does not claim them.
+ *
  * The conversation speaks the AC framing. The Robi S9 / SSW532 handshake
  * (B0/B1 frames with a vendor token) is not implemented: those are decoded
  * from captures and relayed frames only.
@@ -386,6 +390,14 @@ static bool new_framing_name(const char *name)
 	       hv_name_contains_ci(name, "fg2211");
 }
 
+/* The Chipsea "WeChat scale" (drivers/hoffen_bbs8107.c) speaks its own
+ * framing on 0xFFB0. */
+static bool hoffen_name(const char *name)
+{
+	return hv_name_contains_ci(name, "Hoffen BS-8107") ||
+	       hv_name_contains_ci(name, "PC-PW 3008 BT");
+}
+
 static bool claims_device(const struct hv_frame *f)
 {
 	if (hv_name_prefix_ci(f->name, "swan") || name_is_ci(f->name, "icomon") ||
@@ -397,7 +409,8 @@ static bool claims_device(const struct hv_frame *f)
 	if (!hv_frame_has_service(f, 0xFFB0))
 		return false;
 	return !hv_name_contains_ci(f->name, "1byone") &&
-	       !hv_name_contains_ci(f->name, "senssun");
+	       !hv_name_contains_ci(f->name, "senssun") &&
+	       !hoffen_name(f->name);
 }
 
 /* --- conversation (AC framing) --------------------------------------------- */

@@ -387,6 +387,8 @@ static const char *const names[] = {
 	"Mengii",
 	"Body Fat-B2",
 	"Electronic Scale",
+	"Hoffen BS-8107",
+	"PC-PW 3008 BT",
 };
 
 static const char *const addresses[] = { NULL, "AA:BB:CC:DD:EE:FF",
