@@ -389,6 +389,7 @@ static const char *const names[] = {
 	"Electronic Scale",
 	"Hoffen BS-8107",
 	"PC-PW 3008 BT",
+	"Cult Smart Scale Pro",
 };
 
 static const char *const addresses[] = { NULL, "AA:BB:CC:DD:EE:FF",
