@@ -62,6 +62,18 @@
  * weighing that never reaches the impedance or the composite frames is not
  * stored. New framing: the final-result frame is the measurement.
  *
+ * EEBBL Body Fat Scale (openScale EEBBLHandler, same commit; name
+ * containing "EEBBL" — openScale also takes any name containing "P1",
+ * which would take other vendors' scales, so not here): the AC
+ * initialisation above, then new-framing A2 frames only. openScale takes
+ * a locked (ST 03) weight seen 8 times in a row, 30..250 kg, as the
+ * measurement; the conversation counts them and keeps the weight in
+ * session.quirks (bit 1, bits 8..23 in 10 g), and the next locked frame
+ * of that weight decodes as final, once. The A2 checksum (mod 32, as
+ * Robi's) is assumed: openScale's EEBBL handler does not check it. Its
+ * fallback "rich indication" path (a 1F 01 pattern searched anywhere in a
+ * frame, never seen in a published frame) is not implemented.
+ *
  * Not this family although on 0xFFB0: the Hoffen BBS-8107 / ProfiCare
  * PC-PW 3008 BT (FA framing, drivers/hoffen_bbs8107.c); the service alone
  * does not claim them.
@@ -89,6 +101,11 @@
 
 /* quirks */
 #define LF_QUIRK_DECI 0x1u
+/* EEBBL: the conversation saw a locked A2 weight settle (bits 8..23 hold it
+ * in 10 g); the next locked A2 frame of that weight is the measurement */
+#define LF_QUIRK_A2_SETTLED 0x2u
+#define LF_A2_SETTLE_FRAMES 8
+#define LF_A2_LOCKED 0x03
 #define LF_WEIGHT_SHIFT 8
 #define LF_WEIGHT_MASK 0xFFFFu
 
@@ -279,7 +296,10 @@ static int decode_new(const struct hv_frame *frame, const uint8_t *p,
 		g = be24(p + 6);
 		if (!g)
 			return hv_measurement_control(ret, "empty");
-		ret->final = false;
+		ret->final = (frame->quirks & LF_QUIRK_A2_SETTLED) &&
+			     p[4] == LF_A2_LOCKED &&
+			     g / 10 == ((frame->quirks >> LF_WEIGHT_SHIFT) &
+					LF_WEIGHT_MASK);
 		person_kg(ret);
 		return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, g / 1000.0);
 	}
@@ -400,6 +420,8 @@ static bool hoffen_name(const char *name)
 
 static bool claims_device(const struct hv_frame *f)
 {
+	if (hv_name_contains_ci(f->name, "EEBBL"))
+		return true;
 	if (hv_name_prefix_ci(f->name, "swan") || name_is_ci(f->name, "icomon") ||
 	    name_is_ci(f->name, "yg") || hv_name_prefix_ci(f->name, "FitTrack") ||
 	    new_framing_name(f->name))
@@ -485,6 +507,58 @@ static int pl_unit(const struct hv_session *s, uint8_t *buf, size_t size,
 	return cfg(s, 0xFE, 0x06, 0x00 /* kg */, 0x00, buf, size, ret_len);
 }
 
+enum { ST_A2_FINAL = 12, ST_A2_END = 13 };
+
+/* EEBBL: the weight of a locked A2 frame (xx 07 00 A2 03 ?? GG GG GG), 0
+ * for any other frame. */
+static uint32_t a2_locked_grams(const uint8_t *v, size_t len)
+{
+	if (len != 20 || v[1] != 0x07 || v[2] != 0x00 || v[3] != 0xA2 ||
+	    new_sum(v) != v[19] || v[4] != LF_A2_LOCKED)
+		return 0;
+	return be24(v + 6);
+}
+
+/*
+ * The same locked A2 weight LF_A2_SETTLE_FRAMES times in a row, between 30
+ * and 250 kg, is the settled weight (openScale's EEBBLHandler waits for 8):
+ * kept in the session so that the next such frame decodes as the
+ * measurement. scratch[0] the last weight (g), scratch[1] the run length.
+ */
+static int on_a2(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	uint32_t g = a2_locked_grams(v, len);
+
+	if (len == 20 && v[1] == 0x07 && v[2] == 0x00 && v[3] == 0xA2 && !g) {
+		s->scratch[1] = 0; /* settling: start again */
+		return HV_VALUE_MORE;
+	}
+	if (!g)
+		return HV_VALUE_MORE;
+	if (g == s->scratch[0]) {
+		s->scratch[1]++;
+	} else {
+		s->scratch[0] = g;
+		s->scratch[1] = 1;
+	}
+	if (s->scratch[1] < LF_A2_SETTLE_FRAMES || g < 30000 || g > 250000)
+		return HV_VALUE_MORE;
+	s->quirks = (s->quirks & ~(LF_WEIGHT_MASK << LF_WEIGHT_SHIFT)) |
+		    LF_QUIRK_A2_SETTLED | (g / 10) << LF_WEIGHT_SHIFT;
+	s->next_step = ST_A2_FINAL;
+	return HV_VALUE_GOTO;
+}
+
+/* The locked frame after the settled run has been decoded as the
+ * measurement: no second one. */
+static int on_a2_final(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	if (!a2_locked_grams(v, len))
+		return HV_VALUE_MORE;
+	s->quirks &= ~LF_QUIRK_A2_SETTLED;
+	return HV_VALUE_DONE;
+}
+
 /* A stable weight (kept in the session for the impedance frame), or the
  * first composite frame. */
 static int on_stable(struct hv_session *s, const uint8_t *v, size_t len)
@@ -493,6 +567,8 @@ static int on_stable(struct hv_session *s, const uint8_t *v, size_t len)
 
 	if (len == 20 && v[0] == AC && v[2] == 0xFF)
 		return HV_VALUE_DONE;
+	if (len == 20 && v[0] != AC && hv_name_contains_ci(s->name, "EEBBL"))
+		return on_a2(s, v, len);
 	if (len != 8 || v[0] != AC || v[1] != 0x02 || ac_sum(v) != v[7] ||
 	    v[6] != CH_STABLE)
 		return HV_VALUE_MORE;
@@ -557,7 +633,14 @@ static const struct hv_step steps[] = {
 		   .timeout_ms = 3000, .flags = HV_STEP_OPTIONAL,
 		   .what = "linger for the last frames" },
 	/* 11 */ { .op = HV_STEP_END, .what = "done" },
+	/* 12 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb2",
+		   .on_value = on_a2_final, .timeout_ms = 5000,
+		   .what = "EEBBL: wait for the settled weight's next frame" },
+	/* 13 */ { .op = HV_STEP_END, .what = "done (EEBBL)" },
 };
+
+_Static_assert(sizeof(steps) / sizeof(steps[0]) == ST_A2_END + 1,
+	       "step indices out of date");
 
 static const struct hv_conversation conversation = {
 	.steps = steps,
@@ -567,6 +650,7 @@ static const struct hv_conversation conversation = {
 static const char *const models[] = {
 	"SWAN / Icomon / YG (MGB)", "FitTrack Dara 2.0", "Dr Trust Smart 505",
 	"Dr Trust SSW532 / Icomon FG2211WB (decode only)",
+	"EEBBL Body Fat Scale (8-electrode)",
 	"Robi S9 (decode only)", NULL,
 };
 
@@ -574,7 +658,7 @@ static const uint16_t characteristics[] = { LF_NOTIFY, LF_INDICATE, 0 };
 static const uint16_t services[] = { 0xFFB0, 0 };
 static const char *const name_prefixes[] = { "Swan", "SWAN", "icomon", "YG",
 					     "FitTrack", "FITTRACK", "SSW",
-					     NULL };
+					     "EEBBL", NULL };
 
 const struct hv_driver lefu_icomon_driver = {
 	.id = "lefu_icomon",

@@ -390,6 +390,7 @@ static const char *const names[] = {
 	"Hoffen BS-8107",
 	"PC-PW 3008 BT",
 	"Cult Smart Scale Pro",
+	"EEBBL",
 };
 
 static const char *const addresses[] = { NULL, "AA:BB:CC:DD:EE:FF",

@@ -3,7 +3,8 @@
  * Scale families drawn from openScale's handlers (oliexdev/openScale@f7a733b2,
  * android_app/app/src/main/java/com/health/openscale/core/bluetooth/scales/):
  * AAA-series broadcast, Hesley, Exingtech Y1, Digoo DG-SO38H, Ebelter
- * Body Fat-B2, Excelvan CF36x, Hoffen BBS-8107, Cult Smart Scale Pro. Frames are written here from the layouts in the drivers'
+ * Body Fat-B2, Excelvan CF36x, Hoffen BBS-8107, Cult Smart Scale Pro;
+ * EEBBL as a variant of lefu_icomon. Frames are written here from the layouts in the drivers'
  * header comments unless a test cites a published one; each is decoded
  * through the whole registry. Selection and cross-claims, the Theengs
  * corpus claimed by none of them, encoders round trip, conversation
@@ -727,6 +728,79 @@ static void test_cult_conversation(void **state)
 	assert_int_equal(wait_w->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
 }
 
+/* --- EEBBL (a lefu_icomon variant) ------------------------------------------------- */
+
+#define A2_LOCKED_72450 "0107" "00a2" "03" "00" "011b02" "00000000000000000000" "00"
+#define A2_SETTLING "0107" "00a2" "01" "00" "011a00" "00000000000000000000" "00"
+
+static void test_eebbl(void **state)
+{
+	struct hv_session s = session("EEBBL Scale");
+	const struct hv_step *stable, *fin;
+	size_t i_fin, i_end;
+	struct hv_frame f, settling;
+	struct hv_measurement m;
+
+	(void)state;
+	assert_ptr_equal(hv_registry_select(&(struct hv_frame){ .name = "EEBBL Scale" }),
+			 hv_driver_by_id("lefu_icomon"));
+	/* the same AC initialisation as the family */
+	hv_test_assert_payload("lefu_icomon", "init F7", &s, "ac02f7000000ccc3");
+	hv_test_assert_payload("lefu_icomon", "user", &s, "ac02fb012cb4cca8");
+
+	stable = hv_test_find_step("lefu_icomon", "wait for a stable weight", NULL);
+	fin = hv_test_find_step("lefu_icomon", "EEBBL: wait", &i_fin);
+	(void)hv_test_find_step("lefu_icomon", "done (EEBBL)", &i_end);
+	assert_int_equal(i_end, i_fin + 1);
+	hv_test_gatt(&f, "EEBBL Scale", "ffb2", A2_LOCKED_72450, HV_CS_NEW);
+	hv_test_gatt(&settling, "EEBBL Scale", "ffb2", A2_SETTLING, HV_CS_NEW);
+	/* out of a session, or before it settles: live */
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
+	assert_false(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.45, 1e-9);
+	/* seven locked, a settling one: the run starts again */
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(stable->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+	assert_int_equal(stable->on_value(&s, settling.value, settling.value_len),
+			 HV_VALUE_MORE);
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(stable->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+	f.quirks = s.quirks;
+	hv_test_decode(&f, &m);
+	assert_false(m.final);
+	/* the eighth: settled, kept */
+	assert_int_equal(stable->on_value(&s, f.value, f.value_len), HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, (int)i_fin);
+	/* the next locked frame is the measurement, once */
+	f.quirks = s.quirks;
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
+	assert_true(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.45, 1e-9);
+	/* a locked frame of another weight is not */
+	hv_test_gatt(&settling, "EEBBL Scale", "ffb2",
+		     "0107" "00a2" "03" "00" "011a00" "00000000000000000000" "00", HV_CS_NEW);
+	settling.quirks = s.quirks;
+	hv_test_decode(&settling, &m);
+	assert_false(m.final);
+	assert_int_equal(fin->on_value(&s, f.value, f.value_len), HV_VALUE_DONE);
+	f.quirks = s.quirks;
+	hv_test_decode(&f, &m);
+	assert_false(m.final);
+	/* other names on the family keep the AC path */
+	s = session("Swan");
+	hv_test_gatt(&f, "Swan", "ffb2", A2_LOCKED_72450, HV_CS_NEW);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(stable->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+	/* below 30 kg never settles */
+	s = session("EEBBL");
+	hv_test_gatt(&f, "EEBBL", "ffb2",
+		     "0107" "00a2" "03" "00" "004e20" "00000000000000000000" "00", HV_CS_NEW);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(stable->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+}
+
 /* --- every family ------------------------------------------------------------- */
 
 /* Encode a measurement, decode it again through the registry under name. */
@@ -874,6 +948,7 @@ int main(void)
 		cmocka_unit_test(test_hoffen_conversation),
 		cmocka_unit_test(test_cult),
 		cmocka_unit_test(test_cult_conversation),
+		cmocka_unit_test(test_eebbl),
 		cmocka_unit_test(test_encoders_roundtrip),
 		cmocka_unit_test(test_conversations_well_formed),
 		cmocka_unit_test(test_theengs_not_claimed),
