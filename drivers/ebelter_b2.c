@@ -6,7 +6,7 @@
  * EbelterBodyFatB2Handler.kt), oliexdev/openScale@f7a733b2 (file last
  * changed in 939143c9), itself read from nRF Connect captures.
  *
- * App → scale, once subscribed (two writes without response):
+ * App → scale, once subscribed (two writes, with response):
  *   AB 09 98 FC 12 17 11 18 0A 27 14
  *   AB 0E 99 06 15 14 42 14 8B BC 0A A6 11 BD 12 E9 EA
  * (what they carry is not described; openScale sends them as captured, and
@@ -121,10 +121,10 @@ static const struct hv_step steps[] = {
 	{ .op = HV_STEP_SUBSCRIBE, .service = "faa0", .characteristic = "faa2",
 	  .what = "subscribe 0xFAA2" },
 	{ .op = HV_STEP_WRITE, .service = "faa0", .characteristic = "faa1",
-	  .bytes = hello1, .n_bytes = sizeof(hello1),
+	  .bytes = hello1, .n_bytes = sizeof(hello1), .flags = HV_STEP_WITH_RESPONSE,
 	  .what = "handshake, first (AB 09 98)" },
 	{ .op = HV_STEP_WRITE, .service = "faa0", .characteristic = "faa1",
-	  .bytes = hello2, .n_bytes = sizeof(hello2),
+	  .bytes = hello2, .n_bytes = sizeof(hello2), .flags = HV_STEP_WITH_RESPONSE,
 	  .what = "handshake, second (AB 0E 99)" },
 	{ .op = HV_STEP_WAIT, .service = "faa0", .characteristic = "faa2",
 	  .on_value = on_result, .timeout_ms = 60000,

@@ -391,6 +391,7 @@ static const char *const names[] = {
 	"PC-PW 3008 BT",
 	"Cult Smart Scale Pro",
 	"EEBBL",
+	"ES-CS20M",
 };
 
 static const char *const addresses[] = { NULL, "AA:BB:CC:DD:EE:FF",
