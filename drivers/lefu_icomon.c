@@ -78,9 +78,23 @@
  * PC-PW 3008 BT (FA framing, drivers/hoffen_bbs8107.c); the service alone
  * does not claim them.
  *
- * The conversation speaks the AC framing. The Robi S9 / SSW532 handshake
- * (B0/B1 frames with a vendor token) is not implemented: those are decoded
- * from captures and relayed frames only.
+ * The conversation speaks the AC framing; for the new framing (whose names
+ * the AC initialisation refuses) it goes on to the SSW532 set-up of
+ * openScale's DrTrustSSW532Handler (same commit): 0xFFB3 subscribed before
+ * 0xFFB2; set-up frame 0 (SQ 18 00 …, SQ the session id) and 1 (SQ 18 01);
+ * then, on 0xFFB1 with response, 00 03 00 B0 SQ 0…, the profile
+ * 01 1A 00 B8 TT TT TT TT 01 4A 01 HH 17 70 (80|age) 13 88 0F 00 (Unix
+ * time BE, height 100..220 cm; sex is not sent) and the app id
+ * 01 1A 01 00 00 00 06 "icomon" 0…, each with the mod-32 checksum; after
+ * the result's end fragment, 04 03 00 B0 SQ 0… stops the blinking.
+ * Fragment 0 of this weighing is the final weight, first packet; the
+ * conversation keeps it (quirk bit 2, bits 8..23 in 10 g) and fragment 1
+ * completes it with the foot-to-foot impedance Z3 + Z4 + Z5 (LE, 0.1 Ohm
+ * at [7..12]; bit 3 set), or the end fragment with the weight alone.
+ * openScale waits 5 s after a weight-only end for the handles; the
+ * conversation does not. Robi S9: the same path, but its handshake is not
+ * this one (B0/B1 with a vendor token): it times out waiting for the
+ * set-up frame; its frames decode from captures and relayed frames.
  */
 #include <errno.h>
 
@@ -106,6 +120,10 @@
 #define LF_QUIRK_A2_SETTLED 0x2u
 #define LF_A2_SETTLE_FRAMES 8
 #define LF_A2_LOCKED 0x03
+/* SSW532: bits 8..23 hold this weighing's result weight (10 g), kept by the
+ * conversation from fragment 0; set when the impedance fragment came */
+#define LF_QUIRK_SSW_KEPT 0x4u
+#define LF_QUIRK_SSW_DONE 0x8u
 #define LF_WEIGHT_SHIFT 8
 #define LF_WEIGHT_MASK 0xFFFFu
 
@@ -281,15 +299,44 @@ static int decode_composite2(const uint8_t *p, struct hv_measurement *ret)
 	return r < 0 ? r : 0;
 }
 
+/*
+ * SSW532 fragments 1 (segmental impedances) and 2 (end), after a live
+ * fragment 0 the conversation kept: the foot-to-foot impedance Z3 + Z4 + Z5
+ * completes the measurement; the end marker without it completes it with
+ * the weight alone.
+ */
+static int decode_ssw_fragment(const struct hv_frame *frame, const uint8_t *p,
+			       struct hv_measurement *ret)
+{
+	unsigned kept = (frame->quirks >> LF_WEIGHT_SHIFT) & LF_WEIGHT_MASK;
+	double z;
+
+	if (!(frame->quirks & LF_QUIRK_SSW_KEPT) || !kept ||
+	    (frame->quirks & LF_QUIRK_SSW_DONE))
+		return hv_measurement_control(ret, "fragment");
+	if (p[2] == 1) {
+		z = (hv_le16(p + 7) + hv_le16(p + 9) + hv_le16(p + 11)) / 10.0;
+		if (z <= 0)
+			return hv_measurement_control(ret, "no_impedance");
+		return final_with_impedance(frame, kept / 100.0, z, 0, ret);
+	}
+	if (p[2] == 2)
+		return final_with_impedance(frame, kept / 100.0, 0, 0, ret);
+	return hv_measurement_control(ret, "fragment");
+}
+
 static int decode_new(const struct hv_frame *frame, const uint8_t *p,
 		      struct hv_measurement *ret)
 {
 	uint32_t g;
+	int r;
 
 	if (new_sum(p) != p[19])
 		return hv_measurement_invalid(
 			ret, "checksum 0x%02x, bytes 3..18 sum to 0x%02x (mod 32)",
 			p[19], new_sum(p));
+	if (p[1] == 0x23 && p[2] != 0)
+		return decode_ssw_fragment(frame, p, ret);
 	if (p[2] != 0)
 		return hv_measurement_control(ret, "fragment");
 	if (p[1] == 0x07 && p[3] == 0xA2) {
@@ -318,7 +365,11 @@ static int decode_new(const struct hv_frame *frame, const uint8_t *p,
 		g = be24(p + 9);
 		if (!g)
 			return hv_measurement_invalid(ret, "final weight is zero");
-		return final_with_impedance(frame, g / 1000.0, 0, 0, ret);
+		/* the final weight; the impedance or the end fragment
+		 * completes it */
+		r = final_with_impedance(frame, g / 1000.0, 0, 0, ret);
+		ret->more_packets = true;
+		return r;
 	}
 	return hv_measurement_control(ret, "other");
 }
@@ -507,7 +558,121 @@ static int pl_unit(const struct hv_session *s, uint8_t *buf, size_t size,
 	return cfg(s, 0xFE, 0x06, 0x00 /* kg */, 0x00, buf, size, ret_len);
 }
 
-enum { ST_A2_FINAL = 12, ST_A2_END = 13 };
+enum { ST_A2_FINAL = 12, ST_A2_END = 13, ST_SSW = 14, ST_SSW_END = 21 };
+
+/* --- SSW532 (openScale DrTrustSSW532Handler) ------------------------------ */
+
+/* scratch[2]: the session id from set-up frame 0; scratch[3]: 1 once known */
+
+static bool ssw_frame(const uint8_t *v, size_t len, uint8_t type)
+{
+	return len == 20 && v[1] == type && new_sum(v) == v[19];
+}
+
+/* Commands: 20 bytes, [19] = sum of [3..18] mod 32. */
+static int ssw_command(const uint8_t *b, uint8_t *buf, size_t size,
+		       size_t *ret_len)
+{
+	if (size < 20)
+		return -ENOSPC;
+	memcpy(buf, b, 19);
+	buf[19] = new_sum(buf);
+	*ret_len = 20;
+	return 0;
+}
+
+static int on_ssw_setup0(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	if (!ssw_frame(v, len, 0x18) || v[2] != 0x00)
+		return HV_VALUE_MORE;
+	s->scratch[2] = v[0];
+	s->scratch[3] = 1;
+	return HV_VALUE_DONE;
+}
+
+static int on_ssw_setup1(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	(void)s;
+	return ssw_frame(v, len, 0x18) && v[2] == 0x01 ? HV_VALUE_DONE :
+							   HV_VALUE_MORE;
+}
+
+static int pl_ssw_a(const struct hv_session *s, uint8_t *buf, size_t size,
+		    size_t *ret_len)
+{
+	uint8_t b[20] = { 0x00, 0x03, 0x00, 0xB0 };
+
+	if (!s->scratch[3])
+		return -ENODATA;
+	b[4] = (uint8_t)s->scratch[2];
+	return ssw_command(b, buf, size, ret_len);
+}
+
+/* Slot 1 (as openScale), the time, height 100..220 cm, 0x80 | age. */
+static int pl_ssw_b0(const struct hv_session *s, uint8_t *buf, size_t size,
+		     size_t *ret_len)
+{
+	uint8_t b[20] = { 0x01, 0x1A, 0x00, 0xB8, 0, 0, 0, 0, 0x01, 0x4A, 0x01,
+			  0, 0x17, 0x70, 0, 0x13, 0x88, 0x0F, 0x00 };
+	double cm = s->profile.height_m * 100;
+	double age = s->profile.age_years;
+
+	hv_put_be32(b + 4, (uint32_t)s->now_unix);
+	b[11] = (uint8_t)(cm < 100 ? 100 : cm > 220 ? 220 : (int)cm);
+	b[14] = (uint8_t)(0x80 | (age < 0 ? 0 : age > 127 ? 127 : (int)age));
+	return ssw_command(b, buf, size, ret_len);
+}
+
+static int pl_ssw_b1(const struct hv_session *s, uint8_t *buf, size_t size,
+		     size_t *ret_len)
+{
+	static const uint8_t b[20] = { 0x01, 0x1A, 0x01, 0x00, 0x00, 0x00, 0x06,
+				       'i', 'c', 'o', 'm', 'o', 'n' };
+
+	(void)s;
+	return ssw_command(b, buf, size, ret_len);
+}
+
+static int pl_ssw_teardown(const struct hv_session *s, uint8_t *buf,
+			   size_t size, size_t *ret_len)
+{
+	uint8_t b[20] = { 0x04, 0x03, 0x00, 0xB0 };
+
+	b[4] = (uint8_t)s->scratch[2];
+	return ssw_command(b, buf, size, ret_len);
+}
+
+/*
+ * Fragment 0 of this weighing (A3/A7, valid): its weight is kept for the
+ * fragments that complete it; a stored replay forgets it. Fragment 1 with
+ * a weight kept has completed it (decoded before this runs); fragment 2
+ * ends the result.
+ */
+static int on_ssw_result(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	uint32_t g;
+
+	if (!ssw_frame(v, len, 0x23))
+		return HV_VALUE_MORE;
+	switch (v[2]) {
+	case 0:
+		s->quirks &= ~(LF_QUIRK_SSW_KEPT | LF_QUIRK_SSW_DONE |
+			       (LF_WEIGHT_MASK << LF_WEIGHT_SHIFT));
+		g = be24(v + 9);
+		if ((v[3] == 0xA3 || v[3] == 0xA7) && v[14] == 0x01 && g &&
+		    g / 10 <= LF_WEIGHT_MASK)
+			s->quirks |= LF_QUIRK_SSW_KEPT | (g / 10) << LF_WEIGHT_SHIFT;
+		return HV_VALUE_MORE;
+	case 1:
+		if (s->quirks & LF_QUIRK_SSW_KEPT)
+			s->quirks |= LF_QUIRK_SSW_DONE;
+		return HV_VALUE_MORE;
+	case 2:
+		return s->quirks & LF_QUIRK_SSW_KEPT ? HV_VALUE_DONE : HV_VALUE_MORE;
+	default:
+		return HV_VALUE_MORE;
+	}
+}
 
 /* EEBBL: the weight of a locked A2 frame (xx 07 00 A2 03 ?? GG GG GG), 0
  * for any other frame. */
@@ -611,12 +776,16 @@ static int on_more(struct hv_session *s, const uint8_t *v, size_t len)
 			   .flags = fl, .what = text }
 
 static const struct hv_step steps[] = {
+	/* 0xFFB3 first: the SSW532 answers it with its first set-up frame
+	 * (openScale's order) */
 	/* 0 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC,
-		  .characteristic = "ffb2", .what = "subscribe 0xFFB2" },
-	/* 1 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC,
 		  .characteristic = "ffb3", .flags = HV_STEP_OPTIONAL,
 		  .what = "subscribe 0xFFB3" },
-	/* 2 */ WR(pl_init1, "init F7", 0),
+	/* 1 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC,
+		  .characteristic = "ffb2", .what = "subscribe 0xFFB2" },
+	/* 2 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		  .payload = pl_init1, .on_fail = ST_SSW,
+		  .what = "init F7 (new framing: the SSW532 set-up)" },
 	/* 3 */ WR(pl_init2, "init FA", 0),
 	/* 4 */ WR(pl_user, "user: sex, age, height (FB)", HV_STEP_OPTIONAL),
 	/* 5 */ WR(pl_date, "date (FD)", HV_STEP_OPTIONAL),
@@ -637,9 +806,32 @@ static const struct hv_step steps[] = {
 		   .on_value = on_a2_final, .timeout_ms = 5000,
 		   .what = "EEBBL: wait for the settled weight's next frame" },
 	/* 13 */ { .op = HV_STEP_END, .what = "done (EEBBL)" },
+	/* 14 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
+		   .on_value = on_ssw_setup0, .timeout_ms = 10000,
+		   .what = "SSW532: set-up frame 0 (session id)" },
+	/* 15 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
+		   .on_value = on_ssw_setup1, .timeout_ms = 10000,
+		   .what = "SSW532: set-up frame 1" },
+	/* 16 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		   .payload = pl_ssw_a, .flags = HV_STEP_WITH_RESPONSE,
+		   .what = "SSW532: session packet (B0 with the session id)" },
+	/* 17 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		   .payload = pl_ssw_b0, .flags = HV_STEP_WITH_RESPONSE,
+		   .what = "SSW532: profile and time (B8)" },
+	/* 18 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		   .payload = pl_ssw_b1, .flags = HV_STEP_WITH_RESPONSE,
+		   .what = "SSW532: app id (\"icomon\")" },
+	/* 19 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
+		   .on_value = on_ssw_result, .timeout_ms = 120000,
+		   .what = "SSW532: wait for the end of the result" },
+	/* 20 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		   .payload = pl_ssw_teardown,
+		   .flags = HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
+		   .what = "SSW532: teardown acknowledgement" },
+	/* 21 */ { .op = HV_STEP_END, .what = "done (SSW532)" },
 };
 
-_Static_assert(sizeof(steps) / sizeof(steps[0]) == ST_A2_END + 1,
+_Static_assert(sizeof(steps) / sizeof(steps[0]) == ST_SSW_END + 1,
 	       "step indices out of date");
 
 static const struct hv_conversation conversation = {
@@ -649,7 +841,7 @@ static const struct hv_conversation conversation = {
 
 static const char *const models[] = {
 	"SWAN / Icomon / YG (MGB)", "FitTrack Dara 2.0", "Dr Trust Smart 505",
-	"Dr Trust SSW532 / Icomon FG2211WB (decode only)",
+	"Dr Trust SSW532 / Icomon FG2211WB",
 	"EEBBL Body Fat Scale (8-electrode)",
 	"Robi S9 (decode only)", NULL,
 };

@@ -5,7 +5,7 @@
  * AAA-series broadcast, Hesley, Exingtech Y1, Digoo DG-SO38H, Ebelter
  * Body Fat-B2, Excelvan CF36x, Hoffen BBS-8107, Cult Smart Scale Pro,
  * Renpho ES-CS20M;
- * EEBBL as a variant of lefu_icomon. Frames are written here from the layouts in the drivers'
+ * EEBBL and the Dr Trust SSW532 set-up as variants of lefu_icomon. Frames are written here from the layouts in the drivers'
  * header comments unless a test cites a published one; each is decoded
  * through the whole registry. Selection and cross-claims, the Theengs
  * corpus claimed by none of them, encoders round trip, conversation
@@ -965,6 +965,111 @@ static void test_es_cs20m_conversation(void **state)
 	assert_int_equal(s.next_step, (int)i_records);
 }
 
+/* --- Dr Trust SSW532 (a lefu_icomon variant) ------------------------------------- */
+
+#define SSW_RESULT0 "072300a30000000000011ad0000001000000000f"
+/* Z3 42.4, Z4 230.0, Z5 227.6 Ohm: 500 Ohm foot to foot */
+#define SSW_RESULT1 "07230100000000a801fc08e40800000000000019"
+#define SSW_END "0723020000000000000000000000000000000000"
+#define SSW_REPLAY0 "072300a10000000000011ad0000001000000000d"
+
+static void test_ssw532_conversation(void **state)
+{
+	struct hv_session s = session("SSW532");
+	const struct hv_step *init, *setup0, *setup1, *result;
+	size_t i_setup0, i_teardown;
+	uint8_t v0[20] = { 0x5A, 0x18, 0x00 }, v1[20] = { 0x5A, 0x18, 0x01 };
+	struct hv_frame f;
+	struct hv_measurement m;
+	char hex[64];
+
+	(void)state;
+	/* 0xFFB3 before 0xFFB2, as openScale subscribes */
+	assert_string_equal(hv_driver_by_id("lefu_icomon")->conversation->steps[0].characteristic,
+			    "ffb3");
+	/* the AC initialisation refuses the new framing and leads to the set-up */
+	init = hv_test_find_step("lefu_icomon", "init F7", NULL);
+	setup0 = hv_test_find_step("lefu_icomon", "SSW532: set-up frame 0", &i_setup0);
+	setup1 = hv_test_find_step("lefu_icomon", "SSW532: set-up frame 1", NULL);
+	result = hv_test_find_step("lefu_icomon", "SSW532: wait for the end", NULL);
+	(void)hv_test_find_step("lefu_icomon", "SSW532: teardown", &i_teardown);
+	assert_int_equal(init->on_fail, (int)i_setup0);
+	assert_int_equal(hv_test_payload("lefu_icomon", "init F7", &s, hex, sizeof(hex)),
+			 -EOPNOTSUPP);
+	/* no session id yet: nothing to send */
+	assert_int_equal(hv_test_payload("lefu_icomon", "SSW532: session packet", &s, hex,
+					 sizeof(hex)),
+			 -ENODATA);
+	v0[19] = 0;
+	assert_int_equal(setup0->on_value(&s, v1, sizeof(v1)), HV_VALUE_MORE);
+	assert_int_equal(setup0->on_value(&s, v0, sizeof(v0)), HV_VALUE_DONE);
+	assert_int_equal(setup1->on_value(&s, v1, sizeof(v1)), HV_VALUE_DONE);
+	/* session id 0x5A; [19] = sum of [3..18] mod 32 */
+	hv_test_assert_payload("lefu_icomon", "SSW532: session packet", &s,
+			       "000300b05a00000000000000000000000000000a");
+	/* 2024-03-15 08:30:00 UTC, 180 cm, 0x80 | 44 */
+	hv_test_assert_payload("lefu_icomon", "SSW532: profile and time", &s,
+			       "011a00b865f40708014a01b41770ac13880f001d");
+	hv_test_assert_payload("lefu_icomon", "SSW532: app id", &s,
+			       "011a010000000669636f6d6f6e0000000000000b");
+	hv_test_assert_payload("lefu_icomon", "SSW532: teardown", &s,
+			       "040300b05a00000000000000000000000000000a");
+	assert_int_equal(i_teardown, hv_driver_by_id("lefu_icomon")->conversation->n_steps - 2);
+
+	/* fragment 0: the final weight, first packet; kept */
+	hv_test_gatt(&f, "SSW532", "ffb3", SSW_RESULT0, HV_CS_NONE);
+	f.quirks = s.quirks;
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
+	assert_true(m.final);
+	assert_true(m.more_packets);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	assert_int_equal(result->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+	assert_int_equal(s.quirks >> 8, 7240);
+	/* fragment 1: Z3 + Z4 + Z5 completes it, standard impedance */
+	hv_test_gatt(&f, "SSW532", "ffb3", SSW_RESULT1, HV_CS_NONE);
+	f.quirks = s.quirks;
+	f.profile = &male44;
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
+	assert_true(m.final);
+	assert_false(m.more_packets);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	assert_string_equal(hv_test_method(&m, HV_METRIC_FAT_FREE_MASS),
+			    "standard_impedance");
+	assert_int_equal(result->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+	/* the end: nothing more to decode, the conversation acknowledges */
+	hv_test_gatt(&f, "SSW532", "ffb3", SSW_END, HV_CS_NONE);
+	f.quirks = s.quirks;
+	hv_test_decode(&f, &m);
+	assert_control(&m, "lefu_icomon");
+	assert_int_equal(result->on_value(&s, f.value, f.value_len), HV_VALUE_DONE);
+
+	/* without the handles: the end completes it with the weight */
+	s = session("SSW532");
+	hv_test_gatt(&f, "SSW532", "ffb3", SSW_RESULT0, HV_CS_NONE);
+	assert_int_equal(result->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+	hv_test_gatt(&f, "SSW532", "ffb3", SSW_END, HV_CS_NONE);
+	f.quirks = s.quirks;
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
+	assert_true(m.final);
+	assert_int_equal(m.n_readings, 1);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+
+	/* a stored replay keeps nothing: its end is not waited for */
+	s = session("SSW532");
+	hv_test_gatt(&f, "SSW532", "ffb3", SSW_REPLAY0, HV_CS_NONE);
+	assert_int_equal(result->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+	hv_test_gatt(&f, "SSW532", "ffb3", SSW_RESULT1, HV_CS_NONE);
+	f.quirks = s.quirks;
+	hv_test_decode(&f, &m);
+	assert_control(&m, "lefu_icomon");
+	hv_test_gatt(&f, "SSW532", "ffb3", SSW_END, HV_CS_NONE);
+	assert_int_equal(result->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+}
+
 /* --- every family ------------------------------------------------------------- */
 
 /* Encode a measurement, decode it again through the registry under name. */
@@ -1118,6 +1223,7 @@ int main(void)
 		cmocka_unit_test(test_es_cs20m),
 		cmocka_unit_test(test_es_cs20m_selection),
 		cmocka_unit_test(test_es_cs20m_conversation),
+		cmocka_unit_test(test_ssw532_conversation),
 		cmocka_unit_test(test_encoders_roundtrip),
 		cmocka_unit_test(test_conversations_well_formed),
 		cmocka_unit_test(test_theengs_not_claimed),
