@@ -75,8 +75,8 @@
  * frame, never seen in a published frame) is not implemented.
  *
  * Not this family although on 0xFFB0: the Hoffen BBS-8107 / ProfiCare
- * PC-PW 3008 BT (FA framing, drivers/hoffen_bbs8107.c); the service alone
- * does not claim them.
+ * PC-PW 3008 BT (FA framing, drivers/hoffen_bbs8107.c) and the Active Era
+ * BF-06 (drivers/active_era_bf06.c); the service alone does not claim them.
  *
  * The conversation speaks the AC framing; for the new framing (whose names
  * the AC initialisation refuses) it goes on to the SSW532 set-up of
@@ -461,12 +461,13 @@ static bool new_framing_name(const char *name)
 	       hv_name_contains_ci(name, "fg2211");
 }
 
-/* The Chipsea "WeChat scale" (drivers/hoffen_bbs8107.c) speaks its own
- * framing on 0xFFB0. */
-static bool hoffen_name(const char *name)
+/* The Chipsea "WeChat scale" (drivers/hoffen_bbs8107.c) and the Active Era
+ * BF-06 (drivers/active_era_bf06.c) speak their own framings on 0xFFB0. */
+static bool own_framing_name(const char *name)
 {
 	return hv_name_contains_ci(name, "Hoffen BS-8107") ||
-	       hv_name_contains_ci(name, "PC-PW 3008 BT");
+	       hv_name_contains_ci(name, "PC-PW 3008 BT") ||
+	       hv_name_contains_ci(name, "AE BS-06");
 }
 
 static bool claims_device(const struct hv_frame *f)
@@ -483,7 +484,7 @@ static bool claims_device(const struct hv_frame *f)
 		return false;
 	return !hv_name_contains_ci(f->name, "1byone") &&
 	       !hv_name_contains_ci(f->name, "senssun") &&
-	       !hoffen_name(f->name);
+	       !own_framing_name(f->name);
 }
 
 /* --- conversation (AC framing) --------------------------------------------- */

@@ -392,6 +392,7 @@ static const char *const names[] = {
 	"Cult Smart Scale Pro",
 	"EEBBL",
 	"ES-CS20M",
+	"AE BS-06",
 };
 
 static const char *const addresses[] = { NULL, "AA:BB:CC:DD:EE:FF",
