@@ -393,6 +393,8 @@ static const char *const names[] = {
 	"EEBBL",
 	"ES-CS20M",
 	"AE BS-06",
+	"1BODY CONNECT",
+	"1X-LINE",
 };
 
 static const char *const addresses[] = { NULL, "AA:BB:CC:DD:EE:FF",

@@ -4,7 +4,7 @@
  * android_app/app/src/main/java/com/health/openscale/core/bluetooth/scales/):
  * AAA-series broadcast, Hesley, Exingtech Y1, Digoo DG-SO38H, Ebelter
  * Body Fat-B2, Excelvan CF36x, Hoffen BBS-8107, Cult Smart Scale Pro,
- * Renpho ES-CS20M, Active Era BF-06;
+ * Renpho ES-CS20M, Active Era BF-06, 1BODY CONNECT / X-LINE;
  * EEBBL and the Dr Trust SSW532 set-up as variants of lefu_icomon. Frames are written here from the layouts in the drivers'
  * header comments unless a test cites a published one; each is decoded
  * through the whole registry. Selection and cross-claims, the Theengs
@@ -32,14 +32,14 @@
 static const char *const my_drivers[] = {
 	"aaax", "hesley", "exingtech_y1", "digoo_dgso38h", "ebelter_b2",
 	"excelvan_cf36x", "hoffen_bbs8107", "cult_scale_pro", "es_cs20m",
-	"active_era_bf06", NULL,
+	"active_era_bf06", "body_connect", NULL,
 };
 
 /* Drivers with a GATT conversation. */
 static const char *const my_connected[] = {
 	"hesley", "exingtech_y1", "digoo_dgso38h", "ebelter_b2",
 	"excelvan_cf36x", "hoffen_bbs8107", "cult_scale_pro", "es_cs20m",
-	"active_era_bf06", NULL,
+	"active_era_bf06", "body_connect", NULL,
 };
 
 static const struct hv_profile male44 = { .height_m = 1.80, .age_years = 44,
@@ -1212,6 +1212,157 @@ static void test_active_era_conversation(void **state)
 	assert_int_equal(s.next_step, (int)i_end);
 }
 
+/* --- 1BODY CONNECT / X-LINE ------------------------------------------------------ */
+
+/*
+ * The frames of openScale's BodyConnectHandlerTest (f7a733b2),
+ * buildWeightFrame(524159516, 8020) and buildBodyFrame(524159516, 176, 616,
+ * 427, 36): 80.2 kg, fat 17.6 %, water 61.6 %, muscle 42.7 %, bone 3.6.
+ */
+#define BC_WEIGHT_FRAME "1f541f00fe" "1c0a3e1f" "00000000" "ffb21300" "ff011900"
+#define BC_BODY_FRAME "7f" "1c0a3e1f" "010000" "b0f0" "68f2" "00f0" "abf1" "24f0" "0000"
+
+static void test_body_connect(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	hv_test_gatt(&f, "1BODY CONNECT", "8a24", BC_WEIGHT_FRAME, HV_CS_NONE);
+	f.now = 1786000000;
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "body_connect");
+	assert_true(m.final);
+	assert_true(m.more_packets);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 80.2, 1e-9);
+	/* 2010-01-01 + 524159516 s = 2026-08-11 15:51:56 UTC */
+	assert_true(m.has_raw_device_time);
+	assert_int_equal(m.raw_device_time.year, 2026);
+	assert_int_equal(m.raw_device_time.month, 8);
+	assert_int_equal(m.raw_device_time.day, 11);
+	assert_int_equal(m.raw_device_time.hour, 15);
+	assert_int_equal(m.raw_device_time.minute, 51);
+
+	/* the body frame with the weight's time kept: the last packet */
+	hv_test_gatt(&f, "1BODY CONNECT", "8a22", BC_BODY_FRAME, HV_CS_NONE);
+	f.quirks = 524159516u;
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "body_connect");
+	assert_true(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT), 17.6, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WATER_PERCENT), 61.6, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_MUSCLE_PERCENT), 42.7, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BONE_MASS), 3.6, 1e-9);
+	/* the X-LINE's time, 315619200 s earlier (the test's 208540316) */
+	hv_test_gatt(&f, "1X-LINE", "8a22",
+		     "7f" "9c126e0c" "010000" "b0f0" "68f2" "00f0" "abf1" "24f0" "0000", HV_CS_NONE);
+	f.quirks = 524159516u;
+	hv_test_decode(&f, &m);
+	assert_true(m.final);
+	/* another time (123456), no weight kept: not final */
+	hv_test_gatt(&f, "1BODY CONNECT", "8a22",
+		     "7f" "40e20100" "010000" "b0f0" "68f2" "00f0" "abf1" "24f0" "0000", HV_CS_NONE);
+	f.quirks = 524159516u;
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "body_connect");
+	assert_false(m.final);
+	hv_test_gatt(&f, "1BODY CONNECT", "8a22", BC_BODY_FRAME, HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_false(m.final);
+	/* no valid nibble anywhere; zero weight; the test's truncated frame */
+	hv_test_gatt(&f, "1BODY CONNECT", "8a22",
+		     "7f" "1c0a3e1f" "010000" "b000" "6800" "0000" "ab00" "2400" "0000", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_control(&m, "body_connect");
+	hv_test_gatt(&f, "1BODY CONNECT", "8a24",
+		     "1f000000fe" "1c0a3e1f" "00000000" "ffb21300" "ff011900", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_control(&m, "body_connect");
+	hv_test_gatt(&f, "1BODY CONNECT", "8a22", "7f000000", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_invalid(&m, "body_connect");
+	/* Medisana shares 0x8A22: its names keep it */
+	hv_test_gatt(&f, "SomeOther Scale", "8a22", BC_BODY_FRAME, HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_true(m.driver == NULL || strcmp(m.driver, "body_connect") != 0);
+}
+
+/* Selection as BodyConnectHandlerTest has it (case-sensitive prefixes). */
+static void test_body_connect_selection(void **state)
+{
+	static const char *const ours[] = { "1BODY CONNECT", "0BODY CONNECT 12",
+					    "1X-LINE", "0X-LINE", NULL };
+	static const char *const not_ours[] = { "SomeOther Scale", "1body connect",
+						"BODY CONNECT", NULL };
+	const struct hv_driver *d = hv_driver_by_id("body_connect");
+	struct hv_frame f;
+
+	(void)state;
+	for (const char *const *n = ours; *n; n++) {
+		f = (struct hv_frame){ .name = *n };
+		assert_ptr_equal(hv_registry_select(&f), d);
+	}
+	for (const char *const *n = not_ours; *n; n++) {
+		f = (struct hv_frame){ .name = *n };
+		assert_false(d->claims_device(&f));
+	}
+}
+
+static void test_body_connect_conversation(void **state)
+{
+	struct hv_session s = session("1BODY CONNECT");
+	const struct hv_step *auth, *slots, *weights;
+	/* the test's PASSWORD 0x12345678 and CHALLENGE 0xDEADBEEF */
+	uint8_t password[] = { 0xA0, 0x78, 0x56, 0x34, 0x12 };
+	uint8_t challenge[] = { 0xA1, 0xEF, 0xBE, 0xAD, 0xDE };
+	uint8_t slot[18] = { 0x83 };
+	struct hv_frame f;
+
+	(void)state;
+	auth = hv_test_find_step("body_connect", "password", NULL);
+	slots = hv_test_find_step("body_connect", "the slot list", NULL);
+	weights = hv_test_find_step("body_connect", "weights until", NULL);
+	assert_int_equal(auth->on_value(&s, challenge, sizeof(challenge)), -EACCES);
+	assert_int_equal(auth->on_value(&s, password, 3), HV_VALUE_MORE);
+	assert_int_equal(auth->on_value(&s, password, sizeof(password)), HV_VALUE_DONE);
+	assert_int_equal(s.scratch[0], 0x12345678u);
+	hv_test_assert_payload("body_connect", "broadcast id", &s, "2148564243");
+
+	/* slots 1, 2 and 4..8 taken ("Other"), 3 free: the session's slot 3 */
+	s.user_index = -1;
+	for (uint8_t n = 1; n <= 8; n++) {
+		slot[1] = n;
+		memset(slot + 2, ' ', 16);
+		if (n != 3)
+			memcpy(slot + 2, "Other", 5);
+		assert_int_equal(slots->on_value(&s, slot, sizeof(slot)),
+				 n == 8 ? HV_VALUE_DONE : HV_VALUE_MORE);
+	}
+	assert_int_equal(s.user_index, 3);
+	assert_true(s.user_registered);
+	hv_test_assert_payload("body_connect", "register the user", &s,
+			       "0303" "48563320202020202020202020202020");
+	/* DF, slot 3, male 1, 44 y, 180 cm, E0, activity 0, no weight, FE */
+	hv_test_assert_payload("body_connect", "profile", &s,
+			       "51df03012cb4e000000000" "00fe0000");
+	/* 2024-03-15 08:30:00 UTC − 2010-01-01 = 448 187 400 s */
+	hv_test_assert_payload("body_connect", "time", &s, "02" "08ccb61a");
+	assert_step_bytes("body_connect", "set-up done", "22");
+	/* a linked slot is kept */
+	s = session("1BODY CONNECT");
+	for (uint8_t n = 1; n <= 8; n++) {
+		slot[1] = n;
+		memset(slot + 2, 0, 16);
+		(void)slots->on_value(&s, slot, sizeof(slot));
+	}
+	assert_int_equal(s.scratch[3], 3u);
+	assert_false(s.user_registered);
+	/* the weight's time is kept for its body frame */
+	hv_test_gatt(&f, "1BODY CONNECT", "8a24", BC_WEIGHT_FRAME, HV_CS_NONE);
+	assert_int_equal(weights->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+	assert_int_equal(s.quirks, 524159516u);
+}
+
 /* --- every family ------------------------------------------------------------- */
 
 /* Encode a measurement, decode it again through the registry under name. */
@@ -1260,6 +1411,11 @@ static void test_encoders_roundtrip(void **state)
 	static const double kg1[] = { 72.4 }, ebelter[] = { 72.4, 21.3 };
 	static const enum hv_metric wz[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_IMPEDANCE };
 	static const double cult[] = { 72.45, 248 }, es[] = { 72.45, 500 };
+	static const enum hv_metric bc_comp[] = {
+		HV_METRIC_BODY_FAT_PERCENT, HV_METRIC_BODY_WATER_PERCENT,
+		HV_METRIC_MUSCLE_PERCENT, HV_METRIC_BONE_MASS,
+	};
+	static const double bc[] = { 17.6, 61.6, 42.7, 3.6 };
 
 	(void)state;
 	roundtrip("aaax", "AAA002", true, w, kg, 1, 0);
@@ -1282,6 +1438,8 @@ static void test_encoders_roundtrip(void **state)
 	roundtrip("es_cs20m", "ES-32MD", false, w, kg, 1, 0);
 	roundtrip("active_era_bf06", "AE BS-06", false, w, kg, 1, 0);
 	roundtrip("active_era_bf06", "AE BS-06", true, wz, es, 2, 1u | 72450u << 8);
+	roundtrip("body_connect", "1BODY CONNECT", true, w, kg, 1, 0);
+	roundtrip("body_connect", "1X-LINE", true, bc_comp, bc, 4, 1);
 }
 
 static void test_conversations_well_formed(void **state)
@@ -1373,6 +1531,9 @@ int main(void)
 		cmocka_unit_test(test_active_era),
 		cmocka_unit_test(test_active_era_method),
 		cmocka_unit_test(test_active_era_conversation),
+		cmocka_unit_test(test_body_connect),
+		cmocka_unit_test(test_body_connect_selection),
+		cmocka_unit_test(test_body_connect_conversation),
 		cmocka_unit_test(test_encoders_roundtrip),
 		cmocka_unit_test(test_conversations_well_formed),
 		cmocka_unit_test(test_theengs_not_claimed),
