@@ -62,9 +62,39 @@
  * weighing that never reaches the impedance or the composite frames is not
  * stored. New framing: the final-result frame is the measurement.
  *
- * The conversation speaks the AC framing. The Robi S9 / SSW532 handshake
- * (B0/B1 frames with a vendor token) is not implemented: those are decoded
- * from captures and relayed frames only.
+ * EEBBL Body Fat Scale (openScale EEBBLHandler, same commit; name
+ * containing "EEBBL" — openScale also takes any name containing "P1",
+ * which would take other vendors' scales, so not here): the AC
+ * initialisation above, then new-framing A2 frames only. openScale takes
+ * a locked (ST 03) weight seen 8 times in a row, 30..250 kg, as the
+ * measurement; the conversation counts them and keeps the weight in
+ * session.quirks (bit 1, bits 8..23 in 10 g), and the next locked frame
+ * of that weight decodes as final, once. The A2 checksum (mod 32, as
+ * Robi's) is assumed: openScale's EEBBL handler does not check it. Its
+ * fallback "rich indication" path (a 1F 01 pattern searched anywhere in a
+ * frame, never seen in a published frame) is not implemented.
+ *
+ * Not this family although on 0xFFB0: the Hoffen BBS-8107 / ProfiCare
+ * PC-PW 3008 BT (FA framing, drivers/hoffen_bbs8107.c) and the Active Era
+ * BF-06 (drivers/active_era_bf06.c); the service alone does not claim them.
+ *
+ * The conversation speaks the AC framing; for the new framing (whose names
+ * the AC initialisation refuses) it goes on to the SSW532 set-up of
+ * openScale's DrTrustSSW532Handler (same commit): 0xFFB3 subscribed before
+ * 0xFFB2; set-up frame 0 (SQ 18 00 …, SQ the session id) and 1 (SQ 18 01);
+ * then, on 0xFFB1 with response, 00 03 00 B0 SQ 0…, the profile
+ * 01 1A 00 B8 TT TT TT TT 01 4A 01 HH 17 70 (80|age) 13 88 0F 00 (Unix
+ * time BE, height 100..220 cm; sex is not sent) and the app id
+ * 01 1A 01 00 00 00 06 "icomon" 0…, each with the mod-32 checksum; after
+ * the result's end fragment, 04 03 00 B0 SQ 0… stops the blinking.
+ * Fragment 0 of this weighing is the final weight, first packet; the
+ * conversation keeps it (quirk bit 2, bits 8..23 in 10 g) and fragment 1
+ * completes it with the foot-to-foot impedance Z3 + Z4 + Z5 (LE, 0.1 Ohm
+ * at [7..12]; bit 3 set), or the end fragment with the weight alone.
+ * openScale waits 5 s after a weight-only end for the handles; the
+ * conversation does not. Robi S9: the same path, but its handshake is not
+ * this one (B0/B1 with a vendor token): it times out waiting for the
+ * set-up frame; its frames decode from captures and relayed frames.
  */
 #include <errno.h>
 
@@ -85,6 +115,15 @@
 
 /* quirks */
 #define LF_QUIRK_DECI 0x1u
+/* EEBBL: the conversation saw a locked A2 weight settle (bits 8..23 hold it
+ * in 10 g); the next locked A2 frame of that weight is the measurement */
+#define LF_QUIRK_A2_SETTLED 0x2u
+#define LF_A2_SETTLE_FRAMES 8
+#define LF_A2_LOCKED 0x03
+/* SSW532: bits 8..23 hold this weighing's result weight (10 g), kept by the
+ * conversation from fragment 0; set when the impedance fragment came */
+#define LF_QUIRK_SSW_KEPT 0x4u
+#define LF_QUIRK_SSW_DONE 0x8u
 #define LF_WEIGHT_SHIFT 8
 #define LF_WEIGHT_MASK 0xFFFFu
 
@@ -260,22 +299,54 @@ static int decode_composite2(const uint8_t *p, struct hv_measurement *ret)
 	return r < 0 ? r : 0;
 }
 
+/*
+ * SSW532 fragments 1 (segmental impedances) and 2 (end), after a live
+ * fragment 0 the conversation kept: the foot-to-foot impedance Z3 + Z4 + Z5
+ * completes the measurement; the end marker without it completes it with
+ * the weight alone.
+ */
+static int decode_ssw_fragment(const struct hv_frame *frame, const uint8_t *p,
+			       struct hv_measurement *ret)
+{
+	unsigned kept = (frame->quirks >> LF_WEIGHT_SHIFT) & LF_WEIGHT_MASK;
+	double z;
+
+	if (!(frame->quirks & LF_QUIRK_SSW_KEPT) || !kept ||
+	    (frame->quirks & LF_QUIRK_SSW_DONE))
+		return hv_measurement_control(ret, "fragment");
+	if (p[2] == 1) {
+		z = (hv_le16(p + 7) + hv_le16(p + 9) + hv_le16(p + 11)) / 10.0;
+		if (z <= 0)
+			return hv_measurement_control(ret, "no_impedance");
+		return final_with_impedance(frame, kept / 100.0, z, 0, ret);
+	}
+	if (p[2] == 2)
+		return final_with_impedance(frame, kept / 100.0, 0, 0, ret);
+	return hv_measurement_control(ret, "fragment");
+}
+
 static int decode_new(const struct hv_frame *frame, const uint8_t *p,
 		      struct hv_measurement *ret)
 {
 	uint32_t g;
+	int r;
 
 	if (new_sum(p) != p[19])
 		return hv_measurement_invalid(
 			ret, "checksum 0x%02x, bytes 3..18 sum to 0x%02x (mod 32)",
 			p[19], new_sum(p));
+	if (p[1] == 0x23 && p[2] != 0)
+		return decode_ssw_fragment(frame, p, ret);
 	if (p[2] != 0)
 		return hv_measurement_control(ret, "fragment");
 	if (p[1] == 0x07 && p[3] == 0xA2) {
 		g = be24(p + 6);
 		if (!g)
 			return hv_measurement_control(ret, "empty");
-		ret->final = false;
+		ret->final = (frame->quirks & LF_QUIRK_A2_SETTLED) &&
+			     p[4] == LF_A2_LOCKED &&
+			     g / 10 == ((frame->quirks >> LF_WEIGHT_SHIFT) &
+					LF_WEIGHT_MASK);
 		person_kg(ret);
 		return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, g / 1000.0);
 	}
@@ -294,7 +365,11 @@ static int decode_new(const struct hv_frame *frame, const uint8_t *p,
 		g = be24(p + 9);
 		if (!g)
 			return hv_measurement_invalid(ret, "final weight is zero");
-		return final_with_impedance(frame, g / 1000.0, 0, 0, ret);
+		/* the final weight; the impedance or the end fragment
+		 * completes it */
+		r = final_with_impedance(frame, g / 1000.0, 0, 0, ret);
+		ret->more_packets = true;
+		return r;
 	}
 	return hv_measurement_control(ret, "other");
 }
@@ -386,8 +461,19 @@ static bool new_framing_name(const char *name)
 	       hv_name_contains_ci(name, "fg2211");
 }
 
+/* The Chipsea "WeChat scale" (drivers/hoffen_bbs8107.c) and the Active Era
+ * BF-06 (drivers/active_era_bf06.c) speak their own framings on 0xFFB0. */
+static bool own_framing_name(const char *name)
+{
+	return hv_name_contains_ci(name, "Hoffen BS-8107") ||
+	       hv_name_contains_ci(name, "PC-PW 3008 BT") ||
+	       hv_name_contains_ci(name, "AE BS-06");
+}
+
 static bool claims_device(const struct hv_frame *f)
 {
+	if (hv_name_contains_ci(f->name, "EEBBL"))
+		return true;
 	if (hv_name_prefix_ci(f->name, "swan") || name_is_ci(f->name, "icomon") ||
 	    name_is_ci(f->name, "yg") || hv_name_prefix_ci(f->name, "FitTrack") ||
 	    new_framing_name(f->name))
@@ -397,7 +483,8 @@ static bool claims_device(const struct hv_frame *f)
 	if (!hv_frame_has_service(f, 0xFFB0))
 		return false;
 	return !hv_name_contains_ci(f->name, "1byone") &&
-	       !hv_name_contains_ci(f->name, "senssun");
+	       !hv_name_contains_ci(f->name, "senssun") &&
+	       !own_framing_name(f->name);
 }
 
 /* --- conversation (AC framing) --------------------------------------------- */
@@ -472,6 +559,172 @@ static int pl_unit(const struct hv_session *s, uint8_t *buf, size_t size,
 	return cfg(s, 0xFE, 0x06, 0x00 /* kg */, 0x00, buf, size, ret_len);
 }
 
+enum { ST_A2_FINAL = 12, ST_A2_END = 13, ST_SSW = 14, ST_SSW_END = 21 };
+
+/* --- SSW532 (openScale DrTrustSSW532Handler) ------------------------------ */
+
+/* scratch[2]: the session id from set-up frame 0; scratch[3]: 1 once known */
+
+static bool ssw_frame(const uint8_t *v, size_t len, uint8_t type)
+{
+	return len == 20 && v[1] == type && new_sum(v) == v[19];
+}
+
+/* Commands: 20 bytes, [19] = sum of [3..18] mod 32. */
+static int ssw_command(const uint8_t *b, uint8_t *buf, size_t size,
+		       size_t *ret_len)
+{
+	if (size < 20)
+		return -ENOSPC;
+	memcpy(buf, b, 19);
+	buf[19] = new_sum(buf);
+	*ret_len = 20;
+	return 0;
+}
+
+static int on_ssw_setup0(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	if (!ssw_frame(v, len, 0x18) || v[2] != 0x00)
+		return HV_VALUE_MORE;
+	s->scratch[2] = v[0];
+	s->scratch[3] = 1;
+	return HV_VALUE_DONE;
+}
+
+static int on_ssw_setup1(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	(void)s;
+	return ssw_frame(v, len, 0x18) && v[2] == 0x01 ? HV_VALUE_DONE :
+							   HV_VALUE_MORE;
+}
+
+static int pl_ssw_a(const struct hv_session *s, uint8_t *buf, size_t size,
+		    size_t *ret_len)
+{
+	uint8_t b[20] = { 0x00, 0x03, 0x00, 0xB0 };
+
+	if (!s->scratch[3])
+		return -ENODATA;
+	b[4] = (uint8_t)s->scratch[2];
+	return ssw_command(b, buf, size, ret_len);
+}
+
+/* Slot 1 (as openScale), the time, height 100..220 cm, 0x80 | age. */
+static int pl_ssw_b0(const struct hv_session *s, uint8_t *buf, size_t size,
+		     size_t *ret_len)
+{
+	uint8_t b[20] = { 0x01, 0x1A, 0x00, 0xB8, 0, 0, 0, 0, 0x01, 0x4A, 0x01,
+			  0, 0x17, 0x70, 0, 0x13, 0x88, 0x0F, 0x00 };
+	double cm = s->profile.height_m * 100;
+	double age = s->profile.age_years;
+
+	hv_put_be32(b + 4, (uint32_t)s->now_unix);
+	b[11] = (uint8_t)(cm < 100 ? 100 : cm > 220 ? 220 : (int)cm);
+	b[14] = (uint8_t)(0x80 | (age < 0 ? 0 : age > 127 ? 127 : (int)age));
+	return ssw_command(b, buf, size, ret_len);
+}
+
+static int pl_ssw_b1(const struct hv_session *s, uint8_t *buf, size_t size,
+		     size_t *ret_len)
+{
+	static const uint8_t b[20] = { 0x01, 0x1A, 0x01, 0x00, 0x00, 0x00, 0x06,
+				       'i', 'c', 'o', 'm', 'o', 'n' };
+
+	(void)s;
+	return ssw_command(b, buf, size, ret_len);
+}
+
+static int pl_ssw_teardown(const struct hv_session *s, uint8_t *buf,
+			   size_t size, size_t *ret_len)
+{
+	uint8_t b[20] = { 0x04, 0x03, 0x00, 0xB0 };
+
+	b[4] = (uint8_t)s->scratch[2];
+	return ssw_command(b, buf, size, ret_len);
+}
+
+/*
+ * Fragment 0 of this weighing (A3/A7, valid): its weight is kept for the
+ * fragments that complete it; a stored replay forgets it. Fragment 1 with
+ * a weight kept has completed it (decoded before this runs); fragment 2
+ * ends the result.
+ */
+static int on_ssw_result(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	uint32_t g;
+
+	if (!ssw_frame(v, len, 0x23))
+		return HV_VALUE_MORE;
+	switch (v[2]) {
+	case 0:
+		s->quirks &= ~(LF_QUIRK_SSW_KEPT | LF_QUIRK_SSW_DONE |
+			       (LF_WEIGHT_MASK << LF_WEIGHT_SHIFT));
+		g = be24(v + 9);
+		if ((v[3] == 0xA3 || v[3] == 0xA7) && v[14] == 0x01 && g &&
+		    g / 10 <= LF_WEIGHT_MASK)
+			s->quirks |= LF_QUIRK_SSW_KEPT | (g / 10) << LF_WEIGHT_SHIFT;
+		return HV_VALUE_MORE;
+	case 1:
+		if (s->quirks & LF_QUIRK_SSW_KEPT)
+			s->quirks |= LF_QUIRK_SSW_DONE;
+		return HV_VALUE_MORE;
+	case 2:
+		return s->quirks & LF_QUIRK_SSW_KEPT ? HV_VALUE_DONE : HV_VALUE_MORE;
+	default:
+		return HV_VALUE_MORE;
+	}
+}
+
+/* EEBBL: the weight of a locked A2 frame (xx 07 00 A2 03 ?? GG GG GG), 0
+ * for any other frame. */
+static uint32_t a2_locked_grams(const uint8_t *v, size_t len)
+{
+	if (len != 20 || v[1] != 0x07 || v[2] != 0x00 || v[3] != 0xA2 ||
+	    new_sum(v) != v[19] || v[4] != LF_A2_LOCKED)
+		return 0;
+	return be24(v + 6);
+}
+
+/*
+ * The same locked A2 weight LF_A2_SETTLE_FRAMES times in a row, between 30
+ * and 250 kg, is the settled weight (openScale's EEBBLHandler waits for 8):
+ * kept in the session so that the next such frame decodes as the
+ * measurement. scratch[0] the last weight (g), scratch[1] the run length.
+ */
+static int on_a2(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	uint32_t g = a2_locked_grams(v, len);
+
+	if (len == 20 && v[1] == 0x07 && v[2] == 0x00 && v[3] == 0xA2 && !g) {
+		s->scratch[1] = 0; /* settling: start again */
+		return HV_VALUE_MORE;
+	}
+	if (!g)
+		return HV_VALUE_MORE;
+	if (g == s->scratch[0]) {
+		s->scratch[1]++;
+	} else {
+		s->scratch[0] = g;
+		s->scratch[1] = 1;
+	}
+	if (s->scratch[1] < LF_A2_SETTLE_FRAMES || g < 30000 || g > 250000)
+		return HV_VALUE_MORE;
+	s->quirks = (s->quirks & ~(LF_WEIGHT_MASK << LF_WEIGHT_SHIFT)) |
+		    LF_QUIRK_A2_SETTLED | (g / 10) << LF_WEIGHT_SHIFT;
+	s->next_step = ST_A2_FINAL;
+	return HV_VALUE_GOTO;
+}
+
+/* The locked frame after the settled run has been decoded as the
+ * measurement: no second one. */
+static int on_a2_final(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	if (!a2_locked_grams(v, len))
+		return HV_VALUE_MORE;
+	s->quirks &= ~LF_QUIRK_A2_SETTLED;
+	return HV_VALUE_DONE;
+}
+
 /* A stable weight (kept in the session for the impedance frame), or the
  * first composite frame. */
 static int on_stable(struct hv_session *s, const uint8_t *v, size_t len)
@@ -480,6 +733,8 @@ static int on_stable(struct hv_session *s, const uint8_t *v, size_t len)
 
 	if (len == 20 && v[0] == AC && v[2] == 0xFF)
 		return HV_VALUE_DONE;
+	if (len == 20 && v[0] != AC && hv_name_contains_ci(s->name, "EEBBL"))
+		return on_a2(s, v, len);
 	if (len != 8 || v[0] != AC || v[1] != 0x02 || ac_sum(v) != v[7] ||
 	    v[6] != CH_STABLE)
 		return HV_VALUE_MORE;
@@ -522,12 +777,16 @@ static int on_more(struct hv_session *s, const uint8_t *v, size_t len)
 			   .flags = fl, .what = text }
 
 static const struct hv_step steps[] = {
+	/* 0xFFB3 first: the SSW532 answers it with its first set-up frame
+	 * (openScale's order) */
 	/* 0 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC,
-		  .characteristic = "ffb2", .what = "subscribe 0xFFB2" },
-	/* 1 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC,
 		  .characteristic = "ffb3", .flags = HV_STEP_OPTIONAL,
 		  .what = "subscribe 0xFFB3" },
-	/* 2 */ WR(pl_init1, "init F7", 0),
+	/* 1 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC,
+		  .characteristic = "ffb2", .what = "subscribe 0xFFB2" },
+	/* 2 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		  .payload = pl_init1, .on_fail = ST_SSW,
+		  .what = "init F7 (new framing: the SSW532 set-up)" },
 	/* 3 */ WR(pl_init2, "init FA", 0),
 	/* 4 */ WR(pl_user, "user: sex, age, height (FB)", HV_STEP_OPTIONAL),
 	/* 5 */ WR(pl_date, "date (FD)", HV_STEP_OPTIONAL),
@@ -544,7 +803,37 @@ static const struct hv_step steps[] = {
 		   .timeout_ms = 3000, .flags = HV_STEP_OPTIONAL,
 		   .what = "linger for the last frames" },
 	/* 11 */ { .op = HV_STEP_END, .what = "done" },
+	/* 12 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb2",
+		   .on_value = on_a2_final, .timeout_ms = 5000,
+		   .what = "EEBBL: wait for the settled weight's next frame" },
+	/* 13 */ { .op = HV_STEP_END, .what = "done (EEBBL)" },
+	/* 14 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
+		   .on_value = on_ssw_setup0, .timeout_ms = 10000,
+		   .what = "SSW532: set-up frame 0 (session id)" },
+	/* 15 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
+		   .on_value = on_ssw_setup1, .timeout_ms = 10000,
+		   .what = "SSW532: set-up frame 1" },
+	/* 16 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		   .payload = pl_ssw_a, .flags = HV_STEP_WITH_RESPONSE,
+		   .what = "SSW532: session packet (B0 with the session id)" },
+	/* 17 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		   .payload = pl_ssw_b0, .flags = HV_STEP_WITH_RESPONSE,
+		   .what = "SSW532: profile and time (B8)" },
+	/* 18 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		   .payload = pl_ssw_b1, .flags = HV_STEP_WITH_RESPONSE,
+		   .what = "SSW532: app id (\"icomon\")" },
+	/* 19 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
+		   .on_value = on_ssw_result, .timeout_ms = 120000,
+		   .what = "SSW532: wait for the end of the result" },
+	/* 20 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		   .payload = pl_ssw_teardown,
+		   .flags = HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
+		   .what = "SSW532: teardown acknowledgement" },
+	/* 21 */ { .op = HV_STEP_END, .what = "done (SSW532)" },
 };
+
+_Static_assert(sizeof(steps) / sizeof(steps[0]) == ST_SSW_END + 1,
+	       "step indices out of date");
 
 static const struct hv_conversation conversation = {
 	.steps = steps,
@@ -553,7 +842,8 @@ static const struct hv_conversation conversation = {
 
 static const char *const models[] = {
 	"SWAN / Icomon / YG (MGB)", "FitTrack Dara 2.0", "Dr Trust Smart 505",
-	"Dr Trust SSW532 / Icomon FG2211WB (decode only)",
+	"Dr Trust SSW532 / Icomon FG2211WB",
+	"EEBBL Body Fat Scale (8-electrode)",
 	"Robi S9 (decode only)", NULL,
 };
 
@@ -561,7 +851,7 @@ static const uint16_t characteristics[] = { LF_NOTIFY, LF_INDICATE, 0 };
 static const uint16_t services[] = { 0xFFB0, 0 };
 static const char *const name_prefixes[] = { "Swan", "SWAN", "icomon", "YG",
 					     "FitTrack", "FITTRACK", "SSW",
-					     NULL };
+					     "EEBBL", NULL };
 
 const struct hv_driver lefu_icomon_driver = {
 	.id = "lefu_icomon",
