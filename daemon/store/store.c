@@ -133,6 +133,21 @@ static const char *const migrations[] = {
 	"  driver TEXT NOT NULL,"
 	"  frame TEXT NOT NULL"
 	");",
+	/* 3 -> 4: devices adopted by the household (docs/people.md "Adopting
+	 * a device"). A device that already has an assigned measurement or a
+	 * linked user slot was trusted before adoption existed: it stays so. */
+	"CREATE TABLE IF NOT EXISTS adopted ("
+	"  address TEXT PRIMARY KEY NOT NULL,"
+	"  driver TEXT NOT NULL DEFAULT '',"
+	"  person_id TEXT REFERENCES people(id) ON DELETE SET NULL,"
+	"  adopted_usec INTEGER NOT NULL DEFAULT 0"
+	");"
+	"INSERT OR IGNORE INTO adopted (address, driver)"
+	" SELECT device_address, max(driver) FROM measurements"
+	" WHERE person != '' GROUP BY device_address;"
+	"INSERT OR IGNORE INTO adopted (address)"
+	" SELECT DISTINCT address FROM device_users"
+	" WHERE person_id IS NOT NULL;",
 };
 
 #define SCHEMA_VERSION ((int)ELEMENTSOF(migrations))
@@ -161,6 +176,10 @@ enum stmt_id {
 	ST_DEVICE_SEEN,
 	ST_DEVICE_GET,
 	ST_DEVICE_SEQUENCE,
+	ST_ADOPT,
+	ST_ADOPT_FIRST,
+	ST_UNADOPT,
+	ST_ADOPTION_GET,
 	ST_PERSON_ADD,
 	ST_PERSON_UPDATE,
 	ST_PERSON_REMOVE,
@@ -239,7 +258,9 @@ static const char *const stmt_sql[_ST_MAX] = {
 		" AND NOT EXISTS (SELECT 1 FROM device_users u"
 		"  WHERE u.address = devices.address)"
 		" AND NOT EXISTS (SELECT 1 FROM measurements m"
-		"  WHERE m.device_address = devices.address)",
+		"  WHERE m.device_address = devices.address)"
+		" AND NOT EXISTS (SELECT 1 FROM adopted a"
+		"  WHERE a.address = devices.address)",
 	[ST_DEVICE_SEEN] =
 		"INSERT INTO devices (address, driver, name, rssi, battery,"
 		" last_seen_usec) VALUES (?, ?, ?, ?, ?, ?)"
@@ -259,6 +280,23 @@ static const char *const stmt_sql[_ST_MAX] = {
 		"INSERT INTO devices (address, last_sequence) VALUES (?, ?)"
 		" ON CONFLICT (address) DO UPDATE SET"
 		" last_sequence = excluded.last_sequence",
+	/* ?3 NULL or "": no person of its own, the rules decide. */
+	[ST_ADOPT] =
+		"INSERT INTO adopted (address, driver, person_id, adopted_usec)"
+		" VALUES (?1, ?2, NULLIF(?3, ''), ?4)"
+		" ON CONFLICT (address) DO UPDATE SET"
+		" driver = CASE WHEN ?2 != '' THEN ?2 ELSE driver END,"
+		" person_id = NULLIF(?3, '')",
+	/* Only while no device of that driver is adopted (nor known by it). */
+	[ST_ADOPT_FIRST] =
+		"INSERT INTO adopted (address, driver, adopted_usec)"
+		" SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM adopted a"
+		"  LEFT JOIN devices d ON d.address = a.address"
+		"  WHERE a.driver = ?2 OR d.driver = ?2)"
+		" ON CONFLICT (address) DO NOTHING",
+	[ST_UNADOPT] = "DELETE FROM adopted WHERE address = ?",
+	[ST_ADOPTION_GET] = "SELECT coalesce(person_id, ''), driver,"
+			    " adopted_usec FROM adopted WHERE address = ?",
 	[ST_PERSON_ADD] = "INSERT INTO people (" PERSON_COLUMNS ")"
 			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	[ST_PERSON_UPDATE] =
@@ -1633,6 +1671,16 @@ int hv_store_device_set_sequence(struct hv_store *s, const char *address,
 	return write_one(s, st, false, NULL);
 }
 
+/* DEVICE_COLUMNS, then adopted (0/1) and the adopted device's person. */
+static void device_listed_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct hv_device_info *d = dest;
+
+	device_from_row(st, dest);
+	d->adopted = sqlite3_column_int(st, 7) != 0;
+	copy_column(st, 8, d->adopted_person, sizeof(d->adopted_person));
+}
+
 /* Read every row first, so that callbacks may use the store freely. */
 int hv_store_devices_foreach(struct hv_store *s,
 			     int (*cb)(const struct hv_device_info *d,
@@ -1646,13 +1694,22 @@ int hv_store_devices_foreach(struct hv_store *s,
 
 	if (!s || !cb)
 		return -EINVAL;
+	/* Devices adopted before they were first heard come too. */
 	r = prepare(s,
-		    "SELECT " DEVICE_COLUMNS " FROM devices"
-		    " ORDER BY last_seen_usec DESC, address",
+		    "SELECT d.address, d.driver, d.name, d.rssi, d.battery,"
+		    " d.last_seen_usec, d.last_sequence,"
+		    " a.address IS NOT NULL, coalesce(a.person_id, '')"
+		    " FROM devices d LEFT JOIN adopted a ON a.address = d.address"
+		    " UNION ALL"
+		    " SELECT a.address, a.driver, '', 0, -1, 0, -1, 1,"
+		    " coalesce(a.person_id, '') FROM adopted a"
+		    " WHERE NOT EXISTS (SELECT 1 FROM devices d"
+		    "  WHERE d.address = a.address)"
+		    " ORDER BY 6 DESC, 1",
 		    &st);
 	if (r < 0)
 		return r;
-	r = collect_rows(s, st, sizeof(*list), device_from_row,
+	r = collect_rows(s, st, sizeof(*list), device_listed_from_row,
 			 (void **)&list, &n);
 	if (r < 0)
 		return r;
@@ -1661,6 +1718,126 @@ int hv_store_devices_foreach(struct hv_store *s,
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+/* --- adopted devices ------------------------------------------------------ */
+
+static int check_adopt_args(struct hv_store *s, const char *address,
+			    const char *driver, const char *person_id)
+{
+	if (driver && !fits(driver, HV_MODEL_MAX)) {
+		set_errmsg(s, "driver id too long");
+		return -EINVAL;
+	}
+	if (person_id && !fits(person_id, HV_PERSON_MAX)) {
+		set_errmsg(s, "person id too long");
+		return -EINVAL;
+	}
+	return check_address(s, address);
+}
+
+int hv_store_device_adopt(struct hv_store *s, const char *address,
+			  const char *driver, const char *person_id,
+			  int64_t now_usec)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = check_adopt_args(s, address, driver, person_id);
+	if (r < 0)
+		return r;
+	r = tx_stmt(s, ST_ADOPT, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, address);
+	bind_text(st, 2, driver ? driver : "");
+	bind_text(st, 3, person_id ? person_id : "");
+	sqlite3_bind_int64(st, 4, now_usec);
+	r = write_one(s, st, false, NULL);
+	if (r == -ENOENT)
+		set_errmsg(s, "no person %s", person_id);
+	return r;
+}
+
+int hv_store_device_adopt_first(struct hv_store *s, const char *address,
+				const char *driver, int64_t now_usec)
+{
+	sqlite3_stmt *st;
+	bool adopted;
+	int r;
+
+	if (!s || !driver || !driver[0])
+		return -EINVAL;
+	r = check_adopt_args(s, address, driver, NULL);
+	if (r < 0)
+		return r;
+	r = tx_stmt(s, ST_ADOPT_FIRST, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, address);
+	bind_text(st, 2, driver);
+	sqlite3_bind_int64(st, 3, now_usec);
+	r = step_done(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	adopted = sqlite3_changes(s->db) > 0;
+	r = tx_commit(s);
+	return r < 0 ? r : adopted;
+}
+
+int hv_store_device_unadopt(struct hv_store *s, const char *address)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = device_tx_stmt(s, address, ST_UNADOPT, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, address);
+	return write_one(s, st, true, "such adopted device");
+}
+
+/* Columns: person, driver, adopted_usec. */
+static void adoption_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct hv_adoption *a = dest;
+
+	*a = (struct hv_adoption){ 0 };
+	copy_column(st, 0, a->person, sizeof(a->person));
+	copy_column(st, 1, a->driver, sizeof(a->driver));
+	a->adopted_usec = sqlite3_column_int64(st, 2);
+}
+
+int hv_store_device_adoption(struct hv_store *s, const char *address,
+			     struct hv_adoption *ret)
+{
+	struct hv_adoption a;
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = check_address(s, address);
+	if (r < 0)
+		return r;
+	r = stmt(s, ST_ADOPTION_GET, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, address);
+	r = step_one(s, st, adoption_from_row, &a);
+	if (r == 0) {
+		set_errmsg(s, "%s is not adopted", address);
+		return -ENOENT;
+	}
+	if (r < 0)
+		return r;
+	if (ret)
+		*ret = a;
 	return 0;
 }
 

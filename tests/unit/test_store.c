@@ -1406,6 +1406,129 @@ static void test_real_disk_full(void **state)
 			 1);
 }
 
+static int list_adopted(const struct hv_device_info *d, void *userdata)
+{
+	char *out = userdata;
+	size_t len = strlen(out);
+
+	(void)snprintf(out + len, 512 - len, "%s%s%s%s;", d->address,
+		       d->adopted ? "+" : "-", d->adopted_person,
+		       d->last_seen_usec ? "" : "(unseen)");
+	return 0;
+}
+
+/* Adopted devices (docs/people.md "Adopting a device"). */
+static void test_adopted_devices(void **state)
+{
+	struct hv_device_info mi = { .driver = "xiaomi_mi_scale2",
+				     .battery = -1,
+				     .last_sequence = -1,
+				     .last_seen_usec = T0 };
+	static const struct hv_person bob = { .id = "p-bob" };
+	struct hv_adoption a;
+	struct hv_store *s;
+	char listed[512] = "";
+	uint64_t deleted;
+
+	(void)state;
+	s = open_ok(0);
+	assert_int_equal(hv_store_device_adoption(s, "AA:00:00:00:00:01", &a),
+			 -ENOENT);
+	assert_int_equal(hv_store_device_unadopt(s, "AA:00:00:00:00:01"),
+			 -ENOENT);
+	/* "first": one per driver. */
+	assert_int_equal(hv_store_device_adopt_first(s, "AA:00:00:00:00:01",
+						     "xiaomi_mi_scale2", T0),
+			 1);
+	assert_int_equal(hv_store_device_adopt_first(s, "AA:00:00:00:00:02",
+						     "xiaomi_mi_scale2", T0),
+			 0);
+	assert_int_equal(hv_store_device_adopt_first(s, "AA:00:00:00:00:03",
+						     "sig_blood_pressure", T0),
+			 1);
+	assert_int_equal(hv_store_device_adoption(s, "AA:00:00:00:00:01", &a),
+			 0);
+	assert_string_equal(a.driver, "xiaomi_mi_scale2");
+	assert_string_equal(a.person, "");
+	assert_true(a.adopted_usec == T0);
+	assert_int_equal(hv_store_device_adoption(s, "AA:00:00:00:00:02", &a),
+			 -ENOENT);
+
+	/* Adopted by the CLI before its driver was known: the devices table
+	 * knows it, and "first" counts it. */
+	assert_int_equal(hv_store_device_unadopt(s, "AA:00:00:00:00:01"), 0);
+	(void)snprintf(mi.address, sizeof(mi.address), "AA:00:00:00:00:04");
+	assert_int_equal(hv_store_devices_seen(s, &mi, 1), 0);
+	assert_int_equal(hv_store_device_adopt(s, "AA:00:00:00:00:04", NULL,
+					       NULL, T0),
+			 0);
+	assert_int_equal(hv_store_device_adopt_first(s, "AA:00:00:00:00:02",
+						     "xiaomi_mi_scale2", T0),
+			 0);
+
+	/* A person of its own; an unknown one is refused; removing the
+	 * person keeps the device adopted, for the rules. */
+	assert_int_equal(hv_store_device_adopt(s, "AA:00:00:00:00:05", "",
+					       "p-nobody", T0),
+			 -ENOENT);
+	assert_int_equal(hv_store_person_add(s, &bob), 0);
+	assert_int_equal(hv_store_device_adopt(s, "AA:00:00:00:00:04", "",
+					       "p-bob", T0),
+			 0);
+	assert_int_equal(hv_store_device_adoption(s, "AA:00:00:00:00:04", &a),
+			 0);
+	assert_string_equal(a.person, "p-bob");
+	assert_string_equal(a.driver, "");
+	assert_int_equal(hv_store_devices_foreach(s, list_adopted, listed), 0);
+	assert_string_equal(listed, "AA:00:00:00:00:04+p-bob;"
+				    "AA:00:00:00:00:03+(unseen);");
+	assert_int_equal(hv_store_person_remove(s, "p-bob"), 0);
+	assert_int_equal(hv_store_device_adoption(s, "AA:00:00:00:00:04", &a),
+			 0);
+	assert_string_equal(a.person, "");
+
+	/* Never pruned as a passer-by. */
+	assert_int_equal(hv_store_prune_devices(s, T0 + 30 * DAY, &deleted), 0);
+	assert_int_equal(deleted, 0);
+	hv_store_close(s);
+}
+
+/* Upgrading: devices trusted before adoption existed stay trusted. */
+static void test_migrate_adopts_assigned_devices(void **state)
+{
+	struct hv_store *s;
+
+	(void)state;
+	assert_true(hv_store_schema_version_supported() >= 4);
+	s = open_ok(0);
+	add_ok(s, "assigned", T0, 64.2);
+	add_ok(s, "neighbour", T0 + 1, 80);
+	assert_int_equal(hv_store_link_set(s, "AA:00:00:00:00:07", 1, NULL, 7),
+			 0);
+	hv_store_close(s);
+	exec_sql("INSERT INTO people (id) VALUES ('anna');"
+		 "UPDATE measurements SET person = 'anna' WHERE id = 'assigned';"
+		 "UPDATE measurements SET device_address = 'AA:00:00:00:00:09'"
+		 " WHERE id = 'neighbour';"
+		 "INSERT INTO device_users (address, user_index, person_id)"
+		 " VALUES ('AA:00:00:00:00:08', 1, 'anna');"
+		 "DROP TABLE adopted; PRAGMA user_version = 3;");
+
+	s = open_ok(0);
+	assert_int_equal(hv_store_schema_version(s),
+			 hv_store_schema_version_supported());
+	assert_int_equal(hv_store_device_adoption(s, "C8:47:8C:01:02:03", NULL),
+			 0);
+	assert_int_equal(hv_store_device_adoption(s, "AA:00:00:00:00:08", NULL),
+			 0);
+	/* Only unassigned readings, or a slot nobody is linked to: no. */
+	assert_int_equal(hv_store_device_adoption(s, "AA:00:00:00:00:09", NULL),
+			 -ENOENT);
+	assert_int_equal(hv_store_device_adoption(s, "AA:00:00:00:00:07", NULL),
+			 -ENOENT);
+	hv_store_close(s);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1444,6 +1567,8 @@ int main(void)
 		T(test_links_foreach),
 		T(test_person_metrics),
 		T(test_concurrent_reader),
+		T(test_adopted_devices),
+		T(test_migrate_adopts_assigned_devices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
