@@ -10,6 +10,7 @@
  * power loss.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,9 +341,18 @@ struct hv_store {
 	int64_t backlog_tx;
 	int64_t data_version;
 	bool backlog_stale;
+	/*
+	 * Disk space held in reserve (PATH-reserve, HV_STORE_RESERVE_BYTES):
+	 * given up when a delivered mark or a prune finds the disk full, so
+	 * the store can always finish what it started; new rows are refused
+	 * until it can be taken again. NULL: none (read-only).
+	 */
+	char *reserve_path;
+	bool reserve_held;
 };
 
 static int backlog_recount(struct hv_store *s);
+static int reserve_take(struct hv_store *s);
 
 /* Why the last hv_store_open() of this thread failed: hv_store_errmsg(NULL). */
 static _Thread_local char open_errmsg[ERRMSG_MAX];
@@ -828,6 +838,12 @@ int hv_store_open(const char *path, unsigned flags, struct hv_store **ret)
 		return r;
 	}
 	s->errmsg[0] = '\0';
+	if (!s->readonly && strcmp(path, ":memory:") != 0) {
+		if (asprintf(&s->reserve_path, "%s-reserve", path) < 0)
+			s->reserve_path = NULL;
+		else
+			(void)reserve_take(s); /* checked before each new row */
+	}
 	*ret = s;
 	return 0;
 }
@@ -839,8 +855,64 @@ struct hv_store *hv_store_close(struct hv_store *s)
 	for (size_t i = 0; i < _ST_MAX; i++)
 		(void)sqlite3_finalize(s->stmts[i]);
 	(void)sqlite3_close(s->db);
+	free(s->reserve_path);
 	free(s);
 	return NULL;
+}
+
+/* --- the reserve -------------------------------------------------------- */
+
+/* Hold the reserve's space (again): 0, or -ENOSPC when it does not fit. */
+static int reserve_take(struct hv_store *s)
+{
+	int fd, k;
+
+	if (!s->reserve_path || s->reserve_held)
+		return 0;
+	fd = open(s->reserve_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	k = posix_fallocate(fd, 0, HV_STORE_RESERVE_BYTES);
+	(void)close(fd);
+	if (k != 0) {
+		/* A part allocated is space new rows could not use. */
+		(void)unlink(s->reserve_path);
+		return -k;
+	}
+	s->reserve_held = true;
+	return 0;
+}
+
+/*
+ * A write that finishes what the store started (a delivered mark, a prune)
+ * found the disk full: give up the reserve, let the write-ahead log be
+ * copied back while there is room, and say whether to try again. Once.
+ */
+static bool reserve_give_up(struct hv_store *s, int r)
+{
+	if (r != -ENOSPC || !s->reserve_held)
+		return false;
+	s->reserve_held = false;
+	if (unlink(s->reserve_path) < 0)
+		return false;
+	(void)sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+					NULL, NULL);
+	return true;
+}
+
+/* Before new rows: the reserve must be held, or be taken again now. */
+static int reserve_check(struct hv_store *s)
+{
+	int r = reserve_take(s);
+
+	if (r == -ENOSPC || r == -EDQUOT) {
+		set_errmsg(s, "database or disk is full (the %u KiB kept in reserve to finish delivering are not free again yet)",
+			   HV_STORE_RESERVE_BYTES / 1024);
+		return -ENOSPC;
+	}
+	/* Another failure (a read-only folder for the reserve) is no reason
+	 * to refuse a reading: the store works as it did without one. */
+	return 0;
 }
 
 int hv_store_schema_version(struct hv_store *s)
@@ -985,6 +1057,9 @@ int hv_store_add(struct hv_store *s, const struct hv_record *rec)
 		set_errmsg(s, "measurement %s is not a valid reading", rec->id);
 		return -EINVAL;
 	}
+	r = reserve_check(s);
+	if (r < 0)
+		return r;
 	r = hv_record_to_json(rec, &j);
 	if (r < 0) {
 		set_errmsg(s, "measurement %s: cannot build its JSON: %s",
@@ -1369,16 +1444,12 @@ static int mark_one_delivered(struct hv_store *s, int64_t seq, int64_t now)
 	return -ENOENT;
 }
 
-int hv_store_outbox_mark_delivered_many(struct hv_store *s,
-					const int64_t *seqs, size_t n)
+static int mark_delivered_many(struct hv_store *s, const int64_t *seqs,
+			       size_t n)
 {
 	int64_t now = now_usec();
 	int r;
 
-	if (!s || (n && !seqs))
-		return -EINVAL;
-	if (!n)
-		return 0;
 	/*
 	 * No fsync of its own: a mark lost in a power cut only means the
 	 * measurement is published again with the same id. The next FULL
@@ -1398,25 +1469,50 @@ int hv_store_outbox_mark_delivered_many(struct hv_store *s,
 	return r;
 }
 
+int hv_store_outbox_mark_delivered_many(struct hv_store *s,
+					const int64_t *seqs, size_t n)
+{
+	int r;
+
+	if (!s || (n && !seqs))
+		return -EINVAL;
+	if (!n)
+		return 0;
+	r = mark_delivered_many(s, seqs, n);
+	if (reserve_give_up(s, r))
+		r = mark_delivered_many(s, seqs, n);
+	return r;
+}
+
 int hv_store_outbox_mark_delivered(struct hv_store *s, int64_t seq)
 {
 	return hv_store_outbox_mark_delivered_many(s, &seq, 1);
 }
 
-int hv_store_outbox_mark_attempt(struct hv_store *s, int64_t seq,
-				 const char *error)
+static int mark_attempt(struct hv_store *s, int64_t seq, const char *error)
 {
 	sqlite3_stmt *st;
 	int r;
 
-	if (!s)
-		return -EINVAL;
 	r = tx_stmt(s, ST_OUTBOX_ATTEMPT, &st);
 	if (r < 0)
 		return r;
 	bind_text(st, 1, error);
 	sqlite3_bind_int64(st, 2, seq);
 	return write_one(s, st, true, "outbox entry");
+}
+
+int hv_store_outbox_mark_attempt(struct hv_store *s, int64_t seq,
+				 const char *error)
+{
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = mark_attempt(s, seq, error);
+	if (reserve_give_up(s, r))
+		r = mark_attempt(s, seq, error);
+	return r;
 }
 
 static int data_version(struct hv_store *s, int64_t *ret)
@@ -1494,16 +1590,13 @@ int hv_store_outbox_count(struct hv_store *s, uint64_t *ret)
 	return 0;
 }
 
-/* One DELETE bound to a cut-off, in its own transaction: rows deleted. */
-static int delete_before(struct hv_store *s, enum stmt_id id, int64_t cutoff,
-			 uint64_t *ret_deleted)
+static int delete_before_once(struct hv_store *s, enum stmt_id id,
+			      int64_t cutoff, uint64_t *ret_deleted)
 {
 	sqlite3_stmt *st;
 	uint64_t n;
 	int r;
 
-	if (!s)
-		return -EINVAL;
 	r = tx_stmt(s, id, &st);
 	if (r < 0)
 		return r;
@@ -1518,6 +1611,21 @@ static int delete_before(struct hv_store *s, enum stmt_id id, int64_t cutoff,
 	if (ret_deleted)
 		*ret_deleted = n;
 	return 0;
+}
+
+/* One DELETE bound to a cut-off, in its own transaction: rows deleted.
+ * Deleting frees space, and may need some first: the reserve's. */
+static int delete_before(struct hv_store *s, enum stmt_id id, int64_t cutoff,
+			 uint64_t *ret_deleted)
+{
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = delete_before_once(s, id, cutoff, ret_deleted);
+	if (reserve_give_up(s, r))
+		r = delete_before_once(s, id, cutoff, ret_deleted);
+	return r;
 }
 
 int hv_store_prune(struct hv_store *s, int64_t older_than_usec,
@@ -2242,6 +2350,9 @@ int hv_store_held_add(struct hv_store *s, const struct hv_held_row *row,
 
 	if (!s || !row || !row->frame_json || !max_rows)
 		return -EINVAL;
+	r = reserve_check(s);
+	if (r < 0)
+		return r;
 	r = tx_begin(s);
 	if (r < 0)
 		return r;

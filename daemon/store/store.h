@@ -38,6 +38,10 @@ int hv_store_check(struct hv_store *s);
 /* Limit the file to max_pages pages (0: no limit), for disk-full tests. */
 int hv_store_set_max_pages(struct hv_store *s, unsigned max_pages);
 
+/* Disk space the store keeps in reserve (a file beside the database,
+ * PATH-reserve) to finish what it started on a full disk: docs/store.md. */
+#define HV_STORE_RESERVE_BYTES (256 * 1024)
+
 /* Accept a measurement. 1 = stored, 0 = already stored (same id), -errno.
  * Measurement row, one row per reading and a pending outbox row: one
  * transaction. Only status OK records with an id are accepted (-EINVAL). */

@@ -1406,6 +1406,107 @@ static void test_real_disk_full(void **state)
 			 1);
 }
 
+/* Fill the file system to its last byte: 0 bytes free. */
+static void fill_to_the_last_byte(const char *path)
+{
+	static char block[4096];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	size_t size = sizeof(block);
+
+	assert_true(fd >= 0);
+	while (size) {
+		if (write(fd, block, size) < 0) {
+			assert_int_equal(errno, ENOSPC);
+			size /= 2;
+		}
+	}
+	assert_int_equal(close(fd), 0);
+}
+
+static void remove_store_files(void)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm",
+						"-reserve" };
+	char path[200];
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		(void)snprintf(path, sizeof(path), "%s%s", dbpath, suffixes[i]);
+		(void)unlink(path);
+	}
+}
+
+/*
+ * Another program fills the disk to its last byte while 300 readings wait
+ * for the broker: the store still marks every one delivered (the reserve
+ * it kept is given up for that), refuses new readings while the reserve is
+ * gone, and takes them again, with the reserve back, once space returns.
+ * Run in the tiny tmpfs of tests/integration/test_store_diskfull.sh.
+ */
+static void test_reserve_finishes_what_it_started(void **state)
+{
+	const char *dir = getenv("HV_STORE_TMPFS_DIR");
+	struct hv_outbox_item items[64];
+	char ballast[160], reserve[200], id[32];
+	struct hv_record rec;
+	struct hv_store *s;
+	struct stat st;
+	uint64_t count;
+	size_t n;
+	int r = 0;
+
+	(void)state;
+	(void)snprintf(dbpath, sizeof(dbpath), "%s/reserve.db", dir);
+	remove_store_files();
+	(void)snprintf(reserve, sizeof(reserve), "%s-reserve", dbpath);
+	(void)snprintf(ballast, sizeof(ballast), "%s/ballast", dir);
+	s = open_ok(0);
+	assert_int_equal(stat(reserve, &st), 0);
+	assert_true(st.st_blocks * 512 >= HV_STORE_RESERVE_BYTES);
+	for (unsigned i = 0; i < 300; i++) {
+		(void)snprintf(id, sizeof(id), "waiting-%u", i);
+		add_ok(s, id, T0 + i, 70);
+	}
+	fill_to_the_last_byte(ballast);
+	/* The log's free frames take a few more; then nothing fits. */
+	for (unsigned i = 0; i < 10000; i++) {
+		(void)snprintf(id, sizeof(id), "late-%u", i);
+		make_record(&rec, id, T0 + 1000 + i, 71);
+		r = hv_store_add(s, &rec);
+		if (r < 0)
+			break;
+	}
+	assert_int_equal(r, -ENOSPC);
+
+	do {
+		int64_t seqs[64];
+
+		assert_int_equal(hv_store_outbox_next(s, 0, 64, items, &n), 0);
+		for (size_t i = 0; i < n; i++) {
+			seqs[i] = items[i].seq;
+			hv_outbox_item_done(&items[i]);
+		}
+		assert_int_equal(hv_store_outbox_mark_delivered_many(s, seqs, n),
+				 0);
+	} while (n);
+	assert_int_equal(hv_store_outbox_count(s, &count), 0);
+	assert_int_equal(count, 0);
+	/* What the reserve freed is kept for finishing, not for new rows. */
+	assert_int_equal(hv_store_add(s, &rec), -ENOSPC);
+
+	assert_int_equal(unlink(ballast), 0);
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	assert_int_equal(stat(reserve, &st), 0);
+	assert_true(st.st_blocks * 512 >= HV_STORE_RESERVE_BYTES);
+	hv_store_close(s);
+	s = open_ok(0);
+	assert_int_equal(hv_store_check(s), 0);
+	assert_int_equal(hv_store_outbox_count(s, &count), 0);
+	assert_int_equal(count, 1);
+	hv_store_close(s);
+	remove_store_files();
+	(void)snprintf(dbpath, sizeof(dbpath), "%s/homevitals.db", dir);
+}
+
 static int list_adopted(const struct hv_device_info *d, void *userdata)
 {
 	char *out = userdata;
@@ -1534,6 +1635,7 @@ static void test_migrate_adopts_assigned_devices(void **state)
 int main(void)
 {
 	const struct CMUnitTest tmpfs_tests[] = {
+		cmocka_unit_test(test_reserve_finishes_what_it_started),
 		cmocka_unit_test(test_real_disk_full),
 	};
 
