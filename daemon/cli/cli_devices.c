@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * `homevitals devices`: the devices the gateway has seen, and the links
- * from a device's user slot (SIG user index, a scale's user number) to a
- * person (docs/people.md).
+ * `homevitals devices`: the devices the gateway has seen, which of them the
+ * household adopted (only their readings are assigned to people), and the
+ * links from a device's user slot (SIG user index, a scale's user number)
+ * to a person (docs/people.md).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/basic/macro.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/cli_util.h"
+#include "daemon/ingest/ingest.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct hv_store *, hv_store_close)
 DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
@@ -26,13 +29,23 @@ static void devices_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: homevitals devices [list] [--json]\n"
+		"       homevitals devices adopt ADDRESS [--person PERSON [--backlog]]\n"
+		"       homevitals devices forget ADDRESS\n"
 		"       homevitals devices link ADDRESS USER_INDEX PERSON [--consent CODE]\n"
 		"       homevitals devices unlink ADDRESS USER_INDEX [--forget]\n"
 		"\n"
-		"List the devices seen (driver, model, RSSI, battery, last seen and their\n"
-		"user slots), or link a device's user slot to a person: its measurements\n"
-		"then belong to that person whatever they weigh (docs/people.md).\n"
+		"List the devices seen (driver, model, RSSI, battery, last seen, adopted\n"
+		"and their user slots). Only the readings of an adopted device are\n"
+		"assigned to people; others are kept unassigned, so a neighbour's scale\n"
+		"never takes over anyone's (docs/people.md). 'forget' un-adopts a device.\n"
+		"Link a device's user slot to a person: its measurements then belong to\n"
+		"that person whatever they weigh.\n"
 		"\n"
+		"  --person PERSON  adopt: every measurement of the device is theirs (a\n"
+		"                   linked user slot still decides first); without it\n"
+		"                   the weight rule decides\n"
+		"  --backlog        adopt: give the device's unassigned measurements to\n"
+		"                   PERSON too (re-derived, published as corrections)\n"
 		"  --consent CODE   link: the slot's consent code (0-9999) for scales that\n"
 		"                   ask for one (SIG User Data Service)\n"
 		"  --forget         unlink: forget the slot and its consent code too\n"
@@ -41,9 +54,10 @@ static void devices_usage(FILE *out)
 		"  --json           list: one JSON array\n"
 		"  -h, --help       show this help\n"
 		"\n"
-		"The daemon reads links from the store for every measurement: a change\n"
-		"applies to the next one. Exit status: 0 ok, 2 usage, 3 unknown person or\n"
-		"slot, 4 no store (docs/cli.md).\n");
+		"The daemon reads adoptions and links from the store for every\n"
+		"measurement: a change applies to the next one. Exit status: 0 ok,\n"
+		"2 usage, 3 unknown person, slot or adopted device, 4 no store\n"
+		"(docs/cli.md).\n");
 }
 
 struct slot {
@@ -143,7 +157,11 @@ static int add_json(struct list_ctx *c, const struct hv_device_info *d,
 		     !cJSON_AddNullToObject(o, "battery")) ||
 	    (d->last_seen_usec > 0 ?
 		     !cJSON_AddStringToObject(o, "last_seen", when) :
-		     !cJSON_AddNullToObject(o, "last_seen")))
+		     !cJSON_AddNullToObject(o, "last_seen")) ||
+	    !cJSON_AddBoolToObject(o, "adopted", d->adopted) ||
+	    (d->adopted_person[0] ?
+		     !cJSON_AddStringToObject(o, "adopted_for", d->adopted_person) :
+		     !cJSON_AddNullToObject(o, "adopted_for")))
 		return -ENOMEM;
 	users = cJSON_AddArrayToObject(o, "users");
 	if (!users)
@@ -172,7 +190,8 @@ static int on_device(const struct hv_device_info *d, void *userdata)
 	struct list_ctx *c = userdata;
 	const struct slot *slots;
 	char rssi[16] = "-", battery[16] = "-", when[40] = "-", users[512];
-	const char *cells[7];
+	char adopted[HV_PERSON_MAX + 8] = "no";
+	const char *cells[8];
 	size_t n = 0;
 	int r;
 
@@ -192,13 +211,18 @@ static int on_device(const struct hv_device_info *d, void *userdata)
 	else
 		(void)snprintf(when, sizeof(when), "never");
 	(void)slots_text(slots, n, users, sizeof(users));
+	if (d->adopted)
+		(void)snprintf(adopted, sizeof(adopted), "yes%s%s",
+			       d->adopted_person[0] ? "→" : "",
+			       d->adopted_person);
 	cells[0] = d->address;
 	cells[1] = d->driver[0] ? d->driver : NULL;
 	cells[2] = d->name[0] ? d->name : NULL;
 	cells[3] = rssi;
 	cells[4] = battery;
 	cells[5] = when;
-	cells[6] = n ? users : NULL;
+	cells[6] = adopted;
+	cells[7] = n ? users : NULL;
 	r = cli_table_add(&c->t, cells);
 	if (r < 0)
 		c->error = r;
@@ -210,7 +234,7 @@ static int devices_list(const struct cli_store_options *o, bool json)
 	static const char *const headers[] = { "ADDRESS", "DRIVER",
 					       "NAME",	  "RSSI",
 					       "BATTERY", "LAST SEEN",
-					       "USERS" };
+					       "ADOPTED", "USERS" };
 	_cleanup_(hv_store_closep) struct hv_store *s = NULL;
 	_cleanup_(cJSON_Deletep) cJSON *arr = NULL;
 	struct list_ctx c = { 0 };
@@ -268,17 +292,165 @@ static int devices_list(const struct cli_store_options *o, bool json)
 	return CLI_EXIT_OK;
 }
 
+static int parse_address(const char *cmd, const char *text,
+			 char address[HV_ADDRESS_MAX])
+{
+	if (cli_parse_address(text, address) < 0) {
+		fprintf(stderr, "homevitals %s: '%s' is not a device address (AA:BB:CC:DD:EE:FF)\n",
+			cmd, text);
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The unassigned measurements of one device, oldest first. */
+struct backlog {
+	const char *address;
+	char (*ids)[HV_ID_MAX];
+	size_t n, cap;
+};
+
+static int collect_backlog(const struct hv_reading_row *row, void *userdata)
+{
+	struct backlog *b = userdata;
+
+	if (strcmp(row->device_address, b->address) != 0)
+		return 0;
+	for (size_t i = b->n; i > 0; i--) /* one per measurement */
+		if (strcmp(b->ids[i - 1], row->measurement_id) == 0)
+			return 0;
+	if (b->n == b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 16;
+		char(*nv)[HV_ID_MAX] = reallocarray(b->ids, ncap, sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		b->ids = nv;
+		b->cap = ncap;
+	}
+	(void)snprintf(b->ids[b->n++], HV_ID_MAX, "%s", row->measurement_id);
+	return 0;
+}
+
+/* One stored measurement given to p, re-derived as `homevitals assign`
+ * does it. */
+static int give(struct hv_store *s, const char *id, const struct hv_person *p)
+{
+	_cleanup_free_ char *old = NULL, *json = NULL;
+	_cleanup_(cJSON_Deletep) cJSON *j = NULL;
+	struct hv_profile profile;
+	const cJSON *t;
+	int64_t at_usec = 0;
+	int r;
+
+	r = hv_store_measurement_json(s, id, &old);
+	if (r < 0)
+		return r;
+	j = cJSON_Parse(old);
+	t = cJSON_GetObjectItemCaseSensitive(j, "time");
+	if (!cJSON_IsString(t) ||
+	    cli_parse_time(t->valuestring, false, &at_usec) < 0)
+		return -EBADMSG;
+	cli_person_profile(p, at_usec / 1000000, &profile);
+	r = cli_rederive(old, p->id, &profile, &json, NULL);
+	if (r < 0)
+		return r;
+	return hv_store_reassign(s, id, p->id, json);
+}
+
+static int assign_backlog(struct hv_store *s, const char *address,
+			  const struct hv_person *p)
+{
+	const struct hv_reading_filter unassigned = { .person = "" };
+	struct backlog b = { .address = address };
+	int r;
+
+	r = hv_store_readings_foreach(s, &unassigned, collect_backlog, &b);
+	for (size_t i = 0; r >= 0 && i < b.n; i++) {
+		r = give(s, b.ids[i], p);
+		if (r < 0)
+			(void)cli_store_error("devices adopt", s, r, b.ids[i]);
+	}
+	if (r >= 0)
+		printf("%zu unassigned measurement%s of %s given to %s; the daemon publishes the corrections with its next reading, or now on SIGHUP.\n",
+		       b.n, b.n == 1 ? "" : "s", address, p->id);
+	free(b.ids);
+	return r;
+}
+
+static int devices_adopt(const struct cli_store_options *o, const char *arg,
+			 const char *person_id, bool backlog)
+{
+	_cleanup_(hv_store_closep) struct hv_store *s = NULL;
+	char address[HV_ADDRESS_MAX];
+	struct hv_device_info d;
+	struct hv_person p;
+	int r;
+
+	r = parse_address("devices adopt", arg, address);
+	if (r)
+		return r;
+	r = cli_open_store("devices adopt", o, CLI_OPEN_CREATE, &s);
+	if (r)
+		return r;
+	if (person_id) {
+		r = hv_store_person_get(s, person_id, &p);
+		if (r < 0)
+			return cli_person_error("devices adopt", s, r,
+						person_id);
+	}
+	if (hv_store_device_get(s, address, &d) < 0)
+		d.driver[0] = '\0'; /* adopted before it is first heard */
+	r = hv_store_device_adopt(s, address, d.driver, person_id,
+				  (int64_t)time(NULL) * 1000000);
+	if (r < 0)
+		return cli_store_error("devices adopt", s, r, address);
+	if (person_id)
+		printf("Adopted %s: its measurements belong to %s from now on\n",
+		       address, person_id);
+	else
+		printf("Adopted %s: its measurements are assigned by the rules from now on\n",
+		       address);
+	if (backlog && assign_backlog(s, address, &p) < 0)
+		return CLI_EXIT_FAILURE;
+	return CLI_EXIT_OK;
+}
+
+static int devices_forget(const struct cli_store_options *o, const char *arg)
+{
+	_cleanup_(hv_store_closep) struct hv_store *s = NULL;
+	char address[HV_ADDRESS_MAX];
+	int r;
+
+	r = parse_address("devices forget", arg, address);
+	if (r)
+		return r;
+	r = cli_open_store("devices forget", o, CLI_OPEN_WRITE, &s);
+	if (r)
+		return r;
+	r = hv_store_device_unadopt(s, address);
+	if (r == -ENOENT) {
+		fprintf(stderr, "homevitals devices forget: %s is not adopted\n",
+			address);
+		return CLI_EXIT_NOT_FOUND;
+	}
+	if (r < 0)
+		return cli_store_error("devices forget", s, r, address);
+	printf("%s is no longer adopted: its next measurements stay unassigned; those stored keep their person\n",
+	       address);
+	return CLI_EXIT_OK;
+}
+
 static int parse_slot(const char *cmd, const char *address_text,
 		      const char *index_text, char address[HV_ADDRESS_MAX],
 		      int *ret_index)
 {
 	long idx;
 
-	if (cli_parse_address(address_text, address) < 0) {
-		fprintf(stderr, "homevitals %s: '%s' is not a device address (AA:BB:CC:DD:EE:FF)\n",
-			cmd, address_text);
-		return CLI_EXIT_USAGE;
-	}
+	int r = parse_address(cmd, address_text, address);
+
+	if (r)
+		return r;
 	if (cli_parse_int(index_text, 0, USER_INDEX_MAX, &idx) < 0) {
 		fprintf(stderr, "homevitals %s: '%s' is not a user index (0-%d)\n",
 			cmd, index_text, USER_INDEX_MAX);
@@ -364,6 +536,8 @@ enum {
 	OPT_CONSENT = CLI_OPT_STORE_END,
 	OPT_FORGET,
 	OPT_JSON,
+	OPT_PERSON,
+	OPT_BACKLOG,
 };
 
 int cli_devices(int argc, char **argv)
@@ -373,12 +547,14 @@ int cli_devices(int argc, char **argv)
 		{ "consent", required_argument, NULL, OPT_CONSENT },
 		{ "forget", no_argument, NULL, OPT_FORGET },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "person", required_argument, NULL, OPT_PERSON },
+		{ "backlog", no_argument, NULL, OPT_BACKLOG },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	struct cli_store_options o = { 0 };
-	const char *consent = NULL, *verb = "list";
-	bool forget = false, json = false;
+	const char *consent = NULL, *verb = "list", *person = NULL;
+	bool forget = false, json = false, backlog = false;
 	int c, n;
 
 	optind = 0;
@@ -395,6 +571,12 @@ int cli_devices(int argc, char **argv)
 		case OPT_JSON:
 			json = true;
 			break;
+		case OPT_PERSON:
+			person = optarg;
+			break;
+		case OPT_BACKLOG:
+			backlog = true;
+			break;
 		case 'h':
 			devices_usage(stdout);
 			return CLI_EXIT_OK;
@@ -406,6 +588,16 @@ int cli_devices(int argc, char **argv)
 	n = argc - optind;
 	if (n >= 1)
 		verb = argv[optind];
+	if (strcmp(verb, "adopt") == 0 && n == 2 && !consent && !forget &&
+	    !json && (person || !backlog))
+		return devices_adopt(&o, argv[optind + 1], person, backlog);
+	if (strcmp(verb, "forget") == 0 && n == 2 && !consent && !forget &&
+	    !json && !person && !backlog)
+		return devices_forget(&o, argv[optind + 1]);
+	if (person || backlog) {
+		fprintf(stderr, "homevitals devices: --person and --backlog go with 'adopt ADDRESS' (--backlog needs --person)\n");
+		return CLI_EXIT_USAGE;
+	}
 	if (strcmp(verb, "link") == 0 && n == 4 && !forget && !json)
 		return devices_link(&o, argv + optind + 1, consent);
 	if (strcmp(verb, "unlink") == 0 && n == 3 && !consent && !json)
@@ -413,7 +605,7 @@ int cli_devices(int argc, char **argv)
 	if ((strcmp(verb, "list") == 0 || strcmp(verb, "ls") == 0) && n <= 1 &&
 	    !consent && !forget)
 		return devices_list(&o, json);
-	fprintf(stderr, "homevitals devices: expected 'list', 'link ADDRESS USER_INDEX PERSON' or "
-			"'unlink ADDRESS USER_INDEX' (see --help)\n");
+	fprintf(stderr, "homevitals devices: expected 'list', 'adopt ADDRESS', 'forget ADDRESS', "
+			"'link ADDRESS USER_INDEX PERSON' or 'unlink ADDRESS USER_INDEX' (see --help)\n");
 	return CLI_EXIT_USAGE;
 }

@@ -37,7 +37,8 @@ struct scan {
 };
 
 struct devices {
-	uint64_t n;
+	uint64_t n; /* seen */
+	uint64_t n_adopted, n_not_adopted; /* of those seen */
 	struct hv_device_info latest;
 };
 
@@ -80,9 +81,15 @@ static int on_device(const struct hv_device_info *d, void *userdata)
 {
 	struct devices *dv = userdata;
 
-	/* Most recently seen first. */
+	/* Most recently seen first; adopted ones never heard come last. */
+	if (d->last_seen_usec <= 0)
+		return 0;
 	if (dv->n++ == 0)
 		dv->latest = *d;
+	if (d->adopted)
+		dv->n_adopted++;
+	else
+		dv->n_not_adopted++;
 	return 0;
 }
 
@@ -158,6 +165,8 @@ static int print_json(const char *path, const struct cli_daemon_info *d,
 	if (!cJSON_AddStringToObject(o, "store", path) ||
 	    !cJSON_AddNumberToObject(o, "backlog", (double)backlog) ||
 	    !cJSON_AddNumberToObject(o, "devices", (double)dv->n) ||
+	    !cJSON_AddNumberToObject(o, "devices_not_adopted",
+				     (double)dv->n_not_adopted) ||
 	    !cJSON_AddNumberToObject(o, "unassigned", (double)sc->n_unassigned))
 		return -ENOMEM;
 	people = cJSON_AddArrayToObject(o, "people");
@@ -215,6 +224,12 @@ static void print_text(const char *path, const struct cli_daemon_info *d,
 		printf("; latest %s (%s) at %s", dv->latest.address,
 		       dv->latest.driver[0] ? dv->latest.driver : "unknown",
 		       when);
+		printf("\n             %llu adopted, %llu not adopted%s",
+		       (unsigned long long)dv->n_adopted,
+		       (unsigned long long)dv->n_not_adopted,
+		       dv->n_not_adopted ?
+			       " (their readings stay unassigned: homevitals devices adopt)" :
+			       "");
 	}
 	printf("\n");
 	if (status)

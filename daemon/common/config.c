@@ -178,6 +178,13 @@ static const struct enum_name mqtt_protocols[] = {
 	{ NULL, 0 },
 };
 
+static const struct enum_name adopt_policies[] = {
+	{ "first", HV_ADOPT_FIRST },
+	{ "manual", HV_ADOPT_MANUAL },
+	{ "all", HV_ADOPT_ALL },
+	{ NULL, 0 },
+};
+
 static const struct enum_name log_levels[] = {
 	{ "debug", LOG_DEBUG }, { "info", LOG_INFO },
 	{ "notice", LOG_NOTICE }, { "warning", LOG_WARNING },
@@ -292,6 +299,10 @@ static const struct option options[] = {
 	SECTION("assignment"),
 	NUMBER("assignment.tolerance_kg", OPT_DOUBLE, assignment.tolerance_kg,
 	       3, 0.1, 50, "a weight in kg (0.1-50)"),
+	{ .path = "assignment.adopt", .type = OPT_ENUM,
+	  .offset = C(assignment.adopt), .def_num = HV_ADOPT_FIRST,
+	  .names = adopt_policies,
+	  .expected = "one of \"first\", \"manual\", \"all\"" },
 
 	SECTION("time"),
 	BOOL("time.assume_synchronised", time.assume_synchronised, false),

@@ -27,6 +27,14 @@ enum hv_payload_format {
 	HV_PAYLOAD_PHD, /* HL7 PHD IG transaction Bundles (fhir_phd.h) */
 };
 
+/* Which devices' readings may be assigned to people (assignment.adopt,
+ * docs/people.md "Adopting a device"). */
+enum hv_adopt_policy {
+	HV_ADOPT_FIRST, /* "first": the first device of each driver, by itself */
+	HV_ADOPT_MANUAL, /* "manual": only `homevitals devices adopt` */
+	HV_ADOPT_ALL, /* "all": every device in radio range (no neighbours) */
+};
+
 struct hv_config_device {
 	char *address; /* "AA:BB:…" */
 	char *driver; /* forced driver id, or NULL */
@@ -92,6 +100,7 @@ struct hv_config {
 
 	struct {
 		double tolerance_kg; /* weight-based assignment window */
+		enum hv_adopt_policy adopt;
 	} assignment;
 
 	struct {

@@ -189,29 +189,21 @@ int hv_ingest_derive(const struct hv_frame *raw, const struct hv_driver *driver,
 
 /* --- assign → derive → store ----------------------------------------------- */
 
-/* The person (docs/people.md): the linked user slot, else the weight rule. */
-static void assign(struct hv_ingest *in, struct hv_record *r)
+/* The person (docs/people.md): a linked user slot, else an adopted
+ * device's person or the weight rule; nobody's for a device not adopted. */
+static enum hv_assign_outcome assign(struct hv_ingest *in,
+				     const struct hv_pipeline_record *o,
+				     struct hv_record *r)
 {
-	_cleanup_free_ struct hv_person *people = NULL;
-	const struct hv_reading *w;
-	size_t n = 0;
-	int consent, k;
+	enum hv_assign_outcome a;
+	bool adopted_now;
 
-	r->person[0] = '\0';
-	if (r->m.user_index >= 0 &&
-	    hv_store_link_get(in->store, r->device_address, r->m.user_index,
-			      r->person, &consent) < 0)
-		r->person[0] = '\0';
-	/* An unlinked slot falls through to the weight rule. */
-	w = hv_measurement_find(&r->m, HV_METRIC_BODY_WEIGHT);
-	if (r->person[0] || !w || w->absent != HV_ABSENT_NONE ||
-	    hv_store_people_list(in->store, &people, &n) < 0)
-		return;
-	k = hv_assign_by_weight(people, n, w->value,
-				in->cfg->assignment.tolerance_kg);
-	if (k >= 0)
-		(void)snprintf(r->person, sizeof(r->person), "%s",
-			       people[k].id);
+	a = hv_assign_record(in->store, in->cfg, o->driver ? o->driver->id : "",
+			     r, &adopted_now);
+	if (adopted_now)
+		log_info("Adopted %s, the first %s heard (assignment.adopt \"first\"); adopt others with 'homevitals devices adopt'",
+			 r->device_address, o->driver->id);
+	return a;
 }
 
 static void derive(const struct hv_pipeline_record *o, struct hv_record *r,
@@ -285,10 +277,11 @@ static void store_one(struct hv_ingest *in, const struct hv_pipeline_record *o,
 {
 	struct hv_record r = o->record;
 	struct hv_person person;
+	enum hv_assign_outcome a;
 	bool known;
 	int k;
 
-	assign(in, &r);
+	a = assign(in, o, &r);
 	known = r.person[0] &&
 		hv_store_person_get(in->store, r.person, &person) >= 0;
 	if (known)
@@ -312,10 +305,13 @@ static void store_one(struct hv_ingest *in, const struct hv_pipeline_record *o,
 	res->stored++;
 	if (known)
 		remember_weight(in, &r, &person);
-	log_info("Stored measurement %s from %s (%s)%s%s", r.id,
+	log_info("Stored measurement %s from %s (%s)%s%s%s", r.id,
 		 r.device_address, r.device_model,
 		 r.person[0] ? " for " : ", unassigned",
-		 r.person[0] ? r.person : "");
+		 r.person[0] ? r.person : "",
+		 a == HV_ASSIGN_NOT_ADOPTED ?
+			 " (a device not adopted: homevitals devices adopt)" :
+			 "");
 }
 
 static void store_all(struct hv_ingest *in, const struct hv_pipeline_output *out,

@@ -543,8 +543,16 @@ int mqtt_connection_setup(struct hv_mqtt *m)
 				       "MQTT: library init failed: %s",
 				       mosquitto_strerror(rc));
 	m->lib_init = true;
-	/* clean_session false: the broker keeps our session across drops. */
-	m->mosq = mosquitto_new(m->client_id, false, m);
+	/*
+	 * QoS 2: a clean session. libmosquitto numbers packets from 1 in
+	 * every process and keeps nothing on disk, so a session an earlier
+	 * process left may hold a half-finished exchange under the id of our
+	 * next PUBLISH, which a broker would take for a resend and drop.
+	 * What a drop leaves in flight is published again instead
+	 * (mqtt_outbox_connected). QoS 1 keeps its session across drops: the
+	 * broker holds no state for the packets we send it.
+	 */
+	m->mosq = mosquitto_new(m->client_id, cfg->mqtt.qos == 2, m);
 	if (!m->mosq)
 		return log_error_errno(errno > 0 ? -errno : -ENOMEM,
 				       "MQTT: cannot create the client: %m");

@@ -270,16 +270,21 @@ static bool is_parked(struct hv_mqtt *m, int64_t seq)
 	return p && now_usec(m) < p->until_usec;
 }
 
-/* The timer for the next parked row to come due; a row due already is
- * taken by the next rescan. */
+/* The timer for the next parked row to come due. A row due already is
+ * looked at again within REQUEUE_MIN_USEC: a rescan that starts past it
+ * (a reconnect while the library resends what was in flight) would not. */
 static void arm_requeue(struct hv_mqtt *m)
 {
 	uint64_t first = UINT64_MAX, now = now_usec(m);
 
-	for (size_t i = 0; i < m->n_parked; i++)
-		if (m->parked[i].until_usec > now &&
-		    m->parked[i].until_usec < first)
-			first = m->parked[i].until_usec;
+	for (size_t i = 0; i < m->n_parked; i++) {
+		uint64_t at = m->parked[i].until_usec;
+
+		if (at <= now)
+			at = now + REQUEUE_MIN_USEC;
+		if (at < first)
+			first = at;
+	}
 	if (first == UINT64_MAX) {
 		(void)sd_event_source_set_enabled(m->requeue, SD_EVENT_OFF);
 		return;

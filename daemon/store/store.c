@@ -10,6 +10,7 @@
  * power loss.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,21 @@ static const char *const migrations[] = {
 	"  driver TEXT NOT NULL,"
 	"  frame TEXT NOT NULL"
 	");",
+	/* 3 -> 4: devices adopted by the household (docs/people.md "Adopting
+	 * a device"). A device that already has an assigned measurement or a
+	 * linked user slot was trusted before adoption existed: it stays so. */
+	"CREATE TABLE IF NOT EXISTS adopted ("
+	"  address TEXT PRIMARY KEY NOT NULL,"
+	"  driver TEXT NOT NULL DEFAULT '',"
+	"  person_id TEXT REFERENCES people(id) ON DELETE SET NULL,"
+	"  adopted_usec INTEGER NOT NULL DEFAULT 0"
+	");"
+	"INSERT OR IGNORE INTO adopted (address, driver)"
+	" SELECT device_address, max(driver) FROM measurements"
+	" WHERE person != '' GROUP BY device_address;"
+	"INSERT OR IGNORE INTO adopted (address)"
+	" SELECT DISTINCT address FROM device_users"
+	" WHERE person_id IS NOT NULL;",
 };
 
 #define SCHEMA_VERSION ((int)ELEMENTSOF(migrations))
@@ -161,6 +177,10 @@ enum stmt_id {
 	ST_DEVICE_SEEN,
 	ST_DEVICE_GET,
 	ST_DEVICE_SEQUENCE,
+	ST_ADOPT,
+	ST_ADOPT_FIRST,
+	ST_UNADOPT,
+	ST_ADOPTION_GET,
 	ST_PERSON_ADD,
 	ST_PERSON_UPDATE,
 	ST_PERSON_REMOVE,
@@ -239,7 +259,9 @@ static const char *const stmt_sql[_ST_MAX] = {
 		" AND NOT EXISTS (SELECT 1 FROM device_users u"
 		"  WHERE u.address = devices.address)"
 		" AND NOT EXISTS (SELECT 1 FROM measurements m"
-		"  WHERE m.device_address = devices.address)",
+		"  WHERE m.device_address = devices.address)"
+		" AND NOT EXISTS (SELECT 1 FROM adopted a"
+		"  WHERE a.address = devices.address)",
 	[ST_DEVICE_SEEN] =
 		"INSERT INTO devices (address, driver, name, rssi, battery,"
 		" last_seen_usec) VALUES (?, ?, ?, ?, ?, ?)"
@@ -259,6 +281,23 @@ static const char *const stmt_sql[_ST_MAX] = {
 		"INSERT INTO devices (address, last_sequence) VALUES (?, ?)"
 		" ON CONFLICT (address) DO UPDATE SET"
 		" last_sequence = excluded.last_sequence",
+	/* ?3 NULL or "": no person of its own, the rules decide. */
+	[ST_ADOPT] =
+		"INSERT INTO adopted (address, driver, person_id, adopted_usec)"
+		" VALUES (?1, ?2, NULLIF(?3, ''), ?4)"
+		" ON CONFLICT (address) DO UPDATE SET"
+		" driver = CASE WHEN ?2 != '' THEN ?2 ELSE driver END,"
+		" person_id = NULLIF(?3, '')",
+	/* Only while no device of that driver is adopted (nor known by it). */
+	[ST_ADOPT_FIRST] =
+		"INSERT INTO adopted (address, driver, adopted_usec)"
+		" SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM adopted a"
+		"  LEFT JOIN devices d ON d.address = a.address"
+		"  WHERE a.driver = ?2 OR d.driver = ?2)"
+		" ON CONFLICT (address) DO NOTHING",
+	[ST_UNADOPT] = "DELETE FROM adopted WHERE address = ?",
+	[ST_ADOPTION_GET] = "SELECT coalesce(person_id, ''), driver,"
+			    " adopted_usec FROM adopted WHERE address = ?",
 	[ST_PERSON_ADD] = "INSERT INTO people (" PERSON_COLUMNS ")"
 			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	[ST_PERSON_UPDATE] =
@@ -304,9 +343,18 @@ struct hv_store {
 	bool backlog_stale;
 	/* hv_store_changed_elsewhere()'s own mark; 0: never asked */
 	int64_t watched_version;
+	/*
+	 * Disk space held in reserve (PATH-reserve, HV_STORE_RESERVE_BYTES):
+	 * given up when a delivered mark or a prune finds the disk full, so
+	 * the store can always finish what it started; new rows are refused
+	 * until it can be taken again. NULL: none (read-only).
+	 */
+	char *reserve_path;
+	bool reserve_held;
 };
 
 static int backlog_recount(struct hv_store *s);
+static int reserve_take(struct hv_store *s);
 
 /* Why the last hv_store_open() of this thread failed: hv_store_errmsg(NULL). */
 static _Thread_local char open_errmsg[ERRMSG_MAX];
@@ -792,6 +840,12 @@ int hv_store_open(const char *path, unsigned flags, struct hv_store **ret)
 		return r;
 	}
 	s->errmsg[0] = '\0';
+	if (!s->readonly && strcmp(path, ":memory:") != 0) {
+		if (asprintf(&s->reserve_path, "%s-reserve", path) < 0)
+			s->reserve_path = NULL;
+		else
+			(void)reserve_take(s); /* checked before each new row */
+	}
 	*ret = s;
 	return 0;
 }
@@ -803,8 +857,64 @@ struct hv_store *hv_store_close(struct hv_store *s)
 	for (size_t i = 0; i < _ST_MAX; i++)
 		(void)sqlite3_finalize(s->stmts[i]);
 	(void)sqlite3_close(s->db);
+	free(s->reserve_path);
 	free(s);
 	return NULL;
+}
+
+/* --- the reserve -------------------------------------------------------- */
+
+/* Hold the reserve's space (again): 0, or -ENOSPC when it does not fit. */
+static int reserve_take(struct hv_store *s)
+{
+	int fd, k;
+
+	if (!s->reserve_path || s->reserve_held)
+		return 0;
+	fd = open(s->reserve_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	k = posix_fallocate(fd, 0, HV_STORE_RESERVE_BYTES);
+	(void)close(fd);
+	if (k != 0) {
+		/* A part allocated is space new rows could not use. */
+		(void)unlink(s->reserve_path);
+		return -k;
+	}
+	s->reserve_held = true;
+	return 0;
+}
+
+/*
+ * A write that finishes what the store started (a delivered mark, a prune)
+ * found the disk full: give up the reserve, let the write-ahead log be
+ * copied back while there is room, and say whether to try again. Once.
+ */
+static bool reserve_give_up(struct hv_store *s, int r)
+{
+	if (r != -ENOSPC || !s->reserve_held)
+		return false;
+	s->reserve_held = false;
+	if (unlink(s->reserve_path) < 0)
+		return false;
+	(void)sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+					NULL, NULL);
+	return true;
+}
+
+/* Before new rows: the reserve must be held, or be taken again now. */
+static int reserve_check(struct hv_store *s)
+{
+	int r = reserve_take(s);
+
+	if (r == -ENOSPC || r == -EDQUOT) {
+		set_errmsg(s, "database or disk is full (the %u KiB kept in reserve to finish delivering are not free again yet)",
+			   HV_STORE_RESERVE_BYTES / 1024);
+		return -ENOSPC;
+	}
+	/* Another failure (a read-only folder for the reserve) is no reason
+	 * to refuse a reading: the store works as it did without one. */
+	return 0;
 }
 
 int hv_store_schema_version(struct hv_store *s)
@@ -949,6 +1059,9 @@ int hv_store_add(struct hv_store *s, const struct hv_record *rec)
 		set_errmsg(s, "measurement %s is not a valid reading", rec->id);
 		return -EINVAL;
 	}
+	r = reserve_check(s);
+	if (r < 0)
+		return r;
 	r = hv_record_to_json(rec, &j);
 	if (r < 0) {
 		set_errmsg(s, "measurement %s: cannot build its JSON: %s",
@@ -1333,16 +1446,12 @@ static int mark_one_delivered(struct hv_store *s, int64_t seq, int64_t now)
 	return -ENOENT;
 }
 
-int hv_store_outbox_mark_delivered_many(struct hv_store *s,
-					const int64_t *seqs, size_t n)
+static int mark_delivered_many(struct hv_store *s, const int64_t *seqs,
+			       size_t n)
 {
 	int64_t now = now_usec();
 	int r;
 
-	if (!s || (n && !seqs))
-		return -EINVAL;
-	if (!n)
-		return 0;
 	/*
 	 * No fsync of its own: a mark lost in a power cut only means the
 	 * measurement is published again with the same id. The next FULL
@@ -1362,25 +1471,50 @@ int hv_store_outbox_mark_delivered_many(struct hv_store *s,
 	return r;
 }
 
+int hv_store_outbox_mark_delivered_many(struct hv_store *s,
+					const int64_t *seqs, size_t n)
+{
+	int r;
+
+	if (!s || (n && !seqs))
+		return -EINVAL;
+	if (!n)
+		return 0;
+	r = mark_delivered_many(s, seqs, n);
+	if (reserve_give_up(s, r))
+		r = mark_delivered_many(s, seqs, n);
+	return r;
+}
+
 int hv_store_outbox_mark_delivered(struct hv_store *s, int64_t seq)
 {
 	return hv_store_outbox_mark_delivered_many(s, &seq, 1);
 }
 
-int hv_store_outbox_mark_attempt(struct hv_store *s, int64_t seq,
-				 const char *error)
+static int mark_attempt(struct hv_store *s, int64_t seq, const char *error)
 {
 	sqlite3_stmt *st;
 	int r;
 
-	if (!s)
-		return -EINVAL;
 	r = tx_stmt(s, ST_OUTBOX_ATTEMPT, &st);
 	if (r < 0)
 		return r;
 	bind_text(st, 1, error);
 	sqlite3_bind_int64(st, 2, seq);
 	return write_one(s, st, true, "outbox entry");
+}
+
+int hv_store_outbox_mark_attempt(struct hv_store *s, int64_t seq,
+				 const char *error)
+{
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = mark_attempt(s, seq, error);
+	if (reserve_give_up(s, r))
+		r = mark_attempt(s, seq, error);
+	return r;
 }
 
 static int data_version(struct hv_store *s, int64_t *ret)
@@ -1474,16 +1608,13 @@ int hv_store_outbox_count(struct hv_store *s, uint64_t *ret)
 	return 0;
 }
 
-/* One DELETE bound to a cut-off, in its own transaction: rows deleted. */
-static int delete_before(struct hv_store *s, enum stmt_id id, int64_t cutoff,
-			 uint64_t *ret_deleted)
+static int delete_before_once(struct hv_store *s, enum stmt_id id,
+			      int64_t cutoff, uint64_t *ret_deleted)
 {
 	sqlite3_stmt *st;
 	uint64_t n;
 	int r;
 
-	if (!s)
-		return -EINVAL;
 	r = tx_stmt(s, id, &st);
 	if (r < 0)
 		return r;
@@ -1498,6 +1629,21 @@ static int delete_before(struct hv_store *s, enum stmt_id id, int64_t cutoff,
 	if (ret_deleted)
 		*ret_deleted = n;
 	return 0;
+}
+
+/* One DELETE bound to a cut-off, in its own transaction: rows deleted.
+ * Deleting frees space, and may need some first: the reserve's. */
+static int delete_before(struct hv_store *s, enum stmt_id id, int64_t cutoff,
+			 uint64_t *ret_deleted)
+{
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = delete_before_once(s, id, cutoff, ret_deleted);
+	if (reserve_give_up(s, r))
+		r = delete_before_once(s, id, cutoff, ret_deleted);
+	return r;
 }
 
 int hv_store_prune(struct hv_store *s, int64_t older_than_usec,
@@ -1651,6 +1797,16 @@ int hv_store_device_set_sequence(struct hv_store *s, const char *address,
 	return write_one(s, st, false, NULL);
 }
 
+/* DEVICE_COLUMNS, then adopted (0/1) and the adopted device's person. */
+static void device_listed_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct hv_device_info *d = dest;
+
+	device_from_row(st, dest);
+	d->adopted = sqlite3_column_int(st, 7) != 0;
+	copy_column(st, 8, d->adopted_person, sizeof(d->adopted_person));
+}
+
 /* Read every row first, so that callbacks may use the store freely. */
 int hv_store_devices_foreach(struct hv_store *s,
 			     int (*cb)(const struct hv_device_info *d,
@@ -1664,13 +1820,22 @@ int hv_store_devices_foreach(struct hv_store *s,
 
 	if (!s || !cb)
 		return -EINVAL;
+	/* Devices adopted before they were first heard come too. */
 	r = prepare(s,
-		    "SELECT " DEVICE_COLUMNS " FROM devices"
-		    " ORDER BY last_seen_usec DESC, address",
+		    "SELECT d.address, d.driver, d.name, d.rssi, d.battery,"
+		    " d.last_seen_usec, d.last_sequence,"
+		    " a.address IS NOT NULL, coalesce(a.person_id, '')"
+		    " FROM devices d LEFT JOIN adopted a ON a.address = d.address"
+		    " UNION ALL"
+		    " SELECT a.address, a.driver, '', 0, -1, 0, -1, 1,"
+		    " coalesce(a.person_id, '') FROM adopted a"
+		    " WHERE NOT EXISTS (SELECT 1 FROM devices d"
+		    "  WHERE d.address = a.address)"
+		    " ORDER BY 6 DESC, 1",
 		    &st);
 	if (r < 0)
 		return r;
-	r = collect_rows(s, st, sizeof(*list), device_from_row,
+	r = collect_rows(s, st, sizeof(*list), device_listed_from_row,
 			 (void **)&list, &n);
 	if (r < 0)
 		return r;
@@ -1679,6 +1844,126 @@ int hv_store_devices_foreach(struct hv_store *s,
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+/* --- adopted devices ------------------------------------------------------ */
+
+static int check_adopt_args(struct hv_store *s, const char *address,
+			    const char *driver, const char *person_id)
+{
+	if (driver && !fits(driver, HV_MODEL_MAX)) {
+		set_errmsg(s, "driver id too long");
+		return -EINVAL;
+	}
+	if (person_id && !fits(person_id, HV_PERSON_MAX)) {
+		set_errmsg(s, "person id too long");
+		return -EINVAL;
+	}
+	return check_address(s, address);
+}
+
+int hv_store_device_adopt(struct hv_store *s, const char *address,
+			  const char *driver, const char *person_id,
+			  int64_t now_usec)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = check_adopt_args(s, address, driver, person_id);
+	if (r < 0)
+		return r;
+	r = tx_stmt(s, ST_ADOPT, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, address);
+	bind_text(st, 2, driver ? driver : "");
+	bind_text(st, 3, person_id ? person_id : "");
+	sqlite3_bind_int64(st, 4, now_usec);
+	r = write_one(s, st, false, NULL);
+	if (r == -ENOENT)
+		set_errmsg(s, "no person %s", person_id);
+	return r;
+}
+
+int hv_store_device_adopt_first(struct hv_store *s, const char *address,
+				const char *driver, int64_t now_usec)
+{
+	sqlite3_stmt *st;
+	bool adopted;
+	int r;
+
+	if (!s || !driver || !driver[0])
+		return -EINVAL;
+	r = check_adopt_args(s, address, driver, NULL);
+	if (r < 0)
+		return r;
+	r = tx_stmt(s, ST_ADOPT_FIRST, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, address);
+	bind_text(st, 2, driver);
+	sqlite3_bind_int64(st, 3, now_usec);
+	r = step_done(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	adopted = sqlite3_changes(s->db) > 0;
+	r = tx_commit(s);
+	return r < 0 ? r : adopted;
+}
+
+int hv_store_device_unadopt(struct hv_store *s, const char *address)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = device_tx_stmt(s, address, ST_UNADOPT, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, address);
+	return write_one(s, st, true, "such adopted device");
+}
+
+/* Columns: person, driver, adopted_usec. */
+static void adoption_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct hv_adoption *a = dest;
+
+	*a = (struct hv_adoption){ 0 };
+	copy_column(st, 0, a->person, sizeof(a->person));
+	copy_column(st, 1, a->driver, sizeof(a->driver));
+	a->adopted_usec = sqlite3_column_int64(st, 2);
+}
+
+int hv_store_device_adoption(struct hv_store *s, const char *address,
+			     struct hv_adoption *ret)
+{
+	struct hv_adoption a;
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = check_address(s, address);
+	if (r < 0)
+		return r;
+	r = stmt(s, ST_ADOPTION_GET, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, address);
+	r = step_one(s, st, adoption_from_row, &a);
+	if (r == 0) {
+		set_errmsg(s, "%s is not adopted", address);
+		return -ENOENT;
+	}
+	if (r < 0)
+		return r;
+	if (ret)
+		*ret = a;
 	return 0;
 }
 
@@ -2083,6 +2368,9 @@ int hv_store_held_add(struct hv_store *s, const struct hv_held_row *row,
 
 	if (!s || !row || !row->frame_json || !max_rows)
 		return -EINVAL;
+	r = reserve_check(s);
+	if (r < 0)
+		return r;
 	r = tx_begin(s);
 	if (r < 0)
 		return r;

@@ -38,6 +38,10 @@ int hv_store_check(struct hv_store *s);
 /* Limit the file to max_pages pages (0: no limit), for disk-full tests. */
 int hv_store_set_max_pages(struct hv_store *s, unsigned max_pages);
 
+/* Disk space the store keeps in reserve (a file beside the database,
+ * PATH-reserve) to finish what it started on a full disk: docs/store.md. */
+#define HV_STORE_RESERVE_BYTES (256 * 1024)
+
 /* Accept a measurement. 1 = stored, 0 = already stored (same id), -errno.
  * Measurement row, one row per reading and a pending outbox row: one
  * transaction. Only status OK records with an id are accepted (-EINVAL). */
@@ -108,6 +112,9 @@ struct hv_device_info {
 	int battery; /* percent, -1 unknown */
 	int64_t last_seen_usec; /* UTC */
 	int32_t last_sequence; /* RACP: last stored record fetched, -1 none */
+	/* hv_store_devices_foreach() only: adopted, and its own person. */
+	bool adopted;
+	char adopted_person[HV_PERSON_MAX]; /* "" none: the rules decide */
 };
 
 int hv_store_device_seen(struct hv_store *s, const struct hv_device_info *d);
@@ -123,11 +130,41 @@ int hv_store_device_set_sequence(struct hv_store *s, const char *address,
  * and no stored measurement (neighbours' devices, a spoofer's addresses). */
 int hv_store_prune_devices(struct hv_store *s, int64_t unseen_since_usec,
 			   uint64_t *ret_deleted);
-/* Calls cb for each device, most recently seen first. */
+/* Calls cb for each device, most recently seen first; devices adopted but
+ * never heard last (last_seen_usec 0). */
 int hv_store_devices_foreach(struct hv_store *s,
 			     int (*cb)(const struct hv_device_info *d,
 				       void *userdata),
 			     void *userdata);
+
+/* --- adopted devices (docs/people.md "Adopting a device") -------------- */
+
+/*
+ * Readings of a device nobody adopted are stored unassigned and never move
+ * a person's last weight: a neighbour's scale of the same model, or a radio
+ * spoofer, must not take over anyone's assignment.
+ */
+struct hv_adoption {
+	char person[HV_PERSON_MAX]; /* "" none: the rules decide */
+	char driver[HV_MODEL_MAX]; /* "" unknown */
+	int64_t adopted_usec; /* 0: adopted by a schema upgrade */
+};
+
+/* Adopt (or re-adopt with another person). person_id NULL or "": its
+ * readings are assigned by the rules; else they belong to that person
+ * unless a linked user slot says otherwise. Unknown person: -ENOENT. */
+int hv_store_device_adopt(struct hv_store *s, const char *address,
+			  const char *driver, const char *person_id,
+			  int64_t now_usec);
+/* Adopt the device only while no device of its driver is adopted (policy
+ * "first"): 1 adopted now, 0 not (another one of its driver is), -errno. */
+int hv_store_device_adopt_first(struct hv_store *s, const char *address,
+				const char *driver, int64_t now_usec);
+/* -ENOENT when not adopted. Its stored measurements stay as they are. */
+int hv_store_device_unadopt(struct hv_store *s, const char *address);
+/* -ENOENT when not adopted; ret may be NULL. */
+int hv_store_device_adoption(struct hv_store *s, const char *address,
+			     struct hv_adoption *ret);
 
 /* --- people and device user slots -------------------------------------- */
 

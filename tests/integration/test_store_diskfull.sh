@@ -38,7 +38,7 @@ else
 	exit 0
 fi
 
-if [ "$rc" -eq 0 ] && grep -q '^\[  PASSED  \] 1 test' "$log"; then
+if [ "$rc" -eq 0 ] && grep -q '^\[  PASSED  \] 2 test' "$log"; then
 	echo "ok 1 - $name ($(grep -o 'stored [0-9]* records' "$log"))"
 else
 	sed 's/^/# /' "$log"

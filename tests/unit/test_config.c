@@ -91,6 +91,7 @@ static void test_defaults(void **state)
 	assert_null(c.led.chip);
 	assert_true(c.assignment.tolerance_kg > 2.99 &&
 		    c.assignment.tolerance_kg < 3.01);
+	assert_int_equal(c.assignment.adopt, HV_ADOPT_FIRST);
 	assert_false(c.time.assume_synchronised);
 	assert_int_equal(c.log_level, LOG_INFO);
 
@@ -147,7 +148,7 @@ static const char full_example[] =
 	"    ]\n"
 	"  },\n"
 	"  \"led\": { \"chip\": \"gpiochip0\", \"line\": 17, \"active_low\": true },\n"
-	"  \"assignment\": { \"tolerance_kg\": 2.5 },\n"
+	"  \"assignment\": { \"tolerance_kg\": 2.5, \"adopt\": \"manual\" },\n"
 	"  \"time\": { \"assume_synchronised\": true },\n"
 	"  \"log_level\": \"debug\"\n"
 	"}\n";
@@ -210,6 +211,7 @@ static void test_every_key(void **state)
 	assert_true(c.led.active_low);
 	assert_true(c.assignment.tolerance_kg > 2.49 &&
 		    c.assignment.tolerance_kg < 2.51);
+	assert_int_equal(c.assignment.adopt, HV_ADOPT_MANUAL);
 	assert_true(c.time.assume_synchronised);
 	assert_int_equal(c.log_level, LOG_DEBUG);
 	hv_config_done(&c);
@@ -350,6 +352,8 @@ static const struct {
 	  "assignment.tolerance_kg: 0 is not a weight in kg (0.1-50)" },
 	{ "{\"assignment\": {\"tolerance_kg\": 51}}",
 	  "assignment.tolerance_kg: 51 is not a weight in kg (0.1-50)" },
+	{ "{\"assignment\": {\"adopt\": \"any\"}}",
+	  "assignment.adopt: \"any\" is not one of \"first\", \"manual\", \"all\"" },
 	{ "{\"time\": {\"assume_synchronised\": \"yes\"}}",
 	  "time.assume_synchronised: \"yes\" is not true or false" },
 	{ "{\"log_level\": \"verbose\"}",

@@ -237,10 +237,11 @@ static void test_driver_counters(void **state)
 			 -ERANGE);
 }
 
+/* Devices written as seen (an adopted device is listed before it is). */
 static int count_device(const struct hv_device_info *d, void *userdata)
 {
-	(void)d;
-	(*(unsigned *)userdata)++;
+	if (d->last_seen_usec > 0)
+		(*(unsigned *)userdata)++;
 	return 0;
 }
 
@@ -536,6 +537,142 @@ static void test_retention_keys_on_receive_time(void **state)
 	assert_int_equal(deleted, 0);
 }
 
+/* --- adoption (docs/people.md "Adopting a device") ---------------------- */
+
+#define NEIGHBOUR "C8:47:8C:00:00:09"
+/* The same model weighing 63.0 kg at 08:33, and 62.5 kg at 08:34. */
+#define MI2_FRAME_63 "181b:0226e807030f082100f4013831"
+#define MI2_FRAME_0834 "181b:0226e807030f082200f401d430"
+
+/* One weigh-in from `address`, ended by the quiet time: rows stored. */
+static unsigned weigh(struct fixture *f, const char *address,
+		      const char *service_data, double at)
+{
+	struct hv_clock_sample now = clock_at(at);
+	struct hv_ingest_result res;
+	struct hv_frame fr = { .address = address };
+
+	assert_int_equal(hv_frame_add_service_data(&fr, service_data), 0);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, NULL, &now, &res), 0);
+	now = clock_at(at + 10);
+	assert_int_equal(hv_ingest_tick(f->ingest, &now, &res), 0);
+	assert_int_equal(res.failed, 0);
+	return res.stored;
+}
+
+/* The person of the newest pending row from `address`; "" unassigned. */
+static void newest_person(struct hv_store *s, const char *address,
+			  char ret[HV_PERSON_MAX])
+{
+	struct hv_outbox_item items[8];
+	size_t n = 0;
+	bool found = false;
+
+	assert_int_equal(hv_store_outbox_next(s, 0, 8, items, &n), 0);
+	for (size_t i = 0; i < n; i++) {
+		cJSON *j = cJSON_Parse(items[i].json);
+		const cJSON *dev = cJSON_GetObjectItemCaseSensitive(j, "device");
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(dev, "address");
+
+		assert_non_null(a);
+		if (strcmp(a->valuestring, address) == 0) {
+			(void)snprintf(ret, HV_PERSON_MAX, "%s", items[i].person);
+			found = true;
+		}
+		cJSON_Delete(j);
+		hv_outbox_item_done(&items[i]);
+	}
+	assert_true(found);
+}
+
+/* A neighbour's scale of the same model, heard after the household's own:
+ * stored, but nobody's, and Ann's last weight stays hers; once adopted,
+ * its next weigh-in is assigned. */
+static void test_neighbour_scale_stays_unassigned(void **state)
+{
+	struct fixture *f = *state;
+	char person[HV_PERSON_MAX];
+	struct hv_adoption a;
+	struct hv_person p;
+
+	assert_int_equal(hv_store_person_add(f->store, &ann), 0);
+	/* The first Mi scale heard is adopted by itself (policy "first"). */
+	assert_int_equal(weigh(f, ADDR, MI2_FRAME, 1), 1);
+	assert_int_equal(hv_store_device_adoption(f->store, ADDR, &a), 0);
+	assert_string_equal(a.driver, "xiaomi_mi_scale2");
+	newest_person(f->store, ADDR, person);
+	assert_string_equal(person, "p-ann");
+
+	assert_int_equal(weigh(f, NEIGHBOUR, MI2_FRAME_63, 20), 1);
+	assert_int_equal(hv_store_device_adoption(f->store, NEIGHBOUR, NULL),
+			 -ENOENT);
+	newest_person(f->store, NEIGHBOUR, person);
+	assert_string_equal(person, "");
+	assert_int_equal(hv_store_person_get(f->store, "p-ann", &p), 0);
+	assert_true(fabs(p.last_weight_kg - 62.5) < 0.01);
+
+	assert_int_equal(hv_store_device_adopt(f->store, NEIGHBOUR, NULL, NULL,
+					       1),
+			 0);
+	assert_int_equal(weigh(f, NEIGHBOUR, MI2_FRAME_0834, 40), 1);
+	newest_person(f->store, NEIGHBOUR, person);
+	assert_string_equal(person, "p-ann");
+}
+
+/* "manual": nothing adopts itself; a device listed in bluetooth.devices,
+ * or adopted for a person, is the household's. */
+static void test_adopt_manual_configured_and_own_person(void **state)
+{
+	static const struct hv_person bob = { .id = "p-bob",
+					      .weight_min_kg = 90,
+					      .weight_max_kg = 100 };
+	struct fixture *f = *state;
+	char person[HV_PERSON_MAX];
+	struct hv_config_device *dev;
+
+	f->cfg.assignment.adopt = HV_ADOPT_MANUAL;
+	assert_int_equal(hv_store_person_add(f->store, &ann), 0);
+	assert_int_equal(hv_store_person_add(f->store, &bob), 0);
+	assert_int_equal(weigh(f, ADDR, MI2_FRAME, 1), 1);
+	newest_person(f->store, ADDR, person);
+	assert_string_equal(person, "");
+	assert_int_equal(hv_store_device_adoption(f->store, ADDR, NULL),
+			 -ENOENT);
+
+	dev = calloc(1, sizeof(*dev));
+	assert_non_null(dev);
+	dev->address = strdup(ADDR);
+	assert_non_null(dev->address);
+	dev->user_index = dev->consent_code = -1;
+	f->cfg.bluetooth.devices = dev;
+	f->cfg.bluetooth.n_devices = 1;
+	assert_int_equal(weigh(f, ADDR, MI2_FRAME_63, 20), 1);
+	newest_person(f->store, ADDR, person);
+	assert_string_equal(person, "p-ann");
+
+	/* Bob's own scale: his whatever it weighs. */
+	assert_int_equal(hv_store_device_adopt(f->store, NEIGHBOUR, "", "p-bob",
+					       1),
+			 0);
+	assert_int_equal(weigh(f, NEIGHBOUR, MI2_FRAME, 40), 1);
+	newest_person(f->store, NEIGHBOUR, person);
+	assert_string_equal(person, "p-bob");
+}
+
+/* "all" is the behaviour before adoption: every device in range. */
+static void test_adopt_all(void **state)
+{
+	struct fixture *f = *state;
+	char person[HV_PERSON_MAX];
+
+	f->cfg.assignment.adopt = HV_ADOPT_ALL;
+	assert_int_equal(hv_store_person_add(f->store, &ann), 0);
+	assert_int_equal(weigh(f, ADDR, MI2_FRAME, 1), 1);
+	assert_int_equal(weigh(f, NEIGHBOUR, MI2_FRAME_63, 20), 1);
+	newest_person(f->store, NEIGHBOUR, person);
+	assert_string_equal(person, "p-ann");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -559,6 +696,11 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention_keys_on_receive_time,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_neighbour_scale_stays_unassigned,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_manual_configured_and_own_person,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_all, setup, teardown),
 		cmocka_unit_test(test_derive_replaces_derived_readings),
 		cmocka_unit_test(test_person_profile),
 	};

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * mqtt.qos 2 against a real mosquitto: a measurement is marked delivered
- * only when the broker's PUBCOMP arrives, not on PUBREC. Between the
+ * only when the broker's PUBCOMP arrives, not on PUBREC; and a session an
+ * earlier process left half-finished is never resumed. Between the
  * publisher and the broker sits a small TCP relay in this process that
  * parses the MQTT fixed headers of what the broker sends back and can hold
  * PUBCOMP packets (MQTT 3.1.1 §2.2, §3.7): while it holds them the broker
@@ -294,10 +295,173 @@ static void test_qos2_delivered_on_pubcomp_v5(void **state)
 	qos2_delivered_on_pubcomp(HV_MQTT_PROTOCOL_5);
 }
 
+/* --- a half-finished exchange left by an earlier process ------------------ */
+
+#define STALE_CLIENT_ID "hvtest-stale"
+#define STALE_MIDS 20
+
+static void put_u16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void read_exactly(int fd, uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t k = read(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		assert_true(k > 0);
+		p += k;
+		n -= (size_t)k;
+	}
+}
+
+/*
+ * What a daemon killed in the middle of QoS 2 exchanges leaves at the
+ * broker: an MQTT 3.1.1 session (clean session 0) that received PUBLISH
+ * with packet ids 1..STALE_MIDS, answered PUBREC, and waits for PUBREL
+ * (MQTT 3.1.1 §4.3.3). Raw packets (§3.1, §3.3, §3.5), so nothing is
+ * released.
+ */
+static void leave_stale_session(int port, const char *topic)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	uint8_t pkt[256], ack[4];
+	size_t tl = strlen(topic), idl = strlen(STALE_CLIENT_ID), n = 0;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	pkt[n++] = 0x10; /* CONNECT */
+	pkt[n++] = (uint8_t)(10 + 2 + idl);
+	memcpy(pkt + n, "\0\4MQTT\4", 7); /* protocol level 4: 3.1.1 */
+	n += 7;
+	pkt[n++] = 0x00; /* clean session 0 */
+	put_u16(pkt + n, 60); /* keep alive */
+	n += 2;
+	put_u16(pkt + n, (unsigned)idl);
+	n += 2;
+	memcpy(pkt + n, STALE_CLIENT_ID, idl);
+	n += idl;
+	write_all(fd, pkt, n);
+	read_exactly(fd, ack, 4);
+	assert_int_equal(ack[0], 0x20); /* CONNACK */
+	assert_int_equal(ack[3], 0); /* accepted */
+	for (unsigned mid = 1; mid <= STALE_MIDS; mid++) {
+		static const char payload[] = "{\"id\":\"stale\"}";
+
+		n = 0;
+		pkt[n++] = 0x34; /* PUBLISH, QoS 2 */
+		pkt[n++] = (uint8_t)(2 + tl + 2 + sizeof(payload) - 1);
+		put_u16(pkt + n, (unsigned)tl);
+		n += 2;
+		memcpy(pkt + n, topic, tl);
+		n += tl;
+		put_u16(pkt + n, mid);
+		n += 2;
+		memcpy(pkt + n, payload, sizeof(payload) - 1);
+		n += sizeof(payload) - 1;
+		write_all(fd, pkt, n);
+		read_exactly(fd, ack, 4);
+		assert_int_equal(ack[0], 0x50); /* PUBREC: the broker holds it */
+	}
+	close(fd); /* gone without PUBREL, like a killed process */
+}
+
+/* The broker's CONNACK lines for the client (mosquitto.log, log_type all):
+ * "Sending CONNACK to ID (SESSION_PRESENT, RC)". */
+static unsigned connacks(bool session_present)
+{
+	char path[512], line[512], want[128];
+	unsigned n = 0;
+	FILE *f;
+
+	(void)snprintf(path, sizeof(path), "%s/broker/mosquitto.log",
+		       harness_tmpdir());
+	(void)snprintf(want, sizeof(want), "Sending CONNACK to %s (%d, 0)",
+		       STALE_CLIENT_ID, session_present);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, want))
+			n++;
+	fclose(f);
+	return n;
+}
+
+static bool received(void *userdata)
+{
+	struct ctx *c = userdata;
+
+	return sub_count(&c->sub, "/measurements") >= 1 && all_delivered(c);
+}
+
+/*
+ * libmosquitto numbers packets from 1 in every process and keeps nothing on
+ * disk. A new daemon resuming the old session would publish with an id the
+ * broker still holds half-finished: the broker takes the new PUBLISH for a
+ * resend, drops it, releases the old message on our PUBREL, and the row is
+ * marked delivered on PUBCOMP without ever reaching anyone. A daemon
+ * starts with a clean session: the row reaches the subscriber.
+ */
+static void test_qos2_stale_session_cannot_swallow(void **state)
+{
+	struct ctx c = { 0 };
+	struct hv_config cfg;
+	const char *last;
+	int port;
+
+	(void)state;
+	assert_int_equal(sd_event_new(&c.e), 0);
+	c.store = harness_store("qos2-stale.db");
+	assert_non_null(c.store);
+	assert_int_equal(harness_add(c.store, "p1", 0, 70, HV_UNIT_KG), 1);
+	port = broker_start(NULL);
+	assert_true(port > 0);
+	assert_int_equal(sub_start(&c.sub, port, "hvtest/+/people/+/measurements",
+				   2, NULL, NULL),
+			 0);
+	leave_stale_session(port, "hvtest/gw1/people/p1/measurements");
+
+	harness_config(&cfg, port);
+	cfg.mqtt.client_id = (char *)STALE_CLIENT_ID;
+	cfg.mqtt.protocol = HV_MQTT_PROTOCOL_311;
+	cfg.mqtt.qos = 2;
+	cfg.mqtt.retain_latest = false;
+	assert_int_equal(hv_mqtt_new(c.e, &cfg, c.store, &harness_status_cb,
+				     &c.status, &c.mqtt),
+			 0);
+	if (!harness_run(c.e, &c.sub, received, &c, 10000))
+		fail_msg("received %zu, backlog %llu", sub_count(&c.sub, "/measurements"),
+			 (unsigned long long)store_backlog(c.store));
+	harness_run(c.e, &c.sub, NULL, NULL, 500);
+	/* The broker forgot the old exchanges instead of resuming them: the
+	 * stale session's CONNACK (0, 0), then ours, again without one. */
+	assert_int_equal(connacks(true), 0);
+	assert_int_equal(connacks(false), 2);
+	assert_int_equal(sub_count(&c.sub, "/measurements"), 1);
+	last = sub_last(&c.sub, "hvtest/gw1/people/p1/measurements");
+	assert_non_null(last);
+	assert_non_null(strstr(last, "\"p1-000000\""));
+
+	c.mqtt = hv_mqtt_free(c.mqtt);
+	sub_stop(&c.sub);
+	c.store = hv_store_close(c.store);
+	c.e = sd_event_unref(c.e);
+	broker_stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_qos2_delivered_on_pubcomp),
+		cmocka_unit_test(test_qos2_stale_session_cannot_swallow),
 		cmocka_unit_test(test_qos2_delivered_on_pubcomp_v5),
 	};
 

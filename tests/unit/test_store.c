@@ -1406,11 +1406,236 @@ static void test_real_disk_full(void **state)
 			 1);
 }
 
+/* Fill the file system to its last byte: 0 bytes free. */
+static void fill_to_the_last_byte(const char *path)
+{
+	static char block[4096];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	size_t size = sizeof(block);
+
+	assert_true(fd >= 0);
+	while (size) {
+		if (write(fd, block, size) < 0) {
+			assert_int_equal(errno, ENOSPC);
+			size /= 2;
+		}
+	}
+	assert_int_equal(close(fd), 0);
+}
+
+static void remove_store_files(void)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm",
+						"-reserve" };
+	char path[200];
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		(void)snprintf(path, sizeof(path), "%s%s", dbpath, suffixes[i]);
+		(void)unlink(path);
+	}
+}
+
+/*
+ * Another program fills the disk to its last byte while 300 readings wait
+ * for the broker: the store still marks every one delivered (the reserve
+ * it kept is given up for that), refuses new readings while the reserve is
+ * gone, and takes them again, with the reserve back, once space returns.
+ * Run in the tiny tmpfs of tests/integration/test_store_diskfull.sh.
+ */
+static void test_reserve_finishes_what_it_started(void **state)
+{
+	const char *dir = getenv("HV_STORE_TMPFS_DIR");
+	struct hv_outbox_item items[64];
+	char ballast[160], reserve[200], id[32];
+	struct hv_record rec;
+	struct hv_store *s;
+	struct stat st;
+	uint64_t count;
+	size_t n;
+	int r = 0;
+
+	(void)state;
+	(void)snprintf(dbpath, sizeof(dbpath), "%s/reserve.db", dir);
+	remove_store_files();
+	(void)snprintf(reserve, sizeof(reserve), "%s-reserve", dbpath);
+	(void)snprintf(ballast, sizeof(ballast), "%s/ballast", dir);
+	s = open_ok(0);
+	assert_int_equal(stat(reserve, &st), 0);
+	assert_true(st.st_blocks * 512 >= HV_STORE_RESERVE_BYTES);
+	for (unsigned i = 0; i < 300; i++) {
+		(void)snprintf(id, sizeof(id), "waiting-%u", i);
+		add_ok(s, id, T0 + i, 70);
+	}
+	fill_to_the_last_byte(ballast);
+	/* The log's free frames take a few more; then nothing fits. */
+	for (unsigned i = 0; i < 10000; i++) {
+		(void)snprintf(id, sizeof(id), "late-%u", i);
+		make_record(&rec, id, T0 + 1000 + i, 71);
+		r = hv_store_add(s, &rec);
+		if (r < 0)
+			break;
+	}
+	assert_int_equal(r, -ENOSPC);
+
+	do {
+		int64_t seqs[64];
+
+		assert_int_equal(hv_store_outbox_next(s, 0, 64, items, &n), 0);
+		for (size_t i = 0; i < n; i++) {
+			seqs[i] = items[i].seq;
+			hv_outbox_item_done(&items[i]);
+		}
+		assert_int_equal(hv_store_outbox_mark_delivered_many(s, seqs, n),
+				 0);
+	} while (n);
+	assert_int_equal(hv_store_outbox_count(s, &count), 0);
+	assert_int_equal(count, 0);
+	/* What the reserve freed is kept for finishing, not for new rows. */
+	assert_int_equal(hv_store_add(s, &rec), -ENOSPC);
+
+	assert_int_equal(unlink(ballast), 0);
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	assert_int_equal(stat(reserve, &st), 0);
+	assert_true(st.st_blocks * 512 >= HV_STORE_RESERVE_BYTES);
+	hv_store_close(s);
+	s = open_ok(0);
+	assert_int_equal(hv_store_check(s), 0);
+	assert_int_equal(hv_store_outbox_count(s, &count), 0);
+	assert_int_equal(count, 1);
+	hv_store_close(s);
+	remove_store_files();
+	(void)snprintf(dbpath, sizeof(dbpath), "%s/homevitals.db", dir);
+}
+
+static int list_adopted(const struct hv_device_info *d, void *userdata)
+{
+	char *out = userdata;
+	size_t len = strlen(out);
+
+	(void)snprintf(out + len, 512 - len, "%s%s%s%s;", d->address,
+		       d->adopted ? "+" : "-", d->adopted_person,
+		       d->last_seen_usec ? "" : "(unseen)");
+	return 0;
+}
+
+/* Adopted devices (docs/people.md "Adopting a device"). */
+static void test_adopted_devices(void **state)
+{
+	struct hv_device_info mi = { .driver = "xiaomi_mi_scale2",
+				     .battery = -1,
+				     .last_sequence = -1,
+				     .last_seen_usec = T0 };
+	static const struct hv_person bob = { .id = "p-bob" };
+	struct hv_adoption a;
+	struct hv_store *s;
+	char listed[512] = "";
+	uint64_t deleted;
+
+	(void)state;
+	s = open_ok(0);
+	assert_int_equal(hv_store_device_adoption(s, "AA:00:00:00:00:01", &a),
+			 -ENOENT);
+	assert_int_equal(hv_store_device_unadopt(s, "AA:00:00:00:00:01"),
+			 -ENOENT);
+	/* "first": one per driver. */
+	assert_int_equal(hv_store_device_adopt_first(s, "AA:00:00:00:00:01",
+						     "xiaomi_mi_scale2", T0),
+			 1);
+	assert_int_equal(hv_store_device_adopt_first(s, "AA:00:00:00:00:02",
+						     "xiaomi_mi_scale2", T0),
+			 0);
+	assert_int_equal(hv_store_device_adopt_first(s, "AA:00:00:00:00:03",
+						     "sig_blood_pressure", T0),
+			 1);
+	assert_int_equal(hv_store_device_adoption(s, "AA:00:00:00:00:01", &a),
+			 0);
+	assert_string_equal(a.driver, "xiaomi_mi_scale2");
+	assert_string_equal(a.person, "");
+	assert_true(a.adopted_usec == T0);
+	assert_int_equal(hv_store_device_adoption(s, "AA:00:00:00:00:02", &a),
+			 -ENOENT);
+
+	/* Adopted by the CLI before its driver was known: the devices table
+	 * knows it, and "first" counts it. */
+	assert_int_equal(hv_store_device_unadopt(s, "AA:00:00:00:00:01"), 0);
+	(void)snprintf(mi.address, sizeof(mi.address), "AA:00:00:00:00:04");
+	assert_int_equal(hv_store_devices_seen(s, &mi, 1), 0);
+	assert_int_equal(hv_store_device_adopt(s, "AA:00:00:00:00:04", NULL,
+					       NULL, T0),
+			 0);
+	assert_int_equal(hv_store_device_adopt_first(s, "AA:00:00:00:00:02",
+						     "xiaomi_mi_scale2", T0),
+			 0);
+
+	/* A person of its own; an unknown one is refused; removing the
+	 * person keeps the device adopted, for the rules. */
+	assert_int_equal(hv_store_device_adopt(s, "AA:00:00:00:00:05", "",
+					       "p-nobody", T0),
+			 -ENOENT);
+	assert_int_equal(hv_store_person_add(s, &bob), 0);
+	assert_int_equal(hv_store_device_adopt(s, "AA:00:00:00:00:04", "",
+					       "p-bob", T0),
+			 0);
+	assert_int_equal(hv_store_device_adoption(s, "AA:00:00:00:00:04", &a),
+			 0);
+	assert_string_equal(a.person, "p-bob");
+	assert_string_equal(a.driver, "");
+	assert_int_equal(hv_store_devices_foreach(s, list_adopted, listed), 0);
+	assert_string_equal(listed, "AA:00:00:00:00:04+p-bob;"
+				    "AA:00:00:00:00:03+(unseen);");
+	assert_int_equal(hv_store_person_remove(s, "p-bob"), 0);
+	assert_int_equal(hv_store_device_adoption(s, "AA:00:00:00:00:04", &a),
+			 0);
+	assert_string_equal(a.person, "");
+
+	/* Never pruned as a passer-by. */
+	assert_int_equal(hv_store_prune_devices(s, T0 + 30 * DAY, &deleted), 0);
+	assert_int_equal(deleted, 0);
+	hv_store_close(s);
+}
+
+/* Upgrading: devices trusted before adoption existed stay trusted. */
+static void test_migrate_adopts_assigned_devices(void **state)
+{
+	struct hv_store *s;
+
+	(void)state;
+	assert_true(hv_store_schema_version_supported() >= 4);
+	s = open_ok(0);
+	add_ok(s, "assigned", T0, 64.2);
+	add_ok(s, "neighbour", T0 + 1, 80);
+	assert_int_equal(hv_store_link_set(s, "AA:00:00:00:00:07", 1, NULL, 7),
+			 0);
+	hv_store_close(s);
+	exec_sql("INSERT INTO people (id) VALUES ('anna');"
+		 "UPDATE measurements SET person = 'anna' WHERE id = 'assigned';"
+		 "UPDATE measurements SET device_address = 'AA:00:00:00:00:09'"
+		 " WHERE id = 'neighbour';"
+		 "INSERT INTO device_users (address, user_index, person_id)"
+		 " VALUES ('AA:00:00:00:00:08', 1, 'anna');"
+		 "DROP TABLE adopted; PRAGMA user_version = 3;");
+
+	s = open_ok(0);
+	assert_int_equal(hv_store_schema_version(s),
+			 hv_store_schema_version_supported());
+	assert_int_equal(hv_store_device_adoption(s, "C8:47:8C:01:02:03", NULL),
+			 0);
+	assert_int_equal(hv_store_device_adoption(s, "AA:00:00:00:00:08", NULL),
+			 0);
+	/* Only unassigned readings, or a slot nobody is linked to: no. */
+	assert_int_equal(hv_store_device_adoption(s, "AA:00:00:00:00:09", NULL),
+			 -ENOENT);
+	assert_int_equal(hv_store_device_adoption(s, "AA:00:00:00:00:07", NULL),
+			 -ENOENT);
+	hv_store_close(s);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tmpfs_tests[] = {
+		cmocka_unit_test(test_reserve_finishes_what_it_started),
 		cmocka_unit_test(test_real_disk_full),
 	};
 
@@ -1444,6 +1669,8 @@ int main(void)
 		T(test_links_foreach),
 		T(test_person_metrics),
 		T(test_concurrent_reader),
+		T(test_adopted_devices),
+		T(test_migrate_adopts_assigned_devices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
