@@ -2,10 +2,11 @@
 /*
  * The LeFu / Icomon family on service 0xFFB0 (0xFFB1 write, 0xFFB2
  * notify, 0xFFB3 indicate): SWAN / Icomon / YG ("MGB"), FitTrack Dara,
- * Dr Trust Smart 505 and SSW532, Robi S9 and rebrands. Sources: openScale
- * MGBHandler, FitTrackDaraHandler, RobiS9Handler (+ RobiS9HandlerTest's
- * captured frames) and DrTrustSSW532Handler (android_app/.../core/
- * bluetooth/scales/ at oliexdev/openScale@f7a733b2).
+ * Dr Trust Smart 505 and SSW532, Robi S9, Runstar R6 and rebrands. Sources:
+ * openScale MGBHandler, FitTrackDaraHandler, RobiS9Handler (+
+ * RobiS9HandlerTest's captured frames), DrTrustSSW532Handler and
+ * RunstarR6Handler (android_app/.../core/bluetooth/scales/ at
+ * oliexdev/openScale@f7a733b2; RunstarR6HandlerTest's frames @ 7d4c6d71).
  *
  * Two framings share the service.
  *
@@ -47,6 +48,15 @@
  *                             fragment 1 (segmental impedance) and 2 (end)
  *                             are not decoded
  *   SQ 18 FR …                set-up frames (SSW532)
+ *   SQ 09 00 A4 TT TT TT TT ?? GG GG GG …
+ *                             stored weighing (Runstar R6, 0xFFB3): time
+ *                             u32 BE Unix seconds as the scale counts them
+ *                             (read as its clock), grams u24 BE; no
+ *                             impedance
+ *   SQ LL 00 A1 …             device information (Runstar R6)
+ *   app: SQ 03 00 B0 AQ 00 … CS   acknowledgement of the scale's frame AQ
+ *                             (Runstar R6: A1, A3, A4; an unacknowledged
+ *                             stored weighing is sent again next time)
  *
  * Stable weights, AC framing: the stable-weight frame (0xCA) is the final
  * weight, the first packet of the measurement (final and more_packets;
@@ -64,7 +74,10 @@
  *
  * The conversation speaks the AC framing. The Robi S9 / SSW532 handshake
  * (B0/B1 frames with a vendor token) is not implemented: those are decoded
- * from captures and relayed frames only.
+ * from captures and relayed frames only. The Runstar R6 ("Runstar-R6…")
+ * needs no handshake (openScale found none is needed): its conversation
+ * leaves the AC start (refused for the new framing) for a wait on 0xFFB3
+ * that acknowledges each A1, A4 and A3 frame and ends after the A3 result.
  */
 #include <errno.h>
 
@@ -260,6 +273,22 @@ static int decode_composite2(const uint8_t *p, struct hv_measurement *ret)
 	return r < 0 ? r : 0;
 }
 
+/* A Runstar R6 stored weighing: its time and weight. */
+static int decode_history(const struct hv_frame *frame, const uint8_t *p,
+			  struct hv_measurement *ret)
+{
+	struct hv_datetime dt;
+	uint32_t g = be24(p + 9);
+
+	if (!g)
+		return hv_measurement_invalid(ret, "stored weight is zero");
+	hv_datetime_from_unix((int64_t)hv_be32(p + 4), &dt);
+	hv_measurement_set_clock(ret, &dt, frame->now);
+	ret->final = true;
+	person_kg(ret);
+	return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, g / 1000.0);
+}
+
 static int decode_new(const struct hv_frame *frame, const uint8_t *p,
 		      struct hv_measurement *ret)
 {
@@ -296,6 +325,8 @@ static int decode_new(const struct hv_frame *frame, const uint8_t *p,
 			return hv_measurement_invalid(ret, "final weight is zero");
 		return final_with_impedance(frame, g / 1000.0, 0, 0, ret);
 	}
+	if (p[1] == 0x09 && p[3] == 0xA4)
+		return decode_history(frame, p, ret);
 	return hv_measurement_control(ret, "other");
 }
 
@@ -379,9 +410,14 @@ static bool name_is_ci(const char *name, const char *what)
 	return hv_name_prefix_ci(name, what) && name[strlen(what)] == '\0';
 }
 
+static bool runstar_r6_name(const char *name)
+{
+	return hv_name_prefix_ci(name, "runstar-r6");
+}
+
 static bool new_framing_name(const char *name)
 {
-	return hv_name_contains_ci(name, "robi") ||
+	return runstar_r6_name(name) || hv_name_contains_ci(name, "robi") ||
 	       hv_name_prefix_ci(name, "ssw") ||
 	       hv_name_contains_ci(name, "fg2211");
 }
@@ -516,6 +552,42 @@ static int on_more(struct hv_session *s, const uint8_t *v, size_t len)
 	return HV_VALUE_MORE;
 }
 
+/*
+ * Runstar R6: scratch[0] = the frame to acknowledge (seq << 8 | type).
+ * After the A3 result the scale hangs up by itself a few seconds later,
+ * stored weighings may still follow: wait until it does (or goes quiet).
+ * Robi S9 / SSW532 come here too when the AC start is refused and end at
+ * their first frame.
+ */
+enum { ST_END = 11, ST_R6_WAIT = 12, ST_R6_ACK = 13 };
+
+static int on_r6_frame(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	if (!runstar_r6_name(s->name))
+		return -EOPNOTSUPP; /* Robi S9 / SSW532: vendor handshake */
+	if (len != 20 || v[2] != 0 || new_sum(v) != v[19])
+		return HV_VALUE_MORE;
+	if (v[3] != 0xA1 && v[3] != 0xA3 && v[3] != 0xA4)
+		return HV_VALUE_MORE;
+	s->scratch[0] = (uint32_t)v[0] << 8 | v[3];
+	s->next_step = ST_R6_ACK;
+	return HV_VALUE_GOTO;
+}
+
+static int pl_r6_ack(const struct hv_session *s, uint8_t *buf, size_t size,
+		     size_t *ret_len)
+{
+	if (size < 20)
+		return -ENOSPC;
+	memset(buf, 0, 20);
+	buf[1] = 0x03;
+	buf[3] = 0xB0;
+	buf[4] = (uint8_t)(s->scratch[0] >> 8);
+	buf[19] = new_sum(buf);
+	*ret_len = 20;
+	return 0;
+}
+
 #define SVC "ffb0"
 #define WR(pl, text, fl) { .op = HV_STEP_WRITE, .service = SVC, \
 			   .characteristic = "ffb1", .payload = pl, \
@@ -527,7 +599,9 @@ static const struct hv_step steps[] = {
 	/* 1 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC,
 		  .characteristic = "ffb3", .flags = HV_STEP_OPTIONAL,
 		  .what = "subscribe 0xFFB3" },
-	/* 2 */ WR(pl_init1, "init F7", 0),
+	/* 2 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		  .payload = pl_init1, .on_fail = ST_R6_WAIT,
+		  .what = "init F7" },
 	/* 3 */ WR(pl_init2, "init FA", 0),
 	/* 4 */ WR(pl_user, "user: sex, age, height (FB)", HV_STEP_OPTIONAL),
 	/* 5 */ WR(pl_date, "date (FD)", HV_STEP_OPTIONAL),
@@ -544,6 +618,19 @@ static const struct hv_step steps[] = {
 		   .timeout_ms = 3000, .flags = HV_STEP_OPTIONAL,
 		   .what = "linger for the last frames" },
 	/* 11 */ { .op = HV_STEP_END, .what = "done" },
+	/* 12 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
+		   .on_value = on_r6_frame, .timeout_ms = 60000,
+		   .on_fail = ST_END,
+		   .what = "Runstar R6: wait for a frame to acknowledge" },
+	/* 13 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		   .payload = pl_r6_ack, .flags = HV_STEP_WITH_RESPONSE,
+		   .on_fail = ST_END,
+		   .what = "Runstar R6: acknowledge (B0)" },
+	/* 14 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
+		   .on_value = on_r6_frame, .timeout_ms = 10000,
+		   .on_fail = ST_END,
+		   .what = "Runstar R6: wait for the next frame or the end" },
+	/* 15 */ { .op = HV_STEP_END, .what = "Runstar R6: done" },
 };
 
 static const struct hv_conversation conversation = {
@@ -554,7 +641,7 @@ static const struct hv_conversation conversation = {
 static const char *const models[] = {
 	"SWAN / Icomon / YG (MGB)", "FitTrack Dara 2.0", "Dr Trust Smart 505",
 	"Dr Trust SSW532 / Icomon FG2211WB (decode only)",
-	"Robi S9 (decode only)", NULL,
+	"Robi S9 (decode only)", "Runstar R6", NULL,
 };
 
 static const uint16_t characteristics[] = { LF_NOTIFY, LF_INDICATE, 0 };
