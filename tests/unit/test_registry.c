@@ -380,6 +380,14 @@ static const char *const names[] = {
 	"Mi Band 6",
 	"Amazfit",
 	"Heart Rate Sensor",
+	"Weight Scale",
+	"da",
+	"ES-26BB-B",
+	"R-A033",
+	"openScale",
+	"5331891 BIA Scale",
+	"RUNSTAR-R5",
+	"Runstar-R6",
 };
 
 static const char *const addresses[] = { NULL, "AA:BB:CC:DD:EE:FF",

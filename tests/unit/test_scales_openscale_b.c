@@ -27,7 +27,7 @@
 #include "tests/fakes/vectors.h"
 
 static const char *const my_drivers[] = {
-	"sinocare", "scaleup", "renpho_es26bb", "custom_openscale", "taylor_bia", NULL,
+	"sinocare", "scaleup", "renpho_es26bb", "custom_openscale", "taylor_bia", "runstar_r5", NULL,
 };
 
 static void assert_invalid(const struct hv_measurement *m, const char *id)
@@ -720,6 +720,84 @@ static void test_runstar_r6_conversation(void **state)
 	assert_int_equal(c->steps[wait->on_fail].op, HV_STEP_END);
 }
 
+/* --- Runstar R5 --------------------------------------------------------------- */
+
+/*
+ * openScale RunstarR5Handler.kt (openScale@f7a733b2) publishes no capture:
+ * frames written from its layout (type A2 at [3], mode at [4], weight
+ * 0x680000 + grams at [6..8]).
+ */
+static void test_runstar_r5(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	/* measuring 72.400 kg: 0x680000 + 72400 = 0x691AD0 */
+	hv_test_gatt(&f, "RUNSTAR-R5", "ffb2",
+		     "000000a20100691ad0" "0000000000000000000000", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "runstar_r5");
+	assert_false(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	/* stable */
+	hv_test_gatt(&f, "Runstar-RX", "ffb2",
+		     "000000a20200691ad0" "0000000000000000000000", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "runstar_r5");
+	assert_true(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	/* below the base: nothing on the scale */
+	hv_test_gatt(&f, "RUNSTAR-R5", "ffb2",
+		     "000000a20200680000" "0000000000000000000000", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_int_equal(m.n_readings, 0);
+	/* other types and modes read nothing; 19 bytes is malformed */
+	hv_test_gatt(&f, "RUNSTAR-R5", "ffb2",
+		     "000000a30200691ad0" "0000000000000000000000", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "runstar_r5");
+	assert_int_equal(m.n_readings, 0);
+	hv_test_gatt(&f, "RUNSTAR-R5", "ffb2",
+		     "000000a20200691ad0" "00000000000000000000", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_invalid(&m, "runstar_r5");
+	/* the known names only: not the R6, nor any RUNSTAR- */
+	hv_test_gatt(&f, "RUNSTAR-R7", "ffb2",
+		     "000000a20200691ad0" "0000000000000000000000", HV_CS_NONE);
+	assert_false(hv_driver_by_id("runstar_r5")->claims_device(&f));
+	f.name = "Runstar-R6";
+	assert_false(hv_driver_by_id("runstar_r5")->claims_device(&f));
+	/* chosen over the LeFu driver on the shared service */
+	f = (struct hv_frame){ .name = "RUNSTAR-R5", .n_service_uuids = 1 };
+	f.service_uuids[0] = hv_uuid16(0xFFB0);
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("runstar_r5"));
+}
+
+static void test_runstar_r5_conversation(void **state)
+{
+	struct hv_session s = { .now_local = { 2024, 3, 15, 9, 30, 5 },
+				.profile = male35, .user_index = -1,
+				.records_expected = -1 };
+	const struct hv_step *wait = hv_test_find_step("runstar_r5", "wait for the stable", NULL);
+	struct hv_frame f;
+
+	(void)state;
+	hv_test_check_conversation(hv_driver_by_id("runstar_r5")->conversation);
+	hv_test_assert_payload("runstar_r5", "start (F7)", &s, "ac02f7000000ccc3");
+	hv_test_assert_payload("runstar_r5", "start (FA)", &s, "ac02fa000000ccc6");
+	hv_test_assert_payload("runstar_r5", "profile", &s, "ac02fb0123b4cc9f");
+	hv_test_assert_payload("runstar_r5", "date", &s, "ac02fd18030fccf3");
+	hv_test_assert_payload("runstar_r5", "time", &s, "ac02fc091e05ccf4");
+	/* its unit code: 0 = kg */
+	hv_test_assert_payload("runstar_r5", "unit kg", &s, "ac02fe060000ccd0");
+	hv_test_gatt(&f, NULL, "ffb2", "000000a20100691ad0" "0000000000000000000000",
+		     HV_CS_NONE);
+	assert_int_equal(wait->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+	f.value[4] = 0x02;
+	assert_int_equal(wait->on_value(&s, f.value, f.value_len), HV_VALUE_DONE);
+}
+
 /* --- every family ------------------------------------------------------------- */
 
 static void test_theengs_not_claimed(void **state)
@@ -768,6 +846,8 @@ static void test_encoders_roundtrip(void **state)
 	roundtrip("custom_openscale", "openScale", 999.99, 0, true);
 	roundtrip("taylor_bia", TY_NAME, 77.65, 0, true);
 	roundtrip("taylor_bia", TY_NAME, 130.5, 0, false);
+	roundtrip("runstar_r5", "RUNSTAR-R5", 72.4, 0, true);
+	roundtrip("runstar_r5", "RUNSTAR-RX", 180.25, 0, false);
 }
 
 int main(void)
@@ -787,6 +867,8 @@ int main(void)
 		cmocka_unit_test(test_taylor_conversation),
 		cmocka_unit_test(test_runstar_r6),
 		cmocka_unit_test(test_runstar_r6_conversation),
+		cmocka_unit_test(test_runstar_r5),
+		cmocka_unit_test(test_runstar_r5_conversation),
 		cmocka_unit_test(test_theengs_not_claimed),
 		cmocka_unit_test(test_encoders_roundtrip),
 	};
