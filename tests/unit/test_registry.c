@@ -388,6 +388,8 @@ static const char *const names[] = {
 	"5331891 BIA Scale",
 	"RUNSTAR-R5",
 	"Runstar-R6",
+	"RyFit",
+	"SENSSUN FAT",
 };
 
 static const char *const addresses[] = { NULL, "AA:BB:CC:DD:EE:FF",
