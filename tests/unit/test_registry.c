@@ -390,6 +390,7 @@ static const char *const names[] = {
 	"Runstar-R6",
 	"RyFit",
 	"SENSSUN FAT",
+	"000fatscale01",
 };
 
 static const char *const addresses[] = { NULL, "AA:BB:CC:DD:EE:FF",

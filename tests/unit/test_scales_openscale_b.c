@@ -27,7 +27,7 @@
 #include "tests/fakes/vectors.h"
 
 static const char *const my_drivers[] = {
-	"sinocare", "scaleup", "renpho_es26bb", "custom_openscale", "taylor_bia", "runstar_r5", "ryfit", "senssun", NULL,
+	"sinocare", "scaleup", "renpho_es26bb", "custom_openscale", "taylor_bia", "runstar_r5", "ryfit", "senssun", "inlife", NULL,
 };
 
 static void assert_invalid(const struct hv_measurement *m, const char *id)
@@ -1004,6 +1004,105 @@ static void test_senssun_conversation(void **state)
 	assert_int_equal(c->steps[i_sub_b - 1].op, HV_STEP_END);
 }
 
+/* --- Inlife ------------------------------------------------------------------------- */
+
+/*
+ * openScale InlifeHandler.kt (openScale@f7a733b2) publishes no capture:
+ * frames written from its parser (02 CMD … XOR AA).
+ */
+#define IL_LEGACY "02dd02d400dac002580000004baa"
+#define IL_NEW "02dd02d4000001f4000000807eaa"
+#define IL_LIVE "02d802d400000000000000000eaa"
+#define IL_FAILED "02dd02d4ffffff0258000000aeaa"
+#define IL_ACK "02df00000000000000000000dfaa"
+
+static void test_inlife(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+	double w = 72.4, lbm = 56.0, fat_kg = w - lbm;
+
+	(void)state;
+	hv_test_gatt(&f, "000fatscale01", "fff1", IL_LIVE, HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "inlife");
+	assert_false(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	/* the older result: 72.4 kg, lean 56.000 kg, visceral factor 60.0 */
+	hv_test_gatt(&f, "042FATSCALE01", "fff1", IL_LEGACY, HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "inlife");
+	assert_true(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.4, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_FAT_FREE_MASS), 56.0, 1e-9);
+	assert_null(hv_test_method(&m, HV_METRIC_FAT_FREE_MASS));
+	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_FAT_PERCENT));
+	/* with a profile: method "inlife", the handler's formulas */
+	f.profile = &male35;
+	hv_test_decode(&f, &m);
+	assert_string_equal(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT), "inlife");
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_FAT_PERCENT),
+		       fat_kg / w * 100, 0.05);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WATER_PERCENT),
+		       0.73 * lbm / w * 100, 0.05);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_MUSCLE_PERCENT),
+		       0.548 * lbm / w * 100, 0.05);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BONE_MASS), 0.05158 * lbm, 0.005);
+	/* male, 180 cm ≥ 1.6 × 72.4 + 63: factor − 50 + (0.765 − 0.002 h) w */
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_VISCERAL_FAT_RATING),
+		       60.0 - 50 + (0.765 - 0.002 * 180) * w, 0.05);
+	/* the feet off the electrodes: the weight alone */
+	hv_test_gatt(&f, "000fatscale02", "fff1", IL_FAILED, HV_CS_NONE);
+	f.profile = &male35;
+	hv_test_decode(&f, &m);
+	assert_true(m.final);
+	assert_int_equal(m.n_readings, 1);
+	/* the newer result: 72.4 kg, 500 Ohm, standard_impedance */
+	hv_test_gatt(&f, "000fatscale01", "fff1", IL_NEW, HV_CS_NONE);
+	f.profile = &male35;
+	hv_test_decode(&f, &m);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	assert_string_equal(hv_test_method(&m, HV_METRIC_FAT_FREE_MASS),
+			    "standard_impedance");
+	/* checksum and framing */
+	hv_test_gatt(&f, "000fatscale01", "fff1", IL_LEGACY, HV_CS_NONE);
+	f.value[12] ^= 1;
+	hv_test_decode(&f, &m);
+	assert_invalid(&m, "inlife");
+	hv_test_gatt(&f, "000fatscale01", "fff1", IL_LEGACY, HV_CS_NONE);
+	f.value[13] = 0xAB;
+	hv_test_decode(&f, &m);
+	assert_invalid(&m, "inlife");
+	hv_test_gatt(&f, "000fatscale01", "fff1", IL_ACK, HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "inlife");
+	assert_int_equal(m.n_readings, 0);
+	/* exact names only on 0xFFF1 */
+	hv_test_gatt(&f, "000fatscale03", "fff1", IL_LEGACY, HV_CS_NONE);
+	assert_false(hv_driver_by_id("inlife")->claims_device(&f));
+}
+
+static void test_inlife_conversation(void **state)
+{
+	const struct hv_step *wait = hv_test_find_step("inlife", "wait for the result", NULL);
+	struct hv_session s = { .profile = female30, .user_index = 3,
+				.records_expected = -1 };
+	struct hv_frame f;
+
+	(void)state;
+	hv_test_check_conversation(hv_driver_by_id("inlife")->conversation);
+	/* general level 1, female 1, slot 3, 30 y, 167 cm */
+	hv_test_assert_payload("inlife", "user (D2)", &s, "02d20101031ea7000000000068aa");
+	hv_test_assert_payload("inlife", "finished (D4)", &s, "02d400000000000000000000d4aa");
+	hv_test_gatt(&f, NULL, "fff1", IL_LIVE, HV_CS_NONE);
+	assert_int_equal(wait->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+	hv_test_gatt(&f, NULL, "fff1", IL_LEGACY, HV_CS_NONE);
+	assert_int_equal(wait->on_value(&s, f.value, f.value_len), HV_VALUE_DONE);
+	s.profile = (struct hv_profile){ 0 };
+	assert_int_equal(hv_test_payload("inlife", "user (D2)", &s, (char[64]){ 0 }, 64),
+			 -ENODATA);
+}
+
 /* --- every family ------------------------------------------------------------- */
 
 static void test_theengs_not_claimed(void **state)
@@ -1056,6 +1155,8 @@ static void test_encoders_roundtrip(void **state)
 	roundtrip("runstar_r5", "RUNSTAR-RX", 180.25, 0, false);
 	roundtrip("ryfit", "RyFit", 72.4, 0, false);
 	roundtrip("senssun", "SENSSUN FAT", 72.4, 0, false);
+	roundtrip("inlife", "000fatscale01", 72.4, 500, true);
+	roundtrip("inlife", "000fatscale02", 72.4, 0, false);
 }
 
 int main(void)
@@ -1081,6 +1182,8 @@ int main(void)
 		cmocka_unit_test(test_ryfit_conversation),
 		cmocka_unit_test(test_senssun),
 		cmocka_unit_test(test_senssun_conversation),
+		cmocka_unit_test(test_inlife),
+		cmocka_unit_test(test_inlife_conversation),
 		cmocka_unit_test(test_theengs_not_claimed),
 		cmocka_unit_test(test_encoders_roundtrip),
 	};
