@@ -391,6 +391,7 @@ static const char *const names[] = {
 	"RyFit",
 	"SENSSUN FAT",
 	"000fatscale01",
+	"realme Smart Scale",
 };
 
 static const char *const addresses[] = { NULL, "AA:BB:CC:DD:EE:FF",

@@ -27,7 +27,7 @@
 #include "tests/fakes/vectors.h"
 
 static const char *const my_drivers[] = {
-	"sinocare", "scaleup", "renpho_es26bb", "custom_openscale", "taylor_bia", "runstar_r5", "ryfit", "senssun", "inlife", NULL,
+	"sinocare", "scaleup", "renpho_es26bb", "custom_openscale", "taylor_bia", "runstar_r5", "ryfit", "senssun", "inlife", "realme", NULL,
 };
 
 static void assert_invalid(const struct hv_measurement *m, const char *id)
@@ -1103,6 +1103,58 @@ static void test_inlife_conversation(void **state)
 			 -ENODATA);
 }
 
+/* --- Realme Smart Scale ------------------------------------------------------------- */
+
+/*
+ * openScale RealmeSmartScaleHandler.kt (openScale@f7a733b2) publishes no
+ * capture: a measurement written from its parser (72.40 kg, the scale's
+ * time 2024-03-15 08:30:00, 500 Ohm) and ciphered with C8:0F:10:11:22:33.
+ */
+#define RM_FRAME "1011c80f10112233c80f0c5947c7cf0711e522"
+
+static void test_realme(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	hv_test_gatt(&f, "realme Smart Scale", "a621", RM_FRAME, HV_CS_NONE);
+	f.address = "C8:0F:10:11:22:33";
+	f.now = 1710491400 + 60;
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "realme");
+	assert_true(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.40, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 500, 1e-9);
+	assert_true(m.has_raw_device_time);
+	assert_int_equal(m.raw_device_time.year, 2024);
+	assert_int_equal(m.raw_device_time.hour, 8);
+	assert_int_equal(m.raw_device_time.minute, 30);
+	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_FAT_PERCENT));
+	/* with a profile: openScale's Yunmai model */
+	f.profile = &male35;
+	hv_test_decode(&f, &m);
+	assert_string_equal(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT), "yunmai");
+	/* another address deciphers to no weight; none: nothing read */
+	f.address = "C8:0F:11:11:22:33";
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "realme");
+	assert_true(fabs(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT) - 72.40) > 1);
+	f.address = NULL;
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "realme");
+	assert_int_equal(m.n_readings, 0);
+	/* by name or by its service only */
+	hv_test_gatt(&f, NULL, "a621", RM_FRAME, HV_CS_NONE);
+	f.address = "C8:0F:10:11:22:33";
+	assert_not_mine(&f);
+	f.service_uuids[f.n_service_uuids++] = hv_uuid16(0xA602);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "realme");
+	/* its handshake is keyed with the address: no conversation */
+	assert_null(hv_driver_by_id("realme")->conversation);
+}
+
 /* --- every family ------------------------------------------------------------- */
 
 static void test_theengs_not_claimed(void **state)
@@ -1157,6 +1209,7 @@ static void test_encoders_roundtrip(void **state)
 	roundtrip("senssun", "SENSSUN FAT", 72.4, 0, false);
 	roundtrip("inlife", "000fatscale01", 72.4, 500, true);
 	roundtrip("inlife", "000fatscale02", 72.4, 0, false);
+	roundtrip("realme", "realme", 72.4, 500, true);
 }
 
 int main(void)
@@ -1184,6 +1237,7 @@ int main(void)
 		cmocka_unit_test(test_senssun_conversation),
 		cmocka_unit_test(test_inlife),
 		cmocka_unit_test(test_inlife_conversation),
+		cmocka_unit_test(test_realme),
 		cmocka_unit_test(test_theengs_not_claimed),
 		cmocka_unit_test(test_encoders_roundtrip),
 	};
