@@ -23,6 +23,7 @@
 #include "daemon/basic/macro.h"
 #include "drivers/conversation.h"
 #include "drivers/registry.h"
+#include "drivers/sig_scale.h"
 #include "tests/fakes/frames.h"
 #include "tests/fakes/vectors.h"
 
@@ -1155,6 +1156,53 @@ static void test_realme(void **state)
 	assert_null(hv_driver_by_id("realme")->conversation);
 }
 
+/* --- Sanitas SBF72 / SBF73, Beurer BF915 (the SIG scale conversation) --------------- */
+
+/* openScale SanitasSbf72Handler.kt (openScale@f7a733b2): a SIG scale with
+ * the vendor service 0xFFFF; its activity and take-measurement writes. */
+static void test_sbf72(void **state)
+{
+	const struct hv_conversation *c = hv_driver_by_id("sig_weight_scale")->conversation;
+	const struct hv_step *act = &c->steps[HV_SIG_STEP_VENDOR_ACTIVITY];
+	const struct hv_step *take = &c->steps[HV_SIG_STEP_VENDOR_TAKE_MEASUREMENT];
+	static const char *const family[] = { "SBF72", "Sanitas SBF73", "BF915 x" };
+	struct hv_session s = { .user_index = 1, .records_expected = -1 };
+	struct hv_frame f = { .n_service_uuids = 1 };
+	uint8_t buf[8];
+	size_t n;
+
+	(void)state;
+	hv_test_check_conversation(c);
+	for (size_t i = 0; i < ELEMENTSOF(family); i++) {
+		s.name = family[i];
+		assert_int_equal(act->payload(&s, buf, sizeof(buf), &n), 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(buf[0], 3);
+		assert_int_equal(take->payload(&s, buf, sizeof(buf), &n), 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(buf[0], 0);
+		/* selected as a SIG scale */
+		f.name = family[i];
+		f.service_uuids[0] = hv_uuid16(0x181D);
+		assert_ptr_equal(hv_registry_select(&f),
+				 hv_driver_by_id("sig_weight_scale"));
+	}
+	/* optional, with a user, on the vendor service, before the wait */
+	assert_true(act->flags & HV_STEP_OPTIONAL);
+	assert_true(take->flags & HV_STEP_SKIP_IF_NO_USER);
+	assert_string_equal(act->service, "ffff");
+	assert_string_equal(act->characteristic, "0004");
+	assert_string_equal(take->characteristic, "0006");
+	assert_int_equal(HV_SIG_STEP_VENDOR_TAKE_MEASUREMENT + 1,
+			 HV_SIG_STEP_WAIT_MEASUREMENT);
+	/* any other SIG scale: not written */
+	s.name = "Renpho ES-WBE28";
+	assert_int_equal(act->payload(&s, buf, sizeof(buf), &n), -EOPNOTSUPP);
+	assert_int_equal(take->payload(&s, buf, sizeof(buf), &n), -EOPNOTSUPP);
+	s.name = NULL;
+	assert_int_equal(take->payload(&s, buf, sizeof(buf), &n), -EOPNOTSUPP);
+}
+
 /* --- every family ------------------------------------------------------------- */
 
 static void test_theengs_not_claimed(void **state)
@@ -1238,6 +1286,7 @@ int main(void)
 		cmocka_unit_test(test_inlife),
 		cmocka_unit_test(test_inlife_conversation),
 		cmocka_unit_test(test_realme),
+		cmocka_unit_test(test_sbf72),
 		cmocka_unit_test(test_theengs_not_claimed),
 		cmocka_unit_test(test_encoders_roundtrip),
 	};
