@@ -392,6 +392,7 @@ static const char *const names[] = {
 	"SENSSUN FAT",
 	"000fatscale01",
 	"realme Smart Scale",
+	"01257B0123",
 };
 
 static const char *const addresses[] = { NULL, "AA:BB:CC:DD:EE:FF",
