@@ -393,6 +393,7 @@ static const char *const names[] = {
 	"000fatscale01",
 	"realme Smart Scale",
 	"01257B0123",
+	"00376B251016AA",
 };
 
 static const char *const addresses[] = { NULL, "AA:BB:CC:DD:EE:FF",
