@@ -394,6 +394,7 @@ static const char *const names[] = {
 	"realme Smart Scale",
 	"01257B0123",
 	"00376B251016AA",
+	"Relaxmedic",
 };
 
 static const char *const addresses[] = { NULL, "AA:BB:CC:DD:EE:FF",
