@@ -1418,6 +1418,93 @@ static void test_relaxmedic_profile(void **state)
 			 -ENODATA);
 }
 
+/* --- cross-claims ------------------------------------------------------------------------ */
+
+static bool is_mine(const char *id)
+{
+	for (const char *const *d = my_drivers; id && *d; d++)
+		if (strcmp(*d, id) == 0)
+			return true;
+	return false;
+}
+
+struct family_frame {
+	const char *driver;
+	const char *name;
+	const char *uuid; /* NULL: manufacturer data */
+	const char *hex;
+	enum hv_test_checksum cs;
+};
+
+static const struct family_frame family_frames[] = {
+	{ "sinocare", "Weight Scale", NULL, SINOCARE_CW286, HV_CS_NONE },
+	{ "scaleup", "da", NULL, "e01c4801f4112233445566", HV_CS_NONE },
+	{ "renpho_es26bb", "ES-26BB-B", "2a10", ES26_FINAL, HV_CS_NONE },
+	{ "taylor_bia", TY_NAME, "ffb2", "ac27808d2f52" TY_TAIL, HV_CS_NONE },
+	{ "runstar_r5", "RUNSTAR-R5", "ffb2", "000000a20200691ad0" "0000000000000000000000",
+	  HV_CS_NONE },
+	{ "lefu_icomon", "Runstar-R6", "ffb3", R6_CAPTURED, HV_CS_NONE },
+	{ "ryfit", "RyFit", "ffe1", "d00001000000000002d400d50226", HV_CS_NONE },
+	{ "senssun", "SENSSUN FAT", "fff1", "ffa502d40000aa", HV_CS_NONE },
+	{ "inlife", "000fatscale01", "fff1", IL_LEGACY, HV_CS_NONE },
+	{ "trisa_body_analyze", "01257B", "8a21", TRISA_A, HV_CS_NONE },
+	{ "weight_gurus_a3", "00376B1", "8a24", WG_WEIGHT_FRAME, HV_CS_NONE },
+	{ "relaxmedic", "Relaxmedic", "ffb3", RX_RESULT, HV_CS_NEW },
+	/* the families already there whose UUIDs these share */
+	{ "vitafit", "Vitafit", "fff1", "5a0a26100200000" "01c4800aa", HV_CS_VITAFIT },
+	{ "lefu_icomon", "Swan", "ffb2", "ac021c480000ce00", HV_CS_AC },
+	{ "beurer_sanitas", "SANITAS SBF70", "ffe1",
+	  "e759030265f4070805a801f400eb0227017e0000", HV_CS_NONE },
+	{ "medisana_bs4xx", "0203B", "8a21", "0000000000000000000000000001", HV_CS_NONE },
+};
+
+static void family_frame(struct hv_frame *f, const struct family_frame *ff,
+			 const char *name)
+{
+	if (ff->uuid)
+		hv_test_gatt(f, name, ff->uuid, ff->hex, ff->cs);
+	else
+		hv_test_mfr(f, name, ff->hex);
+	f->address = "C8:0F:10:11:22:33";
+}
+
+/* Each family's frame is its own under its name, and no other family's
+ * name makes one of these drivers take it (or these names another's). */
+static void test_cross_family(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(family_frames); i++) {
+		const struct family_frame *ff = &family_frames[i];
+		struct hv_frame f;
+		struct hv_measurement m;
+
+		family_frame(&f, ff, ff->name);
+		hv_test_decode(&f, &m);
+		if (strcmp(ff->driver, "medisana_bs4xx") != 0)
+			hv_test_assert_driver(&m, ff->driver);
+		else
+			assert_string_equal(m.driver, ff->driver);
+		for (size_t j = 0; j < ELEMENTSOF(family_frames); j++) {
+			const struct family_frame *o = &family_frames[j];
+
+			if (strcmp(o->driver, ff->driver) == 0)
+				continue;
+			/* a name selects its driver on a shared UUID, by
+			 * design: skip UUIDs the other driver also lists */
+			family_frame(&f, ff, NULL);
+			if (hv_driver_matches(hv_driver_by_id(o->driver), &f))
+				continue;
+			family_frame(&f, ff, o->name);
+			hv_test_decode(&f, &m);
+			if (m.status != HV_STATUS_NOT_MINE && m.driver &&
+			    strcmp(m.driver, ff->driver) != 0 &&
+			    (is_mine(m.driver) || is_mine(ff->driver)))
+				fail_msg("%s frame claimed by %s with name %s",
+					 ff->driver, m.driver, o->name);
+		}
+	}
+}
+
 /* --- every family ------------------------------------------------------------- */
 
 static void test_theengs_not_claimed(void **state)
@@ -1510,6 +1597,7 @@ int main(void)
 		cmocka_unit_test(test_weight_gurus_a3),
 		cmocka_unit_test(test_relaxmedic),
 		cmocka_unit_test(test_relaxmedic_profile),
+		cmocka_unit_test(test_cross_family),
 		cmocka_unit_test(test_theengs_not_claimed),
 		cmocka_unit_test(test_encoders_roundtrip),
 	};
