@@ -20,8 +20,11 @@
  * The advert has no stability flag: openScale takes a weight once it saw
  * the same value in nine adverts running. A driver sees one advert at a
  * time, so every checked non-zero weight is decoded as final (like the OKOK
- * VF0 adverts) and the pipeline keeps one per weigh-in. No impedance, no
- * users, no history.
+ * VF0 adverts). The pipeline keeps one per weigh-in while the weight holds
+ * within 0.1 kg; a scale that advertises its settling values (not known
+ * for the CW286) would have each step of the ramp end a weigh-in of its
+ * own, which only a repeat count kept across adverts could prevent. No
+ * impedance, no users, no history.
  */
 #include <errno.h>
 
