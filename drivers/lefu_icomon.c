@@ -40,6 +40,7 @@
  *                             mod 32 (checked)
  *   SQ 07 00 A2 ST ?? GG GG GG …   live weight, grams u24 BE; ST 3 = locked
  *   SQ 08 00 A3 ?? GG GG GG HR ZH ZL …
+ *                             (Runstar R6: any length but 0x23)
  *                             final result (Robi S9): grams u24 BE, heart
  *                             rate, impedance u16 BE Ohm
  *   SQ 23 00 A3|A7 … [9..11] grams u24 BE … [14] 01 valid
@@ -273,6 +274,11 @@ static int decode_composite2(const uint8_t *p, struct hv_measurement *ret)
 	return r < 0 ? r : 0;
 }
 
+static bool runstar_r6_name(const char *name)
+{
+	return hv_name_prefix_ci(name, "runstar-r6");
+}
+
 /* A Runstar R6 stored weighing: its time and weight. */
 static int decode_history(const struct hv_frame *frame, const uint8_t *p,
 			  struct hv_measurement *ret)
@@ -308,7 +314,10 @@ static int decode_new(const struct hv_frame *frame, const uint8_t *p,
 		person_kg(ret);
 		return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, g / 1000.0);
 	}
-	if (p[1] == 0x08 && p[3] == 0xA3) {
+	/* the R6 reads its result at any length but SSW532's 0x23 (openScale
+	 * decodes a Fitdays FG2202WB's two-part 0x1A message with it) */
+	if (p[3] == 0xA3 &&
+	    (p[1] == 0x08 || (runstar_r6_name(frame->name) && p[1] != 0x23))) {
 		g = be24(p + 5);
 		if (!g)
 			return hv_measurement_invalid(ret, "final weight is zero");
@@ -408,11 +417,6 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 static bool name_is_ci(const char *name, const char *what)
 {
 	return hv_name_prefix_ci(name, what) && name[strlen(what)] == '\0';
-}
-
-static bool runstar_r6_name(const char *name)
-{
-	return hv_name_prefix_ci(name, "runstar-r6");
 }
 
 static bool new_framing_name(const char *name)

@@ -651,6 +651,19 @@ static void test_runstar_r6(void **state)
 	hv_test_decode(&f, &m);
 	assert_int_equal(m.n_readings, 0);
 
+	/* RunstarR6HandlerTest's Fitdays FG2202WB frame, verbatim: the first
+	 * part of a 0x1A message, status 0x25, 10.34 kg, heart rate 0 */
+	hv_test_gatt(&f, "Runstar-R6", "ffb3", "051a00a32500286400003200" "0a0000000a00001a",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "lefu_icomon");
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 10.34, 1e-9);
+	assert_null(hv_measurement_find(&m, HV_METRIC_HEART_RATE));
+	/* the Robi S9 keeps its 0x08 rule */
+	f.name = "Robi S9";
+	hv_test_decode(&f, &m);
+	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_WEIGHT));
+
 	/* the stored weighing (A4): 85.0 kg at Unix 0x68000000 */
 	hv_test_gatt(&f, "Runstar-R6", "ffb3", R6_A4, HV_CS_NEW);
 	f.now = 1744830464 + 3600;
