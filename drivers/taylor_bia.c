@@ -27,7 +27,9 @@
  * session.quirks (bits 8..24 the last weight in grams, bits 25..27 how
  * many times running; the runner hands them to decode() in frame.quirks),
  * so the fourth equal frame decodes as final; the stable flag and the
- * summary are final too. Weight only: the body composition is the vendor
+ * summary are final too. openScale also publishes the last weight 8 s
+ * after the first if it never settles; a weight that never settles is not
+ * stored here. Weight only: the body composition is the vendor
  * app's own (not on the link). Registered before lefu_icomon, which would
  * claim the same service.
  */
