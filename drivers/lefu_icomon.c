@@ -2,10 +2,11 @@
 /*
  * The LeFu / Icomon family on service 0xFFB0 (0xFFB1 write, 0xFFB2
  * notify, 0xFFB3 indicate): SWAN / Icomon / YG ("MGB"), FitTrack Dara,
- * Dr Trust Smart 505 and SSW532, Robi S9 and rebrands. Sources: openScale
- * MGBHandler, FitTrackDaraHandler, RobiS9Handler (+ RobiS9HandlerTest's
- * captured frames) and DrTrustSSW532Handler (android_app/.../core/
- * bluetooth/scales/ at oliexdev/openScale@f7a733b2).
+ * Dr Trust Smart 505 and SSW532, Robi S9, Runstar R6 and rebrands. Sources:
+ * openScale MGBHandler, FitTrackDaraHandler, RobiS9Handler (+
+ * RobiS9HandlerTest's captured frames), DrTrustSSW532Handler and
+ * RunstarR6Handler (android_app/.../core/bluetooth/scales/ at
+ * oliexdev/openScale@f7a733b2; RunstarR6HandlerTest's frames @ 7d4c6d71).
  *
  * Two framings share the service.
  *
@@ -39,6 +40,7 @@
  *                             mod 32 (checked)
  *   SQ 07 00 A2 ST ?? GG GG GG …   live weight, grams u24 BE; ST 3 = locked
  *   SQ 08 00 A3 ?? GG GG GG HR ZH ZL …
+ *                             (Runstar R6: any length but 0x23)
  *                             final result (Robi S9): grams u24 BE, heart
  *                             rate, impedance u16 BE Ohm
  *   SQ 23 00 A3|A7 … [9..11] grams u24 BE … [14] 01 valid
@@ -47,6 +49,15 @@
  *                             fragment 1 (segmental impedance) and 2 (end)
  *                             are not decoded
  *   SQ 18 FR …                set-up frames (SSW532)
+ *   SQ 09 00 A4 TT TT TT TT ?? GG GG GG …
+ *                             stored weighing (Runstar R6, 0xFFB3): time
+ *                             u32 BE Unix seconds as the scale counts them
+ *                             (read as its clock), grams u24 BE; no
+ *                             impedance
+ *   SQ LL 00 A1 …             device information (Runstar R6)
+ *   app: SQ 03 00 B0 AQ 00 … CS   acknowledgement of the scale's frame AQ
+ *                             (Runstar R6: A1, A3, A4; an unacknowledged
+ *                             stored weighing is sent again next time)
  *
  * Stable weights, AC framing: the stable-weight frame (0xCA) is the final
  * weight, the first packet of the measurement (final and more_packets;
@@ -95,6 +106,11 @@
  * conversation does not. Robi S9: the same path, but its handshake is not
  * this one (B0/B1 with a vendor token): it times out waiting for the
  * set-up frame; its frames decode from captures and relayed frames.
+ * The Runstar R6 ("Runstar-R6…", RunstarR6Handler) needs no handshake
+ * (openScale found none is needed): the refused AC start leads new-framing
+ * scales to one wait on 0xFFB3 (ST_NEW) that acknowledges each R6 A1, A4
+ * and A3 frame (and ends after the scale hangs up or goes quiet), and sends
+ * any other scale's SSW532 set-up frame 0 on to the SSW532 set-up.
  */
 #include <errno.h>
 
@@ -325,6 +341,27 @@ static int decode_ssw_fragment(const struct hv_frame *frame, const uint8_t *p,
 	return hv_measurement_control(ret, "fragment");
 }
 
+static bool runstar_r6_name(const char *name)
+{
+	return hv_name_prefix_ci(name, "runstar-r6");
+}
+
+/* A Runstar R6 stored weighing: its time and weight. */
+static int decode_history(const struct hv_frame *frame, const uint8_t *p,
+			  struct hv_measurement *ret)
+{
+	struct hv_datetime dt;
+	uint32_t g = be24(p + 9);
+
+	if (!g)
+		return hv_measurement_invalid(ret, "stored weight is zero");
+	hv_datetime_from_unix((int64_t)hv_be32(p + 4), &dt);
+	hv_measurement_set_clock(ret, &dt, frame->now);
+	ret->final = true;
+	person_kg(ret);
+	return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, g / 1000.0);
+}
+
 static int decode_new(const struct hv_frame *frame, const uint8_t *p,
 		      struct hv_measurement *ret)
 {
@@ -350,7 +387,10 @@ static int decode_new(const struct hv_frame *frame, const uint8_t *p,
 		person_kg(ret);
 		return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, g / 1000.0);
 	}
-	if (p[1] == 0x08 && p[3] == 0xA3) {
+	/* the R6 reads its result at any length but SSW532's 0x23 (openScale
+	 * decodes a Fitdays FG2202WB's two-part 0x1A message with it) */
+	if (p[3] == 0xA3 &&
+	    (p[1] == 0x08 || (runstar_r6_name(frame->name) && p[1] != 0x23))) {
 		g = be24(p + 5);
 		if (!g)
 			return hv_measurement_invalid(ret, "final weight is zero");
@@ -371,6 +411,8 @@ static int decode_new(const struct hv_frame *frame, const uint8_t *p,
 		ret->more_packets = true;
 		return r;
 	}
+	if (p[1] == 0x09 && p[3] == 0xA4)
+		return decode_history(frame, p, ret);
 	return hv_measurement_control(ret, "other");
 }
 
@@ -456,7 +498,7 @@ static bool name_is_ci(const char *name, const char *what)
 
 static bool new_framing_name(const char *name)
 {
-	return hv_name_contains_ci(name, "robi") ||
+	return runstar_r6_name(name) || hv_name_contains_ci(name, "robi") ||
 	       hv_name_prefix_ci(name, "ssw") ||
 	       hv_name_contains_ci(name, "fg2211");
 }
@@ -559,7 +601,16 @@ static int pl_unit(const struct hv_session *s, uint8_t *buf, size_t size,
 	return cfg(s, 0xFE, 0x06, 0x00 /* kg */, 0x00, buf, size, ret_len);
 }
 
-enum { ST_A2_FINAL = 12, ST_A2_END = 13, ST_SSW = 14, ST_SSW_END = 21 };
+enum {
+	ST_END = 11,
+	ST_A2_FINAL = 12,
+	ST_A2_END = 13,
+	ST_SSW = 14, /* set-up frame 1: frame 0 came to ST_NEW */
+	ST_SSW_END = 20,
+	ST_NEW = 21, /* the new framing's first frame: Runstar R6 or SSW532 */
+	ST_R6_ACK = 22,
+	ST_R6_END = 24,
+};
 
 /* --- SSW532 (openScale DrTrustSSW532Handler) ------------------------------ */
 
@@ -771,6 +822,48 @@ static int on_more(struct hv_session *s, const uint8_t *v, size_t len)
 	return HV_VALUE_MORE;
 }
 
+/*
+ * Runstar R6: scratch[0] = the frame to acknowledge (seq << 8 | type).
+ * After the A3 result the scale hangs up by itself a few seconds later,
+ * stored weighings may still follow: wait until it does (or goes quiet).
+ * The other new-framing scales come here too when the AC start is refused:
+ * an SSW532's set-up frame 0 goes on to its set-up (ST_SSW); the Robi S9,
+ * whose handshake is another one, waits in vain.
+ */
+static int on_r6_frame(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	int r;
+
+	if (!runstar_r6_name(s->name)) {
+		r = on_ssw_setup0(s, v, len);
+		if (r != HV_VALUE_DONE)
+			return r;
+		s->next_step = ST_SSW;
+		return HV_VALUE_GOTO;
+	}
+	if (len != 20 || v[2] != 0 || new_sum(v) != v[19])
+		return HV_VALUE_MORE;
+	if (v[3] != 0xA1 && v[3] != 0xA3 && v[3] != 0xA4)
+		return HV_VALUE_MORE;
+	s->scratch[0] = (uint32_t)v[0] << 8 | v[3];
+	s->next_step = ST_R6_ACK;
+	return HV_VALUE_GOTO;
+}
+
+static int pl_r6_ack(const struct hv_session *s, uint8_t *buf, size_t size,
+		     size_t *ret_len)
+{
+	if (size < 20)
+		return -ENOSPC;
+	memset(buf, 0, 20);
+	buf[1] = 0x03;
+	buf[3] = 0xB0;
+	buf[4] = (uint8_t)(s->scratch[0] >> 8);
+	buf[19] = new_sum(buf);
+	*ret_len = 20;
+	return 0;
+}
+
 #define SVC "ffb0"
 #define WR(pl, text, fl) { .op = HV_STEP_WRITE, .service = SVC, \
 			   .characteristic = "ffb1", .payload = pl, \
@@ -785,7 +878,7 @@ static const struct hv_step steps[] = {
 	/* 1 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC,
 		  .characteristic = "ffb2", .what = "subscribe 0xFFB2" },
 	/* 2 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
-		  .payload = pl_init1, .on_fail = ST_SSW,
+		  .payload = pl_init1, .on_fail = ST_NEW,
 		  .what = "init F7 (new framing: the SSW532 set-up)" },
 	/* 3 */ WR(pl_init2, "init FA", 0),
 	/* 4 */ WR(pl_user, "user: sex, age, height (FB)", HV_STEP_OPTIONAL),
@@ -808,31 +901,41 @@ static const struct hv_step steps[] = {
 		   .what = "EEBBL: wait for the settled weight's next frame" },
 	/* 13 */ { .op = HV_STEP_END, .what = "done (EEBBL)" },
 	/* 14 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
-		   .on_value = on_ssw_setup0, .timeout_ms = 10000,
-		   .what = "SSW532: set-up frame 0 (session id)" },
-	/* 15 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
 		   .on_value = on_ssw_setup1, .timeout_ms = 10000,
 		   .what = "SSW532: set-up frame 1" },
-	/* 16 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+	/* 15 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
 		   .payload = pl_ssw_a, .flags = HV_STEP_WITH_RESPONSE,
 		   .what = "SSW532: session packet (B0 with the session id)" },
-	/* 17 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+	/* 16 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
 		   .payload = pl_ssw_b0, .flags = HV_STEP_WITH_RESPONSE,
 		   .what = "SSW532: profile and time (B8)" },
-	/* 18 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+	/* 17 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
 		   .payload = pl_ssw_b1, .flags = HV_STEP_WITH_RESPONSE,
 		   .what = "SSW532: app id (\"icomon\")" },
-	/* 19 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
+	/* 18 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
 		   .on_value = on_ssw_result, .timeout_ms = 120000,
 		   .what = "SSW532: wait for the end of the result" },
-	/* 20 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+	/* 19 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
 		   .payload = pl_ssw_teardown,
 		   .flags = HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
 		   .what = "SSW532: teardown acknowledgement" },
-	/* 21 */ { .op = HV_STEP_END, .what = "done (SSW532)" },
+	/* 20 */ { .op = HV_STEP_END, .what = "done (SSW532)" },
+	/* 21 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
+		   .on_value = on_r6_frame, .timeout_ms = 60000,
+		   .on_fail = ST_END,
+		   .what = "Runstar R6: wait for a frame to acknowledge" },
+	/* 22 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		   .payload = pl_r6_ack, .flags = HV_STEP_WITH_RESPONSE,
+		   .on_fail = ST_END,
+		   .what = "Runstar R6: acknowledge (B0)" },
+	/* 23 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
+		   .on_value = on_r6_frame, .timeout_ms = 10000,
+		   .on_fail = ST_END,
+		   .what = "Runstar R6: wait for the next frame or the end" },
+	/* 24 */ { .op = HV_STEP_END, .what = "Runstar R6: done" },
 };
 
-_Static_assert(sizeof(steps) / sizeof(steps[0]) == ST_SSW_END + 1,
+_Static_assert(sizeof(steps) / sizeof(steps[0]) == ST_R6_END + 1,
 	       "step indices out of date");
 
 static const struct hv_conversation conversation = {
@@ -844,7 +947,7 @@ static const char *const models[] = {
 	"SWAN / Icomon / YG (MGB)", "FitTrack Dara 2.0", "Dr Trust Smart 505",
 	"Dr Trust SSW532 / Icomon FG2211WB",
 	"EEBBL Body Fat Scale (8-electrode)",
-	"Robi S9 (decode only)", NULL,
+	"Robi S9 (decode only)", "Runstar R6", NULL,
 };
 
 static const uint16_t characteristics[] = { LF_NOTIFY, LF_INDICATE, 0 };

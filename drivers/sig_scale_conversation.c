@@ -5,7 +5,9 @@
  * the GATT XML (oesmith/gatt-xml@4fd2ede) and Wireshark 3.4 packet-btatt.c
  * of the User Data Service 0x181C, User Control Point 0x2A9F and Current
  * Time 0x2A2B; openScale's StandardWeightProfileHandler.kt flow
- * (oliexdev/openScale@f7a733b2).
+ * (oliexdev/openScale@f7a733b2); the Sanitas SBF72 / SBF73 and Beurer
+ * BF915 vendor service 0xFFFF from openScale's SanitasSbf72Handler.kt
+ * (same commit).
  *
  *   0  read Weight Scale Feature 0x2A9E                      (optional)
  *   1  read Manufacturer Name 0x2A29 (Device Information)    (optional)
@@ -26,9 +28,17 @@
  *  14  write Height 0x2A8E (u16, cm)
  *  15  write Database Change Increment + 1, so the scale takes the data
  *      (12-15 optional, skipped without a user or a profile)
- *  16  wait up to 60 s for a measurement (stored ones arrive after consent)
- *  17  linger 5 s for more stored measurements
- *  18  end
+ *  16  SBF72 / SBF73 / BF915 only (by name): write the activity level to
+ *      0xFFFF/0x0004 (3 of 1..5: the profile carries none)
+ *  17  the same scales: write 00 to 0xFFFF/0x0006, "take a measurement"
+ *      (16-17 optional, skipped without a user)
+ *  18  wait up to 60 s for a measurement (stored ones arrive after consent)
+ *  19  linger 5 s for more stored measurements
+ *  20  end
+ *
+ * The SBF72's user list (0xFFFF/0x0001: 00 asks for it, 0x10 + slot shows
+ * the slot's PIN on the scale) is not read: a slot is chosen and consented
+ * with the SIG User Control Point as for any SIG scale.
  *
  * Measurements are not handled here: the runner decodes every indication
  * with the drivers and hands final ones to the pipeline. What the steps
@@ -49,6 +59,48 @@
 #define SVC_UDS "181c"
 #define SVC_CTS "1805"
 #define SVC_DIS "180a"
+
+/* The Sanitas SBF72 family: SIG services and the vendor service 0xFFFF. */
+static bool sbf72_family(const char *name)
+{
+	static const char *const models[] = { "sbf72", "sbf73", "bf915" };
+
+	for (; name && *name; name++)
+		for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+			size_t k = 0;
+
+			while (models[i][k] && name[k] &&
+			       (name[k] | 0x20) == models[i][k])
+				k++;
+			if (!models[i][k])
+				return true;
+		}
+	return false;
+}
+
+static int vendor_byte(const struct hv_session *s, uint8_t value, uint8_t *buf,
+		       size_t size, size_t *ret_len)
+{
+	if (!sbf72_family(s->name))
+		return -EOPNOTSUPP;
+	if (size < 1)
+		return -ENOSPC;
+	buf[0] = value;
+	*ret_len = 1;
+	return 0;
+}
+
+static int activity_payload(const struct hv_session *s, uint8_t *buf,
+			    size_t size, size_t *ret_len)
+{
+	return vendor_byte(s, 3, buf, size, ret_len);
+}
+
+static int take_measurement_payload(const struct hv_session *s, uint8_t *buf,
+				    size_t size, size_t *ret_len)
+{
+	return vendor_byte(s, 0, buf, size, ret_len);
+}
 
 static int on_feature(struct hv_session *s, const uint8_t *value, size_t len)
 {
@@ -318,6 +370,14 @@ static const struct hv_step steps[] = {
 		.op = HV_STEP_WRITE, .service = SVC_UDS, .characteristic = "2a99",
 		.payload = change_increment_payload, .flags = OPT | RSP | USER,
 		.what = "bump Database Change Increment" },
+	[HV_SIG_STEP_VENDOR_ACTIVITY] = {
+		.op = HV_STEP_WRITE, .service = "ffff", .characteristic = "0004",
+		.payload = activity_payload, .flags = OPT | RSP | USER,
+		.what = "SBF72: activity level (0xFFFF/0x0004)" },
+	[HV_SIG_STEP_VENDOR_TAKE_MEASUREMENT] = {
+		.op = HV_STEP_WRITE, .service = "ffff", .characteristic = "0006",
+		.payload = take_measurement_payload, .flags = OPT | RSP | USER,
+		.what = "SBF72: take a measurement (0xFFFF/0x0006)" },
 	[HV_SIG_STEP_WAIT_MEASUREMENT] = {
 		.op = HV_STEP_WAIT, .service = SVC_WSS, .characteristic = "2a9d",
 		.on_value = on_measurement, .timeout_ms = 60000, .flags = OPT,

@@ -8,7 +8,7 @@
 
 static const uint16_t characteristics[] = { 0xFFB2, 0xFFB3, 0 };
 static const char *const names[] = { "Swan", "FitTrack", "Robi S9", "SSW532",
-				     "EEBBL", NULL };
+				     "EEBBL", "Runstar-R6", NULL };
 static const struct fuzz_family family = { "lefu_icomon", characteristics, names };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

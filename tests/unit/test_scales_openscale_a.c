@@ -980,7 +980,7 @@ static void test_ssw532_conversation(void **state)
 {
 	struct hv_session s = session("SSW532");
 	const struct hv_step *init, *setup0, *setup1, *result;
-	size_t i_setup0, i_teardown;
+	size_t i_setup0, i_setup1, i_teardown;
 	uint8_t v0[20] = { 0x5A, 0x18, 0x00 }, v1[20] = { 0x5A, 0x18, 0x01 };
 	struct hv_frame f;
 	struct hv_measurement m;
@@ -990,10 +990,12 @@ static void test_ssw532_conversation(void **state)
 	/* 0xFFB3 before 0xFFB2, as openScale subscribes */
 	assert_string_equal(hv_driver_by_id("lefu_icomon")->conversation->steps[0].characteristic,
 			    "ffb3");
-	/* the AC initialisation refuses the new framing and leads to the set-up */
+	/* the AC initialisation refuses the new framing and leads to the
+	 * new framing's first frame (shared with the Runstar R6), whose
+	 * set-up frame 0 goes on to the SSW532 set-up */
 	init = hv_test_find_step("lefu_icomon", "init F7", NULL);
-	setup0 = hv_test_find_step("lefu_icomon", "SSW532: set-up frame 0", &i_setup0);
-	setup1 = hv_test_find_step("lefu_icomon", "SSW532: set-up frame 1", NULL);
+	setup0 = hv_test_find_step("lefu_icomon", "Runstar R6: wait for a frame", &i_setup0);
+	setup1 = hv_test_find_step("lefu_icomon", "SSW532: set-up frame 1", &i_setup1);
 	result = hv_test_find_step("lefu_icomon", "SSW532: wait for the end", NULL);
 	(void)hv_test_find_step("lefu_icomon", "SSW532: teardown", &i_teardown);
 	assert_int_equal(init->on_fail, (int)i_setup0);
@@ -1005,7 +1007,8 @@ static void test_ssw532_conversation(void **state)
 			 -ENODATA);
 	v0[19] = 0;
 	assert_int_equal(setup0->on_value(&s, v1, sizeof(v1)), HV_VALUE_MORE);
-	assert_int_equal(setup0->on_value(&s, v0, sizeof(v0)), HV_VALUE_DONE);
+	assert_int_equal(setup0->on_value(&s, v0, sizeof(v0)), HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, (int)i_setup1);
 	assert_int_equal(setup1->on_value(&s, v1, sizeof(v1)), HV_VALUE_DONE);
 	/* session id 0x5A; [19] = sum of [3..18] mod 32 */
 	hv_test_assert_payload("lefu_icomon", "SSW532: session packet", &s,

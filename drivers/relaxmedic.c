@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Relaxmedic body-composition scale ("Relaxmedic…", Fitdays app, icomon
+ * protocol 107): the LeFu/Icomon service 0xFFB0 (0xFFB1 write, 0xFFB2
+ * notify, 0xFFB3 indicate). Source: openScale RelaxmedicHandler
+ * (android_app/app/src/main/java/com/health/openscale/core/bluetooth/
+ * scales/RelaxmedicHandler.kt, oliexdev/openScale@f7a733b2).
+ *
+ * The Robi S9 / Runstar R6 framing (lefu_icomon), 20 bytes both ways, but
+ * fragmented:
+ *
+ *   SQ LL FR payload[16] CS   LL the whole message's length after its
+ *                             command byte; FR fragment index; CS = sum of
+ *                             bytes 3..18 mod 32 (checked)
+ *   fragment 0: [3] command, the payload from [4]:
+ *     A2 live:   [4] state, [5..8] u32 BE, grams in the low 18 bits
+ *     A3 result: [4..7] u32 BE, grams in the low 18 bits, [8..9] unused,
+ *                [10..] impedances u16 BE, 0.1 Ohm (ten of them; the
+ *                first five here, the rest in fragment 1)
+ *     A1 device information, A0 acknowledgement request
+ *   app: BA profile (below), B0 SQ 00 acknowledgement of the scale's SQ
+ *
+ * Profile message: BA, Unix time u32 BE, UTC offset u16 BE minutes (bit 15:
+ * west), user id u32 (0), height cm, profile weight u16 BE ×100 (60.00 kg:
+ * any plausible value), (sex << 7) | age (sex 1 male: the only place sex
+ * and age go), 0x2F, 0x0F; LL counts 16 but the frame carries the first 16
+ * bytes, the 0x0F falling off, as the vendor app sends it.
+ *
+ * Decoded here: fragment 0 of the result, final, with the weight and the
+ * first impedance (openScale's reading). openScale computes the
+ * composition from all ten impedances with its Wla25BodyComposition model;
+ * that model is not ported, and fragment 1 (a driver keeps no state to
+ * join it) is not read. The conversation acknowledges each A0 request and
+ * the first result, and ends there (the scale repeats its result).
+ */
+#include <errno.h>
+
+#include "drivers/bytes.h"
+#include "drivers/conversation.h"
+#include "drivers/driver.h"
+#include "drivers/vendor_util.h"
+
+#define RX_LIVE_CHR 0xFFB2
+#define RX_RESULT_CHR 0xFFB3
+#define RX_LEN 20
+#define RX_WEIGHT_MASK 0x3FFFFu
+
+#define T_ACK_IN 0xA0
+#define T_INFO 0xA1
+#define T_LIVE 0xA2
+#define T_RESULT 0xA3
+#define T_ACK_OUT 0xB0
+#define T_PROFILE 0xBA
+
+static uint8_t checksum(const uint8_t *p)
+{
+	return hv_sum8(p + 3, 16) & 0x1F;
+}
+
+static const uint8_t *value_of(const struct hv_frame *f, size_t *ret_len)
+{
+	const uint8_t *p = hv_frame_value_on(f, RX_RESULT_CHR, ret_len);
+
+	return p ? p : hv_frame_value_on(f, RX_LIVE_CHR, ret_len);
+}
+
+static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
+{
+	const uint8_t *p;
+	size_t len;
+	uint32_t g;
+	unsigned z;
+	int r;
+
+	p = value_of(frame, &len);
+	if (!p)
+		return -ENODEV;
+	if (len != RX_LEN)
+		return hv_measurement_invalid(ret, "frame has %zu bytes, needs %d",
+					      len, RX_LEN);
+	if (checksum(p) != p[19])
+		return hv_measurement_invalid(ret, "checksum 0x%02x, computed 0x%02x",
+					      p[19], checksum(p));
+	if (p[2] != 0)
+		return hv_measurement_control(ret, "continuation");
+	ret->subject = HV_SUBJECT_PERSON;
+	ret->display_unit = HV_UNIT_KG;
+	switch (p[3]) {
+	case T_LIVE:
+		g = hv_be32(p + 5) & RX_WEIGHT_MASK;
+		if (!g)
+			return hv_measurement_control(ret, "empty");
+		ret->final = false;
+		return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, g / 1000.0);
+	case T_RESULT:
+		g = hv_be32(p + 4) & RX_WEIGHT_MASK;
+		if (!g)
+			return hv_measurement_invalid(ret, "result weight is zero");
+		ret->final = true;
+		r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, g / 1000.0);
+		z = hv_be16(p + 10);
+		if (r >= 0 && z > 0)
+			r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, z / 10.0);
+		return r < 0 ? r : 0;
+	default:
+		return hv_measurement_control(ret, "other");
+	}
+}
+
+/* Final: a result's fragment 0 (weight, first impedance); else live. */
+static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
+		  struct hv_frame *ret)
+{
+	const struct hv_reading *w = hv_measurement_find(m, HV_METRIC_BODY_WEIGHT);
+	const struct hv_reading *z = hv_measurement_find(m, HV_METRIC_IMPEDANCE);
+	uint16_t chr = m->final ? RX_RESULT_CHR : RX_LIVE_CHR;
+	uint8_t b[RX_LEN] = { 0 };
+	uint32_t g;
+
+	if (target && !hv_uuid_is16(target, chr))
+		return -EINVAL;
+	if (!w || w->absent != HV_ABSENT_NONE || w->value <= 0)
+		return -EINVAL;
+	g = (uint32_t)(w->value * 1000 + 0.5);
+	if (g > RX_WEIGHT_MASK)
+		return -EINVAL;
+	if (m->final) {
+		b[1] = 25; /* A3 + 4 + 2 + ten impedances */
+		b[3] = T_RESULT;
+		hv_put_be32(b + 4, g);
+		if (z && z->absent == HV_ABSENT_NONE && z->value > 0 &&
+		    z->value * 10 + 0.5 < 65536)
+			hv_put_be16(b + 10, (uint16_t)(z->value * 10 + 0.5));
+	} else {
+		b[1] = 6;
+		b[3] = T_LIVE;
+		hv_put_be32(b + 5, g);
+	}
+	b[19] = checksum(b);
+	return hv_frame_put_value(ret, chr, b, RX_LEN);
+}
+
+static bool claims_device(const struct hv_frame *f)
+{
+	return hv_name_prefix_ci(f->name, "relaxmedic");
+}
+
+/* --- conversation --------------------------------------------------------- */
+
+/* scratch[0]: the sequence number to acknowledge */
+
+static int frame_out(const uint8_t *msg, size_t n, uint8_t len_field,
+		     uint8_t *buf, size_t size, size_t *ret_len)
+{
+	if (size < RX_LEN)
+		return -ENOSPC;
+	memset(buf, 0, RX_LEN);
+	buf[1] = len_field;
+	memcpy(buf + 3, msg, n < 16 ? n : 16);
+	buf[19] = checksum(buf);
+	*ret_len = RX_LEN;
+	return 0;
+}
+
+static int pl_profile(const struct hv_session *s, uint8_t *buf, size_t size,
+		      size_t *ret_len)
+{
+	const struct hv_profile *p = &s->profile;
+	double cm = p->height_m * 100;
+	int64_t offset_min;
+	unsigned off;
+	uint8_t msg[17] = { T_PROFILE };
+
+	if (!hv_profile_complete(p) || p->age_years <= 0 || p->age_years > 127 ||
+	    cm < 50 || cm > 255)
+		return -ENODATA;
+	if (s->now_unix <= 0 || s->now_unix > UINT32_MAX ||
+	    !hv_datetime_plausible(&s->now_local, 0))
+		return -EINVAL;
+	offset_min = (hv_datetime_to_unix(&s->now_local) - s->now_unix) / 60;
+	off = (unsigned)(offset_min < 0 ? -offset_min : offset_min) & 0x7FFF;
+	if (offset_min < 0)
+		off |= 0x8000;
+	hv_put_be32(msg + 1, (uint32_t)s->now_unix);
+	hv_put_be16(msg + 5, (uint16_t)off);
+	/* [7..10] user id 0 */
+	msg[11] = (uint8_t)(cm + 0.5);
+	hv_put_be16(msg + 12, 6000);
+	msg[14] = (uint8_t)((p->sex == HV_SEX_MALE ? 0x80 : 0) |
+			    ((unsigned)p->age_years & 0x7F));
+	msg[15] = 0x2F;
+	msg[16] = 0x0F; /* falls off the frame, as the vendor app's does */
+	return frame_out(msg, sizeof(msg), sizeof(msg) - 1, buf, size, ret_len);
+}
+
+static int pl_ack(const struct hv_session *s, uint8_t *buf, size_t size,
+		  size_t *ret_len)
+{
+	const uint8_t msg[3] = { T_ACK_OUT, (uint8_t)s->scratch[0], 0x00 };
+
+	return frame_out(msg, sizeof(msg), 2, buf, size, ret_len);
+}
+
+enum { ST_ACK_REQUEST = 4, ST_ACK_RESULT = 6, ST_END = 7 };
+
+/* A0 asks for an acknowledgement (then wait on); the result's is the last. */
+static int on_frame(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	if (len != RX_LEN || checksum(v) != v[19] || v[2] != 0)
+		return HV_VALUE_MORE;
+	if (v[3] != T_RESULT && v[3] != T_ACK_IN)
+		return HV_VALUE_MORE;
+	s->scratch[0] = v[0];
+	s->next_step = v[3] == T_RESULT ? ST_ACK_RESULT : ST_ACK_REQUEST;
+	return HV_VALUE_GOTO;
+}
+
+#define SVC "ffb0"
+static const struct hv_step steps[] = {
+	/* 0 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC,
+		  .characteristic = "ffb2", .what = "subscribe 0xFFB2" },
+	/* 1 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC,
+		  .characteristic = "ffb3", .what = "subscribe 0xFFB3" },
+	/* 2 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		  .payload = pl_profile, .flags = HV_STEP_WITH_RESPONSE,
+		  .what = "profile (BA)" },
+	/* 3 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
+		  .on_value = on_frame, .timeout_ms = 60000,
+		  .what = "wait for the result (A3)" },
+	/* 4 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		  .payload = pl_ack, .flags = HV_STEP_WITH_RESPONSE,
+		  .what = "acknowledge a request (B0)" },
+	/* 5 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
+		  .on_value = on_frame, .timeout_ms = 60000, .on_fail = ST_END,
+		  .what = "wait on for the result (A3)" },
+	/* 6 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		  .payload = pl_ack, .flags = HV_STEP_WITH_RESPONSE,
+		  .what = "acknowledge the result (B0)" },
+	/* 7 */ { .op = HV_STEP_END, .what = "done" },
+};
+
+_Static_assert(sizeof(steps) / sizeof(steps[0]) == ST_END + 1,
+	       "step indices out of date");
+
+static const struct hv_conversation conversation = {
+	.steps = steps,
+	.n_steps = sizeof(steps) / sizeof(steps[0]),
+};
+
+static const char *const models[] = { "Relaxmedic (Fitdays, icomon 107)", NULL };
+static const uint16_t characteristics[] = { RX_LIVE_CHR, RX_RESULT_CHR, 0 };
+static const char *const name_prefixes[] = { "Relaxmedic", NULL };
+
+const struct hv_driver relaxmedic_driver = {
+	.id = "relaxmedic",
+	.name = "Relaxmedic (0xFFB0, fragmented icomon frames)",
+	.models = models,
+	.kind = HV_DRIVER_KIND_SCALE,
+	.match = {
+		.characteristics = characteristics,
+		.name_prefixes = name_prefixes,
+	},
+	.flags = HV_DRIVER_NEEDS_SELECTION,
+	.decode = decode,
+	.encode = encode,
+	.conversation = &conversation,
+	.claims_device = claims_device,
+};

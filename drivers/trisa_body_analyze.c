@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Trisa Body Analyze 4.0 (Transtek GBF-1257-B; names "01257B…",
+ * "11257B…"): service 0x7802, 0x8A21 measurement (indicate), 0x8A81
+ * host-to-scale commands, 0x8A82 scale-to-host commands. Source: openScale
+ * TrisaBodyAnalyzeHandler (android_app/app/src/main/java/com/health/
+ * openscale/core/bluetooth/scales/TrisaBodyAnalyzeHandler.kt) and
+ * TrisaBodyAnalyzeLib.kt, oliexdev/openScale@f7a733b2.
+ *
+ * Measurement (0x8A21), little-endian:
+ *
+ *   FL W0 W1 W2 WE T0 T1 T2 T3 [R1: 4] [R2: 4]
+ *     FL bit 0 time present (openScale reads nothing without it), bit 1
+ *        R1, bit 2 R2
+ *     W  weight: mantissa u24 LE × 10^WE (WE signed), kg
+ *     T  seconds since 2010-01-01 00:00 (i32 LE), the scale's clock
+ *     R1, R2 resistances in the same base-10 form; R2 is the BIA input:
+ *        Z = R2 < 410 ? 3 : 0.3 × (R2 − 400), then the Trisa regression
+ *
+ * The link (not implemented): on 0x8A82 the scale sends A0 + a u32 LE
+ * password once, when paired (the app answers 21 00 00 00 00, a broadcast
+ * id, on 0x8A81), and A1 + a u32 LE challenge on every later connection;
+ * the app answers 20 + (challenge XOR password) and 02 + its time in the
+ * 2010 epoch. The password must be kept from the pairing session for every
+ * later one, and a GATT session here keeps nothing between connections, so
+ * there is no conversation: measurements captured or relayed decode.
+ *
+ * The result is a record of the scale's with its clock: final. The
+ * impedance reported is R2; body composition is method "trisa" (the same
+ * regression and Z conversion as the QN scales) with a complete profile.
+ */
+#include <errno.h>
+
+#include "drivers/bodycomp_libs.h"
+#include "drivers/bytes.h"
+#include "drivers/driver.h"
+#include "drivers/vendor_util.h"
+
+#define TR_MEASUREMENT 0x8A21
+#define TR_SERVICE 0x7802
+#define TR_EPOCH 1262304000
+
+#define FL_TIME 0x01
+#define FL_R1 0x02
+#define FL_R2 0x04
+
+/* mantissa u24 LE × 10^exponent; only the exponents a scale would use */
+static int base10(const uint8_t *p, double *ret)
+{
+	int8_t e = (int8_t)p[3];
+	double v = hv_le24(p);
+
+	if (e < -6 || e > 6)
+		return -ERANGE;
+	for (; e > 0; e--)
+		v *= 10;
+	for (; e < 0; e++)
+		v /= 10;
+	*ret = v;
+	return 0;
+}
+
+static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
+{
+	struct hv_datetime dt;
+	const uint8_t *p;
+	size_t len, need;
+	double w, r2 = 0;
+	int r;
+
+	p = hv_frame_value_on(frame, TR_MEASUREMENT, &len);
+	if (!p)
+		return -ENODEV;
+	if (len < 9)
+		return hv_measurement_invalid(ret, "measurement has %zu bytes", len);
+	if (!(p[0] & FL_TIME))
+		return hv_measurement_invalid(ret, "measurement without a time");
+	need = 9 + ((p[0] & FL_R1) ? 4 : 0) + ((p[0] & FL_R2) ? 4 : 0);
+	if (len < need)
+		return hv_measurement_invalid(ret, "measurement has %zu bytes, flags need %zu",
+					      len, need);
+	if (base10(p + 1, &w) < 0 || w <= 0 || w > 500)
+		return hv_measurement_invalid(ret, "weight out of range");
+	if ((p[0] & FL_R2) &&
+	    base10(p + 9 + ((p[0] & FL_R1) ? 4 : 0), &r2) < 0)
+		return hv_measurement_invalid(ret, "resistance out of range");
+	hv_datetime_from_unix(TR_EPOCH + (int64_t)(int32_t)hv_le32(p + 5), &dt);
+	hv_measurement_set_clock(ret, &dt, frame->now);
+	ret->final = true;
+	ret->subject = HV_SUBJECT_PERSON;
+	ret->display_unit = HV_UNIT_KG;
+	r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, hv_round_to(w, 3));
+	if (r >= 0 && r2 > 0)
+		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, hv_round_to(r2, 1));
+	if (r >= 0 && r2 > 0 && frame->profile)
+		r = hv_bodycomp_trisa(frame->profile, w, hv_qn_impedance(r2), ret);
+	return r < 0 ? r : 0;
+}
+
+/* weight ×100 (exponent −2), R2 ×10 (exponent −1); the measurement's clock
+ * (2010-01-01 without one) */
+static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
+		  struct hv_frame *ret)
+{
+	const struct hv_reading *w = hv_measurement_find(m, HV_METRIC_BODY_WEIGHT);
+	const struct hv_reading *z = hv_measurement_find(m, HV_METRIC_IMPEDANCE);
+	const struct hv_datetime *clock = hv_measurement_clock(m);
+	uint8_t b[13] = { FL_TIME };
+	size_t n = 9;
+	uint32_t v;
+
+	if (target && !hv_uuid_is16(target, TR_MEASUREMENT))
+		return -EINVAL;
+	if (!w || w->absent != HV_ABSENT_NONE || w->value <= 0 || w->value > 500)
+		return -EINVAL;
+	v = (uint32_t)(w->value * 100 + 0.5);
+	b[1] = (uint8_t)v;
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)(v >> 16);
+	b[4] = (uint8_t)-2;
+	if (clock && hv_datetime_to_unix(clock) >= TR_EPOCH)
+		hv_put_le32(b + 5, (uint32_t)(hv_datetime_to_unix(clock) - TR_EPOCH));
+	if (z && z->absent == HV_ABSENT_NONE && z->value > 0 && z->value < 100000) {
+		b[0] |= FL_R2;
+		v = (uint32_t)(z->value * 10 + 0.5);
+		b[9] = (uint8_t)v;
+		b[10] = (uint8_t)(v >> 8);
+		b[11] = (uint8_t)(v >> 16);
+		b[12] = (uint8_t)-1;
+		n = 13;
+	}
+	return hv_frame_put_value(ret, TR_MEASUREMENT, b, n);
+}
+
+static bool claims_device(const struct hv_frame *f)
+{
+	/* 0x8A21 is Transtek's for several brands (Medisana, Weight Gurus) */
+	return hv_frame_name_starts_with(f, "01257B") ||
+	       hv_frame_name_starts_with(f, "11257B") ||
+	       hv_frame_has_service(f, TR_SERVICE);
+}
+
+static const char *const models[] = {
+	"Trisa Body Analyze 4.0 (Transtek GBF-1257-B; decode only)", NULL,
+};
+static const uint16_t characteristics[] = { TR_MEASUREMENT, 0 };
+static const uint16_t services[] = { TR_SERVICE, 0 };
+static const char *const name_prefixes[] = { "01257B", "11257B", NULL };
+
+const struct hv_driver trisa_body_analyze_driver = {
+	.id = "trisa_body_analyze",
+	.name = "Trisa Body Analyze 4.0 (0x7802)",
+	.models = models,
+	.kind = HV_DRIVER_KIND_SCALE,
+	.match = {
+		.characteristics = characteristics,
+		.services = services,
+		.name_prefixes = name_prefixes,
+	},
+	.flags = HV_DRIVER_NEEDS_SELECTION,
+	.decode = decode,
+	.encode = encode,
+	.claims_device = claims_device,
+};
