@@ -1020,7 +1020,13 @@ static void test_ssw532_conversation(void **state)
 			       "011a010000000669636f6d6f6e0000000000000b");
 	hv_test_assert_payload("lefu_icomon", "SSW532: teardown", &s,
 			       "040300b05a00000000000000000000000000000a");
-	assert_int_equal(i_teardown, hv_driver_by_id("lefu_icomon")->conversation->n_steps - 2);
+	{
+		const struct hv_conversation *c = hv_driver_by_id("lefu_icomon")->conversation;
+
+		/* the teardown is the SSW532 set-up's last step before its end */
+		assert_true(i_teardown + 1 < c->n_steps);
+		assert_int_equal(c->steps[i_teardown + 1].op, HV_STEP_END);
+	}
 
 	/* fragment 0: the final weight, first packet; kept */
 	hv_test_gatt(&f, "SSW532", "ffb3", SSW_RESULT0, HV_CS_NONE);
