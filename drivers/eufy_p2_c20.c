@@ -56,11 +56,25 @@
  *   rewrite the whole body composition), and an impedance outside
  *   200–1000 Ohm is dropped; a weight outside 2–200 kg is no weighing.
  *
- * The P2 sends 0xFFF2 frames only after the C0/C1/C2/C3 handshake (key:
- * MD5 of the address; AES-128-CBC; base64; segmented with an XOR). That
- * handshake is not in this driver: a session has no address to derive the
- * key from. So the P2 is read from its adverts (weight, heart rate), and
- * its 0xFFF2 frames decode when given (capture, --driver).
+ * The P2 sends 0xFFF2 frames only after the C0/C1/C2/C3 handshake
+ * (drivers/eufy_p2_auth.h: key MD5 of the address, AES-128-CBC, base64,
+ * segments with an XOR), which the conversation runs:
+ *
+ *   write C0 segments 0, 1 (0xFFF1)  the client's 15 characters, sealed
+ *   0xFFF4 C1 segments               the scale's text, sealed
+ *   write C2 segments 0, 1, 2        "<client>_<scale>", sealed
+ *   0xFFF4 C3 01 00 01 SS XX         SS 0: accepted
+ *   0xFFF2 weight frames             until a final one with a weight
+ *
+ * The sources pause 1 s between the C0 writes (eufylife-ble-client) and
+ * between the C2 writes (ble-scale-sync: shorter pauses made some T9149
+ * drop the link): the conversation waits 1 s on 0xFFF4 there. The
+ * client's text is not random (a driver is pure) but MD5 of the key and
+ * the session's clock: one per session. The scale's text is kept in
+ * session.scratch; one cipher block of it (up to 15 characters, as the
+ * sources' tests have) fits, so a C1 longer than 24 base64 characters
+ * fails the handshake rather than being cut. With it, C0 is always two
+ * segments and C2 always three.
  *
  * Body composition: method "standard_impedance" where there is an
  * impedance (openScale uses its Mi Scale library for the C20).
@@ -69,7 +83,9 @@
 
 #include "drivers/bodycomp_libs.h"
 #include "drivers/bytes.h"
+#include "drivers/conversation.h"
 #include "drivers/driver.h"
+#include "drivers/eufy_p2_auth.h"
 #include "drivers/vendor_util.h"
 
 #define C20_COMPANY 0xBC64
@@ -380,6 +396,239 @@ static int p2_encode(const struct hv_measurement *m,
 	return 0;
 }
 
+/* --- P2 handshake --------------------------------------------------------- */
+
+/* session.scratch as bytes: the C1 text while it arrives, then the
+ * scale's text; counters after them. */
+#define SC_TEXT 0 /* 24 bytes */
+#define SC_TEXT_MAX 24
+#define SC_HAVE 24 /* C1 characters so far */
+#define SC_NEXT 25 /* next C1 segment */
+#define SC_TOTAL 26 /* C1 length the segments announce */
+#define SC_UUID_LEN 27 /* the scale's text, once opened */
+#define SC_OPENED 28
+#define C0_SEGMENTS 2
+#define C2_SEGMENTS 3
+
+static uint8_t *scratch(struct hv_session *s)
+{
+	return (uint8_t *)s->scratch;
+}
+
+static const uint8_t *scratch_c(const struct hv_session *s)
+{
+	return (const uint8_t *)s->scratch;
+}
+
+static int sealed_c0(const struct hv_session *s, uint8_t key[16], char *b64,
+		     size_t size, size_t *ret_len)
+{
+	char client[HV_EUFY_UUID_LEN + 1];
+	int r;
+
+	r = hv_eufy_key(s->address, key);
+	if (r < 0)
+		return -ENODATA;
+	hv_eufy_client_uuid(key, s->now_unix, client);
+	return hv_eufy_seal(key, (const uint8_t *)client, HV_EUFY_UUID_LEN,
+			    b64, size, ret_len);
+}
+
+static int sealed_c2(const struct hv_session *s, char *b64, size_t size,
+		     size_t *ret_len)
+{
+	const uint8_t *sc = scratch_c(s);
+	uint8_t key[16], text[HV_EUFY_UUID_LEN + 1 + SC_TEXT_MAX];
+	char client[HV_EUFY_UUID_LEN + 1];
+	size_t n = sc[SC_UUID_LEN];
+
+	if (!sc[SC_OPENED] || n > HV_EUFY_UUID_LEN)
+		return -ENODATA;
+	if (hv_eufy_key(s->address, key) < 0)
+		return -ENODATA;
+	hv_eufy_client_uuid(key, s->now_unix, client);
+	memcpy(text, client, HV_EUFY_UUID_LEN);
+	text[HV_EUFY_UUID_LEN] = '_';
+	memcpy(text + HV_EUFY_UUID_LEN + 1, sc + SC_TEXT, n);
+	return hv_eufy_seal(key, text, HV_EUFY_UUID_LEN + 1 + n, b64, size,
+			    ret_len);
+}
+
+static int c0_segment(const struct hv_session *s, size_t index, uint8_t *buf,
+		      size_t size, size_t *ret_len)
+{
+	uint8_t key[16];
+	char b64[64];
+	size_t n;
+	int r;
+
+	r = sealed_c0(s, key, b64, sizeof(b64), &n);
+	if (r < 0)
+		return r;
+	if (hv_eufy_segments(n) != C0_SEGMENTS)
+		return -EMSGSIZE;
+	return hv_eufy_segment(0xC0, b64, n, index, buf, size, ret_len);
+}
+
+static int c2_segment(const struct hv_session *s, size_t index, uint8_t *buf,
+		      size_t size, size_t *ret_len)
+{
+	char b64[96];
+	size_t n;
+	int r;
+
+	r = sealed_c2(s, b64, sizeof(b64), &n);
+	if (r < 0)
+		return r;
+	if (hv_eufy_segments(n) != C2_SEGMENTS)
+		return -EMSGSIZE;
+	return hv_eufy_segment(0xC2, b64, n, index, buf, size, ret_len);
+}
+
+static int pl_c0_0(const struct hv_session *s, uint8_t *buf, size_t size,
+		   size_t *ret_len)
+{
+	return c0_segment(s, 0, buf, size, ret_len);
+}
+
+static int pl_c0_1(const struct hv_session *s, uint8_t *buf, size_t size,
+		   size_t *ret_len)
+{
+	return c0_segment(s, 1, buf, size, ret_len);
+}
+
+static int pl_c2_0(const struct hv_session *s, uint8_t *buf, size_t size,
+		   size_t *ret_len)
+{
+	return c2_segment(s, 0, buf, size, ret_len);
+}
+
+static int pl_c2_1(const struct hv_session *s, uint8_t *buf, size_t size,
+		   size_t *ret_len)
+{
+	return c2_segment(s, 1, buf, size, ret_len);
+}
+
+static int pl_c2_2(const struct hv_session *s, uint8_t *buf, size_t size,
+		   size_t *ret_len)
+{
+	return c2_segment(s, 2, buf, size, ret_len);
+}
+
+/* C1 segments in order, then the scale's text opened into scratch. */
+static int on_c1(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	uint8_t *sc = scratch(s), key[16], text[SC_TEXT_MAX];
+	size_t chunk, n;
+	int r;
+
+	if (!hv_eufy_segment_valid(0xC1, v, len))
+		return HV_VALUE_MORE;
+	if (v[2] == 0) {
+		memset(sc, 0, sizeof(s->scratch));
+		sc[SC_TOTAL] = v[3];
+	}
+	if (v[2] != sc[SC_NEXT])
+		return HV_VALUE_MORE; /* out of order: wait for a new segment 0 */
+	chunk = len - 5;
+	if (sc[SC_TOTAL] > SC_TEXT_MAX || sc[SC_HAVE] + chunk > sc[SC_TOTAL])
+		return -EMSGSIZE;
+	memcpy(sc + SC_TEXT + sc[SC_HAVE], v + 4, chunk);
+	sc[SC_HAVE] = (uint8_t)(sc[SC_HAVE] + chunk);
+	sc[SC_NEXT]++;
+	if (v[2] + 1 < v[1])
+		return HV_VALUE_MORE;
+	if (sc[SC_HAVE] != sc[SC_TOTAL])
+		return -EBADMSG;
+	r = hv_eufy_key(s->address, key);
+	if (r < 0)
+		return -ENODATA;
+	r = hv_eufy_open(key, (const char *)sc + SC_TEXT, sc[SC_HAVE], text,
+			 sizeof(text), &n);
+	if (r < 0)
+		return r;
+	if (n > HV_EUFY_UUID_LEN)
+		return -EMSGSIZE;
+	memcpy(sc + SC_TEXT, text, n);
+	sc[SC_UUID_LEN] = (uint8_t)n;
+	sc[SC_OPENED] = 1;
+	return HV_VALUE_DONE;
+}
+
+static int on_c3(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	(void)s;
+	if (len < 5 || v[0] != 0xC3)
+		return HV_VALUE_MORE;
+	return v[4] == 0 ? HV_VALUE_DONE : -EACCES;
+}
+
+static int on_pause(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	(void)s;
+	(void)v;
+	(void)len;
+	return HV_VALUE_MORE;
+}
+
+static int on_p2_weight(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	double kg;
+
+	(void)s;
+	if (len != P2_DATA_LEN || v[0] != 0xCF || v[2] != 0x00 ||
+	    v[P2_FINAL_AT] != 0)
+		return HV_VALUE_MORE;
+	kg = hv_le16(v + P2_WEIGHT_AT) / 100.0;
+	return kg >= P2_MIN_KG && kg <= P2_MAX_KG ? HV_VALUE_DONE :
+						    HV_VALUE_MORE;
+}
+
+#define P2_PAUSE(w)                                                          \
+	{ .op = HV_STEP_WAIT, .service = "fff0", .characteristic = "fff4",   \
+	  .on_value = on_pause, .timeout_ms = 1000,                          \
+	  .flags = HV_STEP_OPTIONAL, .what = "pause 1 s " w }
+
+static const struct hv_step p2_steps[] = {
+	{ .op = HV_STEP_SUBSCRIBE, .service = "fff0", .characteristic = "fff2",
+	  .what = "subscribe 0xFFF2 (weight)" },
+	{ .op = HV_STEP_SUBSCRIBE, .service = "fff0", .characteristic = "fff4",
+	  .what = "subscribe 0xFFF4 (auth)" },
+	{ .op = HV_STEP_WRITE, .service = "fff0", .characteristic = "fff1",
+	  .payload = pl_c0_0, .flags = HV_STEP_WITH_RESPONSE,
+	  .what = "C0 segment 0" },
+	P2_PAUSE("between the C0 segments"),
+	{ .op = HV_STEP_WRITE, .service = "fff0", .characteristic = "fff1",
+	  .payload = pl_c0_1, .flags = HV_STEP_WITH_RESPONSE,
+	  .what = "C0 segment 1" },
+	{ .op = HV_STEP_WAIT, .service = "fff0", .characteristic = "fff4",
+	  .on_value = on_c1, .timeout_ms = 10000,
+	  .what = "C1: the scale's text" },
+	{ .op = HV_STEP_WRITE, .service = "fff0", .characteristic = "fff1",
+	  .payload = pl_c2_0, .flags = HV_STEP_WITH_RESPONSE,
+	  .what = "C2 segment 0" },
+	P2_PAUSE("between the C2 segments"),
+	{ .op = HV_STEP_WRITE, .service = "fff0", .characteristic = "fff1",
+	  .payload = pl_c2_1, .flags = HV_STEP_WITH_RESPONSE,
+	  .what = "C2 segment 1" },
+	P2_PAUSE("before the last C2 segment"),
+	{ .op = HV_STEP_WRITE, .service = "fff0", .characteristic = "fff1",
+	  .payload = pl_c2_2, .flags = HV_STEP_WITH_RESPONSE,
+	  .what = "C2 segment 2" },
+	{ .op = HV_STEP_WAIT, .service = "fff0", .characteristic = "fff4",
+	  .on_value = on_c3, .timeout_ms = 10000,
+	  .what = "C3: accepted (status 0)" },
+	{ .op = HV_STEP_WAIT, .service = "fff0", .characteristic = "fff2",
+	  .on_value = on_p2_weight, .timeout_ms = 60000,
+	  .what = "wait for a final weight" },
+	{ .op = HV_STEP_END, .what = "done" },
+};
+
+static const struct hv_conversation p2_conversation = {
+	.steps = p2_steps,
+	.n_steps = sizeof(p2_steps) / sizeof(p2_steps[0]),
+};
+
 static const char *const p2_names[] = { "eufy T9148", "eufy T9149", NULL };
 
 static bool p2_claims_device(const struct hv_frame *f)
@@ -396,7 +645,7 @@ static const uint16_t p2_companies[] = { P2_COMPANY, 0xFFFF };
 
 const struct hv_driver eufy_p2_driver = {
 	.id = "eufy_p2",
-	.name = "Eufy P2, P2 Pro (adverts; 0xFFF0 after a handshake)",
+	.name = "Eufy P2, P2 Pro (adverts; GATT 0xFFF0 after a handshake)",
 	.models = p2_models,
 	.kind = HV_DRIVER_KIND_SCALE,
 	.match = {
@@ -407,5 +656,6 @@ const struct hv_driver eufy_p2_driver = {
 	.flags = HV_DRIVER_NEEDS_SELECTION,
 	.decode = p2_decode,
 	.encode = p2_encode,
+	.conversation = &p2_conversation,
 	.claims_device = p2_claims_device,
 };

@@ -2113,6 +2113,7 @@ static void session_start(struct hv_bluez *b, struct bz_peer *p)
 	snprintf(ss->name, sizeof(ss->name), "%s", dev->dev.name);
 	hv_session_init(&ss->s, (int64_t)time(NULL));
 	ss->s.name = ss->name[0] ? ss->name : NULL;
+	ss->s.address = ss->peer->address;
 	if (cd) {
 		if (cd->user_index >= 0)
 			ss->s.user_index = cd->user_index;

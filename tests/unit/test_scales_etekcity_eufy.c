@@ -11,6 +11,12 @@
  *  - P2 / P2 Pro: KristianP26/ble-scale-sync tests/scales/eufy-p2.test.ts
  *    at 3cce009047e847c14f28cd5c92ef7b40f955496d (real P2 Pro frames of
  *    its issue #289, and frames its helpers write from the layout)
+ *  - the P2 handshake: the C3 frames of eufy-p2.test.ts; the C0, C1 and
+ *    C2 segments for its test address CF:E6:03:1D:09:F7 and device text
+ *    "DEVICEUUID12345" computed independently with `openssl enc
+ *    -aes-128-cbc -K <md5 of CFE6031D09F7> -iv 3030…30`, base64 and the
+ *    segment rule of eufylife-ble-client util.py (d7af3299); MD5 against
+ *    RFC 1321 A.5, AES against FIPS-197 appendix C.1
  *  - C20: no source publishes a frame; those below are written from
  *    bdr99/eufylife-ble-client client.py at 58459f08 and openScale
  *    EufyC20Handler.kt at f7a733b2, and say so.
@@ -30,6 +36,8 @@
 
 #include "daemon/basic/macro.h"
 #include "drivers/conversation.h"
+#include "drivers/bytes.h"
+#include "drivers/eufy_p2_auth.h"
 #include "drivers/registry.h"
 #include "tests/fakes/frames.h"
 #include "tests/fakes/vectors.h"
@@ -377,6 +385,198 @@ static void test_p2_advert(void **state)
 	assert_invalid(&m, "eufy_p2");
 }
 
+
+/* --- P2 handshake ----------------------------------------------------------- */
+
+static void hex_to(const char *hex, uint8_t *buf, size_t *ret_len)
+{
+	size_t n = strlen(hex) / 2;
+
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (uint8_t)(hv_hex_digit(hex[2 * i]) << 4 |
+				   hv_hex_digit(hex[2 * i + 1]));
+	*ret_len = n;
+}
+
+static void assert_md5(const char *text, const char *expect)
+{
+	uint8_t h[16];
+	char hex[33];
+
+	hv_md5((const uint8_t *)text, strlen(text), h);
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+	assert_string_equal(hex, expect);
+}
+
+static void test_p2_crypto(void **state)
+{
+	static const uint8_t key[16] = { 0, 1, 2, 3, 4, 5, 6, 7,
+					 8, 9, 10, 11, 12, 13, 14, 15 };
+	static const uint8_t plain[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
+					   0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,
+					   0xcc, 0xdd, 0xee, 0xff };
+	uint8_t expect[16], out[16], k[16], text[32];
+	struct hv_aes128 aes;
+	char b64[64];
+	size_t n;
+
+	(void)state;
+	/* RFC 1321 A.5 */
+	assert_md5("", "d41d8cd98f00b204e9800998ecf8427e");
+	assert_md5("abc", "900150983cd24fb0d6963f7d28e17f72");
+	assert_md5("abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b");
+	assert_md5("1234567890123456789012345678901234567890"
+		   "1234567890123456789012345678901234567890",
+		   "57edf4a22be3c955ac49da2e2107b67a");
+	/* FIPS-197 C.1 */
+	hex_to("69c4e0d86a7b0430d8cdb78070b4c55a", expect, &n);
+	hv_aes128_init(&aes, key);
+	hv_aes128_encrypt_block(&aes, plain, out);
+	assert_memory_equal(out, expect, 16);
+	hv_aes128_decrypt_block(&aes, expect, out);
+	assert_memory_equal(out, plain, 16);
+
+	/* the key of the sources' test address, any spelling */
+	hex_to("14ccb0fe3c9b2ea273a88abbe71471f0", expect, &n);
+	assert_int_equal(hv_eufy_key("CF:E6:03:1D:09:F7", k), 0);
+	assert_memory_equal(k, expect, 16);
+	assert_int_equal(hv_eufy_key("cf-e6-03-1d-09-f7", k), 0);
+	assert_memory_equal(k, expect, 16);
+	assert_int_equal(hv_eufy_key("not-a-mac", k), -EINVAL);
+	assert_int_equal(hv_eufy_key("CF:E6:03:1D:09", k), -EINVAL);
+	assert_int_equal(hv_eufy_key(NULL, k), -EINVAL);
+	/* openssl: the sources' client text "abcdef123456789" sealed */
+	assert_int_equal(hv_eufy_seal(k, (const uint8_t *)"abcdef123456789", 15,
+				      b64, sizeof(b64), &n), 0);
+	assert_string_equal(b64, "aIgWt6ulSZFkgjWYLPWF6A==");
+	assert_int_equal(hv_eufy_open(k, b64, n, text, sizeof(text), &n), 0);
+	assert_int_equal(n, 15);
+	assert_memory_equal(text, "abcdef123456789", 15);
+	/* a wrong key leaves bad padding (or, 1 in 256, a wrong text) */
+	k[0] ^= 1;
+	if (hv_eufy_open(k, "aIgWt6ulSZFkgjWYLPWF6A==", 24, text, sizeof(text), &n) == 0)
+		assert_memory_not_equal(text, "abcdef123456789", n < 15 ? n : 15);
+	assert_int_equal(hv_eufy_open(k, "aIgWt6ulSZFkgjWY", 16, text, sizeof(text), &n),
+			 -EBADMSG); /* 12 bytes: not a block */
+	assert_int_equal(hv_eufy_open(k, "a!gWt6ulSZFkgjWYLPWF6A==", 24, text,
+				      sizeof(text), &n), -EBADMSG);
+	/* eufy-p2.test.ts: 44 characters are three segments, 5 one */
+	assert_int_equal(hv_eufy_segments(44), 3);
+	assert_int_equal(hv_eufy_segments(5), 1);
+	assert_int_equal(hv_eufy_segments(24), 2);
+}
+
+#define P2_NOW 1710491400
+#define C1_0 "c10200184964512b7a2b4c6a78707271432f66fa"
+#define C1_1 "c102011837474f613951513d3dbd"
+
+static struct hv_session p2_session(void)
+{
+	return (struct hv_session){
+		.now_unix = P2_NOW,
+		.user_index = -1,
+		.last_sequence = -1,
+		.records_expected = -1,
+		.name = P2,
+		.address = "CF:E6:03:1D:09:F7",
+	};
+}
+
+static int feed(const char *what, struct hv_session *s, const char *hex)
+{
+	const struct hv_step *st = hv_test_find_step("eufy_p2", what, NULL);
+	uint8_t v[64];
+	size_t n;
+
+	hex_to(hex, v, &n);
+	return st->on_value(s, v, n);
+}
+
+static void test_p2_handshake(void **state)
+{
+	struct hv_session s = p2_session();
+	char hex[128];
+
+	(void)state;
+	/* C0: the client's text (MD5 of key and clock: "4d7a1121096f5d6")
+	 * sealed, in two segments */
+	hv_test_assert_payload("eufy_p2", "C0 segment 0", &s,
+			       "c0020018764e4736576376366b57574978726ea1");
+	hv_test_assert_payload("eufy_p2", "C0 segment 1", &s,
+			       "c0020118746e36377664773d3da5");
+	/* C2 before C1: nothing to send */
+	assert_int_equal(hv_test_payload("eufy_p2", "C2 segment 0", &s, hex, sizeof(hex)),
+			 -ENODATA);
+	/* C1: the device text "DEVICEUUID12345", as the sources' test */
+	assert_int_equal(feed("C1", &s, C1_0), HV_VALUE_MORE);
+	assert_int_equal(feed("C1", &s, C1_1), HV_VALUE_DONE);
+	hv_test_assert_payload("eufy_p2", "C2 segment 0", &s,
+			       "c203002c61775732596c4a7031384667673558b3");
+	hv_test_assert_payload("eufy_p2", "C2 segment 1", &s,
+			       "c203012c6f434a53614538777a555943446f63cf");
+	hv_test_assert_payload("eufy_p2", "C2 segment 2", &s,
+			       "c203022c67327432766a61334b6e5a794d3dc4");
+	/* C3 of eufy-p2.test.ts: status 0 accepted, 1 refused */
+	assert_int_equal(feed("C3", &s, "c301000100c3"), HV_VALUE_DONE);
+	assert_int_equal(feed("C3", &s, "c301000101c2"), -EACCES);
+	assert_int_equal(feed("C3", &s, "c1"), HV_VALUE_MORE);
+	/* the weight wait ends on a final frame with a weight (#289) */
+	assert_int_equal(feed("wait for a final weight", &s,
+			      "cf0e00cf08115622080388000000" "0021"), HV_VALUE_DONE);
+	assert_int_equal(feed("wait for a final weight", &s,
+			      "cf0e00cf0811562208038800" "01" "0000" "21"), HV_VALUE_MORE);
+	/* the pause takes nothing */
+	assert_int_equal(feed("pause", &s, "c301000100c3"), HV_VALUE_MORE);
+}
+
+static void test_p2_handshake_refusals(void **state)
+{
+	struct hv_session s = p2_session();
+	char hex[128], bad[64];
+
+	(void)state;
+	/* no address: no key, nothing written */
+	s.address = NULL;
+	assert_int_equal(hv_test_payload("eufy_p2", "C0 segment 0", &s, hex, sizeof(hex)),
+			 -ENODATA);
+	assert_int_equal(feed("C1", &s, C1_0), HV_VALUE_MORE);
+	assert_int_equal(feed("C1", &s, C1_1), -ENODATA);
+
+	/* a tampered XOR is not a segment (eufy-p2.test.ts) … */
+	s = p2_session();
+	snprintf(bad, sizeof(bad), "%s", C1_0);
+	memcpy(bad + strlen(bad) - 2, "05", 2);
+	assert_int_equal(feed("C1", &s, bad), HV_VALUE_MORE);
+	/* … and the good one after it still completes */
+	assert_int_equal(feed("C1", &s, C1_0), HV_VALUE_MORE);
+	assert_int_equal(feed("C1", &s, C1_1), HV_VALUE_DONE);
+	/* segment 1 without segment 0: waits for segment 0 */
+	s = p2_session();
+	assert_int_equal(feed("C1", &s, C1_1), HV_VALUE_MORE);
+	/* the announced length one less than sent (XOR rewritten): refused */
+	assert_int_equal(feed("C1", &s, "c10200174964512b7a2b4c6a78707271432f66f5"),
+			 HV_VALUE_MORE);
+	assert_int_equal(feed("C1", &s, "c102011737474f613951513d3db2"), -EMSGSIZE);
+	/* the last segment one character short: refused */
+	s = p2_session();
+	assert_int_equal(feed("C1", &s, C1_0), HV_VALUE_MORE);
+	assert_int_equal(feed("C1", &s, "c102011837474f613951513d80"), -EBADMSG);
+	/* announced longer than kept */
+	s = p2_session();
+	assert_int_equal(feed("C1", &s, "c10200194964512b7a2b4c6a78707271432f66fb"),
+			 -EMSGSIZE);
+	/* sealed under another address: the padding does not hold */
+	s = p2_session();
+	s.address = "CF:E6:03:1D:09:F8";
+	assert_int_equal(feed("C1", &s, C1_0), HV_VALUE_MORE);
+	assert_true(feed("C1", &s, C1_1) < 0);
+	/* a 16-character device text is two blocks: longer than kept */
+	s = p2_session();
+	assert_int_equal(feed("C1", &s, "c103002c373735304565716a70324c46344a34d2"),
+			 -EMSGSIZE);
+}
+
 /* --- C20 ------------------------------------------------------------------- */
 
 static void test_c20_written(void **state)
@@ -567,7 +767,7 @@ static void test_esf551_conversation(void **state)
 	/* the adverts-only families have no conversation */
 	assert_null(hv_driver_by_id("etekcity_fit8s")->conversation);
 	assert_null(hv_driver_by_id("eufy_c20")->conversation);
-	assert_null(hv_driver_by_id("eufy_p2")->conversation);
+	hv_test_check_conversation(hv_driver_by_id("eufy_p2")->conversation);
 }
 
 static void test_selection(void **state)
@@ -609,6 +809,9 @@ int main(void)
 		cmocka_unit_test(test_p2_published),
 		cmocka_unit_test(test_p2_written),
 		cmocka_unit_test(test_p2_advert),
+		cmocka_unit_test(test_p2_crypto),
+		cmocka_unit_test(test_p2_handshake),
+		cmocka_unit_test(test_p2_handshake_refusals),
 		cmocka_unit_test(test_c20_written),
 		cmocka_unit_test(test_eufy_families_apart),
 		cmocka_unit_test(test_etekcity_frames_apart),
