@@ -347,7 +347,7 @@ int hv_eufy_seal(const uint8_t key[16], const uint8_t *text, size_t len,
 		 char *out, size_t size, size_t *ret_len)
 {
 	uint8_t buf[SEAL_MAX + 16], chain[16];
-	struct hv_aes128 aes;
+	struct hv_aes128 aes = { { 0 } };
 	size_t padded = (len / 16 + 1) * 16;
 
 	if (len > SEAL_MAX)
@@ -369,7 +369,7 @@ int hv_eufy_open(const uint8_t key[16], const char *b64, size_t b64_len,
 		 uint8_t *out, size_t size, size_t *ret_len)
 {
 	uint8_t buf[SEAL_MAX + 16], chain[16], next[16];
-	struct hv_aes128 aes;
+	struct hv_aes128 aes = { { 0 } };
 	size_t n, pad;
 	int r;
 
