@@ -13,7 +13,13 @@
  *   A5 02 ?? 10 00 ?? 01 61 A1 00 WW WW WW ZZ ZZ ?? ?? ?? ?? 01 FF UU
  *      W   weight u24 LE, grams
  *      Z   impedance u16 LE, Ohm (0: none measured)
- *      [19] 1 for a weight frame (the library ignores the frame otherwise)
+ *      [19] 0 or 1 (the library takes 1 only; the ESF-551 frame of
+ *          ble-scale-sync issue #385 and the ESF93 frames of
+ *          etekcity_fitness_scale_ble issue #9 have 0, and the reporter of
+ *          #9 read the right weight by taking 0 too): other values are not
+ *          a weight frame
+ *      [15..18] change between frames and read as a Unix time in the #9
+ *          captures; not used
  *      FF  [20] 1: the measurement is complete (impedance valid);
  *          0: weight only, still measuring
  *      UU  display unit: 0 kg, 1 lb, 2 st
@@ -112,7 +118,7 @@ static bool esf551_is_weight_frame(const uint8_t *p, size_t len)
 {
 	return len == ESF551_LEN && !memcmp(p, esf551_head, 2) &&
 	       !memcmp(p + 3, esf551_mid, 2) && !memcmp(p + 6, esf551_tag, 4) &&
-	       p[ESF551_KIND_AT] == 1;
+	       p[ESF551_KIND_AT] <= 1;
 }
 
 static int esf551_decode(const struct hv_frame *frame,

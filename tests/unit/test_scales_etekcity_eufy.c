@@ -5,6 +5,8 @@
  *
  *  - ESF-551: ronnnnnnnnnnnnn/etekcity_esf551_ble
  *    tests/unit/test_esf551_protocol.py at f91e4eca51e869e2dadafffeee370ce688b81016
+ *    and, real captures, KristianP26/ble-scale-sync issue #385 and
+ *    ronnnnnnnnnnnnn/etekcity_fitness_scale_ble issue #9
  *  - Fit 8S: the same repository, tests/unit/test_fit8s_protocol.py at
  *    f91e4eca (a Wireshark sample and a live capture, and two written
  *    from them for the lb and st display units)
@@ -125,6 +127,43 @@ static void test_esf551_published(void **state)
 	assert_invalid(&m, "etekcity_esf551");
 }
 
+/*
+ * Real frames from issue threads, [19] = 0 in both:
+ *  - KristianP26/ble-scale-sync issue #385 (an ESF-551, the first
+ *    notification after subscribing); the thread states no value: 71.400 kg
+ *    (0x0116E8 g), lb shown, complete, no impedance, read from the layout
+ *  - ronnnnnnnnnnnnn/etekcity_fitness_scale_ble issue #9 (an ESF93 under
+ *    the same name): stated {'display_unit': 1, 'weight': 5.5} once [19] = 0
+ *    was accepted; its weight-0 frame did not parse
+ */
+static void test_esf551_issue_frames(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	hv_test_gatt(&f, ESF551, "fff1", "a5029d1000d80161a100e81601000" "00dc0986a000101",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "etekcity_esf551");
+	assert_true(m.final);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 71.4, 1e-9);
+	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
+	assert_int_equal(m.display_unit, HV_UNIT_LB);
+
+	hv_test_gatt(&f, ESF551, "fff1", "a502261000ef0161a1007c1500000" "0bffb7b68000101",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "etekcity_esf551");
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 5.5, 1e-9);
+	assert_int_equal(m.display_unit, HV_UNIT_LB);
+
+	hv_test_gatt(&f, ESF551, "fff1", "a5020b1000230161a10000000000" "00141d7c68000101",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_control(&m, "etekcity_esf551");
+}
+
 static void test_esf551_layout(void **state)
 {
 	struct hv_frame f;
@@ -145,8 +184,8 @@ static void test_esf551_layout(void **state)
 	assert_string_equal(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT),
 			    "standard_impedance");
 
-	/* [19] other than 1: not a weight frame */
-	hv_test_gatt(&f, ESF551, "fff1", "a502001000000161a100e803006400000000000001" "00",
+	/* [19] other than 0 or 1: not a weight frame */
+	hv_test_gatt(&f, ESF551, "fff1", "a502001000000161a100e803006400000000000201" "00",
 		     HV_CS_NONE);
 	hv_test_decode(&f, &m);
 	assert_control(&m, "etekcity_esf551");
@@ -803,6 +842,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_esf551_published),
+		cmocka_unit_test(test_esf551_issue_frames),
 		cmocka_unit_test(test_esf551_layout),
 		cmocka_unit_test(test_fit8s_published),
 		cmocka_unit_test(test_fit8s_other_models),
