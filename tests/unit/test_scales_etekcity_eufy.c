@@ -261,6 +261,15 @@ static void test_fit8s_published(void **state)
 	assert_int_equal(m.display_unit, HV_UNIT_NONE);
 	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 80.47, 1e-9);
 
+	/* the library's "wrong MAC" case ([3] ^ 0xFF, address known): it
+	 * returns None; the driver does not compare the embedded address
+	 * (openScale neither, see drivers/etekcity.c) and decodes it */
+	fit8s(&f, "0163a012" "5d89a9c0a901563a0100000100020300");
+	f.address = "A9:89:5D:ED:A0:63";
+	hv_test_decode(&f, &m);
+	hv_test_assert_driver(&m, "etekcity_fit8s");
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 80.47, 1e-9);
+
 	/* one byte short, one byte long: not this layout */
 	fit8s(&f, "0163a0ed5d89a9c0a901563a01000001000203");
 	assert_not_mine(&f);
