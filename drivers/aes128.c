@@ -109,6 +109,73 @@ void hv_aes128_encrypt_block(const struct hv_aes128 *ctx,
 	memcpy(out, s, 16);
 }
 
+/* --- the inverse cipher (FIPS-197 section 5.3) --------------------------- */
+
+static uint8_t inv_sbox(uint8_t v)
+{
+	/* The S-box is a permutation; 256 compares beat a second table for
+	 * the few blocks a handshake decrypts. */
+	for (unsigned i = 0; i < 256; i++)
+		if (sbox[i] == v)
+			return (uint8_t)i;
+	return 0;
+}
+
+static uint8_t gmul(uint8_t a, uint8_t b)
+{
+	uint8_t p = 0;
+
+	while (b) {
+		if (b & 1)
+			p ^= a;
+		a = xtime(a);
+		b >>= 1;
+	}
+	return p;
+}
+
+/* InvShiftRows and InvSubBytes together (column-major state). */
+static void inv_shift_sub(uint8_t s[16])
+{
+	uint8_t t[16];
+
+	for (int c = 0; c < 4; c++)
+		for (int r = 0; r < 4; r++)
+			t[4 * c + r] = inv_sbox(s[4 * ((c + 4 - r) % 4) + r]);
+	memcpy(s, t, 16);
+}
+
+static void inv_mix_columns(uint8_t s[16])
+{
+	for (int c = 0; c < 4; c++) {
+		uint8_t *col = s + 4 * c;
+		uint8_t a0 = col[0], a1 = col[1], a2 = col[2], a3 = col[3];
+
+		col[0] = gmul(a0, 14) ^ gmul(a1, 11) ^ gmul(a2, 13) ^ gmul(a3, 9);
+		col[1] = gmul(a0, 9) ^ gmul(a1, 14) ^ gmul(a2, 11) ^ gmul(a3, 13);
+		col[2] = gmul(a0, 13) ^ gmul(a1, 9) ^ gmul(a2, 14) ^ gmul(a3, 11);
+		col[3] = gmul(a0, 11) ^ gmul(a1, 13) ^ gmul(a2, 9) ^ gmul(a3, 14);
+	}
+}
+
+void hv_aes128_decrypt_block(const struct hv_aes128 *ctx,
+			     const uint8_t in[HV_AES_BLOCK_LEN],
+			     uint8_t out[HV_AES_BLOCK_LEN])
+{
+	uint8_t s[16];
+
+	memcpy(s, in, 16);
+	add_round_key(s, ctx->round_keys[10]);
+	for (int r = 9; r > 0; r--) {
+		inv_shift_sub(s);
+		add_round_key(s, ctx->round_keys[r]);
+		inv_mix_columns(s);
+	}
+	inv_shift_sub(s);
+	add_round_key(s, ctx->round_keys[0]);
+	memcpy(out, s, 16);
+}
+
 /* --- CCM --------------------------------------------------------------- */
 
 static bool ccm_sizes_ok(size_t nonce_len, size_t aad_len, size_t len,

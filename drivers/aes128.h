@@ -23,6 +23,11 @@ void hv_aes128_init(struct hv_aes128 *ctx, const uint8_t key[HV_AES128_KEY_LEN])
 void hv_aes128_encrypt_block(const struct hv_aes128 *ctx,
 			     const uint8_t in[HV_AES_BLOCK_LEN],
 			     uint8_t out[HV_AES_BLOCK_LEN]);
+/* The inverse cipher (FIPS-197 §5.3), for CBC decryption (the Eufy P2's
+ * handshake). in and out may be the same buffer. */
+void hv_aes128_decrypt_block(const struct hv_aes128 *ctx,
+			     const uint8_t in[HV_AES_BLOCK_LEN],
+			     uint8_t out[HV_AES_BLOCK_LEN]);
 
 /*
  * CTR (NIST SP 800-38A §6.5) in place: buf ^= the key stream from iv, the

@@ -52,7 +52,7 @@ struct hv_session {
 	int32_t last_sequence; /* last stored record seen; -1 none */
 	struct hv_profile profile; /* the person linked to the slot, if any */
 	const char *name; /* advertised name */
-	const char *address; /* "AA:BB:CC:DD:EE:FF"; some vendors key on it */
+	const char *address; /* "AA:BB:CC:DD:EE:FF", or NULL: some vendors key on it */
 	unsigned quirks;
 	/* Results a step reports to the runner. */
 	bool user_registered; /* a new slot was granted: save it */

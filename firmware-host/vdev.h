@@ -339,3 +339,5 @@ extern const struct vdev_model vdev_model_sig_heart_rate;
 extern const struct vdev_model vdev_model_sig_weight_scale;
 extern const struct vdev_model vdev_model_xiaomi_s400;
 extern const struct vdev_model vdev_model_huawei_scale;
+extern const struct vdev_model vdev_model_eufy_p2;
+extern const struct vdev_model vdev_model_etekcity_esf551;

@@ -35,6 +35,8 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_sig_weight_scale,
 	&vdev_model_xiaomi_s400,
 	&vdev_model_huawei_scale,
+	&vdev_model_eufy_p2,
+	&vdev_model_etekcity_esf551,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)
