@@ -68,7 +68,24 @@ const struct hv_omron_model hv_omron_models[] = {
 	  0x0054, 0x00, 0, HV_OMRON_TIME_NONE, &layout_le },
 	{ "HEM-7150T", true, 1, { 0x0098, 0 }, { 60, 0 }, 16, 0x0010, 0x0054,
 	  0x00, 0, HV_OMRON_TIME_NONE, &layout_le },
+	/* eigger/hass-omron custom_components/omron/omron_ble/device_catalog.py
+	 * (same layouts, other rings; no clock: nobody tested one) */
+	{ "HEM-7511T", false, 2, { 0x02ac, 0x0798 }, { 90, 90 }, 14, 0x0260,
+	  0x0286, 0x00, 0, HV_OMRON_TIME_NONE, &layout_be },
+	{ "HEM-8732T", false, 2, { 0x02ac, 0x05f4 }, { 60, 60 }, 14, 0x0260,
+	  0x0286, 0x00, 0, HV_OMRON_TIME_NONE, &layout_be },
+	{ "HEM-8732K", false, 2, { 0x02ac, 0x0522 }, { 45, 45 }, 14, 0x0260,
+	  0x0286, 0x00, 0, HV_OMRON_TIME_NONE, &layout_be },
+	{ "HEM-7157T", true, 1, { 0x0098, 0 }, { 100, 0 }, 16, 0x0010, 0x0054,
+	  0x00, 0, HV_OMRON_TIME_NONE, &layout_le },
+	{ "HEM-7151T", true, 1, { 0x0098, 0 }, { 80, 0 }, 16, 0x0010, 0x0054,
+	  0x00, 0, HV_OMRON_TIME_NONE, &layout_le },
 };
+
+/* The model index rides in 4 bits of the quirks. */
+_Static_assert(sizeof(hv_omron_models) / sizeof(hv_omron_models[0]) <=
+		       HV_OMRON_Q_MODEL_MASK,
+	       "models fit the quirks");
 
 const size_t hv_omron_n_models = sizeof(hv_omron_models) /
 				 sizeof(hv_omron_models[0]);
@@ -1041,7 +1058,9 @@ static const struct hv_conversation conversation = {
 	.needs_bonding = true,
 };
 
-/* Selected for a connection by the advertised service or a model name. */
+/* Selected for a connection by the advertised service, or by a model name
+ * when the advert names no SIG Blood Pressure Service: the newer firmware
+ * of some of these models speaks that instead (hass-omron's catalog). */
 static bool claims_device(const struct hv_frame *advert)
 {
 	struct hv_uuid svc;
@@ -1050,7 +1069,8 @@ static bool claims_device(const struct hv_frame *advert)
 		for (size_t i = 0; i < advert->n_service_uuids; i++)
 			if (hv_uuid_equal(&advert->service_uuids[i], &svc))
 				return true;
-	return hv_omron_model_by_name(advert->name) != NULL;
+	return hv_omron_model_by_name(advert->name) &&
+	       !hv_frame_has_service(advert, 0x1810);
 }
 
 static const char *const models[] = {
@@ -1061,6 +1081,11 @@ static const char *const models[] = {
 	"Omron HEM-7155T (M400 / M4 / X4 Smart)",
 	"Omron HEM-7342T (BP7450)",
 	"Omron HEM-7150T (BP7250)",
+	"Omron HEM-7511T",
+	"Omron HEM-8732T",
+	"Omron HEM-8732K",
+	"Omron HEM-7157T",
+	"Omron HEM-7151T",
 	NULL,
 };
 

@@ -795,10 +795,13 @@ static void test_selection(void **state)
 	f.n_service_uuids = 1;
 	assert_int_equal(hv_uuid_parse(HV_OMRON_SERVICE, &f.service_uuids[0]), 0);
 	assert_ptr_equal(hv_registry_select(&f), &omron_driver);
-	/* a SIG cuff stays the SIG driver's */
+	/* a SIG cuff stays the SIG driver's, whatever its name */
 	f.service_uuids[0] = hv_uuid16(0x1810);
 	f.name = NULL;
 	assert_ptr_not_equal(hv_registry_select(&f), &omron_driver);
+	f.name = "HEM-7155T";
+	assert_ptr_not_equal(hv_registry_select(&f), &omron_driver);
+	assert_non_null(hv_registry_select(&f));
 }
 
 int main(void)
