@@ -31,7 +31,9 @@
  * Settings: "omron_model" ("HEM-7322T" default, or "HEM-7361T"),
  * "pairing_mode" (true: the -P- display; no key yet), "key" (hex, 16
  * bytes; default: none, or the one programmed), "records" [{readings,
- * time, user (0 or 1)}]. Actions: "measure"/"store" (a record for "user").
+ * time, user (0 or 1)}], fault "disconnect_after_reads" N (the link drops
+ * right after the answer to the N-th memory read since the start).
+ * Actions: "measure"/"store" (a record for "user").
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -78,6 +80,8 @@ struct cuff {
 	uint8_t key[16];
 	uint8_t cmd[64];
 	size_t cmd_len;
+	int drop_after_reads; /* fault: the link drops after read N; 0 none */
+	int n_reads;
 	struct vdev_char *unlock, *rx[4], *tx[4], *model;
 };
 
@@ -182,6 +186,8 @@ static void command(struct vdev_device *d, struct cuff *c)
 		memcpy(a + 3, v + 3, 3);
 		memcpy(a + 6, c->mem + addr, v[5]);
 		send_answer(d, c, a, (size_t)v[5] + 8, "memory read");
+		if (++c->n_reads == c->drop_after_reads)
+			(void)vdev_queue_drop(d, "mid-transfer fault");
 		return;
 	case 0x01c0:
 		if (!c->started || !c->unlocked || addr + v[5] > MEM_SIZE ||
@@ -304,6 +310,7 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	memset(c->mem + c->map->settings_read, 0,
 	       c->map->bank[0] - c->map->settings_read);
 	c->pairing_mode = cJSON_IsTrue(cJSON_GetObjectItem(conf, "pairing_mode"));
+	c->drop_after_reads = vdev_conf_int(conf, "disconnect_after_reads", 0);
 	{
 		const char *key = cJSON_GetStringValue(cJSON_GetObjectItem(conf, "key"));
 

@@ -4,7 +4,8 @@
 # reads the write positions and both users' rings, sets the clock and ends
 # the transmission: three readings stored and published once. The daemon
 # stops; the cuff takes two more readings; a new daemon (the same store)
-# reads only those two: the position it stopped at was kept.
+# reads from the position the first one kept: the link drops right after
+# the first new record (read 204), and the retry reads only the second one.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/helpers/e2e.sh
@@ -30,10 +31,12 @@ kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
 e2e_check "the cuff took two more readings" e2e_wait 40 grep -q "record stored for user 2 in slot 1" "$tmp/vdev.out"
 e2e_daemon
-e2e_check "second session: transmission ended" e2e_wait 30 eval '[ "$(grep -c "omron transmission ended" "$tmp/vdev.out")" -ge 2 ]'
+e2e_check "second session: the link dropped after the first new record" e2e_wait 30 grep -q "mid-transfer fault" "$tmp/vdev.out"
+e2e_check "four readings stored" e2e_wait 5 e2e_stored_at_least 4
+e2e_check "retried: the transmission ended" e2e_wait 30 eval '[ "$(grep -c "omron transmission ended" "$tmp/vdev.out")" -ge 2 ]'
 e2e_check "five readings stored" e2e_wait 5 e2e_stored_at_least 5
 e2e_check "five published" e2e_wait 5 e2e_published_at_least 5
-e2e_check "second session read only the two new records" eval '[ "$(( $(reads) - first ))" = 4 ]'
+e2e_check "then: positions + 1 record, positions + 1 record + clock" eval '[ "$(( $(reads) - first ))" = 5 ]'
 sleep 2 # a duplicate would come now
 e2e_check "daemon still running" kill -0 "$daemon_pid"
 e2e_readings_json
