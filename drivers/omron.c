@@ -26,33 +26,40 @@
 #include "drivers/omron.h"
 
 /* omblepy deviceSpecific/hem-7322t.py, hem-7600t.py */
+/* clang-format off */
 static const struct hv_omron_layout layout_be = {
 	.dia = { 0, 7 }, .sys = { 8, 15 }, .year = { 16, 23 },
 	.pulse = { 24, 31 }, .movement = { 32, 32 }, .irregular = { 33, 33 },
 	.month = { 34, 37 }, .day = { 38, 42 }, .hour = { 43, 47 },
 	.minute = { 52, 57 }, .second = { 58, 63 },
 };
+/* clang-format on */
 
 /* omblepy deviceSpecific/hem-6232t.py: a 6-bit year, the flags swapped */
+/* clang-format off */
 static const struct hv_omron_layout layout_be_6232 = {
 	.dia = { 0, 7 }, .sys = { 8, 15 }, .year = { 18, 23 },
 	.pulse = { 24, 31 }, .irregular = { 32, 32 }, .movement = { 33, 33 },
 	.month = { 34, 37 }, .day = { 38, 42 }, .hour = { 43, 47 },
 	.minute = { 52, 57 }, .second = { 58, 63 },
 };
+/* clang-format on */
 
 /* omblepy deviceSpecific/hem-7361t.py, hem-7155t.py, hem-7342t.py,
  * hem-7150t.py (16-byte records, little-endian) */
+/* clang-format off */
 static const struct hv_omron_layout layout_le = {
 	.minute = { 68, 73 }, .second = { 74, 79 }, .movement = { 80, 80 },
 	.irregular = { 81, 81 }, .month = { 82, 85 }, .day = { 86, 90 },
 	.hour = { 91, 95 }, .year = { 98, 103 }, .pulse = { 104, 111 },
 	.dia = { 112, 119 }, .sys = { 120, 127 },
 };
+/* clang-format on */
 
 /* omblepy deviceSpecific/hem-NNNN.py files; time layouts as omblepy's
  * deviceSpecific_syncWithSystemTime, only for the models its README marks
  * as time sync tested. */
+/* clang-format off */
 const struct hv_omron_model hv_omron_models[] = {
 	{ "HEM-7322T", false, 2, { 0x02ac, 0x0824 }, { 100, 100 }, 14, 0x0260,
 	  0x0286, 0x00, 0x14, HV_OMRON_TIME_CLASSIC, &layout_be },
@@ -81,14 +88,15 @@ const struct hv_omron_model hv_omron_models[] = {
 	{ "HEM-7151T", true, 1, { 0x0098, 0 }, { 80, 0 }, 16, 0x0010, 0x0054,
 	  0x00, 0, HV_OMRON_TIME_NONE, &layout_le },
 };
+/* clang-format on */
 
 /* The model index rides in 4 bits of the quirks. */
 _Static_assert(sizeof(hv_omron_models) / sizeof(hv_omron_models[0]) <=
 		       HV_OMRON_Q_MODEL_MASK,
 	       "models fit the quirks");
 
-const size_t hv_omron_n_models = sizeof(hv_omron_models) /
-				 sizeof(hv_omron_models[0]);
+const size_t hv_omron_n_models =
+	sizeof(hv_omron_models) / sizeof(hv_omron_models[0]);
 
 const struct hv_omron_model *hv_omron_model_by_name(const char *text)
 {
@@ -144,7 +152,8 @@ int hv_omron_answer_parse(const uint8_t *v, size_t len,
 	a.count = v[5];
 	if (declared > len) {
 		/* The rest is on the next channel: only the header is ours. */
-		if (len < HV_OMRON_CHANNEL_MAX || a.type == (HV_OMRON_READ | HV_OMRON_ANSWER))
+		if (len < HV_OMRON_CHANNEL_MAX ||
+		    a.type == (HV_OMRON_READ | HV_OMRON_ANSWER))
 			return -EBADMSG;
 		a.partial = true;
 		*ret = a;
@@ -208,9 +217,8 @@ static int put_bits(const struct hv_omron_model *mdl, uint8_t *p,
 /* Systolic is sent as the value - 25 (omblepy: + 25), so 25..280. */
 #define SYS_OFFSET 25
 
-int hv_omron_record_decode(const struct hv_omron_model *mdl,
-			   const uint8_t *p, size_t n,
-			   struct hv_omron_record *ret)
+int hv_omron_record_decode(const struct hv_omron_model *mdl, const uint8_t *p,
+			   size_t n, struct hv_omron_record *ret)
 {
 	const struct hv_omron_layout *l = mdl->layout;
 	struct hv_omron_record r = { 0 };
@@ -347,8 +355,8 @@ int hv_omron_time_block(const struct hv_omron_model *mdl, const uint8_t *kept,
 	y = (uint8_t)(now->year - 2000);
 	switch (mdl->time_layout) {
 	case HV_OMRON_TIME_CLASSIC: {
-		const uint8_t t[6] = { now->month, y, now->hour, now->day,
-				       now->second, now->minute };
+		const uint8_t t[6] = { now->month, y,		now->hour,
+				       now->day,   now->second, now->minute };
 
 		memcpy(buf, kept, 2);
 		memcpy(buf + 2, t, sizeof(t));
@@ -357,8 +365,8 @@ int hv_omron_time_block(const struct hv_omron_model *mdl, const uint8_t *kept,
 		return 0;
 	}
 	case HV_OMRON_TIME_OFFSET8: {
-		const uint8_t t[6] = { y, now->month, now->day, now->hour,
-				       now->minute, now->second };
+		const uint8_t t[6] = { y,	  now->month,  now->day,
+				       now->hour, now->minute, now->second };
 
 		memcpy(buf, kept, 8);
 		memcpy(buf + 8, t, sizeof(t));
@@ -386,8 +394,10 @@ int hv_omron_time_parse(const struct hv_omron_model *mdl, const uint8_t *p,
 			return -EBADMSG;
 		t = p + 2;
 		*ret = (struct hv_datetime){ .year = (uint16_t)(2000 + t[1]),
-					     .month = t[0], .day = t[3],
-					     .hour = t[2], .minute = t[5],
+					     .month = t[0],
+					     .day = t[3],
+					     .hour = t[2],
+					     .minute = t[5],
 					     .second = t[4] };
 		return 0;
 	}
@@ -395,8 +405,11 @@ int hv_omron_time_parse(const struct hv_omron_model *mdl, const uint8_t *p,
 		return -EBADMSG;
 	t = p + 8;
 	*ret = (struct hv_datetime){ .year = (uint16_t)(2000 + t[0]),
-				     .month = t[1], .day = t[2], .hour = t[3],
-				     .minute = t[4], .second = t[5] };
+				     .month = t[1],
+				     .day = t[2],
+				     .hour = t[3],
+				     .minute = t[4],
+				     .second = t[5] };
 	return 0;
 }
 
@@ -484,10 +497,12 @@ static int decode_record(const struct hv_frame *frame,
 	if (k == -ENODATA)
 		return hv_measurement_add_context(ret, "omron", "empty_slot");
 	if (k < 0)
-		return hv_measurement_invalid(ret, "record shorter than %d bytes",
-					      HV_OMRON_PREFIX);
-	if ((k = hv_measurement_add(ret, HV_METRIC_SYSTOLIC_PRESSURE, r.sys)) < 0 ||
-	    (k = hv_measurement_add(ret, HV_METRIC_DIASTOLIC_PRESSURE, r.dia)) < 0 ||
+		return hv_measurement_invalid(
+			ret, "record shorter than %d bytes", HV_OMRON_PREFIX);
+	if ((k = hv_measurement_add(ret, HV_METRIC_SYSTOLIC_PRESSURE, r.sys)) <
+		    0 ||
+	    (k = hv_measurement_add(ret, HV_METRIC_DIASTOLIC_PRESSURE, r.dia)) <
+		    0 ||
 	    (k = hv_measurement_add(ret, HV_METRIC_PULSE_RATE, r.pulse)) < 0)
 		return k;
 	if (r.movement)
@@ -496,8 +511,8 @@ static int decode_record(const struct hv_frame *frame,
 		(void)hv_measurement_add_flag(ret, "irregular_pulse");
 	hv_measurement_set_clock(ret, &r.time, frame->now);
 	ret->user_index = user;
-	ret->sequence_number = hv_omron_record_sequence(mdl, frame->quirks,
-							user, slot);
+	ret->sequence_number =
+		hv_omron_record_sequence(mdl, frame->quirks, user, slot);
 	ret->display_unit = HV_UNIT_MMHG;
 	ret->subject = HV_SUBJECT_PERSON;
 	ret->final = true;
@@ -528,7 +543,8 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	const char *what;
 	int user, slot;
 
-	if (!frame->has_characteristic || hv_uuid_parse(HV_OMRON_RX0, &rx0) < 0 ||
+	if (!frame->has_characteristic ||
+	    hv_uuid_parse(HV_OMRON_RX0, &rx0) < 0 ||
 	    !hv_uuid_equal(&frame->characteristic, &rx0))
 		return -ENODEV;
 	if (hv_omron_answer_parse(frame->value, frame->value_len, &a) < 0)
@@ -555,10 +571,14 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
 {
-	const struct hv_omron_model *mdl = hv_omron_model_of_quirks(ret->quirks);
-	const struct hv_reading *sys = hv_measurement_find(m, HV_METRIC_SYSTOLIC_PRESSURE);
-	const struct hv_reading *dia = hv_measurement_find(m, HV_METRIC_DIASTOLIC_PRESSURE);
-	const struct hv_reading *pulse = hv_measurement_find(m, HV_METRIC_PULSE_RATE);
+	const struct hv_omron_model *mdl =
+		hv_omron_model_of_quirks(ret->quirks);
+	const struct hv_reading *sys =
+		hv_measurement_find(m, HV_METRIC_SYSTOLIC_PRESSURE);
+	const struct hv_reading *dia =
+		hv_measurement_find(m, HV_METRIC_DIASTOLIC_PRESSURE);
+	const struct hv_reading *pulse =
+		hv_measurement_find(m, HV_METRIC_PULSE_RATE);
 	const struct hv_datetime *clock = hv_measurement_clock(m);
 	struct hv_omron_record r = { 0 };
 	struct hv_omron_position p;
@@ -576,8 +596,8 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 			return -EINVAL;
 	}
 	if (!sys || !dia || !pulse || !clock || user >= mdl->n_users ||
-	    sys->absent || dia->absent || pulse->absent ||
-	    sys->value < 0 || dia->value < 0 || pulse->value < 0)
+	    sys->absent || dia->absent || pulse->absent || sys->value < 0 ||
+	    dia->value < 0 || pulse->value < 0)
 		return -EINVAL;
 	if (hv_omron_position_from_sequence(m->sequence_number, &p) == 0)
 		slot = (p.next[user] + mdl->slots[user] - 1) % mdl->slots[user];
@@ -636,16 +656,17 @@ enum {
 
 /* What a session keeps between steps, in session.scratch. */
 struct omron_state {
-	uint16_t laps; /* laps when this session started */
+	uint16_t laps;			   /* laps when this session started */
 	uint8_t start[HV_OMRON_USERS_MAX]; /* first slot to read, per user */
 	uint8_t count[HV_OMRON_USERS_MAX]; /* records to read, per user */
-	uint8_t user; /* the ring being read */
-	uint8_t done; /* records of that ring read */
-	uint8_t paired; /* the key was programmed in this session */
+	uint8_t user;			   /* the ring being read */
+	uint8_t done;			   /* records of that ring read */
+	uint8_t paired;	 /* the key was programmed in this session */
 	uint8_t kept[8]; /* the time block's first bytes, written back */
 };
 
-_Static_assert(sizeof(struct omron_state) <= sizeof(((struct hv_session *)0)->scratch),
+_Static_assert(sizeof(struct omron_state) <=
+		       sizeof(((struct hv_session *)0)->scratch),
 	       "state fits the session's scratch");
 
 static struct omron_state state_get(const struct hv_session *s)
@@ -707,7 +728,8 @@ static int on_pair_mode(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	(void)s;
 	/* anything but 82 00: the cuff is not in pairing mode */
-	return len >= 2 && v[0] == 0x82 && v[1] == 0x00 ? HV_VALUE_DONE : -EACCES;
+	return len >= 2 && v[0] == 0x82 && v[1] == 0x00 ? HV_VALUE_DONE :
+							  -EACCES;
 }
 
 static int on_pair_key(struct hv_session *s, const uint8_t *v, size_t len)
@@ -787,7 +809,8 @@ static int payload_index(const struct hv_session *s, uint8_t *buf, size_t size,
 
 	if (!mdl)
 		return -EOPNOTSUPP;
-	return payload_frame(HV_OMRON_READ, mdl->settings_read + mdl->index_offset,
+	return payload_frame(HV_OMRON_READ,
+			     mdl->settings_read + mdl->index_offset,
 			     HV_OMRON_PREFIX, NULL, 0, buf, size, ret_len);
 }
 
@@ -857,17 +880,18 @@ static int on_index(struct hv_session *s, const uint8_t *v, size_t len)
 		if (w < 0)
 			return w;
 		st.start[u] = (uint8_t)(known ? pos.next[u] : w);
-		st.count[u] = (uint8_t)(known ? (w + mdl->slots[u] - pos.next[u]) %
-							mdl->slots[u] :
-						mdl->slots[u]);
+		st.count[u] =
+			(uint8_t)(known ? (w + mdl->slots[u] - pos.next[u]) %
+						  mdl->slots[u] :
+					  mdl->slots[u]);
 	}
 	if (!known && s->last_sequence >= 0)
 		st.laps = (uint16_t)(pos.laps + 1); /* stay above it */
 	return next_ring(s, mdl, &st, 0);
 }
 
-static int payload_record(const struct hv_session *s, uint8_t *buf,
-			  size_t size, size_t *ret_len)
+static int payload_record(const struct hv_session *s, uint8_t *buf, size_t size,
+			  size_t *ret_len)
 {
 	const struct hv_omron_model *mdl = hv_omron_model_of_quirks(s->quirks);
 	struct omron_state st = state_get(s);
@@ -910,7 +934,8 @@ static int payload_time_read(const struct hv_session *s, uint8_t *buf,
 
 	if (!mdl)
 		return -EOPNOTSUPP;
-	return payload_frame(HV_OMRON_READ, mdl->settings_read + mdl->time_offset,
+	return payload_frame(HV_OMRON_READ,
+			     mdl->settings_read + mdl->time_offset,
 			     HV_OMRON_PREFIX, NULL, 0, buf, size, ret_len);
 }
 
@@ -942,8 +967,9 @@ static int time_write_part(const struct hv_session *s, unsigned part,
 	if (!mdl || !(n = hv_omron_time_len(mdl)) ||
 	    hv_omron_time_block(mdl, st.kept, &s->now_local, block) < 0)
 		return -EOPNOTSUPP;
-	len = hv_omron_frame(HV_OMRON_WRITE, mdl->settings_write + mdl->time_offset,
-			     (uint8_t)n, block, n, frame, sizeof(frame));
+	len = hv_omron_frame(HV_OMRON_WRITE,
+			     mdl->settings_write + mdl->time_offset, (uint8_t)n,
+			     block, n, frame, sizeof(frame));
 	if (!len || from >= len)
 		return -EINVAL;
 	len -= from;
@@ -977,7 +1003,8 @@ static int on_time_written(struct hv_session *s, const uint8_t *v, size_t len)
 	if (k != HV_VALUE_DONE)
 		return k;
 	return mdl && a.address == mdl->settings_write + mdl->time_offset ?
-		       HV_VALUE_DONE : -EPROTO;
+		       HV_VALUE_DONE :
+		       -EPROTO;
 }
 
 static int on_ended(struct hv_session *s, const uint8_t *v, size_t len)
@@ -991,33 +1018,48 @@ static int on_ended(struct hv_session *s, const uint8_t *v, size_t len)
 /* The key this gateway programs in pairing mode and unlocks with
  * ("homevitals-omron"): any 16 bytes will do (omblepy picks one too). */
 static const uint8_t unlock_request[1 + HV_OMRON_KEY_LEN] = {
-	0x01, 'h', 'o', 'm', 'e', 'v', 'i', 't', 'a', 'l', 's', '-', 'o', 'm', 'r', 'o', 'n',
+	0x01, 'h', 'o', 'm', 'e', 'v', 'i', 't', 'a',
+	'l',  's', '-', 'o', 'm', 'r', 'o', 'n',
 };
 static const uint8_t pair_request[1 + HV_OMRON_KEY_LEN] = { 0x02 };
 static const uint8_t key_request[1 + HV_OMRON_KEY_LEN] = {
-	0x00, 'h', 'o', 'm', 'e', 'v', 'i', 't', 'a', 'l', 's', '-', 'o', 'm', 'r', 'o', 'n',
+	0x00, 'h', 'o', 'm', 'e', 'v', 'i', 't', 'a',
+	'l',  's', '-', 'o', 'm', 'r', 'o', 'n',
 };
 
-#define SUB(chr, opt, what_)                                                  \
-	{ .op = HV_STEP_SUBSCRIBE, .service = HV_OMRON_SERVICE,              \
-	  .characteristic = chr, .flags = opt, .what = what_ }
-#define WRITE_TX(chr, fn, what_)                                              \
-	{ .op = HV_STEP_WRITE, .service = HV_OMRON_SERVICE,                  \
-	  .characteristic = chr, .payload = fn,                              \
-	  .flags = HV_STEP_WITH_RESPONSE, .on_fail = ST_END_TX, .what = what_ }
-#define WAIT_RX(fn, fail, what_)                                              \
-	{ .op = HV_STEP_WAIT, .service = HV_OMRON_SERVICE,                   \
-	  .characteristic = HV_OMRON_RX0, .on_value = fn,                    \
-	  .timeout_ms = 5000, .on_fail = fail, .what = what_ }
-#define UNLOCK_WRITE(bytes_, what_)                                           \
-	{ .op = HV_STEP_WRITE, .service = HV_OMRON_SERVICE,                  \
-	  .characteristic = HV_OMRON_UNLOCK, .bytes = bytes_,                \
-	  .n_bytes = sizeof(bytes_), .flags = HV_STEP_WITH_RESPONSE,         \
-	  .what = what_ }
-#define UNLOCK_WAIT(fn, what_)                                                \
-	{ .op = HV_STEP_WAIT, .service = HV_OMRON_SERVICE,                   \
-	  .characteristic = HV_OMRON_UNLOCK, .on_value = fn, .what = what_ }
+#define SUB(chr, opt, what_)                                          \
+	{                                                             \
+		.op = HV_STEP_SUBSCRIBE, .service = HV_OMRON_SERVICE, \
+		.characteristic = chr, .flags = opt, .what = what_    \
+	}
+#define WRITE_TX(chr, fn, what_)                                      \
+	{                                                             \
+		.op = HV_STEP_WRITE, .service = HV_OMRON_SERVICE,     \
+		.characteristic = chr, .payload = fn,                 \
+		.flags = HV_STEP_WITH_RESPONSE, .on_fail = ST_END_TX, \
+		.what = what_                                         \
+	}
+#define WAIT_RX(fn, fail, what_)                                   \
+	{                                                          \
+		.op = HV_STEP_WAIT, .service = HV_OMRON_SERVICE,   \
+		.characteristic = HV_OMRON_RX0, .on_value = fn,    \
+		.timeout_ms = 5000, .on_fail = fail, .what = what_ \
+	}
+#define UNLOCK_WRITE(bytes_, what_)                                        \
+	{                                                                  \
+		.op = HV_STEP_WRITE, .service = HV_OMRON_SERVICE,          \
+		.characteristic = HV_OMRON_UNLOCK, .bytes = bytes_,        \
+		.n_bytes = sizeof(bytes_), .flags = HV_STEP_WITH_RESPONSE, \
+		.what = what_                                              \
+	}
+#define UNLOCK_WAIT(fn, what_)                                     \
+	{                                                          \
+		.op = HV_STEP_WAIT, .service = HV_OMRON_SERVICE,   \
+		.characteristic = HV_OMRON_UNLOCK, .on_value = fn, \
+		.what = what_                                      \
+	}
 
+/* clang-format off */
 static const struct hv_step steps[_ST_MAX] = {
 	[ST_SUB_UNLOCK] = SUB(HV_OMRON_UNLOCK, 0, "subscribe to the unlock channel"),
 	[ST_SUB_RX0] = SUB(HV_OMRON_RX0, 0, "subscribe to RX channel 0"),
@@ -1050,6 +1092,7 @@ static const struct hv_step steps[_ST_MAX] = {
 	[ST_PAIR_KEY] = UNLOCK_WRITE(key_request, "program the gateway's key"),
 	[ST_PAIR_KEY_WAIT] = UNLOCK_WAIT(on_pair_key, "wait for the key programmed"),
 };
+/* clang-format on */
 
 static const struct hv_conversation conversation = {
 	.steps = steps,

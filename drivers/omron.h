@@ -42,22 +42,22 @@
 #include "drivers/measurement.h"
 
 #define HV_OMRON_SERVICE "ecbe3980-c9a2-11e1-b1bd-0002a5d5c51b"
-#define HV_OMRON_UNLOCK "b305b680-aee7-11e1-a730-0002a5d5c51b"
-#define HV_OMRON_RX0 "49123040-aee8-11e1-a74d-0002a5d5c51b"
-#define HV_OMRON_RX1 "4d0bf320-aee8-11e1-a0d9-0002a5d5c51b"
-#define HV_OMRON_RX2 "5128ce60-aee8-11e1-b84b-0002a5d5c51b"
-#define HV_OMRON_RX3 "560f1420-aee8-11e1-8184-0002a5d5c51b"
-#define HV_OMRON_TX0 "db5b55e0-aee7-11e1-965e-0002a5d5c51b"
-#define HV_OMRON_TX1 "e0b8a060-aee7-11e1-92f4-0002a5d5c51b"
-#define HV_OMRON_TX2 "0ae12b00-aee8-11e1-a192-0002a5d5c51b"
-#define HV_OMRON_TX3 "10e1ba60-aee8-11e1-89e5-0002a5d5c51b"
+#define HV_OMRON_UNLOCK	 "b305b680-aee7-11e1-a730-0002a5d5c51b"
+#define HV_OMRON_RX0	 "49123040-aee8-11e1-a74d-0002a5d5c51b"
+#define HV_OMRON_RX1	 "4d0bf320-aee8-11e1-a0d9-0002a5d5c51b"
+#define HV_OMRON_RX2	 "5128ce60-aee8-11e1-b84b-0002a5d5c51b"
+#define HV_OMRON_RX3	 "560f1420-aee8-11e1-8184-0002a5d5c51b"
+#define HV_OMRON_TX0	 "db5b55e0-aee7-11e1-965e-0002a5d5c51b"
+#define HV_OMRON_TX1	 "e0b8a060-aee7-11e1-92f4-0002a5d5c51b"
+#define HV_OMRON_TX2	 "0ae12b00-aee8-11e1-a192-0002a5d5c51b"
+#define HV_OMRON_TX3	 "10e1ba60-aee8-11e1-89e5-0002a5d5c51b"
 
 #define HV_OMRON_CHANNEL_MAX 16 /* bytes of a frame per characteristic */
-#define HV_OMRON_FRAME_MAX 64
-#define HV_OMRON_PREFIX 8 /* bytes read per record */
-#define HV_OMRON_USERS_MAX 2
-#define HV_OMRON_SLOTS_MAX 128 /* positions are kept in 7 bits */
-#define HV_OMRON_KEY_LEN 16
+#define HV_OMRON_FRAME_MAX   64
+#define HV_OMRON_PREFIX	     8 /* bytes read per record */
+#define HV_OMRON_USERS_MAX   2
+#define HV_OMRON_SLOTS_MAX   128 /* positions are kept in 7 bits */
+#define HV_OMRON_KEY_LEN     16
 
 enum hv_omron_type {
 	HV_OMRON_START = 0x0000,
@@ -96,7 +96,7 @@ struct hv_omron_model {
 	uint16_t bank[HV_OMRON_USERS_MAX]; /* first record of each user */
 	uint8_t slots[HV_OMRON_USERS_MAX]; /* records per user (ring) */
 	uint8_t record_size;
-	uint16_t settings_read; /* the settings are read here … */
+	uint16_t settings_read;	 /* the settings are read here … */
 	uint16_t settings_write; /* … and written back here */
 	/* Offset in the settings of the write positions, one 16-bit word per
 	 * user whose low byte (big- or little-endian) is the slot the next
@@ -126,10 +126,10 @@ size_t hv_omron_frame(uint16_t type, uint16_t address, uint8_t count,
 struct hv_omron_answer {
 	uint16_t type;
 	uint16_t address;
-	uint8_t count; /* byte 5 */
+	uint8_t count;	     /* byte 5 */
 	const uint8_t *data; /* READ answers: count bytes */
-	uint8_t code; /* result code; 0 when the frame is partial */
-	bool partial; /* continues on another channel: header only */
+	uint8_t code;	     /* result code; 0 when the frame is partial */
+	bool partial;	     /* continues on another channel: header only */
 };
 
 /* Parse what came on RX channel 0. -EBADMSG: shorter than 8 bytes, a bad
@@ -141,15 +141,14 @@ int hv_omron_answer_parse(const uint8_t *v, size_t len,
 
 struct hv_omron_record {
 	unsigned sys, dia, pulse; /* mm[Hg], mm[Hg], /min */
-	struct hv_datetime time; /* the cuff's clock, local */
+	struct hv_datetime time;  /* the cuff's clock, local */
 	bool movement, irregular;
 };
 
 /* Decode the first n bytes (>= HV_OMRON_PREFIX) of a record. -ENODATA for
  * an empty slot (all 0xFF, as omblepy skips them). */
-int hv_omron_record_decode(const struct hv_omron_model *mdl,
-			   const uint8_t *p, size_t n,
-			   struct hv_omron_record *ret);
+int hv_omron_record_decode(const struct hv_omron_model *mdl, const uint8_t *p,
+			   size_t n, struct hv_omron_record *ret);
 /* Write a whole record (mdl->record_size bytes; bytes of no field are 0).
  * -ERANGE when a value does not fit its field. */
 int hv_omron_record_encode(const struct hv_omron_model *mdl,
@@ -200,8 +199,8 @@ int hv_omron_time_parse(const struct hv_omron_model *mdl, const uint8_t *p,
  *   bits 20-31 laps when this reading started
  */
 #define HV_OMRON_Q_MODEL_MASK 0x0fu
-#define HV_OMRON_Q_POSITION (1u << 4)
-#define HV_OMRON_LAPS_MAX 0xfffu
+#define HV_OMRON_Q_POSITION   (1u << 4)
+#define HV_OMRON_LAPS_MAX     0xfffu
 
 struct hv_omron_position {
 	unsigned laps;

@@ -54,10 +54,26 @@ struct memory_map {
 };
 
 static const struct memory_map maps[] = {
-	{ "HEM-7322T", false, 2, 14, 0x0260, 0x0286, { 0x02ac, 0x0824 },
-	  { 100, 100 }, 0x14, 10 },
-	{ "HEM-7361T", true, 2, 16, 0x0010, 0x0054, { 0x0098, 0x06d8 },
-	  { 100, 100 }, 0x2c, 16 },
+	{ "HEM-7322T",
+	  false,
+	  2,
+	  14,
+	  0x0260,
+	  0x0286,
+	  { 0x02ac, 0x0824 },
+	  { 100, 100 },
+	  0x14,
+	  10 },
+	{ "HEM-7361T",
+	  true,
+	  2,
+	  16,
+	  0x0010,
+	  0x0054,
+	  { 0x0098, 0x06d8 },
+	  { 100, 100 },
+	  0x2c,
+	  16 },
 };
 
 static const char *const rx_uuids[4] = {
@@ -156,7 +172,8 @@ static void refuse(struct vdev_device *d, struct cuff *c)
 static void command(struct vdev_device *d, struct cuff *c)
 {
 	const uint8_t *v = c->cmd;
-	unsigned type = (unsigned)(v[1] << 8 | v[2]), addr = (unsigned)(v[3] << 8 | v[4]);
+	unsigned type = (unsigned)(v[1] << 8 | v[2]),
+		 addr = (unsigned)(v[3] << 8 | v[4]);
 	uint8_t a[64] = { 0 };
 
 	if (xor_of(v, c->cmd_len) != 0) {
@@ -200,13 +217,15 @@ static void command(struct vdev_device *d, struct cuff *c)
 			const uint8_t *t = v + 6;
 
 			if (c->map->time_len == 10)
-				vdev_print(d->vdev, d->id,
-					   "clock set to 20%02u-%02u-%02u %02u:%02u:%02u",
-					   t[3], t[2], t[5], t[4], t[7], t[6]);
+				vdev_print(
+					d->vdev, d->id,
+					"clock set to 20%02u-%02u-%02u %02u:%02u:%02u",
+					t[3], t[2], t[5], t[4], t[7], t[6]);
 			else
-				vdev_print(d->vdev, d->id,
-					   "clock set to 20%02u-%02u-%02u %02u:%02u:%02u",
-					   t[8], t[9], t[10], t[11], t[12], t[13]);
+				vdev_print(
+					d->vdev, d->id,
+					"clock set to 20%02u-%02u-%02u %02u:%02u:%02u",
+					t[8], t[9], t[10], t[11], t[12], t[13]);
 		}
 		memcpy(a + 1, (const uint8_t[]){ 0x81, 0xc0 }, 2);
 		memcpy(a + 3, v + 3, 3);
@@ -289,8 +308,10 @@ static void cuff_disconnected(struct vdev_device *d)
 
 static int init(struct vdev_device *d, const cJSON *conf)
 {
-	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(conf, "omron_model"));
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(conf, "records"), *o;
+	const char *name =
+		cJSON_GetStringValue(cJSON_GetObjectItem(conf, "omron_model"));
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(conf, "records"),
+		    *o;
 	struct vdev_service *s;
 	struct hv_uuid u;
 	struct cuff *c;
@@ -309,16 +330,19 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	memset(c->mem, 0xff, sizeof(c->mem));
 	memset(c->mem + c->map->settings_read, 0,
 	       c->map->bank[0] - c->map->settings_read);
-	c->pairing_mode = cJSON_IsTrue(cJSON_GetObjectItem(conf, "pairing_mode"));
+	c->pairing_mode =
+		cJSON_IsTrue(cJSON_GetObjectItem(conf, "pairing_mode"));
 	c->drop_after_reads = vdev_conf_int(conf, "disconnect_after_reads", 0);
 	{
-		const char *key = cJSON_GetStringValue(cJSON_GetObjectItem(conf, "key"));
+		const char *key =
+			cJSON_GetStringValue(cJSON_GetObjectItem(conf, "key"));
 
 		if (key) {
 			for (size_t i = 0; i < 16; i++) {
 				int hi = hv_hex_digit(key[2 * i]), lo;
 
-				if (hi < 0 || (lo = hv_hex_digit(key[2 * i + 1])) < 0)
+				if (hi < 0 ||
+				    (lo = hv_hex_digit(key[2 * i + 1])) < 0)
 					return -EINVAL;
 				c->key[i] = (uint8_t)(hi << 4 | lo);
 			}
@@ -330,15 +354,16 @@ static int init(struct vdev_device *d, const cJSON *conf)
 		return -EINVAL;
 	if (hv_uuid_parse("b305b680-aee7-11e1-a730-0002a5d5c51b", &u) < 0)
 		return -EINVAL;
-	c->unlock = vdev_add_char_uuid(s, &u, VDEV_CHAR_WRITE | VDEV_CHAR_NOTIFY);
+	c->unlock =
+		vdev_add_char_uuid(s, &u, VDEV_CHAR_WRITE | VDEV_CHAR_NOTIFY);
 	for (size_t i = 0; i < 4; i++) {
 		if (hv_uuid_parse(rx_uuids[i], &u) < 0)
 			return -EINVAL;
 		c->rx[i] = vdev_add_char_uuid(s, &u, VDEV_CHAR_NOTIFY);
 		if (hv_uuid_parse(tx_uuids[i], &u) < 0)
 			return -EINVAL;
-		c->tx[i] = vdev_add_char_uuid(s, &u, VDEV_CHAR_WRITE |
-							     VDEV_CHAR_WRITE_NR);
+		c->tx[i] = vdev_add_char_uuid(
+			s, &u, VDEV_CHAR_WRITE | VDEV_CHAR_WRITE_NR);
 	}
 	s = vdev_add_service(d, 0x180a);
 	if (!s)

@@ -39,11 +39,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	quirks = data[1] % (hv_omron_n_models + 1);
 	if (data[1] & 0x10)
 		quirks |= ((uint32_t)data[2] << 24 | (uint32_t)data[3] << 16 |
-			   (uint32_t)data[4] << 8 | data[5]) & ~0x0fu;
+			   (uint32_t)data[4] << 8 | data[5]) &
+			  ~0x0fu;
 	f.quirks = quirks;
 	f.name = data[1] & 0x80 ? "HEM-7322T" : NULL;
 	f.now = data[1] & 0x40 ? 1893456000 : 0;
-	f.value_len = size - 6 > HV_FRAME_DATA_MAX ? HV_FRAME_DATA_MAX : size - 6;
+	f.value_len =
+		size - 6 > HV_FRAME_DATA_MAX ? HV_FRAME_DATA_MAX : size - 6;
 	memcpy(f.value, data + 6, f.value_len);
 
 	(void)hv_registry_decode(&f, d, &m);
@@ -60,11 +62,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&s, 0, sizeof(s));
 		s.quirks = quirks;
 		s.name = f.name;
-		s.last_sequence = (int32_t)(data[2] << 16 | data[3] << 8 | data[4]) -
-				  (data[5] & 1);
+		s.last_sequence =
+			(int32_t)(data[2] << 16 | data[3] << 8 | data[4]) -
+			(data[5] & 1);
 		s.now_local = (struct hv_datetime){ 2030, 1, 2, 3, 4, 5 };
 		memcpy(s.scratch, f.value,
-		       f.value_len < sizeof(s.scratch) ? f.value_len : sizeof(s.scratch));
+		       f.value_len < sizeof(s.scratch) ? f.value_len :
+							 sizeof(s.scratch));
 		if (st->on_value)
 			(void)st->on_value(&s, f.value, f.value_len);
 		if (st->payload)

@@ -47,7 +47,8 @@ static size_t unhex(const char *h, uint8_t *buf, size_t size)
 			h++;
 			continue;
 		}
-		buf[n++] = (uint8_t)(hv_hex_digit(h[0]) << 4 | hv_hex_digit(h[1]));
+		buf[n++] =
+			(uint8_t)(hv_hex_digit(h[0]) << 4 | hv_hex_digit(h[1]));
 		h += 2;
 	}
 	return n;
@@ -81,25 +82,30 @@ static void test_commands_as_published(void **state)
 	(void)state;
 	/* omblepy README: read 0x26 bytes at 0x0260 */
 	assert_int_equal(hv_omron_frame(HV_OMRON_READ, 0x0260, 0x26, NULL, 0,
-					buf, sizeof(buf)), 8);
+					buf, sizeof(buf)),
+			 8);
 	unhex("080100026026004d", want, sizeof(want));
 	assert_memory_equal(buf, want, 8);
 	/* omblepy.py startTransmission / endTransmission */
 	assert_int_equal(hv_omron_frame(HV_OMRON_START, 0, 0x10, NULL, 0, buf,
-					sizeof(buf)), 8);
+					sizeof(buf)),
+			 8);
 	unhex("0800000000100018", want, sizeof(want));
 	assert_memory_equal(buf, want, 8);
-	assert_int_equal(hv_omron_frame(HV_OMRON_END, 0, 0, NULL, 0, buf,
-					sizeof(buf)), 8);
+	assert_int_equal(
+		hv_omron_frame(HV_OMRON_END, 0, 0, NULL, 0, buf, sizeof(buf)),
+		8);
 	unhex("080f000000000007", want, sizeof(want));
 	assert_memory_equal(buf, want, 8);
 	/* hass-omron: read 0x10 bytes at 0x0098 */
-	(void)hv_omron_frame(HV_OMRON_READ, 0x0098, 0x10, NULL, 0, buf, sizeof(buf));
+	(void)hv_omron_frame(HV_OMRON_READ, 0x0098, 0x10, NULL, 0, buf,
+			     sizeof(buf));
 	unhex("0801000098100081", want, sizeof(want));
 	assert_memory_equal(buf, want, 8);
 	/* too long for the four channels */
 	assert_int_equal(hv_omron_frame(HV_OMRON_WRITE, 0, 57, buf, 57, buf,
-					sizeof(buf)), 0);
+					sizeof(buf)),
+			 0);
 }
 
 static void test_answers_as_published(void **state)
@@ -188,9 +194,14 @@ static void test_record_hem7600t(void **state)
 	assert_true(m.has_device_time);
 	assert_int_equal(m.device_time.day, 14);
 	assert_int_equal(m.sequence_number, -1); /* no position in the quirks */
-	assert_float_equal(hv_measurement_find(&m, HV_METRIC_SYSTOLIC_PRESSURE)->value, 145, 0);
-	assert_float_equal(hv_measurement_find(&m, HV_METRIC_DIASTOLIC_PRESSURE)->value, 91, 0);
-	assert_float_equal(hv_measurement_find(&m, HV_METRIC_PULSE_RATE)->value, 72, 0);
+	assert_float_equal(
+		hv_measurement_find(&m, HV_METRIC_SYSTOLIC_PRESSURE)->value,
+		145, 0);
+	assert_float_equal(
+		hv_measurement_find(&m, HV_METRIC_DIASTOLIC_PRESSURE)->value,
+		91, 0);
+	assert_float_equal(hv_measurement_find(&m, HV_METRIC_PULSE_RATE)->value,
+			   72, 0);
 	/* without quirks, the advertised name says the model */
 	f.quirks = 0;
 	f.name = "HEM-7600T";
@@ -212,7 +223,8 @@ static void check_le(const char *hex, unsigned sys, unsigned dia,
 
 	/* the 16-byte little-endian layout's first 8 bytes are the 14-byte
 	 * layout hass-omron reads from a HEM-7142T2 */
-	assert_int_equal(hv_omron_record_decode(model("HEM-7361T"), rec, 8, &r), 0);
+	assert_int_equal(hv_omron_record_decode(model("HEM-7361T"), rec, 8, &r),
+			 0);
 	assert_true(n >= 8);
 	assert_int_equal(r.sys, sys);
 	assert_int_equal(r.dia, dia);
@@ -241,8 +253,9 @@ static void test_record_empty_and_short(void **state)
 	(void)state;
 	memset(ff, 0xff, sizeof(ff));
 	for (size_t i = 0; i < hv_omron_n_models; i++)
-		assert_int_equal(hv_omron_record_decode(&hv_omron_models[i], ff,
-							16, &r), -ENODATA);
+		assert_int_equal(
+			hv_omron_record_decode(&hv_omron_models[i], ff, 16, &r),
+			-ENODATA);
 	assert_int_equal(hv_omron_record_decode(model("HEM-7322T"), ff, 7, &r),
 			 -EBADMSG);
 	n = hv_omron_frame(0x8100, 0x02ac, 8, ff, 8, v, sizeof(v));
@@ -273,19 +286,25 @@ static void test_layouts_round_trip(void **state)
 		for (size_t k = 8; k < mdl->record_size; k++)
 			assert_int_equal(rec[k], 0);
 		in.sys = 300;
-		assert_int_equal(hv_omron_record_encode(mdl, &in, big), -ERANGE);
+		assert_int_equal(hv_omron_record_encode(mdl, &in, big),
+				 -ERANGE);
 		for (int u = 0; u < mdl->n_users; u++) {
 			int uu, slot;
 
 			assert_true(mdl->slots[u] <= HV_OMRON_SLOTS_MAX);
-			assert_int_equal(hv_omron_locate(mdl,
-							 hv_omron_slot_address(mdl, u, mdl->slots[u] - 1),
-							 &uu, &slot), 0);
+			assert_int_equal(
+				hv_omron_locate(
+					mdl,
+					hv_omron_slot_address(
+						mdl, u, mdl->slots[u] - 1),
+					&uu, &slot),
+				0);
 			assert_int_equal(uu, u);
 			assert_int_equal(slot, mdl->slots[u] - 1);
 		}
-		assert_int_equal(hv_omron_locate(mdl, mdl->bank[0] + 1, &(int){ 0 },
-						 &(int){ 0 }), -ENOENT);
+		assert_int_equal(hv_omron_locate(mdl, mdl->bank[0] + 1,
+						 &(int){ 0 }, &(int){ 0 }),
+				 -ENOENT);
 	}
 }
 
@@ -301,7 +320,8 @@ static void test_encode_decode(void **state)
 	(void)hv_measurement_add(&m, HV_METRIC_PULSE_RATE, 61);
 	(void)hv_measurement_add_flag(&m, "irregular_pulse");
 	m.has_raw_device_time = m.has_device_time = true;
-	m.raw_device_time = m.device_time = (struct hv_datetime){ 2025, 3, 9, 7, 5, 0 };
+	m.raw_device_time = m.device_time =
+		(struct hv_datetime){ 2025, 3, 9, 7, 5, 0 };
 	m.user_index = 1;
 	f.quirks = hv_omron_quirks(model("HEM-7361T"));
 	assert_int_equal(omron_driver.encode(&m, NULL, &f), 0);
@@ -334,7 +354,8 @@ static void test_write_slots(void **state)
 	assert_int_equal(hv_omron_write_slot(model("HEM-7155T"), le, 8, 0), 5);
 	assert_int_equal(hv_omron_write_slot(model("HEM-7155T"), le, 8, 1), 59);
 	le[2] = 60; /* past the ring */
-	assert_int_equal(hv_omron_write_slot(model("HEM-7155T"), le, 8, 1), -EBADMSG);
+	assert_int_equal(hv_omron_write_slot(model("HEM-7155T"), le, 8, 1),
+			 -EBADMSG);
 }
 
 static void test_time_blocks(void **state)
@@ -344,9 +365,11 @@ static void test_time_blocks(void **state)
 		"c6a40100000000001a070f113b13fa00", /* 2026-07-15 17:59:19 */
 	};
 	static const struct hv_datetime times[] = {
-		{ 2026, 6, 18, 14, 53, 9 }, { 2026, 7, 15, 17, 59, 19 },
+		{ 2026, 6, 18, 14, 53, 9 },
+		{ 2026, 7, 15, 17, 59, 19 },
 	};
-	const struct hv_omron_model *le = model("HEM-7361T"), *be = model("HEM-7322T");
+	const struct hv_omron_model *le = model("HEM-7361T"),
+				    *be = model("HEM-7322T");
 	uint8_t v[16], block[16];
 	struct hv_datetime t;
 
@@ -356,14 +379,17 @@ static void test_time_blocks(void **state)
 		assert_int_equal(hv_omron_time_parse(le, v, 16, &t), 0);
 		assert_memory_equal(&t, &times[i], sizeof(t));
 		/* the same block back from its kept bytes and the time */
-		assert_int_equal(hv_omron_time_block(le, v, &times[i], block), 0);
+		assert_int_equal(hv_omron_time_block(le, v, &times[i], block),
+				 0);
 		assert_memory_equal(block, v, 16);
 		v[14] ^= 1;
 		assert_int_equal(hv_omron_time_parse(le, v, 16, &t), -EBADMSG);
 	}
 	/* the classic block: month, year, hour, day, second, minute, 00, sum */
-	assert_int_equal(hv_omron_time_block(be, (const uint8_t[]){ 0x12, 0x34 },
-					     &times[0], block), 0);
+	assert_int_equal(hv_omron_time_block(be,
+					     (const uint8_t[]){ 0x12, 0x34 },
+					     &times[0], block),
+			 0);
 	(void)unhex("1234061a0e1209350000", v, sizeof(v));
 	v[9] = (uint8_t)(0x12 + 0x34 + 0x06 + 0x1a + 0x0e + 0x12 + 0x09 + 0x35);
 	assert_memory_equal(block, v, 10);
@@ -402,7 +428,8 @@ static void test_sequence_numbers(void **state)
 	assert_int_equal(q.next[1], 3);
 	/* another user's record carries none */
 	assert_int_equal(hv_omron_record_sequence(mdl, quirks, 1, 3), -1);
-	assert_int_equal(hv_omron_record_sequence(mdl, hv_omron_quirks(mdl), 0, 3), -1);
+	assert_int_equal(
+		hv_omron_record_sequence(mdl, hv_omron_quirks(mdl), 0, 3), -1);
 }
 
 /* ---- the conversation against a scripted cuff --------------------------------- */
@@ -572,14 +599,17 @@ static int run_session(struct gateway *g, struct cuff *c, const char *name)
 			hv_conv_step_done(&conv, 0);
 			break;
 		case HV_STEP_READ:
-			gateway_deliver(g, "2a24", (const uint8_t *)c->mdl->name,
+			gateway_deliver(g, "2a24",
+					(const uint8_t *)c->mdl->name,
 					strlen(c->mdl->name));
 			(void)hv_conv_feed(&conv, (const uint8_t *)c->mdl->name,
 					   strlen(c->mdl->name));
 			break;
 		case HV_STEP_WRITE:
 			assert_int_equal(hv_conv_write_payload(st, &g->s, buf,
-							       sizeof(buf), &len), 0);
+							       sizeof(buf),
+							       &len),
+					 0);
 			cuff_write(c, st->characteristic, buf, len);
 			hv_conv_step_done(&conv, 0);
 			break;
@@ -602,9 +632,12 @@ static int run_session(struct gateway *g, struct cuff *c, const char *name)
 			size_t n = c->out_len[0];
 
 			memcpy(v, c->out[0], n);
-			memmove(&c->out_chr[0], &c->out_chr[1], sizeof(c->out_chr[0]) * (c->n_out - 1));
-			memmove(&c->out[0], &c->out[1], sizeof(c->out[0]) * (c->n_out - 1));
-			memmove(&c->out_len[0], &c->out_len[1], sizeof(c->out_len[0]) * (c->n_out - 1));
+			memmove(&c->out_chr[0], &c->out_chr[1],
+				sizeof(c->out_chr[0]) * (c->n_out - 1));
+			memmove(&c->out[0], &c->out[1],
+				sizeof(c->out[0]) * (c->n_out - 1));
+			memmove(&c->out_len[0], &c->out_len[1],
+				sizeof(c->out_len[0]) * (c->n_out - 1));
 			c->n_out--;
 			gateway_deliver(g, chr, v, n);
 			assert_int_equal(hv_uuid_parse(chr, &u), 0);
@@ -625,12 +658,17 @@ static void cuff_measure(struct cuff *c, int u, unsigned sys, int minute)
 	uint8_t *index = c->mem + mdl->settings_read + mdl->index_offset;
 	int k = mdl->little_endian ? 2 * u : 2 * u + 1;
 	int slot = index[k];
-	struct hv_omron_record r = { .sys = sys, .dia = 80, .pulse = 60,
-				     .time = { 2029, 12, 31, 8, (uint8_t)(minute % 60), 0 } };
+	struct hv_omron_record r = { .sys = sys,
+				     .dia = 80,
+				     .pulse = 60,
+				     .time = { 2029, 12, 31, 8,
+					       (uint8_t)(minute % 60), 0 } };
 
 	r.time.hour = (uint8_t)(8 + minute / 60);
-	assert_int_equal(hv_omron_record_encode(mdl, &r,
-						c->mem + hv_omron_slot_address(mdl, u, slot)), 0);
+	assert_int_equal(
+		hv_omron_record_encode(
+			mdl, &r, c->mem + hv_omron_slot_address(mdl, u, slot)),
+		0);
 	index[k] = (uint8_t)((slot + 1) % mdl->slots[u]);
 }
 
@@ -647,7 +685,9 @@ static void cuff_init(struct cuff *c, const char *name)
 static bool stored_sys(const struct gateway *g, unsigned sys, int user)
 {
 	for (size_t i = 0; i < g->n_stored; i++)
-		if (hv_measurement_find(&g->stored[i], HV_METRIC_SYSTOLIC_PRESSURE)->value == sys &&
+		if (hv_measurement_find(&g->stored[i],
+					HV_METRIC_SYSTOLIC_PRESSURE)
+				    ->value == sys &&
 		    g->stored[i].user_index == user)
 			return true;
 	return false;
@@ -673,11 +713,13 @@ static void test_conversation_new_records_only(void **state)
 	assert_int_equal(c.reads, 1 + 200 + 1);
 	/* the clock was set, in the classic layout, at settings_write */
 	assert_int_equal(c.writes, 1);
-	assert_int_equal(hv_omron_time_parse(c.mdl, c.mem + 0x0286 + 0x14, 10, &t), 0);
+	assert_int_equal(
+		hv_omron_time_parse(c.mdl, c.mem + 0x0286 + 0x14, 10, &t), 0);
 	assert_int_equal(t.year, 2030);
 	assert_int_equal(t.hour, 10);
-	assert_int_equal(g.s.last_sequence,
-			 hv_omron_sequence(&(struct hv_omron_position){ 2, { 3, 1 } }));
+	assert_int_equal(
+		g.s.last_sequence,
+		hv_omron_sequence(&(struct hv_omron_position){ 2, { 3, 1 } }));
 
 	/* second session: only the two new ones (one per user) */
 	c.reads = c.writes = 0;
@@ -793,7 +835,8 @@ static void test_selection(void **state)
 	f.name = "HEM-9999T";
 	assert_null(hv_registry_select(&f));
 	f.n_service_uuids = 1;
-	assert_int_equal(hv_uuid_parse(HV_OMRON_SERVICE, &f.service_uuids[0]), 0);
+	assert_int_equal(hv_uuid_parse(HV_OMRON_SERVICE, &f.service_uuids[0]),
+			 0);
 	assert_ptr_equal(hv_registry_select(&f), &omron_driver);
 	/* a SIG cuff stays the SIG driver's, whatever its name */
 	f.service_uuids[0] = hv_uuid16(0x1810);
