@@ -596,9 +596,11 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 			return -EINVAL;
 	}
 	if (!sys || !dia || !pulse || !clock || user >= mdl->n_users ||
-	    sys->absent || dia->absent || pulse->absent || sys->value < 0 ||
-	    dia->value < 0 || pulse->value < 0)
-		return -EINVAL;
+	    sys->absent || dia->absent || pulse->absent ||
+	    !(sys->value >= 0 && sys->value < 1000) ||
+	    !(dia->value >= 0 && dia->value < 1000) ||
+	    !(pulse->value >= 0 && pulse->value < 1000))
+		return -EINVAL; /* NaN or far out: not an integer cast */
 	if (hv_omron_position_from_sequence(m->sequence_number, &p) == 0)
 		slot = (p.next[user] + mdl->slots[user] - 1) % mdl->slots[user];
 	r.sys = (unsigned)(sys->value + 0.5);

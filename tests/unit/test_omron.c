@@ -333,6 +333,12 @@ static void test_encode_decode(void **state)
 	assert_true(hv_measurement_has_flag(&back, "irregular_pulse"));
 	assert_false(hv_measurement_has_flag(&back, "body_movement"));
 	assert_int_equal(back.raw_device_time.minute, 5);
+	/* out of any field, or not a number: refused, never cast */
+	m.readings[0].value = 1e300;
+	assert_int_equal(omron_driver.encode(&m, NULL, &f), -EINVAL);
+	m.readings[0].value = 0.0 / 0.0;
+	assert_int_equal(omron_driver.encode(&m, NULL, &f), -EINVAL);
+	m.readings[0].value = 121;
 	/* no pulse: not expressible */
 	m.n_readings = 2;
 	assert_int_equal(omron_driver.encode(&m, NULL, &f), -EINVAL);
