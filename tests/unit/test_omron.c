@@ -148,6 +148,25 @@ static void test_answers_as_published(void **state)
 	assert_int_equal(hv_omron_answer_parse(v, n + 1, &a), -EBADMSG);
 	/* too short */
 	assert_int_equal(hv_omron_answer_parse(v, 4, &a), -EBADMSG);
+	/* an 18-byte write answer (omblepy README: as long as the command):
+	 * RX 0 holds its first 16 bytes, the header is enough */
+	n = hv_omron_frame(0x81c0, 0x029a, 10, (const uint8_t[10]){ 0 }, 10, v,
+			   sizeof(v));
+	assert_int_equal(n, 18);
+	assert_int_equal(hv_omron_answer_parse(v, 16, &a), 0);
+	assert_true(a.partial);
+	assert_int_equal(a.type, 0x81c0);
+	assert_int_equal(a.address, 0x029a);
+	rx0_frame(&f, v, 16, 0);
+	assert_int_equal(hv_registry_decode(&f, &omron_driver, &m), 0);
+	assert_string_equal(m.context_value[0], "memory_written");
+	/* a partial read answer cannot be: its bytes would be cut */
+	n = hv_omron_frame(0x8100, 0x02ac, 14, v, 14, v, sizeof(v));
+	assert_int_equal(hv_omron_answer_parse(v, 16, &a), -EBADMSG);
+	/* a command is no answer */
+	n = unhex("080100026026004d", v, sizeof(v));
+	rx0_frame(&f, v, n, 0);
+	assert_int_equal(hv_registry_decode(&f, &omron_driver, &m), -EBADMSG);
 	/* a frame of another characteristic is not this driver's */
 	f.characteristic = hv_uuid16(0x2a35);
 	assert_int_equal(omron_driver.decode(&f, &m), -ENODEV);
