@@ -417,17 +417,20 @@ int hv_omron_time_parse(const struct hv_omron_model *mdl, const uint8_t *p,
 
 int32_t hv_omron_sequence(const struct hv_omron_position *p)
 {
-	return (int32_t)((p->laps & HV_OMRON_LAPS_MAX) << 14 |
+	return (int32_t)((uint32_t)p->known[1] << 26 |
+			 (uint32_t)p->known[0] << 25 |
+			 (p->laps & HV_OMRON_LAPS_MAX) << 14 |
 			 (p->next[0] & 0x7fu) << 7 | (p->next[1] & 0x7fu));
 }
 
 int hv_omron_position_from_sequence(int32_t seq, struct hv_omron_position *ret)
 {
-	if (seq < 0 || seq >> 26)
+	if (seq < 0 || seq >> 27)
 		return -EINVAL;
 	*ret = (struct hv_omron_position){
-		.laps = (unsigned)seq >> 14,
+		.laps = ((unsigned)seq >> 14) & HV_OMRON_LAPS_MAX,
 		.next = { (uint8_t)((seq >> 7) & 0x7f), (uint8_t)(seq & 0x7f) },
+		.known = { (seq >> 25) & 1, (seq >> 26) & 1 },
 	};
 	return 0;
 }
@@ -447,18 +450,20 @@ const struct hv_omron_model *hv_omron_model_of_quirks(unsigned quirks)
 }
 
 unsigned hv_omron_quirks_reading(const struct hv_omron_model *mdl, int user,
-				 unsigned start, unsigned other, unsigned laps)
+				 unsigned start, unsigned other,
+				 bool other_known, unsigned laps)
 {
 	return hv_omron_quirks(mdl) | HV_OMRON_Q_POSITION |
 	       (unsigned)(user & 1) << 5 | (start & 0x7fu) << 6 |
-	       (other & 0x7fu) << 13 | (laps & HV_OMRON_LAPS_MAX) << 20;
+	       (other & 0x7fu) << 13 | (unsigned)other_known << 20 |
+	       (laps & HV_OMRON_LAPS_MAX) << 21;
 }
 
 int32_t hv_omron_record_sequence(const struct hv_omron_model *mdl,
 				 unsigned quirks, int user, int slot)
 {
 	unsigned n = mdl->slots[user], start = (quirks >> 6) & 0x7f;
-	unsigned laps = quirks >> 20, pos;
+	unsigned laps = quirks >> 21, pos;
 	struct hv_omron_position p;
 
 	if (!(quirks & HV_OMRON_Q_POSITION) ||
@@ -473,6 +478,8 @@ int32_t hv_omron_record_sequence(const struct hv_omron_model *mdl,
 	p.laps = laps;
 	p.next[user] = (uint8_t)(pos % n);
 	p.next[!user] = (uint8_t)((quirks >> 13) & 0x7f);
+	p.known[user] = true;
+	p.known[!user] = (quirks >> 20) & 1;
 	return hv_omron_sequence(&p);
 }
 
@@ -664,6 +671,8 @@ struct omron_state {
 	uint8_t user;			   /* the ring being read */
 	uint8_t done;			   /* records of that ring read */
 	uint8_t paired;	 /* the key was programmed in this session */
+	uint8_t known;	 /* rings whose position was known (bit per user) */
+	uint8_t probe;	 /* rings read whole: is the write slot empty? */
 	uint8_t kept[8]; /* the time block's first bytes, written back */
 };
 
@@ -821,17 +830,20 @@ static int payload_index(const struct hv_session *s, uint8_t *buf, size_t size,
 static void begin_ring(struct hv_session *s, const struct hv_omron_model *mdl,
 		       struct omron_state *st, int u)
 {
-	unsigned laps = st->laps, other;
+	unsigned laps = st->laps, other = 0;
+	bool other_known = true; /* a ring the model lacks, or read already */
 
 	if (u == 1) {
 		laps += (unsigned)st->start[0] + st->count[0] >= mdl->slots[0];
 		other = (st->start[0] + st->count[0]) % mdl->slots[0];
-	} else {
-		other = mdl->n_users > 1 ? st->start[1] : 0;
+	} else if (mdl->n_users > 1) {
+		other = st->start[1];
+		other_known = st->known & 2;
 	}
 	st->user = (uint8_t)u;
 	st->done = 0;
-	s->quirks = hv_omron_quirks_reading(mdl, u, st->start[u], other, laps);
+	s->quirks = hv_omron_quirks_reading(mdl, u, st->start[u], other,
+					    other_known, laps);
 }
 
 /* After the last record (or none): the clock, then the end. */
@@ -864,31 +876,36 @@ static int on_index(struct hv_session *s, const uint8_t *v, size_t len)
 	struct omron_state st = state_get(s);
 	struct hv_omron_position pos = { 0 };
 	struct hv_omron_answer a;
-	bool known;
+	bool parsed;
 	int k = answer_of(v, len, HV_OMRON_READ | HV_OMRON_ANSWER, &a);
 
 	if (k != HV_VALUE_DONE)
 		return k;
 	if (!mdl || a.address != mdl->settings_read + mdl->index_offset)
 		return -EPROTO;
-	known = hv_omron_position_from_sequence(s->last_sequence, &pos) == 0;
+	parsed = hv_omron_position_from_sequence(s->last_sequence, &pos) == 0;
+	st.laps = (uint16_t)pos.laps;
 	for (int u = 0; u < mdl->n_users; u++)
-		if (known && pos.next[u] >= mdl->slots[u])
-			known = false; /* numbers of another layout */
-	st.laps = known ? (uint16_t)pos.laps : 0;
+		if (pos.known[u] && pos.next[u] >= mdl->slots[u]) {
+			/* numbers of another layout: start again above them */
+			memset(pos.known, 0, sizeof(pos.known));
+			st.laps = (uint16_t)(pos.laps + 1);
+		}
+	st.known = 0;
 	for (int u = 0; u < mdl->n_users; u++) {
 		int w = hv_omron_write_slot(mdl, a.data, a.count, u);
+		bool known = parsed && pos.known[u];
 
 		if (w < 0)
 			return w;
+		/* unknown: the whole ring, oldest first (from the write slot) */
 		st.start[u] = (uint8_t)(known ? pos.next[u] : w);
-		st.count[u] =
-			(uint8_t)(known ? (w + mdl->slots[u] - pos.next[u]) %
-						  mdl->slots[u] :
-					  mdl->slots[u]);
+		st.count[u] = (uint8_t)(known ? (w + mdl->slots[u] -
+						  pos.next[u]) % mdl->slots[u] :
+						mdl->slots[u]);
+		st.known |= (uint8_t)(known << u);
+		st.probe |= (uint8_t)(!known << u);
 	}
-	if (!known && s->last_sequence >= 0)
-		st.laps = (uint16_t)(pos.laps + 1); /* stay above it */
 	return next_ring(s, mdl, &st, 0);
 }
 
@@ -922,6 +939,23 @@ static int on_record(struct hv_session *s, const uint8_t *v, size_t len)
 					       (st.start[st.user] + st.done) %
 						       mdl->slots[st.user]))
 		return -EPROTO;
+	if ((st.probe >> st.user) & 1) {
+		struct hv_omron_record r;
+		int u = st.user;
+
+		st.probe &= (uint8_t)~(1u << u);
+		if (hv_omron_record_decode(mdl, a.data, a.count, &r) == -ENODATA) {
+			/* The write slot of a ring read whole is empty: the ring
+			 * never went round, its records are slots 0 to it. */
+			st.count[u] = st.start[u];
+			st.start[u] = 0;
+			if (!st.count[u])
+				return next_ring(s, mdl, &st, u + 1);
+			begin_ring(s, mdl, &st, u);
+			state_put(s, &st);
+			return goto_step(s, ST_RECORD);
+		}
+	}
 	if (++st.done < st.count[st.user]) {
 		state_put(s, &st);
 		return goto_step(s, ST_RECORD);

@@ -185,7 +185,12 @@ int hv_omron_time_parse(const struct hv_omron_model *mdl, const uint8_t *p,
  *
  *   bits 0-6   user 2's next slot to read
  *   bits 7-13  user 1's next slot to read
- *   bits 14-25 laps: how many times a ring was read past its end
+ *   bits 14-24 laps: how many times a ring was read past its end
+ *   bit 25     user 1's position is known (its ring was read once)
+ *   bit 26     user 2's position is known
+ *
+ * A ring whose position is not known is read whole (the first connection,
+ * or a session that ended before reaching it).
  *
  * The session's quirks (frame.quirks) carry the model and, while a user's
  * ring is read, where that user's reading started, so that decode() can
@@ -196,15 +201,17 @@ int hv_omron_time_parse(const struct hv_omron_model *mdl, const uint8_t *p,
  *   bit 5      the user being read
  *   bits 6-12  that user's slot where this reading started
  *   bits 13-19 the other user's next slot
- *   bits 20-31 laps when this reading started
+ *   bit 20     the other user's position is known
+ *   bits 21-31 laps when this reading started
  */
 #define HV_OMRON_Q_MODEL_MASK 0x0fu
-#define HV_OMRON_Q_POSITION   (1u << 4)
-#define HV_OMRON_LAPS_MAX     0xfffu
+#define HV_OMRON_Q_POSITION (1u << 4)
+#define HV_OMRON_LAPS_MAX 0x7ffu
 
 struct hv_omron_position {
 	unsigned laps;
 	uint8_t next[HV_OMRON_USERS_MAX];
+	bool known[HV_OMRON_USERS_MAX];
 };
 
 int32_t hv_omron_sequence(const struct hv_omron_position *p);
@@ -214,9 +221,10 @@ int hv_omron_position_from_sequence(int32_t seq, struct hv_omron_position *ret);
 unsigned hv_omron_quirks(const struct hv_omron_model *mdl);
 const struct hv_omron_model *hv_omron_model_of_quirks(unsigned quirks);
 /* Quirks while `user`'s ring is read from slot `start`, with the other
- * user's next slot `other` and `laps` so far. */
+ * user's next slot `other` (known or not) and `laps` so far. */
 unsigned hv_omron_quirks_reading(const struct hv_omron_model *mdl, int user,
-				 unsigned start, unsigned other, unsigned laps);
+				 unsigned start, unsigned other,
+				 bool other_known, unsigned laps);
 /* The sequence number of the record in `slot` of `user`'s ring under
  * these quirks; -1 when they carry no position for that user. */
 int32_t hv_omron_record_sequence(const struct hv_omron_model *mdl,

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # End to end: an Omron HEM-7322T cuff on the memory-read service
 # (omron-cuff.json; firmware-host/model_omron.c). The first session unlocks,
-# reads the write positions and both users' rings, sets the clock and ends
+# reads the write positions and both users' rings (each from slot 0: its
+# write slot is empty, it never went round), sets the clock and ends
 # the transmission: three readings stored and published once. The daemon
 # stops; the cuff takes two more readings; a new daemon (the same store)
 # reads from the position the first one kept: the link drops right after
-# the first new record (read 204), and the retry reads only the second one.
+# the first new record (read 9), and the retry reads only the second one.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/helpers/e2e.sh
@@ -26,7 +27,7 @@ e2e_check "three readings stored" e2e_wait 5 e2e_stored_at_least 3
 e2e_check "three published" e2e_wait 5 e2e_published_at_least 3
 e2e_check "first session over: the gateway disconnected" e2e_wait 10 grep -q "omron disconnected" "$tmp/vdev.out"
 first=$(reads)
-e2e_check "first session read the positions, 200 slots and the clock" eval '[ "$first" = 202 ]'
+e2e_check "first session read the positions, 2 + 1 records, 2 empty write slots, the clock" eval '[ "$first" = 7 ]'
 kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
 e2e_check "the cuff took two more readings" e2e_wait 40 grep -q "record stored for user 2 in slot 1" "$tmp/vdev.out"

@@ -428,7 +428,10 @@ static void test_time_blocks(void **state)
 static void test_sequence_numbers(void **state)
 {
 	const struct hv_omron_model *mdl = model("HEM-7322T");
-	struct hv_omron_position p = { .laps = 7, .next = { 99, 3 } }, q;
+	struct hv_omron_position p = { .laps = 7,
+				       .next = { 99, 3 },
+				       .known = { true, true } },
+				 q;
 	int32_t prev, seq;
 	unsigned quirks;
 
@@ -437,11 +440,12 @@ static void test_sequence_numbers(void **state)
 	assert_int_equal(hv_omron_position_from_sequence(seq, &q), 0);
 	assert_memory_equal(&p, &q, sizeof(p));
 	assert_int_equal(hv_omron_position_from_sequence(-1, &q), -EINVAL);
-	assert_int_equal(hv_omron_position_from_sequence(1 << 26, &q), -EINVAL);
+	assert_int_equal(hv_omron_position_from_sequence(1 << 27, &q), -EINVAL);
 	/* user 1 read from slot 97 round the end of its ring: ever larger */
-	quirks = hv_omron_quirks_reading(mdl, 0, 97, 3, 7);
+	quirks = hv_omron_quirks_reading(mdl, 0, 97, 3, true, 7);
 	assert_ptr_equal(hv_omron_model_of_quirks(quirks), mdl);
-	prev = hv_omron_sequence(&(struct hv_omron_position){ 7, { 97, 3 } });
+	prev = hv_omron_sequence(
+		&(struct hv_omron_position){ 7, { 97, 3 }, { true, true } });
 	for (int slot = 97; slot != 5; slot = (slot + 1) % 100) {
 		seq = hv_omron_record_sequence(mdl, quirks, 0, slot);
 		assert_true(seq > prev);
@@ -731,20 +735,21 @@ static void test_conversation_new_records_only(void **state)
 	for (int i = 0; i < 3; i++)
 		cuff_measure(&c, 0, 120 + (unsigned)i, i);
 	cuff_measure(&c, 1, 140, 10);
-	/* first session: both rings read whole (200 reads), 4 records */
+	/* first session: the rings never went round (their write slots are
+	 * empty): slots 0 to the write slot, 4 records */
 	assert_int_equal(run_session(&g, &c, NULL), 0);
 	assert_int_equal(g.n_stored, 4);
 	assert_true(stored_sys(&g, 121, 0) && stored_sys(&g, 140, 1));
-	assert_int_equal(c.reads, 1 + 200 + 1);
+	assert_int_equal(c.reads, 1 + (1 + 3) + (1 + 1) + 1);
 	/* the clock was set, in the classic layout, at settings_write */
 	assert_int_equal(c.writes, 1);
 	assert_int_equal(
 		hv_omron_time_parse(c.mdl, c.mem + 0x0286 + 0x14, 10, &t), 0);
 	assert_int_equal(t.year, 2030);
 	assert_int_equal(t.hour, 10);
-	assert_int_equal(
-		g.s.last_sequence,
-		hv_omron_sequence(&(struct hv_omron_position){ 2, { 3, 1 } }));
+	assert_int_equal(g.s.last_sequence,
+			 hv_omron_sequence(&(struct hv_omron_position){
+				 0, { 3, 1 }, { true, true } }));
 
 	/* second session: only the two new ones (one per user) */
 	c.reads = c.writes = 0;
@@ -792,7 +797,8 @@ static void test_conversation_never_loses_a_record(void **state)
 	for (unsigned sys = 100; sys <= 104; sys++)
 		assert_true(stored_sys(&g, sys, 0));
 	assert_true(stored_sys(&g, 200, 1));
-	assert_int_equal(c.reads, 1 + 3 + 1 + 1);
+	/* positions, user 1's three, user 2's write slot and one, clock */
+	assert_int_equal(c.reads, 1 + 3 + 2 + 1);
 	assert_int_equal(g.n_stored, 6);
 }
 
@@ -817,10 +823,60 @@ static void test_conversation_ring_wraps(void **state)
 	c.reads = 0;
 	assert_int_equal(run_session(&g, &c, "HEM-7155T"), 0);
 	assert_int_equal(g.n_stored, 63);
-	assert_int_equal(c.reads, 1 + 5 + 1);
+	/* user 2's ring is still unknown: its empty write slot is looked at */
+	assert_int_equal(c.reads, 1 + 5 + 1 + 1);
 	for (unsigned sys = 200; sys < 205; sys++)
 		assert_true(stored_sys(&g, sys, 0));
 	assert_int_equal(c.mem[mdl->settings_read], 3);
+}
+
+/* The first session: user 1's ring is stored, user 2's first record is
+ * not. User 2's ring stays unknown, so the next session reads it whole
+ * again: nothing lost, nothing stored twice. */
+static void test_conversation_first_session_failure(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	cuff_init(&c, "HEM-7322T");
+	memset(&g, 0, sizeof(g));
+	g.s.last_sequence = -1;
+	for (int i = 0; i < 3; i++)
+		cuff_measure(&c, 0, 120 + (unsigned)i, i);
+	cuff_measure(&c, 1, 140, 10);
+	cuff_measure(&c, 1, 141, 11);
+	g.fail_store_at = 4;
+	assert_int_equal(run_session(&g, &c, NULL), 0);
+	assert_false(stored_sys(&g, 140, 1));
+	assert_int_equal(g.n_stored, 4);
+	g.fail_store_at = 0;
+	c.reads = 0;
+	assert_int_equal(run_session(&g, &c, NULL), 0);
+	assert_true(stored_sys(&g, 140, 1));
+	assert_int_equal(g.n_stored, 5);
+	/* positions, user 2's write slot and its two slots, clock */
+	assert_int_equal(c.reads, 1 + 3 + 1);
+}
+
+/* A ring that went round: its write slot holds the oldest record, and the
+ * whole ring is read from there. */
+static void test_conversation_first_session_wrapped(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	cuff_init(&c, "HEM-7155T");
+	memset(&g, 0, sizeof(g));
+	g.s.last_sequence = -1;
+	for (int i = 0; i < 62; i++)
+		cuff_measure(&c, 0, 100 + (unsigned)i, i);
+	assert_int_equal(run_session(&g, &c, "HEM-7155T"), 0);
+	assert_int_equal(g.n_stored, 60);
+	assert_false(stored_sys(&g, 101, 0)); /* overwritten on the cuff */
+	assert_true(stored_sys(&g, 102, 0) && stored_sys(&g, 161, 0));
+	assert_int_equal(c.reads, 1 + 60 + 1 + 1);
 }
 
 static void test_conversation_pairing(void **state)
@@ -888,6 +944,8 @@ int main(void)
 		cmocka_unit_test(test_conversation_new_records_only),
 		cmocka_unit_test(test_conversation_never_loses_a_record),
 		cmocka_unit_test(test_conversation_ring_wraps),
+		cmocka_unit_test(test_conversation_first_session_failure),
+		cmocka_unit_test(test_conversation_first_session_wrapped),
 		cmocka_unit_test(test_conversation_pairing),
 		cmocka_unit_test(test_selection),
 	};
