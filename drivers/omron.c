@@ -900,9 +900,10 @@ static int on_index(struct hv_session *s, const uint8_t *v, size_t len)
 			return w;
 		/* unknown: the whole ring, oldest first (from the write slot) */
 		st.start[u] = (uint8_t)(known ? pos.next[u] : w);
-		st.count[u] = (uint8_t)(known ? (w + mdl->slots[u] -
-						  pos.next[u]) % mdl->slots[u] :
-						mdl->slots[u]);
+		st.count[u] =
+			(uint8_t)(known ? (w + mdl->slots[u] - pos.next[u]) %
+						  mdl->slots[u] :
+					  mdl->slots[u]);
 		st.known |= (uint8_t)(known << u);
 		st.probe |= (uint8_t)(!known << u);
 	}
@@ -943,8 +944,9 @@ static int on_record(struct hv_session *s, const uint8_t *v, size_t len)
 		struct hv_omron_record r;
 		int u = st.user;
 
-		st.probe &= (uint8_t)~(1u << u);
-		if (hv_omron_record_decode(mdl, a.data, a.count, &r) == -ENODATA) {
+		st.probe &= (uint8_t) ~(1u << u);
+		if (hv_omron_record_decode(mdl, a.data, a.count, &r) ==
+		    -ENODATA) {
 			/* The write slot of a ring read whole is empty: the ring
 			 * never went round, its records are slots 0 to it. */
 			st.count[u] = st.start[u];

@@ -205,8 +205,8 @@ int hv_omron_time_parse(const struct hv_omron_model *mdl, const uint8_t *p,
  *   bits 21-31 laps when this reading started
  */
 #define HV_OMRON_Q_MODEL_MASK 0x0fu
-#define HV_OMRON_Q_POSITION (1u << 4)
-#define HV_OMRON_LAPS_MAX 0x7ffu
+#define HV_OMRON_Q_POSITION   (1u << 4)
+#define HV_OMRON_LAPS_MAX     0x7ffu
 
 struct hv_omron_position {
 	unsigned laps;
