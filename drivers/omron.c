@@ -13,8 +13,11 @@
  * 82 00, 00 + key → 80 00), start transmission (80 00), read the write
  * positions from the settings, read every record written since the
  * position this gateway stopped at (from the stored sequence number,
- * drivers/omron.h; everything on the first connection), set the clock where
- * its layout is known, end transmission (8f 00, code 0).
+ * drivers/omron.h; a ring with no known position is read whole, or only
+ * up to its write slot when that slot is still empty), set the clock where
+ * its layout is known, end transmission (8f 00, code 0). The record reads
+ * loop by GOTO; a 2 x 100 ring read whole takes ~420 of the runner's 1024
+ * transitions.
  */
 #include <errno.h>
 #include <string.h>
@@ -869,7 +872,7 @@ static int next_ring(struct hv_session *s, const struct hv_omron_model *mdl,
 }
 
 /* The write positions: read every slot written since the position the
- * stored sequence number gives, the whole ring when there is none. */
+ * stored sequence number gives, the whole ring where it gives none. */
 static int on_index(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	const struct hv_omron_model *mdl = hv_omron_model_of_quirks(s->quirks);
