@@ -101,13 +101,30 @@ _Static_assert(sizeof(hv_omron_models) / sizeof(hv_omron_models[0]) <=
 const size_t hv_omron_n_models =
 	sizeof(hv_omron_models) / sizeof(hv_omron_models[0]);
 
+/* Other model numbers with a table row's memory map and layout
+ * (hass-omron device_catalog.py, equivalent_model_ids; not tested). */
+static const struct {
+	const char *name, *as;
+} aliases[] = {
+	{ "HEM-7280T", "HEM-7322T" }, { "HEM-7281T", "HEM-7322T" },
+	{ "HEM-7282T", "HEM-7322T" }, { "HEM-7321T", "HEM-7322T" },
+	{ "HEM-7271T", "HEM-7600T" },
+};
+
+static bool starts_with(const char *text, const char *prefix)
+{
+	return strncmp(text, prefix, strlen(prefix)) == 0;
+}
+
 const struct hv_omron_model *hv_omron_model_by_name(const char *text)
 {
 	if (!text)
 		return NULL;
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (starts_with(text, aliases[i].name))
+			text = aliases[i].as;
 	for (size_t i = 0; i < hv_omron_n_models; i++)
-		if (strncmp(text, hv_omron_models[i].name,
-			    strlen(hv_omron_models[i].name)) == 0)
+		if (starts_with(text, hv_omron_models[i].name))
 			return &hv_omron_models[i];
 	return NULL;
 }

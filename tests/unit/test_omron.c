@@ -915,6 +915,12 @@ static void test_selection(void **state)
 	assert_ptr_equal(hv_registry_select(&f), &omron_driver);
 	f.name = "HEM-9999T";
 	assert_null(hv_registry_select(&f));
+	/* model numbers hass-omron maps to a row's layout */
+	assert_ptr_equal(hv_omron_model_by_name("HEM-7280T-D"),
+			 hv_omron_model_by_name("HEM-7322T"));
+	assert_ptr_equal(hv_omron_model_by_name("HEM-7271T"),
+			 hv_omron_model_by_name("HEM-7600T"));
+	assert_null(hv_omron_model_by_name("HEM-72"));
 	f.n_service_uuids = 1;
 	assert_int_equal(hv_uuid_parse(HV_OMRON_SERVICE, &f.service_uuids[0]),
 			 0);
