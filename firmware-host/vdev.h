@@ -26,7 +26,7 @@ struct vdev_device;
 #define VDEV_DEVICES_MAX 16
 #define VDEV_SESSIONS_MAX 16
 #define VDEV_SERVICES_MAX 6
-#define VDEV_CHARS_MAX 6
+#define VDEV_CHARS_MAX 10 /* Omron: unlock, 4 RX, 4 TX */
 #define VDEV_NOTIFY_OWNERS_MAX 4
 #define VDEV_NAME_MAX 64
 #define VDEV_DEV_PATH_MAX 56
@@ -256,6 +256,11 @@ struct vdev_service *vdev_add_service(struct vdev_device *d, uint16_t uuid16);
 struct vdev_char *vdev_add_char(struct vdev_service *s, uint16_t uuid16,
 				unsigned flags);
 struct vdev_char *vdev_find_char(struct vdev_device *d, uint16_t uuid16);
+/* The same with any UUID (128-bit vendor services). */
+struct vdev_service *vdev_add_service_uuid(struct vdev_device *d,
+					   const struct hv_uuid *uuid);
+struct vdev_char *vdev_add_char_uuid(struct vdev_service *s,
+				     const struct hv_uuid *uuid, unsigned flags);
 
 /* Queue a notification/indication of c; sent in order, paced, only while
  * the link is up and the client subscribed. */
@@ -334,6 +339,7 @@ void vdev_bus_adapter_add(struct vdev_adapter *a);
 void vdev_bus_remove_device(struct vdev_device *d);
 
 extern const struct vdev_model vdev_model_mi_scale;
+extern const struct vdev_model vdev_model_omron;
 extern const struct vdev_model vdev_model_sig_blood_pressure;
 extern const struct vdev_model vdev_model_sig_heart_rate;
 extern const struct vdev_model vdev_model_sig_weight_scale;

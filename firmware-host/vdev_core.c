@@ -30,6 +30,7 @@ struct vdev_qitem {
 
 static const struct vdev_model *const models[] = {
 	&vdev_model_mi_scale,
+	&vdev_model_omron,
 	&vdev_model_sig_blood_pressure,
 	&vdev_model_sig_heart_rate,
 	&vdev_model_sig_weight_scale,
@@ -165,6 +166,14 @@ int vdev_after(struct vdev *v, struct vdev_device *d, double seconds,
 
 struct vdev_service *vdev_add_service(struct vdev_device *d, uint16_t uuid16)
 {
+	struct hv_uuid u = hv_uuid16(uuid16);
+
+	return vdev_add_service_uuid(d, &u);
+}
+
+struct vdev_service *vdev_add_service_uuid(struct vdev_device *d,
+					   const struct hv_uuid *uuid)
+{
 	struct vdev_service *s;
 
 	if (d->n_services >= VDEV_SERVICES_MAX)
@@ -173,7 +182,7 @@ struct vdev_service *vdev_add_service(struct vdev_device *d, uint16_t uuid16)
 		d->next_handle = 0x0008; /* GAP/GATT take the first handles */
 	s = &d->services[d->n_services++];
 	*s = (struct vdev_service){ .device = d, .handle = d->next_handle++ };
-	s->uuid = hv_uuid16(uuid16);
+	s->uuid = *uuid;
 	snprintf(s->path, sizeof(s->path), "%s/service%04x", d->path,
 		 s->handle);
 	return s;
@@ -181,6 +190,14 @@ struct vdev_service *vdev_add_service(struct vdev_device *d, uint16_t uuid16)
 
 struct vdev_char *vdev_add_char(struct vdev_service *s, uint16_t uuid16,
 				unsigned flags)
+{
+	struct hv_uuid u = hv_uuid16(uuid16);
+
+	return vdev_add_char_uuid(s, &u, flags);
+}
+
+struct vdev_char *vdev_add_char_uuid(struct vdev_service *s,
+				     const struct hv_uuid *uuid, unsigned flags)
 {
 	struct vdev_device *d = s->device;
 	struct vdev_char *c;
@@ -190,7 +207,7 @@ struct vdev_char *vdev_add_char(struct vdev_service *s, uint16_t uuid16,
 	c = &s->chars[s->n_chars++];
 	*c = (struct vdev_char){ .service = s, .flags = flags,
 				 .acquired_fd = -1 };
-	c->uuid = hv_uuid16(uuid16);
+	c->uuid = *uuid;
 	c->handle = d->next_handle; /* declaration; value is handle + 1 */
 	d->next_handle += 2;
 	snprintf(c->path, sizeof(c->path), "%s/char%04x", s->path, c->handle);

@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Firmware model: an Omron cuff with the memory-read service (HEM-7322T or
+ * HEM-7361T), written from userx14/omblepy (omblepy.py, README.md,
+ * deviceSpecific/hem-7322t.py and hem-7361t.py; commit
+ * 708c13e4a6e62ddeb863dffff046ff93de200bef), not from the gateway's driver:
+ * only the bytes of a stored record come from the driver's encoder.
+ *
+ *   service ecbe3980-c9a2-11e1-b1bd-0002a5d5c51b
+ *     b305b680-…  unlock        write, notify
+ *     49123040-…, 4d0bf320-…, 5128ce60-…, 560f1420-…   RX 0-3   notify
+ *     db5b55e0-…, e0b8a060-…, 0ae12b00-…, 10e1ba60-…   TX 0-3   write
+ *   service 0x180A
+ *     0x2A24 Model Number   read ("HEM-7322T-E")
+ *
+ * Unlock channel: 01 + key → 81 00 (81 01 for another key, or in pairing
+ * mode); 02 + 16 x 00 → 82 00 in pairing mode (82 01 otherwise); 00 + key
+ * → 80 00 in pairing mode: the key is kept. Commands come split in 16-byte
+ * pieces over TX 0, 1, …; answers go the same way over RX 0, 1, …:
+ *
+ *   08 00 00 00 00 10 00 18   start  → 08 80 00 00 00 10 00 98
+ *   08 01 00 AH AL NN 00 XX   read   → LL 81 00 AH AL NN <NN bytes> 00 XX
+ *   LL 01 c0 AH AL NN <data> 00 XX     write → 08 81 c0 AH AL NN 00 XX
+ *   08 0f 00 00 00 00 00 07   end    → 08 8f 00 00 00 00 00 87
+ *   (a bad checksum, or a read before unlock → 08 8f 00 … with code 01)
+ *
+ * Memory: each user's ring of records; the settings hold one 16-bit word
+ * per user whose low byte is the slot the next record goes to, and the
+ * clock block (written back at settings_write).
+ *
+ * Settings: "omron_model" ("HEM-7322T" default, or "HEM-7361T"),
+ * "pairing_mode" (true: the -P- display; no key yet), "key" (hex, 16
+ * bytes; default: none, or the one programmed), "records" [{readings,
+ * time, user (0 or 1)}], fault "disconnect_after_reads" N (the link drops
+ * right after the answer to the N-th memory read since the start).
+ * Actions: "measure"/"store" (a record for "user").
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drivers/bytes.h"
+#include "drivers/omron.h"
+#include "firmware-host/vdev.h"
+
+#define MEM_SIZE 0x1000
+
+struct memory_map {
+	const char *name;
+	bool little_endian;
+	unsigned users, record_size, settings_read, settings_write;
+	unsigned bank[2], slots[2], time_offset, time_len;
+};
+
+static const struct memory_map maps[] = {
+	{ "HEM-7322T",
+	  false,
+	  2,
+	  14,
+	  0x0260,
+	  0x0286,
+	  { 0x02ac, 0x0824 },
+	  { 100, 100 },
+	  0x14,
+	  10 },
+	{ "HEM-7361T",
+	  true,
+	  2,
+	  16,
+	  0x0010,
+	  0x0054,
+	  { 0x0098, 0x06d8 },
+	  { 100, 100 },
+	  0x2c,
+	  16 },
+};
+
+static const char *const rx_uuids[4] = {
+	"49123040-aee8-11e1-a74d-0002a5d5c51b",
+	"4d0bf320-aee8-11e1-a0d9-0002a5d5c51b",
+	"5128ce60-aee8-11e1-b84b-0002a5d5c51b",
+	"560f1420-aee8-11e1-8184-0002a5d5c51b",
+};
+static const char *const tx_uuids[4] = {
+	"db5b55e0-aee7-11e1-965e-0002a5d5c51b",
+	"e0b8a060-aee7-11e1-92f4-0002a5d5c51b",
+	"0ae12b00-aee8-11e1-a192-0002a5d5c51b",
+	"10e1ba60-aee8-11e1-89e5-0002a5d5c51b",
+};
+
+struct cuff {
+	const struct memory_map *map;
+	uint8_t mem[MEM_SIZE];
+	bool pairing_mode, keyed, unlocked, started;
+	uint8_t key[16];
+	uint8_t cmd[64];
+	size_t cmd_len;
+	int drop_after_reads; /* fault: the link drops after read N; 0 none */
+	int n_reads;
+	struct vdev_char *unlock, *rx[4], *tx[4], *model;
+};
+
+static uint8_t xor_of(const uint8_t *p, size_t n)
+{
+	uint8_t x = 0;
+
+	while (n--)
+		x ^= *p++;
+	return x;
+}
+
+static uint8_t *write_slot(struct cuff *c, int user)
+{
+	size_t k = c->map->settings_read + 2 * (size_t)user +
+		   (c->map->little_endian ? 0 : 1);
+
+	return &c->mem[k];
+}
+
+/* A new record in the user's next slot; the write position moves on. */
+static int store(struct vdev_device *d, struct cuff *c, const cJSON *o)
+{
+	struct hv_measurement m;
+	struct hv_frame f = { 0 };
+	uint8_t *w;
+	int user, r;
+
+	r = vdev_measurement_from_json(d, o, &m);
+	if (r < 0)
+		return r;
+	user = m.user_index < 0 ? 0 : m.user_index;
+	if ((unsigned)user >= c->map->users)
+		return -EINVAL;
+	m.user_index = user;
+	m.sequence_number = -1;
+	/* the driver's encoder gives the cuff's answer to a read of the
+	 * record's first 8 bytes: those bytes are the record */
+	f.quirks = hv_omron_quirks(hv_omron_model_by_name(c->map->name));
+	r = d->driver->encode(&m, NULL, &f);
+	if (r < 0 || f.value_len != 16 || f.value[5] != 8)
+		return r < 0 ? r : -EINVAL;
+	w = write_slot(c, user);
+	memset(c->mem + c->map->bank[user] + *w * c->map->record_size, 0,
+	       c->map->record_size);
+	memcpy(c->mem + c->map->bank[user] + *w * c->map->record_size,
+	       f.value + 6, 8);
+	vdev_print(d->vdev, d->id, "record stored for user %d in slot %u",
+		   user + 1, *w);
+	*w = (uint8_t)((*w + 1) % c->map->slots[user]);
+	return 0;
+}
+
+static void send_answer(struct vdev_device *d, struct cuff *c, uint8_t *v,
+			size_t len, const char *what)
+{
+	v[0] = (uint8_t)len;
+	v[len - 1] = 0;
+	v[len - 1] = xor_of(v, len - 1);
+	for (size_t off = 0, ch = 0; off < len && ch < 4; off += 16, ch++)
+		(void)vdev_queue_notify(d, c->rx[ch], v + off,
+					len - off > 16 ? 16 : len - off, what);
+}
+
+static void refuse(struct vdev_device *d, struct cuff *c)
+{
+	uint8_t v[8] = { 0, 0x8f, 0x00, 0, 0, 0, 0x01 };
+
+	send_answer(d, c, v, sizeof(v), "refused");
+}
+
+static void command(struct vdev_device *d, struct cuff *c)
+{
+	const uint8_t *v = c->cmd;
+	unsigned type = (unsigned)(v[1] << 8 | v[2]),
+		 addr = (unsigned)(v[3] << 8 | v[4]);
+	uint8_t a[64] = { 0 };
+
+	if (xor_of(v, c->cmd_len) != 0) {
+		refuse(d, c);
+		return;
+	}
+	switch (type) {
+	case 0x0000:
+		c->started = true;
+		a[1] = 0x80;
+		a[5] = 0x10;
+		send_answer(d, c, a, 8, "transmission started");
+		return;
+	case 0x0f00:
+		c->started = false;
+		a[1] = 0x8f;
+		send_answer(d, c, a, 8, "transmission ended");
+		vdev_print(d->vdev, d->id, "transmission ended");
+		return;
+	case 0x0100:
+		if (!c->started || !c->unlocked || addr + v[5] > MEM_SIZE ||
+		    v[5] > 56) {
+			refuse(d, c);
+			return;
+		}
+		memcpy(a + 1, (const uint8_t[]){ 0x81, 0x00 }, 2);
+		memcpy(a + 3, v + 3, 3);
+		memcpy(a + 6, c->mem + addr, v[5]);
+		send_answer(d, c, a, (size_t)v[5] + 8, "memory read");
+		if (++c->n_reads == c->drop_after_reads)
+			(void)vdev_queue_drop(d, "mid-transfer fault");
+		return;
+	case 0x01c0:
+		if (!c->started || !c->unlocked || addr + v[5] > MEM_SIZE ||
+		    (size_t)v[5] + 8 != c->cmd_len) {
+			refuse(d, c);
+			return;
+		}
+		memcpy(c->mem + addr, v + 6, v[5]);
+		if (addr == c->map->settings_write + c->map->time_offset) {
+			const uint8_t *t = v + 6;
+
+			if (c->map->time_len == 10)
+				vdev_print(
+					d->vdev, d->id,
+					"clock set to 20%02u-%02u-%02u %02u:%02u:%02u",
+					t[3], t[2], t[5], t[4], t[7], t[6]);
+			else
+				vdev_print(
+					d->vdev, d->id,
+					"clock set to 20%02u-%02u-%02u %02u:%02u:%02u",
+					t[8], t[9], t[10], t[11], t[12], t[13]);
+		}
+		memcpy(a + 1, (const uint8_t[]){ 0x81, 0xc0 }, 2);
+		memcpy(a + 3, v + 3, 3);
+		send_answer(d, c, a, 8, "memory written");
+		return;
+	default:
+		refuse(d, c);
+	}
+}
+
+static void unlock_write(struct vdev_device *d, struct cuff *c,
+			 const uint8_t *v, size_t len)
+{
+	uint8_t a[2] = { (uint8_t)(0x80 | (len ? v[0] : 0)), 0x01 };
+
+	if (len == 17 && v[0] == 0x01) {
+		c->unlocked = c->keyed && !c->pairing_mode &&
+			      memcmp(c->key, v + 1, 16) == 0;
+		a[1] = c->unlocked ? 0 : 1;
+	} else if (len == 17 && v[0] == 0x02) {
+		a[1] = c->pairing_mode ? 0 : 1;
+	} else if (len == 17 && v[0] == 0x00 && c->pairing_mode) {
+		memcpy(c->key, v + 1, 16);
+		c->keyed = true;
+		a[1] = 0;
+		vdev_print(d->vdev, d->id, "key programmed");
+	}
+	(void)vdev_queue_notify(d, c->unlock, a, sizeof(a), "unlock answer");
+}
+
+static int cuff_write(struct vdev_device *d, struct vdev_char *ch,
+		      const uint8_t *v, size_t len)
+{
+	struct cuff *c = d->model_data;
+
+	if (ch == c->unlock) {
+		unlock_write(d, c, v, len);
+		return 0;
+	}
+	for (size_t i = 0; i < 4; i++) {
+		if (ch != c->tx[i])
+			continue;
+		if (len > 16 || (i > 0 && c->cmd_len != 16 * i))
+			return VDEV_ATT_INVALID_LENGTH;
+		if (i == 0)
+			c->cmd_len = 0;
+		memcpy(c->cmd + c->cmd_len, v, len);
+		c->cmd_len += len;
+		if (c->cmd_len >= 8 && c->cmd_len >= c->cmd[0]) {
+			c->cmd_len = c->cmd[0];
+			command(d, c);
+			c->cmd_len = 0;
+		}
+		return 0;
+	}
+	return VDEV_ATT_WRITE_NOT_PERMITTED;
+}
+
+static int cuff_read(struct vdev_device *d, struct vdev_char *ch, uint8_t *buf,
+		     size_t size, size_t *ret_len)
+{
+	struct cuff *c = d->model_data;
+	size_t n = strlen(c->map->name) + 2;
+
+	if (ch != c->model || size < n)
+		return VDEV_ATT_READ_NOT_PERMITTED;
+	memcpy(buf, c->map->name, n - 2);
+	memcpy(buf + n - 2, "-E", 2);
+	*ret_len = n;
+	return 0;
+}
+
+static void cuff_disconnected(struct vdev_device *d)
+{
+	struct cuff *c = d->model_data;
+
+	c->unlocked = c->started = false;
+	c->cmd_len = 0;
+}
+
+static int init(struct vdev_device *d, const cJSON *conf)
+{
+	const char *name =
+		cJSON_GetStringValue(cJSON_GetObjectItem(conf, "omron_model"));
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(conf, "records"),
+		    *o;
+	struct vdev_service *s;
+	struct hv_uuid u;
+	struct cuff *c;
+	int r;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	d->model_data = c;
+	c->map = &maps[0];
+	for (size_t i = 0; name && i < sizeof(maps) / sizeof(maps[0]); i++)
+		if (strcmp(name, maps[i].name) == 0)
+			c->map = &maps[i];
+	if (name && strcmp(name, c->map->name) != 0)
+		return -EINVAL;
+	memset(c->mem, 0xff, sizeof(c->mem));
+	memset(c->mem + c->map->settings_read, 0,
+	       c->map->bank[0] - c->map->settings_read);
+	c->pairing_mode =
+		cJSON_IsTrue(cJSON_GetObjectItem(conf, "pairing_mode"));
+	c->drop_after_reads = vdev_conf_int(conf, "disconnect_after_reads", 0);
+	{
+		const char *key =
+			cJSON_GetStringValue(cJSON_GetObjectItem(conf, "key"));
+
+		if (key) {
+			for (size_t i = 0; i < 16; i++) {
+				int hi = hv_hex_digit(key[2 * i]), lo;
+
+				if (hi < 0 ||
+				    (lo = hv_hex_digit(key[2 * i + 1])) < 0)
+					return -EINVAL;
+				c->key[i] = (uint8_t)(hi << 4 | lo);
+			}
+			c->keyed = true;
+		}
+	}
+	if (hv_uuid_parse("ecbe3980-c9a2-11e1-b1bd-0002a5d5c51b", &u) < 0 ||
+	    !(s = vdev_add_service_uuid(d, &u)))
+		return -EINVAL;
+	if (hv_uuid_parse("b305b680-aee7-11e1-a730-0002a5d5c51b", &u) < 0)
+		return -EINVAL;
+	c->unlock =
+		vdev_add_char_uuid(s, &u, VDEV_CHAR_WRITE | VDEV_CHAR_NOTIFY);
+	for (size_t i = 0; i < 4; i++) {
+		if (hv_uuid_parse(rx_uuids[i], &u) < 0)
+			return -EINVAL;
+		c->rx[i] = vdev_add_char_uuid(s, &u, VDEV_CHAR_NOTIFY);
+		if (hv_uuid_parse(tx_uuids[i], &u) < 0)
+			return -EINVAL;
+		c->tx[i] = vdev_add_char_uuid(
+			s, &u, VDEV_CHAR_WRITE | VDEV_CHAR_WRITE_NR);
+	}
+	s = vdev_add_service(d, 0x180a);
+	if (!s)
+		return -EINVAL;
+	c->model = vdev_add_char(s, 0x2a24, VDEV_CHAR_READ);
+	if (!c->unlock || !c->rx[3] || !c->tx[3] || !c->model)
+		return -ENOSPC;
+	cJSON_ArrayForEach(o, list) {
+		r = store(d, c, o);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int action(struct vdev_device *d, const char *what, const cJSON *ev)
+{
+	if (strcmp(what, "measure") != 0 && strcmp(what, "store") != 0)
+		return -EOPNOTSUPP;
+	return store(d, d->model_data, ev);
+}
+
+static void model_free(struct vdev_device *d)
+{
+	free(d->model_data);
+	d->model_data = NULL;
+}
+
+const struct vdev_model vdev_model_omron = {
+	.id = "omron",
+	.default_driver = "omron",
+	.init = init,
+	.action = action,
+	.read = cuff_read,
+	.write = cuff_write,
+	.disconnected = cuff_disconnected,
+	.free = model_free,
+};

@@ -1,0 +1,960 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The Omron memory-read driver (drivers/omron.c): every frame the public
+ * Omron clients publish, the record layouts, the clock blocks, the read
+ * positions, and the conversation run by the daemon's own step runner
+ * (daemon/bluez/gatt_session.c) against a scripted cuff.
+ *
+ * Published frames, cited:
+ *  - userx14/omblepy 708c13e4a6e62ddeb863dffff046ff93de200bef: README.md
+ *    ("Packet header for reads": 08 01 00 02 60 26 00 4d), omblepy.py
+ *    (start 0800000000100018, end 080f000000000007, unlock 01+key → 81 00,
+ *    key programming 02+16x00 → 82 00, 00+key → 80 00).
+ *  - eigger/hass-omron d6758ed2dbd1d8ba5e954ccccf5f90e15e1a0ffa:
+ *    tests/test_rx_notification_handling.py (a real cuff's start answer
+ *    0880000000100098; an 8f00 error frame with code 3; the read command
+ *    0801000098100081), tests/test_record_parsers.py (HEM-7600T-E record
+ *    5b781a4819d71b42000014006996 = 145/91/72; HEM-7142T2 records
+ *    6558541a331ade1800004c00ba00 and 6457431a7316161c000046001900 in the
+ *    little-endian byte layout), tests/test_eeprom_time.py (time blocks
+ *    c8a80000000000001a06120e3509ee00, c6a40100000000001a070f113b13fa00),
+ *    issue #38 (HEM-6232T-E settings 401880000064800000e0000000008000:
+ *    user 1 writes slot 24).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/bluez/gatt_session.h"
+#include "drivers/bytes.h"
+#include "drivers/ieee11073.h"
+#include "drivers/omron.h"
+#include "drivers/registry.h"
+
+extern const struct hv_driver omron_driver;
+
+static size_t unhex(const char *h, uint8_t *buf, size_t size)
+{
+	size_t n = 0;
+
+	while (h[0] && h[1] && n < size) {
+		if (h[0] == ' ') {
+			h++;
+			continue;
+		}
+		buf[n++] =
+			(uint8_t)(hv_hex_digit(h[0]) << 4 | hv_hex_digit(h[1]));
+		h += 2;
+	}
+	return n;
+}
+
+static const struct hv_omron_model *model(const char *name)
+{
+	const struct hv_omron_model *m = hv_omron_model_by_name(name);
+
+	assert_non_null(m);
+	return m;
+}
+
+static void rx0_frame(struct hv_frame *f, const uint8_t *v, size_t n,
+		      unsigned quirks)
+{
+	memset(f, 0, sizeof(*f));
+	f->has_characteristic = true;
+	assert_int_equal(hv_uuid_parse(HV_OMRON_RX0, &f->characteristic), 0);
+	memcpy(f->value, v, n);
+	f->value_len = n;
+	f->quirks = quirks;
+}
+
+/* ---- frames ------------------------------------------------------------------ */
+
+static void test_commands_as_published(void **state)
+{
+	uint8_t buf[HV_OMRON_FRAME_MAX], want[16];
+
+	(void)state;
+	/* omblepy README: read 0x26 bytes at 0x0260 */
+	assert_int_equal(hv_omron_frame(HV_OMRON_READ, 0x0260, 0x26, NULL, 0,
+					buf, sizeof(buf)),
+			 8);
+	unhex("080100026026004d", want, sizeof(want));
+	assert_memory_equal(buf, want, 8);
+	/* omblepy.py startTransmission / endTransmission */
+	assert_int_equal(hv_omron_frame(HV_OMRON_START, 0, 0x10, NULL, 0, buf,
+					sizeof(buf)),
+			 8);
+	unhex("0800000000100018", want, sizeof(want));
+	assert_memory_equal(buf, want, 8);
+	assert_int_equal(
+		hv_omron_frame(HV_OMRON_END, 0, 0, NULL, 0, buf, sizeof(buf)),
+		8);
+	unhex("080f000000000007", want, sizeof(want));
+	assert_memory_equal(buf, want, 8);
+	/* hass-omron: read 0x10 bytes at 0x0098 */
+	(void)hv_omron_frame(HV_OMRON_READ, 0x0098, 0x10, NULL, 0, buf,
+			     sizeof(buf));
+	unhex("0801000098100081", want, sizeof(want));
+	assert_memory_equal(buf, want, 8);
+	/* too long for the four channels */
+	assert_int_equal(hv_omron_frame(HV_OMRON_WRITE, 0, 57, buf, 57, buf,
+					sizeof(buf)),
+			 0);
+}
+
+static void test_answers_as_published(void **state)
+{
+	struct hv_omron_answer a;
+	struct hv_measurement m;
+	struct hv_frame f;
+	uint8_t v[32];
+	size_t n;
+
+	(void)state;
+	/* a real cuff's answer to the start command (hass-omron) */
+	n = unhex("0880000000100098", v, sizeof(v));
+	assert_int_equal(hv_omron_answer_parse(v, n, &a), 0);
+	assert_int_equal(a.type, 0x8000);
+	assert_int_equal(a.code, 0);
+	assert_false(a.partial);
+	rx0_frame(&f, v, n, 0);
+	assert_int_equal(hv_registry_decode(&f, &omron_driver, &m), 0);
+	assert_false(m.final);
+	assert_string_equal(m.context_key[0], "omron");
+	assert_string_equal(m.context_value[0], "transmission_started");
+	/* hass-omron's error frame: 8f00, code 3 */
+	n = hv_omron_frame(0x8f00, 0, 1, (const uint8_t[]){ 0x03 }, 1, v,
+			   sizeof(v));
+	assert_int_equal(hv_omron_answer_parse(v, n, &a), 0);
+	assert_int_equal(a.code, 3);
+	rx0_frame(&f, v, n, 0);
+	assert_int_equal(hv_registry_decode(&f, &omron_driver, &m), 0);
+	assert_true(hv_measurement_has_flag(&m, "device_error"));
+	/* one bit flipped: the checksum fails */
+	n = unhex("0880000000100099", v, sizeof(v));
+	assert_int_equal(hv_omron_answer_parse(v, n, &a), -EBADMSG);
+	rx0_frame(&f, v, n, 0);
+	assert_int_equal(hv_registry_decode(&f, &omron_driver, &m), -EBADMSG);
+	assert_int_equal(m.status, HV_STATUS_INVALID);
+	/* hass-omron: a read answer announcing 16 bytes with 4 present */
+	n = unhex("1881000098 10 aabbccdd00", v, sizeof(v));
+	v[n] = hv_omron_xor(v, n);
+	assert_int_equal(hv_omron_answer_parse(v, n + 1, &a), -EBADMSG);
+	/* too short */
+	assert_int_equal(hv_omron_answer_parse(v, 4, &a), -EBADMSG);
+	/* an 18-byte write answer (omblepy README: as long as the command):
+	 * RX 0 holds its first 16 bytes, the header is enough */
+	n = hv_omron_frame(0x81c0, 0x029a, 10, (const uint8_t[10]){ 0 }, 10, v,
+			   sizeof(v));
+	assert_int_equal(n, 18);
+	assert_int_equal(hv_omron_answer_parse(v, 16, &a), 0);
+	assert_true(a.partial);
+	assert_int_equal(a.type, 0x81c0);
+	assert_int_equal(a.address, 0x029a);
+	rx0_frame(&f, v, 16, 0);
+	assert_int_equal(hv_registry_decode(&f, &omron_driver, &m), 0);
+	assert_string_equal(m.context_value[0], "memory_written");
+	/* a partial read answer cannot be: its bytes would be cut */
+	n = hv_omron_frame(0x8100, 0x02ac, 14, v, 14, v, sizeof(v));
+	assert_int_equal(hv_omron_answer_parse(v, 16, &a), -EBADMSG);
+	/* a command is no answer */
+	n = unhex("080100026026004d", v, sizeof(v));
+	rx0_frame(&f, v, n, 0);
+	assert_int_equal(hv_registry_decode(&f, &omron_driver, &m), -EBADMSG);
+	/* a frame of another characteristic is not this driver's */
+	f.characteristic = hv_uuid16(0x2a35);
+	assert_int_equal(omron_driver.decode(&f, &m), -ENODEV);
+}
+
+/* ---- records ----------------------------------------------------------------- */
+
+static void test_record_hem7600t(void **state)
+{
+	const struct hv_omron_model *mdl = model("HEM-7600T-E");
+	struct hv_omron_record r;
+	struct hv_measurement m;
+	struct hv_frame f;
+	uint8_t rec[16], v[32];
+	size_t n;
+
+	(void)state;
+	n = unhex("5b781a4819d71b42000014006996", rec, sizeof(rec));
+	assert_int_equal(n, 14);
+	assert_int_equal(hv_omron_record_decode(mdl, rec, n, &r), 0);
+	assert_int_equal(r.sys, 145);
+	assert_int_equal(r.dia, 91);
+	assert_int_equal(r.pulse, 72);
+	/* the clock as omblepy's bit ranges read it: 2026-06-14 23:45:02 */
+	assert_int_equal(r.time.year, 2026);
+	assert_int_equal(r.time.month, 6);
+	assert_int_equal(r.time.day, 14);
+	assert_int_equal(r.time.hour, 23);
+	assert_int_equal(r.time.minute, 45);
+	assert_int_equal(r.time.second, 2);
+	assert_false(r.movement);
+	assert_false(r.irregular);
+
+	/* the cuff's answer to reading its first 8 bytes in slot 23 */
+	n = hv_omron_frame(0x8100, hv_omron_slot_address(mdl, 0, 23), 8, rec, 8,
+			   v, sizeof(v));
+	assert_int_equal(n, 16);
+	rx0_frame(&f, v, n, hv_omron_quirks(mdl));
+	f.now = 1782000000; /* 2026-06-21 */
+	assert_int_equal(hv_registry_decode(&f, &omron_driver, &m), 0);
+	assert_string_equal(m.driver, "omron");
+	assert_true(m.final);
+	assert_int_equal(m.user_index, 0);
+	assert_true(m.has_device_time);
+	assert_int_equal(m.device_time.day, 14);
+	assert_int_equal(m.sequence_number, -1); /* no position in the quirks */
+	assert_float_equal(
+		hv_measurement_find(&m, HV_METRIC_SYSTOLIC_PRESSURE)->value,
+		145, 0);
+	assert_float_equal(
+		hv_measurement_find(&m, HV_METRIC_DIASTOLIC_PRESSURE)->value,
+		91, 0);
+	assert_float_equal(hv_measurement_find(&m, HV_METRIC_PULSE_RATE)->value,
+			   72, 0);
+	/* without quirks, the advertised name says the model */
+	f.quirks = 0;
+	f.name = "HEM-7600T";
+	assert_int_equal(hv_registry_decode(&f, &omron_driver, &m), 0);
+	assert_true(m.final);
+	/* with neither, the bytes are only explained */
+	f.name = NULL;
+	assert_int_equal(hv_registry_decode(&f, &omron_driver, &m), 0);
+	assert_false(m.final);
+	assert_string_equal(m.context_value[0], "memory_read");
+}
+
+static void check_le(const char *hex, unsigned sys, unsigned dia,
+		     unsigned pulse, struct hv_datetime t)
+{
+	struct hv_omron_record r;
+	uint8_t rec[16];
+	size_t n = unhex(hex, rec, sizeof(rec));
+
+	/* the 16-byte little-endian layout's first 8 bytes are the 14-byte
+	 * layout hass-omron reads from a HEM-7142T2 */
+	assert_int_equal(hv_omron_record_decode(model("HEM-7361T"), rec, 8, &r),
+			 0);
+	assert_true(n >= 8);
+	assert_int_equal(r.sys, sys);
+	assert_int_equal(r.dia, dia);
+	assert_int_equal(r.pulse, pulse);
+	assert_memory_equal(&r.time, &t, sizeof(t));
+}
+
+static void test_record_little_endian(void **state)
+{
+	(void)state;
+	check_le("6558541a331ade1800004c00ba00", 126, 88, 84,
+		 (struct hv_datetime){ 2026, 6, 17, 19, 35, 30 });
+	check_le("6457431a7316161c000046001900", 125, 87, 67,
+		 (struct hv_datetime){ 2026, 5, 19, 19, 48, 22 });
+}
+
+static void test_record_empty_and_short(void **state)
+{
+	uint8_t ff[16];
+	struct hv_omron_record r;
+	struct hv_measurement m;
+	struct hv_frame f;
+	uint8_t v[32];
+	size_t n;
+
+	(void)state;
+	memset(ff, 0xff, sizeof(ff));
+	for (size_t i = 0; i < hv_omron_n_models; i++)
+		assert_int_equal(
+			hv_omron_record_decode(&hv_omron_models[i], ff, 16, &r),
+			-ENODATA);
+	assert_int_equal(hv_omron_record_decode(model("HEM-7322T"), ff, 7, &r),
+			 -EBADMSG);
+	n = hv_omron_frame(0x8100, 0x02ac, 8, ff, 8, v, sizeof(v));
+	rx0_frame(&f, v, n, hv_omron_quirks(model("HEM-7322T")));
+	assert_int_equal(hv_registry_decode(&f, &omron_driver, &m), 0);
+	assert_false(m.final);
+	assert_string_equal(m.context_value[0], "empty_slot");
+}
+
+/* Every field of every layout lies in the first 8 bytes (what is read),
+ * and a record survives encode → the cuff's answer → decode. */
+static void test_layouts_round_trip(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < hv_omron_n_models; i++) {
+		const struct hv_omron_model *mdl = &hv_omron_models[i];
+		struct hv_omron_record in = {
+			.sys = 187, .dia = 103, .pulse = 64,
+			.time = { 2031, 12, 31, 23, 58, 59 },
+			.movement = true, .irregular = (i % 2) == 0,
+		}, out;
+		uint8_t rec[16], big[16];
+
+		assert_true(mdl->record_size <= sizeof(rec));
+		assert_int_equal(hv_omron_record_encode(mdl, &in, rec), 0);
+		assert_int_equal(hv_omron_record_decode(mdl, rec, 8, &out), 0);
+		assert_memory_equal(&in, &out, sizeof(in));
+		for (size_t k = 8; k < mdl->record_size; k++)
+			assert_int_equal(rec[k], 0);
+		in.sys = 300;
+		assert_int_equal(hv_omron_record_encode(mdl, &in, big),
+				 -ERANGE);
+		for (int u = 0; u < mdl->n_users; u++) {
+			int uu, slot;
+
+			assert_true(mdl->slots[u] <= HV_OMRON_SLOTS_MAX);
+			assert_int_equal(
+				hv_omron_locate(
+					mdl,
+					hv_omron_slot_address(
+						mdl, u, mdl->slots[u] - 1),
+					&uu, &slot),
+				0);
+			assert_int_equal(uu, u);
+			assert_int_equal(slot, mdl->slots[u] - 1);
+		}
+		assert_int_equal(hv_omron_locate(mdl, mdl->bank[0] + 1,
+						 &(int){ 0 }, &(int){ 0 }),
+				 -ENOENT);
+	}
+}
+
+static void test_encode_decode(void **state)
+{
+	struct hv_measurement m, back;
+	struct hv_frame f = { 0 };
+
+	(void)state;
+	hv_measurement_init(&m, "omron");
+	(void)hv_measurement_add(&m, HV_METRIC_SYSTOLIC_PRESSURE, 121);
+	(void)hv_measurement_add(&m, HV_METRIC_DIASTOLIC_PRESSURE, 79);
+	(void)hv_measurement_add(&m, HV_METRIC_PULSE_RATE, 61);
+	(void)hv_measurement_add_flag(&m, "irregular_pulse");
+	m.has_raw_device_time = m.has_device_time = true;
+	m.raw_device_time = m.device_time =
+		(struct hv_datetime){ 2025, 3, 9, 7, 5, 0 };
+	m.user_index = 1;
+	f.quirks = hv_omron_quirks(model("HEM-7361T"));
+	assert_int_equal(omron_driver.encode(&m, NULL, &f), 0);
+	assert_int_equal(f.value_len, 16);
+	assert_int_equal(hv_be16(f.value + 3), 0x06d8);
+	assert_int_equal(hv_registry_decode(&f, &omron_driver, &back), 0);
+	assert_true(back.final);
+	assert_int_equal(back.user_index, 1);
+	assert_true(hv_measurement_has_flag(&back, "irregular_pulse"));
+	assert_false(hv_measurement_has_flag(&back, "body_movement"));
+	assert_int_equal(back.raw_device_time.minute, 5);
+	/* out of any field, or not a number: refused, never cast */
+	m.readings[0].value = 1e300;
+	assert_int_equal(omron_driver.encode(&m, NULL, &f), -EINVAL);
+	m.readings[0].value = 0.0 / 0.0;
+	assert_int_equal(omron_driver.encode(&m, NULL, &f), -EINVAL);
+	m.readings[0].value = 121;
+	/* no pulse: not expressible */
+	m.n_readings = 2;
+	assert_int_equal(omron_driver.encode(&m, NULL, &f), -EINVAL);
+}
+
+/* ---- settings: write positions and clock -------------------------------------- */
+
+static void test_write_slots(void **state)
+{
+	const struct hv_omron_model *mdl = model("HEM-6232T-E");
+	uint8_t v[16], le[8] = { 0x05, 0x80, 0x3b, 0x00 };
+
+	(void)state;
+	(void)unhex("401880000064800000e0000000008000", v, sizeof(v));
+	assert_int_equal(hv_omron_write_slot(mdl, v, 16, 0), 24);
+	assert_int_equal(hv_omron_write_slot(mdl, v, 16, 1), 0);
+	assert_int_equal(hv_omron_write_slot(mdl, v, 16, 2), -EBADMSG);
+	/* little-endian models: the low byte comes first */
+	assert_int_equal(hv_omron_write_slot(model("HEM-7155T"), le, 8, 0), 5);
+	assert_int_equal(hv_omron_write_slot(model("HEM-7155T"), le, 8, 1), 59);
+	le[2] = 60; /* past the ring */
+	assert_int_equal(hv_omron_write_slot(model("HEM-7155T"), le, 8, 1),
+			 -EBADMSG);
+}
+
+static void test_time_blocks(void **state)
+{
+	static const char *const published[] = {
+		"c8a80000000000001a06120e3509ee00", /* 2026-06-18 14:53:09 */
+		"c6a40100000000001a070f113b13fa00", /* 2026-07-15 17:59:19 */
+	};
+	static const struct hv_datetime times[] = {
+		{ 2026, 6, 18, 14, 53, 9 },
+		{ 2026, 7, 15, 17, 59, 19 },
+	};
+	const struct hv_omron_model *le = model("HEM-7361T"),
+				    *be = model("HEM-7322T");
+	uint8_t v[16], block[16];
+	struct hv_datetime t;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		(void)unhex(published[i], v, sizeof(v));
+		assert_int_equal(hv_omron_time_parse(le, v, 16, &t), 0);
+		assert_memory_equal(&t, &times[i], sizeof(t));
+		/* the same block back from its kept bytes and the time */
+		assert_int_equal(hv_omron_time_block(le, v, &times[i], block),
+				 0);
+		assert_memory_equal(block, v, 16);
+		v[14] ^= 1;
+		assert_int_equal(hv_omron_time_parse(le, v, 16, &t), -EBADMSG);
+	}
+	/* the classic block: month, year, hour, day, second, minute, 00, sum */
+	assert_int_equal(hv_omron_time_block(be,
+					     (const uint8_t[]){ 0x12, 0x34 },
+					     &times[0], block),
+			 0);
+	(void)unhex("1234061a0e1209350000", v, sizeof(v));
+	v[9] = (uint8_t)(0x12 + 0x34 + 0x06 + 0x1a + 0x0e + 0x12 + 0x09 + 0x35);
+	assert_memory_equal(block, v, 10);
+	assert_int_equal(hv_omron_time_parse(be, block, 10, &t), 0);
+	assert_memory_equal(&t, &times[0], sizeof(t));
+	assert_int_equal(hv_omron_time_len(model("HEM-6232T")), 0);
+}
+
+/* ---- positions ---------------------------------------------------------------- */
+
+static void test_sequence_numbers(void **state)
+{
+	const struct hv_omron_model *mdl = model("HEM-7322T");
+	struct hv_omron_position p = { .laps = 7,
+				       .next = { 99, 3 },
+				       .known = { true, true } },
+				 q;
+	int32_t prev, seq;
+	unsigned quirks;
+
+	(void)state;
+	seq = hv_omron_sequence(&p);
+	assert_int_equal(hv_omron_position_from_sequence(seq, &q), 0);
+	assert_memory_equal(&p, &q, sizeof(p));
+	assert_int_equal(hv_omron_position_from_sequence(-1, &q), -EINVAL);
+	assert_int_equal(hv_omron_position_from_sequence(1 << 27, &q), -EINVAL);
+	/* user 1 read from slot 97 round the end of its ring: ever larger */
+	quirks = hv_omron_quirks_reading(mdl, 0, 97, 3, true, 7);
+	assert_ptr_equal(hv_omron_model_of_quirks(quirks), mdl);
+	prev = hv_omron_sequence(
+		&(struct hv_omron_position){ 7, { 97, 3 }, { true, true } });
+	for (int slot = 97; slot != 5; slot = (slot + 1) % 100) {
+		seq = hv_omron_record_sequence(mdl, quirks, 0, slot);
+		assert_true(seq > prev);
+		prev = seq;
+	}
+	assert_int_equal(hv_omron_position_from_sequence(prev, &q), 0);
+	assert_int_equal(q.laps, 8);
+	assert_int_equal(q.next[0], 5);
+	assert_int_equal(q.next[1], 3);
+	/* another user's record carries none */
+	assert_int_equal(hv_omron_record_sequence(mdl, quirks, 1, 3), -1);
+	assert_int_equal(
+		hv_omron_record_sequence(mdl, hv_omron_quirks(mdl), 0, 3), -1);
+}
+
+/* ---- the conversation against a scripted cuff --------------------------------- */
+
+struct cuff {
+	const struct hv_omron_model *mdl;
+	uint8_t mem[0x1000];
+	bool pairing_mode;
+	bool keyed; /* a key is programmed */
+	uint8_t key[HV_OMRON_KEY_LEN];
+	bool unlocked, started;
+	uint8_t tx[HV_OMRON_FRAME_MAX]; /* a command across TX channels */
+	size_t tx_len;
+	/* notifications waiting: characteristic text, value */
+	const char *out_chr[8];
+	uint8_t out[8][HV_OMRON_FRAME_MAX];
+	size_t out_len[8], n_out;
+	unsigned reads, writes;
+};
+
+struct gateway {
+	struct hv_session s;
+	struct hv_measurement stored[256];
+	size_t n_stored;
+	int fail_store_at; /* the n-th final record (1-based) fails */
+	size_t n_final;
+	bool held;
+};
+
+static void cuff_notify(struct cuff *c, const char *chr, const uint8_t *v,
+			size_t n)
+{
+	assert_true(c->n_out < 8);
+	c->out_chr[c->n_out] = chr;
+	memcpy(c->out[c->n_out], v, n);
+	c->out_len[c->n_out++] = n;
+}
+
+static void cuff_answer(struct cuff *c, uint16_t type, uint16_t addr,
+			uint8_t count, const uint8_t *data, size_t n)
+{
+	uint8_t v[HV_OMRON_FRAME_MAX];
+	size_t len = hv_omron_frame(type, addr, count, data, n, v, sizeof(v));
+
+	/* more than 16 bytes would go on as many RX channels */
+	assert_true(len > 0 && len <= 16);
+	cuff_notify(c, HV_OMRON_RX0, v, len);
+}
+
+static void cuff_command(struct cuff *c)
+{
+	const uint8_t *v = c->tx;
+	uint16_t type = hv_be16(v + 1), addr = hv_be16(v + 3);
+
+	assert_int_equal(hv_omron_xor(v, c->tx_len), 0);
+	switch (type) {
+	case HV_OMRON_START:
+		c->started = c->unlocked || c->keyed;
+		cuff_answer(c, 0x8000, 0, 0x10, (const uint8_t[]){ 0 }, 0);
+		break;
+	case HV_OMRON_READ:
+		assert_true(c->started && c->unlocked);
+		assert_true(addr + v[5] <= sizeof(c->mem));
+		c->reads++;
+		cuff_answer(c, 0x8100, addr, v[5], c->mem + addr, v[5]);
+		break;
+	case HV_OMRON_WRITE:
+		assert_true(c->started && c->unlocked);
+		memcpy(c->mem + addr, v + 6, v[5]);
+		c->writes++;
+		cuff_answer(c, 0x81c0, addr, v[5], NULL, 0);
+		break;
+	case HV_OMRON_END:
+		c->started = false;
+		cuff_answer(c, 0x8f00, 0, 0, NULL, 0);
+		break;
+	default:
+		fail();
+	}
+}
+
+static void cuff_write(struct cuff *c, const char *chr, const uint8_t *v,
+		       size_t n)
+{
+	uint8_t ans[2] = { 0 };
+
+	if (strcmp(chr, HV_OMRON_UNLOCK) == 0) {
+		assert_int_equal(n, 17);
+		ans[0] = (uint8_t)(0x80 | v[0]);
+		if (v[0] == 0x01) {
+			c->unlocked = c->keyed && !c->pairing_mode &&
+				      memcmp(c->key, v + 1, 16) == 0;
+			ans[1] = c->unlocked ? 0 : 1;
+		} else if (v[0] == 0x02) {
+			ans[1] = c->pairing_mode ? 0 : 1;
+		} else if (v[0] == 0x00 && c->pairing_mode) {
+			memcpy(c->key, v + 1, 16);
+			c->keyed = true;
+		} else {
+			ans[1] = 1;
+		}
+		cuff_notify(c, HV_OMRON_UNLOCK, ans, 2);
+		return;
+	}
+	if (strcmp(chr, HV_OMRON_TX0) == 0) {
+		memcpy(c->tx, v, n);
+		c->tx_len = n;
+	} else {
+		assert_string_equal(chr, HV_OMRON_TX1);
+		assert_int_equal(c->tx_len, 16);
+		memcpy(c->tx + 16, v, n);
+		c->tx_len += n;
+	}
+	if (c->tx_len >= c->tx[0])
+		cuff_command(c);
+}
+
+/* What bluez.c session_deliver and the daemon's ingest do with a value:
+ * decode once with the session's driver and quirks, store what is final,
+ * and advance the last sequence only past what was stored. */
+static void gateway_deliver(struct gateway *g, const char *chr,
+			    const uint8_t *v, size_t n)
+{
+	struct hv_measurement m;
+	struct hv_frame f = { .has_characteristic = true };
+
+	assert_int_equal(hv_uuid_parse(chr, &f.characteristic), 0);
+	memcpy(f.value, v, n);
+	f.value_len = n;
+	f.quirks = g->s.quirks;
+	f.now = 1893456000; /* 2030-01-01 */
+	if (hv_registry_decode(&f, &omron_driver, &m) < 0 || !m.final)
+		return;
+	if (++g->n_final == (size_t)g->fail_store_at) {
+		g->held = true;
+		return;
+	}
+	for (size_t i = 0; i < g->n_stored; i++)
+		if (g->stored[i].sequence_number == m.sequence_number)
+			goto advance; /* a duplicate: stored already */
+	assert_true(g->n_stored < 256);
+	g->stored[g->n_stored++] = m;
+advance:
+	if (!g->held && m.sequence_number > g->s.last_sequence)
+		g->s.last_sequence = m.sequence_number;
+}
+
+static int run_session(struct gateway *g, struct cuff *c, const char *name)
+{
+	struct hv_conv conv;
+	const struct hv_step *st;
+	uint8_t buf[HV_FRAME_DATA_MAX];
+	size_t len;
+	int32_t last = g->s.last_sequence; /* the store's, per device */
+
+	hv_session_init(&g->s, 1893456000 + 3600 * 10);
+	g->s.last_sequence = last;
+	g->held = false;
+	g->n_final = 0;
+	g->s.name = name;
+	g->s.now_local = (struct hv_datetime){ 2030, 1, 1, 10, 0, 0 };
+	hv_conv_init(&conv, omron_driver.conversation, &g->s);
+	c->unlocked = c->started = false;
+	while ((st = hv_conv_current(&conv))) {
+		switch (st->op) {
+		case HV_STEP_SUBSCRIBE:
+			hv_conv_step_done(&conv, 0);
+			break;
+		case HV_STEP_READ:
+			gateway_deliver(g, "2a24",
+					(const uint8_t *)c->mdl->name,
+					strlen(c->mdl->name));
+			(void)hv_conv_feed(&conv, (const uint8_t *)c->mdl->name,
+					   strlen(c->mdl->name));
+			break;
+		case HV_STEP_WRITE:
+			assert_int_equal(hv_conv_write_payload(st, &g->s, buf,
+							       sizeof(buf),
+							       &len),
+					 0);
+			cuff_write(c, st->characteristic, buf, len);
+			hv_conv_step_done(&conv, 0);
+			break;
+		case HV_STEP_WAIT:
+			if (hv_conv_replay_stash(&conv))
+				break;
+			if (!c->n_out) {
+				hv_conv_step_done(&conv, -ETIMEDOUT);
+				break;
+			}
+			break;
+		default:
+			fail();
+		}
+		/* the cuff's notifications, in order */
+		while (c->n_out) {
+			struct hv_uuid u;
+			const char *chr = c->out_chr[0];
+			uint8_t v[HV_OMRON_FRAME_MAX];
+			size_t n = c->out_len[0];
+
+			memcpy(v, c->out[0], n);
+			memmove(&c->out_chr[0], &c->out_chr[1],
+				sizeof(c->out_chr[0]) * (c->n_out - 1));
+			memmove(&c->out[0], &c->out[1],
+				sizeof(c->out[0]) * (c->n_out - 1));
+			memmove(&c->out_len[0], &c->out_len[1],
+				sizeof(c->out_len[0]) * (c->n_out - 1));
+			c->n_out--;
+			gateway_deliver(g, chr, v, n);
+			assert_int_equal(hv_uuid_parse(chr, &u), 0);
+			if (hv_conv_waits_for(&conv, &u))
+				(void)hv_conv_feed(&conv, v, n);
+			else
+				hv_conv_stash(&conv, &u, v, n);
+		}
+	}
+	return conv.result;
+}
+
+/* Store a record in slot `slot` of user u, as the cuff does, and move the
+ * write position past it. */
+static void cuff_measure(struct cuff *c, int u, unsigned sys, int minute)
+{
+	const struct hv_omron_model *mdl = c->mdl;
+	uint8_t *index = c->mem + mdl->settings_read + mdl->index_offset;
+	int k = mdl->little_endian ? 2 * u : 2 * u + 1;
+	int slot = index[k];
+	struct hv_omron_record r = { .sys = sys,
+				     .dia = 80,
+				     .pulse = 60,
+				     .time = { 2029, 12, 31, 8,
+					       (uint8_t)(minute % 60), 0 } };
+
+	r.time.hour = (uint8_t)(8 + minute / 60);
+	assert_int_equal(
+		hv_omron_record_encode(
+			mdl, &r, c->mem + hv_omron_slot_address(mdl, u, slot)),
+		0);
+	index[k] = (uint8_t)((slot + 1) % mdl->slots[u]);
+}
+
+static void cuff_init(struct cuff *c, const char *name)
+{
+	memset(c, 0, sizeof(*c));
+	c->mdl = model(name);
+	memset(c->mem, 0xff, sizeof(c->mem));
+	memset(c->mem + c->mdl->settings_read, 0, 0x40);
+	memcpy(c->key, "homevitals-omron", 16);
+	c->keyed = true;
+}
+
+static bool stored_sys(const struct gateway *g, unsigned sys, int user)
+{
+	for (size_t i = 0; i < g->n_stored; i++)
+		if (hv_measurement_find(&g->stored[i],
+					HV_METRIC_SYSTOLIC_PRESSURE)
+				    ->value == sys &&
+		    g->stored[i].user_index == user)
+			return true;
+	return false;
+}
+
+static void test_conversation_new_records_only(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+	struct hv_datetime t;
+
+	(void)state;
+	cuff_init(&c, "HEM-7322T");
+	memset(&g, 0, sizeof(g));
+	g.s.last_sequence = -1;
+	for (int i = 0; i < 3; i++)
+		cuff_measure(&c, 0, 120 + (unsigned)i, i);
+	cuff_measure(&c, 1, 140, 10);
+	/* first session: the rings never went round (their write slots are
+	 * empty): slots 0 to the write slot, 4 records */
+	assert_int_equal(run_session(&g, &c, NULL), 0);
+	assert_int_equal(g.n_stored, 4);
+	assert_true(stored_sys(&g, 121, 0) && stored_sys(&g, 140, 1));
+	assert_int_equal(c.reads, 1 + (1 + 3) + (1 + 1) + 1);
+	/* the clock was set, in the classic layout, at settings_write */
+	assert_int_equal(c.writes, 1);
+	assert_int_equal(
+		hv_omron_time_parse(c.mdl, c.mem + 0x0286 + 0x14, 10, &t), 0);
+	assert_int_equal(t.year, 2030);
+	assert_int_equal(t.hour, 10);
+	assert_int_equal(g.s.last_sequence,
+			 hv_omron_sequence(&(struct hv_omron_position){
+				 0, { 3, 1 }, { true, true } }));
+
+	/* second session: only the two new ones (one per user) */
+	c.reads = c.writes = 0;
+	cuff_measure(&c, 0, 150, 20);
+	cuff_measure(&c, 1, 160, 30);
+	assert_int_equal(run_session(&g, &c, NULL), 0);
+	assert_int_equal(g.n_stored, 6);
+	assert_int_equal(c.reads, 1 + 2 + 1);
+	assert_true(stored_sys(&g, 150, 0) && stored_sys(&g, 160, 1));
+
+	/* nothing new: the positions and the clock only */
+	c.reads = 0;
+	assert_int_equal(run_session(&g, &c, NULL), 0);
+	assert_int_equal(c.reads, 2);
+	assert_int_equal(g.n_stored, 6);
+}
+
+static void test_conversation_never_loses_a_record(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+	int32_t before;
+
+	(void)state;
+	cuff_init(&c, "HEM-7322T");
+	memset(&g, 0, sizeof(g));
+	g.s.last_sequence = -1;
+	cuff_measure(&c, 0, 100, 0);
+	assert_int_equal(run_session(&g, &c, NULL), 0);
+	before = g.s.last_sequence;
+	assert_true(before >= 0);
+	for (int i = 0; i < 4; i++)
+		cuff_measure(&c, 0, 101 + (unsigned)i, 1 + i);
+	cuff_measure(&c, 1, 200, 9);
+	/* the second of five records is not stored: nothing after it counts */
+	g.fail_store_at = 2;
+	assert_int_equal(run_session(&g, &c, NULL), 0);
+	assert_false(stored_sys(&g, 102, 0));
+	assert_true(stored_sys(&g, 101, 0));
+	assert_true(g.s.last_sequence > before);
+	/* the next session asks again from the failed one on */
+	g.fail_store_at = 0;
+	c.reads = 0;
+	assert_int_equal(run_session(&g, &c, NULL), 0);
+	for (unsigned sys = 100; sys <= 104; sys++)
+		assert_true(stored_sys(&g, sys, 0));
+	assert_true(stored_sys(&g, 200, 1));
+	/* positions, user 1's three, user 2's write slot and one, clock */
+	assert_int_equal(c.reads, 1 + 3 + 2 + 1);
+	assert_int_equal(g.n_stored, 6);
+}
+
+static void test_conversation_ring_wraps(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+	const struct hv_omron_model *mdl;
+
+	(void)state;
+	cuff_init(&c, "HEM-7155T");
+	mdl = c.mdl;
+	memset(&g, 0, sizeof(g));
+	g.s.last_sequence = -1;
+	for (int i = 0; i < 58; i++)
+		cuff_measure(&c, 0, 100 + (unsigned)i, i);
+	assert_int_equal(run_session(&g, &c, "HEM-7155T"), 0);
+	assert_int_equal(g.n_stored, 58);
+	/* five more: slots 58, 59, 0, 1, 2 */
+	for (int i = 0; i < 5; i++)
+		cuff_measure(&c, 0, 200 + (unsigned)i, 100 + i);
+	c.reads = 0;
+	assert_int_equal(run_session(&g, &c, "HEM-7155T"), 0);
+	assert_int_equal(g.n_stored, 63);
+	/* user 2's ring is still unknown: its empty write slot is looked at */
+	assert_int_equal(c.reads, 1 + 5 + 1 + 1);
+	for (unsigned sys = 200; sys < 205; sys++)
+		assert_true(stored_sys(&g, sys, 0));
+	assert_int_equal(c.mem[mdl->settings_read], 3);
+}
+
+/* The first session: user 1's ring is stored, user 2's first record is
+ * not. User 2's ring stays unknown, so the next session reads it whole
+ * again: nothing lost, nothing stored twice. */
+static void test_conversation_first_session_failure(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	cuff_init(&c, "HEM-7322T");
+	memset(&g, 0, sizeof(g));
+	g.s.last_sequence = -1;
+	for (int i = 0; i < 3; i++)
+		cuff_measure(&c, 0, 120 + (unsigned)i, i);
+	cuff_measure(&c, 1, 140, 10);
+	cuff_measure(&c, 1, 141, 11);
+	g.fail_store_at = 4;
+	assert_int_equal(run_session(&g, &c, NULL), 0);
+	assert_false(stored_sys(&g, 140, 1));
+	assert_int_equal(g.n_stored, 4);
+	g.fail_store_at = 0;
+	c.reads = 0;
+	assert_int_equal(run_session(&g, &c, NULL), 0);
+	assert_true(stored_sys(&g, 140, 1));
+	assert_int_equal(g.n_stored, 5);
+	/* positions, user 2's write slot and its two slots, clock */
+	assert_int_equal(c.reads, 1 + 3 + 1);
+}
+
+/* A ring that went round: its write slot holds the oldest record, and the
+ * whole ring is read from there. */
+static void test_conversation_first_session_wrapped(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	cuff_init(&c, "HEM-7155T");
+	memset(&g, 0, sizeof(g));
+	g.s.last_sequence = -1;
+	for (int i = 0; i < 62; i++)
+		cuff_measure(&c, 0, 100 + (unsigned)i, i);
+	assert_int_equal(run_session(&g, &c, "HEM-7155T"), 0);
+	assert_int_equal(g.n_stored, 60);
+	assert_false(stored_sys(&g, 101, 0)); /* overwritten on the cuff */
+	assert_true(stored_sys(&g, 102, 0) && stored_sys(&g, 161, 0));
+	assert_int_equal(c.reads, 1 + 60 + 1 + 1);
+}
+
+static void test_conversation_pairing(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	cuff_init(&c, "HEM-7600T");
+	c.keyed = false;
+	memset(&g, 0, sizeof(g));
+	g.s.last_sequence = -1;
+	cuff_measure(&c, 0, 130, 0);
+	/* not in pairing mode and not keyed: the unlock fails, so does 02 */
+	assert_int_equal(run_session(&g, &c, "HEM-7600T"), -EACCES);
+	assert_false(c.keyed);
+	/* pairing mode: the key is programmed; the records come next time */
+	c.pairing_mode = true;
+	assert_int_equal(run_session(&g, &c, "HEM-7600T"), 0);
+	assert_true(c.keyed);
+	assert_memory_equal(c.key, "homevitals-omron", 16);
+	assert_int_equal(g.n_stored, 0);
+	c.pairing_mode = false;
+	assert_int_equal(run_session(&g, &c, "HEM-7600T"), 0);
+	assert_int_equal(g.n_stored, 1);
+	assert_true(stored_sys(&g, 130, 0));
+}
+
+static void test_selection(void **state)
+{
+	struct hv_frame f = { 0 };
+
+	(void)state;
+	assert_null(hv_registry_select(&f));
+	f.name = "HEM-7361T";
+	assert_ptr_equal(hv_registry_select(&f), &omron_driver);
+	f.name = "HEM-9999T";
+	assert_null(hv_registry_select(&f));
+	/* model numbers hass-omron maps to a row's layout */
+	assert_ptr_equal(hv_omron_model_by_name("HEM-7280T-D"),
+			 hv_omron_model_by_name("HEM-7322T"));
+	assert_ptr_equal(hv_omron_model_by_name("HEM-7271T"),
+			 hv_omron_model_by_name("HEM-7600T"));
+	assert_null(hv_omron_model_by_name("HEM-72"));
+	f.n_service_uuids = 1;
+	assert_int_equal(hv_uuid_parse(HV_OMRON_SERVICE, &f.service_uuids[0]),
+			 0);
+	assert_ptr_equal(hv_registry_select(&f), &omron_driver);
+	/* a SIG cuff stays the SIG driver's, whatever its name */
+	f.service_uuids[0] = hv_uuid16(0x1810);
+	f.name = NULL;
+	assert_ptr_not_equal(hv_registry_select(&f), &omron_driver);
+	f.name = "HEM-7155T";
+	assert_ptr_not_equal(hv_registry_select(&f), &omron_driver);
+	assert_non_null(hv_registry_select(&f));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_commands_as_published),
+		cmocka_unit_test(test_answers_as_published),
+		cmocka_unit_test(test_record_hem7600t),
+		cmocka_unit_test(test_record_little_endian),
+		cmocka_unit_test(test_record_empty_and_short),
+		cmocka_unit_test(test_layouts_round_trip),
+		cmocka_unit_test(test_encode_decode),
+		cmocka_unit_test(test_write_slots),
+		cmocka_unit_test(test_time_blocks),
+		cmocka_unit_test(test_sequence_numbers),
+		cmocka_unit_test(test_conversation_new_records_only),
+		cmocka_unit_test(test_conversation_never_loses_a_record),
+		cmocka_unit_test(test_conversation_ring_wraps),
+		cmocka_unit_test(test_conversation_first_session_failure),
+		cmocka_unit_test(test_conversation_first_session_wrapped),
+		cmocka_unit_test(test_conversation_pairing),
+		cmocka_unit_test(test_selection),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
