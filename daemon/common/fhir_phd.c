@@ -682,6 +682,32 @@ static int add_phd_device(cJSON *entries, const struct phd_record *pr,
 			 HV_PHD_SYSTEM_EUI64, pr->eui64);
 }
 
+/* The PhgDevice's time synchronisation property (PhgDevice.fsh,
+ * property[timeSyncProperty]; codes of ValueSet.MDCTimeSyncMethods.fsh). */
+static bool add_time_sync(cJSON *device, enum hv_clock_sync sync)
+{
+	static const struct {
+		const char *code, *ref;
+	} methods[] = {
+		[HV_CLOCK_SYNC_NONE] = { "532224", "MDC_TIME_SYNC_NONE" },
+		[HV_CLOCK_SYNC_SNTP] = { "532228", "MDC_TIME_SYNC_SNTPV4330" },
+		[HV_CLOCK_SYNC_NTP] = { "532226", "MDC_TIME_SYNC_NTPV4" },
+	};
+	cJSON *props, *p, *values, *v, *codings;
+
+	if (sync == HV_CLOCK_SYNC_UNKNOWN || (size_t)sync >= ELEMENTSOF(methods))
+		return true;
+	return (props = cJSON_AddArrayToObject(device, "property")) &&
+	       (p = append_object(props)) &&
+	       add_concept(p, "type", SYSTEM_MDC, "68220",
+			   "MDC_TIME_SYNC_PROTOCOL", "Time synchronization protocol") &&
+	       (values = cJSON_AddArrayToObject(p, "valueCode")) &&
+	       (v = append_object(values)) &&
+	       (codings = cJSON_AddArrayToObject(v, "coding")) &&
+	       add_coding(codings, SYSTEM_MDC, methods[sync].code,
+			  methods[sync].ref);
+}
+
 static int add_phg_device(cJSON *entries, const struct phd_record *pr)
 {
 	_cleanup_(cJSON_Deletep) cJSON *d = cJSON_CreateObject();
@@ -717,7 +743,8 @@ static int add_phg_device(cJSON *entries, const struct phd_record *pr)
 	    !(v = append_object(versions)) ||
 	    !add_concept(v, "type", SYSTEM_MDC, "531975", "MDC_ID_PROD_SPEC_SW",
 			 "Software revision") ||
-	    !cJSON_AddStringToObject(v, "value", HV_VERSION))
+	    !cJSON_AddStringToObject(v, "value", HV_VERSION) ||
+	    !add_time_sync(d, pr->opt->clock_sync))
 		return -ENOMEM;
 	return add_entry(entries, pr->phg_urn, TAKE_PTR(d), "Device",
 			 sysid ? HV_PHD_SYSTEM_EUI64 : HV_PHD_SYSTEM_GATEWAY,

@@ -19,6 +19,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "daemon/common/clock_sync.h"
+
 /* The IG's canonical URLs and identifier systems. */
 #define HV_PHD_IG		  "http://hl7.org/fhir/uv/phd/StructureDefinition/"
 #define HV_PHD_SYSTEM_EUI64	  "urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680"
@@ -37,6 +39,9 @@ struct hv_fhir_phd_options {
 	const char *gateway_address;
 	/* Mark every Observation as test data (meta.security HTEST). */
 	bool test_data;
+	/* How the gateway's clock is synchronised: the PhgDevice's
+	 * MDC_TIME_SYNC_PROTOCOL property; UNKNOWN: none given. */
+	enum hv_clock_sync clock_sync;
 };
 
 /*

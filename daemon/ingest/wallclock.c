@@ -6,18 +6,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/common/clock_sync.h"
 #include "daemon/ingest/wallclock.h"
 
 bool hv_wallclock_synchronised(bool assume_synchronised)
 {
-	struct timex tx = { 0 };
-
-	if (assume_synchronised)
-		return true;
-	if (access("/run/systemd/timesync/synchronized", F_OK) == 0)
-		return true;
-	return adjtimex(&tx) >= 0 && !(tx.status & STA_UNSYNC) &&
-	       tx.maxerror < 16000000; /* the kernel's own "unsynchronised" bound */
+	return assume_synchronised || hv_clock_sync_now() != HV_CLOCK_SYNC_NONE;
 }
 
 void hv_clock_sample_now(bool assume_synchronised,

@@ -229,6 +229,7 @@ static int publish_phd(struct hv_mqtt *m, const struct mqtt_item *it,
 	const struct hv_fhir_phd_options options = {
 		.gateway_id = m->gateway,
 		.test_data = m->cfg->mqtt.phd_test_data,
+		.clock_sync = hv_clock_sync_now(),
 	};
 	char topic[MQTT_TOPIC_MAX];
 	int r;

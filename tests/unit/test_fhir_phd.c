@@ -685,6 +685,45 @@ static void test_gateway_without_address(void **state)
 	cJSON_Delete(bundle);
 }
 
+/* The PhgDevice says how the gateway's clock is synchronised
+ * (MDC_TIME_SYNC_PROTOCOL), and nothing when that is not known. */
+static void test_gateway_time_sync(void **state)
+{
+	static const struct {
+		enum hv_clock_sync sync;
+		const char *code;
+	} cases[] = {
+		{ HV_CLOCK_SYNC_SNTP, "532228" },
+		{ HV_CLOCK_SYNC_NTP, "532226" },
+		{ HV_CLOCK_SYNC_NONE, "532224" },
+		{ HV_CLOCK_SYNC_UNKNOWN, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct hv_fhir_phd_options opt = gateway;
+		cJSON *bundle;
+		const cJSON *props, *p;
+
+		opt.clock_sync = cases[i].sync;
+		bundle = bundle_for(&kinds[0], &opt);
+		props = item(item(entry_of_profile(bundle, HV_PHD_IG "PhgDevice"),
+				  "resource"),
+			     "property");
+		if (!cases[i].code) {
+			assert_null(props);
+		} else {
+			assert_int_equal(cJSON_GetArraySize(props), 1);
+			p = cJSON_GetArrayItem(props, 0);
+			assert_true(has_coding(item(p, "type"), MDC, "68220"));
+			assert_true(has_coding(cJSON_GetArrayItem(item(p, "valueCode"), 0),
+					       MDC, cases[i].code));
+		}
+		check_bundle(bundle, &kinds[0]);
+		cJSON_Delete(bundle);
+	}
+}
+
 static void test_refusals(void **state)
 {
 	struct hv_fhir_phd_options nameless = { 0 };
@@ -896,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_blood_pressure_components),
 		cmocka_unit_test(test_test_data_flag),
 		cmocka_unit_test(test_gateway_without_address),
+		cmocka_unit_test(test_gateway_time_sync),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_if_none_exist_escaping),
 		cmocka_unit_test(test_eui64_from_address),
