@@ -9,6 +9,7 @@
 #include "daemon/basic/log.h"
 #include "daemon/basic/macro.h"
 #include "daemon/ingest/assign.h"
+#include "daemon/ingest/daily_total.h"
 #include "daemon/ingest/ingest.h"
 #include "daemon/ingest/wallclock.h"
 #include "drivers/registry.h"
@@ -29,6 +30,7 @@ struct hv_ingest {
 	struct hv_store *store;
 	const struct hv_config *cfg;
 	struct hv_pipeline *pipeline;
+	struct hv_daily_totals *daily; /* running day counters (daily_total.h) */
 	struct hv_driver_counters *drivers; /* hv_drivers_count of them */
 	struct seen seen[SEEN_MAX];
 	struct hv_hashmap *seen_by_address;
@@ -55,7 +57,10 @@ int hv_ingest_new(struct hv_store *store, const struct hv_config *cfg,
 	r = in->drivers ? hv_hashmap_new(&in->seen_by_address) : -ENOMEM;
 	if (r >= 0)
 		r = hv_pipeline_new(settings, &in->pipeline);
+	if (r >= 0)
+		r = hv_daily_totals_new(&in->daily);
 	if (r < 0) {
+		hv_pipeline_free(in->pipeline);
 		hv_hashmap_free(in->seen_by_address);
 		free(in->drivers);
 		free(in);
@@ -76,6 +81,7 @@ struct hv_ingest *hv_ingest_free(struct hv_ingest *in)
 	if (!in)
 		return NULL;
 	hv_pipeline_free(in->pipeline);
+	hv_daily_totals_free(in->daily);
 	hv_hashmap_free(in->seen_by_address);
 	free(in->drivers);
 	free(in);
@@ -277,16 +283,21 @@ static void store_one(struct hv_ingest *in, const struct hv_pipeline_record *o,
 		      struct hv_ingest_result *res)
 {
 	struct hv_record r = o->record;
+	bool daily = hv_daily_total_applies(&r.m);
 	struct hv_person person;
 	bool known;
 	int k;
 
+	/* A running day counter: one row per day, not one per value. */
+	if (daily && hv_daily_total_record(in->daily, &r) <= 0)
+		return;
 	assign(in, &r);
 	known = r.person[0] &&
 		hv_store_person_get(in->store, r.person, &person) >= 0;
 	if (known)
 		derive(o, &r, &person);
-	k = hv_store_add(in->store, &r);
+	k = daily ? hv_daily_total_store(in->store, &r) :
+		    hv_store_add(in->store, &r);
 	if (k < 0) {
 		res->failed++;
 		res->store_error = k;
