@@ -103,8 +103,14 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	}
 	if (hv_frame_is_characteristic(frame, BATTERY_LEVEL_UUID))
 		return decode_battery(frame, ret);
-	if (hv_frame_is_characteristic(frame, HRM_UUID))
-		return sig_heart_rate_driver.decode(frame, ret);
+	if (hv_frame_is_characteristic(frame, HRM_UUID)) {
+		int r = sig_heart_rate_driver.decode(frame, ret);
+
+		/* the wearer's, like the steps */
+		if (r >= 0)
+			ret->user_index = 0;
+		return r;
+	}
 	return -ENODEV;
 }
 

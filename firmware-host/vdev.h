@@ -337,3 +337,4 @@ extern const struct vdev_model vdev_model_mi_scale;
 extern const struct vdev_model vdev_model_sig_blood_pressure;
 extern const struct vdev_model vdev_model_sig_heart_rate;
 extern const struct vdev_model vdev_model_sig_weight_scale;
+extern const struct vdev_model vdev_model_pinetime;

@@ -33,6 +33,7 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_sig_blood_pressure,
 	&vdev_model_sig_heart_rate,
 	&vdev_model_sig_weight_scale,
+	&vdev_model_pinetime,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)
