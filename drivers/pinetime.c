@@ -4,9 +4,10 @@
  * service, heart rate (SIG 0x180D, decoded by sig_heart_rate), battery
  * (0x180F) and the clock (Current Time Service 0x1805).
  *
- * Motion service 00030000-78fc-48fe-8e23-433b3a1942d0 (InfiniTime
- * doc/MotionService.md @2933405; src/components/ble/MotionService.cpp
- * @143e34e: OnStepCountRequested, OnNewStepCountValue):
+ * Motion service 00030000-78fc-48fe-8e23-433b3a1942d0 (InfiniTime's
+ * Motion Service page in doc/ @2933405;
+ * src/components/ble/MotionService.cpp @143e34e: OnStepCountRequested,
+ * OnNewStepCountValue):
  *
  *   00030001-…  step count   read + notify   uint32 little-endian: the
  *               steps counted today (the watch's counter, which it zeroes
