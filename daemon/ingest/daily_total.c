@@ -18,7 +18,10 @@ struct counter_state {
 	int64_t offset; /* added to the counter to give the day's total */
 	uint32_t last; /* the last counter value */
 	uint32_t given; /* the last total handed out for day */
+	int64_t given_at; /* local_s when it was */
 	uint64_t used; /* for replacing the least recently used */
+	bool held; /* held_row is a grown total not stored yet */
+	struct hv_record held_row;
 };
 
 struct hv_daily_totals {
@@ -68,6 +71,15 @@ static struct counter_state *state_for(struct hv_daily_totals *t,
 	return oldest;
 }
 
+static uint32_t day_total(const struct counter_state *s)
+{
+	int64_t total = s->offset + s->last;
+
+	if (total < 0)
+		return 0;
+	return total > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)total;
+}
+
 /* The first value of a new day: has the device zeroed its counter yet? */
 static int64_t new_day_offset(const struct counter_state *s, int64_t day,
 			      int64_t second_of_day, uint32_t counter)
@@ -84,7 +96,8 @@ int hv_daily_totals_feed(struct hv_daily_totals *t, const char *key,
 			 int64_t local_s, uint32_t counter,
 			 struct hv_daily_total *ret)
 {
-	int64_t day = floor_div(local_s, 86400), total;
+	int64_t day = floor_div(local_s, 86400);
+	struct hv_daily_total out = { .day = day };
 	struct counter_state *s;
 	bool fresh;
 
@@ -98,6 +111,13 @@ int hv_daily_totals_feed(struct hv_daily_totals *t, const char *key,
 		s->offset = 0;
 		s->given = UINT32_MAX;
 	} else if (day > s->day) {
+		uint32_t last_total = day_total(s);
+
+		if (last_total != s->given) {
+			out.has_final = true;
+			out.final_day = s->day;
+			out.final_total = last_total;
+		}
 		s->offset = new_day_offset(s, day, local_s - day * 86400,
 					   counter);
 		s->day = day;
@@ -107,17 +127,17 @@ int hv_daily_totals_feed(struct hv_daily_totals *t, const char *key,
 	}
 	s->last = counter;
 	s->used = ++t->clock;
-	total = s->offset + counter;
-	if (total < 0)
-		total = 0;
-	if (total > UINT32_MAX - 1)
-		total = UINT32_MAX - 1;
-	*ret = (struct hv_daily_total){
-		.day = day,
-		.total = (uint32_t)total,
-		.changed = (uint32_t)total != s->given,
-	};
-	s->given = (uint32_t)total;
+	out.total = day_total(s);
+	out.changed = out.total != s->given &&
+		      (s->given == UINT32_MAX ||
+		       local_s - s->given_at >= HV_DAILY_STORE_INTERVAL_S);
+	if (out.changed) {
+		s->given = out.total;
+		s->given_at = local_s;
+	}
+	out.held = out.total != s->given;
+	s->held = false; /* hold_row() keeps it again */
+	*ret = out;
 	return 0;
 }
 
@@ -151,15 +171,55 @@ static int64_t local_midnight_usec(int64_t day)
 	return (int64_t)t * 1000000;
 }
 
-int hv_daily_total_record(struct hv_daily_totals *t, struct hv_record *r)
+/* r as the row of `day` with `total`. */
+static void day_row(struct hv_record *r, int64_t day, uint32_t total)
+{
+	struct hv_datetime date;
+	char key[32];
+
+	step_reading(&r->m)->value = total;
+	hv_datetime_from_unix(day * 86400, &date);
+	(void)snprintf(key, sizeof(key), "day:%04u-%02u-%02u", date.year,
+		       date.month, date.day);
+	hv_measurement_id(r->m.driver, r->device_address, key, r->id);
+	r->time_usec = local_midnight_usec(day);
+	r->time_source = HV_TIME_SOURCE_RECEIVED;
+	r->m.has_device_time = false;
+}
+
+static void hold_row(struct hv_daily_totals *t, const struct hv_record *r)
+{
+	bool fresh;
+	struct counter_state *s = state_for(t, r->device_address, &fresh);
+
+	s->held_row = *r;
+	s->held_row.raw = NULL; /* the frame does not outlive the call */
+	s->held = true;
+}
+
+int hv_daily_totals_take_held(struct hv_daily_totals *t, struct hv_record *ret)
+{
+	for (size_t i = 0; t && i < HV_DAILY_KEYS_MAX; i++) {
+		struct counter_state *s = &t->states[i];
+
+		if (!s->key[0] || !s->held)
+			continue;
+		s->held = false;
+		s->given = (uint32_t)step_reading(&s->held_row.m)->value;
+		*ret = s->held_row;
+		return 1;
+	}
+	return 0;
+}
+
+int hv_daily_total_record(struct hv_daily_totals *t, struct hv_record *r,
+			  struct hv_record *ret_final)
 {
 	struct hv_reading *steps = step_reading(&r->m);
 	time_t when = (time_t)(r->time_usec / 1000000);
 	struct hv_daily_total d;
-	struct hv_datetime day;
-	char key[32];
 	struct tm tm;
-	int k;
+	int k, mask = 0;
 
 	if (!steps || steps->absent != HV_ABSENT_NONE || steps->value < 0 ||
 	    steps->value > UINT32_MAX || !localtime_r(&when, &tm))
@@ -169,17 +229,21 @@ int hv_daily_total_record(struct hv_daily_totals *t, struct hv_record *r)
 				 (uint32_t)steps->value, &d);
 	if (k < 0)
 		return k;
-	if (!d.changed)
-		return 0;
-	steps->value = d.total;
-	hv_datetime_from_unix(d.day * 86400, &day);
-	(void)snprintf(key, sizeof(key), "day:%04u-%02u-%02u", day.year,
-		       day.month, day.day);
-	hv_measurement_id(r->m.driver, r->device_address, key, r->id);
-	r->time_usec = local_midnight_usec(d.day);
-	r->time_source = HV_TIME_SOURCE_RECEIVED;
-	r->m.has_device_time = false;
-	return 1;
+	if (d.has_final) {
+		*ret_final = *r;
+		day_row(ret_final, d.final_day, d.final_total);
+		mask |= HV_DAILY_STORE_FINAL;
+	}
+	if (d.changed) {
+		day_row(r, d.day, d.total);
+		mask |= HV_DAILY_STORE;
+	} else if (d.held) {
+		struct hv_record row = *r;
+
+		day_row(&row, d.day, d.total);
+		hold_row(t, &row);
+	}
+	return mask;
 }
 
 /* The step total of a stored day row, -ENOENT when there is none. */

@@ -17,6 +17,11 @@
  *    little behind): then what it counted yesterday is taken off
  *    (offset = -last), so no step is counted twice;
  *  - a day earlier than the last one (the clock went back): -ESTALE.
+ * A grown total is handed out for storing at most once per
+ * HV_DAILY_STORE_INTERVAL_S (each update is a row rewritten and an outbox
+ * row: a watch notifies on every few steps), except the first of a day;
+ * the last total of a day not handed out yet is when the next day begins,
+ * or at shutdown (hv_daily_totals_take_held).
  * State lives in memory; after a gateway restart a day's stored total is
  * never lowered (hv_daily_total_store).
  */
@@ -28,6 +33,7 @@
 #include "drivers/measurement.h"
 
 #define HV_DAILY_RESET_WINDOW_S 600
+#define HV_DAILY_STORE_INTERVAL_S 900
 #define HV_DAILY_KEYS_MAX 32
 
 struct hv_daily_totals;
@@ -38,7 +44,13 @@ struct hv_daily_totals *hv_daily_totals_free(struct hv_daily_totals *t);
 struct hv_daily_total {
 	int64_t day; /* local days since 1970-01-01 */
 	uint32_t total; /* the day's total so far */
-	bool changed; /* differs from the last total given for this day */
+	bool changed; /* to be stored: grown since the last one handed out */
+	bool held; /* grown, but held back for now */
+	/* A new day began while the last day's final total was still held
+	 * back: store that too. */
+	bool has_final;
+	int64_t final_day;
+	uint32_t final_total;
 };
 
 /*
@@ -56,10 +68,19 @@ bool hv_daily_total_applies(const struct hv_measurement *m);
 /*
  * Turn the record of one counter value into its day's row: the step
  * reading becomes the day's total, the id names the device and the day,
- * the time is the day's local midnight. 1 when the total changed (store
- * it), 0 when not, -ESTALE / -EINVAL.
+ * the time is the day's local midnight. Returns a mask: HV_DAILY_STORE
+ * (store r), HV_DAILY_STORE_FINAL (store *ret_final first: the previous
+ * day's last total, held back until now); 0 nothing to store; -ESTALE,
+ * -EINVAL.
  */
-int hv_daily_total_record(struct hv_daily_totals *t, struct hv_record *r);
+#define HV_DAILY_STORE 1
+#define HV_DAILY_STORE_FINAL 2
+int hv_daily_total_record(struct hv_daily_totals *t, struct hv_record *r,
+			  struct hv_record *ret_final);
+
+/* One row held back (a grown total not stored yet), cleared here: 1, or 0
+ * when there is none. For shutdown. */
+int hv_daily_totals_take_held(struct hv_daily_totals *t, struct hv_record *ret);
 
 /*
  * Store the day's row: added the first time, replaced (and queued for

@@ -279,34 +279,30 @@ static void unkeep_held(struct hv_ingest *in,
 		log_debug_errno(k, "Failed to drop the held copy of a stored record: %m");
 }
 
-static void store_one(struct hv_ingest *in, const struct hv_pipeline_record *o,
-		      struct hv_ingest_result *res)
+static void store_record(struct hv_ingest *in,
+			 const struct hv_pipeline_record *o, struct hv_record *r,
+			 bool daily, struct hv_ingest_result *res)
 {
-	struct hv_record r = o->record;
-	bool daily = hv_daily_total_applies(&r.m);
 	struct hv_person person;
 	bool known;
 	int k;
 
-	/* A running day counter: one row per day, not one per value. */
-	if (daily && hv_daily_total_record(in->daily, &r) <= 0)
-		return;
-	assign(in, &r);
-	known = r.person[0] &&
-		hv_store_person_get(in->store, r.person, &person) >= 0;
-	if (known)
-		derive(o, &r, &person);
-	k = daily ? hv_daily_total_store(in->store, &r) :
-		    hv_store_add(in->store, &r);
+	assign(in, r);
+	known = r->person[0] &&
+		hv_store_person_get(in->store, r->person, &person) >= 0;
+	if (known && !daily)
+		derive(o, r, &person);
+	k = daily ? hv_daily_total_store(in->store, r) :
+		    hv_store_add(in->store, r);
 	if (k < 0) {
 		res->failed++;
 		res->store_error = k;
 		(void)snprintf(res->failed_id, sizeof(res->failed_id), "%s",
-			       r.id);
+			       r->id);
 		return;
 	}
-	if (r.m.sequence_number > res->sequence_number)
-		res->sequence_number = r.m.sequence_number;
+	if (r->m.sequence_number > res->sequence_number)
+		res->sequence_number = r->m.sequence_number;
 	if (o->was_held || o->hold_key)
 		unkeep_held(in, o);
 	if (k == 0) {
@@ -315,11 +311,49 @@ static void store_one(struct hv_ingest *in, const struct hv_pipeline_record *o,
 	}
 	res->stored++;
 	if (known)
-		remember_weight(in, &r, &person);
-	log_info("Stored measurement %s from %s (%s)%s%s", r.id,
-		 r.device_address, r.device_model,
-		 r.person[0] ? " for " : ", unassigned",
-		 r.person[0] ? r.person : "");
+		remember_weight(in, r, &person);
+	log_info("Stored measurement %s from %s (%s)%s%s", r->id,
+		 r->device_address, r->device_model,
+		 r->person[0] ? " for " : ", unassigned",
+		 r->person[0] ? r->person : "");
+}
+
+/* A running day counter: one row per day, not one per value
+ * (daily_total.h). */
+static void store_daily(struct hv_ingest *in,
+			const struct hv_pipeline_record *o,
+			struct hv_ingest_result *res)
+{
+	struct hv_record r = o->record, final;
+	int mask = hv_daily_total_record(in->daily, &r, &final);
+
+	if (mask > 0 && (mask & HV_DAILY_STORE_FINAL))
+		store_record(in, o, &final, true, res);
+	if (mask > 0 && (mask & HV_DAILY_STORE))
+		store_record(in, o, &r, true, res);
+	else if (o->was_held || o->hold_key)
+		unkeep_held(in, o);
+}
+
+/* Shutdown: day totals held back are stored now. */
+static void store_held_daily(struct hv_ingest *in, struct hv_ingest_result *res)
+{
+	static const struct hv_pipeline_record none;
+	struct hv_record r;
+
+	while (hv_daily_totals_take_held(in->daily, &r) > 0)
+		store_record(in, &none, &r, true, res);
+}
+
+static void store_one(struct hv_ingest *in, const struct hv_pipeline_record *o,
+		      struct hv_ingest_result *res)
+{
+	struct hv_record r = o->record;
+
+	if (hv_daily_total_applies(&r.m))
+		store_daily(in, o, res);
+	else
+		store_record(in, o, &r, false, res);
 }
 
 static void store_all(struct hv_ingest *in, const struct hv_pipeline_output *out,
@@ -599,6 +633,7 @@ int hv_ingest_flush(struct hv_ingest *in, const struct hv_clock_sample *now,
 	if (r < 0)
 		return r;
 	store_all(in, &out, &res);
+	store_held_daily(in, &res);
 	if (ret)
 		*ret = res;
 	return 0;

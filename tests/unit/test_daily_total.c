@@ -133,6 +133,50 @@ static void test_away_overnight(void **state)
 	hv_daily_totals_free(t);
 }
 
+static void test_stored_at_most_every_interval(void **state)
+{
+	struct hv_daily_totals *t = NULL;
+	struct hv_daily_total d;
+	int64_t at = D0 + 8 * 3600;
+
+	(void)state;
+	assert_int_equal(hv_daily_totals_new(&t), 0);
+	/* the first of the day is stored at once */
+	assert_int_equal(hv_daily_totals_feed(t, WATCH, at, 100, &d), 0);
+	assert_true(d.changed);
+	/* grown a minute later: held back */
+	assert_int_equal(hv_daily_totals_feed(t, WATCH, at + 60, 150, &d), 0);
+	assert_false(d.changed);
+	assert_int_equal(d.total, 150);
+	/* an interval after the last stored one: stored */
+	assert_int_equal(hv_daily_totals_feed(t, WATCH,
+					      at + HV_DAILY_STORE_INTERVAL_S,
+					      170, &d), 0);
+	assert_true(d.changed);
+	assert_false(d.has_final);
+	/* late in the day, held back; the next day hands it out as final */
+	assert_int_equal(hv_daily_totals_feed(t, WATCH, D0 + DAY - 100, 9000,
+					      &d), 0);
+	assert_true(d.changed);
+	assert_int_equal(hv_daily_totals_feed(t, WATCH, D0 + DAY - 50, 9040,
+					      &d), 0);
+	assert_false(d.changed);
+	assert_int_equal(hv_daily_totals_feed(t, WATCH, D0 + DAY + 30, 5, &d),
+			 0);
+	assert_true(d.has_final);
+	assert_int_equal(d.final_day, 20514);
+	assert_int_equal(d.final_total, 9040);
+	assert_true(d.changed);
+	assert_int_equal(d.day, 20515);
+	assert_int_equal(d.total, 5);
+	/* nothing held back: no final */
+	assert_int_equal(hv_daily_totals_feed(t, OTHER, D0 + 3600, 7, &d), 0);
+	assert_int_equal(hv_daily_totals_feed(t, OTHER, D0 + DAY + 3600, 9,
+					      &d), 0);
+	assert_false(d.has_final);
+	hv_daily_totals_free(t);
+}
+
 static void test_devices_apart_and_clock_back(void **state)
 {
 	struct hv_daily_totals *t = NULL;
@@ -265,11 +309,12 @@ static void test_one_row_per_day_through_ingest(void **state)
 	/* a reboot at noon, then the watch's midnight */
 	notify_steps(f, D0 + 12 * 3600, 40);
 	notify_steps(f, D0 + 23 * 3600, 1000);
+	notify_steps(f, D0 + 23 * 3600 + 60, 1100); /* held back, then final */
 	notify_steps(f, D0 + DAY + 3, 2);
 	notify_steps(f, D0 + DAY + 3600, 77);
 	stored_days(f, &rows);
 	assert_int_equal(rows.n, 2);
-	assert_int_equal((int)rows.value[0], 3500);
+	assert_int_equal((int)rows.value[0], 3600);
 	assert_int_equal((int)rows.value[1], 77);
 	assert_int_equal(rows.time_usec[1], (D0 + DAY) * 1000000);
 }
@@ -280,7 +325,7 @@ static void test_stored_total_never_lowered(void **state)
 	struct day_rows rows;
 
 	notify_steps(f, D0 + 9 * 3600, 100);
-	notify_steps(f, D0 + 9 * 3600 + 60, 3000);
+	notify_steps(f, D0 + 9 * 3600 + 900, 3000);
 	/* the gateway restarts (its counter memory is gone) after the watch
 	 * rebooted: the counter is below what is stored */
 	hv_ingest_free(f->ingest);
@@ -294,6 +339,29 @@ static void test_stored_total_never_lowered(void **state)
 	assert_int_equal((int)rows.value[0], 3200);
 }
 
+static void test_held_total_stored_at_shutdown(void **state)
+{
+	struct fixture *f = *state;
+	struct hv_clock_sample now = { .wall_usec = (D0 + 9 * 3600 + 120) *
+						    1000000,
+				       .wall_known = true };
+	struct hv_ingest_result res;
+	struct day_rows rows;
+
+	notify_steps(f, D0 + 9 * 3600, 100);
+	notify_steps(f, D0 + 9 * 3600 + 60, 300); /* held back */
+	stored_days(f, &rows);
+	assert_int_equal((int)rows.value[0], 100);
+	assert_int_equal(hv_ingest_flush(f->ingest, &now, &res), 0);
+	assert_int_equal(res.stored, 1);
+	stored_days(f, &rows);
+	assert_int_equal(rows.n, 1);
+	assert_int_equal((int)rows.value[0], 300);
+	/* nothing left to store the second time */
+	assert_int_equal(hv_ingest_flush(f->ingest, &now, &res), 0);
+	assert_int_equal(res.stored, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,10 +371,13 @@ int main(void)
 		cmocka_unit_test(test_watch_resets_after_our_midnight),
 		cmocka_unit_test(test_watch_resets_before_our_midnight),
 		cmocka_unit_test(test_away_overnight),
+		cmocka_unit_test(test_stored_at_most_every_interval),
 		cmocka_unit_test(test_devices_apart_and_clock_back),
 		cmocka_unit_test_setup_teardown(test_one_row_per_day_through_ingest,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stored_total_never_lowered,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_total_stored_at_shutdown,
 						setup, teardown),
 	};
 
