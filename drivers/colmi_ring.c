@@ -246,13 +246,15 @@ static int battery_payload(const struct hv_session *s, uint8_t *buf,
 }
 
 /* Days back to start the history from: the day of the last stored
- * record (its later intervals may be new), else today only. */
+ * record (its later intervals may be new), else the whole week. */
 static uint32_t history_days(const struct hv_session *s)
 {
 	int64_t today, last;
 
-	if (s->last_sequence < 0 || !hv_datetime_plausible(&s->now_local, 0))
+	if (!hv_datetime_plausible(&s->now_local, 0))
 		return 0;
+	if (s->last_sequence < 0)
+		return HISTORY_DAYS_MAX - 1;
 	today = days_since_2000(s->now_local.year, s->now_local.month,
 				s->now_local.day);
 	last = s->last_sequence / QUARTERS_PER_DAY;

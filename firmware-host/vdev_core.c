@@ -34,6 +34,7 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_sig_heart_rate,
 	&vdev_model_sig_weight_scale,
 	&vdev_model_pinetime,
+	&vdev_model_colmi_ring,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)

@@ -154,9 +154,13 @@ static void test_conversation(void **state)
 			    8);
 	assert_int_equal(buf[15], 0x57); /* the sum of the 15 bytes */
 
-	/* nothing stored yet: today only */
+	/* nothing stored yet: the week */
 	assert_int_equal(step("battery answer")->on_value(&s, battery.value, 16),
 			 HV_VALUE_DONE);
+	assert_int_equal(s.scratch[0], 6);
+	/* the last stored record is of today: today only */
+	s.last_sequence = 8627 * 96 + 20;
+	(void)step("battery answer")->on_value(&s, battery.value, 16);
 	assert_int_equal(s.scratch[0], 0);
 	/* last stored: 2023-08-13 19:00, two days ago: from that day on */
 	s.last_sequence = 8625 * 96 + 76;
