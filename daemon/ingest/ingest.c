@@ -11,6 +11,7 @@
 #include "daemon/ingest/assign.h"
 #include "daemon/ingest/daily_total.h"
 #include "daemon/ingest/ingest.h"
+#include "daemon/ingest/minute_summary.h"
 #include "daemon/ingest/wallclock.h"
 #include "drivers/registry.h"
 
@@ -31,6 +32,7 @@ struct hv_ingest {
 	const struct hv_config *cfg;
 	struct hv_pipeline *pipeline;
 	struct hv_daily_totals *daily; /* running day counters (daily_total.h) */
+	struct hv_minute_summary *minutes; /* trackers' heart rate per minute */
 	struct hv_driver_counters *drivers; /* hv_drivers_count of them */
 	struct seen seen[SEEN_MAX];
 	struct hv_hashmap *seen_by_address;
@@ -59,7 +61,10 @@ int hv_ingest_new(struct hv_store *store, const struct hv_config *cfg,
 		r = hv_pipeline_new(settings, &in->pipeline);
 	if (r >= 0)
 		r = hv_daily_totals_new(&in->daily);
+	if (r >= 0)
+		r = hv_minute_summary_new(&in->minutes);
 	if (r < 0) {
+		hv_daily_totals_free(in->daily);
 		hv_pipeline_free(in->pipeline);
 		hv_hashmap_free(in->seen_by_address);
 		free(in->drivers);
@@ -82,6 +87,7 @@ struct hv_ingest *hv_ingest_free(struct hv_ingest *in)
 		return NULL;
 	hv_pipeline_free(in->pipeline);
 	hv_daily_totals_free(in->daily);
+	hv_minute_summary_free(in->minutes);
 	hv_hashmap_free(in->seen_by_address);
 	free(in->drivers);
 	free(in);
@@ -279,9 +285,16 @@ static void unkeep_held(struct hv_ingest *in,
 		log_debug_errno(k, "Failed to drop the held copy of a stored record: %m");
 }
 
+/* What a row is: as decoded, a day's total, a minute's summary. */
+enum row_kind {
+	ROW_MEASUREMENT,
+	ROW_DAY_TOTAL,
+	ROW_MINUTE,
+};
+
 static void store_record(struct hv_ingest *in,
 			 const struct hv_pipeline_record *o, struct hv_record *r,
-			 bool daily, struct hv_ingest_result *res)
+			 enum row_kind kind, struct hv_ingest_result *res)
 {
 	struct hv_person person;
 	bool known;
@@ -290,10 +303,10 @@ static void store_record(struct hv_ingest *in,
 	assign(in, r);
 	known = r->person[0] &&
 		hv_store_person_get(in->store, r->person, &person) >= 0;
-	if (known && !daily)
+	if (known && kind == ROW_MEASUREMENT)
 		derive(o, r, &person);
-	k = daily ? hv_daily_total_store(in->store, r) :
-		    hv_store_add(in->store, r);
+	k = kind == ROW_DAY_TOTAL ? hv_daily_total_store(in->store, r) :
+				    hv_store_add(in->store, r);
 	if (k < 0) {
 		res->failed++;
 		res->store_error = k;
@@ -328,21 +341,36 @@ static void store_daily(struct hv_ingest *in,
 	int mask = hv_daily_total_record(in->daily, &r, &final);
 
 	if (mask > 0 && (mask & HV_DAILY_STORE_FINAL))
-		store_record(in, o, &final, true, res);
+		store_record(in, o, &final, ROW_DAY_TOTAL, res);
 	if (mask > 0 && (mask & HV_DAILY_STORE))
-		store_record(in, o, &r, true, res);
+		store_record(in, o, &r, ROW_DAY_TOTAL, res);
 	else if (o->was_held || o->hold_key)
 		unkeep_held(in, o);
 }
 
-/* Shutdown: day totals held back are stored now. */
+/* A tracker's heart rate: one row per minute (minute_summary.h). */
+static void store_minute(struct hv_ingest *in,
+			 const struct hv_pipeline_record *o,
+			 struct hv_ingest_result *res)
+{
+	struct hv_record done;
+
+	if (hv_minute_summary_feed(in->minutes, &o->record, &done) > 0)
+		store_record(in, o, &done, ROW_MINUTE, res);
+	if (o->was_held || o->hold_key)
+		unkeep_held(in, o);
+}
+
+/* Shutdown: day totals held back and open minutes are stored now. */
 static void store_held_daily(struct hv_ingest *in, struct hv_ingest_result *res)
 {
 	static const struct hv_pipeline_record none;
 	struct hv_record r;
 
 	while (hv_daily_totals_take_held(in->daily, &r) > 0)
-		store_record(in, &none, &r, true, res);
+		store_record(in, &none, &r, ROW_DAY_TOTAL, res);
+	while (hv_minute_summary_take_held(in->minutes, &r) > 0)
+		store_record(in, &none, &r, ROW_MINUTE, res);
 }
 
 static void store_one(struct hv_ingest *in, const struct hv_pipeline_record *o,
@@ -352,8 +380,10 @@ static void store_one(struct hv_ingest *in, const struct hv_pipeline_record *o,
 
 	if (hv_daily_total_applies(&r.m))
 		store_daily(in, o, res);
+	else if (hv_minute_summary_applies(&r.m))
+		store_minute(in, o, res);
 	else
-		store_record(in, o, &r, false, res);
+		store_record(in, o, &r, ROW_MEASUREMENT, res);
 }
 
 static void store_all(struct hv_ingest *in, const struct hv_pipeline_output *out,
