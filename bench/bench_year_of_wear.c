@@ -13,8 +13,9 @@
  *   steps only      InfiniTime's default (its heart-rate sensor off): a
  *                   whole year is played;
  *   steps + HR 1 Hz the heart rate notified every second of every session
- *                   (as a watch in broadcast mode gives it): HV_BENCH_HR_DAYS
- *                   days (default 7) are played and scaled to 365.
+ *                   (kept one row per minute, daemon/ingest/minute_summary.c):
+ *                   HV_BENCH_HR_DAYS days (default 365) are played, the
+ *                   figures scaled to 365.
  * Nothing is pruned and no broker takes the outbox; the file is measured
  * after the store is closed (its write-ahead log checkpointed).
  */
@@ -166,7 +167,7 @@ static int measure(const char *name, unsigned days, unsigned scale_to,
 int main(void)
 {
 	const char *e = getenv("HV_BENCH_HR_DAYS");
-	unsigned hr_days = e && atoi(e) > 0 ? (unsigned)atoi(e) : 7;
+	unsigned hr_days = e && atoi(e) > 0 ? (unsigned)atoi(e) : 365;
 	int r;
 
 	setenv("TZ", "UTC", 1);
