@@ -23,15 +23,25 @@
  * index), so that a later fetch can ask from the last stored block. Other
  * lines are the watch's but carry no reading (not final).
  *
- * Not yet: the conversation (subscribing, the fetch request and the clock
- * set written to 6e400002), and the block's own time (the measurement's
- * device time is local time; the block's is UTC): only the decoding of
- * lines is here.
+ * The conversation: subscribe to TX, then write to RX (6e400002) lines the
+ * watch's JavaScript runs, framed as Gadgetbridge frames them
+ * (Freeyourgadget/Gadgetbridge BangleJSDeviceSupport.java uartTxJSON:
+ * "\x10GB(" JSON ")\n"; \x10 keeps the REPL from echoing):
+ *   \x10setTime(S);E.setTimeZone(H);\n   the clock (Espruino's setTime()
+ *                                      takes Unix seconds), zone in hours
+ *   \x10GB({"t":"actfetch","ts":MS})\n   the blocks ending at MS or later:
+ *                                      after the last stored block, else 0
+ *                                      (the whole health log)
+ * and wait for {"t":"actfetch","state":"end",…} (30 s).
+ *
+ * Not yet: the block's own time (the measurement's device time is local
+ * time; the block's end is UTC milliseconds): blocks are dated on receipt.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "drivers/conversation.h"
 #include "drivers/driver.h"
 #include "drivers/ieee11073.h"
 #include "drivers/vendor_util.h"
@@ -192,6 +202,88 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	return 0;
 }
 
+/* --- the conversation ------------------------------------------------------ */
+
+#define NUS_SERVICE "6e400001-b5a3-f393-e0a9-e50e24dcca9e"
+#define NUS_RX "6e400002-b5a3-f393-e0a9-e50e24dcca9e"
+#define END_MARK "\"state\":\"end\""
+#define TAIL_MAX (sizeof(END_MARK) - 2) /* kept between chunks */
+
+static int set_time_payload(const struct hv_session *s, uint8_t *buf,
+			    size_t size, size_t *ret_len)
+{
+	int64_t zone_s;
+	int n;
+
+	if (s->now_unix <= 0 || !hv_datetime_plausible(&s->now_local, 0))
+		return -EINVAL;
+	zone_s = hv_datetime_to_unix(&s->now_local) - s->now_unix;
+	n = snprintf((char *)buf, size, "\x10setTime(%lld);E.setTimeZone(%g);\n",
+		     (long long)s->now_unix, (double)zone_s / 3600.0);
+	if (n < 0 || (size_t)n >= size)
+		return -ENOSPC;
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+static int fetch_payload(const struct hv_session *s, uint8_t *buf,
+			 size_t size, size_t *ret_len)
+{
+	long long since = s->last_sequence >= 0 ?
+				  ((long long)s->last_sequence + 1) * BLOCK_MS :
+				  0;
+	int n = snprintf((char *)buf, size,
+			 "\x10GB({\"t\":\"actfetch\",\"ts\":%lld})\n", since);
+
+	if (n < 0 || (size_t)n >= size)
+		return -ENOSPC;
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+/* The end of the fetch, found across chunks: scratch keeps the last
+ * TAIL_MAX bytes seen (as text, scratch[7] its length). */
+static int on_fetch(struct hv_session *s, const uint8_t *value, size_t len)
+{
+	char window[TAIL_MAX + HV_FRAME_DATA_MAX + 1];
+	char *tail = (char *)s->scratch;
+	size_t kept = s->scratch[7] <= TAIL_MAX ? s->scratch[7] : 0, n;
+
+	if (len > HV_FRAME_DATA_MAX)
+		len = HV_FRAME_DATA_MAX;
+	memcpy(window, tail, kept);
+	memcpy(window + kept, value, len);
+	n = kept + len;
+	window[n] = '\0';
+	if (memchr(window, '\0', n) == NULL && strstr(window, END_MARK))
+		return HV_VALUE_DONE;
+	kept = n < TAIL_MAX ? n : TAIL_MAX;
+	memcpy(tail, window + n - kept, kept);
+	s->scratch[7] = (uint32_t)kept;
+	return HV_VALUE_MORE;
+}
+
+static const struct hv_step steps[] = {
+	{ .op = HV_STEP_SUBSCRIBE, .service = NUS_SERVICE,
+	  .characteristic = NUS_TX, .what = "subscribe to the watch's lines" },
+	{ .op = HV_STEP_WRITE, .service = NUS_SERVICE, .characteristic = NUS_RX,
+	  .payload = set_time_payload,
+	  .flags = HV_STEP_OPTIONAL | HV_STEP_WITH_RESPONSE,
+	  .what = "set the watch's clock" },
+	{ .op = HV_STEP_WRITE, .service = NUS_SERVICE, .characteristic = NUS_RX,
+	  .payload = fetch_payload, .flags = HV_STEP_WITH_RESPONSE,
+	  .what = "ask for the health log since the last stored block" },
+	{ .op = HV_STEP_WAIT, .service = NUS_SERVICE, .characteristic = NUS_TX,
+	  .on_value = on_fetch, .timeout_ms = 30000,
+	  .what = "receive the blocks until the fetch ends" },
+	{ .op = HV_STEP_END, .what = "done" },
+};
+
+static const struct hv_conversation conversation = {
+	.steps = steps,
+	.n_steps = sizeof(steps) / sizeof(steps[0]),
+};
+
 static const char *const models[] = {
 	"Bangle.js 1 and 2 with the Gadgetbridge (Android Integration) app",
 	NULL,
@@ -210,7 +302,8 @@ const struct hv_driver bangle_js_driver = {
 		.name_prefixes = names,
 	},
 	/* the Nordic UART TX is any NUS device's: ours only by name */
-	.flags = HV_DRIVER_NEEDS_SELECTION,
+	.flags = HV_DRIVER_NEEDS_SELECTION | HV_DRIVER_LINES,
 	.decode = decode,
 	.encode = encode,
+	.conversation = &conversation,
 };

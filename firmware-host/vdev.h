@@ -339,3 +339,4 @@ extern const struct vdev_model vdev_model_sig_heart_rate;
 extern const struct vdev_model vdev_model_sig_weight_scale;
 extern const struct vdev_model vdev_model_pinetime;
 extern const struct vdev_model vdev_model_colmi_ring;
+extern const struct vdev_model vdev_model_bangle_js;

@@ -11,6 +11,7 @@
 #include "daemon/ingest/assign.h"
 #include "daemon/ingest/daily_total.h"
 #include "daemon/ingest/ingest.h"
+#include "daemon/ingest/line_join.h"
 #include "daemon/ingest/minute_summary.h"
 #include "daemon/ingest/wallclock.h"
 #include "drivers/registry.h"
@@ -33,6 +34,7 @@ struct hv_ingest {
 	struct hv_pipeline *pipeline;
 	struct hv_daily_totals *daily; /* running day counters (daily_total.h) */
 	struct hv_minute_summary *minutes; /* trackers' heart rate per minute */
+	struct hv_line_join *lines; /* text streams (HV_DRIVER_LINES) */
 	struct hv_driver_counters *drivers; /* hv_drivers_count of them */
 	struct seen seen[SEEN_MAX];
 	struct hv_hashmap *seen_by_address;
@@ -63,7 +65,10 @@ int hv_ingest_new(struct hv_store *store, const struct hv_config *cfg,
 		r = hv_daily_totals_new(&in->daily);
 	if (r >= 0)
 		r = hv_minute_summary_new(&in->minutes);
+	if (r >= 0)
+		r = hv_line_join_new(&in->lines);
 	if (r < 0) {
+		hv_minute_summary_free(in->minutes);
 		hv_daily_totals_free(in->daily);
 		hv_pipeline_free(in->pipeline);
 		hv_hashmap_free(in->seen_by_address);
@@ -88,6 +93,7 @@ struct hv_ingest *hv_ingest_free(struct hv_ingest *in)
 	hv_pipeline_free(in->pipeline);
 	hv_daily_totals_free(in->daily);
 	hv_minute_summary_free(in->minutes);
+	hv_line_join_free(in->lines);
 	hv_hashmap_free(in->seen_by_address);
 	free(in->drivers);
 	free(in);
@@ -510,17 +516,59 @@ static void count(struct hv_ingest *in, const struct hv_frame *f,
 					m->error);
 }
 
+/* Decode once, through the pipeline, into the store. */
+static int decode_and_store(struct hv_ingest *in, const struct hv_frame *f,
+			    const struct hv_driver *driver,
+			    const struct hv_clock_sample *now,
+			    struct hv_ingest_result *res)
+{
+	struct hv_pipeline_output out;
+	struct hv_measurement m;
+	enum hv_decode_outcome outcome;
+	int driver_index, r;
+
+	(void)hv_registry_decode_outcome(f, driver, &m, &driver_index,
+					 &outcome);
+	count(in, f, &m, driver_index, outcome);
+	if (m.status == HV_STATUS_OK) {
+		if (now->wall_known)
+			note_device(in, f, &m, now);
+		r = hv_pipeline_feed(in->pipeline, f,
+				     m.driver ? hv_driver_by_id(m.driver) :
+						driver,
+				     &m, now, &out);
+		if (r < 0)
+			return r;
+		store_all(in, &out, res);
+	}
+	return 0;
+}
+
+struct line_ctx {
+	struct hv_ingest *in;
+	const struct hv_driver *driver;
+	const struct hv_clock_sample *now;
+	struct hv_ingest_result *res;
+	int r;
+};
+
+static void on_line(const struct hv_frame *line, void *userdata)
+{
+	struct line_ctx *c = userdata;
+	int r = decode_and_store(c->in, line, c->driver, c->now, c->res);
+
+	if (r < 0)
+		c->r = r;
+}
+
 int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 		    const struct hv_driver *driver,
 		    const struct hv_clock_sample *now,
 		    struct hv_ingest_result *ret)
 {
 	struct hv_ingest_result res;
-	struct hv_pipeline_output out;
-	struct hv_measurement m;
 	struct hv_frame f = *frame;
-	enum hv_decode_outcome outcome;
-	int driver_index, r;
+	int r;
 
 	if (!f.address)
 		return -EINVAL;
@@ -537,20 +585,18 @@ int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 			*ret = res;
 		return 0;
 	}
-	(void)hv_registry_decode_outcome(&f, driver, &m, &driver_index,
-					 &outcome);
-	count(in, &f, &m, driver_index, outcome);
-	if (m.status == HV_STATUS_OK) {
-		if (now->wall_known)
-			note_device(in, &f, &m, now);
-		r = hv_pipeline_feed(in->pipeline, &f,
-				     m.driver ? hv_driver_by_id(m.driver) :
-						driver,
-				     &m, now, &out);
-		if (r < 0)
-			return r;
-		store_all(in, &out, &res);
+	if (driver && (driver->flags & HV_DRIVER_LINES) && f.has_characteristic) {
+		/* A chunk of a text stream: each line it ends is a frame. */
+		struct line_ctx c = { in, driver, now, &res, 0 };
+
+		r = hv_line_join_feed(in->lines, &f, on_line, &c);
+		if (r >= 0)
+			r = c.r;
+	} else {
+		r = decode_and_store(in, &f, driver, now, &res);
 	}
+	if (r < 0)
+		return r;
 	if (ret)
 		*ret = res;
 	return 0;

@@ -13,8 +13,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "daemon/ingest/ingest.h"
+#include "drivers/conversation.h"
 #include "drivers/ieee11073.h"
 #include "drivers/nus_lines.h"
 #include "drivers/registry.h"
@@ -156,6 +160,112 @@ static void test_round_trip(void **state)
 	assert_int_equal(again.n_readings, 2);
 }
 
+static const struct hv_step *step(const char *what)
+{
+	const struct hv_conversation *c = hv_driver_by_id("bangle_js")->conversation;
+
+	for (size_t i = 0; i < c->n_steps; i++)
+		if (c->steps[i].what && strstr(c->steps[i].what, what))
+			return &c->steps[i];
+	fail_msg("no step '%s'", what);
+	return NULL;
+}
+
+static void test_conversation(void **state)
+{
+	/* 2023-11-14 22:13:20 UTC, local one hour ahead */
+	struct hv_session s = { .now_unix = 1700000000,
+				.now_local = { 2023, 11, 14, 23, 13, 20 },
+				.last_sequence = -1 };
+	char buf[128] = "";
+	size_t n = 0;
+	const char *stream_end = "\r\n{\"t\":\"actfetch\",\"state\":\"end\",\"count\":2}\r\n";
+
+	(void)state;
+	assert_int_equal(step("clock")->payload(&s, (uint8_t *)buf, sizeof(buf) - 1, &n), 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "\x10setTime(1700000000);E.setTimeZone(1);\n");
+	/* nothing stored: the whole log */
+	assert_int_equal(step("health log")->payload(&s, (uint8_t *)buf, sizeof(buf) - 1, &n), 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "\x10GB({\"t\":\"actfetch\",\"ts\":0})\n");
+	/* after the last stored block */
+	s.last_sequence = 2833334;
+	assert_int_equal(step("health log")->payload(&s, (uint8_t *)buf, sizeof(buf) - 1, &n), 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "\x10GB({\"t\":\"actfetch\",\"ts\":1700001000000})\n");
+	/* the end found in 20-byte chunks, whatever the cut */
+	for (size_t cut = 1; cut < 20; cut++) {
+		size_t len = strlen(stream_end), i = 0, k;
+		size_t mark_end = (size_t)(strstr(stream_end, "\"state\":\"end\"") -
+					   stream_end) + 13;
+		int r = HV_VALUE_MORE;
+
+		memset(s.scratch, 0, sizeof(s.scratch));
+		assert_int_equal(step("blocks until")->on_value(&s, (const uint8_t *)stream, 20),
+				 HV_VALUE_MORE);
+		for (size_t c = cut; i < len; i += k, c = 20) {
+			k = len - i < c ? len - i : c;
+			r = step("blocks until")->on_value(&s, (const uint8_t *)stream_end + i, k);
+			if (i + k < mark_end) {
+				assert_int_equal(r, HV_VALUE_MORE);
+			} else {
+				assert_int_equal(r, HV_VALUE_DONE);
+				break;
+			}
+		}
+		assert_int_equal(r, HV_VALUE_DONE);
+	}
+}
+
+static int count_rows(const struct hv_reading_row *row, void *userdata)
+{
+	(void)row;
+	(*(unsigned *)userdata)++;
+	return 0;
+}
+
+static void test_stream_through_ingest(void **state)
+{
+	char dir[] = "/tmp/hv-bangle-XXXXXX", path[64], cmd[64];
+	const struct hv_driver *d = hv_driver_by_id("bangle_js");
+	struct hv_clock_sample now = { .mono_usec = 5000000,
+				       .wall_usec = 1700002000LL * 1000000,
+				       .wall_known = true };
+	struct hv_reading_filter steps = { .metric = "step_count" };
+	struct hv_ingest_result res;
+	struct hv_ingest *in = NULL;
+	struct hv_store *st = NULL;
+	struct hv_config cfg;
+	struct hv_frame f = { .has_characteristic = true,
+			      .address = "E3:4B:00:00:0B:01" };
+	size_t n = strlen(stream);
+	unsigned rows = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	(void)snprintf(path, sizeof(path), "%s/h.db", dir);
+	assert_int_equal(hv_store_open(path, 0, &st), 0);
+	hv_config_init(&cfg);
+	assert_int_equal(hv_ingest_new(st, &cfg, NULL, &in), 0);
+	assert_int_equal(hv_uuid_parse(TX, &f.characteristic), 0);
+	/* 20-byte notifications, as a session hands them to ingest */
+	for (size_t i = 0; i < n; i += 20) {
+		f.value_len = n - i < 20 ? n - i : 20;
+		memcpy(f.value, stream + i, f.value_len);
+		assert_int_equal(hv_ingest_frame(in, &f, d, &now, &res), 0);
+		assert_int_equal(res.failed, 0);
+	}
+	assert_int_equal(hv_store_readings_foreach(st, &steps, count_rows, &rows), 0);
+	assert_int_equal(rows, 2); /* the two stored blocks */
+	assert_int_equal(hv_ingest_driver_counters(in, &n)[0].invalid, 0);
+	hv_ingest_free(in);
+	hv_store_close(st);
+	hv_config_done(&cfg);
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +273,8 @@ int main(void)
 		cmocka_unit_test(test_overlong_line_dropped),
 		cmocka_unit_test(test_damaged_lines),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_conversation),
+		cmocka_unit_test(test_stream_through_ingest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
