@@ -16,6 +16,13 @@
  *                   (kept one row per minute, daemon/ingest/minute_summary.c):
  *                   HV_BENCH_HR_DAYS days (default 365) are played, the
  *                   figures scaled to 365.
+ * And, each played for a year, the history records of the other trackers at
+ * their default settings, as their encoders make them and each stored
+ * once (repeats of a record keep its id):
+ *   colmi_ring      a 15-minute interval for every quarter hour walked
+ *                   (07:00-23:00: 64 a day)
+ *   bangle_js       a 10-minute block of the health log, all day (144 a
+ *                   day, steps and heart rate in one measurement)
  * Nothing is pruned and no broker takes the outbox; the file is measured
  * after the store is closed (its write-ahead log checkpointed).
  */
@@ -97,6 +104,56 @@ static int play_day(struct run *run, int64_t day_start, bool hr)
 	return 0;
 }
 
+static int feed_frame(struct run *run, int64_t t, struct hv_frame *f)
+{
+	struct hv_clock_sample now = {
+		.mono_usec = (uint64_t)(t - T0 + 100) * 1000000u,
+		.wall_usec = t * 1000000,
+		.wall_known = true,
+	};
+
+	f->address = WATCH;
+	run->frames++;
+	return hv_ingest_frame(run->ingest, f, run->driver, &now, NULL);
+}
+
+/* One day of a history tracker's records, fetched at the day's end. */
+static int play_history_day(struct run *run, int64_t day_start, bool hr)
+{
+	bool ring = strcmp(run->driver->id, "colmi_ring") == 0;
+	unsigned from = ring ? 28 : 0, to = ring ? 92 : 144;
+	int64_t minutes = ring ? 15 : 10;
+	struct hv_measurement m;
+	struct hv_frame f;
+	int r;
+
+	(void)hr;
+	for (unsigned k = from; k < to; k++) {
+		int64_t start = day_start + (int64_t)k * minutes * 60;
+
+		hv_measurement_init(&m, run->driver->id);
+		r = hv_measurement_add(&m, HV_METRIC_STEP_COUNT, 50 + k % 40);
+		if (r >= 0 && ring) {
+			r = hv_measurement_add(&m, HV_METRIC_DISTANCE, 35 + k % 30);
+			hv_datetime_from_unix(start, &m.device_time);
+			m.has_device_time = true;
+		} else if (r >= 0) {
+			r = hv_measurement_add(&m, HV_METRIC_HEART_RATE, 60 + k % 30);
+			m.sequence_number = (int32_t)((start + 600) / 600);
+		}
+		if (r >= 0)
+			r = run->driver->encode(&m, NULL, &f);
+		/* a line of the watch's text stream ends with a newline */
+		if (r >= 0 && !ring && f.value_len < sizeof(f.value))
+			f.value[f.value_len++] = '\n';
+		if (r >= 0)
+			r = feed_frame(run, day_start + DAY - 60, &f);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static long long count(const char *db, const char *table)
 {
 	char cmd[512];
@@ -114,14 +171,15 @@ static long long count(const char *db, const char *table)
 	return n;
 }
 
-static int measure(const char *name, unsigned days, unsigned scale_to,
-		   bool hr)
+static int measure(const char *name, const char *driver, unsigned days,
+		   unsigned scale_to, bool hr)
 {
 	char dir[] = "/tmp/hv-bench-wear-XXXXXX", db[64], cmd[96];
 	struct hv_person ida = { .id = "p-ida" };
 	struct hv_ingest_result res;
 	struct hv_clock_sample end;
-	struct run run = { .driver = hv_driver_by_id("pinetime") };
+	struct run run = { .driver = hv_driver_by_id(driver) };
+	bool history = strcmp(driver, "pinetime") != 0;
 	struct stat st;
 	long long rows, outbox;
 	double factor = (double)scale_to / days;
@@ -139,7 +197,8 @@ static int measure(const char *name, unsigned days, unsigned scale_to,
 	if (r >= 0)
 		r = hv_store_link_set(run.store, WATCH, 0, "p-ida", -1);
 	for (unsigned d = 0; r >= 0 && d < days; d++)
-		r = play_day(&run, T0 + (int64_t)d * DAY, hr);
+		r = history ? play_history_day(&run, T0 + (int64_t)d * DAY, hr) :
+			      play_day(&run, T0 + (int64_t)d * DAY, hr);
 	end = (struct hv_clock_sample){ .wall_usec = (T0 + days * DAY) * 1000000,
 					.wall_known = true };
 	if (r >= 0)
@@ -171,8 +230,12 @@ int main(void)
 	int r;
 
 	setenv("TZ", "UTC", 1);
-	r = measure("steps only", 365, 365, false);
+	r = measure("steps only", "pinetime", 365, 365, false);
 	if (r >= 0)
-		r = measure("steps + HR 1 Hz", hr_days, 365, true);
+		r = measure("steps + HR 1 Hz", "pinetime", hr_days, 365, true);
+	if (r >= 0)
+		r = measure("colmi ring", "colmi_ring", 365, 365, false);
+	if (r >= 0)
+		r = measure("bangle.js log", "bangle_js", 365, 365, false);
 	return r < 0 ? 1 : 0;
 }
