@@ -125,6 +125,10 @@ enum hv_driver_flags {
 	 * payload in that field (a MAC address, a 0xC0 or 0xFFFF magic), so
 	 * no company_ids list can name it. */
 	HV_DRIVER_ANY_COMPANY = 1 << 2,
+	/* GATT values are chunks of a text stream (Nordic UART): the caller
+	 * joins them into lines (drivers/nus_lines.h) and decode() sees one
+	 * line per frame. */
+	HV_DRIVER_LINES = 1 << 3,
 };
 
 /* What a driver's devices are; hv_driver_kind_name() gives the JSON name. */

@@ -347,3 +347,6 @@ extern const struct vdev_model vdev_model_xiaomi_s400;
 extern const struct vdev_model vdev_model_huawei_scale;
 extern const struct vdev_model vdev_model_eufy_p2;
 extern const struct vdev_model vdev_model_etekcity_esf551;
+extern const struct vdev_model vdev_model_pinetime;
+extern const struct vdev_model vdev_model_colmi_ring;
+extern const struct vdev_model vdev_model_bangle_js;

@@ -38,6 +38,9 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_huawei_scale,
 	&vdev_model_eufy_p2,
 	&vdev_model_etekcity_esf551,
+	&vdev_model_pinetime,
+	&vdev_model_colmi_ring,
+	&vdev_model_bangle_js,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)

@@ -9,8 +9,11 @@
 #include "daemon/basic/log.h"
 #include "daemon/basic/macro.h"
 #include "daemon/ingest/assign.h"
+#include "daemon/ingest/daily_total.h"
 #include "daemon/ingest/ingest.h"
 #include "daemon/ingest/mibeacon.h"
+#include "daemon/ingest/line_join.h"
+#include "daemon/ingest/minute_summary.h"
 #include "daemon/ingest/wallclock.h"
 #include "drivers/registry.h"
 
@@ -30,6 +33,9 @@ struct hv_ingest {
 	struct hv_store *store;
 	const struct hv_config *cfg;
 	struct hv_pipeline *pipeline;
+	struct hv_daily_totals *daily; /* running day counters (daily_total.h) */
+	struct hv_minute_summary *minutes; /* trackers' heart rate per minute */
+	struct hv_line_join *lines; /* text streams (HV_DRIVER_LINES) */
 	struct hv_driver_counters *drivers; /* hv_drivers_count of them */
 	struct seen seen[SEEN_MAX];
 	struct hv_hashmap *seen_by_address;
@@ -60,7 +66,16 @@ int hv_ingest_new(struct hv_store *store, const struct hv_config *cfg,
 		r = hv_pipeline_new(settings, &in->pipeline);
 	if (r >= 0)
 		r = hv_mibeacon_new(&in->mibeacon);
+	if (r >= 0)
+		r = hv_daily_totals_new(&in->daily);
+	if (r >= 0)
+		r = hv_minute_summary_new(&in->minutes);
+	if (r >= 0)
+		r = hv_line_join_new(&in->lines);
 	if (r < 0) {
+		hv_minute_summary_free(in->minutes);
+		hv_daily_totals_free(in->daily);
+		hv_mibeacon_free(in->mibeacon);
 		hv_pipeline_free(in->pipeline);
 		hv_hashmap_free(in->seen_by_address);
 		free(in->drivers);
@@ -83,6 +98,9 @@ struct hv_ingest *hv_ingest_free(struct hv_ingest *in)
 		return NULL;
 	hv_pipeline_free(in->pipeline);
 	hv_mibeacon_free(in->mibeacon);
+	hv_daily_totals_free(in->daily);
+	hv_minute_summary_free(in->minutes);
+	hv_line_join_free(in->lines);
 	hv_hashmap_free(in->seen_by_address);
 	free(in->drivers);
 	free(in);
@@ -272,30 +290,38 @@ static void unkeep_held(struct hv_ingest *in,
 		log_debug_errno(k, "Failed to drop the held copy of a stored record: %m");
 }
 
-static void store_one(struct hv_ingest *in, const struct hv_pipeline_record *o,
-		      struct hv_ingest_result *res)
+/* What a row is: as decoded, a day's total, a minute's summary. */
+enum row_kind {
+	ROW_MEASUREMENT,
+	ROW_DAY_TOTAL,
+	ROW_MINUTE,
+};
+
+static void store_record(struct hv_ingest *in,
+			 const struct hv_pipeline_record *o, struct hv_record *r,
+			 enum row_kind kind, struct hv_ingest_result *res)
 {
-	struct hv_record r = o->record;
 	struct hv_person person;
 	enum hv_assign_outcome a;
 	bool known;
 	int k;
 
-	a = assign(in, o, &r);
-	known = r.person[0] &&
-		hv_store_person_get(in->store, r.person, &person) >= 0;
-	if (known)
-		derive(o, &r, &person);
-	k = hv_store_add(in->store, &r);
+	a = assign(in, o, r);
+	known = r->person[0] &&
+		hv_store_person_get(in->store, r->person, &person) >= 0;
+	if (known && kind == ROW_MEASUREMENT)
+		derive(o, r, &person);
+	k = kind == ROW_DAY_TOTAL ? hv_daily_total_store(in->store, r) :
+				    hv_store_add(in->store, r);
 	if (k < 0) {
 		res->failed++;
 		res->store_error = k;
 		(void)snprintf(res->failed_id, sizeof(res->failed_id), "%s",
-			       r.id);
+			       r->id);
 		return;
 	}
-	if (r.m.sequence_number > res->sequence_number)
-		res->sequence_number = r.m.sequence_number;
+	if (r->m.sequence_number > res->sequence_number)
+		res->sequence_number = r->m.sequence_number;
 	if (o->was_held || o->hold_key)
 		unkeep_held(in, o);
 	if (k == 0) {
@@ -304,14 +330,69 @@ static void store_one(struct hv_ingest *in, const struct hv_pipeline_record *o,
 	}
 	res->stored++;
 	if (known)
-		remember_weight(in, &r, &person);
-	log_info("Stored measurement %s from %s (%s)%s%s%s", r.id,
-		 r.device_address, r.device_model,
-		 r.person[0] ? " for " : ", unassigned",
-		 r.person[0] ? r.person : "",
+		remember_weight(in, r, &person);
+	log_info("Stored measurement %s from %s (%s)%s%s%s", r->id,
+		 r->device_address, r->device_model,
+		 r->person[0] ? " for " : ", unassigned",
+		 r->person[0] ? r->person : "",
 		 a == HV_ASSIGN_NOT_ADOPTED ?
 			 " (a device not adopted: homevitals devices adopt)" :
 			 "");
+}
+
+/* A running day counter: one row per day, not one per value
+ * (daily_total.h). */
+static void store_daily(struct hv_ingest *in,
+			const struct hv_pipeline_record *o,
+			struct hv_ingest_result *res)
+{
+	struct hv_record r = o->record, final;
+	int mask = hv_daily_total_record(in->daily, &r, &final);
+
+	if (mask > 0 && (mask & HV_DAILY_STORE_FINAL))
+		store_record(in, o, &final, ROW_DAY_TOTAL, res);
+	if (mask > 0 && (mask & HV_DAILY_STORE))
+		store_record(in, o, &r, ROW_DAY_TOTAL, res);
+	else if (o->was_held || o->hold_key)
+		unkeep_held(in, o);
+}
+
+/* A tracker's heart rate: one row per minute (minute_summary.h). */
+static void store_minute(struct hv_ingest *in,
+			 const struct hv_pipeline_record *o,
+			 struct hv_ingest_result *res)
+{
+	struct hv_record done;
+
+	if (hv_minute_summary_feed(in->minutes, &o->record, &done) > 0)
+		store_record(in, o, &done, ROW_MINUTE, res);
+	if (o->was_held || o->hold_key)
+		unkeep_held(in, o);
+}
+
+/* Shutdown: day totals held back and open minutes are stored now. */
+static void store_held_daily(struct hv_ingest *in, struct hv_ingest_result *res)
+{
+	static const struct hv_pipeline_record none;
+	struct hv_record r;
+
+	while (hv_daily_totals_take_held(in->daily, &r) > 0)
+		store_record(in, &none, &r, ROW_DAY_TOTAL, res);
+	while (hv_minute_summary_take_held(in->minutes, &r) > 0)
+		store_record(in, &none, &r, ROW_MINUTE, res);
+}
+
+static void store_one(struct hv_ingest *in, const struct hv_pipeline_record *o,
+		      struct hv_ingest_result *res)
+{
+	struct hv_record r = o->record;
+
+	if (hv_daily_total_applies(&r.m))
+		store_daily(in, o, res);
+	else if (hv_minute_summary_applies(&r.m))
+		store_minute(in, o, res);
+	else
+		store_record(in, o, &r, ROW_MEASUREMENT, res);
 }
 
 static void store_all(struct hv_ingest *in, const struct hv_pipeline_output *out,
@@ -513,16 +594,55 @@ static void next_with_mibeacon(struct hv_ingest *in,
 		res->next_usec = t;
 }
 
+/* Decode once, through the pipeline, into the store. */
+static int decode_and_store(struct hv_ingest *in, const struct hv_frame *f,
+			    const struct hv_driver *driver,
+			    const struct hv_clock_sample *now,
+			    struct hv_ingest_result *res)
+{
+	struct hv_measurement m;
+	enum hv_decode_outcome outcome;
+	int driver_index, r;
+
+	(void)hv_registry_decode_outcome(f, driver, &m, &driver_index,
+					 &outcome);
+	count(in, f, &m, driver_index, outcome);
+	if (m.status == HV_STATUS_OK) {
+		if (now->wall_known)
+			note_device(in, f, &m, now);
+		r = feed(in, f, m.driver ? hv_driver_by_id(m.driver) : driver,
+			 &m, now, res);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+struct line_ctx {
+	struct hv_ingest *in;
+	const struct hv_driver *driver;
+	const struct hv_clock_sample *now;
+	struct hv_ingest_result *res;
+	int r;
+};
+
+static void on_line(const struct hv_frame *line, void *userdata)
+{
+	struct line_ctx *c = userdata;
+	int r = decode_and_store(c->in, line, c->driver, c->now, c->res);
+
+	if (r < 0)
+		c->r = r;
+}
+
 int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 		    const struct hv_driver *driver,
 		    const struct hv_clock_sample *now,
 		    struct hv_ingest_result *ret)
 {
 	struct hv_ingest_result res;
-	struct hv_measurement m;
 	struct hv_frame f = *frame;
-	enum hv_decode_outcome outcome;
-	int driver_index, r;
+	int r;
 
 	if (!f.address)
 		return -EINVAL;
@@ -540,18 +660,18 @@ int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 			*ret = res;
 		return 0;
 	}
-	(void)hv_registry_decode_outcome(&f, driver, &m, &driver_index,
-					 &outcome);
-	count(in, &f, &m, driver_index, outcome);
-	if (m.status == HV_STATUS_OK) {
-		if (now->wall_known)
-			note_device(in, &f, &m, now);
-		r = feed(in, &f,
-			 m.driver ? hv_driver_by_id(m.driver) : driver, &m,
-			 now, &res);
-		if (r < 0)
-			return r;
+	if (driver && (driver->flags & HV_DRIVER_LINES) && f.has_characteristic) {
+		/* A chunk of a text stream: each line it ends is a frame. */
+		struct line_ctx c = { in, driver, now, &res, 0 };
+
+		r = hv_line_join_feed(in->lines, &f, on_line, &c);
+		if (r >= 0)
+			r = c.r;
+	} else {
+		r = decode_and_store(in, &f, driver, now, &res);
 	}
+	if (r < 0)
+		return r;
 	next_with_mibeacon(in, &res);
 	if (ret)
 		*ret = res;
@@ -673,6 +793,7 @@ int hv_ingest_flush(struct hv_ingest *in, const struct hv_clock_sample *now,
 	if (r < 0)
 		return r;
 	store_all(in, &out, &res);
+	store_held_daily(in, &res);
 	if (ret)
 		*ret = res;
 	return 0;

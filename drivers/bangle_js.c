@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Bangle.js (Espruino) watches with the Gadgetbridge app: JSON lines over
+ * the Nordic UART service (TX 6e400003-b5a3-f393-e0a9-e50e24dcca9e,
+ * notify), joined from MTU-sized chunks by drivers/nus_lines.h.
+ *
+ * Messages from the watch's side (espruino/BangleApps apps/android/lib.js
+ * @ecfb349: the "act" and "actfetch" handlers, gbSend()):
+ *
+ *   {"t":"act","stp":S,"hrm":H,"rt":1}
+ *       live, every "int" seconds while the phone asked for it: S steps
+ *       since the previous one, H the last heart rate (0: none yet)
+ *   {"t":"actfetch","state":"start"}
+ *   {"t":"act","ts":MS,"stp":S,"hrm":H,"mov":M,"act":"…"}
+ *       one stored 10-minute block of the health log, MS its end (Unix
+ *       milliseconds): the answer to a fetch of the blocks since a time
+ *   {"t":"actfetch","state":"end","count":N}
+ *
+ * One frame is one line. A live "act" gives heart_rate when H > 0 (the
+ * step delta is not stored: it is a difference, not a count of a known
+ * period). A stored block gives step_count (context "period": "PT10M") and
+ * heart_rate when H > 0, with sequence number MS / 600000 (the block
+ * index), so that a later fetch can ask from the last stored block. Other
+ * lines are the watch's but carry no reading (not final).
+ *
+ * The conversation: subscribe to TX, then write to RX (6e400002) lines the
+ * watch's JavaScript runs, framed as Gadgetbridge frames them
+ * (Freeyourgadget/Gadgetbridge BangleJSDeviceSupport.java uartTxJSON:
+ * "\x10GB(" JSON ")\n"; \x10 keeps the REPL from echoing):
+ *   \x10setTime(S);E.setTimeZone(H);\n   the clock (Espruino's setTime()
+ *                                      takes Unix seconds), zone in hours
+ *   \x10GB({"t":"actfetch","ts":MS})\n   the blocks ending at MS or later:
+ *                                      after the last stored block, else 0
+ *                                      (the whole health log)
+ * and wait for {"t":"actfetch","state":"end",…} (30 s).
+ *
+ * Not yet: the block's own time (the measurement's device time is local
+ * time; the block's end is UTC milliseconds): blocks are dated on receipt.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "drivers/conversation.h"
+#include "drivers/driver.h"
+#include "drivers/ieee11073.h"
+#include "drivers/vendor_util.h"
+
+#define NUS_TX "6e400003-b5a3-f393-e0a9-e50e24dcca9e"
+#define BLOCK_MS 600000
+
+static bool is_char128(const struct hv_frame *f, const char *text)
+{
+	struct hv_uuid u;
+
+	return f->has_characteristic && hv_uuid_parse(text, &u) == 0 &&
+	       hv_uuid_equal(&u, &f->characteristic);
+}
+
+/* The text right after "key": in a flat JSON object, or NULL. */
+static const char *field(const char *line, size_t len, const char *key)
+{
+	size_t k = strlen(key);
+
+	for (size_t i = 0; i + k + 3 <= len; i++) {
+		size_t j;
+
+		if (line[i] != '"' || memcmp(line + i + 1, key, k) != 0 ||
+		    line[i + k + 1] != '"')
+			continue;
+		for (j = i + k + 2; j < len && line[j] == ' '; j++)
+			;
+		if (j < len && line[j] == ':') {
+			for (j++; j < len && line[j] == ' '; j++)
+				;
+			return j < len ? line + j : NULL;
+		}
+	}
+	return NULL;
+}
+
+/* A non-negative integer field: 0, -ENOENT when absent, -EINVAL when not
+ * a plain integer. */
+static int int_field(const char *line, size_t len, const char *key,
+		     int64_t *ret)
+{
+	const char *p = field(line, len, key), *end = line + len;
+	int64_t v = 0;
+
+	if (!p)
+		return -ENOENT;
+	if (p >= end || *p < '0' || *p > '9')
+		return -EINVAL;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		if (v > (INT64_MAX - 9) / 10)
+			return -EINVAL;
+		v = v * 10 + (*p - '0');
+	}
+	/* a number goes on to its end: 1.5 or 17e11 are not integers */
+	if (p < end && *p != ',' && *p != '}' && *p != ' ')
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static bool type_is(const char *line, size_t len, const char *t)
+{
+	const char *p = field(line, len, "t");
+	size_t n = strlen(t);
+
+	return p && p + n + 2 <= line + len && p[0] == '"' &&
+	       memcmp(p + 1, t, n) == 0 && p[n + 1] == '"';
+}
+
+static int decode_act(const char *line, size_t len,
+		      struct hv_measurement *ret)
+{
+	int64_t steps = 0, hr = 0, ts = 0;
+	bool stored;
+	int r;
+
+	r = int_field(line, len, "ts", &ts);
+	if (r == -EINVAL)
+		return hv_measurement_invalid(ret, "act: \"ts\" is not an integer");
+	stored = r == 0;
+	if (int_field(line, len, "stp", &steps) == -EINVAL ||
+	    int_field(line, len, "hrm", &hr) == -EINVAL)
+		return hv_measurement_invalid(
+			ret, "act: \"stp\" or \"hrm\" is not an integer");
+	if (hr > 250 || steps > 100000)
+		return hv_measurement_invalid(
+			ret, "act: %lld steps, %lld bpm out of range",
+			(long long)steps, (long long)hr);
+	if (stored) {
+		r = hv_measurement_add(ret, HV_METRIC_STEP_COUNT, (double)steps);
+		if (r >= 0)
+			r = hv_measurement_add_context(ret, "period", "PT10M");
+		if (r < 0)
+			return r;
+		if (ts / BLOCK_MS <= INT32_MAX)
+			ret->sequence_number = (int32_t)(ts / BLOCK_MS);
+	}
+	if (hr > 0) {
+		r = hv_measurement_add(ret, HV_METRIC_HEART_RATE, (double)hr);
+		if (r < 0)
+			return r;
+	}
+	ret->final = ret->n_readings > 0;
+	ret->user_index = 0;
+	ret->subject = HV_SUBJECT_PERSON;
+	return 0;
+}
+
+static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
+{
+	const char *line = (const char *)frame->value;
+	size_t len = frame->value_len;
+
+	if (!is_char128(frame, NUS_TX))
+		return -ENODEV;
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (len < 2 || line[0] != '{' || line[len - 1] != '}')
+		return hv_measurement_invalid(ret, "not one JSON object line");
+	ret->final = false;
+	if (type_is(line, len, "act"))
+		return decode_act(line, len, ret);
+	return 0;
+}
+
+static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
+		  struct hv_frame *ret)
+{
+	const struct hv_reading *steps =
+		hv_measurement_find(m, HV_METRIC_STEP_COUNT);
+	const struct hv_reading *hr = hv_measurement_find(m, HV_METRIC_HEART_RATE);
+	struct hv_uuid u;
+	int n;
+
+	if (hv_uuid_parse(NUS_TX, &u) < 0 || (target && !hv_uuid_equal(target, &u)))
+		return -EINVAL;
+	if ((!steps && !hr) ||
+	    (steps && (steps->absent != HV_ABSENT_NONE || steps->value < 0 ||
+		       steps->value > 100000 || m->sequence_number < 0)) ||
+	    (hr && (hr->absent != HV_ABSENT_NONE || hr->value < 1 ||
+		    hr->value > 250)))
+		return -EINVAL;
+	*ret = (struct hv_frame){ .has_characteristic = true, .characteristic = u };
+	if (steps)
+		n = snprintf((char *)ret->value, sizeof(ret->value),
+			     "{\"t\":\"act\",\"ts\":%lld,\"stp\":%ld,\"hrm\":%ld,\"mov\":0}",
+			     (long long)m->sequence_number * BLOCK_MS,
+			     (long)(steps->value + 0.5),
+			     hr ? (long)(hr->value + 0.5) : 0L);
+	else
+		n = snprintf((char *)ret->value, sizeof(ret->value),
+			     "{\"t\":\"act\",\"stp\":0,\"hrm\":%ld,\"rt\":1}",
+			     (long)(hr->value + 0.5));
+	if (n < 0 || (size_t)n >= sizeof(ret->value))
+		return -ENOSPC;
+	ret->value_len = (size_t)n;
+	return 0;
+}
+
+/* --- the conversation ------------------------------------------------------ */
+
+#define NUS_SERVICE "6e400001-b5a3-f393-e0a9-e50e24dcca9e"
+#define NUS_RX "6e400002-b5a3-f393-e0a9-e50e24dcca9e"
+#define END_MARK "\"state\":\"end\""
+#define TAIL_MAX (sizeof(END_MARK) - 2) /* kept between chunks */
+
+static int set_time_payload(const struct hv_session *s, uint8_t *buf,
+			    size_t size, size_t *ret_len)
+{
+	int64_t zone_s;
+	int n;
+
+	if (s->now_unix <= 0 || !hv_datetime_plausible(&s->now_local, 0))
+		return -EINVAL;
+	zone_s = hv_datetime_to_unix(&s->now_local) - s->now_unix;
+	n = snprintf((char *)buf, size, "\x10setTime(%lld);E.setTimeZone(%g);\n",
+		     (long long)s->now_unix, (double)zone_s / 3600.0);
+	if (n < 0 || (size_t)n >= size)
+		return -ENOSPC;
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+static int fetch_payload(const struct hv_session *s, uint8_t *buf,
+			 size_t size, size_t *ret_len)
+{
+	long long since = s->last_sequence >= 0 ?
+				  ((long long)s->last_sequence + 1) * BLOCK_MS :
+				  0;
+	int n = snprintf((char *)buf, size,
+			 "\x10GB({\"t\":\"actfetch\",\"ts\":%lld})\n", since);
+
+	if (n < 0 || (size_t)n >= size)
+		return -ENOSPC;
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+/* The end of the fetch, found across chunks: scratch keeps the last
+ * TAIL_MAX bytes seen (as text, scratch[7] its length). */
+static int on_fetch(struct hv_session *s, const uint8_t *value, size_t len)
+{
+	char window[TAIL_MAX + HV_FRAME_DATA_MAX + 1];
+	char *tail = (char *)s->scratch;
+	size_t kept = s->scratch[7] <= TAIL_MAX ? s->scratch[7] : 0, n;
+
+	if (len > HV_FRAME_DATA_MAX)
+		len = HV_FRAME_DATA_MAX;
+	memcpy(window, tail, kept);
+	memcpy(window + kept, value, len);
+	n = kept + len;
+	window[n] = '\0';
+	if (memchr(window, '\0', n) == NULL && strstr(window, END_MARK))
+		return HV_VALUE_DONE;
+	kept = n < TAIL_MAX ? n : TAIL_MAX;
+	memcpy(tail, window + n - kept, kept);
+	s->scratch[7] = (uint32_t)kept;
+	return HV_VALUE_MORE;
+}
+
+static const struct hv_step steps[] = {
+	{ .op = HV_STEP_SUBSCRIBE, .service = NUS_SERVICE,
+	  .characteristic = NUS_TX, .what = "subscribe to the watch's lines" },
+	{ .op = HV_STEP_WRITE, .service = NUS_SERVICE, .characteristic = NUS_RX,
+	  .payload = set_time_payload,
+	  .flags = HV_STEP_OPTIONAL | HV_STEP_WITH_RESPONSE,
+	  .what = "set the watch's clock" },
+	{ .op = HV_STEP_WRITE, .service = NUS_SERVICE, .characteristic = NUS_RX,
+	  .payload = fetch_payload, .flags = HV_STEP_WITH_RESPONSE,
+	  .what = "ask for the health log since the last stored block" },
+	{ .op = HV_STEP_WAIT, .service = NUS_SERVICE, .characteristic = NUS_TX,
+	  .on_value = on_fetch, .timeout_ms = 30000,
+	  .what = "receive the blocks until the fetch ends" },
+	{ .op = HV_STEP_END, .what = "done" },
+};
+
+static const struct hv_conversation conversation = {
+	.steps = steps,
+	.n_steps = sizeof(steps) / sizeof(steps[0]),
+};
+
+static const char *const models[] = {
+	"Bangle.js 1 and 2 with the Gadgetbridge (Android Integration) app",
+	NULL,
+};
+
+static const char *const characteristics128[] = { NUS_TX, NULL };
+static const char *const names[] = { "Bangle.js", NULL };
+
+const struct hv_driver bangle_js_driver = {
+	.id = "bangle_js",
+	.name = "Bangle.js (Gadgetbridge protocol)",
+	.models = models,
+	.kind = HV_DRIVER_KIND_FITNESS_BAND,
+	.match = {
+		.characteristics128 = characteristics128,
+		.name_prefixes = names,
+	},
+	/* the Nordic UART TX is any NUS device's: ours only by name */
+	.flags = HV_DRIVER_NEEDS_SELECTION | HV_DRIVER_LINES,
+	.decode = decode,
+	.encode = encode,
+	.conversation = &conversation,
+};

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Colmi smart rings (R02, R03, R06, R10 …): a 16-byte command protocol over
+ * a UART-like service, no pairing and no vendor key.
+ *
+ * Layout from the open colmi_r02_client project (tahnok/colmi_r02_client:
+ * client.py @0269863 for the UUIDs, packet.py @0269863 for the framing,
+ * steps.py @0269863 for the step history and its example packets,
+ * battery.py and set_time.py @54989ad); Gadgetbridge's Colmi R0x support
+ * follows the same command set.
+ *
+ *   service 6e40fff0-b5a3-f393-e0a9-e50e24dcca9e
+ *     6e400002-…  commands, write without response
+ *     6e400003-…  responses, notify
+ *
+ * Every packet is 16 bytes: CC D0 … D13 SS, CC the command (bit 7 set: an
+ * error), SS = sum of the 15 bytes before it, modulo 256.
+ *
+ *   0x01 set time     D0..D5 year-2000, month, day, hour, minute, second
+ *                     in BCD, D6 language (1 English); answered, ignored
+ *   0x03 battery      response D0 percent, D1 charging
+ *   0x43 step history request D0 = days back from the ring's today, then
+ *                     0x0F 0x00 0x5F 0x01 (constant in the source);
+ *                     responses: D0 = 0xFF no data; D0 = 0xF0 a header
+ *                     (D2 = 1: calories in tens); else one 15-minute
+ *                     interval: D0 year-2000, D1 month, D2 day (BCD),
+ *                     D3 quarter of the day (0..95), D4 its index, D5 the
+ *                     count of records, D6 D7 calories LE, D8 D9 steps LE,
+ *                     D10 D11 distance LE (m)
+ *
+ * One interval is one measurement: step_count (context "period": "PT15M")
+ * and distance, dated by the ring's clock at the interval's start, with
+ * sequence number days-since-2000 × 96 + quarter, so that a later session
+ * asks only for the days since the last one stored (like RACP's "records
+ * after"). Calories are not reported: their unit depends on the header
+ * packet, which a decoder of one packet does not see. The ring's heart
+ * rate log (0x15) spreads a day's 5-minute samples over packets whose time
+ * only the first carries: not decoded yet.
+ */
+#include <errno.h>
+
+#include "drivers/bytes.h"
+#include "drivers/conversation.h"
+#include "drivers/driver.h"
+#include "drivers/ieee11073.h"
+#include "drivers/vendor_util.h"
+
+#define RING_SERVICE "6e40fff0-b5a3-f393-e0a9-e50e24dcca9e"
+#define RING_WRITE "6e400002-b5a3-f393-e0a9-e50e24dcca9e"
+#define RING_NOTIFY "6e400003-b5a3-f393-e0a9-e50e24dcca9e"
+
+#define PACKET_LEN 16
+#define CMD_SET_TIME 0x01
+#define CMD_BATTERY 0x03
+#define CMD_STEPS 0x43
+#define STEPS_NO_DATA 0xFF
+#define STEPS_HEADER 0xF0
+#define QUARTERS_PER_DAY 96
+#define HISTORY_DAYS_MAX 7 /* days the ring is asked for at most */
+#define BATTERY_LOW_PERCENT 20
+
+static bool is_char128(const struct hv_frame *f, const char *text)
+{
+	struct hv_uuid u;
+
+	return f->has_characteristic && hv_uuid_parse(text, &u) == 0 &&
+	       hv_uuid_equal(&u, &f->characteristic);
+}
+
+static int from_bcd(uint8_t b)
+{
+	if ((b >> 4) > 9 || (b & 15) > 9)
+		return -1;
+	return (b >> 4) * 10 + (b & 15);
+}
+
+static uint8_t to_bcd(unsigned v)
+{
+	return (uint8_t)(((v / 10) % 10) << 4 | (v % 10));
+}
+
+static int64_t days_since_2000(unsigned y, unsigned m, unsigned d)
+{
+	return hv_days_from_civil(y, m, d) - hv_days_from_civil(2000, 1, 1);
+}
+
+static int decode_interval(const uint8_t *p, struct hv_measurement *ret)
+{
+	int y = from_bcd(p[1]), mo = from_bcd(p[2]), d = from_bcd(p[3]);
+	unsigned quarter = p[4];
+	struct hv_datetime dt;
+	int r;
+
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
+	    quarter >= QUARTERS_PER_DAY)
+		return hv_measurement_invalid(
+			ret, "step record: date %02x-%02x-%02x or quarter %u out of range",
+			p[1], p[2], p[3], quarter);
+	dt = (struct hv_datetime){ (uint16_t)(2000 + y), (uint8_t)mo,
+				   (uint8_t)d, (uint8_t)(quarter / 4),
+				   (uint8_t)(quarter % 4 * 15), 0 };
+	r = hv_measurement_add(ret, HV_METRIC_STEP_COUNT, hv_le16(p + 9));
+	if (r >= 0)
+		r = hv_measurement_add(ret, HV_METRIC_DISTANCE, hv_le16(p + 11));
+	if (r >= 0)
+		r = hv_measurement_add_context(ret, "period", "PT15M");
+	if (r < 0)
+		return r;
+	ret->has_device_time = hv_datetime_plausible(&dt, 0);
+	ret->device_time = dt;
+	ret->has_raw_device_time = true;
+	ret->raw_device_time = dt;
+	ret->sequence_number =
+		(int32_t)(days_since_2000((unsigned)dt.year, dt.month, dt.day) *
+				  QUARTERS_PER_DAY +
+			  quarter);
+	ret->user_index = 0;
+	ret->subject = HV_SUBJECT_PERSON;
+	ret->final = true;
+	return 0;
+}
+
+static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
+{
+	const uint8_t *p = frame->value;
+
+	if (!is_char128(frame, RING_NOTIFY))
+		return -ENODEV;
+	if (frame->value_len != PACKET_LEN)
+		return hv_measurement_invalid(ret, "packets are 16 bytes, not %zu",
+					      frame->value_len);
+	if (hv_sum8(p, PACKET_LEN - 1) != p[PACKET_LEN - 1])
+		return hv_measurement_invalid(
+			ret, "checksum 0x%02x, the bytes sum to 0x%02x",
+			p[PACKET_LEN - 1], hv_sum8(p, PACKET_LEN - 1));
+	ret->final = false;
+	switch (p[0]) {
+	case CMD_BATTERY:
+		if (p[1] > 100)
+			return hv_measurement_invalid(ret, "battery %u %%", p[1]);
+		if (p[1] < BATTERY_LOW_PERCENT)
+			return hv_measurement_add_flag(ret, "battery_low");
+		return 0;
+	case CMD_STEPS:
+		if (p[1] == STEPS_NO_DATA || p[1] == STEPS_HEADER)
+			return 0;
+		return decode_interval(p, ret);
+	default:
+		/* other answers (set time, settings): nothing to report */
+		return 0;
+	}
+}
+
+static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
+		  struct hv_frame *ret)
+{
+	const struct hv_reading *steps =
+		hv_measurement_find(m, HV_METRIC_STEP_COUNT);
+	const struct hv_reading *dist = hv_measurement_find(m, HV_METRIC_DISTANCE);
+	const struct hv_datetime *dt = &m->device_time;
+	struct hv_uuid u;
+	uint8_t *p;
+
+	if (hv_uuid_parse(RING_NOTIFY, &u) < 0 ||
+	    (target && !hv_uuid_equal(target, &u)))
+		return -EINVAL;
+	if (!steps || steps->absent != HV_ABSENT_NONE || steps->value < 0 ||
+	    steps->value > UINT16_MAX || !m->has_device_time ||
+	    dt->year < 2000 || dt->year > 2099 || dt->minute % 15 ||
+	    (dist && (dist->absent != HV_ABSENT_NONE || dist->value < 0 ||
+		      dist->value > UINT16_MAX)))
+		return -EINVAL;
+	*ret = (struct hv_frame){ .has_characteristic = true,
+				  .characteristic = u,
+				  .value_len = PACKET_LEN };
+	p = ret->value;
+	p[0] = CMD_STEPS;
+	p[1] = to_bcd(dt->year - 2000u);
+	p[2] = to_bcd(dt->month);
+	p[3] = to_bcd(dt->day);
+	p[4] = (uint8_t)(dt->hour * 4 + dt->minute / 15);
+	p[6] = 1; /* one record */
+	hv_put_le16(p + 9, (uint16_t)(steps->value + 0.5));
+	if (dist)
+		hv_put_le16(p + 11, (uint16_t)(dist->value + 0.5));
+	p[PACKET_LEN - 1] = hv_sum8(p, PACKET_LEN - 1);
+	return 0;
+}
+
+/* --- the conversation ------------------------------------------------------ */
+
+/*
+ * scratch[0]: days back still to ask for (the ring's history is asked
+ * oldest day first, from the day after the last stored record's, at most
+ * HISTORY_DAYS_MAX back, down to today).
+ */
+enum {
+	STEP_SUBSCRIBE,
+	STEP_SET_TIME,
+	STEP_ASK_BATTERY,
+	STEP_BATTERY,
+	STEP_ASK_STEPS,
+	STEP_STEPS,
+	STEP_END,
+};
+
+static void packet_finish(uint8_t *buf)
+{
+	buf[PACKET_LEN - 1] = hv_sum8(buf, PACKET_LEN - 1);
+}
+
+static int set_time_payload(const struct hv_session *s, uint8_t *buf,
+			    size_t size, size_t *ret_len)
+{
+	const struct hv_datetime *t = &s->now_local;
+
+	if (size < PACKET_LEN)
+		return -ENOSPC;
+	if (!hv_datetime_plausible(t, 0) || t->year < 2000 || t->year > 2099)
+		return -EINVAL;
+	memset(buf, 0, PACKET_LEN);
+	buf[0] = CMD_SET_TIME;
+	buf[1] = to_bcd(t->year - 2000u);
+	buf[2] = to_bcd(t->month);
+	buf[3] = to_bcd(t->day);
+	buf[4] = to_bcd(t->hour);
+	buf[5] = to_bcd(t->minute);
+	buf[6] = to_bcd(t->second);
+	buf[7] = 1; /* English */
+	packet_finish(buf);
+	*ret_len = PACKET_LEN;
+	return 0;
+}
+
+static int battery_payload(const struct hv_session *s, uint8_t *buf,
+			   size_t size, size_t *ret_len)
+{
+	(void)s;
+	if (size < PACKET_LEN)
+		return -ENOSPC;
+	memset(buf, 0, PACKET_LEN);
+	buf[0] = CMD_BATTERY;
+	packet_finish(buf);
+	*ret_len = PACKET_LEN;
+	return 0;
+}
+
+/* Days back to start the history from: the day of the last stored
+ * record (its later intervals may be new), else the whole week. */
+static uint32_t history_days(const struct hv_session *s)
+{
+	int64_t today, last;
+
+	if (!hv_datetime_plausible(&s->now_local, 0))
+		return 0;
+	if (s->last_sequence < 0)
+		return HISTORY_DAYS_MAX - 1;
+	today = days_since_2000(s->now_local.year, s->now_local.month,
+				s->now_local.day);
+	last = s->last_sequence / QUARTERS_PER_DAY;
+	if (last >= today)
+		return 0;
+	return today - last > HISTORY_DAYS_MAX - 1 ? HISTORY_DAYS_MAX - 1 :
+						      (uint32_t)(today - last);
+}
+
+static int on_battery(struct hv_session *s, const uint8_t *value, size_t len)
+{
+	if (len != PACKET_LEN || value[0] != CMD_BATTERY)
+		return HV_VALUE_MORE;
+	s->scratch[0] = history_days(s);
+	return HV_VALUE_DONE;
+}
+
+static int steps_payload(const struct hv_session *s, uint8_t *buf,
+			 size_t size, size_t *ret_len)
+{
+	if (size < PACKET_LEN)
+		return -ENOSPC;
+	memset(buf, 0, PACKET_LEN);
+	buf[0] = CMD_STEPS;
+	buf[1] = (uint8_t)s->scratch[0];
+	buf[2] = 0x0F;
+	buf[3] = 0x00;
+	buf[4] = 0x5F;
+	buf[5] = 0x01;
+	packet_finish(buf);
+	*ret_len = PACKET_LEN;
+	return 0;
+}
+
+/* One day's answer ends with "no data" or its last record; then the next
+ * day, until today's. */
+static int on_steps(struct hv_session *s, const uint8_t *value, size_t len)
+{
+	bool last;
+
+	if (len != PACKET_LEN || value[0] != CMD_STEPS ||
+	    value[1] == STEPS_HEADER)
+		return HV_VALUE_MORE;
+	last = value[1] == STEPS_NO_DATA || value[5] + 1 >= value[6];
+	if (!last)
+		return HV_VALUE_MORE;
+	if (s->scratch[0] == 0)
+		return HV_VALUE_DONE;
+	s->scratch[0]--;
+	s->next_step = STEP_ASK_STEPS;
+	return HV_VALUE_GOTO;
+}
+
+static const struct hv_step steps[] = {
+	[STEP_SUBSCRIBE] = { .op = HV_STEP_SUBSCRIBE, .service = RING_SERVICE,
+			     .characteristic = RING_NOTIFY,
+			     .what = "subscribe to the ring's answers" },
+	[STEP_SET_TIME] = { .op = HV_STEP_WRITE, .service = RING_SERVICE,
+			    .characteristic = RING_WRITE,
+			    .payload = set_time_payload,
+			    .flags = HV_STEP_OPTIONAL,
+			    .what = "set the ring's clock (0x01)" },
+	[STEP_ASK_BATTERY] = { .op = HV_STEP_WRITE, .service = RING_SERVICE,
+			       .characteristic = RING_WRITE,
+			       .payload = battery_payload,
+			       .what = "ask for the battery (0x03)" },
+	[STEP_BATTERY] = { .op = HV_STEP_WAIT, .service = RING_SERVICE,
+			   .characteristic = RING_NOTIFY,
+			   .on_value = on_battery, .timeout_ms = 5000,
+			   .what = "battery answer" },
+	[STEP_ASK_STEPS] = { .op = HV_STEP_WRITE, .service = RING_SERVICE,
+			     .characteristic = RING_WRITE,
+			     .payload = steps_payload,
+			     .what = "ask for a day's steps (0x43)" },
+	[STEP_STEPS] = { .op = HV_STEP_WAIT, .service = RING_SERVICE,
+			 .characteristic = RING_NOTIFY, .on_value = on_steps,
+			 .timeout_ms = 5000, .what = "a day's step records" },
+	[STEP_END] = { .op = HV_STEP_END, .what = "done" },
+};
+
+static const struct hv_conversation conversation = {
+	.steps = steps,
+	.n_steps = sizeof(steps) / sizeof(steps[0]),
+};
+
+static const char *const names[] = { "R01_", "R02_", "R03_", "R04_",
+				     "R05_", "R06_", "R07_", "R08_",
+				     "R09_", "R10_", NULL };
+
+static bool claims_device(const struct hv_frame *advert)
+{
+	struct hv_uuid svc;
+
+	if (hv_name_any_prefix_ci(advert->name, names))
+		return true;
+	if (hv_uuid_parse(RING_SERVICE, &svc) < 0)
+		return false;
+	for (size_t i = 0; i < advert->n_service_uuids; i++)
+		if (hv_uuid_equal(&advert->service_uuids[i], &svc))
+			return true;
+	return false;
+}
+
+static const char *const models[] = {
+	"Colmi R02, R03, R06, R10 smart rings",
+	NULL,
+};
+
+static const char *const characteristics128[] = { RING_NOTIFY, NULL };
+
+const struct hv_driver colmi_ring_driver = {
+	.id = "colmi_ring",
+	.name = "Colmi smart ring",
+	.models = models,
+	.kind = HV_DRIVER_KIND_FITNESS_BAND,
+	.match = {
+		.characteristics128 = characteristics128,
+		.name_prefixes = names,
+	},
+	/* 6e400003 is the Nordic UART's TX too: ours only by the ring's
+	 * name or service. */
+	.flags = HV_DRIVER_NEEDS_SELECTION,
+	.decode = decode,
+	.encode = encode,
+	.conversation = &conversation,
+	.claims_device = claims_device,
+};

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# End to end: a Colmi ring through vdev and the real daemon
+# (test-colmi-ring.json). The first session sets the ring's clock and
+# reads its battery and a week of step history (nothing is stored yet);
+# then the gateway is down while the ring is away and walks; the next
+# session asks only from the day of the last stored record and adds what is
+# new, with nothing stored twice.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/helpers/e2e.sh
+e2e_init "e2e colmi ring"
+
+RING=E8:6B:00:00:02:02
+sessions() { grep -c "GATT session with $RING (colmi_ring) done" "$tmp/homevitalsd.log"; }
+step_rows() {
+	sqlite3 -cmd ".timeout 2000" "$db" \
+		"SELECT count(*) FROM readings WHERE metric = 'step_count';" 2>/dev/null || echo 0
+}
+
+e2e_bus || { not_ok "private bus"; exit 1; }
+e2e_broker_start || { not_ok "broker"; exit 1; }
+"$HV" people add --db "$db" --id p-ravi --name Ravi >/dev/null
+"$HV" devices link "$RING" 0 p-ravi --db "$db" >/dev/null
+e2e_config
+e2e_daemon
+sleep 0.3
+e2e_vdev "$E2E_SCENARIOS/test-colmi-ring.json"
+e2e_check "first session done" e2e_wait 20 eval '[ "$(sessions)" -ge 1 ]'
+e2e_check "the ring's clock was set" grep -q "ring clock set" "$tmp/vdev.out"
+e2e_check "a week asked for the first time" grep -q "ring steps asked for 6 days back" "$tmp/vdev.out"
+e2e_check "the four intervals of its history stored" e2e_wait 5 eval '[ "$(step_rows)" = 4 ]'
+kill "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null
+e2e_check "the ring walked while the gateway was down" \
+	e2e_wait 20 grep -q "ring walked" "$tmp/vdev.out"
+asked_before=$(grep -c "steps asked for" "$tmp/vdev.out")
+e2e_daemon
+e2e_check "second session done" e2e_wait 20 eval '[ "$(sessions)" -ge 2 ]'
+e2e_check "asked only from the last stored record's day" eval \
+	'tail -n +1 "$tmp/vdev.out" | grep "steps asked for" | tail -n +$((asked_before + 1)) | cut -d" " -f3- >"$tmp/asked2" &&
+	 [ "$(cat "$tmp/asked2")" = "steps asked for 1 days back: 1 records
+steps asked for 0 days back: 1 records" ]'
+e2e_readings_json
+e2e_py "five intervals, each once, dated by the ring, for the wearer" '
+steps = [m for m in R if reading(m, "step_count")]
+got = sorted(value(m, "step_count") for m in steps)
+assert got == [48, 99, 420, 812, 1194], got
+assert len({m["id"] for m in steps}) == 5
+assert all(m["person"] == "p-ravi" and m["driver"] == "colmi_ring" for m in steps)
+assert all(m["time_source"] == "device" for m in steps), [m.get("time_source") for m in steps]
+assert sorted(value(m, "distance") for m in steps) == [27, 68, 300, 590, 873]
+'
+e2e_finish

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Colmi rings (drivers/colmi_ring.c) against the example packets published
+ * with the open colmi_r02_client project (tahnok/colmi_r02_client
+ * steps.py @0269863: SportDetailParser's docstring, one day's header and
+ * five 15-minute records of 2023-08-13; battery.py @54989ad: a 64 %
+ * answer), and the conversation: clock in BCD, history resumed from the
+ * day of the last stored record, one request per day down to today.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+
+#include "daemon/basic/hexutil.h"
+#include "drivers/conversation.h"
+#include "drivers/ieee11073.h"
+#include "drivers/registry.h"
+
+#define NOTIFY "6e400003-b5a3-f393-e0a9-e50e24dcca9e"
+
+static const struct hv_driver *ring(void)
+{
+	const struct hv_driver *d = hv_driver_by_id("colmi_ring");
+
+	assert_non_null(d);
+	return d;
+}
+
+static struct hv_frame packet(const char *hex)
+{
+	struct hv_frame f = { .has_characteristic = true };
+
+	assert_int_equal(hv_unhex(hex, f.value, sizeof(f.value), &f.value_len),
+			 0);
+	assert_int_equal(f.value_len, 16);
+	assert_int_equal(hv_uuid_parse(NOTIFY, &f.characteristic), 0);
+	return f;
+}
+
+/* steps.py's example day: header, then records at 04:00, 05:00, 06:00,
+ * 07:00 and 19:00 (steps 48, 1194, 225, 108, 99; metres 27, 873, 149, 72,
+ * 68). */
+static const struct {
+	const char *hex;
+	int steps, metres, hour;
+} day[] = {
+	{ "43230813100005c80030001b000000a9", 48, 27, 4 },
+	{ "43230813140105b618aa046903000083", 1194, 873, 5 },
+	{ "432308131802053804e1009500000052", 225, 149, 6 },
+	{ "432308131c030505026c004800000060", 108, 72, 7 },
+	{ "432308134c0405ef016300440000006d", 99, 68, 19 },
+};
+
+static void test_published_step_records(void **state)
+{
+	struct hv_measurement m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(day) / sizeof(day[0]); i++) {
+		struct hv_frame f = packet(day[i].hex);
+
+		assert_int_equal(hv_registry_decode(&f, ring(), &m), 0);
+		assert_true(m.final);
+		assert_true(hv_measurement_find(&m, HV_METRIC_STEP_COUNT)->value ==
+			    day[i].steps);
+		assert_true(hv_measurement_find(&m, HV_METRIC_DISTANCE)->value ==
+			    day[i].metres);
+		assert_string_equal(hv_measurement_context(&m, "period"),
+				    "PT15M");
+		assert_true(m.has_device_time);
+		assert_int_equal(m.device_time.year, 2023);
+		assert_int_equal(m.device_time.month, 8);
+		assert_int_equal(m.device_time.day, 13);
+		assert_int_equal(m.device_time.hour, day[i].hour);
+		assert_int_equal(m.device_time.minute, 0);
+		/* days since 2000-01-01 × 96 + quarter */
+		assert_int_equal(m.sequence_number, 8625 * 96 + day[i].hour * 4);
+		assert_int_equal(m.user_index, 0);
+	}
+}
+
+static void test_header_battery_and_damage(void **state)
+{
+	struct hv_frame f = packet("43f00501000000000000000000000039");
+	struct hv_measurement m;
+
+	(void)state;
+	assert_int_equal(hv_registry_decode(&f, ring(), &m), 0);
+	assert_false(m.final);
+	assert_int_equal(m.n_readings, 0);
+
+	f = packet("03400000000000000000000000000043");
+	assert_int_equal(hv_registry_decode(&f, ring(), &m), 0);
+	assert_false(m.final);
+	assert_false(hv_measurement_has_flag(&m, "battery_low"));
+
+	/* one byte changed: the checksum no longer holds */
+	f = packet(day[1].hex);
+	f.value[9] ^= 0x01;
+	assert_int_equal(hv_registry_decode(&f, ring(), &m), -EBADMSG);
+	/* the Nordic UART TX characteristic of another device: not ours
+	 * unless the device is a ring */
+	f = packet(day[0].hex);
+	assert_int_equal(hv_registry_decode(&f, NULL, &m), -ENODEV);
+	f.name = "R02_341C";
+	assert_int_equal(hv_registry_decode(&f, NULL, &m), 0);
+	assert_string_equal(m.driver, "colmi_ring");
+}
+
+static void test_round_trip(void **state)
+{
+	struct hv_frame f = packet(day[2].hex), out;
+	struct hv_measurement m;
+
+	(void)state;
+	assert_int_equal(hv_registry_decode(&f, ring(), &m), 0);
+	assert_int_equal(ring()->encode(&m, NULL, &out), 0);
+	/* the same fields back (calories and the record index are not kept) */
+	assert_memory_equal(out.value, f.value, 5);
+	assert_memory_equal(out.value + 9, f.value + 9, 4);
+	assert_int_equal(hv_registry_decode(&out, ring(), &m), 0);
+	assert_true(hv_measurement_find(&m, HV_METRIC_STEP_COUNT)->value == 225);
+}
+
+static const struct hv_step *step(const char *what)
+{
+	const struct hv_conversation *c = ring()->conversation;
+
+	for (size_t i = 0; i < c->n_steps; i++)
+		if (c->steps[i].what && strstr(c->steps[i].what, what))
+			return &c->steps[i];
+	fail_msg("no step '%s'", what);
+	return NULL;
+}
+
+static void test_conversation(void **state)
+{
+	struct hv_session s = { .now_local = { 2023, 8, 15, 9, 5, 7 },
+				.last_sequence = -1 };
+	struct hv_frame battery = packet("03400000000000000000000000000043");
+	struct hv_frame last = packet(day[4].hex);
+	uint8_t buf[16];
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(step("clock")->payload(&s, buf, sizeof(buf), &n), 0);
+	assert_int_equal(n, 16);
+	assert_memory_equal(buf, ((uint8_t[]){ 0x01, 0x23, 0x08, 0x15, 0x09,
+					       0x05, 0x07, 0x01 }),
+			    8);
+	assert_int_equal(buf[15], 0x57); /* the sum of the 15 bytes */
+
+	/* nothing stored yet: the week */
+	assert_int_equal(step("battery answer")->on_value(&s, battery.value, 16),
+			 HV_VALUE_DONE);
+	assert_int_equal(s.scratch[0], 6);
+	/* the last stored record is of today: today only */
+	s.last_sequence = 8627 * 96 + 20;
+	(void)step("battery answer")->on_value(&s, battery.value, 16);
+	assert_int_equal(s.scratch[0], 0);
+	/* last stored: 2023-08-13 19:00, two days ago: from that day on */
+	s.last_sequence = 8625 * 96 + 76;
+	assert_int_equal(step("battery answer")->on_value(&s, battery.value, 16),
+			 HV_VALUE_DONE);
+	assert_int_equal(s.scratch[0], 2);
+	assert_int_equal(step("ask for a day")->payload(&s, buf, sizeof(buf), &n),
+			 0);
+	assert_memory_equal(buf, ((uint8_t[]){ 0x43, 0x02, 0x0f, 0x00, 0x5f,
+					       0x01 }),
+			    6);
+	/* a record that is not the day's last: more to come */
+	assert_int_equal(step("step records")->on_value(&s, packet(day[0].hex).value,
+							 16),
+			 HV_VALUE_MORE);
+	/* the day's last: the next day is asked for */
+	assert_int_equal(step("step records")->on_value(&s, last.value, 16),
+			 HV_VALUE_GOTO);
+	assert_int_equal(s.scratch[0], 1);
+	assert_ptr_equal(&ring()->conversation->steps[s.next_step],
+			 step("ask for a day"));
+	assert_int_equal(step("step records")->on_value(
+				 &s, packet("43ff0000000000000000000000000042").value,
+				 16),
+			 HV_VALUE_GOTO);
+	assert_int_equal(step("step records")->on_value(&s, last.value, 16),
+			 HV_VALUE_DONE);
+	/* a month away: at most a week back */
+	s.last_sequence = 8590 * 96;
+	(void)step("battery answer")->on_value(&s, battery.value, 16);
+	assert_int_equal(s.scratch[0], 6);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_published_step_records),
+		cmocka_unit_test(test_header_battery_and_damage),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_conversation),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
