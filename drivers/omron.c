@@ -147,12 +147,13 @@ size_t hv_omron_frame(uint16_t type, uint16_t address, uint8_t count,
 
 	if (len > size || len > HV_OMRON_FRAME_MAX)
 		return 0;
+	/* the data first: it may lie where the header goes */
+	if (n)
+		memmove(buf + 6, data, n);
 	buf[0] = (uint8_t)len;
 	hv_put_be16(buf + 1, type);
 	hv_put_be16(buf + 3, address);
 	buf[5] = count;
-	if (n)
-		memcpy(buf + 6, data, n);
 	buf[len - 2] = 0;
 	buf[len - 1] = hv_omron_xor(buf, len - 1);
 	return len;

@@ -118,8 +118,9 @@ const struct hv_omron_model *hv_omron_model_by_name(const char *text);
 
 uint8_t hv_omron_xor(const uint8_t *p, size_t n);
 
-/* Build a frame: type, address, the count byte, then n data bytes. Returns
- * the length, 0 when it does not fit. */
+/* Build a frame: type, address, the count byte, then n data bytes (data may
+ * lie in buf: it is moved, not copied). Returns the length, 0 when it does
+ * not fit. */
 size_t hv_omron_frame(uint16_t type, uint16_t address, uint8_t count,
 		      const uint8_t *data, size_t n, uint8_t *buf, size_t size);
 
