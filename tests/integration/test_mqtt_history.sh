@@ -36,9 +36,12 @@ e2e_config
 e2e_daemon --replay "$tmp/replay.jsonl"
 e2e_check "four weigh-ins stored and delivered" e2e_wait 60 eval \
 	'! kill -0 "$daemon_pid" && [ "$(e2e_stored)" = 4 ] && e2e_backlog_empty'
+# The replaying daemon subscribed too: wait for this one's subscription.
+subscriptions() { grep -c "homevitals/e2e/people/+/history/request" "$tmp/broker/mosquitto.log"; }
+before=$(subscriptions)
 e2e_daemon
-e2e_check "the daemon subscribed to history requests" e2e_wait 10 \
-	grep -q "homevitals/e2e/people/+/history/request" "$tmp/broker/mosquitto.log"
+e2e_check "the daemon subscribed to history requests" e2e_wait 20 \
+	eval '[ "$(subscriptions)" -gt "$before" ]'
 
 # ask PERSON RESPONSE_TOPIC PAYLOAD OUT: one request, the answer (if any)
 # as "correlation|content type|payload" in OUT.
