@@ -284,6 +284,23 @@ static void test_record_empty_and_short(void **state)
 	assert_string_equal(m.context_value[0], "empty_slot");
 }
 
+/* Field by field: the structs' padding is nobody's (it differed on arm64). */
+static void assert_record_equal(const struct hv_omron_record *a,
+				const struct hv_omron_record *b)
+{
+	assert_int_equal(a->sys, b->sys);
+	assert_int_equal(a->dia, b->dia);
+	assert_int_equal(a->pulse, b->pulse);
+	assert_int_equal(a->time.year, b->time.year);
+	assert_int_equal(a->time.month, b->time.month);
+	assert_int_equal(a->time.day, b->time.day);
+	assert_int_equal(a->time.hour, b->time.hour);
+	assert_int_equal(a->time.minute, b->time.minute);
+	assert_int_equal(a->time.second, b->time.second);
+	assert_int_equal(a->movement, b->movement);
+	assert_int_equal(a->irregular, b->irregular);
+}
+
 /* Every field of every layout lies in the first 8 bytes (what is read),
  * and a record survives encode → the cuff's answer → decode. */
 static void test_layouts_round_trip(void **state)
@@ -301,7 +318,7 @@ static void test_layouts_round_trip(void **state)
 		assert_true(mdl->record_size <= sizeof(rec));
 		assert_int_equal(hv_omron_record_encode(mdl, &in, rec), 0);
 		assert_int_equal(hv_omron_record_decode(mdl, rec, 8, &out), 0);
-		assert_memory_equal(&in, &out, sizeof(in));
+		assert_record_equal(&in, &out);
 		for (size_t k = 8; k < mdl->record_size; k++)
 			assert_int_equal(rec[k], 0);
 		in.sys = 300;
