@@ -28,6 +28,7 @@
 #include "drivers/bytes.h"
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
+#include "drivers/lefu_ac_commands.h"
 #include "drivers/vendor_util.h"
 
 #define R5_NOTIFY 0xFFB2
@@ -108,77 +109,11 @@ static bool claims_device(const struct hv_frame *f)
 
 /* --- conversation --------------------------------------------------------- */
 
-static int command(uint8_t b2, uint8_t b3, uint8_t b4, uint8_t b5, uint8_t *buf,
-		   size_t size, size_t *ret_len)
-{
-	if (size < 8)
-		return -ENOSPC;
-	buf[0] = 0xAC;
-	buf[1] = 0x02;
-	buf[2] = b2;
-	buf[3] = b3;
-	buf[4] = b4;
-	buf[5] = b5;
-	buf[6] = 0xCC;
-	buf[7] = hv_sum8(buf + 2, 5);
-	*ret_len = 8;
-	return 0;
-}
-
-static int pl_init1(const struct hv_session *s, uint8_t *buf, size_t size,
-		    size_t *ret_len)
-{
-	(void)s;
-	return command(0xF7, 0, 0, 0, buf, size, ret_len);
-}
-
-static int pl_init2(const struct hv_session *s, uint8_t *buf, size_t size,
-		    size_t *ret_len)
-{
-	(void)s;
-	return command(0xFA, 0, 0, 0, buf, size, ret_len);
-}
-
-static int pl_profile(const struct hv_session *s, uint8_t *buf, size_t size,
-		      size_t *ret_len)
-{
-	const struct hv_profile *p = &s->profile;
-	double cm = p->height_m * 100;
-
-	if (!hv_profile_complete(p) || p->age_years <= 0 ||
-	    p->age_years > 120 || cm < 50 || cm > 255)
-		return -ENODATA;
-	return command(0xFB, p->sex == HV_SEX_MALE ? 1 : 2,
-		       (uint8_t)p->age_years, (uint8_t)(cm + 0.5), buf, size,
-		       ret_len);
-}
-
-static int pl_date(const struct hv_session *s, uint8_t *buf, size_t size,
-		   size_t *ret_len)
-{
-	const struct hv_datetime *t = &s->now_local;
-
-	if (t->year < 2000 || t->year > 2099)
-		return -EINVAL;
-	return command(0xFD, (uint8_t)(t->year - 2000), t->month, t->day, buf,
-		       size, ret_len);
-}
-
-static int pl_time(const struct hv_session *s, uint8_t *buf, size_t size,
-		   size_t *ret_len)
-{
-	const struct hv_datetime *t = &s->now_local;
-
-	if (t->year < 2000)
-		return -EINVAL;
-	return command(0xFC, t->hour, t->minute, t->second, buf, size, ret_len);
-}
-
 static int pl_unit(const struct hv_session *s, uint8_t *buf, size_t size,
 		   size_t *ret_len)
 {
 	(void)s;
-	return command(0xFE, 0x06, 0x00, 0x00, buf, size, ret_len);
+	return hv_lefu_ac_command(0xFE, 0x06, 0x00, 0x00, buf, size, ret_len);
 }
 
 static int on_weight(struct hv_session *s, const uint8_t *v, size_t len)
@@ -199,11 +134,11 @@ static int on_weight(struct hv_session *s, const uint8_t *v, size_t len)
 static const struct hv_step steps[] = {
 	{ .op = HV_STEP_SUBSCRIBE, .service = SVC, .characteristic = "ffb2",
 	  .what = "subscribe 0xFFB2" },
-	CMD(pl_init1, "start (F7)", 0),
-	CMD(pl_init2, "start (FA)", 0),
-	CMD(pl_profile, "profile (FB sex age height)", HV_STEP_OPTIONAL),
-	CMD(pl_date, "date (FD)", HV_STEP_OPTIONAL),
-	CMD(pl_time, "time (FC)", HV_STEP_OPTIONAL),
+	CMD(hv_lefu_ac_init1, "start (F7)", 0),
+	CMD(hv_lefu_ac_init2, "start (FA)", 0),
+	CMD(hv_lefu_ac_profile, "profile (FB sex age height)", HV_STEP_OPTIONAL),
+	CMD(hv_lefu_ac_date, "date (FD)", HV_STEP_OPTIONAL),
+	CMD(hv_lefu_ac_time, "time (FC)", HV_STEP_OPTIONAL),
 	CMD(pl_unit, "unit kg (FE)", 0),
 	{ .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb2",
 	  .on_value = on_weight, .timeout_ms = 60000,
