@@ -9,7 +9,8 @@
 #       --port N        reuse a port (restart after a kill)
 #       --tls           TLS listener with DIR/server.{crt,key}, CA DIR/ca.crt
 #       --require-cert  clients must present a certificate signed by the CA
-#       --passwd USER:PASSWORD   password file; anonymous refused
+#       --passwd USER:PASSWORD   password file; anonymous refused (may be
+#                       given again for more accounts)
 #       --acl FILE      ACL file (implies no anonymous when --passwd is given)
 #       --persist       keep sessions and queued messages in DIR across a
 #                       graceful stop (persistence true)
@@ -104,7 +105,7 @@ start)
 		--port) port=$2; shift ;;
 		--tls) tls=1 ;;
 		--require-cert) reqcert=1 ;;
-		--passwd) passwd=$2; shift ;;
+		--passwd) passwd="$passwd $2"; shift ;;
 		--acl) acl=$2; shift ;;
 		--persist) persist=true ;;
 		*) die "unknown option $1" ;;
@@ -138,7 +139,10 @@ start)
 			need mosquitto_passwd
 			: >"$dir/passwd"
 			chmod 600 "$dir/passwd"
-			mosquitto_passwd -b "$dir/passwd" "${passwd%%:*}" "${passwd#*:}"
+			for account in $passwd; do
+				mosquitto_passwd -b "$dir/passwd" \
+					"${account%%:*}" "${account#*:}"
+			done
 			echo "password_file $dir/passwd"
 			echo "allow_anonymous false"
 		else
