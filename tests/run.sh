@@ -10,7 +10,7 @@
 # scripts/deps.sh installs for `make check` is never a reason to skip: the
 # test fails instead (HV_ALLOW_MISSING_TOOLS=1 turns that into a skip).
 # $BUILD/test-logs/summary holds "passed failed skipped".
-# HV_VALGRIND=1 runs the unit tests under valgrind. HV_TESTS=pattern filters:
+# HV_VALGRIND=1 runs the unit tests under valgrind. HV_JOBS=N runs N at once. HV_TESTS=pattern filters:
 # names containing it; 'a|b' runs the names containing a or b.
 set -u
 cd "$(dirname "$0")/.."
@@ -60,64 +60,110 @@ count_cmocka() { # log name rc
 	skipped=$((skipped + s))
 	[ "$f" -eq 0 ] || failures+=("$name")
 	[ "$s" -eq 0 ] || skips+=("$name: $(sed -n 's/^\[  SKIPPED \] \(test_[^ ]*\)$/\1/p' "$log" | sort -u | tr '\n' ' ')")
-}
-
-for t in "$BUILD"/tests/test_*; do
-	[ -x "$t" ] || continue
-	name=$(basename "$t")
-	selected "$name" || continue
-	log=$logdir/$name.log
-	if [ "${HV_VALGRIND:-0}" = 1 ]; then
-		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-			--suppressions=tests/valgrind.supp "$t" >"$log" 2>&1
-	else
-		"$t" >"$log" 2>&1
-	fi
-	rc=$?
-	count_cmocka "$log" "$name" "$rc"
 	if [ "$rc" -ne 0 ]; then
 		echo "--- $name (exit $rc)"; tail -30 "$log"
 	else
 		echo "ok $name"
 	fi
-done
+}
 
-for r in "$BUILD"/fuzz/replay_*; do
-	[ -x "$r" ] || continue
-	name=${r##*/replay_}
-	selected "fuzz_$name" || continue
-	corpus=tests/fuzz/corpus/$name
-	log=$logdir/fuzz_$name.log
-	if [ -d "$corpus" ] && "$r" "$corpus"/* >"$log" 2>&1; then
-		passed=$((passed + 1)); echo "ok fuzz corpus $name"
+count_fuzz() { # log name rc
+	if [ "$3" -eq 0 ]; then
+		passed=$((passed + 1)); echo "ok fuzz corpus ${2#fuzz_}"
 	else
-		failed=$((failed + 1)); failures+=("fuzz_$name"); echo "--- fuzz corpus $name"; tail -20 "$log"
+		failed=$((failed + 1)); failures+=("$2"); echo "--- fuzz corpus ${2#fuzz_}"; tail -20 "$1"
 	fi
-done
+}
 
+count_tap() { # log name rc
+	local log=$1 name=$2 rc=$3 p f k line
+	k=$(grep -c -i '^ok .*# *skip' "$log")
+	p=$(($(grep -c '^ok ' "$log") - k))
+	f=$(grep -c '^not ok ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
+	while IFS= read -r line; do
+		skips+=("$name: ${line#ok }")
+	done < <(grep -i '^ok .*# *skip' "$log")
+	if [ "$f" -ne 0 ]; then
+		failures+=("$name"); echo "--- $name (exit $rc)"; grep -v '^ok ' "$log" | tail -40
+	else
+		echo "ok $name ($p$([ "$k" -eq 0 ] || echo ", $k skipped"))"
+	fi
+}
+
+# The tests wait on brokers, buses and daemons far more than they compute,
+# so a few run at once (HV_JOBS, one more than the cores by default; 1 runs
+# them one after the other). Each has its own temporary folder and ports.
+jobs_max=${HV_JOBS:-$(($(nproc 2>/dev/null || echo 1) + 1))}
+rcdir=$(mktemp -d)
+trap 'rm -rf "$rcdir"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
+queued=() # "kind name log" of the started jobs not yet counted
+
+start_job() { # kind name log command...
+	local kind=$1 name=$2 log=$3
+	shift 3
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+		wait -n
+		count_finished
+	done
+	("$@" >"$log" 2>&1; echo $? >"$rcdir/$name") &
+	queued+=("$kind $name $log")
+}
+
+count_finished() {
+	local job kind name log rest=()
+	for job in "${queued[@]}"; do
+		read -r kind name log <<<"$job"
+		if [ -s "$rcdir/$name" ]; then
+			"count_$kind" "$log" "$name" "$(cat "$rcdir/$name")"
+		else
+			rest+=("$job")
+		fi
+	done
+	queued=("${rest[@]}")
+}
+
+run_unit() { # binary
+	if [ "${HV_VALGRIND:-0}" = 1 ]; then
+		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			--suppressions=tests/valgrind.supp "$1"
+	else
+		"$1"
+	fi
+}
+
+run_corpus() { # replayer corpus
+	[ -d "$2" ] && "$1" "$2"/*
+}
+
+# The slowest first, so that the last minutes are not one long test alone.
 if [ "${HV_VALGRIND:-0}" != 1 ]; then
 	for s in tests/integration/test_*.sh; do
 		[ -f "$s" ] || continue
 		name=$(basename "$s" .sh)
 		selected "$name" || continue
-		log=$logdir/$name.log
-		timeout 600 bash "$s" >"$log" 2>&1
-		rc=$?
-		k=$(grep -c -i '^ok .*# *skip' "$log")
-		p=$(($(grep -c '^ok ' "$log") - k))
-		f=$(grep -c '^not ok ' "$log")
-		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-		passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
-		while IFS= read -r line; do
-			skips+=("$name: ${line#ok }")
-		done < <(grep -i '^ok .*# *skip' "$log")
-		if [ "$f" -ne 0 ]; then
-			failures+=("$name"); echo "--- $name (exit $rc)"; grep -v '^ok ' "$log" | tail -40
-		else
-			echo "ok $name ($p$([ "$k" -eq 0 ] || echo ", $k skipped"))"
-		fi
+		start_job tap "$name" "$logdir/$name.log" timeout 600 bash "$s"
 	done
 fi
+
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	selected "$name" || continue
+	start_job cmocka "$name" "$logdir/$name.log" run_unit "$t"
+done
+
+for r in "$BUILD"/fuzz/replay_*; do
+	[ -x "$r" ] || continue
+	name=fuzz_${r##*/replay_}
+	selected "$name" || continue
+	start_job fuzz "$name" "$logdir/$name.log" run_corpus "$r" "tests/fuzz/corpus/${name#fuzz_}"
+done
+
+wait
+count_finished
 
 if [ ${#skips[@]} -gt 0 ]; then
 	echo "skipped here (and why):"
