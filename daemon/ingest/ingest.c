@@ -237,20 +237,6 @@ static void derive(const struct hv_pipeline_record *o, struct hv_record *r,
 			  r->id);
 }
 
-/* A person's last weight feeds the weight rule for people without a range. */
-static void remember_weight(struct hv_ingest *in, const struct hv_record *r,
-			    struct hv_person *person)
-{
-	const struct hv_reading *w = hv_measurement_find(&r->m, HV_METRIC_BODY_WEIGHT);
-
-	if (!w || w->absent != HV_ABSENT_NONE)
-		return;
-	person->last_weight_kg = w->value;
-	if (hv_store_person_update(in->store, person) < 0)
-		log_debug("Failed to update the last weight of %s, ignoring",
-			  r->person);
-}
-
 /* A record the pipeline holds for the wall clock, kept in the store so a
  * stop or a crash does not lose it. */
 static void keep_held(struct hv_ingest *in, const struct hv_pipeline_record *o)
@@ -329,8 +315,6 @@ static void store_record(struct hv_ingest *in,
 		return;
 	}
 	res->stored++;
-	if (known)
-		remember_weight(in, r, &person);
 	log_info("Stored measurement %s from %s (%s)%s%s%s", r->id,
 		 r->device_address, r->device_model,
 		 r->person[0] ? " for " : ", unassigned",

@@ -183,6 +183,7 @@ enum stmt_id {
 	ST_ADOPTION_GET,
 	ST_PERSON_ADD,
 	ST_PERSON_UPDATE,
+	ST_PERSON_LAST_WEIGHT,
 	ST_PERSON_REMOVE,
 	ST_PERSON_GET,
 	ST_LINK_SET,
@@ -304,6 +305,8 @@ static const char *const stmt_sql[_ST_MAX] = {
 		"UPDATE people SET name = ?2, height_m = ?3, birth_date = ?4,"
 		" sex = ?5, weight_min_kg = ?6, weight_max_kg = ?7,"
 		" last_weight_kg = ?8 WHERE id = ?1",
+	[ST_PERSON_LAST_WEIGHT] =
+		"UPDATE people SET last_weight_kg = ?2 WHERE id = ?1",
 	[ST_PERSON_REMOVE] = "DELETE FROM people WHERE id = ?",
 	[ST_PERSON_GET] = "SELECT " PERSON_COLUMNS " FROM people WHERE id = ?",
 	/* ?3 NULL keeps the person, "" unlinks; ?4 < 0 keeps the code. */
@@ -1042,6 +1045,26 @@ static int outbox_insert(struct hv_store *s, const char *id)
 	return 0;
 }
 
+/* The person's last weight, which the weight rule assigns by, moves with
+ * the weigh-in in the same transaction: a second commit would cost a
+ * second fsync per reading. No such person: nothing to update. */
+static int person_weight_update(struct hv_store *s, const struct hv_record *rec)
+{
+	const struct hv_reading *w =
+		hv_measurement_find(&rec->m, HV_METRIC_BODY_WEIGHT);
+	sqlite3_stmt *st;
+	int r;
+
+	if (!rec->person[0] || !w || w->absent != HV_ABSENT_NONE)
+		return 0;
+	r = stmt(s, ST_PERSON_LAST_WEIGHT, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, rec->person);
+	sqlite3_bind_double(st, 2, w->value);
+	return step_done(s, st);
+}
+
 int hv_store_add(struct hv_store *s, const struct hv_record *rec)
 {
 	_cleanup_(cJSON_Deletep) cJSON *j = NULL;
@@ -1095,6 +1118,9 @@ int hv_store_add(struct hv_store *s, const struct hv_record *rec)
 	if (r < 0)
 		return tx_abort(s, r);
 	r = outbox_insert(s, rec->id);
+	if (r < 0)
+		return tx_abort(s, r);
+	r = person_weight_update(s, rec);
 	if (r < 0)
 		return tx_abort(s, r);
 	r = tx_commit(s);

@@ -43,7 +43,8 @@ int hv_store_set_max_pages(struct hv_store *s, unsigned max_pages);
 #define HV_STORE_RESERVE_BYTES (256 * 1024)
 
 /* Accept a measurement. 1 = stored, 0 = already stored (same id), -errno.
- * Measurement row, one row per reading and a pending outbox row: one
+ * Measurement row, one row per reading, a pending outbox row and, for a
+ * weigh-in assigned to a known person, that person's last weight: one
  * transaction. Only status OK records with an id are accepted (-EINVAL). */
 int hv_store_add(struct hv_store *s, const struct hv_record *r);
 
