@@ -30,6 +30,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
 	"http://terminology.hl7.org/CodeSystem/ContinuaDeviceIdentifiers"
 #define SYSTEM_ACT_REASON  "http://terminology.hl7.org/CodeSystem/v3-ActReason"
 #define SYSTEM_MEASUREMENT "urn:homevitals:measurement"
+#define SYSTEM_ASN1_TO_HL7 "http://terminology.hl7.org/CodeSystem/ASN1ToHL7"
+#define SYSTEM_V2_0136	   "http://terminology.hl7.org/CodeSystem/v2-0136"
 
 /*
  * IEEE 11073-10101 codes are partition × 65536 + term. Metrics with no
@@ -708,12 +710,48 @@ static bool add_time_sync(cJSON *device, enum hv_clock_sync sync)
 			  methods[sync].ref);
 }
 
+/* The bound on the clock's error, in microseconds as the profile says
+ * (property[timeSyncAccuracyProperty], MDC_TIME_SYNC_ACCURACY). */
+static bool add_time_sync_accuracy(cJSON *props, uint64_t usec)
+{
+	cJSON *p, *values, *q;
+
+	/* Device.property.valueQuantity is a list in R4 (0..*; 1..1 here) */
+	return !usec ||
+	       ((p = append_object(props)) &&
+		add_concept(p, "type", SYSTEM_MDC, "68221",
+			    "MDC_TIME_SYNC_ACCURACY",
+			    "Time synchronization accuracy") &&
+		(values = cJSON_AddArrayToObject(p, "valueQuantity")) &&
+		(q = append_object(values)) &&
+		cJSON_AddNumberToObject(q, "value", (double)usec) &&
+		cJSON_AddStringToObject(q, "unit", "us") &&
+		cJSON_AddStringToObject(q, "system", SYSTEM_UCUM) &&
+		cJSON_AddStringToObject(q, "code", "us"));
+}
+
+/* homevitals is not a regulated medical device: the negated regulation
+ * status bit is set (property[isRegulatedProperty], ASN1ToHL7 532354.0). */
+static bool add_not_regulated(cJSON *props)
+{
+	cJSON *p, *values, *v, *codings;
+
+	return (p = append_object(props)) &&
+	       add_concept(p, "type", SYSTEM_ASN1_TO_HL7, "532354.0",
+			   "negated-regulation-status", NULL) &&
+	       (values = cJSON_AddArrayToObject(p, "valueCode")) &&
+	       (v = append_object(values)) &&
+	       (codings = cJSON_AddArrayToObject(v, "coding")) &&
+	       add_coding(codings, SYSTEM_V2_0136, "Y", "Yes") &&
+	       cJSON_AddStringToObject(v, "text", "Device is not regulated");
+}
+
 static int add_phg_device(cJSON *entries, const struct phd_record *pr)
 {
 	_cleanup_(cJSON_Deletep) cJSON *d = cJSON_CreateObject();
 	const char *address = pr->opt->gateway_address;
 	char eui64[24], eui48[18];
-	cJSON *ids, *specs, *versions, *v;
+	cJSON *ids, *specs, *versions, *v, *props;
 	bool sysid =
 		address &&
 		hv_phd_eui64_from_address(address, eui64, sizeof(eui64)) >= 0 &&
@@ -744,7 +782,11 @@ static int add_phg_device(cJSON *entries, const struct phd_record *pr)
 	    !add_concept(v, "type", SYSTEM_MDC, "531975", "MDC_ID_PROD_SPEC_SW",
 			 "Software revision") ||
 	    !cJSON_AddStringToObject(v, "value", HV_VERSION) ||
-	    !add_time_sync(d, pr->opt->clock_sync))
+	    !add_time_sync(d, pr->opt->clock_sync) ||
+	    !(props = cJSON_GetObjectItem(d, "property") ?:
+			      cJSON_AddArrayToObject(d, "property")) ||
+	    !add_time_sync_accuracy(props, pr->opt->clock_accuracy_usec) ||
+	    !add_not_regulated(props))
 		return -ENOMEM;
 	return add_entry(entries, pr->phg_urn, TAKE_PTR(d), "Device",
 			 sysid ? HV_PHD_SYSTEM_EUI64 : HV_PHD_SYSTEM_GATEWAY,

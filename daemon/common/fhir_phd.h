@@ -42,6 +42,9 @@ struct hv_fhir_phd_options {
 	/* How the gateway's clock is synchronised: the PhgDevice's
 	 * MDC_TIME_SYNC_PROTOCOL property; UNKNOWN: none given. */
 	enum hv_clock_sync clock_sync;
+	/* The bound on the gateway clock's error (µs): the PhgDevice's
+	 * MDC_TIME_SYNC_ACCURACY property; 0: not known, none given. */
+	uint64_t clock_accuracy_usec;
 };
 
 /*

@@ -226,7 +226,7 @@ static int publish_phd(struct hv_mqtt *m, const struct mqtt_item *it,
 		       int *ret_mid)
 {
 	_cleanup_(cJSON_Deletep) cJSON *bundle = NULL;
-	const struct hv_fhir_phd_options options = {
+	struct hv_fhir_phd_options options = {
 		.gateway_id = m->gateway,
 		.test_data = m->cfg->mqtt.phd_test_data,
 		.clock_sync = hv_clock_sync_now(),
@@ -234,6 +234,8 @@ static int publish_phd(struct hv_mqtt *m, const struct mqtt_item *it,
 	char topic[MQTT_TOPIC_MAX];
 	int r;
 
+	if (hv_clock_sync_accuracy_usec(&options.clock_accuracy_usec) < 0)
+		options.clock_accuracy_usec = 0;
 	r = hv_fhir_phd_bundle(it->record, &options, &bundle);
 	if (r >= 0)
 		r = hv_topic_measurements(m->cfg->mqtt.topic_prefix, m->gateway,

@@ -685,40 +685,79 @@ static void test_gateway_without_address(void **state)
 	cJSON_Delete(bundle);
 }
 
+/* The property of a PhgDevice whose type is CODE, or NULL. */
+static const cJSON *property_of(const cJSON *props, const char *system,
+				const char *code)
+{
+	const cJSON *p;
+
+	cJSON_ArrayForEach(p, props)
+		if (has_coding(item(p, "type"), system, code))
+			return p;
+	return NULL;
+}
+
 /* The PhgDevice says how the gateway's clock is synchronised
- * (MDC_TIME_SYNC_PROTOCOL), and nothing when that is not known. */
+ * (MDC_TIME_SYNC_PROTOCOL) and how far off it may be
+ * (MDC_TIME_SYNC_ACCURACY), and nothing of either when that is not known;
+ * it always says it is not a regulated device. */
 static void test_gateway_time_sync(void **state)
 {
 	static const struct {
 		enum hv_clock_sync sync;
+		uint64_t accuracy_usec;
 		const char *code;
 	} cases[] = {
-		{ HV_CLOCK_SYNC_SNTP, "532228" },
-		{ HV_CLOCK_SYNC_NTP, "532226" },
-		{ HV_CLOCK_SYNC_NONE, "532224" },
-		{ HV_CLOCK_SYNC_UNKNOWN, NULL },
+		{ HV_CLOCK_SYNC_SNTP, 1500, "532228" },
+		{ HV_CLOCK_SYNC_NTP, 250000, "532226" },
+		{ HV_CLOCK_SYNC_NONE, 0, "532224" },
+		{ HV_CLOCK_SYNC_UNKNOWN, 0, NULL },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct hv_fhir_phd_options opt = gateway;
 		cJSON *bundle;
-		const cJSON *props, *p;
+		const cJSON *props, *p, *q, *v;
+		int n = 1;
 
 		opt.clock_sync = cases[i].sync;
+		opt.clock_accuracy_usec = cases[i].accuracy_usec;
 		bundle = bundle_for(&kinds[0], &opt);
 		props = item(item(entry_of_profile(bundle, HV_PHD_IG "PhgDevice"),
 				  "resource"),
 			     "property");
+		p = property_of(props, MDC, "68220");
 		if (!cases[i].code) {
-			assert_null(props);
+			assert_null(p);
 		} else {
-			assert_int_equal(cJSON_GetArraySize(props), 1);
-			p = cJSON_GetArrayItem(props, 0);
-			assert_true(has_coding(item(p, "type"), MDC, "68220"));
+			n++;
+			assert_non_null(p);
 			assert_true(has_coding(cJSON_GetArrayItem(item(p, "valueCode"), 0),
 					       MDC, cases[i].code));
 		}
+		p = property_of(props, MDC, "68221");
+		if (!cases[i].accuracy_usec) {
+			assert_null(p);
+		} else {
+			n++;
+			assert_int_equal(cJSON_GetArraySize(item(p, "valueQuantity")), 1);
+			q = cJSON_GetArrayItem(item(p, "valueQuantity"), 0);
+			assert_int_equal(item(q, "value")->valuedouble,
+					 cases[i].accuracy_usec);
+			assert_string_equal(str(q, "system"),
+					    "http://unitsofmeasure.org");
+			assert_string_equal(str(q, "code"), "us");
+		}
+		p = property_of(props,
+				"http://terminology.hl7.org/CodeSystem/ASN1ToHL7",
+				"532354.0");
+		assert_non_null(p);
+		v = cJSON_GetArrayItem(item(p, "valueCode"), 0);
+		assert_true(has_coding(v,
+				       "http://terminology.hl7.org/CodeSystem/v2-0136",
+				       "Y"));
+		assert_int_equal(cJSON_GetArraySize(props), n);
 		check_bundle(bundle, &kinds[0]);
 		cJSON_Delete(bundle);
 	}
