@@ -217,6 +217,16 @@ dashboard:
 		node dashboard/build.mjs $(BUILD)/dashboard; \
 	else echo "dashboard: npm ci failed, page not built"; fi
 
+# The official FHIR R4 JSON schema and its validator, for the tests
+# (tests/integration/test_fhir_schema.sh, test_e2e_phd.sh).
+.PHONY: fhir-schema
+_check: fhir-schema
+fhir-schema:
+	$(Q)if [ -z "$(HAVE_NPM)" ]; then echo "fhir-schema: no node/npm, the R4 schema checks will fail"; \
+	elif [ tests/fhir/node_modules/.package-lock.json -nt tests/fhir/package-lock.json ] || \
+		npm ci --prefix tests/fhir --no-audit --no-fund --loglevel=error; then :; \
+	else echo "fhir-schema: npm ci failed, the R4 schema checks will fail"; fi
+
 bench: deps-if-needed
 	$(Q)$(MAKE) --no-print-directory _bench
 

@@ -5,7 +5,8 @@
 # …/measurements/fhir topic as an HL7 PHD IG transaction Bundle (test data
 # tagged HTEST), the plain measurement still arrives on its own topic, the
 # unassigned one has no Bundle (no Patient) and is delivered all the same:
-# the backlog ends at 0.
+# the backlog ends at 0. Each Bundle is valid against the official R4 JSON
+# schema (tests/fhir/validate.cjs).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/helpers/e2e.sh
@@ -77,4 +78,11 @@ for topic, b in bundles:
         seen.add(person)
 assert seen == set(assigned.values()), (seen, assigned)
 '
+n=0
+while IFS= read -r line; do
+	n=$((n + 1))
+	printf '%s\n' "${line#* }" >"$tmp/bundle-$n.json"
+done <"$tmp/fhir.out"
+e2e_check "each published Bundle is valid R4 (the official JSON schema)" \
+	node tests/fhir/validate.cjs "$tmp"/bundle-*.json
 e2e_finish

@@ -20,6 +20,7 @@
 #include "daemon/common/measurement_json.h"
 #include "daemon/publish/ha_discovery.h"
 #include "daemon/publish/mqtt_topics.h"
+#include "tests/unit/fhir_dump.h"
 
 static const char *str(const cJSON *o, const char *key)
 {
@@ -75,6 +76,7 @@ static void check_observation(const cJSON *obs, bool subject)
 	const cJSON *cat, *code, *coding, *vq, *dar, *comp;
 	const char *status = str(obs, "status");
 
+	fhir_dump(obs, "observation");
 	assert_string_equal(str(obs, "resourceType"), "Observation");
 	assert_non_null(status);
 	assert_true(strcmp(status, "final") == 0 ||

@@ -20,6 +20,7 @@
 #include "daemon/common/config.h"
 #include "daemon/common/fhir_phd.h"
 #include "daemon/common/measurement_json.h"
+#include "tests/unit/fhir_dump.h"
 
 #define MDC	"urn:iso:std:iso:11073:10101"
 #define LOINC	"http://loinc.org"
@@ -429,6 +430,8 @@ static unsigned count_observations(const cJSON *bundle)
 static void check_bundle(const cJSON *bundle, const struct kind *k)
 {
 	const cJSON *e;
+
+	fhir_dump(bundle, "phd");
 
 	assert_string_equal(str(bundle, "resourceType"), "Bundle");
 	assert_string_equal(str(bundle, "type"), "transaction");
