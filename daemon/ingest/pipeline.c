@@ -391,8 +391,31 @@ static bool device_clock_trusted(const struct hv_pipeline *p,
 	return (uint64_t)diff <= p->settings.device_clock_tolerance_usec;
 }
 
-/* Date a record: the device's clock when trusted, else the receive time
- * (which needs the wall clock: held until it is known). */
+/* The gateway's wall clock minus the device's, as read on the connection a
+ * stored record came on; false when not read or within the tolerance (the
+ * device's clock is then taken as it is). */
+static bool device_clock_offset(const struct hv_pipeline *p,
+				const struct held *h,
+				const struct hv_clock_sample *now,
+				int64_t *ret_offset_usec)
+{
+	int64_t offset;
+
+	if (!h->frame.has_characteristic || !h->frame.has_device_clock ||
+	    now->replay)
+		return false;
+	offset = h->frame.device_clock_read_usec -
+		 device_time_usec(&h->frame.device_clock, now);
+	if ((uint64_t)(offset < 0 ? -offset : offset) <=
+	    p->settings.device_clock_tolerance_usec)
+		return false;
+	*ret_offset_usec = offset;
+	return true;
+}
+
+/* Date a record: the device's clock when trusted (moved by the offset
+ * measured on its connection), else the receive time (which needs the wall
+ * clock: held until it is known). */
 static int emit(struct hv_pipeline *p, const struct held *h,
 		const struct hv_clock_sample *now)
 {
@@ -400,7 +423,11 @@ static int emit(struct hv_pipeline *p, const struct held *h,
 
 	if (m->has_device_time) {
 		int64_t t = device_time_usec(&m->device_time, now);
+		int64_t offset;
 
+		if (device_clock_offset(p, h, now, &offset))
+			return finish(p, h, t + offset,
+				      HV_TIME_SOURCE_DEVICE_CORRECTED);
 		if (device_clock_trusted(p, h, t, now))
 			return finish(p, h, t, HV_TIME_SOURCE_DEVICE);
 	}
