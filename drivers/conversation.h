@@ -59,7 +59,8 @@ struct hv_session {
 	int32_t records_expected; /* from a count response; -1 unknown */
 	int next_step; /* on_value() may set it with HV_VALUE_GOTO */
 	/* The first Current Time (0x2A2B) value on this connection, as the
-	 * device kept it, and the gateway's wall clock (Unix usec) then;
+	 * device kept it (implausible: a time fault), and the gateway's wall
+	 * clock (Unix usec) then;
 	 * the runner fills them (hv_session_note_current_time()). */
 	bool has_device_clock;
 	struct hv_datetime device_clock;

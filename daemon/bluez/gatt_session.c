@@ -50,9 +50,8 @@ bool hv_session_note_current_time(struct hv_session *s,
 	if (s->has_device_clock || now_usec <= 0 || len < HV_DATETIME_WIRE_LEN ||
 	    !hv_uuid_is16(characteristic, HV_UUID16_CURRENT_TIME))
 		return false;
+	/* An implausible date (an unset clock) is kept too: a time fault. */
 	hv_read_datetime(value, &dt);
-	if (!hv_datetime_plausible(&dt, 0))
-		return false;
 	s->has_device_clock = true;
 	s->device_clock = dt;
 	s->device_clock_read_usec = now_usec;

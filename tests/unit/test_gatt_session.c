@@ -256,9 +256,10 @@ static void test_session_clock(void **state)
 	tzset();
 }
 
-/* The device's clock is the first plausible Current Time seen on the
- * connection: an unset clock or another characteristic is not it, and the
- * value after the gateway set the clock does not replace it. */
+/* The device's clock is the first Current Time seen on the connection:
+ * another characteristic or a short value is not it, an unset clock is
+ * kept (a time fault), and the value after the gateway set the clock does
+ * not replace it. */
 static void test_session_notes_device_clock(void **state)
 {
 	/* 2024-03-10 11:05:09, Sunday, Fractions256 0, Adjust Reason 0 */
@@ -274,8 +275,6 @@ static void test_session_notes_device_clock(void **state)
 	hv_session_init(&s, 1710079509);
 	assert_false(hv_session_note_current_time(&s, &other, read,
 						  sizeof(read), 1));
-	assert_false(hv_session_note_current_time(&s, &cts, unset,
-						  sizeof(unset), 1));
 	assert_false(hv_session_note_current_time(&s, &cts, read, 6, 1));
 	assert_false(hv_session_note_current_time(&s, &cts, read,
 						  sizeof(read), 0));
@@ -289,6 +288,15 @@ static void test_session_notes_device_clock(void **state)
 	assert_int_equal(s.device_clock.hour, 11);
 	assert_int_equal(s.device_clock.second, 9);
 	assert_int_equal(s.device_clock_read_usec, 1710079509000000);
+
+	hv_session_init(&s, 1710079509);
+	assert_true(hv_session_note_current_time(&s, &cts, unset,
+						 sizeof(unset), 7));
+	assert_false(hv_session_note_current_time(&s, &cts, set, sizeof(set),
+						  8));
+	assert_true(s.has_device_clock);
+	assert_int_equal(s.device_clock.year, 2000);
+	assert_int_equal(s.device_clock_read_usec, 7);
 }
 
 static void test_backoff_and_cooldown(void **state)

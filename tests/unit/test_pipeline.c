@@ -461,6 +461,13 @@ static void test_stored_records_corrected_by_clock_read(void **state)
 				 (int64_t)USEC_PER_SEC);
 	assert_string_equal(s.records[0].time_source,
 			    HV_TIME_SOURCE_DEVICE_CORRECTED);
+	/* both clocks at the read travel with the record (UTC) */
+	assert_true(s.records[0].has_clock_read);
+	assert_false(s.records[0].clock_read_fault);
+	assert_int_equal(s.records[0].clock_read_gateway_usec,
+			 read_unix * (int64_t)USEC_PER_SEC);
+	assert_int_equal(s.records[0].clock_read_device_usec,
+			 (read_unix - slow) * (int64_t)USEC_PER_SEC);
 	(void)snprintf(first_id, sizeof(first_id), "%s", s.records[0].id);
 	hv_pipeline_free(p);
 
@@ -477,6 +484,31 @@ static void test_stored_records_corrected_by_clock_read(void **state)
 	assert_string_equal(s.records[0].time_source, HV_TIME_SOURCE_DEVICE);
 	/* the correction moves the time, not the event: the same id */
 	assert_string_equal(s.records[0].id, first_id);
+	assert_true(s.records[0].has_clock_read);
+	hv_pipeline_free(p);
+
+	/* an unset clock read (2000-01-01): a time fault, nothing to correct
+	 * by; the record keeps its own clock */
+	assert_int_equal(pnew(NULL, &s, &p), 0);
+	s.n = 0;
+	in.device_clock = (struct hv_datetime){ 2000, 1, 1, 0, 0, 0 };
+	assert_int_equal(pfeed(p, &in, d, &dec, &now), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.records[0].time_source, HV_TIME_SOURCE_DEVICE);
+	assert_true(s.records[0].has_clock_read);
+	assert_true(s.records[0].clock_read_fault);
+	hv_pipeline_free(p);
+
+	/* a live advert never carries a clock read */
+	assert_int_equal(pnew(NULL, &s, &p), 0);
+	s.n = 0;
+	in.has_characteristic = false;
+	hv_datetime_from_unix(read_unix + 3600 - slow, &clock);
+	in.device_clock = clock;
+	assert_int_equal(pfeed(p, &in, d, &dec, &now), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.records[0].time_source, HV_TIME_SOURCE_RECEIVED);
+	assert_false(s.records[0].has_clock_read);
 	hv_pipeline_free(p);
 }
 
