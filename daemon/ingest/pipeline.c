@@ -255,13 +255,16 @@ static struct hv_pipeline_record *record_of(struct out_list *l,
 static int64_t device_time_usec(const struct hv_datetime *dt,
 				const struct hv_clock_sample *now);
 
-/* The device's clock as read on the record's connection, if it was. */
+/* The device's clock as read on the record's connection, if it was and
+ * the record carries a device timestamp (one without is dated on receipt:
+ * the read says nothing about it). */
 static void note_clock_read(struct hv_record *r, const struct held *h,
 			    const struct hv_clock_sample *now)
 {
 	const struct hv_frame *f = &h->frame;
 
-	if (!f->has_characteristic || !f->has_device_clock)
+	if (!f->has_characteristic || !f->has_device_clock ||
+	    !(h->m.has_device_time || h->m.has_raw_device_time))
 		return;
 	r->has_clock_read = true;
 	r->clock_read_gateway_usec = f->device_clock_read_usec;

@@ -499,6 +499,24 @@ static void test_stored_records_corrected_by_clock_read(void **state)
 	assert_true(s.records[0].clock_read_fault);
 	hv_pipeline_free(p);
 
+	/* a stored value without a timestamp of its own is dated on receipt:
+	 * the clock read says nothing about it (the IG's Case 1) */
+	assert_int_equal(pnew(NULL, &s, &p), 0);
+	s.n = 0;
+	hv_datetime_from_unix(read_unix + 3600 - slow, &clock);
+	in.device_clock = clock;
+	{
+		struct hv_measurement untimed = dec;
+
+		untimed.has_device_time = false;
+		untimed.has_raw_device_time = false;
+		assert_int_equal(pfeed(p, &in, d, &untimed, &now), 0);
+	}
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.records[0].time_source, HV_TIME_SOURCE_RECEIVED);
+	assert_false(s.records[0].has_clock_read);
+	hv_pipeline_free(p);
+
 	/* a live advert never carries a clock read */
 	assert_int_equal(pnew(NULL, &s, &p), 0);
 	s.n = 0;
