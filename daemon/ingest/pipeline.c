@@ -255,6 +255,16 @@ static struct hv_pipeline_record *record_of(struct out_list *l,
 static int64_t device_time_usec(const struct hv_datetime *dt,
 				const struct hv_clock_sample *now);
 
+/* Whether the record's connection read the device's clock against a
+ * gateway clock worth comparing with: the value is handed on as it arrives,
+ * so the wall clock known now was known at the read. */
+static bool clock_read_usable(const struct held *h,
+			      const struct hv_clock_sample *now)
+{
+	return h->frame.has_characteristic && h->frame.has_device_clock &&
+	       now->wall_known && !now->replay;
+}
+
 /* The device's clock as read on the record's connection, if it was and
  * the record carries a device timestamp (one without is dated on receipt:
  * the read says nothing about it). */
@@ -263,7 +273,7 @@ static void note_clock_read(struct hv_record *r, const struct held *h,
 {
 	const struct hv_frame *f = &h->frame;
 
-	if (!f->has_characteristic || !f->has_device_clock ||
+	if (!clock_read_usable(h, now) ||
 	    !(h->m.has_device_time || h->m.has_raw_device_time))
 		return;
 	r->has_clock_read = true;
@@ -425,8 +435,8 @@ static bool device_clock_offset(const struct hv_pipeline *p,
 {
 	int64_t offset;
 
-	if (!h->frame.has_characteristic || !h->frame.has_device_clock ||
-	    !hv_datetime_plausible(&h->frame.device_clock, 0) || now->replay)
+	if (!clock_read_usable(h, now) ||
+	    !hv_datetime_plausible(&h->frame.device_clock, 0))
 		return false;
 	offset = h->frame.device_clock_read_usec -
 		 device_time_usec(&h->frame.device_clock, now);

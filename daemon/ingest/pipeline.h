@@ -25,8 +25,9 @@
  *    reading's (advert) device clock only when it agrees with the gateway's
  *    within `device_clock_tolerance_usec`; else the receive time. A stored
  *    record whose device's clock was read on the same connection
- *    (frame.has_device_clock) further off than that is moved by the
- *    measured offset ("device-corrected"). Device
+ *    (frame.has_device_clock) further off than that, against a
+ *    synchronised gateway clock, is moved by the measured offset
+ *    ("device-corrected"). Device
  *    clocks are local time, converted with the zone's offset at their own
  *    date. Until the wall clock is known a record is held (bounded) and
  *    dated once it is.

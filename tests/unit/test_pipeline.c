@@ -517,6 +517,18 @@ static void test_stored_records_corrected_by_clock_read(void **state)
 	assert_false(s.records[0].has_clock_read);
 	hv_pipeline_free(p);
 
+	/* read while the gateway's clock was not synchronised: nothing to
+	 * compare with, the record keeps its own clock */
+	assert_int_equal(pnew(NULL, &s, &p), 0);
+	s.n = 0;
+	now.wall_known = false;
+	assert_int_equal(pfeed(p, &in, d, &dec, &now), 0);
+	now.wall_known = true;
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.records[0].time_source, HV_TIME_SOURCE_DEVICE);
+	assert_false(s.records[0].has_clock_read);
+	hv_pipeline_free(p);
+
 	/* a live advert never carries a clock read */
 	assert_int_equal(pnew(NULL, &s, &p), 0);
 	s.n = 0;
