@@ -58,6 +58,13 @@ struct hv_session {
 	bool user_registered; /* a new slot was granted: save it */
 	int32_t records_expected; /* from a count response; -1 unknown */
 	int next_step; /* on_value() may set it with HV_VALUE_GOTO */
+	/* The first Current Time (0x2A2B) value on this connection, as the
+	 * device kept it (implausible: a time fault), and the gateway's wall
+	 * clock (Unix usec) then;
+	 * the runner fills them (hv_session_note_current_time()). */
+	bool has_device_clock;
+	struct hv_datetime device_clock;
+	int64_t device_clock_read_usec;
 	uint32_t scratch[8]; /* for the driver's own use */
 };
 

@@ -65,6 +65,13 @@ struct hv_frame {
 	/* The device's bind key (16 bytes) for encrypted adverts (MiBeacon
 	 * v4/v5), from the gateway's configuration; NULL = none. */
 	const uint8_t *key;
+	/* The device's clock as read on this connection (Current Time
+	 * 0x2A2B, local time) and the gateway's wall clock then (Unix usec):
+	 * the offset for the records it hands over; an implausible date is
+	 * a time fault. false: not read. */
+	bool has_device_clock;
+	struct hv_datetime device_clock;
+	int64_t device_clock_read_usec;
 };
 
 /* Lookups over a frame. */

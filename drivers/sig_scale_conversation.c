@@ -14,27 +14,29 @@
  *   2  read Model Number 0x2A24                              (optional)
  *   3  indications on Weight Measurement 0x2A9D
  *   4  indications on Body Composition Measurement 0x2A9C    (optional)
- *   5  indications on User Control Point 0x2A9F   (no UDS: go to 16)
- *   6  write Current Time 0x2A2B: Date Time, day of week, 0, 0 (optional)
- *   7  known user: write UCP 02 <index> <consent LE16>
- *   8  wait for 20 02 <result>: success → on; not authorized → forget the
- *      slot and register anew (9); anything else fails
- *   9  no user: write UCP 01 <consent LE16> (register a new user)
- *  10  wait for 20 01 01 <index> → session.user_index, user_registered,
- *      then consent with it (7); 0x04 "operation failed" = no free slot
- *  11  read Database Change Increment 0x2A99                 (optional)
- *  12  write Date of Birth 0x2A85 (year LE16, month, day; from the age)
- *  13  write Gender 0x2A8C (0 male, 1 female)
- *  14  write Height 0x2A8E (u16, cm)
- *  15  write Database Change Increment + 1, so the scale takes the data
- *      (12-15 optional, skipped without a user or a profile)
- *  16  SBF72 / SBF73 / BF915 only (by name): write the activity level to
+ *   5  indications on User Control Point 0x2A9F   (no UDS: go to 19)
+ *   6  read Current Time 0x2A2B (optional): the runner keeps the clock the
+ *      stored records were dated by, before step 7 sets it
+ *   7  write Current Time 0x2A2B: Date Time, day of week, 0, 0 (optional)
+ *   8  known user: write UCP 02 <index> <consent LE16>
+ *   9  wait for 20 02 <result>: success → on; not authorized → forget the
+ *      slot and register anew (10); anything else fails
+ *  10  no user: write UCP 01 <consent LE16> (register a new user)
+ *  11  wait for 20 01 01 <index> → session.user_index, user_registered,
+ *      then consent with it (8); 0x04 "operation failed" = no free slot
+ *  12  read Database Change Increment 0x2A99                 (optional)
+ *  13  write Date of Birth 0x2A85 (year LE16, month, day; from the age)
+ *  14  write Gender 0x2A8C (0 male, 1 female)
+ *  15  write Height 0x2A8E (u16, cm)
+ *  16  write Database Change Increment + 1, so the scale takes the data
+ *      (13-16 optional, skipped without a user or a profile)
+ *  17  SBF72 / SBF73 / BF915 only (by name): write the activity level to
  *      0xFFFF/0x0004 (3 of 1..5: the profile carries none)
- *  17  the same scales: write 00 to 0xFFFF/0x0006, "take a measurement"
- *      (16-17 optional, skipped without a user)
- *  18  wait up to 60 s for a measurement (stored ones arrive after consent)
- *  19  linger 5 s for more stored measurements
- *  20  end
+ *  18  the same scales: write 00 to 0xFFFF/0x0006, "take a measurement"
+ *      (17-18 optional, skipped without a user)
+ *  19  wait up to 60 s for a measurement (stored ones arrive after consent)
+ *  20  linger 5 s for more stored measurements
+ *  21  end
  *
  * The SBF72's user list (0xFFFF/0x0001: 00 asks for it, 0x10 + slot shows
  * the slot's PIN on the scale) is not read: a slot is chosen and consented
@@ -47,7 +49,7 @@
  * so the Body Composition packets that follow decode as that variant.
  *
  * session.scratch[0]: the Weight Scale Feature bits; scratch[1]: the
- * Database Change Increment read at step 9.
+ * Database Change Increment read at step 12.
  */
 #include <errno.h>
 
@@ -328,6 +330,10 @@ static const struct hv_step steps[] = {
 		.characteristic = "2a9f",
 		.on_fail = HV_SIG_STEP_WAIT_MEASUREMENT,
 		.what = "indications on User Control Point (none: single user)" },
+	[HV_SIG_STEP_READ_TIME] = {
+		.op = HV_STEP_READ, .service = SVC_CTS, .characteristic = "2a2b",
+		.flags = OPT,
+		.what = "read the scale's clock" },
 	[HV_SIG_STEP_SET_TIME] = {
 		.op = HV_STEP_WRITE, .service = SVC_CTS, .characteristic = "2a2b",
 		.payload = current_time_payload, .flags = OPT | RSP,

@@ -27,7 +27,9 @@
  * Writing the UCP without its CCC enabled fails with ATT error 0xFD.
  *
  * Settings: "users" [{"index", "consent"}], "max_users" (4), "records"
- * [{readings, time, user}], faults "disconnect_after", "corrupt_record".
+ * [{readings, time, user}], "clock_offset_s" (the scale's clock runs that
+ * many seconds ahead of the host's until the gateway sets it; negative:
+ * behind), faults "disconnect_after", "corrupt_record".
  * Action "weigh": readings + "user": indicated at once when that user has
  * consented on the current link and 0x2A9D is subscribed, stored otherwise.
  */
@@ -84,6 +86,7 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	if (ws->max_users < 1 || ws->max_users > USERS_MAX)
 		return -EINVAL;
 	ws->disconnect_after = vdev_conf_int(conf, "disconnect_after", 0);
+	ws->clock_offset = vdev_conf_int(conf, "clock_offset_s", 0);
 	cJSON_ArrayForEach(u, users) {
 		int idx = vdev_conf_int(u, "index", -1);
 		int code = vdev_conf_int(u, "consent", -1);

@@ -1648,10 +1648,17 @@ static void session_deliver(struct bz_session *ss, const struct hv_uuid *uuid,
 		.characteristic = *uuid,
 		.quirks = ss->s.quirks,
 	};
+	uint64_t wall = 0;
 	int seq;
 
 	if (!b->cb.gatt_value)
 		return;
+	(void)sd_event_now(b->event, CLOCK_REALTIME, &wall);
+	(void)hv_session_note_current_time(&ss->s, uuid, value, len,
+					   (int64_t)wall);
+	frame.has_device_clock = ss->s.has_device_clock;
+	frame.device_clock = ss->s.device_clock;
+	frame.device_clock_read_usec = ss->s.device_clock_read_usec;
 	if (len > sizeof(frame.value))
 		len = sizeof(frame.value);
 	frame.value_len = len;

@@ -10,6 +10,10 @@
 #include <time.h>
 
 #include "daemon/bluez/gatt_session.h"
+#include "drivers/bytes.h"
+
+/* Current Time (Current Time Service 0x1805). */
+#define HV_UUID16_CURRENT_TIME 0x2A2B
 
 void hv_session_init(struct hv_session *s, int64_t now_unix)
 {
@@ -32,6 +36,26 @@ void hv_session_init(struct hv_session *s, int64_t now_unix)
 		};
 		s->day_of_week = (uint8_t)(tm.tm_wday == 0 ? 7 : tm.tm_wday);
 	}
+}
+
+bool hv_session_note_current_time(struct hv_session *s,
+				  const struct hv_uuid *characteristic,
+				  const uint8_t *value, size_t len,
+				  int64_t now_usec)
+{
+	struct hv_datetime dt;
+
+	/* Current Time: Date Time (7 octets) first (GATT XML
+	 * org.bluetooth.characteristic.current_time). */
+	if (s->has_device_clock || now_usec <= 0 || len < HV_DATETIME_WIRE_LEN ||
+	    !hv_uuid_is16(characteristic, HV_UUID16_CURRENT_TIME))
+		return false;
+	/* An implausible date (an unset clock) is kept too: a time fault. */
+	hv_read_datetime(value, &dt);
+	s->has_device_clock = true;
+	s->device_clock = dt;
+	s->device_clock_read_usec = now_usec;
+	return true;
 }
 
 void hv_conv_init(struct hv_conv *c, const struct hv_conversation *conv,

@@ -46,6 +46,16 @@ struct hv_conv {
  * records_expected -1, now_unix, now_local (localtime_r), day_of_week. */
 void hv_session_init(struct hv_session *s, int64_t now_unix);
 
+/* A value of `characteristic` seen on the connection at the gateway's wall
+ * clock `now_usec` (0: unknown): the first Current Time (0x2A2B) is kept as
+ * the device's clock, to correct its stored records by (an implausible
+ * date is kept as a time fault). Later ones are the clock the gateway just
+ * set. Returns true when kept. */
+bool hv_session_note_current_time(struct hv_session *s,
+				  const struct hv_uuid *characteristic,
+				  const uint8_t *value, size_t len,
+				  int64_t now_usec);
+
 void hv_conv_init(struct hv_conv *c, const struct hv_conversation *conv,
 		  struct hv_session *session);
 

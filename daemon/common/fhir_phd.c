@@ -335,6 +335,10 @@ struct phd_record {
 	char eui64[24], eui64_hex[17], eui48[18];
 	char timestamp[24]; /* the IG's PHD timestamp part */
 	char patient_urn[URN_MAX], phd_urn[URN_MAX], phg_urn[URN_MAX];
+	/* The device's clock read on the record's connection ("clock_read"):
+	 * the gateway's time then, and the device's (NULL: a time fault). */
+	const char *clock_gateway, *clock_device;
+	char coincident_ident[64], coincident_urn[URN_MAX];
 };
 
 static const char *string_item(const cJSON *obj, const char *key)
@@ -392,6 +396,28 @@ static void derive_urns(struct phd_record *pr)
 	hv_phd_uuid_urn(name, pr->phg_urn, sizeof(pr->phg_urn));
 }
 
+/* One Coincident Timestamp per connection: every record of that connection
+ * names the same one (the device and the gateway's time of the read). */
+static int view_clock_read(const cJSON *record, struct phd_record *pr)
+{
+	const cJSON *clock = cJSON_GetObjectItemCaseSensitive(record,
+							       "clock_read");
+	char seconds[24], name[IDENT_MAX];
+
+	pr->clock_gateway = string_item(clock, "gateway_time");
+	if (!pr->clock_gateway)
+		return 0;
+	pr->clock_device = string_item(clock, "device_time");
+	if (seconds_since_2000(pr->clock_gateway, seconds, sizeof(seconds)) < 0)
+		return -EINVAL;
+	(void)snprintf(pr->coincident_ident, sizeof(pr->coincident_ident),
+		       "%s-%s", pr->eui64_hex, seconds);
+	(void)snprintf(name, sizeof(name), "Observation|%s|%s",
+		       HV_PHD_SYSTEM_COINCIDENT, pr->coincident_ident);
+	hv_phd_uuid_urn(name, pr->coincident_urn, sizeof(pr->coincident_urn));
+	return 0;
+}
+
 static int view_record(const cJSON *record,
 		       const struct hv_fhir_phd_options *opt,
 		       struct phd_record *ret)
@@ -438,6 +464,9 @@ static int view_record(const cJSON *record,
 	if (r < 0)
 		return r;
 	derive_urns(&pr);
+	r = view_clock_read(record, &pr);
+	if (r < 0)
+		return r;
 	*ret = pr;
 	return 0;
 }
@@ -970,6 +999,11 @@ static cJSON *observation_head(const struct phd_record *pr, const char *profile,
 				     HV_PHD_GATEWAY_DEVICE_EXTENSION) ||
 	    !add_reference(e, "valueReference", pr->phg_urn))
 		return NULL;
+	if (pr->clock_gateway &&
+	    (!(e = append_object(ext)) ||
+	     !cJSON_AddStringToObject(e, "url", HV_PHD_COINCIDENT_EXTENSION) ||
+	     !add_reference(e, "valueReference", pr->coincident_urn)))
+		return NULL;
 	ids = cJSON_AddArrayToObject(obs, "identifier");
 	if (!ids ||
 	    !add_plain_identifier(ids, HV_PHD_SYSTEM_OBSERVATION, ident))
@@ -1093,6 +1127,58 @@ static int blood_pressure(cJSON *entries, const struct phd_record *pr,
 	return add_observation_entry(entries, ident, TAKE_PTR(obs));
 }
 
+/*
+ * PhdCoincidentTimeStampObservation: the device's clock (Current Time, a
+ * wall clock without zone or DST: MDC_ATTR_TIME_ABS) against the gateway's
+ * at the moment it was read; an implausible device clock is a time fault
+ * (dataAbsentReason unknown). The IG has no identifier for it; one is given
+ * so that the Bundles of one connection's records create it once.
+ */
+static int add_coincident_timestamp(cJSON *entries,
+				    const struct phd_record *pr)
+{
+	_cleanup_(cJSON_Deletep) cJSON *obs = cJSON_CreateObject();
+	cJSON *ids;
+
+	if (!pr->clock_gateway)
+		return 0;
+	if (!obs || !cJSON_AddStringToObject(obs, "resourceType", "Observation") ||
+	    !add_profile(obs, HV_PHD_IG "PhdCoincidentTimeStampObservation"))
+		return -ENOMEM;
+	if (pr->opt->test_data) {
+		cJSON *sec = cJSON_AddArrayToObject(
+			cJSON_GetObjectItemCaseSensitive(obs, "meta"),
+			"security");
+
+		if (!sec || !add_coding(sec, SYSTEM_ACT_REASON, "HTEST",
+					"test health data"))
+			return -ENOMEM;
+	}
+	if (!(ids = cJSON_AddArrayToObject(obs, "identifier")) ||
+	    !add_plain_identifier(ids, HV_PHD_SYSTEM_COINCIDENT,
+				  pr->coincident_ident) ||
+	    !cJSON_AddStringToObject(obs, "status", "final") ||
+	    !add_concept(obs, "code", SYSTEM_MDC, "67975", "MDC_ATTR_TIME_ABS",
+			 "Absolute time") ||
+	    !add_reference(obs, "subject", pr->phd_urn) ||
+	    !cJSON_AddStringToObject(obs, "effectiveDateTime",
+				     pr->clock_gateway))
+		return -ENOMEM;
+	if (pr->clock_device) {
+		if (!cJSON_AddStringToObject(obs, "valueDateTime",
+					     pr->clock_device))
+			return -ENOMEM;
+	} else if (!add_concept(obs, "dataAbsentReason", SYSTEM_ABSENT,
+				"unknown", "Unknown", "Sensor Time Fault")) {
+		return -ENOMEM;
+	}
+	if (!add_reference(obs, "device", pr->phg_urn))
+		return -ENOMEM;
+	return add_entry(entries, pr->coincident_urn, TAKE_PTR(obs),
+			 "Observation", HV_PHD_SYSTEM_COINCIDENT,
+			 pr->coincident_ident);
+}
+
 static int add_observations(cJSON *entries, const struct phd_record *pr,
 			    const cJSON *readings)
 {
@@ -1157,6 +1243,9 @@ int hv_fhir_phd_bundle(const cJSON *record,
 	if (r < 0)
 		return r;
 	r = add_phg_device(entries, &pr);
+	if (r < 0)
+		return r;
+	r = add_coincident_timestamp(entries, &pr);
 	if (r < 0)
 		return r;
 	r = add_observations(entries, &pr, readings);

@@ -30,6 +30,9 @@
 #define HV_PHD_SYSTEM_GATEWAY	  "urn:homevitals:gateway"
 #define HV_PHD_GATEWAY_DEVICE_EXTENSION \
 	"http://hl7.org/fhir/StructureDefinition/observation-gatewayDevice"
+/* A PhdObservation's link to the Coincident Timestamp of its connection. */
+#define HV_PHD_COINCIDENT_EXTENSION HV_PHD_IG "CoincidentTimeStampReference"
+#define HV_PHD_SYSTEM_COINCIDENT "urn:homevitals:coincident-timestamp"
 
 struct hv_fhir_phd_options {
 	/* This gateway's name (config gateway_id, else the host name). */

@@ -164,6 +164,29 @@ int hv_measurement_to_json(const struct hv_measurement *m, cJSON **ret)
 	return 0;
 }
 
+/* "clock_read": {"gateway_time", "device_time"}: the two clocks at the
+ * moment the gateway read the device's; no device_time on a time fault. */
+static int add_clock_read(cJSON *o, const struct hv_record *r)
+{
+	cJSON *c;
+	char buf[40];
+
+	if (!r->has_clock_read)
+		return 0;
+	c = cJSON_AddObjectToObject(o, "clock_read");
+	if (!c)
+		return -ENOMEM;
+	hv_format_rfc3339(r->clock_read_gateway_usec, buf, sizeof(buf));
+	if (!cJSON_AddStringToObject(c, "gateway_time", buf))
+		return -ENOMEM;
+	if (r->clock_read_fault)
+		return 0;
+	hv_format_rfc3339(r->clock_read_device_usec, buf, sizeof(buf));
+	if (!cJSON_AddStringToObject(c, "device_time", buf))
+		return -ENOMEM;
+	return 0;
+}
+
 int hv_record_to_json(const struct hv_record *r, cJSON **ret)
 {
 	_cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
@@ -192,6 +215,9 @@ int hv_record_to_json(const struct hv_record *r, cJSON **ret)
 	if (r->time_source &&
 	    !cJSON_AddStringToObject(o, "time_source", r->time_source))
 		return -ENOMEM;
+	k = add_clock_read(o, r);
+	if (k < 0)
+		return k;
 	k = fill_measurement(o, &r->m);
 	if (k < 0)
 		return k;

@@ -27,6 +27,14 @@ struct hv_record {
 	int64_t time_usec; /* UTC, best time known */
 	const char *time_source; /* which clock gave time_usec; NULL: unsaid */
 	bool correction; /* republished after reassignment */
+	/* The device's clock was read on the connection the record came on
+	 * (Current Time): the gateway's wall clock then and the device's
+	 * (UTC), the JSON's "clock_read" (a FHIR Coincident Timestamp). A
+	 * read that gave no plausible date is a time fault: no device time. */
+	bool has_clock_read;
+	bool clock_read_fault;
+	int64_t clock_read_gateway_usec;
+	int64_t clock_read_device_usec;
 	struct hv_measurement m;
 	/* The frame the measurement was decoded from, kept in the stored JSON
 	 * as "raw" (decode --jsonl input form) so it can be re-derived for

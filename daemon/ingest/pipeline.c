@@ -252,8 +252,41 @@ static struct hv_pipeline_record *record_of(struct out_list *l,
 	return o;
 }
 
+static int64_t device_time_usec(const struct hv_datetime *dt,
+				const struct hv_clock_sample *now);
+
+/* Whether the record's connection read the device's clock against a
+ * gateway clock worth comparing with: the value is handed on as it arrives,
+ * so the wall clock known now was known at the read. */
+static bool clock_read_usable(const struct held *h,
+			      const struct hv_clock_sample *now)
+{
+	return h->frame.has_characteristic && h->frame.has_device_clock &&
+	       now->wall_known && !now->replay;
+}
+
+/* The device's clock as read on the record's connection, if it was and
+ * the record carries a device timestamp (one without is dated on receipt:
+ * the read says nothing about it). */
+static void note_clock_read(struct hv_record *r, const struct held *h,
+			    const struct hv_clock_sample *now)
+{
+	const struct hv_frame *f = &h->frame;
+
+	if (!clock_read_usable(h, now) ||
+	    !(h->m.has_device_time || h->m.has_raw_device_time))
+		return;
+	r->has_clock_read = true;
+	r->clock_read_gateway_usec = f->device_clock_read_usec;
+	r->clock_read_fault = !hv_datetime_plausible(&f->device_clock, 0);
+	if (!r->clock_read_fault)
+		r->clock_read_device_usec =
+			device_time_usec(&f->device_clock, now);
+}
+
 static int finish(struct hv_pipeline *p, const struct held *h,
-		  int64_t time_usec, const char *time_source)
+		  const struct hv_clock_sample *now, int64_t time_usec,
+		  const char *time_source)
 {
 	struct hv_pipeline_record *o = record_of(&p->out, h);
 	struct hv_record *r;
@@ -267,6 +300,7 @@ static int finish(struct hv_pipeline *p, const struct held *h,
 	r = &o->record;
 	r->time_usec = time_usec;
 	r->time_source = time_source;
+	note_clock_read(r, h, now);
 	r->m.final = true;
 	(void)snprintf(r->device_address, sizeof(r->device_address), "%s",
 		       h->address);
@@ -391,8 +425,31 @@ static bool device_clock_trusted(const struct hv_pipeline *p,
 	return (uint64_t)diff <= p->settings.device_clock_tolerance_usec;
 }
 
-/* Date a record: the device's clock when trusted, else the receive time
- * (which needs the wall clock: held until it is known). */
+/* The gateway's wall clock minus the device's, as read on the connection a
+ * stored record came on; false when not read or within the tolerance (the
+ * device's clock is then taken as it is). */
+static bool device_clock_offset(const struct hv_pipeline *p,
+				const struct held *h,
+				const struct hv_clock_sample *now,
+				int64_t *ret_offset_usec)
+{
+	int64_t offset;
+
+	if (!clock_read_usable(h, now) ||
+	    !hv_datetime_plausible(&h->frame.device_clock, 0))
+		return false;
+	offset = h->frame.device_clock_read_usec -
+		 device_time_usec(&h->frame.device_clock, now);
+	if ((uint64_t)(offset < 0 ? -offset : offset) <=
+	    p->settings.device_clock_tolerance_usec)
+		return false;
+	*ret_offset_usec = offset;
+	return true;
+}
+
+/* Date a record: the device's clock when trusted (moved by the offset
+ * measured on its connection), else the receive time (which needs the wall
+ * clock: held until it is known). */
 static int emit(struct hv_pipeline *p, const struct held *h,
 		const struct hv_clock_sample *now)
 {
@@ -400,18 +457,23 @@ static int emit(struct hv_pipeline *p, const struct held *h,
 
 	if (m->has_device_time) {
 		int64_t t = device_time_usec(&m->device_time, now);
+		int64_t offset;
 
+		if (device_clock_offset(p, h, now, &offset))
+			return finish(p, h, now, t + offset,
+				      HV_TIME_SOURCE_DEVICE_CORRECTED);
 		if (device_clock_trusted(p, h, t, now))
-			return finish(p, h, t, HV_TIME_SOURCE_DEVICE);
+			return finish(p, h, now, t, HV_TIME_SOURCE_DEVICE);
 	}
 	if (!now->wall_known)
 		return hold_pending(p, h);
 	if (h->estimated_before_boot_usec)
-		return finish(p, h,
+		return finish(p, h, now,
 			      now->wall_usec - (int64_t)now->mono_usec -
 				      h->estimated_before_boot_usec,
 			      HV_TIME_SOURCE_ESTIMATED);
-	return finish(p, h, received_usec(h, now), HV_TIME_SOURCE_RECEIVED);
+	return finish(p, h, now, received_usec(h, now),
+		      HV_TIME_SOURCE_RECEIVED);
 }
 
 static void linger_save(struct hv_pipeline *p, const struct device *d)

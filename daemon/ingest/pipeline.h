@@ -23,7 +23,11 @@
  *    measurement that says its context follows (glucose) waits for it.
  *  - Time: a stored record's (GATT) device clock when plausible; a live
  *    reading's (advert) device clock only when it agrees with the gateway's
- *    within `device_clock_tolerance_usec`; else the receive time. Device
+ *    within `device_clock_tolerance_usec`; else the receive time. A stored
+ *    record whose device's clock was read on the same connection
+ *    (frame.has_device_clock) further off than that, against a
+ *    synchronised gateway clock, is moved by the measured offset
+ *    ("device-corrected"). Device
  *    clocks are local time, converted with the zone's offset at their own
  *    date. Until the wall clock is known a record is held (bounded) and
  *    dated once it is.
@@ -55,6 +59,9 @@ struct hv_clock_sample {
 
 /* Which clock dated a record (the measurement JSON's "time_source"). */
 #define HV_TIME_SOURCE_DEVICE "device"
+/* A stored record's device clock moved by the offset measured on the same
+ * connection (its Current Time read against the gateway's wall clock). */
+#define HV_TIME_SOURCE_DEVICE_CORRECTED "device-corrected"
 #define HV_TIME_SOURCE_RECEIVED "received"
 /* Held across a reboot before the clock was known: its age is lost, it is
  * dated just before the boot that found it, in the order received. */
@@ -97,7 +104,8 @@ struct hv_pipeline_settings {
 	double stray_max_kg; /* 5 kg */
 	uint64_t clock_recheck_usec; /* 10 s: is the clock known yet? */
 	/* 10 min: a live reading's device clock counts only this close to
-	 * the gateway's (a never-set scale clock looks plausible). */
+	 * the gateway's (a never-set scale clock looks plausible); a stored
+	 * record's is corrected when its clock was read further off. */
 	uint64_t device_clock_tolerance_usec;
 };
 

@@ -8,6 +8,11 @@
 #     the store records it with its consent code, and a second daemon (a
 #     restart) consents with that slot instead of taking a new one, and
 #     receives what the scale stored meanwhile.
+#  C. test-weight-clock-slow.json: the scale's clock is 3 h slow; the
+#     gateway reads it before setting it, and the stored record is dated
+#     by the scale's clock plus the offset measured ("device-corrected");
+#     its PHD Bundle (payload_format phd) holds the connection's Coincident
+#     Timestamp Observation, which the weight Observation references.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/helpers/e2e.sh
@@ -77,5 +82,59 @@ assert all(m["person"] == "p-vera" for m in mine), [m["person"] for m in mine]
 ids = [p["id"] for t, p in P]
 assert len(ids) == len(set(ids)) == 5, ids
 assert set(ids) == set(m["id"] for m in R)
+'
+kill "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null
+mv "$tmp/vdev.out" "$tmp/vdev-B.out"
+
+# --- C: a scale clock 3 h slow, read on the connection -------------------
+e2e_config '"bluetooth": { "devices": [ { "address": "D4:36:39:10:20:06",
+    "user_index": 0, "consent_code": 1234 } ] }'
+sed -i 's/"retain_latest": false }/"retain_latest": false, "payload_format": "phd" }/' \
+	"$tmp/homevitals.json"
+mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -v -t 'homevitals/+/people/+/measurements/fhir' \
+	>"$tmp/fhir.out" 2>"$tmp/fhir.err" &
+HV_PIDS+=($!)
+e2e_wait 10 grep -q 'measurements/fhir' "$tmp/broker/mosquitto.log"
+e2e_daemon
+sleep 0.3
+e2e_vdev "$E2E_SCENARIOS/test-weight-clock-slow.json" --speed 3
+e2e_check "C: session done" e2e_wait 20 grep -q "GATT session with D4:36:39:10:20:06 (sig_weight_scale) done" "$tmp/homevitalsd.log"
+e2e_check "C: clock written" grep -q "sig-scale clock set" "$tmp/vdev.out"
+e2e_check "C: the stored record stored" e2e_wait 5 e2e_stored_at_least 6
+e2e_check "C: scenario played to its end" e2e_wait_vdev 20
+e2e_readings_json
+e2e_py "C: the stored record dated by the scale clock + 3 h, device-corrected" '
+from datetime import datetime, timezone
+mine = [m for m in R if m["device"]["address"] == "D4:36:39:10:20:06"]
+assert len(mine) == 1, mine
+m = mine[0]
+assert value(m, "body_weight") == 81.4, m
+assert m["time_source"] == "device-corrected", m
+t = datetime.fromisoformat(m["time"].replace("Z", "+00:00"))
+want = datetime(2025, 3, 2, 9, 58, tzinfo=timezone.utc)
+# the scale reads whole seconds: the offset is 3 h plus less than 2 s
+assert 0 <= (t - want).total_seconds() < 2, m["time"]
+c = m["clock_read"]
+g = datetime.fromisoformat(c["gateway_time"].replace("Z", "+00:00"))
+d = datetime.fromisoformat(c["device_time"].replace("Z", "+00:00"))
+assert 10798 <= (g - d).total_seconds() <= 10802, c
+'
+e2e_check "C: its PHD Bundle arrived" e2e_wait 10 grep -q . "$tmp/fhir.out"
+e2e_py "C: the Bundle holds the Coincident Timestamp, the weight references it" '
+with open(os.path.join(tmp, "fhir.out")) as f:
+    b = json.loads(f.readline().rstrip("\n").partition(" ")[2])
+prof = lambda e: e["resource"].get("meta", {}).get("profile", [""])[0]
+cts = [e for e in b["entry"] if prof(e).endswith("/PhdCoincidentTimeStampObservation")]
+assert len(cts) == 1, [prof(e) for e in b["entry"]]
+r = cts[0]["resource"]
+assert r["code"]["coding"][0]["code"] == "67975", r["code"]
+assert "valueDateTime" in r and "effectiveDateTime" in r, r
+weights = [e["resource"] for e in b["entry"] if prof(e).endswith("/PhdNumericObservation")]
+assert weights, b["entry"]
+for o in weights:
+    refs = [x["valueReference"]["reference"] for x in o["extension"]
+            if x["url"].endswith("/CoincidentTimeStampReference")]
+    assert refs == [cts[0]["fullUrl"]], o["extension"]
 '
 e2e_finish

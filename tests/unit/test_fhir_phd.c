@@ -967,6 +967,116 @@ static void test_config_accepts_phd(void **state)
 	hv_config_done(&c);
 }
 
+/* A blood-pressure record from a connection whose clock read found the cuff
+ * 3 h slow (or, fault, no plausible date). */
+static cJSON *clock_read_bundle(int64_t time_s, bool fault)
+{
+	const struct kind *k = &kinds[1];
+	struct hv_record r = { 0 };
+	cJSON *j = NULL, *bundle = NULL;
+
+	assert_string_equal(k->driver, "sig_blood_pressure");
+	(void)snprintf(r.id, sizeof(r.id), "%lld", (long long)time_s);
+	(void)snprintf(r.device_address, sizeof(r.device_address), ADDRESS);
+	(void)snprintf(r.device_model, sizeof(r.device_model), "%s", k->driver);
+	(void)snprintf(r.person, sizeof(r.person), "alice");
+	r.time_usec = time_s * 1000000LL;
+	r.time_source = "device-corrected";
+	r.has_clock_read = true;
+	r.clock_read_fault = fault;
+	/* read at 2021-11-22T15:00:10Z; the cuff said 12:00:10Z */
+	r.clock_read_gateway_usec = 1637593210LL * 1000000;
+	r.clock_read_device_usec = (1637593210LL - 3 * 3600) * 1000000;
+	hv_measurement_init(&r.m, k->driver);
+	r.m.final = true;
+	k->fill(&r.m);
+	assert_int_equal(hv_record_to_json(&r, &j), 0);
+	assert_int_equal(hv_fhir_phd_bundle(j, &gateway, &bundle), 0);
+	cJSON_Delete(j);
+	return bundle;
+}
+
+/* The Coincident Timestamp (IG: PhdCoincidentTimeStampObservation): the
+ * device's clock against the gateway's at the read, once per connection,
+ * and every PhdObservation of the record points at it. */
+static void test_coincident_timestamp(void **state)
+{
+	cJSON *bundle = clock_read_bundle(1637582190, false);
+	cJSON *next = clock_read_bundle(1637582250, false);
+	cJSON *plain = bundle_for(&kinds[1], &gateway);
+	const cJSON *cts_entry =
+		entry_of_profile(bundle, HV_PHD_IG "PhdCoincidentTimeStampObservation");
+	const cJSON *cts = item(cts_entry, "resource");
+	const char *url = str(cts_entry, "fullUrl");
+	const cJSON *e;
+	unsigned linked = 0;
+
+	(void)state;
+	cJSON_ArrayForEach(e, item(bundle, "entry"))
+		check_request(e);
+	check_distinct(bundle);
+	/* subject, device and gateway of each Observation, and the links */
+	assert_true(check_references(bundle, bundle) >=
+		    3 * count_observations(bundle));
+	assert_string_equal(str(cts, "status"), "final");
+	assert_true(has_coding(item(cts, "code"), MDC, "67975"));
+	assert_string_equal(str(cts, "effectiveDateTime"), "2021-11-22T15:00:10Z");
+	assert_string_equal(str(cts, "valueDateTime"), "2021-11-22T12:00:10Z");
+	assert_null(item(cts, "dataAbsentReason"));
+	assert_string_equal(
+		str(item(cts, "subject"), "reference"),
+		str(entry_of_profile(bundle, HV_PHD_IG "PhdDevice"), "fullUrl"));
+	assert_string_equal(
+		str(item(cts, "device"), "reference"),
+		str(entry_of_profile(bundle, HV_PHD_IG "PhgDevice"), "fullUrl"));
+	assert_null(item(cts, "derivedFrom"));
+	check_request(cts_entry);
+	cJSON_ArrayForEach(e, item(bundle, "entry")) {
+		const cJSON *res = item(e, "resource");
+		const cJSON *ext = cJSON_GetArrayItem(item(res, "extension"), 1);
+
+		if (res == cts ||
+		    strcmp(str(res, "resourceType"), "Observation") != 0)
+			continue;
+		assert_string_equal(str(ext, "url"), HV_PHD_COINCIDENT_EXTENSION);
+		assert_string_equal(str(item(ext, "valueReference"), "reference"),
+				    url);
+		linked++;
+	}
+	assert_true(linked >= 2); /* the compound and the pulse rate */
+	assert_int_equal(count_observations(bundle), linked + 1);
+	/* another record of the same connection: the same one */
+	assert_string_equal(
+		str(entry_of_profile(next, HV_PHD_IG "PhdCoincidentTimeStampObservation"),
+		    "fullUrl"),
+		url);
+	/* no clock read: none, and no link */
+	cJSON_ArrayForEach(e, item(plain, "entry")) {
+		const cJSON *res = item(e, "resource");
+
+		assert_null(cJSON_GetArrayItem(item(res, "extension"), 1));
+		assert_int_not_equal(
+			strcmp(cJSON_GetStringValue(cJSON_GetArrayItem(
+				       item(item(res, "meta"), "profile"), 0)),
+			       HV_PHD_IG "PhdCoincidentTimeStampObservation"),
+			0);
+	}
+	cJSON_Delete(bundle);
+	cJSON_Delete(next);
+	cJSON_Delete(plain);
+
+	/* a time fault: no device time, dataAbsentReason unknown */
+	bundle = clock_read_bundle(1637582190, true);
+	cts = item(entry_of_profile(bundle, HV_PHD_IG "PhdCoincidentTimeStampObservation"),
+		   "resource");
+	assert_null(item(cts, "valueDateTime"));
+	assert_string_equal(str(cts, "effectiveDateTime"), "2021-11-22T15:00:10Z");
+	assert_true(has_coding(item(cts, "dataAbsentReason"),
+			       "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+			       "unknown"));
+	cJSON_Delete(bundle);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -986,6 +1096,7 @@ int main(void)
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_glucose_sample_type),
 		cmocka_unit_test(test_config_accepts_phd),
+		cmocka_unit_test(test_coincident_timestamp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

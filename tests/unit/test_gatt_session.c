@@ -256,6 +256,49 @@ static void test_session_clock(void **state)
 	tzset();
 }
 
+/* The device's clock is the first Current Time seen on the connection:
+ * another characteristic or a short value is not it, an unset clock is
+ * kept (a time fault), and the value after the gateway set the clock does
+ * not replace it. */
+static void test_session_notes_device_clock(void **state)
+{
+	/* 2024-03-10 11:05:09, Sunday, Fractions256 0, Adjust Reason 0 */
+	static const uint8_t read[] = { 0xE8, 0x07, 3, 10, 11, 5, 9, 7, 0, 0 };
+	static const uint8_t set[] = { 0xE8, 0x07, 3, 10, 14, 5, 9, 7, 0, 0 };
+	static const uint8_t unset[] = { 0xD0, 0x07, 1, 1, 0, 0, 0, 0, 0, 0 };
+	struct hv_uuid cts, other;
+	struct hv_session s;
+
+	(void)state;
+	assert_int_equal(hv_uuid_parse("2a2b", &cts), 0);
+	assert_int_equal(hv_uuid_parse("2a9d", &other), 0);
+	hv_session_init(&s, 1710079509);
+	assert_false(hv_session_note_current_time(&s, &other, read,
+						  sizeof(read), 1));
+	assert_false(hv_session_note_current_time(&s, &cts, read, 6, 1));
+	assert_false(hv_session_note_current_time(&s, &cts, read,
+						  sizeof(read), 0));
+	assert_false(s.has_device_clock);
+	assert_true(hv_session_note_current_time(&s, &cts, read, sizeof(read),
+						 1710079509000000));
+	assert_false(hv_session_note_current_time(&s, &cts, set, sizeof(set),
+						  1710079512000000));
+	assert_true(s.has_device_clock);
+	assert_int_equal(s.device_clock.year, 2024);
+	assert_int_equal(s.device_clock.hour, 11);
+	assert_int_equal(s.device_clock.second, 9);
+	assert_int_equal(s.device_clock_read_usec, 1710079509000000);
+
+	hv_session_init(&s, 1710079509);
+	assert_true(hv_session_note_current_time(&s, &cts, unset,
+						 sizeof(unset), 7));
+	assert_false(hv_session_note_current_time(&s, &cts, set, sizeof(set),
+						  8));
+	assert_true(s.has_device_clock);
+	assert_int_equal(s.device_clock.year, 2000);
+	assert_int_equal(s.device_clock_read_usec, 7);
+}
+
 static void test_backoff_and_cooldown(void **state)
 {
 	const struct hv_gatt_timing *t = &hv_gatt_timing_default;
@@ -307,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_goto_loop_and_bad_goto),
 		cmocka_unit_test(test_stash_keeps_newest),
 		cmocka_unit_test(test_session_clock),
+		cmocka_unit_test(test_session_notes_device_clock),
 		cmocka_unit_test(test_backoff_and_cooldown),
 	};
 

@@ -427,6 +427,121 @@ static void test_device_clock_used_for_stored_records(void **state)
 	hv_pipeline_free(p);
 }
 
+/* A device whose clock, read on the same connection, is 3 h slow: its
+ * stored records move by the offset measured then, and say so; a clock
+ * within the tolerance is taken as it is. */
+static void test_stored_records_corrected_by_clock_read(void **state)
+{
+	struct sink s = { 0 };
+	struct hv_pipeline *p;
+	struct hv_clock_sample now = clock_at(1);
+	const struct hv_driver *d = hv_driver_by_id("xiaomi_mi_scale");
+	const int64_t slow = 3 * 3600;
+	/* the gateway read the device's clock at 10 s; local time is UTC+1 */
+	const int64_t read_unix = now.wall_usec / 1000000 + 10;
+	struct hv_datetime record_clock = { 2025, 6, 1, 7, 30, 0 };
+	struct hv_datetime clock;
+	struct hv_measurement dec;
+	struct hv_frame in;
+	char first_id[sizeof(s.records[0].id)];
+
+	(void)state;
+	assert_int_equal(pnew(NULL, &s, &p), 0);
+	mi_clocked(&record_clock, &now, &in, &dec);
+	in.has_characteristic = true;
+	hv_datetime_from_unix(read_unix + 3600 - slow, &clock);
+	in.has_device_clock = true;
+	in.device_clock = clock;
+	in.device_clock_read_usec = read_unix * (int64_t)USEC_PER_SEC;
+	assert_int_equal(pfeed(p, &in, d, &dec, &now), 0);
+	assert_int_equal(s.n, 1);
+	/* 07:30 local at UTC+1 is 06:30Z by the device's clock: 09:30Z */
+	assert_int_equal(s.records[0].time_usec,
+			 (hv_datetime_to_unix(&(struct hv_datetime){ 2025, 6, 1, 9, 30, 0 })) *
+				 (int64_t)USEC_PER_SEC);
+	assert_string_equal(s.records[0].time_source,
+			    HV_TIME_SOURCE_DEVICE_CORRECTED);
+	/* both clocks at the read travel with the record (UTC) */
+	assert_true(s.records[0].has_clock_read);
+	assert_false(s.records[0].clock_read_fault);
+	assert_int_equal(s.records[0].clock_read_gateway_usec,
+			 read_unix * (int64_t)USEC_PER_SEC);
+	assert_int_equal(s.records[0].clock_read_device_usec,
+			 (read_unix - slow) * (int64_t)USEC_PER_SEC);
+	(void)snprintf(first_id, sizeof(first_id), "%s", s.records[0].id);
+	hv_pipeline_free(p);
+
+	/* read four minutes slow: within the tolerance, the device's clock */
+	assert_int_equal(pnew(NULL, &s, &p), 0);
+	s.n = 0;
+	hv_datetime_from_unix(read_unix + 3600 - 240, &clock);
+	in.device_clock = clock;
+	assert_int_equal(pfeed(p, &in, d, &dec, &now), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.records[0].time_usec,
+			 (hv_datetime_to_unix(&(struct hv_datetime){ 2025, 6, 1, 6, 30, 0 })) *
+				 (int64_t)USEC_PER_SEC);
+	assert_string_equal(s.records[0].time_source, HV_TIME_SOURCE_DEVICE);
+	/* the correction moves the time, not the event: the same id */
+	assert_string_equal(s.records[0].id, first_id);
+	assert_true(s.records[0].has_clock_read);
+	hv_pipeline_free(p);
+
+	/* an unset clock read (2000-01-01): a time fault, nothing to correct
+	 * by; the record keeps its own clock */
+	assert_int_equal(pnew(NULL, &s, &p), 0);
+	s.n = 0;
+	in.device_clock = (struct hv_datetime){ 2000, 1, 1, 0, 0, 0 };
+	assert_int_equal(pfeed(p, &in, d, &dec, &now), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.records[0].time_source, HV_TIME_SOURCE_DEVICE);
+	assert_true(s.records[0].has_clock_read);
+	assert_true(s.records[0].clock_read_fault);
+	hv_pipeline_free(p);
+
+	/* a stored value without a timestamp of its own is dated on receipt:
+	 * the clock read says nothing about it (the IG's Case 1) */
+	assert_int_equal(pnew(NULL, &s, &p), 0);
+	s.n = 0;
+	hv_datetime_from_unix(read_unix + 3600 - slow, &clock);
+	in.device_clock = clock;
+	{
+		struct hv_measurement untimed = dec;
+
+		untimed.has_device_time = false;
+		untimed.has_raw_device_time = false;
+		assert_int_equal(pfeed(p, &in, d, &untimed, &now), 0);
+	}
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.records[0].time_source, HV_TIME_SOURCE_RECEIVED);
+	assert_false(s.records[0].has_clock_read);
+	hv_pipeline_free(p);
+
+	/* read while the gateway's clock was not synchronised: nothing to
+	 * compare with, the record keeps its own clock */
+	assert_int_equal(pnew(NULL, &s, &p), 0);
+	s.n = 0;
+	now.wall_known = false;
+	assert_int_equal(pfeed(p, &in, d, &dec, &now), 0);
+	now.wall_known = true;
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.records[0].time_source, HV_TIME_SOURCE_DEVICE);
+	assert_false(s.records[0].has_clock_read);
+	hv_pipeline_free(p);
+
+	/* a live advert never carries a clock read */
+	assert_int_equal(pnew(NULL, &s, &p), 0);
+	s.n = 0;
+	in.has_characteristic = false;
+	hv_datetime_from_unix(read_unix + 3600 - slow, &clock);
+	in.device_clock = clock;
+	assert_int_equal(pfeed(p, &in, d, &dec, &now), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.records[0].time_source, HV_TIME_SOURCE_RECEIVED);
+	assert_false(s.records[0].has_clock_read);
+	hv_pipeline_free(p);
+}
+
 static void test_object_weighing_ignored(void **state)
 {
 	struct sink s = { 0 };
@@ -793,6 +908,7 @@ int main(void)
 		cmocka_unit_test(test_clock_unknown_holds_then_dates),
 		cmocka_unit_test(test_live_device_clock_only_when_it_agrees),
 		cmocka_unit_test(test_device_clock_used_for_stored_records),
+		cmocka_unit_test(test_stored_records_corrected_by_clock_read),
 		cmocka_unit_test(test_object_weighing_ignored),
 		cmocka_unit_test(test_ids_are_stable_and_distinct),
 		cmocka_unit_test(test_held_queue_is_bounded_oldest_first),
