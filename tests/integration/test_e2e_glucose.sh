@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# End to end: a Bluetooth SIG glucose meter (test-glucose-meter.json, model
+# sig_glucose) whose stored records come over the Record Access Control
+# Point, and a store that refuses them for a while.
+#  A. The meter holds records 1-3: all fetched, stored with their values
+#     and sequence numbers; the device's last stored sequence is 3.
+#  B. The meter now holds 1-5; the store refuses every new measurement (a
+#     trigger on the measurements table raises "database or disk is full",
+#     as SQLite does on a full disk; it needs no root, unlike a small tmpfs:
+#     tests/faults/fault_disk_full.sh). Records 4 and 5 are fetched but not
+#     stored, and the last stored sequence stays 3, although the rest of the
+#     store (the devices table) still takes writes.
+#  C. The store works again; the daemon connects again and asks for the
+#     records from sequence 4 on: 4 and 5 arrive, every record is stored
+#     exactly once, none lost.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/helpers/e2e.sh
+e2e_init "e2e glucose"
+
+meter=C0:26:DA:10:20:07
+done_line="GATT session with $meter (sig_glucose) done"
+
+# scenario_with N: the meter's scenario with its first N records.
+scenario_with() {
+	python3 - "$E2E_SCENARIOS/test-glucose-meter.json" "$1" \
+		>"$tmp/meter-$1.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["devices"][0]["records"] = s["devices"][0]["records"][:int(sys.argv[2])]
+json.dump(s, sys.stdout)
+PY
+}
+
+last_sequence() {
+	sqlite3 -cmd ".timeout 2000" "$db" \
+		"SELECT last_sequence FROM devices WHERE address = '$meter';"
+}
+
+# run PHASE SCENARIO: daemon and vdev until one session ended; both stopped.
+run() {
+	local phase=$1 scenario=$2
+	e2e_daemon
+	sleep 0.3
+	e2e_vdev "$scenario"
+	e2e_check "$phase: session ended" e2e_wait 30 grep -qE \
+		"GATT session with $meter \(sig_glucose\) (done|ended early)|Session with $meter \(sig_glucose\) ended early" \
+		"$tmp/homevitalsd.log"
+	kill "$daemon_pid" "$vdev_pid" 2>/dev/null
+	wait "$daemon_pid" "$vdev_pid" 2>/dev/null
+	mv "$tmp/homevitalsd.log" "$tmp/homevitalsd-$phase.log"
+	mv "$tmp/vdev.out" "$tmp/vdev-$phase.out"
+}
+
+e2e_bus || { not_ok "private bus"; exit 1; }
+e2e_broker_start || { not_ok "broker"; exit 1; }
+"$HV" people add --db "$db" --id p-gil --name Gil >/dev/null
+"$HV" devices adopt "$meter" --person p-gil --db "$db" >/dev/null
+e2e_config
+e2e_sub || not_ok "subscriber"
+scenario_with 3
+scenario_with 5
+
+# --- A: the first download ------------------------------------------------
+run A "$tmp/meter-3.json"
+e2e_check "A: the session completed" grep -q "$done_line" "$tmp/homevitalsd-A.log"
+e2e_check "A: asked for all records (no sequence stored yet)" \
+	grep -q "meter write 2a52:0101$" "$tmp/vdev-A.out"
+e2e_check "A: three records stored" e2e_stored_at_least 3
+e2e_check "A: last stored sequence 3 ($(last_sequence))" [ "$(last_sequence)" = 3 ]
+
+# --- B: the store refuses measurements ------------------------------------
+sqlite3 -cmd ".timeout 2000" "$db" "CREATE TRIGGER e2e_disk_full BEFORE INSERT ON measurements BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
+run B "$tmp/meter-5.json"
+e2e_check "B: asked for records from sequence 4 (0103010400)" \
+	grep -q "meter write 2a52:0103010400$" "$tmp/vdev-B.out"
+e2e_check "B: the meter sent records 4 and 5" eval \
+	'grep -q "2a18:.* record 4$" "$tmp/vdev-B.out" && grep -q "2a18:.* record 5$" "$tmp/vdev-B.out"'
+e2e_check "B: the daemon logged the refused measurement" \
+	grep -q "Failed to store measurement" "$tmp/homevitalsd-B.log"
+e2e_check "B: still three stored" [ "$(e2e_stored)" = 3 ]
+e2e_check "B: the last stored sequence stays 3 ($(last_sequence))" [ "$(last_sequence)" = 3 ]
+
+# --- C: the store works again ---------------------------------------------
+sqlite3 -cmd ".timeout 2000" "$db" "DROP TRIGGER e2e_disk_full;"
+run C "$tmp/meter-5.json"
+e2e_check "C: the session completed" grep -q "$done_line" "$tmp/homevitalsd-C.log"
+e2e_check "C: asked again from sequence 4 (0103010400)" \
+	grep -q "meter write 2a52:0103010400$" "$tmp/vdev-C.out"
+e2e_check "C: records 4 and 5 sent again, 1-3 not" eval \
+	'grep -q "2a18:.* record 4$" "$tmp/vdev-C.out" && ! grep -qE "2a18:.* record [123]$" "$tmp/vdev-C.out"'
+e2e_check "C: last stored sequence 5 ($(last_sequence))" [ "$(last_sequence)" = 5 ]
+e2e_check "C: five published" e2e_wait 10 e2e_published_at_least 5
+e2e_readings_json
+e2e_py "every record stored once, with its value, time and sequence number" '
+got = sorted((m["sequence_number"], round(value(m, "blood_glucose"), 2),
+              m["device_time"][:16]) for m in R)
+want = [(1, 5.5, "2025-01-10T07:05"), (2, 7.2, "2025-01-10T12:40"),
+        (3, 6.1, "2025-01-11T07:10"), (4, 8.4, "2025-01-11T13:02"),
+        (5, 5.9, "2025-01-12T07:01")]
+assert got == want, got
+assert all(m["person"] == "p-gil" for m in R), [m["person"] for m in R]
+ids = [p["id"] for t, p in P]
+assert len(ids) == len(set(ids)) == 5 and set(ids) == set(m["id"] for m in R), ids
+'
+for p in A B C; do
+	cat "$tmp/homevitalsd-$p.log" >>"$tmp/homevitalsd.log"
+	cat "$tmp/vdev-$p.out" >>"$tmp/vdev.out"
+done
+daemon_pid="" vdev_pid=""
+e2e_finish
