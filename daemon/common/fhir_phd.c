@@ -390,6 +390,21 @@ static void derive_urns(struct phd_record *pr)
 	hv_phd_uuid_urn(name, pr->phg_urn, sizeof(pr->phg_urn));
 }
 
+/* A control-solution sample (sig_glucose.c) checks the meter: the IG's
+ * observations are all of the patient (PhdBaseObservation.subject), so it
+ * gets none. */
+static bool is_control_solution(const cJSON *record)
+{
+	const cJSON *flag;
+
+	cJSON_ArrayForEach(flag,
+			   cJSON_GetObjectItemCaseSensitive(record, "flags"))
+		if (cJSON_IsString(flag) &&
+		    strcmp(flag->valuestring, "control_solution") == 0)
+			return true;
+	return false;
+}
+
 static int view_record(const cJSON *record,
 		       const struct hv_fhir_phd_options *opt,
 		       struct phd_record *ret)
@@ -417,7 +432,7 @@ static int view_record(const cJSON *record,
 	if (!pr.id || !*pr.id || strlen(pr.id) > NAME_MAX_LEN || !pr.time ||
 	    !pr.address)
 		return -EINVAL;
-	if (!pr.person || !*pr.person)
+	if (!pr.person || !*pr.person || is_control_solution(record))
 		return -ENODATA;
 	if (strlen(pr.person) > NAME_MAX_LEN)
 		return -EINVAL;
