@@ -10,9 +10,11 @@
 #     tests/faults/fault_disk_full.sh). Records 4 and 5 are fetched but not
 #     stored, and the last stored sequence stays 3, although the rest of the
 #     store (the devices table) still takes writes.
-#  C. The store works again; the daemon connects again and asks for the
-#     records from sequence 4 on: 4 and 5 arrive, every record is stored
-#     exactly once, none lost.
+#  C. The store works again, and the meter has one more record: a
+#     control-solution test. The daemon connects again and asks for the
+#     records from sequence 4 on: 4, 5 and 6 arrive, every record is stored
+#     exactly once, none lost; the control-solution one is kept, flagged,
+#     and assigned to no one although the meter is Gil's.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/helpers/e2e.sh
@@ -83,25 +85,35 @@ e2e_check "B: the last stored sequence stays 3 ($(last_sequence))" [ "$(last_seq
 
 # --- C: the store works again ---------------------------------------------
 sqlite3 -cmd ".timeout 2000" "$db" "DROP TRIGGER e2e_disk_full;"
-run C "$tmp/meter-5.json"
+run C "$E2E_SCENARIOS/test-glucose-meter.json"
 e2e_check "C: the session completed" grep -q "$done_line" "$tmp/homevitalsd-C.log"
 e2e_check "C: asked again from sequence 4 (0103010400)" \
 	grep -q "meter write 2a52:0103010400$" "$tmp/vdev-C.out"
-e2e_check "C: records 4 and 5 sent again, 1-3 not" eval \
-	'grep -q "2a18:.* record 4$" "$tmp/vdev-C.out" && ! grep -qE "2a18:.* record [123]$" "$tmp/vdev-C.out"'
-e2e_check "C: last stored sequence 5 ($(last_sequence))" [ "$(last_sequence)" = 5 ]
-e2e_check "C: five published" e2e_wait 10 e2e_published_at_least 5
+e2e_check "C: records 4 to 6 sent, 1-3 not again" eval \
+	'grep -q "2a18:.* record 4$" "$tmp/vdev-C.out" && grep -q "2a18:.* record 6$" "$tmp/vdev-C.out" && ! grep -qE "2a18:.* record [123]$" "$tmp/vdev-C.out"'
+e2e_check "C: last stored sequence 6 ($(last_sequence))" [ "$(last_sequence)" = 6 ]
+e2e_check "C: six published" e2e_wait 10 e2e_published_at_least 6
 e2e_readings_json
 e2e_py "every record stored once, with its value, time and sequence number" '
 got = sorted((m["sequence_number"], round(value(m, "blood_glucose"), 2),
               m["device_time"][:16]) for m in R)
 want = [(1, 5.5, "2025-01-10T07:05"), (2, 7.2, "2025-01-10T12:40"),
         (3, 6.1, "2025-01-11T07:10"), (4, 8.4, "2025-01-11T13:02"),
-        (5, 5.9, "2025-01-12T07:01")]
+        (5, 5.9, "2025-01-12T07:01"), (6, 6.8, "2025-01-12T18:30")]
 assert got == want, got
-assert all(m["person"] == "p-gil" for m in R), [m["person"] for m in R]
 ids = [p["id"] for t, p in P]
-assert len(ids) == len(set(ids)) == 5 and set(ids) == set(m["id"] for m in R), ids
+assert len(ids) == len(set(ids)) == 6 and set(ids) == set(m["id"] for m in R), ids
+'
+e2e_py "the patient has records 1-5; the control solution is flagged and nobody's" '
+by_seq = {m["sequence_number"]: m for m in R}
+assert [by_seq[i]["person"] for i in range(1, 6)] == ["p-gil"] * 5
+ctl = by_seq[6]
+assert not ctl.get("person"), ctl
+assert "control_solution" in ctl.get("flags", []), ctl
+assert ctl.get("sample_type") == "control_solution", ctl
+topics = {p["id"]: t for t, p in P}
+assert topics[ctl["id"]].endswith("/unassigned/measurements"), topics
+assert all("/people/p-gil/" in topics[by_seq[i]["id"]] for i in range(1, 6)), topics
 '
 for p in A B C; do
 	cat "$tmp/homevitalsd-$p.log" >>"$tmp/homevitalsd.log"
