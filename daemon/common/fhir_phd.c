@@ -390,9 +390,9 @@ static void derive_urns(struct phd_record *pr)
 	hv_phd_uuid_urn(name, pr->phg_urn, sizeof(pr->phg_urn));
 }
 
-/* A control-solution sample (sig_glucose.c) checks the meter: the IG's
- * observations are all of the patient (PhdBaseObservation.subject), so it
- * gets none. */
+/* A control-solution sample (sig_glucose.c) checks the meter, not the
+ * patient: it is left out of the upload rather than sent as the patient's
+ * glucose (docs/fhir.md, "Control solution"). */
 static bool is_control_solution(const cJSON *record)
 {
 	const cJSON *flag;
