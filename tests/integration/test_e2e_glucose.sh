@@ -15,6 +15,11 @@
 #     records from sequence 4 on: 4, 5 and 6 arrive, every record is stored
 #     exactly once, none lost; the control-solution one is kept, flagged,
 #     and assigned to no one although the meter is Gil's.
+#  D. (root: a 4 MiB tmpfs; skipped otherwise) The same on a really full
+#     disk: a new store on the small file system, filled to its last byte
+#     while the meter holds records 4 and 5, then space again: every record
+#     stored once. On a full disk the devices table is refused too, so B is
+#     the part that shows the sequence is kept to what was stored.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/helpers/e2e.sh
@@ -39,11 +44,18 @@ last_sequence() {
 		"SELECT last_sequence FROM devices WHERE address = '$meter';"
 }
 
-# run PHASE SCENARIO: daemon and vdev until one session ended; both stopped.
+# run PHASE SCENARIO [COMMAND...]: daemon and vdev until one session
+# ended; both stopped. COMMAND runs once the daemon has its store open,
+# before the meter appears.
 run() {
 	local phase=$1 scenario=$2
+	shift 2
 	e2e_daemon
 	sleep 0.3
+	if [ $# -gt 0 ]; then
+		e2e_wait 10 grep -q "homevitalsd .* running (store " "$tmp/homevitalsd.log"
+		"$@"
+	fi
 	e2e_vdev "$scenario"
 	e2e_check "$phase: session ended" e2e_wait 30 grep -qE \
 		"GATT session with $meter \(sig_glucose\) (done|ended early)|Session with $meter \(sig_glucose\) ended early" \
@@ -115,7 +127,43 @@ topics = {p["id"]: t for t, p in P}
 assert topics[ctl["id"]].endswith("/unassigned/measurements"), topics
 assert all("/people/p-gil/" in topics[by_seq[i]["id"]] for i in range(1, 6)), topics
 '
-for p in A B C; do
+
+# --- D: a really full disk (root only: a 4 MiB tmpfs holds a new store) ----
+disk_full() { # fill the small file system to its last byte
+	dd if=/dev/zero of="$small/filler" bs=16k >/dev/null 2>&1
+	return 0
+}
+small=$tmp/small
+if [ "$(id -u)" -ne 0 ]; then
+	ok "D: a full disk # SKIP mounting a tmpfs needs root (A-C ran with a refusing store)"
+elif ! mkdir -p "$small" || ! mount -t tmpfs -o size=4m,mode=0755 tmpfs "$small"; then
+	not_ok "D: mount a 4 MiB tmpfs"
+else
+	trap 'rc=$?; stop_all; umount "$small" 2>/dev/null; (exit $rc); e2e_cleanup' EXIT
+	db=$small/homevitals.db
+	e2e_config
+	"$HV" people add --db "$db" --id p-gil --name Gil >/dev/null
+	"$HV" devices adopt "$meter" --person p-gil --db "$db" >/dev/null
+	run D1 "$tmp/meter-3.json"
+	e2e_check "D1: three records stored on the small disk" e2e_stored_at_least 3
+	run D2 "$tmp/meter-5.json" disk_full
+	e2e_check "D2: the disk is full" eval '[ "$(df --output=avail "$small" | tail -1)" -lt 64 ]'
+	e2e_check "D2: the meter sent records 4 and 5" eval \
+		'grep -q "2a18:.* record 4$" "$tmp/vdev-D2.out" && grep -q "2a18:.* record 5$" "$tmp/vdev-D2.out"'
+	e2e_check "D2: the daemon logged the full disk" \
+		grep -qiE "Failed to store measurement.*(full|space)" "$tmp/homevitalsd-D2.log"
+	e2e_check "D2: the last stored sequence stays 3 ($(last_sequence))" [ "$(last_sequence)" = 3 ]
+	rm -f "$small/filler"
+	run D3 "$E2E_SCENARIOS/test-glucose-meter.json"
+	e2e_check "D3: asked again from sequence 4 (0103010400)" \
+		grep -q "meter write 2a52:0103010400$" "$tmp/vdev-D3.out"
+	e2e_check "D3: last stored sequence 6 ($(last_sequence))" [ "$(last_sequence)" = 6 ]
+	e2e_check "D3: records 1-6 stored once each" eval '[ "$(sqlite3 -cmd ".timeout 2000" "$db" \
+		"SELECT group_concat(n) FROM (SELECT count(*) AS n FROM measurements GROUP BY json_extract(json, '"'"'$.sequence_number'"'"') ORDER BY json_extract(json, '"'"'$.sequence_number'"'"'));")" = 1,1,1,1,1,1 ]'
+fi
+
+for p in A B C D1 D2 D3; do
+	[ -f "$tmp/homevitalsd-$p.log" ] || continue
 	cat "$tmp/homevitalsd-$p.log" >>"$tmp/homevitalsd.log"
 	cat "$tmp/vdev-$p.out" >>"$tmp/vdev.out"
 done
