@@ -127,6 +127,9 @@ topics = {p["id"]: t for t, p in P}
 assert topics[ctl["id"]].endswith("/unassigned/measurements"), topics
 assert all("/people/p-gil/" in topics[by_seq[i]["id"]] for i in range(1, 6)), topics
 '
+out=$("$HV" devices adopt "$meter" --person p-gil --backlog --db "$db" 2>&1)
+e2e_check "adopting the meter again with its backlog leaves the control solution alone" \
+	eval '[ "$(sqlite3 -cmd ".timeout 2000" "$db" "SELECT count(*) FROM measurements WHERE person = '"''"' AND json LIKE '"'%control_solution%'"';")" = 1 ] && grep -q "1 control-solution test left unassigned" <<<"$out"'
 
 # --- D: a really full disk (root only: a 4 MiB tmpfs holds a new store) ----
 disk_full() { # fill the small file system to its last byte
