@@ -332,16 +332,6 @@ static int collect_backlog(const struct hv_reading_row *row, void *userdata)
 	return 0;
 }
 
-static bool has_flag(const cJSON *record, const char *flag)
-{
-	const cJSON *f;
-
-	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(record, "flags"))
-		if (cJSON_IsString(f) && strcmp(f->valuestring, flag) == 0)
-			return true;
-	return false;
-}
-
 /* One stored measurement given to p, re-derived as `homevitals assign`
  * does it: 1, or 0 for a glucose meter's control-solution test, which is
  * nobody's (docs/readings.md). */
@@ -357,9 +347,9 @@ static int give(struct hv_store *s, const char *id, const struct hv_person *p)
 	r = hv_store_measurement_json(s, id, &old);
 	if (r < 0)
 		return r;
-	j = cJSON_Parse(old);
-	if (has_flag(j, "control_solution"))
+	if (cli_is_control_solution(old))
 		return 0;
+	j = cJSON_Parse(old);
 	t = cJSON_GetObjectItemCaseSensitive(j, "time");
 	if (!cJSON_IsString(t) ||
 	    cli_parse_time(t->valuestring, false, &at_usec) < 0)

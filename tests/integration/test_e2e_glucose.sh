@@ -130,6 +130,12 @@ assert all("/people/p-gil/" in topics[by_seq[i]["id"]] for i in range(1, 6)), to
 out=$("$HV" devices adopt "$meter" --person p-gil --backlog --db "$db" 2>&1)
 e2e_check "adopting the meter again with its backlog leaves the control solution alone" \
 	eval '[ "$(sqlite3 -cmd ".timeout 2000" "$db" "SELECT count(*) FROM measurements WHERE person = '"''"' AND json LIKE '"'%control_solution%'"';")" = 1 ] && grep -q "1 control-solution test left unassigned" <<<"$out"'
+ctl_id=$(sqlite3 -cmd ".timeout 2000" "$db" "SELECT id FROM measurements WHERE json LIKE '%control_solution%';")
+"$HV" assign "$ctl_id" p-gil --db "$db" >"$tmp/assign.out" 2>&1
+rc=$?
+ctl_person=$(sqlite3 -cmd ".timeout 2000" "$db" "SELECT person FROM measurements WHERE id = '$ctl_id';")
+e2e_check "assign refuses to give the control solution to Gil (exit $rc, person '$ctl_person')" \
+	eval '[ "$rc" = 1 ] && [ -n "$ctl_id" ] && [ -z "$ctl_person" ] && grep -q "control-solution test" "$tmp/assign.out"'
 
 # --- D: a really full disk (root only: a 4 MiB tmpfs holds a new store) ----
 disk_full() { # fill the small file system to its last byte
