@@ -32,8 +32,9 @@
  *
  * blood_glucose is in mmol/L: kg/L x 100000 / 18.016 (readings.md), or
  * mol/L x 1000. measurement.sequence_number is set for deduplication.
- * A control-solution sample (type 10 or sample location 4, GATT XML
- * glucose_measurement "Type" and "Sample Location" enumerations) checks the
+ * A control-solution sample (type 10 "Control Solution" or sample location
+ * 4 "Control solution": the "Type" and "Sample Location" enumerations of
+ * org.bluetooth.characteristic.glucose_measurement.xml) checks the
  * meter, not the person: it is kept (flag "control_solution", subject
  * object) so nothing the meter stored is lost, and ingest assigns it to
  * no one (docs/readings.md, "Control solution").

@@ -2,9 +2,9 @@
 /*
  * Firmware model: a Bluetooth SIG glucose meter (Glucose Service 0x1808,
  * GLS v1.0). A meter keeps its readings in memory, each with a sequence
- * number, and hands them out only on a Record Access Control Point request
- * (GLS v1.0 §3.2: measurements are sent in response to RACP "report stored
- * records"); it forgets none of them when they are sent.
+ * number, and hands them out only when a Record Access Control Point
+ * request ("report stored records") asks; it forgets none of them when
+ * they are sent.
  *
  *   service 0x1808
  *     0x2A18 Glucose Measurement          notify    (frames from the driver)
