@@ -32,7 +32,12 @@
  *
  * blood_glucose is in mmol/L: kg/L x 100000 / 18.016 (readings.md), or
  * mol/L x 1000. measurement.sequence_number is set for deduplication.
- * A control-solution sample is flagged "control_solution" and not final.
+ * A control-solution sample (type 10 "Control Solution" or sample location
+ * 4 "Control solution": the "Type" and "Sample Location" enumerations of
+ * org.bluetooth.characteristic.glucose_measurement.xml) checks the
+ * meter, not the person: it is kept (flag "control_solution", subject
+ * object) so nothing the meter stored is lost, and ingest assigns it to
+ * no one (docs/readings.md, "Control solution").
  *
  * Glucose Measurement Context 0x2A34 (GATT XML
  * glucose_measurement_context):
@@ -142,6 +147,7 @@ static int decode_measurement(const struct hv_frame *frame,
 	const uint8_t *p;
 	unsigned flags;
 	int16_t offset = 0;
+	bool control = false;
 	int r;
 
 	r = hv_wire_begin(&w, frame->value, frame->value_len, ret, &flags);
@@ -185,7 +191,7 @@ static int decode_measurement(const struct hv_frame *frame,
 		if ((p[2] & 0x0F) == TYPE_CONTROL ||
 		    (p[2] >> 4) == LOCATION_CONTROL) {
 			(void)hv_measurement_add_flag(ret, "control_solution");
-			ret->final = false;
+			control = true;
 		}
 		ret->display_unit = flags & F_MOL ? HV_UNIT_MMOL_L :
 						    HV_UNIT_MG_DL;
@@ -214,7 +220,7 @@ static int decode_measurement(const struct hv_frame *frame,
 		ret->has_raw_device_time = true;
 		ret->raw_device_time = base;
 	}
-	ret->subject = HV_SUBJECT_PERSON;
+	ret->subject = control ? HV_SUBJECT_OBJECT : HV_SUBJECT_PERSON;
 	return 0;
 }
 

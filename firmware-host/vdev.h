@@ -350,3 +350,4 @@ extern const struct vdev_model vdev_model_etekcity_esf551;
 extern const struct vdev_model vdev_model_pinetime;
 extern const struct vdev_model vdev_model_colmi_ring;
 extern const struct vdev_model vdev_model_bangle_js;
+extern const struct vdev_model vdev_model_sig_glucose;

@@ -41,6 +41,7 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_pinetime,
 	&vdev_model_colmi_ring,
 	&vdev_model_bangle_js,
+	&vdev_model_sig_glucose,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)

@@ -126,6 +126,18 @@ int cli_rederive(const char *stored_json, const char *person_id,
 	return 0;
 }
 
+bool cli_is_control_solution(const char *stored_json)
+{
+	_cleanup_(cJSON_Deletep) cJSON *j = cJSON_Parse(stored_json);
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(j, "flags"))
+		if (cJSON_IsString(f) &&
+		    strcmp(f->valuestring, "control_solution") == 0)
+			return true;
+	return false;
+}
+
 /* The stored measurement time, for the person's age at that time. */
 static int64_t record_time_s(const char *json)
 {
@@ -249,6 +261,11 @@ int cli_assign(int argc, char **argv)
 	}
 	if (r < 0)
 		return cli_store_error("assign", s, r, id);
+	if (!unassign && cli_is_control_solution(old)) {
+		fprintf(stderr, "homevitals assign: %s is a glucose meter's control-solution test, nobody's reading\n",
+			id);
+		return CLI_EXIT_FAILURE;
+	}
 	if (!unassign) {
 		r = hv_store_person_get(s, person_id, &p);
 		if (r < 0)

@@ -333,7 +333,8 @@ static int collect_backlog(const struct hv_reading_row *row, void *userdata)
 }
 
 /* One stored measurement given to p, re-derived as `homevitals assign`
- * does it. */
+ * does it: 1, or 0 for a glucose meter's control-solution test, which is
+ * nobody's (docs/readings.md). */
 static int give(struct hv_store *s, const char *id, const struct hv_person *p)
 {
 	_cleanup_free_ char *old = NULL, *json = NULL;
@@ -346,6 +347,8 @@ static int give(struct hv_store *s, const char *id, const struct hv_person *p)
 	r = hv_store_measurement_json(s, id, &old);
 	if (r < 0)
 		return r;
+	if (cli_is_control_solution(old))
+		return 0;
 	j = cJSON_Parse(old);
 	t = cJSON_GetObjectItemCaseSensitive(j, "time");
 	if (!cJSON_IsString(t) ||
@@ -355,7 +358,8 @@ static int give(struct hv_store *s, const char *id, const struct hv_person *p)
 	r = cli_rederive(old, p->id, &profile, &json, NULL);
 	if (r < 0)
 		return r;
-	return hv_store_reassign(s, id, p->id, json);
+	r = hv_store_reassign(s, id, p->id, json);
+	return r < 0 ? r : 1;
 }
 
 static int assign_backlog(struct hv_store *s, const char *address,
@@ -363,6 +367,7 @@ static int assign_backlog(struct hv_store *s, const char *address,
 {
 	const struct hv_reading_filter unassigned = { .person = "" };
 	struct backlog b = { .address = address };
+	size_t given = 0;
 	int r;
 
 	r = hv_store_readings_foreach(s, &unassigned, collect_backlog, &b);
@@ -370,10 +375,15 @@ static int assign_backlog(struct hv_store *s, const char *address,
 		r = give(s, b.ids[i], p);
 		if (r < 0)
 			(void)cli_store_error("devices adopt", s, r, b.ids[i]);
+		else
+			given += (size_t)r;
 	}
 	if (r >= 0)
 		printf("%zu unassigned measurement%s of %s given to %s; the daemon publishes the corrections with its next reading, or now on SIGHUP.\n",
-		       b.n, b.n == 1 ? "" : "s", address, p->id);
+		       given, given == 1 ? "" : "s", address, p->id);
+	if (r >= 0 && given < b.n)
+		printf("%zu control-solution test%s left unassigned: nobody's reading.\n",
+		       b.n - given, b.n - given == 1 ? "" : "s");
 	free(b.ids);
 	return r;
 }

@@ -120,6 +120,10 @@ int cli_rederive(const char *stored_json, const char *person_id,
 		 const struct hv_profile *profile, char **ret_json,
 		 int *ret_derived);
 
+/* A glucose meter's control-solution test (flag "control_solution"): it is
+ * nobody's reading, and is given to no one (docs/readings.md). */
+bool cli_is_control_solution(const char *stored_json);
+
 /* --- output ------------------------------------------------------------- */
 
 /* Does an RFC 4180 field need quotes (comma, quote, CR, LF, or spaces at

@@ -418,6 +418,21 @@ static int view_clock_read(const cJSON *record, struct phd_record *pr)
 	return 0;
 }
 
+/* A control-solution sample (sig_glucose.c) checks the meter, not the
+ * patient: it is left out of the upload rather than sent as the patient's
+ * glucose (docs/fhir.md, "Control solution"). */
+static bool is_control_solution(const cJSON *record)
+{
+	const cJSON *flag;
+
+	cJSON_ArrayForEach(flag,
+			   cJSON_GetObjectItemCaseSensitive(record, "flags"))
+		if (cJSON_IsString(flag) &&
+		    strcmp(flag->valuestring, "control_solution") == 0)
+			return true;
+	return false;
+}
+
 static int view_record(const cJSON *record,
 		       const struct hv_fhir_phd_options *opt,
 		       struct phd_record *ret)
@@ -445,7 +460,7 @@ static int view_record(const cJSON *record,
 	if (!pr.id || !*pr.id || strlen(pr.id) > NAME_MAX_LEN || !pr.time ||
 	    !pr.address)
 		return -EINVAL;
-	if (!pr.person || !*pr.person)
+	if (!pr.person || !*pr.person || is_control_solution(record))
 		return -ENODATA;
 	if (strlen(pr.person) > NAME_MAX_LEN)
 		return -EINVAL;

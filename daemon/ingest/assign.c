@@ -86,6 +86,12 @@ enum hv_assign_outcome hv_assign_record(struct hv_store *store,
 	int consent, k;
 
 	*ret_adopted_now = false;
+	/* A measurement of an object (a glucose meter's control solution) is
+	 * nobody's reading, whoever owns the device. */
+	if (r->m.subject == HV_SUBJECT_OBJECT) {
+		r->person[0] = '\0';
+		return HV_ASSIGN_NOBODY;
+	}
 	/* A linked slot decides, adopted or not: linking it was the
 	 * household's word for that device. An unlinked one falls through. */
 	if (r->m.user_index >= 0 &&

@@ -928,6 +928,29 @@ static void test_glucose_sample_type(void **state)
 	cJSON_Delete(record);
 }
 
+/* A control-solution sample, even one assigned to a person, is no
+ * Observation of the patient. */
+static void test_glucose_control_solution(void **state)
+{
+	cJSON *record = record_json(&kinds[2], "alice", 1637582190);
+	cJSON *flags = cJSON_CreateArray();
+	cJSON *bundle = NULL;
+
+	(void)state;
+	assert_int_equal(hv_fhir_phd_bundle(record, &gateway, &bundle), 0);
+	cJSON_Delete(bundle);
+	bundle = NULL;
+	assert_non_null(flags);
+	cJSON_AddItemToArray(flags, cJSON_CreateString("control_solution"));
+	cJSON_ReplaceItemInObjectCaseSensitive(
+		record, "sample_type", cJSON_CreateString("control_solution"));
+	cJSON_AddItemToObject(record, "flags", flags);
+	assert_int_equal(hv_fhir_phd_bundle(record, &gateway, &bundle),
+			 -ENODATA);
+	assert_null(bundle);
+	cJSON_Delete(record);
+}
+
 /* A measurement not yet final is preliminary; a stored one final. */
 static void test_status(void **state)
 {
@@ -1095,6 +1118,7 @@ int main(void)
 		cmocka_unit_test(test_every_metric_has_an_mdc_code),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_glucose_sample_type),
+		cmocka_unit_test(test_glucose_control_solution),
 		cmocka_unit_test(test_config_accepts_phd),
 		cmocka_unit_test(test_coincident_timestamp),
 	};

@@ -659,6 +659,38 @@ static void test_adopt_manual_configured_and_own_person(void **state)
 	assert_string_equal(person, "p-bob");
 }
 
+/* A control-solution sample (type 10, location 4) on the meter Ann owns:
+ * stored, its sequence number committed, but not Ann's reading. */
+static void test_control_solution_stored_for_nobody(void **state)
+{
+	struct fixture *f = *state;
+	const struct hv_driver *d = hv_driver_by_id("sig_glucose");
+	struct hv_clock_sample now = clock_at(1);
+	struct hv_ingest_result res;
+	char person[HV_PERSON_MAX];
+	struct hv_frame fr;
+
+	assert_int_equal(hv_store_person_add(f->store, &ann), 0);
+	assert_int_equal(hv_store_device_adopt(f->store, "AA:BB:CC:00:00:03",
+					       "", "p-ann", 1),
+			 0);
+	glucose(&fr, 1, false);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, d, &now, &res), 0);
+	assert_int_equal(res.stored, 1);
+	newest_person(f->store, "AA:BB:CC:00:00:03", person);
+	assert_string_equal(person, "p-ann");
+
+	fr = (struct hv_frame){ .address = "AA:BB:CC:00:00:03" };
+	assert_int_equal(hv_frame_set_characteristic(
+				 &fr, "2a18:060200e9070601071e0036c04a"),
+			 0);
+	assert_int_equal(hv_ingest_frame(f->ingest, &fr, d, &now, &res), 0);
+	assert_int_equal(res.stored, 1);
+	assert_int_equal(res.sequence_number, 2);
+	newest_person(f->store, "AA:BB:CC:00:00:03", person);
+	assert_string_equal(person, "");
+}
+
 /* "all" is the behaviour before adoption: every device in range. */
 static void test_adopt_all(void **state)
 {
@@ -688,6 +720,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sequence_of_held_record_not_reported,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_control_solution_stored_for_nobody, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sequence_of_refused_record_not_reported,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_record_survives_a_stop,

@@ -575,7 +575,9 @@ static void test_glucose_context_and_control(void **state)
 	le16(&b, sf(99, -5));
 	u8(&b, 0x4A);
 	assert_int_equal(decode(0x2A18, &b, &m), 0);
-	assert_false(m.final);
+	/* kept (nothing the meter stored is lost), as an object's */
+	assert_true(m.final);
+	assert_int_equal(m.subject, HV_SUBJECT_OBJECT);
 	assert_true(hv_measurement_has_flag(&m, "control_solution"));
 }
 
