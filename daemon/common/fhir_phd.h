@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "daemon/common/clock_sync.h"
+#include "daemon/common/device_info.h"
 
 /* The IG's canonical URLs and identifier systems. */
 #define HV_PHD_IG		  "http://hl7.org/fhir/uv/phd/StructureDefinition/"
@@ -42,6 +43,9 @@ struct hv_fhir_phd_options {
 	/* How the gateway's clock is synchronised: the PhgDevice's
 	 * MDC_TIME_SYNC_PROTOCOL property; UNKNOWN: none given. */
 	enum hv_clock_sync clock_sync;
+	/* What the device's Device Information Service said (manufacturer,
+	 * model, serial number, revisions, System ID); NULL: nothing known. */
+	const struct hv_dis *device_info;
 };
 
 /*
