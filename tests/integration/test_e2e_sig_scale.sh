@@ -3,7 +3,9 @@
 # real daemon.
 #  A. weight-consent.json: a user slot and consent code from the config;
 #     the clock is written, consent given, the scale's stored records
-#     arrive, are stored and published once.
+#     arrive, are stored and published once. The scale's Device
+#     Information Service is read once and stored, and the PHD Bundles'
+#     PhdDevice carries its serial number, revisions and System ID.
 #  B. test-weight-register.json: no slot known; the daemon registers one,
 #     the store records it with its consent code, and a second daemon (a
 #     restart) consents with that slot instead of taking a new one, and
@@ -18,10 +20,16 @@ e2e_broker_start || { not_ok "broker"; exit 1; }
 "$HV" people add --db "$db" --id p-vera --name Vera --height 1.71 \
 	--birth-date 1969-03-03 --sex female --weight-range 76-82 >/dev/null
 e2e_sub || not_ok "subscriber"
+mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -v -t 'homevitals/+/people/+/measurements/fhir' \
+	>"$tmp/fhir.out" 2>"$tmp/fhir.err" &
+HV_PIDS+=($!)
+e2e_wait 10 grep -q 'measurements/fhir' "$tmp/broker/mosquitto.log"
 
 # --- A: slot and consent from the config ---------------------------------
 e2e_config '"bluetooth": { "devices": [ { "address": "D4:36:39:10:20:04",
     "user_index": 0, "consent_code": 1234 } ] }'
+sed -i 's/"retain_latest": false }/"retain_latest": false, "payload_format": "phd" }/' \
+	"$tmp/homevitals.json"
 e2e_daemon
 sleep 0.3
 e2e_vdev "$E2E_SCENARIOS/weight-consent.json" --speed 3
@@ -43,6 +51,30 @@ assert all(m["driver"] == "sig_weight_scale" for m in R)
 assert all(m["person"] == "p-vera" for m in R), [m["person"] for m in R]
 ids = [p["id"] for t, p in P]
 assert sorted(ids) == sorted(m["id"] for m in R), ids
+'
+dis=$(sqlite3 -cmd ".timeout 2000" "$db" "SELECT dis_manufacturer || '|' || dis_model || '|' || dis_serial || '|' || dis_hardware || '|' || dis_firmware || '|' || dis_software || '|' || dis_system_id FROM devices WHERE address = 'D4:36:39:10:20:04';")
+e2e_check "A: the Device Information Service is stored ($dis)" \
+	eval '[ "$dis" = "Acme Health|WS-100|SN-0042-7|1.2|3.4.5|6.7|00-11-22-33-44-55-66-77" ]'
+e2e_check "A: three PHD Bundles arrived" e2e_wait 10 eval '[ "$(grep -c . "$tmp/fhir.out")" -ge 3 ]'
+e2e_py "A: each Bundle's PhdDevice carries what the scale's DIS said" '
+n = 0
+for line in open(os.path.join(tmp, "fhir.out")):
+    topic, _, payload = line.partition(" ")
+    bundle = json.loads(payload)
+    devs = [e["resource"] for e in bundle["entry"]
+            if e["resource"]["resourceType"] == "Device"
+            and any(p.endswith("/PhdDevice") for p in e["resource"]["meta"]["profile"])]
+    assert len(devs) == 1, devs
+    d = devs[0]
+    assert d["manufacturer"] == "Acme Health", d
+    assert d["modelNumber"] == "WS-100", d
+    assert d["serialNumber"] == "SN-0042-7", d
+    got = {v["type"]["coding"][0]["code"]: v["value"] for v in d["version"]}
+    assert got == {"531976": "3.4.5", "531975": "6.7", "531974": "1.2"}, got
+    sysid = [i["value"] for i in d["identifier"] if i["type"]["coding"][0]["code"] == "SYSID"]
+    assert sysid == ["00-11-22-33-44-55-66-77"], sysid
+    n += 1
+assert n >= 3, n
 '
 kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
