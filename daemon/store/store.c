@@ -150,14 +150,23 @@ static const char *const migrations[] = {
 	" SELECT DISTINCT address FROM device_users"
 	" WHERE person_id IS NOT NULL;",
 	/* 4 -> 5: what a device says in its Device Information Service,
-	 * read once (docs/fhir.md "PhdDevice"); '' not known. */
-	"ALTER TABLE devices ADD COLUMN dis_manufacturer TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE devices ADD COLUMN dis_model TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE devices ADD COLUMN dis_serial TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE devices ADD COLUMN dis_hardware TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE devices ADD COLUMN dis_firmware TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE devices ADD COLUMN dis_software TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE devices ADD COLUMN dis_system_id TEXT NOT NULL DEFAULT '';",
+	 * read once (docs/fhir.md "Device information"); '' not known. A
+	 * table of its own (not columns of devices) keeps the step
+	 * repeatable, and goes with the device when it is forgotten. */
+	"CREATE TABLE IF NOT EXISTS device_information ("
+	"  address TEXT PRIMARY KEY NOT NULL,"
+	"  dis_manufacturer TEXT NOT NULL DEFAULT '',"
+	"  dis_model TEXT NOT NULL DEFAULT '',"
+	"  dis_serial TEXT NOT NULL DEFAULT '',"
+	"  dis_hardware TEXT NOT NULL DEFAULT '',"
+	"  dis_firmware TEXT NOT NULL DEFAULT '',"
+	"  dis_software TEXT NOT NULL DEFAULT '',"
+	"  dis_system_id TEXT NOT NULL DEFAULT ''"
+	");"
+	"CREATE TRIGGER IF NOT EXISTS device_information_forget"
+	" AFTER DELETE ON devices BEGIN"
+	"  DELETE FROM device_information WHERE address = old.address;"
+	" END;",
 };
 
 #define SCHEMA_VERSION ((int)ELEMENTSOF(migrations))
@@ -295,7 +304,7 @@ static const char *const stmt_sql[_ST_MAX] = {
 			  " FROM devices WHERE address = ?",
 	/* In enum hv_dis_field order; a value not read this time stays. */
 	[ST_DEVICE_DIS_SET] =
-		"INSERT INTO devices (address, " DIS_COLUMNS ")"
+		"INSERT INTO device_information (address, " DIS_COLUMNS ")"
 		" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 		" ON CONFLICT (address) DO UPDATE SET"
 		DIS_KEEP("dis_manufacturer") ","
@@ -306,7 +315,7 @@ static const char *const stmt_sql[_ST_MAX] = {
 		DIS_KEEP("dis_software") ","
 		DIS_KEEP("dis_system_id"),
 	[ST_DEVICE_DIS_GET] = "SELECT " DIS_COLUMNS
-			      " FROM devices WHERE address = ?",
+			      " FROM device_information WHERE address = ?",
 	[ST_DEVICE_SEQUENCE] =
 		"INSERT INTO devices (address, last_sequence) VALUES (?, ?)"
 		" ON CONFLICT (address) DO UPDATE SET"
@@ -1871,7 +1880,7 @@ int hv_store_device_get_dis(struct hv_store *s, const char *address,
 		return r;
 	bind_text(st, 1, address);
 	r = step_one(s, st, dis_from_row, &dis);
-	if (r == 0 || r == -ENOENT || (r > 0 && hv_dis_empty(&dis))) {
+	if (r == 0 || (r > 0 && hv_dis_empty(&dis))) {
 		set_errmsg(s, "no device information for %s", address);
 		return -ENOENT;
 	}

@@ -52,7 +52,7 @@ assert all(m["person"] == "p-vera" for m in R), [m["person"] for m in R]
 ids = [p["id"] for t, p in P]
 assert sorted(ids) == sorted(m["id"] for m in R), ids
 '
-dis=$(sqlite3 -cmd ".timeout 2000" "$db" "SELECT dis_manufacturer || '|' || dis_model || '|' || dis_serial || '|' || dis_hardware || '|' || dis_firmware || '|' || dis_software || '|' || dis_system_id FROM devices WHERE address = 'D4:36:39:10:20:04';")
+dis=$(sqlite3 -cmd ".timeout 2000" "$db" "SELECT dis_manufacturer || '|' || dis_model || '|' || dis_serial || '|' || dis_hardware || '|' || dis_firmware || '|' || dis_software || '|' || dis_system_id FROM device_information WHERE address = 'D4:36:39:10:20:04';")
 e2e_check "A: the Device Information Service is stored ($dis)" \
 	eval '[ "$dis" = "Acme Health|WS-100|SN-0042-7|1.2|3.4.5|6.7|00-11-22-33-44-55-66-77" ]'
 e2e_check "A: three PHD Bundles arrived" e2e_wait 10 eval '[ "$(grep -c . "$tmp/fhir.out")" -ge 3 ]'
