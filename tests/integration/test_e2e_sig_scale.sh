@@ -56,6 +56,17 @@ assert sorted(ids) == sorted(m["id"] for m in R), ids
 dis=$(sqlite3 -cmd ".timeout 2000" "$db" "SELECT dis_manufacturer || '|' || dis_model || '|' || dis_serial || '|' || dis_hardware || '|' || dis_firmware || '|' || dis_software || '|' || dis_system_id FROM device_information WHERE address = 'D4:36:39:10:20:04';")
 e2e_check "A: the Device Information Service is stored ($dis)" \
 	eval '[ "$dis" = "Acme Health|WS-100|SN-0042-7|1.2|3.4.5|6.7|00-11-22-33-44-55-66-77" ]'
+"$HV" devices --db "$db" --json >"$tmp/devices.json" 2>"$tmp/devices.err"
+"$HV" devices --db "$db" >"$tmp/devices.txt" 2>>"$tmp/devices.err"
+e2e_py "A: homevitals devices shows the device information" '
+devs = {d["address"]: d for d in json.load(open(os.path.join(tmp, "devices.json")))}
+info = devs["D4:36:39:10:20:04"]["device_information"]
+assert info == {"manufacturer": "Acme Health", "model": "WS-100", "serial": "SN-0042-7",
+                "hardware": "1.2", "firmware": "3.4.5", "software": "6.7",
+                "system_id": "00-11-22-33-44-55-66-77"}, info
+text = open(os.path.join(tmp, "devices.txt")).read()
+assert "DEVICE INFORMATION" in text and "Acme Health WS-100, s/n SN-0042-7, fw 3.4.5" in text, text
+'
 e2e_check "A: three PHD Bundles arrived" e2e_wait 10 eval '[ "$(grep -c . "$tmp/fhir.out")" -ge 3 ]'
 e2e_py "A: each Bundle's PhdDevice carries what the scale's DIS said" '
 n = 0
