@@ -31,7 +31,8 @@
  *
  * Settings: "users" [{"index", "consent"}], "max_users" (4),
  * "device_information" {"manufacturer", "model", "serial", "hardware",
- * "firmware", "software", "system_id"} (each optional), "records"
+ * "firmware", "software", "system_id"} (each optional; false: the reads
+ * fail), "records"
  * [{readings, time, user}], faults "disconnect_after", "corrupt_record".
  * Action "weigh": readings + "user": indicated at once when that user has
  * consented on the current link and 0x2A9D is subscribed, stored otherwise.
@@ -76,9 +77,10 @@ struct ws {
 	int disconnect_after;
 	long clock_offset; /* seconds added to the host clock */
 	struct vdev_char *wm, *ucp, *ct;
-	/* Device Information: characteristic, value (len 0: absent) */
+	/* Device Information: characteristic, value (uuid 0: absent) */
 	struct {
 		uint16_t uuid;
+		bool refused; /* reads fail with an ATT error */
 		uint8_t value[DIS_VALUE_MAX];
 		size_t len;
 	} dis[7];
@@ -105,13 +107,17 @@ static int dis_init(struct vdev_device *d, struct ws *ws, const cJSON *conf)
 		return 0;
 	s = vdev_add_service(d, DIS);
 	for (size_t i = 0; i < ELEMENTSOF(dis_keys); i++) {
-		const char *v = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(info, dis_keys[i].key));
+		const cJSON *item =
+			cJSON_GetObjectItemCaseSensitive(info, dis_keys[i].key);
+		const char *v = cJSON_GetStringValue(item);
 		size_t len = 0;
 
-		if (!v)
+		if (!item)
 			continue;
-		if (dis_keys[i].uuid == SYSTEM_ID) {
+		if (!v) {
+			/* false: the characteristic is there, its reads fail */
+			ws->dis[i].refused = true;
+		} else if (dis_keys[i].uuid == SYSTEM_ID) {
 			if (hv_unhex(v, ws->dis[i].value, DIS_VALUE_MAX, &len) < 0)
 				return -EINVAL;
 		} else {
@@ -128,17 +134,22 @@ static int dis_init(struct vdev_device *d, struct ws *ws, const cJSON *conf)
 	return 0;
 }
 
-static bool dis_read(const struct ws *ws, int uuid, uint8_t *buf, size_t size,
-		     size_t *ret_len)
+/* 0 with the value, an ATT error, or -ENOENT: not a DIS characteristic. */
+static int dis_read(const struct ws *ws, int uuid, uint8_t *buf, size_t size,
+		    size_t *ret_len)
 {
-	for (size_t i = 0; i < ELEMENTSOF(ws->dis); i++)
-		if (ws->dis[i].len && (int)ws->dis[i].uuid == uuid &&
-		    ws->dis[i].len <= size) {
-			memcpy(buf, ws->dis[i].value, ws->dis[i].len);
-			*ret_len = ws->dis[i].len;
-			return true;
-		}
-	return false;
+	for (size_t i = 0; i < ELEMENTSOF(ws->dis); i++) {
+		if (!ws->dis[i].uuid || (int)ws->dis[i].uuid != uuid)
+			continue;
+		if (ws->dis[i].refused)
+			return VDEV_ATT_READ_NOT_PERMITTED;
+		if (ws->dis[i].len > size)
+			return VDEV_ATT_INVALID_LENGTH;
+		memcpy(buf, ws->dis[i].value, ws->dis[i].len);
+		*ret_len = ws->dis[i].len;
+		return 0;
+	}
+	return -ENOENT;
 }
 
 static int init(struct vdev_device *d, const cJSON *conf)
@@ -214,12 +225,13 @@ static int ws_read(struct vdev_device *d, struct vdev_char *c, uint8_t *buf,
 		   size_t size, size_t *ret_len)
 {
 	struct ws *ws = d->model_data;
-	int u = hv_uuid_to16(&c->uuid);
+	int u = hv_uuid_to16(&c->uuid), r;
 
 	if (size < 10)
 		return VDEV_ATT_INVALID_LENGTH;
-	if (dis_read(ws, u, buf, size, ret_len))
-		return 0;
+	r = dis_read(ws, u, buf, size, ret_len);
+	if (r != -ENOENT)
+		return r;
 	switch (u) {
 	case WEIGHT_FEATURE:
 		/* time stamp | multiple users | resolution 7 (0.005 kg) */
