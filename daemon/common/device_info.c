@@ -180,11 +180,24 @@ int hv_dis_take(struct hv_dis *d, const struct hv_uuid *characteristic,
 	return 0;
 }
 
+/* "XX-XX-XX-XX-XX-XX-XX-XX", capital hex: the form take_system_id() writes. */
+static bool is_system_id(const char *text)
+{
+	for (size_t i = 0; i < 23; i++) {
+		char c = text[i];
+
+		if (i % 3 == 2 ? c != '-' :
+				 !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F')))
+			return false;
+	}
+	return text[23] == '\0';
+}
+
 void hv_dis_set(struct hv_dis *d, enum hv_dis_field f, const char *text)
 {
 	if (!d || (size_t)f >= ELEMENTSOF(fields))
 		return;
-	if (!text) {
+	if (!text || (f == HV_DIS_SYSTEM_ID && !is_system_id(text))) {
 		d->value[f][0] = '\0';
 		return;
 	}

@@ -52,7 +52,8 @@ int hv_dis_field_of(const struct hv_uuid *characteristic);
 int hv_dis_take(struct hv_dis *d, const struct hv_uuid *characteristic,
 		const uint8_t *value, size_t len);
 
-/* Sanitise a string as hv_dis_take() does, e.g. one read from the store. */
+/* Sanitise a string as hv_dis_take() does, e.g. one read from the store; a
+ * System ID not in the form hv_dis_take() writes is dropped. NULL clears. */
 void hv_dis_set(struct hv_dis *d, enum hv_dis_field f, const char *text);
 
 bool hv_dis_empty(const struct hv_dis *d);

@@ -114,6 +114,16 @@ static void test_system_id(void **state)
 	assert_int_equal(take(&d, "2a23", ones, 8), -EINVAL);
 	assert_string_equal(d.value[HV_DIS_SYSTEM_ID],
 			    "74-E8-FF-FE-FF-05-1C-00");
+	/* from the store: only that form */
+	hv_dis_set(&d, HV_DIS_SYSTEM_ID, "01-02-03-04-05-06-07-0A");
+	assert_string_equal(d.value[HV_DIS_SYSTEM_ID],
+			    "01-02-03-04-05-06-07-0A");
+	hv_dis_set(&d, HV_DIS_SYSTEM_ID, "ZZ-02-03-04-05-06-07-0A");
+	assert_string_equal(d.value[HV_DIS_SYSTEM_ID], "");
+	hv_dis_set(&d, HV_DIS_SYSTEM_ID, "01-02-03-04-05-06-07-0A-");
+	assert_string_equal(d.value[HV_DIS_SYSTEM_ID], "");
+	hv_dis_set(&d, HV_DIS_SYSTEM_ID, "01:02:03:04:05:06:07:0A");
+	assert_string_equal(d.value[HV_DIS_SYSTEM_ID], "");
 }
 
 /* Every read optional and bounded: a device without the service, or with
