@@ -14,6 +14,9 @@
  *     0x2A9F User Control Point       write, indicate
  *   service 0x1805 Current Time
  *     0x2A2B Current Time             read, write, notify   10 octets
+ *   service 0x180A Device Information (only with "device_information")
+ *     0x2A29 0x2A24 0x2A25 0x2A27 0x2A26 0x2A28   read   the strings given
+ *     0x2A23 System ID                read      8 octets given in hex
  *
  * User Control Point (response: 20 <request op> <result> [param]):
  *   01 cc cc       register new user → 20 01 01 <index> (04 when full,
@@ -26,10 +29,12 @@
  *   other          20 op 02
  * Writing the UCP without its CCC enabled fails with ATT error 0xFD.
  *
- * Settings: "users" [{"index", "consent"}], "max_users" (4), "records"
- * [{readings, time, user}], "clock_offset_s" (the scale's clock runs that
- * many seconds ahead of the host's until the gateway sets it; negative:
- * behind), faults "disconnect_after", "corrupt_record".
+ * Settings: "users" [{"index", "consent"}], "max_users" (4),
+ * "device_information" {"manufacturer", "model", "serial", "hardware",
+ * "firmware", "software", "system_id"} (each optional; false: the reads
+ * fail), "records" [{readings, time, user}], "clock_offset_s" (the scale's
+ * clock runs that many seconds ahead of the host's until the gateway sets
+ * it; negative: behind), faults "disconnect_after", "corrupt_record".
  * Action "weigh": readings + "user": indicated at once when that user has
  * consented on the current link and 0x2A9D is subscribed, stored otherwise.
  */
@@ -39,6 +44,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/basic/hexutil.h"
+#include "daemon/basic/macro.h"
 #include "drivers/bytes.h"
 #include "firmware-host/vdev.h"
 
@@ -51,6 +58,9 @@
 #define UCP 0x2A9F
 #define CTS 0x1805
 #define CURRENT_TIME 0x2A2B
+#define DIS 0x180A
+#define SYSTEM_ID 0x2A23
+#define DIS_VALUE_MAX 64
 #define ATT_CCC_IMPROPER 0xFD
 #define USERS_MAX 8
 
@@ -68,7 +78,80 @@ struct ws {
 	int disconnect_after;
 	long clock_offset; /* seconds added to the host clock */
 	struct vdev_char *wm, *ucp, *ct;
+	/* Device Information: characteristic, value (uuid 0: absent) */
+	struct {
+		uint16_t uuid;
+		bool refused; /* reads fail with an ATT error */
+		uint8_t value[DIS_VALUE_MAX];
+		size_t len;
+	} dis[7];
 };
+
+static const struct {
+	const char *key;
+	uint16_t uuid;
+} dis_keys[] = {
+	{ "manufacturer", 0x2A29 }, { "model", 0x2A24 },
+	{ "serial", 0x2A25 },	    { "hardware", 0x2A27 },
+	{ "firmware", 0x2A26 },	    { "software", 0x2A28 },
+	{ "system_id", SYSTEM_ID },
+};
+
+/* The service with a characteristic for each value given. */
+static int dis_init(struct vdev_device *d, struct ws *ws, const cJSON *conf)
+{
+	const cJSON *info =
+		cJSON_GetObjectItemCaseSensitive(conf, "device_information");
+	struct vdev_service *s;
+
+	if (!info)
+		return 0;
+	s = vdev_add_service(d, DIS);
+	for (size_t i = 0; i < ELEMENTSOF(dis_keys); i++) {
+		const cJSON *item =
+			cJSON_GetObjectItemCaseSensitive(info, dis_keys[i].key);
+		const char *v = cJSON_GetStringValue(item);
+		size_t len = 0;
+
+		if (!item)
+			continue;
+		if (!v) {
+			/* false: the characteristic is there, its reads fail */
+			ws->dis[i].refused = true;
+		} else if (dis_keys[i].uuid == SYSTEM_ID) {
+			if (hv_unhex(v, ws->dis[i].value, DIS_VALUE_MAX, &len) < 0)
+				return -EINVAL;
+		} else {
+			len = strlen(v);
+			if (len > DIS_VALUE_MAX)
+				return -EINVAL;
+			memcpy(ws->dis[i].value, v, len);
+		}
+		ws->dis[i].uuid = dis_keys[i].uuid;
+		ws->dis[i].len = len;
+		if (!vdev_add_char(s, dis_keys[i].uuid, VDEV_CHAR_READ))
+			return -ENOSPC;
+	}
+	return 0;
+}
+
+/* 0 with the value, an ATT error, or -ENOENT: not a DIS characteristic. */
+static int dis_read(const struct ws *ws, int uuid, uint8_t *buf, size_t size,
+		    size_t *ret_len)
+{
+	for (size_t i = 0; i < ELEMENTSOF(ws->dis); i++) {
+		if (!ws->dis[i].uuid || (int)ws->dis[i].uuid != uuid)
+			continue;
+		if (ws->dis[i].refused)
+			return VDEV_ATT_READ_NOT_PERMITTED;
+		if (ws->dis[i].len > size)
+			return VDEV_ATT_INVALID_LENGTH;
+		memcpy(buf, ws->dis[i].value, ws->dis[i].len);
+		*ret_len = ws->dis[i].len;
+		return 0;
+	}
+	return -ENOENT;
+}
 
 static int init(struct vdev_device *d, const cJSON *conf)
 {
@@ -76,6 +159,7 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	const cJSON *u;
 	struct vdev_service *s;
 	struct ws *ws;
+	int r;
 
 	ws = calloc(1, sizeof(*ws));
 	if (!ws)
@@ -110,6 +194,9 @@ static int init(struct vdev_device *d, const cJSON *conf)
 				       VDEV_CHAR_NOTIFY);
 	if (!ws->wm || !ws->ucp || !ws->ct)
 		return -ENOSPC;
+	r = dis_init(d, ws, conf);
+	if (r < 0)
+		return r;
 	return vdev_records_load(d, &ws->records, conf, WEIGHT_MEASUREMENT);
 }
 
@@ -140,10 +227,13 @@ static int ws_read(struct vdev_device *d, struct vdev_char *c, uint8_t *buf,
 		   size_t size, size_t *ret_len)
 {
 	struct ws *ws = d->model_data;
-	int u = hv_uuid_to16(&c->uuid);
+	int u = hv_uuid_to16(&c->uuid), r;
 
 	if (size < 10)
 		return VDEV_ATT_INVALID_LENGTH;
+	r = dis_read(ws, u, buf, size, ret_len);
+	if (r != -ENOENT)
+		return r;
 	switch (u) {
 	case WEIGHT_FEATURE:
 		/* time stamp | multiple users | resolution 7 (0.005 kg) */

@@ -131,6 +131,10 @@ struct bz_session {
 	struct bz_acquired acquired[SUBSCRIBED_MAX];
 	char acquire_path[PATH_MAX_LEN]; /* AcquireNotify in flight */
 	char read_path[PATH_MAX_LEN];
+	/* Reading the Device Information Service before the driver's steps;
+	 * what it gave so far. */
+	bool reading_dis;
+	struct hv_dis dis;
 	int result;
 	/* A record was not stored: the sequence stays before it, so the next
 	 * session asks for it again. */
@@ -1901,7 +1905,10 @@ static int on_read_reply(sd_bus_message *m, void *userdata,
 		session_run(ss);
 		return 0;
 	}
-	session_deliver(ss, &o->gatt.uuid, data, size);
+	if (ss->reading_dis)
+		(void)hv_dis_take(&ss->dis, &o->gatt.uuid, data, size);
+	else
+		session_deliver(ss, &o->gatt.uuid, data, size);
 	if (ss->b->session != ss)
 		return 0;
 	(void)hv_conv_feed(&ss->conv, data, size);
@@ -1960,6 +1967,17 @@ static int step_call(struct bz_session *ss, const struct hv_step *st,
 	}
 }
 
+/* The device information is read: hand it over, then the driver's steps. */
+static void session_dis_done(struct bz_session *ss)
+{
+	struct hv_bluez *b = ss->b;
+
+	ss->reading_dis = false;
+	if (!hv_dis_empty(&ss->dis) && b->cb.device_info)
+		b->cb.device_info(ss->peer->address, &ss->dis, b->userdata);
+	hv_conv_init(&ss->conv, ss->driver->conversation, &ss->s);
+}
+
 static void session_run(struct bz_session *ss)
 {
 	struct hv_bluez *b = ss->b;
@@ -1969,6 +1987,10 @@ static void session_run(struct bz_session *ss)
 		struct bz_object *c;
 		int r;
 
+		if (!st && ss->reading_dis) {
+			session_dis_done(ss);
+			continue;
+		}
 		if (!st) {
 			/* the last notifications may still wait */
 			if (!acquired_drain(ss))
@@ -2006,10 +2028,30 @@ static void session_run(struct bz_session *ss)
 	}
 }
 
+static bool has_dis(struct bz_session *ss)
+{
+	const struct hv_conversation *c = &hv_dis_conversation;
+
+	for (size_t i = 0; i < c->n_steps; i++)
+		if (char_find(ss->b, ss->device_path, c->steps[i].service,
+			      c->steps[i].characteristic))
+			return true;
+	return false;
+}
+
 static void session_steps(struct bz_session *ss)
 {
+	struct hv_bluez *b = ss->b;
+
 	ss->phase = PHASE_STEPS;
 	timer_disarm(ss->timer);
+	/* Once per device, and only when it has the service: its reads are
+	 * all optional, so a device without them loses a moment at most. */
+	if (b->cb.device_info_wanted && has_dis(ss) &&
+	    b->cb.device_info_wanted(ss->peer->address, b->userdata)) {
+		ss->reading_dis = true;
+		hv_conv_init(&ss->conv, &hv_dis_conversation, &ss->s);
+	}
 	session_run(ss);
 }
 

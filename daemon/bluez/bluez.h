@@ -15,6 +15,7 @@
 
 #include "daemon/bluez/gatt_session.h"
 #include "daemon/common/config.h"
+#include "daemon/common/device_info.h"
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
 
@@ -46,6 +47,12 @@ struct hv_bluez_callbacks {
 			     const struct hv_driver *driver,
 			     const struct hv_session *session, int result,
 			     void *userdata);
+	/* Should the session read the device's Device Information Service
+	 * first (when it has one)? NULL: never. */
+	bool (*device_info_wanted)(const char *address, void *userdata);
+	/* What those reads gave, when at least one did. */
+	void (*device_info)(const char *address, const struct hv_dis *dis,
+			    void *userdata);
 };
 
 /*

@@ -111,6 +111,7 @@ static const struct slot *device_slots(struct slots *sl, const char *address,
 }
 
 struct list_ctx {
+	struct hv_store *store;
 	struct slots slots;
 	struct cli_table t;
 	cJSON *json;
@@ -136,8 +137,57 @@ static int slots_text(const struct slot *slots, size_t n, char *buf,
 	return 0;
 }
 
+/* What the Device Information Service said: the fields known, or null. */
+static bool add_dis_json(cJSON *o, const struct hv_dis *dis)
+{
+	cJSON *info;
+
+	if (!dis)
+		return cJSON_AddNullToObject(o, "device_information");
+	info = cJSON_AddObjectToObject(o, "device_information");
+	if (!info)
+		return false;
+	for (int f = 0; f < _HV_DIS_FIELD_MAX; f++)
+		if (dis->value[f][0] &&
+		    !cJSON_AddStringToObject(
+			    info, hv_dis_field_name((enum hv_dis_field)f),
+			    dis->value[f]))
+			return false;
+	return true;
+}
+
+/* "Acme WS-100, s/n 42, fw 3.4": names, serial and firmware, as known. */
+static void dis_text(const struct hv_dis *dis, char *buf, size_t size)
+{
+	static const struct {
+		enum hv_dis_field f;
+		const char *sep, *label;
+	} parts[] = {
+		{ HV_DIS_MANUFACTURER, "", "" },
+		{ HV_DIS_MODEL, " ", "" },
+		{ HV_DIS_SERIAL, ", ", "s/n " },
+		{ HV_DIS_FIRMWARE, ", ", "fw " },
+	};
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+		const char *v = dis->value[parts[i].f];
+		int k;
+
+		if (!v[0])
+			continue;
+		k = snprintf(buf + off, size - off, "%s%s%s",
+			     off ? parts[i].sep : "", parts[i].label, v);
+		if (k < 0 || (size_t)k >= size - off)
+			return;
+		off += (size_t)k;
+	}
+}
+
 static int add_json(struct list_ctx *c, const struct hv_device_info *d,
-		    const struct slot *slots, size_t n)
+		    const struct hv_dis *dis, const struct slot *slots,
+		    size_t n)
 {
 	cJSON *o = cJSON_CreateObject(), *users;
 	char when[40];
@@ -161,7 +211,8 @@ static int add_json(struct list_ctx *c, const struct hv_device_info *d,
 	    !cJSON_AddBoolToObject(o, "adopted", d->adopted) ||
 	    (d->adopted_person[0] ?
 		     !cJSON_AddStringToObject(o, "adopted_for", d->adopted_person) :
-		     !cJSON_AddNullToObject(o, "adopted_for")))
+		     !cJSON_AddNullToObject(o, "adopted_for")) ||
+	    !add_dis_json(o, dis))
 		return -ENOMEM;
 	users = cJSON_AddArrayToObject(o, "users");
 	if (!users)
@@ -190,14 +241,17 @@ static int on_device(const struct hv_device_info *d, void *userdata)
 	struct list_ctx *c = userdata;
 	const struct slot *slots;
 	char rssi[16] = "-", battery[16] = "-", when[40] = "-", users[512];
-	char adopted[HV_PERSON_MAX + 8] = "no";
-	const char *cells[8];
+	char adopted[HV_PERSON_MAX + 8] = "no", info[4 * HV_DIS_VALUE_MAX + 16];
+	const char *cells[9];
+	struct hv_dis dis;
+	bool has_dis;
 	size_t n = 0;
 	int r;
 
 	slots = device_slots(&c->slots, d->address, &n);
+	has_dis = hv_store_device_get_dis(c->store, d->address, &dis) >= 0;
 	if (c->json) {
-		r = add_json(c, d, slots, n);
+		r = add_json(c, d, has_dis ? &dis : NULL, slots, n);
 		if (r < 0)
 			c->error = r;
 		return r;
@@ -223,6 +277,9 @@ static int on_device(const struct hv_device_info *d, void *userdata)
 	cells[5] = when;
 	cells[6] = adopted;
 	cells[7] = n ? users : NULL;
+	if (has_dis)
+		dis_text(&dis, info, sizeof(info));
+	cells[8] = has_dis && info[0] ? info : NULL;
 	r = cli_table_add(&c->t, cells);
 	if (r < 0)
 		c->error = r;
@@ -234,7 +291,8 @@ static int devices_list(const struct cli_store_options *o, bool json)
 	static const char *const headers[] = { "ADDRESS", "DRIVER",
 					       "NAME",	  "RSSI",
 					       "BATTERY", "LAST SEEN",
-					       "ADOPTED", "USERS" };
+					       "ADOPTED", "USERS",
+					       "DEVICE INFORMATION" };
 	_cleanup_(hv_store_closep) struct hv_store *s = NULL;
 	_cleanup_(cJSON_Deletep) cJSON *arr = NULL;
 	struct list_ctx c = { 0 };
@@ -245,6 +303,7 @@ static int devices_list(const struct cli_store_options *o, bool json)
 		return r;
 	/* Every slot at once; devices the gateway has not seen (a slot linked
 	 * ahead of the first weigh-in) are listed after the seen ones. */
+	c.store = s;
 	r = hv_store_links_foreach(s, collect_slot, &c.slots);
 	if (r < 0) {
 		free(c.slots.v);

@@ -469,6 +469,12 @@ static int view_record(const cJSON *record,
 	r = hv_phd_eui64_from_address(pr.address, pr.eui64, sizeof(pr.eui64));
 	if (r < 0)
 		return r;
+	/* The device's own System ID, when it told us one, is its SYSID. */
+	if (opt->device_info &&
+	    strlen(opt->device_info->value[HV_DIS_SYSTEM_ID]) ==
+		    sizeof(pr.eui64) - 1)
+		memcpy(pr.eui64, opt->device_info->value[HV_DIS_SYSTEM_ID],
+		       sizeof(pr.eui64));
 	(void)eui48_from_address(pr.address, pr.eui48, sizeof(pr.eui48));
 	for (size_t i = 0, j = 0; pr.eui64[i]; i++)
 		if (pr.eui64[i] != '-')
@@ -698,9 +704,55 @@ static bool add_simple_type(cJSON *device, const char *code, const char *ref,
 	return add_concept(device, "type", SYSTEM_MDC, code, ref, text);
 }
 
+/* The Device Information Service's value of a field, NULL when unknown. */
+static const char *dis_value(const struct phd_record *pr, enum hv_dis_field f)
+{
+	const struct hv_dis *dis = pr->opt->device_info;
+
+	return dis && dis->value[f][0] ? dis->value[f] : NULL;
+}
+
+/* Device.version: firmware, software and hardware revisions, typed with
+ * the MDCDeviceVersionTypes codes (ValueSet.MDCDeviceVersionTypes.fsh; the
+ * IG's example phd-74E8FFFEFF051C00.001C05FFE874.json). */
+static bool add_versions(cJSON *device, const struct phd_record *pr)
+{
+	static const struct {
+		enum hv_dis_field field;
+		const char *code, *ref, *text;
+	} kinds[] = {
+		{ HV_DIS_FIRMWARE, "531976", "MDC_ID_PROD_SPEC_FW",
+		  "Firmware revision" },
+		{ HV_DIS_SOFTWARE, "531975", "MDC_ID_PROD_SPEC_SW",
+		  "Software revision" },
+		{ HV_DIS_HARDWARE, "531974", "MDC_ID_PROD_SPEC_HW",
+		  "Hardware revision" },
+	};
+	cJSON *versions = NULL, *v;
+
+	for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+		const char *value = dis_value(pr, kinds[i].field);
+
+		if (!value)
+			continue;
+		if (!versions &&
+		    !(versions = cJSON_AddArrayToObject(device, "version")))
+			return false;
+		if (!(v = append_object(versions)) ||
+		    !add_concept(v, "type", SYSTEM_MDC, kinds[i].code,
+				 kinds[i].ref, kinds[i].text) ||
+		    !cJSON_AddStringToObject(v, "value", value))
+			return false;
+	}
+	return true;
+}
+
 static int add_phd_device(cJSON *entries, const struct phd_record *pr,
 			  const cJSON *readings)
 {
+	const char *manufacturer = dis_value(pr, HV_DIS_MANUFACTURER);
+	const char *model = dis_value(pr, HV_DIS_MODEL);
+	const char *serial = dis_value(pr, HV_DIS_SERIAL);
 	_cleanup_(cJSON_Deletep) cJSON *d = cJSON_CreateObject();
 	const struct specialization *spec[2];
 	size_t n = specializations(pr, readings, spec);
@@ -714,9 +766,12 @@ static int add_phd_device(cJSON *entries, const struct phd_record *pr,
 	    !add_device_identifier(ids, "BTMAC", "Bluetooth MAC address",
 				   HV_PHD_SYSTEM_BTMAC, pr->eui48) ||
 	    !cJSON_AddStringToObject(d, "manufacturer",
-				     pr->driver ? pr->driver->name :
-						  "unknown") ||
-	    !cJSON_AddStringToObject(d, "modelNumber", pr->model) ||
+				     manufacturer ? manufacturer :
+				     pr->driver   ? pr->driver->name :
+						    "unknown") ||
+	    (serial && !cJSON_AddStringToObject(d, "serialNumber", serial)) ||
+	    !cJSON_AddStringToObject(d, "modelNumber",
+				     model ? model : pr->model) ||
 	    !add_simple_type(d, "65573", "MDC_MOC_VMS_MDS_SIMP",
 			     "Simple PHD") ||
 	    !(specs = cJSON_AddArrayToObject(d, "specialization")))
@@ -724,6 +779,8 @@ static int add_phd_device(cJSON *entries, const struct phd_record *pr,
 	for (size_t i = 0; i < n; i++)
 		if (!add_specialization(specs, spec[i], "1"))
 			return -ENOMEM;
+	if (!add_versions(d, pr))
+		return -ENOMEM;
 	return add_entry(entries, pr->phd_urn, TAKE_PTR(d), "Device",
 			 HV_PHD_SYSTEM_EUI64, pr->eui64);
 }

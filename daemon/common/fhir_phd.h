@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "daemon/common/clock_sync.h"
+#include "daemon/common/device_info.h"
 
 /* The IG's canonical URLs and identifier systems. */
 #define HV_PHD_IG		  "http://hl7.org/fhir/uv/phd/StructureDefinition/"
@@ -48,6 +49,9 @@ struct hv_fhir_phd_options {
 	/* The bound on the gateway clock's error (µs): the PhgDevice's
 	 * MDC_TIME_SYNC_ACCURACY property; 0: not known, none given. */
 	uint64_t clock_accuracy_usec;
+	/* What the device's Device Information Service said (manufacturer,
+	 * model, serial number, revisions, System ID); NULL: nothing known. */
+	const struct hv_dis *device_info;
 };
 
 /*

@@ -490,7 +490,34 @@ static void on_session_done(const char *address,
 	}
 }
 
+/* Read once: a device whose information is stored is not asked again. */
+static bool on_device_info_wanted(const char *address, void *userdata)
+{
+	struct daemon *d = userdata;
+	struct hv_dis dis;
+
+	return hv_store_device_get_dis(d->store, address, &dis) == -ENOENT;
+}
+
+static void on_device_info(const char *address, const struct hv_dis *dis,
+			   void *userdata)
+{
+	struct daemon *d = userdata;
+	int r;
+
+	r = hv_store_device_set_dis(d->store, address, dis);
+	if (r < 0)
+		log_warning_errno(r, "Failed to store the device information of %s: %s",
+				  address, hv_store_errmsg(d->store));
+	else
+		log_info("%s: device information: %s %s, serial %s",
+			 address, dis->value[HV_DIS_MANUFACTURER],
+			 dis->value[HV_DIS_MODEL], dis->value[HV_DIS_SERIAL]);
+}
+
 static const struct hv_bluez_callbacks bluez_callbacks = {
+	.device_info_wanted = on_device_info_wanted,
+	.device_info = on_device_info,
 	.advert = on_advert,
 	.gatt_value = on_gatt_value,
 	.state_changed = on_adapter_state,

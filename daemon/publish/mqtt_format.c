@@ -226,10 +226,18 @@ static int publish_phd(struct hv_mqtt *m, const struct mqtt_item *it,
 		       int *ret_mid)
 {
 	_cleanup_(cJSON_Deletep) cJSON *bundle = NULL;
+	const cJSON *device =
+		cJSON_GetObjectItemCaseSensitive(it->record, "device");
+	const char *address = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(device, "address"));
+	struct hv_dis dis;
+	const bool known = m->store && address &&
+			   hv_store_device_get_dis(m->store, address, &dis) >= 0;
 	struct hv_fhir_phd_options options = {
 		.gateway_id = m->gateway,
 		.test_data = m->cfg->mqtt.phd_test_data,
 		.clock_sync = hv_clock_sync_now(),
+		.device_info = known ? &dis : NULL,
 	};
 	char topic[MQTT_TOPIC_MAX];
 	int r;

@@ -149,6 +149,24 @@ static const char *const migrations[] = {
 	"INSERT OR IGNORE INTO adopted (address)"
 	" SELECT DISTINCT address FROM device_users"
 	" WHERE person_id IS NOT NULL;",
+	/* 4 -> 5: what a device says in its Device Information Service,
+	 * read once (docs/fhir.md "Device information"); '' not known. A
+	 * table of its own (not columns of devices) keeps the step
+	 * repeatable, and goes with the device when it is forgotten. */
+	"CREATE TABLE IF NOT EXISTS device_information ("
+	"  address TEXT PRIMARY KEY NOT NULL,"
+	"  dis_manufacturer TEXT NOT NULL DEFAULT '',"
+	"  dis_model TEXT NOT NULL DEFAULT '',"
+	"  dis_serial TEXT NOT NULL DEFAULT '',"
+	"  dis_hardware TEXT NOT NULL DEFAULT '',"
+	"  dis_firmware TEXT NOT NULL DEFAULT '',"
+	"  dis_software TEXT NOT NULL DEFAULT '',"
+	"  dis_system_id TEXT NOT NULL DEFAULT ''"
+	");"
+	"CREATE TRIGGER IF NOT EXISTS device_information_forget"
+	" AFTER DELETE ON devices BEGIN"
+	"  DELETE FROM device_information WHERE address = old.address;"
+	" END;",
 };
 
 #define SCHEMA_VERSION ((int)ELEMENTSOF(migrations))
@@ -177,6 +195,8 @@ enum stmt_id {
 	ST_DEVICE_SEEN,
 	ST_DEVICE_GET,
 	ST_DEVICE_SEQUENCE,
+	ST_DEVICE_DIS_SET,
+	ST_DEVICE_DIS_GET,
 	ST_ADOPT,
 	ST_ADOPT_FIRST,
 	ST_UNADOPT,
@@ -198,6 +218,11 @@ enum stmt_id {
 #define PERSON_COLUMNS                                                   \
 	"id, name, height_m, birth_date, sex, weight_min_kg, weight_max_kg," \
 	" last_weight_kg"
+#define DIS_COLUMNS                                                    \
+	"dis_manufacturer, dis_model, dis_serial, dis_hardware,"       \
+	" dis_firmware, dis_software, dis_system_id"
+#define DIS_KEEP(c) \
+	" " c " = CASE WHEN excluded." c " != '' THEN excluded." c " ELSE " c " END"
 #define DEVICE_COLUMNS \
 	"address, driver, name, rssi, battery, last_seen_usec, last_sequence"
 
@@ -278,6 +303,20 @@ static const char *const stmt_sql[_ST_MAX] = {
 		" last_seen_usec = max(last_seen_usec, excluded.last_seen_usec)",
 	[ST_DEVICE_GET] = "SELECT " DEVICE_COLUMNS
 			  " FROM devices WHERE address = ?",
+	/* In enum hv_dis_field order; a value not read this time stays. */
+	[ST_DEVICE_DIS_SET] =
+		"INSERT INTO device_information (address, " DIS_COLUMNS ")"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+		" ON CONFLICT (address) DO UPDATE SET"
+		DIS_KEEP("dis_manufacturer") ","
+		DIS_KEEP("dis_model") ","
+		DIS_KEEP("dis_serial") ","
+		DIS_KEEP("dis_hardware") ","
+		DIS_KEEP("dis_firmware") ","
+		DIS_KEEP("dis_software") ","
+		DIS_KEEP("dis_system_id"),
+	[ST_DEVICE_DIS_GET] = "SELECT " DIS_COLUMNS
+			      " FROM device_information WHERE address = ?",
 	[ST_DEVICE_SEQUENCE] =
 		"INSERT INTO devices (address, last_sequence) VALUES (?, ?)"
 		" ON CONFLICT (address) DO UPDATE SET"
@@ -1821,6 +1860,60 @@ int hv_store_device_set_sequence(struct hv_store *s, const char *address,
 	bind_text(st, 1, address);
 	sqlite3_bind_int(st, 2, last_sequence);
 	return write_one(s, st, false, NULL);
+}
+
+int hv_store_device_set_dis(struct hv_store *s, const char *address,
+			    const struct hv_dis *dis)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !dis)
+		return -EINVAL;
+	r = device_tx_stmt(s, address, ST_DEVICE_DIS_SET, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, address);
+	for (int i = 0; i < _HV_DIS_FIELD_MAX; i++)
+		bind_text(st, i + 2, dis->value[i]);
+	return write_one(s, st, false, NULL);
+}
+
+static void dis_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct hv_dis *dis = dest;
+
+	*dis = (struct hv_dis){ 0 };
+	for (int i = 0; i < _HV_DIS_FIELD_MAX; i++)
+		hv_dis_set(dis, (enum hv_dis_field)i,
+			   (const char *)sqlite3_column_text(st, i));
+}
+
+int hv_store_device_get_dis(struct hv_store *s, const char *address,
+			    struct hv_dis *ret)
+{
+	struct hv_dis dis;
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !ret)
+		return -EINVAL;
+	r = check_address(s, address);
+	if (r < 0)
+		return r;
+	r = stmt(s, ST_DEVICE_DIS_GET, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, address);
+	r = step_one(s, st, dis_from_row, &dis);
+	if (r == 0 || (r > 0 && hv_dis_empty(&dis))) {
+		set_errmsg(s, "no device information for %s", address);
+		return -ENOENT;
+	}
+	if (r < 0)
+		return r;
+	*ret = dis;
+	return 0;
 }
 
 /* DEVICE_COLUMNS, then adopted (0/1) and the adopted device's person. */

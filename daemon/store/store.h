@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "daemon/common/device_info.h"
 #include "daemon/common/measurement_json.h"
 
 struct hv_store;
@@ -127,6 +128,13 @@ int hv_store_device_get(struct hv_store *s, const char *address,
 			struct hv_device_info *ret);
 int hv_store_device_set_sequence(struct hv_store *s, const char *address,
 				 int32_t last_sequence);
+/* Keep what a device's Device Information Service said; a field that is
+ * "" keeps its stored value. */
+int hv_store_device_set_dis(struct hv_store *s, const char *address,
+			    const struct hv_dis *dis);
+/* -ENOENT when nothing is known of the device. */
+int hv_store_device_get_dis(struct hv_store *s, const char *address,
+			    struct hv_dis *ret);
 /* Forget devices not heard since the cut-off that have no linked user slot
  * and no stored measurement (neighbours' devices, a spoofer's addresses). */
 int hv_store_prune_devices(struct hv_store *s, int64_t unseen_since_usec,

@@ -3,11 +3,15 @@
 # real daemon.
 #  A. weight-consent.json: a user slot and consent code from the config;
 #     the clock is written, consent given, the scale's stored records
-#     arrive, are stored and published once.
+#     arrive, are stored and published once. The scale's Device
+#     Information Service is read once and stored, and the PHD Bundles'
+#     PhdDevice carries its serial number, revisions and System ID.
 #  B. test-weight-register.json: no slot known; the daemon registers one,
 #     the store records it with its consent code, and a second daemon (a
 #     restart) consents with that slot instead of taking a new one, and
-#     receives what the scale stored meanwhile.
+#     receives what the scale stored meanwhile. The scale's Device
+#     Information Service is read in the first session only; its serial
+#     number's read fails, which costs the session nothing.
 #  C. test-weight-clock-slow.json: the scale's clock is 3 h slow; the
 #     gateway reads it before setting it, and the stored record is dated
 #     by the scale's clock plus the offset measured ("device-corrected");
@@ -23,10 +27,16 @@ e2e_broker_start || { not_ok "broker"; exit 1; }
 "$HV" people add --db "$db" --id p-vera --name Vera --height 1.71 \
 	--birth-date 1969-03-03 --sex female --weight-range 76-82 >/dev/null
 e2e_sub || not_ok "subscriber"
+mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -v -t 'homevitals/+/people/+/measurements/fhir' \
+	>"$tmp/fhir.out" 2>"$tmp/fhir.err" &
+HV_PIDS+=($!)
+e2e_wait 10 grep -q 'measurements/fhir' "$tmp/broker/mosquitto.log"
 
 # --- A: slot and consent from the config ---------------------------------
 e2e_config '"bluetooth": { "devices": [ { "address": "D4:36:39:10:20:04",
     "user_index": 0, "consent_code": 1234 } ] }'
+sed -i 's/"retain_latest": false }/"retain_latest": false, "payload_format": "phd" }/' \
+	"$tmp/homevitals.json"
 e2e_daemon
 sleep 0.3
 e2e_vdev "$E2E_SCENARIOS/weight-consent.json" --speed 3
@@ -48,6 +58,41 @@ assert all(m["driver"] == "sig_weight_scale" for m in R)
 assert all(m["person"] == "p-vera" for m in R), [m["person"] for m in R]
 ids = [p["id"] for t, p in P]
 assert sorted(ids) == sorted(m["id"] for m in R), ids
+'
+dis=$(sqlite3 -cmd ".timeout 2000" "$db" "SELECT dis_manufacturer || '|' || dis_model || '|' || dis_serial || '|' || dis_hardware || '|' || dis_firmware || '|' || dis_software || '|' || dis_system_id FROM device_information WHERE address = 'D4:36:39:10:20:04';")
+e2e_check "A: the Device Information Service is stored ($dis)" \
+	eval '[ "$dis" = "Acme Health|WS-100|SN-0042-7|1.2|3.4.5|6.7|00-11-22-33-44-55-66-77" ]'
+"$HV" devices --db "$db" --json >"$tmp/devices.json" 2>"$tmp/devices.err"
+"$HV" devices --db "$db" >"$tmp/devices.txt" 2>>"$tmp/devices.err"
+e2e_py "A: homevitals devices shows the device information" '
+devs = {d["address"]: d for d in json.load(open(os.path.join(tmp, "devices.json")))}
+info = devs["D4:36:39:10:20:04"]["device_information"]
+assert info == {"manufacturer": "Acme Health", "model": "WS-100", "serial": "SN-0042-7",
+                "hardware": "1.2", "firmware": "3.4.5", "software": "6.7",
+                "system_id": "00-11-22-33-44-55-66-77"}, info
+text = open(os.path.join(tmp, "devices.txt")).read()
+assert "DEVICE INFORMATION" in text and "Acme Health WS-100, s/n SN-0042-7, fw 3.4.5" in text, text
+'
+e2e_check "A: three PHD Bundles arrived" e2e_wait 10 eval '[ "$(grep -c . "$tmp/fhir.out")" -ge 3 ]'
+e2e_py "A: each Bundle's PhdDevice carries what the scale's DIS said" '
+n = 0
+for line in open(os.path.join(tmp, "fhir.out")):
+    topic, _, payload = line.partition(" ")
+    bundle = json.loads(payload)
+    devs = [e["resource"] for e in bundle["entry"]
+            if e["resource"]["resourceType"] == "Device"
+            and any(p.endswith("/PhdDevice") for p in e["resource"]["meta"]["profile"])]
+    assert len(devs) == 1, devs
+    d = devs[0]
+    assert d["manufacturer"] == "Acme Health", d
+    assert d["modelNumber"] == "WS-100", d
+    assert d["serialNumber"] == "SN-0042-7", d
+    got = {v["type"]["coding"][0]["code"]: v["value"] for v in d["version"]}
+    assert got == {"531976": "3.4.5", "531975": "6.7", "531974": "1.2"}, got
+    sysid = [i["value"] for i in d["identifier"] if i["type"]["coding"][0]["code"] == "SYSID"]
+    assert sysid == ["00-11-22-33-44-55-66-77"], sysid
+    n += 1
+assert n >= 3, n
 '
 kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
@@ -71,6 +116,10 @@ e2e_check "B: second session done" e2e_wait 20 eval '[ "$(grep -c "GATT session 
 e2e_check "B: after the restart the daemon consented with the stored slot" \
 	eval '[ "$(grep -c "sig-scale consent given for user 0" "$tmp/vdev.out")" -ge 2 ]'
 e2e_check "B: no second registration" eval '! grep -q "registered user 1" "$tmp/vdev.out"'
+e2e_check "B: the Device Information Service was read in one session of two" \
+	eval '[ "$(grep -c "D4:36:39:10:30:02 step 0: DIS manufacturer name" "$tmp/homevitalsd.log")" = 1 ]'
+dis=$(sqlite3 -cmd ".timeout 2000" "$db" "SELECT dis_manufacturer || '|' || dis_model || '|' || dis_firmware || '|' || dis_serial FROM device_information WHERE address = 'D4:36:39:10:30:02';")
+e2e_check "B: what it has is stored, what it lacks or refuses is not ($dis)" eval '[ "$dis" = "Acme Health|WS-200|1.0|" ]'
 e2e_wait 5 e2e_published_at_least 5
 e2e_check "B: scenario played to its end" e2e_wait_vdev 20
 e2e_readings_json

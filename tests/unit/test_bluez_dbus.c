@@ -300,6 +300,11 @@ struct ctx {
 	uint8_t time_written[10];
 	size_t time_len;
 	unsigned consent_ok;
+
+	/* the Device Information Service, as a store would keep it */
+	bool dis_known;
+	unsigned n_dis_wanted, n_dis_given, n_dis_frames;
+	struct hv_dis dis;
 };
 
 static void cb_advert(const struct hv_frame *f, void *userdata)
@@ -325,6 +330,8 @@ static int cb_gatt_value(const struct hv_frame *f, const struct hv_driver *d,
 	assert_string_equal(f->address, ADDR_SIG);
 	assert_true(f->has_characteristic);
 	assert_true(d == &t_driver || d == &t_bond_driver);
+	if (hv_dis_field_of(&f->characteristic) >= 0)
+		c->n_dis_frames++;
 	hv_measurement_init(&m, d->id);
 	if (d->decode(f, &m) != 0 || m.status != HV_STATUS_OK)
 		return -1;
@@ -397,7 +404,31 @@ static void cb_done(const char *address, const struct hv_driver *d,
 		c->stored_sequence = s->last_sequence;
 }
 
+static bool cb_dis_wanted(const char *address, void *userdata)
+{
+	struct ctx *c = userdata;
+
+	assert_string_equal(address, ADDR_SIG);
+	c->n_dis_wanted++;
+	return !c->dis_known;
+}
+
+static void cb_dis(const char *address, const struct hv_dis *dis,
+		   void *userdata)
+{
+	struct ctx *c = userdata;
+
+	assert_string_equal(address, ADDR_SIG);
+	/* before the driver's steps: nothing measured yet */
+	assert_int_equal(c->n_measurements, 0);
+	c->n_dis_given++;
+	c->dis = *dis;
+	c->dis_known = true;
+}
+
 static const struct hv_bluez_callbacks callbacks = {
+	.device_info_wanted = cb_dis_wanted,
+	.device_info = cb_dis,
 	.advert = cb_advert,
 	.gatt_value = cb_gatt_value,
 	.state_changed = cb_state,
@@ -653,6 +684,53 @@ static void test_sig_scale_session(void **state)
 	assert_int_equal(c->prepared_sequence[1], 5);
 	assert_int_equal(d->n_connects, 2);
 	check_records(c);
+}
+
+/* A device with the Device Information Service: its strings are read
+ * before the driver's steps, handed over once (not as frames), and the
+ * next session, the information being known, does not read them again;
+ * the measurements arrive all the same. */
+static void test_device_information(void **state)
+{
+	static const uint8_t system_id[8] = { 0x11, 0x22, 0x33, 0xFE,
+					      0xFF, 0x44, 0x55, 0x66 };
+	struct ctx *c = *state;
+	struct fake_device *d = add_sig_scale(c);
+	struct fake_char *ch;
+
+	ch = fake_device_add_char(d, 0x180a, 0x2a29, HV_GATT_READ);
+	memcpy(ch->value, "Acme \x01Health", 13);
+	ch->value_len = 13;
+	ch = fake_device_add_char(d, 0x180a, 0x2a25, HV_GATT_READ);
+	memcpy(ch->value, "SN-9", 4);
+	ch->value_len = 4;
+	ch = fake_device_add_char(d, 0x180a, 0x2a23, HV_GATT_READ);
+	memcpy(ch->value, system_id, 8);
+	ch->value_len = 8;
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_done >= 1, 15));
+	assert_int_equal(c->results[0], 0);
+	assert_int_equal(c->consent_ok, 1);
+	check_records(c);
+	assert_int_equal(c->n_dis_wanted, 1);
+	assert_int_equal(c->n_dis_given, 1);
+	assert_int_equal(c->n_dis_frames, 0);
+	assert_string_equal(c->dis.value[HV_DIS_MANUFACTURER], "Acme ?Health");
+	assert_string_equal(c->dis.value[HV_DIS_SERIAL], "SN-9");
+	assert_string_equal(c->dis.value[HV_DIS_SYSTEM_ID],
+			    "11-22-33-FE-FF-44-55-66");
+	assert_string_equal(c->dis.value[HV_DIS_MODEL], "");
+
+	/* Back after a while: a session without the reads. */
+	c->advertising[0] = NULL;
+	run_for(c, 3.5);
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, c->n_done >= 2, 15));
+	assert_int_equal(c->results[1], 0);
+	assert_int_equal(c->n_dis_wanted, 2);
+	assert_int_equal(c->n_dis_given, 1);
+	assert_int_equal(c->n_dis_frames, 0);
+	assert_int_equal(d->n_connects, 2);
 }
 
 /* The store refuses record 3 (the later ones are stored): the session
@@ -1428,6 +1506,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_adverts_to_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sig_scale_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_information, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_mid_transfer_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_record_asked_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acquire_notify, setup, teardown),

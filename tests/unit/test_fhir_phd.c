@@ -670,6 +670,92 @@ static void test_test_data_flag(void **state)
 	cJSON_Delete(test);
 }
 
+static const char *version_of(const cJSON *device, const char *mdc)
+{
+	const cJSON *v;
+
+	cJSON_ArrayForEach(v, item(device, "version"))
+		if (has_coding(item(v, "type"), MDC, mdc))
+			return str(v, "value");
+	return NULL;
+}
+
+/* What the Device Information Service said goes into the PhdDevice: names,
+ * serialNumber, the revisions typed MDC_ID_PROD_SPEC_FW/SW/HW (the IG's
+ * ValueSet.MDCDeviceVersionTypes.fsh and its example device
+ * phd-74E8FFFEFF051C00.001C05FFE874.json), and its System ID as SYSID, which
+ * names the device in the Observations too. Without it: the driver's names,
+ * no serial number, no versions, the SYSID derived from the address. */
+static void test_device_information(void **state)
+{
+	static const uint8_t system_id[8] = { 0x01, 0x02, 0x03, 0xFE,
+					      0xFF, 0x0A, 0x0B, 0x0C };
+	struct hv_fhir_phd_options opt = gateway;
+	struct hv_uuid sysid_uuid;
+	struct hv_dis dis = { 0 };
+	cJSON *with, *without, *firmware_only;
+	const cJSON *phd, *id, *e;
+
+	(void)state;
+	hv_dis_set(&dis, HV_DIS_MANUFACTURER, "Nonin_Medical_Inc.");
+	hv_dis_set(&dis, HV_DIS_MODEL, "Model 3230");
+	hv_dis_set(&dis, HV_DIS_SERIAL, "501900083");
+	hv_dis_set(&dis, HV_DIS_FIRMWARE, "r2.1");
+	hv_dis_set(&dis, HV_DIS_SOFTWARE, "r1.5 9.7");
+	hv_dis_set(&dis, HV_DIS_HARDWARE, "r1.0");
+	assert_int_equal(hv_uuid_parse("2a23", &sysid_uuid), 0);
+	assert_int_equal(hv_dis_take(&dis, &sysid_uuid, system_id, 8), 0);
+	opt.device_info = &dis;
+	with = bundle_for(&kinds[0], &opt);
+	phd = item(entry_of_profile(with, HV_PHD_IG "PhdDevice"), "resource");
+	assert_string_equal(str(phd, "manufacturer"), "Nonin_Medical_Inc.");
+	assert_string_equal(str(phd, "modelNumber"), "Model 3230");
+	assert_string_equal(str(phd, "serialNumber"), "501900083");
+	assert_int_equal(cJSON_GetArraySize(item(phd, "version")), 3);
+	assert_string_equal(version_of(phd, "531976"), "r2.1");
+	assert_string_equal(version_of(phd, "531975"), "r1.5 9.7");
+	assert_string_equal(version_of(phd, "531974"), "r1.0");
+	id = cJSON_GetArrayItem(item(phd, "identifier"), 0);
+	assert_true(has_coding(item(id, "type"),
+			       "http://terminology.hl7.org/CodeSystem/"
+			       "ContinuaDeviceIdentifiers",
+			       "SYSID"));
+	assert_string_equal(str(id, "value"), "01-02-03-FE-FF-0A-0B-0C");
+	cJSON_ArrayForEach(e, item(with, "entry")) {
+		const cJSON *res = item(e, "resource");
+
+		if (strcmp(str(res, "resourceType"), "Observation") == 0)
+			assert_non_null(strstr(
+				str(cJSON_GetArrayItem(item(res, "identifier"), 0),
+				    "value"),
+				"010203FEFF0A0B0C"));
+	}
+
+	opt.device_info = NULL;
+	without = bundle_for(&kinds[0], &opt);
+	phd = item(entry_of_profile(without, HV_PHD_IG "PhdDevice"), "resource");
+	assert_null(item(phd, "serialNumber"));
+	assert_null(item(phd, "version"));
+	assert_string_not_equal(str(phd, "manufacturer"), "Nonin_Medical_Inc.");
+	check_bundle(without, &kinds[0]);
+
+	/* Only what was read: the rest as without. */
+	dis = (struct hv_dis){ 0 };
+	hv_dis_set(&dis, HV_DIS_FIRMWARE, "1.0.7");
+	opt.device_info = &dis;
+	firmware_only = bundle_for(&kinds[0], &opt);
+	phd = item(entry_of_profile(firmware_only, HV_PHD_IG "PhdDevice"),
+		   "resource");
+	assert_null(item(phd, "serialNumber"));
+	assert_int_equal(cJSON_GetArraySize(item(phd, "version")), 1);
+	assert_string_equal(version_of(phd, "531976"), "1.0.7");
+	check_bundle(firmware_only, &kinds[0]);
+
+	cJSON_Delete(with);
+	cJSON_Delete(without);
+	cJSON_Delete(firmware_only);
+}
+
 /* Without the gateway's adapter address the PhgDevice is named, not EUI-64. */
 static void test_gateway_without_address(void **state)
 {
@@ -1121,6 +1207,7 @@ int main(void)
 		cmocka_unit_test(test_glucose_control_solution),
 		cmocka_unit_test(test_config_accepts_phd),
 		cmocka_unit_test(test_coincident_timestamp),
+		cmocka_unit_test(test_device_information),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1630,6 +1630,69 @@ static void test_migrate_adopts_assigned_devices(void **state)
 	hv_store_close(s);
 }
 
+/* The Device Information Service's values: kept per device, a later read
+ * that lacks a value keeps the stored one, gone with the device when it is
+ * forgotten, and the table comes with the migration from version 4. */
+static void test_device_information(void **state)
+{
+	const char *addr = "AA:00:00:00:00:21";
+	struct hv_dis dis = { 0 }, got;
+	struct hv_store *s;
+	uint64_t deleted = 0;
+
+	(void)state;
+	assert_true(hv_store_schema_version_supported() >= 5);
+	s = open_ok(0);
+	seen_at(s, addr, T0);
+	assert_int_equal(hv_store_device_get_dis(s, addr, &got), -ENOENT);
+	hv_dis_set(&dis, HV_DIS_MANUFACTURER, "Acme Health");
+	hv_dis_set(&dis, HV_DIS_SERIAL, "SN-1");
+	hv_dis_set(&dis, HV_DIS_SYSTEM_ID, "00-11-22-33-44-55-66-77");
+	assert_int_equal(hv_store_device_set_dis(s, addr, &dis), 0);
+	assert_int_equal(hv_store_device_get_dis(s, addr, &got), 0);
+	assert_string_equal(got.value[HV_DIS_MANUFACTURER], "Acme Health");
+	assert_string_equal(got.value[HV_DIS_SERIAL], "SN-1");
+	assert_string_equal(got.value[HV_DIS_SYSTEM_ID],
+			    "00-11-22-33-44-55-66-77");
+	assert_string_equal(got.value[HV_DIS_FIRMWARE], "");
+
+	dis = (struct hv_dis){ 0 };
+	hv_dis_set(&dis, HV_DIS_FIRMWARE, "2.0");
+	hv_dis_set(&dis, HV_DIS_SERIAL, "SN-2");
+	assert_int_equal(hv_store_device_set_dis(s, addr, &dis), 0);
+	assert_int_equal(hv_store_device_get_dis(s, addr, &got), 0);
+	assert_string_equal(got.value[HV_DIS_MANUFACTURER], "Acme Health");
+	assert_string_equal(got.value[HV_DIS_SERIAL], "SN-2");
+	assert_string_equal(got.value[HV_DIS_FIRMWARE], "2.0");
+	assert_int_equal(hv_store_device_set_dis(s, "", &dis), -EINVAL);
+	assert_int_equal(hv_store_device_get_dis(s, "AA:00:00:00:00:22", &got),
+			 -ENOENT);
+	hv_store_close(s);
+
+	/* What the file holds is sanitised on the way out too. */
+	exec_sql("UPDATE device_information SET dis_model = char(77, 10, 49)"
+		 " WHERE address = 'AA:00:00:00:00:21';");
+	s = open_ok(0);
+	assert_int_equal(hv_store_device_get_dis(s, addr, &got), 0);
+	assert_string_equal(got.value[HV_DIS_MODEL], "M?1");
+
+	/* A passer-by forgotten: its information goes with it. */
+	assert_int_equal(hv_store_prune_devices(s, T0 + DAY, &deleted), 0);
+	assert_int_equal(deleted, 1);
+	assert_int_equal(hv_store_device_get_dis(s, addr, &got), -ENOENT);
+	hv_store_close(s);
+
+	exec_sql("DROP TRIGGER device_information_forget;"
+		 "DROP TABLE device_information; PRAGMA user_version = 4;");
+	s = open_ok(0);
+	assert_int_equal(hv_store_schema_version(s),
+			 hv_store_schema_version_supported());
+	assert_int_equal(hv_store_device_set_dis(s, addr, &dis), 0);
+	assert_int_equal(hv_store_device_get_dis(s, addr, &got), 0);
+	assert_string_equal(got.value[HV_DIS_FIRMWARE], "2.0");
+	hv_store_close(s);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1644,6 +1707,7 @@ int main(void)
 
 	const struct CMUnitTest tests[] = {
 		T(test_migrate_from_empty_and_reopen),
+		T(test_device_information),
 		T(test_no_create_and_missing),
 		T(test_unwritable_dir),
 		T(test_dedupe),
