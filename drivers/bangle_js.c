@@ -34,8 +34,13 @@
  *                                      (the whole health log)
  * and wait for {"t":"actfetch","state":"end",…} (30 s).
  *
- * Not yet: the block's own time (the measurement's device time is local
- * time; the block's end is UTC milliseconds): blocks are dated on receipt.
+ * A block is dated by its own time, its start (MS - 10 minutes) in the
+ * watch's local time: MS is UTC, a measurement's device time is local, so
+ * the conversation hands decode() the zone it set on the watch, in
+ * session.quirks (bit 31 set, bits 0..11 the offset in minutes + 2048),
+ * from the first chunk of the fetch's answer on. A block without it (a
+ * line decoded alone, or complete in the very first chunk) is dated on
+ * receipt.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -48,6 +53,8 @@
 
 #define NUS_TX "6e400003-b5a3-f393-e0a9-e50e24dcca9e"
 #define BLOCK_MS 600000
+#define ZONE_Q_VALID (1u << 31)
+#define ZONE_Q_BIAS 2048 /* minutes: the offset is stored biased */
 
 static bool is_char128(const struct hv_frame *f, const char *text)
 {
@@ -112,7 +119,25 @@ static bool type_is(const char *line, size_t len, const char *t)
 	       memcmp(p + 1, t, n) == 0 && p[n + 1] == '"';
 }
 
-static int decode_act(const char *line, size_t len,
+/* The block's start in the watch's local time. */
+static void date_block(int64_t ts_ms, unsigned quirks,
+		       struct hv_measurement *ret)
+{
+	int64_t zone_min = (int64_t)(quirks & 0xFFF) - ZONE_Q_BIAS;
+	int64_t start_s;
+	struct hv_datetime dt;
+
+	if (!(quirks & ZONE_Q_VALID) || ts_ms < BLOCK_MS)
+		return;
+	start_s = (ts_ms - BLOCK_MS) / 1000 + zone_min * 60;
+	hv_datetime_from_unix(start_s, &dt);
+	ret->has_device_time = hv_datetime_plausible(&dt, 0);
+	ret->device_time = dt;
+	ret->has_raw_device_time = true;
+	ret->raw_device_time = dt;
+}
+
+static int decode_act(const char *line, size_t len, unsigned quirks,
 		      struct hv_measurement *ret)
 {
 	int64_t steps = 0, hr = 0, ts = 0;
@@ -139,6 +164,7 @@ static int decode_act(const char *line, size_t len,
 			return r;
 		if (ts / BLOCK_MS <= INT32_MAX)
 			ret->sequence_number = (int32_t)(ts / BLOCK_MS);
+		date_block(ts, quirks, ret);
 	}
 	if (hr > 0) {
 		r = hv_measurement_add(ret, HV_METRIC_HEART_RATE, (double)hr);
@@ -164,7 +190,7 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 		return hv_measurement_invalid(ret, "not one JSON object line");
 	ret->final = false;
 	if (type_is(line, len, "act"))
-		return decode_act(line, len, ret);
+		return decode_act(line, len, frame->quirks, ret);
 	return 0;
 }
 
@@ -248,6 +274,16 @@ static int on_fetch(struct hv_session *s, const uint8_t *value, size_t len)
 	char window[TAIL_MAX + HV_FRAME_DATA_MAX + 1];
 	char *tail = (char *)s->scratch;
 	size_t kept = s->scratch[7] <= TAIL_MAX ? s->scratch[7] : 0, n;
+	int64_t zone_min;
+
+	/* the zone set on the watch, for dating the blocks that follow */
+	if (s->now_unix > 0 && hv_datetime_plausible(&s->now_local, 0)) {
+		zone_min = (hv_datetime_to_unix(&s->now_local) - s->now_unix) /
+			   60;
+		if (zone_min > -ZONE_Q_BIAS && zone_min < ZONE_Q_BIAS)
+			s->quirks = ZONE_Q_VALID |
+				    (uint32_t)(zone_min + ZONE_Q_BIAS);
+	}
 
 	if (len > HV_FRAME_DATA_MAX)
 		len = HV_FRAME_DATA_MAX;

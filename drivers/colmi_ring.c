@@ -33,9 +33,28 @@
  * sequence number days-since-2000 × 96 + quarter, so that a later session
  * asks only for the days since the last one stored (like RACP's "records
  * after"). Calories are not reported: their unit depends on the header
- * packet, which a decoder of one packet does not see. The ring's heart
- * rate log (0x15) spreads a day's 5-minute samples over packets whose time
- * only the first carries: not decoded yet.
+ * packet, which a decoder of one packet does not see.
+ *
+ *   0x15 heart-rate log of a day (hr.py and tests/test_hr.py @01ba299):
+ *                     request D0..D3 = the day's midnight, Unix seconds LE
+ *                     (the ring's local date, as if UTC); answers: D0 = 0xFF
+ *                     no data; D0 = 0 a header, D1 the count of packets
+ *                     (this one included), D2 the interval (5 minutes);
+ *                     D0 = 1: D1..D4 the midnight again, D5..D13 the first
+ *                     9 slots; D0 = k >= 2: D1..D13 slots 9 + (k - 2) × 13
+ *                     on; a slot is one byte, beats/min, 0 = not measured;
+ *                     the packet with D0 = count - 1 is the last
+ *
+ * Only the first log packet is dated, so the conversation keeps the day
+ * asked for in session.quirks (given to decode() with every frame): bit 31
+ * set, bits 0..15 days since 2000, bits 16..24 the first slot not yet
+ * complete (288 for a past day; the current slot today, so that a packet
+ * still being filled is not stored). One log packet is one measurement:
+ * the mean of its measured slots (context "period" their span), dated at
+ * its first measured slot. Such a packet is stored once complete and never
+ * changes afterwards, so a later session asking the same day again finds
+ * the same measurement (same time and value: the same id). A log of
+ * another interval than 5 minutes is not decoded.
  */
 #include <errno.h>
 
@@ -53,6 +72,14 @@
 #define CMD_SET_TIME 0x01
 #define CMD_BATTERY 0x03
 #define CMD_STEPS 0x43
+#define CMD_HR_LOG 0x15
+#define HR_NO_DATA 0xFF
+#define HR_SLOT_MINUTES 5
+#define HR_SLOTS_PER_DAY 288
+#define HR_FIRST_SLOTS 9 /* slots in the dated packet */
+#define HR_SLOTS_PER_PACKET 13
+#define HR_Q_VALID (1u << 31)
+#define HR_Q_UNSUPPORTED (1u << 30) /* an interval other than 5 minutes */
 #define STEPS_NO_DATA 0xFF
 #define STEPS_HEADER 0xF0
 #define QUARTERS_PER_DAY 96
@@ -120,6 +147,91 @@ static int decode_interval(const uint8_t *p, struct hv_measurement *ret)
 	return 0;
 }
 
+/* "period" of a run of 1..13 five-minute slots */
+static const char *const hr_spans[HR_SLOTS_PER_PACKET] = {
+	"PT5M",	 "PT10M", "PT15M", "PT20M", "PT25M", "PT30M", "PT35M",
+	"PT40M", "PT45M", "PT50M", "PT55M", "PT1H",  "PT1H5M",
+};
+
+static uint32_t hr_quirks(int64_t day2000, unsigned complete_slots)
+{
+	return HR_Q_VALID | (complete_slots & 0x1FF) << 16 |
+	       (uint32_t)(day2000 & 0xFFFF);
+}
+
+/* One log packet: the mean of its measured slots, if all of them are
+ * complete; else nothing (ret stays an empty, non-final measurement). */
+static int decode_hr_log(const struct hv_frame *frame, const uint8_t *p,
+			 struct hv_measurement *ret)
+{
+	unsigned first_slot, n, complete = HR_SLOTS_PER_DAY, k = p[1];
+	unsigned first = 0, last = 0, measured = 0, sum = 0;
+	const uint8_t *v;
+	int64_t day2000, t;
+	struct hv_datetime dt;
+	int r;
+
+	if (k == 0 || k == HR_NO_DATA ||
+	    (frame->quirks & HR_Q_UNSUPPORTED))
+		return 0;
+	if (frame->quirks & HR_Q_VALID)
+		complete = (frame->quirks >> 16) & 0x1FF;
+	if (k == 1) {
+		int64_t ts = (int64_t)hv_le32(p + 2);
+
+		if (ts % 86400)
+			return hv_measurement_invalid(
+				ret, "heart-rate log day %lld is not a midnight",
+				(long long)ts);
+		day2000 = ts / 86400 - hv_days_from_civil(2000, 1, 1);
+		first_slot = 0;
+		n = HR_FIRST_SLOTS;
+		v = p + 6;
+	} else {
+		/* undated: only with the day the conversation asked for */
+		if (!(frame->quirks & HR_Q_VALID))
+			return 0;
+		day2000 = frame->quirks & 0xFFFF;
+		first_slot = HR_FIRST_SLOTS + (k - 2) * HR_SLOTS_PER_PACKET;
+		n = HR_SLOTS_PER_PACKET;
+		v = p + 2;
+	}
+	if (first_slot >= HR_SLOTS_PER_DAY)
+		return 0;
+	if (first_slot + n > HR_SLOTS_PER_DAY)
+		n = HR_SLOTS_PER_DAY - first_slot;
+	if (first_slot + n > complete)
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (!v[i])
+			continue;
+		if (!measured++)
+			first = i;
+		last = i;
+		sum += v[i];
+	}
+	if (!measured)
+		return 0;
+	t = (hv_days_from_civil(2000, 1, 1) + day2000) * 86400 +
+	    (int64_t)(first_slot + first) * HR_SLOT_MINUTES * 60;
+	hv_datetime_from_unix(t, &dt);
+	r = hv_measurement_add(ret, HV_METRIC_HEART_RATE,
+			       (double)sum / measured);
+	if (r >= 0)
+		r = hv_measurement_add_context(ret, "period",
+					       hr_spans[last - first]);
+	if (r < 0)
+		return r;
+	ret->has_device_time = hv_datetime_plausible(&dt, 0);
+	ret->device_time = dt;
+	ret->has_raw_device_time = true;
+	ret->raw_device_time = dt;
+	ret->user_index = 0;
+	ret->subject = HV_SUBJECT_PERSON;
+	ret->final = true;
+	return 0;
+}
+
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	const uint8_t *p = frame->value;
@@ -145,10 +257,42 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 		if (p[1] == STEPS_NO_DATA || p[1] == STEPS_HEADER)
 			return 0;
 		return decode_interval(p, ret);
+	case CMD_HR_LOG:
+		return decode_hr_log(frame, p, ret);
 	default:
 		/* other answers (set time, settings): nothing to report */
 		return 0;
 	}
+}
+
+/* A heart rate at a slot of the log: the packet holding that slot (dated
+ * for the first 9 slots, else decodable with the day in quirks). */
+static int encode_hr_log(const struct hv_measurement *m,
+			 const struct hv_reading *hr, struct hv_frame *ret)
+{
+	const struct hv_datetime *dt = &m->device_time;
+	unsigned slot;
+	uint8_t *p = ret->value;
+
+	if (hr->absent != HV_ABSENT_NONE || hr->value < 1 || hr->value > 255 ||
+	    !m->has_device_time || dt->year < 2000 ||
+	    dt->minute % HR_SLOT_MINUTES || dt->second)
+		return -EINVAL;
+	slot = dt->hour * 12u + dt->minute / HR_SLOT_MINUTES;
+	if (slot < HR_FIRST_SLOTS) {
+		p[1] = 1;
+		hv_put_le32(p + 2,
+			    (uint32_t)(hv_days_from_civil(dt->year, dt->month,
+							  dt->day) * 86400));
+		p[6 + slot] = (uint8_t)(hr->value + 0.5);
+	} else {
+		slot -= HR_FIRST_SLOTS;
+		p[1] = (uint8_t)(2 + slot / HR_SLOTS_PER_PACKET);
+		p[2 + slot % HR_SLOTS_PER_PACKET] = (uint8_t)(hr->value + 0.5);
+	}
+	p[0] = CMD_HR_LOG;
+	p[PACKET_LEN - 1] = hv_sum8(p, PACKET_LEN - 1);
+	return 0;
 }
 
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
@@ -157,6 +301,7 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	const struct hv_reading *steps =
 		hv_measurement_find(m, HV_METRIC_STEP_COUNT);
 	const struct hv_reading *dist = hv_measurement_find(m, HV_METRIC_DISTANCE);
+	const struct hv_reading *hr = hv_measurement_find(m, HV_METRIC_HEART_RATE);
 	const struct hv_datetime *dt = &m->device_time;
 	struct hv_uuid u;
 	uint8_t *p;
@@ -164,6 +309,12 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	if (hv_uuid_parse(RING_NOTIFY, &u) < 0 ||
 	    (target && !hv_uuid_equal(target, &u)))
 		return -EINVAL;
+	if (!steps && hr) {
+		*ret = (struct hv_frame){ .has_characteristic = true,
+					  .characteristic = u,
+					  .value_len = PACKET_LEN };
+		return encode_hr_log(m, hr, ret);
+	}
 	if (!steps || steps->absent != HV_ABSENT_NONE || steps->value < 0 ||
 	    steps->value > UINT16_MAX || !m->has_device_time ||
 	    dt->year < 2000 || dt->year > 2099 || dt->minute % 15 ||
@@ -192,7 +343,9 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 /*
  * scratch[0]: days back still to ask for (the ring's history is asked
  * oldest day first, from the day after the last stored record's, at most
- * HISTORY_DAYS_MAX back, down to today).
+ * HISTORY_DAYS_MAX back, down to today); scratch[1]: the same for the
+ * heart-rate log, asked for the same days after the steps; scratch[2]: the
+ * count of packets of the log day being received.
  */
 enum {
 	STEP_SUBSCRIBE,
@@ -201,6 +354,8 @@ enum {
 	STEP_BATTERY,
 	STEP_ASK_STEPS,
 	STEP_STEPS,
+	STEP_ASK_HR,
+	STEP_HR,
 	STEP_END,
 };
 
@@ -269,6 +424,7 @@ static int on_battery(struct hv_session *s, const uint8_t *value, size_t len)
 	if (len != PACKET_LEN || value[0] != CMD_BATTERY)
 		return HV_VALUE_MORE;
 	s->scratch[0] = history_days(s);
+	s->scratch[1] = s->scratch[0];
 	return HV_VALUE_DONE;
 }
 
@@ -308,6 +464,68 @@ static int on_steps(struct hv_session *s, const uint8_t *value, size_t len)
 	return HV_VALUE_GOTO;
 }
 
+static int64_t today2000(const struct hv_session *s)
+{
+	return days_since_2000(s->now_local.year, s->now_local.month,
+			       s->now_local.day);
+}
+
+static int hr_payload(const struct hv_session *s, uint8_t *buf, size_t size,
+		      size_t *ret_len)
+{
+	int64_t day = today2000(s) - s->scratch[1];
+
+	if (size < PACKET_LEN)
+		return -ENOSPC;
+	if (!hv_datetime_plausible(&s->now_local, 0))
+		return -EINVAL;
+	memset(buf, 0, PACKET_LEN);
+	buf[0] = CMD_HR_LOG;
+	hv_put_le32(buf + 1,
+		    (uint32_t)((day + hv_days_from_civil(2000, 1, 1)) * 86400));
+	packet_finish(buf);
+	*ret_len = PACKET_LEN;
+	return 0;
+}
+
+/* The header: keep the day asked for and how much of it is complete for
+ * decode() (the packets after the first are not dated). */
+static void hr_header(struct hv_session *s, const uint8_t *value)
+{
+	unsigned complete = HR_SLOTS_PER_DAY;
+
+	s->scratch[2] = value[2];
+	if (value[3] != HR_SLOT_MINUTES) {
+		s->quirks = HR_Q_UNSUPPORTED;
+		return;
+	}
+	if (s->scratch[1] == 0)
+		complete = s->now_local.hour * 12u +
+			   s->now_local.minute / HR_SLOT_MINUTES;
+	s->quirks = hr_quirks(today2000(s) - s->scratch[1], complete);
+}
+
+/* A day's log ends with "no data" or its last packet; then the next day,
+ * until today's. */
+static int on_hr(struct hv_session *s, const uint8_t *value, size_t len)
+{
+	if (len != PACKET_LEN || value[0] != CMD_HR_LOG)
+		return HV_VALUE_MORE;
+	if (value[1] == 0) {
+		hr_header(s, value);
+		if (s->scratch[2] > 1)
+			return HV_VALUE_MORE;
+	} else if (value[1] != HR_NO_DATA && value[1] + 1u < s->scratch[2]) {
+		return HV_VALUE_MORE;
+	}
+	s->quirks = 0;
+	if (s->scratch[1] == 0)
+		return HV_VALUE_DONE;
+	s->scratch[1]--;
+	s->next_step = STEP_ASK_HR;
+	return HV_VALUE_GOTO;
+}
+
 static const struct hv_step steps[] = {
 	[STEP_SUBSCRIBE] = { .op = HV_STEP_SUBSCRIBE, .service = RING_SERVICE,
 			     .characteristic = RING_NOTIFY,
@@ -332,6 +550,13 @@ static const struct hv_step steps[] = {
 	[STEP_STEPS] = { .op = HV_STEP_WAIT, .service = RING_SERVICE,
 			 .characteristic = RING_NOTIFY, .on_value = on_steps,
 			 .timeout_ms = 5000, .what = "a day's step records" },
+	[STEP_ASK_HR] = { .op = HV_STEP_WRITE, .service = RING_SERVICE,
+			  .characteristic = RING_WRITE,
+			  .payload = hr_payload,
+			  .what = "ask for a day's heart-rate log (0x15)" },
+	[STEP_HR] = { .op = HV_STEP_WAIT, .service = RING_SERVICE,
+		      .characteristic = RING_NOTIFY, .on_value = on_hr,
+		      .timeout_ms = 5000, .what = "a day's heart-rate log packets" },
 	[STEP_END] = { .op = HV_STEP_END, .what = "done" },
 };
 

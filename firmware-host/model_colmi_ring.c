@@ -9,16 +9,22 @@
  *
  * Commands answered: 0x01 set time (the ring's clock, BCD), 0x03 battery
  * (64 %), 0x43 a day's steps: "no data" (43 ff), or a header (43 f0 n 01)
- * and one packet per 15-minute interval of that day. A packet whose
- * checksum is wrong is ignored ("bad checksum").
+ * and one packet per 15-minute interval of that day; 0x15 a day's
+ * heart-rate log: "no data" (15 ff), or a header (15 00 18 05), the dated
+ * packet and 22 more, the 288 five-minute slots of that day. A packet
+ * whose checksum is wrong is ignored ("bad checksum").
  *
  * The ring's clock ("clock", default 2020-01-01T00:00:00) runs with
  * scenario time until the gateway sets it. Its history ("history":
  * [{ "days_ago": 2, "quarter": 16, "steps": 48, "distance": 27 }, …]) is
- * relative to the ring's today whenever it is asked for.
+ * relative to the ring's today whenever it is asked for, as is its
+ * heart-rate log ("heart_rate": [{ "days_ago": 1, "slot": 200, "bpm": 70 },
+ * …], slot 0..287 of five minutes).
  *
  * Actions: walk {"steps", "distance"}: added to the interval of the ring's
- * current quarter of an hour.
+ * current quarter of an hour; pulse {"days_ago", "slot", "bpm"}: a value
+ * in the heart-rate log (a past slot, so that the next download can take
+ * it: the gateway leaves the slot being measured for later).
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -34,11 +40,19 @@
 #define RING_NOTIFY "6e400003-b5a3-f393-e0a9-e50e24dcca9e"
 #define PACKET_LEN 16
 #define INTERVALS_MAX 64
+#define HR_MAX 64
+#define HR_SLOTS 288
+#define HR_PACKETS 24
 
 struct interval {
 	int64_t day; /* the ring's local day (days since 1970) */
 	unsigned quarter;
 	unsigned steps, distance;
+};
+
+struct hr_value {
+	int64_t day; /* as interval.day */
+	unsigned slot, bpm;
 };
 
 struct ring {
@@ -47,6 +61,8 @@ struct ring {
 	struct vdev_char *write_c, *notify_c;
 	size_t n;
 	struct interval iv[INTERVALS_MAX];
+	size_t n_hr;
+	struct hr_value hr[HR_MAX];
 };
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -101,6 +117,22 @@ static struct interval *interval_at(struct ring *r, int64_t day,
 	return &r->iv[r->n++];
 }
 
+static int hr_add(struct ring *r, const cJSON *o)
+{
+	int slot = vdev_conf_int(o, "slot", -1), bpm = vdev_conf_int(o, "bpm", 0);
+
+	if (slot < 0 || slot >= HR_SLOTS || bpm < 1 || bpm > 255)
+		return -EINVAL;
+	if (r->n_hr >= HR_MAX)
+		return -ENOSPC;
+	r->hr[r->n_hr++] = (struct hr_value){
+		.day = -vdev_conf_int(o, "days_ago", 0),
+		.slot = (unsigned)slot,
+		.bpm = (unsigned)bpm,
+	};
+	return 0;
+}
+
 static int init(struct vdev_device *d, const cJSON *conf)
 {
 	const cJSON *clock = cJSON_GetObjectItemCaseSensitive(conf, "clock");
@@ -136,6 +168,12 @@ static int init(struct vdev_device *d, const cJSON *conf)
 			return -ENOSPC;
 		iv->steps = (unsigned)vdev_conf_int(o, "steps", 0);
 		iv->distance = (unsigned)vdev_conf_int(o, "distance", 0);
+	}
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(conf, "heart_rate")) {
+		int k = hr_add(r, o);
+
+		if (k < 0)
+			return k;
 	}
 	/* added as 16-bit placeholders, then given their 128-bit UUIDs */
 	s = vdev_add_service(d, 0xFFFF);
@@ -203,6 +241,50 @@ static void send_day(struct vdev_device *d, unsigned days_back)
 	}
 }
 
+/* The day asked for by its midnight (the ring's local date as UTC). */
+static void send_hr_log(struct vdev_device *d, const uint8_t *v)
+{
+	struct ring *r = d->model_data;
+	int64_t today = floor_div(ring_now(d), 86400);
+	int64_t day = floor_div((int64_t)hv_le32(v + 1), 86400);
+	uint8_t slots[HR_PACKETS * 13] = { 0 };
+	uint8_t p[PACKET_LEN];
+	unsigned n = 0;
+
+	for (size_t i = 0; i < r->n_hr; i++) {
+		const struct hr_value *h = &r->hr[i];
+
+		if ((h->day <= 0 ? today + h->day : h->day) != day)
+			continue;
+		slots[h->slot] = (uint8_t)h->bpm;
+		n++;
+	}
+	vdev_print(d->vdev, d->id, "heart rate asked for %lld days back: %u values",
+		   (long long)(today - day), n);
+	memset(p, 0, sizeof(p));
+	p[0] = 0x15;
+	if (!n) {
+		p[1] = 0xFF;
+		answer(d, p);
+		return;
+	}
+	p[2] = HR_PACKETS;
+	p[3] = 5;
+	answer(d, p);
+	for (unsigned k = 1; k < HR_PACKETS; k++) {
+		memset(p, 0, sizeof(p));
+		p[0] = 0x15;
+		p[1] = (uint8_t)k;
+		if (k == 1) {
+			memcpy(p + 2, v + 1, 4);
+			memcpy(p + 6, slots, 9);
+		} else {
+			memcpy(p + 2, slots + 9 + (k - 2) * 13, 13);
+		}
+		answer(d, p);
+	}
+}
+
 static void set_clock(struct vdev_device *d, const uint8_t *v)
 {
 	struct ring *r = d->model_data;
@@ -246,6 +328,9 @@ static int ring_write(struct vdev_device *d, struct vdev_char *c,
 	case 0x43:
 		send_day(d, v[1]);
 		break;
+	case 0x15:
+		send_hr_log(d, v);
+		break;
 	default:
 		vdev_print(d->vdev, d->id, "command 0x%02x not modelled", v[0]);
 	}
@@ -258,6 +343,14 @@ static int action(struct vdev_device *d, const char *what, const cJSON *ev)
 	int64_t now = ring_now(d);
 	struct interval *iv;
 
+	if (strcmp(what, "pulse") == 0) {
+		int k = hr_add(r, ev);
+
+		if (k >= 0)
+			vdev_print(d->vdev, d->id, "pulse logged: %d bpm",
+				   vdev_conf_int(ev, "bpm", 0));
+		return k;
+	}
 	if (strcmp(what, "walk") != 0)
 		return -EOPNOTSUPP;
 	iv = interval_at(r, floor_div(now, 86400),

@@ -9,6 +9,7 @@
 #include "daemon/ingest/daily_total.h"
 #include "daemon/ingest/pipeline.h"
 #include "drivers/ieee11073.h"
+#include "drivers/registry.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
 
@@ -22,6 +23,13 @@ struct counter_state {
 	uint64_t used; /* for replacing the least recently used */
 	bool held; /* held_row is a grown total not stored yet */
 	struct hv_record held_row;
+	/* held_row's frame (its address is key), stored with it as "raw":
+	 * the counter value a restart takes up again */
+	struct hv_frame held_frame;
+	bool held_has_frame;
+	/* restored from a stored row whose counter value is unknown: the
+	 * first value decides the offset */
+	bool last_unknown;
 };
 
 struct hv_daily_totals {
@@ -122,9 +130,17 @@ int hv_daily_totals_feed(struct hv_daily_totals *t, const char *key,
 					   counter);
 		s->day = day;
 		s->given = UINT32_MAX;
+	} else if (s->last_unknown) {
+		/* below the stored total: the counter started again, count on
+		 * from that total (what was walked meanwhile is lost, never
+		 * counted twice) */
+		int64_t stored = s->offset;
+
+		s->offset = counter < stored ? stored - counter : 0;
 	} else if (counter < s->last) {
 		s->offset += s->last;
 	}
+	s->last_unknown = false;
 	s->last = counter;
 	s->used = ++t->clock;
 	out.total = day_total(s);
@@ -171,17 +187,24 @@ static int64_t local_midnight_usec(int64_t day)
 	return (int64_t)t * 1000000;
 }
 
-/* r as the row of `day` with `total`. */
-static void day_row(struct hv_record *r, int64_t day, uint32_t total)
+/* The id of a device's row of `day`. */
+static void day_row_id(const char *driver, const char *address, int64_t day,
+		       char ret[static HV_ID_MAX])
 {
 	struct hv_datetime date;
 	char key[32];
 
-	step_reading(&r->m)->value = total;
 	hv_datetime_from_unix(day * 86400, &date);
 	(void)snprintf(key, sizeof(key), "day:%04u-%02u-%02u", date.year,
 		       date.month, date.day);
-	hv_measurement_id(r->m.driver, r->device_address, key, r->id);
+	hv_measurement_id(driver, address, key, ret);
+}
+
+/* r as the row of `day` with `total`. */
+static void day_row(struct hv_record *r, int64_t day, uint32_t total)
+{
+	step_reading(&r->m)->value = total;
+	day_row_id(r->m.driver, r->device_address, day, r->id);
 	r->time_usec = local_midnight_usec(day);
 	r->time_source = HV_TIME_SOURCE_RECEIVED;
 	r->m.has_device_time = false;
@@ -193,7 +216,16 @@ static void hold_row(struct hv_daily_totals *t, const struct hv_record *r)
 	struct counter_state *s = state_for(t, r->device_address, &fresh);
 
 	s->held_row = *r;
-	s->held_row.raw = NULL; /* the frame does not outlive the call */
+	/* the frame does not outlive the call: a copy, without the name */
+	s->held_has_frame = r->raw != NULL;
+	if (r->raw) {
+		s->held_frame = *r->raw;
+		s->held_frame.name = NULL;
+		s->held_frame.address = s->key;
+		s->held_frame.profile = NULL;
+		s->held_frame.key = NULL;
+	}
+	s->held_row.raw = s->held_has_frame ? &s->held_frame : NULL;
 	s->held = true;
 }
 
@@ -212,25 +244,37 @@ int hv_daily_totals_take_held(struct hv_daily_totals *t, struct hv_record *ret)
 	return 0;
 }
 
+/* Local seconds since 1970 of a record's time. */
+static int record_local_s(const struct hv_record *r, int64_t *ret)
+{
+	time_t when = (time_t)(r->time_usec / 1000000);
+	struct tm tm;
+
+	if (!localtime_r(&when, &tm))
+		return -EINVAL;
+	*ret = (int64_t)when + tm.tm_gmtoff;
+	return 0;
+}
+
 int hv_daily_total_record(struct hv_daily_totals *t, struct hv_record *r,
 			  struct hv_record *ret_final)
 {
 	struct hv_reading *steps = step_reading(&r->m);
-	time_t when = (time_t)(r->time_usec / 1000000);
 	struct hv_daily_total d;
-	struct tm tm;
+	int64_t local_s;
 	int k, mask = 0;
 
 	if (!steps || steps->absent != HV_ABSENT_NONE || steps->value < 0 ||
-	    steps->value > UINT32_MAX || !localtime_r(&when, &tm))
+	    steps->value > UINT32_MAX || record_local_s(r, &local_s) < 0)
 		return -EINVAL;
-	k = hv_daily_totals_feed(t, r->device_address,
-				 (int64_t)when + tm.tm_gmtoff,
+	k = hv_daily_totals_feed(t, r->device_address, local_s,
 				 (uint32_t)steps->value, &d);
 	if (k < 0)
 		return k;
 	if (d.has_final) {
 		*ret_final = *r;
+		/* this frame's counter is of the new day, not of that row */
+		ret_final->raw = NULL;
 		day_row(ret_final, d.final_day, d.final_total);
 		mask |= HV_DAILY_STORE_FINAL;
 	}
@@ -269,6 +313,107 @@ static int stored_total(struct hv_store *s, const char *id, double *ret)
 		}
 	}
 	return -EBADMSG;
+}
+
+int hv_daily_totals_seed(struct hv_daily_totals *t, const char *key,
+			 int64_t day, uint32_t total, int64_t last)
+{
+	struct counter_state *s;
+	bool fresh;
+
+	if (!t || !key || !*key || strlen(key) >= HV_ADDRESS_MAX ||
+	    last > UINT32_MAX)
+		return -EINVAL;
+	s = state_for(t, key, &fresh);
+	if (!fresh)
+		return 0;
+	s->day = day;
+	s->used = ++t->clock;
+	/* the stored total is what was handed out; a grown one is stored
+	 * at once */
+	s->given = total;
+	s->given_at = INT64_MIN / 2;
+	if (last < 0) {
+		s->last_unknown = true;
+		s->offset = total; /* decided by the first value */
+		s->last = 0;
+	} else {
+		s->offset = (int64_t)total - last;
+		s->last = (uint32_t)last;
+	}
+	return 1;
+}
+
+bool hv_daily_totals_knows(const struct hv_daily_totals *t, const char *key)
+{
+	for (size_t i = 0; t && key && i < HV_DAILY_KEYS_MAX; i++)
+		if (t->states[i].key[0] && strcmp(t->states[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+/* The counter value of a stored row's frame ("raw"), decoded again with
+ * its driver; -ENOENT when the row has none. */
+static int stored_counter(const cJSON *row, const char *driver_id,
+			  uint32_t *ret)
+{
+	const cJSON *raw = cJSON_GetObjectItemCaseSensitive(row, "raw");
+	const struct hv_driver *d = hv_driver_by_id(driver_id);
+	const struct hv_reading *steps;
+	struct hv_measurement m;
+	struct hv_profile profile;
+	struct hv_frame f;
+	const char *forced = NULL;
+	char err[64];
+
+	if (!raw || !d)
+		return -ENOENT;
+	if (hv_frame_from_json(raw, &f, &profile, &forced, err, sizeof(err)) < 0 ||
+	    hv_registry_decode(&f, d, &m) < 0)
+		return -EBADMSG;
+	steps = hv_measurement_find(&m, HV_METRIC_STEP_COUNT);
+	if (!steps || steps->absent != HV_ABSENT_NONE || steps->value < 0 ||
+	    steps->value > UINT32_MAX)
+		return -EBADMSG;
+	*ret = (uint32_t)steps->value;
+	return 0;
+}
+
+int hv_daily_totals_restore(struct hv_daily_totals *t, struct hv_store *s,
+			    const struct hv_record *r)
+{
+	_cleanup_(cJSON_Deletep) cJSON *j = NULL;
+	_cleanup_free_ char *json = NULL;
+	char id[HV_ID_MAX];
+	int64_t local_s, day, last = -1;
+	uint32_t counter;
+	double total;
+	int k;
+
+	if (!t || !s || !r || !r->m.driver)
+		return -EINVAL;
+	if (hv_daily_totals_knows(t, r->device_address))
+		return 0;
+	k = record_local_s(r, &local_s);
+	if (k < 0)
+		return k;
+	day = floor_div(local_s, 86400);
+	day_row_id(r->m.driver, r->device_address, day, id);
+	k = stored_total(s, id, &total);
+	if (k == -ENOENT)
+		return 0;
+	if (k < 0)
+		return k;
+	if (total < 0 || total > UINT32_MAX - 1)
+		return -EBADMSG;
+	k = hv_store_measurement_json(s, id, &json);
+	if (k < 0)
+		return k;
+	j = cJSON_Parse(json);
+	if (j && stored_counter(j, r->m.driver, &counter) == 0)
+		last = counter;
+	return hv_daily_totals_seed(t, r->device_address, day, (uint32_t)total,
+				    last);
 }
 
 int hv_daily_total_store(struct hv_store *s, const struct hv_record *r)

@@ -22,8 +22,10 @@
  * row: a watch notifies on every few steps), except the first of a day;
  * the last total of a day not handed out yet is when the next day begins,
  * or at shutdown (hv_daily_totals_take_held).
- * State lives in memory; after a gateway restart a day's stored total is
- * never lowered (hv_daily_total_store).
+ * State lives in memory, and is taken up again after a gateway restart
+ * from the day's stored row (hv_daily_totals_restore): its total, and the
+ * counter value of the frame stored with it; a day's stored total is never
+ * lowered (hv_daily_total_store).
  */
 
 #include <stdbool.h>
@@ -77,6 +79,25 @@ bool hv_daily_total_applies(const struct hv_measurement *m);
 #define HV_DAILY_STORE_FINAL 2
 int hv_daily_total_record(struct hv_daily_totals *t, struct hv_record *r,
 			  struct hv_record *ret_final);
+
+/*
+ * Take up a device's day where a stored row left it, before its first
+ * value since the start: `total` stored, `last` the counter value it was
+ * made of (-1 unknown: then a first value below the total means the
+ * counter started again, and the total counts on from there). 1 seeded,
+ * 0 the device is known already, -EINVAL.
+ */
+int hv_daily_totals_seed(struct hv_daily_totals *t, const char *key,
+			 int64_t day, uint32_t total, int64_t last);
+bool hv_daily_totals_knows(const struct hv_daily_totals *t, const char *key);
+
+/*
+ * For the record of a counter value from a device not seen since the
+ * start: seed its state from the store's row of that local day, if any.
+ * 1 seeded, 0 nothing to take up, -errno.
+ */
+int hv_daily_totals_restore(struct hv_daily_totals *t, struct hv_store *s,
+			    const struct hv_record *r);
 
 /* One row held back (a grown total not stored yet), cleared here: 1, or 0
  * when there is none. For shutdown. */

@@ -331,7 +331,14 @@ static void store_daily(struct hv_ingest *in,
 			struct hv_ingest_result *res)
 {
 	struct hv_record r = o->record, final;
-	int mask = hv_daily_total_record(in->daily, &r, &final);
+	int mask, k;
+
+	/* after a restart: the day where the stored row left it */
+	k = hv_daily_totals_restore(in->daily, in->store, &r);
+	if (k < 0)
+		log_warning_errno(k, "Failed to take up the stored day total of %s, counting from its next value: %m",
+				  r.device_address);
+	mask = hv_daily_total_record(in->daily, &r, &final);
 
 	if (mask > 0 && (mask & HV_DAILY_STORE_FINAL))
 		store_record(in, o, &final, ROW_DAY_TOTAL, res);

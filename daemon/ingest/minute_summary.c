@@ -47,8 +47,14 @@ bool hv_minute_summary_applies(const struct hv_measurement *m)
 	const struct hv_driver *d = m->driver ? hv_driver_by_id(m->driver) : NULL;
 	const struct hv_reading *hr = hv_measurement_find(m, HV_METRIC_HEART_RATE);
 
-	return d && d->kind == HV_DRIVER_KIND_FITNESS_BAND && hr &&
-	       hr->absent == HV_ABSENT_NONE && m->n_readings == 1;
+	if (!d || d->kind != HV_DRIVER_KIND_FITNESS_BAND || !hr ||
+	    hr->absent != HV_ABSENT_NONE || m->n_readings != 1)
+		return false;
+	/* a tracker's own history (a ring's log) is summarised already */
+	for (size_t i = 0; i < m->n_context; i++)
+		if (strcmp(m->context_key[i], "period") == 0)
+			return false;
+	return true;
 }
 
 static int64_t floor_div(int64_t a, int64_t b)

@@ -48,5 +48,12 @@ assert all(m["person"] == "p-noor" and m["driver"] == "bangle_js" for m in steps
 bpm = sorted(value(m, "heart_rate") for m in steps if reading(m, "heart_rate"))
 assert bpm == [68, 71, 96], bpm
 '
+e2e_py "each block dated by the watch at its start (its ts less 10 minutes)" '
+steps = [m for m in R if reading(m, "step_count")]
+got = sorted(m["time"] for m in steps)
+assert got == ["2023-11-14T22:10:00Z", "2023-11-14T22:20:00Z",
+               "2023-11-14T22:30:00Z", "2023-11-14T22:40:00Z"], got
+assert all(m["time_source"] == "device" for m in steps), [m.get("time_source") for m in steps]
+'
 e2e_check "no malformed line counted" eval '! grep -q "Dropped a malformed frame from $WATCH" "$tmp/homevitalsd.log"'
 e2e_finish

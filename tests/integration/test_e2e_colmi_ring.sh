@@ -4,7 +4,8 @@
 # reads its battery and a week of step history (nothing is stored yet);
 # then the gateway is down while the ring is away and walks; the next
 # session asks only from the day of the last stored record and adds what is
-# new, with nothing stored twice.
+# new, with nothing stored twice: steps, and the heart-rate log of the same
+# days (yesterday's asked again: its value already stored keeps its id).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/helpers/e2e.sh
@@ -15,6 +16,11 @@ sessions() { grep -c "GATT session with $RING (colmi_ring) done" "$tmp/homevital
 step_rows() {
 	sqlite3 -cmd ".timeout 2000" "$db" \
 		"SELECT count(*) FROM readings WHERE metric = 'step_count';" 2>/dev/null || echo 0
+}
+
+hr_rows() {
+	sqlite3 -cmd ".timeout 2000" "$db" \
+		"SELECT count(*) FROM readings WHERE metric = 'heart_rate';" 2>/dev/null || echo 0
 }
 
 e2e_bus || { not_ok "private bus"; exit 1; }
@@ -29,10 +35,13 @@ e2e_check "first session done" e2e_wait 20 eval '[ "$(sessions)" -ge 1 ]'
 e2e_check "the ring's clock was set" grep -q "ring clock set" "$tmp/vdev.out"
 e2e_check "a week asked for the first time" grep -q "ring steps asked for 6 days back" "$tmp/vdev.out"
 e2e_check "the four intervals of its history stored" e2e_wait 5 eval '[ "$(step_rows)" = 4 ]'
+e2e_check "the week's heart-rate log asked for" grep -q "ring heart rate asked for 6 days back: 0 values" "$tmp/vdev.out"
+e2e_check "its two log packets stored" e2e_wait 5 eval '[ "$(hr_rows)" = 2 ]'
 kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
 e2e_check "the ring walked while the gateway was down" \
 	e2e_wait 20 grep -q "ring walked" "$tmp/vdev.out"
+e2e_check "and logged a heart rate" e2e_wait 20 grep -q "ring pulse logged" "$tmp/vdev.out"
 asked_before=$(grep -c "steps asked for" "$tmp/vdev.out")
 e2e_daemon
 e2e_check "second session done" e2e_wait 20 eval '[ "$(sessions)" -ge 2 ]'
@@ -40,6 +49,10 @@ e2e_check "asked only from the last stored record's day" eval \
 	'tail -n +1 "$tmp/vdev.out" | grep "steps asked for" | tail -n +$((asked_before + 1)) | cut -d" " -f3- >"$tmp/asked2" &&
 	 [ "$(cat "$tmp/asked2")" = "steps asked for 1 days back: 1 records
 steps asked for 0 days back: 1 records" ]'
+e2e_check "the heart-rate log of the same days" eval \
+	'grep "heart rate asked for" "$tmp/vdev.out" | tail -n 2 | cut -d" " -f3- >"$tmp/hr2" &&
+	 [ "$(cat "$tmp/hr2")" = "heart rate asked for 1 days back: 2 values
+heart rate asked for 0 days back: 0 values" ]'
 e2e_readings_json
 e2e_py "five intervals, each once, dated by the ring, for the wearer" '
 steps = [m for m in R if reading(m, "step_count")]
@@ -49,5 +62,12 @@ assert len({m["id"] for m in steps}) == 5
 assert all(m["person"] == "p-ravi" and m["driver"] == "colmi_ring" for m in steps)
 assert all(m["time_source"] == "device" for m in steps), [m.get("time_source") for m in steps]
 assert sorted(value(m, "distance") for m in steps) == [27, 68, 300, 590, 873]
+'
+e2e_py "the heart-rate log: each packet once, the one caught up included" '
+hr = [m for m in R if reading(m, "heart_rate")]
+got = sorted((value(m, "heart_rate"), m.get("period")) for m in hr)
+assert got == [(64, "PT10M"), (70, "PT5M"), (75, "PT5M")], got
+assert len({m["id"] for m in hr}) == 3
+assert all(m["person"] == "p-ravi" and m["time_source"] == "device" for m in hr)
 '
 e2e_finish

@@ -218,6 +218,51 @@ static void test_conversation(void **state)
 	}
 }
 
+/* A stored block dated by its own end (UTC ms), as the watch's local time
+ * of its start, with the zone the conversation set on the watch. */
+static void test_block_dated_by_the_watch(void **state)
+{
+	/* 2023-11-14 22:13:20 UTC, local one hour ahead */
+	struct hv_session s = { .now_unix = 1700000000,
+				.now_local = { 2023, 11, 14, 23, 13, 20 },
+				.last_sequence = -1 };
+	static const char block[] =
+		"{\"t\":\"act\",\"ts\":1700000400000,\"stp\":312,\"hrm\":71,\"mov\":1044,\"act\":\"WALKING\"}";
+	struct hv_frame f = { .has_characteristic = true,
+			      .value_len = sizeof(block) - 1 };
+	struct hv_measurement m;
+
+	(void)state;
+	assert_int_equal(hv_uuid_parse(TX, &f.characteristic), 0);
+	memcpy(f.value, block, sizeof(block) - 1);
+	/* alone: no zone known, dated on receipt */
+	assert_int_equal(hv_registry_decode(&f, hv_driver_by_id("bangle_js"), &m), 0);
+	assert_true(m.final);
+	assert_false(m.has_device_time);
+	/* the fetch's answer begins: the zone is handed to decode() */
+	memset(s.scratch, 0, sizeof(s.scratch));
+	assert_int_equal(step("blocks until")->on_value(&s, (const uint8_t *)stream, 20),
+			 HV_VALUE_MORE);
+	f.quirks = s.quirks;
+	assert_int_equal(hv_registry_decode(&f, hv_driver_by_id("bangle_js"), &m), 0);
+	assert_true(m.has_device_time);
+	/* ends 22:20:00 UTC: starts 22:10 UTC, 23:10 local */
+	assert_int_equal(m.device_time.year, 2023);
+	assert_int_equal(m.device_time.month, 11);
+	assert_int_equal(m.device_time.day, 14);
+	assert_int_equal(m.device_time.hour, 23);
+	assert_int_equal(m.device_time.minute, 10);
+	assert_int_equal(m.device_time.second, 0);
+	assert_int_equal(m.sequence_number, 1700000400000 / 600000);
+	/* a zone behind UTC */
+	s.now_local = (struct hv_datetime){ 2023, 11, 14, 17, 13, 20 };
+	(void)step("blocks until")->on_value(&s, (const uint8_t *)stream, 20);
+	f.quirks = s.quirks;
+	assert_int_equal(hv_registry_decode(&f, hv_driver_by_id("bangle_js"), &m), 0);
+	assert_int_equal(m.device_time.hour, 17);
+	assert_int_equal(m.device_time.minute, 10);
+}
+
 static int count_rows(const struct hv_reading_row *row, void *userdata)
 {
 	(void)row;
@@ -274,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_damaged_lines),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_conversation),
+		cmocka_unit_test(test_block_dated_by_the_watch),
 		cmocka_unit_test(test_stream_through_ingest),
 	};
 

@@ -4,8 +4,10 @@
  * with the open colmi_r02_client project (tahnok/colmi_r02_client
  * steps.py @0269863: SportDetailParser's docstring, one day's header and
  * five 15-minute records of 2023-08-13; battery.py @54989ad: a 64 %
- * answer), and the conversation: clock in BCD, history resumed from the
- * day of the last stored record, one request per day down to today.
+ * answer; tests/test_hr.py @01ba299: HEART_RATE_PACKETS, a day's
+ * heart-rate log of 2024-08-10 in 24 packets), and the conversation: clock
+ * in BCD, history resumed from the day of the last stored record, one
+ * request per day down to today.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "daemon/basic/hexutil.h"
+#include "drivers/vendor_util.h"
 #include "drivers/conversation.h"
 #include "drivers/ieee11073.h"
 #include "drivers/registry.h"
@@ -194,6 +197,148 @@ static void test_conversation(void **state)
 	assert_int_equal(s.scratch[0], 6);
 }
 
+/* test_hr.py's HEART_RATE_PACKETS: header (24 packets, 5 minutes), the
+ * dated packet (2024-08-10), then 22 undated ones. */
+static const char *const hr_day[] = {
+	"15001805000000000000000000000032", "150180adb6660000000000000000005f",
+	"15020000000000000000000000000017", "15030000000000000000000000000018",
+	"15040000000000000000000000000019", "1505000000000000000000000000001a",
+	"1506000000000000000000000000001b", "1507000000000000000000000000001c",
+	"1508000000000000000000000000001d", "1509000000000000000000000000001e",
+	"150a000000000000000000000000001f", "150b0000000000000000000000000020",
+	"150c0000000000000000000000000021", "150d0000000000000000000000000022",
+	"150e0000000000000000000000000023", "150f000059000000000000000000007d",
+	"1510006b000000000000000000000090", "15116000000000000000000000006bf1",
+	"15120000000000000000000000000027", "15130000000000000000000050000078",
+	"1514000000000000000000460000006f", "1515000000000000000000000000002a",
+	"1516000000000000000000000000002b", "1517000000000000000000000000002c",
+};
+
+/* What the runner does with a notification: decode() with the session's
+ * quirks, then the waiting step's on_value(). */
+static int feed_hr(struct hv_session *s, const char *hex,
+		   struct hv_measurement *m)
+{
+	struct hv_frame f = packet(hex);
+
+	f.quirks = s->quirks;
+	assert_int_equal(hv_registry_decode(&f, ring(), m), 0);
+	return step("heart-rate log packets")->on_value(s, f.value, 16);
+}
+
+static void test_published_hr_log(void **state)
+{
+	/* two days later; the last stored record of 2024-08-10 */
+	struct hv_session s = { .now_local = { 2024, 8, 12, 9, 5, 0 },
+				.last_sequence = 8988 * 96 + 40 };
+	struct hv_frame battery = packet("03400000000000000000000000000043");
+	static const struct {
+		unsigned hour, minute;
+		double bpm;
+		const char *period;
+	} want[] = {
+		{ 15, 0, 89, "PT5M" },	 { 16, 0, 107, "PT5M" },
+		{ 17, 0, 101.5, "PT1H5M" }, { 20, 0, 80, "PT5M" },
+		{ 21, 0, 70, "PT5M" },
+	};
+	struct hv_measurement m;
+	size_t n_found = 0, i;
+	uint8_t buf[16];
+	size_t n = 0;
+	int r = HV_VALUE_MORE;
+
+	(void)state;
+	(void)step("battery answer")->on_value(&s, battery.value, 16);
+	assert_int_equal(s.scratch[1], 2);
+	/* the day's midnight, as the ring answers it */
+	assert_int_equal(step("heart-rate log (0x15)")->payload(&s, buf,
+								 sizeof(buf), &n),
+			 0);
+	assert_memory_equal(buf, ((uint8_t[]){ 0x15, 0x80, 0xad, 0xb6, 0x66, 0 }),
+			    6);
+	assert_int_equal(buf[15], hv_sum8(buf, 15));
+	for (i = 0; i < sizeof(hr_day) / sizeof(hr_day[0]); i++) {
+		assert_int_equal(r, HV_VALUE_MORE);
+		r = feed_hr(&s, hr_day[i], &m);
+		if (!m.final)
+			continue;
+		assert_true(n_found < sizeof(want) / sizeof(want[0]));
+		assert_int_equal(m.device_time.year, 2024);
+		assert_int_equal(m.device_time.month, 8);
+		assert_int_equal(m.device_time.day, 10);
+		assert_int_equal(m.device_time.hour, want[n_found].hour);
+		assert_int_equal(m.device_time.minute, want[n_found].minute);
+		assert_true(hv_measurement_find(&m, HV_METRIC_HEART_RATE)->value ==
+			    want[n_found].bpm);
+		assert_string_equal(hv_measurement_context(&m, "period"),
+				    want[n_found].period);
+		assert_int_equal(m.user_index, 0);
+		n_found++;
+	}
+	assert_int_equal(n_found, sizeof(want) / sizeof(want[0]));
+	/* the day's last packet: the next day */
+	assert_int_equal(r, HV_VALUE_GOTO);
+	assert_int_equal(s.scratch[1], 1);
+	assert_ptr_equal(&ring()->conversation->steps[s.next_step],
+			 step("heart-rate log (0x15)"));
+	assert_int_equal(feed_hr(&s, "15ff0000000000000000000000000014", &m),
+			 HV_VALUE_GOTO);
+	assert_int_equal(s.scratch[1], 0);
+
+	/* today, 09:05: slots 0..108 are over, 109 is being measured */
+	assert_int_equal(feed_hr(&s, "15001805000000000000000000000032", &m),
+			 HV_VALUE_MORE);
+	/* slots 87..99: complete */
+	assert_int_equal(feed_hr(&s, "15080000000000000000000000004663", &m),
+			 HV_VALUE_MORE);
+	assert_true(m.final);
+	assert_int_equal(m.device_time.day, 12);
+	assert_int_equal(m.device_time.hour, 8);
+	assert_int_equal(m.device_time.minute, 15); /* slot 99 */
+	/* slots 100..112: still being filled, not stored yet */
+	assert_int_equal(feed_hr(&s, "15090046000000000000000000000064", &m),
+			 HV_VALUE_MORE);
+	assert_false(m.final);
+	assert_int_equal(feed_hr(&s, "1517000000000000000000000000002c", &m),
+			 HV_VALUE_DONE);
+	assert_int_equal(s.quirks, 0);
+}
+
+static void test_hr_log_alone(void **state)
+{
+	struct hv_frame f = packet("15116000000000000000000000006bf1");
+	struct hv_measurement m, back;
+	struct hv_frame out;
+
+	(void)state;
+	/* without the day the conversation asked for: undated, not stored */
+	assert_int_equal(hv_registry_decode(&f, ring(), &m), 0);
+	assert_false(m.final);
+	/* the dated packet carries its day itself */
+	f = packet("150180adb66600003c0000000000009b");
+	assert_int_equal(hv_registry_decode(&f, ring(), &m), 0);
+	assert_true(m.final);
+	assert_int_equal(m.device_time.hour, 0);
+	assert_int_equal(m.device_time.minute, 10);
+	assert_true(hv_measurement_find(&m, HV_METRIC_HEART_RATE)->value == 60);
+	assert_int_equal(ring()->encode(&m, NULL, &out), 0);
+	assert_memory_equal(out.value, f.value, 16);
+	/* a later slot: its packet, decoded with the day */
+	m.device_time.hour = 17;
+	m.device_time.minute = 0;
+	assert_int_equal(ring()->encode(&m, NULL, &out), 0);
+	assert_int_equal(out.value[1], 0x11);
+	out.quirks = (1u << 31) | 288u << 16 | 8988;
+	assert_int_equal(hv_registry_decode(&out, ring(), &back), 0);
+	assert_true(back.final);
+	assert_int_equal(back.device_time.day, 10);
+	assert_int_equal(back.device_time.hour, 17);
+	assert_int_equal(back.device_time.minute, 0);
+	/* not a midnight: damaged */
+	f = packet("150181adb66600003c0000000000009c");
+	assert_int_equal(hv_registry_decode(&f, ring(), &m), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +346,8 @@ int main(void)
 		cmocka_unit_test(test_header_battery_and_damage),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_conversation),
+		cmocka_unit_test(test_published_hr_log),
+		cmocka_unit_test(test_hr_log_alone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -333,10 +333,107 @@ static void test_stored_total_never_lowered(void **state)
 	notify_steps(f, D0 + 10 * 3600, 200);
 	stored_days(f, &rows);
 	assert_int_equal(rows.n, 1);
-	assert_int_equal((int)rows.value[0], 3000);
+	/* the stored row's counter (3000) tells the reboot: counted on */
+	assert_int_equal((int)rows.value[0], 3200);
 	notify_steps(f, D0 + 11 * 3600, 3200);
 	stored_days(f, &rows);
-	assert_int_equal((int)rows.value[0], 3200);
+	assert_int_equal((int)rows.value[0], 6200);
+}
+
+static void restart(struct fixture *f)
+{
+	hv_ingest_free(f->ingest);
+	hv_store_close(f->store);
+	f->ingest = NULL;
+	f->store = NULL;
+	{
+		char path[128];
+
+		(void)snprintf(path, sizeof(path), "%s/h.db", f->dir);
+		assert_int_equal(hv_store_open(path, 0, &f->store), 0);
+	}
+	assert_int_equal(hv_ingest_new(f->store, &f->cfg, NULL, &f->ingest), 0);
+}
+
+/* The watch rebooted mid-day, then the gateway restarted (the same store
+ * file): the day goes on from the stored total, neither from zero nor
+ * counting the steps before the reboot twice. */
+static void test_restart_takes_up_the_day(void **state)
+{
+	struct fixture *f = *state;
+	struct day_rows rows;
+
+	notify_steps(f, D0 + 9 * 3600, 100);
+	notify_steps(f, D0 + 9 * 3600 + 900, 3000);
+	notify_steps(f, D0 + 9 * 3600 + 1800, 50); /* the watch rebooted */
+	stored_days(f, &rows);
+	assert_int_equal((int)rows.value[0], 3050);
+	restart(f);
+	notify_steps(f, D0 + 10 * 3600, 250);
+	stored_days(f, &rows);
+	assert_int_equal(rows.n, 1);
+	assert_int_equal((int)rows.value[0], 3250);
+	/* the counter keeps growing: so does the day */
+	notify_steps(f, D0 + 11 * 3600, 3200);
+	stored_days(f, &rows);
+	assert_int_equal((int)rows.value[0], 6200);
+	/* a new day after a restart: from zero */
+	restart(f);
+	notify_steps(f, D0 + DAY + 3600, 40);
+	stored_days(f, &rows);
+	assert_int_equal(rows.n, 2);
+	assert_int_equal((int)rows.value[1], 40);
+}
+
+/* A total held back is stored at shutdown with its frame: after the
+ * restart its counter value is known too. */
+static void test_restart_after_a_held_total(void **state)
+{
+	struct fixture *f = *state;
+	struct hv_clock_sample now = { .wall_usec = (D0 + 9 * 3600 + 400) *
+						    1000000,
+				       .wall_known = true };
+	struct hv_ingest_result res;
+	struct day_rows rows;
+
+	notify_steps(f, D0 + 9 * 3600, 100);
+	notify_steps(f, D0 + 9 * 3600 + 300, 20); /* reboot: 120, held */
+	assert_int_equal(hv_ingest_flush(f->ingest, &now, &res), 0);
+	stored_days(f, &rows);
+	assert_int_equal((int)rows.value[0], 120);
+	restart(f);
+	notify_steps(f, D0 + 9 * 3600 + 1800, 70);
+	stored_days(f, &rows);
+	assert_int_equal(rows.n, 1);
+	assert_int_equal((int)rows.value[0], 170);
+}
+
+/* Seeded without the counter value: a first value below the stored
+ * total means the counter started again. */
+static void test_seed_without_counter(void **state)
+{
+	struct hv_daily_totals *t = NULL;
+	struct hv_daily_total d;
+	int64_t day = D0 / DAY;
+
+	(void)state;
+	assert_int_equal(hv_daily_totals_new(&t), 0);
+	assert_int_equal(hv_daily_totals_seed(t, WATCH, day, 3000, -1), 1);
+	assert_int_equal(hv_daily_totals_seed(t, WATCH, day, 1, -1), 0);
+	assert_int_equal(hv_daily_totals_feed(t, WATCH, D0 + 10 * 3600, 200, &d), 0);
+	assert_int_equal(d.total, 3000);
+	assert_false(d.changed);
+	assert_int_equal(hv_daily_totals_feed(t, WATCH, D0 + 11 * 3600, 500, &d), 0);
+	assert_int_equal(d.total, 3300);
+	assert_true(d.changed);
+	hv_daily_totals_free(t);
+	/* at or above it: the same counter going on */
+	assert_int_equal(hv_daily_totals_new(&t), 0);
+	assert_int_equal(hv_daily_totals_seed(t, WATCH, day, 3000, -1), 1);
+	assert_int_equal(hv_daily_totals_feed(t, WATCH, D0 + 10 * 3600, 3100, &d), 0);
+	assert_int_equal(d.total, 3100);
+	assert_true(d.changed);
+	hv_daily_totals_free(t);
 }
 
 static void test_held_total_stored_at_shutdown(void **state)
@@ -366,6 +463,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grows_within_a_day),
+		cmocka_unit_test(test_seed_without_counter),
 		cmocka_unit_test(test_reboot_mid_day_adds_up),
 		cmocka_unit_test(test_midnight_reset),
 		cmocka_unit_test(test_watch_resets_after_our_midnight),
@@ -378,6 +476,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stored_total_never_lowered,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_total_stored_at_shutdown,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_takes_up_the_day,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_after_a_held_total,
 						setup, teardown),
 	};
 

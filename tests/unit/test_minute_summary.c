@@ -168,6 +168,12 @@ static void test_applies_to_trackers_only(void **state)
 	hv_measurement_init(&m, "sig_heart_rate");
 	assert_int_equal(hv_measurement_add(&m, HV_METRIC_HEART_RATE, 60), 0);
 	assert_false(hv_minute_summary_applies(&m));
+	/* a ring's heart-rate log: its own period, stored as it is */
+	hv_measurement_init(&m, "colmi_ring");
+	assert_int_equal(hv_measurement_add(&m, HV_METRIC_HEART_RATE, 60), 0);
+	assert_true(hv_minute_summary_applies(&m));
+	assert_int_equal(hv_measurement_add_context(&m, "period", "PT5M"), 0);
+	assert_false(hv_minute_summary_applies(&m));
 }
 
 int main(void)
