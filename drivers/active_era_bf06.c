@@ -90,6 +90,12 @@ static double corrected_impedance(unsigned raw, double weight_kg)
 	return (((raw - 1000.0) + weight_kg * 10.0 * -0.4) / 0.6) / 10.0;
 }
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_active_era(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
 static int decode_impedance(const struct hv_frame *frame, const uint8_t *p,
 			    struct hv_measurement *ret)
 {
@@ -112,8 +118,8 @@ static int decode_impedance(const struct hv_frame *frame, const uint8_t *p,
 	r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, w);
 	if (r >= 0)
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, hv_round_to(z, 1));
-	if (r >= 0 && frame->profile && p[17] != AE_ALG_WLA07)
-		r = hv_bodycomp_active_era(frame->profile, w, z, ret);
+	if (r >= 0 && p[17] != AE_ALG_WLA07)
+		r = hv_decode_derive(ret, w, z, frame->profile, derive_bodycomp);
 	return r < 0 ? r : 0;
 }
 
@@ -316,6 +322,7 @@ const struct hv_driver active_era_bf06_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION,
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,

@@ -80,6 +80,12 @@ static int decode_live(const uint8_t *p, struct hv_measurement *ret)
 	return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, w);
 }
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_standard(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
 static int decode_impedance(const struct hv_frame *frame, const uint8_t *p,
 			    struct hv_measurement *ret)
 {
@@ -99,8 +105,9 @@ static int decode_impedance(const struct hv_frame *frame, const uint8_t *p,
 	r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, w);
 	if (r >= 0)
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, z);
-	if (r >= 0 && frame->profile)
-		r = hv_bodycomp_standard(frame->profile, w, z, ret);
+	if (r >= 0)
+		r = hv_decode_derive(ret, w, z, frame->profile,
+				     derive_bodycomp);
 	return r < 0 ? r : 0;
 }
 
@@ -237,6 +244,7 @@ const struct hv_driver cult_scale_pro_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION,
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,

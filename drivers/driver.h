@@ -154,6 +154,28 @@ enum hv_driver_kind {
 	_HV_DRIVER_KIND_INVALID = -22, /* -EINVAL */
 };
 
+/*
+ * derive(): the driver's body composition for a person, from what its
+ * decode() kept in m->bia (and m's readings) and the profile: the derived
+ * readings (those with a method) are appended to m. Pure, like decode();
+ * decode() with frame->profile set calls the same code, so decoding with a
+ * profile equals decoding without one and deriving. Returns 0 or -errno
+ * (-ENOSPC when m is full). NULL: the driver derives nothing.
+ */
+typedef int (*hv_derive_fn)(const struct hv_profile *profile,
+			    struct hv_measurement *m);
+
+/* decode()'s side of derive(): keep the formula's inputs in m->bia and,
+ * given a profile, derive now by the same hook. */
+static inline int hv_decode_derive(struct hv_measurement *m, double weight_kg,
+				   double impedance_ohm,
+				   const struct hv_profile *profile,
+				   hv_derive_fn derive)
+{
+	hv_measurement_set_bia(m, weight_kg, impedance_ohm);
+	return profile ? derive(profile, m) : 0;
+}
+
 struct hv_conversation;
 
 struct hv_driver {
@@ -170,4 +192,5 @@ struct hv_driver {
 	/* Selection at run time: does this advert's device belong to us?
 	 * NULL: decided by match (service data, company IDs, names). */
 	bool (*claims_device)(const struct hv_frame *advert);
+	hv_derive_fn derive;
 };

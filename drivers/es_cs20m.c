@@ -84,6 +84,12 @@ static void person_kg(struct hv_measurement *ret)
 	ret->subject = HV_SUBJECT_PERSON;
 }
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_trisa(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
 static int decode_bia(const struct hv_frame *frame, const uint8_t *p,
 		      size_t len, struct hv_measurement *ret)
 {
@@ -102,8 +108,9 @@ static int decode_bia(const struct hv_frame *frame, const uint8_t *p,
 	r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, w);
 	if (r >= 0 && r1 > 0)
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, r1);
-	if (r >= 0 && r1 > 0 && frame->profile)
-		r = hv_bodycomp_trisa(frame->profile, w, hv_qn_impedance(r1), ret);
+	if (r >= 0 && r1 > 0)
+		r = hv_decode_derive(ret, w, hv_qn_impedance(r1), frame->profile,
+				     derive_bodycomp);
 	return r < 0 ? r : 0;
 }
 
@@ -406,6 +413,7 @@ const struct hv_driver es_cs20m_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION,
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,

@@ -96,6 +96,12 @@ static uint8_t unit_byte(enum hv_display_unit u)
 	return u == HV_UNIT_LB ? 1 : 0;
 }
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_standard(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
 /* Weight (grams), impedance (Ohm, 0 none) and finality into ret. */
 static int weighing(const struct hv_frame *frame, uint32_t grams, unsigned z,
 		    bool final, uint8_t unit, struct hv_measurement *ret)
@@ -109,8 +115,9 @@ static int weighing(const struct hv_frame *frame, uint32_t grams, unsigned z,
 	r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, kg);
 	if (r >= 0 && final && z > 0)
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, z);
-	if (r >= 0 && final && z > 0 && frame->profile)
-		r = hv_bodycomp_standard(frame->profile, kg, z, ret);
+	if (r >= 0 && final && z > 0)
+		r = hv_decode_derive(ret, kg, z, frame->profile,
+				     derive_bodycomp);
 	return r < 0 ? r : 0;
 }
 
@@ -235,6 +242,7 @@ const struct hv_driver etekcity_esf551_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION,
 	.decode = esf551_decode,
+	.derive = derive_bodycomp,
 	.encode = esf551_encode,
 	.conversation = &esf551_conversation,
 	.claims_device = esf551_claims_device,
@@ -321,6 +329,7 @@ const struct hv_driver etekcity_fit8s_driver = {
 		.services = fit8s_services,
 	},
 	.decode = fit8s_decode,
+	.derive = derive_bodycomp,
 	.encode = fit8s_encode,
 	.claims_device = fit8s_claims_device,
 };

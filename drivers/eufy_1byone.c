@@ -79,6 +79,12 @@ static uint32_t be24(const uint8_t *p)
 	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
 }
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_standard(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
 static int new_final(const struct hv_frame *frame, double w, unsigned z,
 		     struct hv_measurement *ret)
 {
@@ -90,8 +96,9 @@ static int new_final(const struct hv_frame *frame, double w, unsigned z,
 	r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, w);
 	if (r >= 0 && z > 0)
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, z);
-	if (r >= 0 && z > 0 && frame->profile)
-		r = hv_bodycomp_standard(frame->profile, w, z, ret);
+	if (r >= 0 && z > 0)
+		r = hv_decode_derive(ret, w, z, frame->profile,
+				     derive_bodycomp);
 	return r < 0 ? r : 0;
 }
 
@@ -201,8 +208,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, w);
 	if (r >= 0 && has_z)
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, hv_round_to(z, 1));
-	if (r >= 0 && has_z && frame->profile)
-		r = hv_bodycomp_standard(frame->profile, w, z, ret);
+	if (r >= 0 && has_z)
+		r = hv_decode_derive(ret, w, z, frame->profile,
+				     derive_bodycomp);
 	return r < 0 ? r : 0;
 }
 
@@ -462,6 +470,7 @@ const struct hv_driver eufy_1byone_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION,
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,

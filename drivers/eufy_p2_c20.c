@@ -121,6 +121,12 @@
 #define P2_MIN_OHM 200.0 /* exclusive, as ble-scale-sync */
 #define P2_MAX_OHM 1000.0
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_standard(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
 /* Weight, then impedance and heart rate when given (0: none). */
 static int weighing(const struct hv_frame *frame, double kg, double ohm,
 		    unsigned bpm, bool final, struct hv_measurement *ret)
@@ -135,8 +141,9 @@ static int weighing(const struct hv_frame *frame, double kg, double ohm,
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, hv_round_to(ohm, 1));
 	if (r >= 0 && bpm > 0)
 		r = hv_measurement_add(ret, HV_METRIC_HEART_RATE, bpm);
-	if (r >= 0 && final && ohm > 0 && frame->profile)
-		r = hv_bodycomp_standard(frame->profile, kg, ohm, ret);
+	if (r >= 0 && final && ohm > 0)
+		r = hv_decode_derive(ret, kg, ohm, frame->profile,
+				     derive_bodycomp);
 	return r < 0 ? r : 0;
 }
 
@@ -285,6 +292,7 @@ const struct hv_driver eufy_c20_driver = {
 	},
 	.flags = HV_DRIVER_ANY_COMPANY,
 	.decode = c20_decode,
+	.derive = derive_bodycomp,
 	.encode = c20_encode,
 	.claims_device = c20_claims_device,
 };
@@ -655,6 +663,7 @@ const struct hv_driver eufy_p2_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION,
 	.decode = p2_decode,
+	.derive = derive_bodycomp,
 	.encode = p2_encode,
 	.conversation = &p2_conversation,
 	.claims_device = p2_claims_device,

@@ -105,6 +105,18 @@ static int inlife_method(const struct hv_profile *p, double w, double lbm,
 	return r < 0 ? r : 0;
 }
 
+/* Body composition from what decode() kept (driver.h, derive): the
+ * impedance of an 0x80/0x81 result, else the scale's lean mass (aux[0]) and
+ * visceral factor (aux[1]). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	if (m->bia.impedance_ohm > 0)
+		return hv_bodycomp_standard(p, m->bia.weight_kg,
+					    m->bia.impedance_ohm, m);
+	return inlife_method(p, m->bia.weight_kg, m->bia.aux[0], m->bia.aux[1],
+			     m);
+}
+
 static int decode_result(const struct hv_frame *frame, const uint8_t *p,
 			 struct hv_measurement *ret)
 {
@@ -122,8 +134,9 @@ static int decode_result(const struct hv_frame *frame, const uint8_t *p,
 
 		if (r >= 0 && z > 0 && z < 100000)
 			r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, z);
-		if (r >= 0 && z > 0 && z < 100000 && frame->profile)
-			r = hv_bodycomp_standard(frame->profile, w, z, ret);
+		if (r >= 0 && z > 0 && z < 100000)
+			r = hv_decode_derive(ret, w, z, frame->profile,
+					     derive_bodycomp);
 		return r < 0 ? r : 0;
 	}
 	if (be24(p + 4) == LBM_FAILED || be24(p + 4) == 0) {
@@ -134,9 +147,12 @@ static int decode_result(const struct hv_frame *frame, const uint8_t *p,
 	if (r >= 0)
 		r = hv_measurement_add(ret, HV_METRIC_FAT_FREE_MASS,
 				       be24(p + 4) / 1000.0);
-	if (r >= 0)
-		r = inlife_method(frame->profile, w, be24(p + 4) / 1000.0,
-				  hv_be16(p + 7) / 10.0, ret);
+	if (r >= 0) {
+		hv_measurement_set_bia(ret, w, 0);
+		ret->bia.aux[0] = be24(p + 4) / 1000.0;
+		ret->bia.aux[1] = hv_be16(p + 7) / 10.0;
+		r = frame->profile ? derive_bodycomp(frame->profile, ret) : 0;
+	}
 	return r < 0 ? r : 0;
 }
 
@@ -305,6 +321,7 @@ const struct hv_driver inlife_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION,
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,

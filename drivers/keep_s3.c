@@ -138,6 +138,12 @@ static int add_common(struct hv_measurement *ret, double w, unsigned hr)
 	return r;
 }
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_standard(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	const uint8_t *p;
@@ -188,8 +194,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 		r = add_common(ret, w, p[65]);
 		if (r >= 0 && z > 0)
 			r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, z);
-		if (r >= 0 && z > 0 && frame->profile)
-			r = hv_bodycomp_standard(frame->profile, w, z, ret);
+		if (r >= 0 && z > 0)
+			r = hv_decode_derive(ret, w, z, frame->profile,
+					     derive_bodycomp);
 		return r < 0 ? r : 0;
 	default:
 		return hv_measurement_control(ret, "event");
@@ -526,6 +533,7 @@ const struct hv_driver keep_s3_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION,
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,

@@ -169,6 +169,12 @@ static void person_kg(struct hv_measurement *m)
 	m->subject = HV_SUBJECT_PERSON;
 }
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_standard(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
 static int final_with_impedance(const struct hv_frame *frame, double w,
 				double z, unsigned hr, struct hv_measurement *ret)
 {
@@ -181,8 +187,9 @@ static int final_with_impedance(const struct hv_frame *frame, double w,
 		r = hv_measurement_add(ret, HV_METRIC_HEART_RATE, hr);
 	if (r >= 0 && z > 0)
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, z);
-	if (r >= 0 && z > 0 && frame->profile)
-		r = hv_bodycomp_standard(frame->profile, w, z, ret);
+	if (r >= 0 && z > 0)
+		r = hv_decode_derive(ret, w, z, frame->profile,
+				     derive_bodycomp);
 	return r < 0 ? r : 0;
 }
 
@@ -968,6 +975,7 @@ const struct hv_driver lefu_icomon_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION,
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,

@@ -176,6 +176,16 @@ void hv_measurement_init(struct hv_measurement *m, const char *driver)
 	};
 }
 
+void hv_measurement_set_bia(struct hv_measurement *m, double weight_kg,
+			    double impedance_ohm)
+{
+	m->bia = (struct hv_bia_input){
+		.valid = true,
+		.weight_kg = weight_kg,
+		.impedance_ohm = impedance_ohm,
+	};
+}
+
 void hv_measurement_reset(struct hv_measurement *m, const char *driver)
 {
 	memset(m, 0, offsetof(struct hv_measurement, error));

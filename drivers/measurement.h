@@ -150,6 +150,16 @@ struct hv_measurement {
 
 	/* Stored-record sequence number (RACP profiles); -1 when none. */
 	int32_t sequence_number;
+	/* What the driver's body composition is computed from (its derive
+	 * hook, drivers/driver.h), exactly as its formula takes them: set by
+	 * decode() whenever it would derive with a profile, so that deriving
+	 * later needs no second decode. Not a reading: never stored. */
+	struct hv_bia_input {
+		bool valid;
+		double weight_kg;
+		double impedance_ohm; /* as the formula takes it (corrected) */
+		double aux[2]; /* a driver's own further inputs */
+	} bia;
 
 	size_t n_flags;
 	size_t n_context;
@@ -185,6 +195,10 @@ struct hv_profile {
 };
 
 bool hv_profile_complete(const struct hv_profile *profile);
+
+/* Keep the inputs of the driver's body composition (see `bia`). */
+void hv_measurement_set_bia(struct hv_measurement *m, double weight_kg,
+			    double impedance_ohm);
 
 /* Initialise an empty measurement (status OK, no readings, no user). */
 void hv_measurement_init(struct hv_measurement *m, const char *driver);

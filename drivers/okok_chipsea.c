@@ -99,6 +99,12 @@ static int add_unit_weight(struct hv_measurement *ret, const uint8_t *w,
 	return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, hv_round_to(kg, 3));
 }
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_standard(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	const struct hv_manufacturer_data *md;
@@ -127,8 +133,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 		r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, w);
 		if (r >= 0 && z > 0)
 			r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, z);
-		if (r >= 0 && z > 0 && ret->final && frame->profile)
-			r = hv_bodycomp_standard(frame->profile, w, z, ret);
+		if (r >= 0 && z > 0 && ret->final)
+			r = hv_decode_derive(ret, w, z, frame->profile,
+					     derive_bodycomp);
 		return r < 0 ? r : 0;
 	}
 
@@ -223,6 +230,7 @@ const struct hv_driver okok_chipsea_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION | HV_DRIVER_ANY_COMPANY,
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 	.claims_device = claims_device,
 };

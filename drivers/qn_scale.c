@@ -147,6 +147,12 @@ static double qn_weight(unsigned raw, unsigned quirks)
 	return -1;
 }
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_trisa(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
 static int add_weight_impedance(const struct hv_frame *frame, double w,
 				unsigned r1, struct hv_measurement *ret)
 {
@@ -157,8 +163,9 @@ static int add_weight_impedance(const struct hv_frame *frame, double w,
 	r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, hv_round_to(w, 2));
 	if (r >= 0 && r1 > 0)
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, r1);
-	if (r >= 0 && r1 > 0 && frame->profile)
-		r = hv_bodycomp_trisa(frame->profile, w, hv_qn_impedance(r1), ret);
+	if (r >= 0 && r1 > 0)
+		r = hv_decode_derive(ret, w, hv_qn_impedance(r1), frame->profile,
+				     derive_bodycomp);
 	return r < 0 ? r : 0;
 }
 
@@ -632,6 +639,7 @@ const struct hv_driver qn_scale_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION | HV_DRIVER_ANY_COMPANY,
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,

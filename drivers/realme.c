@@ -52,6 +52,12 @@ static int parse_mac(const char *text, uint8_t ret[6])
 	return 0;
 }
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_yunmai(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	uint8_t mac[6], pl[HV_FRAME_DATA_MAX];
@@ -89,8 +95,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	z = hv_be16(pl + 14);
 	if (r >= 0 && z > 0)
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, z);
-	if (r >= 0 && z > 0 && frame->profile)
-		r = hv_bodycomp_yunmai(frame->profile, kg, z, ret);
+	if (r >= 0 && z > 0)
+		r = hv_decode_derive(ret, kg, z, frame->profile,
+				     derive_bodycomp);
 	return r < 0 ? r : 0;
 }
 
@@ -141,6 +148,7 @@ const struct hv_driver realme_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION,
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 	.claims_device = claims_device,
 };

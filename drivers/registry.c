@@ -468,6 +468,39 @@ int hv_registry_decode(const struct hv_frame *frame,
 	return hv_registry_decode_outcome(frame, forced, ret, NULL, NULL);
 }
 
+static void drop_derived(struct hv_measurement *m)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < m->n_readings; i++)
+		if (!m->readings[i].method)
+			m->readings[kept++] = m->readings[i];
+	m->n_readings = kept;
+}
+
+int hv_registry_derive(const struct hv_driver *driver,
+		       const struct hv_measurement *m,
+		       const struct hv_profile *profile,
+		       struct hv_measurement *out)
+{
+	size_t before;
+	int r;
+
+	if (out != m)
+		*out = *m;
+	drop_derived(out);
+	if (!driver && out->driver)
+		driver = hv_driver_by_id(out->driver);
+	if (!driver || !driver->derive || !out->bia.valid ||
+	    !hv_profile_complete(profile))
+		return 0;
+	before = out->n_readings;
+	r = driver->derive(profile, out);
+	if (r < 0)
+		return r;
+	return (int)(out->n_readings - before);
+}
+
 /* Truncating copy: the reason lives in a measurement the caller reuses. */
 static void keep_reason(char *buf, size_t size, const char *reason)
 {

@@ -41,6 +41,19 @@ int hv_registry_decode(const struct hv_frame *frame,
 		       const struct hv_driver *forced,
 		       struct hv_measurement *ret);
 
+/*
+ * Body composition without a second decode: `out` becomes `m` (they may be
+ * the same) without its derived readings (those with a method), then with
+ * those the driver's derive hook computes for the profile from what its
+ * decode kept (m->bia). driver NULL: the one m->driver names. None with an
+ * incomplete profile, a driver without the hook or nothing kept. Returns the
+ * number of derived readings added, or -errno from the hook.
+ */
+int hv_registry_derive(const struct hv_driver *driver,
+		       const struct hv_measurement *m,
+		       const struct hv_profile *profile,
+		       struct hv_measurement *out);
+
 /* What one decode did, for per-driver counters. */
 enum hv_decode_outcome {
 	HV_OUTCOME_NOT_MINE, /* no driver claimed the frame */

@@ -115,6 +115,12 @@ static int bodycomp(const struct hv_profile *p, double kg, unsigned ohm,
 	return r < 0 ? r : 0;
 }
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return bodycomp(p, m->bia.weight_kg, (unsigned)m->bia.impedance_ohm, m);
+}
+
 static int weighing(const struct hv_frame *frame, struct hv_measurement *ret,
 		    uint32_t raw, unsigned ohm, bool final)
 {
@@ -130,7 +136,8 @@ static int weighing(const struct hv_frame *frame, struct hv_measurement *ret,
 	if (r >= 0 && final && ohm > 0)
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, ohm);
 	if (r >= 0 && final)
-		r = bodycomp(frame->profile, kg, ohm, ret);
+		r = hv_decode_derive(ret, kg, ohm, frame->profile,
+				     derive_bodycomp);
 	return r < 0 ? r : 0;
 }
 
@@ -286,6 +293,7 @@ const struct hv_driver renpho_es26bb_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION,
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,

@@ -56,6 +56,12 @@ static bool is_chr(const struct hv_frame *f, const char *text)
 	       hv_uuid_equal(&u, &f->characteristic);
 }
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_standard(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	const uint8_t *p = frame->value;
@@ -97,8 +103,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, w);
 	if (r >= 0 && z50 > 0)
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, z50);
-	if (r >= 0 && z50 > 0 && frame->profile)
-		r = hv_bodycomp_standard(frame->profile, w, z50, ret);
+	if (r >= 0 && z50 > 0)
+		r = hv_decode_derive(ret, w, z50, frame->profile,
+				     derive_bodycomp);
 	return r < 0 ? r : 0;
 }
 
@@ -403,6 +410,7 @@ const struct hv_driver soehnle_shape_driver = {
 		.name_prefixes = name_prefixes,
 	},
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,

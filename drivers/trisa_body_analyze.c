@@ -60,6 +60,12 @@ static int base10(const uint8_t *p, double *ret)
 	return 0;
 }
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_trisa(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	struct hv_datetime dt;
@@ -92,8 +98,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, hv_round_to(w, 3));
 	if (r >= 0 && r2 > 0)
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, hv_round_to(r2, 1));
-	if (r >= 0 && r2 > 0 && frame->profile)
-		r = hv_bodycomp_trisa(frame->profile, w, hv_qn_impedance(r2), ret);
+	if (r >= 0 && r2 > 0)
+		r = hv_decode_derive(ret, w, hv_qn_impedance(r2), frame->profile,
+				     derive_bodycomp);
 	return r < 0 ? r : 0;
 }
 
@@ -159,6 +166,7 @@ const struct hv_driver trisa_body_analyze_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION,
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 	.claims_device = claims_device,
 };

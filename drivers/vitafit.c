@@ -78,6 +78,12 @@ static int check_frame(const uint8_t *p, size_t len, struct hv_measurement *m)
 	return 0;
 }
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_standard(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	const uint8_t *p;
@@ -127,8 +133,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 		r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, w);
 		if (r >= 0)
 			r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, z);
-		if (r >= 0 && frame->profile)
-			r = hv_bodycomp_standard(frame->profile, w, z, ret);
+		if (r >= 0)
+			r = hv_decode_derive(ret, w, z, frame->profile,
+					     derive_bodycomp);
 		return r < 0 ? r : 0;
 	default:
 		return hv_measurement_control(ret, "other");
@@ -323,6 +330,7 @@ const struct hv_driver vitafit_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION,
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,

@@ -51,6 +51,15 @@ static bool impedance_valid(uint16_t z)
 	return z != 0 && z != 0xFFFD && z != 0xFFFE && z != 0xFFFF;
 }
 
+/* Body composition from what decode() kept (driver.h, derive); out of the
+ * formulas' range the weighing stands alone. */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	int r = hv_bodycomp_mifit(m->bia.weight_kg, m->bia.impedance_ohm, p, m);
+
+	return r == -ERANGE ? 0 : r;
+}
+
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	const struct hv_service_data *sd;
@@ -87,12 +96,10 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 		if (r < 0)
 			return r;
 	}
-	if (ret->subject == HV_SUBJECT_PERSON &&
-	    hv_profile_complete(frame->profile)) {
-		r = hv_bodycomp_mifit(weight_kg, impedance, frame->profile, ret);
-		/* Out of the formulas' range: the weighing stands alone. */
-		if (r < 0 && r != -ERANGE)
-			return r;
+	if (ret->subject == HV_SUBJECT_PERSON) {
+		hv_measurement_set_bia(ret, weight_kg, impedance);
+		if (hv_profile_complete(frame->profile))
+			return derive_bodycomp(frame->profile, ret);
 	}
 	return 0;
 }
@@ -160,5 +167,6 @@ const struct hv_driver xiaomi_mi_scale2_driver = {
 		.name_prefixes = names,
 	},
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 };

@@ -54,6 +54,12 @@ static const char *const mini_names[] = { "YUNMAI-SIGNAL", "YUNMAI-ISM",
 					  NULL };
 static const char *const se_names[] = { "YUNMAI-ISSE", NULL };
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_yunmai(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	const uint8_t *p;
@@ -98,9 +104,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 						      hv_be16(p + 17));
 		r = hv_measurement_add(ret, HV_METRIC_BODY_FAT_PERCENT,
 				       hv_be16(p + 17) / 100.0);
-	} else if (r >= 0 && !se && resistance > 0 && frame->profile) {
-		r = hv_bodycomp_yunmai(frame->profile, weight / 100.0,
-				       resistance, ret);
+	} else if (r >= 0 && !se && resistance > 0) {
+		r = hv_decode_derive(ret, weight / 100.0, resistance,
+				     frame->profile, derive_bodycomp);
 	}
 	return r < 0 ? r : 0;
 }
@@ -234,6 +240,7 @@ const struct hv_driver yunmai_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION,
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,
@@ -280,9 +287,9 @@ static int x_decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, hv_be16(p + 11) / 100.0);
 	if (r >= 0 && z > 0)
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, z);
-	if (r >= 0 && z > 0 && ret->final && frame->profile)
-		r = hv_bodycomp_yunmai(frame->profile, hv_be16(p + 11) / 100.0,
-				       z, ret);
+	if (r >= 0 && z > 0 && ret->final)
+		r = hv_decode_derive(ret, hv_be16(p + 11) / 100.0, z, frame->profile,
+				     derive_bodycomp);
 	return r < 0 ? r : 0;
 }
 
@@ -339,6 +346,7 @@ const struct hv_driver yunmai_x_driver = {
 	},
 	.flags = HV_DRIVER_ANY_COMPANY,
 	.decode = x_decode,
+	.derive = derive_bodycomp,
 	.encode = x_encode,
 	.claims_device = x_claims_device,
 };

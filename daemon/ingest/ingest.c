@@ -165,44 +165,45 @@ void hv_person_profile(const struct hv_person *p, int64_t now_s,
 	};
 }
 
-static void drop_derived(struct hv_measurement *m)
+/* Derived readings of `from` (those with a method) appended to m. */
+static int add_derived(struct hv_measurement *m,
+		       const struct hv_measurement *from)
 {
-	size_t kept = 0;
+	int n = 0;
 
-	for (size_t i = 0; i < m->n_readings; i++)
-		if (!m->readings[i].method)
-			m->readings[kept++] = m->readings[i];
-	m->n_readings = kept;
+	for (size_t i = 0; i < from->n_readings; i++)
+		if (from->readings[i].method && m->n_readings < HV_READINGS_MAX) {
+			m->readings[m->n_readings++] = from->readings[i];
+			n++;
+		}
+	return n;
 }
 
 int hv_ingest_derive(const struct hv_frame *raw, const struct hv_driver *driver,
 		     const struct hv_profile *profile,
 		     struct hv_measurement *m)
 {
-	struct hv_measurement again;
+	struct hv_measurement decoded;
 	struct hv_frame f;
-	int n = 0;
 
-	if (!raw) {
-		drop_derived(m);
-		return 0;
-	}
-	/* The driver's own method needs the frame decoded with the person's
-	 * profile: the readings it derives are the only ones kept. */
+	if (!hv_profile_complete(profile))
+		profile = NULL;
+	/* What the driver's decode kept is all its derive hook needs. */
+	if (m->bia.valid || !raw)
+		return hv_registry_derive(driver, m, profile, m);
+	/* A measurement from elsewhere (a stored record): its frame decoded
+	 * once, without a profile, for the inputs. */
 	f = *raw;
-	f.profile = hv_profile_complete(profile) ? profile : NULL;
-	(void)hv_registry_decode(&f, driver, &again);
-	if (again.status != HV_STATUS_OK && driver)
-		(void)hv_registry_decode(&f, NULL, &again);
-	if (again.status != HV_STATUS_OK)
+	f.profile = NULL;
+	(void)hv_registry_decode(&f, driver, &decoded);
+	if (decoded.status != HV_STATUS_OK && driver)
+		(void)hv_registry_decode(&f, NULL, &decoded);
+	if (decoded.status != HV_STATUS_OK)
 		return -EBADMSG;
-	drop_derived(m);
-	for (size_t i = 0; i < again.n_readings; i++)
-		if (again.readings[i].method && m->n_readings < HV_READINGS_MAX) {
-			m->readings[m->n_readings++] = again.readings[i];
-			n++;
-		}
-	return n;
+	if (hv_registry_derive(NULL, &decoded, profile, &decoded) < 0)
+		return -EBADMSG;
+	(void)hv_registry_derive(NULL, m, NULL, m); /* the old ones go */
+	return add_derived(m, &decoded);
 }
 
 /* --- assign → derive → store ----------------------------------------------- */
@@ -233,7 +234,7 @@ static void derive(const struct hv_pipeline_record *o, struct hv_record *r,
 	if (!hv_profile_complete(&profile))
 		return;
 	if (hv_ingest_derive(&o->frame, o->driver, &profile, &r->m) < 0)
-		log_debug("No body composition for %s: its frame does not decode again",
+		log_debug("No body composition for %s: its frame does not decode",
 			  r->id);
 }
 

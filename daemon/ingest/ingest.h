@@ -109,11 +109,14 @@ void hv_person_profile(const struct hv_person *p, int64_t now_s,
 
 /*
  * Derived readings (those with a method) of `m` for the person whose
- * profile is given: the old ones go, the raw frame is decoded with the
- * profile by its driver (driver NULL, or not decoding it: the registry) and
- * the derived readings of that decoding are added (none without a complete
- * profile). With no raw frame only the old ones go. Returns the number added, -EBADMSG
- * when the raw frame no longer decodes (m unchanged then).
+ * profile is given: the old ones go, and the driver's derive hook adds its
+ * own from what its decode kept in `m` (hv_registry_derive(); none without
+ * a complete profile). The frame is not decoded again: only a measurement
+ * that carries no inputs (a stored one, `homevitals assign`) has its raw
+ * frame decoded, once and without a profile, by its driver (driver NULL,
+ * or not decoding it: the registry). With neither, only the old ones go.
+ * Returns the number added, -EBADMSG when the raw frame no longer decodes
+ * (m unchanged then).
  */
 int hv_ingest_derive(const struct hv_frame *raw, const struct hv_driver *driver,
 		     const struct hv_profile *profile,

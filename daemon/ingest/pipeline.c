@@ -755,6 +755,8 @@ static int feed_gatt(struct hv_pipeline *p, struct device *d,
 		}
 		if (joined.user_index < 0)
 			joined.user_index = m->user_index;
+		/* Body composition as the last packet's decode gives it. */
+		joined.bia = m->bia;
 		joined.more_packets = false;
 		joined.final = true;
 		h.m = joined;

@@ -318,6 +318,37 @@ static void test_derive_replaces_derived_readings(void **state)
 	assert_int_equal(m.n_readings, 1 + (size_t)n);
 }
 
+/* A measurement its driver decoded carries what the derivation needs: the
+ * frame is not decoded again (a frame that would no longer decode does not
+ * matter), and the result is what decoding with the profile gives. */
+static void test_derive_does_not_decode_again(void **state)
+{
+	static const struct hv_profile karl = { .height_m = 1.80,
+						.age_years = 65,
+						.sex = HV_SEX_MALE };
+	const struct hv_driver *mi2 = hv_driver_by_id("xiaomi_mi_scale2");
+	struct hv_measurement m, with;
+	struct hv_frame fr, bad;
+	int n;
+
+	(void)state;
+	advert(&fr, MI2_FRAME);
+	assert_int_equal(hv_registry_decode(&fr, mi2, &m), 0);
+	fr.profile = &karl;
+	assert_int_equal(hv_registry_decode(&fr, mi2, &with), 0);
+	advert(&bad, MI2_MALFORMED);
+	n = hv_ingest_derive(&bad, mi2, &karl, &m);
+	assert_true(n > 2);
+	assert_int_equal(m.n_readings, with.n_readings);
+	for (size_t i = 0; i < with.n_readings; i++) {
+		assert_int_equal(m.readings[i].metric, with.readings[i].metric);
+		assert_true(m.readings[i].value == with.readings[i].value);
+	}
+	/* no frame at all: the same */
+	assert_int_equal(hv_ingest_derive(NULL, mi2, &karl, &m), n);
+	assert_int_equal(m.n_readings, with.n_readings);
+}
+
 static void test_person_profile(void **state)
 {
 	struct hv_profile p;
@@ -735,6 +766,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_all, setup, teardown),
 		cmocka_unit_test(test_derive_replaces_derived_readings),
+		cmocka_unit_test(test_derive_does_not_decode_again),
 		cmocka_unit_test(test_person_profile),
 	};
 
