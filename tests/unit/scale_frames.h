@@ -30,6 +30,10 @@ static const struct hv_profile sf_male44 = { .height_m = 1.80, .age_years = 44,
 					     .sex = HV_SEX_MALE };
 static const struct hv_profile sf_female35 = { .height_m = 1.65, .age_years = 35,
 					       .sex = HV_SEX_FEMALE };
+static const struct hv_profile sf_female30 = { .height_m = 1.67, .age_years = 30,
+					       .sex = HV_SEX_FEMALE };
+static const struct hv_profile sf_male35 = { .height_m = 1.80, .age_years = 35,
+					     .sex = HV_SEX_MALE };
 
 /* Claimed by id and rejected: status invalid with a reason. */
 static inline void sf_assert_invalid(const struct hv_measurement *m, const char *id)
@@ -69,6 +73,25 @@ static inline void sf_decode_invalid(const struct hv_frame *f,
 {
 	hv_test_decode(f, m);
 	sf_assert_invalid(m, id);
+}
+
+/* No driver claims f. */
+static inline void sf_assert_not_mine(const struct hv_frame *f)
+{
+	struct hv_measurement m;
+
+	hv_test_decode(f, &m);
+	if (m.status != HV_STATUS_NOT_MINE)
+		fail_msg("claimed by %s", m.driver ? m.driver : "?");
+}
+
+/* id is one of the NULL-terminated ids. */
+static inline bool sf_is_listed(const char *const *ids, const char *id)
+{
+	for (const char *const *d = ids; id && *d; d++)
+		if (strcmp(*d, id) == 0)
+			return true;
+	return false;
 }
 
 /* The reading of metric is value (to 1e-9). */
@@ -139,4 +162,35 @@ static inline void sf_roundtrip(const char *id, const char *name, bool final,
 	assert_int_equal(out.final, final);
 	for (size_t i = 0; i < n; i++)
 		hv_assert_near(hv_test_reading(&out, metrics[i]), values[i], 1e-6);
+}
+
+/*
+ * Encode a weight (and an impedance when ohm > 0) with id's encoder and
+ * decode it again under name: weight to 6 g, impedance to half an ohm,
+ * final kept; another target and a measurement without weight are refused.
+ */
+static inline void sf_roundtrip_weight(const char *id, const char *name, double kg,
+				       double ohm, bool final)
+{
+	const struct hv_driver *d = hv_driver_by_id(id);
+	struct hv_measurement in, out;
+	struct hv_frame f;
+	struct hv_uuid other = hv_uuid16(0x2a9d);
+
+	assert_non_null(d);
+	hv_measurement_init(&in, id);
+	in.final = final;
+	assert_int_equal(hv_measurement_add(&in, HV_METRIC_BODY_WEIGHT, kg), 0);
+	if (ohm > 0)
+		assert_int_equal(hv_measurement_add(&in, HV_METRIC_IMPEDANCE, ohm), 0);
+	assert_int_equal(d->encode(&in, NULL, &f), 0);
+	f.name = name;
+	sf_decode_as(&f, &out, id);
+	hv_assert_near(hv_test_reading(&out, HV_METRIC_BODY_WEIGHT), kg, 0.006);
+	if (ohm > 0)
+		hv_assert_near(hv_test_reading(&out, HV_METRIC_IMPEDANCE), ohm, 0.51);
+	assert_int_equal(out.final, final);
+	assert_int_equal(d->encode(&in, &other, &f), -EINVAL);
+	hv_measurement_init(&in, id);
+	assert_int_equal(d->encode(&in, NULL, &f), -EINVAL);
 }

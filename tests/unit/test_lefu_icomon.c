@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * Lefu / iComon family, with its EEBBL and Dr Trust SSW532 variants scale tests (driver lefu_icomon), drawn from
+ * Lefu / iComon family scale tests (driver lefu_icomon), with its EEBBL,
+ * Dr Trust SSW532 and Runstar R6 variants, drawn from
  * openScale's scale handlers (oliexdev/openScale@f7a733b2,
  * android_app/app/src/main/java/com/health/openscale/core/bluetooth/scales/).
  * Frames are written from the layouts in the driver's header comment unless
  * a test cites a published one; each is decoded through the whole registry.
  */
+#include "daemon/basic/macro.h"
 #include "tests/unit/scale_frames.h"
 
 /* --- EEBBL (a lefu_icomon variant) ------------------------------------------------- */
@@ -188,11 +190,151 @@ static void test_ssw532_conversation(void **state)
 	assert_int_equal(result->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
 }
 
+/* --- Runstar R6 (lefu_icomon, new framing) ------------------------------------ */
+
+/* openScale RunstarR6HandlerTest.kt (openScale@7d4c6d71): the frame of a
+ * physical R6 verbatim, and frames its helper builds (checksum computed) */
+#define R6_CAPTURED "f30800a30001032e4b024500000000000000" "0007"
+#define R6_A3 "010800a300014c084a01f4" "0000000000000000" "00"
+#define R6_A4 "010900a46800000000014c08" "00000000000000" "00"
+
+static void test_runstar_r6(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	hv_test_gatt(&f, "Runstar-R6", "ffb3", R6_CAPTURED, HV_CS_NONE);
+	sf_decode_as(&f, &m, "lefu_icomon");
+	assert_true(m.final);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 66.35);
+	sf_assert_reading(&m, HV_METRIC_HEART_RATE, 75);
+	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 581);
+
+	hv_test_gatt(&f, "Runstar-R6", "ffb3", R6_A3, HV_CS_NEW);
+	sf_decode_as(&f, &m, "lefu_icomon");
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 85.0);
+	sf_assert_reading(&m, HV_METRIC_HEART_RATE, 74);
+	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
+	/* a non-zero status is not a reason to drop the weighing */
+	hv_test_gatt(&f, "Runstar-R6", "ffb3",
+		     "010800a307014c084a01f4" "0000000000000000" "00", HV_CS_NEW);
+	hv_test_decode(&f, &m);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 85.0);
+	/* zero heart rate and impedance: absent, the weight kept */
+	hv_test_gatt(&f, "Runstar-R6", "ffb3",
+		     "010800a300014c0800000000" "00000000000000" "00", HV_CS_NEW);
+	hv_test_decode(&f, &m);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 85.0);
+	assert_null(hv_measurement_find(&m, HV_METRIC_HEART_RATE));
+	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
+	/* checksum 0x1E where 0x1F.. is due */
+	hv_test_gatt(&f, "Runstar-R6", "ffb3", R6_A3, HV_CS_NEW);
+	f.value[19] = (uint8_t)((f.value[19] + 1) & 0x1F);
+	sf_decode_invalid(&f, &m, "lefu_icomon");
+	/* the third byte not zero: no result */
+	hv_test_gatt(&f, "Runstar-R6", "ffb3",
+		     "010801a300014c084a01f4" "0000000000000000" "00", HV_CS_NEW);
+	hv_test_decode(&f, &m);
+	assert_int_equal(m.n_readings, 0);
+	/* a live frame and the device information are not results */
+	hv_test_gatt(&f, "Runstar-R6", "ffb2",
+		     "010600a20100014c08" "00000000000000000000" "00", HV_CS_NEW);
+	hv_test_decode(&f, &m);
+	assert_false(m.final);
+	hv_test_gatt(&f, "Runstar-R6", "ffb3",
+		     "010500a100010203" "0000000000000000000000" "00", HV_CS_NEW);
+	hv_test_decode(&f, &m);
+	assert_int_equal(m.n_readings, 0);
+
+	/* RunstarR6HandlerTest's Fitdays FG2202WB frame, verbatim: the first
+	 * part of a 0x1A message, status 0x25, 10.34 kg, heart rate 0 */
+	hv_test_gatt(&f, "Runstar-R6", "ffb3", "051a00a32500286400003200" "0a0000000a00001a",
+		     HV_CS_NONE);
+	sf_decode_as(&f, &m, "lefu_icomon");
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 10.34);
+	assert_null(hv_measurement_find(&m, HV_METRIC_HEART_RATE));
+	/* the Robi S9 keeps its 0x08 rule */
+	f.name = "Robi S9";
+	hv_test_decode(&f, &m);
+	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_WEIGHT));
+
+	/* the stored weighing (A4): 85.0 kg at Unix 0x68000000 */
+	hv_test_gatt(&f, "Runstar-R6", "ffb3", R6_A4, HV_CS_NEW);
+	f.now = 1744830464 + 3600;
+	sf_decode_as(&f, &m, "lefu_icomon");
+	assert_true(m.final);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 85.0);
+	assert_true(m.has_raw_device_time);
+	assert_int_equal(m.raw_device_time.year, 2025);
+	assert_int_equal(m.raw_device_time.month, 4);
+	assert_int_equal(m.raw_device_time.day, 16);
+	assert_int_equal(m.raw_device_time.hour, 19);
+	assert_int_equal(m.raw_device_time.minute, 7);
+
+	/* selected by its name alone */
+	f = (struct hv_frame){ .name = "Runstar-R6" };
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("lefu_icomon"));
+}
+
+static void test_runstar_r6_conversation(void **state)
+{
+	const struct hv_conversation *c = hv_driver_by_id("lefu_icomon")->conversation;
+	struct hv_session s = { .name = "Runstar-R6", .user_index = -1,
+				.records_expected = -1 };
+	const struct hv_step *init, *wait, *next;
+	size_t i_init, i_wait, i_ack, i_next;
+	struct hv_frame f;
+	char hex[64];
+
+	(void)state;
+	hv_test_check_conversation(c);
+	/* no AC start for it: the refused start leads to the R6 wait */
+	init = hv_test_find_step("lefu_icomon", "init F7", &i_init);
+	assert_int_equal(hv_test_payload("lefu_icomon", "init F7", &s, hex, sizeof(hex)),
+			 -EOPNOTSUPP);
+	wait = hv_test_find_step("lefu_icomon", "Runstar R6: wait for a frame", &i_wait);
+	assert_int_equal(init->on_fail, (int)i_wait);
+	hv_test_find_step("lefu_icomon", "Runstar R6: acknowledge", &i_ack);
+	next = hv_test_find_step("lefu_icomon", "Runstar R6: wait for the next", &i_next);
+	assert_int_equal(i_next, i_ack + 1);
+
+	/* the published frame, sequence 0xF3, is acknowledged: B0 F3 00 */
+	hv_test_gatt(&f, NULL, "ffb3", R6_CAPTURED, HV_CS_NONE);
+	assert_int_equal(wait->on_value(&s, f.value, f.value_len), HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, (int)i_ack);
+	assert_int_equal(hv_test_payload("lefu_icomon", "Runstar R6: acknowledge", &s,
+					 hex, sizeof(hex)), 0);
+	assert_string_equal(hex, "000300b0f3000000000000000000000000000003");
+	/* a stored weighing, then the device information */
+	hv_test_gatt(&f, NULL, "ffb3", R6_A4, HV_CS_NEW);
+	assert_int_equal(next->on_value(&s, f.value, f.value_len), HV_VALUE_GOTO);
+	hv_test_gatt(&f, NULL, "ffb3", "070500a100010203" "0000000000000000000000" "00",
+		     HV_CS_NEW);
+	assert_int_equal(next->on_value(&s, f.value, f.value_len), HV_VALUE_GOTO);
+	assert_int_equal(hv_test_payload("lefu_icomon", "Runstar R6: acknowledge", &s,
+					 hex, sizeof(hex)), 0);
+	assert_memory_equal(hex + 8, "07", 2);
+	/* a bad checksum or an A0 echo is not acknowledged */
+	f.value[19] ^= 1;
+	assert_int_equal(next->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+	hv_test_gatt(&f, NULL, "ffb3", "070300a0f300" "00000000000000000000000000" "00",
+		     HV_CS_NEW);
+	assert_int_equal(next->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+	/* the Robi S9 keeps needing its own handshake: nothing here is for
+	 * it (only an SSW532 set-up frame would go on), it ends at the timeout */
+	s.name = "Robi S9";
+	assert_int_equal(wait->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+	assert_int_equal(c->steps[wait->on_fail].op, HV_STEP_END);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_eebbl),
 		cmocka_unit_test(test_ssw532_conversation),
+		cmocka_unit_test(test_runstar_r6),
+		cmocka_unit_test(test_runstar_r6_conversation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
