@@ -165,12 +165,15 @@ static inline void sf_roundtrip(const char *id, const char *name, bool final,
 }
 
 /*
- * Encode a weight (and an impedance when ohm > 0) with id's encoder and
- * decode it again under name: weight to 6 g, impedance to half an ohm,
- * final kept; another target and a measurement without weight are refused.
+ * Encode a weight (and an impedance when ohm > 0, a heart rate when hr > 0,
+ * the record's time and user when with_time) with id's encoder and decode
+ * it again under name and quirks: weight to 6 g, impedance and heart rate
+ * to half a unit, final, time and user kept; another target and a
+ * measurement without weight are refused.
  */
-static inline void sf_roundtrip_weight(const char *id, const char *name, double kg,
-				       double ohm, bool final)
+static inline void sf_roundtrip_body(const char *id, const char *name, double kg,
+				     double ohm, double hr, bool final, bool with_time,
+				     unsigned quirks)
 {
 	const struct hv_driver *d = hv_driver_by_id(id);
 	struct hv_measurement in, out;
@@ -180,17 +183,40 @@ static inline void sf_roundtrip_weight(const char *id, const char *name, double 
 	assert_non_null(d);
 	hv_measurement_init(&in, id);
 	in.final = final;
+	if (with_time) {
+		in.has_raw_device_time = true;
+		in.raw_device_time = (struct hv_datetime){ 2024, 3, 15, 8, 30, 0 };
+		in.user_index = 3;
+	}
 	assert_int_equal(hv_measurement_add(&in, HV_METRIC_BODY_WEIGHT, kg), 0);
 	if (ohm > 0)
 		assert_int_equal(hv_measurement_add(&in, HV_METRIC_IMPEDANCE, ohm), 0);
+	if (hr > 0)
+		assert_int_equal(hv_measurement_add(&in, HV_METRIC_HEART_RATE, hr), 0);
 	assert_int_equal(d->encode(&in, NULL, &f), 0);
 	f.name = name;
+	f.quirks |= quirks;
 	sf_decode_as(&f, &out, id);
 	hv_assert_near(hv_test_reading(&out, HV_METRIC_BODY_WEIGHT), kg, 0.006);
 	if (ohm > 0)
 		hv_assert_near(hv_test_reading(&out, HV_METRIC_IMPEDANCE), ohm, 0.51);
+	if (hr > 0)
+		hv_assert_near(hv_test_reading(&out, HV_METRIC_HEART_RATE), hr, 0.51);
 	assert_int_equal(out.final, final);
+	if (with_time) {
+		assert_int_equal(out.raw_device_time.year, 2024);
+		assert_int_equal(out.raw_device_time.minute, 30);
+		assert_int_equal(out.user_index, 3);
+	}
 	assert_int_equal(d->encode(&in, &other, &f), -EINVAL);
+	/* nothing to encode without a weight */
 	hv_measurement_init(&in, id);
 	assert_int_equal(d->encode(&in, NULL, &f), -EINVAL);
+}
+
+/* sf_roundtrip_body() of a weight and an impedance only. */
+static inline void sf_roundtrip_weight(const char *id, const char *name, double kg,
+				       double ohm, bool final)
+{
+	sf_roundtrip_body(id, name, kg, ohm, 0, final, false, 0);
 }

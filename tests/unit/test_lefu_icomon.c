@@ -8,6 +8,7 @@
  * a test cites a published one; each is decoded through the whole registry.
  */
 #include "daemon/basic/macro.h"
+#include "daemon/common/measurement_json.h"
 #include "tests/unit/scale_frames.h"
 
 /* --- EEBBL (a lefu_icomon variant) ------------------------------------------------- */
@@ -328,6 +329,210 @@ static void test_runstar_r6_conversation(void **state)
 	assert_int_equal(c->steps[wait->on_fail].op, HV_STEP_END);
 }
 
+/* --- LeFu / Icomon -------------------------------------------------------- */
+
+static void test_lefu_ac(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	/* live weight 0x1C48 = 72.40 kg */
+	hv_test_gatt(&f, "Swan", "ffb2", "ac021c480000ce00", HV_CS_AC);
+	sf_decode_as(&f, &m, "lefu_icomon");
+	assert_false(m.final);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
+	/* stable weight (0xCA): the final weight, first packet (the
+	 * impedance completes it) */
+	hv_test_gatt(&f, "Swan", "ffb2", "ac021c480000ca00", HV_CS_AC);
+	sf_decode_as(&f, &m, "lefu_icomon");
+	assert_true(m.final);
+	assert_true(m.more_packets);
+	/* FitTrack: 0.1 kg steps, 0x02D4 = 72.4 */
+	hv_test_gatt(&f, "FitTrack", "ffb2", "ac0202d40000ca00", HV_CS_AC);
+	hv_test_decode(&f, &m);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
+
+	/* impedance 500 Ohm with the kept weight (session quirks) */
+	hv_test_gatt(&f, "Swan", "ffb2", "ac02fd0101f4cb00", HV_CS_AC);
+	sf_decode_as(&f, &m, "lefu_icomon");
+	assert_false(m.final); /* no weight kept: not a measurement */
+	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
+	f.quirks = 7240u << 8;
+	f.profile = &sf_male44;
+	hv_test_decode(&f, &m);
+	assert_true(m.final);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
+	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
+	assert_string_equal(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT),
+			    "standard_impedance");
+
+	/* FitTrack dump value: fat 23.5 %, live */
+	hv_test_gatt(&f, "FitTrack", "ffb2", "ac02fe0200ebcb00", HV_CS_AC);
+	hv_test_decode(&f, &m);
+	assert_false(m.final);
+	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 23.5);
+	hv_test_gatt(&f, "FitTrack", "ffb2", "ac02fe040009cb00", HV_CS_AC);
+	hv_test_decode(&f, &m);
+	sf_assert_reading(&m, HV_METRIC_VISCERAL_FAT_RATING, 9);
+
+	/* bad checksum; wrong length; command echo */
+	hv_test_gatt(&f, "Swan", "ffb2", "ac021c480000ce00", HV_CS_NONE);
+	sf_decode_invalid(&f, &m, "lefu_icomon");
+	hv_test_gatt(&f, "Swan", "ffb2", "ac021c4800", HV_CS_NONE);
+	sf_decode_invalid(&f, &m, "lefu_icomon");
+	hv_test_gatt(&f, "Swan", "ffb2", "ac02f7000000cc00", HV_CS_AC);
+	sf_decode_as(&f, &m, "lefu_icomon");
+	assert_int_equal(m.n_readings, 0);
+
+	/* nameless 0xFFB2: shared, nobody claims it */
+	hv_test_gatt(&f, NULL, "ffb2", "ac021c480000ce00", HV_CS_AC);
+	hv_test_decode(&f, &m);
+	assert_int_equal(m.status, HV_STATUS_NOT_MINE);
+}
+
+static void test_lefu_composite(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	/* part 1: 2024-03-15 08:30:00, weight 72.4, BMI 22.3, fat 23.5 */
+	hv_test_gatt(&f, "icomon", "ffb2",
+		     "ac02ff" "000221" "18030f081e00" "02d4" "00df" "00eb" "0000", HV_CS_NONE);
+	sf_decode_as(&f, &m, "lefu_icomon");
+	assert_true(m.more_packets);
+	assert_false(m.final);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
+	sf_assert_reading(&m, HV_METRIC_BMI, 22.3);
+	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 23.5);
+	assert_int_equal(m.raw_device_time.year, 2024);
+	assert_int_equal(m.raw_device_time.minute, 30);
+	assert_null(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT));
+
+	/* part 2: muscle 38.2 %, BMR, bone 3.1, water 55.1 %, age 41,
+	 * protein 16.0 % (little-endian) */
+	hv_test_gatt(&f, "icomon", "ffb2",
+		     "0100" "7e01" "0000" "1f00" "2702" "29" "a000" "00000000000000",
+		     HV_CS_NONE);
+	sf_decode_as(&f, &m, "lefu_icomon");
+	assert_true(m.final);
+	sf_assert_reading(&m, HV_METRIC_MUSCLE_PERCENT, 38.2);
+	sf_assert_reading(&m, HV_METRIC_BONE_MASS, 3.1);
+	sf_assert_reading(&m, HV_METRIC_BODY_WATER_PERCENT, 55.1);
+	sf_assert_reading(&m, HV_METRIC_PROTEIN_PERCENT, 16.0);
+
+	/* fat above 100 %: invalid */
+	hv_test_gatt(&f, "icomon", "ffb2",
+		     "ac02ff" "000221" "18030f081e00" "02d4" "00df" "0fff" "0000", HV_CS_NONE);
+	sf_decode_invalid(&f, &m, "lefu_icomon");
+}
+
+static void test_lefu_new_framing(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	/* Robi S9 final: 72 400 g = 0x011AD0, HR 72, 500 Ohm */
+	hv_test_gatt(&f, "Robi S9", "ffb3",
+		     "050800a3" "00" "011ad0" "48" "01f4" "0000000000000000" "00", HV_CS_NEW);
+	f.profile = &sf_male44;
+	sf_decode_as(&f, &m, "lefu_icomon");
+	assert_true(m.final);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
+	sf_assert_reading(&m, HV_METRIC_HEART_RATE, 72);
+	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
+	assert_string_equal(hv_test_method(&m, HV_METRIC_FAT_FREE_MASS),
+			    "standard_impedance");
+
+	/* A2 live: locked, grams at [6..8] */
+	hv_test_gatt(&f, "Robi S9", "ffb2",
+		     "060700a2" "03" "00" "011ad0" "00000000000000000000" "00", HV_CS_NEW);
+	sf_decode_as(&f, &m, "lefu_icomon");
+	assert_false(m.final);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
+
+	/* SSW532 result: this weighing (A3), valid, grams at [9..11] */
+	hv_test_gatt(&f, "SSW532", "ffb3",
+		     "072300a3" "0000000000" "011ad0" "0000" "01" "0000000000", HV_CS_NEW);
+	sf_decode_as(&f, &m, "lefu_icomon");
+	assert_true(m.final);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
+	/* a stored replay is not a new measurement */
+	hv_test_gatt(&f, "SSW532", "ffb3",
+		     "072300a1" "0000000000" "011ad0" "0000" "01" "0000000000", HV_CS_NEW);
+	sf_decode_as(&f, &m, "lefu_icomon");
+	assert_int_equal(m.n_readings, 0);
+
+	/* the checksum by hand: a3+01+1a+f0+48+01+f4 = 0x2EB, mod 32 = 0x0B
+	 * (mod 64 would be 0x2B) */
+	hv_test_gatt(&f, "Robi S9", "ffb3",
+		     "050800a3" "00" "011af0" "48" "01f4" "0000000000000000" "0b", HV_CS_NONE);
+	sf_decode_as(&f, &m, "lefu_icomon");
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.432);
+
+	/* the 5-bit checksum is checked */
+	hv_test_gatt(&f, "Robi S9", "ffb3",
+		     "050800a3" "00" "011ad0" "48" "01f4" "0000000000000000" "00", HV_CS_NEW);
+	f.value[19] ^= 0x01;
+	sf_decode_invalid(&f, &m, "lefu_icomon");
+}
+
+static void test_lefu_conversation(void **state)
+{
+	struct hv_session s = sf_session("Swan");
+	const struct hv_step *stable, *result;
+	struct hv_frame f;
+	struct hv_measurement m;
+	char hex[64];
+
+	(void)state;
+	hv_test_assert_payload("lefu_icomon", "init F7", &s, "ac02f7000000ccc3");
+	hv_test_assert_payload("lefu_icomon", "init FA", &s, "ac02fa000000ccc6");
+	/* male (1), 44 y, 180 cm */
+	hv_test_assert_payload("lefu_icomon", "user", &s, "ac02fb012cb4cca8");
+	/* local date 2024-03-15 → 24 3 15, time 09:30:00 */
+	hv_test_assert_payload("lefu_icomon", "date", &s, "ac02fd18030fccf3");
+	hv_test_assert_payload("lefu_icomon", "time", &s, "ac02fc091e00ccef");
+	hv_test_assert_payload("lefu_icomon", "unit", &s, "ac02fe060000ccd0");
+	/* Robi S9 needs the vendor handshake: the conversation refuses */
+	s.name = "Robi S9";
+	assert_int_equal(hv_test_payload("lefu_icomon", "init F7", &s, hex, sizeof(hex)),
+			 -EOPNOTSUPP);
+
+	/* a stable weight is kept in the session; the impedance frame then
+	 * decodes as the measurement */
+	s = sf_session("Swan");
+	stable = hv_test_find_step("lefu_icomon", "wait for a stable weight", NULL);
+	result = hv_test_find_step("lefu_icomon", "wait for the impedance", NULL);
+	hv_test_gatt(&f, "Swan", "ffb2", "ac021c480000ce00", HV_CS_AC);
+	assert_int_equal(stable->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+	hv_test_gatt(&f, "Swan", "ffb2", "ac021c480000ca00", HV_CS_AC);
+	assert_int_equal(stable->on_value(&s, f.value, f.value_len), HV_VALUE_DONE);
+	hv_test_gatt(&f, "Swan", "ffb2", "ac02fd0101f4cb00", HV_CS_AC);
+	assert_int_equal(result->on_value(&s, f.value, f.value_len), HV_VALUE_DONE);
+	f.quirks = s.quirks;
+	sf_decode_as(&f, &m, "lefu_icomon");
+	assert_true(m.final);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
+	/* FitTrack: 0.1 kg steps kept as 0.01 kg */
+	s = sf_session("FitTrack");
+	hv_test_gatt(&f, "FitTrack", "ffb2", "ac0202d40000ca00", HV_CS_AC);
+	assert_int_equal(stable->on_value(&s, f.value, f.value_len), HV_VALUE_DONE);
+	assert_int_equal(s.quirks >> 8, 7240);
+}
+
+
+/* The encoder's frames decode back to what was encoded. */
+static void test_lefu_icomon_encoder_roundtrip(void **state)
+{
+	(void)state;
+	sf_roundtrip_body("lefu_icomon", "Swan", 72.4, 0, 0, false, false, 0);
+	sf_roundtrip_body("lefu_icomon", "Robi S9", 72.4, 500, 72, true, false, 0);
+	sf_roundtrip_body("lefu_icomon", "icomon", 150.25, 0, 0, true, false, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +540,11 @@ int main(void)
 		cmocka_unit_test(test_ssw532_conversation),
 		cmocka_unit_test(test_runstar_r6),
 		cmocka_unit_test(test_runstar_r6_conversation),
+		cmocka_unit_test(test_lefu_ac),
+		cmocka_unit_test(test_lefu_composite),
+		cmocka_unit_test(test_lefu_new_framing),
+		cmocka_unit_test(test_lefu_conversation),
+		cmocka_unit_test(test_lefu_icomon_encoder_roundtrip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -241,6 +241,110 @@ static void test_sinocare_set_theengs_not_claimed(void **state)
 	hv_test_theengs_not_claimed(sinocare_set_drivers, true);
 }
 
+
+/* Soehnle Shape/Style, LeFu/Icomon, Keep S3, Vitafit VT701. */
+static const char *const soehnle_set_drivers[] = {
+	"soehnle_shape", "lefu_icomon", "keep_s3", "vitafit", NULL,
+};
+
+/* Each family's frame as its test (tests/unit/test_<driver>.c) writes it
+ * from the driver's layout. */
+static const struct family_frame soehnle_set_frames[] = {
+	{ "soehnle_shape", "Shape100", "352e3001-28e9-40b8-a361-6db4cca4147c",
+	  "090207e8030f081e0002d4022601f4", HV_CS_NONE },
+	{ "lefu_icomon", "Swan", "ffb2", "ac021c480000ce00", HV_CS_AC },
+	{ "lefu_icomon", "FitTrack", "ffb2", "ac0202d40000ca00", HV_CS_AC },
+	{ "lefu_icomon", "Robi S9", "ffb3",
+	  "050800a300011ad04801f4" "000000000000000000", HV_CS_NEW },
+	{ "keep_s3", "Keep_S3", "ff01", "0353570008293890000001f448", HV_CS_NONE },
+	{ "vitafit", "Vitafit", "fff1", "5a0a26100200000" "01c4800aa", HV_CS_VITAFIT },
+	/* the first half's families, for the other direction */
+	{ "qn_scale", "QN-Scale", "fff1", "100bff1c480101f401f400", HV_CS_SUM },
+	{ "eufy_1byone", "eufy T9147", "fff4", "cf9614401f000000000000",
+	  HV_CS_NONE },
+	{ "beurer_sanitas", "SANITAS SBF70", "ffe1",
+	  "e759030265f4070805a801f400eb0227017e0000", HV_CS_NONE },
+};
+
+static void test_soehnle_set_cross_family(void **state)
+{
+	static const struct family_set set = {
+		.frames = soehnle_set_frames,
+		.n_frames = ELEMENTSOF(soehnle_set_frames),
+		.ours = soehnle_set_drivers,
+		.claims_own = true,
+		.either_ours = true,
+	};
+
+	(void)state;
+	assert_no_cross_claims(&set);
+}
+
+static void test_soehnle_set_theengs_not_claimed(void **state)
+{
+	(void)state;
+	hv_test_theengs_not_claimed(soehnle_set_drivers, true);
+}
+
+static void test_soehnle_set_conversations_well_formed(void **state)
+{
+	(void)state;
+	for (const char *const *id = soehnle_set_drivers; *id; id++) {
+		const struct hv_driver *d = hv_driver_by_id(*id);
+
+		assert_non_null(d);
+		assert_non_null(d->claims_device);
+		assert_non_null(d->encode);
+		hv_test_check_conversation(d->conversation);
+	}
+}
+
+static void test_soehnle_set_selection(void **state)
+{
+	struct hv_frame f;
+
+	(void)state;
+	f = (struct hv_frame){ .name = "Shape100" };
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("soehnle_shape"));
+	f = (struct hv_frame){ .name = "Keep_S3" };
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("keep_s3"));
+	f = (struct hv_frame){ .name = "keep_s3" };
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("keep_s3"));
+	f = (struct hv_frame){ .name = "Vitafit" };
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("vitafit"));
+	f = (struct hv_frame){ .name = "FitTrack" };
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("lefu_icomon"));
+	f = (struct hv_frame){ .name = "icomon" };
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("lefu_icomon"));
+	/* "icomon" exactly; "yg" exactly */
+	f = (struct hv_frame){ .name = "icomonitor" };
+	assert_null(hv_registry_select(&f));
+	f = (struct hv_frame){ .name = "ygrid" };
+	assert_null(hv_registry_select(&f));
+
+	/* the 0xFFB0 service alone (as openScale), but not 1byone's */
+	f = (struct hv_frame){ .name = "Scale", .n_service_uuids = 1 };
+	f.service_uuids[0] = hv_uuid16(0xFFB0);
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("lefu_icomon"));
+	f.name = "1byone scale";
+	assert_false(hv_driver_by_id("lefu_icomon")->claims_device(&f));
+
+	/* the Soehnle service in an advert, nameless */
+	f = (struct hv_frame){ .n_service_uuids = 1 };
+	assert_int_equal(hv_uuid_parse("352e3000-28e9-40b8-a361-6db4cca4147c",
+				       &f.service_uuids[0]), 0);
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("soehnle_shape"));
+
+	/* shared UUIDs without a name select nobody of ours */
+	f = (struct hv_frame){ .n_service_uuids = 1 };
+	f.service_uuids[0] = hv_uuid16(0x00FF);
+	assert_true(hv_registry_select(&f) == NULL ||
+		    !sf_is_listed(soehnle_set_drivers, hv_registry_select(&f)->id));
+	f.service_uuids[0] = hv_uuid16(0xFFF0);
+	assert_true(hv_registry_select(&f) == NULL ||
+		    !sf_is_listed(soehnle_set_drivers, hv_registry_select(&f)->id));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +353,10 @@ int main(void)
 		cmocka_unit_test(test_aaax_set_selection),
 		cmocka_unit_test(test_sinocare_set_cross_family),
 		cmocka_unit_test(test_sinocare_set_theengs_not_claimed),
+		cmocka_unit_test(test_soehnle_set_cross_family),
+		cmocka_unit_test(test_soehnle_set_theengs_not_claimed),
+		cmocka_unit_test(test_soehnle_set_conversations_well_formed),
+		cmocka_unit_test(test_soehnle_set_selection),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
