@@ -220,3 +220,37 @@ static inline void sf_roundtrip_weight(const char *id, const char *name, double 
 {
 	sf_roundtrip_body(id, name, kg, ohm, 0, final, false, 0);
 }
+
+/*
+ * Encode a weight (and an impedance when ohm > 0) shown in unit with id's
+ * encoder and decode it again under name: weight to 51 g (a display unit's
+ * resolution), impedance to half an ohm, final kept when keeps_final (a
+ * driver whose frames do not carry it marks its own); another target is
+ * refused.
+ */
+static inline void sf_roundtrip_display(const char *id, const char *name, double kg,
+					double ohm, bool final,
+					enum hv_display_unit unit, bool keeps_final)
+{
+	const struct hv_driver *d = hv_driver_by_id(id);
+	struct hv_measurement in, out;
+	struct hv_frame f;
+	struct hv_uuid other = hv_uuid16(0x2a9d);
+
+	assert_non_null(d);
+	hv_measurement_init(&in, id);
+	in.final = final;
+	in.display_unit = unit;
+	assert_int_equal(hv_measurement_add(&in, HV_METRIC_BODY_WEIGHT, kg), 0);
+	if (ohm > 0)
+		assert_int_equal(hv_measurement_add(&in, HV_METRIC_IMPEDANCE, ohm), 0);
+	assert_int_equal(d->encode(&in, NULL, &f), 0);
+	f.name = name;
+	sf_decode_as(&f, &out, id);
+	hv_assert_near(hv_test_reading(&out, HV_METRIC_BODY_WEIGHT), kg, 0.051);
+	if (ohm > 0)
+		hv_assert_near(hv_test_reading(&out, HV_METRIC_IMPEDANCE), ohm, 0.51);
+	if (keeps_final)
+		assert_int_equal(out.final, final);
+	assert_int_equal(d->encode(&in, &other, &f), -EINVAL);
+}

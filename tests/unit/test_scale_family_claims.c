@@ -345,6 +345,93 @@ static void test_soehnle_set_selection(void **state)
 		    !sf_is_listed(soehnle_set_drivers, hv_registry_select(&f)->id));
 }
 
+
+/* Beurer/Sanitas, QN, Yunmai, Yunmai X, Medisana BS4xx, OKOK, 1byone/Eufy. */
+static const char *const beurer_set_drivers[] = {
+	"beurer_sanitas", "qn_scale", "yunmai", "yunmai_x", "medisana_bs4xx",
+	"okok_chipsea", "eufy_1byone", NULL,
+};
+
+/* Each family's frame as its test (tests/unit/test_<driver>.c) writes it
+ * from the driver's layout. */
+static const struct family_frame beurer_set_frames[] = {
+	{ "beurer_sanitas", "SANITAS SBF70", "ffe1",
+	  "e759030265f4070805a801f400eb0227017e0000", HV_CS_NONE },
+	{ "qn_scale", "QN-Scale", "ffe1", "100bff1c480101f401f400", HV_CS_SUM },
+	{ "qn_scale", "QN-Scale", "fff1", "100bff1c480101f401f400", HV_CS_SUM },
+	{ "yunmai", "YUNMAI-ISM2-W", "ffe4",
+	  "0d1012020065f40708000000011c4801f400", HV_CS_XOR_FROM1 },
+	{ "medisana_bs4xx", "0202B6", "8a21", "00481c000008c4b61a0000000002",
+	  HV_CS_NONE },
+	{ "eufy_1byone", "eufy T9147", "fff4", "cf9614401f000000000000",
+	  HV_CS_NONE },
+	{ "yunmai_x", NULL, NULL, "6655443322110b741704031c4801f4a6", HV_CS_NONE },
+	{ "okok_chipsea", NULL, NULL, "c05a02d40000000001000000000000",
+	  HV_CS_NONE },
+	{ "qn_scale", NULL, NULL,
+	  "ffffaabb1122334455660000000000000020" "00481c", HV_CS_NONE },
+};
+
+static void test_beurer_set_cross_family(void **state)
+{
+	static const struct family_set set = {
+		.frames = beurer_set_frames,
+		.n_frames = ELEMENTSOF(beurer_set_frames),
+		.ours = beurer_set_drivers,
+		.claims_own = true,
+		.skip_gatt_only = true,
+	};
+
+	(void)state;
+	assert_no_cross_claims(&set);
+}
+
+static void test_beurer_set_theengs_not_claimed(void **state)
+{
+	(void)state;
+	hv_test_theengs_not_claimed(beurer_set_drivers, false);
+}
+
+static void test_beurer_set_conversations_well_formed(void **state)
+{
+	(void)state;
+	for (const char *const *id = beurer_set_drivers; *id; id++) {
+		const struct hv_driver *d = hv_driver_by_id(*id);
+
+		assert_non_null(d);
+		assert_non_null(d->claims_device);
+		assert_non_null(d->encode);
+		if (d->conversation)
+			hv_test_check_conversation(d->conversation);
+	}
+}
+
+static void test_beurer_set_selection(void **state)
+{
+	struct hv_frame f = { 0 };
+	struct hv_uuid svc = hv_uuid16(0xFFE0);
+
+	(void)state;
+	/* QN needs its service in an advert, besides its name */
+	f.name = "QN-Scale";
+	assert_false(hv_driver_by_id("qn_scale")->claims_device(&f));
+	f.n_service_uuids = 1;
+	f.service_uuids[0] = svc;
+	assert_true(hv_driver_by_id("qn_scale")->claims_device(&f));
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("qn_scale"));
+
+	f = (struct hv_frame){ .name = "YUNMAI-ISM2-W" };
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("yunmai"));
+	f = (struct hv_frame){ .name = "sbf75" };
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("beurer_sanitas"));
+	f = (struct hv_frame){ .name = "eufy T9147" };
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("eufy_1byone"));
+	f = (struct hv_frame){ .name = "013198ABC" };
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("medisana_bs4xx"));
+	f = (struct hv_frame){ .name = "Some Thermometer" };
+	assert_null(hv_registry_select(&f));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +444,10 @@ int main(void)
 		cmocka_unit_test(test_soehnle_set_theengs_not_claimed),
 		cmocka_unit_test(test_soehnle_set_conversations_well_formed),
 		cmocka_unit_test(test_soehnle_set_selection),
+		cmocka_unit_test(test_beurer_set_cross_family),
+		cmocka_unit_test(test_beurer_set_theengs_not_claimed),
+		cmocka_unit_test(test_beurer_set_conversations_well_formed),
+		cmocka_unit_test(test_beurer_set_selection),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
