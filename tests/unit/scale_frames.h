@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/basic/macro.h"
+#include "daemon/bluez/gatt_session.h"
+#include "daemon/ingest/pipeline.h"
 #include "drivers/bytes.h"
 #include "drivers/conversation.h"
 #include "drivers/registry.h"
@@ -253,4 +256,217 @@ static inline void sf_roundtrip_display(const char *id, const char *name, double
 	if (keeps_final)
 		assert_int_equal(out.final, final);
 	assert_int_equal(d->encode(&in, &other, &f), -EINVAL);
+}
+
+/* --- replaying a session's frames ----------------------------------------
+ *
+ * Frames are decoded as a session delivers them: sf_replay() runs the
+ * driver's conversation as the GATT runner does (daemon/bluez/bluez.c:
+ * every value decoded by the session's driver with the session's quirks
+ * and name, then handed to the step waiting on its characteristic), so
+ * the scale-info and setting frames before a weight count. sf_stored()
+ * then feeds what the session decoded to the pipeline, to see what a
+ * weighing stores: one record, packets joined.
+ */
+
+/* 2026-08-21 12:00:00 UTC: after every capture below. */
+#define SF_NOW 1787313600
+
+#define SF_MAX_FRAMES 16
+
+/* The user slot the Renpho app registers (0xAA). */
+/* A value from the scale: the characteristic (16-bit UUID text), the
+ * bytes as hex, and for frames the sources write without their checksum,
+ * the checksum to write over the last byte(s). */
+struct sf_value {
+	const char *chr;
+	const char *hex;
+	enum hv_test_checksum cs;
+};
+
+struct sf_session_run {
+	struct hv_session s;
+	struct hv_conv c;
+	size_t n;
+	struct hv_measurement m[SF_MAX_FRAMES];
+	struct hv_frame f[SF_MAX_FRAMES];
+	bool fed[SF_MAX_FRAMES]; /* a step took the value */
+};
+
+static inline bool sf_is_absent(const char *const *absent, const char *chr)
+{
+	for (; absent && *absent; absent++)
+		if (strcmp(*absent, chr) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Run the steps that need no value from the scale: subscriptions and
+ * writes succeed unless their characteristic is absent; a read takes the
+ * next value when it is on the read characteristic (*next advances), else
+ * fails. Stops at a WAIT or the end.
+ */
+static inline void sf_run_to_wait(struct sf_session_run *r, const char *const *absent,
+			const struct sf_value *values, size_t n, size_t *next)
+{
+	const struct hv_step *st;
+
+	while ((st = hv_conv_current(&r->c)) && st->op != HV_STEP_WAIT) {
+		if (sf_is_absent(absent, st->characteristic)) {
+			hv_conv_step_done(&r->c, -ENOENT);
+			continue;
+		}
+		if (st->op == HV_STEP_WRITE) {
+			uint8_t buf[255];
+			size_t len;
+
+			/* What the runner would send must build. */
+			if (hv_conv_write_payload(st, &r->s, buf, sizeof(buf),
+						  &len) < 0 &&
+			    !(st->flags & HV_STEP_OPTIONAL))
+				fail_msg("step '%s' has no payload", st->what);
+		}
+		if (st->op == HV_STEP_READ) {
+			if (*next < n && strcmp(values[*next].chr,
+						st->characteristic) == 0)
+				return; /* the caller feeds it */
+			hv_conv_step_done(&r->c, -ENODATA);
+			continue;
+		}
+		hv_conv_step_done(&r->c, 0);
+	}
+}
+
+/*
+ * The session of driver `id` with the device named `name` (may be NULL)
+ * receives `values` in order; r->m[i] is what values[i] decoded to.
+ * *r->s may be prepared by the caller (user slot, profile) when
+ * `prepared` is true.
+ */
+static inline void sf_replay_ex(struct sf_session_run *r, bool prepared, const char *id,
+		      const char *name, const char *const *absent,
+		      const struct sf_value *values, size_t n)
+{
+	const struct hv_driver *d = hv_driver_by_id(id);
+	size_t next = 0;
+
+	assert_non_null(d);
+	assert_non_null(d->conversation);
+	assert_true(n <= SF_MAX_FRAMES);
+	if (!prepared)
+		hv_session_init(&r->s, SF_NOW);
+	r->s.name = name;
+	hv_conv_init(&r->c, d->conversation, &r->s);
+	r->n = n;
+	memset(r->fed, 0, sizeof(r->fed));
+	sf_run_to_wait(r, absent, values, n, &next);
+	while (next < n) {
+		struct hv_frame f;
+		size_t i = next++;
+
+		hv_test_gatt(&f, name, values[i].chr, values[i].hex,
+			     values[i].cs);
+		f.quirks = r->s.quirks;
+		f.now = SF_NOW;
+		f.profile = hv_profile_complete(&r->s.profile) ? &r->s.profile :
+								  NULL;
+		/* The runner decodes with the session's driver alone. */
+		hv_measurement_init(&r->m[i], id);
+		(void)hv_registry_decode(&f, d, &r->m[i]);
+		r->f[i] = f;
+		if (hv_conv_waits_for(&r->c, &f.characteristic) ||
+		    (hv_conv_current(&r->c) &&
+		     hv_conv_current(&r->c)->op == HV_STEP_READ)) {
+			(void)hv_conv_feed(&r->c, f.value, f.value_len);
+			r->fed[i] = true;
+		}
+		sf_run_to_wait(r, absent, values, n, &next);
+	}
+}
+
+static inline void sf_replay(struct sf_session_run *r, const char *id, const char *name,
+		   const struct sf_value *values, size_t n)
+{
+	sf_replay_ex(r, false, id, name, NULL, values, n);
+}
+
+/* --- what a session stores ------------------------------------------------ */
+
+#define SF_MAX_RECORDS 4
+
+struct sf_sink {
+	size_t n;
+	struct hv_record records[SF_MAX_RECORDS];
+};
+
+/* Keep what one pipeline call emitted (the records are the pipeline's
+ * until its next call). */
+static inline void sf_sink_take(struct sf_sink *s, const struct hv_pipeline_output *out)
+{
+	for (size_t i = 0; i < out->n_records; i++) {
+		assert_true(s->n < SF_MAX_RECORDS);
+		s->records[s->n] = out->records[i].record;
+		s->records[s->n].raw = NULL;
+		s->n++;
+	}
+}
+
+/*
+ * Feed the session's measurements (OK ones, as the runner does) to a
+ * pipeline, a second apart, then let it settle; *ret gets what it
+ * emitted for storing.
+ */
+static inline void sf_stored(const struct sf_session_run *r, struct sf_sink *ret)
+{
+	struct hv_pipeline *p;
+	struct hv_pipeline_output out;
+	struct hv_clock_sample now = {
+		.mono_usec = 1000 * USEC_PER_SEC,
+		.wall_usec = (int64_t)SF_NOW * 1000000,
+		.wall_known = true,
+	};
+
+	*ret = (struct sf_sink){ 0 };
+	assert_int_equal(hv_pipeline_new(NULL, &p), 0);
+	for (size_t i = 0; i < r->n; i++) {
+		struct hv_frame f = r->f[i];
+
+		now.mono_usec += USEC_PER_SEC;
+		now.wall_usec += 1000000;
+		if (r->m[i].status != HV_STATUS_OK)
+			continue;
+		f.address = "C8:47:8C:00:00:02";
+		assert_int_equal(hv_pipeline_feed(
+					 p, &f, hv_driver_by_id(r->m[i].driver),
+					 &r->m[i], &now, &out),
+				 0);
+		sf_sink_take(ret, &out);
+	}
+	now.mono_usec += 120 * USEC_PER_SEC;
+	now.wall_usec += 120 * 1000000LL;
+	assert_int_equal(hv_pipeline_tick(p, &now, &out), 0);
+	sf_sink_take(ret, &out);
+	hv_pipeline_free(p);
+}
+
+static inline double sf_stored_reading(const struct hv_record *rec, enum hv_metric metric)
+{
+	const struct hv_reading *v = hv_measurement_find(&rec->m, metric);
+
+	if (!v)
+		fail_msg("no %s stored", hv_metric_info(metric)->name);
+	return v->value;
+}
+
+static inline void sf_assert_ok(const struct hv_measurement *m, const char *id)
+{
+	if (m->status != HV_STATUS_OK)
+		fail_msg("%s: status %d (%s)", id, m->status, m->error);
+	hv_test_assert_driver(m, id);
+}
+
+static inline void sf_assert_weight(const struct hv_measurement *m, double kg)
+{
+	hv_assert_near(hv_test_present(m, HV_METRIC_BODY_WEIGHT), kg, 0.0051);
 }

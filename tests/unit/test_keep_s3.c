@@ -174,12 +174,155 @@ static void test_keep_s3_encoder_roundtrip(void **state)
 	sf_roundtrip_body("keep_s3", "Keep_S3", 88.15, 0, 0, false, false, 0);
 }
 
+/* --- published captures ---------------------------------------------------
+ *
+ * Frames captured from real scales and published, with the values the
+ * device showed or the source decoded, by other projects: openScale's
+ * handler tests (oliexdev/openScale), ble-scale-sync's adapter tests
+ * (KristianP26/ble-scale-sync) and the issue threads they cite. Each frame
+ * names its source (repository, path, commit) next to it; the stated
+ * values are the expectations.
+ */
+
+/* --- Keep S3 -------------------------------------------------------------- */
+
+/*
+ * oliexdev/openScale android_app/app/src/test/java/com/health/openscale/
+ * core/bluetooth/scales/KeepS3HandlerTest.kt at
+ * cfec324fd0734a170dc333a4cd074d1f54507dbb: the capture-verified final
+ * measurements (03 53 57 00 08 29 42 7C 00 00 01 2D 6B: 85.10 kg, 301 Ohm,
+ * 107/min; … 29 42 68 00 00 01 2C 61: 85.00 kg, 300 Ohm, 97/min), the
+ * live event 03 53 57 00 08 00 42 5E 00 00 00 00 00 (84.95 kg), and the
+ * final records its finalRecord() writes from the captures' values (the
+ * token "0123456789abcdef01234567" twice, weight, encoded 50 and 100 kHz
+ * impedances, phase angles, heart rate): 50 kHz 506 / 502 Ohm. The
+ * responses are written by that test's response() helper.
+ */
+/* "0123456789abcdef01234567" twice, ASCII */
+#define KEEP_TOKEN2                                                      \
+	"303132333435363738396162636465663031323334353637"                \
+	"303132333435363738396162636465663031323334353637"
+#define KEEP_RECORD_1                                                    \
+	"035358003d" KEEP_TOKEN2 "427c" "5e255a" "2627da" "ffb4" "ffb4" "6b"
+#define KEEP_RECORD_2                                                    \
+	"035358003d" KEEP_TOKEN2 "4268" "8227e5" "6c66ac" "ffb3" "ffb3" "61"
+
+static void test_keep_s3_final_events(void **state)
+{
+	static const struct {
+		const char *hex;
+		double kg, ohm, bpm;
+	} events[] = {
+		{ "035357000829427c0000012d6b", 85.10, 301, 107 },
+		{ "03535700082942680000012c61", 85.00, 300, 97 },
+	};
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(events); i++) {
+		hv_test_gatt(&f, "Keep_S3", "ff01", events[i].hex, HV_CS_NONE);
+		hv_test_decode(&f, &m);
+		sf_assert_ok(&m, "keep_s3");
+		sf_assert_weight(&m, events[i].kg);
+		hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE),
+			       events[i].ohm, 1e-9);
+		hv_assert_near(hv_test_reading(&m, HV_METRIC_HEART_RATE),
+			       events[i].bpm, 1e-9);
+	}
+}
+
+static void test_keep_s3_session(void **state)
+{
+	const struct sf_value v[] = {
+		{ "ff01", "025338000080" },
+		{ "ff01", "02530a00048012345678" },
+		{ "ff01", "025301000080" },
+		{ "ff01", "025305000080" },
+		{ "ff01", "0253e7000080" },
+		{ "ff01", "0253f500018001" },
+		{ "ff01", "0253f500018001" },
+		{ "ff01", "0253030001805f" },
+		{ "ff01", "025320000080" },
+		{ "ff01", "02533200018000" },
+		{ "ff01", "025336000080" },
+		{ "ff01", "035357000800425e0000000000" },
+		{ "ff01", "03535700082942680000012c61" },
+		{ "ff01", KEEP_RECORD_2 },
+	};
+	struct sf_session_run r;
+	struct sf_sink out;
+
+	(void)state;
+	hv_session_init(&r.s, SF_NOW);
+	r.s.user_index = 7;
+	r.s.profile = (struct hv_profile){ .height_m = 1.68, .age_years = 26,
+					   .sex = HV_SEX_MALE };
+	sf_replay_ex(&r, true, "keep_s3", "Keep_S3", NULL, v, ELEMENTSOF(v));
+	for (size_t i = 0; i < 11; i++)
+		assert_true(r.fed[i]);
+	sf_assert_ok(&r.m[11], "keep_s3");
+	assert_false(r.m[11].final);
+	sf_assert_weight(&r.m[11], 84.95);
+	sf_assert_ok(&r.m[12], "keep_s3");
+	assert_false(r.m[12].final);
+	hv_assert_near(hv_test_reading(&r.m[12], HV_METRIC_IMPEDANCE),
+		       300, 1e-9);
+	/* the final record is the measurement, with its 50 kHz impedance */
+	sf_assert_ok(&r.m[13], "keep_s3");
+	assert_true(r.m[13].final);
+	assert_false(r.m[13].more_packets);
+	sf_assert_weight(&r.m[13], 85.00);
+	hv_assert_near(hv_test_reading(&r.m[13], HV_METRIC_IMPEDANCE),
+		       502, 1e-9);
+	hv_assert_near(hv_test_reading(&r.m[13], HV_METRIC_HEART_RATE), 97,
+		       1e-9);
+	assert_string_equal(
+		hv_test_method(&r.m[13], HV_METRIC_BODY_FAT_PERCENT),
+		"standard_impedance");
+	assert_null(hv_conv_current(&r.c));
+	assert_int_equal(r.c.result, 0);
+	/* one record: the final record's, its BIA impedance */
+	sf_stored(&r, &out);
+	assert_int_equal(out.n, 1);
+	hv_assert_near(sf_stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
+		       85.00, 1e-9);
+	hv_assert_near(sf_stored_reading(&out.records[0], HV_METRIC_IMPEDANCE),
+		       502, 1e-9);
+	hv_assert_near(sf_stored_reading(&out.records[0], HV_METRIC_HEART_RATE),
+		       97, 1e-9);
+}
+
+/* The first capture's record alone: 85.10 kg, 50 kHz 506 Ohm, 107/min. */
+static void test_keep_s3_record(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	hv_test_gatt(&f, "Keep_S3", "ff01", KEEP_RECORD_1, HV_CS_NONE);
+	assert_int_equal(f.value_len, 66);
+	hv_test_decode(&f, &m);
+	sf_assert_ok(&m, "keep_s3");
+	assert_true(m.final);
+	sf_assert_weight(&m, 85.10);
+	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 506);
+	sf_assert_reading(&m, HV_METRIC_HEART_RATE, 107);
+	/* truncated (12 bytes): not a measurement */
+	hv_test_gatt(&f, "Keep_S3", "ff01", "035357000829427c0000012d", HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	assert_int_equal(m.status, HV_STATUS_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keep_s3),
 		cmocka_unit_test(test_keep_s3_conversation),
 		cmocka_unit_test(test_keep_s3_encoder_roundtrip),
+		cmocka_unit_test(test_keep_s3_final_events),
+		cmocka_unit_test(test_keep_s3_session),
+		cmocka_unit_test(test_keep_s3_record),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
