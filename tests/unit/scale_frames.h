@@ -470,3 +470,50 @@ static inline void sf_assert_weight(const struct hv_measurement *m, double kg)
 {
 	hv_assert_near(hv_test_present(m, HV_METRIC_BODY_WEIGHT), kg, 0.0051);
 }
+
+/* The session ran every step and ended well. */
+static inline void sf_assert_session_done(struct sf_session_run *r)
+{
+	assert_null(hv_conv_current(&r->c));
+	assert_int_equal(r->c.result, 0);
+}
+
+/* A stored record's reading of metric is value (to 1e-9). */
+static inline void sf_assert_stored(const struct hv_record *rec, enum hv_metric metric,
+				    double value)
+{
+	hv_assert_near(sf_stored_reading(rec, metric), value, 1e-9);
+}
+
+/* A settling weight: OK from id, not final, kg. */
+static inline void sf_assert_live(const struct hv_measurement *m, const char *id,
+				  double kg)
+{
+	sf_assert_ok(m, id);
+	assert_false(m->final);
+	sf_assert_weight(m, kg);
+}
+
+/* A final weight from id, kg, with packets to follow when more. */
+static inline void sf_assert_final(const struct hv_measurement *m, const char *id,
+				   double kg, bool more)
+{
+	sf_assert_ok(m, id);
+	assert_true(m->final);
+	if (more)
+		assert_true(m->more_packets);
+	sf_assert_weight(m, kg);
+}
+
+/* The session a payload test builds frames in: a fixed clock, no user
+ * slot, a 44-year-old man of 1.80 m, the device named name. */
+static inline struct hv_session sf_payload_session(const char *name)
+{
+	return (struct hv_session){
+		.now_unix = 1710491400, /* 2024-03-15 08:30:00 UTC */
+		.now_local = { 2024, 3, 15, 9, 30, 0 },
+		.user_index = 0,
+		.profile = sf_male44,
+		.name = name,
+	};
+}

@@ -208,12 +208,7 @@ static void test_beurer_sanitas_encoder_roundtrip(void **state)
 /* The conversation's payloads for a fixed clock and user. */
 static void test_beurer_sanitas_conversation_payloads(void **state)
 {
-	struct hv_session s = {
-		.now_unix = 1710491400, /* 2024-03-15 08:30:00 UTC */
-		.now_local = { 2024, 3, 15, 9, 30, 0 },
-		.user_index = 0,
-		.profile = { .height_m = 1.80, .age_years = 44, .sex = HV_SEX_MALE },
-	};
+	struct hv_session s = sf_payload_session(NULL);
 
 	(void)state;
 	/* Beurer: init with the alternative start of the model */

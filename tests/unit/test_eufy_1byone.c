@@ -70,13 +70,7 @@ static void test_eufy_1byone_encoder_roundtrip(void **state)
 /* The conversation's payloads for a fixed clock and user. */
 static void test_eufy_1byone_conversation_payloads(void **state)
 {
-	struct hv_session s = {
-		.now_unix = 1710491400, /* 2024-03-15 08:30:00 UTC */
-		.now_local = { 2024, 3, 15, 9, 30, 0 },
-		.user_index = 0,
-		.profile = { .height_m = 1.80, .age_years = 44, .sex = HV_SEX_MALE },
-		.name = "0203B2",
-	};
+	struct hv_session s = sf_payload_session("0203B2");
 
 	(void)state;
 	/* Eufy: unit (XOR of all previous bytes) and local clock, year BE */
@@ -114,16 +108,12 @@ static void test_onebyone_classic(void **state)
 	hv_test_gatt(&f, "Health Scale", "fff4", "cff401401f000000000000",
 		     HV_CS_NONE);
 	hv_test_decode(&f, &m);
-	sf_assert_ok(&m, "eufy_1byone");
-	assert_true(m.final);
-	sf_assert_weight(&m, 80.0);
+	sf_assert_final(&m, "eufy_1byone", 80.0, false);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 50.0);
 	hv_test_gatt(&f, "Health Scale", "fff4", "cff401401f000000000100",
 		     HV_CS_NONE);
 	hv_test_decode(&f, &m);
-	sf_assert_ok(&m, "eufy_1byone");
-	assert_false(m.final);
-	sf_assert_weight(&m, 80.0);
+	sf_assert_live(&m, "eufy_1byone", 80.0);
 	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
 }
 
@@ -158,10 +148,7 @@ static void test_onebyone_new_session(void **state)
 					   .sex = HV_SEX_MALE };
 	sf_replay_ex(&r, true, "eufy_1byone", "1byone scale", no_fff4, v, ELEMENTSOF(v));
 	/* the final weight: first packet */
-	sf_assert_ok(&r.m[0], "eufy_1byone");
-	assert_true(r.m[0].final);
-	assert_true(r.m[0].more_packets);
-	sf_assert_weight(&r.m[0], 80.0);
+	sf_assert_final(&r.m[0], "eufy_1byone", 80.0, true);
 	/* the impedance frame, claimed, completes it */
 	assert_true(r.fed[1]);
 	sf_assert_ok(&r.m[1], "eufy_1byone");
@@ -172,14 +159,11 @@ static void test_onebyone_new_session(void **state)
 		       500, 1e-9);
 	assert_string_equal(hv_test_method(&r.m[1], HV_METRIC_BODY_FAT_PERCENT),
 			    "standard_impedance");
-	assert_null(hv_conv_current(&r.c));
-	assert_int_equal(r.c.result, 0);
+	sf_assert_session_done(&r);
 	sf_stored(&r, &out);
 	assert_int_equal(out.n, 1);
-	hv_assert_near(sf_stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
-		       80.0, 1e-9);
-	hv_assert_near(sf_stored_reading(&out.records[0], HV_METRIC_IMPEDANCE),
-		       500, 1e-9);
+	sf_assert_stored(&out.records[0], HV_METRIC_BODY_WEIGHT, 80.0);
+	sf_assert_stored(&out.records[0], HV_METRIC_IMPEDANCE, 500);
 }
 
 /* The test's own 6-byte frames, decoded alone. */
@@ -191,9 +175,7 @@ static void test_onebyone_new_alone(void **state)
 	(void)state;
 	hv_test_gatt(&f, "1byone scale", "ffb2", "ab2a80013880", HV_CS_NONE);
 	hv_test_decode(&f, &m);
-	sf_assert_ok(&m, "eufy_1byone");
-	assert_true(m.final);
-	sf_assert_weight(&m, 80.0);
+	sf_assert_final(&m, "eufy_1byone", 80.0, false);
 	/* an impedance without its weight is not a measurement */
 	hv_test_gatt(&f, "1BYONE SCALE", "ffb2", "ab2a010001f4", HV_CS_NONE);
 	hv_test_decode(&f, &m);
@@ -224,9 +206,7 @@ static void test_onebyone_new_stored(void **state)
 		     HV_CS_NONE);
 	f.now = SF_NOW;
 	hv_test_decode(&f, &m);
-	sf_assert_ok(&m, "eufy_1byone");
-	assert_true(m.final);
-	sf_assert_weight(&m, 80.5);
+	sf_assert_final(&m, "eufy_1byone", 80.5, false);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 480);
 	assert_true(m.has_device_time);
 	assert_int_equal(m.device_time.day, 20);

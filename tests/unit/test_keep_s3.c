@@ -261,9 +261,7 @@ static void test_keep_s3_session(void **state)
 	sf_replay_ex(&r, true, "keep_s3", "Keep_S3", NULL, v, ELEMENTSOF(v));
 	for (size_t i = 0; i < 11; i++)
 		assert_true(r.fed[i]);
-	sf_assert_ok(&r.m[11], "keep_s3");
-	assert_false(r.m[11].final);
-	sf_assert_weight(&r.m[11], 84.95);
+	sf_assert_live(&r.m[11], "keep_s3", 84.95);
 	sf_assert_ok(&r.m[12], "keep_s3");
 	assert_false(r.m[12].final);
 	hv_assert_near(hv_test_reading(&r.m[12], HV_METRIC_IMPEDANCE),
@@ -280,17 +278,13 @@ static void test_keep_s3_session(void **state)
 	assert_string_equal(
 		hv_test_method(&r.m[13], HV_METRIC_BODY_FAT_PERCENT),
 		"standard_impedance");
-	assert_null(hv_conv_current(&r.c));
-	assert_int_equal(r.c.result, 0);
+	sf_assert_session_done(&r);
 	/* one record: the final record's, its BIA impedance */
 	sf_stored(&r, &out);
 	assert_int_equal(out.n, 1);
-	hv_assert_near(sf_stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
-		       85.00, 1e-9);
-	hv_assert_near(sf_stored_reading(&out.records[0], HV_METRIC_IMPEDANCE),
-		       502, 1e-9);
-	hv_assert_near(sf_stored_reading(&out.records[0], HV_METRIC_HEART_RATE),
-		       97, 1e-9);
+	sf_assert_stored(&out.records[0], HV_METRIC_BODY_WEIGHT, 85.00);
+	sf_assert_stored(&out.records[0], HV_METRIC_IMPEDANCE, 502);
+	sf_assert_stored(&out.records[0], HV_METRIC_HEART_RATE, 97);
 }
 
 /* The first capture's record alone: 85.10 kg, 50 kHz 506 Ohm, 107/min. */
@@ -303,9 +297,7 @@ static void test_keep_s3_record(void **state)
 	hv_test_gatt(&f, "Keep_S3", "ff01", KEEP_RECORD_1, HV_CS_NONE);
 	assert_int_equal(f.value_len, 66);
 	hv_test_decode(&f, &m);
-	sf_assert_ok(&m, "keep_s3");
-	assert_true(m.final);
-	sf_assert_weight(&m, 85.10);
+	sf_assert_final(&m, "keep_s3", 85.10, false);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 506);
 	sf_assert_reading(&m, HV_METRIC_HEART_RATE, 107);
 	/* truncated (12 bytes): not a measurement */

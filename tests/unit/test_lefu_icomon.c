@@ -567,27 +567,18 @@ static void test_mgb_streaming_weighin(void **state)
 
 	(void)state;
 	sf_replay(&r, "lefu_icomon", "Swan", v, ELEMENTSOF(v));
-	sf_assert_ok(&r.m[0], "lefu_icomon");
-	assert_false(r.m[0].final);
-	sf_assert_weight(&r.m[0], 99.10);
+	sf_assert_live(&r.m[0], "lefu_icomon", 99.10);
 	/* 0xCA: the final weight, the impedance to follow */
-	sf_assert_ok(&r.m[1], "lefu_icomon");
-	assert_true(r.m[1].final);
-	assert_true(r.m[1].more_packets);
-	sf_assert_weight(&r.m[1], 99.10);
+	sf_assert_final(&r.m[1], "lefu_icomon", 99.10, true);
 	sf_assert_ok(&r.m[2], "lefu_icomon");
 	assert_null(hv_measurement_find(&r.m[2], HV_METRIC_IMPEDANCE));
-	sf_assert_ok(&r.m[3], "lefu_icomon");
-	assert_true(r.m[3].final);
-	sf_assert_weight(&r.m[3], 99.10);
+	sf_assert_final(&r.m[3], "lefu_icomon", 99.10, false);
 	hv_assert_near(hv_test_reading(&r.m[3], HV_METRIC_IMPEDANCE),
 		       600, 1e-9);
 	sf_stored(&r, &out);
 	assert_int_equal(out.n, 1);
-	hv_assert_near(sf_stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
-		       99.10, 1e-9);
-	hv_assert_near(sf_stored_reading(&out.records[0], HV_METRIC_IMPEDANCE),
-		       600, 1e-9);
+	sf_assert_stored(&out.records[0], HV_METRIC_BODY_WEIGHT, 99.10);
+	sf_assert_stored(&out.records[0], HV_METRIC_IMPEDANCE, 600);
 }
 
 static void test_mgb_streaming_not_impedance(void **state)
@@ -681,9 +672,7 @@ static void test_fittrack_frames(void **state)
 	assert_false(m.final);
 	hv_test_gatt(&f, "FitTrack", "ffb2", "ac0202700000ca00", HV_CS_AC);
 	hv_test_decode(&f, &m);
-	sf_assert_ok(&m, "lefu_icomon");
-	assert_true(m.final);
-	sf_assert_weight(&m, 62.4);
+	sf_assert_final(&m, "lefu_icomon", 62.4, false);
 }
 
 int main(void)

@@ -282,13 +282,7 @@ static void test_qn_scale_encoder_roundtrip(void **state)
 /* The conversation's payloads for a fixed clock and user. */
 static void test_qn_scale_conversation_payloads(void **state)
 {
-	struct hv_session s = {
-		.now_unix = 1710491400, /* 2024-03-15 08:30:00 UTC */
-		.now_local = { 2024, 3, 15, 9, 30, 0 },
-		.user_index = 0,
-		.profile = { .height_m = 1.80, .age_years = 44, .sex = HV_SEX_MALE },
-		.name = "SANITAS SBF70",
-	};
+	struct hv_session s = sf_payload_session("SANITAS SBF70");
 
 	(void)state;
 	/* QN: config with the echoed protocol type and its sum */
@@ -358,9 +352,7 @@ static void test_qn_es26m_after_scale_info(void **state)
 	(void)state;
 	qn_replay(&r, v, ELEMENTSOF(v));
 	assert_true(r.fed[0]); /* the info step took it */
-	sf_assert_ok(&r.m[2], "qn_scale");
-	assert_true(r.m[2].final);
-	sf_assert_weight(&r.m[2], 97.85);
+	sf_assert_final(&r.m[2], "qn_scale", 97.85, false);
 	hv_assert_near(hv_test_reading(&r.m[2], HV_METRIC_IMPEDANCE),
 		       501, 1e-9);
 	/* the conversation saw the stable weight and moved on */
@@ -368,8 +360,7 @@ static void test_qn_es26m_after_scale_info(void **state)
 	assert_true(r.s.scratch[1] & 1);
 	sf_stored(&r, &out);
 	assert_int_equal(out.n, 1);
-	hv_assert_near(sf_stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
-		       97.85, 1e-9);
+	sf_assert_stored(&out.records[0], HV_METRIC_BODY_WEIGHT, 97.85);
 }
 
 /* Alone, the same frame cannot be read: without the info frame neither
@@ -411,9 +402,7 @@ static void test_qn_es30m_stable_state_2(void **state)
 
 	(void)state;
 	qn_replay(&r, v, ELEMENTSOF(v));
-	sf_assert_ok(&r.m[2], "qn_scale");
-	assert_true(r.m[2].final);
-	sf_assert_weight(&r.m[2], 60.0);
+	sf_assert_final(&r.m[2], "qn_scale", 60.0, false);
 	hv_assert_near(hv_test_reading(&r.m[2], HV_METRIC_IMPEDANCE),
 		       509, 1e-9);
 	/* the conversation took it as the stable weight: on to the records */
@@ -442,9 +431,7 @@ static void test_qn_es30m_unsettled(void **state)
 	(void)state;
 	qn_replay(&r, v, ELEMENTSOF(v));
 	for (size_t i = 2; i < 4; i++) {
-		sf_assert_ok(&r.m[i], "qn_scale");
-		assert_false(r.m[i].final);
-		sf_assert_weight(&r.m[i], 60.0);
+		sf_assert_live(&r.m[i], "qn_scale", 60.0);
 	}
 	assert_false(r.s.scratch[1] & 1);
 }
@@ -479,9 +466,7 @@ static void test_qn_fallback_other_factor(void **state)
 
 	(void)state;
 	qn_replay(&r, div10, ELEMENTSOF(div10));
-	sf_assert_ok(&r.m[2], "qn_scale");
-	assert_true(r.m[2].final);
-	sf_assert_weight(&r.m[2], 83.2);
+	sf_assert_final(&r.m[2], "qn_scale", 83.2, false);
 	qn_replay(&r, div100, ELEMENTSOF(div100));
 	sf_assert_ok(&r.m[2], "qn_scale");
 	assert_false(r.m[2].final);
@@ -512,9 +497,7 @@ static void test_qn_stored_record(void **state)
 	assert_int_equal(f.value_len, 19);
 	f.now = SF_NOW;
 	hv_test_decode(&f, &m);
-	sf_assert_ok(&m, "qn_scale");
-	assert_true(m.final);
-	sf_assert_weight(&m, 84.95);
+	sf_assert_final(&m, "qn_scale", 84.95, false);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 504);
 	assert_true(m.has_device_time);
 }

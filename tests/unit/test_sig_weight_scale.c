@@ -97,9 +97,7 @@ static void test_wbe28_weight_by_frame(void **state)
 	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
 		hv_test_gatt(&f, names[i], "2a9d", wbe28_weight, HV_CS_NONE);
 		hv_test_decode(&f, &m);
-		sf_assert_ok(&m, "sig_weight_scale");
-		assert_true(m.final);
-		sf_assert_weight(&m, 94.9);
+		sf_assert_final(&m, "sig_weight_scale", 94.9, false);
 		assert_int_equal(m.user_index, 0xAA);
 		/* announced, sent as zeros: not readings */
 		assert_null(hv_measurement_find(&m, HV_METRIC_BMI));
@@ -182,10 +180,8 @@ static void test_wbe28_session_unknown_name(void **state)
 	/* stored: the weight and the body composition, as SIG scales are */
 	sf_stored(&r, &out);
 	assert_int_equal(out.n, 2);
-	hv_assert_near(sf_stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
-		       94.9, 1e-9);
-	hv_assert_near(sf_stored_reading(&out.records[1], HV_METRIC_IMPEDANCE),
-		       332.8, 1e-9);
+	sf_assert_stored(&out.records[0], HV_METRIC_BODY_WEIGHT, 94.9);
+	sf_assert_stored(&out.records[1], HV_METRIC_IMPEDANCE, 332.8);
 }
 
 /*

@@ -129,14 +129,9 @@ static void test_vitafit_weighin(void **state)
 
 	(void)state;
 	sf_replay(&r, "vitafit", "Vitafit", v, ELEMENTSOF(v));
-	sf_assert_ok(&r.m[0], "vitafit");
-	assert_false(r.m[0].final);
-	sf_assert_weight(&r.m[0], 85.15);
+	sf_assert_live(&r.m[0], "vitafit", 85.15);
 	/* the stable weight: final, the impedance to follow */
-	sf_assert_ok(&r.m[1], "vitafit");
-	assert_true(r.m[1].final);
-	assert_true(r.m[1].more_packets);
-	sf_assert_weight(&r.m[1], 85.00);
+	sf_assert_final(&r.m[1], "vitafit", 85.00, true);
 	/* the impedance frame completes it with the weight the session kept */
 	assert_true(r.fed[2]);
 	sf_assert_ok(&r.m[2], "vitafit");
@@ -146,15 +141,12 @@ static void test_vitafit_weighin(void **state)
 	hv_assert_near(hv_test_reading(&r.m[2], HV_METRIC_IMPEDANCE),
 		       393, 1e-9);
 	/* both acknowledged: the conversation is over */
-	assert_null(hv_conv_current(&r.c));
-	assert_int_equal(r.c.result, 0);
+	sf_assert_session_done(&r);
 	/* one weighing stored: the stable weight joined with the impedance */
 	sf_stored(&r, &out);
 	assert_int_equal(out.n, 1);
-	hv_assert_near(sf_stored_reading(&out.records[0], HV_METRIC_BODY_WEIGHT),
-		       85.00, 1e-9);
-	hv_assert_near(sf_stored_reading(&out.records[0], HV_METRIC_IMPEDANCE),
-		       393, 1e-9);
+	sf_assert_stored(&out.records[0], HV_METRIC_BODY_WEIGHT, 85.00);
+	sf_assert_stored(&out.records[0], HV_METRIC_IMPEDANCE, 393);
 }
 
 /*
@@ -173,12 +165,8 @@ static void test_vitafit_second_weighin(void **state)
 
 	(void)state;
 	sf_replay(&r, "vitafit", "Vitafit", v, ELEMENTSOF(v));
-	sf_assert_ok(&r.m[0], "vitafit");
-	assert_true(r.m[0].final);
-	sf_assert_weight(&r.m[0], 84.95);
-	sf_assert_ok(&r.m[1], "vitafit");
-	assert_true(r.m[1].final);
-	sf_assert_weight(&r.m[1], 84.95);
+	sf_assert_final(&r.m[0], "vitafit", 84.95, false);
+	sf_assert_final(&r.m[1], "vitafit", 84.95, false);
 	hv_assert_near(hv_test_reading(&r.m[1], HV_METRIC_IMPEDANCE),
 		       389, 1e-9);
 }

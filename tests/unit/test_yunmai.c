@@ -71,13 +71,7 @@ static void test_yunmai_encoder_roundtrip(void **state)
 /* The conversation's payloads for a fixed clock and user. */
 static void test_yunmai_conversation_payloads(void **state)
 {
-	struct hv_session s = {
-		.now_unix = 1710491400, /* 2024-03-15 08:30:00 UTC */
-		.now_local = { 2024, 3, 15, 9, 30, 0 },
-		.user_index = 0,
-		.profile = { .height_m = 1.80, .age_years = 44, .sex = HV_SEX_MALE },
-		.name = "SANITAS SBF70",
-	};
+	struct hv_session s = sf_payload_session("SANITAS SBF70");
 
 	(void)state;
 	/* Yunmai: user (uid 1, 180 cm, male, 44 y, kg) and time, XOR from 1 */
