@@ -104,6 +104,18 @@ static inline void sf_assert_reading(const struct hv_measurement *m,
 	hv_assert_near(hv_test_reading(m, metric), value, 1e-9);
 }
 
+/* m carries the scale's own time, year to minute. */
+static inline void sf_assert_device_time(const struct hv_measurement *m, int year,
+					 int month, int day, int hour, int minute)
+{
+	assert_true(m->has_device_time);
+	assert_int_equal(m->device_time.year, year);
+	assert_int_equal(m->device_time.month, month);
+	assert_int_equal(m->device_time.day, day);
+	assert_int_equal(m->device_time.hour, hour);
+	assert_int_equal(m->device_time.minute, minute);
+}
+
 /* Whoever decoded m, it was not id. */
 static inline void sf_assert_not_driver(const struct hv_measurement *m, const char *id)
 {
@@ -168,6 +180,21 @@ static inline void sf_roundtrip(const char *id, const char *name, bool final,
 }
 
 /*
+ * *in: a measurement of driver id (which must exist) with a weight, and an
+ * impedance when ohm > 0, ready for the driver's encoder.
+ */
+static inline void sf_weight_measurement(struct hv_measurement *in, const char *id,
+					 bool final, double kg, double ohm)
+{
+	assert_non_null(hv_driver_by_id(id));
+	hv_measurement_init(in, id);
+	in->final = final;
+	assert_int_equal(hv_measurement_add(in, HV_METRIC_BODY_WEIGHT, kg), 0);
+	if (ohm > 0)
+		assert_int_equal(hv_measurement_add(in, HV_METRIC_IMPEDANCE, ohm), 0);
+}
+
+/*
  * Encode a weight (and an impedance when ohm > 0, a heart rate when hr > 0,
  * the record's time and user when with_time) with id's encoder and decode
  * it again under name and quirks: weight to 6 g, impedance and heart rate
@@ -183,17 +210,12 @@ static inline void sf_roundtrip_body(const char *id, const char *name, double kg
 	struct hv_frame f;
 	struct hv_uuid other = hv_uuid16(0x2a9d);
 
-	assert_non_null(d);
-	hv_measurement_init(&in, id);
-	in.final = final;
+	sf_weight_measurement(&in, id, final, kg, ohm);
 	if (with_time) {
 		in.has_raw_device_time = true;
 		in.raw_device_time = (struct hv_datetime){ 2024, 3, 15, 8, 30, 0 };
 		in.user_index = 3;
 	}
-	assert_int_equal(hv_measurement_add(&in, HV_METRIC_BODY_WEIGHT, kg), 0);
-	if (ohm > 0)
-		assert_int_equal(hv_measurement_add(&in, HV_METRIC_IMPEDANCE, ohm), 0);
 	if (hr > 0)
 		assert_int_equal(hv_measurement_add(&in, HV_METRIC_HEART_RATE, hr), 0);
 	assert_int_equal(d->encode(&in, NULL, &f), 0);
@@ -240,13 +262,8 @@ static inline void sf_roundtrip_display(const char *id, const char *name, double
 	struct hv_frame f;
 	struct hv_uuid other = hv_uuid16(0x2a9d);
 
-	assert_non_null(d);
-	hv_measurement_init(&in, id);
-	in.final = final;
+	sf_weight_measurement(&in, id, final, kg, ohm);
 	in.display_unit = unit;
-	assert_int_equal(hv_measurement_add(&in, HV_METRIC_BODY_WEIGHT, kg), 0);
-	if (ohm > 0)
-		assert_int_equal(hv_measurement_add(&in, HV_METRIC_IMPEDANCE, ohm), 0);
 	assert_int_equal(d->encode(&in, NULL, &f), 0);
 	f.name = name;
 	sf_decode_as(&f, &out, id);

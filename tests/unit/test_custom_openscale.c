@@ -43,12 +43,7 @@ static void test_custom_openscale(void **state)
 	sf_assert_reading(&m, HV_METRIC_BODY_WATER_PERCENT, 55.1);
 	sf_assert_reading(&m, HV_METRIC_MUSCLE_PERCENT, 40.2);
 	assert_null(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT));
-	assert_true(m.has_device_time);
-	assert_int_equal(m.device_time.year, 2024);
-	assert_int_equal(m.device_time.month, 3);
-	assert_int_equal(m.device_time.day, 15);
-	assert_int_equal(m.device_time.hour, 8);
-	assert_int_equal(m.device_time.minute, 30);
+	sf_assert_device_time(&m, 2024, 3, 15, 8, 30);
 	/* a four-digit year is taken as sent (and checksummed as sent) */
 	ascii_value(&f, "OPENSCALE", "$D$0,2024,3,15,8,30,72.4,0,0,0,1978\n");
 	sf_decode_as(&f, &m, "custom_openscale");

@@ -81,12 +81,7 @@ static void test_qn_record_and_broadcast(void **state)
 	assert_true(m.final);
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
-	assert_true(m.has_device_time);
-	assert_int_equal(m.device_time.year, 2024);
-	assert_int_equal(m.device_time.month, 3);
-	assert_int_equal(m.device_time.day, 15);
-	assert_int_equal(m.device_time.hour, 8);
-	assert_int_equal(m.device_time.minute, 30);
+	sf_assert_device_time(&m, 2024, 3, 15, 8, 30);
 	/* a weighing made while the gateway was away (two days before): still
 	 * final, with its own time (the pipeline's id dedupes repeats) */
 	f.now = 1710491400 + 2 * 86400;
