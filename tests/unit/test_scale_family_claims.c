@@ -10,87 +10,6 @@
 #include "daemon/basic/macro.h"
 #include "tests/unit/scale_frames.h"
 
-/*
- * AAA-series, Hesley, Exingtech Y1, Digoo, Ebelter, Excelvan, Hoffen, Cult,
- * ES-CS20M, Active Era, 1BODY CONNECT (ported from openScale@f7a733b2).
- */
-static const char *const aaax_set_drivers[] = {
-	"aaax", "hesley", "exingtech_y1", "digoo_dgso38h", "ebelter_b2",
-	"excelvan_cf36x", "hoffen_bbs8107", "cult_scale_pro", "es_cs20m",
-	"active_era_bf06", "body_connect", NULL,
-};
-
-/* Drivers with a GATT conversation. */
-static const char *const aaax_set_connected[] = {
-	"hesley", "exingtech_y1", "digoo_dgso38h", "ebelter_b2",
-	"excelvan_cf36x", "hoffen_bbs8107", "cult_scale_pro", "es_cs20m",
-	"active_era_bf06", "body_connect", NULL,
-};
-
-
-static void test_aaax_set_conversations_well_formed(void **state)
-{
-	(void)state;
-	for (const char *const *id = aaax_set_drivers; *id; id++) {
-		const struct hv_driver *d = hv_driver_by_id(*id);
-
-		assert_non_null(d);
-		assert_non_null(d->claims_device);
-		assert_non_null(d->encode);
-		assert_int_equal(d->kind, HV_DRIVER_KIND_SCALE);
-	}
-	for (const char *const *id = aaax_set_connected; *id; id++)
-		hv_test_check_conversation(hv_driver_by_id(*id)->conversation);
-}
-
-static void test_aaax_set_theengs_not_claimed(void **state)
-{
-	(void)state;
-	hv_test_theengs_not_claimed(aaax_set_drivers, true);
-}
-
-static void test_aaax_set_selection(void **state)
-{
-	static const struct {
-		const char *name;
-		const char *id;
-	} cases[] = {
-		{ "AAA002", "aaax" },
-		{ "AAA007", "aaax" },
-		{ "AAA013", "aaax" },
-		{ "YunChen", "hesley" },
-		{ "YUNCHEN", "hesley" },
-		{ "VScale", "exingtech_y1" },
-		{ "Mengii", "digoo_dgso38h" },
-		{ "Body Fat-B2", "ebelter_b2" },
-		{ "Electronic Scale", "excelvan_cf36x" },
-		{ "Cult Smart Scale Pro", "cult_scale_pro" },
-		{ "AE BS-06", "active_era_bf06" },
-		{ "ae bs-06", "active_era_bf06" },
-		{ "cult", "cult_scale_pro" },
-	};
-	static const char *const not_ours[] = { "AAA001", "AAA0020", "YunChen1",
-						"Yun", "VScale2", "Mengii-X",
-						"Body Fat", "Electronic", "Cul", "AE BS-061", NULL };
-	struct hv_frame f;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct hv_driver *d = hv_driver_by_id(cases[i].id);
-
-		f = (struct hv_frame){ .name = cases[i].name };
-		/* only a driver with a conversation is selected to connect */
-		assert_ptr_equal(hv_registry_select(&f), d->conversation ? d : NULL);
-		assert_true(d->claims_device(&f));
-	}
-	for (const char *const *n = not_ours; *n; n++)
-		for (const char *const *id = aaax_set_drivers; *id; id++) {
-			f = (struct hv_frame){ .name = *n };
-			assert_false(hv_driver_by_id(*id)->claims_device(&f));
-		}
-}
-
-
 /* --- cross-claims ------------------------------------------------------------- */
 
 struct family_frame {
@@ -102,16 +21,22 @@ struct family_frame {
 	bool not_ok; /* claimed under its name, but not decoded as OK */
 };
 
-/* One set of families whose frames must not be claimed across. */
+/* A set of scale families checked together. */
 struct family_set {
+	const char *const *ours;
+	/* frames that must not be claimed across the set */
 	const struct family_frame *frames;
 	size_t n_frames;
-	const char *const *ours;
 	const char *address; /* given to every frame, or NULL */
 	bool claims_own;     /* the driver's claims_device takes its frame */
 	bool skip_gatt_only; /* shared-UUID skip only for GATT frames */
 	bool either_ours;    /* a cross-claim counts if either side is ours,
 			      * not only when the claimer is */
+	/* the Theengs corpus must not be selected by name either */
+	bool theengs_no_select;
+	/* drivers whose conversation must be well formed; NULL: every
+	 * conversation one of ours has */
+	const char *const *connected;
 };
 
 static void family_frame(struct hv_frame *f, const struct family_set *set,
@@ -177,6 +102,23 @@ static void assert_no_cross_claims(const struct family_set *set)
 }
 
 /*
+ * AAA-series, Hesley, Exingtech Y1, Digoo, Ebelter, Excelvan, Hoffen, Cult,
+ * ES-CS20M, Active Era, 1BODY CONNECT (ported from openScale@f7a733b2).
+ */
+static const char *const aaax_set_drivers[] = {
+	"aaax", "hesley", "exingtech_y1", "digoo_dgso38h", "ebelter_b2",
+	"excelvan_cf36x", "hoffen_bbs8107", "cult_scale_pro", "es_cs20m",
+	"active_era_bf06", "body_connect", NULL,
+};
+
+/* Drivers with a GATT conversation. */
+static const char *const aaax_set_connected[] = {
+	"hesley", "exingtech_y1", "digoo_dgso38h", "ebelter_b2",
+	"excelvan_cf36x", "hoffen_bbs8107", "cult_scale_pro", "es_cs20m",
+	"active_era_bf06", "body_connect", NULL,
+};
+
+/*
  * Sinocare, Scale Up, Renpho ES-26BB-B, openScale DIY, Taylor, Runstar R5,
  * RyFit, Senssun, Inlife, Realme, Trisa, Weight Gurus A3, Relaxmedic.
  */
@@ -221,27 +163,6 @@ static const struct family_frame sinocare_set_frames[] = {
 	  .not_ok = true },
 };
 
-static void test_sinocare_set_cross_family(void **state)
-{
-	static const struct family_set set = {
-		.frames = sinocare_set_frames,
-		.n_frames = ELEMENTSOF(sinocare_set_frames),
-		.ours = sinocare_set_drivers,
-		.address = "C8:0F:10:11:22:33",
-		.either_ours = true,
-	};
-
-	(void)state;
-	assert_no_cross_claims(&set);
-}
-
-static void test_sinocare_set_theengs_not_claimed(void **state)
-{
-	(void)state;
-	hv_test_theengs_not_claimed(sinocare_set_drivers, true);
-}
-
-
 /* Soehnle Shape/Style, LeFu/Icomon, Keep S3, Vitafit VT701. */
 static const char *const soehnle_set_drivers[] = {
 	"soehnle_shape", "lefu_icomon", "keep_s3", "vitafit", NULL,
@@ -266,37 +187,142 @@ static const struct family_frame soehnle_set_frames[] = {
 	  "e759030265f4070805a801f400eb0227017e0000", HV_CS_NONE },
 };
 
-static void test_soehnle_set_cross_family(void **state)
-{
-	static const struct family_set set = {
+/* Beurer/Sanitas, QN, Yunmai, Yunmai X, Medisana BS4xx, OKOK, 1byone/Eufy. */
+static const char *const beurer_set_drivers[] = {
+	"beurer_sanitas", "qn_scale", "yunmai", "yunmai_x", "medisana_bs4xx",
+	"okok_chipsea", "eufy_1byone", NULL,
+};
+
+/* Each family's frame as its test (tests/unit/test_<driver>.c) writes it
+ * from the driver's layout. */
+static const struct family_frame beurer_set_frames[] = {
+	{ "beurer_sanitas", "SANITAS SBF70", "ffe1",
+	  "e759030265f4070805a801f400eb0227017e0000", HV_CS_NONE },
+	{ "qn_scale", "QN-Scale", "ffe1", "100bff1c480101f401f400", HV_CS_SUM },
+	{ "qn_scale", "QN-Scale", "fff1", "100bff1c480101f401f400", HV_CS_SUM },
+	{ "yunmai", "YUNMAI-ISM2-W", "ffe4",
+	  "0d1012020065f40708000000011c4801f400", HV_CS_XOR_FROM1 },
+	{ "medisana_bs4xx", "0202B6", "8a21", "00481c000008c4b61a0000000002",
+	  HV_CS_NONE },
+	{ "eufy_1byone", "eufy T9147", "fff4", "cf9614401f000000000000",
+	  HV_CS_NONE },
+	{ "yunmai_x", NULL, NULL, "6655443322110b741704031c4801f4a6", HV_CS_NONE },
+	{ "okok_chipsea", NULL, NULL, "c05a02d40000000001000000000000",
+	  HV_CS_NONE },
+	{ "qn_scale", NULL, NULL,
+	  "ffffaabb1122334455660000000000000020" "00481c", HV_CS_NONE },
+};
+
+static const struct family_set family_sets[] = {
+	{
+		.ours = aaax_set_drivers,
+		.theengs_no_select = true,
+		.connected = aaax_set_connected,
+	},
+	{
+		.ours = sinocare_set_drivers,
+		.frames = sinocare_set_frames,
+		.n_frames = ELEMENTSOF(sinocare_set_frames),
+		.address = "C8:0F:10:11:22:33",
+		.either_ours = true,
+		.theengs_no_select = true,
+	},
+	{
+		.ours = soehnle_set_drivers,
 		.frames = soehnle_set_frames,
 		.n_frames = ELEMENTSOF(soehnle_set_frames),
-		.ours = soehnle_set_drivers,
 		.claims_own = true,
 		.either_ours = true,
-	};
+		.theengs_no_select = true,
+		.connected = soehnle_set_drivers,
+	},
+	{
+		.ours = beurer_set_drivers,
+		.frames = beurer_set_frames,
+		.n_frames = ELEMENTSOF(beurer_set_frames),
+		.claims_own = true,
+		.skip_gatt_only = true,
+	},
+};
 
-	(void)state;
-	assert_no_cross_claims(&set);
-}
-
-static void test_soehnle_set_theengs_not_claimed(void **state)
+/* Every driver is a scale with a claims_device and an encoder, and its
+ * conversation is well formed. */
+static void test_drivers_complete(void **state)
 {
 	(void)state;
-	hv_test_theengs_not_claimed(soehnle_set_drivers, true);
-}
+	for (size_t i = 0; i < ELEMENTSOF(family_sets); i++) {
+		const struct family_set *set = &family_sets[i];
 
-static void test_soehnle_set_conversations_well_formed(void **state)
-{
-	(void)state;
-	for (const char *const *id = soehnle_set_drivers; *id; id++) {
-		const struct hv_driver *d = hv_driver_by_id(*id);
+		for (const char *const *id = set->ours; *id; id++) {
+			const struct hv_driver *d = hv_driver_by_id(*id);
 
-		assert_non_null(d);
-		assert_non_null(d->claims_device);
-		assert_non_null(d->encode);
-		hv_test_check_conversation(d->conversation);
+			assert_non_null(d);
+			assert_non_null(d->claims_device);
+			assert_non_null(d->encode);
+			assert_int_equal(d->kind, HV_DRIVER_KIND_SCALE);
+			if (!set->connected && d->conversation)
+				hv_test_check_conversation(d->conversation);
+		}
+		for (const char *const *id = set->connected; id && *id; id++)
+			hv_test_check_conversation(hv_driver_by_id(*id)->conversation);
 	}
+}
+
+/* The Theengs decoder corpus holds none of these devices. */
+static void test_theengs_not_claimed(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(family_sets); i++)
+		hv_test_theengs_not_claimed(family_sets[i].ours,
+					    family_sets[i].theengs_no_select);
+}
+
+static void test_cross_family(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(family_sets); i++)
+		assert_no_cross_claims(&family_sets[i]);
+}
+
+static void test_aaax_set_selection(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *id;
+	} cases[] = {
+		{ "AAA002", "aaax" },
+		{ "AAA007", "aaax" },
+		{ "AAA013", "aaax" },
+		{ "YunChen", "hesley" },
+		{ "YUNCHEN", "hesley" },
+		{ "VScale", "exingtech_y1" },
+		{ "Mengii", "digoo_dgso38h" },
+		{ "Body Fat-B2", "ebelter_b2" },
+		{ "Electronic Scale", "excelvan_cf36x" },
+		{ "Cult Smart Scale Pro", "cult_scale_pro" },
+		{ "AE BS-06", "active_era_bf06" },
+		{ "ae bs-06", "active_era_bf06" },
+		{ "cult", "cult_scale_pro" },
+	};
+	static const char *const not_ours[] = { "AAA001", "AAA0020", "YunChen1",
+						"Yun", "VScale2", "Mengii-X",
+						"Body Fat", "Electronic", "Cul", "AE BS-061", NULL };
+	struct hv_frame f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct hv_driver *d = hv_driver_by_id(cases[i].id);
+
+		f = (struct hv_frame){ .name = cases[i].name };
+		/* only a driver with a conversation is selected to connect */
+		assert_ptr_equal(hv_registry_select(&f), d->conversation ? d : NULL);
+		assert_true(d->claims_device(&f));
+	}
+	for (const char *const *n = not_ours; *n; n++)
+		for (const char *const *id = aaax_set_drivers; *id; id++) {
+			f = (struct hv_frame){ .name = *n };
+			assert_false(hv_driver_by_id(*id)->claims_device(&f));
+		}
 }
 
 static void test_soehnle_set_selection(void **state)
@@ -345,67 +371,6 @@ static void test_soehnle_set_selection(void **state)
 		    !sf_is_listed(soehnle_set_drivers, hv_registry_select(&f)->id));
 }
 
-
-/* Beurer/Sanitas, QN, Yunmai, Yunmai X, Medisana BS4xx, OKOK, 1byone/Eufy. */
-static const char *const beurer_set_drivers[] = {
-	"beurer_sanitas", "qn_scale", "yunmai", "yunmai_x", "medisana_bs4xx",
-	"okok_chipsea", "eufy_1byone", NULL,
-};
-
-/* Each family's frame as its test (tests/unit/test_<driver>.c) writes it
- * from the driver's layout. */
-static const struct family_frame beurer_set_frames[] = {
-	{ "beurer_sanitas", "SANITAS SBF70", "ffe1",
-	  "e759030265f4070805a801f400eb0227017e0000", HV_CS_NONE },
-	{ "qn_scale", "QN-Scale", "ffe1", "100bff1c480101f401f400", HV_CS_SUM },
-	{ "qn_scale", "QN-Scale", "fff1", "100bff1c480101f401f400", HV_CS_SUM },
-	{ "yunmai", "YUNMAI-ISM2-W", "ffe4",
-	  "0d1012020065f40708000000011c4801f400", HV_CS_XOR_FROM1 },
-	{ "medisana_bs4xx", "0202B6", "8a21", "00481c000008c4b61a0000000002",
-	  HV_CS_NONE },
-	{ "eufy_1byone", "eufy T9147", "fff4", "cf9614401f000000000000",
-	  HV_CS_NONE },
-	{ "yunmai_x", NULL, NULL, "6655443322110b741704031c4801f4a6", HV_CS_NONE },
-	{ "okok_chipsea", NULL, NULL, "c05a02d40000000001000000000000",
-	  HV_CS_NONE },
-	{ "qn_scale", NULL, NULL,
-	  "ffffaabb1122334455660000000000000020" "00481c", HV_CS_NONE },
-};
-
-static void test_beurer_set_cross_family(void **state)
-{
-	static const struct family_set set = {
-		.frames = beurer_set_frames,
-		.n_frames = ELEMENTSOF(beurer_set_frames),
-		.ours = beurer_set_drivers,
-		.claims_own = true,
-		.skip_gatt_only = true,
-	};
-
-	(void)state;
-	assert_no_cross_claims(&set);
-}
-
-static void test_beurer_set_theengs_not_claimed(void **state)
-{
-	(void)state;
-	hv_test_theengs_not_claimed(beurer_set_drivers, false);
-}
-
-static void test_beurer_set_conversations_well_formed(void **state)
-{
-	(void)state;
-	for (const char *const *id = beurer_set_drivers; *id; id++) {
-		const struct hv_driver *d = hv_driver_by_id(*id);
-
-		assert_non_null(d);
-		assert_non_null(d->claims_device);
-		assert_non_null(d->encode);
-		if (d->conversation)
-			hv_test_check_conversation(d->conversation);
-	}
-}
-
 static void test_beurer_set_selection(void **state)
 {
 	struct hv_frame f = { 0 };
@@ -435,18 +400,11 @@ static void test_beurer_set_selection(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_aaax_set_conversations_well_formed),
-		cmocka_unit_test(test_aaax_set_theengs_not_claimed),
+		cmocka_unit_test(test_drivers_complete),
+		cmocka_unit_test(test_theengs_not_claimed),
+		cmocka_unit_test(test_cross_family),
 		cmocka_unit_test(test_aaax_set_selection),
-		cmocka_unit_test(test_sinocare_set_cross_family),
-		cmocka_unit_test(test_sinocare_set_theengs_not_claimed),
-		cmocka_unit_test(test_soehnle_set_cross_family),
-		cmocka_unit_test(test_soehnle_set_theengs_not_claimed),
-		cmocka_unit_test(test_soehnle_set_conversations_well_formed),
 		cmocka_unit_test(test_soehnle_set_selection),
-		cmocka_unit_test(test_beurer_set_cross_family),
-		cmocka_unit_test(test_beurer_set_theengs_not_claimed),
-		cmocka_unit_test(test_beurer_set_conversations_well_formed),
 		cmocka_unit_test(test_beurer_set_selection),
 	};
 
