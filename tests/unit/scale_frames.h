@@ -62,6 +62,23 @@ static inline void sf_decode_as(const struct hv_frame *f, struct hv_measurement 
 	hv_test_assert_driver(m, id);
 }
 
+/* Decode f through the registry; id must claim it as a final measurement. */
+static inline void sf_decode_final(const struct hv_frame *f, struct hv_measurement *m,
+				   const char *id)
+{
+	sf_decode_as(f, m, id);
+	assert_true(m->final);
+}
+
+/* Decode f through the registry; id must claim it as a live (not final)
+ * measurement. */
+static inline void sf_decode_live(const struct hv_frame *f, struct hv_measurement *m,
+				  const char *id)
+{
+	sf_decode_as(f, m, id);
+	assert_false(m->final);
+}
+
 /* Decode f through the registry; id must take it as a protocol frame. */
 static inline void sf_decode_control(const struct hv_frame *f,
 				     struct hv_measurement *m, const char *id)

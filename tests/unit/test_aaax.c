@@ -45,8 +45,7 @@ static void test_aaax(void **state)
 	(void)state;
 	/* stable, 72 450 g = 0x011B02 */
 	aaa_advert(&f, "AAA002", 0x5D12, "80011b02ad00", false);
-	sf_decode_as(&f, &m, "aaax");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "aaax");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.45);
 	/* the reserved bits are not weight */
 	aaa_advert(&f, "AAA013", 0x0001, "bffd1b02ad00", false);
@@ -54,8 +53,7 @@ static void test_aaax(void **state)
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.45);
 	/* settling: live */
 	aaa_advert(&f, "AAA007", 0xC3A0, "00011b02ad00", false);
-	sf_decode_as(&f, &m, "aaax");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "aaax");
 	/* impedance, other types, zero weight: protocol frames */
 	aaa_advert(&f, "AAA002", 0x5D12, "800001f4a600", false);
 	sf_decode_control(&f, &m, "aaax");

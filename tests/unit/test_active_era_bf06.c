@@ -26,8 +26,7 @@ static void test_active_era(void **state)
 	/* settling, stable: the final weight, first packet */
 	hv_test_gatt(&f, "AE BS-06", "ffb2",
 		     "ac27" "00" "011b02" "000000000000000000000000" "d5" "00", HV_CS_NONE);
-	sf_decode_as(&f, &m, "active_era_bf06");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "active_era_bf06");
 	hv_test_gatt(&f, "AE BS-06", "ffb2", AE_STABLE, HV_CS_NONE);
 	hv_test_decode(&f, &m);
 	assert_true(m.final);
@@ -39,8 +38,7 @@ static void test_active_era(void **state)
 	assert_false(m.final); /* no weight kept */
 	f.quirks = 1u | 72450u << 8;
 	f.profile = &sf_male44;
-	sf_decode_as(&f, &m, "active_era_bf06");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "active_era_bf06");
 	assert_false(m.more_packets);
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.45);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);

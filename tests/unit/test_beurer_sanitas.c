@@ -21,8 +21,7 @@ static void test_beurer_record(void **state)
 	hv_test_gatt(&f, "SANITAS SBF70", "ffe1",
 		     "e7590302" "65f40708" "05a8" "01f4" "00eb" "0227" "017e" "0000",
 		     HV_CS_NONE);
-	sf_decode_as(&f, &m, "beurer_sanitas");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "beurer_sanitas");
 	assert_true(m.more_packets);
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
@@ -39,8 +38,7 @@ static void test_beurer_record(void **state)
 	/* part 3 of 3: BMR 1650 kcal, AMR 2400, BMI 22.3 */
 	hv_test_gatt(&f, "SANITAS SBF70", "ffe1", "e7590303" "0672" "0960" "00df",
 		     HV_CS_NONE);
-	sf_decode_as(&f, &m, "beurer_sanitas");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "beurer_sanitas");
 	sf_assert_reading(&m, HV_METRIC_BASAL_METABOLIC_RATE, 1650);
 	sf_assert_reading(&m, HV_METRIC_BMI, 22.3);
 
@@ -59,8 +57,7 @@ static void test_beurer_live_and_invalid(void **state)
 
 	(void)state;
 	hv_test_gatt(&f, "BEURER BF710", "ffe1", "e7580005a8", HV_CS_NONE);
-	sf_decode_as(&f, &m, "beurer_sanitas");
-	assert_false(m.final); /* the record is the measurement */
+	sf_decode_live(&f, &m, "beurer_sanitas"); /* the record is the measurement */
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 
 	/* No name: 0xFFE1 is shared, nobody may claim it. */

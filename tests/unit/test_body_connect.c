@@ -26,8 +26,7 @@ static void test_body_connect(void **state)
 	(void)state;
 	hv_test_gatt(&f, "1BODY CONNECT", "8a24", BC_WEIGHT_FRAME, HV_CS_NONE);
 	f.now = 1786000000;
-	sf_decode_as(&f, &m, "body_connect");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "body_connect");
 	assert_true(m.more_packets);
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 80.2);
 	/* 2010-01-01 + 524159516 s = 2026-08-11 15:51:56 UTC */
@@ -41,8 +40,7 @@ static void test_body_connect(void **state)
 	/* the body frame with the weight's time kept: the last packet */
 	hv_test_gatt(&f, "1BODY CONNECT", "8a22", BC_BODY_FRAME, HV_CS_NONE);
 	f.quirks = 524159516u;
-	sf_decode_as(&f, &m, "body_connect");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "body_connect");
 	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 17.6);
 	sf_assert_reading(&m, HV_METRIC_BODY_WATER_PERCENT, 61.6);
 	sf_assert_reading(&m, HV_METRIC_MUSCLE_PERCENT, 42.7);
@@ -57,8 +55,7 @@ static void test_body_connect(void **state)
 	hv_test_gatt(&f, "1BODY CONNECT", "8a22",
 		     "7f" "40e20100" "010000" "b0f0" "68f2" "00f0" "abf1" "24f0" "0000", HV_CS_NONE);
 	f.quirks = 524159516u;
-	sf_decode_as(&f, &m, "body_connect");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "body_connect");
 	hv_test_gatt(&f, "1BODY CONNECT", "8a22", BC_BODY_FRAME, HV_CS_NONE);
 	hv_test_decode(&f, &m);
 	assert_false(m.final);

@@ -31,11 +31,9 @@ static void test_cult(void **state)
 	(void)state;
 	/* settling, stable (no handles), handles measuring / stable */
 	cult_frame(&f, "cf8000" "4d1c" "00000000" "01" "00");
-	sf_decode_as(&f, &m, "cult_scale_pro");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "cult_scale_pro");
 	cult_frame(&f, "cf8000" "4d1c" "00000000" "00" "00");
-	sf_decode_as(&f, &m, "cult_scale_pro");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "cult_scale_pro");
 	assert_false(m.more_packets);
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.45);
 	cult_frame(&f, "cf8000" "4d1c" "00000000" "05" "00");
@@ -47,8 +45,7 @@ static void test_cult(void **state)
 	assert_true(m.more_packets);
 	/* set 0 out of a session: the impedance alone, not final */
 	cult_frame(&f, CULT_SET0);
-	sf_decode_as(&f, &m, "cult_scale_pro");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "cult_scale_pro");
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 248);
 	/* with the weight kept: the measurement, standard impedance */
 	f.quirks = 7245u << 8;

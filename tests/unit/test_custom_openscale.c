@@ -35,8 +35,7 @@ static void test_custom_openscale(void **state)
 	 * muscle 40.2; checksum 3^24^3^15^8^30^72^20^55^40 = 66 */
 	ascii_value(&f, "openScale", "$D$3,24,3,15,8,30,72.40,20.5,55.1,40.2,66\r\n");
 	f.now = 1710491400;
-	sf_decode_as(&f, &m, "custom_openscale");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "custom_openscale");
 	assert_int_equal(m.sequence_number, 3);
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.40);
 	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 20.5);
@@ -62,8 +61,7 @@ static void test_custom_openscale(void **state)
 
 	/* information lines and a 20-byte piece read nothing */
 	ascii_value(&f, "openScale", "$S$4\n");
-	sf_decode_as(&f, &m, "custom_openscale");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "custom_openscale");
 	assert_int_equal(m.n_readings, 0);
 	ascii_value(&f, "openScale", "$D$3,24,3,15,8,30,7");
 	sf_decode_as(&f, &m, "custom_openscale");

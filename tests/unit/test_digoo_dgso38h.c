@@ -21,8 +21,7 @@ static void test_digoo(void **state)
 	hv_test_gatt(&f, "Mengii", "fff1",
 		     "000000" "1c4d" "02" "00d5" "0000" "55" "0228" "000000" "0180" "1f" "00",
 		     HV_CS_NONE);
-	sf_decode_as(&f, &m, "digoo_dgso38h");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "digoo_dgso38h");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.45);
 	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 21.3);
 	sf_assert_reading(&m, HV_METRIC_VISCERAL_FAT_RATING, 8.5);
@@ -33,15 +32,13 @@ static void test_digoo(void **state)
 	hv_test_gatt(&f, "Mengii", "fff1",
 		     "000000" "1c4d" "02" "0000" "0000" "55" "0228" "000000" "0180" "1f" "00",
 		     HV_CS_NONE);
-	sf_decode_as(&f, &m, "digoo_dgso38h");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "digoo_dgso38h");
 	assert_int_equal(m.n_readings, 1);
 	/* stable weight: live (the all-values frame follows) */
 	hv_test_gatt(&f, "mengii", "fff1",
 		     "000000" "1c4d" "01" "0000" "0000" "00" "0000" "000000" "0000" "00" "00",
 		     HV_CS_NONE);
-	sf_decode_as(&f, &m, "digoo_dgso38h");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "digoo_dgso38h");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.45);
 	/* empty, short */
 	hv_test_gatt(&f, "Mengii", "fff1",

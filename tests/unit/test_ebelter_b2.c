@@ -18,8 +18,7 @@ static void test_ebelter(void **state)
 	(void)state;
 	/* 72.4 kg (724 LE), fat 21.3 % (213 LE) */
 	hv_test_gatt(&f, "Body Fat-B2", "faa2", "8d110000d402d50000", HV_CS_NONE);
-	sf_decode_as(&f, &m, "ebelter_b2");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "ebelter_b2");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 21.3);
 	/* fat 0: weight alone; any case of the name and a suffix */

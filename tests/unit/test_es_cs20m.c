@@ -22,8 +22,7 @@ static void test_es_cs20m(void **state)
 	(void)state;
 	/* final BIA result: 72.45 kg, R1 500, R2 450 Ohm; trisa with a profile */
 	hv_test_gatt(&f, "ES-CS20M", "2a10", ES_BIA, HV_CS_NONE);
-	sf_decode_as(&f, &m, "es_cs20m");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "es_cs20m");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.45);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
 	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_FAT_PERCENT));
@@ -32,15 +31,13 @@ static void test_es_cs20m(void **state)
 	assert_string_equal(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT), "trisa");
 	/* live weight */
 	hv_test_gatt(&f, "ES-CS20M", "2a10", ES_WEIGHT, HV_CS_NONE);
-	sf_decode_as(&f, &m, "es_cs20m");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "es_cs20m");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.45);
 	/* stop: the kept weight when no BIA result came */
 	hv_test_gatt(&f, "ES-CS20M", "2a10", ES_STOP, HV_CS_NONE);
 	sf_decode_control(&f, &m, "es_cs20m");
 	f.quirks = 7245u << 8;
-	sf_decode_as(&f, &m, "es_cs20m");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "es_cs20m");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.45);
 	f.quirks |= 1;
 	sf_decode_control(&f, &m, "es_cs20m");

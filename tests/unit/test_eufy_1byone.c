@@ -22,8 +22,7 @@ static void test_eufy(void **state)
 	hv_test_gatt(&f, "eufy T9146", "fff4", "cf9614" "401f" "00000000" "00" "00",
 		     HV_CS_NONE);
 	f.profile = &p;
-	sf_decode_as(&f, &m, "eufy_1byone");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "eufy_1byone");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 80.0);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 527.0);
 	/* the standard impedance fixture: M 30 y, 1.80 m, 80 kg, 527 Ohm */
@@ -39,8 +38,7 @@ static void test_eufy(void **state)
 	/* no impedance (b9 = 1): live weight */
 	hv_test_gatt(&f, "Health Scale", "fff4", "cf0000" "401f" "00000000" "01" "00",
 		     HV_CS_NONE);
-	sf_decode_as(&f, &m, "eufy_1byone");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "eufy_1byone");
 
 	/* history record with its time, 2024-03-15 08:30:00 */
 	hv_test_gatt(&f, "Health Scale", "fff4",

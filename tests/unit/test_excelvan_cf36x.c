@@ -20,8 +20,7 @@ static void test_excelvan(void **state)
 	 * water 55.2 %, BMR 1650 */
 	hv_test_gatt(&f, "Electronic Scale", "fff4",
 		     "cf000000" "02d4" "00d5" "1f" "0180" "09" "0228" "0672", HV_CS_NONE);
-	sf_decode_as(&f, &m, "excelvan_cf36x");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "excelvan_cf36x");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 21.3);
 	sf_assert_reading(&m, HV_METRIC_BONE_MASS, 3.1);

@@ -24,8 +24,7 @@ static void test_exingtech_y1(void **state)
 	hv_test_gatt(&f, NULL, EX_NOTIFY,
 		     "00000000" "02d4" "00d5" "0228" "001f" "0180" "09" "0672" "00e6" "00",
 		     HV_CS_NONE);
-	sf_decode_as(&f, &m, "exingtech_y1");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "exingtech_y1");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 21.3);
 	sf_assert_reading(&m, HV_METRIC_BODY_WATER_PERCENT, 55.2);
@@ -36,8 +35,7 @@ static void test_exingtech_y1(void **state)
 	hv_test_gatt(&f, "VScale", EX_NOTIFY,
 		     "00000000" "02d4" "ffff" "0000" "0000" "0000" "00" "0000" "0000" "00",
 		     HV_CS_NONE);
-	sf_decode_as(&f, &m, "exingtech_y1");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "exingtech_y1");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_FAT_PERCENT));
 	/* other lengths; zero weight */

@@ -21,8 +21,7 @@ static void test_hesley(void **state)
 	hv_test_gatt(&f, "YunChen", "fff4",
 		     "0000" "1c4d" "00d5" "0000" "0228" "0180" "001f" "0672" "00" "28" "0000",
 		     HV_CS_NONE);
-	sf_decode_as(&f, &m, "hesley");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "hesley");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.45);
 	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 21.3);
 	sf_assert_reading(&m, HV_METRIC_BODY_WATER_PERCENT, 55.2);

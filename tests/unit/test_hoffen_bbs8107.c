@@ -21,8 +21,7 @@ static void test_hoffen(void **state)
 	/* barefoot: 72.4 kg, fat 21.3 %, water 55.2 %, muscle 38.4 %, bone
 	 * 3.1 kg, visceral 9.5 */
 	hv_test_gatt(&f, "Hoffen BS-8107", "ffb2", HOFFEN_RESULT, HV_CS_XOR_FROM1);
-	sf_decode_as(&f, &m, "hoffen_bbs8107");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "hoffen_bbs8107");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 21.3);
 	sf_assert_reading(&m, HV_METRIC_BODY_WATER_PERCENT, 55.2);
@@ -31,20 +30,17 @@ static void test_hoffen(void **state)
 	sf_assert_reading(&m, HV_METRIC_VISCERAL_FAT_RATING, 9.5);
 	/* its checksum may come later: the result stands without it */
 	hv_test_gatt(&f, "PC-PW 3008 BT", "ffb2", HOFFEN_RESULT, HV_CS_NONE);
-	sf_decode_as(&f, &m, "hoffen_bbs8107");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "hoffen_bbs8107");
 	/* shoes on ([5] = 04): the weight alone */
 	hv_test_gatt(&f, "PC-PW 3008 BT", "ffb2", "fa0204d4020400", HV_CS_XOR_FROM1);
-	sf_decode_as(&f, &m, "hoffen_bbs8107");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "hoffen_bbs8107");
 	assert_int_equal(m.n_readings, 1);
 	/* barefoot but cut short: invalid */
 	hv_test_gatt(&f, "PC-PW 3008 BT", "ffb2", "fa0210d40200d500280280010000", HV_CS_NONE);
 	sf_decode_invalid(&f, &m, "hoffen_bbs8107");
 	/* live weight; an acknowledgement; a bad checksum */
 	hv_test_gatt(&f, "Hoffen BS-8107", "ffb2", "fa010300d40200", HV_CS_XOR_FROM1);
-	sf_decode_as(&f, &m, "hoffen_bbs8107");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "hoffen_bbs8107");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	hv_test_gatt(&f, "Hoffen BS-8107", "ffb2", "fa03010000", HV_CS_XOR_FROM1);
 	sf_decode_control(&f, &m, "hoffen_bbs8107");

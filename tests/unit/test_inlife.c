@@ -30,13 +30,11 @@ static void test_inlife(void **state)
 
 	(void)state;
 	hv_test_gatt(&f, "000fatscale01", "fff1", IL_LIVE, HV_CS_NONE);
-	sf_decode_as(&f, &m, "inlife");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "inlife");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	/* the older result: 72.4 kg, lean 56.000 kg, visceral factor 60.0 */
 	hv_test_gatt(&f, "042FATSCALE01", "fff1", IL_LEGACY, HV_CS_NONE);
-	sf_decode_as(&f, &m, "inlife");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "inlife");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_FAT_FREE_MASS, 56.0);
 	assert_null(hv_test_method(&m, HV_METRIC_FAT_FREE_MASS));

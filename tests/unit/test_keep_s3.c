@@ -38,8 +38,7 @@ static void test_keep_s3(void **state)
 	 * the measurement */
 	hv_test_gatt(&f, "Keep_S3", "ff01", "0353570008" "29" "3890" "0000" "01f4" "48",
 		     HV_CS_NONE);
-	sf_decode_as(&f, &m, "keep_s3");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "keep_s3");
 	assert_false(m.more_packets);
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_HEART_RATE, 72);
@@ -47,8 +46,7 @@ static void test_keep_s3(void **state)
 	/* live stage */
 	hv_test_gatt(&f, "Keep_S3", "ff01", "0353570008" "01" "3890" "0000" "0000" "00",
 		     HV_CS_NONE);
-	sf_decode_as(&f, &m, "keep_s3");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "keep_s3");
 	assert_false(m.more_packets);
 
 	/* final record: encoded 50 kHz impedance E8 03 00 → U 1000, L 0 →
@@ -57,8 +55,7 @@ static void test_keep_s3(void **state)
 	hv_test_gatt(&f, "Keep_S3", "ff01", hex, HV_CS_NONE);
 	assert_int_equal(f.value_len, 66);
 	f.profile = &sf_male44;
-	sf_decode_as(&f, &m, "keep_s3");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "keep_s3");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
 	sf_assert_reading(&m, HV_METRIC_HEART_RATE, 72);

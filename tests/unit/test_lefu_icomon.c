@@ -38,8 +38,7 @@ static void test_eebbl(void **state)
 	hv_test_gatt(&f, "EEBBL Scale", "ffb2", A2_LOCKED_72450, HV_CS_NEW);
 	hv_test_gatt(&settling, "EEBBL Scale", "ffb2", A2_SETTLING, HV_CS_NEW);
 	/* out of a session, or before it settles: live */
-	sf_decode_as(&f, &m, "lefu_icomon");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "lefu_icomon");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.45);
 	/* seven locked, a settling one: the run starts again */
 	for (int i = 0; i < 7; i++)
@@ -56,8 +55,7 @@ static void test_eebbl(void **state)
 	assert_int_equal(s.next_step, (int)i_fin);
 	/* the next locked frame is the measurement, once */
 	f.quirks = s.quirks;
-	sf_decode_as(&f, &m, "lefu_icomon");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "lefu_icomon");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.45);
 	/* a locked frame of another weight is not */
 	hv_test_gatt(&settling, "EEBBL Scale", "ffb2",
@@ -145,8 +143,7 @@ static void test_ssw532_conversation(void **state)
 	/* fragment 0: the final weight, first packet; kept */
 	hv_test_gatt(&f, "SSW532", "ffb3", SSW_RESULT0, HV_CS_NONE);
 	f.quirks = s.quirks;
-	sf_decode_as(&f, &m, "lefu_icomon");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "lefu_icomon");
 	assert_true(m.more_packets);
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	assert_int_equal(result->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
@@ -155,8 +152,7 @@ static void test_ssw532_conversation(void **state)
 	hv_test_gatt(&f, "SSW532", "ffb3", SSW_RESULT1, HV_CS_NONE);
 	f.quirks = s.quirks;
 	f.profile = &sf_male44;
-	sf_decode_as(&f, &m, "lefu_icomon");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "lefu_icomon");
 	assert_false(m.more_packets);
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
@@ -175,8 +171,7 @@ static void test_ssw532_conversation(void **state)
 	assert_int_equal(result->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
 	hv_test_gatt(&f, "SSW532", "ffb3", SSW_END, HV_CS_NONE);
 	f.quirks = s.quirks;
-	sf_decode_as(&f, &m, "lefu_icomon");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "lefu_icomon");
 	assert_int_equal(m.n_readings, 1);
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 
@@ -206,8 +201,7 @@ static void test_runstar_r6(void **state)
 
 	(void)state;
 	hv_test_gatt(&f, "Runstar-R6", "ffb3", R6_CAPTURED, HV_CS_NONE);
-	sf_decode_as(&f, &m, "lefu_icomon");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "lefu_icomon");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 66.35);
 	sf_assert_reading(&m, HV_METRIC_HEART_RATE, 75);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 581);
@@ -263,8 +257,7 @@ static void test_runstar_r6(void **state)
 	/* the stored weighing (A4): 85.0 kg at Unix 0x68000000 */
 	hv_test_gatt(&f, "Runstar-R6", "ffb3", R6_A4, HV_CS_NEW);
 	f.now = 1744830464 + 3600;
-	sf_decode_as(&f, &m, "lefu_icomon");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "lefu_icomon");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 85.0);
 	assert_true(m.has_raw_device_time);
 	assert_int_equal(m.raw_device_time.year, 2025);
@@ -339,14 +332,12 @@ static void test_lefu_ac(void **state)
 	(void)state;
 	/* live weight 0x1C48 = 72.40 kg */
 	hv_test_gatt(&f, "Swan", "ffb2", "ac021c480000ce00", HV_CS_AC);
-	sf_decode_as(&f, &m, "lefu_icomon");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "lefu_icomon");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	/* stable weight (0xCA): the final weight, first packet (the
 	 * impedance completes it) */
 	hv_test_gatt(&f, "Swan", "ffb2", "ac021c480000ca00", HV_CS_AC);
-	sf_decode_as(&f, &m, "lefu_icomon");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "lefu_icomon");
 	assert_true(m.more_packets);
 	/* FitTrack: 0.1 kg steps, 0x02D4 = 72.4 */
 	hv_test_gatt(&f, "FitTrack", "ffb2", "ac0202d40000ca00", HV_CS_AC);
@@ -355,8 +346,7 @@ static void test_lefu_ac(void **state)
 
 	/* impedance 500 Ohm with the kept weight (session quirks) */
 	hv_test_gatt(&f, "Swan", "ffb2", "ac02fd0101f4cb00", HV_CS_AC);
-	sf_decode_as(&f, &m, "lefu_icomon");
-	assert_false(m.final); /* no weight kept: not a measurement */
+	sf_decode_live(&f, &m, "lefu_icomon"); /* no weight kept: not a measurement */
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
 	f.quirks = 7240u << 8;
 	f.profile = &sf_male44;
@@ -415,8 +405,7 @@ static void test_lefu_composite(void **state)
 	hv_test_gatt(&f, "icomon", "ffb2",
 		     "0100" "7e01" "0000" "1f00" "2702" "29" "a000" "00000000000000",
 		     HV_CS_NONE);
-	sf_decode_as(&f, &m, "lefu_icomon");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "lefu_icomon");
 	sf_assert_reading(&m, HV_METRIC_MUSCLE_PERCENT, 38.2);
 	sf_assert_reading(&m, HV_METRIC_BONE_MASS, 3.1);
 	sf_assert_reading(&m, HV_METRIC_BODY_WATER_PERCENT, 55.1);
@@ -438,8 +427,7 @@ static void test_lefu_new_framing(void **state)
 	hv_test_gatt(&f, "Robi S9", "ffb3",
 		     "050800a3" "00" "011ad0" "48" "01f4" "0000000000000000" "00", HV_CS_NEW);
 	f.profile = &sf_male44;
-	sf_decode_as(&f, &m, "lefu_icomon");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "lefu_icomon");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_HEART_RATE, 72);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
@@ -449,15 +437,13 @@ static void test_lefu_new_framing(void **state)
 	/* A2 live: locked, grams at [6..8] */
 	hv_test_gatt(&f, "Robi S9", "ffb2",
 		     "060700a2" "03" "00" "011ad0" "00000000000000000000" "00", HV_CS_NEW);
-	sf_decode_as(&f, &m, "lefu_icomon");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "lefu_icomon");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 
 	/* SSW532 result: this weighing (A3), valid, grams at [9..11] */
 	hv_test_gatt(&f, "SSW532", "ffb3",
 		     "072300a3" "0000000000" "011ad0" "0000" "01" "0000000000", HV_CS_NEW);
-	sf_decode_as(&f, &m, "lefu_icomon");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "lefu_icomon");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	/* a stored replay is not a new measurement */
 	hv_test_gatt(&f, "SSW532", "ffb3",
@@ -513,8 +499,7 @@ static void test_lefu_conversation(void **state)
 	hv_test_gatt(&f, "Swan", "ffb2", "ac02fd0101f4cb00", HV_CS_AC);
 	assert_int_equal(result->on_value(&s, f.value, f.value_len), HV_VALUE_DONE);
 	f.quirks = s.quirks;
-	sf_decode_as(&f, &m, "lefu_icomon");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "lefu_icomon");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	/* FitTrack: 0.1 kg steps kept as 0.01 kg */
 	s = sf_session("FitTrack");

@@ -47,8 +47,7 @@ static void test_medisana(void **state)
 	 * top nibble is masked off */
 	hv_test_gatt(&f, "0202B6", "8a22", "0000000000000000" "eb00" "2702" "7ef1" "1f00",
 		     HV_CS_NONE);
-	sf_decode_as(&f, &m, "medisana_bs4xx");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "medisana_bs4xx");
 	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 23.5);
 	sf_assert_reading(&m, HV_METRIC_BODY_WATER_PERCENT, 55.1);
 	sf_assert_reading(&m, HV_METRIC_MUSCLE_PERCENT, 38.2);

@@ -33,8 +33,7 @@ static void test_okok(void **state)
 	snprintf(hex, sizeof(hex), "ca20" "000000000000" "05" "00" "1c48" "1388"
 				   "%02x" "000000000000", x);
 	hv_test_mfr(&f, "Chipsea-BLE", hex);
-	sf_decode_as(&f, &m, "okok_chipsea");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "okok_chipsea");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
 	hex[28] ^= 1; /* corrupt the checksum */
@@ -44,8 +43,7 @@ static void test_okok(void **state)
 
 	/* C0, nameless: W 0x02D4 = 724 / 10, attrib stable kg */
 	hv_test_mfr(&f, NULL, "c05a" "02d4" "00000000" "01" "000000000000");
-	sf_decode_as(&f, &m, "okok_chipsea");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "okok_chipsea");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	/* lb, /10: 159.6 lb; attrib 0x11 */
 	hv_test_mfr(&f, "ADV", "c011" "063c" "00000000" "11" "000000000000");

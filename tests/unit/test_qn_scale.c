@@ -27,8 +27,7 @@ static void test_qn_weight(void **state)
 	(void)state;
 	/* 10 LL PP W=0x1C48 (72.40) stable R1=R2=500 sum */
 	hv_test_gatt(&f, "QN-Scale", "ffe1", "100bff1c480101f401f400", HV_CS_SUM);
-	sf_decode_as(&f, &m, "qn_scale");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "qn_scale");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
 	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_FAT_PERCENT));
@@ -36,8 +35,7 @@ static void test_qn_weight(void **state)
 	/* live, on the type-2 characteristic, with a profile */
 	hv_test_gatt(&f, "Renpho-Scale", "fff1", "100bff1c480001f401f400", HV_CS_SUM);
 	f.profile = &p;
-	sf_decode_as(&f, &m, "qn_scale");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "qn_scale");
 
 	hv_test_gatt(&f, "Renpho-Scale", "fff1", "100bff1c480101f401f400", HV_CS_SUM);
 	f.profile = &p;
@@ -77,8 +75,7 @@ static void test_qn_record_and_broadcast(void **state)
 	hv_test_gatt(&f, "QN-Scale", "ffe1",
 		     "2313ff000000" "88c3862d" "1c48" "00" "f401" "f401" "00", HV_CS_SUM);
 	f.now = 1710491400 + 30;
-	sf_decode_as(&f, &m, "qn_scale");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "qn_scale");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
 	sf_assert_device_time(&m, 2024, 3, 15, 8, 30);
@@ -95,8 +92,7 @@ static void test_qn_record_and_broadcast(void **state)
 	hv_test_gatt(&f, "Renpho-Scale", "fff1",
 		     "2313ff010100" "255e852d" "2797" "00" "2602" "2002" "00", HV_CS_SUM);
 	f.now = 1710491400;
-	sf_decode_as(&f, &m, "qn_scale");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "qn_scale");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 101.35);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 550);
 	assert_int_equal(m.device_time.day, 14);
@@ -106,8 +102,7 @@ static void test_qn_record_and_broadcast(void **state)
 	/* the empty slot: weight 0, no measurement */
 	hv_test_gatt(&f, "QN-Scale", "ffe1",
 		     "2313ff000000" "00000000" "0000" "00" "0000" "0000" "00", HV_CS_SUM);
-	sf_decode_as(&f, &m, "qn_scale");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "qn_scale");
 	assert_int_equal(m.n_readings, 0);
 	/* 3.00 kg: out of range; a short record; a bad sum */
 	hv_test_gatt(&f, "QN-Scale", "ffe1",
@@ -127,8 +122,7 @@ static void test_qn_record_and_broadcast(void **state)
 	 * 0x1C48 LE */
 	hv_test_mfr(&f, NULL, "ffff" "aabb" "112233445566" "00000000000000" "20" "00"
 		      "481c");
-	sf_decode_as(&f, &m, "qn_scale");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "qn_scale");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	hv_test_mfr(&f, NULL, "ffff" "aabb" "112233445566" "00000000000000" "00" "00"
 		      "481c");

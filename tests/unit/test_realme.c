@@ -28,8 +28,7 @@ static void test_realme(void **state)
 	hv_test_gatt(&f, "realme Smart Scale", "a621", RM_FRAME, HV_CS_NONE);
 	f.address = "C8:0F:10:11:22:33";
 	f.now = 1710491400 + 60;
-	sf_decode_as(&f, &m, "realme");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "realme");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.40);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
 	assert_true(m.has_raw_device_time);

@@ -30,13 +30,11 @@ static void test_relaxmedic(void **state)
 
 	(void)state;
 	hv_test_gatt(&f, "Relaxmedic BS", "ffb3", RX_RESULT, HV_CS_NEW);
-	sf_decode_as(&f, &m, "relaxmedic");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "relaxmedic");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500.0);
 	hv_test_gatt(&f, "relaxmedic", "ffb2", RX_LIVE, HV_CS_NEW);
-	sf_decode_as(&f, &m, "relaxmedic");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "relaxmedic");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	/* fragment 1 and a bad checksum */
 	hv_test_gatt(&f, "Relaxmedic", "ffb3", "051901" "0fa00fa00fa00fa00fa00fa00fa00fa0" "00",

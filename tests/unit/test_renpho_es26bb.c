@@ -27,24 +27,20 @@ static void test_es26bb_published(void **state)
 	(void)state;
 	/* final 75.55 kg, 500 Ohm */
 	hv_test_gatt(&f, "ES-26BB-B", "2a10", ES26_FINAL, HV_CS_NONE);
-	sf_decode_as(&f, &m, "renpho_es26bb");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "renpho_es26bb");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 75.55);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
 	/* final in BIA zero-current mode: 75.55 kg, no impedance */
 	hv_test_gatt(&f, "R-A012", "2a10", ES26_FINAL_NO_BIA, HV_CS_NONE);
-	sf_decode_as(&f, &m, "renpho_es26bb");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "renpho_es26bb");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 75.55);
 	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
 	/* settling: not final (openScale drops it) */
 	hv_test_gatt(&f, "R-A020", "2a10", ES26_SETTLING, HV_CS_NONE);
-	sf_decode_as(&f, &m, "renpho_es26bb");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "renpho_es26bb");
 	/* stored record 75.55 kg, 500 Ohm, 30 s ago */
 	hv_test_gatt(&f, "ES-26BB-B", "2a10", ES26_RECORD, HV_CS_NONE);
-	sf_decode_as(&f, &m, "renpho_es26bb");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "renpho_es26bb");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 75.55);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
 }
@@ -62,8 +58,7 @@ static void test_es26bb_checks(void **state)
 	sf_decode_invalid(&f, &m, "renpho_es26bb");
 	/* a status frame (55 AA 11 …, written from the layout) reads nothing */
 	hv_test_gatt(&f, "ES-26BB-B", "2a10", "55aa11000501010102001a", HV_CS_NONE);
-	sf_decode_as(&f, &m, "renpho_es26bb");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "renpho_es26bb");
 	assert_int_equal(m.n_readings, 0);
 	/* only the exact names select it on 0x2A10 (R-A033 speaks another) */
 	hv_test_gatt(&f, "R-A033", "2a10", ES26_FINAL, HV_CS_NONE);

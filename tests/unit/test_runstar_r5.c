@@ -26,14 +26,12 @@ static void test_runstar_r5(void **state)
 	/* measuring 72.400 kg: 0x680000 + 72400 = 0x691AD0 */
 	hv_test_gatt(&f, "RUNSTAR-R5", "ffb2",
 		     "000000a20100691ad0" "0000000000000000000000", HV_CS_NONE);
-	sf_decode_as(&f, &m, "runstar_r5");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "runstar_r5");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	/* stable */
 	hv_test_gatt(&f, "Runstar-RX", "ffb2",
 		     "000000a20200691ad0" "0000000000000000000000", HV_CS_NONE);
-	sf_decode_as(&f, &m, "runstar_r5");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "runstar_r5");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	/* below the base: nothing on the scale */
 	hv_test_gatt(&f, "RUNSTAR-R5", "ffb2",

@@ -26,14 +26,12 @@ static void test_ryfit(void **state)
 	(void)state;
 	/* live 72.4 kg */
 	hv_test_gatt(&f, "RyFit", "ffe1", "d20002d4", HV_CS_NONE);
-	sf_decode_as(&f, &m, "ryfit");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "ryfit");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	/* the first packet: weight 72.4, fat 21.3 %, water 55.0 % */
 	hv_test_gatt(&f, "ChronoCloud-01", "ffe1", "d00001000000000002d400d50226",
 		     HV_CS_NONE);
-	sf_decode_as(&f, &m, "ryfit");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "ryfit");
 	assert_true(m.more_packets);
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 21.3);
@@ -43,8 +41,7 @@ static void test_ryfit(void **state)
 	hv_test_gatt(&f, "RyFit", "ffe1", "d0000000019200" "2a0625" "00" "00" "07" "00",
 		     HV_CS_NONE);
 	f.quirks = 724u << 8;
-	sf_decode_as(&f, &m, "ryfit");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "ryfit");
 	assert_false(m.more_packets);
 	sf_assert_reading(&m, HV_METRIC_MUSCLE_PERCENT, 40.2);
 	sf_assert_reading(&m, HV_METRIC_BONE_MASS, 3.04);

@@ -24,13 +24,11 @@ static void test_scaleup(void **state)
 	(void)state;
 	/* measuring 72.40 kg */
 	hv_test_mfr(&f, "da", "d01c48" "0000" "112233445566");
-	sf_decode_as(&f, &m, "scaleup");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "scaleup");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.40);
 	/* stable 72.40 kg, impedance 500 */
 	hv_test_mfr(&f, "DA", "e01c48" "01f4" "112233445566");
-	sf_decode_as(&f, &m, "scaleup");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "scaleup");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.40);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
 	/* out of range (0.49 kg, 300.01 kg): no weight */

@@ -26,8 +26,7 @@ static void test_senssun(void **state)
 	(void)state;
 	/* live and stable 72.4 kg: not final, the composition follows */
 	hv_test_gatt(&f, "SENSSUN FAT", "fff1", "ffa502d40000a0", HV_CS_NONE);
-	sf_decode_as(&f, &m, "senssun");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "senssun");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	assert_int_equal(stable->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
 	hv_test_gatt(&f, "SENSSUN FAT", "fff1", "ffa502d40000aa", HV_CS_NONE);
@@ -47,8 +46,7 @@ static void test_senssun(void **state)
 	/* C0: muscle 40.2 %, bone 3.1 kg (little-endian), the last packet */
 	hv_test_gatt(&f, "SENSSUN FAT", "ffb2", "ffa501921f00c0", HV_CS_NONE);
 	f.quirks = s.quirks;
-	sf_decode_as(&f, &m, "senssun");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "senssun");
 	sf_assert_reading(&m, HV_METRIC_MUSCLE_PERCENT, 40.2);
 	sf_assert_reading(&m, HV_METRIC_BONE_MASS, 3.1);
 	/* BE: the fat test failed: the kept weight alone */

@@ -25,8 +25,7 @@ static void test_sinocare_published(void **state)
 
 	(void)state;
 	hv_test_mfr(&f, "Weight Scale", SINOCARE_CW286);
-	sf_decode_as(&f, &m, "sinocare");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "sinocare");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 74.30);
 	assert_int_equal(m.n_readings, 1);
 
@@ -59,8 +58,7 @@ static void test_sinocare_checks(void **state)
 	sf_decode_invalid(&f, &m, "sinocare");
 	/* nothing on the scale: no reading */
 	hv_test_mfr(&f, NULL, "64ff" "000000000000" "ce0000" "0000" "0000000001" "cf");
-	sf_decode_as(&f, &m, "sinocare");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "sinocare");
 	assert_int_equal(m.n_readings, 0);
 }
 

@@ -25,8 +25,7 @@ static void test_soehnle(void **state)
 	hv_test_gatt(&f, "Shape200", SOEHNLE_A, "09" "02" "07e8030f081e00" "02d4" "0226" "01f4",
 		     HV_CS_NONE);
 	f.now = 1710491400 + 60;
-	sf_decode_as(&f, &m, "soehnle_shape");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "soehnle_shape");
 	assert_int_equal(m.user_index, 2);
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
@@ -69,8 +68,7 @@ static void test_soehnle(void **state)
 
 	/* other opcodes and the B characteristic: protocol frames */
 	hv_test_gatt(&f, "Shape200", SOEHNLE_B, "0102", HV_CS_NONE);
-	sf_decode_as(&f, &m, "soehnle_shape");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "soehnle_shape");
 	assert_int_equal(m.n_readings, 0);
 }
 

@@ -60,8 +60,7 @@ static void test_taylor_published(void **state)
 	/* the summary: the locked weight again at [8..10] */
 	hv_test_gatt(&f, TY_NAME, "ffb2",
 		     "ac270100020301808d2f52000000000000000000", HV_CS_NONE);
-	sf_decode_as(&f, &m, "taylor_bia");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "taylor_bia");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 77.650);
 	/* short */
 	hv_test_gatt(&f, TY_NAME, "ffb2", "ac27808d2f52", HV_CS_NONE);
@@ -100,8 +99,7 @@ static void test_taylor_plateau(void **state)
 		const char *head = i == 2 ? "ac27008cfde8" : frames[i];
 
 		taylor_frame(&f, head, s.quirks);
-		sf_decode_as(&f, &m, "taylor_bia");
-		assert_false(m.final);
+		sf_decode_live(&f, &m, "taylor_bia");
 		assert_int_equal(wait->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
 	}
 	s.quirks = 0;

@@ -33,8 +33,7 @@ static void test_trisa(void **state)
 	hv_test_gatt(&f, "01257B0123", "8a21", TRISA_A, HV_CS_NONE);
 	f.profile = &male36;
 	f.now = 1539205852 + 60;
-	sf_decode_as(&f, &m, "trisa_body_analyze");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "trisa_body_analyze");
 	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 76.0, 1e-3);
 	/* Wed Oct 10 21:10:52 2018, the scale's clock */
 	assert_true(m.has_raw_device_time);

@@ -21,16 +21,14 @@ static void test_vitafit(void **state)
 	 * impedance completes it) */
 	hv_test_gatt(&f, "Vitafit", "fff1", "5a0a2610" "02" "000000" "1c48" "00aa",
 		     HV_CS_VITAFIT);
-	sf_decode_as(&f, &m, "vitafit");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "vitafit");
 	assert_true(m.more_packets);
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 
 	/* impedance 500 Ohm: final with the kept weight */
 	hv_test_gatt(&f, "Vitafit", "fff1", "5a0b2611" "0000000000" "01f4" "00aa",
 		     HV_CS_VITAFIT);
-	sf_decode_as(&f, &m, "vitafit");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "vitafit");
 	f.quirks = 7240u << 8;
 	f.profile = &sf_male44;
 	hv_test_decode(&f, &m);
@@ -81,8 +79,7 @@ static void test_vitafit_conversation(void **state)
 	hv_test_gatt(&f, "Vitafit", "fff1", "5a0b2611" "0000000000" "0189" "00aa", HV_CS_VITAFIT);
 	assert_int_equal(wait_z->on_value(&s, f.value, f.value_len), HV_VALUE_DONE);
 	f.quirks = s.quirks;
-	sf_decode_as(&f, &m, "vitafit");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "vitafit");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 85.0);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 393);
 }

@@ -39,8 +39,7 @@ static void test_weight_gurus_a3(void **state)
 	/* the composition: BMR 1568, fat 21.3 %, water 55.8 %, visceral 12,
 	 * muscle 40.2 % */
 	hv_test_gatt(&f, "10376B", "8a22", WG_APPEND_FRAME, HV_CS_NONE);
-	sf_decode_as(&f, &m, "weight_gurus_a3");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "weight_gurus_a3");
 	sf_assert_reading(&m, HV_METRIC_BASAL_METABOLIC_RATE, 1568);
 	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 21.3);
 	sf_assert_reading(&m, HV_METRIC_BODY_WATER_PERCENT, 55.8);

@@ -22,8 +22,7 @@ static void test_yunmai(void **state)
 	hv_test_gatt(&f, "YUNMAI-ISM2-W", "ffe4",
 		     "0d101202" "00" "65f40708" "00000001" "1c48" "01f4" "00",
 		     HV_CS_XOR_FROM1);
-	sf_decode_as(&f, &m, "yunmai");
-	assert_true(m.final);
+	sf_decode_final(&f, &m, "yunmai");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
 	assert_int_equal(m.raw_device_time.year, 2024);
@@ -48,8 +47,7 @@ static void test_yunmai(void **state)
 	hv_test_gatt(&f, "YUNMAI-ISSE-US", "ffe4",
 		     "0d101201" "00" "65f40708" "00000001" "1c48" "01f4" "00",
 		     HV_CS_XOR_FROM1);
-	sf_decode_as(&f, &m, "yunmai");
-	assert_false(m.final);
+	sf_decode_live(&f, &m, "yunmai");
 	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
 
 	/* wrong XOR */
