@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Beurer / Sanitas scale tests (driver beurer_sanitas):
- * frames written from the documented layouts (the driver's header comment,
- * docs/scales.md), decoded through the whole registry.
+ * Beurer / Sanitas scale tests (driver beurer_sanitas): frames written from
+ * the documented layouts (the driver's header comment, docs/scales.md),
+ * decoded through the whole registry.
  */
 #include "daemon/basic/hexutil.h"
 #include "daemon/basic/macro.h"

@@ -2,8 +2,8 @@
 /*
  * The body-composition formulas the scale drivers share
  * (drivers/bodycomp_libs.h): Trisa, Yunmai and the standard BIA set, a
- * profile too incomplete for any, the QN impedance conversion and the
- * square root the drivers use instead of libm's.
+ * profile too incomplete for any, the QN impedance conversion and the square
+ * root the drivers use instead of libm's.
  */
 #include "drivers/bodycomp_libs.h"
 #include "tests/unit/scale_frames.h"

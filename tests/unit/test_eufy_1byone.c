@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * 1byone / Eufy scale tests (driver eufy_1byone):
- * frames written from the documented layouts (the driver's header comment,
- * docs/scales.md), decoded through the whole registry.
+ * 1byone / Eufy scale tests (driver eufy_1byone): frames written from the
+ * documented layouts (the driver's header comment, docs/scales.md), decoded
+ * through the whole registry. Below them, captures other projects published,
+ * each next to its source (repository, path, commit) with the values the
+ * source states.
  */
 #include "daemon/basic/hexutil.h"
 #include "daemon/basic/macro.h"

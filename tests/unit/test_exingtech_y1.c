@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Exingtech Y1 scale tests (driver exingtech_y1), drawn from
- * openScale's scale handlers (oliexdev/openScale@f7a733b2,
+ * Exingtech Y1 scale tests (driver exingtech_y1), drawn from openScale's
+ * scale handlers (oliexdev/openScale@f7a733b2,
  * android_app/app/src/main/java/com/health/openscale/core/bluetooth/scales/).
  * Frames are written from the layouts in the driver's header comment unless
  * a test cites a published one; each is decoded through the whole registry.

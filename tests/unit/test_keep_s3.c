@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * Keep S3 scale tests (driver keep_s3):
- * frames written from the layouts in the driver's header comment (the
- * checksums computed by the helpers), decoded through the whole registry;
- * the conversation's payloads and its handling of the responses.
+ * Keep S3 scale tests (driver keep_s3): frames written from the layouts in
+ * the driver's header comment (the checksums computed by the helpers),
+ * decoded through the whole registry; the conversation's payloads and its
+ * handling of the responses. Below them, captures other projects published,
+ * each next to its source (repository, path, commit) with the values the
+ * source states.
  */
 #include "daemon/basic/macro.h"
 #include "daemon/common/measurement_json.h"

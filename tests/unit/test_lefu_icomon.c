@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * Lefu / iComon family scale tests (driver lefu_icomon), with its EEBBL,
- * Dr Trust SSW532 and Runstar R6 variants, drawn from
- * openScale's scale handlers (oliexdev/openScale@f7a733b2,
+ * Lefu / iComon family scale tests (driver lefu_icomon), with its EEBBL, Dr
+ * Trust SSW532 and Runstar R6 variants, drawn from openScale's scale
+ * handlers (oliexdev/openScale@f7a733b2,
  * android_app/app/src/main/java/com/health/openscale/core/bluetooth/scales/).
  * Frames are written from the layouts in the driver's header comment unless
  * a test cites a published one; each is decoded through the whole registry.
+ * Below them, captures other projects published, each next to its source
+ * (repository, path, commit) with the values the source states.
  */
 #include "daemon/basic/macro.h"
 #include "daemon/common/measurement_json.h"

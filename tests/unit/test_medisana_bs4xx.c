@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Medisana BS4xx scale tests (driver medisana_bs4xx):
- * frames written from the documented layouts (the driver's header comment,
- * docs/scales.md), decoded through the whole registry.
+ * Medisana BS4xx scale tests (driver medisana_bs4xx): frames written from
+ * the documented layouts (the driver's header comment, docs/scales.md),
+ * decoded through the whole registry.
  */
 #include "daemon/basic/hexutil.h"
 #include "daemon/basic/macro.h"

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * QN scale tests (driver qn_scale):
- * frames written from the documented layouts (the driver's header comment,
- * docs/scales.md), decoded through the whole registry.
+ * QN scale tests (driver qn_scale): frames written from the documented
+ * layouts (the driver's header comment, docs/scales.md), decoded through the
+ * whole registry. Below them, captures other projects published, each next
+ * to its source (repository, path, commit) with the values the source
+ * states.
  */
 #include "daemon/basic/hexutil.h"
 #include "daemon/basic/macro.h"

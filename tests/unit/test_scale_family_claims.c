@@ -4,8 +4,8 @@
  * complete (claims_device, encode, kind) and its conversation well formed,
  * the Theengs decoder corpus (theengs/decoder) is claimed by none of them,
  * selection by advertised name picks the right driver and near-miss names
- * are claimed by none of the set, and frames of one family are claimed by
- * no other. The per-family tests are in tests/unit/test_<driver>.c.
+ * are claimed by none of the set, and frames of one family are claimed by no
+ * other. The per-family tests are in tests/unit/test_<driver>.c.
  */
 #include "daemon/basic/macro.h"
 #include "tests/unit/scale_frames.h"

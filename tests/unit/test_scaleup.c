@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * Scale Up scale tests (driver scaleup), drawn from
- * openScale (oliexdev/openScale). Frames openScale publishes (its tests,
- * issue and pull-request threads) are pinned with their source and the
- * values it states; frames a source only describes are written from the
- * layout in the driver's header comment and say so. Every frame is
- * decoded through the whole registry.
+ * Scale Up scale tests (driver scaleup), drawn from openScale
+ * (oliexdev/openScale). Frames openScale publishes (its tests, issue and
+ * pull-request threads) are pinned with their source and the values it
+ * states; frames a source only describes are written from the layout in the
+ * driver's header comment and say so. Every frame is decoded through the
+ * whole registry.
  */
 #include "daemon/basic/macro.h"
 #include "tests/unit/scale_frames.h"

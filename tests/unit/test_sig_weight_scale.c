@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * SIG Weight Scale conversation for Sanitas SBF72 / SBF73 and Beurer BF915 scale tests (driver sig_weight_scale), drawn from
- * openScale (oliexdev/openScale). Frames openScale publishes (its tests,
- * issue and pull-request threads) are pinned with their source and the
- * values it states; frames a source only describes are written from the
- * layout in the driver's header comment and say so. Every frame is
- * decoded through the whole registry.
+ * SIG Weight Scale conversation for Sanitas SBF72 / SBF73 and Beurer BF915
+ * scale tests (driver sig_weight_scale), drawn from openScale
+ * (oliexdev/openScale). Frames openScale publishes (its tests, issue and
+ * pull-request threads) are pinned with their source and the values it
+ * states; frames a source only describes are written from the layout in the
+ * driver's header comment and say so. Every frame is decoded through the
+ * whole registry. Below them, captures other projects published, each next
+ * to its source (repository, path, commit) with the values the source
+ * states.
  */
 #include "daemon/basic/macro.h"
 #include "drivers/sig_scale.h"

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Soehnle Shape/Style scale tests (driver soehnle_shape):
- * frames written from the layouts in the driver's header comment (the
- * checksums computed by the helpers), decoded through the whole registry;
- * the conversation's payloads and its handling of the responses.
+ * Soehnle Shape/Style scale tests (driver soehnle_shape): frames written
+ * from the layouts in the driver's header comment (the checksums computed by
+ * the helpers), decoded through the whole registry; the conversation's
+ * payloads and its handling of the responses.
  */
 #include "daemon/basic/macro.h"
 #include "daemon/common/measurement_json.h"

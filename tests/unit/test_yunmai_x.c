@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Yunmai X scale tests (driver yunmai_x):
- * frames written from the documented layouts (the driver's header comment,
- * docs/scales.md), decoded through the whole registry.
+ * Yunmai X scale tests (driver yunmai_x): frames written from the documented
+ * layouts (the driver's header comment, docs/scales.md), decoded through the
+ * whole registry.
  */
 #include "daemon/basic/hexutil.h"
 #include "daemon/basic/macro.h"
