@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Hesley scale tests (driver hesley), drawn from openScale's scale handlers
+ * (oliexdev/openScale@f7a733b2,
+ * android_app/app/src/main/java/com/health/openscale/core/bluetooth/scales/).
+ * Frames are written from the layouts in the driver's header comment unless
+ * a test cites a published one; each is decoded through the whole registry.
+ */
+#include "tests/unit/scale_frames.h"
+
+/* --- Hesley ------------------------------------------------------------------ */
+
+static void test_hesley(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	/* 72.45 kg, fat 21.3 %, water 55.2 %, muscle 38.4 %, bone 3.1 kg,
+	 * 1650 kcal, body age 40 */
+	hv_test_gatt(&f, "YunChen", "fff4",
+		     "0000" "1c4d" "00d5" "0000" "0228" "0180" "001f" "0672" "00" "28" "0000",
+		     HV_CS_NONE);
+	sf_decode_final(&f, &m, "hesley");
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.45);
+	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 21.3);
+	sf_assert_reading(&m, HV_METRIC_BODY_WATER_PERCENT, 55.2);
+	sf_assert_reading(&m, HV_METRIC_MUSCLE_PERCENT, 38.4);
+	sf_assert_reading(&m, HV_METRIC_BONE_MASS, 3.1);
+	assert_null(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT));
+	/* any case of the name */
+	f.name = "yunchen";
+	sf_decode_as(&f, &m, "hesley");
+	/* other lengths: protocol frames; zero weight: invalid */
+	hv_test_gatt(&f, "YunChen", "fff4", "a5012c", HV_CS_NONE);
+	sf_decode_control(&f, &m, "hesley");
+	hv_test_gatt(&f, "YunChen", "fff4",
+		     "0000" "0000" "00d5" "0000" "0228" "0180" "001f" "0672" "00" "28" "0000",
+		     HV_CS_NONE);
+	sf_decode_invalid(&f, &m, "hesley");
+	/* 0xFFF4 under another name, or none, is not Hesley's */
+	hv_test_gatt(&f, "YunChen2", "fff4",
+		     "0000" "1c4d" "00d5" "0000" "0228" "0180" "001f" "0672" "00" "28" "0000",
+		     HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	sf_assert_not_driver(&m, "hesley");
+	f.name = NULL;
+	hv_test_decode(&f, &m);
+	sf_assert_not_driver(&m, "hesley");
+}
+
+static void test_hesley_conversation(void **state)
+{
+	struct hv_session s = sf_session("YunChen");
+	const struct hv_step *wait;
+	uint8_t result[20] = { 0 }, ack[3] = { 0 };
+
+	(void)state;
+	sf_assert_step_bytes("hesley", "arm", "a5012cab505a29");
+	wait = hv_test_find_step("hesley", "wait for the result", NULL);
+	assert_int_equal(wait->on_value(&s, ack, sizeof(ack)), HV_VALUE_MORE);
+	assert_int_equal(wait->on_value(&s, result, sizeof(result)), HV_VALUE_DONE);
+}
+
+
+/* The encoder's frames decode back to what was encoded. */
+static void test_hesley_encoder_roundtrip(void **state)
+{
+	static const double hesley[] = { 72.45, 21.3, 55.2, 38.4, 3.1 };
+	static const enum hv_metric comp[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_BODY_FAT_PERCENT, HV_METRIC_BODY_WATER_PERCENT, HV_METRIC_MUSCLE_PERCENT, HV_METRIC_BONE_MASS, };
+
+	(void)state;
+	sf_roundtrip("hesley", "YunChen", true, comp, hesley, 5, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hesley),
+		cmocka_unit_test(test_hesley_conversation),
+		cmocka_unit_test(test_hesley_encoder_roundtrip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

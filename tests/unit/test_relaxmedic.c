@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Relaxmedic scale tests (driver relaxmedic), drawn from openScale
+ * (oliexdev/openScale). Frames openScale publishes (its tests, issue and
+ * pull-request threads) are pinned with their source and the values it
+ * states; frames a source only describes are written from the layout in the
+ * driver's header comment and say so. Every frame is decoded through the
+ * whole registry.
+ */
+#include "daemon/basic/macro.h"
+#include "tests/unit/scale_frames.h"
+
+/* --- Relaxmedic -------------------------------------------------------------------------- */
+
+/*
+ * openScale RelaxmedicHandler.kt (openScale@f7a733b2) publishes no capture:
+ * frames written from its layout (checksum computed), the weight word with
+ * high bits set that the 18-bit mask drops.
+ */
+#define RX_RESULT "051900a3" "80011ad0" "0000" "1388" "0fa0" "0000000000" "00"
+#define RX_LIVE "060600a2" "01" "00011ad0" "00000000000000000000" "00"
+
+static void test_relaxmedic(void **state)
+{
+	const struct hv_step *wait;
+	size_t i_ack_result, i_ack_request;
+	struct hv_session s = { .user_index = -1, .records_expected = -1 };
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	hv_test_gatt(&f, "Relaxmedic BS", "ffb3", RX_RESULT, HV_CS_NEW);
+	sf_decode_final(&f, &m, "relaxmedic");
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
+	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500.0);
+	hv_test_gatt(&f, "relaxmedic", "ffb2", RX_LIVE, HV_CS_NEW);
+	sf_decode_live(&f, &m, "relaxmedic");
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
+	/* fragment 1 and a bad checksum */
+	hv_test_gatt(&f, "Relaxmedic", "ffb3", "051901" "0fa00fa00fa00fa00fa00fa00fa00fa0" "00",
+		     HV_CS_NEW);
+	hv_test_decode(&f, &m);
+	assert_int_equal(m.n_readings, 0);
+	hv_test_gatt(&f, "Relaxmedic", "ffb3", RX_RESULT, HV_CS_NEW);
+	f.value[19] = (uint8_t)((f.value[19] + 1) & 0x1F);
+	sf_decode_invalid(&f, &m, "relaxmedic");
+	/* chosen over lefu_icomon on the shared service, by name */
+	f = (struct hv_frame){ .name = "Relaxmedic", .n_service_uuids = 1 };
+	f.service_uuids[0] = hv_uuid16(0xFFB0);
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("relaxmedic"));
+
+	/* the conversation: A0 acknowledged and on; the result acknowledged, end */
+	hv_test_check_conversation(hv_driver_by_id("relaxmedic")->conversation);
+	wait = hv_test_find_step("relaxmedic", "wait for the result", NULL);
+	hv_test_find_step("relaxmedic", "acknowledge a request", &i_ack_request);
+	hv_test_find_step("relaxmedic", "acknowledge the result", &i_ack_result);
+	hv_test_gatt(&f, NULL, "ffb3", "070200a0" "000000000000000000000000000000" "00",
+		     HV_CS_NEW);
+	assert_int_equal(wait->on_value(&s, f.value, f.value_len), HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, (int)i_ack_request);
+	hv_test_assert_payload("relaxmedic", "acknowledge a request", &s,
+			       "000200b007000000000000000000000000000017");
+	hv_test_gatt(&f, NULL, "ffb3", RX_RESULT, HV_CS_NEW);
+	assert_int_equal(wait->on_value(&s, f.value, f.value_len), HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, (int)i_ack_result);
+	assert_int_equal(hv_driver_by_id("relaxmedic")->conversation->steps[i_ack_result + 1].op,
+			 HV_STEP_END);
+}
+
+static void test_relaxmedic_profile(void **state)
+{
+	/* 2024-03-15 08:30:00 UTC, local +01:00; male 35, 180 cm */
+	struct hv_session s = { .now_unix = 1710491400,
+				.now_local = { 2024, 3, 15, 9, 30, 0 },
+				.profile = sf_male35, .user_index = -1,
+				.records_expected = -1 };
+
+	(void)state;
+	hv_test_assert_payload("relaxmedic", "profile (BA)", &s, "001000ba65f40708003c00000000b41770a32f0b");
+	/* west of Greenwich: bit 15 */
+	s.now_local.hour = 3;
+	hv_test_assert_payload("relaxmedic", "profile (BA)", &s, "001000ba65f40708812c00000000b41770a32f1c");
+	s.profile = (struct hv_profile){ 0 };
+	assert_int_equal(hv_test_payload("relaxmedic", "profile (BA)", &s, (char[64]){ 0 }, 64),
+			 -ENODATA);
+}
+
+
+/* The encoder's frames decode back to what was encoded. */
+static void test_relaxmedic_encoder_roundtrip(void **state)
+{
+	(void)state;
+	sf_roundtrip_weight("relaxmedic", "Relaxmedic", 72.4, 500, true);
+	sf_roundtrip_weight("relaxmedic", "Relaxmedic", 150.2, 0, false);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_relaxmedic),
+		cmocka_unit_test(test_relaxmedic_profile),
+		cmocka_unit_test(test_relaxmedic_encoder_roundtrip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
