@@ -82,24 +82,6 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	return r < 0 ? r : 0;
 }
 
-static int put_scaled(uint8_t *p, size_t width, const struct hv_measurement *m,
-		      enum hv_metric metric, double scale)
-{
-	const struct hv_reading *r = hv_measurement_find(m, metric);
-	double raw;
-
-	if (!r || r->absent != HV_ABSENT_NONE)
-		return 0;
-	raw = r->value * scale + 0.5;
-	if (raw < 0 || raw > (width == 1 ? 0xFF : 0xFFFF))
-		return -EINVAL;
-	if (width == 1)
-		p[0] = (uint8_t)raw;
-	else
-		hv_put_be16(p, (uint16_t)raw);
-	return 0;
-}
-
 /* Final: an all-values frame; otherwise a stable weight. */
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
@@ -112,18 +94,18 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		return -EINVAL;
 	if (!w || w->absent != HV_ABSENT_NONE || w->value <= 0)
 		return -EINVAL;
-	r = put_scaled(b + 3, 2, m, HV_METRIC_BODY_WEIGHT, 100);
+	r = hv_put_reading(b + 3, 2, HV_BIG_ENDIAN, m, HV_METRIC_BODY_WEIGHT, 100);
 	b[5] = m->final ? DG_ALL_VALUES : DG_STABLE;
 	if (r >= 0 && m->final) {
-		r = put_scaled(b + 6, 2, m, HV_METRIC_BODY_FAT_PERCENT, 10);
+		r = hv_put_reading(b + 6, 2, HV_BIG_ENDIAN, m, HV_METRIC_BODY_FAT_PERCENT, 10);
 		if (r >= 0)
-			r = put_scaled(b + 10, 1, m, HV_METRIC_VISCERAL_FAT_RATING, 10);
+			r = hv_put_reading(b + 10, 1, HV_BIG_ENDIAN, m, HV_METRIC_VISCERAL_FAT_RATING, 10);
 		if (r >= 0)
-			r = put_scaled(b + 11, 2, m, HV_METRIC_BODY_WATER_PERCENT, 10);
+			r = hv_put_reading(b + 11, 2, HV_BIG_ENDIAN, m, HV_METRIC_BODY_WATER_PERCENT, 10);
 		if (r >= 0)
-			r = put_scaled(b + 16, 2, m, HV_METRIC_MUSCLE_PERCENT, 10);
+			r = hv_put_reading(b + 16, 2, HV_BIG_ENDIAN, m, HV_METRIC_MUSCLE_PERCENT, 10);
 		if (r >= 0)
-			r = put_scaled(b + 18, 1, m, HV_METRIC_BONE_MASS, 10);
+			r = hv_put_reading(b + 18, 1, HV_BIG_ENDIAN, m, HV_METRIC_BONE_MASS, 10);
 	}
 	if (r < 0 || hv_be16(b + 3) == 0)
 		return -EINVAL;

@@ -89,15 +89,12 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 static int put_u16(uint8_t *p, const struct hv_measurement *m,
 		   enum hv_metric metric, double scale)
 {
-	const struct hv_reading *r = hv_measurement_find(m, metric);
-	double raw;
-
-	if (!r || r->absent != HV_ABSENT_NONE)
-		return 0;
-	raw = r->value * scale + 0.5;
+	uint32_t raw;
 	/* below 0xFF00: a high byte 0xFF at [6] means weight only */
-	if (raw < 0 || raw >= 0xFF00)
-		return -EINVAL;
+	int r = hv_reading_raw(m, metric, scale, 0xFEFF, &raw);
+
+	if (r <= 0)
+		return r;
 	hv_put_be16(p, (uint16_t)raw);
 	return 0;
 }

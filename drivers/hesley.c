@@ -65,21 +65,6 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	return r < 0 ? r : 0;
 }
 
-static int put_tenths(uint8_t *p, const struct hv_measurement *m,
-		      enum hv_metric metric, double scale)
-{
-	const struct hv_reading *r = hv_measurement_find(m, metric);
-	double raw;
-
-	if (!r || r->absent != HV_ABSENT_NONE)
-		return 0;
-	raw = r->value * scale + 0.5;
-	if (raw < 0 || raw > UINT16_MAX)
-		return -EINVAL;
-	hv_put_be16(p, (uint16_t)raw);
-	return 0;
-}
-
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
 {
@@ -91,15 +76,15 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		return -EINVAL;
 	if (!w || w->absent != HV_ABSENT_NONE || w->value <= 0 || !m->final)
 		return -EINVAL;
-	r = put_tenths(b + 2, m, HV_METRIC_BODY_WEIGHT, 100);
+	r = hv_put_reading(b + 2, 2, HV_BIG_ENDIAN, m, HV_METRIC_BODY_WEIGHT, 100);
 	if (r >= 0)
-		r = put_tenths(b + 4, m, HV_METRIC_BODY_FAT_PERCENT, 10);
+		r = hv_put_reading(b + 4, 2, HV_BIG_ENDIAN, m, HV_METRIC_BODY_FAT_PERCENT, 10);
 	if (r >= 0)
-		r = put_tenths(b + 8, m, HV_METRIC_BODY_WATER_PERCENT, 10);
+		r = hv_put_reading(b + 8, 2, HV_BIG_ENDIAN, m, HV_METRIC_BODY_WATER_PERCENT, 10);
 	if (r >= 0)
-		r = put_tenths(b + 10, m, HV_METRIC_MUSCLE_PERCENT, 10);
+		r = hv_put_reading(b + 10, 2, HV_BIG_ENDIAN, m, HV_METRIC_MUSCLE_PERCENT, 10);
 	if (r >= 0)
-		r = put_tenths(b + 12, m, HV_METRIC_BONE_MASS, 10);
+		r = hv_put_reading(b + 12, 2, HV_BIG_ENDIAN, m, HV_METRIC_BONE_MASS, 10);
 	if (r < 0 || hv_be16(b + 2) == 0)
 		return -EINVAL;
 	return hv_frame_put_value(ret, HS_NOTIFY, b, sizeof(b));

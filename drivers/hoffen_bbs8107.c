@@ -121,24 +121,6 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	return r < 0 ? r : 0;
 }
 
-static int put_le(uint8_t *p, size_t width, const struct hv_measurement *m,
-		  enum hv_metric metric, double scale)
-{
-	const struct hv_reading *r = hv_measurement_find(m, metric);
-	double raw;
-
-	if (!r || r->absent != HV_ABSENT_NONE)
-		return 0;
-	raw = r->value * scale + 0.5;
-	if (raw < 0 || raw > (width == 1 ? 0xFF : 0xFFFF))
-		return -EINVAL;
-	if (width == 1)
-		p[0] = (uint8_t)raw;
-	else
-		hv_put_le16(p, (uint16_t)raw);
-	return 0;
-}
-
 /* Final: a result (barefoot when it has fat); otherwise a live weight. */
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
@@ -156,27 +138,27 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		b[1] = HF_LIVE;
 		b[2] = 3;
 		len = 7;
-		r = put_le(b + 4, 2, m, HV_METRIC_BODY_WEIGHT, 10);
+		r = hv_put_reading(b + 4, 2, HV_LITTLE_ENDIAN, m, HV_METRIC_BODY_WEIGHT, 10);
 		if (r < 0 || hv_le16(b + 4) == 0)
 			return -EINVAL;
 	} else {
 		b[1] = HF_FINAL;
 		b[2] = (uint8_t)(len - 4);
-		r = put_le(b + 3, 2, m, HV_METRIC_BODY_WEIGHT, 10);
+		r = hv_put_reading(b + 3, 2, HV_LITTLE_ENDIAN, m, HV_METRIC_BODY_WEIGHT, 10);
 		if (r < 0 || hv_le16(b + 3) == 0)
 			return -EINVAL;
 		b[5] = hv_measurement_find(m, HV_METRIC_BODY_FAT_PERCENT) ?
 			       HF_BAREFOOT :
 			       0x04;
-		r = put_le(b + 6, 2, m, HV_METRIC_BODY_FAT_PERCENT, 10);
+		r = hv_put_reading(b + 6, 2, HV_LITTLE_ENDIAN, m, HV_METRIC_BODY_FAT_PERCENT, 10);
 		if (r >= 0)
-			r = put_le(b + 8, 2, m, HV_METRIC_BODY_WATER_PERCENT, 10);
+			r = hv_put_reading(b + 8, 2, HV_LITTLE_ENDIAN, m, HV_METRIC_BODY_WATER_PERCENT, 10);
 		if (r >= 0)
-			r = put_le(b + 10, 2, m, HV_METRIC_MUSCLE_PERCENT, 10);
+			r = hv_put_reading(b + 10, 2, HV_LITTLE_ENDIAN, m, HV_METRIC_MUSCLE_PERCENT, 10);
 		if (r >= 0)
-			r = put_le(b + 14, 1, m, HV_METRIC_BONE_MASS, 10);
+			r = hv_put_reading(b + 14, 1, HV_LITTLE_ENDIAN, m, HV_METRIC_BONE_MASS, 10);
 		if (r >= 0)
-			r = put_le(b + 17, 2, m, HV_METRIC_VISCERAL_FAT_RATING, 10);
+			r = hv_put_reading(b + 17, 2, HV_LITTLE_ENDIAN, m, HV_METRIC_VISCERAL_FAT_RATING, 10);
 		if (r < 0)
 			return -EINVAL;
 	}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "drivers/bytes.h"
 #include "drivers/driver.h"
 
 static inline char hv_ascii_lower(char c)
@@ -146,5 +147,48 @@ static inline int hv_hr_advert_encode(const struct hv_measurement *m,
 	md->data[0] = company & 0xFF;
 	md->data[1] = company >> 8;
 	md->data[at] = (uint8_t)(hr->value + 0.5);
+	return 0;
+}
+
+/* For the encoders: round(value × scale) of METRIC in 0..max. 1 with
+ * *ret_raw set, 0 when the measurement has no value for it (nothing to
+ * write), -EINVAL when it does not fit. */
+static inline int hv_reading_raw(const struct hv_measurement *m,
+				 enum hv_metric metric, double scale,
+				 double max, uint32_t *ret_raw)
+{
+	const struct hv_reading *r = hv_measurement_find(m, metric);
+	double raw;
+
+	if (!r || r->absent != HV_ABSENT_NONE)
+		return 0;
+	raw = r->value * scale + 0.5;
+	if (raw < 0 || raw >= max + 1)
+		return -EINVAL;
+	*ret_raw = (uint32_t)raw;
+	return 1;
+}
+
+enum hv_byte_order { HV_BIG_ENDIAN, HV_LITTLE_ENDIAN };
+
+/* Write METRIC × scale at p in WIDTH (1 or 2) bytes of the given order;
+ * 0 (also when there is no such value: nothing written), -EINVAL. */
+static inline int hv_put_reading(uint8_t *p, size_t width,
+				 enum hv_byte_order order,
+				 const struct hv_measurement *m,
+				 enum hv_metric metric, double scale)
+{
+	uint32_t raw;
+	int r = hv_reading_raw(m, metric, scale, width == 1 ? 0xFF : 0xFFFF,
+			       &raw);
+
+	if (r <= 0)
+		return r;
+	if (width == 1)
+		p[0] = (uint8_t)raw;
+	else if (order == HV_BIG_ENDIAN)
+		hv_put_be16(p, (uint16_t)raw);
+	else
+		hv_put_le16(p, (uint16_t)raw);
 	return 0;
 }
