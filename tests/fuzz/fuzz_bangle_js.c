@@ -1,41 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target: the bangle_js driver on arbitrary bytes as a line of
- * its Nordic UART TX characteristic; a decoded measurement that re-encodes
- * must decode again to as many readings (abort() otherwise).
+ * its Nordic UART TX characteristic (fuzz_nus.h).
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "drivers/registry.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/fuzz_nus.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct hv_driver *d = hv_driver_by_id("bangle_js");
-	struct hv_measurement m, again;
-	struct hv_frame f = { .has_characteristic = true, .now = 1900000000 },
-			out;
-
-	if (!d || hv_uuid_parse("6e400003-b5a3-f393-e0a9-e50e24dcca9e",
-				&f.characteristic) < 0)
-		abort();
-	if (size > HV_FRAME_DATA_MAX)
-		size = HV_FRAME_DATA_MAX;
-	f.value_len = size;
-	memcpy(f.value, data, size);
-	(void)hv_registry_decode(&f, d, &m);
-	if (m.status >= _HV_STATUS_MAX)
-		abort();
-	f.name = "Bangle.js 0000";
-	(void)hv_registry_decode(&f, NULL, &again);
-	if (m.status != HV_STATUS_OK || !m.n_readings ||
-	    d->encode(&m, &f.characteristic, &out) < 0)
-		return 0;
-	if (hv_registry_decode(&out, d, &again) != 0 ||
-	    again.n_readings != m.n_readings)
-		abort();
+	fuzz_nus_run("bangle_js", "Bangle.js 0000", data, size);
 	return 0;
 }
