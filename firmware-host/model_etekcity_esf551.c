@@ -87,34 +87,18 @@ static void esf551_subscribed(struct vdev_device *d, struct vdev_char *c)
 
 static int weigh(struct vdev_device *d, const cJSON *ev)
 {
-	static const double live[] = { 0.90, 0.97 };
 	struct esf551 *e = d->model_data;
-	struct hv_measurement full, m;
-	const struct hv_reading *w;
+	double kg;
 	int r;
 
 	if (e->n_pending == PENDING_MAX)
 		return -ENOSPC;
-	r = vdev_measurement_from_json(d, ev, &full);
+	r = vdev_weigh_frames(d, ev, CHR_NOTIFY, e->pending[e->n_pending],
+			      FRAMES_PER_WEIGH, &kg);
 	if (r < 0)
 		return r;
-	w = hv_measurement_find(&full, HV_METRIC_BODY_WEIGHT);
-	if (!w)
-		return -EINVAL;
-	for (size_t j = 0; j < FRAMES_PER_WEIGH; j++) {
-		m = full;
-		m.final = j + 1 == FRAMES_PER_WEIGH;
-		if (!m.final) {
-			m.n_readings = 0;
-			(void)hv_measurement_add(&m, HV_METRIC_BODY_WEIGHT,
-						 (int)(w->value * live[j] * 20) / 20.0);
-		}
-		r = vdev_encode(d, &m, CHR_NOTIFY, &e->pending[e->n_pending][j]);
-		if (r < 0)
-			return r;
-	}
 	e->n_pending++;
-	vdev_print(d->vdev, d->id, "steps on: %.2f kg", w->value);
+	vdev_print(d->vdev, d->id, "steps on: %.2f kg", kg);
 	send_pending(d);
 	return 0;
 }

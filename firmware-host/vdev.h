@@ -287,6 +287,14 @@ int vdev_encode(struct vdev_device *d, const struct hv_measurement *m,
 int vdev_measurement_from_json(struct vdev_device *d, const struct cJSON *obj,
 			       struct hv_measurement *ret);
 void vdev_hex(const uint8_t *p, size_t n, char *buf, size_t size);
+/* A weigh-in as a scale that shows the weight settling sends it: the
+ * event's measurement encoded into N frames for TARGET16, the first N - 1
+ * live (weight only, climbing through 90 % and 97 % of it, in 0.05 kg
+ * steps), the last final with every reading. ret_kg: the weight. */
+#define VDEV_WEIGH_FRAMES_MAX 3
+int vdev_weigh_frames(struct vdev_device *d, const struct cJSON *ev,
+		      uint16_t target16, struct hv_frame *ret_frames, size_t n,
+		      double *ret_kg);
 
 /* A firmware's stored measurements (encoded), oldest first. */
 #define VDEV_RECORDS_MAX 32

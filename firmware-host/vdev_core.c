@@ -476,6 +476,39 @@ int vdev_encode(struct vdev_device *d, const struct hv_measurement *m,
 	return r;
 }
 
+int vdev_weigh_frames(struct vdev_device *d, const cJSON *ev,
+		      uint16_t target16, struct hv_frame *ret_frames, size_t n,
+		      double *ret_kg)
+{
+	static const double live[VDEV_WEIGH_FRAMES_MAX - 1] = { 0.90, 0.97 };
+	struct hv_measurement full, m;
+	const struct hv_reading *w;
+	int r;
+
+	if (n == 0 || n > VDEV_WEIGH_FRAMES_MAX)
+		return -EINVAL;
+	r = vdev_measurement_from_json(d, ev, &full);
+	if (r < 0)
+		return r;
+	w = hv_measurement_find(&full, HV_METRIC_BODY_WEIGHT);
+	if (!w)
+		return -EINVAL;
+	for (size_t j = 0; j < n; j++) {
+		m = full;
+		m.final = j + 1 == n;
+		if (!m.final) {
+			m.n_readings = 0;
+			(void)hv_measurement_add(&m, HV_METRIC_BODY_WEIGHT,
+						 (int)(w->value * live[j] * 20) / 20.0);
+		}
+		r = vdev_encode(d, &m, target16, &ret_frames[j]);
+		if (r < 0)
+			return r;
+	}
+	*ret_kg = w->value;
+	return 0;
+}
+
 static int parse_time(const char *text, struct hv_datetime *ret)
 {
 	unsigned y, mo, da, h = 0, mi = 0, s = 0;
