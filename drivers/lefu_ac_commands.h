@@ -30,3 +30,27 @@ int hv_lefu_ac_date(const struct hv_session *s, uint8_t *buf, size_t size,
 		    size_t *ret_len);
 int hv_lefu_ac_time(const struct hv_session *s, uint8_t *buf, size_t size,
 		    size_t *ret_len);
+
+/*
+ * The conversation both send, as the elements of a steps array: subscribe
+ * to 0xFFB2, the start, the person's profile, date and time (optional),
+ * the unit (UNIT: a payload function), then ON_WEIGHT on 0xFFB2 until the
+ * weight is final (WAIT_WHAT says how), then the end.
+ */
+#define HV_LEFU_AC_CMD(pl, text, extra)                                     \
+	{ .op = HV_STEP_WRITE, .service = "ffb0", .characteristic = "ffb1", \
+	  .payload = pl, .flags = HV_STEP_WITH_RESPONSE | (extra),          \
+	  .what = text }
+#define HV_LEFU_AC_STEPS(unit, on_weight, wait_what)                          \
+	{ .op = HV_STEP_SUBSCRIBE, .service = "ffb0",                        \
+	  .characteristic = "ffb2", .what = "subscribe 0xFFB2" },            \
+	HV_LEFU_AC_CMD(hv_lefu_ac_init1, "start (F7)", 0),                   \
+	HV_LEFU_AC_CMD(hv_lefu_ac_init2, "start (FA)", 0),                   \
+	HV_LEFU_AC_CMD(hv_lefu_ac_profile, "profile (FB sex age height)",    \
+		       HV_STEP_OPTIONAL),                                    \
+	HV_LEFU_AC_CMD(hv_lefu_ac_date, "date (FD)", HV_STEP_OPTIONAL),      \
+	HV_LEFU_AC_CMD(hv_lefu_ac_time, "time (FC)", HV_STEP_OPTIONAL),      \
+	HV_LEFU_AC_CMD(unit, "unit kg (FE)", 0),                             \
+	{ .op = HV_STEP_WAIT, .service = "ffb0", .characteristic = "ffb2",   \
+	  .on_value = on_weight, .timeout_ms = 60000, .what = wait_what },   \
+	{ .op = HV_STEP_END, .what = "done" }

@@ -186,25 +186,8 @@ static int on_weight(struct hv_session *s, const uint8_t *v, size_t len)
 								HV_VALUE_MORE;
 }
 
-#define SVC "ffb0"
-#define CMD(pl, text, extra) { .op = HV_STEP_WRITE, .service = SVC, \
-			       .characteristic = "ffb1", .payload = pl, \
-			       .flags = HV_STEP_WITH_RESPONSE | (extra), \
-			       .what = text }
-
 static const struct hv_step steps[] = {
-	{ .op = HV_STEP_SUBSCRIBE, .service = SVC, .characteristic = "ffb2",
-	  .what = "subscribe 0xFFB2" },
-	CMD(hv_lefu_ac_init1, "start (F7)", 0),
-	CMD(hv_lefu_ac_init2, "start (FA)", 0),
-	CMD(hv_lefu_ac_profile, "profile (FB sex age height)", HV_STEP_OPTIONAL),
-	CMD(hv_lefu_ac_date, "date (FD)", HV_STEP_OPTIONAL),
-	CMD(hv_lefu_ac_time, "time (FC)", HV_STEP_OPTIONAL),
-	CMD(pl_unit, "unit kg (FE)", 0),
-	{ .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb2",
-	  .on_value = on_weight, .timeout_ms = 60000,
-	  .what = "wait for a steady weight" },
-	{ .op = HV_STEP_END, .what = "done" },
+	HV_LEFU_AC_STEPS(pl_unit, on_weight, "wait for a steady weight"),
 };
 
 static const struct hv_conversation conversation = {
