@@ -64,6 +64,7 @@
 #include "drivers/driver.h"
 #include "drivers/ieee11073.h"
 #include "drivers/sig_racp.h"
+#include "drivers/sig_steps.h"
 
 #define GLS_UUID 0x1808
 #define GM_UUID 0x2A18
@@ -356,6 +357,7 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
  * completion. A transfer that stalls is aborted.
  */
 enum {
+	STEP_READ_CLOCK,
 	STEP_SUB_GM,
 	STEP_SUB_GMC,
 	STEP_SUB_RACP,
@@ -374,6 +376,7 @@ static int on_count(struct hv_session *s, const uint8_t *value, size_t len)
 }
 
 static const struct hv_step steps[] = {
+	[STEP_READ_CLOCK] = HV_SIG_STEP_READ_CLOCK,
 	[STEP_SUB_GM] = { .op = HV_STEP_SUBSCRIBE, .service = "1808",
 			  .characteristic = "2a18",
 			  .what = "subscribe to glucose measurements" },

@@ -25,10 +25,20 @@ static inline int hv_step_collect(struct hv_session *s, const uint8_t *value,
 	return HV_VALUE_MORE;
 }
 
-/* Four steps: subscribe to `intermediate` (optional) and `measurement` of
- * `service`, receive indications for 30 s, end. */
+/* Read the device's Current Time (0x1805/0x2A2B) when it has one: the
+ * runner keeps the value (daemon/bluez/gatt_session.c), so the records the
+ * device stored are dated by the offset between its clock and the gateway's
+ * (docs/pipeline.md, "Time"). Optional: many devices have no clock service. */
+#define HV_SIG_STEP_READ_CLOCK                                                \
+	{ .op = HV_STEP_READ, .service = "1805", .characteristic = "2a2b",   \
+	  .flags = HV_STEP_OPTIONAL, .what = "read the device's clock" }
+
+/* Five steps: read the device's clock (optional), subscribe to
+ * `intermediate` (optional) and `measurement` of `service`, receive
+ * indications for 30 s, end. */
 #define HV_SIG_STORED_STEPS(service_, intermediate, measurement,             \
 			    what_intermediate, what_measurement)             \
+	HV_SIG_STEP_READ_CLOCK,                                              \
 	{ .op = HV_STEP_SUBSCRIBE, .service = service_,                      \
 	  .characteristic = intermediate, .flags = HV_STEP_OPTIONAL,         \
 	  .what = what_intermediate },                                       \

@@ -12,6 +12,8 @@
  *                                                    carry no context)
  *     0x2A51 Glucose Feature              read      uint16, 0
  *     0x2A52 Record Access Control Point  write, indicate
+ *   service 0x1805 Current Time (with "clock_offset_s" only)
+ *     0x2A2B Current Time                 read      10 octets
  *
  * RACP requests (Op Code | Operator | Operand):
  *   01 01 / 01 05 / 01 06      report all / first / last: one 0x2A18
@@ -25,7 +27,9 @@
  * The RACP CCC must be on first (else ATT error 0xFD).
  *
  * Settings: "records" [{readings: {blood_glucose: mmol/L}, time, unit
- * ("mg/dL" or "mmol/L"), sample_type, sample_location}], faults
+ * ("mg/dL" or "mmol/L"), sample_type, sample_location}], "clock_offset_s"
+ * (a Current Time service whose clock runs that many seconds ahead of the
+ * host's, negative: behind; the records' times are in that clock), faults
  * "corrupt_record". Actions: "measure" and "store" (a new reading kept in
  * memory with the next sequence number; a meter sends nothing unasked).
  */
@@ -41,6 +45,8 @@
 #define GMC 0x2A34
 #define GL_FEATURE 0x2A51
 #define RACP 0x2A52
+#define CTS 0x1805
+#define CURRENT_TIME 0x2A2B
 #define ATT_CCC_IMPROPER 0xFD
 
 #define OP_REPORT 0x01
@@ -63,6 +69,7 @@
 struct glucose {
 	struct vdev_records records;
 	struct vdev_char *gm, *racp;
+	long clock_offset; /* seconds added to the host clock */
 };
 
 /* A reading of the scenario with the sequence number it gets when stored
@@ -108,6 +115,12 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	(void)vdev_add_char(s, GMC, VDEV_CHAR_NOTIFY);
 	(void)vdev_add_char(s, GL_FEATURE, VDEV_CHAR_READ);
 	g->racp = vdev_add_char(s, RACP, VDEV_CHAR_WRITE | VDEV_CHAR_INDICATE);
+	if (cJSON_GetObjectItemCaseSensitive(conf, "clock_offset_s")) {
+		g->clock_offset = vdev_conf_int(conf, "clock_offset_s", 0);
+		s = vdev_add_service(d, CTS);
+		if (!vdev_add_char(s, CURRENT_TIME, VDEV_CHAR_READ))
+			return -ENOSPC;
+	}
 	corrupt = vdev_conf_int(conf, "corrupt_record", 0);
 	cJSON_ArrayForEach(o, records) {
 		r = add_record(d, g, o);
@@ -129,7 +142,13 @@ static void model_free(struct vdev_device *d)
 static int gl_read(struct vdev_device *d, struct vdev_char *c, uint8_t *buf,
 		   size_t size, size_t *ret_len)
 {
-	(void)d;
+	const struct glucose *g = d->model_data;
+
+	if (hv_uuid_is16(&c->uuid, CURRENT_TIME) && size >= 10) {
+		vdev_current_time(g->clock_offset, buf);
+		*ret_len = 10;
+		return 0;
+	}
 	if (!hv_uuid_is16(&c->uuid, GL_FEATURE) || size < 2)
 		return VDEV_ATT_READ_NOT_PERMITTED;
 	buf[0] = buf[1] = 0;

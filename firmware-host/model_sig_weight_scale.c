@@ -208,19 +208,7 @@ static void model_free(struct vdev_device *d)
 
 static void device_clock(const struct ws *ws, uint8_t out[10])
 {
-	time_t t = time(NULL) + ws->clock_offset;
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	hv_put_le16(out, (uint16_t)(tm.tm_year + 1900));
-	out[2] = (uint8_t)(tm.tm_mon + 1);
-	out[3] = (uint8_t)tm.tm_mday;
-	out[4] = (uint8_t)tm.tm_hour;
-	out[5] = (uint8_t)tm.tm_min;
-	out[6] = (uint8_t)tm.tm_sec;
-	out[7] = (uint8_t)(tm.tm_wday == 0 ? 7 : tm.tm_wday);
-	out[8] = 0;
-	out[9] = 0;
+	vdev_current_time(ws->clock_offset, out);
 }
 
 static int ws_read(struct vdev_device *d, struct vdev_char *c, uint8_t *buf,

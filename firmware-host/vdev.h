@@ -287,6 +287,10 @@ int vdev_encode(struct vdev_device *d, const struct hv_measurement *m,
 int vdev_measurement_from_json(struct vdev_device *d, const struct cJSON *obj,
 			       struct hv_measurement *ret);
 void vdev_hex(const uint8_t *p, size_t n, char *buf, size_t size);
+/* A Current Time value (0x2A2B: Date Time, day of week, fractions 0,
+ * reason 0) of a device clock running OFFSET_S seconds ahead of the host's
+ * local time (negative: behind). */
+void vdev_current_time(long offset_s, uint8_t out[10]);
 /* A weigh-in as a scale that shows the weight settling sends it: the
  * event's measurement encoded into N frames for TARGET16, the first N - 1
  * live (weight only, climbing through 90 % and 97 % of it, in 0.05 kg

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "daemon/basic/macro.h"
+#include "drivers/bytes.h"
 #include "drivers/registry.h"
 #include "firmware-host/vdev.h"
 
@@ -474,6 +475,23 @@ int vdev_encode(struct vdev_device *d, const struct hv_measurement *m,
 		vdev_print(d->vdev, d->id, "error: driver '%s' cannot encode: %s",
 			   d->driver->id, strerror(-r));
 	return r;
+}
+
+void vdev_current_time(long offset_s, uint8_t out[10])
+{
+	time_t t = time(NULL) + offset_s;
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	hv_put_le16(out, (uint16_t)(tm.tm_year + 1900));
+	out[2] = (uint8_t)(tm.tm_mon + 1);
+	out[3] = (uint8_t)tm.tm_mday;
+	out[4] = (uint8_t)tm.tm_hour;
+	out[5] = (uint8_t)tm.tm_min;
+	out[6] = (uint8_t)tm.tm_sec;
+	out[7] = (uint8_t)(tm.tm_wday == 0 ? 7 : tm.tm_wday);
+	out[8] = 0;
+	out[9] = 0;
 }
 
 int vdev_weigh_frames(struct vdev_device *d, const cJSON *ev,

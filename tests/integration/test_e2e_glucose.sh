@@ -20,6 +20,9 @@
 #     while the meter holds records 4 and 5, then space again: every record
 #     stored once. On a full disk the devices table is refused too, so B is
 #     the part that shows the sequence is kept to what was stored.
+#  E. test-glucose-clock-fast.json: a meter whose clock runs 2 h fast; its
+#     Current Time is read first and its stored record dated by the offset
+#     ("device-corrected").
 set -u
 cd "$(dirname "$0")/../.."
 . tests/helpers/e2e.sh
@@ -137,6 +140,32 @@ ctl_person=$(sqlite3 -cmd ".timeout 2000" "$db" "SELECT person FROM measurements
 e2e_check "assign refuses to give the control solution to Gil (exit $rc, person '$ctl_person')" \
 	eval '[ "$rc" = 1 ] && [ -n "$ctl_id" ] && [ -z "$ctl_person" ] && grep -q "control-solution test" "$tmp/assign.out"'
 
+# --- E: a meter whose clock runs 2 h fast --------------------------------
+# The conversation reads its Current Time first: the stored record is dated
+# by the meter's clock less the 2 h measured on the same connection.
+meter=C0:26:DA:10:20:08
+done_line="GATT session with $meter (sig_glucose) done"
+run E "$E2E_SCENARIOS/test-glucose-clock-fast.json"
+e2e_check "E: the session completed" grep -q "$done_line" "$tmp/homevitalsd-E.log"
+e2e_check "E: the meter's clock was read (found, no 'not found')" eval \
+	'grep -q "$meter step 0: read the device'"'"'s clock" "$tmp/homevitalsd-E.log" &&
+	 ! grep -q "$meter: characteristic 2a2b not found" "$tmp/homevitalsd-E.log"'
+e2e_readings_json
+e2e_py "E: the record dated by the meter clock - 2 h, device-corrected" '
+from datetime import datetime, timezone
+mine = [m for m in R if m["device"]["address"] == "C0:26:DA:10:20:08"]
+assert len(mine) == 1, mine
+m = mine[0]
+assert value(m, "blood_glucose") == 6.3, m
+assert m["time_source"] == "device-corrected", m
+t = datetime.fromisoformat(m["time"].replace("Z", "+00:00"))
+want = datetime(2025, 2, 1, 8, 0, tzinfo=timezone.utc)
+# the meter reads whole seconds: the offset is 2 h less under 2 s
+assert -2 < (t - want).total_seconds() <= 0, m["time"]
+'
+meter=C0:26:DA:10:20:07
+done_line="GATT session with $meter (sig_glucose) done"
+
 # --- D: a really full disk (root only: a 4 MiB tmpfs holds a new store) ----
 disk_full() { # fill the small file system to its last byte
 	dd if=/dev/zero of="$small/filler" bs=16k >/dev/null 2>&1
@@ -171,7 +200,7 @@ else
 		"SELECT group_concat(n) FROM (SELECT count(*) AS n FROM measurements GROUP BY json_extract(json, '"'"'$.sequence_number'"'"') ORDER BY json_extract(json, '"'"'$.sequence_number'"'"'));")" = 1,1,1,1,1,1 ]'
 fi
 
-for p in A B C D1 D2 D3; do
+for p in A B C E D1 D2 D3; do
 	[ -f "$tmp/homevitalsd-$p.log" ] || continue
 	cat "$tmp/homevitalsd-$p.log" >>"$tmp/homevitalsd.log"
 	cat "$tmp/vdev-$p.out" >>"$tmp/vdev.out"
