@@ -61,7 +61,10 @@ struct hv_session {
 	/* The first Current Time (0x2A2B) value on this connection, as the
 	 * device kept it (implausible: a time fault), and the gateway's wall
 	 * clock (Unix usec) then;
-	 * the runner fills them (hv_session_note_current_time()). */
+	 * the runner fills them (hv_session_note_current_time()). A driver
+	 * that reads the clock its own way (Omron) sets the first two in
+	 * on_value() and leaves device_clock_read_usec 0: the runner stamps
+	 * it with the wall clock of that value. */
 	bool has_device_clock;
 	struct hv_datetime device_clock;
 	int64_t device_clock_read_usec;

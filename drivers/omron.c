@@ -15,7 +15,10 @@
  * position this gateway stopped at (from the stored sequence number,
  * drivers/omron.h; a ring with no known position is read whole, or only
  * up to its write slot when that slot is still empty), set the clock where
- * its layout is known, end transmission (8f 00, code 0). The record reads
+ * its layout is known, end transmission (8f 00, code 0). Where the clock's
+ * layout is known it is read before the records (omblepy reads it just
+ * before setting it, after them): the records are then dated by its offset
+ * from the gateway's clock. The record reads
  * loop by GOTO; a 2 x 100 ring read whole takes ~420 of the runner's 1024
  * transitions.
  */
@@ -400,6 +403,27 @@ int hv_omron_time_block(const struct hv_omron_model *mdl, const uint8_t *kept,
 	}
 }
 
+/* The classic layout's month, year - 2000, hour, day, second, minute. */
+static struct hv_datetime classic_time(const uint8_t *t)
+{
+	return (struct hv_datetime){ .year = (uint16_t)(2000 + t[1]),
+				     .month = t[0],
+				     .day = t[3],
+				     .hour = t[2],
+				     .minute = t[5],
+				     .second = t[4] };
+}
+
+int hv_omron_clock_of_prefix(const struct hv_omron_model *mdl,
+			     const uint8_t *p, size_t n,
+			     struct hv_datetime *ret)
+{
+	if (mdl->time_layout != HV_OMRON_TIME_CLASSIC || n < HV_OMRON_PREFIX)
+		return -EOPNOTSUPP;
+	*ret = classic_time(p + 2);
+	return 0;
+}
+
 int hv_omron_time_parse(const struct hv_omron_model *mdl, const uint8_t *p,
 			size_t n, struct hv_datetime *ret)
 {
@@ -413,13 +437,7 @@ int hv_omron_time_parse(const struct hv_omron_model *mdl, const uint8_t *p,
 	if (mdl->time_layout == HV_OMRON_TIME_CLASSIC) {
 		if (p[9] != sum8(p, 9))
 			return -EBADMSG;
-		t = p + 2;
-		*ret = (struct hv_datetime){ .year = (uint16_t)(2000 + t[1]),
-					     .month = t[0],
-					     .day = t[3],
-					     .hour = t[2],
-					     .minute = t[5],
-					     .second = t[4] };
+		*ret = classic_time(p + 2);
 		return 0;
 	}
 	if (p[14] != sum8(p, 14))
@@ -667,10 +685,12 @@ enum {
 	ST_START_WAIT,
 	ST_INDEX,
 	ST_INDEX_WAIT,
-	ST_RECORD,
-	ST_RECORD_WAIT,
 	ST_TIME_READ,
 	ST_TIME_READ_WAIT,
+	ST_INDEX_AGAIN,
+	ST_INDEX_AGAIN_WAIT,
+	ST_RECORD,
+	ST_RECORD_WAIT,
 	ST_TIME_WRITE0,
 	ST_TIME_WRITE1,
 	ST_TIME_WRITE_WAIT,
@@ -695,6 +715,7 @@ struct omron_state {
 	uint8_t known;	 /* rings whose position was known (bit per user) */
 	uint8_t probe;	 /* rings read whole: is the write slot empty? */
 	uint8_t kept[8]; /* the time block's first bytes, written back */
+	uint8_t clock_read; /* kept holds what the cuff answered */
 };
 
 _Static_assert(sizeof(struct omron_state) <=
@@ -867,12 +888,14 @@ static void begin_ring(struct hv_session *s, const struct hv_omron_model *mdl,
 					    other_known, laps);
 }
 
-/* After the last record (or none): the clock, then the end. */
-static int after_records(struct hv_session *s, const struct hv_omron_model *mdl)
+/* After the last record (or none): set the clock read before them, then
+ * the end. */
+static int after_records(struct hv_session *s, const struct hv_omron_model *mdl,
+			 const struct omron_state *st)
 {
 	s->quirks = hv_omron_quirks(mdl);
-	if (hv_omron_time_len(mdl) && hv_datetime_plausible(&s->now_local, 0))
-		return goto_step(s, ST_TIME_READ);
+	if (st->clock_read && hv_datetime_plausible(&s->now_local, 0))
+		return goto_step(s, ST_TIME_WRITE0);
 	return goto_step(s, ST_END_TX);
 }
 
@@ -886,12 +909,16 @@ static int next_ring(struct hv_session *s, const struct hv_omron_model *mdl,
 			return goto_step(s, ST_RECORD);
 		}
 	state_put(s, st);
-	return after_records(s, mdl);
+	return after_records(s, mdl, st);
 }
 
 /* The write positions: read every slot written since the position the
- * stored sequence number gives, the whole ring where it gives none. */
-static int on_index(struct hv_session *s, const uint8_t *v, size_t len)
+ * stored sequence number gives, the whole ring where it gives none; the
+ * cuff's clock first when its layout is known (below), so that the
+ * records it stored are dated by its offset from the gateway's clock
+ * (docs/pipeline.md, "Time"). */
+static int index_read(struct hv_session *s, const uint8_t *v, size_t len,
+		      bool clock_first)
 {
 	const struct hv_omron_model *mdl = hv_omron_model_of_quirks(s->quirks);
 	struct omron_state st = state_get(s);
@@ -928,7 +955,23 @@ static int on_index(struct hv_session *s, const uint8_t *v, size_t len)
 		st.known |= (uint8_t)(known << u);
 		st.probe |= (uint8_t)(!known << u);
 	}
+	if (clock_first && hv_omron_time_len(mdl)) {
+		state_put(s, &st);
+		return goto_step(s, ST_TIME_READ);
+	}
 	return next_ring(s, mdl, &st, 0);
+}
+
+static int on_index(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	return index_read(s, v, len, true);
+}
+
+/* The clock could not be read: the positions again, and the records
+ * without it (dated by the cuff's clock as it is). */
+static int on_index_again(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	return index_read(s, v, len, false);
 }
 
 static int payload_record(const struct hv_session *s, uint8_t *buf, size_t size,
@@ -1010,8 +1053,16 @@ static int on_time_read(struct hv_session *s, const uint8_t *v, size_t len)
 	if (!mdl || a.address != mdl->settings_read + mdl->time_offset)
 		return -EPROTO;
 	memcpy(st.kept, a.data, sizeof(st.kept));
-	state_put(s, &st);
-	return HV_VALUE_DONE;
+	st.clock_read = 1;
+	/* The runner stamps the gateway's clock of this moment
+	 * (device_clock_read_usec 0: conversation.h). An unset clock is
+	 * kept too: a time fault. */
+	if (hv_omron_clock_of_prefix(mdl, a.data, a.count, &s->device_clock) ==
+	    0) {
+		s->has_device_clock = true;
+		s->device_clock_read_usec = 0;
+	}
+	return next_ring(s, mdl, &st, 0);
 }
 
 /* The whole write command; TX channel `part` takes its 16-byte share. */
@@ -1134,10 +1185,12 @@ static const struct hv_step steps[_ST_MAX] = {
 	[ST_START_WAIT] = WAIT_RX(on_started, ST_END_TX, "wait for the start answer"),
 	[ST_INDEX] = WRITE_TX(HV_OMRON_TX0, payload_index, "read the write positions"),
 	[ST_INDEX_WAIT] = WAIT_RX(on_index, ST_END_TX, "wait for the write positions"),
+	[ST_TIME_READ] = WRITE_TX(HV_OMRON_TX0, payload_time_read, "read the clock settings"),
+	[ST_TIME_READ_WAIT] = WAIT_RX(on_time_read, ST_INDEX_AGAIN, "wait for the clock settings"),
+	[ST_INDEX_AGAIN] = WRITE_TX(HV_OMRON_TX0, payload_index, "read the write positions again"),
+	[ST_INDEX_AGAIN_WAIT] = WAIT_RX(on_index_again, ST_END_TX, "wait for the write positions"),
 	[ST_RECORD] = WRITE_TX(HV_OMRON_TX0, payload_record, "read a record"),
 	[ST_RECORD_WAIT] = WAIT_RX(on_record, ST_END_TX, "wait for the record"),
-	[ST_TIME_READ] = WRITE_TX(HV_OMRON_TX0, payload_time_read, "read the clock settings"),
-	[ST_TIME_READ_WAIT] = WAIT_RX(on_time_read, ST_END_TX, "wait for the clock settings"),
 	[ST_TIME_WRITE0] = WRITE_TX(HV_OMRON_TX0, payload_time_write0, "set the clock (TX 0)"),
 	[ST_TIME_WRITE1] = WRITE_TX(HV_OMRON_TX1, payload_time_write1, "set the clock (TX 1)"),
 	[ST_TIME_WRITE_WAIT] = WAIT_RX(on_time_written, ST_END_TX, "wait for the clock written"),

@@ -171,6 +171,12 @@ int hv_omron_write_slot(const struct hv_omron_model *mdl, const uint8_t *p,
 /* Bytes of the time block, 0 when the model's layout is not known. */
 size_t hv_omron_time_len(const struct hv_omron_model *mdl);
 /* The block to write: `kept` are the first bytes read back (2 or 8). */
+/* The cuff's clock from the first HV_OMRON_PREFIX bytes of its time block,
+ * as the conversation reads them (the checksum lies beyond): classic layout
+ * only (-EOPNOTSUPP otherwise, its clock lies beyond them too). */
+int hv_omron_clock_of_prefix(const struct hv_omron_model *mdl,
+			     const uint8_t *p, size_t n,
+			     struct hv_datetime *ret);
 int hv_omron_time_block(const struct hv_omron_model *mdl, const uint8_t *kept,
 			const struct hv_datetime *now, uint8_t *buf);
 /* The clock in a time block (checksum checked): -EBADMSG. */

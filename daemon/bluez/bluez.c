@@ -1637,6 +1637,18 @@ static void session_timer(struct bz_session *ss, usec_t usec)
 		log_warning_errno(r, "Failed to arm GATT timer: %m, ignoring");
 }
 
+/* A clock the driver read its own way in on_value() (conversation.h): the
+ * gateway's wall clock of the value that carried it. */
+static void session_stamp_device_clock(struct bz_session *ss)
+{
+	uint64_t wall = 0;
+
+	if (!ss->s.has_device_clock || ss->s.device_clock_read_usec ||
+	    sd_event_now(ss->b->event, CLOCK_REALTIME, &wall) < 0)
+		return;
+	ss->s.device_clock_read_usec = (int64_t)wall;
+}
+
 /* Hand a value to the daemon as a frame, with the session's driver: it is
  * decoded there, once. The next session resumes after the last sequence
  * number the daemon says it stored, and never past one it failed to store:
@@ -1658,6 +1670,7 @@ static void session_deliver(struct bz_session *ss, const struct hv_uuid *uuid,
 	if (!b->cb.gatt_value)
 		return;
 	(void)sd_event_now(b->event, CLOCK_REALTIME, &wall);
+	session_stamp_device_clock(ss);
 	(void)hv_session_note_current_time(&ss->s, uuid, value, len,
 					   (int64_t)wall);
 	frame.has_device_clock = ss->s.has_device_clock;
@@ -1694,7 +1707,10 @@ static void session_notified(struct bz_session *ss, const struct hv_uuid *uuid,
 	if (b->session != ss)
 		return;
 	if (hv_conv_waits_for(&ss->conv, uuid)) {
-		if (hv_conv_feed(&ss->conv, value, len)) {
+		bool feed = hv_conv_feed(&ss->conv, value, len);
+
+		session_stamp_device_clock(ss);
+		if (feed) {
 			timer_disarm(ss->timer);
 			session_run(ss);
 		}

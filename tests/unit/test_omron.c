@@ -510,6 +510,7 @@ struct gateway {
 	int fail_store_at; /* the n-th final record (1-based) fails */
 	size_t n_final;
 	bool held;
+	size_t n_after_clock; /* stored with the cuff's clock already read */
 };
 
 static void cuff_notify(struct cuff *c, const char *chr, const uint8_t *v,
@@ -625,6 +626,8 @@ static void gateway_deliver(struct gateway *g, const char *chr,
 			goto advance; /* a duplicate: stored already */
 	assert_true(g->n_stored < 256);
 	g->stored[g->n_stored++] = m;
+	if (g->s.has_device_clock)
+		g->n_after_clock++;
 advance:
 	if (!g->held && m.sequence_number > g->s.last_sequence)
 		g->s.last_sequence = m.sequence_number;
@@ -789,6 +792,40 @@ static void test_conversation_new_records_only(void **state)
 	assert_int_equal(run_session(&g, &c, NULL), 0);
 	assert_int_equal(c.reads, 2);
 	assert_int_equal(g.n_stored, 6);
+}
+
+/* The cuff's clock is read before its records, so that the gateway can
+ * date them by its offset (the session keeps it for the runner to stamp),
+ * and is still set after them. */
+static void test_conversation_clock_read_first(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+	const struct hv_datetime cuff_clock = { 2029, 12, 31, 22, 15, 30 };
+	uint8_t *clock;
+	struct hv_datetime t;
+
+	(void)state;
+	cuff_init(&c, "HEM-7322T");
+	memset(&g, 0, sizeof(g));
+	g.s.last_sequence = -1;
+	clock = c.mem + c.mdl->settings_read + c.mdl->time_offset;
+	assert_int_equal(hv_omron_time_block(c.mdl, clock, &cuff_clock, clock), 0);
+	cuff_measure(&c, 0, 121, 0);
+	cuff_measure(&c, 1, 140, 10);
+	assert_int_equal(run_session(&g, &c, NULL), 0);
+	assert_int_equal(g.n_stored, 2);
+	/* every record came with the clock known */
+	assert_int_equal(g.n_after_clock, 2);
+	assert_true(g.s.has_device_clock);
+	assert_memory_equal(&g.s.device_clock, &cuff_clock, sizeof(cuff_clock));
+	/* stamped by the runner, not the driver */
+	assert_int_equal(g.s.device_clock_read_usec, 0);
+	/* and set afterwards, to the gateway's time */
+	assert_int_equal(c.writes, 1);
+	assert_int_equal(
+		hv_omron_time_parse(c.mdl, c.mem + 0x0286 + 0x14, 10, &t), 0);
+	assert_int_equal(t.year, 2030);
 }
 
 static void test_conversation_never_loses_a_record(void **state)
@@ -972,6 +1009,7 @@ int main(void)
 		cmocka_unit_test(test_time_blocks),
 		cmocka_unit_test(test_sequence_numbers),
 		cmocka_unit_test(test_conversation_new_records_only),
+		cmocka_unit_test(test_conversation_clock_read_first),
 		cmocka_unit_test(test_conversation_never_loses_a_record),
 		cmocka_unit_test(test_conversation_ring_wraps),
 		cmocka_unit_test(test_conversation_first_session_failure),
