@@ -149,6 +149,45 @@ static const char *const migrations[] = {
 	"INSERT OR IGNORE INTO adopted (address)"
 	" SELECT DISTINCT address FROM device_users"
 	" WHERE person_id IS NOT NULL;",
+	/* 4 -> 5: consent per person and audience, the outbox per audience
+	 * (a row without an outbox_audience row is the one implicit
+	 * audience's, so existing rows keep their meaning; a table rather
+	 * than a column because ALTER TABLE ADD COLUMN cannot be run twice),
+	 * what each audience acknowledged, and the gateway's secret for
+	 * pseudonyms (docs/consent.md). */
+	"CREATE TABLE IF NOT EXISTS consent ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,"
+	"  audience TEXT NOT NULL,"
+	"  metrics TEXT NOT NULL,"
+	"  granularity TEXT NOT NULL DEFAULT 'each'"
+	"    CHECK (granularity IN ('each', 'daily')),"
+	"  device_details INTEGER NOT NULL DEFAULT 0,"
+	"  from_date TEXT NOT NULL DEFAULT '',"
+	"  recorded_by TEXT NOT NULL DEFAULT '',"
+	"  recorded_usec INTEGER NOT NULL,"
+	"  revoked_usec INTEGER"
+	");"
+	"CREATE INDEX IF NOT EXISTS consent_person"
+	" ON consent (person_id, audience);"
+	"CREATE TABLE IF NOT EXISTS outbox_audience ("
+	"  seq INTEGER PRIMARY KEY REFERENCES outbox(seq) ON DELETE CASCADE,"
+	"  audience TEXT NOT NULL"
+	");"
+	"CREATE INDEX IF NOT EXISTS outbox_audience_name"
+	" ON outbox_audience (audience, seq);"
+	"CREATE TABLE IF NOT EXISTS shared ("
+	"  measurement_id TEXT NOT NULL,"
+	"  audience TEXT NOT NULL,"
+	"  person_id TEXT NOT NULL,"
+	"  acked_usec INTEGER NOT NULL"
+	");"
+	"CREATE INDEX IF NOT EXISTS shared_person"
+	" ON shared (person_id, audience, acked_usec);"
+	"CREATE TABLE IF NOT EXISTS gateway_secret ("
+	"  name TEXT PRIMARY KEY NOT NULL,"
+	"  value BLOB NOT NULL"
+	");",
 };
 
 #define SCHEMA_VERSION ((int)ELEMENTSOF(migrations))
@@ -2501,4 +2540,261 @@ int hv_store_held_remove(struct hv_store *s, int64_t seq, const char *boot_id,
 	if (r < 0)
 		return tx_abort(s, r);
 	return tx_commit(s);
+}
+
+/* --- consent (docs/consent.md) ---------------------------------------------- */
+
+#define CONSENT_COLUMNS                                                    \
+	"id, person_id, audience, metrics, granularity = 'daily',"         \
+	" device_details, from_date, recorded_by, recorded_usec,"          \
+	" coalesce(revoked_usec, 0)"
+
+static void consent_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct hv_consent *c = dest;
+
+	*c = (struct hv_consent){ 0 };
+	c->id = sqlite3_column_int64(st, 0);
+	copy_column(st, 1, c->person, sizeof(c->person));
+	copy_column(st, 2, c->audience, sizeof(c->audience));
+	copy_column(st, 3, c->metrics, sizeof(c->metrics));
+	c->daily = sqlite3_column_int(st, 4) != 0;
+	c->device_details = sqlite3_column_int(st, 5) != 0;
+	copy_column(st, 6, c->from_date, sizeof(c->from_date));
+	copy_column(st, 7, c->recorded_by, sizeof(c->recorded_by));
+	c->recorded_usec = sqlite3_column_int64(st, 8);
+	c->revoked_usec = sqlite3_column_int64(st, 9);
+}
+
+static bool audience_name_valid(const char *a)
+{
+	if (!fits(a, HV_AUDIENCE_MAX) || !a[0])
+		return false;
+	for (; *a; a++)
+		if (!((*a >= 'a' && *a <= 'z') || (*a >= 'A' && *a <= 'Z') ||
+		      (*a >= '0' && *a <= '9') || *a == '_' || *a == '-'))
+			return false;
+	return true;
+}
+
+static bool date_valid(const char *d)
+{
+	if (!d[0])
+		return true;
+	if (strlen(d) != 10 || d[4] != '-' || d[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
+			return false;
+	return true;
+}
+
+static int check_consent(struct hv_store *s, const struct hv_consent *c)
+{
+	char scope[HV_CONSENT_SCOPE_MAX], bad[64];
+
+	if (!fits(c->person, sizeof(c->person)) || !c->person[0]) {
+		set_errmsg(s, "no person given");
+		return -EINVAL;
+	}
+	if (!audience_name_valid(c->audience)) {
+		set_errmsg(s, "'%.64s' is not an audience name", c->audience);
+		return -EINVAL;
+	}
+	if (!fits(c->metrics, sizeof(c->metrics)) ||
+	    hv_consent_scope_normalize(c->metrics, scope, sizeof(scope), bad,
+				       sizeof(bad)) < 0 ||
+	    strcmp(scope, c->metrics) != 0) {
+		set_errmsg(s, "'%.64s' is not a metric scope", c->metrics);
+		return -EINVAL;
+	}
+	if (!fits(c->from_date, sizeof(c->from_date)) ||
+	    !date_valid(c->from_date)) {
+		set_errmsg(s, "'%.10s' is not a date YYYY-MM-DD", c->from_date);
+		return -EINVAL;
+	}
+	if (!fits(c->recorded_by, sizeof(c->recorded_by))) {
+		set_errmsg(s, "recorded_by too long");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int step_finalize(struct hv_store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	(void)sqlite3_finalize(st);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	return sql_fail(s, rc);
+}
+
+static int consent_end(struct hv_store *s, const char *person,
+		       const char *audience, int64_t now)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	r = prepare(s,
+		    "UPDATE consent SET revoked_usec = ?3 WHERE person_id = ?1"
+		    " AND audience = ?2 AND revoked_usec IS NULL",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, person);
+	bind_text(st, 2, audience);
+	sqlite3_bind_int64(st, 3, now);
+	r = step_finalize(s, st);
+	return r < 0 ? r : sqlite3_changes(s->db);
+}
+
+int hv_store_consent_grant(struct hv_store *s, const struct hv_consent *c,
+			   int64_t *ret_id)
+{
+	sqlite3_stmt *st;
+	int64_t id;
+	int r;
+
+	if (!s || !c)
+		return -EINVAL;
+	r = check_consent(s, c);
+	if (r < 0)
+		return r;
+	r = tx_begin(s);
+	if (r < 0)
+		return r;
+	r = consent_end(s, c->person, c->audience, c->recorded_usec);
+	if (r < 0)
+		return tx_abort(s, r);
+	r = prepare(s,
+		    "INSERT INTO consent (person_id, audience, metrics,"
+		    " granularity, device_details, from_date, recorded_by,"
+		    " recorded_usec) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		    &st);
+	if (r < 0)
+		return tx_abort(s, r);
+	bind_text(st, 1, c->person);
+	bind_text(st, 2, c->audience);
+	bind_text(st, 3, c->metrics);
+	bind_text(st, 4, c->daily ? "daily" : "each");
+	sqlite3_bind_int(st, 5, c->device_details);
+	bind_text(st, 6, c->from_date);
+	bind_text(st, 7, c->recorded_by);
+	sqlite3_bind_int64(st, 8, c->recorded_usec);
+	r = step_finalize(s, st);
+	if (r == -ENOENT)
+		set_errmsg(s, "no person %s", c->person);
+	if (r < 0)
+		return tx_abort(s, r);
+	id = sqlite3_last_insert_rowid(s->db);
+	r = tx_commit(s);
+	if (r < 0)
+		return r;
+	if (ret_id)
+		*ret_id = id;
+	return 0;
+}
+
+int hv_store_consent_revoke(struct hv_store *s, const char *person,
+			    const char *audience, int64_t now_usec,
+			    uint64_t *ret_dropped)
+{
+	sqlite3_stmt *st;
+	int dropped, r;
+
+	if (!s || !fits(person, HV_PERSON_MAX) ||
+	    !fits(audience, HV_AUDIENCE_MAX))
+		return -EINVAL;
+	r = tx_begin(s);
+	if (r < 0)
+		return r;
+	r = consent_end(s, person, audience, now_usec);
+	if (r < 0)
+		return tx_abort(s, r);
+	if (r == 0) {
+		set_errmsg(s, "%s has no consent in force for %s", person,
+			   audience);
+		return tx_abort(s, -ENOENT);
+	}
+	/* The measurements stay on the gateway; only this audience's
+	 * queue of them goes. */
+	r = prepare(s,
+		    "DELETE FROM outbox WHERE state = 'pending'"
+		    " AND seq IN (SELECT seq FROM outbox_audience"
+		    "  WHERE audience = ?2)"
+		    " AND measurement_id IN (SELECT id FROM measurements"
+		    "  WHERE person = ?1)",
+		    &st);
+	if (r < 0)
+		return tx_abort(s, r);
+	bind_text(st, 1, person);
+	bind_text(st, 2, audience);
+	r = step_finalize(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	dropped = sqlite3_changes(s->db);
+	s->backlog_tx -= dropped;
+	r = tx_commit(s);
+	if (r < 0)
+		return r;
+	if (ret_dropped)
+		*ret_dropped = (uint64_t)dropped;
+	return 0;
+}
+
+int hv_store_consent_get(struct hv_store *s, const char *person,
+			 const char *audience, struct hv_consent *ret)
+{
+	struct hv_consent c;
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !fits(person, HV_PERSON_MAX) ||
+	    !fits(audience, HV_AUDIENCE_MAX))
+		return -EINVAL;
+	r = prepare(s,
+		    "SELECT " CONSENT_COLUMNS " FROM consent"
+		    " WHERE person_id = ? AND audience = ?"
+		    " AND revoked_usec IS NULL ORDER BY id DESC LIMIT 1",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, person);
+	bind_text(st, 2, audience);
+	r = step_one(s, st, consent_from_row, &c);
+	(void)sqlite3_finalize(st);
+	if (r == 0) {
+		set_errmsg(s, "%s has no consent in force for %s", person,
+			   audience);
+		return -ENOENT;
+	}
+	if (r < 0)
+		return r;
+	if (ret)
+		*ret = c;
+	return 0;
+}
+
+int hv_store_consent_list(struct hv_store *s, const char *person,
+			  bool include_revoked, struct hv_consent **ret,
+			  size_t *ret_n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !ret || !ret_n || (person && !fits(person, HV_PERSON_MAX)))
+		return -EINVAL;
+	r = prepare(s,
+		    "SELECT " CONSENT_COLUMNS " FROM consent"
+		    " WHERE (?1 IS NULL OR person_id = ?1)"
+		    " AND (?2 OR revoked_usec IS NULL)"
+		    " ORDER BY person_id, audience, id",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, person);
+	sqlite3_bind_int(st, 2, include_revoked);
+	return collect_rows(s, st, sizeof(**ret), consent_from_row,
+			    (void **)ret, ret_n);
 }

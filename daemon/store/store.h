@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "daemon/common/consent.h"
 #include "daemon/common/measurement_json.h"
 
 struct hv_store;
@@ -294,3 +295,43 @@ int hv_store_held_list(struct hv_store *s, struct hv_held_row **ret,
  * Removing one that is not there is no error. */
 int hv_store_held_remove(struct hv_store *s, int64_t seq, const char *boot_id,
 			 const char *address, uint64_t rx_boot_usec);
+
+/* --- consent per person and audience (docs/consent.md) ------------------- */
+
+struct hv_consent {
+	int64_t id;
+	char person[HV_PERSON_MAX];
+	char audience[HV_AUDIENCE_MAX];
+	char metrics[HV_CONSENT_SCOPE_MAX]; /* hv_consent_scope_normalize form */
+	bool daily; /* a daily summary instead of each reading */
+	bool device_details; /* device address and name may be shared */
+	char from_date[11]; /* "YYYY-MM-DD": readings taken from then on; "" all */
+	char recorded_by[64]; /* who recorded it (a nurse's name, a login) */
+	int64_t recorded_usec;
+	int64_t revoked_usec; /* 0: in force */
+};
+
+/*
+ * Record a consent. The consent of that person and audience in force, if
+ * any, ends at c->recorded_usec: one consent is in force at a time.
+ * -ENOENT no such person; -EINVAL a scope, audience or date that is not
+ * valid. ret_id (may be NULL) is the new row's id.
+ */
+int hv_store_consent_grant(struct hv_store *s, const struct hv_consent *c,
+			   int64_t *ret_id);
+/*
+ * End the consent in force at now_usec and, in the same transaction, drop
+ * that audience's pending outbox rows of the person (the measurements stay).
+ * -ENOENT when none is in force. ret_dropped (may be NULL): rows dropped.
+ */
+int hv_store_consent_revoke(struct hv_store *s, const char *person,
+			    const char *audience, int64_t now_usec,
+			    uint64_t *ret_dropped);
+/* The consent in force; -ENOENT none. */
+int hv_store_consent_get(struct hv_store *s, const char *person,
+			 const char *audience, struct hv_consent *ret);
+/* Consents of one person (NULL: everyone), by person, audience and time;
+ * revoked ones too when asked. malloc'ed array. */
+int hv_store_consent_list(struct hv_store *s, const char *person,
+			  bool include_revoked, struct hv_consent **ret,
+			  size_t *ret_n);

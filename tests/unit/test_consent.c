@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Consent (docs/consent.md): metric groups and scopes, the audiences of the
+ * configuration and their errors, and consent rows in a real store file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/common/config.h"
+#include "daemon/common/consent.h"
+#include "daemon/store/store.h"
+#include "drivers/measurement.h"
+
+#define T0 1710491400000000LL /* 2024-03-15T08:30:00Z */
+
+/* --- scopes ---------------------------------------------------------------- */
+
+static void test_every_group_metric_is_known(void **state)
+{
+	size_t groups = 0;
+
+	(void)state;
+	for (const struct hv_metric_group *g = hv_metric_groups; g->name;
+	     g++, groups++)
+		for (const char *const *m = g->metrics; *m; m++)
+			if (hv_metric_from_name(*m) < 0)
+				fail_msg("group %s: unknown metric %s", g->name,
+					 *m);
+	assert_true(groups >= 8);
+}
+
+/* Every metric of the vocabulary is in some group: none can only be
+ * shared by naming it. */
+static void test_every_metric_in_a_group(void **state)
+{
+	(void)state;
+	for (int i = 0; i < _HV_METRIC_MAX; i++) {
+		const char *name = hv_metric_info((enum hv_metric)i)->name;
+		bool found = false;
+
+		for (const struct hv_metric_group *g = hv_metric_groups;
+		     g->name && !found; g++)
+			found = hv_consent_scope_allows(g->name, name);
+		if (!found)
+			fail_msg("metric %s is in no group", name);
+	}
+}
+
+static void test_scope_normalize(void **state)
+{
+	char out[HV_CONSENT_SCOPE_MAX], bad[64];
+
+	(void)state;
+	assert_int_equal(hv_consent_scope_normalize(" weight, blood_pressure,weight,spo2 ",
+						    out, sizeof(out), bad,
+						    sizeof(bad)),
+			 0);
+	assert_string_equal(out, "weight,blood_pressure,spo2");
+	assert_int_equal(hv_consent_scope_normalize("weight,all", out,
+						    sizeof(out), NULL, 0),
+			 0);
+	assert_string_equal(out, "all");
+	assert_int_equal(hv_consent_scope_normalize("heart_rate", out,
+						    sizeof(out), NULL, 0),
+			 0);
+	assert_string_equal(out, "heart_rate");
+	assert_int_equal(hv_consent_scope_normalize("weight,bloodpressure", out,
+						    sizeof(out), bad,
+						    sizeof(bad)),
+			 -EINVAL);
+	assert_string_equal(bad, "bloodpressure");
+	assert_int_equal(hv_consent_scope_normalize(" , ", out, sizeof(out),
+						    NULL, 0),
+			 -EINVAL);
+	assert_int_equal(hv_consent_scope_normalize("weight", out, 3, NULL, 0),
+			 -ENOBUFS);
+}
+
+static void test_scope_allows(void **state)
+{
+	(void)state;
+	assert_true(hv_consent_scope_allows("weight", "body_weight"));
+	assert_true(hv_consent_scope_allows("weight", "bmi"));
+	assert_false(hv_consent_scope_allows("weight", "body_fat_percent"));
+	assert_false(hv_consent_scope_allows("weight", "impedance"));
+	assert_true(hv_consent_scope_allows("weight,body_composition",
+					    "impedance"));
+	assert_true(hv_consent_scope_allows("blood_pressure", "pulse_rate"));
+	assert_true(hv_consent_scope_allows("spo2", "pulse_rate"));
+	assert_false(hv_consent_scope_allows("blood_pressure", "heart_rate"));
+	assert_true(hv_consent_scope_allows("heart_rate", "heart_rate"));
+	assert_false(hv_consent_scope_allows("heart_rate", "rr_interval"));
+	assert_true(hv_consent_scope_allows("all", "blood_glucose"));
+	/* A name that is a prefix of a listed one is not listed. */
+	assert_false(hv_consent_scope_allows("spo2", "spo"));
+	assert_false(hv_consent_scope_allows("", "body_weight"));
+	assert_false(hv_consent_scope_allows(NULL, "body_weight"));
+}
+
+/* --- audiences in the configuration ------------------------------------------ */
+
+static int parse(const char *json, struct hv_config *c,
+		 struct hv_config_error *e)
+{
+	hv_config_init(c);
+	return hv_config_parse(json, c, e, NULL, NULL);
+}
+
+static void test_no_audiences_is_the_implicit_one(void **state)
+{
+	struct hv_config c;
+	struct hv_config_error e;
+
+	(void)state;
+	assert_int_equal(parse("{}", &c, &e), 0);
+	assert_int_equal(c.n_audiences, 0);
+	assert_null(c.audiences);
+	assert_null(hv_config_audience_find(&c, "clinic"));
+	hv_config_done(&c);
+}
+
+static void test_audiences_parsed(void **state)
+{
+	struct hv_config c;
+	struct hv_config_error e;
+	const struct hv_config_audience *a;
+
+	(void)state;
+	assert_int_equal(
+		parse("{\"audiences\": ["
+		      " {\"name\": \"clinic\", \"topic_prefix\": \"clinic/hv\","
+		      "  \"payload_format\": \"phd\", \"care_identity\": true},"
+		      " {\"name\": \"community\", \"topic_prefix\": \"peers\","
+		      "  \"host\": \"peers.example.org\", \"username\": \"gw\","
+		      "  \"tls\": {\"enabled\": true}},"
+		      " {\"name\": \"research\", \"topic_prefix\": \"r\","
+		      "  \"care_identity\": true, \"pseudonymous\": true}]}",
+		      &c, &e),
+		0);
+	assert_int_equal(c.n_audiences, 3);
+	a = hv_config_audience_find(&c, "clinic");
+	assert_non_null(a);
+	assert_string_equal(a->topic_prefix, "clinic/hv");
+	assert_int_equal(a->payload_format, HV_PAYLOAD_PHD);
+	assert_true(a->care_identity);
+	assert_false(a->pseudonymous); /* the care team's default */
+	assert_null(a->host);
+	a = hv_config_audience_find(&c, "community");
+	assert_non_null(a);
+	assert_true(a->pseudonymous);
+	assert_int_equal(a->payload_format, HV_PAYLOAD_HOMEVITALS);
+	assert_string_equal(a->host, "peers.example.org");
+	assert_int_equal(a->port, 8883); /* TLS without a port */
+	assert_string_equal(a->username, "gw");
+	a = hv_config_audience_find(&c, "research");
+	assert_true(a->care_identity);
+	assert_true(a->pseudonymous); /* said so */
+	assert_null(hv_config_audience_find(&c, "nobody"));
+	hv_config_done(&c);
+}
+
+static void expect_error(const char *json, const char *message)
+{
+	struct hv_config c;
+	struct hv_config_error e;
+
+	hv_config_init(&c);
+	c.log_level = 3; /* must survive a failed parse */
+	if (hv_config_parse(json, &c, &e, NULL, NULL) != -EINVAL)
+		fail_msg("accepted: %s", json);
+	if (!strstr(e.message, message))
+		fail_msg("%s: message \"%s\" lacks \"%s\"", json, e.message,
+			 message);
+	assert_int_equal(c.log_level, 3);
+	hv_config_done(&c);
+}
+
+static void test_audience_errors(void **state)
+{
+	(void)state;
+	expect_error("{\"audiences\": {}}",
+		     "audiences: {} is not an array of audience objects");
+	expect_error("{\"audiences\": []}", "audiences: empty");
+	expect_error("{\"audiences\": [1]}",
+		     "audiences[0]: 1 is not an audience object");
+	expect_error("{\"audiences\": [{\"topic_prefix\": \"a\"}]}",
+		     "audiences[0].name: missing");
+	expect_error("{\"audiences\": [{\"name\": \"a\"}]}",
+		     "audiences[0].topic_prefix: missing");
+	expect_error("{\"audiences\": [{\"name\": \"a b\", \"topic_prefix\": \"a\"}]}",
+		     "audiences[0].name: \"a b\" is not a name");
+	expect_error("{\"audiences\": [{\"name\": \"a\", \"topic_prefix\": \"a/#\"}]}",
+		     "audiences[0].topic_prefix: \"a/#\" is not a topic prefix");
+	expect_error("{\"audiences\": [{\"name\": \"a\", \"topic_prefix\": \"a\","
+		     " \"payload_format\": \"xml\"}]}",
+		     "audiences[0].payload_format: \"xml\" is not one of");
+	expect_error("{\"audiences\": [{\"name\": \"a\", \"topic_prefix\": \"a\"},"
+		     " {\"name\": \"a\", \"topic_prefix\": \"b\"}]}",
+		     "audiences[1].name: \"a\" is already listed as audiences[0]");
+	expect_error("{\"audiences\": [{\"name\": \"a\", \"topic_prefix\": \"x\"},"
+		     " {\"name\": \"b\", \"topic_prefix\": \"x\"}]}",
+		     "audiences[1].topic_prefix: \"x\" is already the topic root of audiences[0]");
+	expect_error("{\"audiences\": [{\"name\": \"a\", \"topic_prefix\": \"a\","
+		     " \"port\": 1884}]}",
+		     "audiences[0].host: missing");
+	expect_error("{\"audiences\": [{\"name\": \"a\", \"topic_prefix\": \"a\","
+		     " \"host\": \"h\", \"password\": \"s3cret\"}]}",
+		     "audiences[].password: secrets are not read");
+	expect_error("{\"audiences\": [{\"name\": \"a\", \"topic_prefix\": \"a\","
+		     " \"host\": \"h\", \"tls\": {\"cert_file\": \"c\"}}]}",
+		     "audiences[0].tls.key_file: missing");
+	expect_error("{\"audiences\": [{\"name\": \"a\", \"topic_prefix\": \"a\","
+		     " \"pseudonymous\": 1}]}",
+		     "audiences[0].pseudonymous: 1 is not true or false");
+}
+
+/* The same root on two different brokers does no harm. */
+static void test_same_root_other_broker(void **state)
+{
+	struct hv_config c;
+	struct hv_config_error e;
+
+	(void)state;
+	assert_int_equal(parse("{\"audiences\": [{\"name\": \"a\", \"topic_prefix\": \"x\"},"
+			       " {\"name\": \"b\", \"topic_prefix\": \"x\", \"host\": \"other\"}]}",
+			       &c, &e),
+			 0);
+	assert_int_equal(c.audiences[1].port, 1883);
+	hv_config_done(&c);
+}
+
+static void test_audience_password_file(void **state)
+{
+	char path[] = "/tmp/hv-consent-pw-XXXXXX";
+	struct hv_config c;
+	struct hv_config_error e;
+	char json[256];
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "peer-secret\nold\n", 16), 16);
+	close(fd);
+	(void)snprintf(json, sizeof(json),
+		       "{\"audiences\": [{\"name\": \"a\", \"topic_prefix\": \"a\","
+		       " \"host\": \"h\", \"password_file\": \"%s\"}]}",
+		       path);
+	assert_int_equal(parse(json, &c, &e), 0);
+	assert_null(c.audiences[0].password);
+	assert_int_equal(hv_config_resolve_secrets(&c, &e), 0);
+	assert_string_equal(c.audiences[0].password, "peer-secret");
+	hv_config_done(&c);
+	unlink(path);
+	assert_int_equal(parse(json, &c, &e), 0);
+	assert_int_equal(hv_config_resolve_secrets(&c, &e), -ENOENT);
+	assert_non_null(strstr(e.message, "audiences[0].password_file: cannot read"));
+	hv_config_done(&c);
+}
+
+/* --- consent rows in the store ---------------------------------------------- */
+
+static char tmpdir[64], dbpath[128];
+
+static int setup(void **state)
+{
+	(void)state;
+	(void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/hv-consent-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	(void)snprintf(dbpath, sizeof(dbpath), "%s/db.sqlite", tmpdir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct hv_store *open_with_person(const char *id)
+{
+	struct hv_store *s = NULL;
+	struct hv_person p = { 0 };
+
+	assert_int_equal(hv_store_open(dbpath, 0, &s), 0);
+	(void)snprintf(p.id, sizeof(p.id), "%s", id);
+	assert_int_equal(hv_store_person_add(s, &p), 0);
+	return s;
+}
+
+static struct hv_consent consent(const char *person, const char *audience,
+				 const char *metrics, int64_t t)
+{
+	struct hv_consent c = { .recorded_usec = t };
+
+	(void)snprintf(c.person, sizeof(c.person), "%s", person);
+	(void)snprintf(c.audience, sizeof(c.audience), "%s", audience);
+	(void)snprintf(c.metrics, sizeof(c.metrics), "%s", metrics);
+	(void)snprintf(c.recorded_by, sizeof(c.recorded_by), "nurse-ana");
+	return c;
+}
+
+static void test_grant_get_list(void **state)
+{
+	struct hv_store *s = open_with_person("p-ana");
+	struct hv_consent c = consent("p-ana", "community", "weight,activity",
+				      T0);
+	struct hv_consent got, *list = NULL;
+	size_t n = 0;
+	int64_t id = 0;
+
+	(void)state;
+	assert_int_equal(hv_store_consent_get(s, "p-ana", "community", &got),
+			 -ENOENT);
+	c.daily = true;
+	(void)snprintf(c.from_date, sizeof(c.from_date), "2024-03-01");
+	assert_int_equal(hv_store_consent_grant(s, &c, &id), 0);
+	assert_true(id > 0);
+	assert_int_equal(hv_store_consent_get(s, "p-ana", "community", &got),
+			 0);
+	assert_int_equal(got.id, id);
+	assert_string_equal(got.metrics, "weight,activity");
+	assert_true(got.daily);
+	assert_false(got.device_details);
+	assert_string_equal(got.from_date, "2024-03-01");
+	assert_string_equal(got.recorded_by, "nurse-ana");
+	assert_int_equal(got.recorded_usec, T0);
+	assert_int_equal(got.revoked_usec, 0);
+	assert_int_equal(hv_store_consent_get(s, "p-ana", "clinic", &got),
+			 -ENOENT);
+
+	/* A new grant replaces the one in force, which stays as history. */
+	c = consent("p-ana", "community", "weight", T0 + 1000);
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), 0);
+	assert_int_equal(hv_store_consent_get(s, "p-ana", "community", &got),
+			 0);
+	assert_string_equal(got.metrics, "weight");
+	assert_false(got.daily);
+	assert_int_equal(hv_store_consent_list(s, "p-ana", false, &list, &n),
+			 0);
+	assert_int_equal(n, 1);
+	free(list);
+	assert_int_equal(hv_store_consent_list(s, "p-ana", true, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(list[0].revoked_usec, T0 + 1000);
+	assert_int_equal(list[1].revoked_usec, 0);
+	free(list);
+	hv_store_close(s);
+}
+
+static void test_grant_refused(void **state)
+{
+	struct hv_store *s = open_with_person("p-ana");
+	struct hv_consent c;
+
+	(void)state;
+	c = consent("p-nobody", "community", "weight", T0);
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), -ENOENT);
+	c = consent("p-ana", "community", "weight,nonsense", T0);
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), -EINVAL);
+	c = consent("p-ana", "community", " weight", T0); /* not normalized */
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), -EINVAL);
+	c = consent("p-ana", "com munity", "weight", T0);
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), -EINVAL);
+	c = consent("p-ana", "community", "weight", T0);
+	(void)snprintf(c.from_date, sizeof(c.from_date), "2024-3-1");
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), -EINVAL);
+	assert_int_equal(hv_store_consent_get(s, "p-ana", "community", NULL),
+			 -ENOENT);
+	hv_store_close(s);
+}
+
+static void test_revoke(void **state)
+{
+	struct hv_store *s = open_with_person("p-ana");
+	struct hv_consent c = consent("p-ana", "clinic", "all", T0), *list;
+	uint64_t dropped = 99;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(hv_store_consent_revoke(s, "p-ana", "clinic", T0 + 1,
+						 &dropped),
+			 -ENOENT);
+	assert_int_equal(dropped, 99);
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), 0);
+	assert_int_equal(hv_store_consent_revoke(s, "p-ana", "clinic", T0 + 5,
+						 &dropped),
+			 0);
+	assert_int_equal(dropped, 0);
+	assert_int_equal(hv_store_consent_get(s, "p-ana", "clinic", NULL),
+			 -ENOENT);
+	assert_int_equal(hv_store_consent_list(s, NULL, true, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].revoked_usec, T0 + 5);
+	free(list);
+	/* Removing the person removes their consents. */
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), 0);
+	assert_int_equal(hv_store_person_remove(s, "p-ana"), 0);
+	assert_int_equal(hv_store_consent_list(s, NULL, true, &list, &n), 0);
+	assert_int_equal(n, 0);
+	free(list);
+	hv_store_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_group_metric_is_known),
+		cmocka_unit_test(test_every_metric_in_a_group),
+		cmocka_unit_test(test_scope_normalize),
+		cmocka_unit_test(test_scope_allows),
+		cmocka_unit_test(test_no_audiences_is_the_implicit_one),
+		cmocka_unit_test(test_audiences_parsed),
+		cmocka_unit_test(test_audience_errors),
+		cmocka_unit_test(test_same_root_other_broker),
+		cmocka_unit_test(test_audience_password_file),
+		cmocka_unit_test_setup_teardown(test_grant_get_list, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_grant_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
