@@ -110,14 +110,34 @@ static void publish_untracked(struct hv_mqtt *m, struct mqtt_item *it)
 	}
 }
 
+/* An audience's row it may no longer see: gone from its queue. */
+static void drop_item(struct hv_mqtt *m, const struct hv_outbox_item *item)
+{
+	int r = hv_store_outbox_drop(m->store, item->seq);
+
+	if (r < 0)
+		log_warning_errno(r, "Failed to drop '%s' from the queue of audience %s, ignoring: %m",
+				  item->id, m->audience->name);
+	else
+		log_debug("MQTT: '%s' is not shared with audience %s (consent): dropped",
+			  item->id, m->audience->name);
+}
+
+static void publish_audience_item(struct hv_mqtt *m,
+				  const struct hv_outbox_item *item);
+
 /* Hand one outbox item to the library. */
 static void publish_item(struct hv_mqtt *m, const struct hv_outbox_item *item)
 {
-	struct mqtt_item it = { .item = item };
+	struct mqtt_item it = { .item = item, .measurement_id = item->id };
 	struct inflight *slot = free_slot(m);
 
 	if (!slot || is_parked(m, item->seq))
 		return;
+	if (m->audience) {
+		publish_audience_item(m, item);
+		return;
+	}
 	*slot = (struct inflight){ .seq = item->seq };
 	if (!publish_tracked(m, &it, slot)) {
 		slot->failed = true;
@@ -135,6 +155,42 @@ static void publish_item(struct hv_mqtt *m, const struct hv_outbox_item *item)
 	cJSON_Delete(it.record);
 }
 
+/* What the audience may see of it, published like any item. */
+static void publish_audience_item(struct hv_mqtt *m,
+				  const struct hv_outbox_item *item)
+{
+	struct hv_outbox_item seen = { 0 };
+	const struct hv_config_audience *a = m->audience;
+	struct mqtt_item it = { .item = &seen, .measurement_id = item->id };
+	struct inflight *slot = free_slot(m);
+	int r;
+
+	r = mqtt_audience_item(m, item, &seen);
+	if (r == 0) {
+		drop_item(m, item);
+		return;
+	}
+	if (r < 0) {
+		log_warning_errno(r, "MQTT: measurement '%s' not published to audience %s: %m; it stays queued",
+				  item->id, a->name);
+		note_attempt(m, item->seq, "cannot be cut to the consent");
+		return;
+	}
+	*slot = (struct inflight){ .seq = item->seq };
+	if (!publish_tracked(m, &it, slot)) {
+		slot->failed = true;
+		give_up_item(m, item, "a payload could not be published");
+	}
+	if (slot->pending) {
+		m->n_inflight++;
+		publish_untracked(m, &it);
+	} else {
+		slot->seq = 0;
+	}
+	cJSON_Delete(it.record);
+	hv_outbox_item_done(&seen);
+}
+
 static void drain(struct hv_mqtt *m)
 {
 	while (m->connected && m->n_inflight < m->window_size) {
@@ -144,7 +200,10 @@ static void drain(struct hv_mqtt *m)
 
 		if (want > FETCH_MAX)
 			want = FETCH_MAX;
-		r = hv_store_outbox_next(m->store, m->cursor, want, items, &n);
+		r = hv_store_outbox_next_audience(m->store,
+						  m->audience ? m->audience->name :
+								"",
+						  m->cursor, want, items, &n);
 		if (r < 0) {
 			log_error_errno(r, "Failed to read the outbox: %m (%s)",
 					hv_store_errmsg(m->store));

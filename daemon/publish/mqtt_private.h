@@ -107,6 +107,16 @@ struct hv_mqtt {
 	/* formats */
 	struct ha_seen *ha;
 	size_t n_ha;
+
+	/* audiences (docs/consent.md): the main client owns one client per
+	 * audience; each reads the configuration through acfg, a shallow
+	 * copy with the audience's broker, topic root and format. */
+	const struct hv_config_audience *audience; /* NULL: the main client */
+	struct hv_config acfg;
+	char audience_gateway[64]; /* acfg.gateway_id when pseudonymous */
+	uint8_t secret[32];
+	struct hv_mqtt **children;
+	size_t n_children;
 };
 
 /* --- mqtt_connection.c ---------------------------------------------------- */
@@ -168,6 +178,7 @@ void mqtt_outbox_flush(struct hv_mqtt *m);
  * format needs the record. */
 struct mqtt_item {
 	const struct hv_outbox_item *item;
+	const char *measurement_id; /* the store's id (item->id may be a pseudonym) */
 	cJSON *record;
 	bool parse_failed;
 };
@@ -188,3 +199,24 @@ extern const struct mqtt_format mqtt_formats[];
 extern const size_t mqtt_n_formats;
 
 void mqtt_ha_announce_all(struct hv_mqtt *m);
+
+/* --- mqtt_audience.c ------------------------------------------------------------ */
+
+/* The main client's view of a configuration with audiences, and its clients
+ * of the audiences (started connecting). */
+int mqtt_audiences_setup(struct hv_mqtt *m, const struct hv_mqtt_callbacks *cb,
+			 void *userdata);
+void mqtt_audiences_done(struct hv_mqtt *m);
+/* An audience client's configuration, derived from the main one. */
+int mqtt_audience_config(struct hv_mqtt *m, const struct hv_config *cfg,
+			 const struct hv_config_audience *a);
+/* What this audience may see of an outbox item: 1 with *out filled (free
+ * with hv_outbox_item_done), 0 when nothing (no consent in force, no
+ * consented metric left: the row is dropped), or -errno. */
+int mqtt_audience_item(struct hv_mqtt *m, const struct hv_outbox_item *in,
+		       struct hv_outbox_item *out);
+/* Create one client (the main one when audience is NULL). */
+int mqtt_client_new(sd_event *event, const struct hv_config *cfg,
+		    const struct hv_config_audience *audience,
+		    struct hv_store *store, const struct hv_mqtt_callbacks *cb,
+		    void *userdata, struct hv_mqtt **ret);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -258,6 +259,8 @@ static const char *const stmt_sql[_ST_MAX] = {
 		"SELECT o.seq, m.id, m.person, m.json, o.attempts"
 		" FROM outbox o JOIN measurements m ON m.id = o.measurement_id"
 		" WHERE o.state = 'pending' AND o.seq > ?"
+		" AND NOT EXISTS (SELECT 1 FROM outbox_audience a"
+		"  WHERE a.seq = o.seq)"
 		" ORDER BY o.seq LIMIT ?",
 	[ST_OUTBOX_DELIVERED] = "UPDATE outbox SET state = 'delivered',"
 				" delivered_usec = ? WHERE seq = ?"
@@ -393,6 +396,11 @@ struct hv_store {
 	 */
 	char *reserve_path;
 	bool reserve_held;
+	/* The configuration's audiences (hv_store_set_audiences): none, the
+	 * one implicit audience gets every measurement; else each audience
+	 * with a consent in force gets its own outbox row. */
+	char (*audiences)[HV_AUDIENCE_MAX];
+	size_t n_audiences;
 };
 
 static int backlog_recount(struct hv_store *s);
@@ -900,6 +908,7 @@ struct hv_store *hv_store_close(struct hv_store *s)
 		(void)sqlite3_finalize(s->stmts[i]);
 	(void)sqlite3_close(s->db);
 	free(s->reserve_path);
+	free(s->audiences);
 	free(s);
 	return NULL;
 }
@@ -1068,11 +1077,16 @@ static int insert_readings(struct hv_store *s, const struct hv_record *rec)
 	return 0;
 }
 
+static int audience_outbox_insert(struct hv_store *s, const char *id);
+
 static int outbox_insert(struct hv_store *s, const char *id)
 {
 	sqlite3_stmt *st;
-	int r = stmt(s, ST_OUTBOX_INSERT, &st);
+	int r;
 
+	if (s->n_audiences)
+		return audience_outbox_insert(s, id);
+	r = stmt(s, ST_OUTBOX_INSERT, &st);
 	if (r < 0)
 		return r;
 	bind_text(st, 1, id);
@@ -1443,12 +1457,14 @@ void hv_outbox_item_done(struct hv_outbox_item *item)
 	item->json = NULL;
 }
 
+static int outbox_rows(struct hv_store *s, sqlite3_stmt *st, size_t max,
+		       struct hv_outbox_item *items, size_t *ret_n);
+
 int hv_store_outbox_next(struct hv_store *s, int64_t after_seq, size_t max,
 			 struct hv_outbox_item *items, size_t *ret_n)
 {
 	sqlite3_stmt *st;
-	size_t n = 0;
-	int rc, r;
+	int r;
 
 	if (!s || (max && !items) || !ret_n)
 		return -EINVAL;
@@ -1457,6 +1473,16 @@ int hv_store_outbox_next(struct hv_store *s, int64_t after_seq, size_t max,
 		return r;
 	sqlite3_bind_int64(st, 1, after_seq);
 	sqlite3_bind_int64(st, 2, (int64_t)(max > INT32_MAX ? INT32_MAX : max));
+	return outbox_rows(s, st, max, items, ret_n);
+}
+
+/* The rows of a bound outbox query; leaves st reset. */
+static int outbox_rows(struct hv_store *s, sqlite3_stmt *st, size_t max,
+		       struct hv_outbox_item *items, size_t *ret_n)
+{
+	size_t n = 0;
+	int rc = SQLITE_DONE, r;
+
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct hv_outbox_item *it = &items[n];
 		const unsigned char *json = sqlite3_column_text(st, 3);
@@ -1487,6 +1513,8 @@ fail:
 	return r;
 }
 
+static int audit_shared(struct hv_store *s, int64_t seq, int64_t now);
+
 /* One row delivered inside the open transaction; 1 when it was pending. */
 static int mark_one_delivered(struct hv_store *s, int64_t seq, int64_t now)
 {
@@ -1495,6 +1523,11 @@ static int mark_one_delivered(struct hv_store *s, int64_t seq, int64_t now)
 	sqlite3_stmt *st;
 	int r;
 
+	if (s->n_audiences) {
+		r = audit_shared(s, seq, now);
+		if (r < 0)
+			return r;
+	}
 	for (size_t i = 0; i < ELEMENTSOF(tries); i++) {
 		r = stmt(s, tries[i], &st);
 		if (r < 0)
@@ -2797,4 +2830,317 @@ int hv_store_consent_list(struct hv_store *s, const char *person,
 	sqlite3_bind_int(st, 2, include_revoked);
 	return collect_rows(s, st, sizeof(**ret), consent_from_row,
 			    (void **)ret, ret_n);
+}
+
+/* --- the outbox per audience ---------------------------------------------- */
+
+int hv_store_set_audiences(struct hv_store *s, const char *const *names,
+			   size_t n)
+{
+	char(*list)[HV_AUDIENCE_MAX] = NULL;
+
+	if (!s || (n && !names))
+		return -EINVAL;
+	if (n) {
+		list = calloc(n, sizeof(*list));
+		if (!list)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!audience_name_valid(names[i])) {
+			free(list);
+			set_errmsg(s, "'%.64s' is not an audience name",
+				   names[i] ? names[i] : "");
+			return -EINVAL;
+		}
+		memcpy(list[i], names[i], strlen(names[i]) + 1);
+	}
+	free(s->audiences);
+	s->audiences = list;
+	s->n_audiences = n;
+	return 0;
+}
+
+static bool audience_configured(const struct hv_store *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_audiences; i++)
+		if (strcmp(s->audiences[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Does the measurement hold a reading of a metric the scope covers? */
+static int scope_covers(struct hv_store *s, const char *id, const char *scope)
+{
+	sqlite3_stmt *st;
+	int rc, r, found = 0;
+
+	r = prepare(s, "SELECT metric FROM readings WHERE measurement_id = ?",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		found = hv_consent_scope_allows(
+			scope, (const char *)sqlite3_column_text(st, 0));
+	if (!found && rc != SQLITE_DONE)
+		r = sql_fail(s, rc);
+	(void)sqlite3_finalize(st);
+	return r < 0 ? r : found;
+}
+
+static int audience_row_insert(struct hv_store *s, const char *id,
+			       const char *audience)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	r = stmt(s, ST_OUTBOX_INSERT, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, now_usec());
+	r = step_done(s, st);
+	if (r < 0)
+		return r;
+	r = prepare(s,
+		    "INSERT INTO outbox_audience (seq, audience) VALUES (?, ?)",
+		    &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(s->db));
+	bind_text(st, 2, audience);
+	r = step_finalize(s, st);
+	if (r < 0)
+		return r;
+	s->backlog_tx++;
+	return 0;
+}
+
+/*
+ * One outbox row per audience of the configuration whose consent in force
+ * covers the measurement: its person, a metric of its readings, taken on or
+ * after the consent's date. Daily summaries are not rows of their own here.
+ * No consent, no row: nothing reaches an audience without one.
+ */
+static int audience_outbox_insert(struct hv_store *s, const char *id)
+{
+	_cleanup_free_ struct hv_consent *list = NULL;
+	sqlite3_stmt *st;
+	size_t n = 0;
+	int r;
+
+	r = prepare(s,
+		    "SELECT " CONSENT_COLUMNS " FROM consent"
+		    " WHERE person_id = (SELECT person FROM measurements"
+		    "  WHERE id = ?1 AND person != '')"
+		    " AND revoked_usec IS NULL AND granularity = 'each'"
+		    " AND (from_date = '' OR (SELECT time_usec FROM measurements"
+		    "  WHERE id = ?1) >="
+		    "  CAST(strftime('%s', from_date) AS INTEGER) * 1000000)"
+		    " ORDER BY audience",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	r = collect_rows(s, st, sizeof(*list), consent_from_row,
+			 (void **)&list, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (!audience_configured(s, list[i].audience))
+			continue;
+		r = scope_covers(s, id, list[i].metrics);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			continue;
+		r = audience_row_insert(s, id, list[i].audience);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int hv_store_outbox_next_audience(struct hv_store *s, const char *audience,
+				  int64_t after_seq, size_t max,
+				  struct hv_outbox_item *items, size_t *ret_n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !audience || (max && !items) || !ret_n)
+		return -EINVAL;
+	if (!audience[0])
+		return hv_store_outbox_next(s, after_seq, max, items, ret_n);
+	r = prepare(s,
+		    "SELECT o.seq, m.id, m.person, m.json, o.attempts"
+		    " FROM outbox_audience a"
+		    " JOIN outbox o ON o.seq = a.seq"
+		    " JOIN measurements m ON m.id = o.measurement_id"
+		    " WHERE a.audience = ? AND o.state = 'pending' AND o.seq > ?"
+		    " ORDER BY o.seq LIMIT ?",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, audience);
+	sqlite3_bind_int64(st, 2, after_seq);
+	sqlite3_bind_int64(st, 3, (int64_t)(max > INT32_MAX ? INT32_MAX : max));
+	r = outbox_rows(s, st, max, items, ret_n);
+	(void)sqlite3_finalize(st);
+	return r;
+}
+
+/* The audit trail: a pending row of an audience, acknowledged now. */
+static int audit_shared(struct hv_store *s, int64_t seq, int64_t now)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	r = prepare(s,
+		    "INSERT INTO shared (measurement_id, audience, person_id,"
+		    " acked_usec)"
+		    " SELECT o.measurement_id, a.audience, m.person, ?2"
+		    " FROM outbox o JOIN outbox_audience a ON a.seq = o.seq"
+		    " JOIN measurements m ON m.id = o.measurement_id"
+		    " WHERE o.seq = ?1 AND o.state = 'pending'",
+		    &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, now);
+	return step_finalize(s, st);
+}
+
+static void shared_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct hv_shared_row *row = dest;
+
+	*row = (struct hv_shared_row){ 0 };
+	copy_column(st, 0, row->measurement_id, sizeof(row->measurement_id));
+	copy_column(st, 1, row->audience, sizeof(row->audience));
+	copy_column(st, 2, row->person, sizeof(row->person));
+	row->acked_usec = sqlite3_column_int64(st, 3);
+	row->time_usec = sqlite3_column_int64(st, 4);
+}
+
+int hv_store_shared_list(struct hv_store *s, const char *person,
+			 const char *audience, int64_t since_usec,
+			 struct hv_shared_row **ret, size_t *ret_n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !ret || !ret_n || !fits(person, HV_PERSON_MAX) ||
+	    (audience && !fits(audience, HV_AUDIENCE_MAX)))
+		return -EINVAL;
+	r = prepare(s,
+		    "SELECT sh.measurement_id, sh.audience, sh.person_id,"
+		    " sh.acked_usec, coalesce(m.time_usec, 0)"
+		    " FROM shared sh LEFT JOIN measurements m"
+		    "  ON m.id = sh.measurement_id"
+		    " WHERE sh.person_id = ?1 AND (?2 IS NULL OR sh.audience = ?2)"
+		    " AND sh.acked_usec >= ?3"
+		    " ORDER BY sh.acked_usec, sh.rowid",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, person);
+	bind_text(st, 2, audience);
+	sqlite3_bind_int64(st, 3, since_usec);
+	return collect_rows(s, st, sizeof(**ret), shared_from_row,
+			    (void **)ret, ret_n);
+}
+
+/* --- the gateway's secret for pseudonyms ------------------------------------- */
+
+static void blob32_from_row(sqlite3_stmt *st, void *dest)
+{
+	const void *b = sqlite3_column_blob(st, 0);
+
+	if (b && sqlite3_column_bytes(st, 0) == HV_STORE_SECRET_BYTES)
+		memcpy(dest, b, HV_STORE_SECRET_BYTES);
+	else
+		memset(dest, 0, HV_STORE_SECRET_BYTES);
+}
+
+static int secret_read(struct hv_store *s, uint8_t ret[HV_STORE_SECRET_BYTES])
+{
+	sqlite3_stmt *st;
+	int r;
+
+	r = prepare(s,
+		    "SELECT value FROM gateway_secret WHERE name = 'pseudonym'"
+		    " AND length(value) = 32",
+		    &st);
+	if (r < 0)
+		return r;
+	r = step_one(s, st, blob32_from_row, ret);
+	(void)sqlite3_finalize(st);
+	return r;
+}
+
+int hv_store_pseudonym_secret(struct hv_store *s,
+			      uint8_t ret[HV_STORE_SECRET_BYTES])
+{
+	uint8_t key[HV_STORE_SECRET_BYTES];
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !ret)
+		return -EINVAL;
+	r = secret_read(s, key);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
+			return -errno;
+		r = tx_begin(s);
+		if (r < 0)
+			return r;
+		/* Another process may have made one first: keep that one. */
+		r = prepare(s,
+			    "INSERT INTO gateway_secret (name, value)"
+			    " VALUES ('pseudonym', ?) ON CONFLICT (name) DO NOTHING",
+			    &st);
+		if (r < 0)
+			return tx_abort(s, r);
+		sqlite3_bind_blob(st, 1, key, sizeof(key), SQLITE_TRANSIENT);
+		r = step_finalize(s, st);
+		if (r < 0)
+			return tx_abort(s, r);
+		r = tx_commit(s);
+		if (r < 0)
+			return r;
+		r = secret_read(s, key);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return -EIO;
+	}
+	memcpy(ret, key, sizeof(key));
+	explicit_bzero(key, sizeof(key));
+	return 0;
+}
+
+int hv_store_outbox_drop(struct hv_store *s, int64_t seq)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = tx_begin(s);
+	if (r < 0)
+		return r;
+	r = prepare(s, "DELETE FROM outbox WHERE seq = ? AND state = 'pending'",
+		    &st);
+	if (r < 0)
+		return tx_abort(s, r);
+	sqlite3_bind_int64(st, 1, seq);
+	r = step_finalize(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	s->backlog_tx -= sqlite3_changes(s->db);
+	return tx_commit(s);
 }

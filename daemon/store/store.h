@@ -335,3 +335,47 @@ int hv_store_consent_get(struct hv_store *s, const char *person,
 int hv_store_consent_list(struct hv_store *s, const char *person,
 			  bool include_revoked, struct hv_consent **ret,
 			  size_t *ret_n);
+
+/* --- the outbox per audience and what each was sent ------------------------ */
+
+/*
+ * The configuration's audiences (names copied). None (the default): every
+ * measurement gets one outbox row for the one implicit audience, as before
+ * audiences existed. Some: a stored or reassigned measurement gets one row
+ * per listed audience whose consent in force covers it (its person, one of
+ * its metrics, its date, granularity "each"), and none otherwise.
+ */
+int hv_store_set_audiences(struct hv_store *s, const char *const *names,
+			   size_t n);
+/* hv_store_outbox_next for one audience's rows ("": the implicit one's). */
+int hv_store_outbox_next_audience(struct hv_store *s, const char *audience,
+				  int64_t after_seq, size_t max,
+				  struct hv_outbox_item *items, size_t *ret_n);
+
+/* One acknowledged publication to an audience (the audit trail). */
+struct hv_shared_row {
+	char measurement_id[HV_ID_MAX];
+	char audience[HV_AUDIENCE_MAX];
+	char person[HV_PERSON_MAX];
+	int64_t acked_usec; /* when the broker acknowledged it */
+	int64_t time_usec; /* the measurement's time; 0 once it is pruned */
+};
+
+/* What an audience (NULL: any) acknowledged about a person since then,
+ * oldest first. malloc'ed array. Recorded with the delivered mark, in the
+ * same transaction, while audiences are set. */
+int hv_store_shared_list(struct hv_store *s, const char *person,
+			 const char *audience, int64_t since_usec,
+			 struct hv_shared_row **ret, size_t *ret_n);
+
+#define HV_STORE_SECRET_BYTES 32
+
+/* The gateway's secret pseudonyms are derived with (docs/consent.md), made
+ * from getrandom() the first time it is asked for. Rotating it (deleting
+ * the row) gives every person a new pseudonym in every audience. */
+int hv_store_pseudonym_secret(struct hv_store *s,
+			      uint8_t ret[HV_STORE_SECRET_BYTES]);
+
+/* Remove a pending row from the outbox (an audience's row its consent no
+ * longer covers); the measurement stays. Not pending or not there: 0. */
+int hv_store_outbox_drop(struct hv_store *s, int64_t seq);

@@ -16,6 +16,7 @@
 
 #include "daemon/common/config.h"
 #include "daemon/common/consent.h"
+#include "daemon/common/pseudonym.h"
 #include "daemon/store/store.h"
 #include "drivers/measurement.h"
 
@@ -103,6 +104,34 @@ static void test_scope_allows(void **state)
 	assert_false(hv_consent_scope_allows("spo2", "spo"));
 	assert_false(hv_consent_scope_allows("", "body_weight"));
 	assert_false(hv_consent_scope_allows(NULL, "body_weight"));
+}
+
+
+/* --- pseudonyms ------------------------------------------------------------------ */
+
+static void test_pseudonym(void **state)
+{
+	uint8_t k1[HV_PSEUDONYM_SECRET_BYTES] = { 1 }, k2[HV_PSEUDONYM_SECRET_BYTES] = { 2 };
+	char a[HV_PSEUDONYM_MAX], b[HV_PSEUDONYM_MAX], c[HV_PSEUDONYM_MAX];
+
+	(void)state;
+	assert_int_equal(hv_pseudonym(k1, "community", "p-ana", a), 0);
+	assert_int_equal(strlen(a), 19);
+	assert_memory_equal(a, "ps-", 3);
+	for (size_t i = 3; i < 19; i++)
+		assert_non_null(strchr("abcdefghijklmnopqrstuvwxyz234567", a[i]));
+	assert_int_equal(hv_pseudonym(k1, "community", "p-ana", b), 0);
+	assert_string_equal(a, b); /* stable */
+	assert_int_equal(hv_pseudonym(k1, "clinic", "p-ana", b), 0);
+	assert_string_not_equal(a, b); /* per audience */
+	assert_int_equal(hv_pseudonym(k2, "community", "p-ana", c), 0);
+	assert_string_not_equal(a, c); /* per secret: rotation */
+	assert_int_equal(hv_pseudonym(k1, "community", "p-bo", c), 0);
+	assert_string_not_equal(a, c);
+	/* The NUL between the two: ("communit", "yp-ana") is another. */
+	assert_int_equal(hv_pseudonym(k1, "communit", "yp-ana", c), 0);
+	assert_string_not_equal(a, c);
+	assert_int_equal(hv_pseudonym(NULL, "community", "p-ana", c), -EINVAL);
 }
 
 /* --- audiences in the configuration ------------------------------------------ */
@@ -414,6 +443,180 @@ static void test_revoke(void **state)
 	hv_store_close(s);
 }
 
+
+static void make_weighin(struct hv_record *r, const char *id,
+			 const char *person, int64_t t)
+{
+	memset(r, 0, sizeof(*r));
+	(void)snprintf(r->id, sizeof(r->id), "%s", id);
+	(void)snprintf(r->person, sizeof(r->person), "%s", person);
+	(void)snprintf(r->device_address, sizeof(r->device_address),
+		       "C8:47:8C:01:02:03");
+	(void)snprintf(r->device_model, sizeof(r->device_model), "MI SCALE2");
+	r->time_usec = t;
+	hv_measurement_init(&r->m, "xiaomi_mi_scale2");
+	r->m.final = true;
+	assert_int_equal(hv_measurement_add(&r->m, HV_METRIC_BODY_WEIGHT, 57),
+			 0);
+	assert_int_equal(hv_measurement_add(&r->m, HV_METRIC_IMPEDANCE, 500),
+			 0);
+}
+
+/* The audiences' rows of the outbox, as "audience:measurement" lines. */
+static size_t audience_rows(struct hv_store *s, const char *audience,
+			    char ids[][HV_ID_MAX], size_t max)
+{
+	struct hv_outbox_item items[8];
+	size_t n = 0;
+
+	assert_int_equal(hv_store_outbox_next_audience(s, audience, 0, 8, items,
+						       &n),
+			 0);
+	for (size_t i = 0; i < n; i++) {
+		if (i < max)
+			memcpy(ids[i], items[i].id, HV_ID_MAX);
+		hv_outbox_item_done(&items[i]);
+	}
+	return n;
+}
+
+static void test_outbox_without_audiences(void **state)
+{
+	struct hv_store *s = open_with_person("p-ana");
+	struct hv_consent c = consent("p-ana", "community", "weight", T0);
+	struct hv_record rec;
+	char ids[8][HV_ID_MAX];
+
+	(void)state;
+	/* A consent row changes nothing while no audience is configured. */
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), 0);
+	make_weighin(&rec, "m1", "p-ana", T0);
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	assert_int_equal(audience_rows(s, "", ids, 8), 1);
+	assert_string_equal(ids[0], "m1");
+	assert_int_equal(audience_rows(s, "community", ids, 8), 0);
+	hv_store_close(s);
+}
+
+static void test_outbox_per_audience(void **state)
+{
+	struct hv_store *s = open_with_person("p-ana");
+	const char *const names[] = { "clinic", "community", "research" };
+	struct hv_consent c;
+	struct hv_record rec;
+	struct hv_person bo = { .id = "p-bo" };
+	char ids[8][HV_ID_MAX];
+	struct hv_shared_row *shared = NULL;
+	size_t n = 0;
+	uint64_t dropped = 0, backlog = 0;
+
+	(void)state;
+	assert_int_equal(hv_store_person_add(s, &bo), 0);
+	assert_int_equal(hv_store_set_audiences(s, names, 3), 0);
+	c = consent("p-ana", "clinic", "all", T0);
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), 0);
+	c = consent("p-ana", "community", "weight", T0);
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), 0);
+	/* No metric of a weigh-in in its scope: no row. */
+	c = consent("p-ana", "research", "blood_pressure", T0);
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), 0);
+	/* An audience the configuration does not name: no row. */
+	c = consent("p-ana", "elsewhere", "all", T0);
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), 0);
+	/* Daily summaries are not per reading. */
+	c = consent("p-bo", "community", "all", T0);
+	c.daily = true;
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), 0);
+	/* From a date after the measurement: no row. */
+	c = consent("p-bo", "clinic", "all", T0);
+	(void)snprintf(c.from_date, sizeof(c.from_date), "2024-03-16");
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), 0);
+
+	make_weighin(&rec, "m1", "p-ana", T0);
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	make_weighin(&rec, "m2", "p-bo", T0);
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	make_weighin(&rec, "m3", "", T0); /* unassigned: nobody's consent */
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	make_weighin(&rec, "m4", "p-bo", T0 + 86400LL * 1000000);
+	assert_int_equal(hv_store_add(s, &rec), 1); /* 2024-03-16: from then on */
+
+	assert_int_equal(audience_rows(s, "", ids, 8), 0); /* no implicit one */
+	assert_int_equal(audience_rows(s, "clinic", ids, 8), 2);
+	assert_string_equal(ids[0], "m1");
+	assert_string_equal(ids[1], "m4");
+	assert_int_equal(audience_rows(s, "community", ids, 8), 1);
+	assert_string_equal(ids[0], "m1");
+	assert_int_equal(audience_rows(s, "research", ids, 8), 0);
+	assert_int_equal(hv_store_backlog(s, &backlog), 0);
+	assert_int_equal(backlog, 3);
+
+	/* Acknowledged: recorded in the audit trail, with the delivered mark. */
+	{
+		struct hv_outbox_item items[2];
+
+		assert_int_equal(hv_store_outbox_next_audience(s, "clinic", 0, 2,
+							       items, &n),
+				 0);
+		assert_int_equal(n, 2);
+		assert_int_equal(hv_store_outbox_mark_delivered(s, items[0].seq), 0);
+		/* A second mark of the same row adds no second audit row. */
+		assert_int_equal(hv_store_outbox_mark_delivered(s, items[0].seq), 0);
+		/* Dropped (consent narrowed at publish time): gone, not shared. */
+		assert_int_equal(hv_store_outbox_drop(s, items[1].seq), 0);
+		hv_outbox_item_done(&items[0]);
+		hv_outbox_item_done(&items[1]);
+	}
+	assert_int_equal(hv_store_shared_list(s, "p-ana", NULL, 0, &shared, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(shared[0].measurement_id, "m1");
+	assert_string_equal(shared[0].audience, "clinic");
+	assert_int_equal(shared[0].time_usec, T0);
+	assert_true(shared[0].acked_usec > 0);
+	free(shared);
+	assert_int_equal(hv_store_shared_list(s, "p-ana", "community", 0, &shared,
+					      &n),
+			 0);
+	assert_int_equal(n, 0);
+	free(shared);
+	assert_int_equal(hv_store_shared_list(s, "p-bo", NULL, 0, &shared, &n), 0);
+	assert_int_equal(n, 0);
+	free(shared);
+
+	/* Revoking drops the audience's pending rows of the person only. */
+	assert_int_equal(hv_store_consent_revoke(s, "p-ana", "community", T0 + 9,
+						 &dropped),
+			 0);
+	assert_int_equal(dropped, 1);
+	assert_int_equal(audience_rows(s, "community", ids, 8), 0);
+	assert_int_equal(hv_store_backlog(s, &backlog), 0);
+	assert_int_equal(backlog, 0);
+	/* The measurement itself stays. */
+	{
+		char *json = NULL;
+
+		assert_int_equal(hv_store_measurement_json(s, "m1", &json), 0);
+		free(json);
+	}
+	hv_store_close(s);
+}
+
+static void test_secret(void **state)
+{
+	struct hv_store *s = open_with_person("p-ana");
+	uint8_t a[HV_STORE_SECRET_BYTES], b[HV_STORE_SECRET_BYTES];
+	static const uint8_t zero[HV_STORE_SECRET_BYTES];
+
+	(void)state;
+	assert_int_equal(hv_store_pseudonym_secret(s, a), 0);
+	assert_memory_not_equal(a, zero, sizeof(a));
+	hv_store_close(s);
+	assert_int_equal(hv_store_open(dbpath, 0, &s), 0);
+	assert_int_equal(hv_store_pseudonym_secret(s, b), 0);
+	assert_memory_equal(a, b, sizeof(a)); /* kept: pseudonyms are stable */
+	hv_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +634,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_grant_refused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
+		cmocka_unit_test(test_pseudonym),
+		cmocka_unit_test_setup_teardown(test_outbox_without_audiences,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_per_audience, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_secret, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

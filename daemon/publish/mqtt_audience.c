@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Audiences (docs/consent.md): one client per audience, each with its own
+ * connection (its own broker, or the main one's settings) and its own
+ * outbox rows, so one audience's outage holds back no other. What an
+ * audience is sent is cut to the consent in force when it is published:
+ * readings outside its scope are left out, a pseudonymous audience sees
+ * its own pseudonyms of the person, the measurement and the gateway, and
+ * device addresses, names and raw frames stay on the gateway unless the
+ * consent grants device details.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/basic/log.h"
+#include "daemon/basic/macro.h"
+#include "daemon/common/consent.h"
+#include "daemon/common/pseudonym.h"
+#include "daemon/store/store.h"
+
+#include "daemon/publish/mqtt_private.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
+
+/* Neither the main client nor an audience answers history requests or
+ * announces to Home Assistant: both would bypass the consents. */
+static void consent_only(struct hv_config *c)
+{
+	c->mqtt.history_requests = false;
+	c->mqtt.ha_discovery = false;
+}
+
+int mqtt_audience_config(struct hv_mqtt *m, const struct hv_config *cfg,
+			 const struct hv_config_audience *a)
+{
+	struct hv_config *c = &m->acfg;
+	int r;
+
+	m->audience = a;
+	*c = *cfg; /* borrowed strings: never hv_config_done() */
+	c->n_audiences = 0;
+	c->audiences = NULL;
+	consent_only(c);
+	c->mqtt.topic_prefix = a->topic_prefix;
+	c->mqtt.payload_format = a->payload_format;
+	c->mqtt.client_id = NULL;
+	if (a->host) {
+		c->mqtt.host = a->host;
+		c->mqtt.port = a->port;
+		c->mqtt.username = a->username;
+		c->mqtt.password = a->password;
+		c->mqtt.password_file = a->password_file;
+		c->mqtt.tls.enabled = a->tls.enabled;
+		c->mqtt.tls.ca_file = a->tls.ca_file;
+		c->mqtt.tls.cert_file = a->tls.cert_file;
+		c->mqtt.tls.key_file = a->tls.key_file;
+		c->mqtt.tls.insecure = false;
+	}
+	r = hv_store_pseudonym_secret(m->store, m->secret);
+	if (r < 0)
+		return log_error_errno(r, "Audience %s: cannot read the pseudonym secret: %m (%s)",
+				       a->name, hv_store_errmsg(m->store));
+	/* The gateway id would link a person's audiences (one gateway, one
+	 * household): a pseudonymous audience gets its own. */
+	if (a->pseudonymous) {
+		char gw[HV_PSEUDONYM_MAX];
+
+		r = hv_pseudonym(m->secret, a->name,
+				 cfg->gateway_id ? cfg->gateway_id : "", gw);
+		if (r < 0)
+			return log_error_errno(r, "Audience %s: no pseudonym: %m",
+					       a->name);
+		(void)snprintf(m->audience_gateway, sizeof(m->audience_gateway),
+			       "gw-%s", gw + 3);
+		c->gateway_id = m->audience_gateway;
+	}
+	m->cfg = c;
+	return 0;
+}
+
+int mqtt_audiences_setup(struct hv_mqtt *m, const struct hv_mqtt_callbacks *cb,
+			 void *userdata)
+{
+	const struct hv_config *cfg = m->cfg;
+	/* An audience's connection is its own business: the status is the
+	 * main client's; only delivered counts (the backlog) are shared. */
+	struct hv_mqtt_callbacks child_cb = {
+		.delivered = cb ? cb->delivered : NULL,
+	};
+	const char **names;
+	int r;
+
+	names = calloc(cfg->n_audiences, sizeof(*names));
+	m->children = calloc(cfg->n_audiences, sizeof(*m->children));
+	if (!names || !m->children) {
+		free(names);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < cfg->n_audiences; i++)
+		names[i] = cfg->audiences[i].name;
+	r = hv_store_set_audiences(m->store, names, cfg->n_audiences);
+	free(names);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set the audiences: %m (%s)",
+				       hv_store_errmsg(m->store));
+	for (size_t i = 0; i < cfg->n_audiences; i++) {
+		r = mqtt_client_new(m->event, cfg, &cfg->audiences[i], m->store,
+				    &child_cb, userdata, &m->children[i]);
+		if (r < 0)
+			return log_error_errno(r, "Failed to start the client of audience %s: %m",
+					       cfg->audiences[i].name);
+		m->n_children++;
+	}
+	m->acfg = *cfg;
+	consent_only(&m->acfg);
+	m->cfg = &m->acfg;
+	log_info("MQTT: %zu audiences; measurements reach each only with a consent in force",
+		 m->n_children);
+	return 0;
+}
+
+void mqtt_audiences_done(struct hv_mqtt *m)
+{
+	for (size_t i = 0; i < m->n_children; i++)
+		m->children[i] = hv_mqtt_free(m->children[i]);
+	free(m->children);
+	m->children = NULL;
+	m->n_children = 0;
+	explicit_bzero(m->secret, sizeof(m->secret));
+}
+
+/* Keep only the readings the scope covers; 0 when none is left. */
+static int filter_readings(cJSON *record, const char *scope)
+{
+	cJSON *readings = cJSON_GetObjectItemCaseSensitive(record, "readings");
+	cJSON *rd = readings ? readings->child : NULL;
+	int kept = 0;
+
+	while (rd) {
+		cJSON *next = rd->next;
+		const char *metric = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(rd, "metric"));
+
+		if (hv_consent_scope_allows(scope, metric))
+			kept++;
+		else
+			cJSON_Delete(cJSON_DetachItemViaPointer(readings, rd));
+		rd = next;
+	}
+	return kept;
+}
+
+static int replace_string(cJSON *o, const char *key, const char *value)
+{
+	cJSON *v = cJSON_CreateString(value);
+
+	if (!v)
+		return -ENOMEM;
+	if (cJSON_GetObjectItemCaseSensitive(o, key))
+		return cJSON_ReplaceItemInObjectCaseSensitive(o, key, v) ?
+			       0 :
+			       -ENOMEM;
+	cJSON_AddItemToObject(o, key, v);
+	return 0;
+}
+
+/* The device's model may go; its address, name and raw frame only with
+ * device details. */
+static void strip_device(cJSON *record)
+{
+	cJSON *device = cJSON_GetObjectItemCaseSensitive(record, "device");
+
+	cJSON_DeleteItemFromObjectCaseSensitive(record, "raw");
+	if (device) {
+		cJSON_DeleteItemFromObjectCaseSensitive(device, "address");
+		cJSON_DeleteItemFromObjectCaseSensitive(device, "name");
+	}
+}
+
+int mqtt_audience_item(struct hv_mqtt *m, const struct hv_outbox_item *in,
+		       struct hv_outbox_item *out)
+{
+	const struct hv_config_audience *a = m->audience;
+	_cleanup_(cJSON_Deletep) cJSON *record = NULL;
+	struct hv_consent consent;
+	struct hv_outbox_item o = { .seq = in->seq, .attempts = in->attempts };
+	int r;
+
+	if (!in->person[0])
+		return 0;
+	r = hv_store_consent_get(m->store, in->person, a->name, &consent);
+	if (r == -ENOENT)
+		return 0; /* revoked since it was queued */
+	if (r < 0)
+		return r;
+	record = cJSON_Parse(in->json);
+	if (!record)
+		return -EBADMSG;
+	if (filter_readings(record, consent.metrics) == 0)
+		return 0;
+	if (!consent.device_details)
+		strip_device(record);
+	if (a->pseudonymous) {
+		char person[HV_PSEUDONYM_MAX], id[HV_PSEUDONYM_MAX];
+		char id_key[HV_ID_MAX + 2];
+
+		/* The measurement id is one per event: the same id in two
+		 * audiences would link their pseudonyms. */
+		(void)snprintf(id_key, sizeof(id_key), "m:%s", in->id);
+		r = hv_pseudonym(m->secret, a->name, in->person, person);
+		if (r >= 0)
+			r = hv_pseudonym(m->secret, a->name, id_key, id);
+		if (r < 0)
+			return r;
+		(void)snprintf(o.person, sizeof(o.person), "%s", person);
+		(void)snprintf(o.id, sizeof(o.id), "m-%s", id + 3);
+		r = replace_string(record, "person", o.person);
+		if (r >= 0)
+			r = replace_string(record, "id", o.id);
+		if (r < 0)
+			return r;
+	} else {
+		(void)snprintf(o.person, sizeof(o.person), "%s", in->person);
+		(void)snprintf(o.id, sizeof(o.id), "%s", in->id);
+	}
+	o.json = cJSON_PrintUnformatted(record);
+	if (!o.json)
+		return -ENOMEM;
+	*out = o;
+	return 1;
+}
