@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "daemon/basic/macro.h"
+#include "daemon/common/pseudonym.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/cli_util.h"
 
@@ -401,4 +402,191 @@ int cli_consent(int argc, char **argv)
 	fprintf(stderr, "homevitals consent: unknown action '%s' (grant, revoke, list)\n",
 		verb);
 	return CLI_EXIT_USAGE;
+}
+
+/* --- homevitals shared: the audit trail -------------------------------------- */
+
+static void shared_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: homevitals shared PERSON [--audience A] [--since WHEN] [--json]\n"
+		"\n"
+		"What each audience acknowledged receiving about a person, and when: one\n"
+		"line per measurement and audience, with the id that audience saw it under.\n"
+		"\n"
+		"  --audience A   one audience only\n"
+		"  --since WHEN   acknowledged from then on (YYYY-MM-DD or RFC 3339)\n"
+		"  --json         one JSON array\n"
+		"  --db PATH      the store (default: the config's store.path)\n"
+		"  --config PATH  configuration file (default " HV_CONFIG_DEFAULT_PATH ")\n"
+		"  -h, --help     show this help\n"
+		"\n"
+		"Exit status: 0 ok, 2 usage, 3 unknown person, 4 no store.\n");
+}
+
+/* Which audiences of the configuration are pseudonymous; none known
+ * without a configuration (the ids are then shown as stored). */
+struct audience_ids {
+	struct hv_config cfg;
+	bool have_secret;
+	uint8_t secret[HV_STORE_SECRET_BYTES];
+};
+
+static void seen_as(const struct audience_ids *ids, const struct hv_shared_row *row,
+		    char *person, char *measurement)
+{
+	const struct hv_config_audience *a =
+		hv_config_audience_find(&ids->cfg, row->audience);
+	char p[HV_PSEUDONYM_MAX], m[HV_PSEUDONYM_MAX], key[HV_ID_MAX + 2];
+
+	(void)snprintf(person, HV_PERSON_MAX, "%s", row->person);
+	(void)snprintf(measurement, HV_ID_MAX, "%s", row->measurement_id);
+	if (!a || !a->pseudonymous || !ids->have_secret)
+		return;
+	(void)snprintf(key, sizeof(key), "m:%s", row->measurement_id);
+	if (hv_pseudonym(ids->secret, a->name, row->person, p) < 0 ||
+	    hv_pseudonym(ids->secret, a->name, key, m) < 0)
+		return;
+	(void)snprintf(person, HV_PERSON_MAX, "%s", p);
+	(void)snprintf(measurement, HV_ID_MAX, "m-%s", m + 3);
+}
+
+int cli_shared(int argc, char **argv)
+{
+	static const struct option options[] = {
+		CLI_STORE_OPTIONS,
+		{ "audience", required_argument, NULL, OPT_METRICS },
+		{ "since", required_argument, NULL, OPT_FROM },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	_cleanup_(hv_store_closep) struct hv_store *s = NULL;
+	_cleanup_free_ struct hv_shared_row *rows = NULL;
+	_cleanup_(cli_table_done) struct cli_table t = { 0 };
+	static const char *const headers[] = { "MEASURED", "AUDIENCE", "SEEN AS",
+					       "AS PERSON", "ACKNOWLEDGED",
+					       "MEASUREMENT" };
+	struct cli_store_options so = { 0 };
+	struct audience_ids ids = { 0 };
+	struct hv_config_error err;
+	const char *audience = NULL, *since = NULL, *person;
+	struct hv_person p;
+	int64_t since_usec = 0;
+	bool json = false;
+	size_t n = 0;
+	int c, r;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+		if (cli_store_option(c, optarg, &so))
+			continue;
+		switch (c) {
+		case OPT_METRICS:
+			audience = optarg;
+			break;
+		case OPT_FROM:
+			since = optarg;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case 'h':
+			shared_usage(stdout);
+			return CLI_EXIT_OK;
+		default:
+			shared_usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "homevitals shared: PERSON expected (see --help)\n");
+		return CLI_EXIT_USAGE;
+	}
+	person = argv[optind];
+	if (!cli_person_id_valid(person)) {
+		fprintf(stderr, "homevitals shared: '%s' is not a person id\n",
+			person);
+		return CLI_EXIT_USAGE;
+	}
+	if (since && cli_parse_time(since, false, &since_usec) < 0) {
+		fprintf(stderr, "homevitals shared: --since '%s': expected YYYY-MM-DD or RFC 3339\n",
+			since);
+		return CLI_EXIT_USAGE;
+	}
+	r = cli_open_store("shared", &so, CLI_OPEN_READ, &s);
+	if (r)
+		return r;
+	r = hv_store_person_get(s, person, &p);
+	if (r < 0)
+		return cli_person_error("shared", s, r, person);
+	r = hv_store_shared_list(s, person, audience, since_usec, &rows, &n);
+	if (r < 0)
+		return cli_store_error("shared", s, r, person);
+	hv_config_init(&ids.cfg);
+	(void)hv_config_load(so.config ? so.config : HV_CONFIG_DEFAULT_PATH,
+			     &ids.cfg, &err, NULL, NULL);
+	/* Read-only: no secret yet means nothing was sent under a pseudonym. */
+	ids.have_secret = hv_store_pseudonym_secret(s, ids.secret) >= 0;
+	if (json) {
+		_cleanup_(cJSON_Deletep) cJSON *arr = cJSON_CreateArray();
+		_cleanup_free_ char *text = NULL;
+
+		for (size_t i = 0; arr && i < n; i++) {
+			char when[32], acked[32], as_person[HV_PERSON_MAX],
+				as_id[HV_ID_MAX];
+			cJSON *o = cJSON_CreateObject();
+
+			if (!o)
+				break;
+			cJSON_AddItemToArray(arr, o);
+			format_usec(rows[i].time_usec, when, sizeof(when));
+			format_usec(rows[i].acked_usec, acked, sizeof(acked));
+			seen_as(&ids, &rows[i], as_person, as_id);
+			if (!cJSON_AddStringToObject(o, "measurement", rows[i].measurement_id) ||
+			    !cJSON_AddStringToObject(o, "audience", rows[i].audience) ||
+			    !cJSON_AddStringToObject(o, "seen_as", as_id) ||
+			    !cJSON_AddStringToObject(o, "person_seen_as", as_person) ||
+			    !cJSON_AddStringToObject(o, "time", when) ||
+			    !cJSON_AddStringToObject(o, "acknowledged", acked))
+				break;
+		}
+		text = arr ? cJSON_Print(arr) : NULL;
+		explicit_bzero(ids.secret, sizeof(ids.secret));
+		hv_config_done(&ids.cfg);
+		if (!text)
+			return CLI_EXIT_FAILURE;
+		puts(text);
+		return CLI_EXIT_OK;
+	}
+	if (n == 0) {
+		printf("Nothing about %s was acknowledged by %s%s%s\n", person,
+		       audience ? "audience " : "any audience",
+		       audience ? audience : "", since ? " in that time" : "");
+		explicit_bzero(ids.secret, sizeof(ids.secret));
+		hv_config_done(&ids.cfg);
+		return CLI_EXIT_OK;
+	}
+	r = cli_table_init(&t, headers, ELEMENTSOF(headers));
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		char when[32], acked[32], as_person[HV_PERSON_MAX], as_id[HV_ID_MAX];
+		const char *cells[ELEMENTSOF(headers)];
+
+		format_usec(rows[i].time_usec, when, sizeof(when));
+		format_usec(rows[i].acked_usec, acked, sizeof(acked));
+		seen_as(&ids, &rows[i], as_person, as_id);
+		cells[0] = when;
+		cells[1] = rows[i].audience;
+		cells[2] = as_id;
+		cells[3] = as_person;
+		cells[4] = acked;
+		cells[5] = rows[i].measurement_id;
+		r = cli_table_add(&t, cells);
+	}
+	explicit_bzero(ids.secret, sizeof(ids.secret));
+	hv_config_done(&ids.cfg);
+	if (r < 0)
+		return CLI_EXIT_FAILURE;
+	cli_table_print(&t, stdout);
+	return CLI_EXIT_OK;
 }

@@ -16,6 +16,7 @@ const struct cli_command cli_commands[] = {
 	{ "unassigned", "measurements that belong to nobody yet", cli_unassigned },
 	{ "assign", "give a measurement to a person (re-derived, republished)", cli_assign },
 	{ "consent", "what each person shares with each audience", cli_consent },
+	{ "shared", "what each audience received about a person, and when", cli_shared },
 	{}
 };
 

@@ -21,6 +21,7 @@
 #include "daemon/store/store.h"
 
 #include "daemon/publish/mqtt_private.h"
+#include "daemon/publish/mqtt_topics.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
 
@@ -230,4 +231,102 @@ int mqtt_audience_item(struct hv_mqtt *m, const struct hv_outbox_item *in,
 		return -ENOMEM;
 	*out = o;
 	return 1;
+}
+
+/* --- withdrawal (docs/consent.md "Withdrawal") -------------------------------- */
+
+/* The person as this audience knows them. */
+static int audience_person(struct hv_mqtt *m, const char *person,
+			   char ret[HV_PERSON_MAX])
+{
+	char p[HV_PSEUDONYM_MAX];
+	int r;
+
+	if (!m->audience->pseudonymous) {
+		(void)snprintf(ret, HV_PERSON_MAX, "%s", person);
+		return 0;
+	}
+	r = hv_pseudonym(m->secret, m->audience->name, person, p);
+	if (r < 0)
+		return r;
+	(void)snprintf(ret, HV_PERSON_MAX, "%s", p);
+	return 0;
+}
+
+/* Empty retained messages delete what the broker kept: every metric of
+ * the vocabulary, so nothing published before is left for a newcomer. */
+static void clear_latest(struct hv_mqtt *m, const char *person)
+{
+	for (int i = 0; i < _HV_METRIC_MAX; i++) {
+		char topic[MQTT_TOPIC_MAX];
+
+		if (hv_topic_latest(m->cfg->mqtt.topic_prefix, m->gateway,
+				    person, hv_metric_info((enum hv_metric)i)->name,
+				    topic, sizeof(topic)) < 0)
+			continue;
+		(void)mqtt_publish(m, MQTT_KIND_LATEST, topic, "", true, NULL);
+	}
+}
+
+void mqtt_audience_withdrawals(struct hv_mqtt *m)
+{
+	_cleanup_(cJSON_Deletep) cJSON *notice = NULL;
+	struct hv_withdrawal w;
+	char person[HV_PERSON_MAX], topic[MQTT_TOPIC_MAX], when[40];
+	int mid = 0, r;
+
+	if (!m->audience || !m->connected || m->withdrawal_mid)
+		return;
+	r = hv_store_withdrawal_next(m->store, m->audience->name, &w);
+	if (r < 0)
+		log_warning_errno(r, "Audience %s: cannot read withdrawals: %m (%s)",
+				  m->audience->name, hv_store_errmsg(m->store));
+	if (r <= 0)
+		return;
+	r = audience_person(m, w.person, person);
+	if (r >= 0)
+		r = hv_topic_person(m->cfg->mqtt.topic_prefix, m->gateway, person,
+				    "consent", topic, sizeof(topic));
+	if (r < 0) {
+		log_warning_errno(r, "Audience %s: no topic for a withdrawal: %m",
+				  m->audience->name);
+		return;
+	}
+	clear_latest(m, person);
+	hv_format_rfc3339(w.revoked_usec, when, sizeof(when));
+	notice = cJSON_CreateObject();
+	if (!notice || !cJSON_AddStringToObject(notice, "consent", "withdrawn") ||
+	    !cJSON_AddStringToObject(notice, "person", person) ||
+	    !cJSON_AddStringToObject(notice, "time", when))
+		return;
+	r = mqtt_publish_json(m, MQTT_KIND_MEASUREMENT, topic, notice, true,
+			      &mid);
+	if (r < 0 || !mid)
+		return; /* tried again on the next drain */
+	m->withdrawal_mid = mid;
+	m->withdrawal_id = w.id;
+	log_info("Audience %s: consent of %s withdrawn: retained values cleared, notice on %s",
+		 m->audience->name, w.person, topic);
+}
+
+bool mqtt_audience_acknowledged(struct hv_mqtt *m, int mid, int reason)
+{
+	uint64_t now = 0;
+	int r;
+
+	if (!m->withdrawal_mid || mid != m->withdrawal_mid)
+		return false;
+	m->withdrawal_mid = 0;
+	if (reason >= 0x80) {
+		log_warning("Audience %s: the broker refused the withdrawal notice (0x%02x); trying again",
+			    m->audience->name, reason);
+		return true;
+	}
+	(void)sd_event_now(m->event, CLOCK_REALTIME, &now);
+	r = hv_store_withdrawal_done(m->store, m->withdrawal_id, (int64_t)now);
+	if (r < 0)
+		log_warning_errno(r, "Audience %s: cannot note the withdrawal announced, it will be announced again: %m",
+				  m->audience->name);
+	mqtt_outbox_schedule(m);
+	return true;
 }

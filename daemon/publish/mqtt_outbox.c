@@ -193,6 +193,7 @@ static void publish_audience_item(struct hv_mqtt *m,
 
 static void drain(struct hv_mqtt *m)
 {
+	mqtt_audience_withdrawals(m);
 	while (m->connected && m->n_inflight < m->window_size) {
 		struct hv_outbox_item items[FETCH_MAX];
 		size_t want = m->window_size - m->n_inflight, n = 0;
@@ -437,6 +438,8 @@ void mqtt_outbox_acknowledged(struct hv_mqtt *m, int mid, int reason)
 	struct inflight *slot;
 	size_t k;
 
+	if (mqtt_audience_acknowledged(m, mid, reason))
+		return;
 	slot = find_mid(m, mid, &k);
 	if (!slot)
 		return;
@@ -483,6 +486,7 @@ static void forget_in_flight(struct hv_mqtt *m)
 
 void mqtt_outbox_connected(struct hv_mqtt *m, bool session_present)
 {
+	m->withdrawal_mid = 0; /* announced again: the broker may not have it */
 	if (!session_present)
 		forget_in_flight(m);
 	/* Nothing of ours in the library's queue: rescan from the start, so

@@ -115,6 +115,8 @@ struct hv_mqtt {
 	struct hv_config acfg;
 	char audience_gateway[64]; /* acfg.gateway_id when pseudonymous */
 	uint8_t secret[32];
+	int withdrawal_mid; /* the notice in flight; 0 none */
+	int64_t withdrawal_id;
 	struct hv_mqtt **children;
 	size_t n_children;
 };
@@ -215,6 +217,11 @@ int mqtt_audience_config(struct hv_mqtt *m, const struct hv_config *cfg,
  * consented metric left: the row is dropped), or -errno. */
 int mqtt_audience_item(struct hv_mqtt *m, const struct hv_outbox_item *in,
 		       struct hv_outbox_item *out);
+/* Announce the oldest withdrawal not yet announced (an audience's client,
+ * connected, none in flight). */
+void mqtt_audience_withdrawals(struct hv_mqtt *m);
+/* true when mid was the withdrawal notice (then handled). */
+bool mqtt_audience_acknowledged(struct hv_mqtt *m, int mid, int reason);
 /* Create one client (the main one when audience is NULL). */
 int mqtt_client_new(sd_event *event, const struct hv_config *cfg,
 		    const struct hv_config_audience *audience,

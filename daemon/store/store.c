@@ -188,6 +188,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE IF NOT EXISTS gateway_secret ("
 	"  name TEXT PRIMARY KEY NOT NULL,"
 	"  value BLOB NOT NULL"
+	");"
+	"CREATE TABLE IF NOT EXISTS withdrawal ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  person_id TEXT NOT NULL,"
+	"  audience TEXT NOT NULL,"
+	"  revoked_usec INTEGER NOT NULL,"
+	"  done_usec INTEGER"
 	");",
 };
 
@@ -2768,6 +2775,19 @@ int hv_store_consent_revoke(struct hv_store *s, const char *person,
 		return tx_abort(s, r);
 	dropped = sqlite3_changes(s->db);
 	s->backlog_tx -= dropped;
+	/* The audience's client clears what it published and says so. */
+	r = prepare(s,
+		    "INSERT INTO withdrawal (person_id, audience, revoked_usec)"
+		    " VALUES (?, ?, ?)",
+		    &st);
+	if (r < 0)
+		return tx_abort(s, r);
+	bind_text(st, 1, person);
+	bind_text(st, 2, audience);
+	sqlite3_bind_int64(st, 3, now_usec);
+	r = step_finalize(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
 	r = tx_commit(s);
 	if (r < 0)
 		return r;
@@ -3142,5 +3162,59 @@ int hv_store_outbox_drop(struct hv_store *s, int64_t seq)
 	if (r < 0)
 		return tx_abort(s, r);
 	s->backlog_tx -= sqlite3_changes(s->db);
+	return tx_commit(s);
+}
+
+/* --- withdrawals to announce -------------------------------------------------- */
+
+static void withdrawal_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct hv_withdrawal *w = dest;
+
+	*w = (struct hv_withdrawal){ 0 };
+	w->id = sqlite3_column_int64(st, 0);
+	copy_column(st, 1, w->person, sizeof(w->person));
+	copy_column(st, 2, w->audience, sizeof(w->audience));
+	w->revoked_usec = sqlite3_column_int64(st, 3);
+}
+
+int hv_store_withdrawal_next(struct hv_store *s, const char *audience,
+			     struct hv_withdrawal *ret)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !ret || !fits(audience, HV_AUDIENCE_MAX))
+		return -EINVAL;
+	r = prepare(s,
+		    "SELECT id, person_id, audience, revoked_usec FROM withdrawal"
+		    " WHERE audience = ? AND done_usec IS NULL ORDER BY id LIMIT 1",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, audience);
+	r = step_one(s, st, withdrawal_from_row, ret);
+	(void)sqlite3_finalize(st);
+	return r;
+}
+
+int hv_store_withdrawal_done(struct hv_store *s, int64_t id, int64_t now_usec)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = tx_begin(s);
+	if (r < 0)
+		return r;
+	r = prepare(s, "UPDATE withdrawal SET done_usec = ? WHERE id = ?", &st);
+	if (r < 0)
+		return tx_abort(s, r);
+	sqlite3_bind_int64(st, 1, now_usec);
+	sqlite3_bind_int64(st, 2, id);
+	r = step_finalize(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
 	return tx_commit(s);
 }

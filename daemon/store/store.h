@@ -379,3 +379,18 @@ int hv_store_pseudonym_secret(struct hv_store *s,
 /* Remove a pending row from the outbox (an audience's row its consent no
  * longer covers); the measurement stays. Not pending or not there: 0. */
 int hv_store_outbox_drop(struct hv_store *s, int64_t seq);
+
+/* A revocation the audience's client has still to announce: clear the
+ * retained topics it published about the person, publish the notice
+ * (docs/consent.md "Withdrawal"). Queued by hv_store_consent_revoke. */
+struct hv_withdrawal {
+	int64_t id;
+	char person[HV_PERSON_MAX];
+	char audience[HV_AUDIENCE_MAX];
+	int64_t revoked_usec;
+};
+
+/* The oldest not yet announced: 1 with *ret, 0 none. */
+int hv_store_withdrawal_next(struct hv_store *s, const char *audience,
+			     struct hv_withdrawal *ret);
+int hv_store_withdrawal_done(struct hv_store *s, int64_t id, int64_t now_usec);

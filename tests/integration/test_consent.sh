@@ -162,4 +162,74 @@ for line in open(os.path.join(tmp, "peers-sub2.out")):
 assert len(people) == 1, people
 '
 
+
+# --- the audit trail matches what each subscriber received -------------------------
+"$HV" shared p-ana --json "${HVC[@]}" >"$tmp/shared-ana.json"
+"$HV" shared p-bo --audience community --json "${HVC[@]}" >"$tmp/shared-bo.json"
+e2e_py "homevitals shared lists what each subscriber received, under the id it saw" '
+shared = json.load(open(os.path.join(tmp, "shared-ana.json")))
+def received(name):
+    out = []
+    for line in open(os.path.join(tmp, name + ".out")):
+        topic, _, payload = line.rstrip("\n").partition(" ")
+        if topic.endswith("/measurements"):
+            out.append(json.loads(payload))
+    return out
+clinic = {p["id"] for p in received("clinic-sub") if p["person"] == "p-ana"}
+peers = {p["id"] for p in received("peers-sub2")}
+assert {s["seen_as"] for s in shared if s["audience"] == "clinic"} == clinic, (shared, clinic)
+assert {s["seen_as"] for s in shared if s["audience"] == "community"} == peers, (shared, peers)
+assert len(shared) == len(clinic) + len(peers), shared
+assert {s["person_seen_as"] for s in shared if s["audience"] == "community"} == \
+    {p["person"] for p in received("peers-sub2")}
+assert json.load(open(os.path.join(tmp, "shared-bo.json"))) == []
+'
+expect_hv "shared: unknown person" 3 shared p-zed "${HVC[@]}"
+expect_hv "shared: bad --since" 2 shared p-ana --since yesterday "${HVC[@]}"
+expect_hv "shared --since the future: nothing" 0 shared p-ana --since 2999-01-01 "${HVC[@]}"
+check "  says so" contains "$out" "Nothing about p-ana"
+
+# --- revocation -------------------------------------------------------------------------
+retained() { # PORT TOPIC OUT: what a new subscriber is given at once
+	timeout 3 mosquitto_sub -h 127.0.0.1 -p "$1" -q 1 -v -t "$2" -W 2 >"$3" 2>/dev/null || true
+}
+retained "$port2" 'peers/#' "$tmp/peers-retained-before.out"
+check "the community kept Ana's latest weight (retained)" grep -q '/latest/body_weight {' \
+	"$tmp/peers-retained-before.out"
+"$BROKER_SH" stop "$tmp/broker2"
+weighins "$tmp/r3.jsonl" 57.6
+kill "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null
+e2e_daemon --replay "$tmp/r3.jsonl"
+e2e_check "a weigh-in waits for the community" e2e_wait 20 eval '[ "$(pending community)" = 1 ]'
+expect_hv "consent revoke p-ana community" 0 consent revoke p-ana community "${HVC[@]}"
+check "  one waiting row dropped" contains "$out" "1 waiting measurement dropped"
+check "  the community's queue is empty" eval '[ "$(pending community)" = 0 ]'
+check "  the measurement stays on the gateway" eval \
+	'[ "$(sqlite3 "$db" "SELECT count(*) FROM measurements")" = 6 ]'
+# A replay ends once nothing waits; the withdrawal is kept in the store and
+# announced by the next daemon (no replay: it runs until stopped).
+e2e_check "the replay ended" e2e_wait 20 eval '! kill -0 "$daemon_pid"'
+wait "$daemon_pid" 2>/dev/null
+e2e_daemon
+"$BROKER_SH" start "$tmp/broker2" --port "$port2" >/dev/null || not_ok "community broker back"
+HV_PIDS+=("$(cat "$tmp/broker2/pid")")
+e2e_check "the withdrawal was announced" e2e_wait 20 eval \
+	'[ "$(sqlite3 "$db" "SELECT count(*) FROM withdrawal WHERE done_usec IS NOT NULL")" = 1 ]'
+retained "$port2" 'peers/#' "$tmp/peers-retained-after.out"
+e2e_py "the community's retained values are cleared and the notice is there" '
+before = open(os.path.join(tmp, "peers-retained-before.out")).read().splitlines()
+after = open(os.path.join(tmp, "peers-retained-after.out")).read().splitlines()
+person = [l.split("/")[3] for l in before if "/latest/" in l][0]
+assert not [l for l in after if "/latest/" in l], after
+notices = [l for l in after if l.split(" ")[0].endswith("/people/%s/consent" % person)]
+assert len(notices) == 1, after
+notice = json.loads(notices[0].partition(" ")[2])
+assert notice["consent"] == "withdrawn" and notice["person"] == person, notice
+assert "p-ana" not in "".join(after)
+'
+e2e_check "the clinic still received the new weigh-in" \
+	e2e_wait 20 eval '[ "$(count clinic-sub "p-ana/measurements ")" = 4 ]'
+check "the community received nothing more" eval '[ "$(count peers-sub2 "/measurements ")" = 3 ]'
+
 e2e_finish

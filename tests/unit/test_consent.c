@@ -430,6 +430,17 @@ static void test_revoke(void **state)
 	assert_int_equal(dropped, 0);
 	assert_int_equal(hv_store_consent_get(s, "p-ana", "clinic", NULL),
 			 -ENOENT);
+	/* The audience's client has a withdrawal to announce, once. */
+	{
+		struct hv_withdrawal w;
+
+		assert_int_equal(hv_store_withdrawal_next(s, "community", &w), 0);
+		assert_int_equal(hv_store_withdrawal_next(s, "clinic", &w), 1);
+		assert_string_equal(w.person, "p-ana");
+		assert_int_equal(w.revoked_usec, T0 + 5);
+		assert_int_equal(hv_store_withdrawal_done(s, w.id, T0 + 6), 0);
+		assert_int_equal(hv_store_withdrawal_next(s, "clinic", &w), 0);
+	}
 	assert_int_equal(hv_store_consent_list(s, NULL, true, &list, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(list[0].revoked_usec, T0 + 5);
