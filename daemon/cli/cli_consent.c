@@ -590,3 +590,107 @@ int cli_shared(int argc, char **argv)
 	cli_table_print(&t, stdout);
 	return CLI_EXIT_OK;
 }
+
+/* --- homevitals acl: the broker's side of an audience ----------------------- */
+
+static void acl_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: homevitals acl AUDIENCE [--user NAME] [--gateway-user NAME]\n"
+		"\n"
+		"A mosquitto ACL (acl_file) for an audience of the configuration: its\n"
+		"readers may read its topic root only; the gateway's account may write it.\n"
+		"Concatenate the output for several audiences on one broker.\n"
+		"\n"
+		"  --user NAME          the audience's readers' account (default: AUDIENCE)\n"
+		"  --gateway-user NAME  the gateway's account (default: the audience's\n"
+		"                       username, else mqtt.username, else homevitals)\n"
+		"  --config PATH        configuration file (default " HV_CONFIG_DEFAULT_PATH ")\n"
+		"  -h, --help           show this help\n");
+}
+
+static bool acl_name_valid(const char *s)
+{
+	if (!s || !*s || strlen(s) > 64)
+		return false;
+	for (; *s; s++)
+		if (*s <= ' ' || *s == '#' || *s == '+' || *s == '/')
+			return false;
+	return true;
+}
+
+int cli_acl(int argc, char **argv)
+{
+	static const struct option options[] = {
+		CLI_STORE_OPTIONS,
+		{ "user", required_argument, NULL, OPT_BY },
+		{ "gateway-user", required_argument, NULL, OPT_METRICS },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct cli_store_options so = { 0 };
+	struct hv_config_error err = { { 0 } };
+	const struct hv_config_audience *a;
+	struct hv_config cfg;
+	const char *user = NULL, *gw_user = NULL, *path;
+	int c, r;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+		if (cli_store_option(c, optarg, &so))
+			continue;
+		switch (c) {
+		case OPT_BY:
+			user = optarg;
+			break;
+		case OPT_METRICS:
+			gw_user = optarg;
+			break;
+		case 'h':
+			acl_usage(stdout);
+			return CLI_EXIT_OK;
+		default:
+			acl_usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "homevitals acl: AUDIENCE expected (see --help)\n");
+		return CLI_EXIT_USAGE;
+	}
+	path = so.config ? so.config : HV_CONFIG_DEFAULT_PATH;
+	hv_config_init(&cfg);
+	r = hv_config_load(path, &cfg, &err, NULL, NULL);
+	if (r < 0) {
+		fprintf(stderr, "homevitals acl: %s: %s\n", path,
+			err.message[0] ? err.message : strerror(-r));
+		hv_config_done(&cfg);
+		return CLI_EXIT_USAGE;
+	}
+	a = hv_config_audience_find(&cfg, argv[optind]);
+	if (!a) {
+		fprintf(stderr, "homevitals acl: %s names no audience '%s'\n",
+			path, argv[optind]);
+		hv_config_done(&cfg);
+		return CLI_EXIT_USAGE;
+	}
+	if (!user)
+		user = a->name;
+	if (!gw_user)
+		gw_user = a->username ? a->username :
+			  cfg.mqtt.username ? cfg.mqtt.username : "homevitals";
+	if (!acl_name_valid(user) || !acl_name_valid(gw_user)) {
+		fprintf(stderr, "homevitals acl: an account name has spaces, '#', '+' or '/'\n");
+		hv_config_done(&cfg);
+		return CLI_EXIT_USAGE;
+	}
+	printf("# homevitals: audience %s (docs/consent.md); mosquitto acl_file\n"
+	       "user %s\n"
+	       "topic read %s/#\n"
+	       "\n"
+	       "user %s\n"
+	       "topic write %s/#\n",
+	       a->name, user, a->topic_prefix, gw_user, a->topic_prefix);
+	hv_config_done(&cfg);
+	return CLI_EXIT_OK;
+}

@@ -17,6 +17,7 @@ const struct cli_command cli_commands[] = {
 	{ "assign", "give a measurement to a person (re-derived, republished)", cli_assign },
 	{ "consent", "what each person shares with each audience", cli_consent },
 	{ "shared", "what each audience received about a person, and when", cli_shared },
+	{ "acl", "a mosquitto ACL for an audience's topic root", cli_acl },
 	{}
 };
 
