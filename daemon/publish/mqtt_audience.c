@@ -132,6 +132,9 @@ void mqtt_audiences_done(struct hv_mqtt *m)
 	explicit_bzero(m->secret, sizeof(m->secret));
 }
 
+static int audience_person(struct hv_mqtt *m, const char *person,
+			   char ret[HV_PERSON_MAX]);
+
 /* Keep only the readings the scope covers; 0 when none is left. */
 static int filter_readings(cJSON *record, const char *scope)
 {
@@ -180,6 +183,69 @@ static void strip_device(cJSON *record)
 	}
 }
 
+/* The UTC day of the record's "time": its midnight, and "YYYY-MM-DD". */
+static int record_day(const cJSON *record, int64_t *ret_usec, char ret[11])
+{
+	const char *t = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(record, "time"));
+	unsigned y, mo, d;
+
+	if (!t || sscanf(t, "%4u-%2u-%2u", &y, &mo, &d) != 3 || mo < 1 ||
+	    mo > 12 || d < 1 || d > 31)
+		return -EBADMSG;
+	*ret_usec = hv_days_from_civil(y, mo, d) * 86400 * 1000000LL;
+	(void)snprintf(ret, 11, "%04u-%02u-%02u", y % 10000, mo % 100, d % 100);
+	return 0;
+}
+
+/* The summary of the measurement's day, of the metrics in the scope:
+ * 1 with the payload in *ret, 0 when none is in the scope. */
+static int daily_payload(struct hv_mqtt *m, const cJSON *record,
+			 const char *person, const char *seen_person,
+			 const char *scope, char ret_date[11], char **ret)
+{
+	_cleanup_(cJSON_Deletep) cJSON *o = NULL;
+	_cleanup_free_ struct hv_daily_summary *days = NULL;
+	cJSON *metrics;
+	int64_t day;
+	size_t n = 0;
+	int r, kept = 0;
+
+	r = record_day(record, &day, ret_date);
+	if (r < 0)
+		return r;
+	r = hv_store_daily_summary(m->store, person, day, &days, &n);
+	if (r < 0)
+		return r;
+	o = cJSON_CreateObject();
+	if (!o || !cJSON_AddStringToObject(o, "date", ret_date) ||
+	    !cJSON_AddStringToObject(o, "person", seen_person) ||
+	    !(metrics = cJSON_AddArrayToObject(o, "metrics")))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		cJSON *s;
+
+		if (!hv_consent_scope_allows(scope, days[i].metric))
+			continue;
+		s = cJSON_CreateObject();
+		if (!s)
+			return -ENOMEM;
+		cJSON_AddItemToArray(metrics, s);
+		if (!cJSON_AddStringToObject(s, "metric", days[i].metric) ||
+		    !cJSON_AddStringToObject(s, "unit", days[i].unit) ||
+		    !cJSON_AddNumberToObject(s, "min", days[i].min) ||
+		    !cJSON_AddNumberToObject(s, "mean", days[i].mean) ||
+		    !cJSON_AddNumberToObject(s, "max", days[i].max) ||
+		    !cJSON_AddNumberToObject(s, "count", days[i].count))
+			return -ENOMEM;
+		kept++;
+	}
+	if (!kept)
+		return 0;
+	*ret = cJSON_PrintUnformatted(o);
+	return *ret ? 1 : -ENOMEM;
+}
+
 int mqtt_audience_item(struct hv_mqtt *m, const struct hv_outbox_item *in,
 		       struct hv_outbox_item *out)
 {
@@ -199,6 +265,17 @@ int mqtt_audience_item(struct hv_mqtt *m, const struct hv_outbox_item *in,
 	record = cJSON_Parse(in->json);
 	if (!record)
 		return -EBADMSG;
+	if (consent.daily) {
+		r = audience_person(m, in->person, o.person);
+		if (r < 0)
+			return r;
+		r = daily_payload(m, record, in->person, o.person,
+				  consent.metrics, o.id, &o.json);
+		if (r <= 0)
+			return r;
+		*out = o;
+		return 2;
+	}
 	if (filter_readings(record, consent.metrics) == 0)
 		return 0;
 	if (!consent.device_details)

@@ -22,6 +22,7 @@
 #include "daemon/store/store.h"
 
 #include "daemon/publish/mqtt_private.h"
+#include "daemon/publish/mqtt_topics.h"
 
 #define FETCH_MAX	 32
 #define MARK_RETRY_USEC	 USEC_PER_SEC
@@ -155,6 +156,32 @@ static void publish_item(struct hv_mqtt *m, const struct hv_outbox_item *item)
 	cJSON_Delete(it.record);
 }
 
+/* A day's summary on …/people/<person>/daily/<date>: not retained, so a
+ * withdrawal leaves none behind; each reading of the day sends it again. */
+static void publish_daily(struct hv_mqtt *m, const struct hv_outbox_item *day,
+			  struct inflight *slot)
+{
+	char topic[MQTT_TOPIC_MAX], leaf[20];
+	int mid = 0, r;
+
+	(void)snprintf(leaf, sizeof(leaf), "daily");
+	r = hv_topic_person(m->cfg->mqtt.topic_prefix, m->gateway, day->person,
+			    leaf, topic, sizeof(topic));
+	if (r >= 0 && strlen(topic) + 1 + strlen(day->id) < sizeof(topic)) {
+		strcat(topic, "/");
+		strcat(topic, day->id);
+		r = mqtt_publish(m, MQTT_KIND_MEASUREMENT, topic, day->json,
+				 false, &mid);
+	}
+	if (r < 0 || !mid) {
+		slot->seq = 0;
+		note_attempt(m, day->seq, "the daily summary could not be published");
+		return;
+	}
+	slot->mid[slot->pending++] = mid;
+	m->n_inflight++;
+}
+
 /* What the audience may see of it, published like any item. */
 static void publish_audience_item(struct hv_mqtt *m,
 				  const struct hv_outbox_item *item)
@@ -177,6 +204,11 @@ static void publish_audience_item(struct hv_mqtt *m,
 		return;
 	}
 	*slot = (struct inflight){ .seq = item->seq };
+	if (r == 2) {
+		publish_daily(m, &seen, slot);
+		hv_outbox_item_done(&seen);
+		return;
+	}
 	if (!publish_tracked(m, &it, slot)) {
 		slot->failed = true;
 		give_up_item(m, item, "a payload could not be published");

@@ -213,7 +213,8 @@ void mqtt_audiences_done(struct hv_mqtt *m);
 int mqtt_audience_config(struct hv_mqtt *m, const struct hv_config *cfg,
 			 const struct hv_config_audience *a);
 /* What this audience may see of an outbox item: 1 with *out filled (free
- * with hv_outbox_item_done), 0 when nothing (no consent in force, no
+ * with hv_outbox_item_done), 2 for a daily consent (out->json the day's
+ * summary, out->id its date), 0 when nothing (no consent in force, no
  * consented metric left: the row is dropped), or -errno. */
 int mqtt_audience_item(struct hv_mqtt *m, const struct hv_outbox_item *in,
 		       struct hv_outbox_item *out);

@@ -2940,8 +2940,9 @@ static int audience_row_insert(struct hv_store *s, const char *id,
 /*
  * One outbox row per audience of the configuration whose consent in force
  * covers the measurement: its person, a metric of its readings, taken on or
- * after the consent's date. Daily summaries are not rows of their own here.
- * No consent, no row: nothing reaches an audience without one.
+ * after the consent's date. For a daily consent the row stands for the
+ * summary of the measurement's day, computed when it is published. No
+ * consent, no row: nothing reaches an audience without one.
  */
 static int audience_outbox_insert(struct hv_store *s, const char *id)
 {
@@ -2954,7 +2955,7 @@ static int audience_outbox_insert(struct hv_store *s, const char *id)
 		    "SELECT " CONSENT_COLUMNS " FROM consent"
 		    " WHERE person_id = (SELECT person FROM measurements"
 		    "  WHERE id = ?1 AND person != '')"
-		    " AND revoked_usec IS NULL AND granularity = 'each'"
+		    " AND revoked_usec IS NULL"
 		    " AND (from_date = '' OR (SELECT time_usec FROM measurements"
 		    "  WHERE id = ?1) >="
 		    "  CAST(strftime('%s', from_date) AS INTEGER) * 1000000)"
@@ -3217,4 +3218,44 @@ int hv_store_withdrawal_done(struct hv_store *s, int64_t id, int64_t now_usec)
 	if (r < 0)
 		return tx_abort(s, r);
 	return tx_commit(s);
+}
+
+/* --- daily summaries (docs/consent.md) ------------------------------------------- */
+
+static void summary_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct hv_daily_summary *d = dest;
+
+	*d = (struct hv_daily_summary){ 0 };
+	copy_column(st, 0, d->metric, sizeof(d->metric));
+	copy_column(st, 1, d->unit, sizeof(d->unit));
+	d->min = sqlite3_column_double(st, 2);
+	d->mean = sqlite3_column_double(st, 3);
+	d->max = sqlite3_column_double(st, 4);
+	d->count = (unsigned)sqlite3_column_int64(st, 5);
+}
+
+int hv_store_daily_summary(struct hv_store *s, const char *person,
+			   int64_t day_start_usec, struct hv_daily_summary **ret,
+			   size_t *ret_n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !ret || !ret_n || !fits(person, HV_PERSON_MAX) || !person[0])
+		return -EINVAL;
+	r = prepare(s,
+		    "SELECT r.metric, r.unit, min(r.value), avg(r.value),"
+		    " max(r.value), count(r.value)"
+		    " FROM measurements m JOIN readings r ON r.measurement_id = m.id"
+		    " WHERE m.person = ?1 AND m.time_usec >= ?2"
+		    " AND m.time_usec < ?2 + 86400000000 AND r.value IS NOT NULL"
+		    " GROUP BY r.metric, r.unit ORDER BY r.metric",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, person);
+	sqlite3_bind_int64(st, 2, day_start_usec);
+	return collect_rows(s, st, sizeof(**ret), summary_from_row,
+			    (void **)ret, ret_n);
 }

@@ -394,3 +394,17 @@ struct hv_withdrawal {
 int hv_store_withdrawal_next(struct hv_store *s, const char *audience,
 			     struct hv_withdrawal *ret);
 int hv_store_withdrawal_done(struct hv_store *s, int64_t id, int64_t now_usec);
+
+/* One metric of a person's day (UTC): over the readings with a value. */
+struct hv_daily_summary {
+	char metric[32];
+	char unit[16];
+	double min, mean, max;
+	unsigned count;
+};
+
+/* Every metric with a value in the day that starts at day_start_usec
+ * (UTC midnight), by metric name. malloc'ed array. */
+int hv_store_daily_summary(struct hv_store *s, const char *person,
+			   int64_t day_start_usec, struct hv_daily_summary **ret,
+			   size_t *ret_n);

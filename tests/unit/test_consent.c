@@ -534,7 +534,7 @@ static void test_outbox_per_audience(void **state)
 	/* An audience the configuration does not name: no row. */
 	c = consent("p-ana", "elsewhere", "all", T0);
 	assert_int_equal(hv_store_consent_grant(s, &c, NULL), 0);
-	/* Daily summaries are not per reading. */
+	/* A daily consent queues the measurement's day. */
 	c = consent("p-bo", "community", "all", T0);
 	c.daily = true;
 	assert_int_equal(hv_store_consent_grant(s, &c, NULL), 0);
@@ -556,11 +556,13 @@ static void test_outbox_per_audience(void **state)
 	assert_int_equal(audience_rows(s, "clinic", ids, 8), 2);
 	assert_string_equal(ids[0], "m1");
 	assert_string_equal(ids[1], "m4");
-	assert_int_equal(audience_rows(s, "community", ids, 8), 1);
+	assert_int_equal(audience_rows(s, "community", ids, 8), 3);
 	assert_string_equal(ids[0], "m1");
+	assert_string_equal(ids[1], "m2");
+	assert_string_equal(ids[2], "m4");
 	assert_int_equal(audience_rows(s, "research", ids, 8), 0);
 	assert_int_equal(hv_store_backlog(s, &backlog), 0);
-	assert_int_equal(backlog, 3);
+	assert_int_equal(backlog, 5);
 
 	/* Acknowledged: recorded in the audit trail, with the delivered mark. */
 	{
@@ -599,9 +601,10 @@ static void test_outbox_per_audience(void **state)
 						 &dropped),
 			 0);
 	assert_int_equal(dropped, 1);
-	assert_int_equal(audience_rows(s, "community", ids, 8), 0);
+	assert_int_equal(audience_rows(s, "community", ids, 8), 2); /* Bo's */
+	assert_string_equal(ids[0], "m2");
 	assert_int_equal(hv_store_backlog(s, &backlog), 0);
-	assert_int_equal(backlog, 0);
+	assert_int_equal(backlog, 2);
 	/* The measurement itself stays. */
 	{
 		char *json = NULL;
@@ -609,6 +612,47 @@ static void test_outbox_per_audience(void **state)
 		assert_int_equal(hv_store_measurement_json(s, "m1", &json), 0);
 		free(json);
 	}
+	hv_store_close(s);
+}
+
+static void test_daily_summary(void **state)
+{
+	struct hv_store *s = open_with_person("p-ana");
+	struct hv_daily_summary *d = NULL;
+	struct hv_record rec;
+	size_t n = 0;
+	const int64_t day = 19797LL * 86400 * 1000000; /* 2024-03-15 */
+
+	(void)state;
+	make_weighin(&rec, "a", "p-ana", T0);
+	rec.m.readings[0].value = 57.0;
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	make_weighin(&rec, "b", "p-ana", T0 + 3600LL * 1000000);
+	rec.m.readings[0].value = 58.0;
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	make_weighin(&rec, "c", "p-ana", T0 + 2 * 3600LL * 1000000);
+	rec.m.readings[0].value = 57.5;
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	make_weighin(&rec, "next-day", "p-ana", day + 86400LL * 1000000);
+	rec.m.readings[0].value = 90;
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	make_weighin(&rec, "day-before", "p-ana", day - 1);
+	rec.m.readings[0].value = 10;
+	assert_int_equal(hv_store_add(s, &rec), 1);
+
+	assert_int_equal(hv_store_daily_summary(s, "p-ana", day, &d, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(d[0].metric, "body_weight");
+	assert_string_equal(d[0].unit, "kg");
+	assert_true(d[0].min == 57.0 && d[0].max == 58.0);
+	assert_true(d[0].mean > 57.4999 && d[0].mean < 57.5001);
+	assert_int_equal(d[0].count, 3);
+	assert_string_equal(d[1].metric, "impedance");
+	assert_int_equal(d[1].count, 3);
+	free(d);
+	assert_int_equal(hv_store_daily_summary(s, "p-bo", day, &d, &n), 0);
+	assert_int_equal(n, 0);
+	free(d);
 	hv_store_close(s);
 }
 
@@ -651,6 +695,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outbox_per_audience, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_secret, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_daily_summary, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
