@@ -6,6 +6,8 @@
  *   mqtt_connection.c  libmosquitto I/O on sd-event, reconnect, TLS
  *   mqtt_outbox.c      the outbox drain: window, cursor, delivered marks
  *   mqtt_format.c      the payloads: one table of formats
+ *   mqtt_audience.c    one client per audience, items cut to the consent,
+ *                      withdrawals (docs/consent.md)
  *   mqtt.c             the public API (mqtt.h) and the connected glue
  * Only these files include this header.
  */

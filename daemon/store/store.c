@@ -291,9 +291,12 @@ static const char *const stmt_sql[_ST_MAX] = {
 		     " AND NOT EXISTS (SELECT 1 FROM outbox o"
 		     "  WHERE o.measurement_id = measurements.id"
 		     "  AND o.state = 'pending')"
-		     " AND EXISTS (SELECT 1 FROM outbox o"
+		     " AND (EXISTS (SELECT 1 FROM outbox o"
 		     "  WHERE o.measurement_id = measurements.id"
-		     "  AND o.state = 'delivered')",
+		     "  AND o.state = 'delivered')"
+		     /* With audiences, one no audience was to receive. */
+		     "  OR NOT EXISTS (SELECT 1 FROM outbox o"
+		     "  WHERE o.measurement_id = measurements.id))",
 	/* No broker configured: nothing will ever deliver them. */
 	[ST_PRUNE_UNPUBLISHED] = "DELETE FROM measurements WHERE received_usec < ?",
 	/* A measurement of the same person, taken later, with this metric. */

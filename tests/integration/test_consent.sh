@@ -9,7 +9,7 @@
 #  - the community sees pseudonyms (person, measurement, gateway) that
 #    appear nowhere in the clinic's tree, and no device address or raw frame;
 #  - the community's broker down holds back none of the clinic's readings,
-#    and its queue drains when it returns;
+#    and its queue, kept across a kill -9, drains when it returns;
 #  - `homevitals shared` lists exactly what each subscriber received.
 set -u
 cd "$(dirname "$0")/../.."
@@ -90,6 +90,12 @@ e2e_check "the clinic received all four while the community's broker was down" \
 	e2e_wait 20 eval '[ "$(count clinic-sub "/measurements ")" = 4 ]'
 e2e_check "the community's four wait in its queue (two of them Bo's day)" \
 	e2e_wait 10 eval '[ "$(pending community)" = 4 ]'
+# kill -9 while the community's rows wait: they are in the store, and the
+# next daemon (no replay: it runs until stopped) delivers them.
+kill -KILL "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null
+e2e_check "  still waiting after kill -9" eval '[ "$(pending community)" = 4 ]'
+e2e_daemon
 "$BROKER_SH" start "$tmp/broker2" --port "$port2" >/dev/null || not_ok "community broker back"
 HV_PIDS+=("$(cat "$tmp/broker2/pid")")
 sub peers-sub2 "$port2" 'peers/#'

@@ -656,6 +656,32 @@ static void test_daily_summary(void **state)
 	hv_store_close(s);
 }
 
+/* With audiences, a measurement no audience was to receive has no outbox
+ * row: pruned by age, while one still waiting for an audience is kept. */
+static void test_prune_without_rows(void **state)
+{
+	struct hv_store *s = open_with_person("p-ana");
+	const char *const names[] = { "community" };
+	struct hv_consent c = consent("p-ana", "community", "weight", T0);
+	struct hv_record rec;
+	uint64_t deleted = 0;
+	char *json = NULL;
+
+	(void)state;
+	assert_int_equal(hv_store_set_audiences(s, names, 1), 0);
+	make_weighin(&rec, "nobody", "", T0);
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), 0);
+	make_weighin(&rec, "waiting", "p-ana", T0);
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	assert_int_equal(hv_store_prune(s, INT64_MAX, false, &deleted), 0);
+	assert_int_equal(deleted, 1);
+	assert_int_equal(hv_store_measurement_json(s, "nobody", &json), -ENOENT);
+	assert_int_equal(hv_store_measurement_json(s, "waiting", &json), 0);
+	free(json);
+	hv_store_close(s);
+}
+
 static void test_secret(void **state)
 {
 	struct hv_store *s = open_with_person("p-ana");
@@ -695,6 +721,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outbox_per_audience, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_secret, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_without_rows, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_daily_summary, setup,
 						teardown),
 	};
