@@ -251,6 +251,36 @@ static void test_audience_errors(void **state)
 		     "audiences[0].pseudonymous: 1 is not true or false");
 }
 
+static void count_warning(const char *message, void *userdata)
+{
+	(void)message;
+	(*(unsigned *)userdata)++;
+}
+
+/* docs/homevitals.audiences.example.json loads without a warning. */
+static void test_audiences_example(void **state)
+{
+	struct hv_config c = { 0 };
+	struct hv_config_error e;
+	unsigned warnings = 0;
+	const struct hv_config_audience *a;
+
+	(void)state;
+	if (hv_config_load("docs/homevitals.audiences.example.json", &c, &e,
+			   count_warning, &warnings) < 0)
+		fail_msg("%s", e.message);
+	assert_int_equal(warnings, 0);
+	assert_int_equal(c.n_audiences, 3);
+	a = hv_config_audience_find(&c, "community");
+	assert_non_null(a);
+	assert_true(a->pseudonymous);
+	assert_int_equal(a->port, 8883);
+	a = hv_config_audience_find(&c, "clinic");
+	assert_false(a->pseudonymous);
+	assert_int_equal(a->payload_format, HV_PAYLOAD_PHD);
+	hv_config_done(&c);
+}
+
 /* The same root on two different brokers does no harm. */
 static void test_same_root_other_broker(void **state)
 {
@@ -709,6 +739,7 @@ int main(void)
 		cmocka_unit_test(test_audiences_parsed),
 		cmocka_unit_test(test_audience_errors),
 		cmocka_unit_test(test_same_root_other_broker),
+		cmocka_unit_test(test_audiences_example),
 		cmocka_unit_test(test_audience_password_file),
 		cmocka_unit_test_setup_teardown(test_grant_get_list, setup,
 						teardown),
