@@ -294,9 +294,11 @@ static const char *const stmt_sql[_ST_MAX] = {
 		     " AND (EXISTS (SELECT 1 FROM outbox o"
 		     "  WHERE o.measurement_id = measurements.id"
 		     "  AND o.state = 'delivered')"
-		     /* With audiences, one no audience was to receive. */
+		     /* With audiences, one no audience was (or is any
+		      * longer) to receive. */
 		     "  OR NOT EXISTS (SELECT 1 FROM outbox o"
-		     "  WHERE o.measurement_id = measurements.id))",
+		     "  WHERE o.measurement_id = measurements.id"
+		     "  AND o.state != 'superseded'))",
 	/* No broker configured: nothing will ever deliver them. */
 	[ST_PRUNE_UNPUBLISHED] = "DELETE FROM measurements WHERE received_usec < ?",
 	/* A measurement of the same person, taken later, with this metric. */
@@ -2761,9 +2763,11 @@ int hv_store_consent_revoke(struct hv_store *s, const char *person,
 		return tx_abort(s, -ENOENT);
 	}
 	/* The measurements stay on the gateway; only this audience's
-	 * queue of them goes. */
+	 * queue of them goes. Superseded rather than deleted: one already
+	 * handed to the broker may still be acknowledged, and is then marked
+	 * delivered (and audited: the audience did receive it). */
 	r = prepare(s,
-		    "DELETE FROM outbox WHERE state = 'pending'"
+		    "UPDATE outbox SET state = 'superseded' WHERE state = 'pending'"
 		    " AND seq IN (SELECT seq FROM outbox_audience"
 		    "  WHERE audience = ?2)"
 		    " AND measurement_id IN (SELECT id FROM measurements"
@@ -3015,7 +3019,8 @@ int hv_store_outbox_next_audience(struct hv_store *s, const char *audience,
 	return r;
 }
 
-/* The audit trail: a pending row of an audience, acknowledged now. */
+/* The audit trail: a row of an audience acknowledged now, unless it was
+ * marked delivered before (a second acknowledgement is no second copy). */
 static int audit_shared(struct hv_store *s, int64_t seq, int64_t now)
 {
 	sqlite3_stmt *st;
@@ -3027,7 +3032,7 @@ static int audit_shared(struct hv_store *s, int64_t seq, int64_t now)
 		    " SELECT o.measurement_id, a.audience, m.person, ?2"
 		    " FROM outbox o JOIN outbox_audience a ON a.seq = o.seq"
 		    " JOIN measurements m ON m.id = o.measurement_id"
-		    " WHERE o.seq = ?1 AND o.state = 'pending'",
+		    " WHERE o.seq = ?1 AND o.state != 'delivered'",
 		    &st);
 	if (r < 0)
 		return r;

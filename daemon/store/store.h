@@ -321,8 +321,9 @@ int hv_store_consent_grant(struct hv_store *s, const struct hv_consent *c,
 			   int64_t *ret_id);
 /*
  * End the consent in force at now_usec and, in the same transaction, drop
- * that audience's pending outbox rows of the person (the measurements stay).
- * -ENOENT when none is in force. ret_dropped (may be NULL): rows dropped.
+ * that audience's pending outbox rows of the person (marked superseded: never
+ * published; the measurements stay). -ENOENT when none is in force.
+ * ret_dropped (may be NULL): rows dropped.
  */
 int hv_store_consent_revoke(struct hv_store *s, const char *person,
 			    const char *audience, int64_t now_usec,

@@ -712,6 +712,44 @@ static void test_prune_without_rows(void **state)
 	hv_store_close(s);
 }
 
+/* Revoked while handed to the broker: its late acknowledgement still marks
+ * the row (the publisher's marks must not fail) and is audited. */
+static void test_revoke_in_flight(void **state)
+{
+	struct hv_store *s = open_with_person("p-ana");
+	const char *const names[] = { "community" };
+	struct hv_consent c = consent("p-ana", "community", "weight", T0);
+	struct hv_outbox_item item;
+	struct hv_shared_row *shared = NULL;
+	struct hv_record rec;
+	uint64_t dropped = 0, backlog = 9;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(hv_store_set_audiences(s, names, 1), 0);
+	assert_int_equal(hv_store_consent_grant(s, &c, NULL), 0);
+	make_weighin(&rec, "m1", "p-ana", T0);
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	assert_int_equal(hv_store_outbox_next_audience(s, "community", 0, 1,
+						       &item, &n),
+			 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(hv_store_consent_revoke(s, "p-ana", "community", T0 + 1,
+						 &dropped),
+			 0);
+	assert_int_equal(dropped, 1);
+	assert_int_equal(hv_store_backlog(s, &backlog), 0);
+	assert_int_equal(backlog, 0);
+	assert_int_equal(hv_store_outbox_mark_delivered(s, item.seq), 0);
+	hv_outbox_item_done(&item);
+	assert_int_equal(hv_store_shared_list(s, "p-ana", "community", 0,
+					      &shared, &n),
+			 0);
+	assert_int_equal(n, 1);
+	free(shared);
+	hv_store_close(s);
+}
+
 static void test_secret(void **state)
 {
 	struct hv_store *s = open_with_person("p-ana");
@@ -752,6 +790,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outbox_per_audience, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_secret, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revoke_in_flight, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_prune_without_rows, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_daily_summary, setup,
