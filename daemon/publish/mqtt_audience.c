@@ -170,17 +170,61 @@ static int replace_string(cJSON *o, const char *key, const char *value)
 	return 0;
 }
 
+/*
+ * A stand-in for a device's address: a locally administered address (first
+ * octet x2, x6, xA or xE) from the audience's pseudonym of the real one, so
+ * the receiver can still tell one device from another (the PHD Bundle needs
+ * an identifier) without learning the address.
+ */
+static int pseudo_address(struct hv_mqtt *m, const char *address,
+			  char ret[18])
+{
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+	char key[64], p[HV_PSEUDONYM_MAX];
+	uint8_t b[6] = { 0 };
+	unsigned bits = 0, acc = 0;
+	size_t k = 0;
+	int r;
+
+	(void)snprintf(key, sizeof(key), "d:%s", address);
+	r = hv_pseudonym(m->secret, m->audience->name, key, p);
+	if (r < 0)
+		return r;
+	for (const char *c = p + 3; *c && k < sizeof(b); c++) {
+		acc = acc << 5 | (unsigned)(strchr(alphabet, *c) - alphabet);
+		bits += 5;
+		if (bits >= 8) {
+			bits -= 8;
+			b[k++] = (uint8_t)(acc >> bits);
+		}
+	}
+	b[0] = (uint8_t)((b[0] & 0xfc) | 0x02);
+	(void)snprintf(ret, 18, "%02X:%02X:%02X:%02X:%02X:%02X", b[0], b[1],
+		       b[2], b[3], b[4], b[5]);
+	return 0;
+}
+
 /* The device's model may go; its address, name and raw frame only with
- * device details. */
-static void strip_device(cJSON *record)
+ * device details (the address is replaced by a stand-in). */
+static int strip_device(struct hv_mqtt *m, cJSON *record)
 {
 	cJSON *device = cJSON_GetObjectItemCaseSensitive(record, "device");
+	const char *address;
+	char stand_in[18];
+	int r;
 
 	cJSON_DeleteItemFromObjectCaseSensitive(record, "raw");
-	if (device) {
-		cJSON_DeleteItemFromObjectCaseSensitive(device, "address");
-		cJSON_DeleteItemFromObjectCaseSensitive(device, "name");
-	}
+	if (!device)
+		return 0;
+	cJSON_DeleteItemFromObjectCaseSensitive(device, "name");
+	address = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(device, "address"));
+	if (!address)
+		return 0;
+	r = pseudo_address(m, address, stand_in);
+	if (r < 0)
+		return r;
+	return replace_string(device, "address", stand_in);
 }
 
 /* The UTC day of the record's "time": its midnight, and "YYYY-MM-DD". */
@@ -278,8 +322,11 @@ int mqtt_audience_item(struct hv_mqtt *m, const struct hv_outbox_item *in,
 	}
 	if (filter_readings(record, consent.metrics) == 0)
 		return 0;
-	if (!consent.device_details)
-		strip_device(record);
+	if (!consent.device_details) {
+		r = strip_device(m, record);
+		if (r < 0)
+			return r;
+	}
 	if (a->pseudonymous) {
 		char person[HV_PSEUDONYM_MAX], id[HV_PSEUDONYM_MAX];
 		char id_key[HV_ID_MAX + 2];

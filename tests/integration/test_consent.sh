@@ -28,7 +28,8 @@ cat >"$tmp/homevitals.json" <<CONF
   "mqtt": { "host": "127.0.0.1", "port": $port, "reconnect_min_s": 1,
             "reconnect_max_s": 1, "retain_latest": true },
   "audiences": [
-    { "name": "clinic", "topic_prefix": "clinic", "care_identity": true },
+    { "name": "clinic", "topic_prefix": "clinic", "care_identity": true,
+      "payload_format": "phd" },
     { "name": "community", "topic_prefix": "peers", "host": "127.0.0.1",
       "port": $port2 }
   ],
@@ -126,16 +127,26 @@ for p in ana:   # all, with device details
     assert {"body_weight", "impedance", "body_fat_percent"} <= metrics, metrics
     assert p["device"]["address"] == "C8:47:8C:10:30:07" and "raw" in p, p
 weight_group = {"body_weight", "bmi", "body_height"}
+peer_text = open(os.path.join(tmp, "peers-sub2.out")).read()
+clinic_text = open(os.path.join(tmp, "clinic-sub.out")).read()
+def stand_in(address):  # a locally administered address, not the real one
+    return address != "C8:47:8C:10:30:07" and int(address[:2], 16) & 3 == 2
 for p in bo:    # weight only
     metrics = {r["metric"] for r in p["readings"]}
     assert metrics and metrics <= weight_group, metrics
-    assert "address" not in p["device"] and "raw" not in p, p
+    assert stand_in(p["device"]["address"]) and "raw" not in p, p
+# the PHD Bundles (payload_format phd) of all four, those of Bo without his device
+fhir = [json.loads(p) for t, p in msgs("clinic-sub") if t.endswith("/measurements/fhir")]
+assert len(fhir) == 4, len(fhir)
+bo_fhir = [b for b in fhir if "p-bo" in json.dumps(b)]
+assert len(bo_fhir) == 2 and "C8478C" not in json.dumps(bo_fhir).upper().replace(":", ""), bo_fhir
 assert sorted(value(p, "body_weight") for p in ana) == [57.0, 57.2]
 assert sorted(value(p, "body_weight") for p in bo) == [85.0, 85.3]
 for t, p in peers:
     metrics = {r["metric"] for r in p["readings"]}
     assert metrics and metrics <= weight_group, metrics
-    assert "address" not in p["device"] and "raw" not in p, p
+    assert stand_in(p["device"]["address"]) and "raw" not in p, p
+    assert p["device"]["address"] not in clinic_text, p
     parts = t.split("/")
     assert parts[0] == "peers" and parts[2] == "people" and parts[4] == "measurements", t
     assert parts[1].startswith("gw-") and parts[1] != "e2e", t
@@ -143,8 +154,6 @@ for t, p in peers:
 assert sorted(value(p, "body_weight") for t, p in peers) == [57.0, 57.2]
 assert len({p["person"] for t, p in peers}) == 1, peers
 # unlinkable: no id of one tree appears in the other
-peer_text = open(os.path.join(tmp, "peers-sub2.out")).read()
-clinic_text = open(os.path.join(tmp, "clinic-sub.out")).read()
 for word in ("p-ana", "p-bo", "e2e", "C8:47:8C", "impedance"):
     assert word not in peer_text, word
 # Bo: the summary of his day, recomputed with each reading; the last has both
