@@ -23,7 +23,7 @@ CLANG ?= clang
 FUZZ_SECONDS ?= 10
 V ?= 0
 
-PKGS := libsystemd libmosquitto sqlite3 libgpiod libcjson
+PKGS := libsystemd libmosquitto sqlite3 libgpiod libcjson libcrypto
 TEST_PKGS := cmocka
 
 ifeq ($(V),1)

@@ -53,8 +53,8 @@ want() { # set: add its packages, pkg-config modules and tools
 	case $1 in
 	build)
 		PACKAGES+=(build-essential pkg-config libsystemd-dev libmosquitto-dev
-			libsqlite3-dev libgpiod-dev libcjson-dev)
-		PKG_MODULES+=(libsystemd libmosquitto sqlite3 libgpiod libcjson)
+			libsqlite3-dev libgpiod-dev libcjson-dev libssl-dev)
+		PKG_MODULES+=(libsystemd libmosquitto sqlite3 libgpiod libcjson libcrypto)
 		TOOLS+=(cc make pkg-config)
 		;;
 	runtime)

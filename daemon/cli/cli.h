@@ -31,6 +31,9 @@ int cli_people(int argc, char **argv);
 int cli_assign(int argc, char **argv);
 int cli_unassigned(int argc, char **argv);
 int cli_readings(int argc, char **argv);
+int cli_consent(int argc, char **argv);
+int cli_shared(int argc, char **argv);
+int cli_acl(int argc, char **argv);
 
 /* The subcommand table, NULL-terminated (daemon/cli/homevitals.c). */
 extern const struct cli_command cli_commands[];

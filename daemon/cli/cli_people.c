@@ -246,6 +246,52 @@ static void weight_range_text(const struct hv_person *p, char *buf,
 	(void)snprintf(buf, size, "%s-%s kg", lo, hi);
 }
 
+/* "clinic: all; community: weight (daily)": the consents in force. */
+static void shared_text(const char *person, const struct hv_consent *list,
+			size_t n, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < size; i++) {
+		int k;
+
+		if (strcmp(list[i].person, person) != 0)
+			continue;
+		k = snprintf(buf + used, size - used, "%s%s: %s%s",
+			     used ? "; " : "", list[i].audience,
+			     list[i].metrics, list[i].daily ? " (daily)" : "");
+		if (k < 0)
+			break;
+		used += (size_t)k;
+	}
+}
+
+static int consents_to_json(cJSON *o, const char *person,
+			    const struct hv_consent *list, size_t n)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, "consents");
+
+	if (!arr)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		cJSON *c;
+
+		if (strcmp(list[i].person, person) != 0)
+			continue;
+		c = cJSON_CreateObject();
+		if (!c)
+			return -ENOMEM;
+		cJSON_AddItemToArray(arr, c);
+		if (!cJSON_AddStringToObject(c, "audience", list[i].audience) ||
+		    !cJSON_AddStringToObject(c, "metrics", list[i].metrics) ||
+		    !cJSON_AddStringToObject(c, "granularity",
+					     list[i].daily ? "daily" : "each"))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int person_to_json(const struct hv_person *p, cJSON **ret)
 {
 	_cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
@@ -279,11 +325,12 @@ static int people_list(const struct people_args *a)
 {
 	_cleanup_(hv_store_closep) struct hv_store *s = NULL;
 	_cleanup_free_ struct hv_person *people = NULL;
+	_cleanup_free_ struct hv_consent *consents = NULL;
 	_cleanup_(cli_table_done) struct cli_table t = { 0 };
 	static const char *const headers[] = { "ID",  "NAME",	  "HEIGHT",
 					       "BORN", "SEX",	  "WEIGHT RANGE",
-					       "LAST WEIGHT" };
-	size_t n = 0;
+					       "LAST WEIGHT", "SHARED WITH" };
+	size_t n = 0, n_consents = 0;
 	int r;
 
 	r = cli_open_store("people list", &a->store, CLI_OPEN_READ, &s);
@@ -292,6 +339,9 @@ static int people_list(const struct people_args *a)
 	r = hv_store_people_list(s, &people, &n);
 	if (r < 0)
 		return cli_store_error("people list", s, r, "listing people");
+	r = hv_store_consent_list(s, NULL, false, &consents, &n_consents);
+	if (r < 0)
+		return cli_store_error("people list", s, r, "listing consents");
 	if (a->json) {
 		_cleanup_(cJSON_Deletep) cJSON *arr = cJSON_CreateArray();
 		_cleanup_free_ char *text = NULL;
@@ -304,6 +354,9 @@ static int people_list(const struct people_args *a)
 			if (person_to_json(&people[i], &o) < 0)
 				return CLI_EXIT_FAILURE;
 			cJSON_AddItemToArray(arr, o);
+			if (consents_to_json(o, people[i].id, consents,
+					     n_consents) < 0)
+				return CLI_EXIT_FAILURE;
 		}
 		text = cJSON_Print(arr);
 		if (!text)
@@ -319,7 +372,7 @@ static int people_list(const struct people_args *a)
 		return CLI_EXIT_FAILURE;
 	for (size_t i = 0; i < n; i++) {
 		const struct hv_person *p = &people[i];
-		char height[32] = "-", range[80], last[40] = "-";
+		char height[32] = "-", range[80], last[40] = "-", shared[256];
 		const char *cells[ELEMENTSOF(headers)];
 
 		if (p->height_m > 0)
@@ -338,6 +391,9 @@ static int people_list(const struct people_args *a)
 		cells[4] = p->sex != HV_SEX_UNKNOWN ? hv_sex_name(p->sex) : NULL;
 		cells[5] = range;
 		cells[6] = last;
+		shared_text(p->id, consents, n_consents, shared,
+			    sizeof(shared));
+		cells[7] = shared[0] ? shared : NULL;
 		if (cli_table_add(&t, cells) < 0)
 			return CLI_EXIT_FAILURE;
 	}

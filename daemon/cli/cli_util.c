@@ -66,6 +66,38 @@ int cli_store_path(const char *cmd, const struct cli_store_options *o,
 	return 0;
 }
 
+/* A correction the CLI queues goes to the configuration's audiences, as the
+ * daemon's own rows do (docs/consent.md): never to the implicit audience
+ * of a gateway that has named its audiences. No configuration: none. */
+static int apply_audiences(const struct cli_store_options *o,
+			   struct hv_store *s)
+{
+	const char *config = o && o->config ? o->config : HV_CONFIG_DEFAULT_PATH;
+	struct hv_config_error err = { { 0 } };
+	struct hv_config cfg;
+	const char **names = NULL;
+	int r;
+
+	hv_config_init(&cfg);
+	r = hv_config_load(config, &cfg, &err, ignore_warning, NULL);
+	if (r < 0 || cfg.n_audiences == 0) {
+		hv_config_done(&cfg);
+		/* The default file unreadable here: as cli_store_path. */
+		return r >= 0 || !(o && o->config) ? 0 : r;
+	}
+	names = calloc(cfg.n_audiences, sizeof(*names));
+	if (!names) {
+		hv_config_done(&cfg);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < cfg.n_audiences; i++)
+		names[i] = cfg.audiences[i].name;
+	r = hv_store_set_audiences(s, names, cfg.n_audiences);
+	free(names);
+	hv_config_done(&cfg);
+	return r;
+}
+
 int cli_open_store(const char *cmd, const struct cli_store_options *o,
 		   enum cli_open_mode mode, struct hv_store **ret)
 {
@@ -81,6 +113,15 @@ int cli_open_store(const char *cmd, const struct cli_store_options *o,
 		mode == CLI_OPEN_WRITE ? HV_STORE_NO_CREATE :
 					 0;
 	r = hv_store_open(path, flags, &s);
+	if (r >= 0 && mode != CLI_OPEN_READ) {
+		r = apply_audiences(o, s);
+		if (r < 0) {
+			fprintf(stderr, "homevitals %s: the configuration's audiences: %s\n",
+				cmd, strerror(-r));
+			hv_store_close(s);
+			return CLI_EXIT_USAGE;
+		}
+	}
 	if (r >= 0) {
 		*ret = s;
 		return 0;

@@ -15,6 +15,9 @@ const struct cli_command cli_commands[] = {
 	{ "readings", "stored readings as a table, CSV, JSON or FHIR", cli_readings },
 	{ "unassigned", "measurements that belong to nobody yet", cli_unassigned },
 	{ "assign", "give a measurement to a person (re-derived, republished)", cli_assign },
+	{ "consent", "what each person shares with each audience", cli_consent },
+	{ "shared", "what each audience received about a person, and when", cli_shared },
+	{ "acl", "a mosquitto ACL for an audience's topic root", cli_acl },
 	{}
 };
 

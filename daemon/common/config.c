@@ -43,6 +43,7 @@ enum opt_type {
 	OPT_DOUBLE,
 	OPT_ENUM, /* int, from a list of names */
 	OPT_DEVICES, /* bluetooth.devices: array of objects */
+	OPT_AUDIENCES, /* audiences: array of objects */
 	OPT_REFUSED, /* a key that must not be there (secrets) */
 };
 
@@ -193,6 +194,7 @@ static const struct enum_name log_levels[] = {
 
 #define C(field) offsetof(struct hv_config, field)
 #define D(field) offsetof(struct hv_config_device, field)
+#define A(field) offsetof(struct hv_config_audience, field)
 
 #define SECTION(p) { .path = p, .type = OPT_SECTION }
 #define BOOL(p, f, d)                                            \
@@ -307,6 +309,9 @@ static const struct option options[] = {
 	SECTION("time"),
 	BOOL("time.assume_synchronised", time.assume_synchronised, false),
 
+	{ .path = "audiences", .type = OPT_AUDIENCES,
+	  .expected = "an array of audience objects" },
+
 	{ .path = "log_level", .type = OPT_ENUM, .offset = C(log_level),
 	  .def_num = LOG_INFO, .names = log_levels,
 	  .expected =
@@ -333,6 +338,50 @@ static const struct option device_options[] = {
 	{ .path = "bind_key", .type = OPT_REFUSED, .secret = true,
 	  .refused = BIND_KEY_REFUSED },
 	{ .path = "bind_key_file", .type = OPT_STRING, .offset = D(bind_key_file),
+	  .nullable = true, .valid = valid_nonempty, .expected = "a file path" },
+};
+
+#define AUDIENCE_PASSWORD_REFUSED                                              \
+	"audiences[].password: secrets are not read from the configuration "  \
+	"file; put the password in a file named by audiences[].password_file"
+
+/* audiences[N]: paths relative to the element. */
+static const struct option audience_options[] = {
+	{ .path = "name", .type = OPT_STRING, .offset = A(name),
+	  .valid = valid_name,
+	  .expected = "a name of letters, digits, '_' and '-' (1-64 characters)" },
+	{ .path = "topic_prefix", .type = OPT_STRING, .offset = A(topic_prefix),
+	  .valid = valid_topic_prefix,
+	  .expected = "a topic prefix (no '+', '#', empty levels or leading/trailing '/')" },
+	{ .path = "payload_format", .type = OPT_ENUM,
+	  .offset = A(payload_format), .def_num = HV_PAYLOAD_HOMEVITALS,
+	  .names = payload_formats,
+	  .expected = "one of \"homevitals\", \"fhir\", \"both\", \"phd\"" },
+	{ .path = "care_identity", .type = OPT_BOOL, .offset = A(care_identity),
+	  .def_num = false, .expected = "true or false" },
+	{ .path = "pseudonymous", .type = OPT_BOOL, .offset = A(pseudonymous),
+	  .def_num = true, .expected = "true or false" },
+	{ .path = "host", .type = OPT_STRING, .offset = A(host),
+	  .nullable = true, .valid = valid_host,
+	  .expected = "a host name or address" },
+	{ .path = "port", .type = OPT_U16, .offset = A(port), .def_num = 0,
+	  .min = 1, .max = 65535, .expected = "a port (1-65535)" },
+	{ .path = "username", .type = OPT_STRING, .offset = A(username),
+	  .nullable = true, .valid = valid_nonempty, .expected = "a user name" },
+	{ .path = "password", .type = OPT_REFUSED, .secret = true,
+	  .refused = AUDIENCE_PASSWORD_REFUSED },
+	{ .path = "password_file", .type = OPT_STRING,
+	  .offset = A(password_file), .nullable = true,
+	  .valid = valid_nonempty, .expected = "a file path" },
+	{ .path = "tls", .type = OPT_SECTION },
+	{ .path = "tls.enabled", .type = OPT_BOOL, .offset = A(tls.enabled),
+	  .def_num = false, .expected = "true or false" },
+	{ .path = "tls.ca_file", .type = OPT_STRING, .offset = A(tls.ca_file),
+	  .nullable = true, .valid = valid_nonempty, .expected = "a file path" },
+	{ .path = "tls.cert_file", .type = OPT_STRING,
+	  .offset = A(tls.cert_file), .nullable = true,
+	  .valid = valid_nonempty, .expected = "a file path" },
+	{ .path = "tls.key_file", .type = OPT_STRING, .offset = A(tls.key_file),
 	  .nullable = true, .valid = valid_nonempty, .expected = "a file path" },
 };
 
@@ -437,6 +486,7 @@ static void apply_defaults(void *base, const struct option *table, size_t n)
 			break;
 		case OPT_SECTION:
 		case OPT_DEVICES:
+		case OPT_AUDIENCES:
 		case OPT_REFUSED:
 			break;
 		}
@@ -519,12 +569,40 @@ static void free_devices(struct hv_config *c)
 	c->bluetooth.n_devices = 0;
 }
 
+static void free_audiences(struct hv_config *c)
+{
+	for (size_t i = 0; i < c->n_audiences; i++) {
+		struct hv_config_audience *a = &c->audiences[i];
+
+		free_strings(a, audience_options, ELEMENTSOF(audience_options));
+		if (a->password) {
+			explicit_bzero(a->password, strlen(a->password));
+			free(a->password);
+		}
+	}
+	free(c->audiences);
+	c->audiences = NULL;
+	c->n_audiences = 0;
+}
+
+const struct hv_config_audience *hv_config_audience_find(const struct hv_config *c,
+							 const char *name)
+{
+	if (!c || !name)
+		return NULL;
+	for (size_t i = 0; i < c->n_audiences; i++)
+		if (strcmp(c->audiences[i].name, name) == 0)
+			return &c->audiences[i];
+	return NULL;
+}
+
 void hv_config_done(struct hv_config *c)
 {
 	if (!c)
 		return;
 	free_strings(c, options, ELEMENTSOF(options));
 	free_devices(c);
+	free_audiences(c);
 	if (c->mqtt.password) {
 		explicit_bzero(c->mqtt.password, strlen(c->mqtt.password));
 		free(c->mqtt.password);
@@ -544,11 +622,23 @@ const char *hv_config_key(size_t i)
 			return options[k].path;
 		i--;
 	}
-	if (i >= ELEMENTSOF(device_options))
-		return NULL;
-	(void)snprintf(buf, sizeof(buf), "bluetooth.devices[N].%s",
-		       device_options[i].path);
-	return buf;
+	if (i < ELEMENTSOF(device_options)) {
+		(void)snprintf(buf, sizeof(buf), "bluetooth.devices[N].%s",
+			       device_options[i].path);
+		return buf;
+	}
+	i -= ELEMENTSOF(device_options);
+	for (size_t k = 0; k < ELEMENTSOF(audience_options); k++) {
+		if (audience_options[k].type == OPT_SECTION)
+			continue;
+		if (i == 0) {
+			(void)snprintf(buf, sizeof(buf), "audiences[N].%s",
+				       audience_options[k].path);
+			return buf;
+		}
+		i--;
+	}
+	return NULL;
 }
 
 /* --- parsing ------------------------------------------------------------- */
@@ -619,6 +709,7 @@ static int parse_value(struct walk *w, const struct option *o, void *base,
 		return bad_value(w->reterr, path, o, v);
 	case OPT_SECTION:
 	case OPT_DEVICES:
+	case OPT_AUDIENCES:
 	case OPT_REFUSED:
 		break;
 	}
@@ -636,6 +727,8 @@ static const struct option *find_option(const struct option *table, size_t n,
 
 static int parse_devices(struct walk *w, struct hv_config *c, const cJSON *arr,
 			 const char *path);
+static int parse_audiences(struct walk *w, struct hv_config *c,
+			   const cJSON *arr, const char *path);
 
 /*
  * Walk one JSON object. `lookup` is the key path prefix used to find rows
@@ -683,6 +776,9 @@ static int walk_object(struct walk *w, const cJSON *obj, const char *lookup,
 			break;
 		case OPT_DEVICES:
 			r = parse_devices(w, base, item, path);
+			break;
+		case OPT_AUDIENCES:
+			r = parse_audiences(w, base, item, path);
 			break;
 		case OPT_REFUSED:
 			return fail(w->reterr, "%s", o->refused);
@@ -756,6 +852,105 @@ static int parse_devices(struct walk *w, struct hv_config *c, const cJSON *arr,
 				return fail(w->reterr,
 					    "%s.address: \"%s\" is already listed as %s[%zu]",
 					    shown, d->address, path, i);
+	}
+	return 0;
+}
+
+/* The rules of one audience against those listed before it. */
+static int check_audience(struct walk *w, const struct hv_config *c,
+			  size_t idx, const cJSON *item, const char *shown,
+			  const char *path)
+{
+	struct hv_config_audience *a = &c->audiences[idx];
+
+	if (!a->name)
+		return fail(w->reterr,
+			    "%s.name: missing (every audience needs a name)",
+			    shown);
+	if (!a->topic_prefix)
+		return fail(w->reterr,
+			    "%s.topic_prefix: missing (every audience needs its own topic root)",
+			    shown);
+	/* The care team sees the real id unless told otherwise. */
+	if (!cJSON_GetObjectItemCaseSensitive(item, "pseudonymous"))
+		a->pseudonymous = !a->care_identity;
+	if (!!a->tls.cert_file != !!a->tls.key_file)
+		return fail(w->reterr,
+			    "%s.%s: missing (a client certificate needs both tls.cert_file and tls.key_file)",
+			    shown, a->tls.cert_file ? "tls.key_file" :
+						      "tls.cert_file");
+	if (!a->host && (a->port || a->username || a->password_file ||
+			 a->tls.enabled || a->tls.ca_file || a->tls.cert_file))
+		return fail(w->reterr,
+			    "%s.host: missing (port, username, password_file and tls describe the audience's own broker)",
+			    shown);
+	for (size_t i = 0; i < idx; i++) {
+		const struct hv_config_audience *b = &c->audiences[i];
+
+		if (strcmp(b->name, a->name) == 0)
+			return fail(w->reterr,
+				    "%s.name: \"%s\" is already listed as %s[%zu]",
+				    shown, a->name, path, i);
+		/* Two audiences on one broker under one root would read each
+		 * other's topics; on different brokers it does no harm. */
+		if (strcmp(b->topic_prefix, a->topic_prefix) == 0 &&
+		    strcmp(b->host ? b->host : "", a->host ? a->host : "") == 0)
+			return fail(w->reterr,
+				    "%s.topic_prefix: \"%s\" is already the topic root of %s[%zu] on the same broker",
+				    shown, a->topic_prefix, path, i);
+	}
+	if (a->host && !a->port)
+		a->port = a->tls.enabled ? 8883 : 1883;
+	return 0;
+}
+
+static int parse_audiences(struct walk *w, struct hv_config *c,
+			   const cJSON *arr, const char *path)
+{
+	static const struct option what = {
+		.expected = "an array of audience objects",
+	};
+	const cJSON *item;
+	size_t n;
+
+	if (!cJSON_IsArray(arr))
+		return bad_value(w->reterr, path, &what, arr);
+	free_audiences(c);
+	n = (size_t)cJSON_GetArraySize(arr);
+	if (n == 0)
+		return fail(w->reterr,
+			    "%s: empty (leave the key out for the one implicit audience, docs/consent.md)",
+			    path);
+	c->audiences = calloc(n, sizeof(*c->audiences));
+	if (!c->audiences)
+		return -ENOMEM;
+	n = 0;
+	cJSON_ArrayForEach(item, arr)
+	{
+		struct hv_config_audience *a = &c->audiences[n];
+		char shown[300];
+		int r;
+
+		if (snprintf(shown, sizeof(shown), "%s[%zu]", path, n) < 0)
+			return -EINVAL;
+		apply_defaults(a, audience_options,
+			       ELEMENTSOF(audience_options));
+		c->n_audiences = ++n;
+		if (!cJSON_IsObject(item)) {
+			char v[64];
+
+			show_value(item, v, sizeof(v));
+			return fail(w->reterr,
+				    "%s: %s is not an audience object", shown,
+				    v);
+		}
+		r = walk_object(w, item, "", shown, audience_options,
+				ELEMENTSOF(audience_options), a);
+		if (r < 0)
+			return r;
+		r = check_audience(w, c, n - 1, item, shown, path);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -974,6 +1169,39 @@ static const char *secret_error(int r)
 	}
 }
 
+/* An audience with its own broker: its password_file only. */
+static int resolve_audience_secrets(struct hv_config *c,
+				    struct hv_config_error *reterr)
+{
+	for (size_t i = 0; i < c->n_audiences; i++) {
+		struct hv_config_audience *a = &c->audiences[i];
+		char *password = NULL;
+		const char *why;
+		int r;
+
+		if (!a->password_file)
+			continue;
+		r = read_secret(a->password_file, true, &password);
+		if (r < 0) {
+			why = secret_error(r);
+			if (why)
+				(void)fail(reterr, "audiences[%zu].password_file: %s %s",
+					   i, a->password_file, why);
+			else
+				(void)fail(reterr,
+					   "audiences[%zu].password_file: cannot read %s: %s",
+					   i, a->password_file, strerror(-r));
+			return r;
+		}
+		if (a->password) {
+			explicit_bzero(a->password, strlen(a->password));
+			free(a->password);
+		}
+		a->password = password;
+	}
+	return 0;
+}
+
 int hv_config_resolve_secrets(struct hv_config *c,
 			      struct hv_config_error *reterr)
 {
@@ -1026,5 +1254,5 @@ int hv_config_resolve_secrets(struct hv_config *c,
 		free(c->mqtt.password);
 	}
 	c->mqtt.password = password;
-	return 0;
+	return resolve_audience_secrets(c, reterr);
 }

@@ -44,6 +44,28 @@ struct hv_config_device {
 	char *bind_key_file; /* the encrypted adverts' key, or NULL */
 };
 
+/* One receiver of measurements (docs/consent.md): a topic root, a payload
+ * format, optionally its own broker. Nothing reaches it without a consent. */
+struct hv_config_audience {
+	char *name; /* letters, digits, '_' and '-' */
+	char *topic_prefix; /* its own topic root */
+	enum hv_payload_format payload_format;
+	bool care_identity; /* the care team: sees the person's real id */
+	bool pseudonymous; /* default: !care_identity */
+	/* Its own broker when host is set; else the mqtt section's. */
+	char *host;
+	uint16_t port; /* 0: 1883, or 8883 with TLS */
+	char *username;
+	char *password_file;
+	char *password; /* from password_file; never logged */
+	struct {
+		bool enabled;
+		char *ca_file;
+		char *cert_file;
+		char *key_file;
+	} tls;
+};
+
 struct hv_config {
 	char *gateway_id; /* topic component; default: hashed machine id */
 
@@ -109,8 +131,17 @@ struct hv_config {
 		bool assume_synchronised;
 	} time;
 
+	/* None: the one implicit audience of the mqtt section, which sees
+	 * everything (the behaviour before audiences existed). */
+	size_t n_audiences;
+	struct hv_config_audience *audiences;
+
 	int log_level; /* syslog level, default LOG_INFO */
 };
+
+/* The audience of that name, or NULL. */
+const struct hv_config_audience *hv_config_audience_find(const struct hv_config *c,
+							 const char *name);
 
 struct hv_config_error {
 	char message[256]; /* "mqtt.port: 70000 is not a port (1-65535)" */

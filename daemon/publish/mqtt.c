@@ -93,8 +93,12 @@ int hv_mqtt_publish_status(struct hv_mqtt *m, const struct hv_status *st,
 
 void hv_mqtt_kick(struct hv_mqtt *m)
 {
-	if (m && m->connected)
+	if (!m)
+		return;
+	if (m->connected)
 		mqtt_outbox_schedule(m);
+	for (size_t i = 0; i < m->n_children; i++)
+		hv_mqtt_kick(m->children[i]);
 }
 
 size_t hv_mqtt_in_flight(const struct hv_mqtt *m)
@@ -109,6 +113,7 @@ struct hv_mqtt *hv_mqtt_free(struct hv_mqtt *m)
 	/* What was acknowledged is written before the client goes; the
 	 * caller, in the middle of freeing us, is not told. */
 	m->cb.delivered = NULL;
+	mqtt_audiences_done(m);
 	if (m->store && m->marks)
 		mqtt_outbox_flush(m);
 	mqtt_outbox_done(m);
@@ -160,9 +165,10 @@ static int setup_names(struct hv_mqtt *m)
 	return 0;
 }
 
-int hv_mqtt_new(sd_event *event, const struct hv_config *cfg,
-		struct hv_store *store, const struct hv_mqtt_callbacks *cb,
-		void *userdata, struct hv_mqtt **ret)
+int mqtt_client_new(sd_event *event, const struct hv_config *cfg,
+		    const struct hv_config_audience *audience,
+		    struct hv_store *store, const struct hv_mqtt_callbacks *cb,
+		    void *userdata, struct hv_mqtt **ret)
 {
 	_cleanup_(hv_mqtt_freep) struct hv_mqtt *m = NULL;
 	int r;
@@ -175,6 +181,11 @@ int hv_mqtt_new(sd_event *event, const struct hv_config *cfg,
 	m->event = sd_event_ref(event);
 	m->cfg = cfg;
 	m->store = store;
+	if (audience) {
+		r = mqtt_audience_config(m, cfg, audience);
+		if (r < 0)
+			return r;
+	}
 	if (cb)
 		m->cb = *cb;
 	m->userdata = userdata;
@@ -184,6 +195,10 @@ int hv_mqtt_new(sd_event *event, const struct hv_config *cfg,
 	r = setup_names(m);
 	if (r < 0)
 		return r;
+	/* Two clients of one gateway may share a broker. */
+	if (audience)
+		(void)snprintf(m->client_id, sizeof(m->client_id),
+			       "homevitals-%s-%s", m->gateway, audience->name);
 	if (getrandom(&m->rng, sizeof(m->rng), GRND_NONBLOCK) !=
 		    (ssize_t)sizeof(m->rng) ||
 	    !m->rng)
@@ -194,7 +209,19 @@ int hv_mqtt_new(sd_event *event, const struct hv_config *cfg,
 	r = mqtt_connection_setup(m);
 	if (r < 0)
 		return r;
+	if (!audience && cfg->n_audiences) {
+		r = mqtt_audiences_setup(m, cb, userdata);
+		if (r < 0)
+			return r;
+	}
 	(void)mqtt_connection_start(m);
 	*ret = TAKE_PTR(m);
 	return 0;
+}
+
+int hv_mqtt_new(sd_event *event, const struct hv_config *cfg,
+		struct hv_store *store, const struct hv_mqtt_callbacks *cb,
+		void *userdata, struct hv_mqtt **ret)
+{
+	return mqtt_client_new(event, cfg, NULL, store, cb, userdata, ret);
 }

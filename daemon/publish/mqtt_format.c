@@ -313,7 +313,7 @@ static int publish_latest(struct hv_mqtt *m, const struct mqtt_item *it,
 
 		/* a record synced late must not replace a newer value */
 		if (!name || hv_metric_from_name(name) < 0 ||
-		    hv_store_newer_reading(m->store, it->item->id, name) != 0 ||
+		    hv_store_newer_reading(m->store, it->measurement_id, name) != 0 ||
 		    hv_latest_payload(it->record, rd, &payload) < 0 ||
 		    hv_topic_latest(m->cfg->mqtt.topic_prefix, m->gateway,
 				    it->item->person, name, topic,

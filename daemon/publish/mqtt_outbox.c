@@ -22,6 +22,7 @@
 #include "daemon/store/store.h"
 
 #include "daemon/publish/mqtt_private.h"
+#include "daemon/publish/mqtt_topics.h"
 
 #define FETCH_MAX	 32
 #define MARK_RETRY_USEC	 USEC_PER_SEC
@@ -110,14 +111,34 @@ static void publish_untracked(struct hv_mqtt *m, struct mqtt_item *it)
 	}
 }
 
+/* An audience's row it may no longer see: gone from its queue. */
+static void drop_item(struct hv_mqtt *m, const struct hv_outbox_item *item)
+{
+	int r = hv_store_outbox_drop(m->store, item->seq);
+
+	if (r < 0)
+		log_warning_errno(r, "Failed to drop '%s' from the queue of audience %s, ignoring: %m",
+				  item->id, m->audience->name);
+	else
+		log_debug("MQTT: '%s' is not shared with audience %s (consent): dropped",
+			  item->id, m->audience->name);
+}
+
+static void publish_audience_item(struct hv_mqtt *m,
+				  const struct hv_outbox_item *item);
+
 /* Hand one outbox item to the library. */
 static void publish_item(struct hv_mqtt *m, const struct hv_outbox_item *item)
 {
-	struct mqtt_item it = { .item = item };
+	struct mqtt_item it = { .item = item, .measurement_id = item->id };
 	struct inflight *slot = free_slot(m);
 
 	if (!slot || is_parked(m, item->seq))
 		return;
+	if (m->audience) {
+		publish_audience_item(m, item);
+		return;
+	}
 	*slot = (struct inflight){ .seq = item->seq };
 	if (!publish_tracked(m, &it, slot)) {
 		slot->failed = true;
@@ -135,8 +156,76 @@ static void publish_item(struct hv_mqtt *m, const struct hv_outbox_item *item)
 	cJSON_Delete(it.record);
 }
 
+/* A day's summary on …/people/<person>/daily/<date>: not retained, so a
+ * withdrawal leaves none behind; each reading of the day sends it again. */
+static void publish_daily(struct hv_mqtt *m, const struct hv_outbox_item *day,
+			  struct inflight *slot)
+{
+	char topic[MQTT_TOPIC_MAX], leaf[20];
+	int mid = 0, r;
+
+	(void)snprintf(leaf, sizeof(leaf), "daily");
+	r = hv_topic_person(m->cfg->mqtt.topic_prefix, m->gateway, day->person,
+			    leaf, topic, sizeof(topic));
+	if (r >= 0 && strlen(topic) + 1 + strlen(day->id) < sizeof(topic)) {
+		strcat(topic, "/");
+		strcat(topic, day->id);
+		r = mqtt_publish(m, MQTT_KIND_MEASUREMENT, topic, day->json,
+				 false, &mid);
+	}
+	if (r < 0 || !mid) {
+		slot->seq = 0;
+		note_attempt(m, day->seq, "the daily summary could not be published");
+		return;
+	}
+	slot->mid[slot->pending++] = mid;
+	m->n_inflight++;
+}
+
+/* What the audience may see of it, published like any item. */
+static void publish_audience_item(struct hv_mqtt *m,
+				  const struct hv_outbox_item *item)
+{
+	struct hv_outbox_item seen = { 0 };
+	const struct hv_config_audience *a = m->audience;
+	struct mqtt_item it = { .item = &seen, .measurement_id = item->id };
+	struct inflight *slot = free_slot(m);
+	int r;
+
+	r = mqtt_audience_item(m, item, &seen);
+	if (r == 0) {
+		drop_item(m, item);
+		return;
+	}
+	if (r < 0) {
+		log_warning_errno(r, "MQTT: measurement '%s' not published to audience %s: %m; it stays queued",
+				  item->id, a->name);
+		note_attempt(m, item->seq, "cannot be cut to the consent");
+		return;
+	}
+	*slot = (struct inflight){ .seq = item->seq };
+	if (r == 2) {
+		publish_daily(m, &seen, slot);
+		hv_outbox_item_done(&seen);
+		return;
+	}
+	if (!publish_tracked(m, &it, slot)) {
+		slot->failed = true;
+		give_up_item(m, item, "a payload could not be published");
+	}
+	if (slot->pending) {
+		m->n_inflight++;
+		publish_untracked(m, &it);
+	} else {
+		slot->seq = 0;
+	}
+	cJSON_Delete(it.record);
+	hv_outbox_item_done(&seen);
+}
+
 static void drain(struct hv_mqtt *m)
 {
+	mqtt_audience_withdrawals(m);
 	while (m->connected && m->n_inflight < m->window_size) {
 		struct hv_outbox_item items[FETCH_MAX];
 		size_t want = m->window_size - m->n_inflight, n = 0;
@@ -144,7 +233,10 @@ static void drain(struct hv_mqtt *m)
 
 		if (want > FETCH_MAX)
 			want = FETCH_MAX;
-		r = hv_store_outbox_next(m->store, m->cursor, want, items, &n);
+		r = hv_store_outbox_next_audience(m->store,
+						  m->audience ? m->audience->name :
+								"",
+						  m->cursor, want, items, &n);
 		if (r < 0) {
 			log_error_errno(r, "Failed to read the outbox: %m (%s)",
 					hv_store_errmsg(m->store));
@@ -378,6 +470,8 @@ void mqtt_outbox_acknowledged(struct hv_mqtt *m, int mid, int reason)
 	struct inflight *slot;
 	size_t k;
 
+	if (mqtt_audience_acknowledged(m, mid, reason))
+		return;
 	slot = find_mid(m, mid, &k);
 	if (!slot)
 		return;
@@ -424,6 +518,7 @@ static void forget_in_flight(struct hv_mqtt *m)
 
 void mqtt_outbox_connected(struct hv_mqtt *m, bool session_present)
 {
+	m->withdrawal_mid = 0; /* announced again: the broker may not have it */
 	if (!session_present)
 		forget_in_flight(m);
 	/* Nothing of ours in the library's queue: rescan from the start, so

@@ -6,6 +6,8 @@
  *   mqtt_connection.c  libmosquitto I/O on sd-event, reconnect, TLS
  *   mqtt_outbox.c      the outbox drain: window, cursor, delivered marks
  *   mqtt_format.c      the payloads: one table of formats
+ *   mqtt_audience.c    one client per audience, items cut to the consent,
+ *                      withdrawals (docs/consent.md)
  *   mqtt.c             the public API (mqtt.h) and the connected glue
  * Only these files include this header.
  */
@@ -107,6 +109,18 @@ struct hv_mqtt {
 	/* formats */
 	struct ha_seen *ha;
 	size_t n_ha;
+
+	/* audiences (docs/consent.md): the main client owns one client per
+	 * audience; each reads the configuration through acfg, a shallow
+	 * copy with the audience's broker, topic root and format. */
+	const struct hv_config_audience *audience; /* NULL: the main client */
+	struct hv_config acfg;
+	char audience_gateway[64]; /* acfg.gateway_id when pseudonymous */
+	uint8_t secret[32];
+	int withdrawal_mid; /* the notice in flight; 0 none */
+	int64_t withdrawal_id;
+	struct hv_mqtt **children;
+	size_t n_children;
 };
 
 /* --- mqtt_connection.c ---------------------------------------------------- */
@@ -168,6 +182,7 @@ void mqtt_outbox_flush(struct hv_mqtt *m);
  * format needs the record. */
 struct mqtt_item {
 	const struct hv_outbox_item *item;
+	const char *measurement_id; /* the store's id (item->id may be a pseudonym) */
 	cJSON *record;
 	bool parse_failed;
 };
@@ -188,3 +203,30 @@ extern const struct mqtt_format mqtt_formats[];
 extern const size_t mqtt_n_formats;
 
 void mqtt_ha_announce_all(struct hv_mqtt *m);
+
+/* --- mqtt_audience.c ------------------------------------------------------------ */
+
+/* The main client's view of a configuration with audiences, and its clients
+ * of the audiences (started connecting). */
+int mqtt_audiences_setup(struct hv_mqtt *m, const struct hv_mqtt_callbacks *cb,
+			 void *userdata);
+void mqtt_audiences_done(struct hv_mqtt *m);
+/* An audience client's configuration, derived from the main one. */
+int mqtt_audience_config(struct hv_mqtt *m, const struct hv_config *cfg,
+			 const struct hv_config_audience *a);
+/* What this audience may see of an outbox item: 1 with *out filled (free
+ * with hv_outbox_item_done), 2 for a daily consent (out->json the day's
+ * summary, out->id its date), 0 when nothing (no consent in force, no
+ * consented metric left: the row is dropped), or -errno. */
+int mqtt_audience_item(struct hv_mqtt *m, const struct hv_outbox_item *in,
+		       struct hv_outbox_item *out);
+/* Announce the oldest withdrawal not yet announced (an audience's client,
+ * connected, none in flight). */
+void mqtt_audience_withdrawals(struct hv_mqtt *m);
+/* true when mid was the withdrawal notice (then handled). */
+bool mqtt_audience_acknowledged(struct hv_mqtt *m, int mid, int reason);
+/* Create one client (the main one when audience is NULL). */
+int mqtt_client_new(sd_event *event, const struct hv_config *cfg,
+		    const struct hv_config_audience *audience,
+		    struct hv_store *store, const struct hv_mqtt_callbacks *cb,
+		    void *userdata, struct hv_mqtt **ret);

@@ -113,6 +113,19 @@ int hv_topic_latest(const char *prefix, const char *gateway,
 			    gateway, person, metric);
 }
 
+int hv_topic_person(const char *prefix, const char *gateway,
+		    const char *person, const char *leaf, char *buf, size_t size)
+{
+	int r = check_base(prefix, gateway);
+
+	if (r < 0)
+		return r;
+	if (!hv_topic_level_valid(person) || !hv_topic_level_valid(leaf))
+		return -EINVAL;
+	return format_topic(buf, size, "%s/%s/people/%s/%s", prefix, gateway,
+			    person, leaf);
+}
+
 void hv_topic_ha_id(const char *in, char *buf, size_t size)
 {
 	size_t i = 0;

@@ -35,6 +35,9 @@ int hv_topic_measurements(const char *prefix, const char *gateway,
 int hv_topic_latest(const char *prefix, const char *gateway,
 		    const char *person, const char *metric, char *buf,
 		    size_t size);
+/* <prefix>/<gateway>/people/<person>/<leaf> ("consent": docs/consent.md). */
+int hv_topic_person(const char *prefix, const char *gateway,
+		    const char *person, const char *leaf, char *buf, size_t size);
 
 /*
  * Home Assistant object ids allow only [a-zA-Z0-9_-]: any other byte becomes

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -167,6 +168,52 @@ static const char *const migrations[] = {
 	" AFTER DELETE ON devices BEGIN"
 	"  DELETE FROM device_information WHERE address = old.address;"
 	" END;",
+	/* 5 -> 6: consent per person and audience, the outbox per audience
+	 * (a row without an outbox_audience row is the one implicit
+	 * audience's, so existing rows keep their meaning; a table rather
+	 * than a column because ALTER TABLE ADD COLUMN cannot be run twice),
+	 * what each audience acknowledged, and the gateway's secret for
+	 * pseudonyms (docs/consent.md). */
+	"CREATE TABLE IF NOT EXISTS consent ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,"
+	"  audience TEXT NOT NULL,"
+	"  metrics TEXT NOT NULL,"
+	"  granularity TEXT NOT NULL DEFAULT 'each'"
+	"    CHECK (granularity IN ('each', 'daily')),"
+	"  device_details INTEGER NOT NULL DEFAULT 0,"
+	"  from_date TEXT NOT NULL DEFAULT '',"
+	"  recorded_by TEXT NOT NULL DEFAULT '',"
+	"  recorded_usec INTEGER NOT NULL,"
+	"  revoked_usec INTEGER"
+	");"
+	"CREATE INDEX IF NOT EXISTS consent_person"
+	" ON consent (person_id, audience);"
+	"CREATE TABLE IF NOT EXISTS outbox_audience ("
+	"  seq INTEGER PRIMARY KEY REFERENCES outbox(seq) ON DELETE CASCADE,"
+	"  audience TEXT NOT NULL"
+	");"
+	"CREATE INDEX IF NOT EXISTS outbox_audience_name"
+	" ON outbox_audience (audience, seq);"
+	"CREATE TABLE IF NOT EXISTS shared ("
+	"  measurement_id TEXT NOT NULL,"
+	"  audience TEXT NOT NULL,"
+	"  person_id TEXT NOT NULL,"
+	"  acked_usec INTEGER NOT NULL"
+	");"
+	"CREATE INDEX IF NOT EXISTS shared_person"
+	" ON shared (person_id, audience, acked_usec);"
+	"CREATE TABLE IF NOT EXISTS gateway_secret ("
+	"  name TEXT PRIMARY KEY NOT NULL,"
+	"  value BLOB NOT NULL"
+	");"
+	"CREATE TABLE IF NOT EXISTS withdrawal ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  person_id TEXT NOT NULL,"
+	"  audience TEXT NOT NULL,"
+	"  revoked_usec INTEGER NOT NULL,"
+	"  done_usec INTEGER"
+	");",
 };
 
 #define SCHEMA_VERSION ((int)ELEMENTSOF(migrations))
@@ -244,6 +291,8 @@ static const char *const stmt_sql[_ST_MAX] = {
 		"SELECT o.seq, m.id, m.person, m.json, o.attempts"
 		" FROM outbox o JOIN measurements m ON m.id = o.measurement_id"
 		" WHERE o.state = 'pending' AND o.seq > ?"
+		" AND NOT EXISTS (SELECT 1 FROM outbox_audience a"
+		"  WHERE a.seq = o.seq)"
 		" ORDER BY o.seq LIMIT ?",
 	[ST_OUTBOX_DELIVERED] = "UPDATE outbox SET state = 'delivered',"
 				" delivered_usec = ? WHERE seq = ?"
@@ -267,9 +316,14 @@ static const char *const stmt_sql[_ST_MAX] = {
 		     " AND NOT EXISTS (SELECT 1 FROM outbox o"
 		     "  WHERE o.measurement_id = measurements.id"
 		     "  AND o.state = 'pending')"
-		     " AND EXISTS (SELECT 1 FROM outbox o"
+		     " AND (EXISTS (SELECT 1 FROM outbox o"
 		     "  WHERE o.measurement_id = measurements.id"
-		     "  AND o.state = 'delivered')",
+		     "  AND o.state = 'delivered')"
+		     /* With audiences, one no audience was (or is any
+		      * longer) to receive. */
+		     "  OR NOT EXISTS (SELECT 1 FROM outbox o"
+		     "  WHERE o.measurement_id = measurements.id"
+		     "  AND o.state != 'superseded'))",
 	/* No broker configured: nothing will ever deliver them. */
 	[ST_PRUNE_UNPUBLISHED] = "DELETE FROM measurements WHERE received_usec < ?",
 	/* A measurement of the same person, taken later, with this metric. */
@@ -393,6 +447,11 @@ struct hv_store {
 	 */
 	char *reserve_path;
 	bool reserve_held;
+	/* The configuration's audiences (hv_store_set_audiences): none, the
+	 * one implicit audience gets every measurement; else each audience
+	 * with a consent in force gets its own outbox row. */
+	char (*audiences)[HV_AUDIENCE_MAX];
+	size_t n_audiences;
 };
 
 static int backlog_recount(struct hv_store *s);
@@ -900,6 +959,7 @@ struct hv_store *hv_store_close(struct hv_store *s)
 		(void)sqlite3_finalize(s->stmts[i]);
 	(void)sqlite3_close(s->db);
 	free(s->reserve_path);
+	free(s->audiences);
 	free(s);
 	return NULL;
 }
@@ -1068,11 +1128,16 @@ static int insert_readings(struct hv_store *s, const struct hv_record *rec)
 	return 0;
 }
 
+static int audience_outbox_insert(struct hv_store *s, const char *id);
+
 static int outbox_insert(struct hv_store *s, const char *id)
 {
 	sqlite3_stmt *st;
-	int r = stmt(s, ST_OUTBOX_INSERT, &st);
+	int r;
 
+	if (s->n_audiences)
+		return audience_outbox_insert(s, id);
+	r = stmt(s, ST_OUTBOX_INSERT, &st);
 	if (r < 0)
 		return r;
 	bind_text(st, 1, id);
@@ -1443,12 +1508,14 @@ void hv_outbox_item_done(struct hv_outbox_item *item)
 	item->json = NULL;
 }
 
+static int outbox_rows(struct hv_store *s, sqlite3_stmt *st, size_t max,
+		       struct hv_outbox_item *items, size_t *ret_n);
+
 int hv_store_outbox_next(struct hv_store *s, int64_t after_seq, size_t max,
 			 struct hv_outbox_item *items, size_t *ret_n)
 {
 	sqlite3_stmt *st;
-	size_t n = 0;
-	int rc, r;
+	int r;
 
 	if (!s || (max && !items) || !ret_n)
 		return -EINVAL;
@@ -1457,6 +1524,16 @@ int hv_store_outbox_next(struct hv_store *s, int64_t after_seq, size_t max,
 		return r;
 	sqlite3_bind_int64(st, 1, after_seq);
 	sqlite3_bind_int64(st, 2, (int64_t)(max > INT32_MAX ? INT32_MAX : max));
+	return outbox_rows(s, st, max, items, ret_n);
+}
+
+/* The rows of a bound outbox query; leaves st reset. */
+static int outbox_rows(struct hv_store *s, sqlite3_stmt *st, size_t max,
+		       struct hv_outbox_item *items, size_t *ret_n)
+{
+	size_t n = 0;
+	int rc = SQLITE_DONE, r;
+
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct hv_outbox_item *it = &items[n];
 		const unsigned char *json = sqlite3_column_text(st, 3);
@@ -1487,6 +1564,8 @@ fail:
 	return r;
 }
 
+static int audit_shared(struct hv_store *s, int64_t seq, int64_t now);
+
 /* One row delivered inside the open transaction; 1 when it was pending. */
 static int mark_one_delivered(struct hv_store *s, int64_t seq, int64_t now)
 {
@@ -1495,6 +1574,11 @@ static int mark_one_delivered(struct hv_store *s, int64_t seq, int64_t now)
 	sqlite3_stmt *st;
 	int r;
 
+	if (s->n_audiences) {
+		r = audit_shared(s, seq, now);
+		if (r < 0)
+			return r;
+	}
 	for (size_t i = 0; i < ELEMENTSOF(tries); i++) {
 		r = stmt(s, tries[i], &st);
 		if (r < 0)
@@ -2594,4 +2678,685 @@ int hv_store_held_remove(struct hv_store *s, int64_t seq, const char *boot_id,
 	if (r < 0)
 		return tx_abort(s, r);
 	return tx_commit(s);
+}
+
+/* --- consent (docs/consent.md) ---------------------------------------------- */
+
+#define CONSENT_COLUMNS                                                    \
+	"id, person_id, audience, metrics, granularity = 'daily',"         \
+	" device_details, from_date, recorded_by, recorded_usec,"          \
+	" coalesce(revoked_usec, 0)"
+
+static void consent_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct hv_consent *c = dest;
+
+	*c = (struct hv_consent){ 0 };
+	c->id = sqlite3_column_int64(st, 0);
+	copy_column(st, 1, c->person, sizeof(c->person));
+	copy_column(st, 2, c->audience, sizeof(c->audience));
+	copy_column(st, 3, c->metrics, sizeof(c->metrics));
+	c->daily = sqlite3_column_int(st, 4) != 0;
+	c->device_details = sqlite3_column_int(st, 5) != 0;
+	copy_column(st, 6, c->from_date, sizeof(c->from_date));
+	copy_column(st, 7, c->recorded_by, sizeof(c->recorded_by));
+	c->recorded_usec = sqlite3_column_int64(st, 8);
+	c->revoked_usec = sqlite3_column_int64(st, 9);
+}
+
+static bool audience_name_valid(const char *a)
+{
+	if (!fits(a, HV_AUDIENCE_MAX) || !a[0])
+		return false;
+	for (; *a; a++)
+		if (!((*a >= 'a' && *a <= 'z') || (*a >= 'A' && *a <= 'Z') ||
+		      (*a >= '0' && *a <= '9') || *a == '_' || *a == '-'))
+			return false;
+	return true;
+}
+
+static bool date_valid(const char *d)
+{
+	if (!d[0])
+		return true;
+	if (strlen(d) != 10 || d[4] != '-' || d[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
+			return false;
+	return true;
+}
+
+static int check_consent(struct hv_store *s, const struct hv_consent *c)
+{
+	char scope[HV_CONSENT_SCOPE_MAX], bad[64];
+
+	if (!fits(c->person, sizeof(c->person)) || !c->person[0]) {
+		set_errmsg(s, "no person given");
+		return -EINVAL;
+	}
+	if (!audience_name_valid(c->audience)) {
+		set_errmsg(s, "'%.64s' is not an audience name", c->audience);
+		return -EINVAL;
+	}
+	if (!fits(c->metrics, sizeof(c->metrics)) ||
+	    hv_consent_scope_normalize(c->metrics, scope, sizeof(scope), bad,
+				       sizeof(bad)) < 0 ||
+	    strcmp(scope, c->metrics) != 0) {
+		set_errmsg(s, "'%.64s' is not a metric scope", c->metrics);
+		return -EINVAL;
+	}
+	if (!fits(c->from_date, sizeof(c->from_date)) ||
+	    !date_valid(c->from_date)) {
+		set_errmsg(s, "'%.10s' is not a date YYYY-MM-DD", c->from_date);
+		return -EINVAL;
+	}
+	if (!fits(c->recorded_by, sizeof(c->recorded_by))) {
+		set_errmsg(s, "recorded_by too long");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int step_finalize(struct hv_store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	(void)sqlite3_finalize(st);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	return sql_fail(s, rc);
+}
+
+static int consent_end(struct hv_store *s, const char *person,
+		       const char *audience, int64_t now)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	r = prepare(s,
+		    "UPDATE consent SET revoked_usec = ?3 WHERE person_id = ?1"
+		    " AND audience = ?2 AND revoked_usec IS NULL",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, person);
+	bind_text(st, 2, audience);
+	sqlite3_bind_int64(st, 3, now);
+	r = step_finalize(s, st);
+	return r < 0 ? r : sqlite3_changes(s->db);
+}
+
+int hv_store_consent_grant(struct hv_store *s, const struct hv_consent *c,
+			   int64_t *ret_id)
+{
+	sqlite3_stmt *st;
+	int64_t id;
+	int r;
+
+	if (!s || !c)
+		return -EINVAL;
+	r = check_consent(s, c);
+	if (r < 0)
+		return r;
+	r = tx_begin(s);
+	if (r < 0)
+		return r;
+	r = consent_end(s, c->person, c->audience, c->recorded_usec);
+	if (r < 0)
+		return tx_abort(s, r);
+	r = prepare(s,
+		    "INSERT INTO consent (person_id, audience, metrics,"
+		    " granularity, device_details, from_date, recorded_by,"
+		    " recorded_usec) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		    &st);
+	if (r < 0)
+		return tx_abort(s, r);
+	bind_text(st, 1, c->person);
+	bind_text(st, 2, c->audience);
+	bind_text(st, 3, c->metrics);
+	bind_text(st, 4, c->daily ? "daily" : "each");
+	sqlite3_bind_int(st, 5, c->device_details);
+	bind_text(st, 6, c->from_date);
+	bind_text(st, 7, c->recorded_by);
+	sqlite3_bind_int64(st, 8, c->recorded_usec);
+	r = step_finalize(s, st);
+	if (r == -ENOENT)
+		set_errmsg(s, "no person %s", c->person);
+	if (r < 0)
+		return tx_abort(s, r);
+	id = sqlite3_last_insert_rowid(s->db);
+	r = tx_commit(s);
+	if (r < 0)
+		return r;
+	if (ret_id)
+		*ret_id = id;
+	return 0;
+}
+
+int hv_store_consent_revoke(struct hv_store *s, const char *person,
+			    const char *audience, int64_t now_usec,
+			    uint64_t *ret_dropped)
+{
+	sqlite3_stmt *st;
+	int dropped, r;
+
+	if (!s || !fits(person, HV_PERSON_MAX) ||
+	    !fits(audience, HV_AUDIENCE_MAX))
+		return -EINVAL;
+	r = tx_begin(s);
+	if (r < 0)
+		return r;
+	r = consent_end(s, person, audience, now_usec);
+	if (r < 0)
+		return tx_abort(s, r);
+	if (r == 0) {
+		set_errmsg(s, "%s has no consent in force for %s", person,
+			   audience);
+		return tx_abort(s, -ENOENT);
+	}
+	/* The measurements stay on the gateway; only this audience's
+	 * queue of them goes. Superseded rather than deleted: one already
+	 * handed to the broker may still be acknowledged, and is then marked
+	 * delivered (and audited: the audience did receive it). */
+	r = prepare(s,
+		    "UPDATE outbox SET state = 'superseded' WHERE state = 'pending'"
+		    " AND seq IN (SELECT seq FROM outbox_audience"
+		    "  WHERE audience = ?2)"
+		    " AND measurement_id IN (SELECT id FROM measurements"
+		    "  WHERE person = ?1)",
+		    &st);
+	if (r < 0)
+		return tx_abort(s, r);
+	bind_text(st, 1, person);
+	bind_text(st, 2, audience);
+	r = step_finalize(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	dropped = sqlite3_changes(s->db);
+	s->backlog_tx -= dropped;
+	/* The audience's client clears what it published and says so. */
+	r = prepare(s,
+		    "INSERT INTO withdrawal (person_id, audience, revoked_usec)"
+		    " VALUES (?, ?, ?)",
+		    &st);
+	if (r < 0)
+		return tx_abort(s, r);
+	bind_text(st, 1, person);
+	bind_text(st, 2, audience);
+	sqlite3_bind_int64(st, 3, now_usec);
+	r = step_finalize(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	r = tx_commit(s);
+	if (r < 0)
+		return r;
+	if (ret_dropped)
+		*ret_dropped = (uint64_t)dropped;
+	return 0;
+}
+
+int hv_store_consent_get(struct hv_store *s, const char *person,
+			 const char *audience, struct hv_consent *ret)
+{
+	struct hv_consent c;
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !fits(person, HV_PERSON_MAX) ||
+	    !fits(audience, HV_AUDIENCE_MAX))
+		return -EINVAL;
+	r = prepare(s,
+		    "SELECT " CONSENT_COLUMNS " FROM consent"
+		    " WHERE person_id = ? AND audience = ?"
+		    " AND revoked_usec IS NULL ORDER BY id DESC LIMIT 1",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, person);
+	bind_text(st, 2, audience);
+	r = step_one(s, st, consent_from_row, &c);
+	(void)sqlite3_finalize(st);
+	if (r == 0) {
+		set_errmsg(s, "%s has no consent in force for %s", person,
+			   audience);
+		return -ENOENT;
+	}
+	if (r < 0)
+		return r;
+	if (ret)
+		*ret = c;
+	return 0;
+}
+
+int hv_store_consent_list(struct hv_store *s, const char *person,
+			  bool include_revoked, struct hv_consent **ret,
+			  size_t *ret_n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !ret || !ret_n || (person && !fits(person, HV_PERSON_MAX)))
+		return -EINVAL;
+	r = prepare(s,
+		    "SELECT " CONSENT_COLUMNS " FROM consent"
+		    " WHERE (?1 IS NULL OR person_id = ?1)"
+		    " AND (?2 OR revoked_usec IS NULL)"
+		    " ORDER BY person_id, audience, id",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, person);
+	sqlite3_bind_int(st, 2, include_revoked);
+	return collect_rows(s, st, sizeof(**ret), consent_from_row,
+			    (void **)ret, ret_n);
+}
+
+/* --- the outbox per audience ---------------------------------------------- */
+
+int hv_store_set_audiences(struct hv_store *s, const char *const *names,
+			   size_t n)
+{
+	char(*list)[HV_AUDIENCE_MAX] = NULL;
+
+	if (!s || (n && !names))
+		return -EINVAL;
+	if (n) {
+		list = calloc(n, sizeof(*list));
+		if (!list)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!audience_name_valid(names[i])) {
+			free(list);
+			set_errmsg(s, "'%.64s' is not an audience name",
+				   names[i] ? names[i] : "");
+			return -EINVAL;
+		}
+		memcpy(list[i], names[i], strlen(names[i]) + 1);
+	}
+	free(s->audiences);
+	s->audiences = list;
+	s->n_audiences = n;
+	return 0;
+}
+
+static bool audience_configured(const struct hv_store *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_audiences; i++)
+		if (strcmp(s->audiences[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Does the measurement hold a reading of a metric the scope covers? */
+static int scope_covers(struct hv_store *s, const char *id, const char *scope)
+{
+	sqlite3_stmt *st;
+	int rc, r, found = 0;
+
+	r = prepare(s, "SELECT metric FROM readings WHERE measurement_id = ?",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		found = hv_consent_scope_allows(
+			scope, (const char *)sqlite3_column_text(st, 0));
+	if (!found && rc != SQLITE_DONE)
+		r = sql_fail(s, rc);
+	(void)sqlite3_finalize(st);
+	return r < 0 ? r : found;
+}
+
+static int audience_row_insert(struct hv_store *s, const char *id,
+			       const char *audience)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	r = stmt(s, ST_OUTBOX_INSERT, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, now_usec());
+	r = step_done(s, st);
+	if (r < 0)
+		return r;
+	r = prepare(s,
+		    "INSERT INTO outbox_audience (seq, audience) VALUES (?, ?)",
+		    &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(s->db));
+	bind_text(st, 2, audience);
+	r = step_finalize(s, st);
+	if (r < 0)
+		return r;
+	s->backlog_tx++;
+	return 0;
+}
+
+/*
+ * One outbox row per audience of the configuration whose consent in force
+ * covers the measurement: its person, a metric of its readings, taken on or
+ * after the consent's date. For a daily consent the row stands for the
+ * summary of the measurement's day, computed when it is published. No
+ * consent, no row: nothing reaches an audience without one.
+ */
+static int audience_outbox_insert(struct hv_store *s, const char *id)
+{
+	_cleanup_free_ struct hv_consent *list = NULL;
+	sqlite3_stmt *st;
+	size_t n = 0;
+	int r;
+
+	r = prepare(s,
+		    "SELECT " CONSENT_COLUMNS " FROM consent"
+		    " WHERE person_id = (SELECT person FROM measurements"
+		    "  WHERE id = ?1 AND person != '')"
+		    " AND revoked_usec IS NULL"
+		    " AND (from_date = '' OR (SELECT time_usec FROM measurements"
+		    "  WHERE id = ?1) >="
+		    "  CAST(strftime('%s', from_date) AS INTEGER) * 1000000)"
+		    " ORDER BY audience",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	r = collect_rows(s, st, sizeof(*list), consent_from_row,
+			 (void **)&list, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (!audience_configured(s, list[i].audience))
+			continue;
+		r = scope_covers(s, id, list[i].metrics);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			continue;
+		r = audience_row_insert(s, id, list[i].audience);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int hv_store_outbox_next_audience(struct hv_store *s, const char *audience,
+				  int64_t after_seq, size_t max,
+				  struct hv_outbox_item *items, size_t *ret_n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !audience || (max && !items) || !ret_n)
+		return -EINVAL;
+	if (!audience[0])
+		return hv_store_outbox_next(s, after_seq, max, items, ret_n);
+	r = prepare(s,
+		    "SELECT o.seq, m.id, m.person, m.json, o.attempts"
+		    " FROM outbox_audience a"
+		    " JOIN outbox o ON o.seq = a.seq"
+		    " JOIN measurements m ON m.id = o.measurement_id"
+		    " WHERE a.audience = ? AND o.state = 'pending' AND o.seq > ?"
+		    " ORDER BY o.seq LIMIT ?",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, audience);
+	sqlite3_bind_int64(st, 2, after_seq);
+	sqlite3_bind_int64(st, 3, (int64_t)(max > INT32_MAX ? INT32_MAX : max));
+	r = outbox_rows(s, st, max, items, ret_n);
+	(void)sqlite3_finalize(st);
+	return r;
+}
+
+/* The audit trail: a row of an audience acknowledged now, unless it was
+ * marked delivered before (a second acknowledgement is no second copy). */
+static int audit_shared(struct hv_store *s, int64_t seq, int64_t now)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	r = prepare(s,
+		    "INSERT INTO shared (measurement_id, audience, person_id,"
+		    " acked_usec)"
+		    " SELECT o.measurement_id, a.audience, m.person, ?2"
+		    " FROM outbox o JOIN outbox_audience a ON a.seq = o.seq"
+		    " JOIN measurements m ON m.id = o.measurement_id"
+		    " WHERE o.seq = ?1 AND o.state != 'delivered'",
+		    &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, now);
+	return step_finalize(s, st);
+}
+
+static void shared_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct hv_shared_row *row = dest;
+
+	*row = (struct hv_shared_row){ 0 };
+	copy_column(st, 0, row->measurement_id, sizeof(row->measurement_id));
+	copy_column(st, 1, row->audience, sizeof(row->audience));
+	copy_column(st, 2, row->person, sizeof(row->person));
+	row->acked_usec = sqlite3_column_int64(st, 3);
+	row->time_usec = sqlite3_column_int64(st, 4);
+}
+
+int hv_store_shared_list(struct hv_store *s, const char *person,
+			 const char *audience, int64_t since_usec,
+			 struct hv_shared_row **ret, size_t *ret_n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !ret || !ret_n || !fits(person, HV_PERSON_MAX) ||
+	    (audience && !fits(audience, HV_AUDIENCE_MAX)))
+		return -EINVAL;
+	r = prepare(s,
+		    "SELECT sh.measurement_id, sh.audience, sh.person_id,"
+		    " sh.acked_usec, coalesce(m.time_usec, 0)"
+		    " FROM shared sh LEFT JOIN measurements m"
+		    "  ON m.id = sh.measurement_id"
+		    " WHERE sh.person_id = ?1 AND (?2 IS NULL OR sh.audience = ?2)"
+		    " AND sh.acked_usec >= ?3"
+		    " ORDER BY sh.acked_usec, sh.rowid",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, person);
+	bind_text(st, 2, audience);
+	sqlite3_bind_int64(st, 3, since_usec);
+	return collect_rows(s, st, sizeof(**ret), shared_from_row,
+			    (void **)ret, ret_n);
+}
+
+/* --- the gateway's secret for pseudonyms ------------------------------------- */
+
+static void blob32_from_row(sqlite3_stmt *st, void *dest)
+{
+	const void *b = sqlite3_column_blob(st, 0);
+
+	if (b && sqlite3_column_bytes(st, 0) == HV_STORE_SECRET_BYTES)
+		memcpy(dest, b, HV_STORE_SECRET_BYTES);
+	else
+		memset(dest, 0, HV_STORE_SECRET_BYTES);
+}
+
+static int secret_read(struct hv_store *s, uint8_t ret[HV_STORE_SECRET_BYTES])
+{
+	sqlite3_stmt *st;
+	int r;
+
+	r = prepare(s,
+		    "SELECT value FROM gateway_secret WHERE name = 'pseudonym'"
+		    " AND length(value) = 32",
+		    &st);
+	if (r < 0)
+		return r;
+	r = step_one(s, st, blob32_from_row, ret);
+	(void)sqlite3_finalize(st);
+	return r;
+}
+
+int hv_store_pseudonym_secret(struct hv_store *s,
+			      uint8_t ret[HV_STORE_SECRET_BYTES])
+{
+	uint8_t key[HV_STORE_SECRET_BYTES];
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !ret)
+		return -EINVAL;
+	r = secret_read(s, key);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
+			return -errno;
+		r = tx_begin(s);
+		if (r < 0)
+			return r;
+		/* Another process may have made one first: keep that one. */
+		r = prepare(s,
+			    "INSERT INTO gateway_secret (name, value)"
+			    " VALUES ('pseudonym', ?) ON CONFLICT (name) DO NOTHING",
+			    &st);
+		if (r < 0)
+			return tx_abort(s, r);
+		sqlite3_bind_blob(st, 1, key, sizeof(key), SQLITE_TRANSIENT);
+		r = step_finalize(s, st);
+		if (r < 0)
+			return tx_abort(s, r);
+		r = tx_commit(s);
+		if (r < 0)
+			return r;
+		r = secret_read(s, key);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return -EIO;
+	}
+	memcpy(ret, key, sizeof(key));
+	explicit_bzero(key, sizeof(key));
+	return 0;
+}
+
+int hv_store_outbox_drop(struct hv_store *s, int64_t seq)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = tx_begin(s);
+	if (r < 0)
+		return r;
+	r = prepare(s, "DELETE FROM outbox WHERE seq = ? AND state = 'pending'",
+		    &st);
+	if (r < 0)
+		return tx_abort(s, r);
+	sqlite3_bind_int64(st, 1, seq);
+	r = step_finalize(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	s->backlog_tx -= sqlite3_changes(s->db);
+	return tx_commit(s);
+}
+
+/* --- withdrawals to announce -------------------------------------------------- */
+
+static void withdrawal_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct hv_withdrawal *w = dest;
+
+	*w = (struct hv_withdrawal){ 0 };
+	w->id = sqlite3_column_int64(st, 0);
+	copy_column(st, 1, w->person, sizeof(w->person));
+	copy_column(st, 2, w->audience, sizeof(w->audience));
+	w->revoked_usec = sqlite3_column_int64(st, 3);
+}
+
+int hv_store_withdrawal_next(struct hv_store *s, const char *audience,
+			     struct hv_withdrawal *ret)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !ret || !fits(audience, HV_AUDIENCE_MAX))
+		return -EINVAL;
+	r = prepare(s,
+		    "SELECT id, person_id, audience, revoked_usec FROM withdrawal"
+		    " WHERE audience = ? AND done_usec IS NULL ORDER BY id LIMIT 1",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, audience);
+	r = step_one(s, st, withdrawal_from_row, ret);
+	(void)sqlite3_finalize(st);
+	return r;
+}
+
+int hv_store_withdrawal_done(struct hv_store *s, int64_t id, int64_t now_usec)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = tx_begin(s);
+	if (r < 0)
+		return r;
+	r = prepare(s, "UPDATE withdrawal SET done_usec = ? WHERE id = ?", &st);
+	if (r < 0)
+		return tx_abort(s, r);
+	sqlite3_bind_int64(st, 1, now_usec);
+	sqlite3_bind_int64(st, 2, id);
+	r = step_finalize(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	return tx_commit(s);
+}
+
+/* --- daily summaries (docs/consent.md) ------------------------------------------- */
+
+static void summary_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct hv_daily_summary *d = dest;
+
+	*d = (struct hv_daily_summary){ 0 };
+	copy_column(st, 0, d->metric, sizeof(d->metric));
+	copy_column(st, 1, d->unit, sizeof(d->unit));
+	d->min = sqlite3_column_double(st, 2);
+	d->mean = sqlite3_column_double(st, 3);
+	d->max = sqlite3_column_double(st, 4);
+	d->count = (unsigned)sqlite3_column_int64(st, 5);
+}
+
+int hv_store_daily_summary(struct hv_store *s, const char *person,
+			   int64_t day_start_usec, struct hv_daily_summary **ret,
+			   size_t *ret_n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !ret || !ret_n || !fits(person, HV_PERSON_MAX) || !person[0])
+		return -EINVAL;
+	r = prepare(s,
+		    "SELECT r.metric, r.unit, min(r.value), avg(r.value),"
+		    " max(r.value), count(r.value)"
+		    " FROM measurements m JOIN readings r ON r.measurement_id = m.id"
+		    " WHERE m.person = ?1 AND m.time_usec >= ?2"
+		    " AND m.time_usec < ?2 + 86400000000 AND r.value IS NOT NULL"
+		    " GROUP BY r.metric, r.unit ORDER BY r.metric",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, person);
+	sqlite3_bind_int64(st, 2, day_start_usec);
+	return collect_rows(s, st, sizeof(**ret), summary_from_row,
+			    (void **)ret, ret_n);
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "daemon/common/device_info.h"
+#include "daemon/common/consent.h"
 #include "daemon/common/measurement_json.h"
 
 struct hv_store;
@@ -302,3 +303,117 @@ int hv_store_held_list(struct hv_store *s, struct hv_held_row **ret,
  * Removing one that is not there is no error. */
 int hv_store_held_remove(struct hv_store *s, int64_t seq, const char *boot_id,
 			 const char *address, uint64_t rx_boot_usec);
+
+/* --- consent per person and audience (docs/consent.md) ------------------- */
+
+struct hv_consent {
+	int64_t id;
+	char person[HV_PERSON_MAX];
+	char audience[HV_AUDIENCE_MAX];
+	char metrics[HV_CONSENT_SCOPE_MAX]; /* hv_consent_scope_normalize form */
+	bool daily; /* a daily summary instead of each reading */
+	bool device_details; /* device address and name may be shared */
+	char from_date[11]; /* "YYYY-MM-DD": readings taken from then on; "" all */
+	char recorded_by[64]; /* who recorded it (a nurse's name, a login) */
+	int64_t recorded_usec;
+	int64_t revoked_usec; /* 0: in force */
+};
+
+/*
+ * Record a consent. The consent of that person and audience in force, if
+ * any, ends at c->recorded_usec: one consent is in force at a time.
+ * -ENOENT no such person; -EINVAL a scope, audience or date that is not
+ * valid. ret_id (may be NULL) is the new row's id.
+ */
+int hv_store_consent_grant(struct hv_store *s, const struct hv_consent *c,
+			   int64_t *ret_id);
+/*
+ * End the consent in force at now_usec and, in the same transaction, drop
+ * that audience's pending outbox rows of the person (marked superseded: never
+ * published; the measurements stay). -ENOENT when none is in force.
+ * ret_dropped (may be NULL): rows dropped.
+ */
+int hv_store_consent_revoke(struct hv_store *s, const char *person,
+			    const char *audience, int64_t now_usec,
+			    uint64_t *ret_dropped);
+/* The consent in force; -ENOENT none. */
+int hv_store_consent_get(struct hv_store *s, const char *person,
+			 const char *audience, struct hv_consent *ret);
+/* Consents of one person (NULL: everyone), by person, audience and time;
+ * revoked ones too when asked. malloc'ed array. */
+int hv_store_consent_list(struct hv_store *s, const char *person,
+			  bool include_revoked, struct hv_consent **ret,
+			  size_t *ret_n);
+
+/* --- the outbox per audience and what each was sent ------------------------ */
+
+/*
+ * The configuration's audiences (names copied). None (the default): every
+ * measurement gets one outbox row for the one implicit audience, as before
+ * audiences existed. Some: a stored or reassigned measurement gets one row
+ * per listed audience whose consent in force covers it (its person, one of
+ * its metrics, its date, granularity "each"), and none otherwise.
+ */
+int hv_store_set_audiences(struct hv_store *s, const char *const *names,
+			   size_t n);
+/* hv_store_outbox_next for one audience's rows ("": the implicit one's). */
+int hv_store_outbox_next_audience(struct hv_store *s, const char *audience,
+				  int64_t after_seq, size_t max,
+				  struct hv_outbox_item *items, size_t *ret_n);
+
+/* One acknowledged publication to an audience (the audit trail). */
+struct hv_shared_row {
+	char measurement_id[HV_ID_MAX];
+	char audience[HV_AUDIENCE_MAX];
+	char person[HV_PERSON_MAX];
+	int64_t acked_usec; /* when the broker acknowledged it */
+	int64_t time_usec; /* the measurement's time; 0 once it is pruned */
+};
+
+/* What an audience (NULL: any) acknowledged about a person since then,
+ * oldest first. malloc'ed array. Recorded with the delivered mark, in the
+ * same transaction, while audiences are set. */
+int hv_store_shared_list(struct hv_store *s, const char *person,
+			 const char *audience, int64_t since_usec,
+			 struct hv_shared_row **ret, size_t *ret_n);
+
+#define HV_STORE_SECRET_BYTES 32
+
+/* The gateway's secret pseudonyms are derived with (docs/consent.md), made
+ * from getrandom() the first time it is asked for. Rotating it (deleting
+ * the row) gives every person a new pseudonym in every audience. */
+int hv_store_pseudonym_secret(struct hv_store *s,
+			      uint8_t ret[HV_STORE_SECRET_BYTES]);
+
+/* Remove a pending row from the outbox (an audience's row its consent no
+ * longer covers); the measurement stays. Not pending or not there: 0. */
+int hv_store_outbox_drop(struct hv_store *s, int64_t seq);
+
+/* A revocation the audience's client has still to announce: clear the
+ * retained topics it published about the person, publish the notice
+ * (docs/consent.md "Withdrawal"). Queued by hv_store_consent_revoke. */
+struct hv_withdrawal {
+	int64_t id;
+	char person[HV_PERSON_MAX];
+	char audience[HV_AUDIENCE_MAX];
+	int64_t revoked_usec;
+};
+
+/* The oldest not yet announced: 1 with *ret, 0 none. */
+int hv_store_withdrawal_next(struct hv_store *s, const char *audience,
+			     struct hv_withdrawal *ret);
+int hv_store_withdrawal_done(struct hv_store *s, int64_t id, int64_t now_usec);
+
+/* One metric of a person's day (UTC): over the readings with a value. */
+struct hv_daily_summary {
+	char metric[32];
+	char unit[16];
+	double min, mean, max;
+	unsigned count;
+};
+
+/* Every metric with a value in the day that starts at day_start_usec
+ * (UTC midnight), by metric name. malloc'ed array. */
+int hv_store_daily_summary(struct hv_store *s, const char *person,
+			   int64_t day_start_usec, struct hv_daily_summary **ret,
+			   size_t *ret_n);
