@@ -28,7 +28,7 @@ qemu_for() {
 dev_packages() { # arch
 	local p
 	for p in libsystemd-dev libmosquitto-dev libsqlite3-dev libgpiod-dev \
-		libcjson-dev libcmocka-dev; do
+		libcjson-dev libcmocka-dev libssl-dev; do
 		echo "$p:$1"
 	done
 	echo "pkgconf:$1" # the $(triplet)-pkg-config wrapper

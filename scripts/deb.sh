@@ -17,7 +17,7 @@ mkdir -p dist
 # :ARCH libraries for the others).
 need=()
 for p in debhelper dpkg-dev lintian pkgconf libsystemd-dev libmosquitto-dev \
-	libsqlite3-dev libgpiod-dev libcjson-dev libcmocka-dev; do
+	libsqlite3-dev libgpiod-dev libcjson-dev libcmocka-dev libssl-dev; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
