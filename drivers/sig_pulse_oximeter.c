@@ -256,6 +256,7 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 }
 
 enum {
+	STEP_READ_CLOCK,
 	STEP_SUB_SPOT,
 	STEP_SUB_CONT,
 	STEP_SUB_RACP,
@@ -268,6 +269,7 @@ enum {
 };
 
 static const struct hv_step steps[] = {
+	[STEP_READ_CLOCK] = HV_SIG_STEP_READ_CLOCK,
 	[STEP_SUB_SPOT] = { .op = HV_STEP_SUBSCRIBE, .service = "1822",
 			    .characteristic = "2a5e", .flags = HV_STEP_OPTIONAL,
 			    .what = "subscribe to spot-check measurements" },
