@@ -392,6 +392,22 @@ static void clear_latest(struct hv_mqtt *m, const char *person)
 	}
 }
 
+/* Consent in force again: an empty retained message removes the broker's
+ * "withdrawn" notice, so a receiver no longer treats the person as gone. */
+static void renewal_announce(struct hv_mqtt *m, const struct hv_withdrawal *w,
+			     const char *topic)
+{
+	int mid = 0, r;
+
+	r = mqtt_publish(m, MQTT_KIND_LATEST, topic, "", true, &mid);
+	if (r < 0 || !mid)
+		return; /* tried again on the next drain */
+	m->withdrawal_mid = mid;
+	m->withdrawal_id = w->id;
+	log_info("Audience %s: consent of %s in force again: notice on %s cleared",
+		 m->audience->name, w->person, topic);
+}
+
 void mqtt_audience_withdrawals(struct hv_mqtt *m)
 {
 	_cleanup_(cJSON_Deletep) cJSON *notice = NULL;
@@ -414,6 +430,17 @@ void mqtt_audience_withdrawals(struct hv_mqtt *m)
 	if (r < 0) {
 		log_warning_errno(r, "Audience %s: no topic for a withdrawal: %m",
 				  m->audience->name);
+		return;
+	}
+	r = hv_store_consent_get(m->store, w.person, m->audience->name, NULL);
+	if (r == 0) {
+		renewal_announce(m, &w, topic);
+		return;
+	}
+	if (r != -ENOENT) {
+		log_warning_errno(r, "Audience %s: cannot read the consent of %s: %m (%s)",
+				  m->audience->name, w.person,
+				  hv_store_errmsg(m->store));
 		return;
 	}
 	clear_latest(m, person);

@@ -2787,6 +2787,28 @@ static int consent_end(struct hv_store *s, const char *person,
 	return r < 0 ? r : sqlite3_changes(s->db);
 }
 
+/* A grant after a withdrawal: the audience's client has a retained notice
+ * to replace (docs/consent.md "Withdrawal"), queued like a withdrawal; it
+ * tells which by the consent in force when it announces. */
+static int renewal_queue(struct hv_store *s, const char *person,
+			 const char *audience, int64_t now)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	r = prepare(s,
+		    "INSERT INTO withdrawal (person_id, audience, revoked_usec)"
+		    " SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM withdrawal"
+		    "  WHERE person_id = ?1 AND audience = ?2)",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, person);
+	bind_text(st, 2, audience);
+	sqlite3_bind_int64(st, 3, now);
+	return step_finalize(s, st);
+}
+
 int hv_store_consent_grant(struct hv_store *s, const struct hv_consent *c,
 			   int64_t *ret_id)
 {
@@ -2826,6 +2848,9 @@ int hv_store_consent_grant(struct hv_store *s, const struct hv_consent *c,
 	if (r < 0)
 		return tx_abort(s, r);
 	id = sqlite3_last_insert_rowid(s->db);
+	r = renewal_queue(s, c->person, c->audience, c->recorded_usec);
+	if (r < 0)
+		return tx_abort(s, r);
 	r = tx_commit(s);
 	if (r < 0)
 		return r;

@@ -389,14 +389,16 @@ int hv_store_pseudonym_secret(struct hv_store *s,
  * longer covers); the measurement stays. Not pending or not there: 0. */
 int hv_store_outbox_drop(struct hv_store *s, int64_t seq);
 
-/* A revocation the audience's client has still to announce: clear the
- * retained topics it published about the person, publish the notice
- * (docs/consent.md "Withdrawal"). Queued by hv_store_consent_revoke. */
+/* A change of consent the audience's client has still to announce
+ * (docs/consent.md "Withdrawal"). Queued by hv_store_consent_revoke (clear
+ * the retained topics it published about the person, publish the notice)
+ * and by hv_store_consent_grant after a withdrawal (replace the notice);
+ * the client tells which by the consent in force when it announces. */
 struct hv_withdrawal {
 	int64_t id;
 	char person[HV_PERSON_MAX];
 	char audience[HV_AUDIENCE_MAX];
-	int64_t revoked_usec;
+	int64_t revoked_usec; /* when the consent changed */
 };
 
 /* The oldest not yet announced: 1 with *ret, 0 none. */

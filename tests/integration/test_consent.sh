@@ -10,7 +10,9 @@
 #    appear nowhere in the clinic's tree, and no device address or raw frame;
 #  - the community's broker down holds back none of the clinic's readings,
 #    and its queue, kept across a kill -9, drains when it returns;
-#  - `homevitals shared` lists exactly what each subscriber received.
+#  - `homevitals shared` lists exactly what each subscriber received;
+#  - a revocation clears the retained values and leaves a "withdrawn" notice,
+#    which a new grant removes.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/helpers/e2e.sh
@@ -259,5 +261,18 @@ assert "p-ana" not in "".join(after)
 e2e_check "the clinic still received the new weigh-in" \
 	e2e_wait 20 eval '[ "$(count clinic-sub "p-ana/measurements ")" = 4 ]'
 check "the community received nothing more" eval '[ "$(count peers-sub2 "/measurements ")" = 3 ]'
+
+# --- a new grant replaces the notice ------------------------------------------------
+expect_hv "consent grant p-ana community again" 0 consent grant p-ana community \
+	--metrics weight "${HVC[@]}"
+e2e_check "the new grant was announced" e2e_wait 20 eval \
+	'[ "$(sqlite3 "$db" "SELECT count(*) FROM withdrawal WHERE done_usec IS NOT NULL")" = 2 ]'
+retained "$port2" 'peers/#' "$tmp/peers-retained-regrant.out"
+e2e_py "a new subscriber of the community is given no withdrawn notice" '
+after = open(os.path.join(tmp, "peers-retained-after.out")).read().splitlines()
+regrant = open(os.path.join(tmp, "peers-retained-regrant.out")).read().splitlines()
+assert [l for l in after if "withdrawn" in l], after
+assert not [l for l in regrant if "/consent " in l or l.endswith("/consent")], regrant
+'
 
 e2e_finish

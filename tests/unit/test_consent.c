@@ -399,6 +399,13 @@ static void test_grant_get_list(void **state)
 	assert_int_equal(got.revoked_usec, 0);
 	assert_int_equal(hv_store_consent_get(s, "p-ana", "clinic", &got),
 			 -ENOENT);
+	{
+		struct hv_withdrawal w;
+
+		/* Nothing withdrawn, nothing to announce. */
+		assert_int_equal(hv_store_withdrawal_next(s, "community", &w),
+				 0);
+	}
 
 	/* A new grant replaces the one in force, which stays as history. */
 	c = consent("p-ana", "community", "weight", T0 + 1000);
@@ -475,8 +482,21 @@ static void test_revoke(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(list[0].revoked_usec, T0 + 5);
 	free(list);
-	/* Removing the person removes their consents. */
+	/* A grant after the withdrawal: the notice is to be replaced,
+	 * again through the audience's client. */
+	c.recorded_usec = T0 + 7;
 	assert_int_equal(hv_store_consent_grant(s, &c, NULL), 0);
+	{
+		struct hv_withdrawal w;
+
+		assert_int_equal(hv_store_withdrawal_next(s, "community", &w), 0);
+		assert_int_equal(hv_store_withdrawal_next(s, "clinic", &w), 1);
+		assert_string_equal(w.person, "p-ana");
+		assert_int_equal(w.revoked_usec, T0 + 7);
+		assert_int_equal(hv_store_withdrawal_done(s, w.id, T0 + 8), 0);
+		assert_int_equal(hv_store_withdrawal_next(s, "clinic", &w), 0);
+	}
+	/* Removing the person removes their consents. */
 	assert_int_equal(hv_store_person_remove(s, "p-ana"), 0);
 	assert_int_equal(hv_store_consent_list(s, NULL, true, &list, &n), 0);
 	assert_int_equal(n, 0);
