@@ -108,7 +108,7 @@ start_job() { # kind name log command...
 		wait -n
 		count_finished
 	done
-	("$@" >"$log" 2>&1; echo $? >"$rcdir/$name") &
+	("$@" >"$log" 2>&1; echo $? >"$rcdir/$kind-$name") &
 	queued+=("$kind $name $log")
 }
 
@@ -116,8 +116,8 @@ count_finished() {
 	local job kind name log rest=()
 	for job in "${queued[@]}"; do
 		read -r kind name log <<<"$job"
-		if [ -s "$rcdir/$name" ]; then
-			"count_$kind" "$log" "$name" "$(cat "$rcdir/$name")"
+		if [ -s "$rcdir/$kind-$name" ]; then
+			"count_$kind" "$log" "$name" "$(cat "$rcdir/$kind-$name")"
 		else
 			rest+=("$job")
 		fi
@@ -144,7 +144,10 @@ if [ "${HV_VALGRIND:-0}" != 1 ]; then
 		[ -f "$s" ] || continue
 		name=$(basename "$s" .sh)
 		selected "$name" || continue
-		start_job tap "$name" "$logdir/$name.log" timeout 600 bash "$s"
+		# a unit test of the same name runs beside it: each its own log
+		log=$logdir/$name.log
+		[ -e "$BUILD/tests/$name" ] && log=$logdir/$name.sh.log
+		start_job tap "$name" "$log" timeout 600 bash "$s"
 	done
 fi
 
