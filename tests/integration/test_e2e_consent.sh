@@ -60,7 +60,12 @@ sub() {
 sub clinic-sub "$port" 'clinic/#'
 sub peers-sub "$port2" 'peers/#'
 sub root-sub "$port" 'homevitals/+/people/#'
-sleep 0.5
+for s in clinic-sub root-sub; do
+	e2e_wait 10 grep -q "Received SUBSCRIBE from $s" "$tmp/broker/mosquitto.log" ||
+		not_ok "$s subscribed"
+done
+e2e_wait 10 grep -q "Received SUBSCRIBE from peers-sub" "$tmp/broker2/mosquitto.log" ||
+	not_ok "peers-sub subscribed"
 
 # weighins FILE KG...: one Mi Body Composition Scale 2 weigh-in per weight
 # (drivers/xiaomi_mi_scale2.c layout: stabilised, impedance, load removed).
@@ -98,10 +103,14 @@ e2e_check "the community's four wait in its queue (two of them Bo's day)" \
 kill -KILL "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
 e2e_check "  still waiting after kill -9" eval '[ "$(pending community)" = 4 ]'
-e2e_daemon
 "$BROKER_SH" start "$tmp/broker2" --port "$port2" >/dev/null || not_ok "community broker back"
 HV_PIDS+=("$(cat "$tmp/broker2/pid")")
+# subscribed before the daemon can send: the broker keeps nothing for a
+# subscriber that is not there yet
 sub peers-sub2 "$port2" 'peers/#'
+e2e_wait 10 grep -q "Received SUBSCRIBE from peers-sub2" "$tmp/broker2/mosquitto.log" ||
+	not_ok "the community's new subscriber subscribed"
+e2e_daemon
 e2e_check "the community's queue drained when its broker returned" \
 	e2e_wait 20 eval '[ "$(pending community)" = 0 ] && [ "$(pending clinic)" = 0 ]'
 sleep 1
