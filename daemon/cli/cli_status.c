@@ -36,6 +36,12 @@ struct scan {
 	struct cli_progress progress;
 };
 
+/* Rows waiting per audience, from the store. */
+struct audiences {
+	struct hv_audience_backlog *backlog;
+	size_t n;
+};
+
 struct devices {
 	uint64_t n; /* seen */
 	uint64_t n_adopted, n_not_adopted; /* of those seen */
@@ -139,9 +145,88 @@ static void print_drivers(const cJSON *status)
 	}
 }
 
+/* Pending rows of the audience; 0 when it has none. */
+static uint64_t audience_pending(const struct audiences *au, const char *name)
+{
+	for (size_t i = 0; i < au->n; i++)
+		if (strcmp(au->backlog[i].audience, name) == 0)
+			return au->backlog[i].pending;
+	return 0;
+}
+
+static bool audience_reported(const cJSON *status, const char *name)
+{
+	return cJSON_GetObjectItemCaseSensitive(
+		       cJSON_GetObjectItemCaseSensitive(status, "audiences"),
+		       name) != NULL;
+}
+
+/* Each audience the daemon reports, with its own broker's state, and each
+ * audience with rows waiting (docs/consent.md). */
+static void print_audiences(const struct audiences *au, const cJSON *status)
+{
+	const cJSON *reported =
+		cJSON_GetObjectItemCaseSensitive(status, "audiences");
+	const char *label = "Audiences:";
+	const cJSON *a;
+
+	cJSON_ArrayForEach(a, reported) {
+		const char *broker = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(a, "broker"));
+		const char *error = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(a, "broker_error"));
+		uint64_t n = audience_pending(au, a->string);
+
+		printf("%-12s %s: broker %s%s%s%s, %llu waiting\n", label,
+		       a->string, broker ? broker : "unknown",
+		       error ? " (" : "", error ? error : "", error ? ")" : "",
+		       (unsigned long long)n);
+		label = "";
+	}
+	for (size_t i = 0; i < au->n; i++) {
+		if (audience_reported(status, au->backlog[i].audience))
+			continue;
+		printf("%-12s %s: %llu waiting (its broker's state is not reported)\n",
+		       label, au->backlog[i].audience,
+		       (unsigned long long)au->backlog[i].pending);
+		label = "";
+	}
+}
+
+static int audiences_to_json(cJSON *o, const struct audiences *au,
+			     const cJSON *status)
+{
+	const cJSON *reported =
+		cJSON_GetObjectItemCaseSensitive(status, "audiences");
+	const cJSON *a;
+	cJSON *arr, *j;
+
+	if (!au->n && !cJSON_GetArraySize(reported))
+		return 0;
+	arr = cJSON_AddObjectToObject(o, "audiences");
+	if (!arr)
+		return -ENOMEM;
+	cJSON_ArrayForEach(a, reported) {
+		j = cJSON_AddObjectToObject(arr, a->string);
+		if (!j || !cJSON_AddNumberToObject(j, "waiting",
+					   (double)audience_pending(au, a->string)))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < au->n; i++) {
+		if (audience_reported(status, au->backlog[i].audience))
+			continue;
+		j = cJSON_AddObjectToObject(arr, au->backlog[i].audience);
+		if (!j || !cJSON_AddNumberToObject(j, "waiting",
+						   (double)au->backlog[i].pending))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int print_json(const char *path, const struct cli_daemon_info *d,
-		      uint64_t backlog, const struct devices *dv,
-		      const struct scan *sc, cJSON *status)
+		      uint64_t backlog, const struct audiences *au,
+		      const struct devices *dv, const struct scan *sc,
+		      cJSON *status)
 {
 	_cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
 	_cleanup_free_ char *text = NULL;
@@ -164,6 +249,7 @@ static int print_json(const char *path, const struct cli_daemon_info *d,
 	}
 	if (!cJSON_AddStringToObject(o, "store", path) ||
 	    !cJSON_AddNumberToObject(o, "backlog", (double)backlog) ||
+	    audiences_to_json(o, au, status) < 0 ||
 	    !cJSON_AddNumberToObject(o, "devices", (double)dv->n) ||
 	    !cJSON_AddNumberToObject(o, "devices_not_adopted",
 				     (double)dv->n_not_adopted) ||
@@ -199,8 +285,9 @@ static int print_json(const char *path, const struct cli_daemon_info *d,
 }
 
 static void print_text(const char *path, const struct cli_daemon_info *d,
-		       uint64_t backlog, const struct devices *dv,
-		       const struct scan *sc, const cJSON *status)
+		       uint64_t backlog, const struct audiences *au,
+		       const struct devices *dv, const struct scan *sc,
+		       const cJSON *status)
 {
 	char when[40];
 
@@ -214,6 +301,7 @@ static void print_text(const char *path, const struct cli_daemon_info *d,
 	printf("Store:       %s\n", path);
 	printf("Backlog:     %llu measurement%s not yet delivered to the broker\n",
 	       (unsigned long long)backlog, backlog == 1 ? "" : "s");
+	print_audiences(au, status);
 	printf("Unassigned:  %llu measurement%s%s\n",
 	       (unsigned long long)sc->n_unassigned,
 	       sc->n_unassigned == 1 ? "" : "s",
@@ -303,6 +391,8 @@ int cli_status(int argc, char **argv)
 	_cleanup_free_ struct hv_person *people = NULL;
 	_cleanup_free_ struct last *last = NULL;
 	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ struct hv_audience_backlog *waiting = NULL;
+	struct audiences au = { 0 };
 	struct cli_store_options o = { 0 };
 	struct cli_daemon_info d;
 	struct devices dv = { 0 };
@@ -349,6 +439,11 @@ int cli_status(int argc, char **argv)
 	r = hv_store_outbox_count(s, &backlog);
 	if (r < 0)
 		return cli_store_error("status", s, r, "counting the backlog");
+	r = hv_store_backlog_by_audience(s, &waiting, &au.n);
+	if (r < 0)
+		return cli_store_error("status", s, r,
+				       "counting the backlog per audience");
+	au.backlog = waiting;
 	r = hv_store_devices_foreach(s, on_device, &dv);
 	if (r < 0)
 		return cli_store_error("status", s, r, "listing devices");
@@ -368,10 +463,10 @@ int cli_status(int argc, char **argv)
 	cli_find_daemon(pid_file, &d);
 	status = d.known && !d.running ? NULL : read_status_file(status_file);
 	if (json) {
-		if (print_json(path, &d, backlog, &dv, &sc, status) < 0)
+		if (print_json(path, &d, backlog, &au, &dv, &sc, status) < 0)
 			return CLI_EXIT_FAILURE;
 	} else {
-		print_text(path, &d, backlog, &dv, &sc, status);
+		print_text(path, &d, backlog, &au, &dv, &sc, status);
 		cJSON_Delete(status);
 	}
 	if (fflush(stdout) != 0)

@@ -54,26 +54,80 @@ const char *hv_storage_state_name(enum hv_storage_state s)
 	}
 }
 
+/* How bad a broker state is for the readings waiting on it. */
+static int broker_badness(enum hv_broker_state b)
+{
+	switch (b) {
+	case HV_BROKER_DISABLED:
+		return 0;
+	case HV_BROKER_CONNECTED:
+		return 1;
+	case HV_BROKER_CONNECTING:
+		return 2;
+	default:
+		return 3;
+	}
+}
+
+enum hv_broker_state hv_status_worst_broker(const struct hv_status *s)
+{
+	enum hv_broker_state worst = s->broker;
+
+	for (size_t i = 0; s->audiences && i < s->n_audiences; i++)
+		if (broker_badness(s->audiences[i].broker) >
+		    broker_badness(worst))
+			worst = s->audiences[i].broker;
+	return worst;
+}
+
+/* ", audience NAME broker STATE" for each audience not connected. */
+static size_t format_audiences(const struct hv_status *s, char *buf,
+			       size_t size)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; s->audiences && i < s->n_audiences; i++) {
+		const struct hv_audience_status *a = &s->audiences[i];
+		int n;
+
+		if (a->broker == HV_BROKER_CONNECTED || len >= size)
+			continue;
+		n = snprintf(buf + len, size - len, ", audience %s broker %s",
+			     a->name, hv_broker_state_name(a->broker));
+		if (n < 0)
+			break;
+		len += (size_t)n < size - len ? (size_t)n : size - len - 1;
+	}
+	return len;
+}
+
 void hv_status_format(const struct hv_status *s, uint64_t now_usec, char *buf,
 		      size_t size)
 {
 	uint64_t ago = 0;
+	size_t len;
+	int n;
 
+	if (!size)
+		return;
+	n = snprintf(buf, size, "adapter %s, broker %s",
+		     hv_adapter_state_name(s->adapter),
+		     hv_broker_state_name(s->broker));
+	len = n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+	len += format_audiences(s, buf + len, size - len);
+	if (len >= size - 1)
+		return;
 	if (s->last_reading_usec && now_usec > s->last_reading_usec)
 		ago = (now_usec - s->last_reading_usec) / 1000000;
 	if (s->last_reading_usec)
-		(void)snprintf(buf, size,
-			       "adapter %s, broker %s, storage %s, backlog %llu, last reading %llus ago",
-			       hv_adapter_state_name(s->adapter),
-			       hv_broker_state_name(s->broker),
+		(void)snprintf(buf + len, size - len,
+			       ", storage %s, backlog %llu, last reading %llus ago",
 			       hv_storage_state_name(s->storage),
 			       (unsigned long long)s->backlog,
 			       (unsigned long long)ago);
 	else
-		(void)snprintf(buf, size,
-			       "adapter %s, broker %s, storage %s, backlog %llu, no reading yet",
-			       hv_adapter_state_name(s->adapter),
-			       hv_broker_state_name(s->broker),
+		(void)snprintf(buf + len, size - len,
+			       ", storage %s, backlog %llu, no reading yet",
 			       hv_storage_state_name(s->storage),
 			       (unsigned long long)s->backlog);
 }
@@ -100,6 +154,29 @@ static int add_drivers(cJSON *o, const struct hv_status *s)
 		if (c->last_invalid_reason[0] &&
 		    !cJSON_AddStringToObject(d, "last_invalid",
 					     c->last_invalid_reason))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_audiences(cJSON *o, const struct hv_status *s)
+{
+	cJSON *audiences;
+
+	if (!s->audiences || !s->n_audiences)
+		return 0;
+	audiences = cJSON_AddObjectToObject(o, "audiences");
+	if (!audiences)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_audiences; i++) {
+		const struct hv_audience_status *a = &s->audiences[i];
+		cJSON *j = cJSON_AddObjectToObject(audiences, a->name);
+
+		if (!j || !cJSON_AddStringToObject(j, "broker",
+						   hv_broker_state_name(a->broker)))
+			return -ENOMEM;
+		if (a->broker_error[0] &&
+		    !cJSON_AddStringToObject(j, "broker_error", a->broker_error))
 			return -ENOMEM;
 	}
 	return 0;
@@ -152,7 +229,7 @@ int hv_status_to_json(const struct hv_status *s, const char *gateway,
 		    o, "last_reading_age_s",
 		    (double)((now_usec - s->last_reading_usec) / 1000000)))
 		return -ENOMEM;
-	if (add_drivers(o, s) < 0)
+	if (add_audiences(o, s) < 0 || add_drivers(o, s) < 0)
 		return -ENOMEM;
 	*ret = TAKE_PTR(o);
 	return 0;

@@ -174,7 +174,8 @@ void hv_led_conditions_from_status(const struct hv_status *status,
 		.storage_problem = status->storage != HV_STORAGE_OK,
 		.bluetooth_problem = status->adapter == HV_ADAPTER_MISSING ||
 				     status->adapter == HV_ADAPTER_ERROR,
-		.broker_problem = status->broker == HV_BROKER_UNREACHABLE,
+		.broker_problem = hv_status_worst_broker(status) ==
+				  HV_BROKER_UNREACHABLE,
 	};
 }
 

@@ -48,7 +48,8 @@ struct hv_led_pattern_info {
 struct hv_led_conditions {
 	bool storage_problem; /* disk full or store failing */
 	bool bluetooth_problem; /* adapter missing, off or failing */
-	bool broker_problem; /* MQTT broker unreachable (readings queued) */
+	bool broker_problem; /* an MQTT broker unreachable: the main one or an
+			      * audience's (readings queued) */
 };
 
 /* How long the "reading received" pattern shows: three cycles of it. */

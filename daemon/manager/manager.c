@@ -53,6 +53,7 @@ struct daemon {
 	struct hv_led *led;
 	struct hv_bluez *bluez;
 	struct hv_status status;
+	struct hv_audience_status *audiences; /* status.audiences */
 	sd_event_source *ingest_timer; /* the pipeline's next deadline */
 	sd_event_source *prune_timer;
 	sd_event_source *status_flush; /* once per loop turn with a change */
@@ -224,6 +225,43 @@ static void on_mqtt_broker(enum hv_broker_state state, const char *error,
 		       "%s", error);
 	d->last_status_publish = 0; /* a broker change is worth telling now */
 	status_changed(d);
+}
+
+static void on_mqtt_audience_broker(const char *audience,
+				    enum hv_broker_state state,
+				    const char *error, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	for (size_t i = 0; i < d->status.n_audiences; i++) {
+		struct hv_audience_status *a = &d->audiences[i];
+
+		if (strcmp(a->name, audience) != 0)
+			continue;
+		a->broker = state;
+		(void)snprintf(a->broker_error, sizeof(a->broker_error), "%s",
+			       error);
+		d->last_status_publish = 0;
+		status_changed(d);
+		return;
+	}
+}
+
+/* Each audience's connection starts as the main one does. */
+static int audiences_status_new(struct daemon *d)
+{
+	if (!d->cfg.n_audiences)
+		return 0;
+	d->audiences = calloc(d->cfg.n_audiences, sizeof(*d->audiences));
+	if (!d->audiences)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->cfg.n_audiences; i++) {
+		d->audiences[i].name = d->cfg.audiences[i].name;
+		d->audiences[i].broker = d->status.broker;
+	}
+	d->status.audiences = d->audiences;
+	d->status.n_audiences = d->cfg.n_audiences;
+	return 0;
 }
 
 static void on_mqtt_delivered(uint64_t n, void *userdata)
@@ -774,6 +812,10 @@ static void daemon_done(struct daemon *d)
 	d->keys = hv_device_keys_free(d->keys);
 	d->status.drivers = NULL;
 	d->status.n_drivers = 0;
+	d->status.audiences = NULL;
+	d->status.n_audiences = 0;
+	free(d->audiences);
+	d->audiences = NULL;
 	free(d->status_path);
 	d->status_path = NULL;
 	d->store = hv_store_close(d->store);
@@ -796,8 +838,11 @@ static void daemon_done(struct daemon *d)
 static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 {
 	struct hv_config_error err = { { 0 } };
-	struct hv_mqtt_callbacks mqtt_cb = { .broker_changed = on_mqtt_broker,
-					     .delivered = on_mqtt_delivered };
+	struct hv_mqtt_callbacks mqtt_cb = {
+		.broker_changed = on_mqtt_broker,
+		.audience_broker_changed = on_mqtt_audience_broker,
+		.delivered = on_mqtt_delivered,
+	};
 	int r;
 
 	r = hv_config_load(o->config_path, &d->cfg, &err, config_warning, d);
@@ -846,6 +891,9 @@ static int daemon_start(struct daemon *d, const struct hv_daemon_options *o)
 	d->status.started_usec = now_mono();
 	d->status.broker = d->cfg.mqtt.enabled ? HV_BROKER_CONNECTING :
 						 HV_BROKER_DISABLED;
+	r = audiences_status_new(d);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the status: %m");
 
 	r = sd_event_add_defer(d->event, &d->status_flush, on_status_flush, d);
 	if (r >= 0)

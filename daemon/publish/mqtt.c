@@ -31,7 +31,10 @@ void mqtt_set_broker(struct hv_mqtt *m, enum hv_broker_state state,
 		return;
 	m->broker = state;
 	(void)snprintf(m->broker_error, sizeof(m->broker_error), "%s", error);
-	if (m->cb.broker_changed)
+	if (m->audience && m->cb.audience_broker_changed)
+		m->cb.audience_broker_changed(m->audience->name, state,
+					      m->broker_error, m->userdata);
+	else if (!m->audience && m->cb.broker_changed)
 		m->cb.broker_changed(state, m->broker_error, m->userdata);
 }
 
@@ -113,6 +116,7 @@ struct hv_mqtt *hv_mqtt_free(struct hv_mqtt *m)
 	/* What was acknowledged is written before the client goes; the
 	 * caller, in the middle of freeing us, is not told. */
 	m->cb.delivered = NULL;
+	m->cb.audience_broker_changed = NULL;
 	mqtt_audiences_done(m);
 	if (m->store && m->marks)
 		mqtt_outbox_flush(m);

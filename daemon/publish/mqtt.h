@@ -25,6 +25,11 @@ struct hv_mqtt_callbacks {
 	/* The connection changed state; error is "" unless unreachable. */
 	void (*broker_changed)(enum hv_broker_state state, const char *error,
 			       void *userdata);
+	/* An audience's own connection changed state (docs/consent.md);
+	 * broker_changed is the main connection's only. */
+	void (*audience_broker_changed)(const char *audience,
+					enum hv_broker_state state,
+					const char *error, void *userdata);
 	/* n outbox rows were marked delivered (hv_store_backlog() fell). */
 	void (*delivered)(uint64_t n, void *userdata);
 };

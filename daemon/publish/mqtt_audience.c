@@ -85,9 +85,11 @@ int mqtt_audiences_setup(struct hv_mqtt *m, const struct hv_mqtt_callbacks *cb,
 			 void *userdata)
 {
 	const struct hv_config *cfg = m->cfg;
-	/* An audience's connection is its own business: the status is the
-	 * main client's; only delivered counts (the backlog) are shared. */
+	/* Each audience's connection is told apart from the main one's; the
+	 * delivered counts are one backlog. */
 	struct hv_mqtt_callbacks child_cb = {
+		.audience_broker_changed = cb ? cb->audience_broker_changed :
+						NULL,
 		.delivered = cb ? cb->delivered : NULL,
 	};
 	const char **names;

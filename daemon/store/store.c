@@ -3199,6 +3199,36 @@ int hv_store_shared_list(struct hv_store *s, const char *person,
 			    (void **)ret, ret_n);
 }
 
+static void audience_backlog_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct hv_audience_backlog *row = dest;
+
+	*row = (struct hv_audience_backlog){ 0 };
+	copy_column(st, 0, row->audience, sizeof(row->audience));
+	row->pending = (uint64_t)sqlite3_column_int64(st, 1);
+}
+
+int hv_store_backlog_by_audience(struct hv_store *s,
+				 struct hv_audience_backlog **ret,
+				 size_t *ret_n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !ret || !ret_n)
+		return -EINVAL;
+	r = prepare(s,
+		    "SELECT a.audience, count(*) FROM outbox_audience a"
+		    " JOIN outbox o ON o.seq = a.seq"
+		    " WHERE o.state = 'pending'"
+		    " GROUP BY a.audience ORDER BY a.audience",
+		    &st);
+	if (r < 0)
+		return r;
+	return collect_rows(s, st, sizeof(**ret), audience_backlog_from_row,
+			    (void **)ret, ret_n);
+}
+
 /* --- the gateway's secret for pseudonyms ------------------------------------- */
 
 static void blob32_from_row(sqlite3_stmt *st, void *dest)

@@ -377,6 +377,17 @@ int hv_store_shared_list(struct hv_store *s, const char *person,
 			 const char *audience, int64_t since_usec,
 			 struct hv_shared_row **ret, size_t *ret_n);
 
+/* Rows waiting per audience (what `homevitals status` shows beside each
+ * audience's broker state); audiences with none waiting are left out.
+ * A count over the outbox: for the CLI, not for each reading. */
+struct hv_audience_backlog {
+	char audience[HV_AUDIENCE_MAX];
+	uint64_t pending;
+};
+int hv_store_backlog_by_audience(struct hv_store *s,
+				 struct hv_audience_backlog **ret,
+				 size_t *ret_n);
+
 #define HV_STORE_SECRET_BYTES 32
 
 /* The gateway's secret pseudonyms are derived with (docs/consent.md), made
