@@ -196,7 +196,25 @@ int hv_registry_decode_linear(const struct hv_frame *frame,
  * first use, in static storage; until it is ready (or if the tables ever
  * outgrow it) decoding takes the walk.
  */
-typedef uint64_t driver_mask;
+#define MASK_WORDS ((HV_DRIVERS_MAX + 63) / 64)
+
+typedef struct {
+	uint64_t w[MASK_WORDS];
+} driver_mask;
+
+static driver_mask mask_bit(size_t pos)
+{
+	driver_mask m = { { 0 } };
+
+	m.w[pos / 64] = (uint64_t)1 << (pos % 64);
+	return m;
+}
+
+static void mask_or(driver_mask *a, const driver_mask *b)
+{
+	for (size_t i = 0; i < MASK_WORDS; i++)
+		a->w[i] |= b->w[i];
+}
 
 struct key_mask {
 	uint16_t key;
@@ -209,7 +227,7 @@ struct key_table {
 };
 
 static struct dispatch_index {
-	uint8_t order[HV_DRIVERS_MAX]; /* try position → index in hv_drivers */
+	uint16_t order[HV_DRIVERS_MAX]; /* try position → index in hv_drivers */
 	struct key_table characteristics, service_data, company_ids;
 	/* 128-bit characteristics: few drivers, their decode() compares */
 	driver_mask characteristics128;
@@ -226,7 +244,7 @@ static int key_table_add(struct key_table *t, uint16_t key, driver_mask bit)
 
 	for (size_t j = 0; j < t->n; j++)
 		if (t->entries[j].key == key) {
-			t->entries[j].mask |= bit;
+			mask_or(&t->entries[j].mask, &bit);
 			return 0;
 		}
 	if (t->n >= HV_REGISTRY_KEYS_MAX)
@@ -252,21 +270,24 @@ static int key_table_add_list(struct key_table *t, const uint16_t *list,
 	return 0;
 }
 
-static driver_mask key_table_find(const struct key_table *t, uint16_t key)
+/* ORs the drivers of key into *mask. */
+static void key_table_find(const struct key_table *t, uint16_t key,
+			   driver_mask *mask)
 {
 	size_t lo = 0, hi = t->n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (t->entries[mid].key == key)
-			return t->entries[mid].mask;
+		if (t->entries[mid].key == key) {
+			mask_or(mask, &t->entries[mid].mask);
+			return;
+		}
 		if (t->entries[mid].key < key)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return 0;
 }
 
 static int index_driver(struct dispatch_index *x, const struct hv_driver *d,
@@ -283,9 +304,9 @@ static int index_driver(struct dispatch_index *x, const struct hv_driver *d,
 		r = key_table_add_list(&x->company_ids, m->company_ids, 0xFFFF,
 				       bit);
 	if (m->characteristics128 && *m->characteristics128)
-		x->characteristics128 |= bit;
+		mask_or(&x->characteristics128, &bit);
 	if (d->flags & HV_DRIVER_ANY_COMPANY)
-		x->any_company |= bit;
+		mask_or(&x->any_company, &bit);
 	return r;
 }
 
@@ -303,10 +324,10 @@ static int index_build(struct dispatch_index *x)
 
 			if (!!(d->flags & HV_DRIVER_GENERIC) != (pass == 1))
 				continue;
-			r = index_driver(x, d, (driver_mask)1 << pos);
+			r = index_driver(x, d, mask_bit(pos));
 			if (r < 0)
 				return r;
-			x->order[pos++] = (uint8_t)i;
+			x->order[pos++] = (uint16_t)i;
 		}
 	return 0;
 }
@@ -335,30 +356,31 @@ bool hv_registry_indexed(void)
 static driver_mask index_candidates(const struct dispatch_index *x,
 				    const struct hv_frame *f)
 {
-	driver_mask mask = 0;
+	driver_mask mask = { { 0 } };
 
 	if (f->has_characteristic) {
 		int c = hv_uuid_to16(&f->characteristic);
 
-		mask |= c < 0 ? x->characteristics128 :
-				key_table_find(&x->characteristics,
-					       (uint16_t)c);
+		if (c < 0)
+			mask_or(&mask, &x->characteristics128);
+		else
+			key_table_find(&x->characteristics, (uint16_t)c, &mask);
 	}
 	for (size_t i = 0; i < f->n_service_data; i++) {
 		int u = hv_uuid_to16(&f->service_data[i].uuid);
 
 		if (u >= 0)
-			mask |= key_table_find(&x->service_data, (uint16_t)u);
+			key_table_find(&x->service_data, (uint16_t)u, &mask);
 	}
 	for (size_t i = 0; i < f->n_manufacturer_data; i++) {
 		const struct hv_manufacturer_data *md =
 			&f->manufacturer_data[i];
 
-		mask |= x->any_company;
+		mask_or(&mask, &x->any_company);
 		if (md->len >= 2)
-			mask |= key_table_find(
-				&x->company_ids,
-				(uint16_t)(md->data[0] | md->data[1] << 8));
+			key_table_find(&x->company_ids,
+				       (uint16_t)(md->data[0] | md->data[1] << 8),
+				       &mask);
 	}
 	return mask;
 }
@@ -381,20 +403,23 @@ static int decode_indexed(const struct dispatch_index *x,
 			  const struct hv_frame *frame,
 			  struct hv_measurement *ret, int *ret_driver)
 {
-	for (driver_mask m = index_candidates(x, frame); m; m &= m - 1) {
-		size_t i = x->order[__builtin_ctzll(m)];
-		const struct hv_driver *d = hv_drivers[i];
-		int r;
+	driver_mask mask = index_candidates(x, frame);
 
-		if ((d->flags & HV_DRIVER_NEEDS_SELECTION) &&
-		    !driver_claims_device(d, frame))
-			continue;
-		r = try_driver_into(d, frame, ret);
-		if (r != -ENODEV) {
-			*ret_driver = (int)i;
-			return r;
+	for (size_t w = 0; w < MASK_WORDS; w++)
+		for (uint64_t m = mask.w[w]; m; m &= m - 1) {
+			size_t i = x->order[w * 64 + (size_t)__builtin_ctzll(m)];
+			const struct hv_driver *d = hv_drivers[i];
+			int r;
+
+			if ((d->flags & HV_DRIVER_NEEDS_SELECTION) &&
+			    !driver_claims_device(d, frame))
+				continue;
+			r = try_driver_into(d, frame, ret);
+			if (r != -ENODEV) {
+				*ret_driver = (int)i;
+				return r;
+			}
 		}
-	}
 	return -ENODEV;
 }
 

@@ -19,12 +19,20 @@ const char *hv_driver_kind_name(enum hv_driver_kind kind);
 enum hv_driver_kind hv_driver_kind_from_name(const char *name);
 
 /*
- * Bounds of the dispatch index, which test_registry checks the registry
- * fits: drivers (the bits of a candidate mask; also the size of a caller's
- * counter array), and distinct keys of one kind (characteristics, service
- * data UUIDs, company IDs).
+ * How many drivers drivers.def lists, known to the compiler: the size of a
+ * caller's counter array and of the dispatch index's candidate masks, so a
+ * new driver needs no bound raised by hand.
  */
-#define HV_DRIVERS_MAX 64
+enum {
+	HV_DRIVERS_MAX = 0
+#define HV_DRIVER(name) +1
+#include "drivers/drivers.def"
+#undef HV_DRIVER
+};
+
+/* Distinct keys of one kind in the dispatch index (characteristics,
+ * service data UUIDs, company IDs), which test_registry checks the
+ * registry fits. */
 #define HV_REGISTRY_KEYS_MAX 128
 
 /*
