@@ -36,9 +36,12 @@
  * The conversation handles the pairing session (the scale in pairing mode
  * sends its password): broadcast id, the slot list, registration in the
  * session's slot (or the lowest free one, or slot 1) as "HV<n>", profile,
- * time. A later session starts with a challenge that needs the password
- * from the pairing session, and the gateway keeps no per-device secret of
- * 32 bits: such a session ends (openScale keeps it in its settings).
+ * time. The password is the session's secret (conversation.h), which the
+ * gateway keeps per device. A later session starts with a challenge: it
+ * is answered with the kept password, then the profile of the slot linked
+ * on the gateway (slot 1 without one, as openScale's default) and the
+ * time; the scale echoes the profile (C0), is told it may disconnect, and
+ * sends its weights. Without a kept password such a session ends.
  */
 #include <errno.h>
 #include <string.h>
@@ -287,18 +290,44 @@ static int pl_time(const struct hv_session *s, uint8_t *buf, size_t size,
 
 static const uint8_t may_disconnect[] = { 0x22 };
 
-/* The password: this is the pairing session. A challenge: the password of
- * an earlier pairing would be needed. */
+enum { ST_ANSWER = 12, ST_END = 18 };
+
+/* The password: this is the pairing session, and the gateway keeps it. A
+ * challenge: answered with the password kept from the pairing, in the
+ * gateway's slot of the scale (scratch[3]; 1 without one). */
 static int on_auth(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	if (len >= 5 && v[0] == BC_PASSWORD) {
 		s->scratch[0] = hv_le32(v + 1);
 		s->scratch[1] = 1;
+		memcpy(s->secret, v + 1, 4);
+		s->secret_len = 4;
+		s->secret_received = true;
 		return HV_VALUE_DONE;
 	}
-	if (len >= 5 && v[0] == BC_CHALLENGE)
-		return -EACCES;
+	if (len >= 5 && v[0] == BC_CHALLENGE) {
+		if (s->secret_len != 4)
+			return -ENOKEY; /* paired elsewhere, or never */
+		s->scratch[4] = hv_le32(v + 1) ^ hv_le32(s->secret);
+		s->scratch[3] = s->user_index >= 1 && s->user_index <= BC_SLOTS ?
+					(uint32_t)s->user_index :
+					1;
+		s->next_step = ST_ANSWER;
+		return HV_VALUE_GOTO;
+	}
 	return HV_VALUE_MORE;
+}
+
+static int pl_answer(const struct hv_session *s, uint8_t *buf, size_t size,
+		     size_t *ret_len)
+{
+	return command32(0x20, s->scratch[4], buf, size, ret_len);
+}
+
+static int on_profile_echo(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	(void)s;
+	return len >= 1 && v[0] == 0xC0 ? HV_VALUE_DONE : HV_VALUE_MORE;
 }
 
 /* The slot list: the session's slot, else the lowest free one, else 1. */
@@ -343,31 +372,51 @@ static int on_weight(struct hv_session *s, const uint8_t *v, size_t len)
 #define CMD(pl, text) { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "8a81", \
 			.payload = pl, .flags = HV_STEP_WITH_RESPONSE, .what = text }
 
+/* Both sessions end the same way. */
+#define SET_UP_DONE(text) \
+	{ .op = HV_STEP_WRITE, .service = SVC, .characteristic = "8a81", \
+	  .bytes = may_disconnect, .n_bytes = sizeof(may_disconnect), \
+	  .flags = HV_STEP_WITH_RESPONSE, .what = text }
+#define WEIGHTS(text) \
+	{ .op = HV_STEP_WAIT, .service = SVC, .characteristic = "8a24", \
+	  .on_value = on_weight, .timeout_ms = 60000, .flags = HV_STEP_OPTIONAL, \
+	  .what = text }
+
 static const struct hv_step steps[] = {
-	{ .op = HV_STEP_SUBSCRIBE, .service = SVC, .characteristic = "8a24",
-	  .what = "subscribe 0x8A24 (weight)" },
-	{ .op = HV_STEP_SUBSCRIBE, .service = SVC, .characteristic = "8a22",
-	  .what = "subscribe 0x8A22 (body composition)" },
-	{ .op = HV_STEP_SUBSCRIBE, .service = SVC, .characteristic = "8a82",
-	  .what = "subscribe 0x8A82 (messages)" },
-	{ .op = HV_STEP_WAIT, .service = SVC, .characteristic = "8a82",
-	  .on_value = on_auth, .timeout_ms = 10000,
-	  .what = "password (pairing mode) or challenge" },
-	CMD(pl_broadcast, "broadcast id (0x21)"),
-	{ .op = HV_STEP_WAIT, .service = SVC, .characteristic = "8a82",
-	  .on_value = on_slot, .timeout_ms = 10000,
-	  .what = "the slot list (0x83 x 8)" },
-	CMD(pl_add_user, "register the user (0x03)"),
-	CMD(pl_profile, "profile (0x51)"),
-	CMD(pl_time, "time (0x02)"),
-	{ .op = HV_STEP_WRITE, .service = SVC, .characteristic = "8a81",
-	  .bytes = may_disconnect, .n_bytes = sizeof(may_disconnect),
-	  .flags = HV_STEP_WITH_RESPONSE, .what = "set-up done (0x22)" },
-	{ .op = HV_STEP_WAIT, .service = SVC, .characteristic = "8a24",
-	  .on_value = on_weight, .timeout_ms = 60000, .flags = HV_STEP_OPTIONAL,
-	  .what = "weights until the scale is done" },
-	{ .op = HV_STEP_END, .what = "done" },
+	/* 0 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC, .characteristic = "8a24",
+		  .what = "subscribe 0x8A24 (weight)" },
+	/* 1 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC, .characteristic = "8a22",
+		  .what = "subscribe 0x8A22 (body composition)" },
+	/* 2 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC, .characteristic = "8a82",
+		  .what = "subscribe 0x8A82 (messages)" },
+	/* 3 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "8a82",
+		  .on_value = on_auth, .timeout_ms = 10000,
+		  .what = "password (pairing mode) or challenge" },
+	/* the pairing session */
+	/* 4 */ CMD(pl_broadcast, "broadcast id (0x21)"),
+	/* 5 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "8a82",
+		  .on_value = on_slot, .timeout_ms = 10000,
+		  .what = "the slot list (0x83 x 8)" },
+	/* 6 */ CMD(pl_add_user, "register the user (0x03)"),
+	/* 7 */ CMD(pl_profile, "profile (0x51)"),
+	/* 8 */ CMD(pl_time, "time (0x02)"),
+	/* 9 */ SET_UP_DONE("set-up done (0x22)"),
+	/* 10 */ WEIGHTS("weights until the scale is done"),
+	/* 11 */ { .op = HV_STEP_END, .what = "done" },
+	/* a later session, paired before */
+	/* 12 */ CMD(pl_answer, "challenge answered (0x20)"),
+	/* 13 */ CMD(pl_profile, "paired: profile (0x51)"),
+	/* 14 */ CMD(pl_time, "paired: time (0x02)"),
+	/* 15 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "8a82",
+		   .on_value = on_profile_echo, .timeout_ms = 10000,
+		   .flags = HV_STEP_OPTIONAL, .what = "the profile echoed (0xC0)" },
+	/* 16 */ SET_UP_DONE("paired: set-up done (0x22)"),
+	/* 17 */ WEIGHTS("paired: weights until the scale is done"),
+	/* 18 */ { .op = HV_STEP_END, .what = "done" },
 };
+
+_Static_assert(sizeof(steps) / sizeof(steps[0]) == ST_END + 1,
+	       "step indices out of date");
 
 static const struct hv_conversation conversation = {
 	.steps = steps,

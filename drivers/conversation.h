@@ -68,6 +68,14 @@ struct hv_session {
 	bool has_device_clock;
 	struct hv_datetime device_clock;
 	int64_t device_clock_read_usec;
+	/* A secret the device hands over once, when it is paired (Trisa's
+	 * password), that every later connection needs to answer its
+	 * challenge: the runner fills it from what the gateway kept for the
+	 * device (secret_len 0: none kept); a step that receives a new one
+	 * writes it here and sets secret_received, and the runner keeps it. */
+	uint8_t secret[16];
+	uint8_t secret_len;
+	bool secret_received;
 	uint32_t scratch[8]; /* for the driver's own use */
 };
 

@@ -17,22 +17,26 @@
  *     R1, R2 resistances in the same base-10 form; R2 is the BIA input:
  *        Z = R2 < 410 ? 3 : 0.3 × (R2 − 400), then the Trisa regression
  *
- * The link (not implemented): on 0x8A82 the scale sends A0 + a u32 LE
- * password once, when paired (the app answers 21 00 00 00 00, a broadcast
- * id, on 0x8A81), and A1 + a u32 LE challenge on every later connection;
- * the app answers 20 + (challenge XOR password) and 02 + its time in the
- * 2010 epoch. The password must be kept from the pairing session for every
- * later one, and a GATT session here keeps nothing between connections, so
- * there is no conversation: measurements captured or relayed decode.
+ * The link: on 0x8A82 the scale sends A0 + a u32 LE password once, when
+ * it is paired (the host answers 21 00 00 00 00, a broadcast id, on 0x8A81,
+ * and the scale drops the link), and A1 + a u32 LE challenge on every
+ * later connection; the host answers 20 + (challenge XOR password) and
+ * 02 + its time in the 2010 epoch, and the scale sends its measurements.
+ * The password is the session's secret (conversation.h): the gateway keeps
+ * it per device from the pairing session for every later one. A challenge
+ * with no password kept fails the session: the scale must be paired again
+ * (its pairing mode, docs/scales.md "Pairing secrets").
  *
  * The result is a record of the scale's with its clock: final. The
  * impedance reported is R2; body composition is method "trisa" (the same
  * regression and Z conversion as the QN scales) with a complete profile.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "drivers/bodycomp_libs.h"
 #include "drivers/bytes.h"
+#include "drivers/conversation.h"
 #include "drivers/driver.h"
 #include "drivers/vendor_util.h"
 
@@ -139,6 +143,113 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	return hv_frame_put_value(ret, TR_MEASUREMENT, b, n);
 }
 
+/* --- conversation --------------------------------------------------------- */
+
+#define TR_PASSWORD 0xA0
+#define TR_CHALLENGE 0xA1
+#define TR_CMD_TIME 0x02
+#define TR_CMD_RESULT 0x20
+#define TR_CMD_BROADCAST_ID 0x21
+
+enum { ST_PAIRED = 3, ST_ANSWER = 5, ST_END = 8 };
+
+static int command32(uint8_t op, uint32_t arg, uint8_t *buf, size_t size,
+		     size_t *ret_len)
+{
+	if (size < 5)
+		return -ENOBUFS;
+	buf[0] = op;
+	hv_put_le32(buf + 1, arg);
+	*ret_len = 5;
+	return 0;
+}
+
+/* The password, as the scale sent it: kept per device by the runner. A
+ * challenge: answered with the kept one (scratch[0]), or no session. */
+static int on_upload(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	if (len >= 5 && v[0] == TR_PASSWORD) {
+		memcpy(s->secret, v + 1, 4);
+		s->secret_len = 4;
+		s->secret_received = true;
+		s->next_step = ST_PAIRED;
+		return HV_VALUE_GOTO;
+	}
+	if (len >= 5 && v[0] == TR_CHALLENGE) {
+		if (s->secret_len != 4)
+			return -ENOKEY; /* paired elsewhere, or the secret lost */
+		s->scratch[0] = hv_le32(v + 1) ^ hv_le32(s->secret);
+		s->next_step = ST_ANSWER;
+		return HV_VALUE_GOTO;
+	}
+	return HV_VALUE_MORE;
+}
+
+/* Each measurement is decoded by the runner; the scale decides when it
+ * has sent them all and drops the link. */
+static int on_measurement(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	(void)s;
+	(void)v;
+	(void)len;
+	return HV_VALUE_MORE;
+}
+
+/* Any broadcast id completes the pairing (openScale sends 0). */
+static int pl_broadcast_id(const struct hv_session *s, uint8_t *buf,
+			   size_t size, size_t *ret_len)
+{
+	(void)s;
+	return command32(TR_CMD_BROADCAST_ID, 0, buf, size, ret_len);
+}
+
+static int pl_answer(const struct hv_session *s, uint8_t *buf, size_t size,
+		     size_t *ret_len)
+{
+	return command32(TR_CMD_RESULT, s->scratch[0], buf, size, ret_len);
+}
+
+static int pl_time(const struct hv_session *s, uint8_t *buf, size_t size,
+		   size_t *ret_len)
+{
+	int64_t t = s->now_unix - TR_EPOCH;
+
+	if (t < 0 || t > INT32_MAX)
+		return -ERANGE;
+	return command32(TR_CMD_TIME, (uint32_t)t, buf, size, ret_len);
+}
+
+#define SVC "7802"
+#define CMD(pl, text) { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "8a81", \
+			.payload = pl, .flags = HV_STEP_WITH_RESPONSE, .what = text }
+
+static const struct hv_step steps[] = {
+	/* 0 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC, .characteristic = "8a21",
+		  .what = "subscribe 0x8A21 (measurements)" },
+	/* 1 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC, .characteristic = "8a82",
+		  .what = "subscribe 0x8A82 (the scale's commands)" },
+	/* 2 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "8a82",
+		  .on_value = on_upload, .timeout_ms = 10000,
+		  .what = "password (pairing mode) or challenge" },
+	/* 3 */ CMD(pl_broadcast_id, "broadcast id (0x21): paired"),
+	/* 4 */ { .op = HV_STEP_END, .what = "paired; the scale drops the link" },
+	/* 5 */ CMD(pl_answer, "challenge answered (0x20)"),
+	/* 6 */ CMD(pl_time, "time (0x02)"),
+	/* 7 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "8a21",
+		  .on_value = on_measurement, .timeout_ms = 30000,
+		  .flags = HV_STEP_OPTIONAL,
+		  .what = "measurements until the scale drops the link" },
+	/* 8 */ { .op = HV_STEP_END, .what = "done" },
+};
+
+_Static_assert(sizeof(steps) / sizeof(steps[0]) == ST_END + 1,
+	       "step indices out of date");
+
+static const struct hv_conversation conversation = {
+	.steps = steps,
+	.n_steps = sizeof(steps) / sizeof(steps[0]),
+};
+
 static bool claims_device(const struct hv_frame *f)
 {
 	/* 0x8A21 is Transtek's for several brands (Medisana, Weight Gurus) */
@@ -148,7 +259,7 @@ static bool claims_device(const struct hv_frame *f)
 }
 
 static const char *const models[] = {
-	"Trisa Body Analyze 4.0 (Transtek GBF-1257-B; decode only)", NULL,
+	"Trisa Body Analyze 4.0 (Transtek GBF-1257-B)", NULL,
 };
 static const uint16_t characteristics[] = { TR_MEASUREMENT, 0 };
 static const uint16_t services[] = { TR_SERVICE, 0 };
@@ -168,5 +279,6 @@ const struct hv_driver trisa_body_analyze_driver = {
 	.decode = decode,
 	.derive = derive_bodycomp,
 	.encode = encode,
+	.conversation = &conversation,
 	.claims_device = claims_device,
 };

@@ -460,6 +460,46 @@ static int find_stored_slot(const char *address, int user_index,
 	return 1; /* the first one, lowest index: stop */
 }
 
+/* The secret the device handed over when it was paired, if one was kept. */
+static void session_secret_load(struct daemon *d, const char *address,
+				struct hv_session *s)
+{
+	size_t len = 0;
+	int r;
+
+	r = hv_store_device_secret_get(d->store, address, s->secret,
+				       sizeof(s->secret), &len);
+	if (r >= 0)
+		s->secret_len = (uint8_t)len;
+	else if (r != -ENOENT)
+		log_warning_errno(r, "Cannot read the pairing secret of %s, connecting without it: %m (%s)",
+				  address, hv_store_errmsg(d->store));
+}
+
+/* A device paired on this connection: what it handed over is kept for
+ * every later one. */
+static void session_secret_keep(struct daemon *d, const char *address,
+				const struct hv_driver *driver,
+				const struct hv_session *s)
+{
+	struct hv_clock_sample now;
+	int r;
+
+	if (!s->secret_received || !s->secret_len ||
+	    s->secret_len > sizeof(s->secret))
+		return;
+	clock_now(d, &now); /* when: for humans only, may be unknown */
+	r = hv_store_device_secret_set(d->store, address,
+				       driver ? driver->id : NULL, s->secret,
+				       s->secret_len, now.wall_usec);
+	if (r < 0)
+		log_error_errno(r, "%s was paired, but its pairing secret cannot be kept: %m (%s); pair it again once the store is writable",
+				address, hv_store_errmsg(d->store));
+	else
+		log_notice("%s paired: its secret is kept for the next connections",
+			   address);
+}
+
 static void on_session_prepare(const char *address,
 			       const struct hv_driver *driver,
 			       struct hv_session *s, void *userdata)
@@ -497,6 +537,7 @@ static void on_session_prepare(const char *address,
 	}
 	if (hv_store_device_get(d->store, address, &info) >= 0)
 		s->last_sequence = info.last_sequence;
+	session_secret_load(d, address, s);
 	if (s->user_index >= 0 &&
 	    hv_store_link_get(d->store, address, s->user_index, person_id,
 			      &consent) >= 0) {
@@ -520,6 +561,7 @@ static void on_session_done(const char *address,
 	if (s->last_sequence >= 0)
 		(void)hv_store_device_set_sequence(d->store, address,
 						   s->last_sequence);
+	session_secret_keep(d, address, driver, s);
 	if (s->user_registered && s->user_index >= 0) {
 		log_notice("%s granted user slot %d (consent code %u); link it to a person with 'homevitals devices link'",
 			   address, s->user_index, (unsigned)s->consent_code);

@@ -214,6 +214,20 @@ static const char *const migrations[] = {
 	"  revoked_usec INTEGER NOT NULL,"
 	"  done_usec INTEGER"
 	");",
+	/* 6 -> 7: the secret a device handed over once, when it was paired
+	 * (docs/scales.md "Pairing secrets"): every later connection answers
+	 * the device's challenge with it. It goes with the device when the
+	 * device is forgotten. */
+	"CREATE TABLE IF NOT EXISTS device_secret ("
+	"  address TEXT PRIMARY KEY NOT NULL,"
+	"  driver TEXT NOT NULL DEFAULT '',"
+	"  secret BLOB NOT NULL,"
+	"  saved_usec INTEGER NOT NULL"
+	");"
+	"CREATE TRIGGER IF NOT EXISTS device_secret_forget"
+	" AFTER DELETE ON devices BEGIN"
+	"  DELETE FROM device_secret WHERE address = old.address;"
+	" END;",
 };
 
 #define SCHEMA_VERSION ((int)ELEMENTSOF(migrations))
@@ -333,11 +347,14 @@ static const char *const stmt_sql[_ST_MAX] = {
 		" AND m.person = this.person AND m.time_usec > this.time_usec"
 		" AND r.measurement_id = m.id AND r.metric = ?2"
 		" AND r.value IS NOT NULL LIMIT 1",
-	/* Heard long ago, never linked, nothing stored: a passer-by. */
+	/* Heard long ago, never linked nor paired, nothing stored: a
+	 * passer-by. */
 	[ST_PRUNE_DEVICES] =
 		"DELETE FROM devices WHERE last_seen_usec < ?"
 		" AND NOT EXISTS (SELECT 1 FROM device_users u"
 		"  WHERE u.address = devices.address)"
+		" AND NOT EXISTS (SELECT 1 FROM device_secret k"
+		"  WHERE k.address = devices.address)"
 		" AND NOT EXISTS (SELECT 1 FROM measurements m"
 		"  WHERE m.device_address = devices.address)"
 		" AND NOT EXISTS (SELECT 1 FROM adopted a"
@@ -3227,6 +3244,91 @@ int hv_store_backlog_by_audience(struct hv_store *s,
 		return r;
 	return collect_rows(s, st, sizeof(**ret), audience_backlog_from_row,
 			    (void **)ret, ret_n);
+}
+
+/* --- pairing secrets kept per device ------------------------------------------- */
+
+struct secret_row {
+	uint8_t *buf;
+	size_t size, len;
+};
+
+static void secret_from_row(sqlite3_stmt *st, void *dest)
+{
+	struct secret_row *row = dest;
+	const void *b = sqlite3_column_blob(st, 0);
+	int n = sqlite3_column_bytes(st, 0);
+
+	row->len = b && n > 0 ? (size_t)n : 0;
+	if (row->len <= row->size)
+		memcpy(row->buf, b, row->len);
+}
+
+int hv_store_device_secret_get(struct hv_store *s, const char *address,
+			       uint8_t *buf, size_t size, size_t *ret_len)
+{
+	struct secret_row row = { .buf = buf, .size = size };
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || (size && !buf) || !ret_len)
+		return -EINVAL;
+	r = check_address(s, address);
+	if (r < 0)
+		return r;
+	r = prepare(s, "SELECT secret FROM device_secret WHERE address = ?",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, address);
+	r = step_one(s, st, secret_from_row, &row);
+	(void)sqlite3_finalize(st);
+	if (r < 0)
+		return r;
+	if (r == 0 || row.len == 0) {
+		set_errmsg(s, "no pairing secret kept for %s", address);
+		return -ENOENT;
+	}
+	if (row.len > size) {
+		set_errmsg(s, "the pairing secret of %s has %zu bytes, more than %zu",
+			   address, row.len, size);
+		return -ENOBUFS;
+	}
+	*ret_len = row.len;
+	return 0;
+}
+
+int hv_store_device_secret_set(struct hv_store *s, const char *address,
+			       const char *driver, const uint8_t *secret,
+			       size_t len, int64_t now_usec)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!s || !secret || !len || len > INT32_MAX)
+		return -EINVAL;
+	r = check_address(s, address);
+	if (r < 0)
+		return r;
+	r = tx_begin(s);
+	if (r < 0)
+		return r;
+	r = prepare(s,
+		    "INSERT INTO device_secret (address, driver, secret, saved_usec)"
+		    " VALUES (?1, ?2, ?3, ?4)"
+		    " ON CONFLICT (address) DO UPDATE SET driver = ?2,"
+		    " secret = ?3, saved_usec = ?4",
+		    &st);
+	if (r < 0)
+		return tx_abort(s, r);
+	bind_text(st, 1, address);
+	bind_text(st, 2, driver ? driver : "");
+	sqlite3_bind_blob(st, 3, secret, (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, now_usec);
+	r = step_finalize(s, st);
+	if (r < 0)
+		return tx_abort(s, r);
+	return tx_commit(s);
 }
 
 /* --- the gateway's secret for pseudonyms ------------------------------------- */

@@ -388,6 +388,18 @@ int hv_store_backlog_by_audience(struct hv_store *s,
 				 struct hv_audience_backlog **ret,
 				 size_t *ret_n);
 
+/*
+ * The secret a device handed over once, when it was paired (Trisa's and
+ * the Transtek A3 scales' password: docs/scales.md "Pairing secrets"),
+ * kept for every later connection. get: -ENOENT none kept, -ENOBUFS more
+ * than size bytes. set replaces what was kept (a device paired again).
+ */
+int hv_store_device_secret_get(struct hv_store *s, const char *address,
+			       uint8_t *buf, size_t size, size_t *ret_len);
+int hv_store_device_secret_set(struct hv_store *s, const char *address,
+			       const char *driver, const uint8_t *secret,
+			       size_t len, int64_t now_usec);
+
 #define HV_STORE_SECRET_BYTES 32
 
 /* The gateway's secret pseudonyms are derived with (docs/consent.md), made
