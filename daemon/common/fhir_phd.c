@@ -26,6 +26,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
 #define SYSTEM_PHD_CATEGORY \
 	"http://hl7.org/fhir/uv/phd/CodeSystem/PhdObservationCategories"
 #define SYSTEM_ABSENT "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+#define EXTENSION_ABSENT \
+	"http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 #define SYSTEM_DEVICE_IDS \
 	"http://terminology.hl7.org/CodeSystem/ContinuaDeviceIdentifiers"
 #define SYSTEM_ACT_REASON  "http://terminology.hl7.org/CodeSystem/v3-ActReason"
@@ -712,6 +714,27 @@ static const char *dis_value(const struct phd_record *pr, enum hv_dis_field f)
 	return dis && dis->value[f][0] ? dis->value[f] : NULL;
 }
 
+/*
+ * A device that told us no revision still needs one Device.version
+ * (PhdDevice: version[MDCType] 1..*), and R4 needs its value: the firmware
+ * revision every device has, its value absent for an unknown reason (the
+ * data-absent-reason extension on the primitive, as FHIR R4 allows on any
+ * element), rather than a made-up revision.
+ */
+static bool add_unknown_firmware_version(cJSON *versions)
+{
+	cJSON *v, *value, *exts, *ext;
+
+	return (v = append_object(versions)) &&
+	       add_concept(v, "type", SYSTEM_MDC, "531976",
+			   "MDC_ID_PROD_SPEC_FW", "Firmware revision") &&
+	       (value = cJSON_AddObjectToObject(v, "_value")) &&
+	       (exts = cJSON_AddArrayToObject(value, "extension")) &&
+	       (ext = append_object(exts)) &&
+	       cJSON_AddStringToObject(ext, "url", EXTENSION_ABSENT) &&
+	       cJSON_AddStringToObject(ext, "valueCode", "unknown");
+}
+
 /* Device.version: firmware, software and hardware revisions, typed with
  * the MDCDeviceVersionTypes codes (ValueSet.MDCDeviceVersionTypes.fsh; the
  * IG's example phd-74E8FFFEFF051C00.001C05FFE874.json). */
@@ -744,7 +767,10 @@ static bool add_versions(cJSON *device, const struct phd_record *pr)
 		    !cJSON_AddStringToObject(v, "value", value))
 			return false;
 	}
-	return true;
+	if (versions)
+		return true;
+	return (versions = cJSON_AddArrayToObject(device, "version")) &&
+	       add_unknown_firmware_version(versions);
 }
 
 static int add_phd_device(cJSON *entries, const struct phd_record *pr,

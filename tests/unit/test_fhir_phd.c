@@ -277,6 +277,7 @@ static void check_devices(const cJSON *bundle, const struct kind *k)
 				"resource");
 	const cJSON *id = cJSON_GetArrayItem(item(phd, "identifier"), 0);
 	const cJSON *spec = cJSON_GetArrayItem(item(phd, "specialization"), 0);
+	const cJSON *v;
 
 	assert_true(has_coding(item(phd, "type"), MDC, "65573"));
 	assert_true(has_coding(item(id, "type"),
@@ -288,6 +289,9 @@ static void check_devices(const cJSON *bundle, const struct kind *k)
 	assert_true(
 		has_coding(item(spec, "systemType"), MDC, k->specialization));
 	assert_non_null(str(spec, "version"));
+	assert_true(cJSON_GetArraySize(item(phd, "version")) >= 1);
+	cJSON_ArrayForEach(v, item(phd, "version"))
+		assert_true(str(v, "value") || item(v, "_value"));
 	assert_non_null(str(phd, "manufacturer"));
 	assert_non_null(str(phd, "modelNumber"));
 	assert_true(has_coding(item(phg, "type"), MDC, "531981"));
@@ -680,12 +684,31 @@ static const char *version_of(const cJSON *device, const char *mdc)
 	return NULL;
 }
 
+/* No revision known: one version, the firmware's, whose value is absent
+ * with the reason "unknown" (PhdDevice version[MDCType] 1..*; R4
+ * Device.version.value 1..1, here as an extension-only primitive). */
+static void check_firmware_unknown(const cJSON *phd)
+{
+	const cJSON *v = cJSON_GetArrayItem(item(phd, "version"), 0);
+	const cJSON *ext;
+
+	assert_int_equal(cJSON_GetArraySize(item(phd, "version")), 1);
+	assert_true(has_coding(item(v, "type"), MDC, "531976"));
+	assert_null(item(v, "value"));
+	ext = cJSON_GetArrayItem(item(item(v, "_value"), "extension"), 0);
+	assert_string_equal(
+		str(ext, "url"),
+		"http://hl7.org/fhir/StructureDefinition/data-absent-reason");
+	assert_string_equal(str(ext, "valueCode"), "unknown");
+}
+
 /* What the Device Information Service said goes into the PhdDevice: names,
  * serialNumber, the revisions typed MDC_ID_PROD_SPEC_FW/SW/HW (the IG's
  * ValueSet.MDCDeviceVersionTypes.fsh and its example device
  * phd-74E8FFFEFF051C00.001C05FFE874.json), and its System ID as SYSID, which
  * names the device in the Observations too. Without it: the driver's names,
- * no serial number, no versions, the SYSID derived from the address. */
+ * no serial number, the firmware version unknown, the SYSID derived from the
+ * address. */
 static void test_device_information(void **state)
 {
 	static const uint8_t system_id[8] = { 0x01, 0x02, 0x03, 0xFE,
@@ -735,7 +758,7 @@ static void test_device_information(void **state)
 	without = bundle_for(&kinds[0], &opt);
 	phd = item(entry_of_profile(without, HV_PHD_IG "PhdDevice"), "resource");
 	assert_null(item(phd, "serialNumber"));
-	assert_null(item(phd, "version"));
+	check_firmware_unknown(phd);
 	assert_string_not_equal(str(phd, "manufacturer"), "Nonin_Medical_Inc.");
 	check_bundle(without, &kinds[0]);
 
