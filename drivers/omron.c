@@ -1077,6 +1077,12 @@ static int on_time_read(struct hv_session *s, const uint8_t *v, size_t len)
  * carries 8 bytes, and the read command takes any address (omblepy.py
  * readContinuousEepromData reads a long block 8 or 16 bytes at a time, each
  * at the address the last one ended). */
+static uint16_t rest_address(const struct hv_omron_model *mdl)
+{
+	return (uint16_t)(mdl->settings_read + mdl->time_offset +
+			  HV_OMRON_PREFIX);
+}
+
 static int payload_time_read_rest(const struct hv_session *s, uint8_t *buf,
 				  size_t size, size_t *ret_len)
 {
@@ -1084,10 +1090,8 @@ static int payload_time_read_rest(const struct hv_session *s, uint8_t *buf,
 
 	if (!mdl)
 		return -EOPNOTSUPP;
-	return payload_frame(HV_OMRON_READ,
-			     mdl->settings_read + mdl->time_offset +
-				     HV_OMRON_PREFIX,
-			     HV_OMRON_PREFIX, NULL, 0, buf, size, ret_len);
+	return payload_frame(HV_OMRON_READ, rest_address(mdl), HV_OMRON_PREFIX,
+			     NULL, 0, buf, size, ret_len);
 }
 
 /* Both halves: the clock when the block's checksum holds (the runner
@@ -1104,9 +1108,7 @@ static int on_time_read_rest(struct hv_session *s, const uint8_t *v, size_t len)
 
 	if (k != HV_VALUE_DONE)
 		return k;
-	if (!mdl || a.address != mdl->settings_read + mdl->time_offset +
-					 HV_OMRON_PREFIX ||
-	    a.count < HV_OMRON_PREFIX)
+	if (!mdl || a.count < HV_OMRON_PREFIX || a.address != rest_address(mdl))
 		return -EPROTO;
 	memcpy(block, st.kept, HV_OMRON_PREFIX);
 	memcpy(block + HV_OMRON_PREFIX, a.data, HV_OMRON_PREFIX);

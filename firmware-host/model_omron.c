@@ -181,17 +181,29 @@ static void refresh_clock(struct cuff *c)
 	vdev_current_time(c->clock_offset, ct);
 	y = (uint8_t)(hv_le16(ct) - 2000);
 	if (c->map->time_len == 10) {
-		const uint8_t t[7] = { ct[2], y, ct[4], ct[3], ct[6], ct[5], 0 };
-
-		memcpy(b + 2, t, sizeof(t));
+		/* month, year, hour, day, second, minute, 00, sum */
+		b[2] = ct[2];
+		b[3] = y;
+		b[4] = ct[4];
+		b[5] = ct[3];
+		b[6] = ct[6];
+		b[7] = ct[5];
+		b[8] = 0;
 		b[9] = sum_of(b, 9);
 	} else {
-		const uint8_t t[6] = { y, ct[2], ct[3], ct[4], ct[5], ct[6] };
-
-		memcpy(b + 8, t, sizeof(t));
+		/* year, month, day, hour, minute, second, sum, 00 */
+		b[8] = y;
+		memcpy(b + 9, ct + 2, 5);
 		b[14] = sum_of(b, 14);
 		b[15] = 0;
 	}
+}
+
+static bool reads_clock(const struct cuff *c, unsigned addr, unsigned n)
+{
+	unsigned from = c->map->settings_read + c->map->time_offset;
+
+	return addr < from + c->map->time_len && addr + n > from;
 }
 
 /* The gateway set the clock: it runs from the written time on. */
@@ -203,13 +215,19 @@ static void clock_written(struct cuff *c, const uint8_t *block)
 	if (!c->has_clock)
 		return;
 	if (c->map->time_len == 10)
-		w = (struct hv_datetime){ (uint16_t)(2000 + block[3]),
-					  block[2], block[5], block[4],
-					  block[7], block[6] };
+		w = (struct hv_datetime){ .year = (uint16_t)(2000 + block[3]),
+					  .month = block[2],
+					  .day = block[5],
+					  .hour = block[4],
+					  .minute = block[7],
+					  .second = block[6] };
 	else
-		w = (struct hv_datetime){ (uint16_t)(2000 + block[8]),
-					  block[9],  block[10], block[11],
-					  block[12], block[13] };
+		w = (struct hv_datetime){ .year = (uint16_t)(2000 + block[8]),
+					  .month = block[9],
+					  .day = block[10],
+					  .hour = block[11],
+					  .minute = block[12],
+					  .second = block[13] };
 	vdev_current_time(0, ct);
 	hv_read_datetime(ct, &host);
 	c->clock_offset =
@@ -264,10 +282,7 @@ static void command(struct vdev_device *d, struct cuff *c)
 			refuse(d, c);
 			return;
 		}
-		if (c->has_clock &&
-		    addr < c->map->settings_read + c->map->time_offset +
-				   c->map->time_len &&
-		    addr + v[5] > c->map->settings_read + c->map->time_offset)
+		if (c->has_clock && reads_clock(c, addr, v[5]))
 			refresh_clock(c);
 		memcpy(a + 1, (const uint8_t[]){ 0x81, 0x00 }, 2);
 		memcpy(a + 3, v + 3, 3);
