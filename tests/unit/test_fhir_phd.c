@@ -1015,6 +1015,44 @@ static void test_every_metric_has_an_mdc_code(void **state)
 }
 
 /* The glucose code follows the sample type; LOINC only where it fits. */
+/* The activity metrics carry the published terms of the PHD health and
+ * fitness partition (129 × 65536 + term: MDC_HF_DISTANCE 103, MDC_HF_SPEED
+ * 110, MDC_HF_CAD 111, MDC_HF_ENERGY 119), not private codes. */
+static void test_health_and_fitness_codes(void **state)
+{
+	static const struct {
+		enum hv_metric metric;
+		const char *code, *display;
+	} published[] = {
+		{ HV_METRIC_DISTANCE, "8454247", "MDC_HF_DISTANCE" },
+		{ HV_METRIC_SPEED, "8454254", "MDC_HF_SPEED" },
+		{ HV_METRIC_CADENCE, "8454255", "MDC_HF_CAD" },
+		{ HV_METRIC_ENERGY_EXPENDED, "8454263", "MDC_HF_ENERGY" },
+	};
+	const struct kind generic = { "generic", "no_such_driver",
+				      fill_one_metric, "528457" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(published) / sizeof(published[0]); i++) {
+		const cJSON *obs, *first;
+		cJSON *bundle;
+
+		every_metric_next = published[i].metric;
+		bundle = bundle_for(&generic, &gateway);
+		obs = item(first_observation(bundle), "resource");
+		first = cJSON_GetArrayItem(item(item(obs, "code"), "coding"),
+					   0);
+		assert_string_equal(str(first, "code"), published[i].code);
+		assert_string_equal(str(first, "display"),
+				    published[i].display);
+		assert_non_null(strstr(
+			str(cJSON_GetArrayItem(item(obs, "identifier"), 0),
+			    "value"),
+			published[i].code));
+		cJSON_Delete(bundle);
+	}
+}
+
 static void test_glucose_sample_type(void **state)
 {
 	cJSON *record = record_json(&kinds[2], "alice", 1637582190);
@@ -1225,6 +1263,7 @@ int main(void)
 		cmocka_unit_test(test_eui64_from_address),
 		cmocka_unit_test(test_uuid5),
 		cmocka_unit_test(test_every_metric_has_an_mdc_code),
+		cmocka_unit_test(test_health_and_fitness_codes),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_glucose_sample_type),
 		cmocka_unit_test(test_glucose_control_solution),
