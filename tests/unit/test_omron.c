@@ -494,6 +494,7 @@ struct cuff {
 	bool keyed; /* a key is programmed */
 	uint8_t key[HV_OMRON_KEY_LEN];
 	bool unlocked, started;
+	int refuse_read; /* a read at this address is refused; -1 none */
 	uint8_t tx[HV_OMRON_FRAME_MAX]; /* a command across TX channels */
 	size_t tx_len;
 	/* notifications waiting: characteristic text, value */
@@ -548,6 +549,10 @@ static void cuff_command(struct cuff *c)
 		assert_true(c->started && c->unlocked);
 		assert_true(addr + v[5] <= sizeof(c->mem));
 		c->reads++;
+		if (addr == c->refuse_read) {
+			cuff_answer(c, 0x8f00, 0, 0, NULL, 0);
+			break;
+		}
 		cuff_answer(c, 0x8100, addr, v[5], c->mem + addr, v[5]);
 		break;
 	case HV_OMRON_WRITE:
@@ -736,6 +741,7 @@ static void cuff_init(struct cuff *c, const char *name)
 	memset(c->mem + c->mdl->settings_read, 0, 0x40);
 	memcpy(c->key, "homevitals-omron", 16);
 	c->keyed = true;
+	c->refuse_read = -1;
 }
 
 static bool stored_sys(const struct gateway *g, unsigned sys, int user)
@@ -892,6 +898,30 @@ static void test_conversation_clock_offset8_bad_block(void **state)
 	assert_int_equal(g.n_after_clock, 0);
 	assert_false(g.s.has_device_clock);
 	assert_int_equal(c.writes, 0);
+}
+
+/* The second half of the offset-8 block refused: the positions are read
+ * again and the records come without the cuff's clock, which is left
+ * alone. */
+static void test_conversation_clock_offset8_refused(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	cuff_init(&c, "HEM-7361T");
+	memset(&g, 0, sizeof(g));
+	g.s.last_sequence = -1;
+	c.refuse_read = c.mdl->settings_read + c.mdl->time_offset + 8;
+	cuff_measure(&c, 0, 121, 0);
+	cuff_measure(&c, 1, 140, 10);
+	assert_int_equal(run_session(&g, &c, "HEM-7361T"), 0);
+	assert_int_equal(g.n_stored, 2);
+	assert_int_equal(g.n_after_clock, 0);
+	assert_false(g.s.has_device_clock);
+	assert_int_equal(c.writes, 0);
+	/* positions, both halves, positions again, 2 write slots, 2 records */
+	assert_int_equal(c.reads, 1 + 2 + 1 + 2 + 2);
 }
 
 static void test_conversation_never_loses_a_record(void **state)
@@ -1079,6 +1109,7 @@ int main(void)
 		cmocka_unit_test(test_conversation_clock_read_first),
 		cmocka_unit_test(test_conversation_clock_offset8),
 		cmocka_unit_test(test_conversation_clock_offset8_bad_block),
+		cmocka_unit_test(test_conversation_clock_offset8_refused),
 		cmocka_unit_test(test_conversation_never_loses_a_record),
 		cmocka_unit_test(test_conversation_ring_wraps),
 		cmocka_unit_test(test_conversation_first_session_failure),
