@@ -18,7 +18,8 @@
  * its layout is known, end transmission (8f 00, code 0). Where the clock's
  * layout is known it is read before the records (omblepy reads it just
  * before setting it, after them): the records are then dated by its offset
- * from the gateway's clock. The record reads
+ * from the gateway's clock. The offset-8 block takes two reads (its date
+ * lies in the second 8 bytes). The record reads
  * loop by GOTO; a 2 x 100 ring read whole takes ~420 of the runner's 1024
  * transitions.
  */
@@ -687,6 +688,8 @@ enum {
 	ST_INDEX_WAIT,
 	ST_TIME_READ,
 	ST_TIME_READ_WAIT,
+	ST_TIME_READ_REST,
+	ST_TIME_READ_REST_WAIT,
 	ST_INDEX_AGAIN,
 	ST_INDEX_AGAIN_WAIT,
 	ST_RECORD,
@@ -1053,12 +1056,65 @@ static int on_time_read(struct hv_session *s, const uint8_t *v, size_t len)
 	if (!mdl || a.address != mdl->settings_read + mdl->time_offset)
 		return -EPROTO;
 	memcpy(st.kept, a.data, sizeof(st.kept));
+	if (mdl->time_layout == HV_OMRON_TIME_OFFSET8) {
+		/* the date lies in the block's second 8 bytes: read them too */
+		state_put(s, &st);
+		return goto_step(s, ST_TIME_READ_REST);
+	}
 	st.clock_read = 1;
 	/* The runner stamps the gateway's clock of this moment
 	 * (device_clock_read_usec 0: conversation.h). An unset clock is
 	 * kept too: a time fault. */
 	if (hv_omron_clock_of_prefix(mdl, a.data, a.count, &s->device_clock) ==
 	    0) {
+		s->has_device_clock = true;
+		s->device_clock_read_usec = 0;
+	}
+	return next_ring(s, mdl, &st, 0);
+}
+
+/* The offset-8 block's second half, at its address + 8: a read answer
+ * carries 8 bytes, and the read command takes any address (omblepy.py
+ * readContinuousEepromData reads a long block 8 or 16 bytes at a time, each
+ * at the address the last one ended). */
+static uint16_t rest_address(const struct hv_omron_model *mdl)
+{
+	return (uint16_t)(mdl->settings_read + mdl->time_offset +
+			  HV_OMRON_PREFIX);
+}
+
+static int payload_time_read_rest(const struct hv_session *s, uint8_t *buf,
+				  size_t size, size_t *ret_len)
+{
+	const struct hv_omron_model *mdl = hv_omron_model_of_quirks(s->quirks);
+
+	if (!mdl)
+		return -EOPNOTSUPP;
+	return payload_frame(HV_OMRON_READ, rest_address(mdl), HV_OMRON_PREFIX,
+			     NULL, 0, buf, size, ret_len);
+}
+
+/* Both halves: the clock when the block's checksum holds (the runner
+ * stamps the gateway's clock of this moment), and the clock is set after
+ * the records. A block that fails its checksum is not ours to rewrite:
+ * the records keep their own clock and the clock is left alone. */
+static int on_time_read_rest(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	const struct hv_omron_model *mdl = hv_omron_model_of_quirks(s->quirks);
+	struct omron_state st = state_get(s);
+	struct hv_omron_answer a;
+	uint8_t block[2 * HV_OMRON_PREFIX];
+	int k = answer_of(v, len, HV_OMRON_READ | HV_OMRON_ANSWER, &a);
+
+	if (k != HV_VALUE_DONE)
+		return k;
+	if (!mdl || a.count < HV_OMRON_PREFIX || a.address != rest_address(mdl))
+		return -EPROTO;
+	memcpy(block, st.kept, HV_OMRON_PREFIX);
+	memcpy(block + HV_OMRON_PREFIX, a.data, HV_OMRON_PREFIX);
+	if (hv_omron_time_parse(mdl, block, sizeof(block), &s->device_clock) ==
+	    0) {
+		st.clock_read = 1;
 		s->has_device_clock = true;
 		s->device_clock_read_usec = 0;
 	}
@@ -1187,6 +1243,8 @@ static const struct hv_step steps[_ST_MAX] = {
 	[ST_INDEX_WAIT] = WAIT_RX(on_index, ST_END_TX, "wait for the write positions"),
 	[ST_TIME_READ] = WRITE_TX(HV_OMRON_TX0, payload_time_read, "read the clock settings"),
 	[ST_TIME_READ_WAIT] = WAIT_RX(on_time_read, ST_INDEX_AGAIN, "wait for the clock settings"),
+	[ST_TIME_READ_REST] = WRITE_TX(HV_OMRON_TX0, payload_time_read_rest, "read the clock settings' second half"),
+	[ST_TIME_READ_REST_WAIT] = WAIT_RX(on_time_read_rest, ST_INDEX_AGAIN, "wait for the clock settings' second half"),
 	[ST_INDEX_AGAIN] = WRITE_TX(HV_OMRON_TX0, payload_index, "read the write positions again"),
 	[ST_INDEX_AGAIN_WAIT] = WAIT_RX(on_index_again, ST_END_TX, "wait for the write positions"),
 	[ST_RECORD] = WRITE_TX(HV_OMRON_TX0, payload_record, "read a record"),

@@ -173,7 +173,8 @@ size_t hv_omron_time_len(const struct hv_omron_model *mdl);
 /* The block to write: `kept` are the first bytes read back (2 or 8). */
 /* The cuff's clock from the first HV_OMRON_PREFIX bytes of its time block,
  * as the conversation reads them (the checksum lies beyond): classic layout
- * only (-EOPNOTSUPP otherwise, its clock lies beyond them too). */
+ * only (-EOPNOTSUPP otherwise: its clock lies beyond them, and the
+ * conversation reads the second 8 bytes too and takes hv_omron_time_parse). */
 int hv_omron_clock_of_prefix(const struct hv_omron_model *mdl,
 			     const uint8_t *p, size_t n,
 			     struct hv_datetime *ret);

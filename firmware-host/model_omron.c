@@ -28,11 +28,20 @@
  * per user whose low byte is the slot the next record goes to, and the
  * clock block (written back at settings_write).
  *
+ * Clock block (at settings_read + time_offset, omblepy's
+ * deviceSpecific/hem-7322t.py and hem-7361t.py): HEM-7322T 10 bytes (2 kept,
+ * month, year - 2000, hour, day, second, minute, 00, sum of the 9 before);
+ * HEM-7361T 16 bytes (8 kept, year - 2000, month, day, hour, minute,
+ * second, sum of the 14 before, 00).
+ *
  * Settings: "omron_model" ("HEM-7322T" default, or "HEM-7361T"),
  * "pairing_mode" (true: the -P- display; no key yet), "key" (hex, 16
  * bytes; default: none, or the one programmed), "records" [{readings,
- * time, user (0 or 1)}], fault "disconnect_after_reads" N (the link drops
- * right after the answer to the N-th memory read since the start).
+ * time, user (0 or 1)}], "clock_offset_s" (the cuff's clock runs, that
+ * many seconds ahead of the host's local time, negative behind, until the
+ * gateway sets it; without it the clock block stays zero), fault
+ * "disconnect_after_reads" N (the link drops right after the answer to the
+ * N-th memory read since the start).
  * Actions: "measure"/"store" (a record for "user").
  */
 #include <cjson/cJSON.h>
@@ -98,6 +107,8 @@ struct cuff {
 	size_t cmd_len;
 	int drop_after_reads; /* fault: the link drops after read N; 0 none */
 	int n_reads;
+	bool has_clock;	   /* "clock_offset_s" given: the clock runs */
+	long clock_offset; /* seconds ahead of the host's local time */
 	struct vdev_char *unlock, *rx[4], *tx[4], *model;
 };
 
@@ -151,6 +162,78 @@ static int store(struct vdev_device *d, struct cuff *c, const cJSON *o)
 	return 0;
 }
 
+static uint8_t sum_of(const uint8_t *p, size_t n)
+{
+	unsigned x = 0;
+
+	while (n--)
+		x += *p++;
+	return (uint8_t)x;
+}
+
+/* The clock block as it reads now: the running clock in the model's
+ * layout, the kept bytes as they are. */
+static void refresh_clock(struct cuff *c)
+{
+	uint8_t *b = c->mem + c->map->settings_read + c->map->time_offset;
+	uint8_t ct[10], y;
+
+	vdev_current_time(c->clock_offset, ct);
+	y = (uint8_t)(hv_le16(ct) - 2000);
+	if (c->map->time_len == 10) {
+		/* month, year, hour, day, second, minute, 00, sum */
+		b[2] = ct[2];
+		b[3] = y;
+		b[4] = ct[4];
+		b[5] = ct[3];
+		b[6] = ct[6];
+		b[7] = ct[5];
+		b[8] = 0;
+		b[9] = sum_of(b, 9);
+	} else {
+		/* year, month, day, hour, minute, second, sum, 00 */
+		b[8] = y;
+		memcpy(b + 9, ct + 2, 5);
+		b[14] = sum_of(b, 14);
+		b[15] = 0;
+	}
+}
+
+static bool reads_clock(const struct cuff *c, unsigned addr, unsigned n)
+{
+	unsigned from = c->map->settings_read + c->map->time_offset;
+
+	return addr < from + c->map->time_len && addr + n > from;
+}
+
+/* The gateway set the clock: it runs from the written time on. */
+static void clock_written(struct cuff *c, const uint8_t *block)
+{
+	struct hv_datetime w, host;
+	uint8_t ct[10];
+
+	if (!c->has_clock)
+		return;
+	if (c->map->time_len == 10)
+		w = (struct hv_datetime){ .year = (uint16_t)(2000 + block[3]),
+					  .month = block[2],
+					  .day = block[5],
+					  .hour = block[4],
+					  .minute = block[7],
+					  .second = block[6] };
+	else
+		w = (struct hv_datetime){ .year = (uint16_t)(2000 + block[8]),
+					  .month = block[9],
+					  .day = block[10],
+					  .hour = block[11],
+					  .minute = block[12],
+					  .second = block[13] };
+	vdev_current_time(0, ct);
+	hv_read_datetime(ct, &host);
+	c->clock_offset =
+		(long)(hv_datetime_to_unix(&w) - hv_datetime_to_unix(&host));
+}
+
 static void send_answer(struct vdev_device *d, struct cuff *c, uint8_t *v,
 			size_t len, const char *what)
 {
@@ -199,6 +282,8 @@ static void command(struct vdev_device *d, struct cuff *c)
 			refuse(d, c);
 			return;
 		}
+		if (c->has_clock && reads_clock(c, addr, v[5]))
+			refresh_clock(c);
 		memcpy(a + 1, (const uint8_t[]){ 0x81, 0x00 }, 2);
 		memcpy(a + 3, v + 3, 3);
 		memcpy(a + 6, c->mem + addr, v[5]);
@@ -226,6 +311,7 @@ static void command(struct vdev_device *d, struct cuff *c)
 					d->vdev, d->id,
 					"clock set to 20%02u-%02u-%02u %02u:%02u:%02u",
 					t[8], t[9], t[10], t[11], t[12], t[13]);
+			clock_written(c, t);
 		}
 		memcpy(a + 1, (const uint8_t[]){ 0x81, 0xc0 }, 2);
 		memcpy(a + 3, v + 3, 3);
@@ -333,6 +419,8 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	c->pairing_mode =
 		cJSON_IsTrue(cJSON_GetObjectItem(conf, "pairing_mode"));
 	c->drop_after_reads = vdev_conf_int(conf, "disconnect_after_reads", 0);
+	c->has_clock = cJSON_GetObjectItem(conf, "clock_offset_s") != NULL;
+	c->clock_offset = vdev_conf_int(conf, "clock_offset_s", 0);
 	{
 		const char *key =
 			cJSON_GetStringValue(cJSON_GetObjectItem(conf, "key"));

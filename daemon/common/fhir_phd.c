@@ -26,6 +26,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
 #define SYSTEM_PHD_CATEGORY \
 	"http://hl7.org/fhir/uv/phd/CodeSystem/PhdObservationCategories"
 #define SYSTEM_ABSENT "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+#define EXTENSION_ABSENT \
+	"http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 #define SYSTEM_DEVICE_IDS \
 	"http://terminology.hl7.org/CodeSystem/ContinuaDeviceIdentifiers"
 #define SYSTEM_ACT_REASON  "http://terminology.hl7.org/CodeSystem/v3-ActReason"
@@ -34,10 +36,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
 #define SYSTEM_V2_0136	   "http://terminology.hl7.org/CodeSystem/v2-0136"
 
 /*
- * IEEE 11073-10101 codes are partition × 65536 + term. Metrics with no
- * published term we could verify get a code of the private partition 1024
- * (MDC_PART_PRIV: 67108864 + n), which the IG allows (invariant mdc-1);
- * docs/fhir.md lists them.
+ * IEEE 11073-10101 codes are partition × 65536 + term. The activity terms
+ * are those of the PHD health and fitness partition (MDC_PART_PHD_HF 129,
+ * IEEE 11073-10441), as two public nomenclature tables give them alike
+ * (docs/fhir.md "Codes"). Metrics with no published term we could verify
+ * get a code of the private partition 1024 (MDC_PART_PRIV: 67108864 + n),
+ * which the IG allows (invariant mdc-1); docs/fhir.md says why for each.
  */
 
 struct phd_metric {
@@ -68,11 +72,11 @@ static const struct phd_metric phd_metrics[_HV_METRIC_MAX] = {
 	[HV_METRIC_METABOLIC_AGE]          = { "67108873", "MDCX_HOMEVITALS_METABOLIC_AGE", false, 0, NULL },
 	[HV_METRIC_HEART_RATE]             = { "147842", "MDC_ECG_HEART_RATE", true, 0, NULL },
 	[HV_METRIC_RR_INTERVAL]            = { "147240", "MDC_ECG_TIME_PD_RR_GL", false, 0, NULL },
-	[HV_METRIC_ENERGY_EXPENDED]        = { "67108874", "MDCX_HOMEVITALS_ENERGY_EXPENDED", false, 0, NULL },
+	[HV_METRIC_ENERGY_EXPENDED]        = { "8454263", "MDC_HF_ENERGY", false, 0, NULL },
 	[HV_METRIC_STEP_COUNT]             = { "67108875", "MDCX_HOMEVITALS_STEP_COUNT", false, 0, NULL },
-	[HV_METRIC_DISTANCE]               = { "67108876", "MDCX_HOMEVITALS_DISTANCE", false, 0, NULL },
-	[HV_METRIC_SPEED]                  = { "67108877", "MDCX_HOMEVITALS_SPEED", false, 0, NULL },
-	[HV_METRIC_CADENCE]                = { "67108878", "MDCX_HOMEVITALS_CADENCE", false, 0, NULL },
+	[HV_METRIC_DISTANCE]               = { "8454247", "MDC_HF_DISTANCE", false, 0, NULL },
+	[HV_METRIC_SPEED]                  = { "8454254", "MDC_HF_SPEED", false, 0, NULL },
+	[HV_METRIC_CADENCE]                = { "8454255", "MDC_HF_CAD", false, 0, NULL },
 	[HV_METRIC_STRIDE_LENGTH]          = { "67108879", "MDCX_HOMEVITALS_STRIDE_LENGTH", false, 0, NULL },
 	[HV_METRIC_SYSTOLIC_PRESSURE]      = { "150021", "MDC_PRESS_BLD_NONINV_SYS", true, 0, NULL },
 	[HV_METRIC_DIASTOLIC_PRESSURE]     = { "150022", "MDC_PRESS_BLD_NONINV_DIA", true, 0, NULL },
@@ -712,6 +716,27 @@ static const char *dis_value(const struct phd_record *pr, enum hv_dis_field f)
 	return dis && dis->value[f][0] ? dis->value[f] : NULL;
 }
 
+/*
+ * A device that told us no revision still needs one Device.version
+ * (PhdDevice: version[MDCType] 1..*), and R4 needs its value: the firmware
+ * revision every device has, its value absent for an unknown reason (the
+ * data-absent-reason extension on the primitive, as FHIR R4 allows on any
+ * element), rather than a made-up revision.
+ */
+static bool add_unknown_firmware_version(cJSON *versions)
+{
+	cJSON *v, *value, *exts, *ext;
+
+	return (v = append_object(versions)) &&
+	       add_concept(v, "type", SYSTEM_MDC, "531976",
+			   "MDC_ID_PROD_SPEC_FW", "Firmware revision") &&
+	       (value = cJSON_AddObjectToObject(v, "_value")) &&
+	       (exts = cJSON_AddArrayToObject(value, "extension")) &&
+	       (ext = append_object(exts)) &&
+	       cJSON_AddStringToObject(ext, "url", EXTENSION_ABSENT) &&
+	       cJSON_AddStringToObject(ext, "valueCode", "unknown");
+}
+
 /* Device.version: firmware, software and hardware revisions, typed with
  * the MDCDeviceVersionTypes codes (ValueSet.MDCDeviceVersionTypes.fsh; the
  * IG's example phd-74E8FFFEFF051C00.001C05FFE874.json). */
@@ -744,7 +769,10 @@ static bool add_versions(cJSON *device, const struct phd_record *pr)
 		    !cJSON_AddStringToObject(v, "value", value))
 			return false;
 	}
-	return true;
+	if (versions)
+		return true;
+	return (versions = cJSON_AddArrayToObject(device, "version")) &&
+	       add_unknown_firmware_version(versions);
 }
 
 static int add_phd_device(cJSON *entries, const struct phd_record *pr,

@@ -277,6 +277,7 @@ static void check_devices(const cJSON *bundle, const struct kind *k)
 				"resource");
 	const cJSON *id = cJSON_GetArrayItem(item(phd, "identifier"), 0);
 	const cJSON *spec = cJSON_GetArrayItem(item(phd, "specialization"), 0);
+	const cJSON *v;
 
 	assert_true(has_coding(item(phd, "type"), MDC, "65573"));
 	assert_true(has_coding(item(id, "type"),
@@ -288,6 +289,9 @@ static void check_devices(const cJSON *bundle, const struct kind *k)
 	assert_true(
 		has_coding(item(spec, "systemType"), MDC, k->specialization));
 	assert_non_null(str(spec, "version"));
+	assert_true(cJSON_GetArraySize(item(phd, "version")) >= 1);
+	cJSON_ArrayForEach(v, item(phd, "version"))
+		assert_true(str(v, "value") || item(v, "_value"));
 	assert_non_null(str(phd, "manufacturer"));
 	assert_non_null(str(phd, "modelNumber"));
 	assert_true(has_coding(item(phg, "type"), MDC, "531981"));
@@ -680,12 +684,31 @@ static const char *version_of(const cJSON *device, const char *mdc)
 	return NULL;
 }
 
+/* No revision known: one version, the firmware's, whose value is absent
+ * with the reason "unknown" (PhdDevice version[MDCType] 1..*; R4
+ * Device.version.value 1..1, here as an extension-only primitive). */
+static void check_firmware_unknown(const cJSON *phd)
+{
+	const cJSON *v = cJSON_GetArrayItem(item(phd, "version"), 0);
+	const cJSON *ext;
+
+	assert_int_equal(cJSON_GetArraySize(item(phd, "version")), 1);
+	assert_true(has_coding(item(v, "type"), MDC, "531976"));
+	assert_null(item(v, "value"));
+	ext = cJSON_GetArrayItem(item(item(v, "_value"), "extension"), 0);
+	assert_string_equal(
+		str(ext, "url"),
+		"http://hl7.org/fhir/StructureDefinition/data-absent-reason");
+	assert_string_equal(str(ext, "valueCode"), "unknown");
+}
+
 /* What the Device Information Service said goes into the PhdDevice: names,
  * serialNumber, the revisions typed MDC_ID_PROD_SPEC_FW/SW/HW (the IG's
  * ValueSet.MDCDeviceVersionTypes.fsh and its example device
  * phd-74E8FFFEFF051C00.001C05FFE874.json), and its System ID as SYSID, which
  * names the device in the Observations too. Without it: the driver's names,
- * no serial number, no versions, the SYSID derived from the address. */
+ * no serial number, the firmware version unknown, the SYSID derived from the
+ * address. */
 static void test_device_information(void **state)
 {
 	static const uint8_t system_id[8] = { 0x01, 0x02, 0x03, 0xFE,
@@ -735,7 +758,7 @@ static void test_device_information(void **state)
 	without = bundle_for(&kinds[0], &opt);
 	phd = item(entry_of_profile(without, HV_PHD_IG "PhdDevice"), "resource");
 	assert_null(item(phd, "serialNumber"));
-	assert_null(item(phd, "version"));
+	check_firmware_unknown(phd);
 	assert_string_not_equal(str(phd, "manufacturer"), "Nonin_Medical_Inc.");
 	check_bundle(without, &kinds[0]);
 
@@ -992,6 +1015,44 @@ static void test_every_metric_has_an_mdc_code(void **state)
 }
 
 /* The glucose code follows the sample type; LOINC only where it fits. */
+/* The activity metrics carry the published terms of the PHD health and
+ * fitness partition (129 × 65536 + term: MDC_HF_DISTANCE 103, MDC_HF_SPEED
+ * 110, MDC_HF_CAD 111, MDC_HF_ENERGY 119), not private codes. */
+static void test_health_and_fitness_codes(void **state)
+{
+	static const struct {
+		enum hv_metric metric;
+		const char *code, *display;
+	} published[] = {
+		{ HV_METRIC_DISTANCE, "8454247", "MDC_HF_DISTANCE" },
+		{ HV_METRIC_SPEED, "8454254", "MDC_HF_SPEED" },
+		{ HV_METRIC_CADENCE, "8454255", "MDC_HF_CAD" },
+		{ HV_METRIC_ENERGY_EXPENDED, "8454263", "MDC_HF_ENERGY" },
+	};
+	const struct kind generic = { "generic", "no_such_driver",
+				      fill_one_metric, "528457" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(published) / sizeof(published[0]); i++) {
+		const cJSON *obs, *first;
+		cJSON *bundle;
+
+		every_metric_next = published[i].metric;
+		bundle = bundle_for(&generic, &gateway);
+		obs = item(first_observation(bundle), "resource");
+		first = cJSON_GetArrayItem(item(item(obs, "code"), "coding"),
+					   0);
+		assert_string_equal(str(first, "code"), published[i].code);
+		assert_string_equal(str(first, "display"),
+				    published[i].display);
+		assert_non_null(strstr(
+			str(cJSON_GetArrayItem(item(obs, "identifier"), 0),
+			    "value"),
+			published[i].code));
+		cJSON_Delete(bundle);
+	}
+}
+
 static void test_glucose_sample_type(void **state)
 {
 	cJSON *record = record_json(&kinds[2], "alice", 1637582190);
@@ -1202,6 +1263,7 @@ int main(void)
 		cmocka_unit_test(test_eui64_from_address),
 		cmocka_unit_test(test_uuid5),
 		cmocka_unit_test(test_every_metric_has_an_mdc_code),
+		cmocka_unit_test(test_health_and_fitness_codes),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_glucose_sample_type),
 		cmocka_unit_test(test_glucose_control_solution),

@@ -494,6 +494,7 @@ struct cuff {
 	bool keyed; /* a key is programmed */
 	uint8_t key[HV_OMRON_KEY_LEN];
 	bool unlocked, started;
+	int refuse_read; /* a read at this address is refused; -1 none */
 	uint8_t tx[HV_OMRON_FRAME_MAX]; /* a command across TX channels */
 	size_t tx_len;
 	/* notifications waiting: characteristic text, value */
@@ -548,6 +549,10 @@ static void cuff_command(struct cuff *c)
 		assert_true(c->started && c->unlocked);
 		assert_true(addr + v[5] <= sizeof(c->mem));
 		c->reads++;
+		if (addr == c->refuse_read) {
+			cuff_answer(c, 0x8f00, 0, 0, NULL, 0);
+			break;
+		}
 		cuff_answer(c, 0x8100, addr, v[5], c->mem + addr, v[5]);
 		break;
 	case HV_OMRON_WRITE:
@@ -736,6 +741,7 @@ static void cuff_init(struct cuff *c, const char *name)
 	memset(c->mem + c->mdl->settings_read, 0, 0x40);
 	memcpy(c->key, "homevitals-omron", 16);
 	c->keyed = true;
+	c->refuse_read = -1;
 }
 
 static bool stored_sys(const struct gateway *g, unsigned sys, int user)
@@ -828,6 +834,96 @@ static void test_conversation_clock_read_first(void **state)
 	assert_int_equal(t.year, 2030);
 }
 
+/* The offset-8 layout (HEM-7361T and kin): the date lies in the block's
+ * second 8 bytes, beyond one read answer, so the block is read in two, the
+ * records are dated by the cuff's clock, and the clock is set afterwards
+ * with the kept bytes as read. */
+static void test_conversation_clock_offset8(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+	static const uint8_t kept[8] = { 0xc8, 0xa8, 0x01, 0x02,
+					 0x03, 0x04, 0x05, 0x06 };
+	const struct hv_datetime cuff_clock = { 2029, 12, 31, 22, 15, 30 };
+	uint8_t *clock;
+	struct hv_datetime t;
+
+	(void)state;
+	cuff_init(&c, "HEM-7361T");
+	memset(&g, 0, sizeof(g));
+	g.s.last_sequence = -1;
+	clock = c.mem + c.mdl->settings_read + c.mdl->time_offset;
+	assert_int_equal(hv_omron_time_block(c.mdl, kept, &cuff_clock, clock),
+			 0);
+	cuff_measure(&c, 0, 121, 0);
+	cuff_measure(&c, 1, 140, 10);
+	assert_int_equal(run_session(&g, &c, "HEM-7361T"), 0);
+	assert_int_equal(g.n_stored, 2);
+	assert_int_equal(g.n_after_clock, 2);
+	assert_true(g.s.has_device_clock);
+	assert_memory_equal(&g.s.device_clock, &cuff_clock, sizeof(cuff_clock));
+	assert_int_equal(g.s.device_clock_read_usec, 0);
+	/* positions, the clock in two halves, each ring's write slot and
+	 * record (the rings were read whole: their write slots are empty) */
+	assert_int_equal(c.reads, 1 + 2 + 2 + 2);
+	/* set afterwards at settings_write, the kept bytes unchanged */
+	assert_int_equal(c.writes, 1);
+	clock = c.mem + c.mdl->settings_write + c.mdl->time_offset;
+	assert_int_equal(hv_omron_time_parse(c.mdl, clock, 16, &t), 0);
+	assert_int_equal(t.year, 2030);
+	assert_int_equal(t.hour, 10);
+	assert_memory_equal(clock, kept, sizeof(kept));
+}
+
+/* An offset-8 block failing its checksum gives no clock: the records keep
+ * their own, and the block is not rewritten. */
+static void test_conversation_clock_offset8_bad_block(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+	const struct hv_datetime cuff_clock = { 2029, 12, 31, 22, 15, 30 };
+	uint8_t *clock;
+
+	(void)state;
+	cuff_init(&c, "HEM-7361T");
+	memset(&g, 0, sizeof(g));
+	g.s.last_sequence = -1;
+	clock = c.mem + c.mdl->settings_read + c.mdl->time_offset;
+	assert_int_equal(hv_omron_time_block(c.mdl, clock, &cuff_clock, clock),
+			 0);
+	clock[14] ^= 0x01;
+	cuff_measure(&c, 0, 121, 0);
+	assert_int_equal(run_session(&g, &c, "HEM-7361T"), 0);
+	assert_int_equal(g.n_stored, 1);
+	assert_int_equal(g.n_after_clock, 0);
+	assert_false(g.s.has_device_clock);
+	assert_int_equal(c.writes, 0);
+}
+
+/* The second half of the offset-8 block refused: the positions are read
+ * again and the records come without the cuff's clock, which is left
+ * alone. */
+static void test_conversation_clock_offset8_refused(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	cuff_init(&c, "HEM-7361T");
+	memset(&g, 0, sizeof(g));
+	g.s.last_sequence = -1;
+	c.refuse_read = c.mdl->settings_read + c.mdl->time_offset + 8;
+	cuff_measure(&c, 0, 121, 0);
+	cuff_measure(&c, 1, 140, 10);
+	assert_int_equal(run_session(&g, &c, "HEM-7361T"), 0);
+	assert_int_equal(g.n_stored, 2);
+	assert_int_equal(g.n_after_clock, 0);
+	assert_false(g.s.has_device_clock);
+	assert_int_equal(c.writes, 0);
+	/* positions, both halves, positions again, 2 write slots, 2 records */
+	assert_int_equal(c.reads, 1 + 2 + 1 + 2 + 2);
+}
+
 static void test_conversation_never_loses_a_record(void **state)
 {
 	static struct cuff c;
@@ -884,8 +980,9 @@ static void test_conversation_ring_wraps(void **state)
 	c.reads = 0;
 	assert_int_equal(run_session(&g, &c, "HEM-7155T"), 0);
 	assert_int_equal(g.n_stored, 63);
-	/* user 2's ring is still unknown: its empty write slot is looked at */
-	assert_int_equal(c.reads, 1 + 5 + 1 + 1);
+	/* user 2's ring is still unknown: its empty write slot is looked at;
+	 * the offset-8 clock block takes two reads */
+	assert_int_equal(c.reads, 1 + 5 + 1 + 2);
 	for (unsigned sys = 200; sys < 205; sys++)
 		assert_true(stored_sys(&g, sys, 0));
 	assert_int_equal(c.mem[mdl->settings_read], 3);
@@ -937,7 +1034,7 @@ static void test_conversation_first_session_wrapped(void **state)
 	assert_int_equal(g.n_stored, 60);
 	assert_false(stored_sys(&g, 101, 0)); /* overwritten on the cuff */
 	assert_true(stored_sys(&g, 102, 0) && stored_sys(&g, 161, 0));
-	assert_int_equal(c.reads, 1 + 60 + 1 + 1);
+	assert_int_equal(c.reads, 1 + 60 + 1 + 2);
 }
 
 static void test_conversation_pairing(void **state)
@@ -1010,6 +1107,9 @@ int main(void)
 		cmocka_unit_test(test_sequence_numbers),
 		cmocka_unit_test(test_conversation_new_records_only),
 		cmocka_unit_test(test_conversation_clock_read_first),
+		cmocka_unit_test(test_conversation_clock_offset8),
+		cmocka_unit_test(test_conversation_clock_offset8_bad_block),
+		cmocka_unit_test(test_conversation_clock_offset8_refused),
 		cmocka_unit_test(test_conversation_never_loses_a_record),
 		cmocka_unit_test(test_conversation_ring_wraps),
 		cmocka_unit_test(test_conversation_first_session_failure),
