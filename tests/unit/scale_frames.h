@@ -114,6 +114,25 @@ static inline bool sf_is_listed(const char *const *ids, const char *id)
 	return false;
 }
 
+/* None of the NULL-terminated ids claims f (another driver may). */
+static inline void sf_assert_not_claimed_by(const struct hv_frame *f,
+					    const char *const *ids)
+{
+	struct hv_measurement m;
+
+	hv_test_decode(f, &m);
+	assert_true(m.status == HV_STATUS_NOT_MINE || !sf_is_listed(ids, m.driver));
+}
+
+/* Decoded by id as a frame without a weighing: not final, no weight
+ * (unlike sf_assert_control, other readings may come with it). */
+static inline void sf_assert_weightless(const struct hv_measurement *m, const char *id)
+{
+	hv_test_assert_driver(m, id);
+	assert_false(m->final);
+	assert_null(hv_measurement_find(m, HV_METRIC_BODY_WEIGHT));
+}
+
 /* The reading of metric is value (to 1e-9). */
 static inline void sf_assert_reading(const struct hv_measurement *m,
 				     enum hv_metric metric, double value)
@@ -194,6 +213,48 @@ static inline void sf_roundtrip(const char *id, const char *name, bool final,
 	assert_int_equal(out.final, final);
 	for (size_t i = 0; i < n; i++)
 		hv_assert_near(hv_test_reading(&out, metrics[i]), values[i], 1e-6);
+}
+
+/*
+ * Encode a weight (and an impedance when ohm > 0, a heart rate when hr > 0)
+ * with id's encoder for target (a UUID text; NULL: the driver's default)
+ * and decode it again under name: weight to 6 g, impedance and heart rate
+ * to half a unit, no impedance when none was given, final kept; another
+ * target and a measurement without weight are refused.
+ */
+static inline void sf_roundtrip_to(const char *id, const char *name, const char *target,
+				   double kg, double ohm, double hr, bool final)
+{
+	const struct hv_driver *d = hv_driver_by_id(id);
+	struct hv_measurement in, out;
+	struct hv_frame f;
+	struct hv_uuid t, other = hv_uuid16(0x2a9d);
+
+	assert_non_null(d);
+	hv_measurement_init(&in, id);
+	in.final = final;
+	assert_int_equal(hv_measurement_add(&in, HV_METRIC_BODY_WEIGHT, kg), 0);
+	if (ohm > 0)
+		assert_int_equal(hv_measurement_add(&in, HV_METRIC_IMPEDANCE, ohm), 0);
+	if (hr > 0)
+		assert_int_equal(hv_measurement_add(&in, HV_METRIC_HEART_RATE, hr), 0);
+	if (target)
+		assert_int_equal(hv_uuid_parse(target, &t), 0);
+	assert_int_equal(d->encode(&in, target ? &t : NULL, &f), 0);
+	f.name = name;
+	hv_test_decode(&f, &out);
+	hv_test_assert_driver(&out, id);
+	hv_assert_near(hv_test_reading(&out, HV_METRIC_BODY_WEIGHT), kg, 0.006);
+	if (ohm > 0)
+		hv_assert_near(hv_test_reading(&out, HV_METRIC_IMPEDANCE), ohm, 0.51);
+	else
+		assert_null(hv_measurement_find(&out, HV_METRIC_IMPEDANCE));
+	if (hr > 0)
+		hv_assert_near(hv_test_reading(&out, HV_METRIC_HEART_RATE), hr, 0.51);
+	assert_int_equal(out.final, final);
+	assert_int_equal(d->encode(&in, &other, &f), -EINVAL);
+	hv_measurement_init(&in, id);
+	assert_int_equal(d->encode(&in, NULL, &f), -EINVAL);
 }
 
 /*
