@@ -158,6 +158,104 @@ static inline void sf_assert_not_driver(const struct hv_measurement *m, const ch
 	assert_true(m->driver == NULL || strcmp(m->driver, id) != 0);
 }
 
+/* --- tables of frames ------------------------------------------------------
+ *
+ * A family's test may list its frames with what its driver must make of
+ * each (struct sf_case) and check them in one go (sf_check_cases); the
+ * frames, the values and where they come from stay in the family's file.
+ */
+
+#define SF_MAX_READINGS 8
+
+/* A reading a decoded frame must carry, to 1e-9. */
+struct sf_reading {
+	enum hv_metric metric;
+	double value;
+};
+
+/* What the family's driver makes of a frame. */
+enum sf_outcome {
+	SF_OK, /* decoded, final or not */
+	SF_FINAL, /* a final measurement */
+	SF_LIVE, /* a measurement, not final */
+	SF_CONTROL, /* a protocol frame: not final, no readings */
+	SF_INVALID, /* claimed and rejected */
+	SF_NOT_OURS, /* decoded by another driver, or by none */
+};
+
+/*
+ * A frame: the device's name, the characteristic (16-bit UUID text), the
+ * bytes as hex and how their checksum is written (as hv_test_gatt), the
+ * outcome and the readings it carries. With `only`, they are all it
+ * carries.
+ */
+struct sf_case {
+	const char *name;
+	const char *chr;
+	const char *hex;
+	enum hv_test_checksum cs;
+	enum sf_outcome outcome;
+	bool only;
+	size_t n_readings;
+	struct sf_reading readings[SF_MAX_READINGS];
+};
+
+/* The readings of an sf_case initializer: SF_READINGS({ metric, value }, …) */
+#define SF_READINGS(...)                                                       \
+	.n_readings = sizeof((struct sf_reading[]){ __VA_ARGS__ }) /           \
+		      sizeof(struct sf_reading),                               \
+	.readings = { __VA_ARGS__ }
+
+/* m carries each of the n readings (to 1e-9). */
+static inline void sf_assert_readings(const struct hv_measurement *m,
+				      const struct sf_reading *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		hv_assert_near(hv_test_reading(m, want[i].metric), want[i].value, 1e-9);
+}
+
+/* Decode c's frame through the registry into *f and *m: id's outcome is
+ * c's, with c's readings. */
+static inline void sf_decode_case(const struct sf_case *c, const char *id,
+				  struct hv_frame *f, struct hv_measurement *m)
+{
+	hv_test_gatt(f, c->name, c->chr, c->hex, c->cs);
+	switch (c->outcome) {
+	case SF_OK:
+		sf_decode_as(f, m, id);
+		break;
+	case SF_FINAL:
+		sf_decode_final(f, m, id);
+		break;
+	case SF_LIVE:
+		sf_decode_live(f, m, id);
+		break;
+	case SF_CONTROL:
+		sf_decode_control(f, m, id);
+		break;
+	case SF_INVALID:
+		sf_decode_invalid(f, m, id);
+		break;
+	case SF_NOT_OURS:
+		hv_test_decode(f, m);
+		sf_assert_not_driver(m, id);
+		break;
+	}
+	sf_assert_readings(m, c->readings, c->n_readings);
+	if (c->only)
+		assert_int_equal(m->n_readings, c->n_readings);
+}
+
+/* sf_decode_case() of each of the n cases. */
+static inline void sf_check_cases(const char *id, const struct sf_case *cases, size_t n)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	for (size_t i = 0; i < n; i++)
+		sf_decode_case(&cases[i], id, &f, &m);
+}
+
 /* The session a conversation test runs in: a fixed clock, user 3. */
 static inline struct hv_session sf_session(const char *name)
 {
@@ -598,6 +696,66 @@ static inline void sf_assert_final(const struct hv_measurement *m, const char *i
 	if (more)
 		assert_true(m->more_packets);
 	sf_assert_weight(m, kg);
+}
+
+/* --- a replayed weigh-in, table-driven --------------------------------------- */
+
+/* An ohm of struct sf_weighin_frame: the value must carry no impedance. */
+#define SF_NO_IMPEDANCE (-1.0)
+
+/*
+ * A value of a weigh-in and what the session must decode from it: SF_LIVE
+ * (a settling kg), SF_FINAL (the final kg, with packets to follow when
+ * more) or SF_OK (decoded, nothing more said); an impedance of ohm when
+ * above 0, none with SF_NO_IMPEDANCE, unchecked with 0.
+ */
+struct sf_weighin_frame {
+	struct sf_value value;
+	enum sf_outcome outcome;
+	double kg;
+	bool more;
+	double ohm;
+};
+
+/* Replay the n frames through id's session with the device named name
+ * (sf_replay); each decodes as it says. */
+static inline void sf_replay_weighin(struct sf_session_run *r, const char *id,
+				     const char *name,
+				     const struct sf_weighin_frame *frames, size_t n)
+{
+	struct sf_value v[SF_MAX_FRAMES];
+
+	assert_true(n <= SF_MAX_FRAMES);
+	for (size_t i = 0; i < n; i++)
+		v[i] = frames[i].value;
+	sf_replay(r, id, name, v, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct sf_weighin_frame *w = &frames[i];
+
+		if (w->outcome == SF_LIVE)
+			sf_assert_live(&r->m[i], id, w->kg);
+		else if (w->outcome == SF_FINAL)
+			sf_assert_final(&r->m[i], id, w->kg, w->more);
+		else
+			sf_assert_ok(&r->m[i], id);
+		if (w->ohm > 0)
+			hv_assert_near(hv_test_reading(&r->m[i], HV_METRIC_IMPEDANCE),
+				       w->ohm, 1e-9);
+		else if (w->ohm < 0)
+			assert_null(hv_measurement_find(&r->m[i], HV_METRIC_IMPEDANCE));
+	}
+}
+
+/* What the session decoded stores one weighing: kg joined with ohm. */
+static inline void sf_assert_stored_weighin(const struct sf_session_run *r, double kg,
+					    double ohm)
+{
+	struct sf_sink out;
+
+	sf_stored(r, &out);
+	assert_int_equal(out.n, 1);
+	sf_assert_stored(&out.records[0], HV_METRIC_BODY_WEIGHT, kg);
+	sf_assert_stored(&out.records[0], HV_METRIC_IMPEDANCE, ohm);
 }
 
 /* The session a payload test builds frames in: a fixed clock, no user
