@@ -167,11 +167,14 @@ static inline void sf_assert_not_driver(const struct hv_measurement *m, const ch
 
 #define SF_MAX_READINGS 8
 
-/* A reading a decoded frame must carry, to 1e-9. */
+/* A reading a decoded frame must carry, to 1e-9; SF_ABSENT as the value:
+ * one it must not carry. */
 struct sf_reading {
 	enum hv_metric metric;
 	double value;
 };
+
+#define SF_ABSENT NAN
 
 /* What the family's driver makes of a frame. */
 enum sf_outcome {
@@ -181,10 +184,12 @@ enum sf_outcome {
 	SF_CONTROL, /* a protocol frame: not final, no readings */
 	SF_INVALID, /* claimed and rejected */
 	SF_NOT_OURS, /* decoded by another driver, or by none */
+	SF_NOT_MINE, /* decoded by no driver */
 };
 
 /*
- * A frame: the device's name, the characteristic (16-bit UUID text), the
+ * A frame: the device's name, the characteristic (16-bit UUID text; NULL:
+ * an advert's manufacturer data, company ID first, as hv_test_mfr), the
  * bytes as hex and how their checksum is written (as hv_test_gatt), the
  * outcome and the readings it carries. With `only`, they are all it
  * carries.
@@ -206,12 +211,22 @@ struct sf_case {
 		      sizeof(struct sf_reading),                               \
 	.readings = { __VA_ARGS__ }
 
-/* m carries each of the n readings (to 1e-9). */
-static inline void sf_assert_readings(const struct hv_measurement *m,
-				      const struct sf_reading *want, size_t n)
+/* m carries each of the n readings (to 1e-9), none of those SF_ABSENT;
+ * returns how many it must carry. */
+static inline size_t sf_assert_readings(const struct hv_measurement *m,
+					const struct sf_reading *want, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	size_t carried = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(want[i].value)) {
+			assert_null(hv_measurement_find(m, want[i].metric));
+			continue;
+		}
 		hv_assert_near(hv_test_reading(m, want[i].metric), want[i].value, 1e-9);
+		carried++;
+	}
+	return carried;
 }
 
 /* Decode c's frame through the registry into *f and *m: id's outcome is
@@ -219,7 +234,12 @@ static inline void sf_assert_readings(const struct hv_measurement *m,
 static inline void sf_decode_case(const struct sf_case *c, const char *id,
 				  struct hv_frame *f, struct hv_measurement *m)
 {
-	hv_test_gatt(f, c->name, c->chr, c->hex, c->cs);
+	size_t carried;
+
+	if (c->chr)
+		hv_test_gatt(f, c->name, c->chr, c->hex, c->cs);
+	else
+		hv_test_mfr(f, c->name, c->hex);
 	switch (c->outcome) {
 	case SF_OK:
 		sf_decode_as(f, m, id);
@@ -240,10 +260,14 @@ static inline void sf_decode_case(const struct sf_case *c, const char *id,
 		hv_test_decode(f, m);
 		sf_assert_not_driver(m, id);
 		break;
+	case SF_NOT_MINE:
+		sf_assert_not_mine(f);
+		hv_test_decode(f, m);
+		break;
 	}
-	sf_assert_readings(m, c->readings, c->n_readings);
+	carried = sf_assert_readings(m, c->readings, c->n_readings);
 	if (c->only)
-		assert_int_equal(m->n_readings, c->n_readings);
+		assert_int_equal(m->n_readings, carried);
 }
 
 /* sf_decode_case() of each of the n cases. */
