@@ -38,6 +38,15 @@ static const struct hv_profile sf_female30 = { .height_m = 1.67, .age_years = 30
 static const struct hv_profile sf_male35 = { .height_m = 1.80, .age_years = 35,
 					     .sex = HV_SEX_MALE };
 
+/* A reading a decoded frame must carry, to 1e-9; SF_ABSENT as the value:
+ * one it must not carry. */
+struct sf_reading {
+	enum hv_metric metric;
+	double value;
+};
+
+#define SF_ABSENT NAN
+
 /* Claimed by id and rejected: status invalid with a reason. */
 static inline void sf_assert_invalid(const struct hv_measurement *m, const char *id)
 {
@@ -166,15 +175,6 @@ static inline void sf_assert_not_driver(const struct hv_measurement *m, const ch
  */
 
 #define SF_MAX_READINGS 8
-
-/* A reading a decoded frame must carry, to 1e-9; SF_ABSENT as the value:
- * one it must not carry. */
-struct sf_reading {
-	enum hv_metric metric;
-	double value;
-};
-
-#define SF_ABSENT NAN
 
 /* What the family's driver makes of a frame. */
 enum sf_outcome {
@@ -311,13 +311,13 @@ static inline void sf_assert_step_bytes(const char *id, const char *what,
 }
 
 /*
- * Encode a measurement of n metrics with id's encoder, decode it again
- * through the registry under name and quirks: id claims it, final and
- * every value come back (to 1e-6).
+ * Encode a measurement of the n readings with id's encoder, decode it
+ * again through the registry under name and quirks: id claims it, final
+ * and every value come back (to 1e-6).
  */
 static inline void sf_roundtrip(const char *id, const char *name, bool final,
-				const enum hv_metric *metrics, const double *values,
-				size_t n, unsigned quirks)
+				const struct sf_reading *readings, size_t n,
+				unsigned quirks)
 {
 	const struct hv_driver *d = hv_driver_by_id(id);
 	struct hv_measurement in, out;
@@ -327,15 +327,26 @@ static inline void sf_roundtrip(const char *id, const char *name, bool final,
 	hv_measurement_init(&in, id);
 	in.final = final;
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(hv_measurement_add(&in, metrics[i], values[i]), 0);
+		assert_int_equal(hv_measurement_add(&in, readings[i].metric,
+						    readings[i].value), 0);
 	assert_int_equal(d->encode(&in, NULL, &f), 0);
 	f.name = name;
 	f.quirks = quirks;
 	sf_decode_as(&f, &out, id);
 	assert_int_equal(out.final, final);
 	for (size_t i = 0; i < n; i++)
-		hv_assert_near(hv_test_reading(&out, metrics[i]), values[i], 1e-6);
+		hv_assert_near(hv_test_reading(&out, readings[i].metric),
+			       readings[i].value, 1e-6);
 }
+
+/* sf_roundtrip() of the readings listed:
+ * SF_ROUNDTRIP(id, name, final, quirks, { metric, value }, …) */
+#define SF_ROUNDTRIP(id, name, final, quirks, ...)                             \
+	sf_roundtrip((id), (name), (final),                                    \
+		     (const struct sf_reading[]){ __VA_ARGS__ },               \
+		     sizeof((struct sf_reading[]){ __VA_ARGS__ }) /            \
+			     sizeof(struct sf_reading),                        \
+		     (quirks))
 
 /*
  * Encode a weight (and an impedance when ohm > 0, a heart rate when hr > 0)

@@ -80,14 +80,16 @@ static void test_digoo_conversation(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_digoo_dgso38h_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric comp6[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_BODY_FAT_PERCENT, HV_METRIC_BODY_WATER_PERCENT, HV_METRIC_MUSCLE_PERCENT, HV_METRIC_BONE_MASS, HV_METRIC_VISCERAL_FAT_RATING, };
-	static const double digoo[] = { 72.45, 21.3, 55.2, 38.4, 3.1, 8.5 };
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double kg[] = { 72.45 };
-
 	(void)state;
-	sf_roundtrip("digoo_dgso38h", "Mengii", true, comp6, digoo, 6, 0);
-	sf_roundtrip("digoo_dgso38h", "Mengii", false, w, kg, 1, 0);
+	SF_ROUNDTRIP("digoo_dgso38h", "Mengii", true, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.45 },
+		     { HV_METRIC_BODY_FAT_PERCENT, 21.3 },
+		     { HV_METRIC_BODY_WATER_PERCENT, 55.2 },
+		     { HV_METRIC_MUSCLE_PERCENT, 38.4 },
+		     { HV_METRIC_BONE_MASS, 3.1 },
+		     { HV_METRIC_VISCERAL_FAT_RATING, 8.5 });
+	SF_ROUNDTRIP("digoo_dgso38h", "Mengii", false, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.45 });
 }
 
 int main(void)

@@ -58,14 +58,12 @@ static void test_ebelter_conversation(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_ebelter_b2_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric wfat[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_BODY_FAT_PERCENT };
-	static const double ebelter[] = { 72.4, 21.3 };
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double kg1[] = { 72.4 };
-
 	(void)state;
-	sf_roundtrip("ebelter_b2", "Body Fat-B2", true, wfat, ebelter, 2, 0);
-	sf_roundtrip("ebelter_b2", "Body Fat-B2", true, w, kg1, 1, 0);
+	SF_ROUNDTRIP("ebelter_b2", "Body Fat-B2", true, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.4 },
+		     { HV_METRIC_BODY_FAT_PERCENT, 21.3 });
+	SF_ROUNDTRIP("ebelter_b2", "Body Fat-B2", true, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.4 });
 }
 
 int main(void)

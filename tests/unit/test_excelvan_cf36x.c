@@ -60,11 +60,14 @@ static void test_excelvan_conversation(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_excelvan_cf36x_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric comp6[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_BODY_FAT_PERCENT, HV_METRIC_BODY_WATER_PERCENT, HV_METRIC_MUSCLE_PERCENT, HV_METRIC_BONE_MASS, HV_METRIC_VISCERAL_FAT_RATING, };
-	static const double full[] = { 72.4, 21.3, 55.2, 38.4, 3.1, 9 };
-
 	(void)state;
-	sf_roundtrip("excelvan_cf36x", "Electronic Scale", true, comp6, full, 6, 0);
+	SF_ROUNDTRIP("excelvan_cf36x", "Electronic Scale", true, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.4 },
+		     { HV_METRIC_BODY_FAT_PERCENT, 21.3 },
+		     { HV_METRIC_BODY_WATER_PERCENT, 55.2 },
+		     { HV_METRIC_MUSCLE_PERCENT, 38.4 },
+		     { HV_METRIC_BONE_MASS, 3.1 },
+		     { HV_METRIC_VISCERAL_FAT_RATING, 9 });
 }
 
 int main(void)

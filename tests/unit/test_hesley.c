@@ -62,11 +62,13 @@ static void test_hesley_conversation(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_hesley_encoder_roundtrip(void **state)
 {
-	static const double hesley[] = { 72.45, 21.3, 55.2, 38.4, 3.1 };
-	static const enum hv_metric comp[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_BODY_FAT_PERCENT, HV_METRIC_BODY_WATER_PERCENT, HV_METRIC_MUSCLE_PERCENT, HV_METRIC_BONE_MASS, };
-
 	(void)state;
-	sf_roundtrip("hesley", "YunChen", true, comp, hesley, 5, 0);
+	SF_ROUNDTRIP("hesley", "YunChen", true, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.45 },
+		     { HV_METRIC_BODY_FAT_PERCENT, 21.3 },
+		     { HV_METRIC_BODY_WATER_PERCENT, 55.2 },
+		     { HV_METRIC_MUSCLE_PERCENT, 38.4 },
+		     { HV_METRIC_BONE_MASS, 3.1 });
 }
 
 int main(void)
