@@ -223,15 +223,51 @@ static int consent_to_json(const struct hv_consent *c, cJSON **ret)
 	return 0;
 }
 
+/* The rows of `consent list`; a row's times are formatted into the buffers. */
+struct consent_rows {
+	const struct hv_consent *list;
+	char recorded[32], revoked[32];
+};
+
+static int consent_row_json(void *userdata, size_t i, cJSON **ret)
+{
+	const struct consent_rows *rows = userdata;
+
+	return consent_to_json(&rows->list[i], ret);
+}
+
+static int consent_row_cells(void *userdata, size_t i, const char **cells)
+{
+	struct consent_rows *rows = userdata;
+	const struct hv_consent *c = &rows->list[i];
+
+	format_usec(c->recorded_usec, rows->recorded, sizeof(rows->recorded));
+	format_usec(c->revoked_usec, rows->revoked, sizeof(rows->revoked));
+	cells[0] = c->person;
+	cells[1] = c->audience;
+	cells[2] = c->metrics;
+	cells[3] = c->daily ? "daily" : "each";
+	cells[4] = c->from_date[0] ? c->from_date : NULL;
+	cells[5] = c->device_details ? "yes" : "no";
+	cells[6] = rows->recorded;
+	cells[7] = c->recorded_by[0] ? c->recorded_by : NULL;
+	cells[8] = c->revoked_usec ? rows->revoked : NULL;
+	return 0;
+}
+
 static int consent_list(const struct consent_args *a)
 {
 	_cleanup_(hv_store_closep) struct hv_store *s = NULL;
 	_cleanup_free_ struct hv_consent *list = NULL;
-	_cleanup_(cli_table_done) struct cli_table t = { 0 };
 	static const char *const headers[] = { "PERSON", "AUDIENCE", "METRICS",
 					       "GRANULARITY", "FROM", "DEVICE",
 					       "RECORDED", "BY", "REVOKED" };
-	size_t n = 0;
+	struct consent_rows rows = { 0 };
+	struct cli_listing l = { .headers = headers,
+				 .n_columns = ELEMENTSOF(headers),
+				 .userdata = &rows,
+				 .to_json = consent_row_json,
+				 .to_cells = consent_row_cells };
 	int r;
 
 	r = cli_open_store("consent list", &a->store, CLI_OPEN_READ, &s);
@@ -245,71 +281,16 @@ static int consent_list(const struct consent_args *a)
 			return cli_person_error("consent list", s, r,
 						a->person);
 	}
-	r = hv_store_consent_list(s, a->person, a->all, &list, &n);
+	r = hv_store_consent_list(s, a->person, a->all, &list, &l.n_rows);
 	if (r < 0)
 		return cli_store_error("consent list", s, r, "listing consents");
-	if (a->json) {
-		_cleanup_(cJSON_Deletep) cJSON *arr = cJSON_CreateArray();
-		_cleanup_free_ char *text = NULL;
-
-		if (!arr)
-			return CLI_EXIT_FAILURE;
-		for (size_t i = 0; i < n; i++) {
-			cJSON *o;
-
-			if (consent_to_json(&list[i], &o) < 0)
-				return CLI_EXIT_FAILURE;
-			cJSON_AddItemToArray(arr, o);
-		}
-		text = cJSON_Print(arr);
-		if (!text)
-			return CLI_EXIT_FAILURE;
-		puts(text);
-		return CLI_EXIT_OK;
-	}
-	if (n == 0) {
+	if (!a->json && l.n_rows == 0) {
 		printf("No consent%s: nothing is shared with any audience\n",
 		       a->all ? "" : " in force");
 		return CLI_EXIT_OK;
 	}
-	if (cli_table_init(&t, headers, ELEMENTSOF(headers)) < 0)
-		return CLI_EXIT_FAILURE;
-	for (size_t i = 0; i < n; i++) {
-		const struct hv_consent *c = &list[i];
-		char recorded[32], revoked[32];
-		const char *cells[ELEMENTSOF(headers)];
-
-		format_usec(c->recorded_usec, recorded, sizeof(recorded));
-		format_usec(c->revoked_usec, revoked, sizeof(revoked));
-		cells[0] = c->person;
-		cells[1] = c->audience;
-		cells[2] = c->metrics;
-		cells[3] = c->daily ? "daily" : "each";
-		cells[4] = c->from_date[0] ? c->from_date : NULL;
-		cells[5] = c->device_details ? "yes" : "no";
-		cells[6] = recorded;
-		cells[7] = c->recorded_by[0] ? c->recorded_by : NULL;
-		cells[8] = c->revoked_usec ? revoked : NULL;
-		if (cli_table_add(&t, cells) < 0)
-			return CLI_EXIT_FAILURE;
-	}
-	cli_table_print(&t, stdout);
-	return CLI_EXIT_OK;
-}
-
-static int need_person_audience(const char *verb, int n_args)
-{
-	if (n_args < 3) {
-		fprintf(stderr, "homevitals consent %s: PERSON AUDIENCE expected\n",
-			verb);
-		return CLI_EXIT_USAGE;
-	}
-	if (n_args > 3) {
-		fprintf(stderr, "homevitals consent %s: too many arguments\n",
-			verb);
-		return CLI_EXIT_USAGE;
-	}
-	return CLI_EXIT_OK;
+	rows.list = list;
+	return cli_listing_print(&l, a->json);
 }
 
 int cli_consent(int argc, char **argv)
@@ -328,8 +309,9 @@ int cli_consent(int argc, char **argv)
 	};
 	struct consent_args a = { 0 };
 	const char *verb = "list";
-	int c, n_args, r;
-	bool grant_options;
+	char cmd[64];
+	int c, n_args, min = 0, max, r;
+	bool is_grant, is_revoke, is_list;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
@@ -365,40 +347,34 @@ int cli_consent(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
+	if (argc - optind >= 1)
+		verb = argv[optind++];
 	n_args = argc - optind;
-	if (n_args >= 1)
-		verb = argv[optind];
-	if (n_args >= 2)
-		a.person = argv[optind + 1];
-	if (n_args >= 3)
-		a.audience = argv[optind + 2];
-	if (a.person && !cli_person_id_valid(a.person)) {
-		fprintf(stderr, "homevitals consent %s: '%s' is not a person id\n",
-			verb, a.person);
-		return CLI_EXIT_USAGE;
-	}
-	grant_options = a.metrics || a.daily || a.from || a.device_details ||
-			a.by;
-	if (strcmp(verb, "grant") == 0) {
-		r = need_person_audience(verb, n_args);
-		return r ? r : consent_grant(&a);
-	}
-	if (grant_options) {
+	is_grant = strcmp(verb, "grant") == 0;
+	is_revoke = strcmp(verb, "revoke") == 0;
+	is_list = strcmp(verb, "list") == 0 || strcmp(verb, "ls") == 0;
+	if (is_grant || is_revoke)
+		min = max = 2;
+	else if (is_list)
+		max = 1;
+	else
+		max = n_args; /* an unknown verb is refused below */
+	(void)snprintf(cmd, sizeof(cmd), "consent %s", is_list ? "list" : verb);
+	r = cli_person_audience_args(cmd, argv + optind, n_args, min, max,
+				     &a.person, &a.audience);
+	if (r)
+		return r;
+	if (is_grant)
+		return consent_grant(&a);
+	if (a.metrics || a.daily || a.from || a.device_details || a.by) {
 		fprintf(stderr, "homevitals consent %s: --metrics, --daily, --from, --device-details and --by belong to 'grant'\n",
 			verb);
 		return CLI_EXIT_USAGE;
 	}
-	if (strcmp(verb, "revoke") == 0) {
-		r = need_person_audience(verb, n_args);
-		return r ? r : consent_revoke(&a);
-	}
-	if (strcmp(verb, "list") == 0 || strcmp(verb, "ls") == 0) {
-		if (n_args > 2) {
-			fprintf(stderr, "homevitals consent list: takes at most a PERSON\n");
-			return CLI_EXIT_USAGE;
-		}
+	if (is_revoke)
+		return consent_revoke(&a);
+	if (is_list)
 		return consent_list(&a);
-	}
 	fprintf(stderr, "homevitals consent: unknown action '%s' (grant, revoke, list)\n",
 		verb);
 	return CLI_EXIT_USAGE;
@@ -451,6 +427,52 @@ static void seen_as(const struct audience_ids *ids, const struct hv_shared_row *
 	(void)snprintf(measurement, HV_ID_MAX, "m-%s", m + 3);
 }
 
+/* The rows of `homevitals shared`; a row's texts are made into the buffers. */
+struct shared_rows {
+	const struct audience_ids *ids;
+	const struct hv_shared_row *rows;
+	char when[32], acked[32], as_person[HV_PERSON_MAX], as_id[HV_ID_MAX];
+};
+
+static void shared_row_texts(struct shared_rows *sr, size_t i)
+{
+	format_usec(sr->rows[i].time_usec, sr->when, sizeof(sr->when));
+	format_usec(sr->rows[i].acked_usec, sr->acked, sizeof(sr->acked));
+	seen_as(sr->ids, &sr->rows[i], sr->as_person, sr->as_id);
+}
+
+static int shared_row_json(void *userdata, size_t i, cJSON **ret)
+{
+	struct shared_rows *sr = userdata;
+	_cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
+
+	shared_row_texts(sr, i);
+	if (!o ||
+	    !cJSON_AddStringToObject(o, "measurement", sr->rows[i].measurement_id) ||
+	    !cJSON_AddStringToObject(o, "audience", sr->rows[i].audience) ||
+	    !cJSON_AddStringToObject(o, "seen_as", sr->as_id) ||
+	    !cJSON_AddStringToObject(o, "person_seen_as", sr->as_person) ||
+	    !cJSON_AddStringToObject(o, "time", sr->when) ||
+	    !cJSON_AddStringToObject(o, "acknowledged", sr->acked))
+		return -ENOMEM;
+	*ret = TAKE_PTR(o);
+	return 0;
+}
+
+static int shared_row_cells(void *userdata, size_t i, const char **cells)
+{
+	struct shared_rows *sr = userdata;
+
+	shared_row_texts(sr, i);
+	cells[0] = sr->when;
+	cells[1] = sr->rows[i].audience;
+	cells[2] = sr->as_id;
+	cells[3] = sr->as_person;
+	cells[4] = sr->acked;
+	cells[5] = sr->rows[i].measurement_id;
+	return 0;
+}
+
 int cli_shared(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -463,12 +485,17 @@ int cli_shared(int argc, char **argv)
 	};
 	_cleanup_(hv_store_closep) struct hv_store *s = NULL;
 	_cleanup_free_ struct hv_shared_row *rows = NULL;
-	_cleanup_(cli_table_done) struct cli_table t = { 0 };
 	static const char *const headers[] = { "MEASURED", "AUDIENCE", "SEEN AS",
 					       "AS PERSON", "ACKNOWLEDGED",
 					       "MEASUREMENT" };
 	struct cli_store_options so = { 0 };
 	struct audience_ids ids = { 0 };
+	struct shared_rows sr = { .ids = &ids };
+	struct cli_listing l = { .headers = headers,
+				 .n_columns = ELEMENTSOF(headers),
+				 .userdata = &sr,
+				 .to_json = shared_row_json,
+				 .to_cells = shared_row_cells };
 	struct hv_config_error err;
 	const char *audience = NULL, *since = NULL, *person;
 	struct hv_person p;
@@ -528,67 +555,18 @@ int cli_shared(int argc, char **argv)
 			     &ids.cfg, &err, NULL, NULL);
 	/* Read-only: no secret yet means nothing was sent under a pseudonym. */
 	ids.have_secret = hv_store_pseudonym_secret(s, ids.secret) >= 0;
-	if (json) {
-		_cleanup_(cJSON_Deletep) cJSON *arr = cJSON_CreateArray();
-		_cleanup_free_ char *text = NULL;
-
-		for (size_t i = 0; arr && i < n; i++) {
-			char when[32], acked[32], as_person[HV_PERSON_MAX],
-				as_id[HV_ID_MAX];
-			cJSON *o = cJSON_CreateObject();
-
-			if (!o)
-				break;
-			cJSON_AddItemToArray(arr, o);
-			format_usec(rows[i].time_usec, when, sizeof(when));
-			format_usec(rows[i].acked_usec, acked, sizeof(acked));
-			seen_as(&ids, &rows[i], as_person, as_id);
-			if (!cJSON_AddStringToObject(o, "measurement", rows[i].measurement_id) ||
-			    !cJSON_AddStringToObject(o, "audience", rows[i].audience) ||
-			    !cJSON_AddStringToObject(o, "seen_as", as_id) ||
-			    !cJSON_AddStringToObject(o, "person_seen_as", as_person) ||
-			    !cJSON_AddStringToObject(o, "time", when) ||
-			    !cJSON_AddStringToObject(o, "acknowledged", acked))
-				break;
-		}
-		text = arr ? cJSON_Print(arr) : NULL;
-		explicit_bzero(ids.secret, sizeof(ids.secret));
-		hv_config_done(&ids.cfg);
-		if (!text)
-			return CLI_EXIT_FAILURE;
-		puts(text);
-		return CLI_EXIT_OK;
-	}
-	if (n == 0) {
+	sr.rows = rows;
+	l.n_rows = n;
+	r = CLI_EXIT_OK;
+	if (!json && n == 0)
 		printf("Nothing about %s was acknowledged by %s%s%s\n", person,
 		       audience ? "audience " : "any audience",
 		       audience ? audience : "", since ? " in that time" : "");
-		explicit_bzero(ids.secret, sizeof(ids.secret));
-		hv_config_done(&ids.cfg);
-		return CLI_EXIT_OK;
-	}
-	r = cli_table_init(&t, headers, ELEMENTSOF(headers));
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		char when[32], acked[32], as_person[HV_PERSON_MAX], as_id[HV_ID_MAX];
-		const char *cells[ELEMENTSOF(headers)];
-
-		format_usec(rows[i].time_usec, when, sizeof(when));
-		format_usec(rows[i].acked_usec, acked, sizeof(acked));
-		seen_as(&ids, &rows[i], as_person, as_id);
-		cells[0] = when;
-		cells[1] = rows[i].audience;
-		cells[2] = as_id;
-		cells[3] = as_person;
-		cells[4] = acked;
-		cells[5] = rows[i].measurement_id;
-		r = cli_table_add(&t, cells);
-	}
+	else
+		r = cli_listing_print(&l, json);
 	explicit_bzero(ids.secret, sizeof(ids.secret));
 	hv_config_done(&ids.cfg);
-	if (r < 0)
-		return CLI_EXIT_FAILURE;
-	cli_table_print(&t, stdout);
-	return CLI_EXIT_OK;
+	return r;
 }
 
 /* --- homevitals acl: the broker's side of an audience ----------------------- */

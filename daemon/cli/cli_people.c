@@ -321,84 +321,88 @@ static int person_to_json(const struct hv_person *p, cJSON **ret)
 	return 0;
 }
 
+/* The rows of `people list`; a row's texts are made into the buffers. */
+struct people_rows {
+	const struct hv_person *people;
+	const struct hv_consent *consents;
+	size_t n_consents;
+	char height[32], range[80], last[40], shared[256];
+};
+
+static int people_row_json(void *userdata, size_t i, cJSON **ret)
+{
+	const struct people_rows *pr = userdata;
+	_cleanup_(cJSON_Deletep) cJSON *o = NULL;
+
+	if (person_to_json(&pr->people[i], &o) < 0 ||
+	    consents_to_json(o, pr->people[i].id, pr->consents,
+			     pr->n_consents) < 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(o);
+	return 0;
+}
+
+static int people_row_cells(void *userdata, size_t i, const char **cells)
+{
+	struct people_rows *pr = userdata;
+	const struct hv_person *p = &pr->people[i];
+
+	(void)snprintf(pr->height, sizeof(pr->height), "-");
+	if (p->height_m > 0)
+		(void)snprintf(pr->height, sizeof(pr->height), "%.2f m",
+			       p->height_m);
+	weight_range_text(p, pr->range, sizeof(pr->range));
+	(void)snprintf(pr->last, sizeof(pr->last), "-");
+	if (p->last_weight_kg > 0) {
+		cli_format_number(p->last_weight_kg, pr->last,
+				  sizeof(pr->last) - 4);
+		strcat(pr->last, " kg");
+	}
+	shared_text(p->id, pr->consents, pr->n_consents, pr->shared,
+		    sizeof(pr->shared));
+	cells[0] = p->id;
+	cells[1] = p->name[0] ? p->name : NULL;
+	cells[2] = pr->height;
+	cells[3] = p->birth_date[0] ? p->birth_date : NULL;
+	cells[4] = p->sex != HV_SEX_UNKNOWN ? hv_sex_name(p->sex) : NULL;
+	cells[5] = pr->range;
+	cells[6] = pr->last;
+	cells[7] = pr->shared[0] ? pr->shared : NULL;
+	return 0;
+}
+
 static int people_list(const struct people_args *a)
 {
 	_cleanup_(hv_store_closep) struct hv_store *s = NULL;
 	_cleanup_free_ struct hv_person *people = NULL;
 	_cleanup_free_ struct hv_consent *consents = NULL;
-	_cleanup_(cli_table_done) struct cli_table t = { 0 };
 	static const char *const headers[] = { "ID",  "NAME",	  "HEIGHT",
 					       "BORN", "SEX",	  "WEIGHT RANGE",
 					       "LAST WEIGHT", "SHARED WITH" };
-	size_t n = 0, n_consents = 0;
+	struct people_rows pr = { 0 };
+	struct cli_listing l = { .headers = headers,
+				 .n_columns = ELEMENTSOF(headers),
+				 .userdata = &pr,
+				 .to_json = people_row_json,
+				 .to_cells = people_row_cells };
 	int r;
 
 	r = cli_open_store("people list", &a->store, CLI_OPEN_READ, &s);
 	if (r)
 		return r;
-	r = hv_store_people_list(s, &people, &n);
+	r = hv_store_people_list(s, &people, &l.n_rows);
 	if (r < 0)
 		return cli_store_error("people list", s, r, "listing people");
-	r = hv_store_consent_list(s, NULL, false, &consents, &n_consents);
+	r = hv_store_consent_list(s, NULL, false, &consents, &pr.n_consents);
 	if (r < 0)
 		return cli_store_error("people list", s, r, "listing consents");
-	if (a->json) {
-		_cleanup_(cJSON_Deletep) cJSON *arr = cJSON_CreateArray();
-		_cleanup_free_ char *text = NULL;
-
-		if (!arr)
-			return CLI_EXIT_FAILURE;
-		for (size_t i = 0; i < n; i++) {
-			cJSON *o;
-
-			if (person_to_json(&people[i], &o) < 0)
-				return CLI_EXIT_FAILURE;
-			cJSON_AddItemToArray(arr, o);
-			if (consents_to_json(o, people[i].id, consents,
-					     n_consents) < 0)
-				return CLI_EXIT_FAILURE;
-		}
-		text = cJSON_Print(arr);
-		if (!text)
-			return CLI_EXIT_FAILURE;
-		puts(text);
-		return CLI_EXIT_OK;
-	}
-	if (n == 0) {
+	if (!a->json && l.n_rows == 0) {
 		printf("No people yet: add one with 'homevitals people add --id ID --name NAME …'\n");
 		return CLI_EXIT_OK;
 	}
-	if (cli_table_init(&t, headers, ELEMENTSOF(headers)) < 0)
-		return CLI_EXIT_FAILURE;
-	for (size_t i = 0; i < n; i++) {
-		const struct hv_person *p = &people[i];
-		char height[32] = "-", range[80], last[40] = "-", shared[256];
-		const char *cells[ELEMENTSOF(headers)];
-
-		if (p->height_m > 0)
-			(void)snprintf(height, sizeof(height), "%.2f m",
-				       p->height_m);
-		weight_range_text(p, range, sizeof(range));
-		if (p->last_weight_kg > 0) {
-			cli_format_number(p->last_weight_kg, last,
-					  sizeof(last) - 4);
-			strcat(last, " kg");
-		}
-		cells[0] = p->id;
-		cells[1] = p->name[0] ? p->name : NULL;
-		cells[2] = height;
-		cells[3] = p->birth_date[0] ? p->birth_date : NULL;
-		cells[4] = p->sex != HV_SEX_UNKNOWN ? hv_sex_name(p->sex) : NULL;
-		cells[5] = range;
-		cells[6] = last;
-		shared_text(p->id, consents, n_consents, shared,
-			    sizeof(shared));
-		cells[7] = shared[0] ? shared : NULL;
-		if (cli_table_add(&t, cells) < 0)
-			return CLI_EXIT_FAILURE;
-	}
-	cli_table_print(&t, stdout);
-	return CLI_EXIT_OK;
+	pr.people = people;
+	pr.consents = consents;
+	return cli_listing_print(&l, a->json);
 }
 
 int cli_people(int argc, char **argv)

@@ -15,6 +15,8 @@
 #include "daemon/common/config.h"
 #include "daemon/ingest/ingest.h"
 
+DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
+
 /* --- finding and opening the store ------------------------------------------ */
 
 static void ignore_warning(const char *message, void *userdata)
@@ -411,6 +413,34 @@ bool cli_person_id_valid(const char *id)
 	return true;
 }
 
+int cli_person_audience_args(const char *cmd, char *const *args, int n,
+			     int min, int max, const char **ret_person,
+			     const char **ret_audience)
+{
+	if (n >= 1 && !cli_person_id_valid(args[0])) {
+		fprintf(stderr, "homevitals %s: '%s' is not a person id\n", cmd,
+			args[0]);
+		return CLI_EXIT_USAGE;
+	}
+	if (n < min) {
+		fprintf(stderr, "homevitals %s: %s expected\n", cmd,
+			min > 1 ? "PERSON AUDIENCE" : "PERSON");
+		return CLI_EXIT_USAGE;
+	}
+	if (n > max) {
+		if (max > 1)
+			fprintf(stderr, "homevitals %s: too many arguments\n", cmd);
+		else
+			fprintf(stderr, "homevitals %s: takes at most a PERSON\n",
+				cmd);
+		return CLI_EXIT_USAGE;
+	}
+	*ret_person = n >= 1 ? args[0] : NULL;
+	if (ret_audience)
+		*ret_audience = n >= 2 ? args[1] : NULL;
+	return CLI_EXIT_OK;
+}
+
 int cli_parse_address(const char *text, char ret[HV_ADDRESS_MAX])
 {
 	if (!text || strlen(text) != 17)
@@ -557,6 +587,47 @@ void cli_table_done(struct cli_table *t)
 		free(t->cells[i]);
 	free(t->cells);
 	*t = (struct cli_table){ 0 };
+}
+
+static int listing_print_json(const struct cli_listing *l)
+{
+	_cleanup_(cJSON_Deletep) cJSON *arr = cJSON_CreateArray();
+	_cleanup_free_ char *text = NULL;
+
+	if (!arr)
+		return CLI_EXIT_FAILURE;
+	for (size_t i = 0; i < l->n_rows; i++) {
+		cJSON *o;
+
+		if (l->to_json(l->userdata, i, &o) < 0)
+			return CLI_EXIT_FAILURE;
+		cJSON_AddItemToArray(arr, o);
+	}
+	text = cJSON_Print(arr);
+	if (!text)
+		return CLI_EXIT_FAILURE;
+	puts(text);
+	return CLI_EXIT_OK;
+}
+
+static int listing_print_table(const struct cli_listing *l)
+{
+	_cleanup_(cli_table_done) struct cli_table t = { 0 };
+	_cleanup_free_ const char **cells = calloc(l->n_columns, sizeof(*cells));
+
+	if (!cells || cli_table_init(&t, l->headers, l->n_columns) < 0)
+		return CLI_EXIT_FAILURE;
+	for (size_t i = 0; i < l->n_rows; i++)
+		if (l->to_cells(l->userdata, i, cells) < 0 ||
+		    cli_table_add(&t, cells) < 0)
+			return CLI_EXIT_FAILURE;
+	cli_table_print(&t, stdout);
+	return CLI_EXIT_OK;
+}
+
+int cli_listing_print(const struct cli_listing *l, bool json)
+{
+	return json ? listing_print_json(l) : listing_print_table(l);
 }
 
 void cli_format_number(double v, char *buf, size_t size)

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include <cjson/cJSON.h>
+
 #include "daemon/common/config.h"
 #include "daemon/store/store.h"
 
@@ -95,6 +97,16 @@ int cli_parse_int(const char *text, long min, long max, long *ret);
 /* A pseudonymous person id, as MQTT topics carry it: letters, digits,
  * '.', '_', '-', starting with a letter or digit, at most 63 bytes. */
 bool cli_person_id_valid(const char *id);
+/*
+ * The PERSON [AUDIENCE] arguments of `homevitals CMD` ("consent grant"):
+ * args[0..n) is what follows the verb, at least min and at most max of
+ * them; the first must be a person id. *ret_person is the first and
+ * *ret_audience (may be NULL) the second, NULL when absent. Otherwise
+ * prints why on stderr and returns CLI_EXIT_USAGE; 0 on success.
+ */
+int cli_person_audience_args(const char *cmd, char *const *args, int n,
+			     int min, int max, const char **ret_person,
+			     const char **ret_audience);
 /* "AA:BB:CC:DD:EE:FF" (hex, either case) into upper case. */
 int cli_parse_address(const char *text, char ret[HV_ADDRESS_MAX]);
 
@@ -149,6 +161,24 @@ int cli_table_init(struct cli_table *t, const char *const *headers,
 int cli_table_add(struct cli_table *t, const char *const *cells);
 void cli_table_print(const struct cli_table *t, FILE *out);
 void cli_table_done(struct cli_table *t);
+
+/*
+ * A list a subcommand prints on stdout, as one JSON array or as an aligned
+ * table: row i is made by to_json (a new object), or by to_cells, which
+ * fills n_columns cells that may point into userdata until the next row.
+ */
+struct cli_listing {
+	const char *const *headers;
+	size_t n_columns;
+	size_t n_rows;
+	void *userdata;
+	int (*to_json)(void *userdata, size_t i, cJSON **ret);
+	int (*to_cells)(void *userdata, size_t i, const char **cells);
+};
+
+/* CLI_EXIT_OK, or CLI_EXIT_FAILURE when a row cannot be made (nothing is
+ * printed then). */
+int cli_listing_print(const struct cli_listing *l, bool json);
 
 /* A number without trailing zeros ("65", "65.25"). */
 void cli_format_number(double v, char *buf, size_t size);

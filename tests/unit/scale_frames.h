@@ -38,6 +38,15 @@ static const struct hv_profile sf_female30 = { .height_m = 1.67, .age_years = 30
 static const struct hv_profile sf_male35 = { .height_m = 1.80, .age_years = 35,
 					     .sex = HV_SEX_MALE };
 
+/* A reading a decoded frame must carry, to 1e-9; SF_ABSENT as the value:
+ * one it must not carry. */
+struct sf_reading {
+	enum hv_metric metric;
+	double value;
+};
+
+#define SF_ABSENT NAN
+
 /* Claimed by id and rejected: status invalid with a reason. */
 static inline void sf_assert_invalid(const struct hv_measurement *m, const char *id)
 {
@@ -114,6 +123,25 @@ static inline bool sf_is_listed(const char *const *ids, const char *id)
 	return false;
 }
 
+/* None of the NULL-terminated ids claims f (another driver may). */
+static inline void sf_assert_not_claimed_by(const struct hv_frame *f,
+					    const char *const *ids)
+{
+	struct hv_measurement m;
+
+	hv_test_decode(f, &m);
+	assert_true(m.status == HV_STATUS_NOT_MINE || !sf_is_listed(ids, m.driver));
+}
+
+/* Decoded by id as a frame without a weighing: not final, no weight
+ * (unlike sf_assert_control, other readings may come with it). */
+static inline void sf_assert_weightless(const struct hv_measurement *m, const char *id)
+{
+	hv_test_assert_driver(m, id);
+	assert_false(m->final);
+	assert_null(hv_measurement_find(m, HV_METRIC_BODY_WEIGHT));
+}
+
 /* The reading of metric is value (to 1e-9). */
 static inline void sf_assert_reading(const struct hv_measurement *m,
 				     enum hv_metric metric, double value)
@@ -137,6 +165,119 @@ static inline void sf_assert_device_time(const struct hv_measurement *m, int yea
 static inline void sf_assert_not_driver(const struct hv_measurement *m, const char *id)
 {
 	assert_true(m->driver == NULL || strcmp(m->driver, id) != 0);
+}
+
+/* --- tables of frames ------------------------------------------------------
+ *
+ * A family's test may list its frames with what its driver must make of
+ * each (struct sf_case) and check them in one go (sf_check_cases); the
+ * frames, the values and where they come from stay in the family's file.
+ */
+
+#define SF_MAX_READINGS 8
+
+/* What the family's driver makes of a frame. */
+enum sf_outcome {
+	SF_OK, /* decoded, final or not */
+	SF_FINAL, /* a final measurement */
+	SF_LIVE, /* a measurement, not final */
+	SF_CONTROL, /* a protocol frame: not final, no readings */
+	SF_INVALID, /* claimed and rejected */
+	SF_NOT_OURS, /* decoded by another driver, or by none */
+	SF_NOT_MINE, /* decoded by no driver */
+};
+
+/*
+ * A frame: the device's name, the characteristic (16-bit UUID text; NULL:
+ * an advert's manufacturer data, company ID first, as hv_test_mfr), the
+ * bytes as hex and how their checksum is written (as hv_test_gatt), the
+ * outcome and the readings it carries. With `only`, they are all it
+ * carries.
+ */
+struct sf_case {
+	const char *name;
+	const char *chr;
+	const char *hex;
+	enum hv_test_checksum cs;
+	enum sf_outcome outcome;
+	bool only;
+	size_t n_readings;
+	struct sf_reading readings[SF_MAX_READINGS];
+};
+
+/* The readings of an sf_case initializer: SF_READINGS({ metric, value }, …) */
+#define SF_READINGS(...)                                                       \
+	.n_readings = sizeof((struct sf_reading[]){ __VA_ARGS__ }) /           \
+		      sizeof(struct sf_reading),                               \
+	.readings = { __VA_ARGS__ }
+
+/* m carries each of the n readings (to 1e-9), none of those SF_ABSENT;
+ * returns how many it must carry. */
+static inline size_t sf_assert_readings(const struct hv_measurement *m,
+					const struct sf_reading *want, size_t n)
+{
+	size_t carried = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(want[i].value)) {
+			assert_null(hv_measurement_find(m, want[i].metric));
+			continue;
+		}
+		hv_assert_near(hv_test_reading(m, want[i].metric), want[i].value, 1e-9);
+		carried++;
+	}
+	return carried;
+}
+
+/* Decode c's frame through the registry into *f and *m: id's outcome is
+ * c's, with c's readings. */
+static inline void sf_decode_case(const struct sf_case *c, const char *id,
+				  struct hv_frame *f, struct hv_measurement *m)
+{
+	size_t carried;
+
+	if (c->chr)
+		hv_test_gatt(f, c->name, c->chr, c->hex, c->cs);
+	else
+		hv_test_mfr(f, c->name, c->hex);
+	switch (c->outcome) {
+	case SF_OK:
+		sf_decode_as(f, m, id);
+		break;
+	case SF_FINAL:
+		sf_decode_final(f, m, id);
+		break;
+	case SF_LIVE:
+		sf_decode_live(f, m, id);
+		break;
+	case SF_CONTROL:
+		sf_decode_control(f, m, id);
+		break;
+	case SF_INVALID:
+		sf_decode_invalid(f, m, id);
+		break;
+	case SF_NOT_OURS:
+		hv_test_decode(f, m);
+		sf_assert_not_driver(m, id);
+		break;
+	case SF_NOT_MINE:
+		sf_assert_not_mine(f);
+		hv_test_decode(f, m);
+		break;
+	}
+	carried = sf_assert_readings(m, c->readings, c->n_readings);
+	if (c->only)
+		assert_int_equal(m->n_readings, carried);
+}
+
+/* sf_decode_case() of each of the n cases. */
+static inline void sf_check_cases(const char *id, const struct sf_case *cases, size_t n)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	for (size_t i = 0; i < n; i++)
+		sf_decode_case(&cases[i], id, &f, &m);
 }
 
 /* The session a conversation test runs in: a fixed clock, user 3. */
@@ -170,13 +311,13 @@ static inline void sf_assert_step_bytes(const char *id, const char *what,
 }
 
 /*
- * Encode a measurement of n metrics with id's encoder, decode it again
- * through the registry under name and quirks: id claims it, final and
- * every value come back (to 1e-6).
+ * Encode a measurement of the n readings with id's encoder, decode it
+ * again through the registry under name and quirks: id claims it, final
+ * and every value come back (to 1e-6).
  */
 static inline void sf_roundtrip(const char *id, const char *name, bool final,
-				const enum hv_metric *metrics, const double *values,
-				size_t n, unsigned quirks)
+				const struct sf_reading *readings, size_t n,
+				unsigned quirks)
 {
 	const struct hv_driver *d = hv_driver_by_id(id);
 	struct hv_measurement in, out;
@@ -186,14 +327,67 @@ static inline void sf_roundtrip(const char *id, const char *name, bool final,
 	hv_measurement_init(&in, id);
 	in.final = final;
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(hv_measurement_add(&in, metrics[i], values[i]), 0);
+		assert_int_equal(hv_measurement_add(&in, readings[i].metric,
+						    readings[i].value), 0);
 	assert_int_equal(d->encode(&in, NULL, &f), 0);
 	f.name = name;
 	f.quirks = quirks;
 	sf_decode_as(&f, &out, id);
 	assert_int_equal(out.final, final);
 	for (size_t i = 0; i < n; i++)
-		hv_assert_near(hv_test_reading(&out, metrics[i]), values[i], 1e-6);
+		hv_assert_near(hv_test_reading(&out, readings[i].metric),
+			       readings[i].value, 1e-6);
+}
+
+/* sf_roundtrip() of the readings listed:
+ * SF_ROUNDTRIP(id, name, final, quirks, { metric, value }, …) */
+#define SF_ROUNDTRIP(id, name, final, quirks, ...)                             \
+	sf_roundtrip((id), (name), (final),                                    \
+		     (const struct sf_reading[]){ __VA_ARGS__ },               \
+		     sizeof((struct sf_reading[]){ __VA_ARGS__ }) /            \
+			     sizeof(struct sf_reading),                        \
+		     (quirks))
+
+/*
+ * Encode a weight (and an impedance when ohm > 0, a heart rate when hr > 0)
+ * with id's encoder for target (a UUID text; NULL: the driver's default)
+ * and decode it again under name: weight to 6 g, impedance and heart rate
+ * to half a unit, no impedance when none was given, final kept; another
+ * target and a measurement without weight are refused.
+ */
+static inline void sf_roundtrip_to(const char *id, const char *name, const char *target,
+				   double kg, double ohm, double hr, bool final)
+{
+	const struct hv_driver *d = hv_driver_by_id(id);
+	struct hv_measurement in, out;
+	struct hv_frame f;
+	struct hv_uuid t, other = hv_uuid16(0x2a9d);
+
+	assert_non_null(d);
+	hv_measurement_init(&in, id);
+	in.final = final;
+	assert_int_equal(hv_measurement_add(&in, HV_METRIC_BODY_WEIGHT, kg), 0);
+	if (ohm > 0)
+		assert_int_equal(hv_measurement_add(&in, HV_METRIC_IMPEDANCE, ohm), 0);
+	if (hr > 0)
+		assert_int_equal(hv_measurement_add(&in, HV_METRIC_HEART_RATE, hr), 0);
+	if (target)
+		assert_int_equal(hv_uuid_parse(target, &t), 0);
+	assert_int_equal(d->encode(&in, target ? &t : NULL, &f), 0);
+	f.name = name;
+	hv_test_decode(&f, &out);
+	hv_test_assert_driver(&out, id);
+	hv_assert_near(hv_test_reading(&out, HV_METRIC_BODY_WEIGHT), kg, 0.006);
+	if (ohm > 0)
+		hv_assert_near(hv_test_reading(&out, HV_METRIC_IMPEDANCE), ohm, 0.51);
+	else
+		assert_null(hv_measurement_find(&out, HV_METRIC_IMPEDANCE));
+	if (hr > 0)
+		hv_assert_near(hv_test_reading(&out, HV_METRIC_HEART_RATE), hr, 0.51);
+	assert_int_equal(out.final, final);
+	assert_int_equal(d->encode(&in, &other, &f), -EINVAL);
+	hv_measurement_init(&in, id);
+	assert_int_equal(d->encode(&in, NULL, &f), -EINVAL);
 }
 
 /*
@@ -537,6 +731,66 @@ static inline void sf_assert_final(const struct hv_measurement *m, const char *i
 	if (more)
 		assert_true(m->more_packets);
 	sf_assert_weight(m, kg);
+}
+
+/* --- a replayed weigh-in, table-driven --------------------------------------- */
+
+/* An ohm of struct sf_weighin_frame: the value must carry no impedance. */
+#define SF_NO_IMPEDANCE (-1.0)
+
+/*
+ * A value of a weigh-in and what the session must decode from it: SF_LIVE
+ * (a settling kg), SF_FINAL (the final kg, with packets to follow when
+ * more) or SF_OK (decoded, nothing more said); an impedance of ohm when
+ * above 0, none with SF_NO_IMPEDANCE, unchecked with 0.
+ */
+struct sf_weighin_frame {
+	struct sf_value value;
+	enum sf_outcome outcome;
+	double kg;
+	bool more;
+	double ohm;
+};
+
+/* Replay the n frames through id's session with the device named name
+ * (sf_replay); each decodes as it says. */
+static inline void sf_replay_weighin(struct sf_session_run *r, const char *id,
+				     const char *name,
+				     const struct sf_weighin_frame *frames, size_t n)
+{
+	struct sf_value v[SF_MAX_FRAMES];
+
+	assert_true(n <= SF_MAX_FRAMES);
+	for (size_t i = 0; i < n; i++)
+		v[i] = frames[i].value;
+	sf_replay(r, id, name, v, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct sf_weighin_frame *w = &frames[i];
+
+		if (w->outcome == SF_LIVE)
+			sf_assert_live(&r->m[i], id, w->kg);
+		else if (w->outcome == SF_FINAL)
+			sf_assert_final(&r->m[i], id, w->kg, w->more);
+		else
+			sf_assert_ok(&r->m[i], id);
+		if (w->ohm > 0)
+			hv_assert_near(hv_test_reading(&r->m[i], HV_METRIC_IMPEDANCE),
+				       w->ohm, 1e-9);
+		else if (w->ohm < 0)
+			assert_null(hv_measurement_find(&r->m[i], HV_METRIC_IMPEDANCE));
+	}
+}
+
+/* What the session decoded stores one weighing: kg joined with ohm. */
+static inline void sf_assert_stored_weighin(const struct sf_session_run *r, double kg,
+					    double ohm)
+{
+	struct sf_sink out;
+
+	sf_stored(r, &out);
+	assert_int_equal(out.n, 1);
+	sf_assert_stored(&out.records[0], HV_METRIC_BODY_WEIGHT, kg);
+	sf_assert_stored(&out.records[0], HV_METRIC_IMPEDANCE, ohm);
 }
 
 /* The session a payload test builds frames in: a fixed clock, no user

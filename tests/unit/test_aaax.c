@@ -79,13 +79,9 @@ static void test_aaax(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_aaax_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double kg[] = { 72.45 };
-	static const double heavy[] = { 180.001 };
-
 	(void)state;
-	sf_roundtrip("aaax", "AAA002", true, w, kg, 1, 0);
-	sf_roundtrip("aaax", "AAA013", false, w, heavy, 1, 0);
+	SF_ROUNDTRIP("aaax", "AAA002", true, 0, { HV_METRIC_BODY_WEIGHT, 72.45 });
+	SF_ROUNDTRIP("aaax", "AAA013", false, 0, { HV_METRIC_BODY_WEIGHT, 180.001 });
 }
 
 int main(void)

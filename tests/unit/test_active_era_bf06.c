@@ -146,14 +146,12 @@ static void test_active_era_conversation(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_active_era_bf06_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double kg[] = { 72.45 };
-	static const enum hv_metric wz[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_IMPEDANCE };
-	static const double es[] = { 72.45, 500 };
-
 	(void)state;
-	sf_roundtrip("active_era_bf06", "AE BS-06", false, w, kg, 1, 0);
-	sf_roundtrip("active_era_bf06", "AE BS-06", true, wz, es, 2, 1u | 72450u << 8);
+	SF_ROUNDTRIP("active_era_bf06", "AE BS-06", false, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.45 });
+	SF_ROUNDTRIP("active_era_bf06", "AE BS-06", true, 1u | 72450u << 8,
+		     { HV_METRIC_BODY_WEIGHT, 72.45 },
+		     { HV_METRIC_IMPEDANCE, 500 });
 }
 
 int main(void)

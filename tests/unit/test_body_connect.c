@@ -154,14 +154,14 @@ static void test_body_connect_conversation(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_body_connect_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double kg[] = { 72.45 };
-	static const enum hv_metric bc_comp[] = { HV_METRIC_BODY_FAT_PERCENT, HV_METRIC_BODY_WATER_PERCENT, HV_METRIC_MUSCLE_PERCENT, HV_METRIC_BONE_MASS, };
-	static const double bc[] = { 17.6, 61.6, 42.7, 3.6 };
-
 	(void)state;
-	sf_roundtrip("body_connect", "1BODY CONNECT", true, w, kg, 1, 0);
-	sf_roundtrip("body_connect", "1X-LINE", true, bc_comp, bc, 4, 1);
+	SF_ROUNDTRIP("body_connect", "1BODY CONNECT", true, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.45 });
+	SF_ROUNDTRIP("body_connect", "1X-LINE", true, 1,
+		     { HV_METRIC_BODY_FAT_PERCENT, 17.6 },
+		     { HV_METRIC_BODY_WATER_PERCENT, 61.6 },
+		     { HV_METRIC_MUSCLE_PERCENT, 42.7 },
+		     { HV_METRIC_BONE_MASS, 3.6 });
 }
 
 int main(void)

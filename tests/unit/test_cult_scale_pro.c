@@ -134,15 +134,13 @@ static void test_cult_conversation(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_cult_scale_pro_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double kg[] = { 72.45 };
-	static const enum hv_metric wz[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_IMPEDANCE };
-	static const double cult[] = { 72.45, 248 };
-
 	(void)state;
-	sf_roundtrip("cult_scale_pro", "Cult", true, w, kg, 1, 0);
-	sf_roundtrip("cult_scale_pro", "CULT", false, w, kg, 1, 0);
-	sf_roundtrip("cult_scale_pro", "Cult", true, wz, cult, 2, 7245u << 8);
+	SF_ROUNDTRIP("cult_scale_pro", "Cult", true, 0, { HV_METRIC_BODY_WEIGHT, 72.45 });
+	SF_ROUNDTRIP("cult_scale_pro", "CULT", false, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.45 });
+	SF_ROUNDTRIP("cult_scale_pro", "Cult", true, 7245u << 8,
+		     { HV_METRIC_BODY_WEIGHT, 72.45 },
+		     { HV_METRIC_IMPEDANCE, 248 });
 }
 
 int main(void)

@@ -10,49 +10,39 @@
 
 /* --- Digoo DG-SO38H ---------------------------------------------------------- */
 
+/* all values: 72.45 kg, fat 21.3 %, visceral 8.5, water 55.2 %, muscle
+ * 38.4 %, bone 3.1 kg */
+#define DIGOO_ALL "000000" "1c4d" "02" "00d5" "0000" "55" "0228" "000000" "0180" "1f" "00"
+
+static const struct sf_case digoo_frames[] = {
+	{ "Mengii", "fff1", DIGOO_ALL, HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 72.45 },
+		      { HV_METRIC_BODY_FAT_PERCENT, 21.3 },
+		      { HV_METRIC_VISCERAL_FAT_RATING, 8.5 },
+		      { HV_METRIC_BODY_WATER_PERCENT, 55.2 },
+		      { HV_METRIC_MUSCLE_PERCENT, 38.4 },
+		      { HV_METRIC_BONE_MASS, 3.1 }) },
+	/* all values with fat 0: the weight alone */
+	{ "Mengii", "fff1",
+	  "000000" "1c4d" "02" "0000" "0000" "55" "0228" "000000" "0180" "1f" "00",
+	  HV_CS_NONE, SF_FINAL, true, SF_READINGS({ HV_METRIC_BODY_WEIGHT, 72.45 }) },
+	/* stable weight: live (the all-values frame follows) */
+	{ "mengii", "fff1",
+	  "000000" "1c4d" "01" "0000" "0000" "00" "0000" "000000" "0000" "00" "00",
+	  HV_CS_NONE, SF_LIVE, false, SF_READINGS({ HV_METRIC_BODY_WEIGHT, 72.45 }) },
+	/* empty, short */
+	{ "Mengii", "fff1",
+	  "000000" "0000" "00" "0000" "0000" "00" "0000" "000000" "0000" "00" "00",
+	  HV_CS_NONE, SF_CONTROL },
+	{ "Mengii", "fff1", "0000001c4d02", HV_CS_NONE, SF_CONTROL },
+	/* 0xFFF1 without the name is not Digoo's */
+	{ NULL, "fff1", DIGOO_ALL, HV_CS_NONE, SF_NOT_OURS },
+};
+
 static void test_digoo(void **state)
 {
-	struct hv_frame f;
-	struct hv_measurement m;
-
 	(void)state;
-	/* all values: 72.45 kg, fat 21.3 %, visceral 8.5, water 55.2 %,
-	 * muscle 38.4 %, bone 3.1 kg */
-	hv_test_gatt(&f, "Mengii", "fff1",
-		     "000000" "1c4d" "02" "00d5" "0000" "55" "0228" "000000" "0180" "1f" "00",
-		     HV_CS_NONE);
-	sf_decode_final(&f, &m, "digoo_dgso38h");
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.45);
-	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 21.3);
-	sf_assert_reading(&m, HV_METRIC_VISCERAL_FAT_RATING, 8.5);
-	sf_assert_reading(&m, HV_METRIC_BODY_WATER_PERCENT, 55.2);
-	sf_assert_reading(&m, HV_METRIC_MUSCLE_PERCENT, 38.4);
-	sf_assert_reading(&m, HV_METRIC_BONE_MASS, 3.1);
-	/* all values with fat 0: the weight alone */
-	hv_test_gatt(&f, "Mengii", "fff1",
-		     "000000" "1c4d" "02" "0000" "0000" "55" "0228" "000000" "0180" "1f" "00",
-		     HV_CS_NONE);
-	sf_decode_final(&f, &m, "digoo_dgso38h");
-	assert_int_equal(m.n_readings, 1);
-	/* stable weight: live (the all-values frame follows) */
-	hv_test_gatt(&f, "mengii", "fff1",
-		     "000000" "1c4d" "01" "0000" "0000" "00" "0000" "000000" "0000" "00" "00",
-		     HV_CS_NONE);
-	sf_decode_live(&f, &m, "digoo_dgso38h");
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.45);
-	/* empty, short */
-	hv_test_gatt(&f, "Mengii", "fff1",
-		     "000000" "0000" "00" "0000" "0000" "00" "0000" "000000" "0000" "00" "00",
-		     HV_CS_NONE);
-	sf_decode_control(&f, &m, "digoo_dgso38h");
-	hv_test_gatt(&f, "Mengii", "fff1", "0000001c4d02", HV_CS_NONE);
-	sf_decode_control(&f, &m, "digoo_dgso38h");
-	/* 0xFFF1 without the name is not Digoo's */
-	hv_test_gatt(&f, NULL, "fff1",
-		     "000000" "1c4d" "02" "00d5" "0000" "55" "0228" "000000" "0180" "1f" "00",
-		     HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	sf_assert_not_driver(&m, "digoo_dgso38h");
+	sf_check_cases("digoo_dgso38h", digoo_frames, ELEMENTSOF(digoo_frames));
 }
 
 static void test_digoo_conversation(void **state)
@@ -90,14 +80,16 @@ static void test_digoo_conversation(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_digoo_dgso38h_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric comp6[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_BODY_FAT_PERCENT, HV_METRIC_BODY_WATER_PERCENT, HV_METRIC_MUSCLE_PERCENT, HV_METRIC_BONE_MASS, HV_METRIC_VISCERAL_FAT_RATING, };
-	static const double digoo[] = { 72.45, 21.3, 55.2, 38.4, 3.1, 8.5 };
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double kg[] = { 72.45 };
-
 	(void)state;
-	sf_roundtrip("digoo_dgso38h", "Mengii", true, comp6, digoo, 6, 0);
-	sf_roundtrip("digoo_dgso38h", "Mengii", false, w, kg, 1, 0);
+	SF_ROUNDTRIP("digoo_dgso38h", "Mengii", true, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.45 },
+		     { HV_METRIC_BODY_FAT_PERCENT, 21.3 },
+		     { HV_METRIC_BODY_WATER_PERCENT, 55.2 },
+		     { HV_METRIC_MUSCLE_PERCENT, 38.4 },
+		     { HV_METRIC_BONE_MASS, 3.1 },
+		     { HV_METRIC_VISCERAL_FAT_RATING, 8.5 });
+	SF_ROUNDTRIP("digoo_dgso38h", "Mengii", false, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.45 });
 }
 
 int main(void)

@@ -10,32 +10,26 @@
 
 /* --- Ebelter Body Fat-B2 ------------------------------------------------------- */
 
+static const struct sf_case ebelter_frames[] = {
+	/* 72.4 kg (724 LE), fat 21.3 % (213 LE) */
+	{ "Body Fat-B2", "faa2", "8d110000d402d50000", HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 72.4 },
+		      { HV_METRIC_BODY_FAT_PERCENT, 21.3 }) },
+	/* fat 0: weight alone; any case of the name and a suffix */
+	{ "BODY FAT-B2 01", "faa2", "8d110000d4020000", HV_CS_NONE, SF_OK, true,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 72.4 }) },
+	/* status, below 10 kg, other: protocol frames; short, foreign: invalid */
+	{ "Body Fat-B2", "faa2", "8d01", HV_CS_NONE, SF_CONTROL },
+	{ "Body Fat-B2", "faa2", "8d11000063000000", HV_CS_NONE, SF_CONTROL },
+	{ "Body Fat-B2", "faa2", "8d22", HV_CS_NONE, SF_CONTROL },
+	{ "Body Fat-B2", "faa2", "8d110000d402d5", HV_CS_NONE, SF_INVALID },
+	{ "Body Fat-B2", "faa2", "ab09", HV_CS_NONE, SF_INVALID },
+};
+
 static void test_ebelter(void **state)
 {
-	struct hv_frame f;
-	struct hv_measurement m;
-
 	(void)state;
-	/* 72.4 kg (724 LE), fat 21.3 % (213 LE) */
-	hv_test_gatt(&f, "Body Fat-B2", "faa2", "8d110000d402d50000", HV_CS_NONE);
-	sf_decode_final(&f, &m, "ebelter_b2");
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
-	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 21.3);
-	/* fat 0: weight alone; any case of the name and a suffix */
-	hv_test_gatt(&f, "BODY FAT-B2 01", "faa2", "8d110000d4020000", HV_CS_NONE);
-	sf_decode_as(&f, &m, "ebelter_b2");
-	assert_int_equal(m.n_readings, 1);
-	/* status, below 10 kg, other: protocol frames; short, foreign: invalid */
-	hv_test_gatt(&f, "Body Fat-B2", "faa2", "8d01", HV_CS_NONE);
-	sf_decode_control(&f, &m, "ebelter_b2");
-	hv_test_gatt(&f, "Body Fat-B2", "faa2", "8d11000063000000", HV_CS_NONE);
-	sf_decode_control(&f, &m, "ebelter_b2");
-	hv_test_gatt(&f, "Body Fat-B2", "faa2", "8d22", HV_CS_NONE);
-	sf_decode_control(&f, &m, "ebelter_b2");
-	hv_test_gatt(&f, "Body Fat-B2", "faa2", "8d110000d402d5", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, "ebelter_b2");
-	hv_test_gatt(&f, "Body Fat-B2", "faa2", "ab09", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, "ebelter_b2");
+	sf_check_cases("ebelter_b2", ebelter_frames, ELEMENTSOF(ebelter_frames));
 }
 
 static void test_ebelter_conversation(void **state)
@@ -64,14 +58,12 @@ static void test_ebelter_conversation(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_ebelter_b2_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric wfat[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_BODY_FAT_PERCENT };
-	static const double ebelter[] = { 72.4, 21.3 };
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double kg1[] = { 72.4 };
-
 	(void)state;
-	sf_roundtrip("ebelter_b2", "Body Fat-B2", true, wfat, ebelter, 2, 0);
-	sf_roundtrip("ebelter_b2", "Body Fat-B2", true, w, kg1, 1, 0);
+	SF_ROUNDTRIP("ebelter_b2", "Body Fat-B2", true, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.4 },
+		     { HV_METRIC_BODY_FAT_PERCENT, 21.3 });
+	SF_ROUNDTRIP("ebelter_b2", "Body Fat-B2", true, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.4 });
 }
 
 int main(void)

@@ -158,14 +158,11 @@ static void test_es_cs20m_conversation(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_es_cs20m_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric wz[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_IMPEDANCE };
-	static const double es[] = { 72.45, 500 };
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double kg[] = { 72.45 };
-
 	(void)state;
-	sf_roundtrip("es_cs20m", "ES-CS20M", true, wz, es, 2, 0);
-	sf_roundtrip("es_cs20m", "ES-32MD", false, w, kg, 1, 0);
+	SF_ROUNDTRIP("es_cs20m", "ES-CS20M", true, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.45 },
+		     { HV_METRIC_IMPEDANCE, 500 });
+	SF_ROUNDTRIP("es_cs20m", "ES-32MD", false, 0, { HV_METRIC_BODY_WEIGHT, 72.45 });
 }
 
 int main(void)

@@ -10,40 +10,33 @@
 
 /* --- Excelvan CF36x ------------------------------------------------------------ */
 
+/* 72.4 kg, fat 21.3 %, bone 3.1 kg, muscle 38.4 %, visceral 9, water
+ * 55.2 %, BMR 1650 */
+#define EXCELVAN_RESULT "cf000000" "02d4" "00d5" "1f" "0180" "09" "0228" "0672"
+
+static const struct sf_case excelvan_frames[] = {
+	{ "Electronic Scale", "fff4", EXCELVAN_RESULT, HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 72.4 },
+		      { HV_METRIC_BODY_FAT_PERCENT, 21.3 },
+		      { HV_METRIC_BONE_MASS, 3.1 },
+		      { HV_METRIC_MUSCLE_PERCENT, 38.4 },
+		      { HV_METRIC_VISCERAL_FAT_RATING, 9 },
+		      { HV_METRIC_BODY_WATER_PERCENT, 55.2 }) },
+	/* 17 bytes too */
+	{ "electronic scale", "fff4", EXCELVAN_RESULT "00", HV_CS_NONE, SF_OK },
+	/* other heads: protocol frames; bad length, zero weight: invalid */
+	{ "Electronic Scale", "fff4", "fe0101", HV_CS_NONE, SF_CONTROL },
+	{ "Electronic Scale", "fff4", "cf00000002d400d5", HV_CS_NONE, SF_INVALID },
+	{ "Electronic Scale", "fff4",
+	  "cf000000" "0000" "00d5" "1f" "0180" "09" "0228" "0672", HV_CS_NONE, SF_INVALID },
+	/* 0xFFF4 under another name is not Excelvan's */
+	{ "Electronic Scale 2", "fff4", EXCELVAN_RESULT, HV_CS_NONE, SF_NOT_OURS },
+};
+
 static void test_excelvan(void **state)
 {
-	struct hv_frame f;
-	struct hv_measurement m;
-
 	(void)state;
-	/* 72.4 kg, fat 21.3 %, bone 3.1 kg, muscle 38.4 %, visceral 9,
-	 * water 55.2 %, BMR 1650 */
-	hv_test_gatt(&f, "Electronic Scale", "fff4",
-		     "cf000000" "02d4" "00d5" "1f" "0180" "09" "0228" "0672", HV_CS_NONE);
-	sf_decode_final(&f, &m, "excelvan_cf36x");
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
-	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 21.3);
-	sf_assert_reading(&m, HV_METRIC_BONE_MASS, 3.1);
-	sf_assert_reading(&m, HV_METRIC_MUSCLE_PERCENT, 38.4);
-	sf_assert_reading(&m, HV_METRIC_VISCERAL_FAT_RATING, 9);
-	sf_assert_reading(&m, HV_METRIC_BODY_WATER_PERCENT, 55.2);
-	/* 17 bytes too */
-	hv_test_gatt(&f, "electronic scale", "fff4",
-		     "cf000000" "02d4" "00d5" "1f" "0180" "09" "0228" "0672" "00", HV_CS_NONE);
-	sf_decode_as(&f, &m, "excelvan_cf36x");
-	/* other heads: protocol frames; bad length, zero weight: invalid */
-	hv_test_gatt(&f, "Electronic Scale", "fff4", "fe0101", HV_CS_NONE);
-	sf_decode_control(&f, &m, "excelvan_cf36x");
-	hv_test_gatt(&f, "Electronic Scale", "fff4", "cf00000002d400d5", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, "excelvan_cf36x");
-	hv_test_gatt(&f, "Electronic Scale", "fff4",
-		     "cf000000" "0000" "00d5" "1f" "0180" "09" "0228" "0672", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, "excelvan_cf36x");
-	/* 0xFFF4 under another name is not Excelvan's */
-	hv_test_gatt(&f, "Electronic Scale 2", "fff4",
-		     "cf000000" "02d4" "00d5" "1f" "0180" "09" "0228" "0672", HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	sf_assert_not_driver(&m, "excelvan_cf36x");
+	sf_check_cases("excelvan_cf36x", excelvan_frames, ELEMENTSOF(excelvan_frames));
 }
 
 static void test_excelvan_conversation(void **state)
@@ -67,11 +60,14 @@ static void test_excelvan_conversation(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_excelvan_cf36x_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric comp6[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_BODY_FAT_PERCENT, HV_METRIC_BODY_WATER_PERCENT, HV_METRIC_MUSCLE_PERCENT, HV_METRIC_BONE_MASS, HV_METRIC_VISCERAL_FAT_RATING, };
-	static const double full[] = { 72.4, 21.3, 55.2, 38.4, 3.1, 9 };
-
 	(void)state;
-	sf_roundtrip("excelvan_cf36x", "Electronic Scale", true, comp6, full, 6, 0);
+	SF_ROUNDTRIP("excelvan_cf36x", "Electronic Scale", true, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.4 },
+		     { HV_METRIC_BODY_FAT_PERCENT, 21.3 },
+		     { HV_METRIC_BODY_WATER_PERCENT, 55.2 },
+		     { HV_METRIC_MUSCLE_PERCENT, 38.4 },
+		     { HV_METRIC_BONE_MASS, 3.1 },
+		     { HV_METRIC_VISCERAL_FAT_RATING, 9 });
 }
 
 int main(void)

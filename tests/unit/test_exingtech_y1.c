@@ -13,38 +13,35 @@
 #define EX_NOTIFY "1a2ea400-75b9-11e2-be05-0002a5d5c51b"
 
 
-static void test_exingtech_y1(void **state)
-{
-	struct hv_frame f;
-	struct hv_measurement m;
-
-	(void)state;
+static const struct sf_case exingtech_frames[] = {
 	/* 72.4 kg, fat 21.3 %, water 55.2 %, bone 3.1 kg, muscle 38.4 %,
 	 * visceral 9; no name needed: the UUID is the vendor's */
-	hv_test_gatt(&f, NULL, EX_NOTIFY,
-		     "00000000" "02d4" "00d5" "0228" "001f" "0180" "09" "0672" "00e6" "00",
-		     HV_CS_NONE);
-	sf_decode_final(&f, &m, "exingtech_y1");
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
-	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 21.3);
-	sf_assert_reading(&m, HV_METRIC_BODY_WATER_PERCENT, 55.2);
-	sf_assert_reading(&m, HV_METRIC_BONE_MASS, 3.1);
-	sf_assert_reading(&m, HV_METRIC_MUSCLE_PERCENT, 38.4);
-	sf_assert_reading(&m, HV_METRIC_VISCERAL_FAT_RATING, 9);
+	{ NULL, EX_NOTIFY,
+	  "00000000" "02d4" "00d5" "0228" "001f" "0180" "09" "0672" "00e6" "00",
+	  HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 72.4 },
+		      { HV_METRIC_BODY_FAT_PERCENT, 21.3 },
+		      { HV_METRIC_BODY_WATER_PERCENT, 55.2 },
+		      { HV_METRIC_BONE_MASS, 3.1 },
+		      { HV_METRIC_MUSCLE_PERCENT, 38.4 },
+		      { HV_METRIC_VISCERAL_FAT_RATING, 9 }) },
 	/* weight only ([6] = 0xFF): live, no composition */
-	hv_test_gatt(&f, "VScale", EX_NOTIFY,
-		     "00000000" "02d4" "ffff" "0000" "0000" "0000" "00" "0000" "0000" "00",
-		     HV_CS_NONE);
-	sf_decode_live(&f, &m, "exingtech_y1");
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
-	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_FAT_PERCENT));
+	{ "VScale", EX_NOTIFY,
+	  "00000000" "02d4" "ffff" "0000" "0000" "0000" "00" "0000" "0000" "00",
+	  HV_CS_NONE, SF_LIVE, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 72.4 },
+		      { HV_METRIC_BODY_FAT_PERCENT, SF_ABSENT }) },
 	/* other lengths; zero weight */
-	hv_test_gatt(&f, "VScale", EX_NOTIFY, "10030000", HV_CS_NONE);
-	sf_decode_control(&f, &m, "exingtech_y1");
-	hv_test_gatt(&f, "VScale", EX_NOTIFY,
-		     "00000000" "0000" "00d5" "0228" "001f" "0180" "09" "0672" "00e6" "00",
-		     HV_CS_NONE);
-	sf_decode_invalid(&f, &m, "exingtech_y1");
+	{ "VScale", EX_NOTIFY, "10030000", HV_CS_NONE, SF_CONTROL },
+	{ "VScale", EX_NOTIFY,
+	  "00000000" "0000" "00d5" "0228" "001f" "0180" "09" "0672" "00e6" "00",
+	  HV_CS_NONE, SF_INVALID },
+};
+
+static void test_exingtech_y1(void **state)
+{
+	(void)state;
+	sf_check_cases("exingtech_y1", exingtech_frames, ELEMENTSOF(exingtech_frames));
 }
 
 static void test_exingtech_y1_conversation(void **state)
@@ -78,14 +75,15 @@ static void test_exingtech_y1_conversation(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_exingtech_y1_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric comp6[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_BODY_FAT_PERCENT, HV_METRIC_BODY_WATER_PERCENT, HV_METRIC_MUSCLE_PERCENT, HV_METRIC_BONE_MASS, HV_METRIC_VISCERAL_FAT_RATING, };
-	static const double full[] = { 72.4, 21.3, 55.2, 38.4, 3.1, 9 };
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double kg1[] = { 72.4 };
-
 	(void)state;
-	sf_roundtrip("exingtech_y1", NULL, true, comp6, full, 6, 0);
-	sf_roundtrip("exingtech_y1", "VScale", false, w, kg1, 1, 0);
+	SF_ROUNDTRIP("exingtech_y1", NULL, true, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.4 },
+		     { HV_METRIC_BODY_FAT_PERCENT, 21.3 },
+		     { HV_METRIC_BODY_WATER_PERCENT, 55.2 },
+		     { HV_METRIC_MUSCLE_PERCENT, 38.4 },
+		     { HV_METRIC_BONE_MASS, 3.1 },
+		     { HV_METRIC_VISCERAL_FAT_RATING, 9 });
+	SF_ROUNDTRIP("exingtech_y1", "VScale", false, 0, { HV_METRIC_BODY_WEIGHT, 72.4 });
 }
 
 int main(void)

@@ -10,43 +10,39 @@
 
 /* --- Hesley ------------------------------------------------------------------ */
 
+/* 72.45 kg, fat 21.3 %, water 55.2 %, muscle 38.4 %, bone 3.1 kg, 1650 kcal,
+ * body age 40 */
+#define HESLEY_RESULT "0000" "1c4d" "00d5" "0000" "0228" "0180" "001f" "0672" "00" "28" "0000"
+
+static const struct sf_case hesley_frames[] = {
+	{ "YunChen", "fff4", HESLEY_RESULT, HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 72.45 },
+		      { HV_METRIC_BODY_FAT_PERCENT, 21.3 },
+		      { HV_METRIC_BODY_WATER_PERCENT, 55.2 },
+		      { HV_METRIC_MUSCLE_PERCENT, 38.4 },
+		      { HV_METRIC_BONE_MASS, 3.1 }) },
+	/* any case of the name */
+	{ "yunchen", "fff4", HESLEY_RESULT, HV_CS_NONE, SF_OK },
+	/* other lengths: protocol frames; zero weight: invalid */
+	{ "YunChen", "fff4", "a5012c", HV_CS_NONE, SF_CONTROL },
+	{ "YunChen", "fff4",
+	  "0000" "0000" "00d5" "0000" "0228" "0180" "001f" "0672" "00" "28" "0000",
+	  HV_CS_NONE, SF_INVALID },
+	/* 0xFFF4 under another name, or none, is not Hesley's */
+	{ "YunChen2", "fff4", HESLEY_RESULT, HV_CS_NONE, SF_NOT_OURS },
+	{ NULL, "fff4", HESLEY_RESULT, HV_CS_NONE, SF_NOT_OURS },
+};
+
 static void test_hesley(void **state)
 {
 	struct hv_frame f;
 	struct hv_measurement m;
 
 	(void)state;
-	/* 72.45 kg, fat 21.3 %, water 55.2 %, muscle 38.4 %, bone 3.1 kg,
-	 * 1650 kcal, body age 40 */
-	hv_test_gatt(&f, "YunChen", "fff4",
-		     "0000" "1c4d" "00d5" "0000" "0228" "0180" "001f" "0672" "00" "28" "0000",
-		     HV_CS_NONE);
-	sf_decode_final(&f, &m, "hesley");
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.45);
-	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 21.3);
-	sf_assert_reading(&m, HV_METRIC_BODY_WATER_PERCENT, 55.2);
-	sf_assert_reading(&m, HV_METRIC_MUSCLE_PERCENT, 38.4);
-	sf_assert_reading(&m, HV_METRIC_BONE_MASS, 3.1);
+	sf_check_cases("hesley", hesley_frames, ELEMENTSOF(hesley_frames));
+	/* the scale's own fat figure: nothing derived */
+	sf_decode_case(&hesley_frames[0], "hesley", &f, &m);
 	assert_null(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT));
-	/* any case of the name */
-	f.name = "yunchen";
-	sf_decode_as(&f, &m, "hesley");
-	/* other lengths: protocol frames; zero weight: invalid */
-	hv_test_gatt(&f, "YunChen", "fff4", "a5012c", HV_CS_NONE);
-	sf_decode_control(&f, &m, "hesley");
-	hv_test_gatt(&f, "YunChen", "fff4",
-		     "0000" "0000" "00d5" "0000" "0228" "0180" "001f" "0672" "00" "28" "0000",
-		     HV_CS_NONE);
-	sf_decode_invalid(&f, &m, "hesley");
-	/* 0xFFF4 under another name, or none, is not Hesley's */
-	hv_test_gatt(&f, "YunChen2", "fff4",
-		     "0000" "1c4d" "00d5" "0000" "0228" "0180" "001f" "0672" "00" "28" "0000",
-		     HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	sf_assert_not_driver(&m, "hesley");
-	f.name = NULL;
-	hv_test_decode(&f, &m);
-	sf_assert_not_driver(&m, "hesley");
 }
 
 static void test_hesley_conversation(void **state)
@@ -66,11 +62,13 @@ static void test_hesley_conversation(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_hesley_encoder_roundtrip(void **state)
 {
-	static const double hesley[] = { 72.45, 21.3, 55.2, 38.4, 3.1 };
-	static const enum hv_metric comp[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_BODY_FAT_PERCENT, HV_METRIC_BODY_WATER_PERCENT, HV_METRIC_MUSCLE_PERCENT, HV_METRIC_BONE_MASS, };
-
 	(void)state;
-	sf_roundtrip("hesley", "YunChen", true, comp, hesley, 5, 0);
+	SF_ROUNDTRIP("hesley", "YunChen", true, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.45 },
+		     { HV_METRIC_BODY_FAT_PERCENT, 21.3 },
+		     { HV_METRIC_BODY_WATER_PERCENT, 55.2 },
+		     { HV_METRIC_MUSCLE_PERCENT, 38.4 },
+		     { HV_METRIC_BONE_MASS, 3.1 });
 }
 
 int main(void)

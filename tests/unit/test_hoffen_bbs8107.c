@@ -12,40 +12,37 @@
 
 #define HOFFEN_RESULT "fa0210" "d402" "00" "d500" "2802" "8001" "0000" "1f" "0000" "5f00" "00"
 
+static const struct sf_case hoffen_frames[] = {
+	/* barefoot: 72.4 kg, fat 21.3 %, water 55.2 %, muscle 38.4 %, bone
+	 * 3.1 kg, visceral 9.5 */
+	{ "Hoffen BS-8107", "ffb2", HOFFEN_RESULT, HV_CS_XOR_FROM1, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 72.4 },
+		      { HV_METRIC_BODY_FAT_PERCENT, 21.3 },
+		      { HV_METRIC_BODY_WATER_PERCENT, 55.2 },
+		      { HV_METRIC_MUSCLE_PERCENT, 38.4 },
+		      { HV_METRIC_BONE_MASS, 3.1 },
+		      { HV_METRIC_VISCERAL_FAT_RATING, 9.5 }) },
+	/* its checksum may come later: the result stands without it */
+	{ "PC-PW 3008 BT", "ffb2", HOFFEN_RESULT, HV_CS_NONE, SF_FINAL },
+	/* shoes on ([5] = 04): the weight alone */
+	{ "PC-PW 3008 BT", "ffb2", "fa0204d4020400", HV_CS_XOR_FROM1, SF_FINAL, true,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 72.4 }) },
+	/* barefoot but cut short: invalid */
+	{ "PC-PW 3008 BT", "ffb2", "fa0210d40200d500280280010000", HV_CS_NONE, SF_INVALID },
+	/* live weight; an acknowledgement; a bad checksum */
+	{ "Hoffen BS-8107", "ffb2", "fa010300d40200", HV_CS_XOR_FROM1, SF_LIVE, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 72.4 }) },
+	{ "Hoffen BS-8107", "ffb2", "fa03010000", HV_CS_XOR_FROM1, SF_CONTROL },
+	{ "Hoffen BS-8107", "ffb2", "fa010300d40201", HV_CS_NONE, SF_INVALID },
+};
+
 static void test_hoffen(void **state)
 {
 	struct hv_frame f;
 	struct hv_measurement m;
 
 	(void)state;
-	/* barefoot: 72.4 kg, fat 21.3 %, water 55.2 %, muscle 38.4 %, bone
-	 * 3.1 kg, visceral 9.5 */
-	hv_test_gatt(&f, "Hoffen BS-8107", "ffb2", HOFFEN_RESULT, HV_CS_XOR_FROM1);
-	sf_decode_final(&f, &m, "hoffen_bbs8107");
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
-	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 21.3);
-	sf_assert_reading(&m, HV_METRIC_BODY_WATER_PERCENT, 55.2);
-	sf_assert_reading(&m, HV_METRIC_MUSCLE_PERCENT, 38.4);
-	sf_assert_reading(&m, HV_METRIC_BONE_MASS, 3.1);
-	sf_assert_reading(&m, HV_METRIC_VISCERAL_FAT_RATING, 9.5);
-	/* its checksum may come later: the result stands without it */
-	hv_test_gatt(&f, "PC-PW 3008 BT", "ffb2", HOFFEN_RESULT, HV_CS_NONE);
-	sf_decode_final(&f, &m, "hoffen_bbs8107");
-	/* shoes on ([5] = 04): the weight alone */
-	hv_test_gatt(&f, "PC-PW 3008 BT", "ffb2", "fa0204d4020400", HV_CS_XOR_FROM1);
-	sf_decode_final(&f, &m, "hoffen_bbs8107");
-	assert_int_equal(m.n_readings, 1);
-	/* barefoot but cut short: invalid */
-	hv_test_gatt(&f, "PC-PW 3008 BT", "ffb2", "fa0210d40200d500280280010000", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, "hoffen_bbs8107");
-	/* live weight; an acknowledgement; a bad checksum */
-	hv_test_gatt(&f, "Hoffen BS-8107", "ffb2", "fa010300d40200", HV_CS_XOR_FROM1);
-	sf_decode_live(&f, &m, "hoffen_bbs8107");
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
-	hv_test_gatt(&f, "Hoffen BS-8107", "ffb2", "fa03010000", HV_CS_XOR_FROM1);
-	sf_decode_control(&f, &m, "hoffen_bbs8107");
-	hv_test_gatt(&f, "Hoffen BS-8107", "ffb2", "fa010300d40201", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, "hoffen_bbs8107");
+	sf_check_cases("hoffen_bbs8107", hoffen_frames, ELEMENTSOF(hoffen_frames));
 	/* an AC frame under the LeFu name stays LeFu's */
 	hv_test_gatt(&f, "Swan", "ffb2", "ac021c480000ce00", HV_CS_AC);
 	sf_decode_as(&f, &m, "lefu_icomon");
@@ -100,15 +97,18 @@ static void test_hoffen_conversation(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_hoffen_bbs8107_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric comp6[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_BODY_FAT_PERCENT, HV_METRIC_BODY_WATER_PERCENT, HV_METRIC_MUSCLE_PERCENT, HV_METRIC_BONE_MASS, HV_METRIC_VISCERAL_FAT_RATING, };
-	static const double full[] = { 72.4, 21.3, 55.2, 38.4, 3.1, 9 };
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double kg1[] = { 72.4 };
-
 	(void)state;
-	sf_roundtrip("hoffen_bbs8107", "Hoffen BS-8107", true, comp6, full, 6, 0);
-	sf_roundtrip("hoffen_bbs8107", "PC-PW 3008 BT", true, w, kg1, 1, 0);
-	sf_roundtrip("hoffen_bbs8107", "PC-PW 3008 BT", false, w, kg1, 1, 0);
+	SF_ROUNDTRIP("hoffen_bbs8107", "Hoffen BS-8107", true, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.4 },
+		     { HV_METRIC_BODY_FAT_PERCENT, 21.3 },
+		     { HV_METRIC_BODY_WATER_PERCENT, 55.2 },
+		     { HV_METRIC_MUSCLE_PERCENT, 38.4 },
+		     { HV_METRIC_BONE_MASS, 3.1 },
+		     { HV_METRIC_VISCERAL_FAT_RATING, 9 });
+	SF_ROUNDTRIP("hoffen_bbs8107", "PC-PW 3008 BT", true, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.4 });
+	SF_ROUNDTRIP("hoffen_bbs8107", "PC-PW 3008 BT", false, 0,
+		     { HV_METRIC_BODY_WEIGHT, 72.4 });
 }
 
 int main(void)

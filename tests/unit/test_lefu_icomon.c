@@ -543,29 +543,18 @@ static void test_lefu_icomon_encoder_roundtrip(void **state)
  */
 static void test_mgb_streaming_weighin(void **state)
 {
-	const struct sf_value v[] = {
-		{ "ffb2", "ac0226b60000ceaa" },
-		{ "ffb2", "ac0226b60000caa6" },
-		{ "ffb2", "ac02fd000000cbc8" },
-		{ "ffb2", "ac02fd010258cb23" },
+	static const struct sf_weighin_frame v[] = {
+		{ { "ffb2", "ac0226b60000ceaa" }, SF_LIVE, 99.10 },
+		/* 0xCA: the final weight, the impedance to follow */
+		{ { "ffb2", "ac0226b60000caa6" }, SF_FINAL, 99.10, true },
+		{ { "ffb2", "ac02fd000000cbc8" }, SF_OK, 0, false, SF_NO_IMPEDANCE },
+		{ { "ffb2", "ac02fd010258cb23" }, SF_FINAL, 99.10, false, 600 },
 	};
 	struct sf_session_run r;
-	struct sf_sink out;
 
 	(void)state;
-	sf_replay(&r, "lefu_icomon", "Swan", v, ELEMENTSOF(v));
-	sf_assert_live(&r.m[0], "lefu_icomon", 99.10);
-	/* 0xCA: the final weight, the impedance to follow */
-	sf_assert_final(&r.m[1], "lefu_icomon", 99.10, true);
-	sf_assert_ok(&r.m[2], "lefu_icomon");
-	assert_null(hv_measurement_find(&r.m[2], HV_METRIC_IMPEDANCE));
-	sf_assert_final(&r.m[3], "lefu_icomon", 99.10, false);
-	hv_assert_near(hv_test_reading(&r.m[3], HV_METRIC_IMPEDANCE),
-		       600, 1e-9);
-	sf_stored(&r, &out);
-	assert_int_equal(out.n, 1);
-	sf_assert_stored(&out.records[0], HV_METRIC_BODY_WEIGHT, 99.10);
-	sf_assert_stored(&out.records[0], HV_METRIC_IMPEDANCE, 600);
+	sf_replay_weighin(&r, "lefu_icomon", "Swan", v, ELEMENTSOF(v));
+	sf_assert_stored_weighin(&r, 99.10, 600);
 }
 
 static void test_mgb_streaming_not_impedance(void **state)

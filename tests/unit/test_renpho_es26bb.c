@@ -19,52 +19,42 @@
 #define ES26_SETTLING "55aa1400070000001d8301f4af"
 #define ES26_RECORD "55aa15000c00001d8301f40000001e0000d3"
 
+static const struct sf_case es26bb_published[] = {
+	/* final 75.55 kg, 500 Ohm */
+	{ "ES-26BB-B", "2a10", ES26_FINAL, HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 75.55 }, { HV_METRIC_IMPEDANCE, 500 }) },
+	/* final in BIA zero-current mode: 75.55 kg, no impedance */
+	{ "R-A012", "2a10", ES26_FINAL_NO_BIA, HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 75.55 },
+		      { HV_METRIC_IMPEDANCE, SF_ABSENT }) },
+	/* settling: not final (openScale drops it) */
+	{ "R-A020", "2a10", ES26_SETTLING, HV_CS_NONE, SF_LIVE },
+	/* stored record 75.55 kg, 500 Ohm, 30 s ago */
+	{ "ES-26BB-B", "2a10", ES26_RECORD, HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 75.55 }, { HV_METRIC_IMPEDANCE, 500 }) },
+};
+
 static void test_es26bb_published(void **state)
 {
-	struct hv_frame f;
-	struct hv_measurement m;
-
 	(void)state;
-	/* final 75.55 kg, 500 Ohm */
-	hv_test_gatt(&f, "ES-26BB-B", "2a10", ES26_FINAL, HV_CS_NONE);
-	sf_decode_final(&f, &m, "renpho_es26bb");
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 75.55);
-	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
-	/* final in BIA zero-current mode: 75.55 kg, no impedance */
-	hv_test_gatt(&f, "R-A012", "2a10", ES26_FINAL_NO_BIA, HV_CS_NONE);
-	sf_decode_final(&f, &m, "renpho_es26bb");
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 75.55);
-	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
-	/* settling: not final (openScale drops it) */
-	hv_test_gatt(&f, "R-A020", "2a10", ES26_SETTLING, HV_CS_NONE);
-	sf_decode_live(&f, &m, "renpho_es26bb");
-	/* stored record 75.55 kg, 500 Ohm, 30 s ago */
-	hv_test_gatt(&f, "ES-26BB-B", "2a10", ES26_RECORD, HV_CS_NONE);
-	sf_decode_final(&f, &m, "renpho_es26bb");
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 75.55);
-	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
+	sf_check_cases("renpho_es26bb", es26bb_published, ELEMENTSOF(es26bb_published));
 }
+
+static const struct sf_case es26bb_malformed[] = {
+	{ "ES-26BB-B", "2a10", "55aa1400070100001d8301f4b1", HV_CS_NONE, SF_INVALID },
+	/* declared length 8, seven bytes of payload */
+	{ "ES-26BB-B", "2a10", "55aa1400080100001d8301f4b1", HV_CS_NONE, SF_INVALID },
+	/* a status frame (55 AA 11 …, written from the layout) reads nothing */
+	{ "ES-26BB-B", "2a10", "55aa11000501010102001a", HV_CS_NONE, SF_LIVE, true },
+	/* only the exact names select it on 0x2A10 (R-A033 speaks another) */
+	{ "R-A033", "2a10", ES26_FINAL, HV_CS_NONE, SF_NOT_MINE },
+	{ NULL, "2a10", ES26_FINAL, HV_CS_NONE, SF_NOT_MINE },
+};
 
 static void test_es26bb_checks(void **state)
 {
-	struct hv_frame f;
-	struct hv_measurement m;
-
 	(void)state;
-	hv_test_gatt(&f, "ES-26BB-B", "2a10", "55aa1400070100001d8301f4b1", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, "renpho_es26bb");
-	/* declared length 8, seven bytes of payload */
-	hv_test_gatt(&f, "ES-26BB-B", "2a10", "55aa1400080100001d8301f4b1", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, "renpho_es26bb");
-	/* a status frame (55 AA 11 …, written from the layout) reads nothing */
-	hv_test_gatt(&f, "ES-26BB-B", "2a10", "55aa11000501010102001a", HV_CS_NONE);
-	sf_decode_live(&f, &m, "renpho_es26bb");
-	assert_int_equal(m.n_readings, 0);
-	/* only the exact names select it on 0x2A10 (R-A033 speaks another) */
-	hv_test_gatt(&f, "R-A033", "2a10", ES26_FINAL, HV_CS_NONE);
-	sf_assert_not_mine(&f);
-	hv_test_gatt(&f, NULL, "2a10", ES26_FINAL, HV_CS_NONE);
-	sf_assert_not_mine(&f);
+	sf_check_cases("renpho_es26bb", es26bb_malformed, ELEMENTSOF(es26bb_malformed));
 }
 
 /*

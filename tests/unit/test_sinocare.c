@@ -18,48 +18,42 @@
  */
 #define SINOCARE_CW286 "0000" "000000000000" "ce0000" "061d" "0000000001" "d4"
 
+static const struct sf_case sinocare_published[] = {
+	{ "Weight Scale", NULL, SINOCARE_CW286, HV_CS_NONE, SF_FINAL, true,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 74.30 }) },
+	/* the same payload under 0xFF64, the handler's own company ID */
+	{ NULL, NULL, "64ff" "000000000000" "ce0000" "061d" "0000000001" "d4",
+	  HV_CS_NONE, SF_OK, false, SF_READINGS({ HV_METRIC_BODY_WEIGHT, 74.30 }) },
+	/* 0x0000 is Ericsson's ID: not Sinocare's without the name */
+	{ NULL, NULL, SINOCARE_CW286, HV_CS_NONE, SF_NOT_MINE },
+	{ "Weight Scale 2", NULL, SINOCARE_CW286, HV_CS_NONE, SF_NOT_MINE },
+};
+
 static void test_sinocare_published(void **state)
 {
-	struct hv_frame f;
-	struct hv_measurement m;
-
 	(void)state;
-	hv_test_mfr(&f, "Weight Scale", SINOCARE_CW286);
-	sf_decode_final(&f, &m, "sinocare");
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 74.30);
-	assert_int_equal(m.n_readings, 1);
-
-	/* the same payload under 0xFF64, the handler's own company ID */
-	hv_test_mfr(&f, NULL, "64ff" "000000000000" "ce0000" "061d" "0000000001" "d4");
-	sf_decode_as(&f, &m, "sinocare");
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 74.30);
-
-	/* 0x0000 is Ericsson's ID: not Sinocare's without the name */
-	hv_test_mfr(&f, NULL, SINOCARE_CW286);
-	sf_assert_not_mine(&f);
-	hv_test_mfr(&f, "Weight Scale 2", SINOCARE_CW286);
-	sf_assert_not_mine(&f);
+	sf_check_cases("sinocare", sinocare_published, ELEMENTSOF(sinocare_published));
 }
+
+static const struct sf_case sinocare_malformed[] = {
+	/* checksum off by one */
+	{ "Weight Scale", NULL, "0000" "000000000000" "ce0000" "061d" "0000000001" "d5",
+	  HV_CS_NONE, SF_INVALID },
+	/* the checksum leaves bytes 0..5 out */
+	{ NULL, NULL, "64ff" "a1b2c3d4e5f6" "ce0000" "061d" "0000000001" "d4", HV_CS_NONE,
+	  SF_OK },
+	/* 16 bytes: too short */
+	{ NULL, NULL, "64ff" "000000000000" "ce0000" "061d" "0000000001", HV_CS_NONE,
+	  SF_INVALID },
+	/* nothing on the scale: no reading */
+	{ NULL, NULL, "64ff" "000000000000" "ce0000" "0000" "0000000001" "cf", HV_CS_NONE,
+	  SF_LIVE, true },
+};
 
 static void test_sinocare_checks(void **state)
 {
-	struct hv_frame f;
-	struct hv_measurement m;
-
 	(void)state;
-	/* checksum off by one */
-	hv_test_mfr(&f, "Weight Scale", "0000" "000000000000" "ce0000" "061d" "0000000001" "d5");
-	sf_decode_invalid(&f, &m, "sinocare");
-	/* the checksum leaves bytes 0..5 out */
-	hv_test_mfr(&f, NULL, "64ff" "a1b2c3d4e5f6" "ce0000" "061d" "0000000001" "d4");
-	sf_decode_as(&f, &m, "sinocare");
-	/* 16 bytes: too short */
-	hv_test_mfr(&f, NULL, "64ff" "000000000000" "ce0000" "061d" "0000000001");
-	sf_decode_invalid(&f, &m, "sinocare");
-	/* nothing on the scale: no reading */
-	hv_test_mfr(&f, NULL, "64ff" "000000000000" "ce0000" "0000" "0000000001" "cf");
-	sf_decode_live(&f, &m, "sinocare");
-	assert_int_equal(m.n_readings, 0);
+	sf_check_cases("sinocare", sinocare_malformed, ELEMENTSOF(sinocare_malformed));
 }
 
 

@@ -118,34 +118,24 @@ static void test_vitafit_encoder_roundtrip(void **state)
  */
 static void test_vitafit_weighin(void **state)
 {
-	const struct sf_value v[] = {
-		{ "fff1", "5a0a26100100002121437eaa" },
-		{ "fff1", "5a0a26100200002121340aaa" },
-		{ "fff1", "5a0b261100000000000189b4aa" },
+	static const struct sf_weighin_frame v[] = {
+		{ { "fff1", "5a0a26100100002121437eaa" }, SF_LIVE, 85.15 },
+		/* the stable weight: final, the impedance to follow */
+		{ { "fff1", "5a0a26100200002121340aaa" }, SF_FINAL, 85.00, true },
+		/* the impedance frame completes it with the weight the session
+		 * kept */
+		{ { "fff1", "5a0b261100000000000189b4aa" }, SF_FINAL, 85.00, false, 393 },
 	};
 	struct sf_session_run r;
-	struct sf_sink out;
 
 	(void)state;
-	sf_replay(&r, "vitafit", "Vitafit", v, ELEMENTSOF(v));
-	sf_assert_live(&r.m[0], "vitafit", 85.15);
-	/* the stable weight: final, the impedance to follow */
-	sf_assert_final(&r.m[1], "vitafit", 85.00, true);
-	/* the impedance frame completes it with the weight the session kept */
+	sf_replay_weighin(&r, "vitafit", "Vitafit", v, ELEMENTSOF(v));
 	assert_true(r.fed[2]);
-	sf_assert_ok(&r.m[2], "vitafit");
-	assert_true(r.m[2].final);
 	assert_false(r.m[2].more_packets);
-	sf_assert_weight(&r.m[2], 85.00);
-	hv_assert_near(hv_test_reading(&r.m[2], HV_METRIC_IMPEDANCE),
-		       393, 1e-9);
 	/* both acknowledged: the conversation is over */
 	sf_assert_session_done(&r);
 	/* one weighing stored: the stable weight joined with the impedance */
-	sf_stored(&r, &out);
-	assert_int_equal(out.n, 1);
-	sf_assert_stored(&out.records[0], HV_METRIC_BODY_WEIGHT, 85.00);
-	sf_assert_stored(&out.records[0], HV_METRIC_IMPEDANCE, 393);
+	sf_assert_stored_weighin(&r, 85.00, 393);
 }
 
 /*
@@ -156,18 +146,14 @@ static void test_vitafit_weighin(void **state)
  */
 static void test_vitafit_second_weighin(void **state)
 {
-	const struct sf_value v[] = {
-		{ "fff1", "5a0a261002000021212f00aa", HV_CS_VITAFIT },
-		{ "fff1", "5a0b261100000000000185b8aa" },
+	static const struct sf_weighin_frame v[] = {
+		{ { "fff1", "5a0a261002000021212f00aa", HV_CS_VITAFIT }, SF_FINAL, 84.95 },
+		{ { "fff1", "5a0b261100000000000185b8aa" }, SF_FINAL, 84.95, false, 389 },
 	};
 	struct sf_session_run r;
 
 	(void)state;
-	sf_replay(&r, "vitafit", "Vitafit", v, ELEMENTSOF(v));
-	sf_assert_final(&r.m[0], "vitafit", 84.95, false);
-	sf_assert_final(&r.m[1], "vitafit", 84.95, false);
-	hv_assert_near(hv_test_reading(&r.m[1], HV_METRIC_IMPEDANCE),
-		       389, 1e-9);
+	sf_replay_weighin(&r, "vitafit", "Vitafit", v, ELEMENTSOF(v));
 }
 
 /* The same test's corrupted frames: a bad XOR is no weight. */

@@ -1,15 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Etekcity ESF-551 and Fit 8S, Eufy C20 and P2/P2 Pro. Every frame the
- * sources' tests publish, with the values they state:
+ * Eufy P2/P2 Pro and C20 (drivers/eufy_p2_c20.c, the handshake in
+ * drivers/eufy_p2_auth.c). Every frame the sources' tests publish, with
+ * the values they state:
  *
- *  - ESF-551: ronnnnnnnnnnnnn/etekcity_esf551_ble
- *    tests/unit/test_esf551_protocol.py at f91e4eca51e869e2dadafffeee370ce688b81016
- *    and, real captures, KristianP26/ble-scale-sync issue #385 and
- *    ronnnnnnnnnnnnn/etekcity_fitness_scale_ble issue #9
- *  - Fit 8S: the same repository, tests/unit/test_fit8s_protocol.py at
- *    f91e4eca (a Wireshark sample and a live capture, and two written
- *    from them for the lb and st display units)
  *  - P2 / P2 Pro: KristianP26/ble-scale-sync tests/scales/eufy-p2.test.ts
  *    at 3cce009047e847c14f28cd5c92ef7b40f955496d (real P2 Pro frames of
  *    its issue #289, and frames its helpers write from the layout)
@@ -23,281 +17,25 @@
  *    bdr99/eufylife-ble-client client.py at 58459f08 and openScale
  *    EufyC20Handler.kt at f7a733b2, and say so.
  *
- * Then cross-family claims (the 1byone/Eufy C1/P1 family among them),
- * the Theengs corpus, encoders, the ESF-551 conversation and selection.
+ * Then claims across the Eufy families (the 1byone/Eufy C1/P1 family
+ * among them), the Theengs corpus, encoders, conversations and selection.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <math.h>
-#include <stdio.h>
-#include <string.h>
-
-#include "daemon/basic/macro.h"
 #include "drivers/conversation.h"
-#include "drivers/bytes.h"
 #include "drivers/eufy_p2_auth.h"
-#include "drivers/registry.h"
-#include "tests/fakes/frames.h"
-#include "tests/fakes/vectors.h"
+#include "tests/unit/scale_frames.h"
 
-static const char *const my_drivers[] = {
+static const char *const my_drivers[] = { "eufy_c20", "eufy_p2", NULL };
+
+/*
+ * A frame of these tests must not be taken by the wrong one of these: the
+ * Etekcity and the Eufy scales share the 0xFFF0 service's characteristics
+ * (tests/unit/test_etekcity.c has the other family).
+ */
+static const char *const these_scales[] = {
 	"etekcity_esf551", "etekcity_fit8s", "eufy_c20", "eufy_p2", NULL,
 };
 
-#define ESF551 "Etekcity Smart Fitness Scale"
 #define P2 "eufy T9149"
-
-static const struct hv_profile male44 = { .height_m = 1.80, .age_years = 44,
-					  .sex = HV_SEX_MALE };
-
-static bool is_mine(const char *id)
-{
-	for (const char *const *d = my_drivers; id && *d; d++)
-		if (strcmp(*d, id) == 0)
-			return true;
-	return false;
-}
-
-static void assert_invalid(const struct hv_measurement *m, const char *id)
-{
-	assert_int_equal(m->status, HV_STATUS_INVALID);
-	assert_string_equal(m->driver, id);
-	assert_true(m->error[0] != 0);
-}
-
-static void assert_not_mine(const struct hv_frame *f)
-{
-	struct hv_measurement m;
-
-	hv_test_decode(f, &m);
-	assert_true(m.status == HV_STATUS_NOT_MINE || !is_mine(m.driver));
-}
-
-/* A decoded control frame: ours, no reading, not final. */
-static void assert_control(const struct hv_measurement *m, const char *id)
-{
-	hv_test_assert_driver(m, id);
-	assert_false(m->final);
-	assert_null(hv_measurement_find(m, HV_METRIC_BODY_WEIGHT));
-}
-
-/* --- ESF-551 --------------------------------------------------------------- */
-
-/* test_esf551_protocol.py @ f91e4eca: 1.0 kg, 100 Ohm, display kg */
-#define ESF551_WITH_Z "a502001000000161a100e803006400000000000101" "00"
-/* the same without impedance ([20] = 0) */
-#define ESF551_NO_Z "a502001000000161a100e803006400000000000100" "00"
-
-static void test_esf551_published(void **state)
-{
-	struct hv_frame f;
-	struct hv_measurement m;
-
-	(void)state;
-	hv_test_gatt(&f, ESF551, "fff1", ESF551_WITH_Z, HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	hv_test_assert_driver(&m, "etekcity_esf551");
-	assert_true(m.final);
-	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 1.0, 1e-9);
-	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 100, 1e-9);
-	assert_int_equal(m.display_unit, HV_UNIT_KG);
-
-	hv_test_gatt(&f, ESF551, "fff1", ESF551_NO_Z, HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	hv_test_assert_driver(&m, "etekcity_esf551");
-	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 1.0, 1e-9);
-	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
-	assert_false(m.final);
-	assert_int_equal(m.display_unit, HV_UNIT_KG);
-
-	/* 22 zero bytes: no weight frame (the library returns None) */
-	hv_test_gatt(&f, ESF551, "fff1",
-		     "00000000000000000000000000000000000000000000", HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	assert_control(&m, "etekcity_esf551");
-
-	/* one byte short: the library rejects it; here it is malformed */
-	hv_test_gatt(&f, ESF551, "fff1", "a502001000000161a100e8030064000000000001" "01",
-		     HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	assert_invalid(&m, "etekcity_esf551");
-}
-
-/*
- * Real frames from issue threads, [19] = 0 in both:
- *  - KristianP26/ble-scale-sync issue #385 (an ESF-551, the first
- *    notification after subscribing); the thread states no value: 71.400 kg
- *    (0x0116E8 g), lb shown, complete, no impedance, read from the layout
- *  - ronnnnnnnnnnnnn/etekcity_fitness_scale_ble issue #9 (an ESF93 under
- *    the same name): stated {'display_unit': 1, 'weight': 5.5} once [19] = 0
- *    was accepted; its weight-0 frame did not parse
- */
-static void test_esf551_issue_frames(void **state)
-{
-	struct hv_frame f;
-	struct hv_measurement m;
-
-	(void)state;
-	hv_test_gatt(&f, ESF551, "fff1", "a5029d1000d80161a100e81601000" "00dc0986a000101",
-		     HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	hv_test_assert_driver(&m, "etekcity_esf551");
-	assert_true(m.final);
-	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 71.4, 1e-9);
-	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
-	assert_int_equal(m.display_unit, HV_UNIT_LB);
-
-	hv_test_gatt(&f, ESF551, "fff1", "a502261000ef0161a1007c1500000" "0bffb7b68000101",
-		     HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	hv_test_assert_driver(&m, "etekcity_esf551");
-	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 5.5, 1e-9);
-	assert_int_equal(m.display_unit, HV_UNIT_LB);
-
-	hv_test_gatt(&f, ESF551, "fff1", "a5020b1000230161a10000000000" "00141d7c68000101",
-		     HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	assert_control(&m, "etekcity_esf551");
-}
-
-static void test_esf551_layout(void **state)
-{
-	struct hv_frame f;
-	struct hv_measurement m;
-
-	(void)state;
-	/* written from protocol.py: 81.02 kg (0x013C7C g), 537 Ohm, lb shown,
-	 * decoded with a profile: standard_impedance composition */
-	hv_test_gatt(&f, ESF551, "fff1", "a502001000000161a1007c3c011902000000000101" "01",
-		     HV_CS_NONE);
-	f.profile = &male44;
-	hv_test_decode(&f, &m);
-	hv_test_assert_driver(&m, "etekcity_esf551");
-	assert_true(m.final);
-	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 81.02, 1e-9);
-	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 537, 1e-9);
-	assert_int_equal(m.display_unit, HV_UNIT_LB);
-	assert_string_equal(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT),
-			    "standard_impedance");
-
-	/* [19] other than 0 or 1: not a weight frame */
-	hv_test_gatt(&f, ESF551, "fff1", "a502001000000161a100e803006400000000000201" "00",
-		     HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	assert_control(&m, "etekcity_esf551");
-	/* weight 0: the platform is empty */
-	hv_test_gatt(&f, ESF551, "fff1", "a502001000000161a1000000000000000000000100" "00",
-		     HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	assert_control(&m, "etekcity_esf551");
-	/* [20] = 1 with no impedance (shoes on): final, weight only */
-	hv_test_gatt(&f, ESF551, "fff1", "a502001000000161a100e803000000000000000101" "00",
-		     HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	assert_true(m.final);
-	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
-
-	/* 0xFFF1 is shared (QN, Vitafit): no name, no decode */
-	hv_test_gatt(&f, NULL, "fff1", ESF551_WITH_Z, HV_CS_NONE);
-	assert_not_mine(&f);
-	hv_test_gatt(&f, "Vitafit", "fff1", ESF551_WITH_Z, HV_CS_NONE);
-	assert_not_mine(&f);
-}
-
-/* --- Fit 8S ---------------------------------------------------------------- */
-
-/* test_fit8s_protocol.py @ f91e4eca, after the company ID 0x06D0 */
-#define FIT8S_KG "0163a0ed5d89a9c0a901563a0100000100020300" /* Wireshark: 80.47 kg */
-#define FIT8S_KG_Z "0163a0ed5d89a9c0a9017c3c0119020100020300" /* live: 81.02 kg, 537 Ohm */
-#define FIT8S_LB "0163a0ed5d89a9c0a901563a0100000101020300"
-#define FIT8S_ST "0163a0ed5d89a9c0a901563a0100000102020300"
-
-static void fit8s(struct hv_frame *f, const char *payload)
-{
-	char hex[128];
-
-	snprintf(hex, sizeof(hex), "d006%s", payload);
-	hv_test_mfr(f, NULL, hex);
-	f->n_service_uuids = 1;
-	f->service_uuids[0] = hv_uuid16(0xFFD0);
-}
-
-static void test_fit8s_published(void **state)
-{
-	struct hv_frame f;
-	struct hv_measurement m;
-
-	(void)state;
-	fit8s(&f, FIT8S_KG);
-	hv_test_decode(&f, &m);
-	hv_test_assert_driver(&m, "etekcity_fit8s");
-	assert_true(m.final);
-	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 80.47, 1e-9);
-	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
-	assert_int_equal(m.display_unit, HV_UNIT_KG);
-
-	fit8s(&f, FIT8S_KG_Z);
-	f.profile = &male44;
-	hv_test_decode(&f, &m);
-	hv_test_assert_driver(&m, "etekcity_fit8s");
-	assert_true(m.final);
-	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 81.02, 1e-9);
-	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 537, 1e-9);
-	assert_string_equal(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT),
-			    "standard_impedance");
-
-	fit8s(&f, FIT8S_LB);
-	hv_test_decode(&f, &m);
-	assert_int_equal(m.display_unit, HV_UNIT_LB);
-	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 80.47, 1e-9);
-	/* stones: no display unit of ours, the weight still in kg */
-	fit8s(&f, FIT8S_ST);
-	hv_test_decode(&f, &m);
-	hv_test_assert_driver(&m, "etekcity_fit8s");
-	assert_int_equal(m.display_unit, HV_UNIT_NONE);
-	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 80.47, 1e-9);
-
-	/* the library's "wrong MAC" case ([3] ^ 0xFF, address known): it
-	 * returns None; the driver does not compare the embedded address
-	 * (openScale neither, see drivers/etekcity.c) and decodes it */
-	fit8s(&f, "0163a012" "5d89a9c0a901563a0100000100020300");
-	f.address = "A9:89:5D:ED:A0:63";
-	hv_test_decode(&f, &m);
-	hv_test_assert_driver(&m, "etekcity_fit8s");
-	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 80.47, 1e-9);
-
-	/* one byte short, one byte long: not this layout */
-	fit8s(&f, "0163a0ed5d89a9c0a901563a01000001000203");
-	assert_not_mine(&f);
-	fit8s(&f, FIT8S_KG "00");
-	assert_not_mine(&f);
-	/* unstable ([15] = 0): the library returns None; here a live weight */
-	fit8s(&f, "0163a0ed5d89a9c0a901563a0100000000020300");
-	hv_test_decode(&f, &m);
-	hv_test_assert_driver(&m, "etekcity_fit8s");
-	assert_false(m.final);
-	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 80.47, 1e-9);
-}
-
-static void test_fit8s_other_models(void **state)
-{
-	struct hv_frame f;
-
-	(void)state;
-	/* detection.py: the ESF-551 (model code 1) and EFS-A591S (3) advertise
-	 * under the same company; their adverts are not a Fit 8S weighing */
-	fit8s(&f, "0163a0ed5d89a9" "0001" "01563a01" "0000" "01" "00" "020300");
-	assert_not_mine(&f);
-	fit8s(&f, "0163a0ed5d89a9" "0003" "01563a01" "0000" "01" "00" "020300");
-	assert_not_mine(&f);
-	/* another company, same bytes */
-	hv_test_mfr(&f, NULL, "d106" FIT8S_KG);
-	assert_not_mine(&f);
-}
 
 /* --- P2 / P2 Pro ------------------------------------------------------------ */
 
@@ -399,23 +137,23 @@ static void test_p2_written(void **state)
 	/* 0.5 kg: below 2 kg, no weighing */
 	hv_test_gatt(&f, P2, "fff2", "cf00000000003200" "9001000000000000", HV_CS_NONE);
 	hv_test_decode(&f, &m);
-	assert_control(&m, "eufy_p2");
+	sf_assert_weightless(&m, "eufy_p2");
 	/* 10 bytes of zeros: not a CF frame */
 	hv_test_gatt(&f, P2, "fff2", "00000000000000000000", HV_CS_NONE);
 	hv_test_decode(&f, &m);
-	assert_control(&m, "eufy_p2");
+	sf_assert_weightless(&m, "eufy_p2");
 	/* a CF frame of 10 bytes: malformed */
 	hv_test_gatt(&f, P2, "fff2", "cf0e00cf000060220000", HV_CS_NONE);
 	hv_test_decode(&f, &m);
-	assert_invalid(&m, "eufy_p2");
+	sf_assert_invalid(&m, "eufy_p2");
 	/* the C3 answer of the handshake (test: "C3 01 00 01 00 C3") */
 	hv_test_gatt(&f, P2, "fff4", "c30100010" "0c3", HV_CS_NONE);
 	hv_test_decode(&f, &m);
-	assert_control(&m, "eufy_p2");
+	sf_assert_weightless(&m, "eufy_p2");
 
 	/* 0xFFF2/0xFFF4 are shared: no name, no decode */
 	hv_test_gatt(&f, NULL, "fff2", "cf0e00cf08115622080388000000" "0021", HV_CS_NONE);
-	assert_not_mine(&f);
+	sf_assert_not_claimed_by(&f, these_scales);
 }
 
 /* makeVendor(): the test MAC CF:E6:03:1D:09:F7, CF, 75.20 kg, [15] final */
@@ -444,7 +182,7 @@ static void test_p2_advert(void **state)
 	/* [6] = 0: no signature */
 	hv_test_mfr(&f, NULL, "48ff" "cfe6031d09f7" "000000" "601d" "00000000" "00" "000000");
 	hv_test_decode(&f, &m);
-	assert_control(&m, "eufy_p2");
+	sf_assert_weightless(&m, "eufy_p2");
 	/* written from client.py: heart rate 72 at [7] with [8] >> 6 == 3 */
 	hv_test_mfr(&f, NULL, "48ff" "cfe6031d09f7" "cf48c0" "601d" "00000000" "00" "000000");
 	hv_test_decode(&f, &m);
@@ -456,9 +194,8 @@ static void test_p2_advert(void **state)
 	/* 18 bytes: malformed */
 	hv_test_mfr(&f, NULL, "48ff" "cfe6031d09f7" "cf0000" "601d" "00000000" "00" "0000");
 	hv_test_decode(&f, &m);
-	assert_invalid(&m, "eufy_p2");
+	sf_assert_invalid(&m, "eufy_p2");
 }
-
 
 /* --- P2 handshake ----------------------------------------------------------- */
 
@@ -663,7 +400,7 @@ static void test_c20_written(void **state)
 	 * and EufyC20Handler.kt (0x40 impedance [17..18] / 10, 0x80 heart
 	 * rate [15]): 72.40 kg final, 500.0 Ohm, 68 /min */
 	hv_test_mfr(&f, NULL, "64bc" "00000000000000000000" "c5" "00" "481c" "00" "44" "00" "8813");
-	f.profile = &male44;
+	f.profile = &sf_male44;
 	hv_test_decode(&f, &m);
 	hv_test_assert_driver(&m, "eufy_c20");
 	assert_true(m.final);
@@ -688,12 +425,12 @@ static void test_c20_written(void **state)
 	assert_true(m.final);
 	/* … but not without it */
 	f.name = NULL;
-	assert_not_mine(&f);
+	sf_assert_not_claimed_by(&f, these_scales);
 
 	/* no weight bit, no impedance, no pulse: a control frame */
 	hv_test_mfr(&f, NULL, "64bc" "00000000000000000000" "00" "00" "481c" "000000" "0000");
 	hv_test_decode(&f, &m);
-	assert_control(&m, "eufy_c20");
+	sf_assert_weightless(&m, "eufy_c20");
 	/* impedance alone: not a weighing */
 	hv_test_mfr(&f, NULL, "64bc" "00000000000000000000" "40" "00" "0000" "000000" "8813");
 	hv_test_decode(&f, &m);
@@ -703,7 +440,7 @@ static void test_c20_written(void **state)
 	/* 17 bytes under its company: malformed */
 	hv_test_mfr(&f, NULL, "64bc" "00000000000000000000" "05" "00" "481c" "000000");
 	hv_test_decode(&f, &m);
-	assert_invalid(&m, "eufy_c20");
+	sf_assert_invalid(&m, "eufy_c20");
 }
 
 /* --- across families ------------------------------------------------------- */
@@ -723,12 +460,12 @@ static void test_eufy_families_apart(void **state)
 	/* … and a P2 session's 0xFFF4 values are not 1byone frames */
 	hv_test_gatt(&f, P2, "fff4", "cf9614401f000000000000", HV_CS_NONE);
 	hv_test_decode(&f, &m);
-	assert_control(&m, "eufy_p2");
+	sf_assert_weightless(&m, "eufy_p2");
 	assert_false(hv_driver_by_id("eufy_1byone")->claims_device(&f));
 	/* a P2 weight frame under a C1 name is not the P2's */
 	hv_test_gatt(&f, "eufy T9146", "fff2", "cf0e00cf08115622080388000000" "0021",
 		     HV_CS_NONE);
-	assert_not_mine(&f);
+	sf_assert_not_claimed_by(&f, these_scales);
 	/* a P2 advert is not a C20 advert, nor the other way round */
 	hv_test_mfr(&f, NULL, P2_VENDOR_FINAL);
 	hv_test_decode(&f, &m);
@@ -741,24 +478,6 @@ static void test_eufy_families_apart(void **state)
 	assert_false(hv_driver_by_id("eufy_p2")->claims_device(&f));
 }
 
-static void test_etekcity_frames_apart(void **state)
-{
-	struct hv_frame f;
-	struct hv_measurement m;
-
-	(void)state;
-	/* QN and Vitafit frames on 0xFFF1 under their own names */
-	hv_test_gatt(&f, "QN-Scale", "fff1", "100bff1c480101f401f400", HV_CS_SUM);
-	hv_test_decode(&f, &m);
-	assert_true(m.status == HV_STATUS_NOT_MINE || !is_mine(m.driver));
-	hv_test_gatt(&f, "Vitafit", "fff1", "5a0a26100200000" "01c4800aa", HV_CS_VITAFIT);
-	hv_test_decode(&f, &m);
-	assert_true(m.status == HV_STATUS_NOT_MINE || !is_mine(m.driver));
-	/* an ESF-551 frame under a QN name */
-	hv_test_gatt(&f, "QN-Scale", "fff1", ESF551_WITH_Z, HV_CS_NONE);
-	assert_not_mine(&f);
-}
-
 static void test_theengs_not_claimed(void **state)
 {
 	(void)state;
@@ -767,79 +486,23 @@ static void test_theengs_not_claimed(void **state)
 
 /* --- encoders -------------------------------------------------------------- */
 
-static void roundtrip(const char *id, const char *name, const char *target,
-		      double kg, double ohm, double hr, bool final)
-{
-	const struct hv_driver *d = hv_driver_by_id(id);
-	struct hv_measurement in, out;
-	struct hv_frame f;
-	struct hv_uuid t, other = hv_uuid16(0x2a9d);
-
-	assert_non_null(d);
-	hv_measurement_init(&in, id);
-	in.final = final;
-	assert_int_equal(hv_measurement_add(&in, HV_METRIC_BODY_WEIGHT, kg), 0);
-	if (ohm > 0)
-		assert_int_equal(hv_measurement_add(&in, HV_METRIC_IMPEDANCE, ohm), 0);
-	if (hr > 0)
-		assert_int_equal(hv_measurement_add(&in, HV_METRIC_HEART_RATE, hr), 0);
-	if (target)
-		assert_int_equal(hv_uuid_parse(target, &t), 0);
-	assert_int_equal(d->encode(&in, target ? &t : NULL, &f), 0);
-	f.name = name;
-	hv_test_decode(&f, &out);
-	hv_test_assert_driver(&out, id);
-	hv_assert_near(hv_test_reading(&out, HV_METRIC_BODY_WEIGHT), kg, 0.006);
-	if (ohm > 0)
-		hv_assert_near(hv_test_reading(&out, HV_METRIC_IMPEDANCE), ohm, 0.51);
-	else
-		assert_null(hv_measurement_find(&out, HV_METRIC_IMPEDANCE));
-	if (hr > 0)
-		hv_assert_near(hv_test_reading(&out, HV_METRIC_HEART_RATE), hr, 0.51);
-	assert_int_equal(out.final, final);
-	assert_int_equal(d->encode(&in, &other, &f), -EINVAL);
-	hv_measurement_init(&in, id);
-	assert_int_equal(d->encode(&in, NULL, &f), -EINVAL);
-}
-
 static void test_encoders_roundtrip(void **state)
 {
 	(void)state;
-	roundtrip("etekcity_esf551", ESF551, NULL, 81.02, 537, 0, true);
-	roundtrip("etekcity_esf551", ESF551, NULL, 81.02, 0, 0, false);
-	roundtrip("etekcity_esf551", ESF551, NULL, 149.999, 0, 0, true);
-	roundtrip("etekcity_fit8s", NULL, NULL, 80.47, 537, 0, true);
-	roundtrip("etekcity_fit8s", NULL, NULL, 80.47, 0, 0, false);
-	roundtrip("eufy_c20", NULL, NULL, 72.4, 500, 68, true);
-	roundtrip("eufy_c20", NULL, NULL, 72.4, 0, 0, false);
-	roundtrip("eufy_p2", NULL, NULL, 75.2, 0, 72, true);
-	roundtrip("eufy_p2", NULL, NULL, 75.2, 0, 0, false);
-	roundtrip("eufy_p2", P2, "fff2", 88.0, 470, 0, true);
-	roundtrip("eufy_p2", P2, "fff2", 68.7, 0, 0, false);
+	sf_roundtrip_to("eufy_c20", NULL, NULL, 72.4, 500, 68, true);
+	sf_roundtrip_to("eufy_c20", NULL, NULL, 72.4, 0, 0, false);
+	sf_roundtrip_to("eufy_p2", NULL, NULL, 75.2, 0, 72, true);
+	sf_roundtrip_to("eufy_p2", NULL, NULL, 75.2, 0, 0, false);
+	sf_roundtrip_to("eufy_p2", P2, "fff2", 88.0, 470, 0, true);
+	sf_roundtrip_to("eufy_p2", P2, "fff2", 68.7, 0, 0, false);
 }
 
-/* --- ESF-551 conversation and selection ------------------------------------ */
+/* --- conversations and selection ------------------------------------------- */
 
-static void test_esf551_conversation(void **state)
+static void test_conversations(void **state)
 {
-	const struct hv_driver *d = hv_driver_by_id("etekcity_esf551");
-	const struct hv_step *wait;
-	struct hv_session s = { .user_index = -1, .last_sequence = -1,
-				.records_expected = -1, .name = ESF551 };
-	struct hv_frame f;
-
 	(void)state;
-	hv_test_check_conversation(d->conversation);
-	assert_false(d->conversation->needs_bonding);
-	wait = hv_test_find_step("etekcity_esf551", "wait for the complete", NULL);
-	hv_test_gatt(&f, ESF551, "fff1", ESF551_NO_Z, HV_CS_NONE);
-	assert_int_equal(wait->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
-	hv_test_gatt(&f, ESF551, "fff1", ESF551_WITH_Z, HV_CS_NONE);
-	assert_int_equal(wait->on_value(&s, f.value, f.value_len), HV_VALUE_DONE);
-	/* a short one is not the end */
-	assert_int_equal(wait->on_value(&s, f.value, f.value_len - 1), HV_VALUE_MORE);
-	/* the adverts-only families have no conversation */
-	assert_null(hv_driver_by_id("etekcity_fit8s")->conversation);
+	/* the C20 only advertises; the P2 has the handshake */
 	assert_null(hv_driver_by_id("eufy_c20")->conversation);
 	hv_test_check_conversation(hv_driver_by_id("eufy_p2")->conversation);
 }
@@ -849,12 +512,6 @@ static void test_selection(void **state)
 	struct hv_frame f;
 
 	(void)state;
-	f = (struct hv_frame){ .name = ESF551 };
-	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("etekcity_esf551"));
-	f = (struct hv_frame){ .name = "etekcity smart fitness scale" };
-	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("etekcity_esf551"));
-	f = (struct hv_frame){ .name = "Etekcity" };
-	assert_false(hv_driver_by_id("etekcity_esf551")->claims_device(&f));
 	f = (struct hv_frame){ .name = "eufy T9148" };
 	assert_true(hv_driver_by_id("eufy_p2")->claims_device(&f));
 	f = (struct hv_frame){ .name = "eufy T9130" };
@@ -865,22 +522,11 @@ static void test_selection(void **state)
 	f = (struct hv_frame){ .name = "QN-Scale", .n_service_uuids = 1 };
 	f.service_uuids[0] = hv_uuid16(0xFFF0);
 	assert_false(hv_driver_by_id("eufy_p2")->claims_device(&f));
-	assert_false(hv_driver_by_id("etekcity_esf551")->claims_device(&f));
-	/* the Fit 8S wants its company and its service */
-	fit8s(&f, FIT8S_KG);
-	assert_true(hv_driver_by_id("etekcity_fit8s")->claims_device(&f));
-	f.n_service_uuids = 0;
-	assert_false(hv_driver_by_id("etekcity_fit8s")->claims_device(&f));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_esf551_published),
-		cmocka_unit_test(test_esf551_issue_frames),
-		cmocka_unit_test(test_esf551_layout),
-		cmocka_unit_test(test_fit8s_published),
-		cmocka_unit_test(test_fit8s_other_models),
 		cmocka_unit_test(test_p2_published),
 		cmocka_unit_test(test_p2_issue_live),
 		cmocka_unit_test(test_p2_written),
@@ -890,10 +536,9 @@ int main(void)
 		cmocka_unit_test(test_p2_handshake_refusals),
 		cmocka_unit_test(test_c20_written),
 		cmocka_unit_test(test_eufy_families_apart),
-		cmocka_unit_test(test_etekcity_frames_apart),
 		cmocka_unit_test(test_theengs_not_claimed),
 		cmocka_unit_test(test_encoders_roundtrip),
-		cmocka_unit_test(test_esf551_conversation),
+		cmocka_unit_test(test_conversations),
 		cmocka_unit_test(test_selection),
 	};
 
