@@ -367,23 +367,23 @@ static void set_discovery_filter(sd_bus *bus, const char *adapter)
 	sd_bus_error_free(&error);
 }
 
-static int capture_gatt(sd_bus *bus, struct capture *c, const char *adapter,
-			const char *address, uint64_t deadline, FILE *file,
+static int capture_gatt(const char *adapter, const char *address,
+			bool pseudonymise, long seconds, FILE *out, FILE *file,
 			const char *output)
 {
 	struct hv_capture_gatt_options o = {
 		.adapter = adapter,
 		.address = address,
-		.pseudonymise = c->pseudonymise,
-		.out = c->out,
-		.start_usec = c->start_usec,
-		.deadline_usec = deadline,
-		.stop = &stop_requested,
+		.pseudonymise = pseudonymise,
+		.out = out,
+		.start_usec = hv_capture_now_usec(),
 	};
 	unsigned lines = 0;
 	int r;
 
-	r = hv_capture_gatt(bus, &o, &lines);
+	if (seconds > 0)
+		o.deadline_usec = o.start_usec + (uint64_t)seconds * 1000000u;
+	r = hv_capture_gatt(&o, &lines);
 	log_info("capture: %u GATT line(s) written", lines);
 	if (file && fflush(file) != 0) {
 		log_error_errno(errno, "capture: cannot write %s: %m", output);
@@ -515,16 +515,19 @@ int cli_capture(int argc, char **argv)
 		c->out = file;
 	}
 
+	if (gatt)
+		return capture_gatt(adapter_name, gatt, c->pseudonymise, seconds,
+				    c->out, file, output);
+
 	r = sd_bus_open_system(&bus);
 	if (r < 0) {
 		log_error_errno(r, "capture: cannot connect to the system bus: %m");
 		return CLI_EXIT_FAILURE;
 	}
-	/* --gatt has its own matches (capture_gatt.c) */
-	r = gatt ? 0 : sd_bus_match_signal(bus, NULL, BLUEZ, "/",
-					   "org.freedesktop.DBus.ObjectManager",
-					   "InterfacesAdded", on_interfaces_added, c);
-	if (r >= 0 && !gatt)
+	r = sd_bus_match_signal(bus, NULL, BLUEZ, "/",
+				"org.freedesktop.DBus.ObjectManager",
+				"InterfacesAdded", on_interfaces_added, c);
+	if (r >= 0)
 		r = sd_bus_add_match(bus, NULL,
 				     "type='signal',sender='" BLUEZ "',"
 				     "interface='org.freedesktop.DBus.Properties',"
@@ -545,8 +548,6 @@ int cli_capture(int argc, char **argv)
 	c->start_usec = hv_capture_now_usec();
 	if (seconds > 0)
 		deadline = c->start_usec + (uint64_t)seconds * 1000000u;
-	if (gatt)
-		return capture_gatt(bus, c, adapter, gatt, deadline, file, output);
 	set_discovery_filter(bus, adapter);
 	r = adapter_call(bus, adapter, "StartDiscovery");
 	if (r < 0)

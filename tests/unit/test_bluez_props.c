@@ -232,7 +232,32 @@ static void test_paths(void **state)
 	assert_true(hv_bluez_address_equal("aa:bb:cc:dd:ee:ff", "AA:BB:CC:DD:EE:FF"));
 	assert_false(hv_bluez_address_equal("aa:bb:cc:dd:ee:ff", NULL));
 	assert_int_equal(hv_bluez_gatt_flag_from_string("notify"), HV_GATT_NOTIFY);
-	assert_int_equal(hv_bluez_gatt_flag_from_string("reliable-write"), 0);
+	assert_int_equal(hv_bluez_gatt_flag_from_string("reliable-write"),
+			 HV_GATT_RELIABLE_WRITE);
+	assert_int_equal(hv_bluez_gatt_flag_from_string("frobnicate"), 0);
+}
+
+/* Every flag string of BlueZ's list comes back from its bit, in BlueZ's
+ * order (a capture writes them so). */
+static void test_gatt_flag_names(void **state)
+{
+	const char *name = NULL, *prev = NULL;
+	unsigned bit, seen = 0;
+	size_t i;
+
+	(void)state;
+	for (i = 0; (bit = hv_bluez_gatt_flag_nth(i, &name)); i++) {
+		assert_int_equal(hv_bluez_gatt_flag_from_string(name), bit);
+		assert_int_equal(seen & bit, 0);
+		seen |= bit;
+		if (i == 1)
+			assert_string_equal(name, "read");
+		if (i == 3)
+			assert_string_equal(prev, "write-without-response");
+		prev = name;
+	}
+	assert_int_equal(i, 23);
+	assert_string_equal(name, "authorize");
 }
 
 int main(void)
@@ -243,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_merge_and_invalidate),
 		cmocka_unit_test(test_gatt_props),
 		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_gatt_flag_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup_bus, teardown_bus);
