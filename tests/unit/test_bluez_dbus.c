@@ -301,6 +301,13 @@ struct ctx {
 	size_t time_len;
 	unsigned consent_ok;
 
+	/* a survey (hv_bluez_survey): its events in order, as text */
+	unsigned n_events;
+	char events[16][96];
+	unsigned n_survey_done;
+	int survey_result;
+	unsigned n_writes;
+
 	/* the Device Information Service, as a store would keep it */
 	bool dis_known;
 	unsigned n_dis_wanted, n_dis_given, n_dis_frames;
@@ -388,7 +395,11 @@ static void cb_done(const char *address, const struct hv_driver *d,
 {
 	struct ctx *c = userdata;
 
-	(void)d;
+	if (d == &hv_bluez_survey_driver) {
+		c->n_survey_done++;
+		c->survey_result = result;
+		return;
+	}
 	if (strcmp(address, ADDR_SIG) != 0)
 		return; /* counted by cb_prepare */
 	if (c->n_done < 8) {
@@ -426,7 +437,40 @@ static void cb_dis(const char *address, const struct hv_dis *dis,
 	c->dis_known = true;
 }
 
+static void cb_gatt_event(const struct hv_gatt_event *e, void *userdata)
+{
+	static const char *const kinds[] = { "service", "characteristic",
+					     "read", "notify" };
+	struct ctx *c = userdata;
+	char service[HV_UUID_STRING_MAX], chr[HV_UUID_STRING_MAX];
+	char *text;
+	size_t len;
+
+	if (c->n_events >= 16)
+		return;
+	text = c->events[c->n_events++];
+	hv_uuid_format_short(&e->service, service);
+	hv_uuid_format_short(&e->characteristic, chr);
+	switch (e->kind) {
+	case HV_GATT_EVENT_SERVICE:
+		snprintf(text, 96, "%s %s %s", e->address, kinds[e->kind], service);
+		break;
+	case HV_GATT_EVENT_CHARACTERISTIC:
+		snprintf(text, 96, "%s %s %s/%s %x", e->address, kinds[e->kind],
+			 service, chr, e->flags);
+		break;
+	default:
+		len = (size_t)snprintf(text, 96, "%s %s %s %s ", e->address,
+				       kinds[e->kind], e->name ? e->name : "-",
+				       chr);
+		for (size_t i = 0; i < e->len && len + 3 < 96; i++, len += 2)
+			snprintf(text + len, 3, "%02x", e->value[i]);
+		break;
+	}
+}
+
 static const struct hv_bluez_callbacks callbacks = {
+	.gatt_event = cb_gatt_event,
 	.device_info_wanted = cb_dis_wanted,
 	.device_info = cb_dis,
 	.advert = cb_advert,
@@ -1350,6 +1394,76 @@ static void check_bonded_session(struct ctx *c, struct fake_device *d)
 	check_records(c);
 }
 
+#define ADDR_SURVEY "E0:00:00:00:00:03"
+
+static void survey_write(struct fake_char *ch, const uint8_t *v, size_t n,
+			 void *userdata)
+{
+	struct ctx *c = userdata;
+
+	(void)ch, (void)v, (void)n;
+	c->n_writes++;
+}
+
+/* A survey: every object reported in handle order, the readable one read,
+ * the notify/indicate ones subscribed, a notification reported with the
+ * device's name; nothing written, no frame for a driver; it records until
+ * stopped, then disconnects and reports 0. A device BlueZ does not know
+ * cannot be surveyed. */
+static void test_survey(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d;
+	struct fake_char *battery, *meas, *racp;
+
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 5));
+	assert_int_equal(hv_bluez_survey(c->bluez, ADDR_SURVEY), -ENODEV);
+	assert_false(hv_bluez_stop_session(c->bluez));
+
+	d = fake_bluez_add_device(c->fake, ADDR_SURVEY, "Survey Cuff");
+	assert_non_null(d);
+	d->on_write = survey_write;
+	d->userdata = c;
+	battery = fake_device_add_char(d, 0x180f, 0x2a19,
+				       HV_GATT_READ | HV_GATT_NOTIFY);
+	battery->value[0] = 0x57;
+	battery->value_len = 1;
+	meas = fake_device_add_char(d, 0x1810, 0x2a35, HV_GATT_INDICATE);
+	racp = fake_device_add_char(d, 0x1810, 0x2a52,
+				    HV_GATT_WRITE | HV_GATT_INDICATE |
+					    HV_GATT_RELIABLE_WRITE);
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, strcmp(c->last_address, ADDR_SURVEY) == 0, 5));
+	assert_int_equal(hv_bluez_survey(c->bluez, "e0:00:00:00:00:03"), 0);
+	assert_true(RUN_UNTIL(c, meas->notifying && racp->notifying &&
+					 battery->notifying, 10));
+	assert_true(fake_char_notify(meas, (const uint8_t[]){ 0x06, 0x79 }, 2) >= 0);
+	assert_true(RUN_UNTIL(c, c->n_events >= 7, 5));
+
+	assert_int_equal(c->n_events, 7);
+	assert_string_equal(c->events[0], ADDR_SURVEY " service 180f");
+	assert_string_equal(c->events[1], ADDR_SURVEY " service 1810");
+	assert_string_equal(c->events[2], ADDR_SURVEY " characteristic 180f/2a19 9");
+	assert_string_equal(c->events[3], ADDR_SURVEY " characteristic 1810/2a35 10");
+	assert_string_equal(c->events[4], ADDR_SURVEY " characteristic 1810/2a52 112");
+	/* the read's own Value change is no notification */
+	assert_string_equal(c->events[5], ADDR_SURVEY " read Survey Cuff 2a19 57");
+	assert_string_equal(c->events[6], ADDR_SURVEY " notify Survey Cuff 2a35 0679");
+	assert_int_equal(c->n_writes, 0);
+	assert_int_equal(c->n_measurements, 0);
+
+	/* it records until stopped */
+	run_for(c, 0.5);
+	assert_int_equal(c->n_survey_done, 0);
+	assert_true(d->connected);
+	assert_true(hv_bluez_stop_session(c->bluez));
+	assert_true(RUN_UNTIL(c, c->n_survey_done == 1, 5));
+	assert_int_equal(c->survey_result, 0);
+	assert_false(d->connected);
+	assert_int_equal(d->n_connects, 1);
+	assert_false(hv_bluez_stop_session(c->bluez));
+}
+
 static void test_pair_just_works(void **state)
 {
 	struct ctx *c = *state;
@@ -1522,6 +1636,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_address_flood_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_known_device_first_in_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adapter_gone_and_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_survey, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_just_works, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_numeric_comparison, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_passkey_from_config, setup, teardown),
