@@ -181,14 +181,16 @@ static void test_gatt_props(void **state)
 			    m, "a{sv}", 5, "UUID", "s",
 			    "00002a9d-0000-1000-8000-00805f9b34fb", "Service",
 			    "o", "/org/bluez/hci0/dev_00_AA_01_01_00_01/service0015",
-			    "Value", "ay", 0, "Flags", "as", 3, "indicate",
+			    "Value", "ay", 0, "Flags", "as", 4, "indicate",
 			    "write-without-response", "authenticated-signed-writes",
-			    "MTU", "q", 517) >= 0);
+			    "frobnicate", "MTU", "q", 517) >= 0);
 	seal(m);
 	assert_int_equal(hv_bluez_gatt_props_read(m, &g), 0);
 	assert_true(g.has_uuid);
 	assert_true(hv_uuid_is16(&g.uuid, 0x2a9d));
-	assert_int_equal(g.flags, HV_GATT_INDICATE | HV_GATT_WRITE_WITHOUT_RESPONSE);
+	/* an unknown flag is skipped */
+	assert_int_equal(g.flags, HV_GATT_INDICATE | HV_GATT_WRITE_WITHOUT_RESPONSE |
+					  HV_GATT_AUTHENTICATED_SIGNED_WRITES);
 	assert_string_equal(g.parent,
 			    "/org/bluez/hci0/dev_00_AA_01_01_00_01/service0015");
 	sd_bus_message_unref(m);
