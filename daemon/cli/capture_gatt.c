@@ -289,15 +289,16 @@ static void stop(struct gatt_capture *g, bool by_signal)
 {
 	if (g->surveying && hv_bluez_stop_session(g->bluez))
 		return;
-	if (!g->surveying && !by_signal) {
-		finish(g, log_error_errno(ENODEV,
-					  g->state == HV_ADAPTER_OK ?
-						  "capture: device %s not found (is it in range and advertising?)" :
-						  "capture: device %s not found (the adapter is not ready)",
-					  g->o->address));
+	if (by_signal) {
+		finish(g, 0);
 		return;
 	}
-	finish(g, 0);
+	/* Never asked for, or gone from BlueZ before its session began. */
+	finish(g, log_error_errno(ENODEV,
+				  g->state == HV_ADAPTER_OK ?
+					  "capture: device %s not found (is it in range and advertising?)" :
+					  "capture: device %s not found (the adapter is not ready)",
+				  g->o->address));
 }
 
 static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
@@ -394,6 +395,7 @@ int hv_capture_gatt(const struct hv_capture_gatt_options *o,
 
 	hv_config_init(&cfg);
 	cfg.bluetooth.passive_only = true; /* no session but the survey */
+	cfg.bluetooth.stale_device_s = 0; /* BlueZ's device list is the daemon's */
 	free(cfg.bluetooth.adapter);
 	cfg.bluetooth.adapter = o->adapter ? strdup(o->adapter) : NULL;
 	if (o->adapter && !cfg.bluetooth.adapter)
