@@ -731,6 +731,8 @@ static void device_changed(struct hv_bluez *b, struct bz_object *o,
 	hv_bluez_device_props_to_frame(&o->dev, &frame);
 	if (b->cb.advert)
 		b->cb.advert(&frame, b->userdata);
+	if (b->cb.advert_change)
+		b->cb.advert_change(&frame, change->mask, b->userdata);
 	/* A received advert comes with RSSI (a filter is set); a stored
 	 * device announced by a restarting bluetoothd does not. */
 	if (change->mask & (HV_PROP_RSSI | HV_PROP_SERVICE_DATA |

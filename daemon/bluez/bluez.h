@@ -47,6 +47,11 @@ struct hv_bluez_callbacks {
 	/* Every advertisement / Device1 property change that carries data
 	 * (service data, manufacturer data, name, RSSI). The callee decodes. */
 	void (*advert)(const struct hv_frame *frame, void *userdata);
+	/* The same adverts, with the enum hv_bluez_prop bits the signal
+	 * carried: a recording (homevitals capture) tells a repeated advert
+	 * from an RSSI-only change by them. May be NULL. */
+	void (*advert_change)(const struct hv_frame *frame, unsigned carried,
+			      void *userdata);
 	/* A value notified/indicated/read during a GATT session, as a frame
 	 * (has_characteristic) with the session's driver. The callee decodes.
 	 * Returns the highest sequence number of the records it got stored
@@ -74,8 +79,8 @@ struct hv_bluez_callbacks {
 	void (*device_info)(const char *address, const struct hv_dis *dis,
 			    void *userdata);
 	/* Each exchange of a session: the objects a survey found, then every
-	 * value read or notified (before gatt_value gets it). It must not end
-	 * the session. May be NULL. */
+	 * value notified or read (but the Device Information Service's), before
+	 * gatt_value gets it. It must not end the session. May be NULL. */
 	void (*gatt_event)(const struct hv_gatt_event *event, void *userdata);
 };
 

@@ -7,11 +7,8 @@
  * decides when to start and stop, and writes the lines.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-bus.h>
-#include <systemd/sd-event.h>
 #include <time.h>
 
 #include "daemon/basic/hexutil.h"
@@ -20,7 +17,7 @@
 #include "daemon/bluez/bluez.h"
 #include "daemon/bluez/bluez_props.h"
 #include "daemon/cli/capture_gatt.h"
-#include "daemon/common/config.h"
+#include "daemon/cli/capture_loop.h"
 #include "daemon/common/measurement_json.h"
 #include "drivers/uuid.h"
 
@@ -30,8 +27,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
 
 struct gatt_capture {
 	const struct hv_capture_gatt_options *o;
-	sd_event *event;
-	struct hv_bluez *bluez;
+	struct hv_capture_loop loop;
 	char address[HV_BLUEZ_ADDRESS_MAX]; /* as written (maybe pseudonym) */
 	uint8_t mac[6], alias[6];
 	enum hv_adapter_state state;
@@ -39,7 +35,6 @@ struct gatt_capture {
 	bool surveying; /* hv_bluez_survey() accepted */
 	unsigned lines;
 	int error; /* first write error */
-	int result;
 };
 
 void hv_capture_pseudonym(unsigned n, uint8_t ret[6])
@@ -213,8 +208,7 @@ static void on_gatt_event(const struct hv_gatt_event *e, void *userdata)
 
 static void finish(struct gatt_capture *g, int result)
 {
-	g->result = result;
-	(void)sd_event_exit(g->event, 0);
+	hv_capture_loop_exit(&g->loop, result);
 }
 
 static void try_survey(struct gatt_capture *g)
@@ -223,7 +217,7 @@ static void try_survey(struct gatt_capture *g)
 
 	if (g->surveying)
 		return;
-	r = hv_bluez_survey(g->bluez, g->o->address);
+	r = hv_bluez_survey(g->loop.bluez, g->o->address);
 	if (r == -ENODEV) {
 		if (!g->waiting_logged)
 			log_info("capture: %s not known to BlueZ yet, discovering",
@@ -285,9 +279,11 @@ static void on_session_done(const char *address, const struct hv_driver *driver,
 }
 
 /* The deadline or a signal: stop the session (its end ends the loop). */
-static void stop(struct gatt_capture *g, bool by_signal)
+static void stop(bool by_signal, void *userdata)
 {
-	if (g->surveying && hv_bluez_stop_session(g->bluez))
+	struct gatt_capture *g = userdata;
+
+	if (g->surveying && hv_bluez_stop_session(g->loop.bluez))
 		return;
 	if (by_signal) {
 		finish(g, 0);
@@ -301,23 +297,6 @@ static void stop(struct gatt_capture *g, bool by_signal)
 				  g->o->address));
 }
 
-static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	(void)s;
-	(void)usec;
-	stop(userdata, false);
-	return 0;
-}
-
-static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si,
-		     void *userdata)
-{
-	(void)s;
-	(void)si;
-	stop(userdata, true);
-	return 0;
-}
-
 static const struct hv_bluez_callbacks capture_callbacks = {
 	.advert = on_advert,
 	.state_changed = on_state_changed,
@@ -325,62 +304,18 @@ static const struct hv_bluez_callbacks capture_callbacks = {
 	.gatt_event = on_gatt_event,
 };
 
-/* No driver is chosen for an advert: only the survey connects. */
-static const struct hv_driver *select_none(const struct hv_frame *advert)
-{
-	(void)advert;
-	return NULL;
-}
-
-static int run(struct gatt_capture *g, struct hv_config *cfg)
-{
-	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-	_cleanup_(sd_event_unrefp) sd_event *event = NULL;
-	struct hv_bluez_tuning tuning;
-	sigset_t mask;
-	int r;
-
-	r = sd_event_new(&event);
-	if (r < 0)
-		return log_error_errno(r, "capture: cannot make an event loop: %m");
-	g->event = event;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	(void)sigprocmask(SIG_BLOCK, &mask, NULL);
-	r = sd_event_add_signal(event, NULL, SIGINT, on_signal, g);
-	if (r >= 0)
-		r = sd_event_add_signal(event, NULL, SIGTERM, on_signal, g);
-	if (r >= 0 && g->o->deadline_usec)
-		r = sd_event_add_time(event, NULL, CLOCK_MONOTONIC,
-				      g->o->deadline_usec, 0, on_deadline, g);
-	if (r < 0)
-		return log_error_errno(r, "capture: cannot set up the event loop: %m");
-	r = sd_bus_open_system(&bus);
-	if (r < 0)
-		return log_error_errno(r, "capture: cannot connect to the system bus: %m");
-	r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
-	if (r < 0)
-		return log_error_errno(r, "capture: cannot attach the bus: %m");
-	r = hv_bluez_new(event, bus, cfg, &capture_callbacks, g, &g->bluez);
-	if (r < 0)
-		return log_error_errno(r, "capture: cannot set up the BlueZ client: %m");
-	hv_bluez_get_tuning(g->bluez, &tuning);
-	tuning.select = select_none;
-	hv_bluez_set_tuning(g->bluez, &tuning);
-	r = sd_event_loop(event);
-	g->bluez = hv_bluez_free(g->bluez);
-	g->event = NULL;
-	if (r < 0)
-		return log_error_errno(r, "capture: event loop: %m");
-	return g->result < 0 ? g->result : g->error;
-}
-
 int hv_capture_gatt(const struct hv_capture_gatt_options *o,
 		    unsigned *ret_lines)
 {
-	struct gatt_capture g = { .o = o, .state = HV_ADAPTER_UNKNOWN };
-	struct hv_config cfg;
+	struct gatt_capture g = {
+		.o = o,
+		.state = HV_ADAPTER_UNKNOWN,
+		.loop = {
+			.adapter = o->adapter,
+			.deadline_usec = o->deadline_usec,
+			.stop = stop,
+		},
+	};
 	int r;
 
 	r = hv_capture_parse_address(o->address, g.mac);
@@ -392,18 +327,8 @@ int hv_capture_gatt(const struct hv_capture_gatt_options *o,
 	snprintf(g.address, sizeof(g.address),
 		 "%02X:%02X:%02X:%02X:%02X:%02X", g.alias[0], g.alias[1],
 		 g.alias[2], g.alias[3], g.alias[4], g.alias[5]);
-
-	hv_config_init(&cfg);
-	cfg.bluetooth.passive_only = true; /* no session but the survey */
-	cfg.bluetooth.stale_device_s = 0; /* BlueZ's device list is the daemon's */
-	free(cfg.bluetooth.adapter);
-	cfg.bluetooth.adapter = o->adapter ? strdup(o->adapter) : NULL;
-	if (o->adapter && !cfg.bluetooth.adapter)
-		r = log_error_errno(ENOMEM, "capture: out of memory");
-	else
-		r = run(&g, &cfg);
-	hv_config_done(&cfg);
+	r = hv_capture_loop_run(&g.loop, &capture_callbacks, &g);
 	if (ret_lines)
 		*ret_lines = g.lines;
-	return r;
+	return r < 0 ? r : g.error;
 }
