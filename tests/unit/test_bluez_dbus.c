@@ -275,6 +275,7 @@ struct ctx {
 	int state;
 	unsigned n_states_missing, n_states_ok;
 	unsigned n_adverts;
+	unsigned n_advert_changes, last_carried;
 	unsigned n_forged_adverts; /* frames for ADDR_FORGED */
 	struct hv_frame last_frame;
 	char last_address[HV_BLUEZ_ADDRESS_MAX];
@@ -324,6 +325,16 @@ static void cb_advert(const struct hv_frame *f, void *userdata)
 	c->last_frame = *f;
 	snprintf(c->last_address, sizeof(c->last_address), "%s", f->address ? f->address : "");
 	snprintf(c->last_name, sizeof(c->last_name), "%s", f->name ? f->name : "");
+}
+
+static void cb_advert_change(const struct hv_frame *f, unsigned carried,
+			     void *userdata)
+{
+	struct ctx *c = userdata;
+
+	(void)f;
+	c->n_advert_changes++;
+	c->last_carried = carried;
 }
 
 /* Raw values come with the session's driver; decoded here as the daemon's
@@ -474,6 +485,7 @@ static const struct hv_bluez_callbacks callbacks = {
 	.device_info_wanted = cb_dis_wanted,
 	.device_info = cb_dis,
 	.advert = cb_advert,
+	.advert_change = cb_advert_change,
 	.gatt_value = cb_gatt_value,
 	.state_changed = cb_state,
 	.session_prepare = cb_prepare,
@@ -664,6 +676,25 @@ static void test_adverts_to_frames(void **state)
 	assert_true(RUN_UNTIL(c, hv_frame_service_data(&c->last_frame, 0x181d)->data[0] == 0x02, 3));
 	/* No driver with a conversation claims it: never connected. */
 	assert_int_equal(d->n_connects, 0);
+
+	/* advert_change says what each signal carried: a repeated advert
+	 * its data again, an RSSI-only change only RSSI. */
+	assert_int_equal(c->n_advert_changes, c->n_adverts);
+	c->advertising[0] = NULL;
+	run_for(c, 0.3);
+	c->n_adverts = 0;
+	c->n_advert_changes = 0;
+	assert_true(fake_device_advert(d) >= 0);
+	assert_true(RUN_UNTIL(c, c->n_advert_changes == 1, 3));
+	assert_int_equal(c->last_carried, HV_PROP_RSSI | HV_PROP_SERVICE_DATA |
+						  HV_PROP_MANUFACTURER_DATA);
+	d->rssi = -71;
+	assert_true(sd_bus_emit_properties_changed(c->fake->bus, d->path,
+						   "org.bluez.Device1", "RSSI",
+						   NULL) >= 0);
+	assert_true(RUN_UNTIL(c, c->n_advert_changes == 2, 3));
+	assert_int_equal(c->last_carried, HV_PROP_RSSI);
+	assert_int_equal(c->n_adverts, 2);
 }
 
 static void check_records(struct ctx *c)
