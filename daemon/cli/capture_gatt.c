@@ -33,6 +33,7 @@ struct gatt_capture {
 	enum hv_adapter_state state;
 	bool waiting_logged; /* "not known yet" said */
 	bool surveying; /* hv_bluez_survey() accepted */
+	bool interrupted; /* SIGINT/SIGTERM: the user ended it */
 	unsigned lines;
 	int error; /* first write error */
 };
@@ -272,8 +273,10 @@ static void on_session_done(const char *address, const struct hv_driver *driver,
 	/* The client logged how a connection failed; name what it cannot. */
 	if (result == -ENOENT)
 		log_error("capture: %s has no GATT services", g->o->address);
+	else if (result == -ECANCELED && g->interrupted)
+		result = 0;
 	else if (result == -ECANCELED)
-		log_error("capture: %s: stopped before its services were resolved",
+		log_error("capture: %s: services not resolved in time",
 			  g->o->address);
 	finish(g, result);
 }
@@ -283,6 +286,7 @@ static void stop(bool by_signal, void *userdata)
 {
 	struct gatt_capture *g = userdata;
 
+	g->interrupted = by_signal;
 	if (g->surveying && hv_bluez_stop_session(g->loop.bluez))
 		return;
 	if (by_signal) {
