@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,12 @@ struct bz_session {
 	/* A record was not stored: the sequence stays before it, so the next
 	 * session asks for it again. */
 	bool sequence_held;
+	/* A survey (hv_bluez_survey()): its steps, made from the device's
+	 * objects, and their UUID texts. */
+	bool survey;
+	struct hv_conversation survey_conv;
+	struct hv_step *survey_steps;
+	char (*survey_uuids)[HV_UUID_STRING_MAX];
 };
 
 struct hv_bluez {
@@ -724,6 +731,8 @@ static void device_changed(struct hv_bluez *b, struct bz_object *o,
 	hv_bluez_device_props_to_frame(&o->dev, &frame);
 	if (b->cb.advert)
 		b->cb.advert(&frame, b->userdata);
+	if (b->cb.advert_change)
+		b->cb.advert_change(&frame, change->mask, b->userdata);
 	/* A received advert comes with RSSI (a filter is set); a stored
 	 * device announced by a restarting bluetoothd does not. */
 	if (change->mask & (HV_PROP_RSSI | HV_PROP_SERVICE_DATA |
@@ -1540,6 +1549,8 @@ static struct bz_session *session_free(struct bz_session *ss)
 		if (ss->acquired[i].fd >= 0)
 			close(ss->acquired[i].fd);
 	}
+	free(ss->survey_steps);
+	free(ss->survey_uuids);
 	free(ss);
 	return NULL;
 }
@@ -1653,10 +1664,20 @@ static void session_stamp_device_clock(struct bz_session *ss)
  * decoded there, once. The next session resumes after the last sequence
  * number the daemon says it stored, and never past one it failed to store:
  * records come in order, so everything after a failure is asked again. */
-static void session_deliver(struct bz_session *ss, const struct hv_uuid *uuid,
-			    const uint8_t *value, size_t len)
+static void session_deliver(struct bz_session *ss,
+			    enum hv_gatt_event_kind kind,
+			    const struct hv_uuid *uuid, const uint8_t *value,
+			    size_t len)
 {
 	struct hv_bluez *b = ss->b;
+	struct hv_gatt_event event = {
+		.kind = kind,
+		.address = ss->peer->address,
+		.name = ss->name[0] ? ss->name : NULL,
+		.characteristic = *uuid,
+		.value = value,
+		.len = len,
+	};
 	struct hv_frame frame = {
 		.address = ss->peer->address,
 		.name = ss->name[0] ? ss->name : NULL,
@@ -1667,7 +1688,10 @@ static void session_deliver(struct bz_session *ss, const struct hv_uuid *uuid,
 	uint64_t wall = 0;
 	int seq;
 
-	if (!b->cb.gatt_value)
+	if (b->cb.gatt_event)
+		b->cb.gatt_event(&event, b->userdata);
+	/* A survey has no driver to decode with. */
+	if (!b->cb.gatt_value || ss->survey)
 		return;
 	(void)sd_event_now(b->event, CLOCK_REALTIME, &wall);
 	session_stamp_device_clock(ss);
@@ -1703,7 +1727,7 @@ static void session_notified(struct bz_session *ss, const struct hv_uuid *uuid,
 {
 	struct hv_bluez *b = ss->b;
 
-	session_deliver(ss, uuid, value, len);
+	session_deliver(ss, HV_GATT_EVENT_NOTIFY, uuid, value, len);
 	if (b->session != ss)
 		return;
 	if (hv_conv_waits_for(&ss->conv, uuid)) {
@@ -1924,7 +1948,8 @@ static int on_read_reply(sd_bus_message *m, void *userdata,
 	if (ss->reading_dis)
 		(void)hv_dis_take(&ss->dis, &o->gatt.uuid, data, size);
 	else
-		session_deliver(ss, &o->gatt.uuid, data, size);
+		session_deliver(ss, HV_GATT_EVENT_READ, &o->gatt.uuid, data,
+				size);
 	if (ss->b->session != ss)
 		return 0;
 	(void)hv_conv_feed(&ss->conv, data, size);
@@ -2055,12 +2080,166 @@ static bool has_dis(struct bz_session *ss)
 	return false;
 }
 
+/* ---- surveys: a session whose steps come from the device's objects ---- */
+
+static const struct hv_conversation survey_conversation = { 0 };
+
+const struct hv_driver hv_bluez_survey_driver = {
+	.id = "survey",
+	.name = "GATT survey",
+	.conversation = &survey_conversation,
+};
+
+static int object_path_cmp(const void *x, const void *y)
+{
+	const struct bz_object *const *a = x, *const *b = y;
+
+	return strcmp((*a)->path, (*b)->path);
+}
+
+/* The device's GATT services and characteristics with a UUID, in handle
+ * order (BlueZ names them service%04x and char%04x). */
+static int survey_objects(struct bz_session *ss, struct bz_object ***ret,
+			  size_t *ret_n)
+{
+	struct bz_object **objs;
+	size_t n = 0, i = 0;
+
+	for (struct bz_object *o = ss->b->objects; o; o = o->next)
+		if ((o->ifaces & (OBJ_SERVICE | OBJ_CHAR)) && o->gatt.has_uuid &&
+		    hv_bluez_path_under(o->path, ss->device_path))
+			n++;
+	objs = calloc(n ? n : 1, sizeof(*objs));
+	if (!objs)
+		return -ENOMEM;
+	for (struct bz_object *o = ss->b->objects; o && i < n; o = o->next)
+		if ((o->ifaces & (OBJ_SERVICE | OBJ_CHAR)) && o->gatt.has_uuid &&
+		    hv_bluez_path_under(o->path, ss->device_path))
+			objs[i++] = o;
+	qsort(objs, n, sizeof(*objs), object_path_cmp);
+	*ret = objs;
+	*ret_n = n;
+	return 0;
+}
+
+static void survey_event(struct bz_session *ss, enum hv_gatt_event_kind kind,
+			 const struct bz_object *service,
+			 const struct bz_object *c)
+{
+	struct hv_gatt_event event = {
+		.kind = kind,
+		.address = ss->peer->address,
+		.name = ss->name[0] ? ss->name : NULL,
+		.service = service->gatt.uuid,
+	};
+
+	if (c) {
+		event.characteristic = c->gatt.uuid;
+		event.flags = c->gatt.flags;
+	}
+	if (ss->b->cb.gatt_event)
+		ss->b->cb.gatt_event(&event, ss->b->userdata);
+}
+
+/* One step on characteristic c of service s; its UUID texts are kept in
+ * the session. */
+static void survey_step(struct bz_session *ss, size_t *n, enum hv_step_op op,
+			const struct bz_object *s, const struct bz_object *c)
+{
+	struct hv_step *st = &ss->survey_steps[*n];
+	char *service = ss->survey_uuids[2 * *n];
+	char *characteristic = ss->survey_uuids[2 * *n + 1];
+
+	hv_uuid_format(&s->gatt.uuid, service);
+	hv_uuid_format(&c->gatt.uuid, characteristic);
+	*st = (struct hv_step){
+		.op = op,
+		.service = service,
+		.characteristic = characteristic,
+		.flags = HV_STEP_OPTIONAL,
+		.what = op == HV_STEP_READ ? "survey: read" : "survey: subscribe",
+	};
+	(*n)++;
+}
+
+/*
+ * Report the device's services and characteristics, then make the steps:
+ * every readable characteristic read once, then every notify/indicate one
+ * subscribed (so a read's own Value change is never taken for a
+ * notification), then a wait that only hv_bluez_stop_session() or the link
+ * ends. Characteristics are found again by service and UUID: a second one
+ * with the same pair is reported but not read.
+ */
+static int survey_plan(struct bz_session *ss)
+{
+	_cleanup_free_ struct bz_object **objs = NULL;
+	size_t n_objs, n_services = 0, n = 0;
+	int r;
+
+	r = survey_objects(ss, &objs, &n_objs);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n_objs; i++)
+		if (objs[i]->ifaces & OBJ_SERVICE) {
+			survey_event(ss, HV_GATT_EVENT_SERVICE, objs[i], NULL);
+			n_services++;
+		}
+	if (!n_services)
+		return -ENOENT;
+	ss->survey_steps = calloc(2 * n_objs + 1, sizeof(*ss->survey_steps));
+	ss->survey_uuids = calloc(2 * (2 * n_objs + 1),
+				  sizeof(*ss->survey_uuids));
+	if (!ss->survey_steps || !ss->survey_uuids)
+		return -ENOMEM;
+	for (int pass = 0; pass < 3; pass++)
+		for (size_t i = 0; i < n_objs; i++) {
+			const struct bz_object *c = objs[i], *svc;
+
+			if (!(c->ifaces & OBJ_CHAR))
+				continue;
+			svc = object_find(ss->b, c->gatt.parent);
+			if (!svc || !(svc->ifaces & OBJ_SERVICE) ||
+			    !svc->gatt.has_uuid)
+				continue;
+			if (pass == 0)
+				survey_event(ss, HV_GATT_EVENT_CHARACTERISTIC,
+					     svc, c);
+			else if (pass == 1 && (c->gatt.flags & HV_GATT_READ))
+				survey_step(ss, &n, HV_STEP_READ, svc, c);
+			else if (pass == 2 &&
+				 (c->gatt.flags & (HV_GATT_NOTIFY | HV_GATT_INDICATE)))
+				survey_step(ss, &n, HV_STEP_SUBSCRIBE, svc, c);
+		}
+	ss->survey_steps[n++] = (struct hv_step){
+		.op = HV_STEP_WAIT,
+		.timeout_ms = UINT_MAX,
+		.flags = HV_STEP_OPTIONAL,
+		.what = "survey: record until stopped",
+	};
+	ss->survey_conv = (struct hv_conversation){
+		.steps = ss->survey_steps,
+		.n_steps = n,
+	};
+	hv_conv_init(&ss->conv, &ss->survey_conv, &ss->s);
+	return 0;
+}
+
 static void session_steps(struct bz_session *ss)
 {
 	struct hv_bluez *b = ss->b;
 
 	ss->phase = PHASE_STEPS;
 	timer_disarm(ss->timer);
+	if (ss->survey) {
+		int r = survey_plan(ss);
+
+		if (r < 0) {
+			session_finish(ss, r);
+			return;
+		}
+		session_run(ss);
+		return;
+	}
 	/* Once per device, and only when it has the service: its reads are
 	 * all optional, so a device without them loses a moment at most. */
 	if (b->cb.device_info_wanted && has_dis(ss) &&
@@ -2206,6 +2385,7 @@ static void session_start(struct hv_bluez *b, struct bz_peer *p)
 	ss->b = b;
 	ss->peer = p;
 	ss->driver = p->driver;
+	ss->survey = p->driver == &hv_bluez_survey_driver;
 	snprintf(ss->device_path, sizeof(ss->device_path), "%s", dev->path);
 	snprintf(ss->name, sizeof(ss->name), "%s", dev->dev.name);
 	hv_session_init(&ss->s, (int64_t)time(NULL));
@@ -2266,6 +2446,51 @@ int hv_bluez_connect_now(struct hv_bluez *b, const char *address,
 	p->known = true; /* asked for by name */
 	queue_peer(b, p);
 	return 0;
+}
+
+static struct bz_object *device_of_adapter(struct hv_bluez *b,
+					    const char *address)
+{
+	for (struct bz_object *o = b->objects; o; o = o->next)
+		if ((o->ifaces & OBJ_DEVICE) && b->adapter_path[0] &&
+		    hv_bluez_path_under(o->path, b->adapter_path) &&
+		    hv_bluez_address_equal(o->dev.address, address))
+			return o;
+	return NULL;
+}
+
+int hv_bluez_survey(struct hv_bluez *b, const char *address)
+{
+	struct bz_peer *p;
+
+	if (!device_of_adapter(b, address))
+		return -ENODEV;
+	p = peer_get(b, address);
+	if (!p)
+		return -ENOMEM;
+	if (p->policy.busy)
+		return -EBUSY;
+	p->driver = &hv_bluez_survey_driver;
+	p->policy.not_before = 0;
+	p->known = true; /* asked for by name */
+	queue_peer(b, p);
+	return 0;
+}
+
+bool hv_bluez_stop_session(struct hv_bluez *b)
+{
+	struct bz_session *ss = b->session;
+
+	if (!ss)
+		return false;
+	if (ss->phase == PHASE_DISCONNECTING)
+		return true;
+	ss->call = sd_bus_slot_unref(ss->call);
+	ss->read_path[0] = '\0';
+	ss->acquire_path[0] = '\0';
+	session_finish(ss, ss->phase == PHASE_STEPS ? 0 : -ECANCELED);
+	/* session_finish() ends it at once when Disconnect cannot be sent */
+	return b->session == ss;
 }
 
 /* ---- agent glue, construction ------------------------------------------- */

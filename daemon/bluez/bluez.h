@@ -23,10 +23,35 @@
 
 struct hv_bluez;
 
+/* One GATT exchange of a session, for a recording (homevitals capture
+ * --gatt, docs/capture.md). */
+enum hv_gatt_event_kind {
+	HV_GATT_EVENT_SERVICE, /* a survey found a service */
+	HV_GATT_EVENT_CHARACTERISTIC, /* … and a characteristic of it */
+	HV_GATT_EVENT_READ, /* a value read */
+	HV_GATT_EVENT_NOTIFY, /* a value notified or indicated */
+};
+
+struct hv_gatt_event {
+	enum hv_gatt_event_kind kind;
+	const char *address; /* the device, upper case */
+	const char *name; /* its name, or NULL */
+	struct hv_uuid service; /* SERVICE, CHARACTERISTIC */
+	struct hv_uuid characteristic; /* all but SERVICE */
+	unsigned flags; /* CHARACTERISTIC: enum hv_gatt_flag */
+	const uint8_t *value; /* READ, NOTIFY: the whole value */
+	size_t len;
+};
+
 struct hv_bluez_callbacks {
 	/* Every advertisement / Device1 property change that carries data
 	 * (service data, manufacturer data, name, RSSI). The callee decodes. */
 	void (*advert)(const struct hv_frame *frame, void *userdata);
+	/* The same adverts, with the enum hv_bluez_prop bits the signal
+	 * carried: a recording (homevitals capture) tells a repeated advert
+	 * from an RSSI-only change by them. May be NULL. */
+	void (*advert_change)(const struct hv_frame *frame, unsigned carried,
+			      void *userdata);
 	/* A value notified/indicated/read during a GATT session, as a frame
 	 * (has_characteristic) with the session's driver. The callee decodes.
 	 * Returns the highest sequence number of the records it got stored
@@ -53,6 +78,10 @@ struct hv_bluez_callbacks {
 	/* What those reads gave, when at least one did. */
 	void (*device_info)(const char *address, const struct hv_dis *dis,
 			    void *userdata);
+	/* Each exchange of a session: the objects a survey found, then every
+	 * value notified or read (but the Device Information Service's), before
+	 * gatt_value gets it. It must not end the session. May be NULL. */
+	void (*gatt_event)(const struct hv_gatt_event *event, void *userdata);
 };
 
 /*
@@ -85,6 +114,22 @@ size_t hv_bluez_n_peers(const struct hv_bluez *b);
  * -EOPNOTSUPP when the driver has no conversation. */
 int hv_bluez_connect_now(struct hv_bluez *b, const char *address,
 			 const struct hv_driver *driver);
+
+/*
+ * Queue a survey of a device BlueZ knows (-ENODEV when it does not): a GATT
+ * session without a driver that reports every service and characteristic
+ * (gatt_event), reads each readable characteristic once, subscribes to each
+ * notify/indicate one, and reports their values until
+ * hv_bluez_stop_session() or the link drops; then session_done with the
+ * driver hv_bluez_survey_driver. Nothing is written to the device.
+ */
+int hv_bluez_survey(struct hv_bluez *b, const char *address);
+extern const struct hv_driver hv_bluez_survey_driver;
+
+/* End the running session now: Disconnect, then session_done with 0 when
+ * its steps had begun (a survey), else -ECANCELED. Returns true when a
+ * session is ending (session_done will come), false when none runs. */
+bool hv_bluez_stop_session(struct hv_bluez *b);
 
 /* Tuning for tests and tools; the defaults suit a real radio. */
 struct hv_bluez_tuning {

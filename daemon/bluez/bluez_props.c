@@ -321,23 +321,52 @@ int hv_bluez_device_props_read(sd_bus_message *m,
 	return read_props_dict(m, device_entry, props);
 }
 
+/* BlueZ 5.66 doc/gatt-api.txt, in the order src/gatt-client.c lists a
+ * remote characteristic's flags (properties, then extended ones), then the
+ * security flags of the same document. */
+static const struct {
+	const char *name;
+	unsigned flag;
+} gatt_flags[] = {
+	{ "broadcast", HV_GATT_BROADCAST },
+	{ "read", HV_GATT_READ },
+	{ "write-without-response", HV_GATT_WRITE_WITHOUT_RESPONSE },
+	{ "write", HV_GATT_WRITE },
+	{ "notify", HV_GATT_NOTIFY },
+	{ "indicate", HV_GATT_INDICATE },
+	{ "authenticated-signed-writes", HV_GATT_AUTHENTICATED_SIGNED_WRITES },
+	{ "extended-properties", HV_GATT_EXTENDED_PROPERTIES },
+	{ "reliable-write", HV_GATT_RELIABLE_WRITE },
+	{ "writable-auxiliaries", HV_GATT_WRITABLE_AUXILIARIES },
+	{ "encrypt-read", HV_GATT_ENCRYPT_READ },
+	{ "encrypt-write", HV_GATT_ENCRYPT_WRITE },
+	{ "encrypt-notify", HV_GATT_ENCRYPT_NOTIFY },
+	{ "encrypt-indicate", HV_GATT_ENCRYPT_INDICATE },
+	{ "encrypt-authenticated-read", HV_GATT_ENCRYPT_AUTHENTICATED_READ },
+	{ "encrypt-authenticated-write", HV_GATT_ENCRYPT_AUTHENTICATED_WRITE },
+	{ "encrypt-authenticated-notify", HV_GATT_ENCRYPT_AUTHENTICATED_NOTIFY },
+	{ "encrypt-authenticated-indicate", HV_GATT_ENCRYPT_AUTHENTICATED_INDICATE },
+	{ "secure-read", HV_GATT_SECURE_READ },
+	{ "secure-write", HV_GATT_SECURE_WRITE },
+	{ "secure-notify", HV_GATT_SECURE_NOTIFY },
+	{ "secure-indicate", HV_GATT_SECURE_INDICATE },
+	{ "authorize", HV_GATT_AUTHORIZE },
+};
+
 unsigned hv_bluez_gatt_flag_from_string(const char *s)
 {
-	static const struct {
-		const char *name;
-		unsigned flag;
-	} table[] = {
-		{ "read", HV_GATT_READ },
-		{ "write", HV_GATT_WRITE },
-		{ "write-without-response", HV_GATT_WRITE_WITHOUT_RESPONSE },
-		{ "notify", HV_GATT_NOTIFY },
-		{ "indicate", HV_GATT_INDICATE },
-	};
-
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (strcmp(s, table[i].name) == 0)
-			return table[i].flag;
+	for (size_t i = 0; i < sizeof(gatt_flags) / sizeof(gatt_flags[0]); i++)
+		if (strcmp(s, gatt_flags[i].name) == 0)
+			return gatt_flags[i].flag;
 	return 0;
+}
+
+unsigned hv_bluez_gatt_flag_nth(size_t i, const char **ret_name)
+{
+	if (i >= sizeof(gatt_flags) / sizeof(gatt_flags[0]))
+		return 0;
+	*ret_name = gatt_flags[i].name;
+	return gatt_flags[i].flag;
 }
 
 static int read_gatt_entry(sd_bus_message *m, const char *key,

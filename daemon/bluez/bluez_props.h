@@ -52,13 +52,33 @@ struct hv_bluez_device_props {
 	struct hv_uuid uuids[HV_FRAME_SERVICE_UUIDS_MAX];
 };
 
-/* GATT characteristic flags (GattCharacteristic1.Flags). */
+/* GATT characteristic flags (GattCharacteristic1.Flags, BlueZ 5.66
+ * doc/gatt-api.txt). The runner uses the first five; the others are kept
+ * so that a capture writes every flag the device declared. */
 enum hv_gatt_flag {
 	HV_GATT_READ = 1 << 0,
 	HV_GATT_WRITE = 1 << 1,
 	HV_GATT_WRITE_WITHOUT_RESPONSE = 1 << 2,
 	HV_GATT_NOTIFY = 1 << 3,
 	HV_GATT_INDICATE = 1 << 4,
+	HV_GATT_BROADCAST = 1 << 5,
+	HV_GATT_AUTHENTICATED_SIGNED_WRITES = 1 << 6,
+	HV_GATT_EXTENDED_PROPERTIES = 1 << 7,
+	HV_GATT_RELIABLE_WRITE = 1 << 8,
+	HV_GATT_WRITABLE_AUXILIARIES = 1 << 9,
+	HV_GATT_ENCRYPT_READ = 1 << 10,
+	HV_GATT_ENCRYPT_WRITE = 1 << 11,
+	HV_GATT_ENCRYPT_NOTIFY = 1 << 12,
+	HV_GATT_ENCRYPT_INDICATE = 1 << 13,
+	HV_GATT_ENCRYPT_AUTHENTICATED_READ = 1 << 14,
+	HV_GATT_ENCRYPT_AUTHENTICATED_WRITE = 1 << 15,
+	HV_GATT_ENCRYPT_AUTHENTICATED_NOTIFY = 1 << 16,
+	HV_GATT_ENCRYPT_AUTHENTICATED_INDICATE = 1 << 17,
+	HV_GATT_SECURE_READ = 1 << 18,
+	HV_GATT_SECURE_WRITE = 1 << 19,
+	HV_GATT_SECURE_NOTIFY = 1 << 20,
+	HV_GATT_SECURE_INDICATE = 1 << 21,
+	HV_GATT_AUTHORIZE = 1 << 22,
 };
 
 /* GattService1 / GattCharacteristic1: UUID, Flags, and the parent object
@@ -111,6 +131,10 @@ void hv_bluez_device_props_to_frame(const struct hv_bluez_device_props *props,
 /* Parse "Flags" strings ("read", "notify", …) into enum hv_gatt_flag bits;
  * unknown strings give 0. */
 unsigned hv_bluez_gatt_flag_from_string(const char *s);
+
+/* The i-th flag in BlueZ's order (the order it lists them in Flags):
+ * its bit, and its string in *ret_name. 0 past the last one. */
+unsigned hv_bluez_gatt_flag_nth(size_t i, const char **ret_name);
 
 /*
  * "/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF" (with or without a trailing

@@ -4,15 +4,15 @@
 /*
  * `homevitals capture --gatt ADDRESS`: record one device's GATT
  * conversation (services, characteristics, values read and notified, with
- * timestamps) as JSONL (docs/capture.md).
+ * timestamps) as JSONL (docs/capture.md). The conversation is the daemon's
+ * BlueZ client's (daemon/bluez/: hv_bluez_survey()); this file writes what
+ * it reports.
  */
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <systemd/sd-bus.h>
 
 /* Locally administered pseudonym 02:00:00:00:HH:LL for number n. */
 void hv_capture_pseudonym(unsigned n, uint8_t ret[6]);
@@ -28,22 +28,22 @@ void hv_capture_scrub(uint8_t *data, size_t len, const uint8_t mac[6],
 uint64_t hv_capture_now_usec(void);
 
 struct hv_capture_gatt_options {
-	const char *adapter; /* adapter object path, e.g. /org/bluez/hci0 */
+	const char *adapter; /* adapter name, e.g. hci0; NULL: the first */
 	const char *address; /* AA:BB:CC:DD:EE:FF */
 	bool pseudonymise;
 	FILE *out;
-	uint64_t start_usec; /* "t" is counted from here */
-	uint64_t deadline_usec; /* stop recording then; 0 = only on *stop */
-	volatile sig_atomic_t *stop; /* set by a signal handler */
+	uint64_t start_usec; /* "t" is counted from here (CLOCK_MONOTONIC) */
+	uint64_t deadline_usec; /* stop recording then; 0 = at SIGINT/SIGTERM */
 };
 
 /*
- * Discover the device if BlueZ does not know it yet, Connect, wait for
- * ServicesResolved, write the services and characteristics, ReadValue every
- * readable and StartNotify every notify/indicate characteristic, record
- * values until the deadline, Disconnect. Errors are logged (device not
- * found: -ENODEV; Connect failed: the BlueZ error's errno; no services:
- * -ENOENT). ret_lines: lines written (also on failure), may be NULL.
+ * On the system bus: wait for the device (BlueZ knows it, or it
+ * advertises), survey it (hv_bluez_survey(): Connect, services and
+ * characteristics, every readable one read, every notify/indicate one
+ * subscribed) and write each exchange as a line until the deadline or a
+ * signal, then Disconnect. Errors are logged (device not found: -ENODEV;
+ * no services: -ENOENT; Connect failed: the BlueZ error's errno).
+ * ret_lines: lines written (also on failure), may be NULL.
  */
-int hv_capture_gatt(sd_bus *bus, const struct hv_capture_gatt_options *o,
+int hv_capture_gatt(const struct hv_capture_gatt_options *o,
 		    unsigned *ret_lines);

@@ -1,78 +1,56 @@
 // SPDX-License-Identifier: MIT
 /*
- * `homevitals capture`: record the advertisements of unknown devices, over
- * the system D-Bus (BlueZ), as `homevitals decode --jsonl` input lines plus
- * "t" (seconds since the start), for bug reports and new drivers
- * (docs/capture.md).
+ * `homevitals capture`: record the advertisements of unknown devices, as
+ * the daemon's BlueZ client (daemon/bluez/) reports them, as `homevitals
+ * decode --jsonl` input lines plus "t" (seconds since the start), for bug
+ * reports and new drivers (docs/capture.md).
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-bus.h>
-#include <time.h>
 
 #include "daemon/basic/hexutil.h"
 #include "daemon/basic/log.h"
 #include "daemon/basic/macro.h"
 #include "daemon/bluez/bluez_props.h"
+#include "daemon/bluez/bluez.h"
 #include "daemon/cli/capture_gatt.h"
+#include "daemon/cli/capture_loop.h"
 #include "daemon/cli/cli.h"
 #include "daemon/common/measurement_json.h"
 #include "drivers/registry.h"
 
-#define BLUEZ "org.bluez"
-#define DEVICE1 "org.bluez.Device1"
-#define ADAPTER1 "org.bluez.Adapter1"
 #define CAPTURE_DEVICES_MAX 256
-#define CAPTURE_PATH_MAX 128
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete)
-
-struct capture_device {
-	char path[CAPTURE_PATH_MAX];
-	struct hv_bluez_device_props props;
-	unsigned pseudonym; /* 1-based, 0 = none yet */
-};
 
 struct capture {
 	const char *address; /* only this device, or NULL */
 	bool unclaimed;
 	bool pseudonymise;
+	bool discovering; /* the adapter was ready once */
 	FILE *out;
 	uint64_t start_usec;
 	unsigned lines;
-	unsigned next_pseudonym;
+	int error; /* the first write error */
+	struct hv_capture_loop loop;
+	/* pseudonyms: device i has number i + 1 */
 	size_t n_devices;
-	struct capture_device devices[CAPTURE_DEVICES_MAX];
+	char devices[CAPTURE_DEVICES_MAX][HV_BLUEZ_ADDRESS_MAX];
 };
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
+/* 1-based, numbered by first appearance; 0 when the table is full. */
+static unsigned pseudonym_of(struct capture *c, const char *address)
 {
-	(void)sig;
-	stop_requested = 1;
-}
-
-static struct capture_device *device_get(struct capture *c, const char *path)
-{
-	struct capture_device *d;
-
 	for (size_t i = 0; i < c->n_devices; i++)
-		if (strcmp(c->devices[i].path, path) == 0)
-			return &c->devices[i];
-	if (c->n_devices >= CAPTURE_DEVICES_MAX ||
-	    strlen(path) >= CAPTURE_PATH_MAX)
-		return NULL;
-	d = &c->devices[c->n_devices++];
-	memset(d, 0, sizeof(*d));
-	strcpy(d->path, path);
-	if (hv_bluez_path_to_address(path, d->props.address) == 0)
-		d->props.mask |= HV_PROP_ADDRESS;
-	return d;
+		if (hv_bluez_address_equal(c->devices[i], address))
+			return (unsigned)i + 1;
+	if (c->n_devices >= CAPTURE_DEVICES_MAX)
+		return 0;
+	snprintf(c->devices[c->n_devices], HV_BLUEZ_ADDRESS_MAX, "%s", address);
+	return (unsigned)++c->n_devices;
 }
 
 static int add_hex(cJSON *o, const char *key, const uint8_t *data, size_t len)
@@ -85,8 +63,7 @@ static int add_hex(cJSON *o, const char *key, const uint8_t *data, size_t len)
 	return cJSON_AddStringToObject(o, key, hex) ? 0 : -ENOMEM;
 }
 
-static int write_line(struct capture *c, struct capture_device *d,
-		      struct hv_frame *f)
+static int write_line(struct capture *c, struct hv_frame *f)
 {
 	_cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
 	_cleanup_free_ char *text = NULL;
@@ -104,10 +81,11 @@ static int write_line(struct capture *c, struct capture_device *d,
 		snprintf(address, sizeof(address), "%s", f->address);
 		if (c->pseudonymise) {
 			uint8_t mac[6], alias[6];
+			unsigned n = pseudonym_of(c, f->address);
 
-			if (!d->pseudonym)
-				d->pseudonym = ++c->next_pseudonym;
-			hv_capture_pseudonym(d->pseudonym, alias);
+			if (!n)
+				return 0; /* too many devices: drop quietly */
+			hv_capture_pseudonym(n, alias);
 			if (hv_capture_parse_address(f->address, mac) == 0) {
 				for (size_t i = 0; i < f->n_service_data; i++)
 					hv_capture_scrub(f->service_data[i].data,
@@ -168,222 +146,72 @@ static bool claimed(const struct hv_frame *f)
 	return m.status != HV_STATUS_NOT_MINE;
 }
 
-static int device_changed(struct capture *c, const char *path,
-			  const struct hv_bluez_device_props *change)
+/* Every advert that carried data is written (BlueZ repeats unchanged
+ * data with DuplicateData, and the repeats are the device's cadence); an
+ * RSSI-only change is not. Devices BlueZ knew before the start are not
+ * written until they advertise. */
+static void on_advert_change(const struct hv_frame *frame, unsigned carried,
+			     void *userdata)
 {
-	struct capture_device *d = device_get(c, path);
-	struct hv_frame f;
+	struct capture *c = userdata;
+	struct hv_frame f = *frame;
 	int r;
 
-	if (!d)
-		return 0; /* too many devices: drop quietly */
-	hv_bluez_device_props_merge(&d->props, change, false);
-	if (!(change->mask & (HV_PROP_SERVICE_DATA | HV_PROP_MANUFACTURER_DATA |
-			      HV_PROP_NAME)))
-		return 0; /* RSSI alone, connection state …: no advert data */
-	hv_bluez_device_props_to_frame(&d->props, &f);
+	if (!(carried & (HV_PROP_SERVICE_DATA | HV_PROP_MANUFACTURER_DATA |
+			 HV_PROP_NAME)))
+		return;
 	if (!f.n_service_data && !f.n_manufacturer_data && !f.name)
-		return 0;
+		return;
 	if (c->address && !hv_bluez_address_equal(c->address, f.address ?: ""))
-		return 0;
+		return;
 	if (c->unclaimed && claimed(&f))
-		return 0;
-	r = write_line(c, d, &f);
-	if (r < 0)
-		return log_error_errno(r, "capture: cannot write: %m");
-	return 0;
-}
-
-/*
- * One object's interfaces (a{sa{sv}}): the Device1 properties merged into
- * *device, others skipped. ret_is_device / ret_is_adapter: whether it has
- * Device1 / Adapter1.
- */
-static int read_interfaces(sd_bus_message *m,
-			   struct hv_bluez_device_props *device,
-			   bool *ret_is_device, bool *ret_is_adapter)
-{
-	bool is_device = false, is_adapter = false;
-	const char *iface;
-	int r;
-
-	r = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_enter_container(m, 'e', "sa{sv}")) > 0) {
-		r = sd_bus_message_read(m, "s", &iface);
-		if (r < 0)
-			return r;
-		is_adapter = is_adapter || strcmp(iface, ADAPTER1) == 0;
-		if (strcmp(iface, DEVICE1) == 0) {
-			r = hv_bluez_device_props_read(m, device);
-			is_device = true;
-		} else
-			r = sd_bus_message_skip(m, "a{sv}");
-		if (r < 0)
-			return r;
-		r = sd_bus_message_exit_container(m);
-		if (r < 0)
-			return r;
+		return;
+	r = write_line(c, &f);
+	if (r < 0 && c->error == 0) {
+		c->error = r;
+		log_error_errno(r, "capture: cannot write: %m");
 	}
-	if (r < 0)
-		return r;
-	r = sd_bus_message_exit_container(m);
-	if (r < 0)
-		return r;
-	*ret_is_device = is_device;
-	*ret_is_adapter = is_adapter;
-	return 0;
 }
 
-static int on_interfaces_added(sd_bus_message *m, void *userdata,
-			       sd_bus_error *ret_error)
+static void on_state_changed(enum hv_adapter_state state,
+			     const char *adapter_name, void *userdata)
 {
 	struct capture *c = userdata;
-	struct hv_bluez_device_props change = { 0 };
-	bool is_device, is_adapter;
-	const char *path;
-	int r;
 
-	(void)ret_error;
-	r = sd_bus_message_read(m, "o", &path);
-	if (r >= 0)
-		r = read_interfaces(m, &change, &is_device, &is_adapter);
-	if (r < 0) {
-		log_debug_errno(r, "capture: malformed InterfacesAdded: %m");
-		return 0;
+	if (state == HV_ADAPTER_OK && !c->discovering) {
+		c->discovering = true;
+		log_info("capture: discovering on %s%s", adapter_name,
+			 c->loop.deadline_usec ? "" : " until interrupted");
+	} else if (state == HV_ADAPTER_MISSING && !c->discovering) {
+		hv_capture_loop_exit(&c->loop,
+				     log_error_errno(ENODEV, "capture: no Bluetooth adapter%s%s (is bluetoothd running?)",
+						     c->loop.adapter ? " named " : "",
+						     c->loop.adapter ?: ""));
 	}
-	if (!is_device)
-		return 0;
-	return device_changed(c, path, &change);
 }
 
-static int on_properties_changed(sd_bus_message *m, void *userdata,
-				 sd_bus_error *ret_error)
-{
-	struct capture *c = userdata;
-	struct hv_bluez_device_props change = { 0 };
-	const char *iface, *path = sd_bus_message_get_path(m);
-	int r;
+static const struct hv_bluez_callbacks advert_callbacks = {
+	.advert_change = on_advert_change,
+	.state_changed = on_state_changed,
+};
 
-	(void)ret_error;
-	if (!path)
-		return 0;
-	r = sd_bus_message_read(m, "s", &iface);
-	if (r < 0 || strcmp(iface, DEVICE1) != 0)
-		return 0;
-	r = hv_bluez_device_props_read(m, &change);
-	if (r < 0) {
-		log_debug_errno(r, "capture: malformed PropertiesChanged: %m");
-		return 0;
-	}
-	return device_changed(c, path, &change);
-}
-
-/* The adapter path: --adapter NAME, or the first Adapter1 object. Devices
- * BlueZ already knows are cached (not written: they were not seen now). */
-static int find_adapter(sd_bus *bus, struct capture *c, const char *name,
-			char *ret, size_t size)
-{
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	sd_bus_error error = SD_BUS_ERROR_NULL;
-	const char *path;
-	bool found = false;
-	int r;
-
-	r = sd_bus_call_method(bus, BLUEZ, "/", "org.freedesktop.DBus.ObjectManager",
-			       "GetManagedObjects", &error, &reply, "");
-	if (r < 0) {
-		log_error_errno(r, "capture: GetManagedObjects on org.bluez: %s",
-				error.message ?: "failed");
-		sd_bus_error_free(&error);
-		return r;
-	}
-	r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
-		struct hv_bluez_device_props p = { 0 };
-		bool is_device, is_adapter;
-
-		r = sd_bus_message_read(reply, "o", &path);
-		if (r < 0)
-			return r;
-		r = read_interfaces(reply, &p, &is_device, &is_adapter);
-		if (r < 0)
-			return r;
-		if (is_adapter && !found) {
-			const char *base = strrchr(path, '/');
-
-			if (!name || (base && strcmp(base + 1, name) == 0)) {
-				snprintf(ret, size, "%s", path);
-				found = true;
-			}
-		}
-		if (is_device) {
-			struct capture_device *d = device_get(c, path);
-
-			if (d)
-				hv_bluez_device_props_merge(&d->props, &p, false);
-		}
-		r = sd_bus_message_exit_container(reply);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-	if (!found)
-		return log_error_errno(ENODEV, "capture: no Bluetooth adapter%s%s",
-				       name ? " named " : "", name ?: "");
-	return 0;
-}
-
-static int adapter_call(sd_bus *bus, const char *adapter, const char *method)
-{
-	sd_bus_error error = SD_BUS_ERROR_NULL;
-	int r;
-
-	r = sd_bus_call_method(bus, BLUEZ, adapter, ADAPTER1, method, &error,
-			       NULL, "");
-	if (r < 0)
-		log_error_errno(r, "capture: %s on %s: %s", method, adapter,
-				error.message ?: "failed");
-	sd_bus_error_free(&error);
-	return r;
-}
-
-static void set_discovery_filter(sd_bus *bus, const char *adapter)
-{
-	sd_bus_error error = SD_BUS_ERROR_NULL;
-	int r;
-
-	/* LE only, and every advert (not only changed ones). Optional. */
-	r = sd_bus_call_method(bus, BLUEZ, adapter, ADAPTER1,
-			       "SetDiscoveryFilter", &error, NULL, "a{sv}", 2,
-			       "Transport", "s", "le", "DuplicateData", "b", 1);
-	if (r < 0)
-		log_debug_errno(r, "capture: SetDiscoveryFilter: %s",
-				error.message ?: "failed");
-	sd_bus_error_free(&error);
-}
-
-static int capture_gatt(sd_bus *bus, struct capture *c, const char *adapter,
-			const char *address, uint64_t deadline, FILE *file,
+static int capture_gatt(const char *adapter, const char *address,
+			bool pseudonymise, long seconds, FILE *out, FILE *file,
 			const char *output)
 {
 	struct hv_capture_gatt_options o = {
 		.adapter = adapter,
 		.address = address,
-		.pseudonymise = c->pseudonymise,
-		.out = c->out,
-		.start_usec = c->start_usec,
-		.deadline_usec = deadline,
-		.stop = &stop_requested,
+		.pseudonymise = pseudonymise,
+		.out = out,
+		.start_usec = hv_capture_now_usec(),
 	};
 	unsigned lines = 0;
 	int r;
 
-	r = hv_capture_gatt(bus, &o, &lines);
+	if (seconds > 0)
+		o.deadline_usec = o.start_usec + (uint64_t)seconds * 1000000u;
+	r = hv_capture_gatt(&o, &lines);
 	log_info("capture: %u GATT line(s) written", lines);
 	if (file && fflush(file) != 0) {
 		log_error_errno(errno, "capture: cannot write %s: %m", output);
@@ -429,13 +257,9 @@ int cli_capture(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	_cleanup_free_ struct capture *c = NULL;
 	_cleanup_fclose_ FILE *file = NULL;
 	const char *adapter_name = NULL, *output = NULL, *gatt = NULL;
-	char adapter[CAPTURE_PATH_MAX];
-	struct sigaction sa = { .sa_handler = on_signal };
-	uint64_t deadline = 0;
 	long seconds = 30;
 	int opt, r;
 
@@ -515,68 +339,19 @@ int cli_capture(int argc, char **argv)
 		c->out = file;
 	}
 
-	r = sd_bus_open_system(&bus);
-	if (r < 0) {
-		log_error_errno(r, "capture: cannot connect to the system bus: %m");
-		return CLI_EXIT_FAILURE;
-	}
-	/* --gatt has its own matches (capture_gatt.c) */
-	r = gatt ? 0 : sd_bus_match_signal(bus, NULL, BLUEZ, "/",
-					   "org.freedesktop.DBus.ObjectManager",
-					   "InterfacesAdded", on_interfaces_added, c);
-	if (r >= 0 && !gatt)
-		r = sd_bus_add_match(bus, NULL,
-				     "type='signal',sender='" BLUEZ "',"
-				     "interface='org.freedesktop.DBus.Properties',"
-				     "member='PropertiesChanged',"
-				     "path_namespace='/org/bluez',"
-				     "arg0='" DEVICE1 "'",
-				     on_properties_changed, c);
-	if (r < 0) {
-		log_error_errno(r, "capture: cannot subscribe to BlueZ signals: %m");
-		return CLI_EXIT_FAILURE;
-	}
-	r = find_adapter(bus, c, adapter_name, adapter, sizeof(adapter));
-	if (r < 0)
-		return CLI_EXIT_FAILURE;
+	if (gatt)
+		return capture_gatt(adapter_name, gatt, c->pseudonymise, seconds,
+				    c->out, file, output);
 
-	(void)sigaction(SIGINT, &sa, NULL);
-	(void)sigaction(SIGTERM, &sa, NULL);
+	c->loop.adapter = adapter_name;
 	c->start_usec = hv_capture_now_usec();
 	if (seconds > 0)
-		deadline = c->start_usec + (uint64_t)seconds * 1000000u;
-	if (gatt)
-		return capture_gatt(bus, c, adapter, gatt, deadline, file, output);
-	set_discovery_filter(bus, adapter);
-	r = adapter_call(bus, adapter, "StartDiscovery");
-	if (r < 0)
-		return CLI_EXIT_FAILURE;
-	log_info("capture: discovering on %s%s", adapter,
-		 seconds ? "" : " until interrupted");
-
-	while (!stop_requested) {
-		uint64_t now = hv_capture_now_usec();
-
-		if (deadline && now >= deadline)
-			break;
-		r = sd_bus_process(bus, NULL);
-		if (r < 0) {
-			log_error_errno(r, "capture: bus: %m");
-			break;
-		}
-		if (r > 0)
-			continue;
-		r = sd_bus_wait(bus, deadline ? deadline - now : UINT64_MAX);
-		if (r < 0 && r != -EINTR) {
-			log_error_errno(r, "capture: bus: %m");
-			break;
-		}
-	}
-	(void)adapter_call(bus, adapter, "StopDiscovery");
+		c->loop.deadline_usec = c->start_usec + (uint64_t)seconds * 1000000u;
+	r = hv_capture_loop_run(&c->loop, &advert_callbacks, c);
 	log_info("capture: %u advertisement(s) written", c->lines);
 	if (file && fclose(TAKE_PTR(file)) != 0) {
 		log_error_errno(errno, "capture: cannot write %s: %m", output);
 		return CLI_EXIT_FAILURE;
 	}
-	return r < 0 && r != -EINTR ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
+	return r < 0 || c->error < 0 ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 }

@@ -584,9 +584,11 @@ static int get_flags(sd_bus *bus, const char *path, const char *iface,
 		     const char *prop, sd_bus_message *reply, void *userdata,
 		     sd_bus_error *err)
 {
-	static const char *const names[] = { "read", "write",
-					     "write-without-response", "notify",
-					     "indicate" };
+	/* by bit of enum hv_gatt_flag; an extended property too */
+	static const char *const names[] = {
+		"read", "write", "write-without-response", "notify",
+		"indicate", NULL, NULL, NULL, "reliable-write",
+	};
 	struct fake_char *c = userdata;
 	int r;
 
@@ -594,8 +596,8 @@ static int get_flags(sd_bus *bus, const char *path, const char *iface,
 	r = sd_bus_message_open_container(reply, 'a', "s");
 	if (r < 0)
 		return r;
-	for (unsigned i = 0; i < 5; i++)
-		if (c->flags & (1u << i)) {
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i] && (c->flags & (1u << i))) {
 			r = sd_bus_message_append(reply, "s", names[i]);
 			if (r < 0)
 				return r;

@@ -4,8 +4,8 @@
 # discovery, connected, its service and characteristics are written, the
 # Blood Pressure Feature is read, the stored readings are indicated once
 # 0x2A35 is subscribed, and `homevitals decode --jsonl` replays them to the
-# scenario's blood pressures. Then: --pseudonymise, a device that is not
-# there, one whose Connect fails, a bad address.
+# scenario's blood pressures. Then: --pseudonymise, recording until SIGINT,
+# a device that is not there, one whose Connect fails, a bad address.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/helpers/cli.sh
@@ -116,6 +116,26 @@ ok = [d for d in D if d["status"] == "ok"]
 got = [{r["metric"]: r["value"] for r in d["readings"]} for d in ok]
 assert [(g["systolic_pressure"], g["diastolic_pressure"]) for g in got] == [(133, 88)], got
 '
+
+# --seconds 0: recording until SIGINT, which disconnects and exits 0
+"$HV" capture --gatt A4:C1:38:10:20:05 --seconds 0 --output "$tmp/int.jsonl" \
+	2>"$tmp/int.err" &
+cap=$!
+for _ in $(seq 100); do
+	grep -q '"source":"read"' "$tmp/int.jsonl" 2>/dev/null && break
+	sleep 0.1
+done
+before=$(grep -c "late-cuff disconnected by the client" "$tmp/vdev.out")
+kill -INT "$cap"
+wait "$cap"
+check "SIGINT ends the recording with exit 0" [ $? -eq 0 ]
+check "SIGINT: the read value was recorded" grep -q '"source":"read"' "$tmp/int.jsonl"
+for _ in $(seq 50); do
+	[ "$(grep -c "late-cuff disconnected by the client" "$tmp/vdev.out")" -gt "$before" ] && break
+	sleep 0.1
+done
+check "SIGINT: the device was disconnected" \
+	[ "$(grep -c "late-cuff disconnected by the client" "$tmp/vdev.out")" -gt "$before" ]
 
 if run_hv 1 capture --gatt 11:22:33:44:55:66 --seconds 2 --output "$tmp/none.jsonl"; then
 	check "absent device: 'not found'" contains "$err" "device 11:22:33:44:55:66 not found"

@@ -275,6 +275,7 @@ struct ctx {
 	int state;
 	unsigned n_states_missing, n_states_ok;
 	unsigned n_adverts;
+	unsigned n_advert_changes, last_carried;
 	unsigned n_forged_adverts; /* frames for ADDR_FORGED */
 	struct hv_frame last_frame;
 	char last_address[HV_BLUEZ_ADDRESS_MAX];
@@ -301,6 +302,13 @@ struct ctx {
 	size_t time_len;
 	unsigned consent_ok;
 
+	/* a survey (hv_bluez_survey): its events in order, as text */
+	unsigned n_events;
+	char events[16][96];
+	unsigned n_survey_done;
+	int survey_result;
+	unsigned n_writes;
+
 	/* the Device Information Service, as a store would keep it */
 	bool dis_known;
 	unsigned n_dis_wanted, n_dis_given, n_dis_frames;
@@ -317,6 +325,16 @@ static void cb_advert(const struct hv_frame *f, void *userdata)
 	c->last_frame = *f;
 	snprintf(c->last_address, sizeof(c->last_address), "%s", f->address ? f->address : "");
 	snprintf(c->last_name, sizeof(c->last_name), "%s", f->name ? f->name : "");
+}
+
+static void cb_advert_change(const struct hv_frame *f, unsigned carried,
+			     void *userdata)
+{
+	struct ctx *c = userdata;
+
+	(void)f;
+	c->n_advert_changes++;
+	c->last_carried = carried;
 }
 
 /* Raw values come with the session's driver; decoded here as the daemon's
@@ -388,7 +406,11 @@ static void cb_done(const char *address, const struct hv_driver *d,
 {
 	struct ctx *c = userdata;
 
-	(void)d;
+	if (d == &hv_bluez_survey_driver) {
+		c->n_survey_done++;
+		c->survey_result = result;
+		return;
+	}
 	if (strcmp(address, ADDR_SIG) != 0)
 		return; /* counted by cb_prepare */
 	if (c->n_done < 8) {
@@ -426,10 +448,44 @@ static void cb_dis(const char *address, const struct hv_dis *dis,
 	c->dis_known = true;
 }
 
+static void cb_gatt_event(const struct hv_gatt_event *e, void *userdata)
+{
+	static const char *const kinds[] = { "service", "characteristic",
+					     "read", "notify" };
+	struct ctx *c = userdata;
+	char service[HV_UUID_STRING_MAX], chr[HV_UUID_STRING_MAX];
+	char *text;
+	size_t len;
+
+	if (c->n_events >= 16)
+		return;
+	text = c->events[c->n_events++];
+	hv_uuid_format_short(&e->service, service);
+	hv_uuid_format_short(&e->characteristic, chr);
+	switch (e->kind) {
+	case HV_GATT_EVENT_SERVICE:
+		snprintf(text, 96, "%s %s %s", e->address, kinds[e->kind], service);
+		break;
+	case HV_GATT_EVENT_CHARACTERISTIC:
+		snprintf(text, 96, "%s %s %s/%s %x", e->address, kinds[e->kind],
+			 service, chr, e->flags);
+		break;
+	default:
+		len = (size_t)snprintf(text, 96, "%s %s %s %s ", e->address,
+				       kinds[e->kind], e->name ? e->name : "-",
+				       chr);
+		for (size_t i = 0; i < e->len && len + 3 < 96; i++, len += 2)
+			snprintf(text + len, 3, "%02x", e->value[i]);
+		break;
+	}
+}
+
 static const struct hv_bluez_callbacks callbacks = {
+	.gatt_event = cb_gatt_event,
 	.device_info_wanted = cb_dis_wanted,
 	.device_info = cb_dis,
 	.advert = cb_advert,
+	.advert_change = cb_advert_change,
 	.gatt_value = cb_gatt_value,
 	.state_changed = cb_state,
 	.session_prepare = cb_prepare,
@@ -620,6 +676,25 @@ static void test_adverts_to_frames(void **state)
 	assert_true(RUN_UNTIL(c, hv_frame_service_data(&c->last_frame, 0x181d)->data[0] == 0x02, 3));
 	/* No driver with a conversation claims it: never connected. */
 	assert_int_equal(d->n_connects, 0);
+
+	/* advert_change says what each signal carried: a repeated advert
+	 * its data again, an RSSI-only change only RSSI. */
+	assert_int_equal(c->n_advert_changes, c->n_adverts);
+	c->advertising[0] = NULL;
+	run_for(c, 0.3);
+	c->n_adverts = 0;
+	c->n_advert_changes = 0;
+	assert_true(fake_device_advert(d) >= 0);
+	assert_true(RUN_UNTIL(c, c->n_advert_changes == 1, 3));
+	assert_int_equal(c->last_carried, HV_PROP_RSSI | HV_PROP_SERVICE_DATA |
+						  HV_PROP_MANUFACTURER_DATA);
+	d->rssi = -71;
+	assert_true(sd_bus_emit_properties_changed(c->fake->bus, d->path,
+						   "org.bluez.Device1", "RSSI",
+						   NULL) >= 0);
+	assert_true(RUN_UNTIL(c, c->n_advert_changes == 2, 3));
+	assert_int_equal(c->last_carried, HV_PROP_RSSI);
+	assert_int_equal(c->n_adverts, 2);
 }
 
 static void check_records(struct ctx *c)
@@ -1350,6 +1425,76 @@ static void check_bonded_session(struct ctx *c, struct fake_device *d)
 	check_records(c);
 }
 
+#define ADDR_SURVEY "E0:00:00:00:00:03"
+
+static void survey_write(struct fake_char *ch, const uint8_t *v, size_t n,
+			 void *userdata)
+{
+	struct ctx *c = userdata;
+
+	(void)ch, (void)v, (void)n;
+	c->n_writes++;
+}
+
+/* A survey: every object reported in handle order, the readable one read,
+ * the notify/indicate ones subscribed, a notification reported with the
+ * device's name; nothing written, no frame for a driver; it records until
+ * stopped, then disconnects and reports 0. A device BlueZ does not know
+ * cannot be surveyed. */
+static void test_survey(void **state)
+{
+	struct ctx *c = *state;
+	struct fake_device *d;
+	struct fake_char *battery, *meas, *racp;
+
+	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 5));
+	assert_int_equal(hv_bluez_survey(c->bluez, ADDR_SURVEY), -ENODEV);
+	assert_false(hv_bluez_stop_session(c->bluez));
+
+	d = fake_bluez_add_device(c->fake, ADDR_SURVEY, "Survey Cuff");
+	assert_non_null(d);
+	d->on_write = survey_write;
+	d->userdata = c;
+	battery = fake_device_add_char(d, 0x180f, 0x2a19,
+				       HV_GATT_READ | HV_GATT_NOTIFY);
+	battery->value[0] = 0x57;
+	battery->value_len = 1;
+	meas = fake_device_add_char(d, 0x1810, 0x2a35, HV_GATT_INDICATE);
+	racp = fake_device_add_char(d, 0x1810, 0x2a52,
+				    HV_GATT_WRITE | HV_GATT_INDICATE |
+					    HV_GATT_RELIABLE_WRITE);
+	c->advertising[0] = d;
+	assert_true(RUN_UNTIL(c, strcmp(c->last_address, ADDR_SURVEY) == 0, 5));
+	assert_int_equal(hv_bluez_survey(c->bluez, "e0:00:00:00:00:03"), 0);
+	assert_true(RUN_UNTIL(c, meas->notifying && racp->notifying &&
+					 battery->notifying, 10));
+	assert_true(fake_char_notify(meas, (const uint8_t[]){ 0x06, 0x79 }, 2) >= 0);
+	assert_true(RUN_UNTIL(c, c->n_events >= 7, 5));
+
+	assert_int_equal(c->n_events, 7);
+	assert_string_equal(c->events[0], ADDR_SURVEY " service 180f");
+	assert_string_equal(c->events[1], ADDR_SURVEY " service 1810");
+	assert_string_equal(c->events[2], ADDR_SURVEY " characteristic 180f/2a19 9");
+	assert_string_equal(c->events[3], ADDR_SURVEY " characteristic 1810/2a35 10");
+	assert_string_equal(c->events[4], ADDR_SURVEY " characteristic 1810/2a52 112");
+	/* the read's own Value change is no notification */
+	assert_string_equal(c->events[5], ADDR_SURVEY " read Survey Cuff 2a19 57");
+	assert_string_equal(c->events[6], ADDR_SURVEY " notify Survey Cuff 2a35 0679");
+	assert_int_equal(c->n_writes, 0);
+	assert_int_equal(c->n_measurements, 0);
+
+	/* it records until stopped */
+	run_for(c, 0.5);
+	assert_int_equal(c->n_survey_done, 0);
+	assert_true(d->connected);
+	assert_true(hv_bluez_stop_session(c->bluez));
+	assert_true(RUN_UNTIL(c, c->n_survey_done == 1, 5));
+	assert_int_equal(c->survey_result, 0);
+	assert_false(d->connected);
+	assert_int_equal(d->n_connects, 1);
+	assert_false(hv_bluez_stop_session(c->bluez));
+}
+
 static void test_pair_just_works(void **state)
 {
 	struct ctx *c = *state;
@@ -1522,6 +1667,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_address_flood_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_known_device_first_in_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adapter_gone_and_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_survey, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_just_works, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_numeric_comparison, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_passkey_from_config, setup, teardown),

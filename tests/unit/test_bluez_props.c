@@ -181,14 +181,16 @@ static void test_gatt_props(void **state)
 			    m, "a{sv}", 5, "UUID", "s",
 			    "00002a9d-0000-1000-8000-00805f9b34fb", "Service",
 			    "o", "/org/bluez/hci0/dev_00_AA_01_01_00_01/service0015",
-			    "Value", "ay", 0, "Flags", "as", 3, "indicate",
+			    "Value", "ay", 0, "Flags", "as", 4, "indicate",
 			    "write-without-response", "authenticated-signed-writes",
-			    "MTU", "q", 517) >= 0);
+			    "frobnicate", "MTU", "q", 517) >= 0);
 	seal(m);
 	assert_int_equal(hv_bluez_gatt_props_read(m, &g), 0);
 	assert_true(g.has_uuid);
 	assert_true(hv_uuid_is16(&g.uuid, 0x2a9d));
-	assert_int_equal(g.flags, HV_GATT_INDICATE | HV_GATT_WRITE_WITHOUT_RESPONSE);
+	/* an unknown flag is skipped */
+	assert_int_equal(g.flags, HV_GATT_INDICATE | HV_GATT_WRITE_WITHOUT_RESPONSE |
+					  HV_GATT_AUTHENTICATED_SIGNED_WRITES);
 	assert_string_equal(g.parent,
 			    "/org/bluez/hci0/dev_00_AA_01_01_00_01/service0015");
 	sd_bus_message_unref(m);
@@ -232,7 +234,32 @@ static void test_paths(void **state)
 	assert_true(hv_bluez_address_equal("aa:bb:cc:dd:ee:ff", "AA:BB:CC:DD:EE:FF"));
 	assert_false(hv_bluez_address_equal("aa:bb:cc:dd:ee:ff", NULL));
 	assert_int_equal(hv_bluez_gatt_flag_from_string("notify"), HV_GATT_NOTIFY);
-	assert_int_equal(hv_bluez_gatt_flag_from_string("reliable-write"), 0);
+	assert_int_equal(hv_bluez_gatt_flag_from_string("reliable-write"),
+			 HV_GATT_RELIABLE_WRITE);
+	assert_int_equal(hv_bluez_gatt_flag_from_string("frobnicate"), 0);
+}
+
+/* Every flag string of BlueZ's list comes back from its bit, in BlueZ's
+ * order (a capture writes them so). */
+static void test_gatt_flag_names(void **state)
+{
+	const char *name = NULL, *prev = NULL;
+	unsigned bit, seen = 0;
+	size_t i;
+
+	(void)state;
+	for (i = 0; (bit = hv_bluez_gatt_flag_nth(i, &name)); i++) {
+		assert_int_equal(hv_bluez_gatt_flag_from_string(name), bit);
+		assert_int_equal(seen & bit, 0);
+		seen |= bit;
+		if (i == 1)
+			assert_string_equal(name, "read");
+		if (i == 3)
+			assert_string_equal(prev, "write-without-response");
+		prev = name;
+	}
+	assert_int_equal(i, 23);
+	assert_string_equal(name, "authorize");
 }
 
 int main(void)
@@ -243,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_merge_and_invalidate),
 		cmocka_unit_test(test_gatt_props),
 		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_gatt_flag_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup_bus, teardown_bus);

@@ -205,10 +205,25 @@ static int fake_address(sd_bus *bus, const char *path, const char *interface,
 	return sd_bus_message_append(reply, "s", "00:AA:01:00:00:00");
 }
 
+static int fake_powered(sd_bus *bus, const char *path, const char *interface,
+			const char *property, sd_bus_message *reply,
+			void *userdata, sd_bus_error *ret_error)
+{
+	(void)bus;
+	(void)path;
+	(void)interface;
+	(void)property;
+	(void)userdata;
+	(void)ret_error;
+	return sd_bus_message_append(reply, "b", 1);
+}
+
 /* sd-bus serves GetManagedObjects itself (sd_bus_add_object_manager). */
 static const sd_bus_vtable adapter_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_PROPERTY("Address", "s", fake_address, 0,
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Powered", "b", fake_powered, 0,
 			SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_METHOD("StartDiscovery", "", "", fake_start_discovery, 0),
 	SD_BUS_METHOD("StopDiscovery", "", "", fake_ok, 0),
