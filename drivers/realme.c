@@ -79,19 +79,21 @@ static void cipher(const uint8_t mac[6], const uint8_t *in, size_t n,
 		out[i] = in[i] ^ mac[i % 6];
 }
 
-/* The weight (0.01 kg) of a measurement frame, 0 when the frame is none
- * or its weight is out of range once deciphered. */
-static unsigned frame_weight(const uint8_t mac[6], const uint8_t *p, size_t len,
-			     uint8_t *ret_payload)
+static bool weight_in_range(unsigned raw)
 {
-	unsigned raw;
+	return raw > 50 && raw <= 30000; /* 0.5..300 kg */
+}
 
+/* A measurement frame (10 11 …) deciphered into ret_payload (len - 2
+ * bytes); false when the frame is none. */
+static bool measurement_payload(const uint8_t mac[6], const uint8_t *p,
+				size_t len, uint8_t *ret_payload)
+{
 	if (len < RM_MIN_LEN || len - 2 > HV_FRAME_DATA_MAX ||
 	    p[0] != RM_HEADER || p[1] != RM_MEASUREMENT_LEN)
-		return 0;
+		return false;
 	cipher(mac, p + 2, len - 2, ret_payload);
-	raw = hv_be16(ret_payload + 8);
-	return raw > 50 && raw <= 30000 ? raw : 0;
+	return true;
 }
 
 /* Body composition from what decode() kept (driver.h, derive). */
@@ -117,12 +119,10 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 		return hv_measurement_control(ret, "other");
 	if (parse_mac(frame->address, mac) < 0)
 		return hv_measurement_control(ret, "no address to decipher with");
-	if (!frame_weight(mac, p, len, pl)) {
-		cipher(mac, p + 2, len - 2, pl);
-		return hv_measurement_invalid(ret, "weight %.2f kg out of range",
-					      hv_be16(pl + 8) / 100.0);
-	}
+	(void)measurement_payload(mac, p, len, pl);
 	kg = hv_be16(pl + 8) / 100.0;
+	if (!weight_in_range(hv_be16(pl + 8)))
+		return hv_measurement_invalid(ret, "weight %.2f kg out of range", kg);
 	ret->final = true;
 	ret->subject = HV_SUBJECT_PERSON;
 	ret->display_unit = HV_UNIT_KG;
@@ -280,7 +280,9 @@ static int on_weighing(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	uint8_t mac[6], pl[HV_FRAME_DATA_MAX];
 
-	if (parse_mac(s->address, mac) < 0 || !frame_weight(mac, v, len, pl))
+	if (parse_mac(s->address, mac) < 0 ||
+	    !measurement_payload(mac, v, len, pl) ||
+	    !weight_in_range(hv_be16(pl + 8)))
 		return HV_VALUE_MORE;
 	s->next_step = ST_AFTER;
 	return HV_VALUE_GOTO;
