@@ -102,6 +102,10 @@ static void test_realme_handshake_payloads(void **state)
 	s.now_local = (struct hv_datetime){ 2024, 3, 15, 3, 30, 0 };
 	hv_test_assert_payload("realme", "handshake: time", &s,
 			       "1008c8050874d634c0db");
+	/* India, +330 min: the low byte 0x4A, as toByte() keeps it */
+	s.now_local = (struct hv_datetime){ 2024, 3, 15, 14, 0, 0 };
+	hv_test_assert_payload("realme", "handshake: time", &s,
+			       "1008c8050874d634c045");
 	/* no profile: no user frame (the step is optional) */
 	s.profile = (struct hv_profile){ 0 };
 	assert_int_equal(hv_test_payload("realme", "handshake: user", &s, hex,
