@@ -103,9 +103,18 @@
  * completes it with the foot-to-foot impedance Z3 + Z4 + Z5 (LE, 0.1 Ohm
  * at [7..12]; bit 3 set), or the end fragment with the weight alone.
  * openScale waits 5 s after a weight-only end for the handles; the
- * conversation does not. Robi S9: the same path, but its handshake is not
- * this one (B0/B1 with a vendor token): it times out waiting for the
- * set-up frame; its frames decode from captures and relayed frames.
+ * conversation does not.
+ * Robi S9 (openScale RobiS9Handler, same commit, ported from ble-scale-sync
+ * src/scales/robi-s9.ts): the refused AC start leads a "robi" name to the
+ * handshake the handler replays verbatim, eleven new-framing frames (SQ
+ * 00..0A) on 0xFFB1 with response, as the Fitdays app sent them in the
+ * capture of ble-scale-sync #228: B0 00, B1 (a stale Unix time 6A2EEFA9
+ * and a token AA 1E 55 B2 …) twice, B2 01 AA 1E 55 B2, BD 09, B1 twice,
+ * B2, B1, B0 01, B0 02 (the scale accepts them for a weigh-in; openScale
+ * says rebuilding them is unsafe, so nothing is taken from the session);
+ * then the wait on 0xFFB3 for the A3 final result, the measurement. The
+ * handler subscribes 0xFFB2 before 0xFFB3; here 0xFFB3 comes first (for
+ * the SSW532), both before any write.
  * The Runstar R6 ("Runstar-R6…", RunstarR6Handler) needs no handshake
  * (openScale found none is needed): the refused AC start leads new-framing
  * scales to one wait on 0xFFB3 (ST_NEW) that acknowledges each R6 A1, A4
@@ -353,6 +362,11 @@ static bool runstar_r6_name(const char *name)
 	return hv_name_prefix_ci(name, "runstar-r6");
 }
 
+static bool robi_name(const char *name)
+{
+	return hv_name_contains_ci(name, "robi");
+}
+
 /* A Runstar R6 stored weighing: its time and weight. */
 static int decode_history(const struct hv_frame *frame, const uint8_t *p,
 			  struct hv_measurement *ret)
@@ -505,7 +519,7 @@ static bool name_is_ci(const char *name, const char *what)
 
 static bool new_framing_name(const char *name)
 {
-	return runstar_r6_name(name) || hv_name_contains_ci(name, "robi") ||
+	return runstar_r6_name(name) || robi_name(name) ||
 	       hv_name_prefix_ci(name, "ssw") ||
 	       hv_name_contains_ci(name, "fg2211");
 }
@@ -617,6 +631,9 @@ enum {
 	ST_NEW = 21, /* the new framing's first frame: Runstar R6 or SSW532 */
 	ST_R6_ACK = 22,
 	ST_R6_END = 24,
+	ST_ROBI = 25, /* the Robi S9 handshake, frame 0 */
+	ST_ROBI_FRAMES = 11,
+	ST_ROBI_END = ST_ROBI + ST_ROBI_FRAMES + 1,
 };
 
 /* --- SSW532 (openScale DrTrustSSW532Handler) ------------------------------ */
@@ -871,6 +888,58 @@ static int pl_r6_ack(const struct hv_session *s, uint8_t *buf, size_t size,
 	return 0;
 }
 
+/* --- Robi S9 (openScale RobiS9Handler) ------------------------------------ */
+
+/* RobiS9Handler.HANDSHAKE, in its order (each frame's [19] is the mod-32
+ * sum of [3..18], as above). */
+static const uint8_t robi_handshake[ST_ROBI_FRAMES][20] = {
+	{ 0x00, 0x03, 0x00, 0xB0, 0x00, [19] = 0x10 },
+	{ 0x01, 0x10, 0x00, 0xB1, 0x6A, 0x2E, 0xEF, 0xA9, 0x00, 0x3C, 0x01,
+	  0xAA, 0x1E, 0x55, 0xB2, 0x0F, 0x1B, 0x58, 0x14, 0x03 },
+	{ 0x02, 0x10, 0x00, 0xB1, 0x6A, 0x2E, 0xEF, 0xA9, 0x00, 0x3C, 0x01,
+	  0xAA, 0x1E, 0x55, 0xB2, 0x0F, 0x1B, 0x58, 0x14, 0x03 },
+	{ 0x03, 0x06, 0x00, 0xB2, 0x01, 0xAA, 0x1E, 0x55, 0xB2, [19] = 0x02 },
+	{ 0x04, 0x02, 0x00, 0xBD, 0x09, [19] = 0x06 },
+	{ 0x05, 0x10, 0x00, 0xB1, 0x6A, 0x2E, 0xEF, 0xA9, 0x00, 0x3C, 0x01,
+	  0xAA, 0x1E, 0x55, 0xB2, 0x0F, 0x1B, 0x58, 0x14, 0x03 },
+	{ 0x06, 0x10, 0x00, 0xB1, 0x6A, 0x2E, 0xEF, 0xA9, 0x00, 0x3C, 0x01,
+	  0xAA, 0x1E, 0x55, 0xB2, 0x0F, 0x1B, 0x58, 0x14, 0x03 },
+	{ 0x07, 0x06, 0x00, 0xB2, 0x01, 0xAA, 0x1E, 0x55, 0xB2, [19] = 0x02 },
+	{ 0x08, 0x10, 0x00, 0xB1, 0x6A, 0x2E, 0xEF, 0xA9, 0x00, 0x3C, 0x01,
+	  0xAA, 0x1E, 0x55, 0xB2, 0x0F, 0x1B, 0x58, 0x14, 0x03 },
+	{ 0x09, 0x03, 0x00, 0xB0, 0x01, [19] = 0x11 },
+	{ 0x0A, 0x03, 0x00, 0xB0, 0x02, [19] = 0x12 },
+};
+
+/* Frame 0, for a Robi S9 only: the others go on to ST_NEW. */
+static int pl_robi_hello(const struct hv_session *s, uint8_t *buf, size_t size,
+			 size_t *ret_len)
+{
+	if (!robi_name(s->name))
+		return -EOPNOTSUPP;
+	if (size < sizeof(robi_handshake[0]))
+		return -ENOSPC;
+	memcpy(buf, robi_handshake[0], sizeof(robi_handshake[0]));
+	*ret_len = sizeof(robi_handshake[0]);
+	return 0;
+}
+
+/* The A3 final result (decoded as the measurement) ends the session. */
+static int on_robi_result(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	(void)s;
+	return len == 20 && v[1] == 0x08 && v[2] == 0x00 && v[3] == 0xA3 &&
+			       new_sum(v) == v[19] && be24(v + 5) ?
+		       HV_VALUE_DONE :
+		       HV_VALUE_MORE;
+}
+
+#define ROBI(i) { .op = HV_STEP_WRITE, .service = "ffb0", \
+		  .characteristic = "ffb1", .bytes = robi_handshake[i], \
+		  .n_bytes = sizeof(robi_handshake[i]), \
+		  .flags = HV_STEP_WITH_RESPONSE, \
+		  .what = "Robi S9: handshake frame " #i }
+
 #define SVC "ffb0"
 #define WR(pl, text, fl) { .op = HV_STEP_WRITE, .service = SVC, \
 			   .characteristic = "ffb1", .payload = pl, \
@@ -885,8 +954,8 @@ static const struct hv_step steps[] = {
 	/* 1 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC,
 		  .characteristic = "ffb2", .what = "subscribe 0xFFB2" },
 	/* 2 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
-		  .payload = pl_init1, .on_fail = ST_NEW,
-		  .what = "init F7 (new framing: the SSW532 set-up)" },
+		  .payload = pl_init1, .on_fail = ST_ROBI,
+		  .what = "init F7 (new framing: the Robi S9 handshake or the SSW532 set-up)" },
 	/* 3 */ WR(pl_init2, "init FA", 0),
 	/* 4 */ WR(pl_user, "user: sex, age, height (FB)", HV_STEP_OPTIONAL),
 	/* 5 */ WR(pl_date, "date (FD)", HV_STEP_OPTIONAL),
@@ -940,9 +1009,19 @@ static const struct hv_step steps[] = {
 		   .on_fail = ST_END,
 		   .what = "Runstar R6: wait for the next frame or the end" },
 	/* 24 */ { .op = HV_STEP_END, .what = "Runstar R6: done" },
+	/* 25 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "ffb1",
+		   .payload = pl_robi_hello, .flags = HV_STEP_WITH_RESPONSE,
+		   .on_fail = ST_NEW,
+		   .what = "Robi S9: handshake frame 0 (others: the SSW532 or R6 path)" },
+	/* 26..35 */ ROBI(1), ROBI(2), ROBI(3), ROBI(4), ROBI(5), ROBI(6),
+	ROBI(7), ROBI(8), ROBI(9), ROBI(10),
+	/* 36 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb3",
+		   .on_value = on_robi_result, .timeout_ms = 60000,
+		   .what = "Robi S9: wait for the final result (A3)" },
+	/* 37 */ { .op = HV_STEP_END, .what = "Robi S9: done" },
 };
 
-_Static_assert(sizeof(steps) / sizeof(steps[0]) == ST_R6_END + 1,
+_Static_assert(sizeof(steps) / sizeof(steps[0]) == ST_ROBI_END + 1,
 	       "step indices out of date");
 
 static const struct hv_conversation conversation = {
@@ -954,7 +1033,7 @@ static const char *const models[] = {
 	"SWAN / Icomon / YG (MGB)", "FitTrack Dara 2.0", "Dr Trust Smart 505",
 	"Dr Trust SSW532 / Icomon FG2211WB",
 	"EEBBL Body Fat Scale (8-electrode)",
-	"Robi S9 (decode only)", "Runstar R6", NULL,
+	"Robi S9", "Runstar R6", NULL,
 };
 
 static const uint16_t characteristics[] = { LF_NOTIFY, LF_INDICATE, 0 };

@@ -15,14 +15,30 @@
  *     [10..13] the scale's time, Unix seconds u32 BE (0: none)
  *     [14..15] impedance u16 BE, Ohm (0: none)
  *
- * The app: six handshake frames on 0xA624 (register, time and zone, start,
- * user, formula, unit kg), all ciphered with the address, then 00 01 D9 on
- * 0xA622 every second for as long as the link lasts.
+ * The conversation is openScale's onConnected(), in its order: 0xA621
+ * and 0xA625 subscribed; six frames written (with response) on 0xA624,
+ * each 10 LL + the payload ciphered with the address as above:
+ *   register      00 08 01 00 00 00 00 00 00 00 02
+ *   time and zone 00 0A 18 TT TT TT TT ZZ  Unix seconds u32 BE, the
+ *                 local offset in minutes as one byte (truncated, as the
+ *                 handler's toByte() does)
+ *   start         48 01 00 01
+ *   user          10 01 01 SX AG HH HH 00 00 WW WW  sex 00 male, 80
+ *                 female; age; height cm u16 BE; the person's last weight
+ *                 (0.01 kg) or FF FF, which openScale sends for a person
+ *                 without one: the session knows none (written only with a
+ *                 complete profile; without one the scale gets no user)
+ *   formula       10 04 00
+ *   unit kg       10 07 01
+ * then 00 01 D9 on 0xA622 (plain) every second for as long as the link
+ * lasts (openScale: from 0.5 s on). The scale streams its weighings on
+ * 0xA621; openScale never hangs up itself. Here: a keep-alive, a wait of
+ * one second for a weighing, sixty times (a minute to step on; none:
+ * the session failed); after a weighing, the same until three seconds
+ * pass without another (stored weighings may follow), then the end.
  *
- * Decoding needs the device's address (frame.address). The conversation is
- * not implemented: a GATT session does not carry the peer's address to the
- * payload builders, and every handshake frame is keyed with it. Frames
- * captured or relayed with their address decode. The scale sends no
+ * Decoding needs the device's address (frame.address; the runner sets
+ * it for every value of a session). The scale sends no
  * composition: openScale runs its Yunmai model, so method "yunmai" (the
  * general activity level) with the impedance and a complete profile.
  */
@@ -30,12 +46,15 @@
 
 #include "drivers/bodycomp_libs.h"
 #include "drivers/bytes.h"
+#include "drivers/conversation.h"
 #include "drivers/driver.h"
 #include "drivers/vendor_util.h"
 
 #define RM_NOTIFY 0xA621
 #define RM_SERVICE 0xA602
 #define RM_MIN_LEN 19
+#define RM_HEADER 0x10
+#define RM_MEASUREMENT_LEN 0x11
 
 static int parse_mac(const char *text, uint8_t ret[6])
 {
@@ -52,6 +71,31 @@ static int parse_mac(const char *text, uint8_t ret[6])
 	return 0;
 }
 
+/* Bytes 2… of a frame, ciphered (or deciphered) with the address. */
+static void cipher(const uint8_t mac[6], const uint8_t *in, size_t n,
+		   uint8_t *out)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = in[i] ^ mac[i % 6];
+}
+
+static bool weight_in_range(unsigned raw)
+{
+	return raw > 50 && raw <= 30000; /* 0.5..300 kg */
+}
+
+/* A measurement frame (10 11 …) deciphered into ret_payload (len - 2
+ * bytes); false when the frame is none. */
+static bool measurement_payload(const uint8_t mac[6], const uint8_t *p,
+				size_t len, uint8_t *ret_payload)
+{
+	if (len < RM_MIN_LEN || len - 2 > HV_FRAME_DATA_MAX ||
+	    p[0] != RM_HEADER || p[1] != RM_MEASUREMENT_LEN)
+		return false;
+	cipher(mac, p + 2, len - 2, ret_payload);
+	return true;
+}
+
 /* Body composition from what decode() kept (driver.h, derive). */
 static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
 {
@@ -62,7 +106,7 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	uint8_t mac[6], pl[HV_FRAME_DATA_MAX];
 	const uint8_t *p;
-	size_t len, n;
+	size_t len;
 	uint32_t t;
 	unsigned z;
 	double kg;
@@ -71,15 +115,13 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	p = hv_frame_value_on(frame, RM_NOTIFY, &len);
 	if (!p)
 		return -ENODEV;
-	if (len < RM_MIN_LEN || p[0] != 0x10 || p[1] != 0x11)
+	if (len < RM_MIN_LEN || p[0] != RM_HEADER || p[1] != RM_MEASUREMENT_LEN)
 		return hv_measurement_control(ret, "other");
 	if (parse_mac(frame->address, mac) < 0)
 		return hv_measurement_control(ret, "no address to decipher with");
-	n = len - 2;
-	for (size_t i = 0; i < n; i++)
-		pl[i] = p[2 + i] ^ mac[i % 6];
+	(void)measurement_payload(mac, p, len, pl);
 	kg = hv_be16(pl + 8) / 100.0;
-	if (kg <= 0.5 || kg > 300)
+	if (!weight_in_range(hv_be16(pl + 8)))
 		return hv_measurement_invalid(ret, "weight %.2f kg out of range", kg);
 	ret->final = true;
 	ret->subject = HV_SUBJECT_PERSON;
@@ -131,7 +173,169 @@ static bool claims_device(const struct hv_frame *f)
 	       hv_frame_has_service(f, RM_SERVICE);
 }
 
-static const char *const models[] = { "Realme Smart Scale (decode only)", NULL };
+/* --- conversation (openScale onConnected) --------------------------------- */
+
+#define RM_SVC "a602"
+#define RM_WAITS_FOR_WEIGHING 60
+#define RM_WAITS_AFTER 3
+
+/* 10 LL + the payload ciphered with the session's address. */
+static int handshake_frame(const struct hv_session *s, const uint8_t *payload,
+			   size_t n, uint8_t *buf, size_t size, size_t *ret_len)
+{
+	uint8_t mac[6];
+
+	if (parse_mac(s->address, mac) < 0)
+		return -EINVAL;
+	if (size < n + 2)
+		return -ENOSPC;
+	buf[0] = RM_HEADER;
+	buf[1] = (uint8_t)n;
+	cipher(mac, payload, n, buf + 2);
+	*ret_len = n + 2;
+	return 0;
+}
+
+static int pl_register(const struct hv_session *s, uint8_t *buf, size_t size,
+		       size_t *ret_len)
+{
+	static const uint8_t p[] = { 0x00, 0x08, 0x01, 0x00, 0x00, 0x00,
+				     0x00, 0x00, 0x00, 0x00, 0x02 };
+
+	return handshake_frame(s, p, sizeof(p), buf, size, ret_len);
+}
+
+/* The local offset in minutes: the session's local clock against its
+ * Unix time (they are the same instant). */
+static int utc_offset_minutes(const struct hv_session *s)
+{
+	return (int)((hv_datetime_to_unix(&s->now_local) - s->now_unix) / 60);
+}
+
+static int pl_time(const struct hv_session *s, uint8_t *buf, size_t size,
+		   size_t *ret_len)
+{
+	uint8_t p[8] = { 0x00, 0x0A, 0x18 };
+
+	if (s->now_unix <= 0 || s->now_unix > UINT32_MAX ||
+	    !hv_datetime_plausible(&s->now_local, 0))
+		return -EINVAL;
+	hv_put_be32(p + 3, (uint32_t)s->now_unix);
+	p[7] = (uint8_t)(utc_offset_minutes(s) & 0xFF);
+	return handshake_frame(s, p, sizeof(p), buf, size, ret_len);
+}
+
+static int pl_start(const struct hv_session *s, uint8_t *buf, size_t size,
+		    size_t *ret_len)
+{
+	static const uint8_t p[] = { 0x48, 0x01, 0x00, 0x01 };
+
+	return handshake_frame(s, p, sizeof(p), buf, size, ret_len);
+}
+
+static int pl_user(const struct hv_session *s, uint8_t *buf, size_t size,
+		   size_t *ret_len)
+{
+	uint8_t p[11] = { 0x10, 0x01, 0x01 };
+	double cm = s->profile.height_m * 100, age = s->profile.age_years;
+	uint16_t height;
+
+	if (!hv_profile_complete(&s->profile) || !(cm >= 1 && cm < 65535) ||
+	    !(age >= 1 && age < 256))
+		return -ENODATA;
+	height = (uint16_t)(cm + 0.5);
+	p[3] = s->profile.sex == HV_SEX_MALE ? 0x00 : 0x80;
+	p[4] = (uint8_t)age;
+	hv_put_be16(p + 5, height);
+	hv_put_be16(p + 9, 0xFFFF); /* no last weight */
+	return handshake_frame(s, p, sizeof(p), buf, size, ret_len);
+}
+
+static int pl_formula(const struct hv_session *s, uint8_t *buf, size_t size,
+		      size_t *ret_len)
+{
+	static const uint8_t p[] = { 0x10, 0x04, 0x00 };
+
+	return handshake_frame(s, p, sizeof(p), buf, size, ret_len);
+}
+
+static int pl_unit(const struct hv_session *s, uint8_t *buf, size_t size,
+		   size_t *ret_len)
+{
+	static const uint8_t p[] = { 0x10, 0x07, 0x01 };
+
+	return handshake_frame(s, p, sizeof(p), buf, size, ret_len);
+}
+
+static const uint8_t keep_alive[] = { 0x00, 0x01, 0xD9 };
+
+enum {
+	ST_WAIT_FIRST = 8, /* the first keep-alive */
+	ST_AFTER = ST_WAIT_FIRST + 2 * RM_WAITS_FOR_WEIGHING,
+	ST_END = ST_AFTER + 2 * RM_WAITS_AFTER,
+};
+
+/* A weighing: the lingering steps after it (again, for another one). */
+static int on_weighing(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	uint8_t mac[6], pl[HV_FRAME_DATA_MAX];
+
+	if (parse_mac(s->address, mac) < 0 ||
+	    !measurement_payload(mac, v, len, pl) ||
+	    !weight_in_range(hv_be16(pl + 8)))
+		return HV_VALUE_MORE;
+	s->next_step = ST_AFTER;
+	return HV_VALUE_GOTO;
+}
+
+#define HS(pl, text) { .op = HV_STEP_WRITE, .service = RM_SVC, \
+		       .characteristic = "a624", .payload = pl, \
+		       .flags = HV_STEP_WITH_RESPONSE, .what = text }
+/* A keep-alive, then a second's wait for a weighing (fl: the wait's
+ * flags; OPTIONAL: a quiet second goes on to the next keep-alive). */
+#define KEEP(fl) \
+	{ .op = HV_STEP_WRITE, .service = RM_SVC, .characteristic = "a622", \
+	  .bytes = keep_alive, .n_bytes = sizeof(keep_alive), \
+	  .flags = HV_STEP_WITH_RESPONSE, .what = "keep-alive (00 01 D9)" }, \
+	{ .op = HV_STEP_WAIT, .service = RM_SVC, .characteristic = "a621", \
+	  .on_value = on_weighing, .timeout_ms = 1000, .flags = fl, \
+	  .what = "a second for a weighing" }
+#define KEEP5(fl) KEEP(fl), KEEP(fl), KEEP(fl), KEEP(fl), KEEP(fl)
+#define KEEP10 KEEP5(HV_STEP_OPTIONAL), KEEP5(HV_STEP_OPTIONAL)
+
+static const struct hv_step steps[] = {
+	/* 0 */ { .op = HV_STEP_SUBSCRIBE, .service = RM_SVC,
+		  .characteristic = "a621", .what = "subscribe 0xA621" },
+	/* 1 */ { .op = HV_STEP_SUBSCRIBE, .service = RM_SVC,
+		  .characteristic = "a625", .flags = HV_STEP_OPTIONAL,
+		  .what = "subscribe 0xA625" },
+	/* 2 */ HS(pl_register, "handshake: register"),
+	/* 3 */ HS(pl_time, "handshake: time and zone"),
+	/* 4 */ HS(pl_start, "handshake: start"),
+	/* 5 */ { .op = HV_STEP_WRITE, .service = RM_SVC,
+		  .characteristic = "a624", .payload = pl_user,
+		  .flags = HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
+		  .what = "handshake: user (sex, age, height)" },
+	/* 6 */ HS(pl_formula, "handshake: formula"),
+	/* 7 */ HS(pl_unit, "handshake: unit kg"),
+	/* 8.. a minute for a weighing; the last quiet second fails */
+	KEEP10, KEEP10, KEEP10, KEEP10, KEEP10,
+	KEEP5(HV_STEP_OPTIONAL), KEEP(HV_STEP_OPTIONAL), KEEP(HV_STEP_OPTIONAL),
+	KEEP(HV_STEP_OPTIONAL), KEEP(HV_STEP_OPTIONAL), KEEP(0),
+	/* after a weighing: three quiet seconds end it */
+	KEEP(HV_STEP_OPTIONAL), KEEP(HV_STEP_OPTIONAL), KEEP(HV_STEP_OPTIONAL),
+	{ .op = HV_STEP_END, .what = "done" },
+};
+
+_Static_assert(sizeof(steps) / sizeof(steps[0]) == ST_END + 1,
+	       "step indices out of date");
+
+static const struct hv_conversation conversation = {
+	.steps = steps,
+	.n_steps = sizeof(steps) / sizeof(steps[0]),
+};
+
+static const char *const models[] = { "Realme Smart Scale", NULL };
 static const uint16_t characteristics[] = { RM_NOTIFY, 0 };
 static const uint16_t services[] = { RM_SERVICE, 0 };
 static const char *const name_prefixes[] = { "realme", NULL };
@@ -150,5 +354,6 @@ const struct hv_driver realme_driver = {
 	.decode = decode,
 	.derive = derive_bodycomp,
 	.encode = encode,
+	.conversation = &conversation,
 	.claims_device = claims_device,
 };

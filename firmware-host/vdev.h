@@ -364,3 +364,5 @@ extern const struct vdev_model vdev_model_colmi_ring;
 extern const struct vdev_model vdev_model_bangle_js;
 extern const struct vdev_model vdev_model_sig_glucose;
 extern const struct vdev_model vdev_model_trisa;
+extern const struct vdev_model vdev_model_realme;
+extern const struct vdev_model vdev_model_robi_s9;

@@ -44,6 +44,8 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_bangle_js,
 	&vdev_model_sig_glucose,
 	&vdev_model_trisa,
+	&vdev_model_realme,
+	&vdev_model_robi_s9,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)
