@@ -48,13 +48,17 @@
  * Only the first log packet is dated, so the conversation keeps the day
  * asked for in session.quirks (given to decode() with every frame): bit 31
  * set, bits 0..15 days since 2000, bits 16..24 the first slot not yet
- * complete (288 for a past day; the current slot today, so that a packet
- * still being filled is not stored). One log packet is one measurement:
- * the mean of its measured slots (context "period" their span), dated at
- * its first measured slot. Such a packet is stored once complete and never
- * changes afterwards, so a later session asking the same day again finds
- * the same measurement (same time and value: the same id). A log of
- * another interval than 5 minutes is not decoded.
+ * complete (288 for a past day; the current slot today, so that a slot
+ * still being measured is not stored). A log packet holds one measurement
+ * per slot (the driver's records(); decode() gives the slot frame->record
+ * names): one heart_rate at the slot's start (midnight + 5 minutes × the
+ * slot, as hr.py's heart_rates_with_times() dates them), context "period"
+ * "PT5M": the log's value for that slot (a history, not live samples for
+ * the per-minute summary of daemon/ingest/minute_summary.c); a slot of 0 was
+ * not measured and gives nothing. A complete slot never changes
+ * afterwards, so a later session asking the same day again finds the same
+ * measurement (same time and value: the same id). A log of another
+ * interval than 5 minutes is not decoded.
  */
 #include <errno.h>
 
@@ -147,79 +151,111 @@ static int decode_interval(const uint8_t *p, struct hv_measurement *ret)
 	return 0;
 }
 
-/* "period" of a run of 1..13 five-minute slots */
-static const char *const hr_spans[HR_SLOTS_PER_PACKET] = {
-	"PT5M",	 "PT10M", "PT15M", "PT20M", "PT25M", "PT30M", "PT35M",
-	"PT40M", "PT45M", "PT50M", "PT55M", "PT1H",  "PT1H5M",
-};
-
 static uint32_t hr_quirks(int64_t day2000, unsigned complete_slots)
 {
 	return HR_Q_VALID | (complete_slots & 0x1FF) << 16 |
 	       (uint32_t)(day2000 & 0xFFFF);
 }
 
-/* One log packet: the mean of its measured slots, if all of them are
- * complete; else nothing (ret stays an empty, non-final measurement). */
+/* A log packet's first slot and count of slots (clipped to the day), or
+ * -ENOENT when the packet holds none (header, "no data", past the day). */
+static int hr_packet_slots(const uint8_t *p, unsigned *ret_first,
+			   unsigned *ret_n)
+{
+	unsigned k = p[1], first, n;
+
+	if (k == 0 || k == HR_NO_DATA)
+		return -ENOENT;
+	if (k == 1) {
+		first = 0;
+		n = HR_FIRST_SLOTS;
+	} else {
+		first = HR_FIRST_SLOTS + (k - 2) * HR_SLOTS_PER_PACKET;
+		n = HR_SLOTS_PER_PACKET;
+	}
+	if (first >= HR_SLOTS_PER_DAY)
+		return -ENOENT;
+	if (first + n > HR_SLOTS_PER_DAY)
+		n = HR_SLOTS_PER_DAY - first;
+	*ret_first = first;
+	*ret_n = n;
+	return 0;
+}
+
+static bool is_hr_log_packet(const struct hv_frame *f)
+{
+	return is_char128(f, RING_NOTIFY) && f->value_len == PACKET_LEN &&
+	       f->value[0] == CMD_HR_LOG;
+}
+
+/* A log packet holds one measurement per slot. */
+static unsigned records(const struct hv_frame *frame)
+{
+	unsigned first, n;
+
+	if (!is_hr_log_packet(frame) ||
+	    hr_packet_slots(frame->value, &first, &n) < 0)
+		return 1;
+	return n;
+}
+
+/* The day of the dated packet: its midnight, as asked for (the ring's
+ * local date as if UTC); a client that asked with its zone's midnight
+ * (colmi_r02_client's capture, made at UTC-4, asks 04:00 UTC) gets its
+ * timestamp back: the nearest midnight is the day. */
+static int hr_dated_day(const uint8_t *p, int64_t *ret_day2000)
+{
+	int64_t ts = (int64_t)hv_le32(p + 2);
+
+	if (ts % 900)
+		return -EINVAL;
+	*ret_day2000 = (ts + 43200) / 86400 - hv_days_from_civil(2000, 1, 1);
+	return 0;
+}
+
+/* One slot of a log packet (frame->record): one heart rate at the slot's
+ * start; nothing (ret stays an empty, non-final measurement) when the
+ * slot was not measured, is not complete yet, or is undated. */
 static int decode_hr_log(const struct hv_frame *frame, const uint8_t *p,
 			 struct hv_measurement *ret)
 {
-	unsigned first_slot, n, complete = HR_SLOTS_PER_DAY, k = p[1];
-	unsigned first = 0, last = 0, measured = 0, sum = 0;
-	const uint8_t *v;
-	int64_t day2000, t;
+	unsigned first_slot, n, complete = HR_SLOTS_PER_DAY, slot, bpm;
+	int64_t day2000 = 0, t;
 	struct hv_datetime dt;
 	int r;
 
-	if (k == 0 || k == HR_NO_DATA ||
-	    (frame->quirks & HR_Q_UNSUPPORTED))
+	if (frame->quirks & HR_Q_UNSUPPORTED ||
+	    hr_packet_slots(p, &first_slot, &n) < 0)
 		return 0;
-	if (frame->quirks & HR_Q_VALID)
+	if (frame->quirks & HR_Q_VALID) {
 		complete = (frame->quirks >> 16) & 0x1FF;
-	if (k == 1) {
-		int64_t ts = (int64_t)hv_le32(p + 2);
-
-		if (ts % 86400)
-			return hv_measurement_invalid(
-				ret, "heart-rate log day %lld is not a midnight",
-				(long long)ts);
-		day2000 = ts / 86400 - hv_days_from_civil(2000, 1, 1);
-		first_slot = 0;
-		n = HR_FIRST_SLOTS;
-		v = p + 6;
-	} else {
-		/* undated: only with the day the conversation asked for */
-		if (!(frame->quirks & HR_Q_VALID))
-			return 0;
 		day2000 = frame->quirks & 0xFFFF;
-		first_slot = HR_FIRST_SLOTS + (k - 2) * HR_SLOTS_PER_PACKET;
-		n = HR_SLOTS_PER_PACKET;
-		v = p + 2;
 	}
-	if (first_slot >= HR_SLOTS_PER_DAY)
+	if (p[1] == 1) {
+		int64_t dated;
+
+		if (hr_dated_day(p, &dated) < 0)
+			return hv_measurement_invalid(
+				ret, "heart-rate log day %u is not a midnight",
+				(unsigned)hv_le32(p + 2));
+		if (!(frame->quirks & HR_Q_VALID))
+			day2000 = dated;
+	} else if (!(frame->quirks & HR_Q_VALID)) {
+		/* undated: only with the day the conversation asked for */
 		return 0;
-	if (first_slot + n > HR_SLOTS_PER_DAY)
-		n = HR_SLOTS_PER_DAY - first_slot;
-	if (first_slot + n > complete)
-		return 0;
-	for (unsigned i = 0; i < n; i++) {
-		if (!v[i])
-			continue;
-		if (!measured++)
-			first = i;
-		last = i;
-		sum += v[i];
 	}
-	if (!measured)
+	if (frame->record >= n)
+		return 0;
+	slot = first_slot + frame->record;
+	bpm = p[(p[1] == 1 ? 6 : 2) + frame->record];
+	if (!bpm || slot >= complete)
 		return 0;
 	t = (hv_days_from_civil(2000, 1, 1) + day2000) * 86400 +
-	    (int64_t)(first_slot + first) * HR_SLOT_MINUTES * 60;
+	    (int64_t)slot * HR_SLOT_MINUTES * 60;
 	hv_datetime_from_unix(t, &dt);
-	r = hv_measurement_add(ret, HV_METRIC_HEART_RATE,
-			       (double)sum / measured);
+	r = hv_measurement_add(ret, HV_METRIC_HEART_RATE, bpm);
 	if (r >= 0)
-		r = hv_measurement_add_context(ret, "period",
-					       hr_spans[last - first]);
+		r = hv_measurement_add_context(ret, "period", "PT5M");
 	if (r < 0)
 		return r;
 	ret->has_device_time = hv_datetime_plausible(&dt, 0);
@@ -266,7 +302,8 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 }
 
 /* A heart rate at a slot of the log: the packet holding that slot (dated
- * for the first 9 slots, else decodable with the day in quirks). */
+ * for the first 9 slots, else decodable with the day in quirks), the slot
+ * its record. */
 static int encode_hr_log(const struct hv_measurement *m,
 			 const struct hv_reading *hr, struct hv_frame *ret)
 {
@@ -285,10 +322,12 @@ static int encode_hr_log(const struct hv_measurement *m,
 			    (uint32_t)(hv_days_from_civil(dt->year, dt->month,
 							  dt->day) * 86400));
 		p[6 + slot] = (uint8_t)(hr->value + 0.5);
+		ret->record = slot;
 	} else {
 		slot -= HR_FIRST_SLOTS;
 		p[1] = (uint8_t)(2 + slot / HR_SLOTS_PER_PACKET);
 		p[2 + slot % HR_SLOTS_PER_PACKET] = (uint8_t)(hr->value + 0.5);
+		ret->record = slot % HR_SLOTS_PER_PACKET;
 	}
 	p[0] = CMD_HR_LOG;
 	p[PACKET_LEN - 1] = hv_sum8(p, PACKET_LEN - 1);
@@ -606,4 +645,5 @@ const struct hv_driver colmi_ring_driver = {
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,
+	.records = records,
 };

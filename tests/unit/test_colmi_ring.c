@@ -5,7 +5,9 @@
  * steps.py @0269863: SportDetailParser's docstring, one day's header and
  * five 15-minute records of 2023-08-13; battery.py @54989ad: a 64 %
  * answer; tests/test_hr.py @01ba299: HEART_RATE_PACKETS, a day's
- * heart-rate log of 2024-08-10 in 24 packets), and the conversation: clock
+ * heart-rate log of 2024-08-10 in 24 packets; tests/captures/
+ * heart_rate_log_1730412850.bin @01ba299, a ring's log of 2024-10-31 with
+ * 62 measured slots), and the conversation: clock
  * in BCD, history resumed from the day of the last stored record, one
  * request per day down to today.
  */
@@ -214,15 +216,39 @@ static const char *const hr_day[] = {
 	"1516000000000000000000000000002b", "1517000000000000000000000000002c",
 };
 
-/* What the runner does with a notification: decode() with the session's
- * quirks, then the waiting step's on_value(). */
-static int feed_hr(struct hv_session *s, const char *hex,
-		   struct hv_measurement *m)
+/* One stored heart rate: its slot's time and value. */
+struct slot_hr {
+	unsigned day, hour, minute;
+	double bpm;
+};
+
+/* What the daemon does with a notification: decode() every record the
+ * driver says the value holds, with the session's quirks, keeping the
+ * final ones; then the waiting step's on_value(). */
+static int feed_hr(struct hv_session *s, const char *hex, struct slot_hr *got,
+		   size_t max, size_t *n_got)
 {
 	struct hv_frame f = packet(hex);
+	struct hv_measurement m;
+	unsigned n = ring()->records(&f);
 
 	f.quirks = s->quirks;
-	assert_int_equal(hv_registry_decode(&f, ring(), m), 0);
+	for (unsigned i = 0; i < n; i++) {
+		f.record = i;
+		assert_int_equal(hv_registry_decode(&f, ring(), &m), 0);
+		if (!m.final)
+			continue;
+		assert_true(*n_got < max);
+		assert_true(m.has_device_time);
+		assert_int_equal(m.user_index, 0);
+		assert_string_equal(hv_measurement_context(&m, "period"),
+				    "PT5M");
+		got[(*n_got)++] = (struct slot_hr){
+			m.device_time.day, m.device_time.hour,
+			m.device_time.minute,
+			hv_measurement_find(&m, HV_METRIC_HEART_RATE)->value
+		};
+	}
 	return step("heart-rate log packets")->on_value(s, f.value, 16);
 }
 
@@ -232,17 +258,13 @@ static void test_published_hr_log(void **state)
 	struct hv_session s = { .now_local = { 2024, 8, 12, 9, 5, 0 },
 				.last_sequence = 8988 * 96 + 40 };
 	struct hv_frame battery = packet("03400000000000000000000000000043");
-	static const struct {
-		unsigned hour, minute;
-		double bpm;
-		const char *period;
-	} want[] = {
-		{ 15, 0, 89, "PT5M" },	 { 16, 0, 107, "PT5M" },
-		{ 17, 0, 101.5, "PT1H5M" }, { 20, 0, 80, "PT5M" },
-		{ 21, 0, 70, "PT5M" },
+	/* every measured slot, at its own time */
+	static const struct slot_hr want[] = {
+		{ 10, 15, 0, 89 }, { 10, 16, 0, 107 }, { 10, 17, 0, 96 },
+		{ 10, 18, 0, 107 }, { 10, 20, 0, 80 }, { 10, 21, 0, 70 },
 	};
-	struct hv_measurement m;
-	size_t n_found = 0, i;
+	struct slot_hr got[16];
+	size_t n_got = 0, i;
 	uint8_t buf[16];
 	size_t n = 0;
 	int r = HV_VALUE_MORE;
@@ -259,49 +281,118 @@ static void test_published_hr_log(void **state)
 	assert_int_equal(buf[15], hv_sum8(buf, 15));
 	for (i = 0; i < sizeof(hr_day) / sizeof(hr_day[0]); i++) {
 		assert_int_equal(r, HV_VALUE_MORE);
-		r = feed_hr(&s, hr_day[i], &m);
-		if (!m.final)
-			continue;
-		assert_true(n_found < sizeof(want) / sizeof(want[0]));
-		assert_int_equal(m.device_time.year, 2024);
-		assert_int_equal(m.device_time.month, 8);
-		assert_int_equal(m.device_time.day, 10);
-		assert_int_equal(m.device_time.hour, want[n_found].hour);
-		assert_int_equal(m.device_time.minute, want[n_found].minute);
-		assert_true(hv_measurement_find(&m, HV_METRIC_HEART_RATE)->value ==
-			    want[n_found].bpm);
-		assert_string_equal(hv_measurement_context(&m, "period"),
-				    want[n_found].period);
-		assert_int_equal(m.user_index, 0);
-		n_found++;
+		r = feed_hr(&s, hr_day[i], got, 16, &n_got);
 	}
-	assert_int_equal(n_found, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(n_got, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < n_got; i++) {
+		assert_int_equal(got[i].day, want[i].day);
+		assert_int_equal(got[i].hour, want[i].hour);
+		assert_int_equal(got[i].minute, want[i].minute);
+		assert_true(got[i].bpm == want[i].bpm);
+	}
 	/* the day's last packet: the next day */
 	assert_int_equal(r, HV_VALUE_GOTO);
 	assert_int_equal(s.scratch[1], 1);
 	assert_ptr_equal(&ring()->conversation->steps[s.next_step],
 			 step("heart-rate log (0x15)"));
-	assert_int_equal(feed_hr(&s, "15ff0000000000000000000000000014", &m),
+	assert_int_equal(feed_hr(&s, "15ff0000000000000000000000000014", got, 16,
+				 &n_got),
 			 HV_VALUE_GOTO);
 	assert_int_equal(s.scratch[1], 0);
 
 	/* today, 09:05: slots 0..108 are over, 109 is being measured */
-	assert_int_equal(feed_hr(&s, "15001805000000000000000000000032", &m),
+	n_got = 0;
+	assert_int_equal(feed_hr(&s, "15001805000000000000000000000032", got, 16,
+				 &n_got),
 			 HV_VALUE_MORE);
 	/* slots 87..99: complete */
-	assert_int_equal(feed_hr(&s, "15080000000000000000000000004663", &m),
+	assert_int_equal(feed_hr(&s, "15080000000000000000000000004663", got, 16,
+				 &n_got),
 			 HV_VALUE_MORE);
-	assert_true(m.final);
-	assert_int_equal(m.device_time.day, 12);
-	assert_int_equal(m.device_time.hour, 8);
-	assert_int_equal(m.device_time.minute, 15); /* slot 99 */
-	/* slots 100..112: still being filled, not stored yet */
-	assert_int_equal(feed_hr(&s, "15090046000000000000000000000064", &m),
+	assert_int_equal(n_got, 1);
+	assert_int_equal(got[0].day, 12);
+	assert_int_equal(got[0].hour, 8);
+	assert_int_equal(got[0].minute, 15); /* slot 99 */
+	assert_true(got[0].bpm == 70);
+	/* slots 100..112: 108 is over, 109 still being measured: not yet */
+	n_got = 0;
+	assert_int_equal(feed_hr(&s, "150900000000000000004e4e000000ba", got,
+				 16, &n_got),
 			 HV_VALUE_MORE);
-	assert_false(m.final);
-	assert_int_equal(feed_hr(&s, "1517000000000000000000000000002c", &m),
+	assert_int_equal(n_got, 1);
+	assert_int_equal(got[0].hour, 9);
+	assert_int_equal(got[0].minute, 0); /* slot 108 */
+	assert_int_equal(feed_hr(&s, "1517000000000000000000000000002c", got, 16,
+				 &n_got),
 			 HV_VALUE_DONE);
 	assert_int_equal(s.quirks, 0);
+}
+
+/* colmi_r02_client tests/captures/heart_rate_log_1730412850.bin
+ * @01ba299, a ring's answer for 2024-10-31 (asked by its UTC-4 midnight,
+ * 04:00 UTC), and the 62 measured slots test_hr.py's
+ * test_parse_doesnt_drop_data() finds in it. */
+static const char *const hr_capture[] = {
+	"15001805000000000000000000000032", "1501c0002367000000000000680000c8",
+	"15020000006f00000000000000000086", "1503000042000000000000000000005a",
+	"15040000000000000000000000000019", "1505000000000000000000000000001a",
+	"1506000000000000000000000000001b", "1507000000000000000000000000001c",
+	"1508000000000000000000000000001d", "1509000000000000000000000000001e",
+	"150a000000000000000000000000001f", "150b0000000000000000000000000020",
+	"150c0000000000000000000000000021", "150d0000000000000000000000000022",
+	"150e0000000000000000000000000023", "150f0000595b594a59726a595a665720",
+	"1510585754615c6652555f6b56765de5", "15115954576257595b4b57535a6672be",
+	"15125658635f704d59614854605b58bd", "15136756496400000000000000000092",
+	"15140000000000000000000000000029", "15150000000000004654714b6f0000ef",
+	"1516000000000000000000000000002b", "1517000000000000000000000000002c",
+};
+
+static const struct {
+	unsigned slot, bpm;
+} hr_capture_slots[] = {
+	{ 6, 104 },   { 12, 111 },  { 24, 66 },	  { 180, 89 },	{ 181, 91 },
+	{ 182, 89 },  { 183, 74 },  { 184, 89 },  { 185, 114 }, { 186, 106 },
+	{ 187, 89 },  { 188, 90 },  { 189, 102 }, { 190, 87 },	{ 191, 88 },
+	{ 192, 87 },  { 193, 84 },  { 194, 97 },  { 195, 92 },	{ 196, 102 },
+	{ 197, 82 },  { 198, 85 },  { 199, 95 },  { 200, 107 }, { 201, 86 },
+	{ 202, 118 }, { 203, 93 },  { 204, 89 },  { 205, 84 },	{ 206, 87 },
+	{ 207, 98 },  { 208, 87 },  { 209, 89 },  { 210, 91 },	{ 211, 75 },
+	{ 212, 87 },  { 213, 83 },  { 214, 90 },  { 215, 102 }, { 216, 114 },
+	{ 217, 86 },  { 218, 88 },  { 219, 99 },  { 220, 95 },	{ 221, 112 },
+	{ 222, 77 },  { 223, 89 },  { 224, 97 },  { 225, 72 },	{ 226, 84 },
+	{ 227, 96 },  { 228, 91 },  { 229, 88 },  { 230, 103 }, { 231, 86 },
+	{ 232, 73 },  { 233, 100 }, { 262, 70 },  { 263, 84 },	{ 264, 113 },
+	{ 265, 75 },  { 266, 111 },
+};
+
+static void test_captured_hr_log(void **state)
+{
+	/* asked for the day after: every slot of 2024-10-31 is complete */
+	struct hv_session s = { .now_local = { 2024, 11, 1, 10, 0, 0 },
+				.last_sequence = 9070 * 96 };
+	struct hv_frame battery = packet("03400000000000000000000000000043");
+	struct slot_hr got[80];
+	size_t n_got = 0, i;
+	int r = HV_VALUE_MORE;
+
+	(void)state;
+	(void)step("battery answer")->on_value(&s, battery.value, 16);
+	assert_int_equal(s.scratch[1], 1);
+	for (i = 0; i < sizeof(hr_capture) / sizeof(hr_capture[0]); i++) {
+		assert_int_equal(r, HV_VALUE_MORE);
+		r = feed_hr(&s, hr_capture[i], got, 80, &n_got);
+	}
+	assert_int_equal(r, HV_VALUE_GOTO);
+	assert_int_equal(n_got,
+			 sizeof(hr_capture_slots) / sizeof(hr_capture_slots[0]));
+	for (i = 0; i < n_got; i++) {
+		unsigned minutes = hr_capture_slots[i].slot * 5;
+
+		assert_int_equal(got[i].day, 31);
+		assert_int_equal(got[i].hour, minutes / 60);
+		assert_int_equal(got[i].minute, minutes % 60);
+		assert_true(got[i].bpm == hr_capture_slots[i].bpm);
+	}
 }
 
 static void test_hr_log_alone(void **state)
@@ -311,30 +402,54 @@ static void test_hr_log_alone(void **state)
 	struct hv_frame out;
 
 	(void)state;
+	/* a packet holds one measurement per slot; a header none */
+	assert_int_equal(ring()->records(&f), 13);
+	assert_int_equal(ring()->records(&((struct hv_frame){ 0 })), 1);
+	f = packet("15001805000000000000000000000032");
+	assert_int_equal(ring()->records(&f), 1);
+	f = packet("1517000000000000000000000000002c");
+	assert_int_equal(ring()->records(&f), 6); /* slots 282..287 */
 	/* without the day the conversation asked for: undated, not stored */
+	f = packet("15116000000000000000000000006bf1");
 	assert_int_equal(hv_registry_decode(&f, ring(), &m), 0);
 	assert_false(m.final);
-	/* the dated packet carries its day itself */
+	/* the dated packet carries its day itself: slot 2 of 9 */
 	f = packet("150180adb66600003c0000000000009b");
+	assert_int_equal(ring()->records(&f), 9);
+	assert_int_equal(hv_registry_decode(&f, ring(), &m), 0);
+	assert_false(m.final); /* slot 0: not measured */
+	f.record = 2;
 	assert_int_equal(hv_registry_decode(&f, ring(), &m), 0);
 	assert_true(m.final);
+	assert_int_equal(m.device_time.day, 10);
 	assert_int_equal(m.device_time.hour, 0);
 	assert_int_equal(m.device_time.minute, 10);
 	assert_true(hv_measurement_find(&m, HV_METRIC_HEART_RATE)->value == 60);
 	assert_int_equal(ring()->encode(&m, NULL, &out), 0);
 	assert_memory_equal(out.value, f.value, 16);
-	/* a later slot: its packet, decoded with the day */
+	assert_int_equal(out.record, 2);
+	/* a later slot: its packet and record, decoded with the day */
 	m.device_time.hour = 17;
-	m.device_time.minute = 0;
+	m.device_time.minute = 5;
 	assert_int_equal(ring()->encode(&m, NULL, &out), 0);
 	assert_int_equal(out.value[1], 0x11);
+	assert_int_equal(out.record, 1);
 	out.quirks = (1u << 31) | 288u << 16 | 8988;
 	assert_int_equal(hv_registry_decode(&out, ring(), &back), 0);
 	assert_true(back.final);
 	assert_int_equal(back.device_time.day, 10);
 	assert_int_equal(back.device_time.hour, 17);
-	assert_int_equal(back.device_time.minute, 0);
-	/* not a midnight: damaged */
+	assert_int_equal(back.device_time.minute, 5);
+	/* a ring answering a zone's midnight (04:00 UTC): that day */
+	f = packet("1501c0002367000000000000680000c8");
+	f.record = 6;
+	assert_int_equal(hv_registry_decode(&f, ring(), &m), 0);
+	assert_true(m.final);
+	assert_int_equal(m.device_time.month, 10);
+	assert_int_equal(m.device_time.day, 31);
+	assert_int_equal(m.device_time.hour, 0);
+	assert_int_equal(m.device_time.minute, 30);
+	/* not a midnight of any zone: damaged */
 	f = packet("150181adb66600003c0000000000009c");
 	assert_int_equal(hv_registry_decode(&f, ring(), &m), -EBADMSG);
 }
@@ -347,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_conversation),
 		cmocka_unit_test(test_published_hr_log),
+		cmocka_unit_test(test_captured_hr_log),
 		cmocka_unit_test(test_hr_log_alone),
 	};
 
