@@ -45,6 +45,11 @@
  *                     on; a slot is one byte, beats/min, 0 = not measured;
  *                     the packet with D0 = count - 1 is the last
  *
+ *   0xBC 0x2A SpO2 history, on a second service (Gadgetbridge
+ *                     ColmiR0xConstants.java @4939de4, ColmiR0xDeviceSupport.java
+ *                     @31c85be fetchHistorySpo2(), ColmiR0xPacketHandler.java
+ *                     @d5c2207 historicalSpo2()): below, "SpO2 history"
+ *
  * Only the first log packet is dated, so the conversation keeps the day
  * asked for in session.quirks (given to decode() with every frame): bit 31
  * set, bits 0..15 days since 2000, bits 16..24 the first slot not yet
