@@ -78,6 +78,10 @@ got = sorted((value(m, "heart_rate"), m["time"][11:16], m.get("period")) for m i
 assert got == [(62, "08:20", "PT5M"), (66, "08:25", "PT5M"), (70, "16:40", "PT5M"),
                (75, "20:50", "PT5M")], got
 assert len({m["id"] for m in hr}) == 4
+# 62 and 66 came in one log packet (slots 100 and 101: packet 9, its slots 0 and 1): each raw names its own
+raw = {value(m, "heart_rate"): m["raw"]["characteristic"] for m in hr}
+assert raw[62]["value"] == raw[66]["value"] and raw[62]["value"][:4] == "1509", raw
+assert "record" not in raw[62] and raw[66]["record"] == 1, raw
 assert all(m["person"] == "p-ravi" and m["time_source"] == "device" for m in hr)
 '
 e2e_py "the SpO2 history: each measured hour once, asked again in the second session" '
