@@ -46,7 +46,8 @@
  * MS is made with each date's own offset, and a block from before a DST
  * change came out an hour off when dated with the zone of the connection.
  * So the gateway turns the rules off and sets its zone on every connection
- * (as Gadgetbridge sets only a fixed zone), and the local slot is MS plus
+ * (Gadgetbridge too sets only a fixed zone: BangleJSDeviceSupport.java
+ * @4a2d09c transmitTime()), and the local slot is MS plus
  * that zone, whatever the season of the block. The conversation hands the
  * zone to decode() in session.quirks (bit 31 set, bits 0..11 the offset in
  * minutes + 2048), from the first chunk of the fetch's answer on: a block
