@@ -19,28 +19,45 @@
  * One frame is one line. A live "act" gives heart_rate when H > 0 (the
  * step delta is not stored: it is a difference, not a count of a known
  * period). A stored block gives step_count (context "period": "PT10M") and
- * heart_rate when H > 0, with sequence number MS / 600000 (the block
- * index), so that a later fetch can ask from the last stored block. Other
- * lines are the watch's but carry no reading (not final).
+ * heart_rate when H > 0. Other lines are the watch's but carry no reading
+ * (not final).
  *
  * The conversation: subscribe to TX, then write to RX (6e400002) lines the
  * watch's JavaScript runs, framed as Gadgetbridge frames them
  * (Freeyourgadget/Gadgetbridge BangleJSDeviceSupport.java uartTxJSON:
  * "\x10GB(" JSON ")\n"; \x10 keeps the REPL from echoing):
- *   \x10setTime(S);E.setTimeZone(H);\n   the clock (Espruino's setTime()
- *                                      takes Unix seconds), zone in hours
+ *   \x10setTime(S);if(E.setDST)E.setDST(0,…,0);E.setTimeZone(H);\n
+ *       the clock (Espruino's setTime() takes Unix seconds), the watch's
+ *       own DST rules off (dstOffset 0) and the zone in hours
  *   \x10GB({"t":"actfetch","ts":MS})\n   the blocks ending at MS or later:
  *                                      after the last stored block, else 0
  *                                      (the whole health log)
  * and wait for {"t":"actfetch","state":"end",…} (30 s).
  *
- * A block is dated by its own time, its start (MS - 10 minutes) in the
- * watch's local time: MS is UTC, a measurement's device time is local, so
- * the conversation hands decode() the zone it set on the watch, in
- * session.quirks (bit 31 set, bits 0..11 the offset in minutes + 2048),
- * from the first chunk of the fetch's answer on. A block without it (a
- * line decoded alone, or complete in the very first chunk) is dated on
- * receipt.
+ * What MS is: the health log keeps a block by the watch's local date and
+ * 10-minute slot (apps/health/lib.js @091edf7, getRecordIdx()), and the
+ * "actfetch" handler rebuilds its time as new Date(y, m, d, h, min) + 10
+ * minutes (readAllRecordsSince(), readFullDatabase()): the local slot made
+ * UTC with the zone the watch has at the fetch. That is the fixed zone of
+ * E.setTimeZone() only while no DST rules are set: with E.setDST() rules
+ * (a Bangle's settings can set them) E.setTimeZone() has no effect
+ * (espruino/Espruino src/jswrap_espruino.c @9745e4f, E.setTimeZone and
+ * E.setDST),
+ * MS is made with each date's own offset, and a block from before a DST
+ * change came out an hour off when dated with the zone of the connection.
+ * So the gateway turns the rules off and sets its zone on every connection
+ * (Gadgetbridge too sets only a fixed zone: BangleJSDeviceSupport.java
+ * @4a2d09c transmitTime()), and the local slot is MS plus
+ * that zone, whatever the season of the block. The conversation hands the
+ * zone to decode() in session.quirks (bit 31 set, bits 0..11 the offset in
+ * minutes + 2048), from the first chunk of the fetch's answer on: a block
+ * is dated at its slot's start in local time (the daemon makes it UTC
+ * with the zone rules of that date), and its sequence number is the index
+ * of its local slot (local end / 10 minutes), which a block keeps when
+ * fetched again in another season; the fetch asks from the slot after the
+ * last stored one, made into MS with the zone set now. A block without the
+ * zone (a line decoded alone, or complete in the very first chunk) is
+ * dated on receipt, its sequence number MS / 10 minutes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -55,6 +72,9 @@
 #define BLOCK_MS 600000
 #define ZONE_Q_VALID (1u << 31)
 #define ZONE_Q_BIAS 2048 /* minutes: the offset is stored biased */
+/* E.setDST()'s twelve parameters, dstOffset 0: the watch's own DST rules
+ * off, so that E.setTimeZone() applies (Espruino jswrap_espruino.c) */
+#define DST_OFF "0,0,0,0,0,0,0,0,0,0,0,0"
 
 static bool is_char128(const struct hv_frame *f, const char *text)
 {
@@ -119,18 +139,37 @@ static bool type_is(const char *line, size_t len, const char *t)
 	       memcmp(p + 1, t, n) == 0 && p[n + 1] == '"';
 }
 
+/* The zone the conversation set on the watch, in minutes east of UTC. */
+static bool quirks_zone(unsigned quirks, int64_t *ret_min)
+{
+	if (!(quirks & ZONE_Q_VALID))
+		return false;
+	*ret_min = (int64_t)(quirks & 0xFFF) - ZONE_Q_BIAS;
+	return true;
+}
+
+/* A stored block's end in the watch's local time (ms, as if UTC): the
+ * watch made MS from its local 10-minute slot with the zone the gateway
+ * set (its DST rules off), so the zone gives the slot back; without the
+ * zone, MS itself. */
+static int64_t block_local_end_ms(int64_t ts_ms, unsigned quirks)
+{
+	int64_t zone_min;
+
+	return quirks_zone(quirks, &zone_min) ? ts_ms + zone_min * 60000 :
+						ts_ms;
+}
+
 /* The block's start in the watch's local time. */
 static void date_block(int64_t ts_ms, unsigned quirks,
 		       struct hv_measurement *ret)
 {
-	int64_t zone_min = (int64_t)(quirks & 0xFFF) - ZONE_Q_BIAS;
-	int64_t start_s;
+	int64_t end_ms = block_local_end_ms(ts_ms, quirks);
 	struct hv_datetime dt;
 
-	if (!(quirks & ZONE_Q_VALID) || ts_ms < BLOCK_MS)
+	if (!(quirks & ZONE_Q_VALID) || end_ms < BLOCK_MS)
 		return;
-	start_s = (ts_ms - BLOCK_MS) / 1000 + zone_min * 60;
-	hv_datetime_from_unix(start_s, &dt);
+	hv_datetime_from_unix((end_ms - BLOCK_MS) / 1000, &dt);
 	ret->has_device_time = hv_datetime_plausible(&dt, 0);
 	ret->device_time = dt;
 	ret->has_raw_device_time = true;
@@ -162,8 +201,11 @@ static int decode_act(const char *line, size_t len, unsigned quirks,
 			r = hv_measurement_add_context(ret, "period", "PT10M");
 		if (r < 0)
 			return r;
-		if (ts / BLOCK_MS <= INT32_MAX)
-			ret->sequence_number = (int32_t)(ts / BLOCK_MS);
+		/* the index of the watch's local slot: the same block keeps
+		 * it when fetched again in another zone (after a DST change) */
+		if (block_local_end_ms(ts, quirks) / BLOCK_MS <= INT32_MAX)
+			ret->sequence_number = (int32_t)(
+				block_local_end_ms(ts, quirks) / BLOCK_MS);
 		date_block(ts, quirks, ret);
 	}
 	if (hr > 0) {
@@ -244,22 +286,47 @@ static int set_time_payload(const struct hv_session *s, uint8_t *buf,
 	if (s->now_unix <= 0 || !hv_datetime_plausible(&s->now_local, 0))
 		return -EINVAL;
 	zone_s = hv_datetime_to_unix(&s->now_local) - s->now_unix;
-	n = snprintf((char *)buf, size, "\x10setTime(%lld);E.setTimeZone(%g);\n",
-		     (long long)s->now_unix, (double)zone_s / 3600.0);
+	n = snprintf((char *)buf, size,
+		     "\x10setTime(%lld);if(E.setDST)E.setDST(%s);E.setTimeZone(%g);\n",
+		     (long long)s->now_unix, DST_OFF, (double)zone_s / 3600.0);
 	if (n < 0 || (size_t)n >= size)
 		return -ENOSPC;
 	*ret_len = (size_t)n;
 	return 0;
 }
 
+/* The zone set on the watch at this connection, minutes east of UTC. */
+static bool session_zone(const struct hv_session *s, int64_t *ret_min)
+{
+	int64_t zone_min;
+
+	if (s->now_unix <= 0 || !hv_datetime_plausible(&s->now_local, 0))
+		return false;
+	zone_min = (hv_datetime_to_unix(&s->now_local) - s->now_unix) / 60;
+	if (zone_min <= -ZONE_Q_BIAS || zone_min >= ZONE_Q_BIAS)
+		return false;
+	*ret_min = zone_min;
+	return true;
+}
+
+/* The blocks after the last stored one: its local slot (the sequence
+ * number) made into the watch's MS with the zone set now. */
 static int fetch_payload(const struct hv_session *s, uint8_t *buf,
 			 size_t size, size_t *ret_len)
 {
-	long long since = s->last_sequence >= 0 ?
-				  ((long long)s->last_sequence + 1) * BLOCK_MS :
-				  0;
-	int n = snprintf((char *)buf, size,
-			 "\x10GB({\"t\":\"actfetch\",\"ts\":%lld})\n", since);
+	int64_t zone_min = 0;
+	long long since = 0;
+	int n;
+
+	if (s->last_sequence >= 0) {
+		(void)session_zone(s, &zone_min);
+		since = ((long long)s->last_sequence + 1) * BLOCK_MS -
+			zone_min * 60000;
+		if (since < 0)
+			since = 0;
+	}
+	n = snprintf((char *)buf, size,
+		     "\x10GB({\"t\":\"actfetch\",\"ts\":%lld})\n", since);
 
 	if (n < 0 || (size_t)n >= size)
 		return -ENOSPC;
@@ -277,13 +344,8 @@ static int on_fetch(struct hv_session *s, const uint8_t *value, size_t len)
 	int64_t zone_min;
 
 	/* the zone set on the watch, for dating the blocks that follow */
-	if (s->now_unix > 0 && hv_datetime_plausible(&s->now_local, 0)) {
-		zone_min = (hv_datetime_to_unix(&s->now_local) - s->now_unix) /
-			   60;
-		if (zone_min > -ZONE_Q_BIAS && zone_min < ZONE_Q_BIAS)
-			s->quirks = ZONE_Q_VALID |
-				    (uint32_t)(zone_min + ZONE_Q_BIAS);
-	}
+	if (session_zone(s, &zone_min))
+		s->quirks = ZONE_Q_VALID | (uint32_t)(zone_min + ZONE_Q_BIAS);
 
 	if (len > HV_FRAME_DATA_MAX)
 		len = HV_FRAME_DATA_MAX;

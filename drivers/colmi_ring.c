@@ -45,16 +45,25 @@
  *                     on; a slot is one byte, beats/min, 0 = not measured;
  *                     the packet with D0 = count - 1 is the last
  *
+ *   0xBC 0x2A SpO2 history, on a second service (Gadgetbridge
+ *                     ColmiR0xConstants.java @4939de4, ColmiR0xDeviceSupport.java
+ *                     @31c85be fetchHistorySpo2(), ColmiR0xPacketHandler.java
+ *                     @d5c2207 historicalSpo2()): below, "SpO2 history"
+ *
  * Only the first log packet is dated, so the conversation keeps the day
  * asked for in session.quirks (given to decode() with every frame): bit 31
  * set, bits 0..15 days since 2000, bits 16..24 the first slot not yet
- * complete (288 for a past day; the current slot today, so that a packet
- * still being filled is not stored). One log packet is one measurement:
- * the mean of its measured slots (context "period" their span), dated at
- * its first measured slot. Such a packet is stored once complete and never
- * changes afterwards, so a later session asking the same day again finds
- * the same measurement (same time and value: the same id). A log of
- * another interval than 5 minutes is not decoded.
+ * complete (288 for a past day; the current slot today, so that a slot
+ * still being measured is not stored). A log packet holds one measurement
+ * per slot (the driver's records(); decode() gives the slot frame->record
+ * names): one heart_rate at the slot's start (midnight + 5 minutes × the
+ * slot, as hr.py's heart_rates_with_times() dates them), context "period"
+ * "PT5M": the log's value for that slot (a history, not live samples for
+ * the per-minute summary of daemon/ingest/minute_summary.c); a slot of 0 was
+ * not measured and gives nothing. A complete slot never changes
+ * afterwards, so a later session asking the same day again finds the same
+ * measurement (same time and value: the same id). A log of another
+ * interval than 5 minutes is not decoded.
  */
 #include <errno.h>
 
@@ -67,6 +76,9 @@
 #define RING_SERVICE "6e40fff0-b5a3-f393-e0a9-e50e24dcca9e"
 #define RING_WRITE "6e400002-b5a3-f393-e0a9-e50e24dcca9e"
 #define RING_NOTIFY "6e400003-b5a3-f393-e0a9-e50e24dcca9e"
+#define BIG_SERVICE "de5bf728-d711-4e47-af26-65e3012a5dc7"
+#define BIG_NOTIFY "de5bf729-d711-4e47-af26-65e3012a5dc7"
+#define BIG_WRITE "de5bf72a-d711-4e47-af26-65e3012a5dc7"
 
 #define PACKET_LEN 16
 #define CMD_SET_TIME 0x01
@@ -85,6 +97,16 @@
 #define QUARTERS_PER_DAY 96
 #define HISTORY_DAYS_MAX 7 /* days the ring is asked for at most */
 #define BATTERY_LOW_PERCENT 20
+#define CMD_BIG_DATA 0xBC
+#define BIG_SPO2 0x2A
+#define BIG_HEADER_LEN 6 /* BC, type, length LE16, CRC16 */
+#define SPO2_DAY_LEN 49 /* days ago, then 24 × (min, max) */
+#define SPO2_DAYS_MAX 7
+#define SPO2_ANSWER_MAX 511 /* bytes followed across notifications */
+#define SQ_VALID (3u << 30) /* session.quirks of the SpO2 history, below */
+#define SQ_DONE (1u << 29)
+#define SQ_SKIP (1u << 23)
+#define SQ_PENDING (1u << 14)
 
 static bool is_char128(const struct hv_frame *f, const char *text)
 {
@@ -147,79 +169,123 @@ static int decode_interval(const uint8_t *p, struct hv_measurement *ret)
 	return 0;
 }
 
-/* "period" of a run of 1..13 five-minute slots */
-static const char *const hr_spans[HR_SLOTS_PER_PACKET] = {
-	"PT5M",	 "PT10M", "PT15M", "PT20M", "PT25M", "PT30M", "PT35M",
-	"PT40M", "PT45M", "PT50M", "PT55M", "PT1H",  "PT1H5M",
-};
-
 static uint32_t hr_quirks(int64_t day2000, unsigned complete_slots)
 {
 	return HR_Q_VALID | (complete_slots & 0x1FF) << 16 |
 	       (uint32_t)(day2000 & 0xFFFF);
 }
 
-/* One log packet: the mean of its measured slots, if all of them are
- * complete; else nothing (ret stays an empty, non-final measurement). */
+/* A log packet's first slot and count of slots (clipped to the day), or
+ * -ENOENT when the packet holds none (header, "no data", past the day). */
+static int hr_packet_slots(const uint8_t *p, unsigned *ret_first,
+			   unsigned *ret_n)
+{
+	unsigned k = p[1], first, n;
+
+	if (k == 0 || k == HR_NO_DATA)
+		return -ENOENT;
+	if (k == 1) {
+		first = 0;
+		n = HR_FIRST_SLOTS;
+	} else {
+		first = HR_FIRST_SLOTS + (k - 2) * HR_SLOTS_PER_PACKET;
+		n = HR_SLOTS_PER_PACKET;
+	}
+	if (first >= HR_SLOTS_PER_DAY)
+		return -ENOENT;
+	if (first + n > HR_SLOTS_PER_DAY)
+		n = HR_SLOTS_PER_DAY - first;
+	*ret_first = first;
+	*ret_n = n;
+	return 0;
+}
+
+static bool is_hr_log_packet(const struct hv_frame *f)
+{
+	return is_char128(f, RING_NOTIFY) && f->value_len == PACKET_LEN &&
+	       f->value[0] == CMD_HR_LOG;
+}
+
+struct spo2_hour;
+static unsigned spo2_hours(const struct hv_frame *f, unsigned nth,
+			   struct spo2_hour *ret);
+
+/* A log packet holds one measurement per slot; a notification of the SpO2
+ * history one per hour it completes. */
+static unsigned records(const struct hv_frame *frame)
+{
+	unsigned first, n;
+
+	if (is_char128(frame, BIG_NOTIFY)) {
+		n = (frame->quirks & SQ_VALID) == SQ_VALID ?
+			    spo2_hours(frame, 0, NULL) :
+			    0;
+		return n ? n : 1;
+	}
+
+	if (!is_hr_log_packet(frame) ||
+	    hr_packet_slots(frame->value, &first, &n) < 0)
+		return 1;
+	return n;
+}
+
+/* The day of the dated packet: its midnight, as asked for (the ring's
+ * local date as if UTC); a client that asked with its zone's midnight
+ * (colmi_r02_client's capture, made at UTC-4, asks 04:00 UTC) gets its
+ * timestamp back: the nearest midnight is the day. */
+static int hr_dated_day(const uint8_t *p, int64_t *ret_day2000)
+{
+	int64_t ts = (int64_t)hv_le32(p + 2);
+
+	if (ts % 900)
+		return -EINVAL;
+	*ret_day2000 = (ts + 43200) / 86400 - hv_days_from_civil(2000, 1, 1);
+	return 0;
+}
+
+/* One slot of a log packet (frame->record): one heart rate at the slot's
+ * start; nothing (ret stays an empty, non-final measurement) when the
+ * slot was not measured, is not complete yet, or is undated. */
 static int decode_hr_log(const struct hv_frame *frame, const uint8_t *p,
 			 struct hv_measurement *ret)
 {
-	unsigned first_slot, n, complete = HR_SLOTS_PER_DAY, k = p[1];
-	unsigned first = 0, last = 0, measured = 0, sum = 0;
-	const uint8_t *v;
-	int64_t day2000, t;
+	unsigned first_slot, n, complete = HR_SLOTS_PER_DAY, slot, bpm;
+	int64_t day2000 = 0, t;
 	struct hv_datetime dt;
 	int r;
 
-	if (k == 0 || k == HR_NO_DATA ||
-	    (frame->quirks & HR_Q_UNSUPPORTED))
+	if (frame->quirks & HR_Q_UNSUPPORTED ||
+	    hr_packet_slots(p, &first_slot, &n) < 0)
 		return 0;
-	if (frame->quirks & HR_Q_VALID)
+	if (frame->quirks & HR_Q_VALID) {
 		complete = (frame->quirks >> 16) & 0x1FF;
-	if (k == 1) {
-		int64_t ts = (int64_t)hv_le32(p + 2);
-
-		if (ts % 86400)
-			return hv_measurement_invalid(
-				ret, "heart-rate log day %lld is not a midnight",
-				(long long)ts);
-		day2000 = ts / 86400 - hv_days_from_civil(2000, 1, 1);
-		first_slot = 0;
-		n = HR_FIRST_SLOTS;
-		v = p + 6;
-	} else {
-		/* undated: only with the day the conversation asked for */
-		if (!(frame->quirks & HR_Q_VALID))
-			return 0;
 		day2000 = frame->quirks & 0xFFFF;
-		first_slot = HR_FIRST_SLOTS + (k - 2) * HR_SLOTS_PER_PACKET;
-		n = HR_SLOTS_PER_PACKET;
-		v = p + 2;
 	}
-	if (first_slot >= HR_SLOTS_PER_DAY)
+	if (p[1] == 1) {
+		int64_t dated;
+
+		if (hr_dated_day(p, &dated) < 0)
+			return hv_measurement_invalid(
+				ret, "heart-rate log day %u is not a midnight",
+				(unsigned)hv_le32(p + 2));
+		if (!(frame->quirks & HR_Q_VALID))
+			day2000 = dated;
+	} else if (!(frame->quirks & HR_Q_VALID)) {
+		/* undated: only with the day the conversation asked for */
 		return 0;
-	if (first_slot + n > HR_SLOTS_PER_DAY)
-		n = HR_SLOTS_PER_DAY - first_slot;
-	if (first_slot + n > complete)
-		return 0;
-	for (unsigned i = 0; i < n; i++) {
-		if (!v[i])
-			continue;
-		if (!measured++)
-			first = i;
-		last = i;
-		sum += v[i];
 	}
-	if (!measured)
+	if (frame->record >= n)
+		return 0;
+	slot = first_slot + frame->record;
+	bpm = p[(p[1] == 1 ? 6 : 2) + frame->record];
+	if (!bpm || slot >= complete)
 		return 0;
 	t = (hv_days_from_civil(2000, 1, 1) + day2000) * 86400 +
-	    (int64_t)(first_slot + first) * HR_SLOT_MINUTES * 60;
+	    (int64_t)slot * HR_SLOT_MINUTES * 60;
 	hv_datetime_from_unix(t, &dt);
-	r = hv_measurement_add(ret, HV_METRIC_HEART_RATE,
-			       (double)sum / measured);
+	r = hv_measurement_add(ret, HV_METRIC_HEART_RATE, bpm);
 	if (r >= 0)
-		r = hv_measurement_add_context(ret, "period",
-					       hr_spans[last - first]);
+		r = hv_measurement_add_context(ret, "period", "PT5M");
 	if (r < 0)
 		return r;
 	ret->has_device_time = hv_datetime_plausible(&dt, 0);
@@ -232,10 +298,212 @@ static int decode_hr_log(const struct hv_frame *frame, const uint8_t *p,
 	return 0;
 }
 
+
+/* --- SpO2 history (big data 0xBC, type 0x2A) ------------------------------ */
+
+/*
+ * The answer (BC 2A, body length LE16, CRC16, then per day "days ago" and
+ * 24 × (min, max) %, until the day of "days ago" 0) comes in as many
+ * notifications as the link needs; each is decoded alone, from where the
+ * answer stands before it, which the conversation keeps in
+ * session.quirks:
+ *   bits 30, 31 both set (a heart-rate log packet with these quirks is
+ *               not dated: bit 30 alone marks an unsupported log there)
+ *   bits 0..8   bytes of the answer before this notification
+ *   bits 9..10  the ring's local today, days since 2000, modulo 4 (the
+ *               day is the one of frame.now's UTC date ± 1 that matches)
+ *   bits 11..13 "days ago" of the day in progress; bit 23 set: a day
+ *               further back than SPO2_DAYS_MAX, skipped
+ *   bit 14      a min is pending (its max in this notification), bits
+ *               15..22 its value
+ *   bits 24..28 the ring's current hour today (24: all complete): that
+ *               hour is still being measured and is left for later
+ *   bit 29      the answer is over
+ */
+
+struct spo2_walk {
+	unsigned offset, today4, days_ago, min, hour_now;
+	bool skip, pending, done;
+};
+
+struct spo2_hour {
+	unsigned days_ago, hour, min, max;
+	bool skip;
+};
+
+static void spo2_walk_from_quirks(unsigned q, struct spo2_walk *w)
+{
+	*w = (struct spo2_walk){
+		.offset = q & 0x1FF,
+		.today4 = (q >> 9) & 3,
+		.days_ago = (q >> 11) & 7,
+		.skip = q & SQ_SKIP,
+		.pending = q & SQ_PENDING,
+		.min = (q >> 15) & 0xFF,
+		.hour_now = (q >> 24) & 0x1F,
+		.done = q & SQ_DONE,
+	};
+}
+
+static unsigned spo2_quirks(const struct spo2_walk *w)
+{
+	return SQ_VALID | (w->offset & 0x1FF) | (w->today4 & 3) << 9 |
+	       (w->days_ago & 7) << 11 | (w->skip ? SQ_SKIP : 0) |
+	       (w->pending ? SQ_PENDING : 0) | (w->min & 0xFF) << 15 |
+	       (w->hour_now & 0x1F) << 24 | (w->done ? SQ_DONE : 0);
+}
+
+/* One byte of the answer; true when it completes an hour's pair. */
+static bool spo2_step(struct spo2_walk *w, uint8_t b, struct spo2_hour *ret)
+{
+	unsigned pos;
+
+	if (w->done)
+		return false;
+	if (w->offset >= SPO2_ANSWER_MAX) {
+		w->done = true;
+		return false;
+	}
+	pos = w->offset++;
+	if (pos < BIG_HEADER_LEN) {
+		if ((pos == 0 && b != CMD_BIG_DATA) || (pos == 1 && b != BIG_SPO2))
+			w->done = true;
+		return false;
+	}
+	pos = (pos - BIG_HEADER_LEN) % SPO2_DAY_LEN;
+	if (pos == 0) {
+		w->skip = b > SPO2_DAYS_MAX;
+		w->days_ago = b & 7;
+		return false;
+	}
+	if (pos % 2) {
+		w->min = b;
+		w->pending = true;
+		return false;
+	}
+	*ret = (struct spo2_hour){ w->days_ago, (pos - 1) / 2, w->min, b,
+				   w->skip };
+	w->pending = false;
+	/* the last day is the one of "days ago" 0 */
+	if (pos == SPO2_DAY_LEN - 1 && w->days_ago == 0 && !w->skip)
+		w->done = true;
+	return true;
+}
+
+/* The hours a notification completes, in order; the n-th, if any. */
+static unsigned spo2_hours(const struct hv_frame *f, unsigned nth,
+			   struct spo2_hour *ret)
+{
+	struct spo2_walk w;
+	struct spo2_hour h;
+	unsigned n = 0;
+
+	spo2_walk_from_quirks(f->quirks, &w);
+	for (size_t i = 0; i < f->value_len; i++)
+		if (spo2_step(&w, f->value[i], &h) && n++ == nth && ret)
+			*ret = h;
+	return n;
+}
+
+/* The ring's local today: the day within a day of frame.now's UTC date
+ * that has the quirks' residue modulo 4. */
+static bool spo2_today(const struct hv_frame *f, unsigned today4,
+		       int64_t *ret_day2000)
+{
+	int64_t utc;
+
+	if (f->now <= 0)
+		return false;
+	utc = f->now / 86400 - hv_days_from_civil(2000, 1, 1);
+	for (int64_t d = utc - 1; d <= utc + 1; d++)
+		if ((uint64_t)d % 4 == today4) {
+			*ret_day2000 = d;
+			return true;
+		}
+	return false;
+}
+
+/* One hour of the history (frame->record: the n-th pair this notification
+ * completes): spo2 the middle of its min and max, as Gadgetbridge's
+ * historicalSpo2() stores it, context "period" "PT1H", at the hour's
+ * start; nothing for an hour without both, or still being measured. */
+static int decode_spo2(const struct hv_frame *frame, struct hv_measurement *ret)
+{
+	struct spo2_walk w;
+	struct spo2_hour h = { 0 };
+	struct hv_datetime dt;
+	int64_t today, t;
+	int r;
+
+	ret->final = false;
+	if ((frame->quirks & SQ_VALID) != SQ_VALID)
+		return 0;
+	spo2_walk_from_quirks(frame->quirks, &w);
+	if (spo2_hours(frame, frame->record, &h) <= frame->record || h.skip ||
+	    !h.min || !h.max || !spo2_today(frame, w.today4, &today) ||
+	    (h.days_ago == 0 && h.hour >= w.hour_now))
+		return 0;
+	if (h.min > 100 || h.max > 100 || h.min > h.max)
+		return hv_measurement_invalid(ret, "SpO2 %u..%u %% out of range",
+					      h.min, h.max);
+	t = (hv_days_from_civil(2000, 1, 1) + today - h.days_ago) * 86400 +
+	    (int64_t)h.hour * 3600;
+	hv_datetime_from_unix(t, &dt);
+	r = hv_measurement_add(ret, HV_METRIC_SPO2, (h.min + h.max) / 2.0);
+	if (r >= 0)
+		r = hv_measurement_add_context(ret, "period", "PT1H");
+	if (r < 0)
+		return r;
+	ret->has_device_time = hv_datetime_plausible(&dt, 0);
+	ret->device_time = dt;
+	ret->has_raw_device_time = true;
+	ret->raw_device_time = dt;
+	ret->user_index = 0;
+	ret->subject = HV_SUBJECT_PERSON;
+	ret->final = true;
+	return 0;
+}
+
+/* An hour's SpO2 as the whole answer of one day (days ago 0) holding it,
+ * its quirks as the conversation has them at the answer's start, and
+ * frame.now that day's noon UTC; min and max both the value. */
+static int encode_spo2(const struct hv_measurement *m,
+		       const struct hv_reading *spo2, struct hv_frame *ret)
+{
+	const struct hv_datetime *dt = &m->device_time;
+	struct spo2_walk w = { .hour_now = 24 };
+	int64_t day;
+	uint8_t v;
+
+	if (spo2->absent != HV_ABSENT_NONE || spo2->value < 1 ||
+	    spo2->value > 100 || !m->has_device_time || dt->year < 2000 ||
+	    dt->minute || dt->second ||
+	    hv_uuid_parse(BIG_NOTIFY, &ret->characteristic) < 0)
+		return -EINVAL;
+	v = (uint8_t)(spo2->value + 0.5);
+	day = days_since_2000(dt->year, dt->month, dt->day);
+	w.today4 = (unsigned)((uint64_t)day % 4);
+	ret->has_characteristic = true;
+	ret->value_len = BIG_HEADER_LEN + SPO2_DAY_LEN;
+	ret->value[0] = CMD_BIG_DATA;
+	ret->value[1] = BIG_SPO2;
+	hv_put_le16(ret->value + 2, SPO2_DAY_LEN);
+	/* value[4..5]: the CRC16, whose polynomial is not published */
+	ret->value[BIG_HEADER_LEN] = 0; /* days ago */
+	ret->value[BIG_HEADER_LEN + 1 + dt->hour * 2] = v;
+	ret->value[BIG_HEADER_LEN + 2 + dt->hour * 2] = v;
+	ret->quirks = spo2_quirks(&w);
+	ret->now = (hv_days_from_civil(2000, 1, 1) + day) * 86400 + 43200;
+	ret->record = dt->hour;
+	return 0;
+}
+
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	const uint8_t *p = frame->value;
 
+	if (is_char128(frame, BIG_NOTIFY))
+		return decode_spo2(frame, ret);
 	if (!is_char128(frame, RING_NOTIFY))
 		return -ENODEV;
 	if (frame->value_len != PACKET_LEN)
@@ -266,7 +534,8 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 }
 
 /* A heart rate at a slot of the log: the packet holding that slot (dated
- * for the first 9 slots, else decodable with the day in quirks). */
+ * for the first 9 slots, else decodable with the day in quirks), the slot
+ * its record. */
 static int encode_hr_log(const struct hv_measurement *m,
 			 const struct hv_reading *hr, struct hv_frame *ret)
 {
@@ -285,10 +554,12 @@ static int encode_hr_log(const struct hv_measurement *m,
 			    (uint32_t)(hv_days_from_civil(dt->year, dt->month,
 							  dt->day) * 86400));
 		p[6 + slot] = (uint8_t)(hr->value + 0.5);
+		ret->record = slot;
 	} else {
 		slot -= HR_FIRST_SLOTS;
 		p[1] = (uint8_t)(2 + slot / HR_SLOTS_PER_PACKET);
 		p[2 + slot % HR_SLOTS_PER_PACKET] = (uint8_t)(hr->value + 0.5);
+		ret->record = slot % HR_SLOTS_PER_PACKET;
 	}
 	p[0] = CMD_HR_LOG;
 	p[PACKET_LEN - 1] = hv_sum8(p, PACKET_LEN - 1);
@@ -302,12 +573,21 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		hv_measurement_find(m, HV_METRIC_STEP_COUNT);
 	const struct hv_reading *dist = hv_measurement_find(m, HV_METRIC_DISTANCE);
 	const struct hv_reading *hr = hv_measurement_find(m, HV_METRIC_HEART_RATE);
+	const struct hv_reading *spo2 = hv_measurement_find(m, HV_METRIC_SPO2);
 	const struct hv_datetime *dt = &m->device_time;
-	struct hv_uuid u;
+	struct hv_uuid u, big;
 	uint8_t *p;
 
 	if (hv_uuid_parse(RING_NOTIFY, &u) < 0 ||
-	    (target && !hv_uuid_equal(target, &u)))
+	    hv_uuid_parse(BIG_NOTIFY, &big) < 0)
+		return -EINVAL;
+	if (spo2 && !steps && !hr) {
+		if (target && !hv_uuid_equal(target, &big))
+			return -EINVAL;
+		*ret = (struct hv_frame){ .has_characteristic = true };
+		return encode_spo2(m, spo2, ret);
+	}
+	if (target && !hv_uuid_equal(target, &u))
 		return -EINVAL;
 	if (!steps && hr) {
 		*ret = (struct hv_frame){ .has_characteristic = true,
@@ -356,6 +636,9 @@ enum {
 	STEP_STEPS,
 	STEP_ASK_HR,
 	STEP_HR,
+	STEP_SUBSCRIBE_BIG,
+	STEP_ASK_SPO2,
+	STEP_SPO2,
 	STEP_END,
 };
 
@@ -505,8 +788,20 @@ static void hr_header(struct hv_session *s, const uint8_t *value)
 	s->quirks = hr_quirks(today2000(s) - s->scratch[1], complete);
 }
 
+/* The SpO2 history's answer has not begun: the ring's today and hour. */
+static void spo2_begin(struct hv_session *s)
+{
+	struct spo2_walk w = {
+		.today4 = (unsigned)((uint64_t)today2000(s) % 4),
+		.hour_now = s->now_local.hour,
+	};
+
+	s->quirks = spo2_quirks(&w);
+	s->scratch[3] = SPO2_ANSWER_MAX;
+}
+
 /* A day's log ends with "no data" or its last packet; then the next day,
- * until today's. */
+ * until today's, and then the SpO2 history. */
 static int on_hr(struct hv_session *s, const uint8_t *value, size_t len)
 {
 	if (len != PACKET_LEN || value[0] != CMD_HR_LOG)
@@ -519,11 +814,41 @@ static int on_hr(struct hv_session *s, const uint8_t *value, size_t len)
 		return HV_VALUE_MORE;
 	}
 	s->quirks = 0;
-	if (s->scratch[1] == 0)
+	if (s->scratch[1] == 0) {
+		spo2_begin(s);
 		return HV_VALUE_DONE;
+	}
 	s->scratch[1]--;
 	s->next_step = STEP_ASK_HR;
 	return HV_VALUE_GOTO;
+}
+
+/* Gadgetbridge's request: BC 2A, then 01 00 FF 00 FF. */
+static const uint8_t spo2_request[] = { CMD_BIG_DATA, BIG_SPO2, 0x01, 0x00,
+					0xFF, 0x00, 0xFF };
+
+/* The answer, followed across notifications (the position in
+ * session.quirks for decode()), ends with its length or its last day. */
+static int on_spo2(struct hv_session *s, const uint8_t *value, size_t len)
+{
+	struct spo2_walk w;
+	struct spo2_hour h;
+
+	if ((s->quirks & SQ_VALID) != SQ_VALID)
+		return HV_VALUE_MORE;
+	spo2_walk_from_quirks(s->quirks, &w);
+	if (w.offset == 0 &&
+	    (len < 4 || value[0] != CMD_BIG_DATA || value[1] != BIG_SPO2))
+		return HV_VALUE_MORE; /* not this answer */
+	if (w.offset == 0)
+		s->scratch[3] = BIG_HEADER_LEN + hv_le16(value + 2);
+	for (size_t i = 0; i < len; i++)
+		(void)spo2_step(&w, value[i], &h);
+	s->quirks = spo2_quirks(&w);
+	if (!w.done && w.offset < s->scratch[3])
+		return HV_VALUE_MORE;
+	s->quirks = 0;
+	return HV_VALUE_DONE;
 }
 
 static const struct hv_step steps[] = {
@@ -557,6 +882,23 @@ static const struct hv_step steps[] = {
 	[STEP_HR] = { .op = HV_STEP_WAIT, .service = RING_SERVICE,
 		      .characteristic = RING_NOTIFY, .on_value = on_hr,
 		      .timeout_ms = 5000, .what = "a day's heart-rate log packets" },
+	/* the SpO2 history, on the second service: a ring without it, or
+	 * without an answer, ends here */
+	[STEP_SUBSCRIBE_BIG] = { .op = HV_STEP_SUBSCRIBE,
+				 .service = BIG_SERVICE,
+				 .characteristic = BIG_NOTIFY,
+				 .on_fail = STEP_END,
+				 .what = "subscribe to the ring's big-data answers" },
+	[STEP_ASK_SPO2] = { .op = HV_STEP_WRITE, .service = BIG_SERVICE,
+			    .characteristic = BIG_WRITE,
+			    .bytes = spo2_request,
+			    .n_bytes = sizeof(spo2_request),
+			    .on_fail = STEP_END,
+			    .what = "ask for the SpO2 history (0xBC 0x2A)" },
+	[STEP_SPO2] = { .op = HV_STEP_WAIT, .service = BIG_SERVICE,
+			.characteristic = BIG_NOTIFY, .on_value = on_spo2,
+			.timeout_ms = 5000, .on_fail = STEP_END,
+			.what = "the SpO2 history's answer" },
 	[STEP_END] = { .op = HV_STEP_END, .what = "done" },
 };
 
@@ -588,7 +930,8 @@ static const char *const models[] = {
 	NULL,
 };
 
-static const char *const characteristics128[] = { RING_NOTIFY, NULL };
+static const char *const characteristics128[] = { RING_NOTIFY, BIG_NOTIFY,
+						  NULL };
 
 const struct hv_driver colmi_ring_driver = {
 	.id = "colmi_ring",
@@ -606,4 +949,5 @@ const struct hv_driver colmi_ring_driver = {
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,
+	.records = records,
 };

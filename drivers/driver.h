@@ -72,6 +72,9 @@ struct hv_frame {
 	bool has_device_clock;
 	struct hv_datetime device_clock;
 	int64_t device_clock_read_usec;
+	/* Which of the measurements a GATT value holds, when its driver says
+	 * it holds several (hv_driver.records): 0 the first. */
+	unsigned record;
 };
 
 /* Lookups over a frame. */
@@ -193,4 +196,8 @@ struct hv_driver {
 	 * NULL: decided by match (service data, company IDs, names). */
 	bool (*claims_device)(const struct hv_frame *advert);
 	hv_derive_fn derive;
+	/* How many measurements a GATT value holds (a log packet of several
+	 * timed slots): the caller decodes it once per record, frame->record
+	 * 0 … n - 1. NULL: one. */
+	unsigned (*records)(const struct hv_frame *frame);
 };

@@ -7,8 +7,9 @@
  *     6e400002-…  RX  write: text the watch runs, line by line
  *     6e400003-…  TX  notify: the watch's lines, 20 bytes a notification
  *
- * Lines understood: "\x10setTime(S);E.setTimeZone(H);" (printed as
- * "clock set S zone H") and "\x10GB({"t":"actfetch","ts":MS})": the watch
+ * Lines understood: "\x10setTime(S);…E.setTimeZone(H);" (printed as
+ * "clock set S zone H", with ", DST rules off" when the line also runs
+ * E.setDST(0,…)) and "\x10GB({"t":"actfetch","ts":MS})": the watch
  * answers, each line after an empty one as gbSend() does,
  * {"t":"actfetch","state":"start"}, one {"t":"act","ts",…} per stored
  * 10-minute block ending at MS or later, {"t":"actfetch","state":"end",
@@ -122,12 +123,16 @@ static void run_line(struct vdev_device *d, char *line)
 {
 	long long secs;
 	double zone;
+	const char *tz;
 	char *end;
 
 	if (line[0] == 0x10)
 		line++;
-	if (sscanf(line, "setTime(%lld);E.setTimeZone(%lf);", &secs, &zone) == 2) {
-		vdev_print(d->vdev, d->id, "clock set %lld zone %g", secs, zone);
+	if (sscanf(line, "setTime(%lld);", &secs) == 1 &&
+	    (tz = strstr(line, "E.setTimeZone(")) &&
+	    sscanf(tz, "E.setTimeZone(%lf);", &zone) == 1) {
+		vdev_print(d->vdev, d->id, "clock set %lld zone %g%s", secs, zone,
+			   strstr(line, "E.setDST(0,") ? ", DST rules off" : "");
 		return;
 	}
 	if (strncmp(line, "GB(", 3) == 0 && (end = strrchr(line, ')'))) {

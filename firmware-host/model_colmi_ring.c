@@ -21,6 +21,13 @@
  * heart-rate log ("heart_rate": [{ "days_ago": 1, "slot": 200, "bpm": 70 },
  * …], slot 0..287 of five minutes).
  *
+ * With "spo2": [{ "days_ago": 1, "hour": 3, "min": 94, "max": 97 }, …] the
+ * ring also has the "big data" service (de5bf728-…: commands de5bf72a-…,
+ * answers notified on de5bf729-…) and answers BC 2A with its SpO2 history
+ * in Gadgetbridge's layout (drivers/colmi_ring.c), from the oldest day
+ * with a value to today, in 20-byte notifications; without, it has no such
+ * service, as the rings without SpO2.
+ *
  * Actions: walk {"steps", "distance"}: added to the interval of the ring's
  * current quarter of an hour; pulse {"days_ago", "slot", "bpm"}: a value
  * in the heart-rate log (a past slot, so that the next download can take
@@ -38,6 +45,12 @@
 #define RING_SERVICE "6e40fff0-b5a3-f393-e0a9-e50e24dcca9e"
 #define RING_WRITE "6e400002-b5a3-f393-e0a9-e50e24dcca9e"
 #define RING_NOTIFY "6e400003-b5a3-f393-e0a9-e50e24dcca9e"
+#define BIG_SERVICE "de5bf728-d711-4e47-af26-65e3012a5dc7"
+#define BIG_NOTIFY "de5bf729-d711-4e47-af26-65e3012a5dc7"
+#define BIG_WRITE "de5bf72a-d711-4e47-af26-65e3012a5dc7"
+#define SPO2_MAX 64
+#define SPO2_DAYS 7
+#define BIG_CHUNK 20 /* a 23-byte ATT MTU */
 #define PACKET_LEN 16
 #define INTERVALS_MAX 64
 #define HR_MAX 64
@@ -55,10 +68,16 @@ struct hr_value {
 	unsigned slot, bpm;
 };
 
+struct spo2_value {
+	unsigned days_ago, hour, min, max;
+};
+
 struct ring {
 	int64_t clock_base; /* the ring's local time at clock_at */
 	double clock_at;
-	struct vdev_char *write_c, *notify_c;
+	struct vdev_char *write_c, *notify_c, *big_write_c, *big_notify_c;
+	size_t n_spo2;
+	struct spo2_value spo2[SPO2_MAX];
 	size_t n;
 	struct interval iv[INTERVALS_MAX];
 	size_t n_hr;
@@ -175,6 +194,19 @@ static int init(struct vdev_device *d, const cJSON *conf)
 		if (k < 0)
 			return k;
 	}
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(conf, "spo2")) {
+		int ago = vdev_conf_int(o, "days_ago", -1),
+		    hr = vdev_conf_int(o, "hour", -1);
+
+		if (ago < 0 || ago >= SPO2_DAYS || hr < 0 || hr > 23 ||
+		    r->n_spo2 >= SPO2_MAX)
+			return -EINVAL;
+		r->spo2[r->n_spo2++] = (struct spo2_value){
+			(unsigned)ago, (unsigned)hr,
+			(unsigned)vdev_conf_int(o, "min", 0),
+			(unsigned)vdev_conf_int(o, "max", 0)
+		};
+	}
 	/* added as 16-bit placeholders, then given their 128-bit UUIDs */
 	s = vdev_add_service(d, 0xFFFF);
 	if (!s)
@@ -187,7 +219,54 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	    hv_uuid_parse(RING_WRITE, &r->write_c->uuid) < 0 ||
 	    hv_uuid_parse(RING_NOTIFY, &r->notify_c->uuid) < 0)
 		return -ENOSPC;
+	if (!r->n_spo2)
+		return 0;
+	/* the "big data" service, for a ring with SpO2 history */
+	s = vdev_add_service(d, 0xFFFC);
+	if (!s)
+		return -ENOSPC;
+	r->big_write_c = vdev_add_char(s, 0xFFFB,
+				       VDEV_CHAR_WRITE | VDEV_CHAR_WRITE_NR);
+	r->big_notify_c = vdev_add_char(s, 0xFFFA, VDEV_CHAR_NOTIFY);
+	if (!r->big_write_c || !r->big_notify_c ||
+	    hv_uuid_parse(BIG_SERVICE, &s->uuid) < 0 ||
+	    hv_uuid_parse(BIG_WRITE, &r->big_write_c->uuid) < 0 ||
+	    hv_uuid_parse(BIG_NOTIFY, &r->big_notify_c->uuid) < 0)
+		return -ENOSPC;
 	return 0;
+}
+
+/* The SpO2 history (Gadgetbridge's layout, docs/trackers.md): BC 2A,
+ * length, CRC16 (left 0: its polynomial is not published), then for each
+ * day from the oldest one with a value to today: days ago and 24 (min,
+ * max); cut into 20-byte notifications. */
+static void send_spo2(struct vdev_device *d)
+{
+	struct ring *r = d->model_data;
+	uint8_t a[6 + SPO2_DAYS * 49] = { 0xBC, 0x2A };
+	unsigned oldest = 0, n;
+
+	for (size_t i = 0; i < r->n_spo2; i++)
+		if (r->spo2[i].days_ago > oldest)
+			oldest = r->spo2[i].days_ago;
+	n = (oldest + 1) * 49;
+	hv_put_le16(a + 2, (uint16_t)n);
+	for (unsigned k = 0; k <= oldest; k++)
+		a[6 + k * 49] = (uint8_t)(oldest - k);
+	for (size_t i = 0; i < r->n_spo2; i++) {
+		uint8_t *day = a + 6 + (oldest - r->spo2[i].days_ago) * 49;
+
+		day[1 + r->spo2[i].hour * 2] = (uint8_t)r->spo2[i].min;
+		day[2 + r->spo2[i].hour * 2] = (uint8_t)r->spo2[i].max;
+	}
+	vdev_print(d->vdev, d->id, "SpO2 history asked: %u days", oldest + 1);
+	if (!vdev_bus_delivers(d, r->big_notify_c))
+		return;
+	for (unsigned at = 0; at < 6 + n; at += BIG_CHUNK)
+		(void)vdev_queue_notify(d, r->big_notify_c, a + at,
+					6 + n - at < BIG_CHUNK ? 6 + n - at :
+								 BIG_CHUNK,
+					"");
 }
 
 /* The ring's day of an interval: relative ones (day <= 0) count back from
@@ -306,6 +385,13 @@ static int ring_write(struct vdev_device *d, struct vdev_char *c,
 	struct ring *r = d->model_data;
 	uint8_t p[PACKET_LEN];
 
+	if (c && c == r->big_write_c) {
+		if (len >= 2 && v[0] == 0xBC && v[1] == 0x2A)
+			send_spo2(d);
+		else
+			vdev_print(d->vdev, d->id, "big data request not modelled");
+		return 0;
+	}
 	if (c != r->write_c)
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	if (len != PACKET_LEN)

@@ -268,6 +268,10 @@ int hv_frame_to_json(const struct hv_frame *f, cJSON **ret)
 		if (!c || !cJSON_AddStringToObject(c, "uuid", uuid) ||
 		    !cJSON_AddStringToObject(c, "value", hex))
 			return -ENOMEM;
+		/* which measurement of a value holding several */
+		if (f->record &&
+		    !cJSON_AddNumberToObject(c, "record", f->record))
+			return -ENOMEM;
 	}
 	if (f->name && !cJSON_AddStringToObject(o, "name", f->name))
 		return -ENOMEM;
@@ -469,6 +473,15 @@ int hv_frame_from_json(const cJSON *line, struct hv_frame *ret,
 			FRAME_ERROR("characteristic: expected {\"uuid\": UUID, \"value\": HEX}");
 			return -EINVAL;
 		}
+		v = cJSON_GetObjectItemCaseSensitive(ch, "record");
+		if (v && (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+			  v->valuedouble > 255 ||
+			  v->valuedouble != (unsigned)v->valuedouble)) {
+			FRAME_ERROR("characteristic.record: expected 0..255");
+			return -EINVAL;
+		}
+		if (v)
+			f.record = (unsigned)v->valuedouble;
 	}
 	name = cJSON_GetObjectItemCaseSensitive(line, "name");
 	if (cJSON_IsString(name))

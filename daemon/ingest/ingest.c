@@ -610,6 +610,30 @@ static int decode_and_store(struct hv_ingest *in, const struct hv_frame *f,
 	return 0;
 }
 
+/* A GATT value holding several measurements (a log packet): each one. */
+static int decode_records(struct hv_ingest *in, const struct hv_frame *f,
+			  const struct hv_driver *driver,
+			  const struct hv_clock_sample *now,
+			  struct hv_ingest_result *res)
+{
+	unsigned n = driver && driver->records && f->has_characteristic ?
+			     driver->records(f) :
+			     1;
+	struct hv_frame one;
+	int r;
+
+	if (n <= 1)
+		return decode_and_store(in, f, driver, now, res);
+	one = *f;
+	for (unsigned i = 0; i < n; i++) {
+		one.record = i;
+		r = decode_and_store(in, &one, driver, now, res);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 struct line_ctx {
 	struct hv_ingest *in;
 	const struct hv_driver *driver;
@@ -660,7 +684,7 @@ int hv_ingest_frame(struct hv_ingest *in, const struct hv_frame *frame,
 		if (r >= 0)
 			r = c.r;
 	} else {
-		r = decode_and_store(in, &f, driver, now, &res);
+		r = decode_records(in, &f, driver, now, &res);
 	}
 	if (r < 0)
 		return r;

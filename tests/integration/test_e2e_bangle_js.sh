@@ -26,7 +26,7 @@ e2e_daemon
 sleep 0.3
 e2e_vdev "$E2E_SCENARIOS/test-bangle-js.json"
 e2e_check "first session done" e2e_wait 20 eval '[ "$(sessions)" -ge 1 ]'
-e2e_check "the watch's clock was set" grep -q "bangle clock set" "$tmp/vdev.out"
+e2e_check "the watch's clock was set, its own DST rules off" grep -q "bangle clock set .* zone 0, DST rules off" "$tmp/vdev.out"
 e2e_check "the whole log fetched" grep -q "bangle actfetch since 0: 3 blocks" "$tmp/vdev.out"
 e2e_check "its three blocks stored" e2e_wait 5 eval '[ "$(step_rows)" = 3 ]'
 kill "$daemon_pid"

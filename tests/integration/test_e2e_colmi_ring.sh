@@ -5,7 +5,9 @@
 # then the gateway is down while the ring is away and walks; the next
 # session asks only from the day of the last stored record and adds what is
 # new, with nothing stored twice: steps, and the heart-rate log of the same
-# days (yesterday's asked again: its value already stored keeps its id).
+# days (yesterday's asked again: its value already stored keeps its id),
+# one row per measured five-minute slot; and its SpO2 history (big-data
+# service), one row per measured hour.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/helpers/e2e.sh
@@ -23,6 +25,11 @@ hr_rows() {
 		"SELECT count(*) FROM readings WHERE metric = 'heart_rate';" 2>/dev/null || echo 0
 }
 
+spo2_rows() {
+	sqlite3 -cmd ".timeout 2000" "$db" \
+		"SELECT count(*) FROM readings WHERE metric = 'spo2';" 2>/dev/null || echo 0
+}
+
 e2e_bus || { not_ok "private bus"; exit 1; }
 e2e_broker_start || { not_ok "broker"; exit 1; }
 "$HV" people add --db "$db" --id p-ravi --name Ravi >/dev/null
@@ -36,7 +43,9 @@ e2e_check "the ring's clock was set" grep -q "ring clock set" "$tmp/vdev.out"
 e2e_check "a week asked for the first time" grep -q "ring steps asked for 6 days back" "$tmp/vdev.out"
 e2e_check "the four intervals of its history stored" e2e_wait 5 eval '[ "$(step_rows)" = 4 ]'
 e2e_check "the week's heart-rate log asked for" grep -q "ring heart rate asked for 6 days back: 0 values" "$tmp/vdev.out"
-e2e_check "its two log packets stored" e2e_wait 5 eval '[ "$(hr_rows)" = 2 ]'
+e2e_check "its three measured slots stored" e2e_wait 5 eval '[ "$(hr_rows)" = 3 ]'
+e2e_check "its SpO2 history asked for on the big-data service" grep -q "ring SpO2 history asked: 3 days" "$tmp/vdev.out"
+e2e_check "its two measured hours stored" e2e_wait 5 eval '[ "$(spo2_rows)" = 2 ]'
 kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
 e2e_check "the ring walked while the gateway was down" \
@@ -63,11 +72,24 @@ assert all(m["person"] == "p-ravi" and m["driver"] == "colmi_ring" for m in step
 assert all(m["time_source"] == "device" for m in steps), [m.get("time_source") for m in steps]
 assert sorted(value(m, "distance") for m in steps) == [27, 68, 300, 590, 873]
 '
-e2e_py "the heart-rate log: each packet once, the one caught up included" '
+e2e_py "the heart-rate log: each measured slot once at its time, the one caught up included" '
 hr = [m for m in R if reading(m, "heart_rate")]
-got = sorted((value(m, "heart_rate"), m.get("period")) for m in hr)
-assert got == [(64, "PT10M"), (70, "PT5M"), (75, "PT5M")], got
-assert len({m["id"] for m in hr}) == 3
+got = sorted((value(m, "heart_rate"), m["time"][11:16], m.get("period")) for m in hr)
+assert got == [(62, "08:20", "PT5M"), (66, "08:25", "PT5M"), (70, "16:40", "PT5M"),
+               (75, "20:50", "PT5M")], got
+assert len({m["id"] for m in hr}) == 4
+# 62 and 66 came in one log packet (slots 100 and 101: packet 9, its slots 0 and 1): each raw names its own
+raw = {value(m, "heart_rate"): m["raw"]["characteristic"] for m in hr}
+assert raw[62]["value"] == raw[66]["value"] and raw[62]["value"][:4] == "1509", raw
+assert "record" not in raw[62] and raw[66]["record"] == 1, raw
 assert all(m["person"] == "p-ravi" and m["time_source"] == "device" for m in hr)
 '
+e2e_py "the SpO2 history: each measured hour once, asked again in the second session" '
+ox = [m for m in R if reading(m, "spo2")]
+got = sorted((value(m, "spo2"), m["time"][11:16], m.get("period")) for m in ox)
+assert got == [(95, "05:00", "PT1H"), (97, "22:00", "PT1H")], got
+assert len({m["id"] for m in ox}) == 2
+assert all(m["person"] == "p-ravi" and m["time_source"] == "device" for m in ox)
+'
+e2e_check "asked again in the second session" eval '[ "$(grep -c "ring SpO2 history asked" "$tmp/vdev.out")" -ge 2 ]'
 e2e_finish

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/ingest/ingest.h"
 #include "drivers/conversation.h"
@@ -184,16 +185,19 @@ static void test_conversation(void **state)
 	(void)state;
 	assert_int_equal(step("clock")->payload(&s, (uint8_t *)buf, sizeof(buf) - 1, &n), 0);
 	buf[n] = '\0';
-	assert_string_equal(buf, "\x10setTime(1700000000);E.setTimeZone(1);\n");
+	assert_string_equal(buf, "\x10setTime(1700000000);if(E.setDST)"
+				 "E.setDST(0,0,0,0,0,0,0,0,0,0,0,0);"
+				 "E.setTimeZone(1);\n");
 	/* nothing stored: the whole log */
 	assert_int_equal(step("health log")->payload(&s, (uint8_t *)buf, sizeof(buf) - 1, &n), 0);
 	buf[n] = '\0';
 	assert_string_equal(buf, "\x10GB({\"t\":\"actfetch\",\"ts\":0})\n");
-	/* after the last stored block */
+	/* after the last stored block: its local slot, made the watch's MS
+	 * with the zone set now (one hour ahead) */
 	s.last_sequence = 2833334;
 	assert_int_equal(step("health log")->payload(&s, (uint8_t *)buf, sizeof(buf) - 1, &n), 0);
 	buf[n] = '\0';
-	assert_string_equal(buf, "\x10GB({\"t\":\"actfetch\",\"ts\":1700001000000})\n");
+	assert_string_equal(buf, "\x10GB({\"t\":\"actfetch\",\"ts\":1699997400000})\n");
 	/* the end found in 20-byte chunks, whatever the cut */
 	for (size_t cut = 1; cut < 20; cut++) {
 		size_t len = strlen(stream_end), i = 0, k;
@@ -253,7 +257,8 @@ static void test_block_dated_by_the_watch(void **state)
 	assert_int_equal(m.device_time.hour, 23);
 	assert_int_equal(m.device_time.minute, 10);
 	assert_int_equal(m.device_time.second, 0);
-	assert_int_equal(m.sequence_number, 1700000400000 / 600000);
+	/* the index of its local slot */
+	assert_int_equal(m.sequence_number, (1700000400000 + 3600000) / 600000);
 	/* a zone behind UTC */
 	s.now_local = (struct hv_datetime){ 2023, 11, 14, 17, 13, 20 };
 	(void)step("blocks until")->on_value(&s, (const uint8_t *)stream, 20);
@@ -261,6 +266,180 @@ static void test_block_dated_by_the_watch(void **state)
 	assert_int_equal(hv_registry_decode(&f, hv_driver_by_id("bangle_js"), &m), 0);
 	assert_int_equal(m.device_time.hour, 17);
 	assert_int_equal(m.device_time.minute, 10);
+}
+
+/*
+ * What a Bangle.js makes of a block when asked for it (apps/android/lib.js
+ * @ecfb349 "actfetch", apps/health/lib.js @091edf7): its local slot as
+ * new Date(y, m, d, h, min) + 10 minutes, in the watch's zone: the fixed
+ * one of E.setTimeZone(), or, while E.setDST() rules are set, that date's
+ * own offset (here Europe/Paris's: the test's TZ). The watch starts with
+ * rules, as its settings set them; the gateway's clock line runs first.
+ */
+struct watch {
+	bool dst_rules;
+	double zone_h;
+};
+
+static void watch_runs(struct watch *w, const char *line)
+{
+	const char *z = strstr(line, "E.setTimeZone(");
+
+	if (strstr(line, "E.setDST(0,"))
+		w->dst_rules = false;
+	if (z && !w->dst_rules)
+		w->zone_h = strtod(z + strlen("E.setTimeZone("), NULL);
+}
+
+static long long watch_block_ms(const struct watch *w,
+				const struct hv_datetime *local_start)
+{
+	int64_t t;
+
+	if (w->dst_rules) {
+		struct tm tm = { .tm_year = local_start->year - 1900,
+				 .tm_mon = local_start->month - 1,
+				 .tm_mday = local_start->day,
+				 .tm_hour = local_start->hour,
+				 .tm_min = local_start->minute,
+				 .tm_isdst = -1 };
+
+		t = (int64_t)mktime(&tm);
+	} else {
+		t = hv_datetime_to_unix(local_start) -
+		    (int64_t)(w->zone_h * 3600);
+	}
+	return (long long)t * 1000 + 600000;
+}
+
+/* A connection at now_unix: the clock line, the fetch's first chunk. */
+static void connect_at(struct hv_session *s, struct watch *w, time_t now_unix)
+{
+	struct tm tm;
+	char buf[160];
+	size_t n = 0;
+
+	assert_non_null(localtime_r(&now_unix, &tm));
+	s->now_unix = now_unix;
+	s->now_local = (struct hv_datetime){
+		(uint16_t)(tm.tm_year + 1900), (uint8_t)(tm.tm_mon + 1),
+		(uint8_t)tm.tm_mday, (uint8_t)tm.tm_hour, (uint8_t)tm.tm_min,
+		(uint8_t)tm.tm_sec
+	};
+	assert_int_equal(step("clock")->payload(s, (uint8_t *)buf,
+						sizeof(buf) - 1, &n),
+			 0);
+	buf[n] = '\0';
+	watch_runs(w, buf);
+	memset(s->scratch, 0, sizeof(s->scratch));
+	(void)step("blocks until")->on_value(s, (const uint8_t *)stream, 20);
+}
+
+/* The block the watch sends for a local slot, decoded with the session's
+ * zone; its time made UTC as the daemon does (daemon/ingest/pipeline.c
+ * device_time_usec(): mktime() with the zone's rules). */
+static int64_t fetched_block_utc(const struct hv_session *s,
+				 const struct watch *w,
+				 const struct hv_datetime *local_start,
+				 int32_t *ret_sequence)
+{
+	struct hv_frame f = { .has_characteristic = true, .quirks = s->quirks };
+	struct hv_measurement m;
+	struct tm tm;
+	int n;
+
+	assert_int_equal(hv_uuid_parse(TX, &f.characteristic), 0);
+	n = snprintf((char *)f.value, sizeof(f.value),
+		     "{\"t\":\"act\",\"ts\":%lld,\"stp\":10,\"hrm\":60}",
+		     watch_block_ms(w, local_start));
+	f.value_len = (size_t)n;
+	assert_int_equal(hv_registry_decode(&f, hv_driver_by_id("bangle_js"), &m), 0);
+	assert_true(m.final);
+	assert_true(m.has_device_time);
+	tm = (struct tm){ .tm_year = m.device_time.year - 1900,
+			  .tm_mon = m.device_time.month - 1,
+			  .tm_mday = m.device_time.day,
+			  .tm_hour = m.device_time.hour,
+			  .tm_min = m.device_time.minute,
+			  .tm_isdst = -1 };
+	*ret_sequence = m.sequence_number;
+	return (int64_t)mktime(&tm);
+}
+
+static void test_blocks_across_dst_changes(void **state)
+{
+	static const struct {
+		int64_t fetch_utc; /* a connection after the change */
+		struct hv_datetime local_start; /* the watch's slot */
+		int64_t utc; /* that slot's start, UTC */
+	} blocks[] = {
+		/* spring, 2026-03-29 02:00 CET -> 03:00 CEST; asked on the
+		 * 30th, 10:00 CEST */
+		{ 1774857600, { 2026, 3, 28, 12, 0, 0 }, 1774695600 },
+		{ 1774857600, { 2026, 3, 29, 1, 50, 0 }, 1774745400 },
+		{ 1774857600, { 2026, 3, 29, 3, 0, 0 }, 1774746000 },
+		{ 1774857600, { 2026, 3, 30, 9, 0, 0 }, 1774854000 },
+		/* autumn, 2026-10-25 03:00 CEST -> 02:00 CET; asked on the
+		 * 26th, 09:00 CET */
+		{ 1793001600, { 2026, 10, 24, 12, 0, 0 }, 1792836000 },
+		{ 1793001600, { 2026, 10, 25, 1, 0, 0 }, 1792882800 },
+		{ 1793001600, { 2026, 10, 25, 4, 0, 0 }, 1792897200 },
+		{ 1793001600, { 2026, 10, 26, 8, 0, 0 }, 1792998000 },
+	};
+	const char *tz = getenv("TZ");
+	char *saved = tz ? strdup(tz) : NULL;
+
+	(void)state;
+	assert_int_equal(setenv("TZ", "Europe/Paris", 1), 0);
+	tzset();
+	for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+		struct hv_session s = { .last_sequence = -1 };
+		struct watch w = { .dst_rules = true };
+		struct hv_session before = { .last_sequence = -1 };
+		struct watch w_before = { .dst_rules = true };
+		int32_t seq, seq_before;
+		char buf[96];
+		size_t n = 0;
+
+		connect_at(&s, &w, (time_t)blocks[i].fetch_utc);
+		assert_false(w.dst_rules);
+		assert_int_equal(fetched_block_utc(&s, &w, &blocks[i].local_start,
+						   &seq),
+				 blocks[i].utc);
+		/* asked for right after it was logged, in its own season:
+		 * the same time, the same sequence number */
+		connect_at(&before, &w_before,
+			   (time_t)blocks[i].utc + 11 * 60);
+		assert_int_equal(fetched_block_utc(&before, &w_before,
+						   &blocks[i].local_start,
+						   &seq_before),
+				 blocks[i].utc);
+		assert_int_equal(seq_before, seq);
+		/* the next fetch asks from the slot after it, as the watch
+		 * dates that slot now */
+		s.last_sequence = seq;
+		assert_int_equal(step("health log")->payload(&s, (uint8_t *)buf,
+							    sizeof(buf) - 1,
+							    &n),
+				 0);
+		buf[n] = '\0';
+		{
+			struct hv_datetime next = blocks[i].local_start;
+			char want[96];
+
+			next.minute += 10;
+			(void)snprintf(want, sizeof(want),
+				       "\x10GB({\"t\":\"actfetch\",\"ts\":%lld})\n",
+				       watch_block_ms(&w, &next));
+			assert_string_equal(buf, want);
+		}
+	}
+	if (saved)
+		(void)setenv("TZ", saved, 1);
+	else
+		(void)unsetenv("TZ");
+	free(saved);
+	tzset();
 }
 
 static int count_rows(const struct hv_reading_row *row, void *userdata)
@@ -320,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_conversation),
 		cmocka_unit_test(test_block_dated_by_the_watch),
+		cmocka_unit_test(test_blocks_across_dst_changes),
 		cmocka_unit_test(test_stream_through_ingest),
 	};
 
