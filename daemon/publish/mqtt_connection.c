@@ -157,7 +157,8 @@ static uint64_t monotonic_usec(void)
  * not see (a large packet read in parts, or a packet written just after
  * a second boundary of its clock) and did not ping: check again a quarter
  * keepalive on, late by at most that, which the broker's 1.5 keepalives
- * absorb.
+ * absorb. A library that logged no packets would fall back to that
+ * quarter-keepalive check, the former tick.
  */
 static void arm_misc(struct hv_mqtt *m)
 {
