@@ -312,6 +312,7 @@ static void timer_disarm(sd_event_source *s)
 }
 
 static void watchdog_arm(struct hv_bluez *b);
+static void watchdog_ensure(struct hv_bluez *b);
 static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata);
 
 static void set_state(struct hv_bluez *b, enum hv_adapter_state state)
@@ -706,6 +707,7 @@ static void device_changed(struct hv_bluez *b, struct bz_object *o,
 	bool was_connected = o->dev.connected;
 	struct hv_frame frame;
 
+	watchdog_ensure(b); /* a device to watch */
 	hv_bluez_device_props_merge(&o->dev, change, was_connected);
 	if (!(o->dev.mask & HV_PROP_ADDRESS) &&
 	    hv_bluez_path_to_address(o->path, o->dev.address) >= 0)
@@ -1096,9 +1098,10 @@ static int on_owner_recheck(sd_event_source *s, uint64_t usec, void *userdata);
 
 /* While org.bluez has no owner, ask the bus again now and then (the
  * watchdog asks while it has one): NameOwnerChanged normally tells first,
- * but a lost one must not leave capture stopped. Seldom (12 × the retry
- * delay: a minute by default), so that a gateway left without bluetoothd
- * still sleeps. */
+ * but a bus whose policy withholds it (tests/unit/test_bluez_dbus.c, the
+ * deaf bus) must not leave capture stopped. Only while bluetoothd is away,
+ * a fault like a missing adapter, and seldom (12 × the retry delay: a
+ * minute by default). */
 static void owner_recheck_schedule(struct hv_bluez *b)
 {
 	usec_t delay = b->tuning.retry * OWNER_RECHECK_RETRIES;
@@ -1465,18 +1468,37 @@ static int on_stop_discovery(sd_bus_message *m, void *userdata,
 	return 0;
 }
 
+/* Device objects of our adapter: what the watchdog watches. */
+static bool has_devices(struct hv_bluez *b)
+{
+	if (!b->adapter_path[0])
+		return false;
+	for (struct bz_object *o = b->objects; o; o = o->next)
+		if ((o->ifaces & OBJ_DEVICE) &&
+		    hv_bluez_path_under(o->path, b->adapter_path))
+			return true;
+	return false;
+}
+
 /*
- * The watchdog runs only while bluetoothd is on the bus (the owner recheck
- * covers its absence): every tuning.watchdog (a minute) to ask the bus who
- * owns org.bluez, restart a stalled discovery and remove stale devices —
- * deadlines of minutes, so a minute late is in time — and every 10 s while
- * the adapter is not usable, to set it up again.
+ * The watchdog runs only while there is something to watch, so that an
+ * idle gateway with nothing in range sleeps: every 10 s while bluetoothd
+ * is on the bus but the adapter is not usable (a fault), to set it up
+ * again; with the adapter up, every tuning.watchdog (a minute) only while
+ * device objects exist, to remove stale ones, restart a discovery gone
+ * silent on devices it heard before and ask the bus who owns org.bluez
+ * (for a bus that withholds NameOwnerChanged) — deadlines of minutes, so
+ * a minute late is in time. Nothing else needs a timer: bluetoothd leaving
+ * or coming back is NameOwnerChanged (on_name_owner_changed), a discovery
+ * that stops is Discovering=false on the adapter (adapter_changed), a
+ * device appearing arms it (watchdog_ensure), and while bluetoothd is away
+ * the owner recheck runs instead.
  */
 static void watchdog_arm(struct hv_bluez *b)
 {
 	usec_t period = b->tuning.watchdog;
 
-	if (!b->present) {
+	if (!b->present || (b->state == HV_ADAPTER_OK && !has_devices(b))) {
 		timer_disarm(b->watchdog_timer);
 		return;
 	}
@@ -1484,6 +1506,19 @@ static void watchdog_arm(struct hv_bluez *b)
 		period = ADAPTER_RETRY_USEC;
 	if (timer_arm(b, &b->watchdog_timer, period, on_watchdog, b) < 0)
 		log_warning("Failed to arm the Bluetooth watchdog, ignoring");
+}
+
+/* Armed if off; a running period is kept, so that a stream of adverts
+ * cannot postpone it. */
+static void watchdog_ensure(struct hv_bluez *b)
+{
+	int enabled = SD_EVENT_OFF;
+
+	if (b->watchdog_timer &&
+	    sd_event_source_get_enabled(b->watchdog_timer, &enabled) >= 0 &&
+	    enabled != SD_EVENT_OFF)
+		return;
+	watchdog_arm(b);
 }
 
 static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata)
@@ -2601,11 +2636,6 @@ int hv_bluez_new(sd_event *event, sd_bus *bus, const struct hv_config *cfg,
 	if (r < 0)
 		log_warning_errno(r, "Failed to export Bluetooth agent: %m, ignoring");
 
-	r = sd_event_add_time_relative(event, &b->watchdog_timer,
-				       CLOCK_MONOTONIC, b->tuning.watchdog, 0,
-				       on_watchdog, b);
-	if (r < 0)
-		return r;
 	r = load_objects(b);
 	if (r < 0)
 		return r;

@@ -1,18 +1,29 @@
 // SPDX-License-Identifier: MIT
 /*
  * The connection: libmosquitto in the daemon's sd-event loop. Facts of
- * libmosquitto 2.0 in an external loop (eclipse/mosquitto v2.0.11:
- * include/mosquitto.h, lib/loop.c, lib/actions.c): the socket is an I/O
- * source, write interest only while mosquitto_want_write();
- * mosquitto_loop_misc() on a timer while a socket exists, every quarter of
- * the keepalive (it sends PINGREQ once keepalive seconds passed without
- * traffic and gives up when no PINGRESP came a keepalive later; the broker
- * waits 1.5 keepalives, MQTT 5.0 §3.1.2.10, so a ping up to a quarter late
- * is in time); no socket, no timer; the library closes the socket itself
- * on errors and then calls on_disconnect, so the I/O source is dropped
- * there; reconnecting is ours (one-shot timer, exponential backoff with
- * jitter). QoS > 0 messages handed to the library survive reconnects in its
- * memory queue, not a crash.
+ * libmosquitto 2.0 in an external loop (eclipse/mosquitto v2.0.11, the
+ * version in Debian 12: include/mosquitto.h, lib/loop.c, lib/actions.c):
+ * the socket is an I/O source, write interest only while
+ * mosquitto_want_write(); the library closes the socket itself on errors
+ * and then calls on_disconnect, so the I/O source is dropped there;
+ * reconnecting is ours (one-shot timer, exponential backoff with jitter).
+ * QoS > 0 messages handed to the library survive reconnects in its memory
+ * queue, not a crash.
+ *
+ * The keepalive (lib/util_mosq.c mosquitto__check_keepalive, v2.0.11,
+ * which mosquitto_loop_misc() runs): a PINGREQ goes out once `now >=
+ * next_msg_out || now - last_msg_in >= keepalive`, where next_msg_out is
+ * the last complete packet out plus the keepalive (lib/packet_mosq.c
+ * packet__write) and last_msg_in the last complete packet in
+ * (packet__read); sending it resets both clocks to now, and when the same
+ * condition holds again with the PINGRESP still missing the library closes
+ * the socket (MOSQ_ERR_KEEPALIVE). Its clock is CLOCK_MONOTONIC in whole
+ * seconds (lib/time_mosq.c mosquitto_time). So the misc timer is a
+ * one-shot at the one deadline that matters, min(last out, last in) +
+ * keepalive, not a tick: an idle connection wakes once a keepalive to
+ * ping, and a silent broker is given up a keepalive after the ping, two
+ * after the last traffic. The broker waits 1.5 keepalives (MQTT 5.0
+ * §3.1.2.10), so a ping at the deadline is in time.
  */
 #include <errno.h>
 #include <mosquitto.h>
@@ -25,6 +36,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "daemon/basic/log.h"
 #include "daemon/basic/macro.h"
@@ -117,24 +129,50 @@ static void drop_io(struct hv_mqtt *m)
 		(void)sd_event_source_set_enabled(m->misc, SD_EVENT_OFF);
 }
 
-static uint64_t misc_interval_usec(const struct hv_mqtt *m)
+static uint64_t keepalive_usec(const struct hv_mqtt *m)
 {
 	unsigned keepalive = m->cfg->mqtt.keepalive_s < 5 ?
 				     5 :
 				     m->cfg->mqtt.keepalive_s;
 
-	return (uint64_t)keepalive * USEC_PER_SEC / 4;
+	return (uint64_t)keepalive * USEC_PER_SEC;
 }
 
-/* The keepalive check runs while there is a socket to keep alive. */
+/* The library's clock, to the microsecond. */
+static uint64_t monotonic_usec(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * USEC_PER_SEC +
+	       (uint64_t)ts.tv_nsec / 1000;
+}
+
+/*
+ * Arm the keepalive timer at the library's next deadline (see the top of
+ * the file), computed from the packets it reported (on_log_cb). Traffic
+ * after arming only moves the deadline later: the timer then fires early,
+ * finds nothing due and is armed again here, so packets need not touch
+ * it. A deadline already past means the library counted traffic we did
+ * not see (a large packet read in parts, or a packet written just after
+ * a second boundary of its clock) and did not ping: check again a quarter
+ * keepalive on, late by at most that, which the broker's 1.5 keepalives
+ * absorb. A library that logged no packets would fall back to that
+ * quarter-keepalive check, the former tick.
+ */
 static void arm_misc(struct hv_mqtt *m)
 {
-	uint64_t now;
+	uint64_t now = monotonic_usec(), deadline;
 
-	if (!m->misc || sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0)
+	if (!m->misc || !m->io)
 		return;
-	(void)sd_event_source_set_time(m->misc, now + misc_interval_usec(m));
-	(void)sd_event_source_set_enabled(m->misc, SD_EVENT_ON);
+	deadline = (m->last_out_usec < m->last_in_usec ? m->last_out_usec :
+							 m->last_in_usec) +
+		   keepalive_usec(m);
+	if (deadline <= now)
+		deadline = now + keepalive_usec(m) / 4;
+	(void)sd_event_source_set_time(m->misc, deadline);
+	(void)sd_event_source_set_enabled(m->misc, SD_EVENT_ONESHOT);
 }
 
 void mqtt_update_io_events(struct hv_mqtt *m)
@@ -193,18 +231,24 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 static int on_misc(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct hv_mqtt *m = userdata;
+	uint64_t last_out = m->last_out_usec;
+	int rc;
 
-	if (m->io) {
-		int rc = mosquitto_loop_misc(m->mosq);
-
-		if (m->io && m->connected && rc != MOSQ_ERR_SUCCESS)
-			connection_lost(m, rc);
-		mqtt_update_io_events(m);
-	}
-	if (m->io)
-		(void)sd_event_source_set_time(s, usec + misc_interval_usec(m));
-	else
-		(void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	(void)s;
+	(void)usec;
+	if (!m->io)
+		return 0;
+	rc = mosquitto_loop_misc(m->mosq);
+	if (m->io && m->connected && rc != MOSQ_ERR_SUCCESS)
+		connection_lost(m, rc);
+	if (!m->io)
+		return 0; /* given up: the library closed the socket */
+	/* A PINGREQ went out: the library restarted its inbound clock too,
+	 * giving the broker a keepalive to answer. */
+	if (m->last_out_usec != last_out)
+		m->last_in_usec = m->last_out_usec;
+	mqtt_update_io_events(m);
+	arm_misc(m);
 	return 0;
 }
 
@@ -278,6 +322,11 @@ static void describe_failure(struct hv_mqtt *m, int rc, char *buf, size_t size)
 		  strstr(m->lib_error, "SSL") || strstr(m->lib_error, "TLS")))
 		text_printf(buf, size, "%s:%u TLS: %s", host, m->cfg->mqtt.port,
 			    m->lib_error);
+	else if (rc == MOSQ_ERR_KEEPALIVE)
+		text_printf(buf, size,
+			    "%s:%u did not answer the keepalive ping within %llu s",
+			    host, m->cfg->mqtt.port,
+			    (unsigned long long)(keepalive_usec(m) / USEC_PER_SEC));
 	else if (rc == MOSQ_ERR_ERRNO)
 		text_printf(buf, size, "%s:%u: %s", host, m->cfg->mqtt.port,
 			    strerror(errno > 0 ? errno : EIO));
@@ -343,6 +392,9 @@ int mqtt_connection_start(struct hv_mqtt *m)
 		schedule_reconnect(m);
 		return mqtt_errno(rc ?: MOSQ_ERR_NO_CONN);
 	}
+	/* Both keepalive clocks start with the attempt (lib/connect.c
+	 * mosquitto__reconnect): no CONNACK within a keepalive ends it. */
+	m->last_out_usec = m->last_in_usec = monotonic_usec();
 	if (mosquitto_want_write(m->mosq))
 		events |= EPOLLOUT;
 	r = sd_event_add_io(m->event, &m->io, fd, events, on_io, m);
@@ -455,12 +507,30 @@ static void on_message_cb(struct mosquitto *mosq, void *userdata,
 	mqtt_on_message(userdata, msg, props);
 }
 
+/* "Client <id> sending PINGREQ": the library logs every packet it sends
+ * or has read whole, whichever call or callback made it (lib/send_*.c,
+ * lib/handle_*.c, v2.0.11). */
+static bool packet_logged(const struct hv_mqtt *m, const char *text,
+			  const char *verb)
+{
+	size_t n = strlen(m->client_id);
+
+	return strncmp(text, "Client ", 7) == 0 &&
+	       strncmp(text + 7, m->client_id, n) == 0 &&
+	       strncmp(text + 7 + n, verb, strlen(verb)) == 0;
+}
+
 static void on_log_cb(struct mosquitto *mosq, void *userdata, int level,
 		      const char *text)
 {
 	struct hv_mqtt *m = userdata;
 
 	(void)mosq;
+	/* The keepalive clocks, as the library keeps them (arm_misc). */
+	if (packet_logged(m, text, " sending "))
+		m->last_out_usec = monotonic_usec();
+	else if (packet_logged(m, text, " received "))
+		m->last_in_usec = monotonic_usec();
 	if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING))
 		(void)snprintf(m->lib_error, sizeof(m->lib_error), "%s", text);
 	log_debug("libmosquitto: %s", text);
@@ -597,7 +667,7 @@ int mqtt_connection_setup(struct hv_mqtt *m)
 
 	/* Armed with each socket (arm_misc), off without one. */
 	r = sd_event_add_time_relative(m->event, &m->misc, CLOCK_MONOTONIC,
-				       misc_interval_usec(m), 0, on_misc, m);
+				       keepalive_usec(m), 0, on_misc, m);
 	if (r < 0)
 		return r;
 	(void)sd_event_source_set_enabled(m->misc, SD_EVENT_OFF);

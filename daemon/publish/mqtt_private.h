@@ -72,6 +72,8 @@ struct hv_mqtt {
 	/* connection */
 	struct mosquitto *mosq;
 	sd_event_source *io, *misc, *reconnect, *connect_timeout;
+	/* CLOCK_MONOTONIC: the last packet out and in (keepalive deadline) */
+	uint64_t last_out_usec, last_in_usec;
 	bool connected;
 	bool lib_init;
 	bool v5; /* MQTT 5: acknowledgements carry reason codes */

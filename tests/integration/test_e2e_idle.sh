@@ -4,14 +4,15 @@
 #     the wakeup count it logs on SIGUSR1 grows by that signal alone over
 #     four seconds (a 1 s tick would add four); beside an idle bluetoothd
 #     (the vdev, one adapter, nothing advertising) over eleven seconds too
-#     (the adapter watchdog runs once a minute);
+#     (the adapter watchdog sleeps while no device exists);
 #  2. three weigh-ins stored by one call (the replay's end) cost one
 #     STATUS= notification, not one each: backlog 0 → 3 with no 1 or 2;
 #  3. with a broker, corrections queued while nobody told the daemon go out
 #     all the same: the daemon sees another process commit to the store
 #     (inotify + PRAGMA data_version), and SIGHUP still rescans; connected and idle,
-#     only the MQTT keepalive check wakes it (every quarter keepalive), and
-#     the keepalive still holds.
+#     beside an idle adapter, only the keepalive wakes it: exactly 1 + 2 per
+#     keepalive over a counted window, the keepalive still holds across several,
+#     and a stopped broker is given up within two keepalives.
 # A private D-Bus bus for the system bus, real mosquitto on 127.0.0.1, real
 # SQLite store.
 set -u
@@ -174,48 +175,81 @@ check "no nudge: both corrections on Dan's topic" wait_for 10 danseen 2
 check "... because the daemon saw another process commit" grep -q "changed by another process" "$tmp/daemon.log"
 check "the backlog is empty again" wait_for 10 backlog_empty
 
-# --- 3b. connected and idle: only the keepalive check wakes it ---------------------------------
-# keepalive_s 30 by default: mosquitto_loop_misc every 7.5 s while there is
-# a socket (a 1 s tick would add four wakeups in four seconds).
-n1=$(wakeups "$tmp/daemon.log" "$pid")
-sleep 4
-n2=$(wakeups "$tmp/daemon.log" "$pid")
-if [[ $n1 =~ ^[0-9]+$ && $n2 =~ ^[0-9]+$ ]] && [ $((n2 - n1)) -le 2 ]; then
-	ok "connected and idle for 4 s: at most the signal and one keepalive check ($n1 → $n2)"
-else
-	not_ok "connected and idle for 4 s: woke up $((n2 - n1)) times ($n1 → $n2)"
-fi
-# SIGHUP still rescans (and finds nothing new to send).
+# --- 3b. SIGHUP still rescans (and finds nothing new to send) ---------------------------------
 kill -HUP "$pid"
 check "SIGHUP: a rescan" wait_for 5 grep -q "SIGHUP: rescanning the store" "$tmp/daemon.log"
 check "... and nothing sent twice" eval '[ "$(grep -c "^homevitals/.*/people/p-dan/measurements " "$tmp/sub.log")" = 2 ]'
 kill "$pid"
 wait "$pid" 2>/dev/null
 
-# The keepalive still holds: with keepalive_s 5 the broker would drop a
-# client silent for 7.5 s (MQTT 5.0 §3.1.2.10); after 10 s the daemon has
-# pinged, had its answers, and is still on its first connection.
+# --- 3c. idle, connected, beside an idle adapter: one wakeup a keepalive -------------------------
+# The gateway at rest: bluetoothd (the vdev) with one powered adapter and no
+# device, the broker connected, keepalive_s 5. Nothing ticks: the keepalive
+# timer fires when a PINGREQ is due (keepalive_s after the last packet out,
+# as libmosquitto 2.0.11 decides in lib/util_mosq.c mosquitto__check_keepalive)
+# and the PINGRESP wakes the socket; the Bluetooth watchdog sleeps while no
+# device exists. So between two SIGUSR1 taken just after a PINGRESP the loop
+# wakes exactly 1 (the second signal) + 2 per keepalive that passed; the
+# former quarter-keepalive tick would add 4 a keepalive, a Bluetooth tick 2.
+# No timing guess: the keepalives are counted by the pings the daemon sent.
 cat >"$tmp/keepalive.json" <<CONF
 {
   "store": { "path": "$db" },
-  "mqtt": { "host": "127.0.0.1", "port": $port, "keepalive_s": 5 },
+  "mqtt": { "host": "127.0.0.1", "port": $port, "keepalive_s": 5, "reconnect_min_s": 1, "reconnect_max_s": 2 },
   "time": { "assume_synchronised": true },
   "log_level": "debug"
 }
 CONF
+"$BUILD/homevitals-vdev" --scenario "$tmp/quiet.json" >"$tmp/quiet-vdev2.log" 2>&1 &
+vdev=$!
+HV_PIDS+=($vdev)
 "$HVD" --config "$tmp/keepalive.json" 2>"$tmp/keepalive.log" &
 pid=$!
 HV_PIDS+=($pid)
-check "the daemon connects with keepalive 5 s" wait_for 10 grep -q "MQTT: connected" "$tmp/keepalive.log"
-sleep 10
-check "it pinged and the broker answered" grep -q "received PINGRESP" "$tmp/keepalive.log"
-check "one connection in 10 s: the broker never timed it out" \
-	test "$(grep -c "MQTT: connected" "$tmp/keepalive.log")" = 1
+ka_log=$tmp/keepalive.log
+check "the daemon connects with keepalive 5 s" wait_for 10 grep -q "MQTT: connected" "$ka_log"
+check "... and finds the idle adapter" wait_for 10 grep -q "Bluetooth adapter hci0: ok" "$ka_log"
+pongs() { grep -c "received PINGRESP" "$ka_log"; }
+pings() { grep -c "sending PINGREQ" "$ka_log"; }
+pong_after() { [ "$(pongs)" -gt "$1" ]; }
+# Start the window right after a PINGRESP: the next ping is a keepalive away.
+check "a first ping answered" wait_for 15 pong_after 0
+p=$(pongs)
+wait_for 10 pong_after "$p"
+p1=$(pings) r1=$(pongs) t1=$(date +%s.%N)
+n1=$(wakeups "$ka_log" "$pid")
+check "three more keepalives pass" wait_for 30 pong_after $((r1 + 2))
+n2=$(wakeups "$ka_log" "$pid")
+p2=$(pings) t2=$(date +%s.%N)
+k=$((p2 - p1))
+expected=$((1 + 2 * k))
+if [[ $n1 =~ ^[0-9]+$ && $n2 =~ ^[0-9]+$ ]] && [ "$k" -ge 3 ] && [ $((n2 - n1)) -eq "$expected" ]; then
+	ok "idle and connected over $k keepalives: $((n2 - n1)) wakeups = 1 + 2 × $k ($n1 → $n2)"
+else
+	not_ok "idle and connected over $k keepalives: $((n2 - n1)) wakeups, expected $expected ($n1 → $n2): $(grep -E 'PING|Event loop' "$ka_log" | tail -12)"
+fi
+# One ping a keepalive, not more: over the measured window of W s, at most
+# W/5 + 1 pings (the quarter-keepalive tick pinged no more often either,
+# but a deadline computed too early would).
+check "no more than one ping a keepalive ($k in $(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", b - a }') s)" \
+	awk -v k="$k" -v a="$t1" -v b="$t2" 'BEGIN { exit !(k <= (b - a) / 5 + 1) }'
+check "one connection all along: the broker never timed it out" \
+	test "$(grep -c "MQTT: connected" "$ka_log")" = 1
 check "the broker logged no timeout" eval '! grep -q "exceeded timeout" "$tmp/mosquitto.log"'
 
+# A broker that stops answering (SIGSTOP: the kernel still takes the bytes)
+# is given up a keepalive after the unanswered ping, two after the last
+# packet: the library's keepalive ends the connection, not TCP.
+kill -STOP "$HV_BROKER_PID"
+given_up() { grep -q "did not answer the keepalive ping within 5 s" "$ka_log"; }
+check "a stopped broker is given up by the keepalive (within 2 keepalives + slack)" wait_for 15 given_up
+kill -CONT "$HV_BROKER_PID"
+reconnected() { [ "$(grep -c "MQTT: connected" "$ka_log")" -ge 2 ]; }
+check "... and the daemon reconnects once it answers again" wait_for 20 reconnected
+kill "$pid" "$vdev"
+wait "$pid" "$vdev" 2>/dev/null
+
 # --- 4. the daily prune runs at start (then once a day, on its own timer) ----------------------
-kill "$pid"
-wait "$pid" 2>/dev/null
 cat >"$tmp/prune.json" <<CONF
 {
   "store": { "path": "$db", "retention_days": 30 },
