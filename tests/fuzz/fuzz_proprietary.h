@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "drivers/conversation.h"
 #include "drivers/registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -21,6 +22,52 @@ struct fuzz_family {
 	const uint16_t *characteristics; /* 0-terminated; may be empty */
 	const char *const *names; /* NULL-terminated */
 };
+
+/*
+ * The driver's conversation, as a device that answers anything: the value
+ * goes to every step's on_value() in order, on one session (a step may
+ * leave state for the next), and every payload() is built after it; bit 4
+ * of the selector gives the session a kept 4-byte secret, bits 0..2 a user
+ * slot (7: none), bit 6 a profile.
+ */
+static inline void fuzz_conversation_run(const struct hv_driver *d,
+					 const uint8_t *data, size_t size,
+					 uint8_t sel)
+{
+	const struct hv_conversation *c = d->conversation;
+	struct hv_session s = {
+		.now_unix = 1710491400,
+		.now_local = { .year = 2024, .month = 3, .day = 15, .hour = 8,
+			       .minute = 30 },
+		.day_of_week = 5,
+		.user_index = (sel & 7) == 7 ? -1 : (int)(sel & 7),
+		.last_sequence = -1,
+		.records_expected = -1,
+		.name = "fuzz",
+		.address = "C8:0F:10:11:22:33",
+	};
+	uint8_t buf[256];
+	size_t len;
+
+	if (!c)
+		return;
+	if (sel & 0x10) {
+		memcpy(s.secret, "\x12\x34\x56\x78", 4);
+		s.secret_len = 4;
+	}
+	if (sel & 0x40)
+		s.profile = (struct hv_profile){ .height_m = 1.72,
+						 .age_years = 41,
+						 .sex = HV_SEX_FEMALE };
+	for (size_t i = 0; i < c->n_steps; i++) {
+		const struct hv_step *st = &c->steps[i];
+
+		if (st->on_value)
+			(void)st->on_value(&s, data, size);
+		if (st->payload)
+			(void)st->payload(&s, buf, sizeof(buf), &len);
+	}
+}
 
 static inline void fuzz_family_run(const struct fuzz_family *fam,
 				   const uint8_t *data, size_t size)
@@ -70,6 +117,7 @@ static inline void fuzz_family_run(const struct fuzz_family *fam,
 		again.name = f.name;
 		(void)hv_registry_decode(&again, d, &m2);
 	}
+	fuzz_conversation_run(d, data, size, sel);
 }
 
 /*

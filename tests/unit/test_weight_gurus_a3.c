@@ -67,7 +67,7 @@ static void test_weight_gurus_a3(void **state)
 	hv_test_decode(&f, &m);
 	if (m.status == HV_STATUS_OK)
 		assert_string_not_equal(m.driver, "weight_gurus_a3");
-	assert_null(hv_driver_by_id("weight_gurus_a3")->conversation);
+	assert_non_null(hv_driver_by_id("weight_gurus_a3")->conversation);
 }
 
 
