@@ -259,12 +259,21 @@ enum stmt_id {
 	ST_MEAS_JSON,
 	ST_MEAS_REASSIGN,
 	ST_READINGS_DELETE,
+	ST_PEOPLE_LIST,
+	ST_CONSENT_COVERING,
+	ST_READING_METRICS,
+	ST_OUTBOX_AUDIENCE_INSERT,
 	_ST_MAX,
 };
 
 #define PERSON_COLUMNS                                                   \
 	"id, name, height_m, birth_date, sex, weight_min_kg, weight_max_kg," \
 	" last_weight_kg"
+#define CONSENT_COLUMNS                                                    \
+	"id, person_id, audience, metrics, granularity = 'daily',"         \
+	" device_details, from_date, recorded_by, recorded_usec,"          \
+	" coalesce(revoked_usec, 0)"
+
 #define DIS_COLUMNS                                                    \
 	"dis_manufacturer, dis_model, dis_serial, dis_hardware,"       \
 	" dis_firmware, dis_software, dis_system_id"
@@ -418,6 +427,21 @@ static const char *const stmt_sql[_ST_MAX] = {
 	[ST_MEAS_REASSIGN] =
 		"UPDATE measurements SET person = ?, json = ? WHERE id = ?",
 	[ST_READINGS_DELETE] = "DELETE FROM readings WHERE measurement_id = ?",
+	[ST_PEOPLE_LIST] = "SELECT " PERSON_COLUMNS " FROM people ORDER BY id",
+	/* The consents in force for a measurement's person and time. */
+	[ST_CONSENT_COVERING] =
+		"SELECT " CONSENT_COLUMNS " FROM consent"
+		" WHERE person_id = (SELECT person FROM measurements"
+		"  WHERE id = ?1 AND person != '')"
+		" AND revoked_usec IS NULL"
+		" AND (from_date = '' OR (SELECT time_usec FROM measurements"
+		"  WHERE id = ?1) >="
+		"  CAST(strftime('%s', from_date) AS INTEGER) * 1000000)"
+		" ORDER BY audience",
+	[ST_READING_METRICS] =
+		"SELECT metric FROM readings WHERE measurement_id = ?",
+	[ST_OUTBOX_AUDIENCE_INSERT] =
+		"INSERT INTO outbox_audience (seq, audience) VALUES (?, ?)",
 };
 
 struct hv_store {
@@ -703,36 +727,52 @@ static int prepare(struct hv_store *s, const char *sql, sqlite3_stmt **ret)
 }
 
 /* Read every row of st into a new array of elem_size elements, each filled
- * by read; st is finalized. */
-static int collect_rows(struct hv_store *s, sqlite3_stmt *st, size_t elem_size,
-			row_reader read, void **ret, size_t *ret_n)
+ * by read; st is left stepped to its end (or to the failing row). */
+static int read_rows(struct hv_store *s, sqlite3_stmt *st, size_t elem_size,
+		     row_reader read, void **ret, size_t *ret_n)
 {
 	_cleanup_free_ void *list = NULL;
 	size_t n = 0, cap = 0;
-	int rc, r = 0;
+	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
 			void *nl = reallocarray(list, ncap, elem_size);
 
-			if (!nl) {
-				(void)sqlite3_finalize(st);
+			if (!nl)
 				return -ENOMEM;
-			}
 			list = nl;
 			cap = ncap;
 		}
 		read(st, (char *)list + n++ * elem_size);
 	}
 	if (rc != SQLITE_DONE)
-		r = sql_fail(s, rc);
-	(void)sqlite3_finalize(st);
-	if (r < 0)
-		return r;
+		return sql_fail(s, rc);
 	*ret = TAKE_PTR(list);
 	*ret_n = n;
 	return 0;
+}
+
+/* read_rows() of a statement of its own, finalized. */
+static int collect_rows(struct hv_store *s, sqlite3_stmt *st, size_t elem_size,
+			row_reader read, void **ret, size_t *ret_n)
+{
+	int r = read_rows(s, st, elem_size, read, ret, ret_n);
+
+	(void)sqlite3_finalize(st);
+	return r;
+}
+
+/* read_rows() of a cached statement, left reset for its next use. */
+static int collect_cached_rows(struct hv_store *s, sqlite3_stmt *st,
+			       size_t elem_size, row_reader read, void **ret,
+			       size_t *ret_n)
+{
+	int r = read_rows(s, st, elem_size, read, ret, ret_n);
+
+	(void)sqlite3_reset(st);
+	return r;
 }
 
 /* --- open, migrate, close ------------------------------------------------ */
@@ -2283,12 +2323,11 @@ int hv_store_people_list(struct hv_store *s, struct hv_person **ret,
 
 	if (!s || !ret || !ret_n)
 		return -EINVAL;
-	r = prepare(s, "SELECT " PERSON_COLUMNS " FROM people ORDER BY id",
-		    &st);
+	r = stmt(s, ST_PEOPLE_LIST, &st);
 	if (r < 0)
 		return r;
-	return collect_rows(s, st, sizeof(**ret), person_from_row,
-			    (void **)ret, ret_n);
+	return collect_cached_rows(s, st, sizeof(**ret), person_from_row,
+				   (void **)ret, ret_n);
 }
 
 struct metric_row {
@@ -2682,11 +2721,6 @@ int hv_store_held_remove(struct hv_store *s, int64_t seq, const char *boot_id,
 
 /* --- consent (docs/consent.md) ---------------------------------------------- */
 
-#define CONSENT_COLUMNS                                                    \
-	"id, person_id, audience, metrics, granularity = 'daily',"         \
-	" device_details, from_date, recorded_by, recorded_usec,"          \
-	" coalesce(revoked_usec, 0)"
-
 static void consent_from_row(sqlite3_stmt *st, void *dest)
 {
 	struct hv_consent *c = dest;
@@ -3020,8 +3054,7 @@ static int scope_covers(struct hv_store *s, const char *id, const char *scope)
 	sqlite3_stmt *st;
 	int rc, r, found = 0;
 
-	r = prepare(s, "SELECT metric FROM readings WHERE measurement_id = ?",
-		    &st);
+	r = stmt(s, ST_READING_METRICS, &st);
 	if (r < 0)
 		return r;
 	bind_text(st, 1, id);
@@ -3030,7 +3063,7 @@ static int scope_covers(struct hv_store *s, const char *id, const char *scope)
 			scope, (const char *)sqlite3_column_text(st, 0));
 	if (!found && rc != SQLITE_DONE)
 		r = sql_fail(s, rc);
-	(void)sqlite3_finalize(st);
+	(void)sqlite3_reset(st);
 	return r < 0 ? r : found;
 }
 
@@ -3048,14 +3081,12 @@ static int audience_row_insert(struct hv_store *s, const char *id,
 	r = step_done(s, st);
 	if (r < 0)
 		return r;
-	r = prepare(s,
-		    "INSERT INTO outbox_audience (seq, audience) VALUES (?, ?)",
-		    &st);
+	r = stmt(s, ST_OUTBOX_AUDIENCE_INSERT, &st);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(s->db));
 	bind_text(st, 2, audience);
-	r = step_finalize(s, st);
+	r = step_done(s, st);
 	if (r < 0)
 		return r;
 	s->backlog_tx++;
@@ -3076,21 +3107,12 @@ static int audience_outbox_insert(struct hv_store *s, const char *id)
 	size_t n = 0;
 	int r;
 
-	r = prepare(s,
-		    "SELECT " CONSENT_COLUMNS " FROM consent"
-		    " WHERE person_id = (SELECT person FROM measurements"
-		    "  WHERE id = ?1 AND person != '')"
-		    " AND revoked_usec IS NULL"
-		    " AND (from_date = '' OR (SELECT time_usec FROM measurements"
-		    "  WHERE id = ?1) >="
-		    "  CAST(strftime('%s', from_date) AS INTEGER) * 1000000)"
-		    " ORDER BY audience",
-		    &st);
+	r = stmt(s, ST_CONSENT_COVERING, &st);
 	if (r < 0)
 		return r;
 	bind_text(st, 1, id);
-	r = collect_rows(s, st, sizeof(*list), consent_from_row,
-			 (void **)&list, &n);
+	r = collect_cached_rows(s, st, sizeof(*list), consent_from_row,
+				(void **)&list, &n);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
