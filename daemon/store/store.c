@@ -1186,14 +1186,12 @@ static int insert_readings(struct hv_store *s, const struct hv_record *rec)
 
 static int audience_outbox_insert(struct hv_store *s, const char *id);
 
-static int outbox_insert(struct hv_store *s, const char *id)
+/* One pending outbox row, counted in the open transaction's backlog. */
+static int outbox_row_insert(struct hv_store *s, const char *id)
 {
 	sqlite3_stmt *st;
-	int r;
+	int r = stmt(s, ST_OUTBOX_INSERT, &st);
 
-	if (s->n_audiences)
-		return audience_outbox_insert(s, id);
-	r = stmt(s, ST_OUTBOX_INSERT, &st);
 	if (r < 0)
 		return r;
 	bind_text(st, 1, id);
@@ -1203,6 +1201,13 @@ static int outbox_insert(struct hv_store *s, const char *id)
 		return r;
 	s->backlog_tx++;
 	return 0;
+}
+
+static int outbox_insert(struct hv_store *s, const char *id)
+{
+	if (s->n_audiences)
+		return audience_outbox_insert(s, id);
+	return outbox_row_insert(s, id);
 }
 
 /* The person's last weight, which the weight rule assigns by, moves with
@@ -1452,19 +1457,27 @@ static int check_json_readings(struct hv_store *s, const char *id,
 
 /* Inside a transaction: the rows of id become those of the JSON array
  * (checked by check_json_readings). */
+/* A cached statement whose one parameter is a measurement's id. */
+static int exec_for_measurement(struct hv_store *s, enum stmt_id sid,
+				const char *id)
+{
+	sqlite3_stmt *st;
+	int r = stmt(s, sid, &st);
+
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	return step_done(s, st);
+}
+
 static int replace_readings(struct hv_store *s, const char *id,
 			    const cJSON *readings)
 {
 	const cJSON *o;
-	sqlite3_stmt *st;
 	int64_t i = 0;
 	int r;
 
-	r = stmt(s, ST_READINGS_DELETE, &st);
-	if (r < 0)
-		return r;
-	bind_text(st, 1, id);
-	r = step_done(s, st);
+	r = exec_for_measurement(s, ST_READINGS_DELETE, id);
 	if (r < 0)
 		return r;
 	cJSON_ArrayForEach(o, readings)
@@ -1510,11 +1523,7 @@ static int reassign_rows(struct hv_store *s, const char *id,
 			return r;
 	}
 	/* A pending publication of the old form is replaced by the new one. */
-	r = stmt(s, ST_OUTBOX_SUPERSEDE, &st);
-	if (r < 0)
-		return r;
-	bind_text(st, 1, id);
-	r = step_done(s, st);
+	r = exec_for_measurement(s, ST_OUTBOX_SUPERSEDE, id);
 	if (r < 0)
 		return r;
 	s->backlog_tx -= sqlite3_changes(s->db);
@@ -3105,12 +3114,7 @@ static int audience_row_insert(struct hv_store *s, const char *id,
 	sqlite3_stmt *st;
 	int r;
 
-	r = stmt(s, ST_OUTBOX_INSERT, &st);
-	if (r < 0)
-		return r;
-	bind_text(st, 1, id);
-	sqlite3_bind_int64(st, 2, now_usec());
-	r = step_done(s, st);
+	r = outbox_row_insert(s, id);
 	if (r < 0)
 		return r;
 	r = stmt(s, ST_OUTBOX_AUDIENCE_INSERT, &st);
@@ -3118,11 +3122,7 @@ static int audience_row_insert(struct hv_store *s, const char *id,
 		return r;
 	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(s->db));
 	bind_text(st, 2, audience);
-	r = step_done(s, st);
-	if (r < 0)
-		return r;
-	s->backlog_tx++;
-	return 0;
+	return step_done(s, st);
 }
 
 /*
