@@ -273,12 +273,21 @@ enum stmt_id {
 	ST_MEAS_JSON,
 	ST_MEAS_REASSIGN,
 	ST_READINGS_DELETE,
+	ST_PEOPLE_LIST,
+	ST_CONSENT_COVERING,
+	ST_READING_METRICS,
+	ST_OUTBOX_AUDIENCE_INSERT,
 	_ST_MAX,
 };
 
 #define PERSON_COLUMNS                                                   \
 	"id, name, height_m, birth_date, sex, weight_min_kg, weight_max_kg," \
 	" last_weight_kg"
+#define CONSENT_COLUMNS                                                    \
+	"id, person_id, audience, metrics, granularity = 'daily',"         \
+	" device_details, from_date, recorded_by, recorded_usec,"          \
+	" coalesce(revoked_usec, 0)"
+
 #define DIS_COLUMNS                                                    \
 	"dis_manufacturer, dis_model, dis_serial, dis_hardware,"       \
 	" dis_firmware, dis_software, dis_system_id"
@@ -435,6 +444,21 @@ static const char *const stmt_sql[_ST_MAX] = {
 	[ST_MEAS_REASSIGN] =
 		"UPDATE measurements SET person = ?, json = ? WHERE id = ?",
 	[ST_READINGS_DELETE] = "DELETE FROM readings WHERE measurement_id = ?",
+	[ST_PEOPLE_LIST] = "SELECT " PERSON_COLUMNS " FROM people ORDER BY id",
+	/* The consents in force for a measurement's person and time. */
+	[ST_CONSENT_COVERING] =
+		"SELECT " CONSENT_COLUMNS " FROM consent"
+		" WHERE person_id = (SELECT person FROM measurements"
+		"  WHERE id = ?1 AND person != '')"
+		" AND revoked_usec IS NULL"
+		" AND (from_date = '' OR (SELECT time_usec FROM measurements"
+		"  WHERE id = ?1) >="
+		"  CAST(strftime('%s', from_date) AS INTEGER) * 1000000)"
+		" ORDER BY audience",
+	[ST_READING_METRICS] =
+		"SELECT metric FROM readings WHERE measurement_id = ?",
+	[ST_OUTBOX_AUDIENCE_INSERT] =
+		"INSERT INTO outbox_audience (seq, audience) VALUES (?, ?)",
 };
 
 struct hv_store {
@@ -639,6 +663,13 @@ static int tx_commit(struct hv_store *s)
 	return 0;
 }
 
+/* End the open transaction by what its last step returned: committed when
+ * r >= 0, else rolled back and r handed on. */
+static int tx_finish(struct hv_store *s, int r)
+{
+	return r < 0 ? tx_abort(s, r) : tx_commit(s);
+}
+
 static int bind_text(sqlite3_stmt *st, int i, const char *text)
 {
 	if (!text)
@@ -679,13 +710,11 @@ static int write_one(struct hv_store *s, sqlite3_stmt *st, bool must_change,
 {
 	int r = step_done(s, st);
 
-	if (r < 0)
-		return tx_abort(s, r);
-	if (must_change && sqlite3_changes(s->db) == 0) {
+	if (r >= 0 && must_change && sqlite3_changes(s->db) == 0) {
 		set_errmsg(s, "no %s", what);
-		return tx_abort(s, -ENOENT);
+		r = -ENOENT;
 	}
-	return tx_commit(s);
+	return tx_finish(s, r);
 }
 
 /* Fills dest from the current row. */
@@ -719,37 +748,64 @@ static int prepare(struct hv_store *s, const char *sql, sqlite3_stmt **ret)
 	return 0;
 }
 
+/* tx_stmt() for a statement of its own (finalized by its step). */
+static int tx_prepare(struct hv_store *s, const char *sql, sqlite3_stmt **ret)
+{
+	int r = tx_begin(s);
+
+	if (r < 0)
+		return r;
+	r = prepare(s, sql, ret);
+	return r < 0 ? tx_abort(s, r) : 0;
+}
+
 /* Read every row of st into a new array of elem_size elements, each filled
- * by read; st is finalized. */
-static int collect_rows(struct hv_store *s, sqlite3_stmt *st, size_t elem_size,
-			row_reader read, void **ret, size_t *ret_n)
+ * by read; st is left stepped to its end (or to the failing row). */
+static int read_rows(struct hv_store *s, sqlite3_stmt *st, size_t elem_size,
+		     row_reader read, void **ret, size_t *ret_n)
 {
 	_cleanup_free_ void *list = NULL;
 	size_t n = 0, cap = 0;
-	int rc, r = 0;
+	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
 			void *nl = reallocarray(list, ncap, elem_size);
 
-			if (!nl) {
-				(void)sqlite3_finalize(st);
+			if (!nl)
 				return -ENOMEM;
-			}
 			list = nl;
 			cap = ncap;
 		}
 		read(st, (char *)list + n++ * elem_size);
 	}
 	if (rc != SQLITE_DONE)
-		r = sql_fail(s, rc);
-	(void)sqlite3_finalize(st);
-	if (r < 0)
-		return r;
+		return sql_fail(s, rc);
 	*ret = TAKE_PTR(list);
 	*ret_n = n;
 	return 0;
+}
+
+/* read_rows() of a statement of its own, finalized. */
+static int collect_rows(struct hv_store *s, sqlite3_stmt *st, size_t elem_size,
+			row_reader read, void **ret, size_t *ret_n)
+{
+	int r = read_rows(s, st, elem_size, read, ret, ret_n);
+
+	(void)sqlite3_finalize(st);
+	return r;
+}
+
+/* read_rows() of a cached statement, left reset for its next use. */
+static int collect_cached_rows(struct hv_store *s, sqlite3_stmt *st,
+			       size_t elem_size, row_reader read, void **ret,
+			       size_t *ret_n)
+{
+	int r = read_rows(s, st, elem_size, read, ret, ret_n);
+
+	(void)sqlite3_reset(st);
+	return r;
 }
 
 /* --- open, migrate, close ------------------------------------------------ */
@@ -1147,14 +1203,12 @@ static int insert_readings(struct hv_store *s, const struct hv_record *rec)
 
 static int audience_outbox_insert(struct hv_store *s, const char *id);
 
-static int outbox_insert(struct hv_store *s, const char *id)
+/* One pending outbox row, counted in the open transaction's backlog. */
+static int outbox_row_insert(struct hv_store *s, const char *id)
 {
 	sqlite3_stmt *st;
-	int r;
+	int r = stmt(s, ST_OUTBOX_INSERT, &st);
 
-	if (s->n_audiences)
-		return audience_outbox_insert(s, id);
-	r = stmt(s, ST_OUTBOX_INSERT, &st);
 	if (r < 0)
 		return r;
 	bind_text(st, 1, id);
@@ -1164,6 +1218,13 @@ static int outbox_insert(struct hv_store *s, const char *id)
 		return r;
 	s->backlog_tx++;
 	return 0;
+}
+
+static int outbox_insert(struct hv_store *s, const char *id)
+{
+	if (s->n_audiences)
+		return audience_outbox_insert(s, id);
+	return outbox_row_insert(s, id);
 }
 
 /* The person's last weight, which the weight rule assigns by, moves with
@@ -1186,11 +1247,43 @@ static int person_weight_update(struct hv_store *s, const struct hv_record *rec)
 	return step_done(s, st);
 }
 
+/* A new measurement's rows, in the open transaction: 1, or 0 when it is
+ * already stored. */
+static int measurement_insert(struct hv_store *s, const struct hv_record *rec,
+			      const char *json)
+{
+	sqlite3_stmt *st;
+	int r = stmt(s, ST_MEAS_INSERT, &st);
+
+	if (r < 0)
+		return r;
+	bind_text(st, 1, rec->id);
+	sqlite3_bind_int64(st, 2, rec->time_usec);
+	sqlite3_bind_int64(st, 3, now_usec());
+	bind_text(st, 4, rec->device_address);
+	bind_text(st, 5, rec->device_model);
+	bind_text(st, 6, rec->m.driver ? rec->m.driver : "");
+	bind_text(st, 7, rec->person);
+	bind_text(st, 8, json);
+	r = step_done(s, st);
+	if (r < 0)
+		return r;
+	if (sqlite3_changes(s->db) == 0)
+		return 0;
+	r = insert_readings(s, rec);
+	if (r < 0)
+		return r;
+	r = outbox_insert(s, rec->id);
+	if (r < 0)
+		return r;
+	r = person_weight_update(s, rec);
+	return r < 0 ? r : 1;
+}
+
 int hv_store_add(struct hv_store *s, const struct hv_record *rec)
 {
 	_cleanup_(cJSON_Deletep) cJSON *j = NULL;
 	_cleanup_free_ char *json = NULL;
-	sqlite3_stmt *st;
 	int r;
 
 	if (!s || !rec)
@@ -1216,38 +1309,14 @@ int hv_store_add(struct hv_store *s, const struct hv_record *rec)
 	if (!json)
 		return -ENOMEM;
 
-	r = tx_stmt(s, ST_MEAS_INSERT, &st);
+	r = tx_begin(s);
 	if (r < 0)
 		return r;
-	bind_text(st, 1, rec->id);
-	sqlite3_bind_int64(st, 2, rec->time_usec);
-	sqlite3_bind_int64(st, 3, now_usec());
-	bind_text(st, 4, rec->device_address);
-	bind_text(st, 5, rec->device_model);
-	bind_text(st, 6, rec->m.driver ? rec->m.driver : "");
-	bind_text(st, 7, rec->person);
-	bind_text(st, 8, json);
-	r = step_done(s, st);
-	if (r < 0)
-		return tx_abort(s, r);
-	if (sqlite3_changes(s->db) == 0) {
-		/* Already stored: the same event seen again. */
-		(void)tx_abort(s, 0);
-		return 0;
-	}
-	r = insert_readings(s, rec);
-	if (r < 0)
-		return tx_abort(s, r);
-	r = outbox_insert(s, rec->id);
-	if (r < 0)
-		return tx_abort(s, r);
-	r = person_weight_update(s, rec);
-	if (r < 0)
-		return tx_abort(s, r);
-	r = tx_commit(s);
-	if (r < 0)
-		return r;
-	return 1;
+	r = measurement_insert(s, rec, json);
+	if (r == 0)
+		return tx_abort(s, 0); /* the same event seen again */
+	r = tx_finish(s, r);
+	return r < 0 ? r : 1;
 }
 
 /* dest: a char *, NULL when out of memory. */
@@ -1405,19 +1474,27 @@ static int check_json_readings(struct hv_store *s, const char *id,
 
 /* Inside a transaction: the rows of id become those of the JSON array
  * (checked by check_json_readings). */
+/* A cached statement whose one parameter is a measurement's id. */
+static int exec_for_measurement(struct hv_store *s, enum stmt_id sid,
+				const char *id)
+{
+	sqlite3_stmt *st;
+	int r = stmt(s, sid, &st);
+
+	if (r < 0)
+		return r;
+	bind_text(st, 1, id);
+	return step_done(s, st);
+}
+
 static int replace_readings(struct hv_store *s, const char *id,
 			    const cJSON *readings)
 {
 	const cJSON *o;
-	sqlite3_stmt *st;
 	int64_t i = 0;
 	int r;
 
-	r = stmt(s, ST_READINGS_DELETE, &st);
-	if (r < 0)
-		return r;
-	bind_text(st, 1, id);
-	r = step_done(s, st);
+	r = exec_for_measurement(s, ST_READINGS_DELETE, id);
 	if (r < 0)
 		return r;
 	cJSON_ArrayForEach(o, readings)
@@ -1434,13 +1511,48 @@ static int replace_readings(struct hv_store *s, const char *id,
 	return 0;
 }
 
+/* The reassignment's statements, in the open transaction: the person and
+ * the JSON, the reading rows when given, and the outbox. */
+static int reassign_rows(struct hv_store *s, const char *id,
+			 const char *person_id, const char *new_json,
+			 const cJSON *new_readings)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	r = stmt(s, ST_MEAS_REASSIGN, &st);
+	if (r < 0)
+		return r;
+	bind_text(st, 1, person_id);
+	bind_text(st, 2, new_json);
+	bind_text(st, 3, id);
+	r = step_done(s, st);
+	if (r < 0)
+		return r;
+	if (sqlite3_changes(s->db) == 0) {
+		set_errmsg(s, "no measurement %s", id);
+		return -ENOENT;
+	}
+	/* The reading rows follow the new form (re-derived readings). */
+	if (new_readings) {
+		r = replace_readings(s, id, new_readings);
+		if (r < 0)
+			return r;
+	}
+	/* A pending publication of the old form is replaced by the new one. */
+	r = exec_for_measurement(s, ST_OUTBOX_SUPERSEDE, id);
+	if (r < 0)
+		return r;
+	s->backlog_tx -= sqlite3_changes(s->db);
+	return outbox_insert(s, id);
+}
+
 int hv_store_reassign(struct hv_store *s, const char *id,
 		      const char *person_id, const char *new_json)
 {
 	_cleanup_free_ char *old = NULL, *derived = NULL;
 	_cleanup_(cJSON_Deletep) cJSON *parsed = NULL;
 	const cJSON *new_readings = NULL;
-	sqlite3_stmt *st;
 	int r;
 
 	if (!s || !id)
@@ -1481,38 +1593,8 @@ int hv_store_reassign(struct hv_store *s, const char *id,
 			return tx_abort(s, r);
 		new_json = derived;
 	}
-	r = stmt(s, ST_MEAS_REASSIGN, &st);
-	if (r < 0)
-		return tx_abort(s, r);
-	bind_text(st, 1, person_id);
-	bind_text(st, 2, new_json);
-	bind_text(st, 3, id);
-	r = step_done(s, st);
-	if (r < 0)
-		return tx_abort(s, r);
-	if (sqlite3_changes(s->db) == 0) {
-		set_errmsg(s, "no measurement %s", id);
-		return tx_abort(s, -ENOENT);
-	}
-	/* The reading rows follow the new form (re-derived readings). */
-	if (new_readings) {
-		r = replace_readings(s, id, new_readings);
-		if (r < 0)
-			return tx_abort(s, r);
-	}
-	/* A pending publication of the old form is replaced by the new one. */
-	r = stmt(s, ST_OUTBOX_SUPERSEDE, &st);
-	if (r < 0)
-		return tx_abort(s, r);
-	bind_text(st, 1, id);
-	r = step_done(s, st);
-	if (r < 0)
-		return tx_abort(s, r);
-	s->backlog_tx -= sqlite3_changes(s->db);
-	r = outbox_insert(s, id);
-	if (r < 0)
-		return tx_abort(s, r);
-	return tx_commit(s);
+	return tx_finish(s, reassign_rows(s, id, person_id, new_json,
+					  new_readings));
 }
 
 /* --- outbox ----------------------------------------------------------- */
@@ -1631,7 +1713,7 @@ static int mark_delivered_many(struct hv_store *s, const int64_t *seqs,
 		if (r >= 0)
 			s->backlog_tx -= r;
 	}
-	r = r < 0 ? tx_abort(s, r) : tx_commit(s);
+	r = tx_finish(s, r);
 	if (!s->readonly)
 		(void)exec_stmt(s, ST_SYNC_FULL);
 	return r;
@@ -1786,10 +1868,8 @@ static int delete_before_once(struct hv_store *s, enum stmt_id id,
 		return r;
 	sqlite3_bind_int64(st, 1, cutoff);
 	r = step_done(s, st);
-	if (r < 0)
-		return tx_abort(s, r);
 	n = (uint64_t)sqlite3_changes64(s->db);
-	r = tx_commit(s);
+	r = tx_finish(s, r);
 	if (r < 0)
 		return r;
 	if (ret_deleted)
@@ -1915,13 +1995,11 @@ int hv_store_devices_seen(struct hv_store *s, const struct hv_device_info *d,
 	r = tx_stmt(s, ST_DEVICE_SEEN, &st);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; r >= 0 && i < n; i++) {
 		bind_device_seen(st, &d[i]);
 		r = step_done(s, st);
-		if (r < 0)
-			return tx_abort(s, r);
 	}
-	return tx_commit(s);
+	return tx_finish(s, r);
 }
 
 int hv_store_device_get(struct hv_store *s, const char *address,
@@ -2127,10 +2205,8 @@ int hv_store_device_adopt_first(struct hv_store *s, const char *address,
 	bind_text(st, 2, driver);
 	sqlite3_bind_int64(st, 3, now_usec);
 	r = step_done(s, st);
-	if (r < 0)
-		return tx_abort(s, r);
 	adopted = sqlite3_changes(s->db) > 0;
-	r = tx_commit(s);
+	r = tx_finish(s, r);
 	return r < 0 ? r : adopted;
 }
 
@@ -2300,12 +2376,11 @@ int hv_store_people_list(struct hv_store *s, struct hv_person **ret,
 
 	if (!s || !ret || !ret_n)
 		return -EINVAL;
-	r = prepare(s, "SELECT " PERSON_COLUMNS " FROM people ORDER BY id",
-		    &st);
+	r = stmt(s, ST_PEOPLE_LIST, &st);
 	if (r < 0)
 		return r;
-	return collect_rows(s, st, sizeof(**ret), person_from_row,
-			    (void **)ret, ret_n);
+	return collect_cached_rows(s, st, sizeof(**ret), person_from_row,
+				   (void **)ret, ret_n);
 }
 
 struct metric_row {
@@ -2591,35 +2666,29 @@ int hv_store_held_add(struct hv_store *s, const struct hv_held_row *row,
 	r = reserve_check(s);
 	if (r < 0)
 		return r;
-	r = tx_begin(s);
+	r = tx_prepare(s,
+		       "INSERT INTO held (boot_id, rx_boot_usec, address, driver,"
+		       " frame) VALUES (?, ?, ?, ?, ?)",
+		       &st);
 	if (r < 0)
 		return r;
-	r = prepare(s,
-		    "INSERT INTO held (boot_id, rx_boot_usec, address, driver,"
-		    " frame) VALUES (?, ?, ?, ?, ?)",
-		    &st);
-	if (r < 0)
-		return tx_abort(s, r);
 	bind_text(st, 1, row->boot_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)row->rx_boot_usec);
 	bind_text(st, 3, row->address);
 	bind_text(st, 4, row->driver);
 	bind_text(st, 5, row->frame_json);
 	r = held_write(s, st);
-	if (r < 0)
-		return tx_abort(s, r);
 	/* Bounded like the pipeline's queue: the oldest go first. */
-	r = prepare(s,
-		    "DELETE FROM held WHERE seq NOT IN"
-		    " (SELECT seq FROM held ORDER BY seq DESC LIMIT ?)",
-		    &st);
-	if (r < 0)
-		return tx_abort(s, r);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)max_rows);
-	r = held_write(s, st);
-	if (r < 0)
-		return tx_abort(s, r);
-	return tx_commit(s);
+	if (r >= 0)
+		r = prepare(s,
+			    "DELETE FROM held WHERE seq NOT IN"
+			    " (SELECT seq FROM held ORDER BY seq DESC LIMIT ?)",
+			    &st);
+	if (r >= 0) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)max_rows);
+		r = held_write(s, st);
+	}
+	return tx_finish(s, r);
 }
 
 static void read_held(sqlite3_stmt *st, void *dest)
@@ -2674,16 +2743,13 @@ int hv_store_held_remove(struct hv_store *s, int64_t seq, const char *boot_id,
 
 	if (!s || (seq <= 0 && (!boot_id || !address)))
 		return -EINVAL;
-	r = tx_begin(s);
+	r = tx_prepare(s,
+		       seq > 0 ? "DELETE FROM held WHERE seq = ?1" :
+				 "DELETE FROM held WHERE boot_id = ?2"
+				 " AND address = ?3 AND rx_boot_usec = ?4",
+		       &st);
 	if (r < 0)
 		return r;
-	r = prepare(s,
-		    seq > 0 ? "DELETE FROM held WHERE seq = ?1" :
-			      "DELETE FROM held WHERE boot_id = ?2"
-			      " AND address = ?3 AND rx_boot_usec = ?4",
-		    &st);
-	if (r < 0)
-		return tx_abort(s, r);
 	if (seq > 0)
 		sqlite3_bind_int64(st, 1, seq);
 	else {
@@ -2691,18 +2757,10 @@ int hv_store_held_remove(struct hv_store *s, int64_t seq, const char *boot_id,
 		bind_text(st, 3, address);
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)rx_boot_usec);
 	}
-	r = held_write(s, st);
-	if (r < 0)
-		return tx_abort(s, r);
-	return tx_commit(s);
+	return tx_finish(s, held_write(s, st));
 }
 
 /* --- consent (docs/consent.md) ---------------------------------------------- */
-
-#define CONSENT_COLUMNS                                                    \
-	"id, person_id, audience, metrics, granularity = 'daily',"         \
-	" device_details, from_date, recorded_by, recorded_usec,"          \
-	" coalesce(revoked_usec, 0)"
 
 static void consent_from_row(sqlite3_stmt *st, void *dest)
 {
@@ -2826,31 +2884,24 @@ static int renewal_queue(struct hv_store *s, const char *person,
 	return step_finalize(s, st);
 }
 
-int hv_store_consent_grant(struct hv_store *s, const struct hv_consent *c,
-			   int64_t *ret_id)
+/* The grant's statements, in the open transaction: the consent in force
+ * ended, the new one recorded (ret_id), a renewal queued. */
+static int consent_record(struct hv_store *s, const struct hv_consent *c,
+			  int64_t *ret_id)
 {
 	sqlite3_stmt *st;
-	int64_t id;
 	int r;
 
-	if (!s || !c)
-		return -EINVAL;
-	r = check_consent(s, c);
-	if (r < 0)
-		return r;
-	r = tx_begin(s);
-	if (r < 0)
-		return r;
 	r = consent_end(s, c->person, c->audience, c->recorded_usec);
 	if (r < 0)
-		return tx_abort(s, r);
+		return r;
 	r = prepare(s,
 		    "INSERT INTO consent (person_id, audience, metrics,"
 		    " granularity, device_details, from_date, recorded_by,"
 		    " recorded_usec) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 		    &st);
 	if (r < 0)
-		return tx_abort(s, r);
+		return r;
 	bind_text(st, 1, c->person);
 	bind_text(st, 2, c->audience);
 	bind_text(st, 3, c->metrics);
@@ -2863,12 +2914,26 @@ int hv_store_consent_grant(struct hv_store *s, const struct hv_consent *c,
 	if (r == -ENOENT)
 		set_errmsg(s, "no person %s", c->person);
 	if (r < 0)
-		return tx_abort(s, r);
-	id = sqlite3_last_insert_rowid(s->db);
-	r = renewal_queue(s, c->person, c->audience, c->recorded_usec);
+		return r;
+	*ret_id = sqlite3_last_insert_rowid(s->db);
+	return renewal_queue(s, c->person, c->audience, c->recorded_usec);
+}
+
+int hv_store_consent_grant(struct hv_store *s, const struct hv_consent *c,
+			   int64_t *ret_id)
+{
+	int64_t id = 0;
+	int r;
+
+	if (!s || !c)
+		return -EINVAL;
+	r = check_consent(s, c);
 	if (r < 0)
-		return tx_abort(s, r);
-	r = tx_commit(s);
+		return r;
+	r = tx_begin(s);
+	if (r < 0)
+		return r;
+	r = tx_finish(s, consent_record(s, c, &id));
 	if (r < 0)
 		return r;
 	if (ret_id)
@@ -2876,26 +2941,23 @@ int hv_store_consent_grant(struct hv_store *s, const struct hv_consent *c,
 	return 0;
 }
 
-int hv_store_consent_revoke(struct hv_store *s, const char *person,
+/* The revocation's statements, in the open transaction: the consent ended,
+ * the audience's pending rows superseded (ret_dropped), a withdrawal
+ * queued. */
+static int consent_withdraw(struct hv_store *s, const char *person,
 			    const char *audience, int64_t now_usec,
-			    uint64_t *ret_dropped)
+			    int *ret_dropped)
 {
 	sqlite3_stmt *st;
-	int dropped, r;
+	int r;
 
-	if (!s || !fits(person, HV_PERSON_MAX) ||
-	    !fits(audience, HV_AUDIENCE_MAX))
-		return -EINVAL;
-	r = tx_begin(s);
-	if (r < 0)
-		return r;
 	r = consent_end(s, person, audience, now_usec);
 	if (r < 0)
-		return tx_abort(s, r);
+		return r;
 	if (r == 0) {
 		set_errmsg(s, "%s has no consent in force for %s", person,
 			   audience);
-		return tx_abort(s, -ENOENT);
+		return -ENOENT;
 	}
 	/* The measurements stay on the gateway; only this audience's
 	 * queue of them goes. Superseded rather than deleted: one already
@@ -2909,28 +2971,41 @@ int hv_store_consent_revoke(struct hv_store *s, const char *person,
 		    "  WHERE person = ?1)",
 		    &st);
 	if (r < 0)
-		return tx_abort(s, r);
+		return r;
 	bind_text(st, 1, person);
 	bind_text(st, 2, audience);
 	r = step_finalize(s, st);
 	if (r < 0)
-		return tx_abort(s, r);
-	dropped = sqlite3_changes(s->db);
-	s->backlog_tx -= dropped;
+		return r;
+	*ret_dropped = sqlite3_changes(s->db);
+	s->backlog_tx -= *ret_dropped;
 	/* The audience's client clears what it published and says so. */
 	r = prepare(s,
 		    "INSERT INTO withdrawal (person_id, audience, revoked_usec)"
 		    " VALUES (?, ?, ?)",
 		    &st);
 	if (r < 0)
-		return tx_abort(s, r);
+		return r;
 	bind_text(st, 1, person);
 	bind_text(st, 2, audience);
 	sqlite3_bind_int64(st, 3, now_usec);
-	r = step_finalize(s, st);
+	return step_finalize(s, st);
+}
+
+int hv_store_consent_revoke(struct hv_store *s, const char *person,
+			    const char *audience, int64_t now_usec,
+			    uint64_t *ret_dropped)
+{
+	int dropped = 0, r;
+
+	if (!s || !fits(person, HV_PERSON_MAX) ||
+	    !fits(audience, HV_AUDIENCE_MAX))
+		return -EINVAL;
+	r = tx_begin(s);
 	if (r < 0)
-		return tx_abort(s, r);
-	r = tx_commit(s);
+		return r;
+	r = tx_finish(s, consent_withdraw(s, person, audience, now_usec,
+					  &dropped));
 	if (r < 0)
 		return r;
 	if (ret_dropped)
@@ -3037,8 +3112,7 @@ static int scope_covers(struct hv_store *s, const char *id, const char *scope)
 	sqlite3_stmt *st;
 	int rc, r, found = 0;
 
-	r = prepare(s, "SELECT metric FROM readings WHERE measurement_id = ?",
-		    &st);
+	r = stmt(s, ST_READING_METRICS, &st);
 	if (r < 0)
 		return r;
 	bind_text(st, 1, id);
@@ -3047,7 +3121,7 @@ static int scope_covers(struct hv_store *s, const char *id, const char *scope)
 			scope, (const char *)sqlite3_column_text(st, 0));
 	if (!found && rc != SQLITE_DONE)
 		r = sql_fail(s, rc);
-	(void)sqlite3_finalize(st);
+	(void)sqlite3_reset(st);
 	return r < 0 ? r : found;
 }
 
@@ -3057,26 +3131,15 @@ static int audience_row_insert(struct hv_store *s, const char *id,
 	sqlite3_stmt *st;
 	int r;
 
-	r = stmt(s, ST_OUTBOX_INSERT, &st);
+	r = outbox_row_insert(s, id);
 	if (r < 0)
 		return r;
-	bind_text(st, 1, id);
-	sqlite3_bind_int64(st, 2, now_usec());
-	r = step_done(s, st);
-	if (r < 0)
-		return r;
-	r = prepare(s,
-		    "INSERT INTO outbox_audience (seq, audience) VALUES (?, ?)",
-		    &st);
+	r = stmt(s, ST_OUTBOX_AUDIENCE_INSERT, &st);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(s->db));
 	bind_text(st, 2, audience);
-	r = step_finalize(s, st);
-	if (r < 0)
-		return r;
-	s->backlog_tx++;
-	return 0;
+	return step_done(s, st);
 }
 
 /*
@@ -3093,21 +3156,12 @@ static int audience_outbox_insert(struct hv_store *s, const char *id)
 	size_t n = 0;
 	int r;
 
-	r = prepare(s,
-		    "SELECT " CONSENT_COLUMNS " FROM consent"
-		    " WHERE person_id = (SELECT person FROM measurements"
-		    "  WHERE id = ?1 AND person != '')"
-		    " AND revoked_usec IS NULL"
-		    " AND (from_date = '' OR (SELECT time_usec FROM measurements"
-		    "  WHERE id = ?1) >="
-		    "  CAST(strftime('%s', from_date) AS INTEGER) * 1000000)"
-		    " ORDER BY audience",
-		    &st);
+	r = stmt(s, ST_CONSENT_COVERING, &st);
 	if (r < 0)
 		return r;
 	bind_text(st, 1, id);
-	r = collect_rows(s, st, sizeof(*list), consent_from_row,
-			 (void **)&list, &n);
+	r = collect_cached_rows(s, st, sizeof(*list), consent_from_row,
+				(void **)&list, &n);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
@@ -3374,21 +3428,15 @@ int hv_store_pseudonym_secret(struct hv_store *s,
 	if (r == 0) {
 		if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
 			return -errno;
-		r = tx_begin(s);
+		/* Another process may have made one first: keep that one. */
+		r = tx_prepare(s,
+			       "INSERT INTO gateway_secret (name, value)"
+			       " VALUES ('pseudonym', ?) ON CONFLICT (name) DO NOTHING",
+			       &st);
 		if (r < 0)
 			return r;
-		/* Another process may have made one first: keep that one. */
-		r = prepare(s,
-			    "INSERT INTO gateway_secret (name, value)"
-			    " VALUES ('pseudonym', ?) ON CONFLICT (name) DO NOTHING",
-			    &st);
-		if (r < 0)
-			return tx_abort(s, r);
 		sqlite3_bind_blob(st, 1, key, sizeof(key), SQLITE_TRANSIENT);
-		r = step_finalize(s, st);
-		if (r < 0)
-			return tx_abort(s, r);
-		r = tx_commit(s);
+		r = tx_finish(s, step_finalize(s, st));
 		if (r < 0)
 			return r;
 		r = secret_read(s, key);
@@ -3409,19 +3457,16 @@ int hv_store_outbox_drop(struct hv_store *s, int64_t seq)
 
 	if (!s)
 		return -EINVAL;
-	r = tx_begin(s);
+	r = tx_prepare(s,
+		       "DELETE FROM outbox WHERE seq = ? AND state = 'pending'",
+		       &st);
 	if (r < 0)
 		return r;
-	r = prepare(s, "DELETE FROM outbox WHERE seq = ? AND state = 'pending'",
-		    &st);
-	if (r < 0)
-		return tx_abort(s, r);
 	sqlite3_bind_int64(st, 1, seq);
 	r = step_finalize(s, st);
-	if (r < 0)
-		return tx_abort(s, r);
-	s->backlog_tx -= sqlite3_changes(s->db);
-	return tx_commit(s);
+	if (r >= 0)
+		s->backlog_tx -= sqlite3_changes(s->db);
+	return tx_finish(s, r);
 }
 
 /* --- withdrawals to announce -------------------------------------------------- */
@@ -3464,18 +3509,13 @@ int hv_store_withdrawal_done(struct hv_store *s, int64_t id, int64_t now_usec)
 
 	if (!s)
 		return -EINVAL;
-	r = tx_begin(s);
+	r = tx_prepare(s, "UPDATE withdrawal SET done_usec = ? WHERE id = ?",
+		       &st);
 	if (r < 0)
 		return r;
-	r = prepare(s, "UPDATE withdrawal SET done_usec = ? WHERE id = ?", &st);
-	if (r < 0)
-		return tx_abort(s, r);
 	sqlite3_bind_int64(st, 1, now_usec);
 	sqlite3_bind_int64(st, 2, id);
-	r = step_finalize(s, st);
-	if (r < 0)
-		return tx_abort(s, r);
-	return tx_commit(s);
+	return tx_finish(s, step_finalize(s, st));
 }
 
 /* --- daily summaries (docs/consent.md) ------------------------------------------- */

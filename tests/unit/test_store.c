@@ -1693,6 +1693,61 @@ static void test_device_information(void **state)
 	hv_store_close(s);
 }
 
+/* The statements the store keeps prepared run again on every use: what
+ * another connection wrote since (a person, a consent) is seen by the next
+ * reading, as it was when they were prepared per call. */
+static void test_kept_statements_see_other_writers(void **state)
+{
+	const char *const audiences[] = { "clinic" };
+	struct hv_store *s = open_ok(0), *other = open_ok(0);
+	struct hv_person p1 = { .id = "p1" }, *people = NULL;
+	struct hv_consent c = {
+		.person = "p1",
+		.audience = "clinic",
+		.metrics = "all",
+		.recorded_usec = T0,
+	};
+	struct hv_record rec;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(hv_store_set_audiences(s, audiences, 1), 0);
+	assert_int_equal(hv_store_person_add(s, &p1), 0);
+	assert_int_equal(hv_store_people_list(s, &people, &n), 0);
+	assert_int_equal(n, 1);
+	free(people);
+	exec_sql("INSERT INTO people (id) VALUES ('p2')");
+	assert_int_equal(hv_store_people_list(s, &people, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(people[1].id, "p2");
+	free(people);
+
+	/* No consent yet: no row for the audience. */
+	make_record(&rec, "before", T0 + 1, 70);
+	(void)snprintf(rec.person, sizeof(rec.person), "p1");
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	assert_int_equal(hv_store_consent_grant(other, &c, NULL), 0);
+	make_record(&rec, "after", T0 + 2, 70);
+	(void)snprintf(rec.person, sizeof(rec.person), "p1");
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	make_record(&rec, "again", T0 + 3, 71);
+	(void)snprintf(rec.person, sizeof(rec.person), "p1");
+	assert_int_equal(hv_store_add(s, &rec), 1);
+	hv_store_close(other);
+	hv_store_close(s);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox o"
+				   " JOIN outbox_audience a USING (seq)"
+				   " WHERE a.audience = 'clinic'"
+				   " AND o.measurement_id IN ('after', 'again')"),
+			 2);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox"
+				   " WHERE measurement_id = 'before'"),
+			 0);
+	assert_int_equal(query_int("SELECT last_weight_kg FROM people"
+				   " WHERE id = 'p1'"),
+			 71);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1735,6 +1790,7 @@ int main(void)
 		T(test_concurrent_reader),
 		T(test_adopted_devices),
 		T(test_migrate_adopts_assigned_devices),
+		T(test_kept_statements_see_other_writers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
