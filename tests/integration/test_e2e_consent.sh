@@ -196,7 +196,7 @@ expect_hv "consent revoke p-ana community" 0 consent revoke p-ana community "${H
 check "  one waiting row dropped" contains "$out" "1 waiting measurement dropped"
 check "  the community's queue is empty" eval '[ "$(consent_rows community pending)" = 0 ]'
 check "  the measurement stays on the gateway" eval \
-	'[ "$(sqlite3 "$db" "SELECT count(*) FROM measurements")" = 6 ]'
+	'[ "$(sqlite3 -cmd ".timeout 2000" "$db" "SELECT count(*) FROM measurements")" = 6 ]'
 # A replay ends once nothing waits; the withdrawal is kept in the store and
 # announced by the next daemon (no replay: it runs until stopped).
 e2e_check "the replay ended" e2e_wait 20 eval '! kill -0 "$daemon_pid"'
@@ -205,7 +205,7 @@ e2e_daemon
 "$BROKER_SH" start "$tmp/broker2" --port "$port2" >/dev/null || not_ok "community broker back"
 HV_PIDS+=("$(cat "$tmp/broker2/pid")")
 e2e_check "the withdrawal was announced" e2e_wait 20 eval \
-	'[ "$(sqlite3 "$db" "SELECT count(*) FROM withdrawal WHERE done_usec IS NOT NULL")" = 1 ]'
+	'[ "$(sqlite3 -cmd ".timeout 2000" "$db" "SELECT count(*) FROM withdrawal WHERE done_usec IS NOT NULL")" = 1 ]'
 retained "$port2" 'peers/#' "$tmp/peers-retained-after.out"
 e2e_py "the community's retained values are cleared and the notice is there" '
 before = open(os.path.join(tmp, "peers-retained-before.out")).read().splitlines()
@@ -226,7 +226,7 @@ check "the community received nothing more" eval '[ "$(consent_count peers-sub2 
 expect_hv "consent grant p-ana community again" 0 consent grant p-ana community \
 	--metrics weight "${HVC[@]}"
 e2e_check "the new grant was announced" e2e_wait 20 eval \
-	'[ "$(sqlite3 "$db" "SELECT count(*) FROM withdrawal WHERE done_usec IS NOT NULL")" = 2 ]'
+	'[ "$(sqlite3 -cmd ".timeout 2000" "$db" "SELECT count(*) FROM withdrawal WHERE done_usec IS NOT NULL")" = 2 ]'
 retained "$port2" 'peers/#' "$tmp/peers-retained-regrant.out"
 e2e_py "a new subscriber of the community is given no withdrawn notice" '
 after = open(os.path.join(tmp, "peers-retained-after.out")).read().splitlines()
