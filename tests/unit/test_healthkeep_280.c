@@ -55,6 +55,8 @@ static void test_healthkeep_selection(void **state)
 	(void)state;
 	f.name = " healthkeep 280";
 	assert_true(d->claims_device(&f));
+	/* by name, the connection is this driver's */
+	assert_ptr_equal(hv_registry_select(&f), d);
 	f.name = "HealthKe";
 	assert_false(d->claims_device(&f));
 	f.name = NULL;

@@ -71,6 +71,12 @@ static void test_dara2_selection(void **state)
 	(void)state;
 	f.name = "dara 2.0";
 	assert_true(d->claims_device(&f));
+	/* the connection is this driver's, with or without 0xFFF0 listed */
+	assert_ptr_equal(hv_registry_select(&f), d);
+	f.n_service_uuids = 1;
+	f.service_uuids[0] = hv_uuid16(0xFFF0);
+	assert_ptr_equal(hv_registry_select(&f), d);
+	f.n_service_uuids = 0;
 	f.name = "Dara 2.01";
 	assert_false(d->claims_device(&f));
 	f.name = "FITTRACK Dara";

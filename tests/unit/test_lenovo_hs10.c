@@ -60,6 +60,12 @@ static void test_hs10_selection(void **state)
 	assert_true(d->claims_device(&f));
 	f.name = "Lenovo HS10";
 	assert_true(d->claims_device(&f));
+	/* the connection is this driver's, with or without 0xFFF0 listed */
+	assert_ptr_equal(hv_registry_select(&f), d);
+	f.n_service_uuids = 1;
+	f.service_uuids[0] = hv_uuid16(0xFFF0);
+	assert_ptr_equal(hv_registry_select(&f), d);
+	f.n_service_uuids = 0;
 	f.name = " lenovo hs10 ";
 	assert_true(d->claims_device(&f));
 	f.name = "HS100";
