@@ -41,8 +41,8 @@ static const unsigned quirk_set[] = {
 static const char address[] = "C8:0F:10:11:22:33";
 
 struct tally {
-	size_t decoded[64]; /* by hv_drivers[] index */
-	size_t derived[64];
+	size_t decoded[HV_DRIVERS_MAX]; /* by hv_drivers[] index */
+	size_t derived[HV_DRIVERS_MAX];
 	size_t frames;
 };
 
