@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * ALPHA Smart Scale PRO 3 (model SCP-03, a FitDays/icomon scale advertised
- * as "MY_SCALE" with service 0xFFB0; 0xFFB1 write, 0xFFB2 notify). Source:
- * openScale AlphaSmartScalePro3Lib and AlphaSmartScalePro3Handler
- * (android_app/app/src/main/java/com/health/openscale/core/bluetooth/
- * {libs,scales}/AlphaSmartScalePro3*.kt, oliexdev/openScale@d99ae17a,
- * PR #1534, issue #1358), drawn there from HCI captures of the vendor app.
+ * The FitDays "AC 27" protocol on service 0xFFB0 (0xFFB1 write, 0xFFB2
+ * notify), in two of openScale's handlers that are variants of one:
+ *  - ALPHA Smart Scale PRO 3 (model SCP-03, advertised as "MY_SCALE"):
+ *    openScale AlphaSmartScalePro3Lib and AlphaSmartScalePro3Handler
+ *    (android_app/app/src/main/java/com/health/openscale/core/bluetooth/
+ *    {libs,scales}/AlphaSmartScalePro3*.kt, oliexdev/openScale@d99ae17a,
+ *    PR #1534, issue #1358), drawn there from HCI captures of the vendor app;
+ *  - Meditive Smart Scale UIP-50 (advertised as "meditive"): openScale
+ *    MeditiveUip50Handler (.../scales/MeditiveUip50Handler.kt @ 572393c1),
+ *    whose D6 result does not repeat the weight: the settled D5 weight is
+ *    kept for it.
  *
  * Every frame is 20 bytes: AC 27, a body [2..17], the wire type [18] and a
  * checksum [19]: the scale sends sum([2..18]) & 0x1F, the phone writes the
@@ -26,6 +31,9 @@
  *
  * The D6 result is the measurement (final); D5 frames are live even when
  * locked (the result follows); D8 records are final with the scale's clock.
+ * A D6 result with weight 0 (the UIP-50's) takes the last D5 weight, which
+ * the conversation keeps in session.quirks (bit 0 set, grams in bits
+ * 8..25); without one it gives the impedance alone, not final.
  * No body composition: the scale sends none and openScale derives none.
  *
  * The conversation (openScale's onConnected and onNotification, as the
@@ -55,9 +63,14 @@
 #define AP_LOCKED 0x80
 #define AP_GRAMS_MASK 0x3FFFFu
 #define AP_NAME "MY_SCALE"
+#define AP_MEDITIVE "meditive"
 #define AP_SERVICE 0xFFB0
 
-static bool is_alpha_name(const char *name)
+#define AP_QUIRK_KEPT 0x1u
+#define AP_WEIGHT_SHIFT 8
+
+/* The name, blanks around it ignored, is exactly `what` (any case). */
+static bool name_is(const char *name, const char *what)
 {
 	size_t n;
 
@@ -68,7 +81,7 @@ static bool is_alpha_name(const char *name)
 	n = strlen(name);
 	while (n > 0 && name[n - 1] == ' ')
 		n--;
-	return n == strlen(AP_NAME) && hv_name_prefix_ci(name, AP_NAME);
+	return n == strlen(what) && hv_name_prefix_ci(name, what);
 }
 
 /* openScale wants the name and the 0xFFB0 service; a session's own values
@@ -77,7 +90,12 @@ static bool claims_device(const struct hv_frame *f)
 {
 	if (f->n_service_uuids && !hv_frame_has_service(f, AP_SERVICE))
 		return false;
-	return is_alpha_name(f->name);
+	return name_is(f->name, AP_NAME) || name_is(f->name, AP_MEDITIVE);
+}
+
+static uint32_t kept_grams(unsigned quirks)
+{
+	return quirks & AP_QUIRK_KEPT ? (quirks >> AP_WEIGHT_SHIFT) & AP_GRAMS_MASK : 0;
 }
 
 static uint8_t body_sum(const uint8_t *v)
@@ -111,6 +129,7 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	size_t len;
 	const uint8_t *v = hv_frame_value_on(frame, AP_NOTIFY, &len);
 	struct hv_datetime dt;
+	uint32_t grams;
 	unsigned ohm;
 	int r;
 
@@ -124,9 +143,22 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 		r = add_weight(ret, grams_at(v + 3), false);
 		break;
 	case AP_FINAL:
-		r = add_weight(ret, grams_at(v + 8), true);
+		grams = grams_at(v + 8);
+		if (!grams)
+			grams = kept_grams(frame->quirks);
 		ohm = hv_be16(v + 4);
-		if (r >= 0 && ret->final && ohm > 0)
+		if (!grams) {
+			/* No weight to go with it (decoded out of a session). */
+			if (!ohm) {
+				r = hv_measurement_control(ret, "no weight");
+				break;
+			}
+			ret->final = false;
+			r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, ohm);
+			break;
+		}
+		r = add_weight(ret, grams, true);
+		if (r >= 0 && ohm > 0)
 			r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, ohm);
 		break;
 	case AP_RECORD:
@@ -235,6 +267,11 @@ static int on_result(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	if (!scale_frame_ok(v, len))
 		return HV_VALUE_MORE;
+	if (v[AP_TYPE_AT] == AP_LIVE && grams_at(v + 3)) {
+		/* for a result that does not repeat it (UIP-50) */
+		s->quirks = AP_QUIRK_KEPT | grams_at(v + 3) << AP_WEIGHT_SHIFT;
+		return HV_VALUE_MORE;
+	}
 	if (v[AP_TYPE_AT] == AP_RECORD) {
 		s->next_step = ST_ACK_RECORD;
 		return HV_VALUE_GOTO;
@@ -289,13 +326,14 @@ static const struct hv_conversation conversation = {
 	.n_steps = sizeof(steps) / sizeof(steps[0]),
 };
 
-static const char *const models[] = { "ALPHA Smart Scale PRO 3 (SCP-03, \"MY_SCALE\")", NULL };
+static const char *const models[] = { "ALPHA Smart Scale PRO 3 (SCP-03, \"MY_SCALE\")",
+				      "Meditive Smart Scale UIP-50", NULL };
 static const uint16_t characteristics[] = { AP_NOTIFY, 0 };
-static const char *const name_prefixes[] = { AP_NAME, NULL };
+static const char *const name_prefixes[] = { AP_NAME, AP_MEDITIVE, NULL };
 
 const struct hv_driver alpha_scale_pro3_driver = {
 	.id = "alpha_scale_pro3",
-	.name = "ALPHA Smart Scale PRO 3 (0xFFB0, AC 27 frames)",
+	.name = "FitDays AC 27 scales: ALPHA Smart Scale PRO 3, Meditive UIP-50 (0xFFB0)",
 	.models = models,
 	.kind = HV_DRIVER_KIND_SCALE,
 	.match = {

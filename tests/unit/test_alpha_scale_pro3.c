@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * ALPHA Smart Scale PRO 3 tests (driver alpha_scale_pro3). Every scale
- * frame and phone frame here is a capture of the vendor app published in
- * openScale's AlphaSmartScalePro3LibTest.kt (android_app/app/src/test/java/
- * com/health/openscale/core/bluetooth/libs/, oliexdev/openScale@d99ae17a),
- * with the values stated there. Each scale frame is decoded through the
- * whole registry.
+ * ALPHA Smart Scale PRO 3 and Meditive UIP-50 tests (driver
+ * alpha_scale_pro3). Every ALPHA scale frame and phone frame here is a
+ * capture of the vendor app published in openScale's
+ * AlphaSmartScalePro3LibTest.kt (android_app/app/src/test/java/com/health/
+ * openscale/core/bluetooth/libs/, oliexdev/openScale@d99ae17a), with the
+ * values stated there; the two UIP-50 frames are the captures in
+ * MeditiveUip50HandlerTest.kt (.../bluetooth/scales/, @d06550a4). Each
+ * scale frame is decoded through the whole registry.
  */
 #include "tests/unit/scale_frames.h"
 
@@ -17,6 +19,10 @@
 #define FINAL_469 "ac27010001d50180695b8a000000000000" "24d600"
 #define FINAL_NO_Z "ac27010000000180695c98000000000000" "24d619"
 #define RECORD "ac27006ab04ee1806818f6000000010000" "24d81c"
+
+/* UIP-50: a locked D5 weight, and the D6 result without a weight */
+#define UIP50_STABLE "ac27806d8fa60000000000000000000000" "03d51a"
+#define UIP50_RESULT "ac27010002140000000000000000000000" "03d610"
 
 /* After the records' clock (2026-09-20). */
 #define AFTER_CAPTURES 1790000000
@@ -169,6 +175,47 @@ static void test_alpha_session(void **state)
 	sf_assert_final(&r.m[3], AP_ID, 88.970, false);
 }
 
+/*
+ * UIP-50. openScale's test states 102 182 g for the locked D5 frame, but
+ * its handler's layout (the low 18 bits of 6D 8F A6) gives 102 310 g, and
+ * so does this driver's: pinned here at what the layout gives.
+ */
+static void test_uip50(void **state)
+{
+	static const struct sf_value values[] = {
+		{ "ffb2", UIP50_STABLE, HV_CS_NONE },
+		{ "ffb2", UIP50_RESULT, HV_CS_NONE },
+	};
+	const struct hv_driver *d = hv_driver_by_id(AP_ID);
+	struct hv_frame f = { .name = "meditive", .n_service_uuids = 1 };
+	struct hv_measurement m;
+	struct sf_session_run r;
+
+	(void)state;
+	/* openScale: the name with the 0xFFB0 service; not another name */
+	f.service_uuids[0] = hv_uuid16(0xFFB0);
+	assert_ptr_equal(hv_registry_select(&f), d);
+	f.name = "other scale";
+	assert_false(d->claims_device(&f));
+	f.name = "Meditive";
+	f.service_uuids[0] = hv_uuid16(0x181D);
+	assert_false(d->claims_device(&f));
+	hv_test_gatt(&f, "meditive", "ffb2", UIP50_STABLE, HV_CS_NONE);
+	sf_decode_live(&f, &m, AP_ID);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 102.310);
+	/* the result alone: its impedance (532 Ohm), weight 0, not final */
+	hv_test_gatt(&f, "meditive", "ffb2", UIP50_RESULT, HV_CS_NONE);
+	sf_decode_live(&f, &m, AP_ID);
+	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 532);
+	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_WEIGHT));
+	/* in a session the kept weight completes it */
+	sf_replay(&r, AP_ID, "meditive", values, 2);
+	sf_assert_session_done(&r);
+	sf_assert_live(&r.m[0], AP_ID, 102.310);
+	sf_assert_final(&r.m[1], AP_ID, 102.310, false);
+	sf_assert_reading(&r.m[1], HV_METRIC_IMPEDANCE, 532);
+}
+
 /* The encoder's frames decode back; the result is the capture's bytes. */
 static void test_alpha_encoder(void **state)
 {
@@ -208,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_alpha_phone_frames),
 		cmocka_unit_test(test_alpha_session),
 		cmocka_unit_test(test_alpha_encoder),
+		cmocka_unit_test(test_uip50),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
