@@ -66,6 +66,15 @@ static bool claims_device(const struct hv_frame *f)
 	return is_picooc_name(f->name);
 }
 
+/* The advert's 16-byte record (other vendors' records may come first). */
+static const struct hv_manufacturer_data *record(const struct hv_frame *f)
+{
+	for (size_t i = 0; i < f->n_manufacturer_data; i++)
+		if (f->manufacturer_data[i].len == PC_LEN)
+			return &f->manufacturer_data[i];
+	return NULL;
+}
+
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	const struct hv_manufacturer_data *md;
@@ -77,10 +86,10 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	if (frame->has_characteristic || !is_picooc_name(frame->name) ||
 	    frame->n_manufacturer_data == 0)
 		return -ENODEV;
-	md = &frame->manufacturer_data[0];
-	if (md->len != PC_LEN)
+	md = record(frame);
+	if (!md)
 		return hv_measurement_invalid(ret, "manufacturer data of %zu bytes, not %d",
-					      md->len, PC_LEN);
+					      frame->manufacturer_data[0].len, PC_LEN);
 	if (hv_sum8(md->data, PC_LEN) != 0xFF)
 		return hv_measurement_invalid(ret, "checksum 0x%02x", md->data[PC_LEN - 1]);
 	complete = md->data[6] == PC_STATE_COMPLETE;

@@ -65,7 +65,15 @@ static void test_picooc_edits(void **state)
 	sf_decode_invalid(&f, &m, PC_ID);
 	hv_test_mfr(&f, "PICOOC-L", "d049004b4f1e391f0677136087200040");
 	sf_decode_invalid(&f, &m, PC_ID);
-	/* a byte short */
+	/* another vendor's record first: the 16-byte one is read */
+	hv_test_mfr(&f, "PICOOC-L", "4c000215");
+	f.n_manufacturer_data = 2;
+	f.manufacturer_data[1].len = 16;
+	memcpy(f.manufacturer_data[1].data,
+	       "\xd0\x49\x00\x4b\x4f\x1e\x39\x1f\x06\x76\x13\x60\x87\x20\x00\x40", 16);
+	sf_decode_final(&f, &m, PC_ID);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 82.7);
+		/* a byte short */
 	hv_test_mfr(&f, "PICOOC-L", "d049004b4f1e391f06761360872000");
 	sf_decode_invalid(&f, &m, PC_ID);
 	/* other names: not ours, and not claimed */
