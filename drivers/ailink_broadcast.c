@@ -36,14 +36,15 @@
  * and invalid. Only the complete frame is final, and only its impedance is
  * fresh (earlier frames repeat the previous weigh-in's): the others are
  * live weights. Weights in units openScale has not seen, negative or zero
- * weights, and complete weights outside 1..300 kg carry no reading.
- * openScale derives body composition with its own StandardImpedanceLib;
- * this driver keeps the impedance raw.
+ * weights, and complete weights outside 1..300 kg carry no reading. Body
+ * composition, from a complete frame's impedance and a profile: method
+ * "standard_impedance" (openScale's StandardImpedanceLib, as its handler).
  */
 #include <errno.h>
 #include <math.h>
 #include <string.h>
 
+#include "drivers/bodycomp_libs.h"
 #include "drivers/bytes.h"
 #include "drivers/driver.h"
 #include "drivers/vendor_util.h"
@@ -159,6 +160,12 @@ static double scaled_weight(const uint8_t *p)
 	return raw / divisor[(p[2] >> 1) & 0x03];
 }
 
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_standard(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	uint8_t p[AL_PAYLOAD_LEN];
@@ -196,6 +203,8 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	impedance = hv_be16(p + 5);
 	if (complete && impedance > 0) {
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, impedance);
+		if (r >= 0)
+			r = hv_decode_derive(ret, kg, impedance, frame->profile, derive_bodycomp);
 		if (r < 0)
 			return r;
 	}
@@ -265,4 +274,5 @@ const struct hv_driver ailink_broadcast_driver = {
 	.decode = decode,
 	.encode = encode,
 	.claims_device = claims_device,
+	.derive = derive_bodycomp,
 };

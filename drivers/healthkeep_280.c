@@ -22,15 +22,17 @@
  *   [9..10] impedance u16 BE, Ohm (0: none)
  *
  * The rest of the 20-byte final frame (a trailing byte 0x04 in the
- * capture) is not read; no checksum is known. openScale derives body
- * composition with its own StandardImpedanceLib; this driver keeps the
- * impedance raw. The conversation (openScale's onConnected): both
+ * capture) is not read; no checksum is known. Body composition from the
+ * impedance and a profile: method "standard_impedance" (openScale's
+ * StandardImpedanceLib, as its handler; it also clamps fat, water, muscle
+ * and bone to ranges, which the method does not). The conversation (openScale's onConnected): both
  * subscriptions, the person, then wait for the final indication, after
  * which openScale disconnects.
  */
 #include <errno.h>
 #include <math.h>
 
+#include "drivers/bodycomp_libs.h"
 #include "drivers/bytes.h"
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
@@ -77,7 +79,14 @@ static int decode_live(const uint8_t *v, size_t len, struct hv_measurement *ret)
 	return add_weight(ret, v + 6, false);
 }
 
-static int decode_final(const uint8_t *v, size_t len, struct hv_measurement *ret)
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_standard(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
+}
+
+static int decode_final(const uint8_t *v, size_t len, const struct hv_profile *profile,
+			struct hv_measurement *ret)
 {
 	unsigned impedance;
 	int r;
@@ -98,6 +107,9 @@ static int decode_final(const uint8_t *v, size_t len, struct hv_measurement *ret
 	impedance = hv_be16(v + 9);
 	if (impedance > 0) {
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, impedance);
+		if (r >= 0)
+			r = hv_decode_derive(ret, (hv_be16(v + 5) << 8 | v[7]) / 1000.0, impedance,
+					     profile, derive_bodycomp);
 		if (r < 0)
 			return r;
 	}
@@ -113,7 +125,7 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	if ((v = hv_frame_value_on(frame, HK_LIVE, &len)))
 		r = decode_live(v, len, ret);
 	else if ((v = hv_frame_value_on(frame, HK_FINAL, &len)))
-		r = decode_final(v, len, ret);
+		r = decode_final(v, len, frame->profile, ret);
 	else
 		return -ENODEV;
 	return r < 0 ? r : 0;
@@ -232,4 +244,5 @@ const struct hv_driver healthkeep_280_driver = {
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,
+	.derive = derive_bodycomp,
 };

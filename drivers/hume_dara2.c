@@ -24,8 +24,9 @@
  * While the weight settles [1], [2], [5], [6], [7] are zero: a live
  * weight; once any of them is set the frame is locked (final), and the
  * scale repeats it. openScale keeps the impedance only in 300..900 Ohm
- * (a rushed step-on gave 25.8 Ohm) and derives body composition with its
- * own StandardImpedanceLib: this driver keeps the plausible impedance raw.
+ * (a rushed step-on gave 25.8 Ohm) and derives body composition from it
+ * with its StandardImpedanceLib: here method "standard_impedance", from a
+ * locked frame's plausible impedance and a profile.
  * The conversation (openScale's onConnected): the user set-up with the
  * unit kg (activity 0: the profile has none), notifications, then wait for
  * a locked frame.
@@ -34,6 +35,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "drivers/bodycomp_libs.h"
 #include "drivers/bytes.h"
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
@@ -61,6 +63,12 @@ static bool claims_device(const struct hv_frame *f)
 static bool is_locked(const uint8_t *v)
 {
 	return (v[1] | v[2] | v[5] | v[6] | v[7]) != 0;
+}
+
+/* Body composition from what decode() kept (driver.h, derive). */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	return hv_bodycomp_standard(p, m->bia.weight_kg, m->bia.impedance_ohm, m);
 }
 
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
@@ -91,6 +99,9 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	ohm = hv_be16(v + 1) / 100.0;
 	if (ret->final && ohm >= HD_OHM_MIN && ohm <= HD_OHM_MAX) {
 		r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, ohm);
+		if (r >= 0)
+			r = hv_decode_derive(ret, centi_kg / 100.0, ohm, frame->profile,
+					     derive_bodycomp);
 		if (r < 0)
 			return r;
 	}
@@ -194,4 +205,5 @@ const struct hv_driver hume_dara2_driver = {
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,
+	.derive = derive_bodycomp,
 };

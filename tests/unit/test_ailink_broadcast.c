@@ -42,6 +42,10 @@ static void test_ailink_fixtures(void **state)
 	sf_decode_final(&f, &m, AL_ID);
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 70.0);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500);
+	/* with a profile: method standard_impedance, as openScale derives */
+	f.profile = &sf_male44;
+	sf_decode_final(&f, &m, AL_ID);
+	assert_string_equal(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT), "standard_impedance");
 	/* an earlier step-on: 68.4 kg */
 	al_advert(&f, COMPLETED_684, true);
 	sf_decode_final(&f, &m, AL_ID);
@@ -56,7 +60,9 @@ static void test_ailink_fixtures(void **state)
 	sf_decode_control(&f, &m, AL_ID);
 	/* complete with the BIA pass failed: the weight, no impedance */
 	al_advert(&f, NO_IMPEDANCE, true);
+	f.profile = &sf_male44;
 	sf_decode_final(&f, &m, AL_ID);
+	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_FAT_PERCENT));
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 70.0);
 	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
 }

@@ -25,6 +25,11 @@ static void test_healthkeep_frames(void **state)
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 116.40);
 	sf_assert_reading(&m, HV_METRIC_HEART_RATE, 68);
 	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 357);
+	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_FAT_PERCENT));
+	/* with a profile: method standard_impedance, as openScale derives */
+	f.profile = &sf_male44;
+	sf_decode_final(&f, &m, HK_ID);
+	assert_string_equal(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT), "standard_impedance");
 	/* live, the weight one byte further along */
 	hv_test_gatt(&f, "Healthkeep", "ffb2", LIVE, HV_CS_NONE);
 	sf_decode_live(&f, &m, HK_ID);

@@ -45,6 +45,16 @@ static void test_dara2_captures(void **state)
 	assert_locked(LOCKED_3, 86.85, 501.95);
 	assert_locked(LOCKED_4, 86.95, 501.95);
 	assert_locked(LOCKED_5, 86.90, 450.75);
+	/* with a profile: method standard_impedance, as openScale derives;
+	 * not from the implausible 25.80 Ohm */
+	hv_test_gatt(&f, HD_NAME, "fff4", LOCKED_5, HV_CS_NONE);
+	f.profile = &sf_male44;
+	sf_decode_final(&f, &m, HD_ID);
+	assert_string_equal(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT), "standard_impedance");
+	hv_test_gatt(&f, HD_NAME, "fff4", LOCKED_1, HV_CS_NONE);
+	f.profile = &sf_male44;
+	sf_decode_final(&f, &m, HD_ID);
+	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_FAT_PERCENT));
 	hv_test_gatt(&f, HD_NAME, "fff4", LIVE, HV_CS_NONE);
 	sf_decode_live(&f, &m, HD_ID);
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 86.70);
