@@ -60,8 +60,13 @@ static void test_healthkeep_selection(void **state)
 	(void)state;
 	f.name = " healthkeep 280";
 	assert_true(d->claims_device(&f));
-	/* by name, the connection is this driver's */
+	/* by name, the connection is this driver's, also with the 0xFFB0
+	 * service lefu_icomon takes from others */
 	assert_ptr_equal(hv_registry_select(&f), d);
+	f.n_service_uuids = 1;
+	f.service_uuids[0] = hv_uuid16(0xFFB0);
+	assert_ptr_equal(hv_registry_select(&f), d);
+	f.n_service_uuids = 0;
 	f.name = "HealthKe";
 	assert_false(d->claims_device(&f));
 	f.name = NULL;
