@@ -41,8 +41,8 @@ static const unsigned quirk_set[] = {
 static const char address[] = "C8:0F:10:11:22:33";
 
 struct tally {
-	size_t decoded[64]; /* by hv_drivers[] index */
-	size_t derived[64];
+	size_t decoded[HV_DRIVERS_MAX]; /* by hv_drivers[] index */
+	size_t derived[HV_DRIVERS_MAX];
 	size_t frames;
 };
 
@@ -152,6 +152,13 @@ static void present(size_t di, const uint8_t *data, size_t len,
 				};
 				f.manufacturer_data[0].len = len;
 				memcpy(f.manufacturer_data[0].data, data, len);
+				/* with the services the driver's adverts list
+				 * (AiLink: 0xF0A0) */
+				for (size_t s = 0; mt->services && mt->services[s] &&
+						   s < HV_FRAME_SERVICE_UUIDS_MAX;
+				     s++)
+					f.service_uuids[f.n_service_uuids++] =
+						hv_uuid16(mt->services[s]);
 				check_frame(di, &f, t);
 			}
 		}

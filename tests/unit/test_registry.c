@@ -410,6 +410,14 @@ static const char *const names[] = {
 	"01257B0123",
 	"00376B251016AA",
 	"Relaxmedic",
+	"EL1",
+	"PICOOC-L",
+	"HS10",
+	"Lenovo HS10",
+	"Healthkeep",
+	"Dara 2.0",
+	"Body Pod 2",
+	"MY_SCALE",
 };
 
 static const char *const addresses[] = { NULL, "AA:BB:CC:DD:EE:FF",

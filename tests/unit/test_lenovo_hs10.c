@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Lenovo HS10 tests (driver lenovo_hs10). The stored record and the names
+ * are openScale's LenovoHS10HandlerTest.kt
+ * (android_app/app/src/test/java/com/health/openscale/core/bluetooth/
+ * scales/, oliexdev/openScale@1d1b9f08), with the values stated there;
+ * the other records are written from the layout in the driver's header.
+ */
+#include "tests/unit/scale_frames.h"
+
+#define HS_ID "lenovo_hs10"
+
+/* 2023-07-31 15:30:59, 73.6 kg, 4730 Ohm (openScale's test record) */
+#define RECORD "671f0f1e3bf2e07a1200"
+/* 2024-03-02 07:05:00, 81.2 kg (0x32C), 512 Ohm */
+#define RECORD_2 "7302070500f32c000200"
+#define END "f200"
+
+static void test_hs10_record(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	hv_test_gatt(&f, "HS10", "fff4", RECORD, HV_CS_NONE);
+	f.now = SF_NOW;
+	sf_decode_final(&f, &m, HS_ID);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 73.6);
+	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 4730);
+	sf_assert_device_time(&m, 2023, 7, 31, 15, 30);
+	assert_int_equal(m.device_time.second, 59);
+	/* the end marker is a protocol frame; ten zero bytes are no record */
+	hv_test_gatt(&f, "HS10", "fff4", END, HV_CS_NONE);
+	sf_decode_control(&f, &m, HS_ID);
+	hv_test_gatt(&f, "HS10", "fff4", "00000000000000000000", HV_CS_NONE);
+	sf_decode_invalid(&f, &m, HS_ID);
+	/* month 13; a type nibble other than 0xF; a zero weight */
+	hv_test_gatt(&f, "HS10", "fff4", "6d1f0f1e3bf2e07a1200", HV_CS_NONE);
+	sf_decode_invalid(&f, &m, HS_ID);
+	hv_test_gatt(&f, "HS10", "fff4", "671f0f1e3be2e07a1200", HV_CS_NONE);
+	sf_decode_invalid(&f, &m, HS_ID);
+	hv_test_gatt(&f, "HS10", "fff4", "671f0f1e3bf0007a1200", HV_CS_NONE);
+	sf_decode_invalid(&f, &m, HS_ID);
+	/* two records in one value, or a cut one: not split here */
+	hv_test_gatt(&f, "HS10", "fff4", RECORD RECORD, HV_CS_NONE);
+	sf_decode_invalid(&f, &m, HS_ID);
+	hv_test_gatt(&f, "HS10", "fff4", "671f0f1e3bf2e0", HV_CS_NONE);
+	sf_decode_invalid(&f, &m, HS_ID);
+}
+
+/* openScale's selection test: by name, with no or a compatible service. */
+static void test_hs10_selection(void **state)
+{
+	const struct hv_driver *d = hv_driver_by_id(HS_ID);
+	struct hv_frame f = { 0 };
+	struct hv_measurement m;
+
+	(void)state;
+	f.name = "HS10";
+	assert_true(d->claims_device(&f));
+	f.name = "Lenovo HS10";
+	assert_true(d->claims_device(&f));
+	/* the connection is this driver's, with or without 0xFFF0 listed */
+	assert_ptr_equal(hv_registry_select(&f), d);
+	f.n_service_uuids = 1;
+	f.service_uuids[0] = hv_uuid16(0xFFF0);
+	assert_ptr_equal(hv_registry_select(&f), d);
+	f.n_service_uuids = 0;
+	f.name = " lenovo hs10 ";
+	assert_true(d->claims_device(&f));
+	f.name = "HS100";
+	assert_false(d->claims_device(&f));
+	f.name = "XHS10";
+	assert_false(d->claims_device(&f));
+	f.name = NULL;
+	assert_false(d->claims_device(&f));
+	/* a service list without 0xFFF0 (openScale: a random UUID) */
+	f.name = "HS10";
+	f.n_service_uuids = 1;
+	f.service_uuids[0] = hv_uuid16(0x181D);
+	assert_false(d->claims_device(&f));
+	f.service_uuids[0] = hv_uuid16(0xFFF0);
+	assert_true(d->claims_device(&f));
+	/* the record on the shared 0xFFF4 under another name is not ours */
+	hv_test_gatt(&f, "Chipsea-BLE", "fff4", RECORD, HV_CS_NONE);
+	hv_test_decode(&f, &m);
+	sf_assert_not_driver(&m, HS_ID);
+}
+
+/*
+ * The session: F2 00, two records, the end marker, F2 01 (clear), then a
+ * new weighing ends it. With no records the clear is skipped: one step
+ * fewer.
+ */
+static void test_hs10_session(void **state)
+{
+	static const struct sf_value with_records[] = {
+		{ "fff4", RECORD, HV_CS_NONE },
+		{ "fff4", RECORD_2, HV_CS_NONE },
+		{ "fff4", END, HV_CS_NONE },
+		{ "fff4", RECORD_2, HV_CS_NONE },
+	};
+	static const struct sf_value without[] = {
+		{ "fff4", END, HV_CS_NONE },
+		{ "fff4", RECORD_2, HV_CS_NONE },
+	};
+	struct sf_session_run a, b;
+
+	(void)state;
+	sf_assert_step_bytes(HS_ID, "request the stored records", "f200");
+	sf_assert_step_bytes(HS_ID, "clear the records read", "f201");
+	sf_replay(&a, HS_ID, "HS10", with_records, 4);
+	sf_assert_session_done(&a);
+	sf_assert_final(&a.m[0], HS_ID, 73.6, false);
+	sf_assert_final(&a.m[1], HS_ID, 81.2, false);
+	sf_assert_reading(&a.m[1], HV_METRIC_IMPEDANCE, 512);
+	sf_assert_device_time(&a.m[1], 2024, 3, 2, 7, 5);
+	sf_assert_control(&a.m[2], HS_ID);
+	sf_assert_final(&a.m[3], HS_ID, 81.2, false);
+	sf_replay(&b, HS_ID, "HS10", without, 2);
+	sf_assert_session_done(&b);
+	assert_int_equal(a.c.transitions, b.c.transitions + 1);
+}
+
+/* The encoder's records decode back to what was encoded. */
+static void test_hs10_encoder_roundtrip(void **state)
+{
+	static const enum hv_metric wz[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_IMPEDANCE };
+	static const double rec[] = { 73.6, 4730 };
+	static const double heavy[] = { 299.9, 0x123456 };
+
+	(void)state;
+	sf_roundtrip(HS_ID, "HS10", true, wz, rec, 2, 0);
+	sf_roundtrip(HS_ID, "Lenovo HS10", true, wz, heavy, 2, 0);
+}
+
+/* The encoder writes openScale's record from its values and date. */
+static void test_hs10_encoder_record(void **state)
+{
+	const struct hv_driver *d = hv_driver_by_id(HS_ID);
+	struct hv_measurement in;
+	struct hv_frame f, want;
+
+	(void)state;
+	sf_weight_measurement(&in, HS_ID, true, 73.6, 4730);
+	in.has_raw_device_time = true;
+	in.raw_device_time = (struct hv_datetime){ 2023, 7, 31, 15, 30, 59 };
+	assert_int_equal(d->encode(&in, NULL, &f), 0);
+	hv_test_gatt(&want, NULL, "fff4", RECORD, HV_CS_NONE);
+	assert_int_equal(f.value_len, want.value_len);
+	assert_memory_equal(f.value, want.value, want.value_len);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hs10_record),
+		cmocka_unit_test(test_hs10_selection),
+		cmocka_unit_test(test_hs10_session),
+		cmocka_unit_test(test_hs10_encoder_roundtrip),
+		cmocka_unit_test(test_hs10_encoder_record),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
