@@ -105,16 +105,13 @@ static void test_ailink_rejects(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_ailink_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric wz[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_IMPEDANCE };
-	static const double done[] = { 70.0, 500 };
-	static const double heavy[] = { 181.3, 612 };
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double settling[] = { 69.8 };
 
 	(void)state;
-	sf_roundtrip(AL_ID, "EL1", true, wz, done, 2, 0);
-	sf_roundtrip(AL_ID, NULL, true, wz, heavy, 2, 0);
-	sf_roundtrip(AL_ID, "EL1", false, w, settling, 1, 0);
+	SF_ROUNDTRIP(AL_ID, "EL1", true, 0, { HV_METRIC_BODY_WEIGHT, 70.0 },
+		     { HV_METRIC_IMPEDANCE, 500 });
+	SF_ROUNDTRIP(AL_ID, NULL, true, 0, { HV_METRIC_BODY_WEIGHT, 181.3 },
+		     { HV_METRIC_IMPEDANCE, 612 });
+	SF_ROUNDTRIP(AL_ID, "EL1", false, 0, { HV_METRIC_BODY_WEIGHT, 69.8 });
 }
 
 int main(void)

@@ -219,20 +219,17 @@ static void test_uip50(void **state)
 /* The encoder's frames decode back; the result is the capture's bytes. */
 static void test_alpha_encoder(void **state)
 {
-	static const enum hv_metric wz[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_IMPEDANCE };
-	static const double result[] = { 88.970, 469 };
-	static const double heavy[] = { 150.0, 512 };
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double kg[] = { 61.560 };
 	const struct hv_driver *d = hv_driver_by_id(AP_ID);
 	struct hv_measurement in;
 	struct hv_frame f, want;
 
 	(void)state;
-	sf_roundtrip(AP_ID, AP_NAME, true, wz, result, 2, 0);
-	sf_roundtrip(AP_ID, AP_NAME, true, wz, heavy, 2, 0);
-	sf_roundtrip(AP_ID, AP_NAME, false, w, kg, 1, 0);
-	sf_roundtrip(AP_ID, AP_NAME, true, w, kg, 1, 0);
+	SF_ROUNDTRIP(AP_ID, AP_NAME, true, 0, { HV_METRIC_BODY_WEIGHT, 88.970 },
+		     { HV_METRIC_IMPEDANCE, 469 });
+	SF_ROUNDTRIP(AP_ID, AP_NAME, true, 0, { HV_METRIC_BODY_WEIGHT, 150.0 },
+		     { HV_METRIC_IMPEDANCE, 512 });
+	SF_ROUNDTRIP(AP_ID, AP_NAME, false, 0, { HV_METRIC_BODY_WEIGHT, 61.560 });
+	SF_ROUNDTRIP(AP_ID, AP_NAME, true, 0, { HV_METRIC_BODY_WEIGHT, 61.560 });
 	sf_weight_measurement(&in, AP_ID, true, 88.970, 469);
 	assert_int_equal(d->encode(&in, NULL, &f), 0);
 	hv_test_gatt(&want, NULL, "ffb2", FINAL_469, HV_CS_NONE);

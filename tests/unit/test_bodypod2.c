@@ -125,15 +125,12 @@ static void test_bodypod2_session(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_bodypod2_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double kg[] = { 92.97 };
-	static const enum hv_metric wz[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_IMPEDANCE };
-	static const double both[] = { 92.97, 560.1 };
 
 	(void)state;
-	sf_roundtrip(BP_ID, BP_NAME, true, w, kg, 1, 0);
-	sf_roundtrip(BP_ID, BP_NAME, false, w, kg, 1, 0);
-	sf_roundtrip(BP_ID, BP_NAME, true, wz, both, 2, KEPT);
+	SF_ROUNDTRIP(BP_ID, BP_NAME, true, 0, { HV_METRIC_BODY_WEIGHT, 92.97 });
+	SF_ROUNDTRIP(BP_ID, BP_NAME, false, 0, { HV_METRIC_BODY_WEIGHT, 92.97 });
+	SF_ROUNDTRIP(BP_ID, BP_NAME, true, KEPT, { HV_METRIC_BODY_WEIGHT, 92.97 },
+		     { HV_METRIC_IMPEDANCE, 560.1 });
 }
 
 int main(void)

@@ -123,15 +123,13 @@ static void test_ssw526_session(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_ssw526_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double kg[] = { 74.370 };
 	const struct hv_driver *d = hv_driver_by_id(DT_ID);
 	struct hv_measurement in;
 	struct hv_frame f, want;
 
 	(void)state;
-	sf_roundtrip(DT_ID, DT_NAME, true, w, kg, 1, 0);
-	sf_roundtrip(DT_ID, DT_NAME, false, w, kg, 1, 0);
+	SF_ROUNDTRIP(DT_ID, DT_NAME, true, 0, { HV_METRIC_BODY_WEIGHT, 74.370 });
+	SF_ROUNDTRIP(DT_ID, DT_NAME, false, 0, { HV_METRIC_BODY_WEIGHT, 74.370 });
 	sf_weight_measurement(&in, DT_ID, true, 74.370, 0);
 	assert_int_equal(d->encode(&in, NULL, &f), 0);
 	hv_test_gatt(&want, NULL, "ffb2", STABLE_74, HV_CS_NONE);

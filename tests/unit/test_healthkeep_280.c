@@ -109,15 +109,15 @@ static void test_healthkeep_encoder_roundtrip(void **state)
 	static const enum hv_metric all[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_HEART_RATE,
 					      HV_METRIC_IMPEDANCE };
 	static const double capture[] = { 116.40, 68, 357 };
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double live[] = { 80.125 };
 	const struct hv_driver *d = hv_driver_by_id(HK_ID);
 	struct hv_measurement in;
 	struct hv_frame f, want;
 
 	(void)state;
-	sf_roundtrip(HK_ID, "Healthkeep", true, all, capture, 3, 0);
-	sf_roundtrip(HK_ID, "Healthkeep", false, w, live, 1, 0);
+	SF_ROUNDTRIP(HK_ID, "Healthkeep", true, 0, { HV_METRIC_BODY_WEIGHT, 116.40 },
+		     { HV_METRIC_HEART_RATE, 68 },
+		     { HV_METRIC_IMPEDANCE, 357 });
+	SF_ROUNDTRIP(HK_ID, "Healthkeep", false, 0, { HV_METRIC_BODY_WEIGHT, 80.125 });
 	/* and writes the capture for the capture's values */
 	hv_measurement_init(&in, HK_ID);
 	in.final = true;

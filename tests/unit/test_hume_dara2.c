@@ -127,15 +127,12 @@ static void test_dara2_session(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_dara2_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric wz[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_IMPEDANCE };
-	static const double locked[] = { 86.90, 450.75 };
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double kg[] = { 86.70 };
 
 	(void)state;
-	sf_roundtrip(HD_ID, HD_NAME, true, wz, locked, 2, 0);
-	sf_roundtrip(HD_ID, HD_NAME, true, w, kg, 1, 0);
-	sf_roundtrip(HD_ID, HD_NAME, false, w, kg, 1, 0);
+	SF_ROUNDTRIP(HD_ID, HD_NAME, true, 0, { HV_METRIC_BODY_WEIGHT, 86.90 },
+		     { HV_METRIC_IMPEDANCE, 450.75 });
+	SF_ROUNDTRIP(HD_ID, HD_NAME, true, 0, { HV_METRIC_BODY_WEIGHT, 86.70 });
+	SF_ROUNDTRIP(HD_ID, HD_NAME, false, 0, { HV_METRIC_BODY_WEIGHT, 86.70 });
 }
 
 int main(void)

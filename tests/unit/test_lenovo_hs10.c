@@ -125,13 +125,12 @@ static void test_hs10_session(void **state)
 /* The encoder's records decode back to what was encoded. */
 static void test_hs10_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric wz[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_IMPEDANCE };
-	static const double rec[] = { 73.6, 4730 };
-	static const double heavy[] = { 299.9, 0x123456 };
 
 	(void)state;
-	sf_roundtrip(HS_ID, "HS10", true, wz, rec, 2, 0);
-	sf_roundtrip(HS_ID, "Lenovo HS10", true, wz, heavy, 2, 0);
+	SF_ROUNDTRIP(HS_ID, "HS10", true, 0, { HV_METRIC_BODY_WEIGHT, 73.6 },
+		     { HV_METRIC_IMPEDANCE, 4730 });
+	SF_ROUNDTRIP(HS_ID, "Lenovo HS10", true, 0, { HV_METRIC_BODY_WEIGHT, 299.9 },
+		     { HV_METRIC_IMPEDANCE, 0x123456 });
 }
 
 /* The encoder writes openScale's record from its values and date. */

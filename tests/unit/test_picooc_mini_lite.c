@@ -94,16 +94,13 @@ static void test_picooc_edits(void **state)
 /* The encoder's frames decode back to what was encoded. */
 static void test_picooc_encoder_roundtrip(void **state)
 {
-	static const enum hv_metric wz[] = { HV_METRIC_BODY_WEIGHT, HV_METRIC_IMPEDANCE };
-	static const double done[] = { 82.7, 496.0 };
-	static const double other[] = { 151.35, 612.3 };
-	static const enum hv_metric w[] = { HV_METRIC_BODY_WEIGHT };
-	static const double settling[] = { 81.55 };
 
 	(void)state;
-	sf_roundtrip(PC_ID, "PICOOC-L", true, wz, done, 2, 0);
-	sf_roundtrip(PC_ID, "PICOOC-L", true, wz, other, 2, 0);
-	sf_roundtrip(PC_ID, "PICOOC-L", false, w, settling, 1, 0);
+	SF_ROUNDTRIP(PC_ID, "PICOOC-L", true, 0, { HV_METRIC_BODY_WEIGHT, 82.7 },
+		     { HV_METRIC_IMPEDANCE, 496.0 });
+	SF_ROUNDTRIP(PC_ID, "PICOOC-L", true, 0, { HV_METRIC_BODY_WEIGHT, 151.35 },
+		     { HV_METRIC_IMPEDANCE, 612.3 });
+	SF_ROUNDTRIP(PC_ID, "PICOOC-L", false, 0, { HV_METRIC_BODY_WEIGHT, 81.55 });
 }
 
 /* The encoder reproduces capture C from its reading (address aside). */
