@@ -40,10 +40,11 @@
  * composition frame, when one comes, is one more (its weight left out).
  *
  * The conversation answers the handshake with the time, pushes the
- * profile 100 ms later (the CQ never asks for it), acknowledges every
- * frame the scale repeats until acknowledged, and waits up to 8 s after
- * the last of them (openScale's settle window) before hanging up; the
- * scale usually hangs up first.
+ * profile 100 ms later (the CQ never asks for it; a frame arriving in
+ * that pause is acknowledged after it), acknowledges every frame the
+ * scale repeats until acknowledged, and waits up to 8 s after the last
+ * of them (openScale's settle window) before hanging up; the scale
+ * usually hangs up first.
  */
 #include <errno.h>
 #include <string.h>
@@ -299,7 +300,8 @@ static bool claims_device(const struct hv_frame *f)
 
 /* --- conversation --------------------------------------------------------- */
 
-/* scratch[0]: the opcode to answer; scratch[1]: flags below */
+/* scratch[0]: the opcode to answer; scratch[1]: flags below; scratch[2]:
+ * a frame that came during a pause, acknowledged after the profile */
 #define SC_NEW_PREFIX 0x1u
 #define SC_PROFILE_SENT 0x2u
 
@@ -356,20 +358,53 @@ static int pl_profile(const struct hv_session *s, uint8_t *buf, size_t size,
 	return 0;
 }
 
+/* The frame acknowledged during a pause, or none (-ENODATA: skipped). */
+static int pl_pending_ack(const struct hv_session *s, uint8_t *buf, size_t size,
+			  size_t *ret_len)
+{
+	if (size < 3)
+		return -ENOSPC;
+	if (!s->scratch[2])
+		return -ENODATA;
+	buf[0] = prefix(s);
+	buf[1] = 0x03;
+	buf[2] = (uint8_t)s->scratch[2];
+	*ret_len = 3;
+	return 0;
+}
+
 enum {
 	ST_TIME_FIRST = 2,
-	ST_SETTLE = 5,
-	ST_ACK = 6,
-	ST_TIME_AGAIN = 8,
-	ST_PROFILE_REQUEST = 10,
-	ST_END = 14,
+	ST_SETTLE = 6,
+	ST_ACK = 7,
+	ST_TIME_AGAIN = 9,
+	ST_PROFILE_REQUEST = 11,
+	ST_END = 16,
 };
+
+static bool needs_ack(uint8_t op)
+{
+	switch (op) {
+	case OP_COMPOSITION:
+	case OP_HISTORY:
+	case OP_HISTORY_DONE:
+	case OP_WEIGHT:
+	case OP_WEIGHT_NEW:
+	case OP_HEART_RATE:
+	case OP_MULTI_FREQ_BIA:
+	case OP_BALANCE_TEST:
+		return true;
+	default:
+		return false;
+	}
+}
 
 /* Every frame the scale sends: the time answered (the profile after the
  * first handshake), a profile request answered, the others acknowledged;
  * low battery and unknown opcodes are not. */
 static int on_frame(struct hv_session *s, const uint8_t *v, size_t len)
 {
+	s->scratch[2] = 0;
 	if (len < 1)
 		return HV_VALUE_MORE;
 	switch (v[0]) {
@@ -398,27 +433,24 @@ static int on_frame(struct hv_session *s, const uint8_t *v, size_t len)
 		s->scratch[1] |= SC_PROFILE_SENT;
 		s->next_step = ST_PROFILE_REQUEST;
 		return HV_VALUE_GOTO;
-	case OP_COMPOSITION:
-	case OP_HISTORY:
-	case OP_HISTORY_DONE:
-	case OP_WEIGHT:
-	case OP_WEIGHT_NEW:
-	case OP_HEART_RATE:
-	case OP_MULTI_FREQ_BIA:
-	case OP_BALANCE_TEST:
+	default:
+		if (!needs_ack(v[0]))
+			return HV_VALUE_MORE;
 		s->next_step = ST_ACK;
 		return HV_VALUE_GOTO;
-	default:
-		return HV_VALUE_MORE;
 	}
 }
 
-/* The pause the vendor app leaves before the profile. */
+/* The pause the vendor app leaves before the profile: a frame the scale
+ * sends meanwhile is acknowledged after it (the last such frame; the
+ * scale repeats the others). */
 static int on_pause(struct hv_session *s, const uint8_t *v, size_t len)
 {
-	(void)s;
-	(void)v;
-	(void)len;
+	if (len >= 1 && needs_ack(v[0])) {
+		if (v[0] == OP_WEIGHT_NEW)
+			s->scratch[1] |= SC_NEW_PREFIX;
+		s->scratch[2] = v[0];
+	}
 	return HV_VALUE_MORE;
 }
 
@@ -429,6 +461,9 @@ static int on_pause(struct hv_session *s, const uint8_t *v, size_t len)
 		      .on_value = on_pause, .timeout_ms = 100, \
 		      .flags = HV_STEP_OPTIONAL, .what = text }
 /* The settle window: quiet for 8 s, or the scale hung up: done. */
+#define PENDING_ACK(text) { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "fff2", \
+			    .payload = pl_pending_ack, .flags = HV_STEP_OPTIONAL, \
+			    .what = text }
 #define SETTLE(text) { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "fff1", \
 		       .on_value = on_frame, .timeout_ms = 8000, \
 		       .on_fail = ST_END, .what = text }
@@ -442,16 +477,18 @@ static const struct hv_step steps[] = {
 	/* 2 */ WR(pl_time, "time (0x3A)"),
 	/* 3 */ PAUSE("pause before the profile"),
 	/* 4 */ WR(pl_profile, "profile (0x31)"),
-	/* 5 */ SETTLE("frames until the settle window passes"),
-	/* 6 */ WR(pl_ack, "acknowledgement"),
-	/* 7 */ SETTLE("frames after an acknowledgement"),
-	/* 8 */ WR(pl_time, "time again (0x3A or 0x35)"),
-	/* 9 */ SETTLE("frames after the time"),
-	/* 10 */ WR(pl_ack, "profile request acknowledged (0x30)"),
-	/* 11 */ PAUSE("pause before the requested profile"),
-	/* 12 */ WR(pl_profile, "requested profile (0x31)"),
-	/* 13 */ SETTLE("frames after the requested profile"),
-	/* 14 */ { .op = HV_STEP_END, .what = "done" },
+	/* 5 */ PENDING_ACK("held acknowledgement (a frame in the pause)"),
+	/* 6 */ SETTLE("frames until the settle window passes"),
+	/* 7 */ WR(pl_ack, "acknowledgement"),
+	/* 8 */ SETTLE("frames after an acknowledgement"),
+	/* 9 */ WR(pl_time, "time again (0x3A or 0x35)"),
+	/* 10 */ SETTLE("frames after the time"),
+	/* 11 */ WR(pl_ack, "profile request acknowledged (0x30)"),
+	/* 12 */ PAUSE("pause before the requested profile"),
+	/* 13 */ WR(pl_profile, "requested profile (0x31)"),
+	/* 14 */ PENDING_ACK("held acknowledgement (a frame in the second pause)"),
+	/* 15 */ SETTLE("frames after the requested profile"),
+	/* 16 */ { .op = HV_STEP_END, .what = "done" },
 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == ST_END + 1,

@@ -153,6 +153,7 @@ static void test_picooc_conversation(void **state)
 	const struct hv_driver *d = hv_driver_by_id("picooc");
 	const struct hv_step *handshake, *settle, *pause, *st;
 	struct hv_session s = sf_session("PICOOC-CQ");
+	char out[16];
 	size_t end;
 
 	(void)state;
@@ -189,6 +190,10 @@ static void test_picooc_conversation(void **state)
 	s.profile.height_m = 2.50;
 	hv_test_assert_payload("picooc", "profile (0x31)", &s, "310601" "01ff18");
 
+	/* nothing came in the pause: no held acknowledgement */
+	assert_int_equal(hv_test_payload("picooc", "held acknowledgement", &s, out,
+					 sizeof(out)),
+			 -ENODATA);
 	/* every frame the scale repeats until acknowledged: F1 03 op */
 	assert_goes_to(d, feed(settle, &s, CQ_WEIGHT), "acknowledgement");
 	hv_test_assert_payload("picooc", "acknowledgement", &s, "f10339");
@@ -231,6 +236,143 @@ static void test_picooc_conversation(void **state)
 	hv_test_assert_payload("picooc", "acknowledgement", &s, "a10352");
 }
 
+/*
+ * The steps the runner takes without a value from the scale, up to a
+ * WAIT: what each write sends goes to *writes (hex, comma-separated); a
+ * write whose payload refuses is skipped when optional, as the runner
+ * does.
+ */
+static void run_to_wait(struct hv_conv *c, struct hv_session *s, char *writes,
+			size_t size)
+{
+	const struct hv_step *st;
+
+	writes[0] = '\0';
+	while ((st = hv_conv_current(c)) && st->op != HV_STEP_WAIT) {
+		uint8_t buf[32];
+		size_t len, at;
+		int r = 0;
+
+		if (st->op == HV_STEP_WRITE) {
+			r = hv_conv_write_payload(st, s, buf, sizeof(buf), &len);
+			if (r < 0)
+				assert_true(st->flags & HV_STEP_OPTIONAL);
+			for (size_t i = 0; r == 0 && i < len; i++) {
+				at = strlen(writes);
+				if (i == 0 && at > 0) {
+					(void)snprintf(writes + at, size - at, ",");
+					at++;
+				}
+				(void)snprintf(writes + at, size - at, "%02x", buf[i]);
+			}
+		}
+		hv_conv_step_done(c, r);
+	}
+}
+
+/* The captured value hex arrives: decoded by the session's driver alone
+ * into *m (and *f), then given to the waiting step. */
+static void arrive(struct hv_conv *c, struct hv_session *s, const char *hex,
+		   struct hv_frame *f, struct hv_measurement *m)
+{
+	hv_test_gatt(f, s->name, "fff1", hex, HV_CS_NONE);
+	f->now = SF_NOW;
+	f->profile = &s->profile;
+	hv_measurement_init(m, "picooc");
+	(void)hv_registry_decode(f, hv_driver_by_id("picooc"), m);
+	assert_true(hv_conv_waits_for(c, &f->characteristic));
+	(void)hv_conv_feed(c, f->value, f->value_len);
+}
+
+/*
+ * PicoocHandlerTest's replay of the captured PICOOC-CQ session: the
+ * handshake, 2.8 s later the settled weight, 4 s later the heart rate
+ * measuring, 6.4 s later its result; then the scale hangs up (here: the
+ * settle window passes). Every write byte for byte, and what is stored:
+ * the weight with its impedance (and composition from the profile), and
+ * the heart rate.
+ */
+static void test_picooc_captured_session(void **state)
+{
+	static const char *const frames[] = { CQ_HANDSHAKE, CQ_SESSION_WEIGHT,
+					      CQ_HR_MEASURING, CQ_HR_RESULT };
+	static const char *const answers[] = { "f10a3a" "6a883dc0" "000000", "f10339",
+					       "f1033c", "f1033c" };
+	struct sf_session_run r = { .n = 4 };
+	struct sf_sink stored;
+	char writes[256];
+
+	(void)state;
+	hv_session_init(&r.s, SF_NOW);
+	r.s.name = "PICOOC-CQ";
+	r.s.profile = (struct hv_profile){ .height_m = 1.80, .age_years = 24,
+					   .sex = HV_SEX_MALE };
+	hv_conv_init(&r.c, hv_driver_by_id("picooc")->conversation, &r.s);
+	run_to_wait(&r.c, &r.s, writes, sizeof(writes));
+	assert_string_equal(writes, "");
+	for (size_t i = 0; i < 4; i++) {
+		arrive(&r.c, &r.s, frames[i], &r.f[i], &r.m[i]);
+		run_to_wait(&r.c, &r.s, writes, sizeof(writes));
+		assert_string_equal(writes, answers[i]);
+		if (i == 0) {
+			/* the pause passes: the profile, nothing held over */
+			assert_true(strncmp(hv_conv_current(&r.c)->what, "pause", 5) == 0);
+			hv_conv_step_done(&r.c, -ETIMEDOUT);
+			run_to_wait(&r.c, &r.s, writes, sizeof(writes));
+			assert_string_equal(writes, "310601" "01a018");
+		}
+	}
+	sf_assert_control(&r.m[0], "picooc");
+	sf_assert_final(&r.m[1], "picooc", 72.1, false);
+	sf_assert_control(&r.m[2], "picooc");
+	assert_true(r.m[3].final);
+	/* quiet for the settle window: the conversation ends well */
+	hv_conv_step_done(&r.c, -ETIMEDOUT);
+	assert_null(hv_conv_current(&r.c));
+	assert_int_equal(r.c.result, 0);
+
+	sf_stored(&r, &stored);
+	assert_int_equal(stored.n, 2);
+	sf_assert_stored(&stored.records[0], HV_METRIC_BODY_WEIGHT, 72.1);
+	sf_assert_stored(&stored.records[0], HV_METRIC_IMPEDANCE, 505.0);
+	assert_true(sf_stored_reading(&stored.records[0], HV_METRIC_BODY_FAT_PERCENT) > 0);
+	sf_assert_stored(&stored.records[1], HV_METRIC_HEART_RATE, 68);
+}
+
+/* A frame in the pause before the profile: acknowledged after it. */
+static void test_picooc_frame_in_pause(void **state)
+{
+	struct hv_session s;
+	struct hv_conv c;
+	struct hv_frame f;
+	struct hv_measurement m;
+	char writes[256];
+
+	(void)state;
+	hv_session_init(&s, SF_NOW);
+	s.name = "PICOOC-IS";
+	s.profile = sf_female35;
+	hv_conv_init(&c, hv_driver_by_id("picooc")->conversation, &s);
+	run_to_wait(&c, &s, writes, sizeof(writes));
+	arrive(&c, &s, CQ_HANDSHAKE, &f, &m);
+	run_to_wait(&c, &s, writes, sizeof(writes));
+	assert_string_equal(writes, "f10a3a" "6a883dc0" "000000");
+	/* a 0x52 weight: the new prefix from then on */
+	arrive(&c, &s, "52101234567805781388060700020d01", &f, &m);
+	sf_assert_live(&m, "picooc", 70.0);
+	hv_conv_step_done(&c, -ETIMEDOUT);
+	run_to_wait(&c, &s, writes, sizeof(writes));
+	/* female, 165 cm (130), 35 y; then the held acknowledgement */
+	assert_string_equal(writes, "310601" "028223" ",a10352");
+	/* the next frame clears it: a profile request's pause holds none */
+	arrive(&c, &s, "3002", &f, &m);
+	run_to_wait(&c, &s, writes, sizeof(writes));
+	assert_string_equal(writes, "a10330");
+	hv_conv_step_done(&c, -ETIMEDOUT);
+	run_to_wait(&c, &s, writes, sizeof(writes));
+	assert_string_equal(writes, "310601" "028223");
+}
+
 /* The encoder's frames decode back to what was encoded. */
 static void test_picooc_encoder_roundtrip(void **state)
 {
@@ -252,6 +394,8 @@ int main(void)
 		cmocka_unit_test(test_picooc_frames),
 		cmocka_unit_test(test_picooc_selection),
 		cmocka_unit_test(test_picooc_conversation),
+		cmocka_unit_test(test_picooc_captured_session),
+		cmocka_unit_test(test_picooc_frame_in_pause),
 		cmocka_unit_test(test_picooc_encoder_roundtrip),
 	};
 
