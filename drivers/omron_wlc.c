@@ -623,12 +623,22 @@ static int on_index(struct hv_session *s, const uint8_t *v, size_t len)
 	return state_goto(s, &st, ST_PROBE);
 }
 
-/* The address of `at` in the record being probed (k = newer) or taken
- * (k = left - 1, counted back from the newest). */
-static uint16_t record_address(const struct hv_session *s, unsigned k,
-			       unsigned at)
+/* The profile while a slot is read; NULL when the session has none (or a
+ * user slot the scale does not have). */
+static const struct hv_omron_wlc_profile *
+reading_profile(const struct hv_session *s)
 {
 	const struct hv_omron_wlc_profile *prof = profile_of_quirks(s->quirks);
+
+	return prof && state_get(s).user < HV_OMRON_WLC_USERS ? prof : NULL;
+}
+
+/* The address of `at` in the record being probed (k = newer) or taken
+ * (k = left - 1, counted back from the newest). */
+static uint16_t record_address(const struct hv_session *s,
+			       const struct hv_omron_wlc_profile *prof,
+			       unsigned k, unsigned at)
+{
 	struct wlc_state st = state_get(s);
 
 	return (uint16_t)(hv_omron_wlc_address(prof, st.user,
@@ -639,9 +649,12 @@ static uint16_t record_address(const struct hv_session *s, unsigned k,
 static int read_payload(const struct hv_session *s, unsigned k, unsigned at,
 			unsigned n, uint8_t *buf, size_t size, size_t *ret_len)
 {
-	if (!profile_of_quirks(s->quirks))
+	const struct hv_omron_wlc_profile *prof = reading_profile(s);
+
+	if (!prof)
 		return -EOPNOTSUPP;
-	return hv_omron_payload_frame(HV_OMRON_READ, record_address(s, k, at),
+	return hv_omron_payload_frame(HV_OMRON_READ,
+				      record_address(s, prof, k, at),
 				      (uint8_t)n, NULL, 0, buf, size, ret_len);
 }
 
@@ -651,13 +664,14 @@ static int read_answer(struct hv_session *s, const uint8_t *v, size_t len,
 		       unsigned k, unsigned at, unsigned n,
 		       struct hv_omron_answer *ret)
 {
+	const struct hv_omron_wlc_profile *prof = reading_profile(s);
 	int r = hv_omron_answer_of(v, len, HV_OMRON_READ | HV_OMRON_ANSWER,
 				   ret);
 
 	if (r != HV_VALUE_DONE)
 		return r;
-	if (!profile_of_quirks(s->quirks) ||
-	    ret->address != record_address(s, k, at) || ret->count != n)
+	if (!prof || ret->address != record_address(s, prof, k, at) ||
+	    ret->count != n)
 		return -EPROTO;
 	return HV_VALUE_DONE;
 }
