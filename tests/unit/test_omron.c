@@ -1302,6 +1302,48 @@ static void test_wlc_never_loses_a_record(void **state)
 	assert_non_null(stored_weight(&g, 70.1));
 }
 
+/* The scale refuses the read of a record's last packet: its first packet
+ * is never stored alone, the session ends, and the next one reads it. */
+static void test_wlc_refused_mid_record(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+	const struct hv_omron_wlc_profile *p =
+		hv_omron_wlc_profile_by_name("HBF-702T");
+
+	(void)state;
+	scale_init(&c);
+	gateway_wlc(&g, 2);
+	for (int i = 0; i < 3; i++)
+		scale_measure(&c, 2, 1400 + (unsigned)i, i);
+	c.refuse_read = hv_omron_wlc_address(p, 2, 1) + 2;
+	(void)run_session(&g, &c, "HBF-702T");
+	assert_int_equal(g.n_stored, 1);
+	assert_int_equal(g.s.last_sequence, g.stored[0].sequence_number);
+	assert_false(c.started);
+	c.refuse_read = -1;
+	assert_int_equal(run_session(&g, &c, "HBF-702T"), 0);
+	assert_int_equal(g.n_stored, 3);
+	for (size_t i = 0; i < g.n_stored; i++)
+		assert_non_null(hv_measurement_find(
+			&g.stored[i], HV_METRIC_BODY_FAT_PERCENT));
+}
+
+/* A linked slot the scale does not have: nothing is read. */
+static void test_wlc_no_such_slot(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	scale_init(&c);
+	gateway_wlc(&g, HV_OMRON_WLC_USERS);
+	scale_measure(&c, 0, 1400, 0);
+	(void)run_session(&g, &c, "HBF-702T");
+	assert_int_equal(c.reads, 0);
+	assert_int_equal(g.n_stored, 0);
+}
+
 /* A record with no weight is no measurement; the rest are read. */
 static void test_wlc_record_without_weight(void **state)
 {
@@ -1385,6 +1427,8 @@ int main(void)
 		cmocka_unit_test(test_wlc_ring_wraps),
 		cmocka_unit_test(test_wlc_never_loses_a_record),
 		cmocka_unit_test(test_wlc_record_without_weight),
+		cmocka_unit_test(test_wlc_refused_mid_record),
+		cmocka_unit_test(test_wlc_no_such_slot),
 		cmocka_unit_test(test_wlc_pairing),
 		cmocka_unit_test(test_wlc_unknown_model),
 	};

@@ -333,6 +333,24 @@ static void test_selection(void **state)
 	assert_ptr_equal(hv_registry_select(&f), &omron_driver);
 	f.name = "HEM-7322T";
 	assert_ptr_equal(hv_registry_select(&f), &omron_driver);
+	/* the cuffs' driver leaves a WLC scale's answers alone */
+	{
+		static struct hv_frame rx;
+		struct hv_measurement m;
+		uint8_t rec[48];
+
+		unhex(record702t, rec, sizeof(rec));
+		rx.has_characteristic = true;
+		assert_int_equal(
+			hv_uuid_parse(HV_OMRON_RX0, &rx.characteristic), 0);
+		rx.value_len =
+			hv_omron_frame(HV_OMRON_READ | HV_OMRON_ANSWER, 0x02c0,
+				       8, rec, 8, rx.value, sizeof(rx.value));
+		rx.name = "HBF-702T";
+		assert_int_equal(omron_driver.decode(&rx, &m), -ENODEV);
+		assert_int_equal(hv_registry_decode(&rx, NULL, &m), 0);
+		assert_string_equal(m.driver, "omron_wlc");
+	}
 	assert_null(hv_omron_wlc_profile_by_name("BLEsmart_0001"));
 	assert_null(hv_omron_wlc_profile_by_name("BLEsmart_0001ZZ0C"));
 	assert_null(hv_omron_wlc_profile_by_name("HBF-214"));
