@@ -199,6 +199,23 @@ int hv_omron_answer_parse(const uint8_t *v, size_t len,
 	return 0;
 }
 
+/* The key this gateway programs in pairing mode and unlocks with
+ * ("homevitals-omron"): any 16 bytes will do (omblepy picks one too). */
+const uint8_t hv_omron_unlock_request[1 + HV_OMRON_KEY_LEN] = {
+	0x01, 'h', 'o', 'm', 'e', 'v', 'i', 't', 'a',
+	'l',  's', '-', 'o', 'm', 'r', 'o', 'n',
+};
+const uint8_t hv_omron_pair_request[1 + HV_OMRON_KEY_LEN] = { 0x02 };
+const uint8_t hv_omron_key_request[1 + HV_OMRON_KEY_LEN] = {
+	0x00, 'h', 'o', 'm', 'e', 'v', 'i', 't', 'a',
+	'l',  's', '-', 'o', 'm', 'r', 'o', 'n',
+};
+
+bool hv_omron_unlock_ok(const uint8_t *v, size_t len, uint8_t code)
+{
+	return len >= 2 && v[0] == code && v[1] == 0x00;
+}
+
 /* ---- records ----------------------------------------------------------------- */
 
 static int byte_of_bit(const struct hv_omron_model *mdl, unsigned bit)
@@ -415,9 +432,8 @@ static struct hv_datetime classic_time(const uint8_t *t)
 				     .second = t[4] };
 }
 
-int hv_omron_clock_of_prefix(const struct hv_omron_model *mdl,
-			     const uint8_t *p, size_t n,
-			     struct hv_datetime *ret)
+int hv_omron_clock_of_prefix(const struct hv_omron_model *mdl, const uint8_t *p,
+			     size_t n, struct hv_datetime *ret)
 {
 	if (mdl->time_layout != HV_OMRON_TIME_CLASSIC || n < HV_OMRON_PREFIX)
 		return -EOPNOTSUPP;
@@ -566,7 +582,7 @@ static int decode_record(const struct hv_frame *frame,
 	return 0;
 }
 
-static const char *answer_name(uint16_t type)
+const char *hv_omron_answer_name(uint16_t type)
 {
 	switch (type) {
 	case HV_OMRON_START | HV_OMRON_ANSWER:
@@ -582,25 +598,61 @@ static const char *answer_name(uint16_t type)
 	}
 }
 
-static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
+int hv_omron_decode_answer(const struct hv_frame *frame,
+			   struct hv_omron_answer *a, const char **ret_what,
+			   struct hv_measurement *ret)
 {
-	const struct hv_omron_model *mdl;
-	struct hv_omron_answer a;
 	struct hv_uuid rx0;
 	const char *what;
-	int user, slot;
 
 	if (!frame->has_characteristic ||
 	    hv_uuid_parse(HV_OMRON_RX0, &rx0) < 0 ||
 	    !hv_uuid_equal(&frame->characteristic, &rx0))
 		return -ENODEV;
-	if (hv_omron_answer_parse(frame->value, frame->value_len, &a) < 0)
+	if (hv_omron_answer_parse(frame->value, frame->value_len, a) < 0)
 		return hv_measurement_invalid(ret, "frame length or checksum");
-	what = answer_name(a.type);
+	what = hv_omron_answer_name(a->type);
 	if (!what)
-		return hv_measurement_invalid(ret, "frame type %04x", a.type);
-	if (a.code)
+		return hv_measurement_invalid(ret, "frame type %04x", a->type);
+	if (a->code)
 		(void)hv_measurement_add_flag(ret, "device_error");
+	*ret_what = what;
+	return 0;
+}
+
+int hv_omron_encode_answer(unsigned quirks, uint16_t address,
+			   const uint8_t *data, uint8_t n, struct hv_frame *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->quirks = quirks;
+	ret->has_characteristic = true;
+	(void)hv_uuid_parse(HV_OMRON_RX0, &ret->characteristic);
+	ret->value_len =
+		hv_omron_frame(HV_OMRON_READ | HV_OMRON_ANSWER, address, n,
+			       data, n, ret->value, sizeof(ret->value));
+	return ret->value_len ? 0 : -ENOSPC;
+}
+
+bool hv_omron_is_rx0(const struct hv_uuid *u)
+{
+	struct hv_uuid rx0;
+
+	return hv_uuid_parse(HV_OMRON_RX0, &rx0) == 0 && hv_uuid_equal(u, &rx0);
+}
+
+static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
+{
+	const struct hv_omron_model *mdl;
+	struct hv_omron_answer a;
+	const char *what;
+	int user, slot, k;
+
+	/* a WLC scale's answers are omron_wlc's */
+	if (hv_omron_wlc_profile_by_name(frame->name))
+		return -ENODEV;
+	k = hv_omron_decode_answer(frame, &a, &what, ret);
+	if (k < 0)
+		return k;
 	mdl = frame_model(frame);
 	if (mdl && a.data && a.count >= HV_OMRON_PREFIX &&
 	    a.count <= mdl->record_size &&
@@ -631,17 +683,11 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	struct hv_omron_position p;
 	uint8_t rec[16];
 	int user = m->user_index < 0 ? 0 : m->user_index, slot = 0, k;
-	size_t len;
 
 	if (!mdl)
 		mdl = &hv_omron_models[0];
-	if (target) {
-		struct hv_uuid rx0;
-
-		if (hv_uuid_parse(HV_OMRON_RX0, &rx0) < 0 ||
-		    !hv_uuid_equal(target, &rx0))
-			return -EINVAL;
-	}
+	if (target && !hv_omron_is_rx0(target))
+		return -EINVAL;
 	if (!sys || !dia || !pulse || !clock || user >= mdl->n_users ||
 	    sys->absent || dia->absent || pulse->absent ||
 	    !(sys->value >= 0 && sys->value < 1000) ||
@@ -659,16 +705,9 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	k = hv_omron_record_encode(mdl, &r, rec);
 	if (k < 0)
 		return -EINVAL;
-	memset(ret, 0, sizeof(*ret));
-	ret->quirks = hv_omron_quirks(mdl);
-	ret->has_characteristic = true;
-	(void)hv_uuid_parse(HV_OMRON_RX0, &ret->characteristic);
-	len = hv_omron_frame(HV_OMRON_READ | HV_OMRON_ANSWER,
-			     hv_omron_slot_address(mdl, user, slot),
-			     HV_OMRON_PREFIX, rec, HV_OMRON_PREFIX, ret->value,
-			     sizeof(ret->value));
-	ret->value_len = len;
-	return len ? 0 : -ENOSPC;
+	return hv_omron_encode_answer(hv_omron_quirks(mdl),
+				      hv_omron_slot_address(mdl, user, slot),
+				      rec, HV_OMRON_PREFIX, ret);
 }
 
 /* ---- the conversation -------------------------------------------------------- */
@@ -714,10 +753,10 @@ struct omron_state {
 	uint8_t count[HV_OMRON_USERS_MAX]; /* records to read, per user */
 	uint8_t user;			   /* the ring being read */
 	uint8_t done;			   /* records of that ring read */
-	uint8_t paired;	 /* the key was programmed in this session */
-	uint8_t known;	 /* rings whose position was known (bit per user) */
-	uint8_t probe;	 /* rings read whole: is the write slot empty? */
-	uint8_t kept[8]; /* the time block's first bytes, written back */
+	uint8_t paired;	    /* the key was programmed in this session */
+	uint8_t known;	    /* rings whose position was known (bit per user) */
+	uint8_t probe;	    /* rings read whole: is the write slot empty? */
+	uint8_t kept[8];    /* the time block's first bytes, written back */
 	uint8_t clock_read; /* kept holds what the cuff answered */
 };
 
@@ -775,32 +814,31 @@ static int on_model_number(struct hv_session *s, const uint8_t *v, size_t len)
  * mode), so try to program it. */
 static int on_unlock(struct hv_session *s, const uint8_t *v, size_t len)
 {
-	if (len >= 2 && v[0] == 0x81 && v[1] == 0x00)
+	if (hv_omron_unlock_ok(v, len, 0x81))
 		return HV_VALUE_DONE;
 	return goto_step(s, ST_PAIR);
 }
 
-static int on_pair_mode(struct hv_session *s, const uint8_t *v, size_t len)
+int hv_omron_on_pair_mode(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	(void)s;
 	/* anything but 82 00: the cuff is not in pairing mode */
-	return len >= 2 && v[0] == 0x82 && v[1] == 0x00 ? HV_VALUE_DONE :
-							  -EACCES;
+	return hv_omron_unlock_ok(v, len, 0x82) ? HV_VALUE_DONE : -EACCES;
 }
 
 static int on_pair_key(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	struct omron_state st = state_get(s);
 
-	if (len < 2 || v[0] != 0x80 || v[1] != 0x00)
+	if (!hv_omron_unlock_ok(v, len, 0x80))
 		return -EACCES;
 	st.paired = 1;
 	state_put(s, &st);
 	return goto_step(s, ST_START);
 }
 
-static int answer_of(const uint8_t *v, size_t len, uint16_t type,
-		     struct hv_omron_answer *ret)
+int hv_omron_answer_of(const uint8_t *v, size_t len, uint16_t type,
+		       struct hv_omron_answer *ret)
 {
 	if (hv_omron_answer_parse(v, len, ret) < 0)
 		return HV_VALUE_MORE; /* a garbled frame: the step times out */
@@ -818,7 +856,8 @@ static int on_started(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	struct omron_state st = state_get(s);
 	struct hv_omron_answer a;
-	int k = answer_of(v, len, HV_OMRON_START | HV_OMRON_ANSWER, &a);
+	int k = hv_omron_answer_of(v, len, HV_OMRON_START | HV_OMRON_ANSWER,
+				   &a);
 
 	if (k != HV_VALUE_DONE)
 		return k;
@@ -829,9 +868,9 @@ static int on_started(struct hv_session *s, const uint8_t *v, size_t len)
 	return session_model(s) ? HV_VALUE_DONE : -EOPNOTSUPP;
 }
 
-static int payload_frame(uint16_t type, uint16_t address, uint8_t count,
-			 const uint8_t *data, size_t n, uint8_t *buf,
-			 size_t size, size_t *ret_len)
+int hv_omron_payload_frame(uint16_t type, uint16_t address, uint8_t count,
+			   const uint8_t *data, size_t n, uint8_t *buf,
+			   size_t size, size_t *ret_len)
 {
 	size_t len = hv_omron_frame(type, address, count, data, n, buf, size);
 
@@ -841,21 +880,22 @@ static int payload_frame(uint16_t type, uint16_t address, uint8_t count,
 	return 0;
 }
 
-static int payload_start(const struct hv_session *s, uint8_t *buf, size_t size,
-			 size_t *ret_len)
+int hv_omron_payload_start(const struct hv_session *s, uint8_t *buf,
+			   size_t size, size_t *ret_len)
 {
 	(void)s;
 	/* omblepy.py startTransmission: 08 00 00 00 00 10 00 18 */
-	return payload_frame(HV_OMRON_START, 0, 0x10, NULL, 0, buf, size,
-			     ret_len);
+	return hv_omron_payload_frame(HV_OMRON_START, 0, 0x10, NULL, 0, buf,
+				      size, ret_len);
 }
 
-static int payload_end(const struct hv_session *s, uint8_t *buf, size_t size,
-		       size_t *ret_len)
+int hv_omron_payload_end(const struct hv_session *s, uint8_t *buf, size_t size,
+			 size_t *ret_len)
 {
 	(void)s;
 	/* omblepy.py endTransmission: 08 0f 00 00 00 00 00 07 */
-	return payload_frame(HV_OMRON_END, 0, 0, NULL, 0, buf, size, ret_len);
+	return hv_omron_payload_frame(HV_OMRON_END, 0, 0, NULL, 0, buf, size,
+				      ret_len);
 }
 
 static int payload_index(const struct hv_session *s, uint8_t *buf, size_t size,
@@ -865,9 +905,9 @@ static int payload_index(const struct hv_session *s, uint8_t *buf, size_t size,
 
 	if (!mdl)
 		return -EOPNOTSUPP;
-	return payload_frame(HV_OMRON_READ,
-			     mdl->settings_read + mdl->index_offset,
-			     HV_OMRON_PREFIX, NULL, 0, buf, size, ret_len);
+	return hv_omron_payload_frame(
+		HV_OMRON_READ, mdl->settings_read + mdl->index_offset,
+		HV_OMRON_PREFIX, NULL, 0, buf, size, ret_len);
 }
 
 /* The quirks while user u's ring is read: where it started, where the
@@ -928,7 +968,7 @@ static int index_read(struct hv_session *s, const uint8_t *v, size_t len,
 	struct hv_omron_position pos = { 0 };
 	struct hv_omron_answer a;
 	bool parsed;
-	int k = answer_of(v, len, HV_OMRON_READ | HV_OMRON_ANSWER, &a);
+	int k = hv_omron_answer_of(v, len, HV_OMRON_READ | HV_OMRON_ANSWER, &a);
 
 	if (k != HV_VALUE_DONE)
 		return k;
@@ -987,9 +1027,9 @@ static int payload_record(const struct hv_session *s, uint8_t *buf, size_t size,
 	if (!mdl || st.user >= mdl->n_users)
 		return -EINVAL;
 	slot = (st.start[st.user] + st.done) % mdl->slots[st.user];
-	return payload_frame(HV_OMRON_READ,
-			     hv_omron_slot_address(mdl, st.user, slot),
-			     HV_OMRON_PREFIX, NULL, 0, buf, size, ret_len);
+	return hv_omron_payload_frame(
+		HV_OMRON_READ, hv_omron_slot_address(mdl, st.user, slot),
+		HV_OMRON_PREFIX, NULL, 0, buf, size, ret_len);
 }
 
 /* A record came (decode() already handed it on): the next one. */
@@ -998,7 +1038,7 @@ static int on_record(struct hv_session *s, const uint8_t *v, size_t len)
 	const struct hv_omron_model *mdl = hv_omron_model_of_quirks(s->quirks);
 	struct omron_state st = state_get(s);
 	struct hv_omron_answer a;
-	int k = answer_of(v, len, HV_OMRON_READ | HV_OMRON_ANSWER, &a);
+	int k = hv_omron_answer_of(v, len, HV_OMRON_READ | HV_OMRON_ANSWER, &a);
 
 	if (k != HV_VALUE_DONE)
 		return k;
@@ -1039,9 +1079,9 @@ static int payload_time_read(const struct hv_session *s, uint8_t *buf,
 
 	if (!mdl)
 		return -EOPNOTSUPP;
-	return payload_frame(HV_OMRON_READ,
-			     mdl->settings_read + mdl->time_offset,
-			     HV_OMRON_PREFIX, NULL, 0, buf, size, ret_len);
+	return hv_omron_payload_frame(
+		HV_OMRON_READ, mdl->settings_read + mdl->time_offset,
+		HV_OMRON_PREFIX, NULL, 0, buf, size, ret_len);
 }
 
 static int on_time_read(struct hv_session *s, const uint8_t *v, size_t len)
@@ -1049,7 +1089,7 @@ static int on_time_read(struct hv_session *s, const uint8_t *v, size_t len)
 	const struct hv_omron_model *mdl = hv_omron_model_of_quirks(s->quirks);
 	struct omron_state st = state_get(s);
 	struct hv_omron_answer a;
-	int k = answer_of(v, len, HV_OMRON_READ | HV_OMRON_ANSWER, &a);
+	int k = hv_omron_answer_of(v, len, HV_OMRON_READ | HV_OMRON_ANSWER, &a);
 
 	if (k != HV_VALUE_DONE)
 		return k;
@@ -1090,8 +1130,9 @@ static int payload_time_read_rest(const struct hv_session *s, uint8_t *buf,
 
 	if (!mdl)
 		return -EOPNOTSUPP;
-	return payload_frame(HV_OMRON_READ, rest_address(mdl), HV_OMRON_PREFIX,
-			     NULL, 0, buf, size, ret_len);
+	return hv_omron_payload_frame(HV_OMRON_READ, rest_address(mdl),
+				      HV_OMRON_PREFIX, NULL, 0, buf, size,
+				      ret_len);
 }
 
 /* Both halves: the clock when the block's checksum holds (the runner
@@ -1104,7 +1145,7 @@ static int on_time_read_rest(struct hv_session *s, const uint8_t *v, size_t len)
 	struct omron_state st = state_get(s);
 	struct hv_omron_answer a;
 	uint8_t block[2 * HV_OMRON_PREFIX];
-	int k = answer_of(v, len, HV_OMRON_READ | HV_OMRON_ANSWER, &a);
+	int k = hv_omron_answer_of(v, len, HV_OMRON_READ | HV_OMRON_ANSWER, &a);
 
 	if (k != HV_VALUE_DONE)
 		return k;
@@ -1164,7 +1205,8 @@ static int on_time_written(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	const struct hv_omron_model *mdl = hv_omron_model_of_quirks(s->quirks);
 	struct hv_omron_answer a;
-	int k = answer_of(v, len, HV_OMRON_WRITE | HV_OMRON_ANSWER, &a);
+	int k = hv_omron_answer_of(v, len, HV_OMRON_WRITE | HV_OMRON_ANSWER,
+				   &a);
 
 	if (k != HV_VALUE_DONE)
 		return k;
@@ -1173,71 +1215,24 @@ static int on_time_written(struct hv_session *s, const uint8_t *v, size_t len)
 		       -EPROTO;
 }
 
-static int on_ended(struct hv_session *s, const uint8_t *v, size_t len)
+int hv_omron_on_ended(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	struct hv_omron_answer a;
 
 	(void)s;
-	return answer_of(v, len, HV_OMRON_END | HV_OMRON_ANSWER, &a);
+	return hv_omron_answer_of(v, len, HV_OMRON_END | HV_OMRON_ANSWER, &a);
 }
 
-/* The key this gateway programs in pairing mode and unlocks with
- * ("homevitals-omron"): any 16 bytes will do (omblepy picks one too). */
-static const uint8_t unlock_request[1 + HV_OMRON_KEY_LEN] = {
-	0x01, 'h', 'o', 'm', 'e', 'v', 'i', 't', 'a',
-	'l',  's', '-', 'o', 'm', 'r', 'o', 'n',
-};
-static const uint8_t pair_request[1 + HV_OMRON_KEY_LEN] = { 0x02 };
-static const uint8_t key_request[1 + HV_OMRON_KEY_LEN] = {
-	0x00, 'h', 'o', 'm', 'e', 'v', 'i', 't', 'a',
-	'l',  's', '-', 'o', 'm', 'r', 'o', 'n',
-};
-
-#define SUB(chr, opt, what_)                                          \
-	{                                                             \
-		.op = HV_STEP_SUBSCRIBE, .service = HV_OMRON_SERVICE, \
-		.characteristic = chr, .flags = opt, .what = what_    \
-	}
-#define WRITE_TX(chr, fn, what_)                                      \
-	{                                                             \
-		.op = HV_STEP_WRITE, .service = HV_OMRON_SERVICE,     \
-		.characteristic = chr, .payload = fn,                 \
-		.flags = HV_STEP_WITH_RESPONSE, .on_fail = ST_END_TX, \
-		.what = what_                                         \
-	}
-#define WAIT_RX(fn, fail, what_)                                   \
-	{                                                          \
-		.op = HV_STEP_WAIT, .service = HV_OMRON_SERVICE,   \
-		.characteristic = HV_OMRON_RX0, .on_value = fn,    \
-		.timeout_ms = 5000, .on_fail = fail, .what = what_ \
-	}
-#define UNLOCK_WRITE(bytes_, what_)                                        \
-	{                                                                  \
-		.op = HV_STEP_WRITE, .service = HV_OMRON_SERVICE,          \
-		.characteristic = HV_OMRON_UNLOCK, .bytes = bytes_,        \
-		.n_bytes = sizeof(bytes_), .flags = HV_STEP_WITH_RESPONSE, \
-		.what = what_                                              \
-	}
-#define UNLOCK_WAIT(fn, what_)                                     \
-	{                                                          \
-		.op = HV_STEP_WAIT, .service = HV_OMRON_SERVICE,   \
-		.characteristic = HV_OMRON_UNLOCK, .on_value = fn, \
-		.what = what_                                      \
-	}
+#define WRITE_TX(chr, fn, what_) HV_OMRON_STEP_TX(chr, fn, ST_END_TX, what_)
+#define WAIT_RX(fn, fail, what_) HV_OMRON_STEP_RX(fn, fail, what_)
 
 /* clang-format off */
 static const struct hv_step steps[_ST_MAX] = {
-	[ST_SUB_UNLOCK] = SUB(HV_OMRON_UNLOCK, 0, "subscribe to the unlock channel"),
-	[ST_SUB_RX0] = SUB(HV_OMRON_RX0, 0, "subscribe to RX channel 0"),
-	[ST_SUB_RX1] = SUB(HV_OMRON_RX1, HV_STEP_OPTIONAL, "subscribe to RX channel 1"),
-	[ST_SUB_RX2] = SUB(HV_OMRON_RX2, HV_STEP_OPTIONAL, "subscribe to RX channel 2"),
-	[ST_SUB_RX3] = SUB(HV_OMRON_RX3, HV_STEP_OPTIONAL, "subscribe to RX channel 3"),
+	HV_OMRON_COMMON_STEPS(on_unlock, on_pair_key),
 	[ST_MODEL] = { .op = HV_STEP_READ, .service = "180a",
 		       .characteristic = "2a24", .on_value = on_model_number,
 		       .flags = HV_STEP_OPTIONAL, .what = "read the model number" },
-	[ST_UNLOCK] = UNLOCK_WRITE(unlock_request, "unlock with the gateway's key"),
-	[ST_UNLOCK_WAIT] = UNLOCK_WAIT(on_unlock, "wait for the unlock answer"),
-	[ST_START] = WRITE_TX(HV_OMRON_TX0, payload_start, "start transmission"),
+	[ST_START] = WRITE_TX(HV_OMRON_TX0, hv_omron_payload_start, "start transmission"),
 	[ST_START_WAIT] = WAIT_RX(on_started, ST_END_TX, "wait for the start answer"),
 	[ST_INDEX] = WRITE_TX(HV_OMRON_TX0, payload_index, "read the write positions"),
 	[ST_INDEX_WAIT] = WAIT_RX(on_index, ST_END_TX, "wait for the write positions"),
@@ -1252,15 +1247,6 @@ static const struct hv_step steps[_ST_MAX] = {
 	[ST_TIME_WRITE0] = WRITE_TX(HV_OMRON_TX0, payload_time_write0, "set the clock (TX 0)"),
 	[ST_TIME_WRITE1] = WRITE_TX(HV_OMRON_TX1, payload_time_write1, "set the clock (TX 1)"),
 	[ST_TIME_WRITE_WAIT] = WAIT_RX(on_time_written, ST_END_TX, "wait for the clock written"),
-	[ST_END_TX] = { .op = HV_STEP_WRITE, .service = HV_OMRON_SERVICE,
-			.characteristic = HV_OMRON_TX0, .payload = payload_end,
-			.flags = HV_STEP_WITH_RESPONSE, .what = "end transmission" },
-	[ST_END_TX_WAIT] = WAIT_RX(on_ended, 0, "wait for the end answer"),
-	[ST_DONE] = { .op = HV_STEP_END, .what = "done" },
-	[ST_PAIR] = UNLOCK_WRITE(pair_request, "enter key programming (pairing mode)"),
-	[ST_PAIR_WAIT] = UNLOCK_WAIT(on_pair_mode, "wait for key programming"),
-	[ST_PAIR_KEY] = UNLOCK_WRITE(key_request, "program the gateway's key"),
-	[ST_PAIR_KEY_WAIT] = UNLOCK_WAIT(on_pair_key, "wait for the key programmed"),
 };
 /* clang-format on */
 
@@ -1278,6 +1264,9 @@ static bool claims_device(const struct hv_frame *advert)
 {
 	struct hv_uuid svc;
 
+	/* the WLC scales advertise the same service */
+	if (hv_omron_wlc_profile_by_name(advert->name))
+		return false;
 	if (hv_uuid_parse(HV_OMRON_SERVICE, &svc) == 0)
 		for (size_t i = 0; i < advert->n_service_uuids; i++)
 			if (hv_uuid_equal(&advert->service_uuids[i], &svc))

@@ -39,7 +39,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "drivers/driver.h"
 #include "drivers/measurement.h"
+
+struct hv_session;
 
 #define HV_OMRON_SERVICE "ecbe3980-c9a2-11e1-b1bd-0002a5d5c51b"
 #define HV_OMRON_UNLOCK	 "b305b680-aee7-11e1-a730-0002a5d5c51b"
@@ -175,9 +178,8 @@ size_t hv_omron_time_len(const struct hv_omron_model *mdl);
  * as the conversation reads them (the checksum lies beyond): classic layout
  * only (-EOPNOTSUPP otherwise: its clock lies beyond them, and the
  * conversation reads the second 8 bytes too and takes hv_omron_time_parse). */
-int hv_omron_clock_of_prefix(const struct hv_omron_model *mdl,
-			     const uint8_t *p, size_t n,
-			     struct hv_datetime *ret);
+int hv_omron_clock_of_prefix(const struct hv_omron_model *mdl, const uint8_t *p,
+			     size_t n, struct hv_datetime *ret);
 int hv_omron_time_block(const struct hv_omron_model *mdl, const uint8_t *kept,
 			const struct hv_datetime *now, uint8_t *buf);
 /* The clock in a time block (checksum checked): -EBADMSG. */
@@ -237,3 +239,196 @@ unsigned hv_omron_quirks_reading(const struct hv_omron_model *mdl, int user,
  * these quirks; -1 when they carry no position for that user. */
 int32_t hv_omron_record_sequence(const struct hv_omron_model *mdl,
 				 unsigned quirks, int user, int slot);
+
+/* ---- shared by the conversations of the cuffs and the WLC scales --------- */
+
+/* The unlock channel's requests with the key this gateway programs in
+ * pairing mode and unlocks with: 01 + key (unlock → 81 00), 02 + 16 x 00
+ * (key programming → 82 00), 00 + key (program it → 80 00). */
+extern const uint8_t hv_omron_unlock_request[1 + HV_OMRON_KEY_LEN];
+extern const uint8_t hv_omron_pair_request[1 + HV_OMRON_KEY_LEN];
+extern const uint8_t hv_omron_key_request[1 + HV_OMRON_KEY_LEN];
+
+/* An unlock-channel answer `code` 00 (81 00, 82 00, 80 00). */
+bool hv_omron_unlock_ok(const uint8_t *v, size_t len, uint8_t code);
+
+/* An on_value() result for an answer expected of `type`: HV_VALUE_DONE
+ * (ret filled), HV_VALUE_MORE for a garbled frame or a late answer to an
+ * earlier command, -EPROTO when the device refused (8f 00), -EIO for a
+ * result code other than 0. */
+int hv_omron_answer_of(const uint8_t *v, size_t len, uint16_t type,
+		       struct hv_omron_answer *ret);
+
+/* Step payloads: the command frame, as hv_omron_frame() builds it. */
+int hv_omron_payload_frame(uint16_t type, uint16_t address, uint8_t count,
+			   const uint8_t *data, size_t n, uint8_t *buf,
+			   size_t size, size_t *ret_len);
+int hv_omron_payload_start(const struct hv_session *s, uint8_t *buf,
+			   size_t size, size_t *ret_len);
+int hv_omron_payload_end(const struct hv_session *s, uint8_t *buf, size_t size,
+			 size_t *ret_len);
+
+/* on_value() of the steps both conversations share: the key programming
+ * answer (82 00, anything else: not in pairing mode, -EACCES) and the end
+ * of transmission's answer. */
+int hv_omron_on_pair_mode(struct hv_session *s, const uint8_t *v, size_t len);
+int hv_omron_on_ended(struct hv_session *s, const uint8_t *v, size_t len);
+
+/* Steps on the service (drivers/conversation.h): `end` is the step that
+ * ends the transmission when a command fails. */
+#define HV_OMRON_STEP_SUB(chr, opt, what_)                            \
+	{                                                             \
+		.op = HV_STEP_SUBSCRIBE, .service = HV_OMRON_SERVICE, \
+		.characteristic = chr, .flags = opt, .what = what_    \
+	}
+#define HV_OMRON_STEP_TX(chr, fn, end, what_)                                 \
+	{                                                                     \
+		.op = HV_STEP_WRITE, .service = HV_OMRON_SERVICE,             \
+		.characteristic = chr, .payload = fn,                         \
+		.flags = HV_STEP_WITH_RESPONSE, .on_fail = end, .what = what_ \
+	}
+#define HV_OMRON_STEP_RX(fn, fail, what_)                          \
+	{                                                          \
+		.op = HV_STEP_WAIT, .service = HV_OMRON_SERVICE,   \
+		.characteristic = HV_OMRON_RX0, .on_value = fn,    \
+		.timeout_ms = 5000, .on_fail = fail, .what = what_ \
+	}
+#define HV_OMRON_STEP_UNLOCK_WRITE(bytes_, what_)                          \
+	{                                                                  \
+		.op = HV_STEP_WRITE, .service = HV_OMRON_SERVICE,          \
+		.characteristic = HV_OMRON_UNLOCK, .bytes = bytes_,        \
+		.n_bytes = sizeof(bytes_), .flags = HV_STEP_WITH_RESPONSE, \
+		.what = what_                                              \
+	}
+#define HV_OMRON_STEP_UNLOCK_WAIT(fn, what_)                       \
+	{                                                          \
+		.op = HV_STEP_WAIT, .service = HV_OMRON_SERVICE,   \
+		.characteristic = HV_OMRON_UNLOCK, .on_value = fn, \
+		.what = what_                                      \
+	}
+#define HV_OMRON_STEP_END_TX(what_)                               \
+	{                                                         \
+		.op = HV_STEP_WRITE, .service = HV_OMRON_SERVICE, \
+		.characteristic = HV_OMRON_TX0,                   \
+		.payload = hv_omron_payload_end,                  \
+		.flags = HV_STEP_WITH_RESPONSE, .what = what_     \
+	}
+
+/* decode()'s first part: the answer on RX channel 0 (-ENODEV on another
+ * characteristic; -EBADMSG, ret invalid, when malformed), a result code
+ * other than 0 flagged `device_error`; *ret_what the answer's name. */
+int hv_omron_decode_answer(const struct hv_frame *frame,
+			   struct hv_omron_answer *a, const char **ret_what,
+			   struct hv_measurement *ret);
+/* encode()'s last part: the answer to a read of n bytes at `address` on
+ * RX channel 0, with the quirks to decode it. */
+int hv_omron_encode_answer(unsigned quirks, uint16_t address,
+			   const uint8_t *data, uint8_t n,
+			   struct hv_frame *ret);
+bool hv_omron_is_rx0(const struct hv_uuid *u);
+
+/* Name of an answer's type ("memory_read" …), NULL for none of them. */
+const char *hv_omron_answer_name(uint16_t type);
+
+/* ---- Omron WLC body composition scales (drivers/omron_wlc.c) ---------------- */
+
+/*
+ * The HBF-702T family and the HBF-222T/227T/228T/230T (BCM-500, VIVA) on
+ * the same service and framing. Source: oliexdev/openScale
+ * android_app/app/src/main/java/com/health/openscale/core/bluetooth/
+ * scales/OmronWlcHandler.kt and libs/OmronLib.kt (commit
+ * f7a733b2cb6e8ccd751c3051232f3195c84dd8c4).
+ *
+ * Four user slots, each a ring of 30 records at bank[slot]; the index
+ * block at 0x01a0 holds one byte per slot whose low 6 bits are the record
+ * the next measurement goes to. A record (48 or 32 bytes) packs its fields
+ * big-endian: a field is `size` bytes at `offset` read as one number,
+ * `bits` bits from bit `shift` (bit 0 the least significant):
+ *
+ *   body fat 0.1 %     2,2 >>6 :10    visceral fat     2,2 >>0 :6
+ *   BMR kcal/d         4,2 >>4 :12    skeletal muscle  6,2 >>6 :10 (0.1 %)
+ *   year - 2000        7,1 >>0 :6     BMI 0.1          8,2 >>6 :10
+ *   minute             9,1 >>0 :6     body age         10,1 >>0 :7
+ *   month              11,1 >>0 :4    day              12,1 >>3 :5
+ *   hour               12,2 >>6 :5    second           13,1 >>0 :6
+ *   weight 50 g        26,2 >>4 :12
+ *
+ * A raw 0 is "not measured" (no weight: no record); visceral fat counts
+ * half levels on the 48-byte records, whole ones on the 32-byte records.
+ */
+#define HV_OMRON_WLC_INDEX   0x01a0
+#define HV_OMRON_WLC_USERS   4
+#define HV_OMRON_WLC_RECORDS 30
+
+struct hv_omron_wlc_profile {
+	uint8_t record_size;
+	uint16_t bank[HV_OMRON_WLC_USERS];
+	bool visceral_halves;
+	bool body_age;
+};
+
+/* The profile of an advertised name ("BLEsmart_0001000C…", the group and
+ * model ids) or a device name ("HBF-702T"); NULL when none. */
+const struct hv_omron_wlc_profile *
+hv_omron_wlc_profile_by_name(const char *name);
+
+/* Raw values as stored: weight in 50 g, fat, muscle and BMI in tenths,
+ * visceral fat in the profile's steps; 0 = not measured. */
+struct hv_omron_wlc_record {
+	unsigned weight, fat, visceral, bmr, muscle, bmi, age;
+	struct hv_datetime time; /* the scale's clock, local */
+};
+
+/* -ENODATA: a record never written (all 0xff or all 0) or with no weight;
+ * -EBADMSG: shorter than the profile's record, or an impossible date. */
+int hv_omron_wlc_record_decode(const struct hv_omron_wlc_profile *prof,
+			       const uint8_t *p, size_t n,
+			       struct hv_omron_wlc_record *ret);
+/* A whole record (bytes of no field 0); -ERANGE when a value does not fit. */
+int hv_omron_wlc_record_encode(const struct hv_omron_wlc_profile *prof,
+			       const struct hv_omron_wlc_record *r,
+			       uint8_t *buf);
+
+uint16_t hv_omron_wlc_address(const struct hv_omron_wlc_profile *prof, int user,
+			      int index);
+/* Which user's record and which byte of it an address is; -ENOENT. */
+int hv_omron_wlc_locate(const struct hv_omron_wlc_profile *prof,
+			uint16_t address, int *ret_user, int *ret_index,
+			unsigned *ret_offset);
+
+/* A record's sequence number: seconds from 2000-01-01 00:00 to its time
+ * (the scale's clock); the gateway keeps the last one stored. */
+int32_t hv_omron_wlc_sequence(const struct hv_datetime *t);
+
+/* The steps both conversations have, as designated initializers of the
+ * includer's step table: its enum names ST_SUB_UNLOCK, ST_SUB_RX0-3,
+ * ST_UNLOCK(_WAIT), ST_END_TX(_WAIT), ST_DONE, ST_PAIR(_WAIT),
+ * ST_PAIR_KEY(_WAIT); on_unlock and on_pair_key go to its own steps. */
+#define HV_OMRON_COMMON_STEPS(on_unlock, on_pair_key)                      \
+	[ST_SUB_UNLOCK] = HV_OMRON_STEP_SUB(                               \
+		HV_OMRON_UNLOCK, 0, "subscribe to the unlock channel"),    \
+	[ST_SUB_RX0] = HV_OMRON_STEP_SUB(HV_OMRON_RX0, 0,                  \
+					 "subscribe to RX channel 0"),     \
+	[ST_SUB_RX1] = HV_OMRON_STEP_SUB(HV_OMRON_RX1, HV_STEP_OPTIONAL,   \
+					 "subscribe to RX channel 1"),     \
+	[ST_SUB_RX2] = HV_OMRON_STEP_SUB(HV_OMRON_RX2, HV_STEP_OPTIONAL,   \
+					 "subscribe to RX channel 2"),     \
+	[ST_SUB_RX3] = HV_OMRON_STEP_SUB(HV_OMRON_RX3, HV_STEP_OPTIONAL,   \
+					 "subscribe to RX channel 3"),     \
+	[ST_UNLOCK] = HV_OMRON_STEP_UNLOCK_WRITE(                          \
+		hv_omron_unlock_request, "unlock with the gateway's key"), \
+	[ST_UNLOCK_WAIT] = HV_OMRON_STEP_UNLOCK_WAIT(                      \
+		on_unlock, "wait for the unlock answer"),                  \
+	[ST_END_TX] = HV_OMRON_STEP_END_TX("end transmission"),            \
+	[ST_END_TX_WAIT] = HV_OMRON_STEP_RX(hv_omron_on_ended, 0,          \
+					    "wait for the end answer"),    \
+	[ST_DONE] = { .op = HV_STEP_END, .what = "done" },                 \
+	[ST_PAIR] = HV_OMRON_STEP_UNLOCK_WRITE(                            \
+		hv_omron_pair_request,                                     \
+		"enter key programming (pairing mode)"),                   \
+	[ST_PAIR_WAIT] = HV_OMRON_STEP_UNLOCK_WAIT(                        \
+		hv_omron_on_pair_mode, "wait for key programming"),        \
+	[ST_PAIR_KEY] = HV_OMRON_STEP_UNLOCK_WRITE(                        \
+		hv_omron_key_request, "program the gateway's key"),        \
+	[ST_PAIR_KEY_WAIT] = HV_OMRON_STEP_UNLOCK_WAIT(                    \
+		on_pair_key, "wait for the key programmed")

@@ -43,6 +43,14 @@
  * "disconnect_after_reads" N (the link drops right after the answer to the
  * N-th memory read since the start).
  * Actions: "measure"/"store" (a record for "user").
+ *
+ * Model "omron_wlc": an Omron WLC scale (HBF-702T) on the same service,
+ * written from oliexdev/openScale OmronWlcHandler.kt and libs/OmronLib.kt
+ * (commit f7a733b2cb6e8ccd751c3051232f3195c84dd8c4): four users ("user"
+ * 0-3), each a ring of 30 records of 48 bytes at 0x02c0, 0x0890, 0x0e60,
+ * 0x1430; the index block at 0x01a0 holds one byte per user, the slot the
+ * next record goes to in its low 6 bits. A record's bytes come from the
+ * omron_wlc encoder. No clock block.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -53,13 +61,14 @@
 #include "drivers/omron.h"
 #include "firmware-host/vdev.h"
 
-#define MEM_SIZE 0x1000
+#define MEM_SIZE 0x2000
 
 struct memory_map {
 	const char *name;
 	bool little_endian;
 	unsigned users, record_size, settings_read, settings_write;
-	unsigned bank[2], slots[2], time_offset, time_len;
+	unsigned bank[4], slots[4], time_offset, time_len;
+	bool wlc; /* a WLC scale: one write position byte per user at 0x01a0 */
 };
 
 static const struct memory_map maps[] = {
@@ -83,6 +92,14 @@ static const struct memory_map maps[] = {
 	  { 100, 100 },
 	  0x2c,
 	  16 },
+	/* OmronLib.kt PROFILE_HBF_702T, OmronWlcHandler.kt ADDR_INDEX_BLOCK */
+	{ .name = "HBF-702T",
+	  .users = 4,
+	  .record_size = 48,
+	  .settings_read = 0x01a0,
+	  .bank = { 0x02c0, 0x0890, 0x0e60, 0x1430 },
+	  .slots = { 30, 30, 30, 30 },
+	  .wlc = true },
 };
 
 static const char *const rx_uuids[4] = {
@@ -123,8 +140,9 @@ static uint8_t xor_of(const uint8_t *p, size_t n)
 
 static uint8_t *write_slot(struct cuff *c, int user)
 {
-	size_t k = c->map->settings_read + 2 * (size_t)user +
-		   (c->map->little_endian ? 0 : 1);
+	size_t k = c->map->wlc ? c->map->settings_read + (size_t)user :
+				 c->map->settings_read + 2 * (size_t)user +
+					 (c->map->little_endian ? 0 : 1);
 
 	return &c->mem[k];
 }
@@ -135,6 +153,7 @@ static int store(struct vdev_device *d, struct cuff *c, const cJSON *o)
 	struct hv_measurement m;
 	struct hv_frame f = { 0 };
 	uint8_t *w;
+	unsigned n, slot;
 	int user, r;
 
 	r = vdev_measurement_from_json(d, o, &m);
@@ -146,19 +165,27 @@ static int store(struct vdev_device *d, struct cuff *c, const cJSON *o)
 	m.user_index = user;
 	m.sequence_number = -1;
 	/* the driver's encoder gives the cuff's answer to a read of the
-	 * record's first 8 bytes: those bytes are the record */
-	f.quirks = hv_omron_quirks(hv_omron_model_by_name(c->map->name));
+	 * record's first 8 bytes (a cuff) or of all of it (a WLC scale):
+	 * those bytes are the record */
+	f.quirks =
+		c->map->wlc ?
+			0 :
+			hv_omron_quirks(hv_omron_model_by_name(c->map->name));
+	n = c->map->wlc ? c->map->record_size : 8;
 	r = d->driver->encode(&m, NULL, &f);
-	if (r < 0 || f.value_len != 16 || f.value[5] != 8)
+	if (r < 0 || f.value_len != n + 8 || f.value[5] != n)
 		return r < 0 ? r : -EINVAL;
 	w = write_slot(c, user);
-	memset(c->mem + c->map->bank[user] + *w * c->map->record_size, 0,
+	/* a WLC scale keeps status flags in the top two bits */
+	slot = c->map->wlc ? *w & 0x3fu : *w;
+	memset(c->mem + c->map->bank[user] + slot * c->map->record_size, 0,
 	       c->map->record_size);
-	memcpy(c->mem + c->map->bank[user] + *w * c->map->record_size,
-	       f.value + 6, 8);
+	memcpy(c->mem + c->map->bank[user] + slot * c->map->record_size,
+	       f.value + 6, n);
 	vdev_print(d->vdev, d->id, "record stored for user %d in slot %u",
-		   user + 1, *w);
-	*w = (uint8_t)((*w + 1) % c->map->slots[user]);
+		   user + 1, slot);
+	/* the next slot; the WLC flags stay (a cuff's byte is the slot) */
+	*w = (uint8_t)((*w ^ slot) | (slot + 1) % c->map->slots[user]);
 	return 0;
 }
 
@@ -334,8 +361,10 @@ static void unlock_write(struct vdev_device *d, struct cuff *c,
 	} else if (len == 17 && v[0] == 0x02) {
 		a[1] = c->pairing_mode ? 0 : 1;
 	} else if (len == 17 && v[0] == 0x00 && c->pairing_mode) {
+		/* the key it was just given unlocks it (OmronWlcHandler.kt
+		 * reads on) */
 		memcpy(c->key, v + 1, 16);
-		c->keyed = true;
+		c->keyed = c->unlocked = true;
 		a[1] = 0;
 		vdev_print(d->vdev, d->id, "key programmed");
 	}
@@ -392,7 +421,8 @@ static void cuff_disconnected(struct vdev_device *d)
 	c->cmd_len = 0;
 }
 
-static int init(struct vdev_device *d, const cJSON *conf)
+static int init_map(struct vdev_device *d, const cJSON *conf,
+		    const struct memory_map *map)
 {
 	const char *name =
 		cJSON_GetStringValue(cJSON_GetObjectItem(conf, "omron_model"));
@@ -407,9 +437,9 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	if (!c)
 		return -ENOMEM;
 	d->model_data = c;
-	c->map = &maps[0];
+	c->map = map;
 	for (size_t i = 0; name && i < sizeof(maps) / sizeof(maps[0]); i++)
-		if (strcmp(name, maps[i].name) == 0)
+		if (strcmp(name, maps[i].name) == 0 && maps[i].wlc == map->wlc)
 			c->map = &maps[i];
 	if (name && strcmp(name, c->map->name) != 0)
 		return -EINVAL;
@@ -467,6 +497,16 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
+static int init(struct vdev_device *d, const cJSON *conf)
+{
+	return init_map(d, conf, &maps[0]);
+}
+
+static int init_wlc(struct vdev_device *d, const cJSON *conf)
+{
+	return init_map(d, conf, &maps[2]);
+}
+
 static int action(struct vdev_device *d, const char *what, const cJSON *ev)
 {
 	if (strcmp(what, "measure") != 0 && strcmp(what, "store") != 0)
@@ -484,6 +524,17 @@ const struct vdev_model vdev_model_omron = {
 	.id = "omron",
 	.default_driver = "omron",
 	.init = init,
+	.action = action,
+	.read = cuff_read,
+	.write = cuff_write,
+	.disconnected = cuff_disconnected,
+	.free = model_free,
+};
+
+const struct vdev_model vdev_model_omron_wlc = {
+	.id = "omron_wlc",
+	.default_driver = "omron_wlc",
+	.init = init_wlc,
 	.action = action,
 	.read = cuff_read,
 	.write = cuff_write,

@@ -366,3 +366,4 @@ extern const struct vdev_model vdev_model_sig_glucose;
 extern const struct vdev_model vdev_model_trisa;
 extern const struct vdev_model vdev_model_realme;
 extern const struct vdev_model vdev_model_robi_s9;
+extern const struct vdev_model vdev_model_omron_wlc;

@@ -46,6 +46,7 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_trisa,
 	&vdev_model_realme,
 	&vdev_model_robi_s9,
+	&vdev_model_omron_wlc,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)

@@ -489,7 +489,7 @@ static void test_sequence_numbers(void **state)
 
 struct cuff {
 	const struct hv_omron_model *mdl;
-	uint8_t mem[0x1000];
+	uint8_t mem[0x2000]; /* the WLC scales' rings go to 0x19f0 */
 	bool pairing_mode;
 	bool keyed; /* a key is programmed */
 	uint8_t key[HV_OMRON_KEY_LEN];
@@ -505,6 +505,10 @@ struct cuff {
 };
 
 struct gateway {
+	const struct hv_driver *driver; /* NULL: omron_driver */
+	int user_index;			/* the person's slot; -1 none */
+	struct hv_measurement partial;	/* a first packet, to join */
+	bool has_partial;
 	struct hv_session s;
 	struct hv_measurement stored[256];
 	size_t n_stored;
@@ -585,8 +589,9 @@ static void cuff_write(struct cuff *c, const char *chr, const uint8_t *v,
 		} else if (v[0] == 0x02) {
 			ans[1] = c->pairing_mode ? 0 : 1;
 		} else if (v[0] == 0x00 && c->pairing_mode) {
+			/* the key it was just given unlocks it */
 			memcpy(c->key, v + 1, 16);
-			c->keyed = true;
+			c->keyed = c->unlocked = true;
 		} else {
 			ans[1] = 1;
 		}
@@ -606,6 +611,25 @@ static void cuff_write(struct cuff *c, const char *chr, const uint8_t *v,
 		cuff_command(c);
 }
 
+/* The pipeline's join (daemon/ingest/pipeline.c feed_gatt): the first
+ * packet's readings, time and sequence number, then the last packet's
+ * other readings. */
+static void join_packets(struct gateway *g, struct hv_measurement *m)
+{
+	struct hv_measurement joined = g->partial;
+
+	for (size_t i = 0; i < m->n_readings; i++)
+		if (!hv_measurement_find(&joined, m->readings[i].metric))
+			assert_int_equal(hv_measurement_add(
+						 &joined, m->readings[i].metric,
+						 m->readings[i].value),
+					 0);
+	joined.more_packets = false;
+	joined.final = true;
+	*m = joined;
+	g->has_partial = false;
+}
+
 /* What bluez.c session_deliver and the daemon's ingest do with a value:
  * decode once with the session's driver and quirks, store what is final,
  * and advance the last sequence only past what was stored. */
@@ -620,8 +644,18 @@ static void gateway_deliver(struct gateway *g, const char *chr,
 	f.value_len = n;
 	f.quirks = g->s.quirks;
 	f.now = 1893456000; /* 2030-01-01 */
-	if (hv_registry_decode(&f, &omron_driver, &m) < 0 || !m.final)
+	if (hv_registry_decode(&f, g->driver ? g->driver : &omron_driver, &m) <
+	    0)
 		return;
+	if (m.more_packets) {
+		g->partial = m;
+		g->has_partial = true;
+		return;
+	}
+	if (!m.final)
+		return;
+	if (g->has_partial)
+		join_packets(g, &m);
 	if (++g->n_final == (size_t)g->fail_store_at) {
 		g->held = true;
 		return;
@@ -652,7 +686,11 @@ static int run_session(struct gateway *g, struct cuff *c, const char *name)
 	g->n_final = 0;
 	g->s.name = name;
 	g->s.now_local = (struct hv_datetime){ 2030, 1, 1, 10, 0, 0 };
-	hv_conv_init(&conv, omron_driver.conversation, &g->s);
+	if (g->driver)
+		g->s.user_index = g->user_index;
+	hv_conv_init(&conv,
+		     (g->driver ? g->driver : &omron_driver)->conversation,
+		     &g->s);
 	c->unlocked = c->started = false;
 	while ((st = hv_conv_current(&conv))) {
 		switch (st->op) {
@@ -816,7 +854,8 @@ static void test_conversation_clock_read_first(void **state)
 	memset(&g, 0, sizeof(g));
 	g.s.last_sequence = -1;
 	clock = c.mem + c.mdl->settings_read + c.mdl->time_offset;
-	assert_int_equal(hv_omron_time_block(c.mdl, clock, &cuff_clock, clock), 0);
+	assert_int_equal(hv_omron_time_block(c.mdl, clock, &cuff_clock, clock),
+			 0);
 	cuff_measure(&c, 0, 121, 0);
 	cuff_measure(&c, 1, 140, 10);
 	assert_int_equal(run_session(&g, &c, NULL), 0);
@@ -1092,6 +1131,274 @@ static void test_selection(void **state)
 	assert_non_null(hv_registry_select(&f));
 }
 
+/* ---- the WLC scales' conversation (drivers/omron_wlc.c) ------------------------ */
+
+extern const struct hv_driver omron_wlc_driver;
+
+/* An HBF-702T as OmronWlcHandler.kt reads it: the index block at 0x01a0,
+ * one byte per user slot (top two bits flags), four rings of 30 records. */
+static void scale_init(struct cuff *c)
+{
+	memset(c, 0, sizeof(*c));
+	memset(c->mem, 0xff, sizeof(c->mem));
+	memset(c->mem + HV_OMRON_WLC_INDEX, 0, 8);
+	memcpy(c->key, "homevitals-omron", 16);
+	c->keyed = true;
+	c->refuse_read = -1;
+}
+
+static void gateway_wlc(struct gateway *g, int user_index)
+{
+	memset(g, 0, sizeof(*g));
+	g->driver = &omron_wlc_driver;
+	g->user_index = user_index;
+	g->s.last_sequence = -1;
+}
+
+/* A weigh-in of `weight` (50 g) in user u's next record, `minute` minutes
+ * after 2029-12-31 08:00. */
+static void scale_measure(struct cuff *c, int u, unsigned weight, int minute)
+{
+	const struct hv_omron_wlc_profile *p =
+		hv_omron_wlc_profile_by_name("HBF-702T");
+	uint8_t *index = c->mem + HV_OMRON_WLC_INDEX + u;
+	int at = *index & 0x3f;
+	struct hv_omron_wlc_record r = {
+		.weight = weight,
+		.fat = 200 + (unsigned)minute,
+		.visceral = 9,
+		.bmr = 1400,
+		.muscle = 300,
+		.bmi = 220,
+		.age = 40,
+		.time = { 2029, 12, 31, (uint8_t)(8 + minute / 60),
+			  (uint8_t)(minute % 60), 0 },
+	};
+
+	assert_int_equal(
+		hv_omron_wlc_record_encode(
+			p, &r, c->mem + hv_omron_wlc_address(p, u, at)),
+		0);
+	/* a status flag rides in the top bits */
+	*index = (uint8_t)(0x80 | (at + 1) % HV_OMRON_WLC_RECORDS);
+}
+
+static const struct hv_measurement *stored_weight(const struct gateway *g,
+						  double kg)
+{
+	for (size_t i = 0; i < g->n_stored; i++) {
+		const struct hv_reading *w = hv_measurement_find(
+			&g->stored[i], HV_METRIC_BODY_WEIGHT);
+
+		if (w && w->value > kg - 0.001 && w->value < kg + 0.001)
+			return &g->stored[i];
+	}
+	return NULL;
+}
+
+static void test_wlc_new_records_only(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+	const struct hv_measurement *m;
+
+	(void)state;
+	scale_init(&c);
+	gateway_wlc(&g, 1);
+	for (int i = 0; i < 3; i++)
+		scale_measure(&c, 1, 1400 + (unsigned)i, i);
+	scale_measure(&c, 0, 1600, 5); /* another person's slot: not read */
+	assert_int_equal(run_session(&g, &c, "HBF-702T"), 0);
+	assert_int_equal(g.n_stored, 3);
+	assert_null(stored_weight(&g, 80.0));
+	/* one measurement of three packets' bytes, oldest first */
+	m = &g.stored[0];
+	assert_float_equal(hv_measurement_find(m, HV_METRIC_BODY_WEIGHT)->value,
+			   70.0, 1e-9);
+	assert_float_equal(
+		hv_measurement_find(m, HV_METRIC_BODY_FAT_PERCENT)->value, 20.0,
+		1e-9);
+	assert_float_equal(
+		hv_measurement_find(m, HV_METRIC_VISCERAL_FAT_RATING)->value,
+		4.5, 1e-9);
+	assert_float_equal(
+		hv_measurement_find(m, HV_METRIC_BASAL_METABOLIC_RATE)->value,
+		1400, 1e-9);
+	assert_float_equal(
+		hv_measurement_find(m, HV_METRIC_MUSCLE_PERCENT)->value, 30.0,
+		1e-9);
+	assert_float_equal(hv_measurement_find(m, HV_METRIC_BMI)->value, 22.0,
+			   1e-9);
+	assert_float_equal(
+		hv_measurement_find(m, HV_METRIC_METABOLIC_AGE)->value, 40,
+		1e-9);
+	assert_int_equal(m->user_index, 1);
+	assert_true(m->has_device_time);
+	assert_int_equal(m->device_time.minute, 0);
+	assert_ptr_equal(stored_weight(&g, 70.05), &g.stored[1]);
+	assert_ptr_equal(stored_weight(&g, 70.1), &g.stored[2]);
+	assert_int_equal(g.s.last_sequence, g.stored[2].sequence_number);
+	/* the index, 3 probes and the one before them (empty), 3 x 3 reads */
+	assert_int_equal(c.reads, 1 + 4 + 9);
+
+	/* nothing new: the index and one probe */
+	c.reads = 0;
+	assert_int_equal(run_session(&g, &c, "HBF-702T"), 0);
+	assert_int_equal(g.n_stored, 3);
+	assert_int_equal(c.reads, 2);
+
+	/* one new */
+	c.reads = 0;
+	scale_measure(&c, 1, 1500, 30);
+	assert_int_equal(run_session(&g, &c, "HBF-702T"), 0);
+	assert_int_equal(g.n_stored, 4);
+	assert_non_null(stored_weight(&g, 75.0));
+	assert_int_equal(c.reads, 1 + 2 + 3);
+}
+
+/* A ring that went round: its 30 records, oldest first. */
+static void test_wlc_ring_wraps(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	scale_init(&c);
+	gateway_wlc(&g, -1); /* no slot linked: the first */
+	for (int i = 0; i < 33; i++)
+		scale_measure(&c, 0, 1000 + (unsigned)i, i);
+	assert_int_equal(run_session(&g, &c, "BLEsmart_0001000C28FFB2"), 0);
+	assert_int_equal(g.n_stored, 30);
+	assert_null(stored_weight(&g, 50.1)); /* overwritten */
+	assert_ptr_equal(stored_weight(&g, 50.15), &g.stored[0]);
+	assert_ptr_equal(stored_weight(&g, 51.6), &g.stored[29]);
+	for (size_t i = 1; i < g.n_stored; i++)
+		assert_true(g.stored[i].sequence_number >
+			    g.stored[i - 1].sequence_number);
+}
+
+/* A record the gateway failed to store is read again on the next
+ * session, and the ones after it too; none is stored twice. */
+static void test_wlc_never_loses_a_record(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	scale_init(&c);
+	gateway_wlc(&g, 0);
+	for (int i = 0; i < 3; i++)
+		scale_measure(&c, 0, 1400 + (unsigned)i, i);
+	g.fail_store_at = 2;
+	assert_int_equal(run_session(&g, &c, "HBF-702T"), 0);
+	/* the third is stored, but the position stays before the second */
+	assert_int_equal(g.n_stored, 2);
+	assert_null(stored_weight(&g, 70.05));
+	assert_int_equal(g.s.last_sequence, g.stored[0].sequence_number);
+	g.fail_store_at = 0;
+	assert_int_equal(run_session(&g, &c, "HBF-702T"), 0);
+	assert_int_equal(g.n_stored, 3);
+	assert_non_null(stored_weight(&g, 70.05));
+	assert_non_null(stored_weight(&g, 70.1));
+}
+
+/* The scale refuses the read of a record's last packet: its first packet
+ * is never stored alone, the session ends, and the next one reads it. */
+static void test_wlc_refused_mid_record(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+	const struct hv_omron_wlc_profile *p =
+		hv_omron_wlc_profile_by_name("HBF-702T");
+
+	(void)state;
+	scale_init(&c);
+	gateway_wlc(&g, 2);
+	for (int i = 0; i < 3; i++)
+		scale_measure(&c, 2, 1400 + (unsigned)i, i);
+	c.refuse_read = hv_omron_wlc_address(p, 2, 1) + 2;
+	(void)run_session(&g, &c, "HBF-702T");
+	assert_int_equal(g.n_stored, 1);
+	assert_int_equal(g.s.last_sequence, g.stored[0].sequence_number);
+	assert_false(c.started);
+	c.refuse_read = -1;
+	assert_int_equal(run_session(&g, &c, "HBF-702T"), 0);
+	assert_int_equal(g.n_stored, 3);
+	for (size_t i = 0; i < g.n_stored; i++)
+		assert_non_null(hv_measurement_find(
+			&g.stored[i], HV_METRIC_BODY_FAT_PERCENT));
+}
+
+/* A linked slot the scale does not have: nothing is read. */
+static void test_wlc_no_such_slot(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	scale_init(&c);
+	gateway_wlc(&g, HV_OMRON_WLC_USERS);
+	scale_measure(&c, 0, 1400, 0);
+	(void)run_session(&g, &c, "HBF-702T");
+	assert_int_equal(c.reads, 0);
+	assert_int_equal(g.n_stored, 0);
+}
+
+/* A record with no weight is no measurement; the rest are read. */
+static void test_wlc_record_without_weight(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+	const struct hv_omron_wlc_profile *p =
+		hv_omron_wlc_profile_by_name("HBF-702T");
+
+	(void)state;
+	scale_init(&c);
+	gateway_wlc(&g, 0);
+	for (int i = 0; i < 3; i++)
+		scale_measure(&c, 0, 1400 + (unsigned)i, i);
+	memset(c.mem + hv_omron_wlc_address(p, 0, 1) + 26, 0, 2);
+	assert_int_equal(run_session(&g, &c, "HBF-702T"), 0);
+	assert_int_equal(g.n_stored, 2);
+	assert_null(stored_weight(&g, 70.05));
+	assert_false(g.has_partial);
+}
+
+/* In pairing mode the gateway programs its key and reads on. */
+static void test_wlc_pairing(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	scale_init(&c);
+	c.keyed = false;
+	c.pairing_mode = true;
+	gateway_wlc(&g, 0);
+	scale_measure(&c, 0, 1400, 0);
+	assert_int_equal(run_session(&g, &c, "HBF-702T"), 0);
+	assert_true(c.keyed);
+	assert_memory_equal(c.key, "homevitals-omron", 16);
+	assert_int_equal(g.n_stored, 1);
+}
+
+/* A name that gives no record layout: no read at all (the transmission
+ * is ended). */
+static void test_wlc_unknown_model(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	scale_init(&c);
+	gateway_wlc(&g, 0);
+	scale_measure(&c, 0, 1400, 0);
+	(void)run_session(&g, &c, "HBF-999T");
+	assert_false(c.started);
+	assert_int_equal(c.reads, 0);
+	assert_int_equal(g.n_stored, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1116,6 +1423,14 @@ int main(void)
 		cmocka_unit_test(test_conversation_first_session_wrapped),
 		cmocka_unit_test(test_conversation_pairing),
 		cmocka_unit_test(test_selection),
+		cmocka_unit_test(test_wlc_new_records_only),
+		cmocka_unit_test(test_wlc_ring_wraps),
+		cmocka_unit_test(test_wlc_never_loses_a_record),
+		cmocka_unit_test(test_wlc_record_without_weight),
+		cmocka_unit_test(test_wlc_refused_mid_record),
+		cmocka_unit_test(test_wlc_no_such_slot),
+		cmocka_unit_test(test_wlc_pairing),
+		cmocka_unit_test(test_wlc_unknown_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
