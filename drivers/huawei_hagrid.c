@@ -45,6 +45,7 @@
 
 #include "drivers/aes128.h"
 #include "drivers/bytes.h"
+#include "drivers/conversation.h"
 #include "drivers/driver.h"
 #include "drivers/huawei_hagrid.h"
 #include "drivers/sha256.h"
@@ -655,6 +656,326 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 				      sizeof(ret->value), &ret->value_len);
 }
 
+/* --- the conversation ----------------------------------------------------------- */
+
+/*
+ * openScale's handshake (HuaweiHagridWspHandler.kt onConnected,
+ * handleAuthChallenge, handleAuthResponse, handleWorkKeyAck), as data:
+ * subscribe, ask for authentication (an empty plain frame on the
+ * request-auth characteristic); the scale's challenge randA (16 bytes);
+ * write randB and the app's token; the scale's token checked; write the
+ * work key under the root key; its acknowledgement (0x00); set the clock;
+ * start the realtime flow (an empty frame on the realtime characteristic)
+ * and wait for a finished weighing. Every message goes in WSP frames, one
+ * write step per frame.
+ *
+ * From the session: randB = random[0..15], the work-key IV random[16..31];
+ * CAK, C1, C2 = secrets (48 bytes; none: the conversation stops at the
+ * challenge), the address for C3. The work key is not drawn but derived,
+ * the first 16 bytes of HMAC-SHA256(key = root key, "homevitals work key"):
+ * the scale takes any, and a decoder holding the secrets finds it again
+ * without the session. State between steps lives in scratch_bytes.
+ */
+
+#define SVC_USER_DATA "181c"
+#define SVC_CURRENT_TIME "1805"
+#define SVC_BODY_COMPOSITION "181b"
+#define CHR_REQUEST_AUTH "02b2a08e-f8b0-4047-b1fd-f4e0efeee679"
+#define CHR_AUTH_TOKEN "32330a04-15d9-421a-91c5-2a2d5c7525c9"
+#define CHR_SEND_WORK_KEY "a3d330f8-b84f-4f48-a78c-f8d1e33b597a"
+#define CHR_CURRENT_TIME "2a2b"
+
+struct hagrid_state {
+	struct hv_hagrid_reassembly rx;
+	uint8_t rand_a[HV_HAGRID_SECRET_LEN];
+};
+
+_Static_assert(sizeof(struct hagrid_state) <=
+		       sizeof(((struct hv_session *)0)->scratch_bytes),
+	       "the Hagrid state fits the session's byte scratch");
+
+static void state_load(const struct hv_session *s, struct hagrid_state *st)
+{
+	memcpy(st, s->scratch_bytes, sizeof(*st));
+}
+
+static void state_save(struct hv_session *s, const struct hagrid_state *st)
+{
+	memcpy(s->scratch_bytes, st, sizeof(*st));
+}
+
+void hv_hagrid_work_key(const uint8_t root[HV_HAGRID_SECRET_LEN],
+			uint8_t ret[HV_HAGRID_SECRET_LEN])
+{
+	static const char label[] = "homevitals work key";
+	uint8_t mac[HV_SHA256_LEN];
+
+	hv_hmac_sha256(root, HV_HAGRID_SECRET_LEN, (const uint8_t *)label,
+		       sizeof(label) - 1, mac);
+	memcpy(ret, mac, HV_HAGRID_SECRET_LEN);
+}
+
+int hv_hagrid_session_keys(const uint8_t *secrets, size_t secrets_len,
+			   const char *address,
+			   uint8_t ret_root[HV_HAGRID_SECRET_LEN],
+			   uint8_t ret_work[HV_HAGRID_SECRET_LEN])
+{
+	uint8_t c3[HV_HAGRID_SECRET_LEN], root[HV_HAGRID_SECRET_LEN];
+
+	if (!secrets || secrets_len != 3 * HV_HAGRID_SECRET_LEN)
+		return -ENOKEY;
+	if (hv_hagrid_c3_from_address(address, c3) < 0)
+		return -EINVAL;
+	hv_hagrid_root_key(secrets + HV_HAGRID_SECRET_LEN,
+			   secrets + 2 * HV_HAGRID_SECRET_LEN, c3, root);
+	hv_hagrid_work_key(root, ret_work);
+	memcpy(ret_root, root, sizeof(root));
+	return 0;
+}
+
+/* Frame `index` of the message, as hv_hagrid_build_frames() cuts it. */
+static int frame_of(uint8_t type, const uint8_t *msg, size_t len,
+		    unsigned index, uint8_t *buf, size_t size, size_t *ret_len)
+{
+	uint8_t all[HV_HAGRID_MESSAGE_MAX + 5 * HV_HAGRID_FRAMES_MAX];
+	size_t n, at = 0;
+	int r;
+
+	r = hv_hagrid_build_frames(type, msg, len, all, sizeof(all), &n);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < index; i++) {
+		at += all[at + 1] + 2u;
+		if (at >= n)
+			return -EINVAL;
+	}
+	if (size < all[at + 1] + 2u)
+		return -ENOSPC;
+	memcpy(buf, all + at, all[at + 1] + 2u);
+	*ret_len = all[at + 1] + 2u;
+	return 0;
+}
+
+static int pl_empty(const struct hv_session *s, uint8_t *buf, size_t size,
+		    size_t *ret_len)
+{
+	(void)s;
+	return frame_of(HV_HAGRID_WRITE_PLAIN, NULL, 0, 0, buf, size, ret_len);
+}
+
+static int token_frame(const struct hv_session *s, unsigned index,
+		       uint8_t *buf, size_t size, size_t *ret_len)
+{
+	uint8_t msg[HV_HAGRID_SECRET_LEN + HV_HAGRID_TOKEN_LEN];
+	struct hagrid_state st;
+
+	if (s->secrets_len != 3 * HV_HAGRID_SECRET_LEN)
+		return -ENOKEY;
+	state_load(s, &st);
+	hv_hagrid_auth_payload(st.rand_a, s->random, s->secrets, msg);
+	return frame_of(HV_HAGRID_WRITE_PLAIN, msg, sizeof(msg), index, buf,
+			size, ret_len);
+}
+
+static int work_key_frame(const struct hv_session *s, unsigned index,
+			  uint8_t *buf, size_t size, size_t *ret_len)
+{
+	uint8_t root[HV_HAGRID_SECRET_LEN], work[HV_HAGRID_SECRET_LEN];
+	uint8_t msg[2 * HV_HAGRID_SECRET_LEN];
+	size_t len;
+	int r;
+
+	r = hv_hagrid_session_keys(s->secrets, s->secrets_len, s->address,
+				   root, work);
+	if (r < 0)
+		return r;
+	r = hv_hagrid_encrypt(root, s->random + HV_HAGRID_SECRET_LEN, work,
+			      sizeof(work), msg, sizeof(msg), &len);
+	if (r < 0)
+		return r;
+	return frame_of(HV_HAGRID_WRITE_ENCRYPTED, msg, len, index, buf, size,
+			ret_len);
+}
+
+#define FRAME_PAYLOAD(name, fn, index)                                          \
+	static int name(const struct hv_session *s, uint8_t *buf, size_t size, \
+			size_t *ret_len)                                       \
+	{                                                                      \
+		return fn(s, index, buf, size, ret_len);                       \
+	}
+FRAME_PAYLOAD(pl_token0, token_frame, 0)
+FRAME_PAYLOAD(pl_token1, token_frame, 1)
+FRAME_PAYLOAD(pl_token2, token_frame, 2)
+FRAME_PAYLOAD(pl_token3, token_frame, 3)
+FRAME_PAYLOAD(pl_work_key0, work_key_frame, 0)
+FRAME_PAYLOAD(pl_work_key1, work_key_frame, 1)
+FRAME_PAYLOAD(pl_work_key2, work_key_frame, 2)
+
+/* The clock (openScale currentTimePayload): year LE, month, day, hour,
+ * minute, second, weekday 1 = Monday; local time. */
+static int pl_clock(const struct hv_session *s, uint8_t *buf, size_t size,
+		    size_t *ret_len)
+{
+	const struct hv_datetime *t = &s->now_local;
+	uint8_t msg[8];
+
+	if (t->year == 0)
+		return -ENODATA;
+	hv_put_le16(msg, t->year);
+	msg[2] = t->month;
+	msg[3] = t->day;
+	msg[4] = t->hour;
+	msg[5] = t->minute;
+	msg[6] = t->second;
+	msg[7] = s->day_of_week;
+	return frame_of(HV_HAGRID_WRITE_PLAIN, msg, sizeof(msg), 0, buf, size,
+			ret_len);
+}
+
+/* Feed a notification to the reassembly: 1 with a whole message, 0 while
+ * one is due (or the value was not a WSP frame: the step waits on). */
+static int receive(struct hv_session *s, const uint8_t *v, size_t len,
+		   uint8_t *msg, size_t *ret_len, bool *ret_encrypted)
+{
+	struct hagrid_state st;
+	int r;
+
+	state_load(s, &st);
+	r = hv_hagrid_reassemble(&st.rx, v, len, msg, HV_HAGRID_MESSAGE_MAX,
+				 ret_len, ret_encrypted);
+	state_save(s, &st);
+	return r == 1 ? 1 : 0;
+}
+
+static int on_challenge(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	uint8_t msg[HV_HAGRID_MESSAGE_MAX];
+	struct hagrid_state st;
+	size_t n;
+	bool enc;
+
+	if (s->secrets_len != 3 * HV_HAGRID_SECRET_LEN)
+		return -ENOKEY; /* no CAK, C1, C2: nothing to answer with */
+	if (!receive(s, v, len, msg, &n, &enc))
+		return HV_VALUE_MORE;
+	if (enc || n != HV_HAGRID_SECRET_LEN)
+		return HV_VALUE_MORE;
+	state_load(s, &st);
+	memcpy(st.rand_a, msg, HV_HAGRID_SECRET_LEN);
+	state_save(s, &st);
+	return HV_VALUE_DONE;
+}
+
+static int on_scale_token(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	uint8_t msg[HV_HAGRID_MESSAGE_MAX];
+	struct hagrid_state st;
+	size_t n;
+	bool enc;
+
+	if (!receive(s, v, len, msg, &n, &enc))
+		return HV_VALUE_MORE;
+	state_load(s, &st);
+	/* A scale that cannot prove it holds the CAK is not the owner's. */
+	return !enc && hv_hagrid_auth_response_ok(msg, n, st.rand_a, s->random,
+						  s->secrets) ?
+		       HV_VALUE_DONE :
+		       -EACCES;
+}
+
+static int on_work_key_ack(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	uint8_t msg[HV_HAGRID_MESSAGE_MAX];
+	size_t n;
+	bool enc;
+
+	if (!receive(s, v, len, msg, &n, &enc))
+		return HV_VALUE_MORE;
+	return n >= 1 && msg[0] == 0x00 ? HV_VALUE_DONE : -EACCES;
+}
+
+/* A finished weighing on the realtime characteristic ends the wait; the
+ * runner hands the same notifications to decode(). */
+static int on_weighing(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	uint8_t msg[HV_HAGRID_MESSAGE_MAX], plain[HV_HAGRID_MESSAGE_MAX];
+	uint8_t root[HV_HAGRID_SECRET_LEN], work[HV_HAGRID_SECRET_LEN];
+	struct hv_hagrid_weight w;
+	size_t n, plain_len = 0;
+	bool enc;
+
+	if (!receive(s, v, len, msg, &n, &enc))
+		return HV_VALUE_MORE;
+	if (!enc) {
+		memcpy(plain, msg, n);
+		plain_len = n;
+	} else if (hv_hagrid_session_keys(s->secrets, s->secrets_len,
+					  s->address, root, work) < 0 ||
+		   hv_hagrid_decrypt(work, msg, n, plain, sizeof(plain),
+				     &plain_len) < 0) {
+		return HV_VALUE_MORE;
+	}
+	if (hv_hagrid_parse_realtime(plain, plain_len, &w) < 0 ||
+	    w.weight_kg <= 0)
+		return HV_VALUE_MORE;
+	return w.fat_percent > 0 || w.heart_rate > 0 ? HV_VALUE_DONE :
+						       HV_VALUE_MORE;
+}
+
+#define SUBSCRIBE(svc, chr, flags_, what_)                                     \
+	{ .op = HV_STEP_SUBSCRIBE, .service = svc, .characteristic = chr,     \
+	  .flags = flags_, .what = what_ }
+#define WRITE(svc, chr, pl, flags_, what_)                                     \
+	{ .op = HV_STEP_WRITE, .service = svc, .characteristic = chr,         \
+	  .payload = pl, .flags = flags_, .what = what_ }
+
+static const struct hv_step steps[] = {
+	SUBSCRIBE(SVC_USER_DATA, CHR_REQUEST_AUTH, 0,
+		  "subscribe to the authentication requests"),
+	SUBSCRIBE(SVC_USER_DATA, CHR_AUTH_TOKEN, 0,
+		  "subscribe to the authentication tokens"),
+	SUBSCRIBE(SVC_USER_DATA, CHR_SEND_WORK_KEY, 0,
+		  "subscribe to the work-key answers"),
+	SUBSCRIBE(SVC_BODY_COMPOSITION, HV_HAGRID_REALTIME, 0,
+		  "subscribe to the realtime weighings"),
+	SUBSCRIBE(SVC_BODY_COMPOSITION, HV_HAGRID_HISTORY, HV_STEP_OPTIONAL,
+		  "subscribe to the history records"),
+	WRITE(SVC_USER_DATA, CHR_REQUEST_AUTH, pl_empty, 0,
+	      "ask for authentication"),
+	{ .op = HV_STEP_WAIT, .service = SVC_USER_DATA,
+	  .characteristic = CHR_REQUEST_AUTH, .on_value = on_challenge,
+	  .what = "wait for the challenge (randA)" },
+	WRITE(SVC_USER_DATA, CHR_AUTH_TOKEN, pl_token0, 0, "token frame 1/4"),
+	WRITE(SVC_USER_DATA, CHR_AUTH_TOKEN, pl_token1, 0, "token frame 2/4"),
+	WRITE(SVC_USER_DATA, CHR_AUTH_TOKEN, pl_token2, 0, "token frame 3/4"),
+	WRITE(SVC_USER_DATA, CHR_AUTH_TOKEN, pl_token3, 0, "token frame 4/4"),
+	{ .op = HV_STEP_WAIT, .service = SVC_USER_DATA,
+	  .characteristic = CHR_AUTH_TOKEN, .on_value = on_scale_token,
+	  .what = "check the scale's token" },
+	WRITE(SVC_USER_DATA, CHR_SEND_WORK_KEY, pl_work_key0, 0,
+	      "work key frame 1/3"),
+	WRITE(SVC_USER_DATA, CHR_SEND_WORK_KEY, pl_work_key1, 0,
+	      "work key frame 2/3"),
+	WRITE(SVC_USER_DATA, CHR_SEND_WORK_KEY, pl_work_key2, 0,
+	      "work key frame 3/3"),
+	{ .op = HV_STEP_WAIT, .service = SVC_USER_DATA,
+	  .characteristic = CHR_SEND_WORK_KEY, .on_value = on_work_key_ack,
+	  .what = "wait for the work key's acceptance" },
+	WRITE(SVC_CURRENT_TIME, CHR_CURRENT_TIME, pl_clock, HV_STEP_OPTIONAL,
+	      "set the clock"),
+	WRITE(SVC_BODY_COMPOSITION, HV_HAGRID_REALTIME, pl_empty,
+	      HV_STEP_WITH_RESPONSE, "start the realtime weighing"),
+	{ .op = HV_STEP_WAIT, .service = SVC_BODY_COMPOSITION,
+	  .characteristic = HV_HAGRID_REALTIME, .on_value = on_weighing,
+	  .timeout_ms = 60000, .what = "wait for a finished weighing" },
+	{ .op = HV_STEP_END, .what = "done" },
+};
+
+static const struct hv_conversation conversation = {
+	.steps = steps,
+	.n_steps = sizeof(steps) / sizeof(steps[0]),
+};
+
 static const char *const models[] = { "HUAWEI Scale 2 Pro", "HUAWEI Scale 3",
 				      "HUAWEI Scale 3 Pro", "HONOR Scale 2",
 				      NULL };
@@ -671,4 +992,5 @@ const struct hv_driver huawei_hagrid_driver = {
 	},
 	.decode = decode,
 	.encode = encode,
+	.conversation = &conversation,
 };

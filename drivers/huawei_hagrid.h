@@ -168,3 +168,15 @@ struct hv_hagrid_user {
 /* The 69-byte user-info payload. */
 void hv_hagrid_user_info(const struct hv_hagrid_user *u,
 			 uint8_t ret[HV_HAGRID_USER_INFO_LEN]);
+
+/* The work key the gateway sends (see the conversation in
+ * drivers/huawei_hagrid.c): the first 16 bytes of HMAC-SHA256(key = root,
+ * "homevitals work key"). */
+void hv_hagrid_work_key(const uint8_t root[HV_HAGRID_SECRET_LEN],
+			uint8_t ret[HV_HAGRID_SECRET_LEN]);
+/* Root and work key from CAK|C1|C2 (48 bytes) and the address: 0,
+ * -ENOKEY without the three secrets, -EINVAL for a bad address. */
+int hv_hagrid_session_keys(const uint8_t *secrets, size_t secrets_len,
+			   const char *address,
+			   uint8_t ret_root[HV_HAGRID_SECRET_LEN],
+			   uint8_t ret_work[HV_HAGRID_SECRET_LEN]);

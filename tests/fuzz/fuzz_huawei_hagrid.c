@@ -5,12 +5,15 @@
  * that is not Hagrid's) and whether the frame carries a work key (bit 2);
  * the rest is the value. What decodes is encoded and decoded again. The
  * same bytes then go through the reassembly frame by frame and the
- * payload parsers.
+ * payload parsers, and, cut into frames, to every step of the
+ * conversation (with the three secrets when bit 3 is set), each payload
+ * built after them.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "drivers/conversation.h"
 #include "drivers/huawei_hagrid.h"
 #include "drivers/registry.h"
 
@@ -44,6 +47,39 @@ static void codec(const uint8_t *p, size_t n)
 	(void)hv_hagrid_parse_standard_weight(p, n, &kg);
 }
 
+static void conversation(const struct hv_driver *d, const uint8_t *p,
+			 size_t n, bool secrets)
+{
+	const struct hv_conversation *c = d->conversation;
+	struct hv_session s = {
+		.now_local = { .year = 2024, .month = 3, .day = 15 },
+		.day_of_week = 5,
+		.user_index = -1,
+		.address = "38:1E:C7:66:08:D3",
+	};
+	uint8_t buf[256];
+	size_t len;
+
+	for (unsigned i = 0; i < sizeof(s.random); i++)
+		s.random[i] = (uint8_t)i;
+	if (secrets) {
+		memset(s.secrets, 0x5a, sizeof(s.secrets));
+		s.secrets_len = sizeof(s.secrets);
+	}
+	for (size_t i = 0; c && i < c->n_steps; i++) {
+		const struct hv_step *st = &c->steps[i];
+
+		for (size_t at = 0; st->on_value && at < n;
+		     at += HV_HAGRID_FRAME_MAX)
+			(void)st->on_value(&s, p + at,
+					   n - at < HV_HAGRID_FRAME_MAX ?
+						   n - at :
+						   HV_HAGRID_FRAME_MAX);
+		if (st->payload)
+			(void)st->payload(&s, buf, sizeof(buf), &len);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const chrs[] = { HV_HAGRID_REALTIME, HV_HAGRID_HISTORY,
@@ -70,5 +106,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (m.status == HV_STATUS_OK && d->encode(&m, NULL, &again) == 0)
 		(void)hv_registry_decode(&again, d, &m2);
 	codec(data + 1, size - 1);
+	conversation(d, data + 1, size - 1, data[0] & 8);
 	return 0;
 }

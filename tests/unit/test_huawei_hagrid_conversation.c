@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The huawei_hagrid conversation (drivers/huawei_hagrid.c): the handshake
+ * of openScale's HuaweiHagridWspHandler.kt (oliexdev/openScale@f7a733b2)
+ * as data, with the session's random bytes and secrets. The scale's
+ * address and C1 / C2 are those of the Scale 3 capture in
+ * HuaweiHagridWspLibTest.kt; CAK, randA, randB and the IVs are the
+ * test's counting bytes. Every expected frame was computed independently
+ * of the driver (Python hmac / hashlib / `cryptography`, CRCs written
+ * from their definitions).
+ */
+#include "tests/unit/scale_frames.h"
+
+#include "drivers/huawei_hagrid.h"
+
+#define ID "huawei_hagrid"
+#define ADDRESS "38:1E:C7:66:08:D3"
+
+static struct hv_session session(bool with_secrets)
+{
+	static const char c1c2[] = "CA4946D061C9FE534F6044F930EBB69B"
+				   "FBCE6E2B4BAF80ED969BA26B4A4B9325";
+	struct hv_session s = sf_session("HUAWEI Scale 3");
+
+	s.address = ADDRESS;
+	for (unsigned i = 0; i < 32; i++)
+		s.random[i] = (uint8_t)(i < 16 ? 16 + i : 48 + i - 16);
+	if (with_secrets) {
+		for (unsigned i = 0; i < 16; i++)
+			s.secrets[i] = (uint8_t)(32 + i);
+		for (unsigned i = 0; i < 32; i++)
+			s.secrets[16 + i] =
+				(uint8_t)(hv_hex_digit(c1c2[2 * i]) << 4 |
+					  hv_hex_digit(c1c2[2 * i + 1]));
+		s.secrets_len = 48;
+	}
+	return s;
+}
+
+static size_t unhex(const char *hex, uint8_t *out)
+{
+	size_t n = strlen(hex) / 2;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = (uint8_t)(hv_hex_digit(hex[2 * i]) << 4 |
+				   hv_hex_digit(hex[2 * i + 1]));
+	return n;
+}
+
+/* Feed the frames to the step's on_value; the result of the last. */
+static int feed(const char *what, struct hv_session *s,
+		const char *const *frames, size_t n)
+{
+	const struct hv_step *st = hv_test_find_step(ID, what, NULL);
+	uint8_t v[HV_HAGRID_FRAME_MAX];
+	int r = -1;
+
+	assert_non_null(st->on_value);
+	for (size_t i = 0; i < n; i++) {
+		r = st->on_value(s, v, unhex(frames[i], v));
+		if (i + 1 < n)
+			assert_int_equal(r, HV_VALUE_MORE);
+	}
+	return r;
+}
+
+static const char *const challenge[] = {
+	"bd1210000102030405060708090a0b0c0d0e5e0f", "bd04110f29dd",
+};
+
+static void test_well_formed(void **state)
+{
+	(void)state;
+	hv_test_check_conversation(hv_driver_by_id(ID)->conversation);
+}
+
+static void test_handshake(void **state)
+{
+	static const char *const scale_token[] = {
+		"bd122033933a169af8fbafde831ab11f9212e60e",
+		"bd1221b1225cd75b9e4b391275e276c2a3a64492",
+		"bd0522a11bd146",
+	};
+	static const char *const ack[] = { "bd0400006589" };
+	struct hv_session s = session(true);
+
+	(void)state;
+	hv_test_assert_payload(ID, "ask for authentication", &s, "db0300c140");
+	assert_int_equal(feed("wait for the challenge", &s, challenge, 2),
+			 HV_VALUE_DONE);
+	/* randB (the session's first random bytes), then the app's token */
+	hv_test_assert_payload(ID, "token frame 1/4", &s,
+			       "db1230101112131415161718191a1b1c1d1e33e9");
+	hv_test_assert_payload(ID, "token frame 2/4", &s,
+			       "db12311f549cae3b8401acb228964882f16e6f7b");
+	hv_test_assert_payload(ID, "token frame 3/4", &s,
+			       "db12327e4ff02f7d41556141714f80292d052f18");
+	hv_test_assert_payload(ID, "token frame 4/4", &s, "db06330c7a9ece62");
+	assert_int_equal(feed("check the scale's token", &s, scale_token, 3),
+			 HV_VALUE_DONE);
+	/* The work key under the capture's root key, IV = random[16..31]. */
+	hv_test_assert_payload(ID, "work key frame 1/3", &s,
+			       "dc1220303132333435363738393a3b3c3d3ef107");
+	hv_test_assert_payload(ID, "work key frame 2/3", &s,
+			       "dc12213f0644663bad9a681e0efa4bf1ce30cb2e");
+	hv_test_assert_payload(ID, "work key frame 3/3", &s, "dc0522f4782638");
+	assert_int_equal(feed("wait for the work key", &s, ack, 1),
+			 HV_VALUE_DONE);
+	/* 2024-03-15 09:30:00, a Friday */
+	hv_test_assert_payload(ID, "set the clock", &s,
+			       "db0b00e807030f091e0005b35d");
+	hv_test_assert_payload(ID, "start the realtime", &s, "db0300c140");
+}
+
+static void test_refusals(void **state)
+{
+	static const char *const forged[] = {
+		"bd122033933a169af8fbafde831ab11f9212e60e",
+		/* the second frame of the app's own token: not the scale's */
+		"bd12211f549cae3b8401acb228964882f16e3538",
+		"bd0522a11bd146",
+	};
+	static const char *const nack[] = { "bd040001a449" };
+	struct hv_session s = session(true), none = session(false);
+	char hex[128];
+
+	(void)state;
+	/* Without CAK, C1, C2 there is nothing to answer with. */
+	assert_int_equal(feed("wait for the challenge", &none, challenge, 1),
+			 -ENOKEY);
+	assert_int_equal(hv_test_payload(ID, "token frame 1/4", &none, hex,
+					 sizeof(hex)),
+			 -ENOKEY);
+	assert_int_equal(hv_test_payload(ID, "work key frame 1/3", &none, hex,
+					 sizeof(hex)),
+			 -ENOKEY);
+
+	assert_int_equal(feed("wait for the challenge", &s, challenge, 2),
+			 HV_VALUE_DONE);
+	assert_int_equal(feed("check the scale's token", &s, forged, 3),
+			 -EACCES);
+	assert_int_equal(feed("wait for the work key", &s, nack, 1), -EACCES);
+}
+
+/* A weighing sealed under the work key the conversation sent: the wait
+ * ends on it, and decode() with that key (found again from the secrets
+ * and the address) gives the capture's values. */
+static void test_weighing(void **state)
+{
+	static const char *const weighing[] = {
+		"cd12206465666768696a6b6c6d6e6f707172f568",
+		"cd1221739cfdd8298224e979e001904d11b440f4",
+		"cd0f22ce7f3106e17a3c1dccb0c2bca305",
+	};
+	struct hv_session s = session(true);
+	uint8_t root[16], work[16];
+	struct hv_measurement m;
+	struct hv_frame f = { .has_characteristic = true,
+			      .now = 1788220800,
+			      .address = ADDRESS };
+
+	(void)state;
+	assert_int_equal(feed("wait for a finished weighing", &s, weighing, 3),
+			 HV_VALUE_DONE);
+	assert_int_equal(hv_hagrid_session_keys(s.secrets, s.secrets_len,
+						ADDRESS, root, work),
+			 0);
+	assert_int_equal(hv_uuid_parse(HV_HAGRID_REALTIME, &f.characteristic),
+			 0);
+	for (size_t i = 0; i < 3; i++)
+		f.value_len += unhex(weighing[i], f.value + f.value_len);
+	f.key = work;
+	sf_decode_final(&f, &m, ID);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 86.25, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_HEART_RATE), 97, 1e-9);
+	assert_int_equal(hv_hagrid_session_keys(s.secrets, 16, ADDRESS, root,
+						work),
+			 -ENOKEY);
+	assert_int_equal(hv_hagrid_session_keys(s.secrets, 48, "nope", root,
+						work),
+			 -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_well_formed),
+		cmocka_unit_test(test_handshake),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_weighing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
