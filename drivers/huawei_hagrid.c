@@ -976,6 +976,55 @@ static const struct hv_conversation conversation = {
 	.n_steps = sizeof(steps) / sizeof(steps[0]),
 };
 
+/* --- selection ----------------------------------------------------------------- */
+
+/*
+ * openScale's product markers (HuaweiHagridWspHandler.kt PRODUCT_MARKERS),
+ * found anywhere in the name or in the ASCII of manufacturer or service
+ * data, any case. Its four-character product ids (M00F, M00D, M0CJ, N001,
+ * 007B) are left out: too short to tell a Hagrid scale from other names.
+ */
+static const char *const markers[] = {
+	"HUAWEI SCALE 2 PRO", "HAG-B19",     "HAGRID-B19", "HUAWEI SCALE 3 PRO",
+	"HAGRID-B29",	      "HAGRID2021-B19", "HUAWEI SCALE 3", "HEM-B19",
+	"HERM-B19",	      "HONOR SCALE 2", "LUP-B19",    "LUPIN-B19HN",
+	"DOBBY-B19",	      NULL,
+};
+
+static bool has_marker(const uint8_t *p, size_t n)
+{
+	for (const char *const *m = markers; *m; m++) {
+		size_t len = strlen(*m);
+
+		for (size_t at = 0; at + len <= n; at++) {
+			size_t i = 0;
+
+			while (i < len && ((p[at + i] >= 'a' && p[at + i] <= 'z' ?
+							  p[at + i] - 32 :
+							  p[at + i]) == (uint8_t)(*m)[i]))
+				i++;
+			if (i == len)
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool claims_device(const struct hv_frame *f)
+{
+	if (f->name && has_marker((const uint8_t *)f->name, strlen(f->name)))
+		return true;
+	for (size_t i = 0; i < f->n_manufacturer_data; i++)
+		if (has_marker(f->manufacturer_data[i].data,
+			       f->manufacturer_data[i].len))
+			return true;
+	for (size_t i = 0; i < f->n_service_data; i++)
+		if (has_marker(f->service_data[i].data,
+			       f->service_data[i].len))
+			return true;
+	return false;
+}
+
 static const char *const models[] = { "HUAWEI Scale 2 Pro", "HUAWEI Scale 3",
 				      "HUAWEI Scale 3 Pro", "HONOR Scale 2",
 				      NULL };
@@ -993,4 +1042,5 @@ const struct hv_driver huawei_hagrid_driver = {
 	.decode = decode,
 	.encode = encode,
 	.conversation = &conversation,
+	.claims_device = claims_device,
 };

@@ -181,6 +181,39 @@ static void test_weighing(void **state)
 			 -EINVAL);
 }
 
+/* Selection: openScale's product markers in the name or the advert's
+ * data, any case; the other Huawei families and strangers not. */
+static void test_selection(void **state)
+{
+	static const char *const ours[] = { "HUAWEI Scale 3", "HUAWEI Scale 3 Pro",
+					    "huawei scale 2 pro", "HONOR Scale 2",
+					    "HAGRID-B19-7A2C", "Hem-B19" };
+	static const char *const theirs[] = { "AH100", "CH100S", "HUAWEI",
+					      "HONOR Scale", "MI SCALE2", "M00D" };
+	const struct hv_driver *d = hv_driver_by_id(ID);
+	struct hv_frame f;
+
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(ours); i++) {
+		memset(&f, 0, sizeof(f));
+		f.name = ours[i];
+		assert_true(d->claims_device(&f));
+	}
+	for (size_t i = 0; i < ELEMENTSOF(theirs); i++) {
+		memset(&f, 0, sizeof(f));
+		f.name = theirs[i];
+		assert_false(d->claims_device(&f));
+	}
+	memset(&f, 0, sizeof(f));
+	assert_false(d->claims_device(&f));
+	f.n_manufacturer_data = 1;
+	f.manufacturer_data[0].len = 11;
+	memcpy(f.manufacturer_data[0].data, "\x7d\x02LUP-B19\x00", 11);
+	assert_true(d->claims_device(&f));
+	f.manufacturer_data[0].len = 8; /* the marker cut short */
+	assert_false(d->claims_device(&f));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_handshake),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_weighing),
+		cmocka_unit_test(test_selection),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
