@@ -656,6 +656,65 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 				      sizeof(ret->value), &ret->value_len);
 }
 
+/* --- selection ----------------------------------------------------------------- */
+
+/*
+ * openScale's product markers (HuaweiHagridWspHandler.kt PRODUCT_MARKERS),
+ * found anywhere in the name or in the ASCII of manufacturer or service
+ * data, any case. Its four-character product ids (M00F, M00D, M0CJ, N001,
+ * 007B) are left out: too short to tell a Hagrid scale from other names.
+ */
+static const char *const markers[] = {
+	"HUAWEI SCALE 2 PRO", "HAG-B19",     "HAGRID-B19", "HUAWEI SCALE 3 PRO",
+	"HAGRID-B29",	      "HAGRID2021-B19", "HUAWEI SCALE 3", "HEM-B19",
+	"HERM-B19",	      "HONOR SCALE 2", "LUP-B19",    "LUPIN-B19HN",
+	"DOBBY-B19",	      NULL,
+};
+
+static uint8_t upper(uint8_t c)
+{
+	return c >= 'a' && c <= 'z' ? (uint8_t)(c - 32) : c;
+}
+
+/* p holds text (upper case), any case. */
+static bool has_text(const uint8_t *p, size_t n, const char *text)
+{
+	size_t len = strlen(text);
+
+	for (size_t at = 0; at + len <= n; at++) {
+		size_t i = 0;
+
+		while (i < len && upper(p[at + i]) == (uint8_t)text[i])
+			i++;
+		if (i == len)
+			return true;
+	}
+	return false;
+}
+
+static bool has_marker(const uint8_t *p, size_t n)
+{
+	for (const char *const *m = markers; *m; m++)
+		if (has_text(p, n, *m))
+			return true;
+	return false;
+}
+
+static bool claims_device(const struct hv_frame *f)
+{
+	if (f->name && has_marker((const uint8_t *)f->name, strlen(f->name)))
+		return true;
+	for (size_t i = 0; i < f->n_manufacturer_data; i++)
+		if (has_marker(f->manufacturer_data[i].data,
+			       f->manufacturer_data[i].len))
+			return true;
+	for (size_t i = 0; i < f->n_service_data; i++)
+		if (has_marker(f->service_data[i].data,
+			       f->service_data[i].len))
+			return true;
+	return false;
+}
+
 /* --- the conversation ----------------------------------------------------------- */
 
 /*
@@ -684,6 +743,7 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 #define CHR_AUTH_TOKEN "32330a04-15d9-421a-91c5-2a2d5c7525c9"
 #define CHR_SEND_WORK_KEY "a3d330f8-b84f-4f48-a78c-f8d1e33b597a"
 #define CHR_CURRENT_TIME "2a2b"
+#define CHR_SET_USER_INFO "8cc61d7d-66c0-4802-89c3-38c5a163592e"
 
 struct hagrid_state {
 	struct hv_hagrid_reassembly rx;
@@ -797,6 +857,83 @@ static int work_key_frame(const struct hv_session *s, unsigned index,
 			ret_len);
 }
 
+
+/*
+ * The user information (openScale buildUserInfo): huid "homevitals:" and
+ * the address's 12 digits (openScale's own stand-in when the account's is
+ * not read), uid "u:" and the user slot (1 when none) as 8 hex digits,
+ * the sex (the Huawei Scale 3 takes male = 1, the others male = 0, as
+ * openScale found), age, height cm, no weight. Sealed under the work key
+ * with the IV HMAC-SHA256(work key, session.random), first 16 bytes: new
+ * each session. Six frames; none without a complete profile.
+ */
+/* name holds needle (upper case), any case. */
+static bool contains(const char *name, const char *needle)
+{
+	return name && has_text((const uint8_t *)name, strlen(name), needle);
+}
+
+static bool is_scale_3(const char *name)
+{
+	if (contains(name, "HUAWEI SCALE 3 PRO"))
+		return false;
+	return contains(name, "HUAWEI SCALE 3") || contains(name, "HEM-B19") ||
+	       contains(name, "HERM-B19");
+}
+
+static int user_info_message(const struct hv_session *s, uint8_t *msg,
+			     size_t size, size_t *ret_len)
+{
+	uint8_t root[HV_HAGRID_SECRET_LEN], work[HV_HAGRID_SECRET_LEN];
+	uint8_t plain[HV_HAGRID_USER_INFO_LEN], iv[HV_SHA256_LEN];
+	uint8_t c3[HV_HAGRID_SECRET_LEN];
+	char huid[32], uid[16];
+	struct hv_hagrid_user u = { .huid = huid, .uid = uid };
+	bool male = s->profile.sex == HV_SEX_MALE;
+	double cm = s->profile.height_m * 100 + 0.5;
+	int r;
+
+	if (!hv_profile_complete(&s->profile) || cm > 65535 ||
+	    s->profile.age_years > 255)
+		return -ENODATA;
+	r = hv_hagrid_session_keys(s->secrets, s->secrets_len, s->address,
+				   root, work);
+	if (r < 0)
+		return r;
+	if (hv_hagrid_c3_from_address(s->address, c3) < 0)
+		return -EINVAL;
+	memcpy(huid, "homevitals:", 11);
+	memcpy(huid + 11, c3, 12);
+	huid[23] = '\0';
+	uid[0] = 'u';
+	uid[1] = ':';
+	for (unsigned i = 0, slot = s->user_index > 0 ? (unsigned)s->user_index : 1;
+	     i < 8; i++)
+		uid[2 + i] = "0123456789ABCDEF"[(slot >> (28 - 4 * i)) & 0xF];
+	uid[10] = '\0';
+	u.gender = is_scale_3(s->name) ? male : !male;
+	u.age_years = (uint8_t)s->profile.age_years;
+	u.height_cm = (uint16_t)cm;
+	hv_hagrid_user_info(&u, plain);
+	hv_hmac_sha256(work, sizeof(work), s->random, sizeof(s->random), iv);
+	return hv_hagrid_encrypt(work, iv, plain, sizeof(plain), msg, size,
+				 ret_len);
+}
+
+static int user_frame(const struct hv_session *s, unsigned index,
+		      uint8_t *buf, size_t size, size_t *ret_len)
+{
+	uint8_t msg[HV_HAGRID_USER_INFO_LEN + HV_HAGRID_SECRET_LEN];
+	size_t len;
+	int r;
+
+	r = user_info_message(s, msg, sizeof(msg), &len);
+	if (r < 0)
+		return r;
+	return frame_of(HV_HAGRID_WRITE_ENCRYPTED, msg, len, index, buf, size,
+			ret_len);
+}
+
 #define FRAME_PAYLOAD(name, fn, index)                                          \
 	static int name(const struct hv_session *s, uint8_t *buf, size_t size, \
 			size_t *ret_len)                                       \
@@ -810,6 +947,12 @@ FRAME_PAYLOAD(pl_token3, token_frame, 3)
 FRAME_PAYLOAD(pl_work_key0, work_key_frame, 0)
 FRAME_PAYLOAD(pl_work_key1, work_key_frame, 1)
 FRAME_PAYLOAD(pl_work_key2, work_key_frame, 2)
+FRAME_PAYLOAD(pl_user0, user_frame, 0)
+FRAME_PAYLOAD(pl_user1, user_frame, 1)
+FRAME_PAYLOAD(pl_user2, user_frame, 2)
+FRAME_PAYLOAD(pl_user3, user_frame, 3)
+FRAME_PAYLOAD(pl_user4, user_frame, 4)
+FRAME_PAYLOAD(pl_user5, user_frame, 5)
 
 /* The clock (openScale currentTimePayload): year LE, month, day, hour,
  * minute, second, weekday 1 = Monday; local time. */
@@ -883,6 +1026,18 @@ static int on_scale_token(struct hv_session *s, const uint8_t *v, size_t len)
 		       -EACCES;
 }
 
+/* Whatever the scale answers to the user information, go on (openScale
+ * only logs a refusal). */
+static int on_user_ack(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	uint8_t msg[HV_HAGRID_MESSAGE_MAX];
+	size_t n;
+	bool enc;
+
+	return receive(s, v, len, msg, &n, &enc) ? HV_VALUE_DONE :
+						   HV_VALUE_MORE;
+}
+
 static int on_work_key_ack(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	uint8_t msg[HV_HAGRID_MESSAGE_MAX];
@@ -936,6 +1091,8 @@ static const struct hv_step steps[] = {
 		  "subscribe to the authentication tokens"),
 	SUBSCRIBE(SVC_USER_DATA, CHR_SEND_WORK_KEY, 0,
 		  "subscribe to the work-key answers"),
+	SUBSCRIBE(SVC_USER_DATA, CHR_SET_USER_INFO, HV_STEP_OPTIONAL,
+		  "subscribe to the user-information answers"),
 	SUBSCRIBE(SVC_BODY_COMPOSITION, HV_HAGRID_REALTIME, 0,
 		  "subscribe to the realtime weighings"),
 	SUBSCRIBE(SVC_BODY_COMPOSITION, HV_HAGRID_HISTORY, HV_STEP_OPTIONAL,
@@ -963,6 +1120,22 @@ static const struct hv_step steps[] = {
 	  .what = "wait for the work key's acceptance" },
 	WRITE(SVC_CURRENT_TIME, CHR_CURRENT_TIME, pl_clock, HV_STEP_OPTIONAL,
 	      "set the clock"),
+	WRITE(SVC_USER_DATA, CHR_SET_USER_INFO, pl_user0, HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
+	      "user frame 1/6"),
+	WRITE(SVC_USER_DATA, CHR_SET_USER_INFO, pl_user1, HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
+	      "user frame 2/6"),
+	WRITE(SVC_USER_DATA, CHR_SET_USER_INFO, pl_user2, HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
+	      "user frame 3/6"),
+	WRITE(SVC_USER_DATA, CHR_SET_USER_INFO, pl_user3, HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
+	      "user frame 4/6"),
+	WRITE(SVC_USER_DATA, CHR_SET_USER_INFO, pl_user4, HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
+	      "user frame 5/6"),
+	WRITE(SVC_USER_DATA, CHR_SET_USER_INFO, pl_user5, HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
+	      "user frame 6/6"),
+	{ .op = HV_STEP_WAIT, .service = SVC_USER_DATA,
+	  .characteristic = CHR_SET_USER_INFO, .on_value = on_user_ack,
+	  .timeout_ms = 3000, .flags = HV_STEP_OPTIONAL,
+	  .what = "wait for the user information's answer" },
 	WRITE(SVC_BODY_COMPOSITION, HV_HAGRID_REALTIME, pl_empty,
 	      HV_STEP_WITH_RESPONSE, "start the realtime weighing"),
 	{ .op = HV_STEP_WAIT, .service = SVC_BODY_COMPOSITION,
@@ -975,55 +1148,6 @@ static const struct hv_conversation conversation = {
 	.steps = steps,
 	.n_steps = sizeof(steps) / sizeof(steps[0]),
 };
-
-/* --- selection ----------------------------------------------------------------- */
-
-/*
- * openScale's product markers (HuaweiHagridWspHandler.kt PRODUCT_MARKERS),
- * found anywhere in the name or in the ASCII of manufacturer or service
- * data, any case. Its four-character product ids (M00F, M00D, M0CJ, N001,
- * 007B) are left out: too short to tell a Hagrid scale from other names.
- */
-static const char *const markers[] = {
-	"HUAWEI SCALE 2 PRO", "HAG-B19",     "HAGRID-B19", "HUAWEI SCALE 3 PRO",
-	"HAGRID-B29",	      "HAGRID2021-B19", "HUAWEI SCALE 3", "HEM-B19",
-	"HERM-B19",	      "HONOR SCALE 2", "LUP-B19",    "LUPIN-B19HN",
-	"DOBBY-B19",	      NULL,
-};
-
-static bool has_marker(const uint8_t *p, size_t n)
-{
-	for (const char *const *m = markers; *m; m++) {
-		size_t len = strlen(*m);
-
-		for (size_t at = 0; at + len <= n; at++) {
-			size_t i = 0;
-
-			while (i < len && ((p[at + i] >= 'a' && p[at + i] <= 'z' ?
-							  p[at + i] - 32 :
-							  p[at + i]) == (uint8_t)(*m)[i]))
-				i++;
-			if (i == len)
-				return true;
-		}
-	}
-	return false;
-}
-
-static bool claims_device(const struct hv_frame *f)
-{
-	if (f->name && has_marker((const uint8_t *)f->name, strlen(f->name)))
-		return true;
-	for (size_t i = 0; i < f->n_manufacturer_data; i++)
-		if (has_marker(f->manufacturer_data[i].data,
-			       f->manufacturer_data[i].len))
-			return true;
-	for (size_t i = 0; i < f->n_service_data; i++)
-		if (has_marker(f->service_data[i].data,
-			       f->service_data[i].len))
-			return true;
-	return false;
-}
 
 static const char *const models[] = { "HUAWEI Scale 2 Pro", "HUAWEI Scale 3",
 				      "HUAWEI Scale 3 Pro", "HONOR Scale 2",

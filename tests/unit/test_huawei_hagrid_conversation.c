@@ -106,6 +106,20 @@ static void test_handshake(void **state)
 	hv_test_assert_payload(ID, "work key frame 3/3", &s, "dc0522f4782638");
 	assert_int_equal(feed("wait for the work key", &s, ack, 1),
 			 HV_VALUE_DONE);
+	/* The user information under the work key: huid, uid of slot 3,
+	 * male on a Scale 3 = 1, 44 years, 180 cm, no weight. */
+	hv_test_assert_payload(ID, "user frame 1/6", &s,
+			       "dc1250b83252a91f05fbbe1230c7ceab2d1438d5");
+	hv_test_assert_payload(ID, "user frame 2/6", &s,
+			       "dc1251f8b4de8a0c5b7bd01085e960a74e5559de");
+	hv_test_assert_payload(ID, "user frame 3/6", &s,
+			       "dc125214da7b4d4d7759d912baae066a241f67bb");
+	hv_test_assert_payload(ID, "user frame 4/6", &s,
+			       "dc1253cc0ee472fa2052d4e7ee5fe4196ce7606e");
+	hv_test_assert_payload(ID, "user frame 5/6", &s,
+			       "dc1254bc404f3d972923a1e652a1027f0a261e9f");
+	hv_test_assert_payload(ID, "user frame 6/6", &s,
+			       "dc0d55e7fa15d03095c872d6fc3879");
 	/* 2024-03-15 09:30:00, a Friday */
 	hv_test_assert_payload(ID, "set the clock", &s,
 			       "db0b00e807030f091e0005b35d");
@@ -140,6 +154,64 @@ static void test_refusals(void **state)
 	assert_int_equal(feed("check the scale's token", &s, forged, 3),
 			 -EACCES);
 	assert_int_equal(feed("wait for the work key", &s, nack, 1), -EACCES);
+}
+
+/* The sex byte of the user information sent under a name: the Huawei
+ * Scale 3 takes male = 1, the other families male = 0. */
+static int user_sex_byte(const char *name, enum hv_sex sex)
+{
+	static const char *const frames[] = {
+		"user frame 1/6", "user frame 2/6", "user frame 3/6",
+		"user frame 4/6", "user frame 5/6", "user frame 6/6",
+	};
+	struct hv_session s = session(true);
+	uint8_t root[16], work[16], msg[128], plain[128], v[32];
+	size_t len = 0, n;
+	char hex[64];
+
+	s.name = name;
+	s.profile.sex = sex;
+	for (size_t i = 0; i < ELEMENTSOF(frames); i++) {
+		struct hv_hagrid_frame f;
+		size_t vlen;
+
+		assert_int_equal(hv_test_payload(ID, frames[i], &s, hex,
+						 sizeof(hex)),
+				 0);
+		vlen = unhex(hex, v);
+		assert_int_equal(hv_hagrid_parse_frame(v, vlen, &f), 0);
+		assert_true(f.encrypted);
+		memcpy(msg + len, f.payload, f.len);
+		len += f.len;
+	}
+	assert_int_equal(hv_hagrid_session_keys(s.secrets, s.secrets_len,
+						ADDRESS, root, work),
+			 0);
+	assert_int_equal(hv_hagrid_decrypt(work, msg, len, plain, sizeof(plain),
+					   &n),
+			 0);
+	assert_int_equal(n, HV_HAGRID_USER_INFO_LEN);
+	assert_int_equal(plain[63], 44);
+	return plain[62];
+}
+
+static void test_user_information(void **state)
+{
+	struct hv_session s = session(true);
+	char hex[64];
+
+	(void)state;
+	assert_int_equal(user_sex_byte("HUAWEI Scale 3", HV_SEX_MALE), 1);
+	assert_int_equal(user_sex_byte("HUAWEI Scale 3", HV_SEX_FEMALE), 0);
+	assert_int_equal(user_sex_byte("HEM-B19", HV_SEX_MALE), 1);
+	assert_int_equal(user_sex_byte("HUAWEI Scale 3 Pro", HV_SEX_MALE), 0);
+	assert_int_equal(user_sex_byte("HONOR Scale 2", HV_SEX_MALE), 0);
+	assert_int_equal(user_sex_byte("HONOR Scale 2", HV_SEX_FEMALE), 1);
+	/* No profile: nothing to send (the steps are optional). */
+	s.profile = (struct hv_profile){ 0 };
+	assert_int_equal(hv_test_payload(ID, "user frame 1/6", &s, hex,
+					 sizeof(hex)),
+			 -ENODATA);
 }
 
 /* A weighing sealed under the work key the conversation sent: the wait
@@ -221,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_handshake),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_weighing),
+		cmocka_unit_test(test_user_information),
 		cmocka_unit_test(test_selection),
 	};
 
