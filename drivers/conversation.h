@@ -77,6 +77,18 @@ struct hv_session {
 	uint8_t secret_len;
 	bool secret_received;
 	uint32_t scratch[8]; /* for the driver's own use */
+	/* Entropy for this session (handshake nonces, keys, IVs): the runner
+	 * fills it from getrandom() before the first step, so drivers stay
+	 * pure and tests give fixed bytes. */
+	uint8_t random[32];
+	/* The device's secrets from the gateway's device keys (a Huawei
+	 * Hagrid scale's CAK, C1 and C2, daemon/common/device_keys.h), given
+	 * when the session is prepared; secrets_len 0: none. */
+	uint8_t secrets[48];
+	uint8_t secrets_len;
+	/* Scratch for state larger than `scratch` (a message reassembled
+	 * from several notifications, a challenge kept between steps). */
+	uint8_t scratch_bytes[320];
 };
 
 enum hv_value_result {

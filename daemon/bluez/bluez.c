@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -2424,6 +2425,15 @@ static void session_start(struct hv_bluez *b, struct bz_peer *p)
 	snprintf(ss->device_path, sizeof(ss->device_path), "%s", dev->path);
 	snprintf(ss->name, sizeof(ss->name), "%s", dev->dev.name);
 	hv_session_init(&ss->s, (int64_t)time(NULL));
+	/* The drivers' entropy: they draw none themselves. */
+	if (getrandom(ss->s.random, sizeof(ss->s.random), 0) !=
+	    (ssize_t)sizeof(ss->s.random)) {
+		log_error_errno(errno, "No random bytes for a session with %s: %m",
+				p->address);
+		free(ss);
+		p->policy.busy = false;
+		return;
+	}
 	ss->s.name = ss->name[0] ? ss->name : NULL;
 	ss->s.address = p->address;
 	if (cd) {

@@ -20,7 +20,8 @@ extern char **environ;
 
 struct device_key {
 	char address[ADDRESS_LEN + 1]; /* upper case */
-	uint8_t key[HV_DEVICE_KEY_LEN];
+	uint8_t key[HV_DEVICE_SECRETS_MAX]; /* the bind key first */
+	size_t len; /* HV_DEVICE_KEY_LEN or HV_DEVICE_SECRETS_MAX */
 };
 
 struct hv_device_keys {
@@ -52,31 +53,41 @@ static int hex_digit(char c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* 32 hex digits, blanks around them allowed, up to the first line end. */
-static bool parse_key(const char *s, size_t n, uint8_t ret[HV_DEVICE_KEY_LEN])
+/* 32 hex digits (a bind key) or 96 (three secrets, e.g. a Huawei
+ * "Hagrid" scale's CAK, C1 and C2, in that order, blanks between them
+ * allowed), blanks around them, up to the first line end. The length in
+ * bytes, 0 for none. */
+static size_t parse_secrets(const char *s, size_t n,
+			    uint8_t ret[HV_DEVICE_SECRETS_MAX])
 {
-	uint8_t k[HV_DEVICE_KEY_LEN];
+	uint8_t k[HV_DEVICE_SECRETS_MAX];
 	size_t i = 0, got = 0;
 
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;
-	for (; got < 2 * HV_DEVICE_KEY_LEN; got++, i++) {
-		int d = i < n ? hex_digit(s[i]) : -1;
+	for (; i < n && got < 2 * HV_DEVICE_SECRETS_MAX; i++) {
+		int d = hex_digit(s[i]);
 
+		if (d < 0 && (s[i] == ' ' || s[i] == '\t') && got % 32 == 0)
+			continue; /* between two keys */
 		if (d < 0)
-			return false;
+			break;
 		if (got % 2 == 0)
 			k[got / 2] = (uint8_t)(d << 4);
 		else
 			k[got / 2] |= (uint8_t)d;
+		got++;
 	}
 	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
 		i++;
-	if (i < n && s[i] != '\n')
-		return false;
-	memcpy(ret, k, sizeof(k));
+	if ((i < n && s[i] != '\n') ||
+	    (got != 2 * HV_DEVICE_KEY_LEN && got != 2 * HV_DEVICE_SECRETS_MAX)) {
+		explicit_bzero(k, sizeof(k));
+		return 0;
+	}
+	memcpy(ret, k, got / 2);
 	explicit_bzero(k, sizeof(k));
-	return true;
+	return got / 2;
 }
 
 /* "8CD0B2F6BEEF" (any case) → "8C:D0:B2:F6:BE:EF". */
@@ -106,7 +117,7 @@ static struct device_key *find(const struct hv_device_keys *k,
 
 /* The first source of an address wins; later ones are not read for it. */
 static int add(struct hv_device_keys *k, const char *address,
-	       const uint8_t key[HV_DEVICE_KEY_LEN])
+	       const uint8_t *key, size_t len)
 {
 	struct device_key *d;
 
@@ -130,25 +141,38 @@ static int add(struct hv_device_keys *k, const char *address,
 	d = &k->v[k->n++];
 	for (size_t i = 0; i <= ADDRESS_LEN; i++)
 		d->address[i] = (char)toupper((unsigned char)address[i]);
-	memcpy(d->key, key, HV_DEVICE_KEY_LEN);
+	memcpy(d->key, key, len);
+	d->len = len;
 	return 0;
 }
 
-int hv_device_key_read_file(const char *path, uint8_t ret[HV_DEVICE_KEY_LEN])
+/* A key file's key or secrets: their length, -EBADMSG for none, -errno. */
+static int read_secrets_file(const char *path,
+			     uint8_t ret[HV_DEVICE_SECRETS_MAX])
 {
 	char buf[KEY_FILE_MAX];
 	size_t n;
 	FILE *f;
-	bool ok;
 
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
 	n = fread(buf, 1, sizeof(buf), f);
 	(void)fclose(f);
-	ok = parse_key(buf, n, ret);
+	n = parse_secrets(buf, n, ret);
 	explicit_bzero(buf, sizeof(buf));
-	return ok ? 0 : -EBADMSG;
+	return n ? (int)n : -EBADMSG;
+}
+
+int hv_device_key_read_file(const char *path, uint8_t ret[HV_DEVICE_KEY_LEN])
+{
+	uint8_t k[HV_DEVICE_SECRETS_MAX];
+	int r = read_secrets_file(path, k);
+
+	if (r == HV_DEVICE_KEY_LEN)
+		memcpy(ret, k, HV_DEVICE_KEY_LEN);
+	explicit_bzero(k, sizeof(k));
+	return r < 0 ? r : r == HV_DEVICE_KEY_LEN ? 0 : -EBADMSG;
 }
 
 static int from_config(struct hv_device_keys *k, const struct hv_config *c,
@@ -156,21 +180,21 @@ static int from_config(struct hv_device_keys *k, const struct hv_config *c,
 {
 	for (size_t i = 0; i < c->bluetooth.n_devices; i++) {
 		const struct hv_config_device *d = &c->bluetooth.devices[i];
-		uint8_t key[HV_DEVICE_KEY_LEN];
+		uint8_t key[HV_DEVICE_SECRETS_MAX];
 		int r;
 
 		if (!d->bind_key_file || !d->address)
 			continue;
-		r = hv_device_key_read_file(d->bind_key_file, key);
+		r = read_secrets_file(d->bind_key_file, key);
 		if (r == -EBADMSG)
 			return fail(reterr, -EINVAL,
-				    "bluetooth.devices[%zu].bind_key_file: %s holds no key of 32 hex digits",
+				    "bluetooth.devices[%zu].bind_key_file: %s holds no key of 32 hex digits (or 96: three secrets)",
 				    i, d->bind_key_file);
 		if (r < 0)
 			return fail(reterr, r,
 				    "bluetooth.devices[%zu].bind_key_file: cannot read %s: %s",
 				    i, d->bind_key_file, strerror(-r));
-		r = add(k, d->address, key);
+		r = add(k, d->address, key, (size_t)r);
 		explicit_bzero(key, sizeof(key));
 		if (r < 0)
 			return r;
@@ -183,9 +207,9 @@ static int from_environment(struct hv_device_keys *k,
 {
 	for (char **e = environ; e && *e; e++) {
 		char digits[13], address[ADDRESS_LEN + 1];
-		uint8_t key[HV_DEVICE_KEY_LEN];
+		uint8_t key[HV_DEVICE_SECRETS_MAX];
 		const char *eq;
-		size_t len;
+		size_t len, key_len;
 		int r;
 
 		if (strncmp(*e, ENV_PREFIX, strlen(ENV_PREFIX)) != 0)
@@ -201,11 +225,12 @@ static int from_environment(struct hv_device_keys *k,
 			return fail(reterr, -EINVAL,
 				    "%.*s: not a Bluetooth address's 12 hex digits after " ENV_PREFIX,
 				    eq ? (int)(eq - *e) : 40, *e);
-		if (!parse_key(eq + 1, strlen(eq + 1), key))
+		key_len = parse_secrets(eq + 1, strlen(eq + 1), key);
+		if (!key_len)
 			return fail(reterr, -EINVAL,
-				    ENV_PREFIX "%s holds no key of 32 hex digits",
+				    ENV_PREFIX "%s holds no key of 32 hex digits (or 96: three secrets)",
 				    digits);
-		r = add(k, address, key);
+		r = add(k, address, key, key_len);
 		explicit_bzero(key, sizeof(key));
 		if (r < 0)
 			return r;
@@ -230,7 +255,7 @@ static int from_credentials(struct hv_device_keys *k,
 			    dir, strerror(errno));
 	while (r >= 0 && (de = readdir(d))) {
 		char address[ADDRESS_LEN + 1], path[4096];
-		uint8_t key[HV_DEVICE_KEY_LEN];
+		uint8_t key[HV_DEVICE_SECRETS_MAX];
 		const char *name = de->d_name;
 
 		if (strncmp(name, CRED_PREFIX, strlen(CRED_PREFIX)) != 0)
@@ -242,15 +267,15 @@ static int from_credentials(struct hv_device_keys *k,
 			break;
 		}
 		(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
-		r = hv_device_key_read_file(path, key);
+		r = read_secrets_file(path, key);
 		if (r < 0) {
 			r = fail(reterr, r == -EBADMSG ? -EINVAL : r,
 				 "credential %s: %s", path,
-				 r == -EBADMSG ? "holds no key of 32 hex digits" :
+				 r == -EBADMSG ? "holds no key of 32 hex digits (or 96: three secrets)" :
 						 strerror(-r));
 			break;
 		}
-		r = add(k, address, key);
+		r = add(k, address, key, (size_t)r);
 		explicit_bzero(key, sizeof(key));
 	}
 	(void)closedir(d);
@@ -288,7 +313,21 @@ const uint8_t *hv_device_keys_find(const struct hv_device_keys *k,
 {
 	const struct device_key *d = find(k, address);
 
-	return d ? d->key : NULL;
+	/* Three secrets are no bind key: a decoder must not take their
+	 * first as one. */
+	return d && d->len == HV_DEVICE_KEY_LEN ? d->key : NULL;
+}
+
+const uint8_t *hv_device_keys_find_secrets(const struct hv_device_keys *k,
+					   const char *address,
+					   size_t *ret_len)
+{
+	const struct device_key *d = find(k, address);
+
+	if (!d)
+		return NULL;
+	*ret_len = d->len;
+	return d->key;
 }
 
 size_t hv_device_keys_count(const struct hv_device_keys *k)

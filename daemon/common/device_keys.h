@@ -15,6 +15,10 @@
 #include "daemon/common/config.h"
 
 #define HV_DEVICE_KEY_LEN 16
+/* Three 16-byte secrets in one entry: a Huawei "Hagrid" scale's CAK, C1
+ * and C2 (96 hex digits, blanks between the three allowed), where a bind
+ * key would be. */
+#define HV_DEVICE_SECRETS_MAX (3 * HV_DEVICE_KEY_LEN)
 
 struct hv_device_keys;
 
@@ -27,9 +31,15 @@ struct hv_device_keys;
 int hv_device_keys_load(const struct hv_config *c, struct hv_device_keys **ret,
 			struct hv_config_error *reterr);
 
-/* The key of an address (any case), or NULL. Valid until freed. */
+/* The bind key of an address (any case), or NULL (none, or three
+ * secrets). Valid until freed. */
 const uint8_t *hv_device_keys_find(const struct hv_device_keys *k,
 				   const char *address);
+/* The whole entry of an address (16 or 48 bytes, *ret_len), or NULL.
+ * Valid until freed. */
+const uint8_t *hv_device_keys_find_secrets(const struct hv_device_keys *k,
+					   const char *address,
+					   size_t *ret_len);
 size_t hv_device_keys_count(const struct hv_device_keys *k);
 
 struct hv_device_keys *hv_device_keys_free(struct hv_device_keys *k);

@@ -289,6 +289,7 @@ struct ctx {
 	uint64_t done_at[8];
 	int32_t stored_sequence; /* what a store would persist */
 	int32_t prepared_sequence[8];
+	uint8_t prepared_random[8][32]; /* session.random as prepared */
 	unsigned n_prepared;
 	unsigned n_prepared_unknown; /* sessions with unconfigured devices */
 	unsigned n_prepared_all;
@@ -396,8 +397,11 @@ static void cb_prepare(const char *address, const struct hv_driver *d,
 	assert_int_equal(s->user_index, 1);
 	assert_int_equal(s->consent_code, 1234);
 	s->last_sequence = c->stored_sequence;
-	if (c->n_prepared < 8)
+	if (c->n_prepared < 8) {
 		c->prepared_sequence[c->n_prepared] = s->last_sequence;
+		memcpy(c->prepared_random[c->n_prepared], s->random,
+		       sizeof(s->random));
+	}
 	c->n_prepared++;
 }
 
@@ -759,6 +763,10 @@ static void test_sig_scale_session(void **state)
 	assert_int_equal(c->prepared_sequence[1], 5);
 	assert_int_equal(d->n_connects, 2);
 	check_records(c);
+	/* Each session got its own random bytes (drivers draw none). */
+	assert_memory_not_equal(c->prepared_random[0], c->prepared_random[1],
+				32);
+	assert_memory_not_equal(c->prepared_random[0], (uint8_t[32]){ 0 }, 32);
 }
 
 /* A device with the Device Information Service: its strings are read

@@ -209,7 +209,7 @@ static void test_selection(void **state)
 		{ "AH100 ", "huawei_ah100" },
 		{ "AH1000", NULL },
 		{ "CH100X", NULL },
-		{ "HUAWEI Scale 3-B19", NULL },
+		{ "HUAWEI Scale 3-B19", "huawei_hagrid" },
 		{ "Body Fat-B2", NULL },
 		{ "", NULL },
 	};

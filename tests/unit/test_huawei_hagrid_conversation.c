@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The huawei_hagrid conversation (drivers/huawei_hagrid.c): the handshake
+ * of openScale's HuaweiHagridWspHandler.kt (oliexdev/openScale@f7a733b2)
+ * as data, with the session's random bytes and secrets. The scale's
+ * address and C1 / C2 are those of the Scale 3 capture in
+ * HuaweiHagridWspLibTest.kt; CAK, randA, randB and the IVs are the
+ * test's counting bytes. Every expected frame was computed independently
+ * of the driver (Python hmac / hashlib / `cryptography`, CRCs written
+ * from their definitions).
+ */
+#include "tests/unit/scale_frames.h"
+
+#include "drivers/huawei_hagrid.h"
+
+#define ID "huawei_hagrid"
+#define ADDRESS "38:1E:C7:66:08:D3"
+
+static struct hv_session session(bool with_secrets)
+{
+	static const char c1c2[] = "CA4946D061C9FE534F6044F930EBB69B"
+				   "FBCE6E2B4BAF80ED969BA26B4A4B9325";
+	struct hv_session s = sf_session("HUAWEI Scale 3");
+
+	s.address = ADDRESS;
+	for (unsigned i = 0; i < 32; i++)
+		s.random[i] = (uint8_t)(i < 16 ? 16 + i : 48 + i - 16);
+	if (with_secrets) {
+		for (unsigned i = 0; i < 16; i++)
+			s.secrets[i] = (uint8_t)(32 + i);
+		for (unsigned i = 0; i < 32; i++)
+			s.secrets[16 + i] =
+				(uint8_t)(hv_hex_digit(c1c2[2 * i]) << 4 |
+					  hv_hex_digit(c1c2[2 * i + 1]));
+		s.secrets_len = 48;
+	}
+	return s;
+}
+
+static size_t unhex(const char *hex, uint8_t *out)
+{
+	size_t n = strlen(hex) / 2;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = (uint8_t)(hv_hex_digit(hex[2 * i]) << 4 |
+				   hv_hex_digit(hex[2 * i + 1]));
+	return n;
+}
+
+/* Feed the frames to the step's on_value; the result of the last. */
+static int feed(const char *what, struct hv_session *s,
+		const char *const *frames, size_t n)
+{
+	const struct hv_step *st = hv_test_find_step(ID, what, NULL);
+	uint8_t v[HV_HAGRID_FRAME_MAX];
+	int r = -1;
+
+	assert_non_null(st->on_value);
+	for (size_t i = 0; i < n; i++) {
+		r = st->on_value(s, v, unhex(frames[i], v));
+		if (i + 1 < n)
+			assert_int_equal(r, HV_VALUE_MORE);
+	}
+	return r;
+}
+
+static const char *const challenge[] = {
+	"bd1210000102030405060708090a0b0c0d0e5e0f", "bd04110f29dd",
+};
+
+static void test_well_formed(void **state)
+{
+	(void)state;
+	hv_test_check_conversation(hv_driver_by_id(ID)->conversation);
+}
+
+static void test_handshake(void **state)
+{
+	static const char *const scale_token[] = {
+		"bd122033933a169af8fbafde831ab11f9212e60e",
+		"bd1221b1225cd75b9e4b391275e276c2a3a64492",
+		"bd0522a11bd146",
+	};
+	static const char *const ack[] = { "bd0400006589" };
+	struct hv_session s = session(true);
+
+	(void)state;
+	hv_test_assert_payload(ID, "ask for authentication", &s, "db0300c140");
+	assert_int_equal(feed("wait for the challenge", &s, challenge, 2),
+			 HV_VALUE_DONE);
+	/* randB (the session's first random bytes), then the app's token */
+	hv_test_assert_payload(ID, "token frame 1/4", &s,
+			       "db1230101112131415161718191a1b1c1d1e33e9");
+	hv_test_assert_payload(ID, "token frame 2/4", &s,
+			       "db12311f549cae3b8401acb228964882f16e6f7b");
+	hv_test_assert_payload(ID, "token frame 3/4", &s,
+			       "db12327e4ff02f7d41556141714f80292d052f18");
+	hv_test_assert_payload(ID, "token frame 4/4", &s, "db06330c7a9ece62");
+	assert_int_equal(feed("check the scale's token", &s, scale_token, 3),
+			 HV_VALUE_DONE);
+	/* The work key under the capture's root key, IV = random[16..31]. */
+	hv_test_assert_payload(ID, "work key frame 1/3", &s,
+			       "dc1220303132333435363738393a3b3c3d3ef107");
+	hv_test_assert_payload(ID, "work key frame 2/3", &s,
+			       "dc12213f0644663bad9a681e0efa4bf1ce30cb2e");
+	hv_test_assert_payload(ID, "work key frame 3/3", &s, "dc0522f4782638");
+	assert_int_equal(feed("wait for the work key", &s, ack, 1),
+			 HV_VALUE_DONE);
+	/* The user information under the work key: huid, uid of slot 3,
+	 * male on a Scale 3 = 1, 44 years, 180 cm, no weight. */
+	hv_test_assert_payload(ID, "user frame 1/6", &s,
+			       "dc1250b83252a91f05fbbe1230c7ceab2d1438d5");
+	hv_test_assert_payload(ID, "user frame 2/6", &s,
+			       "dc1251f8b4de8a0c5b7bd01085e960a74e5559de");
+	hv_test_assert_payload(ID, "user frame 3/6", &s,
+			       "dc125214da7b4d4d7759d912baae066a241f67bb");
+	hv_test_assert_payload(ID, "user frame 4/6", &s,
+			       "dc1253cc0ee472fa2052d4e7ee5fe4196ce7606e");
+	hv_test_assert_payload(ID, "user frame 5/6", &s,
+			       "dc1254bc404f3d972923a1e652a1027f0a261e9f");
+	hv_test_assert_payload(ID, "user frame 6/6", &s,
+			       "dc0d55e7fa15d03095c872d6fc3879");
+	/* 2024-03-15 09:30:00, a Friday */
+	hv_test_assert_payload(ID, "set the clock", &s,
+			       "db0b00e807030f091e0005b35d");
+	hv_test_assert_payload(ID, "start the realtime", &s, "db0300c140");
+}
+
+static void test_refusals(void **state)
+{
+	static const char *const forged[] = {
+		"bd122033933a169af8fbafde831ab11f9212e60e",
+		/* the second frame of the app's own token: not the scale's */
+		"bd12211f549cae3b8401acb228964882f16e3538",
+		"bd0522a11bd146",
+	};
+	static const char *const nack[] = { "bd040001a449" };
+	struct hv_session s = session(true), none = session(false);
+	char hex[128];
+
+	(void)state;
+	/* Without CAK, C1, C2 there is nothing to answer with. */
+	assert_int_equal(feed("wait for the challenge", &none, challenge, 1),
+			 -ENOKEY);
+	assert_int_equal(hv_test_payload(ID, "token frame 1/4", &none, hex,
+					 sizeof(hex)),
+			 -ENOKEY);
+	assert_int_equal(hv_test_payload(ID, "work key frame 1/3", &none, hex,
+					 sizeof(hex)),
+			 -ENOKEY);
+
+	assert_int_equal(feed("wait for the challenge", &s, challenge, 2),
+			 HV_VALUE_DONE);
+	assert_int_equal(feed("check the scale's token", &s, forged, 3),
+			 -EACCES);
+	assert_int_equal(feed("wait for the work key", &s, nack, 1), -EACCES);
+}
+
+/* The sex byte of the user information sent under a name: the Huawei
+ * Scale 3 takes male = 1, the other families male = 0. */
+static int user_sex_byte(const char *name, enum hv_sex sex)
+{
+	static const char *const frames[] = {
+		"user frame 1/6", "user frame 2/6", "user frame 3/6",
+		"user frame 4/6", "user frame 5/6", "user frame 6/6",
+	};
+	struct hv_session s = session(true);
+	uint8_t root[16], work[16], msg[128], plain[128], v[32];
+	size_t len = 0, n;
+	char hex[64];
+
+	s.name = name;
+	s.profile.sex = sex;
+	for (size_t i = 0; i < ELEMENTSOF(frames); i++) {
+		struct hv_hagrid_frame f;
+		size_t vlen;
+
+		assert_int_equal(hv_test_payload(ID, frames[i], &s, hex,
+						 sizeof(hex)),
+				 0);
+		vlen = unhex(hex, v);
+		assert_int_equal(hv_hagrid_parse_frame(v, vlen, &f), 0);
+		assert_true(f.encrypted);
+		memcpy(msg + len, f.payload, f.len);
+		len += f.len;
+	}
+	assert_int_equal(hv_hagrid_session_keys(s.secrets, s.secrets_len,
+						ADDRESS, root, work),
+			 0);
+	assert_int_equal(hv_hagrid_decrypt(work, msg, len, plain, sizeof(plain),
+					   &n),
+			 0);
+	assert_int_equal(n, HV_HAGRID_USER_INFO_LEN);
+	assert_int_equal(plain[63], 44);
+	return plain[62];
+}
+
+static void test_user_information(void **state)
+{
+	struct hv_session s = session(true);
+	char hex[64];
+
+	(void)state;
+	assert_int_equal(user_sex_byte("HUAWEI Scale 3", HV_SEX_MALE), 1);
+	assert_int_equal(user_sex_byte("HUAWEI Scale 3", HV_SEX_FEMALE), 0);
+	assert_int_equal(user_sex_byte("HEM-B19", HV_SEX_MALE), 1);
+	assert_int_equal(user_sex_byte("HUAWEI Scale 3 Pro", HV_SEX_MALE), 0);
+	assert_int_equal(user_sex_byte("HONOR Scale 2", HV_SEX_MALE), 0);
+	assert_int_equal(user_sex_byte("HONOR Scale 2", HV_SEX_FEMALE), 1);
+	/* No profile: nothing to send (the steps are optional). */
+	s.profile = (struct hv_profile){ 0 };
+	assert_int_equal(hv_test_payload(ID, "user frame 1/6", &s, hex,
+					 sizeof(hex)),
+			 -ENODATA);
+}
+
+/* A weighing sealed under the work key the conversation sent: the wait
+ * ends on it, and decode() with that key (found again from the secrets
+ * and the address) gives the capture's values. */
+static void test_weighing(void **state)
+{
+	static const char *const weighing[] = {
+		"cd12206465666768696a6b6c6d6e6f707172f568",
+		"cd1221739cfdd8298224e979e001904d11b440f4",
+		"cd0f22ce7f3106e17a3c1dccb0c2bca305",
+	};
+	struct hv_session s = session(true);
+	uint8_t root[16], work[16];
+	struct hv_measurement m;
+	struct hv_frame f = { .has_characteristic = true,
+			      .now = 1788220800,
+			      .address = ADDRESS };
+
+	(void)state;
+	assert_int_equal(feed("wait for a finished weighing", &s, weighing, 3),
+			 HV_VALUE_DONE);
+	assert_int_equal(hv_hagrid_session_keys(s.secrets, s.secrets_len,
+						ADDRESS, root, work),
+			 0);
+	assert_int_equal(hv_uuid_parse(HV_HAGRID_REALTIME, &f.characteristic),
+			 0);
+	for (size_t i = 0; i < 3; i++)
+		f.value_len += unhex(weighing[i], f.value + f.value_len);
+	f.key = work;
+	sf_decode_final(&f, &m, ID);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 86.25, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_HEART_RATE), 97, 1e-9);
+	assert_int_equal(hv_hagrid_session_keys(s.secrets, 16, ADDRESS, root,
+						work),
+			 -ENOKEY);
+	assert_int_equal(hv_hagrid_session_keys(s.secrets, 48, "nope", root,
+						work),
+			 -EINVAL);
+}
+
+/* Selection: openScale's product markers in the name or the advert's
+ * data, any case; the other Huawei families and strangers not. */
+static void test_selection(void **state)
+{
+	static const char *const ours[] = { "HUAWEI Scale 3", "HUAWEI Scale 3 Pro",
+					    "huawei scale 2 pro", "HONOR Scale 2",
+					    "HAGRID-B19-7A2C", "Hem-B19" };
+	static const char *const theirs[] = { "AH100", "CH100S", "HUAWEI",
+					      "HONOR Scale", "MI SCALE2", "M00D" };
+	const struct hv_driver *d = hv_driver_by_id(ID);
+	struct hv_frame f;
+
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(ours); i++) {
+		memset(&f, 0, sizeof(f));
+		f.name = ours[i];
+		assert_true(d->claims_device(&f));
+	}
+	for (size_t i = 0; i < ELEMENTSOF(theirs); i++) {
+		memset(&f, 0, sizeof(f));
+		f.name = theirs[i];
+		assert_false(d->claims_device(&f));
+	}
+	memset(&f, 0, sizeof(f));
+	assert_false(d->claims_device(&f));
+	f.n_manufacturer_data = 1;
+	f.manufacturer_data[0].len = 11;
+	memcpy(f.manufacturer_data[0].data, "\x7d\x02LUP-B19\x00", 11);
+	assert_true(d->claims_device(&f));
+	f.manufacturer_data[0].len = 8; /* the marker cut short */
+	assert_false(d->claims_device(&f));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_well_formed),
+		cmocka_unit_test(test_handshake),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_weighing),
+		cmocka_unit_test(test_user_information),
+		cmocka_unit_test(test_selection),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
