@@ -1587,6 +1587,8 @@ static struct bz_session *session_free(struct bz_session *ss)
 	}
 	free(ss->survey_steps);
 	free(ss->survey_uuids);
+	/* The session held a pairing secret, the device's keys, work keys. */
+	explicit_bzero(&ss->s, sizeof(ss->s));
 	free(ss);
 	return NULL;
 }

@@ -22,6 +22,7 @@
 #include "daemon/basic/macro.h"
 #include "daemon/bluez/bluez.h"
 #include "daemon/common/config.h"
+#include "daemon/common/device_keys.h"
 #include "daemon/common/status.h"
 #include "daemon/common/version.h"
 #include "daemon/ingest/ingest.h"
@@ -476,6 +477,21 @@ static void session_secret_load(struct daemon *d, const char *address,
 				  address, hv_store_errmsg(d->store));
 }
 
+/* The secrets the administrator gave for the device (a Huawei Hagrid
+ * scale's CAK, C1 and C2: docs/config.md "Bind keys"). */
+static void session_device_secrets(struct daemon *d, const char *address,
+				   struct hv_session *s)
+{
+	const uint8_t *k;
+	size_t len = 0;
+
+	k = hv_device_keys_find_secrets(d->keys, address, &len);
+	if (!k || len != HV_DEVICE_SECRETS_MAX || len > sizeof(s->secrets))
+		return;
+	memcpy(s->secrets, k, len);
+	s->secrets_len = (uint8_t)len;
+}
+
 /* A device paired on this connection: what it handed over is kept for
  * every later one. */
 static void session_secret_keep(struct daemon *d, const char *address,
@@ -538,6 +554,7 @@ static void on_session_prepare(const char *address,
 	if (hv_store_device_get(d->store, address, &info) >= 0)
 		s->last_sequence = info.last_sequence;
 	session_secret_load(d, address, s);
+	session_device_secrets(d, address, s);
 	if (s->user_index >= 0 &&
 	    hv_store_link_get(d->store, address, s->user_index, person_id,
 			      &consent) >= 0) {
