@@ -863,7 +863,7 @@ static void test_conversation_clock_read_first(void **state)
 	/* every record came with the clock known */
 	assert_int_equal(g.n_after_clock, 2);
 	assert_true(g.s.has_device_clock);
-	assert_memory_equal(&g.s.device_clock, &cuff_clock, sizeof(cuff_clock));
+	assert_time_equal(&g.s.device_clock, &cuff_clock);
 	/* stamped by the runner, not the driver */
 	assert_int_equal(g.s.device_clock_read_usec, 0);
 	/* and set afterwards, to the gateway's time */
@@ -900,7 +900,7 @@ static void test_conversation_clock_offset8(void **state)
 	assert_int_equal(g.n_stored, 2);
 	assert_int_equal(g.n_after_clock, 2);
 	assert_true(g.s.has_device_clock);
-	assert_memory_equal(&g.s.device_clock, &cuff_clock, sizeof(cuff_clock));
+	assert_time_equal(&g.s.device_clock, &cuff_clock);
 	assert_int_equal(g.s.device_clock_read_usec, 0);
 	/* positions, the clock in two halves, each ring's write slot and
 	 * record (the rings were read whole: their write slots are empty) */
