@@ -49,6 +49,7 @@
 #include "drivers/bytes.h"
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
+#include "drivers/transtek.h"
 #include "drivers/vendor_util.h"
 
 #define BC_WEIGHT 0x8A24
@@ -214,41 +215,18 @@ static bool claims_device(const struct hv_frame *f)
 /* scratch[0]: the password, scratch[1]: 1 once received; scratch[2]: the
  * free slots seen (bit n-1 for slot n); scratch[3]: the slot chosen. */
 
-static int command32(uint8_t op, uint32_t v, uint8_t *buf, size_t size,
-		     size_t *ret_len)
-{
-	if (size < 5)
-		return -ENOSPC;
-	buf[0] = op;
-	hv_put_le32(buf + 1, v);
-	*ret_len = 5;
-	return 0;
-}
-
 static int pl_broadcast(const struct hv_session *s, uint8_t *buf, size_t size,
 			size_t *ret_len)
 {
 	(void)s;
-	return command32(0x21, BC_BROADCAST_ID, buf, size, ret_len);
+	return hv_transtek_command(0x21, BC_BROADCAST_ID, buf, size, ret_len);
 }
 
 static int pl_add_user(const struct hv_session *s, uint8_t *buf, size_t size,
 		       size_t *ret_len)
 {
-	unsigned slot = s->scratch[3];
-
-	if (slot < 1 || slot > BC_SLOTS)
-		return -ENODATA;
-	if (size < 2 + BC_NAME_LEN)
-		return -ENOSPC;
-	buf[0] = 0x03;
-	buf[1] = (uint8_t)slot;
-	memset(buf + 2, ' ', BC_NAME_LEN);
-	buf[2] = 'H';
-	buf[3] = 'V';
-	buf[4] = (uint8_t)('0' + slot);
-	*ret_len = 2 + BC_NAME_LEN;
-	return 0;
+	return hv_transtek_add_user(s->scratch[3], BC_SLOTS, BC_NAME_LEN, buf,
+				    size, ret_len);
 }
 
 static int pl_profile(const struct hv_session *s, uint8_t *buf, size_t size,
@@ -278,16 +256,6 @@ static int pl_profile(const struct hv_session *s, uint8_t *buf, size_t size,
 	return 0;
 }
 
-static int pl_time(const struct hv_session *s, uint8_t *buf, size_t size,
-		   size_t *ret_len)
-{
-	int64_t t = s->now_unix - BC_EPOCH;
-
-	if (t < 0 || t > UINT32_MAX)
-		return -ERANGE;
-	return command32(0x02, (uint32_t)t, buf, size, ret_len);
-}
-
 static const uint8_t may_disconnect[] = { 0x22 };
 
 enum { ST_ANSWER = 12, ST_END = 18 };
@@ -297,18 +265,17 @@ enum { ST_ANSWER = 12, ST_END = 18 };
  * gateway's slot of the scale (scratch[3]; 1 without one). */
 static int on_auth(struct hv_session *s, const uint8_t *v, size_t len)
 {
-	if (len >= 5 && v[0] == BC_PASSWORD) {
+	int r;
+
+	if (hv_transtek_keep_password(s, v, len)) {
 		s->scratch[0] = hv_le32(v + 1);
 		s->scratch[1] = 1;
-		memcpy(s->secret, v + 1, 4);
-		s->secret_len = 4;
-		s->secret_received = true;
 		return HV_VALUE_DONE;
 	}
 	if (len >= 5 && v[0] == BC_CHALLENGE) {
-		if (s->secret_len != 4)
-			return -ENOKEY; /* paired elsewhere, or never */
-		s->scratch[4] = hv_le32(v + 1) ^ hv_le32(s->secret);
+		r = hv_transtek_answer(s, v, &s->scratch[4]);
+		if (r < 0)
+			return r;
 		s->scratch[3] = s->user_index >= 1 && s->user_index <= BC_SLOTS ?
 					(uint32_t)s->user_index :
 					1;
@@ -321,7 +288,7 @@ static int on_auth(struct hv_session *s, const uint8_t *v, size_t len)
 static int pl_answer(const struct hv_session *s, uint8_t *buf, size_t size,
 		     size_t *ret_len)
 {
-	return command32(0x20, s->scratch[4], buf, size, ret_len);
+	return hv_transtek_command(0x20, s->scratch[4], buf, size, ret_len);
 }
 
 static int on_profile_echo(struct hv_session *s, const uint8_t *v, size_t len)
@@ -399,14 +366,14 @@ static const struct hv_step steps[] = {
 		  .what = "the slot list (0x83 x 8)" },
 	/* 6 */ CMD(pl_add_user, "register the user (0x03)"),
 	/* 7 */ CMD(pl_profile, "profile (0x51)"),
-	/* 8 */ CMD(pl_time, "time (0x02)"),
+	/* 8 */ CMD(hv_transtek_time, "time (0x02)"),
 	/* 9 */ SET_UP_DONE("set-up done (0x22)"),
 	/* 10 */ WEIGHTS("weights until the scale is done"),
 	/* 11 */ { .op = HV_STEP_END, .what = "done" },
 	/* a later session, paired before */
 	/* 12 */ CMD(pl_answer, "challenge answered (0x20)"),
 	/* 13 */ CMD(pl_profile, "paired: profile (0x51)"),
-	/* 14 */ CMD(pl_time, "paired: time (0x02)"),
+	/* 14 */ CMD(hv_transtek_time, "paired: time (0x02)"),
 	/* 15 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "8a82",
 		   .on_value = on_profile_echo, .timeout_ms = 10000,
 		   .flags = HV_STEP_OPTIONAL, .what = "the profile echoed (0xC0)" },

@@ -38,6 +38,7 @@
 #include "drivers/bytes.h"
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
+#include "drivers/transtek.h"
 #include "drivers/vendor_util.h"
 
 #define TR_MEASUREMENT 0x8A21
@@ -145,40 +146,25 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 
 /* --- conversation --------------------------------------------------------- */
 
-#define TR_PASSWORD 0xA0
-#define TR_CHALLENGE 0xA1
-#define TR_CMD_TIME 0x02
 #define TR_CMD_RESULT 0x20
 #define TR_CMD_BROADCAST_ID 0x21
 
 enum { ST_PAIRED = 3, ST_ANSWER = 5, ST_END = 8 };
 
-static int command32(uint8_t op, uint32_t arg, uint8_t *buf, size_t size,
-		     size_t *ret_len)
-{
-	if (size < 5)
-		return -ENOBUFS;
-	buf[0] = op;
-	hv_put_le32(buf + 1, arg);
-	*ret_len = 5;
-	return 0;
-}
-
 /* The password, as the scale sent it: kept per device by the runner. A
  * challenge: answered with the kept one (scratch[0]), or no session. */
 static int on_upload(struct hv_session *s, const uint8_t *v, size_t len)
 {
-	if (len >= 5 && v[0] == TR_PASSWORD) {
-		memcpy(s->secret, v + 1, 4);
-		s->secret_len = 4;
-		s->secret_received = true;
+	int r;
+
+	if (hv_transtek_keep_password(s, v, len)) {
 		s->next_step = ST_PAIRED;
 		return HV_VALUE_GOTO;
 	}
-	if (len >= 5 && v[0] == TR_CHALLENGE) {
-		if (s->secret_len != 4)
-			return -ENOKEY; /* paired elsewhere, or the secret lost */
-		s->scratch[0] = hv_le32(v + 1) ^ hv_le32(s->secret);
+	if (len >= 5 && v[0] == HV_TRANSTEK_CHALLENGE) {
+		r = hv_transtek_answer(s, v, &s->scratch[0]);
+		if (r < 0)
+			return r;
 		s->next_step = ST_ANSWER;
 		return HV_VALUE_GOTO;
 	}
@@ -200,24 +186,15 @@ static int pl_broadcast_id(const struct hv_session *s, uint8_t *buf,
 			   size_t size, size_t *ret_len)
 {
 	(void)s;
-	return command32(TR_CMD_BROADCAST_ID, 0, buf, size, ret_len);
+	return hv_transtek_command(TR_CMD_BROADCAST_ID, 0, buf, size, ret_len);
 }
 
 static int pl_answer(const struct hv_session *s, uint8_t *buf, size_t size,
 		     size_t *ret_len)
 {
-	return command32(TR_CMD_RESULT, s->scratch[0], buf, size, ret_len);
+	return hv_transtek_command(TR_CMD_RESULT, s->scratch[0], buf, size, ret_len);
 }
 
-static int pl_time(const struct hv_session *s, uint8_t *buf, size_t size,
-		   size_t *ret_len)
-{
-	int64_t t = s->now_unix - TR_EPOCH;
-
-	if (t < 0 || t > INT32_MAX)
-		return -ERANGE;
-	return command32(TR_CMD_TIME, (uint32_t)t, buf, size, ret_len);
-}
 
 #define SVC "7802"
 #define CMD(pl, text) { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "8a81", \
@@ -234,7 +211,7 @@ static const struct hv_step steps[] = {
 	/* 3 */ CMD(pl_broadcast_id, "broadcast id (0x21): paired"),
 	/* 4 */ { .op = HV_STEP_END, .what = "paired; the scale drops the link" },
 	/* 5 */ CMD(pl_answer, "challenge answered (0x20)"),
-	/* 6 */ CMD(pl_time, "time (0x02)"),
+	/* 6 */ CMD(hv_transtek_time, "time (0x02)"),
 	/* 7 */ { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "8a21",
 		  .on_value = on_measurement, .timeout_ms = 30000,
 		  .flags = HV_STEP_OPTIONAL,

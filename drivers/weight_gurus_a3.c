@@ -52,6 +52,7 @@
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
 #include "drivers/ieee11073.h"
+#include "drivers/transtek.h"
 #include "drivers/vendor_util.h"
 
 #define WG_WEIGHT 0x8A24
@@ -220,7 +221,6 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 
 /* --- conversation --------------------------------------------------------- */
 
-#define WG_PASSWORD 0xA0
 #define WG_RANDOM 0xA1
 #define WG_SLOT 0x83
 #define WG_SLOTS 8
@@ -242,25 +242,10 @@ enum {
 	ST_END = 20,
 };
 
-static int command_u32(uint8_t op, uint32_t v, uint8_t *buf, size_t size,
-		       size_t *ret_len)
-{
-	if (size < 5)
-		return -ENOSPC;
-	buf[0] = op;
-	hv_put_le32(buf + 1, v);
-	*ret_len = 5;
-	return 0;
-}
-
-/* 20 + the random XOR the kept password, byte by byte (little-endian
- * words XOR alike). */
+/* 20 + the random XOR the kept password (scratch[4]). */
 static int note_random(struct hv_session *s, const uint8_t *v)
 {
-	if (s->secret_len != 4)
-		return -ENOKEY; /* paired elsewhere, or the secret lost */
-	s->scratch[4] = hv_le32(v + 1) ^ hv_le32(s->secret);
-	return 0;
+	return hv_transtek_answer(s, v, &s->scratch[4]);
 }
 
 /* The linked slot, else the lowest free one, else 1 (as openScale's
@@ -302,12 +287,8 @@ static int on_auth(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	int r;
 
-	if (len >= 5 && v[0] == WG_PASSWORD) {
-		memcpy(s->secret, v + 1, 4);
-		s->secret_len = 4;
-		s->secret_received = true;
+	if (hv_transtek_keep_password(s, v, len))
 		return HV_VALUE_DONE;
-	}
 	if (len >= 5 && v[0] == WG_RANDOM) {
 		r = note_random(s, v);
 		if (r < 0)
@@ -374,42 +355,20 @@ static int pl_account_id(const struct hv_session *s, uint8_t *buf,
 			 size_t size, size_t *ret_len)
 {
 	(void)s;
-	return command_u32(0x21, WG_ACCOUNT_ID, buf, size, ret_len);
+	return hv_transtek_command(0x21, WG_ACCOUNT_ID, buf, size, ret_len);
 }
 
 static int pl_answer(const struct hv_session *s, uint8_t *buf, size_t size,
 		     size_t *ret_len)
 {
-	return command_u32(0x20, s->scratch[4], buf, size, ret_len);
-}
-
-static int pl_time(const struct hv_session *s, uint8_t *buf, size_t size,
-		   size_t *ret_len)
-{
-	int64_t t = s->now_unix - WG_EPOCH;
-
-	if (t < 0 || t > INT32_MAX)
-		return -ERANGE;
-	return command_u32(0x02, (uint32_t)t, buf, size, ret_len);
+	return hv_transtek_command(0x20, s->scratch[4], buf, size, ret_len);
 }
 
 static int pl_add_user(const struct hv_session *s, uint8_t *buf, size_t size,
 		       size_t *ret_len)
 {
-	unsigned slot = s->scratch[3];
-
-	if (slot < 1 || slot > WG_SLOTS)
-		return -ENODATA;
-	if (size < 2 + WG_NAME_LEN)
-		return -ENOSPC;
-	buf[0] = 0x03;
-	buf[1] = (uint8_t)slot;
-	memset(buf + 2, ' ', WG_NAME_LEN);
-	buf[2] = 'H';
-	buf[3] = 'V';
-	buf[4] = (uint8_t)('0' + slot);
-	*ret_len = 2 + WG_NAME_LEN;
-	return 0;
+	return hv_transtek_add_user(s->scratch[3], WG_SLOTS, WG_NAME_LEN, buf,
+				    size, ret_len);
 }
 
 /* The height in metres as an SFLOAT, exponent -3 (openScale's
@@ -479,7 +438,7 @@ static const struct hv_step steps[] = {
 		   .payload = pl_profile,
 		   .flags = HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
 		   .what = "profile (0x51)" },
-	/* 12 */ CMD(pl_time, "time (0x02)"),
+	/* 12 */ CMD(hv_transtek_time, "time (0x02)"),
 	/* 13 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "8a81",
 		   .bytes = set_up_done, .n_bytes = sizeof(set_up_done),
 		   .flags = HV_STEP_WITH_RESPONSE, .what = "set-up done (0x22)" },
@@ -487,7 +446,7 @@ static const struct hv_step steps[] = {
 	/* 15 */ { .op = HV_STEP_END, .what = "paired" },
 	/* a later session */
 	/* 16 */ CMD(pl_answer, "random answered (0x20)"),
-	/* 17 */ CMD(pl_time, "paired: time (0x02)"),
+	/* 17 */ CMD(hv_transtek_time, "paired: time (0x02)"),
 	/* 18 */ { .op = HV_STEP_WRITE, .service = SVC, .characteristic = "8a81",
 		   .payload = pl_profile,
 		   .flags = HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
