@@ -35,6 +35,7 @@
 #include "drivers/bytes.h"
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
+#include "drivers/lefu_ac_commands.h"
 #include "drivers/vendor_util.h"
 
 #define BP_NOTIFY 0xFFF4
@@ -45,8 +46,6 @@
 #define BP_WEIGHT_MIN 11
 #define BP_IMPEDANCE_MIN 13
 #define BP_STABLE 0x80
-#define BP_CONFIG 0xFE
-#define BP_UNIT_KG 0x01
 #define BP_NAME "Body Pod 2"
 #define BP_OHM_MIN 100.0
 #define BP_OHM_MAX 1500.0
@@ -201,25 +200,6 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 
 /* --- conversation --------------------------------------------------------- */
 
-static int pl_config(const struct hv_session *s, uint8_t *buf, size_t size,
-		     size_t *ret_len)
-{
-	double cm = round(s->profile.height_m * 100), age = floor(s->profile.age_years);
-
-	if (size < 8)
-		return -ENOSPC;
-	buf[0] = BP_CONFIG;
-	buf[1] = 0x01;
-	buf[2] = s->profile.sex == HV_SEX_MALE ? 1 : 0;
-	buf[3] = 0; /* activity: the profile has none */
-	buf[4] = cm >= 1 && cm <= 255 ? (uint8_t)cm : 0;
-	buf[5] = age >= 1 && age <= 255 ? (uint8_t)age : 0;
-	buf[6] = BP_UNIT_KG;
-	buf[7] = hv_xor8(buf + 1, 6);
-	*ret_len = 8;
-	return 0;
-}
-
 /* The stable weight is kept for the impedance frame. */
 static int on_stable(struct hv_session *s, const uint8_t *v, size_t len)
 {
@@ -250,7 +230,7 @@ static const struct hv_step steps[] = {
 	/* 1 */ { .op = HV_STEP_SUBSCRIBE, .service = "fff0", .characteristic = "fff2",
 		  .flags = HV_STEP_OPTIONAL, .what = "subscribe 0xFFF2 (fallback)" },
 	/* 2 */ { .op = HV_STEP_WRITE, .service = "fff0", .characteristic = "fff1",
-		  .payload = pl_config, .flags = HV_STEP_WITH_RESPONSE,
+		  .payload = hv_lefu_fe_config, .flags = HV_STEP_WITH_RESPONSE,
 		  .what = "user and unit kg (0xFE)" },
 	/* 3 */ { .op = HV_STEP_WAIT, .service = "fff0", .characteristic = "fff4",
 		  .on_value = on_stable, .timeout_ms = 60000,

@@ -34,12 +34,11 @@
 #include "drivers/bytes.h"
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
+#include "drivers/lefu_ac_commands.h"
 #include "drivers/vendor_util.h"
 
 #define EV_NOTIFY 0xFFF4
 #define EV_HEAD 0xCF
-#define EV_CONFIG 0xFE
-#define EV_UNIT_KG 0x01
 
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
@@ -112,27 +111,6 @@ static bool claims_device(const struct hv_frame *f)
 
 /* --- conversation --------------------------------------------------------- */
 
-static int pl_config(const struct hv_session *s, uint8_t *buf, size_t size,
-		     size_t *ret_len)
-{
-	double cm = s->profile.height_m * 100 + 0.5;
-
-	if (size < 8)
-		return -ENOSPC;
-	buf[0] = EV_CONFIG;
-	buf[1] = 0x01;
-	buf[2] = s->profile.sex == HV_SEX_MALE ? 1 : 0;
-	buf[3] = 0; /* activity: the profile has none */
-	buf[4] = cm >= 1 && cm <= 255 ? (uint8_t)cm : 0;
-	buf[5] = s->profile.age_years > 0 && s->profile.age_years <= 255 ?
-			 (uint8_t)s->profile.age_years :
-			 0;
-	buf[6] = EV_UNIT_KG;
-	buf[7] = hv_xor8(buf + 1, 6);
-	*ret_len = 8;
-	return 0;
-}
-
 static int on_result(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	(void)s;
@@ -142,7 +120,7 @@ static int on_result(struct hv_session *s, const uint8_t *v, size_t len)
 
 static const struct hv_step steps[] = {
 	{ .op = HV_STEP_WRITE, .service = "fff0", .characteristic = "fff1",
-	  .payload = pl_config, .flags = HV_STEP_WITH_RESPONSE,
+	  .payload = hv_lefu_fe_config, .flags = HV_STEP_WITH_RESPONSE,
 	  .what = "user and unit kg (0xFE)" },
 	{ .op = HV_STEP_SUBSCRIBE, .service = "fff0", .characteristic = "fff4",
 	  .what = "subscribe 0xFFF4" },

@@ -39,13 +39,12 @@
 #include "drivers/bytes.h"
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
+#include "drivers/lefu_ac_commands.h"
 #include "drivers/vendor_util.h"
 
 #define HD_NOTIFY 0xFFF4
 #define HD_LEN 11
 #define HD_HEAD 0xCF
-#define HD_CONFIG 0xFE
-#define HD_UNIT_KG 0x01
 #define HD_NAME "Dara 2.0"
 #define HD_OHM_MIN 300.0
 #define HD_OHM_MAX 900.0
@@ -142,25 +141,6 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 
 /* --- conversation --------------------------------------------------------- */
 
-static int pl_config(const struct hv_session *s, uint8_t *buf, size_t size,
-		     size_t *ret_len)
-{
-	double cm = round(s->profile.height_m * 100), age = floor(s->profile.age_years);
-
-	if (size < 8)
-		return -ENOSPC;
-	buf[0] = HD_CONFIG;
-	buf[1] = 0x01;
-	buf[2] = s->profile.sex == HV_SEX_MALE ? 1 : 0;
-	buf[3] = 0; /* activity: the profile has none */
-	buf[4] = cm >= 1 && cm <= 255 ? (uint8_t)cm : 0;
-	buf[5] = age >= 1 && age <= 255 ? (uint8_t)age : 0;
-	buf[6] = HD_UNIT_KG;
-	buf[7] = hv_xor8(buf + 1, 6);
-	*ret_len = 8;
-	return 0;
-}
-
 static int on_locked(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	(void)s;
@@ -172,7 +152,7 @@ static int on_locked(struct hv_session *s, const uint8_t *v, size_t len)
 
 static const struct hv_step steps[] = {
 	{ .op = HV_STEP_WRITE, .service = "fff0", .characteristic = "fff1",
-	  .payload = pl_config, .flags = HV_STEP_WITH_RESPONSE,
+	  .payload = hv_lefu_fe_config, .flags = HV_STEP_WITH_RESPONSE,
 	  .what = "user and unit kg (0xFE)" },
 	{ .op = HV_STEP_SUBSCRIBE, .service = "fff0", .characteristic = "fff4",
 	  .what = "subscribe 0xFFF4" },

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The LeFu AC framing's app commands (drivers/lefu_ac_commands.h). */
 #include <errno.h>
+#include <math.h>
 
 #include "drivers/bytes.h"
 #include "drivers/lefu_ac_commands.h"
@@ -70,4 +71,24 @@ int hv_lefu_ac_time(const struct hv_session *s, uint8_t *buf, size_t size,
 	if (t->year < 2000)
 		return -EINVAL;
 	return hv_lefu_ac_command(0xFC, t->hour, t->minute, t->second, buf, size, ret_len);
+}
+
+int hv_lefu_fe_config(const struct hv_session *s, uint8_t *buf, size_t size,
+		      size_t *ret_len)
+{
+	double cm = round(s->profile.height_m * 100),
+	       age = floor(s->profile.age_years);
+
+	if (size < 8)
+		return -ENOSPC;
+	buf[0] = 0xFE;
+	buf[1] = 0x01;
+	buf[2] = s->profile.sex == HV_SEX_MALE ? 1 : 0;
+	buf[3] = 0; /* activity: the profile has none */
+	buf[4] = cm >= 1 && cm <= 255 ? (uint8_t)cm : 0;
+	buf[5] = age >= 1 && age <= 255 ? (uint8_t)age : 0;
+	buf[6] = 0x01; /* kg */
+	buf[7] = hv_xor8(buf + 1, 6);
+	*ret_len = 8;
+	return 0;
 }

@@ -54,3 +54,12 @@ int hv_lefu_ac_time(const struct hv_session *s, uint8_t *buf, size_t size,
 	{ .op = HV_STEP_WAIT, .service = "ffb0", .characteristic = "ffb2",   \
 	  .on_value = on_weight, .timeout_ms = 60000, .what = wait_what },   \
 	{ .op = HV_STEP_END, .what = "done" }
+
+/*
+ * FE 01 sex(1 male) activity(0) height-cm age unit(01 kg) XOR[1..6]: the
+ * profile the LeFu scales on 0xFFF0 take (Excelvan CF36x, Lefu Body Pod 2,
+ * Hume Dara 2.0; openScale's ExcelvanCF36xHandler, BodyPod2Handler and
+ * HumeDara2Handler); out-of-range height or age written 0.
+ */
+int hv_lefu_fe_config(const struct hv_session *s, uint8_t *buf, size_t size,
+		      size_t *ret_len);
