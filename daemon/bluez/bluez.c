@@ -313,7 +313,8 @@ static void timer_disarm(sd_event_source *s)
 }
 
 static void watchdog_arm(struct hv_bluez *b);
-static void watchdog_ensure(struct hv_bluez *b);
+static bool has_devices(struct hv_bluez *b);
+static void watchdog_ensure(struct hv_bluez *b, const struct bz_object *o);
 static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata);
 
 static void set_state(struct hv_bluez *b, enum hv_adapter_state state)
@@ -708,11 +709,11 @@ static void device_changed(struct hv_bluez *b, struct bz_object *o,
 	bool was_connected = o->dev.connected;
 	struct hv_frame frame;
 
-	watchdog_ensure(b); /* a device to watch */
 	hv_bluez_device_props_merge(&o->dev, change, was_connected);
 	if (!(o->dev.mask & HV_PROP_ADDRESS) &&
 	    hv_bluez_path_to_address(o->path, o->dev.address) >= 0)
 		o->dev.mask |= HV_PROP_ADDRESS;
+	watchdog_ensure(b, o); /* a device to watch, or one let go */
 
 	if (b->session && strcmp(b->session->device_path, o->path) == 0)
 		session_device_changed(b, o, change);
@@ -1343,6 +1344,8 @@ static int on_interfaces_removed(sd_bus_message *m, void *userdata,
 		if (hv_bluez_path_to_address(path, address) >= 0)
 			peer_forget(b, address);
 		device_free(b, o);
+		if (!has_devices(b))
+			watchdog_arm(b); /* nothing left to watch: sleep */
 		return 0;
 	}
 	if (o->ifaces == 0)
@@ -1481,86 +1484,138 @@ static bool has_devices(struct hv_bluez *b)
 	return false;
 }
 
+static usec_t stale_usec(const struct hv_bluez *b)
+{
+	return (usec_t)b->cfg->bluetooth.stale_device_s * USEC_PER_SEC;
+}
+
+/* A device that is forgotten once unseen for stale_device_s: not one in
+ * use (connected, paired, in our session) or already being removed. */
+static bool device_may_expire(const struct hv_bluez *b,
+			      const struct bz_object *o)
+{
+	return (o->ifaces & OBJ_DEVICE) && !o->remove_requested &&
+	       !o->dev.connected && !o->dev.paired && b->adapter_path[0] &&
+	       hv_bluez_path_under(o->path, b->adapter_path) &&
+	       !(b->session && strcmp(b->session->device_path, o->path) == 0);
+}
+
+/*
+ * The next moment the watchdog has work, with the adapter up: the oldest
+ * expiring device's expiry, or the end of the quiet time after the last
+ * advert (a discovery gone silent; the moment to also ask the bus who
+ * owns org.bluez, for a bus that withholds NameOwnerChanged: bluetoothd
+ * gone also silences the adverts).
+ */
+static usec_t watchdog_due(struct hv_bluez *b)
+{
+	usec_t due = b->last_advert + b->tuning.stall;
+	usec_t stale = stale_usec(b);
+
+	if (stale == 0)
+		return due;
+	for (struct bz_object *o = b->objects; o; o = o->next)
+		if (device_may_expire(b, o) && o->seen + stale < due)
+			due = o->seen + stale;
+	return due;
+}
+
 /*
  * The watchdog runs only while there is something to watch, so that an
- * idle gateway with nothing in range sleeps: every 10 s while bluetoothd
- * is on the bus but the adapter is not usable (a fault), to set it up
- * again; with the adapter up, every tuning.watchdog (a minute) only while
- * device objects exist, to remove stale ones, restart a discovery gone
- * silent on devices it heard before and ask the bus who owns org.bluez
- * (for a bus that withholds NameOwnerChanged) — deadlines of minutes, so
- * a minute late is in time. Nothing else needs a timer: bluetoothd leaving
- * or coming back is NameOwnerChanged (on_name_owner_changed), a discovery
- * that stops is Discovering=false on the adapter (adapter_changed), a
- * device appearing arms it (watchdog_ensure), and while bluetoothd is away
- * the owner recheck runs instead.
+ * idle gateway sleeps: every 10 s while bluetoothd is on the bus but the
+ * adapter is not usable (a fault), to set it up again; with the adapter up
+ * and device objects present, once, at watchdog_due(): a device expiring
+ * or the adverts gone quiet, and armed again from there. Nothing else
+ * needs a timer: bluetoothd leaving or coming back is NameOwnerChanged
+ * (on_name_owner_changed), a discovery that stops is Discovering=false on
+ * the adapter (adapter_changed), a device appearing or let go brings its
+ * expiry forward (watchdog_ensure), and while bluetoothd is away the owner
+ * recheck runs instead.
  */
 static void watchdog_arm(struct hv_bluez *b)
 {
-	usec_t period = b->tuning.watchdog;
+	usec_t period = b->tuning.watchdog, now, due;
+	int r;
 
 	if (!b->present || (b->state == HV_ADAPTER_OK && !has_devices(b))) {
 		timer_disarm(b->watchdog_timer);
 		return;
 	}
-	if (b->state != HV_ADAPTER_OK && period > ADAPTER_RETRY_USEC)
-		period = ADAPTER_RETRY_USEC;
-	if (timer_arm(b, &b->watchdog_timer, period, on_watchdog, b) < 0)
+	if (b->state != HV_ADAPTER_OK) {
+		if (period > ADAPTER_RETRY_USEC)
+			period = ADAPTER_RETRY_USEC;
+		r = timer_arm(b, &b->watchdog_timer, period, on_watchdog, b);
+	} else {
+		now = now_usec(b);
+		due = watchdog_due(b);
+		r = timer_arm(b, &b->watchdog_timer, due > now ? due - now : 0,
+			      on_watchdog, b);
+	}
+	if (r < 0)
 		log_warning("Failed to arm the Bluetooth watchdog, ignoring");
 }
 
-/* Armed if off; a running period is kept, so that a stream of adverts
- * cannot postpone it. */
-static void watchdog_ensure(struct hv_bluez *b)
+/* Armed if off; if on, brought forward to o's expiry when that comes
+ * first. A stream of adverts only moves deadlines later, which the
+ * watchdog finds when it runs. */
+static void watchdog_ensure(struct hv_bluez *b, const struct bz_object *o)
 {
 	int enabled = SD_EVENT_OFF;
+	usec_t armed, due;
 
-	if (b->watchdog_timer &&
-	    sd_event_source_get_enabled(b->watchdog_timer, &enabled) >= 0 &&
-	    enabled != SD_EVENT_OFF)
+	if (!b->watchdog_timer ||
+	    sd_event_source_get_enabled(b->watchdog_timer, &enabled) < 0 ||
+	    enabled == SD_EVENT_OFF) {
+		watchdog_arm(b);
 		return;
-	watchdog_arm(b);
+	}
+	if (b->state != HV_ADAPTER_OK || stale_usec(b) == 0 ||
+	    !device_may_expire(b, o))
+		return;
+	due = o->seen + stale_usec(b);
+	if (sd_event_source_get_time(b->watchdog_timer, &armed) >= 0 &&
+	    due < armed)
+		(void)sd_event_source_set_time(b->watchdog_timer, due);
 }
 
 static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct hv_bluez *b = userdata;
 	usec_t now = now_usec(b);
-	usec_t stale = (usec_t)b->cfg->bluetooth.stale_device_s * USEC_PER_SEC;
+	usec_t stale = stale_usec(b);
 	int r;
 
 	(void)s;
 	(void)usec;
-	watchdog_arm(b);
 	if (b->present)
 		owner_check(b);
-	if (!b->present || !b->adapter_path[0])
+	if (!b->present || !b->adapter_path[0]) {
+		watchdog_arm(b);
 		return 0;
+	}
 	if (b->state != HV_ADAPTER_OK) {
+		watchdog_arm(b);
 		ensure_adapter(b);
 		return 0;
 	}
-	if (b->discovery_active && !b->discovery_pending && !b->session &&
-	    now > b->last_advert + b->tuning.stall) {
-		log_info("No advertisement on %s for %llu s, restarting discovery",
-			 b->adapter_name,
-			 (unsigned long long)((now - b->last_advert) / USEC_PER_SEC));
+	if (now >= b->last_advert + b->tuning.stall) {
+		/* Quiet for the stall time: restart a discovery that should
+		 * be hearing something, and wait another stall time. */
 		b->last_advert = now;
-		b->discovery_pending = true;
-		r = call_async(b, &b->call_discovery, b->adapter_path,
-			       IFACE_ADAPTER, "StopDiscovery", on_stop_discovery,
-			       b, 0, NULL);
-		if (r < 0)
-			b->discovery_pending = false;
+		if (b->discovery_active && !b->discovery_pending && !b->session) {
+			log_info("No advertisement on %s for %llu s, restarting discovery",
+				 b->adapter_name,
+				 (unsigned long long)(b->tuning.stall / USEC_PER_SEC));
+			b->discovery_pending = true;
+			r = call_async(b, &b->call_discovery, b->adapter_path,
+				       IFACE_ADAPTER, "StopDiscovery",
+				       on_stop_discovery, b, 0, NULL);
+			if (r < 0)
+				b->discovery_pending = false;
+		}
 	}
-	if (stale == 0)
-		return 0;
-	for (struct bz_object *o = b->objects; o; o = o->next) {
-		if (!(o->ifaces & OBJ_DEVICE) || o->remove_requested ||
-		    o->dev.connected || o->dev.paired ||
-		    now < o->seen + stale ||
-		    !hv_bluez_path_under(o->path, b->adapter_path) ||
-		    (b->session && strcmp(b->session->device_path, o->path) == 0))
+	for (struct bz_object *o = b->objects; stale && o; o = o->next) {
+		if (!device_may_expire(b, o) || now < o->seen + stale)
 			continue;
 		log_debug("Removing stale device %s", o->path);
 		o->remove_requested = true;
@@ -1568,6 +1623,7 @@ static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata)
 				 "RemoveDevice", on_remove_device, NULL, 0, "o",
 				 o->path);
 	}
+	watchdog_arm(b);
 	return 0;
 }
 
@@ -1601,6 +1657,7 @@ static void session_after(struct hv_bluez *b)
 	ensure_adapter(b);
 	if (!b->session)
 		session_start_next(b);
+	watchdog_arm(b); /* the device let go may expire */
 }
 
 static void session_end(struct bz_session *ss, int result)

@@ -135,8 +135,8 @@ bool hv_bluez_stop_session(struct hv_bluez *b);
 struct hv_bluez_tuning {
 	struct hv_gatt_timing gatt;
 	usec_t retry; /* re-try adapter set-up after an error */
-	usec_t watchdog; /* period of the discovery/stale-device check */
-	usec_t stall; /* no advert this long while discovering: restart */
+	usec_t watchdog; /* adapter fault retry (at most 10 s) */
+	usec_t stall; /* no advert this long: restart discovery, ask for the owner */
 	usec_t resolve_timeout; /* Connect → ServicesResolved */
 	/* At most one GATT attempt per driver this often for devices neither
 	 * configured nor served before (default 10 s). */

@@ -4,7 +4,8 @@
 #     the wakeup count it logs on SIGUSR1 grows by that signal alone over
 #     four seconds (a 1 s tick would add four); beside an idle bluetoothd
 #     (the vdev, one adapter, nothing advertising) over eleven seconds too
-#     (the adapter watchdog sleeps while no device exists);
+#     (the adapter watchdog sleeps while no device exists), and beside a
+#     device heard once (asleep until its expiry, then the device is removed);
 #  2. three weigh-ins stored by one call (the replay's end) cost one
 #     STATUS= notification, not one each: backlog 0 → 3 with no 1 or 2;
 #  3. with a broker, corrections queued while nobody told the daemon go out
@@ -108,6 +109,50 @@ if [[ $n1 =~ ^[0-9]+$ && $n2 =~ ^[0-9]+$ ]] && [ $((n2 - n1)) -eq 1 ]; then
 else
 	not_ok "beside an idle adapter for 11 s: woke up $((n2 - n1)) times ($n1 → $n2): $(tail -5 "$tmp/quiet.log")"
 fi
+kill "$pid" "$vdev"
+wait "$pid" "$vdev" 2>/dev/null
+
+# --- 1c. a device heard once: nothing ticks until its expiry, then it goes ---------------------
+# One scale advertises for a second, then is silent. The watchdog sleeps
+# until that device's expiry (bluetooth.stale_device_s 10 after it was
+# last heard), not a minute tick: over 5 s of silence only the signal that
+# asks wakes the loop, and the device is removed at its expiry, well before
+# a minute (and before the vdev's own 30 s expiry of temporary devices).
+cat >"$tmp/once.json" <<'JSON'
+{ "name": "a scale heard once", "forever": true,
+  "adapters": [ { "name": "hci0", "address": "00:AA:01:00:00:00", "powered": true } ],
+  "devices": [ { "id": "scale", "model": "mi_scale", "address": "C8:0F:10:00:00:09",
+                 "name": "MI SCALE2", "advertise_interval": 0.5 } ],
+  "timeline": [ { "t": 2, "do": "advertise", "device": "scale", "on": false } ] }
+JSON
+cat >"$tmp/once-config.json" <<CONF
+{
+  "store": { "path": "$db" },
+  "mqtt": { "enabled": false },
+  "time": { "assume_synchronised": true },
+  "bluetooth": { "stale_device_s": 10 },
+  "log_level": "debug"
+}
+CONF
+"$BUILD/homevitals-vdev" --scenario "$tmp/once.json" >"$tmp/once-vdev.log" 2>&1 &
+vdev=$!
+HV_PIDS+=($vdev)
+"$HVD" --config "$tmp/once-config.json" 2>"$tmp/once.log" &
+pid=$!
+HV_PIDS+=($pid)
+check "the scale advertises, then stops" wait_for 10 grep -q "scale stops advertising" "$tmp/once-vdev.log"
+sleep 2
+n1=$(wakeups "$tmp/once.log" "$pid")
+sleep 5
+n2=$(wakeups "$tmp/once.log" "$pid")
+if [[ $n1 =~ ^[0-9]+$ && $n2 =~ ^[0-9]+$ ]] && [ $((n2 - n1)) -eq 1 ]; then
+	ok "a device heard once, 5 s of silence: one wakeup, the signal that asked ($n1 → $n2)"
+else
+	not_ok "a device heard once, 5 s of silence: woke up $((n2 - n1)) times ($n1 → $n2): $(tail -5 "$tmp/once.log")"
+fi
+removed() { grep -q "Removing stale device /org/bluez/hci0/dev_C8_0F_10_00_00_09" "$tmp/once.log"; }
+check "removed at its expiry, not at a minute tick" wait_for 15 removed
+check "... and bluetoothd forgot it" wait_for 5 grep -q "scale object removed" "$tmp/once-vdev.log"
 kill "$pid" "$vdev"
 wait "$pid" "$vdev" 2>/dev/null
 

@@ -1021,14 +1021,19 @@ static void test_stale_device_removed(void **state)
 }
 
 /* NameOwnerChanged lost (withheld by this bus): bluetoothd crashing is
- * still noticed, and a new bluetoothd found, by asking the bus who owns
- * org.bluez; capture resumes. */
+ * still noticed — its adverts stop, and at the end of the quiet time the
+ * watchdog asks the bus who owns org.bluez — and a new bluetoothd found;
+ * capture resumes. */
 static void test_lost_name_owner_changed(void **state)
 {
 	struct ctx *c = *state;
+	struct hv_bluez_tuning t;
 	struct fake_device *d;
 	unsigned adverts, discovery;
 
+	hv_bluez_get_tuning(c->bluez, &t);
+	t.stall = 1 * USEC_PER_SEC;
+	hv_bluez_set_tuning(c->bluez, &t);
 	assert_true(RUN_UNTIL(c, c->state == HV_ADAPTER_OK, 5));
 	d = fake_bluez_add_device(c->fake, ADDR_MI, "MI SCALE2");
 	fake_device_set_service_data(d, 0x181d, (const uint8_t[]){ 0x22, 0x98, 0x3a }, 3);
