@@ -63,6 +63,8 @@
 
 #define OBJ_S400 0x6E16
 #define OBJ_WEIGHT 0x4E16
+#define S800_WEIGHT_MIN_10G 1000
+#define S800_WEIGHT_MAX_10G 25000
 #define OBJ_LEN 9
 #define TAG_LEN 4
 #define EXT_LEN 3
@@ -286,6 +288,12 @@ static int decode_weight(const struct beacon *b, const uint8_t *v,
 		ret->has_load_removed = ret->load_removed = true;
 		return 0;
 	}
+	/* The S800's u16 holds other values between weigh-ins; only 10 to
+	 * 250 kg is a weight (ble-scale-sync@3cce009
+	 * src/scales/xiaomi-s800.ts, WEIGHT_MIN and WEIGHT_MAX). */
+	if (b->family == FAMILY_S800 &&
+	    (raw < S800_WEIGHT_MIN_10G || raw > S800_WEIGHT_MAX_10G))
+		return 0;
 	ret->final = true;
 	return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, raw / 100.0);
 }

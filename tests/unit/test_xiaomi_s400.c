@@ -115,7 +115,7 @@ static void test_published_frames(void **state)
 			assert_true(!m.final || m.more_packets);
 		n++;
 	}
-	assert_int_equal(n, 11);
+	assert_int_equal(n, 14);
 	cJSON_Delete(all);
 }
 
@@ -136,6 +136,37 @@ static void test_info_of_one_weighin(void **state)
 	assert_int_equal(a.weighin, b.weighin);
 	assert_true(b.counter == a.counter + 1);
 	assert_int_equal(a.product_id, HV_S400_PID_MJTZC01YM);
+	cJSON_Delete(all);
+}
+
+/*
+ * The S800 frames ble-scale-sync's test builds that carry no weight
+ * (KristianP26/ble-scale-sync@3cce009 tests/scales/xiaomi-s800.test.ts,
+ * its key and MAC, counter 0x5B): the idle object 0x5201 and a 0x4E16
+ * object whose weight is 0x0048, 0.72 kg, which that test rejects as out
+ * of range. Neither is a reading; both authenticate.
+ */
+static void test_s800_frames_without_weight(void **state)
+{
+	static const char *const frames[] = {
+		"5859e2515baba18f47ae048f3e03eb010000882f9fe3",
+		"5859e2515baba18f47ae0498220b7b824c60101c580b9b0100004c392bd7",
+	};
+	cJSON *all = hv_test_vectors_load("xiaomi_mibeacon.json");
+	struct hv_measurement m;
+	struct vector v;
+
+	(void)state;
+	/* the key and address of the source's weigh-in frames */
+	vector_of(cJSON_GetArrayItem(all, 11), &v);
+	for (size_t i = 0; i < sizeof(frames) / sizeof(frames[0]); i++) {
+		unhex(frames[i], v.frame.service_data[0].data, HV_FRAME_DATA_MAX,
+		      &v.frame.service_data[0].len);
+		(void)hv_registry_decode(&v.frame, NULL, &m);
+		assert_string_equal(m.driver, "xiaomi_s400");
+		assert_null(hv_measurement_find(&m, HV_METRIC_BODY_WEIGHT));
+		assert_false(m.final);
+	}
 	cJSON_Delete(all);
 }
 
@@ -321,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_published_frames),
 		cmocka_unit_test(test_info_of_one_weighin),
 		cmocka_unit_test(test_wrong_or_missing_key),
+		cmocka_unit_test(test_s800_frames_without_weight),
 		cmocka_unit_test(test_other_products_not_claimed),
 		cmocka_unit_test(test_unencrypted_object),
 		cmocka_unit_test(test_encoder_round_trip),
