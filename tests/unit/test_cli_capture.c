@@ -47,6 +47,32 @@ static int append_bytes_variant(sd_bus_message *m, const uint8_t *b, size_t n)
 	return r;
 }
 
+/* The {sv} entry NAME: a{Kv} of one KEY (of type K, 'q' or 's') to BYTES,
+ * as BlueZ's ManufacturerData and ServiceData. */
+static int append_data_entry(sd_bus_message *m, const char *name, char key_type,
+			     const void *key, const uint8_t *b, size_t n)
+{
+	char dict[] = { 'a', '{', key_type, 'v', '}', 0 };
+	char entry[] = { key_type, 'v', 0 };
+	int r = sd_bus_message_open_container(m, 'e', "sv");
+
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", name);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'v', dict);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', dict + 1);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'e', entry);
+	if (r >= 0)
+		r = sd_bus_message_append_basic(m, key_type, key);
+	if (r >= 0)
+		r = append_bytes_variant(m, b, n);
+	for (int i = 0; r >= 0 && i < 4; i++)
+		r = sd_bus_message_close_container(m);
+	return r;
+}
+
 /* a{sv} of Device1 properties; any of the data may be absent */
 static int append_device_props(sd_bus_message *m, const char *address,
 			       const char *name, int16_t rssi, uint16_t company,
@@ -62,40 +88,12 @@ static int append_device_props(sd_bus_message *m, const char *address,
 		r = sd_bus_message_append(m, "{sv}", "Name", "s", name);
 	if (r >= 0 && rssi)
 		r = sd_bus_message_append(m, "{sv}", "RSSI", "n", rssi);
-	if (r >= 0 && mdata) {
-		r = sd_bus_message_open_container(m, 'e', "sv");
-		if (r >= 0)
-			r = sd_bus_message_append(m, "s", "ManufacturerData");
-		if (r >= 0)
-			r = sd_bus_message_open_container(m, 'v', "a{qv}");
-		if (r >= 0)
-			r = sd_bus_message_open_container(m, 'a', "{qv}");
-		if (r >= 0)
-			r = sd_bus_message_open_container(m, 'e', "qv");
-		if (r >= 0)
-			r = sd_bus_message_append(m, "q", company);
-		if (r >= 0)
-			r = append_bytes_variant(m, mdata, mlen);
-		for (int i = 0; r >= 0 && i < 4; i++)
-			r = sd_bus_message_close_container(m);
-	}
-	if (r >= 0 && sdata) {
-		r = sd_bus_message_open_container(m, 'e', "sv");
-		if (r >= 0)
-			r = sd_bus_message_append(m, "s", "ServiceData");
-		if (r >= 0)
-			r = sd_bus_message_open_container(m, 'v', "a{sv}");
-		if (r >= 0)
-			r = sd_bus_message_open_container(m, 'a', "{sv}");
-		if (r >= 0)
-			r = sd_bus_message_open_container(m, 'e', "sv");
-		if (r >= 0)
-			r = sd_bus_message_append(m, "s", sd_uuid);
-		if (r >= 0)
-			r = append_bytes_variant(m, sdata, slen);
-		for (int i = 0; r >= 0 && i < 4; i++)
-			r = sd_bus_message_close_container(m);
-	}
+	if (r >= 0 && mdata)
+		r = append_data_entry(m, "ManufacturerData", 'q', &company,
+				      mdata, mlen);
+	if (r >= 0 && sdata)
+		r = append_data_entry(m, "ServiceData", 's', sd_uuid, sdata,
+				      slen);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	return r;
