@@ -1,9 +1,9 @@
 # Shared by the consent end-to-end scripts (tests/integration/
-# test_e2e_consent.sh, test_consent_refused.sh): the gateway with two
-# audiences of docs/consent.md, the clinic on the main broker (topic root
-# clinic/, the care identity) and the community on a broker of its own
-# (topic root peers/), the people they hear about, their subscribers and
-# Mi Body Composition Scale 2 weigh-ins to replay.
+# test_e2e_consent.sh, test_consent_refused.sh, test_consent_status.sh): the
+# gateway with two audiences of docs/consent.md, the clinic on the main
+# broker (topic root clinic/, the care identity) and the community on a
+# broker of its own (topic root peers/), the people they hear about, their
+# subscribers and Mi Body Composition Scale 2 weigh-ins to replay.
 #
 # Source it after tests/helpers/e2e.sh; call the functions after e2e_init.
 

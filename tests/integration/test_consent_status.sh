@@ -7,6 +7,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/helpers/e2e.sh
+. tests/helpers/consent.sh
 e2e_init "consent_status"
 
 e2e_bus || { not_ok "private bus"; exit 1; }
@@ -15,41 +16,11 @@ e2e_broker_start || { not_ok "broker"; exit 1; }
 port2=$("$BROKER_SH" start "$tmp/broker2") || { not_ok "community broker"; exit 1; }
 "$BROKER_SH" stop "$tmp/broker2" >/dev/null
 
-cat >"$tmp/homevitals.json" <<CONF
-{
-  "gateway_id": "e2e",
-  "store": { "path": "$db" },
-  "mqtt": { "host": "127.0.0.1", "port": $port, "reconnect_min_s": 1,
-            "reconnect_max_s": 1 },
-  "audiences": [
-    { "name": "clinic", "topic_prefix": "clinic", "care_identity": true },
-    { "name": "community", "topic_prefix": "peers", "host": "127.0.0.1",
-      "port": $port2 }
-  ],
-  "time": { "assume_synchronised": true },
-  "assignment": { "adopt": "all" },
-  "log_level": "debug"
-}
-CONF
-HVC=(--config "$tmp/homevitals.json")
-
-"$HV" people add "${HVC[@]}" --id p-ana --name Ana --height 1.62 --birth-date 1970-01-01 \
-	--sex female --weight-range 55-60 >/dev/null
+consent_config
+consent_add_ana
 "$HV" consent grant p-ana clinic --metrics all "${HVC[@]}" >/dev/null
 "$HV" consent grant p-ana community --metrics weight "${HVC[@]}" >/dev/null
-
-# Mi Body Composition Scale 2 weigh-ins (drivers/xiaomi_mi_scale2.c layout:
-# stabilised, impedance, load removed).
-python3 - "$tmp/r1.jsonl" 57.0 57.2 57.4 <<'PY'
-import sys
-out, kgs = sys.argv[1], [float(k) for k in sys.argv[2:]]
-with open(out, "w") as f:
-    for i, kg in enumerate(kgs):
-        raw = round(kg * 200)
-        b = bytes([0x02, 0xA6, 0xE8, 0x07, 3, 15, 8, 10 + i, 0, 0xF4, 0x01, raw & 0xFF, raw >> 8])
-        f.write('{"t":%.3f,"service_data":{"181b":"%s"},"address":"C8:47:8C:10:30:07"}\n'
-                % (i * 0.05, b.hex()))
-PY
+consent_weighins "$tmp/r1.jsonl" 57.0 57.2 57.4
 
 # state FILE AUDIENCE: the audience's broker state in a status JSON.
 state() {

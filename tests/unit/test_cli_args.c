@@ -70,6 +70,16 @@ static int person_audience(struct args_call *c, char **ret_err)
 	return c->r;
 }
 
+/* c is a usage error, with want on stderr */
+static void assert_usage_error(struct args_call *c, const char *want)
+{
+	char *err;
+
+	assert_int_equal(person_audience(c, &err), CLI_EXIT_USAGE);
+	assert_string_equal(err, want);
+	free(err);
+}
+
 static void test_person_audience(void **state)
 {
 	char *const two[] = { "p-ana", "clinic" };
@@ -88,36 +98,26 @@ static void test_person_audience(void **state)
 
 	/* PERSON alone where AUDIENCE is needed; nothing written back */
 	c.n = 1;
-	assert_int_equal(person_audience(&c, &err), CLI_EXIT_USAGE);
-	assert_string_equal(err, "homevitals consent grant: PERSON AUDIENCE expected\n");
+	assert_usage_error(&c, "homevitals consent grant: PERSON AUDIENCE expected\n");
 	assert_string_equal(c.person, "unset");
-	free(err);
 	c.n = 0;
 	c.min = 1;
 	c.max = 1;
 	c.cmd = "shared";
-	assert_int_equal(person_audience(&c, &err), CLI_EXIT_USAGE);
-	assert_string_equal(err, "homevitals shared: PERSON expected\n");
-	free(err);
+	assert_usage_error(&c, "homevitals shared: PERSON expected\n");
 
 	/* too many */
 	c = (struct args_call){ .cmd = "consent revoke", .args = three, .n = 3,
 				.min = 2, .max = 2, .want_audience = true };
-	assert_int_equal(person_audience(&c, &err), CLI_EXIT_USAGE);
-	assert_string_equal(err, "homevitals consent revoke: too many arguments\n");
-	free(err);
+	assert_usage_error(&c, "homevitals consent revoke: too many arguments\n");
 	c = (struct args_call){ .cmd = "consent list", .args = two, .n = 2,
 				.min = 0, .max = 1 };
-	assert_int_equal(person_audience(&c, &err), CLI_EXIT_USAGE);
-	assert_string_equal(err, "homevitals consent list: takes at most a PERSON\n");
-	free(err);
+	assert_usage_error(&c, "homevitals consent list: takes at most a PERSON\n");
 
 	/* the person id is checked first, whatever the count */
 	c = (struct args_call){ .cmd = "consent grant", .args = bad, .n = 1,
 				.min = 2, .max = 2, .want_audience = true };
-	assert_int_equal(person_audience(&c, &err), CLI_EXIT_USAGE);
-	assert_string_equal(err, "homevitals consent grant: 'a/b' is not a person id\n");
-	free(err);
+	assert_usage_error(&c, "homevitals consent grant: 'a/b' is not a person id\n");
 
 	/* none, where none is needed: both NULL */
 	c = (struct args_call){ .cmd = "consent list", .args = two, .n = 0,

@@ -47,6 +47,32 @@ static int append_bytes_variant(sd_bus_message *m, const uint8_t *b, size_t n)
 	return r;
 }
 
+/* The {sv} entry NAME: a{Kv} of one KEY (of type K, 'q' or 's') to BYTES,
+ * as BlueZ's ManufacturerData and ServiceData. */
+static int append_data_entry(sd_bus_message *m, const char *name, char key_type,
+			     const void *key, const uint8_t *b, size_t n)
+{
+	char dict[] = { 'a', '{', key_type, 'v', '}', 0 };
+	char entry[] = { key_type, 'v', 0 };
+	int r = sd_bus_message_open_container(m, 'e', "sv");
+
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", name);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'v', dict);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', dict + 1);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'e', entry);
+	if (r >= 0)
+		r = sd_bus_message_append_basic(m, key_type, key);
+	if (r >= 0)
+		r = append_bytes_variant(m, b, n);
+	for (int i = 0; r >= 0 && i < 4; i++)
+		r = sd_bus_message_close_container(m);
+	return r;
+}
+
 /* a{sv} of Device1 properties; any of the data may be absent */
 static int append_device_props(sd_bus_message *m, const char *address,
 			       const char *name, int16_t rssi, uint16_t company,
@@ -62,40 +88,12 @@ static int append_device_props(sd_bus_message *m, const char *address,
 		r = sd_bus_message_append(m, "{sv}", "Name", "s", name);
 	if (r >= 0 && rssi)
 		r = sd_bus_message_append(m, "{sv}", "RSSI", "n", rssi);
-	if (r >= 0 && mdata) {
-		r = sd_bus_message_open_container(m, 'e', "sv");
-		if (r >= 0)
-			r = sd_bus_message_append(m, "s", "ManufacturerData");
-		if (r >= 0)
-			r = sd_bus_message_open_container(m, 'v', "a{qv}");
-		if (r >= 0)
-			r = sd_bus_message_open_container(m, 'a', "{qv}");
-		if (r >= 0)
-			r = sd_bus_message_open_container(m, 'e', "qv");
-		if (r >= 0)
-			r = sd_bus_message_append(m, "q", company);
-		if (r >= 0)
-			r = append_bytes_variant(m, mdata, mlen);
-		for (int i = 0; r >= 0 && i < 4; i++)
-			r = sd_bus_message_close_container(m);
-	}
-	if (r >= 0 && sdata) {
-		r = sd_bus_message_open_container(m, 'e', "sv");
-		if (r >= 0)
-			r = sd_bus_message_append(m, "s", "ServiceData");
-		if (r >= 0)
-			r = sd_bus_message_open_container(m, 'v', "a{sv}");
-		if (r >= 0)
-			r = sd_bus_message_open_container(m, 'a', "{sv}");
-		if (r >= 0)
-			r = sd_bus_message_open_container(m, 'e', "sv");
-		if (r >= 0)
-			r = sd_bus_message_append(m, "s", sd_uuid);
-		if (r >= 0)
-			r = append_bytes_variant(m, sdata, slen);
-		for (int i = 0; r >= 0 && i < 4; i++)
-			r = sd_bus_message_close_container(m);
-	}
+	if (r >= 0 && mdata)
+		r = append_data_entry(m, "ManufacturerData", 'q', &company,
+				      mdata, mlen);
+	if (r >= 0 && sdata)
+		r = append_data_entry(m, "ServiceData", 's', sd_uuid, sdata,
+				      slen);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	return r;
@@ -192,38 +190,21 @@ static int fake_ok(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 	return sd_bus_reply_method_return(m, NULL);
 }
 
-static int fake_address(sd_bus *bus, const char *path, const char *interface,
-			const char *property, sd_bus_message *reply,
-			void *userdata, sd_bus_error *ret_error)
-{
-	(void)bus;
-	(void)path;
-	(void)interface;
-	(void)property;
-	(void)userdata;
-	(void)ret_error;
-	return sd_bus_message_append(reply, "s", "00:AA:01:00:00:00");
-}
-
-static int fake_powered(sd_bus *bus, const char *path, const char *interface,
-			const char *property, sd_bus_message *reply,
-			void *userdata, sd_bus_error *ret_error)
-{
-	(void)bus;
-	(void)path;
-	(void)interface;
-	(void)property;
-	(void)userdata;
-	(void)ret_error;
-	return sd_bus_message_append(reply, "b", 1);
-}
+/* The adapter's constant properties: with no getter in the vtable sd-bus
+ * reads each at its offset in the object's userdata (a "b" as an int). */
+static const struct fake_adapter {
+	const char *address;
+	int powered;
+} fake_adapter = { .address = "00:AA:01:00:00:00", .powered = true };
 
 /* sd-bus serves GetManagedObjects itself (sd_bus_add_object_manager). */
 static const sd_bus_vtable adapter_vtable[] = {
 	SD_BUS_VTABLE_START(0),
-	SD_BUS_PROPERTY("Address", "s", fake_address, 0,
+	SD_BUS_PROPERTY("Address", "s", NULL,
+			offsetof(struct fake_adapter, address),
 			SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_PROPERTY("Powered", "b", fake_powered, 0,
+	SD_BUS_PROPERTY("Powered", "b", NULL,
+			offsetof(struct fake_adapter, powered),
 			SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_METHOD("StartDiscovery", "", "", fake_start_discovery, 0),
 	SD_BUS_METHOD("StopDiscovery", "", "", fake_ok, 0),
@@ -238,7 +219,7 @@ static void run_fake(void)
 	if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, bus_address) < 0 ||
 	    sd_bus_set_bus_client(bus, 1) < 0 || sd_bus_start(bus) < 0 ||
 	    sd_bus_add_object_vtable(bus, NULL, ADAPTER, "org.bluez.Adapter1",
-				     adapter_vtable, NULL) < 0 ||
+				     adapter_vtable, (void *)&fake_adapter) < 0 ||
 	    sd_bus_add_object_manager(bus, NULL, "/") < 0 ||
 	    sd_bus_request_name(bus, "org.bluez", 0) < 0)
 		_exit(3);

@@ -19,6 +19,7 @@
 #include "daemon/common/pseudonym.h"
 #include "daemon/store/store.h"
 #include "drivers/measurement.h"
+#include "tests/unit/tmp_store.h"
 
 #define T0 1710491400000000LL /* 2024-03-15T08:30:00Z */
 
@@ -326,27 +327,6 @@ static void test_audience_password_file(void **state)
 }
 
 /* --- consent rows in the store ---------------------------------------------- */
-
-static char tmpdir[64], dbpath[128];
-
-static int setup(void **state)
-{
-	(void)state;
-	(void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/hv-consent-XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return -1;
-	(void)snprintf(dbpath, sizeof(dbpath), "%s/db.sqlite", tmpdir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 static struct hv_store *open_with_person(const char *id)
 {
@@ -799,23 +779,16 @@ int main(void)
 		cmocka_unit_test(test_same_root_other_broker),
 		cmocka_unit_test(test_audiences_example),
 		cmocka_unit_test(test_audience_password_file),
-		cmocka_unit_test_setup_teardown(test_grant_get_list, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_grant_refused, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
+		tmp_store_test(test_grant_get_list),
+		tmp_store_test(test_grant_refused),
+		tmp_store_test(test_revoke),
 		cmocka_unit_test(test_pseudonym),
-		cmocka_unit_test_setup_teardown(test_outbox_without_audiences,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_outbox_per_audience, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_secret, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_revoke_in_flight, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_prune_without_rows, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_daily_summary, setup,
-						teardown),
+		tmp_store_test(test_outbox_without_audiences),
+		tmp_store_test(test_outbox_per_audience),
+		tmp_store_test(test_secret),
+		tmp_store_test(test_revoke_in_flight),
+		tmp_store_test(test_prune_without_rows),
+		tmp_store_test(test_daily_summary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,7 @@
  * layout in the handler).
  */
 #include "drivers/aes128.h"
-#include "tests/unit/huawei_frames.h"
+#include "tests/unit/huawei_scale_cases.h"
 
 static void unhex(const char *hex, uint8_t *out, size_t n)
 {
@@ -71,8 +71,10 @@ static void test_aes_vectors(void **state)
 
 /* HuaweiAhCh100HandlerTest.kt @ 45a8762d: FIXTURE_USER/LIGHT/HEAVY_FRAME
  * and the values its parseMeasurement tests state. */
+#define FIXTURE_USER "bc100edef702c9bbf2176c755b6eccdd5b92b0"
+
 static const struct huawei_expected ah100_published[] = {
-	{ "bc100edef702c9bbf2176c755b6eccdd5b92b0", 97.0, 28.0, 540,
+	{ FIXTURE_USER, 97.0, 28.0, 540,
 	  { 2026, 5, 19, 8, 12, 33 } },
 	{ "bc100ede15036dbaf2176869547ce7dbaf91b0", 55.2, 18.8, 488,
 	  { 2026, 1, 15, 7, 30, 10 } },
@@ -91,22 +93,18 @@ static const struct huawei_expected ch100_captured[] = {
 	  { 2026, 8, 10, 10, 12, 21 } },
 };
 
+/* the names openScale's fixtures decode under */
+static const char *const ah100_names[] = { "AH100", "CH100", "HUAWEI AH100",
+					   "CH100-0A1B", NULL };
+
 static void test_ah100_published(void **state)
 {
-	static const char *const names[] = { "AH100", "CH100", "HUAWEI AH100",
-					     "CH100-0A1B", NULL };
 	struct hv_frame f;
 	struct hv_measurement m;
 
-	(void)state;
-	for (size_t i = 0; i < ELEMENTSOF(ah100_published); i++)
-		for (const char *const *n = names; *n; n++) {
-			huawei_frame_of(&f, *n, HUAWEI_MAC, ah100_published[i].hex);
-			hv_test_decode(&f, &m);
-			huawei_assert_expected(&m, "huawei_ah100", &ah100_published[i]);
-		}
+	huawei_test_frames(state);
 	/* lower-case address text reads the same */
-	huawei_frame_of(&f, "AH100", "5c:ca:d3:08:7b:4f", ah100_published[0].hex);
+	huawei_frame_of(&f, "AH100", "5c:ca:d3:08:7b:4f", FIXTURE_USER);
 	hv_test_decode(&f, &m);
 	huawei_assert_expected(&m, "huawei_ah100", &ah100_published[0]);
 }
@@ -128,96 +126,83 @@ static void test_ch100_captured(void **state)
 	}
 }
 
-static void test_malformed_and_control(void **state)
-{
-	struct hv_frame f;
-	struct hv_measurement m;
-
-	(void)state;
+static const struct huawei_frame_case ah100_no_reading[] = {
 	/* the key follows from the address: another address, another key
 	 * (this one decrypts to month 0x60) */
-	huawei_frame_of(&f, "AH100", "5C:CA:D3:08:7B:50", ah100_published[0].hex);
-	hv_test_decode(&f, &m);
-	huawei_assert_invalid(&m, "huawei_ah100", "wrong key");
+	{ "AH100", "5C:CA:D3:08:7B:50", FIXTURE_USER, 0, "huawei_ah100",
+	  "wrong key", NULL },
 	/* the app user id is part of the AH100 key too (month 0x5c) */
-	huawei_frame_of(&f, "AH100", HUAWEI_MAC, ah100_published[0].hex);
-	f.quirks = 2;
+	{ "AH100", HUAWEI_MAC, FIXTURE_USER, 2, "huawei_ah100", "wrong key",
+	  NULL },
+	/* the AH100 frame is not a CH100S one (month 0x84) */
+	{ "CH100S", HUAWEI_MAC, FIXTURE_USER, 0, "huawei_ch100s", "wrong key",
+	  NULL },
+	/* no address: nothing to decrypt with */
+	{ "AH100", NULL, FIXTURE_USER, 0, "huawei_ah100", "address", NULL },
+	{ "AH100", "5C:CA:D3:08:7B", FIXTURE_USER, 0, "huawei_ah100", "address",
+	  NULL },
+	/* short */
+	{ "AH100", HUAWEI_MAC, "bc0e0edef702c9bbf2176c755b6eccdd", 0,
+	  "huawei_ah100", "encrypted bytes", NULL },
+	{ "AH100", HUAWEI_MAC, "aa100e00", 0, "huawei_ah100", "not a Huawei",
+	  NULL },
+	/* the second half, and plain notifications, carry no reading */
+	{ "AH100", HUAWEI_MAC, "bc108e0102030405060708090a0b0c0d0e0f10", 0,
+	  "huawei_ah100", NULL, "second_half" },
+	{ "AH100", HUAWEI_MAC, "bd0126" "5d", 0, "huawei_ah100", NULL,
+	  "auth_result" },
+	{ "AH100", HUAWEI_MAC, "bd030f" "5cca", 0, "huawei_ah100", NULL,
+	  "stable_weight" },
+};
+
+static void test_malformed_and_control(void **state)
+{
+	struct hv_measurement in, m;
+	struct hv_frame f;
+
+	huawei_test_malformed_and_control(state);
+	/* every clock field counts: hour 24 is noise too */
+	hv_measurement_init(&in, "huawei_ah100");
+	in.has_raw_device_time = true;
+	in.raw_device_time = (struct hv_datetime){ 2026, 5, 19, 24, 0, 0 };
+	assert_int_equal(hv_measurement_add(&in, HV_METRIC_BODY_WEIGHT, 70), 0);
+	f = (struct hv_frame){ .address = HUAWEI_MAC };
+	assert_int_equal(hv_driver_by_id("huawei_ah100")->encode(&in, NULL, &f), 0);
+	f.name = "AH100";
 	hv_test_decode(&f, &m);
 	huawei_assert_invalid(&m, "huawei_ah100", "wrong key");
-	/* the AH100 frame is not a CH100S one (month 0x84) */
-	huawei_frame_of(&f, "CH100S", HUAWEI_MAC, ah100_published[0].hex);
+	in.raw_device_time.hour = 23;
+	f = (struct hv_frame){ .address = HUAWEI_MAC };
+	assert_int_equal(hv_driver_by_id("huawei_ah100")->encode(&in, NULL, &f), 0);
+	f.name = "AH100";
 	hv_test_decode(&f, &m);
-	huawei_assert_invalid(&m, "huawei_ch100s", "wrong key");
-	/* every clock field counts: hour 24 is noise too */
-	{
-		struct hv_measurement in;
-
-		hv_measurement_init(&in, "huawei_ah100");
-		in.has_raw_device_time = true;
-		in.raw_device_time = (struct hv_datetime){ 2026, 5, 19, 24, 0, 0 };
-		assert_int_equal(hv_measurement_add(&in, HV_METRIC_BODY_WEIGHT, 70), 0);
-		f = (struct hv_frame){ .address = HUAWEI_MAC };
-		assert_int_equal(hv_driver_by_id("huawei_ah100")->encode(&in, NULL, &f), 0);
-		f.name = "AH100";
-		hv_test_decode(&f, &m);
-		huawei_assert_invalid(&m, "huawei_ah100", "wrong key");
-		in.raw_device_time.hour = 23;
-		f = (struct hv_frame){ .address = HUAWEI_MAC };
-		assert_int_equal(hv_driver_by_id("huawei_ah100")->encode(&in, NULL, &f), 0);
-		f.name = "AH100";
-		hv_test_decode(&f, &m);
-		hv_test_assert_driver(&m, "huawei_ah100");
-	}
-	/* no address: nothing to decrypt with */
-	huawei_frame_of(&f, "AH100", NULL, ah100_published[0].hex);
-	hv_test_decode(&f, &m);
-	huawei_assert_invalid(&m, "huawei_ah100", "address");
-	huawei_frame_of(&f, "AH100", "5C:CA:D3:08:7B", ah100_published[0].hex);
-	hv_test_decode(&f, &m);
-	huawei_assert_invalid(&m, "huawei_ah100", "address");
-	/* short */
-	huawei_frame_of(&f, "AH100", HUAWEI_MAC, "bc0e0edef702c9bbf2176c755b6eccdd");
-	hv_test_decode(&f, &m);
-	huawei_assert_invalid(&m, "huawei_ah100", "encrypted bytes");
-	huawei_frame_of(&f, "AH100", HUAWEI_MAC, "aa100e00");
-	hv_test_decode(&f, &m);
-	huawei_assert_invalid(&m, "huawei_ah100", "not a Huawei");
-
-	/* the second half, and plain notifications, carry no reading */
-	huawei_frame_of(&f, "AH100", HUAWEI_MAC, "bc108e0102030405060708090a0b0c0d0e0f10");
-	hv_test_decode(&f, &m);
-	huawei_assert_control(&m, "huawei_ah100", "second_half");
-	huawei_frame_of(&f, "AH100", HUAWEI_MAC, "bd0126" "5d");
-	hv_test_decode(&f, &m);
-	huawei_assert_control(&m, "huawei_ah100", "auth_result");
-	huawei_frame_of(&f, "AH100", HUAWEI_MAC, "bd030f" "5cca");
-	hv_test_decode(&f, &m);
-	huawei_assert_control(&m, "huawei_ah100", "stable_weight");
+	hv_test_assert_driver(&m, "huawei_ah100");
 }
 
 /* --- selection ------------------------------------------------------------- */
 
+static const struct huawei_name_case ah100_selection[] = {
+	{ "AH100", "huawei_ah100" },
+	{ "CH100", "huawei_ah100" },
+	{ "ch100", "huawei_ah100" },
+	{ "HONOR CH100", "huawei_ah100" },
+	{ "Huawei AH100", "huawei_ah100" },
+	{ "CH100_1234", "huawei_ah100" },
+	{ "AH100 ", "huawei_ah100" },
+	{ "AH1000", NULL },
+	{ "CH100X", NULL },
+	{ "HUAWEI Scale 3-B19", "huawei_hagrid" },
+	{ "Body Fat-B2", NULL },
+	{ "", NULL },
+};
+
 static void test_selection(void **state)
 {
-	static const struct huawei_name_case cases[] = {
-		{ "AH100", "huawei_ah100" },
-		{ "CH100", "huawei_ah100" },
-		{ "ch100", "huawei_ah100" },
-		{ "HONOR CH100", "huawei_ah100" },
-		{ "Huawei AH100", "huawei_ah100" },
-		{ "CH100_1234", "huawei_ah100" },
-		{ "AH100 ", "huawei_ah100" },
-		{ "AH1000", NULL },
-		{ "CH100X", NULL },
-		{ "HUAWEI Scale 3-B19", "huawei_hagrid" },
-		{ "Body Fat-B2", NULL },
-		{ "", NULL },
-	};
 	struct hv_frame f;
+	struct hv_measurement m;
 	const struct hv_driver *d;
 
-	(void)state;
-	huawei_assert_selection(cases, ELEMENTSOF(cases));
+	huawei_test_selection(state);
 	/* the 0xFAA0 service alone is shared (Ebelter Body Fat-B2): nobody of
 	 * ours takes it without a name */
 	f = (struct hv_frame){ .n_service_uuids = 1 };
@@ -225,59 +210,39 @@ static void test_selection(void **state)
 	d = hv_registry_select(&f);
 	assert_true(!d || strncmp(d->id, "huawei_", 7) != 0);
 	/* a measurement frame without a name is decoded by no driver of ours */
-	huawei_frame_of(&f, NULL, HUAWEI_MAC, ah100_published[0].hex);
-	{
-		struct hv_measurement m;
-
-		hv_test_decode(&f, &m);
-		assert_int_equal(m.status, HV_STATUS_NOT_MINE);
-	}
-}
-
-static void test_theengs_not_claimed(void **state)
-{
-	static const char *const my_drivers[] = { "huawei_ah100", NULL };
-
-	(void)state;
-	hv_test_theengs_not_claimed(my_drivers, true);
+	huawei_frame_of(&f, NULL, HUAWEI_MAC, FIXTURE_USER);
+	hv_test_decode(&f, &m);
+	assert_int_equal(m.status, HV_STATUS_NOT_MINE);
 }
 
 /* --- encoders ------------------------------------------------------------- */
 
-static void test_encoders_roundtrip(void **state)
-{
-	(void)state;
-	huawei_roundtrip("huawei_ah100", "AH100", 0, 1, 72.4, 21.3, 500);
-	huawei_roundtrip("huawei_ah100", "CH100", 3, 3, 150.2, 0, 0);
-
-	/* the encoder gives back openScale's fixtures */
-	for (size_t i = 0; i < ELEMENTSOF(ah100_published); i++)
-		huawei_assert_encodes_to("huawei_ah100", &ah100_published[i]);
-}
+/* encoded and decoded again; the encoder also gives back ah100_published
+ * byte for byte */
+static const struct huawei_roundtrip_case ah100_roundtrips[] = {
+	{ "AH100", 0, 1, 72.4, 21.3, 500 },
+	{ "CH100", 3, 3, 150.2, 0, 0 },
+};
 
 /* --- conversation ------------------------------------------------------------ */
 
+/* AH100: plain frames carry one more than their data in [1] */
+static const struct huawei_payload_case ah100_payloads[] = {
+	{ "authenticate", "db08244de8e04c2e5f5d" },
+	{ "bind", "db08254de8e04c2e5f5d" },
+	{ "set kg", "db02025d" },
+	{ "set the clock", "db0908b4cdd00772515ccf" },
+	{ "ask the version", "db010c" },
+	{ "acknowledge", "db02135c" },
+	{ "set the user", "dc0e09ce1f3295ef081145d253abef20b88c52" },
+};
+
 static void test_conversation_payloads(void **state)
 {
-	struct hv_session s = huawei_session("AH100");
+	struct hv_session s;
 	char hex[80];
 
-	(void)state;
-	assert_non_null(hv_driver_by_id("huawei_ah100")->claims_device);
-	hv_test_check_conversation(hv_driver_by_id("huawei_ah100")->conversation);
-
-	/* AH100: plain frames carry one more than their data in [1] */
-	hv_test_assert_payload("huawei_ah100", "authenticate", &s,
-			       "db08244de8e04c2e5f5d");
-	hv_test_assert_payload("huawei_ah100", "bind", &s, "db08254de8e04c2e5f5d");
-	hv_test_assert_payload("huawei_ah100", "set kg", &s, "db02025d");
-	hv_test_assert_payload("huawei_ah100", "set the clock", &s,
-			       "db0908b4cdd00772515ccf");
-	hv_test_assert_payload("huawei_ah100", "ask the version", &s, "db010c");
-	hv_test_assert_payload("huawei_ah100", "acknowledge", &s, "db02135c");
-	hv_test_assert_payload("huawei_ah100", "set the user", &s,
-			       "dc0e09ce1f3295ef081145d253abef20b88c52");
-
+	huawei_test_conversation_payloads(state);
 	/* a woman of 30, 1.65 m, in slot 3: user id 3 in the token and key */
 	s = huawei_session("AH100");
 	s.user_index = 3;
@@ -297,22 +262,28 @@ static void test_conversation_payloads(void **state)
 				    sizeof(hex)) < 0);
 }
 
+/* wake-up, accepted (tail 01 ^ 5C), the measurement */
+static const char *const ah100_session[] = {
+	"bd0100" "5c", "bd0126" "5d", "bd030f" "5cca", FIXTURE_USER, NULL
+};
+
 static void test_session(void **state)
 {
-	/* wake-up, accepted (tail 01 ^ 5C), the measurement */
-	static const char *const ah100[] = { "bd0100" "5c", "bd0126" "5d",
-					     "bd030f" "5cca",
-					     "bc100edef702c9bbf2176c755b6eccdd5b92b0",
-					     NULL };
 	/* the scale asks for the user again (0x20) before measuring */
 	static const char *const user_changed[] = {
 		"bd0100" "5c", "bd0126" "5d", "bd0120" "5c", "bd0120" "5c",
-		"bc100edef702c9bbf2176c755b6eccdd5b92b0", NULL
+		FIXTURE_USER, NULL
+	};
+	/* five times at most: then the changes are let be */
+	static const char *const storm[] = {
+		"bd0100" "5c", "bd0126" "5d", "bd0120" "5c", "bd0120" "5c",
+		"bd0120" "5c", "bd0120" "5c", "bd0120" "5c", "bd0120" "5c",
+		"bd0120" "5c", FIXTURE_USER, NULL
 	};
 	/* refused (tail 00 ^ 5C), bound, accepted, the measurement */
 	static const char *const refused_once[] = {
 		"bd0100" "5c", "bd0126" "5c", "bd0127" "5c", "bd0126" "5d",
-		"bc100edef702c9bbf2176c755b6eccdd5b92b0", NULL
+		FIXTURE_USER, NULL
 	};
 	/* refused, bound, refused, bound again: give up */
 	static const char *const refused_twice[] = {
@@ -322,29 +293,16 @@ static void test_session(void **state)
 	struct hv_session s;
 	struct hv_measurement m;
 
-	(void)state;
-	s = huawei_session("AH100");
-	assert_int_equal(huawei_run_session("huawei_ah100", &s, ah100, &m), 0);
-	assert_int_equal(s.quirks & 0xFF, 1);
-	huawei_assert_expected(&m, "huawei_ah100", &ah100_published[0]);
+	huawei_test_session(state);
 
 	s = huawei_session("AH100");
 	assert_int_equal(huawei_run_session("huawei_ah100", &s, user_changed, &m), 0);
 	assert_int_equal(s.scratch[1], 2);
 	huawei_assert_expected(&m, "huawei_ah100", &ah100_published[0]);
-	/* five times at most: then the changes are let be */
-	{
-		static const char *const storm[] = {
-			"bd0100" "5c", "bd0126" "5d", "bd0120" "5c", "bd0120" "5c",
-			"bd0120" "5c", "bd0120" "5c", "bd0120" "5c", "bd0120" "5c",
-			"bd0120" "5c", "bc100edef702c9bbf2176c755b6eccdd5b92b0", NULL
-		};
-
-		s = huawei_session("AH100");
-		assert_int_equal(huawei_run_session("huawei_ah100", &s, storm, &m), 0);
-		assert_int_equal(s.scratch[1], 5);
-		huawei_assert_expected(&m, "huawei_ah100", &ah100_published[0]);
-	}
+	s = huawei_session("AH100");
+	assert_int_equal(huawei_run_session("huawei_ah100", &s, storm, &m), 0);
+	assert_int_equal(s.scratch[1], 5);
+	huawei_assert_expected(&m, "huawei_ah100", &ah100_published[0]);
 	/* without a profile there is no user to send again */
 	s = huawei_session("AH100");
 	s.profile = (struct hv_profile){ 0 };
@@ -363,23 +321,34 @@ static void test_session(void **state)
 	 * then does not decrypt */
 	s = huawei_session("AH100");
 	s.user_index = 2;
-	(void)huawei_run_session("huawei_ah100", &s, ah100, &m);
+	(void)huawei_run_session("huawei_ah100", &s, ah100_session, &m);
 	assert_int_equal(s.quirks & 0xFF, 2);
 	huawei_assert_invalid(&m, "huawei_ah100", "wrong key");
 }
+
+static const struct huawei_family ah100 = {
+	.id = "huawei_ah100",
+	.names = ah100_names,
+	.frames = HUAWEI_CASES(ah100_published),
+	.no_reading = HUAWEI_CASES(ah100_no_reading),
+	.selection = HUAWEI_CASES(ah100_selection),
+	.roundtrips = HUAWEI_CASES(ah100_roundtrips),
+	.payloads = HUAWEI_CASES(ah100_payloads),
+	.session = ah100_session,
+};
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aes_vectors),
-		cmocka_unit_test(test_ah100_published),
+		huawei_family_test(test_ah100_published, &ah100),
 		cmocka_unit_test(test_ch100_captured),
-		cmocka_unit_test(test_malformed_and_control),
-		cmocka_unit_test(test_selection),
-		cmocka_unit_test(test_theengs_not_claimed),
-		cmocka_unit_test(test_encoders_roundtrip),
-		cmocka_unit_test(test_conversation_payloads),
-		cmocka_unit_test(test_session),
+		huawei_family_test(test_malformed_and_control, &ah100),
+		huawei_family_test(test_selection, &ah100),
+		huawei_family_test(huawei_test_theengs_not_claimed, &ah100),
+		huawei_family_test(huawei_test_encoders_roundtrip, &ah100),
+		huawei_family_test(test_conversation_payloads, &ah100),
+		huawei_family_test(test_session, &ah100),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,7 @@
  * were computed independently of the driver (Python's `cryptography`
  * AES-CTR over the layout in the handler).
  */
-#include "tests/unit/huawei_frames.h"
+#include "tests/unit/huawei_scale_cases.h"
 
 /* The plaintexts of openScale's three AH100 fixtures (ah100_published in
  * tests/unit/test_huawei_ah100.c) sealed the CH100S way (AES with the fixed
@@ -28,118 +28,67 @@ static const struct huawei_expected ch100s_from_parser[] = {
 	  { 2026, 3, 1, 19, 45, 0 } },
 };
 
-static void test_ch100s_from_parser(void **state)
-{
-	struct hv_frame f;
-	struct hv_measurement m;
+static const char *const ch100s_names[] = { "CH100S", NULL };
 
-	(void)state;
-	for (size_t i = 0; i < ELEMENTSOF(ch100s_from_parser); i++) {
-		huawei_frame_of(&f, "CH100S", HUAWEI_MAC, ch100s_from_parser[i].hex);
-		hv_test_decode(&f, &m);
-		huawei_assert_expected(&m, "huawei_ch100s", &ch100s_from_parser[i]);
-	}
-}
-
-static void test_malformed_and_control(void **state)
-{
-	struct hv_frame f;
-	struct hv_measurement m;
-
-	(void)state;
+static const struct huawei_frame_case ch100s_no_reading[] = {
 	/* short */
-	huawei_frame_of(&f, "CH100S", HUAWEI_MAC, "bd00");
-	hv_test_decode(&f, &m);
-	huawei_assert_invalid(&m, "huawei_ch100s", "not a Huawei");
+	{ "CH100S", HUAWEI_MAC, "bd00", 0, "huawei_ch100s", "not a Huawei",
+	  NULL },
 	/* a plain notification carries no reading */
-	huawei_frame_of(&f, "CH100S", HUAWEI_MAC, "bd0100" "5c");
-	hv_test_decode(&f, &m);
-	huawei_assert_control(&m, "huawei_ch100s", "wakeup");
-}
+	{ "CH100S", HUAWEI_MAC, "bd0100" "5c", 0, "huawei_ch100s", NULL,
+	  "wakeup" },
+};
 
-/* --- selection ------------------------------------------------------------- */
+static const struct huawei_name_case ch100s_selection[] = {
+	{ "CH100S", "huawei_ch100s" },
+	{ "ch100s", "huawei_ch100s" },
+	{ "HONOR CH100S", "huawei_ch100s" },
+	{ "CH100S-1", NULL },
+};
 
-static void test_selection(void **state)
-{
-	static const struct huawei_name_case cases[] = {
-		{ "CH100S", "huawei_ch100s" },
-		{ "ch100s", "huawei_ch100s" },
-		{ "HONOR CH100S", "huawei_ch100s" },
-		{ "CH100S-1", NULL },
-	};
+/* encoded and decoded again; the encoder also gives back the frames above */
+static const struct huawei_roundtrip_case ch100s_roundtrips[] = {
+	{ "CH100S", 0, 1, 64.9, 30.1, 612 },
+	{ "CH100S", 0, 7, 99.9, 12.5, 3999 },
+};
 
-	(void)state;
-	huawei_assert_selection(cases, ELEMENTSOF(cases));
-}
+/* CH100S: the data length itself; the user frame the other way round */
+static const struct huawei_payload_case ch100s_payloads[] = {
+	{ "authenticate", "db07244de8e04c2e5f5d" },
+	{ "set kg", "db01025d" },
+	{ "set the clock", "db0808b4cdd00772515ccf" },
+	{ "ask the version", "db000c" },
+	{ "acknowledge", "db01135c" },
+	{ "set the user", "dc0e097a403a0bca8a1bc4a6d6b77f58e9" },
+};
 
-static void test_theengs_not_claimed(void **state)
-{
-	static const char *const my_drivers[] = { "huawei_ch100s", NULL };
+/* wake-up, accepted (tail 01 ^ 5C), the measurement */
+static const char *const ch100s_session[] = {
+	"bd0100" "5c", "bd0126" "5d", "bc100e6aa80a579e701ded01de725ca50a6d75",
+	NULL
+};
 
-	(void)state;
-	hv_test_theengs_not_claimed(my_drivers, true);
-}
-
-/* --- encoders ------------------------------------------------------------- */
-
-static void test_encoders_roundtrip(void **state)
-{
-	(void)state;
-	huawei_roundtrip("huawei_ch100s", "CH100S", 0, 1, 64.9, 30.1, 612);
-	huawei_roundtrip("huawei_ch100s", "CH100S", 0, 7, 99.9, 12.5, 3999);
-
-	/* the encoder gives back the frames above */
-	for (size_t i = 0; i < ELEMENTSOF(ch100s_from_parser); i++)
-		huawei_assert_encodes_to("huawei_ch100s", &ch100s_from_parser[i]);
-}
-
-/* --- conversation ------------------------------------------------------------ */
-
-static void test_conversation_payloads(void **state)
-{
-	struct hv_session s = huawei_session("CH100S");
-
-	(void)state;
-	assert_non_null(hv_driver_by_id("huawei_ch100s")->claims_device);
-	hv_test_check_conversation(hv_driver_by_id("huawei_ch100s")->conversation);
-
-	/* CH100S: the data length itself; the user frame the other way round */
-	hv_test_assert_payload("huawei_ch100s", "authenticate", &s,
-			       "db07244de8e04c2e5f5d");
-	hv_test_assert_payload("huawei_ch100s", "set kg", &s, "db01025d");
-	hv_test_assert_payload("huawei_ch100s", "set the clock", &s,
-			       "db0808b4cdd00772515ccf");
-	hv_test_assert_payload("huawei_ch100s", "ask the version", &s, "db000c");
-	hv_test_assert_payload("huawei_ch100s", "acknowledge", &s, "db01135c");
-	hv_test_assert_payload("huawei_ch100s", "set the user", &s,
-			       "dc0e097a403a0bca8a1bc4a6d6b77f58e9");
-}
-
-static void test_session(void **state)
-{
-	/* wake-up, accepted (tail 01 ^ 5C), the measurement */
-	static const char *const ch100s[] = { "bd0100" "5c", "bd0126" "5d",
-					      "bc100e6aa80a579e701ded01de725ca50a6d75",
-					      NULL };
-	struct hv_session s;
-	struct hv_measurement m;
-
-	(void)state;
-	s = huawei_session("CH100S");
-	assert_int_equal(huawei_run_session("huawei_ch100s", &s, ch100s, &m), 0);
-	huawei_assert_expected(&m, "huawei_ch100s", &ch100s_from_parser[0]);
-}
+static const struct huawei_family ch100s = {
+	.id = "huawei_ch100s",
+	.names = ch100s_names,
+	.frames = HUAWEI_CASES(ch100s_from_parser),
+	.no_reading = HUAWEI_CASES(ch100s_no_reading),
+	.selection = HUAWEI_CASES(ch100s_selection),
+	.roundtrips = HUAWEI_CASES(ch100s_roundtrips),
+	.payloads = HUAWEI_CASES(ch100s_payloads),
+	.session = ch100s_session,
+};
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ch100s_from_parser),
-		cmocka_unit_test(test_malformed_and_control),
-		cmocka_unit_test(test_selection),
-		cmocka_unit_test(test_theengs_not_claimed),
-		cmocka_unit_test(test_encoders_roundtrip),
-		cmocka_unit_test(test_conversation_payloads),
-		cmocka_unit_test(test_session),
+		huawei_family_test(huawei_test_frames, &ch100s),
+		huawei_family_test(huawei_test_malformed_and_control, &ch100s),
+		huawei_family_test(huawei_test_selection, &ch100s),
+		huawei_family_test(huawei_test_theengs_not_claimed, &ch100s),
+		huawei_family_test(huawei_test_encoders_roundtrip, &ch100s),
+		huawei_family_test(huawei_test_conversation_payloads, &ch100s),
+		huawei_family_test(huawei_test_session, &ch100s),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

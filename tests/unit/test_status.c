@@ -39,30 +39,34 @@ static struct hv_status status_with(struct hv_audience_status *a, size_t n)
 	};
 }
 
+/* s's status line at 12 s (its last reading at 5 s) is want */
+static void assert_status_line(const struct hv_status *s, const char *want)
+{
+	char line[256];
+
+	hv_status_format(s, 12 * SEC, line, sizeof(line));
+	assert_string_equal(line, want);
+}
+
 static void test_format_without_audiences(void **state)
 {
 	struct hv_status s = status_with(NULL, 0);
-	char line[256];
 
 	(void)state;
-	hv_status_format(&s, 12 * SEC, line, sizeof(line));
-	assert_string_equal(line,
-			    "adapter ok, broker connected, storage ok, backlog 3, last reading 7s ago");
+	assert_status_line(&s,
+			   "adapter ok, broker connected, storage ok, backlog 3, last reading 7s ago");
 	s.last_reading_usec = 0;
-	hv_status_format(&s, 12 * SEC, line, sizeof(line));
-	assert_string_equal(line,
-			    "adapter ok, broker connected, storage ok, backlog 3, no reading yet");
+	assert_status_line(&s,
+			   "adapter ok, broker connected, storage ok, backlog 3, no reading yet");
 }
 
 static void test_format_names_each_audience_not_connected(void **state)
 {
 	struct hv_status s = status_with(two_audiences, 2);
-	char line[256];
 
 	(void)state;
-	hv_status_format(&s, 12 * SEC, line, sizeof(line));
-	assert_string_equal(line,
-			    "adapter ok, broker connected, audience community broker unreachable, storage ok, backlog 3, last reading 7s ago");
+	assert_status_line(&s,
+			   "adapter ok, broker connected, audience community broker unreachable, storage ok, backlog 3, last reading 7s ago");
 }
 
 static void test_format_truncates_safely(void **state)

@@ -19,33 +19,10 @@
 #include <unistd.h>
 
 #include "daemon/store/store.h"
+#include "tests/unit/tmp_store.h"
 
 #define T0 1710491400000000LL /* 2024-03-15T08:30:00Z */
 #define DAY (86400LL * 1000000)
-
-static char tmpdir[64];
-static char dbpath[128];
-static unsigned counter;
-
-static int setup(void **state)
-{
-	(void)state;
-	(void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/hv-store-XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return -1;
-	(void)snprintf(dbpath, sizeof(dbpath), "%s/db%u.sqlite", tmpdir,
-		       counter++);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 static void make_record(struct hv_record *r, const char *id, int64_t t,
 			double kg)
@@ -1748,7 +1725,7 @@ static void test_kept_statements_see_other_writers(void **state)
 			 71);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) tmp_store_test(f)
 
 int main(void)
 {

@@ -16,31 +16,10 @@
 #include <string.h>
 
 #include "daemon/store/store.h"
+#include "tests/unit/tmp_store.h"
 
 #define T0 1710491400000000LL /* 2024-03-15T08:30:00Z */
 #define DAY (86400LL * 1000000)
-
-static char tmpdir[64];
-static char dbpath[128];
-
-static int setup(void **state)
-{
-	(void)state;
-	(void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/hv-secret-XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return -1;
-	(void)snprintf(dbpath, sizeof(dbpath), "%s/db.sqlite", tmpdir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 static struct hv_store *open_ok(void)
 {
@@ -184,12 +163,9 @@ static void test_added_to_an_older_store(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_kept_and_replaced, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(
-			test_pruning_keeps_paired_devices, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_added_to_an_older_store,
-						setup, teardown),
+		tmp_store_test(test_kept_and_replaced),
+		tmp_store_test(test_pruning_keeps_paired_devices),
+		tmp_store_test(test_added_to_an_older_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
