@@ -1195,13 +1195,15 @@ static int walk_answer(const struct hv_session *s, const uint8_t *v,
 		       struct hv_omron_answer *ret)
 {
 	const struct hv_omron_model *mdl = hv_omron_model_of_quirks(s->quirks);
+	struct omron_walk w = walk_get(s);
 	int k = hv_omron_answer_of(v, len, HV_OMRON_READ | HV_OMRON_ANSWER,
 				   ret);
 
 	if (k != HV_VALUE_DONE)
 		return k;
-	if (!mdl || !mdl->by_time ||
-	    ret->address != hv_omron_slot_address(mdl, 0, walk_get(s).slot))
+	if (!mdl || !mdl->by_time || w.slot >= mdl->slots[0] ||
+	    w.first >= mdl->slots[0] ||
+	    ret->address != hv_omron_slot_address(mdl, 0, w.slot))
 		return -EPROTO;
 	*ret_mdl = mdl;
 	return HV_VALUE_DONE;

@@ -1295,6 +1295,43 @@ static void test_conversation_7530t_undated_slot(void **state)
 	assert_int_equal(c.reads, 2 + 1);
 }
 
+/* A walk position the ring does not have (a session's scratch gone bad)
+ * is refused, never followed past the ring's bit map. */
+static void test_conversation_7530t_bad_walk(void **state)
+{
+	const struct hv_omron_model *mdl = model("HEM-7530T");
+	const struct hv_conversation *conv = omron_driver.conversation;
+	uint8_t rec[16] = { 0 }, v[32];
+	struct hv_session s;
+	size_t n, found = 0;
+
+	(void)state;
+	assert_int_equal(hv_omron_record_encode(
+				 mdl,
+				 &(struct hv_omron_record){
+					 .sys = 120, .dia = 80, .pulse = 60,
+					 .time = { 2029, 12, 31, 8, 0, 0 } },
+				 rec),
+			 0);
+	/* slot 200's address, as a ring that long would have it */
+	n = hv_omron_frame(0x8100, (uint16_t)(mdl->bank[0] + 200 * 14), 8, rec,
+			   8, v, sizeof(v));
+	for (size_t i = 0; i < conv->n_steps; i++) {
+		const struct hv_step *st = &conv->steps[i];
+
+		if (!st->what || (strcmp(st->what, "wait for the slot") != 0 &&
+				  strcmp(st->what, "wait for the new record") != 0))
+			continue;
+		found++;
+		memset(&s, 0, sizeof(s));
+		s.quirks = hv_omron_quirks(mdl);
+		s.last_sequence = -1;
+		s.scratch_bytes[8] = 200; /* the slot being read */
+		assert_int_equal(st->on_value(&s, v, n), -EPROTO);
+	}
+	assert_int_equal(found, 2);
+}
+
 static void test_conversation_pairing(void **state)
 {
 	static struct cuff c;
@@ -1645,6 +1682,7 @@ int main(void)
 		cmocka_unit_test(test_conversation_7530t_never_loses_a_record),
 		cmocka_unit_test(test_conversation_7530t_ring_wraps),
 		cmocka_unit_test(test_conversation_7530t_undated_slot),
+		cmocka_unit_test(test_conversation_7530t_bad_walk),
 		cmocka_unit_test(test_conversation_pairing),
 		cmocka_unit_test(test_selection),
 		cmocka_unit_test(test_wlc_new_records_only),
