@@ -626,9 +626,9 @@ static int decode_record(const struct hv_frame *frame,
 	hv_measurement_set_clock(ret, &r.time, frame->now);
 	ret->user_index = user;
 	ret->sequence_number =
-		mdl->by_time ?
-			hv_omron_record_time_sequence(&r) :
-			hv_omron_record_sequence(mdl, frame->quirks, user, slot);
+		mdl->by_time ? hv_omron_record_time_sequence(&r) :
+			       hv_omron_record_sequence(mdl, frame->quirks,
+							user, slot);
 	ret->display_unit = HV_UNIT_MMHG;
 	ret->subject = HV_SUBJECT_PERSON;
 	ret->final = true;
@@ -760,10 +760,10 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	if (k < 0)
 		return -EINVAL;
 	/* a model read by time: the answer to a record taken as new */
-	return hv_omron_encode_answer(hv_omron_quirks(mdl) |
-					      (mdl->by_time ? HV_OMRON_Q_TAKE : 0),
-				      hv_omron_slot_address(mdl, user, slot),
-				      rec, HV_OMRON_PREFIX, ret);
+	return hv_omron_encode_answer(
+		hv_omron_quirks(mdl) | (mdl->by_time ? HV_OMRON_Q_TAKE : 0),
+		hv_omron_slot_address(mdl, user, slot), rec, HV_OMRON_PREFIX,
+		ret);
 }
 
 /* ---- the conversation -------------------------------------------------------- */
@@ -826,12 +826,12 @@ _Static_assert(sizeof(struct omron_state) <=
 
 /* A by_time model's walk (drivers/omron.h), in session.scratch_bytes. */
 struct omron_walk {
-	int32_t last;	 /* the last sequence stored when the session began */
-	int32_t oldest;	 /* the time of the oldest new record found */
-	uint8_t slot;	 /* the slot being read */
-	uint8_t first;	 /* the oldest new record's slot */
-	uint8_t n_new;	 /* new records found */
-	uint8_t left;	 /* of those, still to take */
+	int32_t last;	/* the last sequence stored when the session began */
+	int32_t oldest; /* the time of the oldest new record found */
+	uint8_t slot;	/* the slot being read */
+	uint8_t first;	/* the oldest new record's slot */
+	uint8_t n_new;	/* new records found */
+	uint8_t left;	/* of those, still to take */
 	uint8_t newer[HV_OMRON_SLOTS_MAX / 8]; /* new slots, a bit each */
 };
 
@@ -1182,16 +1182,15 @@ static int payload_walk_slot(const struct hv_session *s, uint8_t *buf,
 
 	if (!mdl || !mdl->by_time || w.slot >= mdl->slots[0])
 		return -EINVAL;
-	return hv_omron_payload_frame(HV_OMRON_READ,
-				      hv_omron_slot_address(mdl, 0, w.slot),
-				      HV_OMRON_PREFIX, NULL, 0, buf, size,
-				      ret_len);
+	return hv_omron_payload_frame(
+		HV_OMRON_READ, hv_omron_slot_address(mdl, 0, w.slot),
+		HV_OMRON_PREFIX, NULL, 0, buf, size, ret_len);
 }
 
 /* The answer to the read of the walk's slot: HV_VALUE_DONE, or what the
  * step returns. */
-static int walk_answer(const struct hv_session *s, const uint8_t *v,
-		       size_t len, const struct hv_omron_model **ret_mdl,
+static int walk_answer(const struct hv_session *s, const uint8_t *v, size_t len,
+		       const struct hv_omron_model **ret_mdl,
 		       struct hv_omron_answer *ret)
 {
 	const struct hv_omron_model *mdl = hv_omron_model_of_quirks(s->quirks);
@@ -1211,8 +1210,7 @@ static int walk_answer(const struct hv_session *s, const uint8_t *v,
 
 /* The next new slot after `from` round the ring: the new records lie
  * oldest first from the oldest one on, in a ring gone round too. */
-static unsigned next_new(const struct omron_walk *w, unsigned from,
-			 unsigned n)
+static unsigned next_new(const struct omron_walk *w, unsigned from, unsigned n)
 {
 	for (unsigned i = 1; i <= n; i++)
 		if (walk_is_new(w, (from + i) % n))

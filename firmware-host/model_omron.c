@@ -143,7 +143,7 @@ struct cuff {
 	size_t cmd_len;
 	int drop_after_reads; /* fault: the link drops after read N; 0 none */
 	int n_reads;
-	uint8_t next[4]; /* write positions of a model that hides them */
+	uint8_t next[4];   /* write positions of a model that hides them */
 	bool has_clock;	   /* "clock_offset_s" given: the clock runs */
 	long clock_offset; /* seconds ahead of the host's local time */
 	struct vdev_char *unlock, *rx[4], *tx[4], *model;
@@ -165,8 +165,8 @@ static uint8_t *write_slot(struct cuff *c, int user)
 	if (c->map->hidden)
 		return &c->next[user];
 	k = c->map->wlc ? c->map->settings_read + (size_t)user :
-				 c->map->settings_read + 2 * (size_t)user +
-					 (c->map->little_endian ? 0 : 1);
+			  c->map->settings_read + 2 * (size_t)user +
+				  (c->map->little_endian ? 0 : 1);
 
 	return &c->mem[k];
 }

@@ -305,13 +305,13 @@ static void test_record_hem7530t(void **state)
 	assert_true(hv_omron_record_dated(&r));
 	assert_int_equal(hv_omron_record_time_sequence(&r), 817249679);
 	/* the 7322T's 8-bit year would read 0x59 */
-	assert_int_equal(
-		hv_omron_record_decode(model("HEM-7322T"), rec, n, &r), 0);
+	assert_int_equal(hv_omron_record_decode(model("HEM-7322T"), rec, n, &r),
+			 0);
 	assert_int_equal(r.time.year, 2000 + 0x59);
 
 	/* read while walking the ring: the bytes are only explained */
-	n = hv_omron_frame(0x8100, hv_omron_slot_address(mdl, 0, 89), 8, rec,
-			   8, v, sizeof(v));
+	n = hv_omron_frame(0x8100, hv_omron_slot_address(mdl, 0, 89), 8, rec, 8,
+			   v, sizeof(v));
 	rx0_frame(&f, v, n, hv_omron_quirks(mdl));
 	f.now = 1782000000; /* 2026-06-21 */
 	assert_int_equal(hv_registry_decode(&f, &omron_driver, &m), 0);
@@ -1164,10 +1164,11 @@ static void cuff_store_7530(struct cuff *c, int slot, unsigned sys, int minute)
 					       (uint8_t)(8 + minute / 60),
 					       (uint8_t)(minute % 60), 0 } };
 
-	assert_int_equal(hv_omron_record_encode(
-				 c->mdl, &r,
-				 c->mem + hv_omron_slot_address(c->mdl, 0, slot)),
-			 0);
+	assert_int_equal(
+		hv_omron_record_encode(
+			c->mdl, &r,
+			c->mem + hv_omron_slot_address(c->mdl, 0, slot)),
+		0);
 }
 
 static void gateway_7530(struct cuff *c, struct gateway *g)
@@ -1208,9 +1209,10 @@ static void test_conversation_7530t_new_records_only(void **state)
 	/* nothing read from or written to the settings block */
 	assert_int_equal(c.settings_reads, 0);
 	assert_int_equal(c.writes, 0);
-	assert_int_equal(g.s.last_sequence,
-			 hv_omron_record_time_sequence(&(struct hv_omron_record){
-				 .time = { 2029, 12, 31, 8, 2, 0 } }));
+	assert_int_equal(
+		g.s.last_sequence,
+		hv_omron_record_time_sequence(&(struct hv_omron_record){
+			.time = { 2029, 12, 31, 8, 2, 0 } }));
 
 	/* second session: only the new one */
 	c.reads = 0;
@@ -1309,7 +1311,9 @@ static void test_conversation_7530t_bad_walk(void **state)
 	assert_int_equal(hv_omron_record_encode(
 				 mdl,
 				 &(struct hv_omron_record){
-					 .sys = 120, .dia = 80, .pulse = 60,
+					 .sys = 120,
+					 .dia = 80,
+					 .pulse = 60,
 					 .time = { 2029, 12, 31, 8, 0, 0 } },
 				 rec),
 			 0);
@@ -1319,8 +1323,9 @@ static void test_conversation_7530t_bad_walk(void **state)
 	for (size_t i = 0; i < conv->n_steps; i++) {
 		const struct hv_step *st = &conv->steps[i];
 
-		if (!st->what || (strcmp(st->what, "wait for the slot") != 0 &&
-				  strcmp(st->what, "wait for the new record") != 0))
+		if (!st->what ||
+		    (strcmp(st->what, "wait for the slot") != 0 &&
+		     strcmp(st->what, "wait for the new record") != 0))
 			continue;
 		found++;
 		memset(&s, 0, sizeof(s));
