@@ -22,6 +22,12 @@
  * lies in the second 8 bytes). The record reads
  * loop by GOTO; a 2 x 100 ring read whole takes ~420 of the runner's 1024
  * transitions.
+ *
+ * The HEM-7530T has no known write positions or clock block (omblepy's
+ * hem-7530t.py): after the start it walks its ring and takes the records
+ * newer than the last one stored (drivers/omron.h, "read by time"), dated
+ * by the cuff's clock as it is; nothing is written. A full ring takes
+ * 2 x 90 reads, ~380 transitions.
  */
 #include <errno.h>
 #include <string.h>
@@ -52,6 +58,16 @@ static const struct hv_omron_layout layout_be_6232 = {
 };
 /* clang-format on */
 
+/* omblepy deviceSpecific/hem-7530t.py: the 7322T's with a 6-bit year */
+/* clang-format off */
+static const struct hv_omron_layout layout_be_7530 = {
+	.dia = { 0, 7 }, .sys = { 8, 15 }, .year = { 18, 23 },
+	.pulse = { 24, 31 }, .movement = { 32, 32 }, .irregular = { 33, 33 },
+	.month = { 34, 37 }, .day = { 38, 42 }, .hour = { 43, 47 },
+	.minute = { 52, 57 }, .second = { 58, 63 },
+};
+/* clang-format on */
+
 /* omblepy deviceSpecific/hem-7361t.py, hem-7155t.py, hem-7342t.py,
  * hem-7150t.py (16-byte records, little-endian) */
 /* clang-format off */
@@ -69,31 +85,37 @@ static const struct hv_omron_layout layout_le = {
 /* clang-format off */
 const struct hv_omron_model hv_omron_models[] = {
 	{ "HEM-7322T", false, 2, { 0x02ac, 0x0824 }, { 100, 100 }, 14, 0x0260,
-	  0x0286, 0x00, 0x14, HV_OMRON_TIME_CLASSIC, &layout_be },
+	  0x0286, 0x00, 0x14, HV_OMRON_TIME_CLASSIC, &layout_be, false },
 	{ "HEM-7600T", false, 1, { 0x02ac, 0 }, { 100, 0 }, 14, 0x0260, 0x0286,
-	  0x00, 0x14, HV_OMRON_TIME_CLASSIC, &layout_be },
+	  0x00, 0x14, HV_OMRON_TIME_CLASSIC, &layout_be, false },
 	{ "HEM-6232T", false, 2, { 0x02e8, 0x0860 }, { 100, 100 }, 14, 0x0260,
-	  0x02a4, 0x00, 0, HV_OMRON_TIME_NONE, &layout_be_6232 },
+	  0x02a4, 0x00, 0, HV_OMRON_TIME_NONE, &layout_be_6232, false },
 	{ "HEM-7361T", true, 2, { 0x0098, 0x06d8 }, { 100, 100 }, 16, 0x0010,
-	  0x0054, 0x00, 0x2c, HV_OMRON_TIME_OFFSET8, &layout_le },
+	  0x0054, 0x00, 0x2c, HV_OMRON_TIME_OFFSET8, &layout_le, false },
 	{ "HEM-7155T", true, 2, { 0x0098, 0x0458 }, { 60, 60 }, 16, 0x0010,
-	  0x0054, 0x00, 0x2c, HV_OMRON_TIME_OFFSET8, &layout_le },
+	  0x0054, 0x00, 0x2c, HV_OMRON_TIME_OFFSET8, &layout_le, false },
 	{ "HEM-7342T", true, 2, { 0x0098, 0x06d8 }, { 100, 100 }, 16, 0x0010,
-	  0x0054, 0x00, 0, HV_OMRON_TIME_NONE, &layout_le },
+	  0x0054, 0x00, 0, HV_OMRON_TIME_NONE, &layout_le, false },
 	{ "HEM-7150T", true, 1, { 0x0098, 0 }, { 60, 0 }, 16, 0x0010, 0x0054,
-	  0x00, 0, HV_OMRON_TIME_NONE, &layout_le },
+	  0x00, 0, HV_OMRON_TIME_NONE, &layout_le, false },
 	/* eigger/hass-omron custom_components/omron/omron_ble/device_catalog.py
 	 * (same layouts, other rings; no clock: nobody tested one) */
 	{ "HEM-7511T", false, 2, { 0x02ac, 0x0798 }, { 90, 90 }, 14, 0x0260,
-	  0x0286, 0x00, 0, HV_OMRON_TIME_NONE, &layout_be },
+	  0x0286, 0x00, 0, HV_OMRON_TIME_NONE, &layout_be, false },
 	{ "HEM-8732T", false, 2, { 0x02ac, 0x05f4 }, { 60, 60 }, 14, 0x0260,
-	  0x0286, 0x00, 0, HV_OMRON_TIME_NONE, &layout_be },
+	  0x0286, 0x00, 0, HV_OMRON_TIME_NONE, &layout_be, false },
 	{ "HEM-8732K", false, 2, { 0x02ac, 0x0522 }, { 45, 45 }, 14, 0x0260,
-	  0x0286, 0x00, 0, HV_OMRON_TIME_NONE, &layout_be },
+	  0x0286, 0x00, 0, HV_OMRON_TIME_NONE, &layout_be, false },
 	{ "HEM-7157T", true, 1, { 0x0098, 0 }, { 100, 0 }, 16, 0x0010, 0x0054,
-	  0x00, 0, HV_OMRON_TIME_NONE, &layout_le },
+	  0x00, 0, HV_OMRON_TIME_NONE, &layout_le, false },
 	{ "HEM-7151T", true, 1, { 0x0098, 0 }, { 80, 0 }, 16, 0x0010, 0x0054,
-	  0x00, 0, HV_OMRON_TIME_NONE, &layout_le },
+	  0x00, 0, HV_OMRON_TIME_NONE, &layout_le, false },
+	/* omblepy deviceSpecific/hem-7530t.py (Omron Complete; the ECG is not
+	 * read): one user, settings written at 0x02a4, but its unread-records
+	 * and time-sync bytes are commented out there and its time sync
+	 * raises "not supported": read by time, nothing written. */
+	{ "HEM-7530T", false, 1, { 0x02e8, 0 }, { 90, 0 }, 14, 0x0260, 0x02a4,
+	  0x00, 0, HV_OMRON_TIME_NONE, &layout_be_7530, true },
 };
 /* clang-format on */
 
@@ -324,6 +346,27 @@ int hv_omron_record_encode(const struct hv_omron_model *mdl,
 	k |= put_bits(mdl, buf, l->movement, r->movement);
 	k |= put_bits(mdl, buf, l->irregular, r->irregular);
 	return k ? -ERANGE : 0;
+}
+
+bool hv_omron_record_dated(const struct hv_omron_record *r)
+{
+	const struct hv_datetime *t = &r->time;
+	struct hv_datetime back;
+
+	if (t->month < 1 || t->month > 12 || t->day < 1 || t->hour > 23 ||
+	    t->minute > 59 || t->second > 59)
+		return false;
+	/* 31 February comes back as March: not a date */
+	hv_datetime_from_unix(hv_datetime_to_unix(t), &back);
+	return back.day == t->day;
+}
+
+#define UNIX_2000 946684800
+
+int32_t hv_omron_record_time_sequence(const struct hv_omron_record *r)
+{
+	/* a 6-bit year ends in 2063: within 31 bits */
+	return (int32_t)(hv_datetime_to_unix(&r->time) - UNIX_2000);
 }
 
 int hv_omron_locate(const struct hv_omron_model *mdl, uint16_t address,
@@ -562,6 +605,14 @@ static int decode_record(const struct hv_frame *frame,
 	if (k < 0)
 		return hv_measurement_invalid(
 			ret, "record shorter than %d bytes", HV_OMRON_PREFIX);
+	if (mdl->by_time) {
+		/* only a record the walk found new is a measurement */
+		if (!(frame->quirks & HV_OMRON_Q_TAKE))
+			return hv_measurement_add_context(ret, "omron",
+							  "memory_read");
+		if (!hv_omron_record_dated(&r))
+			return hv_measurement_invalid(ret, "record date");
+	}
 	if ((k = hv_measurement_add(ret, HV_METRIC_SYSTOLIC_PRESSURE, r.sys)) <
 		    0 ||
 	    (k = hv_measurement_add(ret, HV_METRIC_DIASTOLIC_PRESSURE, r.dia)) <
@@ -575,7 +626,9 @@ static int decode_record(const struct hv_frame *frame,
 	hv_measurement_set_clock(ret, &r.time, frame->now);
 	ret->user_index = user;
 	ret->sequence_number =
-		hv_omron_record_sequence(mdl, frame->quirks, user, slot);
+		mdl->by_time ? hv_omron_record_time_sequence(&r) :
+			       hv_omron_record_sequence(mdl, frame->quirks,
+							user, slot);
 	ret->display_unit = HV_UNIT_MMHG;
 	ret->subject = HV_SUBJECT_PERSON;
 	ret->final = true;
@@ -694,7 +747,8 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	    !(dia->value >= 0 && dia->value < 1000) ||
 	    !(pulse->value >= 0 && pulse->value < 1000))
 		return -EINVAL; /* NaN or far out: not an integer cast */
-	if (hv_omron_position_from_sequence(m->sequence_number, &p) == 0)
+	if (!mdl->by_time &&
+	    hv_omron_position_from_sequence(m->sequence_number, &p) == 0)
 		slot = (p.next[user] + mdl->slots[user] - 1) % mdl->slots[user];
 	r.sys = (unsigned)(sys->value + 0.5);
 	r.dia = (unsigned)(dia->value + 0.5);
@@ -705,9 +759,11 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	k = hv_omron_record_encode(mdl, &r, rec);
 	if (k < 0)
 		return -EINVAL;
-	return hv_omron_encode_answer(hv_omron_quirks(mdl),
-				      hv_omron_slot_address(mdl, user, slot),
-				      rec, HV_OMRON_PREFIX, ret);
+	/* a model read by time: the answer to a record taken as new */
+	return hv_omron_encode_answer(
+		hv_omron_quirks(mdl) | (mdl->by_time ? HV_OMRON_Q_TAKE : 0),
+		hv_omron_slot_address(mdl, user, slot), rec, HV_OMRON_PREFIX,
+		ret);
 }
 
 /* ---- the conversation -------------------------------------------------------- */
@@ -733,6 +789,10 @@ enum {
 	ST_INDEX_AGAIN_WAIT,
 	ST_RECORD,
 	ST_RECORD_WAIT,
+	ST_WALK,
+	ST_WALK_WAIT,
+	ST_TAKE,
+	ST_TAKE_WAIT,
 	ST_TIME_WRITE0,
 	ST_TIME_WRITE1,
 	ST_TIME_WRITE_WAIT,
@@ -763,6 +823,39 @@ struct omron_state {
 _Static_assert(sizeof(struct omron_state) <=
 		       sizeof(((struct hv_session *)0)->scratch),
 	       "state fits the session's scratch");
+
+/* A by_time model's walk (drivers/omron.h), in session.scratch_bytes. */
+struct omron_walk {
+	int32_t last;	/* the last sequence stored when the session began */
+	int32_t oldest; /* the time of the oldest new record found */
+	uint8_t slot;	/* the slot being read */
+	uint8_t first;	/* the oldest new record's slot */
+	uint8_t n_new;	/* new records found */
+	uint8_t left;	/* of those, still to take */
+	uint8_t newer[HV_OMRON_SLOTS_MAX / 8]; /* new slots, a bit each */
+};
+
+_Static_assert(sizeof(struct omron_walk) <=
+		       sizeof(((struct hv_session *)0)->scratch_bytes),
+	       "walk fits the session's scratch");
+
+static struct omron_walk walk_get(const struct hv_session *s)
+{
+	struct omron_walk w;
+
+	memcpy(&w, s->scratch_bytes, sizeof(w));
+	return w;
+}
+
+static void walk_put(struct hv_session *s, const struct omron_walk *w)
+{
+	memcpy(s->scratch_bytes, w, sizeof(*w));
+}
+
+static bool walk_is_new(const struct omron_walk *w, unsigned slot)
+{
+	return (w->newer[slot / 8] >> (slot % 8)) & 1;
+}
 
 static struct omron_state state_get(const struct hv_session *s)
 {
@@ -865,7 +958,14 @@ static int on_started(struct hv_session *s, const uint8_t *v, size_t len)
 	 * transmission; the records are read on the next connection. */
 	if (st.paired)
 		return goto_step(s, ST_END_TX);
-	return session_model(s) ? HV_VALUE_DONE : -EOPNOTSUPP;
+	if (!session_model(s))
+		return -EOPNOTSUPP;
+	if (session_model(s)->by_time) {
+		/* no positions to read: walk the ring from slot 0 */
+		walk_put(s, &(struct omron_walk){ .last = s->last_sequence });
+		return goto_step(s, ST_WALK);
+	}
+	return HV_VALUE_DONE;
 }
 
 int hv_omron_payload_frame(uint16_t type, uint16_t address, uint8_t count,
@@ -1072,6 +1172,109 @@ static int on_record(struct hv_session *s, const uint8_t *v, size_t len)
 	return next_ring(s, mdl, &st, st.user + 1);
 }
 
+/* ---- a by_time model: walk the ring, then take the new records ---- */
+
+static int payload_walk_slot(const struct hv_session *s, uint8_t *buf,
+			     size_t size, size_t *ret_len)
+{
+	const struct hv_omron_model *mdl = hv_omron_model_of_quirks(s->quirks);
+	struct omron_walk w = walk_get(s);
+
+	if (!mdl || !mdl->by_time || w.slot >= mdl->slots[0])
+		return -EINVAL;
+	return hv_omron_payload_frame(
+		HV_OMRON_READ, hv_omron_slot_address(mdl, 0, w.slot),
+		HV_OMRON_PREFIX, NULL, 0, buf, size, ret_len);
+}
+
+/* The answer to the read of the walk's slot: HV_VALUE_DONE, or what the
+ * step returns. */
+static int walk_answer(const struct hv_session *s, const uint8_t *v, size_t len,
+		       const struct hv_omron_model **ret_mdl,
+		       struct hv_omron_answer *ret)
+{
+	const struct hv_omron_model *mdl = hv_omron_model_of_quirks(s->quirks);
+	struct omron_walk w = walk_get(s);
+	int k = hv_omron_answer_of(v, len, HV_OMRON_READ | HV_OMRON_ANSWER,
+				   ret);
+
+	if (k != HV_VALUE_DONE)
+		return k;
+	if (!mdl || !mdl->by_time || w.slot >= mdl->slots[0] ||
+	    w.first >= mdl->slots[0] ||
+	    ret->address != hv_omron_slot_address(mdl, 0, w.slot))
+		return -EPROTO;
+	*ret_mdl = mdl;
+	return HV_VALUE_DONE;
+}
+
+/* The next new slot after `from` round the ring: the new records lie
+ * oldest first from the oldest one on, in a ring gone round too. */
+static unsigned next_new(const struct omron_walk *w, unsigned from, unsigned n)
+{
+	for (unsigned i = 1; i <= n; i++)
+		if (walk_is_new(w, (from + i) % n))
+			return (from + i) % n;
+	return from;
+}
+
+static int take_next(struct hv_session *s, const struct hv_omron_model *mdl,
+		     struct omron_walk *w)
+{
+	s->quirks = hv_omron_quirks(mdl) | (w->left ? HV_OMRON_Q_TAKE : 0);
+	walk_put(s, w);
+	return goto_step(s, w->left ? ST_TAKE : ST_END_TX);
+}
+
+/* A slot walked: an empty or undated one ends the walk (the ring has
+ * never been written past it); a record newer than the last stored is
+ * noted. */
+static int on_walk_slot(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	const struct hv_omron_model *mdl;
+	struct omron_walk w = walk_get(s);
+	struct hv_omron_answer a;
+	struct hv_omron_record r;
+	int k = walk_answer(s, v, len, &mdl, &a);
+
+	if (k != HV_VALUE_DONE)
+		return k;
+	if (hv_omron_record_decode(mdl, a.data, a.count, &r) == 0 &&
+	    hv_omron_record_dated(&r)) {
+		int32_t t = hv_omron_record_time_sequence(&r);
+
+		if (t > w.last) {
+			w.newer[w.slot / 8] |= (uint8_t)(1u << (w.slot % 8));
+			if (!w.n_new++ || t < w.oldest) {
+				w.oldest = t;
+				w.first = w.slot;
+			}
+		}
+		if (++w.slot < mdl->slots[0]) {
+			walk_put(s, &w);
+			return goto_step(s, ST_WALK);
+		}
+	}
+	w.left = w.n_new;
+	w.slot = w.first;
+	return take_next(s, mdl, &w);
+}
+
+/* A new record came (decode() handed it on, taken): the next one. */
+static int on_take(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	const struct hv_omron_model *mdl;
+	struct omron_walk w = walk_get(s);
+	struct hv_omron_answer a;
+	int k = walk_answer(s, v, len, &mdl, &a);
+
+	if (k != HV_VALUE_DONE)
+		return k;
+	w.left--;
+	w.slot = (uint8_t)next_new(&w, w.slot, mdl->slots[0]);
+	return take_next(s, mdl, &w);
+}
+
 static int payload_time_read(const struct hv_session *s, uint8_t *buf,
 			     size_t size, size_t *ret_len)
 {
@@ -1244,6 +1447,10 @@ static const struct hv_step steps[_ST_MAX] = {
 	[ST_INDEX_AGAIN_WAIT] = WAIT_RX(on_index_again, ST_END_TX, "wait for the write positions"),
 	[ST_RECORD] = WRITE_TX(HV_OMRON_TX0, payload_record, "read a record"),
 	[ST_RECORD_WAIT] = WAIT_RX(on_record, ST_END_TX, "wait for the record"),
+	[ST_WALK] = WRITE_TX(HV_OMRON_TX0, payload_walk_slot, "read a slot of the ring"),
+	[ST_WALK_WAIT] = WAIT_RX(on_walk_slot, ST_END_TX, "wait for the slot"),
+	[ST_TAKE] = WRITE_TX(HV_OMRON_TX0, payload_walk_slot, "read a new record again"),
+	[ST_TAKE_WAIT] = WAIT_RX(on_take, ST_END_TX, "wait for the new record"),
 	[ST_TIME_WRITE0] = WRITE_TX(HV_OMRON_TX0, payload_time_write0, "set the clock (TX 0)"),
 	[ST_TIME_WRITE1] = WRITE_TX(HV_OMRON_TX1, payload_time_write1, "set the clock (TX 1)"),
 	[ST_TIME_WRITE_WAIT] = WAIT_RX(on_time_written, ST_END_TX, "wait for the clock written"),
@@ -1288,6 +1495,7 @@ static const char *const models[] = {
 	"Omron HEM-8732K",
 	"Omron HEM-7157T",
 	"Omron HEM-7151T",
+	"Omron HEM-7530T (Complete; blood pressure only, read by time)",
 	NULL,
 };
 

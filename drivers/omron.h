@@ -108,6 +108,10 @@ struct hv_omron_model {
 	uint8_t time_offset;
 	enum hv_omron_time_layout time_layout;
 	const struct hv_omron_layout *layout;
+	/* No write positions known (HEM-7530T): nothing in the settings is
+	 * read or written; the ring is walked from slot 0 and the records
+	 * newer than the last one stored are taken (below). */
+	bool by_time;
 };
 
 extern const struct hv_omron_model hv_omron_models[];
@@ -157,6 +161,12 @@ int hv_omron_record_decode(const struct hv_omron_model *mdl, const uint8_t *p,
  * -ERANGE when a value does not fit its field. */
 int hv_omron_record_encode(const struct hv_omron_model *mdl,
 			   const struct hv_omron_record *r, uint8_t *buf);
+
+/* The record's date is a date (month 1-12, a day the month has, hour
+ * 0-23, minute 0-59): an undated slot is no record. */
+bool hv_omron_record_dated(const struct hv_omron_record *r);
+/* Seconds from 2000-01-01 00:00 to the record's time (by_time models). */
+int32_t hv_omron_record_time_sequence(const struct hv_omron_record *r);
 
 /* Which user's ring and slot an address is the start of; -ENOENT. */
 int hv_omron_locate(const struct hv_omron_model *mdl, uint16_t address,
@@ -217,6 +227,20 @@ int hv_omron_time_parse(const struct hv_omron_model *mdl, const uint8_t *p,
 #define HV_OMRON_Q_MODEL_MASK 0x0fu
 #define HV_OMRON_Q_POSITION   (1u << 4)
 #define HV_OMRON_LAPS_MAX     0x7ffu
+
+/*
+ * A model read by time (by_time: the HEM-7530T, whose settings block's
+ * write positions and unread counters omblepy's hem-7530t.py leaves
+ * unknown) has no positions: its sequence number is the record's time,
+ * seconds from 2000-01-01 00:00 on the cuff's clock
+ * (hv_omron_record_time_sequence), the last stored kept per device. A
+ * session walks the ring from slot 0 to the first empty or undated slot
+ * (at most the whole ring), noting the records newer than that, then reads
+ * those again, oldest first; only these are measurements: bit 4 of the
+ * quirks (HV_OMRON_Q_TAKE) is set while they are read. A record dated
+ * before the last one stored (the cuff's clock set back) is not taken.
+ */
+#define HV_OMRON_Q_TAKE HV_OMRON_Q_POSITION
 
 struct hv_omron_position {
 	unsigned laps;

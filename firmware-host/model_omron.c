@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Firmware model: an Omron cuff with the memory-read service (HEM-7322T or
- * HEM-7361T), written from userx14/omblepy (omblepy.py, README.md,
- * deviceSpecific/hem-7322t.py and hem-7361t.py; commit
+ * Firmware model: an Omron cuff with the memory-read service (HEM-7322T,
+ * HEM-7361T or HEM-7530T), written from userx14/omblepy (omblepy.py,
+ * README.md, deviceSpecific/hem-7322t.py, hem-7361t.py and hem-7530t.py;
+ * commit
  * 708c13e4a6e62ddeb863dffff046ff93de200bef), not from the gateway's driver:
  * only the bytes of a stored record come from the driver's encoder.
  *
@@ -34,7 +35,15 @@
  * HEM-7361T 16 bytes (8 kept, year - 2000, month, day, hour, minute,
  * second, sum of the 14 before, 00).
  *
- * Settings: "omron_model" ("HEM-7322T" default, or "HEM-7361T"),
+ * HEM-7530T (omblepy deviceSpecific/hem-7530t.py): one user, a ring of 90
+ * records of 14 bytes at 0x02e8. Where its settings keep the write
+ * position, the unread records and the clock is not known (commented out
+ * there), so this model keeps its write position out of the memory, has no
+ * clock block, and refuses any write ("write refused at …": the gateway
+ * must write nothing).
+ *
+ * Settings: "omron_model" ("HEM-7322T" default, "HEM-7361T" or
+ * "HEM-7530T"),
  * "pairing_mode" (true: the -P- display; no key yet), "key" (hex, 16
  * bytes; default: none, or the one programmed), "records" [{readings,
  * time, user (0 or 1)}], "clock_offset_s" (the cuff's clock runs, that
@@ -69,6 +78,7 @@ struct memory_map {
 	unsigned users, record_size, settings_read, settings_write;
 	unsigned bank[4], slots[4], time_offset, time_len;
 	bool wlc; /* a WLC scale: one write position byte per user at 0x01a0 */
+	bool hidden; /* no known settings: position kept apart, no writes */
 };
 
 static const struct memory_map maps[] = {
@@ -100,6 +110,15 @@ static const struct memory_map maps[] = {
 	  .bank = { 0x02c0, 0x0890, 0x0e60, 0x1430 },
 	  .slots = { 30, 30, 30, 30 },
 	  .wlc = true },
+	/* omblepy deviceSpecific/hem-7530t.py */
+	{ .name = "HEM-7530T",
+	  .users = 1,
+	  .record_size = 14,
+	  .settings_read = 0x0260,
+	  .settings_write = 0x02a4,
+	  .bank = { 0x02e8 },
+	  .slots = { 90 },
+	  .hidden = true },
 };
 
 static const char *const rx_uuids[4] = {
@@ -124,6 +143,7 @@ struct cuff {
 	size_t cmd_len;
 	int drop_after_reads; /* fault: the link drops after read N; 0 none */
 	int n_reads;
+	uint8_t next[4];   /* write positions of a model that hides them */
 	bool has_clock;	   /* "clock_offset_s" given: the clock runs */
 	long clock_offset; /* seconds ahead of the host's local time */
 	struct vdev_char *unlock, *rx[4], *tx[4], *model;
@@ -140,9 +160,13 @@ static uint8_t xor_of(const uint8_t *p, size_t n)
 
 static uint8_t *write_slot(struct cuff *c, int user)
 {
-	size_t k = c->map->wlc ? c->map->settings_read + (size_t)user :
-				 c->map->settings_read + 2 * (size_t)user +
-					 (c->map->little_endian ? 0 : 1);
+	size_t k;
+
+	if (c->map->hidden)
+		return &c->next[user];
+	k = c->map->wlc ? c->map->settings_read + (size_t)user :
+			  c->map->settings_read + 2 * (size_t)user +
+				  (c->map->little_endian ? 0 : 1);
 
 	return &c->mem[k];
 }
@@ -319,6 +343,17 @@ static void command(struct vdev_device *d, struct cuff *c)
 			(void)vdev_queue_drop(d, "mid-transfer fault");
 		return;
 	case 0x01c0:
+		if (c->map->hidden) {
+			/* what the bytes there mean is not known */
+			vdev_print(d->vdev, d->id, "write refused at 0x%04x%s",
+				   addr,
+				   addr >= c->map->settings_read &&
+						   addr < c->map->bank[0] ?
+					   " (settings block)" :
+					   "");
+			refuse(d, c);
+			return;
+		}
 		if (!c->started || !c->unlocked || addr + v[5] > MEM_SIZE ||
 		    (size_t)v[5] + 8 != c->cmd_len) {
 			refuse(d, c);

@@ -10,24 +10,16 @@
 # one.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/helpers/e2e.sh
+. tests/helpers/e2e_omron.sh
 e2e_init "e2e omron"
 
-reads() { grep -c "memory read" "$tmp/vdev.out"; }
-
-e2e_bus || { not_ok "private bus"; exit 1; }
-e2e_broker_start || { not_ok "broker"; exit 1; }
-e2e_config
-e2e_sub || not_ok "subscriber"
-e2e_daemon
-sleep 0.3
-e2e_vdev "$E2E_SCENARIOS/omron-cuff.json"
+e2e_omron_start omron-cuff.json
 e2e_check "first session: transmission ended" e2e_wait 40 grep -q "omron transmission ended" "$tmp/vdev.out"
 e2e_check "the clock was set" grep -q "omron clock set to 20" "$tmp/vdev.out"
 e2e_check "three readings stored" e2e_wait 5 e2e_stored_at_least 3
 e2e_check "three published" e2e_wait 5 e2e_published_at_least 3
 e2e_check "first session over: the gateway disconnected" e2e_wait 10 grep -q "omron disconnected" "$tmp/vdev.out"
-first=$(reads)
+first=$(e2e_omron_reads)
 e2e_check "first session read the positions, 2 + 1 records, 2 empty write slots, the clock" eval '[ "$first" = 7 ]'
 kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
@@ -38,7 +30,7 @@ e2e_check "four readings stored" e2e_wait 5 e2e_stored_at_least 4
 e2e_check "retried: the transmission ended" e2e_wait 30 eval '[ "$(grep -c "omron transmission ended" "$tmp/vdev.out")" -ge 2 ]'
 e2e_check "five readings stored" e2e_wait 5 e2e_stored_at_least 5
 e2e_check "five published" e2e_wait 5 e2e_published_at_least 5
-e2e_check "then: positions + clock + 1 record, positions + clock + 1 record" eval '[ "$(( $(reads) - first ))" = 6 ]'
+e2e_check "then: positions + clock + 1 record, positions + clock + 1 record" eval '[ "$(( $(e2e_omron_reads) - first ))" = 6 ]'
 sleep 2 # a duplicate would come now
 e2e_check "daemon still running" kill -0 "$daemon_pid"
 e2e_readings_json

@@ -8,21 +8,15 @@
 # "Time").
 set -u
 cd "$(dirname "$0")/../.."
-. tests/helpers/e2e.sh
+. tests/helpers/e2e_omron.sh
 e2e_init "e2e omron offset-8 clock"
 
-e2e_bus || { not_ok "private bus"; exit 1; }
-e2e_broker_start || { not_ok "broker"; exit 1; }
-e2e_config
-e2e_sub || not_ok "subscriber"
-e2e_daemon
-sleep 0.3
-e2e_vdev "$E2E_SCENARIOS/omron-cuff-offset8.json"
+e2e_omron_start omron-cuff-offset8.json
 e2e_check "transmission ended" e2e_wait 40 grep -q "omron transmission ended" "$tmp/vdev.out"
 e2e_check "the clock was set" grep -q "omron clock set to 20" "$tmp/vdev.out"
 e2e_check "two readings stored" e2e_wait 5 e2e_stored_at_least 2
 e2e_check "the session read the positions, the clock in two, 2 write slots and 2 records" \
-	eval '[ "$(grep -c "memory read" "$tmp/vdev.out")" = 7 ]'
+	eval '[ "$(e2e_omron_reads)" = 7 ]'
 e2e_readings_json
 e2e_py "each reading dated by the cuff clock + 3 h, device-corrected" '
 from datetime import datetime, timezone

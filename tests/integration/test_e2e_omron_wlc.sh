@@ -8,23 +8,15 @@
 # weigh-in; a new daemon (the same store) reads only that one.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/helpers/e2e.sh
+. tests/helpers/e2e_omron.sh
 e2e_init "e2e omron wlc"
 
-reads() { grep -c "memory read" "$tmp/vdev.out"; }
-
-e2e_bus || { not_ok "private bus"; exit 1; }
-e2e_broker_start || { not_ok "broker"; exit 1; }
-e2e_config
-e2e_sub || not_ok "subscriber"
-e2e_daemon
-sleep 0.3
-e2e_vdev "$E2E_SCENARIOS/omron-wlc-scale.json"
+e2e_omron_start omron-wlc-scale.json
 e2e_check "first session: transmission ended" e2e_wait 40 grep -q "omron_wlc transmission ended" "$tmp/vdev.out"
 e2e_check "two readings stored" e2e_wait 5 e2e_stored_at_least 2
 e2e_check "two published" e2e_wait 5 e2e_published_at_least 2
 e2e_check "first session over: the gateway disconnected" e2e_wait 10 grep -q "omron_wlc disconnected" "$tmp/vdev.out"
-first=$(reads)
+first=$(e2e_omron_reads)
 e2e_check "first session read the index, 3 probes, 2 x 3 record reads" eval '[ "$first" = 10 ]'
 kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
@@ -33,7 +25,7 @@ e2e_daemon
 e2e_check "second session: transmission ended" e2e_wait 40 eval '[ "$(grep -c "omron_wlc transmission ended" "$tmp/vdev.out")" -ge 2 ]'
 e2e_check "three readings stored" e2e_wait 5 e2e_stored_at_least 3
 e2e_check "three published" e2e_wait 5 e2e_published_at_least 3
-e2e_check "then: the index, 2 probes, 3 record reads" eval '[ "$(( $(reads) - first ))" = 6 ]'
+e2e_check "then: the index, 2 probes, 3 record reads" eval '[ "$(( $(e2e_omron_reads) - first ))" = 6 ]'
 sleep 2 # a duplicate would come now
 e2e_check "daemon still running" kill -0 "$daemon_pid"
 e2e_readings_json

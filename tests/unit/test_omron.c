@@ -273,6 +273,73 @@ static void test_record_little_endian(void **state)
 		 (struct hv_datetime){ 2026, 5, 19, 19, 48, 22 });
 }
 
+/* A HEM-7530T record built from omblepy's hem-7530t.py bit layout (not
+ * captured from a cuff): dia 82, sys 128 (103 + 25), bits 16-17 outside
+ * the 6-bit year (bits 18-23: 25), pulse 67, movement, month 11, day 23,
+ * hour 21, minute 47, second 62 (read as 59, as omblepy caps it). */
+static void test_record_hem7530t(void **state)
+{
+	const struct hv_omron_model *mdl = model("HEM-7530T");
+	struct hv_omron_record r;
+	struct hv_measurement m;
+	struct hv_frame f;
+	uint8_t rec[16], v[32];
+	size_t n;
+
+	(void)state;
+	assert_true(mdl->by_time);
+	assert_int_equal(mdl->bank[0], 0x02e8);
+	assert_int_equal(mdl->slots[0], 90);
+	assert_int_equal(mdl->n_users, 1);
+	assert_int_equal(hv_omron_time_len(mdl), 0);
+	n = unhex("52675943aef50bfe000000000000", rec, sizeof(rec));
+	assert_int_equal(n, 14);
+	assert_int_equal(hv_omron_record_decode(mdl, rec, n, &r), 0);
+	assert_int_equal(r.dia, 82);
+	assert_int_equal(r.sys, 128);
+	assert_int_equal(r.pulse, 67);
+	assert_true(r.movement);
+	assert_false(r.irregular);
+	assert_time_equal(&r.time,
+			  &(struct hv_datetime){ 2025, 11, 23, 21, 47, 59 });
+	assert_true(hv_omron_record_dated(&r));
+	assert_int_equal(hv_omron_record_time_sequence(&r), 817249679);
+	/* the 7322T's 8-bit year would read 0x59 */
+	assert_int_equal(hv_omron_record_decode(model("HEM-7322T"), rec, n, &r),
+			 0);
+	assert_int_equal(r.time.year, 2000 + 0x59);
+
+	/* read while walking the ring: the bytes are only explained */
+	n = hv_omron_frame(0x8100, hv_omron_slot_address(mdl, 0, 89), 8, rec, 8,
+			   v, sizeof(v));
+	rx0_frame(&f, v, n, hv_omron_quirks(mdl));
+	f.now = 1782000000; /* 2026-06-21 */
+	assert_int_equal(hv_registry_decode(&f, &omron_driver, &m), 0);
+	assert_false(m.final);
+	assert_string_equal(m.context_value[0], "memory_read");
+	/* taken as new: a measurement, numbered by its time */
+	f.quirks |= HV_OMRON_Q_TAKE;
+	assert_int_equal(hv_registry_decode(&f, &omron_driver, &m), 0);
+	assert_true(m.final);
+	assert_int_equal(m.user_index, 0);
+	assert_int_equal(m.sequence_number, 817249679);
+	assert_true(hv_measurement_has_flag(&m, "body_movement"));
+	assert_float_equal(
+		hv_measurement_find(&m, HV_METRIC_SYSTOLIC_PRESSURE)->value,
+		128, 0);
+	/* month 13: no date, no measurement */
+	rec[4] = (uint8_t)((rec[4] & 0xc3) | 13 << 2);
+	n = hv_omron_frame(0x8100, hv_omron_slot_address(mdl, 0, 0), 8, rec, 8,
+			   v, sizeof(v));
+	rx0_frame(&f, v, n, hv_omron_quirks(mdl) | HV_OMRON_Q_TAKE);
+	assert_int_equal(hv_registry_decode(&f, &omron_driver, &m), -EBADMSG);
+	assert_int_equal(hv_omron_record_decode(mdl, rec, 8, &r), 0);
+	assert_false(hv_omron_record_dated(&r));
+	/* 31 February neither */
+	r.time = (struct hv_datetime){ 2025, 2, 31, 8, 0, 0 };
+	assert_false(hv_omron_record_dated(&r));
+}
+
 static void test_record_empty_and_short(void **state)
 {
 	uint8_t ff[16];
@@ -502,6 +569,7 @@ struct cuff {
 	uint8_t out[8][HV_OMRON_FRAME_MAX];
 	size_t out_len[8], n_out;
 	unsigned reads, writes;
+	unsigned settings_reads; /* reads below the first ring */
 };
 
 struct gateway {
@@ -553,6 +621,8 @@ static void cuff_command(struct cuff *c)
 		assert_true(c->started && c->unlocked);
 		assert_true(addr + v[5] <= sizeof(c->mem));
 		c->reads++;
+		if (c->mdl && addr < c->mdl->bank[0])
+			c->settings_reads++;
 		if (addr == c->refuse_read) {
 			cuff_answer(c, 0x8f00, 0, 0, NULL, 0);
 			break;
@@ -841,21 +911,34 @@ static void test_conversation_new_records_only(void **state)
 /* The cuff's clock is read before its records, so that the gateway can
  * date them by its offset (the session keeps it for the runner to stamp),
  * and is still set after them. */
+static const struct hv_datetime cuff_clock = { 2029, 12, 31, 22, 15, 30 };
+
+/* A cuff of model `name` whose clock block reads cuff_clock with the
+ * `kept` bytes before it (2 or 8, the layout's), and a gateway that stored
+ * nothing from it yet; returns the block. */
+static uint8_t *clock_cuff_init(struct cuff *c, struct gateway *g,
+				const char *name, const uint8_t *kept)
+{
+	uint8_t *clock;
+
+	cuff_init(c, name);
+	memset(g, 0, sizeof(*g));
+	g->s.last_sequence = -1;
+	clock = c->mem + c->mdl->settings_read + c->mdl->time_offset;
+	assert_int_equal(hv_omron_time_block(c->mdl, kept, &cuff_clock, clock),
+			 0);
+	return clock;
+}
+
 static void test_conversation_clock_read_first(void **state)
 {
 	static struct cuff c;
 	static struct gateway g;
-	const struct hv_datetime cuff_clock = { 2029, 12, 31, 22, 15, 30 };
-	uint8_t *clock;
+	static const uint8_t kept[2] = { 0x12, 0x34 };
 	struct hv_datetime t;
 
 	(void)state;
-	cuff_init(&c, "HEM-7322T");
-	memset(&g, 0, sizeof(g));
-	g.s.last_sequence = -1;
-	clock = c.mem + c.mdl->settings_read + c.mdl->time_offset;
-	assert_int_equal(hv_omron_time_block(c.mdl, clock, &cuff_clock, clock),
-			 0);
+	(void)clock_cuff_init(&c, &g, "HEM-7322T", kept);
 	cuff_measure(&c, 0, 121, 0);
 	cuff_measure(&c, 1, 140, 10);
 	assert_int_equal(run_session(&g, &c, NULL), 0);
@@ -871,6 +954,8 @@ static void test_conversation_clock_read_first(void **state)
 	assert_int_equal(
 		hv_omron_time_parse(c.mdl, c.mem + 0x0286 + 0x14, 10, &t), 0);
 	assert_int_equal(t.year, 2030);
+	/* with the kept bytes as read */
+	assert_memory_equal(c.mem + 0x0286 + 0x14, kept, sizeof(kept));
 }
 
 /* The offset-8 layout (HEM-7361T and kin): the date lies in the block's
@@ -883,17 +968,11 @@ static void test_conversation_clock_offset8(void **state)
 	static struct gateway g;
 	static const uint8_t kept[8] = { 0xc8, 0xa8, 0x01, 0x02,
 					 0x03, 0x04, 0x05, 0x06 };
-	const struct hv_datetime cuff_clock = { 2029, 12, 31, 22, 15, 30 };
 	uint8_t *clock;
 	struct hv_datetime t;
 
 	(void)state;
-	cuff_init(&c, "HEM-7361T");
-	memset(&g, 0, sizeof(g));
-	g.s.last_sequence = -1;
-	clock = c.mem + c.mdl->settings_read + c.mdl->time_offset;
-	assert_int_equal(hv_omron_time_block(c.mdl, kept, &cuff_clock, clock),
-			 0);
+	(void)clock_cuff_init(&c, &g, "HEM-7361T", kept);
 	cuff_measure(&c, 0, 121, 0);
 	cuff_measure(&c, 1, 140, 10);
 	assert_int_equal(run_session(&g, &c, "HEM-7361T"), 0);
@@ -920,16 +999,11 @@ static void test_conversation_clock_offset8_bad_block(void **state)
 {
 	static struct cuff c;
 	static struct gateway g;
-	const struct hv_datetime cuff_clock = { 2029, 12, 31, 22, 15, 30 };
+	static const uint8_t kept[8] = { 0 };
 	uint8_t *clock;
 
 	(void)state;
-	cuff_init(&c, "HEM-7361T");
-	memset(&g, 0, sizeof(g));
-	g.s.last_sequence = -1;
-	clock = c.mem + c.mdl->settings_read + c.mdl->time_offset;
-	assert_int_equal(hv_omron_time_block(c.mdl, clock, &cuff_clock, clock),
-			 0);
+	clock = clock_cuff_init(&c, &g, "HEM-7361T", kept);
 	clock[14] ^= 0x01;
 	cuff_measure(&c, 0, 121, 0);
 	assert_int_equal(run_session(&g, &c, "HEM-7361T"), 0);
@@ -1074,6 +1148,193 @@ static void test_conversation_first_session_wrapped(void **state)
 	assert_false(stored_sys(&g, 101, 0)); /* overwritten on the cuff */
 	assert_true(stored_sys(&g, 102, 0) && stored_sys(&g, 161, 0));
 	assert_int_equal(c.reads, 1 + 60 + 1 + 2);
+}
+
+/* ---- the HEM-7530T: no positions, read by time -------------------------------- */
+
+/* A HEM-7530T record in `slot`, `minute` minutes after 2029-12-31 08:00;
+ * where the cuff's own write position lies is not known, so the scripted
+ * cuff keeps none in its memory. */
+static void cuff_store_7530(struct cuff *c, int slot, unsigned sys, int minute)
+{
+	struct hv_omron_record r = { .sys = sys,
+				     .dia = 80,
+				     .pulse = 60,
+				     .time = { 2029, 12, 31,
+					       (uint8_t)(8 + minute / 60),
+					       (uint8_t)(minute % 60), 0 } };
+
+	assert_int_equal(
+		hv_omron_record_encode(
+			c->mdl, &r,
+			c->mem + hv_omron_slot_address(c->mdl, 0, slot)),
+		0);
+}
+
+static void gateway_7530(struct cuff *c, struct gateway *g)
+{
+	cuff_init(c, "HEM-7530T");
+	memset(g, 0, sizeof(*g));
+	g->s.last_sequence = -1;
+}
+
+/* The positions of stored records, in the order stored, are sys values. */
+static void assert_stored_in_order(const struct gateway *g, size_t from,
+				   unsigned sys, size_t n)
+{
+	assert_true(g->n_stored >= from + n);
+	for (size_t i = 0; i < n; i++)
+		assert_float_equal(
+			hv_measurement_find(&g->stored[from + i],
+					    HV_METRIC_SYSTOLIC_PRESSURE)
+				->value,
+			sys + i, 0);
+}
+
+static void test_conversation_7530t_new_records_only(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	gateway_7530(&c, &g);
+	for (int i = 0; i < 3; i++)
+		cuff_store_7530(&c, i, 120 + (unsigned)i, i);
+	/* first session: the walk reads 3 records and the empty slot after
+	 * them, then takes the 3 again */
+	assert_int_equal(run_session(&g, &c, "HEM-7530T"), 0);
+	assert_int_equal(g.n_stored, 3);
+	assert_stored_in_order(&g, 0, 120, 3);
+	assert_int_equal(c.reads, 4 + 3);
+	/* nothing read from or written to the settings block */
+	assert_int_equal(c.settings_reads, 0);
+	assert_int_equal(c.writes, 0);
+	assert_int_equal(
+		g.s.last_sequence,
+		hv_omron_record_time_sequence(&(struct hv_omron_record){
+			.time = { 2029, 12, 31, 8, 2, 0 } }));
+
+	/* second session: only the new one */
+	c.reads = 0;
+	cuff_store_7530(&c, 3, 150, 20);
+	assert_int_equal(run_session(&g, &c, "HEM-7530T"), 0);
+	assert_int_equal(g.n_stored, 4);
+	assert_stored_in_order(&g, 3, 150, 1);
+	assert_int_equal(c.reads, 5 + 1);
+
+	/* nothing new: the walk only */
+	c.reads = 0;
+	assert_int_equal(run_session(&g, &c, "HEM-7530T"), 0);
+	assert_int_equal(g.n_stored, 4);
+	assert_int_equal(c.reads, 5);
+	assert_int_equal(c.settings_reads, 0);
+	assert_int_equal(c.writes, 0);
+}
+
+/* The second of three new records is not stored: the next session takes
+ * it again (the third, stored already, comes again as a duplicate). */
+static void test_conversation_7530t_never_loses_a_record(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	gateway_7530(&c, &g);
+	for (int i = 0; i < 3; i++)
+		cuff_store_7530(&c, i, 100 + (unsigned)i, i);
+	g.fail_store_at = 2;
+	assert_int_equal(run_session(&g, &c, "HEM-7530T"), 0);
+	assert_false(stored_sys(&g, 101, 0));
+	g.fail_store_at = 0;
+	c.reads = 0;
+	assert_int_equal(run_session(&g, &c, "HEM-7530T"), 0);
+	for (unsigned sys = 100; sys <= 102; sys++)
+		assert_true(stored_sys(&g, sys, 0));
+	assert_int_equal(g.n_stored, 3);
+	assert_int_equal(c.reads, 4 + 2);
+}
+
+/* A full ring that went round (no empty slot): every slot is walked, the
+ * new records are taken oldest first across the ring's end. */
+static void test_conversation_7530t_ring_wraps(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	gateway_7530(&c, &g);
+	for (int i = 0; i < 88; i++)
+		cuff_store_7530(&c, i, 100 + (unsigned)i, i);
+	assert_int_equal(run_session(&g, &c, "HEM-7530T"), 0);
+	assert_int_equal(g.n_stored, 88);
+	assert_int_equal(c.reads, 89 + 88);
+	/* seven more: slots 88, 89, 0, …, 4 */
+	for (int i = 88; i < 95; i++)
+		cuff_store_7530(&c, i % 90, 100 + (unsigned)i, i);
+	c.reads = 0;
+	assert_int_equal(run_session(&g, &c, "HEM-7530T"), 0);
+	assert_int_equal(g.n_stored, 95);
+	assert_stored_in_order(&g, 88, 188, 7);
+	assert_int_equal(c.reads, 90 + 7);
+	assert_int_equal(c.settings_reads, 0);
+	assert_int_equal(c.writes, 0);
+}
+
+/* An undated slot (all zero: month 0) ends the walk like an empty one. */
+static void test_conversation_7530t_undated_slot(void **state)
+{
+	static struct cuff c;
+	static struct gateway g;
+
+	(void)state;
+	gateway_7530(&c, &g);
+	cuff_store_7530(&c, 0, 120, 0);
+	memset(c.mem + hv_omron_slot_address(c.mdl, 0, 1), 0, 14);
+	cuff_store_7530(&c, 2, 130, 2);
+	assert_int_equal(run_session(&g, &c, "HEM-7530T"), 0);
+	assert_int_equal(g.n_stored, 1);
+	assert_true(stored_sys(&g, 120, 0));
+	assert_int_equal(c.reads, 2 + 1);
+}
+
+/* A walk position the ring does not have (a session's scratch gone bad)
+ * is refused, never followed past the ring's bit map. */
+static void test_conversation_7530t_bad_walk(void **state)
+{
+	const struct hv_omron_model *mdl = model("HEM-7530T");
+	const struct hv_conversation *conv = omron_driver.conversation;
+	uint8_t rec[16] = { 0 }, v[32];
+	struct hv_session s;
+	size_t n, found = 0;
+
+	(void)state;
+	assert_int_equal(hv_omron_record_encode(
+				 mdl,
+				 &(struct hv_omron_record){
+					 .sys = 120,
+					 .dia = 80,
+					 .pulse = 60,
+					 .time = { 2029, 12, 31, 8, 0, 0 } },
+				 rec),
+			 0);
+	/* slot 200's address, as a ring that long would have it */
+	n = hv_omron_frame(0x8100, (uint16_t)(mdl->bank[0] + 200 * 14), 8, rec,
+			   8, v, sizeof(v));
+	for (size_t i = 0; i < conv->n_steps; i++) {
+		const struct hv_step *st = &conv->steps[i];
+
+		if (!st->what ||
+		    (strcmp(st->what, "wait for the slot") != 0 &&
+		     strcmp(st->what, "wait for the new record") != 0))
+			continue;
+		found++;
+		memset(&s, 0, sizeof(s));
+		s.quirks = hv_omron_quirks(mdl);
+		s.last_sequence = -1;
+		s.scratch_bytes[8] = 200; /* the slot being read */
+		assert_int_equal(st->on_value(&s, v, n), -EPROTO);
+	}
+	assert_int_equal(found, 2);
 }
 
 static void test_conversation_pairing(void **state)
@@ -1406,6 +1667,7 @@ int main(void)
 		cmocka_unit_test(test_answers_as_published),
 		cmocka_unit_test(test_record_hem7600t),
 		cmocka_unit_test(test_record_little_endian),
+		cmocka_unit_test(test_record_hem7530t),
 		cmocka_unit_test(test_record_empty_and_short),
 		cmocka_unit_test(test_layouts_round_trip),
 		cmocka_unit_test(test_encode_decode),
@@ -1421,6 +1683,11 @@ int main(void)
 		cmocka_unit_test(test_conversation_ring_wraps),
 		cmocka_unit_test(test_conversation_first_session_failure),
 		cmocka_unit_test(test_conversation_first_session_wrapped),
+		cmocka_unit_test(test_conversation_7530t_new_records_only),
+		cmocka_unit_test(test_conversation_7530t_never_loses_a_record),
+		cmocka_unit_test(test_conversation_7530t_ring_wraps),
+		cmocka_unit_test(test_conversation_7530t_undated_slot),
+		cmocka_unit_test(test_conversation_7530t_bad_walk),
 		cmocka_unit_test(test_conversation_pairing),
 		cmocka_unit_test(test_selection),
 		cmocka_unit_test(test_wlc_new_records_only),
