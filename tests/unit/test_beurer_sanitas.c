@@ -204,6 +204,11 @@ static void test_beurer_add_user(void **state)
  * muscle 39.3 %, soft lean 84.8 kg, water 61.41 kg, 392.5 Ohm, and the
  * zeroed stub that goes with each stored weighing. BF720 (openScale issue
  * #168's snoop): 79.96 kg, fat 19.4 %, muscle 40.7 %, water 43.25 kg.
+ * BF1000 (openScale BeurerBf1000LibTest.kt of pull request #1481,
+ * oliexdev/openScale@b7d62384, a file-log capture): 87.4 kg at 2026-08-21
+ * 00:02:14, user 1, BMI 26.0, 1.83 m; fat 11.4 %, muscle 49.0 %, soft lean
+ * 73.54 kg, water 56.11 kg, 461.0 Ohm (its segmental frames on the vendor
+ * service have no metric here).
  */
 static const struct sf_case beurer_sig_frames[] = {
 	{ "BF788", "2a9d", "0e205cea07070e1729200140018007", HV_CS_NONE, SF_FINAL, false,
@@ -221,6 +226,15 @@ static const struct sf_case beurer_sig_frames[] = {
 	  SF_READINGS({ HV_METRIC_BODY_FAT_PERCENT, 19.4 },
 		      { HV_METRIC_MUSCLE_PERCENT, 40.7 },
 		      { HV_METRIC_BODY_WATER_MASS, 43.25 }) },
+	{ "BF1000", "2a9d", "0e4844ea07081500020e0104012607", HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 87.4 }, { HV_METRIC_BMI, 26.0 },
+		      { HV_METRIC_BODY_HEIGHT, 1.83 }) },
+	{ "BF1000", "2a9c", "98037200a21eea017439d62b0212", HV_CS_NONE, SF_OK, false,
+	  SF_READINGS({ HV_METRIC_BODY_FAT_PERCENT, 11.4 },
+		      { HV_METRIC_MUSCLE_PERCENT, 49.0 },
+		      { HV_METRIC_SOFT_LEAN_MASS, 73.54 },
+		      { HV_METRIC_BODY_WATER_MASS, 56.11 },
+		      { HV_METRIC_IMPEDANCE, 461.0 }) },
 };
 
 static void test_beurer_sig_models(void **state)
@@ -233,6 +247,10 @@ static void test_beurer_sig_models(void **state)
 	sf_check_cases("sig_body_composition", beurer_sig_frames + 1, 1);
 	sf_check_cases("sig_weight_scale", beurer_sig_frames + 2, 1);
 	sf_check_cases("sig_body_composition", beurer_sig_frames + 3, 1);
+	sf_check_cases("sig_weight_scale", beurer_sig_frames + 4, 1);
+	sf_check_cases("sig_body_composition", beurer_sig_frames + 5, 1);
+	sf_decode_case(&beurer_sig_frames[4], "sig_weight_scale", &f, &m);
+	sf_assert_device_time(&m, 2026, 8, 21, 0, 2);
 	sf_decode_case(&beurer_sig_frames[0], "sig_weight_scale", &f, &m);
 	sf_assert_device_time(&m, 2026, 7, 14, 23, 41);
 	assert_int_equal(m.device_time.second, 32);
