@@ -189,25 +189,16 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
 {
-	const struct hv_reading *w = hv_measurement_find(m, HV_METRIC_BODY_WEIGHT);
-	const struct hv_reading *z = hv_measurement_find(m, HV_METRIC_IMPEDANCE);
 	const struct hv_datetime *dt = hv_measurement_clock(m);
 	struct hv_datetime when = { HS_YEAR_BASE, 1, 1, 0, 0, 0 };
 	uint8_t p[HS_RECORD_LEN];
 	double deci_kg, ohm = 0;
 
-	if (target && !hv_uuid_is16(target, HS_NOTIFY))
+	if (!hv_encode_target_ok(target, HS_NOTIFY) ||
+	    hv_encode_weight(m, 10, HS_MAX_DECI_KG, &deci_kg) < 0 ||
+	    hv_encode_impedance(m, 0, 0xFFFFFF, &ohm) < 0)
 		return -EINVAL;
-	if (!w || w->absent != HV_ABSENT_NONE)
-		return -EINVAL;
-	deci_kg = round(w->value * 10);
-	if (deci_kg < 1 || deci_kg > HS_MAX_DECI_KG)
-		return -EINVAL;
-	if (z) {
-		if (z->absent != HV_ABSENT_NONE || z->value < 0 || z->value > 0xFFFFFF)
-			return -EINVAL;
-		ohm = round(z->value);
-	}
+	ohm = round(ohm);
 	if (dt)
 		when = *dt;
 	if (when.year < HS_YEAR_BASE || when.year > HS_YEAR_BASE + 15 ||
