@@ -24,7 +24,8 @@
  * whole-body impedance, the mean of the right (arm + trunk + leg) and left
  * paths, kept only in 100..1500 Ohm (else the weight alone). openScale
  * waits for the high-frequency frame too before it publishes, but takes
- * nothing from it: here it is a protocol frame. A low-frequency frame
+ * nothing from it, and no source gives its frequency: here it is a
+ * protocol frame. A low-frequency frame
  * without a weight kept gives the impedance alone, not final. No body
  * composition (openScale reports none for this scale); no clock.
  */

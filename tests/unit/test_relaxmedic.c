@@ -24,6 +24,27 @@
 #define RX_RESULT_1 "051901" "00b4" "0bb8" "0c4e" "0c08" "0bcc" "000000000000" "00"
 #define RX_LIVE "060600a2" "01" "00011ad0" "00000000000000000000" "00"
 
+/*
+ * Real live frames: openScale issue #1434 (a Relaxmedic's log of
+ * 2026-07-29, 0xFFB2 notifications as openScale's debug build logged
+ * them). The issue states no values: these are the layout's (the low 18
+ * bits of [5..8], grams), the checksums the scale's own.
+ */
+static const struct sf_case relaxmedic_issue_1434[] = {
+	{ "Relaxmedic", "ffb2", "040700a2032500" "4bc8" "00000000000000000000" "1d", HV_CS_NONE,
+	  SF_LIVE, true, SF_READINGS({ HV_METRIC_BODY_WEIGHT, 19.4 }) },
+	{ "Relaxmedic", "ffb2", "050700a2012500" "1fe0" "00000000000000000000" "07", HV_CS_NONE,
+	  SF_LIVE, true, SF_READINGS({ HV_METRIC_BODY_WEIGHT, 8.16 }) },
+	{ "Relaxmedic", "ffb2", "060700a2012500" "000a" "00000000000000000000" "12", HV_CS_NONE,
+	  SF_LIVE, true, SF_READINGS({ HV_METRIC_BODY_WEIGHT, 0.01 }) },
+};
+
+static void test_relaxmedic_captured_live(void **state)
+{
+	(void)state;
+	sf_check_cases("relaxmedic", relaxmedic_issue_1434, ELEMENTSOF(relaxmedic_issue_1434));
+}
+
 static void test_relaxmedic(void **state)
 {
 	const struct hv_step *wait;
@@ -102,6 +123,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_relaxmedic),
+		cmocka_unit_test(test_relaxmedic_captured_live),
 		cmocka_unit_test(test_relaxmedic_profile),
 		cmocka_unit_test(test_relaxmedic_encoder_roundtrip),
 	};
