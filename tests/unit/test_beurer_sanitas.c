@@ -254,10 +254,15 @@ static void test_beurer_sig_models(void **state)
 	sf_decode_case(&beurer_sig_frames[0], "sig_weight_scale", &f, &m);
 	sf_assert_device_time(&m, 2026, 7, 14, 23, 41);
 	assert_int_equal(m.device_time.second, 32);
-	/* the zeroed stub is the SIG driver's too, never Beurer's own */
+	/* the zeroed stub: a protocol frame of the SIG driver, no zeros stored */
 	hv_test_gatt(&f, "BF788", "2a9c", "9803000096230000000000000000", HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	assert_string_equal(m.driver, "sig_body_composition");
+	sf_decode_control(&f, &m, "sig_body_composition");
+	assert_int_equal(m.n_readings, 0);
+	/* one measured field is enough to be a measurement */
+	hv_test_gatt(&f, "BF788", "2a9c", "9803000096230000000000000001", HV_CS_NONE);
+	sf_decode_final(&f, &m, "sig_body_composition");
+	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 25.6);
+	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 0);
 }
 
 static void test_beurer_sanitas_encoder_roundtrip(void **state)
