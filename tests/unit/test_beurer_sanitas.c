@@ -202,8 +202,8 @@ static void test_beurer_add_user(void **state)
  * with the values that test states. BF788 (its issue #229, HCI snoop):
  * 117.92 kg at 2026-07-14 23:41:32, user 1, BMI 32.0, 192.0 cm; fat 24.3 %,
  * muscle 39.3 %, soft lean 84.8 kg, water 61.41 kg, 392.5 Ohm, and the
- * zeroed stub that goes with each stored weighing. BF720 (openScale issue
- * #168's snoop): 79.96 kg, fat 19.4 %, muscle 40.7 %, water 43.25 kg.
+ * zeroed stub that goes with each stored weighing. BF720 (its issue #168,
+ * an HCI snoop taken with openScale): 79.96 kg, fat 19.4 %, muscle 40.7 %, water 43.25 kg.
  * BF1000 (openScale BeurerBf1000LibTest.kt of pull request #1481,
  * oliexdev/openScale@b7d62384, a file-log capture): 87.4 kg at 2026-08-21
  * 00:02:14, user 1, BMI 26.0, 1.83 m; fat 11.4 %, muscle 49.0 %, soft lean
