@@ -182,25 +182,19 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
 {
-	const struct hv_reading *w = hv_measurement_find(m, HV_METRIC_BODY_WEIGHT);
-	const struct hv_reading *z = hv_measurement_find(m, HV_METRIC_IMPEDANCE);
 	const struct hv_datetime *dt = hv_measurement_clock(m);
 	uint8_t p[AP_LEN] = { AP_HEAD0, AP_HEAD1 };
 	double grams, ohm = 0;
 	int64_t t;
+	int z;
 
-	if (target && !hv_uuid_is16(target, AP_NOTIFY))
+	if (!hv_encode_target_ok(target, AP_NOTIFY) ||
+	    hv_encode_weight(m, 1000, AP_GRAMS_MASK, &grams) < 0)
 		return -EINVAL;
-	if (!w || w->absent != HV_ABSENT_NONE)
-		return -EINVAL;
-	grams = round(w->value * 1000);
-	if (grams < 1 || grams > AP_GRAMS_MASK)
-		return -EINVAL;
-	if (z) {
-		if (z->absent != HV_ABSENT_NONE || z->value < 0 || z->value > 0xFFFF)
-			return -EINVAL;
-		ohm = round(z->value);
-	}
+	z = hv_encode_impedance(m, 0, 0xFFFF, &ohm);
+	if (z < 0)
+		return z;
+	ohm = round(ohm);
 	/* the upper bits of the weight word, as captured */
 	if (!m->final) {
 		p[2] = 0x00;

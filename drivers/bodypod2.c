@@ -24,7 +24,8 @@
  * whole-body impedance, the mean of the right (arm + trunk + leg) and left
  * paths, kept only in 100..1500 Ohm (else the weight alone). openScale
  * waits for the high-frequency frame too before it publishes, but takes
- * nothing from it: here it is a protocol frame. A low-frequency frame
+ * nothing from it, and no source gives its frequency: here it is a
+ * protocol frame. A low-frequency frame
  * without a weight kept gives the impedance alone, not final. No body
  * composition (openScale reports none for this scale); no clock.
  */
@@ -163,24 +164,19 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
 {
-	const struct hv_reading *w = hv_measurement_find(m, HV_METRIC_BODY_WEIGHT);
-	const struct hv_reading *z = hv_measurement_find(m, HV_METRIC_IMPEDANCE);
 	uint8_t p[BP_IMPEDANCE_MIN] = { 0 };
-	double raw;
+	double raw, ohm;
 	int r;
 
-	if (target && !hv_uuid_is16(target, BP_NOTIFY))
+	if (!hv_encode_target_ok(target, BP_NOTIFY) ||
+	    hv_encode_weight(m, 100, BP_WEIGHT_MASK, &raw) < 0)
 		return -EINVAL;
-	if (!w || w->absent != HV_ABSENT_NONE)
-		return -EINVAL;
-	raw = round(w->value * 100);
-	if (raw < 1 || raw > BP_WEIGHT_MASK)
-		return -EINVAL;
-	if (m->final && z) {
-		double seg = round(z->value * 10 / 3);
+	r = m->final ? hv_encode_impedance(m, BP_OHM_MIN, BP_OHM_MAX, &ohm) : 0;
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		double seg = round(ohm * 10 / 3);
 
-		if (z->absent != HV_ABSENT_NONE || z->value < BP_OHM_MIN || z->value > BP_OHM_MAX)
-			return -EINVAL;
 		p[0] = BP_IMPEDANCE;
 		for (int i = 0; i < 5; i++)
 			hv_put_le16(p + 2 + 2 * i, (uint16_t)seg);

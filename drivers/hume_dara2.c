@@ -114,23 +114,15 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
 {
-	const struct hv_reading *w = hv_measurement_find(m, HV_METRIC_BODY_WEIGHT);
-	const struct hv_reading *z = hv_measurement_find(m, HV_METRIC_IMPEDANCE);
 	uint8_t p[HD_LEN] = { HD_HEAD };
-	double centi_kg, centi_ohm = 0;
+	double centi_kg, ohm = 0, centi_ohm;
 
-	if (target && !hv_uuid_is16(target, HD_NOTIFY))
+	if (!hv_encode_target_ok(target, HD_NOTIFY) ||
+	    hv_encode_weight(m, 100, 0xFFFF, &centi_kg) < 0)
 		return -EINVAL;
-	if (!w || w->absent != HV_ABSENT_NONE)
+	if (m->final && hv_encode_impedance(m, HD_OHM_MIN, HD_OHM_MAX, &ohm) < 0)
 		return -EINVAL;
-	centi_kg = round(w->value * 100);
-	if (centi_kg < 1 || centi_kg > 0xFFFF)
-		return -EINVAL;
-	if (z && m->final) {
-		if (z->absent != HV_ABSENT_NONE || z->value < HD_OHM_MIN || z->value > HD_OHM_MAX)
-			return -EINVAL;
-		centi_ohm = round(z->value * 100);
-	}
+	centi_ohm = round(ohm * 100);
 	hv_put_be16(p + 1, (uint16_t)centi_ohm);
 	hv_put_le16(p + 3, (uint16_t)centi_kg);
 	if (m->final && centi_ohm == 0)

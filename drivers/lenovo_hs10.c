@@ -17,9 +17,14 @@
  *     [7..9] impedance, u24 LE, Ohm
  *
  * openScale joins notifications into a byte stream and cuts records from
- * it; this driver decodes one value at a time, so a record split across
- * notifications, or several in one, is reported invalid (the capture shows
- * neither). Every record is a dated, finished weighing: final. No live
+ * it, the end marker first (a record never starts F2 00: day 0). A value
+ * holding several whole records and end markers back to back is decoded
+ * record by record (hv_driver.records; the conversation counts them all).
+ * A record split across notifications is reported invalid, piece by
+ * piece: a decoder sees one value at a time and the session hands it 32
+ * bits (frame.quirks), not the up to nine bytes of a record's first part;
+ * no published capture shows a split or a joined value. Every record is
+ * a dated, finished weighing: final. No live
  * measurement format is published (openScale takes records that arrive
  * after the end marker as new weighings, and so does this conversation).
  * No body-composition formula is known for this scale: impedance is raw.
@@ -51,6 +56,47 @@ static bool is_end(const uint8_t *v, size_t len)
 	return len == HS_END_LEN && v[0] == HS_CMD && v[1] == 0x00;
 }
 
+/* The length of the unit (end marker or record) at v, or 0 if cut. */
+static size_t unit_len(const uint8_t *v, size_t left)
+{
+	if (left >= HS_END_LEN && is_end(v, HS_END_LEN))
+		return HS_END_LEN;
+	return left >= HS_RECORD_LEN ? HS_RECORD_LEN : 0;
+}
+
+/* How many whole units the value holds back to back; 0 if it ends in a
+ * cut one. */
+static unsigned count_units(const uint8_t *v, size_t len)
+{
+	unsigned n = 0;
+
+	for (size_t at = 0, u; at < len; at += u, n++) {
+		u = unit_len(v + at, len - at);
+		if (!u)
+			return 0;
+	}
+	return n;
+}
+
+/* Unit `index` of the value (ret_len 0: none such). */
+static const uint8_t *unit_at(const uint8_t *v, size_t len, unsigned index,
+			      size_t *ret_len)
+{
+	size_t at = 0, u = 0;
+
+	for (unsigned i = 0; at < len; i++, at += u) {
+		u = unit_len(v + at, len - at);
+		if (!u)
+			break;
+		if (i == index) {
+			*ret_len = u;
+			return v + at;
+		}
+	}
+	*ret_len = 0;
+	return v;
+}
+
 /* A record's type nibble and month say it is one. */
 static bool is_record(const uint8_t *v, size_t len)
 {
@@ -78,6 +124,16 @@ static bool is_hs10_name(const char *name)
 	return n == 4 && hv_name_prefix_ci(name, "HS10");
 }
 
+/* A value of several whole units: each one a record of its own. */
+static unsigned records(const struct hv_frame *frame)
+{
+	size_t len;
+	const uint8_t *v = hv_frame_value_on(frame, HS_NOTIFY, &len);
+	unsigned n = v ? count_units(v, len) : 0;
+
+	return n > 1 ? n : 1;
+}
+
 static bool claims_device(const struct hv_frame *f)
 {
 	/* A device listing services must list 0xFFF0. */
@@ -96,6 +152,8 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 
 	if (!v)
 		return -ENODEV;
+	if (count_units(v, len) > 1)
+		v = unit_at(v, len, frame->record, &len);
 	if (is_end(v, len))
 		return hv_measurement_control(ret, "end of stored records");
 	if (len != HS_RECORD_LEN)
@@ -131,25 +189,16 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
 {
-	const struct hv_reading *w = hv_measurement_find(m, HV_METRIC_BODY_WEIGHT);
-	const struct hv_reading *z = hv_measurement_find(m, HV_METRIC_IMPEDANCE);
 	const struct hv_datetime *dt = hv_measurement_clock(m);
 	struct hv_datetime when = { HS_YEAR_BASE, 1, 1, 0, 0, 0 };
 	uint8_t p[HS_RECORD_LEN];
 	double deci_kg, ohm = 0;
 
-	if (target && !hv_uuid_is16(target, HS_NOTIFY))
+	if (!hv_encode_target_ok(target, HS_NOTIFY) ||
+	    hv_encode_weight(m, 10, HS_MAX_DECI_KG, &deci_kg) < 0 ||
+	    hv_encode_impedance(m, 0, 0xFFFFFF, &ohm) < 0)
 		return -EINVAL;
-	if (!w || w->absent != HV_ABSENT_NONE)
-		return -EINVAL;
-	deci_kg = round(w->value * 10);
-	if (deci_kg < 1 || deci_kg > HS_MAX_DECI_KG)
-		return -EINVAL;
-	if (z) {
-		if (z->absent != HV_ABSENT_NONE || z->value < 0 || z->value > 0xFFFFFF)
-			return -EINVAL;
-		ohm = round(z->value);
-	}
+	ohm = round(ohm);
 	if (dt)
 		when = *dt;
 	if (when.year < HS_YEAR_BASE || when.year > HS_YEAR_BASE + 15 ||
@@ -179,25 +228,43 @@ enum {
 	ST_END,
 };
 
-/* scratch[0]: records received before the end marker. */
+/* scratch[0]: records received before the end marker (what follows it
+ * in the same value is a new weighing, decoded all the same). */
 static int on_history(struct hv_session *s, const uint8_t *v, size_t len)
 {
-	if (is_record(v, len)) {
-		s->scratch[0]++;
-		return HV_VALUE_MORE;
+	unsigned n = count_units(v, len);
+
+	for (unsigned i = 0; i < n; i++) {
+		size_t u;
+		const uint8_t *p = unit_at(v, len, i, &u);
+
+		if (is_record(p, u)) {
+			s->scratch[0]++;
+			continue;
+		}
+		if (!is_end(p, u))
+			continue;
+		if (s->scratch[0] > 0)
+			return HV_VALUE_DONE;
+		s->next_step = ST_LIVE; /* nothing to clear */
+		return HV_VALUE_GOTO;
 	}
-	if (!is_end(v, len))
-		return HV_VALUE_MORE;
-	if (s->scratch[0] > 0)
-		return HV_VALUE_DONE;
-	s->next_step = ST_LIVE; /* nothing to clear */
-	return HV_VALUE_GOTO;
+	return HV_VALUE_MORE;
 }
 
 static int on_live(struct hv_session *s, const uint8_t *v, size_t len)
 {
+	unsigned n = count_units(v, len);
+
 	(void)s;
-	return is_record(v, len) ? HV_VALUE_DONE : HV_VALUE_MORE;
+	for (unsigned i = 0; i < n; i++) {
+		size_t u;
+		const uint8_t *p = unit_at(v, len, i, &u);
+
+		if (is_record(p, u))
+			return HV_VALUE_DONE;
+	}
+	return HV_VALUE_MORE;
 }
 
 static const uint8_t request_records[] = { HS_CMD, 0x00 };
@@ -247,4 +314,5 @@ const struct hv_driver lenovo_hs10_driver = {
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,
+	.records = records,
 };

@@ -23,8 +23,9 @@
  *        0.05 kg, visceral fat VV, body age GG, impedance Ohm
  *   3A …  handshake asking for the time (0x51 on the newer models, which
  *        want the 0xA1 prefix); 35 time request; 30 profile request;
- *        36/37 history (layout unknown); 3B low battery; 3E/3F
- *        multi-frequency BIA and balance test (layout unknown)
+ *        36/37 history; 3B low battery; 3E/3F multi-frequency BIA and
+ *        balance test: no layout of 36/37/3E/3F is published (the
+ *        handler only names them, its test acknowledges filler frames)
  * App → scale, prefixed 0xF1 (0xA1 once the scale used a 0x5x opcode):
  *   P1 0A OP TT TT TT TT 00 UU 00   time (OP 3A, or 35 when asked so):
  *        Unix seconds, UU unit 0 kg (the gateway keeps kilograms)

@@ -14,10 +14,14 @@
  *                             bytes 3..18 mod 32 (checked)
  *   fragment 0: [3] command, the payload from [4]:
  *     A2 live:   [4] state, [5..8] u32 BE, grams in the low 18 bits
- *     A3 result: [4..7] u32 BE, grams in the low 18 bits, [8..9] unused,
- *                [10..] impedances u16 BE, 0.1 Ohm (ten of them; the
- *                first five here, the rest in fragment 1)
+ *     A3 result: [4..7] u32 BE, grams in the low 18 bits, [8] unused,
+ *                [9..18] impedances 1..5, u16 BE, 0.1 Ohm
  *     A1 device information, A0 acknowledgement request
+ *   fragment 1 (of the A3 result): [3..12] impedances 6..10, the message
+ *     (LL = 25: weight 4, unused 1, ten impedances) being bytes 3..18 of
+ *     each fragment joined. openScale reads the impedances at payload
+ *     offset 5 (its handleFinalResult, which was run on the scale); its
+ *     comment's "two unused bytes" would put the fifth on the checksum.
  *   app: BA profile (below), B0 SQ 00 acknowledgement of the scale's SQ
  *
  * Profile message: BA, Unix time u32 BE, UTC offset u16 BE minutes (bit 15:
@@ -27,11 +31,15 @@
  * bytes, the 0x0F falling off, as the vendor app sends it.
  *
  * Decoded here: fragment 0 of the result, final, with the weight and the
- * first impedance (openScale's reading). openScale computes the
- * composition from all ten impedances with its Wla25BodyComposition model;
- * that model is not ported, and fragment 1 (a driver keeps no state to
- * join it) is not read. The conversation acknowledges each A0 request and
- * the first result, and ends there (the scale repeats its result).
+ * first impedance (openScale's reading; by openScale's Wla25BodyComposition
+ * it is the small leading value of the first group, about 15-25 Ohm).
+ * openScale computes the composition from all ten impedances with that
+ * model (libs/Wla25BodyComposition.kt @ 1acbe48a); here fragment 1 is a
+ * protocol frame: a decoder sees one notification at a time and the
+ * session hands it 32 bits (frame.quirks), not the five impedances of
+ * fragment 0 the model needs with those of fragment 1. The conversation
+ * acknowledges each A0 request and the first result, and ends there (the
+ * scale repeats its result).
  */
 #include <errno.h>
 
@@ -44,6 +52,7 @@
 #define RX_RESULT_CHR 0xFFB3
 #define RX_LEN 20
 #define RX_WEIGHT_MASK 0x3FFFFu
+#define RX_FIRST_OHM_AT 9 /* the first impedance, u16 BE */
 
 #define T_ACK_IN 0xA0
 #define T_INFO 0xA1
@@ -98,7 +107,7 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 			return hv_measurement_invalid(ret, "result weight is zero");
 		ret->final = true;
 		r = hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, g / 1000.0);
-		z = hv_be16(p + 10);
+		z = hv_be16(p + RX_FIRST_OHM_AT);
 		if (r >= 0 && z > 0)
 			r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, z / 10.0);
 		return r < 0 ? r : 0;
@@ -125,12 +134,12 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 	if (g > RX_WEIGHT_MASK)
 		return -EINVAL;
 	if (m->final) {
-		b[1] = 25; /* A3 + 4 + 2 + ten impedances */
+		b[1] = 25; /* weight 4, unused 1, ten impedances */
 		b[3] = T_RESULT;
 		hv_put_be32(b + 4, g);
 		if (z && z->absent == HV_ABSENT_NONE && z->value > 0 &&
 		    z->value * 10 + 0.5 < 65536)
-			hv_put_be16(b + 10, (uint16_t)(z->value * 10 + 0.5));
+			hv_put_be16(b + RX_FIRST_OHM_AT, (uint16_t)(z->value * 10 + 0.5));
 	} else {
 		b[1] = 6;
 		b[3] = T_LIVE;

@@ -27,6 +27,12 @@
  * pipeline's job. A value whose length does not match its flags is
  * invalid, the error naming the field.
  *
+ * A measurement whose readings are all 0 but the basal metabolism is a
+ * placeholder, not a result: the Beurer BF788 sends one with each stored
+ * weighing it hands over (its HCI snoop in ble-scale-sync issue #229,
+ * tests/scales/beurer-bf720.test.ts @ 3cce0090, which drops it); it
+ * decodes as a protocol frame. No body has 0 % fat and 0 Ohm.
+ *
  * The Renpho ES-WBE28 variant (quirk HV_SIG_QUIRK_WEIGHT_50G, by name or
  * session; drivers/sig_scale.h): masses in 0.05 kg units; vendor bytes
  * after the announced fields (its packets are not rejected for them; a
@@ -150,6 +156,24 @@ static bool renpho_reports(enum hv_metric metric)
 	return metric == HV_METRIC_IMPEDANCE || metric == HV_METRIC_BODY_WEIGHT;
 }
 
+/* Only zeros, the basal metabolism aside (it is the profile's, not the
+ * body's): see the header. */
+static bool is_placeholder(const struct hv_measurement *m)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < m->n_readings; i++) {
+		const struct hv_reading *r = &m->readings[i];
+
+		if (r->metric == HV_METRIC_BASAL_METABOLIC_RATE)
+			continue;
+		if (r->absent != HV_ABSENT_NONE || r->value != 0)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 static int decode_measurement(const struct hv_frame *frame,
 			      struct hv_measurement *ret)
 {
@@ -232,6 +256,10 @@ static int decode_measurement(const struct hv_frame *frame,
 		r = hv_sig_scale_end(ret, frame, &fl, off);
 		if (r < 0)
 			return r;
+		if (is_placeholder(ret)) {
+			hv_measurement_reset(ret, ret->driver);
+			return hv_measurement_control(ret, "placeholder");
+		}
 	}
 	ret->final = !unsuccessful && !ret->more_packets;
 	return 0;

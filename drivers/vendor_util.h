@@ -5,6 +5,7 @@
  * adverts); pure and inline. */
 
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -191,4 +192,46 @@ static inline int hv_put_reading(uint8_t *p, size_t width,
 	else
 		hv_put_le16(p, (uint16_t)raw);
 	return 0;
+}
+
+/*
+ * The opening every weight encoder shares. hv_encode_target_ok(): no
+ * target, or the driver's characteristic. hv_encode_weight(): the weight
+ * as the frame holds it, round(kg × scale) in 1..max; -EINVAL without a
+ * present weight or outside. hv_encode_impedance(): 0 when the measurement
+ * has none, 1 with *ret_ohm (Ohm as read, for the caller to scale), and
+ * -EINVAL for one marked absent or outside lo..hi. The clock is
+ * hv_measurement_clock().
+ */
+static inline bool hv_encode_target_ok(const struct hv_uuid *target, uint16_t uuid16)
+{
+	return !target || hv_uuid_is16(target, uuid16);
+}
+
+static inline int hv_encode_weight(const struct hv_measurement *m, double scale,
+				   double max, double *ret_raw)
+{
+	const struct hv_reading *w = hv_measurement_find(m, HV_METRIC_BODY_WEIGHT);
+	double raw;
+
+	if (!w || w->absent != HV_ABSENT_NONE)
+		return -EINVAL;
+	raw = round(w->value * scale);
+	if (raw < 1 || raw > max)
+		return -EINVAL;
+	*ret_raw = raw;
+	return 0;
+}
+
+static inline int hv_encode_impedance(const struct hv_measurement *m, double lo,
+				      double hi, double *ret_ohm)
+{
+	const struct hv_reading *z = hv_measurement_find(m, HV_METRIC_IMPEDANCE);
+
+	if (!z)
+		return 0;
+	if (z->absent != HV_ABSENT_NONE || z->value < lo || z->value > hi)
+		return -EINVAL;
+	*ret_ohm = z->value;
+	return 1;
 }

@@ -195,6 +195,76 @@ static void test_beurer_add_user(void **state)
 
 
 /* The encoder's frames decode back to what was encoded. */
+/*
+ * The SIG-based Beurer models (BF105/BF720/BF788/BF950/BF500…) go to the SIG
+ * drivers, not to beurer_sanitas: real frames published by ble-scale-sync
+ * (KristianP26/ble-scale-sync tests/scales/beurer-bf720.test.ts @ 3cce0090),
+ * with the values that test states. BF788 (its issue #229, HCI snoop):
+ * 117.92 kg at 2026-07-14 23:41:32, user 1, BMI 32.0, 192.0 cm; fat 24.3 %,
+ * muscle 39.3 %, soft lean 84.8 kg, water 61.41 kg, 392.5 Ohm, and the
+ * zeroed stub that goes with each stored weighing. BF720 (its issue #168,
+ * an HCI snoop taken with openScale): 79.96 kg, fat 19.4 %, muscle 40.7 %, water 43.25 kg.
+ * BF1000 (openScale BeurerBf1000LibTest.kt of pull request #1481,
+ * oliexdev/openScale@b7d62384, a file-log capture): 87.4 kg at 2026-08-21
+ * 00:02:14, user 1, BMI 26.0, 1.83 m; fat 11.4 %, muscle 49.0 %, soft lean
+ * 73.54 kg, water 56.11 kg, 461.0 Ohm (its segmental frames on the vendor
+ * service have no metric here).
+ */
+static const struct sf_case beurer_sig_frames[] = {
+	{ "BF788", "2a9d", "0e205cea07070e1729200140018007", HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 117.92 }, { HV_METRIC_BMI, 32.0 },
+		      { HV_METRIC_BODY_HEIGHT, 1.92 }) },
+	{ "BF788", "2a9c", "9803f300962389014042fa2f550f", HV_CS_NONE, SF_OK, false,
+	  SF_READINGS({ HV_METRIC_BODY_FAT_PERCENT, 24.3 },
+		      { HV_METRIC_MUSCLE_PERCENT, 39.3 },
+		      { HV_METRIC_SOFT_LEAN_MASS, 84.8 },
+		      { HV_METRIC_BODY_WATER_MASS, 61.41 },
+		      { HV_METRIC_IMPEDANCE, 392.5 }) },
+	{ "BF720", "2a9d", "0e783eea07050c12353601ee002607", HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 79.96 }) },
+	{ "BF720", "2a9c", "9803c200df1a9701cc2fca21a811", HV_CS_NONE, SF_OK, false,
+	  SF_READINGS({ HV_METRIC_BODY_FAT_PERCENT, 19.4 },
+		      { HV_METRIC_MUSCLE_PERCENT, 40.7 },
+		      { HV_METRIC_BODY_WATER_MASS, 43.25 }) },
+	{ "BF1000", "2a9d", "0e4844ea07081500020e0104012607", HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 87.4 }, { HV_METRIC_BMI, 26.0 },
+		      { HV_METRIC_BODY_HEIGHT, 1.83 }) },
+	{ "BF1000", "2a9c", "98037200a21eea017439d62b0212", HV_CS_NONE, SF_OK, false,
+	  SF_READINGS({ HV_METRIC_BODY_FAT_PERCENT, 11.4 },
+		      { HV_METRIC_MUSCLE_PERCENT, 49.0 },
+		      { HV_METRIC_SOFT_LEAN_MASS, 73.54 },
+		      { HV_METRIC_BODY_WATER_MASS, 56.11 },
+		      { HV_METRIC_IMPEDANCE, 461.0 }) },
+};
+
+static void test_beurer_sig_models(void **state)
+{
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	sf_check_cases("sig_weight_scale", beurer_sig_frames, 1);
+	sf_check_cases("sig_body_composition", beurer_sig_frames + 1, 1);
+	sf_check_cases("sig_weight_scale", beurer_sig_frames + 2, 1);
+	sf_check_cases("sig_body_composition", beurer_sig_frames + 3, 1);
+	sf_check_cases("sig_weight_scale", beurer_sig_frames + 4, 1);
+	sf_check_cases("sig_body_composition", beurer_sig_frames + 5, 1);
+	sf_decode_case(&beurer_sig_frames[4], "sig_weight_scale", &f, &m);
+	sf_assert_device_time(&m, 2026, 8, 21, 0, 2);
+	sf_decode_case(&beurer_sig_frames[0], "sig_weight_scale", &f, &m);
+	sf_assert_device_time(&m, 2026, 7, 14, 23, 41);
+	assert_int_equal(m.device_time.second, 32);
+	/* the zeroed stub: a protocol frame of the SIG driver, no zeros stored */
+	hv_test_gatt(&f, "BF788", "2a9c", "9803000096230000000000000000", HV_CS_NONE);
+	sf_decode_control(&f, &m, "sig_body_composition");
+	assert_int_equal(m.n_readings, 0);
+	/* one measured field is enough to be a measurement */
+	hv_test_gatt(&f, "BF788", "2a9c", "9803000096230000000000000001", HV_CS_NONE);
+	sf_decode_final(&f, &m, "sig_body_composition");
+	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 25.6);
+	sf_assert_reading(&m, HV_METRIC_BODY_FAT_PERCENT, 0);
+}
+
 static void test_beurer_sanitas_encoder_roundtrip(void **state)
 {
 	(void)state;
@@ -223,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_beurer_live_and_invalid),
 		cmocka_unit_test(test_beurer_user_list_flow),
 		cmocka_unit_test(test_beurer_add_user),
+		cmocka_unit_test(test_beurer_sig_models),
 		cmocka_unit_test(test_beurer_sanitas_encoder_roundtrip),
 		cmocka_unit_test(test_beurer_sanitas_conversation_payloads),
 	};

@@ -22,47 +22,56 @@
 /* the kept weight as the conversation leaves it: 92.97 kg */
 #define KEPT (0x1u | 9297u << 8)
 
+/* The frames decoded alone (no weight kept). */
+static const struct sf_case bodypod2_frames[] = {
+	{ BP_NAME, "fff4", CF_STABLE, HV_CS_NONE, SF_FINAL, true,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 92.97 }) },
+	{ BP_NAME, "fff4", CF_LIVE, HV_CS_NONE, SF_LIVE, true,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 92.97 }) },
+	/* without a weight kept: the impedance alone, not final */
+	{ BP_NAME, "fff4", BE_LOW, HV_CS_NONE, SF_LIVE, true,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, SF_ABSENT }, { HV_METRIC_IMPEDANCE, 560.2 }) },
+	/* the same on the fallback characteristic */
+	{ BP_NAME, "fff2", CF_STABLE, HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 92.97 }) },
+	/* the high-frequency set and the extended packet carry nothing read */
+	{ BP_NAME, "fff4", BE_HIGH, HV_CS_NONE, SF_CONTROL },
+	{ BP_NAME, "fff4", "df0000df", HV_CS_NONE, SF_CONTROL },
+	/* openScale's corrupted BE (index byte 2, stale XOR); a short CF */
+	{ BP_NAME, "fff4", "be02f70c9d0c0e0103071109c7", HV_CS_NONE, SF_INVALID },
+	{ BP_NAME, "fff4", "cf008051243a", HV_CS_NONE, SF_INVALID },
+	/* its frames on the shared 0xFFF4 under other names are not ours */
+	{ "Electronic Scale", "fff4", CF_STABLE, HV_CS_NONE, SF_NOT_OURS },
+	{ NULL, "fff4", BE_LOW, HV_CS_NONE, SF_NOT_OURS },
+};
+
+/* A low-frequency set decoded with the weight the conversation kept. */
+static void decode_with_kept(const char *hex, struct hv_measurement *m)
+{
+	struct hv_frame f;
+
+	hv_test_gatt(&f, BP_NAME, "fff4", hex, HV_CS_NONE);
+	f.quirks = KEPT;
+	sf_decode_final(&f, m, BP_ID);
+	assert_false(m->more_packets);
+	sf_assert_reading(m, HV_METRIC_BODY_WEIGHT, 92.97);
+}
+
 static void test_bodypod2_frames(void **state)
 {
 	struct hv_frame f;
 	struct hv_measurement m;
 
 	(void)state;
-	hv_test_gatt(&f, BP_NAME, "fff4", CF_STABLE, HV_CS_NONE);
-	sf_decode_final(&f, &m, BP_ID);
+	sf_check_cases(BP_ID, bodypod2_frames, ELEMENTSOF(bodypod2_frames));
+	/* the stable weight is the first packet */
+	sf_decode_case(&bodypod2_frames[0], BP_ID, &f, &m);
 	assert_true(m.more_packets);
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 92.97);
-	hv_test_gatt(&f, BP_NAME, "fff4", CF_LIVE, HV_CS_NONE);
-	sf_decode_live(&f, &m, BP_ID);
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 92.97);
 	/* the low-frequency set completes the kept weight */
-	hv_test_gatt(&f, BP_NAME, "fff4", BE_LOW, HV_CS_NONE);
-	f.quirks = KEPT;
-	sf_decode_final(&f, &m, BP_ID);
-	assert_false(m.more_packets);
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 92.97);
+	decode_with_kept(BE_LOW, &m);
 	hv_assert_near(hv_test_reading(&m, HV_METRIC_IMPEDANCE), 560.2, 1e-9);
-	/* without a weight kept: the impedance alone, not final */
-	f.quirks = 0;
-	sf_decode_live(&f, &m, BP_ID);
-	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_WEIGHT));
-	/* the same on the fallback characteristic */
-	hv_test_gatt(&f, BP_NAME, "fff2", CF_STABLE, HV_CS_NONE);
-	sf_decode_final(&f, &m, BP_ID);
-	/* the high-frequency set and the extended packet carry nothing read */
-	hv_test_gatt(&f, BP_NAME, "fff4", BE_HIGH, HV_CS_NONE);
-	sf_decode_control(&f, &m, BP_ID);
-	hv_test_gatt(&f, BP_NAME, "fff4", "df0000df", HV_CS_NONE);
-	sf_decode_control(&f, &m, BP_ID);
-	/* openScale's corrupted BE (index byte 2, stale XOR); a short CF */
-	hv_test_gatt(&f, BP_NAME, "fff4", "be02f70c9d0c0e0103071109c7", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, BP_ID);
-	hv_test_gatt(&f, BP_NAME, "fff4", "cf008051243a", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, BP_ID);
 	/* an implausible whole body (all segments 10 Ohm): the weight alone */
-	hv_test_gatt(&f, BP_NAME, "fff4", "be0064006400640064006400da", HV_CS_NONE);
-	f.quirks = KEPT;
-	sf_decode_final(&f, &m, BP_ID);
+	decode_with_kept("be0064006400640064006400da", &m);
 	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
 }
 
@@ -70,7 +79,6 @@ static void test_bodypod2_selection(void **state)
 {
 	const struct hv_driver *d = hv_driver_by_id(BP_ID);
 	struct hv_frame f = { 0 };
-	struct hv_measurement m;
 
 	(void)state;
 	f.name = "body pod 2";
@@ -80,13 +88,6 @@ static void test_bodypod2_selection(void **state)
 	assert_false(d->claims_device(&f));
 	f.name = "Body Pod";
 	assert_false(d->claims_device(&f));
-	/* its frames on the shared 0xFFF4 under other names are not ours */
-	hv_test_gatt(&f, "Electronic Scale", "fff4", CF_STABLE, HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	sf_assert_not_driver(&m, BP_ID);
-	hv_test_gatt(&f, NULL, "fff4", BE_LOW, HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	sf_assert_not_driver(&m, BP_ID);
 }
 
 /* The session: the profile, live and stable weights, both impedance sets. */

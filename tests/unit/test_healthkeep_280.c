@@ -14,48 +14,44 @@
 #define FINAL "cf0800a30001c6b04401650000000000000000" "04"
 #define LIVE "cf0800a2010001c6b0"
 
+static const struct sf_case healthkeep_frames[] = {
+	{ "Healthkeep", "ffb3", FINAL, HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 116.40 }, { HV_METRIC_HEART_RATE, 68 },
+		      { HV_METRIC_IMPEDANCE, 357 }, { HV_METRIC_BODY_FAT_PERCENT, SF_ABSENT }) },
+	/* live, the weight one byte further along */
+	{ "Healthkeep", "ffb2", LIVE, HV_CS_NONE, SF_LIVE, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 116.40 }) },
+	/* the final frame on the live characteristic: status 0, no weight */
+	{ "Healthkeep", "ffb2", FINAL, HV_CS_NONE, SF_CONTROL },
+	/* no heart rate, no impedance: the weight alone */
+	{ "HEALTHKEEP-280", "ffb3", "cf0800a30001c6b000000000", HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_HEART_RATE, SF_ABSENT }, { HV_METRIC_IMPEDANCE, SF_ABSENT }) },
+	/* another command; short values */
+	{ "Healthkeep", "ffb3", "cf0800a10001c6b0440165", HV_CS_NONE, SF_CONTROL },
+	{ "Healthkeep", "ffb3", "cf0800a30001c6b04401", HV_CS_NONE, SF_INVALID },
+	{ "Healthkeep", "ffb2", "cf0800a2010001c6", HV_CS_NONE, SF_INVALID },
+	/* the shared 0xFFB2 under the Active Era name is not ours */
+	{ "AE BS-06", "ffb2", LIVE, HV_CS_NONE, SF_NOT_OURS },
+};
+
 static void test_healthkeep_frames(void **state)
 {
 	struct hv_frame f;
 	struct hv_measurement m;
 
 	(void)state;
-	hv_test_gatt(&f, "Healthkeep", "ffb3", FINAL, HV_CS_NONE);
-	sf_decode_final(&f, &m, HK_ID);
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 116.40);
-	sf_assert_reading(&m, HV_METRIC_HEART_RATE, 68);
-	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 357);
-	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_FAT_PERCENT));
+	sf_check_cases(HK_ID, healthkeep_frames, ELEMENTSOF(healthkeep_frames));
 	/* with a profile: method standard_impedance, as openScale derives */
+	hv_test_gatt(&f, "Healthkeep", "ffb3", FINAL, HV_CS_NONE);
 	f.profile = &sf_male44;
 	sf_decode_final(&f, &m, HK_ID);
 	assert_string_equal(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT), "standard_impedance");
-	/* live, the weight one byte further along */
-	hv_test_gatt(&f, "Healthkeep", "ffb2", LIVE, HV_CS_NONE);
-	sf_decode_live(&f, &m, HK_ID);
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 116.40);
-	/* the final frame on the live characteristic: status 0, no weight */
-	hv_test_gatt(&f, "Healthkeep", "ffb2", FINAL, HV_CS_NONE);
-	sf_decode_control(&f, &m, HK_ID);
-	/* no heart rate, no impedance: the weight alone */
-	hv_test_gatt(&f, "HEALTHKEEP-280", "ffb3", "cf0800a30001c6b000000000", HV_CS_NONE);
-	sf_decode_final(&f, &m, HK_ID);
-	assert_null(hv_measurement_find(&m, HV_METRIC_HEART_RATE));
-	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
-	/* another command; short values */
-	hv_test_gatt(&f, "Healthkeep", "ffb3", "cf0800a10001c6b0440165", HV_CS_NONE);
-	sf_decode_control(&f, &m, HK_ID);
-	hv_test_gatt(&f, "Healthkeep", "ffb3", "cf0800a30001c6b04401", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, HK_ID);
-	hv_test_gatt(&f, "Healthkeep", "ffb2", "cf0800a2010001c6", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, HK_ID);
 }
 
 static void test_healthkeep_selection(void **state)
 {
 	const struct hv_driver *d = hv_driver_by_id(HK_ID);
 	struct hv_frame f = { 0 };
-	struct hv_measurement m;
 
 	(void)state;
 	f.name = " healthkeep 280";
@@ -71,10 +67,6 @@ static void test_healthkeep_selection(void **state)
 	assert_false(d->claims_device(&f));
 	f.name = NULL;
 	assert_false(d->claims_device(&f));
-	/* the shared 0xFFB2 under the Active Era name is not ours */
-	hv_test_gatt(&f, "AE BS-06", "ffb2", LIVE, HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	sf_assert_not_driver(&m, HK_ID);
 }
 
 /* The session: subscriptions, the person, the live and final frames. */

@@ -19,64 +19,60 @@
 #define LOCKED_5 "cfb013f2217075b700000d" /* 86.90 kg, 450.75 Ohm */
 #define LIVE "cf0000de210000000001" "31" /* settling, 86.70 kg */
 
-static void assert_locked(const char *hex, double kg, double ohm)
+static const struct sf_case dara2_frames[] = {
+	/* the first capture's 25.80 Ohm (a rushed step-on) is dropped */
+	{ HD_NAME, "fff4", LOCKED_1, HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 86.70 }, { HV_METRIC_IMPEDANCE, SF_ABSENT }) },
+	{ HD_NAME, "fff4", LOCKED_2, HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 86.80 }, { HV_METRIC_IMPEDANCE, 501.95 }) },
+	{ HD_NAME, "fff4", LOCKED_3, HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 86.85 }, { HV_METRIC_IMPEDANCE, 501.95 }) },
+	{ HD_NAME, "fff4", LOCKED_4, HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 86.95 }, { HV_METRIC_IMPEDANCE, 501.95 }) },
+	{ HD_NAME, "fff4", LOCKED_5, HV_CS_NONE, SF_FINAL, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 86.90 }, { HV_METRIC_IMPEDANCE, 450.75 }) },
+	{ HD_NAME, "fff4", LIVE, HV_CS_NONE, SF_LIVE, false,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 86.70 }, { HV_METRIC_IMPEDANCE, SF_ABSENT }) },
+	/* openScale's tampered frame: a weight byte zeroed, the XOR stale */
+	{ HD_NAME, "fff4", "cfc4130021aca6ae000070", HV_CS_NONE, SF_INVALID },
+	/* another length, another header */
+	{ HD_NAME, "fff4", "cfc413ed21aca6ae0000", HV_CS_NONE, SF_INVALID },
+	{ HD_NAME, "fff4", "acc413ed21aca6ae0000d3", HV_CS_NONE, SF_INVALID },
+	/* no weight */
+	{ HD_NAME, "fff4", "cf00000000000000000" "0cf", HV_CS_NONE, SF_CONTROL },
+	/* the frame on the shared 0xFFF4 under another name is not ours */
+	{ "Electronic Scale", "fff4", LOCKED_2, HV_CS_NONE, SF_NOT_OURS },
+	{ NULL, "fff4", LOCKED_2, HV_CS_NONE, SF_NOT_OURS },
+};
+
+/* A locked frame decoded with a profile. */
+static void decode_with_profile(const char *hex, struct hv_measurement *m)
 {
 	struct hv_frame f;
-	struct hv_measurement m;
 
 	hv_test_gatt(&f, HD_NAME, "fff4", hex, HV_CS_NONE);
-	sf_decode_final(&f, &m, HD_ID);
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, kg);
-	if (ohm > 0)
-		sf_assert_reading(&m, HV_METRIC_IMPEDANCE, ohm);
-	else
-		assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
+	f.profile = &sf_male44;
+	sf_decode_final(&f, m, HD_ID);
 }
 
 static void test_dara2_captures(void **state)
 {
-	struct hv_frame f;
 	struct hv_measurement m;
 
 	(void)state;
-	/* the first capture's 25.80 Ohm (a rushed step-on) is dropped */
-	assert_locked(LOCKED_1, 86.70, 0);
-	assert_locked(LOCKED_2, 86.80, 501.95);
-	assert_locked(LOCKED_3, 86.85, 501.95);
-	assert_locked(LOCKED_4, 86.95, 501.95);
-	assert_locked(LOCKED_5, 86.90, 450.75);
+	sf_check_cases(HD_ID, dara2_frames, ELEMENTSOF(dara2_frames));
 	/* with a profile: method standard_impedance, as openScale derives;
 	 * not from the implausible 25.80 Ohm */
-	hv_test_gatt(&f, HD_NAME, "fff4", LOCKED_5, HV_CS_NONE);
-	f.profile = &sf_male44;
-	sf_decode_final(&f, &m, HD_ID);
+	decode_with_profile(LOCKED_5, &m);
 	assert_string_equal(hv_test_method(&m, HV_METRIC_BODY_FAT_PERCENT), "standard_impedance");
-	hv_test_gatt(&f, HD_NAME, "fff4", LOCKED_1, HV_CS_NONE);
-	f.profile = &sf_male44;
-	sf_decode_final(&f, &m, HD_ID);
+	decode_with_profile(LOCKED_1, &m);
 	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_FAT_PERCENT));
-	hv_test_gatt(&f, HD_NAME, "fff4", LIVE, HV_CS_NONE);
-	sf_decode_live(&f, &m, HD_ID);
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 86.70);
-	assert_null(hv_measurement_find(&m, HV_METRIC_IMPEDANCE));
-	/* openScale's tampered frame: a weight byte zeroed, the XOR stale */
-	hv_test_gatt(&f, HD_NAME, "fff4", "cfc4130021aca6ae000070", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, HD_ID);
-	/* another length, another header */
-	hv_test_gatt(&f, HD_NAME, "fff4", "cfc413ed21aca6ae0000", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, HD_ID);
-	hv_test_gatt(&f, HD_NAME, "fff4", "acc413ed21aca6ae0000d3", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, HD_ID);
-	/* no weight */
-	hv_test_gatt(&f, HD_NAME, "fff4", "cf00000000000000000" "0cf", HV_CS_NONE);
-	sf_decode_control(&f, &m, HD_ID);
 }
 
 static void test_dara2_selection(void **state)
 {
 	const struct hv_driver *d = hv_driver_by_id(HD_ID);
 	struct hv_frame f = { 0 };
-	struct hv_measurement m;
 
 	(void)state;
 	f.name = "dara 2.0";
@@ -91,13 +87,6 @@ static void test_dara2_selection(void **state)
 	assert_false(d->claims_device(&f));
 	f.name = "FITTRACK Dara";
 	assert_false(d->claims_device(&f));
-	/* the frame on the shared 0xFFF4 under another name is not ours */
-	hv_test_gatt(&f, "Electronic Scale", "fff4", LOCKED_2, HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	sf_assert_not_driver(&m, HD_ID);
-	hv_test_gatt(&f, NULL, "fff4", LOCKED_2, HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	sf_assert_not_driver(&m, HD_ID);
 }
 
 /* The session: the user set-up in kg, the live stream, the locked frame. */

@@ -16,36 +16,68 @@
 #define RECORD_2 "7302070500f32c000200"
 #define END "f200"
 
+static const struct sf_case hs10_frames[] = {
+	{ "HS10", "fff4", RECORD, HV_CS_NONE, SF_FINAL, true,
+	  SF_READINGS({ HV_METRIC_BODY_WEIGHT, 73.6 }, { HV_METRIC_IMPEDANCE, 4730 }) },
+	/* the end marker is a protocol frame; ten zero bytes are no record */
+	{ "HS10", "fff4", END, HV_CS_NONE, SF_CONTROL },
+	{ "HS10", "fff4", "00000000000000000000", HV_CS_NONE, SF_INVALID },
+	/* month 13; a type nibble other than 0xF; a zero weight */
+	{ "HS10", "fff4", "6d1f0f1e3bf2e07a1200", HV_CS_NONE, SF_INVALID },
+	{ "HS10", "fff4", "671f0f1e3be2e07a1200", HV_CS_NONE, SF_INVALID },
+	{ "HS10", "fff4", "671f0f1e3bf0007a1200", HV_CS_NONE, SF_INVALID },
+	/* a cut record, alone or after a whole one: not joined */
+	{ "HS10", "fff4", "671f0f1e3bf2e0", HV_CS_NONE, SF_INVALID },
+	{ "HS10", "fff4", RECORD "671f0f1e3bf2e0", HV_CS_NONE, SF_INVALID },
+	/* the record on the shared 0xFFF4 under another name is not ours */
+	{ "Chipsea-BLE", "fff4", RECORD, HV_CS_NONE, SF_NOT_OURS },
+};
+
 static void test_hs10_record(void **state)
 {
 	struct hv_frame f;
 	struct hv_measurement m;
 
 	(void)state;
+	sf_check_cases(HS_ID, hs10_frames, ELEMENTSOF(hs10_frames));
 	hv_test_gatt(&f, "HS10", "fff4", RECORD, HV_CS_NONE);
 	f.now = SF_NOW;
 	sf_decode_final(&f, &m, HS_ID);
-	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 73.6);
-	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 4730);
 	sf_assert_device_time(&m, 2023, 7, 31, 15, 30);
 	assert_int_equal(m.device_time.second, 59);
-	/* the end marker is a protocol frame; ten zero bytes are no record */
-	hv_test_gatt(&f, "HS10", "fff4", END, HV_CS_NONE);
+}
+
+/* Several whole records and end markers in one value (openScale cuts them
+ * from its byte stream): one record each. */
+static void test_hs10_joined_records(void **state)
+{
+	const struct hv_driver *d = hv_driver_by_id(HS_ID);
+	struct hv_frame f;
+	struct hv_measurement m;
+
+	(void)state;
+	hv_test_gatt(&f, "HS10", "fff4", RECORD RECORD_2 END, HV_CS_NONE);
+	assert_int_equal(d->records(&f), 3);
+	f.record = 1;
+	sf_decode_final(&f, &m, HS_ID);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 81.2);
+	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 512);
+	f.record = 0;
+	sf_decode_final(&f, &m, HS_ID);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 73.6);
+	f.record = 2;
 	sf_decode_control(&f, &m, HS_ID);
-	hv_test_gatt(&f, "HS10", "fff4", "00000000000000000000", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, HS_ID);
-	/* month 13; a type nibble other than 0xF; a zero weight */
-	hv_test_gatt(&f, "HS10", "fff4", "6d1f0f1e3bf2e07a1200", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, HS_ID);
-	hv_test_gatt(&f, "HS10", "fff4", "671f0f1e3be2e07a1200", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, HS_ID);
-	hv_test_gatt(&f, "HS10", "fff4", "671f0f1e3bf0007a1200", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, HS_ID);
-	/* two records in one value, or a cut one: not split here */
-	hv_test_gatt(&f, "HS10", "fff4", RECORD RECORD, HV_CS_NONE);
-	sf_decode_invalid(&f, &m, HS_ID);
-	hv_test_gatt(&f, "HS10", "fff4", "671f0f1e3bf2e0", HV_CS_NONE);
-	sf_decode_invalid(&f, &m, HS_ID);
+	/* the end marker first, then a new weighing */
+	hv_test_gatt(&f, "HS10", "fff4", END RECORD_2, HV_CS_NONE);
+	assert_int_equal(d->records(&f), 2);
+	f.record = 1;
+	sf_decode_final(&f, &m, HS_ID);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 81.2);
+	/* one unit, or a cut one: one value */
+	hv_test_gatt(&f, "HS10", "fff4", RECORD, HV_CS_NONE);
+	assert_int_equal(d->records(&f), 1);
+	hv_test_gatt(&f, "HS10", "fff4", RECORD "671f", HV_CS_NONE);
+	assert_int_equal(d->records(&f), 1);
 }
 
 /* openScale's selection test: by name, with no or a compatible service. */
@@ -53,7 +85,6 @@ static void test_hs10_selection(void **state)
 {
 	const struct hv_driver *d = hv_driver_by_id(HS_ID);
 	struct hv_frame f = { 0 };
-	struct hv_measurement m;
 
 	(void)state;
 	f.name = "HS10";
@@ -81,10 +112,6 @@ static void test_hs10_selection(void **state)
 	assert_false(d->claims_device(&f));
 	f.service_uuids[0] = hv_uuid16(0xFFF0);
 	assert_true(d->claims_device(&f));
-	/* the record on the shared 0xFFF4 under another name is not ours */
-	hv_test_gatt(&f, "Chipsea-BLE", "fff4", RECORD, HV_CS_NONE);
-	hv_test_decode(&f, &m);
-	sf_assert_not_driver(&m, HS_ID);
 }
 
 /*
@@ -104,7 +131,12 @@ static void test_hs10_session(void **state)
 		{ "fff4", END, HV_CS_NONE },
 		{ "fff4", RECORD_2, HV_CS_NONE },
 	};
-	struct sf_session_run a, b;
+	/* the stored records and the end marker in one value */
+	static const struct sf_value joined[] = {
+		{ "fff4", RECORD RECORD_2 END, HV_CS_NONE },
+		{ "fff4", RECORD_2, HV_CS_NONE },
+	};
+	struct sf_session_run a, b, c;
 
 	(void)state;
 	sf_assert_step_bytes(HS_ID, "request the stored records", "f200");
@@ -120,6 +152,10 @@ static void test_hs10_session(void **state)
 	sf_replay(&b, HS_ID, "HS10", without, 2);
 	sf_assert_session_done(&b);
 	assert_int_equal(a.c.transitions, b.c.transitions + 1);
+	/* joined: the same steps, the clear included */
+	sf_replay(&c, HS_ID, "HS10", joined, 2);
+	sf_assert_session_done(&c);
+	assert_int_equal(c.c.transitions, a.c.transitions);
 }
 
 /* The encoder's records decode back to what was encoded. */
@@ -154,6 +190,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hs10_record),
+		cmocka_unit_test(test_hs10_joined_records),
 		cmocka_unit_test(test_hs10_selection),
 		cmocka_unit_test(test_hs10_session),
 		cmocka_unit_test(test_hs10_encoder_roundtrip),

@@ -15,10 +15,35 @@
 /*
  * openScale RelaxmedicHandler.kt (openScale@f7a733b2) publishes no capture:
  * frames written from its layout (checksum computed), the weight word with
- * high bits set that the 18-bit mask drops.
+ * high bits set that the 18-bit mask drops. The ten impedances are the set
+ * of openScale's Wla25BodyCompositionTest.kt (@ 1acbe48a): 20.0, 300.0,
+ * 320.0, 310.0, 305.0 in fragment 0 from byte 9, 18.0, 300.0, 315.0,
+ * 308.0, 302.0 in fragment 1.
  */
-#define RX_RESULT "051900a3" "80011ad0" "0000" "1388" "0fa0" "0000000000" "00"
+#define RX_RESULT "051900a3" "80011ad0" "00" "00c8" "0bb8" "0c80" "0c1c" "0bea" "00"
+#define RX_RESULT_1 "051901" "00b4" "0bb8" "0c4e" "0c08" "0bcc" "000000000000" "00"
 #define RX_LIVE "060600a2" "01" "00011ad0" "00000000000000000000" "00"
+
+/*
+ * Real live frames: openScale issue #1434 (a Relaxmedic's log of
+ * 2026-07-29, 0xFFB2 notifications as openScale's debug build logged
+ * them). The issue states no values: these are the layout's (the low 18
+ * bits of [5..8], grams), the checksums the scale's own.
+ */
+static const struct sf_case relaxmedic_issue_1434[] = {
+	{ "Relaxmedic", "ffb2", "040700a2032500" "4bc8" "00000000000000000000" "1d", HV_CS_NONE,
+	  SF_LIVE, true, SF_READINGS({ HV_METRIC_BODY_WEIGHT, 19.4 }) },
+	{ "Relaxmedic", "ffb2", "050700a2012500" "1fe0" "00000000000000000000" "07", HV_CS_NONE,
+	  SF_LIVE, true, SF_READINGS({ HV_METRIC_BODY_WEIGHT, 8.16 }) },
+	{ "Relaxmedic", "ffb2", "060700a2012500" "000a" "00000000000000000000" "12", HV_CS_NONE,
+	  SF_LIVE, true, SF_READINGS({ HV_METRIC_BODY_WEIGHT, 0.01 }) },
+};
+
+static void test_relaxmedic_captured_live(void **state)
+{
+	(void)state;
+	sf_check_cases("relaxmedic", relaxmedic_issue_1434, ELEMENTSOF(relaxmedic_issue_1434));
+}
 
 static void test_relaxmedic(void **state)
 {
@@ -32,14 +57,14 @@ static void test_relaxmedic(void **state)
 	hv_test_gatt(&f, "Relaxmedic BS", "ffb3", RX_RESULT, HV_CS_NEW);
 	sf_decode_final(&f, &m, "relaxmedic");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
-	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 500.0);
+	/* the first of the ten, from byte 9 (byte 10 would read 0xC80B) */
+	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 20.0);
 	hv_test_gatt(&f, "relaxmedic", "ffb2", RX_LIVE, HV_CS_NEW);
 	sf_decode_live(&f, &m, "relaxmedic");
 	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.4);
 	/* fragment 1 and a bad checksum */
-	hv_test_gatt(&f, "Relaxmedic", "ffb3", "051901" "0fa00fa00fa00fa00fa00fa00fa00fa0" "00",
-		     HV_CS_NEW);
-	hv_test_decode(&f, &m);
+	hv_test_gatt(&f, "Relaxmedic", "ffb3", RX_RESULT_1, HV_CS_NEW);
+	sf_decode_control(&f, &m, "relaxmedic");
 	assert_int_equal(m.n_readings, 0);
 	hv_test_gatt(&f, "Relaxmedic", "ffb3", RX_RESULT, HV_CS_NEW);
 	f.value[19] = (uint8_t)((f.value[19] + 1) & 0x1F);
@@ -98,6 +123,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_relaxmedic),
+		cmocka_unit_test(test_relaxmedic_captured_live),
 		cmocka_unit_test(test_relaxmedic_profile),
 		cmocka_unit_test(test_relaxmedic_encoder_roundtrip),
 	};
