@@ -746,8 +746,11 @@ static bool claims_device(const struct hv_frame *f)
 #define CHR_SET_USER_INFO "8cc61d7d-66c0-4802-89c3-38c5a163592e"
 
 struct hagrid_state {
-	struct hv_hagrid_reassembly rx;
+	struct hv_hagrid_reassembly rx; /* the steps' messages */
 	uint8_t rand_a[HV_HAGRID_SECRET_LEN];
+	/* the weighings assemble() joins for decode(): a reassembly of its
+	 * own, as both see the realtime notifications */
+	struct hv_hagrid_reassembly weighing_rx;
 };
 
 _Static_assert(sizeof(struct hagrid_state) <=
@@ -1077,6 +1080,59 @@ static int on_weighing(struct hv_session *s, const uint8_t *v, size_t len)
 						       HV_VALUE_MORE;
 }
 
+/*
+ * The runner's side of decode() (hv_conversation.assemble): a realtime or
+ * history message is joined from its notifications, opened with the work
+ * key this session sent when it is encrypted, and handed on as the plain
+ * (0xBD) frames decode() reads. The other characteristics' values, and
+ * what is no WSP frame, go on as they came.
+ */
+static int assemble(struct hv_session *s, const struct hv_uuid *chr,
+		    const uint8_t *v, size_t len, uint8_t *out, size_t size,
+		    size_t *ret_len)
+{
+	uint8_t msg[HV_HAGRID_MESSAGE_MAX], plain[HV_HAGRID_MESSAGE_MAX];
+	uint8_t root[HV_HAGRID_SECRET_LEN], work[HV_HAGRID_SECRET_LEN];
+	struct hagrid_state st;
+	size_t n, plain_len;
+	bool enc;
+	int r;
+
+	if (!is_uuid(chr, HV_HAGRID_REALTIME) && !is_uuid(chr, HV_HAGRID_HISTORY))
+		goto as_is;
+	state_load(s, &st);
+	r = hv_hagrid_reassemble(&st.weighing_rx, v, len, msg, sizeof(msg), &n,
+				 &enc);
+	state_save(s, &st);
+	if (r == -EBADMSG)
+		goto as_is; /* decode() says what it is */
+	if (r <= 0)
+		return r;
+	if (enc) {
+		r = hv_hagrid_session_keys(s->secrets, s->secrets_len,
+					   s->address, root, work);
+		if (r < 0)
+			return r;
+		r = hv_hagrid_decrypt(work, msg, n, plain, sizeof(plain),
+				      &plain_len);
+		if (r < 0)
+			return -EBADMSG; /* shorter than its IV */
+	} else {
+		memcpy(plain, msg, n);
+		plain_len = n;
+	}
+	r = hv_hagrid_build_frames(HV_HAGRID_NOTIFY_PLAIN, plain, plain_len,
+				   out, size, ret_len);
+	return r < 0 ? r : 1;
+
+as_is:
+	if (len > size)
+		return -ENOSPC;
+	memcpy(out, v, len);
+	*ret_len = len;
+	return 1;
+}
+
 #define SUBSCRIBE(svc, chr, flags_, what_)                                     \
 	{ .op = HV_STEP_SUBSCRIBE, .service = svc, .characteristic = chr,     \
 	  .flags = flags_, .what = what_ }
@@ -1147,6 +1203,7 @@ static const struct hv_step steps[] = {
 static const struct hv_conversation conversation = {
 	.steps = steps,
 	.n_steps = sizeof(steps) / sizeof(steps[0]),
+	.assemble = assemble,
 };
 
 static const char *const models[] = { "HUAWEI Scale 2 Pro", "HUAWEI Scale 3",

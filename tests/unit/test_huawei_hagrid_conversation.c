@@ -253,6 +253,103 @@ static void test_weighing(void **state)
 			 -EINVAL);
 }
 
+/* The runner's join (hv_conversation.assemble): the sealed weighing of
+ * test_weighing comes in three notifications, each seen by assemble() and
+ * then by the waiting step, as the runner hands them on; only the third
+ * gives decode() a value, plain frames that decode without a key. */
+static void test_assemble(void **state)
+{
+	static const char *const weighing[] = {
+		"cd12206465666768696a6b6c6d6e6f707172f568",
+		"cd1221739cfdd8298224e979e001904d11b440f4",
+		"cd0f22ce7f3106e17a3c1dccb0c2bca305",
+	};
+	const struct hv_conversation *conv = hv_driver_by_id(ID)->conversation;
+	const struct hv_step *wait =
+		hv_test_find_step(ID, "wait for a finished weighing", NULL);
+	struct hv_session s = session(true), none = session(false);
+	struct hv_frame f = { .has_characteristic = true,
+			      .now = 1788220800,
+			      .address = ADDRESS };
+	struct hv_uuid other;
+	uint8_t v[HV_HAGRID_FRAME_MAX];
+	struct hv_measurement m;
+	size_t n;
+
+	(void)state;
+	assert_non_null(conv->assemble);
+	assert_int_equal(hv_uuid_parse(HV_HAGRID_REALTIME, &f.characteristic),
+			 0);
+	for (size_t i = 0; i < 3; i++) {
+		n = unhex(weighing[i], v);
+		assert_int_equal(conv->assemble(&s, &f.characteristic, v, n,
+						f.value, sizeof(f.value),
+						&f.value_len),
+				 i == 2);
+		assert_int_equal(wait->on_value(&s, v, n),
+				 i == 2 ? HV_VALUE_DONE : HV_VALUE_MORE);
+	}
+	/* 26 plain bytes: two 0xBD frames */
+	assert_int_equal(f.value_len, 26 + 2 * 5);
+	assert_int_equal(f.value[0], HV_HAGRID_NOTIFY_PLAIN);
+	sf_decode_final(&f, &m, ID);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 86.25, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_HEART_RATE), 97, 1e-9);
+
+	/* Pieces out of order: a continuation without its start is dropped,
+	 * the start begins again. */
+	n = unhex(weighing[1], v);
+	assert_int_equal(conv->assemble(&s, &f.characteristic, v, n, f.value,
+					sizeof(f.value), &f.value_len),
+			 0);
+	for (size_t i = 0; i < 3; i++) {
+		n = unhex(weighing[i], v);
+		assert_int_equal(conv->assemble(&s, &f.characteristic, v, n,
+						f.value, sizeof(f.value),
+						&f.value_len),
+				 i == 2);
+	}
+	/* The same message on the history characteristic is joined too. */
+	assert_int_equal(hv_uuid_parse(HV_HAGRID_HISTORY, &other), 0);
+	for (size_t i = 0; i < 3; i++) {
+		n = unhex(weighing[i], v);
+		assert_int_equal(conv->assemble(&s, &other, v, n, f.value,
+						sizeof(f.value), &f.value_len),
+				 i == 2);
+	}
+
+	/* No secrets in the session: the sealed message cannot be read. */
+	for (size_t i = 0; i < 3; i++) {
+		n = unhex(weighing[i], v);
+		assert_int_equal(conv->assemble(&none, &f.characteristic, v, n,
+						f.value, sizeof(f.value),
+						&f.value_len),
+				 i == 2 ? -ENOKEY : 0);
+	}
+
+	/* Another characteristic's value, and a value that is no WSP frame,
+	 * go on as they came. */
+	assert_int_equal(hv_uuid_parse("2a9d", &other), 0);
+	n = unhex(weighing[1], v);
+	assert_int_equal(conv->assemble(&s, &other, v, n, f.value,
+					sizeof(f.value), &f.value_len),
+			 1);
+	assert_int_equal(f.value_len, n);
+	assert_memory_equal(f.value, v, n);
+	v[0] = 0x00;
+	assert_int_equal(conv->assemble(&s, &f.characteristic, v, 3, f.value,
+					sizeof(f.value), &f.value_len),
+			 1);
+	assert_int_equal(f.value_len, 3);
+	/* No room for the joined frames. */
+	for (size_t i = 0; i < 3; i++) {
+		n = unhex(weighing[i], v);
+		assert_int_equal(conv->assemble(&s, &f.characteristic, v, n,
+						f.value, 20, &f.value_len),
+				 i == 2 ? -ENOSPC : 0);
+	}
+}
+
 /* Selection: openScale's product markers in the name or the advert's
  * data, any case; the other Huawei families and strangers not. */
 static void test_selection(void **state)
@@ -293,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_handshake),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_weighing),
+		cmocka_unit_test(test_assemble),
 		cmocka_unit_test(test_user_information),
 		cmocka_unit_test(test_selection),
 	};
