@@ -156,21 +156,19 @@ static void test_refusals(void **state)
 	assert_int_equal(feed("wait for the work key", &s, nack, 1), -EACCES);
 }
 
-/* The sex byte of the user information sent under a name: the Huawei
- * Scale 3 takes male = 1, the other families male = 0. */
-static int user_sex_byte(const char *name, enum hv_sex sex)
+/* The user information the six frames carry, opened with the work key. */
+static void user_plain(const struct hv_session *sp,
+		       uint8_t plain[HV_HAGRID_USER_INFO_LEN])
 {
 	static const char *const frames[] = {
 		"user frame 1/6", "user frame 2/6", "user frame 3/6",
 		"user frame 4/6", "user frame 5/6", "user frame 6/6",
 	};
-	struct hv_session s = session(true);
-	uint8_t root[16], work[16], msg[128], plain[128], v[32];
+	struct hv_session s = *sp;
+	uint8_t root[16], work[16], msg[128], out[128], v[32];
 	size_t len = 0, n;
 	char hex[64];
 
-	s.name = name;
-	s.profile.sex = sex;
 	for (size_t i = 0; i < ELEMENTSOF(frames); i++) {
 		struct hv_hagrid_frame f;
 		size_t vlen;
@@ -187,12 +185,184 @@ static int user_sex_byte(const char *name, enum hv_sex sex)
 	assert_int_equal(hv_hagrid_session_keys(s.secrets, s.secrets_len,
 						ADDRESS, root, work),
 			 0);
-	assert_int_equal(hv_hagrid_decrypt(work, msg, len, plain, sizeof(plain),
+	assert_int_equal(hv_hagrid_decrypt(work, msg, len, out, sizeof(out),
 					   &n),
 			 0);
 	assert_int_equal(n, HV_HAGRID_USER_INFO_LEN);
+	memcpy(plain, out, n);
+}
+
+/* The sex byte of the user information sent under a name: the Huawei
+ * Scale 3 takes male = 1, the other families male = 0. */
+static int user_sex_byte(const char *name, enum hv_sex sex)
+{
+	struct hv_session s = session(true);
+	uint8_t plain[HV_HAGRID_USER_INFO_LEN];
+
+	s.name = name;
+	s.profile.sex = sex;
+	user_plain(&s, plain);
 	assert_int_equal(plain[63], 44);
 	return plain[62];
+}
+
+/* Feed a message as the scale sends it (plain 0xBD or sealed 0xCD frames
+ * under the session's work key, IV 0x40…) to a step; the last result. */
+static int feed_message(const char *what, struct hv_session *s, bool seal,
+			const uint8_t *msg, size_t len)
+{
+	const struct hv_step *st = hv_test_find_step(ID, what, NULL);
+	uint8_t root[16], work[16], iv[16], sealed[HV_HAGRID_MESSAGE_MAX];
+	uint8_t frames[HV_HAGRID_MESSAGE_MAX + 5 * HV_HAGRID_FRAMES_MAX];
+	size_t n, at = 0;
+	int r = -1;
+
+	if (seal) {
+		for (unsigned i = 0; i < 16; i++)
+			iv[i] = (uint8_t)(0x40 + i);
+		assert_int_equal(hv_hagrid_session_keys(s->secrets,
+							s->secrets_len, ADDRESS,
+							root, work),
+				 0);
+		assert_int_equal(hv_hagrid_encrypt(work, iv, msg, len, sealed,
+						   sizeof(sealed), &len),
+				 0);
+		msg = sealed;
+	}
+	assert_int_equal(hv_hagrid_build_frames(seal ? HV_HAGRID_NOTIFY_ENCRYPTED :
+						       HV_HAGRID_NOTIFY_PLAIN,
+						msg, len, frames, sizeof(frames),
+						&n),
+			 0);
+	while (at < n) {
+		if (at)
+			assert_int_equal(r, HV_VALUE_MORE);
+		r = st->on_value(s, frames + at, frames[at + 1] + 2u);
+		at += frames[at + 1] + 2u;
+	}
+	return r;
+}
+
+static size_t step_at(const char *what)
+{
+	const struct hv_conversation *conv = hv_driver_by_id(ID)->conversation;
+
+	return (size_t)(hv_test_find_step(ID, what, NULL) - conv->steps);
+}
+
+/* openScale's manager info (HuaweiHagridWspLib.kt parseManagerInfo): the
+ * account id in its first 30 bytes becomes the huid of the user
+ * information; without one the address's stand-in stays. */
+static void test_manager_info(void **state)
+{
+	uint8_t info[70] = { 0 }, plain[HV_HAGRID_USER_INFO_LEN];
+	struct hv_session s = session(true);
+
+	(void)state;
+	user_plain(&s, plain);
+	assert_memory_equal(plain, "homevitals:381EC76608D3\0", 24);
+
+	/* 30 bytes or fewer: not a manager info, the step waits on */
+	assert_int_equal(feed_message("wait for the manager info", &s, false,
+				      info, 30),
+			 HV_VALUE_MORE);
+	memcpy(info, "7001234567 ", 11); /* a blank at its end goes */
+	memcpy(info + 30, "device-42", 9);
+	assert_int_equal(feed_message("wait for the manager info", &s, true,
+				      info, sizeof(info)),
+			 HV_VALUE_DONE);
+	user_plain(&s, plain);
+	assert_memory_equal(plain, "7001234567\0", 11);
+
+	/* Not printable: "hex:" and its digits, cut at 30 bytes. */
+	memset(info, 0, sizeof(info));
+	memcpy(info, "\x01\xfe\x10", 3);
+	assert_int_equal(feed_message("wait for the manager info", &s, false,
+				      info, sizeof(info)),
+			 HV_VALUE_DONE);
+	user_plain(&s, plain);
+	assert_memory_equal(plain, "hex:01fe10000000000000000000000000", 30);
+
+	/* Empty: no account, the stand-in again. */
+	assert_int_equal(feed_message("wait for the manager info", &s, false,
+				      info, 0),
+			 HV_VALUE_DONE);
+	user_plain(&s, plain);
+	assert_memory_equal(plain, "homevitals:381EC76608D3\0", 24);
+}
+
+/* openScale's history read (HuaweiHagridWspHandler.kt
+ * handleHistoryWeightPayload): a record not the last asks for the next
+ * (0x00), the last, a payload that is no record, or the 64th record ends
+ * the read; a read that cannot begin or go on ends the conversation well. */
+static void test_history(void **state)
+{
+	const struct hv_conversation *conv = hv_driver_by_id(ID)->conversation;
+	static const char *const history_steps[] = {
+		"read the history", "wait for a history record",
+		"ask for the next history record",
+		"wait for the next history record",
+	};
+	struct hv_session s = session(true);
+	uint8_t rec[40] = { 0 };
+	char hex[64];
+
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(history_steps); i++) {
+		const struct hv_step *st =
+			hv_test_find_step(ID, history_steps[i], NULL);
+
+		assert_true(st->on_fail > 0);
+		assert_int_equal(conv->steps[st->on_fail].op, HV_STEP_END);
+	}
+	hv_test_assert_payload(ID, "read the history", &s, "db0300c140");
+	assert_int_equal(hv_test_payload(ID, "ask for the next history record",
+					 &s, hex, sizeof(hex)),
+			 0);
+	/* CRC-16/CCITT over db 04 00 00 (00 00), computed apart */
+	assert_string_equal(hex, "db04000010ee");
+
+	/* 80.50 kg, 2026-03-14 07:05:09, suspected 1, complete 1: more */
+	hv_put_le16(rec, 8050);
+	hv_put_le16(rec + 4, 2026);
+	rec[6] = 3;
+	rec[7] = 14;
+	rec[8] = 7;
+	rec[9] = 5;
+	rec[10] = 9;
+	rec[38] = 1;
+	rec[39] = 1;
+	assert_int_equal(feed_message("wait for a history record", &s, true,
+				      rec, sizeof(rec)),
+			 HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, step_at("ask for the next history"));
+	/* the same from the second wait, plain, 28-byte form */
+	assert_int_equal(feed_message("wait for the next history record", &s,
+				      false, rec, 28),
+			 HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, step_at("ask for the next history"));
+	rec[39] = 0; /* the last */
+	assert_int_equal(feed_message("wait for the next history record", &s,
+				      true, rec, sizeof(rec)),
+			 HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, step_at("done"));
+	/* no record: the read is over */
+	assert_int_equal(feed_message("wait for a history record", &s, false,
+				      rec, 0),
+			 HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, step_at("done"));
+
+	/* 64 records at most in one connection */
+	s = session(true);
+	rec[39] = 1;
+	for (unsigned i = 1; i <= 64; i++) {
+		assert_int_equal(feed_message("wait for the next history record",
+					      &s, false, rec, sizeof(rec)),
+				 HV_VALUE_GOTO);
+		assert_int_equal(s.next_step,
+				 step_at(i < 64 ? "ask for the next history" :
+						  "done"));
+	}
 }
 
 static void test_user_information(void **state)
@@ -391,6 +561,8 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_weighing),
 		cmocka_unit_test(test_assemble),
+		cmocka_unit_test(test_manager_info),
+		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_user_information),
 		cmocka_unit_test(test_selection),
 	};
