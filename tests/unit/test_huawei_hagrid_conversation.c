@@ -336,11 +336,14 @@ static void test_history(void **state)
 				      rec, sizeof(rec)),
 			 HV_VALUE_GOTO);
 	assert_int_equal(s.next_step, step_at("ask for the next history"));
-	/* the same from the second wait, plain, 28-byte form */
+	/* the same from the second wait, plain, 28-byte form (the flags
+	 * right after the 26 bytes) */
+	rec[26] = rec[27] = 1;
 	assert_int_equal(feed_message("wait for the next history record", &s,
 				      false, rec, 28),
 			 HV_VALUE_GOTO);
 	assert_int_equal(s.next_step, step_at("ask for the next history"));
+	rec[26] = rec[27] = 0;
 	rec[39] = 0; /* the last */
 	assert_int_equal(feed_message("wait for the next history record", &s,
 				      true, rec, sizeof(rec)),
