@@ -1603,6 +1603,18 @@ static void session_after(struct hv_bluez *b)
 		session_start_next(b);
 }
 
+/* The step whose failure ended the conversation, to say where it failed
+ * (the scale refused the token, …); NULL when something else ended it. */
+static const char *session_failed_step(const struct bz_session *ss, int result)
+{
+	const struct hv_conv *c = &ss->conv;
+
+	if (!c->conv || !c->finished || c->result != result ||
+	    c->index >= c->conv->n_steps)
+		return NULL;
+	return c->conv->steps[c->index].what;
+}
+
 static void session_end(struct bz_session *ss, int result)
 {
 	struct hv_bluez *b = ss->b;
@@ -1610,7 +1622,11 @@ static void session_end(struct bz_session *ss, int result)
 	if (b->session != ss)
 		return;
 	b->session = NULL;
-	if (result < 0)
+	if (result < 0 && session_failed_step(ss, result))
+		log_warning_errno(result, "GATT session with %s (%s) failed at \"%s\": %m",
+				  ss->peer->address, ss->driver->id,
+				  session_failed_step(ss, result));
+	else if (result < 0)
 		log_warning_errno(result, "GATT session with %s (%s) failed: %m",
 				  ss->peer->address, ss->driver->id);
 	else
