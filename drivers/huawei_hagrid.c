@@ -465,9 +465,10 @@ void hv_hagrid_user_info(const struct hv_hagrid_user *u,
 /*
  * decode() takes a GATT value of the realtime or history characteristic
  * holding the notification frames of one message back to back (one frame,
- * or all of them as the session joined them). An encrypted message needs
- * frame->key, the session's work key. A message not yet whole is claimed
- * without a reading.
+ * or all of them as the session joined them). In a session the
+ * conversation's assemble() hands it the message joined and opened, as
+ * plain frames; a sealed message (a capture) needs frame->key, the work
+ * key. A message not yet whole is claimed without a reading.
  *
  * A realtime weighing is final once it carries a body-fat percentage or a
  * heart rate: the scale fills those only when it has finished (openScale
@@ -724,9 +725,11 @@ static bool claims_device(const struct hv_frame *f)
  * request-auth characteristic); the scale's challenge randA (16 bytes);
  * write randB and the app's token; the scale's token checked; write the
  * work key under the root key; its acknowledgement (0x00); set the clock;
- * start the realtime flow (an empty frame on the realtime characteristic)
- * and wait for a finished weighing. Every message goes in WSP frames, one
- * write step per frame.
+ * the manager info; the user information; start the realtime flow (an
+ * empty frame on the realtime characteristic) and wait for a finished
+ * weighing; read the history (handleManagerInfoPayload,
+ * handleHistoryWeightPayload). Every message goes in WSP frames, one write
+ * step per frame.
  *
  * From the session: randB = random[0..15], the work-key IV random[16..31];
  * CAK, C1, C2 = secrets (48 bytes; none: the conversation stops at the
@@ -1116,7 +1119,9 @@ static int on_manager_info(struct hv_session *s, const uint8_t *v, size_t len)
 		memcpy(st.huid, plain, text);
 	} else if (text) {
 		memcpy(st.huid, "hex:", 4);
-		for (size_t i = 0; 4 + 2 * i + 1 < MANAGER_HUID_LEN; i++) {
+		/* the digits of the text's bytes, cut where the huid ends */
+		for (size_t i = 0; i < text && 4 + 2 * i + 1 < MANAGER_HUID_LEN;
+		     i++) {
 			st.huid[4 + 2 * i] = "0123456789abcdef"[plain[i] >> 4];
 			st.huid[4 + 2 * i + 1] = "0123456789abcdef"[plain[i] & 0xF];
 		}
@@ -1172,22 +1177,13 @@ static int pl_history_next(const struct hv_session *s, uint8_t *buf,
 static int on_weighing(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	uint8_t msg[HV_HAGRID_MESSAGE_MAX], plain[HV_HAGRID_MESSAGE_MAX];
-	uint8_t root[HV_HAGRID_SECRET_LEN], work[HV_HAGRID_SECRET_LEN];
 	struct hv_hagrid_weight w;
-	size_t n, plain_len = 0;
+	size_t n, plain_len;
 	bool enc;
 
-	if (!receive(s, v, len, msg, &n, &enc))
+	if (!receive(s, v, len, msg, &n, &enc) ||
+	    open_message(s, msg, n, enc, plain, &plain_len) < 0)
 		return HV_VALUE_MORE;
-	if (!enc) {
-		memcpy(plain, msg, n);
-		plain_len = n;
-	} else if (hv_hagrid_session_keys(s->secrets, s->secrets_len,
-					  s->address, root, work) < 0 ||
-		   hv_hagrid_decrypt(work, msg, n, plain, sizeof(plain),
-				     &plain_len) < 0) {
-		return HV_VALUE_MORE;
-	}
 	if (hv_hagrid_parse_realtime(plain, plain_len, &w) < 0 ||
 	    w.weight_kg <= 0)
 		return HV_VALUE_MORE;

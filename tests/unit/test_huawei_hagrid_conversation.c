@@ -282,14 +282,22 @@ static void test_manager_info(void **state)
 	user_plain(&s, plain);
 	assert_memory_equal(plain, "7001234567\0", 11);
 
-	/* Not printable: "hex:" and its digits, cut at 30 bytes. */
+	/* Not printable: "hex:" and the digits of its bytes. */
 	memset(info, 0, sizeof(info));
 	memcpy(info, "\x01\xfe\x10", 3);
 	assert_int_equal(feed_message("wait for the manager info", &s, false,
 				      info, sizeof(info)),
 			 HV_VALUE_DONE);
 	user_plain(&s, plain);
-	assert_memory_equal(plain, "hex:01fe10000000000000000000000000", 30);
+	assert_memory_equal(plain, "hex:01fe10\0", 11);
+	/* cut where the huid's 30 bytes end */
+	memset(info, 0xfe, 30);
+	assert_int_equal(feed_message("wait for the manager info", &s, false,
+				      info, sizeof(info)),
+			 HV_VALUE_DONE);
+	user_plain(&s, plain);
+	assert_memory_equal(plain, "hex:fefefefefefefefefefefefefefe", 30);
+	assert_int_equal(plain[30], 'u'); /* the uid follows */
 
 	/* Empty: no account, the stand-in again. */
 	assert_int_equal(feed_message("wait for the manager info", &s, false,
