@@ -18,6 +18,7 @@ e2e_init "e2e huawei hagrid"
 SCALE3=E8:A3:4F:12:00:01
 HONOR=E8:A3:4F:12:00:02
 vdev_has() { grep -q -- "$1" "$tmp/vdev.out"; }
+first_log_line() { grep -n -m1 -E -- "$1" "$tmp/homevitalsd.log" | cut -d: -f1; }
 
 e2e_bus || { not_ok "private bus"; exit 1; }
 e2e_broker_start || { not_ok "broker"; exit 1; }
@@ -50,6 +51,9 @@ e2e_check "  the history read: its two records, the second marked the last" \
 	e2e_wait 20 vdev_has "scale3 history: record 2 of 2"
 e2e_check "  session done" \
 	e2e_wait 20 grep -q "GATT session with $SCALE3 (huawei_hagrid) done" "$tmp/homevitalsd.log"
+check "  the weighing stored from the realtime flow, before the history is read" eval \
+	'[ "$(first_log_line "Stored measurement .* from $SCALE3")" -lt \
+	   "$(first_log_line "$SCALE3 step [0-9]+: read the history")" ]'
 check "  no record asked for past the last" eval '! vdev_has "scale3 history: no more records"'
 e2e_check "Honor: the token made with other secrets is refused" \
 	e2e_wait 40 vdev_has "honor token refused"
