@@ -873,8 +873,8 @@ static int work_key_frame(const struct hv_session *s, unsigned index,
 /*
  * The user information (openScale buildUserInfo): huid the account id of
  * the scale's manager info, else "homevitals:" and the address's 12 digits
- * (openScale's own stand-in when the account's is not read), uid "u:" and the user slot (1 when none) as 8 hex digits,
- * the sex (the Huawei Scale 3 takes male = 1, the others male = 0, as
+ * (openScale's own stand-in when the account's is not read), uid "u:" and
+ * the user slot (1 when none) as 8 hex digits, the sex (the Huawei Scale 3 takes male = 1, the others male = 0, as
  * openScale found), age, height cm, no weight. Sealed under the work key
  * with the IV HMAC-SHA256(work key, session.random), first 16 bytes: new
  * each session. Six frames; none without a complete profile.
@@ -1203,7 +1203,6 @@ static int assemble(struct hv_session *s, const struct hv_uuid *chr,
 		    size_t *ret_len)
 {
 	uint8_t msg[HV_HAGRID_MESSAGE_MAX], plain[HV_HAGRID_MESSAGE_MAX];
-	uint8_t root[HV_HAGRID_SECRET_LEN], work[HV_HAGRID_SECRET_LEN];
 	struct hagrid_state st;
 	size_t n, plain_len;
 	bool enc;
@@ -1219,19 +1218,9 @@ static int assemble(struct hv_session *s, const struct hv_uuid *chr,
 		goto as_is; /* decode() says what it is */
 	if (r <= 0 || n == 0)
 		return r < 0 ? r : 0; /* an empty message: no weighing */
-	if (enc) {
-		r = hv_hagrid_session_keys(s->secrets, s->secrets_len,
-					   s->address, root, work);
-		if (r < 0)
-			return r;
-		r = hv_hagrid_decrypt(work, msg, n, plain, sizeof(plain),
-				      &plain_len);
-		if (r < 0)
-			return -EBADMSG; /* shorter than its IV */
-	} else {
-		memcpy(plain, msg, n);
-		plain_len = n;
-	}
+	r = open_message(s, msg, n, enc, plain, &plain_len);
+	if (r < 0)
+		return r == -EINVAL ? -EBADMSG : r; /* shorter than its IV */
 	r = hv_hagrid_build_frames(HV_HAGRID_NOTIFY_PLAIN, plain, plain_len,
 				   out, size, ret_len);
 	return r < 0 ? r : 1;

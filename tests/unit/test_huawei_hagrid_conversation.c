@@ -528,6 +528,21 @@ static void test_assemble(void **state)
 					sizeof(f.value), &f.value_len),
 			 1);
 	assert_int_equal(f.value_len, 3);
+	/* A sealed message shorter than its IV cannot be opened. */
+	assert_int_equal(hv_hagrid_build_frames(HV_HAGRID_NOTIFY_ENCRYPTED,
+						(const uint8_t[]){ 1, 2, 3, 4, 5 },
+						5, v, sizeof(v), &n),
+			 0);
+	assert_int_equal(conv->assemble(&s, &f.characteristic, v, n, f.value,
+					sizeof(f.value), &f.value_len),
+			 -EBADMSG);
+	/* An empty message (no record) hands nothing on. */
+	assert_int_equal(hv_hagrid_build_frames(HV_HAGRID_NOTIFY_PLAIN, NULL, 0,
+						v, sizeof(v), &n),
+			 0);
+	assert_int_equal(conv->assemble(&s, &f.characteristic, v, n, f.value,
+					sizeof(f.value), &f.value_len),
+			 0);
 	/* No room for the joined frames. */
 	assert_int_equal(assemble_weighing(&s, &f.characteristic, &f, 20),
 			 -ENOSPC);
