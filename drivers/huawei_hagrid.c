@@ -1196,7 +1196,10 @@ static int on_weighing(struct hv_session *s, const uint8_t *v, size_t len)
  * history message is joined from its notifications, opened with the work
  * key this session sent when it is encrypted, and handed on as the plain
  * (0xBD) frames decode() reads. The other characteristics' values, and
- * what is no WSP frame, go on as they came.
+ * what is no WSP frame, go on as they came. Realtime weighings go on from a
+ * Huawei Scale 3 only: openScale stores the other families' weighings from
+ * their history alone (handleRealtimePayload), which this conversation
+ * reads after the weighing.
  */
 static int assemble(struct hv_session *s, const struct hv_uuid *chr,
 		    const uint8_t *v, size_t len, uint8_t *out, size_t size,
@@ -1218,6 +1221,8 @@ static int assemble(struct hv_session *s, const struct hv_uuid *chr,
 		goto as_is; /* decode() says what it is */
 	if (r <= 0 || n == 0)
 		return r < 0 ? r : 0; /* an empty message: no weighing */
+	if (is_uuid(chr, HV_HAGRID_REALTIME) && !is_scale_3(s->name))
+		return 0;
 	r = open_message(s, msg, n, enc, plain, &plain_len);
 	if (r < 0)
 		return r == -EINVAL ? -EBADMSG : r; /* shorter than its IV */

@@ -509,6 +509,21 @@ static void test_assemble(void **state)
 	assert_int_equal(hv_uuid_parse(HV_HAGRID_HISTORY, &other), 0);
 	assert_int_equal(assemble_weighing(&s, &other, &f, sizeof(f.value)), 1);
 
+	/* The other families' realtime weighings are not stored (openScale
+	 * takes theirs from the history): nothing handed on; their history
+	 * is. */
+	s.name = "HUAWEI Scale 3 Pro";
+	assert_int_equal(assemble_weighing(&s, &f.characteristic, &f,
+					   sizeof(f.value)),
+			 0);
+	s.name = NULL;
+	assert_int_equal(assemble_weighing(&s, &f.characteristic, &f,
+					   sizeof(f.value)),
+			 0);
+	s.name = "HONOR Scale 2";
+	assert_int_equal(assemble_weighing(&s, &other, &f, sizeof(f.value)), 1);
+	s.name = "HUAWEI Scale 3";
+
 	/* No secrets in the session: the sealed message cannot be read. */
 	assert_int_equal(assemble_weighing(&none, &f.characteristic, &f,
 					   sizeof(f.value)),
