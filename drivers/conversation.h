@@ -11,7 +11,9 @@
  *  - every value notified or indicated on a subscribed characteristic is
  *    decoded with the driver's decode() (frame.characteristic set, session
  *    profile and clock given) and measurements with status OK and final are
- *    handed to the pipeline, whatever step is running;
+ *    handed to the pipeline, whatever step is running; a conversation with
+ *    assemble() has each value pass through it first, and decode() sees
+ *    only what it hands on;
  *  - a step's on_value() sees the notifications of its characteristic (or,
  *    for READ, the value read) and updates the session (user index granted,
  *    record count …);
@@ -25,6 +27,7 @@
 #include <stdint.h>
 
 #include "drivers/measurement.h"
+#include "drivers/uuid.h"
 
 enum hv_step_op {
 	HV_STEP_SUBSCRIBE, /* StartNotify (notify or indicate) */
@@ -88,7 +91,7 @@ struct hv_session {
 	uint8_t secrets_len;
 	/* Scratch for state larger than `scratch` (a message reassembled
 	 * from several notifications, a challenge kept between steps). */
-	uint8_t scratch_bytes[320];
+	uint8_t scratch_bytes[640];
 };
 
 enum hv_value_result {
@@ -114,8 +117,23 @@ struct hv_step {
 	const char *what; /* short description for logs and capture files */
 };
 
+/*
+ * A device that splits one message over several notifications and seals it
+ * under a key of this connection (Huawei Hagrid): the runner passes every
+ * value notified or read through assemble() before decode() sees it (the
+ * steps' on_value() still see each value as it came). Returns 1 with the
+ * value to decode in out (*ret_len), 0 when there is nothing to decode yet
+ * (a piece kept in the session), or -errno when the value cannot be read
+ * (-ENOKEY: no key in the session); the runner then hands nothing on.
+ */
+typedef int (*hv_assemble_fn)(struct hv_session *s,
+			      const struct hv_uuid *characteristic,
+			      const uint8_t *value, size_t len, uint8_t *out,
+			      size_t size, size_t *ret_len);
+
 struct hv_conversation {
 	const struct hv_step *steps;
 	size_t n_steps;
 	bool needs_bonding; /* pair (Just Works or passkey) before the steps */
+	hv_assemble_fn assemble; /* NULL: each value decoded as it comes */
 };

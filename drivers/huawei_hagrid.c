@@ -465,9 +465,10 @@ void hv_hagrid_user_info(const struct hv_hagrid_user *u,
 /*
  * decode() takes a GATT value of the realtime or history characteristic
  * holding the notification frames of one message back to back (one frame,
- * or all of them as the session joined them). An encrypted message needs
- * frame->key, the session's work key. A message not yet whole is claimed
- * without a reading.
+ * or all of them as the session joined them). In a session the
+ * conversation's assemble() hands it the message joined and opened, as
+ * plain frames; a sealed message (a capture) needs frame->key, the work
+ * key. A message not yet whole is claimed without a reading.
  *
  * A realtime weighing is final once it carries a body-fat percentage or a
  * heart rate: the scale fills those only when it has finished (openScale
@@ -724,9 +725,11 @@ static bool claims_device(const struct hv_frame *f)
  * request-auth characteristic); the scale's challenge randA (16 bytes);
  * write randB and the app's token; the scale's token checked; write the
  * work key under the root key; its acknowledgement (0x00); set the clock;
- * start the realtime flow (an empty frame on the realtime characteristic)
- * and wait for a finished weighing. Every message goes in WSP frames, one
- * write step per frame.
+ * the manager info; the user information; start the realtime flow (an
+ * empty frame on the realtime characteristic) and wait for a finished
+ * weighing; read the history (handleManagerInfoPayload,
+ * handleHistoryWeightPayload). Every message goes in WSP frames, one write
+ * step per frame.
  *
  * From the session: randB = random[0..15], the work-key IV random[16..31];
  * CAK, C1, C2 = secrets (48 bytes; none: the conversation stops at the
@@ -744,10 +747,19 @@ static bool claims_device(const struct hv_frame *f)
 #define CHR_SEND_WORK_KEY "a3d330f8-b84f-4f48-a78c-f8d1e33b597a"
 #define CHR_CURRENT_TIME "2a2b"
 #define CHR_SET_USER_INFO "8cc61d7d-66c0-4802-89c3-38c5a163592e"
+#define CHR_GET_MANAGER_INFO "4338c65e-ed8e-4085-bbea-a25e33ca6b54"
+#define MANAGER_HUID_LEN 30 /* openScale MANAGER_HUID_BYTES */
+#define HISTORY_RECORDS_MAX 64 /* openScale MAX_HISTORY_RECORDS */
 
 struct hagrid_state {
-	struct hv_hagrid_reassembly rx;
+	struct hv_hagrid_reassembly rx; /* the steps' messages */
 	uint8_t rand_a[HV_HAGRID_SECRET_LEN];
+	/* the weighings assemble() joins for decode(): a reassembly of its
+	 * own, as both see the realtime notifications */
+	struct hv_hagrid_reassembly weighing_rx;
+	/* the account id the scale's manager info named; "" none */
+	char huid[MANAGER_HUID_LEN + 1];
+	uint8_t history_records; /* read on this connection */
 };
 
 _Static_assert(sizeof(struct hagrid_state) <=
@@ -859,10 +871,10 @@ static int work_key_frame(const struct hv_session *s, unsigned index,
 
 
 /*
- * The user information (openScale buildUserInfo): huid "homevitals:" and
- * the address's 12 digits (openScale's own stand-in when the account's is
- * not read), uid "u:" and the user slot (1 when none) as 8 hex digits,
- * the sex (the Huawei Scale 3 takes male = 1, the others male = 0, as
+ * The user information (openScale buildUserInfo): huid the account id of
+ * the scale's manager info, else "homevitals:" and the address's 12 digits
+ * (openScale's own stand-in when the account's is not read), uid "u:" and
+ * the user slot (1 when none) as 8 hex digits, the sex (the Huawei Scale 3 takes male = 1, the others male = 0, as
  * openScale found), age, height cm, no weight. Sealed under the work key
  * with the IV HMAC-SHA256(work key, session.random), first 16 bytes: new
  * each session. Six frames; none without a complete profile.
@@ -889,6 +901,7 @@ static int user_info_message(const struct hv_session *s, uint8_t *msg,
 	uint8_t c3[HV_HAGRID_SECRET_LEN];
 	char huid[32], uid[16];
 	struct hv_hagrid_user u = { .huid = huid, .uid = uid };
+	struct hagrid_state st;
 	bool male = s->profile.sex == HV_SEX_MALE;
 	double cm = s->profile.height_m * 100 + 0.5;
 	int r;
@@ -902,9 +915,14 @@ static int user_info_message(const struct hv_session *s, uint8_t *msg,
 		return r;
 	if (hv_hagrid_c3_from_address(s->address, c3) < 0)
 		return -EINVAL;
-	memcpy(huid, "homevitals:", 11);
-	memcpy(huid + 11, c3, 12);
-	huid[23] = '\0';
+	state_load(s, &st);
+	if (st.huid[0]) {
+		memcpy(huid, st.huid, sizeof(st.huid));
+	} else {
+		memcpy(huid, "homevitals:", 11);
+		memcpy(huid + 11, c3, 12);
+		huid[23] = '\0';
+	}
 	uid[0] = 'u';
 	uid[1] = ':';
 	for (unsigned i = 0, slot = s->user_index > 0 ? (unsigned)s->user_index : 1;
@@ -1049,33 +1067,180 @@ static int on_work_key_ack(struct hv_session *s, const uint8_t *v, size_t len)
 	return n >= 1 && msg[0] == 0x00 ? HV_VALUE_DONE : -EACCES;
 }
 
+/* A step's whole message, opened with the work key when it is sealed:
+ * 0, -errno when it cannot be opened. */
+static int open_message(const struct hv_session *s, const uint8_t *msg,
+			size_t n, bool enc, uint8_t *plain, size_t *ret_len)
+{
+	uint8_t root[HV_HAGRID_SECRET_LEN], work[HV_HAGRID_SECRET_LEN];
+	int r;
+
+	if (!enc) {
+		memcpy(plain, msg, n);
+		*ret_len = n;
+		return 0;
+	}
+	r = hv_hagrid_session_keys(s->secrets, s->secrets_len, s->address,
+				   root, work);
+	if (r < 0)
+		return r;
+	return hv_hagrid_decrypt(work, msg, n, plain, HV_HAGRID_MESSAGE_MAX,
+				 ret_len);
+}
+
+/*
+ * The manager info (openScale parseManagerInfo): the account id (huid) in
+ * the first 30 bytes, text up to a NUL without trailing blanks, then a
+ * device id; empty: no account. openScale takes text that is not
+ * printable ASCII as "hex:" and its hex digits. A shorter answer is not
+ * one: the step waits on, until its time-out.
+ */
+static int on_manager_info(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	uint8_t msg[HV_HAGRID_MESSAGE_MAX], plain[HV_HAGRID_MESSAGE_MAX];
+	struct hagrid_state st;
+	size_t n, plain_len, text = 0;
+	bool enc, printable = true;
+
+	if (!receive(s, v, len, msg, &n, &enc) ||
+	    open_message(s, msg, n, enc, plain, &plain_len) < 0)
+		return HV_VALUE_MORE;
+	if (plain_len > 0 && plain_len <= MANAGER_HUID_LEN)
+		return HV_VALUE_MORE;
+	state_load(s, &st);
+	memset(st.huid, 0, sizeof(st.huid));
+	while (plain_len && text < MANAGER_HUID_LEN && plain[text])
+		text++;
+	while (text && plain[text - 1] == ' ')
+		text--;
+	for (size_t i = 0; i < text; i++)
+		printable = printable && plain[i] >= 0x20 && plain[i] <= 0x7E;
+	if (printable) {
+		memcpy(st.huid, plain, text);
+	} else if (text) {
+		memcpy(st.huid, "hex:", 4);
+		/* the digits of the text's bytes, cut where the huid ends */
+		for (size_t i = 0; i < text && 4 + 2 * i + 1 < MANAGER_HUID_LEN;
+		     i++) {
+			st.huid[4 + 2 * i] = "0123456789abcdef"[plain[i] >> 4];
+			st.huid[4 + 2 * i + 1] = "0123456789abcdef"[plain[i] & 0xF];
+		}
+	}
+	state_save(s, &st);
+	return HV_VALUE_DONE;
+}
+
+static int history_next_step(void);
+static int history_end_step(void);
+
+/*
+ * The history (openScale handleHistoryWeightPayload): each record the
+ * scale sends is answered with 0x00 for the next, until one says it is the
+ * last (complete flag 0), a payload that is no record ends the read, and
+ * at most 64 records. decode() stores them from the same notifications.
+ */
+static int on_history(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	uint8_t msg[HV_HAGRID_MESSAGE_MAX], plain[HV_HAGRID_MESSAGE_MAX];
+	struct hv_hagrid_weight w;
+	struct hagrid_state st;
+	size_t n, plain_len;
+	bool enc;
+
+	if (!receive(s, v, len, msg, &n, &enc))
+		return HV_VALUE_MORE;
+	state_load(s, &st);
+	s->next_step = history_end_step();
+	if (open_message(s, msg, n, enc, plain, &plain_len) < 0 ||
+	    hv_hagrid_parse_history(plain, plain_len, &w) < 0 ||
+	    w.weight_kg <= 0)
+		return HV_VALUE_GOTO; /* finished, or not a record */
+	st.history_records++;
+	state_save(s, &st);
+	if (!(w.has_complete_flag && w.history_complete) &&
+	    st.history_records < HISTORY_RECORDS_MAX)
+		s->next_step = history_next_step();
+	return HV_VALUE_GOTO;
+}
+
+static int pl_history_next(const struct hv_session *s, uint8_t *buf,
+			   size_t size, size_t *ret_len)
+{
+	static const uint8_t next = 0x00;
+
+	(void)s;
+	return frame_of(HV_HAGRID_WRITE_PLAIN, &next, 1, 0, buf, size, ret_len);
+}
+
 /* A finished weighing on the realtime characteristic ends the wait; the
  * runner hands the same notifications to decode(). */
 static int on_weighing(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	uint8_t msg[HV_HAGRID_MESSAGE_MAX], plain[HV_HAGRID_MESSAGE_MAX];
-	uint8_t root[HV_HAGRID_SECRET_LEN], work[HV_HAGRID_SECRET_LEN];
 	struct hv_hagrid_weight w;
-	size_t n, plain_len = 0;
+	size_t n, plain_len;
 	bool enc;
 
-	if (!receive(s, v, len, msg, &n, &enc))
+	if (!receive(s, v, len, msg, &n, &enc) ||
+	    open_message(s, msg, n, enc, plain, &plain_len) < 0)
 		return HV_VALUE_MORE;
-	if (!enc) {
-		memcpy(plain, msg, n);
-		plain_len = n;
-	} else if (hv_hagrid_session_keys(s->secrets, s->secrets_len,
-					  s->address, root, work) < 0 ||
-		   hv_hagrid_decrypt(work, msg, n, plain, sizeof(plain),
-				     &plain_len) < 0) {
-		return HV_VALUE_MORE;
-	}
 	if (hv_hagrid_parse_realtime(plain, plain_len, &w) < 0 ||
 	    w.weight_kg <= 0)
 		return HV_VALUE_MORE;
 	return w.fat_percent > 0 || w.heart_rate > 0 ? HV_VALUE_DONE :
 						       HV_VALUE_MORE;
 }
+
+/*
+ * The runner's side of decode() (hv_conversation.assemble): a realtime or
+ * history message is joined from its notifications, opened with the work
+ * key this session sent when it is encrypted, and handed on as the plain
+ * (0xBD) frames decode() reads. The other characteristics' values, and
+ * what is no WSP frame, go on as they came. Realtime weighings go on from a
+ * Huawei Scale 3 only: openScale stores the other families' weighings from
+ * their history alone (handleRealtimePayload), which this conversation
+ * reads after the weighing.
+ */
+static int assemble(struct hv_session *s, const struct hv_uuid *chr,
+		    const uint8_t *v, size_t len, uint8_t *out, size_t size,
+		    size_t *ret_len)
+{
+	uint8_t msg[HV_HAGRID_MESSAGE_MAX], plain[HV_HAGRID_MESSAGE_MAX];
+	struct hagrid_state st;
+	size_t n, plain_len;
+	bool enc;
+	int r;
+
+	if (!is_uuid(chr, HV_HAGRID_REALTIME) && !is_uuid(chr, HV_HAGRID_HISTORY))
+		goto as_is;
+	state_load(s, &st);
+	r = hv_hagrid_reassemble(&st.weighing_rx, v, len, msg, sizeof(msg), &n,
+				 &enc);
+	state_save(s, &st);
+	if (r == -EBADMSG)
+		goto as_is; /* decode() says what it is */
+	if (r <= 0 || n == 0)
+		return r < 0 ? r : 0; /* an empty message: no weighing */
+	if (is_uuid(chr, HV_HAGRID_REALTIME) && !is_scale_3(s->name))
+		return 0;
+	r = open_message(s, msg, n, enc, plain, &plain_len);
+	if (r < 0)
+		return r == -EINVAL ? -EBADMSG : r; /* shorter than its IV */
+	r = hv_hagrid_build_frames(HV_HAGRID_NOTIFY_PLAIN, plain, plain_len,
+				   out, size, ret_len);
+	return r < 0 ? r : 1;
+
+as_is:
+	if (len > size)
+		return -ENOSPC;
+	memcpy(out, v, len);
+	*ret_len = len;
+	return 1;
+}
+
+/* The index of the last step, "done": where a history read that cannot go
+ * on ends (test_huawei_hagrid_conversation checks it). */
+#define STEP_DONE 34
 
 #define SUBSCRIBE(svc, chr, flags_, what_)                                     \
 	{ .op = HV_STEP_SUBSCRIBE, .service = svc, .characteristic = chr,     \
@@ -1093,6 +1258,8 @@ static const struct hv_step steps[] = {
 		  "subscribe to the work-key answers"),
 	SUBSCRIBE(SVC_USER_DATA, CHR_SET_USER_INFO, HV_STEP_OPTIONAL,
 		  "subscribe to the user-information answers"),
+	SUBSCRIBE(SVC_USER_DATA, CHR_GET_MANAGER_INFO, HV_STEP_OPTIONAL,
+		  "subscribe to the manager info"),
 	SUBSCRIBE(SVC_BODY_COMPOSITION, HV_HAGRID_REALTIME, 0,
 		  "subscribe to the realtime weighings"),
 	SUBSCRIBE(SVC_BODY_COMPOSITION, HV_HAGRID_HISTORY, HV_STEP_OPTIONAL,
@@ -1120,6 +1287,14 @@ static const struct hv_step steps[] = {
 	  .what = "wait for the work key's acceptance" },
 	WRITE(SVC_CURRENT_TIME, CHR_CURRENT_TIME, pl_clock, HV_STEP_OPTIONAL,
 	      "set the clock"),
+	/* openScale reads the manager info before the user information and
+	 * waits 2.5 s for it (MANAGER_INFO_TIMEOUT_MS) */
+	WRITE(SVC_USER_DATA, CHR_GET_MANAGER_INFO, pl_empty,
+	      HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL, "ask for the manager info"),
+	{ .op = HV_STEP_WAIT, .service = SVC_USER_DATA,
+	  .characteristic = CHR_GET_MANAGER_INFO, .on_value = on_manager_info,
+	  .timeout_ms = 2500, .flags = HV_STEP_OPTIONAL,
+	  .what = "wait for the manager info" },
 	WRITE(SVC_USER_DATA, CHR_SET_USER_INFO, pl_user0, HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
 	      "user frame 1/6"),
 	WRITE(SVC_USER_DATA, CHR_SET_USER_INFO, pl_user1, HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,
@@ -1140,13 +1315,50 @@ static const struct hv_step steps[] = {
 	      HV_STEP_WITH_RESPONSE, "start the realtime weighing"),
 	{ .op = HV_STEP_WAIT, .service = SVC_BODY_COMPOSITION,
 	  .characteristic = HV_HAGRID_REALTIME, .on_value = on_weighing,
-	  .timeout_ms = 60000, .what = "wait for a finished weighing" },
+	  .timeout_ms = 60000, .flags = HV_STEP_OPTIONAL,
+	  .what = "wait for a finished weighing" },
+	/* openScale reads the history once the weighing is over */
+	{ .op = HV_STEP_WRITE, .service = SVC_BODY_COMPOSITION,
+	  .characteristic = HV_HAGRID_HISTORY, .payload = pl_empty,
+	  .flags = HV_STEP_WITH_RESPONSE, .on_fail = STEP_DONE,
+	  .what = "read the history" },
+	{ .op = HV_STEP_WAIT, .service = SVC_BODY_COMPOSITION,
+	  .characteristic = HV_HAGRID_HISTORY, .on_value = on_history,
+	  .timeout_ms = 5000, .on_fail = STEP_DONE,
+	  .what = "wait for a history record" },
+	{ .op = HV_STEP_WRITE, .service = SVC_BODY_COMPOSITION,
+	  .characteristic = HV_HAGRID_HISTORY, .payload = pl_history_next,
+	  .flags = HV_STEP_WITH_RESPONSE, .on_fail = STEP_DONE,
+	  .what = "ask for the next history record" },
+	{ .op = HV_STEP_WAIT, .service = SVC_BODY_COMPOSITION,
+	  .characteristic = HV_HAGRID_HISTORY, .on_value = on_history,
+	  .timeout_ms = 5000, .on_fail = STEP_DONE,
+	  .what = "wait for the next history record" },
 	{ .op = HV_STEP_END, .what = "done" },
 };
+
+static int step_index(const char *what)
+{
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		if (strcmp(steps[i].what, what) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int history_next_step(void)
+{
+	return step_index("ask for the next history record");
+}
+
+static int history_end_step(void)
+{
+	return STEP_DONE;
+}
 
 static const struct hv_conversation conversation = {
 	.steps = steps,
 	.n_steps = sizeof(steps) / sizeof(steps[0]),
+	.assemble = assemble,
 };
 
 static const char *const models[] = { "HUAWEI Scale 2 Pro", "HUAWEI Scale 3",

@@ -1660,6 +1660,18 @@ static void session_after(struct hv_bluez *b)
 	watchdog_arm(b); /* the device let go may expire */
 }
 
+/* The step whose failure ended the conversation, to say where it failed
+ * (the scale refused the token, …); NULL when something else ended it. */
+static const char *session_failed_step(const struct bz_session *ss, int result)
+{
+	const struct hv_conv *c = &ss->conv;
+
+	if (!c->conv || !c->finished || c->result != result ||
+	    c->index >= c->conv->n_steps)
+		return NULL;
+	return c->conv->steps[c->index].what;
+}
+
 static void session_end(struct bz_session *ss, int result)
 {
 	struct hv_bluez *b = ss->b;
@@ -1667,7 +1679,11 @@ static void session_end(struct bz_session *ss, int result)
 	if (b->session != ss)
 		return;
 	b->session = NULL;
-	if (result < 0)
+	if (result < 0 && session_failed_step(ss, result))
+		log_warning_errno(result, "GATT session with %s (%s) failed at \"%s\": %m",
+				  ss->peer->address, ss->driver->id,
+				  session_failed_step(ss, result));
+	else if (result < 0)
 		log_warning_errno(result, "GATT session with %s (%s) failed: %m",
 				  ss->peer->address, ss->driver->id);
 	else
@@ -1755,6 +1771,31 @@ static void session_stamp_device_clock(struct bz_session *ss)
 	ss->s.device_clock_read_usec = (int64_t)wall;
 }
 
+/* The value the daemon decodes: as it came, or what the conversation's
+ * assemble() made of it (a message joined from its notifications and
+ * opened with the session's key); false when there is nothing yet. */
+static bool session_assemble(struct bz_session *ss, const struct hv_uuid *uuid,
+			     const uint8_t *value, size_t len,
+			     struct hv_frame *frame)
+{
+	const struct hv_conversation *conv = ss->driver->conversation;
+	int r;
+
+	if (!conv || !conv->assemble) {
+		frame->value_len = len < sizeof(frame->value) ? len :
+							     sizeof(frame->value);
+		if (frame->value_len)
+			memcpy(frame->value, value, frame->value_len);
+		return true;
+	}
+	r = conv->assemble(&ss->s, uuid, value, len, frame->value,
+			   sizeof(frame->value), &frame->value_len);
+	if (r < 0)
+		log_warning_errno(r, "A value from %s (%s) cannot be read: %m",
+				  ss->peer->address, ss->driver->id);
+	return r > 0;
+}
+
 /* Hand a value to the daemon as a frame, with the session's driver: it is
  * decoded there, once. The next session resumes after the last sequence
  * number the daemon says it stored, and never past one it failed to store:
@@ -1795,11 +1836,8 @@ static void session_deliver(struct bz_session *ss,
 	frame.has_device_clock = ss->s.has_device_clock;
 	frame.device_clock = ss->s.device_clock;
 	frame.device_clock_read_usec = ss->s.device_clock_read_usec;
-	if (len > sizeof(frame.value))
-		len = sizeof(frame.value);
-	frame.value_len = len;
-	if (len)
-		memcpy(frame.value, value, len);
+	if (!session_assemble(ss, uuid, value, len, &frame))
+		return;
 	seq = b->cb.gatt_value(&frame, ss->driver, b->userdata);
 	if (seq < -1)
 		ss->sequence_held = true;

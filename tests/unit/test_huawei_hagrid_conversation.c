@@ -64,6 +64,14 @@ static int feed(const char *what, struct hv_session *s,
 	return r;
 }
 
+/* A realtime weighing sealed under the work key the conversation sends
+ * (86.25 kg, 97 min-1: test_weighing), in its three notifications. */
+static const char *const sealed_weighing[] = {
+	"cd12206465666768696a6b6c6d6e6f707172f568",
+	"cd1221739cfdd8298224e979e001904d11b440f4",
+	"cd0f22ce7f3106e17a3c1dccb0c2bca305",
+};
+
 static const char *const challenge[] = {
 	"bd1210000102030405060708090a0b0c0d0e5e0f", "bd04110f29dd",
 };
@@ -156,21 +164,19 @@ static void test_refusals(void **state)
 	assert_int_equal(feed("wait for the work key", &s, nack, 1), -EACCES);
 }
 
-/* The sex byte of the user information sent under a name: the Huawei
- * Scale 3 takes male = 1, the other families male = 0. */
-static int user_sex_byte(const char *name, enum hv_sex sex)
+/* The user information the six frames carry, opened with the work key. */
+static void user_plain(const struct hv_session *sp,
+		       uint8_t plain[HV_HAGRID_USER_INFO_LEN])
 {
 	static const char *const frames[] = {
 		"user frame 1/6", "user frame 2/6", "user frame 3/6",
 		"user frame 4/6", "user frame 5/6", "user frame 6/6",
 	};
-	struct hv_session s = session(true);
-	uint8_t root[16], work[16], msg[128], plain[128], v[32];
+	struct hv_session s = *sp;
+	uint8_t root[16], work[16], msg[128], out[128], v[32];
 	size_t len = 0, n;
 	char hex[64];
 
-	s.name = name;
-	s.profile.sex = sex;
 	for (size_t i = 0; i < ELEMENTSOF(frames); i++) {
 		struct hv_hagrid_frame f;
 		size_t vlen;
@@ -187,12 +193,195 @@ static int user_sex_byte(const char *name, enum hv_sex sex)
 	assert_int_equal(hv_hagrid_session_keys(s.secrets, s.secrets_len,
 						ADDRESS, root, work),
 			 0);
-	assert_int_equal(hv_hagrid_decrypt(work, msg, len, plain, sizeof(plain),
+	assert_int_equal(hv_hagrid_decrypt(work, msg, len, out, sizeof(out),
 					   &n),
 			 0);
 	assert_int_equal(n, HV_HAGRID_USER_INFO_LEN);
+	memcpy(plain, out, n);
+}
+
+/* The sex byte of the user information sent under a name: the Huawei
+ * Scale 3 takes male = 1, the other families male = 0. */
+static int user_sex_byte(const char *name, enum hv_sex sex)
+{
+	struct hv_session s = session(true);
+	uint8_t plain[HV_HAGRID_USER_INFO_LEN];
+
+	s.name = name;
+	s.profile.sex = sex;
+	user_plain(&s, plain);
 	assert_int_equal(plain[63], 44);
 	return plain[62];
+}
+
+/* Feed a message as the scale sends it (plain 0xBD or sealed 0xCD frames
+ * under the session's work key, IV 0x40…) to a step; the last result. */
+static int feed_message(const char *what, struct hv_session *s, bool seal,
+			const uint8_t *msg, size_t len)
+{
+	const struct hv_step *st = hv_test_find_step(ID, what, NULL);
+	uint8_t root[16], work[16], iv[16], sealed[HV_HAGRID_MESSAGE_MAX];
+	uint8_t frames[HV_HAGRID_MESSAGE_MAX + 5 * HV_HAGRID_FRAMES_MAX];
+	size_t n, at = 0;
+	int r = -1;
+
+	if (seal) {
+		for (unsigned i = 0; i < 16; i++)
+			iv[i] = (uint8_t)(0x40 + i);
+		assert_int_equal(hv_hagrid_session_keys(s->secrets,
+							s->secrets_len, ADDRESS,
+							root, work),
+				 0);
+		assert_int_equal(hv_hagrid_encrypt(work, iv, msg, len, sealed,
+						   sizeof(sealed), &len),
+				 0);
+		msg = sealed;
+	}
+	assert_int_equal(hv_hagrid_build_frames(seal ? HV_HAGRID_NOTIFY_ENCRYPTED :
+						       HV_HAGRID_NOTIFY_PLAIN,
+						msg, len, frames, sizeof(frames),
+						&n),
+			 0);
+	while (at < n) {
+		if (at)
+			assert_int_equal(r, HV_VALUE_MORE);
+		r = st->on_value(s, frames + at, frames[at + 1] + 2u);
+		at += frames[at + 1] + 2u;
+	}
+	return r;
+}
+
+static size_t step_at(const char *what)
+{
+	const struct hv_conversation *conv = hv_driver_by_id(ID)->conversation;
+
+	return (size_t)(hv_test_find_step(ID, what, NULL) - conv->steps);
+}
+
+/* openScale's manager info (HuaweiHagridWspLib.kt parseManagerInfo): the
+ * account id in its first 30 bytes becomes the huid of the user
+ * information; without one the address's stand-in stays. */
+static void test_manager_info(void **state)
+{
+	uint8_t info[70] = { 0 }, plain[HV_HAGRID_USER_INFO_LEN];
+	struct hv_session s = session(true);
+
+	(void)state;
+	user_plain(&s, plain);
+	assert_memory_equal(plain, "homevitals:381EC76608D3\0", 24);
+
+	/* 30 bytes or fewer: not a manager info, the step waits on */
+	assert_int_equal(feed_message("wait for the manager info", &s, false,
+				      info, 30),
+			 HV_VALUE_MORE);
+	memcpy(info, "7001234567 ", 11); /* a blank at its end goes */
+	memcpy(info + 30, "device-42", 9);
+	assert_int_equal(feed_message("wait for the manager info", &s, true,
+				      info, sizeof(info)),
+			 HV_VALUE_DONE);
+	user_plain(&s, plain);
+	assert_memory_equal(plain, "7001234567\0", 11);
+
+	/* Not printable: "hex:" and the digits of its bytes. */
+	memset(info, 0, sizeof(info));
+	memcpy(info, "\x01\xfe\x10", 3);
+	assert_int_equal(feed_message("wait for the manager info", &s, false,
+				      info, sizeof(info)),
+			 HV_VALUE_DONE);
+	user_plain(&s, plain);
+	assert_memory_equal(plain, "hex:01fe10\0", 11);
+	/* cut where the huid's 30 bytes end */
+	memset(info, 0xfe, 30);
+	assert_int_equal(feed_message("wait for the manager info", &s, false,
+				      info, sizeof(info)),
+			 HV_VALUE_DONE);
+	user_plain(&s, plain);
+	assert_memory_equal(plain, "hex:fefefefefefefefefefefefefefe", 30);
+	assert_int_equal(plain[30], 'u'); /* the uid follows */
+
+	/* Empty: no account, the stand-in again. */
+	assert_int_equal(feed_message("wait for the manager info", &s, false,
+				      info, 0),
+			 HV_VALUE_DONE);
+	user_plain(&s, plain);
+	assert_memory_equal(plain, "homevitals:381EC76608D3\0", 24);
+}
+
+/* openScale's history read (HuaweiHagridWspHandler.kt
+ * handleHistoryWeightPayload): a record not the last asks for the next
+ * (0x00), the last, a payload that is no record, or the 64th record ends
+ * the read; a read that cannot begin or go on ends the conversation well. */
+static void test_history(void **state)
+{
+	const struct hv_conversation *conv = hv_driver_by_id(ID)->conversation;
+	static const char *const history_steps[] = {
+		"read the history", "wait for a history record",
+		"ask for the next history record",
+		"wait for the next history record",
+	};
+	struct hv_session s = session(true);
+	uint8_t rec[40] = { 0 };
+	char hex[64];
+
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(history_steps); i++) {
+		const struct hv_step *st =
+			hv_test_find_step(ID, history_steps[i], NULL);
+
+		assert_true(st->on_fail > 0);
+		assert_int_equal(conv->steps[st->on_fail].op, HV_STEP_END);
+	}
+	hv_test_assert_payload(ID, "read the history", &s, "db0300c140");
+	assert_int_equal(hv_test_payload(ID, "ask for the next history record",
+					 &s, hex, sizeof(hex)),
+			 0);
+	/* CRC-16/CCITT over db 04 00 00 (00 00), computed apart */
+	assert_string_equal(hex, "db04000010ee");
+
+	/* 80.50 kg, 2026-03-14 07:05:09, suspected 1, complete 1: more */
+	hv_put_le16(rec, 8050);
+	hv_put_le16(rec + 4, 2026);
+	rec[6] = 3;
+	rec[7] = 14;
+	rec[8] = 7;
+	rec[9] = 5;
+	rec[10] = 9;
+	rec[38] = 1;
+	rec[39] = 1;
+	assert_int_equal(feed_message("wait for a history record", &s, true,
+				      rec, sizeof(rec)),
+			 HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, step_at("ask for the next history"));
+	/* the same from the second wait, plain, 28-byte form (the flags
+	 * right after the 26 bytes) */
+	rec[26] = rec[27] = 1;
+	assert_int_equal(feed_message("wait for the next history record", &s,
+				      false, rec, 28),
+			 HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, step_at("ask for the next history"));
+	rec[26] = rec[27] = 0;
+	rec[39] = 0; /* the last */
+	assert_int_equal(feed_message("wait for the next history record", &s,
+				      true, rec, sizeof(rec)),
+			 HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, step_at("done"));
+	/* no record: the read is over */
+	assert_int_equal(feed_message("wait for a history record", &s, false,
+				      rec, 0),
+			 HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, step_at("done"));
+
+	/* 64 records at most in one connection */
+	s = session(true);
+	rec[39] = 1;
+	for (unsigned i = 1; i <= 64; i++) {
+		assert_int_equal(feed_message("wait for the next history record",
+					      &s, false, rec, sizeof(rec)),
+				 HV_VALUE_GOTO);
+		assert_int_equal(s.next_step,
+				 step_at(i < 64 ? "ask for the next history" :
+						  "done"));
+	}
 }
 
 static void test_user_information(void **state)
@@ -219,11 +408,7 @@ static void test_user_information(void **state)
  * and the address) gives the capture's values. */
 static void test_weighing(void **state)
 {
-	static const char *const weighing[] = {
-		"cd12206465666768696a6b6c6d6e6f707172f568",
-		"cd1221739cfdd8298224e979e001904d11b440f4",
-		"cd0f22ce7f3106e17a3c1dccb0c2bca305",
-	};
+	const char *const *weighing = sealed_weighing;
 	struct hv_session s = session(true);
 	uint8_t root[16], work[16];
 	struct hv_measurement m;
@@ -251,6 +436,131 @@ static void test_weighing(void **state)
 	assert_int_equal(hv_hagrid_session_keys(s.secrets, 48, "nope", root,
 						work),
 			 -EINVAL);
+}
+
+/* The runner's join (hv_conversation.assemble): the sealed weighing of
+ * test_weighing comes in three notifications, each seen by assemble() and
+ * then by the waiting step, as the runner hands them on; only the third
+ * gives decode() a value, plain frames that decode without a key. */
+/* The sealed weighing's notifications through assemble(): nothing for the
+ * first two (asserted); the third's result. */
+static int assemble_weighing(struct hv_session *s, const struct hv_uuid *chr,
+			     struct hv_frame *f, size_t size)
+{
+	const struct hv_conversation *conv = hv_driver_by_id(ID)->conversation;
+	uint8_t v[HV_HAGRID_FRAME_MAX];
+	int r = -1;
+
+	for (size_t i = 0; i < ELEMENTSOF(sealed_weighing); i++) {
+		size_t n = unhex(sealed_weighing[i], v);
+
+		r = conv->assemble(s, chr, v, n, f->value, size, &f->value_len);
+		if (i + 1 < ELEMENTSOF(sealed_weighing))
+			assert_int_equal(r, 0);
+	}
+	return r;
+}
+
+static void test_assemble(void **state)
+{
+	const char *const *weighing = sealed_weighing;
+	const struct hv_conversation *conv = hv_driver_by_id(ID)->conversation;
+	const struct hv_step *wait =
+		hv_test_find_step(ID, "wait for a finished weighing", NULL);
+	struct hv_session s = session(true), none = session(false);
+	struct hv_frame f = { .has_characteristic = true,
+			      .now = 1788220800,
+			      .address = ADDRESS };
+	struct hv_uuid other;
+	uint8_t v[HV_HAGRID_FRAME_MAX];
+	struct hv_measurement m;
+	size_t n;
+
+	(void)state;
+	assert_non_null(conv->assemble);
+	assert_int_equal(hv_uuid_parse(HV_HAGRID_REALTIME, &f.characteristic),
+			 0);
+	for (size_t i = 0; i < 3; i++) {
+		n = unhex(weighing[i], v);
+		assert_int_equal(conv->assemble(&s, &f.characteristic, v, n,
+						f.value, sizeof(f.value),
+						&f.value_len),
+				 i == 2);
+		assert_int_equal(wait->on_value(&s, v, n),
+				 i == 2 ? HV_VALUE_DONE : HV_VALUE_MORE);
+	}
+	/* 26 plain bytes: two 0xBD frames */
+	assert_int_equal(f.value_len, 26 + 2 * 5);
+	assert_int_equal(f.value[0], HV_HAGRID_NOTIFY_PLAIN);
+	sf_decode_final(&f, &m, ID);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 86.25, 1e-9);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_HEART_RATE), 97, 1e-9);
+
+	/* Pieces out of order: a continuation without its start is dropped,
+	 * the start begins again. */
+	n = unhex(weighing[1], v);
+	assert_int_equal(conv->assemble(&s, &f.characteristic, v, n, f.value,
+					sizeof(f.value), &f.value_len),
+			 0);
+	assert_int_equal(assemble_weighing(&s, &f.characteristic, &f,
+					   sizeof(f.value)),
+			 1);
+	/* The same message on the history characteristic is joined too. */
+	assert_int_equal(hv_uuid_parse(HV_HAGRID_HISTORY, &other), 0);
+	assert_int_equal(assemble_weighing(&s, &other, &f, sizeof(f.value)), 1);
+
+	/* The other families' realtime weighings are not stored (openScale
+	 * takes theirs from the history): nothing handed on; their history
+	 * is. */
+	s.name = "HUAWEI Scale 3 Pro";
+	assert_int_equal(assemble_weighing(&s, &f.characteristic, &f,
+					   sizeof(f.value)),
+			 0);
+	s.name = NULL;
+	assert_int_equal(assemble_weighing(&s, &f.characteristic, &f,
+					   sizeof(f.value)),
+			 0);
+	s.name = "HONOR Scale 2";
+	assert_int_equal(assemble_weighing(&s, &other, &f, sizeof(f.value)), 1);
+	s.name = "HUAWEI Scale 3";
+
+	/* No secrets in the session: the sealed message cannot be read. */
+	assert_int_equal(assemble_weighing(&none, &f.characteristic, &f,
+					   sizeof(f.value)),
+			 -ENOKEY);
+
+	/* Another characteristic's value, and a value that is no WSP frame,
+	 * go on as they came. */
+	assert_int_equal(hv_uuid_parse("2a9d", &other), 0);
+	n = unhex(weighing[1], v);
+	assert_int_equal(conv->assemble(&s, &other, v, n, f.value,
+					sizeof(f.value), &f.value_len),
+			 1);
+	assert_int_equal(f.value_len, n);
+	assert_memory_equal(f.value, v, n);
+	v[0] = 0x00;
+	assert_int_equal(conv->assemble(&s, &f.characteristic, v, 3, f.value,
+					sizeof(f.value), &f.value_len),
+			 1);
+	assert_int_equal(f.value_len, 3);
+	/* A sealed message shorter than its IV cannot be opened. */
+	assert_int_equal(hv_hagrid_build_frames(HV_HAGRID_NOTIFY_ENCRYPTED,
+						(const uint8_t[]){ 1, 2, 3, 4, 5 },
+						5, v, sizeof(v), &n),
+			 0);
+	assert_int_equal(conv->assemble(&s, &f.characteristic, v, n, f.value,
+					sizeof(f.value), &f.value_len),
+			 -EBADMSG);
+	/* An empty message (no record) hands nothing on. */
+	assert_int_equal(hv_hagrid_build_frames(HV_HAGRID_NOTIFY_PLAIN, NULL, 0,
+						v, sizeof(v), &n),
+			 0);
+	assert_int_equal(conv->assemble(&s, &f.characteristic, v, n, f.value,
+					sizeof(f.value), &f.value_len),
+			 0);
+	/* No room for the joined frames. */
+	assert_int_equal(assemble_weighing(&s, &f.characteristic, &f, 20),
+			 -ENOSPC);
 }
 
 /* Selection: openScale's product markers in the name or the advert's
@@ -293,6 +603,9 @@ int main(void)
 		cmocka_unit_test(test_handshake),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_weighing),
+		cmocka_unit_test(test_assemble),
+		cmocka_unit_test(test_manager_info),
+		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_user_information),
 		cmocka_unit_test(test_selection),
 	};
