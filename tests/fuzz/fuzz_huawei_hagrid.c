@@ -5,9 +5,9 @@
  * that is not Hagrid's) and whether the frame carries a work key (bit 2);
  * the rest is the value. What decodes is encoded and decoded again. The
  * same bytes then go through the reassembly frame by frame and the
- * payload parsers, and, cut into frames, to every step of the
- * conversation (with the three secrets when bit 3 is set), each payload
- * built after them.
+ * payload parsers, and, cut into frames, through the conversation's join
+ * (assemble) and to every step of the conversation (with the three
+ * secrets when bit 3 is set), each payload built after them.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -48,7 +48,8 @@ static void codec(const uint8_t *p, size_t n)
 }
 
 static void conversation(const struct hv_driver *d, const uint8_t *p,
-			 size_t n, bool secrets)
+			 size_t n, bool secrets,
+			 const struct hv_uuid *characteristic)
 {
 	const struct hv_conversation *c = d->conversation;
 	struct hv_session s = {
@@ -57,7 +58,7 @@ static void conversation(const struct hv_driver *d, const uint8_t *p,
 		.user_index = -1,
 		.address = "38:1E:C7:66:08:D3",
 	};
-	uint8_t buf[256];
+	uint8_t buf[256], joined[HV_FRAME_DATA_MAX];
 	size_t len;
 
 	for (unsigned i = 0; i < sizeof(s.random); i++)
@@ -66,6 +67,14 @@ static void conversation(const struct hv_driver *d, const uint8_t *p,
 		memset(s.secrets, 0x5a, sizeof(s.secrets));
 		s.secrets_len = sizeof(s.secrets);
 	}
+	/* The runner's join: the bytes cut into frames, as notified. */
+	for (size_t at = 0; c && c->assemble && at < n;
+	     at += HV_HAGRID_FRAME_MAX)
+		(void)c->assemble(&s, characteristic, p + at,
+				  n - at < HV_HAGRID_FRAME_MAX ?
+					  n - at :
+					  HV_HAGRID_FRAME_MAX,
+				  joined, sizeof(joined), &len);
 	for (size_t i = 0; c && i < c->n_steps; i++) {
 		const struct hv_step *st = &c->steps[i];
 
@@ -106,6 +115,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (m.status == HV_STATUS_OK && d->encode(&m, NULL, &again) == 0)
 		(void)hv_registry_decode(&again, d, &m2);
 	codec(data + 1, size - 1);
-	conversation(d, data + 1, size - 1, data[0] & 8);
+	conversation(d, data + 1, size - 1, data[0] & 8, &f.characteristic);
 	return 0;
 }
