@@ -726,8 +726,10 @@ static bool claims_device(const struct hv_frame *f)
  * write randB and the app's token; the scale's token checked; write the
  * work key under the root key; its acknowledgement (0x00); set the clock;
  * the manager info; the user information; start the realtime flow (an
- * empty frame on the realtime characteristic) and wait for a finished
- * weighing; read the history (handleManagerInfoPayload,
+ * empty frame on the realtime characteristic), poll the measurement
+ * status until the scale says the weighing is over (startMeasurementFlow,
+ * startMeasurementStatusPolling, handleMeasurementStatusPayload); read the
+ * history (sendPostMeasurementReads, handleManagerInfoPayload,
  * handleHistoryWeightPayload). Every message goes in WSP frames, one write
  * step per frame.
  *
@@ -748,8 +750,12 @@ static bool claims_device(const struct hv_frame *f)
 #define CHR_CURRENT_TIME "2a2b"
 #define CHR_SET_USER_INFO "8cc61d7d-66c0-4802-89c3-38c5a163592e"
 #define CHR_GET_MANAGER_INFO "4338c65e-ed8e-4085-bbea-a25e33ca6b54"
+#define CHR_STATUS_POLL "bfc36f6e-4150-4a4b-9052-3d359e52962e"
+#define CHR_STATUS_RESULT "ba216311-1787-472b-bef6-3eb29e62293e"
 #define MANAGER_HUID_LEN 30 /* openScale MANAGER_HUID_BYTES */
 #define HISTORY_RECORDS_MAX 64 /* openScale MAX_HISTORY_RECORDS */
+#define STATUS_POLL_INTERVAL_MS 3000 /* MEASUREMENT_STATUS_POLL_INTERVAL_MS */
+#define STATUS_POLLS_MAX 30 /* openScale MAX_STATUS_POLLS */
 
 struct hagrid_state {
 	struct hv_hagrid_reassembly rx; /* the steps' messages */
@@ -1172,23 +1178,34 @@ static int pl_history_next(const struct hv_session *s, uint8_t *buf,
 	return frame_of(HV_HAGRID_WRITE_PLAIN, &next, 1, 0, buf, size, ret_len);
 }
 
-/* A finished weighing on the realtime characteristic ends the wait; the
- * runner hands the same notifications to decode(). */
-static int on_weighing(struct hv_session *s, const uint8_t *v, size_t len)
+/*
+ * The measurement status (openScale handleMeasurementStatusPayload): the
+ * first byte of the answer to a poll, 0 = the weighing is over, anything
+ * else = still measuring. The answer may come in a WSP frame (sealed or
+ * not) or as the bare byte, as openScale takes both. Status 0 goes on to
+ * the history read; another status waits out the poll interval, as
+ * openScale's loop polls every 3 s whatever the answer.
+ */
+static int history_read_step(void);
+
+static int on_status(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	uint8_t msg[HV_HAGRID_MESSAGE_MAX], plain[HV_HAGRID_MESSAGE_MAX];
-	struct hv_hagrid_weight w;
+	struct hv_hagrid_frame f;
 	size_t n, plain_len;
 	bool enc;
 
-	if (!receive(s, v, len, msg, &n, &enc) ||
-	    open_message(s, msg, n, enc, plain, &plain_len) < 0)
+	if (len > 0 && hv_hagrid_parse_frame(v, len, &f) < 0) {
+		plain[0] = v[0];
+		plain_len = 1;
+	} else if (!receive(s, v, len, msg, &n, &enc) ||
+		   open_message(s, msg, n, enc, plain, &plain_len) < 0) {
 		return HV_VALUE_MORE;
-	if (hv_hagrid_parse_realtime(plain, plain_len, &w) < 0 ||
-	    w.weight_kg <= 0)
+	}
+	if (plain_len == 0 || plain[0] != 0x00)
 		return HV_VALUE_MORE;
-	return w.fat_percent > 0 || w.heart_rate > 0 ? HV_VALUE_DONE :
-						       HV_VALUE_MORE;
+	s->next_step = history_read_step();
+	return HV_VALUE_GOTO;
 }
 
 /*
@@ -1238,9 +1255,17 @@ as_is:
 	return 1;
 }
 
-/* The index of the last step, "done": where a history read that cannot go
- * on ends (test_huawei_hagrid_conversation checks it). */
-#define STEP_DONE 34
+/*
+ * Step indices: the realtime flow starts at ST_START_WEIGHING, the status
+ * polls follow (two steps each), then the history read, ending at ST_DONE
+ * (test_huawei_hagrid_conversation checks them).
+ */
+enum {
+	ST_START_WEIGHING = 30,
+	ST_POLLS = ST_START_WEIGHING + 1,
+	ST_HISTORY = ST_POLLS + 2 * STATUS_POLLS_MAX,
+	ST_DONE = ST_HISTORY + 4,
+};
 
 #define SUBSCRIBE(svc, chr, flags_, what_)                                     \
 	{ .op = HV_STEP_SUBSCRIBE, .service = svc, .characteristic = chr,     \
@@ -1248,6 +1273,25 @@ as_is:
 #define WRITE(svc, chr, pl, flags_, what_)                                     \
 	{ .op = HV_STEP_WRITE, .service = svc, .characteristic = chr,         \
 	  .payload = pl, .flags = flags_, .what = what_ }
+
+/*
+ * Status poll n (1..STATUS_POLLS_MAX): an empty plain frame written with
+ * response on the poll characteristic (sendMeasurementStatusPoll), then
+ * the poll interval for an answer on the result characteristic. A poll
+ * whose write fails goes to fail_to (0: on to its wait, as openScale's
+ * loop polls on); an unanswered or "still measuring" poll goes to the
+ * next, and after the last to the history read.
+ */
+#define POLL(n, fail_to)                                                       \
+	{ .op = HV_STEP_WRITE, .service = SVC_CURRENT_TIME,                    \
+	  .characteristic = CHR_STATUS_POLL, .payload = pl_empty,              \
+	  .flags = HV_STEP_WITH_RESPONSE | HV_STEP_OPTIONAL,                   \
+	  .on_fail = fail_to,                                                  \
+	  .what = "poll the measurement status (" #n "/30)" },                  \
+	{ .op = HV_STEP_WAIT, .service = SVC_CURRENT_TIME,                     \
+	  .characteristic = CHR_STATUS_RESULT, .on_value = on_status,          \
+	  .timeout_ms = STATUS_POLL_INTERVAL_MS, .flags = HV_STEP_OPTIONAL,    \
+	  .what = "wait for the measurement status (" #n "/30)" }
 
 static const struct hv_step steps[] = {
 	SUBSCRIBE(SVC_USER_DATA, CHR_REQUEST_AUTH, 0,
@@ -1264,6 +1308,11 @@ static const struct hv_step steps[] = {
 		  "subscribe to the realtime weighings"),
 	SUBSCRIBE(SVC_BODY_COMPOSITION, HV_HAGRID_HISTORY, HV_STEP_OPTIONAL,
 		  "subscribe to the history records"),
+	/* openScale subscribes to both status characteristics when present */
+	SUBSCRIBE(SVC_CURRENT_TIME, CHR_STATUS_POLL, HV_STEP_OPTIONAL,
+		  "subscribe to the measurement-status polls"),
+	SUBSCRIBE(SVC_CURRENT_TIME, CHR_STATUS_RESULT, HV_STEP_OPTIONAL,
+		  "subscribe to the measurement status"),
 	WRITE(SVC_USER_DATA, CHR_REQUEST_AUTH, pl_empty, 0,
 	      "ask for authentication"),
 	{ .op = HV_STEP_WAIT, .service = SVC_USER_DATA,
@@ -1313,26 +1362,31 @@ static const struct hv_step steps[] = {
 	  .what = "wait for the user information's answer" },
 	WRITE(SVC_BODY_COMPOSITION, HV_HAGRID_REALTIME, pl_empty,
 	      HV_STEP_WITH_RESPONSE, "start the realtime weighing"),
-	{ .op = HV_STEP_WAIT, .service = SVC_BODY_COMPOSITION,
-	  .characteristic = HV_HAGRID_REALTIME, .on_value = on_weighing,
-	  .timeout_ms = 60000, .flags = HV_STEP_OPTIONAL,
-	  .what = "wait for a finished weighing" },
-	/* openScale reads the history once the weighing is over */
+	/* 31.. the status polls; without the poll characteristic the first
+	 * fails and the history is read at once (startMeasurementStatusPolling) */
+	POLL(1, ST_HISTORY), POLL(2, 0), POLL(3, 0), POLL(4, 0), POLL(5, 0),
+	POLL(6, 0), POLL(7, 0), POLL(8, 0), POLL(9, 0), POLL(10, 0),
+	POLL(11, 0), POLL(12, 0), POLL(13, 0), POLL(14, 0), POLL(15, 0),
+	POLL(16, 0), POLL(17, 0), POLL(18, 0), POLL(19, 0), POLL(20, 0),
+	POLL(21, 0), POLL(22, 0), POLL(23, 0), POLL(24, 0), POLL(25, 0),
+	POLL(26, 0), POLL(27, 0), POLL(28, 0), POLL(29, 0), POLL(30, 0),
+	/* ST_HISTORY: status 0, or the last poll gone unanswered
+	 * (sendPostMeasurementReads) */
 	{ .op = HV_STEP_WRITE, .service = SVC_BODY_COMPOSITION,
 	  .characteristic = HV_HAGRID_HISTORY, .payload = pl_empty,
-	  .flags = HV_STEP_WITH_RESPONSE, .on_fail = STEP_DONE,
+	  .flags = HV_STEP_WITH_RESPONSE, .on_fail = ST_DONE,
 	  .what = "read the history" },
 	{ .op = HV_STEP_WAIT, .service = SVC_BODY_COMPOSITION,
 	  .characteristic = HV_HAGRID_HISTORY, .on_value = on_history,
-	  .timeout_ms = 5000, .on_fail = STEP_DONE,
+	  .timeout_ms = 5000, .on_fail = ST_DONE,
 	  .what = "wait for a history record" },
 	{ .op = HV_STEP_WRITE, .service = SVC_BODY_COMPOSITION,
 	  .characteristic = HV_HAGRID_HISTORY, .payload = pl_history_next,
-	  .flags = HV_STEP_WITH_RESPONSE, .on_fail = STEP_DONE,
+	  .flags = HV_STEP_WITH_RESPONSE, .on_fail = ST_DONE,
 	  .what = "ask for the next history record" },
 	{ .op = HV_STEP_WAIT, .service = SVC_BODY_COMPOSITION,
 	  .characteristic = HV_HAGRID_HISTORY, .on_value = on_history,
-	  .timeout_ms = 5000, .on_fail = STEP_DONE,
+	  .timeout_ms = 5000, .on_fail = ST_DONE,
 	  .what = "wait for the next history record" },
 	{ .op = HV_STEP_END, .what = "done" },
 };
@@ -1352,8 +1406,16 @@ static int history_next_step(void)
 
 static int history_end_step(void)
 {
-	return STEP_DONE;
+	return ST_DONE;
 }
+
+static int history_read_step(void)
+{
+	return ST_HISTORY;
+}
+
+_Static_assert(sizeof(steps) / sizeof(steps[0]) == ST_DONE + 1,
+	       "step indices out of date");
 
 static const struct hv_conversation conversation = {
 	.steps = steps,

@@ -403,9 +403,9 @@ static void test_user_information(void **state)
 			 -ENODATA);
 }
 
-/* A weighing sealed under the work key the conversation sent: the wait
- * ends on it, and decode() with that key (found again from the secrets
- * and the address) gives the capture's values. */
+/* A weighing sealed under the work key the conversation sent: decode()
+ * with that key (found again from the secrets and the address) gives the
+ * capture's values. */
 static void test_weighing(void **state)
 {
 	const char *const *weighing = sealed_weighing;
@@ -417,8 +417,6 @@ static void test_weighing(void **state)
 			      .address = ADDRESS };
 
 	(void)state;
-	assert_int_equal(feed("wait for a finished weighing", &s, weighing, 3),
-			 HV_VALUE_DONE);
 	assert_int_equal(hv_hagrid_session_keys(s.secrets, s.secrets_len,
 						ADDRESS, root, work),
 			 0);
@@ -465,8 +463,9 @@ static void test_assemble(void **state)
 {
 	const char *const *weighing = sealed_weighing;
 	const struct hv_conversation *conv = hv_driver_by_id(ID)->conversation;
+	/* a step that reads whole messages too: its own reassembly */
 	const struct hv_step *wait =
-		hv_test_find_step(ID, "wait for a finished weighing", NULL);
+		hv_test_find_step(ID, "wait for a history record", NULL);
 	struct hv_session s = session(true), none = session(false);
 	struct hv_frame f = { .has_characteristic = true,
 			      .now = 1788220800,
@@ -486,8 +485,9 @@ static void test_assemble(void **state)
 						f.value, sizeof(f.value),
 						&f.value_len),
 				 i == 2);
+		/* a realtime weighing is no history record: the read ends */
 		assert_int_equal(wait->on_value(&s, v, n),
-				 i == 2 ? HV_VALUE_DONE : HV_VALUE_MORE);
+				 i == 2 ? HV_VALUE_GOTO : HV_VALUE_MORE);
 	}
 	/* 26 plain bytes: two 0xBD frames */
 	assert_int_equal(f.value_len, 26 + 2 * 5);
@@ -563,6 +563,191 @@ static void test_assemble(void **state)
 			 -ENOSPC);
 }
 
+/*
+ * openScale's measurement-status polling (HuaweiHagridWspHandler.kt
+ * startMeasurementFlow, startMeasurementStatusPolling,
+ * sendMeasurementStatusPoll, handleMeasurementStatusPayload,
+ * sendPostMeasurementReads; MEASUREMENT_STATUS_POLL_INTERVAL_MS 3000,
+ * MAX_STATUS_POLLS 30), run as the runner sequences the steps
+ * (daemon/bluez/gatt_session.c), from the start of the realtime flow.
+ */
+#define CHR_STATUS_POLL "bfc36f6e-4150-4a4b-9052-3d359e52962e"
+#define CHR_STATUS_RESULT "ba216311-1787-472b-bef6-3eb29e62293e"
+
+static void poll_start(struct hv_conv *c, struct hv_session *s)
+{
+	hv_conv_init(c, hv_driver_by_id(ID)->conversation, s);
+	c->index = step_at("start the realtime weighing");
+}
+
+/* Run the writes up to a wait or the history read; each status poll is
+ * an empty plain frame, counted in *polls; poll_absent: the poll
+ * characteristic is not there (the runner's -ENOENT). */
+static void poll_writes(struct hv_conv *c, bool poll_absent, unsigned *polls)
+{
+	const struct hv_step *st;
+	char hex[64];
+
+	while ((st = hv_conv_current(c)) && st->op == HV_STEP_WRITE &&
+	       strcmp(st->what, "read the history") != 0) {
+		bool poll = strcmp(st->characteristic, CHR_STATUS_POLL) == 0;
+
+		if (poll) {
+			(*polls)++;
+			assert_string_equal(st->service, "1805");
+			assert_true(st->flags & HV_STEP_WITH_RESPONSE);
+			assert_int_equal(hv_test_payload(ID, st->what, c->session,
+							 hex, sizeof(hex)),
+					 0);
+			assert_string_equal(hex, "db0300c140");
+		}
+		hv_conv_step_done(c, poll && poll_absent ? -ENOENT : 0);
+	}
+}
+
+static void assert_status_wait(struct hv_conv *c)
+{
+	const struct hv_step *st = hv_conv_current(c);
+
+	assert_non_null(st);
+	assert_int_equal(st->op, HV_STEP_WAIT);
+	assert_string_equal(st->service, "1805");
+	assert_string_equal(st->characteristic, CHR_STATUS_RESULT);
+	assert_int_equal(st->timeout_ms, 3000);
+}
+
+static void feed_hex(struct hv_conv *c, const char *hex, int want)
+{
+	uint8_t v[HV_HAGRID_FRAME_MAX];
+
+	assert_int_equal(hv_conv_feed(c, v, unhex(hex, v)), want);
+}
+
+static void assert_at_history(struct hv_conv *c)
+{
+	assert_false(c->finished);
+	assert_string_equal(hv_conv_current(c)->what, "read the history");
+}
+
+/* Both status characteristics subscribed when present (onConnected). */
+static void test_status_subscriptions(void **state)
+{
+	static const char *const chrs[] = { CHR_STATUS_POLL, CHR_STATUS_RESULT };
+	const struct hv_conversation *conv = hv_driver_by_id(ID)->conversation;
+
+	(void)state;
+	for (size_t k = 0; k < ELEMENTSOF(chrs); k++) {
+		bool found = false;
+
+		for (size_t i = 0; i < conv->n_steps; i++) {
+			const struct hv_step *st = &conv->steps[i];
+
+			if (st->op != HV_STEP_SUBSCRIBE ||
+			    strcmp(st->characteristic, chrs[k]) != 0)
+				continue;
+			found = true;
+			assert_string_equal(st->service, "1805");
+			assert_true(st->flags & HV_STEP_OPTIONAL);
+			assert_true(i < step_at("ask for authentication"));
+		}
+		assert_true(found);
+	}
+}
+
+/* Status 0 on the first poll: the history is read at once. */
+static void test_status_ready(void **state)
+{
+	struct hv_session s = session(true);
+	struct hv_conv c;
+	unsigned polls = 0;
+
+	(void)state;
+	poll_start(&c, &s);
+	poll_writes(&c, false, &polls);
+	assert_int_equal(polls, 1);
+	assert_status_wait(&c);
+	feed_hex(&c, "bd0400006589", 1); /* plain frame, status 0 */
+	assert_at_history(&c);
+}
+
+/* "Still measuring" waits out the interval, the next poll follows; the
+ * answer as a bare byte and sealed under the work key count too. */
+static void test_status_measuring_then_ready(void **state)
+{
+	struct hv_session s = session(true);
+	static const uint8_t zero = 0x00;
+	struct hv_conv c;
+	unsigned polls = 0;
+
+	(void)state;
+	poll_start(&c, &s);
+	poll_writes(&c, false, &polls);
+	assert_status_wait(&c);
+	feed_hex(&c, "bd040001a449", 0); /* status 1: the wait goes on */
+	assert_status_wait(&c);
+	/* a cut frame is read as a bare byte, 0xBD: not "ready" */
+	feed_hex(&c, "bd0400", 0);
+	hv_conv_step_done(&c, -ETIMEDOUT);
+	poll_writes(&c, false, &polls);
+	assert_int_equal(polls, 2);
+	assert_status_wait(&c);
+	feed_hex(&c, "02", 0); /* bare byte, status 2 */
+	hv_conv_step_done(&c, -ETIMEDOUT);
+	poll_writes(&c, false, &polls);
+	assert_int_equal(polls, 3);
+	feed_hex(&c, "00", 1); /* bare byte, status 0 */
+	assert_at_history(&c);
+
+	/* sealed under the work key */
+	assert_int_equal(feed_message("wait for the measurement status", &s,
+				      true, &zero, 1),
+			 HV_VALUE_GOTO);
+	assert_int_equal(s.next_step, step_at("read the history"));
+	assert_int_equal(feed_message("wait for the measurement status", &s,
+				      true, (const uint8_t[]){ 0x01 }, 1),
+			 HV_VALUE_MORE);
+}
+
+/* Thirty polls that never say "ready" (answered or not): the history is
+ * still read after the last. */
+static void test_status_polls_exhausted(void **state)
+{
+	(void)state;
+	for (int answered = 0; answered <= 1; answered++) {
+		struct hv_session s = session(true);
+		struct hv_conv c;
+		unsigned polls = 0;
+
+		poll_start(&c, &s);
+		for (;;) {
+			poll_writes(&c, false, &polls);
+			if (strcmp(hv_conv_current(&c)->what,
+				   "read the history") == 0)
+				break;
+			assert_status_wait(&c);
+			if (answered)
+				feed_hex(&c, "bd040001a449", 0);
+			hv_conv_step_done(&c, -ETIMEDOUT);
+		}
+		assert_int_equal(polls, 30);
+		assert_at_history(&c);
+	}
+}
+
+/* No poll characteristic: straight to the history read, no wait. */
+static void test_status_absent(void **state)
+{
+	struct hv_session s = session(true);
+	struct hv_conv c;
+	unsigned polls = 0;
+
+	(void)state;
+	poll_start(&c, &s);
+	poll_writes(&c, true, &polls);
+	assert_int_equal(polls, 1);
+	assert_at_history(&c);
+}
+
 /* Selection: openScale's product markers in the name or the advert's
  * data, any case; the other Huawei families and strangers not. */
 static void test_selection(void **state)
@@ -607,6 +792,11 @@ int main(void)
 		cmocka_unit_test(test_manager_info),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_user_information),
+		cmocka_unit_test(test_status_subscriptions),
+		cmocka_unit_test(test_status_ready),
+		cmocka_unit_test(test_status_measuring_then_ready),
+		cmocka_unit_test(test_status_polls_exhausted),
+		cmocka_unit_test(test_status_absent),
 		cmocka_unit_test(test_selection),
 	};
 
