@@ -1184,7 +1184,9 @@ static int pl_history_next(const struct hv_session *s, uint8_t *buf,
  * else = still measuring. The answer may come in a WSP frame (sealed or
  * not) or as the bare byte, as openScale takes both. Status 0 goes on to
  * the history read; another status waits out the poll interval, as
- * openScale's loop polls every 3 s whatever the answer.
+ * openScale's loop polls every 3 s whatever the answer. openScale also
+ * takes a status notified on the poll characteristic; a step waits on one
+ * characteristic, the result one here.
  */
 static int history_read_step(void);
 

@@ -13,6 +13,10 @@
  *     4338c65e-…  manager-info   an empty frame: huid (30) | device id (40)
  *   service 0x1805
  *     0x2A2B      the clock, one plain frame
+ *     bfc36f6e-…  status-poll    an empty frame: the measurement status,
+ *                                on the result characteristic
+ *     ba216311-…  status-result  one plain frame, the status: 0x01 while
+ *                                measuring, 0x00 once the weighing is done
  *   service 0x181B
  *     46797c17-…  realtime       an empty frame: the weighing, live then final
  *     0212f42a-…  history        empty: the first record, 0x00: the next
@@ -28,9 +32,17 @@
  * address, so a host with other C1 / C2 sends a work key it reads as
  * another.
  *
+ * The status polls (openScale HuaweiHagridWspHandler.kt
+ * startMeasurementStatusPolling, handleMeasurementStatusPayload): the
+ * scale counts them and answers "measuring" until it has sent its final
+ * weighing on this connection and "measuring_polls" more polls went by,
+ * then 0.
+ *
  * Scenario: "cak", "c1", "c2" (32 hex digits each; required), "huid" (the
  * account id its manager info names; none: an empty answer), "history"
- * ([{ readings, "time" }], oldest first, before anything weighed here).
+ * ([{ readings, "time" }], oldest first, before anything weighed here),
+ * "status_poll" (false: no status characteristics, default true),
+ * "measuring_polls" (default 1).
  * Action "weigh": readings (body_weight, body_fat_percent, impedance,
  * heart_rate), "time" (default: the host's local clock now); sent on the
  * next realtime request, and kept in the history too, as the scale does.
@@ -55,6 +67,8 @@
 #define CHR_SEND_WORK_KEY "a3d330f8-b84f-4f48-a78c-f8d1e33b597a"
 #define CHR_SET_USER_INFO "8cc61d7d-66c0-4802-89c3-38c5a163592e"
 #define CHR_GET_MANAGER_INFO "4338c65e-ed8e-4085-bbea-a25e33ca6b54"
+#define CHR_STATUS_POLL "bfc36f6e-4150-4a4b-9052-3d359e52962e"
+#define CHR_STATUS_RESULT "ba216311-1787-472b-bef6-3eb29e62293e"
 #define WSP_FLAGS (VDEV_CHAR_WRITE | VDEV_CHAR_WRITE_NR | VDEV_CHAR_NOTIFY)
 #define LIVE_FRAMES 2
 #define HISTORY_MAX 8
@@ -72,6 +86,10 @@ struct hagrid {
 	uint8_t rand_a[KEY], work[KEY];
 	bool challenged, authenticated, keyed, realtime;
 	uint32_t challenges, ivs;
+	/* status polls: this connection's, and "measuring" answers still due
+	 * after the final weighing */
+	unsigned polls, measuring_polls, measuring_left;
+	bool weighed;
 	/* the message being written, frame by frame */
 	const struct vdev_char *rx_char;
 	uint8_t rx_total, rx_next;
@@ -202,6 +220,10 @@ static int init(struct vdev_device *d, const cJSON *conf)
 {
 	const cJSON *huid = cJSON_GetObjectItemCaseSensitive(conf, "huid");
 	const cJSON *history = cJSON_GetObjectItemCaseSensitive(conf, "history");
+	const cJSON *status_poll =
+		cJSON_GetObjectItemCaseSensitive(conf, "status_poll");
+	const cJSON *measuring =
+		cJSON_GetObjectItemCaseSensitive(conf, "measuring_polls");
 	const cJSON *item;
 	uint8_t c3[KEY];
 	struct vdev_service *s;
@@ -224,6 +246,10 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	hv_hagrid_root_key(h->c1, h->c2, c3, h->root);
 	if (cJSON_IsString(huid))
 		(void)snprintf(h->huid, sizeof(h->huid), "%s", huid->valuestring);
+	h->measuring_polls = 1;
+	if (cJSON_IsNumber(measuring) && measuring->valueint >= 0 &&
+	    measuring->valueint <= 100)
+		h->measuring_polls = (unsigned)measuring->valueint;
 
 	s = vdev_add_service(d, SVC_USER_DATA);
 	if (!s)
@@ -243,6 +269,13 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	if (!s || !vdev_add_char(s, CHR_CURRENT_TIME,
 				 VDEV_CHAR_READ | WSP_FLAGS))
 		return -ENOSPC;
+	if (!cJSON_IsFalse(status_poll)) {
+		r = add_char(s, CHR_STATUS_POLL);
+		if (r >= 0)
+			r = add_char(s, CHR_STATUS_RESULT);
+		if (r < 0)
+			return r;
+	}
 	s = vdev_add_service(d, SVC_BODY_COMPOSITION);
 	if (!s)
 		return -ENOSPC;
@@ -434,6 +467,8 @@ static void send_weighing(struct vdev_device *d, struct hagrid *h)
 	if (!h->pending)
 		return;
 	h->pending = false;
+	h->weighed = true;
+	h->measuring_left = h->measuring_polls;
 	vdev_print(d->vdev, d->id, "sends the weighing, sealed");
 	for (size_t i = 0; i <= LIVE_FRAMES; i++)
 		send(d, HV_HAGRID_REALTIME, h->weighing[i].p,
@@ -457,6 +492,22 @@ static void send_history(struct vdev_device *d, struct hagrid *h)
 	vdev_print(d->vdev, d->id, "history: record %zu of %zu, sealed",
 		   h->history_next, h->n_history);
 	send(d, HV_HAGRID_HISTORY, m.p, m.len, true, "history record");
+}
+
+/* A status poll: 0x01 (measuring) until the final weighing went and
+ * measuring_polls more polls, then 0x00. */
+static void status_poll(struct vdev_device *d, struct hagrid *h)
+{
+	uint8_t status = 0x01;
+
+	h->polls++;
+	if (h->weighed && h->measuring_left > 0)
+		h->measuring_left--;
+	else if (h->weighed)
+		status = 0x00;
+	vdev_print(d->vdev, d->id, "status poll %u answered: %u (%s)", h->polls,
+		   status, status ? "measuring" : "ready");
+	send_byte(d, CHR_STATUS_RESULT, status, "status");
 }
 
 static int write_value(struct vdev_device *d, struct vdev_char *c,
@@ -495,6 +546,8 @@ static int write_value(struct vdev_device *d, struct vdev_char *c,
 		vdev_print(d->vdev, d->id, "realtime flow started");
 		h->realtime = true;
 		send_weighing(d, h);
+	} else if (is(c, CHR_STATUS_POLL)) {
+		status_poll(d, h);
 	} else if (is(c, HV_HAGRID_HISTORY)) {
 		if (h->rx.len == 0)
 			h->history_next = 0;
@@ -508,6 +561,8 @@ static void disconnected(struct vdev_device *d)
 	struct hagrid *h = d->model_data;
 
 	h->challenged = h->authenticated = h->keyed = h->realtime = false;
+	h->weighed = false;
+	h->polls = 0;
 	h->rx_char = NULL;
 }
 

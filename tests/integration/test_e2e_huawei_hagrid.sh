@@ -6,8 +6,12 @@
 # (which the user information then carries), and sends its weighing sealed
 # under the work key, each message in three notifications: the gateway
 # joins and opens them, and stores the weighing once (the scale keeps it
-# in its history too) and the older record its history holds. The Scale 3
-# Pro's realtime weighing (the 38-byte form, with the high band) is not
+# in its history too) and the older record its history holds. The gateway
+# then polls the Scale 3's measurement status (openScale
+# HuaweiHagridWspHandler.kt startMeasurementStatusPolling @ f7a733b2),
+# every 3 s, until the scale says the weighing is over, and reads the
+# history then. The Scale 3 Pro has no status characteristics: its history
+# is read at once. The Scale 3 Pro's realtime weighing (the 38-byte form, with the high band) is not
 # stored, as openScale stores only the Scale 3's: it comes from the history
 # read that follows, once. The Honor
 # Scale 2, for which the gateway holds another scale's secrets, refuses
@@ -22,6 +26,9 @@ SCALE3=E8:A3:4F:12:00:01
 HONOR=E8:A3:4F:12:00:02
 PRO=E8:A3:4F:12:00:03
 vdev_has() { grep -q -- "$1" "$tmp/vdev.out"; }
+first_vdev_line() { grep -n -m1 -E -- "$1" "$tmp/vdev.out" | cut -d: -f1; }
+# the scenario time (vdev's t=) of the first vdev line matching $1
+vdev_time() { grep -m1 -E -- "$1" "$tmp/vdev.out" | sed -n 's/^t=\([0-9.]*\) .*/\1/p'; }
 first_log_line() { grep -n -m1 -E -- "$1" "$tmp/homevitalsd.log" | cut -d: -f1; }
 
 e2e_bus || { not_ok "private bus"; exit 1; }
@@ -59,6 +66,17 @@ e2e_check "  the history read: its two records, the second marked the last" \
 	e2e_wait 20 vdev_has "scale3 history: record 2 of 2"
 e2e_check "  session done" \
 	e2e_wait 20 grep -q "GATT session with $SCALE3 (huawei_hagrid) done" "$tmp/homevitalsd.log"
+check "  its measurement status polled: measuring twice, then ready" eval \
+	'vdev_has "scale3 status poll 1 answered: 1 (measuring)" &&
+	 vdev_has "scale3 status poll 2 answered: 1 (measuring)" &&
+	 vdev_has "scale3 status poll 3 answered: 0 (ready)"'
+check "  no poll after it said ready" eval '! vdev_has "scale3 status poll 4"'
+check "  the history read follows the status ready" eval \
+	'[ "$(first_vdev_line "scale3 status poll 3 answered: 0")" -lt \
+	   "$(first_vdev_line "scale3 history: record 1 of 2")" ]'
+check "  and comes before 60 s of scenario time (no fallback wait)" \
+	awk -v t="$(vdev_time "scale3 history: record 1 of 2")" \
+	'BEGIN { exit !(t != "" && t + 0 < 60) }'
 check "  the weighing stored from the realtime flow, before the history is read" eval \
 	'[ "$(first_log_line "Stored measurement .* from $SCALE3")" -lt \
 	   "$(first_log_line "$SCALE3 step [0-9]+: read the history")" ]'
@@ -68,6 +86,8 @@ e2e_check "Scale 3 Pro: its weighing sent sealed, its history read" \
 	 vdev_has "pro history: record 1 of 1"'
 e2e_check "  session done" \
 	e2e_wait 20 grep -q "GATT session with $PRO (huawei_hagrid) done" "$tmp/homevitalsd.log"
+check "  no status poll to a scale without the characteristics" eval \
+	'! vdev_has "pro status poll"'
 check "  its weighing stored from the history, not from the realtime flow" eval \
 	'[ "$(first_log_line "Stored measurement .* from $PRO")" -gt \
 	   "$(first_log_line "$PRO step [0-9]+: read the history")" ]'
