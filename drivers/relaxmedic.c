@@ -50,6 +50,7 @@
  */
 #include <errno.h>
 
+#include "drivers/bodycomp_wla25.h"
 #include "drivers/bytes.h"
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
@@ -137,6 +138,32 @@ static size_t message_of(const uint8_t *v, size_t len, uint8_t *msg,
 	return want < n * RX_CHUNK ? want : n * RX_CHUNK;
 }
 
+/* Body composition from what decode() kept (driver.h, derive): the
+ * weight, the first impedance and the other nine in bia.aux. */
+static int derive_bodycomp(const struct hv_profile *p, struct hv_measurement *m)
+{
+	double ohm[HV_WLA25_IMPEDANCES] = { m->bia.impedance_ohm };
+
+	_Static_assert(sizeof(m->bia.aux) / sizeof(m->bia.aux[0]) >= HV_WLA25_IMPEDANCES - 1,
+		       "bia.aux holds the other nine impedances");
+	for (unsigned i = 1; i < HV_WLA25_IMPEDANCES; i++)
+		ohm[i] = m->bia.aux[i - 1];
+	return hv_bodycomp_wla25(p, m->bia.weight_kg, ohm, m);
+}
+
+/* The result's inputs: all ten impedances when the message holds them
+ * (joined), else none (the model's gate then derives nothing). */
+static int keep_result(const struct hv_frame *frame, const uint8_t *msg, size_t n,
+		       double weight_kg, struct hv_measurement *ret)
+{
+	bool all = n >= RX_OHM_AT + 2 * HV_WLA25_IMPEDANCES;
+
+	hv_measurement_set_bia(ret, weight_kg, all ? hv_be16(msg + RX_OHM_AT) / 10.0 : 0);
+	for (unsigned i = 1; all && i < HV_WLA25_IMPEDANCES; i++)
+		ret->bia.aux[i - 1] = hv_be16(msg + RX_OHM_AT + 2 * i) / 10.0;
+	return frame->profile ? derive_bodycomp(frame->profile, ret) : 0;
+}
+
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	uint8_t msg[RX_FRAGMENTS_MAX * RX_CHUNK];
@@ -170,6 +197,8 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 		z = n >= RX_OHM_AT + 2 ? hv_be16(msg + RX_OHM_AT) : 0;
 		if (r >= 0 && z > 0)
 			r = hv_measurement_add(ret, HV_METRIC_IMPEDANCE, z / 10.0);
+		if (r >= 0)
+			r = keep_result(frame, msg, n, g / 1000.0, ret);
 		return r < 0 ? r : 0;
 	default:
 		return hv_measurement_control(ret, "other");
@@ -407,6 +436,7 @@ const struct hv_driver relaxmedic_driver = {
 	},
 	.flags = HV_DRIVER_NEEDS_SELECTION,
 	.decode = decode,
+	.derive = derive_bodycomp,
 	.encode = encode,
 	.conversation = &conversation,
 	.claims_device = claims_device,
