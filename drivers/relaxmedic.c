@@ -40,13 +40,14 @@
  * checks every frame; the result is final, with the weight and the first
  * impedance (openScale's reading; by openScale's Wla25BodyComposition it
  * is the small leading value of the first group, about 15-25 Ohm).
- * openScale computes the composition from all ten impedances with that
- * model (libs/Wla25BodyComposition.kt @ 1acbe48a); not here yet: no
- * reading carries the other nine to derive. A fragment 0 decoded alone
- * (no join) gives the same readings. The conversation acknowledges each
- * A0 request and the result, once its last fragment is in, with that
- * fragment's SQ (as openScale does), and ends there (the scale repeats
- * its result).
+ * The composition is openScale's: method "wla25" from all ten impedances
+ * (drivers/bodycomp_wla25.c), kept in bia (the first, then the other nine
+ * in aux) for derive. A fragment 0 decoded alone (no join) gives the same
+ * readings and derives nothing: the model's gate needs all ten.
+ *
+ * The conversation acknowledges each A0 request and the result, once its
+ * last fragment is in, with that fragment's SQ (as openScale does), and
+ * ends there (the scale repeats its result).
  */
 #include <errno.h>
 

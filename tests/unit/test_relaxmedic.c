@@ -97,6 +97,15 @@ static void test_relaxmedic(void **state)
 	assert_int_equal(s.next_step, (int)i_ack_result);
 	hv_test_assert_payload("relaxmedic", "acknowledge the result", &s,
 			       "000200b009000000000000000000000000000019");
+	/* a continuation not after the result's fragment 0 (another message
+	 * came between) acknowledges nothing */
+	hv_test_gatt(&f, NULL, "ffb3", RX_RESULT, HV_CS_NEW);
+	assert_int_equal(wait->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+	hv_test_gatt(&f, NULL, "ffb3", "070200a1" "000000000000000000000000000000" "00",
+		     HV_CS_NEW);
+	assert_int_equal(wait->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
+	hv_test_gatt(&f, NULL, "ffb3", RX_RESULT_1, HV_CS_NEW);
+	assert_int_equal(wait->on_value(&s, f.value, f.value_len), HV_VALUE_MORE);
 	assert_int_equal(hv_driver_by_id("relaxmedic")->conversation->steps[i_ack_result + 1].op,
 			 HV_STEP_END);
 }
