@@ -20,11 +20,13 @@
  * it, the end marker first (a record never starts F2 00: day 0). A value
  * holding several whole records and end markers back to back is decoded
  * record by record (hv_driver.records; the conversation counts them all).
- * A record split across notifications is reported invalid, piece by
- * piece: a decoder sees one value at a time and the session hands it 32
- * bits (frame.quirks), not the up to nine bytes of a record's first part;
- * no published capture shows a split or a joined value. Every record is
- * a dated, finished weighing: final. No live
+ * The conversation's assemble() does the join: a record cut at the end of
+ * a notification is kept in the session and joined with the next one, and
+ * whole units go on to decode(). A continuation whose joined fields are
+ * out of range (month, day, time, type nibble) is rejected: both pieces
+ * are dropped, since which one was lost cannot be told, and the next
+ * value starts afresh. decode() alone, given a cut value, reports it
+ * invalid. Every record is a dated, finished weighing: final. No live
  * measurement format is published (openScale takes records that arrive
  * after the end marker as new weighings, and so does this conversation).
  * No body-composition formula is known for this scale: impedance is raw.
@@ -228,8 +230,20 @@ enum {
 	ST_END,
 };
 
-/* scratch[0]: records received before the end marker (what follows it
- * in the same value is a new weighing, decoded all the same). */
+/*
+ * scratch[0]: whole records seen in values as they came; scratch[1] and
+ * [2]: records and end markers assemble() handed on (a record cut across
+ * values is counted only there). What follows the end marker in the same
+ * value is a new weighing, decoded all the same.
+ */
+static int history_end(struct hv_session *s)
+{
+	if (s->scratch[0] + s->scratch[1] > 0)
+		return HV_VALUE_DONE;
+	s->next_step = ST_LIVE; /* nothing to clear */
+	return HV_VALUE_GOTO;
+}
+
 static int on_history(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	unsigned n = count_units(v, len);
@@ -238,18 +252,13 @@ static int on_history(struct hv_session *s, const uint8_t *v, size_t len)
 		size_t u;
 		const uint8_t *p = unit_at(v, len, i, &u);
 
-		if (is_record(p, u)) {
+		if (is_record(p, u))
 			s->scratch[0]++;
-			continue;
-		}
-		if (!is_end(p, u))
-			continue;
-		if (s->scratch[0] > 0)
-			return HV_VALUE_DONE;
-		s->next_step = ST_LIVE; /* nothing to clear */
-		return HV_VALUE_GOTO;
+		else if (is_end(p, u))
+			return history_end(s);
 	}
-	return HV_VALUE_MORE;
+	/* an end marker after a cut record's remainder */
+	return s->scratch[2] > 0 ? history_end(s) : HV_VALUE_MORE;
 }
 
 static int on_live(struct hv_session *s, const uint8_t *v, size_t len)
@@ -265,6 +274,80 @@ static int on_live(struct hv_session *s, const uint8_t *v, size_t len)
 			return HV_VALUE_DONE;
 	}
 	return HV_VALUE_MORE;
+}
+
+/*
+ * The join. scratch_bytes[0]: how many bytes of a cut record are kept,
+ * [1..9] those bytes.
+ */
+#define HS_KEPT_MAX (HS_RECORD_LEN - 1)
+
+/* The first n bytes of a record hold fields in range, as far as they go. */
+static bool record_head_plausible(const uint8_t *v, size_t n)
+{
+	unsigned month = v[0] & 0x0F;
+
+	if (n > 0 && (month < 1 || month > 12))
+		return false;
+	if (n > 1 && (v[1] < 1 || v[1] > 31))
+		return false;
+	if ((n > 2 && v[2] > 23) || (n > 3 && v[3] > 59) || (n > 4 && v[4] > 59))
+		return false;
+	return n <= 5 || (v[5] & 0xF0) == HS_RECORD_TYPE;
+}
+
+static void count_handed_on(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	size_t u;
+
+	for (size_t at = 0; (u = unit_len(v + at, len - at)) > 0; at += u) {
+		if (is_end(v + at, u))
+			s->scratch[2]++;
+		else if (is_record(v + at, u))
+			s->scratch[1]++;
+	}
+}
+
+static int assemble(struct hv_session *s, const struct hv_uuid *characteristic,
+		    const uint8_t *value, size_t len, uint8_t *out, size_t size,
+		    size_t *ret_len)
+{
+	uint8_t *kept = s->scratch_bytes;
+	uint8_t buf[HS_KEPT_MAX + HV_FRAME_DATA_MAX];
+	size_t n = kept[0] <= HS_KEPT_MAX ? kept[0] : 0, whole = 0, u;
+
+	if (!hv_uuid_is16(characteristic, HS_NOTIFY)) {
+		if (len > size)
+			return -EMSGSIZE;
+		memcpy(out, value, len);
+		*ret_len = len;
+		return 1;
+	}
+	kept[0] = 0;
+	if (len > HV_FRAME_DATA_MAX)
+		return -EMSGSIZE;
+	memcpy(buf, kept + 1, n);
+	memcpy(buf + n, value, len);
+	if (n > 0 && !(n + len >= HS_END_LEN && is_end(buf, HS_END_LEN)) &&
+	    !record_head_plausible(buf, n + len < HS_RECORD_LEN ? n + len : HS_RECORD_LEN))
+		return -EBADMSG; /* not the rest of the kept record */
+	n += len;
+	while ((u = unit_len(buf + whole, n - whole)) > 0)
+		whole += u;
+	if (whole < n && record_head_plausible(buf + whole, n - whole)) {
+		kept[0] = (uint8_t)(n - whole);
+		memcpy(kept + 1, buf + whole, n - whole);
+	} else if (whole < n && whole == 0) {
+		return -EBADMSG; /* a cut value that starts no record */
+	}
+	if (whole == 0)
+		return 0;
+	if (whole > size)
+		return -EMSGSIZE;
+	memcpy(out, buf, whole);
+	count_handed_on(s, out, whole);
+	*ret_len = whole;
+	return 1;
 }
 
 static const uint8_t request_records[] = { HS_CMD, 0x00 };
@@ -294,6 +377,7 @@ static const struct hv_step steps[] = {
 static const struct hv_conversation conversation = {
 	.steps = steps,
 	.n_steps = sizeof(steps) / sizeof(steps[0]),
+	.assemble = assemble,
 };
 
 static const char *const models[] = { "Lenovo HS10", NULL };

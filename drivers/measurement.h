@@ -158,7 +158,9 @@ struct hv_measurement {
 		bool valid;
 		double weight_kg;
 		double impedance_ohm; /* as the formula takes it (corrected) */
-		double aux[2]; /* a driver's own further inputs */
+		/* a driver's own further inputs (a ten-impedance scale's
+		 * other nine, relaxmedic) */
+		double aux[9];
 	} bia;
 
 	size_t n_flags;

@@ -6,7 +6,8 @@
  * input byte 0 picks how the rest is presented (a GATT value on one of the
  * family's characteristics, or manufacturer data), byte 1 picks a name and a
  * profile; the frame goes to the forced driver and through the registry,
- * and whatever decodes is encoded and decoded again.
+ * and whatever decodes is encoded and decoded again; a conversation's join
+ * (assemble) gets the bytes cut into notifications.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +23,35 @@ struct fuzz_family {
 	const uint16_t *characteristics; /* 0-terminated; may be empty */
 	const char *const *names; /* NULL-terminated */
 };
+
+/*
+ * The runner's join (hv_conversation.assemble), when the driver has one:
+ * the bytes cut into notifications of 1..20 bytes (the length picked from
+ * the selector and the size) on the characteristic, each handed through
+ * assemble() on one session, and what it hands on decoded.
+ */
+static inline void fuzz_assemble_run(const struct hv_driver *d,
+				     const struct hv_frame *like,
+				     const uint8_t *data, size_t size,
+				     uint8_t sel)
+{
+	const struct hv_conversation *c = d->conversation;
+	struct hv_session s = { .user_index = -1, .last_sequence = -1,
+				.records_expected = -1 };
+	struct hv_frame f = *like;
+	struct hv_measurement m;
+	size_t cut = 1 + (sel ^ size) % 20;
+
+	if (!c || !c->assemble || !like->has_characteristic)
+		return;
+	for (size_t at = 0; at < size; at += cut) {
+		size_t n = size - at < cut ? size - at : cut;
+
+		if (c->assemble(&s, &f.characteristic, data + at, n, f.value,
+				sizeof(f.value), &f.value_len) == 1)
+			(void)hv_registry_decode(&f, d, &m);
+	}
+}
 
 /*
  * The driver's conversation, as a device that answers anything: the value
@@ -117,6 +147,7 @@ static inline void fuzz_family_run(const struct fuzz_family *fam,
 		again.name = f.name;
 		(void)hv_registry_decode(&again, d, &m2);
 	}
+	fuzz_assemble_run(d, &f, data, size, sel);
 	fuzz_conversation_run(d, data, size, sel);
 }
 

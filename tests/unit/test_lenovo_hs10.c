@@ -80,6 +80,149 @@ static void test_hs10_joined_records(void **state)
 	assert_int_equal(d->records(&f), 1);
 }
 
+/* --- the join (hv_conversation.assemble) ----------------------------------- */
+
+/* One notification through the conversation's join, as the runner hands it
+ * on: returns assemble()'s result, the value handed on in *f. */
+static int hs10_assemble(struct hv_session *s, const uint8_t *v, size_t len,
+			 struct hv_frame *f)
+{
+	const struct hv_conversation *c = hv_driver_by_id(HS_ID)->conversation;
+
+	hv_test_gatt(f, "HS10", "fff4", "", HV_CS_NONE);
+	return c->assemble(s, &f->characteristic, v, len, f->value,
+			   sizeof(f->value), &f->value_len);
+}
+
+/* openScale's test record cut at every byte: the first piece is kept,
+ * the second hands on the whole record, which decodes as unsplit. */
+static void test_hs10_split_record(void **state)
+{
+	struct hv_frame whole, f;
+	struct hv_measurement want, m;
+
+	(void)state;
+	assert_non_null(hv_driver_by_id(HS_ID)->conversation->assemble);
+	hv_test_gatt(&whole, "HS10", "fff4", RECORD, HV_CS_NONE);
+	whole.now = SF_NOW;
+	sf_decode_final(&whole, &want, HS_ID);
+	for (size_t cut = 1; cut < whole.value_len; cut++) {
+		struct hv_session s = { .user_index = -1 };
+
+		assert_int_equal(hs10_assemble(&s, whole.value, cut, &f), 0);
+		assert_int_equal(hs10_assemble(&s, whole.value + cut,
+					       whole.value_len - cut, &f), 1);
+		assert_int_equal(f.value_len, whole.value_len);
+		assert_memory_equal(f.value, whole.value, whole.value_len);
+		f.now = SF_NOW;
+		sf_decode_final(&f, &m, HS_ID);
+		sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 73.6);
+		sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 4730);
+		assert_int_equal(m.device_time.year, want.device_time.year);
+		assert_int_equal(m.device_time.second, want.device_time.second);
+		/* nothing kept: the next record comes whole */
+		assert_int_equal(hs10_assemble(&s, whole.value, whole.value_len, &f), 1);
+		assert_int_equal(f.value_len, whole.value_len);
+	}
+}
+
+/* Two records and the end marker as one stream, cut in two anywhere: the
+ * first piece's whole units go on, the cut one with the rest. */
+static void test_hs10_split_stream(void **state)
+{
+	const struct hv_driver *d = hv_driver_by_id(HS_ID);
+	struct hv_frame stream, f;
+	struct hv_measurement m;
+
+	(void)state;
+	hv_test_gatt(&stream, "HS10", "fff4", RECORD RECORD_2 END, HV_CS_NONE);
+	for (size_t cut = 1; cut < stream.value_len; cut++) {
+		struct hv_session s = { .user_index = -1 };
+		uint8_t joined[32];
+		size_t n = 0;
+		int r = hs10_assemble(&s, stream.value, cut, &f);
+
+		assert_true(r == 0 || r == 1);
+		if (r == 1) {
+			memcpy(joined, f.value, f.value_len);
+			n = f.value_len;
+		}
+		assert_int_equal(hs10_assemble(&s, stream.value + cut,
+					       stream.value_len - cut, &f), 1);
+		memcpy(joined + n, f.value, f.value_len);
+		n += f.value_len;
+		assert_int_equal(n, stream.value_len);
+		assert_memory_equal(joined, stream.value, n);
+		/* the second value's records decode */
+		assert_int_equal(d->records(&f), cut < 10 ? 3 : cut < 20 ? 2 : 1);
+		f.record = 0;
+		if (cut < 10) {
+			sf_decode_final(&f, &m, HS_ID);
+			sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 73.6);
+		}
+		/* what assemble() handed on: two records, one end marker */
+		assert_int_equal(s.scratch[1], 2);
+		assert_int_equal(s.scratch[2], 1);
+	}
+}
+
+/* A continuation that is not the rest of the kept record is refused, and
+ * the next record is read as if nothing had happened. */
+static void test_hs10_broken_continuation(void **state)
+{
+	struct hv_session s = { .user_index = -1 };
+	struct hv_frame whole, f;
+	struct hv_measurement m;
+
+	(void)state;
+	hv_test_gatt(&whole, "HS10", "fff4", RECORD, HV_CS_NONE);
+	/* the head, then a whole record where the rest should be (its
+	 * first byte would be the seconds: 0x67 = 103) */
+	assert_int_equal(hs10_assemble(&s, whole.value, 4, &f), 0);
+	assert_int_equal(hs10_assemble(&s, whole.value, whole.value_len, &f), -EBADMSG);
+	assert_int_equal(hs10_assemble(&s, whole.value, whole.value_len, &f), 1);
+	f.now = SF_NOW;
+	sf_decode_final(&f, &m, HS_ID);
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 73.6);
+	/* the head, then an end marker where the minute should be (0xF2) */
+	assert_int_equal(hs10_assemble(&s, whole.value, 3, &f), 0);
+	assert_int_equal(hs10_assemble(&s, (const uint8_t *)"\xf2\x00", 2, &f), -EBADMSG);
+	/* a type nibble other than 0xF in the joined record */
+	assert_int_equal(hs10_assemble(&s, whole.value, 5, &f), 0);
+	assert_int_equal(hs10_assemble(&s, (const uint8_t *)"\xe2\xe0\x7a\x12\x00", 5, &f),
+			 -EBADMSG);
+	/* then a record split again joins */
+	assert_int_equal(hs10_assemble(&s, whole.value, 6, &f), 0);
+	assert_int_equal(hs10_assemble(&s, whole.value + 6, 4, &f), 1);
+	sf_decode_final(&f, &m, HS_ID);
+	sf_assert_reading(&m, HV_METRIC_IMPEDANCE, 4730);
+	/* a cut value that starts no record (month 0) is refused alone */
+	assert_int_equal(hs10_assemble(&s, (const uint8_t *)"\x60\x1f", 2, &f), -EBADMSG);
+	assert_int_equal(hs10_assemble(&s, whole.value, whole.value_len, &f), 1);
+}
+
+/* The history step counts records the join handed on: with a record cut
+ * across two values and the end marker after its rest, F2 01 is sent. */
+static void test_hs10_split_history(void **state)
+{
+	const struct hv_step *history = hv_test_find_step(HS_ID, "stored records", NULL);
+	struct hv_session s = { .user_index = -1 };
+	struct hv_frame whole, f, tail;
+
+	(void)state;
+	hv_test_gatt(&whole, "HS10", "fff4", RECORD, HV_CS_NONE);
+	hv_test_gatt(&tail, "HS10", "fff4", "3bf2e07a1200" END, HV_CS_NONE);
+	assert_int_equal(hs10_assemble(&s, whole.value, 4, &f), 0);
+	assert_int_equal(history->on_value(&s, whole.value, 4), HV_VALUE_MORE);
+	assert_int_equal(hs10_assemble(&s, tail.value, tail.value_len, &f), 1);
+	assert_int_equal(f.value_len, 12);
+	assert_int_equal(history->on_value(&s, tail.value, tail.value_len), HV_VALUE_DONE);
+	/* no record at all: on to the new weighing, nothing cleared */
+	s = (struct hv_session){ .user_index = -1 };
+	assert_int_equal(hs10_assemble(&s, (const uint8_t *)"\xf2\x00", 2, &f), 1);
+	assert_int_equal(history->on_value(&s, f.value, f.value_len), HV_VALUE_GOTO);
+}
+
 /* openScale's selection test: by name, with no or a compatible service. */
 static void test_hs10_selection(void **state)
 {
@@ -191,6 +334,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hs10_record),
 		cmocka_unit_test(test_hs10_joined_records),
+		cmocka_unit_test(test_hs10_split_record),
+		cmocka_unit_test(test_hs10_split_stream),
+		cmocka_unit_test(test_hs10_broken_continuation),
+		cmocka_unit_test(test_hs10_split_history),
 		cmocka_unit_test(test_hs10_selection),
 		cmocka_unit_test(test_hs10_session),
 		cmocka_unit_test(test_hs10_encoder_roundtrip),
