@@ -48,6 +48,7 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_robi_s9,
 	&vdev_model_omron_wlc,
 	&vdev_model_lenovo_hs10,
+	&vdev_model_lefu_fe,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)
