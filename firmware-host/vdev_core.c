@@ -50,6 +50,7 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_lenovo_hs10,
 	&vdev_model_lefu_fe,
 	&vdev_model_alpha_scale_pro3,
+	&vdev_model_medisana_bs4xx,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)
