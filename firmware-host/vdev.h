@@ -371,3 +371,4 @@ extern const struct vdev_model vdev_model_lenovo_hs10;
 extern const struct vdev_model vdev_model_lefu_fe;
 extern const struct vdev_model vdev_model_alpha_scale_pro3;
 extern const struct vdev_model vdev_model_medisana_bs4xx;
+extern const struct vdev_model vdev_model_qn_scale;

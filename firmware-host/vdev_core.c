@@ -51,6 +51,7 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_lefu_fe,
 	&vdev_model_alpha_scale_pro3,
 	&vdev_model_medisana_bs4xx,
+	&vdev_model_qn_scale,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)
