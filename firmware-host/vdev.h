@@ -372,3 +372,4 @@ extern const struct vdev_model vdev_model_lefu_fe;
 extern const struct vdev_model vdev_model_alpha_scale_pro3;
 extern const struct vdev_model vdev_model_medisana_bs4xx;
 extern const struct vdev_model vdev_model_qn_scale;
+extern const struct vdev_model vdev_model_hoffen_bbs8107;
