@@ -373,3 +373,4 @@ extern const struct vdev_model vdev_model_alpha_scale_pro3;
 extern const struct vdev_model vdev_model_medisana_bs4xx;
 extern const struct vdev_model vdev_model_qn_scale;
 extern const struct vdev_model vdev_model_hoffen_bbs8107;
+extern const struct vdev_model vdev_model_soehnle_shape;

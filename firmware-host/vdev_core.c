@@ -53,6 +53,7 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_medisana_bs4xx,
 	&vdev_model_qn_scale,
 	&vdev_model_hoffen_bbs8107,
+	&vdev_model_soehnle_shape,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)
