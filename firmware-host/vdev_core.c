@@ -54,6 +54,7 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_qn_scale,
 	&vdev_model_hoffen_bbs8107,
 	&vdev_model_soehnle_shape,
+	&vdev_model_beurer_sanitas,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)
