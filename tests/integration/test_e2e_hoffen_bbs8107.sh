@@ -39,7 +39,7 @@ age=$(python3 -c 'import datetime as d; t = d.date.today(); print(t.year - 1982 
 e2e_check "the scale takes Carl as its user" \
 	e2e_wait 30 vdev_has "hoffen user: male, $age y, 178 cm"
 e2e_check "  and the unit kg" e2e_wait 10 vdev_has "hoffen unit kg"
-check "  both acknowledged" eval \
+e2e_check "  both acknowledged" e2e_wait 10 eval \
 	'[ "$(grep -c "hoffen notify ffb2:fa0301.* acknowledged" "$tmp/vdev.out")" -eq 2 ]'
 e2e_check "  told the result arrived, it powers off" \
 	e2e_wait 20 vdev_has "hoffen measurement received: powers off"
