@@ -55,6 +55,7 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_hoffen_bbs8107,
 	&vdev_model_soehnle_shape,
 	&vdev_model_beurer_sanitas,
+	&vdev_model_eufy_1byone,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)
