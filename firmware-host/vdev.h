@@ -376,3 +376,4 @@ extern const struct vdev_model vdev_model_hoffen_bbs8107;
 extern const struct vdev_model vdev_model_soehnle_shape;
 extern const struct vdev_model vdev_model_beurer_sanitas;
 extern const struct vdev_model vdev_model_eufy_1byone;
+extern const struct vdev_model vdev_model_vitafit;

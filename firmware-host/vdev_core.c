@@ -56,6 +56,7 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_soehnle_shape,
 	&vdev_model_beurer_sanitas,
 	&vdev_model_eufy_1byone,
+	&vdev_model_vitafit,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)
