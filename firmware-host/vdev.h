@@ -377,3 +377,4 @@ extern const struct vdev_model vdev_model_soehnle_shape;
 extern const struct vdev_model vdev_model_beurer_sanitas;
 extern const struct vdev_model vdev_model_eufy_1byone;
 extern const struct vdev_model vdev_model_vitafit;
+extern const struct vdev_model vdev_model_ebelter_b2;
