@@ -48,6 +48,17 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_robi_s9,
 	&vdev_model_omron_wlc,
 	&vdev_model_huawei_hagrid,
+	&vdev_model_lenovo_hs10,
+	&vdev_model_lefu_fe,
+	&vdev_model_alpha_scale_pro3,
+	&vdev_model_medisana_bs4xx,
+	&vdev_model_qn_scale,
+	&vdev_model_hoffen_bbs8107,
+	&vdev_model_soehnle_shape,
+	&vdev_model_beurer_sanitas,
+	&vdev_model_eufy_1byone,
+	&vdev_model_vitafit,
+	&vdev_model_ebelter_b2,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)

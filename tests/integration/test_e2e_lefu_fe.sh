@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# End to end: the LeFu scales that take a user set-up (FE) before they
+# send a weighing (vdev's lefu_fe model, the real daemon,
+# test-lefu-fe.json): an Excelvan CF36x, a Hume Dara 2.0 and a Body Pod 2,
+# each with user slot 1 linked to Ana. Each scale takes the gateway's set-up (Ana's sex,
+# height and age, unit kg) and its weighing is stored once and published.
+# A scale set up for another user ignores the gateway's set-up (user 1)
+# and sends nothing: the session ends early, nothing of it is stored.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/helpers/e2e.sh
+e2e_init "e2e lefu fe"
+
+CF=D8:E7:2F:00:36:01
+DARA=D8:E7:2F:00:36:02
+POD=D8:E7:2F:00:36:03
+OTHER=D8:E7:2F:00:36:04
+vdev_has() { grep -q -- "$1" "$tmp/vdev.out"; }
+stored_of() {
+	sqlite3 -cmd ".timeout 2000" "$db" \
+		"SELECT count(*) FROM measurements WHERE device_address = '$1';" 2>/dev/null
+}
+
+e2e_bus || { not_ok "private bus"; exit 1; }
+e2e_broker_start || { not_ok "broker"; exit 1; }
+"$HV" people add --db "$db" --id p-ana --name Ana --height 1.68 \
+	--birth-date 1990-03-03 --sex female --weight-range 65-80 >/dev/null
+for a in $CF $DARA $POD $OTHER; do
+	"$HV" devices link "$a" 1 p-ana --db "$db" >/dev/null ||
+		not_ok "link $a"
+done
+e2e_sub || not_ok "subscriber"
+e2e_config '"bluetooth": { "devices": [
+    { "address": "'"$CF"'", "user_index": 1 },
+    { "address": "'"$DARA"'", "user_index": 1 },
+    { "address": "'"$POD"'", "user_index": 1 },
+    { "address": "'"$OTHER"'", "user_index": 1 } ] }'
+e2e_daemon
+sleep 0.3
+e2e_vdev "$E2E_SCENARIOS/test-lefu-fe.json"
+
+age=$(python3 -c 'import datetime as d; t = d.date.today(); print(t.year - 1990 - ((t.month, t.day) < (3, 3)))')
+for s in cf36x dara bodypod; do
+	e2e_check "$s takes the set-up: Ana, 168 cm, $age y, kg" \
+		e2e_wait 40 vdev_has "$s set-up: user 1, female, activity 0, 168 cm, $age y, kg"
+done
+for a in $CF $DARA $POD; do
+	e2e_check "session with $a done" e2e_wait 30 \
+		grep -q "GATT session with $a ([a-z0-9_]*) done" "$tmp/homevitalsd.log"
+done
+e2e_check "the scale of user 2 ignores the set-up for user 1" \
+	e2e_wait 40 vdev_has "cf36x-user2 set-up ignored: fe01000"
+e2e_check "  its session ends early, said in the log" e2e_wait 70 \
+	grep -q "Session with $OTHER (excelvan_cf36x) ended early" "$tmp/homevitalsd.log"
+check "  nothing of it stored" eval '[ "$(stored_of "$OTHER")" = 0 ]'
+e2e_check "three measurements published" e2e_wait 10 e2e_published_at_least 3
+e2e_readings_json
+e2e_py "one weighing each, stored once, with what each scale sends" '
+got = sorted((m["device"]["address"], m["driver"], value(m, "body_weight"), m["final"], m["person"]) for m in R)
+assert got == [
+    ("D8:E7:2F:00:36:01", "excelvan_cf36x", 71.4, True, "p-ana"),
+    ("D8:E7:2F:00:36:02", "hume_dara2", 72.35, True, "p-ana"),
+    ("D8:E7:2F:00:36:03", "bodypod2", 73.1, True, "p-ana"),
+], got
+by = {m["driver"]: m for m in R}
+assert value(by["excelvan_cf36x"], "body_fat_percent") == 24.1, by["excelvan_cf36x"]
+assert value(by["excelvan_cf36x"], "visceral_fat_rating") == 7, by["excelvan_cf36x"]
+assert value(by["hume_dara2"], "impedance") == 512.5, by["hume_dara2"]
+assert abs(value(by["bodypod2"], "impedance") - 540) < 1, by["bodypod2"]
+'
+e2e_py "published once each, the stored ones" '
+ids = sorted(p["id"] for t, p in P)
+assert ids == sorted(m["id"] for m in R), (ids, [m["id"] for m in R])
+'
+e2e_finish
