@@ -210,6 +210,20 @@ static int on_feature(struct hv_session *s, const uint8_t *v, size_t len)
 	return len >= MD_FEATURE_LEN ? HV_VALUE_DONE : HV_VALUE_MORE;
 }
 
+enum { ST_MORE = 5 };
+
+/* The scale pushes every weighing it keeps, one weight and feature pair
+ * after the other (openScale's handler listens on; keptenkurk/BS440's
+ * README: the scale hands over its stored sets): each pair's feature
+ * starts the quiet window again. */
+static int on_more(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	if (len < MD_FEATURE_LEN || on_feature(s, v, len) != HV_VALUE_DONE)
+		return HV_VALUE_MORE;
+	s->next_step = ST_MORE;
+	return HV_VALUE_GOTO;
+}
+
 static const struct hv_step steps[] = {
 	{ .op = HV_STEP_SUBSCRIBE, .service = "78b2", .characteristic = "8a22",
 	  .what = "indications on 0x8A22 (feature)" },
@@ -223,6 +237,10 @@ static const struct hv_step steps[] = {
 	{ .op = HV_STEP_WAIT, .service = "78b2", .characteristic = "8a22",
 	  .on_value = on_feature, .timeout_ms = 30000,
 	  .what = "wait for the feature indication" },
+	[ST_MORE] = { .op = HV_STEP_WAIT, .service = "78b2",
+		      .characteristic = "8a22", .on_value = on_more,
+		      .timeout_ms = 3000, .flags = HV_STEP_OPTIONAL,
+		      .what = "more kept weighings, until 3 quiet seconds" },
 	{ .op = HV_STEP_END, .what = "done" },
 };
 
