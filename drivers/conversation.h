@@ -119,15 +119,19 @@ struct hv_step {
 
 /*
  * A device that splits one message over several notifications and seals it
- * under a key of this connection (Huawei Hagrid): the runner passes every
+ * under a key of this connection, or whose weighing is over only when
+ * another characteristic says so (Huawei Hagrid): the runner passes every
  * value notified or read through assemble() before decode() sees it (the
  * steps' on_value() still see each value as it came). Returns 1 with the
  * value to decode in out (*ret_len), 0 when there is nothing to decode yet
  * (a piece kept in the session), or -errno when the value cannot be read
  * (-ENOKEY: no key in the session); the runner then hands nothing on.
+ * characteristic: in, where the value came from; out, the characteristic
+ * decode() reads the handed-on value as (the same, unless assemble() hands
+ * on what another characteristic's value completed).
  */
 typedef int (*hv_assemble_fn)(struct hv_session *s,
-			      const struct hv_uuid *characteristic,
+			      struct hv_uuid *characteristic,
 			      const uint8_t *value, size_t len, uint8_t *out,
 			      size_t size, size_t *ret_len);
 

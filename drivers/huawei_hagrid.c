@@ -766,6 +766,11 @@ struct hagrid_state {
 	/* the account id the scale's manager info named; "" none */
 	char huid[MANAGER_HUID_LEN + 1];
 	uint8_t history_records; /* read on this connection */
+	/* a Scale 3's last realtime weighing not yet final (no fat, no
+	 * heart rate), plain: the record of the weighing once the status
+	 * says it is over */
+	uint8_t realtime[REALTIME_HIGH_LEN];
+	uint8_t realtime_len;
 };
 
 _Static_assert(sizeof(struct hagrid_state) <=
@@ -1218,9 +1223,75 @@ static int on_status(struct hv_session *s, const uint8_t *v, size_t len)
  * what is no WSP frame, go on as they came. Realtime weighings go on from a
  * Huawei Scale 3 only: openScale stores the other families' weighings from
  * their history alone (handleRealtimePayload), which this conversation
- * reads after the weighing.
+ * reads after the weighing. A "ready" status hands on the Scale 3's last
+ * realtime weighing that was not final (realtime_on_ready).
  */
-static int assemble(struct hv_session *s, const struct hv_uuid *chr,
+/* A Scale 3 realtime weighing kept while not final, dropped once final. */
+static void keep_realtime(struct hv_session *s, const uint8_t *plain,
+			  size_t n)
+{
+	struct hv_hagrid_weight w;
+	struct hagrid_state st;
+
+	state_load(s, &st);
+	st.realtime_len = 0;
+	if (hv_hagrid_parse_realtime(plain, n, &w) == 0 && w.weight_kg > 0 &&
+	    w.has_time && w.fat_percent <= 0 && w.heart_rate == 0) {
+		memcpy(st.realtime, plain, n);
+		st.realtime_len = (uint8_t)n;
+	}
+	state_save(s, &st);
+}
+
+/* Status 0 in one frame (plain or sealed) or one bare byte. */
+static bool status_ready(const struct hv_session *s, const uint8_t *v,
+			 size_t len)
+{
+	uint8_t msg[HV_HAGRID_MESSAGE_MAX], plain[HV_HAGRID_MESSAGE_MAX];
+	struct hv_hagrid_reassembly rx = { 0 };
+	size_t n, plain_len;
+	bool enc;
+
+	if (len == 1)
+		return v[0] == 0x00;
+	return hv_hagrid_reassemble(&rx, v, len, msg, sizeof(msg), &n, &enc) ==
+		       1 &&
+	       open_message(s, msg, n, enc, plain, &plain_len) == 0 &&
+	       plain_len > 0 && plain[0] == 0x00;
+}
+
+/*
+ * The status says the weighing is over (openScale publishes the Scale 3's
+ * cached realtime value then, handleMeasurementStatusPayload): the kept
+ * realtime weighing goes on as the record of that weighing, in its
+ * history form (the realtime bytes and a flag byte), which is final.
+ */
+static int realtime_on_ready(struct hv_session *s, struct hv_uuid *chr,
+			     const uint8_t *v, size_t len, uint8_t *out,
+			     size_t size, size_t *ret_len)
+{
+	uint8_t record[REALTIME_HIGH_LEN + 1];
+	struct hagrid_state st;
+	size_t n;
+	int r;
+
+	state_load(s, &st);
+	if (st.realtime_len == 0 || !status_ready(s, v, len))
+		return 0;
+	n = st.realtime_len;
+	memcpy(record, st.realtime, n);
+	record[n++] = 0x00; /* not suspected */
+	r = hv_hagrid_build_frames(HV_HAGRID_NOTIFY_PLAIN, record, n, out,
+				   size, ret_len);
+	if (r < 0)
+		return r;
+	st.realtime_len = 0;
+	state_save(s, &st);
+	r = hv_uuid_parse(HV_HAGRID_HISTORY, chr);
+	return r < 0 ? r : 1;
+}
+
+static int assemble(struct hv_session *s, struct hv_uuid *chr,
 		    const uint8_t *v, size_t len, uint8_t *out, size_t size,
 		    size_t *ret_len)
 {
@@ -1230,6 +1301,12 @@ static int assemble(struct hv_session *s, const struct hv_uuid *chr,
 	bool enc;
 	int r;
 
+	if (is_uuid(chr, CHR_STATUS_RESULT)) {
+		r = realtime_on_ready(s, chr, v, len, out, size, ret_len);
+		if (r != 0)
+			return r;
+		goto as_is;
+	}
 	if (!is_uuid(chr, HV_HAGRID_REALTIME) && !is_uuid(chr, HV_HAGRID_HISTORY))
 		goto as_is;
 	state_load(s, &st);
@@ -1245,6 +1322,8 @@ static int assemble(struct hv_session *s, const struct hv_uuid *chr,
 	r = open_message(s, msg, n, enc, plain, &plain_len);
 	if (r < 0)
 		return r == -EINVAL ? -EBADMSG : r; /* shorter than its IV */
+	if (is_uuid(chr, HV_HAGRID_REALTIME))
+		keep_realtime(s, plain, plain_len);
 	r = hv_hagrid_build_frames(HV_HAGRID_NOTIFY_PLAIN, plain, plain_len,
 				   out, size, ret_len);
 	return r < 0 ? r : 1;

@@ -308,7 +308,7 @@ static void count_handed_on(struct hv_session *s, const uint8_t *v, size_t len)
 	}
 }
 
-static int assemble(struct hv_session *s, const struct hv_uuid *characteristic,
+static int assemble(struct hv_session *s, struct hv_uuid *characteristic,
 		    const uint8_t *value, size_t len, uint8_t *out, size_t size,
 		    size_t *ret_len)
 {

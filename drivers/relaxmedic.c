@@ -354,7 +354,7 @@ static int pass_on(const uint8_t *v, size_t len, uint8_t *out, size_t size,
 	return 1;
 }
 
-static int assemble(struct hv_session *s, const struct hv_uuid *characteristic,
+static int assemble(struct hv_session *s, struct hv_uuid *characteristic,
 		    const uint8_t *value, size_t len, uint8_t *out, size_t size,
 		    size_t *ret_len)
 {

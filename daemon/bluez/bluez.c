@@ -1774,9 +1774,10 @@ static void session_stamp_device_clock(struct bz_session *ss)
 /* The value the daemon decodes: as it came, or what the conversation's
  * assemble() made of it (a message joined from its notifications and
  * opened with the session's key); false when there is nothing yet. */
-static bool session_assemble(struct bz_session *ss, const struct hv_uuid *uuid,
-			     const uint8_t *value, size_t len,
-			     struct hv_frame *frame)
+/* The frame's value (and characteristic, which assemble() may name
+ * anew) from what the device sent. */
+static bool session_assemble(struct bz_session *ss, const uint8_t *value,
+			     size_t len, struct hv_frame *frame)
 {
 	const struct hv_conversation *conv = ss->driver->conversation;
 	int r;
@@ -1788,8 +1789,9 @@ static bool session_assemble(struct bz_session *ss, const struct hv_uuid *uuid,
 			memcpy(frame->value, value, frame->value_len);
 		return true;
 	}
-	r = conv->assemble(&ss->s, uuid, value, len, frame->value,
-			   sizeof(frame->value), &frame->value_len);
+	r = conv->assemble(&ss->s, &frame->characteristic, value, len,
+			   frame->value, sizeof(frame->value),
+			   &frame->value_len);
 	if (r < 0)
 		log_warning_errno(r, "A value from %s (%s) cannot be read: %m",
 				  ss->peer->address, ss->driver->id);
@@ -1836,7 +1838,7 @@ static void session_deliver(struct bz_session *ss,
 	frame.has_device_clock = ss->s.has_device_clock;
 	frame.device_clock = ss->s.device_clock;
 	frame.device_clock_read_usec = ss->s.device_clock_read_usec;
-	if (!session_assemble(ss, uuid, value, len, &frame))
+	if (!session_assemble(ss, value, len, &frame))
 		return;
 	seq = b->cb.gatt_value(&frame, ss->driver, b->userdata);
 	if (seq < -1)

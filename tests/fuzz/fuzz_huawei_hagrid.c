@@ -69,12 +69,15 @@ static void conversation(const struct hv_driver *d, const uint8_t *p,
 	}
 	/* The runner's join: the bytes cut into frames, as notified. */
 	for (size_t at = 0; c && c->assemble && at < n;
-	     at += HV_HAGRID_FRAME_MAX)
-		(void)c->assemble(&s, characteristic, p + at,
+	     at += HV_HAGRID_FRAME_MAX) {
+		struct hv_uuid chr = *characteristic;
+
+		(void)c->assemble(&s, &chr, p + at,
 				  n - at < HV_HAGRID_FRAME_MAX ?
 					  n - at :
 					  HV_HAGRID_FRAME_MAX,
 				  joined, sizeof(joined), &len);
+	}
 	for (size_t i = 0; c && i < c->n_steps; i++) {
 		const struct hv_step *st = &c->steps[i];
 

@@ -47,6 +47,7 @@ static inline void fuzz_assemble_run(const struct hv_driver *d,
 	for (size_t at = 0; at < size; at += cut) {
 		size_t n = size - at < cut ? size - at : cut;
 
+		f.characteristic = like->characteristic;
 		if (c->assemble(&s, &f.characteristic, data + at, n, f.value,
 				sizeof(f.value), &f.value_len) == 1)
 			(void)hv_registry_decode(&f, d, &m);

@@ -442,7 +442,7 @@ static void test_weighing(void **state)
  * gives decode() a value, plain frames that decode without a key. */
 /* The sealed weighing's notifications through assemble(): nothing for the
  * first two (asserted); the third's result. */
-static int assemble_weighing(struct hv_session *s, const struct hv_uuid *chr,
+static int assemble_weighing(struct hv_session *s, struct hv_uuid *chr,
 			     struct hv_frame *f, size_t size)
 {
 	const struct hv_conversation *conv = hv_driver_by_id(ID)->conversation;
@@ -457,6 +457,118 @@ static int assemble_weighing(struct hv_session *s, const struct hv_uuid *chr,
 			assert_int_equal(r, 0);
 	}
 	return r;
+}
+
+/* A plain realtime weighing of the layout: 72.50 kg, fat as given, dated
+ * 2026-08-09 07:30:00, no impedance, no heart rate. */
+static size_t realtime_frames(unsigned fat_tenths, uint8_t *out, size_t size)
+{
+	uint8_t w[26] = { 0x52, 0x1C, (uint8_t)fat_tenths,
+			  (uint8_t)(fat_tenths >> 8), 0xEA, 0x07, 8, 9, 7, 30 };
+	size_t n;
+
+	assert_int_equal(hv_hagrid_build_frames(HV_HAGRID_NOTIFY_PLAIN, w,
+						sizeof(w), out, size, &n),
+			 0);
+	return n;
+}
+
+/* Its frames notified one by one through assemble(): what the last gives. */
+static int assemble_frames(struct hv_session *s, struct hv_frame *f,
+			   const uint8_t *v, size_t n)
+{
+	const struct hv_conversation *conv = hv_driver_by_id(ID)->conversation;
+	struct hv_hagrid_frame fr;
+	int r = -1;
+
+	for (size_t at = 0; at < n; at += fr.frame_len) {
+		assert_int_equal(hv_hagrid_parse_frame(v + at, n - at, &fr), 0);
+		r = conv->assemble(s, &f->characteristic, v + at, fr.frame_len,
+				   f->value, sizeof(f->value), &f->value_len);
+	}
+	return r;
+}
+
+/*
+ * A Scale 3 weighing without fat or heart rate (shoes on) is not final in
+ * the realtime flow; the status "ready" makes its last realtime value the
+ * record of the weighing, as openScale publishes its cached value on
+ * status 0 (handleMeasurementStatusPayload): handed on once, as the
+ * history form, final. A final realtime weighing leaves nothing to hand
+ * on at the status.
+ */
+static void test_realtime_final_on_status(void **state)
+{
+	const struct hv_conversation *conv = hv_driver_by_id(ID)->conversation;
+	struct hv_session s = session(true);
+	struct hv_frame f = { .has_characteristic = true,
+			      .now = 1788220800,
+			      .address = ADDRESS };
+	struct hv_uuid realtime, status, history;
+	const uint8_t ready = 0x00, measuring = 0x01;
+	uint8_t v[64];
+	struct hv_measurement m;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(hv_uuid_parse(HV_HAGRID_REALTIME, &realtime), 0);
+	assert_int_equal(hv_uuid_parse("ba216311-1787-472b-bef6-3eb29e62293e",
+				       &status),
+			 0);
+	assert_int_equal(hv_uuid_parse(HV_HAGRID_HISTORY, &history), 0);
+
+	n = realtime_frames(0, v, sizeof(v));
+	f.characteristic = realtime;
+	assert_int_equal(assemble_frames(&s, &f, v, n), 1);
+	assert_int_equal(hv_registry_decode(&f, hv_driver_by_id(ID), &m), 0);
+	assert_false(m.final);
+
+	/* "measuring": nothing yet */
+	f.characteristic = status;
+	assert_int_equal(conv->assemble(&s, &f.characteristic, &measuring, 1,
+					f.value, sizeof(f.value), &f.value_len),
+			 1);
+	assert_true(hv_uuid_equal(&f.characteristic, &status));
+
+	/* "ready": the weighing's record */
+	assert_int_equal(conv->assemble(&s, &f.characteristic, &ready, 1,
+					f.value, sizeof(f.value), &f.value_len),
+			 1);
+	assert_true(hv_uuid_equal(&f.characteristic, &history));
+	sf_decode_final(&f, &m, ID);
+	hv_assert_near(hv_test_reading(&m, HV_METRIC_BODY_WEIGHT), 72.5, 1e-9);
+	assert_true(m.has_device_time);
+	assert_int_equal(m.device_time.hour, 7);
+	assert_null(hv_measurement_find(&m, HV_METRIC_BODY_FAT_PERCENT));
+
+	/* once only */
+	f.characteristic = status;
+	assert_int_equal(conv->assemble(&s, &f.characteristic, &ready, 1,
+					f.value, sizeof(f.value), &f.value_len),
+			 1);
+	assert_true(hv_uuid_equal(&f.characteristic, &status));
+
+	/* a final realtime weighing (fat 21.0 %) is stored as it comes */
+	n = realtime_frames(210, v, sizeof(v));
+	f.characteristic = realtime;
+	assert_int_equal(assemble_frames(&s, &f, v, n), 1);
+	sf_decode_final(&f, &m, ID);
+	f.characteristic = status;
+	assert_int_equal(conv->assemble(&s, &f.characteristic, &ready, 1,
+					f.value, sizeof(f.value), &f.value_len),
+			 1);
+	assert_true(hv_uuid_equal(&f.characteristic, &status));
+
+	/* the other families: no realtime weighing, nothing kept */
+	s.name = "HUAWEI Scale 3 Pro";
+	n = realtime_frames(0, v, sizeof(v));
+	f.characteristic = realtime;
+	assert_int_equal(assemble_frames(&s, &f, v, n), 0);
+	f.characteristic = status;
+	assert_int_equal(conv->assemble(&s, &f.characteristic, &ready, 1,
+					f.value, sizeof(f.value), &f.value_len),
+			 1);
+	assert_true(hv_uuid_equal(&f.characteristic, &status));
 }
 
 static void test_assemble(void **state)
@@ -789,6 +901,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_weighing),
 		cmocka_unit_test(test_assemble),
+		cmocka_unit_test(test_realtime_final_on_status),
 		cmocka_unit_test(test_manager_info),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_user_information),
