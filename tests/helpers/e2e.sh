@@ -222,6 +222,17 @@ e2e_stored_at_least() {
 	[ "$(e2e_stored)" -ge "$1" ]
 }
 
+# e2e_stored_of ADDRESS: stored measurements of one device.
+e2e_stored_of() {
+	sqlite3 -cmd ".timeout 2000" "$db" \
+		"SELECT count(*) FROM measurements WHERE device_address = '$1';" 2>/dev/null
+}
+
+# e2e_vdev_has TEXT: the vdev printed a line with TEXT.
+e2e_vdev_has() {
+	grep -q -- "$1" "$tmp/vdev.out"
+}
+
 # Published measurements received (lines of $tmp/sub.out).
 e2e_published() {
 	local n

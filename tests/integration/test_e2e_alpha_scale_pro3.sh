@@ -17,7 +17,6 @@ e2e_init "e2e alpha scale pro3"
 
 SCALE=E4:A7:C5:00:03:01
 OTHER=E4:A7:C5:00:03:02
-vdev_has() { grep -q -- "$1" "$tmp/vdev.out"; }
 weights() {
 	sqlite3 -cmd ".timeout 2000" "$db" \
 		"SELECT group_concat(value, ' ') FROM (SELECT r.value FROM readings r
@@ -43,26 +42,26 @@ e2e_vdev "$E2E_SCENARIOS/test-alpha-scale-pro3.json"
 
 age=$(python3 -c 'import datetime as d; t = d.date.today(); print(t.year - 1980 - ((t.month, t.day) < (7, 7)))')
 e2e_check "the scale takes the gateway's clock and Ben's profile" \
-	e2e_wait 30 vdev_has "alpha clock set to [0-9]*, profile 182 cm, $age y, male"
-e2e_check "  then the session start" e2e_wait 10 vdev_has "alpha session started"
-e2e_check "  record 1 acknowledged" e2e_wait 10 vdev_has "alpha record 1 acknowledged, 2 kept"
+	e2e_wait 30 e2e_vdev_has "alpha clock set to [0-9]*, profile 182 cm, $age y, male"
+e2e_check "  then the session start" e2e_wait 10 e2e_vdev_has "alpha session started"
+e2e_check "  record 1 acknowledged" e2e_wait 10 e2e_vdev_has "alpha record 1 acknowledged, 2 kept"
 e2e_check "  the link drops before record 2 is acknowledged" \
-	e2e_wait 10 vdev_has "alpha disconnected (link lost)"
-check "  record 2 not acknowledged on it" eval '! vdev_has "alpha record 2 acknowledged"'
+	e2e_wait 10 e2e_vdev_has "alpha disconnected (link lost)"
+check "  record 2 not acknowledged on it" eval '! e2e_vdev_has "alpha record 2 acknowledged"'
 e2e_check "  the two received are stored" \
 	e2e_wait 10 eval '[ "$(weights "$SCALE")" = "81.25 80.9" ]'
 e2e_check "the next link sends record 2 again, then 3, both acknowledged" \
-	e2e_wait 90 vdev_has "alpha record 3 acknowledged, 0 kept"
+	e2e_wait 90 e2e_vdev_has "alpha record 3 acknowledged, 0 kept"
 check "  record 2 went out twice" eval \
 	'[ "$(grep -c "alpha notify ffb2:.* record 2$" "$tmp/vdev.out")" -eq 2 ]'
 e2e_check "  each record stored once" \
 	e2e_wait 10 eval '[ "$(weights "$SCALE")" = "81.25 80.9 80.55" ]'
 e2e_check "a weighing on the open link: its result acknowledged" \
-	e2e_wait 40 vdev_has "alpha result acknowledged"
+	e2e_wait 40 e2e_vdev_has "alpha result acknowledged"
 e2e_check "  and stored with its impedance" \
 	e2e_wait 10 eval '[ "$(weights "$SCALE")" = "81.25 80.9 80.55 80.2" ]'
 e2e_check "the other firmware ignores the session start (checksum E0, not 00)" \
-	e2e_wait 10 vdev_has "alpha-masked frame ignored: ac2701000000000000000000000000000000dfe0 (checksum)"
+	e2e_wait 10 e2e_vdev_has "alpha-masked frame ignored: ac2701000000000000000000000000000000dfe0 (checksum)"
 check "  so it never starts a session nor sends a thing" eval \
 	'! grep -q "alpha-masked \(session started\|notify\)" "$tmp/vdev.out"'
 e2e_check "  the gateway's wait for it runs out" e2e_wait 70 \

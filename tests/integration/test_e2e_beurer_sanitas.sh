@@ -16,7 +16,6 @@ cd "$(dirname "$0")/../.."
 e2e_init "e2e beurer sanitas"
 
 SCALE=D0:5F:B8:00:70:01
-vdev_has() { grep -q -- "$1" "$tmp/vdev.out"; }
 vdev_count() { grep -c -- "$1" "$tmp/vdev.out"; }
 weights() {
 	sqlite3 -cmd ".timeout 2000" "$db" \
@@ -40,28 +39,28 @@ e2e_vdev "$E2E_SCENARIOS/test-beurer-sanitas.json"
 
 e2e_check "init answered, the clock set (Unix, within a minute)" eval \
 	'e2e_wait 30 grep -q "sbf70 clock set to .* UTC ([-+][0-5]\?[0-9] s)" "$tmp/vdev.out" &&
-	 vdev_has "sbf70 notify ffe1:e600 init"'
-e2e_check "  both users listed and acknowledged" e2e_wait 10 vdev_has "sbf70 all 2 parts acknowledged"
+	 e2e_vdev_has "sbf70 notify ffe1:e600 init"'
+e2e_check "  both users listed and acknowledged" e2e_wait 10 e2e_vdev_has "sbf70 all 2 parts acknowledged"
 e2e_check "  the saved measurements of user 1 asked (not user 2's)" \
-	e2e_wait 10 vdev_has "sbf70 saved measurements of user 1 asked: 2"
+	e2e_wait 10 e2e_vdev_has "sbf70 saved measurements of user 1 asked: 2"
 e2e_check "  the link drops before the last part is acknowledged" \
-	e2e_wait 10 vdev_has "sbf70 drops the link (fault: disconnect_after)"
-check "  nothing deleted on it" eval '! vdev_has "sbf70 .* deleted"'
+	e2e_wait 10 e2e_vdev_has "sbf70 drops the link (fault: disconnect_after)"
+check "  nothing deleted on it" eval '! e2e_vdev_has "sbf70 .* deleted"'
 e2e_check "  the complete record stored, not the half one" \
 	e2e_wait 10 eval '[ "$(weights)" = 63.2 ]'
 e2e_check "the next link gets both again, acknowledges them all, deletes them" \
-	e2e_wait 40 vdev_has "sbf70 2 saved measurements of user 1 deleted"
+	e2e_wait 40 e2e_vdev_has "sbf70 2 saved measurements of user 1 deleted"
 e2e_check "  each stored once" e2e_wait 10 eval '[ "$(weights)" = "63.2 62.9" ]'
-e2e_check "  a measurement is started for user 1" e2e_wait 10 vdev_has "sbf70 measurement for user 1 started"
+e2e_check "  a measurement is started for user 1" e2e_wait 10 e2e_vdev_has "sbf70 measurement for user 1 started"
 e2e_check "  the weighing comes in three acknowledged parts" \
-	e2e_wait 40 vdev_has "sbf70 all 3 parts acknowledged"
+	e2e_wait 40 e2e_vdev_has "sbf70 all 3 parts acknowledged"
 e2e_check "  and is stored" e2e_wait 10 eval '[ "$(weights)" = "63.2 62.9 62.7" ]'
-e2e_check "a weighing while away is saved" e2e_wait 120 vdev_has "sbf70 steps on: saved measurement 4 of user 1"
+e2e_check "a weighing while away is saved" e2e_wait 120 e2e_vdev_has "sbf70 steps on: saved measurement 4 of user 1"
 restart
-e2e_check "a new gateway gets it" e2e_wait 60 vdev_has "sbf70 saved measurements of user 1 asked: 1"
+e2e_check "a new gateway gets it" e2e_wait 60 e2e_vdev_has "sbf70 saved measurements of user 1 asked: 1"
 e2e_check "  stored once, the others not again" \
 	e2e_wait 10 eval '[ "$(weights)" = "63.2 62.9 62.7 62.5" ]'
-check "  user 2's saved measurements never asked" eval '! vdev_has "saved measurements of user 2"'
+check "  user 2's saved measurements never asked" eval '! e2e_vdev_has "saved measurements of user 2"'
 e2e_check "four measurements published" e2e_wait 10 e2e_published_at_least 4
 e2e_readings_json
 e2e_py "the records with the time and composition the scale kept" '

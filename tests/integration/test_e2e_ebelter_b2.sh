@@ -13,11 +13,6 @@ e2e_init "e2e ebelter b2"
 
 SCALE=C0:26:DA:00:B2:01
 OTHER=C0:26:DA:00:B2:02
-vdev_has() { grep -q -- "$1" "$tmp/vdev.out"; }
-stored_of() {
-	sqlite3 -cmd ".timeout 2000" "$db" \
-		"SELECT count(*) FROM measurements WHERE device_address = '$1';" 2>/dev/null
-}
 
 e2e_bus || { not_ok "private bus"; exit 1; }
 e2e_broker_start || { not_ok "broker"; exit 1; }
@@ -28,15 +23,15 @@ e2e_daemon
 sleep 0.3
 e2e_vdev "$E2E_SCENARIOS/test-ebelter-b2.json"
 
-e2e_check "the scale takes the two captured frames" e2e_wait 30 vdev_has "eb handshake accepted"
+e2e_check "the scale takes the two captured frames" e2e_wait 30 e2e_vdev_has "eb handshake accepted"
 e2e_check "  session done" e2e_wait 20 \
 	grep -q "GATT session with $SCALE (ebelter_b2) done" "$tmp/homevitalsd.log"
 e2e_check "the other firmware refuses the second frame" e2e_wait 30 \
-	vdev_has "eb-other handshake refused at frame 1: ab0e9906151442148bbc0aa611bd12e9ea"
-check "  and sends no result" eval '! vdev_has "eb-other notify faa2:8d11"'
+	e2e_vdev_has "eb-other handshake refused at frame 1: ab0e9906151442148bbc0aa611bd12e9ea"
+check "  and sends no result" eval '! e2e_vdev_has "eb-other notify faa2:8d11"'
 e2e_check "  its session ends early" e2e_wait 70 \
 	grep -q "Session with $OTHER (ebelter_b2) ended early" "$tmp/homevitalsd.log"
-check "  nothing of it stored" eval '[ "$(stored_of "$OTHER")" = 0 ]'
+check "  nothing of it stored" eval '[ "$(e2e_stored_of "$OTHER")" = 0 ]'
 e2e_check "one measurement published" e2e_wait 10 e2e_published_at_least 1
 e2e_readings_json
 e2e_py "the result stored once, with the body fat" '

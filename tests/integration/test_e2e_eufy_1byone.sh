@@ -13,7 +13,6 @@ cd "$(dirname "$0")/../.."
 e2e_init "e2e eufy 1byone"
 
 SCALE=AC:4D:16:00:91:46
-vdev_has() { grep -q -- "$1" "$tmp/vdev.out"; }
 weights() {
 	sqlite3 -cmd ".timeout 2000" "$db" \
 		"SELECT group_concat(value, ' ') FROM (SELECT r.value FROM readings r
@@ -31,17 +30,17 @@ sleep 0.3
 e2e_vdev "$E2E_SCENARIOS/test-eufy-1byone.json"
 
 e2e_check "the scale takes the unit command (its XOR checked)" \
-	e2e_wait 30 vdev_has "c1 unit kg, group 1"
+	e2e_wait 30 e2e_vdev_has "c1 unit kg, group 1"
 e2e_check "  and the local clock, acknowledged" eval \
 	'e2e_wait 10 grep -q "c1 clock set to .* ([-+][0-5]\?[0-9] s)" "$tmp/vdev.out" &&
-	 e2e_wait 10 vdev_has "c1 notify fff4:f100 clock ack"'
-check "  nothing ignored" eval '! vdev_has "c1 frame ignored"'
-e2e_check "  the history asked" e2e_wait 10 vdev_has "c1 history asked: 3"
-e2e_check "  the link drops after two records" e2e_wait 10 vdev_has "c1 disconnected (link lost)"
-check "  nothing cleared on it" eval '! vdev_has "c1 .* records cleared"'
+	 e2e_wait 10 e2e_vdev_has "c1 notify fff4:f100 clock ack"'
+check "  nothing ignored" eval '! e2e_vdev_has "c1 frame ignored"'
+e2e_check "  the history asked" e2e_wait 10 e2e_vdev_has "c1 history asked: 3"
+e2e_check "  the link drops after two records" e2e_wait 10 e2e_vdev_has "c1 disconnected (link lost)"
+check "  nothing cleared on it" eval '! e2e_vdev_has "c1 .* records cleared"'
 e2e_check "  the two received are stored" e2e_wait 10 eval '[ "$(weights)" = "70.35 70.1" ]'
 e2e_check "the next session gets all three and clears them" \
-	e2e_wait 40 vdev_has "c1 3 records cleared, 0 kept"
+	e2e_wait 40 e2e_vdev_has "c1 3 records cleared, 0 kept"
 e2e_check "  each stored once" e2e_wait 10 eval '[ "$(weights)" = "70.35 70.1 69.85" ]'
 e2e_check "a weighing during the session comes live, stored" \
 	e2e_wait 60 eval '[ "$(weights)" = "70.35 70.1 69.85 69.6" ]'

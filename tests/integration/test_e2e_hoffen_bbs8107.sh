@@ -14,11 +14,6 @@ e2e_init "e2e hoffen bbs8107"
 
 SCALE=C4:7F:51:00:81:07
 SHORT=C4:7F:51:00:81:08
-vdev_has() { grep -q -- "$1" "$tmp/vdev.out"; }
-stored_of() {
-	sqlite3 -cmd ".timeout 2000" "$db" \
-		"SELECT count(*) FROM measurements WHERE device_address = '$1';" 2>/dev/null
-}
 
 e2e_bus || { not_ok "private bus"; exit 1; }
 e2e_broker_start || { not_ok "broker"; exit 1; }
@@ -37,12 +32,12 @@ e2e_vdev "$E2E_SCENARIOS/test-hoffen-bbs8107.json"
 
 age=$(python3 -c 'import datetime as d; t = d.date.today(); print(t.year - 1982 - ((t.month, t.day) < (1, 15)))')
 e2e_check "the scale takes Carl as its user" \
-	e2e_wait 30 vdev_has "hoffen user: male, $age y, 178 cm"
-e2e_check "  and the unit kg" e2e_wait 10 vdev_has "hoffen unit kg"
+	e2e_wait 30 e2e_vdev_has "hoffen user: male, $age y, 178 cm"
+e2e_check "  and the unit kg" e2e_wait 10 e2e_vdev_has "hoffen unit kg"
 e2e_check "  both acknowledged" e2e_wait 10 eval \
 	'[ "$(grep -c "hoffen notify ffb2:fa0301.* acknowledged" "$tmp/vdev.out")" -eq 2 ]'
 e2e_check "  told the result arrived, it powers off" \
-	e2e_wait 20 vdev_has "hoffen measurement received: powers off"
+	e2e_wait 20 e2e_vdev_has "hoffen measurement received: powers off"
 e2e_check "  session done" e2e_wait 10 \
 	grep -q "GATT session with $SCALE (hoffen_bbs8107) done" "$tmp/homevitalsd.log"
 e2e_check "the other checksum: the user frame is ignored" \
@@ -50,7 +45,7 @@ e2e_check "the other checksum: the user frame is ignored" \
 check "  no acknowledgement from it" eval '! grep -q "hoffen-short notify ffb2:fa03" "$tmp/vdev.out"'
 e2e_check "  its session ends early" e2e_wait 20 \
 	grep -q "Session with $SHORT (hoffen_bbs8107) ended early" "$tmp/homevitalsd.log"
-check "  nothing of it stored" eval '[ "$(stored_of "$SHORT")" = 0 ]'
+check "  nothing of it stored" eval '[ "$(e2e_stored_of "$SHORT")" = 0 ]'
 e2e_check "one measurement published" e2e_wait 10 e2e_published_at_least 1
 e2e_check "scenario played to its end" e2e_wait_vdev 60
 e2e_readings_json

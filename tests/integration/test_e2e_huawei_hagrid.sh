@@ -25,7 +25,6 @@ e2e_init "e2e huawei hagrid"
 SCALE3=E8:A3:4F:12:00:01
 HONOR=E8:A3:4F:12:00:02
 PRO=E8:A3:4F:12:00:03
-vdev_has() { grep -q -- "$1" "$tmp/vdev.out"; }
 first_vdev_line() { grep -n -m1 -E -- "$1" "$tmp/vdev.out" | cut -d: -f1; }
 # the scenario time (vdev's t=) of the first vdev line matching $1
 vdev_time() { grep -m1 -E -- "$1" "$tmp/vdev.out" | sed -n 's/^t=\([0-9.]*\) .*/\1/p'; }
@@ -56,21 +55,21 @@ sleep 0.3
 e2e_vdev "$E2E_SCENARIOS/test-huawei-hagrid.json"
 
 e2e_check "Scale 3: the gateway's token accepted, the work key taken" \
-	e2e_wait 30 eval 'vdev_has "scale3 token accepted" && vdev_has "scale3 work key accepted"'
+	e2e_wait 30 eval 'e2e_vdev_has "scale3 token accepted" && e2e_vdev_has "scale3 work key accepted"'
 e2e_check "  its account from the manager info goes back in the user information" \
-	e2e_wait 10 vdev_has "scale3 user information: huid 7001234567, sex 1, age"
+	e2e_wait 10 e2e_vdev_has "scale3 user information: huid 7001234567, sex 1, age"
 e2e_check "  it sends the weighing sealed, in three notifications" \
-	e2e_wait 10 eval 'vdev_has "scale3 sends the weighing, sealed" &&
-	 vdev_has "final weighing 3"'
+	e2e_wait 10 eval 'e2e_vdev_has "scale3 sends the weighing, sealed" &&
+	 e2e_vdev_has "final weighing 3"'
 e2e_check "  the history read: its two records, the second marked the last" \
-	e2e_wait 20 vdev_has "scale3 history: record 2 of 2"
+	e2e_wait 20 e2e_vdev_has "scale3 history: record 2 of 2"
 e2e_check "  session done" \
 	e2e_wait 20 grep -q "GATT session with $SCALE3 (huawei_hagrid) done" "$tmp/homevitalsd.log"
 check "  its measurement status polled: measuring twice, then ready" eval \
-	'vdev_has "scale3 status poll 1 answered: 1 (measuring)" &&
-	 vdev_has "scale3 status poll 2 answered: 1 (measuring)" &&
-	 vdev_has "scale3 status poll 3 answered: 0 (ready)"'
-check "  no poll after it said ready" eval '! vdev_has "scale3 status poll 4"'
+	'e2e_vdev_has "scale3 status poll 1 answered: 1 (measuring)" &&
+	 e2e_vdev_has "scale3 status poll 2 answered: 1 (measuring)" &&
+	 e2e_vdev_has "scale3 status poll 3 answered: 0 (ready)"'
+check "  no poll after it said ready" eval '! e2e_vdev_has "scale3 status poll 4"'
 check "  the history read follows the status ready" eval \
 	'[ "$(first_vdev_line "scale3 status poll 3 answered: 0")" -lt \
 	   "$(first_vdev_line "scale3 history: record 1 of 2")" ]'
@@ -80,22 +79,22 @@ check "  and comes before 60 s of scenario time (no fallback wait)" \
 check "  the weighing stored from the realtime flow, before the history is read" eval \
 	'[ "$(first_log_line "Stored measurement .* from $SCALE3")" -lt \
 	   "$(first_log_line "$SCALE3 step [0-9]+: read the history")" ]'
-check "  no record asked for past the last" eval '! vdev_has "scale3 history: no more records"'
+check "  no record asked for past the last" eval '! e2e_vdev_has "scale3 history: no more records"'
 e2e_check "Scale 3 Pro: its weighing sent sealed, its history read" \
-	e2e_wait 40 eval 'vdev_has "pro sends the weighing, sealed" &&
-	 vdev_has "pro history: record 1 of 1"'
+	e2e_wait 40 eval 'e2e_vdev_has "pro sends the weighing, sealed" &&
+	 e2e_vdev_has "pro history: record 1 of 1"'
 e2e_check "  session done" \
 	e2e_wait 20 grep -q "GATT session with $PRO (huawei_hagrid) done" "$tmp/homevitalsd.log"
 check "  no status poll to a scale without the characteristics" eval \
-	'! vdev_has "pro status poll"'
+	'! e2e_vdev_has "pro status poll"'
 check "  its weighing stored from the history, not from the realtime flow" eval \
 	'[ "$(first_log_line "Stored measurement .* from $PRO")" -gt \
 	   "$(first_log_line "$PRO step [0-9]+: read the history")" ]'
 e2e_check "Honor: the token made with other secrets is refused" \
-	e2e_wait 40 vdev_has "honor token refused"
+	e2e_wait 40 e2e_vdev_has "honor token refused"
 e2e_check "  the log says where its session failed" \
 	e2e_wait 10 grep -q "GATT session with $HONOR (huawei_hagrid) failed at \"check the scale's token\": Permission denied" "$tmp/homevitalsd.log"
-check "  the Honor never sent its weighing" eval '! vdev_has "honor sends the weighing"'
+check "  the Honor never sent its weighing" eval '! e2e_vdev_has "honor sends the weighing"'
 e2e_check "three measurements published" e2e_wait 10 e2e_published_at_least 3
 e2e_readings_json
 e2e_py "each weighing stored once with its values, the history's older record, nothing of the Honor" '

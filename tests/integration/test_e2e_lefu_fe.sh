@@ -15,11 +15,6 @@ CF=D8:E7:2F:00:36:01
 DARA=D8:E7:2F:00:36:02
 POD=D8:E7:2F:00:36:03
 OTHER=D8:E7:2F:00:36:04
-vdev_has() { grep -q -- "$1" "$tmp/vdev.out"; }
-stored_of() {
-	sqlite3 -cmd ".timeout 2000" "$db" \
-		"SELECT count(*) FROM measurements WHERE device_address = '$1';" 2>/dev/null
-}
 
 e2e_bus || { not_ok "private bus"; exit 1; }
 e2e_broker_start || { not_ok "broker"; exit 1; }
@@ -42,17 +37,17 @@ e2e_vdev "$E2E_SCENARIOS/test-lefu-fe.json"
 age=$(python3 -c 'import datetime as d; t = d.date.today(); print(t.year - 1990 - ((t.month, t.day) < (3, 3)))')
 for s in cf36x dara bodypod; do
 	e2e_check "$s takes the set-up: Ana, 168 cm, $age y, kg" \
-		e2e_wait 40 vdev_has "$s set-up: user 1, female, activity 0, 168 cm, $age y, kg"
+		e2e_wait 40 e2e_vdev_has "$s set-up: user 1, female, activity 0, 168 cm, $age y, kg"
 done
 for a in $CF $DARA $POD; do
 	e2e_check "session with $a done" e2e_wait 30 \
 		grep -q "GATT session with $a ([a-z0-9_]*) done" "$tmp/homevitalsd.log"
 done
 e2e_check "the scale of user 2 ignores the set-up for user 1" \
-	e2e_wait 40 vdev_has "cf36x-user2 set-up ignored: fe01000"
+	e2e_wait 40 e2e_vdev_has "cf36x-user2 set-up ignored: fe01000"
 e2e_check "  its session ends early, said in the log" e2e_wait 70 \
 	grep -q "Session with $OTHER (excelvan_cf36x) ended early" "$tmp/homevitalsd.log"
-check "  nothing of it stored" eval '[ "$(stored_of "$OTHER")" = 0 ]'
+check "  nothing of it stored" eval '[ "$(e2e_stored_of "$OTHER")" = 0 ]'
 e2e_check "three measurements published" e2e_wait 10 e2e_published_at_least 3
 e2e_readings_json
 e2e_py "one weighing each, stored once, with what each scale sends" '

@@ -14,7 +14,6 @@ e2e_init "e2e lenovo hs10"
 
 SCALE=C8:B2:1E:00:10:01
 OTHER=C8:B2:1E:00:10:02
-vdev_has() { grep -q -- "$1" "$tmp/vdev.out"; }
 weights() {
 	sqlite3 -cmd ".timeout 2000" "$db" \
 		"SELECT group_concat(value, ' ') FROM (SELECT r.value FROM readings r
@@ -33,14 +32,14 @@ sleep 0.3
 e2e_vdev "$E2E_SCENARIOS/test-lenovo-hs10.json"
 
 e2e_check "the gateway asks for the stored records" \
-	e2e_wait 30 vdev_has "hs10 write fff1:f200"
+	e2e_wait 30 e2e_vdev_has "hs10 write fff1:f200"
 e2e_check "  the link drops after two of three: nothing cleared" \
-	e2e_wait 10 vdev_has "hs10 disconnected (link lost)"
-check "  no clear on that link" eval '! vdev_has "hs10 write fff1:f201"'
+	e2e_wait 10 e2e_vdev_has "hs10 disconnected (link lost)"
+check "  no clear on that link" eval '! e2e_vdev_has "hs10 write fff1:f201"'
 e2e_check "  the two received are stored" \
 	e2e_wait 10 eval '[ "$(weights "$SCALE")" = "80.1 79.6" ]'
 e2e_check "the next session gets all three and clears them" \
-	e2e_wait 40 vdev_has "hs10 3 records cleared, 0 kept"
+	e2e_wait 40 e2e_vdev_has "hs10 3 records cleared, 0 kept"
 e2e_check "  each record stored once" \
 	e2e_wait 10 eval '[ "$(weights "$SCALE")" = "80.1 79.6 79.2" ]'
 check "  the first two went out twice" eval \
@@ -48,7 +47,7 @@ check "  the first two went out twice" eval \
 e2e_check "a weighing during the session is notified live and stored" \
 	e2e_wait 60 eval '[ "$(weights "$SCALE")" = "80.1 79.6 79.2 78.9" ]'
 e2e_check "another firmware refuses the request" \
-	e2e_wait 10 vdev_has "hs10-other-firmware command refused: f200"
+	e2e_wait 10 e2e_vdev_has "hs10-other-firmware command refused: f200"
 e2e_check "  the session ends early, said once in the log" \
 	grep -q "Session with $OTHER (lenovo_hs10) ended early" "$tmp/homevitalsd.log"
 check "  nothing of it stored" eval '[ -z "$(weights "$OTHER")" ]'

@@ -15,11 +15,6 @@ e2e_init "e2e medisana bs4xx"
 
 SCALE=E4:54:EB:00:44:01
 DROP=E4:54:EB:00:44:02
-vdev_has() { grep -q -- "$1" "$tmp/vdev.out"; }
-stored_of() {
-	sqlite3 -cmd ".timeout 2000" "$db" \
-		"SELECT count(*) FROM measurements WHERE device_address = '$1';" 2>/dev/null
-}
 restart() { # stop the daemon cleanly, start a new one
 	kill "$daemon_pid" && wait "$daemon_pid"
 	e2e_daemon
@@ -36,22 +31,22 @@ e2e_vdev "$E2E_SCENARIOS/test-medisana-bs4xx.json"
 
 e2e_check "the gateway sets the scale's clock (2010 epoch, within a minute)" \
 	e2e_wait 30 grep -q "bs444 clock set to .* ([-+][0-5]\?[0-9] s)" "$tmp/vdev.out"
-e2e_check "  the scale pushes what it keeps" e2e_wait 10 vdev_has "bs444 pushes 2 kept weighings"
-e2e_check "  both stored, once each" e2e_wait 20 eval '[ "$(stored_of "$SCALE")" = 2 ]'
+e2e_check "  the scale pushes what it keeps" e2e_wait 10 e2e_vdev_has "bs444 pushes 2 kept weighings"
+e2e_check "  both stored, once each" e2e_wait 20 eval '[ "$(e2e_stored_of "$SCALE")" = 2 ]'
 e2e_check "the other link drops between weight and feature" \
-	e2e_wait 30 vdev_has "bs444-drop drops the link (fault: disconnect_after)"
+	e2e_wait 30 e2e_vdev_has "bs444-drop drops the link (fault: disconnect_after)"
 e2e_check "  its session ends early" e2e_wait 10 \
 	grep -q "Session with $DROP (medisana_bs4xx) ended early" "$tmp/homevitalsd.log"
-check "  no half weighing stored" eval '[ "$(stored_of "$DROP")" = 0 ]'
+check "  no half weighing stored" eval '[ "$(e2e_stored_of "$DROP")" = 0 ]'
 e2e_check "  the next session gets the whole weighing, stored once" \
-	e2e_wait 60 eval '[ "$(stored_of "$DROP")" = 1 ]'
+	e2e_wait 60 eval '[ "$(e2e_stored_of "$DROP")" = 1 ]'
 
 restart
 e2e_check "a new gateway: the scale pushes the kept weighings again" \
 	e2e_wait 40 eval '[ "$(grep -c "bs444 pushes 2 kept weighings" "$tmp/vdev.out")" -ge 2 ]'
 e2e_check "  its session is done" e2e_wait 20 eval \
 	'[ "$(grep -c "GATT session with $SCALE (medisana_bs4xx) done" "$tmp/homevitalsd.log")" -ge 2 ]'
-check "  still stored once each" eval '[ "$(stored_of "$SCALE")" = 2 ]'
+check "  still stored once each" eval '[ "$(e2e_stored_of "$SCALE")" = 2 ]'
 e2e_check "three measurements published" e2e_wait 10 e2e_published_at_least 3
 e2e_readings_json
 e2e_py "each weighing once, dated by the scale, with its composition" '

@@ -14,11 +14,6 @@ e2e_init "e2e qn scale"
 
 SCALE=F0:2B:5C:00:20:01
 GARBLED=F0:2B:5C:00:20:02
-vdev_has() { grep -q -- "$1" "$tmp/vdev.out"; }
-stored_of() {
-	sqlite3 -cmd ".timeout 2000" "$db" \
-		"SELECT count(*) FROM measurements WHERE device_address = '$1';" 2>/dev/null
-}
 
 e2e_bus || { not_ok "private bus"; exit 1; }
 e2e_broker_start || { not_ok "broker"; exit 1; }
@@ -30,19 +25,19 @@ sleep 0.3
 e2e_vdev "$E2E_SCENARIOS/test-qn-scale.json"
 
 e2e_check "the scale takes the configuration (echoed type, unit kg)" \
-	e2e_wait 30 vdev_has "qn config: unit kg"
+	e2e_wait 30 e2e_vdev_has "qn config: unit kg"
 e2e_check "  asks the time and takes the gateway's local clock" \
 	e2e_wait 10 grep -q "qn clock set to .* ([-+][0-5]\?[0-9] s)" "$tmp/vdev.out"
-check "  nothing ignored" eval '! vdev_has "qn frame ignored"'
+check "  nothing ignored" eval '! e2e_vdev_has "qn frame ignored"'
 e2e_check "  the record handshake acknowledged, the query answered" eval \
-	'e2e_wait 20 vdev_has "qn notify ffe1:.* no stored record" &&
+	'e2e_wait 20 e2e_vdev_has "qn notify ffe1:.* no stored record" &&
 	 [ "$(grep -c "qn notify ffe1:.* handshake acknowledged" "$tmp/vdev.out")" -eq 2 ]'
 e2e_check "  session done" e2e_wait 20 \
 	grep -q "GATT session with $SCALE (qn_scale) done" "$tmp/homevitalsd.log"
 e2e_check "the garbled info: the gateway never configures that scale" \
 	e2e_wait 40 grep -q "Session with $GARBLED (qn_scale) ended early" "$tmp/homevitalsd.log"
-check "  it got no configuration" eval '! vdev_has "qn-garbled config"'
-check "  nothing of it stored" eval '[ "$(stored_of "$GARBLED")" = 0 ]'
+check "  it got no configuration" eval '! e2e_vdev_has "qn-garbled config"'
+check "  nothing of it stored" eval '[ "$(e2e_stored_of "$GARBLED")" = 0 ]'
 e2e_check "one measurement published" e2e_wait 10 e2e_published_at_least 1
 e2e_check "scenario played to its end" e2e_wait_vdev 60
 e2e_readings_json

@@ -15,7 +15,6 @@ e2e_init "e2e soehnle shape"
 
 SCALE=C8:B2:1E:5A:00:01
 PIN=C8:B2:1E:5A:00:02
-vdev_has() { grep -q -- "$1" "$tmp/vdev.out"; }
 weights() {
 	sqlite3 -cmd ".timeout 2000" "$db" \
 		"SELECT group_concat(value, ' ') FROM (SELECT r.value FROM readings r
@@ -46,25 +45,25 @@ e2e_vdev "$E2E_SCENARIOS/test-soehnle-shape.json"
 age=$(python3 -c 'import datetime as d; t = d.date.today(); print(t.year - 1975 - ((t.month, t.day) < (9, 9)))')
 e2e_check "the gateway sets the clock (local time)" \
 	e2e_wait 90 grep -q "^t=[0-9.]* shape clock set to .* ([-+][0-5]\?[0-9] s)" "$tmp/vdev.out"
-e2e_check "  selects slot 1 with its consent" e2e_wait 10 vdev_has "shape user 1 selected"
+e2e_check "  selects slot 1 with its consent" e2e_wait 10 e2e_vdev_has "shape user 1 selected"
 e2e_check "  writes Dora's age, gender and height" eval \
-	'e2e_wait 10 vdev_has "shape user 1 height 164 cm" &&
-	 vdev_has "shape user 1 age $age" && vdev_has "shape user 1 female"'
-e2e_check "  asks for slot 1's records" e2e_wait 10 vdev_has "shape records of user 1 asked: 2"
+	'e2e_wait 10 e2e_vdev_has "shape user 1 height 164 cm" &&
+	 e2e_vdev_has "shape user 1 age $age" && e2e_vdev_has "shape user 1 female"'
+e2e_check "  asks for slot 1's records" e2e_wait 10 e2e_vdev_has "shape records of user 1 asked: 2"
 e2e_check "  both stored, not the other user's" \
 	e2e_wait 20 eval '[ "$(weights "$SCALE")" = "66.4 66.1" ]'
 e2e_check "the other scale refuses slot 1 without its code" \
-	e2e_wait 90 vdev_has "shape-pin user 1 refused: consent"
-e2e_check "  the gateway registers a new slot" e2e_wait 10 vdev_has "shape-pin user 2 registered"
-e2e_check "  which has no records" e2e_wait 10 vdev_has "shape-pin records of user 2 asked: 0"
-e2e_check "the scale stores a new weighing" e2e_wait 120 vdev_has "shape steps on: record 4 stored for user 1"
+	e2e_wait 90 e2e_vdev_has "shape-pin user 1 refused: consent"
+e2e_check "  the gateway registers a new slot" e2e_wait 10 e2e_vdev_has "shape-pin user 2 registered"
+e2e_check "  which has no records" e2e_wait 10 e2e_vdev_has "shape-pin records of user 2 asked: 0"
+e2e_check "the scale stores a new weighing" e2e_wait 120 e2e_vdev_has "shape steps on: record 4 stored for user 1"
 e2e_check "  the sessions are over" e2e_wait 90 eval \
 	'grep -q "GATT session with $PIN (soehnle_shape) done" "$tmp/homevitalsd.log" &&
 	 grep -q "GATT session with $SCALE (soehnle_shape) done" "$tmp/homevitalsd.log"'
 check "  nothing of the refused slot stored" eval '[ -z "$(weights "$PIN")" ]'
 restart
 e2e_check "a new gateway gets slot 1's three records" \
-	e2e_wait 60 vdev_has "shape records of user 1 asked: 3"
+	e2e_wait 60 e2e_vdev_has "shape records of user 1 asked: 3"
 e2e_check "  each stored once" \
 	e2e_wait 20 eval '[ "$(weights "$SCALE")" = "66.4 66.1 65.8" ]'
 e2e_check "three measurements published" e2e_wait 10 e2e_published_at_least 3
