@@ -43,6 +43,12 @@
  * and the user id is not the session's slot. A packet with neither is
  * not a measurement.
  *
+ * The Beurer BF450 (by name, "bf450" anywhere, any case): the muscle,
+ * fat-free, soft lean and water masses in 0.1 kg, not 0.005 kg: openScale's
+ * BeurerBF450Handler.kt (oliexdev/openScale@f7a733b2) reads its muscle and
+ * water masses at those offsets × 0.1 kg and publishes them in place of
+ * the SIG reading; its percentages are the SIG's.
+ *
  *   0x2A9B  uint32: bit0 time stamp, bit1 multiple users, bit2 BMR,
  *           bit3 muscle %, bit4 muscle mass, bit5 fat-free mass, bit6 soft
  *           lean mass, bit7 water mass, bit8 impedance, bit9 weight,
@@ -103,8 +109,9 @@ static const struct field {
 	{ BC_HEIGHT, HV_METRIC_BODY_HEIGHT, F_HEIGHT, "height" },
 };
 
+/* mass_factor: how many of the SIG's mass units a vendor's unit is. */
 static double from_wire(enum field_kind kind, uint16_t raw, bool imperial,
-			bool renpho)
+			double mass_factor)
 {
 	switch (kind) {
 	case F_PERCENT:
@@ -114,7 +121,7 @@ static double from_wire(enum field_kind kind, uint16_t raw, bool imperial,
 	case F_MASS:
 		return hv_round_to((imperial ? raw * 0.01 * HV_LB_TO_KG :
 					       raw * 0.005) *
-					   (renpho ? 10 : 1),
+					   mass_factor,
 				   3);
 	case F_OHM:
 		return hv_round_to(raw * 0.1, 1);
@@ -156,6 +163,17 @@ static bool renpho_reports(enum hv_metric metric)
 	return metric == HV_METRIC_IMPEDANCE || metric == HV_METRIC_BODY_WEIGHT;
 }
 
+/* Renpho: every mass in 0.05 kg; Beurer BF450: the body's masses (not the
+ * weight) in 0.1 kg (see the header). */
+static double mass_factor(enum hv_metric metric, bool renpho, bool bf450)
+{
+	if (renpho)
+		return 10;
+	if (bf450 && metric != HV_METRIC_BODY_WEIGHT)
+		return 20;
+	return 1;
+}
+
 /* Only zeros, the basal metabolism aside (it is the profile's, not the
  * body's): see the header. */
 static bool is_placeholder(const struct hv_measurement *m)
@@ -181,7 +199,7 @@ static int decode_measurement(const struct hv_frame *frame,
 	struct hv_sig_scale_fields fl = { .time_stamp = BC_TIME_STAMP,
 					  .user = BC_USER,
 					  .flag_digits = 4 };
-	bool imperial, unsuccessful, renpho;
+	bool imperial, unsuccessful, renpho, bf450;
 	unsigned flags;
 	uint16_t fat;
 	size_t off = 4;
@@ -194,6 +212,7 @@ static int decode_measurement(const struct hv_frame *frame,
 			frame->value_len);
 	renpho = (frame->quirks | hv_sig_scale_quirks_for_name(frame->name)) &
 		 HV_SIG_QUIRK_WEIGHT_50G;
+	bf450 = hv_name_contains_ci(frame->name, "bf450");
 	fl.flags = flags = hv_le16(v);
 	imperial = flags & BC_IMPERIAL;
 	fat = hv_le16(v + 2);
@@ -210,7 +229,7 @@ static int decode_measurement(const struct hv_frame *frame,
 	} else if (!renpho) {
 		r = hv_measurement_add(
 			ret, HV_METRIC_BODY_FAT_PERCENT,
-			from_wire(F_PERCENT, fat, imperial, false));
+			from_wire(F_PERCENT, fat, imperial, 1));
 	} else {
 		r = 0;
 	}
@@ -244,7 +263,9 @@ static int decode_measurement(const struct hv_frame *frame,
 		else
 			r = hv_measurement_add(
 				ret, fd->metric,
-				from_wire(fd->kind, raw, imperial, renpho));
+				from_wire(fd->kind, raw, imperial,
+					  mass_factor(fd->metric, renpho,
+						      bf450)));
 		if (r < 0)
 			return r;
 	}

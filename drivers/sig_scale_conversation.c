@@ -6,8 +6,8 @@
  * of the User Data Service 0x181C, User Control Point 0x2A9F and Current
  * Time 0x2A2B; openScale's StandardWeightProfileHandler.kt flow
  * (oliexdev/openScale@f7a733b2); the Sanitas SBF72 / SBF73 and Beurer
- * BF915 vendor service 0xFFFF from openScale's SanitasSbf72Handler.kt
- * (same commit).
+ * BF915 vendor service 0xFFFF from openScale's SanitasSbf72Handler.kt, the
+ * Beurer BF450's from its BeurerBF450Handler.kt (same commit).
  *
  *   0  read Weight Scale Feature 0x2A9E                      (optional)
  *   1  read Manufacturer Name 0x2A29 (Device Information)    (optional)
@@ -34,9 +34,14 @@
  *      0xFFFF/0x0004 (3 of 1..5: the profile carries none)
  *  18  the same scales: write 00 to 0xFFFF/0x0006, "take a measurement"
  *      (17-18 optional, skipped without a user)
- *  19  wait up to 60 s for a measurement (stored ones arrive after consent)
- *  20  linger 5 s for more stored measurements
- *  21  end
+ *  19  notifications on 0xFFFF/0xFFF6, where the Beurer BF450 sends its
+ *      impedance (driver beurer_bf450; optional: absent on other scales)
+ *  20  BF450 only (by name): the activity level to 0xFFFF/0xFFF2
+ *  21  BF450 only: 00 to 0xFFFF/0xFFF4, "take a measurement" (20-21 as
+ *      17-18; openScale BeurerBF450Handler.kt, same commit)
+ *  22  wait up to 60 s for a measurement (stored ones arrive after consent)
+ *  23  linger 5 s for more stored measurements
+ *  24  end
  *
  * The SBF72's user list (0xFFFF/0x0001: 00 asks for it, 0x10 + slot shows
  * the slot's PIN on the scale) is not read: a slot is chosen and consented
@@ -55,6 +60,7 @@
 
 #include "drivers/bytes.h"
 #include "drivers/sig_scale.h"
+#include "drivers/vendor_util.h"
 
 #define SVC_WSS "181d"
 #define SVC_BCS "181b"
@@ -62,28 +68,25 @@
 #define SVC_CTS "1805"
 #define SVC_DIS "180a"
 
-/* The Sanitas SBF72 family: SIG services and the vendor service 0xFFFF. */
-static bool sbf72_family(const char *name)
+/* Scales named for a vendor variant (any case, anywhere in the name). */
+static bool name_has_any(const char *name, const char *const *models)
 {
-	static const char *const models[] = { "sbf72", "sbf73", "bf915" };
-
-	for (; name && *name; name++)
-		for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
-			size_t k = 0;
-
-			while (models[i][k] && name[k] &&
-			       (name[k] | 0x20) == models[i][k])
-				k++;
-			if (!models[i][k])
-				return true;
-		}
+	for (; *models; models++)
+		if (hv_name_contains_ci(name, *models))
+			return true;
 	return false;
 }
 
-static int vendor_byte(const struct hv_session *s, uint8_t value, uint8_t *buf,
-		       size_t size, size_t *ret_len)
+/* The Sanitas SBF72 family: SIG services and the vendor service 0xFFFF. */
+static const char *const sbf72_family[] = { "sbf72", "sbf73", "bf915", NULL };
+/* The Beurer BF450: the same service, other characteristics. */
+static const char *const bf450_family[] = { "bf450", NULL };
+
+static int vendor_byte(const struct hv_session *s, const char *const *family,
+		       uint8_t value, uint8_t *buf, size_t size,
+		       size_t *ret_len)
 {
-	if (!sbf72_family(s->name))
+	if (!name_has_any(s->name, family))
 		return -EOPNOTSUPP;
 	if (size < 1)
 		return -ENOSPC;
@@ -92,16 +95,34 @@ static int vendor_byte(const struct hv_session *s, uint8_t value, uint8_t *buf,
 	return 0;
 }
 
+/* The activity level 1..5; the profile carries none: the middle one. */
+#define VENDOR_ACTIVITY_LEVEL 3
+
 static int activity_payload(const struct hv_session *s, uint8_t *buf,
 			    size_t size, size_t *ret_len)
 {
-	return vendor_byte(s, 3, buf, size, ret_len);
+	return vendor_byte(s, sbf72_family, VENDOR_ACTIVITY_LEVEL, buf, size,
+			   ret_len);
 }
 
 static int take_measurement_payload(const struct hv_session *s, uint8_t *buf,
 				    size_t size, size_t *ret_len)
 {
-	return vendor_byte(s, 0, buf, size, ret_len);
+	return vendor_byte(s, sbf72_family, 0, buf, size, ret_len);
+}
+
+static int bf450_activity_payload(const struct hv_session *s, uint8_t *buf,
+				  size_t size, size_t *ret_len)
+{
+	return vendor_byte(s, bf450_family, VENDOR_ACTIVITY_LEVEL, buf, size,
+			   ret_len);
+}
+
+static int bf450_take_measurement_payload(const struct hv_session *s,
+					  uint8_t *buf, size_t size,
+					  size_t *ret_len)
+{
+	return vendor_byte(s, bf450_family, 0, buf, size, ret_len);
 }
 
 static int on_feature(struct hv_session *s, const uint8_t *value, size_t len)
@@ -384,6 +405,19 @@ static const struct hv_step steps[] = {
 		.op = HV_STEP_WRITE, .service = "ffff", .characteristic = "0006",
 		.payload = take_measurement_payload, .flags = OPT | RSP | USER,
 		.what = "SBF72: take a measurement (0xFFFF/0x0006)" },
+	[HV_SIG_STEP_BF450_SUBSCRIBE_EXTRA] = {
+		.op = HV_STEP_SUBSCRIBE, .service = "ffff",
+		.characteristic = "fff6", .flags = OPT,
+		.what = "BF450: notifications of the impedance (0xFFFF/0xFFF6)" },
+	[HV_SIG_STEP_BF450_ACTIVITY] = {
+		.op = HV_STEP_WRITE, .service = "ffff", .characteristic = "fff2",
+		.payload = bf450_activity_payload, .flags = OPT | RSP | USER,
+		.what = "BF450: activity level (0xFFFF/0xFFF2)" },
+	[HV_SIG_STEP_BF450_TAKE_MEASUREMENT] = {
+		.op = HV_STEP_WRITE, .service = "ffff", .characteristic = "fff4",
+		.payload = bf450_take_measurement_payload,
+		.flags = OPT | RSP | USER,
+		.what = "BF450: take a measurement (0xFFFF/0xFFF4)" },
 	[HV_SIG_STEP_WAIT_MEASUREMENT] = {
 		.op = HV_STEP_WAIT, .service = SVC_WSS, .characteristic = "2a9d",
 		.on_value = on_measurement, .timeout_ms = 60000, .flags = OPT,

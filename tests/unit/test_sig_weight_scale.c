@@ -51,8 +51,11 @@ static void test_sbf72(void **state)
 	assert_string_equal(act->service, "ffff");
 	assert_string_equal(act->characteristic, "0004");
 	assert_string_equal(take->characteristic, "0006");
+	/* then the BF450's steps (test_beurer_bf450.c), then the wait */
 	assert_int_equal(HV_SIG_STEP_VENDOR_TAKE_MEASUREMENT + 1,
-			 HV_SIG_STEP_WAIT_MEASUREMENT);
+			 HV_SIG_STEP_BF450_SUBSCRIBE_EXTRA);
+	assert_true(HV_SIG_STEP_VENDOR_TAKE_MEASUREMENT <
+		    HV_SIG_STEP_WAIT_MEASUREMENT);
 	/* any other SIG scale: not written */
 	s.name = "Renpho ES-WBE28";
 	assert_int_equal(act->payload(&s, buf, sizeof(buf), &n), -EOPNOTSUPP);
