@@ -10,8 +10,8 @@
  *   0xFFF2  write: the activity level, 1..5
  *   0xFFF4  write 00: take a measurement (notifies 00 measuring, 01 taken)
  *   0xFFF6  notify, 16 bytes or more: the impedance (Ohm) at [5..6]
- *           little-endian, the scale's user number at [9]; the rest is
- *           not described
+ *           little-endian, the scale's user number at [9] (the slot); the
+ *           rest is not described
  *   0xFFF0  live weight (not kept: not final), 0xFFF1 user list, 0xFFF5
  *           and 0xFFF7 (openScale logs them undecoded)
  *
@@ -22,8 +22,9 @@
  * the handler does: drivers/sig_body_composition.c). The impedance is its own record, kept at the time
  * it came: no published frame shows whether it comes before or after the
  * SIG weighing, so it is not joined to it (openScale adds it to the
- * weighing it publishes next). Its user number is not read: openScale only
- * logs it, and the SIG consent already names the user.
+ * weighing it publishes next); its user number is the reading's user slot
+ * (openScale logs it as the scale's user id), so it goes to the person
+ * linked to that slot.
  */
 #include <errno.h>
 
@@ -35,6 +36,7 @@
 #define BF450_EXTRA 0xFFF6
 #define BF450_EXTRA_MIN 16
 #define BF450_IMPEDANCE_AT 5
+#define BF450_USER_AT 9
 
 static int decode_extra(const uint8_t *p, size_t len,
 			struct hv_measurement *ret)
@@ -50,6 +52,7 @@ static int decode_extra(const uint8_t *p, size_t len,
 		return hv_measurement_control(ret, "no impedance");
 	ret->final = true;
 	ret->subject = HV_SUBJECT_PERSON;
+	ret->user_index = p[BF450_USER_AT];
 	return hv_measurement_add(ret, HV_METRIC_IMPEDANCE, ohm) < 0 ? -ENOSPC : 0;
 }
 
@@ -82,6 +85,10 @@ static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		return sig_weight_scale_driver.encode(m, target, ret);
 	r = hv_put_reading(b + BF450_IMPEDANCE_AT, 2, HV_LITTLE_ENDIAN, m,
 			   HV_METRIC_IMPEDANCE, 1);
+	if (m->user_index > 0xFF)
+		return -EINVAL;
+	if (m->user_index >= 0)
+		b[BF450_USER_AT] = (uint8_t)m->user_index;
 	if (r < 0 || hv_le16(b + BF450_IMPEDANCE_AT) == 0)
 		return -EINVAL;
 	return hv_frame_put_value(ret, BF450_EXTRA, b, sizeof(b));

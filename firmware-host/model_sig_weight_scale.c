@@ -37,6 +37,17 @@
  * it; negative: behind), faults "disconnect_after", "corrupt_record".
  * Action "weigh": readings + "user": indicated at once when that user has
  * consented on the current link and 0x2A9D is subscribed, stored otherwise.
+ *
+ * "bf450" {"impedance"}: the Beurer BF450's vendor service 0xFFFF (openScale
+ * BeurerBF450Handler.kt, oliexdev/openScale@f7a733b2):
+ *   0xFFF2  write: the activity level, one byte 1..5
+ *   0xFFF4  write 00: take a measurement; answered with the impedance on
+ *           0xFFF6 (16 bytes: Ohm little-endian at [5..6], the consented
+ *           user at [9]) when a user has consented, refused (ATT error
+ *           0x80, as the UDS refuses) otherwise
+ *   0xFFF6  notify
+ * What the real scale sends on 0xFFF4 and in the rest of 0xFFF6 is not
+ * published; the refusal without consent is ours.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -63,6 +74,11 @@
 #define DIS_VALUE_MAX 64
 #define ATT_CCC_IMPROPER 0xFD
 #define USERS_MAX 8
+#define BF450_SERVICE 0xFFFF
+#define BF450_ACTIVITY 0xFFF2
+#define BF450_TAKE_MEASUREMENT 0xFFF4
+#define BF450_EXTRA 0xFFF6
+#define BF450_EXTRA_LEN 16
 
 struct user {
 	bool used;
@@ -78,6 +94,8 @@ struct ws {
 	int disconnect_after;
 	long clock_offset; /* seconds added to the host clock */
 	struct vdev_char *wm, *ucp, *ct;
+	struct vdev_char *bf450_extra; /* NULL: not a BF450 */
+	uint16_t bf450_impedance;
 	/* Device Information: characteristic, value (uuid 0: absent) */
 	struct {
 		uint16_t uuid;
@@ -132,6 +150,54 @@ static int dis_init(struct vdev_device *d, struct ws *ws, const cJSON *conf)
 		if (!vdev_add_char(s, dis_keys[i].uuid, VDEV_CHAR_READ))
 			return -ENOSPC;
 	}
+	return 0;
+}
+
+/* The BF450's vendor service, when "bf450" is given. */
+static int bf450_init(struct vdev_device *d, struct ws *ws, const cJSON *conf)
+{
+	const cJSON *bf450 = cJSON_GetObjectItemCaseSensitive(conf, "bf450");
+	struct vdev_service *s;
+	int ohm;
+
+	if (!bf450)
+		return 0;
+	ohm = vdev_conf_int(bf450, "impedance", 500);
+	if (ohm < 1 || ohm > 0xFFFF)
+		return -EINVAL;
+	ws->bf450_impedance = (uint16_t)ohm;
+	s = vdev_add_service(d, BF450_SERVICE);
+	if (!vdev_add_char(s, BF450_ACTIVITY, VDEV_CHAR_WRITE) ||
+	    !vdev_add_char(s, BF450_TAKE_MEASUREMENT,
+			   VDEV_CHAR_WRITE | VDEV_CHAR_NOTIFY))
+		return -ENOSPC;
+	ws->bf450_extra = vdev_add_char(s, BF450_EXTRA, VDEV_CHAR_NOTIFY);
+	return ws->bf450_extra ? 0 : -ENOSPC;
+}
+
+static int bf450_write(struct vdev_device *d, struct ws *ws, int uuid,
+		       const uint8_t *v, size_t len)
+{
+	uint8_t extra[BF450_EXTRA_LEN] = { 0 };
+
+	if (len != 1)
+		return VDEV_ATT_INVALID_LENGTH;
+	if (uuid == BF450_ACTIVITY) {
+		if (v[0] < 1 || v[0] > 5)
+			return VDEV_ATT_WRITE_NOT_PERMITTED;
+		vdev_print(d->vdev, d->id, "bf450 activity level %u", v[0]);
+		return 0;
+	}
+	if (v[0] != 0)
+		return VDEV_ATT_WRITE_NOT_PERMITTED;
+	if (ws->consented < 0)
+		return VDEV_ATT_UDS_NOT_PERMITTED;
+	vdev_print(d->vdev, d->id, "bf450 take measurement");
+	hv_put_le16(extra + 5, ws->bf450_impedance);
+	extra[9] = (uint8_t)ws->consented;
+	if (vdev_bus_delivers(d, ws->bf450_extra))
+		(void)vdev_queue_notify(d, ws->bf450_extra, extra,
+					sizeof(extra), "bf450 impedance");
 	return 0;
 }
 
@@ -195,6 +261,9 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	if (!ws->wm || !ws->ucp || !ws->ct)
 		return -ENOSPC;
 	r = dis_init(d, ws, conf);
+	if (r < 0)
+		return r;
+	r = bf450_init(d, ws, conf);
 	if (r < 0)
 		return r;
 	return vdev_records_load(d, &ws->records, conf, WEIGHT_MEASUREMENT);
@@ -357,6 +426,11 @@ static int ws_write(struct vdev_device *d, struct vdev_char *c,
 	switch (hv_uuid_to16(&c->uuid)) {
 	case UCP:
 		return ucp_write(d, ws, v, len);
+	case BF450_ACTIVITY:
+	case BF450_TAKE_MEASUREMENT:
+		if (!ws->bf450_extra)
+			return VDEV_ATT_WRITE_NOT_PERMITTED;
+		return bf450_write(d, ws, hv_uuid_to16(&c->uuid), v, len);
 	case DB_CHANGE:
 		if (ws->consented < 0)
 			return VDEV_ATT_UDS_NOT_PERMITTED;

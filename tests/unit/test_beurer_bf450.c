@@ -30,8 +30,14 @@ static const struct sf_case bf450_frames[] = {
 
 static void test_bf450_frames(void **state)
 {
+	struct hv_frame f;
+	struct hv_measurement m;
+
 	(void)state;
 	sf_check_cases("beurer_bf450", bf450_frames, ELEMENTSOF(bf450_frames));
+	/* the scale's user number is the reading's slot */
+	sf_decode_case(&bf450_frames[0], "beurer_bf450", &f, &m);
+	assert_int_equal(m.user_index, 1);
 }
 
 /* A session: the SIG weight, the SIG composition with the BF450's body
@@ -146,6 +152,7 @@ static void test_bf450_encoder_roundtrip(void **state)
 	(void)state;
 	hv_measurement_init(&in, "beurer_bf450");
 	in.final = true;
+	in.user_index = 2;
 	assert_int_equal(hv_measurement_add(&in, HV_METRIC_IMPEDANCE, 512), 0);
 	assert_int_equal(d->encode(&in, NULL, &f), 0);
 	assert_true(hv_uuid_is16(&f.characteristic, 0xFFF6));
@@ -154,6 +161,7 @@ static void test_bf450_encoder_roundtrip(void **state)
 	(void)hv_registry_decode(&f, NULL, &out);
 	sf_assert_ok(&out, "beurer_bf450");
 	hv_assert_near(hv_test_present(&out, HV_METRIC_IMPEDANCE), 512, 1e-9);
+	assert_int_equal(out.user_index, 2);
 	/* a weighing: the SIG weight frame */
 	hv_measurement_init(&in, "beurer_bf450");
 	in.final = true;
