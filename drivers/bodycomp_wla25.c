@@ -71,7 +71,7 @@ static double fat_mass(int h, double w, const double *z)
 	       z[9] * 0.153 + z[8] * 0.07 - 88.052;
 }
 
-static int clamp_int(int v, int lo, int hi)
+static double clamp(double v, double lo, double hi)
 {
 	return v < lo ? lo : v > hi ? hi : v;
 }
@@ -88,8 +88,7 @@ int hv_wla25_compute(int height_cm, double weight_kg, const double ohm[HV_WLA25_
 	if (!(w > 0))
 		return -EINVAL;
 	percent = fat_mass(height_cm, w, ohm) / w * 100.0;
-	percent = percent < WLA25_FAT_MIN ? WLA25_FAT_MIN :
-		  percent > WLA25_FAT_MAX ? WLA25_FAT_MAX : percent;
+	percent = clamp(percent, WLA25_FAT_MIN, WLA25_FAT_MAX);
 	fat = hv_wla25_round1(percent / 100.0 * w);
 	ffm = w - fat;
 	water = ffm * 0.733;
@@ -104,7 +103,7 @@ int hv_wla25_compute(int height_cm, double weight_kg, const double ohm[HV_WLA25_
 		.muscle_kg = hv_wla25_round1(muscle / 100.0 * w),
 		.bone_kg = hv_wla25_round1(ffm * 0.067),
 		.protein_percent = hv_wla25_round1(ffm * 0.2 / w * 100.0),
-		.visceral_fat = clamp_int((int)(ffm * -0.029 + fat * 0.502 - 0.477), 1, 20),
+		.visceral_fat = (int)clamp((int)(ffm * -0.029 + fat * 0.502 - 0.477), 1, 20),
 		.bmr_kcal = (int)(ffm * 21.6 + 370.0),
 		.fat_free_kg = (double)(float)ffm,
 	};
@@ -121,32 +120,41 @@ static int add(struct hv_measurement *m, enum hv_metric metric, double v, int de
 	return 0;
 }
 
+/* openScale's published set, and the muscle mass the model gives */
+static int add_published(struct hv_measurement *m, const struct hv_wla25 *o)
+{
+	const struct {
+		enum hv_metric metric;
+		double value;
+		int decimals;
+	} out[] = {
+		{ HV_METRIC_BODY_FAT_PERCENT, o->fat_percent, 1 },
+		{ HV_METRIC_BODY_WATER_PERCENT, o->water_percent, 1 },
+		{ HV_METRIC_MUSCLE_PERCENT, o->muscle_percent, 1 },
+		{ HV_METRIC_MUSCLE_MASS, o->muscle_kg, 1 },
+		{ HV_METRIC_BONE_MASS, o->bone_kg, 1 },
+		{ HV_METRIC_VISCERAL_FAT_RATING, o->visceral_fat, 0 },
+		{ HV_METRIC_PROTEIN_PERCENT, o->protein_percent, 1 },
+		{ HV_METRIC_BASAL_METABOLIC_RATE, o->bmr_kcal, 0 },
+		{ HV_METRIC_FAT_FREE_MASS, o->fat_free_kg, 1 },
+	};
+	int r;
+
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
+		r = add(m, out[i].metric, out[i].value, out[i].decimals);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int hv_bodycomp_wla25(const struct hv_profile *p, double weight_kg,
 		      const double ohm[HV_WLA25_IMPEDANCES], struct hv_measurement *m)
 {
 	struct hv_wla25 o;
-	int r;
 
 	if (!p || !(p->height_m > 0) ||
 	    hv_wla25_compute((int)(p->height_m * 100 + 0.5), weight_kg, ohm, &o) < 0)
 		return 0;
-	/* openScale's published set, and the muscle mass the model gives */
-	r = add(m, HV_METRIC_BODY_FAT_PERCENT, o.fat_percent, 1);
-	if (r >= 0)
-		r = add(m, HV_METRIC_BODY_WATER_PERCENT, o.water_percent, 1);
-	if (r >= 0)
-		r = add(m, HV_METRIC_MUSCLE_PERCENT, o.muscle_percent, 1);
-	if (r >= 0)
-		r = add(m, HV_METRIC_MUSCLE_MASS, o.muscle_kg, 1);
-	if (r >= 0)
-		r = add(m, HV_METRIC_BONE_MASS, o.bone_kg, 1);
-	if (r >= 0)
-		r = add(m, HV_METRIC_VISCERAL_FAT_RATING, o.visceral_fat, 0);
-	if (r >= 0)
-		r = add(m, HV_METRIC_PROTEIN_PERCENT, o.protein_percent, 1);
-	if (r >= 0)
-		r = add(m, HV_METRIC_BASAL_METABOLIC_RATE, o.bmr_kcal, 0);
-	if (r >= 0)
-		r = add(m, HV_METRIC_FAT_FREE_MASS, o.fat_free_kg, 1);
-	return r < 0 ? r : 0;
+	return add_published(m, &o);
 }

@@ -40,6 +40,7 @@
 #include <time.h>
 
 #include "drivers/bytes.h"
+#include "firmware-host/record_queue.h"
 #include "firmware-host/vdev.h"
 
 #define SVC 0xFFE0
@@ -230,10 +231,8 @@ static void add_saved(struct beurer *b, const struct vdev_record *r,
 static void saved_measurements(struct vdev_device *d, struct beurer *b,
 			       int user)
 {
-	size_t n = 0;
+	size_t n = vdev_records_of_user(&b->records, user);
 
-	for (size_t i = 0; i < b->records.n; i++)
-		n += b->records.r[i].user == user;
 	vdev_print(d->vdev, d->id, "saved measurements of user %d asked: %zu",
 		   user, n);
 	ack(d, 0x41, (uint8_t)n);
@@ -249,13 +248,8 @@ static void saved_measurements(struct vdev_device *d, struct beurer *b,
 
 static void delete_saved(struct vdev_device *d, struct beurer *b, int user)
 {
-	size_t n = 0;
+	size_t n = vdev_records_remove_user(&b->records, user);
 
-	for (size_t i = b->records.n; i-- > 0;)
-		if (b->records.r[i].user == user) {
-			vdev_records_remove(&b->records, i);
-			n++;
-		}
 	vdev_print(d->vdev, d->id, "%zu saved measurements of user %d deleted",
 		   n, user);
 	ack(d, 0x43, 0x00);
@@ -394,15 +388,9 @@ static int weigh(struct vdev_device *d, const cJSON *ev)
 	struct hv_measurement m;
 	int i, r;
 
-	r = vdev_measurement_from_json(d, ev, &m);
+	r = vdev_kept_weighing(d, ev, (int64_t)time(NULL), &m);
 	if (r < 0)
 		return r;
-	if (!m.has_device_time) {
-		hv_datetime_from_unix((int64_t)time(NULL), &m.device_time);
-		m.has_device_time = true;
-		m.raw_device_time = m.device_time;
-		m.has_raw_device_time = true;
-	}
 	m.final = true;
 	if (b->measuring && b->measuring == m.user_index &&
 	    vdev_bus_delivers(d, vdev_find_char(d, CHR))) {

@@ -18,17 +18,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firmware-host/record_queue.h"
 #include "firmware-host/vdev.h"
 
 #define SVC 0xFFF0
 #define CHR_NOTIFY 0xFFF1
 #define CHR_WRITE 0xFFF2
-#define PENDING_MAX 4
 #define FRAMES_PER_WEIGH 3
 
 struct esf551 {
-	size_t n_pending;
-	struct hv_frame pending[PENDING_MAX][FRAMES_PER_WEIGH];
+	struct vdev_pending pending;
 };
 
 static int init(struct vdev_device *d, const cJSON *conf)
@@ -59,12 +58,7 @@ static void send_pending(struct vdev_device *d)
 
 	if (!c || !vdev_bus_delivers(d, c))
 		return;
-	for (size_t i = 0; i < e->n_pending; i++)
-		for (size_t j = 0; j < FRAMES_PER_WEIGH; j++)
-			(void)vdev_queue_notify(d, c, e->pending[i][j].value,
-						e->pending[i][j].value_len,
-						j + 1 < FRAMES_PER_WEIGH ? "live" : "complete");
-	e->n_pending = 0;
+	vdev_pending_send(d, c, &e->pending, "live", "complete");
 }
 
 static int esf551_write(struct vdev_device *d, struct vdev_char *c,
@@ -88,17 +82,17 @@ static void esf551_subscribed(struct vdev_device *d, struct vdev_char *c)
 static int weigh(struct vdev_device *d, const cJSON *ev)
 {
 	struct esf551 *e = d->model_data;
+	struct vdev_weighing *w = vdev_pending_slot(&e->pending);
 	double kg;
 	int r;
 
-	if (e->n_pending == PENDING_MAX)
+	if (!w)
 		return -ENOSPC;
-	r = vdev_weigh_frames(d, ev, CHR_NOTIFY, e->pending[e->n_pending],
-			      FRAMES_PER_WEIGH, &kg);
+	r = vdev_weigh_frames(d, ev, CHR_NOTIFY, w->f, FRAMES_PER_WEIGH, &kg);
 	if (r < 0)
 		return r;
-	e->n_pending++;
-	vdev_print(d->vdev, d->id, "steps on: %.2f kg", kg);
+	w->n = FRAMES_PER_WEIGH;
+	vdev_pending_keep(d, &e->pending, kg);
 	send_pending(d);
 	return 0;
 }

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firmware-host/record_queue.h"
 #include "firmware-host/vdev.h"
 
 #define SVC 0xFFF0
@@ -42,8 +43,6 @@
 #define CHR_FALLBACK 0xFFF2
 #define CHR_RESULT 0xFFF4
 #define SETUP_LEN 8
-#define PENDING_MAX 4
-#define FRAMES_MAX 4
 
 /* How each scale sends one weighing. */
 struct lefu_fe_kind {
@@ -58,17 +57,11 @@ static const struct lefu_fe_kind kinds[] = {
 	{ "bodypod2", 2, true },
 };
 
-struct weighing {
-	size_t n;
-	struct hv_frame f[FRAMES_MAX];
-};
-
 struct lefu_fe {
 	const struct lefu_fe_kind *kind;
 	uint8_t user;
 	bool set_up; /* this link's set-up was taken */
-	size_t n_pending;
-	struct weighing pending[PENDING_MAX];
+	struct vdev_pending pending;
 };
 
 static int init(struct vdev_device *d, const cJSON *conf)
@@ -113,13 +106,7 @@ static void send_pending(struct vdev_device *d)
 
 	if (!l->set_up || !vdev_bus_delivers(d, c))
 		return;
-	for (size_t i = 0; i < l->n_pending; i++)
-		for (size_t j = 0; j < l->pending[i].n; j++)
-			(void)vdev_queue_notify(d, c, l->pending[i].f[j].value,
-						l->pending[i].f[j].value_len,
-						j + 1 < l->pending[i].n ? "weighing" :
-									  "result");
-	l->n_pending = 0;
+	vdev_pending_send(d, c, &l->pending, "weighing", "result");
 }
 
 /* Why a set-up is not taken, or NULL. */
@@ -187,7 +174,7 @@ static void lefu_fe_disconnected(struct vdev_device *d)
 
 /* The weighing's frames, as this kind of scale sends them. */
 static int weighing_frames(struct vdev_device *d, const cJSON *ev,
-			   struct weighing *ret, double *ret_kg)
+			   struct vdev_weighing *ret, double *ret_kg)
 {
 	static const double live[] = { 0.90, 0.97 };
 	const struct lefu_fe_kind *k =
@@ -232,16 +219,16 @@ static int weighing_frames(struct vdev_device *d, const cJSON *ev,
 static int weigh(struct vdev_device *d, const cJSON *ev)
 {
 	struct lefu_fe *l = d->model_data;
+	struct vdev_weighing *w = vdev_pending_slot(&l->pending);
 	double kg;
 	int r;
 
-	if (l->n_pending == PENDING_MAX)
+	if (!w)
 		return -ENOSPC;
-	r = weighing_frames(d, ev, &l->pending[l->n_pending], &kg);
+	r = weighing_frames(d, ev, w, &kg);
 	if (r < 0)
 		return r;
-	l->n_pending++;
-	vdev_print(d->vdev, d->id, "steps on: %.2f kg", kg);
+	vdev_pending_keep(d, &l->pending, kg);
 	send_pending(d);
 	return 0;
 }

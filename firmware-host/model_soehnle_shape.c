@@ -37,6 +37,7 @@
 #include <time.h>
 
 #include "drivers/bytes.h"
+#include "firmware-host/record_queue.h"
 #include "firmware-host/vdev.h"
 
 #define SVC_TIME 0x1805
@@ -175,20 +176,10 @@ static int ucp_write(struct vdev_device *d, struct soehnle *s,
 
 static void send_records(struct vdev_device *d, struct soehnle *s, int user)
 {
-	size_t n = 0;
-	char what[32];
-
-	for (size_t i = 0; i < s->records.n; i++)
-		n += s->records.r[i].user == user;
-	vdev_print(d->vdev, d->id, "records of user %d asked: %zu", user, n);
-	for (size_t i = 0; i < s->records.n; i++) {
-		if (s->records.r[i].user != user)
-			continue;
-		(void)snprintf(what, sizeof(what), "record %u",
-			       s->records.r[i].seq);
-		(void)vdev_queue_notify(d, s->rec_char, s->records.r[i].value,
-					s->records.r[i].len, what);
-	}
+	vdev_print(d->vdev, d->id, "records of user %d asked: %zu", user,
+		   vdev_records_of_user(&s->records, user));
+	/* kept after: this model has no delivered() for the tags */
+	vdev_records_notify(d, s->rec_char, &s->records, user);
 }
 
 static void set_clock(struct vdev_device *d, struct soehnle *s,
@@ -253,22 +244,16 @@ static int weigh(struct vdev_device *d, const cJSON *ev)
 {
 	struct soehnle *s = d->model_data;
 	struct hv_measurement m;
+	time_t now = time(NULL);
+	struct tm tm;
 	int i, r;
 
-	r = vdev_measurement_from_json(d, ev, &m);
+	/* the scale's clock: local time, as the gateway set it */
+	(void)localtime_r(&now, &tm);
+	r = vdev_kept_weighing(d, ev,
+			       (int64_t)now + tm.tm_gmtoff + s->clock_offset, &m);
 	if (r < 0)
 		return r;
-	if (!m.has_device_time) {
-		time_t now = time(NULL);
-		struct tm tm;
-
-		(void)localtime_r(&now, &tm);
-		hv_datetime_from_unix((int64_t)now + tm.tm_gmtoff + s->clock_offset,
-				      &m.device_time);
-		m.has_device_time = true;
-		m.raw_device_time = m.device_time;
-		m.has_raw_device_time = true;
-	}
 	i = vdev_records_add(d, &s->records, &m, 0);
 	if (i < 0)
 		return i;

@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "drivers/bytes.h"
+#include "firmware-host/record_queue.h"
 #include "firmware-host/vdev.h"
 
 #define SVC 0x7802
@@ -93,17 +94,10 @@ static void send_u32(struct vdev_device *d, uint8_t op, uint32_t v,
 static void send_records(struct vdev_device *d, struct trisa *t)
 {
 	struct vdev_char *c = vdev_find_char(d, CHR_MEASUREMENT);
-	char what[32];
 
 	if (!t->accepted || !t->clock_set || !vdev_bus_delivers(d, c))
 		return;
-	for (size_t i = 0; i < t->records.n; i++) {
-		(void)snprintf(what, sizeof(what), "record %u",
-			       t->records.r[i].seq);
-		(void)vdev_queue_notify_tagged(d, c, t->records.r[i].value,
-					       t->records.r[i].len, what,
-					       t->records.r[i].seq);
-	}
+	vdev_records_notify(d, c, &t->records, VDEV_RECORDS_ALL_USERS);
 	(void)vdev_queue_drop(d, "all sent");
 }
 
@@ -172,11 +166,7 @@ static void delivered(struct vdev_device *d, struct vdev_char *c, unsigned tag)
 	struct trisa *t = d->model_data;
 
 	(void)c;
-	for (size_t i = 0; i < t->records.n; i++)
-		if (t->records.r[i].seq == tag) {
-			vdev_records_remove(&t->records, i);
-			return;
-		}
+	(void)vdev_records_remove_seq(&t->records, tag);
 }
 
 static void disconnected(struct vdev_device *d)
@@ -193,16 +183,10 @@ static int weigh(struct vdev_device *d, const cJSON *ev)
 	struct hv_measurement m;
 	int i, r;
 
-	r = vdev_measurement_from_json(d, ev, &m);
+	/* the scale's own clock: the host set it */
+	r = vdev_kept_weighing(d, ev, (int64_t)time(NULL), &m);
 	if (r < 0)
 		return r;
-	if (!m.has_device_time) {
-		/* the scale's own clock: the host set it */
-		hv_datetime_from_unix((int64_t)time(NULL), &m.device_time);
-		m.has_device_time = true;
-		m.raw_device_time = m.device_time;
-		m.has_raw_device_time = true;
-	}
 	i = vdev_records_add(d, &t->records, &m, CHR_MEASUREMENT);
 	if (i < 0)
 		return i;

@@ -210,6 +210,45 @@ e2e_finish() {
 	echo "1..$tap_n"
 }
 
+# e2e_person ID NAME HEIGHT BIRTH_DATE SEX WEIGHT_RANGE: a person in the
+# store (`homevitals people add`).
+e2e_person() {
+	"$HV" people add --db "$db" --id "$1" --name "$2" --height "$3" \
+		--birth-date "$4" --sex "$5" --weight-range "$6" >/dev/null
+}
+
+# e2e_start_scales SCENARIO [--slot N [--person ID]] ADDRESS...: the bus,
+# the broker, the subscriber, the daemon configured with the devices
+# ADDRESS... and the vdev playing $E2E_SCENARIOS/SCENARIO. --slot gives
+# every device "user_index": N; --person links slot N of each to ID (one
+# e2e_person added). A bus or broker that does not start ends the script.
+e2e_start_scales() {
+	local scenario=$1 slot="" person="" a devices=""
+	shift
+	[ "${1:-}" = --slot ] && { slot=$2; shift 2; }
+	[ "${1:-}" = --person ] && { person=$2; shift 2; }
+	e2e_bus || { not_ok "private bus"; exit 1; }
+	e2e_broker_start || { not_ok "broker"; exit 1; }
+	for a in "$@"; do
+		if [ -n "$person" ]; then
+			"$HV" devices link "$a" "$slot" "$person" --db "$db" >/dev/null ||
+				not_ok "link $a"
+		fi
+		devices+="${devices:+, }{ \"address\": \"$a\"${slot:+, \"user_index\": $slot} }"
+	done
+	e2e_sub || not_ok "subscriber"
+	e2e_config "\"bluetooth\": { \"devices\": [ $devices ] }"
+	e2e_daemon
+	sleep 0.3
+	e2e_vdev "$E2E_SCENARIOS/$scenario"
+}
+
+# Stop the daemon cleanly and start a new one (on the same store).
+e2e_daemon_restart() {
+	kill "$daemon_pid" && wait "$daemon_pid"
+	e2e_daemon
+}
+
 # --- what the outside sees --------------------------------------------------
 
 # Number of stored measurements (sqlite3 on the store).
@@ -228,9 +267,37 @@ e2e_stored_of() {
 		"SELECT count(*) FROM measurements WHERE device_address = '$1';" 2>/dev/null
 }
 
+# e2e_not COMMAND...: succeeds when COMMAND fails.
+e2e_not() {
+	! "$@"
+}
+
 # e2e_vdev_has TEXT: the vdev printed a line with TEXT.
 e2e_vdev_has() {
 	grep -q -- "$1" "$tmp/vdev.out"
+}
+
+# e2e_weights ADDRESS: the stored body weights of one device, largest
+# first, space-separated ("" when none).
+e2e_weights() {
+	sqlite3 -cmd ".timeout 2000" "$db" \
+		"SELECT group_concat(value, ' ') FROM (SELECT r.value FROM readings r
+		 JOIN measurements m ON m.id = r.measurement_id
+		 WHERE r.metric = 'body_weight' AND m.device_address = '$1'
+		 ORDER BY r.value DESC);" 2>/dev/null
+}
+
+# e2e_check_refused ADDRESS DRIVER SILENCE [SECONDS]: TAP lines for a
+# scale whose firmware refused the gateway: the vdev printed no line with
+# SILENCE (what it would send had it accepted), the daemon's session with
+# it ended early (within SECONDS, 70 unless given) and nothing of it is
+# stored.
+e2e_check_refused() {
+	local address=$1 driver=$2 silence=$3 limit=${4:-70}
+	e2e_check "  and sends nothing (no \"$silence\")" e2e_not e2e_vdev_has "$silence"
+	e2e_check "  its session ends early" e2e_wait "$limit" \
+		grep -q "Session with $address ($driver) ended early" "$tmp/homevitalsd.log"
+	e2e_check "  nothing of it stored" [ "$(e2e_stored_of "$address")" = 0 ]
 }
 
 # Published measurements received (lines of $tmp/sub.out).
@@ -252,6 +319,17 @@ e2e_backlog() {
 
 e2e_backlog_empty() {
 	[ "$(e2e_backlog)" = 0 ]
+}
+
+# e2e_published_once N: one TAP line: N measurements stored, each
+# published once, and nothing else published (reads readings.json: call
+# e2e_readings_json first).
+e2e_published_once() {
+	e2e_py "published once each, the $1 stored" '
+assert len(R) == int(ARGS[0]), (len(R), ARGS[0])
+ids = sorted(p["id"] for t, p in P)
+assert ids == sorted(m["id"] for m in R), (ids, [m["id"] for m in R])
+' "$1"
 }
 
 # The stored measurements as `homevitals readings --format json` shows them.

@@ -8,15 +8,8 @@ cd "$(dirname "$0")/../.."
 . tests/helpers/e2e.sh
 e2e_init "e2e eufy p2"
 
-e2e_bus || { not_ok "private bus"; exit 1; }
-e2e_broker_start || { not_ok "broker"; exit 1; }
-"$HV" people add --db "$db" --id p-olaf --name Olaf --height 1.88 \
-	--birth-date 1972-02-10 --sex male --weight-range 80-95 >/dev/null
-e2e_sub || not_ok "subscriber"
-e2e_config '"bluetooth": { "devices": [ { "address": "CF:E6:03:1D:09:F7" } ] }'
-e2e_daemon
-sleep 0.3
-e2e_vdev "$E2E_SCENARIOS/test-eufy-p2-handshake.json"
+e2e_person p-olaf Olaf 1.88 1972-02-10 male 80-95
+e2e_start_scales test-eufy-p2-handshake.json CF:E6:03:1D:09:F7
 e2e_check "session done" e2e_wait 30 grep -q "GATT session with CF:E6:03:1D:09:F7 (eufy_p2) done" "$tmp/homevitalsd.log"
 e2e_check "the scale opened the client's C0" grep -q "p2 C0 from client [0-9a-f]\{15\}$" "$tmp/vdev.out"
 e2e_check "the scale accepted C2" grep -q "p2 C2 accepted" "$tmp/vdev.out"
@@ -32,8 +25,5 @@ assert R[0]["device"]["address"] == "CF:E6:03:1D:09:F7", R[0]["device"]
 r = reading(R[0], "body_fat_percent")
 assert r is not None and r.get("method") == "standard_impedance", r
 '
-e2e_py "published once, the stored one" '
-ids = [p["id"] for t, p in P]
-assert ids == [R[0]["id"]], (ids, R[0]["id"])
-'
+e2e_published_once 1
 e2e_finish

@@ -14,22 +14,8 @@ e2e_init "e2e lenovo hs10"
 
 SCALE=C8:B2:1E:00:10:01
 OTHER=C8:B2:1E:00:10:02
-weights() {
-	sqlite3 -cmd ".timeout 2000" "$db" \
-		"SELECT group_concat(value, ' ') FROM (SELECT r.value FROM readings r
-		 JOIN measurements m ON m.id = r.measurement_id
-		 WHERE r.metric = 'body_weight' AND m.device_address = '$1'
-		 ORDER BY r.value DESC);" 2>/dev/null
-}
 
-e2e_bus || { not_ok "private bus"; exit 1; }
-e2e_broker_start || { not_ok "broker"; exit 1; }
-e2e_sub || not_ok "subscriber"
-e2e_config '"bluetooth": { "devices": [ { "address": "'"$SCALE"'" },
-    { "address": "'"$OTHER"'" } ] }'
-e2e_daemon
-sleep 0.3
-e2e_vdev "$E2E_SCENARIOS/test-lenovo-hs10.json"
+e2e_start_scales test-lenovo-hs10.json "$SCALE" "$OTHER"
 
 e2e_check "the gateway asks for the stored records" \
 	e2e_wait 30 e2e_vdev_has "hs10 write fff1:f200"
@@ -37,20 +23,20 @@ e2e_check "  the link drops after two of three: nothing cleared" \
 	e2e_wait 10 e2e_vdev_has "hs10 disconnected (link lost)"
 check "  no clear on that link" eval '! e2e_vdev_has "hs10 write fff1:f201"'
 e2e_check "  the two received are stored" \
-	e2e_wait 10 eval '[ "$(weights "$SCALE")" = "80.1 79.6" ]'
+	e2e_wait 10 eval '[ "$(e2e_weights "$SCALE")" = "80.1 79.6" ]'
 e2e_check "the next session gets all three and clears them" \
 	e2e_wait 40 e2e_vdev_has "hs10 3 records cleared, 0 kept"
 e2e_check "  each record stored once" \
-	e2e_wait 10 eval '[ "$(weights "$SCALE")" = "80.1 79.6 79.2" ]'
+	e2e_wait 10 eval '[ "$(e2e_weights "$SCALE")" = "80.1 79.6 79.2" ]'
 check "  the first two went out twice" eval \
 	'[ "$(grep -c "hs10 notify fff4:.* record 1$" "$tmp/vdev.out")" -eq 2 ]'
 e2e_check "a weighing during the session is notified live and stored" \
-	e2e_wait 60 eval '[ "$(weights "$SCALE")" = "80.1 79.6 79.2 78.9" ]'
+	e2e_wait 60 eval '[ "$(e2e_weights "$SCALE")" = "80.1 79.6 79.2 78.9" ]'
 e2e_check "another firmware refuses the request" \
 	e2e_wait 10 e2e_vdev_has "hs10-other-firmware command refused: f200"
 e2e_check "  the session ends early, said once in the log" \
 	grep -q "Session with $OTHER (lenovo_hs10) ended early" "$tmp/homevitalsd.log"
-check "  nothing of it stored" eval '[ -z "$(weights "$OTHER")" ]'
+check "  nothing of it stored" eval '[ -z "$(e2e_weights "$OTHER")" ]'
 e2e_check "four measurements published" e2e_wait 10 e2e_published_at_least 4
 e2e_readings_json
 e2e_py "published once each, the stored ones, dated by the scale" '

@@ -21,10 +21,6 @@ weights() {
 		"SELECT group_concat(value, ' ') FROM (SELECT value FROM readings
 		 WHERE metric = 'body_weight' ORDER BY value DESC);" 2>/dev/null
 }
-restart() { # stop the daemon cleanly, start a new one
-	kill "$daemon_pid" && wait "$daemon_pid"
-	e2e_daemon
-}
 
 e2e_bus || { not_ok "private bus"; exit 1; }
 e2e_broker_start || { not_ok "broker"; exit 1; }
@@ -40,14 +36,14 @@ e2e_check "  the gateway kept it, as the scale sent it" \
 e2e_check "  and said so" grep -q "$SCALE paired: its secret is kept" "$tmp/homevitalsd.log"
 check "  no weigh-in was taken on the pairing link" eval '[ "$(e2e_stored)" = 0 ]'
 
-restart
+e2e_daemon_restart
 e2e_check "a new gateway answers the challenge with the kept password" \
 	e2e_wait 30 e2e_vdev_has "trisa challenge answer accepted"
 e2e_check "  sets the scale's clock" e2e_wait 10 e2e_vdev_has "trisa clock set"
 e2e_check "  and stores the weigh-in the scale kept" \
 	e2e_wait 20 eval '[ "$(weights)" = 71.3 ]'
 
-restart
+e2e_daemon_restart
 e2e_check "the scale stores a second weigh-in" e2e_wait 40 e2e_vdev_has "record 2 stored"
 kill "$daemon_pid" && wait "$daemon_pid"
 sqlite3 "$db" "UPDATE device_secret SET secret = x'00000000' WHERE address = '$SCALE';"
@@ -61,7 +57,7 @@ check "  nothing stored" eval '[ "$(weights)" = 71.3 ]'
 e2e_check "paired again: the scale hands over a new password" \
 	e2e_wait 60 e2e_vdev_has "trisa paired (password 12345679)"
 e2e_check "  which replaces the one kept" e2e_wait 10 eval '[ "$(secret)" = 79563412 ]'
-restart
+e2e_daemon_restart
 e2e_check "the next gateway is accepted" \
 	e2e_wait 30 eval '[ "$(grep -c "trisa challenge answer accepted" "$tmp/vdev.out")" -ge 2 ]'
 e2e_check "  and the weigh-in the scale kept is not lost" \

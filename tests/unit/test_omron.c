@@ -1178,6 +1178,28 @@ static void gateway_7530(struct cuff *c, struct gateway *g)
 	g->s.last_sequence = -1;
 }
 
+/* n records in slots 0.., sys values sys, sys + 1, …, a minute apart. */
+static void cuff_fill_7530(struct cuff *c, int n, unsigned sys)
+{
+	for (int i = 0; i < n; i++)
+		cuff_store_7530(c, i, sys + (unsigned)i, i);
+}
+
+/* One session; c->reads counts this session's reads. */
+static int session_7530(struct gateway *g, struct cuff *c)
+{
+	c->reads = 0;
+	return run_session(g, c, "HEM-7530T");
+}
+
+/* The HEM-7530T is only read: its settings block neither read nor
+ * anything written. */
+static void assert_7530_read_only(const struct cuff *c)
+{
+	assert_int_equal(c->settings_reads, 0);
+	assert_int_equal(c->writes, 0);
+}
+
 /* The positions of stored records, in the order stored, are sys values. */
 static void assert_stored_in_order(const struct gateway *g, size_t from,
 				   unsigned sys, size_t n)
@@ -1198,37 +1220,31 @@ static void test_conversation_7530t_new_records_only(void **state)
 
 	(void)state;
 	gateway_7530(&c, &g);
-	for (int i = 0; i < 3; i++)
-		cuff_store_7530(&c, i, 120 + (unsigned)i, i);
+	cuff_fill_7530(&c, 3, 120);
 	/* first session: the walk reads 3 records and the empty slot after
 	 * them, then takes the 3 again */
-	assert_int_equal(run_session(&g, &c, "HEM-7530T"), 0);
+	assert_int_equal(session_7530(&g, &c), 0);
 	assert_int_equal(g.n_stored, 3);
 	assert_stored_in_order(&g, 0, 120, 3);
 	assert_int_equal(c.reads, 4 + 3);
-	/* nothing read from or written to the settings block */
-	assert_int_equal(c.settings_reads, 0);
-	assert_int_equal(c.writes, 0);
+	assert_7530_read_only(&c);
 	assert_int_equal(
 		g.s.last_sequence,
 		hv_omron_record_time_sequence(&(struct hv_omron_record){
 			.time = { 2029, 12, 31, 8, 2, 0 } }));
 
 	/* second session: only the new one */
-	c.reads = 0;
 	cuff_store_7530(&c, 3, 150, 20);
-	assert_int_equal(run_session(&g, &c, "HEM-7530T"), 0);
+	assert_int_equal(session_7530(&g, &c), 0);
 	assert_int_equal(g.n_stored, 4);
 	assert_stored_in_order(&g, 3, 150, 1);
 	assert_int_equal(c.reads, 5 + 1);
 
 	/* nothing new: the walk only */
-	c.reads = 0;
-	assert_int_equal(run_session(&g, &c, "HEM-7530T"), 0);
+	assert_int_equal(session_7530(&g, &c), 0);
 	assert_int_equal(g.n_stored, 4);
 	assert_int_equal(c.reads, 5);
-	assert_int_equal(c.settings_reads, 0);
-	assert_int_equal(c.writes, 0);
+	assert_7530_read_only(&c);
 }
 
 /* The second of three new records is not stored: the next session takes
@@ -1240,14 +1256,12 @@ static void test_conversation_7530t_never_loses_a_record(void **state)
 
 	(void)state;
 	gateway_7530(&c, &g);
-	for (int i = 0; i < 3; i++)
-		cuff_store_7530(&c, i, 100 + (unsigned)i, i);
+	cuff_fill_7530(&c, 3, 100);
 	g.fail_store_at = 2;
-	assert_int_equal(run_session(&g, &c, "HEM-7530T"), 0);
+	assert_int_equal(session_7530(&g, &c), 0);
 	assert_false(stored_sys(&g, 101, 0));
 	g.fail_store_at = 0;
-	c.reads = 0;
-	assert_int_equal(run_session(&g, &c, "HEM-7530T"), 0);
+	assert_int_equal(session_7530(&g, &c), 0);
 	for (unsigned sys = 100; sys <= 102; sys++)
 		assert_true(stored_sys(&g, sys, 0));
 	assert_int_equal(g.n_stored, 3);
@@ -1263,21 +1277,18 @@ static void test_conversation_7530t_ring_wraps(void **state)
 
 	(void)state;
 	gateway_7530(&c, &g);
-	for (int i = 0; i < 88; i++)
-		cuff_store_7530(&c, i, 100 + (unsigned)i, i);
-	assert_int_equal(run_session(&g, &c, "HEM-7530T"), 0);
+	cuff_fill_7530(&c, 88, 100);
+	assert_int_equal(session_7530(&g, &c), 0);
 	assert_int_equal(g.n_stored, 88);
 	assert_int_equal(c.reads, 89 + 88);
 	/* seven more: slots 88, 89, 0, …, 4 */
 	for (int i = 88; i < 95; i++)
 		cuff_store_7530(&c, i % 90, 100 + (unsigned)i, i);
-	c.reads = 0;
-	assert_int_equal(run_session(&g, &c, "HEM-7530T"), 0);
+	assert_int_equal(session_7530(&g, &c), 0);
 	assert_int_equal(g.n_stored, 95);
 	assert_stored_in_order(&g, 88, 188, 7);
 	assert_int_equal(c.reads, 90 + 7);
-	assert_int_equal(c.settings_reads, 0);
-	assert_int_equal(c.writes, 0);
+	assert_7530_read_only(&c);
 }
 
 /* An undated slot (all zero: month 0) ends the walk like an empty one. */
@@ -1291,7 +1302,7 @@ static void test_conversation_7530t_undated_slot(void **state)
 	cuff_store_7530(&c, 0, 120, 0);
 	memset(c.mem + hv_omron_slot_address(c.mdl, 0, 1), 0, 14);
 	cuff_store_7530(&c, 2, 130, 2);
-	assert_int_equal(run_session(&g, &c, "HEM-7530T"), 0);
+	assert_int_equal(session_7530(&g, &c), 0);
 	assert_int_equal(g.n_stored, 1);
 	assert_true(stored_sys(&g, 120, 0));
 	assert_int_equal(c.reads, 2 + 1);
