@@ -127,41 +127,37 @@ static void on_stream_packet(const uint8_t *p, size_t len, void *userdata)
 	s->l->on_packet(&frame, s->driver, s->l->userdata);
 }
 
+/* One read per wakeup: the source is level-triggered, so what is left
+ * comes at the next turn, and a device that never stops writing cannot
+ * hold the loop. */
 static int on_stream_io(sd_event_source *src, int fd, uint32_t revents,
 			void *userdata)
 {
 	struct spp_stream *s = userdata;
+	bool overflowed = s->packets.overflowed;
 	uint8_t buf[READ_CHUNK];
 	ssize_t n;
 
 	(void)src;
 	(void)revents;
-	for (;;) {
-		bool overflowed = s->packets.overflowed;
-
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return 0;
-		if (n < 0) {
-			log_info_errno(errno, "SPP stream of %s failed: %m",
-				       s->address);
-			stream_close(s, "on an error");
-			return 0;
-		}
-		if (n == 0) {
-			stream_close(s, "(closed by the device)");
-			return 0;
-		}
-		(void)hv_stream_packets_feed(&s->packets, s->driver, buf,
-					     (size_t)n, on_stream_packet, s);
-		if (s->fd < 0)
-			return 0;
-		if (s->packets.overflowed && !overflowed)
-			log_warning("SPP stream of %s: %d bytes without a complete packet, dropping bytes up to the next header",
-				    s->address, HV_STREAM_BUF_MAX);
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n < 0) {
+		log_info_errno(errno, "SPP stream of %s failed: %m", s->address);
+		stream_close(s, "on an error");
+		return 0;
 	}
+	if (n == 0) {
+		stream_close(s, "(closed by the device)");
+		return 0;
+	}
+	(void)hv_stream_packets_feed(&s->packets, s->driver, buf, (size_t)n,
+				     on_stream_packet, s);
+	if (s->packets.overflowed && !overflowed)
+		log_warning("SPP stream of %s: %d bytes without a complete packet, dropping bytes up to the next header",
+			    s->address, HV_STREAM_BUF_MAX);
+	return 0;
 }
 
 /* Any local client can call our object: only the bluetoothd we
@@ -357,8 +353,8 @@ int hv_spp_link_register(struct hv_spp_link *l, const char *bluez_owner)
 	if (r < 0)
 		return r;
 	l->call_register = sd_bus_slot_unref(l->call_register);
-	return sd_bus_call_async(l->bus, &l->call_register, m, on_register, l,
-				 0);
+	r = sd_bus_call_async(l->bus, &l->call_register, m, on_register, l, 0);
+	return r < 0 ? r : 0;
 }
 
 static int on_connect_profile(sd_bus_message *m, void *userdata,
