@@ -2811,7 +2811,9 @@ int hv_bluez_new(sd_event *event, sd_bus *bus, const struct hv_config *cfg,
 	if (r < 0)
 		log_warning_errno(r, "Failed to export Bluetooth agent: %m, ignoring");
 
-	if (spp_drivers_exist()) {
+	/* Only a client that takes values (the daemon, not capture): with two
+	 * profiles for one UUID bluetoothd may hand the stream to either. */
+	if (b->cb.gatt_value && spp_drivers_exist()) {
 		r = hv_spp_link_new(event, bus, on_spp_packet, b, &b->spp);
 		if (r < 0)
 			log_warning_errno(r, "Failed to export the SPP profile: %m, ignoring");
