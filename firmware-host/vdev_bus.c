@@ -1490,6 +1490,10 @@ static int method_connect_profile(sd_bus_message *m, void *userdata,
 	}
 	if (d->spp_linked)
 		return sd_bus_reply_method_return(m, NULL);
+	/* a NewConnection in flight (connect_profiles(): dev->pending) */
+	if (d->connected)
+		return sd_bus_error_set(error, "org.bluez.Error.InProgress",
+					"In Progress");
 	if (!d->in_range || !d->connectable) {
 		struct pending_reply *pr = calloc(1, sizeof(*pr));
 

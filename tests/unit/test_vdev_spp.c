@@ -63,6 +63,9 @@ static unsigned le_heard; /* adverts of the LE device: InterfacesAdded, then RSS
 static int stream_fd = -1;
 static char stream_device[128];
 static unsigned n_new_connection, n_request_disconnection;
+static bool hold_new_connection; /* keep NewConnection unanswered */
+static sd_bus_message *held;
+static bool new_connection_came;
 
 /* --- harness --------------------------------------------------------------------- */
 
@@ -204,6 +207,11 @@ static int profile_new_connection(sd_bus_message *m, void *userdata,
 	snprintf(stream_device, sizeof(stream_device), "%s", path);
 	stream_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	n_new_connection++;
+	new_connection_came = true;
+	if (hold_new_connection) {
+		held = sd_bus_message_ref(m);
+		return 1;
+	}
 	return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -277,6 +285,8 @@ static int teardown_stop(void **state)
 	stream_fd = -1;
 	device_added = false;
 	le_heard = 0;
+	hold_new_connection = new_connection_came = false;
+	held = sd_bus_message_unref(held);
 	n_new_connection = n_request_disconnection = 0;
 	return 0;
 }
@@ -508,6 +518,35 @@ static void test_disconnect_requests_disconnection(void **state)
 	}
 }
 
+static void test_connect_profile_in_progress(void **state)
+{
+	_cleanup_bus_message_ sd_bus_message *m = NULL;
+	struct pending first, second;
+
+	(void)state;
+	start();
+	assert_string_equal(register_spp(&second), "");
+	discover("auto");
+	assert_true(pump_until(&device_added));
+	hold_new_connection = true;
+	first = (struct pending){ 0 };
+	assert_true(sd_bus_message_new_method_call(client, &m, "org.bluez",
+						   HS3_PATH, "org.bluez.Device1",
+						   "ConnectProfile") >= 0);
+	assert_true(sd_bus_message_append(m, "s", SPP) >= 0);
+	assert_true(sd_bus_call_async(client, NULL, m, on_reply, &first, 0) >= 0);
+	assert_true(pump_until(&new_connection_came));
+	/* while the profile has not answered NewConnection */
+	assert_string_equal(call(&second, HS3_PATH, "org.bluez.Device1",
+				 "ConnectProfile", "s", SPP),
+			    "org.bluez.Error.InProgress");
+	assert_false(first.done);
+	assert_true(sd_bus_reply_method_return(held, NULL) >= 0);
+	assert_true(pump_until(&first.done));
+	assert_string_equal(first.error, "");
+	assert_int_equal(n_new_connection, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +554,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_le_only_discovery_does_not_hear_it, teardown_stop),
 		cmocka_unit_test_teardown(test_connect_profile_hands_over_the_stream, teardown_stop),
 		cmocka_unit_test_teardown(test_disconnect_requests_disconnection, teardown_stop),
+		cmocka_unit_test_teardown(test_connect_profile_in_progress, teardown_stop),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
