@@ -19,7 +19,8 @@
 
 #include "drivers/driver.h"
 
-#define HV_STREAM_BUF_MAX 256
+/* a packet must fit a frame's value */
+#define HV_STREAM_BUF_MAX HV_FRAME_DATA_MAX
 
 struct hv_stream_packets {
 	uint8_t buf[HV_STREAM_BUF_MAX];

@@ -102,9 +102,9 @@ static void stream_close(struct spp_stream *s, const char *why)
 	s->packets.len = 0;
 }
 
-static void stream_forget(struct spp_stream *s)
+static void stream_forget(struct spp_stream *s, const char *why)
 {
-	stream_close(s, "(forgotten)");
+	stream_close(s, why);
 	s->call = sd_bus_slot_unref(s->call);
 	s->used = false;
 }
@@ -250,7 +250,7 @@ static int method_release(sd_bus_message *m, void *userdata,
 	log_info("bluetoothd released the SPP profile");
 	for (size_t i = 0; i < HV_SPP_STREAMS_MAX; i++)
 		if (l->streams[i].used)
-			stream_forget(&l->streams[i]);
+			stream_forget(&l->streams[i], "(profile released)");
 	return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -298,7 +298,7 @@ struct hv_spp_link *hv_spp_link_free(struct hv_spp_link *l)
 		return NULL;
 	for (size_t i = 0; i < HV_SPP_STREAMS_MAX; i++)
 		if (l->streams[i].used)
-			stream_forget(&l->streams[i]);
+			stream_forget(&l->streams[i], "(the daemon stops)");
 	sd_bus_slot_unref(l->call_register);
 	sd_bus_slot_unref(l->object);
 	sd_bus_unref(l->bus);
@@ -412,7 +412,7 @@ int hv_spp_link_connect(struct hv_spp_link *l, const char *device_path,
 		s = stream_slot(l);
 		if (!s)
 			return -EBUSY;
-		stream_forget(s);
+		stream_forget(s, "(slot reused)");
 		*s = (struct spp_stream){ .l = l, .used = true, .fd = -1 };
 		snprintf(s->path, sizeof(s->path), "%s", device_path);
 		snprintf(s->address, sizeof(s->address), "%s", address);
