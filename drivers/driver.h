@@ -139,6 +139,13 @@ enum hv_driver_flags {
 	 * joins them into lines (drivers/nus_lines.h) and decode() sees one
 	 * line per frame. */
 	HV_DRIVER_LINES = 1 << 3,
+	/* The device streams over Bluetooth Classic, the Serial Port Profile
+	 * (RFCOMM): no GATT. The gateway registers a BlueZ Profile1 for SPP,
+	 * asks a device the driver claims for the profile (ConnectProfile),
+	 * cuts the stream into packets with stream_packet()
+	 * (drivers/stream_packets.h) and decodes each one as a value on the
+	 * SPP service class 0x1101 (docs/bluez.md). */
+	HV_DRIVER_SPP = 1 << 4,
 };
 
 /* What a driver's devices are; hv_driver_kind_name() gives the JSON name. */
@@ -200,4 +207,10 @@ struct hv_driver {
 	 * timed slots): the caller decodes it once per record, frame->record
 	 * 0 … n - 1. NULL: one. */
 	unsigned (*records)(const struct hv_frame *frame);
+	/* HV_DRIVER_SPP: where the next packet is in the bytes kept from the
+	 * stream. *ret_skip: the bytes before the first one that may start a
+	 * packet (garbage, dropped). Returns the length of the complete
+	 * packet at buf + *ret_skip, 0 while more bytes are needed. */
+	size_t (*stream_packet)(const uint8_t *buf, size_t len,
+				size_t *ret_skip);
 };

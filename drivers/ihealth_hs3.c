@@ -15,10 +15,12 @@
  * the handler drops the same weight repeated within 60 s, which the
  * pipeline's de-duplication of one weigh-in does here.
  *
- * No link: the gateway speaks BLE through BlueZ's GATT API, and an SPP
- * stream needs an RFCOMM socket (BlueZ's Profile1), which it does not open.
- * A chunk of a captured stream is a frame whose value is on the SPP
- * service class 0x1101 (a stand-in for the stream, no GATT characteristic):
+ * The link: BlueZ's Profile1 for SPP (HV_DRIVER_SPP, daemon/bluez/
+ * spp_link.c, docs/bluez.md); openScale too opens the SPP socket and reads
+ * the stream without a handshake (onConnected() writes nothing).
+ * stream_packet() cuts the stream into packets and each one is decoded as
+ * a value on the SPP service class 0x1101 (a stand-in for the stream, no
+ * GATT characteristic); a chunk of a captured stream is such a frame too:
  * `homevitals decode` reads it, the fuzz target feeds it.
  */
 #include <errno.h>
@@ -85,6 +87,35 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	return hv_measurement_control(ret, "no weight packet");
 }
 
+/* The stream's packets: a weight packet whole, a time packet by its
+ * header and type (its layout is not read: the bytes after it are skipped
+ * as garbage up to the next header); an unknown type is garbage. A header
+ * cut at the end of buf is kept for the next read. */
+static size_t stream_packet(const uint8_t *buf, size_t len, size_t *ret_skip)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		size_t left = len - i;
+
+		if (buf[i] != 0xA0 || (left >= 2 && buf[i + 1] != 0x09) ||
+		    (left >= 3 && buf[i + 2] != 0xA6))
+			continue;
+		if (left < HS3_HEADER_LEN)
+			break;
+		if (buf[i + 3] == HS3_WEIGHT) {
+			*ret_skip = i;
+			return left >= HS3_WEIGHT_LEN ? HS3_WEIGHT_LEN : 0;
+		}
+		if (buf[i + 3] == HS3_TIME) {
+			*ret_skip = i;
+			return HS3_HEADER_LEN;
+		}
+	}
+	*ret_skip = i;
+	return 0;
+}
+
 /* One weight packet (the skipped bytes zero). */
 static int encode(const struct hv_measurement *m, const struct hv_uuid *target,
 		  struct hv_frame *ret)
@@ -110,7 +141,7 @@ static bool claims_device(const struct hv_frame *f)
 }
 
 static const char *const models[] = {
-	"iHealth HS3 (HS33FA4A; Bluetooth Classic SPP: decode only)", NULL,
+	"iHealth HS3 (HS33FA4A; Bluetooth Classic SPP)", NULL,
 };
 static const uint16_t characteristics[] = { HS3_STREAM, 0 };
 static const char *const name_prefixes[] = { "iHealth HS3", NULL };
@@ -127,4 +158,6 @@ const struct hv_driver ihealth_hs3_driver = {
 	.decode = decode,
 	.encode = encode,
 	.claims_device = claims_device,
+	.flags = HV_DRIVER_SPP,
+	.stream_packet = stream_packet,
 };

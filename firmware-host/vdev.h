@@ -122,6 +122,7 @@ struct vdev_session {
 	bool discovering;
 	bool has_filter;
 	bool duplicate_data;
+	bool bredr; /* Transport auto or bredr (no filter: auto) */
 	bool has_rssi;
 	int16_t rssi;
 	size_t n_uuids;
@@ -200,6 +201,19 @@ struct vdev_device {
 	struct vdev_qitem *queue, *queue_tail;
 	sd_event_source *queue_source;
 	unsigned delivered; /* notifications delivered on this link */
+
+	/* Bluetooth Classic with the Serial Port Profile (vdev_spp_offer()):
+	 * found by inquiry, linked by ConnectProfile. */
+	void (*spp_connected)(struct vdev_device *d, int fd);
+	bool spp_linked; /* a profile's NewConnection took the stream */
+};
+
+/* A ProfileManager1.RegisterProfile, per client connection. */
+#define VDEV_PROFILES_MAX 4
+struct vdev_profile {
+	char owner[VDEV_NAME_MAX]; /* "" = free */
+	char path[128];
+	struct hv_uuid uuid;
 };
 
 struct vdev {
@@ -220,6 +234,7 @@ struct vdev {
 	struct vdev_session sessions[VDEV_SESSIONS_MAX];
 	struct vdev_agent agents[VDEV_AGENTS_MAX];
 	int default_agent; /* index + 1 in agents, 0 none */
+	struct vdev_profile profiles[VDEV_PROFILES_MAX];
 
 	struct cJSON *scenario; /* owned */
 	int exit_code;
@@ -349,6 +364,11 @@ int vdev_bus_notify(struct vdev_device *d, struct vdev_char *c,
 void vdev_bus_adapter_remove(struct vdev_adapter *a);
 void vdev_bus_adapter_add(struct vdev_adapter *a);
 void vdev_bus_remove_device(struct vdev_device *d);
+/* A model's device is BR/EDR and offers SPP (UUID 0x1101): on
+ * ConnectProfile, connected(d, fd) gets the device's end of the stream
+ * (the model closes it, then calls vdev_bus_link_lost()). */
+void vdev_spp_offer(struct vdev_device *d,
+		    void (*connected)(struct vdev_device *d, int fd));
 
 extern const struct vdev_model vdev_model_mi_scale;
 extern const struct vdev_model vdev_model_omron;
@@ -379,3 +399,4 @@ extern const struct vdev_model vdev_model_beurer_sanitas;
 extern const struct vdev_model vdev_model_eufy_1byone;
 extern const struct vdev_model vdev_model_vitafit;
 extern const struct vdev_model vdev_model_ebelter_b2;
+extern const struct vdev_model vdev_model_ihealth_hs3;

@@ -283,6 +283,9 @@ static void device_props(struct pw *w, struct vdev_device *d)
 		     i++)
 			uuids[n++] = d->advert.service_uuids[i];
 	}
+	/* A BR/EDR device's SDP/EIR classes: the Serial Port Profile. */
+	if (d->spp_connected && n < ELEMENTSOF(uuids))
+		uuids[n++] = hv_uuid16(0x1101);
 
 	put_s(w, "Address", d->address);
 	put_s(w, "AddressType", d->address_type);
@@ -785,7 +788,8 @@ static int method_set_filter(sd_bus_message *m, void *userdata,
 			     sd_bus_error *error)
 {
 	struct vdev_adapter *a = userdata;
-	struct vdev_session f = { .used = true, .adapter = a };
+	/* no Transport: "auto" (doc/adapter-api.txt) */
+	struct vdev_session f = { .used = true, .adapter = a, .bredr = true };
 	struct vdev_session *s;
 	const char *key, *contents;
 	char type;
@@ -816,6 +820,7 @@ static int method_set_filter(sd_bus_message *m, void *userdata,
 			if (strcmp(t, "auto") != 0 && strcmp(t, "le") != 0 &&
 			    strcmp(t, "bredr") != 0)
 				return invalid_args(error);
+			f.bredr = strcmp(t, "le") != 0;
 		} else if (strcmp(key, "DuplicateData") == 0 &&
 			   strcmp(contents, "b") == 0) {
 			int b;
@@ -979,6 +984,9 @@ static int method_remove_device(sd_bus_message *m, void *userdata,
 /* Does any discovering session's filter let this advert through? */
 static bool filter_passes(struct vdev_session *s, struct vdev_device *d)
 {
+	/* a BR/EDR device is an inquiry result: not for an LE-only filter */
+	if (d->spp_connected && s->has_filter && !s->bredr)
+		return false;
 	if (!s->has_filter)
 		return true;
 	if (s->has_rssi && d->rssi < s->rssi)
@@ -1249,6 +1257,7 @@ static int method_connect(sd_bus_message *m, void *userdata,
 static void link_down(struct vdev_device *d)
 {
 	d->connected = false;
+	d->spp_linked = false;
 	d->services_resolved = false;
 	d->link_gen++;
 	vdev_queue_clear(d);
@@ -1269,6 +1278,287 @@ void vdev_bus_link_lost(struct vdev_device *d)
 	link_down(d);
 }
 
+/* --- the Serial Port Profile: ProfileManager1, Device1.ConnectProfile --------------- */
+
+/*
+ * As bluetoothd with an external profile (BlueZ doc/profile-api.txt,
+ * doc/device-api.txt, src/profile.c and src/device.c at bluez/bluez tag
+ * 5.66): RegisterProfile(o, s, a{sv}) remembers the caller and its path;
+ * ConnectProfile(uuid) of a device offering the class connects the RFCOMM
+ * channel (here a socketpair) and hands one end to the registered
+ * profile's NewConnection(device, fd, {}); ConnectProfile returns once
+ * NewConnection did. Without a registered profile for the UUID, or on a
+ * device that does not offer it, connect_profiles() answers
+ * org.bluez.Error.NotAvailable "br-connection-profile-unavailable".
+ */
+
+void vdev_spp_offer(struct vdev_device *d,
+		    void (*connected)(struct vdev_device *d, int fd))
+{
+	d->spp_connected = connected;
+}
+
+static struct vdev_profile *profile_by_uuid(struct vdev *v,
+					    const struct hv_uuid *u)
+{
+	for (size_t i = 0; i < VDEV_PROFILES_MAX; i++)
+		if (v->profiles[i].owner[0] &&
+		    hv_uuid_equal(&v->profiles[i].uuid, u))
+			return &v->profiles[i];
+	return NULL;
+}
+
+static int method_register_profile(sd_bus_message *m, void *userdata,
+				   sd_bus_error *error)
+{
+	struct vdev *v = userdata;
+	const char *sender = sd_bus_message_get_sender(m);
+	const char *path, *uuid_text;
+	struct vdev_profile *p = NULL;
+	struct hv_uuid uuid;
+	int r;
+
+	r = sd_bus_message_read(m, "os", &path, &uuid_text);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_skip(m, "a{sv}");
+	if (r < 0)
+		return r;
+	if (!sender || hv_uuid_parse(uuid_text, &uuid) < 0 ||
+	    strlen(path) >= sizeof(p->path))
+		return invalid_args(error);
+	for (size_t i = 0; i < VDEV_PROFILES_MAX; i++) {
+		struct vdev_profile *q = &v->profiles[i];
+
+		if (q->owner[0] && strcmp(q->owner, sender) == 0 &&
+		    strcmp(q->path, path) == 0)
+			return sd_bus_error_set(error,
+						"org.bluez.Error.AlreadyExists",
+						"Already Exists");
+		if (!q->owner[0] && !p)
+			p = q;
+	}
+	if (!p)
+		return sd_bus_error_set(error, "org.bluez.Error.Failed",
+					"Too many profiles");
+	snprintf(p->owner, sizeof(p->owner), "%s", sender);
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	p->uuid = uuid;
+	vdev_print(v, "bluetoothd", "profile %s registered by %s (%s)", p->path,
+		   p->owner, uuid_text);
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_unregister_profile(sd_bus_message *m, void *userdata,
+				     sd_bus_error *error)
+{
+	struct vdev *v = userdata;
+	const char *sender = sd_bus_message_get_sender(m);
+	const char *path;
+	int r;
+
+	r = sd_bus_message_read(m, "o", &path);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; sender && i < VDEV_PROFILES_MAX; i++) {
+		struct vdev_profile *p = &v->profiles[i];
+
+		if (p->owner[0] && strcmp(p->owner, sender) == 0 &&
+		    strcmp(p->path, path) == 0) {
+			memset(p, 0, sizeof(*p));
+			return sd_bus_reply_method_return(m, NULL);
+		}
+	}
+	return sd_bus_error_set(error, "org.bluez.Error.DoesNotExist",
+				"Does Not Exist");
+}
+
+/* A client that left the bus takes its profiles with it (src/profile.c
+ * watches the owner it registered with). */
+static void profiles_release(struct vdev *v, const char *owner)
+{
+	for (size_t i = 0; i < VDEV_PROFILES_MAX; i++) {
+		struct vdev_profile *p = &v->profiles[i];
+
+		if (!p->owner[0] || strcmp(p->owner, owner) != 0)
+			continue;
+		vdev_print(v, "bluetoothd", "profile %s of %s released (left the bus)",
+			   p->path, p->owner);
+		memset(p, 0, sizeof(*p));
+	}
+}
+
+static const sd_bus_vtable profile_manager_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("RegisterProfile", "osa{sv}", NULL,
+		      method_register_profile, 0),
+	SD_BUS_METHOD("UnregisterProfile", "o", NULL,
+		      method_unregister_profile, 0),
+	SD_BUS_VTABLE_END,
+};
+
+struct spp_pending {
+	sd_bus_message *call; /* the ConnectProfile to answer */
+	struct vdev_device *d;
+	unsigned link_gen;
+	int fd; /* the device's end */
+};
+
+static void spp_pending_free(struct spp_pending *p)
+{
+	if (!p)
+		return;
+	sd_bus_message_unref(p->call);
+	if (p->fd >= 0)
+		close(p->fd);
+	free(p);
+}
+
+static void spp_link_drop(struct vdev_device *d)
+{
+	if (!d->connected)
+		return;
+	d->connected = false;
+	emit_changed(d->vdev, K_DEVICE, d, "Connected");
+	link_down(d);
+}
+
+static int on_new_connection_reply(sd_bus_message *m, void *userdata,
+				   sd_bus_error *ret_error)
+{
+	struct spp_pending *p = userdata;
+	struct vdev_device *d = p->d;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	int fd;
+
+	(void)ret_error;
+	if (p->link_gen != d->link_gen || !d->connected) {
+		spp_pending_free(p);
+		return 0;
+	}
+	if (e) {
+		vdev_print(d->vdev, d->id, "NewConnection refused: %s: %s",
+			   e->name, e->message ? e->message : "");
+		(void)sd_bus_reply_method_errorf(p->call, "org.bluez.Error.Failed",
+						 "%s", e->message ? e->message : e->name);
+		spp_pending_free(p);
+		spp_link_drop(d);
+		return 0;
+	}
+	(void)sd_bus_reply_method_return(p->call, NULL);
+	d->spp_linked = true;
+	vdev_print(d->vdev, d->id, "SPP stream connected");
+	fd = p->fd;
+	p->fd = -1;
+	spp_pending_free(p);
+	d->spp_connected(d, fd);
+	return 0;
+}
+
+static void spp_page_timeout(struct vdev *v, struct vdev_device *d, void *arg)
+{
+	struct pending_reply *pr = arg;
+
+	vdev_print(v, d->id, "connect failed: br-connection-page-timeout");
+	(void)sd_bus_reply_method_errorf(pr->m, "org.bluez.Error.Failed",
+					 "br-connection-page-timeout");
+}
+
+static int method_connect_profile(sd_bus_message *m, void *userdata,
+				  sd_bus_error *error)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+	struct vdev_device *d = userdata;
+	struct vdev *v = d->vdev;
+	const struct hv_uuid spp = hv_uuid16(0x1101);
+	struct vdev_profile *prof;
+	struct spp_pending *p;
+	const char *text;
+	struct hv_uuid uuid;
+	int sv[2], r;
+
+	r = sd_bus_message_read(m, "s", &text);
+	if (r < 0)
+		return r;
+	if (hv_uuid_parse(text, &uuid) < 0)
+		return invalid_args(error);
+	prof = profile_by_uuid(v, &uuid);
+	if (!d->spp_connected || !hv_uuid_equal(&uuid, &spp) || !prof) {
+		vdev_print(v, d->id, "ConnectProfile %s: no such profile", text);
+		return sd_bus_error_set(error, "org.bluez.Error.NotAvailable",
+					"br-connection-profile-unavailable");
+	}
+	if (d->spp_linked)
+		return sd_bus_reply_method_return(m, NULL);
+	/* a NewConnection in flight (connect_profiles(): dev->pending) */
+	if (d->connected)
+		return sd_bus_error_set(error, "org.bluez.Error.InProgress",
+					"In Progress");
+	if (!d->in_range || !d->connectable) {
+		struct pending_reply *pr = calloc(1, sizeof(*pr));
+
+		if (!pr)
+			return -ENOMEM;
+		pr->m = sd_bus_message_ref(m);
+		vdev_print(v, d->id, "connect attempt (device not answering)");
+		r = vdev_after(v, d, d->connect_fail_s, spp_page_timeout, pr,
+			       pending_free);
+		return r < 0 ? r : 1;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		close(sv[0]);
+		close(sv[1]);
+		return -ENOMEM;
+	}
+	p->call = sd_bus_message_ref(m);
+	p->d = d;
+	p->fd = sv[1];
+	r = sd_bus_message_new_method_call(v->bus, &call, prof->owner,
+					   prof->path, "org.bluez.Profile1",
+					   "NewConnection");
+	if (r >= 0)
+		r = sd_bus_message_append(call, "oha{sv}", d->path, sv[0], 0);
+	close(sv[0]); /* the message holds its own copy */
+	if (r < 0) {
+		spp_pending_free(p);
+		return r;
+	}
+	d->connected = true;
+	d->temporary = false;
+	d->link_gen++;
+	p->link_gen = d->link_gen;
+	d->expire_source = sd_event_source_unref(d->expire_source);
+	emit_changed(v, K_DEVICE, d, "Connected");
+	vdev_print(v, d->id, "connected (BR/EDR), NewConnection to %s",
+		   prof->owner);
+	r = sd_bus_call_async(v->bus, NULL, call, on_new_connection_reply, p, 0);
+	if (r < 0) {
+		spp_pending_free(p);
+		spp_link_drop(d);
+		return r;
+	}
+	return 1;
+}
+
+/* Device1.Disconnect of a linked device: the profile is asked to let go
+ * (Profile1.RequestDisconnection), then the link goes. */
+static void spp_request_disconnection(struct vdev_device *d)
+{
+	const struct hv_uuid spp = hv_uuid16(0x1101);
+	struct vdev_profile *prof = profile_by_uuid(d->vdev, &spp);
+
+	if (!prof)
+		return;
+	(void)sd_bus_call_method_async(d->vdev->bus, NULL, prof->owner,
+				       prof->path, "org.bluez.Profile1",
+				       "RequestDisconnection", NULL, NULL,
+				       "o", d->path);
+	vdev_print(d->vdev, d->id, "RequestDisconnection to %s", prof->owner);
+}
+
 static int method_disconnect(sd_bus_message *m, void *userdata,
 			     sd_bus_error *error)
 {
@@ -1278,6 +1568,8 @@ static int method_disconnect(sd_bus_message *m, void *userdata,
 	(void)error;
 	if (!d->connected)
 		return sd_bus_reply_method_return(m, NULL);
+	if (d->spp_linked)
+		spp_request_disconnection(d);
 	d->services_resolved = false;
 	emit_changed(d->vdev, K_DEVICE, d, "ServicesResolved");
 	r = sd_bus_reply_method_return(m, NULL);
@@ -1887,7 +2179,7 @@ static const sd_bus_vtable device_vtable[] = {
 	SD_BUS_METHOD("Connect", NULL, NULL, method_connect, 0),
 	SD_BUS_METHOD("Disconnect", NULL, NULL, method_disconnect, 0),
 	SD_BUS_METHOD("Pair", NULL, NULL, method_pair, 0),
-	SD_BUS_METHOD("ConnectProfile", "s", NULL, method_not_supported, 0),
+	SD_BUS_METHOD("ConnectProfile", "s", NULL, method_connect_profile, 0),
 	PROP("Address", "s"),
 	PROP("AddressType", "s"),
 	PROP("Name", "s"),
@@ -2076,6 +2368,7 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata,
 	if (name[0] != ':' || new[0] != '\0')
 		return 0;
 	agents_release(v, name);
+	profiles_release(v, name);
 	for (size_t i = 0; i < VDEV_SESSIONS_MAX; i++)
 		if (v->sessions[i].used &&
 		    strcmp(v->sessions[i].owner, name) == 0)
@@ -2120,7 +2413,8 @@ int vdev_bus_up(struct vdev *v)
 		sd_bus_object_find_t find;
 	} tables[] = {
 		{ "org.bluez.AgentManager1", agent_manager_vtable, find_root },
-		{ "org.bluez.ProfileManager1", empty_vtable, find_root },
+		{ "org.bluez.ProfileManager1", profile_manager_vtable,
+		  find_root },
 		{ "org.bluez.HealthManager1", empty_vtable, find_root },
 		{ "org.bluez.Adapter1", adapter_vtable, find_adapter },
 		{ "org.bluez.GattManager1", empty_vtable, find_adapter },
@@ -2167,6 +2461,7 @@ int vdev_bus_up(struct vdev *v)
 	v->bus = TAKE_PTR(bus);
 	v->bus_gen++;
 	memset(v->sessions, 0, sizeof(v->sessions));
+	memset(v->profiles, 0, sizeof(v->profiles));
 	emit_added(v, K_ROOT, v);
 	for (size_t i = 0; i < v->n_adapters; i++) {
 		struct vdev_adapter *a = &v->adapters[i];

@@ -39,6 +39,7 @@
 #include "daemon/basic/macro.h"
 #include "daemon/bluez/bluez.h"
 #include "daemon/bluez/bluez_props.h"
+#include "daemon/bluez/spp_link.h"
 #include "drivers/registry.h"
 
 #define BLUEZ "org.bluez"
@@ -185,6 +186,7 @@ struct hv_bluez {
 	size_t n_queue;
 	struct bz_peer *queue[QUEUE_MAX];
 	struct hv_bluez_agent *agent;
+	struct hv_spp_link *spp; /* NULL: no driver streams over SPP */
 };
 
 static void session_start_next(struct hv_bluez *b);
@@ -684,6 +686,12 @@ static void consider_connect(struct hv_bluez *b, struct bz_object *o,
 		d = b->tuning.by_id(cd->driver);
 	if (!d)
 		d = b->tuning.select(frame);
+	if (d && (d->flags & HV_DRIVER_SPP)) {
+		if (b->spp && !b->cfg->bluetooth.passive_only)
+			(void)hv_spp_link_connect(b->spp, o->path, o->dev.address,
+						  frame->name, d);
+		return;
+	}
 	if (!d || !d->conversation)
 		return;
 	p = peer_get(b, o->dev.address);
@@ -1004,6 +1012,35 @@ static int on_set_filter(sd_bus_message *m, void *userdata,
 	return 0;
 }
 
+/* A stream device (HV_DRIVER_SPP) is configured, known to bluetoothd
+ * (paired: its Device1 is there from the start) or was linked. */
+static bool stream_devices_wanted(struct hv_bluez *b)
+{
+	if (!b->spp)
+		return false;
+	for (size_t i = 0; i < b->cfg->bluetooth.n_devices; i++) {
+		const struct hv_config_device *cd = &b->cfg->bluetooth.devices[i];
+		const struct hv_driver *d = cd->driver ? b->tuning.by_id(cd->driver) : NULL;
+
+		if (d && (d->flags & HV_DRIVER_SPP))
+			return true;
+	}
+	for (struct bz_object *o = b->objects; o; o = o->next) {
+		const struct hv_driver *d;
+		struct hv_frame frame;
+
+		if (!(o->ifaces & OBJ_DEVICE))
+			continue;
+		if (hv_spp_link_knows(b->spp, o->dev.address))
+			return true;
+		hv_bluez_device_props_to_frame(&o->dev, &frame);
+		d = b->tuning.select(&frame);
+		if (d && (d->flags & HV_DRIVER_SPP))
+			return true;
+	}
+	return false;
+}
+
 static void start_discovery(struct hv_bluez *b)
 {
 	int r;
@@ -1012,10 +1049,15 @@ static void start_discovery(struct hv_bluez *b)
 		return;
 	b->discovery_pending = true;
 	/* DuplicateData defaults to false in 5.66: a scale repeating the
-	 * same weight would then be silent (Pitfall 4/5). */
+	 * same weight would then be silent (Pitfall 4/5). Transport "auto"
+	 * (LE scans interleaved with BR/EDR inquiry, whose results are
+	 * Device1 objects too) only for a stream device: inquiry halves the
+	 * LE scan time every other device's adverts need. */
 	r = call_async(b, &b->call_discovery, b->adapter_path, IFACE_ADAPTER,
 		       "SetDiscoveryFilter", on_set_filter, b, 0, "a{sv}", 2,
-		       "Transport", "s", "le", "DuplicateData", "b", 1);
+		       "Transport", "s",
+		       stream_devices_wanted(b) ? "auto" : "le",
+		       "DuplicateData", "b", 1);
 	if (r < 0) {
 		b->discovery_pending = false;
 		log_warning_errno(r, "Failed to call SetDiscoveryFilter: %m");
@@ -1252,6 +1294,11 @@ static int on_managed_objects(sd_bus_message *m, void *userdata,
 		r = hv_bluez_agent_register(b->agent, b->owner);
 		if (r < 0)
 			log_warning_errno(r, "Failed to register Bluetooth agent: %m, ignoring");
+	}
+	if (b->spp) {
+		r = hv_spp_link_register(b->spp, b->owner);
+		if (r < 0)
+			log_warning_errno(r, "Failed to register the SPP profile: %m, ignoring");
 	}
 	attach(b);
 	return 0;
@@ -2678,6 +2725,25 @@ void hv_bluez_set_tuning(struct hv_bluez *b, const struct hv_bluez_tuning *t)
 		watchdog_arm(b);
 }
 
+/* A stream packet takes the GATT values' way to ingest. */
+static void on_spp_packet(const struct hv_frame *frame,
+			  const struct hv_driver *driver, void *userdata)
+{
+	struct hv_bluez *b = userdata;
+
+	if (b->cb.gatt_value)
+		(void)b->cb.gatt_value(frame, driver, b->userdata);
+}
+
+static bool spp_drivers_exist(void)
+{
+	for (size_t i = 0; i < hv_drivers_count; i++)
+		if ((hv_drivers[i]->flags & HV_DRIVER_SPP) &&
+		    hv_drivers[i]->stream_packet)
+			return true;
+	return false;
+}
+
 int hv_bluez_new(sd_event *event, sd_bus *bus, const struct hv_config *cfg,
 		 const struct hv_bluez_callbacks *cb, void *userdata,
 		 struct hv_bluez **ret)
@@ -2745,6 +2811,14 @@ int hv_bluez_new(sd_event *event, sd_bus *bus, const struct hv_config *cfg,
 	if (r < 0)
 		log_warning_errno(r, "Failed to export Bluetooth agent: %m, ignoring");
 
+	/* Only a client that takes values (the daemon, not capture): with two
+	 * profiles for one UUID bluetoothd may hand the stream to either. */
+	if (b->cb.gatt_value && spp_drivers_exist()) {
+		r = hv_spp_link_new(event, bus, on_spp_packet, b, &b->spp);
+		if (r < 0)
+			log_warning_errno(r, "Failed to export the SPP profile: %m, ignoring");
+	}
+
 	r = load_objects(b);
 	if (r < 0)
 		return r;
@@ -2775,6 +2849,7 @@ struct hv_bluez *hv_bluez_free(struct hv_bluez *b)
 	sd_event_source_disable_unref(b->owner_timer);
 	free(b->owner);
 	hv_bluez_agent_free(b->agent);
+	hv_spp_link_free(b->spp);
 	objects_free_all(b);
 	while (b->peers)
 		peer_free(b, b->peers);

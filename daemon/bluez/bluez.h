@@ -5,7 +5,9 @@
  * The BlueZ client: an sd-bus client of org.bluez (5.66) on the daemon's
  * sd-event loop. It keeps one adapter powered and discovering (LE,
  * DuplicateData), turns Device1 adverts into struct hv_frame, and runs GATT
- * sessions (one at a time per adapter) for drivers with a conversation.
+ * sessions (one at a time per adapter) for drivers with a conversation,
+ * and links Bluetooth Classic stream devices (HV_DRIVER_SPP) over BlueZ's
+ * Profile1 (spp_link.h); their packets come through gatt_value.
  * It re-attaches by itself when bluetoothd restarts or the adapter comes
  * back. docs/bluez.md describes the behaviour.
  */
@@ -53,7 +55,10 @@ struct hv_bluez_callbacks {
 	void (*advert_change)(const struct hv_frame *frame, unsigned carried,
 			      void *userdata);
 	/* A value notified/indicated/read during a GATT session, as a frame
-	 * (has_characteristic) with the session's driver. The callee decodes.
+	 * (has_characteristic) with the session's driver, or a packet of a
+	 * stream device (a value on 0x1101, its driver; the return value is
+	 * not used then). The callee decodes. Without it no SPP profile is
+	 * registered.
 	 * Returns the highest sequence number of the records it got stored
 	 * (the next session asks for the records after it), -1 when it
 	 * stored none, or another -errno when a record was not stored (the
