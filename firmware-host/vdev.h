@@ -379,3 +379,4 @@ extern const struct vdev_model vdev_model_beurer_sanitas;
 extern const struct vdev_model vdev_model_eufy_1byone;
 extern const struct vdev_model vdev_model_vitafit;
 extern const struct vdev_model vdev_model_ebelter_b2;
+extern const struct vdev_model vdev_model_picooc;
