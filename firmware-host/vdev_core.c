@@ -60,6 +60,7 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_vitafit,
 	&vdev_model_ebelter_b2,
 	&vdev_model_picooc,
+	&vdev_model_relaxmedic,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)
