@@ -61,6 +61,7 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_ebelter_b2,
 	&vdev_model_picooc,
 	&vdev_model_relaxmedic,
+	&vdev_model_ryfit,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)
