@@ -382,3 +382,4 @@ extern const struct vdev_model vdev_model_ebelter_b2;
 extern const struct vdev_model vdev_model_picooc;
 extern const struct vdev_model vdev_model_relaxmedic;
 extern const struct vdev_model vdev_model_ryfit;
+extern const struct vdev_model vdev_model_keep_s3;

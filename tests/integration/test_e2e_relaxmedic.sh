@@ -41,9 +41,10 @@ e2e_check "  session done" e2e_wait 20 \
 e2e_check "  stored once" e2e_wait 10 eval '[ "$(e2e_stored_of "$SCALE")" = 1 ]'
 e2e_check "the other scale drops the link after fragment 0" \
 	e2e_wait 40 e2e_vdev_has "rx-drop drops the link (fault: drop_between_fragments)"
-e2e_check "  its session ends early, no half result stored" e2e_wait 10 eval \
-	'grep -q "Session with $DROP (relaxmedic) ended early" "$tmp/homevitalsd.log" &&
-	 [ "$(e2e_stored_of "$DROP")" = 0 ]'
+# (what it stored, if anything, shows in the exact list at the end: the
+# next session may already be through when this is checked)
+e2e_check "  its session ends early" e2e_wait 10 \
+	grep -q "Session with $DROP (relaxmedic) ended early" "$tmp/homevitalsd.log"
 e2e_check "  the next link: the whole result, acknowledged" e2e_wait 60 \
 	e2e_vdev_has "rx-drop result acknowledged"
 e2e_check "  session done, stored once" e2e_wait 20 eval \
