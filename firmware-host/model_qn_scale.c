@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Firmware model: a QN / Yolanda scale of type 1 (Renpho ES-CS20M and
- * rebrands), the scale that leads the conversation: it says what it is,
+ * rebrands) or type 2 (service 0xFFF0, the same frames), the scale that leads the conversation: it says what it is,
  * takes a configuration, asks for the time and only then weighs (layout in
  * drivers/qn_scale.c, after openScale's QNHandler.kt,
  * oliexdev/openScale@f7a733b2):
@@ -11,6 +11,10 @@
  *     0xFFE2  indicate  (not used here)
  *     0xFFE3  write     the app's frames
  *     0xFFE4  write     (not used here)
+ *
+ *   type 2 (`"type": 2`): service 0xFFF0
+ *     0xFFF1  notify    the scale's frames
+ *     0xFFF2  write     the app's frames
  *
  * Every frame is OP LL PP … CS (LL its length, PP the protocol type, CS
  * the byte sum). Once 0xFFE1 is subscribed the scale sends its info (12,
@@ -60,6 +64,9 @@
 #define CHR_INDICATE 0xFFE2
 #define CHR_WRITE 0xFFE3
 #define CHR_WRITE2 0xFFE4
+#define T2_SVC 0xFFF0
+#define T2_CHR_NOTIFY 0xFFF1
+#define T2_CHR_WRITE 0xFFF2
 #define PROTOCOL_TYPE 0xFF /* what the driver's encoder writes */
 #define QN_EPOCH 946684800LL
 #define PENDING_MAX 4
@@ -68,6 +75,7 @@ enum qn_state { QN_NEW, QN_CONFIGURED, QN_TIMED };
 
 struct qn {
 	bool corrupt_info;
+	uint16_t notify_chr; /* 0xFFE1, or 0xFFF1 for type 2 */
 	int drop_on_query; /* queries left that lose the link */
 	int64_t clock_offset; /* scale clock − host local clock, seconds */
 	bool has_slot;
@@ -145,6 +153,16 @@ static int init(struct vdev_device *d, const cJSON *conf)
 		if (r < 0)
 			return r;
 	}
+	if (vdev_conf_int(conf, "type", 1) == 2) {
+		/* type 2: one notify and one write characteristic */
+		q->notify_chr = T2_CHR_NOTIFY;
+		s = vdev_add_service(d, T2_SVC);
+		if (!s || !vdev_add_char(s, T2_CHR_NOTIFY, VDEV_CHAR_NOTIFY) ||
+		    !vdev_add_char(s, T2_CHR_WRITE, VDEV_CHAR_WRITE))
+			return -ENOSPC;
+		return 0;
+	}
+	q->notify_chr = CHR_NOTIFY;
 	s = vdev_add_service(d, SVC);
 	if (!s || !vdev_add_char(s, CHR_NOTIFY, VDEV_CHAR_NOTIFY) ||
 	    !vdev_add_char(s, CHR_INDICATE, VDEV_CHAR_INDICATE) ||
@@ -160,6 +178,11 @@ static void model_free(struct vdev_device *d)
 	d->model_data = NULL;
 }
 
+static struct qn *q_of(struct vdev_device *d)
+{
+	return d->model_data;
+}
+
 /* OP LL PP, n - 4 payload bytes (zero but [3] = b3), the sum. */
 static void send_frame(struct vdev_device *d, uint8_t op, size_t n, uint8_t b3,
 		       const char *what)
@@ -167,7 +190,8 @@ static void send_frame(struct vdev_device *d, uint8_t op, size_t n, uint8_t b3,
 	uint8_t b[24] = { op, (uint8_t)n, PROTOCOL_TYPE, b3 };
 
 	b[n - 1] = hv_sum8(b, n - 1);
-	(void)vdev_queue_notify(d, vdev_find_char(d, CHR_NOTIFY), b, n, what);
+	(void)vdev_queue_notify(d, vdev_find_char(d, q_of(d)->notify_chr), b, n,
+				what);
 }
 
 static void send_record(struct vdev_device *d, struct qn *q)
@@ -188,13 +212,13 @@ static void send_record(struct vdev_device *d, struct qn *q)
 	hv_put_le16(b + 13, q->slot_impedance);
 	hv_put_le16(b + 15, q->slot_impedance);
 	b[sizeof(b) - 1] = hv_sum8(b, sizeof(b) - 1);
-	(void)vdev_queue_notify(d, vdev_find_char(d, CHR_NOTIFY), b, sizeof(b),
+	(void)vdev_queue_notify(d, vdev_find_char(d, q->notify_chr), b, sizeof(b),
 				"stored record");
 }
 
 static void send_pending(struct vdev_device *d, struct qn *q)
 {
-	struct vdev_char *c = vdev_find_char(d, CHR_NOTIFY);
+	struct vdev_char *c = vdev_find_char(d, q->notify_chr);
 
 	if (q->state != QN_TIMED || !vdev_bus_delivers(d, c))
 		return;
@@ -212,7 +236,7 @@ static void qn_subscribed(struct vdev_device *d, struct vdev_char *c)
 	struct qn *q = d->model_data;
 	uint8_t b[15] = { 0x12, sizeof(b), PROTOCOL_TYPE, [10] = 0x01 };
 
-	if (!hv_uuid_is16(&c->uuid, CHR_NOTIFY))
+	if (!hv_uuid_is16(&c->uuid, q->notify_chr))
 		return;
 	b[sizeof(b) - 1] = hv_sum8(b, sizeof(b) - 1);
 	if (q->corrupt_info)
@@ -282,7 +306,8 @@ static int qn_write(struct vdev_device *d, struct vdev_char *c,
 	const char *fault;
 
 	if (!hv_uuid_is16(&c->uuid, CHR_WRITE) &&
-	    !hv_uuid_is16(&c->uuid, CHR_WRITE2))
+	    !hv_uuid_is16(&c->uuid, CHR_WRITE2) &&
+	    !hv_uuid_is16(&c->uuid, T2_CHR_WRITE))
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	fault = take_frame(d, q, v, len);
 	if (fault) {
@@ -316,7 +341,7 @@ static int weigh(struct vdev_device *d, const cJSON *ev)
 
 	if (q->n_pending == PENDING_MAX)
 		return -ENOSPC;
-	r = vdev_weigh_frames(d, ev, CHR_NOTIFY, q->pending[q->n_pending],
+	r = vdev_weigh_frames(d, ev, q->notify_chr, q->pending[q->n_pending],
 			      VDEV_WEIGH_FRAMES_MAX, &kg);
 	if (r < 0)
 		return r;
