@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Firmware model: a QN / Yolanda scale of type 1 (Renpho ES-CS20M and
- * rebrands) or type 2 (service 0xFFF0, the same frames), the scale that leads the conversation: it says what it is,
- * takes a configuration, asks for the time and only then weighs (layout in
+ * rebrands) or type 2 (service 0xFFF0, the same frames), the scale that
+ * leads the conversation: it says what it is, takes a configuration, asks
+ * for the time and only then weighs (layout in
  * drivers/qn_scale.c, after openScale's QNHandler.kt,
  * oliexdev/openScale@f7a733b2):
  *
@@ -17,7 +18,7 @@
  *     0xFFF2  write     the app's frames
  *
  * Every frame is OP LL PP … CS (LL its length, PP the protocol type, CS
- * the byte sum). Once 0xFFE1 is subscribed the scale sends its info (12,
+ * the byte sum). Once 0xFFE1 (0xFFF1) is subscribed the scale sends its info (12,
  * [10] = 1: weights in 0.01 kg); it takes the configuration 13 09 PP UU …
  * (`config: unit kg|lb|…`) and answers with its time request (14); it
  * takes the time 20 08 PP t(u32 LE, seconds since 2000) (`clock set to …
