@@ -383,3 +383,4 @@ extern const struct vdev_model vdev_model_picooc;
 extern const struct vdev_model vdev_model_relaxmedic;
 extern const struct vdev_model vdev_model_ryfit;
 extern const struct vdev_model vdev_model_keep_s3;
+extern const struct vdev_model vdev_model_renpho_es26bb;

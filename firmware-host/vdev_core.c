@@ -63,6 +63,7 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_relaxmedic,
 	&vdev_model_ryfit,
 	&vdev_model_keep_s3,
+	&vdev_model_renpho_es26bb,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)
