@@ -384,3 +384,4 @@ extern const struct vdev_model vdev_model_relaxmedic;
 extern const struct vdev_model vdev_model_ryfit;
 extern const struct vdev_model vdev_model_keep_s3;
 extern const struct vdev_model vdev_model_renpho_es26bb;
+extern const struct vdev_model vdev_model_onebyone_new;

@@ -64,6 +64,7 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_ryfit,
 	&vdev_model_keep_s3,
 	&vdev_model_renpho_es26bb,
+	&vdev_model_onebyone_new,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)
