@@ -60,6 +60,12 @@ static const struct vdev_model *const models[] = {
 	&vdev_model_vitafit,
 	&vdev_model_ebelter_b2,
 	&vdev_model_ihealth_hs3,
+	&vdev_model_picooc,
+	&vdev_model_relaxmedic,
+	&vdev_model_ryfit,
+	&vdev_model_keep_s3,
+	&vdev_model_renpho_es26bb,
+	&vdev_model_onebyone_new,
 };
 
 const struct vdev_model *vdev_model_by_id(const char *id)
