@@ -19,12 +19,16 @@
  * no padding; the local time) sets the clock; "9" clears the memory.
  *
  * A record is the stored weighing with the scale's clock and its own fat,
- * water and muscle figures. The HM-10 hands out 20 bytes per notification
- * and drivers keep no buffer, so only a value holding a whole line decodes;
- * a piece of a line is a protocol frame that reads nothing. That is also
- * why the conversation never sends "9" after "$F$" as openScale does: a
- * record that came in pieces would be erased unread. The scale sends its
- * memory again next time and the pipeline's id keeps one of each.
+ * water and muscle figures. The HM-10 hands out 20 bytes per notification,
+ * so a record line comes in pieces: the driver says HV_DRIVER_LINES and
+ * ingest joins the pieces into lines (daemon/ingest/line_join.h), each of
+ * which decode() reads (a value is one line, its '\n' or "\r\n" optional: a
+ * piece of a record line decodes as a malformed record). The wait for
+ * "$F$" follows it across pieces (session.scratch[0]: how much of "\n$F$"
+ * the stream ended on). The conversation never sends "9" after "$F$" as
+ * openScale does: erasing the scale's memory would lose any record the
+ * gateway could not store; the scale sends its memory again next time and
+ * the pipeline's id keeps one of each.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -144,10 +148,11 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	line = (const char *)hv_frame_value_on(frame, CO_CHR, &len);
 	if (!line)
 		return -ENODEV;
+	/* One line: as ingest joins them (no '\n'), or as sent. */
 	nl = memchr(line, '\n', len);
-	if (len < 3 || line[0] != '$' || line[2] != '$' || !nl)
-		return hv_measurement_control(ret, "piece of a line");
-	n = (size_t)((const char *)nl - line);
+	n = nl ? (size_t)((const char *)nl - line) : len;
+	if (n < 3 || line[0] != '$' || line[2] != '$')
+		return hv_measurement_control(ret, "not a line");
 	if (n > 0 && line[n - 1] == '\r')
 		n--;
 	switch (line[1]) {
@@ -238,14 +243,28 @@ static int pl_time(const struct hv_session *s, uint8_t *buf, size_t size,
 	return 0;
 }
 
-/* DONE on "$F$": every stored record was sent. */
+/* DONE on "$F$" at the start of a line: every stored record was sent.
+ * scratch[0]: how much of "\n$F$" the pieces so far ended on, less one
+ * (0: a line starts, as at the start of the stream; END_NONE: nothing). */
+#define END_MARK "\n$F$"
+#define END_MARK_LEN 4
+#define END_NONE (END_MARK_LEN + 1)
+
 static int on_line(struct hv_session *s, const uint8_t *v, size_t len)
 {
-	(void)s;
-	for (size_t i = 0; i + 2 < len; i++)
-		if (v[i] == '$' && v[i + 1] == 'F' && v[i + 2] == '$' &&
-		    (i == 0 || v[i - 1] == '\n'))
+	uint32_t *after = &s->scratch[0];
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned matched = *after == END_NONE ? 0 : *after + 1;
+
+		if (matched < END_MARK_LEN && v[i] == (uint8_t)END_MARK[matched])
+			matched++;
+		else
+			matched = v[i] == '\n' ? 1 : 0;
+		if (matched == END_MARK_LEN)
 			return HV_VALUE_DONE;
+		*after = matched ? matched - 1 : END_NONE;
+	}
 	return HV_VALUE_MORE;
 }
 
@@ -279,7 +298,7 @@ const struct hv_driver custom_openscale_driver = {
 		.characteristics = characteristics,
 		.name_prefixes = name_prefixes,
 	},
-	.flags = HV_DRIVER_NEEDS_SELECTION,
+	.flags = HV_DRIVER_NEEDS_SELECTION | HV_DRIVER_LINES,
 	.decode = decode,
 	.encode = encode,
 	.conversation = &conversation,

@@ -8,7 +8,11 @@
  * whole registry.
  */
 #include "daemon/basic/macro.h"
+#include "daemon/common/config.h"
+#include "daemon/ingest/ingest.h"
+#include "daemon/store/store.h"
 #include "tests/unit/scale_frames.h"
+#include "tests/unit/tmp_store.h"
 
 /* --- the openScale DIY scale ------------------------------------------------ */
 
@@ -59,12 +63,20 @@ static void test_custom_openscale(void **state)
 	ascii_value(&f, "openScale", "$D$3,24,3,15,8,30,0,20.5,55.1,40.2,10\n");
 	sf_decode_invalid(&f, &m, "custom_openscale");
 
-	/* information lines and a 20-byte piece read nothing */
+	/* a line as ingest joins it, without its '\n' */
+	ascii_value(&f, "openScale", "$D$3,24,3,15,8,30,72.40,20.5,55.1,40.2,66");
+	f.now = 1710491400;
+	sf_decode_final(&f, &m, "custom_openscale");
+	sf_assert_reading(&m, HV_METRIC_BODY_WEIGHT, 72.40);
+	/* information lines read nothing; a 20-byte piece of a record line
+	 * (ingest joins them first) is a malformed record */
 	ascii_value(&f, "openScale", "$S$4\n");
 	sf_decode_live(&f, &m, "custom_openscale");
 	assert_int_equal(m.n_readings, 0);
 	ascii_value(&f, "openScale", "$D$3,24,3,15,8,30,7");
-	sf_decode_as(&f, &m, "custom_openscale");
+	sf_decode_invalid(&f, &m, "custom_openscale");
+	ascii_value(&f, "openScale", "D$3,24");
+	sf_decode_live(&f, &m, "custom_openscale");
 	assert_int_equal(m.n_readings, 0);
 
 	/* 0xFFE1 is every HM-10's: the exact name only */
@@ -98,12 +110,28 @@ static void test_custom_openscale_conversation(void **state)
 	assert_int_equal(hv_test_payload("custom_openscale", "set the clock", &s,
 					 hex, sizeof(hex)), -EINVAL);
 
+	/* "$F$" at the start of a line ends the wait, in whatever pieces the
+	 * HM-10 cut the stream (each case a session of its own) */
 	wait = hv_test_find_step("custom_openscale", "wait for the stored", NULL);
 	assert_int_equal(wait->on_value(&s, (const uint8_t *)"$D$1,2", 6), HV_VALUE_MORE);
+	assert_int_equal(wait->on_value(&s, (const uint8_t *)",3\n", 3), HV_VALUE_MORE);
 	assert_int_equal(wait->on_value(&s, (const uint8_t *)"$F$\n", 4), HV_VALUE_DONE);
+	s.scratch[0] = 0;
 	assert_int_equal(wait->on_value(&s, (const uint8_t *)"0,1\n$F$\n", 8),
 			 HV_VALUE_DONE);
+	s.scratch[0] = 0;
+	assert_int_equal(wait->on_value(&s, (const uint8_t *)"0,1\n$", 5), HV_VALUE_MORE);
+	assert_int_equal(wait->on_value(&s, (const uint8_t *)"F", 1), HV_VALUE_MORE);
+	assert_int_equal(wait->on_value(&s, (const uint8_t *)"$\n", 2), HV_VALUE_DONE);
+	s.scratch[0] = 0;
+	assert_int_equal(wait->on_value(&s, (const uint8_t *)"$F$", 3), HV_VALUE_DONE);
+	/* not at a line's start, nor a line that only begins alike */
+	s.scratch[0] = 0;
 	assert_int_equal(wait->on_value(&s, (const uint8_t *)"x$F$", 4), HV_VALUE_MORE);
+	assert_int_equal(wait->on_value(&s, (const uint8_t *)"$D", 2), HV_VALUE_MORE);
+	assert_int_equal(wait->on_value(&s, (const uint8_t *)"$F$", 3), HV_VALUE_MORE);
+	assert_int_equal(wait->on_value(&s, (const uint8_t *)"\n\n$F", 4), HV_VALUE_MORE);
+	assert_int_equal(wait->on_value(&s, (const uint8_t *)"$", 1), HV_VALUE_DONE);
 	/* the clear command "9" is never sent */
 	for (size_t i = 0; i < hv_driver_by_id("custom_openscale")->conversation->n_steps; i++) {
 		const struct hv_step *st =
@@ -113,6 +141,56 @@ static void test_custom_openscale_conversation(void **state)
 	}
 }
 
+
+static int count_weights(const struct hv_reading_row *row, void *userdata)
+{
+	(void)row;
+	(*(unsigned *)userdata)++;
+	return 0;
+}
+
+/* The scale's memory as its HM-10 hands it out, 20 bytes a notification:
+ * each record line is longer, so it is stored only when ingest joins the
+ * pieces (HV_DRIVER_LINES). */
+static void test_custom_openscale_pieces_through_ingest(void **state)
+{
+	static const char stream[] =
+		"$I$openScale v1.2\n$S$2\n"
+		"$D$3,24,3,15,8,30,72.40,20.5,55.1,40.2,66\r\n"
+		"$D$0,2024,3,15,8,30,72.4,0,0,0,1978\n$F$\n";
+	const struct hv_driver *d = hv_driver_by_id("custom_openscale");
+	struct hv_clock_sample now = { .mono_usec = 5000000,
+				       .wall_usec = 1710491400LL * 1000000,
+				       .wall_known = true };
+	struct hv_reading_filter weights = { .metric = "body_weight" };
+	struct hv_ingest_result res;
+	struct hv_ingest *in = NULL;
+	struct hv_store *st = NULL;
+	struct hv_config cfg;
+	struct hv_frame f = { .has_characteristic = true, .name = "openScale",
+			      .address = "88:C2:55:00:0D:1E" };
+	size_t n = strlen(stream);
+	unsigned rows = 0;
+
+	(void)state;
+	assert_int_equal(hv_store_open(dbpath, 0, &st), 0);
+	hv_config_init(&cfg);
+	assert_int_equal(hv_ingest_new(st, &cfg, NULL, &in), 0);
+	f.characteristic = hv_uuid16(0xFFE1);
+	for (size_t i = 0; i < n; i += 20) {
+		f.value_len = n - i < 20 ? n - i : 20;
+		memcpy(f.value, stream + i, f.value_len);
+		assert_int_equal(hv_ingest_frame(in, &f, d, &now, &res), 0);
+		assert_int_equal(res.failed, 0);
+	}
+	assert_int_equal(hv_store_readings_foreach(st, &weights, count_weights,
+						   &rows), 0);
+	assert_int_equal(rows, 2);
+	assert_int_equal(hv_ingest_driver_counters(in, &n)[0].invalid, 0);
+	hv_ingest_free(in);
+	hv_store_close(st);
+	hv_config_done(&cfg);
+}
 
 /* The encoder's frames decode back to what was encoded. */
 static void test_custom_openscale_encoder_roundtrip(void **state)
@@ -127,6 +205,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_custom_openscale),
 		cmocka_unit_test(test_custom_openscale_conversation),
+		tmp_store_test(test_custom_openscale_pieces_through_ingest),
 		cmocka_unit_test(test_custom_openscale_encoder_roundtrip),
 	};
 
