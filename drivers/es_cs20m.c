@@ -52,6 +52,7 @@
 #include "drivers/bytes.h"
 #include "drivers/conversation.h"
 #include "drivers/driver.h"
+#include "drivers/registry.h"
 #include "drivers/vendor_util.h"
 
 #define ES_NOTIFY 0x2A10
@@ -235,10 +236,15 @@ static bool anonymous_b2(const struct hv_frame *f)
 
 static bool claims_device(const struct hv_frame *f)
 {
-	return hv_name_contains_ci(f->name, "es-cs20m") ||
-	       hv_name_contains_ci(f->name, "es-32md") ||
-	       hv_name_prefix_ci(f->name, "113360_") ||
-	       hv_frame_has_service(f, 0x1A10) || anonymous_b2(f);
+	if (hv_name_contains_ci(f->name, "es-cs20m") ||
+	    hv_name_contains_ci(f->name, "es-32md") ||
+	    hv_name_prefix_ci(f->name, "113360_"))
+		return true;
+	/* The Renpho ES-26BB-B advertises 0x1A10 too: its exact names are
+	 * renpho_es26bb's, whatever the service says. */
+	if (renpho_es26bb_driver.claims_device(f))
+		return false;
+	return hv_frame_has_service(f, 0x1A10) || anonymous_b2(f);
 }
 
 /* --- conversation --------------------------------------------------------- */

@@ -15,10 +15,9 @@ SCALE=C8:47:8C:00:26:01
 e2e_bus || { not_ok "private bus"; exit 1; }
 e2e_broker_start || { not_ok "broker"; exit 1; }
 e2e_sub || not_ok "subscriber"
-# The driver is named: the scale advertises its service 0x1A10, which
-# es_cs20m claims first (drivers.def order) whatever the name says.
-e2e_config '"bluetooth": { "devices": [ { "address": "'"$SCALE"'",
-    "driver": "renpho_es26bb" } ] }'
+# No driver is named: the scale advertises es_cs20m's service 0x1A10, and
+# its name selects renpho_es26bb.
+e2e_config '"bluetooth": { "devices": [ { "address": "'"$SCALE"'" } ] }'
 e2e_daemon
 sleep 0.3
 e2e_vdev "$E2E_SCENARIOS/test-renpho-es26bb.json"

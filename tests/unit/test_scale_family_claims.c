@@ -348,6 +348,18 @@ static void test_soehnle_set_selection(void **state)
 	f = (struct hv_frame){ .name = "ygrid" };
 	assert_null(hv_registry_select(&f));
 
+	/* 0x1A10 alone is the ES-CS20M's; with an ES-26BB-B's exact name, the
+	 * ES-26BB's (it advertises the same service) */
+	f = (struct hv_frame){ .n_service_uuids = 1 };
+	f.service_uuids[0] = hv_uuid16(0x1A10);
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("es_cs20m"));
+	f.name = "ES-26BB-B";
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("renpho_es26bb"));
+	f.name = "R-A012";
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("renpho_es26bb"));
+	f.name = "ES-26BB-Bx";
+	assert_ptr_equal(hv_registry_select(&f), hv_driver_by_id("es_cs20m"));
+
 	/* the 0xFFB0 service alone (as openScale), but not 1byone's */
 	f = (struct hv_frame){ .name = "Scale", .n_service_uuids = 1 };
 	f.service_uuids[0] = hv_uuid16(0xFFB0);
