@@ -43,6 +43,10 @@ enum hv_step_flags {
 	HV_STEP_WITH_RESPONSE = 1 << 1, /* write request, not command */
 	HV_STEP_SKIP_IF_NO_USER = 1 << 2, /* skip when session.user_index < 0 */
 	HV_STEP_SKIP_IF_USER = 1 << 3, /* skip when session.user_index >= 0 */
+	/* The device closing the link while this step runs ends the
+	 * conversation as done, not failed: a device that hangs up when it
+	 * has said all (PICOOC), where the gateway owes it nothing. */
+	HV_STEP_HANGUP_ENDS = 1 << 4,
 };
 
 /* Per-connection context and scratch state; owned by the runner. */

@@ -467,7 +467,8 @@ static int on_pause(struct hv_session *s, const uint8_t *v, size_t len)
 			    .what = text }
 #define SETTLE(text) { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "fff1", \
 		       .on_value = on_frame, .timeout_ms = 8000, \
-		       .on_fail = ST_END, .what = text }
+		       .flags = HV_STEP_HANGUP_ENDS, .on_fail = ST_END, \
+		       .what = text }
 
 static const struct hv_step steps[] = {
 	/* 0 */ { .op = HV_STEP_SUBSCRIBE, .service = SVC, .characteristic = "fff1",

@@ -34,7 +34,9 @@
  * Scenario switches of ours (not in the source): a weighing whose weight
  * frame was not acknowledged is kept and sent again, with its first date,
  * on the next link; fault "lose_ack" N: the first N acknowledgements of a
- * weight frame are lost in the air and the link drops.
+ * weight frame are lost in the air and the link drops (with
+ * "off_after_drop_s" S: the scale is then off for S seconds, as one powers
+ * off after a weighing, and comes back with the weighing it kept).
  *
  * Action "weigh" (readings: body_weight, impedance, heart_rate): kept
  * until a link has the profile.
@@ -69,6 +71,7 @@ struct pc_weighing {
 struct picooc {
 	bool new_opcodes;
 	int lose_ack;
+	int off_after_drop_s;
 	int64_t clock_offset; /* scale clock − host clock, seconds */
 	enum pc_state state;
 	unsigned gen; /* timers of an older link or frame do nothing */
@@ -100,6 +103,7 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	p->new_opcodes = cJSON_IsTrue(
 		cJSON_GetObjectItemCaseSensitive(conf, "new_opcodes"));
 	p->lose_ack = vdev_conf_int(conf, "lose_ack", 0);
+	p->off_after_drop_s = vdev_conf_int(conf, "off_after_drop_s", 0);
 	p->clock_offset = vdev_conf_int(conf, "clock_offset_s", 0);
 	s = vdev_add_service(d, SVC);
 	if (!s || !vdev_add_char(s, CHR_NOTIFY, VDEV_CHAR_NOTIFY) ||
@@ -308,6 +312,8 @@ static const char *take_frame(struct vdev_device *d, struct picooc *p,
 		vdev_print(d->vdev, d->id,
 			   "acknowledgement lost, link drops (fault: lose_ack)");
 		(void)vdev_queue_drop(d, "fault: lose_ack");
+		if (p->off_after_drop_s > 0)
+			(void)vdev_power_off_for(d, p->off_after_drop_s);
 		return NULL;
 	}
 	after_ack(d, p, b[2]);

@@ -293,6 +293,9 @@ void vdev_queue_clear(struct vdev_device *d);
 /* Start advertising this payload (kept until replaced or stopped). */
 void vdev_advertise(struct vdev_device *d, const struct hv_frame *f);
 void vdev_advert_stop(struct vdev_device *d);
+/* The device is off (no adverts) for `seconds` of scenario time, then
+ * advertises again as before. */
+int vdev_power_off_for(struct vdev_device *d, double seconds);
 
 /* Encode a measurement with the device's driver; prints the error. */
 int vdev_encode(struct vdev_device *d, const struct hv_measurement *m,

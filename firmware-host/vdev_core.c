@@ -458,6 +458,22 @@ static int idle_start(struct vdev_device *d)
 	return sd_event_source_set_enabled(d->idle_source, SD_EVENT_ON);
 }
 
+static void power_on(struct vdev *v, struct vdev_device *d, void *arg)
+{
+	(void)arg;
+	vdev_print(v, d->id, "powers on");
+	d->has_advert = true;
+	d->in_range = true;
+	(void)idle_start(d);
+}
+
+int vdev_power_off_for(struct vdev_device *d, double seconds)
+{
+	vdev_print(d->vdev, d->id, "powers off for %g s", seconds);
+	vdev_advert_stop(d);
+	return vdev_after(d->vdev, d, seconds, power_on, NULL, NULL);
+}
+
 /* The payload a GATT device advertises when idle: its name and services. */
 /* The device's object path follows its address, as bluetoothd's does. */
 static void device_path_from_address(struct vdev_device *d)

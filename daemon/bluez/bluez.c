@@ -707,6 +707,14 @@ static void consider_connect(struct hv_bluez *b, struct bz_object *o,
 	queue_peer(b, p);
 }
 
+/* The step running lets the device end the conversation by hanging up. */
+static bool hangup_ends(struct bz_session *ss)
+{
+	const struct hv_step *st = hv_conv_current(&ss->conv);
+
+	return st && (st->flags & HV_STEP_HANGUP_ENDS);
+}
+
 static void session_device_changed(struct hv_bluez *b, struct bz_object *o,
 				   const struct hv_bluez_device_props *change);
 
@@ -2503,6 +2511,12 @@ static void session_device_changed(struct hv_bluez *b, struct bz_object *o,
 	    ss->phase != PHASE_CONNECTING) {
 		if (ss->phase == PHASE_DISCONNECTING)
 			return; /* the Disconnect reply ends it */
+		if (ss->phase == PHASE_STEPS && hangup_ends(ss)) {
+			log_debug("%s hung up after the last exchange, as it does when done",
+				  ss->peer->address);
+			session_end(ss, 0);
+			return;
+		}
 		log_info("%s disconnected during the session", ss->peer->address);
 		session_end(ss, -ECONNRESET);
 		return;

@@ -4,13 +4,12 @@
 # A PICOOC-CQ sends its captured handshake, takes the time and the
 # profile, then a settled weight (the captured 71.7 kg / 503 Ohm), and a
 # heart rate (measuring, then 68 bpm), each acknowledged; it hangs up
-# when done: weight and heart rate stored once each and published. A
-# scale whose acknowledgement of the weight is lost drops the link and
-# sends the same weighing again on the next link: stored once. A newer
-# model (0x51/0x52) takes only A1-prefixed frames: the gateway switches.
-# Not checked: the session's own outcome. The scale ends it by hanging up
-# (as PicoocHandler.kt says it does), which the GATT runner counts as a
-# lost link, not as the end of the conversation (docs/vdev.md).
+# when done (as PicoocHandler.kt says it does), which ends the session as
+# done, not failed: weight and heart rate stored once each and published.
+# A scale whose acknowledgement of the weight is lost drops the link (the
+# gateway cannot tell it from the end: done), powers off, and sends the
+# same weighing again on the next link: stored once. A newer model
+# (0x51/0x52) takes only A1-prefixed frames: the gateway switches.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/helpers/e2e.sh
@@ -43,14 +42,18 @@ e2e_check "  the heart rate measured, then its result" e2e_wait 30 eval \
 	'e2e_vdev_has "cq notify fff1:3c05000001 heart rate measuring" &&
 	 e2e_vdev_has "cq notify fff1:3c05004402 heart rate result"'
 e2e_check "  the scale hangs up when done" e2e_wait 10 e2e_vdev_has "cq hangs up: done"
+e2e_check "  which ends its session as done" e2e_wait 10 \
+	grep -q "GATT session with $CQ (picooc) done" "$tmp/homevitalsd.log"
+check "  not as a failure" eval '! grep -q "Session with $CQ (picooc) ended early" "$tmp/homevitalsd.log"'
 check "  nothing repeated unanswered" eval '! e2e_vdev_has "cq hangs up: no answer"'
 check "  the weight and the heart rate stored" eval '[ "$(e2e_stored_of "$CQ")" = 2 ]'
 
 e2e_check "the other CQ: the acknowledgement lost, the link drops" \
 	e2e_wait 60 e2e_vdev_has "cq-lost acknowledgement lost, link drops (fault: lose_ack)"
-e2e_check "  its session ends early, the weight kept" e2e_wait 10 eval \
-	'grep -q "Session with $LOST (picooc) ended early" "$tmp/homevitalsd.log" &&
+e2e_check "  its session ends, the weight kept" e2e_wait 10 eval \
+	'grep -q "GATT session with $LOST (picooc) done" "$tmp/homevitalsd.log" &&
 	 [ "$(e2e_stored_of "$LOST")" = 1 ]'
+e2e_check "  the scale powers off, then back" e2e_wait 90 e2e_vdev_has "cq-lost powers on"
 e2e_check "  the next link: the same weighing again, acknowledged" e2e_wait 60 \
 	e2e_vdev_has "cq-lost weight acknowledged"
 check "  sent twice with the same date" eval \
