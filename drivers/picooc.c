@@ -45,7 +45,8 @@
  * that pause is acknowledged after it), acknowledges every frame the
  * scale repeats until acknowledged, and waits up to 8 s after the last
  * of them (openScale's settle window) before hanging up; the scale
- * usually hangs up first.
+ * usually hangs up first, which ends the session as done
+ * (HV_STEP_HANGUP_ENDS).
  */
 #include <errno.h>
 #include <string.h>
