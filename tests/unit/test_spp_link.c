@@ -31,14 +31,13 @@
 
 #include "daemon/bluez/spp_link.h"
 #include "drivers/registry.h"
+#include "tests/unit/private_bus.h"
 
 #define _cleanup_bus_message_ __attribute__((cleanup(sd_bus_message_unrefp)))
 #define DEV1 "/org/bluez/hci0/dev_00_1C_05_00_33_01"
 #define ADDR1 "00:1C:05:00:33:01"
 #define LIMIT_USEC (10 * 1000000ULL) /* a guard against a hang */
 
-static char tmpdir[64];
-static pid_t bus_pid = -1;
 
 struct ctx {
 	sd_event *event;
@@ -59,57 +58,6 @@ struct ctx {
 	char reply_error[128];
 	char reply_message[128];
 };
-
-static int group_setup(void **state)
-{
-	char conf[128], cmd[256], addr[160];
-	FILE *f;
-
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/hv-spp-XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return -1;
-	snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-	f = fopen(conf, "w");
-	if (!f)
-		return -1;
-	fprintf(f,
-		"<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus "
-		"Configuration 1.0//EN\" "
-		"\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-		"<busconfig><type>session</type>"
-		"<listen>unix:path=%s/bus</listen><auth>EXTERNAL</auth>"
-		"<policy context=\"default\">"
-		"<allow send_destination=\"*\" eavesdrop=\"true\"/>"
-		"<allow eavesdrop=\"true\"/><allow own=\"*\"/>"
-		"</policy></busconfig>\n",
-		tmpdir);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd),
-		 "dbus-daemon --config-file=%s --fork --print-pid", conf);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &bus_pid) != 1)
-		bus_pid = -1;
-	pclose(f);
-	if (bus_pid <= 0)
-		return -1;
-	snprintf(addr, sizeof(addr), "unix:path=%s/bus", tmpdir);
-	setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	if (bus_pid > 0)
-		kill(bus_pid, SIGTERM);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 /* --- "bluetoothd" ----------------------------------------------------------------- */
 
@@ -456,5 +404,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_devices_asked_at_once_bounded, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, private_bus_setup,
+				      private_bus_teardown);
 }

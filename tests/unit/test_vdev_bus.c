@@ -27,70 +27,19 @@
 
 #include "drivers/registry.h"
 #include "firmware-host/vdev.h"
+#include "tests/unit/private_bus.h"
 
 #define MAX_MSGS 2048
 #define _cleanup_bus_error_ __attribute__((cleanup(sd_bus_error_free)))
 #define _cleanup_bus_message_ __attribute__((cleanup(sd_bus_message_unrefp)))
 #define ADAPTER "/org/bluez/hci0"
 
-static char tmpdir[64];
-static pid_t bus_pid = -1, vdev_pid = -1;
+static pid_t vdev_pid = -1;
 static sd_bus *client;
 static sd_bus_message *msgs[MAX_MSGS];
 static size_t n_msgs;
 
 /* --- harness --------------------------------------------------------------------- */
-
-static int group_setup(void **state)
-{
-	char conf[128], cmd[256], addr[160];
-	FILE *f;
-
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/hv-vdev-XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return -1;
-	snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-	f = fopen(conf, "w");
-	if (!f)
-		return -1;
-	fprintf(f,
-		"<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus "
-		"Configuration 1.0//EN\" "
-		"\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-		"<busconfig><type>session</type>"
-		"<listen>unix:path=%s/bus</listen><auth>EXTERNAL</auth>"
-		"<policy context=\"default\">"
-		"<allow send_destination=\"*\" eavesdrop=\"true\"/>"
-		"<allow eavesdrop=\"true\"/><allow own=\"*\"/>"
-		"</policy></busconfig>\n",
-		tmpdir);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd),
-		 "dbus-daemon --config-file=%s --fork --print-pid", conf);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &bus_pid) != 1)
-		bus_pid = -1;
-	pclose(f);
-	if (bus_pid <= 0)
-		return -1;
-	snprintf(addr, sizeof(addr), "unix:path=%s/bus", tmpdir);
-	setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	if (bus_pid > 0)
-		kill(bus_pid, SIGTERM);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 static void run_child(const char *json)
 {
@@ -1167,5 +1116,6 @@ int main(void)
 		cmocka_unit_test_teardown(test_forged_owner_change_ignored, teardown_stop),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, private_bus_setup,
+				      private_bus_teardown);
 }

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A private dbus-daemon for a test program that plays or talks to a
+ * stand-in bluetoothd (tests/unit/test_vdev_bus.c, test_vdev_spp.c,
+ * test_spp_link.c): private_bus_setup starts it in a folder of its own
+ * under /tmp, named after the program, and makes it the system bus of
+ * everything the test starts (DBUS_SYSTEM_BUS_ADDRESS); private_bus_teardown
+ * stops it and removes the folder. They are cmocka group set-up and
+ * teardown, so the bus goes even when a test fails. tmpdir is the folder.
+ */
+#pragma once
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+
+static char tmpdir[64];
+static pid_t bus_pid = -1;
+
+static inline int private_bus_setup(void **state)
+{
+	char conf[128], cmd[256], addr[160];
+	FILE *f;
+
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/hv-%s-XXXXXX",
+		 program_invocation_short_name);
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
+	f = fopen(conf, "w");
+	if (!f)
+		return -1;
+	fprintf(f,
+		"<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus "
+		"Configuration 1.0//EN\" "
+		"\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+		"<busconfig><type>session</type>"
+		"<listen>unix:path=%s/bus</listen><auth>EXTERNAL</auth>"
+		"<policy context=\"default\">"
+		"<allow send_destination=\"*\" eavesdrop=\"true\"/>"
+		"<allow eavesdrop=\"true\"/><allow own=\"*\"/>"
+		"</policy></busconfig>\n",
+		tmpdir);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd),
+		 "dbus-daemon --config-file=%s --fork --print-pid", conf);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &bus_pid) != 1)
+		bus_pid = -1;
+	pclose(f);
+	if (bus_pid <= 0)
+		return -1;
+	snprintf(addr, sizeof(addr), "unix:path=%s/bus", tmpdir);
+	setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1);
+	return 0;
+}
+
+static inline int private_bus_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	if (bus_pid > 0)
+		kill(bus_pid, SIGTERM);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
