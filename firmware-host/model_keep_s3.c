@@ -116,7 +116,8 @@ static void respond(struct vdev_device *d, uint8_t op, const uint8_t *data,
 {
 	uint8_t b[16] = { 0x02, 0x53, op, 0x00, (uint8_t)n, 0x80 };
 
-	memcpy(b + 6, data, n);
+	if (n)
+		memcpy(b + 6, data, n);
 	notify(d, b, 6 + n, "response");
 }
 
