@@ -122,12 +122,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return vdev_records_load(d, &b->records, conf, CHR);
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void send(struct vdev_device *d, const uint8_t *v, size_t n,
 		 const char *what)
 {
@@ -318,7 +312,6 @@ static int beurer_write(struct vdev_device *d, struct vdev_char *c,
 			const uint8_t *v, size_t len)
 {
 	struct beurer *b = d->model_data;
-	char hex[2 * HV_FRAME_DATA_MAX + 1];
 	const char *fault = NULL;
 	struct hv_datetime dt;
 
@@ -339,8 +332,7 @@ static int beurer_write(struct vdev_device *d, struct vdev_char *c,
 		fault = "not an E7 frame";
 	}
 	if (fault) {
-		vdev_hex(v, len, hex, sizeof(hex));
-		vdev_print(d->vdev, d->id, "frame ignored: %s (%s)", hex, fault);
+		vdev_print_ignored(d, v, len, fault);
 	}
 	return 0;
 }
@@ -421,5 +413,5 @@ const struct vdev_model vdev_model_beurer_sanitas = {
 	.write = beurer_write,
 	.delivered = beurer_delivered,
 	.disconnected = beurer_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };
