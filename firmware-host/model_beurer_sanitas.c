@@ -331,9 +331,8 @@ static int beurer_write(struct vdev_device *d, struct vdev_char *c,
 	} else {
 		fault = "not an E7 frame";
 	}
-	if (fault) {
+	if (fault)
 		vdev_print_ignored(d, v, len, fault);
-	}
 	return 0;
 }
 

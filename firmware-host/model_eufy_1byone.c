@@ -166,9 +166,8 @@ static int onebyone_write(struct vdev_device *d, struct vdev_char *c,
 	if (!hv_uuid_is16(&c->uuid, CHR_COMMAND))
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	fault = take_command(d, o, v, len);
-	if (fault) {
+	if (fault)
 		vdev_print_ignored(d, v, len, fault);
-	}
 	return 0;
 }
 

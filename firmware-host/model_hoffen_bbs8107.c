@@ -141,9 +141,8 @@ static int hoffen_write(struct vdev_device *d, struct vdev_char *c,
 	if (!hv_uuid_is16(&c->uuid, CHR))
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	fault = take_frame(d, h, v, len);
-	if (fault) {
+	if (fault)
 		vdev_print_ignored(d, v, len, fault);
-	}
 	return 0;
 }
 

@@ -304,9 +304,8 @@ static int keep_s3_write(struct vdev_device *d, struct vdev_char *c,
 	if (!hv_uuid_is16(&c->uuid, CHR_WRITE))
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	why = take_frame(d, k, v, len);
-	if (why) {
+	if (why)
 		vdev_print_ignored(d, v, len, why);
-	}
 	return 0;
 }
 

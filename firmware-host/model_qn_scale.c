@@ -304,9 +304,8 @@ static int qn_write(struct vdev_device *d, struct vdev_char *c,
 	    !hv_uuid_is16(&c->uuid, T2_CHR_WRITE))
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	fault = take_frame(d, q, v, len);
-	if (fault) {
+	if (fault)
 		vdev_print_ignored(d, v, len, fault);
-	}
 	return 0;
 }
 

@@ -225,9 +225,8 @@ static int relaxmedic_write(struct vdev_device *d, struct vdev_char *c,
 	if (!hv_uuid_is16(&c->uuid, CHR_WRITE))
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	why = take_frame(d, x, v, len);
-	if (why) {
+	if (why)
 		vdev_print_ignored(d, v, len, why);
-	}
 	return 0;
 }
 

@@ -189,9 +189,8 @@ static int es_write(struct vdev_device *d, struct vdev_char *c,
 		why = take_ack(d, e);
 	else
 		why = "unknown";
-	if (why) {
+	if (why)
 		vdev_print_ignored(d, v, len, why);
-	}
 	return 0;
 }
 

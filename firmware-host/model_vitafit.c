@@ -138,9 +138,8 @@ static int vitafit_write(struct vdev_device *d, struct vdev_char *c,
 	if (!hv_uuid_is16(&c->uuid, CHR_WRITE))
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	fault = take_frame(d, v, b, len);
-	if (fault) {
+	if (fault)
 		vdev_print_ignored(d, b, len, fault);
-	}
 	return 0;
 }
 
