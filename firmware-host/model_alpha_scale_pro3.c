@@ -96,12 +96,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return vdev_records_load(d, &a->records, conf, CHR_NOTIFY);
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void send_result(struct vdev_device *d, struct ac27 *a,
 			struct vdev_char *c)
 {
@@ -207,7 +201,6 @@ static int ac27_write(struct vdev_device *d, struct vdev_char *c,
 		      const uint8_t *v, size_t len)
 {
 	struct ac27 *a = d->model_data;
-	char hex[2 * HV_FRAME_DATA_MAX + 1];
 	const char *fault;
 
 	if (!hv_uuid_is16(&c->uuid, CHR_WRITE))
@@ -223,8 +216,7 @@ static int ac27_write(struct vdev_device *d, struct vdev_char *c,
 	}
 	if (fault) {
 		/* the write succeeds: the firmware drops the frame */
-		vdev_hex(v, len, hex, sizeof(hex));
-		vdev_print(d->vdev, d->id, "frame ignored: %s (%s)", hex, fault);
+		vdev_print_ignored(d, v, len, fault);
 		return 0;
 	}
 	send_next(d, a);
@@ -323,5 +315,5 @@ const struct vdev_model vdev_model_alpha_scale_pro3 = {
 	.write = ac27_write,
 	.delivered = ac27_delivered,
 	.disconnected = ac27_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

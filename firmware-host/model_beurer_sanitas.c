@@ -122,12 +122,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return vdev_records_load(d, &b->records, conf, CHR);
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void send(struct vdev_device *d, const uint8_t *v, size_t n,
 		 const char *what)
 {
@@ -318,7 +312,6 @@ static int beurer_write(struct vdev_device *d, struct vdev_char *c,
 			const uint8_t *v, size_t len)
 {
 	struct beurer *b = d->model_data;
-	char hex[2 * HV_FRAME_DATA_MAX + 1];
 	const char *fault = NULL;
 	struct hv_datetime dt;
 
@@ -338,10 +331,8 @@ static int beurer_write(struct vdev_device *d, struct vdev_char *c,
 	} else {
 		fault = "not an E7 frame";
 	}
-	if (fault) {
-		vdev_hex(v, len, hex, sizeof(hex));
-		vdev_print(d->vdev, d->id, "frame ignored: %s (%s)", hex, fault);
-	}
+	if (fault)
+		vdev_print_ignored(d, v, len, fault);
 	return 0;
 }
 
@@ -421,5 +412,5 @@ const struct vdev_model vdev_model_beurer_sanitas = {
 	.write = beurer_write,
 	.delivered = beurer_delivered,
 	.disconnected = beurer_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

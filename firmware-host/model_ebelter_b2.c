@@ -94,12 +94,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void send_pending(struct vdev_device *d, struct ebelter *e)
 {
 	struct vdev_char *c = vdev_find_char(d, CHR_NOTIFY);
@@ -192,5 +186,5 @@ const struct vdev_model vdev_model_ebelter_b2 = {
 	.write = ebelter_write,
 	.subscribed = ebelter_subscribed,
 	.disconnected = ebelter_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

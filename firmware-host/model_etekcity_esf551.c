@@ -45,12 +45,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void send_pending(struct vdev_device *d)
 {
 	struct esf551 *e = d->model_data;
@@ -111,5 +105,5 @@ const struct vdev_model vdev_model_etekcity_esf551 = {
 	.action = action,
 	.write = esf551_write,
 	.subscribed = esf551_subscribed,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

@@ -66,12 +66,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return vdev_records_load(d, &o->records, conf, CHR_NOTIFY);
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static int64_t host_local_now(void)
 {
 	time_t now = time(NULL);
@@ -167,16 +161,13 @@ static int onebyone_write(struct vdev_device *d, struct vdev_char *c,
 			  const uint8_t *v, size_t len)
 {
 	struct onebyone *o = d->model_data;
-	char hex[2 * HV_FRAME_DATA_MAX + 1];
 	const char *fault;
 
 	if (!hv_uuid_is16(&c->uuid, CHR_COMMAND))
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	fault = take_command(d, o, v, len);
-	if (fault) {
-		vdev_hex(v, len, hex, sizeof(hex));
-		vdev_print(d->vdev, d->id, "frame ignored: %s (%s)", hex, fault);
-	}
+	if (fault)
+		vdev_print_ignored(d, v, len, fault);
 	return 0;
 }
 
@@ -258,5 +249,5 @@ const struct vdev_model vdev_model_eufy_1byone = {
 	.write = onebyone_write,
 	.delivered = onebyone_delivered,
 	.disconnected = onebyone_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

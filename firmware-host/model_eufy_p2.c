@@ -71,12 +71,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 /* Collect one segment; 1 when the text is whole, 0 for more, -errno. */
 static int collect(struct reassembly *r, const uint8_t *v, size_t len)
 {
@@ -244,5 +238,5 @@ const struct vdev_model vdev_model_eufy_p2 = {
 	.write = p2_write,
 	.subscribed = p2_subscribed,
 	.disconnected = p2_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

@@ -69,12 +69,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void send_pending(struct vdev_device *d, struct hoffen *h)
 {
 	struct vdev_char *c = vdev_find_char(d, CHR);
@@ -142,16 +136,13 @@ static int hoffen_write(struct vdev_device *d, struct vdev_char *c,
 			const uint8_t *v, size_t len)
 {
 	struct hoffen *h = d->model_data;
-	char hex[2 * HV_FRAME_DATA_MAX + 1];
 	const char *fault;
 
 	if (!hv_uuid_is16(&c->uuid, CHR))
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	fault = take_frame(d, h, v, len);
-	if (fault) {
-		vdev_hex(v, len, hex, sizeof(hex));
-		vdev_print(d->vdev, d->id, "frame ignored: %s (%s)", hex, fault);
-	}
+	if (fault)
+		vdev_print_ignored(d, v, len, fault);
 	return 0;
 }
 
@@ -195,5 +186,5 @@ const struct vdev_model vdev_model_hoffen_bbs8107 = {
 	.action = action,
 	.write = hoffen_write,
 	.disconnected = hoffen_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

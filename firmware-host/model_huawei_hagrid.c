@@ -302,12 +302,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 /* One message as notifications: plain (0xBD), or sealed under the work key
  * (0xCD) with the next IV. */
 static void send(struct vdev_device *d, const char *uuid, const uint8_t *msg,
@@ -622,5 +616,5 @@ const struct vdev_model vdev_model_huawei_hagrid = {
 	.action = action,
 	.write = write_value,
 	.disconnected = disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

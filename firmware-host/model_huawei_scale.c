@@ -75,12 +75,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return hw->notify ? 0 : -ENOSPC;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void unmask(const struct hw *hw, uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -233,5 +227,5 @@ const struct vdev_model vdev_model_huawei_scale = {
 	.write = hw_write,
 	.subscribed = subscribed,
 	.disconnected = disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

@@ -99,12 +99,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void notify(struct vdev_device *d, const uint8_t *b, size_t n,
 		   const char *what)
 {
@@ -306,16 +300,13 @@ static int keep_s3_write(struct vdev_device *d, struct vdev_char *c,
 			 const uint8_t *v, size_t len)
 {
 	struct keep_s3 *k = d->model_data;
-	char hex[2 * HV_FRAME_DATA_MAX + 1];
 	const char *why;
 
 	if (!hv_uuid_is16(&c->uuid, CHR_WRITE))
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	why = take_frame(d, k, v, len);
-	if (why) {
-		vdev_hex(v, len, hex, sizeof(hex));
-		vdev_print(d->vdev, d->id, "frame ignored: %s (%s)", hex, why);
-	}
+	if (why)
+		vdev_print_ignored(d, v, len, why);
 	return 0;
 }
 
@@ -373,5 +364,5 @@ const struct vdev_model vdev_model_keep_s3 = {
 	.action = action,
 	.write = keep_s3_write,
 	.disconnected = keep_s3_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

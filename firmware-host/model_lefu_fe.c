@@ -93,12 +93,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void send_pending(struct vdev_device *d)
 {
 	struct lefu_fe *l = d->model_data;
@@ -248,5 +242,5 @@ const struct vdev_model vdev_model_lefu_fe = {
 	.write = lefu_fe_write,
 	.subscribed = lefu_fe_subscribed,
 	.disconnected = lefu_fe_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

@@ -94,12 +94,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return vdev_records_load(d, &h->records, conf, CHR_RECORDS);
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void send_records(struct vdev_device *d, struct hs10 *h,
 			 struct vdev_char *c)
 {
@@ -247,5 +241,5 @@ const struct vdev_model vdev_model_lenovo_hs10 = {
 	.write = hs10_write,
 	.delivered = hs10_delivered,
 	.disconnected = hs10_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

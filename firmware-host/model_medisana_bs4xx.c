@@ -74,12 +74,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return vdev_records_load(d, &m->features, conf, CHR_FEATURE);
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 /* One weighing: its weight, then its feature; false once the fault hit. */
 static bool send_weighing(struct vdev_device *d, struct medisana *m, size_t i,
 			  unsigned *sent)
@@ -213,5 +207,5 @@ const struct vdev_model vdev_model_medisana_bs4xx = {
 	.write = medisana_write,
 	.subscribed = medisana_subscribed,
 	.disconnected = medisana_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

@@ -127,12 +127,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void notify(struct vdev_device *d, const uint8_t *f, const char *what)
 {
 	(void)vdev_queue_notify(d, vdev_find_char(d, CHR_NOTIFY), f, FRAME,
@@ -191,16 +185,13 @@ static int obn_write(struct vdev_device *d, struct vdev_char *c,
 		     const uint8_t *v, size_t len)
 {
 	struct onebyone_new *b = d->model_data;
-	char hex[2 * HV_FRAME_DATA_MAX + 1];
 	const char *why;
 
 	if (!hv_uuid_is16(&c->uuid, CHR_WRITE))
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	why = take_request(d, b, v, len);
-	if (why) {
-		vdev_hex(v, len, hex, sizeof(hex));
-		vdev_print(d->vdev, d->id, "frame ignored: %s (%s)", hex, why);
-	}
+	if (why)
+		vdev_print_ignored(d, v, len, why);
 	return 0;
 }
 
@@ -254,5 +245,5 @@ const struct vdev_model vdev_model_onebyone_new = {
 	.action = action,
 	.write = obn_write,
 	.disconnected = obn_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

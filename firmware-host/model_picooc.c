@@ -112,12 +112,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void notify(struct vdev_device *d, const uint8_t *b, size_t n,
 		   const char *what)
 {
@@ -324,16 +318,13 @@ static int picooc_write(struct vdev_device *d, struct vdev_char *c,
 			const uint8_t *b, size_t len)
 {
 	struct picooc *p = d->model_data;
-	char hex[2 * HV_FRAME_DATA_MAX + 1];
 	const char *fault;
 
 	if (!hv_uuid_is16(&c->uuid, CHR_WRITE))
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	fault = take_frame(d, p, b, len);
-	if (fault) {
-		vdev_hex(b, len, hex, sizeof(hex));
-		vdev_print(d->vdev, d->id, "frame ignored: %s (%s)", hex, fault);
-	}
+	if (fault)
+		vdev_print_ignored(d, b, len, fault);
 	return 0;
 }
 
@@ -413,5 +404,5 @@ const struct vdev_model vdev_model_picooc = {
 	.write = picooc_write,
 	.subscribed = picooc_subscribed,
 	.disconnected = picooc_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

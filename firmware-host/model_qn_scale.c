@@ -173,12 +173,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static struct qn *q_of(struct vdev_device *d)
 {
 	return d->model_data;
@@ -303,7 +297,6 @@ static int qn_write(struct vdev_device *d, struct vdev_char *c,
 		    const uint8_t *v, size_t len)
 {
 	struct qn *q = d->model_data;
-	char hex[2 * HV_FRAME_DATA_MAX + 1];
 	const char *fault;
 
 	if (!hv_uuid_is16(&c->uuid, CHR_WRITE) &&
@@ -311,10 +304,8 @@ static int qn_write(struct vdev_device *d, struct vdev_char *c,
 	    !hv_uuid_is16(&c->uuid, T2_CHR_WRITE))
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	fault = take_frame(d, q, v, len);
-	if (fault) {
-		vdev_hex(v, len, hex, sizeof(hex));
-		vdev_print(d->vdev, d->id, "frame ignored: %s (%s)", hex, fault);
-	}
+	if (fault)
+		vdev_print_ignored(d, v, len, fault);
 	return 0;
 }
 
@@ -367,5 +358,5 @@ const struct vdev_model vdev_model_qn_scale = {
 	.write = qn_write,
 	.subscribed = qn_subscribed,
 	.disconnected = qn_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

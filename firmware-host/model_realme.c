@@ -106,12 +106,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void send_pending(struct vdev_device *d)
 {
 	struct realme *rm = d->model_data;
@@ -299,5 +293,5 @@ const struct vdev_model vdev_model_realme = {
 	.write = rm_write,
 	.subscribed = rm_subscribed,
 	.disconnected = rm_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

@@ -100,12 +100,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 /* SQ LL FR, then the message bytes given, zero-filled, then the sum. */
 static void send(struct vdev_device *d, struct relaxmedic *x, uint16_t chr,
 		 uint8_t ll, uint8_t fr, const uint8_t *msg, size_t n,
@@ -226,16 +220,13 @@ static int relaxmedic_write(struct vdev_device *d, struct vdev_char *c,
 			    const uint8_t *v, size_t len)
 {
 	struct relaxmedic *x = d->model_data;
-	char hex[2 * HV_FRAME_DATA_MAX + 1];
 	const char *why;
 
 	if (!hv_uuid_is16(&c->uuid, CHR_WRITE))
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	why = take_frame(d, x, v, len);
-	if (why) {
-		vdev_hex(v, len, hex, sizeof(hex));
-		vdev_print(d->vdev, d->id, "frame ignored: %s (%s)", hex, why);
-	}
+	if (why)
+		vdev_print_ignored(d, v, len, why);
 	return 0;
 }
 
@@ -301,5 +292,5 @@ const struct vdev_model vdev_model_relaxmedic = {
 	.action = action,
 	.write = relaxmedic_write,
 	.disconnected = relaxmedic_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

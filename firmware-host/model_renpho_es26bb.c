@@ -116,12 +116,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 /* 55 AA CC, the payload's length, the payload, the sum. */
 static void send(struct vdev_device *d, uint8_t cc, const uint8_t *p, size_t n,
 		 const char *what)
@@ -185,7 +179,6 @@ static int es_write(struct vdev_device *d, struct vdev_char *c,
 		    const uint8_t *v, size_t len)
 {
 	struct es26bb *e = d->model_data;
-	char hex[2 * HV_FRAME_DATA_MAX + 1];
 	const char *why = NULL;
 
 	if (!hv_uuid_is16(&c->uuid, CHR_WRITE))
@@ -196,10 +189,8 @@ static int es_write(struct vdev_device *d, struct vdev_char *c,
 		why = take_ack(d, e);
 	else
 		why = "unknown";
-	if (why) {
-		vdev_hex(v, len, hex, sizeof(hex));
-		vdev_print(d->vdev, d->id, "frame ignored: %s (%s)", hex, why);
-	}
+	if (why)
+		vdev_print_ignored(d, v, len, why);
 	return 0;
 }
 
@@ -260,5 +251,5 @@ const struct vdev_model vdev_model_renpho_es26bb = {
 	.action = action,
 	.write = es_write,
 	.disconnected = es_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

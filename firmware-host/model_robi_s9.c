@@ -74,12 +74,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static bool accepted(const struct robi *rb)
 {
 	return rb->next == FRAMES;
@@ -196,5 +190,5 @@ const struct vdev_model vdev_model_robi_s9 = {
 	.write = robi_write,
 	.subscribed = robi_subscribed,
 	.disconnected = robi_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

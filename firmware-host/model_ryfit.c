@@ -79,12 +79,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void notify(struct vdev_device *d, const uint8_t *b, size_t n,
 		   const char *what)
 {
@@ -224,16 +218,13 @@ static int ryfit_write(struct vdev_device *d, struct vdev_char *c,
 		       const uint8_t *v, size_t len)
 {
 	struct ryfit *r = d->model_data;
-	char hex[2 * HV_FRAME_DATA_MAX + 1];
 	const char *why;
 
 	if (!hv_uuid_is16(&c->uuid, CHR))
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	why = take_frame(d, r, v, len);
-	if (why) {
-		vdev_hex(v, len, hex, sizeof(hex));
-		vdev_print(d->vdev, d->id, "frame ignored: %s (%s)", hex, why);
-	}
+	if (why)
+		vdev_print_ignored(d, v, len, why);
 	return 0;
 }
 
@@ -297,5 +288,5 @@ const struct vdev_model vdev_model_ryfit = {
 	.action = action,
 	.write = ryfit_write,
 	.disconnected = ryfit_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

@@ -75,12 +75,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return vdev_records_load(d, &bp->records, conf, BPM);
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static int bp_read(struct vdev_device *d, struct vdev_char *c, uint8_t *buf,
 		size_t size, size_t *ret_len)
 {
@@ -287,5 +281,5 @@ const struct vdev_model vdev_model_sig_blood_pressure = {
 	.write = bp_write,
 	.subscribed = subscribed,
 	.delivered = delivered,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

@@ -133,12 +133,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static int gl_read(struct vdev_device *d, struct vdev_char *c, uint8_t *buf,
 		   size_t size, size_t *ret_len)
 {
@@ -301,5 +295,5 @@ const struct vdev_model vdev_model_sig_glucose = {
 	.action = action,
 	.read = gl_read,
 	.write = gl_write,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

@@ -269,12 +269,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return vdev_records_load(d, &ws->records, conf, WEIGHT_MEASUREMENT);
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void device_clock(const struct ws *ws, uint8_t out[10])
 {
 	vdev_current_time(ws->clock_offset, out);
@@ -505,5 +499,5 @@ const struct vdev_model vdev_model_sig_weight_scale = {
 	.write = ws_write,
 	.subscribed = subscribed,
 	.disconnected = disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

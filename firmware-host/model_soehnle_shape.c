@@ -121,12 +121,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return vdev_records_load(d, &s->records, conf, 0);
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void ucp_answer(struct vdev_device *d, struct soehnle *s, uint8_t op,
 		       uint8_t result, int idx)
 {
@@ -276,5 +270,5 @@ const struct vdev_model vdev_model_soehnle_shape = {
 	.action = action,
 	.write = soehnle_write,
 	.disconnected = soehnle_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

@@ -73,12 +73,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void send_u32(struct vdev_device *d, uint8_t op, uint32_t v,
 		     const char *what)
 {
@@ -219,5 +213,5 @@ const struct vdev_model vdev_model_trisa = {
 	.subscribed = subscribed,
 	.delivered = delivered,
 	.disconnected = disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

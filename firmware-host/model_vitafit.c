@@ -61,12 +61,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 /* The next weighing's frames up to the stable weight. */
 static void send_weighing(struct vdev_device *d, struct vitafit *v)
 {
@@ -139,16 +133,13 @@ static int vitafit_write(struct vdev_device *d, struct vdev_char *c,
 			 const uint8_t *b, size_t len)
 {
 	struct vitafit *v = d->model_data;
-	char hex[2 * HV_FRAME_DATA_MAX + 1];
 	const char *fault;
 
 	if (!hv_uuid_is16(&c->uuid, CHR_WRITE))
 		return VDEV_ATT_WRITE_NOT_PERMITTED;
 	fault = take_frame(d, v, b, len);
-	if (fault) {
-		vdev_hex(b, len, hex, sizeof(hex));
-		vdev_print(d->vdev, d->id, "frame ignored: %s (%s)", hex, fault);
-	}
+	if (fault)
+		vdev_print_ignored(d, b, len, fault);
 	return 0;
 }
 
@@ -208,5 +199,5 @@ const struct vdev_model vdev_model_vitafit = {
 	.action = action,
 	.write = vitafit_write,
 	.disconnected = vitafit_disconnected,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

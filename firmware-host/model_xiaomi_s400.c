@@ -63,12 +63,6 @@ static int init(struct vdev_device *d, const cJSON *conf)
 	return 0;
 }
 
-static void model_free(struct vdev_device *d)
-{
-	free(d->model_data);
-	d->model_data = NULL;
-}
-
 static void advert_fn(struct vdev *v, struct vdev_device *d, void *arg)
 {
 	(void)v;
@@ -185,5 +179,5 @@ const struct vdev_model vdev_model_xiaomi_s400 = {
 	.default_driver = "xiaomi_s400",
 	.init = init,
 	.action = action,
-	.free = model_free,
+	.free = vdev_model_free_data,
 };

@@ -293,6 +293,11 @@ void vdev_queue_clear(struct vdev_device *d);
 /* Start advertising this payload (kept until replaced or stopped). */
 void vdev_advertise(struct vdev_device *d, const struct hv_frame *f);
 void vdev_advert_stop(struct vdev_device *d);
+/* A frame the firmware drops, printed as "frame ignored: <hex> (<why>)". */
+void vdev_print_ignored(struct vdev_device *d, const uint8_t *v, size_t len,
+			const char *why);
+/* A model's free() when its data is one calloc'ed block. */
+void vdev_model_free_data(struct vdev_device *d);
 /* The device is off (no adverts) for `seconds` of scenario time, then
  * advertises again as before. */
 int vdev_power_off_for(struct vdev_device *d, double seconds);

@@ -421,6 +421,21 @@ void vdev_advertise(struct vdev_device *d, const struct hv_frame *f)
 	vdev_bus_advert(d);
 }
 
+void vdev_print_ignored(struct vdev_device *d, const uint8_t *v, size_t len,
+			const char *why)
+{
+	char hex[2 * HV_FRAME_DATA_MAX + 1];
+
+	vdev_hex(v, len, hex, sizeof(hex));
+	vdev_print(d->vdev, d->id, "frame ignored: %s (%s)", hex, why);
+}
+
+void vdev_model_free_data(struct vdev_device *d)
+{
+	free(d->model_data);
+	d->model_data = NULL;
+}
+
 void vdev_advert_stop(struct vdev_device *d)
 {
 	d->has_advert = false;
