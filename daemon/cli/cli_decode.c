@@ -268,6 +268,15 @@ static int add_str_list(cJSON *o, const char *key, const char *const *list)
 	return 0;
 }
 
+/* How the gateway hears the device: its adverts only, a GATT conversation
+ * over a connection, or a Bluetooth Classic SPP stream. */
+static const char *driver_link_name(const struct hv_driver *d)
+{
+	if (d->flags & HV_DRIVER_SPP)
+		return "spp";
+	return d->conversation ? "gatt" : "advertisement";
+}
+
 static int driver_to_json(const struct hv_driver *d, cJSON **ret)
 {
 	_cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
@@ -277,7 +286,9 @@ static int driver_to_json(const struct hv_driver *d, cJSON **ret)
 	    !cJSON_AddStringToObject(o, "description", d->name) ||
 	    !cJSON_AddStringToObject(o, "kind", hv_driver_kind_name(d->kind)) ||
 	    add_str_list(o, "models", d->models) < 0 ||
-	    !cJSON_AddBoolToObject(o, "connects", d->conversation != NULL) ||
+	    !cJSON_AddStringToObject(o, "link", driver_link_name(d)) ||
+	    !cJSON_AddBoolToObject(o, "connects",
+				   d->conversation || d->flags & HV_DRIVER_SPP) ||
 	    !cJSON_AddBoolToObject(o, "generic",
 				   d->flags & HV_DRIVER_GENERIC) ||
 	    !cJSON_AddBoolToObject(o, "needs_selection",
@@ -317,8 +328,10 @@ int cli_drivers(int argc, char **argv)
 			break;
 		case 'h':
 			printf("Usage: homevitals drivers [--json]\n\n"
-			       "List every driver: its id, the models it covers and what it\n"
-			       "matches on (service data, company IDs, characteristics, names).\n");
+			       "List every driver: its id, its kind, how the gateway hears the\n"
+			       "device (advertisement, gatt or spp), the models it covers and\n"
+			       "what it matches on (service data, company IDs, characteristics,\n"
+			       "names).\n");
 			return CLI_EXIT_OK;
 		default:
 			return CLI_EXIT_USAGE;
@@ -345,11 +358,12 @@ int cli_drivers(int argc, char **argv)
 		puts(text);
 		return CLI_EXIT_OK;
 	}
-	printf("%-28s %-14s %s\n", "DRIVER", "KIND", "MODELS");
+	printf("%-28s %-14s %-13s %s\n", "DRIVER", "KIND", "LINK", "MODELS");
 	for (size_t i = 0; i < hv_drivers_count; i++) {
 		const struct hv_driver *d = hv_drivers[i];
 
-		printf("%-28s %-14s ", d->id, hv_driver_kind_name(d->kind));
+		printf("%-28s %-14s %-13s ", d->id, hv_driver_kind_name(d->kind),
+		       driver_link_name(d));
 		for (const char *const *m = d->models; m && *m; m++)
 			printf("%s%s", m == d->models ? "" : "; ", *m);
 		putchar('\n');
