@@ -116,6 +116,13 @@ struct hv_step {
 	/* READ/WAIT: returns enum hv_value_result or -errno (step fails). */
 	int (*on_value)(struct hv_session *s, const uint8_t *value, size_t len);
 	unsigned timeout_ms; /* WAIT/READ/WRITE: 0 = runner default (10 s) */
+	/* WAIT: a device that may never say its weighing is over (Dr Trust
+	 * SSW526): when the step times out, returns 1 with a value in buf
+	 * (*ret_len) that the runner decodes as if notified on the step's
+	 * characteristic, and the step is done; 0 when there is nothing to
+	 * hand on (the step timed out), -errno when the step fails. */
+	int (*on_timeout)(struct hv_session *s, uint8_t *buf, size_t size,
+			  size_t *ret_len);
 	unsigned flags;
 	int on_fail; /* step index to go to on failure; 0 = none */
 	const char *what; /* short description for logs and capture files */

@@ -15,11 +15,12 @@
  * No impedance is sent. No checksum is known (none is checked).
  *
  * A weight is final when [2] is 0x80, or when it is the fourth frame in a
- * row with the same value (openScale's stability rule; it also publishes
- * the last weight after 8 s without either, which needs a timer the
- * pipeline does not keep: such a weighing is not stored). The conversation
- * keeps the run in session.quirks (bit 0 set, bits 1..3 the number of
- * equal frames before, bits 8..31 the raw word) and decode() reads it.
+ * row with the same value, or, when neither comes, the last weight 8 s
+ * after the first (the handler's STABLE_FRAMES and FALLBACK_DELAY_MS).
+ * The conversation keeps the run in session.quirks (bit 0 set, bits 1..3
+ * the number of equal frames before, bit 4 the 8 s have passed, bits 8..31
+ * the raw word) and decode() reads it; the last frame waits in
+ * session.scratch_bytes for the step's timeout, which hands it on.
  * Weights above 300 kg are no reading.
  *
  * App → scale (0xFFB1, with response), AC 02 B2 B3 B4 B5 CC CS, CS the low
@@ -29,6 +30,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <string.h>
 
 #include "drivers/bytes.h"
 #include "drivers/conversation.h"
@@ -44,6 +46,7 @@
 #define DT_STABLE_FRAMES 4
 
 #define DT_QUIRK_RUN 0x1u
+#define DT_QUIRK_FALLBACK 0x10u
 #define DT_RUN_SHIFT 1
 #define DT_RUN_MASK 0x7u
 #define DT_RAW_SHIFT 8
@@ -80,6 +83,12 @@ static unsigned equal_before(unsigned quirks, uint32_t raw)
 	return (quirks >> DT_RUN_SHIFT) & DT_RUN_MASK;
 }
 
+/* The last weight, handed on when 8 s passed without a final one. */
+static bool is_fallback(unsigned quirks, uint32_t raw)
+{
+	return (quirks & DT_QUIRK_FALLBACK) && quirks >> DT_RAW_SHIFT == raw;
+}
+
 static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 {
 	size_t len;
@@ -98,7 +107,8 @@ static int decode(const struct hv_frame *frame, struct hv_measurement *ret)
 	if (grams == 0 || grams > DT_MAX_GRAMS)
 		return hv_measurement_control(ret, "no weight");
 	ret->final = v[2] == DT_STABLE ||
-		     equal_before(frame->quirks, raw) + 1 >= DT_STABLE_FRAMES;
+		     equal_before(frame->quirks, raw) + 1 >= DT_STABLE_FRAMES ||
+		     is_fallback(frame->quirks, raw);
 	ret->display_unit = HV_UNIT_KG;
 	ret->subject = HV_SUBJECT_PERSON;
 	return hv_measurement_add(ret, HV_METRIC_BODY_WEIGHT, grams / 1000.0);
@@ -175,22 +185,65 @@ static int pl_time(const struct hv_session *s, uint8_t *buf, size_t size, size_t
 	return config(0xFC, t->hour, t->minute, t->second, buf, size, ret_len);
 }
 
-/* Keep the run of equal weights for decode(); done on a final weight. */
-static int on_weight(struct hv_session *s, const uint8_t *v, size_t len)
+/* A weight frame: 1 when final, 0 when not (the run and the frame kept
+ * for decode() and the fallback), -1 when it is no weight. */
+static int note_weight(struct hv_session *s, const uint8_t *v, size_t len)
 {
 	uint32_t raw;
 	unsigned run;
 
 	if (!is_measurement(v, len))
-		return HV_VALUE_MORE;
+		return -1;
 	raw = raw_word(v);
 	if (raw <= DT_BASE || raw - DT_BASE > DT_MAX_GRAMS)
-		return HV_VALUE_MORE;
+		return -1;
 	run = equal_before(s->quirks, raw) + 1;
 	if (v[2] == DT_STABLE || run >= DT_STABLE_FRAMES)
-		return HV_VALUE_DONE;
+		return 1;
 	s->quirks = DT_QUIRK_RUN | run << DT_RUN_SHIFT | raw << DT_RAW_SHIFT;
-	return HV_VALUE_MORE;
+	len = len < sizeof(s->scratch_bytes) ? len : sizeof(s->scratch_bytes);
+	memcpy(s->scratch_bytes, v, len);
+	s->scratch[0] = (uint32_t)len;
+	return 0;
+}
+
+enum {
+	DT_STEP_FIRST_WEIGHT = 7,
+	DT_STEP_FINAL_WEIGHT,
+	DT_STEP_END,
+};
+
+/* The first weight: final, the weighing is over; else the 8 s start. */
+static int on_first_weight(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	int r = note_weight(s, v, len);
+
+	if (r < 0)
+		return HV_VALUE_MORE;
+	if (r == 0)
+		return HV_VALUE_DONE;
+	s->next_step = DT_STEP_END;
+	return HV_VALUE_GOTO;
+}
+
+static int on_weight(struct hv_session *s, const uint8_t *v, size_t len)
+{
+	return note_weight(s, v, len) > 0 ? HV_VALUE_DONE : HV_VALUE_MORE;
+}
+
+/* 8 s after the first weight without a final one: the last is final. */
+static int on_fallback(struct hv_session *s, uint8_t *buf, size_t size, size_t *ret_len)
+{
+	size_t len = s->scratch[0];
+
+	if (!(s->quirks & DT_QUIRK_RUN) || len == 0)
+		return 0;
+	if (len > size)
+		return -ENOSPC;
+	memcpy(buf, s->scratch_bytes, len);
+	s->quirks |= DT_QUIRK_FALLBACK;
+	*ret_len = len;
+	return 1;
 }
 
 #define SVC "ffb0"
@@ -210,10 +263,14 @@ static const struct hv_step steps[] = {
 	CONFIG_STEP(pl_date, "date (FD)"),
 	CONFIG_STEP(pl_time, "time (FC)"),
 	CONFIG_BYTES(config_unit_kg, "unit kg (FE 06 00)"),
-	{ .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb2",
-	  .on_value = on_weight, .timeout_ms = 60000,
-	  .what = "wait for a stable weight" },
-	{ .op = HV_STEP_END, .what = "done" },
+	[DT_STEP_FIRST_WEIGHT] = { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb2",
+				   .on_value = on_first_weight, .timeout_ms = 60000,
+				   .what = "wait for a weight" },
+	[DT_STEP_FINAL_WEIGHT] = { .op = HV_STEP_WAIT, .service = SVC, .characteristic = "ffb2",
+				   .on_value = on_weight, .on_timeout = on_fallback,
+				   .timeout_ms = 8000,
+				   .what = "wait for a stable weight, or take the last after 8 s" },
+	[DT_STEP_END] = { .op = HV_STEP_END, .what = "done" },
 };
 
 static const struct hv_conversation conversation = {

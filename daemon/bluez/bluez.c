@@ -194,6 +194,10 @@ static void session_run(struct bz_session *ss);
 static int on_step_reply(sd_bus_message *m, void *userdata,
 			 sd_bus_error *ret_error);
 static void session_end(struct bz_session *ss, int result);
+static void session_deliver(struct bz_session *ss,
+			    enum hv_gatt_event_kind kind,
+			    const struct hv_uuid *uuid, const uint8_t *value,
+			    size_t len);
 static void ensure_adapter(struct hv_bluez *b);
 static int load_objects(struct hv_bluez *b);
 
@@ -1782,6 +1786,10 @@ static int on_session_timeout(sd_event_source *s, uint64_t usec,
 			      void *userdata)
 {
 	struct bz_session *ss = userdata;
+	struct hv_bluez *b = ss->b;
+	uint8_t value[HV_FRAME_DATA_MAX];
+	struct hv_uuid uuid;
+	size_t len;
 
 	(void)s;
 	(void)usec;
@@ -1791,7 +1799,13 @@ static int on_session_timeout(sd_event_source *s, uint64_t usec,
 		ss->read_path[0] = '\0';
 		log_debug("Step %zu with %s timed out", ss->conv.index,
 			  ss->peer->address);
-		hv_conv_step_done(&ss->conv, -ETIMEDOUT);
+		if (hv_conv_time_out(&ss->conv, value, sizeof(value), &len,
+				     &uuid) > 0) {
+			session_deliver(ss, HV_GATT_EVENT_NOTIFY, &uuid, value,
+					len);
+			if (b->session != ss)
+				break;
+		}
 		session_run(ss);
 		break;
 	case PHASE_DISCONNECTING:

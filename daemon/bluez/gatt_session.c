@@ -168,6 +168,35 @@ int hv_conv_feed(struct hv_conv *c, const uint8_t *value, size_t len)
 	}
 }
 
+int hv_conv_time_out(struct hv_conv *c, uint8_t *buf, size_t size,
+		     size_t *ret_len, struct hv_uuid *ret_characteristic)
+{
+	const struct hv_step *st = hv_conv_current(c);
+	struct hv_uuid u;
+	size_t len = 0;
+	int r;
+
+	if (!st)
+		return 0;
+	if (st->op != HV_STEP_WAIT || !st->on_timeout) {
+		hv_conv_step_done(c, -ETIMEDOUT);
+		return 0;
+	}
+	r = hv_conv_step_uuid(st->characteristic, &u);
+	if (r >= 0)
+		r = st->on_timeout(c->session, buf, size, &len);
+	if (r >= 0 && len > size)
+		r = -ENOSPC;
+	if (r <= 0) {
+		hv_conv_step_done(c, r < 0 ? r : -ETIMEDOUT);
+		return 0;
+	}
+	hv_conv_step_done(c, 0);
+	*ret_len = len;
+	*ret_characteristic = u;
+	return 1;
+}
+
 bool hv_conv_waits_for(struct hv_conv *c, const struct hv_uuid *characteristic)
 {
 	const struct hv_step *st = hv_conv_current(c);

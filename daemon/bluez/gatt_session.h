@@ -81,6 +81,16 @@ void hv_conv_step_done(struct hv_conv *c, int r);
  */
 int hv_conv_feed(struct hv_conv *c, const uint8_t *value, size_t len);
 
+/*
+ * The current step's timer fired. A WAIT step with on_timeout() may hand on
+ * a value: then returns 1 with it in buf (*ret_len) and the characteristic
+ * to decode it as (*ret_characteristic), and the step is done. Otherwise
+ * the step ends timed out (or failed, as on_timeout() says) and returns 0.
+ * The caller decodes the value before it runs the next step.
+ */
+int hv_conv_time_out(struct hv_conv *c, uint8_t *buf, size_t size,
+		     size_t *ret_len, struct hv_uuid *ret_characteristic);
+
 /* Does this notification belong to the current WAIT step? */
 bool hv_conv_waits_for(struct hv_conv *c, const struct hv_uuid *characteristic);
 

@@ -505,7 +505,10 @@ static inline void sf_roundtrip_display(const char *id, const char *name, double
 /* The user slot the Renpho app registers (0xAA). */
 /* A value from the scale: the characteristic (16-bit UUID text), the
  * bytes as hex, and for frames the sources write without their checksum,
- * the checksum to write over the last byte(s). */
+ * the checksum to write over the last byte(s). SF_TIMER in a replay: the
+ * waiting step's timer fires (what the step hands on, if anything, is
+ * decoded in its place). */
+#define SF_TIMER { NULL, NULL, HV_CS_NONE }
 struct sf_value {
 	const char *chr;
 	const char *hex;
@@ -566,6 +569,25 @@ static inline void sf_run_to_wait(struct sf_session_run *r, const char *const *a
 	}
 }
 
+/* The waiting step's timer fires: r->m[i] is what it handed on decoded to
+ * (no driver when it handed on nothing). */
+static inline void sf_time_out(struct sf_session_run *r, const struct hv_driver *d,
+			       const char *name, size_t i)
+{
+	struct hv_frame f = { .name = name, .has_characteristic = true };
+
+	hv_measurement_init(&r->m[i], NULL);
+	r->fed[i] = true;
+	if (hv_conv_time_out(&r->c, f.value, sizeof(f.value), &f.value_len,
+			     &f.characteristic) <= 0)
+		return;
+	f.quirks = r->s.quirks;
+	f.now = SF_NOW;
+	hv_measurement_init(&r->m[i], d->id);
+	(void)hv_registry_decode(&f, d, &r->m[i]);
+	r->f[i] = f;
+}
+
 /*
  * The session of driver `id` with the device named `name` (may be NULL)
  * receives `values` in order; r->m[i] is what values[i] decoded to.
@@ -593,6 +615,11 @@ static inline void sf_replay_ex(struct sf_session_run *r, bool prepared, const c
 		struct hv_frame f;
 		size_t i = next++;
 
+		if (!values[i].chr) {
+			sf_time_out(r, d, name, i);
+			sf_run_to_wait(r, absent, values, n, &next);
+			continue;
+		}
 		hv_test_gatt(&f, name, values[i].chr, values[i].hex,
 			     values[i].cs);
 		f.quirks = r->s.quirks;

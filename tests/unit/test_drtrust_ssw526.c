@@ -120,6 +120,53 @@ static void test_ssw526_session(void **state)
 	sf_assert_final(&r.m[4], DT_ID, 74.370, false);
 }
 
+/* No final weight: 8 s after the first weight the last one is the
+ * weighing's (openScale's fallback), once; a frame like it that came
+ * before the 8 s was not final. */
+static void test_ssw526_fallback_after_8s(void **state)
+{
+	static const struct sf_value values[] = {
+		{ "ffb2", RAMP_5KG, HV_CS_NONE },
+		{ "ffb2", SETTLING_74, HV_CS_NONE },
+		{ "ffb2", SETTLING_74, HV_CS_NONE },
+		SF_TIMER,
+	};
+	const struct hv_step *st;
+	struct sf_session_run r;
+
+	(void)state;
+	st = hv_test_find_step(DT_ID, "wait for a stable weight", NULL);
+	assert_int_equal(st->timeout_ms, 8000);
+	assert_non_null(st->on_timeout);
+	sf_replay(&r, DT_ID, DT_NAME, values, 4);
+	sf_assert_session_done(&r);
+	sf_assert_live(&r.m[0], DT_ID, 5.0);
+	sf_assert_live(&r.m[1], DT_ID, 74.370);
+	sf_assert_live(&r.m[2], DT_ID, 74.370);
+	sf_assert_final(&r.m[3], DT_ID, 74.370, false);
+	assert_memory_equal(r.f[3].value, r.f[2].value, r.f[2].value_len);
+}
+
+/* The timer before any weight: the step times out as any other, nothing
+ * is handed on and the session fails (no weighing). A stable first weight
+ * ends the session at once, without the 8 s. */
+static void test_ssw526_no_weight_no_fallback(void **state)
+{
+	static const struct sf_value none[] = { SF_TIMER };
+	static const struct sf_value stable[] = { { "ffb2", STABLE_74, HV_CS_NONE } };
+	struct sf_session_run r;
+
+	(void)state;
+	sf_replay(&r, DT_ID, DT_NAME, none, 1);
+	assert_null(hv_conv_current(&r.c));
+	assert_int_equal(r.c.result, -ETIMEDOUT);
+	assert_null(r.m[0].driver);
+	assert_int_equal(r.m[0].n_readings, 0);
+	sf_replay(&r, DT_ID, DT_NAME, stable, 1);
+	sf_assert_session_done(&r);
+	sf_assert_final(&r.m[0], DT_ID, 74.370, false);
+}
+
 /* The encoder's frames decode back to what was encoded. */
 static void test_ssw526_encoder_roundtrip(void **state)
 {
@@ -142,6 +189,8 @@ int main(void)
 		cmocka_unit_test(test_ssw526_frames),
 		cmocka_unit_test(test_ssw526_selection),
 		cmocka_unit_test(test_ssw526_session),
+		cmocka_unit_test(test_ssw526_fallback_after_8s),
+		cmocka_unit_test(test_ssw526_no_weight_no_fallback),
 		cmocka_unit_test(test_ssw526_encoder_roundtrip),
 	};
 

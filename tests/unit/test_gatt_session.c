@@ -207,6 +207,79 @@ static void test_goto_loop_and_bad_goto(void **state)
 	assert_int_equal(c.result, -EINVAL);
 }
 
+/* on_timeout: scratch[2] says what it does (0 nothing, 1 one byte, 2 more
+ * than the buffer, 3 -EPROTO). */
+static int on_timeout(struct hv_session *s, uint8_t *buf, size_t size,
+		      size_t *ret_len)
+{
+	(void)size;
+	switch (s->scratch[2]) {
+	case 1:
+		buf[0] = 0x42;
+		*ret_len = 1;
+		return 1;
+	case 2:
+		*ret_len = size + 1;
+		return 1;
+	case 3:
+		return -EPROTO;
+	default:
+		return 0;
+	}
+}
+
+static const struct hv_step timeout_steps[] = {
+	/* 0 */ { .op = HV_STEP_WRITE, .characteristic = "2a9f",
+		  .on_timeout = on_timeout, .flags = HV_STEP_OPTIONAL },
+	/* 1 */ { .op = HV_STEP_WAIT, .characteristic = "2a9d",
+		  .on_value = on_value, .on_timeout = on_timeout },
+	/* 2 */ { .op = HV_STEP_END },
+};
+
+static const struct hv_conversation timeouts = {
+	.steps = timeout_steps,
+	.n_steps = ELEMENTSOF(timeout_steps),
+};
+
+/* A timed-out step: only a WAIT step's on_timeout() may hand on a value,
+ * and only one that fits; otherwise the step timed out (or failed as
+ * on_timeout() said) and nothing is handed on. */
+static void test_time_out(void **state)
+{
+	static const int results[] = { -ETIMEDOUT, 0, -ENOSPC, -EPROTO };
+	struct hv_session s;
+	struct hv_conv c;
+	uint8_t buf[4] = { 0 };
+	struct hv_uuid u, want;
+	size_t len = 99;
+
+	(void)state;
+	assert_int_equal(hv_uuid_parse("2a9d", &want), 0);
+	for (unsigned what = 0; what < ELEMENTSOF(results); what++) {
+		hv_session_init(&s, 0);
+		s.scratch[2] = what;
+		len = 99;
+		hv_conv_init(&c, &timeouts, &s);
+		/* A WRITE's timeout is a timeout, whatever on_timeout. */
+		assert_int_equal(hv_conv_time_out(&c, buf, sizeof(buf), &len, &u), 0);
+		assert_ptr_equal(hv_conv_current(&c), &timeout_steps[1]);
+		assert_int_equal(hv_conv_time_out(&c, buf, sizeof(buf), &len, &u),
+				 what == 1);
+		assert_null(hv_conv_current(&c));
+		assert_int_equal(c.result, results[what]);
+		if (what == 1) {
+			assert_int_equal(len, 1);
+			assert_int_equal(buf[0], 0x42);
+			assert_true(hv_uuid_equal(&u, &want));
+		} else {
+			assert_int_equal(len, 99);
+		}
+	}
+	/* After the end, a late timer changes nothing. */
+	assert_int_equal(hv_conv_time_out(&c, buf, sizeof(buf), &len, &u), 0);
+	assert_int_equal(c.result, -EPROTO);
+}
+
 static void test_stash_keeps_newest(void **state)
 {
 	struct hv_session s;
@@ -348,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_consent_path_and_failure),
 		cmocka_unit_test(test_wait_values),
 		cmocka_unit_test(test_goto_loop_and_bad_goto),
+		cmocka_unit_test(test_time_out),
 		cmocka_unit_test(test_stash_keeps_newest),
 		cmocka_unit_test(test_session_clock),
 		cmocka_unit_test(test_session_notes_device_clock),
