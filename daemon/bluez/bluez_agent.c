@@ -61,15 +61,6 @@ static int device_address(sd_bus_message *m, char ret[HV_BLUEZ_ADDRESS_MAX])
 	return hv_bluez_path_to_address(path, ret);
 }
 
-/* Any local client can call our agent: only the bluetoothd we registered
- * with may learn a passkey or have a pairing confirmed. */
-static bool caller_is_bluez(const struct hv_bluez_agent *a, sd_bus_message *m)
-{
-	const char *sender = sd_bus_message_get_sender(m);
-
-	return a->bluez_owner && sender && strcmp(sender, a->bluez_owner) == 0;
-}
-
 static bool allowed(struct hv_bluez_agent *a, const char *address)
 {
 	return a->allow && a->allow(address, a->userdata);
@@ -90,7 +81,7 @@ static int method_request_passkey(sd_bus_message *m, void *userdata,
 	char address[HV_BLUEZ_ADDRESS_MAX];
 	int r;
 
-	if (!caller_is_bluez(a, m))
+	if (!hv_bluez_sent_by(m, a->bluez_owner))
 		return sd_bus_error_set(ret_error, REJECTED, "Not bluetoothd");
 	r = device_address(m, address);
 	if (r < 0)
@@ -117,7 +108,7 @@ static int method_request_pin(sd_bus_message *m, void *userdata,
 	const struct hv_config_device *d = NULL;
 	int r;
 
-	if (!caller_is_bluez(a, m))
+	if (!hv_bluez_sent_by(m, a->bluez_owner))
 		return sd_bus_error_set(ret_error, REJECTED, "Not bluetoothd");
 	r = device_address(m, address);
 	if (r < 0)
@@ -148,7 +139,7 @@ static int method_confirm(sd_bus_message *m, void *userdata,
 	struct hv_bluez_agent *a = userdata;
 	char address[HV_BLUEZ_ADDRESS_MAX];
 
-	if (!caller_is_bluez(a, m) || device_address(m, address) < 0 ||
+	if (!hv_bluez_sent_by(m, a->bluez_owner) || device_address(m, address) < 0 ||
 	    !allowed(a, address))
 		return sd_bus_error_set(ret_error, REJECTED, "Not our device");
 	return sd_bus_reply_method_return(m, NULL);
@@ -222,16 +213,11 @@ static int on_register(sd_bus_message *m, void *userdata,
 int hv_bluez_agent_register(struct hv_bluez_agent *a, const char *bluez_owner)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	char *owner;
 	int r;
 
-	if (!bluez_owner)
-		return -EINVAL;
-	owner = strdup(bluez_owner);
-	if (!owner)
-		return -ENOMEM;
-	free(a->bluez_owner);
-	a->bluez_owner = owner;
+	r = hv_bluez_owner_set(&a->bluez_owner, bluez_owner);
+	if (r < 0)
+		return r;
 
 	r = sd_bus_message_new_method_call(a->bus, &m, "org.bluez", "/org/bluez",
 					   "org.bluez.AgentManager1",

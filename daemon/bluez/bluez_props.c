@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -583,4 +584,25 @@ bool hv_bluez_path_under(const char *path, const char *prefix)
 bool hv_bluez_address_equal(const char *a, const char *b)
 {
 	return a && b && strcasecmp(a, b) == 0;
+}
+
+bool hv_bluez_sent_by(sd_bus_message *m, const char *owner)
+{
+	const char *sender = sd_bus_message_get_sender(m);
+
+	return owner && sender && strcmp(sender, owner) == 0;
+}
+
+int hv_bluez_owner_set(char **owner, const char *name)
+{
+	char *copy;
+
+	if (!name)
+		return -EINVAL;
+	copy = strdup(name);
+	if (!copy)
+		return -ENOMEM;
+	free(*owner);
+	*owner = copy;
+	return 0;
 }

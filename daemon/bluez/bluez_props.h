@@ -152,3 +152,11 @@ bool hv_bluez_path_under(const char *path, const char *prefix);
 
 /* Case-insensitive comparison of two Bluetooth addresses. */
 bool hv_bluez_address_equal(const char *a, const char *b);
+
+/* Any local client can call the objects we export (agent, profile): was m
+ * sent by owner, the unique name of the bluetoothd we registered with? */
+bool hv_bluez_sent_by(sd_bus_message *m, const char *owner);
+
+/* Keep a copy of that unique name in *owner (the old one freed); -EINVAL
+ * without a name, -ENOMEM. *owner is unchanged on failure. */
+int hv_bluez_owner_set(char **owner, const char *name);

@@ -160,15 +160,6 @@ static int on_stream_io(sd_event_source *src, int fd, uint32_t revents,
 	return 0;
 }
 
-/* Any local client can call our object: only the bluetoothd we
- * registered with may hand us a socket or take one back. */
-static bool caller_is_bluez(const struct hv_spp_link *l, sd_bus_message *m)
-{
-	const char *sender = sd_bus_message_get_sender(m);
-
-	return l->bluez_owner && sender && strcmp(sender, l->bluez_owner) == 0;
-}
-
 static int method_new_connection(sd_bus_message *m, void *userdata,
 				 sd_bus_error *ret_error)
 {
@@ -177,7 +168,7 @@ static int method_new_connection(sd_bus_message *m, void *userdata,
 	const char *path;
 	int fd, r;
 
-	if (!caller_is_bluez(l, m)) {
+	if (!hv_bluez_sent_by(m, l->bluez_owner)) {
 		/* the fd goes with the message, unused */
 		log_warning("SPP NewConnection from %s, not bluetoothd: refused",
 			    strna(sd_bus_message_get_sender(m)));
@@ -229,7 +220,7 @@ static int method_request_disconnection(sd_bus_message *m, void *userdata,
 	const char *path;
 	int r;
 
-	if (!caller_is_bluez(l, m))
+	if (!hv_bluez_sent_by(m, l->bluez_owner))
 		return sd_bus_error_set(ret_error, REJECTED, "Not bluetoothd");
 	r = sd_bus_message_read(m, "o", &path);
 	if (r < 0)
@@ -245,7 +236,7 @@ static int method_release(sd_bus_message *m, void *userdata,
 {
 	struct hv_spp_link *l = userdata;
 
-	if (!caller_is_bluez(l, m))
+	if (!hv_bluez_sent_by(m, l->bluez_owner))
 		return sd_bus_error_set(ret_error, REJECTED, "Not bluetoothd");
 	log_info("bluetoothd released the SPP profile");
 	for (size_t i = 0; i < HV_SPP_STREAMS_MAX; i++)
@@ -328,16 +319,11 @@ static int on_register(sd_bus_message *m, void *userdata,
 int hv_spp_link_register(struct hv_spp_link *l, const char *bluez_owner)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	char *owner;
 	int r;
 
-	if (!bluez_owner)
-		return -EINVAL;
-	owner = strdup(bluez_owner);
-	if (!owner)
-		return -ENOMEM;
-	free(l->bluez_owner);
-	l->bluez_owner = owner;
+	r = hv_bluez_owner_set(&l->bluez_owner, bluez_owner);
+	if (r < 0)
+		return r;
 
 	r = sd_bus_message_new_method_call(l->bus, &m, "org.bluez", "/org/bluez",
 					   "org.bluez.ProfileManager1",
