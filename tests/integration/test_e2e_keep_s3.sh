@@ -15,14 +15,7 @@ e2e_init "e2e keep s3"
 SCALE=F4:5E:AB:00:53:01
 DROP=F4:5E:AB:00:53:02
 
-e2e_bus || { not_ok "private bus"; exit 1; }
-e2e_broker_start || { not_ok "broker"; exit 1; }
-e2e_sub || not_ok "subscriber"
-e2e_config '"bluetooth": { "devices": [ { "address": "'"$SCALE"'" },
-    { "address": "'"$DROP"'" } ] }'
-e2e_daemon
-sleep 0.3
-e2e_vdev "$E2E_SCENARIOS/test-keep-s3.json"
+e2e_start_scales test-keep-s3.json "$SCALE" "$DROP"
 
 e2e_check "the set-up answered in order, the scale's own time echoed" \
 	e2e_wait 30 grep -q "^t=[0-9.]* keep clock set to .* UTC (+0 s)" "$tmp/vdev.out"

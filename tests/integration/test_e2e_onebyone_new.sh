@@ -14,14 +14,7 @@ e2e_init "e2e 1byone new"
 SCALE=D8:0B:CB:00:B0:01
 DROP=D8:0B:CB:00:B0:02
 
-e2e_bus || { not_ok "private bus"; exit 1; }
-e2e_broker_start || { not_ok "broker"; exit 1; }
-e2e_sub || not_ok "subscriber"
-e2e_config '"bluetooth": { "devices": [ { "address": "'"$SCALE"'" },
-    { "address": "'"$DROP"'" } ] }'
-e2e_daemon
-sleep 0.3
-e2e_vdev "$E2E_SCENARIOS/test-onebyone-new.json"
+e2e_start_scales test-onebyone-new.json "$SCALE" "$DROP"
 
 e2e_check "the weight request taken (its sum, the local clock)" \
 	e2e_wait 30 grep -q "^t=[0-9.]* obn weight request: clock .* ([-+][0-5]\?[0-9] s)" "$tmp/vdev.out"

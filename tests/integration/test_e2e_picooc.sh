@@ -24,14 +24,7 @@ weight_frames() { # the distinct weight frames a scale sent
 		"$tmp/vdev.out" | sort -u
 }
 
-e2e_bus || { not_ok "private bus"; exit 1; }
-e2e_broker_start || { not_ok "broker"; exit 1; }
-e2e_sub || not_ok "subscriber"
-e2e_config '"bluetooth": { "devices": [ { "address": "'"$CQ"'" },
-    { "address": "'"$LOST"'" }, { "address": "'"$NEWER"'" } ] }'
-e2e_daemon
-sleep 0.3
-e2e_vdev "$E2E_SCENARIOS/test-picooc.json"
+e2e_start_scales test-picooc.json "$CQ" "$LOST" "$NEWER"
 
 e2e_check "the CQ takes the time (Unix seconds, unit kg)" \
 	e2e_wait 30 grep -q "^t=[0-9.]* cq clock set to .* UTC ([-+][0-5]\?[0-9] s), unit kg" "$tmp/vdev.out"

@@ -25,14 +25,7 @@ sessions_done() { # the log runs on across restarts
 	grep -c "GATT session with $1 (qn_scale) done" "$tmp/homevitalsd.log"
 }
 
-e2e_bus || { not_ok "private bus"; exit 1; }
-e2e_broker_start || { not_ok "broker"; exit 1; }
-e2e_sub || not_ok "subscriber"
-e2e_config '"bluetooth": { "devices": [ { "address": "'"$SCALE"'" },
-    { "address": "'"$DROP"'" }, { "address": "'"$T2"'" } ] }'
-e2e_daemon
-sleep 0.3
-e2e_vdev "$E2E_SCENARIOS/test-qn-scale-stored.json"
+e2e_start_scales test-qn-scale-stored.json "$SCALE" "$DROP" "$T2"
 
 e2e_check "the query is answered with the kept weighing" \
 	e2e_wait 30 e2e_vdev_has "qn-keep notify ffe1:2312.* stored record"

@@ -15,20 +15,8 @@ e2e_init "e2e relaxmedic"
 SCALE=C4:A9:B8:00:10:01
 DROP=C4:A9:B8:00:10:02
 
-e2e_bus || { not_ok "private bus"; exit 1; }
-e2e_broker_start || { not_ok "broker"; exit 1; }
-"$HV" people add --db "$db" --id p-dora --name Dora --height 1.64 \
-	--birth-date 1975-09-09 --sex female --weight-range 60-75 >/dev/null
-for a in $SCALE $DROP; do
-	"$HV" devices link "$a" 1 p-dora --db "$db" >/dev/null || not_ok "link $a"
-done
-e2e_sub || not_ok "subscriber"
-e2e_config '"bluetooth": { "devices": [
-    { "address": "'"$SCALE"'", "user_index": 1 },
-    { "address": "'"$DROP"'", "user_index": 1 } ] }'
-e2e_daemon
-sleep 0.3
-e2e_vdev "$E2E_SCENARIOS/test-relaxmedic.json"
+e2e_person p-dora Dora 1.64 1975-09-09 female 60-75
+e2e_start_scales test-relaxmedic.json --slot 1 --person p-dora "$SCALE" "$DROP"
 
 age=$(python3 -c 'import datetime as d; t = d.date.today(); print(t.year - 1975 - ((t.month, t.day) < (9, 9)))')
 e2e_check "the scale takes the person's profile (its clock within a minute)" \

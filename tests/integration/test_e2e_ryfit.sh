@@ -15,20 +15,8 @@ e2e_init "e2e ryfit"
 SCALE=D0:39:72:00:30:01
 DROP=D0:39:72:00:30:02
 
-e2e_bus || { not_ok "private bus"; exit 1; }
-e2e_broker_start || { not_ok "broker"; exit 1; }
-"$HV" people add --db "$db" --id p-dora --name Dora --height 1.64 \
-	--birth-date 1975-09-09 --sex female --weight-range 55-85 >/dev/null
-for a in $SCALE $DROP; do
-	"$HV" devices link "$a" 1 p-dora --db "$db" >/dev/null || not_ok "link $a"
-done
-e2e_sub || not_ok "subscriber"
-e2e_config '"bluetooth": { "devices": [
-    { "address": "'"$SCALE"'", "user_index": 1 },
-    { "address": "'"$DROP"'", "user_index": 1 } ] }'
-e2e_daemon
-sleep 0.3
-e2e_vdev "$E2E_SCENARIOS/test-ryfit.json"
+e2e_person p-dora Dora 1.64 1975-09-09 female 55-85
+e2e_start_scales test-ryfit.json --slot 1 --person p-dora "$SCALE" "$DROP"
 
 age=$(python3 -c 'import datetime as d; t = d.date.today(); print(t.year - 1975 - ((t.month, t.day) < (9, 9)))')
 e2e_check "the clock set (Unix seconds, within a minute) and answered" \
