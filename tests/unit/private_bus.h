@@ -7,6 +7,8 @@
  * everything the test starts (DBUS_SYSTEM_BUS_ADDRESS); private_bus_teardown
  * stops it and removes the folder. They are cmocka group set-up and
  * teardown, so the bus goes even when a test fails. tmpdir is the folder.
+ * test_bluez_dbus.c starts its buses its own way (a deaf one among them)
+ * with the same configuration (tests/unit/bus_config.h).
  */
 #pragma once
 
@@ -15,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
+
+#include "tests/unit/bus_config.h"
 
 static char tmpdir[64];
 static pid_t bus_pid = -1;
@@ -29,22 +33,8 @@ static inline int private_bus_setup(void **state)
 		 program_invocation_short_name);
 	if (!mkdtemp(tmpdir))
 		return -1;
-	snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-	f = fopen(conf, "w");
-	if (!f)
+	if (private_bus_write_config(tmpdir, "", conf, sizeof(conf)) < 0)
 		return -1;
-	fprintf(f,
-		"<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus "
-		"Configuration 1.0//EN\" "
-		"\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-		"<busconfig><type>session</type>"
-		"<listen>unix:path=%s/bus</listen><auth>EXTERNAL</auth>"
-		"<policy context=\"default\">"
-		"<allow send_destination=\"*\" eavesdrop=\"true\"/>"
-		"<allow eavesdrop=\"true\"/><allow own=\"*\"/>"
-		"</policy></busconfig>\n",
-		tmpdir);
-	fclose(f);
 	snprintf(cmd, sizeof(cmd),
 		 "dbus-daemon --config-file=%s --fork --print-pid", conf);
 	f = popen(cmd, "r");

@@ -29,6 +29,7 @@
 #include "daemon/bluez/bluez_props.h"
 #include "drivers/bytes.h"
 #include "tests/fakes/fake_bluez.h"
+#include "tests/unit/bus_config.h"
 
 /* ---- a private bus ------------------------------------------------------- */
 
@@ -42,31 +43,18 @@ static int start_bus(void **state)
 {
 	char conf[128], line[256] = "";
 	int pipefd[2];
-	FILE *f;
 	ssize_t n;
 
 	(void)state;
 	snprintf(bus_dir, sizeof(bus_dir), "/tmp/hv-bluez-test-XXXXXX");
 	if (!mkdtemp(bus_dir))
 		return -1;
-	snprintf(conf, sizeof(conf), "%s/bus.conf", bus_dir);
-	f = fopen(conf, "w");
-	if (!f)
+	if (private_bus_write_config(bus_dir,
+				     bus_deaf ? "<deny receive_interface=\"org.freedesktop.DBus\" "
+						"receive_member=\"NameOwnerChanged\"/>" :
+						"",
+				     conf, sizeof(conf)) < 0)
 		return -1;
-	fprintf(f,
-		"<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus "
-		"Configuration 1.0//EN\" "
-		"\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-		"<busconfig><type>session</type>"
-		"<listen>unix:path=%s/bus</listen><auth>EXTERNAL</auth>"
-		"<policy context=\"default\"><allow send_destination=\"*\"/>"
-		"<allow receive_sender=\"*\"/><allow own=\"*\"/>%s</policy>"
-		"</busconfig>\n",
-		bus_dir,
-		bus_deaf ? "<deny receive_interface=\"org.freedesktop.DBus\" "
-			   "receive_member=\"NameOwnerChanged\"/>" :
-			   "");
-	fclose(f);
 	if (pipe(pipefd) < 0)
 		return -1;
 	bus_pid = fork();
