@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
+#include <unistd.h>
+
+#include <systemd/sd-bus.h>
 
 #include "tests/unit/bus_config.h"
 
@@ -59,4 +62,25 @@ static inline int private_bus_teardown(void **state)
 		kill(bus_pid, SIGTERM);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Wait up to 5 s for name to have an owner on bus (a stand-in
+ * bluetoothd the test just forked); 0, or -ETIMEDOUT. */
+static inline int private_bus_wait_for_name(sd_bus *bus, const char *name)
+{
+	for (int i = 0; i < 100; i++) {
+		sd_bus_error e = SD_BUS_ERROR_NULL;
+		sd_bus_message *reply = NULL;
+		int r = sd_bus_call_method(bus, "org.freedesktop.DBus",
+					   "/org/freedesktop/DBus",
+					   "org.freedesktop.DBus", "GetNameOwner",
+					   &e, &reply, "s", name);
+
+		sd_bus_error_free(&e);
+		sd_bus_message_unref(reply);
+		if (r >= 0)
+			return 0;
+		usleep(50000);
+	}
+	return -ETIMEDOUT;
 }

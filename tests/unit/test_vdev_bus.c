@@ -116,18 +116,8 @@ static void start(const char *json, sigset_t *mask)
 	r = sd_bus_add_match(client, NULL, "type='signal'", on_message, NULL);
 	if (r < 0)
 		fail_msg("AddMatch: %s", strerror(-r));
-	for (int i = 0; i < 100; i++) {
-		_cleanup_bus_error_ sd_bus_error e = SD_BUS_ERROR_NULL;
-		_cleanup_bus_message_ sd_bus_message *reply = NULL;
-
-		if (sd_bus_call_method(client, "org.freedesktop.DBus",
-				       "/org/freedesktop/DBus",
-				       "org.freedesktop.DBus", "GetNameOwner", &e,
-				       &reply, "s", "org.bluez") >= 0)
-			return;
-		usleep(50000);
-	}
-	fail_msg("org.bluez never appeared");
+	if (private_bus_wait_for_name(client, "org.bluez") < 0)
+		fail_msg("org.bluez never appeared");
 }
 
 static void stop(void)

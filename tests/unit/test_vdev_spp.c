@@ -204,18 +204,8 @@ static void start(void)
 	assert_true(sd_bus_add_object_vtable(client, NULL, PROFILE_PATH,
 					     "org.bluez.Profile1",
 					     profile_vtable, NULL) >= 0);
-	for (int i = 0; i < 100; i++) {
-		_cleanup_bus_error_ sd_bus_error e = SD_BUS_ERROR_NULL;
-		_cleanup_bus_message_ sd_bus_message *reply = NULL;
-
-		if (sd_bus_call_method(client, "org.freedesktop.DBus",
-				       "/org/freedesktop/DBus",
-				       "org.freedesktop.DBus", "GetNameOwner", &e,
-				       &reply, "s", "org.bluez") >= 0)
-			return;
-		usleep(50000);
-	}
-	fail_msg("org.bluez never appeared");
+	if (private_bus_wait_for_name(client, "org.bluez") < 0)
+		fail_msg("org.bluez never appeared");
 }
 
 static int teardown_stop(void **state)
