@@ -86,7 +86,10 @@ count_tap() { # log name rc
 		skips+=("$name: ${line#ok }")
 	done < <(grep -i '^ok .*# *skip' "$log")
 	if [ "$f" -ne 0 ]; then
-		failures+=("$name"); echo "--- $name (exit $rc)"; grep -v '^ok ' "$log" | tail -40
+		# the failed checks first: a chatty log's tail may not reach them
+		failures+=("$name"); echo "--- $name (exit $rc)"
+		grep '^not ok ' "$log"
+		grep -v '^ok ' "$log" | tail -40
 	else
 		echo "ok $name ($p$([ "$k" -eq 0 ] || echo ", $k skipped"))"
 	fi
